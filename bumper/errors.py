@@ -1,0 +1,74 @@
+"""Exit codes and the user-fixable error tree; cli.py is the only place that turns them into output."""
+
+from __future__ import annotations
+
+from enum import IntEnum, unique
+
+
+@unique
+class ExitCode(IntEnum):
+    """The exit-code table of CONTRACT.md (and the README)."""
+
+    OK = 0
+    FAILURE = 1
+    BAD_INPUT = 2
+    NOT_FOUND = 3
+    INTERRUPTED = 130
+
+
+class BumperError(Exception):
+    """An error the user can fix; printed as one line, never with a traceback."""
+
+    exit_code: ExitCode = ExitCode.FAILURE
+
+    def __init__(self, message: str, *, file: str | None = None, line: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.file = file
+        self.line = line
+
+    def __str__(self) -> str:
+        where = ""
+        if self.file is not None:
+            where = f"{self.file}:{self.line}: " if self.line is not None else f"{self.file}: "
+        return where + self.message
+
+
+class ConfigError(BumperError):
+    """A bad option value or usage error."""
+
+    exit_code = ExitCode.BAD_INPUT
+
+
+class RefParseError(BumperError):
+    """A malformed image reference given on the command line."""
+
+    exit_code = ExitCode.BAD_INPUT
+
+
+class PolicyError(BumperError):
+    """The REF cannot be applied safely (e.g. it would leave a stale digest)."""
+
+    exit_code = ExitCode.BAD_INPUT
+
+
+class ManifestError(BumperError):
+    """A manifest that mentions the image cannot be parsed or edited safely."""
+
+
+class WorkspaceError(BumperError):
+    """git failed: clone, fetch, commit or push."""
+
+
+class ProviderError(BumperError):
+    """The Git host API failed; `kind` is one of auth, not-found, rate-limited, conflict, other."""
+
+    def __init__(self, message: str, *, kind: str = "other") -> None:
+        super().__init__(message)
+        self.kind = kind
+
+
+class NotFoundError(BumperError):
+    """No file under the selected paths references the image."""
+
+    exit_code = ExitCode.NOT_FOUND

@@ -1,0 +1,129 @@
+"""Parse and normalize container image references (the Docker distribution grammar)."""
+
+from __future__ import annotations
+
+import re
+from typing import NamedTuple
+
+from bumper.errors import RefParseError
+
+DOCKER_HUB = "docker.io"
+_HUB_ALIASES = frozenset({"docker.io", "index.docker.io", "registry-1.docker.io"})
+
+_ALNUM = r"[a-z0-9]+"
+_SEPARATOR = r"(?:[._]|__|-+)"
+_PATH_COMPONENT = rf"{_ALNUM}(?:{_SEPARATOR}{_ALNUM})*"
+_DOMAIN_COMPONENT = r"(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])"
+_HOST = rf"(?:{_DOMAIN_COMPONENT}(?:\.{_DOMAIN_COMPONENT})*|\[[0-9a-fA-F:.]+\])"
+_DOMAIN = rf"{_HOST}(?::[0-9]+)?"
+_TAG = r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}"
+_DIGEST = r"[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}"
+
+_PATH_RE = re.compile(rf"{_PATH_COMPONENT}(?:/{_PATH_COMPONENT})*")
+_DOMAIN_RE = re.compile(_DOMAIN)
+_TAG_RE = re.compile(_TAG)
+_DIGEST_RE = re.compile(_DIGEST)
+_NAME_MAX = 255
+
+
+class ImageRef(NamedTuple):
+    """A parsed reference; `name` keeps the spelling of the source, the rest is normalized."""
+
+    name: str
+    registry: str
+    repository: str
+    tag: str | None
+    digest: str | None
+
+    @classmethod
+    def parse(cls, text: str) -> ImageRef:
+        """Parse `text`, raising RefParseError with the reason when it is not a reference."""
+        if not text or text != text.strip():
+            raise RefParseError(f"invalid image reference {text!r}: empty or surrounded by spaces")
+        if len(text) > 512:
+            raise RefParseError(f"invalid image reference {text[:40]!r}...: longer than 512 characters")
+        rest, _, digest = text.partition("@")
+        if "@" in text and not _DIGEST_RE.fullmatch(digest):
+            raise RefParseError(f"invalid image reference {text!r}: bad digest {digest!r}")
+        if digest.startswith("sha256:") and not re.fullmatch(r"[0-9a-f]{64}", digest[7:]):
+            raise RefParseError(
+                f"invalid image reference {text!r}: a sha256 digest is 64 lowercase hex digits"
+            )
+        name, tag = _split_tag(rest)
+        if tag is not None and not _TAG_RE.fullmatch(tag):
+            raise RefParseError(f"invalid image reference {text!r}: bad tag {tag!r}")
+        registry, repository = split_name(name, text)
+        return cls(name, registry, repository, tag, digest or None)
+
+    @classmethod
+    def try_parse(cls, text: str) -> ImageRef | None:
+        """Parse `text`, or None when it is no reference (used on manifest values)."""
+        try:
+            return cls.parse(text)
+        except RefParseError:
+            return None
+
+    @property
+    def key(self) -> str:
+        """The normalized repository identity that matching compares."""
+        return f"{self.registry}/{self.repository}"
+
+    @property
+    def version(self) -> str:
+        """The `:tag@digest` suffix, as it would be written after the name."""
+        return (f":{self.tag}" if self.tag else "") + (f"@{self.digest}" if self.digest else "")
+
+    def __str__(self) -> str:
+        return self.name + self.version
+
+    def needle(self) -> bytes:
+        """Text every spelling of this repository contains; files without it are never parsed."""
+        path = self.repository
+        if self.registry == DOCKER_HUB and path.startswith("library/"):
+            path = path[len("library/") :]
+        return path.encode()
+
+    def slug(self) -> str:
+        """A branch-safe spelling of the repository, e.g. `ghcr.io-acme-app`."""
+        return re.sub(r"[^a-z0-9._-]+", "-", self.key.lower()).strip("-.")
+
+
+def _split_tag(rest: str) -> tuple[str, str | None]:
+    slash = rest.rfind("/")
+    colon = rest.rfind(":")
+    if colon > slash:
+        return rest[:colon], rest[colon + 1 :]
+    return rest, None
+
+
+def split_name(name: str, text: str | None = None) -> tuple[str, str]:
+    """Split a name into (normalized registry, normalized repository path)."""
+    shown = text if text is not None else name
+    if len(name) > _NAME_MAX:
+        raise RefParseError(f"invalid image reference {shown[:40]!r}...: name longer than 255")
+    first, sep, remainder = name.partition("/")
+    if sep and ("." in first or ":" in first or first == "localhost" or first != first.lower()):
+        if not _DOMAIN_RE.fullmatch(first):
+            raise RefParseError(f"invalid image reference {shown!r}: bad registry host {first!r}")
+        registry, path = first.lower(), remainder
+    else:
+        registry, path = DOCKER_HUB, name
+    if not _PATH_RE.fullmatch(path):
+        raise RefParseError(
+            f"invalid image reference {shown!r}: repository {path!r} must be lowercase "
+            "letters and digits separated by '.', '_', '__', '-' or '/'"
+        )
+    if registry in _HUB_ALIASES:
+        registry = DOCKER_HUB
+        if "/" not in path:
+            path = f"library/{path}"
+    return registry, path
+
+
+def repository_key(name: str) -> str | None:
+    """The normalized identity of a bare name (no tag), or None when it is not a name."""
+    try:
+        registry, path = split_name(name)
+    except RefParseError:
+        return None
+    return f"{registry}/{path}"

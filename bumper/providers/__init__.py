@@ -1,0 +1,1 @@
+"""Git host providers: the Provider protocol and its built-in implementations."""
