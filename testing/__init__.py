@@ -1,0 +1,1 @@
+"""Test support: loopback git and API servers, repo factories, golden runner, fake provider."""
