@@ -42,7 +42,13 @@ VALID = [
         "v0.10.6",
         None,
     ),
-    ("quay.io/prometheus/node-exporter:v1.8.1", "quay.io", "prometheus/node-exporter", "v1.8.1", None),
+    (
+        "quay.io/prometheus/node-exporter:v1.8.1",
+        "quay.io",
+        "prometheus/node-exporter",
+        "v1.8.1",
+        None,
+    ),
     ("registry.local:5000/team/api:2.0", "registry.local:5000", "team/api", "2.0", None),
     ("registry:5000/app", "registry:5000", "app", None, None),
     ("localhost/app", "localhost", "app", None, None),
@@ -87,7 +93,12 @@ def test_parse_valid(
     text: str, registry: str, repository: str, tag: str | None, digest: str | None
 ) -> None:
     ref = ImageRef.parse(text)
-    assert (ref.registry, ref.repository, ref.tag, ref.digest) == (registry, repository, tag, digest)
+    assert (ref.registry, ref.repository, ref.tag, ref.digest) == (
+        registry,
+        repository,
+        tag,
+        digest,
+    )
     assert ref.key == f"{registry}/{repository}"
     assert ref.name + ref.version == text
     assert str(ref) == text
@@ -300,7 +311,12 @@ def test_parse_round_trips(case: tuple[str, str, str, str | None, str | None]) -
     text, registry, repository, tag, digest = case
     ref = ImageRef.parse(text)
     assert str(ref) == text
-    assert (ref.registry, ref.repository, ref.tag, ref.digest) == (registry, repository, tag, digest)
+    assert (ref.registry, ref.repository, ref.tag, ref.digest) == (
+        registry,
+        repository,
+        tag,
+        digest,
+    )
     assert ImageRef.parse(str(ref)) == ref
 
 
