@@ -1,0 +1,64 @@
+"""Whether a reference may move to the REF's version: no downgrade, no stale digest."""
+
+from __future__ import annotations
+
+import re
+from typing import NamedTuple
+
+import semver
+
+from bumper.errors import PolicyError
+
+_VERSION_RE = re.compile(r"[vV]?(\d+(?:\.\d+){0,2}(?:[-+][0-9A-Za-z.+-]*)?)")
+
+
+class Decision(NamedTuple):
+    """`apply` is True to rewrite; otherwise `reason` says why the reference is skipped."""
+
+    apply: bool
+    reason: str | None = None
+
+
+def parse_version(tag: str | None) -> semver.Version | None:
+    """Read a tag as a semantic version (optional `v`, partial `1.9` as 1.9.0), else None."""
+    if not tag:
+        return None
+    match = _VERSION_RE.fullmatch(tag)
+    if match is None:
+        return None
+    try:
+        return semver.Version.parse(match.group(1), optional_minor_and_patch=True)
+    except ValueError:
+        return None
+
+
+def is_downgrade(old_tag: str | None, new_tag: str | None) -> bool:
+    """True only when both tags are versions and the new one is lower."""
+    old, new = parse_version(old_tag), parse_version(new_tag)
+    return old is not None and new is not None and new < old
+
+
+def decide(
+    old_tag: str | None,
+    old_digest: str | None,
+    new_tag: str | None,
+    new_digest: str | None,
+    *,
+    allow_downgrade: bool,
+    where: tuple[str, int],
+) -> Decision:
+    """Decide one reference; raise PolicyError when applying would leave a stale digest."""
+    if new_digest is None and old_tag == new_tag:
+        return Decision(False, "up-to-date")
+    if (old_tag, old_digest) == (new_tag, new_digest):
+        return Decision(False, "up-to-date")
+    if old_digest and not new_digest:
+        raise PolicyError(
+            f"reference is pinned by digest {old_digest[:19]}...; give a REF with "
+            "@sha256:<digest> so the old digest is not left under the new tag",
+            file=where[0],
+            line=where[1],
+        )
+    if not allow_downgrade and is_downgrade(old_tag, new_tag):
+        return Decision(False, "downgrade")
+    return Decision(True)

@@ -1,0 +1,158 @@
+"""Plan every edit of a tree for a set of REFs, then write all files or none."""
+
+from __future__ import annotations
+
+import difflib
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bumper.changes import Change, Skip
+from bumper.errors import ConfigError, ManifestError, NotFoundError, WorkspaceError
+from bumper.files import iter_candidates, read_manifest
+from bumper.image_ref import ImageRef
+from bumper.policy import decide
+from bumper.shapes import MarkerPartRef, Reference, find_references
+from bumper.yaml_edit import Plan, Source, apply_and_verify, compose_all
+
+
+@dataclass(frozen=True)
+class FileEdit:
+    """One file's bytes before and after; nothing is on disk until `write_all`."""
+
+    relpath: str
+    path: Path
+    old: bytes
+    new: bytes
+
+
+@dataclass
+class TreePlan:
+    """What a bump would do to a tree."""
+
+    changes: list[Change] = field(default_factory=list)
+    skipped: list[Skip] = field(default_factory=list)
+    ignored: list[Skip] = field(default_factory=list)
+    edits: list[FileEdit] = field(default_factory=list)
+    matched: int = 0
+
+
+def index_refs(refs: list[ImageRef]) -> dict[str, ImageRef]:
+    """REFs by repository; two REFs for one repository are a usage error."""
+    by_key: dict[str, ImageRef] = {}
+    for ref in refs:
+        if ref.tag is None and ref.digest is None:
+            raise ConfigError(f"REF {str(ref)!r} has neither a tag nor a digest; give e.g. {ref.name}:1.2.3")
+        if ref.key in by_key:
+            raise ConfigError(f"REFs {str(by_key[ref.key])!r} and {str(ref)!r} name the same repository")
+        by_key[ref.key] = ref
+    return by_key
+
+
+def plan_tree(
+    root: Path, refs: list[ImageRef], globs: tuple[str, ...] = (), *, allow_downgrade: bool = False
+) -> TreePlan:
+    """Find and plan every rewrite; raise on the first file that cannot be handled safely."""
+    by_key = index_refs(refs)
+    needles = tuple(ref.needle() for ref in refs)
+    plan = TreePlan()
+    for candidate in iter_candidates(root, globs):
+        if candidate.reason is not None:
+            plan.ignored.append(Skip(candidate.relpath, None, None, None, candidate.reason))
+            continue
+        source, reason = read_manifest(candidate, needles)
+        if reason is not None:
+            plan.ignored.append(Skip(candidate.relpath, None, None, None, reason))
+        if source is None:
+            continue
+        docs = compose_all(source)
+        matches = [r for r in find_references(source, docs) if r.ref.key in by_key]
+        edit_plan = Plan()
+        for ref in matches:
+            if isinstance(ref, MarkerPartRef) and ref.part == "name":
+                continue  # the name is kept as spelled; nothing to move
+            plan.matched += 1
+            _plan_reference(plan, edit_plan, source, ref, by_key[ref.ref.key], allow_downgrade)
+        if edit_plan.edits:
+            new_text = apply_and_verify(source, docs, edit_plan)
+            plan.edits.append(
+                FileEdit(candidate.relpath, candidate.path, source.to_bytes(), source.to_bytes(new_text))
+            )
+    if plan.matched == 0:
+        names = ", ".join(str(r) for r in refs)
+        where = f" matching {', '.join(globs)}" if globs else ""
+        raise NotFoundError(f"no file{where} references {names}")
+    return plan
+
+
+def _plan_reference(
+    plan: TreePlan, edit_plan: Plan, source: Source, ref: Reference, new: ImageRef, allow_downgrade: bool
+) -> None:
+    if isinstance(ref, MarkerPartRef) and ref.part == "tag" and new.tag is None:
+        plan.skipped.append(Skip(source.path, ref.line, ref.shape, ref.value, "ref-has-no-tag"))
+        return
+    decision = decide(
+        ref.ref.tag,
+        ref.ref.digest,
+        new.tag,
+        new.digest,
+        allow_downgrade=allow_downgrade,
+        where=(source.path, ref.line),
+    )
+    if not decision.apply:
+        plan.skipped.append(Skip(source.path, ref.line, ref.shape, ref.value, decision.reason or ""))
+        return
+    new_value = ref.rewrite(edit_plan, source, new)
+    plan.changes.append(Change(source.path, ref.line, ref.shape, ref.value, new_value))
+
+
+def write_all(edits: list[FileEdit]) -> None:
+    """Write every file through a temp file, renaming only once all temp files exist."""
+    staged: list[tuple[str, Path]] = []
+    try:
+        for edit in edits:
+            fd, tmp = tempfile.mkstemp(prefix=f".{edit.path.name}.", suffix=".bumper", dir=edit.path.parent)
+            staged.append((tmp, edit.path))
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(edit.new)
+            os.chmod(tmp, edit.path.stat().st_mode & 0o7777)
+    except OSError as exc:
+        for tmp, _ in staged:
+            Path(tmp).unlink(missing_ok=True)
+        raise WorkspaceError(f"cannot write {exc.filename}: {exc.strerror}; nothing was changed") from None
+    for tmp, target in staged:
+        os.replace(tmp, target)
+
+
+def unified_diff(edits: list[FileEdit]) -> str:
+    """A `git diff`-style unified diff of the planned edits."""
+    out: list[str] = []
+    for edit in edits:
+        old = edit.old.decode("utf-8").splitlines(keepends=True)
+        new = edit.new.decode("utf-8").splitlines(keepends=True)
+        for line in difflib.unified_diff(old, new, f"a/{edit.relpath}", f"b/{edit.relpath}"):
+            out.append(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")
+    return "".join(out)
+
+
+def scan_tree(root: Path, globs: tuple[str, ...] = ()) -> tuple[list[tuple[Source, Reference]], list[Skip]]:
+    """Every reference under `root`; files that cannot be parsed are listed, not fatal."""
+    found: list[tuple[Source, Reference]] = []
+    ignored: list[Skip] = []
+    for candidate in iter_candidates(root, globs):
+        if candidate.reason is not None:
+            ignored.append(Skip(candidate.relpath, None, None, None, candidate.reason))
+            continue
+        source, reason = read_manifest(candidate, (b"image", b"repository", b"$bumper"))
+        if reason is not None:
+            ignored.append(Skip(candidate.relpath, None, None, None, reason))
+        if source is None:
+            continue
+        try:
+            refs = find_references(source, compose_all(source))
+        except ManifestError as exc:
+            ignored.append(Skip(candidate.relpath, exc.line, None, None, f"unparseable: {exc.message}"))
+            continue
+        found.extend((source, r) for r in refs)
+    return found, ignored
