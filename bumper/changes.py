@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from typing import NamedTuple
+
+from bumper.errors import ConfigError
 
 
 class Change(NamedTuple):
@@ -29,3 +33,109 @@ class Skip(NamedTuple):
 
     def as_json(self) -> dict[str, object]:
         return self._asdict()
+
+
+_PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
+MARKER = "<!-- bumper:managed"
+DEFAULT_TITLE = "Bump {images}"
+DEFAULT_COMMIT = "Bump {images}"
+
+
+def source_build(env: Mapping[str, str]) -> str | None:
+    """A link to the CI build that produced the image, when the CI environment says it."""
+    if env.get("GITHUB_SERVER_URL") and env.get("GITHUB_REPOSITORY"):
+        base = f"{env['GITHUB_SERVER_URL']}/{env['GITHUB_REPOSITORY']}"
+        if env.get("GITHUB_RUN_ID"):
+            return f"{base}/actions/runs/{env['GITHUB_RUN_ID']}"
+        if env.get("GITHUB_SHA"):
+            return f"{base}/commit/{env['GITHUB_SHA']}"
+    if env.get("CI_PIPELINE_URL"):
+        return env["CI_PIPELINE_URL"]
+    if env.get("CI_PROJECT_URL") and env.get("CI_COMMIT_SHA"):
+        return f"{env['CI_PROJECT_URL']}/-/commit/{env['CI_COMMIT_SHA']}"
+    return None
+
+
+def source_commit(env: Mapping[str, str]) -> str | None:
+    return env.get("GITHUB_SHA") or env.get("CI_COMMIT_SHA")
+
+
+def template_values(
+    refs: list[str], changes: list[Change], branch: str, base: str, env: Mapping[str, str]
+) -> dict[str, str]:
+    """The names a --title/--body/--commit-message template may use."""
+    olds = sorted({c.old for c in changes})
+    return {
+        "images": ", ".join(refs),
+        "image": refs[0].rsplit("@", 1)[0].rsplit(":", 1)[0] if len(refs) == 1 else ", ".join(refs),
+        "new": ", ".join(refs),
+        "old": ", ".join(olds),
+        "files": str(len({c.file for c in changes})),
+        "count": str(len(changes)),
+        "branch": branch,
+        "base": base,
+        "source": source_build(env) or "",
+        "commit": source_commit(env) or "",
+        "table": changes_table(changes),
+    }
+
+
+def render_template(template: str, values: Mapping[str, str], option: str) -> str:
+    """Fill `{name}` placeholders; values are inserted as data, never expanded again.
+
+    A plain regex rather than str.format: format's `{x.__class__}` would let a template
+    reach Python objects.
+    """
+
+    def fill(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in values:
+            raise ConfigError(
+                f"unknown placeholder {{{name}}} in {option}; available: "
+                + ", ".join(f"{{{k}}}" for k in sorted(values))
+            )
+        return values[name]
+
+    return _PLACEHOLDER.sub(fill, template)
+
+
+def changes_table(changes: list[Change]) -> str:
+    rows = ["| file | line | old | new |", "|---|---:|---|---|"]
+    for c in changes:
+        rows.append(f"| `{_cell(c.file)}` | {c.line} | `{_cell(c.old)}` | `{_cell(c.new)}` |")
+    return "\n".join(rows)
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("`", "'").replace("\n", " ")
+
+
+def default_body(values: Mapping[str, str], changes: list[Change]) -> str:
+    lines = [f"Bumps {values['images']}.", "", changes_table(changes), ""]
+    if values["source"]:
+        lines.append(f"Source build: {values['source']}")
+        lines.append("")
+    lines.append("Opened by bumper; a newer tag updates this pull request in place.")
+    return "\n".join(lines)
+
+
+def commit_message(template: str | None, values: Mapping[str, str], changes: list[Change]) -> str:
+    subject = render_template(template or DEFAULT_COMMIT, values, "--commit-message")
+    if template is not None:
+        return subject
+    lines = [subject, ""]
+    lines += [f"- {c.file}:{c.line}: {c.old} -> {c.new}" for c in changes]
+    if values["source"]:
+        lines += ["", f"Source: {values['source']}"]
+    return "\n".join(lines) + "\n"
+
+
+def pr_text(
+    title: str | None, body: str | None, values: Mapping[str, str], changes: list[Change]
+) -> tuple[str, str]:
+    """Title and body; the body always ends with the hidden marker naming the PR as bumper's."""
+    rendered_title = render_template(title or DEFAULT_TITLE, values, "--title")
+    rendered_title = " ".join(rendered_title.split())[:250]
+    rendered_body = render_template(body, values, "--body") if body else default_body(values, changes)
+    marker = f"{MARKER} images={values['images'].replace('--', '')} -->"
+    return rendered_title, f"{rendered_body}\n\n{marker}"

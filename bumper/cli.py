@@ -45,7 +45,9 @@ class _Bumper(click.Group):
 
 
 def _one_line(text: str) -> str:
-    return " ".join(text.split())
+    from bumper.secrets import redact
+
+    return redact(" ".join(text.split()))
 
 
 @click.group(cls=_Bumper, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})

@@ -12,3 +12,21 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=False,
         help="rewrite tests/golden/*/expected/ from the actual output (review the diff)",
     )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Put test trees in tmpfs when there is one: creating files on / is slow (FACTS.md)."""
+    import os
+    import tempfile
+
+    if config.option.basetemp is None and os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK):
+        config.option.basetemp = tempfile.mkdtemp(prefix="bumper-tests-", dir="/dev/shm")
+        config._bumper_tmp = config.option.basetemp  # type: ignore[attr-defined]
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    import shutil
+
+    tmp = getattr(config, "_bumper_tmp", None)
+    if tmp:
+        shutil.rmtree(tmp, ignore_errors=True)

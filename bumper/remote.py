@@ -1,0 +1,223 @@
+"""The remote flow: clone, rewrite, commit on the bot branch, push, open or update the PR.
+
+Every run converges: the bot branch ends as exactly one commit on the current base holding,
+per image, the highest version any run asked for, and the PR text describes that commit.
+A push races other runs through --force-with-lease; a lost race restarts the attempt.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import random
+import tempfile
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from bumper.changes import Skip, commit_message, pr_text, template_values
+from bumper.commands.bump import BumpOptions, BumpResult
+from bumper.errors import BumperError, ConfigError, WorkspaceError
+from bumper.image_ref import ImageRef
+from bumper.policy import is_downgrade
+from bumper.providers.api import Provider, PullRequestSpec, ProviderSettings, load_provider
+from bumper.rewrite import TreePlan, plan_tree, write_all
+from bumper.secrets import token_for
+from bumper.shapes import find_references
+from bumper.yaml_edit import Source, compose_all
+
+MAX_ATTEMPTS = 6
+
+
+def bump_repo(options: BumpOptions, env: Mapping[str, str] | None = None) -> BumpResult:
+    """Run the remote flow, retrying when another run moved the bot branch meanwhile."""
+    from bumper.workspace import PushRejected
+
+    env = os.environ if env is None else env
+    assert options.repo is not None
+    provider_name = resolve_provider(options.provider, options.repo, options.api_url, env)
+    token = token_for(provider_name, env)
+    if options.branch is not None:
+        _validate_branch(options.branch)
+    if options.base is not None:
+        _validate_branch(options.base)
+    with tempfile.TemporaryDirectory(prefix="bumper-") as tmp:
+        for attempt in range(MAX_ATTEMPTS):
+            try:
+                return _attempt(options, provider_name, token, Path(tmp) / str(attempt), env)
+            except PushRejected:
+                time.sleep(random.uniform(0.05, 0.3) * (attempt + 1))  # noqa: S311 - jitter only
+    raise WorkspaceError(
+        f"the bot branch kept moving during {MAX_ATTEMPTS} attempts; other runs are pushing to it, try again"
+    )
+
+
+def _validate_branch(name: str) -> None:
+    from bumper.workspace import validate_branch_name
+
+    validate_branch_name(name)
+
+
+def _attempt(
+    options: BumpOptions, provider_name: str, token: str | None, dest: Path, env: Mapping[str, str]
+) -> BumpResult:
+    from bumper.workspace import Workspace
+
+    assert options.repo is not None
+    ws = Workspace.clone(
+        options.repo, base=options.base, token=token, dest=dest, sparse_paths=list(options.paths) or None
+    )
+    branch = options.branch or default_branch(options.refs, ws.base if options.base else None)
+    _validate_branch(branch)
+    refs = list(options.refs)
+    plan = plan_tree(ws.path, refs, options.paths, allow_downgrade=options.allow_downgrade)
+    remote_sha = ws.remote_branch_sha(branch)
+    newer: list[Skip] = []
+    if remote_sha is not None and not options.allow_downgrade:
+        ws.fetch_branch(branch)
+        refs, newer = _never_backwards(ws, remote_sha, plan, refs, branch)
+        if newer:
+            plan = plan_tree(ws.path, refs, options.paths, allow_downgrade=False)
+            plan.skipped.extend(newer)
+    if not plan.edits:
+        return BumpResult(
+            "up-to-date", plan, branch=None, notes=["the base branch already has these versions"]
+        )
+
+    values = template_values([str(r) for r in refs], plan.changes, branch, ws.base, env)
+    title, body = pr_text(options.title, options.body, values, plan.changes)
+    provider = None if provider_name == "none" else _provider(provider_name, options, token)
+
+    if options.dry_run:
+        existing = provider.find_pull_request(branch, ws.base) if provider is not None else None
+        pr = {"url": existing.url, "number": existing.number} if existing else None
+        note = f"would {'update' if existing else 'open'} a pull request from {branch} into {ws.base}"
+        return BumpResult("dry-run", plan, branch=branch, pull_request=pr, notes=[note])
+
+    write_all(plan.edits)
+    message = commit_message(options.commit_message, values, plan.changes)
+    commit = ws.commit_all(branch, message, *options.author)
+    pushed = remote_sha is None or not ws.same_commit_content(commit, remote_sha)
+    if pushed:
+        ws.push(branch, remote_sha)
+    if provider is None:
+        return BumpResult("written" if pushed else "up-to-date", plan, branch=branch)
+
+    status, pr = _sync_pull_request(provider, options, branch, ws.base, title, body, pushed)
+    if (pushed or status != "up-to-date") and ws.remote_branch_sha(branch) != (
+        commit if pushed else remote_sha
+    ):
+        # A newer run moved the branch after us; start again so the PR text follows it.
+        from bumper.workspace import PushRejected
+
+        raise PushRejected("the bot branch moved while the pull request was being updated")
+    if newer and status == "up-to-date":
+        plan.changes.clear()
+    return BumpResult(status, plan, branch=branch, pull_request={"url": pr.url, "number": pr.number})
+
+
+def _sync_pull_request(
+    provider: Provider, options: BumpOptions, branch: str, base: str, title: str, body: str, pushed: bool
+):  # type: ignore[no-untyped-def]
+    """Open the PR, or bring an open one's title and body up to date; say which."""
+    existing = provider.find_pull_request(branch, base)
+    if existing is None:
+        spec = PullRequestSpec(
+            head_branch=branch,
+            base_branch=base,
+            title=title,
+            body=body,
+            labels=options.labels,
+            reviewers=options.reviewers,
+            assignees=options.assignees,
+            draft=options.draft,
+            automerge=options.automerge,
+        )
+        return "opened", provider.open_pull_request(spec)
+    if (existing.title, existing.body.strip()) != (title, body.strip()):
+        return "updated", provider.update_pull_request(existing, title, body)
+    return ("updated" if pushed else "up-to-date"), existing
+
+
+def _never_backwards(ws, remote_sha: str, plan: TreePlan, refs: list[ImageRef], branch: str):  # type: ignore[no-untyped-def]
+    """Raise each REF to the version the bot branch already holds when that one is higher."""
+    by_key = {r.key: r for r in refs}
+    files = sorted({c.file for c in plan.changes} | {s.file for s in plan.skipped})
+    held: dict[str, ImageRef] = {}
+    for relpath in files:
+        data = ws.read_file(remote_sha, relpath)
+        if data is None:
+            continue
+        try:
+            source = Source.from_bytes(relpath, data)
+            found = find_references(source, compose_all(source))
+        except (UnicodeDecodeError, BumperError):
+            continue  # an unreadable file on the bot branch is replaced by this run's
+        for ref in found:
+            want = by_key.get(ref.ref.key)
+            if want is not None and ref.ref.tag and is_downgrade(ref.ref.tag, want.tag):
+                current = held.get(want.key)
+                if current is None or is_downgrade(ref.ref.tag, current.tag):
+                    held[want.key] = want._replace(tag=ref.ref.tag, digest=ref.ref.digest)
+    if not held:
+        return refs, []
+    skipped = [
+        Skip(branch, None, None, str(by_key[key]), f"newer-on-bot-branch: {branch} holds {held_ref.tag}")
+        for key, held_ref in held.items()
+    ]
+    return [held.get(r.key, r) for r in refs], skipped
+
+
+def _provider(name: str, options: BumpOptions, token: str | None) -> Provider:
+    if not token:
+        raise ConfigError(
+            f"no token for {name}: set BUMPER_TOKEN (or "
+            + ("GITHUB_TOKEN/GH_TOKEN" if name == "github" else "GITLAB_TOKEN")
+            + ") in the environment, or use --provider none"
+        )
+    assert options.repo is not None
+    throttle = os.environ.get("BUMPER_NO_THROTTLE", "") in ("", "0", "false")
+    return load_provider(name, ProviderSettings(options.repo, options.api_url, token, throttle=throttle))
+
+
+def resolve_provider(choice: str, repo: str, api_url: str | None, env: Mapping[str, str]) -> str:
+    """`auto` picks from the URL host, the API URL and the CI environment, else asks."""
+    if choice != "auto":
+        return choice
+    host = _host(repo)
+    if host is None:
+        return "none"  # a local path or file:// URL has no API
+    if host == "github.com" or host.endswith(".github.com"):
+        return "github"
+    if host == "gitlab.com":
+        return "gitlab"
+    if env.get("GITHUB_ACTIONS") == "true" and _host(env.get("GITHUB_SERVER_URL", "")) == host:
+        return "github"
+    if env.get("GITLAB_CI") == "true" and env.get("CI_SERVER_HOST") == host:
+        return "gitlab"
+    if api_url and "/api/v4" in api_url:
+        return "gitlab"
+    if api_url and ("/api/v3" in api_url or "api.github" in api_url):
+        return "github"
+    for label in host.split("."):
+        if label in ("github", "gitlab"):
+            return label
+    raise ConfigError(f"cannot tell the Git host API of {host!r}; pass --provider github, gitlab or none")
+
+
+def _host(url: str) -> str | None:
+    if "://" in url:
+        parts = urlsplit(url)
+        return None if parts.scheme == "file" else (parts.hostname or None)
+    if "@" in url and ":" in url.split("@", 1)[1]:  # scp-like ssh: git@host:owner/repo.git
+        return url.split("@", 1)[1].split(":", 1)[0].lower()
+    return None
+
+
+def default_branch(refs: list[ImageRef], explicit_base: str | None) -> str:
+    """`bumper/<image>` per image set (`bumper/<base>/...` for a non-default base)."""
+    slug = "_".join(sorted(r.slug() for r in refs))
+    if len(slug) > 120:
+        slug = slug[:100] + "-" + hashlib.sha256(slug.encode()).hexdigest()[:12]
+    return f"bumper/{explicit_base}/{slug}" if explicit_base else f"bumper/{slug}"
