@@ -5,9 +5,11 @@ The member docstrings below are the contract; docs/providers.md links here.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 from typing import Protocol, runtime_checkable
+from urllib.parse import urlsplit
 
 from bumper.errors import ConfigError
 
@@ -24,6 +26,11 @@ class PullRequest:
     body: str
     head_branch: str
     base_branch: str
+    # A draft stays a draft when its title is updated (GitLab keeps draft state in the title).
+    draft: bool = False
+    # Things the host refused after the PR was opened (a reviewer it does not know, auto-merge
+    # not allowed yet). The PR exists, so they are reported, not raised; callers print them.
+    warnings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -50,6 +57,9 @@ class ProviderSettings:
     token: str | None = field(repr=False)
     # Seconds between requests; None in tests. Production keeps the SDK's polite defaults.
     throttle: bool = True
+    # Scales every wait between retries (backoff, secondary-rate-limit wait). 1.0 in production;
+    # tests set it near 0 so that exhausting the bounded retries takes milliseconds.
+    backoff: float = 1.0
 
 
 @runtime_checkable
@@ -94,3 +104,47 @@ def load_provider(name: str, settings: ProviderSettings) -> Provider:
     cls = eps[name].load()  # type: ignore[attr-defined]
     provider: Provider = cls(settings)
     return provider
+
+
+_SCP_LIKE = re.compile(r"^(?:[^@/]+@)?(?P<host>[^:/]+):(?P<path>(?!/).+)$")
+
+
+def split_repo_url(repo_url: str) -> tuple[str, str]:
+    """Split a git remote URL into (host, repository path) so providers can find their API.
+
+    Accepts https/http (host keeps its port), ssh:// (port dropped: it is not the API's) and
+    scp-like `git@host:group/repo.git`; the path loses a trailing `.git` and may be nested
+    (GitLab subgroups). Credentials in the URL are ignored, never returned.
+    """
+    url = repo_url.strip()
+    if "://" in url:
+        parts = urlsplit(url)
+        if parts.scheme not in ("https", "http", "ssh", "git") or not parts.hostname:
+            raise ConfigError(f"cannot tell the Git host from repository URL {_safe(url)!r}")
+        host = parts.hostname
+        if parts.scheme in ("https", "http") and parts.port:
+            host = f"{host}:{parts.port}"
+        path = parts.path
+    else:
+        match = _SCP_LIKE.match(url)
+        if not match:
+            raise ConfigError(f"cannot tell the Git host from repository URL {_safe(url)!r}")
+        host, path = match["host"], match["path"]
+    path = path.strip("/")
+    path = path[: -len(".git")] if path.endswith(".git") else path
+    if "/" not in path:
+        raise ConfigError(f"repository URL {_safe(url)!r} does not name an owner and a repository")
+    return host, path
+
+
+def _safe(url: str) -> str:
+    """The URL without any user:password part."""
+    return re.sub(r"//[^/@]*@", "//", url)
+
+
+def one_line(text: str, secret: str | None, limit: int = 300) -> str:
+    """Make a host's error text fit the one-line error contract, with the token masked."""
+    text = " ".join(str(text).split())
+    if secret:
+        text = text.replace(secret, "***")
+    return text if len(text) <= limit else text[: limit - 1] + "…"

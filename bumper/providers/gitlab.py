@@ -1,0 +1,258 @@
+"""GitLab.com and self-managed GitLab provider; the only module that imports python-gitlab."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any, NoReturn
+
+import gitlab
+import requests
+from gitlab.exceptions import GitlabError
+
+from bumper.errors import ConfigError, ProviderError
+from bumper.providers.api import (
+    ProviderSettings,
+    PullRequest,
+    PullRequestSpec,
+    one_line,
+    split_repo_url,
+)
+
+log = logging.getLogger(__name__)
+
+TIMEOUT = 30  # seconds per HTTP request
+# python-gitlab waits 0.1 * 2**n s between attempts (or Retry-After on 429): 4 retries ~ 1.5 s
+# of backoff instead of its default 10 (~100 s) that would stall a CI job on a dead instance.
+RETRIES = 4
+DRAFT_PREFIX = "Draft: "
+# The title prefixes GitLab reads as "draft" (case-insensitive).
+_DRAFT = re.compile(r"^\s*(\[draft\]|\(draft\)|draft:)\s*", re.IGNORECASE)
+
+
+def gitlab_url(host: str, api_url: str | None) -> str:
+    """Instance URL python-gitlab wants (it appends /api/v4): --api-url with any /api/v4
+    removed, else https://HOST of the repository URL (gitlab.com or self-managed)."""
+    if api_url:
+        url = api_url.rstrip("/")
+        return url[: -len("/api/v4")] if url.endswith("/api/v4") else url
+    return f"https://{host}"
+
+
+class GitLabProvider:
+    """Opens and updates merge requests on GitLab.com or a self-managed GitLab.
+
+    Cost: find 1 request; open 1 per distinct reviewer/assignee username (GitLab wants ids)
+    + 1 create (labels, reviewers, assignees, draft in one call) + 1 auto-merge; update 1.
+    """
+
+    name = "gitlab"
+
+    def __init__(self, settings: ProviderSettings) -> None:
+        host, path = split_repo_url(settings.repo_url)
+        if not settings.token:
+            raise ConfigError("no GitLab token: set BUMPER_TOKEN or GITLAB_TOKEN")
+        self.project_path = path
+        self.url = gitlab_url(host, settings.api_url)
+        self._token = settings.token
+        # GitLab has no secondary rate limits, so settings.throttle has nothing to slow down;
+        # python-gitlab's backoff is fixed, so settings.backoff does not apply either.
+        self._gl = gitlab.Gitlab(
+            self.url,
+            private_token=settings.token,
+            timeout=TIMEOUT,
+            retry_transient_errors=True,  # 5xx and dropped connections, not only 429
+            keep_base_url=True,  # pagination links may name the instance's external URL
+        )
+        self._project = self._gl.projects.get(path, lazy=True)  # no request
+        self._rq: dict[str, Any] = {"max_retries": RETRIES}
+        self._user_ids: dict[str, int | None] = {}
+
+    # -- Provider protocol ----------------------------------------------------------------------
+
+    def find_pull_request(self, head_branch: str, base_branch: str) -> PullRequest | None:
+        """Return the open MR from `head_branch` into `base_branch`, or None (one GET)."""
+        mr = self._find(head_branch, base_branch)
+        return None if mr is None else _convert(mr.attributes)
+
+    def open_pull_request(self, spec: PullRequestSpec) -> PullRequest:
+        """Create the MR with labels, reviewers, assignees and draft in one call, then auto-merge.
+
+        A 409 "Another open merge request already exists" (our own create retried after a
+        lost response, or a race) turns into find + one update that also adds the extras.
+        """
+        warnings: list[str] = []
+        reviewer_ids = self._ids(spec.reviewers, "reviewer", warnings)
+        assignee_ids = self._ids(spec.assignees, "assignee", warnings)
+        title = _with_draft(spec.title, spec.draft)
+        data: dict[str, Any] = {
+            "source_branch": spec.head_branch,
+            "target_branch": spec.base_branch,
+            "title": title,
+            "description": spec.body,
+            "remove_source_branch": True,
+        }
+        if spec.labels:
+            data["labels"] = list(spec.labels)
+        if assignee_ids:
+            data["assignee_ids"] = assignee_ids
+        if reviewer_ids:
+            data["reviewer_ids"] = reviewer_ids
+        attrs: dict[str, Any] | None = None
+        with self._errors(f"opening a merge request from {spec.head_branch!r}"):
+            try:
+                attrs = self._project.mergerequests.create(data, **self._rq).attributes
+            except GitlabError as exc:
+                if not (exc.response_code == 409 and "already exists" in str(exc.error_message)):
+                    raise
+        if attrs is None:
+            attrs = self._update_existing(spec, title, reviewer_ids, assignee_ids)
+        if spec.automerge:
+            self._automerge(attrs["iid"], warnings)
+        return _convert(attrs, tuple(warnings))
+
+    def update_pull_request(self, pr: PullRequest, title: str, body: str) -> PullRequest:
+        """Set title and description with one PUT; a draft MR keeps its "Draft: " prefix."""
+        data = {"title": _with_draft(title, pr.draft), "description": body}
+        with self._errors(f"updating merge request !{pr.number}"):
+            attrs = self._project.mergerequests.update(pr.number, data, **self._rq)
+        return _convert(attrs)
+
+    # -- helpers --------------------------------------------------------------------------------
+
+    def _find(self, head_branch: str, base_branch: str) -> Any:
+        with self._errors(f"looking for the merge request from {head_branch!r}"):
+            mrs = self._project.mergerequests.list(
+                source_branch=head_branch,
+                target_branch=base_branch,
+                state="opened",
+                get_all=False,
+                **self._rq,
+            )
+        return mrs[0] if mrs else None
+
+    def _update_existing(
+        self, spec: PullRequestSpec, title: str, reviewer_ids: list[int], assignee_ids: list[int]
+    ) -> dict[str, Any]:
+        mr = self._find(spec.head_branch, spec.base_branch)
+        if mr is None:
+            raise ProviderError(
+                f"GitLab said a merge request from {spec.head_branch!r} already exists but "
+                "none is open; retry the run",
+                kind="conflict",
+            )
+        attrs = mr.attributes
+        if attrs.get("draft") and not spec.draft:
+            title = _with_draft(spec.title, True)  # never un-draft what a person drafted
+        data: dict[str, Any] = {"title": title, "description": spec.body}
+        if spec.labels:
+            data["add_labels"] = ",".join(spec.labels)  # add, keep what people put there
+        have_assignees = [u["id"] for u in attrs.get("assignees") or []]
+        have_reviewers = [u["id"] for u in attrs.get("reviewers") or []]
+        if set(assignee_ids) - set(have_assignees):
+            data["assignee_ids"] = have_assignees + [i for i in assignee_ids if i not in have_assignees]
+        if set(reviewer_ids) - set(have_reviewers):
+            data["reviewer_ids"] = have_reviewers + [i for i in reviewer_ids if i not in have_reviewers]
+        with self._errors(f"updating merge request !{attrs['iid']}"):
+            updated: dict[str, Any] = self._project.mergerequests.update(
+                attrs["iid"], data, **self._rq
+            )
+        return updated
+
+    def _ids(self, usernames: tuple[str, ...], role: str, warnings: list[str]) -> list[int]:
+        """Usernames to ids (one lookup each, cached); an unknown user is a warning, not a stop."""
+        ids: list[int] = []
+        for name in usernames:
+            name = name.lstrip("@")
+            if name not in self._user_ids:
+                with self._errors(f"looking up {role} {name!r}"):
+                    users = self._gl.users.list(username=name, get_all=False, **self._rq)
+                self._user_ids[name] = users[0].id if users else None
+            uid = self._user_ids[name]
+            if uid is None:
+                warnings.append(f"GitLab has no user {name!r}; not added as {role}")
+                log.debug("%s", warnings[-1])
+            elif uid not in ids:
+                ids.append(uid)
+        return ids
+
+    def _automerge(self, iid: int, warnings: list[str]) -> None:
+        """Merge when the pipeline succeeds. Right after creation GitLab may still be checking
+        mergeability, or the MR is a draft: that is reported as a warning, the MR stands."""
+        mr = self._project.mergerequests.get(iid, lazy=True)
+        try:
+            with self._errors(f"enabling auto-merge on merge request !{iid}"):
+                # GitLab 17.11 renamed this auto_merge; the old name is still read (API v4).
+                mr.merge(merge_when_pipeline_succeeds=True, **self._rq)
+        except ProviderError as exc:
+            if exc.kind in ("auth", "rate-limited"):
+                raise
+            warnings.append(f"{exc} (auto-merge not enabled: not mergeable yet?)")
+            log.debug("%s", warnings[-1])
+
+    @contextmanager
+    def _errors(self, doing: str) -> Iterator[None]:
+        """Turn python-gitlab/requests failures into one-line ProviderErrors with a stable kind."""
+        try:
+            yield
+        except GitlabError as exc:
+            code = exc.response_code
+            message = exc.error_message
+            if isinstance(message, list):
+                message = "; ".join(map(str, message))
+            message = str(message)
+            if code and not message.startswith(str(code)):
+                message = f"{code} {message}"  # GitLab's own messages mostly start with it
+            if code == 429 or (code or 0) >= 500:
+                message += f" (after {RETRIES} retries)"
+            self._raise(_kind_of(code), message, doing, exc)
+        except requests.exceptions.RequestException as exc:
+            detail = f"cannot reach {self.url} ({type(exc).__name__}), even after retries"
+            self._raise("other", detail, doing, exc)
+
+    def _raise(self, kind: str, detail: str, doing: str, exc: BaseException) -> NoReturn:
+        hint = _HINTS.get(kind, "")
+        text = one_line(f"GitLab API ({self.project_path}) {doing}: {detail}{hint}", self._token)
+        raise ProviderError(text, kind=kind) from exc
+
+
+_HINTS = {
+    "auth": "; check that the token is valid and has the api scope",
+    "not-found": "; check the repository URL, --api-url and that the token can see the project",
+    "rate-limited": "; rerun later",
+}
+
+
+def _kind_of(code: int | None) -> str:
+    if code in (401, 403):
+        return "auth"
+    if code == 404:
+        return "not-found"
+    if code == 429:
+        return "rate-limited"
+    if code in (405, 406, 409, 422):
+        return "conflict"
+    return "other"
+
+
+def _with_draft(title: str, draft: bool) -> str:
+    if not draft or _DRAFT.match(title):
+        return title
+    return DRAFT_PREFIX + title
+
+
+def _convert(attrs: dict[str, Any], warnings: tuple[str, ...] = ()) -> PullRequest:
+    title = str(attrs.get("title") or "")
+    draft = bool(attrs.get("draft") or attrs.get("work_in_progress") or _DRAFT.match(title))
+    return PullRequest(
+        number=int(attrs["iid"]),
+        url=str(attrs.get("web_url") or ""),
+        title=_DRAFT.sub("", title, count=1) if draft else title,
+        body=str(attrs.get("description") or ""),
+        head_branch=str(attrs.get("source_branch") or ""),
+        base_branch=str(attrs.get("target_branch") or ""),
+        draft=draft,
+        warnings=warnings,
+    )

@@ -1,0 +1,309 @@
+"""A loopback GitHub (REST under /api/v3, GraphQL under /api/graphql) for provider tests.
+
+It implements exactly the calls bumper/providers/github.py makes, keeps PR state, checks the
+token, records every request and takes injected faults (see testing/fake_provider.py).
+Use the `fake_github` fixture; import it into a test module or list this module in
+`pytest_plugins` of the root conftest.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from bumper.providers.api import ProviderSettings
+from testing.fake_provider import LoopbackServer, PullRecord, RecordedRequest, Reply, Response
+
+TOKEN = "ghp_fakeFAKEfake0123456789abcdefABCDEF0000"  # noqa: S105 - a test token
+BOT = "bumper-bot"  # the token's user, author of every PR
+DOCS = "https://docs.github.com/rest"
+
+SECONDARY_RATE_LIMIT_MESSAGE = (
+    "You have exceeded a secondary rate limit. Please wait a few minutes before you try again. "
+    "If you reach out to GitHub Support for help, please include the request ID."
+)
+
+
+def secondary_rate_limit(retry_after: int | None = None) -> Response:
+    """GitHub's secondary rate limit answer: 403 with that message, Retry-After optional."""
+    headers = {} if retry_after is None else {"Retry-After": str(retry_after)}
+    return 403, headers, {"message": SECONDARY_RATE_LIMIT_MESSAGE, "documentation_url": DOCS}
+
+
+def too_many_requests(retry_after: int | None = None) -> Response:
+    """A 429, with or without Retry-After."""
+    headers = {} if retry_after is None else {"Retry-After": str(retry_after)}
+    return 429, headers, {"message": "Too Many Requests", "documentation_url": DOCS}
+
+
+def server_error(status: int = 502) -> Response:
+    """A 5xx as a load balancer would send it."""
+    return status, {}, {"message": "Server Error"}
+
+
+class FakeGitHub(LoopbackServer):
+    """GitHub's pull request endpoints with in-memory state.
+
+    `api_url` is what `--api-url` would be (GHES layout). `pulls` holds PullRecords; team
+    reviewers are stored as "org/slug". `users`, when set, is who may be asked to review.
+    """
+
+    unauthorized = (401, {}, {"message": "Bad credentials", "documentation_url": DOCS})
+
+    def __init__(self, token: str = TOKEN) -> None:
+        super().__init__(token)
+        self.api_url = f"{self.base_url}/api/v3"
+        self.graphql_url = f"{self.base_url}/api/graphql"
+        self.repos: dict[str, dict[str, Any]] = {}
+        self.pulls: list[PullRecord] = []
+        self.users: set[str] | None = None
+
+    def add_repo(self, full_name: str, *, automerge_allowed: bool = True) -> str:
+        """Create `owner/repo`; returns an https clone URL naming it (the host is not contacted)."""
+        self.repos[full_name] = {"automerge_allowed": automerge_allowed, "id": len(self.repos) + 1}
+        return f"https://github.test/{full_name}.git"
+
+    def settings(self, full_name: str, token: str | None = None, **kw: Any) -> ProviderSettings:
+        """ProviderSettings pointing at this server, unthrottled, with millisecond backoff."""
+        kw.setdefault("throttle", False)
+        kw.setdefault("backoff", 0.001)
+        return ProviderSettings(
+            repo_url=f"https://github.test/{full_name}.git",
+            api_url=self.api_url,
+            token=self.token if token is None else token,
+            **kw,
+        )
+
+    def open_pulls(self, repo: str | None = None) -> list[PullRecord]:
+        """Open PRs, optionally of one repository."""
+        return [p for p in self.pulls if p.state == "open" and repo in (None, p.repo)]
+
+    # -- server ---------------------------------------------------------------------------------
+
+    def authorized(self, headers: dict[str, str]) -> bool:
+        value = {k.lower(): v for k, v in headers.items()}.get("authorization", "")
+        scheme, _, credential = value.partition(" ")
+        return scheme.lower() in ("token", "bearer") and credential == self.token
+
+    def route(self, req: RecordedRequest) -> Response:
+        if req.path == "/api/graphql" and req.method == "POST":
+            return self._graphql(req.body or {})
+        m = re.fullmatch(r"/api/v3/repos/([^/]+/[^/]+)(/.*)?", req.path)
+        if not m or m[1] not in self.repos:
+            raise Reply(404, {"message": "Not Found", "documentation_url": DOCS})
+        repo, rest = m[1], m[2] or ""
+        key = (req.method, re.sub(r"/\d+", "/N", rest))
+        number = int(re.findall(r"/(\d+)", rest)[0]) if "/N" in key[1] else 0
+        handlers = {
+            ("GET", ""): lambda: (200, {}, self._repo_json(repo)),
+            ("GET", "/pulls"): lambda: self._list_pulls(repo, req.query),
+            ("POST", "/pulls"): lambda: self._create_pull(repo, req.body),
+            ("GET", "/pulls/N"): lambda: (200, {}, self._pr_json(self._pull(repo, number))),
+            ("PATCH", "/pulls/N"): lambda: self._edit_pull(repo, number, req.body),
+            ("PATCH", "/issues/N"): lambda: self._edit_issue(repo, number, req.body),
+            ("POST", "/issues/N/labels"): lambda: self._add_labels(repo, number, req.body),
+            ("POST", "/issues/N/assignees"): lambda: self._add_assignees(repo, number, req.body),
+            ("POST", "/pulls/N/requested_reviewers"): lambda: self._request_reviews(
+                repo, number, req.body
+            ),
+        }
+        if key not in handlers:
+            raise Reply(404, {"message": "Not Found", "documentation_url": DOCS})
+        return handlers[key]()
+
+    # -- JSON -----------------------------------------------------------------------------------
+
+    def _repo_json(self, repo: str) -> dict[str, Any]:
+        owner, name = repo.split("/")
+        return {
+            "id": self.repos[repo]["id"],
+            "name": name,
+            "full_name": repo,
+            "owner": {"login": owner},
+            "url": f"{self.api_url}/repos/{repo}",
+            "html_url": f"{self.base_url}/{repo}",
+            "default_branch": "main",
+        }
+
+    def _node_id(self, rec: PullRecord) -> str:
+        return f"PR_{self.repos[rec.repo]['id']}_{rec.number}"
+
+    def _pr_json(self, rec: PullRecord) -> dict[str, Any]:
+        owner = rec.repo.split("/")[0]
+        api = f"{self.api_url}/repos/{rec.repo}"
+        users = [r for r in rec.reviewers if "/" not in r]
+        teams = [r.split("/", 1)[1] for r in rec.reviewers if "/" in r]
+        return {
+            "url": f"{api}/pulls/{rec.number}",
+            "id": self.repos[rec.repo]["id"] * 100000 + rec.number,
+            "node_id": self._node_id(rec),
+            "html_url": f"{self.base_url}/{rec.repo}/pull/{rec.number}",
+            "issue_url": f"{api}/issues/{rec.number}",
+            "number": rec.number,
+            "state": "open" if rec.state == "open" else "closed",
+            "title": rec.title,
+            "body": rec.body,
+            "draft": rec.draft,
+            "user": {"login": BOT},
+            "labels": [{"name": label} for label in rec.labels],
+            "assignees": [{"login": a} for a in rec.assignees],
+            "requested_reviewers": [{"login": u} for u in users],
+            "requested_teams": [{"slug": t} for t in teams],
+            "auto_merge": {"merge_method": "merge"} if rec.automerge else None,
+            "head": {"ref": rec.head, "label": f"{owner}:{rec.head}", "sha": "1" * 40},
+            "base": {"ref": rec.base, "label": f"{owner}:{rec.base}", "sha": "2" * 40},
+        }
+
+    def _issue_json(self, rec: PullRecord) -> dict[str, Any]:
+        pr = self._pr_json(rec)
+        return {
+            "url": pr["issue_url"],
+            "html_url": pr["html_url"],
+            "number": rec.number,
+            "state": pr["state"],
+            "title": rec.title,
+            "body": rec.body,
+            "labels": pr["labels"],
+            "assignees": pr["assignees"],
+            "pull_request": {"url": pr["url"], "html_url": pr["html_url"]},
+        }
+
+    # -- REST -----------------------------------------------------------------------------------
+
+    def _pull(self, repo: str, number: int) -> PullRecord:
+        for rec in self.pulls:
+            if rec.repo == repo and rec.number == number:
+                return rec
+        raise Reply(404, {"message": "Not Found", "documentation_url": DOCS})
+
+    def _list_pulls(self, repo: str, query: dict[str, list[str]]) -> Response:
+        state = query.get("state", ["open"])[0]
+        head = query.get("head", [None])[0]
+        base = query.get("base", [None])[0]
+        found = []
+        for rec in self.pulls:
+            if rec.repo != repo or (state != "all" and rec.state != state):
+                continue
+            if head is not None and head != f"{repo.split('/')[0]}:{rec.head}":
+                continue
+            if base is not None and base != rec.base:
+                continue
+            found.append(self._pr_json(rec))
+        return 200, {}, found
+
+    def _create_pull(self, repo: str, body: Any) -> Response:
+        if not isinstance(body, dict) or not all(body.get(k) for k in ("title", "head", "base")):
+            raise _invalid("PullRequest", "missing_field", "title, head and base are required")
+        head, base = body["head"].split(":")[-1], body["base"]
+        owner = repo.split("/")[0]
+        if any(p.head == head and p.base == base for p in self.open_pulls(repo)):
+            raise _invalid("PullRequest", "custom", f"A pull request already exists for {owner}:{head}.")
+        number = 1 + sum(1 for p in self.pulls if p.repo == repo)
+        rec = PullRecord(repo, number, body["title"], body.get("body") or "", head, base,
+                         draft=bool(body.get("draft")))
+        self.pulls.append(rec)
+        return 201, {"Location": f"{self.api_url}/repos/{repo}/pulls/{number}"}, self._pr_json(rec)
+
+    def _edit_pull(self, repo: str, number: int, body: Any) -> Response:
+        rec = self._pull(repo, number)
+        for field in ("title", "body", "state", "base"):
+            if isinstance(body, dict) and field in body:
+                setattr(rec, field, body[field])
+        return 200, {}, self._pr_json(rec)
+
+    def _edit_issue(self, repo: str, number: int, body: Any) -> Response:
+        rec = self._pull(repo, number)
+        if isinstance(body, dict):
+            if "labels" in body:
+                rec.labels = [_label_name(x) for x in body["labels"]]
+            if "assignees" in body:
+                rec.assignees = list(body["assignees"])
+            if "title" in body:
+                rec.title = body["title"]
+            if "body" in body:
+                rec.body = body["body"]
+        return 200, {}, self._issue_json(rec)
+
+    def _add_labels(self, repo: str, number: int, body: Any) -> Response:
+        rec = self._pull(repo, number)
+        names = body.get("labels") if isinstance(body, dict) else body  # both forms are accepted
+        if not isinstance(names, list) or not names:
+            raise _invalid("Label", "invalid", "labels must be a non-empty array")
+        rec.labels += [n for n in map(_label_name, names) if n not in rec.labels]
+        return 200, {}, [{"name": label} for label in rec.labels]
+
+    def _add_assignees(self, repo: str, number: int, body: Any) -> Response:
+        rec = self._pull(repo, number)
+        rec.assignees += [a for a in (body or {}).get("assignees", []) if a not in rec.assignees]
+        return 201, {}, self._issue_json(rec)
+
+    def _request_reviews(self, repo: str, number: int, body: Any) -> Response:
+        rec = self._pull(repo, number)
+        users = list((body or {}).get("reviewers") or [])
+        teams = list((body or {}).get("team_reviewers") or [])
+        if BOT in users:
+            raise _invalid("PullRequest", "custom", "Review cannot be requested from pull request author.")
+        if self.users is not None and any(u not in self.users for u in users):
+            raise _invalid(
+                "PullRequest", "custom",
+                "Reviews may only be requested from collaborators. One or more of the users or "
+                f"teams you specified is not a collaborator of the {repo} repository.",
+            )
+        owner = repo.split("/")[0]
+        for name in users + [f"{owner}/{t}" for t in teams]:
+            if name not in rec.reviewers:
+                rec.reviewers.append(name)
+        return 201, {}, self._pr_json(rec)
+
+    # -- GraphQL --------------------------------------------------------------------------------
+
+    def _graphql(self, body: dict[str, Any]) -> Response:
+        query = str(body.get("query", ""))
+        variables = body.get("variables") or {}
+        if "enablePullRequestAutoMerge" not in query:
+            return 200, {}, {"errors": [{"message": "fake GitHub: unsupported GraphQL query"}]}
+        node = (variables.get("input") or {}).get("pullRequestId")
+        for rec in self.pulls:
+            if self._node_id(rec) == node:
+                break
+        else:
+            return 200, {}, {
+                "data": {"enablePullRequestAutoMerge": None},
+                "errors": [{"type": "NOT_FOUND", "path": ["enablePullRequestAutoMerge"],
+                            "message": f"Could not resolve to a node with the global id of '{node}'"}],
+            }
+        if not self.repos[rec.repo]["automerge_allowed"]:
+            return 200, {}, {
+                "data": {"enablePullRequestAutoMerge": None},
+                "errors": [{"type": "UNPROCESSABLE", "path": ["enablePullRequestAutoMerge"],
+                            "message": "Pull request Auto merge is not allowed for this repository"}],
+            }
+        rec.automerge = True
+        payload = {"actor": {"login": BOT}, "clientMutationId": None}
+        return 200, {}, {"data": {"enablePullRequestAutoMerge": payload}}
+
+
+def _invalid(resource: str, code: str, message: str) -> Reply:
+    return Reply(422, {
+        "message": "Validation Failed",
+        "errors": [{"resource": resource, "code": code, "message": message}],
+        "documentation_url": DOCS,
+    })
+
+
+def _label_name(label: Any) -> str:
+    return str(label["name"] if isinstance(label, dict) else label)
+
+
+@pytest.fixture
+def fake_github() -> Iterator[FakeGitHub]:
+    """A running FakeGitHub with repository acme/manifests; closed after the test."""
+    server = FakeGitHub()
+    server.add_repo("acme/manifests")
+    try:
+        yield server
+    finally:
+        server.close()

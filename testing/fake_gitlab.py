@@ -1,0 +1,255 @@
+"""A loopback GitLab (REST under /api/v4) for provider tests.
+
+It implements exactly the calls bumper/providers/gitlab.py makes, keeps merge request state,
+checks the token, records every request and takes injected faults (see
+testing/fake_provider.py). Use the `fake_gitlab` fixture; import it into a test module or list
+this module in `pytest_plugins` of the root conftest.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import unquote
+
+import pytest
+
+from bumper.providers.api import ProviderSettings
+from testing.fake_provider import LoopbackServer, PullRecord, RecordedRequest, Reply, Response
+
+TOKEN = "glpat-fakeFAKEfake0123456789"  # noqa: S105 - a test token
+BOT_ID = 1
+_DRAFT = re.compile(r"^\s*(\[draft\]|\(draft\)|draft:)\s*", re.IGNORECASE)
+
+
+def too_many_requests(retry_after: int | None = None) -> Response:
+    """GitLab's rate limit answer, with or without Retry-After (whole seconds, as GitLab sends)."""
+    headers = {} if retry_after is None else {"Retry-After": str(retry_after)}
+    return 429, headers, {"message": "429 Too Many Requests"}
+
+
+def server_error(status: int = 502) -> Response:
+    """A 5xx as a load balancer would send it."""
+    return status, {}, {"message": f"{status} Bad Gateway"}
+
+
+class FakeGitLab(LoopbackServer):
+    """GitLab's merge request endpoints with in-memory state.
+
+    `api_url` is what `--api-url` would be (the instance URL). `pulls` holds PullRecords
+    (title as GitLab stores it, "Draft: " included). `mergeable=False` makes the merge
+    endpoint answer 422 "Branch cannot be merged" (mergeability still being checked).
+    """
+
+    unauthorized = (401, {}, {"message": "401 Unauthorized"})
+
+    def __init__(self, token: str = TOKEN) -> None:
+        super().__init__(token)
+        self.api_url = self.base_url
+        self.projects: dict[str, int] = {}
+        self.users: dict[str, int] = {"bumper-bot": BOT_ID}
+        self.pulls: list[PullRecord] = []
+        self.mergeable = True
+
+    def add_project(self, path: str) -> str:
+        """Create a project (nested groups allowed); returns an https clone URL naming it."""
+        self.projects[path] = len(self.projects) + 100
+        return f"https://gitlab.test/{path}.git"
+
+    def add_user(self, username: str) -> int:
+        """Register a user that may be a reviewer or assignee; returns its id."""
+        return self.users.setdefault(username, len(self.users) + 1)
+
+    def settings(self, path: str, token: str | None = None, **kw: Any) -> ProviderSettings:
+        """ProviderSettings pointing at this server, unthrottled, with millisecond backoff."""
+        kw.setdefault("throttle", False)
+        kw.setdefault("backoff", 0.001)
+        return ProviderSettings(
+            repo_url=f"https://gitlab.test/{path}.git",
+            api_url=self.api_url,
+            token=self.token if token is None else token,
+            **kw,
+        )
+
+    def open_pulls(self, repo: str | None = None) -> list[PullRecord]:
+        """Open MRs, optionally of one project."""
+        return [p for p in self.pulls if p.state == "open" and repo in (None, p.repo)]
+
+    # -- server ---------------------------------------------------------------------------------
+
+    def authorized(self, headers: dict[str, str]) -> bool:
+        lower = {k.lower(): v for k, v in headers.items()}
+        if lower.get("private-token") == self.token:
+            return True
+        scheme, _, credential = lower.get("authorization", "").partition(" ")
+        return scheme.lower() == "bearer" and credential == self.token
+
+    def route(self, req: RecordedRequest) -> Response:
+        segments = [unquote(s) for s in req.path.split("/")]
+        if segments[:3] != ["", "api", "v4"]:
+            raise Reply(404, {"message": "404 Not Found"})
+        rest = segments[3:]
+        params = _params(req)
+        if rest == ["users"] and req.method == "GET":
+            name = params.get("username")
+            return 200, {}, [self._user_json(name)] if name in self.users else []
+        if len(rest) < 2 or rest[0] != "projects":
+            raise Reply(404, {"message": "404 Not Found"})
+        project = self._project(rest[1])
+        tail = rest[2:]
+        if tail == [] and req.method == "GET":
+            return 200, {}, {"id": self.projects[project], "path_with_namespace": project}
+        if tail == ["merge_requests"] and req.method == "GET":
+            return self._list(project, params)
+        if tail == ["merge_requests"] and req.method == "POST":
+            return self._create(project, params)
+        if len(tail) >= 2 and tail[0] == "merge_requests" and tail[1].isdigit():
+            rec = self._mr(project, int(tail[1]))
+            if tail[2:] == [] and req.method == "GET":
+                return 200, {}, self._mr_json(rec)
+            if tail[2:] == [] and req.method == "PUT":
+                return self._update(rec, params)
+            if tail[2:] == ["merge"] and req.method == "PUT":
+                return self._merge(rec, params)
+        raise Reply(404, {"message": "404 Not Found"})
+
+    # -- state ----------------------------------------------------------------------------------
+
+    def _project(self, ident: str) -> str:
+        for path, pid in self.projects.items():
+            if ident in (path, str(pid)):
+                return path
+        raise Reply(404, {"message": "404 Project Not Found"})
+
+    def _mr(self, project: str, iid: int) -> PullRecord:
+        for rec in self.pulls:
+            if rec.repo == project and rec.number == iid:
+                return rec
+        raise Reply(404, {"message": "404 Not found"})
+
+    def _user_json(self, name: str) -> dict[str, Any]:
+        return {"id": self.users[name], "username": name, "name": name.title(), "state": "active"}
+
+    def _names(self, ids: Any) -> list[str]:
+        by_id = {uid: name for name, uid in self.users.items()}
+        if not isinstance(ids, list):
+            ids = [int(x) for x in str(ids).split(",") if x]
+        unknown = [i for i in ids if int(i) not in by_id]
+        if unknown:
+            raise Reply(404, {"message": f"404 User Not Found: {unknown}"})
+        return [by_id[int(i)] for i in ids]
+
+    def _mr_json(self, rec: PullRecord) -> dict[str, Any]:
+        pid = self.projects[rec.repo]
+        return {
+            "id": pid * 1000 + rec.number,
+            "iid": rec.number,
+            "project_id": pid,
+            "title": rec.title,
+            "description": rec.body,
+            "state": {"open": "opened"}.get(rec.state, rec.state),
+            "source_branch": rec.head,
+            "target_branch": rec.base,
+            "web_url": f"{self.base_url}/{rec.repo}/-/merge_requests/{rec.number}",
+            "labels": list(rec.labels),
+            "assignees": [self._user_json(n) for n in rec.assignees],
+            "reviewers": [self._user_json(n) for n in rec.reviewers],
+            "author": self._user_json("bumper-bot"),
+            "draft": rec.draft,
+            "work_in_progress": rec.draft,
+            "merge_when_pipeline_succeeds": rec.automerge,
+            "detailed_merge_status": "mergeable" if self.mergeable else "checking",
+            "force_remove_source_branch": True,
+        }
+
+    def _list(self, project: str, params: dict[str, Any]) -> Response:
+        state = params.get("state", "all")
+        found = [
+            self._mr_json(rec)
+            for rec in self.pulls
+            if rec.repo == project
+            and (state == "all" or self._mr_json(rec)["state"] == state)
+            and params.get("source_branch", rec.head) == rec.head
+            and params.get("target_branch", rec.base) == rec.base
+        ]
+        headers = {"X-Page": "1", "X-Per-Page": "20", "X-Total": str(len(found)),
+                   "X-Total-Pages": "1"}
+        return 200, headers, found
+
+    def _create(self, project: str, params: dict[str, Any]) -> Response:
+        missing = [k for k in ("source_branch", "target_branch", "title") if not params.get(k)]
+        if missing:
+            raise Reply(400, {"error": f"{', '.join(missing)} is missing"})
+        for rec in self.open_pulls(project):
+            if rec.head == params["source_branch"] and rec.base == params["target_branch"]:
+                raise Reply(409, {"message": [
+                    f"Another open merge request already exists for this source branch: "
+                    f"!{rec.number}"
+                ]})
+        number = 1 + sum(1 for p in self.pulls if p.repo == project)
+        rec = PullRecord(project, number, params["title"], params.get("description") or "",
+                         params["source_branch"], params["target_branch"])
+        self._apply(rec, params)
+        self.pulls.append(rec)
+        return 201, {}, self._mr_json(rec)
+
+    def _update(self, rec: PullRecord, params: dict[str, Any]) -> Response:
+        self._apply(rec, params)
+        return 200, {}, self._mr_json(rec)
+
+    def _apply(self, rec: PullRecord, params: dict[str, Any]) -> None:
+        if "title" in params:
+            rec.title = params["title"]
+        if "description" in params:
+            rec.body = params["description"]
+        if "labels" in params:
+            rec.labels = _label_list(params["labels"])
+        if "add_labels" in params:
+            rec.labels += [x for x in _label_list(params["add_labels"]) if x not in rec.labels]
+        if "assignee_ids" in params:
+            rec.assignees = self._names(params["assignee_ids"])
+        if "reviewer_ids" in params:
+            rec.reviewers = self._names(params["reviewer_ids"])
+        rec.draft = bool(_DRAFT.match(rec.title))
+
+    def _merge(self, rec: PullRecord, params: dict[str, Any]) -> Response:
+        if rec.draft or rec.state != "open":
+            raise Reply(405, {"message": "405 Method Not Allowed"})
+        if not self.mergeable:
+            raise Reply(422, {"message": "Branch cannot be merged"})
+        if _truthy(params.get("merge_when_pipeline_succeeds")) or _truthy(params.get("auto_merge")):
+            rec.automerge = True
+        else:
+            rec.state = "merged"
+        return 200, {}, self._mr_json(rec)
+
+
+def _params(req: RecordedRequest) -> dict[str, Any]:
+    """GitLab reads parameters from the query string and the JSON body alike."""
+    merged: dict[str, Any] = {k: v[-1] for k, v in req.query.items()}
+    if isinstance(req.body, dict):
+        merged.update(req.body)
+    return merged
+
+
+def _label_list(value: Any) -> list[str]:
+    items = value if isinstance(value, list) else str(value).split(",")
+    return [str(x).strip() for x in items if str(x).strip()]
+
+
+def _truthy(value: Any) -> bool:
+    return value is True or str(value).lower() in ("true", "1")
+
+
+@pytest.fixture
+def fake_gitlab() -> Iterator[FakeGitLab]:
+    """A running FakeGitLab with project acme/platform/manifests and users alice, bob, carol."""
+    server = FakeGitLab()
+    server.add_project("acme/platform/manifests")
+    for name in ("alice", "bob", "carol"):
+        server.add_user(name)
+    try:
+        yield server
+    finally:
+        server.close()
