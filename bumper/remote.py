@@ -21,7 +21,7 @@ from bumper.commands.bump import BumpOptions, BumpResult
 from bumper.errors import BumperError, ConfigError, WorkspaceError
 from bumper.image_ref import ImageRef
 from bumper.policy import is_downgrade
-from bumper.providers.api import Provider, PullRequestSpec, ProviderSettings, load_provider
+from bumper.providers.api import Provider, ProviderSettings, PullRequestSpec, load_provider
 from bumper.rewrite import TreePlan, plan_tree, write_all
 from bumper.secrets import token_for
 from bumper.shapes import find_references
