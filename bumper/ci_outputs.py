@@ -13,6 +13,8 @@ from typing import Any, NamedTuple
 
 # Status used when bumper printed no (valid) JSON, i.e. it failed before producing a result.
 FAILED = "failed"
+NOT_FOUND = "not-found"
+EXIT_NOT_FOUND = 3
 
 # GitLab rejects a dotenv report over 5 KB (and then drops every variable), so keep well under it.
 DOTENV_MAX_BYTES = 4096
@@ -23,6 +25,7 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]")
 
 # GitHub caps a step summary at 1 MiB; a table this long is unreadable long before that.
 SUMMARY_MAX_ROWS = 200
+SUMMARY_MAX_DIFF = 60_000
 
 
 class Result(NamedTuple):
@@ -35,16 +38,17 @@ class Result(NamedTuple):
     changed_files: tuple[str, ...]
     changes: tuple[dict[str, Any], ...]
     skipped: tuple[dict[str, Any], ...]
+    diff: str = ""
 
     @classmethod
-    def from_json_text(cls, text: str) -> Result:
-        """Parse bumper's JSON; empty or invalid text (bumper failed early) gives `failed`."""
+    def from_json_text(cls, text: str, exit_code: int | None = None) -> Result:
+        """Parse bumper's JSON; without one, the status is `not-found` for exit 3, else `failed`."""
         try:
             data = json.loads(text)
         except ValueError:
             data = None
         if not isinstance(data, dict):
-            return cls(FAILED, "", "", "", (), (), ())
+            return cls(NOT_FOUND if exit_code == EXIT_NOT_FOUND else FAILED, "", "", "", (), (), ())
         changes = tuple(c for c in data.get("changes") or () if isinstance(c, dict))
         skipped = tuple(s for s in data.get("skipped") or () if isinstance(s, dict))
         pr = data.get("pull_request")
@@ -58,6 +62,7 @@ class Result(NamedTuple):
             changed_files=tuple(files),
             changes=changes,
             skipped=skipped,
+            diff=data["diff"] if isinstance(data.get("diff"), str) else "",
         )
 
 
@@ -103,6 +108,8 @@ def github_summary(result: Result) -> str:
     lines = [f"### bumper: {result.status}", ""]
     if result.status == FAILED:
         lines += ["bumper produced no result; see the step log for the error.", ""]
+    elif result.status == NOT_FOUND:
+        lines += ["No file under the selected paths references the image.", ""]
     if result.pr_url:
         number = f" #{result.pr_number}" if result.pr_number else ""
         lines += [f"Pull request{number}: {result.pr_url}", ""]
@@ -118,7 +125,7 @@ def github_summary(result: Result) -> str:
         lines.append("")
         if len(result.changes) > SUMMARY_MAX_ROWS:
             lines += [f"… and {len(result.changes) - SUMMARY_MAX_ROWS} more changes.", ""]
-    elif result.status != FAILED:
+    elif result.status not in (FAILED, NOT_FOUND):
         lines += ["No file changed.", ""]
     if result.skipped:
         lines += ["| skipped | line | value | reason |", "| --- | ---: | --- | --- |"]
@@ -128,6 +135,20 @@ def github_summary(result: Result) -> str:
                 f"| {_code(skip.get('value'))} | {_code(skip.get('reason'))} |"
             )
         lines.append("")
+    if result.diff:
+        diff = result.diff[:SUMMARY_MAX_DIFF]
+        fence = "`" * max(3, max((len(r) for r in re.findall("`+", diff)), default=0) + 1)
+        cut = "\n(diff truncated)" if len(result.diff) > SUMMARY_MAX_DIFF else ""
+        lines += [
+            "<details><summary>diff</summary>",
+            "",
+            f"{fence}diff",
+            diff.rstrip("\n"),
+            fence + cut,
+            "",
+            "</details>",
+            "",
+        ]
     return "\n".join(lines) + "\n"
 
 
@@ -195,9 +216,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--dotenv", default="bumper.env", help="gitlab: dotenv report to write (default bumper.env)"
     )
+    parser.add_argument(
+        "--exit-code", type=int, help="bumper's exit code, to name the status when it printed no JSON"
+    )
     args = parser.parse_args(argv)
 
-    result = Result.from_json_text(_read(args.result_json))
+    result = Result.from_json_text(_read(args.result_json), args.exit_code)
     if args.ci == "gitlab":
         with open(args.dotenv, "w", encoding="utf-8", newline="\n") as f:
             f.write(gitlab_dotenv(result))

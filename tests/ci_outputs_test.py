@@ -87,6 +87,13 @@ def test_no_result_means_failed(text: str) -> None:
     assert Result.from_json_text(text) == Result("failed", "", "", "", (), (), ())
 
 
+@pytest.mark.parametrize(("code", "status"), [(3, "not-found"), (1, "failed"), (None, "failed")])
+def test_no_result_status_follows_exit_code(code: int | None, status: str) -> None:
+    assert Result.from_json_text("", code).status == status
+    # A printed result always wins over the exit code.
+    assert Result.from_json_text(json.dumps(OPENED), 3).status == "opened"
+
+
 def test_dir_result_without_pr_or_branch() -> None:
     data = {"status": "dry-run", "changes": OPENED["changes"], "skipped": [],
             "branch": None, "pull_request": None}
@@ -140,6 +147,14 @@ def test_github_summary_for_failure_and_no_change() -> None:
     assert "No file changed." in ci_outputs.github_summary(
         Result.from_json_text(json.dumps(up_to_date))
     )
+
+
+def test_github_summary_shows_the_dry_run_diff() -> None:
+    diff = "--- a/a.yaml\n+++ b/a.yaml\n@@ -1 +1 @@\n-image: x:1 # ```\n+image: x:2 # ```\n"
+    data = {"status": "dry-run", "changes": OPENED["changes"], "skipped": [], "branch": None,
+            "pull_request": None, "diff": diff}
+    summary = ci_outputs.github_summary(Result.from_json_text(json.dumps(data)))
+    assert "<details><summary>diff</summary>\n\n````diff\n" + diff + "````\n" in summary
 
 
 def test_github_summary_is_bounded() -> None:
@@ -232,6 +247,10 @@ def test_main_gitlab_missing_result_is_failed(tmp_path: Path) -> None:
     dotenv = tmp_path / "bumper.env"
     assert ci_outputs.main(["gitlab", str(tmp_path / "missing.json"), "--dotenv", str(dotenv)]) == 0
     assert parse_gitlab_dotenv(dotenv.read_text())["BUMPER_STATUS"] == "failed"
+    empty = tmp_path / "empty.json"
+    empty.write_text("")
+    assert ci_outputs.main(["gitlab", str(empty), "--dotenv", str(dotenv), "--exit-code", "3"]) == 0
+    assert parse_gitlab_dotenv(dotenv.read_text())["BUMPER_STATUS"] == "not-found"
 
 
 def test_module_entry_point_does_not_import_click(tmp_path: Path) -> None:

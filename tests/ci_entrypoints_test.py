@@ -1,0 +1,639 @@
+"""Tests for the CI entry points: action.yml run as the runner does, the GitLab template, Dockerfile."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import textwrap
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+NODE_BIN = ROOT / "node_modules" / ".bin"
+ACTION_VALIDATOR = NODE_BIN / "action-validator"
+GITLAB_CI_LOCAL = NODE_BIN / "gitlab-ci-local"
+VENV_BIN = Path(sys.executable).parent
+TOKEN = "tok-3f9c1e7a-never-print-me"  # noqa: S105 - a test token, distinctive to grep for
+
+needs_action_validator = pytest.mark.skipif(
+    not ACTION_VALIDATOR.exists() or shutil.which("node") is None,
+    reason="needs node and `npm install` (node_modules/.bin/action-validator)",
+)
+needs_gitlab_ci_local = pytest.mark.skipif(
+    not GITLAB_CI_LOCAL.exists() or shutil.which("node") is None or shutil.which("rsync") is None,
+    reason="needs node, `npm install` (node_modules/.bin/gitlab-ci-local) and rsync",
+)
+needs_bump = pytest.mark.skipif(
+    importlib.util.find_spec("bumper.commands.bump") is None
+    or shutil.which("bumper", path=str(VENV_BIN)) is None,
+    reason="needs `bumper bump` (bumper/commands/bump.py) installed in this environment",
+)
+
+# Each input of action.yml and the BUMPER_* variable it must feed (bumper reads them itself).
+ACTION_ENV = {
+    "images": "BUMPER_IMAGES",
+    "repository": "BUMPER_REPO",
+    "directory": "BUMPER_DIR",
+    "token": "BUMPER_TOKEN",
+    "base": "BUMPER_BASE",
+    "paths": "BUMPER_PATH",
+    "branch": "BUMPER_BRANCH",
+    "provider": "BUMPER_PROVIDER",
+    "api-url": "BUMPER_API_URL",
+    "title": "BUMPER_TITLE",
+    "body": "BUMPER_BODY",
+    "commit-message": "BUMPER_COMMIT_MESSAGE",
+    "labels": "BUMPER_LABEL",
+    "reviewers": "BUMPER_REVIEWER",
+    "assignees": "BUMPER_ASSIGNEE",
+    "draft": "BUMPER_DRAFT",
+    "automerge": "BUMPER_AUTOMERGE",
+    "dry-run": "BUMPER_DRY_RUN",
+    "author": "BUMPER_AUTHOR",
+    "allow-downgrade": "BUMPER_ALLOW_DOWNGRADE",
+}
+OUTPUTS = ("status", "pr-url", "pr-number", "branch", "changed-files")
+
+DEPLOYMENT = b"""\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  template:
+    spec:
+      containers:
+        - name: web
+          image: ghcr.io/acme/app:v1.2.2  # the app
+"""
+
+
+def load_action() -> dict[str, Any]:
+    data = yaml.safe_load((ROOT / "action.yml").read_text())
+    assert isinstance(data, dict)
+    return data
+
+
+def parse_github_output(text: str) -> dict[str, str]:
+    """Parse a $GITHUB_OUTPUT file as the runner does (`k=v` lines and `k<<DELIM` heredocs)."""
+    out: dict[str, str] = {}
+    lines = iter(text.split("\n"))
+    for line in lines:
+        if not line:
+            continue
+        if "<<" in line and ("=" not in line or line.index("<<") < line.index("=")):
+            name, delim = line.split("<<", 1)
+            value = []
+            for body in lines:
+                if body == delim:
+                    break
+                value.append(body)
+            else:
+                raise AssertionError(f"unterminated heredoc for {name!r}")
+            out[name] = "\n".join(value)
+        else:
+            name, _, out[name] = line.partition("=")
+    return out
+
+
+# --- a tiny composite-action runner ----------------------------------------------------------
+
+EXPRESSION = re.compile(r"\$\{\{\s*(.*?)\s*\}\}")
+
+
+@dataclass
+class Context:
+    """The expression contexts the runner offers; only what action.yml may use is modelled."""
+
+    inputs: dict[str, str]
+    github: dict[str, str]
+    steps: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def evaluate(self, text: str) -> str:
+        """Resolve `${{ inputs.x }}`, `${{ github.x }}` and `${{ steps.id.outputs.x }}`."""
+
+        def one(match: re.Match[str]) -> str:
+            parts = match.group(1).split(".")
+            if len(parts) == 2 and parts[0] == "inputs":
+                assert parts[1] in self.inputs, f"undeclared input {parts[1]!r}"
+                return self.inputs[parts[1]]
+            if len(parts) == 2 and parts[0] == "github":
+                return self.github[parts[1]]
+            if len(parts) == 4 and parts[0] == "steps" and parts[2] == "outputs":
+                return self.steps.get(parts[1], {}).get(parts[3], "")
+            raise AssertionError(f"the test runner does not model {match.group(0)!r}")
+
+        return EXPRESSION.sub(one, text)
+
+
+@dataclass
+class ActionRun:
+    returncode: int
+    outputs: dict[str, str]
+    summary: str
+    log: str
+
+
+def run_action(
+    inputs: Mapping[str, str],
+    *,
+    workspace: Path,
+    temp: Path,
+    bumper_exe: Path,
+    extra_env: Mapping[str, str] | None = None,
+) -> ActionRun:
+    """Run action.yml's composite steps as the runner would, with `inputs` as the `with:` map.
+
+    The setup-python step is not run (this interpreter stands in for it) and the install step is
+    replaced by its outputs pointing at `bumper_exe`, which must already be installed.
+    """
+    action = load_action()
+    declared = action["inputs"]
+    unknown = set(inputs) - set(declared)
+    assert not unknown, f"inputs not declared in action.yml: {unknown}"
+    github = {"action_path": str(ROOT), "token": "ghs-job-token", "workspace": str(workspace)}
+    ctx = Context(inputs={}, github=github)
+    for name, spec in declared.items():
+        if name in inputs:
+            ctx.inputs[name] = inputs[name]
+        else:
+            assert not spec.get("required"), f"required input {name!r} missing"
+            ctx.inputs[name] = ctx.evaluate(str(spec.get("default", "")))
+
+    home = temp / "home"
+    home.mkdir(parents=True, exist_ok=True)
+    base_env = {
+        "PATH": os.environ["PATH"],
+        "HOME": str(home),
+        "LANG": "C.UTF-8",
+        "GIT_CONFIG_NOSYSTEM": "1",
+        "CI": "true",
+        "GITHUB_ACTIONS": "true",
+        "GITHUB_WORKSPACE": str(workspace),
+        "GITHUB_ACTION_PATH": str(ROOT),
+        "RUNNER_TEMP": str(temp),
+        **(extra_env or {}),
+    }
+    log: list[str] = []
+    summary: list[str] = []
+    for index, step in enumerate(action["runs"]["steps"]):
+        assert "if" not in step, "the test runner does not model `if:`"
+        step_id = step.get("id", f"__{index}")
+        if "uses" in step:
+            assert re.fullmatch(r"actions/setup-python@[0-9a-f]{40}", step["uses"]), step["uses"]
+            assert str(step["with"]["update-environment"]).lower() == "false"
+            ctx.steps[step_id] = {"python-path": sys.executable}
+            continue
+        assert step["shell"] == "bash"
+        if step_id == "install":
+            # Replaced by a no-op: bumper is already importable here. Check what it would install.
+            assert 'pip install --quiet --disable-pip-version-check "$GITHUB_ACTION_PATH"' in step["run"]
+            ctx.steps[step_id] = {"bumper": str(bumper_exe), "python": sys.executable}
+            continue
+        output_file = temp / f"output-{index}"
+        summary_file = temp / f"summary-{index}"
+        output_file.write_text("")
+        summary_file.write_text("")
+        env = dict(base_env, GITHUB_OUTPUT=str(output_file), GITHUB_STEP_SUMMARY=str(summary_file))
+        env.update({key: ctx.evaluate(str(value)) for key, value in step.get("env", {}).items()})
+        script = temp / f"step-{index}.sh"
+        script.write_text(step["run"])
+        proc = subprocess.run(
+            ["bash", "--noprofile", "--norc", "-eo", "pipefail", str(script)],
+            cwd=workspace, env=env, capture_output=True, text=True, timeout=120,
+        )
+        log += [proc.stdout, proc.stderr]
+        ctx.steps[step_id] = parse_github_output(output_file.read_text())
+        summary.append(summary_file.read_text())
+        if proc.returncode != 0:
+            return ActionRun(proc.returncode, {}, "".join(summary), "".join(log))
+    outputs = {name: ctx.evaluate(spec["value"]) for name, spec in action["outputs"].items()}
+    return ActionRun(0, outputs, "".join(summary), "".join(log))
+
+
+FAKE_BUMPER = """\
+#!{python}
+# Stands in for `bumper`: records its argv and BUMPER_* environment, prints a canned result.
+import json, os, sys
+with open(os.environ["FAKE_RECORD"], "w") as f:
+    json.dump({{"argv": sys.argv[1:],
+               "env": {{k: v for k, v in os.environ.items() if k.startswith("BUMPER_")}}}}, f)
+sys.stdout.write(open(os.environ["FAKE_RESULT"]).read())
+sys.exit(int(os.environ["FAKE_EXIT"]))
+"""
+
+
+@pytest.fixture
+def fake_bumper(tmp_path: Path) -> Path:
+    exe = tmp_path / "fakebin" / "bumper"
+    exe.parent.mkdir()
+    exe.write_text(FAKE_BUMPER.format(python=sys.executable))
+    exe.chmod(0o755)
+    return exe
+
+
+def fake_env(tmp_path: Path, result: object, code: int = 0) -> dict[str, str]:
+    result_file = tmp_path / "fake-result.json"
+    result_file.write_text("" if result is None else json.dumps(result))
+    return {
+        "FAKE_RECORD": str(tmp_path / "fake-record.json"),
+        "FAKE_RESULT": str(result_file),
+        "FAKE_EXIT": str(code),
+    }
+
+
+def hostile(tmp_path: Path) -> tuple[str, list[Path], Path]:
+    """A string of shell metacharacters that would create/delete files if a shell evaluated it."""
+    marks = [tmp_path / f"pwned-{i}" for i in range(4)]
+    victim = tmp_path / "victim"
+    victim.write_text("still here")
+    text = (
+        f"$(touch {marks[0]}) `touch {marks[1]}` ; touch {marks[2]} ; rm -f {victim} "
+        f"&& touch {marks[3]} | cat ${{HOME}} \"quoted\" 'single' \\ \n second line"
+    )
+    return text, marks, victim
+
+
+def assert_not_injected(marks: list[Path], victim: Path) -> None:
+    assert [m.name for m in marks if m.exists()] == []
+    assert victim.read_text() == "still here"
+
+
+OPENED = {
+    "status": "opened",
+    "changes": [
+        {"file": "apps/web/deploy.yaml", "line": 10, "shape": "container",
+         "old": "ghcr.io/acme/app:v1.2.2", "new": "ghcr.io/acme/app:v1.2.3"},
+    ],
+    "skipped": [],
+    "branch": "bumper/ghcr.io-acme-app",
+    "pull_request": {"url": "https://github.com/acme/manifests/pull/7", "number": 7},
+}
+
+
+# --- action.yml: static checks ---------------------------------------------------------------
+
+
+@needs_action_validator
+def test_action_validator_accepts_action_yml() -> None:
+    proc = subprocess.run(
+        [str(ACTION_VALIDATOR), str(ROOT / "action.yml")], capture_output=True, text=True
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_action_never_interpolates_expressions_into_scripts() -> None:
+    for step in load_action()["runs"]["steps"]:
+        assert "${{" not in step.get("run", ""), f"expression in run: of step {step.get('id')}"
+        assert "${{" not in step.get("shell", "")
+
+
+def test_action_maps_every_input_to_its_bumper_variable() -> None:
+    action = load_action()
+    bump = next(step for step in action["runs"]["steps"] if step.get("id") == "bump")
+    mapped = {
+        EXPRESSION.fullmatch(value).group(1).removeprefix("inputs."): key  # type: ignore[union-attr]
+        for key, value in bump["env"].items()
+        if key.startswith("BUMPER_") and "inputs." in value
+    }
+    assert mapped == ACTION_ENV
+    assert set(action["inputs"]) == set(ACTION_ENV)
+    assert set(action["outputs"]) == set(OUTPUTS)
+
+
+def test_action_variables_are_bump_options() -> None:
+    """Every BUMPER_* variable the action sets is one `bumper bump` reads (catches renames)."""
+    cli = pytest.importorskip("bumper.cli")
+    command = cli.main.commands["bump"]
+    envvars = {p.envvar for p in command.params if isinstance(p.envvar, str)}
+    assert set(ACTION_ENV.values()) - {"BUMPER_TOKEN"} <= envvars
+
+
+# --- action.yml: run as the runner does --------------------------------------------------------
+
+
+def test_action_passes_inputs_verbatim_without_shell_injection(
+    tmp_path: Path, fake_bumper: Path
+) -> None:
+    evil, marks, victim = hostile(tmp_path)
+    inputs = {
+        "images": "ghcr.io/acme/app:v1.2.3 ghcr.io/acme/worker:v1.2.3",
+        "repository": "https://github.com/acme/manifests.git",
+        "token": TOKEN,
+        "title": evil,
+        "body": evil,
+        "labels": f"deps {evil}",
+        "reviewers": "alice `touch " + str(marks[1]) + "`",
+        "commit-message": evil,
+        "draft": "true",
+    }
+    run = run_action(inputs, workspace=tmp_path, temp=tmp_path / "runner",
+                     bumper_exe=fake_bumper, extra_env=fake_env(tmp_path, OPENED))
+    assert run.returncode == 0, run.log
+    assert_not_injected(marks, victim)
+
+    record = json.loads((tmp_path / "fake-record.json").read_text())
+    assert record["argv"] == ["bump", "--output", "json"]
+    env = record["env"]
+    for name, value in inputs.items():
+        assert env[ACTION_ENV[name]] == value, name
+    assert env["BUMPER_PROVIDER"] == "auto" and env["BUMPER_DRY_RUN"] == "false"
+    assert env["BUMPER_REPO"] == inputs["repository"] and env["BUMPER_DIR"] == ""
+
+    assert run.outputs == {
+        "status": "opened",
+        "pr-url": "https://github.com/acme/manifests/pull/7",
+        "pr-number": "7",
+        "branch": "bumper/ghcr.io-acme-app",
+        "changed-files": "apps/web/deploy.yaml",
+    }
+    assert "| `apps/web/deploy.yaml` | 10 | `ghcr.io/acme/app:v1.2.2` → `ghcr.io/acme/app:v1.2.3` |" \
+        in run.summary
+    assert TOKEN not in run.log + run.summary
+
+
+def test_action_token_defaults_to_the_job_token(tmp_path: Path, fake_bumper: Path) -> None:
+    run = run_action({"images": "nginx:1.27.1", "directory": "."}, workspace=tmp_path,
+                     temp=tmp_path / "runner", bumper_exe=fake_bumper,
+                     extra_env=fake_env(tmp_path, OPENED))
+    assert run.returncode == 0, run.log
+    env = json.loads((tmp_path / "fake-record.json").read_text())["env"]
+    assert env["BUMPER_TOKEN"] == "ghs-job-token"
+
+
+@pytest.mark.parametrize(
+    ("code", "result", "status"),
+    [
+        (3, {"status": "not-found", "changes": [], "skipped": [], "branch": None,
+             "pull_request": None}, "not-found"),
+        (3, None, "not-found"),
+        (1, None, "failed"),
+        (2, None, "failed"),
+    ],
+)
+def test_action_keeps_bumpers_exit_code_and_still_reports(
+    tmp_path: Path, fake_bumper: Path, code: int, result: object, status: str
+) -> None:
+    run = run_action({"images": "nginx:1.27.1", "directory": "."}, workspace=tmp_path,
+                     temp=tmp_path / "runner", bumper_exe=fake_bumper,
+                     extra_env=fake_env(tmp_path, result, code))
+    assert run.returncode == code
+    # The step failed, so the action has no outputs, but the step wrote them before exiting.
+    step_outputs = parse_github_output((tmp_path / "runner" / "output-2").read_text())
+    assert step_outputs["status"] == status
+    assert f"### bumper: {status}" in run.summary
+
+
+@needs_bump
+def test_action_dir_dry_run_with_real_bumper(tmp_path: Path) -> None:
+    evil, marks, victim = hostile(tmp_path)
+    manifests = tmp_path / "ws" / "manifests"
+    manifests.mkdir(parents=True)
+    (manifests / "deploy.yaml").write_bytes(DEPLOYMENT)
+    run = run_action(
+        {"images": "ghcr.io/acme/app:v1.2.3", "directory": "manifests", "dry-run": "true",
+         "title": evil, "labels": evil, "token": TOKEN},
+        workspace=tmp_path / "ws", temp=tmp_path / "runner",
+        bumper_exe=VENV_BIN / "bumper",
+    )
+    assert run.returncode == 0, run.log
+    assert_not_injected(marks, victim)
+    assert run.outputs == {"status": "dry-run", "pr-url": "", "pr-number": "", "branch": "",
+                           "changed-files": "deploy.yaml"}
+    assert "| `deploy.yaml` | 10 | `ghcr.io/acme/app:v1.2.2` → `ghcr.io/acme/app:v1.2.3` |" \
+        in run.summary
+    assert (manifests / "deploy.yaml").read_bytes() == DEPLOYMENT
+    assert TOKEN not in run.log + run.summary
+
+
+@needs_bump
+def test_action_dir_write_with_real_bumper(tmp_path: Path) -> None:
+    manifests = tmp_path / "ws"
+    manifests.mkdir()
+    (manifests / "deploy.yaml").write_bytes(DEPLOYMENT)
+    run = run_action({"images": "ghcr.io/acme/app:v1.2.3", "directory": "."},
+                     workspace=manifests, temp=tmp_path / "runner", bumper_exe=VENV_BIN / "bumper")
+    assert run.returncode == 0, run.log
+    assert run.outputs["status"] == "written"
+    assert run.outputs["changed-files"] == "deploy.yaml"
+    assert (manifests / "deploy.yaml").read_bytes() == DEPLOYMENT.replace(b"v1.2.2", b"v1.2.3")
+
+
+@needs_bump
+def test_action_exit_3_when_image_not_referenced(tmp_path: Path) -> None:
+    (tmp_path / "ws").mkdir()
+    (tmp_path / "ws" / "deploy.yaml").write_bytes(DEPLOYMENT)
+    run = run_action({"images": "ghcr.io/acme/other:v1", "directory": "."},
+                     workspace=tmp_path / "ws", temp=tmp_path / "runner",
+                     bumper_exe=VENV_BIN / "bumper")
+    assert run.returncode == 3, run.log
+    step_outputs = parse_github_output((tmp_path / "runner" / "output-2").read_text())
+    assert step_outputs["status"] == "not-found"
+    assert "No file under the selected paths references the image." in run.summary
+
+
+# --- .gitlab-ci-template.yml -------------------------------------------------------------------
+
+
+def test_gitlab_template_shape() -> None:
+    text = (ROOT / ".gitlab-ci-template.yml").read_text()
+    template = yaml.safe_load(text)
+    assert list(template) == [".bumper"], "the include must only define the hidden job"
+    job = template[".bumper"]
+    assert job["image"]["name"] == "$BUMPER_CONTAINER_IMAGE"
+    assert job["image"]["entrypoint"] == [""]
+    assert job["variables"]["BUMPER_IMAGES"] == "$CI_REGISTRY_IMAGE:$CI_COMMIT_TAG"
+    assert job["artifacts"]["reports"]["dotenv"] == "bumper.env"
+    script = "\n".join(job["script"])
+    assert "TOKEN" not in script and "set -x" not in script
+    assert "--output json" in script
+
+
+def gitlab_project(tmp_path: Path, job: str, files: Mapping[str, bytes] | None = None) -> Path:
+    """A git repo whose .gitlab-ci.yml includes the template locally and adds `job` (+ `files`)."""
+    project = tmp_path / "project"
+    project.mkdir()
+    for name, content in (files or {}).items():
+        (project / name).parent.mkdir(parents=True, exist_ok=True)
+        (project / name).write_bytes(content)
+    shutil.copy(ROOT / ".gitlab-ci-template.yml", project / ".gitlab-ci-template.yml")
+    (project / ".gitlab-ci.yml").write_text(
+        "include:\n  - local: .gitlab-ci-template.yml\n\n" + textwrap.dedent(job)
+    )
+    env = {"GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.devnull, "PATH": os.environ["PATH"]}
+    for args in (["init", "-q", "-b", "main"], ["add", "-A"],
+                 ["-c", "user.name=t", "-c", "user.email=t@example.invalid",
+                  "commit", "-q", "-m", "pipeline"]):
+        subprocess.run(["git", *args], cwd=project, env=env, check=True)
+    return project
+
+
+def gitlab_ci_local(
+    project: Path, *args: str, path_prefix: Path, variables: Mapping[str, str]
+) -> subprocess.CompletedProcess[str]:
+    home = project.parent / "gcl-home"
+    home.mkdir(exist_ok=True)
+    env = {
+        "PATH": f"{path_prefix}{os.pathsep}{VENV_BIN}{os.pathsep}{os.environ['PATH']}",
+        "HOME": str(home),
+        "LANG": "C.UTF-8",
+        "GIT_CONFIG_NOSYSTEM": "1",
+        "GIT_CONFIG_GLOBAL": os.devnull,
+    }
+    variable_args = [arg for key, value in variables.items()
+                     for arg in ("--variable", f"{key}={value}")]
+    return subprocess.run(
+        [str(GITLAB_CI_LOCAL), "--force-shell-executor", "--home", str(home),
+         "--ignore-predefined-vars", "CI_REGISTRY_IMAGE,CI_COMMIT_TAG",
+         *variable_args, *args],
+        cwd=project, env=env, capture_output=True, text=True, timeout=180,
+    )
+
+
+def read_dotenv(path: Path) -> dict[str, str]:
+    return dict(line.split("=", 1) for line in path.read_text().splitlines())
+
+
+def job_log(project: Path, proc: subprocess.CompletedProcess[str], job: str) -> str:
+    log = project / ".gitlab-ci-local" / "output" / f"{job}.log"
+    return proc.stdout + proc.stderr + (log.read_text() if log.exists() else "")
+
+
+TAG_PIPELINE = {"CI_COMMIT_TAG": "v1.2.3", "CI_REGISTRY_IMAGE": "ghcr.io/acme/app"}
+
+
+@needs_gitlab_ci_local
+def test_gitlab_template_runs_with_gitlab_ci_local(tmp_path: Path, fake_bumper: Path) -> None:
+    project = gitlab_project(tmp_path, """\
+        bump-manifests:
+          extends: .bumper
+          variables:
+            BUMPER_REPO: https://gitlab.example.com/acme/manifests.git
+            BUMPER_LABEL: "deps $$(touch pwned)"
+        """)
+    proc = gitlab_ci_local(project, "bump-manifests", path_prefix=fake_bumper.parent,
+                           variables={**TAG_PIPELINE, "BUMPER_TOKEN": TOKEN,
+                                      **fake_env(tmp_path, OPENED)})
+    log = job_log(project, proc, "bump-manifests")
+    assert proc.returncode == 0, log
+    assert "PASS  bump-manifests" in log
+    env = json.loads((tmp_path / "fake-record.json").read_text())["env"]
+    assert env["BUMPER_IMAGES"] == "ghcr.io/acme/app:v1.2.3"
+    assert env["BUMPER_REPO"] == "https://gitlab.example.com/acme/manifests.git"
+    assert env["BUMPER_TOKEN"] == TOKEN
+    assert env["BUMPER_LABEL"] == "deps $(touch pwned)"
+    assert not (project / "pwned").exists()
+    report = project / ".gitlab-ci-local" / "artifacts" / "bump-manifests" / ".gitlab-ci-reports"
+    assert read_dotenv(report / "dotenv" / "bumper.env") == {
+        "BUMPER_STATUS": "opened",
+        "BUMPER_PR_URL": "https://github.com/acme/manifests/pull/7",
+        "BUMPER_PR_NUMBER": "7",
+        "BUMPER_BRANCH": "bumper/ghcr.io-acme-app",
+        "BUMPER_CHANGED_FILES": "apps/web/deploy.yaml",
+    }
+    assert TOKEN not in log
+
+
+@needs_gitlab_ci_local
+def test_gitlab_template_runs_only_for_tags(tmp_path: Path, fake_bumper: Path) -> None:
+    project = gitlab_project(tmp_path, "bump-manifests:\n  extends: .bumper\n")
+    proc = gitlab_ci_local(project, "--list", path_prefix=fake_bumper.parent, variables={})
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "bump-manifests" not in proc.stdout
+    proc = gitlab_ci_local(project, "--list", path_prefix=fake_bumper.parent,
+                           variables=TAG_PIPELINE)
+    assert "bump-manifests" in proc.stdout
+
+
+@needs_gitlab_ci_local
+def test_gitlab_template_fails_with_bumpers_code_and_keeps_report(
+    tmp_path: Path, fake_bumper: Path
+) -> None:
+    project = gitlab_project(tmp_path, "bump-manifests:\n  extends: .bumper\n")
+    proc = gitlab_ci_local(project, "bump-manifests", path_prefix=fake_bumper.parent,
+                           variables={**TAG_PIPELINE, **fake_env(tmp_path, None, 3)})
+    log = job_log(project, proc, "bump-manifests")
+    assert proc.returncode != 0, log
+    assert "FAIL  bump-manifests" in log
+    assert read_dotenv(project / "bumper.env")["BUMPER_STATUS"] == "not-found"
+
+
+@needs_gitlab_ci_local
+@needs_bump
+def test_gitlab_template_dir_dry_run_with_real_bumper(tmp_path: Path) -> None:
+    project = gitlab_project(tmp_path, """\
+        bump-manifests:
+          extends: .bumper
+          variables:
+            GIT_STRATEGY: fetch
+            BUMPER_DIR: manifests
+            BUMPER_DRY_RUN: "true"
+        """, files={"manifests/deploy.yaml": DEPLOYMENT})
+    proc = gitlab_ci_local(project, "bump-manifests", path_prefix=VENV_BIN,
+                           variables={**TAG_PIPELINE, "BUMPER_TOKEN": TOKEN})
+    log = job_log(project, proc, "bump-manifests")
+    assert proc.returncode == 0, log
+    env = read_dotenv(project / "bumper.env")
+    assert env["BUMPER_STATUS"] == "dry-run"
+    assert env["BUMPER_CHANGED_FILES"] == "deploy.yaml"
+    assert (project / "manifests" / "deploy.yaml").read_bytes() == DEPLOYMENT
+    assert TOKEN not in log
+
+
+# --- Dockerfile (not built here: no container engine) ------------------------------------------
+
+
+def dockerfile_stages() -> list[list[tuple[str, str]]]:
+    """The Dockerfile as stages of (INSTRUCTION, arguments), continuation lines joined."""
+    text = (ROOT / "Dockerfile").read_text()
+    text = re.sub(r"\\\n", " ", text)
+    stages: list[list[tuple[str, str]]] = []
+    for line in text.splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        instruction, _, args = line.partition(" ")
+        if instruction.upper() == "FROM":
+            stages.append([])
+        assert stages, "an instruction before FROM"
+        stages[-1].append((instruction.upper(), args.strip()))
+    return stages
+
+
+def test_dockerfile_final_stage_is_non_root_with_git() -> None:
+    final = dockerfile_stages()[-1]
+    users = [args for instruction, args in final if instruction == "USER"]
+    assert users, "the final stage must drop root"
+    assert users[-1].split(":")[0] not in ("root", "0")
+    runs = " ".join(args for instruction, args in final if instruction == "RUN")
+    assert re.search(r"apt-get install[^&;]*\bgit\b", runs)
+    assert ("ENTRYPOINT", '["bumper"]') in final
+
+
+def test_dockerfile_pins_base_images_and_bakes_in_no_secret() -> None:
+    stages = dockerfile_stages()
+    for stage in stages:
+        base = stage[0][1].split()[0]
+        assert re.fullmatch(r"python:\d+\.\d+\.\d+-slim-\w+(@sha256:[0-9a-f]{64})?", base), base
+    for instruction, args in (pair for stage in stages for pair in stage):
+        if instruction in ("ARG", "ENV"):
+            assert not re.search(r"TOKEN|SECRET|PASSWORD|KEY", args, re.I), args
+    copies = [args for stage in stages for instruction, args in stage if instruction == "COPY"]
+    assert not any(re.fullmatch(r"\.\s+\S+", c) for c in copies), "COPY . would ship .git/.venv"
+
+
+def test_dockerfile_and_action_use_the_same_python() -> None:
+    setup = next(s for s in load_action()["runs"]["steps"] if "uses" in s)
+    base = dockerfile_stages()[-1][0][1]
+    major_minor = re.match(r"python:(\d+\.\d+)", base).group(1)  # type: ignore[union-attr]
+    assert setup["with"]["python-version"] == major_minor
