@@ -14,7 +14,7 @@ _ALNUM = r"[a-z0-9]+"
 _SEPARATOR = r"(?:[._]|__|-+)"
 _PATH_COMPONENT = rf"{_ALNUM}(?:{_SEPARATOR}{_ALNUM})*"
 _DOMAIN_COMPONENT = r"(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])"
-_HOST = rf"(?:{_DOMAIN_COMPONENT}(?:\.{_DOMAIN_COMPONENT})*|\[[0-9a-fA-F:.]+\])"
+_HOST = rf"(?:{_DOMAIN_COMPONENT}(?:\.{_DOMAIN_COMPONENT})*|\[[0-9a-fA-F:]+\])"
 _DOMAIN = rf"{_HOST}(?::[0-9]+)?"
 _TAG = r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}"
 _DIGEST = r"[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}"
@@ -24,6 +24,8 @@ _DOMAIN_RE = re.compile(_DOMAIN)
 _TAG_RE = re.compile(_TAG)
 _DIGEST_RE = re.compile(_DIGEST)
 _NAME_MAX = 255
+# name + ":" + 128-character tag + "@" + a long algorithm name and a sha512 digest
+_REF_MAX = _NAME_MAX + 1 + 128 + 1 + 32 + 1 + 128
 
 
 class ImageRef(NamedTuple):
@@ -40,8 +42,10 @@ class ImageRef(NamedTuple):
         """Parse `text`, raising RefParseError with the reason when it is not a reference."""
         if not text or text != text.strip():
             raise RefParseError(f"invalid image reference {text!r}: empty or surrounded by spaces")
-        if len(text) > 512:
-            raise RefParseError(f"invalid image reference {text[:40]!r}...: longer than 512 characters")
+        if len(text) > _REF_MAX:
+            raise RefParseError(
+                f"invalid image reference {text[:40]!r}...: longer than {_REF_MAX} characters"
+            )
         rest, _, digest = text.partition("@")
         if "@" in text and not _DIGEST_RE.fullmatch(digest):
             raise RefParseError(f"invalid image reference {text!r}: bad digest {digest!r}")
@@ -105,7 +109,11 @@ def split_name(name: str, text: str | None = None) -> tuple[str, str]:
     if sep and ("." in first or ":" in first or first == "localhost" or first != first.lower()):
         if not _DOMAIN_RE.fullmatch(first):
             raise RefParseError(f"invalid image reference {shown!r}: bad registry host {first!r}")
-        registry, path = first.lower(), remainder
+        # Hosts compare case-insensitively, but a dotless upper-case host lowered would
+        # read back as a Docker Hub path: keep that one as written.
+        lowered = first.lower()
+        registry = lowered if ("." in first or ":" in first or lowered == "localhost") else first
+        path = remainder
     else:
         registry, path = DOCKER_HUB, name
     if not _PATH_RE.fullmatch(path):

@@ -70,9 +70,9 @@ def plan_tree(
         matches = [r for r in find_references(source, docs) if r.ref.key in by_key]
         edit_plan = Plan()
         for ref in matches:
+            plan.matched += 1
             if isinstance(ref, MarkerPartRef) and ref.part == "name":
                 continue  # the name is kept as spelled; nothing to move
-            plan.matched += 1
             _plan_reference(plan, edit_plan, source, ref, by_key[ref.ref.key], allow_downgrade)
         if edit_plan.edits:
             new_text = apply_and_verify(source, docs, edit_plan)

@@ -115,6 +115,20 @@ class Edit:
     text: str
 
 
+def _block_scalar_edit(source: Source, node: ScalarNode, start: int, end: int, value: str) -> Edit:
+    """In a `|`/`>` block the content is written verbatim: replace it there, keep the header."""
+    content = node.value.rstrip("\n")
+    body_at = source.text.find("\n", start, end)
+    found = source.text.find(content, body_at, end) if content and body_at >= 0 else -1
+    if "\n" in content or found < 0 or source.text.find(content, found + 1, end) >= 0:
+        raise ManifestError(
+            "cannot edit this multi-line block scalar safely; write the image on one line",
+            file=source.path,
+            line=node.start_mark.line + 1,
+        )
+    return Edit(found, found + len(content), value)
+
+
 @dataclass
 class Plan:
     """The edits for one file plus what re-parsing must find afterwards."""
@@ -129,8 +143,11 @@ class Plan:
         """Rewrite one scalar in place, keeping its quoting style, anchor and tag."""
         if id(node) in self.changed:
             return  # an anchored scalar reached again through an alias: edit it once
-        start = scalar_start(source.text, node)
-        self.edits.append(Edit(start, node.end_mark.index, render_scalar(value, node.style)))
+        start, end = scalar_start(source.text, node), node.end_mark.index
+        if node.style in ("|", ">"):
+            self.edits.append(_block_scalar_edit(source, node, start, end, value))
+        else:
+            self.edits.append(Edit(start, end, render_scalar(value, node.style)))
         self.changed[id(node)] = value
 
     def insert_key(self, source: Source, mapping: MappingNode, after: Node, key: str, value: str) -> None:

@@ -224,26 +224,18 @@ def test_every_spelling_contains_the_needle() -> None:
         assert needle in spelling.encode()
 
 
-# Divergences from the Docker distribution grammar found while writing these tests.
-# strict=True: when image_ref.py is fixed these XPASS and fail, so the marker gets removed.
-@pytest.mark.xfail(strict=True, reason="image_ref accepts non-IPv6 text inside [ ] as a host")
+# Divergences from the Docker distribution grammar found while writing these tests, now fixed.
 @pytest.mark.parametrize("text", ["[.]/a", "[1.2.3.4]/a", "[...]:5000/a"])
 def test_bracketed_host_must_be_ipv6(text: str) -> None:
     with pytest.raises(RefParseError, match="bad registry host"):
         ImageRef.parse(text)
 
 
-@pytest.mark.xfail(strict=True, reason="a 512-character cap rejects valid refs (255+128+sha512)")
 def test_longest_valid_reference_parses() -> None:
     text = "example.com/" + "a" * 243 + ":" + "t" * 128 + "@sha512:" + SHA512
     assert str(ImageRef.parse(text)) == text
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="key lowercases a dotless upper-case host ('Foo/bar' -> 'foo/bar'), which then "
-    "re-parses as docker.io/foo/bar",
-)
 def test_key_of_uppercase_dotless_host_reparses_to_itself() -> None:
     ref = ImageRef.parse("Foo/bar:1")
     assert ImageRef.parse(ref.key).key == ref.key
