@@ -122,7 +122,9 @@ def _check_file(name: str, old: bytes, new: bytes, images: list[dict], details: 
             inserted += new_lines[j1:j2]
         else:
             pytest.fail(f"lines removed or reflowed ({op} {i1}:{i2} -> {j1}:{j2})\n{where}")
-    assert changed == replaced_lines, f"changed lines {sorted(changed)} != scanned {sorted(replaced_lines)}\n{where}"
+    assert changed == replaced_lines, (
+        f"changed lines {sorted(changed)} != scanned {sorted(replaced_lines)}\n{where}"
+    )
     assert len(inserted) == inserts_wanted, where
     for line in inserted:
         assert re.fullmatch(rf"\s*newTag: {re.escape(NEW_TAG)}\r?\n", line), where
