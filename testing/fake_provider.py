@@ -254,8 +254,10 @@ class FakeProvider:
         self.host = host or FakeHost(token=settings.token or "fake-token")
         self.repo = re.sub(r"\.git$", "", settings.repo_url.rstrip("/"))
 
-    def _call(self, op: str) -> None:
-        self.host.calls.append(op)
+    def _call(self, op: str, *, request: bool = True) -> None:
+        """One simulated API request (`host.calls`); extras riding on the create are not."""
+        if request:
+            self.host.calls.append(op)
         if self.settings.token != self.host.token:
             raise ProviderError("fake: authentication failed (401); check the token", kind="auth")
         if self.host.repos is not None and self.repo not in self.host.repos:
@@ -309,7 +311,7 @@ class FakeProvider:
         ):
             if wanted:
                 try:
-                    self._call(op)
+                    self._call(op, request=False)  # sent with the create, as GitLab does
                 except ProviderError as exc:
                     warnings.append(str(exc))
                     continue

@@ -181,19 +181,24 @@ class GitHubProvider:
                 if spec.labels:
                     attempt("adding labels", lambda: issue.add_to_labels(*spec.labels))
                 if spec.assignees:
-                    attempt("adding assignees", lambda: issue.add_to_assignees(*spec.assignees))
+                    attempt(
+                        f"assigning {', '.join(spec.assignees)}",
+                        lambda: issue.add_to_assignees(*spec.assignees),
+                    )
             else:  # a new PR has nothing to keep: one PATCH sets both
                 fields: dict[str, Any] = {}
                 if spec.labels:
                     fields["labels"] = list(spec.labels)
                 if spec.assignees:
                     fields["assignees"] = list(spec.assignees)
-                attempt("setting labels and assignees", lambda: issue.edit(**fields))
+                what = "setting labels" + (f" and assignees {', '.join(spec.assignees)}"
+                                           if spec.assignees else "")
+                attempt(what, lambda: issue.edit(**fields))
         if spec.reviewers:
             users = [r for r in spec.reviewers if "/" not in r]
             teams = [r.split("/", 1)[1] for r in spec.reviewers if "/" in r]  # "org/team-slug"
             attempt(
-                "requesting reviews",
+                f"requesting reviews from {', '.join(spec.reviewers)}",
                 lambda: gh_pr.create_review_request(reviewers=users, team_reviewers=teams),
             )
         if spec.automerge:

@@ -1,0 +1,487 @@
+"""One provider contract, run against GitHub (PyGithub vs fake_github), GitLab (python-gitlab vs
+fake_gitlab) and FakeProvider; plus error mapping, retries and API call budgets."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import responses
+
+from bumper.errors import ConfigError, ProviderError
+from bumper.providers import api
+from bumper.providers.api import (
+    Provider,
+    PullRequestSpec,
+    load_provider,
+    one_line,
+    split_repo_url,
+)
+from bumper.providers.github import GitHubProvider, github_api_url
+from bumper.providers.gitlab import GitLabProvider, gitlab_url
+from testing import fake_github as gh
+from testing import fake_gitlab as gl
+from testing.fake_github import FakeGitHub, fake_github  # noqa: F401 - fixture
+from testing.fake_gitlab import FakeGitLab, fake_gitlab  # noqa: F401 - fixture
+from testing.fake_provider import AfterApply, FakeHost, FakeProvider, PullRecord
+
+HEAD, BASE = "bumper/ghcr.io-acme-app", "main"
+SPEC = PullRequestSpec(
+    head_branch=HEAD,
+    base_branch=BASE,
+    title="Bump ghcr.io/acme/app to v1.2.3",
+    body="| file | old | new |\n|---|---|---|\n| app.yaml | v1.2.2 | v1.2.3 |",
+    labels=("dependencies", "bumper"),
+    reviewers=("alice",),
+    assignees=("bob",),
+    draft=True,
+)
+# Most requests a new PR with labels, reviewers and assignees may cost; an update; a lookup.
+OPEN_BUDGET, UPDATE_BUDGET = 4, 3
+
+
+class Backend:
+    """What the contract test needs from each host: a provider, the host's PRs, the call log."""
+
+    name = ""
+    server: FakeGitHub | FakeGitLab | None = None
+
+    def provider(self, token: str | None = None, repo: str | None = None) -> Provider:
+        raise NotImplementedError
+
+    def open_records(self) -> list[PullRecord]:
+        raise NotImplementedError
+
+    def mark(self) -> int:
+        raise NotImplementedError
+
+    def calls_since(self, mark: int) -> int:
+        raise NotImplementedError
+
+    @property
+    def token(self) -> str:
+        raise NotImplementedError
+
+
+class HttpBackend(Backend):
+    def __init__(self, name: str, server: Any, repo: str, cls: type) -> None:
+        self.name, self.server, self.repo, self.cls = name, server, repo, cls
+
+    def provider(self, token: str | None = None, repo: str | None = None) -> Provider:
+        provider: Provider = self.cls(self.server.settings(repo or self.repo, token=token))
+        return provider
+
+    def open_records(self) -> list[PullRecord]:
+        return self.server.open_pulls()  # type: ignore[no-any-return]
+
+    def mark(self) -> int:
+        return self.server.mark()  # type: ignore[no-any-return]
+
+    def calls_since(self, mark: int) -> int:
+        return len(self.server.since(mark))
+
+    @property
+    def token(self) -> str:
+        return self.server.token  # type: ignore[no-any-return]
+
+
+class InMemoryBackend(Backend):
+    name = "fake"
+
+    def __init__(self) -> None:
+        self.host = FakeHost(token="fake-token-0123456789", repos={"https://fake.test/acme/manifests"})
+
+    def provider(self, token: str | None = None, repo: str | None = None) -> Provider:
+        settings = api.ProviderSettings(
+            repo_url=f"https://fake.test/{repo or 'acme/manifests'}.git",
+            api_url=None,
+            token=self.host.token if token is None else token,
+        )
+        return self.host.provider(settings)
+
+    def open_records(self) -> list[PullRecord]:
+        return [p for p in self.host.pulls if p.state == "open"]
+
+    def mark(self) -> int:
+        return len(self.host.calls)
+
+    def calls_since(self, mark: int) -> int:
+        return len(self.host.calls) - mark
+
+    @property
+    def token(self) -> str:
+        return self.host.token
+
+
+@pytest.fixture(params=["github", "gitlab", "fake"])
+def backend(request: pytest.FixtureRequest) -> Backend:
+    if request.param == "github":
+        return HttpBackend("github", request.getfixturevalue("fake_github"), "acme/manifests",
+                           GitHubProvider)
+    if request.param == "gitlab":
+        return HttpBackend("gitlab", request.getfixturevalue("fake_gitlab"),
+                           "acme/platform/manifests", GitLabProvider)
+    return InMemoryBackend()
+
+
+@pytest.fixture(params=["github", "gitlab"])
+def http(request: pytest.FixtureRequest) -> HttpBackend:
+    if request.param == "github":
+        return HttpBackend("github", request.getfixturevalue("fake_github"), "acme/manifests",
+                           GitHubProvider)
+    return HttpBackend("gitlab", request.getfixturevalue("fake_gitlab"),
+                       "acme/platform/manifests", GitLabProvider)
+
+
+def plain_title(rec: PullRecord) -> str:
+    """The title without GitLab's draft marker."""
+    return rec.title.removeprefix("Draft: ")
+
+
+def assert_clean(exc: ProviderError, token: str) -> None:
+    """The error contract: one line, no token, a stable kind."""
+    text = str(exc)
+    assert "\n" not in text and text.strip() == text
+    assert token not in text
+    assert exc.kind in ("auth", "not-found", "rate-limited", "conflict", "other")
+
+
+# -- the shared contract ------------------------------------------------------------------------
+
+
+def test_is_a_provider(backend: Backend) -> None:
+    provider = backend.provider()
+    assert isinstance(provider, Provider)
+    assert provider.name == backend.name
+
+
+def test_lifecycle_find_open_find_update(backend: Backend) -> None:
+    provider = backend.provider()
+    assert provider.find_pull_request(HEAD, BASE) is None
+
+    opened = provider.open_pull_request(SPEC)
+    assert (opened.title, opened.body) == (SPEC.title, SPEC.body)
+    assert (opened.head_branch, opened.base_branch) == (HEAD, BASE)
+    assert opened.draft is True
+    assert opened.warnings == ()
+    assert opened.url
+    [rec] = backend.open_records()
+    assert rec.number == opened.number
+    assert (plain_title(rec), rec.body, rec.head, rec.base) == (SPEC.title, SPEC.body, HEAD, BASE)
+    assert rec.labels == ["dependencies", "bumper"]
+    assert rec.reviewers == ["alice"]
+    assert rec.assignees == ["bob"]
+    assert rec.draft is True
+    assert rec.automerge is False
+
+    found = provider.find_pull_request(HEAD, BASE)
+    assert found == opened
+    assert provider.find_pull_request(HEAD, "release") is None
+    assert provider.find_pull_request("bumper/other", BASE) is None
+
+    updated = provider.update_pull_request(found, "Bump to v1.2.4", "new body")
+    assert (updated.number, updated.title, updated.body) == (opened.number, "Bump to v1.2.4", "new body")
+    assert updated.draft is True  # an update never un-drafts
+    [rec] = backend.open_records()
+    assert (plain_title(rec), rec.body, rec.draft) == ("Bump to v1.2.4", "new body", True)
+    assert rec.labels == ["dependencies", "bumper"]
+    assert provider.find_pull_request(HEAD, BASE) == updated
+
+
+def test_open_when_one_exists_updates_it(backend: Backend) -> None:
+    """A second run (or a race with another job) opening the same branch ends with one PR."""
+    provider = backend.provider()
+    first = provider.open_pull_request(SPEC)
+    again = provider.open_pull_request(
+        PullRequestSpec(HEAD, BASE, "Bump to v1.2.4", "body 2", labels=("late",),
+                        reviewers=("carol",))
+    )
+    assert again.number == first.number
+    [rec] = backend.open_records()
+    assert (plain_title(rec), rec.body) == ("Bump to v1.2.4", "body 2")
+    assert rec.labels == ["dependencies", "bumper", "late"]  # added, nothing removed
+    assert rec.reviewers[0] == "alice" and "carol" in rec.reviewers
+    assert rec.draft is True  # a draft is not un-drafted behind someone's back
+
+
+def test_automerge(backend: Backend) -> None:
+    spec = PullRequestSpec(HEAD, BASE, "t", "b", automerge=True)
+    pr = backend.provider().open_pull_request(spec)
+    assert pr.warnings == ()
+    [rec] = backend.open_records()
+    assert rec.automerge is True and rec.draft is False
+
+
+def test_wrong_token_is_auth(backend: Backend) -> None:
+    bad = "wrong-token-9876543210"
+    provider = backend.provider(token=bad)
+    with pytest.raises(ProviderError) as info:
+        provider.find_pull_request(HEAD, BASE)
+    assert info.value.kind == "auth"
+    assert_clean(info.value, bad)
+    with pytest.raises(ProviderError) as info:
+        provider.open_pull_request(SPEC)
+    assert info.value.kind == "auth"
+    assert_clean(info.value, bad)
+    assert backend.open_records() == []
+
+
+def test_unknown_repository_is_not_found(backend: Backend) -> None:
+    provider = backend.provider(repo="acme/missing")
+    for call in (lambda: provider.find_pull_request(HEAD, BASE),
+                 lambda: provider.open_pull_request(SPEC)):
+        with pytest.raises(ProviderError) as info:
+            call()
+        assert info.value.kind == "not-found"
+        assert "acme/missing" in str(info.value)
+        assert_clean(info.value, backend.token)
+
+
+def test_call_budget(backend: Backend) -> None:
+    provider = backend.provider()
+    mark = backend.mark()
+    assert provider.find_pull_request(HEAD, BASE) is None
+    assert backend.calls_since(mark) == 1
+
+    mark = backend.mark()
+    pr = provider.open_pull_request(SPEC)
+    opened = backend.calls_since(mark)
+    assert opened <= OPEN_BUDGET
+    assert opened == {"github": 3, "gitlab": 3, "fake": 1}[backend.name]
+
+    mark = backend.mark()
+    provider.update_pull_request(pr, "t2", "b2")
+    assert backend.calls_since(mark) == 1 <= UPDATE_BUDGET
+
+    # A whole re-run that finds the PR and updates it: one lookup, one write.
+    mark = backend.mark()
+    found = provider.find_pull_request(HEAD, BASE)
+    assert found is not None
+    provider.update_pull_request(found, "t3", "b3")
+    assert backend.calls_since(mark) == 2 <= UPDATE_BUDGET
+
+
+def test_call_budget_with_automerge(backend: Backend) -> None:
+    spec = PullRequestSpec(HEAD, BASE, "t", "b", labels=("x",), reviewers=("alice",),
+                           assignees=("bob",), automerge=True)
+    mark = backend.mark()
+    backend.provider().open_pull_request(spec)
+    assert backend.calls_since(mark) <= OPEN_BUDGET
+
+
+# -- transport: retries, lost responses, exhausted retries (HTTP providers only) -----------------
+
+
+def _rate_limits(name: str) -> list[Any]:
+    if name == "github":
+        return [gh.too_many_requests(), gh.too_many_requests(0), gh.secondary_rate_limit(),
+                gh.secondary_rate_limit(0)]
+    return [gl.too_many_requests(), gl.too_many_requests(0)]
+
+
+def test_lost_create_response_ends_with_one_pr(http: HttpBackend) -> None:
+    """The create is applied but the answer is lost: the SDK retries the POST, the host says
+    "already exists", the provider finds that PR and finishes the job on it."""
+    for lost in ("reset", (502, {}, {"message": "Bad Gateway"})):
+        http.server.pulls.clear()  # type: ignore[union-attr]
+        http.server.inject(AfterApply(lost), method="POST", path=r"/(pulls|merge_requests)$")
+        pr = http.provider().open_pull_request(SPEC)
+        [rec] = http.open_records()
+        assert rec.number == pr.number
+        assert rec.labels == ["dependencies", "bumper"]
+        assert rec.reviewers == ["alice"] and rec.assignees == ["bob"]
+        creates = [r for r in http.server.requests if r.method == "POST"  # type: ignore[union-attr]
+                   and r.path.endswith(("/pulls", "/merge_requests"))]
+        assert creates[-2].fault is not None and creates[-1].fault is None
+
+
+@pytest.mark.parametrize("fault", ["429", "429-retry-after", "secondary", "secondary-retry-after",
+                                   "502", "503", "reset"])
+def test_transient_failures_are_retried(http: HttpBackend, fault: str) -> None:
+    responses_by_name = {
+        "502": ("", (502, {}, {"message": "Bad Gateway"})),
+        "503": ("", (503, {}, {"message": "Service Unavailable"})),
+        "reset": ("", "reset"),
+    }
+    limits = _rate_limits(http.name)
+    names = ["429", "429-retry-after", "secondary", "secondary-retry-after"]
+    for name, value in zip(names, limits):
+        responses_by_name[name] = ("", value)
+    if fault not in responses_by_name:
+        pytest.skip(f"{http.name} has no {fault} answer")
+    http.server.inject(responses_by_name[fault][1], times=2)  # type: ignore[union-attr]
+    provider = http.provider()
+    mark = http.mark()
+    assert provider.find_pull_request(HEAD, BASE) is None
+    assert http.calls_since(mark) == 3
+    mark = http.mark()
+    http.server.inject(responses_by_name[fault][1], times=2)  # type: ignore[union-attr]
+    pr = provider.open_pull_request(PullRequestSpec(HEAD, BASE, "t", "b"))
+    assert http.calls_since(mark) == 3
+    assert [r.number for r in http.open_records()] == [pr.number]
+
+
+@pytest.mark.parametrize("fault,kind", [("503", "other"), ("reset", "other"),
+                                        ("429", "rate-limited"), ("secondary", "rate-limited")])
+def test_exhausted_retries_give_one_line(http: HttpBackend, fault: str, kind: str) -> None:
+    answer: Any = {
+        "503": (503, {}, {"message": "Service Unavailable"}),
+        "reset": "reset",
+        "429": _rate_limits(http.name)[0],
+        "secondary": gh.secondary_rate_limit(),
+    }[fault]
+    if fault == "secondary" and http.name != "github":
+        pytest.skip("secondary rate limits are GitHub's")
+    http.server.inject(answer, times=1000)  # type: ignore[union-attr]
+    with pytest.raises(ProviderError) as info:
+        http.provider().find_pull_request(HEAD, BASE)
+    assert info.value.kind == kind
+    assert "retries" in str(info.value)
+    assert_clean(info.value, http.token)
+    assert 2 < len(http.server.requests) < 10  # type: ignore[union-attr] # bounded
+
+
+def test_host_message_echoing_the_token_is_masked(http: HttpBackend) -> None:
+    status = 422 if http.name == "github" else 400
+    http.server.inject((status, {}, {"message": f"token {http.token} is odd"}), method="POST")  # type: ignore[union-attr]
+    with pytest.raises(ProviderError) as info:
+        http.provider().open_pull_request(PullRequestSpec(HEAD, BASE, "t", "b"))
+    assert "***" in str(info.value)
+    assert_clean(info.value, http.token)
+
+
+def test_requests_carry_no_token_but_auth_headers(http: HttpBackend) -> None:
+    http.provider().open_pull_request(SPEC)
+    assert http.server.requests  # type: ignore[union-attr]
+    for req in http.server.requests:  # type: ignore[union-attr]
+        assert http.token not in repr(req)
+
+
+def test_refusals_after_open_are_warnings(http: HttpBackend) -> None:
+    """The PR exists once created: an unknown reviewer or a refused auto-merge is reported on
+    the result, not raised (raising would hide the PR from the caller)."""
+    if http.name == "github":
+        http.server.users = {"alice", "bob"}  # type: ignore[union-attr]
+        http.server.repos["acme/manifests"]["automerge_allowed"] = False  # type: ignore[union-attr]
+    else:
+        http.server.mergeable = False  # type: ignore[union-attr]
+    spec = PullRequestSpec(HEAD, BASE, "t", "b", reviewers=("zed",), automerge=True)
+    pr = http.provider().open_pull_request(spec)
+    assert len(pr.warnings) == 2
+    assert any("zed" in w for w in pr.warnings)
+    assert any("auto" in w.lower() for w in pr.warnings)
+    assert [r.number for r in http.open_records()] == [pr.number]
+
+
+def test_gitlab_draft_prefix_and_nested_groups(fake_gitlab: FakeGitLab) -> None:  # noqa: F811
+    provider = GitLabProvider(fake_gitlab.settings("acme/platform/manifests"))
+    pr = provider.open_pull_request(SPEC)
+    assert fake_gitlab.pulls[0].title == "Draft: " + SPEC.title
+    assert pr.title == SPEC.title and pr.draft
+    create = next(r for r in fake_gitlab.requests if r.method == "POST")
+    assert create.path == "/api/v4/projects/acme%2Fplatform%2Fmanifests/merge_requests"
+    assert create.body["remove_source_branch"] is True
+
+
+def test_github_team_reviewers(fake_github: FakeGitHub) -> None:  # noqa: F811
+    provider = GitHubProvider(fake_github.settings("acme/manifests"))
+    provider.open_pull_request(PullRequestSpec(HEAD, BASE, "t", "b", reviewers=("alice", "acme/sre")))
+    assert fake_github.pulls[0].reviewers == ["alice", "acme/sre"]
+    req = next(r for r in fake_github.requests if r.path.endswith("/requested_reviewers"))
+    assert req.body == {"reviewers": ["alice"], "team_reviewers": ["sre"]}
+
+
+# -- wiring and URL conventions ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name,cls", [("github", GitHubProvider), ("gitlab", GitLabProvider)])
+def test_builtins_load_through_the_entry_point_group(name: str, cls: type) -> None:
+    settings = api.ProviderSettings("https://example.test/acme/manifests.git", None, "t0k3n")
+    assert isinstance(load_provider(name, settings), cls)
+
+
+def test_unknown_provider_names_the_available_ones() -> None:
+    settings = api.ProviderSettings("https://example.test/acme/manifests.git", None, "t0k3n")
+    with pytest.raises(ConfigError, match=r"unknown provider 'gitea'; available: .*github, gitlab"):
+        load_provider("gitea", settings)
+
+
+@pytest.mark.parametrize("cls", [GitHubProvider, GitLabProvider])
+def test_missing_token_is_a_config_error(cls: type) -> None:
+    with pytest.raises(ConfigError, match="token"):
+        cls(api.ProviderSettings("https://example.test/acme/manifests.git", None, None))
+
+
+@pytest.mark.parametrize("url,expected", [
+    ("https://github.com/acme/app.git", ("github.com", "acme/app")),
+    ("https://github.com/acme/app", ("github.com", "acme/app")),
+    ("https://x-access-token:s3cret@ghe.example:8443/acme/app.git", ("ghe.example:8443", "acme/app")),
+    ("git@github.com:acme/app.git", ("github.com", "acme/app")),
+    ("ssh://git@gitlab.example:2222/group/sub/proj.git", ("gitlab.example", "group/sub/proj")),
+    ("https://gitlab.com/group/sub/proj/", ("gitlab.com", "group/sub/proj")),
+])
+def test_split_repo_url(url: str, expected: tuple[str, str]) -> None:
+    assert split_repo_url(url) == expected
+
+
+@pytest.mark.parametrize("url", ["file:///srv/git/app.git", "/srv/git/app.git",
+                                 "https://github.com/acme", "https://u:s3cret@h/x"])
+def test_split_repo_url_rejects_without_leaking(url: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        split_repo_url(url)
+    assert "s3cret" not in str(info.value)
+
+
+@pytest.mark.parametrize("host,api_url,expected", [
+    ("github.com", None, "https://api.github.com"),
+    ("ghe.example", None, "https://ghe.example/api/v3"),
+    ("ghe.example", "https://ghe.example", "https://ghe.example/api/v3"),
+    ("ghe.example", "https://ghe.example/api/v3/", "https://ghe.example/api/v3"),
+    ("github.com", "https://api.github.com", "https://api.github.com"),
+])
+def test_github_api_url(host: str, api_url: str | None, expected: str) -> None:
+    assert github_api_url(host, api_url) == expected
+
+
+@pytest.mark.parametrize("host,api_url,expected", [
+    ("gitlab.com", None, "https://gitlab.com"),
+    ("git.example:8443", None, "https://git.example:8443"),
+    ("gitlab.com", "https://gitlab.example/api/v4/", "https://gitlab.example"),
+])
+def test_gitlab_url(host: str, api_url: str | None, expected: str) -> None:
+    assert gitlab_url(host, api_url) == expected
+
+
+def test_one_line() -> None:
+    assert one_line("a\n  b\tc tok", "tok") == "a b c ***"
+    assert len(one_line("x" * 1000, None)) == 300
+
+
+@responses.activate
+def test_github_dot_com_defaults_to_api_github_com() -> None:
+    """Without --api-url a github.com remote talks to https://api.github.com (a loopback server
+    cannot stand in for that host name, so `responses` does)."""
+    responses.get("https://api.github.com:443/repos/acme/app/pulls", json=[])
+    provider = GitHubProvider(api.ProviderSettings("git@github.com:acme/app.git", None, "t0k3n",
+                                                   throttle=False))
+    assert provider.find_pull_request(HEAD, BASE) is None
+    [call] = responses.calls
+    assert "head=acme%3Abumper%2Fghcr.io-acme-app" in call.request.url
+    assert call.request.headers["Authorization"] == "token t0k3n"
+
+
+@responses.activate
+def test_gitlab_dot_com_defaults_to_https_host() -> None:
+    responses.get("https://gitlab.com/api/v4/projects/g%2Fs%2Fp/merge_requests", json=[])
+    provider = GitLabProvider(api.ProviderSettings("git@gitlab.com:g/s/p.git", None, "t0k3n"))
+    assert provider.find_pull_request(HEAD, BASE) is None
+    assert responses.calls[0].request.headers["PRIVATE-TOKEN"] == "t0k3n"
+
+
+def test_fake_provider_reports_operation_faults() -> None:
+    host = FakeHost()
+    host.fault = lambda op: ProviderError("nope", kind="conflict") if op == "reviewers" else None
+    settings = api.ProviderSettings("https://fake.test/a/b.git", None, host.token)
+    pr = FakeProvider(settings, host).open_pull_request(SPEC)
+    assert pr.warnings == ("nope",)
+    assert host.pulls[0].labels == ["dependencies", "bumper"]
