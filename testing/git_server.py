@@ -276,7 +276,7 @@ def serve_git(root: Path, token: str, fault: FaultHook | None = None) -> Iterato
     httpd = _Server(("127.0.0.1", 0), _Handler)
     gs = GitServer(root=root, token=token, port=httpd.server_address[1], fault=fault)
     httpd.git_server = gs
-    thread = threading.Thread(target=httpd.serve_forever, name="git-http", daemon=True)
+    thread = threading.Thread(target=httpd.serve_forever, args=(0.05,), name="git-http", daemon=True)
     thread.start()
     try:
         yield gs

@@ -1,0 +1,654 @@
+"""The git side of `bump --repo`: a shallow, hook-free, filter-free clone; one commit; a leased push.
+
+This is the only module that imports GitPython. Everything it runs is plain `git` with a
+per-call environment, because that environment is where the two safety properties live:
+
+- The token travels only as an environment-config `http.<url>.extraHeader`
+  (`GIT_CONFIG_COUNT`/`GIT_CONFIG_KEY_n`/`GIT_CONFIG_VALUE_n`): never in argv, the URL, or any file
+  under `.git/`, so neither `ps`, GitPython's error text nor a leaked workspace shows it.
+- The manifests repository is untrusted input: hooks are disabled (`core.hooksPath=/dev/null`) and
+  `$GIT_DIR/info/attributes` unsets every filter/eol/encoding attribute *before* the first
+  checkout, so no `.gitattributes` can run a command or change a byte we read or commit.
+
+URLs with credentials: an http(s) URL carrying userinfo (`https://user:pw@host/x.git`) is refused
+with a `ConfigError` instead of being silently stripped — a password there means the caller put the
+token in the wrong place, and stripping it would turn that into a confusing auth failure. Any
+userinfo that still reaches a message (e.g. from git's own stderr) is redacted.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import re
+import shutil
+import time
+import unicodedata
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TypeVar
+from urllib.parse import urlsplit
+
+import git
+
+from bumper.errors import ConfigError, WorkspaceError
+
+# Unset every attribute that makes git transform bytes or run a command on checkout/add.
+# $GIT_DIR/info/attributes has the highest precedence, so this overrides any .gitattributes.
+SAFE_ATTRIBUTES = "* -filter -text -eol -ident -working-tree-encoding -diff -merge\n"
+
+# Configuration injected through the environment for every git call (highest precedence after
+# the command line, lower than nothing we need). Keeps user/runner config from running code.
+_SAFE_CONFIG: tuple[tuple[str, str], ...] = (
+    ("core.hooksPath", os.devnull),
+    ("core.autocrlf", "false"),
+    ("core.fsmonitor", "false"),
+    ("core.askPass", ""),
+    ("commit.gpgSign", "false"),
+    ("gc.auto", "0"),
+    ("maintenance.auto", "false"),
+    ("submodule.recurse", "false"),
+    ("fetch.recurseSubmodules", "false"),
+    ("push.recurseSubmodules", "no"),
+    ("protocol.ext.allow", "never"),
+    ("advice.detachedHead", "false"),
+    # A stalled transfer fails instead of hanging the CI job forever.
+    ("http.lowSpeedLimit", "1"),
+    ("http.lowSpeedTime", "60"),
+)
+
+# Transient failures (network, 5xx) of idempotent steps are retried this many times in total.
+ATTEMPTS = 3
+BACKOFF_SECONDS = 0.3
+
+_T = TypeVar("_T")
+_MAX_BRANCH_LEN = 200
+_FORBIDDEN_BRANCH_CHARS = set(" ~^:?*[\\")
+
+
+class GitError(WorkspaceError):
+    """A git failure with a stable `kind`: auth, not-found, branch-not-found, network, rejected,
+    other. Subclass of WorkspaceError so the CLI prints one line and exits 1."""
+
+    def __init__(self, message: str, *, kind: str = "other") -> None:
+        super().__init__(message)
+        self.kind = kind
+
+
+class PushRejected(GitError):
+    """The remote branch moved under us (lease/stale/non-fast-forward): rerun the whole loop."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, kind="rejected")
+
+
+def validate_branch_name(name: str) -> str:
+    """Check `name` as `git check-ref-format --branch` would, plus bumper's own limits.
+
+    Pure Python so `--branch`/`--base` are rejected before any clone. Also refuses a leading
+    '-' (it could be read as an option), any whitespace or control character, and names longer
+    than 200 characters. Returns the name unchanged; raises ConfigError otherwise.
+    """
+    problem = _branch_problem(name)
+    if problem:
+        shown = name if len(name) <= 80 else name[:77] + "..."
+        raise ConfigError(
+            f"invalid branch name {shown!r}: {problem}; use letters, digits and '-', '_', '.', '/'"
+        )
+    return name
+
+
+def _branch_problem(name: str) -> str | None:
+    if not name:
+        return "it is empty"
+    if len(name) > _MAX_BRANCH_LEN:
+        return f"it is longer than {_MAX_BRANCH_LEN} characters"
+    if name.startswith("-"):
+        return "it starts with '-'"
+    for ch in name:
+        if ch.isspace() or unicodedata.category(ch) in ("Cc", "Cf") or ord(ch) == 0x7F:
+            return "it contains whitespace or a control character"
+        if ch in _FORBIDDEN_BRANCH_CHARS:
+            return f"it contains {ch!r}"
+    if name == "@" or name == "HEAD":
+        return f"{name!r} is reserved"
+    if "@{" in name:
+        return "it contains '@{'"
+    if ".." in name:
+        return "it contains '..'"
+    if name.startswith("/") or name.endswith("/") or "//" in name:
+        return "it has an empty path component"
+    if name.endswith("."):
+        return "it ends with '.'"
+    for part in name.split("/"):
+        if part.startswith("."):
+            return "a path component starts with '.'"
+        if part.endswith(".lock"):
+            return "a path component ends with '.lock'"
+    return None
+
+
+def _check_ident(value: str, what: str) -> None:
+    if not value or any(c in value for c in "<>\n\r\x00"):
+        raise ConfigError(f"invalid commit author {what} {value!r}; use --author 'Name <email>'")
+
+
+# ---------------------------------------------------------------------------------------------
+# URLs and redaction
+
+_USERINFO_RE = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)[^/@\s]*@")
+
+
+def strip_userinfo(text: str) -> str:
+    """Remove `user[:password]@` from every URL in `text`."""
+    return _USERINFO_RE.sub(r"\g<scheme>", text)
+
+
+def redact(text: str, token: str | None) -> str:
+    """`text` without the token (raw or as a Basic header) and without URL userinfo."""
+    if token:
+        for secret in (_basic(token), token):
+            text = text.replace(secret, "***")
+    return strip_userinfo(text)
+
+
+def _basic(token: str) -> str:
+    return base64.b64encode(f"x-access-token:{token}".encode()).decode("ascii")
+
+
+def _normalize_url(url: str) -> tuple[str, str | None]:
+    """Return (url for git, http(s) repo URL the token header is scoped to or None).
+
+    Local paths become absolute; http(s) userinfo is refused; ext::/fd:: and option-like
+    values are refused.
+    """
+    if not url or url.startswith("-") or "\n" in url or "\x00" in url:
+        raise ConfigError(f"invalid repository URL {strip_userinfo(url)!r}")
+    if "::" in url.split("/", 1)[0]:
+        raise ConfigError(
+            f"unsupported repository URL {strip_userinfo(url)!r}; use https, ssh or a path"
+        )
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    if scheme in ("http", "https"):
+        if "@" in parts.netloc:
+            raise ConfigError(
+                f"repository URL {strip_userinfo(url)!r} contains credentials; remove them and "
+                "put the token in BUMPER_TOKEN"
+            )
+        return url, url.rstrip("/")
+    if scheme in ("ssh", "git+ssh", "ssh+git"):
+        if ":" in parts.netloc.rpartition("@")[0]:
+            raise ConfigError(
+                f"repository URL {strip_userinfo(url)!r} contains a password; use an SSH key"
+            )
+        return url, None
+    if scheme == "file":
+        return url, None
+    if "://" in url:
+        raise ConfigError(
+            f"unsupported repository URL scheme {scheme!r} in {strip_userinfo(url)!r}; "
+            "use https, ssh or a path"
+        )
+    colon, slash = url.find(":"), url.find("/")
+    if colon > 0 and (slash < 0 or colon < slash):
+        return url, None  # scp-like ssh, as git reads it: git@github.com:org/repo.git
+    return str(Path(url).expanduser().resolve()), None
+
+
+# ---------------------------------------------------------------------------------------------
+# Error mapping
+
+_AUTH_PATTERNS = (
+    "could not read username",
+    "could not read password",
+    "authentication failed",
+    "terminal prompts disabled",
+    "returned error: 401",
+    "invalid username or password",
+    "permission denied (publickey",
+    "http basic: access denied",
+)
+_FORBIDDEN_PATTERNS = ("returned error: 403", "permission to ", "write access to repository")
+_NOT_FOUND_PATTERNS = (
+    "repository not found",
+    "returned error: 404",
+    "does not appear to be a git repository",
+    "no such file or directory",
+    "' not found",
+    "could not be found or you don't have permission",
+)
+_NETWORK_PATTERNS = (
+    "could not resolve host",
+    "failed to connect",
+    "connection refused",
+    "connection reset",
+    "connection timed out",
+    "operation timed out",
+    "empty reply from server",
+    "recv failure",
+    "send failure",
+    "rpc failed",
+    "early eof",
+    "the remote end hung up",
+    "transfer closed",
+    "unexpected disconnect",
+    "returned error: 5",
+    "returned error: 429",
+    "couldn't connect",
+    "ssl",
+    "gnutls",
+    "http/2 stream",
+    "invalid packet",
+    "protocol error",
+    "bad pack header",
+    "index-pack failed",
+    "unable to access",
+    "could not read from remote repository",
+    "fetch-pack: invalid",
+    "remote did not send all necessary objects",
+    "curl",
+)
+
+
+def _meaningful_line(stderr: str) -> str:
+    lines = [ln.strip() for ln in stderr.splitlines()]
+    lines = [
+        ln
+        for ln in lines
+        if ln and not ln.lower().startswith(("hint:", "cloning into", "to ", "done", "remote: "))
+    ]
+    for ln in reversed(lines):
+        if ln.lower().startswith(("fatal:", "error:")):
+            return ln.split(":", 1)[1].strip()
+    return lines[-1] if lines else "no error output"
+
+
+def _map_error(
+    stderr: str, *, action: str, url: str, token: str | None, branch: str | None
+) -> GitError:
+    """One line a user can act on, from git's stderr; never the token or URL userinfo."""
+    stderr = redact(stderr, token)
+    low = stderr.lower()
+    where = strip_userinfo(url)
+    detail = _meaningful_line(stderr)
+    if any(p in low for p in _AUTH_PATTERNS):
+        hint = (
+            "check that the token is valid and can access this repository"
+            if token
+            else "no token was given: set BUMPER_TOKEN (or GITHUB_TOKEN/GITLAB_TOKEN)"
+        )
+        return GitError(f"authentication failed for {where}; {hint}", kind="auth")
+    if any(p in low for p in _FORBIDDEN_PATTERNS):
+        return GitError(
+            f"permission denied for git {action} to {where}; the token needs write access to "
+            "the repository contents",
+            kind="auth",
+        )
+    if branch and (
+        ("remote branch" in low and "not found" in low) or "couldn't find remote ref" in low
+    ):
+        return GitError(
+            f"branch '{branch}' not found on {where}; check --base", kind="branch-not-found"
+        )
+    if "empty repository" in low:
+        return GitError(f"repository {where} is empty; push a first commit", kind="not-found")
+    if any(p in low for p in _NOT_FOUND_PATTERNS):
+        return GitError(
+            f"repository not found: {where}; check --repo and that the token can read it",
+            kind="not-found",
+        )
+    if any(p in low for p in _NETWORK_PATTERNS):
+        # the first line naming the failure ("RPC failed; HTTP 503 ...") beats git's last words
+        for line in stderr.splitlines():
+            if any(p in line.lower() for p in _NETWORK_PATTERNS):
+                detail = _meaningful_line(line)
+                break
+        return GitError(f"network error during git {action} of {where}: {detail}", kind="network")
+    return GitError(f"git {action} failed for {where}: {detail}")
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+class Workspace:
+    """A clone of the manifests repository, checked out at `base_sha` in `path`."""
+
+    def __init__(
+        self,
+        path: Path,
+        *,
+        url: str,
+        base: str,
+        base_sha: str,
+        token: str | None,
+        sparse_paths: Sequence[str] | None,
+        _git_url: str | None = None,
+        _header_url: str | None = None,
+    ) -> None:
+        self.path = path
+        self.url = strip_userinfo(url)
+        self.base = base
+        self.base_sha = base_sha
+        self.sparse_paths = list(sparse_paths) if sparse_paths is not None else None
+        self._token = token
+        self._git_url = _git_url or url
+        self._header_url = _header_url
+        self._git = git.Git(str(path))
+
+    def __repr__(self) -> str:
+        return f"Workspace(path={str(self.path)!r}, url={self.url!r}, base={self.base!r})"
+
+    # -- construction -------------------------------------------------------------------------
+
+    @classmethod
+    def clone(
+        cls,
+        url: str,
+        *,
+        base: str | None,
+        token: str | None,
+        dest: Path,
+        sparse_paths: list[str] | None = None,
+    ) -> Workspace:
+        """Shallow single-branch clone of `base` (default: the remote's default branch) to `dest`.
+
+        With `sparse_paths` (gitignore-style globs such as `*.yaml` or `apps/**`) the clone is also
+        blobless and sparse, so only matching files are downloaded and checked out. `dest` must
+        not exist or be empty. Hooks and .gitattributes transformations never run.
+        """
+        if base is not None:
+            validate_branch_name(base)
+        git_url, header_url = _normalize_url(url)
+        dest = Path(dest)
+        if dest.exists() and any(dest.iterdir()):
+            raise WorkspaceError(f"clone destination {dest} is not empty")
+        ws = cls(
+            dest,
+            url=url,
+            base=base or "",
+            base_sha="",
+            token=token,
+            sparse_paths=sparse_paths,
+            _git_url=git_url,
+            _header_url=header_url,
+        )
+        args = ["clone", "--quiet", "--no-checkout", "--depth", "1", "--single-branch"]
+        args += ["--no-tags", "--origin", "origin"]
+        if base:
+            args += ["--branch", base]
+        if sparse_paths is not None:
+            args += ["--filter=blob:none", "--sparse"]
+        if header_url is None and "://" not in git_url and Path(git_url).is_absolute():
+            args.append("--no-local")  # otherwise --depth/--filter are ignored for paths
+        args += ["--", git_url, str(dest)]
+
+        def attempt() -> None:
+            try:
+                ws._run(args, action="clone", branch=base, cwd=dest.parent, in_repo=False)
+            except GitError:
+                if dest.exists():
+                    shutil.rmtree(dest, ignore_errors=True)
+                raise
+
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        ws._retrying(attempt)
+        try:
+            (ws._git_dir / "info").mkdir(exist_ok=True)
+            (ws._git_dir / "info" / "attributes").write_text(SAFE_ATTRIBUTES)
+            if sparse_paths is not None:
+                ws._run(
+                    ["sparse-checkout", "set", "--no-cone", "--", *sparse_paths],
+                    action="sparse-checkout",
+                )
+            # Populates index and work tree from HEAD, honouring the sparse patterns; blobs of
+            # a partial clone are fetched here, with the same auth environment.
+            ws._retrying(lambda: ws._run(["reset", "--quiet", "--hard", "HEAD"], action="checkout"))
+            ws.base_sha = ws._out(["rev-parse", "--verify", "HEAD^{commit}"], action="clone")
+            if not base:
+                ws.base = ws._out(["symbolic-ref", "--short", "HEAD"], action="clone")
+        except BaseException:
+            shutil.rmtree(dest, ignore_errors=True)
+            raise
+        return ws
+
+    # -- reading ------------------------------------------------------------------------------
+
+    def remote_branch_sha(self, branch: str) -> str | None:
+        """The sha `branch` has on the remote right now, or None when it does not exist."""
+        validate_branch_name(branch)
+        ref = f"refs/heads/{branch}"
+        out = self._retrying(
+            lambda: self._out(["ls-remote", "--heads", "origin", ref], action="ls-remote")
+        )
+        for line in out.splitlines():
+            sha, _, name = line.partition("\t")
+            if name == ref:
+                return sha
+        return None
+
+    def fetch_branch(self, branch: str) -> str:
+        """Shallow-fetch the remote `branch` into `refs/remotes/origin/<branch>`; return its sha.
+
+        Lets the caller read what the bot branch already holds (`read_file`) to decide whether
+        a rerun has anything new to push.
+        """
+        validate_branch_name(branch)
+        local = f"refs/remotes/origin/{branch}"
+        spec = f"+refs/heads/{branch}:{local}"
+        self._retrying(
+            lambda: self._run(
+                ["fetch", "--quiet", "--no-tags", "--depth", "1", "origin", spec],
+                action="fetch",
+                branch=branch,
+            )
+        )
+        return self._out(["rev-parse", "--verify", f"{local}^{{commit}}"], action="fetch")
+
+    def read_file(self, ref: str, relpath: str) -> bytes | None:
+        """The exact bytes of `relpath` at `ref` (sha or ref name), or None when it is absent."""
+        relpath = relpath.strip("/")
+        listing = self._out(["ls-tree", "-z", ref, "--", relpath], action="read")
+        entry = listing.split("\0")[0]
+        meta, _, name = entry.partition("\t")
+        if name != relpath or meta.split(" ")[1:2] != ["blob"]:
+            return None
+        out = self._retrying(
+            lambda: self._run(["cat-file", "blob", f"{ref}:{relpath}"], action="read", binary=True)
+        )
+        assert isinstance(out, bytes)
+        return out
+
+    def changed_paths(self) -> list[str]:
+        """Paths in the work tree that differ from `base_sha` (added, modified, deleted)."""
+        self._run(["add", "--all"], action="add")
+        out = self._run(
+            ["diff", "--cached", "--name-only", "-z", "--no-renames", self.base_sha, "--"],
+            action="diff",
+        )
+        assert isinstance(out, str)
+        return sorted(p for p in out.split("\0") if p)
+
+    # -- writing ------------------------------------------------------------------------------
+
+    def commit_all(self, branch: str, message: str, author_name: str, author_email: str) -> str:
+        """Commit every work-tree change as one commit on top of `base_sha`, on local `branch`.
+
+        Always exactly one commit above base (a second call replaces the first), committer =
+        author, no hooks, no signing. Returns the new sha; raises WorkspaceError when nothing
+        changed.
+        """
+        validate_branch_name(branch)
+        _check_ident(author_name, "name")
+        _check_ident(author_email, "email")
+        self._run(["add", "--all"], action="add")
+        tree = self._out(["write-tree"], action="commit")
+        base_tree = self._out(["rev-parse", f"{self.base_sha}^{{tree}}"], action="commit")
+        if tree == base_tree:
+            raise GitError(f"nothing to commit on top of {self.base} ({self.base_sha[:12]})")
+        ident = {
+            "GIT_AUTHOR_NAME": author_name,
+            "GIT_AUTHOR_EMAIL": author_email,
+            "GIT_COMMITTER_NAME": author_name,
+            "GIT_COMMITTER_EMAIL": author_email,
+        }
+        sha = self._out(
+            ["commit-tree", "--no-gpg-sign", tree, "-p", self.base_sha, "-m", message],
+            action="commit",
+            extra_env=ident,
+        )
+        self._run(["update-ref", f"refs/heads/{branch}", sha], action="commit")
+        self._run(["symbolic-ref", "HEAD", f"refs/heads/{branch}"], action="commit")
+        return sha
+
+    def push(self, branch: str, expected_remote_sha: str | None) -> None:
+        """Push local `branch` to the remote branch of the same name, leased on its old value.
+
+        `expected_remote_sha` is what `remote_branch_sha` returned (None: must not exist yet).
+        A rerun therefore replaces the bot's previous commit, while a branch moved by someone
+        else in between raises PushRejected. Transient network errors are retried; a retry
+        that finds our commit already there counts as success.
+        """
+        validate_branch_name(branch)
+        ref = f"refs/heads/{branch}"
+        local_sha = self._out(["rev-parse", "--verify", f"{ref}^{{commit}}"], action="push")
+        lease = f"--force-with-lease={ref}:{expected_remote_sha or ''}"
+        args = ["push", "--porcelain", "--no-verify", lease, "origin", f"{ref}:{ref}"]
+        last: GitError | None = None
+        for n in range(ATTEMPTS):
+            if n:
+                time.sleep(BACKOFF_SECONDS * 2 ** (n - 1))
+                try:
+                    if self.remote_branch_sha(branch) == local_sha:
+                        return
+                except GitError as exc:
+                    if exc.kind != "network":
+                        raise
+                    last = exc
+                    continue
+            try:
+                self._run(args, action="push", branch=branch)
+                return
+            except _PushFailure as failure:
+                rejected = _parse_push(failure.stdout, branch)
+                if rejected is not None:
+                    raise rejected from None
+                if failure.error.kind != "network":
+                    raise failure.error from None
+                last = failure.error
+        assert last is not None
+        raise last
+
+    # -- plumbing -----------------------------------------------------------------------------
+
+    @property
+    def _git_dir(self) -> Path:
+        return self.path / ".git"
+
+    def _env(self, *, in_repo: bool) -> dict[str, str]:
+        pairs = list(_SAFE_CONFIG)
+        if self._token and self._header_url:
+            header = f"Authorization: Basic {_basic(self._token)}"
+            key = f"http.{self._header_url}.extraHeader"
+            # An empty value first resets headers configured elsewhere (e.g. a runner's global
+            # config), so exactly one Authorization header is sent.
+            pairs += [("credential.helper", ""), (key, ""), (key, header)]
+        try:
+            start = int(os.environ.get("GIT_CONFIG_COUNT", "0") or "0")
+        except ValueError:
+            start = 0
+        env = {
+            "GIT_TERMINAL_PROMPT": "0",
+            "GIT_LITERAL_PATHSPECS": "1",
+            "GCM_INTERACTIVE": "never",
+            "GIT_CONFIG_COUNT": str(start + len(pairs)),
+        }
+        for i, (key, value) in enumerate(pairs, start):
+            env[f"GIT_CONFIG_KEY_{i}"] = key
+            env[f"GIT_CONFIG_VALUE_{i}"] = value
+        if in_repo:
+            env["GIT_DIR"] = str(self._git_dir)
+            env["GIT_WORK_TREE"] = str(self.path)
+        return env
+
+    def _run(
+        self,
+        args: list[str],
+        *,
+        action: str,
+        branch: str | None = None,
+        cwd: Path | None = None,
+        in_repo: bool = True,
+        binary: bool = False,
+        extra_env: dict[str, str] | None = None,
+    ) -> str | bytes:
+        env = self._env(in_repo=in_repo)
+        if extra_env:
+            env.update(extra_env)
+        runner = git.Git(str(cwd)) if cwd is not None else self._git
+        status, out, err = runner.execute(
+            ["git", *args],
+            env=env,
+            with_extended_output=True,
+            with_exceptions=False,
+            strip_newline_in_stdout=False,
+            stdout_as_string=not binary,
+        )
+        if status != 0:
+            stderr = err.decode("utf-8", "replace") if isinstance(err, bytes) else str(err)
+            error = _map_error(
+                stderr, action=action, url=self.url, token=self._token, branch=branch
+            )
+            if action == "push":
+                stdout = out.decode("utf-8", "replace") if isinstance(out, bytes) else out
+                raise _PushFailure(error, stdout)
+            raise error
+        return out
+
+    def _out(self, args: list[str], **kw: object) -> str:
+        out = self._run(args, **kw)  # type: ignore[arg-type]
+        assert isinstance(out, str)
+        return out.strip()
+
+    def _retrying(self, fn: Callable[[], _T]) -> _T:
+        """Call `fn`, retrying network-kind GitErrors with backoff (idempotent steps only)."""
+        for n in range(ATTEMPTS):
+            try:
+                return fn()
+            except GitError as exc:
+                if exc.kind != "network" or n == ATTEMPTS - 1:
+                    raise
+                time.sleep(BACKOFF_SECONDS * 2**n)
+        raise AssertionError("unreachable")
+
+
+class _PushFailure(Exception):
+    """Internal: a failed push with its porcelain stdout, classified by `push`."""
+
+    def __init__(self, error: GitError, stdout: str) -> None:
+        super().__init__(str(error))
+        self.error = error
+        self.stdout = stdout
+
+
+_RETRY_REASONS = ("stale info", "non-fast-forward", "fetch first", "already exists")
+
+
+def _parse_push(stdout: str, branch: str) -> GitError | None:
+    """Turn a porcelain `!` line into PushRejected (retry) or a plain GitError (give up)."""
+    for line in stdout.splitlines():
+        if not line.startswith("!"):
+            continue
+        summary = line.split("\t")[2] if line.count("\t") >= 2 else line
+        if summary.startswith("[rejected]") and any(r in summary for r in _RETRY_REASONS):
+            return PushRejected(
+                f"push of branch '{branch}' rejected: the remote branch changed meanwhile "
+                f"({summary.removeprefix('[rejected]').strip(' ()')}); rerun to rebuild it"
+            )
+        reason = summary.removeprefix("[remote rejected]").removeprefix("[rejected]").strip(" ()")
+        return GitError(
+            f"push of branch '{branch}' refused by the remote: {reason}; check branch "
+            "protection rules and the token's permissions",
+            kind="refused",
+        )
+    return None
