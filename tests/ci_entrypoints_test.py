@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import json
 import os
@@ -10,13 +11,18 @@ import shutil
 import subprocess
 import sys
 import textwrap
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+
+from testing.fake_github import FakeGitHub
+from testing.fake_gitlab import FakeGitLab
+from testing.git_server import serve_git
+from testing.repos import list_branches, make_bare_repo, read_file
 
 ROOT = Path(__file__).resolve().parent.parent
 NODE_BIN = ROOT / "node_modules" / ".bin"
@@ -259,7 +265,7 @@ def hostile(tmp_path: Path) -> tuple[str, list[Path], Path]:
     victim.write_text("still here")
     text = (
         f"$(touch {marks[0]}) `touch {marks[1]}` ; touch {marks[2]} ; rm -f {victim} "
-        f"&& touch {marks[3]} | cat ${{HOME}} \"quoted\" 'single' \\ \n second line"
+        f"&& touch {marks[3]} | cat $HOME \"quoted\" 'single' \\ \n second line"
     )
     return text, marks, victim
 
@@ -442,6 +448,101 @@ def test_action_exit_3_when_image_not_referenced(tmp_path: Path) -> None:
     assert "No file under the selected paths references the image." in run.summary
 
 
+# --- against loopback hosts: real git over HTTP plus a fake GitHub/GitLab API -----------------
+
+
+@dataclass
+class Manifests:
+    """A bare manifests repo served over loopback HTTP, and the fake API host in front of it."""
+
+    url: str
+    bare: Path
+    api_url: str
+    token: str
+    host: Any
+
+
+@contextlib.contextmanager
+def serve_manifests(host: FakeGitHub | FakeGitLab, tmp_path: Path) -> Iterator[Manifests]:
+    """Serve acme/manifests over loopback git, with `host` as its API; close both afterwards."""
+    if isinstance(host, FakeGitHub):
+        host.add_repo("acme/manifests")
+    else:
+        host.add_project("acme/manifests")
+    bare = make_bare_repo(tmp_path / "srv" / "acme" / "manifests.git",
+                          {"apps/web/deploy.yaml": DEPLOYMENT})
+    try:
+        with serve_git(tmp_path / "srv", host.token) as server:
+            yield Manifests(f"http://127.0.0.1:{server.port}/acme/manifests.git", bare,
+                            host.api_url, host.token, host)
+    finally:
+        host.close()
+
+
+@pytest.fixture(params=["github", "gitlab"])
+def manifests(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Manifests]:
+    host = FakeGitHub() if request.param == "github" else FakeGitLab()
+    with serve_manifests(host, tmp_path) as served:
+        yield served
+
+
+@pytest.fixture
+def gitlab_manifests(tmp_path: Path) -> Iterator[Manifests]:
+    with serve_manifests(FakeGitLab(), tmp_path) as served:
+        yield served
+
+
+def action_inputs(manifests: Manifests, **extra: str) -> dict[str, str]:
+    provider = "github" if isinstance(manifests.host, FakeGitHub) else "gitlab"
+    return {"images": "ghcr.io/acme/app:v1.2.3", "repository": manifests.url,
+            "token": manifests.token, "provider": provider, "api-url": manifests.api_url, **extra}
+
+
+@needs_bump
+def test_action_opens_a_pull_request(tmp_path: Path, manifests: Manifests) -> None:
+    evil, marks, victim = hostile(tmp_path)
+    inputs = action_inputs(manifests, title="bump {image} " + evil, body=evil,
+                           labels="deps " + evil)
+    (tmp_path / "ws").mkdir()
+    run = run_action(inputs, workspace=tmp_path / "ws", temp=tmp_path / "runner",
+                     bumper_exe=VENV_BIN / "bumper")
+    assert run.returncode == 0, run.log
+    assert_not_injected(marks, victim)
+    [pull] = manifests.host.open_pulls()
+    assert run.outputs == {
+        "status": "opened",
+        "pr-url": run.outputs["pr-url"],
+        "pr-number": str(pull.number),
+        "branch": pull.head,
+        "changed-files": "apps/web/deploy.yaml",
+    }
+    assert run.outputs["pr-url"].endswith(str(pull.number))
+    assert run.outputs["pr-url"] in run.summary
+    assert pull.title.startswith("bump ghcr.io/acme/app $(touch ")  # then cut at 250 chars
+    assert pull.body.startswith(evil)
+    assert set(pull.labels) == {"deps", *evil.split()}
+    assert read_file(manifests.bare, pull.head, "apps/web/deploy.yaml") == DEPLOYMENT.replace(
+        b"v1.2.2", b"v1.2.3"
+    )
+    assert manifests.token not in run.log + run.summary
+
+
+@needs_bump
+def test_action_rerun_reports_the_same_pull_request(tmp_path: Path, manifests: Manifests) -> None:
+    (tmp_path / "ws").mkdir()
+    runs = [
+        run_action(action_inputs(manifests), workspace=tmp_path / "ws",
+                   temp=tmp_path / f"runner-{i}", bumper_exe=VENV_BIN / "bumper")
+        for i in range(2)
+    ]
+    assert [r.returncode for r in runs] == [0, 0], runs[-1].log
+    assert runs[0].outputs["status"] == "opened"
+    assert runs[1].outputs["status"] in ("up-to-date", "updated")
+    assert runs[1].outputs["pr-number"] == runs[0].outputs["pr-number"]
+    assert len(manifests.host.open_pulls()) == 1
+    assert list_branches(manifests.bare) == sorted(["main", runs[0].outputs["branch"]])
+
+
 # --- .gitlab-ci-template.yml -------------------------------------------------------------------
 
 
@@ -588,6 +689,36 @@ def test_gitlab_template_dir_dry_run_with_real_bumper(tmp_path: Path) -> None:
     assert env["BUMPER_CHANGED_FILES"] == "deploy.yaml"
     assert (project / "manifests" / "deploy.yaml").read_bytes() == DEPLOYMENT
     assert TOKEN not in log
+
+
+@needs_gitlab_ci_local
+@needs_bump
+def test_gitlab_template_opens_a_merge_request(
+    tmp_path: Path, gitlab_manifests: Manifests
+) -> None:
+    manifests = gitlab_manifests
+    project = gitlab_project(tmp_path, f"""\
+        bump-manifests:
+          extends: .bumper
+          variables:
+            BUMPER_REPO: "{manifests.url}"
+            BUMPER_PROVIDER: gitlab
+            BUMPER_API_URL: "{manifests.api_url}"
+            BUMPER_LABEL: deps
+        """)
+    proc = gitlab_ci_local(project, "bump-manifests", path_prefix=VENV_BIN,
+                           variables={**TAG_PIPELINE, "BUMPER_TOKEN": manifests.token})
+    log = job_log(project, proc, "bump-manifests")
+    assert proc.returncode == 0, log
+    [pull] = manifests.host.open_pulls()
+    env = read_dotenv(project / "bumper.env")
+    assert env["BUMPER_STATUS"] == "opened"
+    assert env["BUMPER_PR_NUMBER"] == str(pull.number)
+    assert env["BUMPER_BRANCH"] == pull.head
+    assert env["BUMPER_CHANGED_FILES"] == "apps/web/deploy.yaml"
+    assert pull.labels == ["deps"]
+    assert manifests.token not in log
+    assert manifests.token not in (project / "bumper.json").read_text()
 
 
 # --- Dockerfile (not built here: no container engine) ------------------------------------------
