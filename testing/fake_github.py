@@ -9,7 +9,7 @@ Use the `fake_github` fixture; import it into a test module or list this module 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -97,7 +97,7 @@ class FakeGitHub(LoopbackServer):
         repo, rest = m[1], m[2] or ""
         key = (req.method, re.sub(r"/\d+", "/N", rest))
         number = int(re.findall(r"/(\d+)", rest)[0]) if "/N" in key[1] else 0
-        handlers = {
+        handlers: dict[tuple[str, str], Callable[[], Response]] = {
             ("GET", ""): lambda: (200, {}, self._repo_json(repo)),
             ("GET", "/pulls"): lambda: self._list_pulls(repo, req.query),
             ("POST", "/pulls"): lambda: self._create_pull(repo, req.body),
