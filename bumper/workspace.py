@@ -361,7 +361,8 @@ class Workspace:
             validate_branch_name(base)
         git_url, header_url = _normalize_url(url)
         dest = Path(dest)
-        if dest.exists() and any(dest.iterdir()):
+        existed = dest.exists()
+        if existed and any(dest.iterdir()):
             raise WorkspaceError(f"clone destination {dest} is not empty")
         ws = cls(
             dest,
@@ -387,8 +388,7 @@ class Workspace:
             try:
                 ws._run(args, action="clone", branch=base, cwd=dest.parent, in_repo=False)
             except GitError:
-                if dest.exists():
-                    shutil.rmtree(dest, ignore_errors=True)
+                _wipe(dest, keep=existed)
                 raise
 
         dest.parent.mkdir(parents=True, exist_ok=True)
@@ -408,7 +408,7 @@ class Workspace:
             if not base:
                 ws.base = ws._out(["symbolic-ref", "--short", "HEAD"], action="clone")
         except BaseException:
-            shutil.rmtree(dest, ignore_errors=True)
+            _wipe(dest, keep=existed)
             raise
         return ws
 
@@ -620,6 +620,20 @@ class Workspace:
                     raise
                 time.sleep(BACKOFF_SECONDS * 2**n)
         raise AssertionError("unreachable")
+
+
+def _wipe(dest: Path, *, keep: bool) -> None:
+    """Undo a failed clone: remove `dest`, or only its contents when the caller created it."""
+    if not dest.exists():
+        return
+    if not keep:
+        shutil.rmtree(dest, ignore_errors=True)
+        return
+    for child in dest.iterdir():
+        if child.is_dir() and not child.is_symlink():
+            shutil.rmtree(child, ignore_errors=True)
+        else:
+            child.unlink(missing_ok=True)
 
 
 class _PushFailure(Exception):

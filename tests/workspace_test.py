@@ -577,3 +577,43 @@ def test_branch_names_agree_with_git_where_git_decides(name: str) -> None:
         assert not ours_ok
     elif not ours_extra:
         assert ours_ok
+
+
+@pytest.mark.parametrize("form", ["ssh-url", "scp-like"])
+def test_ssh_urls_pass_through_to_the_runners_ssh(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, form: str
+) -> None:
+    """The runner's own ssh (here a stand-in that runs the remote command locally) is used as is;
+    the token is not involved."""
+    origin = repos.make_bare_repo(tmp_path / "ssh.git", MANIFESTS)
+    log = tmp_path / "ssh.log"
+    fake_ssh = tmp_path / "fake-ssh"
+    fake_ssh.write_text(
+        f'#!/bin/sh\nhost="$1"; shift\necho "$host $*" >> \'{log}\'\nexec sh -c "$*"\n'
+    )
+    fake_ssh.chmod(0o755)
+    monkeypatch.setenv("GIT_SSH_COMMAND", str(fake_ssh))
+    monkeypatch.setenv("GIT_SSH_VARIANT", "simple")
+    url = f"ssh://git@fakehost{origin}" if form == "ssh-url" else f"git@fakehost:{origin}"
+    ws = Workspace.clone(url, base=None, token=TOKEN, dest=tmp_path / "c")
+    bump_api(ws, "1.1.0")
+    ws.commit_all("b", "msg", *BOT)
+    ws.push("b", None)
+    assert repos.read_file(origin, "b", "apps/api/deploy.yaml") == b"image: ghcr.io/acme/api:1.1.0\n"
+    calls = log.read_text().splitlines()
+    assert calls[0].startswith("git@fakehost git-upload-pack ")
+    assert calls[-1].startswith("git@fakehost git-receive-pack ")
+    assert TOKEN not in log.read_text()
+
+
+def test_failed_clone_into_an_existing_empty_dir_leaves_it_empty(
+    server: GitServer, origin: Path, tmp_path: Path
+) -> None:
+    dest = tmp_path / "given"
+    dest.mkdir()
+    with pytest.raises(WorkspaceError):
+        clone(server, tmp_path, token="wrong", dest=dest)
+    assert dest.is_dir() and not any(dest.iterdir())
+    with pytest.raises(WorkspaceError, match="is not empty"):
+        (dest / "f").write_text("x")
+        clone(server, tmp_path, dest=dest)
