@@ -601,9 +601,9 @@ class Workspace:
             )
             if action == "push":
                 stdout = out.decode("utf-8", "replace") if isinstance(out, bytes) else out
-                raise _PushFailure(error, stdout)
+                raise _PushFailure(error, stdout or "")
             raise error
-        return out
+        return out if out is not None else ""
 
     def _out(self, args: list[str], **kw: object) -> str:
         out = self._run(args, **kw)  # type: ignore[arg-type]

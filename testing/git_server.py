@@ -30,9 +30,9 @@ FaultAnswer = int | Literal["reset", "truncate"] | None
 
 
 class RequestInfo(NamedTuple):
-    """What the fault hook sees about one request; `index` counts requests from 0."""
+    """What the fault hook sees about one request; `seq` counts requests from 0."""
 
-    index: int
+    seq: int
     method: str
     path: str
     query: str
@@ -166,7 +166,7 @@ class _Handler(BaseHTTPRequestHandler):
         split = urlsplit(self.path)
         authorized, user = _check_auth(self.headers.get("Authorization"), gs.token)
         info = RequestInfo(
-            index=gs._next_index(),
+            seq=gs._next_index(),
             method=self.command,
             path=split.path,
             query=split.query,
