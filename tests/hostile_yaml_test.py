@@ -113,9 +113,7 @@ UNPARSEABLE = {
     "flow-mapping": f"image: {REPO}:v1\nx: " + "{a: " * DEPTH + "1" + "}" * DEPTH + "\n",
     "block-sequence": "- " * DEPTH + f"image: {REPO}:v1\n",
     "block-mapping-in-flow": f"image: {REPO}:v1\nx:\n  " + "- " * DEPTH + "{a: [b]}\n",
-    "duplicate-key": (
-        f"spec:\n  containers:\n  - name: a\n    image: {REPO}:v1\n    image: {REPO}:v1.1\n"
-    ),
+    "duplicate-key": (f"spec:\n  containers:\n  - name: a\n    image: {REPO}:v1\n    image: {REPO}:v1.1\n"),
     "tab-indentation": f"spec:\n\timage: {REPO}:v1\n",
 }
 EXPECTED_LINE = {
@@ -163,7 +161,8 @@ def _oversized(tree: Path, outside: Path) -> tuple[str, str | None]:
 
 
 def _binary(tree: Path, outside: Path) -> tuple[str, str | None]:
-    (tree / "blob.yaml").write_bytes(b"\x7fELF\x02\x01\x00\x00" + f"image: {REPO}:v1\n".encode() + b"\x00\xff")
+    data = b"\x7fELF\x02\x01\x00\x00" + f"image: {REPO}:v1\n".encode() + b"\x00\xff"
+    (tree / "blob.yaml").write_bytes(data)
     return "blob.yaml", "binary"
 
 
