@@ -155,19 +155,22 @@ def run_action(
     *,
     workspace: Path,
     temp: Path,
-    bumper_exe: Path,
+    bumper_exe: Path | None,
     extra_env: Mapping[str, str] | None = None,
+    action_path: Path = ROOT,
+    python: str = sys.executable,
 ) -> ActionRun:
     """Run action.yml's composite steps as the runner would, with `inputs` as the `with:` map.
 
-    The setup-python step is not run (this interpreter stands in for it) and the install step is
-    replaced by its outputs pointing at `bumper_exe`, which must already be installed.
+    The setup-python step is not run (`python` stands in for the interpreter it provides).
+    With `bumper_exe`, the install step is replaced by outputs pointing at that (already
+    installed) bumper; with None it runs for real, installing `action_path` into a virtualenv.
     """
     action = load_action()
     declared = action["inputs"]
     unknown = set(inputs) - set(declared)
     assert not unknown, f"inputs not declared in action.yml: {unknown}"
-    github = {"action_path": str(ROOT), "token": "ghs-job-token", "workspace": str(workspace)}
+    github = {"action_path": str(action_path), "token": "ghs-job-token", "workspace": str(workspace)}
     ctx = Context(inputs={}, github=github)
     for name, spec in declared.items():
         if name in inputs:
@@ -186,7 +189,7 @@ def run_action(
         "CI": "true",
         "GITHUB_ACTIONS": "true",
         "GITHUB_WORKSPACE": str(workspace),
-        "GITHUB_ACTION_PATH": str(ROOT),
+        "GITHUB_ACTION_PATH": str(action_path),
         "RUNNER_TEMP": str(temp),
         **(extra_env or {}),
     }
@@ -198,10 +201,10 @@ def run_action(
         if "uses" in step:
             assert re.fullmatch(r"actions/setup-python@[0-9a-f]{40}", step["uses"]), step["uses"]
             assert str(step["with"]["update-environment"]).lower() == "false"
-            ctx.steps[step_id] = {"python-path": sys.executable}
+            ctx.steps[step_id] = {"python-path": python}
             continue
         assert step["shell"] == "bash"
-        if step_id == "install":
+        if step_id == "install" and bumper_exe is not None:
             # Replaced by a no-op: bumper is already importable here. Check what it would install.
             assert 'pip install --quiet --disable-pip-version-check "$GITHUB_ACTION_PATH"' in step["run"]
             ctx.steps[step_id] = {"bumper": str(bumper_exe), "python": sys.executable}
@@ -446,6 +449,29 @@ def test_action_exit_3_when_image_not_referenced(tmp_path: Path) -> None:
     step_outputs = parse_github_output((tmp_path / "runner" / "output-2").read_text())
     assert step_outputs["status"] == "not-found"
     assert "No file under the selected paths references the image." in run.summary
+
+
+@pytest.mark.skipif(
+    os.environ.get("BUMPER_TEST_REAL_INSTALL") != "1",
+    reason="opt-in (BUMPER_TEST_REAL_INSTALL=1): pip-installs bumper and its dependencies",
+)
+def test_action_install_step_for_real(tmp_path: Path) -> None:
+    """Run every run: step, the pip install too, from a copy of what the action checkout holds."""
+    action_path = tmp_path / "action"
+    action_path.mkdir()
+    for name in ("pyproject.toml", "README.md", "action.yml"):
+        shutil.copy(ROOT / name, action_path / name)
+    shutil.copytree(ROOT / "bumper", action_path / "bumper",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    (tmp_path / "ws").mkdir()
+    (tmp_path / "ws" / "deploy.yaml").write_bytes(DEPLOYMENT)
+    run = run_action({"images": "ghcr.io/acme/app:v1.2.3", "directory": ".", "dry-run": "true"},
+                     workspace=tmp_path / "ws", temp=tmp_path / "runner", bumper_exe=None,
+                     action_path=action_path,
+                     python=getattr(sys, "_base_executable", sys.executable))
+    assert run.returncode == 0, run.log
+    assert run.outputs["status"] == "dry-run"
+    assert (tmp_path / "runner" / "bumper-venv" / "bin" / "bumper").exists()
 
 
 # --- against loopback hosts: real git over HTTP plus a fake GitHub/GitLab API -----------------
