@@ -65,10 +65,14 @@ def _attempt(
     from bumper.workspace import Workspace
 
     assert options.repo is not None
-    ws = Workspace.clone(
-        options.repo, base=options.base, token=token, dest=dest, sparse_paths=list(options.paths) or None
-    )
-    branch = options.branch or default_branch(options.refs, ws.base if options.base else None)
+    # Sparse patterns are gitignore-style: anchor each --path glob at the root (a superset
+    # of what plan_tree selects, which filters again).
+    sparse = [f"/{g.strip().strip('/')}" for g in options.paths] or None
+    ws = Workspace.clone(options.repo, base=options.base, token=token, dest=dest, sparse_paths=sparse)
+    branch = options.branch
+    if branch is None:
+        non_default = options.base and options.base != ws.remote_default_branch()
+        branch = default_branch(options.refs, options.base if non_default else None)
     _validate_branch(branch)
     refs = list(options.refs)
     plan = plan_tree(ws.path, refs, options.paths, allow_downgrade=options.allow_downgrade)
@@ -98,7 +102,7 @@ def _attempt(
     write_all(plan.edits)
     message = commit_message(options.commit_message, values, plan.changes)
     commit = ws.commit_all(branch, message, *options.author)
-    pushed = remote_sha is None or not ws.same_commit_content(commit, remote_sha)
+    pushed = remote_sha is None or not ws.same_content(commit, remote_sha)
     if pushed:
         ws.push(branch, remote_sha)
     if provider is None:
@@ -177,8 +181,15 @@ def _provider(name: str, options: BumpOptions, token: str | None) -> Provider:
             + ") in the environment, or use --provider none"
         )
     assert options.repo is not None
-    throttle = os.environ.get("BUMPER_NO_THROTTLE", "") in ("", "0", "false")
-    return load_provider(name, ProviderSettings(options.repo, options.api_url, token, throttle=throttle))
+    # BUMPER_API_THROTTLE=0 drops the SDK's polite pause between requests (for hosts without
+    # secondary rate limits); BUMPER_API_BACKOFF scales the waits between retries.
+    throttle = os.environ.get("BUMPER_API_THROTTLE", "1").lower() not in ("0", "false", "no")
+    try:
+        backoff = float(os.environ.get("BUMPER_API_BACKOFF", "1"))
+    except ValueError:
+        raise ConfigError("BUMPER_API_BACKOFF must be a number, e.g. 1 or 0.5") from None
+    settings = ProviderSettings(options.repo, options.api_url, token, throttle=throttle, backoff=backoff)
+    return load_provider(name, settings)
 
 
 def resolve_provider(choice: str, repo: str, api_url: str | None, env: Mapping[str, str]) -> str:

@@ -459,6 +459,27 @@ class Workspace:
         assert isinstance(out, bytes)
         return out
 
+    def same_content(self, sha: str, other: str) -> bool:
+        """Whether two commits hold the same tree on the same parent (a rerun's commit vs
+        the bot branch): then there is nothing to push."""
+
+        def header(commit: str) -> list[str]:
+            # cat-file, not log: a shallow-fetched commit hides its parents from log.
+            raw = self._out(["cat-file", "commit", commit], action="read").split("\n\n", 1)[0]
+            return [line for line in raw.splitlines() if line.startswith(("tree ", "parent "))]
+
+        return header(sha) == header(other)
+
+    def remote_default_branch(self) -> str | None:
+        """The branch the remote's HEAD points at, or None when it does not say."""
+        out = self._retrying(
+            lambda: self._out(["ls-remote", "--symref", "origin", "HEAD"], action="ls-remote")
+        )
+        for line in out.splitlines():
+            if line.startswith("ref: refs/heads/") and line.endswith("\tHEAD"):
+                return line[len("ref: refs/heads/") : -len("\tHEAD")]
+        return None
+
     def changed_paths(self) -> list[str]:
         """Paths in the work tree that differ from `base_sha` (added, modified, deleted)."""
         self._run(["add", "--all"], action="add")

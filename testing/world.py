@@ -1,0 +1,106 @@
+"""A whole loopback GitOps world: a git server, a fake GitHub or GitLab, one manifests repo.
+
+Both servers take the same canary token, as a real host does, so an end-to-end run of
+`bumper bump --repo` needs nothing but the environment this module builds.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from testing import repos
+from testing.fake_github import FakeGitHub
+from testing.fake_gitlab import FakeGitLab
+from testing.git_server import GitServer, serve_git
+
+CANARY = "ghp_CANARYcanary0123456789abcdefCANARY42"  # noqa: S105 - grepped for in every output
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "manifests"
+REPO_PATH = "acme/manifests"
+
+
+@dataclass
+class World:
+    """The servers, the bare repo behind them, and how to run bumper against them."""
+
+    provider: str
+    git: GitServer
+    host: FakeGitHub | FakeGitLab
+    bare: Path
+    repo_url: str
+    extra_env: dict[str, str] = field(default_factory=dict)
+
+    def env(self, **overrides: str) -> dict[str, str]:
+        """The environment of a CI job: the token, unthrottled API, fast retries."""
+        env = {
+            k: v for k, v in os.environ.items() if not k.startswith(("BUMPER_", "GITHUB_", "GITLAB_", "CI_"))
+        }
+        env.update(
+            BUMPER_TOKEN=CANARY,
+            BUMPER_REPO=self.repo_url,
+            BUMPER_PROVIDER=self.provider,
+            BUMPER_API_URL=self.host.api_url,
+            BUMPER_API_THROTTLE="0",
+            BUMPER_API_BACKOFF="0.001",
+            NO_COLOR="1",
+        )
+        env.update(self.extra_env)
+        env.update(overrides)
+        return env
+
+    def run(self, *args: str, timeout: float = 120, **env: str) -> subprocess.CompletedProcess[str]:
+        """`bumper ARGS` in a subprocess, as CI runs it."""
+        return subprocess.run(
+            [sys.executable, "-m", "bumper", *args],
+            env=self.env(**env),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+
+    # -- what a test asserts on -------------------------------------------------------------
+
+    def branch_sha(self, branch: str) -> str | None:
+        return repos.branch_sha(self.bare, branch)
+
+    def read(self, ref: str, relpath: str) -> bytes | None:
+        return repos.read_file(self.bare, ref, relpath)
+
+    def open_pulls(self) -> list[Any]:
+        return self.host.open_pulls()
+
+    def writes(self, since: int = 0) -> list[Any]:
+        """API requests that change something (anything but GET)."""
+        return [r for r in self.host.requests[since:] if r.method != "GET"]
+
+    def pushes(self, since: int = 0) -> list[Any]:
+        return [
+            r for r in self.git.requests[since:] if r.method == "POST" and r.path.endswith("git-receive-pack")
+        ]
+
+
+@contextmanager
+def make_world(root: Path, provider: str, tree: Mapping[str, bytes] | Path = EXAMPLES) -> Iterator[World]:
+    """Serve `tree` as acme/manifests over loopback git, with a fake `provider` host."""
+    host: FakeGitHub | FakeGitLab
+    if provider == "github":
+        host = FakeGitHub(token=CANARY)
+        host.add_repo(REPO_PATH)
+    else:
+        host = FakeGitLab(token=CANARY)
+        host.add_project(REPO_PATH)
+        for user in ("alice", "bob"):
+            host.add_user(user)
+    try:
+        with serve_git(root / "srv", CANARY) as git:
+            bare = repos.make_bare_repo(git.path_for(REPO_PATH), tree)
+            yield World(provider, git, host, bare, git.url_for(REPO_PATH))
+    finally:
+        host.close()
