@@ -1,0 +1,43 @@
+"""`bench/rewrite.py --smoke` runs end to end and prints its table (no timing assertions)."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BENCH = Path(__file__).resolve().parents[1] / "bench" / "rewrite.py"
+ROWS = [
+    "`bumper bump --dry-run` wall",
+    "`grep -rlF` wall",
+    "bumper / grep",
+    "naive ruamel rt load+dump",
+    "naive / bumper",
+    "bumper peak RSS",
+    "`bumper scan`, every file has images",
+    "bare PyYAML `compose_all`",
+    "scan / compose",
+    "`bumper --version`",
+    "`python -c pass`",
+    "start-up tax",
+]
+
+
+@pytest.mark.skipif(shutil.which("bumper") is None, reason="the bumper console script is not installed")
+@pytest.mark.skipif(shutil.which("grep") is None, reason="grep is not installed")
+def test_bench_smoke_prints_the_table() -> None:
+    proc = subprocess.run(
+        [sys.executable, str(BENCH), "--smoke"], capture_output=True, text=True, timeout=300
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    lines = proc.stdout.splitlines()
+    table = [line for line in lines if line.startswith("|")]
+    assert table[0] == "| measure | value | target | ok / note |", proc.stdout
+    assert table[1].startswith("|---"), proc.stdout
+    assert len([line for line in lines if line.startswith("| measure ")]) == 1, "one table only"
+    for row in ROWS:
+        assert any(line.startswith(f"| {row}") for line in table), f"row {row!r} missing:\n{proc.stdout}"
+    assert "2 of 2 target files in the diff" in proc.stdout, proc.stdout
