@@ -267,25 +267,26 @@ def generate(root: Path, files: int, *, every_file_has_images: bool, seed: int =
 # --- measurement helpers -------------------------------------------------------------------------
 
 
-def _run(args: list[str], *, cwd: Path | None = None, stdout: int | None = None) -> tuple[float, int, int]:
-    """Wall seconds, exit code and peak RSS (KiB, from wait4) of one subprocess."""
-    started = time.perf_counter()
-    proc = subprocess.Popen(args, cwd=cwd, stdout=stdout or subprocess.DEVNULL, stderr=subprocess.PIPE)
-    assert proc.stderr is not None
-    err = proc.stderr.read()
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - started
+def _run(args: list[str], *, out: Path | None = None) -> tuple[float, int, int]:
+    """Wall seconds, exit code and peak RSS (KiB, from wait4) of one subprocess; stdout to `out`."""
+    with open(out or os.devnull, "wb") as stdout:
+        started = time.perf_counter()
+        proc = subprocess.Popen(args, stdout=stdout, stderr=subprocess.PIPE)
+        assert proc.stderr is not None
+        err = proc.stderr.read()
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - started
     proc.returncode = os.waitstatus_to_exitcode(status)
     proc.stderr.close()
-    if proc.returncode not in (0,):
+    if proc.returncode != 0:
         sys.stderr.write(err.decode(errors="replace")[-2000:])
     return wall, proc.returncode, usage.ru_maxrss
 
 
-def _median_run(args: list[str], repeat: int, **kw: object) -> tuple[float, int, int]:
-    runs = [_run(args, **kw) for _ in range(repeat)]  # type: ignore[arg-type]
-    codes = {r[1] for r in runs}
-    return statistics.median(r[0] for r in runs), max(codes), max(r[2] for r in runs)
+def _median_run(args: list[str], repeat: int, out: Path | None = None) -> tuple[float, int, int]:
+    """Median wall time, worst exit code, peak RSS; `out` holds the last run's stdout."""
+    runs = [_run(args, out=out) for _ in range(repeat)]
+    return statistics.median(r[0] for r in runs), max(r[1] for r in runs), max(r[2] for r in runs)
 
 
 COMPOSE_SCRIPT = r"""
@@ -363,12 +364,14 @@ def _bench(args: argparse.Namespace, bumper: str, base: Path) -> int:
     tree = base / "tree"
     n_target, size = generate(tree, args.files, every_file_has_images=False)
     diff_path = base / "dry-run.diff"
-    with diff_path.open("wb") as diff:
-        bump_s, bump_rc, bump_rss = _median_run(
-            [bumper, "bump", NEW_REF, "--dir", str(tree), "--dry-run"], args.repeat, stdout=diff.fileno()
-        )
+    bump_s, bump_rc, bump_rss = _median_run(
+        [bumper, "bump", NEW_REF, "--dir", str(tree), "--dry-run"], args.repeat, diff_path
+    )
     rewritten = sum(1 for line in diff_path.read_text().splitlines() if line.startswith("+++ b/"))
-    grep_s, grep_rc, _ = _median_run(["grep", "-rlF", TARGET, str(tree)], args.repeat)
+    # Into a real file: GNU grep stops at the first match when its output is /dev/null.
+    grep_out = base / "grep.txt"
+    grep_s, grep_rc, _ = _median_run(["grep", "-rlF", TARGET, str(tree)], args.repeat, grep_out)
+    grep_files = len(grep_out.read_text().splitlines())
 
     all_files = sorted(tree.rglob("*.yaml"))
     # A fixed random sample: a stride would hit one file kind only (each folder holds one of each).
@@ -393,7 +396,7 @@ def _bench(args: argparse.Namespace, bumper: str, base: Path) -> int:
     rows += [
         (f"`bumper bump --dry-run` wall (median of {args.repeat})", _fmt_s(bump_s), "",
          f"exit {bump_rc}; {rewritten} of {n_target} target files in the diff"),
-        (f"`grep -rlF` wall (median of {args.repeat})", _fmt_s(grep_s), "", f"exit {grep_rc}"),
+        (f"`grep -rlF` wall (median of {args.repeat})", _fmt_s(grep_s), "", f"exit {grep_rc}; {grep_files} files listed"),
         ("bumper / grep", f"{bump_s / grep_s:.1f}x", "<= 5x", _verdict(bump_s / grep_s <= 5)),
         (naive_label, _fmt_s(naive_s), "", naive_note),
         ("naive / bumper", f"{naive_s / bump_s:.0f}x", ">= 100x", _verdict(naive_s / bump_s >= 100)),
@@ -405,19 +408,18 @@ def _bench(args: argparse.Namespace, bumper: str, base: Path) -> int:
     tree2 = base / "tree-images"
     _, size2 = generate(tree2, args.files, every_file_has_images=True, seed=11)
     scan_out = base / "scan.txt"
-    with scan_out.open("wb") as out:
-        scan_s, scan_rc, scan_rss = _median_run(
-            [bumper, "scan", "--dir", str(tree2)], args.repeat, stdout=out.fileno()
-        )
+    scan_s, scan_rc, scan_rss = _median_run([bumper, "scan", "--dir", str(tree2)], args.repeat, scan_out)
     scanned = len(scan_out.read_text().splitlines())
     compose_out = base / "compose.txt"
-    with compose_out.open("wb") as out:
-        compose_s, compose_rc, _ = _median_run(
-            [sys.executable, "-c", COMPOSE_SCRIPT, str(tree2)], args.repeat, stdout=out.fileno()
-        )
-    runs = [line.split() for line in compose_out.read_text().splitlines()]  # one line per repeat
-    composed = runs[-1][0]
-    compose_inner_s = statistics.median(float(run[1]) for run in runs)
+    compose_runs = [_run([sys.executable, "-c", COMPOSE_SCRIPT, str(tree2)], out=compose_out)]
+    compose_inner = [float(compose_out.read_text().split()[1])]
+    for _ in range(args.repeat - 1):
+        compose_runs.append(_run([sys.executable, "-c", COMPOSE_SCRIPT, str(tree2)], out=compose_out))
+        compose_inner.append(float(compose_out.read_text().split()[1]))
+    compose_s = statistics.median(r[0] for r in compose_runs)
+    compose_rc = max(r[1] for r in compose_runs)
+    composed = compose_out.read_text().split()[0]
+    compose_inner_s = statistics.median(compose_inner)
     rows += [
         (f"`bumper scan`, every file has images, wall (median of {args.repeat})", _fmt_s(scan_s), "",
          f"exit {scan_rc}; {scanned} references; RSS {scan_rss / 1024:.0f} MB"),
