@@ -396,7 +396,8 @@ def _bench(args: argparse.Namespace, bumper: str, base: Path) -> int:
     rows += [
         (f"`bumper bump --dry-run` wall (median of {args.repeat})", _fmt_s(bump_s), "",
          f"exit {bump_rc}; {rewritten} of {n_target} target files in the diff"),
-        (f"`grep -rlF` wall (median of {args.repeat})", _fmt_s(grep_s), "", f"exit {grep_rc}; {grep_files} files listed"),
+        (f"`grep -rlF` wall (median of {args.repeat})", _fmt_s(grep_s), "",
+         f"exit {grep_rc}; {grep_files} files listed"),
         ("bumper / grep", f"{bump_s / grep_s:.1f}x", "<= 5x", _verdict(bump_s / grep_s <= 5)),
         (naive_label, _fmt_s(naive_s), "", naive_note),
         ("naive / bumper", f"{naive_s / bump_s:.0f}x", ">= 100x", _verdict(naive_s / bump_s >= 100)),
