@@ -341,6 +341,23 @@ def test_exhausted_retries_give_one_line(http: HttpBackend, fault: str, kind: st
     assert 2 < len(http.server.requests) < 10  # type: ignore[union-attr] # bounded
 
 
+@pytest.mark.parametrize("status,message,kind", [
+    (403, "Resource not accessible by integration", "auth"),
+    (404, "Not Found", "not-found"),
+    (409, "Conflict", "conflict"),
+    (422, "Validation Failed", "conflict"),
+    (400, "Bad Request", "other"),
+])
+def test_status_kinds(http: HttpBackend, status: int, message: str, kind: str) -> None:
+    http.server.inject((status, {}, {"message": message}), method="GET")  # type: ignore[union-attr]
+    with pytest.raises(ProviderError) as info:
+        http.provider().find_pull_request(HEAD, BASE)
+    assert info.value.kind == kind
+    assert str(status) in str(info.value)
+    assert_clean(info.value, http.token)
+    assert len(http.server.requests) == 1  # type: ignore[union-attr] # not retried
+
+
 def test_host_message_echoing_the_token_is_masked(http: HttpBackend) -> None:
     status = 422 if http.name == "github" else 400
     http.server.inject((status, {}, {"message": f"token {http.token} is odd"}), method="POST")  # type: ignore[union-attr]
