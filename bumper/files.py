@@ -67,10 +67,26 @@ def _is_manifest_name(name: str) -> bool:
     return name.endswith(_DEFAULT_SUFFIXES) or name in KUSTOMIZATION_NAMES
 
 
-def iter_candidates(root: Path, globs: tuple[str, ...] = ()) -> Iterator[Candidate]:
-    """Walk `root` (never `.git/`, never following folder links) and yield manifest files."""
+def iter_candidates(
+    root: Path, globs: tuple[str, ...] = (), only: frozenset[str] | None = None
+) -> Iterator[Candidate]:
+    """Walk `root` (never `.git/`, never following folder links) and yield manifest files
+    (only those in `only` when a faster search, e.g. git grep, already narrowed them)."""
     patterns = compile_globs(globs)
     real_root = root.resolve()
+    if only is not None:
+        for relpath in sorted(only):
+            parts = relpath.split("/")
+            if ".git" in parts or not _is_manifest_name(parts[-1]):
+                continue
+            if patterns and not any(p.fullmatch(relpath) for p in patterns):
+                continue
+            path = root / relpath
+            chart_templates = (
+                len(parts) > 1 and parts[-2] == "templates" and (path.parent.parent / "Chart.yaml").is_file()
+            )
+            yield Candidate(relpath, path, _reason_to_skip(path, real_root, chart_templates))
+        return
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames[:] = sorted(d for d in dirnames if d != ".git")
         here = Path(dirpath)

@@ -21,7 +21,7 @@ from bumper.commands.bump import BumpOptions, BumpResult
 from bumper.errors import BumperError, ConfigError, WorkspaceError
 from bumper.image_ref import ImageRef
 from bumper.policy import is_downgrade
-from bumper.providers.api import Provider, ProviderSettings, PullRequestSpec, load_provider
+from bumper.providers.api import Provider, ProviderSettings, PullRequestSpec, load_provider, preload
 from bumper.rewrite import TreePlan, plan_tree, write_all
 from bumper.secrets import token_for
 from bumper.shapes import find_references
@@ -38,6 +38,8 @@ def bump_repo(options: BumpOptions, env: Mapping[str, str] | None = None) -> Bum
     assert options.repo is not None
     provider_name = resolve_provider(options.provider, options.repo, options.api_url, env)
     token = token_for(provider_name, env)
+    if provider_name != "none" and token:
+        preload(provider_name)
     if options.branch is not None:
         _validate_branch(options.branch)
     if options.base is not None:
@@ -75,14 +77,15 @@ def _attempt(
         branch = default_branch(options.refs, options.base if non_default else None)
     _validate_branch(branch)
     refs = list(options.refs)
-    plan = plan_tree(ws.path, refs, options.paths, allow_downgrade=options.allow_downgrade)
+    only = frozenset(ws.grep_files([r.needle() for r in refs]))
+    plan = plan_tree(ws.path, refs, options.paths, allow_downgrade=options.allow_downgrade, only=only)
     remote_sha = ws.remote_branch_sha(branch)
     newer: list[Skip] = []
     if remote_sha is not None and not options.allow_downgrade:
         ws.fetch_branch(branch)
         refs, newer = _never_backwards(ws, remote_sha, plan, refs, branch)
         if newer:
-            plan = plan_tree(ws.path, refs, options.paths, allow_downgrade=False)
+            plan = plan_tree(ws.path, refs, options.paths, allow_downgrade=False, only=only)
             plan.skipped.extend(newer)
     if not plan.edits:
         return BumpResult(
@@ -101,7 +104,7 @@ def _attempt(
 
     write_all(plan.edits)
     message = commit_message(options.commit_message, values, plan.changes)
-    commit = ws.commit_all(branch, message, *options.author)
+    commit = ws.commit_all(branch, message, *options.author, paths=[e.relpath for e in plan.edits])
     pushed = remote_sha is None or not ws.same_content(commit, remote_sha)
     if pushed:
         ws.push(branch, remote_sha)

@@ -51,13 +51,21 @@ def index_refs(refs: list[ImageRef]) -> dict[str, ImageRef]:
 
 
 def plan_tree(
-    root: Path, refs: list[ImageRef], globs: tuple[str, ...] = (), *, allow_downgrade: bool = False
+    root: Path,
+    refs: list[ImageRef],
+    globs: tuple[str, ...] = (),
+    *,
+    allow_downgrade: bool = False,
+    only: frozenset[str] | None = None,
 ) -> TreePlan:
-    """Find and plan every rewrite; raise on the first file that cannot be handled safely."""
+    """Find and plan every rewrite; raise on the first file that cannot be handled safely.
+
+    `only`, when given, lists the files known to contain a needle (see needles()).
+    """
     by_key = index_refs(refs)
     needles = tuple(ref.needle() for ref in refs)
     plan = TreePlan()
-    for candidate in iter_candidates(root, globs):
+    for candidate in iter_candidates(root, globs, only):
         if candidate.reason is not None:
             plan.ignored.append(Skip(candidate.relpath, None, None, None, candidate.reason))
             continue

@@ -492,17 +492,47 @@ class Workspace:
 
     # -- writing ------------------------------------------------------------------------------
 
-    def commit_all(self, branch: str, message: str, author_name: str, author_email: str) -> str:
-        """Commit every work-tree change as one commit on top of `base_sha`, on local `branch`.
+    def grep_files(self, needles: Sequence[bytes]) -> list[str]:
+        """Tracked files of the work tree whose text contains any needle (git's threaded grep
+        is ~10x faster than reading every file of a big tree from Python)."""
+        # No -I: info/attributes marks every file -diff, which grep would take as binary.
+        args = ["grep", "-l", "-z", "-F", "--no-color"]
+        for needle in needles:
+            args += ["-e", needle.decode()]
+        env = self._env(in_repo=True)
+        status, out, err = self._git.execute(
+            ["git", *args],
+            env=env,
+            with_extended_output=True,
+            with_exceptions=False,
+            strip_newline_in_stdout=False,
+        )
+        if status not in (0, 1):  # 1: no match
+            raise _map_error(str(err), action="grep", url=self.url, token=self._token, branch=None)
+        return sorted(p for p in str(out).split("\0") if p)
+
+    def commit_all(
+        self,
+        branch: str,
+        message: str,
+        author_name: str,
+        author_email: str,
+        paths: Sequence[str] | None = None,
+    ) -> str:
+        """Commit the work-tree changes (all, or only `paths`) as one commit on top of
+        `base_sha`, on local `branch`.
 
         Always exactly one commit above base (a second call replaces the first), committer =
         author, no hooks, no signing. Returns the new sha; raises WorkspaceError when nothing
-        changed.
+        changed. Naming `paths` spares git a scan of every file of a big tree.
         """
         validate_branch_name(branch)
         _check_ident(author_name, "name")
         _check_ident(author_email, "email")
-        self._run(["add", "--all"], action="add")
+        if paths is None:
+            self._run(["add", "--all"], action="add")
+        else:
+            self._run(["add", "--", *paths], action="add")
         tree = self._out(["write-tree"], action="commit")
         base_tree = self._out(["rev-parse", f"{self.base_sha}^{{tree}}"], action="commit")
         if tree == base_tree:

@@ -5,7 +5,9 @@ The member docstrings below are the contract; docs/providers.md links here.
 
 from __future__ import annotations
 
+import importlib
 import re
+import threading
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 from typing import Protocol, runtime_checkable
@@ -98,9 +100,7 @@ def load_provider(name: str, settings: ProviderSettings) -> Provider:
     """Instantiate the provider registered under `name`."""
     eps = available_providers()
     if name not in eps:
-        raise ConfigError(
-            f"unknown provider {name!r}; available: {', '.join(sorted(eps))}"
-        )
+        raise ConfigError(f"unknown provider {name!r}; available: {', '.join(sorted(eps))}")
     cls = eps[name].load()  # type: ignore[attr-defined]
     provider: Provider = cls(settings)
     return provider
@@ -148,3 +148,13 @@ def one_line(text: str, secret: str | None, limit: int = 300) -> str:
     if secret:
         text = text.replace(secret, "***")
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def preload(name: str) -> None:
+    """Import provider `name` in the background: its SDK takes longer to import than a
+    shallow clone of a small repo takes, so overlapping the two hides that cost."""
+    ep = available_providers().get(name)
+    if ep is None:
+        return
+    module = ep.value.partition(":")[0]  # type: ignore[attr-defined]
+    threading.Thread(target=importlib.import_module, args=(module,), daemon=True).start()
