@@ -184,12 +184,26 @@ def _symlink_dir_outside(tree: Path, outside: Path) -> tuple[str, str | None]:
     return "apps", None  # a folder link is not walked at all, so it is not listed either
 
 
+def _symlink_loop(tree: Path, outside: Path) -> tuple[str, str | None]:
+    (tree / "a.yaml").symlink_to("b.yaml")
+    (tree / "b.yaml").symlink_to("a.yaml")
+    (tree / "self.yaml").symlink_to("self.yaml")
+    return "self.yaml", None  # any reason will do; an internal error will not
+
+
+def _symlink_dangling(tree: Path, outside: Path) -> tuple[str, str | None]:
+    (tree / "gone.yaml").symlink_to(outside / "deleted.yaml")
+    return "gone.yaml", None
+
+
 IGNORED = {
     "oversized-50MB": _oversized,
     "binary": _binary,
     "not-utf-8": _latin1,
     "symlink-to-file-outside": _symlink_file_outside,
     "symlink-to-folder-outside": _symlink_dir_outside,
+    "symlink-loop": _symlink_loop,
+    "symlink-dangling": _symlink_dangling,
 }
 
 
