@@ -69,15 +69,27 @@ def _attempt(
     assert options.repo is not None
     # Sparse patterns are gitignore-style: anchor each --path glob at the root (a superset
     # of what plan_tree selects, which filters again).
+    # Without --path: no checkout at clone time; git grep finds the files that mention the
+    # images in the object store, and only those are checked out.
     sparse = [f"/{g.strip().strip('/')}" for g in options.paths] or None
-    ws = Workspace.clone(options.repo, base=options.base, token=token, dest=dest, sparse_paths=sparse)
+    if sparse:
+        sparse.append("Chart.yaml")  # tells chart templates apart
+    ws = Workspace.clone(
+        options.repo, base=options.base, token=token, dest=dest, sparse_paths=sparse, checkout=bool(sparse)
+    )
+    needles = [r.needle() for r in options.refs]
+    if sparse:
+        only = frozenset(ws.grep_files(needles))
+    else:
+        only = frozenset(ws.grep_tree(needles))
+        if only:
+            ws.checkout_only(sorted(only))
     branch = options.branch
     if branch is None:
         non_default = options.base and options.base != ws.remote_default_branch()
         branch = default_branch(options.refs, options.base if non_default else None)
     _validate_branch(branch)
     refs = list(options.refs)
-    only = frozenset(ws.grep_files([r.needle() for r in refs]))
     plan = plan_tree(ws.path, refs, options.paths, allow_downgrade=options.allow_downgrade, only=only)
     remote_sha = ws.remote_branch_sha(branch)
     newer: list[Skip] = []

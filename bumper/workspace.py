@@ -165,9 +165,7 @@ def _normalize_url(url: str) -> tuple[str, str | None]:
     if not url or url.startswith("-") or "\n" in url or "\x00" in url:
         raise ConfigError(f"invalid repository URL {strip_userinfo(url)!r}")
     if "::" in url.split("/", 1)[0]:
-        raise ConfigError(
-            f"unsupported repository URL {strip_userinfo(url)!r}; use https, ssh or a path"
-        )
+        raise ConfigError(f"unsupported repository URL {strip_userinfo(url)!r}; use https, ssh or a path")
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
     if scheme in ("http", "https"):
@@ -179,9 +177,7 @@ def _normalize_url(url: str) -> tuple[str, str | None]:
         return url, url.rstrip("/")
     if scheme in ("ssh", "git+ssh", "ssh+git"):
         if ":" in parts.netloc.rpartition("@")[0]:
-            raise ConfigError(
-                f"repository URL {strip_userinfo(url)!r} contains a password; use an SSH key"
-            )
+            raise ConfigError(f"repository URL {strip_userinfo(url)!r} contains a password; use an SSH key")
         return url, None
     if scheme == "file":
         return url, None
@@ -264,9 +260,7 @@ def _meaningful_line(stderr: str) -> str:
     return lines[-1] if lines else "no error output"
 
 
-def _map_error(
-    stderr: str, *, action: str, url: str, token: str | None, branch: str | None
-) -> GitError:
+def _map_error(stderr: str, *, action: str, url: str, token: str | None, branch: str | None) -> GitError:
     """One line a user can act on, from git's stderr; never the token or URL userinfo."""
     stderr = redact(stderr, token)
     low = stderr.lower()
@@ -285,12 +279,8 @@ def _map_error(
             "the repository contents",
             kind="auth",
         )
-    if branch and (
-        ("remote branch" in low and "not found" in low) or "couldn't find remote ref" in low
-    ):
-        return GitError(
-            f"branch '{branch}' not found on {where}; check --base", kind="branch-not-found"
-        )
+    if branch and (("remote branch" in low and "not found" in low) or "couldn't find remote ref" in low):
+        return GitError(f"branch '{branch}' not found on {where}; check --base", kind="branch-not-found")
     if "empty repository" in low:
         return GitError(f"repository {where} is empty; push a first commit", kind="not-found")
     if any(p in low for p in _NOT_FOUND_PATTERNS):
@@ -309,6 +299,14 @@ def _map_error(
 
 
 # ---------------------------------------------------------------------------------------------
+
+
+def _grep_args(needles: Sequence[bytes]) -> list[str]:
+    # No -I: info/attributes marks every file -diff, which grep would take as binary.
+    args = ["grep", "-l", "-z", "-F", "--no-color"]
+    for needle in needles:
+        args += ["-e", needle.decode()]
+    return args
 
 
 class Workspace:
@@ -350,6 +348,7 @@ class Workspace:
         token: str | None,
         dest: Path,
         sparse_paths: list[str] | None = None,
+        checkout: bool = True,
     ) -> Workspace:
         """Shallow single-branch clone of `base` (default: the remote's default branch) to `dest`.
 
@@ -403,7 +402,8 @@ class Workspace:
                 )
             # Populates index and work tree from HEAD, honouring the sparse patterns; blobs of
             # a partial clone are fetched here, with the same auth environment.
-            ws._retrying(lambda: ws._run(["reset", "--quiet", "--hard", "HEAD"], action="checkout"))
+            if checkout:
+                ws._retrying(lambda: ws._run(["reset", "--quiet", "--hard", "HEAD"], action="checkout"))
             ws.base_sha = ws._out(["rev-parse", "--verify", "HEAD^{commit}"], action="clone")
             if not base:
                 ws.base = ws._out(["symbolic-ref", "--short", "HEAD"], action="clone")
@@ -418,9 +418,7 @@ class Workspace:
         """The sha `branch` has on the remote right now, or None when it does not exist."""
         validate_branch_name(branch)
         ref = f"refs/heads/{branch}"
-        out = self._retrying(
-            lambda: self._out(["ls-remote", "--heads", "origin", ref], action="ls-remote")
-        )
+        out = self._retrying(lambda: self._out(["ls-remote", "--heads", "origin", ref], action="ls-remote"))
         for line in out.splitlines():
             sha, _, name = line.partition("\t")
             if name == ref:
@@ -492,13 +490,24 @@ class Workspace:
 
     # -- writing ------------------------------------------------------------------------------
 
+    def grep_tree(self, needles: Sequence[bytes]) -> list[str]:
+        """Files of the base commit whose text contains any needle, searched in the object
+        store: a clone made with checkout=False then checks out only these (checkout_only)."""
+        return [p.partition(":")[2] for p in self._grep([*_grep_args(needles), "HEAD"])]
+
+    def checkout_only(self, paths: Sequence[str]) -> None:
+        """Check out just `paths` (plus every Chart.yaml, which tells chart templates apart);
+        the index keeps all other files, so commits still hold the whole tree."""
+        patterns = ["Chart.yaml", *(f"/{p}" for p in paths)]
+        self._run(["sparse-checkout", "set", "--no-cone", "--", *patterns], action="sparse-checkout")
+        self._retrying(lambda: self._run(["reset", "--quiet", "--hard", "HEAD"], action="checkout"))
+
     def grep_files(self, needles: Sequence[bytes]) -> list[str]:
         """Tracked files of the work tree whose text contains any needle (git's threaded grep
         is ~10x faster than reading every file of a big tree from Python)."""
-        # No -I: info/attributes marks every file -diff, which grep would take as binary.
-        args = ["grep", "-l", "-z", "-F", "--no-color"]
-        for needle in needles:
-            args += ["-e", needle.decode()]
+        return self._grep(_grep_args(needles))
+
+    def _grep(self, args: list[str]) -> list[str]:
         env = self._env(in_repo=True)
         status, out, err = self._git.execute(
             ["git", *args],
@@ -647,9 +656,7 @@ class Workspace:
         )
         if status != 0:
             stderr = err.decode("utf-8", "replace") if isinstance(err, bytes) else str(err)
-            error = _map_error(
-                stderr, action=action, url=self.url, token=self._token, branch=branch
-            )
+            error = _map_error(stderr, action=action, url=self.url, token=self._token, branch=branch)
             if action == "push":
                 stdout = out.decode("utf-8", "replace") if isinstance(out, bytes) else out
                 raise _PushFailure(error, stdout or "")

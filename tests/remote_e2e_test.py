@@ -143,3 +143,19 @@ def test_wrong_token_fails_in_one_line_without_the_token(world: World) -> None:
     assert proc.returncode == 1
     assert proc.stderr.count("\n") == 1 and "authentication failed" in proc.stderr
     assert "wrongWRONG" not in proc.stderr + proc.stdout
+
+
+def test_chart_templates_in_the_clone_are_left_alone(tmp_path: Path) -> None:
+    """Only files that mention the image are checked out; Chart.yaml still marks templates."""
+    tree = {
+        "chart/Chart.yaml": b"apiVersion: v2\nname: app\nversion: 1.0.0\n",
+        "chart/values.yaml": b"image:\n  repository: ghcr.io/acme/app\n  tag: v1.0.0\n",
+        "chart/templates/deploy.yaml": b"image: {{ .Values.image.repository }}:{{ .Values.image.tag }} # ghcr.io/acme/app\n",
+    }
+    with make_world(tmp_path, "github", tree) as world:
+        result = bump(world, "ghcr.io/acme/app:v1.2.3")
+        assert result["status"] == "opened"
+        assert repos.changed_paths(world.bare, BRANCH) == ["chart/values.yaml"]
+        assert {"file": "chart/templates/deploy.yaml", "reason": "helm-template"}.items() <= result[
+            "ignored"
+        ][0].items()
