@@ -10,6 +10,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
+import subprocess
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -298,3 +300,30 @@ def test_two_hundred_thousand_documents(tmp_path: Path) -> None:
         assert result.exit_code in (1, 3)
         assert (tmp_path / "many.yaml").read_text() == old
     _assert_fast(elapsed, "bump of a file with 200,000 documents")
+
+
+# --- special files: run in a subprocess, since a blocking read would hang the test run ----------
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes on this platform")
+@pytest.mark.parametrize("command", ["bump", "scan"])
+def test_named_pipe_with_a_yaml_name_is_not_read(tmp_path: Path, command: str) -> None:
+    """A FIFO called pipe.yaml: opening it for reading blocks until a writer appears (never)."""
+    script = shutil.which("bumper")
+    if script is None:
+        pytest.skip("the bumper console script is not installed")
+    os.mkfifo(tmp_path / "pipe.yaml")
+    (tmp_path / "ok.yaml").write_text(f"image: {REPO}:v1\n")
+    args = [script, "bump", REF, "--dir", str(tmp_path)] if command == "bump" else [script, "scan"]
+    started = time.monotonic()
+    try:
+        proc = subprocess.run(args, cwd=tmp_path, capture_output=True, text=True, timeout=10)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"bumper {command} hung on a named pipe called pipe.yaml (killed after 10 s)")
+    elapsed = time.monotonic() - started
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr and "internal error" not in proc.stderr, proc.stderr
+    if command == "bump":
+        assert (tmp_path / "ok.yaml").read_text() == f"image: {REF}\n"
+    assert (tmp_path / "pipe.yaml").is_fifo()
+    assert elapsed < DEADLINE + 1.0, f"{elapsed:.2f}s (1 s bound plus interpreter start-up)"
