@@ -133,7 +133,13 @@ def _attempt(
         raise PushRejected("the bot branch moved while the pull request was being updated")
     if newer and status == "up-to-date":
         plan.changes.clear()
-    return BumpResult(status, plan, branch=branch, pull_request={"url": pr.url, "number": pr.number})
+    return BumpResult(
+        status,
+        plan,
+        branch=branch,
+        pull_request={"url": pr.url, "number": pr.number},
+        notes=list(pr.warnings),  # what the host refused after the PR existed (e.g. a reviewer)
+    )
 
 
 def _sync_pull_request(
