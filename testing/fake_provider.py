@@ -79,6 +79,9 @@ class Reply(Exception):  # noqa: N818 - a control-flow signal, not an error
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, like the real hosts; every reply has a length
+    # Headers and body go out in separate writes: with Nagle on, each keep-alive request
+    # after the first stalls ~40 ms on the client's delayed ACK.
+    disable_nagle_algorithm = True
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
         """Stay quiet; the server's request log is the record."""
@@ -108,7 +111,7 @@ class LoopbackServer:
         self._httpd.owner = self  # type: ignore[attr-defined]
         self.port = self._httpd.server_address[1]
         self.base_url = f"http://127.0.0.1:{self.port}"
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.05,), daemon=True)
         self._thread.start()
 
     # -- test API -------------------------------------------------------------------------------
