@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
@@ -73,59 +74,76 @@ def iter_candidates(
     """Walk `root` (never `.git/`, never following folder links) and yield manifest files
     (only those in `only` when a faster search, e.g. git grep, already narrowed them)."""
     patterns = compile_globs(globs)
-    real_root = root.resolve()
-    if only is not None:
-        for relpath in sorted(only):
-            parts = relpath.split("/")
-            if ".git" in parts or not _is_manifest_name(parts[-1]):
-                continue
-            if patterns and not any(p.fullmatch(relpath) for p in patterns):
-                continue
-            path = root / relpath
-            chart_templates = (
-                len(parts) > 1 and parts[-2] == "templates" and (path.parent.parent / "Chart.yaml").is_file()
-            )
-            yield Candidate(relpath, path, _reason_to_skip(path, real_root, chart_templates))
-        return
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(d for d in dirnames if d != ".git")
-        here = Path(dirpath)
-        rel_dir = here.relative_to(root).as_posix()
-        chart_templates = here.name == "templates" and (here.parent / "Chart.yaml").is_file()
-        for name in sorted(filenames):
-            if not _is_manifest_name(name):
-                continue
-            relpath = name if rel_dir == "." else f"{rel_dir}/{name}"
-            if patterns and not any(p.fullmatch(relpath) for p in patterns):
-                continue
-            path = here / name
-            yield Candidate(relpath, path, _reason_to_skip(path, real_root, chart_templates))
+    real_root = os.path.realpath(root)
+    for relpath, path, mode in _only(root, only) if only is not None else _walk(root):
+        if patterns and not any(p.fullmatch(relpath) for p in patterns):
+            continue
+        yield Candidate(relpath, Path(path), _reason_to_skip(relpath, path, mode, real_root, root))
 
 
-def _reason_to_skip(path: Path, real_root: Path, chart_templates: bool) -> str | None:
-    if chart_templates:
+def _walk(root: Path) -> Iterator[tuple[str, str, int]]:
+    """(relpath, path, file type) of every manifest-named entry, in sorted order; scandir's
+    cached file types spare a stat per file."""
+    stack = [("", os.fspath(root))]
+    while stack:
+        rel_dir, directory = stack.pop()
+        try:
+            entries = sorted(os.scandir(directory), key=lambda e: e.name, reverse=True)
+        except OSError:
+            continue
+        for entry in entries:
+            relpath = f"{rel_dir}{entry.name}"
+            if entry.is_dir(follow_symlinks=False):
+                if entry.name != ".git":
+                    stack.append((relpath + "/", entry.path))
+            elif _is_manifest_name(entry.name):
+                kind = stat.S_IFLNK if entry.is_symlink() else stat.S_IFREG if entry.is_file() else 0
+                yield relpath, entry.path, kind
+    # sorted(reverse) + a stack keeps a depth-first walk in name order within each folder
+
+
+def _only(root: Path, only: frozenset[str]) -> Iterator[tuple[str, str, int]]:
+    for relpath in sorted(only):
+        parts = relpath.split("/")
+        if ".git" in parts or not _is_manifest_name(parts[-1]):
+            continue
+        path = os.path.join(root, relpath)
+        try:
+            mode = stat.S_IFMT(os.lstat(path).st_mode)
+        except OSError:
+            continue
+        yield relpath, path, mode
+
+
+def _reason_to_skip(relpath: str, path: str, kind: int, real_root: str, root: Path) -> str | None:
+    parent = relpath.rpartition("/")[0]
+    if parent.rpartition("/")[2] == "templates" and _is_chart(root, parent.rpartition("/")[0]):
         return "helm-template"
-    if path.is_symlink():
-        target = path.resolve()
-        if not target.is_relative_to(real_root):
+    if kind == stat.S_IFLNK:
+        target = os.path.realpath(path)  # never raises, also on a link loop
+        if os.path.commonpath([target, real_root]) != real_root:
             return "symlink-outside-tree"
         return "symlink"  # its target is a file of the tree and is visited on its own
-    try:
-        size = path.stat().st_size
-    except OSError:
-        return "unreadable"
-    if size > MAX_FILE_BYTES:
-        return "oversized"
+    if kind != stat.S_IFREG:
+        return "not-a-regular-file"  # a FIFO would block the read forever
     return None
+
+
+@lru_cache(maxsize=1024)
+def _is_chart(root: Path, rel_dir: str) -> bool:
+    return os.path.isfile(os.path.join(root, rel_dir, "Chart.yaml"))
 
 
 def read_manifest(candidate: Candidate, needles: tuple[bytes, ...]) -> tuple[Source | None, str | None]:
     """The file's text when its bytes mention a needle (others are never decoded or parsed),
     or the reason it cannot be used."""
     try:
-        data = candidate.path.read_bytes()
+        with open(candidate.path, "rb") as handle:
+            data = handle.read(MAX_FILE_BYTES + 1)
     except OSError:
         return None, "unreadable"
+    if len(data) > MAX_FILE_BYTES:
+        return None, "oversized"
     if not any(n in data for n in needles):
         return None, None
     if b"\0" in data:

@@ -152,38 +152,46 @@ def find_references(source: Source, docs: list[Node]) -> list[Reference]:
     for doc in docs:
         if _skipped_document(doc):
             continue
+        # Only collections go on the stack; scalars are judged where their parent lists them,
+        # which keeps this walk cheap next to the composer.
         stack: list[tuple[Node, str | None, bool]] = [(doc, None, True)]
         while stack:
             node, parent_key, is_root = stack.pop()
             if id(node) in seen:
                 continue
             seen.add(id(node))
-            if isinstance(node, ScalarNode):
-                marker = markers.get(node.start_mark.line)
-                if marker is not None and parent_key != "\0key":
-                    add(_marker_ref(node, *marker))
-                continue
-            if isinstance(node, SequenceNode):
+            if type(node) is SequenceNode:
                 if parent_key in ("images", "\0argo-images"):
                     for ref in _kustomize_entries(node, argo=parent_key != "images"):
                         add(ref)
-                stack.extend((item, parent_key, False) for item in reversed(node.value))
+                for item in node.value:
+                    if type(item) is not ScalarNode:
+                        stack.append((item, parent_key, False))
+                    elif markers and item.start_mark.line in markers:
+                        add(_marker_ref(item, *markers[item.start_mark.line]))
                 continue
-            check_unique_keys(source, node)
-            pairs = {k.value: v for k, v in node.value if isinstance(k, ScalarNode)}
-            add(_helm_ref(pairs))
-            for key, value in reversed(node.value):
-                name = key.value if isinstance(key, ScalarNode) else None
-                if name == "image" and isinstance(value, ScalarNode) and value.tag == STR_TAG:
-                    ref = ImageRef.try_parse(value.value)
-                    if ref is not None:
-                        add(WholeRef("container", value, ref))
+            if type(node) is not MappingNode:
+                continue
+            keys = [k.value for k, _ in node.value if type(k) is ScalarNode]
+            if len(set(keys)) != len(keys):
+                check_unique_keys(source, node)
+            if "repository" in keys and "tag" in keys:
+                add(_helm_ref({k.value: v for k, v in node.value if type(k) is ScalarNode}))
+            for key, value in node.value:
+                name = key.value if type(key) is ScalarNode else None
+                if type(value) is ScalarNode:
+                    if name == "image" and value.tag == STR_TAG:
+                        ref = ImageRef.try_parse(value.value)
+                        if ref is not None:
+                            add(WholeRef("container", value, ref))
+                    if markers and value.start_mark.line in markers:
+                        add(_marker_ref(value, *markers[value.start_mark.line]))
+                    continue
                 if name == "images" and parent_key == "kustomize":
                     name = "\0argo-images"
                 elif name == "images" and not (kustomization and is_root):
                     name = None
                 stack.append((value, name, False))
-                stack.append((key, "\0key", False))
     found.sort(key=lambda r: r.node.start_mark.index)
     return found
 
