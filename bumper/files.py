@@ -23,7 +23,7 @@ class Candidate:
     """A file that may hold references, or one left alone with `reason`."""
 
     relpath: str
-    path: Path
+    path: str
     reason: str | None = None
 
 
@@ -78,7 +78,7 @@ def iter_candidates(
     for relpath, path, mode in _only(root, only) if only is not None else _walk(root):
         if patterns and not any(p.fullmatch(relpath) for p in patterns):
             continue
-        yield Candidate(relpath, Path(path), _reason_to_skip(relpath, path, mode, real_root, root))
+        yield Candidate(relpath, path, _reason_to_skip(relpath, path, mode, real_root, root))
 
 
 def _walk(root: Path) -> Iterator[tuple[str, str, int]]:
@@ -138,12 +138,12 @@ def read_manifest(candidate: Candidate, needles: tuple[bytes, ...]) -> tuple[Sou
     """The file's text when its bytes mention a needle (others are never decoded or parsed),
     or the reason it cannot be used."""
     try:
-        with open(candidate.path, "rb") as handle:
-            data = handle.read(MAX_FILE_BYTES + 1)
+        with open(candidate.path, "rb", buffering=0) as handle:
+            if os.fstat(handle.fileno()).st_size > MAX_FILE_BYTES:
+                return None, "oversized"
+            data = handle.readall()
     except OSError:
         return None, "unreadable"
-    if len(data) > MAX_FILE_BYTES:
-        return None, "oversized"
     if not any(n in data for n in needles):
         return None, None
     if b"\0" in data:

@@ -85,7 +85,9 @@ def plan_tree(
         if edit_plan.edits:
             new_text = apply_and_verify(source, docs, edit_plan)
             plan.edits.append(
-                FileEdit(candidate.relpath, candidate.path, source.to_bytes(), source.to_bytes(new_text))
+                FileEdit(
+                    candidate.relpath, Path(candidate.path), source.to_bytes(), source.to_bytes(new_text)
+                )
             )
     if plan.matched == 0:
         names = ", ".join(str(r) for r in refs)
