@@ -25,7 +25,7 @@ class _Bumper(click.Group):
             code = exc.exit_code
         except click.UsageError as exc:
             hint = f"; see '{exc.ctx.command_path} --help'" if exc.ctx is not None else ""
-            click.echo(f"bumper: error: {exc.format_message()}{hint}", err=True)
+            click.echo(f"bumper: error: {exc.format_message().rstrip('.')}{hint}", err=True)
             code = ExitCode.BAD_INPUT
         except (click.Abort, KeyboardInterrupt):
             click.echo("bumper: interrupted", err=True)

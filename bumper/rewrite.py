@@ -92,7 +92,11 @@ def plan_tree(
     if plan.matched == 0:
         names = ", ".join(str(r) for r in refs)
         where = f" matching {', '.join(globs)}" if globs else ""
-        raise NotFoundError(f"no file{where} references {names}")
+        ignored = ""
+        if plan.ignored:
+            first = plan.ignored[0]
+            ignored = f" ({len(plan.ignored)} file(s) left alone, e.g. {first.file}: {first.reason})"
+        raise NotFoundError(f"no file{where} references {names}{ignored}")
     return plan
 
 
