@@ -44,6 +44,21 @@ class _Bumper(click.Group):
         sys.exit(int(code or 0))
 
 
+class _ListItem(click.ParamType):
+    """A repeatable option's value; from the environment, one per line when the variable
+    spans lines (so `area: deploy` can be one label), else split on whitespace."""
+
+    name = "text"
+
+    def split_envvar_value(self, rv: str) -> list[str]:
+        if "\n" in rv.strip():
+            return [line.strip() for line in rv.splitlines() if line.strip()]
+        return rv.split()
+
+
+LIST_ITEM = _ListItem()
+
+
 def _one_line(text: str) -> str:
     from bumper.secrets import redact
 
@@ -78,6 +93,7 @@ def _path_option(f: Any) -> Any:
         "--path",
         "paths",
         multiple=True,
+        type=LIST_ITEM,
         envvar="BUMPER_PATH",
         metavar="GLOB",
         help="Only these files or folders (relative glob, '**' allowed; repeatable). "
@@ -143,12 +159,24 @@ def scan(directory: str, paths: tuple[str, ...], output: str) -> int:
 @click.option("--title", envvar="BUMPER_TITLE", help="PR title template.")
 @click.option("--body", envvar="BUMPER_BODY", help="PR body template.")
 @click.option("--commit-message", envvar="BUMPER_COMMIT_MESSAGE", help="Commit message template.")
-@click.option("--label", "labels", multiple=True, envvar="BUMPER_LABEL", help="PR label (repeatable).")
 @click.option(
-    "--reviewer", "reviewers", multiple=True, envvar="BUMPER_REVIEWER", help="PR reviewer (repeatable)."
+    "--label", "labels", multiple=True, type=LIST_ITEM, envvar="BUMPER_LABEL", help="PR label (repeatable)."
 )
 @click.option(
-    "--assignee", "assignees", multiple=True, envvar="BUMPER_ASSIGNEE", help="PR assignee (repeatable)."
+    "--reviewer",
+    "reviewers",
+    multiple=True,
+    type=LIST_ITEM,
+    envvar="BUMPER_REVIEWER",
+    help="PR reviewer (repeatable).",
+)
+@click.option(
+    "--assignee",
+    "assignees",
+    multiple=True,
+    type=LIST_ITEM,
+    envvar="BUMPER_ASSIGNEE",
+    help="PR assignee (repeatable).",
 )
 @click.option("--draft", is_flag=True, envvar="BUMPER_DRAFT", help="Open the PR as a draft.")
 @click.option("--automerge", is_flag=True, envvar="BUMPER_AUTOMERGE", help="Merge when checks pass.")

@@ -435,3 +435,18 @@ def _imported_top_levels(args: list[str], cwd: Path) -> set[str]:
 def test_local_commands_do_not_import_git_or_host_clients(tree: Path, args: list[str]) -> None:
     heavy = _imported_top_levels(args, tree) & {"git", "github", "gitlab", "requests"}
     assert not heavy, f"bumper {' '.join(args)} imported {sorted(heavy)}"
+
+
+def test_not_found_still_prints_the_json_object(tree: Path) -> None:
+    result = run("bump", "ghcr.io/acme/other:v1", "--dir", str(tree), "--output", "json")
+    assert result.exit_code == 3
+    payload = json.loads(result.stdout)
+    assert payload["status"] == "not-found" and payload["changes"] == []
+
+
+def test_list_options_from_the_environment_split_per_line_when_multiline(tree: Path) -> None:
+    """A label with a space survives when the variable holds one value per line."""
+    from bumper.cli import LIST_ITEM
+
+    assert LIST_ITEM.split_envvar_value("area: deploy\nsecond label\n") == ["area: deploy", "second label"]
+    assert LIST_ITEM.split_envvar_value("deps  infra") == ["deps", "infra"]

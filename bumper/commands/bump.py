@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bumper.errors import ConfigError, ExitCode
+from bumper.errors import ConfigError, ExitCode, NotFoundError
 from bumper.image_ref import ImageRef
 from bumper.report import emit_json, info, print_diff
 from bumper.rewrite import TreePlan, plan_tree, unified_diff, write_all
@@ -114,13 +114,18 @@ class BumpResult:
 
 
 def bump(options: BumpOptions) -> ExitCode:
-    if options.repo is not None:
-        from bumper.remote import bump_repo
+    try:
+        if options.repo is not None:
+            from bumper.remote import bump_repo
 
-        result = bump_repo(options)
-    else:
-        assert options.directory is not None
-        result = bump_dir(options)
+            result = bump_repo(options)
+        else:
+            assert options.directory is not None
+            result = bump_dir(options)
+    except NotFoundError:
+        if options.output == "json":  # scripts get the contract's status; stderr says why
+            emit_json(BumpResult("not-found", TreePlan()).as_json())
+        raise
     render(result, options)
     return ExitCode.OK
 
