@@ -1,0 +1,97 @@
+"""Where a leaked token would show, and one assertion that it shows nowhere.
+
+`assert_no_canary(world, proc)` looks for the canary token (and any extra secrets a test used,
+e.g. the token it swapped in mid-run) in:
+
+- the run's stdout and stderr (each also in its `Authorization: Basic` form);
+- every PR/MR title and body the fake host holds, and every request it recorded
+  (path, query, JSON body, headers other than the credential headers it never records);
+- every commit of the served repository: author, committer, message, and every blob and tree
+  reachable from any ref (the pushed tree), plus the ref names themselves;
+- every request path and query the loopback git server recorded.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import subprocess
+from collections.abc import Iterable
+from typing import Any
+
+from testing import repos
+from testing.world import CANARY, World
+
+
+def secret_forms(secret: str) -> list[str]:
+    """The token as a user could leak it: raw, and inside a Basic header for any user."""
+    forms = [secret]
+    for user in ("x-access-token", "oauth2", "git"):
+        forms.append(base64.b64encode(f"{user}:{secret}".encode()).decode())
+    return forms
+
+
+def _where(haystacks: Iterable[tuple[str, str]], secrets: list[str]) -> list[str]:
+    hits = []
+    for place, text in haystacks:
+        for secret in secrets:
+            for form in secret_forms(secret):
+                if form in text:
+                    hits.append(f"{place} contains {'the token' if form == secret else 'its Basic form'}")
+    return hits
+
+
+def repo_texts(world: World) -> list[tuple[str, str]]:
+    """Ref names, commit headers and messages, and every reachable object's bytes."""
+    bare = world.bare
+    out: list[tuple[str, str]] = []
+    refs = repos.git("for-each-ref", "--format=%(refname)", cwd=bare).decode()
+    out.append(("ref names", refs))
+    shas = repos.git("rev-list", "--all", "--objects", cwd=bare).decode().split()
+    shas = [s for s in shas if len(s) == 40]
+    if shas:
+        batch = subprocess.run(
+            ["git", "cat-file", "--batch"],
+            cwd=bare,
+            input="\n".join(shas).encode() + b"\n",
+            capture_output=True,
+            env=repos.git_env(),
+            check=True,
+        ).stdout
+        out.append(("a commit, tree or blob of the served repository", batch.decode("utf-8", "replace")))
+    return out
+
+
+def host_texts(world: World) -> list[tuple[str, str]]:
+    out: list[tuple[str, str]] = []
+    for rec in world.host.pulls:
+        out.append((f"PR #{rec.number} title", rec.title))
+        out.append((f"PR #{rec.number} body", rec.body))
+        out.append((f"PR #{rec.number} labels/reviewers/assignees",
+                    json.dumps([rec.labels, rec.reviewers, rec.assignees])))
+    for req in list(world.host.requests):
+        record: Any = [req.method, req.path, req.query, req.body, req.headers]
+        out.append((f"API request {req.method} {req.path}", json.dumps(record, default=str)))
+    return out
+
+
+def git_server_texts(world: World) -> list[tuple[str, str]]:
+    return [
+        (f"git request {r.method} {r.path}", f"{r.path}?{r.query}") for r in list(world.git.requests)
+    ]
+
+
+def canary_hits(world: World, proc: Any = None, *, extra: Iterable[str] = ()) -> list[str]:
+    """Every place the canary (or an `extra` secret) shows; empty when none."""
+    secrets = [CANARY, *extra]
+    haystacks: list[tuple[str, str]] = []
+    if proc is not None:
+        haystacks += [("stdout", proc.stdout or ""), ("stderr", proc.stderr or "")]
+    haystacks += host_texts(world) + git_server_texts(world) + repo_texts(world)
+    return _where(haystacks, secrets)
+
+
+def assert_no_canary(world: World, proc: Any = None, *, extra: Iterable[str] = ()) -> None:
+    """Fail, naming the places, when the token shows in any output, PR, commit, tree or request."""
+    hits = canary_hits(world, proc, extra=extra)
+    assert not hits, "token leaked: " + "; ".join(hits)
