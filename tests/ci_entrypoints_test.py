@@ -273,6 +273,11 @@ def hostile(tmp_path: Path) -> tuple[str, list[Path], Path]:
     return text, marks, victim
 
 
+def hostile_labels(marks: list[Path], victim: Path) -> list[str]:
+    """Labels one per line (a multi-line input), each a command if a shell evaluated it."""
+    return ["deps", f"$(touch {marks[0]})", f"`touch {marks[1]}`", f"x; rm -f {victim}"]
+
+
 def assert_not_injected(marks: list[Path], victim: Path) -> None:
     assert [m.name for m in marks if m.exists()] == []
     assert victim.read_text() == "still here"
@@ -411,7 +416,7 @@ def test_action_dir_dry_run_with_real_bumper(tmp_path: Path) -> None:
     (manifests / "deploy.yaml").write_bytes(DEPLOYMENT)
     run = run_action(
         {"images": "ghcr.io/acme/app:v1.2.3", "directory": "manifests", "dry-run": "true",
-         "title": evil, "labels": evil, "token": TOKEN},
+         "title": evil, "labels": "\n".join(hostile_labels(marks, victim)), "token": TOKEN},
         workspace=tmp_path / "ws", temp=tmp_path / "runner",
         bumper_exe=VENV_BIN / "bumper",
     )
@@ -527,8 +532,9 @@ def action_inputs(manifests: Manifests, **extra: str) -> dict[str, str]:
 @needs_bump
 def test_action_opens_a_pull_request(tmp_path: Path, manifests: Manifests) -> None:
     evil, marks, victim = hostile(tmp_path)
+    labels = hostile_labels(marks, victim)
     inputs = action_inputs(manifests, title="bump {image} " + evil, body=evil,
-                           labels="deps " + evil)
+                           labels="\n".join(labels))
     (tmp_path / "ws").mkdir()
     run = run_action(inputs, workspace=tmp_path / "ws", temp=tmp_path / "runner",
                      bumper_exe=VENV_BIN / "bumper")
@@ -546,7 +552,7 @@ def test_action_opens_a_pull_request(tmp_path: Path, manifests: Manifests) -> No
     assert run.outputs["pr-url"] in run.summary
     assert pull.title.startswith("bump ghcr.io/acme/app $(touch ")  # then cut at 250 chars
     assert pull.body.startswith(evil)
-    assert set(pull.labels) == {"deps", *evil.split()}
+    assert set(pull.labels) == set(labels)
     assert read_file(manifests.bare, pull.head, "apps/web/deploy.yaml") == DEPLOYMENT.replace(
         b"v1.2.2", b"v1.2.3"
     )
