@@ -704,6 +704,9 @@ class _PushFailure(Exception):
 
 
 _RETRY_REASONS = ("stale info", "non-fast-forward", "fetch first", "already exists")
+# The server's own ref transaction lost a race with a concurrent push to the same branch
+# (its old value no longer matched, or the ref was locked): as retryable as a stale lease.
+_REMOTE_RACE_REASONS = ("failed to update ref", "cannot lock ref", "failed to lock", "incorrect old value")
 
 
 def _parse_push(stdout: str, branch: str) -> GitError | None:
@@ -712,10 +715,14 @@ def _parse_push(stdout: str, branch: str) -> GitError | None:
         if not line.startswith("!"):
             continue
         summary = line.split("\t")[2] if line.count("\t") >= 2 else line
-        if summary.startswith("[rejected]") and any(r in summary for r in _RETRY_REASONS):
+        lost_race = summary.startswith("[remote rejected]") and any(
+            r in summary for r in _REMOTE_RACE_REASONS
+        )
+        if lost_race or (summary.startswith("[rejected]") and any(r in summary for r in _RETRY_REASONS)):
             return PushRejected(
                 f"push of branch '{branch}' rejected: the remote branch changed meanwhile "
-                f"({summary.removeprefix('[rejected]').strip(' ()')}); rerun to rebuild it"
+                f"({summary.removeprefix('[remote rejected]').removeprefix('[rejected]').strip(' ()')}); "
+                "rerun to rebuild it"
             )
         reason = summary.removeprefix("[remote rejected]").removeprefix("[rejected]").strip(" ()")
         return GitError(
