@@ -93,8 +93,11 @@ def _attempt(
     plan = plan_tree(ws.path, refs, options.paths, allow_downgrade=options.allow_downgrade, only=only)
     remote_sha = ws.remote_branch_sha(branch)
     newer: list[Skip] = []
+    if remote_sha is not None:
+        # Read, compare and lease against the commit actually fetched: a concurrent run may
+        # have moved the branch since ls-remote, and only the fetched commit is here to read.
+        remote_sha = _fetch_bot_branch(ws, branch)
     if remote_sha is not None and not options.allow_downgrade:
-        ws.fetch_branch(branch)
         refs, newer = _never_backwards(ws, remote_sha, plan, refs, branch)
         if newer:
             plan = plan_tree(ws.path, refs, options.paths, allow_downgrade=False, only=only)
@@ -140,6 +143,18 @@ def _attempt(
         pull_request={"url": pr.url, "number": pr.number},
         notes=list(pr.warnings),  # what the host refused after the PR existed (e.g. a reviewer)
     )
+
+
+def _fetch_bot_branch(ws, branch: str) -> str:  # type: ignore[no-untyped-def]
+    from bumper.workspace import GitError, PushRejected
+
+    try:
+        sha: str = ws.fetch_branch(branch)
+    except GitError as exc:
+        if exc.kind == "branch-not-found":  # deleted since ls-remote (its PR merged): start over
+            raise PushRejected("the bot branch was deleted meanwhile") from exc
+        raise
+    return sha
 
 
 def _sync_pull_request(
