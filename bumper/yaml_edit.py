@@ -210,43 +210,54 @@ def apply_and_verify(source: Source, docs: list[Node], plan: Plan) -> str:
     if len(new_docs) != len(docs):
         _mismatch(source, docs[0] if docs else None, "the number of documents changed")
     for old, new in zip(docs, new_docs):
-        _compare(source, old, new, plan)
+        # A document whose text is unchanged parses the same: only edited ones are walked.
+        old_text = source.text[old.start_mark.index : old.end_mark.index]
+        if old_text != new_text[new.start_mark.index : new.end_mark.index]:
+            _compare(source, old, new, plan)
     return new_text
 
 
 def _compare(source: Source, old_root: Node, new_root: Node, plan: Plan) -> None:
-    """Walk both graphs in step (iteratively; aliases visited once) and check every node."""
+    """Walk both graphs in step (iteratively; each aliased collection once) and check every node."""
+    changed, inserted = plan.changed, plan.inserted
     stack = [(old_root, new_root)]
+    push, pop = stack.append, stack.pop
     seen: set[int] = set()
     while stack:
-        old, new = stack.pop()
-        if id(old) in seen:
-            continue
-        seen.add(id(old))
-        if type(old) is not type(new):
+        old, new = pop()
+        kind = type(old)
+        if kind is not type(new):
             _mismatch(source, old, "a node changed kind")
-        if isinstance(old, ScalarNode):
-            want = plan.changed.get(id(old))
+        if kind is ScalarNode:
+            want = changed.get(id(old))
             if want is None:
-                if (old.tag, old.value) != (new.tag, new.value):
+                if old.value != new.value or old.tag != new.tag:
                     _mismatch(source, old, f"value {old.value!r} changed to {new.value!r}")
             elif (new.tag, new.value) != (STR_TAG, want):
                 _mismatch(source, old, f"expected {want!r} but the file now reads {new.value!r}")
-        elif isinstance(old, MappingNode):
-            added = plan.inserted.get(id(old), [])
-            if old.tag != new.tag or len(new.value) != len(old.value) + len(added):
+            continue
+        if id(old) in seen:
+            continue
+        seen.add(id(old))
+        if old.tag != new.tag:
+            _mismatch(source, old, "a collection changed tag")
+        if kind is MappingNode:
+            added = inserted.get(id(old), ())
+            new_pairs = new.value
+            if added:
+                new_pairs = list(new_pairs)
+                for key, value in added:
+                    hit = [p for p in new_pairs if type(p[0]) is ScalarNode and p[0].value == key]
+                    if len(hit) != 1 or (hit[0][1].tag, hit[0][1].value) != (STR_TAG, value):
+                        _mismatch(source, old, f"inserted {key!r} does not read back as {value!r}")
+                    new_pairs.remove(hit[0])
+            if len(new_pairs) != len(old.value):
                 _mismatch(source, old, "a mapping changed shape")
-            new_pairs = list(new.value)
-            for key, value in added:
-                hit = [p for p in new_pairs if isinstance(p[0], ScalarNode) and p[0].value == key]
-                if len(hit) != 1 or (hit[0][1].tag, hit[0][1].value) != (STR_TAG, value):
-                    _mismatch(source, old, f"inserted {key!r} does not read back as {value!r}")
-                new_pairs.remove(hit[0])
             for (ok, ov), (nk, nv) in zip(old.value, new_pairs):
-                stack.append((ok, nk))
-                stack.append((ov, nv))
+                push((ok, nk))
+                push((ov, nv))
         else:
-            if old.tag != new.tag or len(old.value) != len(new.value):
+            if len(old.value) != len(new.value):
                 _mismatch(source, old, "a sequence changed shape")
             stack.extend(zip(old.value, new.value))
 

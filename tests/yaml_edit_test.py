@@ -1,0 +1,53 @@
+"""The proof after splicing: re-parse and refuse any change but the intended ones."""
+
+from __future__ import annotations
+
+import pytest
+
+from bumper.errors import ManifestError
+from bumper.yaml_edit import Edit, Plan, Source, apply_and_verify, compose_all, render_scalar
+
+TEXT = "a: x\n---\nimage: ghcr.io/acme/app:v1\nother: keep\n---\nb: [1, 2]\n"
+
+
+def _plan(source: Source, docs, value: str, extra: list[Edit] = ()) -> Plan:  # type: ignore[no-untyped-def]
+    node = docs[1].value[0][1]
+    plan = Plan()
+    plan.replace(source, node, value)
+    plan.edits.extend(extra)
+    return plan
+
+
+def test_the_intended_edit_passes_and_changes_only_its_bytes() -> None:
+    source = Source("f.yaml", TEXT)
+    docs = compose_all(source)
+    new = apply_and_verify(source, docs, _plan(source, docs, "ghcr.io/acme/app:v2"))
+    assert new == TEXT.replace("app:v1", "app:v2")
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ([Edit(TEXT.index("keep"), TEXT.index("keep") + 4, "kept")], "'keep' changed to 'kept'"),
+        ([Edit(TEXT.index("[1, 2]"), TEXT.index("[1, 2]") + 6, "[1, 3]")], "'2' changed to '3'"),
+        ([Edit(TEXT.index("a: x"), TEXT.index("a: x") + 4, "a: [x")], "no longer parses"),
+        ([Edit(TEXT.index("b: "), TEXT.index("b: "), "c: 1\n")], "mapping changed shape"),
+        ([Edit(TEXT.index("---\nb"), TEXT.index("---\nb") + 4, "")], "number of documents"),
+    ],
+)
+def test_any_other_change_is_refused(extra: list[Edit], message: str) -> None:
+    source = Source("f.yaml", TEXT)
+    docs = compose_all(source)
+    with pytest.raises(ManifestError, match=message):
+        apply_and_verify(source, docs, _plan(source, docs, "ghcr.io/acme/app:v2", extra))
+
+
+def test_a_plain_value_that_would_change_type_is_caught() -> None:
+    """Writing 1.10 unquoted would read back as the float 1.1: the proof notices."""
+    text = "tag: 1.9\n"
+    source = Source("v.yaml", text)
+    docs = compose_all(source)
+    plan = Plan(edits=[Edit(5, 8, "1.10")], changed={id(docs[0].value[0][1]): "1.10"})
+    with pytest.raises(ManifestError, match="expected '1.10'"):
+        apply_and_verify(source, docs, plan)
+    assert render_scalar("1.10", None) == '"1.10"' and render_scalar("v1.10", None) == "v1.10"
