@@ -35,7 +35,7 @@ class Skip(NamedTuple):
         return self._asdict()
 
 
-_PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
+_PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([a-z_]+)\}")
 MARKER = "<!-- bumper:managed"
 DEFAULT_TITLE = "Bump {images}"
 DEFAULT_COMMIT = "Bump {images}"
@@ -81,7 +81,8 @@ def template_values(
 
 
 def render_template(template: str, values: Mapping[str, str], option: str) -> str:
-    """Fill `{name}` placeholders; values are inserted as data, never expanded again.
+    """Fill `{name}` placeholders (`{{` and `}}` stand for literal braces); values are
+    inserted as data, never expanded again.
 
     A plain regex rather than str.format: format's `{x.__class__}` would let a template
     reach Python objects.
@@ -89,6 +90,8 @@ def render_template(template: str, values: Mapping[str, str], option: str) -> st
 
     def fill(match: re.Match[str]) -> str:
         name = match.group(1)
+        if name is None:
+            return match.group(0)[0]
         if name not in values:
             raise ConfigError(
                 f"unknown placeholder {{{name}}} in {option}; available: "

