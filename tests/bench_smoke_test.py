@@ -41,3 +41,19 @@ def test_bench_smoke_prints_the_table() -> None:
     for row in ROWS:
         assert any(line.startswith(f"| {row}") for line in table), f"row {row!r} missing:\n{proc.stdout}"
     assert "2 of 2 target files in the diff" in proc.stdout, proc.stdout
+
+
+def test_e2e_bench_smoke_prints_the_table_with_api_counts() -> None:
+    bench = BENCH.with_name("e2e.py")
+    proc = subprocess.run([sys.executable, str(bench), "--smoke"], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    rows = {line[:48].strip(): line[48:].split() for line in proc.stdout.splitlines()[2:-1]}
+    assert set(rows) == {
+        "plain git: shallow clone, edit, commit, push",
+        "bumper bump --repo (new PR, label, reviewer)",
+        "bumper bump --repo (newer tag, PR updated)",
+        "bumper bump --repo --path (sparse clone)",
+    }, proc.stdout
+    # The API budget is a count, not a timing: a new PR <= 4 calls, an update <= 3.
+    assert int(rows["bumper bump --repo (new PR, label, reviewer)"][2]) <= 4
+    assert int(rows["bumper bump --repo (newer tag, PR updated)"][2]) <= 3
