@@ -64,26 +64,7 @@ def _validate_branch(name: str) -> None:
 def _attempt(
     options: BumpOptions, provider_name: str, token: str | None, dest: Path, env: Mapping[str, str]
 ) -> BumpResult:
-    from bumper.workspace import Workspace
-
-    assert options.repo is not None
-    # Sparse patterns are gitignore-style: anchor each --path glob at the root (a superset
-    # of what plan_tree selects, which filters again).
-    # Without --path: no checkout at clone time; git grep finds the files that mention the
-    # images in the object store, and only those are checked out.
-    sparse = [f"/{g.strip().strip('/')}" for g in options.paths] or None
-    if sparse:
-        sparse.append("Chart.yaml")  # tells chart templates apart
-    ws = Workspace.clone(
-        options.repo, base=options.base, token=token, dest=dest, sparse_paths=sparse, checkout=bool(sparse)
-    )
-    needles = [r.needle() for r in options.refs]
-    if sparse:
-        only = frozenset(ws.grep_files(needles))
-    else:
-        only = frozenset(ws.grep_tree(needles))
-        if only:
-            ws.checkout_only(sorted(only))
+    ws, only = _clone_narrowed(options, token, dest)
     branch = options.branch
     if branch is None:
         non_default = options.base and options.base != ws.remote_default_branch()
@@ -143,6 +124,32 @@ def _attempt(
         pull_request={"url": pr.url, "number": pr.number},
         notes=list(pr.warnings),  # what the host refused after the PR existed (e.g. a reviewer)
     )
+
+
+def _clone_narrowed(options: BumpOptions, token: str | None, dest: Path):  # type: ignore[no-untyped-def]
+    """Clone the base and check out only what can matter; return it with the files to parse.
+
+    Without --path there is no checkout at clone time: git grep finds the files that mention
+    the images in the object store and only those are checked out. With --path, a blobless
+    sparse clone of those paths (gitignore-style patterns anchored at the root: a superset of
+    what plan_tree selects, which filters again).
+    """
+    from bumper.workspace import Workspace
+
+    assert options.repo is not None
+    sparse = [f"/{g.strip().strip('/')}" for g in options.paths] or None
+    if sparse:
+        sparse.append("Chart.yaml")  # tells chart templates apart
+    ws = Workspace.clone(
+        options.repo, base=options.base, token=token, dest=dest, sparse_paths=sparse, checkout=bool(sparse)
+    )
+    needles = [r.needle() for r in options.refs]
+    if sparse:
+        return ws, frozenset(ws.grep_files(needles))
+    only = frozenset(ws.grep_tree(needles))
+    if only:
+        ws.checkout_only(sorted(only))
+    return ws, only
 
 
 def _fetch_bot_branch(ws, branch: str) -> str:  # type: ignore[no-untyped-def]

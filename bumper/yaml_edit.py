@@ -48,10 +48,6 @@ class Source:
     def to_bytes(self, text: str | None = None) -> bytes:
         return ((BOM if self.bom else "") + (self.text if text is None else text)).encode()
 
-    def line_text(self, line0: int) -> str:
-        """The 0-based line `line0` without its line break."""
-        return self.text.split("\n")[line0].rstrip("\r") if line0 >= 0 else ""
-
 
 def compose_all(source: Source, text: str | None = None) -> list[Node]:
     """Compose every document into a node graph (aliases share nodes; nothing is expanded)."""
