@@ -67,8 +67,12 @@ def host_texts(world: World) -> list[tuple[str, str]]:
     for rec in world.host.pulls:
         out.append((f"PR #{rec.number} title", rec.title))
         out.append((f"PR #{rec.number} body", rec.body))
-        out.append((f"PR #{rec.number} labels/reviewers/assignees",
-                    json.dumps([rec.labels, rec.reviewers, rec.assignees])))
+        out.append(
+            (
+                f"PR #{rec.number} labels/reviewers/assignees",
+                json.dumps([rec.labels, rec.reviewers, rec.assignees]),
+            )
+        )
     for req in list(world.host.requests):
         record: Any = [req.method, req.path, req.query, req.body, req.headers]
         out.append((f"API request {req.method} {req.path}", json.dumps(record, default=str)))
@@ -76,9 +80,7 @@ def host_texts(world: World) -> list[tuple[str, str]]:
 
 
 def git_server_texts(world: World) -> list[tuple[str, str]]:
-    return [
-        (f"git request {r.method} {r.path}", f"{r.path}?{r.query}") for r in list(world.git.requests)
-    ]
+    return [(f"git request {r.method} {r.path}", f"{r.path}?{r.query}") for r in list(world.git.requests)]
 
 
 def canary_hits(world: World, proc: Any = None, *, extra: Iterable[str] = ()) -> list[str]:

@@ -106,9 +106,7 @@ class FakeGitHub(LoopbackServer):
             ("PATCH", "/issues/N"): lambda: self._edit_issue(repo, number, req.body),
             ("POST", "/issues/N/labels"): lambda: self._add_labels(repo, number, req.body),
             ("POST", "/issues/N/assignees"): lambda: self._add_assignees(repo, number, req.body),
-            ("POST", "/pulls/N/requested_reviewers"): lambda: self._request_reviews(
-                repo, number, req.body
-            ),
+            ("POST", "/pulls/N/requested_reviewers"): lambda: self._request_reviews(repo, number, req.body),
         }
         if key not in handlers:
             raise Reply(404, {"message": "Not Found", "documentation_url": DOCS})
@@ -202,8 +200,9 @@ class FakeGitHub(LoopbackServer):
         if any(p.head == head and p.base == base for p in self.open_pulls(repo)):
             raise _invalid("PullRequest", "custom", f"A pull request already exists for {owner}:{head}.")
         number = 1 + sum(1 for p in self.pulls if p.repo == repo)
-        rec = PullRecord(repo, number, body["title"], body.get("body") or "", head, base,
-                         draft=bool(body.get("draft")))
+        rec = PullRecord(
+            repo, number, body["title"], body.get("body") or "", head, base, draft=bool(body.get("draft"))
+        )
         self.pulls.append(rec)
         return 201, {"Location": f"{self.api_url}/repos/{repo}/pulls/{number}"}, self._pr_json(rec)
 
@@ -248,7 +247,8 @@ class FakeGitHub(LoopbackServer):
             raise _invalid("PullRequest", "custom", "Review cannot be requested from pull request author.")
         if self.users is not None and any(u not in self.users for u in users):
             raise _invalid(
-                "PullRequest", "custom",
+                "PullRequest",
+                "custom",
                 "Reviews may only be requested from collaborators. One or more of the users or "
                 f"teams you specified is not a collaborator of the {repo} repository.",
             )
@@ -270,28 +270,49 @@ class FakeGitHub(LoopbackServer):
             if self._node_id(rec) == node:
                 break
         else:
-            return 200, {}, {
-                "data": {"enablePullRequestAutoMerge": None},
-                "errors": [{"type": "NOT_FOUND", "path": ["enablePullRequestAutoMerge"],
-                            "message": f"Could not resolve to a node with the global id of '{node}'"}],
-            }
+            return (
+                200,
+                {},
+                {
+                    "data": {"enablePullRequestAutoMerge": None},
+                    "errors": [
+                        {
+                            "type": "NOT_FOUND",
+                            "path": ["enablePullRequestAutoMerge"],
+                            "message": f"Could not resolve to a node with the global id of '{node}'",
+                        }
+                    ],
+                },
+            )
         if not self.repos[rec.repo]["automerge_allowed"]:
-            return 200, {}, {
-                "data": {"enablePullRequestAutoMerge": None},
-                "errors": [{"type": "UNPROCESSABLE", "path": ["enablePullRequestAutoMerge"],
-                            "message": "Pull request Auto merge is not allowed for this repository"}],
-            }
+            return (
+                200,
+                {},
+                {
+                    "data": {"enablePullRequestAutoMerge": None},
+                    "errors": [
+                        {
+                            "type": "UNPROCESSABLE",
+                            "path": ["enablePullRequestAutoMerge"],
+                            "message": "Pull request Auto merge is not allowed for this repository",
+                        }
+                    ],
+                },
+            )
         rec.automerge = True
         payload = {"actor": {"login": BOT}, "clientMutationId": None}
         return 200, {}, {"data": {"enablePullRequestAutoMerge": payload}}
 
 
 def _invalid(resource: str, code: str, message: str) -> Reply:
-    return Reply(422, {
-        "message": "Validation Failed",
-        "errors": [{"resource": resource, "code": code, "message": message}],
-        "documentation_url": DOCS,
-    })
+    return Reply(
+        422,
+        {
+            "message": "Validation Failed",
+            "errors": [{"resource": resource, "code": code, "message": message}],
+            "documentation_url": DOCS,
+        },
+    )
 
 
 def _label_name(label: Any) -> str:

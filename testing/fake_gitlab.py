@@ -173,8 +173,7 @@ class FakeGitLab(LoopbackServer):
             and params.get("source_branch", rec.head) == rec.head
             and params.get("target_branch", rec.base) == rec.base
         ]
-        headers = {"X-Page": "1", "X-Per-Page": "20", "X-Total": str(len(found)),
-                   "X-Total-Pages": "1"}
+        headers = {"X-Page": "1", "X-Per-Page": "20", "X-Total": str(len(found)), "X-Total-Pages": "1"}
         return 200, headers, found
 
     def _create(self, project: str, params: dict[str, Any]) -> Response:
@@ -183,13 +182,23 @@ class FakeGitLab(LoopbackServer):
             raise Reply(400, {"error": f"{', '.join(missing)} is missing"})
         for rec in self.open_pulls(project):
             if rec.head == params["source_branch"] and rec.base == params["target_branch"]:
-                raise Reply(409, {"message": [
-                    f"Another open merge request already exists for this source branch: "
-                    f"!{rec.number}"
-                ]})
+                raise Reply(
+                    409,
+                    {
+                        "message": [
+                            f"Another open merge request already exists for this source branch: !{rec.number}"
+                        ]
+                    },
+                )
         number = 1 + sum(1 for p in self.pulls if p.repo == project)
-        rec = PullRecord(project, number, params["title"], params.get("description") or "",
-                         params["source_branch"], params["target_branch"])
+        rec = PullRecord(
+            project,
+            number,
+            params["title"],
+            params.get("description") or "",
+            params["source_branch"],
+            params["target_branch"],
+        )
         self._apply(rec, params)
         self.pulls.append(rec)
         return 201, {}, self._mr_json(rec)

@@ -62,6 +62,8 @@ class AfterApply(NamedTuple):
     """Fault that applies the request normally, then answers `response` instead (lost response)."""
 
     response: Response | str
+
+
 # What a fault hook returns: None (serve normally), a canned response, "reset" (drop the
 # connection before applying), or AfterApply(...) (apply, then reset/answer something else).
 Fault = Response | str | AfterApply | None
@@ -300,8 +302,9 @@ class FakeProvider:
         rec = self._open_record(spec.head_branch, spec.base_branch)
         if rec is None:
             number = 1 + sum(1 for r in self.host.pulls if r.repo == self.repo)
-            rec = PullRecord(self.repo, number, spec.title, spec.body, spec.head_branch,
-                             spec.base_branch, draft=spec.draft)
+            rec = PullRecord(
+                self.repo, number, spec.title, spec.body, spec.head_branch, spec.base_branch, draft=spec.draft
+            )
             self.host.pulls.append(rec)
         else:
             self._call("update")

@@ -193,9 +193,7 @@ class _Handler(BaseHTTPRequestHandler):
 
         if not authorized:
             gs._record(RequestRecord(info.method, info.path, info.query, 401, fault_name))
-            self._send_simple(
-                401, b"authentication required\n", {"WWW-Authenticate": 'Basic realm="git"'}
-            )
+            self._send_simple(401, b"authentication required\n", {"WWW-Authenticate": 'Basic realm="git"'})
             return
 
         status, headers, out = self._run_backend(split.path, split.query, body, user or "git")
@@ -243,9 +241,7 @@ class _Handler(BaseHTTPRequestHandler):
             env["GIT_PROTOCOL"] = self.headers["Git-Protocol"]
         if self.headers.get("Content-Encoding"):
             env["HTTP_CONTENT_ENCODING"] = self.headers["Content-Encoding"]
-        proc = subprocess.run(
-            ["git", "http-backend"], input=body, env=env, capture_output=True, check=False
-        )
+        proc = subprocess.run(["git", "http-backend"], input=body, env=env, capture_output=True, check=False)
         head, _, out = proc.stdout.partition(b"\r\n\r\n")
         if not _ and b"\n\n" in proc.stdout:
             head, _, out = proc.stdout.partition(b"\n\n")

@@ -145,9 +145,7 @@ def add_commit(
     Creates the branch from `parent` when it does not exist; simulates someone else pushing.
     """
     start = parent or branch_sha(bare, branch)
-    stream = _commit_stream(
-        f"refs/heads/{branch}", files, message, mark=1, parent=start, when=_DATE + 60
-    )
+    stream = _commit_stream(f"refs/heads/{branch}", files, message, mark=1, parent=start, when=_DATE + 60)
     git("fast-import", "--quiet", "--force", cwd=bare, input=stream)
     sha = branch_sha(bare, branch)
     assert sha is not None
@@ -157,8 +155,12 @@ def add_commit(
 def branch_sha(bare: Path, branch: str) -> str | None:
     """The commit `branch` points at, or None when it does not exist."""
     try:
-        return git("rev-parse", "--verify", "--quiet", f"refs/heads/{branch}^{{commit}}", cwd=bare)\
-            .decode().strip() or None
+        return (
+            git("rev-parse", "--verify", "--quiet", f"refs/heads/{branch}^{{commit}}", cwd=bare)
+            .decode()
+            .strip()
+            or None
+        )
     except subprocess.CalledProcessError:
         return None
 
@@ -221,9 +223,7 @@ def build_big_repo(
     """
     bare = init_bare(path, default_branch=branch)
     ref = f"refs/heads/{branch}".encode()
-    proc = subprocess.Popen(
-        ["git", "fast-import", "--quiet"], cwd=bare, stdin=subprocess.PIPE, env=git_env()
-    )
+    proc = subprocess.Popen(["git", "fast-import", "--quiet"], cwd=bare, stdin=subprocess.PIPE, env=git_env())
     assert proc.stdin is not None
     w = proc.stdin.write
     ident = f"{BOT_NAME} <{BOT_EMAIL}>".encode()

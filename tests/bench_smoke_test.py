@@ -45,7 +45,9 @@ def test_bench_smoke_prints_the_table() -> None:
 
 def test_e2e_bench_smoke_prints_the_table_with_api_counts() -> None:
     bench = BENCH.with_name("e2e.py")
-    proc = subprocess.run([sys.executable, str(bench), "--smoke"], capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, str(bench), "--smoke"], capture_output=True, text=True, timeout=300
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     rows = {line[:48].strip(): line[48:].split() for line in proc.stdout.splitlines()[2:-1]}
     assert set(rows) == {

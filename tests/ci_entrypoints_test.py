@@ -219,7 +219,11 @@ def run_action(
         script.write_text(step["run"])
         proc = subprocess.run(
             ["bash", "--noprofile", "--norc", "-eo", "pipefail", str(script)],
-            cwd=workspace, env=env, capture_output=True, text=True, timeout=120,
+            cwd=workspace,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
         )
         log += [proc.stdout, proc.stderr]
         ctx.steps[step_id] = parse_github_output(output_file.read_text())
@@ -286,8 +290,13 @@ def assert_not_injected(marks: list[Path], victim: Path) -> None:
 OPENED = {
     "status": "opened",
     "changes": [
-        {"file": "apps/web/deploy.yaml", "line": 10, "shape": "container",
-         "old": "ghcr.io/acme/app:v1.2.2", "new": "ghcr.io/acme/app:v1.2.3"},
+        {
+            "file": "apps/web/deploy.yaml",
+            "line": 10,
+            "shape": "container",
+            "old": "ghcr.io/acme/app:v1.2.2",
+            "new": "ghcr.io/acme/app:v1.2.3",
+        },
     ],
     "skipped": [],
     "branch": "bumper/ghcr.io-acme-app",
@@ -300,9 +309,7 @@ OPENED = {
 
 @needs_action_validator
 def test_action_validator_accepts_action_yml() -> None:
-    proc = subprocess.run(
-        [str(ACTION_VALIDATOR), str(ROOT / "action.yml")], capture_output=True, text=True
-    )
+    proc = subprocess.run([str(ACTION_VALIDATOR), str(ROOT / "action.yml")], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
@@ -336,9 +343,7 @@ def test_action_variables_are_bump_options() -> None:
 # --- action.yml: run as the runner does --------------------------------------------------------
 
 
-def test_action_passes_inputs_verbatim_without_shell_injection(
-    tmp_path: Path, fake_bumper: Path
-) -> None:
+def test_action_passes_inputs_verbatim_without_shell_injection(tmp_path: Path, fake_bumper: Path) -> None:
     evil, marks, victim = hostile(tmp_path)
     inputs = {
         "images": "ghcr.io/acme/app:v1.2.3 ghcr.io/acme/worker:v1.2.3",
@@ -351,8 +356,13 @@ def test_action_passes_inputs_verbatim_without_shell_injection(
         "commit-message": evil,
         "draft": "true",
     }
-    run = run_action(inputs, workspace=tmp_path, temp=tmp_path / "runner",
-                     bumper_exe=fake_bumper, extra_env=fake_env(tmp_path, OPENED))
+    run = run_action(
+        inputs,
+        workspace=tmp_path,
+        temp=tmp_path / "runner",
+        bumper_exe=fake_bumper,
+        extra_env=fake_env(tmp_path, OPENED),
+    )
     assert run.returncode == 0, run.log
     assert_not_injected(marks, victim)
 
@@ -371,15 +381,21 @@ def test_action_passes_inputs_verbatim_without_shell_injection(
         "branch": "bumper/ghcr.io-acme-app",
         "changed-files": "apps/web/deploy.yaml",
     }
-    assert "| `apps/web/deploy.yaml` | 10 | `ghcr.io/acme/app:v1.2.2` → `ghcr.io/acme/app:v1.2.3` |" \
+    assert (
+        "| `apps/web/deploy.yaml` | 10 | `ghcr.io/acme/app:v1.2.2` → `ghcr.io/acme/app:v1.2.3` |"
         in run.summary
+    )
     assert TOKEN not in run.log + run.summary
 
 
 def test_action_token_defaults_to_the_job_token(tmp_path: Path, fake_bumper: Path) -> None:
-    run = run_action({"images": "nginx:1.27.1", "directory": "."}, workspace=tmp_path,
-                     temp=tmp_path / "runner", bumper_exe=fake_bumper,
-                     extra_env=fake_env(tmp_path, OPENED))
+    run = run_action(
+        {"images": "nginx:1.27.1", "directory": "."},
+        workspace=tmp_path,
+        temp=tmp_path / "runner",
+        bumper_exe=fake_bumper,
+        extra_env=fake_env(tmp_path, OPENED),
+    )
     assert run.returncode == 0, run.log
     env = json.loads((tmp_path / "fake-record.json").read_text())["env"]
     assert env["BUMPER_TOKEN"] == "ghs-job-token"
@@ -388,8 +404,11 @@ def test_action_token_defaults_to_the_job_token(tmp_path: Path, fake_bumper: Pat
 @pytest.mark.parametrize(
     ("code", "result", "status"),
     [
-        (3, {"status": "not-found", "changes": [], "skipped": [], "branch": None,
-             "pull_request": None}, "not-found"),
+        (
+            3,
+            {"status": "not-found", "changes": [], "skipped": [], "branch": None, "pull_request": None},
+            "not-found",
+        ),
         (3, None, "not-found"),
         (1, None, "failed"),
         (2, None, "failed"),
@@ -398,9 +417,13 @@ def test_action_token_defaults_to_the_job_token(tmp_path: Path, fake_bumper: Pat
 def test_action_keeps_bumpers_exit_code_and_still_reports(
     tmp_path: Path, fake_bumper: Path, code: int, result: object, status: str
 ) -> None:
-    run = run_action({"images": "nginx:1.27.1", "directory": "."}, workspace=tmp_path,
-                     temp=tmp_path / "runner", bumper_exe=fake_bumper,
-                     extra_env=fake_env(tmp_path, result, code))
+    run = run_action(
+        {"images": "nginx:1.27.1", "directory": "."},
+        workspace=tmp_path,
+        temp=tmp_path / "runner",
+        bumper_exe=fake_bumper,
+        extra_env=fake_env(tmp_path, result, code),
+    )
     assert run.returncode == code
     # The step failed, so the action has no outputs, but the step wrote them before exiting.
     step_outputs = parse_github_output((tmp_path / "runner" / "output-2").read_text())
@@ -415,17 +438,28 @@ def test_action_dir_dry_run_with_real_bumper(tmp_path: Path) -> None:
     manifests.mkdir(parents=True)
     (manifests / "deploy.yaml").write_bytes(DEPLOYMENT)
     run = run_action(
-        {"images": "ghcr.io/acme/app:v1.2.3", "directory": "manifests", "dry-run": "true",
-         "title": evil, "labels": "\n".join(hostile_labels(marks, victim)), "token": TOKEN},
-        workspace=tmp_path / "ws", temp=tmp_path / "runner",
+        {
+            "images": "ghcr.io/acme/app:v1.2.3",
+            "directory": "manifests",
+            "dry-run": "true",
+            "title": evil,
+            "labels": "\n".join(hostile_labels(marks, victim)),
+            "token": TOKEN,
+        },
+        workspace=tmp_path / "ws",
+        temp=tmp_path / "runner",
         bumper_exe=VENV_BIN / "bumper",
     )
     assert run.returncode == 0, run.log
     assert_not_injected(marks, victim)
-    assert run.outputs == {"status": "dry-run", "pr-url": "", "pr-number": "", "branch": "",
-                           "changed-files": "deploy.yaml"}
-    assert "| `deploy.yaml` | 10 | `ghcr.io/acme/app:v1.2.2` → `ghcr.io/acme/app:v1.2.3` |" \
-        in run.summary
+    assert run.outputs == {
+        "status": "dry-run",
+        "pr-url": "",
+        "pr-number": "",
+        "branch": "",
+        "changed-files": "deploy.yaml",
+    }
+    assert "| `deploy.yaml` | 10 | `ghcr.io/acme/app:v1.2.2` → `ghcr.io/acme/app:v1.2.3` |" in run.summary
     assert (manifests / "deploy.yaml").read_bytes() == DEPLOYMENT
     assert TOKEN not in run.log + run.summary
 
@@ -435,8 +469,12 @@ def test_action_dir_write_with_real_bumper(tmp_path: Path) -> None:
     manifests = tmp_path / "ws"
     manifests.mkdir()
     (manifests / "deploy.yaml").write_bytes(DEPLOYMENT)
-    run = run_action({"images": "ghcr.io/acme/app:v1.2.3", "directory": "."},
-                     workspace=manifests, temp=tmp_path / "runner", bumper_exe=VENV_BIN / "bumper")
+    run = run_action(
+        {"images": "ghcr.io/acme/app:v1.2.3", "directory": "."},
+        workspace=manifests,
+        temp=tmp_path / "runner",
+        bumper_exe=VENV_BIN / "bumper",
+    )
     assert run.returncode == 0, run.log
     assert run.outputs["status"] == "written"
     assert run.outputs["changed-files"] == "deploy.yaml"
@@ -447,9 +485,12 @@ def test_action_dir_write_with_real_bumper(tmp_path: Path) -> None:
 def test_action_exit_3_when_image_not_referenced(tmp_path: Path) -> None:
     (tmp_path / "ws").mkdir()
     (tmp_path / "ws" / "deploy.yaml").write_bytes(DEPLOYMENT)
-    run = run_action({"images": "ghcr.io/acme/other:v1", "directory": "."},
-                     workspace=tmp_path / "ws", temp=tmp_path / "runner",
-                     bumper_exe=VENV_BIN / "bumper")
+    run = run_action(
+        {"images": "ghcr.io/acme/other:v1", "directory": "."},
+        workspace=tmp_path / "ws",
+        temp=tmp_path / "runner",
+        bumper_exe=VENV_BIN / "bumper",
+    )
     assert run.returncode == 3, run.log
     step_outputs = parse_github_output((tmp_path / "runner" / "output-2").read_text())
     assert step_outputs["status"] == "not-found"
@@ -466,14 +507,17 @@ def test_action_install_step_for_real(tmp_path: Path) -> None:
     action_path.mkdir()
     for name in ("pyproject.toml", "README.md", "action.yml"):
         shutil.copy(ROOT / name, action_path / name)
-    shutil.copytree(ROOT / "bumper", action_path / "bumper",
-                    ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(ROOT / "bumper", action_path / "bumper", ignore=shutil.ignore_patterns("__pycache__"))
     (tmp_path / "ws").mkdir()
     (tmp_path / "ws" / "deploy.yaml").write_bytes(DEPLOYMENT)
-    run = run_action({"images": "ghcr.io/acme/app:v1.2.3", "directory": ".", "dry-run": "true"},
-                     workspace=tmp_path / "ws", temp=tmp_path / "runner", bumper_exe=None,
-                     action_path=action_path,
-                     python=getattr(sys, "_base_executable", sys.executable))
+    run = run_action(
+        {"images": "ghcr.io/acme/app:v1.2.3", "directory": ".", "dry-run": "true"},
+        workspace=tmp_path / "ws",
+        temp=tmp_path / "runner",
+        bumper_exe=None,
+        action_path=action_path,
+        python=getattr(sys, "_base_executable", sys.executable),
+    )
     assert run.returncode == 0, run.log
     assert run.outputs["status"] == "dry-run"
     assert (tmp_path / "runner" / "bumper-venv" / "bin" / "bumper").exists()
@@ -500,12 +544,12 @@ def serve_manifests(host: FakeGitHub | FakeGitLab, tmp_path: Path) -> Iterator[M
         host.add_repo("acme/manifests")
     else:
         host.add_project("acme/manifests")
-    bare = make_bare_repo(tmp_path / "srv" / "acme" / "manifests.git",
-                          {"apps/web/deploy.yaml": DEPLOYMENT})
+    bare = make_bare_repo(tmp_path / "srv" / "acme" / "manifests.git", {"apps/web/deploy.yaml": DEPLOYMENT})
     try:
         with serve_git(tmp_path / "srv", host.token) as server:
-            yield Manifests(f"http://127.0.0.1:{server.port}/acme/manifests.git", bare,
-                            host.api_url, host.token, host)
+            yield Manifests(
+                f"http://127.0.0.1:{server.port}/acme/manifests.git", bare, host.api_url, host.token, host
+            )
     finally:
         host.close()
 
@@ -525,19 +569,25 @@ def gitlab_manifests(tmp_path: Path) -> Iterator[Manifests]:
 
 def action_inputs(manifests: Manifests, **extra: str) -> dict[str, str]:
     provider = "github" if isinstance(manifests.host, FakeGitHub) else "gitlab"
-    return {"images": "ghcr.io/acme/app:v1.2.3", "repository": manifests.url,
-            "token": manifests.token, "provider": provider, "api-url": manifests.api_url, **extra}
+    return {
+        "images": "ghcr.io/acme/app:v1.2.3",
+        "repository": manifests.url,
+        "token": manifests.token,
+        "provider": provider,
+        "api-url": manifests.api_url,
+        **extra,
+    }
 
 
 @needs_bump
 def test_action_opens_a_pull_request(tmp_path: Path, manifests: Manifests) -> None:
     evil, marks, victim = hostile(tmp_path)
     labels = hostile_labels(marks, victim)
-    inputs = action_inputs(manifests, title="bump {image} " + evil, body=evil,
-                           labels="\n".join(labels))
+    inputs = action_inputs(manifests, title="bump {image} " + evil, body=evil, labels="\n".join(labels))
     (tmp_path / "ws").mkdir()
-    run = run_action(inputs, workspace=tmp_path / "ws", temp=tmp_path / "runner",
-                     bumper_exe=VENV_BIN / "bumper")
+    run = run_action(
+        inputs, workspace=tmp_path / "ws", temp=tmp_path / "runner", bumper_exe=VENV_BIN / "bumper"
+    )
     assert run.returncode == 0, run.log
     assert_not_injected(marks, victim)
     [pull] = manifests.host.open_pulls()
@@ -563,8 +613,12 @@ def test_action_opens_a_pull_request(tmp_path: Path, manifests: Manifests) -> No
 def test_action_rerun_reports_the_same_pull_request(tmp_path: Path, manifests: Manifests) -> None:
     (tmp_path / "ws").mkdir()
     runs = [
-        run_action(action_inputs(manifests), workspace=tmp_path / "ws",
-                   temp=tmp_path / f"runner-{i}", bumper_exe=VENV_BIN / "bumper")
+        run_action(
+            action_inputs(manifests),
+            workspace=tmp_path / "ws",
+            temp=tmp_path / f"runner-{i}",
+            bumper_exe=VENV_BIN / "bumper",
+        )
         for i in range(2)
     ]
     assert [r.returncode for r in runs] == [0, 0], runs[-1].log
@@ -604,9 +658,11 @@ def gitlab_project(tmp_path: Path, job: str, files: Mapping[str, bytes] | None =
         "include:\n  - local: .gitlab-ci-template.yml\n\n" + textwrap.dedent(job)
     )
     env = {"GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.devnull, "PATH": os.environ["PATH"]}
-    for args in (["init", "-q", "-b", "main"], ["add", "-A"],
-                 ["-c", "user.name=t", "-c", "user.email=t@example.invalid",
-                  "commit", "-q", "-m", "pipeline"]):
+    for args in (
+        ["init", "-q", "-b", "main"],
+        ["add", "-A"],
+        ["-c", "user.name=t", "-c", "user.email=t@example.invalid", "commit", "-q", "-m", "pipeline"],
+    ):
         subprocess.run(["git", *args], cwd=project, env=env, check=True)
     return project
 
@@ -623,13 +679,23 @@ def gitlab_ci_local(
         "GIT_CONFIG_NOSYSTEM": "1",
         "GIT_CONFIG_GLOBAL": os.devnull,
     }
-    variable_args = [arg for key, value in variables.items()
-                     for arg in ("--variable", f"{key}={value}")]
+    variable_args = [arg for key, value in variables.items() for arg in ("--variable", f"{key}={value}")]
     return subprocess.run(
-        [str(GITLAB_CI_LOCAL), "--force-shell-executor", "--home", str(home),
-         "--ignore-predefined-vars", "CI_REGISTRY_IMAGE,CI_COMMIT_TAG",
-         *variable_args, *args],
-        cwd=project, env=env, capture_output=True, text=True, timeout=180,
+        [
+            str(GITLAB_CI_LOCAL),
+            "--force-shell-executor",
+            "--home",
+            str(home),
+            "--ignore-predefined-vars",
+            "CI_REGISTRY_IMAGE,CI_COMMIT_TAG",
+            *variable_args,
+            *args,
+        ],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
     )
 
 
@@ -647,16 +713,22 @@ TAG_PIPELINE = {"CI_COMMIT_TAG": "v1.2.3", "CI_REGISTRY_IMAGE": "ghcr.io/acme/ap
 
 @needs_gitlab_ci_local
 def test_gitlab_template_runs_with_gitlab_ci_local(tmp_path: Path, fake_bumper: Path) -> None:
-    project = gitlab_project(tmp_path, """\
+    project = gitlab_project(
+        tmp_path,
+        """\
         bump-manifests:
           extends: .bumper
           variables:
             BUMPER_REPO: https://gitlab.example.com/acme/manifests.git
             BUMPER_LABEL: "deps $$(touch pwned)"
-        """)
-    proc = gitlab_ci_local(project, "bump-manifests", path_prefix=fake_bumper.parent,
-                           variables={**TAG_PIPELINE, "BUMPER_TOKEN": TOKEN,
-                                      **fake_env(tmp_path, OPENED)})
+        """,
+    )
+    proc = gitlab_ci_local(
+        project,
+        "bump-manifests",
+        path_prefix=fake_bumper.parent,
+        variables={**TAG_PIPELINE, "BUMPER_TOKEN": TOKEN, **fake_env(tmp_path, OPENED)},
+    )
     log = job_log(project, proc, "bump-manifests")
     assert proc.returncode == 0, log
     assert "PASS  bump-manifests" in log
@@ -683,18 +755,19 @@ def test_gitlab_template_runs_only_for_tags(tmp_path: Path, fake_bumper: Path) -
     proc = gitlab_ci_local(project, "--list", path_prefix=fake_bumper.parent, variables={})
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "bump-manifests" not in proc.stdout
-    proc = gitlab_ci_local(project, "--list", path_prefix=fake_bumper.parent,
-                           variables=TAG_PIPELINE)
+    proc = gitlab_ci_local(project, "--list", path_prefix=fake_bumper.parent, variables=TAG_PIPELINE)
     assert "bump-manifests" in proc.stdout
 
 
 @needs_gitlab_ci_local
-def test_gitlab_template_fails_with_bumpers_code_and_keeps_report(
-    tmp_path: Path, fake_bumper: Path
-) -> None:
+def test_gitlab_template_fails_with_bumpers_code_and_keeps_report(tmp_path: Path, fake_bumper: Path) -> None:
     project = gitlab_project(tmp_path, "bump-manifests:\n  extends: .bumper\n")
-    proc = gitlab_ci_local(project, "bump-manifests", path_prefix=fake_bumper.parent,
-                           variables={**TAG_PIPELINE, **fake_env(tmp_path, None, 3)})
+    proc = gitlab_ci_local(
+        project,
+        "bump-manifests",
+        path_prefix=fake_bumper.parent,
+        variables={**TAG_PIPELINE, **fake_env(tmp_path, None, 3)},
+    )
     log = job_log(project, proc, "bump-manifests")
     assert proc.returncode != 0, log
     assert "FAIL  bump-manifests" in log
@@ -704,16 +777,21 @@ def test_gitlab_template_fails_with_bumpers_code_and_keeps_report(
 @needs_gitlab_ci_local
 @needs_bump
 def test_gitlab_template_dir_dry_run_with_real_bumper(tmp_path: Path) -> None:
-    project = gitlab_project(tmp_path, """\
+    project = gitlab_project(
+        tmp_path,
+        """\
         bump-manifests:
           extends: .bumper
           variables:
             GIT_STRATEGY: fetch
             BUMPER_DIR: manifests
             BUMPER_DRY_RUN: "true"
-        """, files={"manifests/deploy.yaml": DEPLOYMENT})
-    proc = gitlab_ci_local(project, "bump-manifests", path_prefix=VENV_BIN,
-                           variables={**TAG_PIPELINE, "BUMPER_TOKEN": TOKEN})
+        """,
+        files={"manifests/deploy.yaml": DEPLOYMENT},
+    )
+    proc = gitlab_ci_local(
+        project, "bump-manifests", path_prefix=VENV_BIN, variables={**TAG_PIPELINE, "BUMPER_TOKEN": TOKEN}
+    )
     log = job_log(project, proc, "bump-manifests")
     assert proc.returncode == 0, log
     env = read_dotenv(project / "bumper.env")
@@ -725,11 +803,11 @@ def test_gitlab_template_dir_dry_run_with_real_bumper(tmp_path: Path) -> None:
 
 @needs_gitlab_ci_local
 @needs_bump
-def test_gitlab_template_opens_a_merge_request(
-    tmp_path: Path, gitlab_manifests: Manifests
-) -> None:
+def test_gitlab_template_opens_a_merge_request(tmp_path: Path, gitlab_manifests: Manifests) -> None:
     manifests = gitlab_manifests
-    project = gitlab_project(tmp_path, f"""\
+    project = gitlab_project(
+        tmp_path,
+        f"""\
         bump-manifests:
           extends: .bumper
           variables:
@@ -737,9 +815,14 @@ def test_gitlab_template_opens_a_merge_request(
             BUMPER_PROVIDER: gitlab
             BUMPER_API_URL: "{manifests.api_url}"
             BUMPER_LABEL: deps
-        """)
-    proc = gitlab_ci_local(project, "bump-manifests", path_prefix=VENV_BIN,
-                           variables={**TAG_PIPELINE, "BUMPER_TOKEN": manifests.token})
+        """,
+    )
+    proc = gitlab_ci_local(
+        project,
+        "bump-manifests",
+        path_prefix=VENV_BIN,
+        variables={**TAG_PIPELINE, "BUMPER_TOKEN": manifests.token},
+    )
     log = job_log(project, proc, "bump-manifests")
     assert proc.returncode == 0, log
     [pull] = manifests.host.open_pulls()

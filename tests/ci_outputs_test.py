@@ -19,16 +19,30 @@ from bumper.ci_outputs import Result
 OPENED = {
     "status": "opened",
     "changes": [
-        {"file": "apps/web/deploy.yaml", "line": 12, "shape": "container",
-         "old": "ghcr.io/acme/app:v1.2.2", "new": "ghcr.io/acme/app:v1.2.3"},
-        {"file": "apps/web/deploy.yaml", "line": 30, "shape": "container",
-         "old": "ghcr.io/acme/app:v1.2.2", "new": "ghcr.io/acme/app:v1.2.3"},
-        {"file": "charts/values.yaml", "line": 4, "shape": "helm",
-         "old": "v1.2.2", "new": "v1.2.3"},
+        {
+            "file": "apps/web/deploy.yaml",
+            "line": 12,
+            "shape": "container",
+            "old": "ghcr.io/acme/app:v1.2.2",
+            "new": "ghcr.io/acme/app:v1.2.3",
+        },
+        {
+            "file": "apps/web/deploy.yaml",
+            "line": 30,
+            "shape": "container",
+            "old": "ghcr.io/acme/app:v1.2.2",
+            "new": "ghcr.io/acme/app:v1.2.3",
+        },
+        {"file": "charts/values.yaml", "line": 4, "shape": "helm", "old": "v1.2.2", "new": "v1.2.3"},
     ],
     "skipped": [
-        {"file": "legacy/old.yaml", "line": 3, "shape": "container",
-         "value": "ghcr.io/acme/app:v9.0.0", "reason": "downgrade"},
+        {
+            "file": "legacy/old.yaml",
+            "line": 3,
+            "shape": "container",
+            "value": "ghcr.io/acme/app:v9.0.0",
+            "reason": "downgrade",
+        },
     ],
     "branch": "bumper/ghcr.io-acme-app",
     "pull_request": {"url": "https://github.com/acme/manifests/pull/7", "number": 7},
@@ -95,11 +109,19 @@ def test_no_result_status_follows_exit_code(code: int | None, status: str) -> No
 
 
 def test_dir_result_without_pr_or_branch() -> None:
-    data = {"status": "dry-run", "changes": OPENED["changes"], "skipped": [],
-            "branch": None, "pull_request": None}
+    data = {
+        "status": "dry-run",
+        "changes": OPENED["changes"],
+        "skipped": [],
+        "branch": None,
+        "pull_request": None,
+    }
     outputs = ci_outputs.github_outputs(Result.from_json_text(json.dumps(data)))
     assert outputs == {
-        "status": "dry-run", "pr-url": "", "pr-number": "", "branch": "",
+        "status": "dry-run",
+        "pr-url": "",
+        "pr-number": "",
+        "branch": "",
         "changed-files": "apps/web/deploy.yaml\ncharts/values.yaml",
     }
 
@@ -124,17 +146,20 @@ def test_github_summary_table() -> None:
     assert "Pull request #7: https://github.com/acme/manifests/pull/7" in summary
     assert "| file | line | change |" in summary
     assert (
-        "| `apps/web/deploy.yaml` | 12 | `ghcr.io/acme/app:v1.2.2` → `ghcr.io/acme/app:v1.2.3` |"
-        in summary
+        "| `apps/web/deploy.yaml` | 12 | `ghcr.io/acme/app:v1.2.2` → `ghcr.io/acme/app:v1.2.3` |" in summary
     )
     assert "| `charts/values.yaml` | 4 | `v1.2.2` → `v1.2.3` |" in summary
     assert "| `legacy/old.yaml` | 3 | `ghcr.io/acme/app:v9.0.0` | `downgrade` |" in summary
 
 
 def test_github_summary_escapes_table_breakers() -> None:
-    data = {"status": "written", "branch": None, "pull_request": None, "skipped": [],
-            "changes": [{"file": "we|ird`s\nname.yaml", "line": 1, "shape": "marker",
-                         "old": "a", "new": "b"}]}
+    data = {
+        "status": "written",
+        "branch": None,
+        "pull_request": None,
+        "skipped": [],
+        "changes": [{"file": "we|ird`s\nname.yaml", "line": 1, "shape": "marker", "old": "a", "new": "b"}],
+    }
     summary = ci_outputs.github_summary(Result.from_json_text(json.dumps(data)))
     row = next(line for line in summary.splitlines() if "ird" in line)
     assert row == "| ``we\\|ird`s name.yaml`` | 1 | `a` → `b` |"
@@ -142,25 +167,33 @@ def test_github_summary_escapes_table_breakers() -> None:
 
 def test_github_summary_for_failure_and_no_change() -> None:
     assert "no result" in ci_outputs.github_summary(Result.from_json_text(""))
-    up_to_date = {"status": "up-to-date", "changes": [], "skipped": [],
-                  "branch": None, "pull_request": None}
-    assert "No file changed." in ci_outputs.github_summary(
-        Result.from_json_text(json.dumps(up_to_date))
-    )
+    up_to_date = {"status": "up-to-date", "changes": [], "skipped": [], "branch": None, "pull_request": None}
+    assert "No file changed." in ci_outputs.github_summary(Result.from_json_text(json.dumps(up_to_date)))
 
 
 def test_github_summary_shows_the_dry_run_diff() -> None:
     diff = "--- a/a.yaml\n+++ b/a.yaml\n@@ -1 +1 @@\n-image: x:1 # ```\n+image: x:2 # ```\n"
-    data = {"status": "dry-run", "changes": OPENED["changes"], "skipped": [], "branch": None,
-            "pull_request": None, "diff": diff}
+    data = {
+        "status": "dry-run",
+        "changes": OPENED["changes"],
+        "skipped": [],
+        "branch": None,
+        "pull_request": None,
+        "diff": diff,
+    }
     summary = ci_outputs.github_summary(Result.from_json_text(json.dumps(data)))
     assert "<details><summary>diff</summary>\n\n````diff\n" + diff + "````\n" in summary
 
 
 def test_github_summary_is_bounded() -> None:
     change = {"file": "f.yaml", "line": 1, "shape": "container", "old": "a", "new": "b"}
-    data = {"status": "written", "changes": [change] * 1000, "skipped": [],
-            "branch": None, "pull_request": None}
+    data = {
+        "status": "written",
+        "changes": [change] * 1000,
+        "skipped": [],
+        "branch": None,
+        "pull_request": None,
+    }
     summary = ci_outputs.github_summary(Result.from_json_text(json.dumps(data)))
     assert summary.count("| `f.yaml` |") == ci_outputs.SUMMARY_MAX_ROWS
     assert "… and 800 more changes." in summary
@@ -178,9 +211,13 @@ def test_gitlab_dotenv() -> None:
 
 
 def test_gitlab_dotenv_escapes_whitespace_and_newlines() -> None:
-    data = {"status": "written", "branch": None, "pull_request": None, "skipped": [],
-            "changes": [{"file": "my dir/a\nb=c%.yaml", "line": 1, "shape": "container",
-                         "old": "a", "new": "b"}]}
+    data = {
+        "status": "written",
+        "branch": None,
+        "pull_request": None,
+        "skipped": [],
+        "changes": [{"file": "my dir/a\nb=c%.yaml", "line": 1, "shape": "container", "old": "a", "new": "b"}],
+    }
     env = parse_gitlab_dotenv(ci_outputs.gitlab_dotenv(Result.from_json_text(json.dumps(data))))
     assert env["BUMPER_CHANGED_FILES"] == "my%20dir/a%0Ab=c%25.yaml"
     assert urllib.parse.unquote(env["BUMPER_CHANGED_FILES"]) == "my dir/a\nb=c%.yaml"
@@ -188,9 +225,13 @@ def test_gitlab_dotenv_escapes_whitespace_and_newlines() -> None:
 
 def test_gitlab_dotenv_truncates_long_file_lists() -> None:
     files = [f"clusters/prod-{i:04}/apps/web/deployment.yaml" for i in range(500)]
-    data = {"status": "opened", "branch": "b", "pull_request": None, "skipped": [],
-            "changes": [{"file": f, "line": 1, "shape": "container", "old": "a", "new": "b"}
-                        for f in files]}
+    data = {
+        "status": "opened",
+        "branch": "b",
+        "pull_request": None,
+        "skipped": [],
+        "changes": [{"file": f, "line": 1, "shape": "container", "old": "a", "new": "b"} for f in files],
+    }
     text = ci_outputs.gitlab_dotenv(Result.from_json_text(json.dumps(data)))
     env = parse_gitlab_dotenv(text)
     assert len(text.encode()) <= ci_outputs.DOTENV_MAX_BYTES
@@ -206,14 +247,23 @@ def test_gitlab_dotenv_truncates_long_file_lists() -> None:
     branch=st.one_of(st.none(), st.text(max_size=100)),
 )
 def test_gitlab_dotenv_always_valid(files: list[str], status: str, branch: str | None) -> None:
-    data = {"status": status, "branch": branch, "pull_request": None, "skipped": [],
-            "changes": [{"file": f, "line": 1, "shape": "container", "old": "a", "new": "b"}
-                        for f in files]}
+    data = {
+        "status": status,
+        "branch": branch,
+        "pull_request": None,
+        "skipped": [],
+        "changes": [{"file": f, "line": 1, "shape": "container", "old": "a", "new": "b"} for f in files],
+    }
     text = ci_outputs.gitlab_dotenv(Result.from_json_text(json.dumps(data)))
     env = parse_gitlab_dotenv(text)
     assert len(text.encode()) <= ci_outputs.DOTENV_MAX_BYTES
-    assert list(env) == ["BUMPER_STATUS", "BUMPER_PR_URL", "BUMPER_PR_NUMBER", "BUMPER_BRANCH",
-                         "BUMPER_CHANGED_FILES"]
+    assert list(env) == [
+        "BUMPER_STATUS",
+        "BUMPER_PR_URL",
+        "BUMPER_PR_NUMBER",
+        "BUMPER_BRANCH",
+        "BUMPER_CHANGED_FILES",
+    ]
     assert urllib.parse.unquote(env["BUMPER_BRANCH"]) == (branch or "")
     tokens = env["BUMPER_CHANGED_FILES"].split(" ") if files else []
     if tokens and re.fullmatch(r"\.\.\.\+\d+-more", tokens[-1]):
@@ -264,6 +314,7 @@ def test_module_entry_point_does_not_import_click(tmp_path: Path) -> None:
     )
     subprocess.run(
         [sys.executable, "-c", code, str(result), str(tmp_path / "out.env")],
-        check=True, cwd=Path(__file__).parent.parent,
+        check=True,
+        cwd=Path(__file__).parent.parent,
     )
     assert "BUMPER_PR_NUMBER=7\n" in (tmp_path / "out.env").read_text()

@@ -21,8 +21,7 @@ from testing.fake_github import FakeGitHub, fake_github  # noqa: F401 - fixture
 from testing.fake_provider import AfterApply, RecordedRequest
 
 SPEC_FILE = (
-    Path(__file__).resolve().parents[1]
-    / "node_modules/@octokit/openapi/generated/api.github.com.json"
+    Path(__file__).resolve().parents[1] / "node_modules/@octokit/openapi/generated/api.github.com.json"
 )
 if not SPEC_FILE.is_file():
     pytest.skip(
@@ -113,19 +112,27 @@ def run_every_github_call(server: FakeGitHub) -> None:
     "already exists" path (additive labels/assignees) and a lost create response."""
     provider = GitHubProvider(server.settings("acme/manifests"))
     assert provider.find_pull_request(HEAD, BASE) is None
-    full = PullRequestSpec(HEAD, BASE, "Bump app", "body", labels=("deps", "bumper"),
-                           reviewers=("alice", "acme/sre"), assignees=("bob",), draft=True)
+    full = PullRequestSpec(
+        HEAD,
+        BASE,
+        "Bump app",
+        "body",
+        labels=("deps", "bumper"),
+        reviewers=("alice", "acme/sre"),
+        assignees=("bob",),
+        draft=True,
+    )
     pr = provider.open_pull_request(full)
     provider.update_pull_request(pr, "Bump app again", "body 2")
     provider.open_pull_request(full)  # exists: 422, find, PATCH, add labels/assignees, reviews
     server.inject(AfterApply("reset"), method="POST", path=r"/pulls$")
-    provider.open_pull_request(PullRequestSpec("bumper/other", BASE, "t", "b", labels=("x",),
-                                               automerge=True))
+    provider.open_pull_request(PullRequestSpec("bumper/other", BASE, "t", "b", labels=("x",), automerge=True))
     assert pr.warnings == ()
 
 
 def test_every_recorded_request_matches_the_openapi_description(
-    openapi: dict[str, Any], fake_github: FakeGitHub  # noqa: F811
+    openapi: dict[str, Any],
+    fake_github: FakeGitHub,  # noqa: F811
 ) -> None:
     run_every_github_call(fake_github)
     seen = set()

@@ -62,8 +62,14 @@ def _refs(world: World) -> str:
 
 
 def assert_refused(
-    world: World, proc: subprocess.CompletedProcess[str], code: int, *, before: str, api_mark: int,
-    git_mark: int, mentions: str = "",
+    world: World,
+    proc: subprocess.CompletedProcess[str],
+    code: int,
+    *,
+    before: str,
+    api_mark: int,
+    git_mark: int,
+    mentions: str = "",
 ) -> None:
     """Exit `code`, one `bumper: error:` line, no push, no API write, refs unchanged, no canary."""
     lines = proc.stderr.splitlines()
@@ -267,9 +273,7 @@ DEPTH = 10_000
 UNPARSEABLE = {
     "deep-flow-nesting": f"image: {IMAGE}:v1\nx: " + "[" * DEPTH + "]" * DEPTH + "\n",
     "deep-block-nesting": "- " * DEPTH + f"image: {IMAGE}:v1\n",
-    "duplicate-key": (
-        f"spec:\n  containers:\n  - name: a\n    image: {IMAGE}:v1\n    image: {IMAGE}:v1.1\n"
-    ),
+    "duplicate-key": (f"spec:\n  containers:\n  - name: a\n    image: {IMAGE}:v1\n    image: {IMAGE}:v1.1\n"),
     "tab-indentation": f"spec:\n\timage: {IMAGE}:v1\n",
     "python-tag-on-image": (
         f"image: !!python/object/apply:os.system ['touch /tmp/bumper-pwned']\nx: {IMAGE}:v1\n"
@@ -292,8 +296,9 @@ def test_unparseable_manifest_mentioning_the_image_fails_and_pushes_nothing(
             assert world.read(BRANCH, "bad.yaml") == UNPARSEABLE[case].encode()
             assert case == "python-tag-on-image", proc.stderr
         else:
-            assert_refused(world, proc, 1, before=before, api_mark=api_mark, git_mark=git_mark,
-                           mentions="bad.yaml:")
+            assert_refused(
+                world, proc, 1, before=before, api_mark=api_mark, git_mark=git_mark, mentions="bad.yaml:"
+            )
     finally:
         gen.close()
     _TRIED.append(f"content:{case}")
@@ -353,10 +358,10 @@ def test_repo_filters_hooks_and_runner_config_never_run_a_command(tmp_path: Path
         hook.chmod(0o755)
     gitconfig = tmp_path / "gitconfig"
     gitconfig.write_text(
-        f"[filter \"evil\"]\n\tclean = \"sh -c 'echo clean >> {marker}; cat'\"\n"
+        f'[filter "evil"]\n\tclean = "sh -c \'echo clean >> {marker}; cat\'"\n'
         f"\tsmudge = \"sh -c 'echo smudge >> {marker}; cat'\"\n\trequired = true\n"
         f"[core]\n\thooksPath = {hooks}\n\tfsmonitor = {hooks}/pre-commit\n"
-        f"[diff \"evil\"]\n\ttextconv = \"sh -c 'echo textconv >> {marker}; cat'\"\n"
+        f'[diff "evil"]\n\ttextconv = "sh -c \'echo textconv >> {marker}; cat\'"\n'
     )
     deployment = f"kind: Deployment\nspec:\n  containers:\n  - image: {IMAGE}:v1.0.0\r\n"
     files: dict[str, Any] = {
@@ -370,8 +375,12 @@ def test_repo_filters_hooks_and_runner_config_never_run_a_command(tmp_path: Path
     try:
         # Control: a plain clone with that config does run the smudge filter and the hook.
         env = {**os.environ, "GIT_CONFIG_GLOBAL": str(gitconfig), "GIT_CONFIG_NOSYSTEM": "1"}
-        subprocess.run(["git", "clone", "-q", str(world.bare), str(tmp_path / "control")],
-                       env=env, capture_output=True, check=False)
+        subprocess.run(
+            ["git", "clone", "-q", str(world.bare), str(tmp_path / "control")],
+            env=env,
+            capture_output=True,
+            check=False,
+        )
         assert {"smudge", "post-checkout"} <= set(marker.read_text().split()), "control did not fire"
         marker.unlink()
 
@@ -384,5 +393,12 @@ def test_repo_filters_hooks_and_runner_config_never_run_a_command(tmp_path: Path
         assert_no_canary(world, proc)
     finally:
         gen.close()
-    _TRIED.extend(["content:gitattributes-filter", "content:runner-hooks", "content:repo-hooks",
-                   "content:fsmonitor", "content:ext-submodule"])
+    _TRIED.extend(
+        [
+            "content:gitattributes-filter",
+            "content:runner-hooks",
+            "content:repo-hooks",
+            "content:fsmonitor",
+            "content:ext-submodule",
+        ]
+    )

@@ -89,9 +89,7 @@ VALID = [
 
 
 @pytest.mark.parametrize(("text", "registry", "repository", "tag", "digest"), VALID, ids=repr)
-def test_parse_valid(
-    text: str, registry: str, repository: str, tag: str | None, digest: str | None
-) -> None:
+def test_parse_valid(text: str, registry: str, repository: str, tag: str | None, digest: str | None) -> None:
     ref = ImageRef.parse(text)
     assert (ref.registry, ref.repository, ref.tag, ref.digest) == (
         registry,
@@ -322,9 +320,7 @@ def test_parse_is_idempotent_on_key(case: tuple[str, str, str, str | None, str |
 
 
 @given(references(), _tag)
-def test_retagging_keeps_the_key(
-    case: tuple[str, str, str, str | None, str | None], tag: str
-) -> None:
+def test_retagging_keeps_the_key(case: tuple[str, str, str, str | None, str | None], tag: str) -> None:
     ref = ImageRef.parse(case[0])
     retagged = ImageRef.parse(f"{ref.name}:{tag}")
     assert retagged.key == ref.key

@@ -116,21 +116,21 @@ class InMemoryBackend(Backend):
 @pytest.fixture(params=["github", "gitlab", "fake"])
 def backend(request: pytest.FixtureRequest) -> Backend:
     if request.param == "github":
-        return HttpBackend("github", request.getfixturevalue("fake_github"), "acme/manifests",
-                           GitHubProvider)
+        return HttpBackend("github", request.getfixturevalue("fake_github"), "acme/manifests", GitHubProvider)
     if request.param == "gitlab":
-        return HttpBackend("gitlab", request.getfixturevalue("fake_gitlab"),
-                           "acme/platform/manifests", GitLabProvider)
+        return HttpBackend(
+            "gitlab", request.getfixturevalue("fake_gitlab"), "acme/platform/manifests", GitLabProvider
+        )
     return InMemoryBackend()
 
 
 @pytest.fixture(params=["github", "gitlab"])
 def http(request: pytest.FixtureRequest) -> HttpBackend:
     if request.param == "github":
-        return HttpBackend("github", request.getfixturevalue("fake_github"), "acme/manifests",
-                           GitHubProvider)
-    return HttpBackend("gitlab", request.getfixturevalue("fake_gitlab"),
-                       "acme/platform/manifests", GitLabProvider)
+        return HttpBackend("github", request.getfixturevalue("fake_github"), "acme/manifests", GitHubProvider)
+    return HttpBackend(
+        "gitlab", request.getfixturevalue("fake_gitlab"), "acme/platform/manifests", GitLabProvider
+    )
 
 
 def plain_title(rec: PullRecord) -> str:
@@ -193,8 +193,7 @@ def test_open_when_one_exists_updates_it(backend: Backend) -> None:
     provider = backend.provider()
     first = provider.open_pull_request(SPEC)
     again = provider.open_pull_request(
-        PullRequestSpec(HEAD, BASE, "Bump to v1.2.4", "body 2", labels=("late",),
-                        reviewers=("carol",))
+        PullRequestSpec(HEAD, BASE, "Bump to v1.2.4", "body 2", labels=("late",), reviewers=("carol",))
     )
     assert again.number == first.number
     [rec] = backend.open_records()
@@ -228,8 +227,7 @@ def test_wrong_token_is_auth(backend: Backend) -> None:
 
 def test_unknown_repository_is_not_found(backend: Backend) -> None:
     provider = backend.provider(repo="acme/missing")
-    for call in (lambda: provider.find_pull_request(HEAD, BASE),
-                 lambda: provider.open_pull_request(SPEC)):
+    for call in (lambda: provider.find_pull_request(HEAD, BASE), lambda: provider.open_pull_request(SPEC)):
         with pytest.raises(ProviderError) as info:
             call()
         assert info.value.kind == "not-found"
@@ -262,8 +260,9 @@ def test_call_budget(backend: Backend) -> None:
 
 
 def test_call_budget_with_automerge(backend: Backend) -> None:
-    spec = PullRequestSpec(HEAD, BASE, "t", "b", labels=("x",), reviewers=("alice",),
-                           assignees=("bob",), automerge=True)
+    spec = PullRequestSpec(
+        HEAD, BASE, "t", "b", labels=("x",), reviewers=("alice",), assignees=("bob",), automerge=True
+    )
     mark = backend.mark()
     backend.provider().open_pull_request(spec)
     assert backend.calls_since(mark) <= OPEN_BUDGET
@@ -274,8 +273,12 @@ def test_call_budget_with_automerge(backend: Backend) -> None:
 
 def _rate_limits(name: str) -> list[Any]:
     if name == "github":
-        return [gh.too_many_requests(), gh.too_many_requests(0), gh.secondary_rate_limit(),
-                gh.secondary_rate_limit(0)]
+        return [
+            gh.too_many_requests(),
+            gh.too_many_requests(0),
+            gh.secondary_rate_limit(),
+            gh.secondary_rate_limit(0),
+        ]
     return [gl.too_many_requests(), gl.too_many_requests(0)]
 
 
@@ -290,13 +293,18 @@ def test_lost_create_response_ends_with_one_pr(http: HttpBackend) -> None:
         assert rec.number == pr.number
         assert rec.labels == ["dependencies", "bumper"]
         assert rec.reviewers == ["alice"] and rec.assignees == ["bob"]
-        creates = [r for r in http.server.requests if r.method == "POST"  # type: ignore[union-attr]
-                   and r.path.endswith(("/pulls", "/merge_requests"))]
+        creates = [
+            r
+            for r in http.server.requests
+            if r.method == "POST"  # type: ignore[union-attr]
+            and r.path.endswith(("/pulls", "/merge_requests"))
+        ]
         assert creates[-2].fault is not None and creates[-1].fault is None
 
 
-@pytest.mark.parametrize("fault", ["429", "429-retry-after", "secondary", "secondary-retry-after",
-                                   "502", "503", "reset"])
+@pytest.mark.parametrize(
+    "fault", ["429", "429-retry-after", "secondary", "secondary-retry-after", "502", "503", "reset"]
+)
 def test_transient_failures_are_retried(http: HttpBackend, fault: str) -> None:
     responses_by_name = {
         "502": ("", (502, {}, {"message": "Bad Gateway"})),
@@ -321,8 +329,10 @@ def test_transient_failures_are_retried(http: HttpBackend, fault: str) -> None:
     assert [r.number for r in http.open_records()] == [pr.number]
 
 
-@pytest.mark.parametrize("fault,kind", [("503", "other"), ("reset", "other"),
-                                        ("429", "rate-limited"), ("secondary", "rate-limited")])
+@pytest.mark.parametrize(
+    "fault,kind",
+    [("503", "other"), ("reset", "other"), ("429", "rate-limited"), ("secondary", "rate-limited")],
+)
 def test_exhausted_retries_give_one_line(http: HttpBackend, fault: str, kind: str) -> None:
     answer: Any = {
         "503": (503, {}, {"message": "Service Unavailable"}),
@@ -341,13 +351,16 @@ def test_exhausted_retries_give_one_line(http: HttpBackend, fault: str, kind: st
     assert 2 < len(http.server.requests) < 10  # type: ignore[union-attr] # bounded
 
 
-@pytest.mark.parametrize("status,message,kind", [
-    (403, "Resource not accessible by integration", "auth"),
-    (404, "Not Found", "not-found"),
-    (409, "Conflict", "conflict"),
-    (422, "Validation Failed", "conflict"),
-    (400, "Bad Request", "other"),
-])
+@pytest.mark.parametrize(
+    "status,message,kind",
+    [
+        (403, "Resource not accessible by integration", "auth"),
+        (404, "Not Found", "not-found"),
+        (409, "Conflict", "conflict"),
+        (422, "Validation Failed", "conflict"),
+        (400, "Bad Request", "other"),
+    ],
+)
 def test_status_kinds(http: HttpBackend, status: int, message: str, kind: str) -> None:
     http.server.inject((status, {}, {"message": message}), method="GET")  # type: ignore[union-attr]
     with pytest.raises(ProviderError) as info:
@@ -429,42 +442,52 @@ def test_missing_token_is_a_config_error(cls: type) -> None:
         cls(api.ProviderSettings("https://example.test/acme/manifests.git", None, None))
 
 
-@pytest.mark.parametrize("url,expected", [
-    ("https://github.com/acme/app.git", ("github.com", "acme/app")),
-    ("https://github.com/acme/app", ("github.com", "acme/app")),
-    ("https://x-access-token:s3cret@ghe.example:8443/acme/app.git", ("ghe.example:8443", "acme/app")),
-    ("git@github.com:acme/app.git", ("github.com", "acme/app")),
-    ("ssh://git@gitlab.example:2222/group/sub/proj.git", ("gitlab.example", "group/sub/proj")),
-    ("https://gitlab.com/group/sub/proj/", ("gitlab.com", "group/sub/proj")),
-])
+@pytest.mark.parametrize(
+    "url,expected",
+    [
+        ("https://github.com/acme/app.git", ("github.com", "acme/app")),
+        ("https://github.com/acme/app", ("github.com", "acme/app")),
+        ("https://x-access-token:s3cret@ghe.example:8443/acme/app.git", ("ghe.example:8443", "acme/app")),
+        ("git@github.com:acme/app.git", ("github.com", "acme/app")),
+        ("ssh://git@gitlab.example:2222/group/sub/proj.git", ("gitlab.example", "group/sub/proj")),
+        ("https://gitlab.com/group/sub/proj/", ("gitlab.com", "group/sub/proj")),
+    ],
+)
 def test_split_repo_url(url: str, expected: tuple[str, str]) -> None:
     assert split_repo_url(url) == expected
 
 
-@pytest.mark.parametrize("url", ["file:///srv/git/app.git", "/srv/git/app.git",
-                                 "https://github.com/acme", "https://u:s3cret@h/x"])
+@pytest.mark.parametrize(
+    "url", ["file:///srv/git/app.git", "/srv/git/app.git", "https://github.com/acme", "https://u:s3cret@h/x"]
+)
 def test_split_repo_url_rejects_without_leaking(url: str) -> None:
     with pytest.raises(ConfigError) as info:
         split_repo_url(url)
     assert "s3cret" not in str(info.value)
 
 
-@pytest.mark.parametrize("host,api_url,expected", [
-    ("github.com", None, "https://api.github.com"),
-    ("ghe.example", None, "https://ghe.example/api/v3"),
-    ("ghe.example", "https://ghe.example", "https://ghe.example/api/v3"),
-    ("ghe.example", "https://ghe.example/api/v3/", "https://ghe.example/api/v3"),
-    ("github.com", "https://api.github.com", "https://api.github.com"),
-])
+@pytest.mark.parametrize(
+    "host,api_url,expected",
+    [
+        ("github.com", None, "https://api.github.com"),
+        ("ghe.example", None, "https://ghe.example/api/v3"),
+        ("ghe.example", "https://ghe.example", "https://ghe.example/api/v3"),
+        ("ghe.example", "https://ghe.example/api/v3/", "https://ghe.example/api/v3"),
+        ("github.com", "https://api.github.com", "https://api.github.com"),
+    ],
+)
 def test_github_api_url(host: str, api_url: str | None, expected: str) -> None:
     assert github_api_url(host, api_url) == expected
 
 
-@pytest.mark.parametrize("host,api_url,expected", [
-    ("gitlab.com", None, "https://gitlab.com"),
-    ("git.example:8443", None, "https://git.example:8443"),
-    ("gitlab.com", "https://gitlab.example/api/v4/", "https://gitlab.example"),
-])
+@pytest.mark.parametrize(
+    "host,api_url,expected",
+    [
+        ("gitlab.com", None, "https://gitlab.com"),
+        ("git.example:8443", None, "https://git.example:8443"),
+        ("gitlab.com", "https://gitlab.example/api/v4/", "https://gitlab.example"),
+    ],
+)
 def test_gitlab_url(host: str, api_url: str | None, expected: str) -> None:
     assert gitlab_url(host, api_url) == expected
 
@@ -479,8 +502,9 @@ def test_github_dot_com_defaults_to_api_github_com() -> None:
     """Without --api-url a github.com remote talks to https://api.github.com (a loopback server
     cannot stand in for that host name, so `responses` does)."""
     responses.get("https://api.github.com:443/repos/acme/app/pulls", json=[])
-    provider = GitHubProvider(api.ProviderSettings("git@github.com:acme/app.git", None, "t0k3n",
-                                                   throttle=False))
+    provider = GitHubProvider(
+        api.ProviderSettings("git@github.com:acme/app.git", None, "t0k3n", throttle=False)
+    )
     assert provider.find_pull_request(HEAD, BASE) is None
     [call] = responses.calls
     assert "head=acme%3Abumper%2Fghcr.io-acme-app" in call.request.url

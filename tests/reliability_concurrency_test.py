@@ -33,7 +33,16 @@ from testing.world import World, make_world
 N_IMAGES = 20
 OLD = "1.0.0"
 TAGS = [
-    "v2.0.0", "v2.1.0", "v2.9.0", "v2.10.0", "v2.2.5", "v2.9.9", "v2.3.0", "v2.0.1", "v2.10.0-rc.1", "v1.9.0"
+    "v2.0.0",
+    "v2.1.0",
+    "v2.9.0",
+    "v2.10.0",
+    "v2.2.5",
+    "v2.9.9",
+    "v2.3.0",
+    "v2.0.1",
+    "v2.10.0-rc.1",
+    "v1.9.0",
 ]
 HIGHEST = "v2.10.0"
 PROVIDERS = ("github", "gitlab")
@@ -124,18 +133,22 @@ def test_twenty_images_at_once_give_twenty_clean_prs(tmp_path: Path, provider: s
             assert json.loads(result.stdout)["status"] == "opened", result.stdout
             assert "Traceback" not in result.stderr
             branch = branch_for(i)
-            held = assert_bot_branch_sane(
-                world, branch, expected_lines=expected_lines(i), tags={f"2.0.{i}"}
-            )
+            held = assert_bot_branch_sane(world, branch, expected_lines=expected_lines(i), tags={f"2.0.{i}"})
             assert held == f"2.0.{i}"
             pr = assert_at_most_one_pr(world, branch)
             assert pr is not None and f"2.0.{i}" in pr.title  # type: ignore[attr-defined]
             assert_no_canary(world, result)
         assert len(world.open_pulls()) == N_IMAGES
-        _record(f"twenty-images-{provider}", {
-            "runs": N_IMAGES, "exit_0": N_IMAGES - len(failed), "prs": len(world.open_pulls()),
-            "correct_prs": N_IMAGES, "seconds": seconds,
-        })
+        _record(
+            f"twenty-images-{provider}",
+            {
+                "runs": N_IMAGES,
+                "exit_0": N_IMAGES - len(failed),
+                "prs": len(world.open_pulls()),
+                "correct_prs": N_IMAGES,
+                "seconds": seconds,
+            },
+        )
 
 
 @pytest.mark.parametrize("round_", [1, 2])
@@ -167,8 +180,16 @@ def test_ten_tags_of_one_image_at_once_end_on_the_highest(tmp_path: Path, provid
         for result in results:
             assert "Traceback" not in result.stderr
             assert_no_canary(world, result)
-        _record(f"ten-tags-{provider}-round-{round_}", {
-            "runs": len(TAGS), "exit_0": len(TAGS) - len(failed), "prs": len(world.open_pulls()),
-            "final_tag": held, "pr_title": title, "order": order, "statuses": statuses,
-            "seconds": seconds,
-        })
+        _record(
+            f"ten-tags-{provider}-round-{round_}",
+            {
+                "runs": len(TAGS),
+                "exit_0": len(TAGS) - len(failed),
+                "prs": len(world.open_pulls()),
+                "final_tag": held,
+                "pr_title": title,
+                "order": order,
+                "statuses": statuses,
+                "seconds": seconds,
+            },
+        )

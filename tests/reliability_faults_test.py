@@ -63,7 +63,11 @@ API_TRANSIENT_COMMON = ("500", "502", "503", "429", "429-retry-after", "reset", 
 API_TRANSIENT_GITHUB = ("secondary", "secondary-retry-after")
 FATAL = ("401", "token-revoked")
 EVENTS = (
-    "bot-moved-foreign", "bot-moved-higher", "base-moved", "bot-deleted-pr-merged", "bot-moves-every-push"
+    "bot-moved-foreign",
+    "bot-moved-higher",
+    "base-moved",
+    "bot-deleted-pr-merged",
+    "bot-moves-every-push",
 )
 
 
@@ -204,8 +208,10 @@ class Injector:
             note = f"a person's fixup {self.injected}\n".encode()
             repos.add_commit(bare, BRANCH, {"NOTES.md": note}, message="fixup", parent=parent)
         elif self.kind == "bot-moved-higher":  # another run won the race with a newer tag
-            files = {p: (world.read("main", p) or b"").replace(b"v1.2.0", HIGHER.encode())
-                     for p, _ in EXPECTED_LINES}
+            files = {
+                p: (world.read("main", p) or b"").replace(b"v1.2.0", HIGHER.encode())
+                for p, _ in EXPECTED_LINES
+            }
             repos.add_commit(bare, BRANCH, files, message=f"Bump {IMAGE}:{HIGHER}", parent=main)
         elif self.kind == "base-moved":  # someone merged something else into main
             repos.add_commit(bare, "main", {"README.md": b"unrelated change\n"}, message="docs")
@@ -255,8 +261,16 @@ def _api_answer(provider: str, kind: str) -> Any:
 
 def _bump(world: World, tag: str, **env: str) -> subprocess.CompletedProcess[str]:
     return world.run(
-        "bump", f"{IMAGE}:{tag}", "--output", "json", "--label", "deps", "--reviewer", "alice",
-        timeout=180, **env,
+        "bump",
+        f"{IMAGE}:{tag}",
+        "--output",
+        "json",
+        "--label",
+        "deps",
+        "--reviewer",
+        "alice",
+        timeout=180,
+        **env,
     )
 
 
@@ -269,9 +283,14 @@ def seed_bot_branch(world: World, tag: str, *, pr: bool = True) -> str:
     if pr:
         numbers = [p.number for p in world.host.pulls]
         record = PullRecord(
-            REPO_PATH, max(numbers, default=0) + 1, f"Bump {IMAGE}:{tag}",
+            REPO_PATH,
+            max(numbers, default=0) + 1,
+            f"Bump {IMAGE}:{tag}",
             f"Bumps {IMAGE}:{tag}.\n\n<!-- bumper:managed images={IMAGE}:{tag} -->",
-            BRANCH, "main", labels=["deps"], reviewers=["alice"],
+            BRANCH,
+            "main",
+            labels=["deps"],
+            reviewers=["alice"],
         )
         with world.host.lock:
             world.host.pulls.append(record)
@@ -285,7 +304,10 @@ def _prepare(world: World, phase: str) -> None:
 
 
 def check_end_state(
-    world: World, proc: subprocess.CompletedProcess[str], want: str, allowed: set[str],
+    world: World,
+    proc: subprocess.CompletedProcess[str],
+    want: str,
+    allowed: set[str],
     extra_secrets: tuple[str, ...] = (),
 ) -> list[str]:
     """Every invariant of the module docstring; returns the problems found (empty: fine)."""

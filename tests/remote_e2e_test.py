@@ -150,7 +150,9 @@ def test_chart_templates_in_the_clone_are_left_alone(tmp_path: Path) -> None:
     tree = {
         "chart/Chart.yaml": b"apiVersion: v2\nname: app\nversion: 1.0.0\n",
         "chart/values.yaml": b"image:\n  repository: ghcr.io/acme/app\n  tag: v1.0.0\n",
-        "chart/templates/deploy.yaml": b"image: {{ .Values.image.repository }}:{{ .Values.image.tag }} # ghcr.io/acme/app\n",
+        "chart/templates/deploy.yaml": (
+            b"image: {{ .Values.image.repository }}:{{ .Values.image.tag }} # ghcr.io/acme/app\n"
+        ),
     }
     with make_world(tmp_path, "github", tree) as world:
         result = bump(world, "ghcr.io/acme/app:v1.2.3")

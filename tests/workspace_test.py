@@ -73,9 +73,7 @@ def all_bytes_under(path: Path) -> Iterator[tuple[Path, bytes]]:
 # -- clone ------------------------------------------------------------------------------------
 
 
-def test_clone_is_shallow_and_uses_the_remote_default_branch(
-    server: GitServer, tmp_path: Path
-) -> None:
+def test_clone_is_shallow_and_uses_the_remote_default_branch(server: GitServer, tmp_path: Path) -> None:
     bare = repos.make_bare_repo(server.path_for("m"), MANIFESTS, branch="trunk")
     repos.add_commit(bare, "trunk", {"apps/api/deploy.yaml": b"image: ghcr.io/acme/api:1.0.1\n"})
     ws = clone(server, tmp_path)
@@ -95,9 +93,7 @@ def test_clone_of_a_named_base_branch(server: GitServer, origin: Path, tmp_path:
 def test_missing_base_branch_is_one_line(server: GitServer, origin: Path, tmp_path: Path) -> None:
     with pytest.raises(WorkspaceError) as exc:
         clone(server, tmp_path, base="nope")
-    assert str(exc.value) == (
-        f"branch 'nope' not found on {server.url_for('m')}; check --base"
-    )
+    assert str(exc.value) == (f"branch 'nope' not found on {server.url_for('m')}; check --base")
 
 
 def test_missing_repository_is_one_line(server: GitServer, tmp_path: Path) -> None:
@@ -111,12 +107,16 @@ def test_sparse_clone_downloads_and_checks_out_only_matching_files(
     server: GitServer, origin: Path, tmp_path: Path
 ) -> None:
     ws = clone(server, tmp_path, sparse_paths=["*.yaml", "*.yml"])
-    files = sorted(p.relative_to(ws.path).as_posix() for p in ws.path.rglob("*")
-                   if p.is_file() and ".git" not in p.parts)
+    files = sorted(
+        p.relative_to(ws.path).as_posix() for p in ws.path.rglob("*") if p.is_file() and ".git" not in p.parts
+    )
     assert files == ["apps/api/deploy.yaml", "apps/web/values.yml"]
     missing = subprocess.run(
         ["git", "rev-list", "--objects", "--missing=print", "HEAD"],
-        cwd=ws.path, capture_output=True, text=True, check=True,
+        cwd=ws.path,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     assert sum(1 for line in missing.splitlines() if line.startswith("?")) == 1  # docs/README.md
 
@@ -189,9 +189,7 @@ def test_rerun_reads_the_bot_branch_and_replaces_it_under_lease(
     assert second.read_file(remote, "apps/api/deploy.yaml") == b"image: ghcr.io/acme/api:1.1.0\n"
     assert second.read_file(remote, "apps/api/nope.yaml") is None
     assert second.read_file(remote, "apps/api") is None
-    assert second.read_file(second.base_sha, "apps/api/deploy.yaml") == MANIFESTS[
-        "apps/api/deploy.yaml"
-    ]
+    assert second.read_file(second.base_sha, "apps/api/deploy.yaml") == MANIFESTS["apps/api/deploy.yaml"]
 
     bump_api(second, "1.2.0")
     sha = second.commit_all("bumper/api", "1.2.0", *BOT)
@@ -200,18 +198,14 @@ def test_rerun_reads_the_bot_branch_and_replaces_it_under_lease(
     assert repos.count_commits(origin, "bumper/api", since="main") == 1
 
 
-def test_fetch_of_a_missing_branch_is_one_line(
-    server: GitServer, origin: Path, tmp_path: Path
-) -> None:
+def test_fetch_of_a_missing_branch_is_one_line(server: GitServer, origin: Path, tmp_path: Path) -> None:
     ws = clone(server, tmp_path)
     with pytest.raises(WorkspaceError) as exc:
         ws.fetch_branch("bumper/none")
     assert str(exc.value) == f"branch 'bumper/none' not found on {server.url_for('m')}; check --base"
 
 
-def test_push_detects_a_branch_moved_by_someone_else(
-    server: GitServer, origin: Path, tmp_path: Path
-) -> None:
+def test_push_detects_a_branch_moved_by_someone_else(server: GitServer, origin: Path, tmp_path: Path) -> None:
     ws = clone(server, tmp_path)
     bump_api(ws, "1.1.0")
     ws.commit_all("bumper/api", "ours", *BOT)
@@ -303,9 +297,7 @@ def test_auth_failure_is_one_line_without_secrets(
     assert not (tmp_path / "clone-0").exists()  # nothing half-done
 
 
-def test_push_auth_failure_never_shows_the_token(
-    server: GitServer, origin: Path, tmp_path: Path
-) -> None:
+def test_push_auth_failure_never_shows_the_token(server: GitServer, origin: Path, tmp_path: Path) -> None:
     ws = clone(server, tmp_path)
     bump_api(ws, "1.1.0")
     ws.commit_all("b", "msg", *BOT)
@@ -349,9 +341,7 @@ def test_redact_removes_token_header_and_userinfo() -> None:
 # -- untrusted repository content ----------------------------------------------------------------
 
 
-def test_hooks_never_run(
-    server: GitServer, origin: Path, tmp_path: Path, isolated_git: Path
-) -> None:
+def test_hooks_never_run(server: GitServer, origin: Path, tmp_path: Path, isolated_git: Path) -> None:
     hooks = tmp_path / "hooks"
     hooks.mkdir()
     ran = tmp_path / "ran"
@@ -378,7 +368,7 @@ def test_gitattributes_filters_and_eol_never_apply(
 ) -> None:
     ran = tmp_path / "filter-ran"
     isolated_git.write_text(
-        f"[filter \"evil\"]\n\tsmudge = \"echo smudge >> '{ran}'; cat\"\n"
+        f'[filter "evil"]\n\tsmudge = "echo smudge >> \'{ran}\'; cat"\n'
         f"\tclean = \"echo clean >> '{ran}'; cat\"\n"
     )
     files = {
@@ -481,9 +471,7 @@ def test_persistent_server_errors_end_in_one_network_line(
     assert len(server.requests) == workspace.ATTEMPTS
 
 
-def test_a_response_cut_halfway_is_a_clean_failure(
-    server: GitServer, origin: Path, tmp_path: Path
-) -> None:
+def test_a_response_cut_halfway_is_a_clean_failure(server: GitServer, origin: Path, tmp_path: Path) -> None:
     server.fault = lambda info: "truncate" if info.method == "POST" else None
     with pytest.raises(WorkspaceError) as exc:
         clone(server, tmp_path)
@@ -565,14 +553,16 @@ def test_branch_names_agree_with_git_where_git_decides(name: str) -> None:
     ours_ok = workspace._branch_problem(name) is None
     # `--branch` = `refs/heads/<name>` is a valid ref, and neither HEAD nor starting with '-'
     git_ok = (
-        subprocess.run(
-            ["git", "check-ref-format", f"refs/heads/{name}"], capture_output=True, check=False
-        ).returncode
-        == 0
-    ) and name != "HEAD" and not name.startswith("-")
-    ours_extra = len(name) > 200 or name == "@" or any(
-        c.isspace() or not c.isprintable() for c in name
+        (
+            subprocess.run(
+                ["git", "check-ref-format", f"refs/heads/{name}"], capture_output=True, check=False
+            ).returncode
+            == 0
+        )
+        and name != "HEAD"
+        and not name.startswith("-")
     )
+    ours_extra = len(name) > 200 or name == "@" or any(c.isspace() or not c.isprintable() for c in name)
     if not git_ok:
         assert not ours_ok
     elif not ours_extra:
@@ -588,9 +578,7 @@ def test_ssh_urls_pass_through_to_the_runners_ssh(
     origin = repos.make_bare_repo(tmp_path / "ssh.git", MANIFESTS)
     log = tmp_path / "ssh.log"
     fake_ssh = tmp_path / "fake-ssh"
-    fake_ssh.write_text(
-        f'#!/bin/sh\nhost="$1"; shift\necho "$host $*" >> \'{log}\'\nexec sh -c "$*"\n'
-    )
+    fake_ssh.write_text(f'#!/bin/sh\nhost="$1"; shift\necho "$host $*" >> \'{log}\'\nexec sh -c "$*"\n')
     fake_ssh.chmod(0o755)
     monkeypatch.setenv("GIT_SSH_COMMAND", str(fake_ssh))
     monkeypatch.setenv("GIT_SSH_VARIANT", "simple")

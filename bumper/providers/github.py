@@ -95,12 +95,8 @@ class GitHubProvider:
             base_url=self.api_url,
             timeout=TIMEOUT,
             retry=_retry(settings.backoff),
-            seconds_between_requests=(
-                Consts.DEFAULT_SECONDS_BETWEEN_REQUESTS if settings.throttle else None
-            ),
-            seconds_between_writes=(
-                Consts.DEFAULT_SECONDS_BETWEEN_WRITES if settings.throttle else None
-            ),
+            seconds_between_requests=(Consts.DEFAULT_SECONDS_BETWEEN_REQUESTS if settings.throttle else None),
+            seconds_between_writes=(Consts.DEFAULT_SECONDS_BETWEEN_WRITES if settings.throttle else None),
             lazy=True,  # objects by URL, no GET before each write
         )
         self._repo = self._gh.get_repo(path)
@@ -110,9 +106,7 @@ class GitHubProvider:
     def find_pull_request(self, head_branch: str, base_branch: str) -> PullRequest | None:
         """Return the open PR from `head_branch` into `base_branch`, or None (one GET)."""
         with self._errors(f"looking for the pull request from {head_branch!r}"):
-            pulls = self._repo.get_pulls(
-                state="open", head=f"{self.owner}:{head_branch}", base=base_branch
-            )
+            pulls = self._repo.get_pulls(state="open", head=f"{self.owner}:{head_branch}", base=base_branch)
             for pr in pulls:
                 return self._convert(pr)
         return None
@@ -191,8 +185,9 @@ class GitHubProvider:
                     fields["labels"] = list(spec.labels)
                 if spec.assignees:
                     fields["assignees"] = list(spec.assignees)
-                what = "setting labels" + (f" and assignees {', '.join(spec.assignees)}"
-                                           if spec.assignees else "")
+                what = "setting labels" + (
+                    f" and assignees {', '.join(spec.assignees)}" if spec.assignees else ""
+                )
                 attempt(what, lambda: issue.edit(**fields))
         if spec.reviewers:
             users = [r for r in spec.reviewers if "/" not in r]

@@ -156,9 +156,7 @@ class GitLabProvider:
         if set(reviewer_ids) - set(have_reviewers):
             data["reviewer_ids"] = have_reviewers + [i for i in reviewer_ids if i not in have_reviewers]
         with self._errors(f"updating merge request !{attrs['iid']}"):
-            updated: dict[str, Any] = self._project.mergerequests.update(
-                attrs["iid"], data, **self._rq
-            )
+            updated: dict[str, Any] = self._project.mergerequests.update(attrs["iid"], data, **self._rq)
         return updated
 
     def _ids(self, usernames: tuple[str, ...], role: str, warnings: list[str]) -> list[int]:
