@@ -38,18 +38,21 @@ def bump_repo(options: BumpOptions, env: Mapping[str, str] | None = None) -> Bum
     assert options.repo is not None
     provider_name = resolve_provider(options.provider, options.repo, options.api_url, env)
     token = token_for(provider_name, env)
-    if provider_name != "none" and token:
-        preload(provider_name)
     if options.branch is not None:
         _validate_branch(options.branch)
     if options.base is not None:
         _validate_branch(options.base)
-    with tempfile.TemporaryDirectory(prefix="bumper-") as tmp:
-        for attempt in range(MAX_ATTEMPTS):
-            try:
-                return _attempt(options, provider_name, token, Path(tmp) / str(attempt), env)
-            except PushRejected:
-                time.sleep(random.uniform(0.05, 0.3) * (attempt + 1))  # noqa: S311 - jitter only
+    loading = preload(provider_name) if provider_name != "none" and token else None
+    try:
+        with tempfile.TemporaryDirectory(prefix="bumper-") as tmp:
+            for attempt in range(MAX_ATTEMPTS):
+                try:
+                    return _attempt(options, provider_name, token, Path(tmp) / str(attempt), env)
+                except PushRejected:
+                    time.sleep(random.uniform(0.05, 0.3) * (attempt + 1))  # noqa: S311 - jitter only
+    finally:
+        if loading is not None:
+            loading.join()  # a failure before the SDK was needed must not exit mid-import
     raise WorkspaceError(
         f"the bot branch kept moving during {MAX_ATTEMPTS} attempts; other runs are pushing to it, try again"
     )

@@ -17,7 +17,7 @@ import pytest
 from bumper.providers.api import ProviderSettings
 from testing.fake_provider import LoopbackServer, PullRecord, RecordedRequest, Reply, Response
 
-TOKEN = "ghp_fakeFAKEfake0123456789abcdefABCDEF0000"  # noqa: S105 - a test token
+TOKEN = "fake-github-token-FAKEfake0123456789abcdef"  # noqa: S105 - a test token
 BOT = "bumper-bot"  # the token's user, author of every PR
 DOCS = "https://docs.github.com/rest"
 

@@ -18,7 +18,7 @@ import pytest
 from bumper.providers.api import ProviderSettings
 from testing.fake_provider import LoopbackServer, PullRecord, RecordedRequest, Reply, Response
 
-TOKEN = "glpat-fakeFAKEfake0123456789"  # noqa: S105 - a test token
+TOKEN = "fake-gitlab-token-FAKEfake0123456789"  # noqa: S105 - a test token
 BOT_ID = 1
 _DRAFT = re.compile(r"^\s*(\[draft\]|\(draft\)|draft:)\s*", re.IGNORECASE)
 

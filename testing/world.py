@@ -20,7 +20,7 @@ from testing.fake_github import FakeGitHub
 from testing.fake_gitlab import FakeGitLab
 from testing.git_server import GitServer, serve_git
 
-CANARY = "ghp_CANARYcanary0123456789abcdefCANARY42"  # noqa: S105 - grepped for in every output
+CANARY = "canary-token-CANARYcanary0123456789abcdef42"  # noqa: S105 - grepped for in every output
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "manifests"
 REPO_PATH = "acme/manifests"
 

@@ -150,11 +150,14 @@ def one_line(text: str, secret: str | None, limit: int = 300) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def preload(name: str) -> None:
-    """Import provider `name` in the background: its SDK takes longer to import than a
-    shallow clone of a small repo takes, so overlapping the two hides that cost."""
+def preload(name: str) -> threading.Thread | None:
+    """Import provider `name` in a background thread: its SDK takes longer to import than a
+    shallow clone of a small repo takes, so overlapping the two hides that cost. Join the
+    thread before exiting: an interpreter that shuts down mid-import aborts."""
     ep = available_providers().get(name)
     if ep is None:
-        return
+        return None
     module = ep.value.partition(":")[0]  # type: ignore[attr-defined]
-    threading.Thread(target=importlib.import_module, args=(module,), daemon=True).start()
+    thread = threading.Thread(target=importlib.import_module, args=(module,), daemon=True)
+    thread.start()
+    return thread
