@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import os
 import re
 from collections.abc import Mapping
@@ -11,7 +12,7 @@ TOKEN_VARIABLES = {
     "gitlab": ("BUMPER_TOKEN", "GITLAB_TOKEN"),
     "none": ("BUMPER_TOKEN", "GITHUB_TOKEN", "GH_TOKEN", "GITLAB_TOKEN"),
 }
-_USERINFO = re.compile(r"(?<=://)[^/@\s]+@")
+_USERINFO = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)[^/@\s]*@")
 
 
 def token_for(provider: str, env: Mapping[str, str] | None = None) -> str | None:
@@ -24,11 +25,24 @@ def token_for(provider: str, env: Mapping[str, str] | None = None) -> str | None
     return None
 
 
-def redact(text: str, env: Mapping[str, str] | None = None) -> str:
-    """Remove every token value and URL userinfo from `text`."""
+def basic_credentials(token: str) -> str:
+    """The token as git sends it: Basic auth with any user name (FACTS.md)."""
+    return base64.b64encode(f"x-access-token:{token}".encode()).decode("ascii")
+
+
+def strip_userinfo(text: str) -> str:
+    """Remove `user[:password]@` from every URL in `text`."""
+    return _USERINFO.sub(r"\g<scheme>", text)
+
+
+def redact(text: str, token: str | None = None, env: Mapping[str, str] | None = None) -> str:
+    """`text` without `token` (raw or as a Basic header), any token variable's value, or URL
+    userinfo: the one scrubber every message passes through."""
     env = os.environ if env is None else env
-    for name in {n for names in TOKEN_VARIABLES.values() for n in names}:
-        value = env.get(name, "").strip()
-        if len(value) >= 4:
-            text = text.replace(value, "***")
-    return _USERINFO.sub("***@", text)
+    secrets = {env.get(n, "").strip() for names in TOKEN_VARIABLES.values() for n in names}
+    secrets = {s for s in secrets if len(s) >= 4}  # a stray 1-character variable is no token
+    if token:
+        secrets |= {token, basic_credentials(token)}
+    for secret in sorted(secrets, key=len, reverse=True):
+        text = text.replace(secret, "***")
+    return strip_userinfo(text)

@@ -18,9 +18,7 @@ userinfo that still reaches a message (e.g. from git's own stderr) is redacted.
 
 from __future__ import annotations
 
-import base64
 import os
-import re
 import shutil
 import time
 import unicodedata
@@ -32,6 +30,8 @@ from urllib.parse import urlsplit
 import git
 
 from bumper.errors import ConfigError, WorkspaceError
+from bumper.secrets import basic_credentials as _basic
+from bumper.secrets import redact, strip_userinfo
 
 # Unset every attribute that makes git transform bytes or run a command on checkout/add.
 # $GIT_DIR/info/attributes has the highest precedence, so this overrides any .gitattributes.
@@ -135,25 +135,6 @@ def _check_ident(value: str, what: str) -> None:
 
 # ---------------------------------------------------------------------------------------------
 # URLs and redaction
-
-_USERINFO_RE = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)[^/@\s]*@")
-
-
-def strip_userinfo(text: str) -> str:
-    """Remove `user[:password]@` from every URL in `text`."""
-    return _USERINFO_RE.sub(r"\g<scheme>", text)
-
-
-def redact(text: str, token: str | None) -> str:
-    """`text` without the token (raw or as a Basic header) and without URL userinfo."""
-    if token:
-        for secret in (_basic(token), token):
-            text = text.replace(secret, "***")
-    return strip_userinfo(text)
-
-
-def _basic(token: str) -> str:
-    return base64.b64encode(f"x-access-token:{token}".encode()).decode("ascii")
 
 
 def _normalize_url(url: str) -> tuple[str, str | None]:

@@ -14,6 +14,7 @@ from typing import Protocol, runtime_checkable
 from urllib.parse import urlsplit
 
 from bumper.errors import ConfigError
+from bumper.secrets import redact
 
 ENTRY_POINT_GROUP = "bumper.providers.v1"
 
@@ -144,9 +145,7 @@ def _safe(url: str) -> str:
 
 def one_line(text: str, secret: str | None, limit: int = 300) -> str:
     """Make a host's error text fit the one-line error contract, with the token masked."""
-    text = " ".join(str(text).split())
-    if secret:
-        text = text.replace(secret, "***")
+    text = redact(" ".join(str(text).split()), secret)
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
