@@ -105,12 +105,16 @@ def render_template(template: str, values: Mapping[str, str], option: str) -> st
 def changes_table(changes: list[Change]) -> str:
     rows = ["| file | line | old | new |", "|---|---:|---|---|"]
     for c in changes:
-        rows.append(f"| `{_cell(c.file)}` | {c.line} | `{_cell(c.old)}` | `{_cell(c.new)}` |")
+        rows.append(f"| {md_code(c.file)} | {c.line} | {md_code(c.old)} | {md_code(c.new)} |")
     return "\n".join(rows)
 
 
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("`", "'").replace("\n", " ")
+def md_code(value: object) -> str:
+    """A Markdown code span that survives backticks and pipes inside a table cell."""
+    text = " ".join(("" if value is None else str(value)).split()) or " "
+    ticks = "`" * (max((len(run) for run in re.findall("`+", text)), default=0) + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{ticks}{pad}{text}{pad}{ticks}".replace("|", "\\|")
 
 
 def default_body(values: Mapping[str, str], changes: list[Change]) -> str:

@@ -11,6 +11,8 @@ import uuid
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
+from bumper.changes import md_code
+
 # Status used when bumper printed no (valid) JSON, i.e. it failed before producing a result.
 FAILED = "failed"
 NOT_FOUND = "not-found"
@@ -95,14 +97,6 @@ def github_output_text(outputs: dict[str, str]) -> str:
     return "".join(parts)
 
 
-def _code(value: object) -> str:
-    """A Markdown code span that survives backticks and pipes inside a table cell."""
-    text = " ".join(_text(value).split()) or " "
-    ticks = "`" * (max((len(run) for run in re.findall("`+", text)), default=0) + 1)
-    pad = " " if text.startswith("`") or text.endswith("`") else ""
-    return f"{ticks}{pad}{text}{pad}{ticks}".replace("|", "\\|")
-
-
 def github_summary(result: Result) -> str:
     """A Markdown job summary: status, PR link, a table of the changes and of skipped references."""
     lines = [f"### bumper: {result.status}", ""]
@@ -114,13 +108,13 @@ def github_summary(result: Result) -> str:
         number = f" #{result.pr_number}" if result.pr_number else ""
         lines += [f"Pull request{number}: {result.pr_url}", ""]
     if result.branch:
-        lines += [f"Branch: {_code(result.branch)}", ""]
+        lines += [f"Branch: {md_code(result.branch)}", ""]
     if result.changes:
         lines += ["| file | line | change |", "| --- | ---: | --- |"]
         for change in result.changes[:SUMMARY_MAX_ROWS]:
             lines.append(
-                f"| {_code(change.get('file'))} | {_text(change.get('line'))} "
-                f"| {_code(change.get('old'))} → {_code(change.get('new'))} |"
+                f"| {md_code(change.get('file'))} | {_text(change.get('line'))} "
+                f"| {md_code(change.get('old'))} → {md_code(change.get('new'))} |"
             )
         lines.append("")
         if len(result.changes) > SUMMARY_MAX_ROWS:
@@ -131,8 +125,8 @@ def github_summary(result: Result) -> str:
         lines += ["| skipped | line | value | reason |", "| --- | ---: | --- | --- |"]
         for skip in result.skipped[:SUMMARY_MAX_ROWS]:
             lines.append(
-                f"| {_code(skip.get('file'))} | {_text(skip.get('line'))} "
-                f"| {_code(skip.get('value'))} | {_code(skip.get('reason'))} |"
+                f"| {md_code(skip.get('file'))} | {_text(skip.get('line'))} "
+                f"| {md_code(skip.get('value'))} | {md_code(skip.get('reason'))} |"
             )
         lines.append("")
     if result.diff:

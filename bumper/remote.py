@@ -14,6 +14,7 @@ import tempfile
 import time
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from bumper.changes import Skip, commit_message, pr_text, template_values
@@ -21,11 +22,21 @@ from bumper.commands.bump import BumpOptions, BumpResult
 from bumper.errors import BumperError, ConfigError, WorkspaceError
 from bumper.image_ref import ImageRef
 from bumper.policy import is_downgrade
-from bumper.providers.api import Provider, ProviderSettings, PullRequestSpec, load_provider, preload
+from bumper.providers.api import (
+    Provider,
+    ProviderSettings,
+    PullRequest,
+    PullRequestSpec,
+    load_provider,
+    preload,
+)
 from bumper.rewrite import TreePlan, plan_tree, write_all
 from bumper.secrets import token_for
 from bumper.shapes import find_references
 from bumper.yaml_edit import Source, compose_all
+
+if TYPE_CHECKING:  # GitPython loads only when a remote run needs it
+    from bumper.workspace import Workspace
 
 MAX_ATTEMPTS = 6
 
@@ -97,9 +108,9 @@ def _attempt(
 
     if options.dry_run:
         existing = provider.find_pull_request(branch, ws.base) if provider is not None else None
-        pr = {"url": existing.url, "number": existing.number} if existing else None
+        would = {"url": existing.url, "number": existing.number} if existing else None
         note = f"would {'update' if existing else 'open'} a pull request from {branch} into {ws.base}"
-        return BumpResult("dry-run", plan, branch=branch, pull_request=pr, notes=[note])
+        return BumpResult("dry-run", plan, branch=branch, pull_request=would, notes=[note])
 
     write_all(plan.edits)
     message = commit_message(options.commit_message, values, plan.changes)
@@ -129,7 +140,7 @@ def _attempt(
     )
 
 
-def _clone_narrowed(options: BumpOptions, token: str | None, dest: Path):  # type: ignore[no-untyped-def]
+def _clone_narrowed(options: BumpOptions, token: str | None, dest: Path) -> tuple[Workspace, frozenset[str]]:
     """Clone the base and check out only what can matter; return it with the files to parse.
 
     Without --path there is no checkout at clone time: git grep finds the files that mention
@@ -155,7 +166,7 @@ def _clone_narrowed(options: BumpOptions, token: str | None, dest: Path):  # typ
     return ws, only
 
 
-def _fetch_bot_branch(ws, branch: str) -> str:  # type: ignore[no-untyped-def]
+def _fetch_bot_branch(ws: Workspace, branch: str) -> str:
     from bumper.workspace import GitError, PushRejected
 
     try:
@@ -169,7 +180,7 @@ def _fetch_bot_branch(ws, branch: str) -> str:  # type: ignore[no-untyped-def]
 
 def _sync_pull_request(
     provider: Provider, options: BumpOptions, branch: str, base: str, title: str, body: str, pushed: bool
-):  # type: ignore[no-untyped-def]
+) -> tuple[str, PullRequest]:
     """Open the PR, or bring an open one's title and body up to date; say which."""
     existing = provider.find_pull_request(branch, base)
     if existing is None:
@@ -190,7 +201,9 @@ def _sync_pull_request(
     return ("updated" if pushed else "up-to-date"), existing
 
 
-def _never_backwards(ws, remote_sha: str, plan: TreePlan, refs: list[ImageRef], branch: str):  # type: ignore[no-untyped-def]
+def _never_backwards(
+    ws: Workspace, remote_sha: str, plan: TreePlan, refs: list[ImageRef], branch: str
+) -> tuple[list[ImageRef], list[Skip]]:
     """Raise each REF to the version the bot branch already holds when that one is higher."""
     by_key = {r.key: r for r in refs}
     files = sorted({c.file for c in plan.changes} | {s.file for s in plan.skipped})

@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import os
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -50,6 +51,25 @@ def index_refs(refs: list[ImageRef]) -> dict[str, ImageRef]:
     return by_key
 
 
+def _sources(
+    root: Path,
+    globs: tuple[str, ...],
+    needles: tuple[bytes, ...],
+    ignored: list[Skip],
+    only: frozenset[str] | None = None,
+) -> Iterator[tuple[Source, str]]:
+    """(text, path) of each manifest that mentions a needle; files left alone go to `ignored`."""
+    for candidate in iter_candidates(root, globs, only):
+        reason = candidate.reason
+        source = None
+        if reason is None:
+            source, reason = read_manifest(candidate, needles)
+        if reason is not None:
+            ignored.append(Skip(candidate.relpath, None, None, None, reason))
+        if source is not None:
+            yield source, candidate.path
+
+
 def plan_tree(
     root: Path,
     refs: list[ImageRef],
@@ -65,15 +85,7 @@ def plan_tree(
     by_key = index_refs(refs)
     needles = tuple(ref.needle() for ref in refs)
     plan = TreePlan()
-    for candidate in iter_candidates(root, globs, only):
-        if candidate.reason is not None:
-            plan.ignored.append(Skip(candidate.relpath, None, None, None, candidate.reason))
-            continue
-        source, reason = read_manifest(candidate, needles)
-        if reason is not None:
-            plan.ignored.append(Skip(candidate.relpath, None, None, None, reason))
-        if source is None:
-            continue
+    for source, path in _sources(root, globs, needles, plan.ignored, only):
         docs = compose_all(source)
         matches = [r for r in find_references(source, docs) if r.ref.key in by_key]
         edit_plan = Plan()
@@ -84,11 +96,7 @@ def plan_tree(
             _plan_reference(plan, edit_plan, source, ref, by_key[ref.ref.key], allow_downgrade)
         if edit_plan.edits:
             new_text = apply_and_verify(source, docs, edit_plan)
-            plan.edits.append(
-                FileEdit(
-                    candidate.relpath, Path(candidate.path), source.to_bytes(), source.to_bytes(new_text)
-                )
-            )
+            plan.edits.append(FileEdit(source.path, Path(path), source.to_bytes(), source.to_bytes(new_text)))
     if plan.matched == 0:
         names = ", ".join(str(r) for r in refs)
         where = f" matching {', '.join(globs)}" if globs else ""
@@ -154,19 +162,11 @@ def scan_tree(root: Path, globs: tuple[str, ...] = ()) -> tuple[list[tuple[Sourc
     """Every reference under `root`; files that cannot be parsed are listed, not fatal."""
     found: list[tuple[Source, Reference]] = []
     ignored: list[Skip] = []
-    for candidate in iter_candidates(root, globs):
-        if candidate.reason is not None:
-            ignored.append(Skip(candidate.relpath, None, None, None, candidate.reason))
-            continue
-        source, reason = read_manifest(candidate, (b"image", b"repository", b"$bumper"))
-        if reason is not None:
-            ignored.append(Skip(candidate.relpath, None, None, None, reason))
-        if source is None:
-            continue
+    for source, _ in _sources(root, globs, (b"image", b"repository", b"$bumper"), ignored):
         try:
             refs = find_references(source, compose_all(source))
         except ManifestError as exc:
-            ignored.append(Skip(candidate.relpath, exc.line, None, None, f"unparseable: {exc.message}"))
+            ignored.append(Skip(source.path, exc.line, None, None, f"unparseable: {exc.message}"))
             continue
         found.extend((source, r) for r in refs)
     return found, ignored

@@ -6,6 +6,8 @@ import json
 import re
 from dataclasses import dataclass
 
+from yaml.nodes import SequenceNode
+
 from bumper.errors import RefParseError
 from bumper.image_ref import ImageRef, split_name
 from bumper.yaml_edit import (
@@ -14,7 +16,6 @@ from bumper.yaml_edit import (
     Node,
     Plan,
     ScalarNode,
-    SequenceNode,
     Source,
     check_unique_keys,
     scalar_start,
@@ -181,9 +182,9 @@ def find_references(source: Source, docs: list[Node]) -> list[Reference]:
                 name = key.value if type(key) is ScalarNode else None
                 if type(value) is ScalarNode:
                     if name == "image" and value.tag == STR_TAG:
-                        ref = ImageRef.try_parse(value.value)
-                        if ref is not None:
-                            add(WholeRef("container", value, ref))
+                        parsed = ImageRef.try_parse(value.value)
+                        if parsed is not None:
+                            add(WholeRef("container", value, parsed))
                     if markers and value.start_mark.line in markers:
                         add(_marker_ref(value, *markers[value.start_mark.line]))
                     continue

@@ -11,6 +11,7 @@ import gc
 from dataclasses import dataclass, field
 
 import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode
 
 from bumper.errors import ManifestError
 
@@ -23,11 +24,6 @@ BOM = "\ufeff"
 MAX_DOCUMENTS = 10_000  # more is generated data; composing it would take seconds
 STR_TAG = "tag:yaml.org,2002:str"
 _RESOLVER = yaml.resolver.Resolver()
-
-Node = yaml.Node
-ScalarNode = yaml.ScalarNode
-MappingNode = yaml.MappingNode
-SequenceNode = yaml.SequenceNode
 
 
 @dataclass
