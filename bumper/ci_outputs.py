@@ -12,11 +12,12 @@ from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 from bumper.changes import md_code
+from bumper.errors import ExitCode
+from bumper.options import Status
 
 # Status used when bumper printed no (valid) JSON, i.e. it failed before producing a result.
 FAILED = "failed"
-NOT_FOUND = "not-found"
-EXIT_NOT_FOUND = 3
+NOT_FOUND = Status.NOT_FOUND.value
 
 # GitLab rejects a dotenv report over 5 KB (and then drops every variable), so keep well under it.
 DOTENV_MAX_BYTES = 4096
@@ -50,7 +51,7 @@ class Result(NamedTuple):
         except ValueError:
             data = None
         if not isinstance(data, dict):
-            return cls(NOT_FOUND if exit_code == EXIT_NOT_FOUND else FAILED, "", "", "", (), (), ())
+            return cls(NOT_FOUND if exit_code == ExitCode.NOT_FOUND else FAILED, "", "", "", (), (), ())
         changes = tuple(c for c in data.get("changes") or () if isinstance(c, dict))
         skipped = tuple(s for s in data.get("skipped") or () if isinstance(s, dict))
         pr = data.get("pull_request")

@@ -196,7 +196,7 @@ def bump(**options: Any) -> int:
     be set by an environment variable BUMPER_<OPTION>; REFs by BUMPER_IMAGES. The token comes
     from BUMPER_TOKEN, else GITHUB_TOKEN/GH_TOKEN or GITLAB_TOKEN, never from a flag.
     """
-    from bumper.commands.bump import BumpOptions
     from bumper.commands.bump import bump as run_bump
+    from bumper.options import BumpOptions
 
     return run_bump(BumpOptions.from_cli(options))

@@ -18,9 +18,9 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from bumper.changes import Skip, commit_message, pr_text, template_values
-from bumper.commands.bump import BumpOptions, BumpResult
 from bumper.errors import BumperError, ConfigError, WorkspaceError
 from bumper.image_ref import ImageRef
+from bumper.options import BumpOptions, BumpResult
 from bumper.policy import is_downgrade
 from bumper.providers.api import (
     Provider,

@@ -5,7 +5,12 @@ from __future__ import annotations
 import json
 import os
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from bumper.options import Status
+
+if TYPE_CHECKING:
+    from bumper.options import BumpOptions, BumpResult
 
 
 def emit_json(payload: dict[str, Any]) -> None:
@@ -30,3 +35,39 @@ def print_diff(diff: str) -> None:
     for line in diff.splitlines(keepends=True):
         colour = "" if line.startswith(("+++", "---")) else colours.get(line[:1], "")
         sys.stdout.write(f"{colour}{line.rstrip(chr(10))}\033[0m\n" if colour else line)
+
+
+def render_bump(result: BumpResult, options: BumpOptions) -> None:
+    """JSON on stdout, or the diff (dry run) / the changes (otherwise) with a summary line."""
+    from bumper.rewrite import unified_diff
+
+    plan = result.plan
+    if options.output == "json":
+        payload = result.as_json()
+        if options.dry_run:
+            payload["diff"] = unified_diff(plan.edits)
+        emit_json(payload)
+        return
+    if options.dry_run:
+        print_diff(unified_diff(plan.edits))
+    else:
+        for change in plan.changes:
+            print(f"{change.file}:{change.line}: {change.old} -> {change.new}")
+    if options.verbose:
+        for skip in plan.skipped:
+            info(f"bumper: skipped {skip.file}:{skip.line}: {skip.value}: {skip.reason}")
+        for skip in plan.ignored:
+            info(f"bumper: ignored {skip.file}: {skip.reason}")
+    for note in result.notes:
+        info(f"bumper: {note}")
+    files = len({c.file for c in plan.changes})
+    status = Status(result.status)
+    verb = {Status.DRY_RUN: "would rewrite", Status.UP_TO_DATE: "up to date:"}.get(status, "rewrote")
+    summary = f"{verb} {len(plan.changes)} reference(s) in {files} file(s)"
+    if status == Status.UP_TO_DATE:
+        summary = f"up to date: nothing to change ({len(plan.skipped)} reference(s) skipped)"
+    if result.branch:
+        summary += f"; branch {result.branch}"
+    if result.pull_request:
+        summary += f"; {status} {result.pull_request['url']}"
+    info(f"bumper: {summary}")

@@ -1,0 +1,18 @@
+"""The --dir flow: rewrite a local tree in place, every file or none."""
+
+from __future__ import annotations
+
+from bumper.options import BumpOptions, BumpResult, Status
+from bumper.rewrite import plan_tree, write_all
+
+
+def bump_dir(options: BumpOptions) -> BumpResult:
+    """Plan the whole tree first, then write all edits (or none on a dry run)."""
+    assert options.directory is not None
+    plan = plan_tree(options.directory, options.refs, options.paths, allow_downgrade=options.allow_downgrade)
+    if not plan.edits:
+        return BumpResult(Status.UP_TO_DATE, plan)
+    if options.dry_run:
+        return BumpResult(Status.DRY_RUN, plan)
+    write_all(plan.edits)
+    return BumpResult(Status.WRITTEN, plan)

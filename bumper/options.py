@@ -1,0 +1,151 @@
+"""What a bump run asks (BumpOptions) and answers (BumpResult, Status); no I/O beyond checks."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from enum import Enum
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from bumper.errors import ConfigError
+from bumper.image_ref import ImageRef
+
+if TYPE_CHECKING:  # the YAML engine loads only when a run plans a tree
+    from bumper.rewrite import TreePlan
+
+_AUTHOR_RE = re.compile(r"([^<>\n\r]+?)\s*<([^<>\s@]+@[^<>\s@]+)>")
+DEFAULT_AUTHOR = ("bumper[bot]", "bumper-bot@users.noreply.github.com")
+
+
+class Status(str, Enum):
+    """The `status` of a bump result (CONTRACT.md's JSON), one member per outcome."""
+
+    WRITTEN = "written"
+    DRY_RUN = "dry-run"
+    OPENED = "opened"
+    UPDATED = "updated"
+    UP_TO_DATE = "up-to-date"
+    NOT_FOUND = "not-found"
+    BLOCKED = "blocked"
+    COMMITTED = "committed"
+
+    def __str__(self) -> str:  # f-strings and joins print the contract's word, on every Python
+        return self.value
+
+    # Equal to its word and hashed like it, so `{"up-to-date": ...}[status]` finds it.
+    __hash__ = str.__hash__
+
+
+class PullRequestExtras(NamedTuple):
+    """What a run asks of the pull request beyond its text."""
+
+    labels: tuple[str, ...] = ()
+    reviewers: tuple[str, ...] = ()
+    assignees: tuple[str, ...] = ()
+    draft: bool = False
+    automerge: bool = False
+
+
+@dataclass(frozen=True)
+class BumpOptions:
+    """Validated options of one bump run."""
+
+    refs: list[ImageRef]
+    repo: str | None = None
+    directory: Path | None = None
+    dry_run: bool = False
+    paths: tuple[str, ...] = ()
+    base: str | None = None
+    branch: str | None = None
+    provider: str = "auto"
+    api_url: str | None = None
+    title: str | None = None
+    body: str | None = None
+    commit_message: str | None = None
+    labels: tuple[str, ...] = ()
+    reviewers: tuple[str, ...] = ()
+    assignees: tuple[str, ...] = ()
+    draft: bool = False
+    automerge: bool = False
+    author: tuple[str, str] = DEFAULT_AUTHOR
+    allow_downgrade: bool = False
+    output: str = "text"
+    verbose: bool = False
+
+    @property
+    def pr_extras(self) -> PullRequestExtras:
+        return PullRequestExtras(self.labels, self.reviewers, self.assignees, self.draft, self.automerge)
+
+    @classmethod
+    def from_cli(cls, raw: dict[str, Any]) -> BumpOptions:
+        """Check every value before anything touches git, the network or a file."""
+        if not raw["refs"]:
+            raise ConfigError("give at least one REF, e.g. 'bumper bump ghcr.io/acme/app:v1.2.3 --dir .'")
+        if bool(raw["repo"]) == bool(raw["directory"]):
+            raise ConfigError("give exactly one of --repo URL or --dir PATH")
+        refs = [ImageRef.parse(text) for text in raw["refs"]]
+        directory = Path(raw["directory"]) if raw["directory"] else None
+        if directory is not None and not directory.is_dir():
+            raise ConfigError(f"--dir {raw['directory']!r} is not a directory")
+        author = DEFAULT_AUTHOR
+        if raw["author"]:
+            match = _AUTHOR_RE.fullmatch(raw["author"].strip())
+            if match is None:
+                raise ConfigError(f"invalid --author {raw['author']!r}; expected 'Name <email@example.com>'")
+            author = (match.group(1), match.group(2))
+        for name in ("labels", "reviewers", "assignees"):
+            for value in raw[name]:
+                if not value or any(c in value for c in "\r\n\0") or len(value) > 100:
+                    raise ConfigError(f"invalid --{name[:-1]} {value!r}: one line, at most 100 characters")
+        for name in ("title", "commit_message"):
+            value = raw[name]
+            if value is not None and ("\0" in value or len(value) > 4000):
+                raise ConfigError(f"invalid --{name.replace('_', '-')}: no NUL, at most 4000 characters")
+        return cls(
+            refs=refs,
+            repo=raw["repo"],
+            directory=directory,
+            dry_run=raw["dry_run"],
+            paths=tuple(raw["paths"]),
+            base=raw["base"],
+            branch=raw["branch"],
+            provider=raw["provider"],
+            api_url=raw["api_url"],
+            title=raw["title"],
+            body=raw["body"],
+            commit_message=raw["commit_message"],
+            labels=tuple(raw["labels"]),
+            reviewers=tuple(raw["reviewers"]),
+            assignees=tuple(raw["assignees"]),
+            draft=raw["draft"],
+            automerge=raw["automerge"],
+            author=author,
+            allow_downgrade=raw["allow_downgrade"],
+            output=raw["output"],
+            verbose=raw["verbose"],
+        )
+
+
+@dataclass
+class BumpResult:
+    """What one run did; rendered as JSON or text."""
+
+    status: Status | str  # a str is checked against Status and replaced by it
+    plan: TreePlan
+    branch: str | None = None
+    pull_request: dict[str, Any] | None = None
+    notes: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.status = Status(self.status)  # a misspelt status fails here, not in a user's script
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "status": Status(self.status).value,
+            "changes": [c.as_json() for c in self.plan.changes],
+            "skipped": [s.as_json() for s in self.plan.skipped],
+            "ignored": [s.as_json() for s in self.plan.ignored],
+            "branch": self.branch,
+            "pull_request": self.pull_request,
+        }

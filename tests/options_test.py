@@ -1,0 +1,23 @@
+"""BumpResult and Status: the JSON a script reads carries the contract's words only."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from bumper.options import BumpResult, Status
+from bumper.rewrite import TreePlan
+
+
+def test_a_result_speaks_the_contracts_status_words() -> None:
+    for status in Status:
+        payload = json.loads(json.dumps(BumpResult(status, TreePlan()).as_json()))
+        assert payload["status"] == status.value
+        assert f"{status}" == status.value
+
+
+def test_a_misspelt_status_fails_where_it_is_made() -> None:
+    with pytest.raises(ValueError):
+        BumpResult("uptodate", TreePlan())
+    assert BumpResult("up-to-date", TreePlan()).status is Status.UP_TO_DATE
