@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import NamedTuple
 
+from bumper.ci_env import current_build
 from bumper.errors import ConfigError
+from bumper.image_ref import ImageRef
 
 
 class Change(NamedTuple):
@@ -35,29 +37,57 @@ class Skip(NamedTuple):
         return self._asdict()
 
 
+_TRAILER_LINE = re.compile(r"[A-Za-z0-9-]+: \S")
 _PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([a-z_]+)\}")
 MARKER = "<!-- bumper:managed"
 DEFAULT_TITLE = "Bump {images}"
 DEFAULT_COMMIT = "Bump {images}"
+# Provenance trailers on every bump commit (docs/audit.md): `git log --grep='^Bumper-Image: REPO:'`.
+TRAILER_IMAGE = "Bumper-Image"
+TRAILER_CI = "Bumper-CI"
+TRAILER_BUILD = "Bumper-Build"
+TRAILER_RUN = "Bumper-Run-Id"
+TRAILER_SOURCE_COMMIT = "Bumper-Source-Commit"
 
 
 def source_build(env: Mapping[str, str]) -> str | None:
     """A link to the CI build that produced the image, when the CI environment says it."""
-    if env.get("GITHUB_SERVER_URL") and env.get("GITHUB_REPOSITORY"):
-        base = f"{env['GITHUB_SERVER_URL']}/{env['GITHUB_REPOSITORY']}"
-        if env.get("GITHUB_RUN_ID"):
-            return f"{base}/actions/runs/{env['GITHUB_RUN_ID']}"
-        if env.get("GITHUB_SHA"):
-            return f"{base}/commit/{env['GITHUB_SHA']}"
-    if env.get("CI_PIPELINE_URL"):
-        return env["CI_PIPELINE_URL"]
-    if env.get("CI_PROJECT_URL") and env.get("CI_COMMIT_SHA"):
-        return f"{env['CI_PROJECT_URL']}/-/commit/{env['CI_COMMIT_SHA']}"
-    return None
+    build = current_build(env)
+    return build.url if build else None
 
 
 def source_commit(env: Mapping[str, str]) -> str | None:
-    return env.get("GITHUB_SHA") or env.get("CI_COMMIT_SHA")
+    build = current_build(env)
+    return build.commit if build else None
+
+
+def provenance_trailers(
+    refs: Sequence[ImageRef], changes: Sequence[Change], env: Mapping[str, str]
+) -> list[tuple[str, str]]:
+    """The trailers of a bump commit: each image's old -> new reference, then the CI build.
+
+    The new reference is the REF as given (with its digest when the CI knew it); the old one is
+    what the files held, spelled with the REF's name so one `git log --grep` finds every bump.
+    """
+    by_key = {r.key: r for r in refs}
+    pairs: dict[tuple[str, str], None] = {}
+    for change in changes:
+        old, new = ImageRef.try_parse(change.old), ImageRef.try_parse(change.new)
+        ref = by_key.get(new.key) if new is not None else None
+        if ref is None:
+            continue
+        before = ref.name + old.version if old is not None else change.old
+        pairs[(before, str(ref))] = None
+    trailers = [(TRAILER_IMAGE, f"{old} -> {new}") for old, new in sorted(pairs)]
+    build = current_build(env)
+    if build is not None:
+        trailers.append((TRAILER_CI, build.system))
+        for key, value in ((TRAILER_BUILD, build.url), (TRAILER_RUN, build.run_id)):
+            if value:
+                trailers.append((key, value))
+        if build.commit:
+            trailers.append((TRAILER_SOURCE_COMMIT, build.commit))
+    return trailers
 
 
 def template_values(
@@ -126,15 +156,22 @@ def default_body(values: Mapping[str, str], changes: list[Change]) -> str:
     return "\n".join(lines)
 
 
-def commit_message(template: str | None, values: Mapping[str, str], changes: list[Change]) -> str:
-    subject = render_template(template or DEFAULT_COMMIT, values, "--commit-message")
-    if template is not None:
-        return subject
-    lines = [subject, ""]
-    lines += [f"- {c.file}:{c.line}: {c.old} -> {c.new}" for c in changes]
-    if values["source"]:
-        lines += ["", f"Source: {values['source']}"]
-    return "\n".join(lines) + "\n"
+def commit_message(
+    template: str | None,
+    values: Mapping[str, str],
+    changes: list[Change],
+    trailers: Sequence[tuple[str, str]] = (),
+) -> str:
+    """The message: the template (default: subject and one line per change), then the trailers."""
+    text = render_template(template or DEFAULT_COMMIT, values, "--commit-message")
+    if template is None:
+        text = "\n".join([text, "", *(f"- {c.file}:{c.line}: {c.old} -> {c.new}" for c in changes)])
+    if trailers:
+        text = text.rstrip("\n")
+        last = text.rsplit("\n\n", 1)[-1]
+        joins_block = "\n\n" in text and all(_TRAILER_LINE.match(line) for line in last.splitlines())
+        text += ("\n" if joins_block else "\n\n") + "\n".join(f"{k}: {v}" for k, v in trailers)
+    return text.rstrip("\n") + "\n"
 
 
 def pr_text(

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from bumper.changes import Skip, commit_message, pr_text, template_values
+from bumper.changes import Skip, commit_message, pr_text, provenance_trailers, template_values
 from bumper.errors import BumperError, ConfigError, WorkspaceError
 from bumper.image_ref import ImageRef
 from bumper.options import BumpOptions, BumpResult
@@ -113,7 +113,8 @@ def _attempt(
         return BumpResult("dry-run", plan, branch=branch, pull_request=would, notes=[note])
 
     write_all(plan.edits)
-    message = commit_message(options.commit_message, values, plan.changes)
+    trailers = provenance_trailers(refs, plan.changes, env)
+    message = commit_message(options.commit_message, values, plan.changes, trailers)
     commit = ws.commit_all(branch, message, *options.author, paths=[e.relpath for e in plan.edits])
     pushed = remote_sha is None or not ws.same_content(commit, remote_sha)
     if pushed:

@@ -1,0 +1,86 @@
+"""Every bump commit says where its image came from, in trailers git itself can read."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from testing import repos
+from testing.world import World, make_world
+
+BRANCH = "bumper/ghcr.io-acme-app"
+DIGEST = "sha256:" + "5e" * 32
+GITHUB_RUN = {
+    "GITHUB_ACTIONS": "true",
+    "GITHUB_SERVER_URL": "https://github.com",
+    "GITHUB_REPOSITORY": "acme/app",
+    "GITHUB_RUN_ID": "4242",
+    "GITHUB_SHA": "0123456789abcdef0123456789abcdef01234567",
+}
+GITLAB_RUN = {
+    "GITLAB_CI": "true",
+    "CI_PIPELINE_URL": "https://gitlab.example/acme/app/-/pipelines/77",
+    "CI_PIPELINE_ID": "77",
+    "CI_COMMIT_SHA": "fedcba9876543210fedcba9876543210fedcba98",
+}
+
+
+@pytest.fixture(params=["github", "gitlab"])
+def world(request: pytest.FixtureRequest, tmp_path: Path):  # type: ignore[no-untyped-def]
+    with make_world(tmp_path, request.param) as w:
+        yield w
+
+
+def trailers(world: World, ref: str) -> str:
+    message = repos.commit_info(world.bare, ref)["message"]
+    return subprocess.run(
+        ["git", "interpret-trailers", "--parse"], input=message, capture_output=True, text=True, check=True
+    ).stdout
+
+
+def test_bump_commit_names_old_and_new_image_and_the_build(world: World) -> None:
+    ci = GITHUB_RUN if world.provider == "github" else GITLAB_RUN
+    proc = world.run("bump", f"ghcr.io/acme/app:v1.2.3@{DIGEST}", **ci)
+    assert proc.returncode == 0, proc.stderr
+
+    found = repos.git("log", "--format=%H", "--grep=^Bumper-Image: ghcr.io/acme/app:", BRANCH, cwd=world.bare)
+    assert found.decode().split() == [world.branch_sha(BRANCH)]
+    if world.provider == "github":
+        build = [
+            "Bumper-CI: github-actions",
+            "Bumper-Build: https://github.com/acme/app/actions/runs/4242",
+            "Bumper-Run-Id: 4242",
+            "Bumper-Source-Commit: 0123456789abcdef0123456789abcdef01234567",
+        ]
+    else:
+        build = [
+            "Bumper-CI: gitlab-ci",
+            "Bumper-Build: https://gitlab.example/acme/app/-/pipelines/77",
+            "Bumper-Run-Id: 77",
+            "Bumper-Source-Commit: fedcba9876543210fedcba9876543210fedcba98",
+        ]
+    assert trailers(world, BRANCH).splitlines() == [
+        f"Bumper-Image: ghcr.io/acme/app:v1.2.0 -> ghcr.io/acme/app:v1.2.3@{DIGEST}",
+        *build,
+    ]
+
+
+def test_a_rerun_from_another_build_keeps_the_commit_and_its_trailers(world: World) -> None:
+    assert world.run("bump", "ghcr.io/acme/app:v1.2.3", **GITHUB_RUN).returncode == 0
+    sha, pushes = world.branch_sha(BRANCH), len(world.git.requests)
+
+    proc = world.run("bump", "ghcr.io/acme/app:v1.2.3", **dict(GITHUB_RUN, GITHUB_RUN_ID="4343"))
+
+    assert proc.returncode == 0, proc.stderr
+    assert world.branch_sha(BRANCH) == sha and world.pushes(pushes) == []
+    assert "Bumper-Run-Id: 4242" in trailers(world, BRANCH)
+
+
+def test_a_custom_commit_message_gets_the_trailers_too(world: World) -> None:
+    proc = world.run("bump", "ghcr.io/acme/app:v1.2.3", "--commit-message", "deploy: {images}")
+    assert proc.returncode == 0, proc.stderr
+    message = repos.commit_info(world.bare, BRANCH)["message"]
+    assert message.splitlines()[0] == "deploy: ghcr.io/acme/app:v1.2.3"
+    assert trailers(world, BRANCH) == "Bumper-Image: ghcr.io/acme/app:v1.2.0 -> ghcr.io/acme/app:v1.2.3\n"
