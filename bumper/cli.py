@@ -144,11 +144,12 @@ def scan(directory: str, paths: tuple[str, ...], output: str) -> int:
 @click.option("--branch", envvar="BUMPER_BRANCH", metavar="NAME", help="Bot branch. Default: bumper/<image>.")
 @click.option(
     "--provider",
-    type=click.Choice(["auto", "github", "gitlab", "none"]),
     default="auto",
     envvar="BUMPER_PROVIDER",
     show_default=True,
-    help="Git host API for the pull request; 'none' only pushes the branch.",
+    metavar="auto|NAME|none",
+    help="Git host API for the pull request: auto-detected, a registered provider "
+    "(github, gitlab or one installed as a plugin), or 'none' to only push the branch.",
 )
 @click.option(
     "--api-url",

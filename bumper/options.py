@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from bumper.errors import ConfigError
 from bumper.image_ref import ImageRef
+from bumper.providers.registry import AUTO, NO_PROVIDER, spec_for
 
 if TYPE_CHECKING:  # the YAML engine loads only when a run plans a tree
     from bumper.rewrite import TreePlan
@@ -85,6 +86,8 @@ class BumpOptions:
         if bool(raw["repo"]) == bool(raw["directory"]):
             raise ConfigError("give exactly one of --repo URL or --dir PATH")
         refs = [ImageRef.parse(text) for text in raw["refs"]]
+        if raw["provider"] not in (AUTO, NO_PROVIDER):
+            spec_for(raw["provider"])  # an unknown name lists the registered ones
         directory = Path(raw["directory"]) if raw["directory"] else None
         if directory is not None and not directory.is_dir():
             raise ConfigError(f"--dir {raw['directory']!r} is not a directory")

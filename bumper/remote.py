@@ -15,21 +15,14 @@ import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
 
 from bumper.changes import Skip, commit_message, pr_text, provenance_trailers, template_values
 from bumper.errors import BumperError, ConfigError, WorkspaceError
 from bumper.image_ref import ImageRef
 from bumper.options import BumpOptions, BumpResult
 from bumper.policy import is_downgrade
-from bumper.providers.api import (
-    Provider,
-    ProviderSettings,
-    PullRequest,
-    PullRequestSpec,
-    load_provider,
-    preload,
-)
+from bumper.providers import registry
+from bumper.providers.api import Provider, ProviderSettings, PullRequest, PullRequestSpec
 from bumper.rewrite import TreePlan, plan_tree, write_all
 from bumper.secrets import token_for
 from bumper.shapes import find_references
@@ -47,13 +40,13 @@ def bump_repo(options: BumpOptions, env: Mapping[str, str] | None = None) -> Bum
 
     env = os.environ if env is None else env
     assert options.repo is not None
-    provider_name = resolve_provider(options.provider, options.repo, options.api_url, env)
+    provider_name = registry.resolve(options.provider, options.repo, options.api_url, env)
     token = token_for(provider_name, env)
     if options.branch is not None:
         _validate_branch(options.branch)
     if options.base is not None:
         _validate_branch(options.base)
-    loading = preload(provider_name) if provider_name != "none" and token else None
+    loading = registry.spec_for(provider_name).preload() if provider_name != "none" and token else None
     try:
         with tempfile.TemporaryDirectory(prefix="bumper-") as tmp:
             for attempt in range(MAX_ATTEMPTS):
@@ -235,10 +228,10 @@ def _never_backwards(
 
 def _provider(name: str, options: BumpOptions, token: str | None) -> Provider:
     if not token:
+        first, *others = registry.token_variables(name)
+        instead = f" (or {'/'.join(others)})" if others else ""
         raise ConfigError(
-            f"no token for {name}: set BUMPER_TOKEN (or "
-            + ("GITHUB_TOKEN/GH_TOKEN" if name == "github" else "GITLAB_TOKEN")
-            + ") in the environment, or use --provider none"
+            f"no token for {name}: set {first}{instead} in the environment, or use --provider none"
         )
     assert options.repo is not None
     # BUMPER_API_THROTTLE=0 drops the SDK's polite pause between requests (for hosts without
@@ -249,41 +242,7 @@ def _provider(name: str, options: BumpOptions, token: str | None) -> Provider:
     except ValueError:
         raise ConfigError("BUMPER_API_BACKOFF must be a number, e.g. 1 or 0.5") from None
     settings = ProviderSettings(options.repo, options.api_url, token, throttle=throttle, backoff=backoff)
-    return load_provider(name, settings)
-
-
-def resolve_provider(choice: str, repo: str, api_url: str | None, env: Mapping[str, str]) -> str:
-    """`auto` picks from the URL host, the API URL and the CI environment, else asks."""
-    if choice != "auto":
-        return choice
-    host = _host(repo)
-    if host is None:
-        return "none"  # a local path or file:// URL has no API
-    if host == "github.com" or host.endswith(".github.com"):
-        return "github"
-    if host == "gitlab.com":
-        return "gitlab"
-    if env.get("GITHUB_ACTIONS") == "true" and _host(env.get("GITHUB_SERVER_URL", "")) == host:
-        return "github"
-    if env.get("GITLAB_CI") == "true" and env.get("CI_SERVER_HOST") == host:
-        return "gitlab"
-    if api_url and "/api/v4" in api_url:
-        return "gitlab"
-    if api_url and ("/api/v3" in api_url or "api.github" in api_url):
-        return "github"
-    for label in host.split("."):
-        if label in ("github", "gitlab"):
-            return label
-    raise ConfigError(f"cannot tell the Git host API of {host!r}; pass --provider github, gitlab or none")
-
-
-def _host(url: str) -> str | None:
-    if "://" in url:
-        parts = urlsplit(url)
-        return None if parts.scheme == "file" else (parts.hostname or None)
-    if "@" in url and ":" in url.split("@", 1)[1]:  # scp-like ssh: git@host:owner/repo.git
-        return url.split("@", 1)[1].split(":", 1)[0].lower()
-    return None
+    return registry.spec_for(name).create(settings)
 
 
 def default_branch(refs: list[ImageRef], explicit_base: str | None) -> str:

@@ -7,18 +7,15 @@ import os
 import re
 from collections.abc import Mapping
 
-TOKEN_VARIABLES = {
-    "github": ("BUMPER_TOKEN", "GITHUB_TOKEN", "GH_TOKEN"),
-    "gitlab": ("BUMPER_TOKEN", "GITLAB_TOKEN"),
-    "none": ("BUMPER_TOKEN", "GITHUB_TOKEN", "GH_TOKEN", "GITLAB_TOKEN"),
-}
+from bumper.providers.registry import token_variables
+
 _USERINFO = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)[^/@\s]*@")
 
 
 def token_for(provider: str, env: Mapping[str, str] | None = None) -> str | None:
-    """The first token variable set for `provider` (BUMPER_TOKEN first)."""
+    """The first token variable set for `provider` (BUMPER_TOKEN first), as its registration says."""
     env = os.environ if env is None else env
-    for name in TOKEN_VARIABLES.get(provider, TOKEN_VARIABLES["none"]):
+    for name in token_variables(provider):
         value = env.get(name, "").strip()
         if value:
             return value
@@ -39,7 +36,7 @@ def redact(text: str, token: str | None = None, env: Mapping[str, str] | None = 
     """`text` without `token` (raw or as a Basic header), any token variable's value, or URL
     userinfo: the one scrubber every message passes through."""
     env = os.environ if env is None else env
-    secrets = {env.get(n, "").strip() for names in TOKEN_VARIABLES.values() for n in names}
+    secrets = {env.get(n, "").strip() for n in token_variables()}
     secrets = {s for s in secrets if len(s) >= 4}  # a stray 1-character variable is no token
     if token:
         secrets |= {token, basic_credentials(token)}

@@ -245,7 +245,7 @@ class FakeHost:
         self.fault: Callable[[str], ProviderError | None] | None = None
 
     def provider(self, settings: ProviderSettings) -> FakeProvider:
-        """A FakeProvider bound to this host, as load_provider would build it."""
+        """A FakeProvider bound to this host, as the registry would build it."""
         return FakeProvider(settings, host=self)
 
 

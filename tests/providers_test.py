@@ -13,7 +13,6 @@ from bumper.providers import api
 from bumper.providers.api import (
     Provider,
     PullRequestSpec,
-    load_provider,
     one_line,
     split_repo_url,
 )
@@ -422,18 +421,6 @@ def test_github_team_reviewers(fake_github: FakeGitHub) -> None:  # noqa: F811
 
 
 # -- wiring and URL conventions ---------------------------------------------------------------
-
-
-@pytest.mark.parametrize("name,cls", [("github", GitHubProvider), ("gitlab", GitLabProvider)])
-def test_builtins_load_through_the_entry_point_group(name: str, cls: type) -> None:
-    settings = api.ProviderSettings("https://example.test/acme/manifests.git", None, "t0k3n")
-    assert isinstance(load_provider(name, settings), cls)
-
-
-def test_unknown_provider_names_the_available_ones() -> None:
-    settings = api.ProviderSettings("https://example.test/acme/manifests.git", None, "t0k3n")
-    with pytest.raises(ConfigError, match=r"unknown provider 'gitea'; available: .*github, gitlab"):
-        load_provider("gitea", settings)
 
 
 @pytest.mark.parametrize("cls", [GitHubProvider, GitLabProvider])

@@ -1,22 +1,17 @@
-"""The Provider protocol every Git host implementation follows, and its entry-point loader.
+"""The Provider protocol every Git host implementation follows; registry.py finds them.
 
 The member docstrings below are the contract; docs/providers.md links here.
 """
 
 from __future__ import annotations
 
-import importlib
 import re
-import threading
 from dataclasses import dataclass, field
-from importlib.metadata import entry_points
 from typing import Protocol, runtime_checkable
 from urllib.parse import urlsplit
 
 from bumper.errors import ConfigError
 from bumper.secrets import redact
-
-ENTRY_POINT_GROUP = "bumper.providers.v1"
 
 
 @dataclass(frozen=True)
@@ -92,21 +87,6 @@ class Provider(Protocol):
         ...
 
 
-def available_providers() -> dict[str, object]:
-    """Entry points of the provider group, by name (built-ins load through the same door)."""
-    return {ep.name: ep for ep in entry_points(group=ENTRY_POINT_GROUP)}
-
-
-def load_provider(name: str, settings: ProviderSettings) -> Provider:
-    """Instantiate the provider registered under `name`."""
-    eps = available_providers()
-    if name not in eps:
-        raise ConfigError(f"unknown provider {name!r}; available: {', '.join(sorted(eps))}")
-    cls = eps[name].load()  # type: ignore[attr-defined]
-    provider: Provider = cls(settings)
-    return provider
-
-
 _SCP_LIKE = re.compile(r"^(?:[^@/]+@)?(?P<host>[^:/]+):(?P<path>(?!/).+)$")
 
 
@@ -147,16 +127,3 @@ def one_line(text: str, secret: str | None, limit: int = 300) -> str:
     """Make a host's error text fit the one-line error contract, with the token masked."""
     text = redact(" ".join(str(text).split()), secret)
     return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def preload(name: str) -> threading.Thread | None:
-    """Import provider `name` in a background thread: its SDK takes longer to import than a
-    shallow clone of a small repo takes, so overlapping the two hides that cost. Join the
-    thread before exiting: an interpreter that shuts down mid-import aborts."""
-    ep = available_providers().get(name)
-    if ep is None:
-        return None
-    module = ep.value.partition(":")[0]  # type: ignore[attr-defined]
-    thread = threading.Thread(target=importlib.import_module, args=(module,), daemon=True)
-    thread.start()
-    return thread

@@ -1,0 +1,144 @@
+"""Which providers exist: entry-point discovery (`bumper.providers.v1`), `auto` detection, tokens.
+
+A provider is registered as a `ProviderSpec`: what bumper must know before it imports the
+provider's SDK (its token variables, the hosts it claims, how to spot its API URL or its CI)
+and where its implementation lives. github and gitlab come through the same entry-point group,
+declared in bumper's own pyproject.toml, as any outside provider does.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import importlib
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib.metadata import entry_points
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+from bumper.errors import ConfigError
+
+if TYPE_CHECKING:  # only types: the registry must load without the provider protocol's imports
+    from bumper.providers.api import Provider, ProviderSettings
+
+ENTRY_POINT_GROUP = "bumper.providers.v1"
+GENERIC_TOKEN = "BUMPER_TOKEN"  # noqa: S105 - a variable name, read first whatever the provider
+NO_PROVIDER = "none"  # push the branch, open nothing
+AUTO = "auto"
+
+
+@dataclass(frozen=True)
+class ProviderSpec:
+    """A provider as the registry knows it, before its SDK is imported."""
+
+    name: str
+    # Module-qualified class, "package.module:Class", built with one ProviderSettings.
+    implementation: str
+    # Host-specific token variables, after BUMPER_TOKEN, in the order they are read.
+    token_variables: tuple[str, ...] = ()
+    # Hosts `auto` picks this provider for, as fnmatch patterns ("github.com", "*.github.com").
+    hosts: tuple[str, ...] = ()
+    # Substrings of an --api-url that only this provider's API has ("/api/v4").
+    api_url_marks: tuple[str, ...] = ()
+    # The host of the CI server when bumper runs in this provider's CI, else None.
+    ci_host: Callable[[Mapping[str, str]], str | None] | None = None
+
+    def create(self, settings: ProviderSettings) -> Provider:
+        """Import the implementation and build it; the SDK loads here, not at discovery."""
+        module, _, attr = self.implementation.partition(":")
+        cls = getattr(importlib.import_module(module), attr)
+        provider: Provider = cls(settings)
+        return provider
+
+    def preload(self) -> threading.Thread:
+        """Import the implementation in a background thread: an SDK takes longer to import than
+        a shallow clone of a small repo takes, so overlapping the two hides that cost. Join the
+        thread before exiting: an interpreter that shuts down mid-import aborts."""
+        module = self.implementation.partition(":")[0]
+        thread = threading.Thread(target=importlib.import_module, args=(module,), daemon=True)
+        thread.start()
+        return thread
+
+
+@lru_cache(maxsize=1)
+def _discover() -> tuple[dict[str, ProviderSpec], dict[str, str]]:
+    """Registered specs by name, and why each broken registration could not load."""
+    specs: dict[str, ProviderSpec] = {}
+    broken: dict[str, str] = {}
+    for ep in entry_points(group=ENTRY_POINT_GROUP):
+        if ep.name in specs:
+            continue  # the same distribution seen twice on sys.path: the first wins, as for imports
+        try:
+            spec = ep.load()
+        except Exception as exc:  # an outside package's bug must not break the other providers
+            broken[ep.name] = f"{ep.value} does not load ({type(exc).__name__}: {exc})"
+            continue
+        if not isinstance(spec, ProviderSpec) or spec.name != ep.name:
+            broken[ep.name] = f"{ep.value} is not a ProviderSpec named {ep.name!r}"
+            continue
+        specs[ep.name] = spec
+    return specs, broken
+
+
+def providers() -> dict[str, ProviderSpec]:
+    """Every provider that loaded, by name."""
+    return _discover()[0]
+
+
+def spec_for(name: str) -> ProviderSpec:
+    """The provider registered as `name`; an unknown name lists the known ones."""
+    specs, broken = _discover()
+    if name in specs:
+        return specs[name]
+    if name in broken:
+        raise ConfigError(f"provider {name!r} is installed but broken: {broken[name]}")
+    raise ConfigError(f"unknown provider {name!r}; available: {', '.join(sorted(specs))}")
+
+
+def token_variables(provider: str | None = None) -> tuple[str, ...]:
+    """The variables a token for `provider` is read from, in order; every provider's for None
+    or `none` (a push-only run may authenticate to any host)."""
+    specs = providers()
+    chosen = [specs[provider]] if provider in specs else list(specs.values())
+    names = [GENERIC_TOKEN] + [v for spec in chosen for v in spec.token_variables]
+    return tuple(dict.fromkeys(names))
+
+
+def resolve(choice: str, repo: str, api_url: str | None, env: Mapping[str, str]) -> str:
+    """The provider for this run: `none`, a registered name, or what `auto` detects from the
+    repository host, the CI environment, the API URL's shape and the host's labels."""
+    if choice == NO_PROVIDER:
+        return choice
+    if choice != AUTO:
+        return spec_for(choice).name
+    host = repo_host(repo)
+    if host is None:
+        return NO_PROVIDER  # a local path or file:// URL has no API
+    specs = [spec for _, spec in sorted(providers().items())]
+    for spec in specs:
+        if any(fnmatch.fnmatchcase(host, pattern) for pattern in spec.hosts):
+            return spec.name
+    for spec in specs:
+        if spec.ci_host is not None and spec.ci_host(env) == host:
+            return spec.name
+    for spec in specs:
+        if api_url and any(mark in api_url for mark in spec.api_url_marks):
+            return spec.name
+    names = {spec.name for spec in specs}
+    for label in host.split("."):
+        if label in names:
+            return label
+    choices = ", ".join([*sorted(names), NO_PROVIDER])
+    raise ConfigError(f"cannot tell the Git host API of {host!r}; pass --provider {choices}")
+
+
+def repo_host(url: str) -> str | None:
+    """The lower-case host of a remote URL; None for a local path or file:// URL."""
+    if "://" in url:
+        parts = urlsplit(url)
+        return None if parts.scheme == "file" else (parts.hostname or None)
+    if "@" in url and ":" in url.split("@", 1)[1]:  # scp-like ssh: git@host:owner/repo.git
+        return url.split("@", 1)[1].split(":", 1)[0].lower()
+    return None

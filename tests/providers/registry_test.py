@@ -1,0 +1,78 @@
+"""The provider registry: built-ins through the entry-point group, `auto` detection, tokens."""
+
+from __future__ import annotations
+
+import pytest
+
+from bumper.errors import ConfigError
+from bumper.providers import registry
+from bumper.providers.api import ProviderSettings
+from bumper.providers.github import GitHubProvider
+from bumper.providers.gitlab import GitLabProvider
+from bumper.secrets import token_for
+
+SETTINGS = ProviderSettings("https://example.test/acme/manifests.git", None, "t0k3n")
+
+
+@pytest.mark.parametrize("name,cls", [("github", GitHubProvider), ("gitlab", GitLabProvider)])
+def test_builtins_load_through_the_entry_point_group(name: str, cls: type) -> None:
+    assert isinstance(registry.spec_for(name).create(SETTINGS), cls)
+
+
+def test_unknown_provider_names_the_available_ones() -> None:
+    with pytest.raises(ConfigError, match=r"^unknown provider 'gitea'; available: github, gitlab$"):
+        registry.spec_for("gitea")
+
+
+@pytest.mark.parametrize(
+    "repo,api_url,env,expected",
+    [
+        ("https://github.com/acme/app.git", None, {}, "github"),
+        ("git@github.com:acme/app.git", None, {}, "github"),
+        ("https://eu.github.com/acme/app", None, {}, "github"),
+        ("https://gitlab.com/g/s/p.git", None, {}, "gitlab"),
+        ("/srv/git/app.git", None, {}, "none"),
+        ("file:///srv/git/app.git", None, {}, "none"),
+        (
+            "https://code.acme.test/a/b",
+            None,
+            {"GITHUB_ACTIONS": "true", "GITHUB_SERVER_URL": "https://code.acme.test"},
+            "github",
+        ),
+        (
+            "https://code.acme.test/a/b",
+            None,
+            {"GITLAB_CI": "true", "CI_SERVER_HOST": "code.acme.test"},
+            "gitlab",
+        ),
+        ("https://code.acme.test/a/b", "https://code.acme.test/api/v4", {}, "gitlab"),
+        ("https://code.acme.test/a/b", "https://code.acme.test/api/v3", {}, "github"),
+        ("https://gitlab.acme.test/a/b", None, {}, "gitlab"),
+        ("https://github.acme.test/a/b", None, {}, "github"),
+    ],
+)
+def test_auto_detection(repo: str, api_url: str | None, env: dict[str, str], expected: str) -> None:
+    assert registry.resolve("auto", repo, api_url, env) == expected
+
+
+def test_auto_detection_asks_when_nothing_tells() -> None:
+    with pytest.raises(
+        ConfigError, match=r"cannot tell .*'code.acme.test'; pass --provider github, gitlab, none"
+    ):
+        registry.resolve("auto", "https://code.acme.test/a/b", None, {})
+
+
+def test_a_named_provider_is_taken_as_given_and_an_unknown_one_refused() -> None:
+    assert registry.resolve("gitlab", "https://github.com/a/b", None, {}) == "gitlab"
+    assert registry.resolve("none", "https://github.com/a/b", None, {}) == "none"
+    with pytest.raises(ConfigError, match="unknown provider 'gitea'"):
+        registry.resolve("gitea", "https://github.com/a/b", None, {})
+
+
+def test_tokens_are_read_from_the_variables_each_provider_declares() -> None:
+    env = {"GH_TOKEN": "gh-value", "GITLAB_TOKEN": "gl-value"}
+    assert token_for("github", env) == "gh-value"
+    assert token_for("gitlab", env) == "gl-value"
+    assert token_for("gitlab", {**env, "BUMPER_TOKEN": "generic"}) == "generic"
+    assert token_for("github", {"GITLAB_TOKEN": "gl-value"}) is None
+    assert token_for("none", {"GITLAB_TOKEN": "gl-value"}) == "gl-value"
