@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+# Reliability totals gathered across pytest-xdist workers.
+pytest_plugins = ["testing.summaries"]
+
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(

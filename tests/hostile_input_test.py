@@ -10,7 +10,6 @@ also runs the canary scan (testing/canary.py).
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 from collections.abc import Iterator
@@ -19,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from testing import repos
+from testing import repos, summaries
 from testing.canary import assert_no_canary
 from testing.invariants import assert_bot_branch_sane
 from testing.world import CANARY, World, make_world
@@ -33,7 +32,12 @@ EXPECTED_LINES = {
     ("charts/api/values.yaml", 6): IMAGE,
     ("overlays/prod/kustomization.yaml", 7): IMAGE,
 }
-_TRIED: list[str] = []
+
+
+def tried(*cases: str) -> None:
+    """Count hostile cases for the module's summary (testing/summaries.py)."""
+    for case in cases:
+        summaries.record("hostile_input", case)
 
 
 @pytest.fixture(scope="module")
@@ -41,20 +45,6 @@ def shared(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     """One world for the cases refused before anything is written (each checks that)."""
     with make_world(tmp_path_factory.mktemp("hostile"), "github") as world:
         yield world
-
-
-@pytest.fixture(scope="module", autouse=True)
-def summary(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    yield
-    if not _TRIED:
-        return
-    data = json.dumps({"hostile_inputs_handled": len(_TRIED), "cases": sorted(_TRIED)}, indent=1)
-    paths = [tmp_path_factory.getbasetemp() / "hostile_input.json"]
-    if os.environ.get("BUMPER_RELIABILITY_DIR"):
-        paths.append(Path(os.environ["BUMPER_RELIABILITY_DIR"]) / "hostile_input.json")
-    for path in paths:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(data)
 
 
 def _refs(world: World) -> str:
@@ -115,12 +105,12 @@ BAD_REFS = {
 def test_malformed_ref_is_exit_2(shared: World, case: str) -> None:
     _refused(shared, 2, BAD_REFS[case])
     assert not Path("/tmp/bumper-pwned").exists()
-    _TRIED.append(f"ref:{case}")
+    tried(f"ref:{case}")
 
 
 def test_ref_looking_like_an_option_is_a_usage_error(shared: World) -> None:
     _refused(shared, 2, "--upload-pack=touch /tmp/bumper-pwned")
-    _TRIED.append("ref:option-like")
+    tried("ref:option-like")
 
 
 # -- option values that would become refs, labels, idents -----------------------------------
@@ -157,7 +147,7 @@ BAD_OPTIONS = {
 def test_bad_option_value_is_exit_2(shared: World, case: str) -> None:
     option, value = BAD_OPTIONS[case]
     _refused(shared, 2, REF, option, value)
-    _TRIED.append(f"option:{case}")
+    tried(f"option:{case}")
 
 
 @pytest.mark.parametrize("field", ["user-password", "token-as-user"])
@@ -165,7 +155,7 @@ def test_repo_url_with_credentials_is_refused_and_never_echoed(shared: World, fi
     userinfo = f"x:{CANARY}" if field == "user-password" else CANARY
     url = shared.repo_url.replace("http://", f"http://{userinfo}@")
     _refused(shared, 2, REF, "--repo", url, mentions="credentials")
-    _TRIED.append(f"url:{field}")
+    tried(f"url:{field}")
 
 
 @pytest.mark.parametrize(
@@ -174,7 +164,7 @@ def test_repo_url_with_credentials_is_refused_and_never_echoed(shared: World, fi
 def test_repo_url_that_would_run_a_command_is_refused(shared: World, url: str) -> None:
     _refused(shared, 2, REF, "--repo", url)
     assert not Path("/tmp/bumper-pwned").exists()
-    _TRIED.append(f"url:{url.split(':')[0]}")
+    tried(f"url:{url.split(':')[0]}")
 
 
 # -- templates: literal text or exit 2, never evaluated ------------------------------------------
@@ -190,7 +180,7 @@ UNKNOWN_PLACEHOLDERS = {
 def test_template_naming_an_unknown_placeholder_is_exit_2(shared: World, case: str) -> None:
     option, value = UNKNOWN_PLACEHOLDERS[case]
     _refused(shared, 2, REF, option, value, mentions="placeholder")
-    _TRIED.append(f"template:{case}")
+    tried(f"template:{case}")
 
 
 LITERAL_TEMPLATES = [
@@ -230,7 +220,7 @@ def test_template_injection_stays_literal_text(tmp_path: Path, provider: str) ->
         assert CANARY not in pr.title + pr.body + info["message"]
         assert_bot_branch_sane(world, BRANCH, expected_lines=EXPECTED_LINES, tags={"v1.2.3"})
         assert_no_canary(world, proc)
-    _TRIED.extend(f"template-literal:{provider}:{t}" for t in LITERAL_TEMPLATES)
+    tried(*(f"template-literal:{provider}:{t}" for t in LITERAL_TEMPLATES))
 
 
 # -- hostile repository content ---------------------------------------------------------------
@@ -303,7 +293,7 @@ def test_unparseable_manifest_mentioning_the_image_fails_and_pushes_nothing(
             )
     finally:
         gen.close()
-    _TRIED.append(f"content:{case}")
+    tried(f"content:{case}")
 
 
 def test_alias_bomb_is_edited_once_at_the_anchor(tmp_path: Path) -> None:
@@ -321,7 +311,7 @@ def test_alias_bomb_is_edited_once_at_the_anchor(tmp_path: Path) -> None:
         assert_no_canary(world, proc)
     finally:
         gen.close()
-    _TRIED.append("content:alias-bomb")
+    tried("content:alias-bomb")
 
 
 def test_files_that_must_not_be_touched_leave_nothing_to_do(tmp_path: Path) -> None:
@@ -343,7 +333,7 @@ def test_files_that_must_not_be_touched_leave_nothing_to_do(tmp_path: Path) -> N
     before = outside.read_bytes()
     _run_content_case(tmp_path / "w", files, 3)
     assert outside.read_bytes() == before
-    _TRIED.extend(f"content:{name}" for name in files)
+    tried(*(f"content:{name}" for name in files))
 
 
 def test_repo_filters_hooks_and_runner_config_never_run_a_command(tmp_path: Path) -> None:
@@ -395,8 +385,8 @@ def test_repo_filters_hooks_and_runner_config_never_run_a_command(tmp_path: Path
         assert_no_canary(world, proc)
     finally:
         gen.close()
-    _TRIED.extend(
-        [
+    tried(
+        *[
             "content:gitattributes-filter",
             "content:runner-hooks",
             "content:repo-hooks",

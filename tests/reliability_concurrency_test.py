@@ -14,18 +14,16 @@ Every run must exit 0, print no canary, and leave no traceback. The totals are w
 from __future__ import annotations
 
 import json
-import os
 import random
 import subprocess
 import sys
-import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from testing import summaries
 from testing.canary import assert_no_canary
 from testing.invariants import assert_at_most_one_pr, assert_bot_branch_sane
 from testing.world import World, make_world
@@ -46,9 +44,6 @@ TAGS = [
 ]
 HIGHEST = "v2.10.0"
 PROVIDERS = ("github", "gitlab")
-
-_SUMMARY: dict[str, Any] = {}
-_LOCK = threading.Lock()
 
 
 def image(i: int) -> str:
@@ -82,20 +77,6 @@ def branch_for(i: int) -> str:
     return f"bumper/{image(i).replace('/', '-')}"
 
 
-@pytest.fixture(scope="module", autouse=True)
-def summary(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    yield
-    if not _SUMMARY:
-        return
-    text = json.dumps(_SUMMARY, indent=1, sort_keys=True)
-    paths = [tmp_path_factory.getbasetemp() / "reliability_concurrency.json"]
-    if os.environ.get("BUMPER_RELIABILITY_DIR"):
-        paths.append(Path(os.environ["BUMPER_RELIABILITY_DIR"]) / "reliability_concurrency.json")
-    for path in paths:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
-
-
 def start(world: World, ref: str, *extra: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, "-m", "bumper", "bump", ref, "--output", "json", *extra],
@@ -115,8 +96,7 @@ def finish(procs: list[subprocess.Popen[str]]) -> list[subprocess.CompletedProce
 
 
 def _record(key: str, value: dict[str, Any]) -> None:
-    with _LOCK:
-        _SUMMARY[key] = value
+    summaries.record("reliability_concurrency", {key: value})
 
 
 @pytest.mark.parametrize("provider", PROVIDERS)

@@ -17,27 +17,26 @@ must be survived; fatal kinds (401, a token revoked mid-run) must fail cleanly. 
 several at a time in threads (each in its own world) to keep the module fast on 2 cores.
 
 The totals land in `reliability_faults.json` in the pytest base temp directory (and in
-`$BUMPER_RELIABILITY_DIR` when set) and are printed at the end; docs/reliability.md quotes them.
+`$BUMPER_RELIABILITY_DIR` when set) and are printed at the end (testing/summaries.py, also across
+pytest-xdist workers); docs/reliability.md quotes them.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import threading
 import time
 import traceback
-from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from testing import fake_github, fake_gitlab, repos
+from testing import fake_github, fake_gitlab, repos, summaries
 from testing.canary import assert_no_canary
 from testing.fake_provider import AfterApply, PullRecord
 from testing.git_server import RequestInfo
@@ -86,69 +85,6 @@ class Outcome:
     exit_code: int
     rerun: bool = False
     problems: list[str] = field(default_factory=list)
-
-
-_RESULTS: list[Outcome] = []
-_RESULTS_LOCK = threading.Lock()
-
-
-@pytest.fixture(scope="module", autouse=True)
-def summary(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    """Write and print the module's totals once every scenario ran."""
-    started = time.monotonic()
-    yield
-    if not _RESULTS:
-        return
-    by_kind: dict[str, dict[str, int]] = {}
-    for o in _RESULTS:
-        row = by_kind.setdefault(
-            f"{o.provider} {o.target} {o.kind}",
-            {"runs": 0, "injected": 0, "survived": 0, "failed_cleanly": 0, "violations": 0},
-        )
-        row["runs"] += 1
-        row["injected"] += o.injected
-        row["survived" if o.exit_code == 0 else "failed_cleanly"] += 0 if o.problems else 1
-        row["violations"] += 1 if o.problems else 0
-    totals = Counter[str]()
-    for row in by_kind.values():
-        totals.update(row)
-    data = {
-        "module": "tests/reliability_faults_test.py",
-        "seconds": round(time.monotonic() - started, 1),
-        "runs": len(_RESULTS),
-        "reruns": sum(o.rerun for o in _RESULTS),
-        "injected_faults": sum(o.injected for o in _RESULTS),
-        "totals": dict(totals),
-        "by_provider": {
-            p: {
-                "runs": sum(1 for o in _RESULTS if o.provider == p),
-                "injected": sum(o.injected for o in _RESULTS if o.provider == p),
-                "survived": sum(
-                    1 for o in _RESULTS if o.provider == p and o.exit_code == 0 and not o.problems
-                ),
-                "failed_cleanly": sum(
-                    1 for o in _RESULTS if o.provider == p and o.exit_code != 0 and not o.problems
-                ),
-            }
-            for p in ("github", "gitlab")
-        },
-        "by_kind": by_kind,
-    }
-    text = json.dumps(data, indent=1, sort_keys=True)
-    paths = [tmp_path_factory.getbasetemp() / "reliability_faults.json"]
-    if os.environ.get("BUMPER_RELIABILITY_DIR"):
-        paths.append(Path(os.environ["BUMPER_RELIABILITY_DIR"]) / "reliability_faults.json")
-    for path in paths:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
-    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-    line = (
-        f"reliability faults: {data['runs']} runs, {data['injected_faults']} injected faults, "
-        f"{totals['survived']} survived, {totals['failed_cleanly']} failed cleanly, "
-        f"{totals['violations']} violations, {data['reruns']} converging reruns ({data['seconds']} s)"
-    )
-    if reporter is not None:
-        reporter.write_line(line)
 
 
 # -- fault hooks ------------------------------------------------------------------------------
@@ -346,6 +282,7 @@ def run_scenario(
     root: Path, provider: str, phase: str, target: str, kind: str, position: int, times: int = 1
 ) -> Outcome:
     name = f"{provider}-{phase}-{target}-{kind}-at{position}x{times}"
+    started = time.time()
     asked = FIRST if phase == "open" else SECOND
     want = HIGHER if kind == "bot-moved-higher" else asked
     allowed = {FIRST, want} if phase == "update" else {want}
@@ -387,8 +324,7 @@ def run_scenario(
                 outcome.problems.append("no fault was injected (position past the end of the run)")
     except Exception:  # noqa: BLE001
         outcome = Outcome(name, provider, kind, target, 0, -1, problems=[traceback.format_exc()])
-    with _RESULTS_LOCK:
-        _RESULTS.append(outcome)
+    summaries.record("reliability_faults", {**asdict(outcome), "started": started, "ended": time.time()})
     return outcome
 
 
