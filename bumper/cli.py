@@ -121,7 +121,7 @@ def scan(directory: str, paths: tuple[str, ...], output: str) -> int:
 
 
 @main.command()
-@click.argument("refs", nargs=-1, envvar="BUMPER_IMAGES", metavar="REF...")
+@click.argument("refs", nargs=-1, envvar="BUMPER_IMAGES", metavar="[REF]...")
 @click.option("--repo", envvar="BUMPER_REPO", metavar="URL", help="Git URL of the manifests repository.")
 @click.option(
     "--dir",
@@ -184,6 +184,16 @@ def scan(directory: str, paths: tuple[str, ...], output: str) -> int:
 @click.option("--author", envvar="BUMPER_AUTHOR", metavar='"NAME <EMAIL>"', help="Commit author.")
 @click.option(
     "--allow-downgrade", is_flag=True, envvar="BUMPER_ALLOW_DOWNGRADE", help="Apply lower versions too."
+)
+@click.option(
+    "--image-policy",
+    "image_policies",
+    multiple=True,
+    type=LIST_ITEM,
+    envvar="BUMPER_IMAGE_POLICIES",
+    metavar="NAMESPACE:NAME=REF",
+    help="A Flux ImagePolicy's latest image: rewrite only the fields marked "
+    '{"$imagepolicy": "NAMESPACE:NAME[:tag|:name|:digest]"} (repeatable; REFs may then be omitted).',
 )
 @_output_option
 @click.option(

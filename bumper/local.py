@@ -9,7 +9,13 @@ from bumper.rewrite import plan_tree, write_all
 def bump_dir(options: BumpOptions) -> BumpResult:
     """Plan the whole tree first, then write all edits (or none on a dry run)."""
     assert options.directory is not None
-    plan = plan_tree(options.directory, options.refs, options.paths, allow_downgrade=options.allow_downgrade)
+    plan = plan_tree(
+        options.directory,
+        options.refs,
+        options.paths,
+        allow_downgrade=options.allow_downgrade,
+        image_policies=options.image_policies,
+    )
     if not plan.edits:
         return BumpResult(Status.UP_TO_DATE, plan)
     if options.dry_run:

@@ -53,6 +53,7 @@ class BumpOptions:
     """Validated options of one bump run."""
 
     refs: list[ImageRef]
+    image_policies: dict[str, ImageRef] = field(default_factory=dict)  # Flux policy -> latest image
     repo: str | None = None
     directory: Path | None = None
     dry_run: bool = False
@@ -81,8 +82,15 @@ class BumpOptions:
     @classmethod
     def from_cli(cls, raw: dict[str, Any]) -> BumpOptions:
         """Check every value before anything touches git, the network or a file."""
-        if not raw["refs"]:
-            raise ConfigError("give at least one REF, e.g. 'bumper bump ghcr.io/acme/app:v1.2.3 --dir .'")
+        image_policies: dict[str, ImageRef] = {}
+        if raw.get("image_policies"):
+            from bumper.flux import parse_image_policies
+
+            image_policies = parse_image_policies(raw["image_policies"])
+        if not raw["refs"] and not image_policies:
+            raise ConfigError(
+                "give at least one REF or --image-policy, e.g. 'bumper bump ghcr.io/acme/app:v1.2.3 --dir .'"
+            )
         if bool(raw["repo"]) == bool(raw["directory"]):
             raise ConfigError("give exactly one of --repo URL or --dir PATH")
         refs = [ImageRef.parse(text) for text in raw["refs"]]
@@ -107,6 +115,7 @@ class BumpOptions:
                 raise ConfigError(f"invalid --{name.replace('_', '-')}: no NUL, at most 4000 characters")
         return cls(
             refs=refs,
+            image_policies=image_policies,
             repo=raw["repo"],
             directory=directory,
             dry_run=raw["dry_run"],
@@ -128,6 +137,15 @@ class BumpOptions:
             output=raw["output"],
             verbose=raw["verbose"],
         )
+
+    @property
+    def images(self) -> list[ImageRef]:
+        """Every image this run applies: the REFs, then each policy's latest image once."""
+        images = list(self.refs)
+        for ref in self.image_policies.values():
+            if ref not in images:
+                images.append(ref)
+        return images
 
 
 @dataclass

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from bumper.changes import Skip, commit_message, pr_text, provenance_trailers, template_values
 from bumper.errors import BumperError, ConfigError, WorkspaceError
+from bumper.flux import needles as flux_needles
 from bumper.image_ref import ImageRef
 from bumper.options import BumpOptions, BumpResult
 from bumper.policy import is_downgrade
@@ -75,10 +76,18 @@ def _attempt(
     branch = options.branch
     if branch is None:
         non_default = options.base and options.base != ws.remote_default_branch()
-        branch = default_branch(options.refs, options.base if non_default else None)
+        images = list({r.key: r for r in options.images}.values())  # one slug per repository
+        branch = default_branch(images, options.base if non_default else None)
     _validate_branch(branch)
     refs = list(options.refs)
-    plan = plan_tree(ws.path, refs, options.paths, allow_downgrade=options.allow_downgrade, only=only)
+    plan = plan_tree(
+        ws.path,
+        refs,
+        options.paths,
+        allow_downgrade=options.allow_downgrade,
+        only=only,
+        image_policies=options.image_policies,
+    )
     remote_sha = ws.remote_branch_sha(branch)
     newer: list[Skip] = []
     if remote_sha is not None:
@@ -88,14 +97,15 @@ def _attempt(
     if remote_sha is not None and not options.allow_downgrade:
         refs, newer = _never_backwards(ws, remote_sha, plan, refs, branch)
         if newer:
-            plan = plan_tree(ws.path, refs, options.paths, allow_downgrade=False, only=only)
+            plan = plan_tree(ws.path, refs, options.paths, only=only, image_policies=options.image_policies)
             plan.skipped.extend(newer)
     if not plan.edits:
         return BumpResult(
             "up-to-date", plan, branch=None, notes=["the base branch already has these versions"]
         )
 
-    values = template_values([str(r) for r in refs], plan.changes, branch, ws.base, env)
+    images = [*refs, *(r for r in options.images if r not in options.refs)]
+    values = template_values([str(r) for r in images], plan.changes, branch, ws.base, env)
     title, body = pr_text(options.title, options.body, values, plan.changes)
     provider = None if provider_name == "none" else _provider(provider_name, options, token)
 
@@ -151,7 +161,8 @@ def _clone_narrowed(options: BumpOptions, token: str | None, dest: Path) -> tupl
     ws = Workspace.clone(
         options.repo, base=options.base, token=token, dest=dest, sparse_paths=sparse, checkout=bool(sparse)
     )
-    needles = [r.needle() for r in options.refs]
+    # Flux markers and the ImagePolicy objects that resolve them may mention no REF at all.
+    needles = [r.needle() for r in options.refs] + list(flux_needles(options.image_policies))
     if sparse:
         return ws, frozenset(ws.grep_files(needles))
     only = frozenset(ws.grep_tree(needles))

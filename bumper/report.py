@@ -58,6 +58,8 @@ def render_bump(result: BumpResult, options: BumpOptions) -> None:
             info(f"bumper: skipped {skip.file}:{skip.line}: {skip.value}: {skip.reason}")
         for skip in plan.ignored:
             info(f"bumper: ignored {skip.file}: {skip.reason}")
+        for marker in plan.unresolved:
+            info(f"bumper: unresolved {marker}")
     for note in result.notes:
         info(f"bumper: {note}")
     files = len({c.file for c in plan.changes})

@@ -5,13 +5,14 @@ from __future__ import annotations
 import difflib
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from bumper.changes import Change, Skip
 from bumper.errors import ConfigError, ManifestError, NotFoundError, WorkspaceError
 from bumper.files import iter_candidates, read_manifest
+from bumper.flux import MARKER_NEEDLE, PolicyRef, PolicyTable, Unresolved, not_found_hint
 from bumper.image_ref import ImageRef
 from bumper.policy import decide
 from bumper.shapes import MarkerPartRef, Reference, find_references
@@ -37,6 +38,7 @@ class TreePlan:
     ignored: list[Skip] = field(default_factory=list)
     edits: list[FileEdit] = field(default_factory=list)
     matched: int = 0
+    unresolved: list[Unresolved] = field(default_factory=list)  # $imagepolicy markers naming no image
 
 
 def index_refs(refs: list[ImageRef]) -> dict[str, ImageRef]:
@@ -77,34 +79,47 @@ def plan_tree(
     *,
     allow_downgrade: bool = False,
     only: frozenset[str] | None = None,
+    image_policies: Mapping[str, ImageRef] | None = None,
 ) -> TreePlan:
     """Find and plan every rewrite; raise on the first file that cannot be handled safely.
 
     `only`, when given, lists the files known to contain a needle (see needles()).
+    `image_policies` (--image-policy) sets Flux policies' latest images; without it, the
+    policies watching a REF's repository follow that REF.
     """
     by_key = index_refs(refs)
-    needles = tuple(ref.needle() for ref in refs)
+    policies = PolicyTable.build(root, by_key, image_policies, only)
+    needles = tuple(ref.needle() for ref in refs) + policies.needles()
     plan = TreePlan()
     for source, path in _sources(root, globs, needles, plan.ignored, only):
         docs = compose_all(source)
-        matches = [r for r in find_references(source, docs) if r.ref.key in by_key]
         edit_plan = Plan()
-        for ref in matches:
+        for ref in find_references(source, docs):
+            if isinstance(ref, PolicyRef):
+                new = policies.latest.get(ref.policy)
+                why = None if new is not None else policies.unresolved(ref)
+                if why is not None:
+                    plan.unresolved.append(Unresolved(source.path, ref.line, "$imagepolicy", ref.target, why))
+            else:
+                new = by_key.get(ref.ref.key)
+            if new is None:
+                continue
             plan.matched += 1
             if isinstance(ref, MarkerPartRef) and ref.part == "name":
                 continue  # the name is kept as spelled; nothing to move
-            _plan_reference(plan, edit_plan, source, ref, by_key[ref.ref.key], allow_downgrade)
+            _plan_reference(plan, edit_plan, source, ref, new, allow_downgrade)
         if edit_plan.edits:
             new_text = apply_and_verify(source, docs, edit_plan)
             plan.edits.append(FileEdit(source.path, Path(path), source.to_bytes(), source.to_bytes(new_text)))
     if plan.matched == 0:
-        names = ", ".join(str(r) for r in refs)
+        names = ", ".join([*(str(r) for r in refs), *(f"{p}={r}" for p, r in (image_policies or {}).items())])
         where = f" matching {', '.join(globs)}" if globs else ""
         ignored = ""
         if plan.ignored:
             first = plan.ignored[0]
             ignored = f" ({len(plan.ignored)} file(s) left alone, e.g. {first.file}: {first.reason})"
-        raise NotFoundError(f"no file{where} references {names}{ignored}")
+        hint = not_found_hint(plan.unresolved)
+        raise NotFoundError(f"no file{where} references {names}{ignored}{hint}")
     return plan
 
 
@@ -114,14 +129,17 @@ def _plan_reference(
     if isinstance(ref, MarkerPartRef) and ref.part == "tag" and new.tag is None:
         plan.skipped.append(Skip(source.path, ref.line, ref.shape, ref.value, "ref-has-no-tag"))
         return
-    decision = decide(
-        ref.ref.tag,
-        ref.ref.digest,
-        new.tag,
-        new.digest,
-        allow_downgrade=allow_downgrade,
-        where=(source.path, ref.line),
-    )
+    if isinstance(ref, PolicyRef):
+        decision = ref.decide(new, allow_downgrade=allow_downgrade, where=(source.path, ref.line))
+    else:
+        decision = decide(
+            ref.ref.tag,
+            ref.ref.digest,
+            new.tag,
+            new.digest,
+            allow_downgrade=allow_downgrade,
+            where=(source.path, ref.line),
+        )
     if not decision.apply:
         plan.skipped.append(Skip(source.path, ref.line, ref.shape, ref.value, decision.reason or ""))
         return
@@ -162,7 +180,7 @@ def scan_tree(root: Path, globs: tuple[str, ...] = ()) -> tuple[list[tuple[Sourc
     """Every reference under `root`; files that cannot be parsed are listed, not fatal."""
     found: list[tuple[Source, Reference]] = []
     ignored: list[Skip] = []
-    for source, _ in _sources(root, globs, (b"image", b"repository", b"$bumper"), ignored):
+    for source, _ in _sources(root, globs, (b"image", b"repository", b"$bumper", MARKER_NEEDLE), ignored):
         try:
             refs = find_references(source, compose_all(source))
         except ManifestError as exc:

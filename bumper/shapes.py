@@ -22,7 +22,7 @@ from bumper.yaml_edit import (
 )
 
 KUSTOMIZATION_NAMES = frozenset({"kustomization.yaml", "kustomization.yml", "Kustomization"})
-_MARKER_RE = re.compile(r"#\s*(\{\s*\"\$bumper\"\s*:\s*\"[^\"]*\"\s*\})\s*$")
+_MARKER_RE = re.compile(r"#\s*(\{\s*\"\$(?:bumper|imagepolicy)\"\s*:\s*\"[^\"]*\"\s*\})\s*$")
 # Flux's ImageRepository/ImagePolicy name a repository to watch, not an image to run.
 _SKIP_API_PREFIX = "image.toolkit.fluxcd.io/"
 
@@ -135,7 +135,7 @@ class MarkerPartRef(Reference):
 
 def find_references(source: Source, docs: list[Node]) -> list[Reference]:
     """Every image reference in the file, in file order; an aliased node is reported once."""
-    markers = _markers(source)
+    markers = find_markers(source)
     kustomization = source.path.rsplit("/", 1)[-1] in KUSTOMIZATION_NAMES
     found: list[Reference] = []
     seen: set[int] = set()
@@ -206,27 +206,46 @@ def _skipped_document(doc: Node) -> bool:
     return False
 
 
-def _markers(source: Source) -> dict[int, tuple[str, str]]:
-    """0-based line -> (repository, part) for each line ending with a `$bumper` marker."""
-    if "$bumper" not in source.text:
+def find_markers(source: Source) -> dict[int, tuple[str, str, str]]:
+    """0-based line -> (target, part, kind) for each line ending with a marker comment:
+    kind `bumper` (target a repository) or `imagepolicy` (target a Flux NAMESPACE:NAME)."""
+    if "$bumper" not in source.text and "$imagepolicy" not in source.text:
         return {}
-    found: dict[int, tuple[str, str]] = {}
+    found: dict[int, tuple[str, str, str]] = {}
     for index, line in enumerate(source.text.split("\n")):
         match = _MARKER_RE.search(line.rstrip("\r"))
         if match is None:
             continue
         try:
-            target = json.loads(match.group(1))["$bumper"]
-        except (ValueError, KeyError, TypeError):
+            ((key, target),) = json.loads(match.group(1)).items()
+        except (ValueError, TypeError):
+            continue
+        if not isinstance(target, str):
+            continue
+        if key == "$imagepolicy":
+            found[index] = (*split_policy_marker(target), "imagepolicy")
             continue
         repo, _, part = target.rpartition(":")
         if part not in ("tag", "name", "digest"):
             repo, part = target, "whole"
-        found[index] = (repo, part)
+        found[index] = (repo, part, "bumper")
     return found
 
 
-def _marker_ref(node: ScalarNode, repo: str, part: str) -> Reference | None:
+def split_policy_marker(target: str) -> tuple[str, str]:
+    """`ns:name` -> (ns:name, whole); `ns:name:tag` -> (ns:name, tag). Flux's setter names
+    always start with NAMESPACE:NAME, so a policy may itself be called `tag`."""
+    policy, _, part = target.rpartition(":")
+    if target.count(":") == 2 and part in ("tag", "name", "digest"):
+        return policy, part
+    return target, "whole"
+
+
+def _marker_ref(node: ScalarNode, repo: str, part: str, kind: str = "bumper") -> Reference | None:
+    if kind == "imagepolicy":
+        from bumper.flux import policy_ref
+
+        return policy_ref(node, repo, part)
     try:
         registry, path = split_name(repo)
     except RefParseError:

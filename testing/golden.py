@@ -63,8 +63,9 @@ def load_case(path: Path) -> Case:
     unknown = set(data) - _CASE_KEYS
     if unknown:
         raise ValueError(f"{path.name}/case.toml: unknown keys {sorted(unknown)}")
-    if not data.get("refs"):
-        raise ValueError(f"{path.name}/case.toml: `refs` is required")
+    if not data.get("refs") and "--image-policy" not in data.get("args", []):
+        raise ValueError(f"{path.name}/case.toml: `refs` is required (or an --image-policy in `args`)")
+    data.setdefault("refs", [])
     return Case(path=path, **data)
 
 

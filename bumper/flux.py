@@ -1,0 +1,371 @@
+"""Flux image automation: `$imagepolicy` markers, the ImagePolicy objects they name, `--image-policy`.
+
+A marker `# {"$imagepolicy": "NAMESPACE:NAME[:tag|:name|:digest]"}` says which part of which
+policy's latest image a scalar holds. bumper sets that latest image from `--image-policy`, or,
+without it, from a positional REF whose repository the policy watches (through the tree's
+`ImagePolicy` and its `ImageRepository`). A marker that resolves to nothing is reported, never
+guessed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import NamedTuple
+
+from bumper.errors import ConfigError, ManifestError, PolicyError
+from bumper.files import iter_candidates, read_manifest
+from bumper.image_ref import ImageRef, repository_key
+from bumper.policy import Decision, is_downgrade
+from bumper.shapes import Reference, find_markers, find_references, split_policy_marker
+from bumper.yaml_edit import MappingNode, Node, Plan, ScalarNode, Source, compose_all
+
+MARKER_NEEDLE = b"$imagepolicy"
+API_NEEDLE = b"image.toolkit.fluxcd.io"
+_API_PREFIX = "image.toolkit.fluxcd.io/"
+# Kubernetes names: a namespace is a DNS-1123 label, an object name a DNS-1123 subdomain.
+_LABEL = r"[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?"
+_POLICY_RE = re.compile(rf"{_LABEL}:{_LABEL}(?:\.{_LABEL})*")
+_NAME_MAX = 253
+
+
+def needles(image_policies: Mapping[str, ImageRef]) -> tuple[bytes, ...]:
+    """What a file must contain to matter to Flux markers in a narrowed clone: the markers,
+    and (without --image-policy) the ImagePolicy objects that resolve them."""
+    return (MARKER_NEEDLE,) if image_policies else (MARKER_NEEDLE, API_NEEDLE)
+
+
+def is_policy_name(text: str) -> bool:
+    """Whether `text` is `NAMESPACE:NAME` with valid Kubernetes names."""
+    return len(text) <= _NAME_MAX + 64 and _POLICY_RE.fullmatch(text) is not None
+
+
+@dataclass
+class PolicyRef(Reference):
+    """A scalar marked with `$imagepolicy`: it holds `part` of `policy`'s latest image.
+
+    `ref` is what the scalar says as far as it can be read (a whole reference parses; a tag,
+    digest or name alone names no repository until its policy is resolved).
+    """
+
+    policy: str = ""
+    part: str = "whole"  # whole, tag, name or digest
+
+    @property
+    def value(self) -> str:
+        return str(self.node.value)
+
+    @property
+    def target(self) -> str:
+        """The marker's text: `NAMESPACE:NAME` or `NAMESPACE:NAME:PART`."""
+        return self.policy if self.part == "whole" else f"{self.policy}:{self.part}"
+
+    def wanted(self, latest: ImageRef) -> str | None:
+        """This scalar's part of the policy's latest image (None: the image has no such part)."""
+        if self.part == "whole":
+            return str(latest)
+        if self.part == "name":
+            return latest.name
+        return latest.tag if self.part == "tag" else latest.digest
+
+    def decide(self, latest: ImageRef, *, allow_downgrade: bool, where: tuple[str, int]) -> Decision:
+        """Flux's setter semantics plus bumper's rules: no downgrade, no stale digest."""
+        wanted = self.wanted(latest)
+        if wanted is None and self.part == "digest":
+            raise PolicyError(
+                f"marked {self.policy}:digest but the policy's REF {str(latest)!r} has no digest; "
+                "give it as NAME:TAG@sha256:<digest>",
+                file=where[0],
+                line=where[1],
+            )
+        if wanted is None:
+            return Decision(False, "ref-has-no-tag")
+        if wanted == self.value:
+            return Decision(False, "up-to-date")
+        if allow_downgrade:
+            return Decision(True)
+        if self.part == "tag" and is_downgrade(self.value, latest.tag):
+            return Decision(False, "downgrade")
+        if self.part == "whole" and self.ref.key == latest.key and is_downgrade(self.ref.tag, latest.tag):
+            return Decision(False, "downgrade")
+        return Decision(True)
+
+    def rewrite(self, plan: Plan, source: Source, new: ImageRef) -> str:
+        wanted = self.wanted(new)
+        assert wanted is not None  # decide() skipped or refused the others
+        plan.replace(source, self.node, wanted)
+        return wanted
+
+
+def policy_ref(node: ScalarNode, target: str, part: str) -> PolicyRef:
+    """The reference for a scalar carrying `{"$imagepolicy": target}`; `part` as parsed."""
+    text = str(node.value)
+    ref = ImageRef("", "", "", None, None)
+    if part == "whole":
+        ref = ImageRef.try_parse(text) or ref
+    elif part == "name":
+        key = repository_key(text)
+        if key is not None:
+            registry, _, repository = key.partition("/")
+            ref = ImageRef(text, registry, repository, None, None)
+    elif part == "tag":
+        ref = ref._replace(tag=text or None)
+    else:
+        ref = ref._replace(digest=text or None)
+    return PolicyRef("marker", node, ref, policy=target, part=part)
+
+
+# --- --image-policy -------------------------------------------------------------------------------
+
+
+def parse_image_policies(items: Iterable[str]) -> dict[str, ImageRef]:
+    """`NAMESPACE:NAME=REF` items -> {policy: latest image}; every problem is a usage error."""
+    latest: dict[str, ImageRef] = {}
+    for item in items:
+        policy, sep, text = item.strip().partition("=")
+        if not sep or not is_policy_name(policy):
+            raise ConfigError(
+                f"invalid --image-policy {item!r}: expected NAMESPACE:NAME=REF with Kubernetes "
+                "names, e.g. flux-system:podinfo=ghcr.io/stefanprodan/podinfo:6.5.0"
+            )
+        ref = ImageRef.parse(text)
+        if ref.tag is None and ref.digest is None:
+            raise ConfigError(
+                f"invalid --image-policy {item!r}: the REF has neither a tag nor a digest; "
+                f"give e.g. {policy}={ref.name}:1.2.3"
+            )
+        if policy in latest and latest[policy] != ref:
+            raise ConfigError(
+                f"--image-policy {policy} is given twice ({str(latest[policy])!r} and {text!r}); give it once"
+            )
+        latest[policy] = ref
+    return latest
+
+
+# --- the tree's ImagePolicy and ImageRepository objects ---------------------------------------------
+
+
+class _Object(NamedTuple):
+    """One Flux object: `target` is the ImagePolicy's repository ref or the ImageRepository's image."""
+
+    target: str | None
+    file: str
+    line: int
+
+
+@dataclass
+class FluxIndex:
+    """The tree's ImagePolicy and ImageRepository objects by `namespace:name`."""
+
+    policies: dict[str, list[_Object]] = field(default_factory=dict)
+    repositories: dict[str, list[_Object]] = field(default_factory=dict)
+    unnamespaced: dict[str, _Object] = field(default_factory=dict)  # "Kind/name" -> where
+    unparseable: list[tuple[str, str]] = field(default_factory=list)  # (file, why)
+
+    @classmethod
+    def from_tree(cls, root: Path, only: frozenset[str] | None = None) -> FluxIndex:
+        """Read every manifest of the tree (never narrowed by --path) that names the Flux API."""
+        index = cls()
+        for candidate in iter_candidates(root, (), only):
+            if candidate.reason is not None:
+                continue
+            source, _ = read_manifest(candidate, (API_NEEDLE,))
+            if source is None:
+                continue
+            try:
+                docs = compose_all(source)
+            except ManifestError as exc:
+                index.unparseable.append((str(exc), exc.message))
+                continue
+            for doc in docs:
+                index._add(source, doc)
+        return index
+
+    def _add(self, source: Source, doc: Node) -> None:
+        if not isinstance(doc, MappingNode) or not str(_get(doc, "apiVersion") or "").startswith(_API_PREFIX):
+            return
+        kind, name = _get(doc, "kind"), _get(doc, "metadata", "name")
+        if kind not in ("ImagePolicy", "ImageRepository") or not name:
+            return
+        namespace = _get(doc, "metadata", "namespace")
+        where = (source.path, doc.start_mark.line + 1)
+        if not namespace:
+            self.unnamespaced[f"{kind}/{name}"] = _Object(None, *where)
+            return
+        if kind == "ImageRepository":
+            image = _get(doc, "spec", "image")
+            self.repositories.setdefault(f"{namespace}:{name}", []).append(_Object(image, *where))
+            return
+        repo_name = _get(doc, "spec", "imageRepositoryRef", "name")
+        repo_namespace = _get(doc, "spec", "imageRepositoryRef", "namespace") or namespace
+        target = f"{repo_namespace}:{repo_name}" if repo_name else None
+        self.policies.setdefault(f"{namespace}:{name}", []).append(_Object(target, *where))
+
+    def resolve(self, policy: str) -> tuple[str | None, str]:
+        """(the image name the policy's ImageRepository watches, as written; else None and why)."""
+        if not is_policy_name(policy):
+            return None, f"{policy!r} is not NAMESPACE:NAME"
+        found = self.policies.get(policy)
+        if not found:
+            return None, self._missing("ImagePolicy", policy)
+        repo, why = _one(found, f"ImagePolicy {policy}", "spec.imageRepositoryRef.name")
+        if repo is None:
+            return None, why
+        images = self.repositories.get(repo)
+        if not images:
+            at = found[0]
+            return None, f"{self._missing('ImageRepository', repo)} (ImagePolicy at {at.file}:{at.line})"
+        image, why = _one(images, f"ImageRepository {repo}", "spec.image")
+        if image is None:
+            return None, why
+        if repository_key(image) is None:
+            at = images[0]
+            return None, f"ImageRepository at {at.file}:{at.line}: spec.image {image!r} is no image name"
+        return image, ""
+
+    def _missing(self, kind: str, policy: str) -> str:
+        bare = self.unnamespaced.get(f"{kind}/{policy.partition(':')[2]}")
+        if bare is not None:
+            return f"{kind} {policy.partition(':')[2]} at {bare.file}:{bare.line} has no metadata.namespace"
+        return f"no {kind} {policy} in the tree"
+
+
+def _one(found: list[_Object], what: str, key: str) -> tuple[str | None, str]:
+    targets = sorted({str(o.target) for o in found if o.target})
+    if len(targets) == 1 and all(o.target for o in found):
+        return targets[0], ""
+    if not targets or len(targets) == 1:
+        where = next(o for o in found if not o.target)
+        return None, f"{what} at {where.file}:{where.line} has no {key}"
+    places = ", ".join(f"{o.file}:{o.line}" for o in sorted(found, key=lambda o: (o.file, o.line)))
+    return None, f"{what} is defined with different values of {key} ({places})"
+
+
+def _get(node: Node, *path: str) -> str | None:
+    for key in path:
+        if not isinstance(node, MappingNode):
+            return None
+        node = next((v for k, v in node.value if isinstance(k, ScalarNode) and k.value == key), None)  # type: ignore[assignment]
+        if node is None:
+            return None
+    return str(node.value) if isinstance(node, ScalarNode) else None
+
+
+# --- what a run sets each policy to ------------------------------------------------------------------
+
+
+@dataclass
+class PolicyTable:
+    """Each policy's latest image for this run, and (without --image-policy) why others are unknown."""
+
+    latest: dict[str, ImageRef] = field(default_factory=dict)
+    index: FluxIndex | None = None  # the tree's objects; None when --image-policy said it all
+
+    @classmethod
+    def build(
+        cls,
+        root: Path,
+        by_key: Mapping[str, ImageRef],
+        image_policies: Mapping[str, ImageRef] | None,
+        only: frozenset[str] | None = None,
+    ) -> PolicyTable:
+        """`--image-policy` as given; without it, the policies that watch a REF's repository."""
+        if image_policies:
+            return cls(dict(image_policies))
+        if not by_key:
+            return cls()
+        index = FluxIndex.from_tree(root, only)
+        table = cls(index=index)
+        for policy in index.policies:
+            image, _ = index.resolve(policy)
+            ref = by_key.get(repository_key(image) or "") if image else None
+            if image is not None and ref is not None:
+                table.latest[policy] = ImageRef(image, ref.registry, ref.repository, ref.tag, ref.digest)
+        return table
+
+    def needles(self) -> tuple[bytes, ...]:
+        """What a file must contain to hold a marker this run may rewrite or report."""
+        return (MARKER_NEEDLE,) if self.latest else ()
+
+    def unresolved(self, ref: PolicyRef) -> str | None:
+        """Why the marker's policy resolves to no image (None when it resolves, or when
+        --image-policy simply did not name it)."""
+        if self.index is None:
+            return None
+        image, why = self.index.resolve(ref.policy)
+        return None if image is not None else why
+
+
+# --- markers that resolve to nothing (for `bumper check`, `scan`) ------------------------------------
+
+
+class Unresolved(NamedTuple):
+    """A marker comment that resolves to no image, and why."""
+
+    file: str
+    line: int
+    marker: str  # `$bumper` or `$imagepolicy`
+    target: str  # what the marker names
+    reason: str
+
+    def as_json(self) -> dict[str, object]:
+        return self._asdict()
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.marker} {self.target!r} resolves to no image: {self.reason}"
+
+
+def not_found_hint(unresolved: list[Unresolved]) -> str:
+    """A clause for exit 3: the markers that might have been meant but resolve to nothing."""
+    if not unresolved:
+        return ""
+    first = unresolved[0]
+    return (
+        f" ({len(unresolved)} $imagepolicy marker(s) resolve to no image, e.g. {first.file}:{first.line} "
+        f"{first.target!r}: {first.reason}; add the ImagePolicy and ImageRepository, or pass "
+        f"--image-policy {split_policy_marker(first.target)[0]}=REF)"
+    )
+
+
+def unresolved_markers(
+    root: Path, globs: tuple[str, ...] = (), index: FluxIndex | None = None
+) -> list[Unresolved]:
+    """Every marker under `root` (within `globs`) that names no usable image; files that do not
+    parse are left to the caller, which reports them on their own."""
+    found: list[Unresolved] = []
+    for candidate in iter_candidates(root, globs):
+        if candidate.reason is not None:
+            continue
+        source, _ = read_manifest(candidate, (b"$bumper", MARKER_NEEDLE))
+        if source is None:
+            continue
+        try:
+            refs = find_references(source, compose_all(source))
+        except ManifestError:
+            continue
+        if index is None and any(isinstance(r, PolicyRef) for r in refs):
+            index = FluxIndex.from_tree(root)
+        found.extend(unresolved_in(source, refs, index))
+    return found
+
+
+def unresolved_in(source: Source, refs: list[Reference], index: FluxIndex | None) -> list[Unresolved]:
+    """The file's markers that resolve to nothing: no usable scalar, or a policy not in `index`."""
+    by_line = {r.line: r for r in refs if r.shape == "marker"}
+    found = []
+    for line0, (target, part, kind) in sorted(find_markers(source).items()):
+        named = target if part == "whole" else f"{target}:{part}"
+        ref = by_line.get(line0 + 1)
+        if ref is None:
+            reason = "no scalar value on this line"
+            if kind == "bumper":
+                what = "reference" if part == "whole" else part
+                reason = f"the value on this line is no {what} of {target}"
+            found.append(Unresolved(source.path, line0 + 1, f"${kind}", named, reason))
+        elif isinstance(ref, PolicyRef) and index is not None:
+            image, why = index.resolve(ref.policy)
+            if image is None:
+                found.append(Unresolved(source.path, ref.line, "$imagepolicy", named, why))
+    return found
