@@ -10,7 +10,7 @@ guessed.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
@@ -24,6 +24,7 @@ from bumper.yaml_edit import MappingNode, Node, Plan, ScalarNode, Source, compos
 
 MARKER_NEEDLE = b"$imagepolicy"
 API_NEEDLE = b"image.toolkit.fluxcd.io"
+_API_TEXT = API_NEEDLE.decode()
 _API_PREFIX = "image.toolkit.fluxcd.io/"
 # Kubernetes names: a namespace is a DNS-1123 label, an object name a DNS-1123 subdomain.
 _LABEL = r"[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?"
@@ -31,7 +32,7 @@ _POLICY_RE = re.compile(rf"{_LABEL}:{_LABEL}(?:\.{_LABEL})*")
 _NAME_MAX = 253
 
 
-def needles(image_policies: Mapping[str, ImageRef]) -> tuple[bytes, ...]:
+def needles(image_policies: Mapping[str, ImageRef] | None) -> tuple[bytes, ...]:
     """What a file must contain to matter to Flux markers in a narrowed clone: the markers,
     and (without --image-policy) the ImagePolicy objects that resolve them."""
     return (MARKER_NEEDLE,) if image_policies else (MARKER_NEEDLE, API_NEEDLE)
@@ -162,22 +163,32 @@ class FluxIndex:
     policies: dict[str, list[_Object]] = field(default_factory=dict)
     repositories: dict[str, list[_Object]] = field(default_factory=dict)
     unnamespaced: dict[str, _Object] = field(default_factory=dict)  # "Kind/name" -> where
-    unparseable: list[tuple[str, str]] = field(default_factory=list)  # (file, why)
+    unparseable: list[str] = field(default_factory=list)  # "file:line: why" of Flux files
 
     @classmethod
     def from_tree(cls, root: Path, only: frozenset[str] | None = None) -> FluxIndex:
         """Read every manifest of the tree (never narrowed by --path) that names the Flux API."""
+
+        def sources() -> Iterator[Source]:
+            for candidate in iter_candidates(root, (), only):
+                if candidate.reason is None:
+                    source, _ = read_manifest(candidate, (API_NEEDLE,))
+                    if source is not None:
+                        yield source
+
+        return cls.from_sources(sources())
+
+    @classmethod
+    def from_sources(cls, sources: Iterable[Source]) -> FluxIndex:
+        """The objects in `sources` (files already read); one that does not parse is noted."""
         index = cls()
-        for candidate in iter_candidates(root, (), only):
-            if candidate.reason is not None:
-                continue
-            source, _ = read_manifest(candidate, (API_NEEDLE,))
-            if source is None:
+        for source in sources:
+            if _API_TEXT not in source.text:
                 continue
             try:
                 docs = compose_all(source)
             except ManifestError as exc:
-                index.unparseable.append((str(exc), exc.message))
+                index.unparseable.append(str(exc))
                 continue
             for doc in docs:
                 index._add(source, doc)
@@ -229,6 +240,8 @@ class FluxIndex:
         bare = self.unnamespaced.get(f"{kind}/{policy.partition(':')[2]}")
         if bare is not None:
             return f"{kind} {policy.partition(':')[2]} at {bare.file}:{bare.line} has no metadata.namespace"
+        if self.unparseable:  # the object may be in a file that cannot be read
+            return f"no {kind} {policy} in the tree (a Flux file does not parse: {self.unparseable[0]})"
         return f"no {kind} {policy} in the tree"
 
 
@@ -266,17 +279,17 @@ class PolicyTable:
     @classmethod
     def build(
         cls,
-        root: Path,
         by_key: Mapping[str, ImageRef],
         image_policies: Mapping[str, ImageRef] | None,
-        only: frozenset[str] | None = None,
+        read_index: Callable[[], FluxIndex],
     ) -> PolicyTable:
-        """`--image-policy` as given; without it, the policies that watch a REF's repository."""
+        """`--image-policy` as given; without it, the policies (of the index `read_index`
+        returns) that watch a REF's repository."""
         if image_policies:
             return cls(dict(image_policies))
         if not by_key:
             return cls()
-        index = FluxIndex.from_tree(root, only)
+        index = read_index()
         table = cls(index=index)
         for policy in index.policies:
             image, _ = index.resolve(policy)
@@ -285,9 +298,9 @@ class PolicyTable:
                 table.latest[policy] = ImageRef(image, ref.registry, ref.repository, ref.tag, ref.digest)
         return table
 
-    def needles(self) -> tuple[bytes, ...]:
-        """What a file must contain to hold a marker this run may rewrite or report."""
-        return (MARKER_NEEDLE,) if self.latest else ()
+    def needles(self) -> tuple[str, ...]:
+        """What a file must contain to hold a marker this run may rewrite."""
+        return ("$imagepolicy",) if self.latest else ()
 
     def unresolved(self, ref: PolicyRef) -> str | None:
         """Why the marker's policy resolves to no image (None when it resolves, or when

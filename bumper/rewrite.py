@@ -12,7 +12,8 @@ from pathlib import Path
 from bumper.changes import Change, Skip
 from bumper.errors import ConfigError, ManifestError, NotFoundError, WorkspaceError
 from bumper.files import iter_candidates, read_manifest
-from bumper.flux import MARKER_NEEDLE, PolicyRef, PolicyTable, Unresolved, not_found_hint
+from bumper.flux import MARKER_NEEDLE, FluxIndex, PolicyRef, PolicyTable, Unresolved, not_found_hint
+from bumper.flux import needles as flux_needles
 from bumper.image_ref import ImageRef
 from bumper.policy import decide
 from bumper.shapes import MarkerPartRef, Reference, find_references
@@ -88,10 +89,19 @@ def plan_tree(
     policies watching a REF's repository follow that REF.
     """
     by_key = index_refs(refs)
-    policies = PolicyTable.build(root, by_key, image_policies, only)
-    needles = tuple(ref.needle() for ref in refs) + policies.needles()
+    needles = tuple(ref.needle() for ref in refs)
     plan = TreePlan()
-    for source, path in _sources(root, globs, needles, plan.ignored, only):
+    # One walk reads the files that mention a REF, a Flux marker or a Flux policy object.
+    sources = list(_sources(root, globs, needles + flux_needles(image_policies), plan.ignored, only))
+    policies = PolicyTable.build(
+        by_key,
+        image_policies,
+        lambda: FluxIndex.from_tree(root, only) if globs else FluxIndex.from_sources(s for s, _ in sources),
+    )
+    wanted = tuple(n.decode() for n in needles) + policies.needles()
+    for source, path in sources:
+        if not any(n in source.text for n in wanted):
+            continue  # read for the Flux objects or markers only; nothing to rewrite here
         docs = compose_all(source)
         edit_plan = Plan()
         for ref in find_references(source, docs):

@@ -41,7 +41,7 @@ BUMP_EXTENSIONS = {"ignored"}
 CHANGE_KEYS = ["file", "line", "shape", "old", "new"]
 SKIP_KEYS = ["file", "line", "shape", "value", "reason"]
 SCAN_KEYS = {"images"}
-SCAN_EXTENSIONS = {"ignored"}
+SCAN_EXTENSIONS = {"ignored", "unresolved"}  # unresolved: marker comments naming no image (docs/flux.md)
 IMAGE_KEYS = ["file", "line", "column", "shape", "value", "registry", "repository", "tag", "digest"]
 
 
