@@ -116,7 +116,7 @@ def _attempt(
         return BumpResult("dry-run", plan, branch=branch, pull_request=would, notes=[note])
 
     write_all(plan.edits)
-    trailers = provenance_trailers(refs, plan.changes, env)
+    trailers = provenance_trailers(images, plan.changes, env)
     message = commit_message(options.commit_message, values, plan.changes, trailers)
     commit = ws.commit_all(branch, message, *options.author, paths=[e.relpath for e in plan.edits])
     pushed = remote_sha is None or not ws.same_content(commit, remote_sha)
