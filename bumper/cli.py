@@ -16,9 +16,11 @@ from bumper.errors import BumperError, ExitCode
 class _Bumper(click.Group):
     """Turns every failure into one stderr line and the contract's exit code."""
 
+    debug = False
+
     def main(self, args: Any = None, prog_name: Any = None, **extra: Any) -> Any:  # type: ignore[override]
         extra.pop("standalone_mode", None)
-        debug = os.environ.get("BUMPER_DEBUG", "") not in ("", "0", "false")
+        self.debug = False  # set by the group's --debug/BUMPER_DEBUG once click has parsed it
         try:
             code = super().main(args, prog_name or "bumper", standalone_mode=False, **extra)
         except click.exceptions.Exit as exc:
@@ -34,7 +36,7 @@ class _Bumper(click.Group):
             click.echo(f"bumper: error: {_one_line(str(exc))}", err=True)
             code = exc.exit_code
         except Exception as exc:  # the boundary: nothing else may escape as a traceback
-            if debug or "--debug" in sys.argv:
+            if self.debug:
                 traceback.print_exc()
             click.echo(
                 f"bumper: internal error (please report): {type(exc).__name__}: {_one_line(str(exc))}",
@@ -68,13 +70,17 @@ def _one_line(text: str) -> str:
 @click.group(cls=_Bumper, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, "--version", prog_name="bumper", message="%(prog)s %(version)s")
 @click.option("--debug", is_flag=True, envvar="BUMPER_DEBUG", help="Show tracebacks of internal errors.")
-def main(debug: bool) -> None:
+@click.pass_context
+def main(ctx: click.Context, debug: bool) -> None:
     """Rewrite container image references in Kubernetes manifests and open the pull request.
 
     \b
     Exit codes: 0 changed, up to date or skipped by policy; 1 runtime failure;
     2 bad input; 3 the image is referenced by no file.
     """
+    root = ctx.find_root().command
+    if isinstance(root, _Bumper):
+        root.debug = debug
 
 
 def _output_option(f: Any) -> Any:
@@ -210,4 +216,4 @@ def bump(**options: Any) -> int:
     from bumper.commands.bump import bump as run_bump
     from bumper.options import BumpOptions
 
-    return run_bump(BumpOptions.from_cli(options))
+    return run_bump(BumpOptions.from_cli(options), os.environ)  # the one read of the environment

@@ -8,7 +8,6 @@ A push races other runs through --force-with-lease; a lost race restarts the att
 from __future__ import annotations
 
 import hashlib
-import os
 import random
 import tempfile
 import time
@@ -22,10 +21,10 @@ from bumper.flux import needles as flux_needles
 from bumper.image_ref import ImageRef
 from bumper.options import BumpOptions, BumpResult
 from bumper.policy import is_downgrade
+from bumper.preflight import ApiPacing, check_remote
 from bumper.providers import registry
 from bumper.providers.api import Provider, ProviderSettings, PullRequest, PullRequestSpec
 from bumper.rewrite import TreePlan, plan_tree, write_all
-from bumper.secrets import token_for
 from bumper.shapes import find_references
 from bumper.yaml_edit import Source, compose_all
 
@@ -35,18 +34,11 @@ if TYPE_CHECKING:  # GitPython loads only when a remote run needs it
 MAX_ATTEMPTS = 6
 
 
-def bump_repo(options: BumpOptions, env: Mapping[str, str] | None = None) -> BumpResult:
+def bump_repo(options: BumpOptions, env: Mapping[str, str]) -> BumpResult:
     """Run the remote flow, retrying when another run moved the bot branch meanwhile."""
     from bumper.workspace import PushRejected
 
-    env = os.environ if env is None else env
-    assert options.repo is not None
-    provider_name = registry.resolve(options.provider, options.repo, options.api_url, env)
-    token = token_for(provider_name, env)
-    if options.branch is not None:
-        _validate_branch(options.branch)
-    if options.base is not None:
-        _validate_branch(options.base)
+    provider_name, token, _ = check_remote(options, env)
     loading = registry.spec_for(provider_name).preload() if provider_name != "none" and token else None
     try:
         with tempfile.TemporaryDirectory(prefix="bumper-") as tmp:
@@ -107,7 +99,7 @@ def _attempt(
     images = [*refs, *(r for r in options.images if r not in options.refs)]
     values = template_values([str(r) for r in images], plan.changes, branch, ws.base, env)
     title, body = pr_text(options.title, options.body, values, plan.changes)
-    provider = None if provider_name == "none" else _provider(provider_name, options, token)
+    provider = None if provider_name == "none" else _provider(provider_name, options, token, env)
 
     if options.dry_run:
         existing = provider.find_pull_request(branch, ws.base) if provider is not None else None
@@ -152,15 +144,25 @@ def _clone_narrowed(options: BumpOptions, token: str | None, dest: Path) -> tupl
     sparse clone of those paths (gitignore-style patterns anchored at the root: a superset of
     what plan_tree selects, which filters again).
     """
-    from bumper.workspace import Workspace
+    from bumper.workspace import GitError, Workspace
 
     assert options.repo is not None
     sparse = [f"/{g.strip().strip('/')}" for g in options.paths] or None
     if sparse:
         sparse.append("Chart.yaml")  # tells chart templates apart
-    ws = Workspace.clone(
-        options.repo, base=options.base, token=token, dest=dest, sparse_paths=sparse, checkout=bool(sparse)
-    )
+    try:
+        ws = Workspace.clone(
+            options.repo,
+            base=options.base,
+            token=token,
+            dest=dest,
+            sparse_paths=sparse,
+            checkout=bool(sparse),
+        )
+    except GitError as exc:
+        if exc.kind == "branch-not-found":  # the clone names only --base: a bad input, exit 2
+            raise ConfigError(exc.message) from exc
+        raise
     # Flux markers and the ImagePolicy objects that resolve them may mention no REF at all.
     needles = [r.needle() for r in options.refs] + list(flux_needles(options.image_policies))
     if sparse:
@@ -237,22 +239,12 @@ def _never_backwards(
     return [held.get(r.key, r) for r in refs], skipped
 
 
-def _provider(name: str, options: BumpOptions, token: str | None) -> Provider:
-    if not token:
-        first, *others = registry.token_variables(name)
-        instead = f" (or {'/'.join(others)})" if others else ""
-        raise ConfigError(
-            f"no token for {name}: set {first}{instead} in the environment, or use --provider none"
-        )
-    assert options.repo is not None
-    # BUMPER_API_THROTTLE=0 drops the SDK's polite pause between requests (for hosts without
-    # secondary rate limits); BUMPER_API_BACKOFF scales the waits between retries.
-    throttle = os.environ.get("BUMPER_API_THROTTLE", "1").lower() not in ("0", "false", "no")
-    try:
-        backoff = float(os.environ.get("BUMPER_API_BACKOFF", "1"))
-    except ValueError:
-        raise ConfigError("BUMPER_API_BACKOFF must be a number, e.g. 1 or 0.5") from None
-    settings = ProviderSettings(options.repo, options.api_url, token, throttle=throttle, backoff=backoff)
+def _provider(name: str, options: BumpOptions, token: str | None, env: Mapping[str, str]) -> Provider:
+    assert options.repo is not None and token is not None  # check_remote made sure
+    pacing = ApiPacing.from_env(env)
+    settings = ProviderSettings(
+        options.repo, options.api_url, token, throttle=pacing.throttle, backoff=pacing.backoff
+    )
     return registry.spec_for(name).create(settings)
 
 

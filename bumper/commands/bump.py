@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from bumper.errors import ExitCode, NotFoundError
 from bumper.options import BumpOptions, BumpResult, Status
 from bumper.report import emit_json, render_bump
 
 
-def bump(options: BumpOptions) -> ExitCode:
+def bump(options: BumpOptions, env: Mapping[str, str]) -> ExitCode:
     try:
         if options.repo is not None:
             from bumper.remote import bump_repo
 
-            result = bump_repo(options)
+            result = bump_repo(options, env)
         else:
             from bumper.local import bump_dir
 

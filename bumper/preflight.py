@@ -1,0 +1,88 @@
+"""What a --repo run checks before its first network call: provider, token, URLs, pacing,
+branch names and templates, so a bad input is exit 2 and never a half-done run."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import NamedTuple
+from urllib.parse import urlsplit
+
+from bumper.changes import commit_message, pr_text, template_values
+from bumper.errors import ConfigError
+from bumper.options import BumpOptions
+from bumper.providers import registry
+from bumper.providers.api import split_repo_url
+from bumper.secrets import token_for
+
+_OFF = ("0", "false", "no")
+
+
+class ApiPacing(NamedTuple):
+    """How politely the provider's SDK talks to the host (BUMPER_API_THROTTLE/_BACKOFF)."""
+
+    throttle: bool = True
+    backoff: float = 1.0
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> ApiPacing:
+        # BUMPER_API_THROTTLE=0 drops the SDK's polite pause between requests (for hosts without
+        # secondary rate limits); BUMPER_API_BACKOFF scales the waits between retries.
+        throttle = env.get("BUMPER_API_THROTTLE", "1").strip().lower() not in _OFF
+        text = env.get("BUMPER_API_BACKOFF", "1")
+        try:
+            backoff = float(text)
+        except ValueError:
+            backoff = -1.0
+        if not 0 <= backoff <= 100:
+            raise ConfigError(
+                f"BUMPER_API_BACKOFF must be a number from 0 to 100, e.g. 1 or 0.5, not {text!r}"
+            )
+        return cls(throttle, backoff)
+
+
+class RemoteSetup(NamedTuple):
+    """The checked choices of one --repo run."""
+
+    provider: str  # a registered provider's name, or "none"
+    token: str | None
+    pacing: ApiPacing
+
+
+def check_remote(options: BumpOptions, env: Mapping[str, str]) -> RemoteSetup:
+    """Raise ConfigError (exit 2) for anything wrong that can be known without the network."""
+    from bumper.workspace import validate_branch_name  # GitPython: the clone needs it next anyway
+
+    assert options.repo is not None
+    name = registry.resolve(options.provider, options.repo, options.api_url, env)
+    token = token_for(name, env)
+    if name != registry.NO_PROVIDER:
+        if not token:
+            first, *others = registry.token_variables(name)
+            instead = f" (or {'/'.join(others)})" if others else ""
+            raise ConfigError(
+                f"no token for {name}: set {first}{instead} in the environment, or use --provider none"
+            )
+        split_repo_url(options.repo)  # the API needs a host and an owner/repository path
+    if options.api_url is not None:
+        _check_api_url(options.api_url)
+    pacing = ApiPacing.from_env(env)
+    for branch in (options.branch, options.base):
+        if branch is not None:
+            validate_branch_name(branch)
+    _check_templates(options, env)
+    return RemoteSetup(name, token, pacing)
+
+
+def _check_api_url(url: str) -> None:
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("https", "http") or not parts.hostname or parts.username or parts.password:
+        raise ConfigError(
+            f"invalid --api-url {url.split('@')[-1]!r}; expected https://HOST[/PATH] without credentials"
+        )
+
+
+def _check_templates(options: BumpOptions, env: Mapping[str, str]) -> None:
+    """Render each template once with sample values: an unknown {name} fails now, not after the push."""
+    values = template_values([str(r) for r in options.refs], [], "bumper/branch", "main", env)
+    pr_text(options.title, options.body, values, [])
+    commit_message(options.commit_message, values, [])

@@ -1,0 +1,46 @@
+"""A --repo run with a bad input stops before its first network call, with exit 2."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from testing.world import World, make_world
+
+REF = "ghcr.io/acme/app:v1.2.3"
+
+
+@pytest.fixture
+def world(tmp_path: Path) -> Iterator[World]:
+    with make_world(tmp_path, "github") as w:
+        yield w
+
+
+@pytest.mark.parametrize(
+    "args,env,message",
+    [
+        ((), {"BUMPER_TOKEN": ""}, "no token for github: set BUMPER_TOKEN (or GITHUB_TOKEN/GH_TOKEN)"),
+        (("--title", "Bump {imgaes}"), {}, "unknown placeholder {imgaes} in --title"),
+        (("--commit-message", "{nope}"), {}, "unknown placeholder {nope} in --commit-message"),
+        ((), {"BUMPER_API_BACKOFF": "fast"}, "BUMPER_API_BACKOFF must be a number"),
+        (("--api-url", "ftp://api.example"), {}, "invalid --api-url 'ftp://api.example'"),
+        (("--base", "main..x"), {}, "invalid branch name 'main..x'"),
+        (("--provider", "gitea"), {}, "unknown provider 'gitea'; available: github, gitlab"),
+    ],
+)
+def test_bad_input_fails_before_any_request(
+    world: World, args: tuple[str, ...], env: dict[str, str], message: str
+) -> None:
+    proc = world.run("bump", REF, *args, **env)
+    assert (proc.returncode, proc.stdout) == (2, "")
+    assert proc.stderr.startswith("bumper: error: ") and message in proc.stderr, proc.stderr
+    assert world.git.requests == [] and world.host.requests == []
+
+
+def test_a_base_branch_the_remote_lacks_is_bad_input(world: World) -> None:
+    proc = world.run("bump", REF, "--base", "release-9")
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr == f"bumper: error: branch 'release-9' not found on {world.repo_url}; check --base\n"
+    assert world.host.requests == [] and world.branch_sha("release-9") is None
