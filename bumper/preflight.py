@@ -83,6 +83,6 @@ def _check_api_url(url: str) -> None:
 
 def _check_templates(options: BumpOptions, env: Mapping[str, str]) -> None:
     """Render each template once with sample values: an unknown {name} fails now, not after the push."""
-    values = template_values([str(r) for r in options.refs], [], "bumper/branch", "main", env)
+    values = template_values([str(r) for r in options.images], [], "bumper/branch", "main", env)
     pr_text(options.title, options.body, values, [])
     commit_message(options.commit_message, values, [])

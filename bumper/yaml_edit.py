@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gc
 from dataclasses import dataclass, field
+from typing import NoReturn
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode
@@ -254,7 +255,7 @@ def _compare(source: Source, old_root: Node, new_root: Node, plan: Plan) -> None
             stack.extend(zip(old.value, new.value))
 
 
-def _mismatch(source: Source, node: Node | None, what: str) -> None:
+def _mismatch(source: Source, node: Node | None, what: str) -> NoReturn:
     line = node.start_mark.line + 1 if node is not None else None
     raise ManifestError(
         f"refusing to write: re-parsing the edit shows {what}; please report this file",
