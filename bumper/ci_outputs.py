@@ -111,25 +111,34 @@ def github_summary(result: Result) -> str:
     if result.branch:
         lines += [f"Branch: {md_code(result.branch)}", ""]
     if result.changes:
-        lines += ["| file | line | change |", "| --- | ---: | --- |"]
-        for change in result.changes[:SUMMARY_MAX_ROWS]:
-            lines.append(
-                f"| {md_code(change.get('file'))} | {_text(change.get('line'))} "
-                f"| {md_code(change.get('old'))} → {md_code(change.get('new'))} |"
-            )
-        lines.append("")
+        lines += _table(
+            ("file", "line", "change"),
+            [
+                (
+                    md_code(c.get("file")),
+                    _text(c.get("line")),
+                    f"{md_code(c.get('old'))} → {md_code(c.get('new'))}",
+                )
+                for c in result.changes[:SUMMARY_MAX_ROWS]
+            ],
+        )
         if len(result.changes) > SUMMARY_MAX_ROWS:
             lines += [f"… and {len(result.changes) - SUMMARY_MAX_ROWS} more changes.", ""]
     elif result.status not in (FAILED, NOT_FOUND):
         lines += ["No file changed.", ""]
     if result.skipped:
-        lines += ["| skipped | line | value | reason |", "| --- | ---: | --- | --- |"]
-        for skip in result.skipped[:SUMMARY_MAX_ROWS]:
-            lines.append(
-                f"| {md_code(skip.get('file'))} | {_text(skip.get('line'))} "
-                f"| {md_code(skip.get('value'))} | {md_code(skip.get('reason'))} |"
-            )
-        lines.append("")
+        lines += _table(
+            ("skipped", "line", "value", "reason"),
+            [
+                (
+                    md_code(s.get("file")),
+                    _text(s.get("line")),
+                    md_code(s.get("value")),
+                    md_code(s.get("reason")),
+                )
+                for s in result.skipped[:SUMMARY_MAX_ROWS]
+            ],
+        )
     if result.diff:
         diff = result.diff[:SUMMARY_MAX_DIFF]
         fence = "`" * max(3, max((len(r) for r in re.findall("`+", diff)), default=0) + 1)
@@ -145,6 +154,12 @@ def github_summary(result: Result) -> str:
             "",
         ]
     return "\n".join(lines) + "\n"
+
+
+def _table(headers: tuple[str, ...], rows: list[tuple[str, ...]]) -> list[str]:
+    """A Markdown table (the `line` column right-aligned) and the blank line after it."""
+    align = ["---:" if h == "line" else "---" for h in headers]
+    return [f"| {' | '.join(r)} |" for r in (headers, tuple(align), *rows)] + [""]
 
 
 # --- GitLab -------------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 from bumper.errors import ConfigError
 from bumper.image_ref import ImageRef
@@ -38,16 +38,6 @@ class Status(str, Enum):
     __hash__ = str.__hash__
 
 
-class PullRequestExtras(NamedTuple):
-    """What a run asks of the pull request beyond its text."""
-
-    labels: tuple[str, ...] = ()
-    reviewers: tuple[str, ...] = ()
-    assignees: tuple[str, ...] = ()
-    draft: bool = False
-    automerge: bool = False
-
-
 @dataclass(frozen=True)
 class BumpOptions:
     """Validated options of one bump run."""
@@ -74,10 +64,6 @@ class BumpOptions:
     allow_downgrade: bool = False
     output: str = "text"
     verbose: bool = False
-
-    @property
-    def pr_extras(self) -> PullRequestExtras:
-        return PullRequestExtras(self.labels, self.reviewers, self.assignees, self.draft, self.automerge)
 
     @classmethod
     def from_cli(cls, raw: dict[str, Any]) -> BumpOptions:
