@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-# Reliability totals gathered across pytest-xdist workers.
-pytest_plugins = ["testing.summaries"]
+# Reliability totals gathered across pytest-xdist workers; the loopback servers' fixtures
+# (fake_github, fake_gitlab, git_server) for every test module without importing them.
+pytest_plugins = ["testing.summaries", "testing.fake_github", "testing.fake_gitlab", "testing.git_server"]
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

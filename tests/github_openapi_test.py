@@ -17,7 +17,7 @@ from jsonschema import Draft7Validator
 
 from bumper.providers.api import PullRequestSpec
 from bumper.providers.github import GitHubProvider
-from testing.fake_github import FakeGitHub, fake_github  # noqa: F401 - fixture
+from testing.fake_github import FakeGitHub
 from testing.fake_provider import AfterApply, RecordedRequest
 
 SPEC_FILE = (
@@ -132,7 +132,7 @@ def run_every_github_call(server: FakeGitHub) -> None:
 
 def test_every_recorded_request_matches_the_openapi_description(
     openapi: dict[str, Any],
-    fake_github: FakeGitHub,  # noqa: F811
+    fake_github: FakeGitHub,
 ) -> None:
     run_every_github_call(fake_github)
     seen = set()

@@ -20,8 +20,8 @@ from bumper.providers.github import GitHubProvider, github_api_url
 from bumper.providers.gitlab import GitLabProvider, gitlab_url
 from testing import fake_github as gh
 from testing import fake_gitlab as gl
-from testing.fake_github import FakeGitHub, fake_github  # noqa: F401 - fixture
-from testing.fake_gitlab import FakeGitLab, fake_gitlab  # noqa: F401 - fixture
+from testing.fake_github import FakeGitHub
+from testing.fake_gitlab import FakeGitLab
 from testing.fake_provider import AfterApply, FakeHost, FakeProvider, PullRecord
 
 HEAD, BASE = "bumper/ghcr.io-acme-app", "main"
@@ -402,7 +402,7 @@ def test_refusals_after_open_are_warnings(http: HttpBackend) -> None:
     assert [r.number for r in http.open_records()] == [pr.number]
 
 
-def test_gitlab_draft_prefix_and_nested_groups(fake_gitlab: FakeGitLab) -> None:  # noqa: F811
+def test_gitlab_draft_prefix_and_nested_groups(fake_gitlab: FakeGitLab) -> None:
     provider = GitLabProvider(fake_gitlab.settings("acme/platform/manifests"))
     pr = provider.open_pull_request(SPEC)
     assert fake_gitlab.pulls[0].title == "Draft: " + SPEC.title
@@ -412,7 +412,7 @@ def test_gitlab_draft_prefix_and_nested_groups(fake_gitlab: FakeGitLab) -> None:
     assert create.body["remove_source_branch"] is True
 
 
-def test_github_team_reviewers(fake_github: FakeGitHub) -> None:  # noqa: F811
+def test_github_team_reviewers(fake_github: FakeGitHub) -> None:
     provider = GitHubProvider(fake_github.settings("acme/manifests"))
     provider.open_pull_request(PullRequestSpec(HEAD, BASE, "t", "b", reviewers=("alice", "acme/sre")))
     assert fake_github.pulls[0].reviewers == ["alice", "acme/sre"]
