@@ -1,0 +1,59 @@
+"""policy: no downgrade between versions, no stale digest, up to date means no write."""
+
+from __future__ import annotations
+
+import pytest
+
+from bumper.errors import ExitCode, PolicyError
+from bumper.policy import Decision, decide, is_downgrade, parse_version
+
+DIGEST_A = "sha256:" + "a" * 64
+DIGEST_B = "sha256:" + "b" * 64
+WHERE = ("apps/web.yaml", 7)
+
+
+@pytest.mark.parametrize(
+    "old,new,downgrade",
+    [
+        ("v1.2.3", "v1.2.2", True),
+        ("1.10", "1.9", True),  # numeric, not lexical
+        ("1.9", "1.10", False),
+        ("v2.0.0", "v2.0.0-rc.1", True),  # a pre-release is lower than its release
+        ("v2.0.0-rc.1", "v2.0.0", False),
+        ("latest", "v1.0.0", False),  # not a version: never called a downgrade
+        ("v1.0.0", "main-abc123", False),
+        (None, "v1.0.0", False),
+    ],
+)
+def test_is_downgrade(old: str | None, new: str | None, downgrade: bool) -> None:
+    assert is_downgrade(old, new) is downgrade
+
+
+def test_parse_version_reads_partial_versions_and_a_leading_v() -> None:
+    assert str(parse_version("v1.9")) == "1.9.0"
+    assert parse_version("1.2.3.4") is None and parse_version("") is None
+
+
+@pytest.mark.parametrize(
+    "old,new,allow,expected",
+    [
+        (("v1.0.0", None), ("v1.1.0", None), False, Decision(True)),
+        (("v1.1.0", None), ("v1.1.0", None), False, Decision(False, "up-to-date")),
+        (("v1.1.0", None), ("v1.0.0", None), False, Decision(False, "downgrade")),
+        (("v1.1.0", None), ("v1.0.0", None), True, Decision(True)),
+        (("v1.0.0", DIGEST_A), ("v1.1.0", DIGEST_B), False, Decision(True)),
+        (("v1.0.0", DIGEST_A), ("v1.0.0", DIGEST_A), False, Decision(False, "up-to-date")),
+        (("v1.0.0", DIGEST_A), ("v1.0.0", DIGEST_B), False, Decision(True)),  # same tag, rebuilt image
+    ],
+)
+def test_decide(
+    old: tuple[str, str | None], new: tuple[str, str | None], allow: bool, expected: Decision
+) -> None:
+    assert decide(*old, *new, allow_downgrade=allow, where=WHERE) == expected
+
+
+def test_a_digest_pin_never_keeps_its_old_digest_under_a_new_tag() -> None:
+    with pytest.raises(PolicyError) as info:
+        decide("v1.0.0", DIGEST_A, "v1.1.0", None, allow_downgrade=False, where=WHERE)
+    assert info.value.exit_code == ExitCode.BAD_INPUT
+    assert str(info.value).startswith("apps/web.yaml:7: reference is pinned by digest sha256:aaaaaaaaaaaa...")

@@ -1,0 +1,42 @@
+"""secrets: tokens come from the variables providers declare, and no printed text keeps one."""
+
+from __future__ import annotations
+
+import pytest
+
+from bumper.secrets import basic_credentials, redact, strip_userinfo, token_for
+
+TOKEN = "t0k3n-value-for-tests"
+
+
+def test_redact_masks_the_token_raw_and_as_git_sends_it() -> None:
+    text = f"fatal: {TOKEN} / Authorization: Basic {basic_credentials(TOKEN)}"
+    assert redact(text, TOKEN, env={}) == "fatal: *** / Authorization: Basic ***"
+
+
+@pytest.mark.parametrize("variable", ["BUMPER_TOKEN", "GITHUB_TOKEN", "GH_TOKEN", "GITLAB_TOKEN"])
+def test_redact_masks_every_token_variable_even_when_not_told_the_token(variable: str) -> None:
+    assert redact(f"error near {TOKEN}", env={variable: TOKEN}) == "error near ***"
+
+
+def test_redact_leaves_short_values_and_other_variables_alone() -> None:
+    assert redact("a b", env={"GITHUB_TOKEN": "a", "HOME": "b"}) == "a b"
+
+
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("clone https://x-access-token:s3cret@github.com/a/b.git", "clone https://github.com/a/b.git"),
+        ("ssh://git@host:22/a/b and http://u@h/", "ssh://host:22/a/b and http://h/"),
+        ("git@github.com:a/b.git", "git@github.com:a/b.git"),  # scp-like: a user name, no secret
+    ],
+)
+def test_strip_userinfo(text: str, expected: str) -> None:
+    assert strip_userinfo(text) == expected
+
+
+def test_token_for_reads_bumper_token_first_then_the_providers_own() -> None:
+    env = {"GITHUB_TOKEN": "gh", "GH_TOKEN": "gh2", "GITLAB_TOKEN": "gl"}
+    assert [token_for(p, env) for p in ("github", "gitlab", "none")] == ["gh", "gl", "gh"]
+    assert token_for("github", {**env, "BUMPER_TOKEN": " generic "}) == "generic"
+    assert token_for("github", {"GITHUB_TOKEN": "  "}) is None
