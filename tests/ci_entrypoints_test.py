@@ -20,6 +20,7 @@ import pytest
 import yaml
 
 from testing import composite_action
+from testing.ci_schemas import schema_errors
 from testing.composite_action import EXPRESSION, ActionRun, load_action, parse_github_output
 from testing.fake_github import FakeGitHub
 from testing.fake_gitlab import FakeGitLab
@@ -534,21 +535,31 @@ def test_gitlab_template_shape() -> None:
 
 def gitlab_project(tmp_path: Path, job: str, files: Mapping[str, bytes] | None = None) -> Path:
     """A git repo whose .gitlab-ci.yml includes the template locally and adds `job` (+ `files`)."""
+    pipeline = "include:\n  - local: .gitlab-ci-template.yml\n\n" + textwrap.dedent(job)
+    files = {
+        **(files or {}),
+        ".gitlab-ci-template.yml": (ROOT / ".gitlab-ci-template.yml").read_bytes(),
+        ".gitlab-ci.yml": pipeline.encode(),
+    }
+    return git_project(tmp_path, files)
+
+
+def git_project(tmp_path: Path, files: Mapping[str, bytes], remote: str | None = None) -> Path:
+    """A git repo holding `files` in one commit (and an `origin` remote when given)."""
     project = tmp_path / "project"
     project.mkdir()
-    for name, content in (files or {}).items():
+    for name, content in files.items():
         (project / name).parent.mkdir(parents=True, exist_ok=True)
         (project / name).write_bytes(content)
-    shutil.copy(ROOT / ".gitlab-ci-template.yml", project / ".gitlab-ci-template.yml")
-    (project / ".gitlab-ci.yml").write_text(
-        "include:\n  - local: .gitlab-ci-template.yml\n\n" + textwrap.dedent(job)
-    )
     env = {"GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.devnull, "PATH": os.environ["PATH"]}
-    for args in (
+    commands = [
         ["init", "-q", "-b", "main"],
         ["add", "-A"],
         ["-c", "user.name=t", "-c", "user.email=t@example.invalid", "commit", "-q", "-m", "pipeline"],
-    ):
+    ]
+    if remote:
+        commands.append(["remote", "add", "origin", remote])
+    for args in commands:
         subprocess.run(["git", *args], cwd=project, env=env, check=True)
     return project
 
@@ -802,3 +813,197 @@ def test_hadolint_accepts_the_dockerfile() -> None:
         text=True,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+# --- templates/bumper.yml: the GitLab CI/CD component ------------------------------------------
+
+COMPONENT = ROOT / "templates" / "bumper.yml"
+COMPONENT_REMOTE = "https://gitlab.example.com/platform/bumper.git"
+# Component inputs that are not `bumper bump` options, and action inputs that are not component inputs.
+COMPONENT_ONLY = {"job-name", "stage", "image", "install", "mode"}
+ACTION_ONLY = {"token"}  # GitLab: the masked CI/CD variable BUMPER_TOKEN, never an input
+
+
+def load_component() -> tuple[dict[str, Any], dict[str, Any]]:
+    header, body = yaml.safe_load_all(COMPONENT.read_text())
+    return header, body
+
+
+def component_job() -> dict[str, Any]:
+    [job] = load_component()[1].values()
+    return job
+
+
+def test_component_validates_against_gitlab_ci_schema() -> None:
+    """Both documents (the spec header, then the jobs) against GitLab's own CI schema."""
+    for document in load_component():
+        assert schema_errors(document, "gitlab-ci.json") == []
+
+
+def test_component_spec_inputs_are_well_formed() -> None:
+    inputs = load_component()[0]["spec"]["inputs"]
+    body = COMPONENT.read_text().split("\n---\n", 1)[1]
+    used = set(re.findall(r"\$\[\[\s*inputs\.([\w-]+)\s*\]\]", body))
+    assert used == set(inputs), "every input is used, and only declared inputs are"
+    for name, spec in inputs.items():
+        assert spec.get("description"), name
+        assert "default" in spec, f"{name}: every input has a default (a missing value fails the include)"
+        if "options" in spec:
+            assert spec["default"] in spec["options"], name
+            assert all(isinstance(option, str) for option in spec["options"]), name
+
+
+def test_component_inputs_match_the_action_and_feed_the_same_variables() -> None:
+    inputs = set(load_component()[0]["spec"]["inputs"])
+    assert inputs - COMPONENT_ONLY == set(ACTION_ENV) - ACTION_ONLY
+    variables = component_job()["variables"]
+    mapped = {
+        m.group(1): key
+        for key, value in variables.items()
+        if (m := re.fullmatch(r"\$\[\[ inputs\.([\w-]+) \]\]", str(value)))
+    }
+    for name, variable in ACTION_ENV.items():
+        if name not in ACTION_ONLY:
+            assert mapped[name] == variable, name
+    assert mapped["mode"] == "BUMPER_MODE"
+
+
+def test_component_never_interpolates_inputs_into_scripts() -> None:
+    job = component_job()
+    for key in ("before_script", "script", "after_script"):
+        assert "$[[" not in "\n".join(job.get(key, [])), key
+    script = "\n".join(job["script"])
+    assert "TOKEN" not in script and "set -x" not in script
+
+
+def test_component_default_image_is_python_with_the_pinned_uv_and_git() -> None:
+    inputs = load_component()[0]["spec"]["inputs"]
+    uv_pin = (ROOT / ".ci" / "uv.txt").read_text().split("uv==", 1)[1].split()[0]
+    python = composite_action.action_step("python")["with"]["python-version"]
+    # The full (not -slim) Debian variant: its python base image ships git, which bumper needs.
+    assert inputs["image"]["default"] == f"ghcr.io/astral-sh/uv:{uv_pin}-python{python}-bookworm"
+    from bumper import __version__
+
+    assert inputs["install"]["default"] == f"bumper-gitops=={__version__}"
+
+
+def component_project(tmp_path: Path, inputs: Mapping[str, str]) -> Path:
+    """A project that includes the component as GitLab does (`include: component:` at HEAD)."""
+    project = git_project(tmp_path, {"templates/bumper.yml": COMPONENT.read_bytes()}, remote=COMPONENT_REMOTE)
+    sha = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=project, capture_output=True, text=True, check=True
+    ).stdout.strip()
+    include = {"component": f"gitlab.example.com/platform/bumper/bumper@{sha}", "inputs": dict(inputs)}
+    (project / ".gitlab-ci.yml").write_text(yaml.safe_dump({"include": [include]}, sort_keys=False))
+    return project
+
+
+@needs_gitlab_ci_local
+def test_component_passes_inputs_as_data_and_reports(tmp_path: Path, fake_bumper: Path) -> None:
+    evil = "deps $(touch pwned) `touch pwned2`; touch pwned3"
+    project = component_project(
+        tmp_path,
+        {
+            "job-name": "bump-prod",
+            "repository": "https://gitlab.example.com/acme/manifests.git",
+            "labels": evil,
+            "title": "bump \"{image}\" 'now'",
+            "draft": "true",
+            "mode": "commit",
+        },
+    )
+    proc = gitlab_ci_local(
+        project,
+        "bump-prod",
+        path_prefix=fake_bumper.parent,
+        variables={**TAG_PIPELINE, "BUMPER_TOKEN": TOKEN, **fake_env(tmp_path, OPENED)},
+    )
+    log = job_log(project, proc, "bump-prod")
+    assert proc.returncode == 0, log
+    env = json.loads((tmp_path / "fake-record.json").read_text())["env"]
+    assert env["BUMPER_IMAGES"] == "ghcr.io/acme/app:v1.2.3"
+    assert env["BUMPER_REPO"] == "https://gitlab.example.com/acme/manifests.git"
+    assert env["BUMPER_LABEL"] == evil
+    assert env["BUMPER_TITLE"] == "bump \"{image}\" 'now'"
+    assert env["BUMPER_DRAFT"] == "true" and env["BUMPER_MODE"] == "commit"
+    assert env["BUMPER_PROVIDER"] == "auto" and env["BUMPER_DRY_RUN"] == "false"
+    assert env["BUMPER_TOKEN"] == TOKEN
+    assert not list(project.glob("pwned*"))
+    report = project / ".gitlab-ci-local" / "artifacts" / "bump-prod" / ".gitlab-ci-reports"
+    assert read_dotenv(report / "dotenv" / "bumper.env")["BUMPER_PR_NUMBER"] == "7"
+    assert TOKEN not in log
+
+
+@needs_gitlab_ci_local
+def test_component_rejects_an_input_outside_its_options(tmp_path: Path, fake_bumper: Path) -> None:
+    project = component_project(tmp_path, {"mode": "force-push"})
+    proc = gitlab_ci_local(project, "--list", path_prefix=fake_bumper.parent, variables=TAG_PIPELINE)
+    assert proc.returncode != 0
+    assert "not in the list of allowed options" in proc.stdout + proc.stderr
+
+
+FAKE_UV = """\
+#!/bin/sh
+# Stands in for uv in a Python image: `uv venv DIR` makes DIR/bin with a bumper and a python3,
+# `uv pip install ...` records what it was asked to install.
+case "$1" in
+  venv) for d in "$@"; do dir="$d"; done
+        mkdir -p "$dir/bin"
+        cp "{fake_bumper}" "$dir/bin/bumper"
+        printf '#!/bin/sh\\nexec "{python}" "$@"\\n' > "$dir/bin/python3"
+        chmod +x "$dir/bin/python3" ;;
+  pip) printf '%s\\n' "VIRTUAL_ENV=$VIRTUAL_ENV" "$@" > "{record}" ;;
+esac
+"""
+
+
+@needs_gitlab_ci_local
+def test_component_installs_bumper_with_uv_when_the_image_has_none(tmp_path: Path, fake_bumper: Path) -> None:
+    uv_bin = tmp_path / "uvbin"
+    uv_bin.mkdir()
+    record = tmp_path / "uv-record"
+    (uv_bin / "uv").write_text(
+        FAKE_UV.replace("{fake_bumper}", str(fake_bumper))
+        .replace("{python}", sys.executable)
+        .replace("{record}", str(record))
+    )
+    (uv_bin / "uv").chmod(0o755)
+    for name in ("git", "bash", "sh", "rsync", "node"):  # the job's own tools, but no bumper
+        if found := shutil.which(name):
+            (uv_bin / name).symlink_to(found)
+    project = component_project(tmp_path, {"repository": "https://gitlab.example.com/acme/manifests.git"})
+    home = project.parent / "gcl-home"
+    home.mkdir()
+    proc = subprocess.run(
+        [
+            str(GITLAB_CI_LOCAL),
+            "--force-shell-executor",
+            "--home",
+            str(home),
+            "bump-manifests",
+            "--variable",
+            "CI_COMMIT_TAG=v1.2.3",
+            "--variable",
+            "CI_REGISTRY_IMAGE=ghcr.io/acme/app",
+            *[arg for k, v in fake_env(tmp_path, OPENED).items() for arg in ("--variable", f"{k}={v}")],
+        ],
+        cwd=project,
+        env={
+            "PATH": f"{uv_bin}{os.pathsep}/usr/bin{os.pathsep}/bin",
+            "HOME": str(home),
+            "LANG": "C.UTF-8",
+            "GIT_CONFIG_NOSYSTEM": "1",
+            "GIT_CONFIG_GLOBAL": os.devnull,
+        },
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    log = job_log(project, proc, "bump-manifests")
+    assert proc.returncode == 0, log
+    installed = record.read_text().splitlines()
+    assert installed[0].startswith("VIRTUAL_ENV=") and installed[0].endswith("/bumper-venv")
+    assert installed[-1] == "bumper-gitops==0.1.0"
+    assert json.loads((tmp_path / "fake-record.json").read_text())["env"]["BUMPER_IMAGES"] == (
+        "ghcr.io/acme/app:v1.2.3"
+    )
