@@ -19,9 +19,9 @@ from bumper.providers.api import (
     ProviderSettings,
     PullRequest,
     PullRequestSpec,
-    one_line,
     split_repo_url,
 )
+from bumper.providers.failures import kind_for_status, raise_api_error, unreachable, vanished_duplicate
 
 log = logging.getLogger(__name__)
 # PyGithub attaches a stderr handler at INFO to its logger on import, which would print every
@@ -134,11 +134,7 @@ class GitHubProvider:
         if gh_pr is None:
             found = self.find_pull_request(spec.head_branch, spec.base_branch)
             if found is None:
-                raise ProviderError(
-                    f"GitHub said a pull request from {spec.head_branch!r} already exists "
-                    "but none is open; retry the run",
-                    kind="conflict",
-                )
+                raise vanished_duplicate("GitHub", "pull request", spec.head_branch)
             gh_pr = self._edit(found.number, spec.title, spec.body)
         warnings = self._decorate(gh_pr, spec, existing)
         return self._convert(gh_pr, tuple(warnings))
@@ -224,21 +220,16 @@ class GitHubProvider:
             kind = "rate-limited" if any(s in reason for s in ("429", "403")) else "other"
             self._raise(kind, f"gave up after {RETRIES} retries: {reason}", doing, exc)
         except requests.exceptions.RequestException as exc:
-            detail = f"cannot reach {self.api_url} ({type(exc).__name__}), even after retries"
-            self._raise("other", detail, doing, exc)
+            self._raise("other", unreachable(self.api_url, exc), doing, exc)
 
     def _raise(self, kind: str, detail: str, doing: str, exc: BaseException) -> NoReturn:
-        hint = _HINTS.get(kind, "")
         repo = f"{self.owner}/{self.repo_name}"
-        text = one_line(f"GitHub API ({repo}) {doing}: {detail}{hint}", self._token)
-        raise ProviderError(text, kind=kind) from exc
+        raise_api_error(
+            "GitHub", "repository", repo, doing, detail, kind, token=self._token, hints=_HINTS, cause=exc
+        )
 
 
-_HINTS = {
-    "auth": "; check that the token is valid and may write pull requests",
-    "not-found": "; check the repository URL, --api-url and that the token can see the repository",
-    "rate-limited": "; rerun later",
-}
+_HINTS = {"auth": "; check that the token is valid and may write pull requests"}
 
 
 def _already_exists(exc: GithubException) -> bool:
@@ -246,15 +237,7 @@ def _already_exists(exc: GithubException) -> bool:
 
 
 def _kind_of(exc: GithubException) -> str:
-    if isinstance(exc, RateLimitExceededException) or exc.status == 429:
-        return "rate-limited"
-    if exc.status in (401, 403):
-        return "auth"
-    if exc.status == 404:
-        return "not-found"
-    if exc.status in (409, 422):
-        return "conflict"
-    return "other"
+    return "rate-limited" if isinstance(exc, RateLimitExceededException) else kind_for_status(exc.status)
 
 
 def _message(exc: GithubException) -> str:

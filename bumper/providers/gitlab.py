@@ -17,9 +17,9 @@ from bumper.providers.api import (
     ProviderSettings,
     PullRequest,
     PullRequestSpec,
-    one_line,
     split_repo_url,
 )
+from bumper.providers.failures import kind_for_status, raise_api_error, unreachable, vanished_duplicate
 
 log = logging.getLogger(__name__)
 
@@ -138,11 +138,7 @@ class GitLabProvider:
     ) -> dict[str, Any]:
         mr = self._find(spec.head_branch, spec.base_branch)
         if mr is None:
-            raise ProviderError(
-                f"GitLab said a merge request from {spec.head_branch!r} already exists but "
-                "none is open; retry the run",
-                kind="conflict",
-            )
+            raise vanished_duplicate("GitLab", "merge request", spec.head_branch)
         attrs = mr.attributes
         if attrs.get("draft") and not spec.draft:
             title = _with_draft(spec.title, True)  # never un-draft what a person drafted
@@ -205,34 +201,18 @@ class GitLabProvider:
                 message = f"{code} {message}"  # GitLab's own messages mostly start with it
             if code == 429 or (code or 0) >= 500:
                 message += f" (after {RETRIES} retries)"
-            self._raise(_kind_of(code), message, doing, exc)
+            self._raise(kind_for_status(code), message, doing, exc)
         except requests.exceptions.RequestException as exc:
-            detail = f"cannot reach {self.url} ({type(exc).__name__}), even after retries"
-            self._raise("other", detail, doing, exc)
+            self._raise("other", unreachable(self.url, exc), doing, exc)
 
     def _raise(self, kind: str, detail: str, doing: str, exc: BaseException) -> NoReturn:
-        hint = _HINTS.get(kind, "")
-        text = one_line(f"GitLab API ({self.project_path}) {doing}: {detail}{hint}", self._token)
-        raise ProviderError(text, kind=kind) from exc
+        name = self.project_path
+        raise_api_error(
+            "GitLab", "project", name, doing, detail, kind, token=self._token, hints=_HINTS, cause=exc
+        )
 
 
-_HINTS = {
-    "auth": "; check that the token is valid and has the api scope",
-    "not-found": "; check the repository URL, --api-url and that the token can see the project",
-    "rate-limited": "; rerun later",
-}
-
-
-def _kind_of(code: int | None) -> str:
-    if code in (401, 403):
-        return "auth"
-    if code == 404:
-        return "not-found"
-    if code == 429:
-        return "rate-limited"
-    if code in (405, 406, 409, 422):
-        return "conflict"
-    return "other"
+_HINTS = {"auth": "; check that the token is valid and has the api scope"}
 
 
 def _with_draft(title: str, draft: bool) -> str:
