@@ -608,6 +608,19 @@ def job_log(project: Path, proc: subprocess.CompletedProcess[str], job: str) -> 
 TAG_PIPELINE = {"CI_COMMIT_TAG": "v1.2.3", "CI_REGISTRY_IMAGE": "ghcr.io/acme/app"}
 
 
+def run_fake_job(project: Path, job: str, tmp_path: Path, fake_bumper: Path) -> tuple[str, dict[str, str]]:
+    """Run `job` on a tag pipeline with the fake bumper (answering OPENED); its log and BUMPER_* env."""
+    proc = gitlab_ci_local(
+        project,
+        job,
+        path_prefix=fake_bumper.parent,
+        variables={**TAG_PIPELINE, "BUMPER_TOKEN": TOKEN, **fake_env(tmp_path, OPENED)},
+    )
+    log = job_log(project, proc, job)
+    assert proc.returncode == 0, log
+    return log, json.loads((tmp_path / "fake-record.json").read_text())["env"]
+
+
 @needs_gitlab_ci_local
 def test_gitlab_template_runs_with_gitlab_ci_local(tmp_path: Path, fake_bumper: Path) -> None:
     project = gitlab_project(
@@ -620,16 +633,8 @@ def test_gitlab_template_runs_with_gitlab_ci_local(tmp_path: Path, fake_bumper: 
             BUMPER_LABEL: "deps $$(touch pwned)"
         """,
     )
-    proc = gitlab_ci_local(
-        project,
-        "bump-manifests",
-        path_prefix=fake_bumper.parent,
-        variables={**TAG_PIPELINE, "BUMPER_TOKEN": TOKEN, **fake_env(tmp_path, OPENED)},
-    )
-    log = job_log(project, proc, "bump-manifests")
-    assert proc.returncode == 0, log
+    log, env = run_fake_job(project, "bump-manifests", tmp_path, fake_bumper)
     assert "PASS  bump-manifests" in log
-    env = json.loads((tmp_path / "fake-record.json").read_text())["env"]
     assert env["BUMPER_IMAGES"] == "ghcr.io/acme/app:v1.2.3"
     assert env["BUMPER_REPO"] == "https://gitlab.example.com/acme/manifests.git"
     assert env["BUMPER_TOKEN"] == TOKEN
@@ -912,15 +917,7 @@ def test_component_passes_inputs_as_data_and_reports(tmp_path: Path, fake_bumper
             "mode": "commit",
         },
     )
-    proc = gitlab_ci_local(
-        project,
-        "bump-prod",
-        path_prefix=fake_bumper.parent,
-        variables={**TAG_PIPELINE, "BUMPER_TOKEN": TOKEN, **fake_env(tmp_path, OPENED)},
-    )
-    log = job_log(project, proc, "bump-prod")
-    assert proc.returncode == 0, log
-    env = json.loads((tmp_path / "fake-record.json").read_text())["env"]
+    log, env = run_fake_job(project, "bump-prod", tmp_path, fake_bumper)
     assert env["BUMPER_IMAGES"] == "ghcr.io/acme/app:v1.2.3"
     assert env["BUMPER_REPO"] == "https://gitlab.example.com/acme/manifests.git"
     assert env["BUMPER_LABEL"] == evil
