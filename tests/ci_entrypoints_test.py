@@ -20,7 +20,7 @@ import pytest
 import yaml
 
 from testing import composite_action
-from testing.ci_schemas import schema_errors
+from testing.ci_schemas import load_yaml, schema_errors
 from testing.composite_action import EXPRESSION, ActionRun, load_action, parse_github_output
 from testing.fake_github import FakeGitHub
 from testing.fake_gitlab import FakeGitLab
@@ -191,6 +191,13 @@ OPENED = {
 def test_action_validator_accepts_action_yml() -> None:
     proc = subprocess.run([str(ACTION_VALIDATOR), str(ROOT / "action.yml")], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_action_and_gitlab_template_validate_against_their_schemas() -> None:
+    """action.yml against GitHub's action metadata schema, the include against GitLab's CI schema."""
+    assert schema_errors(load_yaml((ROOT / "action.yml").read_text()), "github-actions.json") == []
+    template = load_yaml((ROOT / ".gitlab-ci-template.yml").read_text())
+    assert schema_errors(template, "gitlab-ci.json") == []
 
 
 def test_action_never_interpolates_expressions_into_scripts() -> None:
