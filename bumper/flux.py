@@ -382,3 +382,24 @@ def unresolved_in(source: Source, refs: list[Reference], index: FluxIndex | None
             if image is None:
                 found.append(Unresolved(source.path, ref.line, "$imagepolicy", named, why))
     return found
+
+
+def held_on_branch(found: Iterable[Reference], latest: Mapping[str, ImageRef]) -> dict[str, ImageRef]:
+    """Per policy, the image its marked fields on the bot branch hold, where that is newer than
+    `latest` (so a rerun with an older image does not take the open PR backwards)."""
+    found = list(found)
+    digests = {r.policy: r.value for r in found if isinstance(r, PolicyRef) and r.part == "digest"}
+    held: dict[str, ImageRef] = {}
+    for ref in found:
+        if not isinstance(ref, PolicyRef) or ref.policy not in latest:
+            continue
+        want = held.get(ref.policy, latest[ref.policy])
+        if ref.part == "whole" and ref.ref.key == want.key:
+            tag, digest = ref.ref.tag, ref.ref.digest
+        elif ref.part == "tag":
+            tag, digest = ref.value, digests.get(ref.policy)
+        else:
+            continue
+        if is_downgrade(tag, want.tag):
+            held[ref.policy] = want._replace(tag=tag, digest=digest)
+    return held

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from bumper.changes import Skip, commit_message, pr_text, provenance_trailers, template_values
 from bumper.errors import BumperError, ConfigError, WorkspaceError
+from bumper.flux import held_on_branch
 from bumper.flux import needles as flux_needles
 from bumper.image_ref import ImageRef
 from bumper.options import BumpOptions, BumpResult
@@ -25,7 +26,7 @@ from bumper.preflight import ApiPacing, check_remote
 from bumper.providers import registry
 from bumper.providers.api import Provider, ProviderSettings, PullRequest, PullRequestSpec
 from bumper.rewrite import TreePlan, plan_tree, write_all
-from bumper.shapes import find_references
+from bumper.shapes import Reference, find_references
 from bumper.yaml_edit import Source, compose_all
 
 if TYPE_CHECKING:  # GitPython loads only when a remote run needs it
@@ -71,14 +72,14 @@ def _attempt(
         images = list({r.key: r for r in options.images}.values())  # one slug per repository
         branch = default_branch(images, options.base if non_default else None)
     _validate_branch(branch)
-    refs = list(options.refs)
+    refs, policies = list(options.refs), dict(options.image_policies)
     plan = plan_tree(
         ws.path,
         refs,
         options.paths,
         allow_downgrade=options.allow_downgrade,
         only=only,
-        image_policies=options.image_policies,
+        image_policies=policies,
     )
     remote_sha = ws.remote_branch_sha(branch)
     newer: list[Skip] = []
@@ -87,16 +88,16 @@ def _attempt(
         # have moved the branch since ls-remote, and only the fetched commit is here to read.
         remote_sha = _fetch_bot_branch(ws, branch)
     if remote_sha is not None and not options.allow_downgrade:
-        refs, newer = _never_backwards(ws, remote_sha, plan, refs, branch)
+        refs, policies, newer = _never_backwards(ws, remote_sha, plan, refs, policies, branch)
         if newer:
-            plan = plan_tree(ws.path, refs, options.paths, only=only, image_policies=options.image_policies)
+            plan = plan_tree(ws.path, refs, options.paths, only=only, image_policies=policies)
             plan.skipped.extend(newer)
     if not plan.edits:
         return BumpResult(
             "up-to-date", plan, branch=None, notes=["the base branch already has these versions"]
         )
 
-    images = [*refs, *(r for r in options.images if r not in options.refs)]
+    images = [*refs, *(r for r in policies.values() if r not in refs)]
     values = template_values([str(r) for r in images], plan.changes, branch, ws.base, env)
     title, body = pr_text(options.title, options.body, values, plan.changes)
     provider = None if provider_name == "none" else _provider(provider_name, options, token, env)
@@ -209,12 +210,19 @@ def _sync_pull_request(
 
 
 def _never_backwards(
-    ws: Workspace, remote_sha: str, plan: TreePlan, refs: list[ImageRef], branch: str
-) -> tuple[list[ImageRef], list[Skip]]:
-    """Raise each REF to the version the bot branch already holds when that one is higher."""
+    ws: Workspace,
+    remote_sha: str,
+    plan: TreePlan,
+    refs: list[ImageRef],
+    policies: dict[str, ImageRef],
+    branch: str,
+) -> tuple[list[ImageRef], dict[str, ImageRef], list[Skip]]:
+    """Raise each REF (and each --image-policy image) to the version the bot branch already
+    holds when that one is higher."""
     by_key = {r.key: r for r in refs}
     files = sorted({c.file for c in plan.changes} | {s.file for s in plan.skipped})
     held: dict[str, ImageRef] = {}
+    on_branch: list[Reference] = []
     for relpath in files:
         data = ws.read_file(remote_sha, relpath)
         if data is None:
@@ -224,19 +232,27 @@ def _never_backwards(
             found = find_references(source, compose_all(source))
         except (UnicodeDecodeError, BumperError):
             continue  # an unreadable file on the bot branch is replaced by this run's
+        on_branch += found
         for ref in found:
             want = by_key.get(ref.ref.key)
             if want is not None and ref.ref.tag and is_downgrade(ref.ref.tag, want.tag):
                 current = held.get(want.key)
                 if current is None or is_downgrade(ref.ref.tag, current.tag):
                     held[want.key] = want._replace(tag=ref.ref.tag, digest=ref.ref.digest)
-    if not held:
-        return refs, []
+    held_policies = held_on_branch(on_branch, plan.policies)
+    if not policies:  # the policies follow the REFs: a newer policy image raises its REF
+        for image in held_policies.values():
+            current = held.get(image.key, by_key.get(image.key))
+            if current is not None and is_downgrade(image.tag, current.tag):
+                held[image.key] = current._replace(tag=image.tag, digest=image.digest)
+        held_policies = {}
+    raised = [(str(by_key[key]), image) for key, image in held.items()]
+    raised += [(f"{name}={policies[name]}", image) for name, image in held_policies.items()]
     skipped = [
-        Skip(branch, None, None, str(by_key[key]), f"newer-on-bot-branch: {branch} holds {held_ref.tag}")
-        for key, held_ref in held.items()
+        Skip(branch, None, None, value, f"newer-on-bot-branch: {branch} holds {image.tag}")
+        for value, image in raised
     ]
-    return [held.get(r.key, r) for r in refs], skipped
+    return [held.get(r.key, r) for r in refs], {**policies, **held_policies}, skipped
 
 
 def _provider(name: str, options: BumpOptions, token: str | None, env: Mapping[str, str]) -> Provider:

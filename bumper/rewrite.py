@@ -40,6 +40,7 @@ class TreePlan:
     edits: list[FileEdit] = field(default_factory=list)
     matched: int = 0
     unresolved: list[Unresolved] = field(default_factory=list)  # $imagepolicy markers naming no image
+    policies: dict[str, ImageRef] = field(default_factory=dict)  # each Flux policy's image this run
 
 
 def index_refs(refs: list[ImageRef]) -> dict[str, ImageRef]:
@@ -99,6 +100,7 @@ def plan_tree(
         lambda: FluxIndex.from_tree(root, only) if globs else FluxIndex.from_sources(s for s, _ in sources),
     )
     wanted = tuple(n.decode() for n in needles) + policies.needles()
+    plan.policies = policies.latest
     for source, path in sources:
         if not any(n in source.text for n in wanted):
             continue  # read for the Flux objects or markers only; nothing to rewrite here

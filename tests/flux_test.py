@@ -342,3 +342,40 @@ def test_repo_resolves_policies_whose_files_never_name_the_image(tmp_path: Path)
             b'image: ghcr.io/acme/api:v2 # {"$imagepolicy": "apps:api"}\n'
         )
         assert any("ghcr.io/acme/api:v2" in pr.title for pr in world.open_pulls())
+
+
+def test_repo_rerun_with_an_older_policy_image_does_not_take_the_pr_backwards(tmp_path: Path) -> None:
+    """Tag-only markers carry no repository: the bot branch's newer tag is still found through
+    the policy, both for --image-policy and for a REF resolved through the tree's ImagePolicy."""
+    tree = {
+        "clusters/prod/flux.yaml": POLICIES.encode(),
+        "apps/web.yaml": b'web:\n  tag: v1.0.0 # {"$imagepolicy": "apps:web:tag"}\n',
+        "apps/api.yaml": b'api:\n  tag: v1.0.0 # {"$imagepolicy": "apps:api:tag"}\n',
+    }
+    with make_world(tmp_path, "github", tree) as world:
+        for first, second, branch, path in [
+            (
+                ("ghcr.io/acme/web:v1.2.0",),
+                ("ghcr.io/acme/web:v1.1.0",),
+                "bumper/ghcr.io-acme-web",
+                "apps/web.yaml",
+            ),
+            (
+                ("--image-policy", "apps:api=ghcr.io/acme/api:v1.2.0"),
+                ("--image-policy", "apps:api=ghcr.io/acme/api:v1.1.0"),
+                "bumper/ghcr.io-acme-api",
+                "apps/api.yaml",
+            ),
+        ]:
+            opened = world.run("bump", *first, "--output", "json")
+            assert opened.returncode == 0, opened.stderr
+            assert json.loads(opened.stdout)["status"] == "opened"
+            sha, pushes = world.branch_sha(branch), len(world.pushes())
+
+            older = world.run("bump", *second, "--output", "json")
+            assert older.returncode == 0, older.stderr
+            result = json.loads(older.stdout)
+            assert result["status"] == "up-to-date"
+            assert [s["reason"] for s in result["skipped"]] == [f"newer-on-bot-branch: {branch} holds v1.2.0"]
+            assert world.branch_sha(branch) == sha and len(world.pushes()) == pushes
+            assert b"tag: v1.2.0 #" in (world.read(branch, path) or b"")
