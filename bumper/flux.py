@@ -15,12 +15,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
+from yaml.nodes import MappingNode, Node, ScalarNode
+
 from bumper.errors import ConfigError, ManifestError, PolicyError
 from bumper.files import iter_candidates, read_manifest
 from bumper.image_ref import ImageRef, repository_key
 from bumper.policy import Decision, is_downgrade
 from bumper.shapes import Reference, find_markers, find_references, split_policy_marker
-from bumper.yaml_edit import MappingNode, Node, Plan, ScalarNode, Source, compose_all
+from bumper.yaml_edit import Plan, Source, compose_all
 
 MARKER_NEEDLE = b"$imagepolicy"
 API_NEEDLE = b"image.toolkit.fluxcd.io"

@@ -81,6 +81,9 @@ def error_line(result: Result) -> str:
         ),
         ("apps:web=ghcr.io/Acme/web:v1", "invalid image reference 'ghcr.io/Acme/web:v1'"),
         ("apps:web=", "invalid image reference ''"),
+        ("../x:web=ghcr.io/acme/web:v1", "expected NAMESPACE:NAME=REF with Kubernetes names"),
+        ("apps:" + "w" * 300 + "=ghcr.io/acme/web:v1", "expected NAMESPACE:NAME=REF with Kubernetes names"),
+        ("apps:web=ghcr.io/acme/web:v1;touch x", "invalid image reference 'ghcr.io/acme/web:v1;touch x'"),
     ],
 )
 def test_bad_image_policy_exits_2_with_one_line(tmp_path: Path, value: str, message: str) -> None:
