@@ -17,6 +17,7 @@ from typing import NamedTuple
 
 from yaml.nodes import MappingNode, Node, ScalarNode
 
+from bumper.changes import Change, Skip
 from bumper.errors import ConfigError, ManifestError, PolicyError
 from bumper.files import iter_candidates, read_manifest
 from bumper.image_ref import ImageRef, repository_key
@@ -100,6 +101,22 @@ class PolicyRef(Reference):
         assert wanted is not None  # decide() skipped or refused the others
         plan.replace(source, self.node, wanted)
         return wanted
+
+    def plan(self, edits: Plan, source: Source, latest: ImageRef, *, allow_downgrade: bool) -> Change | Skip:
+        """Decide and, when it applies, add the edit; the record names whole references."""
+        decision = self.decide(latest, allow_downgrade=allow_downgrade, where=(source.path, self.line))
+        old = self.describe(latest, self.value)
+        if not decision.apply:
+            return Skip(source.path, self.line, self.shape, old, decision.reason or "")
+        new = self.describe(latest, self.rewrite(edits, source, latest))
+        return Change(source.path, self.line, self.shape, old, new)
+
+    def describe(self, latest: ImageRef, value: str) -> str:
+        """A tag or digest as a reference of the policy's image: a bare `v1.2.3` in the PR
+        table or a commit trailer would name no image."""
+        if self.part == "tag":
+            return f"{latest.name}:{value}"
+        return f"{latest.name}@{value}" if self.part == "digest" else value
 
 
 def policy_ref(node: ScalarNode, target: str, part: str) -> PolicyRef:

@@ -142,16 +142,20 @@ def _plan_reference(
         plan.skipped.append(Skip(source.path, ref.line, ref.shape, ref.value, "ref-has-no-tag"))
         return
     if isinstance(ref, PolicyRef):
-        decision = ref.decide(new, allow_downgrade=allow_downgrade, where=(source.path, ref.line))
-    else:
-        decision = decide(
-            ref.ref.tag,
-            ref.ref.digest,
-            new.tag,
-            new.digest,
-            allow_downgrade=allow_downgrade,
-            where=(source.path, ref.line),
-        )
+        outcome = ref.plan(edit_plan, source, new, allow_downgrade=allow_downgrade)
+        if isinstance(outcome, Change):
+            plan.changes.append(outcome)
+        else:
+            plan.skipped.append(outcome)
+        return
+    decision = decide(
+        ref.ref.tag,
+        ref.ref.digest,
+        new.tag,
+        new.digest,
+        allow_downgrade=allow_downgrade,
+        where=(source.path, ref.line),
+    )
     if not decision.apply:
         plan.skipped.append(Skip(source.path, ref.line, ref.shape, ref.value, decision.reason or ""))
         return

@@ -145,7 +145,13 @@ def test_image_policy_changes_only_marked_fields_and_reports_them(tmp_path: Path
     payload = json.loads(result.stdout)
     assert payload["status"] == "written"
     assert payload["changes"] == [
-        {"file": "values.yaml", "line": 3, "shape": "marker", "old": "v1.0.0", "new": "v1.1.0"}
+        {
+            "file": "values.yaml",
+            "line": 3,
+            "shape": "marker",
+            "old": "ghcr.io/acme/web:v1.0.0",
+            "new": "ghcr.io/acme/web:v1.1.0",
+        }
     ]
     assert payload["skipped"] == [
         {
@@ -180,7 +186,7 @@ def test_lower_policy_tag_is_skipped_unless_allowed(tmp_path: Path) -> None:
     policy = ("--image-policy", "apps:web=ghcr.io/acme/web:v0.9.0")
     result = run("bump", "--dir", str(tmp_path), *policy, "-v")
     assert result.exit_code == 0, result.output
-    assert "bumper: skipped values.yaml:3: v1.0.0: downgrade" in result.stderr
+    assert "bumper: skipped values.yaml:3: ghcr.io/acme/web:v1.0.0: downgrade" in result.stderr
     assert (tmp_path / "values.yaml").read_text() == VALUES
 
     result = run("bump", "--dir", str(tmp_path), *policy, "--allow-downgrade")
@@ -382,3 +388,7 @@ def test_repo_rerun_with_an_older_policy_image_does_not_take_the_pr_backwards(tm
             assert [s["reason"] for s in result["skipped"]] == [f"newer-on-bot-branch: {branch} holds v1.2.0"]
             assert world.branch_sha(branch) == sha and len(world.pushes()) == pushes
             assert b"tag: v1.2.0 #" in (world.read(branch, path) or b"")
+            # the commit names the image although the file holds a bare tag
+            image = first[-1].split("=")[-1]
+            trailer = f"Bumper-Image: {image.replace('v1.2.0', 'v1.0.0')} -> {image}"
+            assert trailer in repos.commit_info(world.bare, branch)["message"]
