@@ -46,7 +46,7 @@ class _Bumper(click.Group):
         sys.exit(int(code or 0))
 
 
-class _ListItem(click.ParamType):
+class _ListItem(click.ParamType):  # type: ignore[type-arg]  # generic only from click 8.2
     """A repeatable option's value; from the environment, one per line when the variable
     spans lines (so `area: deploy` can be one label), else split on whitespace."""
 

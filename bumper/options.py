@@ -32,7 +32,7 @@ class Status(str, Enum):
     COMMITTED = "committed"
 
     def __str__(self) -> str:  # f-strings and joins print the contract's word, on every Python
-        return self.value
+        return str(self.value)
 
     # Equal to its word and hashed like it, so `{"up-to-date": ...}[status]` finds it.
     __hash__ = str.__hash__

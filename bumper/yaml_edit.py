@@ -12,7 +12,11 @@ from dataclasses import dataclass, field
 from typing import NoReturn
 
 import yaml
-from yaml.nodes import MappingNode, Node, ScalarNode
+
+# Re-exported: the node types are this module's vocabulary for shapes.py and flux.py.
+from yaml.nodes import MappingNode as MappingNode
+from yaml.nodes import Node as Node
+from yaml.nodes import ScalarNode as ScalarNode
 
 from bumper.errors import ManifestError
 
@@ -90,7 +94,8 @@ def check_unique_keys(source: Source, mapping: MappingNode) -> None:
 
 def reads_as_string(value: str) -> bool:
     """Whether `value` written as a plain scalar reads back as the same string."""
-    return _RESOLVER.resolve(ScalarNode, value, (True, False)) == STR_TAG
+    tag: str = _RESOLVER.resolve(ScalarNode, value, (True, False))  # type: ignore[no-untyped-call]
+    return tag == STR_TAG
 
 
 def render_scalar(value: str, style: str | None) -> str:
