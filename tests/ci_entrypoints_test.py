@@ -70,6 +70,7 @@ ACTION_ENV = {
     "dry-run": "BUMPER_DRY_RUN",
     "author": "BUMPER_AUTHOR",
     "allow-downgrade": "BUMPER_ALLOW_DOWNGRADE",
+    "image-policies": "BUMPER_IMAGE_POLICIES",
 }
 OUTPUTS = ("status", "pr-url", "pr-number", "branch", "changed-files")
 
