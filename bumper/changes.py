@@ -166,6 +166,12 @@ def commit_message(
     text = render_template(template or DEFAULT_COMMIT, values, "--commit-message")
     if template is None:
         text = "\n".join([text, "", *(f"- {c.file}:{c.line}: {c.old} -> {c.new}" for c in changes)])
+    return add_trailers(text, trailers)
+
+
+def add_trailers(text: str, trailers: Sequence[tuple[str, str]]) -> str:
+    """`text` with `trailers` in its last paragraph: joining the trailer block it ends with,
+    else as a new paragraph (git reads only the last paragraph as trailers)."""
     if trailers:
         text = text.rstrip("\n")
         last = text.rsplit("\n\n", 1)[-1]

@@ -15,16 +15,24 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bumper.changes import Skip, commit_message, pr_text, provenance_trailers, template_values
+from bumper.changes import MARKER, Skip, commit_message, pr_text, provenance_trailers, template_values
 from bumper.errors import BumperError, ConfigError, WorkspaceError
 from bumper.flux import held_on_branch
 from bumper.flux import needles as flux_needles
 from bumper.image_ref import ImageRef
 from bumper.options import BumpOptions, BumpResult
+from bumper.ownership import not_own_reason
 from bumper.policy import is_downgrade
 from bumper.preflight import ApiPacing, check_remote
 from bumper.providers import registry
-from bumper.providers.api import Provider, ProviderSettings, PullRequest, PullRequestSpec
+from bumper.providers.api import (
+    CommentsOnPullRequests,
+    FindsClosedPullRequests,
+    Provider,
+    ProviderSettings,
+    PullRequest,
+    PullRequestSpec,
+)
 from bumper.rewrite import TreePlan, plan_tree, write_all
 from bumper.shapes import Reference, find_references
 from bumper.yaml_edit import Source, compose_all
@@ -43,6 +51,8 @@ def bump_repo(options: BumpOptions, env: Mapping[str, str]) -> BumpResult:
     loading = registry.spec_for(provider_name).preload() if provider_name != "none" and token else None
     try:
         with tempfile.TemporaryDirectory(prefix="bumper-") as tmp:
+            if options.branch is not None:
+                _refuse_base_as_branch(options, token, Path(tmp))
             for attempt in range(MAX_ATTEMPTS):
                 try:
                     return _attempt(options, provider_name, token, Path(tmp) / str(attempt), env)
@@ -54,6 +64,18 @@ def bump_repo(options: BumpOptions, env: Mapping[str, str]) -> BumpResult:
     raise WorkspaceError(
         f"the bot branch kept moving during {MAX_ATTEMPTS} attempts; other runs are pushing to it, try again"
     )
+
+
+def _refuse_base_as_branch(options: BumpOptions, token: str | None, tmp: Path) -> None:
+    """`--branch` naming the base branch is refused before anything is cloned."""
+    from bumper.workspace import Workspace
+
+    assert options.repo is not None and options.branch is not None
+    base = options.base or Workspace.remote_head(options.repo, token=token, cwd=tmp)
+    if options.branch == base:
+        raise ConfigError(
+            f"--branch {options.branch!r} is the base branch; bumper pushes only to a branch of its own"
+        )
 
 
 def _validate_branch(name: str) -> None:
@@ -72,6 +94,10 @@ def _attempt(
         images = list({r.key: r for r in options.images}.values())  # one slug per repository
         branch = default_branch(images, options.base if non_default else None)
     _validate_branch(branch)
+    if branch == ws.base:
+        raise ConfigError(
+            f"--branch {branch!r} is the base branch; bumper pushes only to a branch of its own"
+        )
     refs, policies = list(options.refs), dict(options.image_policies)
     plan = plan_tree(
         ws.path,
@@ -81,29 +107,38 @@ def _attempt(
         only=only,
         image_policies=policies,
     )
-    remote_sha = ws.remote_branch_sha(branch)
-    newer: list[Skip] = []
-    if remote_sha is not None:
-        # Read, compare and lease against the commit actually fetched: a concurrent run may
-        # have moved the branch since ls-remote, and only the fetched commit is here to read.
-        remote_sha = _fetch_bot_branch(ws, branch)
-    if remote_sha is not None and not options.allow_downgrade:
-        refs, policies, newer = _never_backwards(ws, remote_sha, plan, refs, policies, branch)
-        if newer:
-            plan = plan_tree(ws.path, refs, options.paths, only=only, image_policies=policies)
-            plan.skipped.extend(newer)
     if not plan.edits:
         return BumpResult(
             "up-to-date", plan, branch=None, notes=["the base branch already has these versions"]
         )
+    provider = None if provider_name == "none" else _provider(provider_name, options, token, env)
+    remote_sha = ws.remote_branch_sha(branch)
+    if remote_sha is not None:
+        # Read, compare and lease against the commit actually fetched: a concurrent run may
+        # have moved the branch since ls-remote, and only the fetched commit is here to read.
+        remote_sha = _fetch_bot_branch(ws, branch)
+    # The PR lookup comes before any push: it checks the token and the API URL, and whether
+    # the bot branch is still under review (an open PR) or stale (closed or merged).
+    existing = provider.find_pull_request(branch, ws.base) if provider is not None else None
+    newer: list[Skip] = []
+    if remote_sha is not None:
+        problem = _not_own(ws, remote_sha, branch)
+        if problem is not None:
+            images = [*refs, *(r for r in policies.values() if r not in refs)]
+            return _blocked(ws, provider, existing, options, branch, remote_sha, plan, images, problem)
+        # "Never backwards" holds while the branch is under review; a branch whose PR was
+        # closed or merged is stale and the run starts again from the base.
+        if not options.allow_downgrade and not _stale(provider, existing, branch, ws.base, remote_sha):
+            refs, policies, newer = _never_backwards(ws, remote_sha, plan, refs, policies, branch)
+            if newer:
+                plan = plan_tree(ws.path, refs, options.paths, only=only, image_policies=policies)
+                plan.skipped.extend(newer)
 
     images = [*refs, *(r for r in policies.values() if r not in refs)]
     values = template_values([str(r) for r in images], plan.changes, branch, ws.base, env)
     title, body = pr_text(options.title, options.body, values, plan.changes)
-    provider = None if provider_name == "none" else _provider(provider_name, options, token, env)
 
     if options.dry_run:
-        existing = provider.find_pull_request(branch, ws.base) if provider is not None else None
         would = {"url": existing.url, "number": existing.number} if existing else None
         note = f"would {'update' if existing else 'open'} a pull request from {branch} into {ws.base}"
         return BumpResult("dry-run", plan, branch=branch, pull_request=would, notes=[note])
@@ -118,7 +153,7 @@ def _attempt(
     if provider is None:
         return BumpResult("written" if pushed else "up-to-date", plan, branch=branch)
 
-    status, pr = _sync_pull_request(provider, options, branch, ws.base, title, body, pushed)
+    status, pr = _sync_pull_request(provider, options, branch, ws.base, title, body, pushed, existing)
     if (pushed or status != "up-to-date") and ws.remote_branch_sha(branch) != (
         commit if pushed else remote_sha
     ):
@@ -135,6 +170,85 @@ def _attempt(
         pull_request={"url": pr.url, "number": pr.number},
         notes=list(pr.warnings),  # what the host refused after the PR existed (e.g. a reviewer)
     )
+
+
+def _stale(provider: Provider | None, pr: PullRequest | None, branch: str, base: str, sha: str) -> bool:
+    """Whether the bot branch still holds what a closed or merged PR left there.
+
+    A branch without any PR yet is not stale: another run pushed it and is about to open one.
+    """
+    if provider is None or pr is not None or not isinstance(provider, FindsClosedPullRequests):
+        return False
+    return sha in provider.closed_head_shas(branch, base)
+
+
+def _not_own(ws: Workspace, sha: str, branch: str) -> str | None:
+    """Why the bot branch's tip is not bumper's own single commit on the base, or None."""
+    message, parents, _ = ws.commit_shape(sha)
+    entries = ws.changed_entries(parents[0], sha) if len(parents) == 1 else []
+    on_base = len(parents) == 1 and ws.on_base(parents[0])
+    return not_own_reason(message, parents, branch, entries, on_base)
+
+
+def _blocked(
+    ws: Workspace,
+    provider: Provider | None,
+    pr: PullRequest | None,
+    options: BumpOptions,
+    branch: str,
+    sha: str,
+    plan: TreePlan,
+    refs: list[ImageRef],
+    problem: str,
+) -> BumpResult:
+    """Leave a branch holding someone else's commits exactly as it is, and say so once."""
+    if options.branch is not None and pr is None:
+        raise ConfigError(
+            f"--branch {branch!r} already exists and {problem}; bumper never rewrites a branch it "
+            "does not own: choose a new --branch name, or leave --branch out"
+        )
+    held = _held_versions(ws, sha, plan, refs)
+    waiting = [r for r in refs if _waiting(r, held.get(r.key))]
+    shown = ", ".join(str(r) for r in waiting)
+    line = f"branch {branch} {problem} (tip {sha[:12]}); left as it is"
+    line += f": {shown} is waiting" if waiting else ", it already holds these versions"
+    fix = "merge or close the pull request, or delete the branch, and bumper will continue"
+    notes = [f"{line}; {fix}"]
+    if waiting and pr is not None and not options.dry_run:
+        notes += _comment_waiting(provider, pr, branch, shown, fix)
+    result = BumpResult(
+        "blocked",
+        TreePlan(),
+        branch=branch,
+        pull_request={"url": pr.url, "number": pr.number} if pr else None,
+        notes=notes,
+    )
+    result.plan.skipped.append(Skip(branch, None, None, ", ".join(map(str, refs)), f"blocked: {line}"))
+    return result
+
+
+def _comment_waiting(
+    provider: Provider | None, pr: PullRequest, branch: str, shown: str, fix: str
+) -> list[str]:
+    """One PR comment per waiting image set (a rerun finds it and writes nothing)."""
+    if not isinstance(provider, CommentsOnPullRequests):
+        return [f"{provider.name if provider else 'this host'} cannot comment on pull requests"]
+    key = f"<!-- bumper:blocked images={shown.replace('--', '')} -->"
+    text = (
+        f"bumper did not update this branch: `{branch}` has commits bumper did not make, and "
+        f"bumper never rewrites them. Waiting: {shown}.\n\nTo let bumper continue, {fix}.\n\n{key}"
+    )
+    provider.comment_once(pr, key, text)
+    return []
+
+
+def _waiting(want: ImageRef, held: ImageRef | None) -> bool:
+    """Whether the branch does not hold `want` yet (and no newer version of it either)."""
+    if held is None:
+        return True
+    if want.tag and held.tag and is_downgrade(held.tag, want.tag):
+        return False
+    return (want.tag, want.digest or held.digest) != (held.tag, held.digest)
 
 
 def _clone_narrowed(options: BumpOptions, token: str | None, dest: Path) -> tuple[Workspace, frozenset[str]]:
@@ -187,10 +301,20 @@ def _fetch_bot_branch(ws: Workspace, branch: str) -> str:
 
 
 def _sync_pull_request(
-    provider: Provider, options: BumpOptions, branch: str, base: str, title: str, body: str, pushed: bool
+    provider: Provider,
+    options: BumpOptions,
+    branch: str,
+    base: str,
+    title: str,
+    body: str,
+    pushed: bool,
+    existing: PullRequest | None,
 ) -> tuple[str, PullRequest]:
-    """Open the PR, or bring an open one's title and body up to date; say which."""
-    existing = provider.find_pull_request(branch, base)
+    """Open the PR, or bring an open one's title and body up to date; say which.
+
+    When nothing was pushed, a PR whose body still carries this run's marker describes the
+    branch already: a person's edits to its title or body are kept (no write at all).
+    """
     if existing is None:
         spec = PullRequestSpec(
             head_branch=branch,
@@ -204,8 +328,11 @@ def _sync_pull_request(
             automerge=options.automerge,
         )
         return "opened", provider.open_pull_request(spec)
-    if (existing.title, existing.body.strip()) != (title, body.strip()):
-        return "updated", provider.update_pull_request(existing, title, body)
+    marker = body.rstrip().splitlines()[-1]
+    older_text = MARKER in existing.body and marker not in existing.body  # an earlier run's text
+    if pushed or older_text:
+        if (existing.title, existing.body.strip()) != (title, body.strip()):
+            return "updated", provider.update_pull_request(existing, title, body)
     return ("updated" if pushed else "up-to-date"), existing
 
 
@@ -220,25 +347,14 @@ def _never_backwards(
     """Raise each REF (and each --image-policy image) to the version the bot branch already
     holds when that one is higher."""
     by_key = {r.key: r for r in refs}
-    files = sorted({c.file for c in plan.changes} | {s.file for s in plan.skipped})
     held: dict[str, ImageRef] = {}
-    on_branch: list[Reference] = []
-    for relpath in files:
-        data = ws.read_file(remote_sha, relpath)
-        if data is None:
-            continue
-        try:
-            source = Source.from_bytes(relpath, data)
-            found = find_references(source, compose_all(source))
-        except (UnicodeDecodeError, BumperError):
-            continue  # an unreadable file on the bot branch is replaced by this run's
-        on_branch += found
-        for ref in found:
-            want = by_key.get(ref.ref.key)
-            if want is not None and ref.ref.tag and is_downgrade(ref.ref.tag, want.tag):
-                current = held.get(want.key)
-                if current is None or is_downgrade(ref.ref.tag, current.tag):
-                    held[want.key] = want._replace(tag=ref.ref.tag, digest=ref.ref.digest)
+    on_branch = _branch_references(ws, remote_sha, plan)
+    for ref in on_branch:
+        want = by_key.get(ref.ref.key)
+        if want is not None and ref.ref.tag and is_downgrade(ref.ref.tag, want.tag):
+            current = held.get(want.key)
+            if current is None or is_downgrade(ref.ref.tag, current.tag):
+                held[want.key] = want._replace(tag=ref.ref.tag, digest=ref.ref.digest)
     held_policies = held_on_branch(on_branch, plan.policies)
     if not policies:  # the policies follow the REFs: a newer policy image raises its REF
         for image in held_policies.values():
@@ -253,6 +369,35 @@ def _never_backwards(
         for value, image in raised
     ]
     return [held.get(r.key, r) for r in refs], {**policies, **held_policies}, skipped
+
+
+def _held_versions(ws: Workspace, sha: str, plan: TreePlan, refs: list[ImageRef]) -> dict[str, ImageRef]:
+    """Per image, the highest version commit `sha` holds in the files this run touches."""
+    by_key = {r.key: r for r in refs}
+    held: dict[str, ImageRef] = {}
+    for ref in _branch_references(ws, sha, plan):
+        want = by_key.get(ref.ref.key)
+        if want is None:
+            continue
+        current = held.get(want.key)
+        if current is None or (ref.ref.tag and is_downgrade(ref.ref.tag, current.tag)):
+            held[want.key] = want._replace(tag=ref.ref.tag, digest=ref.ref.digest)
+    return held
+
+
+def _branch_references(ws: Workspace, sha: str, plan: TreePlan) -> list[Reference]:
+    """Every image reference commit `sha` holds in the files this run touches."""
+    found: list[Reference] = []
+    for relpath in sorted({c.file for c in plan.changes} | {s.file for s in plan.skipped}):
+        data = ws.read_file(sha, relpath)
+        if data is None:
+            continue
+        try:
+            source = Source.from_bytes(relpath, data)
+            found += find_references(source, compose_all(source))
+        except (UnicodeDecodeError, BumperError):
+            continue  # an unreadable file on the bot branch is replaced by this run's
+    return found
 
 
 def _provider(name: str, options: BumpOptions, token: str | None, env: Mapping[str, str]) -> Provider:

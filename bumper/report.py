@@ -47,6 +47,9 @@ def render_bump(result: BumpResult, options: BumpOptions) -> None:
         if options.dry_run:
             payload["diff"] = unified_diff(plan.edits)
         emit_json(payload)
+        if result.status == Status.BLOCKED:  # nothing was delivered: say why even to scripts
+            for note in result.notes:
+                info(f"bumper: warning: {note}")
         return
     if options.dry_run:
         print_diff(unified_diff(plan.edits))
@@ -60,14 +63,16 @@ def render_bump(result: BumpResult, options: BumpOptions) -> None:
             info(f"bumper: ignored {skip.file}: {skip.reason}")
         for marker in plan.unresolved:
             info(f"bumper: unresolved {marker}")
-    for note in result.notes:
-        info(f"bumper: {note}")
-    files = len({c.file for c in plan.changes})
     status = Status(result.status)
+    for note in result.notes:
+        info(f"bumper: {'warning: ' if status == Status.BLOCKED else ''}{note}")
+    files = len({c.file for c in plan.changes})
     verb = {Status.DRY_RUN: "would rewrite", Status.UP_TO_DATE: "up to date:"}.get(status, "rewrote")
     summary = f"{verb} {len(plan.changes)} reference(s) in {files} file(s)"
     if status == Status.UP_TO_DATE:
         summary = f"up to date: nothing to change ({len(plan.skipped)} reference(s) skipped)"
+    if status == Status.BLOCKED:
+        summary = "blocked: nothing pushed"
     if result.branch:
         summary += f"; branch {result.branch}"
     if result.pull_request:

@@ -18,8 +18,10 @@ userinfo that still reaches a message (e.g. from git's own stderr) is redacted.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import tempfile
 import time
 import unicodedata
 from collections.abc import Callable, Sequence
@@ -29,7 +31,9 @@ from urllib.parse import urlsplit
 
 import git
 
+from bumper.changes import add_trailers
 from bumper.errors import ConfigError, WorkspaceError
+from bumper.ownership import ownership_trailers
 from bumper.secrets import basic_credentials as _basic
 from bumper.secrets import redact, strip_userinfo
 
@@ -262,6 +266,8 @@ def _map_error(stderr: str, *, action: str, url: str, token: str | None, branch:
         )
     if branch and (("remote branch" in low and "not found" in low) or "couldn't find remote ref" in low):
         return GitError(f"branch '{branch}' not found on {where}; check --base", kind="branch-not-found")
+    if "no commits selected for shallow requests" in low:
+        return GitError(f"git {action} of {where}: no commits selected", kind="shallow-empty")
     if "empty repository" in low:
         return GitError(f"repository {where} is empty; push a first commit", kind="not-found")
     if any(p in low for p in _NOT_FOUND_PATTERNS):
@@ -393,6 +399,27 @@ class Workspace:
             raise
         return ws
 
+    @classmethod
+    def remote_head(cls, url: str, *, token: str | None, cwd: Path) -> str | None:
+        """The branch the remote's HEAD names, asked before any clone (one `ls-remote`)."""
+        git_url, header_url = _normalize_url(url)
+        probe = cls(
+            cwd,
+            url=url,
+            base="",
+            base_sha="",
+            token=token,
+            sparse_paths=None,
+            _git_url=git_url,
+            _header_url=header_url,
+        )
+        out = probe._retrying(
+            lambda: probe._out(
+                ["ls-remote", "--symref", "--", git_url, "HEAD"], action="ls-remote", in_repo=False
+            )
+        )
+        return _head_branch(out)
+
     # -- reading ------------------------------------------------------------------------------
 
     def remote_branch_sha(self, branch: str) -> str | None:
@@ -407,22 +434,85 @@ class Workspace:
         return None
 
     def fetch_branch(self, branch: str) -> str:
-        """Shallow-fetch the remote `branch` into `refs/remotes/origin/<branch>`; return its sha.
+        """Shallow-fetch the remote `branch` (its tip and the tip's parents) into
+        `refs/remotes/origin/<branch>`; return its sha.
 
-        Lets the caller read what the bot branch already holds (`read_file`) to decide whether
-        a rerun has anything new to push.
+        Lets the caller read what the bot branch already holds (`read_file`) and whether its
+        tip is bumper's own commit (`commit_shape`, `changed_entries` need the parents).
         """
         validate_branch_name(branch)
         local = f"refs/remotes/origin/{branch}"
         spec = f"+refs/heads/{branch}:{local}"
         self._retrying(
             lambda: self._run(
-                ["fetch", "--quiet", "--no-tags", "--depth", "1", "origin", spec],
+                ["fetch", "--quiet", "--no-tags", "--depth", "2", "origin", spec],
                 action="fetch",
                 branch=branch,
             )
         )
         return self._out(["rev-parse", "--verify", f"{local}^{{commit}}"], action="fetch")
+
+    def commit_shape(self, sha: str) -> tuple[str, list[str], int]:
+        """Message, parent shas and committer time of a fetched commit."""
+        raw = self._out(["cat-file", "commit", sha], action="read")
+        header, _, message = raw.partition("\n\n")
+        parents = [ln.split()[1] for ln in header.splitlines() if ln.startswith("parent ")]
+        when = 0
+        for ln in header.splitlines():
+            if ln.startswith("committer "):
+                fields = ln.rsplit(" ", 2)
+                when = int(fields[1]) if len(fields) == 3 and fields[1].isdigit() else 0
+        return message, parents, when
+
+    def changed_entries(self, old: str, new: str) -> list[tuple[str, str]]:
+        """`(path, new blob id)` for every path that differs between two commits or trees
+        ('' for a deleted path): what bumper's ownership digest covers."""
+        out = self._run(["diff-tree", "-r", "-z", "--no-renames", old, new], action="read")
+        assert isinstance(out, str)
+        fields = out.split("\0")
+        entries = []
+        for meta, path in zip(fields[0::2], fields[1::2]):
+            parts = meta.split()
+            if len(parts) >= 5:
+                blob = "" if parts[4].startswith("D") else parts[3]
+                entries.append((path, blob))
+        return entries
+
+    def on_base(self, sha: str) -> bool:
+        """Whether commit `sha` is in the base branch's history (deepening the shallow clone
+        back to `sha`'s date when it is not the base tip)."""
+        if sha == self.base_sha:
+            return True
+        when = self.commit_shape(sha)[2]
+        if when > self.commit_shape(self.base_sha)[2]:
+            return False  # newer than the tip of the base: not one of its commits
+        spec = f"+refs/heads/{self.base}:refs/remotes/origin/{self.base}"
+        try:
+            self._retrying(
+                lambda: self._run(
+                    ["fetch", "--quiet", "--no-tags", f"--shallow-since=@{max(when - 1, 0)}", "origin", spec],
+                    action="fetch",
+                    branch=self.base,
+                )
+            )
+        except GitError as exc:
+            if exc.kind != "shallow-empty":
+                raise
+            # the whole history is newer than `sha`: fetch all of it
+            self._retrying(
+                lambda: self._run(
+                    ["fetch", "--quiet", "--no-tags", "--unshallow", "origin", spec],
+                    action="fetch",
+                    branch=self.base,
+                )
+            )
+        status, _, _ = self._git.execute(
+            ["git", "merge-base", "--is-ancestor", sha, self.base_sha],
+            env=self._env(in_repo=True),
+            with_extended_output=True,
+            with_exceptions=False,
+        )
+        return status == 0
 
     def read_file(self, ref: str, relpath: str) -> bytes | None:
         """The exact bytes of `relpath` at `ref` (sha or ref name), or None when it is absent."""
@@ -454,10 +544,7 @@ class Workspace:
         out = self._retrying(
             lambda: self._out(["ls-remote", "--symref", "origin", "HEAD"], action="ls-remote")
         )
-        for line in out.splitlines():
-            if line.startswith("ref: refs/heads/") and line.endswith("\tHEAD"):
-                return line[len("ref: refs/heads/") : -len("\tHEAD")]
-        return None
+        return _head_branch(out)
 
     def changed_paths(self) -> list[str]:
         """Paths in the work tree that differ from `base_sha` (added, modified, deleted)."""
@@ -479,8 +566,12 @@ class Workspace:
     def checkout_only(self, paths: Sequence[str]) -> None:
         """Check out just `paths` (plus every Chart.yaml, which tells chart templates apart);
         the index keeps all other files, so commits still hold the whole tree."""
-        patterns = ["Chart.yaml", *(f"/{p}" for p in paths)]
-        self._run(["sparse-checkout", "set", "--no-cone", "--", *patterns], action="sparse-checkout")
+        patterns = ["Chart.yaml", *(_literal_pattern(p) for p in paths)]
+        self._run(
+            ["sparse-checkout", "set", "--no-cone", "--stdin"],
+            action="sparse-checkout",
+            stdin="".join(f"{p}\n" for p in patterns).encode("utf-8", "surrogateescape"),
+        )
         self._retrying(lambda: self._run(["reset", "--quiet", "--hard", "HEAD"], action="checkout"))
 
     def grep_files(self, needles: Sequence[bytes]) -> list[str]:
@@ -521,8 +612,9 @@ class Workspace:
         _check_ident(author_email, "email")
         if paths is None:
             self._run(["add", "--all"], action="add")
-        else:
-            self._run(["add", "--", *paths], action="add")
+        else:  # literal pathspecs (GIT_LITERAL_PATHSPECS) on stdin: no glob, no argv limit
+            listed = "".join(f"{p}\0" for p in paths).encode("utf-8", "surrogateescape")
+            self._run(["add", "--pathspec-from-file=-", "--pathspec-file-nul"], action="add", stdin=listed)
         tree = self._out(["write-tree"], action="commit")
         base_tree = self._out(["rev-parse", f"{self.base_sha}^{{tree}}"], action="commit")
         if tree == base_tree:
@@ -533,10 +625,14 @@ class Workspace:
             "GIT_COMMITTER_NAME": author_name,
             "GIT_COMMITTER_EMAIL": author_email,
         }
+        # The trailers make the commit recognisably bumper's (bumper/ownership.py); the
+        # message goes on stdin, as one argv entry above ~128 KiB fails with E2BIG.
+        marked = add_trailers(message, ownership_trailers(branch, self.changed_entries(self.base_sha, tree)))
         sha = self._out(
-            ["commit-tree", "--no-gpg-sign", tree, "-p", self.base_sha, "-m", message],
+            ["commit-tree", "--no-gpg-sign", tree, "-p", self.base_sha, "-F", "-"],
             action="commit",
             extra_env=ident,
+            stdin=marked.encode("utf-8"),
         )
         self._run(["update-ref", f"refs/heads/{branch}", sha], action="commit")
         self._run(["symbolic-ref", "HEAD", f"refs/heads/{branch}"], action="commit")
@@ -622,19 +718,26 @@ class Workspace:
         in_repo: bool = True,
         binary: bool = False,
         extra_env: dict[str, str] | None = None,
+        stdin: bytes | None = None,
     ) -> str | bytes:
         env = self._env(in_repo=in_repo)
         if extra_env:
             env.update(extra_env)
         runner = git.Git(str(cwd)) if cwd is not None else self._git
-        status, out, err = runner.execute(
-            ["git", *args],
-            env=env,
-            with_extended_output=True,
-            with_exceptions=False,
-            strip_newline_in_stdout=False,
-            stdout_as_string=not binary,
-        )
+        # GitPython wants a real file as stdin
+        with tempfile.TemporaryFile() if stdin is not None else contextlib.nullcontext() as feed:
+            if feed is not None and stdin is not None:
+                feed.write(stdin)
+                feed.seek(0)
+            status, out, err = runner.execute(
+                ["git", *args],
+                env=env,
+                with_extended_output=True,
+                with_exceptions=False,
+                strip_newline_in_stdout=False,
+                stdout_as_string=not binary,
+                istream=feed,
+            )
         if status != 0:
             stderr = err.decode("utf-8", "replace") if isinstance(err, bytes) else str(err)
             error = _map_error(stderr, action=action, url=self.url, token=self._token, branch=branch)
@@ -659,6 +762,22 @@ class Workspace:
                     raise
                 time.sleep(BACKOFF_SECONDS * 2**n)
         raise AssertionError("unreachable")
+
+
+def _head_branch(ls_remote: str) -> str | None:
+    """The branch of `ref: refs/heads/<name>\tHEAD` in `ls-remote --symref` output."""
+    for line in ls_remote.splitlines():
+        if line.startswith("ref: refs/heads/") and line.endswith("\tHEAD"):
+            return line[len("ref: refs/heads/") : -len("\tHEAD")]
+    return None
+
+
+def _literal_pattern(path: str) -> str:
+    """A sparse-checkout (gitignore) pattern matching exactly `path` from the root: every
+    character a pattern reads specially is escaped. A newline cannot be written in a pattern
+    file, so it becomes `?` (any one character): a superset, which the plan filters again."""
+    escaped = "".join("?" if c == "\n" else "\\" + c if c in "\\[]*?!# " else c for c in path)
+    return "/" + escaped
 
 
 def _wipe(dest: Path, *, keep: bool) -> None:

@@ -107,6 +107,8 @@ class FakeGitHub(LoopbackServer):
             ("POST", "/issues/N/labels"): lambda: self._add_labels(repo, number, req.body),
             ("POST", "/issues/N/assignees"): lambda: self._add_assignees(repo, number, req.body),
             ("POST", "/pulls/N/requested_reviewers"): lambda: self._request_reviews(repo, number, req.body),
+            ("GET", "/issues/N/comments"): lambda: (200, {}, self._comments_json(repo, number)),
+            ("POST", "/issues/N/comments"): lambda: self._add_comment(repo, number, req.body),
         }
         if key not in handlers:
             raise Reply(404, {"message": "Not Found", "documentation_url": DOCS})
@@ -142,6 +144,7 @@ class FakeGitHub(LoopbackServer):
             "issue_url": f"{api}/issues/{rec.number}",
             "number": rec.number,
             "state": "open" if rec.state == "open" else "closed",
+            "merged": rec.state == "merged",
             "title": rec.title,
             "body": rec.body,
             "draft": rec.draft,
@@ -151,7 +154,7 @@ class FakeGitHub(LoopbackServer):
             "requested_reviewers": [{"login": u} for u in users],
             "requested_teams": [{"slug": t} for t in teams],
             "auto_merge": {"merge_method": "merge"} if rec.automerge else None,
-            "head": {"ref": rec.head, "label": f"{owner}:{rec.head}", "sha": "1" * 40},
+            "head": {"ref": rec.head, "label": f"{owner}:{rec.head}", "sha": rec.head_sha},
             "base": {"ref": rec.base, "label": f"{owner}:{rec.base}", "sha": "2" * 40},
         }
 
@@ -183,14 +186,15 @@ class FakeGitHub(LoopbackServer):
         base = query.get("base", [None])[0]
         found = []
         for rec in self.pulls:
-            if rec.repo != repo or (state != "all" and rec.state != state):
+            shown = "open" if rec.state == "open" else "closed"  # merged PRs are closed ones
+            if rec.repo != repo or (state != "all" and shown != state):
                 continue
             if head is not None and head != f"{repo.split('/')[0]}:{rec.head}":
                 continue
             if base is not None and base != rec.base:
                 continue
             found.append(self._pr_json(rec))
-        return 200, {}, found
+        return 200, {}, found[::-1]  # newest first, as GitHub sorts by default
 
     def _create_pull(self, repo: str, body: Any) -> Response:
         if not isinstance(body, dict) or not all(body.get(k) for k in ("title", "head", "base")):
@@ -238,6 +242,27 @@ class FakeGitHub(LoopbackServer):
         rec = self._pull(repo, number)
         rec.assignees += [a for a in (body or {}).get("assignees", []) if a not in rec.assignees]
         return 201, {}, self._issue_json(rec)
+
+    def _comments_json(self, repo: str, number: int) -> list[dict[str, Any]]:
+        rec = self._pull(repo, number)
+        api = f"{self.api_url}/repos/{repo}/issues"
+        return [
+            {
+                "id": number * 1000 + i,
+                "url": f"{api}/comments/{number * 1000 + i}",
+                "html_url": f"{self.base_url}/{repo}/pull/{number}#issuecomment-{number * 1000 + i}",
+                "body": text,
+                "user": {"login": BOT},
+            }
+            for i, text in enumerate(rec.comments, 1)
+        ]
+
+    def _add_comment(self, repo: str, number: int, body: Any) -> Response:
+        rec = self._pull(repo, number)
+        if not isinstance(body, dict) or not isinstance(body.get("body"), str) or not body["body"]:
+            raise _invalid("IssueComment", "missing_field", "body is required")
+        rec.comments.append(body["body"])
+        return 201, {}, self._comments_json(repo, number)[-1]
 
     def _request_reviews(self, repo: str, number: int, body: Any) -> Response:
         rec = self._pull(repo, number)

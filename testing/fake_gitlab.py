@@ -112,6 +112,13 @@ class FakeGitLab(LoopbackServer):
                 return self._update(rec, params)
             if tail[2:] == ["merge"] and req.method == "PUT":
                 return self._merge(rec, params)
+            if tail[2:] == ["notes"] and req.method == "GET":
+                return 200, {}, self._notes_json(rec)
+            if tail[2:] == ["notes"] and req.method == "POST":
+                if not params.get("body"):
+                    raise Reply(400, {"error": "body is missing"})
+                rec.comments.append(str(params["body"]))
+                return 201, {}, self._notes_json(rec)[-1]
         raise Reply(404, {"message": "404 Not Found"})
 
     # -- state ----------------------------------------------------------------------------------
@@ -150,6 +157,7 @@ class FakeGitLab(LoopbackServer):
             "description": rec.body,
             "state": {"open": "opened"}.get(rec.state, rec.state),
             "source_branch": rec.head,
+            "sha": rec.head_sha,
             "target_branch": rec.base,
             "web_url": f"{self.base_url}/{rec.repo}/-/merge_requests/{rec.number}",
             "labels": list(rec.labels),
@@ -163,6 +171,17 @@ class FakeGitLab(LoopbackServer):
             "force_remove_source_branch": True,
         }
 
+    def _notes_json(self, rec: PullRecord) -> list[dict[str, Any]]:
+        return [
+            {
+                "id": rec.number * 1000 + i,
+                "body": text,
+                "author": self._user_json("bumper-bot"),
+                "system": False,
+            }
+            for i, text in enumerate(rec.comments, 1)
+        ]
+
     def _list(self, project: str, params: dict[str, Any]) -> Response:
         state = params.get("state", "all")
         found = [
@@ -172,7 +191,7 @@ class FakeGitLab(LoopbackServer):
             and (state == "all" or self._mr_json(rec)["state"] == state)
             and params.get("source_branch", rec.head) == rec.head
             and params.get("target_branch", rec.base) == rec.base
-        ]
+        ][::-1]  # newest first, as GitLab sorts by default
         headers = {"X-Page": "1", "X-Per-Page": "20", "X-Total": str(len(found)), "X-Total-Pages": "1"}
         return 200, headers, found
 

@@ -42,6 +42,8 @@ class PullRecord:
     draft: bool = False
     automerge: bool = False
     state: str = "open"
+    comments: list[str] = field(default_factory=list)
+    head_sha: str = "1" * 40  # the head branch's commit when the PR was closed or merged
 
 
 class RecordedRequest(NamedTuple):
@@ -338,3 +340,24 @@ class FakeProvider:
                 rec.title, rec.body = title, body
                 return self._as_pr(rec)
         raise ProviderError(f"fake: pull request #{pr.number} not found (404)", kind="not-found")
+
+    def comment_once(self, pr: PullRequest, key: str, text: str) -> bool:
+        """Add a comment unless one holding `key` is there (the CommentsOnPullRequests capability)."""
+        self._call("comments")
+        for rec in self.host.pulls:
+            if rec.repo == self.repo and rec.number == pr.number:
+                if any(key in c for c in rec.comments):
+                    return False
+                self._call("comment")
+                rec.comments.append(text)
+                return True
+        raise ProviderError(f"fake: pull request #{pr.number} not found (404)", kind="not-found")
+
+    def closed_head_shas(self, head_branch: str, base_branch: str) -> list[str]:
+        """Head commits of the closed or merged PRs from `head_branch` (FindsClosedPullRequests)."""
+        self._call("closed")
+        return [
+            rec.head_sha
+            for rec in reversed(self.host.pulls)
+            if (rec.repo, rec.head, rec.base) == (self.repo, head_branch, base_branch) and rec.state != "open"
+        ]

@@ -103,6 +103,8 @@ def assert_bot_branch_sane(
         image = expected_lines[(c.path, c.line)]
         held.add(tag_of(diff[1].strip("\"'"), image))
     assert len(held) == 1 and held <= tags, f"{branch} holds tags {held}, allowed {tags}"
+    trailers = repos.commit_trailers(world.bare, f"refs/heads/{branch}")
+    assert trailers.get("Bumper-Branch") == branch, f"{branch}: its tip does not carry bumper's trailers"
     return held.pop()
 
 

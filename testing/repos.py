@@ -152,6 +152,53 @@ def add_commit(
     return sha
 
 
+def add_bot_commit(
+    bare: Path,
+    branch: str,
+    files: Mapping[str, bytes | None],
+    *,
+    message: str,
+    parent: str | None = None,
+) -> str:
+    """Like add_commit, but the commit carries bumper's ownership trailers, as a commit an
+    earlier bumper run made (on `branch`, on top of `parent`)."""
+    from bumper.changes import add_trailers
+    from bumper.ownership import ownership_trailers
+
+    sha = add_commit(bare, branch, files, message=message, parent=parent)
+    start = git("rev-parse", f"{sha}^", cwd=bare).decode().strip()
+    raw = git("diff-tree", "-r", "-z", "--no-renames", start, sha, cwd=bare).decode().split("\0")
+    entries = [
+        (path, "" if meta.split()[4].startswith("D") else meta.split()[3])
+        for meta, path in zip(raw[0::2], raw[1::2])
+        if len(meta.split()) >= 5
+    ]
+    marked = add_trailers(message, ownership_trailers(branch, entries))
+    tree = git("rev-parse", f"{sha}^{{tree}}", cwd=bare).decode().strip()
+    env_date = {"GIT_AUTHOR_DATE": f"@{_DATE + 60}", "GIT_COMMITTER_DATE": f"@{_DATE + 60}"}
+    new = (
+        subprocess.run(
+            ["git", "commit-tree", tree, "-p", start, "-F", "-"],
+            cwd=bare,
+            input=marked.encode(),
+            env={**git_env(), **env_date},
+            capture_output=True,
+            check=True,
+        )
+        .stdout.decode()
+        .strip()
+    )
+    git("update-ref", f"refs/heads/{branch}", new, sha, cwd=bare)
+    return new
+
+
+def commit_trailers(bare: Path, ref: str) -> dict[str, str]:
+    """The trailers of commit `ref`'s message, as bumper reads them."""
+    from bumper.ownership import read_trailers
+
+    return read_trailers(commit_info(bare, ref)["message"])
+
+
 def branch_sha(bare: Path, branch: str) -> str | None:
     """The commit `branch` points at, or None when it does not exist."""
     try:

@@ -23,6 +23,7 @@ pytest-xdist workers); docs/reliability.md quotes them.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import threading
@@ -103,6 +104,7 @@ class Injector:
         self.position, self.times = position, times
         self.injected = 0
         self.seen = 0
+        self.moved: str | None = None  # the person's commit of "bot-moved-foreign"
         self.lock = threading.Lock()
         if target == "git":
             world.git.fault = self._git
@@ -139,16 +141,17 @@ class Injector:
     def _move(self) -> None:
         world, bare = self.world, self.world.bare
         main = world.branch_sha("main")
-        if self.kind in ("bot-moved-foreign", "bot-moves-every-push"):
+        if self.kind == "bot-moved-foreign":  # a person pushed a fixup onto the bot branch
             parent = world.branch_sha(BRANCH) or main
             note = f"a person's fixup {self.injected}\n".encode()
-            repos.add_commit(bare, BRANCH, {"NOTES.md": note}, message="fixup", parent=parent)
-        elif self.kind == "bot-moved-higher":  # another run won the race with a newer tag
+            self.moved = repos.add_commit(bare, BRANCH, {"NOTES.md": note}, message="fixup", parent=parent)
+        elif self.kind in ("bot-moved-higher", "bot-moves-every-push"):  # another run won the race
+            # the every-push mover races with tags below the run's own, so it never adopts them
+            tag = HIGHER if self.kind == "bot-moved-higher" else f"v1.2.{10 + self.injected}"
             files = {
-                p: (world.read("main", p) or b"").replace(b"v1.2.0", HIGHER.encode())
-                for p, _ in EXPECTED_LINES
+                p: (world.read("main", p) or b"").replace(b"v1.2.0", tag.encode()) for p, _ in EXPECTED_LINES
             }
-            repos.add_commit(bare, BRANCH, files, message=f"Bump {IMAGE}:{HIGHER}", parent=main)
+            repos.add_bot_commit(bare, BRANCH, files, message=f"Bump {IMAGE}:{tag}", parent=main)
         elif self.kind == "base-moved":  # someone merged something else into main
             repos.add_commit(bare, "main", {"README.md": b"unrelated change\n"}, message="docs")
         elif self.kind == "bot-deleted-pr-merged":  # the PR was merged and its branch deleted
@@ -215,7 +218,7 @@ def seed_bot_branch(world: World, tag: str, *, pr: bool = True) -> str:
     with `pr`, its open PR. Built directly, so an `update` scenario costs one bumper run."""
     main = world.branch_sha("main")
     files = {p: (world.read("main", p) or b"").replace(b"v1.2.0", tag.encode()) for p, _ in EXPECTED_LINES}
-    sha = repos.add_commit(world.bare, BRANCH, files, message=f"Bump {IMAGE}:{tag}", parent=main)
+    sha = repos.add_bot_commit(world.bare, BRANCH, files, message=f"Bump {IMAGE}:{tag}", parent=main)
     if pr:
         numbers = [p.number for p in world.host.pulls]
         record = PullRecord(
@@ -278,6 +281,34 @@ def check_end_state(
     return problems
 
 
+def check_blocked(
+    world: World, proc: subprocess.CompletedProcess[str], moved: str | None, waiting: str | None
+) -> list[str]:
+    """A person's commit on the bot branch: left exactly as it is, status `blocked`, one warning
+    line, and (with an open PR) one comment naming the image that waits."""
+    problems = []
+    if proc.returncode != 0:
+        return [f"exit {proc.returncode}: {proc.stderr.strip()}"]
+    if json.loads(proc.stdout)["status"] != "blocked":
+        problems.append(f"status {json.loads(proc.stdout)['status']}, want blocked")
+    lines = proc.stderr.splitlines()
+    if len(lines) != 1 or not lines[0].startswith("bumper: warning: ") or BRANCH not in lines[0]:
+        problems.append(f"want one warning line naming {BRANCH}, got {proc.stderr!r}")
+    if moved is None or world.branch_sha(BRANCH) != moved:
+        problems.append("the person's commit is no longer the tip of the bot branch")
+    pr = assert_at_most_one_pr(world, BRANCH)
+    comments = list(pr.comments) if pr is not None else []  # type: ignore[attr-defined]
+    if waiting is None and comments:
+        problems.append(f"a comment without a PR to wait on: {comments}")
+    if waiting is not None and (len(comments) != 1 or f"{IMAGE}:{waiting}" not in comments[0]):
+        problems.append(f"want one PR comment naming {IMAGE}:{waiting}, got {comments}")
+    try:
+        assert_no_canary(world, proc, extra=(ROTATED,))
+    except AssertionError as exc:
+        problems.append(f"canary: {exc}")
+    return problems
+
+
 def run_scenario(
     root: Path, provider: str, phase: str, target: str, kind: str, position: int, times: int = 1
 ) -> Outcome:
@@ -300,6 +331,9 @@ def run_scenario(
                     assert_one_stderr_line(proc)
                 except AssertionError as exc:
                     outcome.problems.append(f"one stderr line: {exc}")
+            elif kind == "bot-moved-foreign":
+                waiting = asked if phase == "update" else None
+                outcome.problems += check_blocked(world, proc, inj.moved, waiting)
             else:
                 outcome.problems += check_end_state(world, proc, want, allowed)
             if kind in FATAL or must_fail:
@@ -308,7 +342,7 @@ def run_scenario(
                 outcome.problems.append(f"a transient fault was not survived: {proc.stderr.strip()}")
             if must_fail and proc.returncode == 0:
                 outcome.problems.append("a fault that never clears ended in success")
-            if proc.returncode != 0 or kind == "base-moved":
+            if (proc.returncode != 0 or kind == "base-moved") and kind != "bot-moved-foreign":
                 # The next CI run (with a valid token, the fault gone) converges.
                 outcome.rerun = True
                 token = ROTATED if world.git.token == ROTATED else CANARY
@@ -406,10 +440,11 @@ def test_expired_or_revoked_token_fails_in_one_line_and_a_rerun_converges(
 @pytest.mark.parametrize("provider", PROVIDERS)
 def test_branches_moving_under_the_run(tmp_path: Path, provider: str) -> None:
     """At the moment of the push: a person pushed to the bot branch (lease fails, the attempt
-    restarts and replaces it); another run pushed a newer tag (never backwards: the result holds
-    it); main moved (the push stands on the old main, the next run rebuilds on the new one);
-    the PR was merged and its branch deleted (a new branch and PR). A branch that moves at
-    every push ends in one error line after the bounded attempts."""
+    restarts, finds a commit bumper did not make and leaves the branch alone: `blocked`);
+    another run pushed a newer tag (never backwards: the result holds it); main moved (the push
+    stands on the old main, the next run rebuilds on the new one); the PR was merged and its
+    branch deleted (a new branch and PR). A branch other runs move at every push ends in one
+    error line after the bounded attempts."""
     jobs: list[tuple[Any, ...]] = [
         (provider, phase, "git", kind, 0)
         for phase in ("open", "update")
@@ -452,6 +487,12 @@ def test_the_checks_catch_what_they_guard_against(tmp_path: Path) -> None:
         wrong = values.replace(b"replicaCount: 1", b"replicaCount: 9")
         repos.add_commit(world.bare, BRANCH, {"charts/api/values.yaml": wrong}, parent=main)
         with pytest.raises(AssertionError, match="changes lines"):
+            assert_bot_branch_sane(world, BRANCH, expected_lines=EXPECTED_LINES, tags={FIRST})
+        right = {
+            p: (world.read("main", p) or b"").replace(b"v1.2.0", FIRST.encode()) for p, _ in EXPECTED_LINES
+        }
+        repos.add_commit(world.bare, BRANCH, right, parent=main)  # right lines, not bumper's commit
+        with pytest.raises(AssertionError, match="trailers"):
             assert_bot_branch_sane(world, BRANCH, expected_lines=EXPECTED_LINES, tags={FIRST})
         seed_bot_branch(world, FIRST)  # a second open PR for the branch
         with pytest.raises(AssertionError, match="2 open PRs"):

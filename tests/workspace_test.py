@@ -148,7 +148,11 @@ def test_commit_and_push_create_one_commit_on_a_new_branch(
     assert info["parents"] == ws.base_sha
     assert (info["author_name"], info["author_email"]) == BOT
     assert (info["committer_name"], info["committer_email"]) == BOT
-    assert info["message"] == "Bump api to 1.1.0\n\nbody"
+    # the message, then the trailers that mark the commit as bumper's own (bumper/ownership.py)
+    message, _, trailers = info["message"].rpartition("\n\n")
+    assert message == "Bump api to 1.1.0\n\nbody"
+    assert trailers.splitlines()[0] == "Bumper-Branch: bumper/api"
+    assert trailers.splitlines()[1].startswith("Bumper-Content: ")
     assert repos.read_file(origin, "bumper/api", "apps/api/deploy.yaml") == (
         b"image: ghcr.io/acme/api:1.1.0\n"
     )
@@ -165,7 +169,7 @@ def test_commit_all_twice_still_leaves_one_commit_above_base(
     sha = ws.commit_all("b", "second", *BOT)
     ws.push("b", None)
     assert repos.count_commits(origin, "b", since="main") == 1
-    assert repos.commit_info(origin, sha)["message"] == "second"
+    assert repos.commit_info(origin, sha)["message"].split("\n\n")[0] == "second"
 
 
 def test_commit_all_without_changes_fails(server: GitServer, origin: Path, tmp_path: Path) -> None:

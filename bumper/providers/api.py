@@ -87,6 +87,27 @@ class Provider(Protocol):
         ...
 
 
+@runtime_checkable
+class CommentsOnPullRequests(Protocol):
+    """Optional capability: leave a note on a PR (e.g. why bumper did not update its branch)."""
+
+    def comment_once(self, pr: PullRequest, key: str, text: str) -> bool:
+        """Add `text` as a comment on `pr` unless a comment containing `key` is there already
+        (so a rerun writes nothing); return whether a comment was added."""
+        ...
+
+
+@runtime_checkable
+class FindsClosedPullRequests(Protocol):
+    """Optional capability: tell a bot branch whose PR was closed or merged (stale) from one
+    whose PR is not opened yet (another run is about to open it)."""
+
+    def closed_head_shas(self, head_branch: str, base_branch: str) -> list[str]:
+        """The head commit of every closed or merged PR from `head_branch` into `base_branch`
+        (newest first; one request)."""
+        ...
+
+
 _SCP_LIKE = re.compile(r"^(?:[^@/]+@)?(?P<host>[^:/]+):(?P<path>(?!/).+)$")
 
 

@@ -143,6 +143,21 @@ class GitHubProvider:
         """Set title and body with one PATCH; draft state and labels are left alone."""
         return self._convert(self._edit(pr.number, title, body))
 
+    def closed_head_shas(self, head_branch: str, base_branch: str) -> list[str]:
+        """One GET of the closed PRs from `head_branch` (a merged PR is closed too)."""
+        with self._errors(f"looking for closed pull requests from {head_branch!r}"):
+            pulls = self._repo.get_pulls(state="closed", head=f"{self.owner}:{head_branch}", base=base_branch)
+            return [pr.head.sha for pr in pulls.get_page(0)]
+
+    def comment_once(self, pr: PullRequest, key: str, text: str) -> bool:
+        """One GET of the PR's comments, and one POST when none holds `key`."""
+        with self._errors(f"commenting on pull request #{pr.number}"):
+            issue = self._repo.get_issue(pr.number)  # lazy: no request
+            if any(key in (c.body or "") for c in issue.get_comments()):
+                return False
+            issue.create_comment(text)
+        return True
+
     # -- helpers --------------------------------------------------------------------------------
 
     def _edit(self, number: int, title: str, body: str) -> GhPullRequest:

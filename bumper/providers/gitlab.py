@@ -120,6 +120,31 @@ class GitLabProvider:
             attrs = self._project.mergerequests.update(pr.number, data, **self._rq)
         return _convert(attrs)
 
+    def closed_head_shas(self, head_branch: str, base_branch: str) -> list[str]:
+        """One GET of the MRs from `head_branch` in any state; the closed and merged ones count."""
+        with self._errors(f"looking for closed merge requests from {head_branch!r}"):
+            mrs = self._project.mergerequests.list(
+                source_branch=head_branch,
+                target_branch=base_branch,
+                state="all",
+                get_all=False,
+                **self._rq,
+            )
+        return [
+            str(mr.attributes.get("sha") or "")
+            for mr in mrs
+            if mr.attributes.get("state") in ("closed", "merged")
+        ]
+
+    def comment_once(self, pr: PullRequest, key: str, text: str) -> bool:
+        """One GET of the MR's notes, and one POST when none holds `key`."""
+        with self._errors(f"commenting on merge request !{pr.number}"):
+            mr = self._project.mergerequests.get(pr.number, lazy=True)
+            if any(key in (n.body or "") for n in mr.notes.list(iterator=True, **self._rq)):
+                return False
+            mr.notes.create({"body": text}, **self._rq)
+        return True
+
     # -- helpers --------------------------------------------------------------------------------
 
     def _find(self, head_branch: str, base_branch: str) -> Any:

@@ -1,0 +1,71 @@
+"""Which commit on a bot branch is bumper's own: the trailers it writes and the test that reads them.
+
+bumper owns a bot branch only while its tip is one commit of bumper's on top of a commit of
+the base (CONTRACT.md, "The branch bumper owns"). Its commits end with two trailers:
+
+    Bumper-Branch: bumper/ghcr.io-acme-app
+    Bumper-Content: 3f1c…   (a digest of the paths and blob ids the commit changed)
+
+The test relies on the message and the shape only, never on the author or committer: a commit
+made through the host's API (GitHub `createCommitOnBranch`) carries the host's identity. A
+person's amend that changes any file, a commit added on top, a merge of the base, or a message
+without the trailers all fail the test, so bumper leaves that branch alone.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+
+BRANCH_TRAILER = "Bumper-Branch"
+CONTENT_TRAILER = "Bumper-Content"
+_DIGEST_LEN = 32
+
+
+def content_digest(entries: Iterable[tuple[str, str]]) -> str:
+    """A digest of `(path, new blob id)` for every path a commit changes ('' for a deletion).
+
+    The blob ids are git's, so a commit made with git and one the host builds from the same
+    bytes (through its API) get the same digest.
+    """
+    h = hashlib.sha256()
+    for path, blob in sorted(entries):
+        h.update(path.encode("utf-8", "surrogateescape") + b"\0" + blob.encode() + b"\n")
+    return h.hexdigest()[:_DIGEST_LEN]
+
+
+def ownership_trailers(branch: str, entries: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The trailers that mark a commit on `branch` as bumper's (see `changes.add_trailers`)."""
+    return [(BRANCH_TRAILER, branch), (CONTENT_TRAILER, content_digest(entries))]
+
+
+def read_trailers(message: str) -> dict[str, str]:
+    """The `Key: value` lines of a message's last paragraph (git's trailer block)."""
+    paragraphs = [p for p in message.strip().split("\n\n") if p.strip()]
+    if not paragraphs:
+        return {}
+    found: dict[str, str] = {}
+    for line in paragraphs[-1].splitlines():
+        key, sep, value = line.partition(":")
+        if sep and key.strip() and " " not in key.strip():
+            found[key.strip()] = value.strip()
+    return found
+
+
+def not_own_reason(
+    message: str, parents: list[str], branch: str, entries: Iterable[tuple[str, str]], parent_on_base: bool
+) -> str | None:
+    """Why the tip commit of `branch` is not bumper's own, or None when it is.
+
+    `entries` are the `(path, blob id)` pairs the tip changes against its parent.
+    """
+    trailers = read_trailers(message)
+    if trailers.get(BRANCH_TRAILER) != branch or CONTENT_TRAILER not in trailers:
+        return "its last commit was not made by bumper"
+    if len(parents) != 1:
+        return "its last commit is a merge"
+    if trailers[CONTENT_TRAILER] != content_digest(entries):
+        return "its last commit was changed after bumper made it"
+    if not parent_on_base:
+        return "it holds commits bumper did not make"
+    return None
