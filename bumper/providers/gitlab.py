@@ -122,14 +122,7 @@ class GitLabProvider:
 
     def closed_head_shas(self, head_branch: str, base_branch: str) -> list[str]:
         """One GET of the MRs from `head_branch` in any state; the closed and merged ones count."""
-        with self._errors(f"looking for closed merge requests from {head_branch!r}"):
-            mrs = self._project.mergerequests.list(
-                source_branch=head_branch,
-                target_branch=base_branch,
-                state="all",
-                get_all=False,
-                **self._rq,
-            )
+        mrs = self._list(head_branch, base_branch, "all", "looking for closed merge requests")
         return [
             str(mr.attributes.get("sha") or "")
             for mr in mrs
@@ -148,15 +141,21 @@ class GitLabProvider:
     # -- helpers --------------------------------------------------------------------------------
 
     def _find(self, head_branch: str, base_branch: str) -> Any:
-        with self._errors(f"looking for the merge request from {head_branch!r}"):
-            mrs = self._project.mergerequests.list(
-                source_branch=head_branch,
-                target_branch=base_branch,
-                state="opened",
-                get_all=False,
-                **self._rq,
-            )
+        mrs = self._list(head_branch, base_branch, "opened", "looking for the merge request")
         return mrs[0] if mrs else None
+
+    def _list(self, head_branch: str, base_branch: str, state: str, doing: str) -> list[Any]:
+        """The first page of MRs from `head_branch` into `base_branch` in `state` (one GET)."""
+        with self._errors(f"{doing} from {head_branch!r}"):
+            return list(
+                self._project.mergerequests.list(
+                    source_branch=head_branch,
+                    target_branch=base_branch,
+                    state=state,
+                    get_all=False,
+                    **self._rq,
+                )
+            )
 
     def _update_existing(
         self, spec: PullRequestSpec, title: str, reviewer_ids: list[int], assignee_ids: list[int]
