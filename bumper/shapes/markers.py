@@ -1,0 +1,85 @@
+"""Marker comments (`# {"$bumper": ...}`, Flux `# {"$imagepolicy": ...}`): which line names what."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+
+from yaml.nodes import ScalarNode
+
+from bumper.errors import RefParseError
+from bumper.image_ref import ImageRef, split_name
+from bumper.shapes.reference import Reference, WholeRef
+from bumper.yaml_edit import Plan, Source
+
+_MARKER_RE = re.compile(r"#\s*(\{\s*\"\$(?:bumper|imagepolicy)\"\s*:\s*\"[^\"]*\"\s*\})\s*$")
+
+
+@dataclass
+class MarkerPartRef(Reference):
+    """A scalar holding one part (tag, digest or name) of the reference its marker names."""
+
+    part: str = "tag"
+
+    def rewrite(self, plan: Plan, source: Source, new: ImageRef) -> str:
+        moved = self.new_ref(new)
+        if self.part == "tag" and new.tag is not None:
+            plan.replace(source, self.node, new.tag)
+        elif self.part == "digest" and new.digest is not None:
+            plan.replace(source, self.node, new.digest)
+        return str(moved)
+
+
+def find_markers(source: Source) -> dict[int, tuple[str, str, str]]:
+    """0-based line -> (target, part, kind) for each line ending with a marker comment:
+    kind `bumper` (target a repository) or `imagepolicy` (target a Flux NAMESPACE:NAME)."""
+    if "$bumper" not in source.text and "$imagepolicy" not in source.text:
+        return {}
+    found: dict[int, tuple[str, str, str]] = {}
+    for index, line in enumerate(source.text.split("\n")):
+        match = _MARKER_RE.search(line.rstrip("\r"))
+        if match is None:
+            continue
+        try:
+            ((key, target),) = json.loads(match.group(1)).items()
+        except (ValueError, TypeError):
+            continue
+        if not isinstance(target, str):
+            continue
+        if key == "$imagepolicy":
+            found[index] = (*split_policy_marker(target), "imagepolicy")
+            continue
+        repo, _, part = target.rpartition(":")
+        if part not in ("tag", "name", "digest"):
+            repo, part = target, "whole"
+        found[index] = (repo, part, "bumper")
+    return found
+
+
+def split_policy_marker(target: str) -> tuple[str, str]:
+    """`ns:name` -> (ns:name, whole); `ns:name:tag` -> (ns:name, tag). Flux's setter names
+    always start with NAMESPACE:NAME, so a policy may itself be called `tag`."""
+    policy, _, part = target.rpartition(":")
+    if target.count(":") == 2 and part in ("tag", "name", "digest"):
+        return policy, part
+    return target, "whole"
+
+
+def _marker_ref(node: ScalarNode, repo: str, part: str, kind: str = "bumper") -> Reference | None:
+    if kind == "imagepolicy":
+        from bumper.flux import policy_ref
+
+        return policy_ref(node, repo, part)
+    try:
+        registry, path = split_name(repo)
+    except RefParseError:
+        return None
+    if part == "whole":
+        ref = ImageRef.try_parse(node.value)
+        if ref is None or ref.key != f"{registry}/{path}":
+            return None
+        return WholeRef("marker", node, ref)
+    tag = node.value if part == "tag" else None
+    digest = node.value if part == "digest" else None
+    return MarkerPartRef("marker", node, ImageRef(repo, registry, path, tag, digest), part=part)
