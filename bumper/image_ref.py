@@ -18,14 +18,18 @@ _HOST = rf"(?:{_DOMAIN_COMPONENT}(?:\.{_DOMAIN_COMPONENT})*|\[[0-9a-fA-F:]+\])"
 _DOMAIN = rf"{_HOST}(?::[0-9]+)?"
 _TAG = r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}"
 _DIGEST = r"[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}"
+# What OCI registries accept and resolve: the two registered algorithms, lowercase hex.
+_OCI_DIGEST = r"sha256:[0-9a-f]{64}|sha512:[0-9a-f]{128}"
+DIGEST_HINT = "a digest is sha256:<64 hex> or sha512:<128 hex>"
 
 _PATH_RE = re.compile(rf"{_PATH_COMPONENT}(?:/{_PATH_COMPONENT})*")
 _DOMAIN_RE = re.compile(_DOMAIN)
 _TAG_RE = re.compile(_TAG)
 _DIGEST_RE = re.compile(_DIGEST)
+_OCI_DIGEST_RE = re.compile(_OCI_DIGEST)
 _NAME_MAX = 255
-# name + ":" + 128-character tag + "@" + a long algorithm name and a sha512 digest
-_REF_MAX = _NAME_MAX + 1 + 128 + 1 + 32 + 1 + 128
+# name + ":" + 128-character tag + "@" + a sha512 digest
+_REF_MAX = _NAME_MAX + 1 + 128 + 1 + 6 + 1 + 128
 
 
 class ImageRef(NamedTuple):
@@ -53,6 +57,8 @@ class ImageRef(NamedTuple):
             raise RefParseError(
                 f"invalid image reference {text!r}: a sha256 digest is 64 lowercase hex digits"
             )
+        if digest and not is_digest(digest):
+            raise RefParseError(f"invalid image reference {text!r}: bad digest {digest!r}; {DIGEST_HINT}")
         name, tag = _split_tag(rest)
         if tag is not None and not _TAG_RE.fullmatch(tag):
             raise RefParseError(f"invalid image reference {text!r}: bad tag {tag!r}")
@@ -90,6 +96,30 @@ class ImageRef(NamedTuple):
     def slug(self) -> str:
         """A branch-safe spelling of the repository, e.g. `ghcr.io-acme-app`."""
         return re.sub(r"[^a-z0-9._-]+", "-", self.key.lower()).strip("-.")
+
+
+def is_digest(text: str) -> bool:
+    """Whether `text` is an OCI digest (`sha256:` + 64 or `sha512:` + 128 lowercase hex)."""
+    return _OCI_DIGEST_RE.fullmatch(text) is not None
+
+
+def parse_tag_value(text: str) -> tuple[str | None, str | None]:
+    """Read a tag field: `1.2.3`, `1.2.3@sha256:<hex>` (tag and digest in one scalar), or empty.
+
+    Raises RefParseError with the reason when the value is no tag (e.g. `sha256:<hex>`, which
+    a tag field cannot hold: it would be read as a tag, not as a pin)."""
+    tag, at, digest = text.partition("@")
+    if at and not is_digest(digest):
+        raise RefParseError(f"not-a-digest: {DIGEST_HINT}")
+    if tag and not _TAG_RE.fullmatch(tag):
+        if is_digest(tag) or _DIGEST_RE.fullmatch(tag):
+            raise RefParseError(
+                "not-a-tag: a digest in a tag field is read as a tag, not a pin; move it to a digest key"
+            )
+        raise RefParseError("not-a-tag: letters, digits, '_', '.', '-' (at most 128)")
+    if at and not tag:
+        raise RefParseError("not-a-tag: no tag before '@'")
+    return tag or None, digest or None
 
 
 def _split_tag(rest: str) -> tuple[str, str | None]:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from bumper.options import Status
 
 if TYPE_CHECKING:
+    from bumper.changes import Skip
     from bumper.options import BumpOptions, BumpResult
 
 
@@ -60,7 +61,7 @@ def render_bump(result: BumpResult, options: BumpOptions) -> None:
         for skip in plan.skipped:
             info(f"bumper: skipped {skip.file}:{skip.line}: {skip.value}: {skip.reason}")
         for skip in plan.ignored:
-            info(f"bumper: ignored {skip.file}: {skip.reason}")
+            info(ignored_line(skip))
         for marker in plan.unresolved:
             info(f"bumper: unresolved {marker}")
     status = Status(result.status)
@@ -78,3 +79,10 @@ def render_bump(result: BumpResult, options: BumpOptions) -> None:
     if result.pull_request:
         summary += f"; {status} {result.pull_request['url']}"
     info(f"bumper: {summary}")
+
+
+def ignored_line(skip: Skip) -> str:
+    """`bumper: ignored FILE[:LINE]:[ VALUE:] REASON` for a file or value left alone."""
+    where = f"{skip.file}:{skip.line}" if skip.line else skip.file
+    value = f" {skip.value}:" if skip.value else ""
+    return f"bumper: ignored {where}:{value} {skip.reason}"

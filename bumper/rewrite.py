@@ -16,7 +16,7 @@ from bumper.flux import MARKER_NEEDLE, FluxIndex, PolicyRef, PolicyTable, Unreso
 from bumper.flux import needles as flux_needles
 from bumper.image_ref import ImageRef
 from bumper.policy import decide
-from bumper.shapes import MarkerPartRef, Reference, find_references
+from bumper.shapes import Ignored, MarkerPartRef, Reference, find_references
 from bumper.yaml_edit import Plan, Source, apply_and_verify, compose_all
 
 
@@ -105,8 +105,12 @@ def plan_tree(
         if not any(n in source.text for n in wanted):
             continue  # read for the Flux objects or markers only; nothing to rewrite here
         docs = compose_all(source)
+        notes: list[Ignored] = []
+        found = find_references(source, docs, notes)
+        notes.sort(key=lambda n: n.line)
+        plan.ignored += [_ignored(source, n) for n in notes if n.key is None or n.key in by_key]
         edit_plan = Plan()
-        for ref in find_references(source, docs):
+        for ref in found:
             if isinstance(ref, PolicyRef):
                 new = policies.latest.get(ref.policy)
                 why = None if new is not None else policies.unresolved(ref)
@@ -160,6 +164,9 @@ def _plan_reference(
         plan.skipped.append(Skip(source.path, ref.line, ref.shape, ref.value, decision.reason or ""))
         return
     new_value = ref.rewrite(edit_plan, source, new)
+    if new_value is None:  # a digest-only REF and a Helm map with no `digest` key
+        plan.skipped.append(Skip(source.path, ref.line, ref.shape, ref.value, "no-digest-field"))
+        return
     plan.changes.append(Change(source.path, ref.line, ref.shape, ref.value, new_value))
 
 
@@ -196,11 +203,18 @@ def scan_tree(root: Path, globs: tuple[str, ...] = ()) -> tuple[list[tuple[Sourc
     """Every reference under `root`; files that cannot be parsed are listed, not fatal."""
     found: list[tuple[Source, Reference]] = []
     ignored: list[Skip] = []
-    for source, _ in _sources(root, globs, (b"image", b"repository", b"$bumper", MARKER_NEEDLE), ignored):
+    scan_needles = (b"image", b"repository", b"tag", b"$bumper", MARKER_NEEDLE)
+    for source, _ in _sources(root, globs, scan_needles, ignored):
+        notes: list[Ignored] = []
         try:
-            refs = find_references(source, compose_all(source))
+            refs = find_references(source, compose_all(source), notes)
         except ManifestError as exc:
             ignored.append(Skip(source.path, exc.line, None, None, f"unparseable: {exc.message}"))
             continue
         found.extend((source, r) for r in refs)
+        ignored.extend(_ignored(source, note) for note in sorted(notes, key=lambda n: n.line))
     return found, ignored
+
+
+def _ignored(source: Source, note: Ignored) -> Skip:
+    return Skip(source.path, note.line, note.shape, note.value, note.reason)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import gc
 from dataclasses import dataclass, field
-from typing import NoReturn
+from typing import NoReturn, Protocol
 
 import yaml
 
@@ -141,6 +141,13 @@ def _block_scalar_edit(source: Source, node: ScalarNode, start: int, end: int, v
     return Edit(found, found + len(content), value)
 
 
+class Embedded(Protocol):
+    """A YAML document inside a block scalar, with its own plan (see shapes/embedded.py)."""
+
+    def settle(self, plan: Plan) -> None:
+        """Verify the inner plan and turn it into edits of the outer plan."""
+
+
 @dataclass
 class Plan:
     """The edits for one file plus what re-parsing must find afterwards."""
@@ -150,6 +157,8 @@ class Plan:
     changed: dict[int, str] = field(default_factory=dict)
     # id(old mapping node) -> (key, value) pairs appended to it
     inserted: dict[int, list[tuple[str, str]]] = field(default_factory=dict)
+    # id(old block scalar) -> the document inside it that has edits of its own
+    embedded: dict[int, Embedded] = field(default_factory=dict)
 
     def replace(self, source: Source, node: ScalarNode, value: str) -> None:
         """Rewrite one scalar in place, keeping its quoting style, anchor and tag."""
@@ -158,6 +167,9 @@ class Plan:
         start, end = scalar_start(source.text, node), node.end_mark.index
         if node.style in ("|", ">"):
             self.edits.append(_block_scalar_edit(source, node, start, end, value))
+        elif start == end and source.text[start - 1 : start] not in (" ", "\t"):
+            # an empty value (`tag:`): its mark sits right after the colon
+            self.edits.append(Edit(start, end, " " + render_scalar(value, node.style)))
         else:
             self.edits.append(Edit(start, end, render_scalar(value, node.style)))
         self.changed[id(node)] = value
@@ -196,6 +208,8 @@ class Plan:
 
 def apply_and_verify(source: Source, docs: list[Node], plan: Plan) -> str:
     """Splice `plan` into the source and prove, by re-parsing, that only the planned data changed."""
+    for embedded in plan.embedded.values():
+        embedded.settle(plan)
     new_text = plan.apply(source.text)
     try:
         new_docs = compose_all(source, new_text)

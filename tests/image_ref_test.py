@@ -76,13 +76,6 @@ VALID = [
     (f"registry.local:5000/team/api:2.0@{D}", "registry.local:5000", "team/api", "2.0", D),
     (f"nginx@{D}", "docker.io", "library/nginx", None, D),
     (f"ghcr.io/acme/app@sha512:{SHA512}", "ghcr.io", "acme/app", None, f"sha512:{SHA512}"),
-    (
-        "ghcr.io/acme/app@multihash+base58:" + "ABCDEF0123456789" * 2,
-        "ghcr.io",
-        "acme/app",
-        None,
-        "multihash+base58:" + "ABCDEF0123456789" * 2,
-    ),
     # name length: 255 is the maximum
     ("example.com/" + "a" * 243, "example.com", "a" * 243, None, None),
 ]
@@ -159,6 +152,11 @@ INVALID = [
     (f"nginx@sha256:{SHA}0", "64 lowercase hex"),
     (f"nginx@sha256:{SHA.upper()}", "64 lowercase hex"),
     ("nginx@md5:" + "a" * 31, "bad digest 'md5:"),
+    # only what OCI registries resolve is a digest (issue 9)
+    ("ghcr.io/acme/app@multihash+base58:" + "ABCDEF0123456789" * 2, "sha256:<64 hex> or sha512:<128 hex>"),
+    (f"nginx@sha384:{SHA512[:96]}", "bad digest 'sha384:"),
+    (f"nginx@sha512:{SHA512[:127]}", "bad digest 'sha512:"),
+    (f"nginx@sha512:{SHA512.upper()}", "bad digest 'sha512:"),
     (f"nginx@1sha:{SHA}", "bad digest '1sha:"),
     (f"nginx@sha256:{SHA}@x", "bad digest"),
     # name length

@@ -8,7 +8,7 @@ from typing import Any
 from bumper.errors import ExitCode
 from bumper.flux import FluxIndex, PolicyRef, unresolved_in
 from bumper.image_ref import repository_key
-from bumper.report import emit_json, info
+from bumper.report import emit_json, ignored_line, info
 from bumper.rewrite import scan_tree
 from bumper.shapes import MarkerPartRef, Reference, WholeRef
 from bumper.yaml_edit import Source
@@ -36,8 +36,7 @@ def scan(directory: str, paths: tuple[str, ...], output: str) -> ExitCode:
         where = f"{image['file']}:{image['line']}:{image['column']}"
         print(f"{where}: {image['shape']}: {image['value']}{policy}")
     for skip in ignored:
-        where = f"{skip.file}:{skip.line}" if skip.line else skip.file
-        info(f"bumper: ignored {where}: {skip.reason}")
+        info(ignored_line(skip))
     for marker in unresolved:
         info(f"bumper: unresolved {marker}")
     return ExitCode.OK

@@ -7,11 +7,12 @@ marker comments.
 from __future__ import annotations
 
 from bumper.shapes.markers import MarkerPartRef, find_markers, split_policy_marker
-from bumper.shapes.reference import Reference, WholeRef
+from bumper.shapes.reference import Ignored, Reference, WholeRef
 from bumper.shapes.walk import KUSTOMIZATION_NAMES, find_references
 
 __all__ = [
     "KUSTOMIZATION_NAMES",
+    "Ignored",
     "MarkerPartRef",
     "Reference",
     "WholeRef",

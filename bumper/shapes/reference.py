@@ -3,11 +3,22 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from yaml.nodes import MappingNode, Node, ScalarNode
 
 from bumper.image_ref import ImageRef
 from bumper.yaml_edit import Plan, Source, scalar_start
+
+
+class Ignored(NamedTuple):
+    """A value that looks like part of a reference but is not one bumper may rewrite, and why."""
+
+    line: int
+    shape: str
+    value: str
+    reason: str
+    key: str | None  # the normalized repository when known, so a bump lists only its own
 
 
 @dataclass
@@ -22,6 +33,11 @@ class Reference:
     def line(self) -> int:
         return self.node.start_mark.line + 1
 
+    @property
+    def position(self) -> int:
+        """Where the reference starts in the file's text (orders the report)."""
+        return self.node.start_mark.index
+
     def column(self, source: Source) -> int:
         """1-based column of the scalar's own text (after any anchor or tag)."""
         return (
@@ -35,8 +51,9 @@ class Reference:
     def value(self) -> str:
         return str(self.ref)
 
-    def rewrite(self, plan: Plan, source: Source, new: ImageRef) -> str:
-        """Add the edits moving this reference to `new`'s version; return the new value."""
+    def rewrite(self, plan: Plan, source: Source, new: ImageRef) -> str | None:
+        """Add the edits moving this reference to `new`'s version; return the new value,
+        or None when the file has no place for what `new` changes."""
         raise NotImplementedError
 
     def new_ref(self, new: ImageRef) -> ImageRef:
@@ -49,53 +66,71 @@ class WholeRef(Reference):
 
     prefix: str = ""  # Argo CD's `alias=` before the reference
 
-    def rewrite(self, plan: Plan, source: Source, new: ImageRef) -> str:
+    def rewrite(self, plan: Plan, source: Source, new: ImageRef) -> str | None:
         moved = self.new_ref(new)
         plan.replace(source, self.node, self.prefix + str(moved))
         return str(moved)
 
 
 @dataclass
-class HelmRef(Reference):
-    """A Helm values map `{registry?, repository, tag, digest?}`."""
+class SplitRef(Reference):
+    """A reference spread over several scalars: the name in one, the tag in `node` (which may
+    hold `tag@digest`, Renovate's digest pinning), the digest maybe in its own scalar."""
 
-    mapping: MappingNode | None = None
     digest_node: ScalarNode | None = None
+    digest_in_tag: bool = False
 
-    def rewrite(self, plan: Plan, source: Source, new: ImageRef) -> str:
-        moved = self.new_ref(new)
+    def rewrite(self, plan: Plan, source: Source, new: ImageRef) -> str | None:
+        tag = new.tag if new.tag is not None else self.ref.tag
+        if self.digest_in_tag:
+            # policy.decide already refused a REF without a digest here (no stale digest)
+            moved = self.ref._replace(tag=tag, digest=new.digest or self.ref.digest)
+            plan.replace(source, self.node, f"{moved.tag}@{moved.digest}")
+            return str(moved)
+        wrote = False
         if new.tag is not None:
-            plan.replace(source, self.node, new.tag)
-        elif self.digest_node is None:
-            moved = moved._replace(tag=self.ref.tag)
-        if new.digest is not None and self.digest_node is not None:
-            plan.replace(source, self.digest_node, new.digest)
-        elif self.digest_node is None:
-            moved = moved._replace(digest=None)
-        return str(moved)
+            self.write_tag(plan, source, new.tag)
+            wrote = True
+        digest = None
+        if new.digest is not None:
+            digest = new.digest if self.write_digest(plan, source, new.digest) else None
+            wrote = wrote or digest is not None
+        return str(self.ref._replace(tag=tag, digest=digest)) if wrote else None
+
+    def write_tag(self, plan: Plan, source: Source, tag: str) -> None:
+        plan.replace(source, self.node, tag)
+
+    def write_digest(self, plan: Plan, source: Source, digest: str) -> bool:
+        """Write the digest where the file keeps one; False when it keeps none (Helm charts
+        render only the keys they know)."""
+        if self.digest_node is None:
+            return False
+        plan.replace(source, self.digest_node, digest)
+        return True
 
 
 @dataclass
-class KustomizeRef(Reference):
+class HelmRef(SplitRef):
+    """A Helm values map `{registry?, repository|name|image, tag|version|imageTag, digest?}`."""
+
+
+@dataclass
+class KustomizeRef(SplitRef):
     """A kustomize `images:` entry; `node` is newTag, or the name when newTag is absent."""
 
     mapping: MappingNode | None = None
     tag_node: ScalarNode | None = None
-    digest_node: ScalarNode | None = None
     last_value: Node | None = None  # the entry's last name/newName/newTag value
 
-    def rewrite(self, plan: Plan, source: Source, new: ImageRef) -> str:
+    def write_tag(self, plan: Plan, source: Source, tag: str) -> None:
         assert self.mapping is not None and self.last_value is not None
-        moved = self.new_ref(new)
-        if new.tag is None:
-            moved = moved._replace(tag=self.ref.tag)
-        elif self.tag_node is not None:
-            plan.replace(source, self.tag_node, new.tag)
+        if self.tag_node is not None:
+            plan.replace(source, self.tag_node, tag)
         else:
-            plan.insert_key(source, self.mapping, self.last_value, "newTag", new.tag)
-        if new.digest is not None:
-            if self.digest_node is not None:
-                plan.replace(source, self.digest_node, new.digest)
-            else:
-                plan.insert_key(source, self.mapping, self.last_value, "digest", new.digest)
-        return str(moved)
+            plan.insert_key(source, self.mapping, self.last_value, "newTag", tag)
+
+    def write_digest(self, plan: Plan, source: Source, digest: str) -> bool:
+        assert self.mapping is not None and self.last_value is not None
+        if not super().write_digest(plan, source, digest):
+            plan.insert_key(source, self.mapping, self.last_value, "digest", digest)
+        return True

@@ -2,24 +2,55 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from bumper.image_ref import ImageRef
-from bumper.shapes.maps import _helm_ref, _kustomize_entries
+from bumper.image_ref import DIGEST_HINT, ImageRef
+from bumper.shapes.embedded import embedded_refs
+from bumper.shapes.maps import (
+    STR_TAG,
+    TAG_KEYS,
+    IgnoreFn,
+    helm_ref,
+    kustomize_entries,
+    merged_pairs,
+    parameter_refs,
+)
 from bumper.shapes.markers import _marker_ref, find_markers
-from bumper.shapes.reference import Reference, WholeRef
-from bumper.yaml_edit import STR_TAG, Source, check_unique_keys
+from bumper.shapes.reference import Ignored, Reference, WholeRef
+from bumper.yaml_edit import Source, check_unique_keys
 
 KUSTOMIZATION_NAMES = frozenset({"kustomization.yaml", "kustomization.yml", "Kustomization"})
 # Flux's ImageRepository/ImagePolicy name a repository to watch, not an image to run.
 _SKIP_API_PREFIX = "image.toolkit.fluxcd.io/"
+_KUSTOMIZE_API_PREFIX = "kustomize.config.k8s.io/"  # Kustomization and Component
+_FLUX_KUSTOMIZATION_API_PREFIX = "kustomize.toolkit.fluxcd.io/"
+# What the key above a collection means to the walk (`\0` cannot start a YAML key the walk
+# compares with, so these never collide with a real one).
+_KUSTOMIZE_IMAGES = "\0kustomize-images"
+_ARGO_IMAGES = "\0argo-images"
+_HELM_PARAMETERS = "\0helm-parameters"
+_FLUX_SPEC = "\0flux-spec"
+_KUSTOMIZE_ROOT = "\0kustomize-root"
+_FLUX_ROOT = "\0flux-root"
+_SKIP = "\0skip"
+_IMAGE_SUFFIXES = ("image", "Image")  # `image`, `sidecarImage`, `init_image`
+_MAP_TRIGGERS = TAG_KEYS | {"<<"}
+_EMBEDDED_KEYS = {"values": "helm", "valuesContent": "spec"}  # Argo CD; k3s HelmChart
 
 
-def find_references(source: Source, docs: list[Node]) -> list[Reference]:
-    """Every image reference in the file, in file order; an aliased node is reported once."""
+def find_references(
+    source: Source, docs: list[Node], ignored: list[Ignored] | None = None
+) -> list[Reference]:
+    """Every image reference in the file, in file order; an aliased node is reported once.
+
+    Values that look like part of a reference but may not be rewritten go to `ignored`."""
     markers = find_markers(source)
     kustomization = source.path.rsplit("/", 1)[-1] in KUSTOMIZATION_NAMES
     found: list[Reference] = []
+    sink: list[Ignored] = ignored if ignored is not None else []
+    ignore = sink.append
     seen: set[int] = set()
     reported: set[int] = set()
 
@@ -33,23 +64,23 @@ def find_references(source: Source, docs: list[Node]) -> list[Reference]:
         found.append(ref)
 
     for doc in docs:
-        if _skipped_document(doc):
+        root_key = _document_kind(doc, kustomization)
+        if root_key == _SKIP:
             continue
         # Only collections go on the stack; scalars are judged where their parent lists them,
         # which keeps this walk cheap next to the composer.
-        stack: list[tuple[Node, str | None, bool]] = [(doc, None, True)]
+        stack: list[tuple[Node, str | None]] = [(doc, root_key)]
         while stack:
-            node, parent_key, is_root = stack.pop()
+            node, parent_key = stack.pop()
             if id(node) in seen:
                 continue
             seen.add(id(node))
             if type(node) is SequenceNode:
-                if parent_key in ("images", "\0argo-images"):
-                    for ref in _kustomize_entries(node, argo=parent_key != "images"):
-                        add(ref)
+                if parent_key is not None and parent_key[0] == "\0":
+                    _special_sequence(node, parent_key, add, ignore)
                 for item in node.value:
                     if type(item) is not ScalarNode:
-                        stack.append((item, parent_key, False))
+                        stack.append((item, parent_key))
                     elif markers and item.start_mark.line in markers:
                         add(_marker_ref(item, *markers[item.start_mark.line]))
                 continue
@@ -58,31 +89,102 @@ def find_references(source: Source, docs: list[Node]) -> list[Reference]:
             keys = [k.value for k, _ in node.value if type(k) is ScalarNode]
             if len(set(keys)) != len(keys):
                 check_unique_keys(source, node)
-            if "repository" in keys and "tag" in keys:
-                add(_helm_ref({k.value: v for k, v in node.value if type(k) is ScalarNode}))
+            claimed = None
+            if not _MAP_TRIGGERS.isdisjoint(keys):
+                pairs = merged_pairs(node)
+                add(helm_ref(pairs, ignore))
+                # `image: repo` beside a tag key: the chart joins them; never append a tag to it
+                claimed = pairs.get("image")
+            elif parent_key == "image" and "reference" in keys:
+                _image_volume(node, add)
             for key, value in node.value:
                 name = key.value if type(key) is ScalarNode else None
                 if type(value) is ScalarNode:
-                    if name == "image" and value.tag == STR_TAG:
-                        parsed = ImageRef.try_parse(value.value)
-                        if parsed is not None:
-                            add(WholeRef("container", value, parsed))
+                    if name is not None and name.endswith(_IMAGE_SUFFIXES) and value is not claimed:
+                        _whole_ref(value, name, add, ignore)
+                    elif name in _EMBEDDED_KEYS and parent_key == _EMBEDDED_KEYS[name] and value.style == "|":
+                        found.extend(embedded_refs(source, value, find_references, sink))
                     if markers and value.start_mark.line in markers:
                         add(_marker_ref(value, *markers[value.start_mark.line]))
                     continue
-                if name == "images" and parent_key == "kustomize":
-                    name = "\0argo-images"
-                elif name == "images" and not (kustomization and is_root):
-                    name = None
-                stack.append((value, name, False))
-    found.sort(key=lambda r: r.node.start_mark.index)
+                stack.append((value, _child_key(name, parent_key)))
+    found.sort(key=lambda r: r.position)
     return found
 
 
-def _skipped_document(doc: Node) -> bool:
-    if not isinstance(doc, MappingNode):
-        return False
+AddFn = Callable[[Reference | None], None]
+
+
+def _document_kind(doc: Node, kustomization: bool) -> str | None:
+    """The sentinel the root mapping is walked under: what its `images`/`spec` mean."""
+    if type(doc) is not MappingNode:
+        return None
+    api = ""
     for key, value in doc.value:
-        if isinstance(key, ScalarNode) and key.value == "apiVersion" and isinstance(value, ScalarNode):
-            return str(value.value).startswith(_SKIP_API_PREFIX)
-    return False
+        if type(key) is ScalarNode and key.value == "apiVersion" and type(value) is ScalarNode:
+            api = str(value.value)
+            break
+    if api.startswith(_SKIP_API_PREFIX):
+        return _SKIP
+    if kustomization or api.startswith(_KUSTOMIZE_API_PREFIX):
+        return _KUSTOMIZE_ROOT
+    if api.startswith(_FLUX_KUSTOMIZATION_API_PREFIX):
+        return _FLUX_ROOT
+    return None
+
+
+def _child_key(name: str | None, parent_key: str | None) -> str | None:
+    """The key a collection is walked under: its own, or a sentinel saying what it holds."""
+    if name == "images":
+        if parent_key == "kustomize":
+            return _ARGO_IMAGES
+        if parent_key in (_KUSTOMIZE_ROOT, _FLUX_SPEC):
+            return _KUSTOMIZE_IMAGES
+        return None  # a plain `images:` list elsewhere is walked as anything else
+    if name == "parameters" and parent_key == "helm":
+        return _HELM_PARAMETERS
+    if name == "spec" and parent_key == _FLUX_ROOT:
+        return _FLUX_SPEC
+    return name
+
+
+def _special_sequence(node: SequenceNode, parent_key: str, add: AddFn, ignore: IgnoreFn) -> None:
+    if parent_key == _KUSTOMIZE_IMAGES:
+        refs = kustomize_entries(node, argo=False, ignore=ignore)
+    elif parent_key == _ARGO_IMAGES:
+        refs = kustomize_entries(node, argo=True, ignore=ignore)
+    elif parent_key == _HELM_PARAMETERS:
+        refs = parameter_refs(node, ignore)
+    else:
+        return
+    for ref in refs:
+        add(ref)
+
+
+def _whole_ref(value: ScalarNode, name: str, add: AddFn, ignore: IgnoreFn) -> None:
+    """`image: repo:tag`, or `sidecarImage:`/`init_image:` holding a whole reference."""
+    if value.tag != STR_TAG:
+        return
+    text = str(value.value)
+    parsed = ImageRef.try_parse(text)
+    if parsed is None:
+        name_part, at, digest = text.partition("@")
+        named = ImageRef.try_parse(name_part) if at else None
+        if named is not None:
+            reason = f"not-a-digest: {digest!r}; {DIGEST_HINT}"
+            ignore(Ignored(value.start_mark.line + 1, "container", text, reason, named.key))
+        return
+    # Other keys ending in `image` hold words too (`baseImage: none`): a tag, digest or
+    # registry path makes them a reference.
+    if name == "image" or parsed.tag or parsed.digest or "/" in parsed.name:
+        add(WholeRef("container", value, parsed))
+
+
+def _image_volume(node: MappingNode, add: AddFn) -> None:
+    """Kubernetes image volumes: `volumes[].image.reference` (1.31+)."""
+    for key, value in node.value:
+        if type(key) is ScalarNode and key.value == "reference" and type(value) is ScalarNode:
+            if value.tag == STR_TAG:
+                parsed = ImageRef.try_parse(str(value.value))
+                if parsed is not None:
+                    add(WholeRef("image-volume", value, parsed))

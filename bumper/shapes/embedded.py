@@ -1,0 +1,147 @@
+"""YAML inside a `|` block string (Argo CD `helm.values`): found, edited and proven in place."""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from yaml.nodes import Node, ScalarNode
+
+from bumper.errors import ManifestError
+from bumper.image_ref import ImageRef
+from bumper.shapes.reference import Ignored, Reference
+from bumper.yaml_edit import Edit, Plan, Source, apply_and_verify, compose_all, scalar_start
+
+_HEADERS = frozenset({"|", "|-", "|+"})  # an explicit indentation digit or `>` folding: not mapped
+
+Finder = Callable[[Source, list[Node], list[Ignored]], list[Reference]]
+
+
+@dataclass
+class EmbeddedDoc:
+    """The inner text of one block scalar, with where each of its lines sits in the outer file."""
+
+    node: ScalarNode  # the outer block scalar
+    source: Source  # the inner text, exactly the scalar's value
+    docs: list[Node]
+    first_line: int  # 0-based outer line of the first content line
+    indent: int
+    eol: str  # the outer file's line end
+    inner_starts: list[int]  # inner index where each line starts
+    outer_starts: list[int]  # outer index of the same character (after the block's indent)
+    plan: Plan = field(default_factory=Plan)
+
+    def outer_index(self, index: int) -> int:
+        line = bisect_right(self.inner_starts, index) - 1
+        return self.outer_starts[line] + index - self.inner_starts[line]
+
+    def settle(self, plan: Plan) -> None:
+        """Prove the inner edits by re-parsing the inner document, then splice them into the
+        outer file with the block's indentation; the outer re-parse then proves the block
+        scalar reads as exactly the edited inner text."""
+        new_inner = apply_and_verify(self.source, self.docs, self.plan)
+        pad = self.eol + " " * self.indent
+        for edit in self.plan.edits:
+            text = edit.text.replace("\n", pad)
+            plan.edits.append(Edit(self.outer_index(edit.start), self.outer_index(edit.end), text))
+        plan.changed[id(self.node)] = new_inner
+
+
+@dataclass
+class EmbeddedRef(Reference):
+    """A reference inside an embedded document; line and column are the outer file's."""
+
+    inner: Reference | None = None
+    doc: EmbeddedDoc | None = None
+
+    @property
+    def line(self) -> int:
+        assert self.inner is not None and self.doc is not None
+        return self.doc.first_line + self.inner.line
+
+    @property
+    def position(self) -> int:
+        assert self.inner is not None and self.doc is not None
+        return self.doc.outer_index(self.inner.position)
+
+    def column(self, source: Source) -> int:
+        assert self.inner is not None and self.doc is not None
+        return self.inner.column(self.doc.source) + self.doc.indent
+
+    @property
+    def value(self) -> str:
+        assert self.inner is not None
+        return self.inner.value
+
+    def rewrite(self, plan: Plan, source: Source, new: ImageRef) -> str | None:
+        assert self.inner is not None and self.doc is not None
+        plan.embedded[id(self.doc.node)] = self.doc
+        return self.inner.rewrite(self.doc.plan, self.doc.source, new)
+
+
+def embedded_refs(source: Source, node: ScalarNode, find: Finder, ignored: list[Ignored]) -> list[Reference]:
+    """The references of the YAML document a block scalar holds (none when it holds no
+    mapping, or its lines cannot be mapped back one to one)."""
+    text = str(node.value)
+    if ":" not in text:
+        return []
+    doc = _embed(source, node)
+    line = node.start_mark.line + 1
+    if doc is None:
+        reason = "embedded-yaml: only a `|`, `|-` or `|+` block without an indentation digit is edited"
+        ignored.append(Ignored(line, "embedded", text[:60], reason, None))
+        return []
+    try:
+        doc.docs = compose_all(doc.source)
+    except ManifestError as exc:
+        ignored.append(Ignored(line, "embedded", text[:60], f"unparseable: {exc.message}", None))
+        return []
+    inner_ignored: list[Ignored] = []
+    found = find(doc.source, doc.docs, inner_ignored)
+    for item in inner_ignored:
+        ignored.append(item._replace(line=doc.first_line + item.line))
+    return [EmbeddedRef(r.shape, r.node, r.ref, inner=r, doc=doc) for r in found]
+
+
+def _embed(source: Source, node: ScalarNode) -> EmbeddedDoc | None:
+    text, value = source.text, str(node.value)
+    start, end = scalar_start(text, node), node.end_mark.index
+    header_end = text.find("\n", start, end)
+    if header_end < 0 or text[start:header_end].partition("#")[0].strip() not in _HEADERS:
+        return None
+    inner_lines = value.split("\n")
+    # The last piece after the final line break belongs to no line of the block.
+    checked = len(inner_lines) - 1 if value.endswith("\n") else len(inner_lines)
+    outer_lines: list[tuple[int, str]] = []
+    pos = header_end + 1
+    for _ in range(len(inner_lines)):
+        stop = text.find("\n", pos)
+        stop = len(text) if stop < 0 else stop
+        outer_lines.append((pos, text[pos:stop].rstrip("\r")))
+        pos = stop + 1
+    first = next((i for i in range(checked) if inner_lines[i]), None)
+    if first is None:
+        return None
+    indent = len(outer_lines[first][1]) - len(inner_lines[first])
+    inner_starts: list[int] = []
+    outer_starts: list[int] = []
+    at = 0
+    for i, inner in enumerate(inner_lines):
+        line_at, outer = outer_lines[i]
+        if i < checked and (outer != " " * indent + inner if inner else outer.strip(" ")):
+            return None
+        inner_starts.append(at)
+        outer_starts.append(line_at + min(indent, len(outer)))
+        at += len(inner) + 1
+    eol = "\r\n" if text[header_end - 1 : header_end] == "\r" else "\n"
+    return EmbeddedDoc(
+        node=node,
+        source=Source(source.path, value),
+        docs=[],
+        first_line=node.start_mark.line + text.count("\n", node.start_mark.index, header_end) + 1,
+        indent=indent,
+        eol=eol,
+        inner_starts=inner_starts,
+        outer_starts=outer_starts,
+    )
