@@ -124,7 +124,7 @@ def plan_tree(
             if isinstance(ref, MarkerPartRef) and ref.part == "name":
                 continue  # the name is kept as spelled; nothing to move
             _plan_reference(plan, edit_plan, source, ref, new, allow_downgrade)
-        if edit_plan.edits:
+        if edit_plan.edits or edit_plan.embedded:
             new_text = apply_and_verify(source, docs, edit_plan)
             plan.edits.append(FileEdit(source.path, Path(path), source.to_bytes(), source.to_bytes(new_text)))
     if plan.matched == 0:

@@ -130,3 +130,42 @@ def test_verbose_bump_names_each_ignored_value_with_its_line(tmp_path: Path) -> 
     assert result.exit_code == 0, result.output
     assert "bumper: ignored values.yaml:4: 02641143766: not-a-digest:" in result.stderr
     assert (tmp_path / "values.yaml").read_text().count("tag: v2") == 1
+
+
+ARGO_VALUES = (
+    "spec:\n  source:\n    helm:\n      values: |\n        image:\n          repository: ghcr.io/acme/app\n"
+    "          tag: v1\n        replicas: 2\n"
+)
+
+
+def test_embedded_values_report_outer_lines_and_columns(tmp_path: Path) -> None:
+    assert _found(tmp_path, ARGO_VALUES, "app.yaml") == [(7, 16, "helm", "ghcr.io/acme/app:v1")]
+
+
+@pytest.mark.parametrize(
+    ("after", "text"),
+    [("replicas: ", "1"), ("acme/app\n", " ")],  # another inner value (2 -> 12); a re-indented key
+)
+def test_embedded_edit_is_refused_unless_only_the_intended_value_changed(after: str, text: str) -> None:
+    from bumper.errors import ManifestError
+    from bumper.image_ref import ImageRef
+    from bumper.shapes import find_references
+    from bumper.yaml_edit import Edit, Plan, Source, apply_and_verify, compose_all
+
+    source = Source("app.yaml", ARGO_VALUES)
+    docs = compose_all(source)
+    (ref,) = find_references(source, docs)
+    new = ImageRef.parse("ghcr.io/acme/app:v2")
+    plan = Plan()
+    assert ref.rewrite(plan, source, new) == "ghcr.io/acme/app:v2"
+    assert apply_and_verify(source, docs, plan) == ARGO_VALUES.replace("tag: v1", "tag: v2")
+
+    docs = compose_all(source)
+    (ref,) = find_references(source, docs)
+    plan = Plan()
+    ref.rewrite(plan, source, new)
+    (inner,) = plan.embedded.values()
+    at = inner.source.text.index(after) + len(after)  # type: ignore[attr-defined]
+    inner.plan.edits.append(Edit(at, at, text))  # type: ignore[attr-defined]
+    with pytest.raises(ManifestError, match="refusing to write|no longer parses"):
+        apply_and_verify(source, docs, plan)
