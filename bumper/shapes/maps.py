@@ -123,11 +123,12 @@ def parameter_refs(seq: SequenceNode, ignore: IgnoreFn) -> list[Reference]:
         if ref is not None:
             refs.append(ref)
             continue
-        for leaf, value in pairs.items():
-            text = text_of(value) if type(value) is ScalarNode and leaf.endswith(("image", "Image")) else None
+        for leaf in pairs:
+            whole = scalar(pairs, leaf) if leaf.endswith(("image", "Image")) else None
+            text = text_of(whole)
             parsed = ImageRef.try_parse(text) if text else None
-            if parsed is not None and type(value) is ScalarNode:
-                refs.append(WholeRef("helm", value, parsed))
+            if parsed is not None and whole is not None:
+                refs.append(WholeRef("helm", whole, parsed))
     return refs
 
 
