@@ -5,20 +5,35 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from typing import NamedTuple
+from urllib.parse import quote, urlsplit
 
-_FIELD = re.compile(r"\{([A-Z0-9_]+)\}")
-# A value that becomes part of a commit trailer or a link: one line, no control characters.
+from bumper.errors import ConfigError
+
+# `{NAME}` inserts a variable as it is; `{NAME|quote}` percent-encodes it (a name with spaces).
+_FIELD = re.compile(r"\{([A-Z0-9_]+)(\|quote)?\}")
+# A value that becomes part of a commit trailer or a link: one line, no control characters...
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\u0085\u2028\u2029]")
+# ...and, unless it is percent-encoded first, no spaces either.
 _UNSAFE = re.compile(r"[\x00-\x20\x7f\u0085\u2028\u2029]")
+_COMMIT = re.compile(r"[0-9a-fA-F]{4,64}")
+_SYSTEM_NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,39}")
+
+# Set by hand (e.g. from a Tekton Task's params); each one wins over what the CI system says.
+SOURCE_URL = "BUMPER_SOURCE_URL"
+SOURCE_COMMIT = "BUMPER_SOURCE_COMMIT"
+SOURCE_RUN = "BUMPER_SOURCE_RUN"
+SOURCE_CI = "BUMPER_SOURCE_CI"
+OVERRIDES = (SOURCE_URL, SOURCE_COMMIT, SOURCE_RUN, SOURCE_CI)
 
 
 class CiSystem(NamedTuple):
     """How one CI system names its build; add a row to SYSTEMS to support another one."""
 
     name: str
-    present: str  # a variable only that system sets
+    present: str  # `VAR` (set, non-empty) or `VAR=value`: what only that system sets
     links: tuple[str, ...]  # URL templates over variables; the first one whose variables are all set wins
-    run_id: str  # the variable naming the run / pipeline
-    commit: str  # the variable naming the source commit being built
+    run_ids: tuple[str, ...]  # variables naming the run / pipeline; the first one set wins
+    commits: tuple[str, ...]  # variables naming the source commit being built; the first one set wins
 
 
 SYSTEMS: tuple[CiSystem, ...] = (
@@ -29,15 +44,64 @@ SYSTEMS: tuple[CiSystem, ...] = (
             "{GITHUB_SERVER_URL}/{GITHUB_REPOSITORY}/actions/runs/{GITHUB_RUN_ID}",
             "{GITHUB_SERVER_URL}/{GITHUB_REPOSITORY}/commit/{GITHUB_SHA}",
         ),
-        run_id="GITHUB_RUN_ID",
-        commit="GITHUB_SHA",
+        run_ids=("GITHUB_RUN_ID",),
+        commits=("GITHUB_SHA",),
     ),
     CiSystem(
         "gitlab-ci",
         present="GITLAB_CI",
         links=("{CI_PIPELINE_URL}", "{CI_PROJECT_URL}/-/commit/{CI_COMMIT_SHA}"),
-        run_id="CI_PIPELINE_ID",
-        commit="CI_COMMIT_SHA",
+        run_ids=("CI_PIPELINE_ID",),
+        commits=("CI_COMMIT_SHA",),
+    ),
+    CiSystem(  # before Drone: Woodpecker grew out of it and older versions set DRONE_* too
+        "woodpecker",
+        present="CI=woodpecker",
+        links=("{CI_PIPELINE_URL}",),
+        run_ids=("CI_PIPELINE_NUMBER",),
+        commits=("CI_COMMIT_SHA",),
+    ),
+    CiSystem(
+        "drone",
+        present="DRONE",
+        links=("{DRONE_BUILD_LINK}",),
+        run_ids=("DRONE_BUILD_NUMBER",),
+        commits=("DRONE_COMMIT_SHA", "DRONE_COMMIT"),
+    ),
+    CiSystem(
+        "jenkins",
+        present="JENKINS_URL",
+        links=("{BUILD_URL}",),
+        run_ids=("BUILD_NUMBER", "BUILD_ID"),
+        commits=("GIT_COMMIT",),
+    ),
+    CiSystem(
+        "circleci",
+        present="CIRCLECI",
+        links=("{CIRCLE_BUILD_URL}",),
+        run_ids=("CIRCLE_WORKFLOW_ID", "CIRCLE_BUILD_NUM"),
+        commits=("CIRCLE_SHA1",),
+    ),
+    CiSystem(
+        "bitbucket-pipelines",
+        present="BITBUCKET_BUILD_NUMBER",
+        links=("{BITBUCKET_GIT_HTTP_ORIGIN}/pipelines/results/{BITBUCKET_BUILD_NUMBER}",),
+        run_ids=("BITBUCKET_BUILD_NUMBER",),
+        commits=("BITBUCKET_COMMIT",),
+    ),
+    CiSystem(
+        "azure-pipelines",
+        present="TF_BUILD",
+        links=("{SYSTEM_COLLECTIONURI}/{SYSTEM_TEAMPROJECT|quote}/_build/results?buildId={BUILD_BUILDID}",),
+        run_ids=("BUILD_BUILDID",),
+        commits=("BUILD_SOURCEVERSION",),
+    ),
+    CiSystem(
+        "buildkite",
+        present="BUILDKITE",
+        links=("{BUILDKITE_BUILD_URL}",),
+        run_ids=("BUILDKITE_BUILD_ID",),
+        commits=("BUILDKITE_COMMIT",),
     ),
 )
 
@@ -52,23 +116,93 @@ class Build(NamedTuple):
 
 
 def current_build(env: Mapping[str, str], systems: tuple[CiSystem, ...] = SYSTEMS) -> Build | None:
-    """The running build, or None outside a CI system bumper knows."""
+    """The running build, or None outside a CI system bumper knows and without an override.
+
+    Raises ConfigError (exit 2) for an override (BUMPER_SOURCE_URL, ...) that is not what it must be: the user
+    set it, so dropping it would hide a mistake (a value the CI system sets is dropped instead).
+    """
+    build = next((_detected(system, env) for system in systems if _present(system, env)), None)
+    url, commit, run_id, system = (_override(env, name) for name in OVERRIDES)
+    if build is None and not (url or commit or run_id or system):
+        return None
+    base = build or Build("other", None, None, None)
+    return Build(
+        system or base.system,
+        url or base.url,
+        run_id or base.run_id,
+        commit.lower() if commit else base.commit,
+    )
+
+
+def variables(systems: tuple[CiSystem, ...] = SYSTEMS) -> list[str]:
+    """Every variable current_build may read, in table order (for the reference docs)."""
+    names: list[str] = []
     for system in systems:
-        if not _value(env, system.present):
-            continue
-        url = next((link for link in (_fill(t, env) for t in system.links) if link), None)
-        return Build(system.name, url, _value(env, system.run_id), _value(env, system.commit))
-    return None
+        names.append(system.present.split("=")[0])
+        names += [m.group(1) for link in system.links for m in _FIELD.finditer(link)]
+        names += [*system.run_ids, *system.commits]
+    return list(dict.fromkeys([*names, *OVERRIDES]))
 
 
-def _value(env: Mapping[str, str], name: str) -> str | None:
+def _present(system: CiSystem, env: Mapping[str, str]) -> bool:
+    name, _, expected = system.present.partition("=")
     value = env.get(name, "").strip()
-    return value if value and not _UNSAFE.search(value) else None
+    return value == expected if expected else bool(value)
+
+
+def _detected(system: CiSystem, env: Mapping[str, str]) -> Build:
+    url = next((link for link in (_fill(t, env) for t in system.links) if link), None)
+    run_id = next((v for v in (_value(env, n) for n in system.run_ids) if v), None)
+    commits = (_value(env, n) for n in system.commits)
+    commit = next((c.lower() for c in commits if c and _COMMIT.fullmatch(c)), None)
+    return Build(system.name, url, run_id, commit)
+
+
+def _value(env: Mapping[str, str], name: str, *, spaces: bool = False) -> str | None:
+    value = env.get(name, "").strip()
+    return value if value and not (_CONTROL if spaces else _UNSAFE).search(value) else None
 
 
 def _fill(template: str, env: Mapping[str, str]) -> str | None:
-    values = {name: _value(env, name) for name in _FIELD.findall(template)}
-    if not all(values.values()):
+    parts: list[str] = []
+    end = 0
+    for match in _FIELD.finditer(template):
+        encoded = bool(match.group(2))
+        value = _value(env, match.group(1), spaces=encoded)
+        if value is None:
+            return None
+        if template.startswith("/", match.end()):
+            value = value.rstrip("/")  # Azure's collection URI ends with one; the template adds it
+        parts += [template[end : match.start()], quote(value, safe="") if encoded else value]
+        end = match.end()
+    url = "".join([*parts, template[end:]])
+    return url if _is_link(url) else None
+
+
+def _is_link(url: str) -> bool:
+    """An http(s) link with a host and no user or password in it (a PR is no place for those)."""
+    try:
+        parts = urlsplit(url)
+        return parts.scheme in ("https", "http") and bool(parts.hostname) and "@" not in parts.netloc
+    except ValueError:
+        return False
+
+
+def _override(env: Mapping[str, str], name: str) -> str | None:
+    raw = env.get(name, "")
+    value = raw.strip()
+    if not value:
         return None
-    url = _FIELD.sub(lambda m: values[m.group(1)] or "", template)
-    return url if url.startswith(("https://", "http://")) else None
+    if _UNSAFE.search(value):
+        raise ConfigError(f"{name} must be one line without spaces or control characters")
+    if name == SOURCE_URL and not _is_link(value):
+        raise ConfigError(
+            f"{name} must be an http(s) URL without user or password, e.g. https://ci.example/run/42"
+        )
+    if name == SOURCE_COMMIT and not _COMMIT.fullmatch(value):
+        raise ConfigError(f"{name} must be a commit id of 4 to 64 hex digits")
+    if name == SOURCE_CI and not _SYSTEM_NAME.fullmatch(value):
+        raise ConfigError(f"{name} must be a short lower-case name like tekton")
+    if len(value) > 200:
+        raise ConfigError(f"{name} is longer than 200 characters")
+    return value

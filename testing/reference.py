@@ -83,10 +83,26 @@ def placeholders_block() -> str:
     return ", ".join(f"`{{{name}}}`" for name in names) + "\n"
 
 
+def ci_systems_block() -> str:
+    """One row per CI system bumper recognises: how, and where it reads the build from."""
+    from bumper.ci_env import SYSTEMS, variables
+
+    def names(values: tuple[str, ...]) -> str:
+        return " or ".join(f"`{v}`" for v in values)
+
+    lines = ["| detected by | `Bumper-CI` | build link | run id | source commit |", "|---|---|---|---|---|"]
+    for s in SYSTEMS:
+        links = " or ".join(f"`{_cell(link)}`" for link in s.links)
+        lines.append(f"| `{s.present}` | `{s.name}` | {links} | {names(s.run_ids)} | {names(s.commits)} |")
+    lines += ["", "Every variable read, in that order: " + ", ".join(f"`{v}`" for v in variables()) + "."]
+    return "\n".join(lines) + "\n"
+
+
 def blocks() -> dict[str, str]:
     from bumper.cli import main
 
     return {
+        "ci-systems": ci_systems_block(),
         "commands": commands_block(main),
         "placeholders": placeholders_block(),
         "token-variables": token_variables_block(),
