@@ -23,12 +23,12 @@ def test_a_jenkins_run_names_its_build_in_the_trailers_and_the_pr(tmp_path: Path
         assert proc.returncode == 0, proc.stderr
         message = repos.commit_info(world.bare, BRANCH)["message"]
         [pull] = world.open_pulls()
-    assert message.endswith(
-        "Bumper-CI: jenkins\n"
+    assert (
+        "\nBumper-CI: jenkins\n"
         "Bumper-Build: https://jenkins.example/job/app/153/\n"
         "Bumper-Run-Id: 153\n"
-        f"Bumper-Source-Commit: {SHA}"
-    )
+        f"Bumper-Source-Commit: {SHA}\n"
+    ) in message
     assert "Source build: https://jenkins.example/job/app/153/" in pull.body
 
 
