@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 import traceback
+from collections.abc import Callable
 from typing import Any
 
 import click
@@ -102,21 +103,27 @@ def _path_option(f: Any) -> Any:
         type=LIST_ITEM,
         envvar="BUMPER_PATH",
         metavar="GLOB",
-        help="Only these files or folders (relative glob, '**' allowed; repeatable). "
+        help="Only these files or folders: a .gitignore pattern relative to the tree ('values.yaml' "
+        "at any depth, 'apps/prod/**' from the root, '!' takes back; repeatable). "
         "Default: every *.yaml/*.yml and Kustomization file.",
     )(f)
 
 
+def _tree_option(help_text: str) -> Callable[[Any], Any]:
+    """`--dir` of the commands that read a local tree (scan, check)."""
+    return click.option(
+        "--dir",
+        "directory",
+        type=click.Path(exists=True, file_okay=False),
+        default=".",
+        envvar="BUMPER_DIR",
+        show_default=True,
+        help=help_text,
+    )
+
+
 @main.command()
-@click.option(
-    "--dir",
-    "directory",
-    type=click.Path(exists=True, file_okay=False),
-    default=".",
-    envvar="BUMPER_DIR",
-    show_default=True,
-    help="The tree to scan.",
-)
+@_tree_option("The tree to scan.")
 @_path_option
 @_output_option
 def scan(directory: str, paths: tuple[str, ...], output: str) -> int:
@@ -124,6 +131,18 @@ def scan(directory: str, paths: tuple[str, ...], output: str) -> int:
     from bumper.commands.scan import scan as run_scan
 
     return run_scan(directory, paths, output)
+
+
+@main.command()
+@_tree_option("The manifests tree to check.")
+@_path_option
+@_output_option
+def check(directory: str, paths: tuple[str, ...], output: str) -> int:
+    """Check a manifests tree: .bumper.yaml, marker comments, files that mention an image but do
+    not parse. One 'file:line: problem' line each; exit 0 when clean, 1 otherwise."""
+    from bumper.commands.check import check as run_check
+
+    return run_check(directory, paths, output)
 
 
 @main.command()
@@ -200,6 +219,14 @@ def scan(directory: str, paths: tuple[str, ...], output: str) -> int:
     metavar="NAMESPACE:NAME=REF",
     help="A Flux ImagePolicy's latest image: rewrite only the fields marked "
     '{"$imagepolicy": "NAMESPACE:NAME[:tag|:name|:digest]"} (repeatable; REFs may then be omitted).',
+)
+@click.option(
+    "--mode",
+    type=click.Choice(["pr", "commit"]),
+    default=None,
+    envvar="BUMPER_MODE",
+    help="Where no .bumper.yaml rule sets a mode: 'pr' (default) opens a pull request from the bot "
+    "branch, 'commit' pushes one commit straight to the base. 'pr' also overrides a rule's 'commit'.",
 )
 @_output_option
 @click.option(

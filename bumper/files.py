@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import os
-import re
 import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from bumper.errors import ConfigError
+from bumper.pathmatch import matcher
 from bumper.shapes import KUSTOMIZATION_NAMES
 from bumper.yaml_edit import Source
 
@@ -27,43 +26,6 @@ class Candidate:
     reason: str | None = None
 
 
-def compile_globs(globs: tuple[str, ...]) -> list[re.Pattern[str]]:
-    """Turn `--path` globs (relative, `**` across folders) into regexes; reject escapes."""
-    patterns = []
-    for glob in globs:
-        cleaned = glob.strip().strip("/")
-        if not cleaned or "\0" in glob or ".." in Path(cleaned).parts or glob.startswith("/"):
-            raise ConfigError(
-                f"invalid --path {glob!r}: give a glob relative to the tree, e.g. 'apps/**/*.yaml'"
-            )
-        patterns.append(_glob_regex(cleaned))
-    return patterns
-
-
-@lru_cache(maxsize=64)
-def _glob_regex(glob: str) -> re.Pattern[str]:
-    out = []
-    i = 0
-    while i < len(glob):
-        if glob.startswith("**/", i):
-            out.append("(?:.*/)?")
-            i += 3
-        elif glob.startswith("**", i):
-            out.append(".*")
-            i += 2
-        elif glob[i] == "*":
-            out.append("[^/]*")
-            i += 1
-        elif glob[i] == "?":
-            out.append("[^/]")
-            i += 1
-        else:
-            out.append(re.escape(glob[i]))
-            i += 1
-    # A glob naming a folder selects the manifests below it.
-    return re.compile("".join(out) + "(?:/.*)?")
-
-
 def _is_manifest_name(name: str) -> bool:
     return name.endswith(_DEFAULT_SUFFIXES) or name in KUSTOMIZATION_NAMES
 
@@ -73,10 +35,10 @@ def iter_candidates(
 ) -> Iterator[Candidate]:
     """Walk `root` (never `.git/`, never following folder links) and yield manifest files
     (only those in `only` when a faster search, e.g. git grep, already narrowed them)."""
-    patterns = compile_globs(globs)
+    selected = matcher(globs)
     real_root = os.path.realpath(root)
     for relpath, path, mode in _only(root, only) if only is not None else _walk(root):
-        if patterns and not any(p.fullmatch(relpath) for p in patterns):
+        if selected is not None and not selected(relpath):
             continue
         yield Candidate(relpath, path, _reason_to_skip(relpath, path, mode, real_root, root))
 

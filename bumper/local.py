@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 from bumper.options import BumpOptions, BumpResult, Status
+from bumper.repo_policy import RunRules, load_policy
 from bumper.rewrite import plan_tree, write_all
 
 
 def bump_dir(options: BumpOptions) -> BumpResult:
     """Plan the whole tree first, then write all edits (or none on a dry run)."""
     assert options.directory is not None
+    rules = RunRules(load_policy(options.directory), options.mode)
     plan = plan_tree(
         options.directory,
         options.refs,
         options.paths,
         allow_downgrade=options.allow_downgrade,
         image_policies=options.image_policies,
+        rules=rules,
     )
     if not plan.edits:
         return BumpResult(Status.UP_TO_DATE, plan)

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from bumper.errors import ConfigError
 from bumper.image_ref import ImageRef
+from bumper.pathmatch import normalize_all
 from bumper.providers.registry import AUTO, NO_PROVIDER, spec_for
 
 if TYPE_CHECKING:  # the YAML engine loads only when a run plans a tree
@@ -62,6 +63,7 @@ class BumpOptions:
     automerge: bool = False
     author: tuple[str, str] = DEFAULT_AUTHOR
     allow_downgrade: bool = False
+    mode: str | None = None  # --mode; None when not given (pr unless .bumper.yaml says commit)
     output: str = "text"
     verbose: bool = False
 
@@ -105,7 +107,7 @@ class BumpOptions:
             repo=raw["repo"],
             directory=directory,
             dry_run=raw["dry_run"],
-            paths=tuple(raw["paths"]),
+            paths=normalize_all(raw["paths"]),
             base=raw["base"],
             branch=raw["branch"],
             provider=raw["provider"],
@@ -120,6 +122,7 @@ class BumpOptions:
             automerge=raw["automerge"],
             author=author,
             allow_downgrade=raw["allow_downgrade"],
+            mode=raw.get("mode"),
             output=raw["output"],
             verbose=raw["verbose"],
         )

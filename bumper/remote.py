@@ -22,6 +22,7 @@ from bumper.flux import needles as flux_needles
 from bumper.image_ref import ImageRef
 from bumper.options import BumpOptions, BumpResult
 from bumper.ownership import not_own_reason
+from bumper.pathmatch import sparse_patterns
 from bumper.policy import is_downgrade
 from bumper.preflight import ApiPacing, check_remote
 from bumper.providers import registry
@@ -32,6 +33,14 @@ from bumper.providers.api import (
     ProviderSettings,
     PullRequest,
     PullRequestSpec,
+)
+from bumper.repo_policy import (
+    POLICY_FILE,
+    PolicyFileError,
+    RepoPolicy,
+    Rule,
+    RunRules,
+    parse_policy,
 )
 from bumper.rewrite import TreePlan, plan_tree, write_all
 from bumper.shapes import Reference, find_references
@@ -88,6 +97,7 @@ def _attempt(
     options: BumpOptions, provider_name: str, token: str | None, dest: Path, env: Mapping[str, str]
 ) -> BumpResult:
     ws, only = _clone_narrowed(options, token, dest)
+    rules = RunRules(_base_policy(ws), options.mode)
     branch = options.branch
     if branch is None:
         non_default = options.base and options.base != ws.remote_default_branch()
@@ -106,7 +116,10 @@ def _attempt(
         allow_downgrade=options.allow_downgrade,
         only=only,
         image_policies=policies,
+        rules=rules,
+        mode="pr",
     )
+    _refuse_commit_mode(ws.path, refs, options, only, rules)
     if not plan.edits:
         return BumpResult(
             "up-to-date", plan, branch=None, notes=["the base branch already has these versions"]
@@ -131,7 +144,15 @@ def _attempt(
         if not options.allow_downgrade and not _stale(provider, existing, branch, ws.base, remote_sha):
             refs, policies, newer = _never_backwards(ws, remote_sha, plan, refs, policies, branch)
             if newer:
-                plan = plan_tree(ws.path, refs, options.paths, only=only, image_policies=policies)
+                plan = plan_tree(
+                    ws.path,
+                    refs,
+                    options.paths,
+                    only=only,
+                    image_policies=policies,
+                    rules=rules,
+                    mode="pr",
+                )
                 plan.skipped.extend(newer)
 
     images = [*refs, *(r for r in policies.values() if r not in refs)]
@@ -153,7 +174,9 @@ def _attempt(
     if provider is None:
         return BumpResult("written" if pushed else "up-to-date", plan, branch=branch)
 
-    status, pr = _sync_pull_request(provider, options, branch, ws.base, title, body, pushed, existing)
+    status, pr = _sync_pull_request(
+        provider, options, branch, ws.base, title, body, pushed, existing, rules, plan.rules
+    )
     if (pushed or status != "up-to-date") and ws.remote_branch_sha(branch) != (
         commit if pushed else remote_sha
     ):
@@ -256,15 +279,13 @@ def _clone_narrowed(options: BumpOptions, token: str | None, dest: Path) -> tupl
 
     Without --path there is no checkout at clone time: git grep finds the files that mention
     the images in the object store and only those are checked out. With --path, a blobless
-    sparse clone of those paths (gitignore-style patterns anchored at the root: a superset of
-    what plan_tree selects, which filters again).
+    sparse clone of those paths: git reads them as the same gitignore patterns plan_tree
+    applies (bumper.pathmatch), so the clone holds what --dir would select, plus Chart.yaml.
     """
     from bumper.workspace import GitError, Workspace
 
     assert options.repo is not None
-    sparse = [f"/{g.strip().strip('/')}" for g in options.paths] or None
-    if sparse:
-        sparse.append("Chart.yaml")  # tells chart templates apart
+    sparse = sparse_patterns(options.paths) or None
     try:
         ws = Workspace.clone(
             options.repo,
@@ -288,6 +309,40 @@ def _clone_narrowed(options: BumpOptions, token: str | None, dest: Path) -> tupl
     return ws, only
 
 
+def _base_policy(ws: Workspace) -> RepoPolicy:
+    """The base branch's .bumper.yaml, never the CI's copy: the repository's owners decide."""
+    data = ws.read_file(ws.base_sha, POLICY_FILE)
+    if data is None:
+        if ws.read_file(ws.base_sha, ".bumper.yml") is not None:
+            raise PolicyFileError(f"found .bumper.yml; bumper reads only {POLICY_FILE}: rename it")
+        return RepoPolicy()
+    return parse_policy(data)
+
+
+def _refuse_commit_mode(
+    root: Path, refs: list[ImageRef], options: BumpOptions, only: frozenset[str], rules: RunRules
+) -> None:
+    """Until direct commits land in the remote flow, a reference the policy or --mode sends
+    straight to the base fails the run before anything is pushed, instead of going by PR."""
+    plan = plan_tree(
+        root,
+        refs,
+        options.paths,
+        allow_downgrade=options.allow_downgrade,
+        image_policies=options.image_policies,
+        only=only,
+        rules=rules,
+        mode="commit",
+    )
+    if plan.changes:
+        first = plan.changes[0]
+        raise ConfigError(
+            "direct commits to the base (mode commit) are not available with --repo yet",
+            file=first.file,
+            line=first.line,
+        )
+
+
 def _fetch_bot_branch(ws: Workspace, branch: str) -> str:
     from bumper.workspace import GitError, PushRejected
 
@@ -309,8 +364,11 @@ def _sync_pull_request(
     body: str,
     pushed: bool,
     existing: PullRequest | None,
+    rules: RunRules,
+    governing: list[Rule | None],
 ) -> tuple[str, PullRequest]:
-    """Open the PR, or bring an open one's title and body up to date; say which.
+    """Open the PR (with what the rules `governing` its changes add), or bring an open one's
+    title and body up to date; say which.
 
     When nothing was pushed, a PR whose body still carries this run's marker describes the
     branch already: a person's edits to its title or body are kept (no write at all).
@@ -327,7 +385,7 @@ def _sync_pull_request(
             draft=options.draft,
             automerge=options.automerge,
         )
-        return "opened", provider.open_pull_request(spec)
+        return "opened", provider.open_pull_request(rules.pull_request(governing, spec))
     marker = body.rstrip().splitlines()[-1]
     older_text = MARKER in existing.body and marker not in existing.body  # an earlier run's text
     if pushed or older_text:

@@ -16,6 +16,7 @@ from bumper.flux import MARKER_NEEDLE, FluxIndex, PolicyRef, PolicyTable, Unreso
 from bumper.flux import needles as flux_needles
 from bumper.image_ref import ImageRef
 from bumper.policy import decide
+from bumper.repo_policy import Rule, RunRules, held_lines
 from bumper.shapes import Ignored, MarkerPartRef, Reference, find_references
 from bumper.yaml_edit import Plan, Source, apply_and_verify, compose_all
 
@@ -41,6 +42,7 @@ class TreePlan:
     matched: int = 0
     unresolved: list[Unresolved] = field(default_factory=list)  # $imagepolicy markers naming no image
     policies: dict[str, ImageRef] = field(default_factory=dict)  # each Flux policy's image this run
+    rules: list[Rule | None] = field(default_factory=list)  # the policy rule of each change
 
 
 def index_refs(refs: list[ImageRef]) -> dict[str, ImageRef]:
@@ -55,7 +57,7 @@ def index_refs(refs: list[ImageRef]) -> dict[str, ImageRef]:
     return by_key
 
 
-def _sources(
+def manifest_sources(
     root: Path,
     globs: tuple[str, ...],
     needles: tuple[bytes, ...],
@@ -82,18 +84,23 @@ def plan_tree(
     allow_downgrade: bool = False,
     only: frozenset[str] | None = None,
     image_policies: Mapping[str, ImageRef] | None = None,
+    rules: RunRules | None = None,
+    mode: str | None = None,
 ) -> TreePlan:
     """Find and plan every rewrite; raise on the first file that cannot be handled safely.
 
     `only`, when given, lists the files known to contain a needle (see needles()).
     `image_policies` (--image-policy) sets Flux policies' latest images; without it, the
-    policies watching a REF's repository follow that REF.
+    policies watching a REF's repository follow that REF. `rules` (the tree's .bumper.yaml and
+    the CLI) may hold or refuse references; with `mode`, only the references delivered that way
+    (pr or commit) are planned, the others are left to another plan.
     """
+    rules = rules if rules is not None else RunRules()
     by_key = index_refs(refs)
     needles = tuple(ref.needle() for ref in refs)
     plan = TreePlan()
     # One walk reads the files that mention a REF, a Flux marker or a Flux policy object.
-    sources = list(_sources(root, globs, needles + flux_needles(image_policies), plan.ignored, only))
+    sources = list(manifest_sources(root, globs, needles + flux_needles(image_policies), plan.ignored, only))
     policies = PolicyTable.build(
         by_key,
         image_policies,
@@ -110,6 +117,7 @@ def plan_tree(
         notes.sort(key=lambda n: n.line)
         plan.ignored += [_ignored(source, n) for n in notes if n.key is None or n.key in by_key]
         edit_plan = Plan()
+        held = held_lines(source.text)
         for ref in found:
             if isinstance(ref, PolicyRef):
                 new = policies.latest.get(ref.policy)
@@ -123,7 +131,14 @@ def plan_tree(
             plan.matched += 1
             if isinstance(ref, MarkerPartRef) and ref.part == "name":
                 continue  # the name is kept as spelled; nothing to move
-            _plan_reference(plan, edit_plan, source, ref, new, allow_downgrade)
+            verdict = rules.judge(source.path, new.key, new.tag or ref.ref.tag, ref.line in held)
+            if mode is not None and verdict.mode != mode:
+                continue
+            if verdict.skip is not None:
+                plan.skipped.append(Skip(source.path, ref.line, ref.shape, ref.value, verdict.skip))
+                continue
+            if _plan_reference(plan, edit_plan, source, ref, new, allow_downgrade):
+                plan.rules.append(verdict.rule)
         if edit_plan.edits or edit_plan.embedded:
             new_text = apply_and_verify(source, docs, edit_plan)
             plan.edits.append(FileEdit(source.path, Path(path), source.to_bytes(), source.to_bytes(new_text)))
@@ -141,17 +156,18 @@ def plan_tree(
 
 def _plan_reference(
     plan: TreePlan, edit_plan: Plan, source: Source, ref: Reference, new: ImageRef, allow_downgrade: bool
-) -> None:
+) -> bool:
+    """Plan one reference's rewrite (True), or record why it is skipped (False)."""
     if isinstance(ref, MarkerPartRef) and ref.part == "tag" and new.tag is None:
         plan.skipped.append(Skip(source.path, ref.line, ref.shape, ref.value, "ref-has-no-tag"))
-        return
+        return False
     if isinstance(ref, PolicyRef):
         outcome = ref.plan(edit_plan, source, new, allow_downgrade=allow_downgrade)
         if isinstance(outcome, Change):
             plan.changes.append(outcome)
-        else:
-            plan.skipped.append(outcome)
-        return
+            return True
+        plan.skipped.append(outcome)
+        return False
     decision = decide(
         ref.ref.tag,
         ref.ref.digest,
@@ -162,12 +178,13 @@ def _plan_reference(
     )
     if not decision.apply:
         plan.skipped.append(Skip(source.path, ref.line, ref.shape, ref.value, decision.reason or ""))
-        return
+        return False
     new_value = ref.rewrite(edit_plan, source, new)
     if new_value is None:  # a digest-only REF and a Helm map with no `digest` key
         plan.skipped.append(Skip(source.path, ref.line, ref.shape, ref.value, "no-digest-field"))
-        return
+        return False
     plan.changes.append(Change(source.path, ref.line, ref.shape, ref.value, new_value))
+    return True
 
 
 def write_all(edits: list[FileEdit]) -> None:
@@ -199,12 +216,15 @@ def unified_diff(edits: list[FileEdit]) -> str:
     return "".join(out)
 
 
+# What a file naming an image must contain: anything else is never parsed by scan and check.
+SCAN_NEEDLES = (b"image", b"repository", b"tag", b"$bumper", MARKER_NEEDLE)
+
+
 def scan_tree(root: Path, globs: tuple[str, ...] = ()) -> tuple[list[tuple[Source, Reference]], list[Skip]]:
     """Every reference under `root`; files that cannot be parsed are listed, not fatal."""
     found: list[tuple[Source, Reference]] = []
     ignored: list[Skip] = []
-    scan_needles = (b"image", b"repository", b"tag", b"$bumper", MARKER_NEEDLE)
-    for source, _ in _sources(root, globs, scan_needles, ignored):
+    for source, _ in manifest_sources(root, globs, SCAN_NEEDLES, ignored):
         notes: list[Ignored] = []
         try:
             refs = find_references(source, compose_all(source), notes)

@@ -1,0 +1,104 @@
+"""`bumper check`: what would make a bump of this tree fail or miss, one `file:line` line each."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import NamedTuple
+
+from bumper.changes import Skip
+from bumper.errors import ExitCode, ManifestError
+from bumper.flux import MARKER_NEEDLE, unresolved_markers
+from bumper.repo_policy import PolicyFileError, load_policy
+from bumper.report import emit_json, info
+from bumper.rewrite import manifest_sources
+from bumper.shapes import find_markers, find_references
+from bumper.yaml_edit import Source, compose_all
+
+_LOOSE_MARKER_RE = re.compile(r"#\s*\{\s*\"?\$(bumper|imagepolicy)\b")
+# A file "mentions an image" when it has one of these (scan also parses files saying `tag`,
+# which would make every broken file mentioning "staging" a problem here).
+_IMAGE_NEEDLES = (b"image", b"repository", b"$bumper", MARKER_NEEDLE)
+# Files skipped for these reasons mention an image yet can never be bumped.
+_BROKEN = {"not-utf-8": "is not UTF-8 text", "binary": "holds a NUL byte"}
+
+
+class Problem(NamedTuple):
+    file: str
+    line: int | None
+    problem: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.problem}" if self.line else f"{self.file}: {self.problem}"
+
+
+def check(directory: str, paths: tuple[str, ...], output: str) -> ExitCode:
+    problems = find_problems(Path(directory), paths)
+    if output == "json":
+        emit_json({"problems": [p._asdict() for p in problems]})
+    else:
+        for problem in problems:
+            print(problem)
+        info(f"bumper: {len(problems)} problem(s)" if problems else "bumper: no problems")
+    return ExitCode.FAILURE if problems else ExitCode.OK
+
+
+def find_problems(root: Path, paths: tuple[str, ...] = ()) -> list[Problem]:
+    """The policy file's first error, every marker that resolves to no image, and every file
+    that mentions an image but cannot be read as YAML."""
+    problems: list[Problem] = []
+    try:
+        load_policy(root)
+    except PolicyFileError as exc:
+        problems.append(Problem(exc.file or ".bumper.yaml", exc.line, exc.message))
+    ignored: list[Skip] = []
+    for source, _ in manifest_sources(root, paths, _IMAGE_NEEDLES, ignored):
+        try:
+            find_references(source, compose_all(source))
+        except ManifestError as exc:
+            problems.append(
+                Problem(source.path, exc.line, f"mentions an image but does not parse: {exc.message}")
+            )
+            continue
+        problems += _malformed_markers(source)
+    # $bumper markers on no matching value; $imagepolicy markers naming no ImagePolicy or image
+    problems += [
+        Problem(u.file, u.line, f"{u.marker} marker {u.target!r} resolves to no image: {u.reason}")
+        for u in unresolved_markers(root, paths)
+    ]
+    for skip in ignored:
+        if skip.reason in _BROKEN:
+            problems.append(_unreadable(root, skip.file, skip.reason))
+    return sorted(problems, key=lambda p: (p.file, p.line or 0))
+
+
+def _unreadable(root: Path, relpath: str, reason: str) -> Problem:
+    """The line of the first byte that makes a file mentioning an image unreadable."""
+    data = (root / relpath).read_bytes()
+    if reason == "binary":
+        offset = data.find(b"\0")
+    else:
+        try:
+            data.decode("utf-8")
+            offset = 0
+        except UnicodeDecodeError as exc:
+            offset = exc.start
+    line = data.count(b"\n", 0, max(offset, 0)) + 1
+    return Problem(relpath, line, f"mentions an image but {_BROKEN[reason]}")
+
+
+def _malformed_markers(source: Source) -> list[Problem]:
+    """Comments that look like a marker but are not one bumper (or Flux) reads, e.g. unquoted
+    JSON: they would silently mark nothing."""
+    if "$bumper" not in source.text and "$imagepolicy" not in source.text:
+        return []
+    read = find_markers(source)
+    return [
+        Problem(
+            source.path,
+            n + 1,
+            f'malformed marker comment; write # {{"${m.group(1)}": "..."}} at the line\'s end',
+        )
+        for n, line in enumerate(source.text.split("\n"))
+        if n not in read and (m := _LOOSE_MARKER_RE.search(line)) is not None
+    ]

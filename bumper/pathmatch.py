@@ -1,0 +1,80 @@
+"""The one path-matching rule of bumper: gitignore patterns, for `--path` and `.bumper.yaml`.
+
+`--path`, the `paths:` of a `.bumper.yaml` rule and the sparse checkout of a `--repo` clone all
+read a pattern the way git reads a `.gitignore` line (pathspec's GitIgnoreSpec, and git itself
+for the sparse checkout, so the clone holds exactly what `--dir` would select):
+
+- a pattern without a `/` (other than a trailing one) matches at any depth: `values.yaml`;
+- a pattern with a `/` is anchored at the tree root: `apps/prod/*.yaml`; `/x` anchors `x`;
+- `*` and `?` stay within one folder, `**` crosses folders; a pattern naming a folder selects
+  every file below it; `!pattern` takes back what an earlier pattern selected;
+- a leading `./` is dropped: `./clusters/prod` is `clusters/prod`, `./x` is `x`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import lru_cache
+
+import pathspec
+
+from bumper.errors import ConfigError
+
+
+def normalize(pattern: str, what: str = "--path") -> str:
+    """The pattern as git and pathspec should read it; ConfigError for one that could escape
+    the tree, span lines or mean nothing (a gitignore comment)."""
+    text = pattern.strip()
+    negate = text.startswith("!")
+    if negate:
+        text = text[1:]
+    while text.startswith("./"):
+        text = text[2:]
+    problem = None
+    if not text or text in (".", "/"):
+        problem = "it selects nothing"
+    elif any(c in text for c in "\0\r\n"):
+        problem = "it contains a line break or NUL"
+    elif ".." in text.split("/"):
+        problem = "'..' would leave the tree"
+    elif text.startswith("#"):
+        problem = "a leading '#' makes it a comment; write '\\#' for a literal '#'"
+    if problem:
+        raise ConfigError(
+            f"invalid {what} {pattern!r}: {problem}; give a gitignore-style pattern relative to the "
+            "tree root, e.g. 'apps/**/*.yaml' or 'values.yaml'"
+        )
+    return ("!" if negate else "") + text
+
+
+def normalize_all(patterns: Iterable[str], what: str = "--path") -> tuple[str, ...]:
+    return tuple(normalize(p, what) for p in patterns)
+
+
+class PathMatcher:
+    """Whether a tree-relative file path is selected by a list of patterns."""
+
+    def __init__(self, patterns: tuple[str, ...]) -> None:
+        self.patterns = patterns
+        self._spec = pathspec.GitIgnoreSpec.from_lines(patterns)
+
+    def __call__(self, relpath: str) -> bool:
+        return bool(self._spec.match_file(relpath))
+
+
+@lru_cache(maxsize=64)
+def _compiled(patterns: tuple[str, ...]) -> PathMatcher:
+    return PathMatcher(patterns)
+
+
+def matcher(patterns: Iterable[str], what: str = "--path") -> PathMatcher | None:
+    """The matcher for `patterns`, or None when there are none (everything is selected)."""
+    normalized = normalize_all(patterns, what)
+    return _compiled(normalized) if normalized else None
+
+
+def sparse_patterns(patterns: Iterable[str]) -> list[str]:
+    """The same patterns for `git sparse-checkout set --no-cone`, which reads them as gitignore
+    lines too; every `Chart.yaml` is added (it tells chart templates apart)."""
+    normalized = list(normalize_all(patterns))
+    return [*normalized, "Chart.yaml"] if normalized else []

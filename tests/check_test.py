@@ -1,0 +1,131 @@
+"""`bumper check`: one `file:line: problem` line each, exit 0 clean / 1 otherwise; the pre-commit hook."""
+
+from __future__ import annotations
+
+import json
+import re
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+
+CLEAN = {
+    ".bumper.yaml": b"version: 1\nrules:\n  - paths: [legacy]\n    hold: true\n",
+    "apps/web.yaml": b"image: ghcr.io/acme/app:v1.0.0\n",
+    "apps/values.yaml": b'app:\n  tag: v1.0.0 # {"$bumper": "ghcr.io/acme/app:tag"}\n',
+    "apps/whole.yaml": b'x: ghcr.io/acme/app:v1 # {"$bumper": "ghcr.io/acme/app"}\n',
+    "docs/notes.yaml": b"just: [a, list\n",  # mentions no image: never parsed, no problem
+    "charts/c/Chart.yaml": b"name: c\n",
+    "charts/c/templates/d.yaml": b"image: {{ .Values.image }}\n",  # a chart template: left alone
+}
+
+
+def _tree(root: Path, files: dict[str, bytes]) -> Path:
+    for rel, data in files.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_bytes(data)
+    return root
+
+
+def _check(root: Path, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    where = [] if cwd is not None else ["--dir", str(root)]
+    return subprocess.run(
+        [sys.executable, "-m", "bumper", "check", *where, *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        check=False,
+    )
+
+
+def test_clean_tree_exits_0(tmp_path: Path) -> None:
+    out = _check(_tree(tmp_path, CLEAN))
+    assert (out.returncode, out.stdout) == (0, ""), out.stderr
+    assert out.stderr == "bumper: no problems\n"
+
+
+def test_every_problem_is_one_file_line(tmp_path: Path) -> None:
+    broken = {
+        **CLEAN,
+        ".bumper.yaml": b"version: 1\nrules:\n  - paths: [legacy]\n    hold: sometimes\n",
+        "apps/values.yaml": b'app:\n  tag: v1.0.0\n  other: x # {"$bumper": "ghcr.io/acme/app"}\n',
+        "apps/typo.yaml": b'x: 1 # {"$bumper": ghcr.io/acme/app}\n',
+        "apps/broken.yaml": b"spec:\n  image: ghcr.io/acme/app:v1\n   bad: indent\n",
+        "apps/latin1.yaml": b"image: ghcr.io/acme/app:v1\n# caf\xe9\n",
+    }
+    out = _check(_tree(tmp_path, broken))
+    assert out.returncode == 1
+    lines = out.stdout.splitlines()
+    assert all(re.match(r"^[^:\s]+:\d+: \S", line) for line in lines)
+    assert lines == [
+        ".bumper.yaml:4: rules[0].hold: 'sometimes' is not of type 'boolean'; see docs/policy.md",
+        "apps/broken.yaml:3: mentions an image but does not parse: cannot parse YAML: "
+        "mapping values are not allowed in this context",
+        "apps/latin1.yaml:2: mentions an image but is not UTF-8 text",
+        'apps/typo.yaml:1: malformed marker comment; write # {"$bumper": "..."} at the line\'s end',
+        "apps/values.yaml:3: $bumper marker 'ghcr.io/acme/app' resolves to no image: "
+        "the value on this line is no reference of ghcr.io/acme/app",
+    ]
+    assert out.stderr == "bumper: 5 problem(s)\n"
+
+
+def test_json_output(tmp_path: Path) -> None:
+    root = _tree(tmp_path, {**CLEAN, "apps/typo.yaml": b'x: 1 # {"$bumper": "ghcr.io/acme/app"}\n'})
+    out = _check(root, "--output", "json")
+    assert out.returncode == 1
+    assert json.loads(out.stdout) == {
+        "problems": [
+            {
+                "file": "apps/typo.yaml",
+                "line": 1,
+                "problem": "$bumper marker 'ghcr.io/acme/app' resolves to no image: "
+                "the value on this line is no reference of ghcr.io/acme/app",
+            }
+        ]
+    }
+
+
+def test_pre_commit_manifest_is_valid_and_its_entry_runs_in_the_repository(tmp_path: Path) -> None:
+    manifest = ROOT / ".pre-commit-hooks.yaml"
+    validated = subprocess.run(
+        [sys.executable, "-m", "pre_commit", "validate-manifest", str(manifest)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert validated.returncode == 0, validated.stdout + validated.stderr
+    [hook] = yaml.safe_load(manifest.read_text())
+    assert hook["id"] == "bumper-check" and hook["pass_filenames"] is False
+    for name in (".bumper.yaml", "apps/web.yaml", "a/b.yml", "overlays/Kustomization"):
+        assert re.search(hook["files"], name), name
+    assert not re.search(hook["files"], "README.md")
+    # pre-commit runs the entry at the repository root, with no file names
+    program, *args = shlex.split(hook["entry"])
+    assert program == "bumper"
+    root = _tree(tmp_path, {**CLEAN, "apps/bad.yaml": b"image: [\n"})
+    out = _check(root, *args[1:], cwd=root)
+    assert out.returncode == 1 and out.stdout.startswith(
+        "apps/bad.yaml:2: mentions an image but does not parse"
+    )
+
+
+@pytest.mark.parametrize("name", [".bumper.yml"])
+def test_misnamed_policy_is_a_problem(tmp_path: Path, name: str) -> None:
+    files = {k: v for k, v in CLEAN.items() if k != ".bumper.yaml"}
+    root = _tree(tmp_path, {**files, name: CLEAN[".bumper.yaml"]})
+    out = _check(root)
+    assert out.returncode == 1
+    assert out.stdout == ".bumper.yml: found .bumper.yml; bumper reads only .bumper.yaml: rename it\n"
+
+
+def test_flux_marker_naming_no_image_policy(tmp_path: Path) -> None:
+    marked = b'spec:\n  image: ghcr.io/acme/app:v1 # {"$imagepolicy": "flux-system:app"}\n'
+    out = _check(_tree(tmp_path, {**CLEAN, "apps/flux.yaml": marked}))
+    assert out.returncode == 1
+    [line] = out.stdout.splitlines()
+    assert line.startswith("apps/flux.yaml:2: $imagepolicy marker 'flux-system:app' resolves to no image: ")
