@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 from bumper.changes import commit_message, pr_text, template_values
 from bumper.errors import ConfigError
+from bumper.git.refname import validate_branch_name
 from bumper.options import BumpOptions
 from bumper.providers import registry
 from bumper.providers.api import split_repo_url
@@ -50,7 +51,6 @@ class RemoteSetup(NamedTuple):
 
 def check_remote(options: BumpOptions, env: Mapping[str, str]) -> RemoteSetup:
     """Raise ConfigError (exit 2) for anything wrong that can be known without the network."""
-    from bumper.workspace import validate_branch_name  # GitPython: the clone needs it next anyway
 
     assert options.repo is not None
     name = registry.resolve(options.provider, options.repo, options.api_url, env)

@@ -19,6 +19,7 @@ from bumper.changes import MARKER, Skip, commit_message, pr_text, provenance_tra
 from bumper.errors import BumperError, ConfigError, WorkspaceError
 from bumper.flux import held_on_branch
 from bumper.flux import needles as flux_needles
+from bumper.git.refname import validate_branch_name
 from bumper.image_ref import ImageRef
 from bumper.options import BumpOptions, BumpResult
 from bumper.ownership import not_own_reason
@@ -88,8 +89,6 @@ def _refuse_base_as_branch(options: BumpOptions, token: str | None, tmp: Path) -
 
 
 def _validate_branch(name: str) -> None:
-    from bumper.workspace import validate_branch_name
-
     validate_branch_name(name)
 
 

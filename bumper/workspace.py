@@ -23,7 +23,6 @@ import os
 import shutil
 import tempfile
 import time
-import unicodedata
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TypeVar
@@ -33,6 +32,7 @@ import git
 
 from bumper.changes import add_trailers
 from bumper.errors import ConfigError, WorkspaceError
+from bumper.git.refname import validate_branch_name
 from bumper.ownership import ownership_trailers
 from bumper.secrets import basic_credentials as _basic
 from bumper.secrets import redact, strip_userinfo
@@ -66,8 +66,6 @@ ATTEMPTS = 3
 BACKOFF_SECONDS = 0.3
 
 _T = TypeVar("_T")
-_MAX_BRANCH_LEN = 200
-_FORBIDDEN_BRANCH_CHARS = set(" ~^:?*[\\")
 
 
 class GitError(WorkspaceError):
@@ -84,52 +82,6 @@ class PushRejected(GitError):
 
     def __init__(self, message: str) -> None:
         super().__init__(message, kind="rejected")
-
-
-def validate_branch_name(name: str) -> str:
-    """Check `name` as `git check-ref-format --branch` would, plus bumper's own limits.
-
-    Pure Python so `--branch`/`--base` are rejected before any clone. Also refuses a leading
-    '-' (it could be read as an option), any whitespace or control character, and names longer
-    than 200 characters. Returns the name unchanged; raises ConfigError otherwise.
-    """
-    problem = _branch_problem(name)
-    if problem:
-        shown = name if len(name) <= 80 else name[:77] + "..."
-        raise ConfigError(
-            f"invalid branch name {shown!r}: {problem}; use letters, digits and '-', '_', '.', '/'"
-        )
-    return name
-
-
-def _branch_problem(name: str) -> str | None:
-    if not name:
-        return "it is empty"
-    if len(name) > _MAX_BRANCH_LEN:
-        return f"it is longer than {_MAX_BRANCH_LEN} characters"
-    if name.startswith("-"):
-        return "it starts with '-'"
-    for ch in name:
-        if ch.isspace() or unicodedata.category(ch) in ("Cc", "Cf") or ord(ch) == 0x7F:
-            return "it contains whitespace or a control character"
-        if ch in _FORBIDDEN_BRANCH_CHARS:
-            return f"it contains {ch!r}"
-    if name == "@" or name == "HEAD":
-        return f"{name!r} is reserved"
-    if "@{" in name:
-        return "it contains '@{'"
-    if ".." in name:
-        return "it contains '..'"
-    if name.startswith("/") or name.endswith("/") or "//" in name:
-        return "it has an empty path component"
-    if name.endswith("."):
-        return "it ends with '.'"
-    for part in name.split("/"):
-        if part.startswith("."):
-            return "a path component starts with '.'"
-        if part.endswith(".lock"):
-            return "a path component ends with '.lock'"
-    return None
 
 
 def _check_ident(value: str, what: str) -> None:

@@ -1,0 +1,1 @@
+"""The git layer: branch names, repository URLs, and running git safely."""
