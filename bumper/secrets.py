@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import base64
 import os
-import re
 from collections.abc import Mapping
 
+from bumper.git.url import strip_userinfo as strip_userinfo  # URLs are git/url.py's; redact uses it
 from bumper.providers.registry import token_variables
-
-_USERINFO = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)[^/@\s]*@")
 
 
 def token_for(provider: str, env: Mapping[str, str] | None = None) -> str | None:
@@ -25,11 +23,6 @@ def token_for(provider: str, env: Mapping[str, str] | None = None) -> str | None
 def basic_credentials(token: str) -> str:
     """The token as git sends it: Basic auth with any user name (FACTS.md)."""
     return base64.b64encode(f"x-access-token:{token}".encode()).decode("ascii")
-
-
-def strip_userinfo(text: str) -> str:
-    """Remove `user[:password]@` from every URL in `text`."""
-    return _USERINFO.sub(r"\g<scheme>", text)
 
 
 def redact(text: str, token: str | None = None, env: Mapping[str, str] | None = None) -> str:

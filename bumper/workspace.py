@@ -26,13 +26,13 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TypeVar
-from urllib.parse import urlsplit
 
 import git
 
 from bumper.changes import add_trailers
 from bumper.errors import ConfigError, WorkspaceError
 from bumper.git.refname import validate_branch_name
+from bumper.git.url import RepoUrl
 from bumper.ownership import ownership_trailers
 from bumper.secrets import basic_credentials as _basic
 from bumper.secrets import redact, strip_userinfo
@@ -94,39 +94,9 @@ def _check_ident(value: str, what: str) -> None:
 
 
 def _normalize_url(url: str) -> tuple[str, str | None]:
-    """Return (url for git, http(s) repo URL the token header is scoped to or None).
-
-    Local paths become absolute; http(s) userinfo is refused; ext::/fd:: and option-like
-    values are refused.
-    """
-    if not url or url.startswith("-") or "\n" in url or "\x00" in url:
-        raise ConfigError(f"invalid repository URL {strip_userinfo(url)!r}")
-    if "::" in url.split("/", 1)[0]:
-        raise ConfigError(f"unsupported repository URL {strip_userinfo(url)!r}; use https, ssh or a path")
-    parts = urlsplit(url)
-    scheme = parts.scheme.lower()
-    if scheme in ("http", "https"):
-        if "@" in parts.netloc:
-            raise ConfigError(
-                f"repository URL {strip_userinfo(url)!r} contains credentials; remove them and "
-                "put the token in BUMPER_TOKEN"
-            )
-        return url, url.rstrip("/")
-    if scheme in ("ssh", "git+ssh", "ssh+git"):
-        if ":" in parts.netloc.rpartition("@")[0]:
-            raise ConfigError(f"repository URL {strip_userinfo(url)!r} contains a password; use an SSH key")
-        return url, None
-    if scheme == "file":
-        return url, None
-    if "://" in url:
-        raise ConfigError(
-            f"unsupported repository URL scheme {scheme!r} in {strip_userinfo(url)!r}; "
-            "use https, ssh or a path"
-        )
-    colon, slash = url.find(":"), url.find("/")
-    if colon > 0 and (slash < 0 or colon < slash):
-        return url, None  # scp-like ssh, as git reads it: git@github.com:org/repo.git
-    return str(Path(url).expanduser().resolve()), None
+    """(URL for git, the http(s) URL the token header is scoped to or None); see git/url.py."""
+    parsed = RepoUrl.parse(url)
+    return parsed.git_url, parsed.header_url
 
 
 # ---------------------------------------------------------------------------------------------

@@ -434,7 +434,7 @@ def test_missing_token_is_a_config_error(cls: type) -> None:
     [
         ("https://github.com/acme/app.git", ("github.com", "acme/app")),
         ("https://github.com/acme/app", ("github.com", "acme/app")),
-        ("https://x-access-token:s3cret@ghe.example:8443/acme/app.git", ("ghe.example:8443", "acme/app")),
+        ("https://ghe.example:8443/acme/app.git", ("ghe.example:8443", "acme/app")),
         ("git@github.com:acme/app.git", ("github.com", "acme/app")),
         ("ssh://git@gitlab.example:2222/group/sub/proj.git", ("gitlab.example", "group/sub/proj")),
         ("https://gitlab.com/group/sub/proj/", ("gitlab.com", "group/sub/proj")),
@@ -445,7 +445,14 @@ def test_split_repo_url(url: str, expected: tuple[str, str]) -> None:
 
 
 @pytest.mark.parametrize(
-    "url", ["file:///srv/git/app.git", "/srv/git/app.git", "https://github.com/acme", "https://u:s3cret@h/x"]
+    "url",
+    [
+        "file:///srv/git/app.git",
+        "/srv/git/app.git",
+        "https://github.com/acme",
+        "https://u:s3cret@h/x",
+        "https://x-access-token:s3cret@ghe.example:8443/acme/app.git",
+    ],
 )
 def test_split_repo_url_rejects_without_leaking(url: str) -> None:
     with pytest.raises(ConfigError) as info:

@@ -5,12 +5,10 @@ The member docstrings below are the contract; docs/providers.md links here.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
-from urllib.parse import urlsplit
 
-from bumper.errors import ConfigError
+from bumper.git.url import RepoUrl
 from bumper.secrets import redact
 
 
@@ -108,40 +106,14 @@ class FindsClosedPullRequests(Protocol):
         ...
 
 
-_SCP_LIKE = re.compile(r"^(?:[^@/]+@)?(?P<host>[^:/]+):(?P<path>(?!/).+)$")
-
-
 def split_repo_url(repo_url: str) -> tuple[str, str]:
-    """Split a git remote URL into (host, repository path) so providers can find their API.
+    """(host, repository path) of a git remote URL, for a provider to find its API by.
 
-    Accepts https/http (host keeps its port), ssh:// (port dropped: it is not the API's) and
-    scp-like `git@host:group/repo.git`; the path loses a trailing `.git` and may be nested
-    (GitLab subgroups). Credentials in the URL are ignored, never returned.
+    https/http keep their port, ssh drops it (it is not the API's); the path loses a trailing
+    `.git` and may be nested (GitLab subgroups). See bumper/git/url.py.
     """
-    url = repo_url.strip()
-    if "://" in url:
-        parts = urlsplit(url)
-        if parts.scheme not in ("https", "http", "ssh", "git") or not parts.hostname:
-            raise ConfigError(f"cannot tell the Git host from repository URL {_safe(url)!r}")
-        host = parts.hostname
-        if parts.scheme in ("https", "http") and parts.port:
-            host = f"{host}:{parts.port}"
-        path = parts.path
-    else:
-        match = _SCP_LIKE.match(url)
-        if not match:
-            raise ConfigError(f"cannot tell the Git host from repository URL {_safe(url)!r}")
-        host, path = match["host"], match["path"]
-    path = path.strip("/")
-    path = path[: -len(".git")] if path.endswith(".git") else path
-    if "/" not in path:
-        raise ConfigError(f"repository URL {_safe(url)!r} does not name an owner and a repository")
-    return host, path
-
-
-def _safe(url: str) -> str:
-    """The URL without any user:password part."""
-    return re.sub(r"//[^/@]*@", "//", url)
+    url = RepoUrl.parse(repo_url.strip())
+    return url.api_host, url.owner_path()
 
 
 def one_line(text: str, secret: str | None, limit: int = 300) -> str:

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from urllib.parse import urlsplit
 
-from bumper.providers.registry import ProviderSpec, repo_host
+from bumper.providers.registry import ProviderSpec
 
 
 def _github_actions_host(env: Mapping[str, str]) -> str | None:
     if env.get("GITHUB_ACTIONS") != "true":
         return None
-    return repo_host(env.get("GITHUB_SERVER_URL", ""))
+    return urlsplit(env.get("GITHUB_SERVER_URL", "")).hostname
 
 
 def _gitlab_ci_host(env: Mapping[str, str]) -> str | None:

@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib.metadata import entry_points
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
 
 from bumper.errors import ConfigError
+from bumper.git.url import RepoUrl
 
 if TYPE_CHECKING:  # only types: the registry must load without the provider protocol's imports
     from bumper.providers.api import Provider, ProviderSettings
@@ -136,9 +136,4 @@ def resolve(choice: str, repo: str, api_url: str | None, env: Mapping[str, str])
 
 def repo_host(url: str) -> str | None:
     """The lower-case host of a remote URL; None for a local path or file:// URL."""
-    if "://" in url:
-        parts = urlsplit(url)
-        return None if parts.scheme == "file" else (parts.hostname or None)
-    if "@" in url and ":" in url.split("@", 1)[1]:  # scp-like ssh: git@host:owner/repo.git
-        return url.split("@", 1)[1].split(":", 1)[0].lower()
-    return None
+    return RepoUrl.parse(url).host

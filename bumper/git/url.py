@@ -1,0 +1,90 @@
+"""Repository URLs, read once: what git is given, which host the token is scoped to, and the
+host and path a provider's API is found by."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import NamedTuple
+from urllib.parse import urlsplit
+
+from bumper.errors import ConfigError
+
+_SSH_SCHEMES = ("ssh", "git+ssh", "ssh+git")
+_USERINFO = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)[^/@\s]*@")
+
+
+def strip_userinfo(text: str) -> str:
+    """Remove `user[:password]@` from every URL in `text`."""
+    return _USERINFO.sub(r"\g<scheme>", text)
+
+
+class RepoUrl(NamedTuple):
+    """A `--repo` value: https/http, ssh (URL or scp-like `git@host:owner/repo.git`), file:// or
+    a local path. Never holds http credentials: those are refused, the token goes elsewhere."""
+
+    git_url: str  # what git is given (a local path made absolute)
+    scheme: str  # https, http, ssh, file or local
+    host: str | None  # lower case, without port; None for file:// and local paths
+    port: int | None
+    path: str  # the repository path without surrounding '/' or a trailing '.git'
+
+    @classmethod
+    def parse(cls, url: str) -> RepoUrl:
+        """Read `url` as git would; refuse what git must never see (options, transports, secrets)."""
+        shown = strip_userinfo(url)
+        if not url or url.startswith("-") or "\n" in url or "\x00" in url:
+            raise ConfigError(f"invalid repository URL {shown!r}")
+        if "::" in url.split("/", 1)[0]:
+            raise ConfigError(f"unsupported repository URL {shown!r}; use https, ssh or a path")
+        if "://" in url:
+            parts = urlsplit(url)
+            scheme = parts.scheme.lower()
+            if scheme in ("http", "https") and "@" in parts.netloc:
+                raise ConfigError(
+                    f"repository URL {shown!r} contains credentials; remove them and "
+                    "put the token in BUMPER_TOKEN"
+                )
+            if scheme in _SSH_SCHEMES and ":" in parts.netloc.rpartition("@")[0]:
+                raise ConfigError(f"repository URL {shown!r} contains a password; use an SSH key")
+            if scheme not in ("http", "https", "file", *_SSH_SCHEMES):
+                raise ConfigError(
+                    f"unsupported repository URL scheme {scheme!r} in {shown!r}; use https, ssh or a path"
+                )
+            kind = "ssh" if scheme in _SSH_SCHEMES else scheme
+            host = None if kind == "file" else (parts.hostname or None)
+            return cls(url, kind, host, None if kind == "file" else parts.port, _repo_path(parts.path))
+        colon, slash = url.find(":"), url.find("/")
+        if colon > 0 and (slash < 0 or colon < slash):  # scp-like ssh, as git reads it
+            host = url[:colon].rpartition("@")[2].lower()
+            return cls(url, "ssh", host, None, _repo_path(url[colon + 1 :]))
+        local = str(Path(url).expanduser().resolve())
+        return cls(local, "local", None, None, _repo_path(local))
+
+    @property
+    def header_url(self) -> str | None:
+        """The http(s) URL a token header is scoped to; None where git authenticates otherwise."""
+        return self.git_url.rstrip("/") if self.scheme in ("http", "https") else None
+
+    @property
+    def api_host(self) -> str:
+        """The host a provider's API is derived from: an http(s) port is kept, an SSH port is not."""
+        if self.host is None:
+            raise ConfigError(
+                f"cannot tell the Git host from repository URL {strip_userinfo(self.git_url)!r}"
+            )
+        keep_port = self.scheme in ("http", "https") and self.port
+        return f"{self.host}:{self.port}" if keep_port else self.host
+
+    def owner_path(self) -> str:
+        """`owner/repo` (or `group/sub/project`): what a provider's API names the repository by."""
+        if "/" not in self.path:
+            raise ConfigError(
+                f"repository URL {strip_userinfo(self.git_url)!r} does not name an owner and a repository"
+            )
+        return self.path
+
+
+def _repo_path(path: str) -> str:
+    path = path.strip("/")
+    return path[: -len(".git")] if path.endswith(".git") else path

@@ -1,0 +1,68 @@
+"""One reading of a repository URL serves git, the token's scope, `auto` and the provider's API."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from bumper.errors import ConfigError
+from bumper.git.url import RepoUrl, strip_userinfo
+
+
+@pytest.mark.parametrize(
+    "text,scheme,host,port,path,header",
+    [
+        ("https://github.com/acme/app.git", "https", "github.com", None, "acme/app", "https://github.com/acme/app.git"),
+        ("http://GHE.example:8080/acme/app/", "http", "ghe.example", 8080, "acme/app", "http://GHE.example:8080/acme/app"),
+        ("ssh://git@gitlab.example:2222/g/sub/p.git", "ssh", "gitlab.example", 2222, "g/sub/p", None),
+        ("git@GitHub.com:acme/app.git", "ssh", "github.com", None, "acme/app", None),
+        ("file:///srv/git/app.git", "file", None, None, "srv/git/app", None),
+    ],
+)  # fmt: skip
+def test_parse(
+    text: str, scheme: str, host: str | None, port: int | None, path: str, header: str | None
+) -> None:
+    url = RepoUrl.parse(text)
+    assert (url.git_url, url.scheme, url.host, url.port, url.path, url.header_url) == (
+        text, scheme, host, port, path, header
+    )  # fmt: skip
+
+
+def test_a_local_path_becomes_absolute_and_has_no_host(tmp_path: object) -> None:
+    url = RepoUrl.parse("repos/app.git")
+    assert url.git_url == os.path.abspath("repos/app.git") and (url.scheme, url.host) == ("local", None)
+    with pytest.raises(ConfigError, match="cannot tell the Git host"):
+        _ = url.api_host
+
+
+def test_the_api_host_keeps_an_http_port_and_drops_an_ssh_one() -> None:
+    assert RepoUrl.parse("https://ghe.example:8443/a/b").api_host == "ghe.example:8443"
+    assert RepoUrl.parse("ssh://git@ghe.example:2222/a/b").api_host == "ghe.example"
+
+
+@pytest.mark.parametrize(
+    "text,message",
+    [
+        ("", "invalid repository URL"),
+        ("--upload-pack=touch /tmp/x", "invalid repository URL"),
+        ("ext::sh -c touch% /tmp/pwned", "unsupported repository URL"),
+        ("https://u:s3cret@host/a/b.git", "contains credentials"),
+        ("ssh://u:s3cret@host/a/b.git", "contains a password"),
+        ("ftp://host/a/b.git", "unsupported repository URL scheme 'ftp'"),
+    ],
+)
+def test_what_git_must_never_see_is_refused_without_the_secret(text: str, message: str) -> None:
+    with pytest.raises(ConfigError, match=message) as info:
+        RepoUrl.parse(text)
+    assert "s3cret" not in str(info.value)
+
+
+def test_owner_path_needs_an_owner() -> None:
+    assert RepoUrl.parse("https://gitlab.com/g/sub/p").owner_path() == "g/sub/p"
+    with pytest.raises(ConfigError, match="does not name an owner and a repository"):
+        RepoUrl.parse("https://github.com/acme").owner_path()
+
+
+def test_strip_userinfo() -> None:
+    assert strip_userinfo("see https://a:b@h/x and ssh://git@h/y") == "see https://h/x and ssh://h/y"
