@@ -22,7 +22,6 @@ import contextlib
 import os
 import shutil
 import tempfile
-import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TypeVar
@@ -34,6 +33,7 @@ from bumper.errors import ConfigError, WorkspaceError
 from bumper.git.refname import validate_branch_name
 from bumper.git.url import RepoUrl
 from bumper.ownership import ownership_trailers
+from bumper.retry import retry
 from bumper.secrets import basic_credentials as _basic
 from bumper.secrets import redact, strip_userinfo
 
@@ -573,30 +573,17 @@ class Workspace:
         local_sha = self._out(["rev-parse", "--verify", f"{ref}^{{commit}}"], action="push")
         lease = f"--force-with-lease={ref}:{expected_remote_sha or ''}"
         args = ["push", "--porcelain", "--no-verify", lease, "origin", f"{ref}:{ref}"]
-        last: GitError | None = None
-        for n in range(ATTEMPTS):
-            if n:
-                time.sleep(BACKOFF_SECONDS * 2 ** (n - 1))
-                try:
-                    if self.remote_branch_sha(branch) == local_sha:
-                        return
-                except GitError as exc:
-                    if exc.kind != "network":
-                        raise
-                    last = exc
-                    continue
+
+        def attempt(n: int) -> None:
+            # A retry first asks whether the lost answer was a success: our commit is there.
+            if n and self.remote_branch_sha(branch) == local_sha:
+                return
             try:
                 self._run(args, action="push", branch=branch)
-                return
             except _PushFailure as failure:
-                rejected = _parse_push(failure.stdout, branch)
-                if rejected is not None:
-                    raise rejected from None
-                if failure.error.kind != "network":
-                    raise failure.error from None
-                last = failure.error
-        assert last is not None
-        raise last
+                raise _parse_push(failure.stdout, branch) or failure.error from None
+
+        retry(attempt, attempts=ATTEMPTS, retry_on=_is_network, wait=_backoff)
 
     # -- plumbing -----------------------------------------------------------------------------
 
@@ -676,14 +663,15 @@ class Workspace:
 
     def _retrying(self, fn: Callable[[], _T]) -> _T:
         """Call `fn`, retrying network-kind GitErrors with backoff (idempotent steps only)."""
-        for n in range(ATTEMPTS):
-            try:
-                return fn()
-            except GitError as exc:
-                if exc.kind != "network" or n == ATTEMPTS - 1:
-                    raise
-                time.sleep(BACKOFF_SECONDS * 2**n)
-        raise AssertionError("unreachable")
+        return retry(lambda _: fn(), attempts=ATTEMPTS, retry_on=_is_network, wait=_backoff)
+
+
+def _is_network(exc: Exception) -> bool:
+    return isinstance(exc, GitError) and exc.kind == "network"
+
+
+def _backoff(n: int) -> float:
+    return BACKOFF_SECONDS * 2.0**n
 
 
 def _head_branch(ls_remote: str) -> str | None:
