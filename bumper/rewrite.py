@@ -12,12 +12,13 @@ from pathlib import Path
 from bumper.changes import Change, Skip
 from bumper.errors import ConfigError, ManifestError, NotFoundError, WorkspaceError
 from bumper.files import iter_candidates, read_manifest
-from bumper.flux import MARKER_NEEDLE, FluxIndex, PolicyRef, PolicyTable, Unresolved, not_found_hint
+from bumper.flux import MARKER_NEEDLE, FluxIndex, PolicyTable, Unresolved, not_found_hint
 from bumper.flux import needles as flux_needles
 from bumper.image_ref import ImageRef
 from bumper.policy import decide
 from bumper.repo_policy import Rule, RunRules, held_lines
 from bumper.shapes import Ignored, MarkerPartRef, Reference, find_references
+from bumper.shapes.policy_marker import PolicyRef
 from bumper.yaml_edit import Plan, Source, apply_and_verify, compose_all
 
 

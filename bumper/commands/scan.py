@@ -6,11 +6,12 @@ from pathlib import Path
 from typing import Any
 
 from bumper.errors import ExitCode
-from bumper.flux import FluxIndex, PolicyRef, unresolved_in
+from bumper.flux import FluxIndex, unresolved_in
 from bumper.image_ref import repository_key
 from bumper.report import emit_json, ignored_line, info
 from bumper.rewrite import scan_tree
 from bumper.shapes import MarkerPartRef, Reference, WholeRef
+from bumper.shapes.policy_marker import PolicyRef
 from bumper.yaml_edit import Source
 
 

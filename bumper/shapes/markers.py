@@ -10,6 +10,7 @@ from yaml.nodes import ScalarNode
 
 from bumper.errors import RefParseError
 from bumper.image_ref import ImageRef, split_name
+from bumper.shapes.policy_marker import policy_ref
 from bumper.shapes.reference import Reference, WholeRef
 from bumper.yaml_edit import Plan, Source
 
@@ -68,8 +69,6 @@ def split_policy_marker(target: str) -> tuple[str, str]:
 
 def _marker_ref(node: ScalarNode, repo: str, part: str, kind: str = "bumper") -> Reference | None:
     if kind == "imagepolicy":
-        from bumper.flux import policy_ref
-
         return policy_ref(node, repo, part)
     try:
         registry, path = split_name(repo)
