@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import sys
-import traceback
 from collections.abc import Callable
 from typing import Any
 
@@ -38,6 +37,8 @@ class _Bumper(click.Group):
             code = exc.exit_code
         except Exception as exc:  # the boundary: nothing else may escape as a traceback
             if self.debug:
+                import traceback
+
                 traceback.print_exc()
             click.echo(
                 f"bumper: internal error (please report): {type(exc).__name__}: {_one_line(str(exc))}",

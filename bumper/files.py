@@ -99,13 +99,9 @@ def _is_chart(root: Path, rel_dir: str) -> bool:
 def read_manifest(candidate: Candidate, needles: tuple[bytes, ...]) -> tuple[Source | None, str | None]:
     """The file's text when its bytes mention a needle (others are never decoded or parsed),
     or the reason it cannot be used."""
-    try:
-        with open(candidate.path, "rb", buffering=0) as handle:
-            if os.fstat(handle.fileno()).st_size > MAX_FILE_BYTES:
-                return None, "oversized"
-            data = handle.readall()
-    except OSError:
-        return None, "unreadable"
+    data, reason = _read(candidate.path)
+    if data is None:
+        return None, reason
     if not any(n in data for n in needles):
         return None, None
     if b"\0" in data:
@@ -114,3 +110,30 @@ def read_manifest(candidate: Candidate, needles: tuple[bytes, ...]) -> tuple[Sou
         return Source.from_bytes(candidate.relpath, data), None
     except UnicodeDecodeError:
         return None, "not-utf-8"
+
+
+def _read(path: str) -> tuple[bytes | None, str | None]:
+    """The file's bytes, or None and why not ("oversized", "unreadable").
+
+    Plain os calls: on a 10,000-file tree a file object per file costs more than the reads."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NONBLOCK", 0))
+    except OSError:
+        return None, "unreadable"
+    try:
+        size = os.fstat(fd).st_size
+        if size > MAX_FILE_BYTES:
+            return None, "oversized"
+        data = os.read(fd, size + 1)
+        while len(data) > size:  # the file grew since fstat: read on, up to the limit
+            more = os.read(fd, 65536)
+            if not more:
+                break
+            data += more
+            if len(data) > MAX_FILE_BYTES:
+                return None, "oversized"
+        return data, None
+    except OSError:
+        return None, "unreadable"
+    finally:
+        os.close(fd)

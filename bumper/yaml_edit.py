@@ -21,9 +21,36 @@ from yaml.nodes import ScalarNode as ScalarNode
 from bumper.errors import ManifestError
 
 try:  # libyaml's composer is ~3x faster than the pure-Python one (FACTS.md).
-    _Loader: type = yaml.CSafeLoader
+    _BaseLoader: type = yaml.CSafeLoader
 except AttributeError:  # pragma: no cover - PyYAML built without libyaml
-    _Loader = yaml.SafeLoader
+    _BaseLoader = yaml.SafeLoader
+
+_TAGS: dict[tuple[str, tuple[bool, bool]], str] = {}  # (plain text, implicit) -> resolved tag
+
+
+class _Loader(_BaseLoader):  # type: ignore[misc]
+    """The safe loader, minus the Python work libyaml's composer calls back for on each node.
+
+    Tag resolution is a pure function of a scalar's text (the safe loader has no path
+    resolvers), and manifests repeat the same keys and values endlessly: remember it."""
+
+    def resolve(self, kind: type, value: str, implicit: tuple[bool, bool]) -> str:
+        if kind is ScalarNode:
+            key = (value, implicit)
+            tag = _TAGS.get(key)
+            if tag is None:
+                if len(_TAGS) > 100_000:
+                    _TAGS.clear()
+                tag = _TAGS[key] = super().resolve(kind, value, implicit)
+            return tag
+        return super().resolve(kind, value, implicit)  # type: ignore[no-any-return]
+
+    def descend_resolver(self, current_node: Node | None, current_index: object) -> None:
+        """No path resolvers are registered: nothing to track."""
+
+    def ascend_resolver(self) -> None:
+        """No path resolvers are registered: nothing to track."""
+
 
 BOM = "\ufeff"
 MAX_DOCUMENTS = 10_000  # more is generated data; composing it would take seconds
