@@ -245,3 +245,28 @@ def bump(**options: Any) -> int:
     from bumper.options import BumpOptions
 
     return run_bump(BumpOptions.from_cli(options), os.environ)  # the one read of the environment
+
+
+@main.command()
+@click.argument("image", metavar="IMAGE")
+@click.option("--repo", envvar="BUMPER_REPO", metavar="URL", help="Git URL of the manifests repository.")
+@click.option(
+    "--dir",
+    "directory",
+    envvar="BUMPER_DIR",
+    metavar="PATH",
+    help="A local clone (its checked-out branch is read).",
+)
+@_path_option
+@_output_option
+def history(image: str, repo: str | None, directory: str | None, paths: tuple[str, ...], output: str) -> int:
+    """List every change of IMAGE's references in the git history, newest first.
+
+    For each commit of the branch's first-parent line that changed them: the date, the commit,
+    its author, old -> new per file, and the pull/merge request and build link where the
+    commits name them. Bumps made by hand count too. IMAGE is a repository, e.g.
+    ghcr.io/acme/app (a tag is ignored).
+    """
+    from bumper.commands.history import history as run_history
+
+    return run_history(image, repo, directory, paths, output, os.environ)

@@ -258,12 +258,14 @@ class Workspace:
         dest: Path,
         sparse_paths: list[str] | None = None,
         checkout: bool = True,
+        history: bool = False,
     ) -> Workspace:
         """Shallow single-branch clone of `base` (default: the remote's default branch) to `dest`.
 
         With `sparse_paths` (gitignore-style globs such as `*.yaml` or `apps/**`) the clone is also
-        blobless and sparse, so only matching files are downloaded and checked out. `dest` must
-        not exist or be empty. Hooks and .gitattributes transformations never run.
+        blobless and sparse, so only matching files are downloaded and checked out. `history`
+        makes it a blobless clone of the whole history instead (blobs come with fetch_objects).
+        `dest` must not exist or be empty. Hooks and .gitattributes transformations never run.
         """
         if base is not None:
             validate_branch_name(base)
@@ -282,12 +284,15 @@ class Workspace:
             _git_url=git_url,
             _header_url=header_url,
         )
-        args = ["clone", "--quiet", "--no-checkout", "--depth", "1", "--single-branch"]
+        args = ["clone", "--quiet", "--no-checkout", "--single-branch"]
+        args += [] if history else ["--depth", "1"]
         args += ["--no-tags", "--origin", "origin"]
         if base:
             args += ["--branch", base]
         if sparse_paths is not None:
             args += ["--filter=blob:none", "--sparse"]
+        elif history:
+            args.append("--filter=blob:none")
         if header_url is None and "://" not in git_url and Path(git_url).is_absolute():
             args.append("--no-local")  # otherwise --depth/--filter are ignored for paths
         args += ["--", git_url, str(dest)]
@@ -435,6 +440,20 @@ class Workspace:
             with_exceptions=False,
         )
         return status == 0
+
+    def fetch_objects(self, oids: Sequence[str]) -> None:
+        """Download these objects into a blobless clone in few requests, as git's own lazy
+        fetch does one by one."""
+        args = ["-c", "fetch.negotiationAlgorithm=noop", "fetch", "--quiet", "--no-tags"]
+        args += ["--no-write-fetch-head", "--recurse-submodules=no", "--filter=blob:none", "origin"]
+        for start in range(0, len(oids), 2000):  # stays far below the argv limit
+            chunk = list(oids[start : start + 2000])
+            self._retrying(lambda chunk=chunk: self._run([*args, *chunk], action="fetch"))
+
+    def git_env(self) -> dict[str, str]:
+        """The environment of a git command in this clone (auth, safe config) for callers that
+        stream git's output themselves."""
+        return dict(os.environ, **self._env(in_repo=True))
 
     def read_file(self, ref: str, relpath: str) -> bytes | None:
         """The exact bytes of `relpath` at `ref` (sha or ref name), or None when it is absent."""

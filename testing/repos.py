@@ -306,3 +306,25 @@ def _filler(i: int, rev: int) -> bytes:
         b"spec:\n  template:\n    spec:\n      containers:\n        - name: app\n"
         b"          image: registry.local/team/svc-%04d:1.0.%d\n" % (i, i, rev)
     )
+
+
+def merge(bare: Path, into: str, other: str, message: str) -> str:
+    """A merge commit of `other` into `into` (as a host's merge button makes it); its sha."""
+    tree = git("merge-tree", "--write-tree", f"refs/heads/{into}", f"refs/heads/{other}", cwd=bare)
+    sha = (
+        git(
+            "commit-tree",
+            tree.decode().split()[0],
+            "-p",
+            f"refs/heads/{into}",
+            "-p",
+            f"refs/heads/{other}",
+            "-m",
+            message,
+            cwd=bare,
+        )
+        .decode()
+        .strip()
+    )
+    git("update-ref", f"refs/heads/{into}", sha, cwd=bare)
+    return sha

@@ -1,0 +1,42 @@
+"""`bumper history`: when each change of one image's references landed, from git history."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from bumper.errors import ConfigError, ExitCode
+from bumper.history import Entry, local_history, remote_history
+from bumper.image_ref import ImageRef
+from bumper.report import emit_json
+
+
+def history(
+    image_text: str,
+    repo: str | None,
+    directory: str | None,
+    paths: tuple[str, ...],
+    output: str,
+    env: Mapping[str, str],
+) -> ExitCode:
+    if bool(repo) == bool(directory):
+        raise ConfigError("give exactly one of --repo URL or --dir PATH")
+    image = ImageRef.parse(image_text)
+    entries = (
+        local_history(directory, image, paths, env)
+        if directory
+        else remote_history(repo or "", image, paths, env)
+    )
+    if output == "json":
+        emit_json({"image": image.key, "history": [e.as_json() for e in entries]})
+    else:
+        for entry in entries:
+            print(_line(entry))
+    return ExitCode.OK
+
+
+def _line(entry: Entry) -> str:
+    changes = "; ".join(f"{c.file}: {c.old or '(none)'} -> {c.new or '(none)'}" for c in entry.changes)
+    extra = " ".join(x for x in (entry.pull_request, entry.build) if x)
+    return f"{entry.date[:10]} {entry.commit[:12]} {entry.author}: {changes}" + (
+        f" ({extra})" if extra else ""
+    )
