@@ -73,3 +73,19 @@ def test_ci_startup_bench_smoke_installs_the_lock_and_opens_pull_requests() -> N
     [row] = table[2:]
     assert row.startswith("| uv on PATH (offline, warm cache) |") and row.endswith("| opened |"), row
     assert "pull requests open: 2" in proc.stdout  # the first (cold) and the warm run each opened one
+
+
+def test_history_bench_smoke_finds_every_bump_in_both_modes() -> None:
+    bench = BENCH.with_name("history.py")
+    proc = subprocess.run(
+        [sys.executable, str(bench), "--smoke"], capture_output=True, text=True, timeout=300
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "history entries found: 4 (the first commit and 3 bumps)" in proc.stdout, proc.stdout
+    rows = [line[:48].strip() for line in proc.stdout.splitlines()[3:-1]]
+    assert rows == [
+        "git log -G<repo> --oneline (local full clone)",
+        "bumper history --dir (same clone)",
+        "git clone + git log -G<repo> (from the URL)",
+        "bumper history --repo (blobless clone)",
+    ], proc.stdout
