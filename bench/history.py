@@ -27,22 +27,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.e2e import DEPLOYMENT, TOKEN  # noqa: E402
 from testing import repos  # noqa: E402
 from testing.git_server import serve_git  # noqa: E402
 
-TOKEN = "bench-token-0123456789"  # noqa: S105
 APP = "apps/app/deployment.yaml"
-DEPLOYMENT = b"""apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: app
-spec:
-  template:
-    spec:
-      containers:
-        - name: app
-          image: ghcr.io/acme/app:v1.0.0
-"""
 
 
 def timed(cmd: list[str], env: dict[str, str], cwd: Path | None = None) -> tuple[float, bytes]:

@@ -257,13 +257,14 @@ def _pairs(before: list[str], after: list[str]) -> list[tuple[str | None, str | 
     what went and what came."""
     if before == after:
         return []
+    moved: list[tuple[str | None, str | None]]
     if len(before) == len(after):
         moved = [(a, b) for a, b in zip(before, after) if a != b]
     else:
         gone = sorted((Counter(before) - Counter(after)).elements())
         came = sorted((Counter(after) - Counter(before)).elements())
-        moved = list(zip(gone, came))
-        moved += [(a, None) for a in gone[len(came) :]] + [(None, b) for b in came[len(gone) :]]
+        moved = [*zip(gone, came), *((a, None) for a in gone[len(came) :])]
+        moved += [(None, b) for b in came[len(gone) :]]
     return list(dict.fromkeys(moved))
 
 

@@ -19,6 +19,7 @@ userinfo that still reaches a message (e.g. from git's own stderr) is redacted.
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import shutil
 import tempfile
@@ -447,8 +448,8 @@ class Workspace:
         args = ["-c", "fetch.negotiationAlgorithm=noop", "fetch", "--quiet", "--no-tags"]
         args += ["--no-write-fetch-head", "--recurse-submodules=no", "--filter=blob:none", "origin"]
         for start in range(0, len(oids), 2000):  # stays far below the argv limit
-            chunk = list(oids[start : start + 2000])
-            self._retrying(lambda chunk=chunk: self._run([*args, *chunk], action="fetch"))
+            command = [*args, *oids[start : start + 2000]]
+            self._retrying(functools.partial(self._run, command, action="fetch"))
 
     def git_env(self) -> dict[str, str]:
         """The environment of a git command in this clone (auth, safe config) for callers that
