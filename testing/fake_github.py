@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from bumper.providers.api import ProviderSettings
+from testing import github_graphql
 from testing.fake_provider import LoopbackServer, PullRecord, RecordedRequest, Reply, Response
 
 TOKEN = "fake-github-token-FAKEfake0123456789abcdef"  # noqa: S105 - a test token
@@ -60,6 +61,8 @@ class FakeGitHub(LoopbackServer):
         self.repos: dict[str, dict[str, Any]] = {}
         self.pulls: list[PullRecord] = []
         self.users: set[str] | None = None
+        # GraphQL requests GitHub's published schema rejects (checked when it is installed)
+        self.graphql_violations: list[tuple[str, list[str]]] = []
 
     def add_repo(self, full_name: str, *, automerge_allowed: bool = True) -> str:
         """Create `owner/repo`; returns an https clone URL naming it (the host is not contacted)."""
@@ -288,6 +291,11 @@ class FakeGitHub(LoopbackServer):
     def _graphql(self, body: dict[str, Any]) -> Response:
         query = str(body.get("query", ""))
         variables = body.get("variables") or {}
+        if github_graphql.available():
+            problems = github_graphql.problems(query, variables)
+            if problems:  # what GitHub answers to a request its schema rejects
+                self.graphql_violations.append((query, problems))
+                return 200, {}, {"errors": [{"message": p} for p in problems]}
         if "enablePullRequestAutoMerge" not in query:
             return 200, {}, {"errors": [{"message": "fake GitHub: unsupported GraphQL query"}]}
         node = (variables.get("input") or {}).get("pullRequestId")
