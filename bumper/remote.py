@@ -45,6 +45,7 @@ from bumper.repo_policy import (
 )
 from bumper.rewrite import TreePlan, plan_tree, write_all
 from bumper.shapes import Reference, find_references
+from bumper.signing import signing_config
 from bumper.yaml_edit import Source, compose_all
 
 if TYPE_CHECKING:  # GitPython loads only when a remote run needs it
@@ -60,12 +61,12 @@ def bump_repo(options: BumpOptions, env: Mapping[str, str]) -> BumpResult:
     provider_name, token, _ = check_remote(options, env)
     loading = registry.spec_for(provider_name).preload() if provider_name != "none" and token else None
     try:
-        with tempfile.TemporaryDirectory(prefix="bumper-") as tmp:
+        with tempfile.TemporaryDirectory(prefix="bumper-") as tmp, signing_config(env) as signing:
             if options.branch is not None:
                 _refuse_base_as_branch(options, token, Path(tmp))
             for attempt in range(MAX_ATTEMPTS):
                 try:
-                    return _attempt(options, provider_name, token, Path(tmp) / str(attempt), env)
+                    return _attempt(options, provider_name, token, Path(tmp) / str(attempt), env, signing)
                 except PushRejected:
                     time.sleep(random.uniform(0.05, 0.3) * (attempt + 1))  # noqa: S311 - jitter only
     finally:
@@ -93,7 +94,12 @@ def _validate_branch(name: str) -> None:
 
 
 def _attempt(
-    options: BumpOptions, provider_name: str, token: str | None, dest: Path, env: Mapping[str, str]
+    options: BumpOptions,
+    provider_name: str,
+    token: str | None,
+    dest: Path,
+    env: Mapping[str, str],
+    signing: list[tuple[str, str]],
 ) -> BumpResult:
     ws, only = _clone_narrowed(options, token, dest)
     rules = RunRules(_base_policy(ws), options.mode)
@@ -166,7 +172,9 @@ def _attempt(
     write_all(plan.edits)
     trailers = provenance_trailers(images, plan.changes, env)
     message = commit_message(options.commit_message, values, plan.changes, trailers)
-    commit = ws.commit_all(branch, message, *options.author, paths=[e.relpath for e in plan.edits])
+    commit = ws.commit_all(
+        branch, message, *options.author, paths=[e.relpath for e in plan.edits], signing=signing
+    )
     pushed = remote_sha is None or not ws.same_content(commit, remote_sha)
     if pushed:
         ws.push(branch, remote_sha)

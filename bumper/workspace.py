@@ -541,12 +541,14 @@ class Workspace:
         author_name: str,
         author_email: str,
         paths: Sequence[str] | None = None,
+        signing: Sequence[tuple[str, str]] = (),
     ) -> str:
         """Commit the work-tree changes (all, or only `paths`) as one commit on top of
         `base_sha`, on local `branch`.
 
         Always exactly one commit above base (a second call replaces the first), committer =
-        author, no hooks, no signing. Returns the new sha; raises WorkspaceError when nothing
+        author, no hooks; signed only with `signing` (git configuration from signing.py, given
+        on this one command line). Returns the new sha; raises WorkspaceError when nothing
         changed. Naming `paths` spares git a scan of every file of a big tree.
         """
         validate_branch_name(branch)
@@ -570,8 +572,18 @@ class Workspace:
         # The trailers make the commit recognisably bumper's (bumper/ownership.py); the
         # message goes on stdin, as one argv entry above ~128 KiB fails with E2BIG.
         marked = add_trailers(message, ownership_trailers(branch, self.changed_entries(self.base_sha, tree)))
+        sign = [arg for key, value in signing for arg in ("-c", f"{key}={value}")]
         sha = self._out(
-            ["commit-tree", "--no-gpg-sign", tree, "-p", self.base_sha, "-F", "-"],
+            [
+                *sign,
+                "commit-tree",
+                "-S" if signing else "--no-gpg-sign",
+                tree,
+                "-p",
+                self.base_sha,
+                "-F",
+                "-",
+            ],
             action="commit",
             extra_env=ident,
             stdin=marked.encode("utf-8"),
