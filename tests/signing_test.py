@@ -98,3 +98,15 @@ def test_a_key_that_cannot_sign_fails_before_anything_is_pushed(
     assert message in proc.stderr and proc.stderr.count("\n") == 1
     assert "-----BEGIN" not in proc.stderr
     assert world.branch_sha(BRANCH) is None
+
+
+def test_a_signed_bump_stays_bumpers_own_branch(world: World, tmp_path: Path) -> None:
+    key, public = keypair(tmp_path)
+    assert world.run("bump", "ghcr.io/acme/app:v1.2.3", BUMPER_SIGNING_KEY=str(key)).returncode == 0
+
+    again = world.run("bump", "ghcr.io/acme/app:v1.2.4", "--output", "json", BUMPER_SIGNING_KEY=str(key))
+
+    assert again.returncode == 0, again.stderr
+    assert '"status": "updated"' in again.stdout
+    assert repos.count_commits(world.bare, BRANCH, since="main") == 1
+    assert verify(world, public, tmp_path).returncode == 0
