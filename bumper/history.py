@@ -17,8 +17,8 @@ from pathlib import Path
 from bumper.changes import TRAILER_BUILD
 from bumper.errors import BumperError, ConfigError, NotFoundError, WorkspaceError
 from bumper.files import MAX_FILE_BYTES, _is_manifest_name
-from bumper.pathmatch import matcher
 from bumper.image_ref import ImageRef
+from bumper.pathmatch import matcher
 from bumper.shapes import find_references
 from bumper.yaml_edit import Source, compose_all
 
