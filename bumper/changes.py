@@ -90,6 +90,23 @@ def provenance_trailers(
     return trailers
 
 
+# The placeholders of --title, --body and --commit-message (template_values fills them; the
+# help lists them from here, and a test keeps both the same).
+PLACEHOLDERS = {
+    "images": "every REF, comma-separated",
+    "image": "the image without tag or digest (one REF), else every REF",
+    "new": "the new references (every REF)",
+    "old": "the references replaced, comma-separated",
+    "files": "how many files change",
+    "count": "how many references change",
+    "branch": "the bot branch",
+    "base": "the base branch",
+    "source": "the CI build that pushed the image (a link; empty outside CI)",
+    "commit": "the commit that build ran on (empty outside CI)",
+    "table": "a Markdown table of the changes",
+}
+
+
 def template_values(
     refs: list[str], changes: list[Change], branch: str, base: str, env: Mapping[str, str]
 ) -> dict[str, str]:

@@ -4,48 +4,72 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import click
+from click.core import ParameterSource
 
-from bumper import __version__
+from bumper import __version__, report
 from bumper.errors import BumperError, ExitCode
 
 
 class _Bumper(click.Group):
-    """Turns every failure into one stderr line and the contract's exit code."""
+    """Turns every failure into one stderr line (and, with --output json, one JSON object on
+    stdout) and the contract's exit code."""
 
     debug = False
 
     def main(self, args: Any = None, prog_name: Any = None, **extra: Any) -> Any:  # type: ignore[override]
         extra.pop("standalone_mode", None)
         self.debug = False  # set by the group's --debug/BUMPER_DEBUG once click has parsed it
+        argv = list(sys.argv[1:] if args is None else args)
+        report.reset(json=self._asks_for_json(argv))
         try:
-            code = super().main(args, prog_name or "bumper", standalone_mode=False, **extra)
+            code = super().main(argv, prog_name or "bumper", standalone_mode=False, **extra)
         except click.exceptions.Exit as exc:
             code = exc.exit_code
         except click.UsageError as exc:
             hint = f"; see '{exc.ctx.command_path} --help'" if exc.ctx is not None else ""
-            click.echo(f"bumper: error: {exc.format_message().rstrip('.')}{hint}", err=True)
-            code = ExitCode.BAD_INPUT
+            message = f"{exc.format_message().rstrip('.')}{hint}"
+            report.error(message)
+            code = _failed(ExitCode.BAD_INPUT, "usage", message)
         except (click.Abort, KeyboardInterrupt):
-            click.echo("bumper: interrupted", err=True)
-            code = ExitCode.INTERRUPTED
+            sys.stderr.write("bumper: interrupted\n")
+            code = _failed(ExitCode.INTERRUPTED, "interrupted", "interrupted")
         except BumperError as exc:
-            click.echo(f"bumper: error: {_one_line(str(exc))}", err=True)
-            code = exc.exit_code
+            report.error(_one_line(str(exc)))
+            code = _failed(exc.exit_code, report.error_kind(exc), _one_line(exc.message), exc.file, exc.line)
         except Exception as exc:  # the boundary: nothing else may escape as a traceback
             if self.debug:
                 import traceback
 
                 traceback.print_exc()
-            click.echo(
-                f"bumper: internal error (please report): {type(exc).__name__}: {_one_line(str(exc))}",
-                err=True,
-            )
-            code = ExitCode.FAILURE
+            message = f"{type(exc).__name__}: {_one_line(str(exc))}"
+            sys.stderr.write(f"bumper: internal error (please report): {message}\n")
+            code = _failed(ExitCode.FAILURE, "internal", message)
         sys.exit(int(code or 0))
+
+    def _asks_for_json(self, argv: Sequence[str]) -> bool:
+        """Whether --output json is asked, read before click parses anything, so that a usage
+        error too answers with JSON (the --output option confirms it once parsed)."""
+        words = list(argv[: argv.index("--")] if "--" in argv else argv)
+        command = next((self.commands[w] for w in words if w in self.commands), None)
+        if command is None or not any(p.name == "output" for p in command.params):
+            return False
+        for i, word in enumerate(words):
+            if word == "--output" and i + 1 < len(words):
+                return words[i + 1] == "json"
+            if word.startswith("--output="):
+                return word == "--output=json"
+        return os.environ.get("BUMPER_OUTPUT") == "json"
+
+
+def _failed(
+    code: ExitCode, kind: str, message: str, file: str | None = None, line: int | None = None
+) -> ExitCode:
+    report.emit_failure(int(code), report.error_object(kind, message, file, line))
+    return code
 
 
 class _ListItem(click.ParamType):  # type: ignore[type-arg]  # generic only from click 8.2
@@ -69,20 +93,76 @@ def _one_line(text: str) -> str:
     return redact(" ".join(text.split()))
 
 
-@click.group(cls=_Bumper, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+def _epilog(*blocks: str) -> str:
+    """Help text kept as written (click re-wraps paragraphs unless they start with \\b)."""
+    return "\n\n".join("\b\n" + block.strip("\n") for block in blocks)
+
+
+def _placeholders() -> str:
+    from bumper.changes import PLACEHOLDERS
+
+    width = max(len(name) for name in PLACEHOLDERS) + 2
+    rows = "\n".join(f"  {'{' + name + '}':<{width + 1}} {what}" for name, what in PLACEHOLDERS.items())
+    head = "Template placeholders (--title, --body, --commit-message; {{ and }} are literal braces):"
+    return f"{head}\n{rows}"
+
+
+_EXIT_CODES = """
+Exit codes: 0 changed, up to date or skipped by policy; 1 runtime failure;
+2 bad input; 3 the image is referenced by no file (or --path matches none); 130 interrupted.
+"""
+
+_BUMP_EXAMPLES = """
+Examples:
+  # what would change in a local checkout (writes nothing)
+  bumper bump ghcr.io/acme/app:v1.2.3 --dir . --dry-run
+  # clone, commit, push and open (or update) a labelled pull request
+  export BUMPER_TOKEN=...       # or GITHUB_TOKEN / GITLAB_TOKEN
+  bumper bump ghcr.io/acme/app:v1.2.3 --repo https://github.com/acme/manifests.git --label deps
+  # one JSON object on stdout for scripts, failures included
+  bumper bump ghcr.io/acme/app:v1.2.3 --dir . --output json
+"""
+
+_SCAN_EXAMPLES = """
+Examples:
+  bumper scan --dir .
+  # also the files considered and the ones left alone, with the reason
+  bumper scan --dir . --path 'apps/**' -v
+  bumper scan --dir . --output json
+"""
+
+_COMPLETION_EXAMPLES = """
+Examples:
+  bumper completion bash > ~/.local/share/bash-completion/completions/bumper
+  bumper completion zsh > ~/.zfunc/_bumper    # with fpath+=(~/.zfunc) before compinit
+  bumper completion fish > ~/.config/fish/completions/bumper.fish
+  eval "$(bumper completion bash)"             # this shell only
+"""
+
+_MAIN_EXAMPLES = """
+Examples:
+  bumper bump ghcr.io/acme/app:v1.2.3 --dir . --dry-run
+  bumper scan --dir .
+  bumper completion bash > ~/.local/share/bash-completion/completions/bumper
+"""
+
+
+@click.group(
+    cls=_Bumper,
+    invoke_without_command=True,
+    epilog=_epilog(_MAIN_EXAMPLES, _EXIT_CODES),
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
 @click.version_option(__version__, "--version", prog_name="bumper", message="%(prog)s %(version)s")
 @click.option("--debug", is_flag=True, envvar="BUMPER_DEBUG", help="Show tracebacks of internal errors.")
 @click.pass_context
 def main(ctx: click.Context, debug: bool) -> None:
-    """Rewrite container image references in Kubernetes manifests and open the pull request.
-
-    \b
-    Exit codes: 0 changed, up to date or skipped by policy; 1 runtime failure;
-    2 bad input; 3 the image is referenced by no file.
-    """
+    """Rewrite container image references in Kubernetes manifests and open the pull request."""
     root = ctx.find_root().command
     if isinstance(root, _Bumper):
         root.debug = debug
+    if ctx.invoked_subcommand is None:  # `bumper` alone: the help, and success
+        click.echo(ctx.get_help())
 
 
 def _output_option(f: Any) -> Any:
@@ -92,8 +172,70 @@ def _output_option(f: Any) -> Any:
         default="text",
         envvar="BUMPER_OUTPUT",
         show_default=True,
-        help="Text for people, one JSON object for scripts.",
+        callback=_output,
+        help="Text for people, or one JSON object on stdout for scripts (also when it fails).",
     )(f)
+
+
+def _level(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    """-q / -v: the one given on the command line wins over BUMPER_QUIET / BUMPER_VERBOSE."""
+    if not value:
+        return
+    source = ctx.get_parameter_source(param.name or "")
+    other = ctx.meta.get("bumper.level")
+    if other is not None and other[0] != param.name:
+        if source == other[1]:
+            raise click.UsageError("-q and -v contradict each other; give one of them", ctx)
+        if source != ParameterSource.COMMANDLINE:
+            return
+    ctx.meta["bumper.level"] = (param.name, source)
+    report.DISPLAY.level = report.QUIET if param.name == "quiet" else report.VERBOSE
+
+
+def _colour(ctx: click.Context, param: click.Parameter, value: str) -> None:
+    report.DISPLAY.color = value
+
+
+def _output(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    report.DISPLAY.json = value == "json"
+    return value
+
+
+def _display_options(f: Any) -> Any:
+    """-q, -v and --color for every command that prints; they set bumper.report's display."""
+    for option in (
+        click.option(
+            "--color",
+            type=click.Choice(["auto", "always", "never"]),
+            default="auto",
+            envvar="BUMPER_COLOR",
+            show_default=True,
+            expose_value=False,
+            callback=_colour,
+            help="Colour the diff and messages. auto: on a terminal, unless NO_COLOR is set; "
+            "FORCE_COLOR forces it.",
+        ),
+        click.option(
+            "-v",
+            "--verbose",
+            is_flag=True,
+            envvar="BUMPER_VERBOSE",
+            expose_value=False,
+            callback=_level,
+            help="Also list every file considered and every file left alone, with the reason.",
+        ),
+        click.option(
+            "-q",
+            "--quiet",
+            is_flag=True,
+            envvar="BUMPER_QUIET",
+            expose_value=False,
+            callback=_level,
+            help="Print errors only on stderr (stdout keeps the diff, the changes or the JSON).",
+        ),
+    ):
+        f = option(f)
+    return f
 
 
 def _path_option(f: Any) -> Any:
@@ -123,10 +265,11 @@ def _tree_option(help_text: str) -> Callable[[Any], Any]:
     )
 
 
-@main.command()
+@main.command(short_help="List every image reference, with file:line:column.", epilog=_epilog(_SCAN_EXAMPLES))
 @_tree_option("The tree to scan.")
 @_path_option
 @_output_option
+@_display_options
 def scan(directory: str, paths: tuple[str, ...], output: str) -> int:
     """List every image reference bump could rewrite, with file:line:column and shape."""
     from bumper.commands.scan import scan as run_scan
@@ -146,7 +289,10 @@ def check(directory: str, paths: tuple[str, ...], output: str) -> int:
     return run_check(directory, paths, output)
 
 
-@main.command()
+@main.command(
+    short_help="Bump image references in a local tree or through a pull request.",
+    epilog=_epilog(_BUMP_EXAMPLES, _placeholders(), _EXIT_CODES),
+)
 @click.argument("refs", nargs=-1, envvar="BUMPER_IMAGES", metavar="[REF]...")
 @click.option("--repo", envvar="BUMPER_REPO", metavar="URL", help="Git URL of the manifests repository.")
 @click.option(
@@ -230,9 +376,7 @@ def check(directory: str, paths: tuple[str, ...], output: str) -> int:
     "branch, 'commit' pushes one commit straight to the base. 'pr' also overrides a rule's 'commit'.",
 )
 @_output_option
-@click.option(
-    "-v", "--verbose", is_flag=True, envvar="BUMPER_VERBOSE", help="Explain skipped references and files."
-)
+@_display_options
 def bump(**options: Any) -> int:
     """Rewrite every reference to each REF's repository to the REF's tag/digest.
 
@@ -241,9 +385,22 @@ def bump(**options: Any) -> int:
     be set by an environment variable BUMPER_<OPTION>; REFs by BUMPER_IMAGES. The token comes
     from BUMPER_TOKEN, else GITHUB_TOKEN/GH_TOKEN or GITLAB_TOKEN, never from a flag.
     """
+    from bumper import hints
     from bumper.commands.bump import bump as run_bump
     from bumper.options import BumpOptions
 
+    ctx = click.get_current_context()
+    from_env = {
+        name: variable
+        for name, variable in (
+            ("refs", "BUMPER_IMAGES"),
+            ("repo", "BUMPER_REPO"),
+            ("directory", "BUMPER_DIR"),
+        )
+        if ctx.get_parameter_source(name) is ParameterSource.ENVIRONMENT
+    }
+    hints.check_refs(options["refs"], from_env.pop("refs", None))
+    hints.check_target(options["repo"], options["directory"], from_env)
     return run_bump(BumpOptions.from_cli(options), os.environ)  # the one read of the environment
 
 
@@ -270,3 +427,14 @@ def history(image: str, repo: str | None, directory: str | None, paths: tuple[st
     from bumper.commands.history import history as run_history
 
     return run_history(image, repo, directory, paths, output, os.environ)
+
+
+@main.command(short_help="Print a shell completion script.", epilog=_epilog(_COMPLETION_EXAMPLES))
+@click.argument("shell", type=click.Choice(["bash", "zsh", "fish"]))
+def completion(shell: str) -> None:
+    """Print the script that completes bumper's commands and options in SHELL."""
+    from click.shell_completion import get_completion_class
+
+    completer = get_completion_class(shell)
+    assert completer is not None  # the three choices are click's built-in shells
+    click.echo(completer(main, {}, "bumper", "_BUMPER_COMPLETE").source())

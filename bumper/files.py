@@ -44,13 +44,14 @@ def iter_candidates(
 
 
 def _walk(root: Path) -> Iterator[tuple[str, str, int]]:
-    """(relpath, path, file type) of every manifest-named entry, in sorted order; scandir's
-    cached file types spare a stat per file."""
+    """(relpath, path, file type) of every manifest-named entry, sorted by relpath (the order
+    `git ls-files` and the --repo flow give); scandir's cached file types spare a stat per file."""
+    found: list[tuple[str, str, int]] = []
     stack = [("", os.fspath(root))]
     while stack:
         rel_dir, directory = stack.pop()
         try:
-            entries = sorted(os.scandir(directory), key=lambda e: e.name, reverse=True)
+            entries = list(os.scandir(directory))
         except OSError:
             continue
         for entry in entries:
@@ -60,8 +61,14 @@ def _walk(root: Path) -> Iterator[tuple[str, str, int]]:
                     stack.append((relpath + "/", entry.path))
             elif _is_manifest_name(entry.name):
                 kind = stat.S_IFLNK if entry.is_symlink() else stat.S_IFREG if entry.is_file() else 0
-                yield relpath, entry.path, kind
-    # sorted(reverse) + a stack keeps a depth-first walk in name order within each folder
+                found.append((relpath, entry.path, kind))
+    yield from sorted(found)
+
+
+def unmatched_globs(root: Path, globs: tuple[str, ...]) -> list[str]:
+    """The --path globs that select no manifest file under `root`, by the same rule as
+    iter_candidates (each is a mistake worth a message)."""
+    return [glob for glob in globs if next(iter_candidates(root, (glob,)), None) is None]
 
 
 def _only(root: Path, only: frozenset[str]) -> Iterator[tuple[str, str, int]]:

@@ -65,7 +65,6 @@ class BumpOptions:
     allow_downgrade: bool = False
     mode: str | None = None  # --mode; None when not given (pr unless .bumper.yaml says commit)
     output: str = "text"
-    verbose: bool = False
 
     @classmethod
     def from_cli(cls, raw: dict[str, Any]) -> BumpOptions:
@@ -124,7 +123,6 @@ class BumpOptions:
             allow_downgrade=raw["allow_downgrade"],
             mode=raw.get("mode"),
             output=raw["output"],
-            verbose=raw["verbose"],
         )
 
     @property

@@ -166,7 +166,10 @@ def _attempt(
 
     if options.dry_run:
         would = {"url": existing.url, "number": existing.number} if existing else None
-        note = f"would {'update' if existing else 'open'} a pull request from {branch} into {ws.base}"
+        if provider is None:
+            note = f"would push {branch} (on {ws.base}); --provider none opens no pull request"
+        else:
+            note = f"would {'update' if existing else 'open'} a pull request from {branch} into {ws.base}"
         return BumpResult("dry-run", plan, branch=branch, pull_request=would, notes=[note])
 
     write_all(plan.edits)

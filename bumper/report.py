@@ -1,48 +1,170 @@
-"""Printing results: one JSON object on stdout, or text for people (colour only on a TTY)."""
+"""Printing results: the result on stdout (text or one JSON object), messages for people on
+stderr at the level (-q, default, -v) and with the colours (--color, NO_COLOR, FORCE_COLOR) asked."""
 
 from __future__ import annotations
 
 import json
 import os
 import sys
-from typing import TYPE_CHECKING, Any
+from collections import Counter
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TextIO
 
+from bumper.errors import (
+    BumperError,
+    ConfigError,
+    ManifestError,
+    NotFoundError,
+    PolicyError,
+    ProviderError,
+    RefParseError,
+    WorkspaceError,
+)
 from bumper.options import Status
 
 if TYPE_CHECKING:
     from bumper.changes import Skip
     from bumper.options import BumpOptions, BumpResult
 
+QUIET, NORMAL, VERBOSE = 0, 1, 2
+
+
+@dataclass
+class Display:
+    """How this run talks: set by cli.py from -q/-v, --color and --output, once per run."""
+
+    level: int = NORMAL
+    color: str = "auto"  # auto | always | never
+    json: bool = False  # --output json: every exit prints one JSON object on stdout
+    emitted: bool = False  # that object is out already
+
+
+DISPLAY = Display()
+
+
+def reset(**settings: Any) -> None:
+    """Start a run with the default display (a test may run several in one process); the one
+    DISPLAY object is kept, so `from bumper.report import DISPLAY` stays valid."""
+    fresh = Display(**settings)
+    for name in fresh.__dataclass_fields__:
+        setattr(DISPLAY, name, getattr(fresh, name))
+
+
+def colour_on(stream: TextIO) -> bool:
+    """--color always/never decides; with auto, a non-empty NO_COLOR turns colour off,
+    else a FORCE_COLOR other than '', '0' or 'false' turns it on, else a terminal does."""
+    if DISPLAY.color != "auto":
+        return DISPLAY.color == "always"
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR", "") not in ("", "0", "false"):
+        return True
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty is not None and isatty())
+
+
+_SGR = {"red": "31", "green": "32", "yellow": "33", "cyan": "36", "bold": "1"}
+
+
+def paint(text: str, colour: str, stream: TextIO) -> str:
+    return f"\033[{_SGR[colour]}m{text}\033[0m" if colour_on(stream) else text
+
 
 def emit_json(payload: dict[str, Any]) -> None:
+    DISPLAY.emitted = True
     sys.stdout.write(json.dumps(payload, indent=2) + "\n")
 
 
+def result_line(text: str) -> None:
+    """A line of the result (stdout), whatever the level."""
+    sys.stdout.write(text + "\n")
+
+
 def info(message: str) -> None:
-    """A line for people, on stderr so stdout stays the diff or the JSON."""
-    sys.stderr.write(message + "\n")
+    """A message for people at the default level, on stderr so stdout stays the result."""
+    if DISPLAY.level >= NORMAL:
+        sys.stderr.write(message + "\n")
 
 
-def use_colour(stream: Any = None) -> bool:
-    stream = stream or sys.stdout
-    return "NO_COLOR" not in os.environ and hasattr(stream, "isatty") and stream.isatty()
+def detail(message: str) -> None:
+    """A message only -v shows."""
+    if DISPLAY.level >= VERBOSE:
+        sys.stderr.write(message + "\n")
+
+
+def warn(message: str) -> None:
+    if DISPLAY.level >= NORMAL:
+        sys.stderr.write(f"bumper: {paint('warning:', 'yellow', sys.stderr)} {message}\n")
+
+
+def error(message: str) -> None:
+    """The one line of a failed run; printed at every level."""
+    sys.stderr.write(f"bumper: {paint('error:', 'red', sys.stderr)} {message}\n")
+
+
+# -- failures as JSON ------------------------------------------------------------------------------
+
+# The `kind` of a failure in JSON, by error class (the first that matches); see README.
+_KINDS: tuple[tuple[type[BaseException], str], ...] = (
+    (NotFoundError, "not-found"),
+    (RefParseError, "bad-ref"),
+    (PolicyError, "policy"),
+    (ConfigError, "bad-input"),
+    (ManifestError, "manifest"),
+    (WorkspaceError, "git"),
+    (ProviderError, "provider"),
+    (BumperError, "error"),
+    (KeyboardInterrupt, "interrupted"),
+)
+
+
+def error_kind(exc: BaseException) -> str:
+    return next((kind for cls, kind in _KINDS if isinstance(exc, cls)), "internal")
+
+
+def error_object(kind: str, message: str, file: str | None = None, line: int | None = None) -> dict[str, Any]:
+    return {"kind": kind, "message": message, "file": file, "line": line}
+
+
+def emit_failure(code: int, error_json: dict[str, Any]) -> None:
+    """`{"status": "failed", ...}` on stdout when JSON was asked and nothing was printed yet."""
+    if DISPLAY.json and not DISPLAY.emitted:
+        emit_json({"status": "failed", "exit_code": code, "error": error_json})
+
+
+# -- bump ------------------------------------------------------------------------------------------
+
+# What a skip reason means and what to do about it, where there is something to say.
+_WHY = {
+    "downgrade": "a higher version is there; --allow-downgrade applies it anyway",
+    "ref-has-no-tag": "the marker takes a tag and the REF has none",
+}
+
+
+def skip_line(skip: Skip) -> str:
+    where = f"{skip.file}:{skip.line}" if skip.line else skip.file
+    value = f" {skip.value}:" if skip.value else ""
+    why = _WHY.get(skip.reason.split(":", 1)[0])
+    return f"bumper: skipped {where}:{value} {skip.reason}" + (f" ({why})" if why else "")
 
 
 def print_diff(diff: str) -> None:
-    if not use_colour():
+    if not colour_on(sys.stdout):
         sys.stdout.write(diff)
         return
-    colours = {"+": "\033[32m", "-": "\033[31m", "@": "\033[36m"}
+    colours = {"+": "green", "-": "red", "@": "cyan"}
     for line in diff.splitlines(keepends=True):
-        colour = "" if line.startswith(("+++", "---")) else colours.get(line[:1], "")
-        sys.stdout.write(f"{colour}{line.rstrip(chr(10))}\033[0m\n" if colour else line)
+        colour = "bold" if line.startswith(("+++", "---")) else colours.get(line[:1])
+        sys.stdout.write(paint(line.rstrip("\n"), colour, sys.stdout) + "\n" if colour else line)
 
 
 def render_bump(result: BumpResult, options: BumpOptions) -> None:
-    """JSON on stdout, or the diff (dry run) / the changes (otherwise) with a summary line."""
+    """JSON on stdout, or the diff (dry run) / the changes on stdout and on stderr the skips
+    with their reasons, the notes and a summary line; -v adds the files considered and left alone."""
     from bumper.rewrite import unified_diff
 
     plan = result.plan
+    status = Status(result.status)
     if options.output == "json":
         payload = result.as_json()
         if options.dry_run:
@@ -52,26 +174,35 @@ def render_bump(result: BumpResult, options: BumpOptions) -> None:
             for note in result.notes:
                 info(f"bumper: warning: {note}")
         return
+    for path in plan.considered:
+        detail(f"bumper: considered {path}")
+    for skip in plan.ignored:
+        detail(ignored_line(skip))
+    for glob in plan.unmatched_paths:
+        warn(f"--path {glob!r} matches no file")
     if options.dry_run:
         print_diff(unified_diff(plan.edits))
-    else:
+    elif status not in (Status.UP_TO_DATE, Status.BLOCKED):  # nothing new, or nothing pushed
         for change in plan.changes:
-            print(f"{change.file}:{change.line}: {change.old} -> {change.new}")
-    if options.verbose:
-        for skip in plan.skipped:
-            info(f"bumper: skipped {skip.file}:{skip.line}: {skip.value}: {skip.reason}")
-        for skip in plan.ignored:
-            info(ignored_line(skip))
-        for marker in plan.unresolved:
-            info(f"bumper: unresolved {marker}")
-    status = Status(result.status)
+            result_line(f"{change.file}:{change.line}: {change.old} -> {change.new}")
+    for skip in plan.skipped:  # references already up to date are news only with -v
+        (detail if skip.reason == "up-to-date" else info)(skip_line(skip))
+    for marker in plan.unresolved:
+        detail(f"bumper: unresolved {marker}")
     for note in result.notes:
-        info(f"bumper: {'warning: ' if status == Status.BLOCKED else ''}{note}")
+        if status == Status.BLOCKED:
+            warn(note)
+        else:
+            info(f"bumper: {note}")
     files = len({c.file for c in plan.changes})
     verb = {Status.DRY_RUN: "would rewrite", Status.UP_TO_DATE: "up to date:"}.get(status, "rewrote")
     summary = f"{verb} {len(plan.changes)} reference(s) in {files} file(s)"
+    reasons = Counter(skip.reason.split(":", 1)[0] for skip in plan.skipped)
+    skipped = ", ".join(f"{n} {reason}" for reason, n in sorted(reasons.items()))
     if status == Status.UP_TO_DATE:
-        summary = f"up to date: nothing to change ({len(plan.skipped)} reference(s) skipped)"
+        summary = f"up to date: nothing to change ({skipped or 'no reference to bump'})"
+    elif skipped:
+        summary += f"; skipped {skipped}"
     if status == Status.BLOCKED:
         summary = "blocked: nothing pushed"
     if result.branch:

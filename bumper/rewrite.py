@@ -10,7 +10,7 @@ from pathlib import Path
 
 from bumper.changes import Change, Skip
 from bumper.errors import ConfigError, ManifestError, NotFoundError, WorkspaceError
-from bumper.files import iter_candidates, read_manifest
+from bumper.files import iter_candidates, read_manifest, unmatched_globs
 from bumper.flux import MARKER_NEEDLE, FluxIndex, PolicyTable, Unresolved, not_found_hint
 from bumper.flux import needles as flux_needles
 from bumper.image_ref import ImageRef
@@ -43,6 +43,8 @@ class TreePlan:
     unresolved: list[Unresolved] = field(default_factory=list)  # $imagepolicy markers naming no image
     policies: dict[str, ImageRef] = field(default_factory=dict)  # each Flux policy's image this run
     rules: list[Rule | None] = field(default_factory=list)  # the policy rule of each change
+    considered: list[str] = field(default_factory=list)  # every file read, in name order (-v)
+    unmatched_paths: list[str] = field(default_factory=list)  # --path globs selecting no file
 
 
 def index_refs(refs: list[ImageRef]) -> dict[str, ImageRef]:
@@ -63,9 +65,13 @@ def manifest_sources(
     needles: tuple[bytes, ...],
     ignored: list[Skip],
     only: frozenset[str] | None = None,
+    considered: list[str] | None = None,
 ) -> Iterator[tuple[Source, str]]:
-    """(text, path) of each manifest that mentions a needle; files left alone go to `ignored`."""
+    """(text, path) of each manifest that mentions a needle; files left alone go to `ignored`,
+    every file looked at to `considered`."""
     for candidate in iter_candidates(root, globs, only):
+        if considered is not None:
+            considered.append(candidate.relpath)
         reason = candidate.reason
         source = None
         if reason is None:
@@ -100,7 +106,11 @@ def plan_tree(
     needles = tuple(ref.needle() for ref in refs)
     plan = TreePlan()
     # One walk reads the files that mention a REF, a Flux marker or a Flux policy object.
-    sources = list(manifest_sources(root, globs, needles + flux_needles(image_policies), plan.ignored, only))
+    sources = list(
+        manifest_sources(
+            root, globs, needles + flux_needles(image_policies), plan.ignored, only, plan.considered
+        )
+    )
     policies = PolicyTable.build(
         by_key,
         image_policies,
@@ -142,7 +152,9 @@ def plan_tree(
         if edit_plan.edits or edit_plan.embedded:
             new_text = apply_and_verify(source, docs, edit_plan)
             plan.edits.append(FileEdit(source.path, Path(path), source.to_bytes(), source.to_bytes(new_text)))
+    plan.unmatched_paths = unmatched_globs(root, globs)
     if plan.matched == 0:
+        check_paths_match(globs, plan.unmatched_paths)
         names = ", ".join([*(str(r) for r in refs), *(f"{p}={r}" for p, r in (image_policies or {}).items())])
         where = f" matching {', '.join(globs)}" if globs else ""
         ignored = ""
@@ -152,6 +164,17 @@ def plan_tree(
         hint = not_found_hint(plan.unresolved)
         raise NotFoundError(f"no file{where} references {names}{ignored}{hint}")
     return plan
+
+
+def check_paths_match(globs: tuple[str, ...], unmatched: list[str]) -> None:
+    """Exit 3 with a hint when no --path glob selects any file (a typo, or a path not relative
+    to the tree's root); globs that select nothing beside others that do are only warned about."""
+    if globs and len(unmatched) == len(globs):
+        which = ", ".join(repr(g) for g in unmatched)
+        raise NotFoundError(
+            f"--path {which} matches no YAML file in the tree; give paths relative to its root, "
+            "e.g. 'apps/**/*.yaml' ('bumper scan -v' lists the files it considers)"
+        )
 
 
 def _plan_reference(
@@ -222,11 +245,13 @@ def unified_diff(edits: list[FileEdit]) -> str:
 SCAN_NEEDLES = (b"image", b"repository", b"tag", b"$bumper", MARKER_NEEDLE)
 
 
-def scan_tree(root: Path, globs: tuple[str, ...] = ()) -> tuple[list[tuple[Source, Reference]], list[Skip]]:
+def scan_tree(
+    root: Path, globs: tuple[str, ...] = (), considered: list[str] | None = None
+) -> tuple[list[tuple[Source, Reference]], list[Skip]]:
     """Every reference under `root`; files that cannot be parsed are listed, not fatal."""
     found: list[tuple[Source, Reference]] = []
     ignored: list[Skip] = []
-    for source, _ in manifest_sources(root, globs, SCAN_NEEDLES, ignored):
+    for source, _ in manifest_sources(root, globs, SCAN_NEEDLES, ignored, considered=considered):
         notes: list[Ignored] = []
         try:
             refs = find_references(source, compose_all(source), notes)

@@ -313,25 +313,6 @@ def test_no_color_is_honoured_on_a_tty(tree: Path) -> None:
     assert not ANSI.search(plain), plain
 
 
-def test_verbose_explains_skips_on_stderr(tree: Path) -> None:
-    (tree / "apps" / "old.yaml").write_text("image: ghcr.io/acme/app:v9.0.0\n")
-    chart = tree / "chart"
-    (chart / "templates").mkdir(parents=True)
-    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: app\nversion: 0.1.0\n")
-    (chart / "templates" / "deploy.yaml").write_text("image: ghcr.io/acme/app:{{ .Values.tag }}\n")
-
-    quiet = run("bump", REF, "--dir", str(tree), "--dry-run")
-    assert "downgrade" not in quiet.stderr and "helm-template" not in quiet.stderr
-
-    loud = run("bump", REF, "--dir", str(tree), "--dry-run", "-v")
-    assert loud.exit_code == 0, loud.output
-    err = loud.stderr.splitlines()
-    assert "bumper: skipped apps/old.yaml:1: ghcr.io/acme/app:v9.0.0: downgrade" in err, loud.stderr
-    assert "bumper: ignored chart/templates/deploy.yaml: helm-template" in err, loud.stderr
-    assert "downgrade" not in loud.stdout and "helm-template" not in loud.stdout
-    assert loud.stdout == quiet.stdout
-
-
 # --- scan positions ------------------------------------------------------------------------------
 
 SCAN_TREE = {

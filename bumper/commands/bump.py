@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 from bumper.errors import ExitCode, NotFoundError
 from bumper.options import BumpOptions, BumpResult, Status
-from bumper.report import emit_json, render_bump
+from bumper.report import emit_json, error_kind, error_object, render_bump
 
 
 def bump(options: BumpOptions, env: Mapping[str, str]) -> ExitCode:
@@ -19,11 +19,13 @@ def bump(options: BumpOptions, env: Mapping[str, str]) -> ExitCode:
             from bumper.local import bump_dir
 
             result = bump_dir(options)
-    except NotFoundError:
-        if options.output == "json":  # scripts get the contract's status; stderr says why
+    except NotFoundError as exc:
+        if options.output == "json":  # scripts get the contract's status and the error
             from bumper.rewrite import TreePlan
 
-            emit_json(BumpResult(Status.NOT_FOUND, TreePlan()).as_json())
+            payload = BumpResult(Status.NOT_FOUND, TreePlan()).as_json()
+            payload["error"] = error_object(error_kind(exc), exc.message, exc.file, exc.line)
+            emit_json(payload)
         raise
     render_bump(result, options)
     return ExitCode.OK

@@ -6,17 +6,22 @@ from pathlib import Path
 from typing import Any
 
 from bumper.errors import ExitCode
+from bumper.files import unmatched_globs
 from bumper.flux import FluxIndex, unresolved_in
 from bumper.image_ref import repository_key
-from bumper.report import emit_json, ignored_line, info
-from bumper.rewrite import scan_tree
+from bumper.report import DISPLAY, VERBOSE, detail, emit_json, ignored_line, info, result_line, warn
+from bumper.rewrite import check_paths_match, scan_tree
 from bumper.shapes import MarkerPartRef, Reference, WholeRef
 from bumper.shapes.policy_marker import PolicyRef
 from bumper.yaml_edit import Source
 
 
 def scan(directory: str, paths: tuple[str, ...], output: str) -> ExitCode:
-    found, ignored = scan_tree(Path(directory), paths)
+    root = Path(directory)
+    unmatched = unmatched_globs(root, paths)
+    check_paths_match(paths, unmatched)
+    considered: list[str] = []
+    found, ignored = scan_tree(root, paths, considered)
     index = FluxIndex.from_tree(Path(directory)) if any(isinstance(r, PolicyRef) for _, r in found) else None
     images = [_entry(source, ref, index) for source, ref in found]
     by_file: dict[str, tuple[Source, list[Reference]]] = {}
@@ -32,14 +37,23 @@ def scan(directory: str, paths: tuple[str, ...], output: str) -> ExitCode:
             }
         )
         return ExitCode.OK
+    for glob in unmatched:
+        warn(f"--path {glob!r} matches no file")
+    for path in considered:
+        detail(f"bumper: considered {path}")
+    for skip in ignored:
+        detail(ignored_line(skip))
     for image, (_, ref) in zip(images, found):
         policy = f" [$imagepolicy {ref.target}]" if isinstance(ref, PolicyRef) else ""
         where = f"{image['file']}:{image['line']}:{image['column']}"
-        print(f"{where}: {image['shape']}: {image['value']}{policy}")
-    for skip in ignored:
-        info(ignored_line(skip))
+        result_line(f"{where}: {image['shape']}: {image['value']}{policy}")
     for marker in unresolved:
         info(f"bumper: unresolved {marker}")
+    files = len({image["file"] for image in images})
+    left = f"; {len(ignored)} file(s) left alone" if ignored else ""
+    if ignored and DISPLAY.level < VERBOSE:
+        left += " (-v lists them)"
+    info(f"bumper: {len(images)} reference(s) in {files} file(s){left}")
     return ExitCode.OK
 
 
