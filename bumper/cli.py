@@ -103,13 +103,14 @@ def _placeholders() -> str:
 
     width = max(len(name) for name in PLACEHOLDERS) + 2
     rows = "\n".join(f"  {'{' + name + '}':<{width + 1}} {what}" for name, what in PLACEHOLDERS.items())
-    head = "Template placeholders (--title, --body, --commit-message; {{ and }} are literal braces):"
+    head = "Placeholders of --title, --body and --commit-message ({{ and }} are braces):"
     return f"{head}\n{rows}"
 
 
 _EXIT_CODES = """
 Exit codes: 0 changed, up to date or skipped by policy; 1 runtime failure;
-2 bad input; 3 the image is referenced by no file (or --path matches none); 130 interrupted.
+2 bad input; 3 the image is referenced by no file (or --path matches none);
+130 interrupted.
 """
 
 _BUMP_EXAMPLES = """
@@ -118,7 +119,8 @@ Examples:
   bumper bump ghcr.io/acme/app:v1.2.3 --dir . --dry-run
   # clone, commit, push and open (or update) a labelled pull request
   export BUMPER_TOKEN=...       # or GITHUB_TOKEN / GITLAB_TOKEN
-  bumper bump ghcr.io/acme/app:v1.2.3 --repo https://github.com/acme/manifests.git --label deps
+  bumper bump ghcr.io/acme/app:v1.2.3 --label deps \\
+      --repo https://github.com/acme/manifests.git
   # one JSON object on stdout for scripts, failures included
   bumper bump ghcr.io/acme/app:v1.2.3 --dir . --output json
 """
@@ -134,9 +136,9 @@ Examples:
 _COMPLETION_EXAMPLES = """
 Examples:
   bumper completion bash > ~/.local/share/bash-completion/completions/bumper
-  bumper completion zsh > ~/.zfunc/_bumper    # with fpath+=(~/.zfunc) before compinit
+  bumper completion zsh > ~/.zfunc/_bumper    # fpath+=(~/.zfunc) in ~/.zshrc
   bumper completion fish > ~/.config/fish/completions/bumper.fish
-  eval "$(bumper completion bash)"             # this shell only
+  eval "$(bumper completion bash)"            # this shell only
 """
 
 _MAIN_EXAMPLES = """

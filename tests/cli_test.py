@@ -5,9 +5,7 @@ from __future__ import annotations
 import difflib
 import json
 import os
-import pty
 import re
-import select
 import shutil
 import subprocess
 import sys
@@ -276,41 +274,6 @@ def test_no_ansi_when_not_a_tty(tree: Path) -> None:
     for env in ({}, {"NO_COLOR": "1"}):
         result = run("bump", REF, "--dir", str(tree), "--dry-run", "-v", env=env)
         assert not ANSI.search(result.output), result.output
-
-
-def _run_on_a_tty(args: list[str], env: dict[str, str]) -> str:
-    """Run the installed console script with stdout and stderr on a pseudo-terminal."""
-    master, slave = pty.openpty()
-    proc = subprocess.Popen(args, stdout=slave, stderr=slave, stdin=subprocess.DEVNULL, env=env)
-    os.close(slave)
-    chunks = []
-    while True:
-        ready, _, _ = select.select([master], [], [], 10)
-        if not ready:
-            proc.kill()
-            break
-        try:
-            data = os.read(master, 65536)
-        except OSError:  # EIO: the child closed the terminal
-            break
-        if not data:
-            break
-        chunks.append(data)
-    proc.wait(timeout=10)
-    os.close(master)
-    return b"".join(chunks).decode()
-
-
-@pytest.mark.skipif(shutil.which("bumper") is None, reason="the bumper console script is not installed")
-def test_no_color_is_honoured_on_a_tty(tree: Path) -> None:
-    args = [shutil.which("bumper") or "bumper", "bump", REF, "--dir", str(tree), "--dry-run"]
-    env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR")}
-    coloured = _run_on_a_tty(args, env)
-    assert "ghcr.io/acme/app:v1.2.3" in coloured
-    assert ANSI.search(coloured), "no colour on a TTY: this test would not see NO_COLOR being ignored"
-    plain = _run_on_a_tty(args, {**env, "NO_COLOR": "1"})
-    assert "ghcr.io/acme/app:v1.2.3" in plain
-    assert not ANSI.search(plain), plain
 
 
 # --- scan positions ------------------------------------------------------------------------------
