@@ -144,6 +144,7 @@ class BumpResult:
     branch: str | None = None
     pull_request: dict[str, Any] | None = None
     notes: list[str] = field(default_factory=list)
+    commit: dict[str, str] | None = None  # {branch, sha} of a direct commit to the base
 
     def __post_init__(self) -> None:
         self.status = Status(self.status)  # a misspelt status fails here, not in a user's script
@@ -156,4 +157,5 @@ class BumpResult:
             "ignored": [s.as_json() for s in self.plan.ignored],
             "branch": self.branch,
             "pull_request": self.pull_request,
+            "commit": self.commit,
         }

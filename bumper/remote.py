@@ -21,7 +21,7 @@ from bumper.flux import held_on_branch
 from bumper.flux import needles as flux_needles
 from bumper.git.refname import validate_branch_name
 from bumper.image_ref import ImageRef
-from bumper.options import BumpOptions, BumpResult
+from bumper.options import BumpOptions, BumpResult, Status
 from bumper.ownership import not_own_reason
 from bumper.pathmatch import sparse_patterns
 from bumper.policy import is_downgrade
@@ -64,9 +64,11 @@ def bump_repo(options: BumpOptions, env: Mapping[str, str]) -> BumpResult:
         with tempfile.TemporaryDirectory(prefix="bumper-") as tmp, signing_config(env) as signing:
             if options.branch is not None:
                 _refuse_base_as_branch(options, token, Path(tmp))
+            carried: list[tuple[TreePlan, dict[str, str]]] = []  # a direct commit already pushed
             for attempt in range(MAX_ATTEMPTS):
                 try:
-                    return _attempt(options, provider_name, token, Path(tmp) / str(attempt), env, signing)
+                    dest = Path(tmp) / str(attempt)
+                    return _attempt(options, provider_name, token, dest, env, signing, carried)
                 except PushRejected:
                     time.sleep(random.uniform(0.05, 0.3) * (attempt + 1))  # noqa: S311 - jitter only
     finally:
@@ -100,9 +102,31 @@ def _attempt(
     dest: Path,
     env: Mapping[str, str],
     signing: list[tuple[str, str]],
+    carried: list[tuple[TreePlan, dict[str, str]]],
 ) -> BumpResult:
+    """One try: clone the base, read its .bumper.yaml, push the commit-mode references straight
+    to the base, then deliver the pr-mode ones through the bot branch and its PR."""
     ws, only = _clone_narrowed(options, token, dest)
     rules = RunRules(_base_policy(ws), options.mode)
+    direct, commit = _commit_to_base(ws, options, rules, only, env, signing)
+    if commit is not None:
+        carried[:] = [(direct, commit)]
+    elif carried and not direct.changes:
+        direct, commit = carried[0]  # pushed by an earlier try of this run, then a retry
+    result = _through_pull_request(ws, only, rules, options, provider_name, token, env, signing)
+    return _with_commit(result, direct, commit, options.dry_run)
+
+
+def _through_pull_request(
+    ws: Workspace,
+    only: frozenset[str],
+    rules: RunRules,
+    options: BumpOptions,
+    provider_name: str,
+    token: str | None,
+    env: Mapping[str, str],
+    signing: list[tuple[str, str]],
+) -> BumpResult:
     branch = options.branch
     if branch is None:
         non_default = options.base and options.base != ws.remote_default_branch()
@@ -124,7 +148,6 @@ def _attempt(
         rules=rules,
         mode="pr",
     )
-    _refuse_commit_mode(ws.path, refs, options, only, rules)
     if not plan.edits:
         return BumpResult(
             "up-to-date", plan, branch=None, notes=["the base branch already has these versions"]
@@ -329,28 +352,71 @@ def _base_policy(ws: Workspace) -> RepoPolicy:
     return parse_policy(data)
 
 
-def _refuse_commit_mode(
-    root: Path, refs: list[ImageRef], options: BumpOptions, only: frozenset[str], rules: RunRules
-) -> None:
-    """Until direct commits land in the remote flow, a reference the policy or --mode sends
-    straight to the base fails the run before anything is pushed, instead of going by PR."""
+def _commit_to_base(
+    ws: Workspace,
+    options: BumpOptions,
+    rules: RunRules,
+    only: frozenset[str],
+    env: Mapping[str, str],
+    signing: list[tuple[str, str]],
+) -> tuple[TreePlan, dict[str, str] | None]:
+    """Deliver the commit-mode references: one commit on the base, pushed without force.
+
+    The plan reads the base as cloned, so a version the base already holds higher is skipped
+    ("downgrade"): re-planned on every attempt, that is "never backwards" against the base. A
+    base that moved since the clone rejects the push (PushRejected), and the caller starts the
+    attempt again from a fresh clone. On a dry run the edits reach only the temporary clone, so
+    the pull-request half plans on top of them as it would after the push.
+    """
     plan = plan_tree(
-        root,
-        refs,
+        ws.path,
+        list(options.refs),
         options.paths,
         allow_downgrade=options.allow_downgrade,
-        image_policies=options.image_policies,
         only=only,
+        image_policies=options.image_policies,
         rules=rules,
         mode="commit",
     )
-    if plan.changes:
-        first = plan.changes[0]
-        raise ConfigError(
-            "direct commits to the base (mode commit) are not available with --repo yet",
-            file=first.file,
-            line=first.line,
-        )
+    if not plan.edits:
+        return plan, None
+    write_all(plan.edits)
+    if options.dry_run:
+        return plan, None
+    images = [*options.refs, *(r for r in options.images if r not in options.refs)]
+    values = template_values([str(r) for r in images], plan.changes, ws.base, ws.base, env)
+    message = commit_message(
+        options.commit_message, values, plan.changes, provenance_trailers(images, plan.changes, env)
+    )
+    sha = ws.commit_all(
+        ws.base, message, *options.author, paths=[e.relpath for e in plan.edits], signing=signing
+    )
+    ws.push(ws.base, ws.base_sha, fast_forward_only=True)
+    ws.base_sha = sha  # the bot branch, if any, builds on this commit
+    return plan, {"branch": ws.base, "sha": sha}
+
+
+def _with_commit(
+    result: BumpResult, direct: TreePlan, commit: dict[str, str] | None, dry_run: bool
+) -> BumpResult:
+    """One answer for both halves: the direct commit's changes first, `commit` set, and status
+    `committed` when nothing went through a pull request."""
+    plan = result.plan
+    plan.skipped[:0] = direct.skipped  # e.g. "downgrade": the base already holds a newer one
+    if not direct.changes and commit is None:
+        return result
+    plan.changes[:0] = direct.changes
+    plan.edits[:0] = direct.edits
+    result.commit = commit
+    if commit is not None:
+        result.notes.insert(0, f"committed {commit['sha'][:12]} to {commit['branch']}")
+    if dry_run:
+        result.status = Status.DRY_RUN
+        result.notes.insert(0, f"would commit {len(direct.changes)} change(s) straight to the base")
+    elif commit is not None and result.status == Status.UP_TO_DATE:
+        result.status = Status.COMMITTED
+        result.notes = [n for n in result.notes if "already has these versions" not in n]
+    return result
 
 
 def _fetch_bot_branch(ws: Workspace, branch: str) -> str:

@@ -592,19 +592,21 @@ class Workspace:
         self._run(["symbolic-ref", "HEAD", f"refs/heads/{branch}"], action="commit")
         return sha
 
-    def push(self, branch: str, expected_remote_sha: str | None) -> None:
+    def push(self, branch: str, expected_remote_sha: str | None, *, fast_forward_only: bool = False) -> None:
         """Push local `branch` to the remote branch of the same name, leased on its old value.
 
         `expected_remote_sha` is what `remote_branch_sha` returned (None: must not exist yet).
         A rerun therefore replaces the bot's previous commit, while a branch moved by someone
         else in between raises PushRejected. Transient network errors are retried; a retry
-        that finds our commit already there counts as success.
+        that finds our commit already there counts as success. `fast_forward_only` (a direct
+        commit to the base) pushes with no force at all: the remote takes it only on top of
+        what it holds, and a base that moved meanwhile raises PushRejected too.
         """
         validate_branch_name(branch)
         ref = f"refs/heads/{branch}"
         local_sha = self._out(["rev-parse", "--verify", f"{ref}^{{commit}}"], action="push")
-        lease = f"--force-with-lease={ref}:{expected_remote_sha or ''}"
-        args = ["push", "--porcelain", "--no-verify", lease, "origin", f"{ref}:{ref}"]
+        lease = [] if fast_forward_only else [f"--force-with-lease={ref}:{expected_remote_sha or ''}"]
+        args = ["push", "--porcelain", "--no-verify", *lease, "origin", f"{ref}:{ref}"]
 
         def attempt(n: int) -> None:
             # A retry first asks whether the lost answer was a success: our commit is there.
