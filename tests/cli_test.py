@@ -34,7 +34,7 @@ REF = "ghcr.io/acme/app:v1.2.3"
 
 # CONTRACT.md "Output" keys; README documents `ignored` as an extension (files left alone),
 # and `diff` is added to a dry run's JSON (read by bumper.ci_outputs).
-BUMP_KEYS = {"status", "changes", "skipped", "branch", "pull_request"}
+BUMP_KEYS = {"status", "changes", "skipped", "branch", "pull_request", "commit"}  # commit: CONTRACT turn 2
 BUMP_EXTENSIONS = {"ignored"}
 CHANGE_KEYS = ["file", "line", "shape", "old", "new"]
 SKIP_KEYS = ["file", "line", "shape", "value", "reason"]
@@ -202,7 +202,7 @@ def test_bump_json_shape_matches_the_contract(tree: Path) -> None:
     payload = json.loads(result.stdout)
     assert set(payload) == BUMP_KEYS | BUMP_EXTENSIONS
     assert payload["status"] == "written"
-    assert payload["branch"] is None and payload["pull_request"] is None
+    assert payload["branch"] is None and payload["pull_request"] is None and payload["commit"] is None
     assert [list(c) for c in payload["changes"]] == [CHANGE_KEYS]
     assert payload["changes"][0] == {
         "file": "apps/deploy.yaml",
