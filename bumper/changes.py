@@ -149,10 +149,13 @@ def render_template(template: str, values: Mapping[str, str], option: str) -> st
     return _PLACEHOLDER.sub(fill, template)
 
 
-def changes_table(changes: list[Change]) -> str:
+def changes_table(changes: list[Change], more: int = 0) -> str:
+    """The Markdown table of `changes`; `more` rows left out are counted in a last row."""
     rows = ["| file | line | old | new |", "|---|---:|---|---|"]
     for c in changes:
         rows.append(f"| {md_code(c.file)} | {c.line} | {md_code(c.old)} | {md_code(c.new)} |")
+    if more:
+        rows.append(f"| … and {more} more | | | |")
     return "\n".join(rows)
 
 
@@ -165,7 +168,7 @@ def md_code(value: object) -> str:
 
 
 def default_body(values: Mapping[str, str], changes: list[Change]) -> str:
-    lines = [f"Bumps {values['images']}.", "", changes_table(changes), ""]
+    lines = [f"Bumps {values['images']}.", "", values["table"], ""]
     if values["source"]:
         lines.append(f"Source build: {values['source']}")
         lines.append("")
@@ -198,11 +201,39 @@ def add_trailers(text: str, trailers: Sequence[tuple[str, str]]) -> str:
 
 
 def pr_text(
-    title: str | None, body: str | None, values: Mapping[str, str], changes: list[Change]
+    title: str | None,
+    body: str | None,
+    values: Mapping[str, str],
+    changes: list[Change],
+    limits: tuple[int, int | None] = (250, None),
 ) -> tuple[str, str]:
-    """Title and body; the body always ends with the hidden marker naming the PR as bumper's."""
-    rendered_title = render_template(title or DEFAULT_TITLE, values, "--title")
-    rendered_title = " ".join(rendered_title.split())[:250]
-    rendered_body = render_template(body, values, "--body") if body else default_body(values, changes)
+    """Title and body within the host's `limits` (title, body characters); the body always
+    ends with the hidden marker naming the PR as bumper's.
+
+    A body too long for the host shows the first rows of the table that fit and ends it with
+    "… and N more"; the commit and its trailers still list every change.
+    """
+    title_limit, body_limit = limits
+    rendered_title = " ".join(render_template(title or DEFAULT_TITLE, values, "--title").split())
+    if len(rendered_title) > title_limit:
+        rendered_title = rendered_title[: title_limit - 1].rstrip() + "…"
     marker = f"{MARKER} images={values['images'].replace('--', '')} -->"
-    return rendered_title, f"{rendered_body}\n\n{marker}"
+
+    def render(shown: int) -> str:
+        table = changes_table(changes[:shown], len(changes) - shown)
+        filled = {**values, "table": table}
+        text = render_template(body, filled, "--body") if body else default_body(filled, changes)
+        return f"{text}\n\n{marker}"
+
+    full = render(len(changes))
+    if body_limit is None or len(full) <= body_limit:
+        return rendered_title, full
+    low, high = 0, len(changes)  # the most rows that fit: binary search, the text grows with rows
+    while low < high:
+        mid = (low + high + 1) // 2
+        low, high = (mid, high) if len(render(mid)) <= body_limit else (low, mid - 1)
+    fitted = render(low)
+    if len(fitted) > body_limit:  # a template longer than the host takes without any table
+        keep = body_limit - len(marker) - len("\n\n…\n\n")
+        fitted = f"{fitted[:keep]}\n\n…\n\n{marker}"
+    return rendered_title, fitted

@@ -158,4 +158,5 @@ class BumpResult:
             "branch": self.branch,
             "pull_request": self.pull_request,
             "commit": self.commit,
+            "not_found": list(self.plan.not_found),
         }

@@ -34,6 +34,7 @@ from bumper.providers.api import (
     ProviderSettings,
     PullRequest,
     PullRequestSpec,
+    text_limits,
 )
 from bumper.repo_policy import (
     POLICY_FILE,
@@ -127,16 +128,6 @@ def _through_pull_request(
     env: Mapping[str, str],
     signing: list[tuple[str, str]],
 ) -> BumpResult:
-    branch = options.branch
-    if branch is None:
-        non_default = options.base and options.base != ws.remote_default_branch()
-        images = list({r.key: r for r in options.images}.values())  # one slug per repository
-        branch = default_branch(images, options.base if non_default else None)
-    _validate_branch(branch)
-    if branch == ws.base:
-        raise ConfigError(
-            f"--branch {branch!r} is the base branch; bumper pushes only to a branch of its own"
-        )
     refs, policies = list(options.refs), dict(options.image_policies)
     plan = plan_tree(
         ws.path,
@@ -152,6 +143,16 @@ def _through_pull_request(
         return BumpResult(
             "up-to-date", plan, branch=None, notes=["the base branch already has these versions"]
         )
+    branch = options.branch
+    if branch is None:  # named after the images applied (a REF referenced nowhere is not)
+        non_default = options.base and options.base != ws.remote_default_branch()
+        images = list({r.key: r for r in options.images if r.key in plan.found}.values())
+        branch = default_branch(images, options.base if non_default else None)
+    _validate_branch(branch)
+    if branch == ws.base:
+        raise ConfigError(
+            f"--branch {branch!r} is the base branch; bumper pushes only to a branch of its own"
+        )
     provider = None if provider_name == "none" else _provider(provider_name, options, token, env)
     remote_sha = ws.remote_branch_sha(branch)
     if remote_sha is not None:
@@ -165,7 +166,8 @@ def _through_pull_request(
     if remote_sha is not None:
         problem = _not_own(ws, remote_sha, branch)
         if problem is not None:
-            images = [*refs, *(r for r in policies.values() if r not in refs)]
+            found = [r for r in refs if r.key in plan.found]
+            images = [*found, *(r for r in policies.values() if r not in found)]
             return _blocked(ws, provider, existing, options, branch, remote_sha, plan, images, problem)
         # "Never backwards" holds while the branch is under review; a branch whose PR was
         # closed or merged is stale and the run starts again from the base.
@@ -183,9 +185,10 @@ def _through_pull_request(
                 )
                 plan.skipped.extend(newer)
 
-    images = [*refs, *(r for r in policies.values() if r not in refs)]
+    applied = [r for r in refs if r.key in plan.found]  # the PR names only applied images
+    images = [*applied, *(r for r in policies.values() if r not in applied)]
     values = template_values([str(r) for r in images], plan.changes, branch, ws.base, env)
-    title, body = pr_text(options.title, options.body, values, plan.changes)
+    title, body = pr_text(options.title, options.body, values, plan.changes, limits=text_limits(provider))
 
     if options.dry_run:
         would = {"url": existing.url, "number": existing.number} if existing else None

@@ -164,6 +164,8 @@ def render_bump(result: BumpResult, options: BumpOptions) -> None:
     from bumper.rewrite import unified_diff
 
     plan = result.plan
+    for missing in plan.not_found:  # found REFs were applied; each missing one is said once
+        info(f"bumper: warning: no file references {missing}; it is not applied")
     status = Status(result.status)
     if options.output == "json":
         payload = result.as_json()

@@ -40,6 +40,8 @@ class TreePlan:
     ignored: list[Skip] = field(default_factory=list)
     edits: list[FileEdit] = field(default_factory=list)
     matched: int = 0
+    found: set[str] = field(default_factory=set)  # keys of the images some file references
+    not_found: list[str] = field(default_factory=list)  # REFs no file references (CONTRACT "not_found")
     unresolved: list[Unresolved] = field(default_factory=list)  # $imagepolicy markers naming no image
     policies: dict[str, ImageRef] = field(default_factory=dict)  # each Flux policy's image this run
     rules: list[Rule | None] = field(default_factory=list)  # the policy rule of each change
@@ -139,6 +141,7 @@ def plan_tree(
             if new is None:
                 continue
             plan.matched += 1
+            plan.found.add(new.key)
             if isinstance(ref, MarkerPartRef) and ref.part == "name":
                 continue  # the name is kept as spelled; nothing to move
             verdict = rules.judge(source.path, new.key, new.tag or ref.ref.tag, ref.line in held)
@@ -153,6 +156,7 @@ def plan_tree(
             new_text = apply_and_verify(source, docs, edit_plan)
             plan.edits.append(FileEdit(source.path, Path(path), source.to_bytes(), source.to_bytes(new_text)))
     plan.unmatched_paths = unmatched_globs(root, globs)
+    plan.not_found = [str(r) for r in refs if r.key not in plan.found]
     if plan.matched == 0:
         check_paths_match(globs, plan.unmatched_paths)
         names = ", ".join([*(str(r) for r in refs), *(f"{p}={r}" for p, r in (image_policies or {}).items())])

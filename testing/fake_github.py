@@ -202,6 +202,7 @@ class FakeGitHub(LoopbackServer):
     def _create_pull(self, repo: str, body: Any) -> Response:
         if not isinstance(body, dict) or not all(body.get(k) for k in ("title", "head", "base")):
             raise _invalid("PullRequest", "missing_field", "title, head and base are required")
+        _check_lengths(body)
         head, base = body["head"].split(":")[-1], body["base"]
         owner = repo.split("/")[0]
         if any(p.head == head and p.base == base for p in self.open_pulls(repo)):
@@ -215,6 +216,7 @@ class FakeGitHub(LoopbackServer):
 
     def _edit_pull(self, repo: str, number: int, body: Any) -> Response:
         rec = self._pull(repo, number)
+        _check_lengths(body)
         for field in ("title", "body", "state", "base"):
             if isinstance(body, dict) and field in body:
                 setattr(rec, field, body[field])
@@ -346,6 +348,18 @@ def _invalid(resource: str, code: str, message: str) -> Reply:
             "documentation_url": DOCS,
         },
     )
+
+
+TITLE_LIMIT, BODY_LIMIT = 256, 65_536  # FACTS.md: GitHub's limits on a PR
+
+
+def _check_lengths(body: Any) -> None:
+    """GitHub's 422 for a title or body beyond its limits."""
+    if not isinstance(body, dict):
+        return
+    for field, limit in (("title", TITLE_LIMIT), ("body", BODY_LIMIT)):
+        if len(str(body.get(field) or "")) > limit:
+            raise _invalid("PullRequest", "custom", f"{field} is too long (maximum is {limit} characters)")
 
 
 def _label_name(label: Any) -> str:

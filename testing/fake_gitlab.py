@@ -20,6 +20,7 @@ from testing.fake_provider import LoopbackServer, PullRecord, RecordedRequest, R
 
 TOKEN = "fake-gitlab-token-FAKEfake0123456789"  # noqa: S105 - a test token
 BOT_ID = 1
+TITLE_LIMIT, DESCRIPTION_LIMIT = 255, 1_048_576  # FACTS.md: GitLab's limits on an MR
 _DRAFT = re.compile(r"^\s*(\[draft\]|\(draft\)|draft:)\s*", re.IGNORECASE)
 
 
@@ -227,6 +228,9 @@ class FakeGitLab(LoopbackServer):
         return 200, {}, self._mr_json(rec)
 
     def _apply(self, rec: PullRecord, params: dict[str, Any]) -> None:
+        for field, limit in (("title", TITLE_LIMIT), ("description", DESCRIPTION_LIMIT)):
+            if len(str(params.get(field) or "")) > limit:
+                raise Reply(400, {"message": {field: [f"is too long (maximum is {limit} characters)"]}})
         if "title" in params:
             rec.title = params["title"]
         if "description" in params:

@@ -12,6 +12,7 @@ from bumper.errors import ConfigError, ProviderError
 from bumper.providers import api
 from bumper.providers.api import (
     Provider,
+    ProviderSettings,
     PullRequestSpec,
     one_line,
     split_repo_url,
@@ -468,6 +469,9 @@ def test_split_repo_url_rejects_without_leaking(url: str) -> None:
         ("ghe.example", "https://ghe.example", "https://ghe.example/api/v3"),
         ("ghe.example", "https://ghe.example/api/v3/", "https://ghe.example/api/v3"),
         ("github.com", "https://api.github.com", "https://api.github.com"),
+        ("ssh.github.com", None, "https://api.github.com"),  # ssh://git@ssh.github.com:443/o/r.git
+        ("acme.ghe.com", None, "https://api.acme.ghe.com"),  # Enterprise Cloud, data residency
+        ("acme.ghe.com", "https://api.acme.ghe.com", "https://api.acme.ghe.com"),
     ],
 )
 def test_github_api_url(host: str, api_url: str | None, expected: str) -> None:
@@ -484,6 +488,26 @@ def test_github_api_url(host: str, api_url: str | None, expected: str) -> None:
 )
 def test_gitlab_url(host: str, api_url: str | None, expected: str) -> None:
     assert gitlab_url(host, api_url) == expected
+
+
+@pytest.mark.parametrize(
+    "repo_url,api_url",
+    [
+        ("https://git.example/gitlab/grp/sub/proj.git", "https://git.example/gitlab"),
+        ("https://git.example/gitlab/grp/sub/proj.git", "https://git.example/gitlab/api/v4/"),
+        ("git@git.example:gitlab/grp/sub/proj.git", "https://git.example/gitlab"),
+    ],
+)
+def test_gitlab_under_a_path_prefix(repo_url: str, api_url: str) -> None:
+    provider = GitLabProvider(ProviderSettings(repo_url, api_url, "t0ken-for-prefix", throttle=False))
+    assert (provider.url, provider.project_path) == ("https://git.example/gitlab", "grp/sub/proj")
+
+
+def test_the_ssh_and_data_residency_hosts_pick_the_right_api() -> None:
+    ssh = GitHubProvider(ProviderSettings("ssh://git@ssh.github.com:443/acme/manifests.git", None, "t0k"))
+    assert ssh.api_url == "https://api.github.com"
+    ghe = GitHubProvider(ProviderSettings("https://acme.ghe.com/acme/manifests.git", None, "t0k"))
+    assert ghe.api_url == "https://api.acme.ghe.com"
 
 
 def test_one_line() -> None:

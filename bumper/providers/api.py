@@ -6,7 +6,7 @@ The member docstrings below are the contract; docs/providers.md links here.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Protocol, runtime_checkable
+from typing import NamedTuple, Protocol, runtime_checkable
 
 from bumper.git.url import RepoUrl
 from bumper.secrets import redact
@@ -83,6 +83,19 @@ class Provider(Protocol):
     def update_pull_request(self, pr: PullRequest, title: str, body: str) -> PullRequest:
         """Set the title and body of an existing PR (a no-op call is the caller's to avoid)."""
         ...
+
+
+class TextLimits(NamedTuple):
+    """The longest PR title and body a host accepts (characters)."""
+
+    title: int = 250
+    body: int | None = None
+
+
+def text_limits(provider: object) -> TextLimits:
+    """A provider's `text_limits`, or a title of 250 characters and no body limit."""
+    limits = getattr(provider, "text_limits", None)
+    return limits if isinstance(limits, TextLimits) else TextLimits()
 
 
 @runtime_checkable

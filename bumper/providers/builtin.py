@@ -22,7 +22,7 @@ GITHUB = ProviderSpec(
     name="github",
     implementation="bumper.providers.github:GitHubProvider",
     token_variables=("GITHUB_TOKEN", "GH_TOKEN"),
-    hosts=("github.com", "*.github.com"),
+    hosts=("github.com", "*.github.com", "*.ghe.com"),
     api_url_marks=("/api/v3", "api.github"),
     ci_host=_github_actions_host,
 )

@@ -19,6 +19,7 @@ from bumper.providers.api import (
     ProviderSettings,
     PullRequest,
     PullRequestSpec,
+    TextLimits,
     split_repo_url,
 )
 from bumper.providers.failures import kind_for_status, raise_api_error, unreachable, vanished_duplicate
@@ -59,16 +60,20 @@ def _retry(backoff: float) -> Retry:
 
 
 def github_api_url(host: str, api_url: str | None) -> str:
-    """REST base URL: --api-url as given (a bare GHES host gets /api/v3), api.github.com for
-    github.com, else the Enterprise Server convention https://HOST/api/v3."""
+    """REST base URL: --api-url as given (a bare GHES host gets /api/v3); api.github.com for
+    github.com (also over SSH on port 443, `ssh.github.com`); `https://api.HOST` for GitHub
+    Enterprise Cloud with data residency (`*.ghe.com`); else the Enterprise Server
+    convention https://HOST/api/v3."""
     if api_url:
         url = api_url.rstrip("/")
         host_part = url.split("://", 1)[-1]
-        if "/" not in host_part and host_part != "api.github.com":
+        if "/" not in host_part and host_part != "api.github.com" and not host_part.endswith(".ghe.com"):
             url += "/api/v3"
         return url
-    if host in ("github.com", "www.github.com"):
+    if host in ("github.com", "www.github.com", "ssh.github.com"):
         return Consts.DEFAULT_BASE_URL
+    if host.endswith(".ghe.com"):
+        return f"https://api.{host.removeprefix('api.')}"
     return f"https://{host}/api/v3"
 
 
@@ -80,6 +85,7 @@ class GitHubProvider:
     """
 
     name = "github"
+    text_limits = TextLimits(title=256, body=65_536)  # GitHub answers 422 beyond these
 
     def __init__(self, settings: ProviderSettings) -> None:
         host, path = split_repo_url(settings.repo_url)

@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, NoReturn
+from urllib.parse import urlsplit
 
 import gitlab
 import requests
@@ -17,6 +18,7 @@ from bumper.providers.api import (
     ProviderSettings,
     PullRequest,
     PullRequestSpec,
+    TextLimits,
     split_repo_url,
 )
 from bumper.providers.failures import kind_for_status, raise_api_error, unreachable, vanished_duplicate
@@ -30,6 +32,19 @@ RETRIES = 4
 DRAFT_PREFIX = "Draft: "
 # The title prefixes GitLab reads as "draft" (case-insensitive).
 _DRAFT = re.compile(r"^\s*(\[draft\]|\(draft\)|draft:)\s*", re.IGNORECASE)
+
+
+def project_path(host: str, path: str, api_url: str | None) -> str:
+    """The project's path on its instance: a GitLab served under a path prefix
+    (`https://host/gitlab`, named by --api-url) has the prefix in the clone URL, not in the
+    project's path."""
+    if api_url:
+        parts = urlsplit(gitlab_url(host, api_url))
+        prefix = parts.path.strip("/")
+        same_host = parts.netloc.rpartition("@")[2] in (host, host.split(":")[0])
+        if prefix and same_host and path.startswith(prefix + "/"):
+            return path[len(prefix) + 1 :]
+    return path
 
 
 def gitlab_url(host: str, api_url: str | None) -> str:
@@ -49,12 +64,14 @@ class GitLabProvider:
     """
 
     name = "gitlab"
+    # GitLab's limits; the title keeps room for the "Draft: " prefix a draft MR gets
+    text_limits = TextLimits(title=255 - len("Draft: "), body=1_048_576)
 
     def __init__(self, settings: ProviderSettings) -> None:
         host, path = split_repo_url(settings.repo_url)
         if not settings.token:
             raise ConfigError("no GitLab token: set BUMPER_TOKEN or GITLAB_TOKEN")
-        self.project_path = path
+        self.project_path = project_path(host, path, settings.api_url)
         self.url = gitlab_url(host, settings.api_url)
         self._token = settings.token
         # GitLab has no secondary rate limits, so settings.throttle has nothing to slow down;
@@ -66,7 +83,7 @@ class GitLabProvider:
             retry_transient_errors=True,  # 5xx and dropped connections, not only 429
             keep_base_url=True,  # pagination links may name the instance's external URL
         )
-        self._project = self._gl.projects.get(path, lazy=True)  # no request
+        self._project = self._gl.projects.get(self.project_path, lazy=True)  # no request
         self._rq: dict[str, Any] = {"max_retries": RETRIES}
         self._user_ids: dict[str, int | None] = {}
 
