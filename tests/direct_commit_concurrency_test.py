@@ -21,21 +21,9 @@ import pytest
 
 from testing import repos
 from testing.canary import assert_no_canary
+from testing.shuffled_tags import HIGHEST, TAGS
 from testing.world import World, make_world
 
-TAGS = [
-    "v2.0.0",
-    "v2.1.0",
-    "v2.9.0",
-    "v2.10.0",
-    "v2.2.5",
-    "v2.9.9",
-    "v2.3.0",
-    "v2.0.1",
-    "v2.10.0-rc.1",
-    "v1.9.0",
-]
-HIGHEST = "v2.10.0"
 PERSON_COMMITS = 5
 TREE = {
     ".bumper.yaml": b"version: 1\nrules:\n  - paths: [clusters/staging]\n    mode: commit\n",

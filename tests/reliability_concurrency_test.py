@@ -26,23 +26,11 @@ import pytest
 from testing import summaries
 from testing.canary import assert_no_canary
 from testing.invariants import assert_at_most_one_pr, assert_bot_branch_sane
+from testing.shuffled_tags import HIGHEST, TAGS
 from testing.world import World, make_world
 
 N_IMAGES = 20
 OLD = "1.0.0"
-TAGS = [
-    "v2.0.0",
-    "v2.1.0",
-    "v2.9.0",
-    "v2.10.0",
-    "v2.2.5",
-    "v2.9.9",
-    "v2.3.0",
-    "v2.0.1",
-    "v2.10.0-rc.1",
-    "v1.9.0",
-]
-HIGHEST = "v2.10.0"
 PROVIDERS = ("github", "gitlab")
 
 
