@@ -8,7 +8,8 @@ for the sparse checkout, so the clone holds exactly what `--dir` would select):
 - a pattern with a `/` is anchored at the tree root: `apps/prod/*.yaml`; `/x` anchors `x`;
 - `*` and `?` stay within one folder, `**` crosses folders; a pattern naming a folder selects
   every file below it; `!pattern` takes back what an earlier pattern selected;
-- a leading `./` is dropped: `./clusters/prod` is `clusters/prod`, `./x` is `x`.
+- a leading `./` is dropped and `//`, `/./` read as `/`: `./clusters/prod`, `clusters//prod` and
+  `clusters/./prod` are `clusters/prod`.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ def normalize(pattern: str, what: str = "--path") -> str:
         text = text[1:]
     while text.startswith("./"):
         text = text[2:]
+    text = _collapse(text)
     problem = None
     if not text or text in (".", "/"):
         problem = "it selects nothing"
@@ -45,6 +47,17 @@ def normalize(pattern: str, what: str = "--path") -> str:
             "tree root, e.g. 'apps/**/*.yaml' or 'values.yaml'"
         )
     return ("!" if negate else "") + text
+
+
+def _collapse(text: str) -> str:
+    """`a//b` and `a/./b` as `a/b`, `a/.` as `a/`: a shell joining `$DIR/` and `/prod` writes them,
+    and git would read the empty or `.` folder literally and match nothing."""
+    parts = text.split("/")
+    if len(parts) < 3 and parts[-1] != ".":
+        return text
+    inner = [p for p in parts[1:-1] if p not in ("", ".")]
+    last = "" if parts[-1] == "." else parts[-1]
+    return "/".join([parts[0], *inner, last])
 
 
 def normalize_all(patterns: Iterable[str], what: str = "--path") -> tuple[str, ...]:

@@ -12,6 +12,7 @@ import pytest
 from bumper.errors import ConfigError
 from bumper.pathmatch import matcher, normalize
 from testing import repos
+from testing.world import make_world
 
 TREE = {
     "values.yaml": b"image: ghcr.io/acme/app:v1.0.0\n",
@@ -61,6 +62,13 @@ def test_dot_slash_is_the_same_pattern() -> None:
     assert normalize("././apps/prod") == "apps/prod"
     assert normalize("!./apps/prod/x.yaml") == "!apps/prod/x.yaml"
     assert _selected(["./values.yaml"]) == _selected(["values.yaml"])
+
+
+def test_empty_and_dot_folders_are_the_same_pattern() -> None:
+    assert normalize("clusters//prod") == normalize("clusters/./prod") == "clusters/prod"
+    assert normalize("clusters/prod/.") == normalize("clusters//prod//") == "clusters/prod/"
+    assert normalize("//x") == normalize("/./x") == "/x"
+    assert _selected(["clusters//prod"]) == _selected(["clusters/prod"])
 
 
 def test_negation_takes_back() -> None:
@@ -155,3 +163,34 @@ def test_repo_selects_what_dir_selects(tmp_path: Path, patterns: list[str]) -> N
     changed = repos.git("diff", "--name-only", "main", branch, cwd=bare).decode().split()
     assert sorted(changed) == local_files
     assert local_files  # every case selects something
+
+
+@pytest.mark.parametrize("provider", ["github", "gitlab"])
+@pytest.mark.parametrize(
+    "spelling", ["./clusters/prod", "./clusters/prod/", "clusters/./prod", "clusters//prod"]
+)
+def test_path_spellings_select_what_the_plain_path_selects(
+    tmp_path: Path, provider: str, spelling: str
+) -> None:
+    """--dir, and --repo over HTTP with a PR, select the files of `clusters/prod` however the
+    path is spelled (a shell joining `$DIR/` and `/prod` writes `//`)."""
+    wanted = ["clusters/prod/extra/deploy.yaml", "clusters/prod/values.yaml"]
+    root = _write(tmp_path / "t")
+    with make_world(tmp_path, provider, TREE) as world:
+        local = subprocess.run(
+            [sys.executable, "-m", "bumper", "bump", "ghcr.io/acme/app:v2.0.0", "--dir", str(root)]
+            + ["--path", spelling, "--output", "json"],
+            env={k: v for k, v in world.env().items() if k != "BUMPER_REPO"},
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert local.returncode == 0, local.stderr
+        assert sorted(c["file"] for c in json.loads(local.stdout)["changes"]) == wanted
+
+        remote = world.run("bump", "ghcr.io/acme/app:v2.0.0", "--path", spelling, "--output", "json")
+        assert remote.returncode == 0, remote.stderr
+        result = json.loads(remote.stdout)
+        assert result["status"] == "opened"
+        assert sorted(c["file"] for c in result["changes"]) == wanted
+        assert repos.changed_paths(world.bare, result["branch"]) == wanted
