@@ -15,6 +15,8 @@ from bumper.yaml_edit import Source
 
 MAX_FILE_BYTES = 8 * 1024 * 1024  # larger "manifests" are generated data, never hand-kept YAML
 _DEFAULT_SUFFIXES = (".yaml", ".yml")
+# The same choice as glob patterns, for tools that take those (grep --include).
+MANIFEST_NAME_GLOBS = (*(f"*{suffix}" for suffix in _DEFAULT_SUFFIXES), *sorted(KUSTOMIZATION_NAMES))
 
 
 @dataclass(frozen=True)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
-from typing import NamedTuple
-
-import semver
+from typing import TYPE_CHECKING, NamedTuple
 
 from bumper.errors import PolicyError
+
+if TYPE_CHECKING:
+    import semver
 
 _VERSION_RE = re.compile(r"[vV]?(\d+(?:\.\d+){0,2}(?:[-+][0-9A-Za-z.+-]*)?)")
 
@@ -26,6 +27,8 @@ def parse_version(tag: str | None) -> semver.Version | None:
     match = _VERSION_RE.fullmatch(tag)
     if match is None:
         return None
+    import semver  # imported on first use: scan, check and --help never compare versions
+
     try:
         return semver.Version.parse(match.group(1), optional_minor_and_patch=True)
     except ValueError:

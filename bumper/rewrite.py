@@ -10,10 +10,11 @@ from pathlib import Path
 
 from bumper.changes import Change, Skip
 from bumper.errors import ConfigError, ManifestError, NotFoundError, WorkspaceError
-from bumper.files import iter_candidates, read_manifest, unmatched_globs
+from bumper.files import MANIFEST_NAME_GLOBS, iter_candidates, read_manifest, unmatched_globs
 from bumper.flux import MARKER_NEEDLE, FluxIndex, PolicyTable, Unresolved, not_found_hint
 from bumper.flux import needles as flux_needles
 from bumper.image_ref import ImageRef
+from bumper.needle_search import NeedleSearch
 from bumper.policy import decide
 from bumper.repo_policy import Rule, RunRules, held_lines
 from bumper.shapes import Ignored, MarkerPartRef, Reference, find_references
@@ -71,17 +72,25 @@ def manifest_sources(
 ) -> Iterator[tuple[Source, str]]:
     """(text, path) of each manifest that mentions a needle; files left alone go to `ignored`,
     every file looked at to `considered`."""
-    for candidate in iter_candidates(root, globs, only):
-        if considered is not None:
-            considered.append(candidate.relpath)
-        reason = candidate.reason
-        source = None
-        if reason is None:
-            source, reason = read_manifest(candidate, needles)
-        if reason is not None:
-            ignored.append(Skip(candidate.relpath, None, None, None, reason))
-        if source is not None:
-            yield source, candidate.path
+    # A --repo run already knows, from git grep, which files mention a needle (`only`).
+    search = NeedleSearch.start(root, needles, MANIFEST_NAME_GLOBS) if only is None else None
+    try:
+        for candidate in iter_candidates(root, globs, only):
+            if considered is not None:
+                considered.append(candidate.relpath)
+            reason = candidate.reason
+            source = None
+            if reason is None:
+                hits = search.hits() if search is not None else None
+                if hits is None or candidate.relpath in hits:
+                    source, reason = read_manifest(candidate, needles)
+            if reason is not None:
+                ignored.append(Skip(candidate.relpath, None, None, None, reason))
+            if source is not None:
+                yield source, candidate.path
+    finally:
+        if search is not None:
+            search.stop()
 
 
 def plan_tree(
