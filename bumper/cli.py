@@ -283,6 +283,7 @@ def scan(directory: str, paths: tuple[str, ...], output: str) -> int:
 @_tree_option("The manifests tree to check.")
 @_path_option
 @_output_option
+@_display_options
 def check(directory: str, paths: tuple[str, ...], output: str) -> int:
     """Check a manifests tree: .bumper.yaml, marker comments, files that mention an image but do
     not parse. One 'file:line: problem' line each; exit 0 when clean, 1 otherwise."""
@@ -418,6 +419,7 @@ def bump(**options: Any) -> int:
 )
 @_path_option
 @_output_option
+@_display_options
 def history(image: str, repo: str | None, directory: str | None, paths: tuple[str, ...], output: str) -> int:
     """List every change of IMAGE's references in the git history, newest first.
 

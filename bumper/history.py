@@ -126,7 +126,11 @@ class _Commit:
 
 
 def local_history(
-    directory: str, image: ImageRef, globs: tuple[str, ...], env: Mapping[str, str]
+    directory: str,
+    image: ImageRef,
+    globs: tuple[str, ...],
+    env: Mapping[str, str],
+    followed: list[str] | None = None,
 ) -> list[Entry]:
     """The history of the branch checked out in the clone at `directory`."""
     if not Path(directory).is_dir():
@@ -138,10 +142,16 @@ def local_history(
         reader.run(["rev-parse", "--git-dir"])
     except WorkspaceError:
         raise ConfigError(f"--dir {directory!r} is not inside a git repository; give a clone") from None
-    return image_history(reader, image, globs)
+    return image_history(reader, image, globs, followed=followed)
 
 
-def remote_history(repo: str, image: ImageRef, globs: tuple[str, ...], env: Mapping[str, str]) -> list[Entry]:
+def remote_history(
+    repo: str,
+    image: ImageRef,
+    globs: tuple[str, ...],
+    env: Mapping[str, str],
+    followed: list[str] | None = None,
+) -> list[Entry]:
     """A blobless clone of the default branch's history; blobs come only for the files that
     mention the image."""
     from bumper.providers import registry
@@ -158,15 +168,21 @@ def remote_history(repo: str, image: ImageRef, globs: tuple[str, ...], env: Mapp
             repo, base=None, token=token, dest=Path(tmp) / "clone", checkout=False, history=True
         )
         reader = GitReader(str(ws.path), ws.git_env(), fetch=ws.fetch_objects)
-        return image_history(reader, image, globs)
+        return image_history(reader, image, globs, followed=followed)
 
 
 def image_history(
-    git: GitReader, image: ImageRef, globs: tuple[str, ...] = (), tip: str = "HEAD"
+    git: GitReader,
+    image: ImageRef,
+    globs: tuple[str, ...] = (),
+    tip: str = "HEAD",
+    followed: list[str] | None = None,
 ) -> list[Entry]:
     """Newest first: every first-parent commit of `tip` that changed `image`'s references in a
-    file that mentions the image at `tip`."""
+    file that mentions the image at `tip` (those files go to `followed`)."""
     paths = _files_mentioning(git, image, globs, tip)
+    if followed is not None:
+        followed += paths
     if not paths:
         where = f" matching {', '.join(globs)}" if globs else ""
         raise NotFoundError(f"no file{where} references {image.name} at {tip}")

@@ -46,7 +46,26 @@ def _check(root: Path, *args: str, cwd: Path | None = None) -> subprocess.Comple
 def test_clean_tree_exits_0(tmp_path: Path) -> None:
     out = _check(_tree(tmp_path, CLEAN))
     assert (out.returncode, out.stdout) == (0, ""), out.stderr
-    assert out.stderr == "bumper: no problems\n"
+    assert out.stderr == "bumper: no problems in 7 file(s)\n"
+
+
+def test_quiet_and_verbose(tmp_path: Path) -> None:
+    root = _tree(tmp_path, CLEAN)
+    quiet = _check(root, "-q")
+    assert (quiet.returncode, quiet.stdout, quiet.stderr) == (0, "", "")
+    verbose = _check(root, "--verbose")
+    assert verbose.returncode == 0, verbose.stderr
+    assert verbose.stderr.splitlines() == [
+        "bumper: considered .bumper.yaml",
+        "bumper: considered apps/values.yaml",
+        "bumper: considered apps/web.yaml",
+        "bumper: considered apps/whole.yaml",
+        "bumper: considered charts/c/Chart.yaml",
+        "bumper: considered charts/c/templates/d.yaml",
+        "bumper: considered docs/notes.yaml",
+        "bumper: ignored charts/c/templates/d.yaml: helm-template",
+        "bumper: no problems in 7 file(s)",
+    ]
 
 
 def test_every_problem_is_one_file_line(tmp_path: Path) -> None:
@@ -71,7 +90,7 @@ def test_every_problem_is_one_file_line(tmp_path: Path) -> None:
         "apps/values.yaml:3: $bumper marker 'ghcr.io/acme/app' resolves to no image: "
         "the value on this line is no reference of ghcr.io/acme/app",
     ]
-    assert out.stderr == "bumper: 5 problem(s)\n"
+    assert out.stderr == "bumper: 5 problem(s) in 10 file(s)\n"
 
 
 def test_json_output(tmp_path: Path) -> None:

@@ -114,6 +114,14 @@ def test_path_narrows_the_files_and_text_output_is_one_line_per_commit(world: Wo
     assert lines[0].endswith(f"{KUSTOMIZATION}: ghcr.io/acme/app:v1.3.0 -> ghcr.io/acme/app:v1.4.0 (#2)")
     assert "(#1 https://github.com/acme/app/actions/runs/4242)" in lines[1]
     assert f"{KUSTOMIZATION}: (none) -> ghcr.io/acme/app:v1.2.0" in lines[2]
+    assert proc.stderr == "bumper: 3 change(s) of ghcr.io/acme/app in 1 file(s)\n"
+    verbose = world.run("history", "ghcr.io/acme/app", "--path", "overlays/**", "-v")
+    assert (verbose.stdout, verbose.stderr.splitlines()) == (
+        proc.stdout,
+        [f"bumper: followed {KUSTOMIZATION}", "bumper: 3 change(s) of ghcr.io/acme/app in 1 file(s)"],
+    )
+    quiet = world.run("history", "ghcr.io/acme/app", "--path", "overlays/**", "--quiet")
+    assert (quiet.stdout, quiet.stderr) == (proc.stdout, "")
 
 
 def test_a_version_that_did_not_parse_still_counts_its_reference_lines(world: World) -> None:

@@ -10,7 +10,7 @@ from bumper.changes import Skip
 from bumper.errors import ExitCode, ManifestError
 from bumper.flux import MARKER_NEEDLE, unresolved_markers
 from bumper.repo_policy import PolicyFileError, load_policy
-from bumper.report import emit_json, info
+from bumper.report import detail, emit_json, ignored_line, info
 from bumper.rewrite import manifest_sources
 from bumper.shapes import find_markers, find_references
 from bumper.yaml_edit import Source, compose_all
@@ -33,26 +33,39 @@ class Problem(NamedTuple):
 
 
 def check(directory: str, paths: tuple[str, ...], output: str) -> ExitCode:
-    problems = find_problems(Path(directory), paths)
+    considered: list[str] = []
+    ignored: list[Skip] = []
+    problems = find_problems(Path(directory), paths, considered, ignored)
     if output == "json":
         emit_json({"problems": [p._asdict() for p in problems]})
     else:
+        for path in considered:
+            detail(f"bumper: considered {path}")
+        for skip in ignored:
+            detail(ignored_line(skip))
         for problem in problems:
             print(problem)
-        info(f"bumper: {len(problems)} problem(s)" if problems else "bumper: no problems")
+        checked = f" in {len(considered)} file(s)"
+        info(f"bumper: {len(problems)} problem(s){checked}" if problems else f"bumper: no problems{checked}")
     return ExitCode.FAILURE if problems else ExitCode.OK
 
 
-def find_problems(root: Path, paths: tuple[str, ...] = ()) -> list[Problem]:
+def find_problems(
+    root: Path,
+    paths: tuple[str, ...] = (),
+    considered: list[str] | None = None,
+    ignored: list[Skip] | None = None,
+) -> list[Problem]:
     """The policy file's first error, every marker that resolves to no image, and every file
-    that mentions an image but cannot be read as YAML."""
+    that mentions an image but cannot be read as YAML (files looked at go to `considered`, files
+    left alone to `ignored`)."""
     problems: list[Problem] = []
     try:
         load_policy(root)
     except PolicyFileError as exc:
         problems.append(Problem(exc.file or ".bumper.yaml", exc.line, exc.message))
-    ignored: list[Skip] = []
-    for source, _ in manifest_sources(root, paths, _IMAGE_NEEDLES, ignored):
+    ignored = [] if ignored is None else ignored
+    for source, _ in manifest_sources(root, paths, _IMAGE_NEEDLES, ignored, considered=considered):
         try:
             find_references(source, compose_all(source))
         except ManifestError as exc:

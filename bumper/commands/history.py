@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from bumper.errors import ConfigError, ExitCode
 from bumper.history import Entry, local_history, remote_history
 from bumper.image_ref import ImageRef
-from bumper.report import emit_json
+from bumper.report import detail, emit_json, info
 
 
 def history(
@@ -21,16 +21,20 @@ def history(
     if bool(repo) == bool(directory):
         raise ConfigError("give exactly one of --repo URL or --dir PATH")
     image = ImageRef.parse(image_text)
+    followed: list[str] = []
     entries = (
-        local_history(directory, image, paths, env)
+        local_history(directory, image, paths, env, followed)
         if directory
-        else remote_history(repo or "", image, paths, env)
+        else remote_history(repo or "", image, paths, env, followed)
     )
+    for path in followed:
+        detail(f"bumper: followed {path}")
     if output == "json":
         emit_json({"image": image.key, "history": [e.as_json() for e in entries]})
     else:
         for entry in entries:
             print(_line(entry))
+        info(f"bumper: {len(entries)} change(s) of {image.key} in {len(followed)} file(s)")
     return ExitCode.OK
 
 
