@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from bumper import __version__
+
 BENCH = Path(__file__).resolve().parents[1] / "bench" / "rewrite.py"
 ROWS = [
     "`bumper bump --dry-run` wall",
@@ -73,6 +75,19 @@ def test_ci_startup_bench_smoke_installs_the_lock_and_opens_pull_requests() -> N
     [row] = table[2:]
     assert row.startswith("| uv on PATH (offline, warm cache) |") and row.endswith("| opened |"), row
     assert "pull requests open: 2" in proc.stdout  # the first (cold) and the warm run each opened one
+
+
+def test_image_layer_bench_smoke_builds_the_dockerfile_layer() -> None:
+    """The Dockerfile's own `uv sync` steps, offline: the layer installs, runs and is measured."""
+    bench = BENCH.with_name("image_layer.py")
+    proc = subprocess.run(
+        [sys.executable, str(bench), "--smoke"], capture_output=True, text=True, timeout=300
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    rows = {line.split(" | ")[0]: line for line in proc.stdout.splitlines() if line.startswith("| ")}
+    assert rows["| `bumper --version` from the layer"].endswith(f"| bumper {__version__} |"), proc.stdout
+    assert any(key.startswith("| `uv sync --no-cache --frozen") for key in rows), proc.stdout
+    assert "| `/opt/bumper` as a gzip tar (pulled size)" in rows, proc.stdout
 
 
 def test_history_bench_smoke_finds_every_bump_in_both_modes() -> None:
