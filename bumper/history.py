@@ -154,9 +154,9 @@ def remote_history(
 ) -> list[Entry]:
     """A blobless clone of the default branch's history; blobs come only for the files that
     mention the image."""
+    from bumper.git.clone import clone, fetch_objects
     from bumper.providers import registry
     from bumper.secrets import token_for
-    from bumper.workspace import Workspace
 
     try:
         provider = registry.resolve(env.get("BUMPER_PROVIDER", "auto"), repo, None, env)
@@ -164,10 +164,10 @@ def remote_history(
         provider = "none"  # any token variable serves git
     token = token_for(provider, env)
     with tempfile.TemporaryDirectory(prefix="bumper-history-") as tmp:
-        ws = Workspace.clone(
-            repo, base=None, token=token, dest=Path(tmp) / "clone", checkout=False, history=True
+        ws = clone(repo, base=None, token=token, dest=Path(tmp) / "clone", checkout=False, history=True)
+        reader = GitReader(
+            str(ws.path), dict(env, **ws.git.environment()), fetch=lambda oids: fetch_objects(ws, oids)
         )
-        reader = GitReader(str(ws.path), ws.git_env(), fetch=ws.fetch_objects)
         return image_history(reader, image, globs, followed=followed)
 
 

@@ -10,15 +10,30 @@ from __future__ import annotations
 import hashlib
 import random
 import tempfile
-import time
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from bumper.changes import MARKER, Skip, commit_message, pr_text, provenance_trailers, template_values
 from bumper.errors import BumperError, ConfigError, WorkspaceError
 from bumper.flux import held_on_branch
 from bumper.flux import needles as flux_needles
+from bumper.git.clone import Clone, checkout_only, clone
+from bumper.git.commit import commit_all
+from bumper.git.errors import GitError, PushRejected
+from bumper.git.push import push
+from bumper.git.read import (
+    changed_entries,
+    commit_shape,
+    fetch_branch,
+    grep_files,
+    grep_tree,
+    on_base,
+    read_file,
+    remote_branch_sha,
+    remote_default_branch,
+    remote_head,
+    same_content,
+)
 from bumper.git.refname import validate_branch_name
 from bumper.image_ref import ImageRef
 from bumper.options import BumpOptions, BumpResult, Status
@@ -44,21 +59,17 @@ from bumper.repo_policy import (
     RunRules,
     parse_policy,
 )
+from bumper.retry import retry
 from bumper.rewrite import TreePlan, plan_tree, write_all
 from bumper.shapes import Reference, find_references
 from bumper.signing import signing_config
 from bumper.yaml_edit import Source, compose_all
-
-if TYPE_CHECKING:  # GitPython loads only when a remote run needs it
-    from bumper.workspace import Workspace
 
 MAX_ATTEMPTS = 6
 
 
 def bump_repo(options: BumpOptions, env: Mapping[str, str]) -> BumpResult:
     """Run the remote flow, retrying when another run moved the bot branch meanwhile."""
-    from bumper.workspace import PushRejected
-
     provider_name, token, _ = check_remote(options, env)
     loading = registry.spec_for(provider_name).preload() if provider_name != "none" and token else None
     try:
@@ -66,26 +77,26 @@ def bump_repo(options: BumpOptions, env: Mapping[str, str]) -> BumpResult:
             if options.branch is not None:
                 _refuse_base_as_branch(options, token, Path(tmp))
             carried: list[tuple[TreePlan, dict[str, str]]] = []  # a direct commit already pushed
-            for attempt in range(MAX_ATTEMPTS):
-                try:
-                    dest = Path(tmp) / str(attempt)
-                    return _attempt(options, provider_name, token, dest, env, signing, carried)
-                except PushRejected:
-                    time.sleep(random.uniform(0.05, 0.3) * (attempt + 1))  # noqa: S311 - jitter only
+            return retry(
+                lambda n: _attempt(options, provider_name, token, Path(tmp) / str(n), env, signing, carried),
+                attempts=MAX_ATTEMPTS,
+                retry_on=lambda exc: isinstance(exc, PushRejected),
+                wait=lambda n: random.uniform(0.05, 0.3) * (n + 1),  # noqa: S311 - jitter only
+            )
+    except PushRejected:
+        raise WorkspaceError(
+            f"the bot branch kept moving during {MAX_ATTEMPTS} attempts; other runs are pushing to it, "
+            "try again"
+        ) from None
     finally:
         if loading is not None:
             loading.join()  # a failure before the SDK was needed must not exit mid-import
-    raise WorkspaceError(
-        f"the bot branch kept moving during {MAX_ATTEMPTS} attempts; other runs are pushing to it, try again"
-    )
 
 
 def _refuse_base_as_branch(options: BumpOptions, token: str | None, tmp: Path) -> None:
     """`--branch` naming the base branch is refused before anything is cloned."""
-    from bumper.workspace import Workspace
-
     assert options.repo is not None and options.branch is not None
-    base = options.base or Workspace.remote_head(options.repo, token=token, cwd=tmp)
+    base = options.base or remote_head(options.repo, token=token, cwd=tmp)
     if options.branch == base:
         raise ConfigError(
             f"--branch {options.branch!r} is the base branch; bumper pushes only to a branch of its own"
@@ -119,7 +130,7 @@ def _attempt(
 
 
 def _through_pull_request(
-    ws: Workspace,
+    ws: Clone,
     only: frozenset[str],
     rules: RunRules,
     options: BumpOptions,
@@ -145,7 +156,7 @@ def _through_pull_request(
         )
     branch = options.branch
     if branch is None:  # named after the images applied (a REF referenced nowhere is not)
-        non_default = options.base and options.base != ws.remote_default_branch()
+        non_default = options.base and options.base != remote_default_branch(ws)
         images = list({r.key: r for r in options.images if r.key in plan.found}.values())
         branch = default_branch(images, options.base if non_default else None)
     _validate_branch(branch)
@@ -154,7 +165,7 @@ def _through_pull_request(
             f"--branch {branch!r} is the base branch; bumper pushes only to a branch of its own"
         )
     provider = None if provider_name == "none" else _provider(provider_name, options, token, env)
-    remote_sha = ws.remote_branch_sha(branch)
+    remote_sha = remote_branch_sha(ws, branch)
     if remote_sha is not None:
         # Read, compare and lease against the commit actually fetched: a concurrent run may
         # have moved the branch since ls-remote, and only the fetched commit is here to read.
@@ -201,24 +212,22 @@ def _through_pull_request(
     write_all(plan.edits)
     trailers = provenance_trailers(images, plan.changes, env)
     message = commit_message(options.commit_message, values, plan.changes, trailers)
-    commit = ws.commit_all(
-        branch, message, *options.author, paths=[e.relpath for e in plan.edits], signing=signing
+    commit = commit_all(
+        ws, branch, message, *options.author, paths=[e.relpath for e in plan.edits], signing=signing
     )
-    pushed = remote_sha is None or not ws.same_content(commit, remote_sha)
+    pushed = remote_sha is None or not same_content(ws, commit, remote_sha)
     if pushed:
-        ws.push(branch, remote_sha)
+        push(ws, branch, remote_sha)
     if provider is None:
         return BumpResult("written" if pushed else "up-to-date", plan, branch=branch)
 
     status, pr = _sync_pull_request(
         provider, options, branch, ws.base, title, body, pushed, existing, rules, plan.rules
     )
-    if (pushed or status != "up-to-date") and ws.remote_branch_sha(branch) != (
+    if (pushed or status != "up-to-date") and remote_branch_sha(ws, branch) != (
         commit if pushed else remote_sha
     ):
         # A newer run moved the branch after us; start again so the PR text follows it.
-        from bumper.workspace import PushRejected
-
         raise PushRejected("the bot branch moved while the pull request was being updated")
     if newer and status == "up-to-date":
         plan.changes.clear()
@@ -241,16 +250,16 @@ def _stale(provider: Provider | None, pr: PullRequest | None, branch: str, base:
     return sha in provider.closed_head_shas(branch, base)
 
 
-def _not_own(ws: Workspace, sha: str, branch: str) -> str | None:
+def _not_own(ws: Clone, sha: str, branch: str) -> str | None:
     """Why the bot branch's tip is not bumper's own single commit on the base, or None."""
-    message, parents, _ = ws.commit_shape(sha)
-    entries = ws.changed_entries(parents[0], sha) if len(parents) == 1 else []
-    on_base = len(parents) == 1 and ws.on_base(parents[0])
-    return not_own_reason(message, parents, branch, entries, on_base)
+    message, parents, _ = commit_shape(ws, sha)
+    entries = changed_entries(ws, parents[0], sha) if len(parents) == 1 else []
+    based = len(parents) == 1 and on_base(ws, parents[0])
+    return not_own_reason(message, parents, branch, entries, based)
 
 
 def _blocked(
-    ws: Workspace,
+    ws: Clone,
     provider: Provider | None,
     pr: PullRequest | None,
     options: BumpOptions,
@@ -310,7 +319,7 @@ def _waiting(want: ImageRef, held: ImageRef | None) -> bool:
     return (want.tag, want.digest or held.digest) != (held.tag, held.digest)
 
 
-def _clone_narrowed(options: BumpOptions, token: str | None, dest: Path) -> tuple[Workspace, frozenset[str]]:
+def _clone_narrowed(options: BumpOptions, token: str | None, dest: Path) -> tuple[Clone, frozenset[str]]:
     """Clone the base and check out only what can matter; return it with the files to parse.
 
     Without --path there is no checkout at clone time: git grep finds the files that mention
@@ -318,12 +327,10 @@ def _clone_narrowed(options: BumpOptions, token: str | None, dest: Path) -> tupl
     sparse clone of those paths: git reads them as the same gitignore patterns plan_tree
     applies (bumper.pathmatch), so the clone holds what --dir would select, plus Chart.yaml.
     """
-    from bumper.workspace import GitError, Workspace
-
     assert options.repo is not None
     sparse = sparse_patterns(options.paths) or None
     try:
-        ws = Workspace.clone(
+        ws = clone(
             options.repo,
             base=options.base,
             token=token,
@@ -338,25 +345,25 @@ def _clone_narrowed(options: BumpOptions, token: str | None, dest: Path) -> tupl
     # Flux markers and the ImagePolicy objects that resolve them may mention no REF at all.
     needles = [r.needle() for r in options.refs] + list(flux_needles(options.image_policies))
     if sparse:
-        return ws, frozenset(ws.grep_files(needles))
-    only = frozenset(ws.grep_tree(needles))
+        return ws, frozenset(grep_files(ws, needles))
+    only = frozenset(grep_tree(ws, needles))
     if only:
-        ws.checkout_only(sorted(only))
+        checkout_only(ws, sorted(only))
     return ws, only
 
 
-def _base_policy(ws: Workspace) -> RepoPolicy:
+def _base_policy(ws: Clone) -> RepoPolicy:
     """The base branch's .bumper.yaml, never the CI's copy: the repository's owners decide."""
-    data = ws.read_file(ws.base_sha, POLICY_FILE)
+    data = read_file(ws, ws.base_sha, POLICY_FILE)
     if data is None:
-        if ws.read_file(ws.base_sha, ".bumper.yml") is not None:
+        if read_file(ws, ws.base_sha, ".bumper.yml") is not None:
             raise PolicyFileError(f"found .bumper.yml; bumper reads only {POLICY_FILE}: rename it")
         return RepoPolicy()
     return parse_policy(data)
 
 
 def _commit_to_base(
-    ws: Workspace,
+    ws: Clone,
     options: BumpOptions,
     rules: RunRules,
     only: frozenset[str],
@@ -391,10 +398,10 @@ def _commit_to_base(
     message = commit_message(
         options.commit_message, values, plan.changes, provenance_trailers(images, plan.changes, env)
     )
-    sha = ws.commit_all(
-        ws.base, message, *options.author, paths=[e.relpath for e in plan.edits], signing=signing
+    sha = commit_all(
+        ws, ws.base, message, *options.author, paths=[e.relpath for e in plan.edits], signing=signing
     )
-    ws.push(ws.base, ws.base_sha, fast_forward_only=True)
+    push(ws, ws.base, ws.base_sha, fast_forward_only=True)
     ws.base_sha = sha  # the bot branch, if any, builds on this commit
     return plan, {"branch": ws.base, "sha": sha}
 
@@ -422,11 +429,9 @@ def _with_commit(
     return result
 
 
-def _fetch_bot_branch(ws: Workspace, branch: str) -> str:
-    from bumper.workspace import GitError, PushRejected
-
+def _fetch_bot_branch(ws: Clone, branch: str) -> str:
     try:
-        sha: str = ws.fetch_branch(branch)
+        sha: str = fetch_branch(ws, branch)
     except GitError as exc:
         if exc.kind == "branch-not-found":  # deleted since ls-remote (its PR merged): start over
             raise PushRejected("the bot branch was deleted meanwhile") from exc
@@ -474,7 +479,7 @@ def _sync_pull_request(
 
 
 def _never_backwards(
-    ws: Workspace,
+    ws: Clone,
     remote_sha: str,
     plan: TreePlan,
     refs: list[ImageRef],
@@ -508,7 +513,7 @@ def _never_backwards(
     return [held.get(r.key, r) for r in refs], {**policies, **held_policies}, skipped
 
 
-def _held_versions(ws: Workspace, sha: str, plan: TreePlan, refs: list[ImageRef]) -> dict[str, ImageRef]:
+def _held_versions(ws: Clone, sha: str, plan: TreePlan, refs: list[ImageRef]) -> dict[str, ImageRef]:
     """Per image, the highest version commit `sha` holds in the files this run touches."""
     by_key = {r.key: r for r in refs}
     held: dict[str, ImageRef] = {}
@@ -522,11 +527,11 @@ def _held_versions(ws: Workspace, sha: str, plan: TreePlan, refs: list[ImageRef]
     return held
 
 
-def _branch_references(ws: Workspace, sha: str, plan: TreePlan) -> list[Reference]:
+def _branch_references(ws: Clone, sha: str, plan: TreePlan) -> list[Reference]:
     """Every image reference commit `sha` holds in the files this run touches."""
     found: list[Reference] = []
     for relpath in sorted({c.file for c in plan.changes} | {s.file for s in plan.skipped}):
-        data = ws.read_file(sha, relpath)
+        data = read_file(ws, sha, relpath)
         if data is None:
             continue
         try:

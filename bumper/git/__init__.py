@@ -1,1 +1,6 @@
-"""The git layer: branch names, repository URLs, and running git safely."""
+"""The git layer: every git command bumper runs, and what its answers mean.
+
+url (repository URLs), refname (branch names), runner (environment, execution), errors
+(stderr to one line), clone (clone and narrow checkout), read (read-only questions),
+commit (bumper's one commit), push (the leased push).
+"""

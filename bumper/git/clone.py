@@ -1,0 +1,156 @@
+"""A shallow, hook-free, filter-free clone of the manifests repository, narrowed to what matters.
+
+The repository is untrusted input: hooks never run (runner.py) and `$GIT_DIR/info/attributes`
+unsets every filter/eol/encoding attribute *before* the first checkout, so no `.gitattributes`
+can run a command or change a byte bumper reads or commits.
+
+URLs with credentials: an http(s) URL carrying userinfo (`https://user:pw@host/x.git`) is refused
+with a `ConfigError` instead of being silently stripped (git/url.py) — a password there means the
+caller put the token in the wrong place, and stripping it would turn that into a confusing auth
+failure. Any userinfo that still reaches a message (e.g. from git's own stderr) is redacted.
+"""
+
+from __future__ import annotations
+
+import functools
+import shutil
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from bumper.errors import WorkspaceError
+from bumper.git.errors import GitError
+from bumper.git.refname import validate_branch_name
+from bumper.git.runner import GitRunner, retried
+
+# Unset every attribute that makes git transform bytes or run a command on checkout/add.
+# $GIT_DIR/info/attributes has the highest precedence, so this overrides any .gitattributes.
+SAFE_ATTRIBUTES = "* -filter -text -eol -ident -working-tree-encoding -diff -merge\n"
+
+
+@dataclass
+class Clone:
+    """A clone of the manifests repository at `path`, checked out at `base_sha` of `base`;
+    `git` runs commands inside it."""
+
+    path: Path
+    base: str
+    base_sha: str
+    git: GitRunner
+
+    @property
+    def url(self) -> str:
+        """The repository URL as messages show it (no userinfo)."""
+        return self.git.url
+
+
+def clone(
+    url: str,
+    *,
+    base: str | None,
+    token: str | None,
+    dest: Path,
+    sparse_paths: list[str] | None = None,
+    checkout: bool = True,
+    history: bool = False,
+) -> Clone:
+    """Shallow single-branch clone of `base` (default: the remote's default branch) to `dest`.
+
+    With `sparse_paths` (gitignore-style globs such as `*.yaml` or `apps/**`) the clone is also
+    blobless and sparse, so only matching files are downloaded and checked out. `history`
+    makes it a blobless clone of the whole history instead (blobs come with fetch_objects).
+    `dest` must not exist or be empty. Hooks and .gitattributes transformations never run.
+    """
+    if base is not None:
+        validate_branch_name(base)
+    runner = GitRunner(url, token=token)
+    dest = Path(dest)
+    existed = dest.exists()
+    if existed and any(dest.iterdir()):
+        raise WorkspaceError(f"clone destination {dest} is not empty")
+    args = ["clone", "--quiet", "--no-checkout", "--single-branch"]
+    args += [] if history else ["--depth", "1"]
+    args += ["--no-tags", "--origin", "origin"]
+    if base:
+        args += ["--branch", base]
+    if sparse_paths is not None:
+        args += ["--filter=blob:none", "--sparse"]
+    elif history:
+        args.append("--filter=blob:none")
+    if runner.scheme == "local":
+        args.append("--no-local")  # otherwise --depth/--filter are ignored for paths
+    args += ["--", runner.git_url, str(dest)]
+
+    def attempt(_: int) -> None:
+        try:
+            runner.run(args, action="clone", branch=base, cwd=dest.parent)
+        except GitError:
+            _wipe(dest, keep=existed)
+            raise
+
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    retried(attempt)
+    try:
+        git = runner.inside(dest)
+        (dest / ".git" / "info").mkdir(exist_ok=True)
+        (dest / ".git" / "info" / "attributes").write_text(SAFE_ATTRIBUTES)
+        if sparse_paths is not None:
+            git.run(["sparse-checkout", "set", "--no-cone", "--", *sparse_paths], action="sparse-checkout")
+        # Populates index and work tree from HEAD, honouring the sparse patterns; blobs of
+        # a partial clone are fetched here, with the same auth environment.
+        if checkout:
+            retried(lambda _: git.run(["reset", "--quiet", "--hard", "HEAD"], action="checkout"))
+        base_sha = git.out(["rev-parse", "--verify", "HEAD^{commit}"], action="clone")
+        if not base:
+            base = git.out(["symbolic-ref", "--short", "HEAD"], action="clone")
+    except BaseException:
+        _wipe(dest, keep=existed)
+        raise
+    return Clone(dest, base, base_sha, git)
+
+
+def checkout_only(clone: Clone, paths: Sequence[str]) -> None:
+    """Check out just `paths` (plus every Chart.yaml, which tells chart templates apart);
+    the index keeps all other files, so commits still hold the whole tree."""
+    patterns = ["Chart.yaml", *(_literal_pattern(p) for p in paths)]
+    clone.git.run(
+        ["sparse-checkout", "set", "--no-cone", "--stdin"],
+        action="sparse-checkout",
+        stdin="".join(f"{p}\n" for p in patterns).encode("utf-8", "surrogateescape"),
+    )
+    retried(lambda _: clone.git.run(["reset", "--quiet", "--hard", "HEAD"], action="checkout"))
+
+
+def fetch_objects(clone: Clone, oids: Sequence[str]) -> None:
+    """Download these objects into a blobless clone in few requests, as git's own lazy
+    fetch does one by one."""
+    args = ["-c", "fetch.negotiationAlgorithm=noop", "fetch", "--quiet", "--no-tags"]
+    args += ["--no-write-fetch-head", "--recurse-submodules=no", "--filter=blob:none", "origin"]
+    for start in range(0, len(oids), 2000):  # stays far below the argv limit
+        retried(functools.partial(_fetch, clone, [*args, *oids[start : start + 2000]]))
+
+
+def _fetch(clone: Clone, command: list[str], _: int) -> None:
+    clone.git.run(command, action="fetch")
+
+
+def _literal_pattern(path: str) -> str:
+    """A sparse-checkout (gitignore) pattern matching exactly `path` from the root: every
+    character a pattern reads specially is escaped. A newline cannot be written in a pattern
+    file, so it becomes `?` (any one character): a superset, which the plan filters again."""
+    escaped = "".join("?" if c == "\n" else "\\" + c if c in "\\[]*?!# " else c for c in path)
+    return "/" + escaped
+
+
+def _wipe(dest: Path, *, keep: bool) -> None:
+    """Undo a failed clone: remove `dest`, or only its contents when the caller created it."""
+    if not dest.exists():
+        return
+    if not keep:
+        shutil.rmtree(dest, ignore_errors=True)
+        return
+    for child in dest.iterdir():
+        if child.is_dir() and not child.is_symlink():
+            shutil.rmtree(child, ignore_errors=True)
+        else:
+            child.unlink(missing_ok=True)

@@ -1,0 +1,158 @@
+"""Read-only questions to a clone and its remote: branch tips, commits, files, history, grep."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from bumper.git.clone import Clone
+from bumper.git.errors import GitError
+from bumper.git.refname import validate_branch_name
+from bumper.git.runner import GitRunner, retried
+
+
+def remote_head(url: str, *, token: str | None, cwd: Path) -> str | None:
+    """The branch the remote's HEAD names, asked before any clone (one `ls-remote`)."""
+    runner = GitRunner(url, token=token)
+    args = ["ls-remote", "--symref", "--", runner.git_url, "HEAD"]
+    return _head_branch(retried(lambda _: runner.out(args, action="ls-remote", cwd=cwd)))
+
+
+def remote_default_branch(clone: Clone) -> str | None:
+    """The branch the remote's HEAD points at, or None when it does not say."""
+    args = ["ls-remote", "--symref", "origin", "HEAD"]
+    return _head_branch(retried(lambda _: clone.git.out(args, action="ls-remote")))
+
+
+def remote_branch_sha(clone: Clone, branch: str) -> str | None:
+    """The sha `branch` has on the remote right now, or None when it does not exist."""
+    validate_branch_name(branch)
+    ref = f"refs/heads/{branch}"
+    args = ["ls-remote", "--heads", "origin", ref]
+    for line in retried(lambda _: clone.git.out(args, action="ls-remote")).splitlines():
+        sha, _, name = line.partition("\t")
+        if name == ref:
+            return sha
+    return None
+
+
+def fetch_branch(clone: Clone, branch: str) -> str:
+    """Shallow-fetch the remote `branch` (its tip and the tip's parents) into
+    `refs/remotes/origin/<branch>`; return its sha.
+
+    Lets the caller read what the bot branch already holds (`read_file`) and whether its
+    tip is bumper's own commit (`commit_shape`, `changed_entries` need the parents).
+    """
+    validate_branch_name(branch)
+    local = f"refs/remotes/origin/{branch}"
+    args = ["fetch", "--quiet", "--no-tags", "--depth", "2", "origin", f"+refs/heads/{branch}:{local}"]
+    retried(lambda _: clone.git.run(args, action="fetch", branch=branch))
+    return clone.git.out(["rev-parse", "--verify", f"{local}^{{commit}}"], action="fetch")
+
+
+def commit_shape(clone: Clone, sha: str) -> tuple[str, list[str], int]:
+    """Message, parent shas and committer time of a fetched commit."""
+    raw = clone.git.out(["cat-file", "commit", sha], action="read")
+    header, _, message = raw.partition("\n\n")
+    parents = [ln.split()[1] for ln in header.splitlines() if ln.startswith("parent ")]
+    when = 0
+    for ln in header.splitlines():
+        if ln.startswith("committer "):
+            fields = ln.rsplit(" ", 2)
+            when = int(fields[1]) if len(fields) == 3 and fields[1].isdigit() else 0
+    return message, parents, when
+
+
+def changed_entries(clone: Clone, old: str, new: str) -> list[tuple[str, str]]:
+    """`(path, new blob id)` for every path that differs between two commits or trees
+    ('' for a deleted path): what bumper's ownership digest covers."""
+    out = clone.git.run(["diff-tree", "-r", "-z", "--no-renames", old, new], action="read")
+    fields = out.split("\0")
+    entries = []
+    for meta, path in zip(fields[0::2], fields[1::2]):
+        parts = meta.split()
+        if len(parts) >= 5:
+            blob = "" if parts[4].startswith("D") else parts[3]
+            entries.append((path, blob))
+    return entries
+
+
+def on_base(clone: Clone, sha: str) -> bool:
+    """Whether commit `sha` is in the base branch's history (deepening the shallow clone
+    back to `sha`'s date when it is not the base tip)."""
+    if sha == clone.base_sha:
+        return True
+    when = commit_shape(clone, sha)[2]
+    if when > commit_shape(clone, clone.base_sha)[2]:
+        return False  # newer than the tip of the base: not one of its commits
+    spec = f"+refs/heads/{clone.base}:refs/remotes/origin/{clone.base}"
+    fetch = ["fetch", "--quiet", "--no-tags"]
+    try:
+        deepen = [*fetch, f"--shallow-since=@{max(when - 1, 0)}", "origin", spec]
+        retried(lambda _: clone.git.run(deepen, action="fetch", branch=clone.base))
+    except GitError as exc:
+        if exc.kind != "shallow-empty":
+            raise
+        # the whole history is newer than `sha`: fetch all of it
+        unshallow = [*fetch, "--unshallow", "origin", spec]
+        retried(lambda _: clone.git.run(unshallow, action="fetch", branch=clone.base))
+    status, _, _ = clone.git.execute(["merge-base", "--is-ancestor", sha, clone.base_sha])
+    return status == 0
+
+
+def read_file(clone: Clone, ref: str, relpath: str) -> bytes | None:
+    """The exact bytes of `relpath` at `ref` (sha or ref name), or None when it is absent."""
+    relpath = relpath.strip("/")
+    listing = clone.git.out(["ls-tree", "-z", ref, "--", relpath], action="read")
+    entry = listing.split("\0")[0]
+    meta, _, name = entry.partition("\t")
+    if name != relpath or meta.split(" ")[1:2] != ["blob"]:
+        return None
+    return retried(lambda _: clone.git.run_bytes(["cat-file", "blob", f"{ref}:{relpath}"], action="read"))
+
+
+def same_content(clone: Clone, sha: str, other: str) -> bool:
+    """Whether two commits hold the same tree on the same parent (a rerun's commit vs
+    the bot branch): then there is nothing to push."""
+
+    def header(commit: str) -> list[str]:
+        # cat-file, not log: a shallow-fetched commit hides its parents from log.
+        raw = clone.git.out(["cat-file", "commit", commit], action="read").split("\n\n", 1)[0]
+        return [line for line in raw.splitlines() if line.startswith(("tree ", "parent "))]
+
+    return header(sha) == header(other)
+
+
+def grep_tree(clone: Clone, needles: Sequence[bytes]) -> list[str]:
+    """Files of the base commit whose text contains any needle, searched in the object
+    store: a clone made with checkout=False then checks out only these (checkout_only)."""
+    return [p.partition(":")[2] for p in _grep(clone, [*_grep_args(needles), "HEAD"])]
+
+
+def grep_files(clone: Clone, needles: Sequence[bytes]) -> list[str]:
+    """Tracked files of the work tree whose text contains any needle (git's threaded grep
+    is ~10x faster than reading every file of a big tree from Python)."""
+    return _grep(clone, _grep_args(needles))
+
+
+def _grep_args(needles: Sequence[bytes]) -> list[str]:
+    # No -I: info/attributes marks every file -diff, which grep would take as binary.
+    args = ["grep", "-l", "-z", "-F", "--no-color"]
+    for needle in needles:
+        args += ["-e", needle.decode()]
+    return args
+
+
+def _grep(clone: Clone, args: list[str]) -> list[str]:
+    status, out, err = clone.git.execute(args)
+    if status not in (0, 1):  # 1: no match
+        raise clone.git.error(err, action="grep")
+    return sorted(p for p in str(out).split("\0") if p)
+
+
+def _head_branch(ls_remote: str) -> str | None:
+    """The branch of `ref: refs/heads/<name>\tHEAD` in `ls-remote --symref` output."""
+    for line in ls_remote.splitlines():
+        if line.startswith("ref: refs/heads/") and line.endswith("\tHEAD"):
+            return line[len("ref: refs/heads/") : -len("\tHEAD")]
+    return None

@@ -1,0 +1,179 @@
+"""Running git for bumper: the scrubbed environment, GitPython's `execute`, stdin, errors mapped.
+
+The token travels only as an environment-config `http.<url>.extraHeader`
+(`GIT_CONFIG_COUNT`/`GIT_CONFIG_KEY_n`/`GIT_CONFIG_VALUE_n`): never in argv, the URL, or any file
+under `.git/`, so neither `ps`, GitPython's error text nor a leaked clone shows it. The same
+environment switches off hooks and everything else in user or runner configuration that could
+run a command. GitPython itself loads on the first command (it takes ~0.3 s to import).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import TypeVar
+
+from bumper.git.errors import GitError, is_network, map_error
+from bumper.git.url import RepoUrl, strip_userinfo
+from bumper.retry import retry
+from bumper.secrets import basic_credentials
+
+# Configuration injected through the environment for every git call (highest precedence after
+# the command line, lower than nothing we need). Keeps user/runner config from running code.
+SAFE_CONFIG: tuple[tuple[str, str], ...] = (
+    ("core.hooksPath", os.devnull),
+    ("core.autocrlf", "false"),
+    ("core.fsmonitor", "false"),
+    ("core.askPass", ""),
+    ("commit.gpgSign", "false"),
+    ("gc.auto", "0"),
+    ("maintenance.auto", "false"),
+    ("submodule.recurse", "false"),
+    ("fetch.recurseSubmodules", "false"),
+    ("push.recurseSubmodules", "no"),
+    ("protocol.ext.allow", "never"),
+    ("advice.detachedHead", "false"),
+    # A stalled transfer fails instead of hanging the CI job forever.
+    ("http.lowSpeedLimit", "1"),
+    ("http.lowSpeedTime", "60"),
+)
+
+# Transient failures (network, 5xx) of idempotent steps are retried this many times in total.
+ATTEMPTS = 3
+BACKOFF_SECONDS = 0.3
+
+T = TypeVar("T")
+
+
+def retried(call: Callable[[int], T]) -> T:
+    """`call(n)`, called again with backoff while it fails with a network-kind GitError: only
+    for steps that are safe to repeat (or, like push, check first whether the last try landed)."""
+    return retry(call, attempts=ATTEMPTS, retry_on=is_network, wait=lambda n: BACKOFF_SECONDS * 2.0**n)
+
+
+class GitRunner:
+    """Runs git against one repository URL with bumper's environment; inside a clone once
+    `work_tree` is set (`GIT_DIR`/`GIT_WORK_TREE`), anywhere else (clone, ls-remote) before."""
+
+    def __init__(self, url: str, *, token: str | None, work_tree: Path | None = None) -> None:
+        parsed = RepoUrl.parse(url)
+        self.git_url = parsed.git_url  # what git is given (a local path made absolute)
+        self.scheme = parsed.scheme
+        self.url = strip_userinfo(url)  # what messages show
+        self.token = token
+        self.work_tree = work_tree
+        self._header_url = parsed.header_url
+
+    def __repr__(self) -> str:
+        return f"GitRunner(url={self.url!r}, work_tree={str(self.work_tree)!r})"
+
+    def inside(self, work_tree: Path) -> GitRunner:
+        """The same runner, now running in the clone at `work_tree`."""
+        runner = copy.copy(self)
+        runner.work_tree = work_tree
+        return runner
+
+    def environment(self) -> dict[str, str]:
+        """The variables bumper adds to the process environment for every git command."""
+        pairs = list(SAFE_CONFIG)
+        if self.token and self._header_url:
+            header = f"Authorization: Basic {basic_credentials(self.token)}"
+            key = f"http.{self._header_url}.extraHeader"
+            # An empty value first resets headers configured elsewhere (e.g. a runner's global
+            # config), so exactly one Authorization header is sent.
+            pairs += [("credential.helper", ""), (key, ""), (key, header)]
+        try:
+            start = int(os.environ.get("GIT_CONFIG_COUNT", "0") or "0")
+        except ValueError:
+            start = 0
+        env = {
+            "GIT_TERMINAL_PROMPT": "0",
+            "GIT_LITERAL_PATHSPECS": "1",
+            "GCM_INTERACTIVE": "never",
+            "GIT_CONFIG_COUNT": str(start + len(pairs)),
+        }
+        for i, (key, value) in enumerate(pairs, start):
+            env[f"GIT_CONFIG_KEY_{i}"] = key
+            env[f"GIT_CONFIG_VALUE_{i}"] = value
+        if self.work_tree is not None:
+            env["GIT_DIR"] = str(self.work_tree / ".git")
+            env["GIT_WORK_TREE"] = str(self.work_tree)
+        return env
+
+    def execute(
+        self,
+        args: list[str],
+        *,
+        cwd: Path | None = None,
+        binary: bool = False,
+        extra_env: dict[str, str] | None = None,
+        stdin: bytes | None = None,
+    ) -> tuple[int, str | bytes, str]:
+        """`git *args` as it ends: (exit status, stdout, stderr); the caller judges the status."""
+        import git  # GitPython: loaded when the first command runs
+
+        env = self.environment()
+        if extra_env:
+            env.update(extra_env)
+        where = cwd if cwd is not None else self.work_tree
+        # GitPython wants a real file as stdin
+        with tempfile.TemporaryFile() if stdin is not None else contextlib.nullcontext() as feed:
+            if feed is not None and stdin is not None:
+                feed.write(stdin)
+                feed.seek(0)
+            status, out, err = git.Git(None if where is None else str(where)).execute(
+                ["git", *args],
+                env=env,
+                with_extended_output=True,
+                with_exceptions=False,
+                strip_newline_in_stdout=False,
+                stdout_as_string=not binary,
+                istream=feed,
+            )
+        stderr = err.decode("utf-8", "replace") if isinstance(err, bytes) else str(err)
+        return status, out if out is not None else ("" if not binary else b""), stderr
+
+    def error(self, stderr: str, *, action: str, branch: str | None = None) -> GitError:
+        """The one-line error for a failed `action` (bumper/git/errors.py)."""
+        return map_error(stderr, action=action, url=self.url, token=self.token, branch=branch)
+
+    def run(
+        self,
+        args: list[str],
+        *,
+        action: str,
+        branch: str | None = None,
+        cwd: Path | None = None,
+        extra_env: dict[str, str] | None = None,
+        stdin: bytes | None = None,
+    ) -> str:
+        """git's stdout as text; a failure raises the mapped GitError."""
+        status, out, err = self.execute(args, cwd=cwd, extra_env=extra_env, stdin=stdin)
+        if status != 0:
+            raise self.error(err, action=action, branch=branch)
+        assert isinstance(out, str)
+        return out
+
+    def run_bytes(self, args: list[str], *, action: str) -> bytes:
+        """git's stdout as bytes (a blob's exact content); a failure raises the mapped GitError."""
+        status, out, err = self.execute(args, binary=True)
+        if status != 0:
+            raise self.error(err, action=action)
+        assert isinstance(out, bytes)
+        return out
+
+    def out(
+        self,
+        args: list[str],
+        *,
+        action: str,
+        cwd: Path | None = None,
+        extra_env: dict[str, str] | None = None,
+        stdin: bytes | None = None,
+    ) -> str:
+        """git's stdout without surrounding whitespace (a sha, a branch name)."""
+        return self.run(args, action=action, cwd=cwd, extra_env=extra_env, stdin=stdin).strip()

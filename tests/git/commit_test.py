@@ -1,0 +1,62 @@
+"""bumper's one commit above the base: author as committer, its trailers, nothing when nothing changed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bumper.errors import WorkspaceError
+from bumper.git.commit import commit_all
+from bumper.git.push import push
+from bumper.git.read import remote_branch_sha
+from testing import repos
+from testing.clones import BOT, bump_api, clone
+from testing.git_server import GitServer
+
+
+def test_commit_and_push_create_one_commit_on_a_new_branch(
+    server: GitServer, origin: Path, tmp_path: Path
+) -> None:
+    ws = clone(server, tmp_path)
+    assert remote_branch_sha(ws, "bumper/api") is None
+    bump_api(ws, "1.1.0")
+    sha = commit_all(ws, "bumper/api", "Bump api to 1.1.0\n\nbody", *BOT)
+    push(ws, "bumper/api", None)
+    assert repos.changed_paths(origin, sha) == ["apps/api/deploy.yaml"]
+
+    assert repos.list_branches(origin) == ["bumper/api", "main"]
+    assert repos.branch_sha(origin, "bumper/api") == sha
+    assert repos.count_commits(origin, "bumper/api", since="main") == 1
+    info = repos.commit_info(origin, sha)
+    assert info["parents"] == ws.base_sha
+    assert (info["author_name"], info["author_email"]) == BOT
+    assert (info["committer_name"], info["committer_email"]) == BOT
+    # the message, then the trailers that mark the commit as bumper's own (bumper/ownership.py)
+    message, _, trailers = info["message"].rpartition("\n\n")
+    assert message == "Bump api to 1.1.0\n\nbody"
+    assert trailers.splitlines()[0] == "Bumper-Branch: bumper/api"
+    assert trailers.splitlines()[1].startswith("Bumper-Content: ")
+    assert repos.read_file(origin, "bumper/api", "apps/api/deploy.yaml") == (
+        b"image: ghcr.io/acme/api:1.1.0\n"
+    )
+    assert repos.branch_sha(origin, "main") == ws.base_sha
+
+
+def test_commit_all_twice_still_leaves_one_commit_above_base(
+    server: GitServer, origin: Path, tmp_path: Path
+) -> None:
+    ws = clone(server, tmp_path)
+    bump_api(ws, "1.1.0")
+    commit_all(ws, "b", "first", *BOT)
+    bump_api(ws, "1.2.0")
+    sha = commit_all(ws, "b", "second", *BOT)
+    push(ws, "b", None)
+    assert repos.count_commits(origin, "b", since="main") == 1
+    assert repos.commit_info(origin, sha)["message"].split("\n\n")[0] == "second"
+
+
+def test_commit_all_without_changes_fails(server: GitServer, origin: Path, tmp_path: Path) -> None:
+    ws = clone(server, tmp_path)
+    with pytest.raises(WorkspaceError, match="nothing to commit on top of main"):
+        commit_all(ws, "b", "msg", *BOT)
