@@ -44,10 +44,9 @@ DEFAULT_TITLE = "Bump {images}"
 DEFAULT_COMMIT = "Bump {images}"
 # Provenance trailers on every bump commit (docs/audit.md): `git log --grep='^Bumper-Image: REPO:'`.
 TRAILER_IMAGE = "Bumper-Image"
-TRAILER_CI = "Bumper-CI"
 TRAILER_BUILD = "Bumper-Build"
-TRAILER_RUN = "Bumper-Run-Id"
-TRAILER_SOURCE_COMMIT = "Bumper-Source-Commit"
+# The CI build's trailers, one per field of ci_env.Build (system, url, run_id, commit), in its order.
+BUILD_TRAILERS = ("Bumper-CI", TRAILER_BUILD, "Bumper-Run-Id", "Bumper-Source-Commit")
 
 
 def source_build(env: Mapping[str, str]) -> str | None:
@@ -81,12 +80,7 @@ def provenance_trailers(
     trailers = [(TRAILER_IMAGE, f"{old} -> {new}") for old, new in sorted(pairs)]
     build = current_build(env)
     if build is not None:
-        trailers.append((TRAILER_CI, build.system))
-        for key, value in ((TRAILER_BUILD, build.url), (TRAILER_RUN, build.run_id)):
-            if value:
-                trailers.append((key, value))
-        if build.commit:
-            trailers.append((TRAILER_SOURCE_COMMIT, build.commit))
+        trailers += [(key, value) for key, value in zip(BUILD_TRAILERS, build) if value]
     return trailers
 
 

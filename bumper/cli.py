@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import click
@@ -23,8 +23,10 @@ class _Bumper(click.Group):
     def main(self, args: Any = None, prog_name: Any = None, **extra: Any) -> Any:  # type: ignore[override]
         extra.pop("standalone_mode", None)
         self.debug = False  # set by the group's --debug/BUMPER_DEBUG once click has parsed it
+        env: Mapping[str, str] = os.environ  # the one read of the environment; commands get it as obj
         argv = list(sys.argv[1:] if args is None else args)
-        report.reset(json=self._asks_for_json(argv))
+        report.reset(json=self._asks_for_json(argv, env), env_color=report.colour_asked(env))
+        extra.setdefault("obj", env)
         try:
             code = super().main(argv, prog_name or "bumper", standalone_mode=False, **extra)
         except click.exceptions.Exit as exc:
@@ -38,19 +40,21 @@ class _Bumper(click.Group):
             sys.stderr.write("bumper: interrupted\n")
             code = _failed(ExitCode.INTERRUPTED, "interrupted", "interrupted")
         except BumperError as exc:
-            report.error(_one_line(str(exc)))
-            code = _failed(exc.exit_code, report.error_kind(exc), _one_line(exc.message), exc.file, exc.line)
+            report.error(_one_line(str(exc), env))
+            code = _failed(
+                exc.exit_code, report.error_kind(exc), _one_line(exc.message, env), exc.file, exc.line
+            )
         except Exception as exc:  # the boundary: nothing else may escape as a traceback
             if self.debug:
                 import traceback
 
                 traceback.print_exc()
-            message = f"{type(exc).__name__}: {_one_line(str(exc))}"
+            message = f"{type(exc).__name__}: {_one_line(str(exc), env)}"
             sys.stderr.write(f"bumper: internal error (please report): {message}\n")
             code = _failed(ExitCode.FAILURE, "internal", message)
         sys.exit(int(code or 0))
 
-    def _asks_for_json(self, argv: Sequence[str]) -> bool:
+    def _asks_for_json(self, argv: Sequence[str], env: Mapping[str, str]) -> bool:
         """Whether --output json is asked, read before click parses anything, so that a usage
         error too answers with JSON (the --output option confirms it once parsed)."""
         words = list(argv[: argv.index("--")] if "--" in argv else argv)
@@ -62,7 +66,7 @@ class _Bumper(click.Group):
                 return words[i + 1] == "json"
             if word.startswith("--output="):
                 return word == "--output=json"
-        return os.environ.get("BUMPER_OUTPUT") == "json"
+        return env.get("BUMPER_OUTPUT") == "json"
 
 
 def _failed(
@@ -87,10 +91,10 @@ class _ListItem(click.ParamType):  # type: ignore[type-arg]  # generic only from
 LIST_ITEM = _ListItem()
 
 
-def _one_line(text: str) -> str:
+def _one_line(text: str, env: Mapping[str, str]) -> str:
     from bumper.secrets import redact
 
-    return redact(" ".join(text.split()))
+    return redact(" ".join(text.split()), env=env)
 
 
 def _epilog(*blocks: str) -> str:
@@ -380,7 +384,8 @@ def check(directory: str, paths: tuple[str, ...], output: str) -> int:
 )
 @_output_option
 @_display_options
-def bump(**options: Any) -> int:
+@click.pass_obj
+def bump(env: Mapping[str, str], /, **options: Any) -> int:
     """Rewrite every reference to each REF's repository to the REF's tag/digest.
 
     REF is a full image reference with a tag and/or digest, e.g. ghcr.io/acme/app:v1.2.3.
@@ -404,7 +409,7 @@ def bump(**options: Any) -> int:
     }
     hints.check_refs(options["refs"], from_env.pop("refs", None))
     hints.check_target(options["repo"], options["directory"], from_env)
-    return run_bump(BumpOptions.from_cli(options), os.environ)  # the one read of the environment
+    return run_bump(BumpOptions.from_cli(options), env)
 
 
 @main.command()
@@ -420,7 +425,15 @@ def bump(**options: Any) -> int:
 @_path_option
 @_output_option
 @_display_options
-def history(image: str, repo: str | None, directory: str | None, paths: tuple[str, ...], output: str) -> int:
+@click.pass_obj
+def history(
+    env: Mapping[str, str],
+    image: str,
+    repo: str | None,
+    directory: str | None,
+    paths: tuple[str, ...],
+    output: str,
+) -> int:
     """List every change of IMAGE's references in the git history, newest first.
 
     For each commit of the branch's first-parent line that changed them: the date, the commit,
@@ -430,7 +443,7 @@ def history(image: str, repo: str | None, directory: str | None, paths: tuple[st
     """
     from bumper.commands.history import history as run_history
 
-    return run_history(image, repo, directory, paths, output, os.environ)
+    return run_history(image, repo, directory, paths, output, env)
 
 
 @main.command(short_help="Print a shell completion script.", epilog=_epilog(_COMPLETION_EXAMPLES))

@@ -164,7 +164,8 @@ def remote_history(
         provider = "none"  # any token variable serves git
     token = token_for(provider, env)
     with tempfile.TemporaryDirectory(prefix="bumper-history-") as tmp:
-        ws = clone(repo, base=None, token=token, dest=Path(tmp) / "clone", checkout=False, history=True)
+        dest = Path(tmp) / "clone"
+        ws = clone(repo, base=None, token=token, env=env, dest=dest, checkout=False, history=True)
         reader = GitReader(
             str(ws.path), dict(env, **ws.git.environment()), fetch=lambda oids: fetch_objects(ws, oids)
         )

@@ -117,7 +117,7 @@ def _refuse_base_as_branch(run: RemoteRun, tmp: Path) -> None:
     """`--branch` naming the base branch is refused before anything is cloned."""
     options = run.options
     assert options.repo is not None and options.branch is not None
-    base = options.base or remote_head(options.repo, token=run.token, cwd=tmp)
+    base = options.base or remote_head(options.repo, token=run.token, env=run.env, cwd=tmp)
     if options.branch == base:
         raise ConfigError(
             f"--branch {options.branch!r} is the base branch; bumper pushes only to a branch of its own"
@@ -175,6 +175,7 @@ def _clone(run: RemoteRun, dest: Path) -> Base:
             options.repo,
             base=options.base,
             token=run.token,
+            env=run.env,
             dest=dest,
             sparse_paths=sparse,
             checkout=bool(sparse),

@@ -4,9 +4,9 @@ stderr at the level (-q, default, -v) and with the colours (--color, NO_COLOR, F
 from __future__ import annotations
 
 import json
-import os
 import sys
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -36,6 +36,7 @@ class Display:
     level: int = NORMAL
     color: str = "auto"  # auto | always | never
     json: bool = False  # --output json: every exit prints one JSON object on stdout
+    env_color: bool | None = None  # what NO_COLOR / FORCE_COLOR ask when --color is auto
     emitted: bool = False  # that object is out already
 
 
@@ -50,15 +51,23 @@ def reset(**settings: Any) -> None:
         setattr(DISPLAY, name, getattr(fresh, name))
 
 
+def colour_asked(env: Mapping[str, str]) -> bool | None:
+    """A non-empty NO_COLOR asks for no colour, else a FORCE_COLOR other than '', '0' or
+    'false' asks for colour; None: the environment does not say."""
+    if env.get("NO_COLOR"):
+        return False
+    if env.get("FORCE_COLOR", "") not in ("", "0", "false"):
+        return True
+    return None
+
+
 def colour_on(stream: TextIO) -> bool:
-    """--color always/never decides; with auto, a non-empty NO_COLOR turns colour off,
-    else a FORCE_COLOR other than '', '0' or 'false' turns it on, else a terminal does."""
+    """--color always/never decides; with auto, the environment (colour_asked), else whether
+    `stream` is a terminal."""
     if DISPLAY.color != "auto":
         return DISPLAY.color == "always"
-    if os.environ.get("NO_COLOR"):
-        return False
-    if os.environ.get("FORCE_COLOR", "") not in ("", "0", "false"):
-        return True
+    if DISPLAY.env_color is not None:
+        return DISPLAY.env_color
     isatty = getattr(stream, "isatty", None)
     return bool(isatty is not None and isatty())
 

@@ -4,6 +4,7 @@ of it from the loopback git server (tests/git/conftest.py has the fixtures)."""
 from __future__ import annotations
 
 import base64
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -26,6 +27,7 @@ def clone(server: GitServer, tmp_path: Path, name: str = "m", **kw: object) -> C
     """A fresh clone of `name` on the server into tmp_path/clone-N (token and default base unless given)."""
     kw.setdefault("base", None)
     kw.setdefault("token", TOKEN)
+    kw.setdefault("env", os.environ)
     kw.setdefault("dest", tmp_path / f"clone-{len(list(tmp_path.glob('clone-*')))}")
     return git_clone(server.url_for(name), **kw)  # type: ignore[arg-type]
 

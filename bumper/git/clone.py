@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import functools
 import shutil
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,6 +49,7 @@ def clone(
     *,
     base: str | None,
     token: str | None,
+    env: Mapping[str, str],
     dest: Path,
     sparse_paths: list[str] | None = None,
     checkout: bool = True,
@@ -63,7 +64,7 @@ def clone(
     """
     if base is not None:
         validate_branch_name(base)
-    runner = GitRunner(url, token=token)
+    runner = GitRunner(url, token=token, env=env)
     dest = Path(dest)
     existed = dest.exists()
     if existed and any(dest.iterdir()):

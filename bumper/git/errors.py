@@ -6,6 +6,8 @@ through `parse_push`. New mappings go here, next to the patterns they extend.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from bumper.errors import WorkspaceError
 from bumper.secrets import redact, strip_userinfo
 
@@ -96,9 +98,11 @@ def _meaningful_line(stderr: str) -> str:
     return lines[-1] if lines else "no error output"
 
 
-def map_error(stderr: str, *, action: str, url: str, token: str | None, branch: str | None) -> GitError:
-    """One line a user can act on, from git's stderr; never the token or URL userinfo."""
-    stderr = redact(stderr, token)
+def map_error(
+    stderr: str, *, action: str, url: str, token: str | None, branch: str | None, env: Mapping[str, str]
+) -> GitError:
+    """One line a user can act on, from git's stderr; never a token or URL userinfo."""
+    stderr = redact(stderr, token, env=env)
     low = stderr.lower()
     where = strip_userinfo(url)
     detail = _meaningful_line(stderr)

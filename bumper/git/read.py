@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from bumper.git.clone import Clone
@@ -11,9 +11,9 @@ from bumper.git.refname import validate_branch_name
 from bumper.git.runner import GitRunner, retried
 
 
-def remote_head(url: str, *, token: str | None, cwd: Path) -> str | None:
+def remote_head(url: str, *, token: str | None, env: Mapping[str, str], cwd: Path) -> str | None:
     """The branch the remote's HEAD names, asked before any clone (one `ls-remote`)."""
-    runner = GitRunner(url, token=token)
+    runner = GitRunner(url, token=token, env=env)
     args = ["ls-remote", "--symref", "--", runner.git_url, "HEAD"]
     return _head_branch(retried(lambda _: runner.out(args, action="ls-remote", cwd=cwd)))
 

@@ -13,7 +13,7 @@ import contextlib
 import copy
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TypeVar
 
@@ -59,12 +59,15 @@ class GitRunner:
     """Runs git against one repository URL with bumper's environment; inside a clone once
     `work_tree` is set (`GIT_DIR`/`GIT_WORK_TREE`), anywhere else (clone, ls-remote) before."""
 
-    def __init__(self, url: str, *, token: str | None, work_tree: Path | None = None) -> None:
+    def __init__(
+        self, url: str, *, token: str | None, env: Mapping[str, str], work_tree: Path | None = None
+    ) -> None:
         parsed = RepoUrl.parse(url)
         self.git_url = parsed.git_url  # what git is given (a local path made absolute)
         self.scheme = parsed.scheme
         self.url = strip_userinfo(url)  # what messages show
         self.token = token
+        self.env = env  # the process environment git inherits (cli.py reads it once)
         self.work_tree = work_tree
         self._header_url = parsed.header_url
 
@@ -87,7 +90,7 @@ class GitRunner:
             # config), so exactly one Authorization header is sent.
             pairs += [("credential.helper", ""), (key, ""), (key, header)]
         try:
-            start = int(os.environ.get("GIT_CONFIG_COUNT", "0") or "0")
+            start = int(self.env.get("GIT_CONFIG_COUNT", "0") or "0")
         except ValueError:
             start = 0
         env = {
@@ -139,7 +142,7 @@ class GitRunner:
 
     def error(self, stderr: str, *, action: str, branch: str | None = None) -> GitError:
         """The one-line error for a failed `action` (bumper/git/errors.py)."""
-        return map_error(stderr, action=action, url=self.url, token=self.token, branch=branch)
+        return map_error(stderr, action=action, url=self.url, token=self.token, branch=branch, env=self.env)
 
     def run(
         self,

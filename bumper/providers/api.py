@@ -5,6 +5,7 @@ The member docstrings below are the contract; docs/providers.md links here.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from typing import NamedTuple, Protocol, runtime_checkable
 
@@ -131,5 +132,6 @@ def split_repo_url(repo_url: str) -> tuple[str, str]:
 
 def one_line(text: str, secret: str | None, limit: int = 300) -> str:
     """Make a host's error text fit the one-line error contract, with the token masked."""
-    text = redact(" ".join(str(text).split()), secret)
+    # A provider has no environment of its own (ProviderSettings carries none): the process's.
+    text = redact(" ".join(str(text).split()), secret, env=os.environ)
     return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 from pathlib import Path
 
@@ -83,7 +84,7 @@ def test_sparse_clone_downloads_and_checks_out_only_matching_files(
 )
 def test_url_with_credentials_is_refused_without_echoing_them(url: str, tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as exc:
-        git_clone(url, base=None, token=None, dest=tmp_path / "c")
+        git_clone(url, env=os.environ, base=None, token=None, dest=tmp_path / "c")
     assert "hunter2" not in str(exc.value)
     assert "contains" in str(exc.value)
     assert not (tmp_path / "c").exists()
@@ -92,7 +93,7 @@ def test_url_with_credentials_is_refused_without_echoing_them(url: str, tmp_path
 @pytest.mark.parametrize("url", ["ext::sh -c touch% /tmp/pwned", "-uhelp", "fd::3"])
 def test_dangerous_urls_are_refused(url: str, tmp_path: Path) -> None:
     with pytest.raises(ConfigError):
-        git_clone(url, base=None, token=None, dest=tmp_path / "c")
+        git_clone(url, env=os.environ, base=None, token=None, dest=tmp_path / "c")
 
 
 def test_gitattributes_filters_and_eol_never_apply(
@@ -154,7 +155,7 @@ def test_local_paths_and_file_urls_work(tmp_path: Path, form: str) -> None:
     origin = repos.make_bare_repo(tmp_path / "local.git", MANIFESTS)
     repos.add_commit(origin, "main", {"extra.yaml": b"e: 1\n"})
     url = str(origin) if form == "path" else origin.as_uri()
-    ws = git_clone(url, base=None, token=TOKEN, dest=tmp_path / "c")
+    ws = git_clone(url, env=os.environ, base=None, token=TOKEN, dest=tmp_path / "c")
     assert ws.base == "main"
     assert (ws.path / ".git/shallow").exists()  # --depth honoured for paths too
     bump_api(ws, "1.1.0")
@@ -166,7 +167,7 @@ def test_local_paths_and_file_urls_work(tmp_path: Path, form: str) -> None:
 def test_relative_local_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     repos.make_bare_repo(tmp_path / "rel.git", MANIFESTS)
     monkeypatch.chdir(tmp_path)
-    ws = git_clone("rel.git", base=None, token=None, dest=tmp_path / "c")
+    ws = git_clone("rel.git", env=os.environ, base=None, token=None, dest=tmp_path / "c")
     assert ws.base == "main"
 
 
@@ -184,7 +185,7 @@ def test_ssh_urls_pass_through_to_the_runners_ssh(
     monkeypatch.setenv("GIT_SSH_COMMAND", str(fake_ssh))
     monkeypatch.setenv("GIT_SSH_VARIANT", "simple")
     url = f"ssh://git@fakehost{origin}" if form == "ssh-url" else f"git@fakehost:{origin}"
-    ws = git_clone(url, base=None, token=TOKEN, dest=tmp_path / "c")
+    ws = git_clone(url, env=os.environ, base=None, token=TOKEN, dest=tmp_path / "c")
     bump_api(ws, "1.1.0")
     commit_all(ws, "b", "msg", *BOT)
     push(ws, "b", None)

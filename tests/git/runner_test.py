@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 from pathlib import Path
 
@@ -127,5 +128,5 @@ def test_unreachable_host_is_a_network_error(tmp_path: Path) -> None:
     with serve_git(tmp_path / "gone", TOKEN) as gs:
         url = gs.url_for("m")
     with pytest.raises(WorkspaceError) as exc:
-        git_clone(url, base=None, token=TOKEN, dest=tmp_path / "c")
+        git_clone(url, env=os.environ, base=None, token=TOKEN, dest=tmp_path / "c")
     assert str(exc.value).startswith(f"network error during git clone of {url}: ")
