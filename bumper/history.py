@@ -7,22 +7,21 @@ trailers (changes.py) and merge messages only add the build link and the pull re
 from __future__ import annotations
 
 import re
-import subprocess
 import tempfile
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from bumper.changes import TRAILER_BUILD
 from bumper.errors import BumperError, ConfigError, NotFoundError, WorkspaceError
 from bumper.files import MAX_FILE_BYTES, _is_manifest_name
+from bumper.git.batch import NULL_OID, GitReader
 from bumper.image_ref import ImageRef
 from bumper.pathmatch import matcher
 from bumper.shapes import find_references
 from bumper.yaml_edit import Source, compose_all
 
-_NULL_OID = "0" * 40
 # Paths named on git's command line up to this many; more are filtered here instead.
 _MAX_PATHSPECS = 500
 _FORMAT = "%x1e%H%x1f%P%x1f%cI%x1f%an <%ae>%x1f%B%x1f"
@@ -31,53 +30,6 @@ _GITHUB_SQUASH = re.compile(r"\(#(\d+)\)\s*\Z")
 _GITLAB_MERGE = re.compile(r"^See merge request (?:\S+)?!(\d+)\s*$", re.MULTILINE)
 _BUILD = re.compile(rf"^{TRAILER_BUILD}: (https?://\S+)\s*$", re.MULTILINE)
 _TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/:@+-]*")
-
-
-Fetcher = Callable[[Sequence[str]], None]
-
-
-class GitReader:
-    """Read-only git commands in one repository, with the environment that reaches its remote."""
-
-    def __init__(self, cwd: str, env: Mapping[str, str], fetch: Fetcher | None = None) -> None:
-        self.cwd = cwd
-        self.env = dict(env)
-        self.fetch = fetch
-        self.fetched: set[str] = set()
-
-    def run(self, args: Sequence[str], stdin: bytes | None = None) -> bytes:
-        proc = subprocess.run(
-            ["git", *args], cwd=self.cwd, env=self.env, input=stdin, capture_output=True, check=False
-        )
-        if proc.returncode != 0:
-            message = proc.stderr.decode("utf-8", "replace").strip().splitlines()
-            raise WorkspaceError(f"git {args[0]} failed: {message[-1] if message else proc.returncode}")
-        return proc.stdout
-
-    def blobs(self, oids: Sequence[str]) -> dict[str, bytes]:
-        """The bytes of each blob (missing ones of a blobless clone fetched in one go first)."""
-        wanted = sorted(set(oids) - {_NULL_OID})
-        if not wanted:
-            return {}
-        if self.fetch is not None:
-            # Asking git which are missing would fetch each one lazily: fetch all not yet fetched.
-            missing = [oid for oid in wanted if oid not in self.fetched]
-            if missing:
-                self.fetch(missing)
-                self.fetched.update(missing)
-        out = self.run(["cat-file", "--batch"], "\n".join(wanted).encode() + b"\n")
-        found: dict[str, bytes] = {}
-        pos = 0
-        while pos < len(out):
-            end = out.index(b"\n", pos)
-            header = out[pos:end].split()
-            pos = end + 1
-            if len(header) < 3:  # "<oid> missing"
-                continue
-            size = int(header[2])
-            found[header[0].decode()] = out[pos : pos + size]
-            pos += size + 1
-        return found
 
 
 @dataclass(frozen=True)
@@ -249,7 +201,7 @@ def _refs(
     cache: dict[str, list[str]], blobs: Mapping[str, bytes], oid: str, path: str, image: ImageRef
 ) -> list[str]:
     """The image's references in one blob, in file order (parsed once per blob)."""
-    if oid == _NULL_OID:
+    if oid == NULL_OID:
         return []
     if oid not in cache:
         cache[oid] = _references_in(blobs.get(oid, b""), path, image)

@@ -2,5 +2,5 @@
 
 url (repository URLs), refname (branch names), runner (environment, execution), errors
 (stderr to one line), clone (clone and narrow checkout), read (read-only questions),
-commit (bumper's one commit), push (the leased push).
+commit (bumper's one commit), push (the leased push), batch (bulk reads for history).
 """
