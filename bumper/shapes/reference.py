@@ -110,11 +110,6 @@ class SplitRef(Reference):
 
 
 @dataclass
-class HelmRef(SplitRef):
-    """A Helm values map `{registry?, repository|name|image, tag|version|imageTag, digest?}`."""
-
-
-@dataclass
 class KustomizeRef(SplitRef):
     """A kustomize `images:` entry; `node` is newTag, or the name when newTag is absent."""
 
