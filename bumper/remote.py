@@ -306,8 +306,8 @@ def deliver(
     on top of the base: the one place a commit leaves this machine. Returns the commit's sha
     and whether the remote changed.
 
-    Git commits locally and pushes, leased on `lease` (the tip this run read; None: the branch
-    must not exist yet), or with `onto_base` without any force on top of the base. A branch
+    Git commits locally and pushes, leased on `lease` (the tip this run fetched; None: the
+    branch must not exist yet), or with `onto_base` without any force on top of the base. A branch
     that already holds exactly this tree on this parent is left as it is.
     """
     sha = commit_all(
