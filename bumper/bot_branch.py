@@ -9,7 +9,7 @@ from bumper.changes import Skip
 from bumper.errors import BumperError, ConfigError
 from bumper.flux import held_on_branch
 from bumper.git.clone import Clone
-from bumper.git.read import changed_entries, commit_shape, on_base, read_file
+from bumper.git.read import changed_entries, commit_shape, on_base, read_files
 from bumper.image_ref import ImageRef
 from bumper.options import BumpResult
 from bumper.ownership import not_own_reason
@@ -164,10 +164,8 @@ def _held_versions(ws: Clone, sha: str, plan: TreePlan, refs: list[ImageRef]) ->
 def _branch_references(ws: Clone, sha: str, plan: TreePlan) -> list[Reference]:
     """Every image reference commit `sha` holds in the files this run touches."""
     found: list[Reference] = []
-    for relpath in sorted({c.file for c in plan.changes} | {s.file for s in plan.skipped}):
-        data = read_file(ws, sha, relpath)
-        if data is None:
-            continue
+    held = read_files(ws, sha, {c.file for c in plan.changes} | {s.file for s in plan.skipped})
+    for relpath, data in sorted(held.items()):
         try:
             source = Source.from_bytes(relpath, data)
             found += find_references(source, compose_all(source))

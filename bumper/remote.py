@@ -332,6 +332,8 @@ def _commit_to_base(base: Base, run: RemoteRun) -> tuple[TreePlan, dict[str, str
     the pull-request half plans on top of them as it would after the push.
     """
     options, ws = run.options, base.ws
+    if not base.rules.may_commit():
+        return TreePlan(), None  # planning would read and parse every file again for nothing
     plan = _plan(base, run, list(options.refs), dict(options.image_policies), mode="commit")
     if not plan.edits:
         return plan, None

@@ -94,6 +94,13 @@ class RunRules:
     policy: RepoPolicy = RepoPolicy()
     cli_mode: str | None = None  # None: --mode not given (pr unless a rule says commit)
 
+    def may_commit(self) -> bool:
+        """Whether any reference may go straight to the base (`--mode commit`, or a rule's
+        `mode: commit` that `--mode pr` does not narrow): else no commit-mode plan is needed."""
+        if self.cli_mode == "pr":
+            return False
+        return self.cli_mode == "commit" or any(rule.mode == "commit" for rule in self.policy.rules)
+
     def judge(self, relpath: str, image_key: str, new_tag: str | None, held: bool) -> Verdict:
         rule = self.policy.rule_for(relpath, image_key)
         mode = (rule.mode if rule is not None else None) or self.cli_mode or "pr"

@@ -42,16 +42,20 @@ class GitReader:
             if missing:
                 self.fetch(missing)
                 self.fetched.update(missing)
-        out = self.run(["cat-file", "--batch"], "\n".join(wanted).encode() + b"\n")
-        found: dict[str, bytes] = {}
-        pos = 0
-        while pos < len(out):
-            end = out.index(b"\n", pos)
-            header = out[pos:end].split()
-            pos = end + 1
-            if len(header) < 3:  # "<oid> missing"
-                continue
-            size = int(header[2])
-            found[header[0].decode()] = out[pos : pos + size]
-            pos += size + 1
-        return found
+        return parse_batch(self.run(["cat-file", "--batch"], "\n".join(wanted).encode() + b"\n"))
+
+
+def parse_batch(out: bytes) -> dict[str, bytes]:
+    """`git cat-file --batch` output as {oid: content}; "<oid> missing" entries are left out."""
+    found: dict[str, bytes] = {}
+    pos = 0
+    while pos < len(out):
+        end = out.index(b"\n", pos)
+        header = out[pos:end].split()
+        pos = end + 1
+        if len(header) < 3:  # "<oid> missing"
+            continue
+        size = int(header[2])
+        found[header[0].decode()] = out[pos : pos + size]
+        pos += size + 1
+    return found

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
-from bumper.git.clone import Clone
+from bumper.git.batch import parse_batch
+from bumper.git.clone import Clone, fetch_objects
 from bumper.git.errors import GitError
 from bumper.git.refname import validate_branch_name
 from bumper.git.runner import GitRunner, retried
@@ -102,13 +103,34 @@ def on_base(clone: Clone, sha: str) -> bool:
 
 def read_file(clone: Clone, ref: str, relpath: str) -> bytes | None:
     """The exact bytes of `relpath` at `ref` (sha or ref name), or None when it is absent."""
-    relpath = relpath.strip("/")
-    listing = clone.git.out(["ls-tree", "-z", ref, "--", relpath], action="read")
-    entry = listing.split("\0")[0]
-    meta, _, name = entry.partition("\t")
-    if name != relpath or meta.split(" ")[1:2] != ["blob"]:
-        return None
-    return retried(lambda _: clone.git.run_bytes(["cat-file", "blob", f"{ref}:{relpath}"], action="read"))
+    return read_files(clone, ref, [relpath]).get(relpath.strip("/"))
+
+
+def read_files(clone: Clone, ref: str, relpaths: Iterable[str]) -> dict[str, bytes]:
+    """The exact bytes of each of `relpaths` at `ref` that is a file there (the others are left
+    out). Three git runs for any number of files: the tree's listing, one fetch of the blobs a
+    blobless clone lacks, one batch read (an image in 1,500 files took two runs per file)."""
+    wanted = {p.strip("/") for p in relpaths}
+    listing = clone.git.run_bytes(["ls-tree", "-r", "-z", "--full-tree", ref], action="read")
+    oids: dict[str, str] = {}
+    for record in listing.split(b"\0"):
+        meta, _, raw_path = record.partition(b"\t")
+        parts = meta.split()
+        path = raw_path.decode("utf-8", "surrogateescape")
+        if len(parts) == 3 and parts[1] == b"blob" and path in wanted:
+            oids[path] = parts[2].decode()
+    if not oids:
+        return {}
+    # rev-list names the missing objects without fetching them one by one, as cat-file would.
+    objects = clone.git.out(["rev-list", "--objects", "--no-walk", "--missing=print", ref], action="read")
+    needed = set(oids.values())
+    missing = {line[1:] for line in objects.splitlines() if line.startswith("?")} & needed
+    if missing:
+        fetch_objects(clone, sorted(missing))
+    batch = "".join(f"{oid}\n" for oid in sorted(needed)).encode()
+    read = ["cat-file", "--batch"]
+    blobs = parse_batch(retried(lambda _: clone.git.run_bytes(read, action="read", stdin=batch)))
+    return {path: blobs[oid] for path, oid in oids.items() if oid in blobs}
 
 
 def same_content(clone: Clone, sha: str, other: str) -> bool:

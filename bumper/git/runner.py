@@ -161,9 +161,9 @@ class GitRunner:
         assert isinstance(out, str)
         return out
 
-    def run_bytes(self, args: list[str], *, action: str) -> bytes:
+    def run_bytes(self, args: list[str], *, action: str, stdin: bytes | None = None) -> bytes:
         """git's stdout as bytes (a blob's exact content); a failure raises the mapped GitError."""
-        status, out, err = self.execute(args, binary=True)
+        status, out, err = self.execute(args, binary=True, stdin=stdin)
         if status != 0:
             raise self.error(err, action=action)
         assert isinstance(out, bytes)

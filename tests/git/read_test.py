@@ -9,7 +9,8 @@ import pytest
 from bumper.errors import WorkspaceError
 from bumper.git.commit import commit_all
 from bumper.git.push import push
-from bumper.git.read import fetch_branch, read_file, remote_branch_sha
+from bumper.git.read import fetch_branch, read_file, read_files, remote_branch_sha
+from bumper.git.runner import GitRunner
 from testing import repos
 from testing.clones import BOT, MANIFESTS, bump_api, clone
 from testing.git_server import GitServer
@@ -44,3 +45,27 @@ def test_fetch_of_a_missing_branch_is_one_line(server: GitServer, origin: Path, 
     with pytest.raises(WorkspaceError) as exc:
         fetch_branch(ws, "bumper/none")
     assert str(exc.value) == f"branch 'bumper/none' not found on {server.url_for('m')}; check --base"
+
+
+def test_many_files_of_a_blobless_bot_branch_are_read_in_a_few_git_runs(
+    server: GitServer, origin: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A rerun reads every file it touches on the bot branch: 300 files cost as many git runs
+    as one (an image in 1,500 files once took two runs per file, half a minute)."""
+    files = {f"apps/team-{i:03}/deploy.yaml": f"image: ghcr.io/acme/app:{i}\n".encode() for i in range(300)}
+    files["odd [1]\\name.yaml"] = b"image: ghcr.io/acme/app:odd\n"
+    repos.add_commit(origin, "bumper/app", files, parent=repos.branch_sha(origin, "main"))
+    ws = clone(server, tmp_path, sparse_paths=["docs/**"])  # blobless: the branch's blobs are remote
+    tip = fetch_branch(ws, "bumper/app")
+    runs: list[list[str]] = []
+    execute = GitRunner.execute
+
+    def counted(self: GitRunner, args: list[str], **kw: object) -> tuple[int, str | bytes, str]:
+        runs.append(args)
+        return execute(self, args, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(GitRunner, "execute", counted)
+    wanted = [*files, "apps/api/deploy.yaml", "apps/none.yaml", "apps"]
+    assert read_files(ws, tip, wanted) == {**files, "apps/api/deploy.yaml": MANIFESTS["apps/api/deploy.yaml"]}
+    assert len(runs) <= 4, [r[:3] for r in runs]
+    assert any("fetch" in r for r in runs), "the blobs came in one fetch"
