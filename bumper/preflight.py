@@ -14,6 +14,7 @@ from bumper.options import BumpOptions
 from bumper.providers import registry
 from bumper.providers.api import split_repo_url
 from bumper.secrets import token_for
+from bumper.tls import check_ca_files
 
 _OFF = ("0", "false", "no")
 
@@ -65,6 +66,7 @@ def check_remote(options: BumpOptions, env: Mapping[str, str]) -> RemoteSetup:
         split_repo_url(options.repo)  # the API needs a host and an owner/repository path
     if options.api_url is not None:
         _check_api_url(options.api_url)
+    check_ca_files(env, registry.repo_host(options.repo))
     pacing = ApiPacing.from_env(env)
     for branch in (options.branch, options.base):
         if branch is not None:

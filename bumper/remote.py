@@ -60,6 +60,7 @@ from bumper.repo_policy import (
 from bumper.retry import retry
 from bumper.rewrite import TreePlan, plan_tree, write_all
 from bumper.signing import signing_config
+from bumper.tls import trusted_ca
 
 MAX_ATTEMPTS = 6
 UP_TO_DATE_NOTE = "the base branch already has these versions"
@@ -461,10 +462,16 @@ def _provider(run: RemoteRun) -> Provider:
     options = run.options
     assert options.repo is not None and run.token is not None  # check_remote made sure
     pacing = ApiPacing.from_env(run.env)
+    ca = trusted_ca(run.env, registry.repo_host(options.repo), api=True)
     settings = ProviderSettings(
-        options.repo, options.api_url, run.token, throttle=pacing.throttle, backoff=pacing.backoff
+        options.repo,
+        options.api_url,
+        run.token,
+        throttle=pacing.throttle,
+        backoff=pacing.backoff,
+        ca_file=ca.path if ca is not None else None,
     )
-    return registry.spec_for(run.provider_name).create(settings)
+    return registry.spec_for(run.provider_name).create(settings, run.env)
 
 
 def default_branch(refs: list[ImageRef], explicit_base: str | None) -> str:

@@ -205,7 +205,8 @@ class LoopbackServer:
         status, extra, payload = response
         data = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
         h.send_response(status)
-        h.send_header("Content-Type", "application/json; charset=utf-8")
+        if not any(key.lower() == "content-type" for key in extra):  # an HTML page says so itself
+            h.send_header("Content-Type", "application/json; charset=utf-8")
         h.send_header("Content-Length", str(len(data)))
         for key, value in extra.items():
             h.send_header(key, value)

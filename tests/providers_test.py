@@ -17,8 +17,9 @@ from bumper.providers.api import (
     one_line,
     split_repo_url,
 )
-from bumper.providers.github import GitHubProvider, github_api_url
-from bumper.providers.gitlab import GitLabProvider, gitlab_url
+from bumper.providers.builtin import github_api_url, gitlab_url
+from bumper.providers.github import GitHubProvider
+from bumper.providers.gitlab import GitLabProvider
 from testing import fake_github as gh
 from testing import fake_gitlab as gl
 from testing.fake_github import FakeGitHub

@@ -10,10 +10,11 @@ from collections.abc import Mapping
 
 from bumper.errors import WorkspaceError
 from bumper.secrets import redact, strip_userinfo
+from bumper.tls import untrusted
 
 
 class GitError(WorkspaceError):
-    """A git failure with a stable `kind`: auth, not-found, branch-not-found, network, rejected,
+    """A git failure with a stable `kind`: auth, not-found, branch-not-found, network, tls, rejected,
     refused, shallow-empty, other. Subclass of WorkspaceError so the CLI prints one line and exits 1."""
 
     def __init__(self, message: str, *, kind: str = "other") -> None:
@@ -130,6 +131,8 @@ def map_error(
             f"repository not found: {where}; check --repo and that the token can read it",
             kind="not-found",
         )
+    if (tls := untrusted(where, stderr)) is not None:  # no retry: it stays untrusted
+        return GitError(tls, kind="tls")
     if any(p in low for p in _NETWORK_PATTERNS):
         # the first line naming the failure ("RPC failed; HTTP 503 ...") beats git's last words
         for line in stderr.splitlines():

@@ -21,6 +21,7 @@ from bumper.git.errors import GitError, is_network, map_error
 from bumper.git.url import RepoUrl, strip_userinfo
 from bumper.retry import retry
 from bumper.secrets import basic_credentials
+from bumper.tls import git_env
 
 # Configuration injected through the environment for every git call (highest precedence after
 # the command line, lower than nothing we need). Keeps user/runner config from running code.
@@ -70,6 +71,7 @@ class GitRunner:
         self.env = env  # the process environment git inherits (cli.py reads it once)
         self.work_tree = work_tree
         self._header_url = parsed.header_url
+        self._host = parsed.host
 
     def __repr__(self) -> str:
         return f"GitRunner(url={self.url!r}, work_tree={str(self.work_tree)!r})"
@@ -102,6 +104,7 @@ class GitRunner:
         for i, (key, value) in enumerate(pairs, start):
             env[f"GIT_CONFIG_KEY_{i}"] = key
             env[f"GIT_CONFIG_VALUE_{i}"] = value
+        env.update(git_env(os.environ, self._host))  # the CA file the API client trusts too
         if self.work_tree is not None:
             env["GIT_DIR"] = str(self.work_tree / ".git")
             env["GIT_WORK_TREE"] = str(self.work_tree)

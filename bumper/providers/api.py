@@ -45,6 +45,16 @@ class PullRequestSpec:
     automerge: bool = False
 
 
+class ApiLocation(NamedTuple):
+    """Where a repository's API is, as its provider's `ProviderSpec.api_location` rule finds it."""
+
+    url: str  # what the SDK is given (https://api.github.com, https://host/gitlab)
+    path: str  # the repository's path on that API (without an instance's path prefix)
+    # What named the URL: "--api-url", a CI variable, or "default" (the provider's guess from the
+    # repository URL, which a provider may correct by asking the host).
+    source: str = "default"
+
+
 @dataclass(frozen=True)
 class ProviderSettings:
     """How to reach the host: the repository URL, an optional API URL, and the token."""
@@ -57,6 +67,12 @@ class ProviderSettings:
     # Scales every wait between retries (backoff, secondary-rate-limit wait). 1.0 in production;
     # tests set it near 0 so that exhausting the bounded retries takes milliseconds.
     backoff: float = 1.0
+    # The registry's answer to "where is the API" (the spec's rule with the environment); None:
+    # the provider applies its rule to `api_url` without one (a provider built by hand).
+    location: ApiLocation | None = None
+    # The CA file the API client trusts instead of certifi's bundle (bumper/tls.py); None: the
+    # default (requests still reads REQUESTS_CA_BUNDLE then).
+    ca_file: str | None = None
 
 
 @runtime_checkable

@@ -1,11 +1,14 @@
-"""The built-in providers' registrations: GitHub and GitLab, without importing their SDKs."""
+"""The built-in providers' registrations, GitHub and GitLab, with their API URL rules; no SDK import."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from urllib.parse import urlsplit
 
+from bumper.providers.api import ApiLocation, split_repo_url
 from bumper.providers.registry import ProviderSpec
+
+GITHUB_DEFAULT_API = "https://api.github.com"
 
 
 def _github_actions_host(env: Mapping[str, str]) -> str | None:
@@ -18,6 +21,67 @@ def _gitlab_ci_host(env: Mapping[str, str]) -> str | None:
     return env.get("CI_SERVER_HOST") if env.get("GITLAB_CI") == "true" else None
 
 
+def _hostname(host: str) -> str:
+    """`host` of a `host[:port]`."""
+    return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+
+
+def github_api_url(host: str, api_url: str | None) -> str:
+    """REST base URL: --api-url as given (a bare GHES host gets /api/v3); api.github.com for
+    github.com (also over SSH on port 443, `ssh.github.com`); `https://api.HOST` for GitHub
+    Enterprise Cloud with data residency (`*.ghe.com`); else the Enterprise Server
+    convention https://HOST/api/v3."""
+    if api_url:
+        url = api_url.rstrip("/")
+        host_part = url.split("://", 1)[-1]
+        if "/" not in host_part and host_part != "api.github.com" and not host_part.endswith(".ghe.com"):
+            url += "/api/v3"
+        return url
+    if host in ("github.com", "www.github.com", "ssh.github.com"):
+        return GITHUB_DEFAULT_API
+    if host.endswith(".ghe.com"):
+        return f"https://api.{host.removeprefix('api.')}"
+    return f"https://{host}/api/v3"
+
+
+def github_location(repo_url: str, api_url: str | None, env: Mapping[str, str]) -> ApiLocation:
+    """GitHub's API URL rule (github_api_url); the repository's path is OWNER/REPO as cloned."""
+    host, path = split_repo_url(repo_url)
+    return ApiLocation(github_api_url(host, api_url), path, "--api-url" if api_url else "default")
+
+
+def gitlab_url(host: str, api_url: str | None) -> str:
+    """Instance URL python-gitlab wants (it appends /api/v4): --api-url with any /api/v4
+    removed, else https://HOST of the repository URL (gitlab.com or self-managed)."""
+    if api_url:
+        url = api_url.rstrip("/")
+        return url[: -len("/api/v4")] if url.endswith("/api/v4") else url
+    return f"https://{host}"
+
+
+def gitlab_location(repo_url: str, api_url: str | None, env: Mapping[str, str]) -> ApiLocation:
+    """GitLab's API URL rule: --api-url; else, in GitLab CI on the repository's own server,
+    `CI_API_V4_URL`/`CI_SERVER_URL` (they carry the instance's port and path prefix); else
+    https://HOST. A GitLab served under a path prefix (`https://host/gitlab`) has the prefix
+    in the clone URL, not in the project's path, so the prefix leaves the path here."""
+    host, path = split_repo_url(repo_url)
+    named, source = api_url, "--api-url"
+    if not named and env.get("GITLAB_CI") == "true":
+        for variable in ("CI_API_V4_URL", "CI_SERVER_URL"):
+            value = env.get(variable, "").strip()
+            if value and urlsplit(value).hostname == _hostname(host):
+                named, source = value, variable
+                break
+    if not named:
+        return ApiLocation(gitlab_url(host, None), path)
+    url = gitlab_url(host, named)
+    parts = urlsplit(url)
+    prefix = parts.path.strip("/")
+    if prefix and parts.hostname == _hostname(host) and path.startswith(prefix + "/"):
+        path = path[len(prefix) + 1 :]
+    return ApiLocation(url, path, source)
+
+
 GITHUB = ProviderSpec(
     name="github",
     implementation="bumper.providers.github:GitHubProvider",
@@ -25,6 +89,7 @@ GITHUB = ProviderSpec(
     hosts=("github.com", "*.github.com", "*.ghe.com"),
     api_url_marks=("/api/v3", "api.github"),
     ci_host=_github_actions_host,
+    api_location=github_location,
 )
 
 GITLAB = ProviderSpec(
@@ -34,4 +99,5 @@ GITLAB = ProviderSpec(
     hosts=("gitlab.com",),
     api_url_marks=("/api/v4",),
     ci_host=_gitlab_ci_host,
+    api_location=gitlab_location,
 )

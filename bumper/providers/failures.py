@@ -1,13 +1,21 @@
 """What every HTTP provider does with a failed API call: HTTP status -> ProviderError kind, a hint
-for that kind, one line without the token."""
+for that kind, one line without the token; and what was not the API's answer at all (an HTML page,
+a redirect away from the API, a certificate the client does not trust)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import NoReturn
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple, NoReturn
+from urllib.parse import urljoin, urlsplit
+
+import requests
+from urllib3.exceptions import MaxRetryError
 
 from bumper.errors import ProviderError
 from bumper.providers.api import one_line
+from bumper.tls import untrusted
 
 _KIND_BY_STATUS = {
     401: "auth",
@@ -23,6 +31,10 @@ _HINTS = {
     "not-found": "; check the repository URL, --api-url and that the token can see the {what}",
     "rate-limited": "; rerun later",
 }
+_NOT_THE_API = (
+    "likely a single sign-on proxy's login page, or --api-url does not name the API; "
+    "check --api-url, or let this job reach the API without the proxy"
+)
 
 
 def kind_for_status(status: int | None) -> str:
@@ -32,7 +44,7 @@ def kind_for_status(status: int | None) -> str:
 
 def unreachable(url: str, exc: BaseException) -> str:
     """The detail for a request that never got an answer (after the SDK's own retries)."""
-    return f"cannot reach {url} ({type(exc).__name__}), even after retries"
+    return untrusted(url, exc) or f"cannot reach {url} ({type(exc).__name__}), even after retries"
 
 
 def vanished_duplicate(host: str, what: str, branch: str) -> ProviderError:
@@ -43,22 +55,106 @@ def vanished_duplicate(host: str, what: str, branch: str) -> ProviderError:
     )
 
 
-def raise_api_error(
-    host: str,
-    what: str,
-    name: str,
-    doing: str,
-    detail: str,
-    kind: str,
-    *,
-    token: str | None,
-    hints: Mapping[str, str],
-    cause: BaseException,
-) -> NoReturn:
-    """`GitHub API (acme/app) opening a pull request: 404 Not Found; check …`, as a ProviderError.
+class NotTheApi(Exception):  # noqa: N818 - a signal out of an SDK call, mapped by ApiFailures
+    """An answer that did not come from the API (see `refuse_non_api_answer`)."""
 
-    `what` names the host's word for a repository ("repository", "project"), `hints` adds or
-    overrides the hint per kind (the scopes a token needs differ per host).
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+def refuse_non_api_answer(api_url: str, url: str, status: int | None, headers: Mapping[str, str]) -> None:
+    """Raise NotTheApi when the answer to `url` is an HTML page or a redirect out of `api_url`:
+    what a single sign-on proxy or a wrong --api-url gives. An SDK would otherwise fail on it
+    with a TypeError, or read an empty redirect as "no pull request". 5xx and 429 pass: they are
+    outages, retried by the SDK as such. A redirect within the API (GitHub's renamed
+    repository) passes too."""
+    if status is not None and (status >= 500 or status == 429):
+        return
+    lower = {k.lower(): v for k, v in headers.items()}
+    answered = f" (HTTP {status})" if status else ""
+    location = lower.get("location")
+    if location and not _within(api_url, urljoin(url, location)):
+        target = _plain(urljoin(url, location))
+        raise NotTheApi(f"{_plain(url)} redirected to {target}{answered}, not a JSON answer; {_NOT_THE_API}")
+    if "html" in lower.get("content-type", "").lower():
+        raise NotTheApi(f"{_plain(url)} answered an HTML page{answered}, not JSON; {_NOT_THE_API}")
+
+
+def _plain(url: str) -> str:
+    """`url` without userinfo, query and fragment (a login page's query may carry state)."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}{parts.path}"
+
+
+def _within(base: str, url: str) -> bool:
+    """Whether `url` is `base` or below it (same scheme, host and port)."""
+    b, u = urlsplit(base), urlsplit(url)
+    if _origin(b.scheme, b.hostname, b.port) != _origin(u.scheme, u.hostname, u.port):
+        return False
+    return (u.path.rstrip("/") + "/").startswith(b.path.rstrip("/") + "/")
+
+
+def _origin(scheme: str, host: str | None, port: int | None) -> tuple[str, str | None, int | None]:
+    return scheme, host, port or {"https": 443, "http": 80}.get(scheme)
+
+
+class Failure(NamedTuple):
+    """What a provider's `describe` makes of its SDK's exception."""
+
+    kind: str
+    detail: str
+    hint: str | None = None  # None: the hint for `kind`
+
+
+@dataclass
+class ApiFailures:
+    """How one provider reports a failed call, as one line without the token:
+    `GitHub API (acme/app) opening a pull request: 404 Not Found; check …`.
+
+    `describe` turns the SDK's own exception into a Failure; everything else (not the API's
+    answer, an untrusted certificate, no answer, retries used up) is the same for every provider.
     """
-    hint = {**_HINTS, **hints}.get(kind, "").format(what=what)
-    raise ProviderError(one_line(f"{host} API ({name}) {doing}: {detail}{hint}", token), kind=kind) from cause
+
+    host: str  # "GitHub"
+    what: str  # the host's word for a repository: "repository", "project"
+    name: str  # the repository's path
+    api_url: str
+    token: str | None = field(repr=False)
+    sdk_error: type[Exception]
+    describe: Callable[[Any], Failure]
+    hints: Mapping[str, str] = field(default_factory=dict)  # per kind; adds to or overrides _HINTS
+    retries: int = 0  # how many times the SDK retries, for "gave up after N retries"
+
+    @contextmanager
+    def translating(self, doing: str) -> Iterator[None]:
+        """Turn whatever fails inside the block into one ProviderError about `doing`."""
+        try:
+            yield
+        except NotTheApi as exc:
+            self.fail("other", exc.detail, doing, exc)
+        except self.sdk_error as exc:
+            failure = self.describe(exc)
+            self.fail(failure.kind, failure.detail, doing, exc, hint=failure.hint)
+        except requests.exceptions.RetryError as exc:
+            reason = _retry_reason(exc)
+            kind = "rate-limited" if any(s in reason for s in ("429", "403")) else "other"
+            self.fail(kind, f"gave up after {self.retries} retries: {reason}", doing, exc)
+        except requests.exceptions.RequestException as exc:
+            self.fail("other", unreachable(self.api_url, exc), doing, exc)
+
+    def fail(
+        self, kind: str, detail: str, doing: str, cause: BaseException, *, hint: str | None = None
+    ) -> NoReturn:
+        """Raise the ProviderError: host, repository, what bumper was doing, detail, hint."""
+        if hint is None:
+            hint = {**_HINTS, **self.hints}.get(kind, "").format(what=self.what)
+        text = f"{self.host} API ({self.name}) {doing}: {one_line(detail, self.token, limit=450)}{hint}"
+        raise ProviderError(one_line(text, self.token, limit=600), kind=kind) from cause
+
+
+def _retry_reason(exc: requests.exceptions.RetryError) -> str:
+    inner = exc.args[0] if exc.args else None
+    if isinstance(inner, MaxRetryError) and inner.reason is not None:
+        return str(inner.reason)
+    return type(exc).__name__

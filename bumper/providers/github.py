@@ -3,26 +3,28 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any, NoReturn
+from types import TracebackType
+from typing import Any
 
-import requests
 from github import Auth, Consts, Github, GithubException, GithubRetry
 from github.GithubException import RateLimitExceededException
 from github.PullRequest import PullRequest as GhPullRequest
-from urllib3 import Retry
+from github.Requester import Requester
+from urllib3 import HTTPResponse, Retry
+from urllib3.connectionpool import ConnectionPool
 from urllib3.exceptions import MaxRetryError
 
 from bumper.errors import ConfigError, ProviderError
-from bumper.providers.api import (
-    ProviderSettings,
-    PullRequest,
-    PullRequestSpec,
-    TextLimits,
-    split_repo_url,
+from bumper.providers.api import ProviderSettings, PullRequest, PullRequestSpec, TextLimits
+from bumper.providers.builtin import github_location
+from bumper.providers.failures import (
+    ApiFailures,
+    Failure,
+    kind_for_status,
+    refuse_non_api_answer,
+    vanished_duplicate,
 )
-from bumper.providers.failures import kind_for_status, raise_api_error, unreachable, vanished_duplicate
+from bumper.tls import untrusted
 
 log = logging.getLogger(__name__)
 # PyGithub attaches a stderr handler at INFO to its logger on import, which would print every
@@ -44,6 +46,20 @@ class _BoundedRetry(GithubRetry):
             return value
         return min(value, self.max_rate_limit_wait)
 
+    def increment(  # type: ignore[override] # GithubRetry's own signature, as PyGithub does
+        self,
+        method: str | None = None,
+        url: str | None = None,
+        response: HTTPResponse | None = None,  # type: ignore[override]
+        error: Exception | None = None,
+        _pool: ConnectionPool | None = None,
+        _stacktrace: TracebackType | None = None,
+    ) -> Retry:
+        """A certificate the client does not trust stays untrusted: fail at once, no backoff."""
+        if error is not None and _pool is not None and untrusted("", error):
+            raise MaxRetryError(_pool, url or "", error) from error
+        return super().increment(method, url, response, error, _pool, _stacktrace)
+
 
 def _retry(backoff: float) -> Retry:
     """Bounded retries: 429, 5xx and rate-limit 403s, for GET/POST/PATCH (a repeated create
@@ -59,24 +75,6 @@ def _retry(backoff: float) -> Retry:
     )
 
 
-def github_api_url(host: str, api_url: str | None) -> str:
-    """REST base URL: --api-url as given (a bare GHES host gets /api/v3); api.github.com for
-    github.com (also over SSH on port 443, `ssh.github.com`); `https://api.HOST` for GitHub
-    Enterprise Cloud with data residency (`*.ghe.com`); else the Enterprise Server
-    convention https://HOST/api/v3."""
-    if api_url:
-        url = api_url.rstrip("/")
-        host_part = url.split("://", 1)[-1]
-        if "/" not in host_part and host_part != "api.github.com" and not host_part.endswith(".ghe.com"):
-            url += "/api/v3"
-        return url
-    if host in ("github.com", "www.github.com", "ssh.github.com"):
-        return Consts.DEFAULT_BASE_URL
-    if host.endswith(".ghe.com"):
-        return f"https://api.{host.removeprefix('api.')}"
-    return f"https://{host}/api/v3"
-
-
 class GitHubProvider:
     """Opens and updates pull requests on GitHub.com or GitHub Enterprise Server.
 
@@ -88,14 +86,26 @@ class GitHubProvider:
     text_limits = TextLimits(title=256, body=65_536)  # GitHub answers 422 beyond these
 
     def __init__(self, settings: ProviderSettings) -> None:
-        host, path = split_repo_url(settings.repo_url)
+        where = settings.location or github_location(settings.repo_url, settings.api_url, {})
+        path = where.path
         if path.count("/") != 1:
             raise ConfigError(f"GitHub repository must be OWNER/REPO, got {path!r}")
         if not settings.token:
             raise ConfigError("no GitHub token: set BUMPER_TOKEN, GITHUB_TOKEN or GH_TOKEN")
         self.owner, self.repo_name = path.split("/")
-        self.api_url = github_api_url(host, settings.api_url)
+        self.api_url = where.url
         self._token = settings.token
+        self._errors = ApiFailures(
+            host="GitHub",
+            what="repository",
+            name=path,
+            api_url=self.api_url,
+            token=settings.token,
+            sdk_error=GithubException,
+            describe=_describe,
+            hints=_HINTS,
+            retries=RETRIES,
+        ).translating
         self._gh = Github(
             auth=Auth.Token(settings.token),
             base_url=self.api_url,
@@ -104,7 +114,9 @@ class GitHubProvider:
             seconds_between_requests=(Consts.DEFAULT_SECONDS_BETWEEN_REQUESTS if settings.throttle else None),
             seconds_between_writes=(Consts.DEFAULT_SECONDS_BETWEEN_WRITES if settings.throttle else None),
             lazy=True,  # objects by URL, no GET before each write
+            verify=settings.ca_file or True,
         )
+        _refuse_non_api_answers(self._gh.requester, self.api_url)
         self._repo = self._gh.get_repo(path)
 
     # -- Provider protocol ----------------------------------------------------------------------
@@ -229,26 +241,6 @@ class GitHubProvider:
             warnings=warnings,
         )
 
-    @contextmanager
-    def _errors(self, doing: str) -> Iterator[None]:
-        """Turn PyGithub/requests failures into one-line ProviderErrors with a stable kind."""
-        try:
-            yield
-        except GithubException as exc:
-            self._raise(_kind_of(exc), f"{exc.status} {_message(exc)}", doing, exc)
-        except requests.exceptions.RetryError as exc:
-            reason = _retry_reason(exc)
-            kind = "rate-limited" if any(s in reason for s in ("429", "403")) else "other"
-            self._raise(kind, f"gave up after {RETRIES} retries: {reason}", doing, exc)
-        except requests.exceptions.RequestException as exc:
-            self._raise("other", unreachable(self.api_url, exc), doing, exc)
-
-    def _raise(self, kind: str, detail: str, doing: str, exc: BaseException) -> NoReturn:
-        repo = f"{self.owner}/{self.repo_name}"
-        raise_api_error(
-            "GitHub", "repository", repo, doing, detail, kind, token=self._token, hints=_HINTS, cause=exc
-        )
-
 
 _HINTS = {"auth": "; check that the token is valid and may write pull requests"}
 
@@ -257,8 +249,48 @@ def _already_exists(exc: GithubException) -> bool:
     return exc.status == 422 and "already exists" in str(exc.data).lower()
 
 
-def _kind_of(exc: GithubException) -> str:
-    return "rate-limited" if isinstance(exc, RateLimitExceededException) else kind_for_status(exc.status)
+def _describe(exc: GithubException) -> Failure:
+    sso = _sso_required(exc.headers or {})
+    if exc.status == 403 and sso is not None:
+        return Failure(
+            "auth",
+            "403 the organization enforces SAML single sign-on and the token is not authorized for it",
+            f"; authorize the token for the organization's single sign-on{sso} and rerun",
+        )
+    kind = "rate-limited" if isinstance(exc, RateLimitExceededException) else kind_for_status(exc.status)
+    return Failure(kind, f"{exc.status} {_message(exc)}")
+
+
+def _sso_required(headers: dict[str, Any]) -> str | None:
+    """` at URL` from GitHub's `X-GitHub-SSO: required; url=URL` (no secret in it), "" when the
+    header names no URL, None without the header."""
+    value = {k.lower(): str(v) for k, v in headers.items()}.get("x-github-sso", "")
+    if not value.lower().startswith("required"):
+        return None
+    for part in value.split(";")[1:]:
+        key, _, url = part.strip().partition("=")
+        if key == "url" and url.startswith("https://"):
+            return f" at {url}"
+    return ""
+
+
+def _refuse_non_api_answers(requester: Requester, api_url: str) -> None:
+    """PyGithub has no response hook, and every REST and GraphQL call goes through
+    `requestJsonAndCheck`: wrap it, so an HTML page or a redirect away from the API fails as
+    one line instead of a TypeError or an empty "no pull request" (failures.py)."""
+    call = requester.requestJsonAndCheck
+
+    def checked(verb: str, url: str, *args: Any, **kwargs: Any) -> tuple[dict[str, Any], Any]:
+        absolute = url if "://" in url else api_url + url
+        try:
+            headers, data = call(verb, url, *args, **kwargs)
+        except GithubException as exc:
+            refuse_non_api_answer(api_url, absolute, exc.status, exc.headers or {})
+            raise
+        refuse_non_api_answer(api_url, absolute, None, headers)
+        return headers, data
+
+    requester.requestJsonAndCheck = checked  # type: ignore[method-assign]
 
 
 def _message(exc: GithubException) -> str:
@@ -268,10 +300,3 @@ def _message(exc: GithubException) -> str:
         if isinstance(err, dict) and err.get("message"):
             parts.append(str(err["message"]))
     return ": ".join(p for p in parts if p) or "no message"
-
-
-def _retry_reason(exc: requests.exceptions.RetryError) -> str:
-    inner = exc.args[0] if exc.args else None
-    if isinstance(inner, MaxRetryError) and inner.reason is not None:
-        return str(inner.reason)
-    return type(exc).__name__

@@ -4,24 +4,21 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any, NoReturn
-from urllib.parse import urlsplit
+from typing import Any
 
 import gitlab
-import requests
 from gitlab.exceptions import GitlabError
 
 from bumper.errors import ConfigError, ProviderError
-from bumper.providers.api import (
-    ProviderSettings,
-    PullRequest,
-    PullRequestSpec,
-    TextLimits,
-    split_repo_url,
+from bumper.providers.api import ProviderSettings, PullRequest, PullRequestSpec, TextLimits
+from bumper.providers.builtin import gitlab_location
+from bumper.providers.failures import (
+    ApiFailures,
+    Failure,
+    kind_for_status,
+    refuse_non_api_answer,
+    vanished_duplicate,
 )
-from bumper.providers.failures import kind_for_status, raise_api_error, unreachable, vanished_duplicate
 
 log = logging.getLogger(__name__)
 
@@ -32,28 +29,6 @@ RETRIES = 4
 DRAFT_PREFIX = "Draft: "
 # The title prefixes GitLab reads as "draft" (case-insensitive).
 _DRAFT = re.compile(r"^\s*(\[draft\]|\(draft\)|draft:)\s*", re.IGNORECASE)
-
-
-def project_path(host: str, path: str, api_url: str | None) -> str:
-    """The project's path on its instance: a GitLab served under a path prefix
-    (`https://host/gitlab`, named by --api-url) has the prefix in the clone URL, not in the
-    project's path."""
-    if api_url:
-        parts = urlsplit(gitlab_url(host, api_url))
-        prefix = parts.path.strip("/")
-        same_host = parts.netloc.rpartition("@")[2] in (host, host.split(":")[0])
-        if prefix and same_host and path.startswith(prefix + "/"):
-            return path[len(prefix) + 1 :]
-    return path
-
-
-def gitlab_url(host: str, api_url: str | None) -> str:
-    """Instance URL python-gitlab wants (it appends /api/v4): --api-url with any /api/v4
-    removed, else https://HOST of the repository URL (gitlab.com or self-managed)."""
-    if api_url:
-        url = api_url.rstrip("/")
-        return url[: -len("/api/v4")] if url.endswith("/api/v4") else url
-    return f"https://{host}"
 
 
 class GitLabProvider:
@@ -68,24 +43,46 @@ class GitLabProvider:
     text_limits = TextLimits(title=255 - len("Draft: "), body=1_048_576)
 
     def __init__(self, settings: ProviderSettings) -> None:
-        host, path = split_repo_url(settings.repo_url)
+        where = settings.location or gitlab_location(settings.repo_url, settings.api_url, {})
         if not settings.token:
             raise ConfigError("no GitLab token: set BUMPER_TOKEN or GITLAB_TOKEN")
-        self.project_path = project_path(host, path, settings.api_url)
-        self.url = gitlab_url(host, settings.api_url)
         self._token = settings.token
+        self._settings = settings
+        self._connect(where.url, where.path)
+        self._rq: dict[str, Any] = {"max_retries": RETRIES}
+        self._user_ids: dict[str, int | None] = {}
+
+    def _connect(self, url: str, project_path: str) -> None:
+        """Talk to the instance at `url` about `project_path` (no request yet)."""
+        self.url, self.project_path = url, project_path
         # GitLab has no secondary rate limits, so settings.throttle has nothing to slow down;
         # python-gitlab's backoff is fixed, so settings.backoff does not apply either.
         self._gl = gitlab.Gitlab(
-            self.url,
-            private_token=settings.token,
+            url,
+            private_token=self._token,
             timeout=TIMEOUT,
             retry_transient_errors=True,  # 5xx and dropped connections, not only 429
             keep_base_url=True,  # pagination links may name the instance's external URL
+            ssl_verify=self._settings.ca_file or True,
         )
-        self._project = self._gl.projects.get(self.project_path, lazy=True)  # no request
-        self._rq: dict[str, Any] = {"max_retries": RETRIES}
-        self._user_ids: dict[str, int | None] = {}
+        api = f"{url}/api/v4"
+        self._gl.session.hooks["response"].append(
+            lambda answer, *_, **__: refuse_non_api_answer(
+                api, answer.url, answer.status_code, answer.headers
+            )
+        )
+        self._project = self._gl.projects.get(project_path, lazy=True)  # no request
+        self._errors = ApiFailures(
+            host="GitLab",
+            what="project",
+            name=project_path,
+            api_url=url,
+            token=self._token,
+            sdk_error=GitlabError,
+            describe=_describe,
+            hints=_HINTS,
+            retries=RETRIES,
+        ).translating
 
     # -- Provider protocol ----------------------------------------------------------------------
 
@@ -227,33 +224,21 @@ class GitLabProvider:
             warnings.append(f"{exc} (auto-merge not enabled: not mergeable yet?)")
             log.debug("%s", warnings[-1])
 
-    @contextmanager
-    def _errors(self, doing: str) -> Iterator[None]:
-        """Turn python-gitlab/requests failures into one-line ProviderErrors with a stable kind."""
-        try:
-            yield
-        except GitlabError as exc:
-            code = exc.response_code
-            message = exc.error_message
-            if isinstance(message, list):
-                message = "; ".join(map(str, message))
-            message = str(message)
-            if code and not message.startswith(str(code)):
-                message = f"{code} {message}"  # GitLab's own messages mostly start with it
-            if code == 429 or (code or 0) >= 500:
-                message += f" (after {RETRIES} retries)"
-            self._raise(kind_for_status(code), message, doing, exc)
-        except requests.exceptions.RequestException as exc:
-            self._raise("other", unreachable(self.url, exc), doing, exc)
-
-    def _raise(self, kind: str, detail: str, doing: str, exc: BaseException) -> NoReturn:
-        name = self.project_path
-        raise_api_error(
-            "GitLab", "project", name, doing, detail, kind, token=self._token, hints=_HINTS, cause=exc
-        )
-
 
 _HINTS = {"auth": "; check that the token is valid and has the api scope"}
+
+
+def _describe(exc: GitlabError) -> Failure:
+    code = exc.response_code
+    message = exc.error_message
+    if isinstance(message, list):
+        message = "; ".join(map(str, message))
+    message = str(message)
+    if code and not message.startswith(str(code)):
+        message = f"{code} {message}"  # GitLab's own messages mostly start with it
+    if code == 429 or (code or 0) >= 500:
+        message += f" (after {RETRIES} retries)"
+    return Failure(kind_for_status(code), message)
 
 
 def _with_draft(title: str, draft: bool) -> str:

@@ -1,9 +1,10 @@
 """Which providers exist: entry-point discovery (`bumper.providers.v1`), `auto` detection, tokens.
 
 A provider is registered as a `ProviderSpec`: what bumper must know before it imports the
-provider's SDK (its token variables, the hosts it claims, how to spot its API URL or its CI)
-and where its implementation lives. github and gitlab come through the same entry-point group,
-declared in bumper's own pyproject.toml, as any outside provider does.
+provider's SDK (its token variables, the hosts it claims, how to spot its API URL or its CI,
+where its API is for a repository) and where its implementation lives. github and gitlab come
+through the same entry-point group, declared in bumper's own pyproject.toml, as any outside
+provider does.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import fnmatch
 import importlib
 import threading
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -20,7 +21,7 @@ from bumper.errors import ConfigError
 from bumper.git.url import RepoUrl
 
 if TYPE_CHECKING:  # only types: the registry must load without the provider protocol's imports
-    from bumper.providers.api import Provider, ProviderSettings
+    from bumper.providers.api import ApiLocation, Provider, ProviderSettings
 
 ENTRY_POINT_GROUP = "bumper.providers.v1"
 GENERIC_TOKEN = "BUMPER_TOKEN"  # noqa: S105 - a variable name, read first whatever the provider
@@ -43,9 +44,18 @@ class ProviderSpec:
     api_url_marks: tuple[str, ...] = ()
     # The host of the CI server when bumper runs in this provider's CI, else None.
     ci_host: Callable[[Mapping[str, str]], str | None] | None = None
+    # The API URL rule: (repository URL, --api-url or None, environment) -> where the API is.
+    # The registry applies it with the environment (ProviderSettings.location); the
+    # implementation applies it without one when built by hand. None: the implementation gets
+    # --api-url as given.
+    api_location: Callable[[str, str | None, Mapping[str, str]], ApiLocation] | None = None
 
-    def create(self, settings: ProviderSettings) -> Provider:
-        """Import the implementation and build it; the SDK loads here, not at discovery."""
+    def create(self, settings: ProviderSettings, env: Mapping[str, str] | None = None) -> Provider:
+        """Import the implementation and build it; the SDK loads here, not at discovery.
+        With `env`, the API URL rule runs first and the settings carry its answer."""
+        if self.api_location is not None and env is not None:
+            where = self.api_location(settings.repo_url, settings.api_url, env)
+            settings = replace(settings, location=where)
         module, _, attr = self.implementation.partition(":")
         cls = getattr(importlib.import_module(module), attr)
         provider: Provider = cls(settings)
