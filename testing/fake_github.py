@@ -9,6 +9,7 @@ Use the `fake_github` fixture; import it into a test module or list this module 
 from __future__ import annotations
 
 import re
+import ssl
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -54,8 +55,8 @@ class FakeGitHub(LoopbackServer):
 
     unauthorized = (401, {}, {"message": "Bad credentials", "documentation_url": DOCS})
 
-    def __init__(self, token: str = TOKEN) -> None:
-        super().__init__(token)
+    def __init__(self, token: str = TOKEN, *, tls: ssl.SSLContext | None = None) -> None:
+        super().__init__(token, tls=tls)
         self.api_url = f"{self.base_url}/api/v3"
         self.graphql_url = f"{self.base_url}/api/graphql"
         self.repos: dict[str, dict[str, Any]] = {}

@@ -9,6 +9,7 @@ this module in `pytest_plugins` of the root conftest.
 from __future__ import annotations
 
 import re
+import ssl
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import unquote
@@ -45,8 +46,8 @@ class FakeGitLab(LoopbackServer):
 
     unauthorized = (401, {}, {"message": "401 Unauthorized"})
 
-    def __init__(self, token: str = TOKEN) -> None:
-        super().__init__(token)
+    def __init__(self, token: str = TOKEN, *, tls: ssl.SSLContext | None = None) -> None:
+        super().__init__(token, tls=tls)
         self.api_url = self.base_url
         self.projects: dict[str, int] = {}
         self.users: dict[str, int] = {"bumper-bot": BOT_ID}

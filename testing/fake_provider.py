@@ -11,16 +11,18 @@ from __future__ import annotations
 import json
 import re
 import socket
+import ssl
 import struct
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any, NamedTuple
 from urllib.parse import parse_qs, urlsplit
 
 from bumper.errors import ProviderError
 from bumper.providers.api import ProviderSettings, PullRequest, PullRequestSpec
+from testing.tls import TlsHttpServer
 
 # Headers that carry credentials; never recorded, so a test can assert the log holds no token.
 SECRET_HEADERS = frozenset({"authorization", "private-token", "job-token"})
@@ -97,24 +99,25 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 class LoopbackServer:
-    """A threaded HTTP server on 127.0.0.1 (random port) that records requests and injects faults.
+    """A threaded HTTP server on 127.0.0.1 (random port) that records requests and injects faults;
+    HTTPS with a `tls` context (testing/tls.py).
 
     Subclasses implement `authorized(headers)` and `route(req) -> (status, headers, body)`.
     """
 
     unauthorized: Response = (401, {}, {"message": "401 Unauthorized"})
 
-    def __init__(self, token: str) -> None:
+    def __init__(self, token: str, *, tls: ssl.SSLContext | None = None) -> None:
         self.token = token
         self.requests: list[RecordedRequest] = []
         self.fault: Callable[[RecordedRequest], Fault] | None = None
         self._injections: list[list[Any]] = []
         self.lock = threading.RLock()
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-        self._httpd.daemon_threads = True
+        self._httpd = TlsHttpServer(("127.0.0.1", 0), _Handler)
+        self._httpd.tls = tls
         self._httpd.owner = self  # type: ignore[attr-defined]
         self.port = self._httpd.server_address[1]
-        self.base_url = f"http://127.0.0.1:{self.port}"
+        self.base_url = f"{self._httpd.scheme}://127.0.0.1:{self.port}"
         self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.05,), daemon=True)
         self._thread.start()
 

@@ -12,17 +12,20 @@ import binascii
 import contextlib
 import os
 import socket
+import ssl
 import struct
 import subprocess
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Literal, NamedTuple
 from urllib.parse import urlsplit
 
 import pytest
+
+from testing.tls import TlsHttpServer
 
 # A fault answer: None (serve normally), an HTTP status to answer instead, "reset" (close the
 # connection without answering, with a TCP RST) or "truncate" (serve, but cut the body halfway).
@@ -66,10 +69,12 @@ class GitServer:
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _count: int = 0
 
+    scheme: str = "http"
+
     @property
     def base_url(self) -> str:
-        """`http://127.0.0.1:PORT` — the origin the clone URLs share."""
-        return f"http://127.0.0.1:{self.port}"
+        """`http://127.0.0.1:PORT` (https with TLS) — the origin the clone URLs share."""
+        return f"{self.scheme}://127.0.0.1:{self.port}"
 
     def url_for(self, name: str) -> str:
         """The clone URL of repository `name` (served from `root/name.git`)."""
@@ -258,22 +263,25 @@ class _Handler(BaseHTTPRequestHandler):
         return status, headers, out
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
+class _Server(TlsHttpServer):
     allow_reuse_address = True
     git_server: GitServer
 
 
 @contextlib.contextmanager
-def serve_git(root: Path, token: str, fault: FaultHook | None = None) -> Iterator[GitServer]:
-    """Serve every `*.git` repository under `root` on 127.0.0.1 (a free port) until the block ends.
+def serve_git(
+    root: Path, token: str, fault: FaultHook | None = None, *, tls: ssl.SSLContext | None = None
+) -> Iterator[GitServer]:
+    """Serve every `*.git` repository under `root` on 127.0.0.1 (a free port) until the block ends;
+    over HTTPS with a `tls` context (testing/tls.py).
 
     `fault` may be replaced later through the yielded object's `.fault` attribute.
     """
     root = Path(root)
     root.mkdir(parents=True, exist_ok=True)
     httpd = _Server(("127.0.0.1", 0), _Handler)
-    gs = GitServer(root=root, token=token, port=httpd.server_address[1], fault=fault)
+    httpd.tls = tls
+    gs = GitServer(root=root, token=token, port=httpd.server_address[1], fault=fault, scheme=httpd.scheme)
     httpd.git_server = gs
     thread = threading.Thread(target=httpd.serve_forever, args=(0.05,), name="git-http", daemon=True)
     thread.start()

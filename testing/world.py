@@ -19,10 +19,16 @@ from testing import repos
 from testing.fake_github import FakeGitHub
 from testing.fake_gitlab import FakeGitLab
 from testing.git_server import GitServer, serve_git
+from testing.tls import ServerTls
 
 CANARY = "canary-token-CANARYcanary0123456789abcdef42"  # noqa: S105 - grepped for in every output
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "manifests"
 REPO_PATH = "acme/manifests"
+# The runner's own settings that would change what bumper does: its variables, the CI's, and
+# the CA files git and requests read (a TLS test names its own).
+_NOT_INHERITED = (
+    "BUMPER_", "GITHUB_", "GITLAB_", "CI_", "GIT_SSL_", "SSL_CERT_", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE",
+)  # fmt: skip
 
 
 @dataclass
@@ -38,9 +44,7 @@ class World:
 
     def env(self, **overrides: str) -> dict[str, str]:
         """The environment of a CI job: the token, unthrottled API, fast retries."""
-        env = {
-            k: v for k, v in os.environ.items() if not k.startswith(("BUMPER_", "GITHUB_", "GITLAB_", "CI_"))
-        }
+        env = {k: v for k, v in os.environ.items() if not k.startswith(_NOT_INHERITED)}
         env.update(
             BUMPER_TOKEN=CANARY,
             BUMPER_REPO=self.repo_url,
@@ -87,19 +91,23 @@ class World:
 
 
 @contextmanager
-def make_world(root: Path, provider: str, tree: Mapping[str, bytes] | Path = EXAMPLES) -> Iterator[World]:
-    """Serve `tree` as acme/manifests over loopback git, with a fake `provider` host."""
+def make_world(
+    root: Path, provider: str, tree: Mapping[str, bytes] | Path = EXAMPLES, *, tls: ServerTls | None = None
+) -> Iterator[World]:
+    """Serve `tree` as acme/manifests over loopback git, with a fake `provider` host; both over
+    HTTPS with a certificate of `tls`'s CA when given."""
     host: FakeGitHub | FakeGitLab
+    context = tls.context if tls is not None else None
     if provider == "github":
-        host = FakeGitHub(token=CANARY)
+        host = FakeGitHub(token=CANARY, tls=context)
         host.add_repo(REPO_PATH)
     else:
-        host = FakeGitLab(token=CANARY)
+        host = FakeGitLab(token=CANARY, tls=context)
         host.add_project(REPO_PATH)
         for user in ("alice", "bob"):
             host.add_user(user)
     try:
-        with serve_git(root / "srv", CANARY) as git:
+        with serve_git(root / "srv", CANARY, tls=context) as git:
             bare = repos.make_bare_repo(git.path_for(REPO_PATH), tree)
             yield World(provider, git, host, bare, git.url_for(REPO_PATH))
     finally:
