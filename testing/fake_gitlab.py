@@ -22,6 +22,7 @@ from testing.fake_provider import LoopbackServer, PullRecord, RecordedRequest, R
 TOKEN = "fake-gitlab-token-FAKEfake0123456789"  # noqa: S105 - a test token
 BOT_ID = 1
 TITLE_LIMIT, DESCRIPTION_LIMIT = 255, 1_048_576  # FACTS.md: GitLab's limits on an MR
+NOT_FOUND_PAGE = b"<html><head><title>404 Not Found</title></head><body><h1>Not Found</h1></body></html>"
 _DRAFT = re.compile(r"^\s*(\[draft\]|\(draft\)|draft:)\s*", re.IGNORECASE)
 
 
@@ -46,9 +47,10 @@ class FakeGitLab(LoopbackServer):
 
     unauthorized = (401, {}, {"message": "401 Unauthorized"})
 
-    def __init__(self, token: str = TOKEN, *, tls: ssl.SSLContext | None = None) -> None:
+    def __init__(self, token: str = TOKEN, *, tls: ssl.SSLContext | None = None, prefix: str = "") -> None:
         super().__init__(token, tls=tls)
-        self.api_url = self.base_url
+        self.prefix = prefix.rstrip("/")  # an instance served under a path ("/gitlab")
+        self.api_url = self.base_url + self.prefix
         self.projects: dict[str, int] = {}
         self.users: dict[str, int] = {"bumper-bot": BOT_ID}
         self.pulls: list[PullRecord] = []
@@ -88,7 +90,9 @@ class FakeGitLab(LoopbackServer):
         return scheme.lower() == "bearer" and credential == self.token
 
     def route(self, req: RecordedRequest) -> Response:
-        segments = [unquote(s) for s in req.path.split("/")]
+        if not req.path.startswith(self.prefix + "/"):  # what the web server around it answers
+            raise Reply(404, NOT_FOUND_PAGE, {"Content-Type": "text/html"})
+        segments = [unquote(s) for s in req.path[len(self.prefix) :].split("/")]
         if segments[:3] != ["", "api", "v4"]:
             raise Reply(404, {"message": "404 Not Found"})
         rest = segments[3:]

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
-from typing import Literal, NamedTuple
+from typing import Any, Literal, NamedTuple
 from urllib.parse import urlsplit
 
 import pytest
@@ -70,6 +70,9 @@ class GitServer:
     _count: int = 0
 
     scheme: str = "http"
+    # A fake host (testing/fake_provider.LoopbackServer) that answers the API paths (`/api/`) on
+    # this origin, as one real host serves git and its API together.
+    api: Any = None
 
     @property
     def base_url(self) -> str:
@@ -172,6 +175,9 @@ class _Handler(BaseHTTPRequestHandler):
     def _handle(self) -> None:
         gs = self.server.git_server
         split = urlsplit(self.path)
+        if gs.api is not None and "/api/" in split.path:
+            gs.api._handle(self)
+            return
         authorized, user = _check_auth(self.headers.get("Authorization"), gs.token)
         info = RequestInfo(
             seq=gs._next_index(),

@@ -92,23 +92,35 @@ class World:
 
 @contextmanager
 def make_world(
-    root: Path, provider: str, tree: Mapping[str, bytes] | Path = EXAMPLES, *, tls: ServerTls | None = None
+    root: Path,
+    provider: str,
+    tree: Mapping[str, bytes] | Path = EXAMPLES,
+    *,
+    tls: ServerTls | None = None,
+    gitlab_prefix: str = "",
+    one_origin: bool = False,
 ) -> Iterator[World]:
     """Serve `tree` as acme/manifests over loopback git, with a fake `provider` host; both over
-    HTTPS with a certificate of `tls`'s CA when given."""
+    HTTPS with a certificate of `tls`'s CA when given. `gitlab_prefix` ("/gitlab") serves the
+    GitLab instance under that path (the clone URL then starts with it too); `one_origin` has
+    the git server answer the API's paths, as one real host does."""
     host: FakeGitHub | FakeGitLab
     context = tls.context if tls is not None else None
     if provider == "github":
         host = FakeGitHub(token=CANARY, tls=context)
         host.add_repo(REPO_PATH)
     else:
-        host = FakeGitLab(token=CANARY, tls=context)
+        host = FakeGitLab(token=CANARY, tls=context, prefix=gitlab_prefix)
         host.add_project(REPO_PATH)
         for user in ("alice", "bob"):
             host.add_user(user)
+    served = gitlab_prefix.strip("/") + "/" + REPO_PATH if gitlab_prefix else REPO_PATH
     try:
         with serve_git(root / "srv", CANARY, tls=context) as git:
-            bare = repos.make_bare_repo(git.path_for(REPO_PATH), tree)
-            yield World(provider, git, host, bare, git.url_for(REPO_PATH))
+            if one_origin:
+                git.api = host
+                host.api_url = git.base_url + host.api_url.removeprefix(host.base_url)
+            bare = repos.make_bare_repo(git.path_for(served), tree)
+            yield World(provider, git, host, bare, git.url_for(served))
     finally:
         host.close()

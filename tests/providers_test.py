@@ -9,7 +9,7 @@ import pytest
 import responses
 
 from bumper.errors import ConfigError, ProviderError
-from bumper.providers import api
+from bumper.providers import api, registry
 from bumper.providers.api import (
     Provider,
     ProviderSettings,
@@ -502,6 +502,46 @@ def test_gitlab_url(host: str, api_url: str | None, expected: str) -> None:
 def test_gitlab_under_a_path_prefix(repo_url: str, api_url: str) -> None:
     provider = GitLabProvider(ProviderSettings(repo_url, api_url, "t0ken-for-prefix", throttle=False))
     assert (provider.url, provider.project_path) == ("https://git.example/gitlab", "grp/sub/proj")
+
+
+CI = {"GITLAB_CI": "true", "CI_SERVER_HOST": "git.example"}
+
+
+@pytest.mark.parametrize(
+    "repo_url,api_url,env,expected",
+    [
+        ("https://git.example/gitlab/grp/proj.git", None, {},
+         ("https://git.example", "gitlab/grp/proj", "default")),
+        ("https://git.example/gitlab/grp/proj.git", None, {**CI, "CI_SERVER_URL": "https://git.example/gitlab"},
+         ("https://git.example/gitlab", "grp/proj", "CI_SERVER_URL")),
+        ("git@git.example:gitlab/grp/proj.git", None, {**CI, "CI_API_V4_URL": "https://git.example:8443/gitlab/api/v4"},
+         ("https://git.example:8443/gitlab", "grp/proj", "CI_API_V4_URL")),
+        # the CI's own server is another host: its URL says nothing about this repository
+        ("https://git.example/gitlab/grp/proj.git", None, {**CI, "CI_SERVER_URL": "https://ci.example/gitlab"},
+         ("https://git.example", "gitlab/grp/proj", "default")),
+        # not in GitLab CI: variables of the same name mean nothing
+        ("https://git.example/gitlab/grp/proj.git", None, {"CI_SERVER_URL": "https://git.example/gitlab"},
+         ("https://git.example", "gitlab/grp/proj", "default")),
+        # --api-url wins over the CI
+        ("https://git.example/gitlab/grp/proj.git", "https://git.example/gitlab/grp",
+         {**CI, "CI_SERVER_URL": "https://git.example/gitlab"},
+         ("https://git.example/gitlab/grp", "proj", "--api-url")),
+    ],
+)  # fmt: skip
+def test_gitlabs_api_url_rule(
+    repo_url: str, api_url: str | None, env: dict[str, str], expected: tuple[str, str, str]
+) -> None:
+    spec = registry.spec_for("gitlab")
+    assert spec.api_location is not None
+    assert tuple(spec.api_location(repo_url, api_url, env)) == expected
+
+
+def test_the_registry_hands_the_rules_answer_to_the_provider() -> None:
+    env = {**CI, "CI_SERVER_URL": "https://git.example/gitlab"}
+    settings = ProviderSettings("https://git.example/gitlab/grp/proj.git", None, "t0ken-for-ci")
+    provider = registry.spec_for("gitlab").create(settings, env)
+    assert isinstance(provider, GitLabProvider)
+    assert (provider.url, provider.project_path) == ("https://git.example/gitlab", "grp/proj")
 
 
 def test_the_ssh_and_data_residency_hosts_pick_the_right_api() -> None:

@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 import gitlab
+import requests
 from gitlab.exceptions import GitlabError
 
 from bumper.errors import ConfigError, ProviderError
@@ -15,6 +16,7 @@ from bumper.providers.builtin import gitlab_location
 from bumper.providers.failures import (
     ApiFailures,
     Failure,
+    NotTheApi,
     kind_for_status,
     refuse_non_api_answer,
     vanished_duplicate,
@@ -26,6 +28,7 @@ TIMEOUT = 30  # seconds per HTTP request
 # python-gitlab waits 0.1 * 2**n s between attempts (or Retry-After on 429): 4 retries ~ 1.5 s
 # of backoff instead of its default 10 (~100 s) that would stall a CI job on a dead instance.
 RETRIES = 4
+GITLAB_COM = "https://gitlab.com"  # never under a path prefix
 DRAFT_PREFIX = "Draft: "
 # The title prefixes GitLab reads as "draft" (case-insensitive).
 _DRAFT = re.compile(r"^\s*(\[draft\]|\(draft\)|draft:)\s*", re.IGNORECASE)
@@ -48,16 +51,20 @@ class GitLabProvider:
             raise ConfigError("no GitLab token: set BUMPER_TOKEN or GITLAB_TOKEN")
         self._token = settings.token
         self._settings = settings
-        self._connect(where.url, where.path)
         self._rq: dict[str, Any] = {"max_retries": RETRIES}
+        self._connect(where.url, where.path)
+        # Nobody named the API (no --api-url, not the CI's own server): the instance may live
+        # under a path prefix the clone URL does not set apart. Found on the first miss, once.
+        self._may_relocate = (
+            where.source == "default" and where.path.count("/") >= 2 and where.url != GITLAB_COM
+        )
         self._user_ids: dict[str, int | None] = {}
 
-    def _connect(self, url: str, project_path: str) -> None:
-        """Talk to the instance at `url` about `project_path` (no request yet)."""
-        self.url, self.project_path = url, project_path
+    def _client(self, url: str) -> gitlab.Gitlab:
+        """python-gitlab for the instance at `url`; an answer that is not its API's raises."""
         # GitLab has no secondary rate limits, so settings.throttle has nothing to slow down;
         # python-gitlab's backoff is fixed, so settings.backoff does not apply either.
-        self._gl = gitlab.Gitlab(
+        client = gitlab.Gitlab(
             url,
             private_token=self._token,
             timeout=TIMEOUT,
@@ -66,11 +73,17 @@ class GitLabProvider:
             ssl_verify=self._settings.ca_file or True,
         )
         api = f"{url}/api/v4"
-        self._gl.session.hooks["response"].append(
+        client.session.hooks["response"].append(
             lambda answer, *_, **__: refuse_non_api_answer(
                 api, answer.url, answer.status_code, answer.headers
             )
         )
+        return client
+
+    def _connect(self, url: str, project_path: str) -> None:
+        """Talk to the instance at `url` about `project_path` (no request yet)."""
+        self.url, self.project_path = url, project_path
+        self._gl = self._client(url)
         self._project = self._gl.projects.get(project_path, lazy=True)  # no request
         self._errors = ApiFailures(
             host="GitLab",
@@ -160,16 +173,41 @@ class GitLabProvider:
 
     def _list(self, head_branch: str, base_branch: str, state: str, doing: str) -> list[Any]:
         """The first page of MRs from `head_branch` into `base_branch` in `state` (one GET)."""
-        with self._errors(f"{doing} from {head_branch!r}"):
-            return list(
-                self._project.mergerequests.list(
-                    source_branch=head_branch,
-                    target_branch=base_branch,
-                    state=state,
-                    get_all=False,
-                    **self._rq,
-                )
+
+        def call() -> list[Any]:
+            mrs = self._project.mergerequests.list(
+                source_branch=head_branch, target_branch=base_branch, state=state, get_all=False, **self._rq
             )
+            return list(mrs)
+
+        with self._errors(f"{doing} from {head_branch!r}"):
+            try:
+                return call()
+            except (GitlabError, NotTheApi) as exc:
+                missing = isinstance(exc, NotTheApi) or exc.response_code == 404
+                if not (missing and self._may_relocate and self._relocate()):
+                    raise
+                return call()
+
+    def _relocate(self) -> bool:
+        """Find the path prefix of an instance served under one (`https://host/gitlab`), when
+        the clone URL `https://host/gitlab/grp/proj.git` did not say where the project path
+        starts: ask `https://host/P/api/v4/projects/REST` for each split of the path, the
+        shortest prefix first (one request each, at most segments - 2), and switch to the first
+        that knows the project. Asked once per run, only after the first request missed."""
+        self._may_relocate = False
+        segments = self.project_path.split("/")
+        for cut in range(1, len(segments) - 1):
+            url = f"{self.url}/{'/'.join(segments[:cut])}"
+            rest = "/".join(segments[cut:])
+            try:
+                self._client(url).projects.get(rest, **self._rq)
+            except (GitlabError, NotTheApi, requests.exceptions.RequestException):
+                continue
+            log.debug("GitLab instance found at %s; project %s", url, rest)
+            self._connect(url, rest)
+            return True
+        return False
 
     def _update_existing(
         self, spec: PullRequestSpec, title: str, reviewer_ids: list[int], assignee_ids: list[int]
