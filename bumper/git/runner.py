@@ -104,7 +104,7 @@ class GitRunner:
         for i, (key, value) in enumerate(pairs, start):
             env[f"GIT_CONFIG_KEY_{i}"] = key
             env[f"GIT_CONFIG_VALUE_{i}"] = value
-        env.update(git_env(os.environ, self._host))  # the CA file the API client trusts too
+        env.update(git_env(self.env, self._host))  # the CA file the API client trusts too
         if self.work_tree is not None:
             env["GIT_DIR"] = str(self.work_tree / ".git")
             env["GIT_WORK_TREE"] = str(self.work_tree)
