@@ -8,19 +8,23 @@ Use the `fake_github` fixture; import it into a test module or list this module 
 
 from __future__ import annotations
 
+import base64
 import re
 import ssl
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from bumper.providers.api import ProviderSettings
-from testing import github_graphql
+from testing import github_graphql, host_commits, repos
 from testing.fake_provider import LoopbackServer, PullRecord, RecordedRequest, Reply, Response
 
 TOKEN = "fake-github-token-FAKEfake0123456789abcdef"  # noqa: S105 - a test token
 BOT = "bumper-bot"  # the token's user, author of every PR
+BOT_EMAIL = "bumper-bot@users.noreply.github.com"
+WEB_FLOW = ("GitHub", "noreply@github.com")  # committer of the commits GitHub makes and signs
 DOCS = "https://docs.github.com/rest"
 
 SECONDARY_RATE_LIMIT_MESSAGE = (
@@ -64,11 +68,18 @@ class FakeGitHub(LoopbackServer):
         self.users: set[str] | None = None
         # GraphQL requests GitHub's published schema rejects (checked when it is installed)
         self.graphql_violations: list[tuple[str, list[str]]] = []
+        self.bare: dict[str, Path] = {}  # repository -> the bare repo the git server serves
+        self.verified: set[str] = set()  # commits GitHub made and signed (shown "Verified")
 
     def add_repo(self, full_name: str, *, automerge_allowed: bool = True) -> str:
         """Create `owner/repo`; returns an https clone URL naming it (the host is not contacted)."""
         self.repos[full_name] = {"automerge_allowed": automerge_allowed, "id": len(self.repos) + 1}
         return f"https://github.test/{full_name}.git"
+
+    def serve_git_repo(self, full_name: str, bare: Path) -> None:
+        """Let the git API (refs, createCommitOnBranch) work on `bare`, the repository the
+        loopback git server serves for `full_name`, so clones see what the API made."""
+        self.bare[full_name] = bare
 
     def settings(self, full_name: str, token: str | None = None, **kw: Any) -> ProviderSettings:
         """ProviderSettings pointing at this server, unthrottled, with millisecond backoff."""
@@ -99,6 +110,8 @@ class FakeGitHub(LoopbackServer):
         if not m or m[1] not in self.repos:
             raise Reply(404, {"message": "Not Found", "documentation_url": DOCS})
         repo, rest = m[1], m[2] or ""
+        if rest.startswith(("/git/", "/commits/")):
+            return self._git_api(repo, req.method, rest, req.body)
         key = (req.method, re.sub(r"/\d+", "/N", rest))
         number = int(re.findall(r"/(\d+)", rest)[0]) if "/N" in key[1] else 0
         handlers: dict[tuple[str, str], Callable[[], Response]] = {
@@ -118,12 +131,145 @@ class FakeGitHub(LoopbackServer):
             raise Reply(404, {"message": "Not Found", "documentation_url": DOCS})
         return handlers[key]()
 
+    # -- git data: refs, commits (REST) and createCommitOnBranch/updateRefs (GraphQL) -----------
+
+    def _bare_of(self, repo: str) -> Path:
+        if repo not in self.bare:
+            raise Reply(409, {"message": "Git Repository is empty.", "documentation_url": DOCS})
+        return self.bare[repo]
+
+    def _git_api(self, repo: str, method: str, rest: str, body: Any) -> Response:
+        bare = self._bare_of(repo)
+        if (method, rest) == ("POST", "/git/refs"):
+            ref, sha = (body or {}).get("ref", ""), (body or {}).get("sha", "")
+            if not ref.startswith("refs/heads/") or not host_commits.is_commit(bare, sha):
+                raise _invalid("Reference", "invalid", "Object does not exist")
+            branch = ref.removeprefix("refs/heads/")
+            if repos.branch_sha(bare, branch) is not None:
+                raise _invalid("Reference", "already_exists", "Reference already exists")
+            host_commits.set_branch(bare, branch, sha, None)
+            return 201, {}, self._ref_json(repo, ref, sha)
+        m = re.fullmatch(r"/git/refs/heads/(.+)", rest)
+        if m and method == "DELETE":
+            if repos.branch_sha(bare, m[1]) is None:
+                raise _invalid("Reference", "missing", "Reference does not exist")
+            host_commits.set_branch(bare, m[1], None, None)
+            return 204, {}, b""
+        m = re.fullmatch(r"/commits/([0-9a-f]{40})", rest)
+        if m and method == "GET" and host_commits.is_commit(bare, m[1]):
+            return 200, {}, self._commit_json(repo, m[1])
+        raise Reply(404, {"message": "Not Found", "documentation_url": DOCS})
+
+    def _ref_json(self, repo: str, ref: str, sha: str) -> dict[str, Any]:
+        api = f"{self.api_url}/repos/{repo}"
+        return {
+            "ref": ref,
+            "node_id": f"REF_{sha[:12]}",
+            "url": f"{api}/git/{ref}",
+            "object": {"type": "commit", "sha": sha, "url": f"{api}/git/commits/{sha}"},
+        }
+
+    def _commit_json(self, repo: str, sha: str) -> dict[str, Any]:
+        """GET /repos/{owner}/{repo}/commits/{ref}: what the "Verified" badge is made from."""
+        info = repos.commit_info(self.bare[repo], sha)
+        verified = sha in self.verified
+        reason = "valid" if verified else "unsigned"
+        return {
+            "sha": sha,
+            "url": f"{self.api_url}/repos/{repo}/commits/{sha}",
+            "html_url": f"{self.base_url}/{repo}/commit/{sha}",
+            "commit": {
+                "url": f"{self.api_url}/repos/{repo}/git/commits/{sha}",
+                "message": info["message"],
+                "author": {"name": info["author_name"], "email": info["author_email"]},
+                "committer": {"name": info["committer_name"], "email": info["committer_email"]},
+                "verification": {"verified": verified, "reason": reason, "signature": None, "payload": None},
+            },
+            "parents": [{"sha": p} for p in info["parents"].split()],
+        }
+
+    def _repo_by_node(self, node_id: Any) -> str:
+        for repo in self.repos:
+            if self._repo_node_id(repo) == node_id:
+                return repo
+        raise _GraphQLError("NOT_FOUND", f"Could not resolve to a node with the global id of '{node_id}'")
+
+    def _repository_id(self, variables: dict[str, Any]) -> dict[str, Any]:
+        full = f"{variables.get('owner')}/{variables.get('name')}"
+        if full not in self.repos:
+            raise _GraphQLError("NOT_FOUND", f"Could not resolve to a Repository with the name '{full}'.")
+        return {"repository": {"id": self._repo_node_id(full)}}
+
+    def _update_refs(self, variables: dict[str, Any]) -> dict[str, Any]:
+        """updateRefs: all updates or none; each only from its beforeOid."""
+        data = variables.get("input") or {}
+        bare = self._bare_of(self._repo_by_node(data.get("repositoryId")))
+        updates = data.get("refUpdates") or []
+        for update in updates:
+            branch = str(update["name"]).removeprefix("refs/heads/")
+            now = repos.branch_sha(bare, branch)
+            before = update.get("beforeOid")
+            if before is not None and (now or host_commits.ZERO) != before:
+                raise _GraphQLError("STALE_DATA", f"{update['name']} is not at beforeOid {before}")
+            after = update["afterOid"]
+            if now and not update.get("force") and not _is_ancestor(bare, now, after):
+                raise _GraphQLError("UNPROCESSABLE", f"{update['name']}: not a fast-forward")
+        for update in updates:
+            branch = str(update["name"]).removeprefix("refs/heads/")
+            after = None if update["afterOid"] == host_commits.ZERO else update["afterOid"]
+            host_commits.set_branch(bare, branch, after, repos.branch_sha(bare, branch))
+        return {"updateRefs": {"clientMutationId": data.get("clientMutationId")}}
+
+    def _create_commit(self, variables: dict[str, Any]) -> dict[str, Any]:
+        """createCommitOnBranch: a signed commit on the branch, only if its tip is expectedHeadOid."""
+        data = variables.get("input") or {}
+        target = data.get("branch") or {}
+        repo = str(target.get("repositoryNameWithOwner"))
+        if repo not in self.repos:
+            raise _GraphQLError("NOT_FOUND", f"Could not resolve to a Repository with the name '{repo}'.")
+        bare, branch = self._bare_of(repo), str(target.get("branchName"))
+        head = repos.branch_sha(bare, branch)
+        if head is None:
+            raise _GraphQLError("NOT_FOUND", f'A ref named "refs/heads/{branch}" does not exist.')
+        expected = data.get("expectedHeadOid")
+        if head != expected:
+            raise _GraphQLError(
+                "STALE_DATA",
+                f'Expected branch to point to "{expected}" but it did not. Pull and try again.',
+            )
+        changes = data.get("fileChanges") or {}
+        files: list[tuple[str, bytes | None]] = [
+            (str(a["path"]), base64.b64decode(a["contents"], validate=True))
+            for a in changes.get("additions") or []
+        ]
+        for deletion in changes.get("deletions") or []:
+            if not host_commits.has_file(bare, head, str(deletion["path"])):
+                raise _GraphQLError(
+                    "UNPROCESSABLE",
+                    f"A path was requested for deletion which does not exist as of commit oid `{head}`",
+                )
+            files.append((str(deletion["path"]), None))
+        message = data.get("message") or {}
+        text = str(message.get("headline", ""))
+        if message.get("body"):
+            text += "\n\n" + str(message["body"])
+        sha = host_commits.make_commit(bare, head, files, text, (BOT, BOT_EMAIL), WEB_FLOW)
+        try:
+            host_commits.set_branch(bare, branch, sha, head)
+        except host_commits.HostRefused as exc:  # moved between the check and the update
+            raise _GraphQLError(
+                "STALE_DATA", f'Expected branch to point to "{expected}" but it did not.'
+            ) from exc
+        self.verified.add(sha)
+        return {"createCommitOnBranch": {"commit": {"oid": sha}}}
+
     # -- JSON -----------------------------------------------------------------------------------
 
     def _repo_json(self, repo: str) -> dict[str, Any]:
         owner, name = repo.split("/")
         return {
             "id": self.repos[repo]["id"],
+            "node_id": self._repo_node_id(repo),
             "name": name,
             "full_name": repo,
             "owner": {"login": owner},
@@ -131,6 +277,9 @@ class FakeGitHub(LoopbackServer):
             "html_url": f"{self.base_url}/{repo}",
             "default_branch": "main",
         }
+
+    def _repo_node_id(self, repo: str) -> str:
+        return f"R_{self.repos[repo]['id']}"
 
     def _node_id(self, rec: PullRecord) -> str:
         return f"PR_{self.repos[rec.repo]['id']}_{rec.number}"
@@ -159,7 +308,12 @@ class FakeGitHub(LoopbackServer):
             "requested_teams": [{"slug": t} for t in teams],
             "auto_merge": {"merge_method": "merge"} if rec.automerge else None,
             "head": {"ref": rec.head, "label": f"{owner}:{rec.head}", "sha": rec.head_sha},
-            "base": {"ref": rec.base, "label": f"{owner}:{rec.base}", "sha": "2" * 40},
+            "base": {
+                "ref": rec.base,
+                "label": f"{owner}:{rec.base}",
+                "sha": "2" * 40,
+                "repo": self._repo_json(rec.repo),
+            },
         }
 
     def _issue_json(self, rec: PullRecord) -> dict[str, Any]:
@@ -299,6 +453,18 @@ class FakeGitHub(LoopbackServer):
             if problems:  # what GitHub answers to a request its schema rejects
                 self.graphql_violations.append((query, problems))
                 return 200, {}, {"errors": [{"message": p} for p in problems]}
+        for name, handler in (
+            ("createCommitOnBranch", self._create_commit),
+            ("updateRefs", self._update_refs),
+            ("repository(", self._repository_id),
+        ):
+            if name in query:
+                try:
+                    return 200, {}, {"data": handler(variables)}
+                except _GraphQLError as exc:
+                    field = name.rstrip("(")
+                    error = {"type": exc.kind, "path": [field], "message": exc.message}
+                    return 200, {}, {"data": {field: None}, "errors": [error]}
         if "enablePullRequestAutoMerge" not in query:
             return 200, {}, {"errors": [{"message": "fake GitHub: unsupported GraphQL query"}]}
         node = (variables.get("input") or {}).get("pullRequestId")
@@ -340,6 +506,14 @@ class FakeGitHub(LoopbackServer):
         return 200, {}, {"data": {"enablePullRequestAutoMerge": payload}}
 
 
+class _GraphQLError(Exception):
+    """A GraphQL field error as GitHub reports it (`type` and `message`)."""
+
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(message)
+        self.kind, self.message = kind, message
+
+
 def _invalid(resource: str, code: str, message: str) -> Reply:
     return Reply(
         422,
@@ -361,6 +535,10 @@ def _check_lengths(body: Any) -> None:
     for field, limit in (("title", TITLE_LIMIT), ("body", BODY_LIMIT)):
         if len(str(body.get(field) or "")) > limit:
             raise _invalid("PullRequest", "custom", f"{field} is too long (maximum is {limit} characters)")
+
+
+def _is_ancestor(bare: Path, old: str, new: str) -> bool:
+    return bool(repos.git("rev-list", "--count", f"{new}..{old}", cwd=bare).decode().strip() == "0")
 
 
 def _label_name(label: Any) -> str:

@@ -8,19 +8,24 @@ this module in `pytest_plugins` of the root conftest.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
 import ssl
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
 import pytest
 
 from bumper.providers.api import ProviderSettings
+from testing import host_commits, repos
 from testing.fake_provider import LoopbackServer, PullRecord, RecordedRequest, Reply, Response
 
 TOKEN = "fake-gitlab-token-FAKEfake0123456789"  # noqa: S105 - a test token
 BOT_ID = 1
+BOT_COMMITTER = ("Bumper Bot", "bumper-bot@gitlab.test")  # the token's user commits through the API
 TITLE_LIMIT, DESCRIPTION_LIMIT = 255, 1_048_576  # FACTS.md: GitLab's limits on an MR
 NOT_FOUND_PAGE = b"<html><head><title>404 Not Found</title></head><body><h1>Not Found</h1></body></html>"
 _DRAFT = re.compile(r"^\s*(\[draft\]|\(draft\)|draft:)\s*", re.IGNORECASE)
@@ -55,11 +60,18 @@ class FakeGitLab(LoopbackServer):
         self.users: dict[str, int] = {"bumper-bot": BOT_ID}
         self.pulls: list[PullRecord] = []
         self.mergeable = True
+        self.bare: dict[str, Path] = {}  # project -> the bare repo the git server serves
+        self.verified: set[str] = set()  # commits GitLab made and signed through its API
 
     def add_project(self, path: str) -> str:
         """Create a project (nested groups allowed); returns an https clone URL naming it."""
         self.projects[path] = len(self.projects) + 100
         return f"https://gitlab.test/{path}.git"
+
+    def serve_git_repo(self, path: str, bare: Path) -> None:
+        """Let the commits API work on `bare`, the repository the loopback git server serves
+        for project `path`, so clones see the commits it makes."""
+        self.bare[path] = bare
 
     def add_user(self, username: str) -> int:
         """Register a user that may be a reviewer or assignee; returns its id."""
@@ -106,6 +118,10 @@ class FakeGitLab(LoopbackServer):
         tail = rest[2:]
         if tail == [] and req.method == "GET":
             return 200, {}, {"id": self.projects[project], "path_with_namespace": project}
+        if tail == ["repository", "commits"] and req.method == "POST":
+            return self._commit(project, params)
+        if tail[:2] == ["repository", "commits"] and tail[3:] == ["signature"] and req.method == "GET":
+            return self._signature(project, tail[2])
         if tail == ["merge_requests"] and req.method == "GET":
             return self._list(project, params)
         if tail == ["merge_requests"] and req.method == "POST":
@@ -249,6 +265,94 @@ class FakeGitLab(LoopbackServer):
         if "reviewer_ids" in params:
             rec.reviewers = self._names(params["reviewer_ids"])
         rec.draft = bool(_DRAFT.match(rec.title))
+
+    def _commit(self, project: str, params: dict[str, Any]) -> Response:
+        """POST /projects/:id/repository/commits, as GitLab validates and applies it."""
+        bare = self.bare.get(project)
+        if bare is None:
+            raise Reply(404, {"message": "404 Project Not Found"})
+        missing = [k for k in ("branch", "commit_message", "actions") if not params.get(k)]
+        if missing:
+            raise Reply(400, {"error": f"{', '.join(missing)} is missing"})
+        branch = str(params["branch"])
+        tip = repos.branch_sha(bare, branch)
+        start = params.get("start_sha") or (
+            repos.branch_sha(bare, str(params["start_branch"])) if params.get("start_branch") else None
+        )
+        if start is not None and tip is not None and not _truthy(params.get("force")):
+            raise Reply(
+                400,
+                {
+                    "message": f"A branch called '{branch}' already exists. "
+                    "Switch to that branch in order to make changes"
+                },
+            )
+        parent = start or tip
+        if parent is None or not host_commits.is_commit(bare, parent):
+            raise Reply(400, {"message": "You can only create or edit files when you are on a branch"})
+        files = [self._action(bare, parent, action) for action in params["actions"]]
+        author = (
+            params.get("author_name") or BOT_COMMITTER[0],
+            params.get("author_email") or BOT_COMMITTER[1],
+        )
+        sha = host_commits.make_commit(
+            bare, parent, files, str(params["commit_message"]), author, BOT_COMMITTER
+        )
+        host_commits.set_branch(bare, branch, sha, tip)  # force or not, no compare-and-swap
+        self.verified.add(sha)
+        info = repos.commit_info(bare, sha)
+        return (
+            201,
+            {},
+            {
+                "id": sha,
+                "short_id": sha[:8],
+                "title": info["message"].split("\n", 1)[0],
+                "message": info["message"],
+                "author_name": info["author_name"],
+                "author_email": info["author_email"],
+                "committer_name": info["committer_name"],
+                "committer_email": info["committer_email"],
+                "parent_ids": [parent],
+                "web_url": f"{self.base_url}/{project}/-/commit/{sha}",
+            },
+        )
+
+    @staticmethod
+    def _action(bare: Path, parent: str, action: Any) -> tuple[str, bytes | None]:
+        kind, path = action.get("action"), str(action.get("file_path") or "")
+        exists = bool(path) and host_commits.has_file(bare, parent, path)
+        if kind == "delete" or kind == "update":
+            if not exists:
+                raise Reply(400, {"message": "A file with this name doesn't exist"})
+        elif kind == "create":
+            if exists:
+                raise Reply(400, {"message": "A file with this name already exists"})
+        else:
+            raise Reply(400, {"error": "actions[action] does not have a valid value"})
+        if kind == "delete":
+            return path, None
+        content = str(action.get("content") or "")
+        if action.get("encoding") == "base64":
+            try:
+                return path, base64.b64decode(content, validate=True)
+            except binascii.Error:
+                raise Reply(400, {"message": "content is not valid base64"}) from None
+        return path, content.encode()
+
+    def _signature(self, project: str, sha: str) -> Response:
+        """GET …/repository/commits/:sha/signature: GitLab's signature of its own commits."""
+        if sha not in self.verified:
+            raise Reply(404, {"message": "404 Signature Not Found"})
+        return (
+            200,
+            {},
+            {
+                "signature_type": "SSH",
+                "verification_status": "verified_system",
+                "commit_source": "gitaly",
+            },
+        )
 
     def _merge(self, rec: PullRecord, params: dict[str, Any]) -> Response:
         if rec.draft or rec.state != "open":

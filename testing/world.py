@@ -121,6 +121,7 @@ def make_world(
                 git.api = host
                 host.api_url = git.base_url + host.api_url.removeprefix(host.base_url)
             bare = repos.make_bare_repo(git.path_for(served), tree)
+            host.serve_git_repo(REPO_PATH, bare)  # --commit-via api commits land in the served repo
             yield World(provider, git, host, bare, git.url_for(served))
     finally:
         host.close()

@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 from jsonschema import Draft7Validator
 
-from bumper.providers.api import PullRequestSpec
+from bumper.errors import ProviderError
+from bumper.providers.api import ApiCommit, FileChange, PullRequestSpec
 from bumper.providers.github import GitHubProvider
+from testing import repos
 from testing.fake_github import FakeGitHub
 from testing.fake_provider import AfterApply, RecordedRequest
 
@@ -60,12 +63,29 @@ def _resolve(node: Any, root: dict[str, Any], depth: int = 0) -> Any:
     return out
 
 
+def _pattern(template: str, root: dict[str, Any], group: bool = False) -> str:
+    """A regex for a path template; a parameter marked `x-multi-segment` (a git ref such as
+    `heads/bumper/app`) may span slashes, as GitHub's description says."""
+    multi = set()
+    for op in root["paths"][template].values():
+        for p in op.get("parameters", []) if isinstance(op, dict) else []:
+            param_spec = _resolve(p, root)
+            if param_spec.get("x-multi-segment"):
+                multi.add(param_spec["name"])
+
+    def param(m: re.Match[str]) -> str:
+        body = ".+" if m[1] in multi else "[^/]+"
+        return f"({body})" if group else body
+
+    return "^" + re.sub(r"\\\{([^}]+)\\\}", param, re.escape(template)) + "$"
+
+
 def _operation(openapi: dict[str, Any], req: RecordedRequest) -> tuple[str, dict[str, Any]]:
     """The path template and operation matching a recorded request (most literal match wins)."""
     path = req.path.removeprefix("/api/v3")
     candidates = []
     for template, item in openapi["paths"].items():
-        pattern = "^" + re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(template)) + "$"
+        pattern = _pattern(template, openapi)
         if re.match(pattern, path) and req.method.lower() in item:
             candidates.append((template.count("{"), template, item[req.method.lower()]))
     assert candidates, f"{req.method} {path} is not a GitHub REST operation"
@@ -79,7 +99,7 @@ def validate(openapi: dict[str, Any], req: RecordedRequest) -> str:
     params = [_resolve(p, openapi) for p in op.get("parameters", [])]
     allowed_query = {p["name"] for p in params if p["in"] == "query"}
     assert set(req.query) <= allowed_query, (template, set(req.query) - allowed_query)
-    path_values = _path_values(template, req.path.removeprefix("/api/v3"))
+    path_values = _path_values(template, openapi, req.path.removeprefix("/api/v3"))
     for p in params:
         if p["in"] == "path" and p.get("schema", {}).get("type") == "integer":
             assert path_values[p["name"]].isdigit(), (template, p["name"])
@@ -99,18 +119,27 @@ def validate(openapi: dict[str, Any], req: RecordedRequest) -> str:
     return f"{req.method} {template}"
 
 
-def _path_values(template: str, path: str) -> dict[str, str]:
+def _path_values(template: str, root: dict[str, Any], path: str) -> dict[str, str]:
     names = re.findall(r"\{([^}]+)\}", template)
-    pattern = "^" + re.sub(r"\\\{[^}]+\\\}", "([^/]+)", re.escape(template)) + "$"
-    match = re.match(pattern, path)
+    match = re.match(_pattern(template, root, group=True), path)
     assert match and len(match.groups()) == len(names)
     return dict(zip(names, match.groups(), strict=True))
 
 
-def run_every_github_call(server: FakeGitHub) -> None:
+def run_every_github_call(server: FakeGitHub, bare: Path) -> None:
     """Drive the provider through every path it has: find, open with all extras, update, the
-    "already exists" path (additive labels/assignees) and a lost create response."""
+    "already exists" path (additive labels/assignees), a lost create response, and commits
+    through the API (new branch, reset, a failed commit whose branch is removed again)."""
     provider = GitHubProvider(server.settings("acme/manifests"))
+    server.serve_git_repo("acme/manifests", bare)
+    base = repos.branch_sha(bare, "main")
+    assert base is not None
+    change = (FileChange("app.yaml", b"image: app:v2\n"),)
+    commit = ApiCommit(HEAD, base, None, "Bump\n\nBumper-Branch: x", ("a", "a@b.c"), change)
+    first = provider.commit_through_api(commit)
+    provider.commit_through_api(replace(commit, expected=first))  # reset (repository id looked up)
+    with pytest.raises(ProviderError):
+        provider.commit_through_api(replace(commit, branch="bumper/gone", files=(FileChange("nope", None),)))
     assert provider.find_pull_request(HEAD, BASE) is None
     full = PullRequestSpec(
         HEAD,
@@ -131,23 +160,32 @@ def run_every_github_call(server: FakeGitHub) -> None:
 
 
 def test_every_recorded_request_matches_the_openapi_description(
-    openapi: dict[str, Any],
-    fake_github: FakeGitHub,
+    openapi: dict[str, Any], fake_github: FakeGitHub, tmp_path: Path
 ) -> None:
-    run_every_github_call(fake_github)
+    run_every_github_call(
+        fake_github, repos.make_bare_repo(tmp_path / "m.git", {"app.yaml": b"image: app:v1\n"})
+    )
     seen = set()
-    graphql = 0
+    graphql = []
     for req in fake_github.requests:
-        if req.path == "/api/graphql":  # not part of the REST description: check the envelope
+        if req.path == "/api/graphql":  # the fake checks each against GitHub's GraphQL schema
             assert req.method == "POST"
             assert set(req.body) == {"query", "variables"}
-            assert "enablePullRequestAutoMerge(input: $input)" in req.body["query"]
-            assert set(req.body["variables"]["input"]) <= {"pullRequestId", "mergeMethod"}
-            graphql += 1
+            graphql.append(re.findall(r"\{\s*(\w+)\(", req.body["query"])[0])
             continue
         seen.add(validate(openapi, req))
-    assert graphql == 1
+    assert fake_github.graphql_violations == []
+    assert graphql == [
+        "createCommitOnBranch",
+        "repository",
+        "updateRefs",
+        "createCommitOnBranch",
+        "createCommitOnBranch",
+        "enablePullRequestAutoMerge",
+    ]
     assert seen == {
+        "POST /repos/{owner}/{repo}/git/refs",
+        "DELETE /repos/{owner}/{repo}/git/refs/{ref}",
         "GET /repos/{owner}/{repo}/pulls",
         "POST /repos/{owner}/{repo}/pulls",
         "PATCH /repos/{owner}/{repo}/pulls/{pull_number}",

@@ -9,6 +9,7 @@ import os
 from dataclasses import dataclass, field
 from typing import NamedTuple, Protocol, runtime_checkable
 
+from bumper.errors import ProviderError
 from bumper.git.url import RepoUrl
 from bumper.secrets import redact
 
@@ -133,6 +134,56 @@ class FindsClosedPullRequests(Protocol):
     def closed_head_shas(self, head_branch: str, base_branch: str) -> list[str]:
         """The head commit of every closed or merged PR from `head_branch` into `base_branch`
         (newest first; one request)."""
+        ...
+
+
+@dataclass(frozen=True)
+class FileChange:
+    """One file of a commit made through the API: an existing file's new bytes (bumper never
+    adds files), or None to delete it."""
+
+    path: str
+    content: bytes | None = field(repr=False)
+
+
+@dataclass(frozen=True)
+class ApiCommit:
+    """One commit for the host to make: `files` on top of `parent`, as the new tip of `branch`.
+
+    `expected` is the branch's tip as bumper read it: None when the branch must not exist yet
+    (it is created at `parent`), `parent` itself for a commit on top of the branch (a direct
+    commit to the base), anything else for a stale commit of bumper's that is replaced (the
+    branch is reset to `parent` first).
+    """
+
+    branch: str
+    parent: str
+    expected: str | None
+    message: str  # with bumper's trailers; the host keeps it byte for byte
+    author: tuple[str, str]  # (name, email); a host that sets its own author ignores it
+    files: tuple[FileChange, ...]
+
+
+class BranchMoved(ProviderError):
+    """The branch was not at `ApiCommit.expected` (or not absent): another run or a person
+    moved it. Nothing was overwritten; the caller starts over from a fresh read."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, kind="conflict")
+
+
+@runtime_checkable
+class CommitsThroughApi(Protocol):
+    """Optional capability (`--commit-via api`): the host makes the commit itself, so it signs
+    it and shows it Verified, and bumper pushes nothing with git."""
+
+    def commit_through_api(self, commit: ApiCommit) -> str:
+        """Make `commit` on the host and return the new commit's sha.
+
+        Never overwrite a commit bumper did not read: raise BranchMoved when the branch is not
+        at `commit.expected`. Raise ConfigError when this host cannot make this kind of commit
+        without that risk (say why and what to use instead), before any write.
+        """
         ...
 
 

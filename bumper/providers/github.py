@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import base64
 import logging
 from types import TracebackType
 from typing import Any
+from urllib.parse import quote
 
 from github import Auth, Consts, Github, GithubException, GithubRetry
 from github.GithubException import RateLimitExceededException
@@ -15,7 +17,15 @@ from urllib3.connectionpool import ConnectionPool
 from urllib3.exceptions import MaxRetryError
 
 from bumper.errors import ConfigError, ProviderError
-from bumper.providers.api import ProviderSettings, PullRequest, PullRequestSpec, TextLimits
+from bumper.providers.api import (
+    ApiCommit,
+    BranchMoved,
+    ProviderSettings,
+    PullRequest,
+    PullRequestSpec,
+    TextLimits,
+    one_line,
+)
 from bumper.providers.builtin import github_location
 from bumper.providers.failures import (
     ApiFailures,
@@ -79,7 +89,7 @@ class GitHubProvider:
     """Opens and updates pull requests on GitHub.com or GitHub Enterprise Server.
 
     Cost: find 1 request; open 1 + 1 (labels and assignees together) + 1 (reviewers)
-    + 1 (auto-merge, GraphQL); update 1.
+    + 1 (auto-merge, GraphQL); update 1; a commit through the API 2 (see commit_through_api).
     """
 
     name = "github"
@@ -118,6 +128,7 @@ class GitHubProvider:
         )
         _refuse_non_api_answers(self._gh.requester, self.api_url)
         self._repo = self._gh.get_repo(path)
+        self._repo_node_id: str | None = None  # learnt from any PR the host returns
 
     # -- Provider protocol ----------------------------------------------------------------------
 
@@ -165,7 +176,10 @@ class GitHubProvider:
         """One GET of the closed PRs from `head_branch` (a merged PR is closed too)."""
         with self._errors(f"looking for closed pull requests from {head_branch!r}"):
             pulls = self._repo.get_pulls(state="closed", head=f"{self.owner}:{head_branch}", base=base_branch)
-            return [pr.head.sha for pr in pulls.get_page(0)]
+            closed = pulls.get_page(0)
+            if closed and self._repo_node_id is None:
+                self._repo_node_id = _node_id_of(closed[0])
+            return [pr.head.sha for pr in closed]
 
     def comment_once(self, pr: PullRequest, key: str, text: str) -> bool:
         """One GET of the PR's comments, and one POST when none holds `key`."""
@@ -175,6 +189,108 @@ class GitHubProvider:
                 return False
             issue.create_comment(text)
         return True
+
+    # -- CommitsThroughApi ----------------------------------------------------------------------
+
+    def commit_through_api(self, commit: ApiCommit) -> str:
+        """Put the branch at the parent, then `createCommitOnBranch` on it; every step is a
+        compare-and-swap, so a commit someone pushed meanwhile raises BranchMoved, never lost.
+
+        A new branch: REST `POST /git/refs` (refused when the branch exists). A stale commit of
+        bumper's: GraphQL `updateRefs` from the tip bumper read to the parent (the repository's
+        node id comes from a PR the host returned, else one more query). Then the commit with
+        `expectedHeadOid` = parent. GitHub signs it (Verified) and sets author and committer
+        itself (the token's user or app). Cost: 2 requests.
+        """
+        created = False
+        if commit.expected is None:
+            created = self._create_branch(commit.branch, commit.parent)
+        elif commit.expected != commit.parent:
+            self._reset_branch(commit.branch, commit.expected, commit.parent)
+        try:
+            return self._create_commit(commit)
+        except BranchMoved:
+            raise
+        except ProviderError:
+            if created:  # leave no empty bot branch behind (best effort)
+                self._delete_branch(commit.branch)
+            raise
+
+    def _create_branch(self, branch: str, sha: str) -> bool:
+        """Create `branch` at `sha`; False when it exists already (a retried create whose answer
+        was lost, or another run): the commit's expectedHeadOid then decides."""
+        with self._errors(f"creating branch {branch!r}"):
+            try:
+                self._repo.create_git_ref(ref=f"refs/heads/{branch}", sha=sha)
+            except GithubException as exc:
+                if exc.status == 422 and "already exists" in _message(exc).lower():
+                    return False
+                raise
+        return True
+
+    def _reset_branch(self, branch: str, expected: str, sha: str) -> None:
+        """Move `branch` from `expected` (bumper's stale commit) back to `sha`, only if it is
+        still at `expected` (updateRefs' beforeOid)."""
+        update = {"name": f"refs/heads/{branch}", "beforeOid": expected, "afterOid": sha, "force": True}
+        variables = {"input": {"repositoryId": self._repository_id(), "refUpdates": [update]}}
+        self._graphql(_UPDATE_REFS, variables, f"resetting branch {branch!r} to the base")
+
+    def _create_commit(self, commit: ApiCommit) -> str:
+        headline, _, body = commit.message.partition("\n")
+        changes: dict[str, list[dict[str, str]]] = {"additions": [], "deletions": []}
+        for change in commit.files:
+            if change.content is None:
+                changes["deletions"].append({"path": change.path})
+            else:
+                encoded = base64.b64encode(change.content).decode("ascii")
+                changes["additions"].append({"path": change.path, "contents": encoded})
+        variables = {
+            "input": {
+                "branch": {
+                    "repositoryNameWithOwner": f"{self.owner}/{self.repo_name}",
+                    "branchName": commit.branch,
+                },
+                "expectedHeadOid": commit.parent,
+                "message": {"headline": headline, "body": body.strip("\n")},
+                "fileChanges": changes,
+            }
+        }
+        data = self._graphql(_CREATE_COMMIT, variables, f"committing to branch {commit.branch!r}")
+        oid = ((data.get("createCommitOnBranch") or {}).get("commit") or {}).get("oid")
+        if not isinstance(oid, str):
+            raise ProviderError(
+                f"GitHub API ({self.owner}/{self.repo_name}) returned no commit", kind="other"
+            )
+        return oid
+
+    def _delete_branch(self, branch: str) -> None:
+        try:
+            with self._errors(f"deleting branch {branch!r}"):
+                url = f"{self._repo.url}/git/refs/heads/{quote(branch, safe='/')}"
+                self._gh.requester.requestJsonAndCheck("DELETE", url)
+        except ProviderError as exc:
+            log.debug("%s", exc)
+
+    def _repository_id(self) -> str:
+        if self._repo_node_id is None:
+            variables = {"owner": self.owner, "name": self.repo_name}
+            data = self._graphql(_REPOSITORY_ID, variables, "looking up the repository")
+            self._repo_node_id = str((data.get("repository") or {}).get("id") or "")
+        return self._repo_node_id
+
+    def _graphql(self, query: str, variables: dict[str, Any], doing: str) -> dict[str, Any]:
+        """One GraphQL request; a compare-and-swap GitHub refused raises BranchMoved."""
+        with self._errors(doing):
+            try:
+                _, data = self._gh.requester.graphql_query(query, variables)
+            except GithubException as exc:
+                if _moved(exc):
+                    raise BranchMoved(
+                        one_line(f"GitHub API ({self.owner}/{self.repo_name}) {doing}: {_message(exc)}", None)
+                    ) from exc
+                raise
+        result: dict[str, Any] = data.get("data") or {}
+        return result
 
     # -- helpers --------------------------------------------------------------------------------
 
@@ -230,6 +346,8 @@ class GitHubProvider:
         return warnings
 
     def _convert(self, pr: GhPullRequest, warnings: tuple[str, ...] = ()) -> PullRequest:
+        if self._repo_node_id is None:  # a reset (updateRefs) needs it: no extra request
+            self._repo_node_id = _node_id_of(pr)
         return PullRequest(
             number=pr.number,
             url=pr.html_url,
@@ -243,6 +361,45 @@ class GitHubProvider:
 
 
 _HINTS = {"auth": "; check that the token is valid and may write pull requests"}
+
+
+_CREATE_COMMIT = """
+mutation CreateCommit($input: CreateCommitOnBranchInput!) {
+  createCommitOnBranch(input: $input) { commit { oid } }
+}
+"""
+_UPDATE_REFS = """
+mutation ResetBranch($input: UpdateRefsInput!) {
+  updateRefs(input: $input) { clientMutationId }
+}
+"""
+_REPOSITORY_ID = """
+query RepositoryId($owner: String!, $name: String!) {
+  repository(owner: $owner, name: $name) { id }
+}
+"""
+# What GitHub answers when expectedHeadOid (createCommitOnBranch) or beforeOid (updateRefs)
+# no longer names the branch's tip.
+_MOVED = ("expectedheadoid", "expected branch to point to", "beforeoid", "stale_data")
+
+
+def _moved(exc: GithubException) -> bool:
+    data = exc.data if isinstance(exc.data, dict) else {}
+    for err in data.get("errors") or []:
+        if isinstance(err, dict):
+            text = f"{err.get('type', '')} {err.get('message', '')}".lower()
+            if any(mark in text for mark in _MOVED):
+                return True
+    return False
+
+
+def _node_id_of(pr: GhPullRequest) -> str | None:
+    """The repository's node id as the PR's JSON carries it (`base.repo.node_id`), read from
+    the answer at hand: PyGithub's `raw_data` would first fetch the PR again."""
+    raw: Any = getattr(pr, "_rawData", None)
+    node = ((raw or {}).get("base") or {}).get("repo") or {}
+    value = node.get("node_id") if isinstance(node, dict) else None
+    return value if isinstance(value, str) and value else None
 
 
 def _already_exists(exc: GithubException) -> bool:

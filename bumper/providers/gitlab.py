@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import logging
 import re
 from typing import Any
@@ -11,7 +12,14 @@ import requests
 from gitlab.exceptions import GitlabError
 
 from bumper.errors import ConfigError, ProviderError
-from bumper.providers.api import ProviderSettings, PullRequest, PullRequestSpec, TextLimits
+from bumper.providers.api import (
+    ApiCommit,
+    BranchMoved,
+    ProviderSettings,
+    PullRequest,
+    PullRequestSpec,
+    TextLimits,
+)
 from bumper.providers.builtin import gitlab_location
 from bumper.providers.failures import (
     ApiFailures,
@@ -38,7 +46,8 @@ class GitLabProvider:
     """Opens and updates merge requests on GitLab.com or a self-managed GitLab.
 
     Cost: find 1 request; open 1 per distinct reviewer/assignee username (GitLab wants ids)
-    + 1 create (labels, reviewers, assignees, draft in one call) + 1 auto-merge; update 1.
+    + 1 create (labels, reviewers, assignees, draft in one call) + 1 auto-merge; update 1;
+    a commit through the API 1.
     """
 
     name = "gitlab"
@@ -164,6 +173,57 @@ class GitLabProvider:
                 return False
             mr.notes.create({"body": text}, **self._rq)
         return True
+
+    # -- CommitsThroughApi ----------------------------------------------------------------------
+
+    def commit_through_api(self, commit: ApiCommit) -> str:
+        """One `POST /projects/:id/repository/commits` from `start_sha` = parent.
+
+        A new branch is created by that call (GitLab refuses it when the branch exists: that
+        raises BranchMoved). A stale commit of bumper's is replaced with `force`, which GitLab
+        does without comparing the branch's tip: a push between bumper's read and this call is
+        overwritten (docs/providers.md, "Commit modes"). A commit on top of an existing branch
+        (a direct commit to the base) has no check at all, so it is refused before any write.
+        GitLab signs the commit; the author is --author, the committer the token's user.
+        """
+        if commit.expected == commit.parent:
+            raise ConfigError(
+                "--commit-via api cannot commit straight to the base on GitLab: its commits API "
+                "cannot check that the base did not move meanwhile; use --commit-via git for "
+                "commit-mode rules (.bumper.yaml mode: commit, or --mode commit)"
+            )
+        actions = [
+            {"action": "delete", "file_path": change.path}
+            if change.content is None
+            else {
+                "action": "update",
+                "file_path": change.path,
+                "content": base64.b64encode(change.content).decode("ascii"),
+                "encoding": "base64",
+            }
+            for change in commit.files
+        ]
+        data: dict[str, Any] = {
+            "branch": commit.branch,
+            "start_sha": commit.parent,
+            "commit_message": commit.message,
+            "author_name": commit.author[0],
+            "author_email": commit.author[1],
+            "actions": actions,
+        }
+        if commit.expected is not None:
+            data["force"] = True  # drop bumper's stale commit: start again from the parent
+        with self._errors(f"committing to branch {commit.branch!r}"):
+            try:
+                created = self._project.commits.create(data, **self._rq)
+            except GitlabError as exc:
+                if commit.expected is None and "already exists" in str(exc.error_message):
+                    raise BranchMoved(
+                        f"GitLab API ({self.project_path}) committing to branch {commit.branch!r}: "
+                        "the branch was created meanwhile"
+                    ) from exc
+                raise
+        return str(created.id)
 
     # -- helpers --------------------------------------------------------------------------------
 
