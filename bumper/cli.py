@@ -382,6 +382,15 @@ def check(directory: str, paths: tuple[str, ...], output: str) -> int:
     help="Where no .bumper.yaml rule sets a mode: 'pr' (default) opens a pull request from the bot "
     "branch, 'commit' pushes one commit straight to the base. 'pr' also overrides a rule's 'commit'.",
 )
+@click.option(
+    "--commit-via",
+    type=click.Choice(["git", "api"]),
+    default="git",
+    show_default=True,
+    envvar="BUMPER_COMMIT_VIA",
+    help="'git' pushes the commit (signed with BUMPER_SIGNING_KEY if set); 'api' has the host make "
+    "it (GitHub createCommitOnBranch, GitLab commits API), so the host signs it: Verified.",
+)
 @_output_option
 @_display_options
 @click.pass_obj

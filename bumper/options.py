@@ -64,6 +64,7 @@ class BumpOptions:
     author: tuple[str, str] = DEFAULT_AUTHOR
     allow_downgrade: bool = False
     mode: str | None = None  # --mode; None when not given (pr unless .bumper.yaml says commit)
+    commit_via: str = "git"  # --commit-via: push with git, or have the host's API make the commit
     output: str = "text"
 
     @classmethod
@@ -122,6 +123,7 @@ class BumpOptions:
             author=author,
             allow_downgrade=raw["allow_downgrade"],
             mode=raw.get("mode"),
+            commit_via=raw.get("commit_via") or "git",
             output=raw["output"],
         )
 

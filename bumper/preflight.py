@@ -67,12 +67,26 @@ def check_remote(options: BumpOptions, env: Mapping[str, str]) -> RemoteSetup:
     if options.api_url is not None:
         _check_api_url(options.api_url)
     check_ca_files(env, registry.repo_host(options.repo))
+    if options.commit_via == "api":
+        _check_commits_through_api(name)
     pacing = ApiPacing.from_env(env)
     for branch in (options.branch, options.base):
         if branch is not None:
             validate_branch_name(branch)
     _check_templates(options, env)
     return RemoteSetup(name, token, pacing)
+
+
+def _check_commits_through_api(name: str) -> None:
+    """--commit-via api needs a provider whose host can make commits (CommitsThroughApi)."""
+    from bumper.providers.api import CommitsThroughApi
+
+    if name == registry.NO_PROVIDER:
+        raise ConfigError(
+            "--commit-via api needs a Git host's API: with --provider none, use --commit-via git"
+        )
+    if not issubclass(registry.spec_for(name).implementation_class(), CommitsThroughApi):
+        raise ConfigError(f"provider {name!r} cannot make commits through its API; use --commit-via git")
 
 
 def _check_api_url(url: str) -> None:

@@ -18,11 +18,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from bumper.api_delivery import deliver_through_api
 from bumper.bot_branch import BotBranch, blocked, not_own, raised_to_branch
 from bumper.changes import MARKER, commit_message, pr_text, provenance_trailers, template_values
 from bumper.errors import ConfigError, WorkspaceError
 from bumper.flux import needles as flux_needles
-from bumper.git.clone import Clone, checkout_only, clone
+from bumper.git.clone import Clone, checkout_only, clone, fetch_objects
 from bumper.git.commit import commit_all
 from bumper.git.errors import GitError, PushRejected
 from bumper.git.push import push
@@ -43,6 +44,7 @@ from bumper.pathmatch import sparse_patterns
 from bumper.preflight import ApiPacing, check_remote
 from bumper.providers import registry
 from bumper.providers.api import (
+    CommitsThroughApi,
     Provider,
     ProviderSettings,
     PullRequest,
@@ -94,7 +96,10 @@ def bump_repo(options: BumpOptions, env: Mapping[str, str]) -> BumpResult:
     loading = registry.spec_for(provider_name).preload() if provider_name != "none" and token else None
     try:
         with tempfile.TemporaryDirectory(prefix="bumper-") as tmp, signing_config(env) as signing:
-            run = RemoteRun(options, provider_name, token, env, signing)
+            # With --commit-via api the host signs what its API makes; the local commit stays here.
+            run = RemoteRun(
+                options, provider_name, token, env, signing if options.commit_via == "git" else []
+            )
             if options.branch is not None:
                 _refuse_base_as_branch(run, Path(tmp))
             carried: list[tuple[TreePlan, dict[str, str]]] = []  # a direct commit already pushed
@@ -302,23 +307,29 @@ def deliver(
     *,
     lease: str | None,
     onto_base: bool = False,
+    provider: Provider | None = None,
 ) -> tuple[str, bool]:
     """Put the edits of `plan` (written to the work tree) on the remote `branch` as one commit
     on top of the base: the one place a commit leaves this machine. Returns the commit's sha
-    and whether the remote changed.
+    (on the remote) and whether the remote changed.
 
-    Git commits locally and pushes, leased on `lease` (the tip this run fetched; None: the
-    branch must not exist yet), or with `onto_base` without any force on top of the base. A branch
-    that already holds exactly this tree on this parent is left as it is.
+    Git commits locally and pushes, leased on `lease` (the tip this run fetched; None: the branch
+    must not exist yet), or with `onto_base` without any force on top of the base. With
+    --commit-via api, `provider`'s host makes that same commit instead (bumper/api_delivery.py),
+    each step conditional on the tip this run read. A branch that already holds exactly this
+    tree on this parent is left as it is.
     """
     sha = commit_all(
         ws, branch, message, *run.options.author, paths=[e.relpath for e in plan.edits], signing=run.signing
     )
+    if not onto_base and lease is not None and same_content(ws, sha, lease):
+        return sha, False
+    if run.options.commit_via == "api":
+        assert isinstance(provider, CommitsThroughApi)  # check_remote refused any other
+        return deliver_through_api(ws, provider, branch, sha, lease, run.options.author), True
     if onto_base:
         push(ws, branch, ws.base_sha, fast_forward_only=True)
         return sha, True
-    if lease is not None and same_content(ws, sha, lease):
-        return sha, False
     push(ws, branch, lease)
     return sha, True
 
@@ -346,7 +357,10 @@ def _commit_to_base(base: Base, run: RemoteRun) -> tuple[TreePlan, dict[str, str
     message = commit_message(
         options.commit_message, values, plan.changes, provenance_trailers(images, plan.changes, run.env)
     )
-    sha, _ = deliver(ws, run, ws.base, plan, message, lease=ws.base_sha, onto_base=True)
+    provider = _provider(run) if options.commit_via == "api" else None
+    sha, _ = deliver(ws, run, ws.base, plan, message, lease=ws.base_sha, onto_base=True, provider=provider)
+    if options.commit_via == "api":
+        fetch_objects(ws, [sha])  # the host made it: the bot branch's commit builds on it here
     ws.base_sha = sha  # the bot branch, if any, builds on this commit
     return plan, {"branch": ws.base, "sha": sha}
 
@@ -373,7 +387,7 @@ def _deliver_pull_request(
     write_all(plan.edits)
     trailers = provenance_trailers(images, plan.changes, run.env)
     message = commit_message(options.commit_message, values, plan.changes, trailers)
-    commit, pushed = deliver(ws, run, bot.name, plan, message, lease=bot.sha)
+    commit, pushed = deliver(ws, run, bot.name, plan, message, lease=bot.sha, provider=provider)
     if provider is None:
         return BumpResult("written" if pushed else "up-to-date", plan, branch=bot.name)
 

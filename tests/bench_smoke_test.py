@@ -57,10 +57,15 @@ def test_e2e_bench_smoke_prints_the_table_with_api_counts() -> None:
         "bumper bump --repo (new PR, label, reviewer)",
         "bumper bump --repo (newer tag, PR updated)",
         "bumper bump --repo --path (sparse clone)",
+        "--commit-via api (new PR, label, reviewer)",
+        "--commit-via api (newer tag, PR updated)",
     }, proc.stdout
-    # The API budget is a count, not a timing: a new PR <= 4 calls, an update <= 3.
+    # The API budget is a count, not a timing: a new PR <= 4 calls, an update <= 3; with the
+    # commit made through the API (createCommitOnBranch) <= 6 and <= 4.
     assert int(rows["bumper bump --repo (new PR, label, reviewer)"][2]) <= 4
     assert int(rows["bumper bump --repo (newer tag, PR updated)"][2]) <= 3
+    assert int(rows["--commit-via api (new PR, label, reviewer)"][2]) <= 6
+    assert int(rows["--commit-via api (newer tag, PR updated)"][2]) <= 4
 
 
 def test_ci_startup_bench_smoke_installs_the_lock_and_opens_pull_requests() -> None:

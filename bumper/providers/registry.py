@@ -56,10 +56,14 @@ class ProviderSpec:
         if self.api_location is not None and env is not None:
             where = self.api_location(settings.repo_url, settings.api_url, env)
             settings = replace(settings, location=where)
-        module, _, attr = self.implementation.partition(":")
-        cls = getattr(importlib.import_module(module), attr)
-        provider: Provider = cls(settings)
+        provider: Provider = self.implementation_class()(settings)
         return provider
+
+    def implementation_class(self) -> type:
+        """The implementation's class (importing its SDK), e.g. to ask for an optional capability."""
+        module, _, attr = self.implementation.partition(":")
+        cls: type = getattr(importlib.import_module(module), attr)
+        return cls
 
     def preload(self) -> threading.Thread:
         """Import the implementation in a background thread: an SDK takes longer to import than

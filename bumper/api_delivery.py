@@ -1,0 +1,41 @@
+"""--commit-via api: the host's API makes the commit bumper built in its clone, instead of a push.
+
+bumper still builds the commit with git (the tree, the message with its trailers, the
+never-backwards and idempotency checks all read it); only the delivery differs. The host writes
+the same bytes, so its commit has the same tree and the same Bumper-Content digest, and later
+runs recognise it as bumper's own.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from bumper.git.errors import PushRejected
+from bumper.git.read import changed_entries, commit_shape, read_file
+from bumper.providers.api import ApiCommit, BranchMoved, CommitsThroughApi, FileChange
+
+if TYPE_CHECKING:
+    from bumper.git.clone import Clone
+
+
+def deliver_through_api(
+    ws: Clone,
+    provider: CommitsThroughApi,
+    branch: str,
+    sha: str,
+    expected: str | None,
+    author: tuple[str, str],
+) -> str:
+    """Have the host make local commit `sha` on `branch`, whose tip bumper read as `expected`
+    (None: absent); return the host's commit. A branch moved meanwhile raises PushRejected, as
+    a refused push does, so the run starts over from a fresh clone."""
+    message, parents, _ = commit_shape(ws, sha)
+    files = tuple(
+        FileChange(path, read_file(ws, sha, path) if blob else None)
+        for path, blob in changed_entries(ws, parents[0], sha)
+    )
+    commit = ApiCommit(branch, parents[0], expected, message.rstrip("\n"), author, files)
+    try:
+        return provider.commit_through_api(commit)
+    except BranchMoved as exc:
+        raise PushRejected(str(exc)) from exc
