@@ -76,6 +76,14 @@ def plain_git(url: str, work: Path, n: int) -> float:
     return time.perf_counter() - start
 
 
+def _new(runs: list[tuple[float, float, int, int]]) -> tuple[float, int]:
+    return statistics.median(r[0] for r in runs), max(r[2] for r in runs)
+
+
+def _update(runs: list[tuple[float, float, int, int]]) -> tuple[float, int]:
+    return statistics.median(r[1] for r in runs), max(r[3] for r in runs)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--smoke", action="store_true", help="small repo, one repetition")
@@ -110,40 +118,33 @@ def main() -> None:
             )
             bumper = [sys.executable, "-m", "bumper", "bump", "--repo", url]
             git_times = [plain_git(url, work, n) for n in range(reps)]
-            new_times, update_times, sparse_times, new_calls, update_calls = [], [], [], [], []
-            api_new_times, api_update_times, api_new_calls, api_update_calls = [], [], [], []
-            api_env = dict(env, BUMPER_COMMIT_VIA="api")
+
+            def pair(name: str, run_env: dict[str, str]) -> tuple[float, float, int, int]:
+                """A new PR then a newer tag on branch `name`: (new s, update s, new calls, update calls)."""
+                branch = ["--branch", name, "--label", "deps", "--reviewer", "alice"]
+                mark = github.mark()
+                new_s = timed([*bumper, "ghcr.io/acme/app:v1.2.3", *branch], run_env)
+                new_calls = len(github.requests) - mark
+                mark = github.mark()
+                update_s = timed([*bumper, "ghcr.io/acme/app:v1.3.0", *branch], run_env)
+                return new_s, update_s, new_calls, len(github.requests) - mark
+
+            git_runs, api_runs, sparse_times = [], [], []
             for n in range(reps):
-                branch = ["--branch", f"bench/new-{n}", "--label", "deps", "--reviewer", "alice"]
-                mark = github.mark()
-                new_times.append(timed([*bumper, "ghcr.io/acme/app:v1.2.3", *branch], env))
-                new_calls.append(len(github.requests) - mark)
-                mark = github.mark()
-                update_times.append(timed([*bumper, "ghcr.io/acme/app:v1.3.0", *branch], env))
-                update_calls.append(len(github.requests) - mark)
+                git_runs.append(pair(f"bench/new-{n}", env))
                 sparse = ["--branch", f"bench/sparse-{n}", "--path", "apps/app/**"]
                 sparse_times.append(timed([*bumper, "ghcr.io/acme/app:v1.2.3", *sparse], env))
-                branch = ["--branch", f"bench/api-{n}", "--label", "deps", "--reviewer", "alice"]
-                mark = github.mark()
-                api_new_times.append(timed([*bumper, "ghcr.io/acme/app:v1.2.3", *branch], api_env))
-                api_new_calls.append(len(github.requests) - mark)
-                mark = github.mark()
-                api_update_times.append(timed([*bumper, "ghcr.io/acme/app:v1.3.0", *branch], api_env))
-                api_update_calls.append(len(github.requests) - mark)
+                api_runs.append(pair(f"bench/api-{n}", dict(env, BUMPER_COMMIT_VIA="api")))
         github.close()
 
     git_s = statistics.median(git_times)
     rows = [
         ("plain git: shallow clone, edit, commit, push", statistics.median(git_times), "-"),
-        ("bumper bump --repo (new PR, label, reviewer)", statistics.median(new_times), max(new_calls)),
-        ("bumper bump --repo (newer tag, PR updated)", statistics.median(update_times), max(update_calls)),
+        ("bumper bump --repo (new PR, label, reviewer)", *_new(git_runs)),
+        ("bumper bump --repo (newer tag, PR updated)", *_update(git_runs)),
         ("bumper bump --repo --path (sparse clone)", statistics.median(sparse_times), "-"),
-        ("--commit-via api (new PR, label, reviewer)", statistics.median(api_new_times), max(api_new_calls)),
-        (
-            "--commit-via api (newer tag, PR updated)",
-            statistics.median(api_update_times),
-            max(api_update_calls),
-        ),
+        ("--commit-via api (new PR, label, reviewer)", *_new(api_runs)),
+        ("--commit-via api (newer tag, PR updated)", *_update(api_runs)),
     ]
     print(f"repo: {commits:,} commits, {files:,} files (built in {build:.1f} s); median of {reps}")
     print(f"{'job':<48} {'wall s':>7} {'x git':>6} {'API calls':>9}")

@@ -35,6 +35,13 @@ def bare(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
+def base(bare: Path) -> str:
+    sha = repos.branch_sha(bare, "main")
+    assert sha is not None
+    return sha
+
+
+@pytest.fixture
 def github(fake_github: FakeGitHub, bare: Path) -> Iterator[tuple[FakeGitHub, GitHubProvider]]:
     fake_github.serve_git_repo("acme/manifests", bare)
     yield fake_github, GitHubProvider(fake_github.settings("acme/manifests"))
@@ -75,8 +82,6 @@ def test_github_new_branch_is_one_signed_commit_on_the_base(
     github: tuple[FakeGitHub, GitHubProvider], bare: Path
 ) -> None:
     server, provider = github
-    base = repos.branch_sha(bare, "main")
-    assert base is not None
     mark = server.mark()
     sha = provider.commit_through_api(_commit(base, None))
     assert [(r.method, r.path) for r in server.since(mark)] == [
@@ -98,8 +103,6 @@ def test_github_reset_replaces_a_stale_commit_of_bumpers(
     github: tuple[FakeGitHub, GitHubProvider], bare: Path
 ) -> None:
     server, provider = github
-    base = repos.branch_sha(bare, "main")
-    assert base is not None
     stale = repos.add_bot_commit(
         bare, BRANCH, {"app.yaml": b"image: ghcr.io/acme/app:v1.1.0\n"}, message="old", parent=base
     )
@@ -117,8 +120,6 @@ def test_github_never_overwrites_a_commit_pushed_meanwhile(
     github: tuple[FakeGitHub, GitHubProvider], bare: Path
 ) -> None:
     server, provider = github
-    base = repos.branch_sha(bare, "main")
-    assert base is not None
     stale = repos.add_bot_commit(bare, BRANCH, {"app.yaml": b"v: 1\n"}, message="old", parent=base)
     person = repos.add_commit(bare, BRANCH, {"other.yaml": b"x: 2\n"}, message="a person's fix")
     with pytest.raises(BranchMoved):
@@ -134,8 +135,6 @@ def test_github_direct_commit_is_a_compare_and_swap_on_the_base(
     github: tuple[FakeGitHub, GitHubProvider], bare: Path
 ) -> None:
     server, provider = github
-    base = repos.branch_sha(bare, "main")
-    assert base is not None
     mark = server.mark()
     sha = provider.commit_through_api(_commit(base, base, branch="main"))
     assert len(server.since(mark)) == 1  # no ref to create or reset
@@ -149,8 +148,6 @@ def test_github_failed_commit_leaves_no_empty_branch(
     github: tuple[FakeGitHub, GitHubProvider], bare: Path
 ) -> None:
     server, provider = github
-    base = repos.branch_sha(bare, "main")
-    assert base is not None
     with pytest.raises(Exception, match="deletion"):
         provider.commit_through_api(_commit(base, None, files=(FileChange("missing.yaml", None),)))
     assert repos.branch_sha(bare, BRANCH) is None
@@ -160,8 +157,6 @@ def test_gitlab_new_branch_and_reset_are_one_call_each(
     gitlab: tuple[FakeGitLab, GitLabProvider], bare: Path
 ) -> None:
     server, provider = gitlab
-    base = repos.branch_sha(bare, "main")
-    assert base is not None
     mark = server.mark()
     first = provider.commit_through_api(_commit(base, None))
     assert [(r.method, r.path) for r in server.since(mark)] == [
@@ -178,10 +173,10 @@ def test_gitlab_new_branch_and_reset_are_one_call_each(
     assert repos.count_commits(bare, BRANCH, since="main") == 1
 
 
-def test_gitlab_refuses_what_it_cannot_check(gitlab: tuple[FakeGitLab, GitLabProvider], bare: Path) -> None:
+def test_gitlab_refuses_what_it_cannot_check(
+    gitlab: tuple[FakeGitLab, GitLabProvider], bare: Path, base: str
+) -> None:
     server, provider = gitlab
-    base = repos.branch_sha(bare, "main")
-    assert base is not None
     person = repos.add_commit(
         bare, BRANCH, {"other.yaml": b"x: 2\n"}, message="a person's branch", parent=base
     )
