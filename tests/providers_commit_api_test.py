@@ -79,7 +79,7 @@ def test_both_providers_commit_through_the_api() -> None:
 
 
 def test_github_new_branch_is_one_signed_commit_on_the_base(
-    github: tuple[FakeGitHub, GitHubProvider], bare: Path
+    github: tuple[FakeGitHub, GitHubProvider], bare: Path, base: str
 ) -> None:
     server, provider = github
     mark = server.mark()
@@ -100,7 +100,7 @@ def test_github_new_branch_is_one_signed_commit_on_the_base(
 
 
 def test_github_reset_replaces_a_stale_commit_of_bumpers(
-    github: tuple[FakeGitHub, GitHubProvider], bare: Path
+    github: tuple[FakeGitHub, GitHubProvider], bare: Path, base: str
 ) -> None:
     server, provider = github
     stale = repos.add_bot_commit(
@@ -117,7 +117,7 @@ def test_github_reset_replaces_a_stale_commit_of_bumpers(
 
 
 def test_github_never_overwrites_a_commit_pushed_meanwhile(
-    github: tuple[FakeGitHub, GitHubProvider], bare: Path
+    github: tuple[FakeGitHub, GitHubProvider], bare: Path, base: str
 ) -> None:
     server, provider = github
     stale = repos.add_bot_commit(bare, BRANCH, {"app.yaml": b"v: 1\n"}, message="old", parent=base)
@@ -132,7 +132,7 @@ def test_github_never_overwrites_a_commit_pushed_meanwhile(
 
 
 def test_github_direct_commit_is_a_compare_and_swap_on_the_base(
-    github: tuple[FakeGitHub, GitHubProvider], bare: Path
+    github: tuple[FakeGitHub, GitHubProvider], bare: Path, base: str
 ) -> None:
     server, provider = github
     mark = server.mark()
@@ -145,7 +145,7 @@ def test_github_direct_commit_is_a_compare_and_swap_on_the_base(
 
 
 def test_github_failed_commit_leaves_no_empty_branch(
-    github: tuple[FakeGitHub, GitHubProvider], bare: Path
+    github: tuple[FakeGitHub, GitHubProvider], bare: Path, base: str
 ) -> None:
     server, provider = github
     with pytest.raises(Exception, match="deletion"):
@@ -154,7 +154,7 @@ def test_github_failed_commit_leaves_no_empty_branch(
 
 
 def test_gitlab_new_branch_and_reset_are_one_call_each(
-    gitlab: tuple[FakeGitLab, GitLabProvider], bare: Path
+    gitlab: tuple[FakeGitLab, GitLabProvider], bare: Path, base: str
 ) -> None:
     server, provider = gitlab
     mark = server.mark()
