@@ -77,11 +77,13 @@ _REASON = re.compile(
 )
 
 
-def untrusted(where: str, error: BaseException | str) -> str | None:
+def untrusted(where: str, error: BaseException | str, ca_file: str | None = None) -> str | None:
     """`the TLS certificate of WHERE is not trusted (...); give …`, when `error` is a failed
-    certificate verification; None for any other error."""
+    certificate verification; None for any other error. `ca_file` is the file the client was
+    told to trust, if any: the line names it, since a wrong file is the likely cause then."""
     match = _REASON.search(str(error))
     if match is None:
         return None
     reason = (match[1] or match[2]).strip()
-    return f"the TLS certificate of {where} is not trusted ({reason}); {UNTRUSTED_HINT}"
+    by = f" by the CA file {ca_file}" if ca_file else ""
+    return f"the TLS certificate of {where} is not trusted{by} ({reason}); {UNTRUSTED_HINT}"

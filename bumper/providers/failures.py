@@ -42,9 +42,9 @@ def kind_for_status(status: int | None) -> str:
     return _KIND_BY_STATUS.get(status or 0, "other")
 
 
-def unreachable(url: str, exc: BaseException) -> str:
+def unreachable(url: str, exc: BaseException, ca_file: str | None = None) -> str:
     """The detail for a request that never got an answer (after the SDK's own retries)."""
-    return untrusted(url, exc) or f"cannot reach {url} ({type(exc).__name__}), even after retries"
+    return untrusted(url, exc, ca_file) or f"cannot reach {url} ({type(exc).__name__}), even after retries"
 
 
 def vanished_duplicate(host: str, what: str, branch: str) -> ProviderError:
@@ -107,24 +107,33 @@ class Failure(NamedTuple):
     hint: str | None = None  # None: the hint for `kind`
 
 
-@dataclass
-class ApiFailures:
-    """How one provider reports a failed call, as one line without the token:
-    `GitHub API (acme/app) opening a pull request: 404 Not Found; check …`.
-
-    `describe` turns the SDK's own exception into a Failure; everything else (not the API's
-    answer, an untrusted certificate, no answer, retries used up) is the same for every provider.
-    """
+class FailureStyle(NamedTuple):
+    """What every failure line of one provider shares: the host's name and word for a
+    repository, its SDK's exception, how to describe one, hints per kind, its retries."""
 
     host: str  # "GitHub"
     what: str  # the host's word for a repository: "repository", "project"
+    sdk_error: type[Exception]
+    describe: Callable[[Any], Failure]  # the SDK's own exception -> Failure
+    hints: Mapping[str, str] = {}  # per kind; adds to or overrides _HINTS
+    retries: int = 0  # how many times the SDK retries, for "gave up after N retries"
+
+
+@dataclass
+class ApiFailures:
+    """How one provider reports a failed call about one repository, as one line without the
+    token: `GitHub API (acme/app) opening a pull request: 404 Not Found; check …`.
+
+    The style's `describe` turns the SDK's own exception into a Failure; everything else (not the
+    API's answer, an untrusted certificate, no answer, retries used up) is the same for every
+    provider.
+    """
+
+    style: FailureStyle
     name: str  # the repository's path
     api_url: str
     token: str | None = field(repr=False)
-    sdk_error: type[Exception]
-    describe: Callable[[Any], Failure]
-    hints: Mapping[str, str] = field(default_factory=dict)  # per kind; adds to or overrides _HINTS
-    retries: int = 0  # how many times the SDK retries, for "gave up after N retries"
+    ca_file: str | None = None  # the CA file the client trusts, named when a certificate is not
 
     @contextmanager
     def translating(self, doing: str) -> Iterator[None]:
@@ -133,23 +142,23 @@ class ApiFailures:
             yield
         except NotTheApi as exc:
             self.fail("other", exc.detail, doing, exc)
-        except self.sdk_error as exc:
-            failure = self.describe(exc)
+        except self.style.sdk_error as exc:
+            failure = self.style.describe(exc)
             self.fail(failure.kind, failure.detail, doing, exc, hint=failure.hint)
         except requests.exceptions.RetryError as exc:
             reason = _retry_reason(exc)
             kind = "rate-limited" if any(s in reason for s in ("429", "403")) else "other"
-            self.fail(kind, f"gave up after {self.retries} retries: {reason}", doing, exc)
+            self.fail(kind, f"gave up after {self.style.retries} retries: {reason}", doing, exc)
         except requests.exceptions.RequestException as exc:
-            self.fail("other", unreachable(self.api_url, exc), doing, exc)
+            self.fail("other", unreachable(self.api_url, exc, self.ca_file), doing, exc)
 
     def fail(
         self, kind: str, detail: str, doing: str, cause: BaseException, *, hint: str | None = None
     ) -> NoReturn:
         """Raise the ProviderError: host, repository, what bumper was doing, detail, hint."""
         if hint is None:
-            hint = {**_HINTS, **self.hints}.get(kind, "").format(what=self.what)
-        text = f"{self.host} API ({self.name}) {doing}: {one_line(detail, self.token, limit=450)}{hint}"
+            hint = {**_HINTS, **self.style.hints}.get(kind, "").format(what=self.style.what)
+        text = f"{self.style.host} API ({self.name}) {doing}: {one_line(detail, self.token, limit=450)}{hint}"
         raise ProviderError(one_line(text, self.token, limit=600), kind=kind) from cause
 
 

@@ -30,6 +30,7 @@ from bumper.providers.builtin import github_location
 from bumper.providers.failures import (
     ApiFailures,
     Failure,
+    FailureStyle,
     kind_for_status,
     refuse_non_api_answer,
     vanished_duplicate,
@@ -105,17 +106,7 @@ class GitHubProvider:
         self.owner, self.repo_name = path.split("/")
         self.api_url = where.url
         self._token = settings.token
-        self._errors = ApiFailures(
-            host="GitHub",
-            what="repository",
-            name=path,
-            api_url=self.api_url,
-            token=settings.token,
-            sdk_error=GithubException,
-            describe=_describe,
-            hints=_HINTS,
-            retries=RETRIES,
-        ).translating
+        self._errors = ApiFailures(_STYLE, path, self.api_url, settings.token, settings.ca_file).translating
         self._gh = Github(
             auth=Auth.Token(settings.token),
             base_url=self.api_url,
@@ -457,3 +448,6 @@ def _message(exc: GithubException) -> str:
         if isinstance(err, dict) and err.get("message"):
             parts.append(str(err["message"]))
     return ": ".join(p for p in parts if p) or "no message"
+
+
+_STYLE = FailureStyle("GitHub", "repository", GithubException, _describe, _HINTS, RETRIES)

@@ -24,6 +24,7 @@ from bumper.providers.builtin import gitlab_location
 from bumper.providers.failures import (
     ApiFailures,
     Failure,
+    FailureStyle,
     NotTheApi,
     kind_for_status,
     refuse_non_api_answer,
@@ -94,17 +95,7 @@ class GitLabProvider:
         self.url, self.project_path = url, project_path
         self._gl = self._client(url)
         self._project = self._gl.projects.get(project_path, lazy=True)  # no request
-        self._errors = ApiFailures(
-            host="GitLab",
-            what="project",
-            name=project_path,
-            api_url=url,
-            token=self._token,
-            sdk_error=GitlabError,
-            describe=_describe,
-            hints=_HINTS,
-            retries=RETRIES,
-        ).translating
+        self._errors = ApiFailures(_STYLE, project_path, url, self._token, self._settings.ca_file).translating
 
     # -- Provider protocol ----------------------------------------------------------------------
 
@@ -358,3 +349,6 @@ def _convert(attrs: dict[str, Any], warnings: tuple[str, ...] = ()) -> PullReque
         draft=draft,
         warnings=warnings,
     )
+
+
+_STYLE = FailureStyle("GitLab", "project", GitlabError, _describe, _HINTS, RETRIES)

@@ -5,7 +5,14 @@ from __future__ import annotations
 import pytest
 
 from bumper.errors import ProviderError
-from bumper.providers.failures import ApiFailures, Failure, NotTheApi, kind_for_status, refuse_non_api_answer
+from bumper.providers.failures import (
+    ApiFailures,
+    Failure,
+    FailureStyle,
+    NotTheApi,
+    kind_for_status,
+    refuse_non_api_answer,
+)
 
 API = "https://git.example/gitlab/api/v4"
 
@@ -20,10 +27,10 @@ def test_kind_for_status(status: int | None, kind: str) -> None:
 
 
 def test_the_error_is_one_line_with_the_hosts_hint_and_no_token() -> None:
-    failures = ApiFailures(
-        host="GitLab", what="project", name="g/p", api_url=API, token="tok3n-xyz", sdk_error=KeyError,
-        describe=lambda exc: Failure("not-found", f"404 Not\nFound {exc.args[0]}"),
-    )  # fmt: skip
+    style = FailureStyle(
+        "GitLab", "project", KeyError, lambda exc: Failure("not-found", f"404 Not\nFound {exc.args[0]}")
+    )
+    failures = ApiFailures(style, "g/p", API, token="tok3n-xyz")
     with pytest.raises(ProviderError) as info, failures.translating("opening a merge request"):
         raise KeyError("tok3n-xyz")
     assert str(info.value) == (
