@@ -381,6 +381,23 @@ def test_host_message_echoing_the_token_is_masked(http: HttpBackend) -> None:
     assert_clean(info.value, http.token)
 
 
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_an_html_page_instead_of_the_api_is_one_line_on_reads_and_writes(
+    http: HttpBackend, method: str
+) -> None:
+    page = b"<!DOCTYPE html><html><body>Sign in</body></html>"
+    http.server.inject((200, {"Content-Type": "text/html"}, page), method=method)  # type: ignore[union-attr]
+    provider = http.provider()
+    with pytest.raises(ProviderError) as info:
+        if method == "GET":
+            provider.find_pull_request(HEAD, BASE)
+        else:
+            provider.open_pull_request(PullRequestSpec(HEAD, BASE, "t", "b"))
+    doing = "looking for the" if method == "GET" else "opening a"
+    assert f"{doing} " in str(info.value) and "answered an HTML page" in str(info.value)
+    assert_clean(info.value, http.token)
+
+
 def test_requests_carry_no_token_but_auth_headers(http: HttpBackend) -> None:
     http.provider().open_pull_request(SPEC)
     assert http.server.requests  # type: ignore[union-attr]
