@@ -6,6 +6,7 @@ trailers (changes.py) and merge messages only add the build link and the pull re
 
 from __future__ import annotations
 
+import contextlib
 import re
 import tempfile
 from collections import Counter
@@ -77,14 +78,8 @@ class _Commit:
     files: list[tuple[str, str, str]]  # (path, old blob, new blob)
 
 
-def local_history(
-    directory: str,
-    image: ImageRef,
-    globs: tuple[str, ...],
-    env: Mapping[str, str],
-    followed: list[str] | None = None,
-) -> list[Entry]:
-    """The history of the branch checked out in the clone at `directory`."""
+def local_reader(directory: str, env: Mapping[str, str]) -> GitReader:
+    """Reads the clone at `directory`: the history of its checked-out branch."""
     if not Path(directory).is_dir():
         raise ConfigError(f"--dir {directory!r} is not a directory")
     reader = GitReader(
@@ -94,18 +89,13 @@ def local_history(
         reader.run(["rev-parse", "--git-dir"])
     except WorkspaceError:
         raise ConfigError(f"--dir {directory!r} is not inside a git repository; give a clone") from None
-    return image_history(reader, image, globs, followed=followed)
+    return reader
 
 
-def remote_history(
-    repo: str,
-    image: ImageRef,
-    globs: tuple[str, ...],
-    env: Mapping[str, str],
-    followed: list[str] | None = None,
-) -> list[Entry]:
-    """A blobless clone of the default branch's history; blobs come only for the files that
-    mention the image."""
+@contextlib.contextmanager
+def remote_reader(repo: str, env: Mapping[str, str]) -> Iterator[GitReader]:
+    """Reads a blobless clone of the default branch's history, gone afterwards; blobs come only
+    for the files that mention the image."""
     from bumper.git.clone import clone, fetch_objects
     from bumper.providers import registry
     from bumper.secrets import token_for
@@ -118,10 +108,9 @@ def remote_history(
     with tempfile.TemporaryDirectory(prefix="bumper-history-") as tmp:
         dest = Path(tmp) / "clone"
         ws = clone(repo, base=None, token=token, env=env, dest=dest, checkout=False, history=True)
-        reader = GitReader(
+        yield GitReader(
             str(ws.path), dict(env, **ws.git.environment()), fetch=lambda oids: fetch_objects(ws, oids)
         )
-        return image_history(reader, image, globs, followed=followed)
 
 
 def image_history(

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping
 
 from bumper.errors import ConfigError, ExitCode
-from bumper.history import Entry, local_history, remote_history
+from bumper.history import Entry, image_history, local_reader, remote_reader
 from bumper.image_ref import ImageRef
 from bumper.report import detail, emit_json, info
 
@@ -22,11 +23,11 @@ def history(
         raise ConfigError("give exactly one of --repo URL or --dir PATH")
     image = ImageRef.parse(image_text)
     followed: list[str] = []
-    entries = (
-        local_history(directory, image, paths, env, followed)
-        if directory
-        else remote_history(repo or "", image, paths, env, followed)
+    source = (
+        contextlib.nullcontext(local_reader(directory, env)) if directory else remote_reader(repo or "", env)
     )
+    with source as reader:
+        entries = image_history(reader, image, paths, followed=followed)
     for path in followed:
         detail(f"bumper: followed {path}")
     if output == "json":
