@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from bumper.ci_env import current_build
 from bumper.errors import ConfigError
@@ -98,11 +98,18 @@ PLACEHOLDERS = {
     "source": "the CI build that pushed the image (a link; empty outside CI)",
     "commit": "the commit that build ran on (empty outside CI)",
     "table": "a Markdown table of the changes",
+    "verified": "a line per overlay rendered by --verify",
 }
+_SHOWN_ROOTS = 20  # "rendered and checked" lines in a PR body; the JSON lists every root
 
 
 def template_values(
-    refs: list[str], changes: list[Change], branch: str, base: str, env: Mapping[str, str]
+    refs: list[str],
+    changes: list[Change],
+    branch: str,
+    base: str,
+    env: Mapping[str, str],
+    verified: Sequence[Any] = (),
 ) -> dict[str, str]:
     """The names a --title/--body/--commit-message template may use."""
     olds = sorted({c.old for c in changes})
@@ -118,7 +125,17 @@ def template_values(
         "source": source_build(env) or "",
         "commit": source_commit(env) or "",
         "table": changes_table(changes),
+        "verified": verified_lines(verified),
     }
+
+
+def verified_lines(verified: Sequence[Any]) -> str:
+    """A Markdown list, one line per root --verify rendered (bumper.verify.run.Verified)."""
+    words = {"verified": "rendered and checked", "not-verified": "not verified", "failed": "check failed"}
+    lines = [f"- {md_code(v.root)}: {words.get(v.status, v.status)}: {v.detail}" for v in verified]
+    if len(lines) > _SHOWN_ROOTS:
+        lines[_SHOWN_ROOTS:] = [f"- … and {len(lines) - _SHOWN_ROOTS} more (see the run's output)"]
+    return "\n".join(lines)
 
 
 def render_template(template: str, values: Mapping[str, str], option: str) -> str:
@@ -163,6 +180,8 @@ def md_code(value: object) -> str:
 
 def default_body(values: Mapping[str, str], changes: list[Change]) -> str:
     lines = [f"Bumps {values['images']}.", "", values["table"], ""]
+    if values.get("verified"):
+        lines += ["Rendered with kustomize before and after the change:", values["verified"], ""]
     if values["source"]:
         lines.append(f"Source build: {values['source']}")
         lines.append("")

@@ -391,6 +391,16 @@ def check(directory: str, paths: tuple[str, ...], output: str) -> int:
     help="'git' pushes the commit (signed with BUMPER_SIGNING_KEY if set); 'api' has the host make "
     "it (GitHub createCommitOnBranch, GitLab commits API), so the host signs it: Verified.",
 )
+@click.option(
+    "--verify",
+    type=click.Choice(["off", "render", "warn", "auto"]),
+    default="off",
+    envvar="BUMPER_VERIFY",
+    show_default=True,
+    help="Render each kustomization root that includes a changed file before and after the edit "
+    "(kustomize build, else kubectl kustomize) and fail when it would still deploy the old image or "
+    "anything else changed. warn: report only; auto: render when a renderer is on PATH.",
+)
 @_output_option
 @_display_options
 @click.pass_obj

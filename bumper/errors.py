@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from enum import IntEnum, unique
+from typing import Any
 
 
 @unique
@@ -72,3 +74,12 @@ class NotFoundError(BumperError):
     """No file under the selected paths references the image."""
 
     exit_code = ExitCode.NOT_FOUND
+
+
+class VerifyError(BumperError):
+    """The rendered manifests would not deploy the bump (--verify render); `verified` holds
+    every root's verdict for the JSON output."""
+
+    def __init__(self, message: str, *, verified: Sequence[Any] = ()) -> None:
+        super().__init__(message)
+        self.verified = list(verified)

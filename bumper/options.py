@@ -66,6 +66,7 @@ class BumpOptions:
     mode: str | None = None  # --mode; None when not given (pr unless .bumper.yaml says commit)
     commit_via: str = "git"  # --commit-via: push with git, or have the host's API make the commit
     output: str = "text"
+    verify: str = "off"  # --verify: off | render | warn | auto (bumper.verify)
 
     @classmethod
     def from_cli(cls, raw: dict[str, Any]) -> BumpOptions:
@@ -125,6 +126,7 @@ class BumpOptions:
             mode=raw.get("mode"),
             commit_via=raw.get("commit_via") or "git",
             output=raw["output"],
+            verify=_verify_mode(raw.get("verify")),
         )
 
     @property
@@ -137,6 +139,14 @@ class BumpOptions:
         return images
 
 
+def _verify_mode(mode: str | None) -> str:
+    if mode in ("render", "warn"):
+        from bumper.verify.render import check_renderer
+
+        check_renderer(mode)
+    return mode or "off"
+
+
 @dataclass
 class BumpResult:
     """What one run did; rendered as JSON or text."""
@@ -147,6 +157,7 @@ class BumpResult:
     pull_request: dict[str, Any] | None = None
     notes: list[str] = field(default_factory=list)
     commit: dict[str, str] | None = None  # {branch, sha} of a direct commit to the base
+    verified: list[Any] = field(default_factory=list)  # bumper.verify.run.Verified, one per root
 
     def __post_init__(self) -> None:
         self.status = Status(self.status)  # a misspelt status fails here, not in a user's script
@@ -161,4 +172,5 @@ class BumpResult:
             "pull_request": self.pull_request,
             "commit": self.commit,
             "not_found": list(self.plan.not_found),
+            "verified": [v.as_json() for v in self.verified],
         }

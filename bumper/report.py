@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import sys
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -18,6 +18,7 @@ from bumper.errors import (
     PolicyError,
     ProviderError,
     RefParseError,
+    VerifyError,
     WorkspaceError,
 )
 from bumper.options import Status
@@ -120,6 +121,7 @@ _KINDS: tuple[tuple[type[BaseException], str], ...] = (
     (PolicyError, "policy"),
     (ConfigError, "bad-input"),
     (ManifestError, "manifest"),
+    (VerifyError, "verify"),
     (WorkspaceError, "git"),
     (ProviderError, "provider"),
     (BumperError, "error"),
@@ -200,6 +202,7 @@ def render_bump(result: BumpResult, options: BumpOptions) -> None:
         (detail if skip.reason == "up-to-date" else info)(skip_line(skip))
     for marker in plan.unresolved:
         detail(f"bumper: unresolved {marker}")
+    verified_lines(result.verified, warn)
     for note in result.notes:
         if status == Status.BLOCKED:
             warn(note)
@@ -221,6 +224,29 @@ def render_bump(result: BumpResult, options: BumpOptions) -> None:
     if result.pull_request:
         summary += f"; {status} {result.pull_request['url']}"
     info(f"bumper: {summary}")
+
+
+def verified_lines(verified: list[Any], say_problem: Callable[[str], None]) -> None:
+    """One line per rendered root: verified, not verified (why), or each problem found."""
+    for v in verified:
+        if v.status == "verified":
+            info(f"bumper: {v.root}: rendered and checked: {v.detail}")
+        elif v.status == "not-verified":
+            info(f"bumper: {v.root}: not verified: {v.detail}")
+        else:
+            for problem in v.problems:
+                say_problem(f"{v.root}: {problem}")
+
+
+def render_verify_failure(exc: VerifyError, options: BumpOptions) -> None:
+    """A failed render check: every root's verdict (text), or the failure JSON with `verified`."""
+    if options.output == "json":
+        payload = {"status": "failed", "exit_code": int(exc.exit_code)}
+        payload["error"] = error_object(error_kind(exc), exc.message)
+        payload["verified"] = [v.as_json() for v in exc.verified]
+        emit_json(payload)
+        return
+    verified_lines(exc.verified, lambda line: info(f"bumper: {line}"))
 
 
 def ignored_line(skip: Skip) -> str:

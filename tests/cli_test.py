@@ -35,7 +35,7 @@ REF = "ghcr.io/acme/app:v1.2.3"
 # CONTRACT.md "Output" keys; README documents `ignored` as an extension (files left alone),
 # and `diff` is added to a dry run's JSON (read by bumper.ci_outputs).
 BUMP_KEYS = {"status", "changes", "skipped", "branch", "pull_request", "commit", "not_found"}  # turn 2
-BUMP_EXTENSIONS = {"ignored"}
+BUMP_EXTENSIONS = {"ignored", "verified"}  # verified: --verify (README "Render-verify")
 CHANGE_KEYS = ["file", "line", "shape", "old", "new"]
 SKIP_KEYS = ["file", "line", "shape", "value", "reason"]
 SCAN_KEYS = {"images"}

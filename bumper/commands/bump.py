@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from bumper.errors import ExitCode, NotFoundError
+from bumper.errors import ExitCode, NotFoundError, VerifyError
 from bumper.options import BumpOptions, BumpResult, Status
-from bumper.report import emit_json, error_kind, error_object, render_bump
+from bumper.report import emit_json, error_kind, error_object, render_bump, render_verify_failure
 
 
 def bump(options: BumpOptions, env: Mapping[str, str]) -> ExitCode:
@@ -18,7 +18,10 @@ def bump(options: BumpOptions, env: Mapping[str, str]) -> ExitCode:
         else:
             from bumper.local import bump_dir
 
-            result = bump_dir(options)
+            result = bump_dir(options, env)
+    except VerifyError as exc:
+        render_verify_failure(exc, options)
+        raise
     except NotFoundError as exc:
         if options.output == "json":  # scripts get the contract's status and the error
             from bumper.rewrite import TreePlan

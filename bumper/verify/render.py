@@ -1,0 +1,89 @@
+"""Running the kustomize renderer: which one, in what environment, and its failure in one line."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from bumper.errors import ConfigError
+
+DEFAULT_TIMEOUT = 60.0
+_KLOG = re.compile(r'^[EWIF]\d{4} [\d:.]+\s+\d+ [^\]]+\] (?:"command failed" err=)?')
+_MAX_REASON = 300
+
+
+def renderer() -> list[str] | None:
+    """`kustomize build` when kustomize is on PATH, else `kubectl kustomize`, else None."""
+    if shutil.which("kustomize"):
+        return ["kustomize", "build"]
+    if shutil.which("kubectl"):
+        return ["kubectl", "kustomize"]
+    return None
+
+
+def check_renderer(mode: str) -> None:
+    """`render` and `warn` need a renderer: say so before anything is cloned or written."""
+    if mode in ("render", "warn") and renderer() is None:
+        raise ConfigError(
+            f"--verify {mode} needs kustomize or kubectl on PATH; install one, or use --verify auto "
+            "(verifies only where one is installed)"
+        )
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """The renderer's output, or why it failed (one line)."""
+
+    output: bytes | None
+    reason: str | None = None
+    timed_out: bool = False
+
+
+def scrubbed_env(env: Mapping[str, str], home: Path) -> dict[str, str]:
+    """Only what a renderer needs: PATH and a private HOME and TMPDIR. No token, no git
+    credentials or kubeconfig of the user's HOME, no terminal prompt for a remote base."""
+    return {
+        "PATH": env.get("PATH", os.defpath),
+        "HOME": str(home),
+        "TMPDIR": str(home),
+        "LANG": "C.UTF-8",
+        "GIT_TERMINAL_PROMPT": "0",
+        "GIT_CONFIG_NOSYSTEM": "1",
+    }
+
+
+def render(command: list[str], tree: Path, root: str, env: dict[str, str], timeout: float) -> Rendered:
+    """Build the kustomization at `root` inside `tree` (a private copy: paths are relative)."""
+    try:
+        proc = subprocess.run(
+            [*command, root or "."],
+            cwd=tree,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            timeout=timeout,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        return Rendered(None, f"{command[0]} took longer than {timeout:g} s", timed_out=True)
+    except OSError as exc:
+        return Rendered(None, f"cannot run {command[0]}: {exc.strerror}")
+    if proc.returncode != 0:
+        return Rendered(None, reason_from(proc.stderr.decode("utf-8", "replace"), tree))
+    return Rendered(proc.stdout)
+
+
+def reason_from(stderr: str, tree: Path) -> str:
+    """The first meaningful line of the renderer's stderr, without log prefixes or temp paths."""
+    text = stderr.replace(f"{tree}/", "").replace(str(tree), ".")
+    for raw in text.splitlines():
+        line = _KLOG.sub("", raw.strip()).strip().strip('<>"').strip()
+        line = re.sub(r"^(?:Error|error):\s*", "", line)
+        if line:
+            return line if len(line) <= _MAX_REASON else line[: _MAX_REASON - 1] + "…"
+    return "the renderer failed without a message"

@@ -1,0 +1,119 @@
+"""`--verify`: render each affected kustomization root before and after the edit, compare, and
+fail the run (or, with `warn`, only report) when the render would not deploy the bump."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from bumper.errors import VerifyError
+from bumper.image_ref import ImageRef
+from bumper.verify.compare import Expected, compare
+from bumper.verify.render import DEFAULT_TIMEOUT, Rendered, render, renderer, scrubbed_env
+from bumper.verify.roots import Graph
+from bumper.verify.tree import Tree
+
+if TYPE_CHECKING:
+    from bumper.rewrite import TreePlan
+
+MODES = ("off", "render", "warn", "auto")
+VERIFIED, FAILED, NOT_VERIFIED = "verified", "failed", "not-verified"
+_SHOWN_PROBLEMS = 5
+
+
+@dataclass(frozen=True)
+class Verified:
+    """One root's verdict: `verified`, `failed` (with the problems) or `not-verified` (why)."""
+
+    root: str
+    status: str
+    detail: str
+    problems: tuple[str, ...] = field(default=(), compare=False)
+
+    def as_json(self) -> dict[str, str]:
+        return {"root": self.root, "status": self.status, "detail": self.detail}
+
+
+def verify_plan(
+    mode: str,
+    plan: TreePlan,
+    refs: Iterable[ImageRef],
+    tree: Callable[[], Tree],
+    env: Mapping[str, str],
+    timeout: float = DEFAULT_TIMEOUT,
+) -> list[Verified]:
+    """The verdict of every root whose build reads a planned edit; raise VerifyError when one
+    failed, unless `mode` is `warn`. `tree()` gives the files before the edit."""
+    if mode == "off" or not plan.edits:
+        return []
+    command = renderer()
+    if command is None:
+        from bumper.report import detail
+
+        detail("bumper: --verify auto: neither kustomize nor kubectl is on PATH; not verifying")
+        return []
+    files = tree()
+    graph = Graph(files)
+    roots = graph.affected({e.relpath for e in plan.edits})
+    if not roots:
+        return []
+    needed = set().union(*(graph.closure(r) for r in roots))
+    with tempfile.TemporaryDirectory(prefix="bumper-verify-") as tmp:
+        sides = {side: Path(tmp) / side for side in ("before", "after")}
+        files.materialize(sides["before"], needed, {e.relpath: e.old for e in plan.edits})
+        files.materialize(sides["after"], needed, {e.relpath: e.new for e in plan.edits})
+        home = Path(tmp) / "home"
+        home.mkdir()
+        scrubbed = scrubbed_env(env, home)
+        jobs = [(side, root) for root in roots for side in sides]
+        with ThreadPoolExecutor(max_workers=min(len(jobs), os.cpu_count() or 1)) as pool:
+            outputs = dict(
+                zip(jobs, pool.map(lambda j: render(command, sides[j[0]], j[1], scrubbed, timeout), jobs))
+            )
+    expected = _expected(plan, refs)
+    results = [_verdict(r, outputs["before", r], outputs["after", r], expected) for r in roots]
+    failed = [v for v in results if v.status == FAILED]
+    if failed and mode != "warn":
+        problems = [f"{v.root}: {p}" for v in failed for p in v.problems]
+        more = f" (and {len(problems) - 1} more, listed above)" if len(problems) > 1 else ""
+        raise VerifyError(
+            f"{problems[0]}{more}; the rendered manifests would not deploy the bump, so nothing "
+            "was written or pushed: fix what pins the old image, or pass --verify warn",
+            verified=results,
+        )
+    return results
+
+
+def _expected(plan: TreePlan, refs: Iterable[ImageRef]) -> Expected:
+    images = {r.key: r for r in [*refs, *plan.policies.values()] if r.key in plan.found}
+    return Expected(
+        images=images,
+        pairs=frozenset((c.old, c.new) for c in plan.changes),
+        kept=frozenset(s.value for s in plan.skipped if s.value),
+    )
+
+
+def _verdict(root: str, before: Rendered, after: Rendered, expected: Expected) -> Verified:
+    name = root or "."
+    if before.output is None:
+        return Verified(name, NOT_VERIFIED, before.reason or "")
+    if after.output is None:
+        if after.timed_out:
+            return Verified(name, NOT_VERIFIED, after.reason or "")
+        problem = f"no longer renders after the edit: {after.reason}"
+        return Verified(name, FAILED, problem, (problem,))
+    outcome = compare(before.output, after.output, expected)
+    if outcome.problems:
+        shown = outcome.problems[:_SHOWN_PROBLEMS]
+        more = len(outcome.problems) - len(shown)
+        detail = "; ".join(shown) + (f"; and {more} more" if more else "")
+        return Verified(name, FAILED, detail, tuple(outcome.problems))
+    images = ", ".join(sorted(str(r) for r in expected.images.values()))
+    if outcome.images:
+        return Verified(name, VERIFIED, f"{outcome.images} image(s) now {images}, nothing else changed")
+    return Verified(name, VERIFIED, "no applied image renders here and nothing else changed")

@@ -1,0 +1,110 @@
+"""--verify through --repo: the loopback git server and the fake GitHub/GitLab; a caught pin
+pushes nothing and writes nothing through the API, a verified one says so in the PR body."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from testing.overlays import BASE, OLD, OWN_IMAGES, PATCHED, REF, REMOTE, replacement
+from testing.world import CANARY, World, make_world
+
+pytestmark = pytest.mark.skipif(
+    shutil.which("kustomize") is None and shutil.which("kubectl") is None, reason="no kustomize renderer"
+)
+BRANCH = "bumper/ghcr.io-acme-app"
+
+
+def tree(*parts: dict[str, str]) -> dict[str, bytes]:
+    return {path: text.encode() for part in parts for path, text in part.items()}
+
+
+@pytest.fixture
+def make(tmp_path: Path) -> Iterator[object]:
+    worlds = []
+
+    def build(provider: str, *parts: dict[str, str]) -> World:
+        context = make_world(tmp_path / f"w{len(worlds)}", provider, tree(*parts))
+        worlds.append(context)
+        return context.__enter__()
+
+    yield build
+    for context in worlds:
+        context.__exit__(None, None, None)
+
+
+@pytest.mark.parametrize("provider", ["github", "gitlab"])
+def test_a_pinned_overlay_pushes_nothing_and_opens_nothing(make, provider: str) -> None:  # type: ignore[no-untyped-def]
+    world = make(provider, BASE, PATCHED)
+
+    proc = world.run("bump", REF, "--verify", "render", "--output", "json")
+
+    assert proc.returncode == 1, proc.stderr
+    payload = json.loads(proc.stdout)
+    assert payload["error"]["kind"] == "verify"
+    assert {v["root"]: v["status"] for v in payload["verified"]} == {
+        "base": "verified",
+        "overlays/patched": "failed",
+    }
+    assert f"Deployment/app container app still renders {OLD}" in payload["error"]["message"]
+    assert world.branch_sha(BRANCH) is None
+    assert world.pushes() == [] and world.writes() == [] and world.open_pulls() == []
+    assert CANARY not in proc.stdout + proc.stderr
+
+
+def test_verified_roots_and_a_remote_base_are_named_in_the_pr_body(make) -> None:  # type: ignore[no-untyped-def]
+    world = make("github", BASE, OWN_IMAGES, REMOTE)
+
+    proc = world.run("bump", REF, "--verify", "render", "--output", "json")
+
+    assert proc.returncode == 0, proc.stderr
+    payload = json.loads(proc.stdout)
+    assert payload["status"] == "opened"
+    status = {v["root"]: v["status"] for v in payload["verified"]}
+    assert status == {"base": "verified", "overlays/own": "verified", "overlays/remote": "not-verified"}
+    [pr] = world.open_pulls()
+    assert (
+        "- `base`: rendered and checked: 2 image(s) now ghcr.io/acme/app:2.0.0, nothing else changed"
+        in pr.body
+    )
+    assert "- `overlays/own`: rendered and checked: 2 image(s) now" in pr.body
+    assert "- `overlays/remote`: not verified: accumulating resources" in pr.body
+    assert b"newTag: 2.0.0" in world.read(BRANCH, "overlays/own/kustomization.yaml")
+
+
+def test_a_replacement_pin_is_caught_through_a_sparse_clone(make) -> None:  # type: ignore[no-untyped-def]
+    """--path makes the clone blobless and sparse: the renders still read every file they need."""
+    world = make("github", BASE, replacement(pinned=True))
+
+    proc = world.run("bump", REF, "--verify", "render", "--path", "base/")
+
+    assert proc.returncode == 1
+    assert f"bumper: overlays/replaced: Deployment/app container app still renders {OLD}" in proc.stderr
+    assert world.pushes() == [] and world.writes() == []
+
+
+def test_warn_opens_the_pr_and_says_what_failed(make) -> None:  # type: ignore[no-untyped-def]
+    world = make("gitlab", BASE, PATCHED)
+
+    proc = world.run("bump", REF, "--verify", "warn")
+
+    assert proc.returncode == 0, proc.stderr
+    assert (
+        f"bumper: warning: overlays/patched: Deployment/app container app still renders {OLD}" in proc.stderr
+    )
+    [pr] = world.open_pulls()
+    assert f"- `overlays/patched`: check failed: Deployment/app container app still renders {OLD}" in pr.body
+
+
+def test_a_dry_run_through_the_repo_verifies_and_pushes_nothing(make) -> None:  # type: ignore[no-untyped-def]
+    world = make("github", BASE, OWN_IMAGES)
+
+    proc = world.run("bump", REF, "--verify", "render", "--dry-run", "--output", "json")
+
+    assert proc.returncode == 0, proc.stderr
+    assert [v["status"] for v in json.loads(proc.stdout)["verified"]] == ["verified", "verified"]
+    assert world.pushes() == [] and world.writes() == []
