@@ -109,3 +109,25 @@ def test_history_bench_smoke_finds_every_bump_in_both_modes() -> None:
         "git clone + git log -G<repo> (from the URL)",
         "bumper history --repo (blobless clone)",
     ], proc.stdout
+
+
+@pytest.mark.skipif(
+    shutil.which("kustomize") is None and shutil.which("kubectl") is None, reason="no kustomize renderer"
+)
+def test_verify_bench_smoke_renders_only_the_affected_overlays() -> None:
+    bench = BENCH.with_name("verify.py")
+    proc = subprocess.run(
+        [sys.executable, str(bench), "--smoke"], capture_output=True, text=True, timeout=300
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "roots rendered: 5 of 51 (all verified)" in proc.stdout, proc.stdout
+    table = [line.split(" | ")[0].lstrip("| ") for line in proc.stdout.splitlines() if line.startswith("|")]
+    assert table == [
+        "measure",
+        "---|---:|---|---|",
+        "`bump --dry-run --verify off`",
+        "`bump --dry-run --verify render`",
+        "verification overhead",
+        "render the 5 affected overlays twice, one by one",
+        "overhead / those renders",
+    ], proc.stdout

@@ -259,3 +259,45 @@ def test_the_renderer_never_sees_the_token(tmp_path: Path) -> None:
     assert secret not in proc.stdout + proc.stderr
     [verdict] = json.loads(proc.stdout)["verified"]
     assert verdict["status"] == "not-verified"
+
+
+def test_a_generated_configmap_holding_a_bumped_file_is_verified(tmp_path: Path) -> None:
+    """The ConfigMap's content and hash name change with the file: the planned change, no surprise."""
+    generated = {
+        "overlays/generated/kustomization.yaml": """\
+resources:
+  - ../../base
+  - ../../components/worker
+configMapGenerator:
+  - name: settings
+    files:
+      - app.yaml=settings/app.yaml
+""",
+        "overlays/generated/settings/app.yaml": f"image: {OLD}\nreplicas: 2\n",
+        "components/worker/kustomization.yaml": "resources:\n  - job.yaml\n",
+        "components/worker/job.yaml": f"""\
+apiVersion: batch/v1
+kind: Job
+metadata:
+  name: worker
+spec:
+  template:
+    spec:
+      containers:
+        - name: worker
+          image: {OLD}
+          envFrom:
+            - configMapRef:
+                name: settings
+""",
+    }
+    write(tmp_path, BASE, generated)
+
+    proc = bump(tmp_path, "--verify", "render", "--output", "json")
+
+    assert proc.returncode == 0, proc.stderr
+    assert verdicts(json.loads(proc.stdout)) == {
+        "base": ("verified", "2 image(s) now ghcr.io/acme/app:2.0.0, nothing else changed"),
+        "components/worker": ("verified", "1 image(s) now ghcr.io/acme/app:2.0.0, nothing else changed"),
+        "overlays/generated": ("verified", "3 image(s) now ghcr.io/acme/app:2.0.0, nothing else changed"),
+    }
