@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from bumper.git.clone import Clone
     from bumper.history import GitReader
-    from bumper.workspace import Workspace
 
 Reader = Callable[[list[str]], dict[str, bytes]]
 
@@ -88,12 +88,16 @@ def git_tree(reader: GitReader, commit: str) -> Tree:
     return Tree(frozenset(oids), read)
 
 
-def workspace_tree(ws: Workspace) -> Tree:
-    """The base commit of a clone (blobs a sparse clone lacks are fetched in one go)."""
+def clone_tree(ws: Clone) -> Tree:
+    """The base commit of a clone (blobs a blobless clone lacks are fetched in one go)."""
+    from bumper.git.clone import fetch_objects
     from bumper.history import GitReader
 
-    fetch = ws.fetch_objects if ws.sparse_paths is not None else None
-    return git_tree(GitReader(str(ws.path), ws.git_env(), fetch=fetch), ws.base_sha)
+    reader = GitReader(str(ws.path), dict(os.environ, **ws.git.environment()))
+    partial = reader.run(["config", "--bool", "--default", "false", "remote.origin.promisor"])
+    if partial.strip() == b"true":
+        reader.fetch = lambda oids: fetch_objects(ws, oids)
+    return git_tree(reader, ws.base_sha)
 
 
 def _inside(path: Path, base: Path) -> bool:
