@@ -27,8 +27,8 @@ def bump_dir(options: BumpOptions, env: Mapping[str, str] = os.environ) -> BumpR
     if not plan.edits:
         return BumpResult(Status.UP_TO_DATE, plan)
     directory = options.directory
-    verified = verify_plan(options.verify, plan, options.refs, lambda: local_tree(directory), env)
+    plan.verified = verify_plan(options.verify, plan, options.refs, lambda: local_tree(directory), env)
     if options.dry_run:
-        return BumpResult(Status.DRY_RUN, plan, verified=verified)
+        return BumpResult(Status.DRY_RUN, plan)
     write_all(plan.edits)
-    return BumpResult(Status.WRITTEN, plan, verified=verified)
+    return BumpResult(Status.WRITTEN, plan)

@@ -157,7 +157,6 @@ class BumpResult:
     pull_request: dict[str, Any] | None = None
     notes: list[str] = field(default_factory=list)
     commit: dict[str, str] | None = None  # {branch, sha} of a direct commit to the base
-    verified: list[Any] = field(default_factory=list)  # bumper.verify.run.Verified, one per root
 
     def __post_init__(self) -> None:
         self.status = Status(self.status)  # a misspelt status fails here, not in a user's script
@@ -172,5 +171,5 @@ class BumpResult:
             "pull_request": self.pull_request,
             "commit": self.commit,
             "not_found": list(self.plan.not_found),
-            "verified": [v.as_json() for v in self.verified],
+            "verified": [v.as_json() for v in self.plan.verified],
         }

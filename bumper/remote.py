@@ -63,6 +63,8 @@ from bumper.retry import retry
 from bumper.rewrite import TreePlan, plan_tree, write_all
 from bumper.signing import signing_config
 from bumper.tls import trusted_ca
+from bumper.verify.run import Verified, verify_plan
+from bumper.verify.tree import clone_tree
 
 MAX_ATTEMPTS = 6
 UP_TO_DATE_NOTE = "the base branch already has these versions"
@@ -159,6 +161,7 @@ def _through_pull_request(base: Base, run: RemoteRun, plan: TreePlan) -> BumpRes
             named = options.branch is not None
             return blocked(base.ws, bot, plan, images, problem, named=named, dry_run=options.dry_run)
     plan, images, raised = _never_backwards(base, run, bot, plan)
+    plan.verified = _verify(base, run, plan, images)
     return _deliver_pull_request(base, run, bot, plan, images, raised)
 
 
@@ -230,6 +233,12 @@ def _plan(
         rules=base.rules,
         mode=mode,
     )
+
+
+def _verify(base: Base, run: RemoteRun, plan: TreePlan, images: list[ImageRef]) -> list[Verified]:
+    """--verify: the planned edits rendered against the clone's base, before anything is
+    written or pushed (bumper.verify)."""
+    return verify_plan(run.options.verify, plan, images, lambda: clone_tree(base.ws), run.env)
 
 
 def _images(refs: list[ImageRef], policies: dict[str, ImageRef], plan: TreePlan) -> list[ImageRef]:
@@ -349,10 +358,11 @@ def _commit_to_base(base: Base, run: RemoteRun) -> tuple[TreePlan, dict[str, str
     plan = _plan(base, run, list(options.refs), dict(options.image_policies), mode="commit")
     if not plan.edits:
         return plan, None
+    images = [*options.refs, *(r for r in options.images if r not in options.refs)]
+    plan.verified = _verify(base, run, plan, images)
     write_all(plan.edits)
     if options.dry_run:
         return plan, None
-    images = [*options.refs, *(r for r in options.images if r not in options.refs)]
     values = template_values([str(r) for r in images], plan.changes, ws.base, ws.base, run.env)
     message = commit_message(
         options.commit_message, values, plan.changes, provenance_trailers(images, plan.changes, run.env)
@@ -372,7 +382,9 @@ def _deliver_pull_request(
     would do. The branch is checked once more after the PR step: a newer run that moved it
     meanwhile restarts this one, so the PR text follows the branch."""
     options, ws, provider = run.options, base.ws, bot.provider
-    values = template_values([str(r) for r in images], plan.changes, bot.name, ws.base, run.env)
+    values = template_values(
+        [str(r) for r in images], plan.changes, bot.name, ws.base, run.env, plan.verified
+    )
     title, body = pr_text(options.title, options.body, values, plan.changes, limits=text_limits(provider))
     existing = bot.pull_request
 
@@ -417,6 +429,7 @@ def _with_commit(
     `committed` when nothing went through a pull request."""
     plan = result.plan
     plan.skipped[:0] = direct.skipped  # e.g. "downgrade": the base already holds a newer one
+    plan.verified[:0] = direct.verified
     if not direct.changes and commit is None:
         return result
     plan.changes[:0] = direct.changes

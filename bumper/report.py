@@ -202,7 +202,7 @@ def render_bump(result: BumpResult, options: BumpOptions) -> None:
         (detail if skip.reason == "up-to-date" else info)(skip_line(skip))
     for marker in plan.unresolved:
         detail(f"bumper: unresolved {marker}")
-    verified_lines(result.verified, warn)
+    verified_lines(plan.verified, warn)
     for note in result.notes:
         if status == Status.BLOCKED:
             warn(note)

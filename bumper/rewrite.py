@@ -7,6 +7,7 @@ import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from bumper.changes import Change, Skip
 from bumper.errors import ConfigError, ManifestError, NotFoundError, WorkspaceError
@@ -48,6 +49,7 @@ class TreePlan:
     rules: list[Rule | None] = field(default_factory=list)  # the policy rule of each change
     considered: list[str] = field(default_factory=list)  # every file read, in name order (-v)
     unmatched_paths: list[str] = field(default_factory=list)  # --path globs selecting no file
+    verified: list[Any] = field(default_factory=list)  # --verify's verdicts (bumper.verify.run.Verified)
 
 
 def index_refs(refs: list[ImageRef]) -> dict[str, ImageRef]:

@@ -108,3 +108,28 @@ def test_a_dry_run_through_the_repo_verifies_and_pushes_nothing(make) -> None:  
     assert proc.returncode == 0, proc.stderr
     assert [v["status"] for v in json.loads(proc.stdout)["verified"]] == ["verified", "verified"]
     assert world.pushes() == [] and world.writes() == []
+
+
+def test_a_pinned_overlay_in_commit_mode_leaves_the_base_alone(make) -> None:  # type: ignore[no-untyped-def]
+    world = make("github", BASE, PATCHED)
+    main = world.branch_sha("main")
+
+    proc = world.run("bump", REF, "--verify", "render", "--mode", "commit")
+
+    assert proc.returncode == 1
+    assert f"bumper: overlays/patched: Deployment/app container app still renders {OLD}" in proc.stderr
+    assert world.branch_sha("main") == main and world.pushes() == [] and world.writes() == []
+
+
+def test_commit_mode_verdicts_join_the_json(make) -> None:  # type: ignore[no-untyped-def]
+    world = make("github", BASE, OWN_IMAGES)
+
+    proc = world.run("bump", REF, "--verify", "render", "--mode", "commit", "--output", "json")
+
+    assert proc.returncode == 0, proc.stderr
+    payload = json.loads(proc.stdout)
+    assert payload["status"] == "committed"
+    assert [(v["root"], v["status"]) for v in payload["verified"]] == [
+        ("base", "verified"),
+        ("overlays/own", "verified"),
+    ]

@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from bumper.git.batch import GitReader
     from bumper.git.clone import Clone
-    from bumper.history import GitReader
 
 Reader = Callable[[list[str]], dict[str, bytes]]
 
@@ -90,8 +90,8 @@ def git_tree(reader: GitReader, commit: str) -> Tree:
 
 def clone_tree(ws: Clone) -> Tree:
     """The base commit of a clone (blobs a blobless clone lacks are fetched in one go)."""
+    from bumper.git.batch import GitReader
     from bumper.git.clone import fetch_objects
-    from bumper.history import GitReader
 
     reader = GitReader(str(ws.path), dict(os.environ, **ws.git.environment()))
     partial = reader.run(["config", "--bool", "--default", "false", "remote.origin.promisor"])
