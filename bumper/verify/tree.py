@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from bumper.git.batch import GitReader
     from bumper.git.clone import Clone
 
 Reader = Callable[[list[str]], dict[str, bytes]]
@@ -71,33 +70,18 @@ def local_tree(root: Path) -> Tree:
     return Tree(frozenset(files), read)
 
 
-def git_tree(reader: GitReader, commit: str) -> Tree:
-    """The regular files of `commit` (symlinks and submodules left out), read as one batch."""
-    listing = reader.run(["ls-tree", "-r", "-z", "--full-tree", commit])
-    oids: dict[str, str] = {}
+def clone_tree(ws: Clone) -> Tree:
+    """The regular files of the clone's base commit (symlinks and submodules left out), read
+    in one batch (blobs a blobless clone lacks come in one fetch)."""
+    from bumper.git.read import read_files
+
+    listing = ws.git.run_bytes(["ls-tree", "-r", "-z", "--full-tree", ws.base_sha], action="read")
+    files: set[str] = set()
     for entry in listing.decode("utf-8", "surrogateescape").split("\0"):
         meta, _, path = entry.partition("\t")
-        mode, kind, oid = (meta.split(" ") + ["", "", ""])[:3]
-        if kind == "blob" and mode in ("100644", "100755"):
-            oids[path] = oid
-
-    def read(paths: list[str]) -> dict[str, bytes]:
-        blobs = reader.blobs([oids[p] for p in paths])
-        return {p: blobs[oids[p]] for p in paths if oids[p] in blobs}
-
-    return Tree(frozenset(oids), read)
-
-
-def clone_tree(ws: Clone) -> Tree:
-    """The base commit of a clone (blobs a blobless clone lacks are fetched in one go)."""
-    from bumper.git.batch import GitReader
-    from bumper.git.clone import fetch_objects
-
-    reader = GitReader(str(ws.path), dict(os.environ, **ws.git.environment()))
-    partial = reader.run(["config", "--bool", "--default", "false", "remote.origin.promisor"])
-    if partial.strip() == b"true":
-        reader.fetch = lambda oids: fetch_objects(ws, oids)
-    return git_tree(reader, ws.base_sha)
+        if meta.split(" ")[:2] in (["100644", "blob"], ["100755", "blob"]):
+            files.add(path)
+    return Tree(frozenset(files), lambda paths: read_files(ws, ws.base_sha, paths))
 
 
 def _inside(path: Path, base: Path) -> bool:
