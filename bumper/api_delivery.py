@@ -25,16 +25,18 @@ def deliver_through_api(
     sha: str,
     expected: str | None,
     author: tuple[str, str],
+    *,
+    direct: bool = False,
 ) -> str:
     """Have the host make local commit `sha` on `branch`, whose tip bumper read as `expected`
-    (None: absent); return the host's commit. A branch moved meanwhile raises PushRejected, as
-    a refused push does, so the run starts over from a fresh clone."""
+    (None: absent; `direct`: `branch` is the base); return the host's commit. A branch moved
+    meanwhile raises PushRejected, as a refused push does, so the run starts over afresh."""
     message, parents, _ = commit_shape(ws, sha)
     files = tuple(
         FileChange(path, read_file(ws, sha, path) if blob else None)
         for path, blob in changed_entries(ws, parents[0], sha)
     )
-    commit = ApiCommit(branch, parents[0], expected, message.rstrip("\n"), author, files)
+    commit = ApiCommit(branch, parents[0], expected, message.rstrip("\n"), author, files, direct)
     try:
         return provider.commit_through_api(commit)
     except BranchMoved as exc:

@@ -12,7 +12,7 @@ from bumper.git.clone import Clone
 from bumper.git.read import changed_entries, commit_shape, on_base, read_files
 from bumper.image_ref import ImageRef
 from bumper.options import BumpResult
-from bumper.ownership import not_own_reason
+from bumper.ownership import BRANCH_TRAILER, not_own_reason, read_trailers
 from bumper.policy import is_downgrade
 from bumper.providers.api import CommentsOnPullRequests, FindsClosedPullRequests, Provider, PullRequest
 from bumper.rewrite import TreePlan
@@ -49,6 +49,14 @@ def not_own(ws: Clone, sha: str, branch: str) -> str | None:
     entries = changed_entries(ws, parents[0], sha) if len(parents) == 1 else []
     based = len(parents) == 1 and on_base(ws, parents[0])
     return not_own_reason(message, parents, branch, entries, based)
+
+
+def left_empty(ws: Clone, sha: str) -> bool:
+    """Whether the bot branch's tip is a commit of the base (not one of bumper's): it holds
+    nobody's work. `--commit-via api` on GitHub creates the branch at the base, then commits to
+    it; another run reading in between, or a run that failed there, meets such a branch."""
+    message = commit_shape(ws, sha)[0]
+    return BRANCH_TRAILER not in read_trailers(message) and on_base(ws, sha)
 
 
 def raised_to_branch(

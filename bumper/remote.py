@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bumper.api_delivery import deliver_through_api
-from bumper.bot_branch import BotBranch, blocked, not_own, raised_to_branch
+from bumper.bot_branch import BotBranch, blocked, left_empty, not_own, raised_to_branch
 from bumper.changes import MARKER, commit_message, pr_text, provenance_trailers, template_values
 from bumper.errors import ConfigError, WorkspaceError
 from bumper.flux import needles as flux_needles
@@ -153,7 +153,9 @@ def _through_pull_request(base: Base, run: RemoteRun, plan: TreePlan) -> BumpRes
     """The pr-mode half: find the bot branch, leave it alone when it is not bumper's, hold to
     the versions it has, then deliver."""
     bot = _find_bot_branch(base, run, plan)
-    if bot.sha is not None:
+    # A branch of bumper's own naming left at a commit of the base holds nobody's work: fill it.
+    empty = bot.sha is not None and run.options.branch is None and left_empty(base.ws, bot.sha)
+    if bot.sha is not None and not empty:
         problem = not_own(base.ws, bot.sha, bot.name)
         if problem is not None:
             options = run.options
@@ -335,7 +337,8 @@ def deliver(
         return sha, False
     if run.options.commit_via == "api":
         assert isinstance(provider, CommitsThroughApi)  # check_remote refused any other
-        return deliver_through_api(ws, provider, branch, sha, lease, run.options.author), True
+        author = run.options.author
+        return deliver_through_api(ws, provider, branch, sha, lease, author, direct=onto_base), True
     if onto_base:
         push(ws, branch, ws.base_sha, fast_forward_only=True)
         return sha, True

@@ -136,11 +136,11 @@ def test_github_direct_commit_is_a_compare_and_swap_on_the_base(
 ) -> None:
     server, provider = github
     mark = server.mark()
-    sha = provider.commit_through_api(_commit(base, base, branch="main"))
+    sha = provider.commit_through_api(_commit(base, base, branch="main", direct=True))
     assert len(server.since(mark)) == 1  # no ref to create or reset
     assert repos.branch_sha(bare, "main") == sha
     with pytest.raises(BranchMoved):  # the base moved since bumper read `base`
-        provider.commit_through_api(_commit(base, base, branch="main"))
+        provider.commit_through_api(_commit(base, base, branch="main", direct=True))
     assert repos.branch_sha(bare, "main") == sha
 
 
@@ -185,6 +185,6 @@ def test_gitlab_refuses_what_it_cannot_check(
     assert repos.branch_sha(bare, BRANCH) == person
     mark = server.mark()
     with pytest.raises(ConfigError, match="--commit-via git"):
-        provider.commit_through_api(_commit(base, base, branch="main"))
+        provider.commit_through_api(_commit(base, base, branch="main", direct=True))
     assert server.since(mark) == []  # refused before any request
     assert repos.branch_sha(bare, "main") == base

@@ -9,7 +9,9 @@ overwritten, also when it lands between bumper's read and the API call; the API 
 from __future__ import annotations
 
 import json
+import random
 import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -25,6 +27,7 @@ from testing import repos
 from testing.canary import assert_no_canary
 from testing.fake_provider import RecordedRequest
 from testing.invariants import assert_bot_branch_sane
+from testing.shuffled_tags import HIGHEST, TAGS
 from testing.world import World, make_world
 
 IMAGE = "ghcr.io/acme/app"
@@ -131,6 +134,21 @@ def test_a_commit_pushed_between_the_read_and_the_api_call_is_kept(world: World)
     assert pushed and world.branch_sha(BRANCH) == pushed[0]
 
 
+def test_a_bot_branch_left_at_the_base_is_filled(world: World) -> None:
+    """A run stopped between creating the branch and committing to it (GitHub) leaves the bot
+    branch at a commit of the base: it holds nobody's work, so the next run fills it; a branch
+    named by --branch stays its owner's all the same."""
+    main = world.branch_sha("main")
+    assert main is not None
+    repos.git("update-ref", f"refs/heads/{BRANCH}", main, cwd=world.bare)
+    repos.git("update-ref", "refs/heads/release", main, cwd=world.bare)
+    assert bump(world, "v1.2.3")["status"] == "opened"
+    assert assert_bot_branch_sane(world, BRANCH, expected_lines=LINES, tags={"v1.2.3"}) == "v1.2.3"
+    proc = run(world, "v1.2.3", "--branch", "release")
+    assert proc.returncode == 2 and "--branch 'release' already exists" in proc.stderr, proc.stderr
+    assert world.branch_sha("release") == main
+
+
 POLICY = b"version: 1\nrules:\n  - paths: [apps/**]\n    mode: commit\n"
 
 
@@ -186,3 +204,33 @@ def test_provider_none_with_api_is_a_usage_error(tmp_path: Path) -> None:
         proc = world.run("bump", f"{IMAGE}:v1.2.3", "--provider", "none", "--commit-via", "api")
         assert proc.returncode == 2 and "--commit-via git" in proc.stderr
         assert world.git.requests == [] and world.host.requests == []
+
+
+def test_ten_tags_at_once_through_the_api_end_on_the_highest(tmp_path: Path) -> None:
+    """Concurrent CI jobs on GitHub: every step is a compare-and-swap, so, as with leased pushes,
+    the runs converge on one PR and one verified commit holding the highest tag."""
+    order = TAGS[:]
+    random.Random("api-ten-tags").shuffle(order)
+    with make_world(tmp_path, "github") as world:
+        procs = [
+            subprocess.Popen(
+                [sys.executable, "-m", "bumper", "bump", f"{IMAGE}:{tag}", "--output", "json"],
+                env=world.env(BUMPER_COMMIT_VIA="api"),
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for tag in order
+        ]
+        results = [(p, *p.communicate(timeout=600)) for p in procs]
+        failed = [
+            (tag, p.returncode, err) for tag, (p, _, err) in zip(order, results, strict=True) if p.returncode
+        ]
+        assert not failed, failed
+        held = assert_bot_branch_sane(world, BRANCH, expected_lines=LINES, tags=set(TAGS))
+        statuses = {tag: json.loads(out)["status"] for tag, (_, out, _) in zip(order, results, strict=True)}
+        assert held == HIGHEST, statuses
+        (pr,) = world.open_pulls()
+        assert f"{IMAGE}:{HIGHEST}" in pr.title
+        assert verified(world, world.branch_sha(BRANCH)) and world.pushes() == []
+        assert world.host.graphql_violations == []

@@ -151,9 +151,9 @@ class ApiCommit:
     """One commit for the host to make: `files` on top of `parent`, as the new tip of `branch`.
 
     `expected` is the branch's tip as bumper read it: None when the branch must not exist yet
-    (it is created at `parent`), `parent` itself for a commit on top of the branch (a direct
-    commit to the base), anything else for a stale commit of bumper's that is replaced (the
-    branch is reset to `parent` first).
+    (it is created at `parent`), `parent` itself for a commit on top of the branch, anything
+    else for a stale commit of bumper's that is replaced (the branch is reset to `parent`
+    first). `direct`: `branch` is the base itself (a commit-mode reference), not a bot branch.
     """
 
     branch: str
@@ -162,6 +162,7 @@ class ApiCommit:
     message: str  # with bumper's trailers; the host keeps it byte for byte
     author: tuple[str, str]  # (name, email); a host that sets its own author ignores it
     files: tuple[FileChange, ...]
+    direct: bool = False
 
 
 class BranchMoved(ProviderError):

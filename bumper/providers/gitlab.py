@@ -174,10 +174,10 @@ class GitLabProvider:
         raises BranchMoved). A stale commit of bumper's is replaced with `force`, which GitLab
         does without comparing the branch's tip: a push between bumper's read and this call is
         overwritten (docs/providers.md, "Commit modes"). A commit on top of an existing branch
-        (a direct commit to the base) has no check at all, so it is refused before any write.
+        (`direct`, a commit to the base) has no check at all, so it is refused before any write.
         GitLab signs the commit; the author is --author, the committer the token's user.
         """
-        if commit.expected == commit.parent:
+        if commit.direct:
             raise ConfigError(
                 "--commit-via api cannot commit straight to the base on GitLab: its commits API "
                 "cannot check that the base did not move meanwhile; use --commit-via git for "
