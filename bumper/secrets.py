@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import re
 from collections.abc import Mapping
 
 from bumper.git.url import strip_userinfo as strip_userinfo  # URLs are git/url.py's; redact uses it
@@ -23,13 +24,28 @@ def basic_credentials(token: str) -> str:
     return base64.b64encode(f"x-access-token:{token}".encode()).decode("ascii")
 
 
+# Tokens by their published shapes (GitHub's and GitLab's prefixes) and credentials after an
+# Authorization scheme: a server's or hook's message may quote a token bumper was never told.
+_TOKEN_SHAPES = re.compile(
+    r"\b(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{30,}"
+    r"|gl(?:pat|dt|ptt|rt|cbt|oas|imt|agent|ft|soat|ffct)-[A-Za-z0-9_-]{20,})"
+    r"|(?i:(?<=authorization: )(?:basic|bearer|token) )\S+"
+)
+
+
+def _mask(match: re.Match[str]) -> str:
+    scheme, _, _ = match.group(0).rpartition(" ")
+    return f"{scheme} ***" if scheme else "***"
+
+
 def redact(text: str, token: str | None = None, *, env: Mapping[str, str]) -> str:
     """`text` without `token` (raw or as a Basic header), any token variable's value in `env`,
-    or URL userinfo: the one scrubber every message passes through."""
+    anything shaped like a GitHub or GitLab token, or URL userinfo: the one scrubber every
+    message passes through."""
     secrets = {env.get(n, "").strip() for n in token_variables()}
     secrets = {s for s in secrets if len(s) >= 4}  # a stray 1-character variable is no token
     if token:
         secrets |= {token, basic_credentials(token)}
     for secret in sorted(secrets, key=len, reverse=True):
         text = text.replace(secret, "***")
-    return strip_userinfo(text)
+    return strip_userinfo(_TOKEN_SHAPES.sub(_mask, text))

@@ -19,6 +19,30 @@ def test_redact_masks_every_token_variable_even_when_not_told_the_token(variable
     assert redact(f"error near {TOKEN}", env={variable: TOKEN}) == "error near ***"
 
 
+@pytest.mark.parametrize(
+    "secret",
+    [
+        "ghp_" + "A1b2C3d4" * 5,
+        "ghs_" + "Z" * 36,
+        "github_pat_" + "11ABCDEFG0_" * 4,
+        "glpat-" + "x1Y2z3W4v5U6t7S8r9Q0",
+        "gldt-" + "a-b_c" * 5,
+    ],
+)
+def test_redact_masks_what_is_shaped_like_a_host_token(secret: str) -> None:
+    assert redact(f"remote: see {secret}.", env={}) == "remote: see ***."
+
+
+def test_redact_masks_credentials_after_an_authorization_scheme() -> None:
+    text = "remote: Authorization: Bearer abc.def-123 and authorization: token xyz"
+    assert redact(text, env={}) == "remote: Authorization: Bearer *** and authorization: token ***"
+
+
+def test_redact_leaves_words_that_only_start_like_tokens() -> None:
+    text = "image glibc-2.31-ubuntu-focal-amd64-build, ghp_short, gh_pages, the token was refused"
+    assert redact(text, env={}) == text
+
+
 def test_redact_leaves_short_values_and_other_variables_alone() -> None:
     assert redact("a b", env={"GITHUB_TOKEN": "a", "HOME": "b"}) == "a b"
 
