@@ -12,6 +12,7 @@ from click.core import ParameterSource
 
 from bumper import __version__, report
 from bumper.errors import BumperError, ExitCode
+from bumper.termination import Terminated, sigterm_unwinds
 
 
 class _Bumper(click.Group):
@@ -28,7 +29,8 @@ class _Bumper(click.Group):
         report.reset(json=self._asks_for_json(argv, env), env_color=report.colour_asked(env))
         extra.setdefault("obj", env)
         try:
-            code = super().main(argv, prog_name or "bumper", standalone_mode=False, **extra)
+            with sigterm_unwinds():
+                code = super().main(argv, prog_name or "bumper", standalone_mode=False, **extra)
         except click.exceptions.Exit as exc:
             code = exc.exit_code
         except click.UsageError as exc:
@@ -39,6 +41,9 @@ class _Bumper(click.Group):
         except (click.Abort, KeyboardInterrupt):
             sys.stderr.write("bumper: interrupted\n")
             code = _failed(ExitCode.INTERRUPTED, "interrupted", "interrupted")
+        except Terminated:  # CI cancelled the job: unwound like Ctrl-C
+            sys.stderr.write("bumper: terminated (SIGTERM)\n")
+            code = _failed(ExitCode.TERMINATED, "terminated", "terminated (SIGTERM)")
         except BumperError as exc:
             report.error(_one_line(str(exc), env))
             code = _failed(
@@ -114,7 +119,7 @@ def _placeholders() -> str:
 _EXIT_CODES = """
 Exit codes: 0 changed, up to date or skipped by policy; 1 runtime failure;
 2 bad input; 3 the image is referenced by no file (or --path matches none);
-130 interrupted.
+130 interrupted (Ctrl-C); 143 terminated (SIGTERM, a cancelled CI job).
 """
 
 _BUMP_EXAMPLES = """

@@ -16,6 +16,7 @@ class ExitCode(IntEnum):
     BAD_INPUT = 2
     NOT_FOUND = 3
     INTERRUPTED = 130
+    TERMINATED = 143  # 128 + SIGTERM, what a shell reports for a process SIGTERM ended
 
 
 class BumperError(Exception):
