@@ -21,7 +21,7 @@ from pathlib import Path
 from bumper.api_delivery import deliver_through_api
 from bumper.bot_branch import BotBranch, blocked, left_empty, not_own, raised_to_branch
 from bumper.changes import MARKER, commit_message, pr_text, provenance_trailers, template_values
-from bumper.errors import ConfigError, WorkspaceError
+from bumper.errors import ConfigError, NotFoundError, WorkspaceError
 from bumper.flux import needles as flux_needles
 from bumper.git.clone import Clone, checkout_only, clone, fetch_objects
 from bumper.git.commit import commit_all
@@ -194,6 +194,8 @@ def _clone(run: RemoteRun, dest: Path) -> Base:
     except GitError as exc:
         if exc.kind == "branch-not-found":  # the clone names only --base: a bad input, exit 2
             raise ConfigError(exc.message) from exc
+        if exc.kind == "empty":  # no file at all, so none references the image: exit 3
+            raise NotFoundError(exc.message) from exc
         raise
     # Flux markers and the ImagePolicy objects that resolve them may mention no REF at all.
     needles = [r.needle() for r in options.refs] + list(flux_needles(options.image_policies))
@@ -268,13 +270,24 @@ def _find_bot_branch(base: Base, run: RemoteRun, plan: TreePlan) -> BotBranch:
     if name == ws.base:
         raise ConfigError(f"--branch {name!r} is the base branch; bumper pushes only to a branch of its own")
     provider = None if run.provider_name == "none" else _provider(run)
-    sha = remote_branch_sha(ws, name)
+    sha = _bot_branch_sha(ws, name, chosen=options.branch is not None)
     if sha is not None:
         # Read, compare and lease against the commit actually fetched: a concurrent run may
         # have moved the branch since ls-remote, and only the fetched commit is here to read.
         sha = _fetch_bot_branch(ws, name)
     existing = provider.find_pull_request(name, ws.base) if provider is not None else None
     return BotBranch(name, sha, provider, existing)
+
+
+def _bot_branch_sha(ws: Clone, branch: str, *, chosen: bool) -> str | None:
+    """The bot branch's sha on the remote; a branch in its way (`bumper` for `bumper/app`) is
+    said once, as bad input when --branch chose the name."""
+    try:
+        return remote_branch_sha(ws, branch)
+    except GitError as exc:
+        if exc.kind == "branch-conflict" and chosen:
+            raise ConfigError(exc.message) from exc
+        raise
 
 
 def _fetch_bot_branch(ws: Clone, branch: str) -> str:

@@ -85,8 +85,10 @@ def clone(
     def attempt(_: int) -> None:
         try:
             runner.run(args, action="clone", branch=base, cwd=dest.parent)
-        except GitError:
+        except GitError as exc:
             _wipe(dest, keep=existed)
+            if exc.kind == "branch-not-found" and _is_empty(runner, dest.parent):
+                raise _empty(runner) from exc
             raise
 
     dest.parent.mkdir(parents=True, exist_ok=True)
@@ -101,13 +103,28 @@ def clone(
         # a partial clone are fetched here, with the same auth environment.
         if checkout:
             retried(lambda _: git.run(["reset", "--quiet", "--hard", "HEAD"], action="checkout"))
-        base_sha = git.out(["rev-parse", "--verify", "HEAD^{commit}"], action="clone")
+        status, out, err = git.execute(["rev-parse", "--verify", "HEAD^{commit}"])
+        if status != 0:  # cloned, yet no commit: an empty repository (git only warns)
+            raise _empty(runner) if _is_empty(runner, dest.parent) else git.error(err, action="clone")
+        base_sha = str(out).strip()
         if not base:
             base = git.out(["symbolic-ref", "--short", "HEAD"], action="clone")
     except BaseException:
         _wipe(dest, keep=existed)
         raise
     return Clone(dest, base, base_sha, git)
+
+
+def _is_empty(runner: GitRunner, cwd: Path) -> bool:
+    """Whether the remote has no ref at all (asked only once a clone found no commit)."""
+    return not retried(lambda _: runner.out(["ls-remote", "--", runner.git_url], action="ls-remote", cwd=cwd))
+
+
+def _empty(runner: GitRunner) -> GitError:
+    return GitError(
+        f"repository {runner.url} is empty (no branch, no commit); push a first commit, or check --repo",
+        kind="empty",
+    )
 
 
 def checkout_only(clone: Clone, paths: Sequence[str]) -> None:

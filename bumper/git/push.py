@@ -31,9 +31,11 @@ def push(
         # A retry first asks whether the lost answer was a success: our commit is there.
         if n and remote_branch_sha(clone, branch) == local_sha:
             return
-        status, out, err = clone.git.execute(args)
+        status, out, err = clone.git.execute(args, let_finish=True)  # lands before bumper exits
         if status != 0:
-            # the porcelain `!` line says why a ref was refused; stderr says why git failed
-            raise parse_push(str(out), branch) or clone.git.error(err, action="push", branch=branch)
+            # the porcelain `!` line says which ref was refused; stderr what the server said
+            git = clone.git
+            refused = parse_push(str(out), err, branch=branch, url=git.url, token=git.token, env=git.env)
+            raise refused or clone.git.error(err, action="push", branch=branch)
 
     retried(attempt)

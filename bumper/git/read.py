@@ -7,7 +7,7 @@ from pathlib import Path
 
 from bumper.git.batch import parse_batch
 from bumper.git.clone import Clone, fetch_objects
-from bumper.git.errors import GitError
+from bumper.git.errors import GitError, branch_in_the_way
 from bumper.git.refname import validate_branch_name
 from bumper.git.runner import GitRunner, retried
 
@@ -26,15 +26,24 @@ def remote_default_branch(clone: Clone) -> str | None:
 
 
 def remote_branch_sha(clone: Clone, branch: str) -> str | None:
-    """The sha `branch` has on the remote right now, or None when it does not exist."""
+    """The sha `branch` has on the remote right now, or None when it does not exist.
+
+    The same `ls-remote` asks for the branches that would keep it from being created (`bumper`
+    for `bumper/app`, or `bumper/app/x`): one of them raises the `branch-conflict` GitError.
+    """
     validate_branch_name(branch)
     ref = f"refs/heads/{branch}"
-    args = ["ls-remote", "--heads", "origin", ref]
+    parts = branch.split("/")
+    above = [f"refs/heads/{'/'.join(parts[:n])}" for n in range(1, len(parts))]
+    args = ["ls-remote", "--heads", "origin", ref, f"{ref}/*", *above]
+    sha = None
     for line in retried(lambda _: clone.git.out(args, action="ls-remote")).splitlines():
-        sha, _, name = line.partition("\t")
+        found, _, name = line.partition("\t")
         if name == ref:
-            return sha
-    return None
+            sha = found
+        elif name in above or name.startswith(f"{ref}/"):
+            raise branch_in_the_way(branch, name.removeprefix("refs/heads/"), clone.url)
+    return sha
 
 
 def fetch_branch(clone: Clone, branch: str) -> str:

@@ -17,6 +17,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TypeVar
 
+from bumper.git import children
 from bumper.git.errors import GitError, is_network, map_error
 from bumper.git.url import RepoUrl, strip_userinfo
 from bumper.retry import retry
@@ -118,8 +119,13 @@ class GitRunner:
         binary: bool = False,
         extra_env: dict[str, str] | None = None,
         stdin: bytes | None = None,
+        let_finish: bool = False,
     ) -> tuple[int, str | bytes, str]:
-        """`git *args` as it ends: (exit status, stdout, stderr); the caller judges the status."""
+        """`git *args` as it ends: (exit status, stdout, stderr); the caller judges the status.
+
+        Interrupted (Ctrl-C, SIGTERM), git and its helpers are stopped and waited for before
+        the interruption goes on; `let_finish` (a push) lets git end by itself first, for a
+        few seconds (bumper/git/children.py)."""
         import git  # GitPython: loaded when the first command runs
 
         env = self.environment()
@@ -131,17 +137,13 @@ class GitRunner:
             if feed is not None and stdin is not None:
                 feed.write(stdin)
                 feed.seek(0)
-            status, out, err = git.Git(None if where is None else str(where)).execute(
-                ["git", *args],
-                env=env,
-                with_extended_output=True,
-                with_exceptions=False,
-                strip_newline_in_stdout=False,
-                stdout_as_string=not binary,
-                istream=feed,
+            started = git.Git(None if where is None else str(where)).execute(
+                ["git", *args], env=env, as_process=True, istream=feed, **children.popen_options()
             )
-        stderr = err.decode("utf-8", "replace") if isinstance(err, bytes) else str(err)
-        return status, out if out is not None else ("" if not binary else b""), stderr
+            out, err = children.communicate(started.proc, let_finish=let_finish)
+            status = started.proc.returncode
+        stdout = out if binary else out.decode("utf-8", "surrogateescape")
+        return status, stdout, err.decode("utf-8", "replace")
 
     def error(self, stderr: str, *, action: str, branch: str | None = None) -> GitError:
         """The one-line error for a failed `action` (bumper/git/errors.py)."""
