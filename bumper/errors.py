@@ -79,8 +79,13 @@ class NotFoundError(BumperError):
 
 class VerifyError(BumperError):
     """The rendered manifests would not deploy the bump (--verify render); `verified` holds
-    every root's verdict for the JSON output."""
+    every root's verdict for the JSON output, `pushed` what an earlier step already pushed."""
 
-    def __init__(self, message: str, *, verified: Sequence[Any] = ()) -> None:
-        super().__init__(message)
+    def __init__(self, problem: str, *, verified: Sequence[Any] = (), pushed: str | None = None) -> None:
+        done = f"{pushed} was pushed before this check; nothing else" if pushed else "nothing"
+        super().__init__(
+            f"{problem}; the rendered manifests would not deploy the bump, so {done} was written or "
+            "pushed: fix what pins the old image, or pass --verify warn"
+        )
+        self.problem = problem
         self.verified = list(verified)

@@ -21,7 +21,7 @@ from pathlib import Path
 from bumper.api_delivery import deliver_through_api
 from bumper.bot_branch import BotBranch, blocked, left_empty, not_own, raised_to_branch
 from bumper.changes import MARKER, commit_message, pr_text, provenance_trailers, template_values
-from bumper.errors import ConfigError, NotFoundError, WorkspaceError
+from bumper.errors import ConfigError, NotFoundError, VerifyError, WorkspaceError
 from bumper.flux import needles as flux_needles
 from bumper.git.clone import Clone, checkout_only, clone, fetch_objects
 from bumper.git.commit import commit_all
@@ -143,7 +143,14 @@ def _attempt(run: RemoteRun, dest: Path, carried: list[tuple[TreePlan, dict[str,
         direct, commit = carried[0]  # pushed by an earlier try of this run, then a retry
     plan = _plan(base, run, list(run.options.refs), dict(run.options.image_policies), mode="pr")
     if plan.edits:
-        result = _through_pull_request(base, run, plan)
+        try:
+            result = _through_pull_request(base, run, plan)
+        except VerifyError as exc:
+            if commit is None:
+                raise
+            # The commit-mode half passed its own check and is on the base: say so.
+            pushed = f"the direct commit {commit['sha'][:12]} to {commit['branch']}"
+            raise VerifyError(exc.problem, verified=exc.verified, pushed=pushed) from None
     else:
         result = BumpResult("up-to-date", plan, branch=None, notes=[UP_TO_DATE_NOTE])
     return _with_commit(result, direct, commit, run.options.dry_run)

@@ -133,3 +133,24 @@ def test_commit_mode_verdicts_join_the_json(make) -> None:  # type: ignore[no-un
         ("base", "verified"),
         ("overlays/own", "verified"),
     ]
+
+
+def test_a_pin_caught_after_a_direct_commit_names_that_commit(make) -> None:  # type: ignore[no-untyped-def]
+    """.bumper.yaml sends staging/ straight to main and the rest through a PR: the direct commit
+    passes its check and is pushed, then the PR half's check fails. The error must not say
+    that nothing was pushed."""
+    policy = {".bumper.yaml": "version: 1\nrules:\n  - paths: ['staging/**']\n    mode: commit\n"}
+    staging = {"staging/app.yaml": f"image: {OLD}\n"}
+    world = make("github", BASE, PATCHED, policy, staging)
+    main = world.branch_sha("main")
+
+    proc = world.run("bump", REF, "--verify", "render")
+
+    assert proc.returncode == 1
+    committed = world.branch_sha("main")
+    assert committed != main and world.read("main", "staging/app.yaml") == f"image: {REF}\n".encode()
+    line = proc.stderr.splitlines()[-1]
+    assert f"overlays/patched: Deployment/app container app still renders {OLD}" in line
+    assert f"the direct commit {committed[:12]} to main was pushed before this check" in line, line
+    assert "so nothing was written" not in line
+    assert world.branch_sha(BRANCH) is None and world.open_pulls() == []
