@@ -24,9 +24,9 @@ from bumper.preflight import check_remote
 from bumper.providers import registry
 from bumper.providers.registry import ProviderSpec
 from testing import repos
-from testing.canary import assert_no_canary
 from testing.fake_provider import RecordedRequest
 from testing.invariants import assert_bot_branch_sane
+from testing.runs import bump_json, run_bump
 from testing.shuffled_tags import HIGHEST, TAGS
 from testing.world import World, make_world
 
@@ -50,17 +50,11 @@ def world(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[World]:
 
 
 def run(world: World, tag: str, *args: str) -> subprocess.CompletedProcess[str]:
-    proc = world.run("bump", f"{IMAGE}:{tag}", "--output", "json", *args)
-    assert "Traceback" not in proc.stderr
-    assert_no_canary(world, proc)
-    return proc
+    return run_bump(world, f"{IMAGE}:{tag}", *args)
 
 
 def bump(world: World, tag: str, *args: str) -> dict[str, Any]:
-    proc = run(world, tag, *args)
-    assert proc.returncode == 0, proc.stderr
-    result: dict[str, Any] = json.loads(proc.stdout)
-    return result
+    return bump_json(world, f"{IMAGE}:{tag}", *args)
 
 
 def verified(world: World, sha: str | None) -> bool:

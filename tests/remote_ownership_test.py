@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 
 from testing import repos
-from testing.canary import assert_no_canary
 from testing.invariants import assert_bot_branch_sane
+from testing.runs import bump_json, run_bump
 from testing.world import World, make_world
 
 IMAGE = "ghcr.io/acme/app"
@@ -36,17 +36,11 @@ def world(request: pytest.FixtureRequest, tmp_path: Path):  # type: ignore[no-un
 
 
 def run(world: World, tag: str, *args: str) -> subprocess.CompletedProcess[str]:
-    proc = world.run("bump", f"{IMAGE}:{tag}", "--output", "json", *args)
-    assert "Traceback" not in proc.stderr
-    assert_no_canary(world, proc)
-    return proc
+    return run_bump(world, f"{IMAGE}:{tag}", *args)
 
 
 def bump(world: World, tag: str, *args: str) -> dict[str, Any]:
-    proc = run(world, tag, *args)
-    assert proc.returncode == 0, proc.stderr
-    result: dict[str, Any] = json.loads(proc.stdout)
-    return result
+    return bump_json(world, f"{IMAGE}:{tag}", *args)
 
 
 def main_files(world: World, tag: str) -> dict[str, bytes | None]:

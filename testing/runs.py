@@ -1,0 +1,26 @@
+"""`bumper bump REF --output json` in a test world: the asserts every remote end-to-end test makes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from typing import Any
+
+from testing.canary import assert_no_canary
+from testing.world import World
+
+
+def run_bump(world: World, ref: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """The run as it ended (any exit code), never with a traceback or the token in its output."""
+    proc = world.run("bump", ref, "--output", "json", *args)
+    assert "Traceback" not in proc.stderr
+    assert_no_canary(world, proc)
+    return proc
+
+
+def bump_json(world: World, ref: str, *args: str) -> dict[str, Any]:
+    """The JSON result of a run that must succeed."""
+    proc = run_bump(world, ref, *args)
+    assert proc.returncode == 0, proc.stderr
+    result: dict[str, Any] = json.loads(proc.stdout)
+    return result
