@@ -24,6 +24,15 @@ from testing.tls import ServerTls
 CANARY = "canary-token-CANARYcanary0123456789abcdef42"  # noqa: S105 - grepped for in every output
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "manifests"
 REPO_PATH = "acme/manifests"
+# The image the example tree references, its default bot branch, and where each reference is.
+EXAMPLE_IMAGE = "ghcr.io/acme/app"
+EXAMPLE_BRANCH = "bumper/ghcr.io-acme-app"
+EXAMPLE_LINES = {
+    ("apps/web/deployment.yaml", 20): EXAMPLE_IMAGE,
+    ("apps/web/deployment.yaml", 24): EXAMPLE_IMAGE,
+    ("charts/api/values.yaml", 6): EXAMPLE_IMAGE,
+    ("overlays/prod/kustomization.yaml", 7): EXAMPLE_IMAGE,
+}
 # The runner's own settings that would change what bumper does: its variables, the CI's, and
 # the CA files git and requests read (a TLS test names its own).
 _NOT_INHERITED = (

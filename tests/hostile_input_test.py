@@ -21,17 +21,12 @@ import pytest
 from testing import repos, summaries
 from testing.canary import assert_no_canary
 from testing.invariants import assert_bot_branch_sane
-from testing.world import CANARY, World, make_world
+from testing.world import CANARY, EXAMPLE_BRANCH, EXAMPLE_IMAGE, EXAMPLE_LINES, World, make_world
 
-IMAGE = "ghcr.io/acme/app"
+IMAGE = EXAMPLE_IMAGE
 REF = f"{IMAGE}:v1.2.3"
-BRANCH = "bumper/ghcr.io-acme-app"
-EXPECTED_LINES = {
-    ("apps/web/deployment.yaml", 20): IMAGE,
-    ("apps/web/deployment.yaml", 24): IMAGE,
-    ("charts/api/values.yaml", 6): IMAGE,
-    ("overlays/prod/kustomization.yaml", 7): IMAGE,
-}
+BRANCH = EXAMPLE_BRANCH
+EXPECTED_LINES = EXAMPLE_LINES
 
 
 def tried(*cases: str) -> None:

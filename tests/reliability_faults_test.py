@@ -42,17 +42,12 @@ from testing.canary import assert_no_canary
 from testing.fake_provider import AfterApply, PullRecord
 from testing.git_server import RequestInfo
 from testing.invariants import assert_at_most_one_pr, assert_bot_branch_sane, assert_one_stderr_line
-from testing.world import CANARY, REPO_PATH, World, make_world
+from testing.world import CANARY, EXAMPLE_BRANCH, EXAMPLE_IMAGE, EXAMPLE_LINES, REPO_PATH, World, make_world
 
-IMAGE = "ghcr.io/acme/app"
-BRANCH = "bumper/ghcr.io-acme-app"
+IMAGE = EXAMPLE_IMAGE
+BRANCH = EXAMPLE_BRANCH
 FIRST, SECOND, HIGHER = "v1.2.3", "v1.3.0", "v1.4.0"
-EXPECTED_LINES = {
-    ("apps/web/deployment.yaml", 20): IMAGE,
-    ("apps/web/deployment.yaml", 24): IMAGE,
-    ("charts/api/values.yaml", 6): IMAGE,
-    ("overlays/prod/kustomization.yaml", 7): IMAGE,
-}
+EXPECTED_LINES = EXAMPLE_LINES
 ROTATED = "ghp_ROTATEDrotated0123456789abcdefROTATED7"  # noqa: S105 - the token after "rotation"
 WORKERS = int(os.environ.get("BUMPER_FAULT_WORKERS", "8"))
 

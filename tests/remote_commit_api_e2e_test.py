@@ -28,16 +28,11 @@ from testing.fake_provider import RecordedRequest
 from testing.invariants import assert_bot_branch_sane
 from testing.runs import bump_json, run_bump
 from testing.shuffled_tags import HIGHEST, TAGS
-from testing.world import World, make_world
+from testing.world import EXAMPLE_BRANCH, EXAMPLE_IMAGE, EXAMPLE_LINES, World, make_world
 
-IMAGE = "ghcr.io/acme/app"
-BRANCH = "bumper/ghcr.io-acme-app"
-LINES = {
-    ("apps/web/deployment.yaml", 20): IMAGE,
-    ("apps/web/deployment.yaml", 24): IMAGE,
-    ("charts/api/values.yaml", 6): IMAGE,
-    ("overlays/prod/kustomization.yaml", 7): IMAGE,
-}
+IMAGE = EXAMPLE_IMAGE
+BRANCH = EXAMPLE_BRANCH
+LINES = EXAMPLE_LINES
 NEW_PR_BUDGET, UPDATE_BUDGET = 6, 4
 
 
