@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from bumper.git.errors import PushRejected
-from bumper.git.read import changed_entries, commit_shape, read_file
+from bumper.git.read import changed_entries, commit_shape, read_files
 from bumper.providers.api import ApiCommit, BranchMoved, CommitsThroughApi, FileChange
 
 if TYPE_CHECKING:
@@ -32,10 +32,9 @@ def deliver_through_api(
     (None: absent; `direct`: `branch` is the base); return the host's commit. A branch moved
     meanwhile raises PushRejected, as a refused push does, so the run starts over afresh."""
     message, parents, _ = commit_shape(ws, sha)
-    files = tuple(
-        FileChange(path, read_file(ws, sha, path) if blob else None)
-        for path, blob in changed_entries(ws, parents[0], sha)
-    )
+    changed = changed_entries(ws, parents[0], sha)
+    held = read_files(ws, sha, [path for path, blob in changed if blob])
+    files = tuple(FileChange(path, held[path] if blob else None) for path, blob in changed)
     commit = ApiCommit(branch, parents[0], expected, message.rstrip("\n"), author, files, direct)
     try:
         return provider.commit_through_api(commit)

@@ -111,8 +111,14 @@ def on_base(clone: Clone, sha: str) -> bool:
 
 
 def read_file(clone: Clone, ref: str, relpath: str) -> bytes | None:
-    """The exact bytes of `relpath` at `ref` (sha or ref name), or None when it is absent."""
-    return read_files(clone, ref, [relpath]).get(relpath.strip("/"))
+    """The exact bytes of one file at `ref` (sha or ref name), or None when it is absent: two
+    git runs, where `read_files` would list and walk the whole tree. Many files: read_files."""
+    relpath = relpath.strip("/")
+    listing = clone.git.out(["ls-tree", "-z", ref, "--", relpath], action="read")
+    meta, _, name = listing.split("\0")[0].partition("\t")
+    if name != relpath or meta.split(" ")[1:2] != ["blob"]:
+        return None
+    return retried(lambda _: clone.git.run_bytes(["cat-file", "blob", f"{ref}:{relpath}"], action="read"))
 
 
 def read_files(clone: Clone, ref: str, relpaths: Iterable[str]) -> dict[str, bytes]:
