@@ -92,7 +92,12 @@ def test_bumper_parses_the_arguments_the_recipe_gives(name: str) -> None:
     assert args[0] == "bump"
     values = [re.sub(r"\$\{?[A-Z_]+\}?", "v1.2.3", a) for a in args[1:]]
     command = main.commands["bump"]
-    with command.make_context("bump", values, resilient_parsing=False) as ctx:
+    # Under the group's context, as the CLI parses it: click caches the help option a command
+    # first makes, and one made without the group's `-h` would break later in-process tests.
+    with (
+        click.Context(main, info_name="bumper", **main.context_settings) as group,
+        command.make_context("bump", values, parent=group) as ctx,
+    ):
         assert ctx.params["repo"] in (None, "https://github.com/acme/manifests.git")
     known = {opt for p in command.params if isinstance(p, click.Option) for opt in p.opts}
     assert {a for a in values if a.startswith("--")} <= known
