@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from testing import repos
+from testing import forkserver, repos
 from testing.fake_github import FakeGitHub
 from testing.fake_gitlab import FakeGitLab
 from testing.git_server import GitServer, serve_git
@@ -69,14 +68,7 @@ class World:
 
     def run(self, *args: str, timeout: float = 120, **env: str) -> subprocess.CompletedProcess[str]:
         """`bumper ARGS` in a subprocess, as CI runs it."""
-        return subprocess.run(
-            [sys.executable, "-m", "bumper", *args],
-            env=self.env(**env),
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
-        )
+        return forkserver.run(args, env=self.env(**env), timeout=timeout)
 
     # -- what a test asserts on -------------------------------------------------------------
 

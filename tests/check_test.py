@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from testing import forkserver
+
 ROOT = Path(__file__).resolve().parents[1]
 
 CLEAN = {
@@ -34,13 +36,7 @@ def _tree(root: Path, files: dict[str, bytes]) -> Path:
 
 def _check(root: Path, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     where = [] if cwd is not None else ["--dir", str(root)]
-    return subprocess.run(
-        [sys.executable, "-m", "bumper", "check", *where, *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        check=False,
-    )
+    return forkserver.run(["check", *where, *args], cwd=cwd)
 
 
 def test_clean_tree_exits_0(tmp_path: Path) -> None:

@@ -12,14 +12,13 @@ import json
 import os
 import random
 import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
 
 import pytest
 
-from testing import repos
+from testing import forkserver, repos
 from testing.canary import assert_no_canary
 from testing.shuffled_tags import HIGHEST, TAGS
 from testing.world import World, make_world
@@ -65,13 +64,7 @@ def test_ten_direct_commits_and_a_person_pushing(tmp_path: Path, provider: str) 
         procs = []
         for tag in order:
             procs.append(
-                subprocess.Popen(
-                    [sys.executable, "-m", "bumper", "bump", f"ghcr.io/acme/app:{tag}", "--output", "json"],
-                    env=world.env(),
-                    stdout=subprocess.PIPE,
-                    stderr=subprocess.PIPE,
-                    text=True,
-                )
+                forkserver.start(["bump", f"ghcr.io/acme/app:{tag}", "--output", "json"], env=world.env())
             )
             time.sleep(rng.uniform(0, 0.15))
         results = [p.communicate(timeout=600) for p in procs]

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from bumper.errors import ConfigError
 from bumper.pathmatch import matcher, normalize
-from testing import repos
+from testing import forkserver, repos
 from testing.world import make_world
 
 TREE = {
@@ -97,9 +96,7 @@ def test_rejected_patterns(pattern: str, why: str) -> None:
 
 
 def _bumper(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "bumper", *args], capture_output=True, text=True, cwd=cwd, check=False
-    )
+    return forkserver.run(args, cwd=cwd)
 
 
 def _write(root: Path) -> Path:
@@ -177,13 +174,9 @@ def test_path_spellings_select_what_the_plain_path_selects(
     wanted = ["clusters/prod/extra/deploy.yaml", "clusters/prod/values.yaml"]
     root = _write(tmp_path / "t")
     with make_world(tmp_path, provider, TREE) as world:
-        local = subprocess.run(
-            [sys.executable, "-m", "bumper", "bump", "ghcr.io/acme/app:v2.0.0", "--dir", str(root)]
-            + ["--path", spelling, "--output", "json"],
+        local = forkserver.run(
+            ["bump", "ghcr.io/acme/app:v2.0.0", "--dir", str(root), "--path", spelling, "--output", "json"],
             env={k: v for k, v in world.env().items() if k != "BUMPER_REPO"},
-            capture_output=True,
-            text=True,
-            check=False,
         )
         assert local.returncode == 0, local.stderr
         assert sorted(c["file"] for c in json.loads(local.stdout)["changes"]) == wanted

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from testing import repos
+from testing import forkserver, repos
 from testing.world import CANARY, World, make_world
 
 POLICY = b"""\
@@ -43,14 +42,7 @@ def world(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[World]:
 def run(world: World, cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
     """bumper as a CI job runs it: in the application's checkout, which has its own .bumper.yaml."""
     (cwd / ".bumper.yaml").write_bytes(PERMISSIVE)
-    proc = subprocess.run(
-        [sys.executable, "-m", "bumper", "bump", *args, "--output", "json"],
-        cwd=cwd,
-        env=world.env(),
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    proc = forkserver.run(["bump", *args, "--output", "json"], cwd=cwd, env=world.env())
     assert CANARY not in proc.stdout + proc.stderr
     return proc
 

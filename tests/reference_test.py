@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -15,6 +13,7 @@ from bumper.ci_env import variables
 from bumper.errors import ExitCode
 from bumper.options import Status
 from bumper.providers.registry import token_variables
+from testing import forkserver
 from testing.reference import REFERENCE, block_names, blocks, render
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -67,12 +66,7 @@ def _keys(value: object) -> set[str]:
 
 def test_every_json_field_is_documented(text: str, tmp_path: Path) -> None:
     def run(*args: str) -> dict[str, object]:
-        proc = subprocess.run(
-            [sys.executable, "-m", "bumper", *args, "--output", "json"],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
+        proc = forkserver.run([*args, "--output", "json"])
         assert proc.returncode == 0, proc.stderr
         result: dict[str, object] = json.loads(proc.stdout)
         return result

@@ -16,14 +16,13 @@ from __future__ import annotations
 import json
 import random
 import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from testing import summaries
+from testing import forkserver, summaries
 from testing.canary import assert_no_canary
 from testing.invariants import assert_at_most_one_pr, assert_bot_branch_sane
 from testing.shuffled_tags import HIGHEST, TAGS
@@ -65,14 +64,8 @@ def branch_for(i: int) -> str:
     return f"bumper/{image(i).replace('/', '-')}"
 
 
-def start(world: World, ref: str, *extra: str) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "bumper", "bump", ref, "--output", "json", *extra],
-        env=world.env(),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+def start(world: World, ref: str, *extra: str) -> forkserver.ForkedRun | subprocess.Popen[str]:
+    return forkserver.start(["bump", ref, "--output", "json", *extra], env=world.env())
 
 
 def finish(procs: list[subprocess.Popen[str]]) -> list[subprocess.CompletedProcess[str]]:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import random
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,7 +22,7 @@ from bumper.options import BumpOptions
 from bumper.preflight import check_remote
 from bumper.providers import registry
 from bumper.providers.registry import ProviderSpec
-from testing import repos
+from testing import forkserver, repos
 from testing.fake_provider import RecordedRequest
 from testing.invariants import assert_bot_branch_sane
 from testing.runs import bump_json, run_bump
@@ -201,15 +200,9 @@ def test_ten_tags_at_once_through_the_api_end_on_the_highest(tmp_path: Path) -> 
     order = TAGS[:]
     random.Random("api-ten-tags").shuffle(order)
     with make_world(tmp_path, "github") as world:
+        api_env = world.env(BUMPER_COMMIT_VIA="api")
         procs = [
-            subprocess.Popen(
-                [sys.executable, "-m", "bumper", "bump", f"{IMAGE}:{tag}", "--output", "json"],
-                env=world.env(BUMPER_COMMIT_VIA="api"),
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                text=True,
-            )
-            for tag in order
+            forkserver.start(["bump", f"{IMAGE}:{tag}", "--output", "json"], env=api_env) for tag in order
         ]
         results = [(p, *p.communicate(timeout=600)) for p in procs]
         failed = [

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -14,6 +13,7 @@ import yaml
 
 from bumper.providers.api import PullRequestSpec
 from bumper.repo_policy import SCHEMA_PATH, PolicyFileError, RunRules, held_lines, parse_policy
+from testing import forkserver
 
 CONTRACT_EXAMPLE = b"""\
 version: 1
@@ -184,12 +184,7 @@ def _tree(root: Path, policy: bytes | None = CONTRACT_EXAMPLE) -> Path:
 
 
 def _bump(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "bumper", "bump", *args, "--dir", str(root), "--output", "json"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    return forkserver.run(["bump", *args, "--dir", str(root), "--output", "json"])
 
 
 def _reasons(result: dict) -> dict[str, str]:  # type: ignore[type-arg]

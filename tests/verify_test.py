@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from testing import forkserver
 from testing.overlays import BASE, OLD, OWN_IMAGES, PATCHED, REF, REMOTE, replacement, snapshot, write
 
 pytestmark = pytest.mark.skipif(
@@ -21,14 +22,7 @@ pytestmark = pytest.mark.skipif(
 
 def bump(tree: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
     environ = {k: v for k, v in os.environ.items() if not k.startswith("BUMPER_")}
-    return subprocess.run(
-        [sys.executable, "-m", "bumper", "bump", REF, "--dir", str(tree), *args],
-        env={**environ, "NO_COLOR": "1", **env},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    return forkserver.run(["bump", REF, "--dir", str(tree), *args], env={**environ, "NO_COLOR": "1", **env})
 
 
 def verdicts(payload: dict) -> dict[str, tuple[str, str]]:  # type: ignore[type-arg]
