@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import contextlib
+import functools
 import os
 import socket
 import ssl
@@ -252,7 +253,7 @@ class _Handler(BaseHTTPRequestHandler):
             env["GIT_PROTOCOL"] = self.headers["Git-Protocol"]
         if self.headers.get("Content-Encoding"):
             env["HTTP_CONTENT_ENCODING"] = self.headers["Content-Encoding"]
-        proc = subprocess.run(["git", "http-backend"], input=body, env=env, capture_output=True, check=False)
+        proc = subprocess.run([_http_backend()], input=body, env=env, capture_output=True, check=False)
         head, _, out = proc.stdout.partition(b"\r\n\r\n")
         if not _ and b"\n\n" in proc.stdout:
             head, _, out = proc.stdout.partition(b"\n\n")
@@ -307,3 +308,10 @@ def git_server(tmp_path: Path) -> Iterator[GitServer]:
     """A loopback git server over `tmp_path/srv` with token `GIT_TOKEN`."""
     with serve_git(tmp_path / "srv", GIT_TOKEN) as gs:
         yield gs
+
+
+@functools.cache
+def _http_backend() -> str:
+    """git-http-backend itself: `git http-backend` would start two processes per request."""
+    found = subprocess.run(["git", "--exec-path"], capture_output=True, text=True, check=True)
+    return os.path.join(found.stdout.strip(), "git-http-backend")
