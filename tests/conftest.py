@@ -50,3 +50,12 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     tmp = getattr(config, "_bumper_tmp", None)
     if tmp:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """`-n auto`: two workers per core. A test spends much of its time waiting (on git, the
+    loopback servers, retry back-offs, a signal's grace period); a second worker per core keeps
+    the cores busy meanwhile. On 2 cores the suite takes about 2.5 minutes instead of 3."""
+    import os
+
+    return 2 * len(os.sched_getaffinity(0))
