@@ -12,9 +12,9 @@ from bumper.errors import ConfigError
 from bumper.git.refname import validate_branch_name
 from bumper.options import BumpOptions
 from bumper.providers import registry
-from bumper.providers.api import split_repo_url
+from bumper.providers.api import ProviderSettings, split_repo_url
 from bumper.secrets import token_for
-from bumper.tls import check_ca_files
+from bumper.tls import check_ca_files, trusted_ca
 
 _OFF = ("0", "false", "no")
 
@@ -47,7 +47,7 @@ class RemoteSetup(NamedTuple):
 
     provider: str  # a registered provider's name, or "none"
     token: str | None
-    pacing: ApiPacing
+    settings: ProviderSettings  # how the provider reaches its host (unused with "none")
 
 
 def check_remote(options: BumpOptions, env: Mapping[str, str]) -> RemoteSetup:
@@ -69,12 +69,23 @@ def check_remote(options: BumpOptions, env: Mapping[str, str]) -> RemoteSetup:
     check_ca_files(env, registry.repo_host(options.repo))
     if options.commit_via == "api":
         _check_commits_through_api(name)
-    pacing = ApiPacing.from_env(env)
     for branch in (options.branch, options.base):
         if branch is not None:
             validate_branch_name(branch)
     _check_templates(options, env)
-    return RemoteSetup(name, token, pacing)
+    return RemoteSetup(name, token, _provider_settings(options.repo, options.api_url, token, env))
+
+
+def _provider_settings(
+    repo: str, api_url: str | None, token: str | None, env: Mapping[str, str]
+) -> ProviderSettings:
+    """The pacing (BUMPER_API_THROTTLE/_BACKOFF) and the CA the API client trusts come from the
+    environment once, here, rather than in each provider."""
+    ca = trusted_ca(env, registry.repo_host(repo), api=True)
+    pacing = ApiPacing.from_env(env)
+    return ProviderSettings(
+        repo, api_url, token, ca_file=ca.path if ca else None, env=env, **pacing._asdict()
+    )
 
 
 def _check_commits_through_api(name: str) -> None:

@@ -41,7 +41,7 @@ from bumper.git.refname import validate_branch_name
 from bumper.image_ref import ImageRef
 from bumper.options import BumpOptions, BumpResult, Status
 from bumper.pathmatch import sparse_patterns
-from bumper.preflight import ApiPacing, check_remote
+from bumper.preflight import check_remote
 from bumper.providers import registry
 from bumper.providers.api import (
     CommitsThroughApi,
@@ -62,7 +62,6 @@ from bumper.repo_policy import (
 from bumper.retry import retry
 from bumper.rewrite import TreePlan, plan_tree, write_all
 from bumper.signing import signing_config
-from bumper.tls import trusted_ca
 from bumper.verify.run import Verified, verify_plan
 from bumper.verify.tree import clone_tree
 
@@ -78,6 +77,7 @@ class RemoteRun:
     options: BumpOptions
     provider_name: str
     token: str | None
+    settings: ProviderSettings
     env: Mapping[str, str]
     signing: list[tuple[str, str]]
 
@@ -94,13 +94,13 @@ class Base:
 
 def bump_repo(options: BumpOptions, env: Mapping[str, str]) -> BumpResult:
     """Run the remote flow, retrying when another run moved the bot branch meanwhile."""
-    provider_name, token, _ = check_remote(options, env)
+    provider_name, token, settings = check_remote(options, env)
     loading = registry.spec_for(provider_name).preload() if provider_name != "none" and token else None
     try:
         with tempfile.TemporaryDirectory(prefix="bumper-") as tmp, signing_config(env) as signing:
             # With --commit-via api the host signs what its API makes; the local commit stays here.
             run = RemoteRun(
-                options, provider_name, token, env, signing if options.commit_via == "git" else []
+                options, provider_name, token, settings, env, signing if options.commit_via == "git" else []
             )
             if options.branch is not None:
                 _refuse_base_as_branch(run, Path(tmp))
@@ -509,19 +509,7 @@ def _sync_pull_request(
 
 
 def _provider(run: RemoteRun) -> Provider:
-    options = run.options
-    assert options.repo is not None and run.token is not None  # check_remote made sure
-    pacing = ApiPacing.from_env(run.env)
-    ca = trusted_ca(run.env, registry.repo_host(options.repo), api=True)
-    settings = ProviderSettings(
-        options.repo,
-        options.api_url,
-        run.token,
-        throttle=pacing.throttle,
-        backoff=pacing.backoff,
-        ca_file=ca.path if ca is not None else None,
-    )
-    return registry.spec_for(run.provider_name).create(settings, run.env)
+    return registry.spec_for(run.provider_name).create(run.settings, run.env)
 
 
 def default_branch(refs: list[ImageRef], explicit_base: str | None) -> str:

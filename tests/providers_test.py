@@ -569,8 +569,9 @@ def test_the_ssh_and_data_residency_hosts_pick_the_right_api() -> None:
 
 
 def test_one_line() -> None:
-    assert one_line("a\n  b\tc tok", "tok") == "a b c ***"
-    assert len(one_line("x" * 1000, None)) == 300
+    assert one_line("a\n  b\tc tok", "tok", env={}) == "a b c ***"
+    assert one_line("a GH_T0KEN_VALUE b", None, env={"GH_TOKEN": "GH_T0KEN_VALUE"}) == "a *** b"
+    assert len(one_line("x" * 1000, None, env={})) == 300
 
 
 @responses.activate

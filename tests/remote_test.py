@@ -13,6 +13,7 @@ from bumper.git.errors import PushRejected
 from bumper.git.read import fetch_branch
 from bumper.image_ref import ImageRef
 from bumper.options import BumpOptions
+from bumper.providers.api import ProviderSettings
 from bumper.remote import RemoteRun, deliver
 from bumper.rewrite import TreePlan, plan_tree, write_all
 from testing import repos
@@ -22,7 +23,9 @@ FILES = {
     "apps/api.yaml": b"image: ghcr.io/acme/api:1.0.0\n",
     "apps/web.yaml": b"image: ghcr.io/acme/web:2.0.0\n",
 }
-RUN = RemoteRun(BumpOptions(refs=[]), "none", GIT_TOKEN, os.environ, [])
+RUN = RemoteRun(
+    BumpOptions(refs=[]), "none", GIT_TOKEN, ProviderSettings("", None, GIT_TOKEN), os.environ, []
+)
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ The member docstrings below are the contract; docs/providers.md links here.
 
 from __future__ import annotations
 
-import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import NamedTuple, Protocol, runtime_checkable
 
@@ -74,6 +74,8 @@ class ProviderSettings:
     # The CA file the API client trusts instead of certifi's bundle (bumper/tls.py); None: the
     # default (requests still reads REQUESTS_CA_BUNDLE then).
     ca_file: str | None = None
+    # The run's environment: no message shows the value of a token variable set in it.
+    env: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
 
 
 @runtime_checkable
@@ -198,8 +200,8 @@ def split_repo_url(repo_url: str) -> tuple[str, str]:
     return url.api_host, url.owner_path()
 
 
-def one_line(text: str, secret: str | None, limit: int = 300) -> str:
-    """Make a host's error text fit the one-line error contract, with the token masked."""
-    # A provider has no environment of its own (ProviderSettings carries none): the process's.
-    text = redact(" ".join(str(text).split()), secret, env=os.environ)
+def one_line(text: str, secret: str | None, limit: int = 300, *, env: Mapping[str, str]) -> str:
+    """Make a host's error text fit the one-line error contract, with the token (and every token
+    variable's value in `env`, ProviderSettings.env) masked."""
+    text = redact(" ".join(str(text).split()), secret, env=env)
     return text if len(text) <= limit else text[: limit - 1] + "…"

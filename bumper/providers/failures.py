@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, NamedTuple, NoReturn
 from urllib.parse import urljoin, urlsplit
 
@@ -14,7 +14,7 @@ import requests
 from urllib3.exceptions import MaxRetryError
 
 from bumper.errors import ProviderError
-from bumper.providers.api import one_line
+from bumper.providers.api import ProviderSettings, one_line
 from bumper.tls import untrusted
 
 _KIND_BY_STATUS = {
@@ -132,8 +132,7 @@ class ApiFailures:
     style: FailureStyle
     name: str  # the repository's path
     api_url: str
-    token: str | None = field(repr=False)
-    ca_file: str | None = None  # the CA file the client trusts, named when a certificate is not
+    settings: ProviderSettings  # the token to mask, the CA file to name, the environment
 
     @contextmanager
     def translating(self, doing: str) -> Iterator[None]:
@@ -150,7 +149,7 @@ class ApiFailures:
             kind = "rate-limited" if any(s in reason for s in ("429", "403")) else "other"
             self.fail(kind, f"gave up after {self.style.retries} retries: {reason}", doing, exc)
         except requests.exceptions.RequestException as exc:
-            self.fail("other", unreachable(self.api_url, exc, self.ca_file), doing, exc)
+            self.fail("other", unreachable(self.api_url, exc, self.settings.ca_file), doing, exc)
 
     def fail(
         self, kind: str, detail: str, doing: str, cause: BaseException, *, hint: str | None = None
@@ -158,8 +157,9 @@ class ApiFailures:
         """Raise the ProviderError: host, repository, what bumper was doing, detail, hint."""
         if hint is None:
             hint = {**_HINTS, **self.style.hints}.get(kind, "").format(what=self.style.what)
-        text = f"{self.style.host} API ({self.name}) {doing}: {one_line(detail, self.token, limit=450)}{hint}"
-        raise ProviderError(one_line(text, self.token, limit=600), kind=kind) from cause
+        token, env = self.settings.token, self.settings.env
+        text = f"{self.style.host} API ({self.name}) {doing}: {one_line(detail, token, 450, env=env)}{hint}"
+        raise ProviderError(one_line(text, token, 600, env=env), kind=kind) from cause
 
 
 def _retry_reason(exc: requests.exceptions.RetryError) -> str:

@@ -106,7 +106,8 @@ class GitHubProvider:
         self.owner, self.repo_name = path.split("/")
         self.api_url = where.url
         self._token = settings.token
-        self._errors = ApiFailures(_STYLE, path, self.api_url, settings.token, settings.ca_file).translating
+        self._env = settings.env
+        self._errors = ApiFailures(_STYLE, path, self.api_url, settings).translating
         self._gh = Github(
             auth=Auth.Token(settings.token),
             base_url=self.api_url,
@@ -277,7 +278,11 @@ class GitHubProvider:
             except GithubException as exc:
                 if _moved(exc):
                     raise BranchMoved(
-                        one_line(f"GitHub API ({self.owner}/{self.repo_name}) {doing}: {_message(exc)}", None)
+                        one_line(
+                            f"GitHub API ({self.owner}/{self.repo_name}) {doing}: {_message(exc)}",
+                            self._token,
+                            env=self._env,
+                        )
                     ) from exc
                 raise
         result: dict[str, Any] = data.get("data") or {}

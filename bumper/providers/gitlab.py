@@ -95,7 +95,7 @@ class GitLabProvider:
         self.url, self.project_path = url, project_path
         self._gl = self._client(url)
         self._project = self._gl.projects.get(project_path, lazy=True)  # no request
-        self._errors = ApiFailures(_STYLE, project_path, url, self._token, self._settings.ca_file).translating
+        self._errors = ApiFailures(_STYLE, project_path, url, self._settings).translating
 
     # -- Provider protocol ----------------------------------------------------------------------
 

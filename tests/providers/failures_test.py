@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bumper.errors import ProviderError
+from bumper.providers.api import ProviderSettings
 from bumper.providers.failures import (
     ApiFailures,
     Failure,
@@ -30,11 +31,15 @@ def test_the_error_is_one_line_with_the_hosts_hint_and_no_token() -> None:
     style = FailureStyle(
         "GitLab", "project", KeyError, lambda exc: Failure("not-found", f"404 Not\nFound {exc.args[0]}")
     )
-    failures = ApiFailures(style, "g/p", API, token="tok3n-xyz")
+    # The run's environment (not the process's) names another token to mask.
+    settings = ProviderSettings(
+        "https://gitlab.example/g/p.git", None, "tok3n-xyz", env={"GITLAB_TOKEN": "j0b-t0ken"}
+    )
+    failures = ApiFailures(style, "g/p", API, settings)
     with pytest.raises(ProviderError) as info, failures.translating("opening a merge request"):
-        raise KeyError("tok3n-xyz")
+        raise KeyError("tok3n-xyz j0b-t0ken")
     assert str(info.value) == (
-        "GitLab API (g/p) opening a merge request: 404 Not Found ***; "
+        "GitLab API (g/p) opening a merge request: 404 Not Found *** ***; "
         "check the repository URL, --api-url and that the token can see the project"
     )
     assert info.value.kind == "not-found"
