@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 from click.core import ParameterSource
@@ -13,6 +13,8 @@ from click.core import ParameterSource
 from bumper import __version__, report
 from bumper.errors import BumperError, ExitCode
 from bumper.termination import Terminated, sigterm_unwinds
+
+_F = TypeVar("_F", bound=Callable[..., Any])
 
 
 class _Bumper(click.Group):
@@ -176,16 +178,22 @@ def main(ctx: click.Context, debug: bool) -> None:
         click.echo(ctx.get_help())
 
 
-def _output_option(f: Any) -> Any:
+def _choice(flag: str, choices: str, default: str | None, help: str, **extra: Any) -> Callable[[_F], _F]:
+    """An option taking one of `choices` (space-separated), also read from BUMPER_<FLAG>."""
     return click.option(
-        "--output",
-        type=click.Choice(["text", "json"]),
-        default="text",
-        envvar="BUMPER_OUTPUT",
-        show_default=True,
-        callback=_output,
-        help="Text for people, or one JSON object on stdout for scripts (also when it fails).",
-    )(f)
+        flag,
+        type=click.Choice(choices.split()),
+        default=default,
+        envvar="BUMPER_" + flag.lstrip("-").replace("-", "_").upper(),
+        show_default=default is not None,
+        help=help,
+        **extra,
+    )
+
+
+def _output_option(f: Any) -> Any:
+    text = "Text for people, or one JSON object on stdout for scripts (also when it fails)."
+    return _choice("--output", "text json", "text", text, callback=_output)(f)
 
 
 def _level(ctx: click.Context, param: click.Parameter, value: bool) -> None:
@@ -215,16 +223,14 @@ def _output(ctx: click.Context, param: click.Parameter, value: str) -> str:
 def _display_options(f: Any) -> Any:
     """-q, -v and --color for every command that prints; they set bumper.report's display."""
     for option in (
-        click.option(
+        _choice(
             "--color",
-            type=click.Choice(["auto", "always", "never"]),
-            default="auto",
-            envvar="BUMPER_COLOR",
-            show_default=True,
+            "auto always never",
+            "auto",
+            "Colour the diff and messages. auto: on a terminal, unless NO_COLOR is set; "
+            "FORCE_COLOR forces it.",
             expose_value=False,
             callback=_colour,
-            help="Colour the diff and messages. auto: on a terminal, unless NO_COLOR is set; "
-            "FORCE_COLOR forces it.",
         ),
         click.option(
             "-v",
@@ -379,30 +385,25 @@ def check(directory: str, paths: tuple[str, ...], output: str) -> int:
     help="A Flux ImagePolicy's latest image: rewrite only the fields marked "
     '{"$imagepolicy": "NAMESPACE:NAME[:tag|:name|:digest]"} (repeatable; REFs may then be omitted).',
 )
-@click.option(
+@_choice(
     "--mode",
-    type=click.Choice(["pr", "commit"]),
-    default=None,
-    envvar="BUMPER_MODE",
-    help="Where no .bumper.yaml rule sets a mode: 'pr' (default) opens a pull request from the bot "
+    "pr commit",
+    None,
+    "Where no .bumper.yaml rule sets a mode: 'pr' (default) opens a pull request from the bot "
     "branch, 'commit' pushes one commit straight to the base. 'pr' also overrides a rule's 'commit'.",
 )
-@click.option(
+@_choice(
     "--commit-via",
-    type=click.Choice(["git", "api"]),
-    default="git",
-    show_default=True,
-    envvar="BUMPER_COMMIT_VIA",
-    help="'git' pushes the commit (signed with BUMPER_SIGNING_KEY if set); 'api' has the host make "
+    "git api",
+    "git",
+    "'git' pushes the commit (signed with BUMPER_SIGNING_KEY if set); 'api' has the host make "
     "it (GitHub createCommitOnBranch, GitLab commits API), so the host signs it: Verified.",
 )
-@click.option(
+@_choice(
     "--verify",
-    type=click.Choice(["off", "render", "warn", "auto"]),
-    default="off",
-    envvar="BUMPER_VERIFY",
-    show_default=True,
-    help="Render each kustomization root that includes a changed file before and after the edit "
+    "off render warn auto",
+    "off",
+    "Render each kustomization root that includes a changed file before and after the edit "
     "(kustomize build, else kubectl kustomize) and fail when it would still deploy the old image or "
     "anything else changed. warn: report only; auto: render when a renderer is on PATH.",
 )
