@@ -17,24 +17,8 @@ from urllib3.connectionpool import ConnectionPool
 from urllib3.exceptions import MaxRetryError
 
 from bumper.errors import ConfigError, ProviderError
-from bumper.providers.api import (
-    ApiCommit,
-    BranchMoved,
-    ProviderSettings,
-    PullRequest,
-    PullRequestSpec,
-    TextLimits,
-    one_line,
-)
+from bumper.providers import api, failures
 from bumper.providers.builtin import github_location
-from bumper.providers.failures import (
-    ApiFailures,
-    Failure,
-    FailureStyle,
-    kind_for_status,
-    refuse_non_api_answer,
-    vanished_duplicate,
-)
 from bumper.tls import untrusted
 
 log = logging.getLogger(__name__)
@@ -94,9 +78,9 @@ class GitHubProvider:
     """
 
     name = "github"
-    text_limits = TextLimits(title=256, body=65_536)  # GitHub answers 422 beyond these
+    text_limits = api.TextLimits(title=256, body=65_536)  # GitHub answers 422 beyond these
 
-    def __init__(self, settings: ProviderSettings) -> None:
+    def __init__(self, settings: api.ProviderSettings) -> None:
         where = settings.location or github_location(settings.repo_url, settings.api_url, {})
         path = where.path
         if path.count("/") != 1:
@@ -107,7 +91,7 @@ class GitHubProvider:
         self.api_url = where.url
         self._token = settings.token
         self._env = settings.env
-        self._errors = ApiFailures(_STYLE, path, self.api_url, settings).translating
+        self._errors = failures.ApiFailures(_STYLE, path, self.api_url, settings).translating
         self._gh = Github(
             auth=Auth.Token(settings.token),
             base_url=self.api_url,
@@ -124,7 +108,7 @@ class GitHubProvider:
 
     # -- Provider protocol ----------------------------------------------------------------------
 
-    def find_pull_request(self, head_branch: str, base_branch: str) -> PullRequest | None:
+    def find_pull_request(self, head_branch: str, base_branch: str) -> api.PullRequest | None:
         """Return the open PR from `head_branch` into `base_branch`, or None (one GET)."""
         with self._errors(f"looking for the pull request from {head_branch!r}"):
             pulls = self._repo.get_pulls(state="open", head=f"{self.owner}:{head_branch}", base=base_branch)
@@ -132,7 +116,7 @@ class GitHubProvider:
                 return self._convert(pr)
         return None
 
-    def open_pull_request(self, spec: PullRequestSpec) -> PullRequest:
+    def open_pull_request(self, spec: api.PullRequestSpec) -> api.PullRequest:
         """Open the PR, then apply labels, assignees, reviewers and auto-merge.
 
         A 422 "already exists" (our own create retried after a lost response, or a race with
@@ -155,12 +139,12 @@ class GitHubProvider:
         if gh_pr is None:
             found = self.find_pull_request(spec.head_branch, spec.base_branch)
             if found is None:
-                raise vanished_duplicate("GitHub", "pull request", spec.head_branch)
+                raise failures.vanished_duplicate("GitHub", "pull request", spec.head_branch)
             gh_pr = self._edit(found.number, spec.title, spec.body)
         warnings = self._decorate(gh_pr, spec, existing)
         return self._convert(gh_pr, tuple(warnings))
 
-    def update_pull_request(self, pr: PullRequest, title: str, body: str) -> PullRequest:
+    def update_pull_request(self, pr: api.PullRequest, title: str, body: str) -> api.PullRequest:
         """Set title and body with one PATCH; draft state and labels are left alone."""
         return self._convert(self._edit(pr.number, title, body))
 
@@ -173,7 +157,7 @@ class GitHubProvider:
                 self._repo_node_id = _node_id_of(closed[0])
             return [pr.head.sha for pr in closed]
 
-    def comment_once(self, pr: PullRequest, key: str, text: str) -> bool:
+    def comment_once(self, pr: api.PullRequest, key: str, text: str) -> bool:
         """One GET of the PR's comments, and one POST when none holds `key`."""
         with self._errors(f"commenting on pull request #{pr.number}"):
             issue = self._repo.get_issue(pr.number)  # lazy: no request
@@ -184,9 +168,9 @@ class GitHubProvider:
 
     # -- CommitsThroughApi ----------------------------------------------------------------------
 
-    def commit_through_api(self, commit: ApiCommit) -> str:
+    def commit_through_api(self, commit: api.ApiCommit) -> str:
         """Put the branch at the parent, then `createCommitOnBranch` on it; every step is a
-        compare-and-swap, so a commit someone pushed meanwhile raises BranchMoved, never lost.
+        compare-and-swap, so a commit someone pushed meanwhile raises api.BranchMoved, never lost.
 
         A new branch: REST `POST /git/refs` (refused when the branch exists). A stale commit of
         bumper's: GraphQL `updateRefs` from the tip bumper read to the parent (the repository's
@@ -201,7 +185,7 @@ class GitHubProvider:
             self._reset_branch(commit.branch, commit.expected, commit.parent)
         try:
             return self._create_commit(commit)
-        except BranchMoved:
+        except api.BranchMoved:
             raise
         except ProviderError:
             if created:  # leave no empty bot branch behind (best effort)
@@ -227,7 +211,7 @@ class GitHubProvider:
         variables = {"input": {"repositoryId": self._repository_id(), "refUpdates": [update]}}
         self._graphql(_UPDATE_REFS, variables, f"resetting branch {branch!r} to the base")
 
-    def _create_commit(self, commit: ApiCommit) -> str:
+    def _create_commit(self, commit: api.ApiCommit) -> str:
         headline, _, body = commit.message.partition("\n")
         changes: dict[str, list[dict[str, str]]] = {"additions": [], "deletions": []}
         for change in commit.files:
@@ -271,14 +255,14 @@ class GitHubProvider:
         return self._repo_node_id
 
     def _graphql(self, query: str, variables: dict[str, Any], doing: str) -> dict[str, Any]:
-        """One GraphQL request; a compare-and-swap GitHub refused raises BranchMoved."""
+        """One GraphQL request; a compare-and-swap GitHub refused raises api.BranchMoved."""
         with self._errors(doing):
             try:
                 _, data = self._gh.requester.graphql_query(query, variables)
             except GithubException as exc:
                 if _moved(exc):
-                    raise BranchMoved(
-                        one_line(
+                    raise api.BranchMoved(
+                        api.one_line(
                             f"GitHub API ({self.owner}/{self.repo_name}) {doing}: {_message(exc)}",
                             self._token,
                             env=self._env,
@@ -296,7 +280,7 @@ class GitHubProvider:
             gh_pr.edit(title=title, body=body)
         return gh_pr
 
-    def _decorate(self, gh_pr: GhPullRequest, spec: PullRequestSpec, existing: bool) -> list[str]:
+    def _decorate(self, gh_pr: GhPullRequest, spec: api.PullRequestSpec, existing: bool) -> list[str]:
         """Labels/assignees, reviewers, auto-merge. The PR exists already, so a refusal here is
         a warning on the result, not an error that would hide the PR from the caller."""
         warnings: list[str] = []
@@ -341,10 +325,10 @@ class GitHubProvider:
             attempt("enabling auto-merge", gh_pr.enable_automerge)
         return warnings
 
-    def _convert(self, pr: GhPullRequest, warnings: tuple[str, ...] = ()) -> PullRequest:
+    def _convert(self, pr: GhPullRequest, warnings: tuple[str, ...] = ()) -> api.PullRequest:
         if self._repo_node_id is None:  # a reset (updateRefs) needs it: no extra request
             self._repo_node_id = _node_id_of(pr)
-        return PullRequest(
+        return api.PullRequest(
             number=pr.number,
             url=pr.html_url,
             title=pr.title,
@@ -402,16 +386,20 @@ def _already_exists(exc: GithubException) -> bool:
     return exc.status == 422 and "already exists" in str(exc.data).lower()
 
 
-def _describe(exc: GithubException) -> Failure:
+def _describe(exc: GithubException) -> failures.Failure:
     sso = _sso_required(exc.headers or {})
     if exc.status == 403 and sso is not None:
-        return Failure(
+        return failures.Failure(
             "auth",
             "403 the organization enforces SAML single sign-on and the token is not authorized for it",
             f"; authorize the token for the organization's single sign-on{sso} and rerun",
         )
-    kind = "rate-limited" if isinstance(exc, RateLimitExceededException) else kind_for_status(exc.status)
-    return Failure(kind, f"{exc.status} {_message(exc)}")
+    kind = (
+        "rate-limited"
+        if isinstance(exc, RateLimitExceededException)
+        else failures.kind_for_status(exc.status)
+    )
+    return failures.Failure(kind, f"{exc.status} {_message(exc)}")
 
 
 def _sso_required(headers: dict[str, Any]) -> str | None:
@@ -438,9 +426,9 @@ def _refuse_non_api_answers(requester: Requester, api_url: str) -> None:
         try:
             headers, data = call(verb, url, *args, **kwargs)
         except GithubException as exc:
-            refuse_non_api_answer(api_url, absolute, exc.status, exc.headers or {})
+            failures.refuse_non_api_answer(api_url, absolute, exc.status, exc.headers or {})
             raise
-        refuse_non_api_answer(api_url, absolute, None, headers)
+        failures.refuse_non_api_answer(api_url, absolute, None, headers)
         return headers, data
 
     requester.requestJsonAndCheck = checked  # type: ignore[method-assign]
@@ -455,4 +443,4 @@ def _message(exc: GithubException) -> str:
     return ": ".join(p for p in parts if p) or "no message"
 
 
-_STYLE = FailureStyle("GitHub", "repository", GithubException, _describe, _HINTS, RETRIES)
+_STYLE = failures.FailureStyle("GitHub", "repository", GithubException, _describe, _HINTS, RETRIES)

@@ -12,24 +12,8 @@ import requests
 from gitlab.exceptions import GitlabError
 
 from bumper.errors import ConfigError, ProviderError
-from bumper.providers.api import (
-    ApiCommit,
-    BranchMoved,
-    ProviderSettings,
-    PullRequest,
-    PullRequestSpec,
-    TextLimits,
-)
+from bumper.providers import api, failures
 from bumper.providers.builtin import gitlab_location
-from bumper.providers.failures import (
-    ApiFailures,
-    Failure,
-    FailureStyle,
-    NotTheApi,
-    kind_for_status,
-    refuse_non_api_answer,
-    vanished_duplicate,
-)
 
 log = logging.getLogger(__name__)
 
@@ -53,9 +37,9 @@ class GitLabProvider:
 
     name = "gitlab"
     # GitLab's limits; the title keeps room for the "Draft: " prefix a draft MR gets
-    text_limits = TextLimits(title=255 - len("Draft: "), body=1_048_576)
+    text_limits = api.TextLimits(title=255 - len("Draft: "), body=1_048_576)
 
-    def __init__(self, settings: ProviderSettings) -> None:
+    def __init__(self, settings: api.ProviderSettings) -> None:
         where = settings.location or gitlab_location(settings.repo_url, settings.api_url, {})
         if not settings.token:
             raise ConfigError("no GitLab token: set BUMPER_TOKEN or GITLAB_TOKEN")
@@ -82,10 +66,10 @@ class GitLabProvider:
             keep_base_url=True,  # pagination links may name the instance's external URL
             ssl_verify=self._settings.ca_file or True,
         )
-        api = f"{url}/api/v4"
+        api_root = f"{url}/api/v4"
         client.session.hooks["response"].append(
-            lambda answer, *_, **__: refuse_non_api_answer(
-                api, answer.url, answer.status_code, answer.headers
+            lambda answer, *_, **__: failures.refuse_non_api_answer(
+                api_root, answer.url, answer.status_code, answer.headers
             )
         )
         return client
@@ -95,16 +79,16 @@ class GitLabProvider:
         self.url, self.project_path = url, project_path
         self._gl = self._client(url)
         self._project = self._gl.projects.get(project_path, lazy=True)  # no request
-        self._errors = ApiFailures(_STYLE, project_path, url, self._settings).translating
+        self._errors = failures.ApiFailures(_STYLE, project_path, url, self._settings).translating
 
     # -- Provider protocol ----------------------------------------------------------------------
 
-    def find_pull_request(self, head_branch: str, base_branch: str) -> PullRequest | None:
+    def find_pull_request(self, head_branch: str, base_branch: str) -> api.PullRequest | None:
         """Return the open MR from `head_branch` into `base_branch`, or None (one GET)."""
         mr = self._find(head_branch, base_branch)
         return None if mr is None else _convert(mr.attributes)
 
-    def open_pull_request(self, spec: PullRequestSpec) -> PullRequest:
+    def open_pull_request(self, spec: api.PullRequestSpec) -> api.PullRequest:
         """Create the MR with labels, reviewers, assignees and draft in one call, then auto-merge.
 
         A 409 "Another open merge request already exists" (our own create retried after a
@@ -140,7 +124,7 @@ class GitLabProvider:
             self._automerge(attrs["iid"], warnings)
         return _convert(attrs, tuple(warnings))
 
-    def update_pull_request(self, pr: PullRequest, title: str, body: str) -> PullRequest:
+    def update_pull_request(self, pr: api.PullRequest, title: str, body: str) -> api.PullRequest:
         """Set title and description with one PUT; a draft MR keeps its "Draft: " prefix."""
         data = {"title": _with_draft(title, pr.draft), "description": body}
         with self._errors(f"updating merge request !{pr.number}"):
@@ -156,7 +140,7 @@ class GitLabProvider:
             if mr.attributes.get("state") in ("closed", "merged")
         ]
 
-    def comment_once(self, pr: PullRequest, key: str, text: str) -> bool:
+    def comment_once(self, pr: api.PullRequest, key: str, text: str) -> bool:
         """One GET of the MR's notes, and one POST when none holds `key`."""
         with self._errors(f"commenting on merge request !{pr.number}"):
             mr = self._project.mergerequests.get(pr.number, lazy=True)
@@ -167,11 +151,11 @@ class GitLabProvider:
 
     # -- CommitsThroughApi ----------------------------------------------------------------------
 
-    def commit_through_api(self, commit: ApiCommit) -> str:
+    def commit_through_api(self, commit: api.ApiCommit) -> str:
         """One `POST /projects/:id/repository/commits` from `start_sha` = parent.
 
         A new branch is created by that call (GitLab refuses it when the branch exists: that
-        raises BranchMoved). A stale commit of bumper's is replaced with `force`, which GitLab
+        raises api.BranchMoved). A stale commit of bumper's is replaced with `force`, which GitLab
         does without comparing the branch's tip: a push between bumper's read and this call is
         overwritten (docs/providers.md, "Commit modes"). A commit on top of an existing branch
         (`direct`, a commit to the base) has no check at all, so it is refused before any write.
@@ -209,7 +193,7 @@ class GitLabProvider:
                 created = self._project.commits.create(data, **self._rq)
             except GitlabError as exc:
                 if commit.expected is None and "already exists" in str(exc.error_message):
-                    raise BranchMoved(
+                    raise api.BranchMoved(
                         f"GitLab API ({self.project_path}) committing to branch {commit.branch!r}: "
                         "the branch was created meanwhile"
                     ) from exc
@@ -234,8 +218,8 @@ class GitLabProvider:
         with self._errors(f"{doing} from {head_branch!r}"):
             try:
                 return call()
-            except (GitlabError, NotTheApi) as exc:
-                missing = isinstance(exc, NotTheApi) or exc.response_code == 404
+            except (GitlabError, failures.NotTheApi) as exc:
+                missing = isinstance(exc, failures.NotTheApi) or exc.response_code == 404
                 if not (missing and self._may_relocate and self._relocate()):
                     raise
                 return call()
@@ -253,7 +237,7 @@ class GitLabProvider:
             rest = "/".join(segments[cut:])
             try:
                 self._client(url).projects.get(rest, **self._rq)
-            except (GitlabError, NotTheApi, requests.exceptions.RequestException):
+            except (GitlabError, failures.NotTheApi, requests.exceptions.RequestException):
                 continue
             log.debug("GitLab instance found at %s; project %s", url, rest)
             self._connect(url, rest)
@@ -261,11 +245,11 @@ class GitLabProvider:
         return False
 
     def _update_existing(
-        self, spec: PullRequestSpec, title: str, reviewer_ids: list[int], assignee_ids: list[int]
+        self, spec: api.PullRequestSpec, title: str, reviewer_ids: list[int], assignee_ids: list[int]
     ) -> dict[str, Any]:
         mr = self._find(spec.head_branch, spec.base_branch)
         if mr is None:
-            raise vanished_duplicate("GitLab", "merge request", spec.head_branch)
+            raise failures.vanished_duplicate("GitLab", "merge request", spec.head_branch)
         attrs = mr.attributes
         if attrs.get("draft") and not spec.draft:
             title = _with_draft(spec.title, True)  # never un-draft what a person drafted
@@ -317,7 +301,7 @@ class GitLabProvider:
 _HINTS = {"auth": "; check that the token is valid and has the api scope"}
 
 
-def _describe(exc: GitlabError) -> Failure:
+def _describe(exc: GitlabError) -> failures.Failure:
     code = exc.response_code
     message = exc.error_message
     if isinstance(message, list):
@@ -327,7 +311,7 @@ def _describe(exc: GitlabError) -> Failure:
         message = f"{code} {message}"  # GitLab's own messages mostly start with it
     if code == 429 or (code or 0) >= 500:
         message += f" (after {RETRIES} retries)"
-    return Failure(kind_for_status(code), message)
+    return failures.Failure(failures.kind_for_status(code), message)
 
 
 def _with_draft(title: str, draft: bool) -> str:
@@ -336,10 +320,10 @@ def _with_draft(title: str, draft: bool) -> str:
     return DRAFT_PREFIX + title
 
 
-def _convert(attrs: dict[str, Any], warnings: tuple[str, ...] = ()) -> PullRequest:
+def _convert(attrs: dict[str, Any], warnings: tuple[str, ...] = ()) -> api.PullRequest:
     title = str(attrs.get("title") or "")
     draft = bool(attrs.get("draft") or attrs.get("work_in_progress") or _DRAFT.match(title))
-    return PullRequest(
+    return api.PullRequest(
         number=int(attrs["iid"]),
         url=str(attrs.get("web_url") or ""),
         title=_DRAFT.sub("", title, count=1) if draft else title,
@@ -351,4 +335,4 @@ def _convert(attrs: dict[str, Any], warnings: tuple[str, ...] = ()) -> PullReque
     )
 
 
-_STYLE = FailureStyle("GitLab", "project", GitlabError, _describe, _HINTS, RETRIES)
+_STYLE = failures.FailureStyle("GitLab", "project", GitlabError, _describe, _HINTS, RETRIES)
