@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from functools import cache
+from pathlib import Path
 from typing import NamedTuple
 from urllib.parse import quote, urlsplit
 
@@ -24,7 +26,7 @@ SOURCE_URL, SOURCE_COMMIT, SOURCE_RUN, SOURCE_CI = OVERRIDES
 
 
 class CiSystem(NamedTuple):
-    """How one CI system names its build; add a row to SYSTEMS to support another one."""
+    """How one CI system names its build: an entry of ci_systems.yaml."""
 
     name: str
     present: str  # `VAR` (set, non-empty) or `VAR=value`: what only that system sets
@@ -33,74 +35,19 @@ class CiSystem(NamedTuple):
     commits: tuple[str, ...]  # variables naming the source commit being built; the first one set wins
 
 
-SYSTEMS: tuple[CiSystem, ...] = (
-    CiSystem(
-        "github-actions",
-        present="GITHUB_ACTIONS",
-        links=(
-            "{GITHUB_SERVER_URL}/{GITHUB_REPOSITORY}/actions/runs/{GITHUB_RUN_ID}",
-            "{GITHUB_SERVER_URL}/{GITHUB_REPOSITORY}/commit/{GITHUB_SHA}",
-        ),
-        run_ids=("GITHUB_RUN_ID",),
-        commits=("GITHUB_SHA",),
-    ),
-    CiSystem(
-        "gitlab-ci",
-        present="GITLAB_CI",
-        links=("{CI_PIPELINE_URL}", "{CI_PROJECT_URL}/-/commit/{CI_COMMIT_SHA}"),
-        run_ids=("CI_PIPELINE_ID",),
-        commits=("CI_COMMIT_SHA",),
-    ),
-    CiSystem(  # before Drone: Woodpecker grew out of it and older versions set DRONE_* too
-        "woodpecker",
-        present="CI=woodpecker",
-        links=("{CI_PIPELINE_URL}",),
-        run_ids=("CI_PIPELINE_NUMBER",),
-        commits=("CI_COMMIT_SHA",),
-    ),
-    CiSystem(
-        "drone",
-        present="DRONE",
-        links=("{DRONE_BUILD_LINK}",),
-        run_ids=("DRONE_BUILD_NUMBER",),
-        commits=("DRONE_COMMIT_SHA", "DRONE_COMMIT"),
-    ),
-    CiSystem(
-        "jenkins",
-        present="JENKINS_URL",
-        links=("{BUILD_URL}",),
-        run_ids=("BUILD_NUMBER", "BUILD_ID"),
-        commits=("GIT_COMMIT",),
-    ),
-    CiSystem(
-        "circleci",
-        present="CIRCLECI",
-        links=("{CIRCLE_BUILD_URL}",),
-        run_ids=("CIRCLE_WORKFLOW_ID", "CIRCLE_BUILD_NUM"),
-        commits=("CIRCLE_SHA1",),
-    ),
-    CiSystem(
-        "bitbucket-pipelines",
-        present="BITBUCKET_BUILD_NUMBER",
-        links=("{BITBUCKET_GIT_HTTP_ORIGIN}/pipelines/results/{BITBUCKET_BUILD_NUMBER}",),
-        run_ids=("BITBUCKET_BUILD_NUMBER",),
-        commits=("BITBUCKET_COMMIT",),
-    ),
-    CiSystem(
-        "azure-pipelines",
-        present="TF_BUILD",
-        links=("{SYSTEM_COLLECTIONURI}/{SYSTEM_TEAMPROJECT|quote}/_build/results?buildId={BUILD_BUILDID}",),
-        run_ids=("BUILD_BUILDID",),
-        commits=("BUILD_SOURCEVERSION",),
-    ),
-    CiSystem(
-        "buildkite",
-        present="BUILDKITE",
-        links=("{BUILDKITE_BUILD_URL}",),
-        run_ids=("BUILDKITE_BUILD_ID",),
-        commits=("BUILDKITE_COMMIT",),
-    ),
-)
+SYSTEMS_FILE = Path(__file__).resolve().parent / "ci_systems.yaml"
+
+
+@cache
+def known_systems() -> tuple[CiSystem, ...]:
+    """The table of ci_systems.yaml, in its order."""
+    import yaml
+
+    rows = yaml.safe_load(SYSTEMS_FILE.read_bytes())
+    return tuple(
+        CiSystem(row["name"], row["present"], *(tuple(row[key]) for key in ("links", "run_ids", "commits")))
+        for row in rows
+    )
 
 
 class Build(NamedTuple):
@@ -112,13 +59,14 @@ class Build(NamedTuple):
     commit: str | None
 
 
-def current_build(env: Mapping[str, str], systems: tuple[CiSystem, ...] = SYSTEMS) -> Build | None:
+def current_build(env: Mapping[str, str], systems: tuple[CiSystem, ...] | None = None) -> Build | None:
     """The running build, or None outside a CI system bumper knows and without an override.
 
     Raises ConfigError (exit 2) for an override (BUMPER_SOURCE_URL, ...) that is not what it must be: the user
     set it, so dropping it would hide a mistake (a value the CI system sets is dropped instead).
     """
-    build = next((_detected(system, env) for system in systems if _present(system, env)), None)
+    rows = known_systems() if systems is None else systems
+    build = next((_detected(system, env) for system in rows if _present(system, env)), None)
     url, commit, run_id, system = (_override(env, name) for name in OVERRIDES)
     if build is None and not (url or commit or run_id or system):
         return None
@@ -131,10 +79,10 @@ def current_build(env: Mapping[str, str], systems: tuple[CiSystem, ...] = SYSTEM
     )
 
 
-def variables(systems: tuple[CiSystem, ...] = SYSTEMS) -> list[str]:
+def variables(systems: tuple[CiSystem, ...] | None = None) -> list[str]:
     """Every variable current_build may read, in table order (for the reference docs)."""
     names: list[str] = []
-    for system in systems:
+    for system in known_systems() if systems is None else systems:
         names.append(system.present.split("=")[0])
         names += [m.group(1) for link in system.links for m in _FIELD.finditer(link)]
         names += [*system.run_ids, *system.commits]

@@ -85,13 +85,13 @@ def placeholders_block() -> str:
 
 def ci_systems_block() -> str:
     """One row per CI system bumper recognises: how, and where it reads the build from."""
-    from bumper.ci_env import SYSTEMS, variables
+    from bumper.ci_env import known_systems, variables
 
     def names(values: tuple[str, ...]) -> str:
         return " or ".join(f"`{v}`" for v in values)
 
     lines = ["| detected by | `Bumper-CI` | build link | run id | source commit |", "|---|---|---|---|---|"]
-    for s in SYSTEMS:
+    for s in known_systems():
         links = " or ".join(f"`{_cell(link)}`" for link in s.links)
         lines.append(f"| `{s.present}` | `{s.name}` | {links} | {names(s.run_ids)} | {names(s.commits)} |")
     lines += ["", "Every variable read, in that order: " + ", ".join(f"`{v}`" for v in variables()) + "."]
