@@ -8,7 +8,7 @@ import os
 import re
 import sys
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
 from bumper.changes import md_code
@@ -216,7 +216,9 @@ def _read(path: str) -> str:
         return ""
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None) -> int:
+    """The program: reads the process's environment (GITHUB_OUTPUT, GITHUB_STEP_SUMMARY) only here."""
+    env = os.environ if env is None else env
     parser = argparse.ArgumentParser(
         prog="python -m bumper.ci_outputs",
         description="Publish a `bumper bump --output json` result to the CI system.",
@@ -237,13 +239,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             f.write(gitlab_dotenv(result))
         return 0
 
-    output_path = os.environ.get("GITHUB_OUTPUT")
+    output_path = env.get("GITHUB_OUTPUT")
     if not output_path:
         print("bumper.ci_outputs: error: GITHUB_OUTPUT is not set", file=sys.stderr)
         return 2
     with open(output_path, "a", encoding="utf-8", newline="\n") as f:
         f.write(github_output_text(github_outputs(result)))
-    summary_path = os.environ.get("GITHUB_STEP_SUMMARY")
+    summary_path = env.get("GITHUB_STEP_SUMMARY")
     if summary_path:
         with open(summary_path, "a", encoding="utf-8", newline="\n") as f:
             f.write(github_summary(result))
