@@ -17,6 +17,12 @@ from testing import forkserver
 DEPLOYMENT = b"apiVersion: apps/v1\nkind: Deployment\nspec:\n  template:\n    spec:\n      containers:\n        - image: ghcr.io/acme/app:v1.0.0 # pinned\n"  # noqa: E501
 
 
+@pytest.fixture(autouse=True)
+def _forks_even_when_the_suite_does_not(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests are about the fork server: BUMPER_TEST_FORKSERVER=0 must not turn them off."""
+    monkeypatch.delenv("BUMPER_TEST_FORKSERVER", raising=False)
+
+
 def _real(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "bumper", *args], env=env, cwd=cwd, capture_output=True, text=True, check=False
