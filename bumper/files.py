@@ -10,13 +10,10 @@ from functools import lru_cache
 from pathlib import Path
 
 from bumper.pathmatch import matcher
-from bumper.shapes import KUSTOMIZATION_NAMES
+from bumper.search_terms import KUSTOMIZATION_NAMES, MANIFEST_SUFFIXES
 from bumper.yaml_edit import Source
 
 MAX_FILE_BYTES = 8 * 1024 * 1024  # larger "manifests" are generated data, never hand-kept YAML
-_DEFAULT_SUFFIXES = (".yaml", ".yml")
-# The same choice as glob patterns, for tools that take those (grep --include).
-MANIFEST_NAME_GLOBS = (*(f"*{suffix}" for suffix in _DEFAULT_SUFFIXES), *sorted(KUSTOMIZATION_NAMES))
 
 
 @dataclass(frozen=True)
@@ -29,7 +26,7 @@ class Candidate:
 
 
 def _is_manifest_name(name: str) -> bool:
-    return name.endswith(_DEFAULT_SUFFIXES) or name in KUSTOMIZATION_NAMES
+    return name.endswith(MANIFEST_SUFFIXES) or name in KUSTOMIZATION_NAMES
 
 
 def iter_candidates(

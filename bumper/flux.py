@@ -21,24 +21,17 @@ from bumper.errors import ConfigError, ManifestError
 from bumper.files import iter_candidates, read_manifest
 from bumper.image_ref import ImageRef, repository_key
 from bumper.policy import is_downgrade
+from bumper.search_terms import API_NEEDLE, MARKER_NEEDLE
 from bumper.shapes import Reference, find_markers, find_references, split_policy_marker
 from bumper.shapes.policy_marker import PolicyRef
 from bumper.yaml_edit import Source, compose_all
 
-MARKER_NEEDLE = b"$imagepolicy"
-API_NEEDLE = b"image.toolkit.fluxcd.io"
 _API_TEXT = API_NEEDLE.decode()
 _API_PREFIX = "image.toolkit.fluxcd.io/"
 # Kubernetes names: a namespace is a DNS-1123 label, an object name a DNS-1123 subdomain.
 _LABEL = r"[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?"
 _POLICY_RE = re.compile(rf"{_LABEL}:{_LABEL}(?:\.{_LABEL})*")
 _NAME_MAX = 253
-
-
-def needles(image_policies: Mapping[str, ImageRef] | None) -> tuple[bytes, ...]:
-    """What a file must contain to matter to Flux markers in a narrowed clone: the markers,
-    and (without --image-policy) the ImagePolicy objects that resolve them."""
-    return (MARKER_NEEDLE,) if image_policies else (MARKER_NEEDLE, API_NEEDLE)
 
 
 def is_policy_name(text: str) -> bool:

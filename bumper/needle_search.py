@@ -13,7 +13,8 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from subprocess import DEVNULL, PIPE
 
@@ -29,7 +30,14 @@ class NeedleSearch:
     @classmethod
     def start(cls, root: Path, needles: Iterable[bytes], names: Iterable[str]) -> NeedleSearch:
         """Start grep over the files of `root` whose names match one of `names` (glob patterns,
-        e.g. `*.yaml`); never `.git/`, never a device or FIFO, never a link followed."""
+        e.g. `*.yaml`); never `.git/`, never a device or FIFO, never a link followed. A search
+        start_early() began with the same arguments is taken over instead."""
+        key = (os.fspath(root), tuple(needles), tuple(names))
+        early = _EARLY.pop(key, None)
+        return early if early is not None else cls._spawn(root, *key[1:])
+
+    @classmethod
+    def _spawn(cls, root: Path, needles: tuple[bytes, ...], names: tuple[str, ...]) -> NeedleSearch:
         grep = shutil.which("grep")
         patterns = [n for n in needles if n]
         if grep is None or not patterns or any(b"\n" in n or b"\0" in n for n in patterns):
@@ -66,3 +74,22 @@ class NeedleSearch:
             self._proc.kill()
             self._proc.wait()
             self._done = True
+
+
+# Searches started before the YAML modules were imported, by (root, needles, names).
+_EARLY: dict[tuple[str, tuple[bytes, ...], tuple[str, ...]], NeedleSearch] = {}
+
+
+@contextmanager
+def started_early(root: Path, needles: Iterable[bytes], names: Iterable[str]) -> Iterator[None]:
+    """Start the search now, for NeedleSearch.start to take over later with the same arguments:
+    grep then runs while the caller imports what parses YAML (about 40 ms of a `--dir` run).
+    A search nothing took over is stopped when the block ends."""
+    key = (os.fspath(root), tuple(needles), tuple(names))
+    _EARLY[key] = NeedleSearch._spawn(root, *key[1:])
+    try:
+        yield
+    finally:
+        left = _EARLY.pop(key, None)
+        if left is not None:
+            left.stop()

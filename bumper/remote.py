@@ -22,7 +22,6 @@ from bumper.api_delivery import deliver_through_api
 from bumper.bot_branch import BotBranch, blocked, left_empty, not_own, raised_to_branch
 from bumper.changes import MARKER, commit_message, pr_text, provenance_trailers, template_values
 from bumper.errors import ConfigError, NotFoundError, VerifyError, WorkspaceError
-from bumper.flux import needles as flux_needles
 from bumper.git.clone import Clone, checkout_only, clone, fetch_objects
 from bumper.git.commit import commit_all
 from bumper.git.errors import GitError, PushRejected
@@ -61,6 +60,7 @@ from bumper.repo_policy import (
 )
 from bumper.retry import retry
 from bumper.rewrite import TreePlan, plan_tree, write_all
+from bumper.search_terms import needles as search_needles
 from bumper.signing import signing_config
 from bumper.verify.run import Verified, verify_plan
 from bumper.verify.tree import clone_tree
@@ -204,8 +204,7 @@ def _clone(run: RemoteRun, dest: Path) -> Base:
         if exc.kind == "empty":  # no file at all, so none references the image: exit 3
             raise NotFoundError(exc.message) from exc
         raise
-    # Flux markers and the ImagePolicy objects that resolve them may mention no REF at all.
-    needles = [r.needle() for r in options.refs] + list(flux_needles(options.image_policies))
+    needles = search_needles(options.refs, options.image_policies)
     if sparse:
         only = frozenset(grep_files(ws, needles))
     else:

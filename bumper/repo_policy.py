@@ -11,14 +11,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from yaml.constructor import SafeConstructor
 
 from bumper.errors import BumperError, ConfigError
 from bumper.image_ref import DOCKER_HUB
 from bumper.pathmatch import PathMatcher, matcher
-from bumper.providers.api import PullRequestSpec
+
+if TYPE_CHECKING:
+    from bumper.providers.api import PullRequestSpec
 from bumper.yaml_edit import MappingNode, Node, ScalarNode, Source, check_unique_keys, compose_all
 
 POLICY_FILE = ".bumper.yaml"

@@ -11,13 +11,13 @@ from typing import Any
 
 from bumper.changes import Change, Skip
 from bumper.errors import ConfigError, ManifestError, NotFoundError, WorkspaceError
-from bumper.files import MANIFEST_NAME_GLOBS, iter_candidates, read_manifest, unmatched_globs
-from bumper.flux import MARKER_NEEDLE, FluxIndex, PolicyTable, Unresolved, not_found_hint
-from bumper.flux import needles as flux_needles
+from bumper.files import iter_candidates, read_manifest, unmatched_globs
+from bumper.flux import FluxIndex, PolicyTable, Unresolved, not_found_hint
 from bumper.image_ref import ImageRef
 from bumper.needle_search import NeedleSearch
 from bumper.policy import decide
 from bumper.repo_policy import Rule, RunRules, held_lines
+from bumper.search_terms import MANIFEST_NAME_GLOBS, MARKER_NEEDLE, needles
 from bumper.shapes import Ignored, MarkerPartRef, Reference, find_references
 from bumper.shapes.policy_marker import PolicyRef
 from bumper.yaml_edit import Plan, Source, apply_and_verify, compose_all
@@ -116,20 +116,17 @@ def plan_tree(
     """
     rules = rules if rules is not None else RunRules()
     by_key = index_refs(refs)
-    needles = tuple(ref.needle() for ref in refs)
     plan = TreePlan()
     # One walk reads the files that mention a REF, a Flux marker or a Flux policy object.
     sources = list(
-        manifest_sources(
-            root, globs, needles + flux_needles(image_policies), plan.ignored, only, plan.considered
-        )
+        manifest_sources(root, globs, needles(refs, image_policies), plan.ignored, only, plan.considered)
     )
     policies = PolicyTable.build(
         by_key,
         image_policies,
         lambda: FluxIndex.from_tree(root, only) if globs else FluxIndex.from_sources(s for s, _ in sources),
     )
-    wanted = tuple(n.decode() for n in needles) + policies.needles()
+    wanted = tuple(ref.needle().decode() for ref in refs) + policies.needles()
     plan.policies = policies.latest
     for source, path in sources:
         if not any(n in source.text for n in wanted):

@@ -11,8 +11,8 @@ from click.testing import CliRunner
 
 from bumper import files, needle_search
 from bumper.cli import main
-from bumper.files import MANIFEST_NAME_GLOBS
 from bumper.needle_search import NeedleSearch
+from bumper.search_terms import MANIFEST_NAME_GLOBS
 
 REPO = "ghcr.io/acme/app"
 LINE = f"image: {REPO}:v1.0.0\n"
@@ -100,3 +100,30 @@ def test_a_grep_that_fails_is_not_trusted(tmp_path: Path, monkeypatch: pytest.Mo
     assert code == 0
     expected = {*ODD_NAMES, "kustomization.yaml", "Kustomization", "big.yaml"}  # not oversized here
     assert {c["file"] for c in json.loads(out)["changes"]} == expected
+
+
+def test_a_dir_run_starts_grep_once_before_parsing_and_takes_it_over(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """bump_dir starts the search before it imports the YAML modules; plan_tree takes that very
+    search over instead of starting a second grep."""
+    started: list[NeedleSearch] = []
+    spawn = NeedleSearch._spawn.__func__  # type: ignore[attr-defined]
+
+    def counted(cls: type[NeedleSearch], *args: object) -> NeedleSearch:
+        started.append(spawn(cls, *args))
+        return started[-1]
+
+    monkeypatch.setattr(NeedleSearch, "_spawn", classmethod(counted))
+    tree = _tree(tmp_path)
+    result = CliRunner().invoke(main, ["bump", f"{REPO}:v2.0.0", "--dir", str(tree), "--dry-run"])
+    assert result.exit_code == 0, result.output
+    assert len(started) == 1 and started[0].hits() is not None
+    assert not needle_search._EARLY
+
+
+def test_an_early_search_nothing_took_over_is_stopped(tmp_path: Path) -> None:
+    with needle_search.started_early(_tree(tmp_path), [REPO.encode()], MANIFEST_NAME_GLOBS):
+        [early] = needle_search._EARLY.values()
+    assert early._done and early._proc is not None and early._proc.returncode is not None
+    assert not needle_search._EARLY

@@ -8,10 +8,11 @@ from typing import NamedTuple
 
 from bumper.changes import Skip
 from bumper.errors import ExitCode, ManifestError
-from bumper.flux import MARKER_NEEDLE, unresolved_markers
+from bumper.flux import unresolved_markers
 from bumper.repo_policy import PolicyFileError, load_policy
 from bumper.report import detail, emit_json, ignored_line, info
 from bumper.rewrite import manifest_sources
+from bumper.search_terms import MARKER_NEEDLE
 from bumper.shapes import find_markers, find_references
 from bumper.yaml_edit import Source, compose_all
 

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from bumper.image_ref import DIGEST_HINT, ImageRef
+from bumper.search_terms import KUSTOMIZATION_NAMES
 from bumper.shapes.embedded import embedded_refs
 from bumper.shapes.maps import (
     STR_TAG,
@@ -21,7 +22,6 @@ from bumper.shapes.markers import _marker_ref, find_markers
 from bumper.shapes.reference import Ignored, Reference, WholeRef
 from bumper.yaml_edit import Source, check_unique_keys
 
-KUSTOMIZATION_NAMES = frozenset({"kustomization.yaml", "kustomization.yml", "Kustomization"})
 # Flux's ImageRepository/ImagePolicy name a repository to watch, not an image to run.
 _SKIP_API_PREFIX = "image.toolkit.fluxcd.io/"
 _KUSTOMIZE_API_PREFIX = "kustomize.config.k8s.io/"  # Kustomization and Component

@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 
 import yaml
 
+from bumper.search_terms import KUSTOMIZATION_NAMES
 from bumper.verify.compare import LOADER
 from bumper.verify.tree import Tree
 
-KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 _REMOTE = ("://", "git@", "github.com/", "gitlab.com/", "bitbucket.org/")
 
 

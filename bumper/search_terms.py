@@ -1,0 +1,33 @@
+"""What a run searches a tree for before it parses anything: each REF's needle, Flux's marker and
+API group, and the names a manifest file may have.
+
+Cheap to import on purpose: a `--dir` run starts grep with these before it loads the modules
+that parse YAML, so the search and those imports run at the same time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bumper.image_ref import ImageRef
+
+MARKER_NEEDLE = b"$imagepolicy"  # a Flux image-automation marker comment
+API_NEEDLE = b"image.toolkit.fluxcd.io"  # the API group of Flux's ImagePolicy objects
+KUSTOMIZATION_NAMES = frozenset({"kustomization.yaml", "kustomization.yml", "Kustomization"})
+MANIFEST_SUFFIXES = (".yaml", ".yml")
+# The same choice as glob patterns, for tools that take those (grep --include).
+MANIFEST_NAME_GLOBS = (*(f"*{suffix}" for suffix in MANIFEST_SUFFIXES), *sorted(KUSTOMIZATION_NAMES))
+
+
+def flux_needles(image_policies: Mapping[str, ImageRef] | None) -> tuple[bytes, ...]:
+    """What a file must contain to matter to Flux markers: the markers, and (without
+    --image-policy) the ImagePolicy objects that resolve them."""
+    return (MARKER_NEEDLE,) if image_policies else (MARKER_NEEDLE, API_NEEDLE)
+
+
+def needles(refs: Iterable[ImageRef], image_policies: Mapping[str, ImageRef] | None) -> tuple[bytes, ...]:
+    """Every byte string that makes a file worth parsing for a bump of `refs`. Flux markers and
+    the ImagePolicy objects that resolve them may mention no REF at all."""
+    return tuple(ref.needle() for ref in refs) + flux_needles(image_policies)
