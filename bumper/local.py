@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 
 from bumper.needle_search import started_early
@@ -10,7 +9,7 @@ from bumper.options import BumpOptions, BumpResult, Status
 from bumper.search_terms import MANIFEST_NAME_GLOBS, needles
 
 
-def bump_dir(options: BumpOptions, env: Mapping[str, str] = os.environ) -> BumpResult:
+def bump_dir(options: BumpOptions, env: Mapping[str, str]) -> BumpResult:
     """Plan the whole tree first, then write all edits (or none on a dry run)."""
     directory = options.directory
     assert directory is not None
