@@ -19,13 +19,21 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Put test trees in tmpfs when there is one: creating files on / is slow (FACTS.md)."""
+    """Put test trees in tmpfs when there is one: creating files on / is slow (FACTS.md). So are
+    the clones every bumper run makes in TMPDIR: without a TMPDIR of the caller's, the session
+    (and the xdist workers and runs it starts, which inherit it) gets one in tmpfs too."""
     import os
     import tempfile
 
-    if config.option.basetemp is None and os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK):
+    if not (os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK)):
+        return
+    if config.option.basetemp is None:
         config.option.basetemp = tempfile.mkdtemp(prefix="bumper-tests-", dir="/dev/shm")
         config._bumper_tmp = config.option.basetemp  # type: ignore[attr-defined]
+    if "TMPDIR" not in os.environ and not hasattr(config, "workerinput"):
+        tmpdir = tempfile.mkdtemp(prefix="bumper-tmp-", dir="/dev/shm")
+        os.environ["TMPDIR"] = config._bumper_tmpdir = tmpdir  # type: ignore[attr-defined]
+        tempfile.tempdir = None
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
@@ -47,9 +55,9 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 def pytest_unconfigure(config: pytest.Config) -> None:
     import shutil
 
-    tmp = getattr(config, "_bumper_tmp", None)
-    if tmp:
-        shutil.rmtree(tmp, ignore_errors=True)
+    for tmp in (getattr(config, "_bumper_tmp", None), getattr(config, "_bumper_tmpdir", None)):
+        if tmp:
+            shutil.rmtree(tmp, ignore_errors=True)
 
 
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
