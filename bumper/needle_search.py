@@ -31,7 +31,7 @@ class NeedleSearch:
     def start(cls, root: Path, needles: Iterable[bytes], names: Iterable[str]) -> NeedleSearch:
         """Start grep over the files of `root` whose names match one of `names` (glob patterns,
         e.g. `*.yaml`); never `.git/`, never a device or FIFO, never a link followed. A search
-        start_early() began with the same arguments is taken over instead."""
+        started_early() began with the same arguments is taken over instead."""
         key = (os.fspath(root), tuple(needles), tuple(names))
         early = _EARLY.pop(key, None)
         return early if early is not None else cls._spawn(root, *key[1:])
