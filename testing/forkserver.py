@@ -177,9 +177,6 @@ class ForkedRun:
     def kill(self) -> None:
         self.send_signal(signal.SIGKILL)
 
-    def terminate(self) -> None:
-        self.send_signal(signal.SIGTERM)
-
     def communicate(self, input: str | None = None, timeout: float | None = None) -> tuple[str, str]:
         """Feed stdin, read stdout and stderr to their end, then wait for the exit code."""
         deadline = None if timeout is None else time.monotonic() + timeout
@@ -251,7 +248,6 @@ class _Server:
         theirs.close()
         self.control = mine
         self.lock = threading.Lock()
-        self.env = {k: v for k, v in os.environ.items() if k in _STARTUP_ONLY}
 
     def start(self, args: list[str], env: Mapping[str, str], cwd: str) -> ForkedRun:
         stdin_r, stdin_w = os.pipe()
@@ -323,7 +319,3 @@ def run(
         proc.wait()
         raise
     return subprocess.CompletedProcess(list(proc.args), proc.wait(), out, err)
-
-
-if __name__ == "__main__":  # pragma: no cover - started by _Server
-    serve(int(sys.argv[1]))
