@@ -20,6 +20,7 @@ from bumper.repo_policy import Rule, RunRules, held_lines
 from bumper.search_terms import MANIFEST_NAME_GLOBS, MARKER_NEEDLE, needles
 from bumper.shapes import Ignored, MarkerPartRef, Reference, find_references
 from bumper.shapes.policy_marker import PolicyRef
+from bumper.two_cores import map_ordered
 from bumper.yaml_edit import Plan, Source, apply_and_verify, compose_all
 
 
@@ -128,41 +129,11 @@ def plan_tree(
     )
     wanted = tuple(ref.needle().decode() for ref in refs) + policies.needles()
     plan.policies = policies.latest
-    for source, path in sources:
-        if not any(n in source.text for n in wanted):
-            continue  # read for the Flux objects or markers only; nothing to rewrite here
-        docs = compose_all(source)
-        notes: list[Ignored] = []
-        found = find_references(source, docs, notes)
-        notes.sort(key=lambda n: n.line)
-        plan.ignored += [_ignored(source, n) for n in notes if n.key is None or n.key in by_key]
-        edit_plan = Plan()
-        held = held_lines(source.text)
-        for ref in found:
-            if isinstance(ref, PolicyRef):
-                new = policies.latest.get(ref.policy)
-                why = None if new is not None else policies.unresolved(ref)
-                if why is not None:
-                    plan.unresolved.append(Unresolved(source.path, ref.line, "$imagepolicy", ref.target, why))
-            else:
-                new = by_key.get(ref.ref.key)
-            if new is None:
-                continue
-            plan.matched += 1
-            plan.found.add(new.key)
-            if isinstance(ref, MarkerPartRef) and ref.part == "name":
-                continue  # the name is kept as spelled; nothing to move
-            verdict = rules.judge(source.path, new.key, new.tag or ref.ref.tag, ref.line in held)
-            if mode is not None and verdict.mode != mode:
-                continue
-            if verdict.skip is not None:
-                plan.skipped.append(Skip(source.path, ref.line, ref.shape, ref.value, verdict.skip))
-                continue
-            if _plan_reference(plan, edit_plan, source, ref, new, allow_downgrade):
-                plan.rules.append(verdict.rule)
-        if edit_plan.edits or edit_plan.embedded:
-            new_text = apply_and_verify(source, docs, edit_plan)
-            plan.edits.append(FileEdit(source.path, Path(path), source.to_bytes(), source.to_bytes(new_text)))
+    # Read for the Flux objects or markers only, the other files have nothing to rewrite.
+    todo = [(source, path) for source, path in sources if any(n in source.text for n in wanted)]
+    job = _FileJob(by_key, policies, rules, mode, allow_downgrade)
+    for outcome in map_ordered(job.plan, todo, [len(source.text) for source, _ in todo]):
+        outcome.merge_into(plan, rules)
     plan.unmatched_paths = unmatched_globs(root, globs)
     plan.not_found = [str(r) for r in refs if r.key not in plan.found]
     if plan.matched == 0:
@@ -189,8 +160,85 @@ def check_paths_match(globs: tuple[str, ...], unmatched: list[str]) -> None:
         )
 
 
+@dataclass
+class _FileOutcome:
+    """What planning one file adds to the TreePlan; picklable (rules travel as their index),
+    so a second process can plan some of the files (bumper.two_cores)."""
+
+    ignored: list[Skip] = field(default_factory=list)
+    unresolved: list[Unresolved] = field(default_factory=list)
+    skipped: list[Skip] = field(default_factory=list)
+    changes: list[Change] = field(default_factory=list)
+    rules: list[int | None] = field(default_factory=list)  # each change's rule, by its position
+    matched: int = 0
+    found: set[str] = field(default_factory=set)
+    edit: FileEdit | None = None
+
+    def merge_into(self, plan: TreePlan, rules: RunRules) -> None:
+        plan.ignored += self.ignored
+        plan.unresolved += self.unresolved
+        plan.skipped += self.skipped
+        plan.changes += self.changes
+        plan.rules += [None if i is None else rules.policy.rules[i] for i in self.rules]
+        plan.matched += self.matched
+        plan.found |= self.found
+        if self.edit is not None:
+            plan.edits.append(self.edit)
+
+
+@dataclass(frozen=True)
+class _FileJob:
+    """Plans one file against what the whole run decided first (REFs, Flux policies, rules)."""
+
+    by_key: dict[str, ImageRef]
+    policies: PolicyTable
+    rules: RunRules
+    mode: str | None
+    allow_downgrade: bool
+
+    def plan(self, item: tuple[Source, str]) -> _FileOutcome:
+        source, path = item
+        out = _FileOutcome()
+        docs = compose_all(source)
+        notes: list[Ignored] = []
+        found = find_references(source, docs, notes)
+        notes.sort(key=lambda n: n.line)
+        out.ignored = [_ignored(source, n) for n in notes if n.key is None or n.key in self.by_key]
+        edit_plan = Plan()
+        held = held_lines(source.text)
+        for ref in found:
+            if isinstance(ref, PolicyRef):
+                new = self.policies.latest.get(ref.policy)
+                why = None if new is not None else self.policies.unresolved(ref)
+                if why is not None:
+                    out.unresolved.append(Unresolved(source.path, ref.line, "$imagepolicy", ref.target, why))
+            else:
+                new = self.by_key.get(ref.ref.key)
+            if new is None:
+                continue
+            out.matched += 1
+            out.found.add(new.key)
+            if isinstance(ref, MarkerPartRef) and ref.part == "name":
+                continue  # the name is kept as spelled; nothing to move
+            verdict = self.rules.judge(source.path, new.key, new.tag or ref.ref.tag, ref.line in held)
+            if self.mode is not None and verdict.mode != self.mode:
+                continue
+            if verdict.skip is not None:
+                out.skipped.append(Skip(source.path, ref.line, ref.shape, ref.value, verdict.skip))
+                continue
+            if _plan_reference(out, edit_plan, source, ref, new, self.allow_downgrade):
+                out.rules.append(self._position(verdict.rule))
+        if edit_plan.edits or edit_plan.embedded:
+            new_text = apply_and_verify(source, docs, edit_plan)
+            out.edit = FileEdit(source.path, Path(path), source.to_bytes(), source.to_bytes(new_text))
+        return out
+
+    def _position(self, rule: Rule | None) -> int | None:
+        return None if rule is None else self.rules.policy.rules.index(rule)
+
+
 def _plan_reference(
-    plan: TreePlan, edit_plan: Plan, source: Source, ref: Reference, new: ImageRef, allow_downgrade: bool
+    plan: _FileOutcome, edit_plan: Plan, source: Source, ref: Reference, new: ImageRef, allow_downgrade: bool
 ) -> bool:
     """Plan one reference's rewrite (True), or record why it is skipped (False)."""
     if isinstance(ref, MarkerPartRef) and ref.part == "tag" and new.tag is None:
