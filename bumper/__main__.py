@@ -1,5 +1,5 @@
 """`python -m bumper`: the same as the `bumper` console script."""
 
-from bumper.cli import main
+from bumper.launch import main
 
 main()

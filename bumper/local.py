@@ -13,7 +13,7 @@ def bump_dir(options: BumpOptions, env: Mapping[str, str]) -> BumpResult:
     """Plan the whole tree first, then write all edits (or none on a dry run)."""
     directory = options.directory
     assert directory is not None
-    with started_early(directory, needles(options.refs, options.image_policies), MANIFEST_NAME_GLOBS):
+    with started_early(directory, needles(options.refs, bool(options.image_policies)), MANIFEST_NAME_GLOBS):
         # Imported only now, while grep already searches the tree: these load the YAML parser
         # and every shape, a good part of a dry run's time on a large tree.
         from bumper.repo_policy import RunRules, load_policy
@@ -26,6 +26,7 @@ def bump_dir(options: BumpOptions, env: Mapping[str, str]) -> BumpResult:
             allow_downgrade=options.allow_downgrade,
             image_policies=options.image_policies,
             rules=RunRules(load_policy(directory), options.mode),
+            diffs=options.dry_run,
         )
     if not plan.edits:
         return BumpResult(Status.UP_TO_DATE, plan)

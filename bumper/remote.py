@@ -204,7 +204,7 @@ def _clone(run: RemoteRun, dest: Path) -> Base:
         if exc.kind == "empty":  # no file at all, so none references the image: exit 3
             raise NotFoundError(exc.message) from exc
         raise
-    needles = search_needles(options.refs, options.image_policies)
+    needles = search_needles(options.refs, bool(options.image_policies))
     if sparse:
         only = frozenset(grep_files(ws, needles))
     else:
@@ -242,6 +242,7 @@ def _plan(
         image_policies=policies,
         rules=base.rules,
         mode=mode,
+        diffs=options.dry_run,
     )
 
 

@@ -6,6 +6,7 @@ import difflib
 import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,16 @@ class FileEdit:
     path: Path
     old: bytes
     new: bytes
+
+    @cached_property
+    def diff(self) -> str:
+        """This file's part of a `git diff`-style unified diff."""
+        old = self.old.decode("utf-8").splitlines(keepends=True)
+        new = self.new.decode("utf-8").splitlines(keepends=True)
+        lines = difflib.unified_diff(old, new, f"a/{self.relpath}", f"b/{self.relpath}")
+        return "".join(
+            line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in lines
+        )
 
 
 @dataclass
@@ -106,6 +117,7 @@ def plan_tree(
     image_policies: Mapping[str, ImageRef] | None = None,
     rules: RunRules | None = None,
     mode: str | None = None,
+    diffs: bool = False,
 ) -> TreePlan:
     """Find and plan every rewrite; raise on the first file that cannot be handled safely.
 
@@ -113,14 +125,17 @@ def plan_tree(
     `image_policies` (--image-policy) sets Flux policies' latest images; without it, the
     policies watching a REF's repository follow that REF. `rules` (the tree's .bumper.yaml and
     the CLI) may hold or refuse references; with `mode`, only the references delivered that way
-    (pr or commit) are planned, the others are left to another plan.
+    (pr or commit) are planned, the others are left to another plan. With `diffs` (a dry run
+    prints them), each file's diff is made where the file is planned, on either core.
     """
     rules = rules if rules is not None else RunRules()
     by_key = index_refs(refs)
     plan = TreePlan()
     # One walk reads the files that mention a REF, a Flux marker or a Flux policy object.
     sources = list(
-        manifest_sources(root, globs, needles(refs, image_policies), plan.ignored, only, plan.considered)
+        manifest_sources(
+            root, globs, needles(refs, bool(image_policies)), plan.ignored, only, plan.considered
+        )
     )
     policies = PolicyTable.build(
         by_key,
@@ -131,7 +146,7 @@ def plan_tree(
     plan.policies = policies.latest
     # Read for the Flux objects or markers only, the other files have nothing to rewrite.
     todo = [(source, path) for source, path in sources if any(n in source.text for n in wanted)]
-    job = _FileJob(by_key, policies, rules, mode, allow_downgrade)
+    job = _FileJob(by_key, policies, rules, mode, allow_downgrade, diffs)
     for outcome in map_ordered(job.plan, todo, [len(source.text) for source, _ in todo]):
         outcome.merge_into(plan, rules)
     plan.unmatched_paths = unmatched_globs(root, globs)
@@ -195,6 +210,7 @@ class _FileJob:
     rules: RunRules
     mode: str | None
     allow_downgrade: bool
+    diffs: bool
 
     def plan(self, item: tuple[Source, str]) -> _FileOutcome:
         source, path = item
@@ -231,6 +247,8 @@ class _FileJob:
         if edit_plan.edits or edit_plan.embedded:
             new_text = apply_and_verify(source, docs, edit_plan)
             out.edit = FileEdit(source.path, Path(path), source.to_bytes(), source.to_bytes(new_text))
+            if self.diffs:
+                _ = out.edit.diff  # made here, cached, and sent along with the edit
         return out
 
     def _position(self, rule: Rule | None) -> int | None:
@@ -292,13 +310,7 @@ def write_all(edits: list[FileEdit]) -> None:
 
 def unified_diff(edits: list[FileEdit]) -> str:
     """A `git diff`-style unified diff of the planned edits."""
-    out: list[str] = []
-    for edit in edits:
-        old = edit.old.decode("utf-8").splitlines(keepends=True)
-        new = edit.new.decode("utf-8").splitlines(keepends=True)
-        for line in difflib.unified_diff(old, new, f"a/{edit.relpath}", f"b/{edit.relpath}"):
-            out.append(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")
-    return "".join(out)
+    return "".join(edit.diff for edit in edits)
 
 
 # What a file naming an image must contain: anything else is never parsed by scan and check.

@@ -7,7 +7,7 @@ that parse YAML, so the search and those imports run at the same time.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -21,13 +21,14 @@ MANIFEST_SUFFIXES = (".yaml", ".yml")
 MANIFEST_NAME_GLOBS = (*(f"*{suffix}" for suffix in MANIFEST_SUFFIXES), *sorted(KUSTOMIZATION_NAMES))
 
 
-def flux_needles(image_policies: Mapping[str, ImageRef] | None) -> tuple[bytes, ...]:
+def flux_needles(policies_given: bool) -> tuple[bytes, ...]:
     """What a file must contain to matter to Flux markers: the markers, and (without
     --image-policy) the ImagePolicy objects that resolve them."""
-    return (MARKER_NEEDLE,) if image_policies else (MARKER_NEEDLE, API_NEEDLE)
+    return (MARKER_NEEDLE,) if policies_given else (MARKER_NEEDLE, API_NEEDLE)
 
 
-def needles(refs: Iterable[ImageRef], image_policies: Mapping[str, ImageRef] | None) -> tuple[bytes, ...]:
-    """Every byte string that makes a file worth parsing for a bump of `refs`. Flux markers and
-    the ImagePolicy objects that resolve them may mention no REF at all."""
-    return tuple(ref.needle() for ref in refs) + flux_needles(image_policies)
+def needles(refs: Iterable[ImageRef], policies_given: bool) -> tuple[bytes, ...]:
+    """Every byte string that makes a file worth parsing for a bump of `refs` (and of the
+    --image-policy items when `policies_given`). Flux markers and the ImagePolicy objects that
+    resolve them may mention no REF at all."""
+    return tuple(ref.needle() for ref in refs) + flux_needles(policies_given)

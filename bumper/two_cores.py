@@ -10,6 +10,7 @@ an error is raised by the parent, for the first failing item in list order.
 
 from __future__ import annotations
 
+import gc
 import os
 import pickle
 import signal
@@ -35,10 +36,14 @@ def map_ordered(fn: Callable[[T], R], items: Sequence[T], weights: Sequence[int]
     if split >= len(items):
         return [fn(item) for item in items]
     read_end, write_end = os.pipe()
+    # A collection in the child would write to every object the parent made, copying all of
+    # their memory pages: the parent's objects are frozen out of reach of the collector.
+    gc.freeze()
     pid = os.fork()
     if pid == 0:  # pragma: no cover - the child leaves through os._exit; its results are tested
         os.close(read_end)
         _child(fn, items[split:], write_end)
+    gc.unfreeze()
     os.close(write_end)
     try:
         head = [fn(item) for item in items[:split]]

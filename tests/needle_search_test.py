@@ -66,7 +66,9 @@ def test_same_answer_with_and_without_grep(
         else ["bump", f"{REPO}:v2.0.0", "--dir", str(tree), "--dry-run", "--output", "json", "-v"]
     )
     with_grep = _run(*args)
-    monkeypatch.setattr(needle_search.shutil, "which", lambda name: None)
+    (tmp_path / "no-grep").mkdir()
+    monkeypatch.setenv("PATH", str(tmp_path / "no-grep"))  # grep cannot start: Python reads every file
+    assert NeedleSearch.start(tree, [REPO.encode()], MANIFEST_NAME_GLOBS).hits() is None
     without_grep = _run(*args)
     assert with_grep == without_grep
     code, out, _ = with_grep
