@@ -51,3 +51,41 @@ def test_a_plain_value_that_would_change_type_is_caught() -> None:
     with pytest.raises(ManifestError, match="expected '1.10'"):
         apply_and_verify(source, docs, plan)
     assert render_scalar("1.10", None) == '"1.10"' and render_scalar("v1.10", None) == "v1.10"
+
+
+TYPED = """\
+%YAML 1.1
+---
+plain: text
+numbers: [1, -2, 0x1F, 0o17, 1_000, 1.5, .inf, -.Inf, .nan, 6.02e+23, "1", '2']
+truth: [yes, No, on, OFF, true, y, n, ~, null, Null, ""]
+dates: [2001-12-14, 2001-12-14t21:59:43.10-05:00]
+base: &base {tag: "1.0", =: value}
+merged:
+  <<: *base
+  tag: !!str 1.1
+  block: |
+    123
+  folded: >-
+    true
+  local: !custom 5
+  empty:
+"""
+
+
+def test_tags_resolve_as_the_pure_python_safe_loader_does() -> None:
+    """The loader answers tag resolution from a cache in C: the tags must be the safe loader's."""
+    import yaml
+
+    def tags(node: yaml.Node) -> list[tuple[str, object]]:
+        if isinstance(node.value, str):
+            return [(node.tag, node.value)]
+        children = node.value if isinstance(node, yaml.SequenceNode) else [c for kv in node.value for c in kv]
+        return [(node.tag, None), *(t for child in children for t in tags(child))]
+
+    for _ in range(2):  # the second time every tag comes from the cache
+        [ours] = compose_all(Source("typed.yaml", TYPED))
+        [reference] = yaml.compose_all(TYPED, Loader=yaml.SafeLoader)
+        assert tags(ours) == tags(reference)
+        assert ("tag:yaml.org,2002:int", "0x1F") in tags(ours)
+        assert ("tag:yaml.org,2002:merge", "<<") in tags(ours)
