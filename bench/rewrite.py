@@ -288,13 +288,29 @@ def _run(args: list[str], *, out: Path | None = None) -> tuple[float, int, int, 
 
 def _median_run(args: list[str], repeat: int, out: Path | None = None) -> tuple[float, int, int, float]:
     """Median wall time, worst exit code, peak RSS, median CPU time; `out` holds the last run's stdout."""
-    runs = [_run(args, out=out) for _ in range(repeat)]
-    return (
-        statistics.median(r[0] for r in runs),
-        max(r[1] for r in runs),
-        max(r[2] for r in runs),
-        statistics.median(r[3] for r in runs),
-    )
+    [result] = _alternating([(args, out)], repeat)
+    return result
+
+
+def _alternating(
+    commands: list[tuple[list[str], Path | None]], repeat: int
+) -> list[tuple[float, int, int, float]]:
+    """_median_run's figures for each command, run in turn `repeat` times (A B A B ...): this
+    machine's speed drifts by a third within minutes, and a ratio of two commands measured
+    minutes apart measures the drift."""
+    runs: list[list[tuple[float, int, int, float]]] = [[] for _ in commands]
+    for _ in range(repeat):
+        for (args, out), results in zip(commands, runs):
+            results.append(_run(args, out=out))
+    return [
+        (
+            statistics.median(r[0] for r in results),
+            max(r[1] for r in results),
+            max(r[2] for r in results),
+            statistics.median(r[3] for r in results),
+        )
+        for results in runs
+    ]
 
 
 COMPOSE_SCRIPT = r"""
@@ -346,7 +362,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--files", type=int, default=10_000, help="files per tree (default 10000)")
     parser.add_argument("--smoke", action="store_true", help="a 200-file tree, one repeat: for CI")
     parser.add_argument("--naive-sample", type=int, default=200, help="files the ruamel round trip times")
-    parser.add_argument("--repeat", type=int, default=3, help="runs per wall-time median (default 3)")
+    parser.add_argument("--repeat", type=int, default=11, help="runs per wall-time median (default 11)")
     parser.add_argument("--keep", action="store_true", help="leave the generated trees in place")
     args = parser.parse_args(argv)
     if args.smoke:
@@ -375,13 +391,16 @@ def _bench(args: argparse.Namespace, bumper: str, base: Path) -> int:
     tree = base / "tree"
     n_target, size = generate(tree, args.files, every_file_has_images=False)
     diff_path = base / "dry-run.diff"
-    bump_s, bump_rc, bump_rss, bump_cpu = _median_run(
-        [bumper, "bump", NEW_REF, "--dir", str(tree), "--dry-run"], args.repeat, diff_path
-    )
-    rewritten = sum(1 for line in diff_path.read_text().splitlines() if line.startswith("+++ b/"))
     # Into a real file: GNU grep stops at the first match when its output is /dev/null.
     grep_out = base / "grep.txt"
-    grep_s, grep_rc, _, grep_cpu = _median_run(["grep", "-rlF", TARGET, str(tree)], args.repeat, grep_out)
+    (bump_s, bump_rc, bump_rss, bump_cpu), (grep_s, grep_rc, _, grep_cpu) = _alternating(
+        [
+            ([bumper, "bump", NEW_REF, "--dir", str(tree), "--dry-run"], diff_path),
+            (["grep", "-rlF", TARGET, str(tree)], grep_out),
+        ],
+        args.repeat,
+    )
+    rewritten = sum(1 for line in diff_path.read_text().splitlines() if line.startswith("+++ b/"))
     grep_files = len(grep_out.read_text().splitlines())
 
     all_files = sorted(tree.rglob("*.yaml"))
@@ -405,7 +424,7 @@ def _bench(args: argparse.Namespace, bumper: str, base: Path) -> int:
         )
 
     rows += [
-        (f"`bumper bump --dry-run` wall (median of {args.repeat})", _fmt_s(bump_s), "",
+        (f"`bumper bump --dry-run` wall (median of {args.repeat}, alternating with grep)", _fmt_s(bump_s), "",
          f"exit {bump_rc}; {rewritten} of {n_target} target files in the diff"),
         (f"`grep -rlF` wall (median of {args.repeat})", _fmt_s(grep_s), "",
          f"exit {grep_rc}; {grep_files} files listed"),

@@ -11,6 +11,7 @@ if TYPE_CHECKING:
     import semver
 
 _VERSION_RE = re.compile(r"[vV]?(\d+(?:\.\d+){0,2}(?:[-+][0-9A-Za-z.+-]*)?)")
+_RELEASE_RE = re.compile(r"[vV]?(0|[1-9]\d*)(?:\.(0|[1-9]\d*))?(?:\.(0|[1-9]\d*))?")
 
 
 class Decision(NamedTuple):
@@ -37,8 +38,19 @@ def parse_version(tag: str | None) -> semver.Version | None:
 
 def is_downgrade(old_tag: str | None, new_tag: str | None) -> bool:
     """True only when both tags are versions and the new one is lower."""
+    old_release, new_release = _release(old_tag), _release(new_tag)
+    if old_release is not None and new_release is not None:
+        return new_release < old_release
     old, new = parse_version(old_tag), parse_version(new_tag)
     return old is not None and new is not None and new < old
+
+
+def _release(tag: str | None) -> tuple[int, ...] | None:
+    """`v1.2.3`, `1.9` as numbers, for tags without a pre-release or build part: those order by
+    their numbers alone (SemVer 11.2), as semver orders them, without importing it (~8 ms, on
+    the critical path of a large dry run)."""
+    match = _RELEASE_RE.fullmatch(tag) if tag else None
+    return None if match is None else tuple(int(part or 0) for part in match.groups())
 
 
 def decide(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -11,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from bumper.changes import Change, Skip
+from bumper.diffs import file_diff
 from bumper.errors import ConfigError, ManifestError, NotFoundError, WorkspaceError
 from bumper.files import iter_candidates, read_manifest, unmatched_globs
 from bumper.flux import FluxIndex, PolicyTable, Unresolved, not_found_hint
@@ -37,12 +37,7 @@ class FileEdit:
     @cached_property
     def diff(self) -> str:
         """This file's part of a `git diff`-style unified diff."""
-        old = self.old.decode("utf-8").splitlines(keepends=True)
-        new = self.new.decode("utf-8").splitlines(keepends=True)
-        lines = difflib.unified_diff(old, new, f"a/{self.relpath}", f"b/{self.relpath}")
-        return "".join(
-            line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in lines
-        )
+        return file_diff(self.relpath, self.old.decode("utf-8"), self.new.decode("utf-8"))
 
 
 @dataclass
