@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 
 # The options of `bump` that take a value (tests/launch_test.py checks this against click).
 VALUE_OPTIONS = frozenset(
@@ -41,7 +40,7 @@ def main() -> None:
 
 def guess_search(
     argv: Sequence[str], env: Mapping[str, str]
-) -> tuple[Path, tuple[bytes, ...], tuple[str, ...]] | None:
+) -> tuple[str, tuple[bytes, ...], tuple[str, ...]] | None:
     """(tree, needles, file name globs) that `bump --dir` will search, or None when the command
     line is anything else or anything this reading does not know."""
     words = list(argv)
@@ -80,4 +79,4 @@ def guess_search(
         parsed = [ImageRef.parse(ref) for ref in refs]
     except BumperError:
         return None
-    return Path(directory), needles(parsed, policies), MANIFEST_NAME_GLOBS
+    return directory, needles(parsed, policies), MANIFEST_NAME_GLOBS

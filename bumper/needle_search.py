@@ -14,8 +14,10 @@ import os
 import subprocess
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from subprocess import DEVNULL, PIPE
+from typing import Union
+
+StrPath = Union[str, "os.PathLike[str]"]
 
 
 class NeedleSearch:
@@ -27,16 +29,16 @@ class NeedleSearch:
         self._done = proc is None
 
     @classmethod
-    def start(cls, root: Path, needles: Iterable[bytes], names: Iterable[str]) -> NeedleSearch:
+    def start(cls, root: StrPath, needles: Iterable[bytes], names: Iterable[str]) -> NeedleSearch:
         """Start grep over the files of `root` whose names match one of `names` (glob patterns,
         e.g. `*.yaml`); never `.git/`, never a device or FIFO, never a link followed. A search
         started_early() began with the same arguments is taken over instead."""
-        key = (os.fspath(root), tuple(needles), tuple(names))
+        key = _key(root, needles, names)
         early = _EARLY.pop(key, None)
         return early if early is not None else cls._spawn(root, *key[1:])
 
     @classmethod
-    def _spawn(cls, root: Path, needles: tuple[bytes, ...], names: tuple[str, ...]) -> NeedleSearch:
+    def _spawn(cls, root: StrPath, needles: tuple[bytes, ...], names: tuple[str, ...]) -> NeedleSearch:
         patterns = [n for n in needles if n]
         if not patterns or any(b"\n" in n or b"\0" in n for n in patterns):
             return cls(None)
@@ -76,15 +78,21 @@ class NeedleSearch:
 
 
 # Searches started before the YAML modules were imported, by (root, needles, names).
-_EARLY: dict[tuple[str, tuple[bytes, ...], tuple[str, ...]], NeedleSearch] = {}
+_Key = tuple[str, tuple[bytes, ...], tuple[str, ...]]
+_EARLY: dict[_Key, NeedleSearch] = {}
+
+
+def _key(root: StrPath, needles: Iterable[bytes], names: Iterable[str]) -> _Key:
+    """One spelling per tree: `./tree/` as typed, or as pathlib wrote it, is `tree`."""
+    return os.path.normpath(os.fspath(root)), tuple(needles), tuple(names)
 
 
 @contextmanager
-def started_early(root: Path, needles: Iterable[bytes], names: Iterable[str]) -> Iterator[None]:
+def started_early(root: StrPath, needles: Iterable[bytes], names: Iterable[str]) -> Iterator[None]:
     """Start the search now, for NeedleSearch.start to take over later with the same arguments:
     grep then runs while the caller imports the command line or what parses YAML. A search
     nothing took over is stopped when the block that started it ends."""
-    key = (os.fspath(root), tuple(needles), tuple(names))
+    key = _key(root, needles, names)
     if key in _EARLY:  # started by the console script (bumper.launch), which stops it
         yield
         return

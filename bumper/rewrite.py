@@ -83,6 +83,8 @@ def manifest_sources(
     every file looked at to `considered`."""
     # A --repo run already knows, from git grep, which files mention a needle (`only`).
     search = NeedleSearch.start(root, needles, MANIFEST_NAME_GLOBS) if only is None else None
+    hits: frozenset[str] | None = None  # None: read every file
+    pending = search  # asked once, at the first file to read: this loop runs 10,000 times on a big tree
     try:
         for candidate in iter_candidates(root, globs, only):
             if considered is not None:
@@ -90,7 +92,8 @@ def manifest_sources(
             reason = candidate.reason
             source = None
             if reason is None:
-                hits = search.hits() if search is not None else None
+                if pending is not None:
+                    hits, pending = pending.hits(), None
                 if hits is None or candidate.relpath in hits:
                     source, reason = read_manifest(candidate, needles)
             if reason is not None:
