@@ -145,7 +145,7 @@ def plan_tree(
     # Read for the Flux objects or markers only, the other files have nothing to rewrite.
     todo = [(source, path) for source, path in sources if any(n in source.text for n in wanted)]
     job = _FileJob(by_key, policies, rules, mode, allow_downgrade, diffs)
-    for outcome in map_ordered(job.plan, todo, [len(source.text) for source, _ in todo]):
+    for outcome in map_ordered(job.plan, todo, sum(len(source.text) for source, _ in todo)):
         outcome.merge_into(plan, rules)
     plan.unmatched_paths = unmatched_globs(root, globs)
     plan.not_found = [str(r) for r in refs if r.key not in plan.found]

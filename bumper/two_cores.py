@@ -1,11 +1,13 @@
-"""Map a pure function over a list on two cores: a forked child computes the tail of the list.
+"""Map a pure function over a list on two cores: a forked child works from the end of the list.
 
 Planning a large tree composes every matching file twice (once to find its references, once to
 prove the edit), which is most of a dry run's time on 100 files, and files plan independently.
-The child is only an accelerator. It sends back, in order, the results it computed, and stops
-at the first item that raises; whatever it did not deliver (after an error, a crash or a kill)
-the parent computes itself. So results, and any error, are exactly those of a serial run, and
-an error is raised by the parent, for the first failing item in list order.
+The parent works from the front and the child from the back, sending each result as soon as it
+has it, until they meet: a child slowed by copy-on-write faults or a busy core simply does
+fewer. The child is only an accelerator. It stops at the first item that raises; whatever it
+did not deliver (after an error, a crash or a kill) the parent computes itself. So results, and
+any error, are exactly those of a serial run, and an error is raised by the parent, for the
+first failing item in list order.
 """
 
 from __future__ import annotations
@@ -17,8 +19,7 @@ import signal
 import sys
 import threading
 from collections.abc import Callable, Sequence
-from contextlib import suppress
-from typing import TypeVar
+from typing import Generic, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -26,36 +27,36 @@ R = TypeVar("R")
 # Below this much input (bytes of YAML, for planning) one core is faster: a fork, the pipe and
 # unpickling cost a few milliseconds, about what planning 10 KB costs.
 MIN_PARALLEL_WEIGHT = 64 * 1024
+_LENGTH = 4  # bytes of the big-endian length before each pickled result
 
 
-def map_ordered(fn: Callable[[T], R], items: Sequence[T], weights: Sequence[int]) -> list[R]:
-    """[fn(item) for item in items], on two cores when the work is big enough and a fork is safe.
-
-    `weights` estimate each item's cost; the child gets a tail holding about half of it."""
-    split = _split_point(weights) if _may_fork(sum(weights)) else len(items)
-    if split >= len(items):
+def map_ordered(fn: Callable[[T], R], items: Sequence[T], weight: int) -> list[R]:
+    """[fn(item) for item in items], on two cores when the work (`weight`, e.g. bytes to
+    parse) is big enough and a fork is safe."""
+    if len(items) < 2 or not _may_fork(weight):
         return [fn(item) for item in items]
     read_end, write_end = os.pipe()
-    # A collection in the child would write to every object the parent made, copying all of
-    # their memory pages: the parent's objects are frozen out of reach of the collector.
+    # Out of the collector's reach while both work: in the child, a collection would write to
+    # every object the parent made (copying all their memory pages); in the parent, it would
+    # walk all of them again and again for nothing.
     gc.freeze()
     pid = os.fork()
     if pid == 0:  # pragma: no cover - the child leaves through os._exit; its results are tested
         os.close(read_end)
-        _child(fn, items[split:], write_end)
-    gc.unfreeze()
+        _child(fn, items, write_end)
     os.close(write_end)
+    inbox: _Inbox[R] = _Inbox(read_end)
+    head: list[R] = []
     try:
-        head = [fn(item) for item in items[:split]]
-        tail: list[R] = _receive(read_end)
-    except BaseException:  # an error of the parent's own, Ctrl-C: the child's work is moot
+        while len(head) + inbox.drain() < len(items):
+            head.append(fn(items[len(head)]))
+    finally:  # done, an error of the parent's own, Ctrl-C: the child's work is over
         os.kill(pid, signal.SIGKILL)
-        raise
-    finally:
-        os.close(read_end)
         os.waitpid(pid, 0)
-    done = split + len(tail)
-    return head + tail + [fn(item) for item in items[done:]]
+        os.close(read_end)
+        gc.unfreeze()
+    tail = inbox.results[::-1]  # the last items, in order; the first of them may repeat head's
+    return head + tail[len(head) + len(tail) - len(items) :]
 
 
 def _may_fork(weight: int) -> bool:
@@ -69,44 +70,52 @@ def _may_fork(weight: int) -> bool:
     return cores >= 2
 
 
-def _split_point(weights: Sequence[int]) -> int:
-    """Where to cut so that the larger part is smallest; on a tie the child gets the smaller
-    tail, as it starts a little later. len(weights) means no cut."""
-    total = sum(weights)
-    best, best_cost = len(weights), total
-    head = 0
-    for index, weight in enumerate(weights[:-1], 1):
-        head += weight
-        cost = max(head, total - head)
-        if cost <= best_cost:
-            best, best_cost = index, cost
-    return best
-
-
 def _child(fn: Callable[[T], R], items: Sequence[T], write_end: int) -> None:  # pragma: no cover
-    """Compute until the first error, send what was computed, and leave without running any of
-    the parent's cleanup (`finally` blocks, atexit handlers, buffered output)."""
+    """From the last item back, send each result until one raises (or the parent stops this
+    process), and leave without running any of the parent's cleanup (`finally` blocks, atexit
+    handlers, buffered output)."""
     try:
         signal.signal(signal.SIGINT, signal.SIG_DFL)  # Ctrl-C or a CI cancel: just stop
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
-        results = []
-        with suppress(Exception):  # the parent computes that item again and raises the error itself
-            for item in items:
-                results.append(fn(item))
-        data = memoryview(pickle.dumps(results, pickle.HIGHEST_PROTOCOL))
-        while data:
-            data = data[os.write(write_end, data) :]
+        for item in reversed(items):
+            try:
+                result = fn(item)
+            except Exception:  # the parent computes this item again and raises the error itself
+                break
+            data = pickle.dumps(result, pickle.HIGHEST_PROTOCOL)
+            frame = memoryview(len(data).to_bytes(_LENGTH, "big") + data)
+            while frame:
+                frame = frame[os.write(write_end, frame) :]
     finally:
         os._exit(0)
 
 
-def _receive(read_end: int) -> list[R]:
-    """The child's results; none when its message is cut short or unreadable."""
-    chunks = []
-    while chunk := os.read(read_end, 1 << 20):
-        chunks.append(chunk)
-    try:
-        results = pickle.loads(b"".join(chunks))  # noqa: S301 - written by our own fork
-    except Exception:
-        return []
-    return results if isinstance(results, list) else []
+class _Inbox(Generic[R]):
+    """The child's results so far (last item first), read without waiting."""
+
+    def __init__(self, read_end: int) -> None:
+        os.set_blocking(read_end, False)
+        self._fd = read_end
+        self._buffer = b""
+        self._open = True
+        self.results: list[R] = []
+
+    def drain(self) -> int:
+        """Take in every complete result the child has sent; how many there are."""
+        while self._open:
+            try:
+                chunk = os.read(self._fd, 1 << 20)
+            except BlockingIOError:
+                break
+            self._open = bool(chunk)  # b"": the child is gone
+            self._buffer += chunk
+        while len(self._buffer) >= _LENGTH:
+            size = int.from_bytes(self._buffer[:_LENGTH], "big")
+            if len(self._buffer) < _LENGTH + size:
+                break
+            data, self._buffer = self._buffer[_LENGTH : _LENGTH + size], self._buffer[_LENGTH + size :]
+            try:
+                self.results.append(pickle.loads(data))  # noqa: S301 - written by our own fork
+            except Exception:  # never expected; the parent computes the rest itself
+                self._open, self._buffer = False, b""
+        return len(self.results)
