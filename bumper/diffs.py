@@ -9,7 +9,6 @@ line i to line i is what happened). Anything else (an inserted key) goes through
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterator
 
 CONTEXT = 3  # lines around each change, as `git diff` and difflib show
@@ -23,6 +22,8 @@ def file_diff(relpath: str, old_text: str, new_text: str) -> str:
     if len(old) == len(new):
         lines: Iterator[str] = _in_place(old, new, relpath)
     else:
+        import difflib  # rarely needed, so not at start-up
+
         lines = difflib.unified_diff(old, new, f"a/{relpath}", f"b/{relpath}")
     return "".join(line if line.endswith("\n") else line + _NO_EOL for line in lines)
 
