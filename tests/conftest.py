@@ -85,3 +85,19 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         return _SLOW_FIRST.index(name) if name in _SLOW_FIRST else len(_SLOW_FIRST)
 
     items.sort(key=rank)  # stable: every other test keeps its place
+
+
+@pytest.fixture
+def grep_spawns(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """Every grep the test's in-process runs start (NeedleSearch._spawn), in order."""
+    from bumper.needle_search import NeedleSearch
+
+    started: list[object] = []
+    spawn = NeedleSearch._spawn.__func__  # type: ignore[attr-defined]
+
+    def counted(cls: type[NeedleSearch], *args: object) -> NeedleSearch:
+        started.append(spawn(cls, *args))
+        return started[-1]  # type: ignore[no-any-return]
+
+    monkeypatch.setattr(NeedleSearch, "_spawn", classmethod(counted))
+    return started

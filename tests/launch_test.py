@@ -111,17 +111,12 @@ def test_a_run_greps_once_and_prints_what_it_would_without_the_guess(tmp_path: P
 
 
 def test_a_wrong_guess_costs_one_grep_and_changes_nothing(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    grep_spawns: list[NeedleSearch],
 ) -> None:
     tree = _tree(tmp_path)
-    started: list[NeedleSearch] = []
-    spawn = NeedleSearch._spawn.__func__  # type: ignore[attr-defined]
-
-    def counted(cls: type[NeedleSearch], *args: object) -> NeedleSearch:
-        started.append(spawn(cls, *args))
-        return started[-1]
-
-    monkeypatch.setattr(NeedleSearch, "_spawn", classmethod(counted))
     wrong = (tree, (b"acme/other", *FLUX), MANIFEST_NAME_GLOBS)
     monkeypatch.setattr(launch, "guess_search", lambda argv, env: wrong)
     monkeypatch.setattr(sys, "argv", ["bumper", "bump", REF, "--dir", str(tree), "--dry-run"])
@@ -129,6 +124,6 @@ def test_a_wrong_guess_costs_one_grep_and_changes_nothing(
         launch.main()
     assert exit.value.code == 0
     assert "+image: ghcr.io/acme/app:v1.2.3" in capsys.readouterr().out
-    assert len(started) == 2  # the guessed one, stopped at exit, and the run's own
-    assert all(s._done for s in started)
+    assert len(grep_spawns) == 2  # the guessed one, stopped at exit, and the run's own
+    assert all(s._done for s in grep_spawns)
     assert not needle_search._EARLY

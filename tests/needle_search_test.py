@@ -105,22 +105,14 @@ def test_a_grep_that_fails_is_not_trusted(tmp_path: Path, monkeypatch: pytest.Mo
 
 
 def test_a_dir_run_starts_grep_once_before_parsing_and_takes_it_over(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, grep_spawns: list[NeedleSearch]
 ) -> None:
     """bump_dir starts the search before it imports the YAML modules; plan_tree takes that very
     search over instead of starting a second grep."""
-    started: list[NeedleSearch] = []
-    spawn = NeedleSearch._spawn.__func__  # type: ignore[attr-defined]
-
-    def counted(cls: type[NeedleSearch], *args: object) -> NeedleSearch:
-        started.append(spawn(cls, *args))
-        return started[-1]
-
-    monkeypatch.setattr(NeedleSearch, "_spawn", classmethod(counted))
     tree = _tree(tmp_path)
     result = CliRunner().invoke(main, ["bump", f"{REPO}:v2.0.0", "--dir", str(tree), "--dry-run"])
     assert result.exit_code == 0, result.output
-    assert len(started) == 1 and started[0].hits() is not None
+    assert len(grep_spawns) == 1 and grep_spawns[0].hits() is not None
     assert not needle_search._EARLY
 
 
