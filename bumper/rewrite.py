@@ -5,39 +5,21 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 from bumper.changes import Change, Skip
-from bumper.diffs import file_diff
 from bumper.errors import ConfigError, ManifestError, NotFoundError, WorkspaceError
+from bumper.file_plan import FileEdit, FileJob, ignored_skip
 from bumper.files import iter_candidates, read_manifest, unmatched_globs
 from bumper.flux import FluxIndex, PolicyTable, Unresolved, not_found_hint
 from bumper.image_ref import ImageRef
 from bumper.needle_search import NeedleSearch
-from bumper.policy import decide
-from bumper.repo_policy import Rule, RunRules, held_lines
+from bumper.repo_policy import Rule, RunRules
 from bumper.search_terms import MANIFEST_NAME_GLOBS, MARKER_NEEDLE, needles
-from bumper.shapes import Ignored, MarkerPartRef, Reference, find_references
-from bumper.shapes.policy_marker import PolicyRef
+from bumper.shapes import Ignored, Reference, find_references
 from bumper.two_cores import map_ordered
-from bumper.yaml_edit import Plan, Source, apply_and_verify, compose_all
-
-
-@dataclass(frozen=True)
-class FileEdit:
-    """One file's bytes before and after; nothing is on disk until `write_all`."""
-
-    relpath: str
-    path: Path
-    old: bytes
-    new: bytes
-
-    @cached_property
-    def diff(self) -> str:
-        """This file's part of a `git diff`-style unified diff."""
-        return file_diff(self.relpath, self.old.decode("utf-8"), self.new.decode("utf-8"))
+from bumper.yaml_edit import Source, compose_all
 
 
 @dataclass
@@ -144,7 +126,7 @@ def plan_tree(
     plan.policies = policies.latest
     # Read for the Flux objects or markers only, the other files have nothing to rewrite.
     todo = [(source, path) for source, path in sources if any(n in source.text for n in wanted)]
-    job = _FileJob(by_key, policies, rules, mode, allow_downgrade, diffs)
+    job = FileJob(by_key, policies, rules, mode, allow_downgrade, diffs)
     for outcome in map_ordered(job.plan, todo, sum(len(source.text) for source, _ in todo)):
         outcome.merge_into(plan, rules)
     plan.unmatched_paths = unmatched_globs(root, globs)
@@ -171,119 +153,6 @@ def check_paths_match(globs: tuple[str, ...], unmatched: list[str]) -> None:
             f"--path {which} matches no YAML file in the tree; give paths relative to its root, "
             "e.g. 'apps/**/*.yaml' ('bumper scan -v' lists the files it considers)"
         )
-
-
-@dataclass
-class _FileOutcome:
-    """What planning one file adds to the TreePlan; picklable (rules travel as their index),
-    so a second process can plan some of the files (bumper.two_cores)."""
-
-    ignored: list[Skip] = field(default_factory=list)
-    unresolved: list[Unresolved] = field(default_factory=list)
-    skipped: list[Skip] = field(default_factory=list)
-    changes: list[Change] = field(default_factory=list)
-    rules: list[int | None] = field(default_factory=list)  # each change's rule, by its position
-    matched: int = 0
-    found: set[str] = field(default_factory=set)
-    edit: FileEdit | None = None
-
-    def merge_into(self, plan: TreePlan, rules: RunRules) -> None:
-        plan.ignored += self.ignored
-        plan.unresolved += self.unresolved
-        plan.skipped += self.skipped
-        plan.changes += self.changes
-        plan.rules += [None if i is None else rules.policy.rules[i] for i in self.rules]
-        plan.matched += self.matched
-        plan.found |= self.found
-        if self.edit is not None:
-            plan.edits.append(self.edit)
-
-
-@dataclass(frozen=True)
-class _FileJob:
-    """Plans one file against what the whole run decided first (REFs, Flux policies, rules)."""
-
-    by_key: dict[str, ImageRef]
-    policies: PolicyTable
-    rules: RunRules
-    mode: str | None
-    allow_downgrade: bool
-    diffs: bool
-
-    def plan(self, item: tuple[Source, str]) -> _FileOutcome:
-        source, path = item
-        out = _FileOutcome()
-        docs = compose_all(source)
-        notes: list[Ignored] = []
-        found = find_references(source, docs, notes)
-        notes.sort(key=lambda n: n.line)
-        out.ignored = [_ignored(source, n) for n in notes if n.key is None or n.key in self.by_key]
-        edit_plan = Plan()
-        held = held_lines(source.text)
-        for ref in found:
-            if isinstance(ref, PolicyRef):
-                new = self.policies.latest.get(ref.policy)
-                why = None if new is not None else self.policies.unresolved(ref)
-                if why is not None:
-                    out.unresolved.append(Unresolved(source.path, ref.line, "$imagepolicy", ref.target, why))
-            else:
-                new = self.by_key.get(ref.ref.key)
-            if new is None:
-                continue
-            out.matched += 1
-            out.found.add(new.key)
-            if isinstance(ref, MarkerPartRef) and ref.part == "name":
-                continue  # the name is kept as spelled; nothing to move
-            verdict = self.rules.judge(source.path, new.key, new.tag or ref.ref.tag, ref.line in held)
-            if self.mode is not None and verdict.mode != self.mode:
-                continue
-            if verdict.skip is not None:
-                out.skipped.append(Skip(source.path, ref.line, ref.shape, ref.value, verdict.skip))
-                continue
-            if _plan_reference(out, edit_plan, source, ref, new, self.allow_downgrade):
-                out.rules.append(self._position(verdict.rule))
-        if edit_plan.edits or edit_plan.embedded:
-            new_text = apply_and_verify(source, docs, edit_plan)
-            out.edit = FileEdit(source.path, Path(path), source.to_bytes(), source.to_bytes(new_text))
-            if self.diffs:
-                _ = out.edit.diff  # made here, cached, and sent along with the edit
-        return out
-
-    def _position(self, rule: Rule | None) -> int | None:
-        return None if rule is None else self.rules.policy.rules.index(rule)
-
-
-def _plan_reference(
-    plan: _FileOutcome, edit_plan: Plan, source: Source, ref: Reference, new: ImageRef, allow_downgrade: bool
-) -> bool:
-    """Plan one reference's rewrite (True), or record why it is skipped (False)."""
-    if isinstance(ref, MarkerPartRef) and ref.part == "tag" and new.tag is None:
-        plan.skipped.append(Skip(source.path, ref.line, ref.shape, ref.value, "ref-has-no-tag"))
-        return False
-    if isinstance(ref, PolicyRef):
-        outcome = ref.plan(edit_plan, source, new, allow_downgrade=allow_downgrade)
-        if isinstance(outcome, Change):
-            plan.changes.append(outcome)
-            return True
-        plan.skipped.append(outcome)
-        return False
-    decision = decide(
-        ref.ref.tag,
-        ref.ref.digest,
-        new.tag,
-        new.digest,
-        allow_downgrade=allow_downgrade,
-        where=(source.path, ref.line),
-    )
-    if not decision.apply:
-        plan.skipped.append(Skip(source.path, ref.line, ref.shape, ref.value, decision.reason or ""))
-        return False
-    new_value = ref.rewrite(edit_plan, source, new)
-    if new_value is None:  # a digest-only REF and a Helm map with no `digest` key
-        plan.skipped.append(Skip(source.path, ref.line, ref.shape, ref.value, "no-digest-field"))
-        return False
-    plan.changes.append(Change(source.path, ref.line, ref.shape, ref.value, new_value))
-    return True
 
 
 def write_all(edits: list[FileEdit]) -> None:
@@ -329,9 +198,5 @@ def scan_tree(
             ignored.append(Skip(source.path, exc.line, None, None, f"unparseable: {exc.message}"))
             continue
         found.extend((source, r) for r in refs)
-        ignored.extend(_ignored(source, note) for note in sorted(notes, key=lambda n: n.line))
+        ignored.extend(ignored_skip(source, note) for note in sorted(notes, key=lambda n: n.line))
     return found, ignored
-
-
-def _ignored(source: Source, note: Ignored) -> Skip:
-    return Skip(source.path, note.line, note.shape, note.value, note.reason)
