@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -61,7 +62,23 @@ def _params() -> list[tuple[Group, bool]]:
     ]
 
 
-def _plan(tree: Path, group: Group, rules: RunRules) -> TreePlan | str:
+def _forking(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """From now on map_ordered forks whatever the work; the list gets each fork's result."""
+    forks: list[int] = []
+    real_fork = os.fork
+
+    def fork() -> int:
+        pid = real_fork()
+        forks.append(pid)
+        return pid
+
+    # pytest-xdist workers run threads, which _may_fork refuses; the planning child takes no lock.
+    monkeypatch.setattr(two_cores, "_may_fork", lambda weight: True)
+    monkeypatch.setattr(os, "fork", fork)
+    return forks
+
+
+def _plan(tree: Path, group: Group, rules: RunRules, **remote: Any) -> TreePlan | str:
     refs, policies = group
     try:
         return plan_tree(
@@ -69,6 +86,7 @@ def _plan(tree: Path, group: Group, rules: RunRules) -> TreePlan | str:
             [ImageRef.parse(r) for r in refs],
             image_policies=parse_image_policies(policies) if policies else None,
             rules=rules,
+            **remote,
         )
     except BumperError as exc:
         return f"{type(exc).__name__}: {exc}"
@@ -88,17 +106,7 @@ def test_two_cores_plan_what_one_plans(
     (tmp_path / ".bumper.yaml").write_text(POLICY)
     rules = RunRules(load_policy(tmp_path))
     one = _plan(tmp_path, group, rules)  # also loads, on one core, what planning imports lazily
-    forks: list[int] = []
-    real_fork = os.fork
-
-    def fork() -> int:
-        pid = real_fork()
-        forks.append(pid)
-        return pid
-
-    # pytest-xdist workers run threads, which _may_fork refuses; the planning child takes no lock.
-    monkeypatch.setattr(two_cores, "_may_fork", lambda weight: True)
-    monkeypatch.setattr(os, "fork", fork)
+    forks = _forking(monkeypatch)
     two = _plan(tmp_path, group, rules)
     assert two == one
     if failing:
@@ -111,6 +119,31 @@ def test_two_cores_plan_what_one_plans(
         assert all(a is b for a, b in zip(one.rules, two.rules)), "rules must be the policy's own objects"
         if len(one.edits) > 1:
             assert forks, "nothing was planned in a second process"
+
+
+@pytest.mark.parametrize("mode", ["pr", "commit"])
+def test_two_cores_plan_the_remote_flow_as_one_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mode: str
+) -> None:
+    """--repo plans only the files git grep found (`only`), once per delivery mode."""
+    group = max(_groups(), key=lambda g: len(_groups()[g]))
+    for case in _groups()[group]:
+        if case.exit == 0:
+            copy_in(case.input_dir, tmp_path / case.name)
+    (tmp_path / ".bumper.yaml").write_text(POLICY)
+    rules = RunRules(load_policy(tmp_path), None)
+    needle = ImageRef.parse(group[0][0]).needle()
+    only = frozenset(
+        p.relative_to(tmp_path).as_posix()
+        for p in tmp_path.rglob("*")
+        if p.is_file() and needle in p.read_bytes()
+    )
+    one = _plan(tmp_path, group, rules, only=only, mode=mode)
+    forks = _forking(monkeypatch)
+    two = _plan(tmp_path, group, rules, only=only, mode=mode)
+    assert isinstance(one, TreePlan) and one.edits, one
+    assert two == one
+    assert forks
 
 
 def _big_tree(root: Path, broken_at: int | None) -> Path:
