@@ -19,6 +19,7 @@ import signal
 import sys
 import threading
 from collections.abc import Callable, Sequence
+from contextlib import suppress
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
@@ -35,12 +36,15 @@ def map_ordered(fn: Callable[[T], R], items: Sequence[T], weight: int) -> list[R
     parse) is big enough and a fork is safe."""
     if len(items) < 2 or not _may_fork(weight):
         return [fn(item) for item in items]
-    read_end, write_end = os.pipe()
     # Out of the collector's reach while both work: in the child, a collection would write to
     # every object the parent made (copying all their memory pages); in the parent, it would
     # walk all of them again and again for nothing.
     gc.freeze()
-    pid = os.fork()
+    forked = _fork()
+    if forked is None:
+        gc.unfreeze()
+        return [fn(item) for item in items]
+    pid, read_end, write_end = forked
     if pid == 0:  # pragma: no cover - the child leaves through os._exit; its results are tested
         os.close(read_end)
         _child(fn, items, write_end)
@@ -51,19 +55,42 @@ def map_ordered(fn: Callable[[T], R], items: Sequence[T], weight: int) -> list[R
         while len(head) + inbox.drain() < len(items):
             head.append(fn(items[len(head)]))
     finally:  # done, an error of the parent's own, Ctrl-C: the child's work is over
-        os.kill(pid, signal.SIGKILL)
-        os.waitpid(pid, 0)
+        _stop(pid)
         os.close(read_end)
         gc.unfreeze()
     tail = inbox.results[::-1]  # the last items, in order; the first of them may repeat head's
     return head + tail[len(head) + len(tail) - len(items) :]
 
 
+def _fork() -> tuple[int, int, int] | None:
+    """(pid, read end, write end) of a pipe to a forked child (pid 0 in the child), or None when
+    the system refuses (a process limit, a sandbox without fork): one core it is."""
+    try:
+        read_end, write_end = os.pipe()
+    except OSError:
+        return None
+    try:
+        return os.fork(), read_end, write_end
+    except OSError:
+        os.close(read_end)
+        os.close(write_end)
+        return None
+
+
+def _stop(pid: int) -> None:
+    """Kill and reap the child; with SIGCHLD ignored (inherited so from a parent process), the
+    kernel has reaped it already."""
+    with suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGKILL)
+    with suppress(ChildProcessError):
+        os.waitpid(pid, 0)
+
+
 def _may_fork(weight: int) -> bool:
-    """A fork is safe only with no other thread (one could hold a lock the child needs), and
-    pays only with a second core (the affinity mask is what a container actually grants)."""
-    if weight < MIN_PARALLEL_WEIGHT or not hasattr(os, "fork") or sys.platform == "win32":
-        return False
+    """A fork is safe only on Linux and with no other thread (one could hold a lock the child
+    needs), and pays only with a second core (the affinity mask is what a container grants)."""
+    if weight < MIN_PARALLEL_WEIGHT or not sys.platform.startswith("linux"):
+        return False  # macOS: a fork after system frameworks loaded (proxy lookup) may crash
     if threading.active_count() != 1:
         return False
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1

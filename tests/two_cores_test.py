@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -119,6 +120,26 @@ def test_an_error_of_the_parent_stops_the_child_at_once(forks: list[int]) -> Non
         map_ordered(_paced(0.01, 30, fn), ITEMS, 1)
     assert time.monotonic() - started < 10
     assert len(forks) == 1
+
+
+def test_a_refused_fork_leaves_the_work_to_one_core(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refused() -> int:
+        raise BlockingIOError(11, "Resource temporarily unavailable")  # EAGAIN: RLIMIT_NPROC
+
+    monkeypatch.setattr(two_cores, "_may_fork", lambda weight: True)
+    monkeypatch.setattr(os, "fork", refused)
+    open_fds = len(os.listdir("/proc/self/fd"))
+    assert map_ordered(lambda item: item * 3, ITEMS, 1) == [item * 3 for item in ITEMS]
+    assert len(os.listdir("/proc/self/fd")) == open_fds  # the pipe was closed
+
+
+def test_an_ignored_sigchld_does_not_break_the_end(forks: list[int]) -> None:
+    """A CI runner may start bumper with SIGCHLD ignored: the kernel then reaps the child itself."""
+    previous = signal.signal(signal.SIGCHLD, signal.SIG_IGN)
+    try:
+        assert map_ordered(_paced(0.005, 0.005, lambda item: -item), ITEMS, 1) == [-item for item in ITEMS]
+    finally:
+        signal.signal(signal.SIGCHLD, previous)
 
 
 def test_small_work_and_running_threads_stay_on_one_core(monkeypatch: pytest.MonkeyPatch) -> None:
