@@ -14,13 +14,12 @@ from __future__ import annotations
 
 import gc
 import os
-import pickle
 import signal
 import sys
 import threading
 from collections.abc import Callable, Sequence
 from contextlib import suppress
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -36,6 +35,8 @@ def map_ordered(fn: Callable[[T], R], items: Sequence[T], weight: int) -> list[R
     parse) is big enough and a fork is safe."""
     if len(items) < 2 or not _may_fork(weight):
         return [fn(item) for item in items]
+    import pickle  # only a run that forks needs it (~3 ms); loaded once, before the fork
+
     # Out of the collector's reach while both work: in the child, a collection would write to
     # every object the parent made (copying all their memory pages); in the parent, it would
     # walk all of them again and again for nothing.
@@ -47,9 +48,9 @@ def map_ordered(fn: Callable[[T], R], items: Sequence[T], weight: int) -> list[R
     pid, read_end, write_end = forked
     if pid == 0:  # pragma: no cover - the child leaves through os._exit; its results are tested
         os.close(read_end)
-        _child(fn, items, write_end)
+        _child(fn, items, write_end, pickle.dumps)
     os.close(write_end)
-    inbox: _Inbox[R] = _Inbox(read_end)
+    inbox: _Inbox[R] = _Inbox(read_end, pickle.loads)
     head: list[R] = []
     try:
         while len(head) + inbox.drain() < len(items):
@@ -93,11 +94,12 @@ def _may_fork(weight: int) -> bool:
         return False  # macOS: a fork after system frameworks loaded (proxy lookup) may crash
     if threading.active_count() != 1:
         return False
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    return cores >= 2
+    return len(os.sched_getaffinity(0)) >= 2
 
 
-def _child(fn: Callable[[T], R], items: Sequence[T], write_end: int) -> None:  # pragma: no cover
+def _child(  # pragma: no cover
+    fn: Callable[[T], R], items: Sequence[T], write_end: int, dumps: Callable[..., bytes]
+) -> None:
     """From the last item back, send each result until one raises (or the parent stops this
     process), and leave without running any of the parent's cleanup (`finally` blocks, atexit
     handlers, buffered output)."""
@@ -109,7 +111,7 @@ def _child(fn: Callable[[T], R], items: Sequence[T], write_end: int) -> None:  #
                 result = fn(item)
             except Exception:  # the parent computes this item again and raises the error itself
                 break
-            data = pickle.dumps(result, pickle.HIGHEST_PROTOCOL)
+            data = dumps(result, -1)  # the highest protocol
             frame = memoryview(len(data).to_bytes(_LENGTH, "big") + data)
             while frame:
                 frame = frame[os.write(write_end, frame) :]
@@ -120,9 +122,10 @@ def _child(fn: Callable[[T], R], items: Sequence[T], write_end: int) -> None:  #
 class _Inbox(Generic[R]):
     """The child's results so far (last item first), read without waiting."""
 
-    def __init__(self, read_end: int) -> None:
+    def __init__(self, read_end: int, loads: Callable[[bytes], Any]) -> None:
         os.set_blocking(read_end, False)
         self._fd = read_end
+        self._loads = loads
         self._buffer = b""
         self._open = True
         self.results: list[R] = []
@@ -142,7 +145,7 @@ class _Inbox(Generic[R]):
                 break
             data, self._buffer = self._buffer[_LENGTH : _LENGTH + size], self._buffer[_LENGTH + size :]
             try:
-                self.results.append(pickle.loads(data))  # noqa: S301 - written by our own fork
+                self.results.append(self._loads(data))  # pickled by our own fork
             except Exception:  # never expected; the parent computes the rest itself
                 self._open, self._buffer = False, b""
         return len(self.results)

@@ -121,8 +121,7 @@ def check_unique_keys(source: Source, mapping: MappingNode) -> None:
 
 def reads_as_string(value: str) -> bool:
     """Whether `value` written as a plain scalar reads back as the same string."""
-    tag: str = _RESOLVER.resolve(ScalarNode, value, (True, False))  # type: ignore[no-untyped-call]
-    return tag == STR_TAG
+    return _resolve(ScalarNode, value, (True, False)) == STR_TAG
 
 
 def render_scalar(value: str, style: str | None) -> str:

@@ -100,7 +100,7 @@ def _tree(tmp_path: Path) -> Path:
         ["bump", REF, "--dir", "./tree", "--dry-run", "--output", "json"],  # spelled otherwise
     ],
 )
-def test_a_run_greps_once_and_prints_what_it_would_without_the_guess(tmp_path: Path, args: list[str]) -> None:
+def test_a_console_run_greps_once_and_rewrites_as_asked(tmp_path: Path, args: list[str]) -> None:
     _tree(tmp_path)
     env, log = _counting_grep(tmp_path)
     run = forkserver.run(args, env=env, cwd=tmp_path)

@@ -142,9 +142,13 @@ def test_an_ignored_sigchld_does_not_break_the_end(forks: list[int]) -> None:
         signal.signal(signal.SIGCHLD, previous)
 
 
-def test_small_work_and_running_threads_stay_on_one_core(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_small_work_one_core_and_running_threads_stay_on_one_core(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(threading, "active_count", lambda: 1)
-    if two_cores._may_fork(two_cores.MIN_PARALLEL_WEIGHT):
-        assert not two_cores._may_fork(two_cores.MIN_PARALLEL_WEIGHT - 1)
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1})
+    assert two_cores._may_fork(two_cores.MIN_PARALLEL_WEIGHT)
+    assert not two_cores._may_fork(two_cores.MIN_PARALLEL_WEIGHT - 1)
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {3})  # a container granting one core
+    assert not two_cores._may_fork(10 * two_cores.MIN_PARALLEL_WEIGHT)
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1})
     monkeypatch.setattr(threading, "active_count", lambda: 2)
     assert not two_cores._may_fork(10 * two_cores.MIN_PARALLEL_WEIGHT)
