@@ -1,4 +1,4 @@
-"""Whether a reference may move to the REF's version: no downgrade, no stale digest."""
+"""Whether a reference may move to the REF's version: same variant, no downgrade, no stale digest."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import re
 from typing import TYPE_CHECKING, NamedTuple
 
 from bumper.errors import PolicyError
+from bumper.variants import same_variant, variant_order
 
 if TYPE_CHECKING:
     import semver
@@ -37,7 +38,12 @@ def parse_version(tag: str | None) -> semver.Version | None:
 
 
 def is_downgrade(old_tag: str | None, new_tag: str | None) -> bool:
-    """True only when both tags are versions and the new one is lower."""
+    """True only when both tags are versions and the new one is lower; tags of one variant
+    (`12-debian-12-r98`, `1.2.3-alpine3.19`) compare their variant's numbers too."""
+    old_order = variant_order(old_tag) if old_tag else None
+    new_order = variant_order(new_tag) if new_tag else None
+    if old_order is not None and new_order is not None:
+        return new_order < old_order
     old_release, new_release = _release(old_tag), _release(new_tag)
     if old_release is not None and new_release is not None:
         return new_release < old_release
@@ -67,6 +73,8 @@ def decide(
         return Decision(False, "up-to-date")
     if (old_tag, old_digest) == (new_tag, new_digest):
         return Decision(False, "up-to-date")
+    if not same_variant(old_tag, new_tag):  # before the digest check: this one is never written
+        return Decision(False, "variant")
     if old_digest and not new_digest:
         raise PolicyError(
             f"reference is pinned by digest {old_digest[:19]}...; give a REF with "

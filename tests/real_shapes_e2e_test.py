@@ -1,0 +1,104 @@
+"""End to end, as a user runs it: shapes of real repositories bumper must leave alone or explain
+(CONTRACT "Real repositories"): variant tags, kustomize `tagSuffix`/placeholders, Helm values
+without a tag field, and the digest-pin refusal's ways out."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from testing import forkserver
+from testing.world import CANARY, make_world
+
+
+def write_tree(root: Path, files: dict[str, str]) -> Path:
+    for rel, text in files.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text)
+    return root
+
+
+def snapshot(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def bump(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    proc = forkserver.run(["bump", *args, "--dir", str(root)])
+    assert "Traceback" not in proc.stderr, proc.stderr
+    return proc
+
+
+def error_line(proc: subprocess.CompletedProcess[str]) -> str:
+    lines = proc.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("bumper: error: "), proc.stderr
+    return lines[0]
+
+
+# --- variants ------------------------------------------------------------------------------------
+
+VARIANTS = {
+    "db.yaml": "services:\n  db:\n    image: postgres:12-alpine\n  old:\n    image: postgres:12\n",
+    "maria.yaml": "image: mariadb:10.6.4-focal\n",
+}
+
+
+def test_a_plain_ref_keeps_variant_tags_and_says_why(tmp_path: Path) -> None:
+    root = write_tree(tmp_path, VARIANTS)
+    proc = bump(root, "postgres:16.4", "mariadb:10.11.9")
+    assert proc.returncode == 0, proc.stderr
+    assert (root / "db.yaml").read_text() == VARIANTS["db.yaml"].replace("postgres:12\n", "postgres:16.4\n")
+    assert (root / "maria.yaml").read_text() == VARIANTS["maria.yaml"]
+    assert "bumper: skipped db.yaml:3: postgres:12-alpine: variant (" in proc.stderr
+    assert "bumper: skipped maria.yaml:1: mariadb:10.6.4-focal: variant (" in proc.stderr
+    assert "skipped 2 variant" in proc.stderr.splitlines()[-1]
+
+
+def test_a_ref_of_the_same_variant_bumps_and_json_names_the_reason(tmp_path: Path) -> None:
+    root = write_tree(tmp_path, VARIANTS)
+    proc = bump(root, "postgres:16.4-alpine", "--output", "json")
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout)
+    changes = [(c["file"], c["line"], c["new"]) for c in result["changes"]]
+    assert changes == [("db.yaml", 3, "postgres:16.4-alpine")]
+    assert [(s["file"], s["line"], s["reason"]) for s in result["skipped"]] == [("db.yaml", 5, "variant")]
+
+
+def test_a_variant_skip_on_a_pinned_reference_is_no_digest_refusal(tmp_path: Path) -> None:
+    pinned = "image: postgres:12-alpine@sha256:" + "a" * 64 + "\n"
+    root = write_tree(tmp_path, {"pinned.yaml": pinned, "plain.yaml": "image: postgres:12\n"})
+    proc = bump(root, "postgres:16.4")
+    assert proc.returncode == 0, proc.stderr
+    assert (root / "pinned.yaml").read_text() == pinned
+    assert (root / "plain.yaml").read_text() == "image: postgres:16.4\n"
+
+
+def test_remote_run_with_only_variant_skips_pushes_nothing(tmp_path: Path) -> None:
+    tree = {"apps/db.yaml": b"image: postgres:12-alpine\n"}
+    with make_world(tmp_path, "github", tree) as world:
+        proc = world.run("bump", "postgres:16.4", "--output", "json")
+        assert proc.returncode == 0, proc.stderr
+        assert CANARY not in proc.stdout + proc.stderr
+        result = json.loads(proc.stdout)
+        assert result["status"] == "up-to-date"
+        assert [s["reason"] for s in result["skipped"]] == ["variant"]
+        assert world.pushes() == [] and world.writes() == []
+
+
+@pytest.mark.parametrize(
+    "old,ref,new",
+    [
+        ("os-shell:12-debian-12-r98", "os-shell:12-debian-12-r99", "os-shell:12-debian-12-r99"),
+        ("ghcr.io/acme/app:1.2.3-rc.1", "ghcr.io/acme/app:1.2.3", "ghcr.io/acme/app:1.2.3"),
+        ("nginx:1.25-alpine3.19", "nginx:1.27-alpine3.20", "nginx:1.27-alpine3.20"),
+        ("nginx:alpine", "nginx:1.27", "nginx:alpine"),
+        ("nginx:latest", "nginx:1.27", "nginx:1.27"),
+    ],
+)
+def test_contract_examples(tmp_path: Path, old: str, ref: str, new: str) -> None:
+    root = write_tree(tmp_path, {"app.yaml": f"image: {old}\n"})
+    proc = bump(root, ref)
+    assert proc.returncode == 0, proc.stderr
+    assert (root / "app.yaml").read_text() == f"image: {new}\n"
