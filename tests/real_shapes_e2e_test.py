@@ -102,3 +102,65 @@ def test_contract_examples(tmp_path: Path, old: str, ref: str, new: str) -> None
     proc = bump(root, ref)
     assert proc.returncode == 0, proc.stderr
     assert (root / "app.yaml").read_text() == f"image: {new}\n"
+
+
+# --- kustomize tagSuffix and placeholders ----------------------------------------------------------
+
+BOUTIQUE = Path(__file__).parent / "golden" / "kustomize-components-placeholders-online-boutique" / "input"
+ADSERVICE = "us-central1-docker.pkg.dev/online-boutique-ci/microservices-demo/adservice"
+
+
+def copy_boutique(tmp_path: Path) -> Path:
+    import shutil
+
+    return Path(shutil.copytree(BOUTIQUE, tmp_path / "boutique"))
+
+
+def test_an_older_ref_leaves_the_whole_online_boutique_alone_consistently(tmp_path: Path) -> None:
+    """The issue's run: the base was skipped as a downgrade while the components got a newTag
+    inserted and their placeholder overwritten. Now every file stays as it was."""
+    root = copy_boutique(tmp_path)
+    before = snapshot(root)
+    proc = bump(root, f"{ADSERVICE}:v0.10.5", "--output", "json")
+    assert proc.returncode == 0, proc.stderr
+    assert snapshot(root) == before
+    result = json.loads(proc.stdout)
+    assert result["status"] == "up-to-date" and result["changes"] == []
+    assert [(s["file"], s["reason"]) for s in result["skipped"]] == [
+        ("kustomize/base/adservice.yaml", "downgrade")
+    ]
+    reasons = {(i["file"], i["line"], i["reason"]) for i in result["ignored"]}
+    assert reasons == {
+        ("kustomize/components/container-images-registry/kustomization.yaml", 19, "placeholder"),
+        ("kustomize/components/container-images-tag-suffix/kustomization.yaml", 19, "tag-suffix"),
+        ("kustomize/components/container-images-tag/kustomization.yaml", 19, "placeholder"),
+    }
+
+
+def test_verbose_text_names_each_entry_left_alone(tmp_path: Path) -> None:
+    root = copy_boutique(tmp_path)
+    proc = bump(root, f"{ADSERVICE}:v0.10.7", "-v")
+    assert proc.returncode == 0, proc.stderr
+    tag_suffix = "kustomize/components/container-images-tag-suffix/kustomization.yaml:19"
+    assert f"bumper: ignored {tag_suffix}: CONTAINER_IMAGES_TAG_SUFFIX: tag-suffix" in proc.stderr
+    placeholder = "kustomize/components/container-images-tag/kustomization.yaml:19"
+    assert f"bumper: ignored {placeholder}: CONTAINER_IMAGES_TAG: placeholder" in proc.stderr
+    # another image's entries are not this run's news
+    assert not [line for line in proc.stderr.splitlines() if "ignored" in line and "cartservice" in line]
+
+
+def test_only_placeholders_is_exit_3_naming_them(tmp_path: Path) -> None:
+    files = {
+        "kustomization.yaml": "images:\n  - name: ghcr.io/acme/app\n    newTag: CONTAINER_IMAGES_TAG\n",
+        "values.yaml": "image:\n  repository: ghcr.io/acme/app\n  tag: ${TAG}\n",
+        "suffix/kustomization.yaml": "images:\n  - name: ghcr.io/acme/app\n    tagSuffix: -debug\n",
+    }
+    root = write_tree(tmp_path, files)
+    before = snapshot(root)
+    proc = bump(root, "ghcr.io/acme/app:v1.2.3")
+    assert proc.returncode == 3
+    line = error_line(proc)
+    for where in ("kustomization.yaml:3 (placeholder)", "values.yaml:3 (placeholder)"):
+        assert where in line, line
+    assert "suffix/kustomization.yaml:3 (tag-suffix)" in line, line
+    assert snapshot(root) == before

@@ -9,6 +9,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from bumper.image_ref import DIGEST_HINT, ImageRef
 from bumper.search_terms import KUSTOMIZATION_NAMES
 from bumper.shapes.embedded import embedded_refs
+from bumper.shapes.left_alone import PLACEHOLDER, placeholder_whole
 from bumper.shapes.maps import (
     STR_TAG,
     TAG_KEYS,
@@ -167,6 +168,10 @@ def _whole_ref(value: ScalarNode, name: str, add: AddFn, ignore: IgnoreFn) -> No
         return
     text = str(value.value)
     parsed = ImageRef.try_parse(text)
+    placeholder = placeholder_whole(text) if parsed is None or parsed.tag else None
+    if placeholder is not None:  # `image: app:$TAG`, `app:CONTAINER_IMAGES_TAG`: another tool's
+        ignore(Ignored(value.start_mark.line + 1, "container", text, PLACEHOLDER, placeholder))
+        return
     if parsed is None:
         name_part, at, digest = text.partition("@")
         named = ImageRef.try_parse(name_part) if at else None

@@ -1,0 +1,56 @@
+"""Values that name an image but hold no tag bumper may write: placeholders another tool fills
+in, kustomize `tagSuffix` entries, Helm values without a tag field (CONTRACT "Real repositories").
+
+Each is listed under `ignored` with its reason (`placeholder`, `tag-suffix`, `no-tag-field`) and
+the image's repository, so a bump of that image names it and a bump of another does not.
+"""
+
+from __future__ import annotations
+
+import re
+
+from yaml.nodes import Node, ScalarNode
+
+from bumper.image_ref import repository_key
+from bumper.shapes.reference import Ignored
+
+PLACEHOLDER = "placeholder"
+TAG_SUFFIX = "tag-suffix"
+NO_TAG_FIELD = "no-tag-field"
+
+# `CONTAINER_IMAGES_TAG`, `__TAG__`: capitals, digits and underscores, with a letter.
+_CAPITALS = re.compile(r"[A-Z_][A-Z0-9_]*")
+
+
+def is_placeholder(text: str) -> bool:
+    """A value another tool fills in before deploying: `$TAG`, `${TAG}`, `{{ .tag }}`, or all
+    capitals/digits/underscores like `CONTAINER_IMAGES_TAG`."""
+    if "$" in text or "{{" in text or "}}" in text:
+        return True
+    return _CAPITALS.fullmatch(text) is not None and any(c.isalpha() for c in text)
+
+
+def placeholder_whole(text: str) -> str | None:
+    """The repository of `NAME:PLACEHOLDER` (`app:$TAG`, `app:${TAG}`, `app:BUILD_TAG`), else None."""
+    name, colon, tag = text.partition("@")[0].rpartition(":")
+    if not colon or "/" in tag or not is_placeholder(tag):
+        return None
+    return repository_key(name)
+
+
+def kustomize_left_alone(
+    pairs: dict[str, Node], name: ScalarNode | None, new_name: ScalarNode | None, key: str
+) -> Ignored | None:
+    """Why a kustomize `images:` entry for `key` is left alone: it only appends `tagSuffix`, or
+    its `newTag`/`newName` is a placeholder; None when it is a reference to bump."""
+    tag, suffix = pairs.get("newTag"), pairs.get("tagSuffix")
+    if type(tag) is ScalarNode and tag.value and is_placeholder(str(tag.value)):
+        return Ignored(tag.start_mark.line + 1, "kustomize", str(tag.value), PLACEHOLDER, key)
+    if new_name is not None and any(is_placeholder(part) for part in str(new_name.value).split("/")):
+        return Ignored(new_name.start_mark.line + 1, "kustomize", str(new_name.value), PLACEHOLDER, key)
+    if suffix is not None and (tag is None or (type(tag) is ScalarNode and not tag.value)):
+        where = suffix if type(suffix) is ScalarNode else (name or new_name)
+        line = where.start_mark.line + 1 if where is not None else 0
+        value = str(suffix.value) if type(suffix) is ScalarNode else ""
+        return Ignored(line, "kustomize", value, TAG_SUFFIX, key)
+    return None
