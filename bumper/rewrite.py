@@ -137,7 +137,9 @@ def plan_tree(
         names = ", ".join([*(str(r) for r in refs), *(f"{p}={r}" for p, r in (image_policies or {}).items())])
         where = f" matching {', '.join(globs)}" if globs else ""
         hint = not_found_hint(plan.unresolved)
-        raise NotFoundError(f"no file{where} references {names}{left_alone(plan.ignored)}{hint}")
+        error = NotFoundError(f"no file{where} references {names}{left_alone(plan.ignored)}{hint}")
+        error.ignored = plan.ignored
+        raise error
     return plan
 
 

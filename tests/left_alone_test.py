@@ -49,3 +49,68 @@ def test_is_placeholder(text: str, placeholder: bool) -> None:
 )
 def test_placeholder_whole_names_the_repository(text: str, key: str | None) -> None:
     assert placeholder_whole(text) == key
+
+
+def notes(text: str, path: str = "values.yaml") -> list[tuple[int, str, str | None]]:
+    from bumper.shapes import Ignored, find_references
+    from bumper.yaml_edit import Source, compose_all
+
+    source = Source(path, text)
+    found: list[Ignored] = []
+    find_references(source, compose_all(source), found)
+    return [(n.line, n.reason, n.key) for n in found]
+
+
+APP = "ghcr.io/acme/app"
+
+
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("image:\n  repository: ghcr.io/acme/app\n", [(2, "no-tag-field", APP)]),
+        ("image:\n  repository: ghcr.io/acme/app\n  pullPolicy: Always\n", [(2, "no-tag-field", APP)]),
+        ("sidecarImage:\n  repository: ghcr.io/acme/app\n", [(2, "no-tag-field", APP)]),
+        ("x:\n  registry: ghcr.io\n  repository: acme/app\n", [(3, "no-tag-field", APP)]),
+        ("x:\n  repository: ghcr.io/acme/app\n  digest: ''\n", [(2, "no-tag-field", APP)]),
+        # through a merge key: the anchored map has the repository, neither has a tag
+        (
+            "base: &b\n  repository: ghcr.io/acme/app\n  pullPolicy: Always\nimage:\n  <<: *b\n",
+            [(2, "no-tag-field", APP)],
+        ),
+        # Argo CD parameters: image.repository and no image.tag
+        (
+            "spec:\n  source:\n    helm:\n      parameters:\n"
+            "        - {name: image.repository, value: ghcr.io/acme/app}\n",
+            [(5, "no-tag-field", APP)],
+        ),
+        # not an image's repository: a chart dependency, a CI job's checkout, a URL
+        ("dependencies:\n  - name: redis\n    repository: oci://registry-1.docker.io/bitnamicharts\n", []),
+        ("steps:\n  - with:\n      repository: acme/app\n      ref: main\n", []),
+        ("image:\n  repository: https://charts.example.com\n", []),
+        ("image:\n  repository: 42\n", []),
+        # a tag field, even empty: a reference, not a note
+        ("image:\n  repository: ghcr.io/acme/app\n  tag: ''\n", []),
+        ("image:\n  repository: ghcr.io/acme/app\n  version: v1\n", []),
+    ],
+)
+def test_values_without_a_tag_field(text: str, expected: list[tuple[int, str, str | None]]) -> None:
+    assert notes(text) == expected
+
+
+@pytest.mark.parametrize(
+    "entry,expected",
+    [
+        ("- name: ghcr.io/acme/app\n  tagSuffix: -debug\n", [(2, "tag-suffix", APP)]),
+        ("- name: ghcr.io/acme/app\n  newTag: ''\n  tagSuffix: -debug\n", [(3, "tag-suffix", APP)]),
+        ("- name: ghcr.io/acme/app\n  newTag: v1\n  tagSuffix: -debug\n", []),  # newTag is bumped
+        ("- name: ghcr.io/acme/app\n  newTag: CONTAINER_IMAGES_TAG\n", [(2, "placeholder", APP)]),
+        ("- name: ghcr.io/acme/app\n  newTag: ${TAG}\n  digest: $DIGEST\n", [(2, "placeholder", APP)]),
+        ("- name: app\n  newName: ghcr.io/acme/app\n  tagSuffix: X\n", [(3, "tag-suffix", APP)]),
+        ("- name: ghcr.io/acme/app\n  newName: CONTAINER_IMAGES_REGISTRY/app\n", [(2, "placeholder", APP)]),
+    ],
+)
+def test_kustomize_entries_left_alone(entry: str, expected: list[tuple[int, str, str | None]]) -> None:
+    body = "".join(f"  {line}\n" for line in entry.splitlines())
+    assert notes(f"kind: Kustomization\nimages:\n{body}", "kustomization.yaml") == [
+        (line + 2, reason, key) for line, reason, key in expected
+    ]

@@ -164,3 +164,58 @@ def test_only_placeholders_is_exit_3_naming_them(tmp_path: Path) -> None:
         assert where in line, line
     assert "suffix/kustomization.yaml:3 (tag-suffix)" in line, line
     assert snapshot(root) == before
+
+
+# --- Helm values without a tag field ---------------------------------------------------------------
+
+UNTAGGED = """\
+apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata:
+  name: app
+spec:
+  values:
+    image:
+      repository: ghcr.io/acme/app
+    sidecar:
+      image:
+        registry: ghcr.io
+        repository: acme/app
+"""
+
+
+def test_only_untagged_values_is_exit_3_naming_each_and_what_to_do(tmp_path: Path) -> None:
+    root = write_tree(tmp_path, {"apps/app/release.yaml": UNTAGGED})
+    proc = bump(root, "ghcr.io/acme/app:v1.2.3")
+    assert proc.returncode == 3, proc.stderr
+    line = error_line(proc)
+    assert "apps/app/release.yaml:8 (no-tag-field), apps/app/release.yaml:12 (no-tag-field)" in line
+    assert "no tag field to write" in line and "add a `tag:` field beside `repository:`" in line
+    assert (root / "apps/app/release.yaml").read_text() == UNTAGGED
+
+
+def test_untagged_values_in_json_and_through_a_remote_run(tmp_path: Path) -> None:
+    with make_world(tmp_path, "gitlab", {"apps/app/release.yaml": UNTAGGED.encode()}) as world:
+        proc = world.run("bump", "ghcr.io/acme/app:v1.2.3", "--output", "json")
+        assert proc.returncode == 3, proc.stderr
+        assert CANARY not in proc.stdout + proc.stderr
+        result = json.loads(proc.stdout)
+        assert result["status"] == "not-found"
+        assert [(i["file"], i["line"], i["reason"]) for i in result["ignored"]] == [
+            ("apps/app/release.yaml", 8, "no-tag-field"),
+            ("apps/app/release.yaml", 12, "no-tag-field"),
+        ]
+        assert "no tag field to write" in result["error"]["message"]
+        assert world.pushes() == [] and world.writes() == []
+
+
+def test_a_tag_field_beside_makes_it_a_reference_again(tmp_path: Path) -> None:
+    text = UNTAGGED.replace(
+        "repository: ghcr.io/acme/app\n", "repository: ghcr.io/acme/app\n      tag: v1.0.0\n"
+    )
+    root = write_tree(tmp_path, {"release.yaml": text})
+    proc = bump(root, "ghcr.io/acme/app:v1.2.3", "--output", "json")
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout)
+    assert [c["line"] for c in result["changes"]] == [9]
+    assert [(i["line"], i["reason"]) for i in result["ignored"]] == [(13, "no-tag-field")]

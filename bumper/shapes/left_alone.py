@@ -8,6 +8,7 @@ the image's repository, so a bump of that image names it and a bump of another d
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from yaml.nodes import Node, ScalarNode
 
@@ -20,6 +21,9 @@ NO_TAG_FIELD = "no-tag-field"
 
 # `CONTAINER_IMAGES_TAG`, `__TAG__`: capitals, digits and underscores, with a letter.
 _CAPITALS = re.compile(r"[A-Z_][A-Z0-9_]*")
+# Keys of a values map that make a lone `repository:` an image's (beside `image:` as its key).
+_IMAGE_MAP_KEYS = frozenset({"registry", "pullPolicy", "digest"})
+_TAG_KEYS = ("tag", "imageTag", "version")
 
 
 def is_placeholder(text: str) -> bool:
@@ -54,3 +58,25 @@ def kustomize_left_alone(
         value = str(suffix.value) if type(suffix) is ScalarNode else ""
         return Ignored(line, "kustomize", value, TAG_SUFFIX, key)
     return None
+
+
+def untagged_values(
+    pairs: dict[str, Node], parent_key: str | None, ignore: Callable[[Ignored], None]
+) -> None:
+    """A Helm values map naming an image by `repository:` with no tag field (the chart's
+    appVersion applies): there is nothing to write; list it as `no-tag-field`."""
+    repository = pairs.get("repository")
+    if type(repository) is not ScalarNode or repository.tag != "tag:yaml.org,2002:str":
+        return
+    if any(k in pairs for k in _TAG_KEYS):
+        return
+    is_image = parent_key is not None and parent_key.endswith(("image", "Image"))
+    if not is_image and _IMAGE_MAP_KEYS.isdisjoint(pairs):
+        return  # a chart dependency, a Git repository, a CI job's `repository:`
+    registry = pairs.get("registry")
+    name = str(repository.value)
+    if type(registry) is ScalarNode and registry.value:
+        name = f"{registry.value}/{name}"
+    key = repository_key(name)
+    if key is not None:
+        ignore(Ignored(repository.start_mark.line + 1, "helm", name, NO_TAG_FIELD, key))

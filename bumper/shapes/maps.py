@@ -8,7 +8,13 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from bumper.errors import RefParseError
 from bumper.image_ref import DIGEST_HINT, ImageRef, is_digest, parse_tag_value, repository_key, split_name
-from bumper.shapes.left_alone import PLACEHOLDER, is_placeholder, kustomize_left_alone, placeholder_whole
+from bumper.shapes.left_alone import (
+    PLACEHOLDER,
+    is_placeholder,
+    kustomize_left_alone,
+    placeholder_whole,
+    untagged_values,
+)
 from bumper.shapes.reference import Ignored, KustomizeRef, Reference, SplitRef, WholeRef
 
 NULL_TAG = "tag:yaml.org,2002:null"
@@ -122,11 +128,12 @@ def parameter_refs(seq: SequenceNode, ignore: IgnoreFn) -> list[Reference]:
             prefix, _, leaf = name.rpartition(".")
             groups.setdefault(prefix, {})[leaf] = value
     refs: list[Reference] = []
-    for pairs in groups.values():
+    for prefix, pairs in groups.items():
         ref = helm_ref(pairs, ignore)
         if ref is not None:
             refs.append(ref)
             continue
+        untagged_values(pairs, prefix, ignore)
         for leaf in pairs:
             whole = scalar(pairs, leaf) if leaf.endswith(("image", "Image")) else None
             text = text_of(whole)
