@@ -219,3 +219,56 @@ def test_a_tag_field_beside_makes_it_a_reference_again(tmp_path: Path) -> None:
     result = json.loads(proc.stdout)
     assert [c["line"] for c in result["changes"]] == [9]
     assert [(i["line"], i["reason"]) for i in result["ignored"]] == [(13, "no-tag-field")]
+
+
+# --- the digest-pin refusal and its ways out -------------------------------------------------------
+
+PINNED = "image: ghcr.io/acme/app:v0.9.0@sha256:" + "0" * 64 + "\n"
+PIN_TREE = {"apps/app.yaml": "image: ghcr.io/acme/app:v1.0.0\n", "archive/2023 [old]/app.yaml": PINNED}
+
+
+def test_the_refusal_names_file_line_and_each_way_out_that_works(tmp_path: Path) -> None:
+    import re
+    import shlex
+
+    root = write_tree(tmp_path, PIN_TREE)
+    before = snapshot(root)
+    proc = bump(root, "ghcr.io/acme/app:v1.2.3")
+    assert proc.returncode == 2
+    line = error_line(proc)
+    assert line.startswith("bumper: error: archive/2023 [old]/app.yaml:1: ghcr.io/acme/app:v0.9.0@sha256:")
+    for way in ("(ghcr.io/acme/app:v1.2.3@sha256:<digest>)", "--registry resolve", "'# bumper: hold'"):
+        assert way in line, line
+    assert snapshot(root) == before
+    # the --path exclusion it names, as a shell reads it, selects everything but that folder
+    match = re.search(r"--path '\*\*' --path ('[^']*')", line)
+    assert match is not None, line
+    proc = bump(root, "ghcr.io/acme/app:v1.2.3", "--path", "**", "--path", *shlex.split(match.group(1)))
+    assert proc.returncode == 0, proc.stderr
+    assert (root / "apps/app.yaml").read_text() == "image: ghcr.io/acme/app:v1.2.3\n"
+    assert (root / "archive/2023 [old]/app.yaml").read_text() == PINNED
+
+
+def test_a_hold_or_a_ref_with_a_digest_is_a_way_out(tmp_path: Path) -> None:
+    root = write_tree(tmp_path / "hold", PIN_TREE)
+    held = PINNED.replace("\n", "  # bumper: hold\n")
+    (root / "archive/2023 [old]/app.yaml").write_text(held)
+    proc = bump(root, "ghcr.io/acme/app:v1.2.3")
+    assert proc.returncode == 0, proc.stderr
+    assert (root / "archive/2023 [old]/app.yaml").read_text() == held
+    root = write_tree(tmp_path / "digest", PIN_TREE)
+    digest = "sha256:" + "1" * 64
+    proc = bump(root, f"ghcr.io/acme/app:v1.2.3@{digest}")
+    assert proc.returncode == 0, proc.stderr
+    assert (root / "archive/2023 [old]/app.yaml").read_text() == f"image: ghcr.io/acme/app:v1.2.3@{digest}\n"
+
+
+def test_the_refusal_through_a_remote_run_pushes_nothing(tmp_path: Path) -> None:
+    tree = {"apps/app.yaml": b"image: ghcr.io/acme/app:v1.0.0\n", "archive/app.yaml": PINNED.encode()}
+    with make_world(tmp_path, "github", tree) as world:
+        proc = world.run("bump", "ghcr.io/acme/app:v1.2.3", "--output", "json")
+        assert proc.returncode == 2, proc.stderr
+        result = json.loads(proc.stdout)
+        assert (result["error"]["file"], result["error"]["line"]) == ("archive/app.yaml", 1)
+        assert "--path '**' --path '!archive/**'" in result["error"]["message"]
+        assert world.pushes() == [] and world.writes() == []
