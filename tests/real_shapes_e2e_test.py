@@ -272,3 +272,17 @@ def test_the_refusal_through_a_remote_run_pushes_nothing(tmp_path: Path) -> None
         assert (result["error"]["file"], result["error"]["line"]) == ("archive/app.yaml", 1)
         assert "--path '**' --path '!archive/**'" in result["error"]["message"]
         assert world.pushes() == [] and world.writes() == []
+
+
+def test_scan_counts_values_left_alone_apart_from_files(tmp_path: Path) -> None:
+    root = write_tree(tmp_path, {"release.yaml": UNTAGGED, "charts/c/Chart.yaml": "name: c\n"})
+    (root / "charts/c/templates").mkdir(parents=True)
+    (root / "charts/c/templates/d.yaml").write_text("image: {{ .Values.image }}\n")
+    proc = forkserver.run(["scan", "--dir", str(root)])
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr.splitlines()[-1] == (
+        "bumper: 0 reference(s) in 0 file(s); 1 file(s) and 2 value(s) left alone (-v lists them)"
+    )
+    proc = forkserver.run(["scan", "--dir", str(root), "--output", "json"])
+    reasons = [(i["file"], i["line"], i["reason"]) for i in json.loads(proc.stdout)["ignored"]]
+    assert ("release.yaml", 8, "no-tag-field") in reasons and ("release.yaml", 12, "no-tag-field") in reasons
