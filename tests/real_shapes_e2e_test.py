@@ -286,3 +286,28 @@ def test_scan_counts_values_left_alone_apart_from_files(tmp_path: Path) -> None:
     proc = forkserver.run(["scan", "--dir", str(root), "--output", "json"])
     reasons = [(i["file"], i["line"], i["reason"]) for i in json.loads(proc.stdout)["ignored"]]
     assert ("release.yaml", 8, "no-tag-field") in reasons and ("release.yaml", 12, "no-tag-field") in reasons
+
+
+def test_flux_image_policy_markers_keep_their_variant_too(tmp_path: Path) -> None:
+    files = {
+        "release.yaml": (
+            "image:\n"
+            '  repository: postgres # {"$imagepolicy": "flux-system:pg:name"}\n'
+            '  tag: 12-alpine # {"$imagepolicy": "flux-system:pg:tag"}\n'
+            'sidecar: postgres:12-alpine # {"$imagepolicy": "flux-system:pg"}\n'
+        )
+    }
+    root = write_tree(tmp_path, files)
+    proc = forkserver.run(
+        ["bump", "--dir", str(root), "--image-policy", "flux-system:pg=postgres:16.4", "--output", "json"]
+    )
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout)
+    skipped = [(s["line"], s["reason"]) for s in result["skipped"]]
+    assert skipped == [(2, "up-to-date"), (3, "variant"), (4, "variant")]  # the name is the same
+    assert (root / "release.yaml").read_text() == files["release.yaml"]
+    proc = forkserver.run(
+        ["bump", "--dir", str(root), "--image-policy", "flux-system:pg=postgres:16.4-alpine"]
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert (root / "release.yaml").read_text() == files["release.yaml"].replace("12-alpine", "16.4-alpine")
