@@ -77,6 +77,12 @@ APP = "ghcr.io/acme/app"
             "base: &b\n  repository: ghcr.io/acme/app\n  pullPolicy: Always\nimage:\n  <<: *b\n",
             [(2, "no-tag-field", APP)],
         ),
+        # an anchored repository whose users add the tag: a reference, not a note
+        (
+            "x-img: &img\n  repository: ghcr.io/acme/app\n  pullPolicy: Always\n"
+            "api:\n  image:\n    <<: *img\n    tag: v1\n",
+            [],
+        ),
         # Argo CD parameters: image.repository and no image.tag
         (
             "spec:\n  source:\n    helm:\n      parameters:\n"

@@ -65,18 +65,50 @@ def untagged_values(
 ) -> None:
     """A Helm values map naming an image by `repository:` with no tag field (the chart's
     appVersion applies): there is nothing to write; list it as `no-tag-field`."""
+    note = _untagged_note(pairs, parent_key)
+    if note is not None:
+        ignore(note)
+
+
+class UntaggedNotes:
+    """The `no-tag-field` notes of one walk, given out once it has seen every map: a repository
+    written in an anchored map (`&base`) is no note when a map merging it (`<<: *base`) has a tag."""
+
+    def __init__(self) -> None:
+        self.pending: dict[int, Ignored] = {}
+        self.used: set[int] = set()
+
+    def see(self, pairs: dict[str, Node], parent_key: str | None) -> None:
+        repository = pairs.get("repository")
+        if repository is None:
+            return
+        if any(k in pairs for k in _TAG_KEYS):
+            self.used.add(id(repository))
+            return
+        note = _untagged_note(pairs, parent_key)
+        if note is not None:
+            self.pending.setdefault(id(repository), note)
+
+    def flush(self, ignore: Callable[[Ignored], None]) -> None:
+        for node_id, note in self.pending.items():
+            if node_id not in self.used:
+                ignore(note)
+
+
+def _untagged_note(pairs: dict[str, Node], parent_key: str | None) -> Ignored | None:
     repository = pairs.get("repository")
     if type(repository) is not ScalarNode or repository.tag != "tag:yaml.org,2002:str":
-        return
+        return None
     if any(k in pairs for k in _TAG_KEYS):
-        return
+        return None
     is_image = parent_key is not None and parent_key.endswith(("image", "Image"))
     if not is_image and _IMAGE_MAP_KEYS.isdisjoint(pairs):
-        return  # a chart dependency, a Git repository, a CI job's `repository:`
+        return None  # a chart dependency, a Git repository, a CI job's `repository:`
     registry = pairs.get("registry")
     name = str(repository.value)
     if type(registry) is ScalarNode and registry.value:
         name = f"{registry.value}/{name}"
     key = repository_key(name)
-    if key is not None:
-        ignore(Ignored(repository.start_mark.line + 1, "helm", name, NO_TAG_FIELD, key))
+    if key is None:
+        return None
+    return Ignored(repository.start_mark.line + 1, "helm", name, NO_TAG_FIELD, key)

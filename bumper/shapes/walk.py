@@ -9,7 +9,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from bumper.image_ref import DIGEST_HINT, ImageRef
 from bumper.search_terms import KUSTOMIZATION_NAMES
 from bumper.shapes.embedded import embedded_refs
-from bumper.shapes.left_alone import PLACEHOLDER, placeholder_whole, untagged_values
+from bumper.shapes.left_alone import PLACEHOLDER, UntaggedNotes, placeholder_whole
 from bumper.shapes.maps import (
     STR_TAG,
     TAG_KEYS,
@@ -52,6 +52,7 @@ def find_references(
     found: list[Reference] = []
     sink: list[Ignored] = ignored if ignored is not None else []
     ignore = _once(sink)
+    untagged = UntaggedNotes()
     seen: set[int] = set()
     reported: set[int] = set()
 
@@ -90,7 +91,7 @@ def find_references(
             keys = [k.value for k, _ in node.value if type(k) is ScalarNode]
             if len(set(keys)) != len(keys):
                 check_unique_keys(source, node)
-            claimed = _map_shapes(node, keys, parent_key, add, ignore)
+            claimed = _map_shapes(node, keys, parent_key, add, ignore, untagged)
             for key, value in node.value:
                 name = key.value if type(key) is ScalarNode else None
                 if type(value) is ScalarNode:
@@ -102,6 +103,7 @@ def find_references(
                         add(_marker_ref(value, *markers[value.start_mark.line]))
                     continue
                 stack.append((value, _child_key(name, parent_key)))
+    untagged.flush(ignore)
     found.sort(key=lambda r: r.position)
     return found
 
@@ -123,7 +125,12 @@ def _once(sink: list[Ignored]) -> IgnoreFn:
 
 
 def _map_shapes(
-    node: MappingNode, keys: list[str], parent_key: str | None, add: AddFn, ignore: IgnoreFn
+    node: MappingNode,
+    keys: list[str],
+    parent_key: str | None,
+    add: AddFn,
+    ignore: IgnoreFn,
+    untagged: UntaggedNotes,
 ) -> Node | None:
     """The shapes a mapping is as a whole (a values map, an image volume); returns the `image`
     value a values map claims (`image: repo` beside a tag key: the chart joins them; never
@@ -131,12 +138,12 @@ def _map_shapes(
     if not _MAP_TRIGGERS.isdisjoint(keys):
         pairs = merged_pairs(node)
         add(helm_ref(pairs, ignore))
-        untagged_values(pairs, parent_key, ignore)  # `<<: *base` may bring a lone repository
+        untagged.see(pairs, parent_key)  # `<<: *base` may bring a repository, with or without a tag
         return pairs.get("image")
     if parent_key == "image" and "reference" in keys:
         _image_volume(node, add)
     elif "repository" in keys:
-        untagged_values(merged_pairs(node), parent_key, ignore)
+        untagged.see(merged_pairs(node), parent_key)
     return None
 
 
