@@ -29,7 +29,7 @@ _COMMIT = re.compile(r"g?[0-9a-f]{7,40}")
 # Words that name a channel or a build, not what the image is built on.
 CHANNELS = frozenset(
     "latest stable mainline edge main master trunk develop development nightly canary lts current next"
-    " release sha pr build commit git".split()
+    " rolling unstable release sha pr build commit git".split()
 )
 
 

@@ -41,6 +41,8 @@ DIGEST = "sha256:" + "c" * 64
         ("stable", ()),
         ("main-abc1234", ()),
         ("sha-1a2b3c4", ()),
+        ("rolling", ()),
+        ("RELEASE.2024-10-02T17-50-41Z", ("t", "z")),  # minio: both sides say it the same way
         # a tag with no version: its words are its variant
         ("alpine", ("alpine",)),
         ("stable-alpine", ("alpine",)),
@@ -83,6 +85,10 @@ PAIRS = [
     ("main-abc1234", "v1.2.3", True),
     ("1.2.3", "latest", True),
     ("1.2.3-alpine", "latest", False),
+    ("rolling", "4.0.10.2544", True),
+    ("RELEASE.2024-10-02T17-50-41Z", "RELEASE.2024-11-07T00-52-20Z", True),
+    ("lts-jdk17", "2.462.3-jdk17", True),
+    ("3.12-slim-bookworm", "3.13-slim-bookworm", True),
 ]
 
 
