@@ -75,6 +75,7 @@ class NotFoundError(BumperError):
     """No file under the selected paths references the image."""
 
     exit_code = ExitCode.NOT_FOUND
+    ignored: Sequence[Any] = ()  # what the plan left alone (changes.Skip), for JSON `ignored`
 
 
 class VerifyError(BumperError):

@@ -142,6 +142,7 @@ def _plan_reference(
         new.digest,
         allow_downgrade=allow_downgrade,
         where=(source.path, ref.line),
+        shown=(ref.value, str(new)),
     )
     if not decision.apply:
         out.skipped.append(Skip(source.path, ref.line, ref.shape, ref.value, decision.reason or ""))

@@ -149,6 +149,8 @@ def emit_failure(code: int, error_json: dict[str, Any]) -> None:
 _WHY = {
     "downgrade": "a higher version is there; --allow-downgrade applies it anyway",
     "ref-has-no-tag": "the marker takes a tag and the REF has none",
+    "variant": "the tag's variant (the words after its version: -alpine, -focal) is not the REF's; "
+    "give a REF tagged with the same variant",
 }
 
 

@@ -15,6 +15,7 @@ from bumper.files import iter_candidates, read_manifest, unmatched_globs
 from bumper.flux import FluxIndex, PolicyTable, Unresolved, not_found_hint
 from bumper.image_ref import ImageRef
 from bumper.needle_search import NeedleSearch
+from bumper.not_found import left_alone
 from bumper.repo_policy import Rule, RunRules
 from bumper.search_terms import MANIFEST_NAME_GLOBS, MARKER_NEEDLE, needles
 from bumper.shapes import Ignored, Reference, find_references
@@ -135,12 +136,10 @@ def plan_tree(
         check_paths_match(globs, plan.unmatched_paths)
         names = ", ".join([*(str(r) for r in refs), *(f"{p}={r}" for p, r in (image_policies or {}).items())])
         where = f" matching {', '.join(globs)}" if globs else ""
-        ignored = ""
-        if plan.ignored:
-            first = plan.ignored[0]
-            ignored = f" ({len(plan.ignored)} file(s) left alone, e.g. {first.file}: {first.reason})"
         hint = not_found_hint(plan.unresolved)
-        raise NotFoundError(f"no file{where} references {names}{ignored}{hint}")
+        error = NotFoundError(f"no file{where} references {names}{left_alone(plan.ignored)}{hint}")
+        error.ignored = plan.ignored
+        raise error
     return plan
 
 

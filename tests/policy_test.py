@@ -56,7 +56,7 @@ def test_a_digest_pin_never_keeps_its_old_digest_under_a_new_tag() -> None:
     with pytest.raises(PolicyError) as info:
         decide("v1.0.0", DIGEST_A, "v1.1.0", None, allow_downgrade=False, where=WHERE)
     assert info.value.exit_code == ExitCode.BAD_INPUT
-    assert str(info.value).startswith("apps/web.yaml:7: reference is pinned by digest sha256:aaaaaaaaaaaa...")
+    assert str(info.value).startswith("apps/web.yaml:7: reference is pinned by digest and REF REF has none")
 
 
 def test_release_tags_compare_as_semver_compares_them_without_importing_it() -> None:
@@ -78,3 +78,30 @@ def test_release_tags_compare_as_semver_compares_them_without_importing_it() -> 
         old_version, new_version = parse_version(old), parse_version(new)
         semver_says = old_version is not None and new_version is not None and new_version < old_version
         assert is_downgrade(old, new) == semver_says, (old, new)
+
+
+def test_the_digest_pin_refusal_names_the_reference_and_every_way_out() -> None:
+    value, ref = f"ghcr.io/acme/app:v1.0.0@{DIGEST_A}", "ghcr.io/acme/app:v1.1.0"
+    with pytest.raises(PolicyError) as info:
+        decide("v1.0.0", DIGEST_A, "v1.1.0", None, allow_downgrade=False, where=WHERE, shown=(value, ref))
+    assert str(info.value) == (
+        "apps/web.yaml:7: ghcr.io/acme/app:v1.0.0@sha256:aaaaaaaaaaaa... is pinned by digest and REF "
+        "ghcr.io/acme/app:v1.1.0 has none, so the old digest would stay under the new tag; give the REF "
+        "with its digest (ghcr.io/acme/app:v1.1.0@sha256:<digest>), or --registry resolve to look it up, "
+        "or leave its folder out with --path '**' --path '!apps/**', or end line 7 with '# bumper: hold'"
+    )
+
+
+@pytest.mark.parametrize(
+    "file,exclusion",
+    [
+        ("pinned.yaml", "--path '!/pinned.yaml'"),
+        ("archive/2023/app.yaml", "--path '!archive/2023/**'"),
+        ("odd [x]/app.yaml", "--path '!odd \\[x\\]/**'"),
+        ("it's/app.yaml", "--path '!it'\"'\"'s/**'"),
+    ],
+)
+def test_the_exclusion_named_selects_only_that_folder(file: str, exclusion: str) -> None:
+    with pytest.raises(PolicyError) as info:
+        decide("v1", DIGEST_A, "v2", None, allow_downgrade=False, where=(file, 1))
+    assert exclusion in str(info.value)

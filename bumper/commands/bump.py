@@ -26,7 +26,7 @@ def bump(options: BumpOptions, env: Mapping[str, str]) -> ExitCode:
         if options.output == "json":  # scripts get the contract's status and the error
             from bumper.rewrite import TreePlan
 
-            payload = BumpResult(Status.NOT_FOUND, TreePlan()).as_json()
+            payload = BumpResult(Status.NOT_FOUND, TreePlan(ignored=list(exc.ignored))).as_json()
             payload["error"] = error_object(error_kind(exc), exc.message, exc.file, exc.line)
             emit_json(payload)
         raise

@@ -34,7 +34,10 @@ def scan(directory: str, paths: tuple[str, ...], output: str) -> ExitCode:
         info(f"bumper: unresolved {marker}")
     files = len({image["file"] for image in found.images})
     ignored = found.ignored
-    left = f"; {len(ignored)} file(s) left alone" if ignored else ""
+    # files not read, and values naming an image that a bump may not rewrite (placeholders, ...)
+    values = sum(1 for skip in ignored if skip.line is not None)
+    counts = [f"{n} {what}" for n, what in ((len(ignored) - values, "file(s)"), (values, "value(s)")) if n]
+    left = f"; {' and '.join(counts)} left alone" if ignored else ""
     if ignored and DISPLAY.level < VERBOSE:
         left += " (-v lists them)"
     info(f"bumper: {len(found.images)} reference(s) in {files} file(s){left}")

@@ -7,7 +7,14 @@ from collections.abc import Callable
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from bumper.errors import RefParseError
-from bumper.image_ref import DIGEST_HINT, ImageRef, is_digest, parse_tag_value, split_name
+from bumper.image_ref import DIGEST_HINT, ImageRef, is_digest, parse_tag_value, repository_key, split_name
+from bumper.shapes.left_alone import (
+    PLACEHOLDER,
+    is_placeholder,
+    kustomize_left_alone,
+    placeholder_whole,
+    untagged_values,
+)
 from bumper.shapes.reference import Ignored, KustomizeRef, Reference, SplitRef, WholeRef
 
 NULL_TAG = "tag:yaml.org,2002:null"
@@ -82,6 +89,9 @@ def _split_ref(
         return None  # not an image (a chart dependency, a URL, a person's name)
     key = f"{reg}/{path}"
     tag_value = "" if tag.tag == NULL_TAG else str(tag.value)
+    if tag.tag == STR_TAG and is_placeholder(tag_value.partition("@")[0]):
+        ignore(Ignored(tag.start_mark.line + 1, shape, tag_value, PLACEHOLDER, key))
+        return None
     try:
         tag_text, tag_digest = parse_tag_value(tag_value)
     except RefParseError as exc:
@@ -118,11 +128,12 @@ def parameter_refs(seq: SequenceNode, ignore: IgnoreFn) -> list[Reference]:
             prefix, _, leaf = name.rpartition(".")
             groups.setdefault(prefix, {})[leaf] = value
     refs: list[Reference] = []
-    for pairs in groups.values():
+    for prefix, pairs in groups.items():
         ref = helm_ref(pairs, ignore)
         if ref is not None:
             refs.append(ref)
             continue
+        untagged_values(pairs, prefix, ignore)
         for leaf in pairs:
             whole = scalar(pairs, leaf) if leaf.endswith(("image", "Image")) else None
             text = text_of(whole)
@@ -139,8 +150,10 @@ def kustomize_entries(seq: SequenceNode, *, argo: bool, ignore: IgnoreFn) -> lis
         if argo and type(item) is ScalarNode:
             alias, sep, text = str(item.value).rpartition("=")
             parsed = ImageRef.try_parse(text)
-            if parsed is not None:
+            if parsed is not None and not (parsed.tag and is_placeholder(parsed.tag)):
                 refs.append(WholeRef("kustomize", item, parsed, prefix=alias + sep))
+            elif (key := placeholder_whole(text)) is not None:
+                ignore(Ignored(item.start_mark.line + 1, "kustomize", str(item.value), PLACEHOLDER, key))
             continue
         if argo or type(item) is not MappingNode:
             continue
@@ -150,11 +163,27 @@ def kustomize_entries(seq: SequenceNode, *, argo: bool, ignore: IgnoreFn) -> lis
     return refs
 
 
+def _entry_left_alone(
+    pairs: dict[str, Node], name: ScalarNode | None, new_name: ScalarNode | None, ignore: IgnoreFn
+) -> bool:
+    """List an entry that only appends `tagSuffix` or holds a placeholder, under the image it
+    renames (`name`) when `newName` is itself a placeholder; True when it is left alone."""
+    key = repository_key(str(new_name.value)) if new_name is not None else None
+    if key is None and name is not None:
+        key = repository_key(str(name.value))
+    note = kustomize_left_alone(pairs, name, new_name, key) if key is not None else None
+    if note is not None:
+        ignore(note)
+    return note is not None
+
+
 def _kustomize_entry(item: MappingNode, ignore: IgnoreFn) -> Reference | None:
     pairs = merged_pairs(item)
     name, new_name = scalar(pairs, "name"), scalar(pairs, "newName")
     effective = new_name if new_name is not None else name
     if effective is None:
+        return None
+    if _entry_left_alone(pairs, name, new_name, ignore):
         return None
     tag, digest = scalar(pairs, "newTag"), scalar(pairs, "digest")
     line = (tag or effective).start_mark.line + 1

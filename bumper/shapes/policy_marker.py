@@ -11,6 +11,7 @@ from bumper.errors import PolicyError
 from bumper.image_ref import ImageRef, repository_key
 from bumper.policy import Decision, is_downgrade
 from bumper.shapes.reference import Reference
+from bumper.variants import same_variant
 from bumper.yaml_edit import Plan, Source
 
 
@@ -43,7 +44,7 @@ class PolicyRef(Reference):
         return latest.tag if self.part == "tag" else latest.digest
 
     def decide(self, latest: ImageRef, *, allow_downgrade: bool, where: tuple[str, int]) -> Decision:
-        """Flux's setter semantics plus bumper's rules: no downgrade, no stale digest."""
+        """Flux's setter semantics plus bumper's rules: same variant, no downgrade, no stale digest."""
         wanted = self.wanted(latest)
         if wanted is None and self.part == "digest":
             raise PolicyError(
@@ -56,6 +57,8 @@ class PolicyRef(Reference):
             return Decision(False, "ref-has-no-tag")
         if wanted == self.value:
             return Decision(False, "up-to-date")
+        if not same_variant(self._tag(latest), latest.tag):
+            return Decision(False, "variant")
         if allow_downgrade:
             return Decision(True)
         if self.part == "tag" and is_downgrade(self.value, latest.tag):
@@ -63,6 +66,12 @@ class PolicyRef(Reference):
         if self.part == "whole" and self.ref.key == latest.key and is_downgrade(self.ref.tag, latest.tag):
             return Decision(False, "downgrade")
         return Decision(True)
+
+    def _tag(self, latest: ImageRef) -> str | None:
+        """The tag this scalar holds now, where the policy's image has one to replace it."""
+        if self.part == "tag":
+            return self.value
+        return self.ref.tag if self.part == "whole" and self.ref.key == latest.key else None
 
     def rewrite(self, plan: Plan, source: Source, new: ImageRef) -> str:
         wanted = self.wanted(new)

@@ -9,6 +9,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from bumper.image_ref import DIGEST_HINT, ImageRef
 from bumper.search_terms import KUSTOMIZATION_NAMES
 from bumper.shapes.embedded import embedded_refs
+from bumper.shapes.left_alone import PLACEHOLDER, UntaggedNotes, placeholder_whole
 from bumper.shapes.maps import (
     STR_TAG,
     TAG_KEYS,
@@ -50,7 +51,8 @@ def find_references(
     kustomization = source.path.rsplit("/", 1)[-1] in KUSTOMIZATION_NAMES
     found: list[Reference] = []
     sink: list[Ignored] = ignored if ignored is not None else []
-    ignore = sink.append
+    ignore = _once(sink)
+    untagged = UntaggedNotes()
     seen: set[int] = set()
     reported: set[int] = set()
 
@@ -89,14 +91,7 @@ def find_references(
             keys = [k.value for k, _ in node.value if type(k) is ScalarNode]
             if len(set(keys)) != len(keys):
                 check_unique_keys(source, node)
-            claimed = None
-            if not _MAP_TRIGGERS.isdisjoint(keys):
-                pairs = merged_pairs(node)
-                add(helm_ref(pairs, ignore))
-                # `image: repo` beside a tag key: the chart joins them; never append a tag to it
-                claimed = pairs.get("image")
-            elif parent_key == "image" and "reference" in keys:
-                _image_volume(node, add)
+            claimed = _map_shapes(node, keys, parent_key, add, ignore, untagged)
             for key, value in node.value:
                 name = key.value if type(key) is ScalarNode else None
                 if type(value) is ScalarNode:
@@ -108,11 +103,48 @@ def find_references(
                         add(_marker_ref(value, *markers[value.start_mark.line]))
                     continue
                 stack.append((value, _child_key(name, parent_key)))
+    untagged.flush(ignore)
     found.sort(key=lambda r: r.position)
     return found
 
 
 AddFn = Callable[[Reference | None], None]
+
+
+def _once(sink: list[Ignored]) -> IgnoreFn:
+    """`sink.append` that notes a value once: a map merged into others (`<<: *base`) is seen
+    once per map that merges it."""
+    noted: set[Ignored] = set()
+
+    def ignore(note: Ignored) -> None:
+        if note not in noted:
+            noted.add(note)
+            sink.append(note)
+
+    return ignore
+
+
+def _map_shapes(
+    node: MappingNode,
+    keys: list[str],
+    parent_key: str | None,
+    add: AddFn,
+    ignore: IgnoreFn,
+    untagged: UntaggedNotes,
+) -> Node | None:
+    """The shapes a mapping is as a whole (a values map, an image volume); returns the `image`
+    value a values map claims (`image: repo` beside a tag key: the chart joins them; never
+    append a tag to it)."""
+    if not _MAP_TRIGGERS.isdisjoint(keys):
+        pairs = merged_pairs(node)
+        add(helm_ref(pairs, ignore))
+        untagged.see(pairs, parent_key)  # `<<: *base` may bring a repository, with or without a tag
+        return pairs.get("image")
+    if parent_key == "image" and "reference" in keys:
+        _image_volume(node, add)
+    elif "repository" in keys:
+        untagged.see(merged_pairs(node), parent_key)
+    return None
 
 
 def _document_kind(doc: Node, kustomization: bool) -> str | None:
@@ -167,6 +199,10 @@ def _whole_ref(value: ScalarNode, name: str, add: AddFn, ignore: IgnoreFn) -> No
         return
     text = str(value.value)
     parsed = ImageRef.try_parse(text)
+    placeholder = placeholder_whole(text) if parsed is None or parsed.tag else None
+    if placeholder is not None:  # `image: app:$TAG`, `app:CONTAINER_IMAGES_TAG`: another tool's
+        ignore(Ignored(value.start_mark.line + 1, "container", text, PLACEHOLDER, placeholder))
+        return
     if parsed is None:
         name_part, at, digest = text.partition("@")
         named = ImageRef.try_parse(name_part) if at else None

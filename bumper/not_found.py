@@ -1,0 +1,30 @@
+"""What an exit-3 line says about what was left alone: the values naming the image that bumper
+may not rewrite (each `file:line` and why), and the files it did not read."""
+
+from __future__ import annotations
+
+from bumper.changes import Skip
+from bumper.shapes.left_alone import NO_TAG_FIELD
+
+_SHOWN = 10  # values named in the one error line; the JSON `ignored` lists every one
+
+
+def left_alone(ignored: list[Skip]) -> str:
+    """The text after `no file references REF`: empty when nothing was left alone."""
+    values = [s for s in ignored if s.line is not None]
+    files = [s for s in ignored if s.line is None]
+    text = ""
+    if values:
+        shown = ", ".join(f"{s.file}:{s.line} ({s.reason.split(':', 1)[0]})" for s in values[:_SHOWN])
+        more = f" and {len(values) - _SHOWN} more" if len(values) > _SHOWN else ""
+        text += f" that bumper can rewrite; left alone: {shown}{more}"
+        if any(s.reason == NO_TAG_FIELD for s in values):
+            text += (
+                f"; {NO_TAG_FIELD}: a values map names the image by `repository:` with no tag field "
+                "to write (the chart's appVersion applies); add a `tag:` field beside `repository:` "
+                "for bumper to pin it"
+            )
+    if files:
+        first = files[0]
+        text += f" ({len(files)} file(s) left alone, e.g. {first.file}: {first.reason})"
+    return text

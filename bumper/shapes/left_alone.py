@@ -1,0 +1,114 @@
+"""Values that name an image but hold no tag bumper may write: placeholders another tool fills
+in, kustomize `tagSuffix` entries, Helm values without a tag field (CONTRACT "Real repositories").
+
+Each is listed under `ignored` with its reason (`placeholder`, `tag-suffix`, `no-tag-field`) and
+the image's repository, so a bump of that image names it and a bump of another does not.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from yaml.nodes import Node, ScalarNode
+
+from bumper.image_ref import repository_key
+from bumper.shapes.reference import Ignored
+
+PLACEHOLDER = "placeholder"
+TAG_SUFFIX = "tag-suffix"
+NO_TAG_FIELD = "no-tag-field"
+
+# `CONTAINER_IMAGES_TAG`, `__TAG__`: capitals, digits and underscores, with a letter.
+_CAPITALS = re.compile(r"[A-Z_][A-Z0-9_]*")
+# Keys of a values map that make a lone `repository:` an image's (beside `image:` as its key).
+_IMAGE_MAP_KEYS = frozenset({"registry", "pullPolicy", "digest"})
+_TAG_KEYS = ("tag", "imageTag", "version")
+
+
+def is_placeholder(text: str) -> bool:
+    """A value another tool fills in before deploying: `$TAG`, `${TAG}`, `{{ .tag }}`, or all
+    capitals/digits/underscores like `CONTAINER_IMAGES_TAG`."""
+    if "$" in text or "{{" in text or "}}" in text:
+        return True
+    return _CAPITALS.fullmatch(text) is not None and any(c.isalpha() for c in text)
+
+
+def placeholder_whole(text: str) -> str | None:
+    """The repository of `NAME:PLACEHOLDER` (`app:$TAG`, `app:${TAG}`, `app:BUILD_TAG`), else None."""
+    name, colon, tag = text.partition("@")[0].rpartition(":")
+    if not colon or "/" in tag or not is_placeholder(tag):
+        return None
+    return repository_key(name)
+
+
+def kustomize_left_alone(
+    pairs: dict[str, Node], name: ScalarNode | None, new_name: ScalarNode | None, key: str
+) -> Ignored | None:
+    """Why a kustomize `images:` entry for `key` is left alone: it only appends `tagSuffix`, or
+    its `newTag`/`newName` is a placeholder; None when it is a reference to bump."""
+    tag, suffix = pairs.get("newTag"), pairs.get("tagSuffix")
+    if type(tag) is ScalarNode and tag.value and is_placeholder(str(tag.value)):
+        return Ignored(tag.start_mark.line + 1, "kustomize", str(tag.value), PLACEHOLDER, key)
+    if new_name is not None and any(is_placeholder(part) for part in str(new_name.value).split("/")):
+        return Ignored(new_name.start_mark.line + 1, "kustomize", str(new_name.value), PLACEHOLDER, key)
+    if suffix is not None and (tag is None or (type(tag) is ScalarNode and not tag.value)):
+        where = suffix if type(suffix) is ScalarNode else (name or new_name)
+        line = where.start_mark.line + 1 if where is not None else 0
+        value = str(suffix.value) if type(suffix) is ScalarNode else ""
+        return Ignored(line, "kustomize", value, TAG_SUFFIX, key)
+    return None
+
+
+def untagged_values(
+    pairs: dict[str, Node], parent_key: str | None, ignore: Callable[[Ignored], None]
+) -> None:
+    """A Helm values map naming an image by `repository:` with no tag field (the chart's
+    appVersion applies): there is nothing to write; list it as `no-tag-field`."""
+    note = _untagged_note(pairs, parent_key)
+    if note is not None:
+        ignore(note)
+
+
+class UntaggedNotes:
+    """The `no-tag-field` notes of one walk, given out once it has seen every map: a repository
+    written in an anchored map (`&base`) is no note when a map merging it (`<<: *base`) has a tag."""
+
+    def __init__(self) -> None:
+        self.pending: dict[int, Ignored] = {}
+        self.used: set[int] = set()
+
+    def see(self, pairs: dict[str, Node], parent_key: str | None) -> None:
+        repository = pairs.get("repository")
+        if repository is None:
+            return
+        if any(k in pairs for k in _TAG_KEYS):
+            self.used.add(id(repository))
+            return
+        note = _untagged_note(pairs, parent_key)
+        if note is not None:
+            self.pending.setdefault(id(repository), note)
+
+    def flush(self, ignore: Callable[[Ignored], None]) -> None:
+        for node_id, note in self.pending.items():
+            if node_id not in self.used:
+                ignore(note)
+
+
+def _untagged_note(pairs: dict[str, Node], parent_key: str | None) -> Ignored | None:
+    repository = pairs.get("repository")
+    if type(repository) is not ScalarNode or repository.tag != "tag:yaml.org,2002:str":
+        return None
+    if any(k in pairs for k in _TAG_KEYS):
+        return None
+    is_image = parent_key is not None and parent_key.endswith(("image", "Image"))
+    if not is_image and _IMAGE_MAP_KEYS.isdisjoint(pairs):
+        return None  # a chart dependency, a Git repository, a CI job's `repository:`
+    registry = pairs.get("registry")
+    name = str(repository.value)
+    if type(registry) is ScalarNode and registry.value:
+        name = f"{registry.value}/{name}"
+    key = repository_key(name)
+    if key is None:
+        return None
+    return Ignored(repository.start_mark.line + 1, "helm", name, NO_TAG_FIELD, key)
