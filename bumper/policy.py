@@ -67,6 +67,8 @@ def decide(
         return Decision(False, "up-to-date")
     if (old_tag, old_digest) == (new_tag, new_digest):
         return Decision(False, "up-to-date")
+    if new_tag is None and new_digest is not None and old_digest == new_digest:
+        return Decision(False, "up-to-date")  # a digest-only REF of the same image keeps the tag
     if old_digest and not new_digest:
         raise PolicyError(
             f"reference is pinned by digest {old_digest[:19]}...; give a REF with "
