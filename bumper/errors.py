@@ -77,6 +77,10 @@ class NotFoundError(BumperError):
     exit_code = ExitCode.NOT_FOUND
 
 
+class WaitTimeout(BumperError):
+    """--wait merged: the pull request was still open when --wait-timeout ran out (exit 1)."""
+
+
 class VerifyError(BumperError):
     """The rendered manifests would not deploy the bump (--verify render); `verified` holds
     every root's verdict for the JSON output, `pushed` what an earlier step already pushed."""
