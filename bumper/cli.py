@@ -491,7 +491,7 @@ Examples:
     short_help="Bump one environment to exactly the version another one runs.",
     epilog=_epilog(_PROMOTE_EXAMPLES, _placeholders(), _EXIT_CODES),
 )
-@click.argument("image", metavar="IMAGE")
+@click.argument("image", metavar="IMAGE", envvar="BUMPER_IMAGES")
 @click.option(
     "--from",
     "from_paths",
