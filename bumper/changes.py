@@ -101,6 +101,7 @@ PLACEHOLDERS = {
     "table": "a Markdown table of the changes",
     "verified": "a line per overlay rendered by --verify",
     "from": "where `bumper promote` read the version (BRANCH:PATH; empty for bump)",
+    "compare": "what's in this deploy: the source repository's compare link (empty when unknown)",
 }
 _SHOWN_ROOTS = 20  # "rendered and checked" lines in a PR body; the JSON lists every root
 
@@ -114,6 +115,7 @@ def template_values(
     verified: Sequence[Any] = (),
     *,
     promoted_from: str = "",
+    compare: str = "",
 ) -> dict[str, str]:
     """The names a --title/--body/--commit-message template may use."""
     olds = sorted({c.old for c in changes})
@@ -131,6 +133,7 @@ def template_values(
         "table": changes_table(changes),
         "verified": verified_lines(verified),
         "from": promoted_from,
+        "compare": compare,
     }
 
 
@@ -193,6 +196,9 @@ def default_body(values: Mapping[str, str], changes: list[Change]) -> str:
         lines += ["Rendered with kustomize before and after the change:", values["verified"], ""]
     if values["source"]:
         lines.append(f"Source build: {values['source']}")
+        lines.append("")
+    if values.get("compare"):
+        lines.append(f"What's in this deploy: {values['compare']}")
         lines.append("")
     lines.append("Opened by bumper; a newer tag updates this pull request in place.")
     return "\n".join(lines)

@@ -21,6 +21,7 @@ from pathlib import Path
 from bumper.api_delivery import deliver_through_api
 from bumper.bot_branch import BotBranch, blocked, left_empty, not_own, raised_to_branch
 from bumper.changes import MARKER, commit_message, pr_text, provenance_trailers, template_values
+from bumper.deploy_link import deploy_compare
 from bumper.errors import ConfigError, NotFoundError, VerifyError, WorkspaceError
 from bumper.git.clone import Clone, checkout_only, clone, fetch_objects
 from bumper.git.commit import commit_all
@@ -436,6 +437,7 @@ def _deliver_pull_request(
         run.env,
         plan.verified,
         promoted_from=options.promoted_from or "",
+        compare="" if options.dry_run else deploy_compare(ws, plan.changes, run.env),
     )
     title, body = pr_text(options.title, options.body, values, plan.changes, limits=text_limits(provider))
     existing = bot.pull_request
