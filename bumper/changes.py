@@ -100,8 +100,8 @@ PLACEHOLDERS = {
     "commit": "the commit that build ran on (empty outside CI)",
     "table": "a Markdown table of the changes",
     "verified": "a line per overlay rendered by --verify",
-    "from": "where `bumper promote` read the version (BRANCH:PATH; empty for bump)",
-    "compare": "what's in this deploy: the source repository's compare link (empty when unknown)",
+    "from": "where promote read the version (BRANCH:PATH; empty for bump)",
+    "compare": "what's in this deploy: a compare link of the source, or empty",
 }
 _SHOWN_ROOTS = 20  # "rendered and checked" lines in a PR body; the JSON lists every root
 
