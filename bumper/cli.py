@@ -477,13 +477,14 @@ def bump(env: Mapping[str, str], /, **options: Any) -> int:
 _PROMOTE_EXAMPLES = """
 Examples:
   # prod gets exactly the tag@digest staging runs, through a pull request
-  bumper promote ghcr.io/acme/app --from clusters/staging --to clusters/prod \\
-      --repo https://github.com/acme/manifests.git
-  # environments on branches: read the staging branch, bump main's prod folder
-  bumper promote ghcr.io/acme/app --from-branch staging --from apps --to apps \\
-      --base main --repo https://github.com/acme/manifests.git
+  bumper promote ghcr.io/acme/app --from clusters/staging \\
+      --to clusters/prod --repo https://github.com/acme/manifests.git
+  # environments on branches: read the staging branch, bump main
+  bumper promote ghcr.io/acme/app --from-branch staging --from apps \\
+      --to apps --base main --repo https://github.com/acme/manifests.git
   # what it would change in a local checkout
-  bumper promote ghcr.io/acme/app --from clusters/staging --to clusters/prod --dir . --dry-run
+  bumper promote ghcr.io/acme/app --from clusters/staging \\
+      --to clusters/prod --dir . --dry-run
 """
 
 
