@@ -42,6 +42,7 @@ _PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([a-z_]+)\}")
 MARKER = "<!-- bumper:managed"
 DEFAULT_TITLE = "Bump {images}"
 DEFAULT_COMMIT = "Bump {images}"
+PROMOTE_TITLE = "Promote {images} from {from}"  # the default title and subject of `bumper promote`
 # Provenance trailers on every bump commit (docs/audit.md): `git log --grep='^Bumper-Image: REPO:'`.
 TRAILER_IMAGE = "Bumper-Image"
 TRAILER_BUILD = "Bumper-Build"
@@ -99,6 +100,8 @@ PLACEHOLDERS = {
     "commit": "the commit that build ran on (empty outside CI)",
     "table": "a Markdown table of the changes",
     "verified": "a line per overlay rendered by --verify",
+    "from": "where promote read the version (BRANCH:PATH; empty for bump)",
+    "compare": "what's in this deploy: a compare link of the source, or empty",
 }
 _SHOWN_ROOTS = 20  # "rendered and checked" lines in a PR body; the JSON lists every root
 
@@ -110,6 +113,9 @@ def template_values(
     base: str,
     env: Mapping[str, str],
     verified: Sequence[Any] = (),
+    *,
+    promoted_from: str = "",
+    compare: str = "",
 ) -> dict[str, str]:
     """The names a --title/--body/--commit-message template may use."""
     olds = sorted({c.old for c in changes})
@@ -126,6 +132,8 @@ def template_values(
         "commit": source_commit(env) or "",
         "table": changes_table(changes),
         "verified": verified_lines(verified),
+        "from": promoted_from,
+        "compare": compare,
     }
 
 
@@ -179,14 +187,25 @@ def md_code(value: object) -> str:
 
 
 def default_body(values: Mapping[str, str], changes: list[Change]) -> str:
-    lines = [f"Bumps {values['images']}.", "", values["table"], ""]
+    if values.get("from"):
+        head = f"Promotes {values['images']} from {md_code(values['from'])}, as it runs there."
+    else:
+        head = f"Bumps {values['images']}."
+    lines = [head, "", values["table"], ""]
     if values.get("verified"):
         lines += ["Rendered with kustomize before and after the change:", values["verified"], ""]
     if values["source"]:
         lines.append(f"Source build: {values['source']}")
         lines.append("")
+    if values.get("compare"):
+        lines.append(f"What's in this deploy: {values['compare']}")
+        lines.append("")
     lines.append("Opened by bumper; a newer tag updates this pull request in place.")
     return "\n".join(lines)
+
+
+def _default_title(values: Mapping[str, str], default: str = DEFAULT_TITLE) -> str:
+    return PROMOTE_TITLE if values.get("from") else default
 
 
 def commit_message(
@@ -196,7 +215,7 @@ def commit_message(
     trailers: Sequence[tuple[str, str]] = (),
 ) -> str:
     """The message: the template (default: subject and one line per change), then the trailers."""
-    text = render_template(template or DEFAULT_COMMIT, values, "--commit-message")
+    text = render_template(template or _default_title(values, DEFAULT_COMMIT), values, "--commit-message")
     if template is None:
         text = "\n".join([text, "", *(f"- {c.file}:{c.line}: {c.old} -> {c.new}" for c in changes)])
     return add_trailers(text, trailers)
@@ -227,7 +246,7 @@ def pr_text(
     "… and N more"; the commit and its trailers still list every change.
     """
     title_limit, body_limit = limits
-    rendered_title = " ".join(render_template(title or DEFAULT_TITLE, values, "--title").split())
+    rendered_title = " ".join(render_template(title or _default_title(values), values, "--title").split())
     if len(rendered_title) > title_limit:
         rendered_title = rendered_title[: title_limit - 1].rstrip() + "…"
     marker = f"{MARKER} images={values['images'].replace('--', '')} -->"

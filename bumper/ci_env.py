@@ -33,6 +33,7 @@ class CiSystem(NamedTuple):
     links: tuple[str, ...]  # URL templates over variables; the first one whose variables are all set wins
     run_ids: tuple[str, ...]  # variables naming the run / pipeline; the first one set wins
     commits: tuple[str, ...]  # variables naming the source commit being built; the first one set wins
+    compares: tuple[str, ...] = ()  # compare-view URL templates over variables, {OLD_COMMIT}, {NEW_COMMIT}
 
 
 SYSTEMS_FILE = Path(__file__).resolve().parent / "ci_systems.yaml"
@@ -45,7 +46,14 @@ def known_systems() -> tuple[CiSystem, ...]:
 
     rows = yaml.safe_load(SYSTEMS_FILE.read_bytes())
     return tuple(
-        CiSystem(row["name"], row["present"], *(tuple(row[key]) for key in ("links", "run_ids", "commits")))
+        CiSystem(
+            row["name"],
+            row["present"],
+            links=tuple(row["links"]),
+            run_ids=tuple(row["run_ids"]),
+            commits=tuple(row["commits"]),
+            compares=tuple(row.get("compare", ())),
+        )
         for row in rows
     )
 
@@ -77,6 +85,17 @@ def current_build(env: Mapping[str, str], systems: tuple[CiSystem, ...] | None =
         run_id or base.run_id,
         commit.lower() if commit else base.commit,
     )
+
+
+def compare_link(env: Mapping[str, str], old: str, new: str) -> str | None:
+    """The running CI system's compare view of the source repository from commit `old` to `new`
+    (GitHub `/compare/OLD...NEW`, GitLab `/-/compare/OLD...NEW`), or None where it names none."""
+    if not (_COMMIT.fullmatch(old) and _COMMIT.fullmatch(new)):
+        return None
+    system = next((s for s in known_systems() if _present(s, env)), None)
+    commits = {"OLD_COMMIT": old.lower(), "NEW_COMMIT": new.lower()}
+    links = (_fill(template, {**env, **commits}) for template in (system.compares if system else ()))
+    return next((link for link in links if link), None)
 
 
 def variables(systems: tuple[CiSystem, ...] | None = None) -> list[str]:

@@ -307,74 +307,133 @@ def check(directory: str, paths: tuple[str, ...], output: str) -> int:
     return run_check(directory, paths, output)
 
 
+def _run_options(f: Any) -> Any:
+    """The options `bump` and `promote` share: where to write, how to deliver, what to print."""
+    for option in reversed(_RUN_OPTIONS):  # as if stacked as decorators, top one outermost
+        f = option(f)
+    return f
+
+
+_RUN_OPTIONS: list[Callable[[Any], Any]] = [
+    click.option("--repo", envvar="BUMPER_REPO", metavar="URL", help="Git URL of the manifests repository."),
+    click.option(
+        "--dir",
+        "directory",
+        type=click.Path(file_okay=False),
+        envvar="BUMPER_DIR",
+        metavar="PATH",
+        help="A local tree, rewritten in place.",
+    ),
+    click.option(
+        "--dry-run",
+        is_flag=True,
+        envvar="BUMPER_DRY_RUN",
+        help="Write, push and open nothing; print the diff.",
+    ),
+    click.option(
+        "--base",
+        envvar="BUMPER_BASE",
+        metavar="BRANCH",
+        help="Base branch. Default: the remote's default branch.",
+    ),
+    click.option(
+        "--branch", envvar="BUMPER_BRANCH", metavar="NAME", help="Bot branch. Default: bumper/<image>."
+    ),
+    click.option(
+        "--provider",
+        default="auto",
+        envvar="BUMPER_PROVIDER",
+        show_default=True,
+        metavar="auto|NAME|none",
+        help="Git host API for the pull request: auto-detected, a registered provider "
+        "(github, gitlab or one installed as a plugin), or 'none' to only push the branch.",
+    ),
+    click.option(
+        "--api-url",
+        envvar="BUMPER_API_URL",
+        metavar="URL",
+        help="API URL (GitHub Enterprise, self-managed GitLab).",
+    ),
+    click.option("--title", envvar="BUMPER_TITLE", help="PR title template."),
+    click.option("--body", envvar="BUMPER_BODY", help="PR body template."),
+    click.option("--commit-message", envvar="BUMPER_COMMIT_MESSAGE", help="Commit message template."),
+    click.option(
+        "--label",
+        "labels",
+        multiple=True,
+        type=LIST_ITEM,
+        envvar="BUMPER_LABEL",
+        help="PR label (repeatable).",
+    ),
+    click.option(
+        "--reviewer",
+        "reviewers",
+        multiple=True,
+        type=LIST_ITEM,
+        envvar="BUMPER_REVIEWER",
+        help="PR reviewer (repeatable).",
+    ),
+    click.option(
+        "--assignee",
+        "assignees",
+        multiple=True,
+        type=LIST_ITEM,
+        envvar="BUMPER_ASSIGNEE",
+        help="PR assignee (repeatable).",
+    ),
+    click.option("--draft", is_flag=True, envvar="BUMPER_DRAFT", help="Open the PR as a draft."),
+    click.option("--automerge", is_flag=True, envvar="BUMPER_AUTOMERGE", help="Merge when checks pass."),
+    click.option("--author", envvar="BUMPER_AUTHOR", metavar='"NAME <EMAIL>"', help="Commit author."),
+    click.option(
+        "--allow-downgrade", is_flag=True, envvar="BUMPER_ALLOW_DOWNGRADE", help="Apply lower versions too."
+    ),
+    _choice(
+        "--mode",
+        "pr commit",
+        None,
+        "Where no .bumper.yaml rule sets a mode: 'pr' (default) opens a pull request from the bot "
+        "branch, 'commit' pushes one commit straight to the base. 'pr' also overrides a rule's 'commit'.",
+    ),
+    _choice(
+        "--commit-via",
+        "git api",
+        "git",
+        "'git' pushes the commit (signed with BUMPER_SIGNING_KEY if set); 'api' has the host make "
+        "it (GitHub createCommitOnBranch, GitLab commits API), so the host signs it: Verified.",
+    ),
+    _choice(
+        "--verify",
+        "off render warn auto",
+        "off",
+        "Render each kustomization root that includes a changed file before and after the edit "
+        "(kustomize build, else kubectl kustomize) and fail when it would still deploy the old image or "
+        "anything else changed. warn: report only; auto: render when a renderer is on PATH.",
+    ),
+    _choice(
+        "--wait",
+        "merged",
+        None,
+        "After opening or updating the pull request, wait until it is merged (exit 0) or closed "
+        "(exit 1), at most --wait-timeout.",
+    ),
+    click.option(
+        "--wait-timeout",
+        envvar="BUMPER_WAIT_TIMEOUT",
+        metavar="DURATION",
+        default="30m",
+        show_default=True,
+        help="How long --wait merged waits: 90s, 10m, 1h.",
+    ),
+]
+
+
 @main.command(
     short_help="Bump image references in a local tree or through a pull request.",
     epilog=_epilog(_BUMP_EXAMPLES, _placeholders(), _EXIT_CODES),
 )
 @click.argument("refs", nargs=-1, envvar="BUMPER_IMAGES", metavar="[REF]...")
-@click.option("--repo", envvar="BUMPER_REPO", metavar="URL", help="Git URL of the manifests repository.")
-@click.option(
-    "--dir",
-    "directory",
-    type=click.Path(file_okay=False),
-    envvar="BUMPER_DIR",
-    metavar="PATH",
-    help="A local tree, rewritten in place.",
-)
-@click.option(
-    "--dry-run", is_flag=True, envvar="BUMPER_DRY_RUN", help="Write, push and open nothing; print the diff."
-)
+@_run_options
 @_path_option
-@click.option(
-    "--base",
-    envvar="BUMPER_BASE",
-    metavar="BRANCH",
-    help="Base branch. Default: the remote's default branch.",
-)
-@click.option("--branch", envvar="BUMPER_BRANCH", metavar="NAME", help="Bot branch. Default: bumper/<image>.")
-@click.option(
-    "--provider",
-    default="auto",
-    envvar="BUMPER_PROVIDER",
-    show_default=True,
-    metavar="auto|NAME|none",
-    help="Git host API for the pull request: auto-detected, a registered provider "
-    "(github, gitlab or one installed as a plugin), or 'none' to only push the branch.",
-)
-@click.option(
-    "--api-url",
-    envvar="BUMPER_API_URL",
-    metavar="URL",
-    help="API URL (GitHub Enterprise, self-managed GitLab).",
-)
-@click.option("--title", envvar="BUMPER_TITLE", help="PR title template.")
-@click.option("--body", envvar="BUMPER_BODY", help="PR body template.")
-@click.option("--commit-message", envvar="BUMPER_COMMIT_MESSAGE", help="Commit message template.")
-@click.option(
-    "--label", "labels", multiple=True, type=LIST_ITEM, envvar="BUMPER_LABEL", help="PR label (repeatable)."
-)
-@click.option(
-    "--reviewer",
-    "reviewers",
-    multiple=True,
-    type=LIST_ITEM,
-    envvar="BUMPER_REVIEWER",
-    help="PR reviewer (repeatable).",
-)
-@click.option(
-    "--assignee",
-    "assignees",
-    multiple=True,
-    type=LIST_ITEM,
-    envvar="BUMPER_ASSIGNEE",
-    help="PR assignee (repeatable).",
-)
-@click.option("--draft", is_flag=True, envvar="BUMPER_DRAFT", help="Open the PR as a draft.")
-@click.option("--automerge", is_flag=True, envvar="BUMPER_AUTOMERGE", help="Merge when checks pass.")
-@click.option("--author", envvar="BUMPER_AUTHOR", metavar='"NAME <EMAIL>"', help="Commit author.")
-@click.option(
-    "--allow-downgrade", is_flag=True, envvar="BUMPER_ALLOW_DOWNGRADE", help="Apply lower versions too."
-)
 @click.option(
     "--image-policy",
     "image_policies",
@@ -384,28 +443,6 @@ def check(directory: str, paths: tuple[str, ...], output: str) -> int:
     metavar="NAMESPACE:NAME=REF",
     help="A Flux ImagePolicy's latest image: rewrite only the fields marked "
     '{"$imagepolicy": "NAMESPACE:NAME[:tag|:name|:digest]"} (repeatable; REFs may then be omitted).',
-)
-@_choice(
-    "--mode",
-    "pr commit",
-    None,
-    "Where no .bumper.yaml rule sets a mode: 'pr' (default) opens a pull request from the bot "
-    "branch, 'commit' pushes one commit straight to the base. 'pr' also overrides a rule's 'commit'.",
-)
-@_choice(
-    "--commit-via",
-    "git api",
-    "git",
-    "'git' pushes the commit (signed with BUMPER_SIGNING_KEY if set); 'api' has the host make "
-    "it (GitHub createCommitOnBranch, GitLab commits API), so the host signs it: Verified.",
-)
-@_choice(
-    "--verify",
-    "off render warn auto",
-    "off",
-    "Render each kustomization root that includes a changed file before and after the edit "
-    "(kustomize build, else kubectl kustomize) and fail when it would still deploy the old image or "
-    "anything else changed. warn: report only; auto: render when a renderer is on PATH.",
 )
 @_output_option
 @_display_options
@@ -435,6 +472,73 @@ def bump(env: Mapping[str, str], /, **options: Any) -> int:
     hints.check_refs(options["refs"], from_env.pop("refs", None))
     hints.check_target(options["repo"], options["directory"], from_env)
     return run_bump(BumpOptions.from_cli(options), env)
+
+
+_PROMOTE_EXAMPLES = """
+Examples:
+  # prod gets exactly the tag@digest staging runs, through a pull request
+  bumper promote ghcr.io/acme/app --from clusters/staging \\
+      --to clusters/prod --repo https://github.com/acme/manifests.git
+  # environments on branches: read the staging branch, bump main
+  bumper promote ghcr.io/acme/app --from-branch staging --from apps \\
+      --to apps --base main --repo https://github.com/acme/manifests.git
+  # what it would change in a local checkout
+  bumper promote ghcr.io/acme/app --from clusters/staging \\
+      --to clusters/prod --dir . --dry-run
+"""
+
+
+@main.command(
+    short_help="Bump one environment to exactly the version another one runs.",
+    epilog=_epilog(_PROMOTE_EXAMPLES, _placeholders(), _EXIT_CODES),
+)
+@click.argument("image", metavar="IMAGE", envvar="BUMPER_IMAGES")
+@click.option(
+    "--from",
+    "from_paths",
+    multiple=True,
+    required=True,
+    type=LIST_ITEM,
+    envvar="BUMPER_PROMOTE_FROM",
+    metavar="GLOB",
+    help="Where to read IMAGE's version: a .gitignore pattern like --path (repeatable). "
+    "Every reference there must agree on one tag@digest.",
+)
+@click.option(
+    "--to",
+    "to_paths",
+    multiple=True,
+    required=True,
+    type=LIST_ITEM,
+    envvar="BUMPER_PROMOTE_TO",
+    metavar="GLOB",
+    help="Where to write it: the only files bumped (repeatable).",
+)
+@click.option(
+    "--from-branch",
+    envvar="BUMPER_PROMOTE_FROM_BRANCH",
+    metavar="BRANCH",
+    help="Read --from on this branch of the same repository (environments on branches). "
+    "Default: the branch being bumped.",
+)
+@_run_options
+@_output_option
+@_display_options
+@click.pass_obj
+def promote(env: Mapping[str, str], /, **options: Any) -> int:
+    """Bump IMAGE under --to to exactly the tag and digest it has under --from.
+
+    IMAGE is a repository without a tag, e.g. ghcr.io/acme/app. The version is read from the
+    files under --from (on --from-branch if given); every reference there must agree on one
+    tag@digest. Then only the files under --to are bumped, through the same flow as `bump`:
+    rules, holds, no downgrade, pull request or direct commit. A rerun changes nothing.
+    """
+    from bumper.commands.promote import promote as run_promote
+
+    image = options.pop("image")
+    from_paths, to_paths = options.pop("from_paths"), options.pop("to_paths")
+    from_branch = options.pop("from_branch")
+    return run_promote(image, from_paths, to_paths, from_branch, options, env)
 
 
 @main.command()

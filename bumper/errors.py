@@ -78,6 +78,10 @@ class NotFoundError(BumperError):
     ignored: Sequence[Any] = ()  # what the plan left alone (changes.Skip), for JSON `ignored`
 
 
+class WaitTimeout(BumperError):
+    """--wait merged: the pull request was still open when --wait-timeout ran out (exit 1)."""
+
+
 class VerifyError(BumperError):
     """The rendered manifests would not deploy the bump (--verify render); `verified` holds
     every root's verdict for the JSON output, `pushed` what an earlier step already pushed."""

@@ -139,7 +139,7 @@ def _plan_reference(
         ref.ref.tag,
         ref.ref.digest,
         new.tag,
-        new.digest,
+        new.digest if ref.holds_digest else None,  # a tag field alone is up to date by its tag
         allow_downgrade=allow_downgrade,
         where=(source.path, ref.line),
         shown=(ref.value, str(new)),

@@ -31,6 +31,8 @@ class Status(str, Enum):
     NOT_FOUND = "not-found"
     BLOCKED = "blocked"
     COMMITTED = "committed"
+    MERGED = "merged"  # --wait merged: the pull request was merged
+    CLOSED = "closed"  # --wait merged: the pull request was closed without merging
 
     def __str__(self) -> str:  # f-strings and joins print the contract's word, on every Python
         return str(self.value)
@@ -67,6 +69,9 @@ class BumpOptions:
     commit_via: str = "git"  # --commit-via: push with git, or have the host's API make the commit
     output: str = "text"
     verify: str = "off"  # --verify: off | render | warn | auto (bumper.verify)
+    wait: str | None = None  # --wait merged: follow the pull request until it is merged or closed
+    wait_timeout: float = 1800.0  # --wait-timeout, seconds
+    promoted_from: str | None = None  # `bumper promote`: where the REF was read (BRANCH:PATH, ...)
 
     @classmethod
     def from_cli(cls, raw: dict[str, Any]) -> BumpOptions:
@@ -127,6 +132,8 @@ class BumpOptions:
             commit_via=raw.get("commit_via") or "git",
             output=raw["output"],
             verify=_verify_mode(raw.get("verify")),
+            wait=raw.get("wait"),
+            wait_timeout=parse_duration(raw.get("wait_timeout") or "30m", "--wait-timeout"),
         )
 
     @property
@@ -137,6 +144,21 @@ class BumpOptions:
             if ref not in images:
                 images.append(ref)
         return images
+
+
+_DURATION_RE = re.compile(r"(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s?)?")
+
+
+def parse_duration(text: str, option: str) -> float:
+    """Seconds of a duration such as `90s`, `10m`, `1h`, `1h30m` or a plain number of seconds."""
+    match = _DURATION_RE.fullmatch(text.strip())
+    if not text.strip() or match is None or not any(match.groups()):
+        raise ConfigError(f"invalid {option} {text!r}; give a duration such as 90s, 10m or 1h")
+    hours, minutes, seconds = (int(g or 0) for g in match.groups())
+    total = hours * 3600 + minutes * 60 + seconds
+    if not 0 < total <= 7 * 24 * 3600:
+        raise ConfigError(f"invalid {option} {text!r}; give a duration from 1s to 168h")
+    return float(total)
 
 
 def _verify_mode(mode: str | None) -> str:
@@ -157,6 +179,8 @@ class BumpResult:
     pull_request: dict[str, Any] | None = None
     notes: list[str] = field(default_factory=list)
     commit: dict[str, str] | None = None  # {branch, sha} of a direct commit to the base
+    promoted: dict[str, str] | None = None  # `bumper promote`: {from, ref}
+    merge_commit: str | None = None  # --wait merged: the commit the merge made on the base
 
     def __post_init__(self) -> None:
         self.status = Status(self.status)  # a misspelt status fails here, not in a user's script
@@ -172,4 +196,6 @@ class BumpResult:
             "commit": self.commit,
             "not_found": list(self.plan.not_found),
             "verified": [v.as_json() for v in self.plan.verified],
+            **({"promoted": self.promoted} if self.promoted is not None else {}),
+            **({"merge_commit": self.merge_commit} if self.status == Status.MERGED else {}),
         }

@@ -78,6 +78,8 @@ def decide(
         return Decision(False, "up-to-date")
     if (old_tag, old_digest) == (new_tag, new_digest):
         return Decision(False, "up-to-date")
+    if new_tag is None and new_digest is not None and old_digest == new_digest:
+        return Decision(False, "up-to-date")  # a digest-only REF of the same image keeps the tag
     if not same_variant(old_tag, new_tag):  # before the digest check: this one is never written
         return Decision(False, "variant")
     if old_digest and not new_digest:

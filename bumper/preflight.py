@@ -69,6 +69,8 @@ def check_remote(options: BumpOptions, env: Mapping[str, str]) -> RemoteSetup:
     check_ca_files(env, registry.repo_host(options.repo))
     if options.commit_via == "api":
         _check_commits_through_api(name)
+    if options.wait is not None:
+        _check_follows_pull_requests(name)
     for branch in (options.branch, options.base):
         if branch is not None:
             validate_branch_name(branch)
@@ -98,6 +100,18 @@ def _check_commits_through_api(name: str) -> None:
         )
     if not issubclass(registry.spec_for(name).implementation_class(), CommitsThroughApi):
         raise ConfigError(f"provider {name!r} cannot make commits through its API; use --commit-via git")
+
+
+def _check_follows_pull_requests(name: str) -> None:
+    """--wait merged needs a provider that can read a PR's state (FollowsPullRequests)."""
+    from bumper.providers.api import FollowsPullRequests
+
+    if name == registry.NO_PROVIDER:
+        raise ConfigError(
+            "--wait merged follows a pull request: with --provider none there is none to follow"
+        )
+    if not issubclass(registry.spec_for(name).implementation_class(), FollowsPullRequests):
+        raise ConfigError(f"provider {name!r} cannot read a pull request's state; drop --wait")
 
 
 def _check_api_url(url: str) -> None:

@@ -21,6 +21,7 @@ from pathlib import Path
 from bumper.api_delivery import deliver_through_api
 from bumper.bot_branch import BotBranch, blocked, left_empty, not_own, raised_to_branch
 from bumper.changes import MARKER, commit_message, pr_text, provenance_trailers, template_values
+from bumper.deploy_link import deploy_compare
 from bumper.errors import ConfigError, NotFoundError, VerifyError, WorkspaceError
 from bumper.git.clone import Clone, checkout_only, clone, fetch_objects
 from bumper.git.commit import commit_all
@@ -41,6 +42,7 @@ from bumper.image_ref import ImageRef
 from bumper.options import BumpOptions, BumpResult, Status
 from bumper.pathmatch import sparse_patterns
 from bumper.preflight import check_remote
+from bumper.promote import promote_branch
 from bumper.providers import registry
 from bumper.providers.api import (
     CommitsThroughApi,
@@ -105,12 +107,13 @@ def bump_repo(options: BumpOptions, env: Mapping[str, str]) -> BumpResult:
             if options.branch is not None:
                 _refuse_base_as_branch(run, Path(tmp))
             carried: list[tuple[TreePlan, dict[str, str]]] = []  # a direct commit already pushed
-            return retry(
+            result = retry(
                 lambda n: _attempt(run, Path(tmp) / str(n), carried),
                 attempts=MAX_ATTEMPTS,
                 retry_on=lambda exc: isinstance(exc, PushRejected),
                 wait=lambda n: random.uniform(0.05, 0.3) * (n + 1),  # noqa: S311 - jitter only
             )
+            return _follow(run, result) if options.wait == "merged" else result
     except PushRejected:
         raise WorkspaceError(
             f"the bot branch kept moving during {MAX_ATTEMPTS} attempts; other runs are pushing to it, "
@@ -119,6 +122,18 @@ def bump_repo(options: BumpOptions, env: Mapping[str, str]) -> BumpResult:
     finally:
         if loading is not None:
             loading.join()  # a failure before the SDK was needed must not exit mid-import
+
+
+def _follow(run: RemoteRun, result: BumpResult) -> BumpResult:
+    """--wait merged: the PR this run opened or updated, followed to its end (bumper.wait)."""
+    from bumper.providers.api import FollowsPullRequests
+    from bumper.wait import follow
+
+    if result.pull_request is None or run.options.dry_run:
+        return result
+    provider = _provider(run)
+    assert isinstance(provider, FollowsPullRequests)  # check_remote refused any other
+    return follow(provider, result, run.options.wait_timeout, scale=run.settings.backoff)
 
 
 def _refuse_base_as_branch(run: RemoteRun, tmp: Path) -> None:
@@ -273,6 +288,8 @@ def _find_bot_branch(base: Base, run: RemoteRun, plan: TreePlan) -> BotBranch:
         non_default = options.base and options.base != remote_default_branch(ws)
         images = list({r.key: r for r in options.images if r.key in plan.found}.values())
         name = default_branch(images, options.base if non_default else None)
+        if options.promoted_from is not None:  # a promotion never shares the bump runs' branch
+            name = promote_branch(images[0], options.paths)
     validate_branch_name(name)
     if name == ws.base:
         raise ConfigError(f"--branch {name!r} is the base branch; bumper pushes only to a branch of its own")
@@ -386,7 +403,14 @@ def _commit_to_base(base: Base, run: RemoteRun) -> tuple[TreePlan, dict[str, str
     write_all(plan.edits)
     if options.dry_run:
         return plan, None
-    values = template_values([str(r) for r in images], plan.changes, ws.base, ws.base, run.env)
+    values = template_values(
+        [str(r) for r in images],
+        plan.changes,
+        ws.base,
+        ws.base,
+        run.env,
+        promoted_from=options.promoted_from or "",
+    )
     message = commit_message(
         options.commit_message, values, plan.changes, provenance_trailers(images, plan.changes, run.env)
     )
@@ -406,7 +430,14 @@ def _deliver_pull_request(
     meanwhile restarts this one, so the PR text follows the branch."""
     options, ws, provider = run.options, base.ws, bot.provider
     values = template_values(
-        [str(r) for r in images], plan.changes, bot.name, ws.base, run.env, plan.verified
+        [str(r) for r in images],
+        plan.changes,
+        bot.name,
+        ws.base,
+        run.env,
+        plan.verified,
+        promoted_from=options.promoted_from or "",
+        compare="" if options.dry_run else deploy_compare(ws, plan.changes, run.env),
     )
     title, body = pr_text(options.title, options.body, values, plan.changes, limits=text_limits(provider))
     existing = bot.pull_request

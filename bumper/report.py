@@ -19,6 +19,7 @@ from bumper.errors import (
     ProviderError,
     RefParseError,
     VerifyError,
+    WaitTimeout,
     WorkspaceError,
 )
 from bumper.options import Status
@@ -122,6 +123,7 @@ _KINDS: tuple[tuple[type[BaseException], str], ...] = (
     (ConfigError, "bad-input"),
     (ManifestError, "manifest"),
     (VerifyError, "verify"),
+    (WaitTimeout, "wait-timeout"),
     (WorkspaceError, "git"),
     (ProviderError, "provider"),
     (BumperError, "error"),
@@ -225,6 +227,10 @@ def render_bump(result: BumpResult, options: BumpOptions) -> None:
         summary += f"; branch {result.branch}"
     if result.pull_request:
         summary += f"; {status} {result.pull_request['url']}"
+    if result.merge_commit:
+        summary += f" as {result.merge_commit[:12]}"
+    if result.promoted:
+        summary = f"promoted {result.promoted['ref']} from {result.promoted['from']}: {summary}"
     info(f"bumper: {summary}")
 
 

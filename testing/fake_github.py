@@ -298,6 +298,7 @@ class FakeGitHub(LoopbackServer):
             "number": rec.number,
             "state": "open" if rec.state == "open" else "closed",
             "merged": rec.state == "merged",
+            "merge_commit_sha": rec.merge_commit if rec.state == "merged" else None,
             "title": rec.title,
             "body": rec.body,
             "draft": rec.draft,

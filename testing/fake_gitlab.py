@@ -180,6 +180,7 @@ class FakeGitLab(LoopbackServer):
             "state": {"open": "opened"}.get(rec.state, rec.state),
             "source_branch": rec.head,
             "sha": rec.head_sha,
+            "merge_commit_sha": rec.merge_commit if rec.state == "merged" else None,
             "target_branch": rec.base,
             "web_url": f"{self.base_url}/{rec.repo}/-/merge_requests/{rec.number}",
             "labels": list(rec.labels),

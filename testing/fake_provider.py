@@ -21,7 +21,7 @@ from typing import Any, NamedTuple
 from urllib.parse import parse_qs, urlsplit
 
 from bumper.errors import ProviderError
-from bumper.providers.api import ProviderSettings, PullRequest, PullRequestSpec
+from bumper.providers.api import ProviderSettings, PullRequest, PullRequestSpec, PullRequestState
 from testing.tls import TlsHttpServer
 
 # Headers that carry credentials; never recorded, so a test can assert the log holds no token.
@@ -46,6 +46,7 @@ class PullRecord:
     state: str = "open"
     comments: list[str] = field(default_factory=list)
     head_sha: str = "1" * 40  # the head branch's commit when the PR was closed or merged
+    merge_commit: str | None = None  # the commit a merge made on the base (state "merged")
 
 
 class RecordedRequest(NamedTuple):
@@ -356,6 +357,14 @@ class FakeProvider:
                 rec.comments.append(text)
                 return True
         raise ProviderError(f"fake: pull request #{pr.number} not found (404)", kind="not-found")
+
+    def pull_request_state(self, number: int) -> PullRequestState:
+        """The PR's state (FollowsPullRequests)."""
+        self._call("state")
+        for rec in self.host.pulls:
+            if (rec.repo, rec.number) == (self.repo, number):
+                return PullRequestState(rec.state, rec.merge_commit if rec.state == "merged" else None)
+        raise ProviderError(f"fake: pull request #{number} not found (404)", kind="not-found")
 
     def closed_head_shas(self, head_branch: str, base_branch: str) -> list[str]:
         """Head commits of the closed or merged PRs from `head_branch` (FindsClosedPullRequests)."""

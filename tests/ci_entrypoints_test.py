@@ -71,6 +71,11 @@ ACTION_ENV = {
     "author": "BUMPER_AUTHOR",
     "allow-downgrade": "BUMPER_ALLOW_DOWNGRADE",
     "image-policies": "BUMPER_IMAGE_POLICIES",
+    "promote-from": "BUMPER_PROMOTE_FROM",
+    "promote-to": "BUMPER_PROMOTE_TO",
+    "promote-from-branch": "BUMPER_PROMOTE_FROM_BRANCH",
+    "wait": "BUMPER_WAIT",
+    "wait-timeout": "BUMPER_WAIT_TIMEOUT",
 }
 OUTPUTS = ("status", "pr-url", "pr-number", "branch", "changed-files")
 
@@ -221,10 +226,11 @@ def test_action_maps_every_input_to_its_bumper_variable() -> None:
 
 
 def test_action_variables_are_bump_options() -> None:
-    """Every BUMPER_* variable the action sets is one `bumper bump` reads (catches renames)."""
+    """Every BUMPER_* variable the action sets is one `bumper bump` or `bumper promote` reads
+    (catches renames)."""
     cli = pytest.importorskip("bumper.cli")
-    command = cli.main.commands["bump"]
-    envvars = {p.envvar for p in command.params if isinstance(p.envvar, str)}
+    commands = (cli.main.commands["bump"], cli.main.commands["promote"])
+    envvars = {p.envvar for command in commands for p in command.params if isinstance(p.envvar, str)}
     assert set(ACTION_ENV.values()) - {"BUMPER_TOKEN"} <= envvars
 
 

@@ -69,7 +69,9 @@ def test_an_error_is_one_red_word_on_a_terminal(tree: Path) -> None:
     assert plain == SGR.sub("", shown)
 
 
-@pytest.mark.parametrize("args", [[], ["bump", "--help"], ["scan", "--help"], ["completion", "--help"]])
+@pytest.mark.parametrize(
+    "args", [[], ["bump", "--help"], ["promote", "--help"], ["scan", "--help"], ["completion", "--help"]]
+)
 def test_help_screens_fit_an_80_column_terminal(args: list[str]) -> None:
     shown, code = on_a_terminal(*args)
     assert code == 0, shown

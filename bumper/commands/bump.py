@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 
 from bumper.errors import ExitCode, NotFoundError, VerifyError
 from bumper.options import BumpOptions, BumpResult, Status
-from bumper.report import emit_json, error_kind, error_object, render_bump, render_verify_failure
+from bumper.report import emit_json, error, error_kind, error_object, render_bump, render_verify_failure
 
 
-def bump(options: BumpOptions, env: Mapping[str, str]) -> ExitCode:
+def bump(options: BumpOptions, env: Mapping[str, str], promoted: dict[str, str] | None = None) -> ExitCode:
+    """Run one flow and render its result; `promoted` ({from, ref}) is `bumper promote`'s."""
     try:
         if options.repo is not None:
             from bumper.remote import bump_repo
@@ -26,9 +28,16 @@ def bump(options: BumpOptions, env: Mapping[str, str]) -> ExitCode:
         if options.output == "json":  # scripts get the contract's status and the error
             from bumper.rewrite import TreePlan
 
-            payload = BumpResult(Status.NOT_FOUND, TreePlan(ignored=list(exc.ignored))).as_json()
+            payload = BumpResult(
+                Status.NOT_FOUND, TreePlan(ignored=list(exc.ignored)), promoted=promoted
+            ).as_json()
             payload["error"] = error_object(error_kind(exc), exc.message, exc.file, exc.line)
             emit_json(payload)
         raise
+    if promoted is not None:
+        result = dataclasses.replace(result, promoted=promoted)
     render_bump(result, options)
+    if result.status == Status.CLOSED:  # --wait merged: the PR ended without the change
+        error(f"{(result.pull_request or {}).get('url')} was closed without being merged")
+        return ExitCode.FAILURE
     return ExitCode.OK

@@ -139,6 +139,22 @@ class FindsClosedPullRequests(Protocol):
         ...
 
 
+class PullRequestState(NamedTuple):
+    """Where a PR stands: `open`, `merged` or `closed` (unmerged), and the commit a merge made."""
+
+    state: str
+    merge_commit: str | None = None
+
+
+@runtime_checkable
+class FollowsPullRequests(Protocol):
+    """Optional capability (`--wait merged`): read whether a PR was merged or closed."""
+
+    def pull_request_state(self, number: int) -> PullRequestState:
+        """One request: the PR's state now (a merged PR is `merged`, never `closed`)."""
+        ...
+
+
 @dataclass(frozen=True)
 class FileChange:
     """One file of a commit made through the API: an existing file's new bytes (bumper never

@@ -157,6 +157,14 @@ class GitHubProvider:
                 self._repo_node_id = _node_id_of(closed[0])
             return [pr.head.sha for pr in closed]
 
+    def pull_request_state(self, number: int) -> api.PullRequestState:
+        """One GET of the PR: open, merged (with its merge commit) or closed unmerged."""
+        with self._errors(f"reading pull request #{number}"):
+            gh_pr = self._repo.get_pull(number)
+            if gh_pr.merged:
+                return api.PullRequestState("merged", gh_pr.merge_commit_sha)
+            return api.PullRequestState("open" if gh_pr.state == "open" else "closed")
+
     def comment_once(self, pr: api.PullRequest, key: str, text: str) -> bool:
         """One GET of the PR's comments, and one POST when none holds `key`."""
         with self._errors(f"commenting on pull request #{pr.number}"):

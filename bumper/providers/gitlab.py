@@ -140,6 +140,16 @@ class GitLabProvider:
             if mr.attributes.get("state") in ("closed", "merged")
         ]
 
+    def pull_request_state(self, number: int) -> api.PullRequestState:
+        """One GET of the MR: `opened`, `merged`, `closed` (or `locked`, still open)."""
+        with self._errors(f"reading merge request !{number}"):
+            mr = self._project.mergerequests.get(number, **self._rq)
+        state = str(mr.attributes.get("state") or "")
+        if state == "merged":
+            sha = mr.attributes.get("merge_commit_sha") or mr.attributes.get("squash_commit_sha")
+            return api.PullRequestState("merged", str(sha) if sha else None)
+        return api.PullRequestState("closed" if state == "closed" else "open")
+
     def comment_once(self, pr: api.PullRequest, key: str, text: str) -> bool:
         """One GET of the MR's notes, and one POST when none holds `key`."""
         with self._errors(f"commenting on merge request !{pr.number}"):

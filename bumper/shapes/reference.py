@@ -51,6 +51,12 @@ class Reference:
     def value(self) -> str:
         return str(self.ref)
 
+    @property
+    def holds_digest(self) -> bool:
+        """Whether the file has a place for a digest here (a Helm map without a `digest` key
+        has none: its chart renders only the keys it knows)."""
+        return True
+
     def rewrite(self, plan: Plan, source: Source, new: ImageRef) -> str | None:
         """Add the edits moving this reference to `new`'s version; return the new value,
         or None when the file has no place for what `new` changes."""
@@ -79,6 +85,10 @@ class SplitRef(Reference):
 
     digest_node: ScalarNode | None = None
     digest_in_tag: bool = False
+
+    @property
+    def holds_digest(self) -> bool:
+        return self.digest_in_tag or self.digest_node is not None
 
     def rewrite(self, plan: Plan, source: Source, new: ImageRef) -> str | None:
         tag = new.tag if new.tag is not None else self.ref.tag
@@ -116,6 +126,10 @@ class KustomizeRef(SplitRef):
     mapping: MappingNode | None = None
     tag_node: ScalarNode | None = None
     last_value: Node | None = None  # the entry's last name/newName/newTag value
+
+    @property
+    def holds_digest(self) -> bool:
+        return True  # a `digest:` key is added to the entry when it has none
 
     def write_tag(self, plan: Plan, source: Source, tag: str) -> None:
         assert self.mapping is not None and self.last_value is not None

@@ -1,0 +1,74 @@
+"""`bumper promote`: the one version an environment runs, read from its files, becomes the REF
+that the next environment is bumped to (so prod gets exactly staging's tag and digest)."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from bumper.errors import ConfigError, NotFoundError
+from bumper.image_ref import ImageRef
+
+_SHOWN = 20  # file:line entries a disagreement lists before "… and N more"
+
+
+def source_label(from_paths: Sequence[str], from_branch: str | None) -> str:
+    """How messages, the PR and JSON `promoted.from` name the source: `PATH`, `BRANCH:PATH`."""
+    paths = ", ".join(from_paths)
+    return f"{from_branch}:{paths}" if from_branch else paths
+
+
+def check_image(text: str) -> ImageRef:
+    """IMAGE of `bumper promote` is a repository: the version comes from --from, never from it."""
+    image = ImageRef.parse(text)
+    if image.tag or image.digest:
+        raise ConfigError(
+            f"promote takes IMAGE without a tag or digest, got {text!r}; the version is read "
+            f"under --from, e.g. 'bumper promote {image.name} --from clusters/staging --to clusters/prod'"
+        )
+    return image
+
+
+def promoted_ref(image: ImageRef, entries: Sequence[dict[str, Any]], source: str) -> ImageRef:
+    """The single `tag@digest` that every reference to `image` among the scan `entries` carries.
+
+    A reference without a digest agrees with the others' digest of the same tag (a Helm
+    `tag:` field cannot hold one); two digests, two tags, or a digest-only reference beside
+    a tagged one do not agree: exit 2 listing every reference.
+    """
+    found = [e for e in entries if _key(e) == image.key]
+    if not found:
+        raise NotFoundError(
+            f"no file under {source} references {image.name}; check --from (and --from-branch), "
+            "or run 'bumper scan' there"
+        )
+    tags = {e["tag"] for e in found}
+    digests = {e["digest"] for e in found if e["digest"]}
+    tag = next(iter(tags))
+    if len(tags) > 1 or len(digests) > 1 or (tag is None and not digests):
+        listed = [f"{e['file']}:{e['line']}: {e['value']}" for e in found[:_SHOWN]]
+        if len(found) > _SHOWN:
+            listed.append(f"… and {len(found) - _SHOWN} more")
+        raise ConfigError(
+            f"the references to {image.name} under {source} do not agree on one version: "
+            + "; ".join(listed)
+            + "; make them agree, or narrow --from to one environment"
+        )
+    digest = next(iter(digests), None)
+    return ImageRef(image.name, image.registry, image.repository, tag, digest)
+
+
+def promote_branch(image: ImageRef, to_paths: Sequence[str]) -> str:
+    """The bot branch of a promotion: its own per target, so it never races the bump runs of
+    the same image (`bumper/<image>`) nor a promotion to another environment."""
+    target = re.sub(r"[^A-Za-z0-9._-]+", "-", "-".join(to_paths)).strip("-.") or "root"
+    if len(target) > 60:
+        target = target[:40] + "-" + hashlib.sha256(target.encode()).hexdigest()[:12]
+    return f"bumper/promote/{target}/{image.slug()}"
+
+
+def _key(entry: dict[str, Any]) -> str | None:
+    registry, repository = entry.get("registry"), entry.get("repository")
+    return f"{registry}/{repository}" if registry and repository else None

@@ -1,0 +1,68 @@
+"""`--wait merged`: follow the pull request a run opened or updated until it is merged (exit 0),
+closed unmerged (exit 1) or --wait-timeout runs out (exit 1), so a pipeline can go on after it.
+
+Polls with a growing interval (5 s, then ×1.5 up to 60 s, scaled by BUMPER_API_BACKOFF), one
+request each, well within every host's rate limits; the SDKs retry 429s and 5xx as for any call.
+Ctrl-C and SIGTERM interrupt the sleep like any other step of a run (cli.py ends it cleanly).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Callable
+
+from bumper.errors import WaitTimeout
+from bumper.options import BumpResult, Status
+from bumper.providers.api import FollowsPullRequests, PullRequestState
+from bumper.report import info
+
+FIRST_INTERVAL = 5.0
+LONGEST_INTERVAL = 60.0
+
+
+def follow(
+    provider: FollowsPullRequests,
+    result: BumpResult,
+    timeout: float,
+    *,
+    scale: float = 1.0,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
+) -> BumpResult:
+    """`result` once its PR is merged (status `merged`, the merge commit) or closed (status
+    `closed`); WaitTimeout when `timeout` seconds pass first. A run without a PR returns at once."""
+    pr = result.pull_request
+    if pr is None or result.status in (Status.DRY_RUN, Status.BLOCKED):
+        return result
+    number, url = int(pr["number"]), str(pr["url"])
+    deadline = clock() + timeout
+    interval = FIRST_INTERVAL
+    info(f"bumper: waiting for {url} to be merged (up to {_duration(timeout)})")
+    while True:
+        state = provider.pull_request_state(number)
+        if state.state != "open":
+            return _ended(result, state)
+        left = deadline - clock()
+        if left <= 0:
+            raise WaitTimeout(
+                f"{url} is still open after {_duration(timeout)}; it was not merged in time: "
+                "merge or close it, or give a longer --wait-timeout"
+            )
+        sleep(min(max(interval * scale, 0.05), left))
+        interval = min(interval * 1.5, LONGEST_INTERVAL)
+
+
+def _ended(result: BumpResult, state: PullRequestState) -> BumpResult:
+    if state.state == "merged":
+        return dataclasses.replace(result, status=Status.MERGED, merge_commit=state.merge_commit)
+    return dataclasses.replace(result, status=Status.CLOSED)
+
+
+def _duration(seconds: float) -> str:
+    whole = int(seconds)
+    if whole % 3600 == 0:
+        return f"{whole // 3600}h"
+    if whole % 60 == 0:
+        return f"{whole // 60}m"
+    return f"{whole}s"
