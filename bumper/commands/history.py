@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from bumper.errors import ConfigError, ExitCode
 from bumper.history import Entry, image_history, local_reader, remote_reader
 from bumper.image_ref import ImageRef
-from bumper.report import detail, emit_json, info
+from bumper.report import detail, emit_json, info, warn
 
 
 def history(
@@ -22,21 +22,43 @@ def history(
     if bool(repo) == bool(directory):
         raise ConfigError("give exactly one of --repo URL or --dir PATH")
     image = ImageRef.parse(image_text)
-    followed: list[str] = []
     source = (
         contextlib.nullcontext(local_reader(directory, env)) if directory else remote_reader(repo or "", env)
     )
     with source as reader:
-        entries = image_history(reader, image, paths, followed=followed)
-    for path in followed:
+        found = image_history(reader, image, paths)
+    for path in found.files:
         detail(f"bumper: followed {path}")
+    for rename in found.renames:
+        detail(f"bumper: followed {rename.path}, renamed from {rename.source} in {rename.commit[:12]}")
+    if found.boundary is not None:
+        shown = ", ".join(sha[:12] for sha in found.boundary[:3]) + (", …" if len(found.boundary) > 3 else "")
+        warn(
+            f"shallow clone: its history starts at {shown}, so earlier changes are not listed; "
+            "`git fetch --unshallow` reads them all"
+        )
+    entries = found.entries
     if output == "json":
-        emit_json({"image": image.key, "history": [e.as_json() for e in entries]})
+        emit_json(
+            {
+                "image": image.key,
+                "tag": image.tag,
+                "digest": image.digest,
+                "shallow": found.boundary is not None,
+                "history": [e.as_json() for e in entries],
+            }
+        )
     else:
         for entry in entries:
             print(_line(entry))
-        info(f"bumper: {len(entries)} change(s) of {image.key} in {len(followed)} file(s)")
+        info(
+            f"bumper: {len(entries)} change(s) of {image.key}{_version(image)} in {len(found.files)} file(s)"
+        )
     return ExitCode.OK
+
+
+def _version(image: ImageRef) -> str:
+    return (f":{image.tag}" if image.tag else "") + (f"@{image.digest}" if image.digest else "")
 
 
 def _line(entry: Entry) -> str:
