@@ -36,9 +36,11 @@ def walk(
         found = _renamed_into(git, fresh, boundary)
         renames += found
         fresh = []
+        sources: dict[str, list[str]] = {}  # one log per commit, for all the files it renamed
         for rename in found:
-            parent = known[rename.commit].parents[0]
-            fresh += _merge(known, first_parent_log(git, parent, [rename.source]))
+            sources.setdefault(rename.commit, []).append(rename.source)
+        for sha, paths_before in sources.items():
+            fresh += _merge(known, first_parent_log(git, known[sha].parents[0], paths_before))
     commits = list(known.values())
     if renames:
         order = git.run(["rev-list", "--first-parent", tip]).decode().split()

@@ -282,6 +282,29 @@ def test_a_rename_with_a_path_filter_follows_the_file_outside_the_filter(tmp_pat
     ]
 
 
+def test_a_folder_moved_at_once_keeps_each_file_history_whatever_the_names(tmp_path: Path) -> None:
+    odd = "we b\x1e\x1f\t:100644 é.yaml"
+    repo = Repo(tmp_path / "r.git")
+    add = repo.commit(
+        {f"apps/{odd}": deployment("v1"), "apps/api.yaml": deployment("v1") + b"# api\n"}, b"add"
+    )
+    bump = repo.commit({f"apps/{odd}": deployment("v2")}, b"bump web")
+    repo.commit(
+        {
+            f"apps/{odd}": None,
+            "apps/api.yaml": None,
+            f"svc/{odd}": deployment("v2"),
+            "svc/api.yaml": deployment("v1") + b"# api\n",
+        },
+        b"git mv apps svc",
+    )
+    entries = history(repo.path)["history"]
+    assert summary(entries) == [
+        (bump, [(f"apps/{odd}", ref("v1"), ref("v2"))]),
+        (add, [("apps/api.yaml", None, ref("v1")), (f"apps/{odd}", None, ref("v1"))]),
+    ]
+
+
 # -- IMAGE:TAG and IMAGE@DIGEST -----------------------------------------------------------------
 
 
