@@ -106,7 +106,7 @@ def test_a_message_with_separator_bytes_is_listed_exactly(tmp_path: Path, byte: 
     assert entries[1]["author"] == AUTHOR.decode()
 
 
-def test_an_encoding_header_and_a_signature_are_read_from_the_commit_object(tmp_path: Path) -> None:
+def test_an_encoding_header_a_signature_and_a_nul_are_read_from_the_commit_object(tmp_path: Path) -> None:
     repo = Repo(tmp_path / "r.git")
     first = repo.commit({"app.yaml": deployment("v1")}, b"add")
     repo.commit({"app.yaml": deployment("v2")}, b"placeholder")
@@ -119,11 +119,21 @@ def test_an_encoding_header_and_a_signature_are_read_from_the_commit_object(tmp_
     sha = repos.git("hash-object", "-t", "commit", "-w", "--stdin", cwd=repo.path, input=raw).decode().strip()
     repos.git("update-ref", "refs/heads/main", sha, cwd=repo.path)
 
-    newest = history(repo.path)["history"][0]
+    # `git commit` refuses a NUL in a message, `git hash-object` does not: it is content too
+    blob = repos.git("hash-object", "-w", "--stdin", cwd=repo.path, input=deployment("v3")).decode().strip()
+    listing = f"100644 blob {blob}\tapp.yaml\n".encode()
+    tree = repos.git("mktree", cwd=repo.path, input=listing).decode().strip()
+    raw = b"tree %s\nparent %s\n" % (tree.encode(), sha.encode())
+    raw += b"author A <a@x> 1700000000 +0000\ncommitter A <a@x> 1700000000 +0000\n\nnul\0here (#6)\n"
+    nul = repos.git("hash-object", "-t", "commit", "-w", "--stdin", cwd=repo.path, input=raw).decode().strip()
+    repos.git("update-ref", "refs/heads/main", nul, cwd=repo.path)
 
-    assert newest["commit"] == sha and newest["date"] == "2023-11-14T23:13:20+01:00"
-    assert (newest["author"], newest["subject"]) == ("José <jose@example.org>", "Café \x1e bump (#5)")
-    assert (newest["pull_request"], newest["build"]) == ("#5", "https://ci.example/run/5")
+    newest, signed = history(repo.path)["history"][:2]
+
+    assert signed["commit"] == sha and signed["date"] == "2023-11-14T23:13:20+01:00"
+    assert (signed["author"], signed["subject"]) == ("José <jose@example.org>", "Café \x1e bump (#5)")
+    assert (signed["pull_request"], signed["build"]) == ("#5", "https://ci.example/run/5")
+    assert (newest["commit"], newest["subject"], newest["pull_request"]) == (nul, "nul\0here (#6)", "#6")
 
 
 # Lines that look like git's own output, like trailers, like pull-request subjects, or like a
