@@ -50,15 +50,21 @@ class Repo:
             out.append(b"from " + tip.encode() + b"\n")
         for name, data in files.items():
             if data is None:
-                out.append(b"D " + name.encode() + b"\n")
+                out.append(b"D " + _quoted(name) + b"\n")
             else:
-                out.append(
-                    b"M 100644 inline " + name.encode() + b"\n" + b"data %d\n" % len(data) + data + b"\n"
-                )
+                out.append(b"M 100644 inline " + _quoted(name) + b"\ndata %d\n" % len(data) + data + b"\n")
         repos.git("fast-import", "--quiet", "--force", cwd=self.path, input=b"".join(out))
         sha = repos.branch_sha(self.path, "main")
         assert sha is not None
         return sha
+
+
+def _quoted(name: str) -> bytes:
+    """A path as fast-import reads it: C-style quoted when it holds a newline, quote or backslash."""
+    raw = name.encode("utf-8", "surrogateescape")
+    if not any(c in raw for c in b'\n"\\'):
+        return raw
+    return b'"' + raw.replace(b"\\", b"\\\\").replace(b'"', b'\\"').replace(b"\n", b"\\n") + b'"'
 
 
 def env(**extra: str) -> dict[str, str]:
@@ -134,6 +140,23 @@ def test_an_encoding_header_a_signature_and_a_nul_are_read_from_the_commit_objec
     assert (signed["author"], signed["subject"]) == ("José <jose@example.org>", "Café \x1e bump (#5)")
     assert (signed["pull_request"], signed["build"]) == ("#5", "https://ci.example/run/5")
     assert (newest["commit"], newest["subject"], newest["pull_request"]) == (nul, "nul\0here (#6)", "#6")
+
+
+def test_text_output_shows_control_bytes_and_non_utf8_names_escaped(tmp_path: Path) -> None:
+    repo = Repo(tmp_path / "r.git")
+    name = "apps/\x1b[2Jcaf\udce9\n.yaml"  # a screen-clearing escape, a Latin-1 byte, a newline
+    sha = repo.commit({name: deployment("v1")}, b"add", author=b"Eve \x1b]0;owned\x07 <eve@x>")
+
+    proc = run(IMAGE, "--dir", str(repo.path), "-v")
+
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == (
+        f"2023-11-14 {sha[:12]} Eve \\x1b]0;owned\\x07 <eve@x>: "
+        f"apps/\\x1b[2Jcaf\\xe9\\x0a.yaml: (none) -> {ref('v1')}\n"
+    )
+    assert "bumper: followed apps/\\x1b[2Jcaf\\xe9\\x0a.yaml\n" in proc.stderr
+    assert "\x1b" not in proc.stdout + proc.stderr
+    assert history(repo.path)["history"][0]["changes"][0]["file"] == name
 
 
 # Lines that look like git's own output, like trailers, like pull-request subjects, or like a
