@@ -208,26 +208,36 @@ def expected_fields(message: bytes) -> tuple[str, str | None, str | None]:
     return subject, pr, build.group(1) if build else None
 
 
+# An author name git itself would write back unchanged: no <, >, LF or NUL, no space at the ends.
+NAME = st.lists(
+    st.sampled_from([b"a", b"Z", b" ", b"\x1e", b"\x1f", b"\xff", b"\xc3\xa9", b"%an", b"\r"]), max_size=6
+).map(lambda middle: b"N" + b"".join(middle) + b"N")
+BUMP = st.tuples(MESSAGE, TZ, NAME, st.one_of(st.none(), MESSAGE))
+
+
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(messages=st.lists(st.tuples(MESSAGE, TZ), min_size=1, max_size=4))
+@given(bumps=st.lists(BUMP, min_size=1, max_size=4))
 def test_fuzz_every_bump_commit_is_listed_with_its_fields(
-    tmp_path_factory: pytest.TempPathFactory, messages: list[tuple[bytes, str]]
+    tmp_path_factory: pytest.TempPathFactory, bumps: list[tuple[bytes, str, bytes, bytes | None]]
 ) -> None:
+    """Each bump, and after it maybe a commit that edits the file but not the reference (which
+    must not be listed), with any message bytes and author name."""
     repo = Repo(tmp_path_factory.mktemp("fuzz") / "r.git")
     repo.commit({"other.yaml": b"a: 1\n"}, b"start")
-    shas = [
-        repo.commit({"app.yaml": deployment(f"v{n}")}, message, tz=tz)
-        for n, (message, tz) in enumerate(messages, 1)
-    ]
+    shas = []
+    for n, (message, tz, name, noise) in enumerate(bumps, 1):
+        shas.append(repo.commit({"app.yaml": deployment(f"v{n}")}, message, tz=tz, author=name + b" <n@x>"))
+        if noise is not None:
+            repo.commit({"app.yaml": deployment(f"v{n}") + b"# note\n"}, noise)
 
     entries = history(repo.path)["history"]
 
-    olds = [None, *(ref(f"v{n}") for n in range(1, len(messages)))]
+    olds = [None, *(ref(f"v{n}") for n in range(1, len(bumps)))]
     wanted = [(sha, [("app.yaml", old, ref(f"v{n}"))]) for n, (sha, old) in enumerate(zip(shas, olds), 1)]
     assert summary(entries) == wanted[::-1]
-    for entry, sha, (message, _) in zip(entries, shas[::-1], messages[::-1]):
-        git_says = repos.git("log", "-1", "--format=%cI%x00%an <%ae>", sha, cwd=repo.path).decode()
-        assert [entry["date"], entry["author"]] == git_says.strip().split("\0")
+    for entry, sha, (message, *_) in zip(entries, shas[::-1], bumps[::-1]):
+        git_says = repos.git("log", "-1", "--format=%cI%x00%an <%ae>", sha, cwd=repo.path)
+        assert [entry["date"], entry["author"]] == git_says.decode("utf-8", "replace").strip().split("\0")
         assert (entry["subject"], entry["pull_request"], entry["build"]) == expected_fields(message)
         assert entry["merge_commit"] is None
 
