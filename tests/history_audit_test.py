@@ -130,7 +130,8 @@ def test_an_encoding_header_a_signature_and_a_nul_are_read_from_the_commit_objec
     listing = f"100644 blob {blob}\tapp.yaml\n".encode()
     tree = repos.git("mktree", cwd=repo.path, input=listing).decode().strip()
     raw = b"tree %s\nparent %s\n" % (tree.encode(), sha.encode())
-    raw += b"author A <a@x> 1700000000 +0000\ncommitter A <a@x> 1700000000 +0000\n\nnul\0here (#6)\n"
+    raw += b"author A <a@x> 1700000000 +0000\ncommitter A <a@x> 1700000000 +0000\nencoding base64\n"
+    raw += b"\nnul\0here (#6)\n"  # and an encoding that is no text encoding: read as UTF-8
     nul = repos.git("hash-object", "-t", "commit", "-w", "--stdin", cwd=repo.path, input=raw).decode().strip()
     repos.git("update-ref", "refs/heads/main", nul, cwd=repo.path)
 

@@ -1,10 +1,9 @@
 """Commits read exactly for `bumper history`: `git log --raw -z` gives only hashes, dates and
 NUL-ended paths, and messages come from the commit objects by length, so no byte of a message
-(any but NUL) or of a path can shift a field."""
+or of a path can shift a field."""
 
 from __future__ import annotations
 
-import codecs
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -56,11 +55,6 @@ def parse_log(out: bytes) -> list[LogCommit]:
     return _parse(out, [])
 
 
-def diff_records(out: bytes) -> list[FileRecord]:
-    """The records of `git diff-tree -r -z --raw --no-abbrev A B` (no commit header)."""
-    return _parse(out, [LogCommit("", "", [])])[0].files
-
-
 def _parse(out: bytes, commits: list[LogCommit]) -> list[LogCommit]:
     # A state machine over NUL-ended tokens: a record's status says how many paths follow it,
     # so a path is never read as a header or a record, whatever its bytes.
@@ -99,24 +93,25 @@ def read_messages(git: GitReader, shas: Sequence[str]) -> dict[str, CommitText]:
 
 def parse_commit_object(data: bytes) -> CommitText:
     """The author (`Name <email>`, without its date) and the message, decoded by the commit's
-    `encoding` header when Python knows it, else as UTF-8 (an invalid byte becomes U+FFFD)."""
+    `encoding` header when Python knows it as a text encoding, else as UTF-8 (an invalid byte
+    becomes U+FFFD)."""
     head, _, body = data.partition(b"\n\n")
-    author = b""
+    author = None
     encoding = "utf-8"
     for line in head.split(b"\n"):
-        key, _, value = line.partition(b" ")
-        if key == b"author":
+        key, _, value = line.partition(b" ")  # a continuation line starts with a space: no key
+        if key == b"author" and author is None:
             author = value.rsplit(b" ", 2)[0] if value.count(b" ") >= 2 else value
         elif key == b"encoding":
-            encoding = _codec(value.decode("ascii", "replace"))
-    return CommitText(author.decode(encoding, "replace"), body.decode(encoding, "replace"))
+            encoding = value.decode("ascii", "replace")
+    return CommitText(_decode(author or b"", encoding), _decode(body, encoding))
 
 
-def _codec(name: str) -> str:
+def _decode(data: bytes, encoding: str) -> str:
     try:
-        return codecs.lookup(name).name
-    except LookupError:
-        return "utf-8"
+        return data.decode(encoding, "replace")
+    except (LookupError, ValueError):  # unknown, or no text encoding (base64, rot13, idna's limits)
+        return data.decode("utf-8", "replace")
 
 
 def shallow_boundary(git: GitReader) -> set[str] | None:
