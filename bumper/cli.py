@@ -567,8 +567,10 @@ def history(
 
     For each commit of the branch's first-parent line that changed them: the date, the commit,
     its author, old -> new per file, and the pull/merge request and build link where the
-    commits name them. Bumps made by hand count too. IMAGE is a repository, e.g.
-    ghcr.io/acme/app (a tag is ignored).
+    commits name them. Bumps made by hand count too, and a renamed file is followed back.
+    IMAGE is a repository, e.g. ghcr.io/acme/app; with a tag (ghcr.io/acme/app:v1.2.3) or a
+    digest (ghcr.io/acme/app@sha256:...), only the changes to or from it are listed. A
+    shallow clone is said to be one: what happened before its first commit is not listed.
     """
     from bumper.commands.history import history as run_history
 

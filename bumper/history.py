@@ -18,19 +18,19 @@ from bumper.changes import TRAILER_BUILD
 from bumper.errors import BumperError, ConfigError, NotFoundError, WorkspaceError
 from bumper.files import MAX_FILE_BYTES, _is_manifest_name
 from bumper.git.batch import NULL_OID, GitReader
+from bumper.git.log import CommitText, LogCommit, read_messages, shallow_boundary
+from bumper.history_walk import Rename, walk
 from bumper.image_ref import ImageRef
 from bumper.pathmatch import matcher
 from bumper.shapes import find_references
 from bumper.yaml_edit import Source, compose_all
 
-# Paths named on git's command line up to this many; more are filtered here instead.
-_MAX_PATHSPECS = 500
-_FORMAT = "%x1e%H%x1f%P%x1f%cI%x1f%an <%ae>%x1f%B%x1f"
 _GITHUB_MERGE = re.compile(r"\AMerge pull request #(\d+) from ")
 _GITHUB_SQUASH = re.compile(r"\(#(\d+)\)\s*\Z")
 _GITLAB_MERGE = re.compile(r"^See merge request (?:\S+)?!(\d+)\s*$", re.MULTILINE)
 _BUILD = re.compile(rf"^{TRAILER_BUILD}: (https?://\S+)\s*$", re.MULTILINE)
 _TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/:@+-]*")
+_NO_TEXT = CommitText("", "")
 
 
 @dataclass(frozen=True)
@@ -68,16 +68,6 @@ class Entry:
         }
 
 
-@dataclass
-class _Commit:
-    sha: str
-    parents: list[str]
-    date: str
-    author: str
-    message: str
-    files: list[tuple[str, str, str]]  # (path, old blob, new blob)
-
-
 def local_reader(directory: str, env: Mapping[str, str]) -> GitReader:
     """Reads the clone at `directory`: the history of its checked-out branch."""
     if not Path(directory).is_dir():
@@ -113,34 +103,57 @@ def remote_reader(repo: str, env: Mapping[str, str]) -> Iterator[GitReader]:
         )
 
 
-def image_history(
-    git: GitReader,
-    image: ImageRef,
-    globs: tuple[str, ...] = (),
-    tip: str = "HEAD",
-    followed: list[str] | None = None,
-) -> list[Entry]:
+@dataclass
+class History:
+    """What `image_history` found: the entries, the files followed, and how complete it is."""
+
+    entries: list[Entry]
+    files: list[str]
+    renames: list[Rename]
+    boundary: list[str] | None  # a shallow clone's first commits; None: the history is complete
+
+
+def image_history(git: GitReader, image: ImageRef, globs: tuple[str, ...] = (), tip: str = "HEAD") -> History:
     """Newest first: every first-parent commit of `tip` that changed `image`'s references in a
-    file that mentions the image at `tip` (those files go to `followed`)."""
+    file that mentions the image at `tip` (or in that file before it was renamed). With a tag or
+    digest in `image`, only the changes to or from it."""
     paths = _files_mentioning(git, image, globs, tip)
-    if followed is not None:
-        followed += paths
     if not paths:
         where = f" matching {', '.join(globs)}" if globs else ""
         raise NotFoundError(f"no file{where} references {image.name} at {tip}")
-    commits = list(_first_parent_log(git, tip, paths))
-    blobs = git.blobs([oid for c in commits for _, old, new in c.files for oid in (old, new)])
+    boundary = shallow_boundary(git)
+    cut = boundary or set()
+    walked, renames = walk(git, tip, paths, cut)
+    # A boundary commit's parents are not in the clone: git diffs it against nothing, so its
+    # files would all read as added. What it changed is unknown; it is never an entry.
+    commits = [c for c in walked if c.sha not in cut]
+    blobs = git.blobs([oid for c in commits for f in c.files for oid in (f.old, f.new)])
     refs_of: dict[str, list[str]] = {}
-    entries = []
+    changed = []
     for commit in commits:
         changes = []
-        for path, old, new in commit.files:
-            before = _refs(refs_of, blobs, old, path, image)
-            after = _refs(refs_of, blobs, new, path, image)
-            changes += [FileChange(path, a, b) for a, b in _pairs(before, after)]
+        for record in commit.files:
+            before = _refs(refs_of, blobs, record.old, record.source or record.path, image)
+            after = _refs(refs_of, blobs, record.new, record.path, image)
+            changes += [
+                FileChange(record.path, a, b) for a, b in _pairs(before, after) if _wanted(image, a, b)
+            ]
         if changes:
-            entries.append(_entry(git, commit, changes, paths))
-    return entries
+            changed.append((commit, changes))
+    entries = _entries(git, changed)
+    seen = [c.sha for c in walked if c.sha in cut]
+    return History(entries, paths, renames, None if boundary is None else seen or sorted(boundary))
+
+
+def _wanted(image: ImageRef, old: str | None, new: str | None) -> bool:
+    """Whether a change goes to or from the tag and digest `image` names (any, when it names none)."""
+    if image.tag is None and image.digest is None:
+        return True
+    for text in (old, new):
+        ref = ImageRef.try_parse(text) if text else None
+        if ref is not None and image.tag in (None, ref.tag) and image.digest in (None, ref.digest):
+            return True
+    return False
 
 
 def _files_mentioning(git: GitReader, image: ImageRef, globs: tuple[str, ...], tip: str) -> list[str]:
@@ -158,32 +171,6 @@ def _files_mentioning(git: GitReader, image: ImageRef, globs: tuple[str, ...], t
     blobs = git.blobs(list(candidates.values()))
     needle = image.needle()
     return sorted(p for p, oid in candidates.items() if needle in blobs.get(oid, b""))
-
-
-def _first_parent_log(git: GitReader, tip: str, paths: list[str]) -> Iterator[_Commit]:
-    args = ["log", "--first-parent", "--diff-merges=first-parent", "--raw", "--no-abbrev", "--no-renames"]
-    args += ["-z", f"--format={_FORMAT}", tip, "--"]
-    wanted = set(paths)
-    out = git.run([*args, *paths] if len(paths) <= _MAX_PATHSPECS else args)
-    for chunk in out.split(b"\x1e")[1:]:
-        commit = _parse_commit(chunk)
-        commit.files = [f for f in commit.files if f[0] in wanted]
-        if commit.files:
-            yield commit
-
-
-def _parse_commit(chunk: bytes) -> _Commit:
-    sha, parents, date, author, message, raw = chunk.split(b"\x1f", 5)
-    records = raw.lstrip(b"\0\n").split(b"\0")
-    files = []
-    for meta, path in zip(records[::2], records[1::2]):
-        fields = meta.lstrip(b":").split()
-        if len(fields) == 5:
-            files.append((path.decode("utf-8", "surrogateescape"), fields[2].decode(), fields[3].decode()))
-    text = message.decode("utf-8", "replace")
-    return _Commit(
-        sha.decode(), parents.decode().split(), date.decode(), author.decode("utf-8", "replace"), text, files
-    )
 
 
 def _refs(
@@ -226,42 +213,36 @@ def _pairs(before: list[str], after: list[str]) -> list[tuple[str | None, str | 
     return list(dict.fromkeys(moved))
 
 
-def _entry(git: GitReader, commit: _Commit, changes: list[FileChange], paths: list[str]) -> Entry:
-    made = commit
-    merge = None
-    if len(commit.parents) > 1:
-        merge = commit.sha
-        made = _branch_commit(git, commit, paths) or commit
-    pr = _pull_request(commit.message) or (_pull_request(made.message) if made is not commit else None)
-    build = _BUILD.search(made.message) or _BUILD.search(commit.message)
-    return Entry(
-        date=commit.date,
-        commit=made.sha,
-        author=made.author,
-        subject=made.message.split("\n", 1)[0],
-        changes=changes,
-        merge_commit=merge,
-        pull_request=pr,
-        build=build.group(1) if build else None,
-    )
+def _entries(git: GitReader, changed: list[tuple[LogCommit, list[FileChange]]]) -> list[Entry]:
+    merges = {c.sha: _branch_commit(git, c) for c, _ in changed if len(c.parents) > 1}
+    texts = read_messages(git, [c.sha for c, _ in changed] + [m for m in merges.values() if m])
+    entries = []
+    for commit, changes in changed:
+        made = merges.get(commit.sha) or commit.sha
+        own, text = texts.get(commit.sha, _NO_TEXT), texts.get(made, _NO_TEXT)
+        pr = _pull_request(own) or (_pull_request(text) if made != commit.sha else None)
+        build = _BUILD.search(text.message) or _BUILD.search(own.message)
+        entry = Entry(commit.date, made, text.author, text.subject, changes, pull_request=pr)
+        entry.merge_commit = commit.sha if commit.sha in merges else None
+        entry.build = build.group(1) if build else None
+        entries.append(entry)
+    return entries
 
 
-def _branch_commit(git: GitReader, merge: _Commit, paths: list[str]) -> _Commit | None:
-    """The newest commit of the merged side that touched the files (where the trailers are)."""
-    spec = [f"{merge.parents[0]}..{merge.sha}", "--"] + (paths if len(paths) <= _MAX_PATHSPECS else [])
-    out = git.run(["log", "-n1", "--no-merges", f"--format={_FORMAT}", *spec])
-    chunks = out.split(b"\x1e")[1:]
-    return _parse_commit(chunks[0]) if chunks else None
+def _branch_commit(git: GitReader, merge: LogCommit) -> str | None:
+    """The newest commit of the merged side that touched the merge's files (where the trailers are)."""
+    paths = sorted({p for f in merge.files for p in (f.path, f.source) if p})
+    spec = [f"{merge.parents[0]}..{merge.sha}", "--", *paths]
+    return git.run(["log", "-n1", "--no-merges", "--format=%H", *spec]).decode().strip() or None
 
 
-def _pull_request(message: str) -> str | None:
-    subject = message.split("\n", 1)[0]
-    for pattern, prefix, text in (
-        (_GITHUB_MERGE, "#", subject),
-        (_GITHUB_SQUASH, "#", subject),
-        (_GITLAB_MERGE, "!", message),
+def _pull_request(text: CommitText) -> str | None:
+    for pattern, prefix, where in (
+        (_GITHUB_MERGE, "#", text.subject),
+        (_GITHUB_SQUASH, "#", text.subject),
+        (_GITLAB_MERGE, "!", text.message),
     ):
-        match = pattern.search(text)
+        match = pattern.search(where)
         if match:
             return prefix + match.group(1)
     return None

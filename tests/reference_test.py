@@ -13,7 +13,7 @@ from bumper.ci_env import variables
 from bumper.errors import ExitCode
 from bumper.options import Status
 from bumper.providers.registry import token_variables
-from testing import forkserver
+from testing import forkserver, repos
 from testing.reference import REFERENCE, block_names, blocks, render
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -75,8 +75,9 @@ def test_every_json_field_is_documented(text: str, tmp_path: Path) -> None:
     bumped = run("bump", "ghcr.io/acme/app:v1.2.3", "nginx:1.0.0", "--dir", str(EXAMPLES), "--dry-run")
     assert bumped["changes"] and bumped["skipped"]
     scanned = run("scan", "--dir", str(EXAMPLES))
-    # this project's own history holds the example manifests (a shallow checkout: one entry)
-    history = run("history", "ghcr.io/acme/app", "--dir", str(ROOT), "--path", "examples/**")
+    # a repository of the example manifests (not this checkout's own history: CI's is shallow)
+    bare = repos.make_bare_repo(tmp_path / "examples.git", EXAMPLES)
+    history = run("history", "ghcr.io/acme/app", "--dir", str(bare))
     assert history["history"]
     missing = sorted((_keys(bumped) | _keys(scanned) | _keys(history)) - _names(text))
     assert not missing, f"JSON fields docs/reference.md does not name: {missing}"

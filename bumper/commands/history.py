@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Mapping
 
 from bumper.errors import ConfigError, ExitCode
-from bumper.history import Entry, image_history, local_reader, remote_reader
+from bumper.history import Entry, History, image_history, local_reader, remote_reader
 from bumper.image_ref import ImageRef
-from bumper.report import detail, emit_json, info
+from bumper.report import detail, emit_json, info, warn
+
+# C0 and C1 controls, DEL, and lone surrogates (a name's bytes that were not UTF-8).
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
 def history(
@@ -22,26 +26,70 @@ def history(
     if bool(repo) == bool(directory):
         raise ConfigError("give exactly one of --repo URL or --dir PATH")
     image = ImageRef.parse(image_text)
-    followed: list[str] = []
     source = (
         contextlib.nullcontext(local_reader(directory, env)) if directory else remote_reader(repo or "", env)
     )
     with source as reader:
-        entries = image_history(reader, image, paths, followed=followed)
-    for path in followed:
-        detail(f"bumper: followed {path}")
+        found = image_history(reader, image, paths)
+    _say_what_was_read(found)
+    entries = found.entries
     if output == "json":
-        emit_json({"image": image.key, "history": [e.as_json() for e in entries]})
+        emit_json(
+            {
+                "image": image.key,
+                "tag": image.tag,
+                "digest": image.digest,
+                "shallow": found.boundary is not None,
+                "history": [e.as_json() for e in entries],
+            }
+        )
     else:
         for entry in entries:
             print(_line(entry))
-        info(f"bumper: {len(entries)} change(s) of {image.key} in {len(followed)} file(s)")
+        info(
+            f"bumper: {len(entries)} change(s) of {image.key}{_version(image)} in {len(found.files)} file(s)"
+        )
     return ExitCode.OK
+
+
+def _say_what_was_read(found: History) -> None:
+    for path in found.files:
+        detail(f"bumper: followed {printable(path)}")
+    for rename in found.renames:
+        old, new = printable(rename.source), printable(rename.path)
+        detail(f"bumper: followed {new}, renamed from {old} in {rename.commit[:12]}")
+    if found.boundary is not None:
+        shown = ", ".join(sha[:12] for sha in found.boundary[:3]) + (", …" if len(found.boundary) > 3 else "")
+        warn(
+            f"shallow clone: its history starts at {shown}, so earlier changes are not listed; "
+            "`git fetch --unshallow` reads them all"
+        )
+
+
+def printable(text: str) -> str:
+    """`text` for a terminal: control characters (ESC included) and the bytes of a name that was
+    not UTF-8 written as `\\xNN`, so a commit's author or a file name cannot move the cursor,
+    colour the screen or split a line."""
+    return _UNSAFE.sub(_escape, text)
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    if 0xDC80 <= code <= 0xDCFF:  # a byte that was not UTF-8, kept by surrogateescape
+        code -= 0xDC00
+    elif code >= 0xD800:
+        return f"\\u{code:04x}"
+    return f"\\x{code:02x}"
+
+
+def _version(image: ImageRef) -> str:
+    return (f":{image.tag}" if image.tag else "") + (f"@{image.digest}" if image.digest else "")
 
 
 def _line(entry: Entry) -> str:
     changes = "; ".join(f"{c.file}: {c.old or '(none)'} -> {c.new or '(none)'}" for c in entry.changes)
     extra = " ".join(x for x in (entry.pull_request, entry.build) if x)
-    return f"{entry.date[:10]} {entry.commit[:12]} {entry.author}: {changes}" + (
+    line = f"{entry.date[:10]} {entry.commit[:12]} {entry.author}: {changes}" + (
         f" ({extra})" if extra else ""
     )
+    return printable(line)
