@@ -99,6 +99,7 @@ PLACEHOLDERS = {
     "commit": "the commit that build ran on (empty outside CI)",
     "table": "a Markdown table of the changes",
     "verified": "a line per overlay rendered by --verify",
+    "registry": "a line per image --registry checked: its digest and platforms",
 }
 _SHOWN_ROOTS = 20  # "rendered and checked" lines in a PR body; the JSON lists every root
 
@@ -110,6 +111,7 @@ def template_values(
     base: str,
     env: Mapping[str, str],
     verified: Sequence[Any] = (),
+    registry: Sequence[Any] = (),
 ) -> dict[str, str]:
     """The names a --title/--body/--commit-message template may use."""
     olds = sorted({c.old for c in changes})
@@ -126,7 +128,17 @@ def template_values(
         "commit": source_commit(env) or "",
         "table": changes_table(changes),
         "verified": verified_lines(verified),
+        "registry": registry_lines(registry),
     }
+
+
+def registry_lines(images: Sequence[Any]) -> str:
+    """A Markdown list, one line per image --registry checked (bumper.registry.RegistryImage)."""
+    lines = []
+    for image in images:
+        platforms = ", ".join(image.platforms) or "platform not stated"
+        lines.append(f"- {md_code(image.ref)}: {md_code(image.digest)} ({platforms})")
+    return "\n".join(lines)
 
 
 def verified_lines(verified: Sequence[Any]) -> str:
@@ -180,6 +192,8 @@ def md_code(value: object) -> str:
 
 def default_body(values: Mapping[str, str], changes: list[Change]) -> str:
     lines = [f"Bumps {values['images']}.", "", values["table"], ""]
+    if values.get("registry"):
+        lines += ["Checked in the registry:", values["registry"], ""]
     if values.get("verified"):
         lines += ["Rendered with kustomize before and after the change:", values["verified"], ""]
     if values["source"]:

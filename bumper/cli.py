@@ -407,6 +407,14 @@ def check(directory: str, paths: tuple[str, ...], output: str) -> int:
     "(kustomize build, else kubectl kustomize) and fail when it would still deploy the old image or "
     "anything else changed. warn: report only; auto: render when a renderer is on PATH.",
 )
+@_choice(
+    "--registry",
+    "off check resolve",
+    "off",
+    "Ask each REF's registry before writing anything. check: its tag (and digest) must exist; "
+    "resolve: also pin the tag's digest (the multi-platform index's) where a reference is pinned "
+    "by digest. off: no registry request.",
+)
 @_output_option
 @_display_options
 @click.pass_obj

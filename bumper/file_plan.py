@@ -77,6 +77,7 @@ class FileJob:
     mode: str | None
     allow_downgrade: bool
     diffs: bool
+    pins: dict[str, str] = field(default_factory=dict)  # --registry resolve: key -> tag's digest
 
     def plan(self, item: tuple[Source, str]) -> FileOutcome:
         source, path = item
@@ -96,6 +97,8 @@ class FileJob:
                     out.unresolved.append(Unresolved(source.path, ref.line, "$imagepolicy", ref.target, why))
             else:
                 new = self.by_key.get(ref.ref.key)
+                if new is not None and ref.ref.digest and new.digest is None and new.key in self.pins:
+                    new = new._replace(digest=self.pins[new.key])  # pinned stays pinned, to the tag's
             if new is None:
                 continue
             out.matched += 1

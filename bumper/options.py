@@ -14,6 +14,7 @@ from bumper.pathmatch import normalize_all
 from bumper.providers.registry import AUTO, NO_PROVIDER, spec_for
 
 if TYPE_CHECKING:  # the YAML engine loads only when a run plans a tree
+    from bumper.registry import RegistryImage
     from bumper.rewrite import TreePlan
 
 _AUTHOR_RE = re.compile(r"([^<>\n\r]+?)\s*<([^<>\s@]+@[^<>\s@]+)>")
@@ -67,6 +68,9 @@ class BumpOptions:
     commit_via: str = "git"  # --commit-via: push with git, or have the host's API make the commit
     output: str = "text"
     verify: str = "off"  # --verify: off | render | warn | auto (bumper.verify)
+    registry: str = "off"  # --registry: off | check | resolve (bumper.registry)
+    # What the registry answered for each REF (set once by commands/bump.py before any write).
+    registry_images: tuple[RegistryImage, ...] = ()
 
     @classmethod
     def from_cli(cls, raw: dict[str, Any]) -> BumpOptions:
@@ -127,7 +131,13 @@ class BumpOptions:
             commit_via=raw.get("commit_via") or "git",
             output=raw["output"],
             verify=_verify_mode(raw.get("verify")),
+            registry=raw.get("registry") or "off",
         )
+
+    @property
+    def pins(self) -> dict[str, str]:
+        """--registry resolve: repository key -> the digest its digest-pinned references take."""
+        return {image.key: image.digest for image in self.registry_images if image.pins}
 
     @property
     def images(self) -> list[ImageRef]:

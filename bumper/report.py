@@ -18,6 +18,7 @@ from bumper.errors import (
     PolicyError,
     ProviderError,
     RefParseError,
+    RegistryError,
     VerifyError,
     WorkspaceError,
 )
@@ -124,6 +125,7 @@ _KINDS: tuple[tuple[type[BaseException], str], ...] = (
     (VerifyError, "verify"),
     (WorkspaceError, "git"),
     (ProviderError, "provider"),
+    (RegistryError, "registry"),
     (BumperError, "error"),
     (KeyboardInterrupt, "interrupted"),
 )
@@ -180,6 +182,8 @@ def render_bump(result: BumpResult, options: BumpOptions) -> None:
     status = Status(result.status)
     if options.output == "json":
         payload = result.as_json()
+        if options.registry != "off":  # what the registry said of each REF (--registry)
+            payload["images"] = [image.as_json() for image in options.registry_images]
         if options.dry_run:
             payload["diff"] = unified_diff(plan.edits)
         emit_json(payload)

@@ -1,0 +1,7 @@
+"""OCI distribution client for `--registry check|resolve`: does the REF's tag exist, what is its digest."""
+
+from __future__ import annotations
+
+from bumper.registry.check import MODES, RegistryImage, check_images
+
+__all__ = ["MODES", "RegistryImage", "check_images"]
