@@ -87,7 +87,9 @@ def test_a_missing_tag_is_exit_1_kind_registry_and_writes_nothing(
     tmp_path: Path, registry: RealRegistry, tree: Path
 ) -> None:
     before = snapshot(tree)
-    proc = bump(tmp_path, registry, f"{registry.host}/acme/app:v1.2.4", "--dir", str(tree), "--registry", "check")
+    proc = bump(
+        tmp_path, registry, f"{registry.host}/acme/app:v1.2.4", "--dir", str(tree), "--registry", "check"
+    )
     assert proc.returncode == 1
     error = json.loads(proc.stdout)["error"]
     assert error["kind"] == "registry"
@@ -96,9 +98,13 @@ def test_a_missing_tag_is_exit_1_kind_registry_and_writes_nothing(
     assert snapshot(tree) == before
 
 
-def test_a_missing_repository_is_a_missing_tag_too(tmp_path: Path, registry: RealRegistry, tree: Path) -> None:
+def test_a_missing_repository_is_a_missing_tag_too(
+    tmp_path: Path, registry: RealRegistry, tree: Path
+) -> None:
     (tree / "apps" / "other.yaml").write_text(deploy(f"{registry.host}/acme/nope:v1"))
-    proc = bump(tmp_path, registry, f"{registry.host}/acme/nope:v2", "--dir", str(tree), "--registry", "check")
+    proc = bump(
+        tmp_path, registry, f"{registry.host}/acme/nope:v2", "--dir", str(tree), "--registry", "check"
+    )
     assert proc.returncode == 1
     assert json.loads(proc.stdout)["error"]["kind"] == "registry"
     assert f"{registry.host}/acme/nope:v2" in proc.stderr
@@ -125,7 +131,13 @@ def test_a_digest_that_is_not_the_tags_is_exit_2(tmp_path: Path, registry: RealR
     before = snapshot(tree)
     other = registry.pushed["acme/app:v2.0.0"].digest
     proc = bump(
-        tmp_path, registry, f"{registry.host}/acme/app:v1.2.3@{other}", "--dir", str(tree), "--registry", "check"
+        tmp_path,
+        registry,
+        f"{registry.host}/acme/app:v1.2.3@{other}",
+        "--dir",
+        str(tree),
+        "--registry",
+        "check",
     )
     assert proc.returncode == 2
     assert "does not match the registry" in proc.stderr
@@ -164,7 +176,9 @@ def test_check_alone_still_refuses_a_digest_pinned_reference(
     tmp_path: Path, registry: RealRegistry, tree: Path
 ) -> None:
     before = snapshot(tree)
-    proc = bump(tmp_path, registry, f"{registry.host}/acme/app:v2.0.0", "--dir", str(tree), "--registry", "check")
+    proc = bump(
+        tmp_path, registry, f"{registry.host}/acme/app:v2.0.0", "--dir", str(tree), "--registry", "check"
+    )
     assert proc.returncode == 2
     assert "pinned by digest" in proc.stderr
     assert snapshot(tree) == before
@@ -188,11 +202,15 @@ def test_off_is_the_default_and_asks_no_registry(tmp_path: Path, registry: RealR
 
 def test_a_digest_only_ref_must_exist(tmp_path: Path, registry: RealRegistry, tree: Path) -> None:
     digest = registry.pushed["acme/app:v1.2.3"].digest
-    ok = bump(tmp_path, registry, f"{registry.host}/acme/app@{digest}", "--dir", str(tree), "--registry", "check")
+    ok = bump(
+        tmp_path, registry, f"{registry.host}/acme/app@{digest}", "--dir", str(tree), "--registry", "check"
+    )
     assert ok.returncode == 0, ok.stderr
     assert json.loads(ok.stdout)["images"][0]["platforms"] == ["linux/amd64"]
     missing = "sha256:" + "2" * 64
-    proc = bump(tmp_path, registry, f"{registry.host}/acme/app@{missing}", "--dir", str(tree), "--registry", "check")
+    proc = bump(
+        tmp_path, registry, f"{registry.host}/acme/app@{missing}", "--dir", str(tree), "--registry", "check"
+    )
     assert proc.returncode == 1
     assert f"acme/app@{missing} does not exist" in proc.stderr
 
@@ -238,7 +256,9 @@ def helper_script(folder: Path, name: str, body: str) -> Path:
 
 
 @pytest.mark.parametrize("key", ["credHelpers", "credsStore"])
-def test_credential_helpers_give_the_login(tmp_path: Path, registry: RealRegistry, tree: Path, key: str) -> None:
+def test_credential_helpers_give_the_login(
+    tmp_path: Path, registry: RealRegistry, tree: Path, key: str
+) -> None:
     """A docker-credential-* helper on PATH answers `get` with the server on stdin."""
     bin_dir = tmp_path / "bin"
     seen = tmp_path / "asked"
@@ -251,7 +271,15 @@ def test_credential_helpers_give_the_login(tmp_path: Path, registry: RealRegistr
     ref = f"{registry.host}/acme/app:v1.2.3"
     path = f"{bin_dir}:{os.environ['PATH']}"
     proc = bump(
-        tmp_path, registry, ref, "--dir", str(tree), "--registry", "resolve", DOCKER_CONFIG=str(config), PATH=path
+        tmp_path,
+        registry,
+        ref,
+        "--dir",
+        str(tree),
+        "--registry",
+        "resolve",
+        DOCKER_CONFIG=str(config),
+        PATH=path,
     )
     assert proc.returncode == 0, proc.stderr
     assert seen.read_text() == registry.host
