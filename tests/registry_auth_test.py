@@ -8,6 +8,7 @@ import base64
 import json
 import os
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -49,7 +50,7 @@ def run(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[s
     base = {k: v for k, v in os.environ.items() if not k.startswith(("BUMPER_", "DOCKER_", "REGISTRY_AUTH"))}
     for name in ("SSL_CERT_FILE", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "GIT_SSL_CAINFO"):
         base.pop(name, None)
-    base.update(HOME=str(tmp_path / "home"), NO_COLOR="1", BUMPER_API_BACKOFF="0.001", **env)
+    base.update({"HOME": str(tmp_path / "home"), "NO_COLOR": "1", "BUMPER_API_BACKOFF": "0.001", **env})
     proc = forkserver.run(["bump", *args, "--output", "json"], env=base)
     assert "Traceback" not in proc.stderr
     basic = base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()
@@ -183,10 +184,14 @@ def test_tls_trusts_the_ca_git_and_the_api_trust(tmp_path: Path, trusted: bool) 
         folder, pushed = layout(tmp_path, "v2", ["linux/amd64"])
         server.serve_layout("library/tool", folder, "v2", public=True)
         root = tree(tmp_path, f"{server.host}/library/tool:v1")
+        # Production backoff: neither an untrusted certificate nor the TLS probe is retried.
         env = {"GIT_SSL_CAINFO": str(tls.ca_file)} if trusted else {}
+        started = time.monotonic()
         proc = run(
-            tmp_path, f"{server.host}/library/tool:v2", "--dir", str(root), "--registry", "check", **env
-        )
+            tmp_path, f"{server.host}/library/tool:v2", "--dir", str(root), "--registry", "check",
+            BUMPER_API_BACKOFF="1", **env,
+        )  # fmt: skip
+        assert time.monotonic() - started < 10
         if trusted:
             assert proc.returncode == 0, proc.stderr
             assert json.loads(proc.stdout)["images"][0]["digest"] == pushed.digest

@@ -12,13 +12,16 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Mapping
+from types import TracebackType
 from typing import Any
 from urllib.parse import urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
 from requests.utils import parse_dict_header
-from urllib3 import Retry
+from urllib3 import BaseHTTPResponse, Retry
+from urllib3.connectionpool import ConnectionPool
+from urllib3.exceptions import MaxRetryError
 
 from bumper.errors import RegistryError
 from bumper.registry.credentials import Credentials, find_credentials
@@ -32,13 +35,27 @@ MAX_RETRY_AFTER = 120.0  # a CI job fails rather than sleep longer than this on 
 
 
 class _BoundedRetry(Retry):
-    """Retry whose Retry-After sleep is capped, as the GitHub client's."""
+    """Retry whose Retry-After sleep is capped, and which gives up at once on a certificate the
+    client does not trust, as the GitHub client's."""
 
     cap = MAX_RETRY_AFTER
 
     def get_retry_after(self, response: Any) -> float | None:
         value = super().get_retry_after(response)
         return None if value is None else min(value, self.cap)
+
+    def increment(  # type: ignore[override] # urllib3's own signature
+        self,
+        method: str | None = None,
+        url: str | None = None,
+        response: BaseHTTPResponse | None = None,
+        error: Exception | None = None,
+        _pool: ConnectionPool | None = None,
+        _stacktrace: TracebackType | None = None,
+    ) -> Retry:
+        if error is not None and _pool is not None and untrusted("", error):
+            raise MaxRetryError(_pool, url or "", error) from error
+        return super().increment(method, url, response, error, _pool, _stacktrace)
 
 
 def _session(backoff: float) -> requests.Session:
@@ -147,10 +164,11 @@ class Registry:
         https = f"https://{self.where.api_host}"
         self._base = https
         if self.where.plain_http:
-            try:
+            try:  # one try, no retries: a registry without TLS refuses the handshake at once
                 probe = f"{https}/v2/"
-                proxies = _proxies(probe)
-                self._session.get(probe, timeout=TIMEOUT, verify=self._verify, proxies=proxies).close()
+                with requests.Session() as once:
+                    once.trust_env = False
+                    once.get(probe, timeout=TIMEOUT, verify=self._verify, proxies=_proxies(probe)).close()
             except requests.exceptions.SSLError as exc:
                 if untrusted("", exc) is not None:
                     raise RegistryError(self._unreachable(exc)) from None
