@@ -11,7 +11,9 @@ from bumper.report import emit_json, error_kind, error_object, render_bump, rend
 
 def bump(options: BumpOptions, env: Mapping[str, str]) -> ExitCode:
     if options.registry != "off":  # before any clone or write: the image must be there
-        options = _asked_registry(options, env)
+        from bumper.registry import with_registry
+
+        options = with_registry(options, env)
     try:
         if options.repo is not None:
             from bumper.remote import bump_repo
@@ -34,14 +36,3 @@ def bump(options: BumpOptions, env: Mapping[str, str]) -> ExitCode:
         raise
     render_bump(result, options)
     return ExitCode.OK
-
-
-def _asked_registry(options: BumpOptions, env: Mapping[str, str]) -> BumpOptions:
-    """The options with what each REF's registry answered (--registry check|resolve)."""
-    from dataclasses import replace
-
-    from bumper.preflight import ApiPacing
-    from bumper.registry import check_images
-
-    images = check_images(options.images, options.registry, env, ApiPacing.from_env(env).backoff)
-    return replace(options, registry_images=images)
