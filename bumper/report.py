@@ -207,6 +207,9 @@ def render_bump(result: BumpResult, options: BumpOptions) -> None:
     for marker in plan.unresolved:
         detail(f"bumper: unresolved {marker}")
     verified_lines(plan.verified, warn)
+    for image in options.registry_images:  # --registry: what each REF is, as its registry says
+        platforms = ", ".join(image.platforms) or "platform not stated"
+        info(f"bumper: {image.ref} is {image.digest} in its registry ({platforms})")
     for note in result.notes:
         if status == Status.BLOCKED:
             warn(note)

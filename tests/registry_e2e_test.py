@@ -173,6 +173,39 @@ def test_resolve_pins_the_index_digest_where_pinned_and_leaves_tags_alone(
     assert json.loads(again.stdout)["status"] == "up-to-date"
 
 
+def test_resolve_pins_every_shape_that_holds_a_digest(tmp_path: Path, registry: RealRegistry) -> None:
+    """Helm maps with a `digest` key, kustomize `digest`, whole and `:digest` markers; a text run
+    says what the registry answered."""
+    host, old = registry.host, "sha256:" + "1" * 64
+    root = tmp_path / "shapes"
+    root.mkdir()
+    (root / "values.yaml").write_text(
+        f"image:\n  registry: {host}\n  repository: acme/app\n  tag: v1.0.0\n  digest: {old}\n"
+        f"sidecar:\n  repository: {host}/acme/app\n  tag: v1.0.0\n"
+    )
+    (root / "kustomization.yaml").write_text(
+        f"images:\n  - name: {host}/acme/app\n    newTag: v1\n    digest: {old}\n"
+    )
+    marker = f'# {{"$bumper": "{host}/acme/app:digest"}}'
+    (root / "m.yaml").write_text(f'image: {host}/acme/app@{old}\ndigest: "{old}" {marker}\n')
+    config = registry.docker_config(tmp_path / "docker")
+    env = clean_env(tmp_path, DOCKER_CONFIG=str(config))
+    proc = forkserver.run(
+        ["bump", f"{host}/acme/app:v2.0.0", "--dir", str(root), "--registry", "resolve"], env=env
+    )
+    assert proc.returncode == 0, proc.stderr
+    new = registry.pushed["acme/app:v2.0.0"].digest
+    assert f"{host}/acme/app:v2.0.0 is {new} in its registry (linux/amd64, linux/arm64/v8)" in proc.stderr
+    assert (root / "values.yaml").read_text() == (
+        f"image:\n  registry: {host}\n  repository: acme/app\n  tag: v2.0.0\n  digest: {new}\n"
+        f"sidecar:\n  repository: {host}/acme/app\n  tag: v2.0.0\n"
+    )
+    assert (root / "kustomization.yaml").read_text() == (
+        f"images:\n  - name: {host}/acme/app\n    newTag: v2.0.0\n    digest: {new}\n"
+    )
+    assert (root / "m.yaml").read_text() == f'image: {host}/acme/app:v2.0.0@{new}\ndigest: "{new}" {marker}\n'
+
+
 def test_check_alone_still_refuses_a_digest_pinned_reference(
     tmp_path: Path, registry: RealRegistry, tree: Path
 ) -> None:
