@@ -8,6 +8,7 @@ import json
 import os
 import stat
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from testing import forkserver
+from testing.composite_action import run_action
 from testing.oci_registry import PASSWORD, USER, RealRegistry, missing_tools, real_registry
 from testing.runs import run_bump
 from testing.world import make_world
@@ -381,3 +383,36 @@ def test_repo_missing_tag_clones_pushes_and_writes_nothing(tmp_path: Path, regis
         assert json.loads(proc.stdout)["error"]["kind"] == "registry"
         assert world.git.requests == []  # not even a clone
         assert world.writes() == [] and world.open_pulls() == []
+
+
+# -- the GitHub Action, as the runner runs it ------------------------------------------------
+
+
+@pytest.mark.parametrize("tag", ["v2.0.0", "v9.9.9"])
+def test_action_registry_input_reads_the_login_docker_login_wrote(
+    tmp_path: Path, registry: RealRegistry, tag: str
+) -> None:
+    """docker/login-action writes ~/.docker/config.json; the `registry` input makes bumper use it."""
+    exe = Path(sys.executable).parent / "bumper"
+    workspace = tmp_path / "ws"
+    workspace.mkdir()
+    old = f"{registry.host}/acme/app:v1.0.0@sha256:{'1' * 64}"
+    (workspace / "deploy.yaml").write_text(deploy(old))
+    registry.docker_config(tmp_path / "runner" / "home" / ".docker")
+    ref = f"{registry.host}/acme/app:{tag}"
+    run = run_action(
+        {"images": ref, "directory": ".", "registry": "resolve"},
+        workspace=workspace,
+        temp=tmp_path / "runner",
+        given_outputs={"install": {"bumper": str(exe), "python": sys.executable}},
+    )
+    assert PASSWORD not in run.log + run.summary
+    if tag == "v9.9.9":
+        assert run.returncode == 1, run.log
+        assert f"{registry.host}/acme/app:v9.9.9 does not exist" in run.log
+        assert (workspace / "deploy.yaml").read_text() == deploy(old)
+        return
+    assert run.returncode == 0, run.log
+    assert run.outputs["status"] == "written"
+    digest = registry.pushed["acme/app:v2.0.0"].digest
+    assert (workspace / "deploy.yaml").read_text() == deploy(f"{ref}@{digest}")
