@@ -12,12 +12,14 @@ import secrets
 import ssl
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import parse_qs
 
 from testing.fake_provider import LoopbackServer, RecordedRequest, Response
 
 USER = "robot"
 PASSWORD = "fake-registry-PASSWORD-5b1e9c"  # noqa: S105 - grepped for in every output
 SERVICE = "fake-registry"
+IDENTITY_TOKEN = "fake-refresh-IDENTITYtoken-0c7d"  # noqa: S105 - what `docker login` via OAuth stores
 
 
 @dataclass
@@ -108,6 +110,8 @@ class FakeOciRegistry(LoopbackServer):
 
     def _token(self, req: RecordedRequest) -> Response:
         auth = self._auth
+        if req.method == "POST":  # the OAuth2 refresh-token grant of an identity token
+            return self._refresh(parse_qs(req.body if isinstance(req.body, str) else ""))
         self.token_requests.append((dict(req.query), bool(auth)))
         scope = (req.query.get("scope") or [""])[0]
         service = (req.query.get("service") or [""])[0]
@@ -123,6 +127,15 @@ class FakeOciRegistry(LoopbackServer):
         token = secrets.token_hex(16)
         self.tokens[token] = scope
         return 200, {}, {"token": token, "expires_in": 300}
+
+    def _refresh(self, form: dict[str, list[str]]) -> Response:
+        field = {k: v[0] for k, v in form.items()}
+        self.token_requests.append(({k: [v] for k, v in field.items() if k != "refresh_token"}, True))
+        if field.get("grant_type") != "refresh_token" or field.get("refresh_token") != IDENTITY_TOKEN:
+            return 401, {}, {"error": "invalid_grant"}
+        token = secrets.token_hex(16)
+        self.tokens[token] = field.get("scope", "")
+        return 200, {}, {"access_token": token, "expires_in": 300}
 
 
 def _basic_ok(value: str) -> bool:

@@ -18,7 +18,7 @@ from bumper.errors import ConfigError
 from bumper.registry.credentials import find_credentials
 from bumper.registry.names import endpoint
 from testing import forkserver
-from testing.fake_oci_registry import PASSWORD, SERVICE, USER, FakeOciRegistry, docker_config
+from testing.fake_oci_registry import IDENTITY_TOKEN, PASSWORD, SERVICE, USER, FakeOciRegistry, docker_config
 from testing.oci_registry import Layout, Pushed
 from testing.tls import make_ca
 
@@ -78,6 +78,36 @@ def test_bearer_token_with_the_repositorys_pull_scope(
     assert (root / "deploy.yaml").read_text() == deploy(f"{server.host}/acme/app:v2@{pushed.digest}")
     [(query, with_credentials)] = server.token_requests  # one token, reused for the manifest
     assert query == {"scope": ["repository:acme/app:pull"], "service": [SERVICE]} and with_credentials
+
+
+@pytest.mark.parametrize("stored", ["auths", "helper"])
+def test_an_identity_token_is_exchanged_for_a_bearer_token(
+    tmp_path: Path, fake: tuple[FakeOciRegistry, Pushed], stored: str
+) -> None:
+    """`docker login` through OAuth stores an identity token (a helper answers user `<token>`):
+    it goes to the token service as the OAuth2 refresh-token grant, never as Basic."""
+    server, pushed = fake
+    config = tmp_path / "docker"
+    config.mkdir()
+    env = {"DOCKER_CONFIG": str(config)}
+    if stored == "auths":
+        settings: dict[str, object] = {"auths": {server.host: {"identitytoken": IDENTITY_TOKEN}}}
+    else:
+        settings = {"credHelpers": {server.host: "oauth"}}
+        helper = tmp_path / "bin" / "docker-credential-oauth"
+        helper.parent.mkdir()
+        answer = json.dumps({"ServerURL": server.host, "Username": "<token>", "Secret": IDENTITY_TOKEN})
+        helper.write_text(f"#!/bin/sh\ncat >/dev/null\necho '{answer}'\n")
+        helper.chmod(0o755)
+        env["PATH"] = f"{helper.parent}:{os.environ['PATH']}"
+    (config / "config.json").write_text(json.dumps(settings))
+    root = tree(tmp_path, f"{server.host}/acme/app:v1")
+    proc = run(tmp_path, f"{server.host}/acme/app:v2", "--dir", str(root), "--registry", "check", **env)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["images"][0]["digest"] == pushed.digest
+    [(form, _)] = server.token_requests
+    assert form["grant_type"] == ["refresh_token"] and form["scope"] == ["repository:acme/app:pull"]
+    assert IDENTITY_TOKEN not in proc.stdout + proc.stderr
 
 
 def test_anonymous_token_for_a_public_image(tmp_path: Path, fake: tuple[FakeOciRegistry, Pushed]) -> None:

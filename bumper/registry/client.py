@@ -214,7 +214,7 @@ class Registry:
         params = {k.lower(): v for k, v in parsed.items() if v is not None}
         creds = self._creds()
         if scheme.lower() == "basic":
-            if creds is None:
+            if creds is None or creds.identity:
                 raise RegistryError(self._no_credentials(repository))
             return "Basic " + _basic(creds)
         if scheme.lower() == "bearer" and params.get("realm"):
@@ -238,12 +238,8 @@ class Registry:
         query = {"scope": f"repository:{repository}:pull"}
         if params.get("service"):
             query["service"] = params["service"]
-        headers = {"Authorization": "Basic " + _basic(creds)} if creds is not None else {}
         try:
-            proxies = _proxies(realm)
-            answer = self._session.get(
-                realm, params=query, headers=headers, timeout=TIMEOUT, verify=self._verify, proxies=proxies
-            )
+            answer = self._ask_token(realm, query, creds)
         except requests.exceptions.RequestException as exc:
             raise RegistryError(self._unreachable(exc)) from None
         if answer.status_code in (401, 403):
@@ -266,6 +262,24 @@ class Registry:
                 "token; try again later"
             )
         return token
+
+    def _ask_token(self, realm: str, query: dict[str, str], creds: Credentials | None) -> requests.Response:
+        """GET the realm (Basic credentials, or none for an anonymous token); an identity token
+        (`docker login` through OAuth, a helper's `<token>` user) is exchanged by the OAuth2
+        refresh-token POST of the token specification instead."""
+        proxies = _proxies(realm)
+        if creds is not None and creds.identity:
+            form = {
+                **query,
+                "grant_type": "refresh_token",
+                "refresh_token": creds.secret,
+                "client_id": "bumper",
+            }
+            return self._session.post(realm, data=form, timeout=TIMEOUT, verify=self._verify, proxies=proxies)
+        headers = {"Authorization": "Basic " + _basic(creds)} if creds is not None else {}
+        return self._session.get(
+            realm, params=query, headers=headers, timeout=TIMEOUT, verify=self._verify, proxies=proxies
+        )
 
     def _no_credentials(self, repository: str) -> str:
         return (

@@ -24,6 +24,7 @@ from bumper.registry.names import Endpoint
 
 HELPER_TIMEOUT = 30  # seconds; a helper that waits for a desktop prompt must not hang CI
 _NOT_FOUND = "credentials not found"  # what every docker-credential-* says for an unknown server
+IDENTITY_USER = "<token>"  # the user name helpers give an identity (refresh) token
 
 
 class Credentials(NamedTuple):
@@ -32,6 +33,7 @@ class Credentials(NamedTuple):
     username: str
     secret: str
     source: str  # where they came from, for messages: "~/.docker/config.json", "docker-credential-pass"
+    identity: bool = False  # `secret` is an OAuth2 refresh (identity) token, not a password
 
     def __repr__(self) -> str:
         return f"Credentials(username={self.username!r}, source={self.source!r})"
@@ -113,6 +115,10 @@ def _from_auths(auths: object, where: Endpoint, path: str) -> Credentials | None
             if not sep:
                 raise RegistryError(f"the `auth` of {key} in {path} is not base64 of user:password; log in")
             return Credentials(user, secret, path)
+        if isinstance(entry.get("identitytoken"), str) and entry["identitytoken"]:
+            return Credentials(
+                str(entry.get("username") or IDENTITY_USER), entry["identitytoken"], path, True
+            )
         if isinstance(entry.get("username"), str) and isinstance(entry.get("password"), str):
             return Credentials(entry["username"], entry["password"], path)
     return None
@@ -162,4 +168,4 @@ def _from_helper(name: str, where: Endpoint, env: Mapping[str, str]) -> Credenti
         raise RegistryError(f"{program} get answered something else than {{Username, Secret}}") from None
     if not isinstance(username, str) or not isinstance(secret, str) or not secret:
         return None
-    return Credentials(username, secret, program)
+    return Credentials(username, secret, program, username == IDENTITY_USER)
