@@ -39,7 +39,7 @@ class FakeOciRegistry(LoopbackServer):
         self.scheme = scheme  # "bearer" (token service) or "basic"
         self.repos: dict[str, Repo] = {}
         self.tokens: dict[str, str] = {}  # token -> the scope it was issued for
-        self.digest_header = True
+        self.digest_header: bool | str = True  # a str is sent in place of the true digest
         self.realm = f"{self.base_url}/token"
         self.token_requests: list[tuple[dict[str, list[str]], bool]] = []  # query, with credentials
         self._auth = ""
@@ -88,7 +88,7 @@ class FakeOciRegistry(LoopbackServer):
         media, data = repo.blobs[digest]
         headers = {"Content-Type": media}
         if self.digest_header:
-            headers["Docker-Content-Digest"] = digest
+            headers["Docker-Content-Digest"] = digest if self.digest_header is True else self.digest_header
         return 200, headers, data
 
     # -- auth ---------------------------------------------------------------------------------

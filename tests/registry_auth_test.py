@@ -175,6 +175,27 @@ def test_without_docker_content_digest_the_digest_is_the_bodys(
     assert json.loads(proc.stdout)["images"][0]["digest"] == pushed.digest
 
 
+@pytest.mark.parametrize("header", ["sha256:" + "3" * 64, "not-a-digest\tsha256:x"])
+def test_a_digest_header_is_only_believed_when_the_body_hashes_to_it(
+    tmp_path: Path, fake: tuple[FakeOciRegistry, Pushed], header: str
+) -> None:
+    """--registry resolve writes the digest into manifests: a header the body does not hash to
+    fails the run; one that is no digest at all is ignored for the body's own digest."""
+    server, pushed = fake
+    server.digest_header = header
+    config = docker_config(tmp_path / "docker", server.host)
+    root = tree(tmp_path, f"{server.host}/acme/app:v1@sha256:{'1' * 64}")
+    proc = run(tmp_path, f"{server.host}/acme/app:v2", "--dir", str(root), "--registry", "resolve",
+               DOCKER_CONFIG=str(config))  # fmt: skip
+    if header.startswith("sha256:3"):
+        assert proc.returncode == 1
+        assert "does not hash to sha256:333" in proc.stderr and "cannot be trusted" in proc.stderr
+        assert "3" * 64 not in (root / "deploy.yaml").read_text()
+    else:
+        assert proc.returncode == 0, proc.stderr
+        assert (root / "deploy.yaml").read_text() == deploy(f"{server.host}/acme/app:v2@{pushed.digest}")
+
+
 def test_basic_challenge(tmp_path: Path) -> None:
     server = FakeOciRegistry(scheme="basic")
     try:

@@ -24,6 +24,7 @@ from urllib3.connectionpool import ConnectionPool
 from urllib3.exceptions import MaxRetryError
 
 from bumper.errors import RegistryError
+from bumper.image_ref import is_digest
 from bumper.registry.credentials import Credentials, find_credentials
 from bumper.registry.manifests import ACCEPT, MAX_MANIFEST_BYTES, Manifest, digest_of, parse_manifest
 from bumper.registry.names import Endpoint, endpoint, insecure_hosts, is_loopback
@@ -102,16 +103,17 @@ class Registry:
         if response is None:
             return None
         body = _read_capped(response, MAX_MANIFEST_BYTES, self._what(repository, reference))
+        # The digest --registry resolve may write into manifests: the one asked for, else the
+        # registry's header, else the body's; whichever it is, the body must hash to it.
         header = response.headers.get("Docker-Content-Digest", "").strip()
-        algorithm = reference.split(":", 1)[0] if reference.startswith("sha512:") else "sha256"
-        computed = digest_of(body, algorithm)
-        if reference.startswith(("sha256:", "sha512:")) and computed != reference:
+        digest = reference if is_digest(reference) else header if is_digest(header) else digest_of(body)
+        if digest_of(body, digest.split(":", 1)[0]) != digest:
             raise RegistryError(
-                f"{self._what(repository, reference)}: the registry served a manifest whose digest is "
-                f"{computed}; it cannot be trusted"
+                f"{self._what(repository, reference)}: the registry served a manifest that does not hash "
+                f"to {digest}; it cannot be trusted"
             )
         try:
-            return parse_manifest(body, response.headers.get("Content-Type", ""), header or computed)
+            return parse_manifest(body, response.headers.get("Content-Type", ""), digest)
         except (ValueError, TypeError):
             raise RegistryError(
                 f"{self._what(repository, reference)}: the registry's answer is not an image manifest"
@@ -119,6 +121,8 @@ class Registry:
 
     def blob(self, repository: str, digest: str, limit: int = 1024 * 1024) -> bytes | None:
         """A small blob (an image config), checked against its digest; None when absent."""
+        if not is_digest(digest):  # a config digest is the registry's text: check it first
+            return None
         response = self._get(repository, f"blobs/{digest}", {})
         if response is None:
             return None
