@@ -27,8 +27,8 @@ from bumper.errors import RegistryError
 from bumper.image_ref import is_digest
 from bumper.registry.credentials import Credentials, find_credentials
 from bumper.registry.manifests import ACCEPT, MAX_MANIFEST_BYTES, Manifest, digest_of, parse_manifest
-from bumper.registry.names import Endpoint, endpoint, insecure_hosts, is_loopback
-from bumper.tls import trusted_ca, untrusted
+from bumper.registry.names import Endpoint, endpoint, host_of, insecure_hosts, is_loopback
+from bumper.tls import check_ca_files, trusted_ca, untrusted
 
 TIMEOUT = 30  # seconds per request
 RETRIES = 5
@@ -86,7 +86,9 @@ class Registry:
     def __init__(self, registry: str, env: Mapping[str, str], backoff: float = 1.0) -> None:
         self.where: Endpoint = endpoint(registry, env)
         self._env = env
-        ca = trusted_ca(env, self.where.api_host.split(":")[0], api=True)
+        host = host_of(self.where.api_host)
+        check_ca_files(env, host)  # a CA variable naming no file: exit 2, as for git and the API
+        ca = trusted_ca(env, host, api=True)
         self._ca_file = ca.path if ca is not None else None
         self._verify: str | bool = self._ca_file or True
         self._session = _session(backoff)
