@@ -69,7 +69,7 @@ class BumpOptions:
     output: str = "text"
     verify: str = "off"  # --verify: off | render | warn | auto (bumper.verify)
     registry: str = "off"  # --registry: off | check | resolve (bumper.registry)
-    # What the registry answered for each REF (set once by commands/bump.py before any write).
+    # What the registry answered for each REF (bumper.registry.with_registry, before any write).
     registry_images: tuple[RegistryImage, ...] = ()
 
     @classmethod

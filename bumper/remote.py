@@ -406,9 +406,14 @@ def _deliver_pull_request(
     would do. The branch is checked once more after the PR step: a newer run that moved it
     meanwhile restarts this one, so the PR text follows the branch."""
     options, ws, provider = run.options, base.ws, bot.provider
-    images_text = [str(r) for r in images]
     values = template_values(
-        images_text, plan.changes, bot.name, ws.base, run.env, plan.verified, options.registry_images
+        [str(r) for r in images],
+        plan.changes,
+        bot.name,
+        ws.base,
+        run.env,
+        plan.verified,
+        registry=options.registry_images,
     )
     title, body = pr_text(options.title, options.body, values, plan.changes, limits=text_limits(provider))
     existing = bot.pull_request
