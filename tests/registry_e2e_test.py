@@ -208,6 +208,33 @@ def test_resolve_pins_every_shape_that_holds_a_digest(tmp_path: Path, registry: 
     assert (root / "m.yaml").read_text() == f'image: {host}/acme/app:v2.0.0@{new}\ndigest: "{new}" {marker}\n'
 
 
+def test_resolve_pins_flux_policy_markers_that_hold_a_digest(tmp_path: Path, registry: RealRegistry) -> None:
+    host, old = registry.host, "sha256:" + "1" * 64
+    root = tmp_path / "flux"
+    root.mkdir()
+    policy = "flux-system:app"
+    text = (
+        f'whole: {host}/acme/app:v1@{old} # {{"$imagepolicy": "{policy}"}}\n'
+        f'digest: "{old}" # {{"$imagepolicy": "{policy}:digest"}}\n'
+        f'tag: v1 # {{"$imagepolicy": "{policy}:tag"}}\n'
+        f'unpinned: {host}/acme/app:v1 # {{"$imagepolicy": "{policy}"}}\n'
+    )
+    (root / "release.yaml").write_text(text)
+    config = registry.docker_config(tmp_path / "docker")
+    ref = f"{host}/acme/app:v2.0.0"
+    env = clean_env(tmp_path, DOCKER_CONFIG=str(config))
+    args = ["bump", "--image-policy", f"{policy}={ref}", "--dir", str(root), "--registry", "resolve"]
+    proc = forkserver.run(args, env=env)
+    assert proc.returncode == 0, proc.stderr
+    new = registry.pushed["acme/app:v2.0.0"].digest
+    assert (root / "release.yaml").read_text() == (
+        text.replace(f"{host}/acme/app:v1@{old}", f"{ref}@{new}")
+        .replace(f'"{old}"', f'"{new}"')
+        .replace("tag: v1", "tag: v2.0.0")
+        .replace(f"unpinned: {host}/acme/app:v1 ", f"unpinned: {ref} ")
+    )
+
+
 def test_check_alone_still_refuses_a_digest_pinned_reference(
     tmp_path: Path, registry: RealRegistry, tree: Path
 ) -> None:
