@@ -137,7 +137,7 @@ class BumpOptions:
     @property
     def pins(self) -> dict[str, str]:
         """--registry resolve: repository key -> the digest its digest-pinned references take."""
-        return {image.key: image.digest for image in self.registry_images if image.pins}
+        return {image.key: image.digest for image in self.registry_images if image.pin}
 
     @property
     def images(self) -> list[ImageRef]:

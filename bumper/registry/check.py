@@ -24,7 +24,7 @@ class RegistryImage:
     key: str  # its normalized registry/repository
     digest: str  # the digest its tag (or its own digest) names: the index's for a multi-platform tag
     platforms: list[str] = field(default_factory=list)  # os/arch[/variant] it serves
-    pins: bool = False  # --registry resolve and a tag-only REF: digest-pinned references take `digest`
+    pin: bool = False  # --registry resolve and a tag-only REF: digest-pinned references take `digest`
 
     def as_json(self) -> dict[str, object]:
         return {"ref": self.ref, "digest": self.digest, "platforms": list(self.platforms)}
