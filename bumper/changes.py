@@ -102,6 +102,7 @@ PLACEHOLDERS = {
     "verified": "a line per overlay rendered by --verify",
     "from": "where promote read the version (BRANCH:PATH; empty for bump)",
     "compare": "what's in this deploy: a compare link of the source, or empty",
+    "registry": "a line per image --registry checked: its digest and platforms",
 }
 _SHOWN_ROOTS = 20  # "rendered and checked" lines in a PR body; the JSON lists every root
 
@@ -114,6 +115,7 @@ def template_values(
     env: Mapping[str, str],
     verified: Sequence[Any] = (),
     *,
+    registry: Sequence[Any] = (),
     promoted_from: str = "",
     compare: str = "",
 ) -> dict[str, str]:
@@ -134,7 +136,17 @@ def template_values(
         "verified": verified_lines(verified),
         "from": promoted_from,
         "compare": compare,
+        "registry": registry_lines(registry),
     }
+
+
+def registry_lines(images: Sequence[Any]) -> str:
+    """A Markdown list, one line per image --registry checked (bumper.registry.RegistryImage)."""
+    lines = []
+    for image in images:
+        platforms = ", ".join(image.platforms) or "platform not stated"
+        lines.append(f"- {md_code(image.ref)}: {md_code(image.digest)} ({platforms})")
+    return "\n".join(lines)
 
 
 def verified_lines(verified: Sequence[Any]) -> str:
@@ -192,6 +204,8 @@ def default_body(values: Mapping[str, str], changes: list[Change]) -> str:
     else:
         head = f"Bumps {values['images']}."
     lines = [head, "", values["table"], ""]
+    if values.get("registry"):
+        lines += ["Checked in the registry:", values["registry"], ""]
     if values.get("verified"):
         lines += ["Rendered with kustomize before and after the change:", values["verified"], ""]
     if values["source"]:

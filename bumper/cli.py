@@ -410,6 +410,14 @@ _RUN_OPTIONS: list[Callable[[Any], Any]] = [
         "anything else changed. warn: report only; auto: render when a renderer is on PATH.",
     ),
     _choice(
+        "--registry",
+        "off check resolve",
+        "off",
+        "Ask each REF's registry before writing anything. check: its tag (and digest) must exist; "
+        "resolve: also pin the tag's digest (the multi-platform index's) where a reference is pinned "
+        "by digest. off: no registry request.",
+    ),
+    _choice(
         "--wait",
         "merged",
         None,

@@ -71,6 +71,17 @@ class ProviderError(BumperError):
         self.kind = kind
 
 
+class RegistryError(BumperError):
+    """The image registry (--registry check|resolve) has no such tag or digest, refused, or failed.
+
+    Exit 1 by default (a missing tag, a registry down); exit 2 for a REF whose digest is not the
+    tag's (a bad input)."""
+
+    def __init__(self, message: str, *, exit_code: ExitCode = ExitCode.FAILURE) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
 class NotFoundError(BumperError):
     """No file under the selected paths references the image."""
 

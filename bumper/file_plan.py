@@ -77,6 +77,7 @@ class FileJob:
     mode: str | None
     allow_downgrade: bool
     diffs: bool
+    pins: dict[str, str] = field(default_factory=dict)  # --registry resolve: key -> tag's digest
 
     def plan(self, item: tuple[Source, str]) -> FileOutcome:
         source, path = item
@@ -96,6 +97,7 @@ class FileJob:
                     out.unresolved.append(Unresolved(source.path, ref.line, "$imagepolicy", ref.target, why))
             else:
                 new = self.by_key.get(ref.ref.key)
+            new = self._pinned(ref, new)
             if new is None:
                 continue
             out.matched += 1
@@ -116,6 +118,17 @@ class FileJob:
             if self.diffs:
                 _ = out.edit.diff  # made here, cached, and sent along with the edit
         return out
+
+    def _pinned(self, ref: Reference, new: ImageRef | None) -> ImageRef | None:
+        """--registry resolve: a tag-only REF takes its tag's digest where the reference is
+        pinned by digest (a `digest` part, or a whole reference holding one)."""
+        if new is None or new.digest is not None or new.key not in self.pins:
+            return new
+        if isinstance(ref, PolicyRef):
+            pinned = ref.part == "digest" or (ref.part == "whole" and ref.ref.digest is not None)
+        else:
+            pinned = ref.ref.digest is not None
+        return new._replace(digest=self.pins[new.key]) if pinned else new
 
     def _position(self, rule: Rule | None) -> int | None:
         return None if rule is None else self.rules.policy.rules.index(rule)

@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 VALUE_OPTIONS = frozenset(
     "--api-url --assignee --author --base --body --branch --color --commit-message --commit-via "
     "--dir --image-policy --label --mode --output --path --provider --repo --reviewer --title "
-    "--verify --wait --wait-timeout".split()
+    "--registry --verify --wait --wait-timeout".split()
 )
 FLAGS = frozenset("--allow-downgrade --automerge --draft --dry-run --quiet --verbose -q -v -h --help".split())
 

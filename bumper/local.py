@@ -27,6 +27,7 @@ def bump_dir(options: BumpOptions, env: Mapping[str, str]) -> BumpResult:
             image_policies=options.image_policies,
             rules=RunRules(load_policy(directory), options.mode),
             diffs=options.dry_run,
+            pins=options.pins,
         )
     if not plan.edits:
         return BumpResult(Status.UP_TO_DATE, plan)

@@ -14,6 +14,7 @@ from bumper.pathmatch import normalize_all
 from bumper.providers.registry import AUTO, NO_PROVIDER, spec_for
 
 if TYPE_CHECKING:  # the YAML engine loads only when a run plans a tree
+    from bumper.registry import RegistryImage
     from bumper.rewrite import TreePlan
 
 _AUTHOR_RE = re.compile(r"([^<>\n\r]+?)\s*<([^<>\s@]+@[^<>\s@]+)>")
@@ -72,6 +73,9 @@ class BumpOptions:
     wait: str | None = None  # --wait merged: follow the pull request until it is merged or closed
     wait_timeout: float = 1800.0  # --wait-timeout, seconds
     promoted_from: str | None = None  # `bumper promote`: where the REF was read (BRANCH:PATH, ...)
+    registry: str = "off"  # --registry: off | check | resolve (bumper.registry)
+    # What the registry answered for each REF (bumper.registry.with_registry, before any write).
+    registry_images: tuple[RegistryImage, ...] = ()
 
     @classmethod
     def from_cli(cls, raw: dict[str, Any]) -> BumpOptions:
@@ -134,7 +138,13 @@ class BumpOptions:
             verify=_verify_mode(raw.get("verify")),
             wait=raw.get("wait"),
             wait_timeout=parse_duration(raw.get("wait_timeout") or "30m", "--wait-timeout"),
+            registry=raw.get("registry") or "off",
         )
+
+    @property
+    def pins(self) -> dict[str, str]:
+        """--registry resolve: repository key -> the digest its digest-pinned references take."""
+        return {image.key: image.digest for image in self.registry_images if image.pin}
 
     @property
     def images(self) -> list[ImageRef]:

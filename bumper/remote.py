@@ -258,6 +258,7 @@ def _plan(
         rules=base.rules,
         mode=mode,
         diffs=options.dry_run,
+        pins=options.pins,
     )
 
 
@@ -438,6 +439,7 @@ def _deliver_pull_request(
         plan.verified,
         promoted_from=options.promoted_from or "",
         compare="" if options.dry_run else deploy_compare(ws, plan.changes, run.env),
+        registry=options.registry_images,
     )
     title, body = pr_text(options.title, options.body, values, plan.changes, limits=text_limits(provider))
     existing = bot.pull_request

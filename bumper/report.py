@@ -18,6 +18,7 @@ from bumper.errors import (
     PolicyError,
     ProviderError,
     RefParseError,
+    RegistryError,
     VerifyError,
     WaitTimeout,
     WorkspaceError,
@@ -126,6 +127,7 @@ _KINDS: tuple[tuple[type[BaseException], str], ...] = (
     (WaitTimeout, "wait-timeout"),
     (WorkspaceError, "git"),
     (ProviderError, "provider"),
+    (RegistryError, "registry"),
     (BumperError, "error"),
     (KeyboardInterrupt, "interrupted"),
 )
@@ -184,6 +186,8 @@ def render_bump(result: BumpResult, options: BumpOptions) -> None:
     status = Status(result.status)
     if options.output == "json":
         payload = result.as_json()
+        if options.registry != "off":  # what the registry said of each REF (--registry)
+            payload["images"] = [image.as_json() for image in options.registry_images]
         if options.dry_run:
             payload["diff"] = unified_diff(plan.edits)
         emit_json(payload)
@@ -207,6 +211,9 @@ def render_bump(result: BumpResult, options: BumpOptions) -> None:
     for marker in plan.unresolved:
         detail(f"bumper: unresolved {marker}")
     verified_lines(plan.verified, warn)
+    for image in options.registry_images:  # --registry: what each REF is, as its registry says
+        platforms = ", ".join(image.platforms) or "platform not stated"
+        info(f"bumper: {image.ref} is {image.digest} in its registry ({platforms})")
     for note in result.notes:
         if status == Status.BLOCKED:
             warn(note)

@@ -99,6 +99,7 @@ def plan_tree(
     rules: RunRules | None = None,
     mode: str | None = None,
     diffs: bool = False,
+    pins: Mapping[str, str] | None = None,
 ) -> TreePlan:
     """Find and plan every rewrite; raise on the first file that cannot be handled safely.
 
@@ -108,6 +109,8 @@ def plan_tree(
     the CLI) may hold or refuse references; with `mode`, only the references delivered that way
     (pr or commit) are planned, the others are left to another plan. With `diffs` (a dry run
     prints them), each file's diff is made where the file is planned, on either core.
+    `pins` (--registry resolve) maps a tag-only REF's repository to the digest its
+    digest-pinned references take.
     """
     rules = rules if rules is not None else RunRules()
     by_key = index_refs(refs)
@@ -127,7 +130,7 @@ def plan_tree(
     plan.policies = policies.latest
     # Read for the Flux objects or markers only, the other files have nothing to rewrite.
     todo = [(source, path) for source, path in sources if any(n in source.text for n in wanted)]
-    job = FileJob(by_key, policies, rules, mode, allow_downgrade, diffs)
+    job = FileJob(by_key, policies, rules, mode, allow_downgrade, diffs, dict(pins or {}))
     for outcome in map_ordered(job.plan, todo, sum(len(source.text) for source, _ in todo)):
         outcome.merge_into(plan, rules)
     plan.unmatched_paths = unmatched_globs(root, globs)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import importlib.util
 import json
@@ -76,6 +77,7 @@ ACTION_ENV = {
     "promote-from-branch": "BUMPER_PROMOTE_FROM_BRANCH",
     "wait": "BUMPER_WAIT",
     "wait-timeout": "BUMPER_WAIT_TIMEOUT",
+    "registry": "BUMPER_REGISTRY",
 }
 OUTPUTS = ("status", "pr-url", "pr-number", "branch", "changed-files")
 
@@ -125,8 +127,10 @@ FAKE_BUMPER = """\
 # Stands in for `bumper`: records its argv and BUMPER_* environment, prints a canned result.
 import json, os, sys
 with open(os.environ["FAKE_RECORD"], "w") as f:
+    docker = os.path.join(os.environ.get("DOCKER_CONFIG", "/nonexistent"), "config.json")
     json.dump({{"argv": sys.argv[1:],
-               "env": {{k: v for k, v in os.environ.items() if k.startswith("BUMPER_")}}}}, f)
+               "env": {{k: v for k, v in os.environ.items() if k.startswith("BUMPER_")}},
+               "docker_config": open(docker).read() if os.path.exists(docker) else None}}, f)
 sys.stdout.write(open(os.environ["FAKE_RESULT"]).read())
 sys.exit(int(os.environ["FAKE_EXIT"]))
 """
@@ -943,6 +947,57 @@ def test_component_passes_inputs_as_data_and_reports(tmp_path: Path, fake_bumper
     report = project / ".gitlab-ci-local" / "artifacts" / "bump-prod" / ".gitlab-ci-reports"
     assert read_dotenv(report / "dotenv" / "bumper.env")["BUMPER_PR_NUMBER"] == "7"
     assert TOKEN not in log
+
+
+REGISTRY_LOGIN = {
+    "CI_REGISTRY": "registry.gitlab.example.com",
+    "CI_REGISTRY_USER": "gitlab-ci-token",
+    "CI_REGISTRY_PASSWORD": "job-registry-password-REGISTRYpassword42",
+}
+
+
+def registry_job(project: Path, job: str, tmp_path: Path, fake_bumper: Path) -> tuple[str, dict[str, Any]]:
+    """Run `job` with the job's registry login variables; its log and what the fake bumper saw."""
+    proc = gitlab_ci_local(
+        project,
+        job,
+        path_prefix=fake_bumper.parent,
+        variables={**TAG_PIPELINE, "BUMPER_TOKEN": TOKEN, **REGISTRY_LOGIN, **fake_env(tmp_path, OPENED)},
+    )
+    log = job_log(project, proc, job)
+    assert proc.returncode == 0, log
+    assert REGISTRY_LOGIN["CI_REGISTRY_PASSWORD"] not in log
+    return log, json.loads((tmp_path / "fake-record.json").read_text())
+
+
+def expected_login() -> dict[str, Any]:
+    auth = base64.b64encode(
+        f"{REGISTRY_LOGIN['CI_REGISTRY_USER']}:{REGISTRY_LOGIN['CI_REGISTRY_PASSWORD']}".encode()
+    )
+    return {"auths": {REGISTRY_LOGIN["CI_REGISTRY"]: {"auth": auth.decode()}}}
+
+
+@needs_gitlab_ci_local
+def test_component_registry_input_logs_in_with_the_jobs_registry_credentials(
+    tmp_path: Path, fake_bumper: Path
+) -> None:
+    project = component_project(tmp_path, {"job-name": "bump-prod", "registry": "resolve"})
+    _, record = registry_job(project, "bump-prod", tmp_path, fake_bumper)
+    assert record["env"]["BUMPER_REGISTRY"] == "resolve"
+    assert json.loads(record["docker_config"]) == expected_login()
+
+
+@needs_gitlab_ci_local
+def test_gitlab_template_registry_off_writes_no_login(tmp_path: Path, fake_bumper: Path) -> None:
+    project = gitlab_project(tmp_path, "bump-manifests:\n  extends: .bumper\n")
+    _, record = registry_job(project, "bump-manifests", tmp_path, fake_bumper)
+    assert record["env"]["BUMPER_REGISTRY"] == "off" and record["docker_config"] is None
+    (tmp_path / "check").mkdir()
+    project2 = gitlab_project(
+        tmp_path / "check", "bump-manifests:\n  extends: .bumper\n  variables:\n    BUMPER_REGISTRY: check\n"
+    )
+    _, record = registry_job(project2, "bump-manifests", tmp_path, fake_bumper)
+    assert json.loads(record["docker_config"]) == expected_login()
 
 
 @needs_gitlab_ci_local

@@ -12,6 +12,10 @@ from bumper.report import emit_json, error, error_kind, error_object, render_bum
 
 def bump(options: BumpOptions, env: Mapping[str, str], promoted: dict[str, str] | None = None) -> ExitCode:
     """Run one flow and render its result; `promoted` ({from, ref}) is `bumper promote`'s."""
+    if options.registry != "off":  # before any clone or write: the image must be there
+        from bumper.registry import with_registry
+
+        options = with_registry(options, env)
     try:
         if options.repo is not None:
             from bumper.remote import bump_repo

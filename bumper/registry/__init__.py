@@ -1,0 +1,7 @@
+"""OCI distribution client for `--registry check|resolve`: does the REF's tag exist, what is its digest."""
+
+from __future__ import annotations
+
+from bumper.registry.check import RegistryImage, check_images, with_registry
+
+__all__ = ["RegistryImage", "check_images", "with_registry"]

@@ -1,0 +1,108 @@
+"""`--registry check|resolve`: every REF's tag (and digest) exists in its registry, and the digest a
+tag-only REF pins where a reference is pinned by digest."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from bumper.errors import ExitCode, RegistryError
+from bumper.image_ref import ImageRef
+from bumper.registry.manifests import Manifest, config_platform
+
+if TYPE_CHECKING:
+    from bumper.options import BumpOptions
+    from bumper.registry.client import Registry
+
+
+@dataclass(frozen=True)
+class RegistryImage:
+    """What the registry says of one REF (JSON `images`)."""
+
+    ref: str  # the REF as given
+    key: str  # its normalized registry/repository
+    digest: str  # the digest its tag (or its own digest) names: the index's for a multi-platform tag
+    platforms: list[str] = field(default_factory=list)  # os/arch[/variant] it serves
+    pin: bool = False  # --registry resolve and a tag-only REF: digest-pinned references take `digest`
+
+    def as_json(self) -> dict[str, object]:
+        return {"ref": self.ref, "digest": self.digest, "platforms": list(self.platforms)}
+
+
+def with_registry(options: BumpOptions, env: Mapping[str, str]) -> BumpOptions:
+    """`options` with what each image's registry answered (`registry_images`, which `pins`
+    reads); the one call a command makes before its first clone or write."""
+    from dataclasses import replace
+
+    from bumper.preflight import ApiPacing
+
+    backoff = ApiPacing.from_env(env).backoff
+    return replace(options, registry_images=check_images(options.images, options.registry, env, backoff))
+
+
+def check_images(
+    refs: Sequence[ImageRef], mode: str, env: Mapping[str, str], backoff: float = 1.0
+) -> tuple[RegistryImage, ...]:
+    """Ask each REF's registry; raise RegistryError (exit 1 missing, exit 2 wrong digest)."""
+    if mode == "off":
+        return ()
+    from bumper.registry.client import Registry as Client  # requests loads only when a registry is asked
+
+    clients: dict[str, Client] = {}
+    images = []
+    for ref in refs:
+        if ref.registry not in clients:
+            clients[ref.registry] = Client(ref.registry, env, backoff)
+        client = clients[ref.registry]
+        images.append(_check_one(client, ref, resolve=mode == "resolve"))
+    return tuple(images)
+
+
+def _check_one(client: Registry, ref: ImageRef, *, resolve: bool) -> RegistryImage:
+    where = f"{ref.registry}/{ref.repository}"
+    if ref.tag is None:  # a digest-only REF: that manifest must exist
+        assert ref.digest is not None
+        found = client.manifest(ref.repository, ref.digest)
+        if found is None:
+            raise RegistryError(
+                f"{where}@{ref.digest} does not exist in the registry {ref.registry}; check the digest "
+                "(the push may have failed)"
+            )
+        return RegistryImage(str(ref), ref.key, found.digest, _platforms(client, ref, found))
+    tagged = client.manifest(ref.repository, ref.tag)
+    if tagged is None:
+        raise RegistryError(
+            f"{where}:{ref.tag} does not exist in the registry {ref.registry}: no such tag; check the "
+            "tag (a typo, or the push failed) and run again"
+        )
+    if ref.digest is not None and ref.digest != tagged.digest:
+        raise RegistryError(_mismatch(ref, tagged), exit_code=ExitCode.BAD_INPUT)
+    pin = resolve and ref.digest is None
+    return RegistryImage(str(ref), ref.key, tagged.digest, _platforms(client, ref, tagged), pin)
+
+
+def _mismatch(ref: ImageRef, tagged: Manifest) -> str:
+    where = f"{ref.registry}/{ref.repository}"
+    entry = next((e for e in tagged.entries if e.digest == ref.digest), None)
+    if tagged.is_index and entry is not None:
+        platform = entry.platform or "one platform"
+        others = ", ".join(p for p in tagged.platforms if p != entry.platform) or "none"
+        return (
+            f"{ref} names the {platform} manifest inside the multi-platform index of {where}:{ref.tag}; "
+            f"nodes of the other platforms ({others}) could not pull it: use the index digest, "
+            f"{ref.name}:{ref.tag}@{tagged.digest}"
+        )
+    return (
+        f"{ref} does not match the registry: {where}:{ref.tag} is {tagged.digest}; give the tag's "
+        f"digest, or the tag alone with --registry resolve"
+    )
+
+
+def _platforms(client: Registry, ref: ImageRef, found: Manifest) -> list[str]:
+    """An index's platforms, or a single manifest's from its config blob."""
+    if found.is_index or found.config_digest is None:
+        return found.platforms
+    body = client.blob(ref.repository, found.config_digest)
+    platform = config_platform(body) if body is not None else ""
+    return [platform] if platform else []
