@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING
 
 from bumper.changes import Change, Skip
 from bumper.diffs import file_diff
+from bumper.errors import ManifestError
+from bumper.files import has_template_syntax
 from bumper.flux import PolicyTable, Unresolved
 from bumper.image_ref import ImageRef
 from bumper.policy import decide
@@ -81,9 +83,15 @@ class FileJob:
     def plan(self, item: tuple[Source, str]) -> FileOutcome:
         source, path = item
         out = FileOutcome()
-        docs = compose_all(source)
         notes: list[Ignored] = []
-        found = find_references(source, docs, notes)
+        try:
+            docs = compose_all(source)
+            found = find_references(source, docs, notes)
+        except ManifestError as exc:
+            if not has_template_syntax(source.text):
+                raise
+            out.ignored = [Skip(source.path, exc.line, None, None, "template")]  # YAML once rendered
+            return out
         notes.sort(key=lambda n: n.line)
         out.ignored = [ignored_skip(source, n) for n in notes if n.key is None or n.key in self.by_key]
         edit_plan = Plan()
