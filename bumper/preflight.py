@@ -72,7 +72,7 @@ def check_remote(options: BumpOptions, env: Mapping[str, str]) -> RemoteSetup:
     for branch in (options.branch, options.base):
         if branch is not None:
             validate_branch_name(branch)
-    _check_templates(options, env)
+    check_templates(options, env)
     return RemoteSetup(name, token, _provider_settings(options.repo, options.api_url, token, env))
 
 
@@ -108,8 +108,9 @@ def _check_api_url(url: str) -> None:
         )
 
 
-def _check_templates(options: BumpOptions, env: Mapping[str, str]) -> None:
-    """Render each template once with sample values: an unknown {name} fails now, not after the push."""
+def check_templates(options: BumpOptions, env: Mapping[str, str]) -> None:
+    """Render each template once with sample values: an unknown {name} fails now, not after the
+    push (and, for --dir, before CI runs the same options against a repository)."""
     values = template_values([str(r) for r in options.images], [], "bumper/branch", "main", env)
     pr_text(options.title, options.body, values, [])
     commit_message(options.commit_message, values, [])
