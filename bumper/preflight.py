@@ -68,7 +68,7 @@ def check_remote(options: BumpOptions, env: Mapping[str, str]) -> RemoteSetup:
         _check_api_url(options.api_url)
     check_ca_files(env, registry.repo_host(options.repo))
     if options.commit_via == "api":
-        _check_commits_through_api(name)
+        _check_commits_through_api(name, options.provider)
     for branch in (options.branch, options.base):
         if branch is not None:
             validate_branch_name(branch)
@@ -88,14 +88,25 @@ def _provider_settings(
     )
 
 
-def _check_commits_through_api(name: str) -> None:
+def no_pull_request(choice: str) -> str:
+    """Why a run opens no pull request, in the words of what the user chose: `--provider none`,
+    or `auto` on a local path or `file://` URL, which has no host API."""
+    if choice == registry.NO_PROVIDER:
+        return "--provider none opens no pull request"
+    return "a local repository (a path or file:// URL) has no Git host API, so no pull request is opened"
+
+
+def _check_commits_through_api(name: str, choice: str) -> None:
     """--commit-via api needs a provider whose host can make commits (CommitsThroughApi)."""
     from bumper.providers.api import CommitsThroughApi
 
     if name == registry.NO_PROVIDER:
-        raise ConfigError(
-            "--commit-via api needs a Git host's API: with --provider none, use --commit-via git"
+        why = (
+            "with --provider none,"
+            if choice == registry.NO_PROVIDER
+            else "a local repository (a path or file:// URL) has none;"
         )
+        raise ConfigError(f"--commit-via api needs a Git host's API: {why} use --commit-via git")
     if not issubclass(registry.spec_for(name).implementation_class(), CommitsThroughApi):
         raise ConfigError(f"provider {name!r} cannot make commits through its API; use --commit-via git")
 
