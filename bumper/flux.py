@@ -294,7 +294,7 @@ def unresolved_in(source: Source, refs: list[Reference], index: FluxIndex | None
         ref = by_line.get(line0 + 1)
         if ref is None:
             reason = "no scalar value on this line"
-            if kind == "bumper":
+            if kind == "bumper" or part == "digest":
                 what = "reference" if part == "whole" else part
                 reason = f"the value on this line is no {what} of {target}"
             found.append(Unresolved(source.path, line0 + 1, f"${kind}", named, reason))
