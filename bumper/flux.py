@@ -264,12 +264,16 @@ def not_found_hint(unresolved: list[Unresolved]) -> str:
 
 
 def unresolved_markers(
-    root: Path, globs: tuple[str, ...] = (), index: FluxIndex | None = None
+    root: Path,
+    globs: tuple[str, ...] = (),
+    index: FluxIndex | None = None,
+    named: tuple[tuple[str, ...], ...] = (),
 ) -> list[Unresolved]:
-    """Every marker under `root` (within `globs`) that names no usable image; files that do not
-    parse are left to the caller, which reports them on their own."""
+    """Every marker under `root` (within `globs`; hidden files where `globs` or `named`, the
+    `.bumper.yaml` rules' paths, name them) that names no usable image; files that do not parse
+    are left to the caller, which reports them on their own."""
     found: list[Unresolved] = []
-    for candidate in iter_candidates(root, globs):
+    for candidate in iter_candidates(root, globs, named=named):
         if candidate.reason is not None:
             continue
         source, _ = read_manifest(candidate, (b"$bumper", MARKER_NEEDLE))

@@ -265,3 +265,22 @@ def test_remote_flow_leaves_hidden_paths_and_templates_alone(tmp_path: Path, pat
             ".github/workflows/ci.yml": "hidden",
             "chart/templates/jobs/job.yaml": "helm-template",
         }
+
+
+def test_check_reads_the_hidden_folders_a_rule_names(tmp_path: Path) -> None:
+    files = {
+        "apps/web.yaml": "image: ghcr.io/acme/app:v1.0.0\n",
+        ".archive/web.yaml": (
+            'a:\n  tag: v1 # {"$bumper": "ghcr.io/acme/other:tag"}\n'
+            '  image: x\n  b: 1 # {"$bumper": "ghcr.io/acme/app"}\n'
+        ),
+    }
+    tree = _tree(tmp_path / "t", files)
+    clean = _run("check", "--dir", str(tree))
+    assert (clean.returncode, clean.stdout) == (0, ""), clean.stderr
+    (tree / ".bumper.yaml").write_text("version: 1\nrules:\n  - paths: ['.archive']\n    hold: true\n")
+    named = _run("check", "--dir", str(tree))
+    assert named.returncode == 1
+    assert named.stdout.startswith(
+        ".archive/web.yaml:4: $bumper marker 'ghcr.io/acme/app' resolves to no image"
+    )

@@ -85,7 +85,7 @@ def find_problems(
     # $bumper markers on no matching value; $imagepolicy markers naming no ImagePolicy or image
     problems += [
         Problem(u.file, u.line, f"{u.marker} marker {u.target!r} resolves to no image: {u.reason}")
-        for u in unresolved_markers(root, paths)
+        for u in unresolved_markers(root, paths, named=named)
     ]
     for skip in ignored:
         if skip.reason in _BROKEN:
