@@ -41,8 +41,7 @@ def iter_candidates(
 
     Decided by path alone, before any file is read: a hidden path is left alone (`hidden`)
     unless `globs`, or the `paths:` of a `.bumper.yaml` rule (`named`), selects it and names its
-    hidden parts;
-    a file below a chart's `templates/` is a `helm-template`."""
+    hidden parts; a file below a chart's `templates/`, at any depth, is a `helm-template`."""
     selected = matcher(globs)
     names_hidden = hidden_namer((globs, *named))
     real_root = os.path.realpath(root)

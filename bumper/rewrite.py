@@ -157,10 +157,19 @@ def plan_tree(
         ignored = ""
         if plan.ignored:
             first = plan.ignored[0]
-            ignored = f" ({len(plan.ignored)} file(s) left alone, e.g. {first.file}: {first.reason})"
+            what = _LEFT_ALONE.get(first.reason, "")
+            ignored = f" ({len(plan.ignored)} file(s) left alone, e.g. {first.file}: {first.reason}{what})"
         hint = not_found_hint(plan.unresolved)
         raise NotFoundError(f"no file{where} references {names}{ignored}{hint}")
     return plan
+
+
+# What to do about the first file left alone, when nothing else references the image.
+_LEFT_ALONE = {
+    "hidden": "; a --path or .bumper.yaml paths: entry naming its hidden folder selects it",
+    "helm-template": "; chart templates are never rewritten: bump the chart's values",
+    "template": "; a file with template syntax is only YAML once rendered",
+}
 
 
 def check_paths_match(globs: tuple[str, ...], unmatched: list[str]) -> None:
