@@ -25,16 +25,21 @@ class Change(NamedTuple):
 
 
 class Skip(NamedTuple):
-    """A matching reference left alone, with the reason (downgrade, up-to-date, ...)."""
+    """A matching reference left alone, with the reason (downgrade, up-to-date, ...) and, for a
+    `.bumper.yaml` rule's refusal (`policy`, `held`), which rule (`.bumper.yaml:LINE ...`)."""
 
     file: str
     line: int | None
     shape: str | None
     value: str | None
     reason: str
+    rule: str | None = None
 
     def as_json(self) -> dict[str, object]:
-        return self._asdict()
+        fields = self._asdict()
+        if self.rule is None:  # only a rule's refusal carries the key
+            del fields["rule"]
+        return fields
 
 
 _TRAILER_LINE = re.compile(r"[A-Za-z0-9-]+: \S")

@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING
 
 from bumper.changes import Change, Skip
 from bumper.diffs import file_diff
+from bumper.errors import ManifestError
+from bumper.files import has_template_syntax
 from bumper.flux import PolicyTable, Unresolved
 from bumper.image_ref import ImageRef
 from bumper.policy import decide
@@ -82,9 +84,15 @@ class FileJob:
     def plan(self, item: tuple[Source, str]) -> FileOutcome:
         source, path = item
         out = FileOutcome()
-        docs = compose_all(source)
         notes: list[Ignored] = []
-        found = find_references(source, docs, notes)
+        try:
+            docs = compose_all(source)
+            found = find_references(source, docs, notes)
+        except ManifestError as exc:
+            if not has_template_syntax(source.text):
+                raise
+            out.ignored = [Skip(source.path, exc.line, None, None, "template")]  # YAML once rendered
+            return out
         notes.sort(key=lambda n: n.line)
         out.ignored = [ignored_skip(source, n) for n in notes if n.key is None or n.key in self.by_key]
         edit_plan = Plan()
@@ -108,7 +116,10 @@ class FileJob:
             if self.mode is not None and verdict.mode != self.mode:
                 continue
             if verdict.skip is not None:
-                out.skipped.append(Skip(source.path, ref.line, ref.shape, ref.value, verdict.skip))
+                by_rule = verdict.rule if verdict.skip == "policy" or ref.line not in held else None
+                out.skipped.append(
+                    Skip(source.path, ref.line, ref.shape, ref.value, verdict.skip, rule_note(by_rule))
+                )
                 continue
             if _plan_reference(out, edit_plan, source, ref, new, self.allow_downgrade):
                 out.rules.append(self._position(verdict.rule))
@@ -166,6 +177,20 @@ def _plan_reference(
         return False
     out.changes.append(Change(source.path, ref.line, ref.shape, ref.value, new_value))
     return True
+
+
+def rule_note(rule: Rule | None) -> str | None:
+    """Which `.bumper.yaml` rule refused a reference: where it is, its paths, what it allows."""
+    if rule is None:
+        return None
+    parts = [f"paths {', '.join(rule.paths.patterns)}" if rule.paths is not None else "every path"]
+    if rule.images is not None:
+        parts.append(f"images {', '.join(p.lstrip('/') for p in rule.images.patterns)}")
+    if rule.hold:
+        parts.append("hold")
+    elif rule.allow is not None:
+        parts.append(f"allow '{rule.allow.pattern}'")
+    return f"{rule.describe()}: {'; '.join(parts)}"
 
 
 def ignored_skip(source: Source, note: Ignored) -> Skip:

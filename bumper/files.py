@@ -9,7 +9,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import NamedTuple
 
-from bumper.pathmatch import matcher
+from bumper.pathmatch import hidden_namer, is_hidden, matcher
+from bumper.repo_policy import POLICY_FILE
 from bumper.search_terms import KUSTOMIZATION_NAMES, MANIFEST_SUFFIXES
 from bumper.yaml_edit import Source
 
@@ -30,17 +31,27 @@ def _is_manifest_name(name: str) -> bool:
 
 
 def iter_candidates(
-    root: Path, globs: tuple[str, ...] = (), only: frozenset[str] | None = None
+    root: Path,
+    globs: tuple[str, ...] = (),
+    only: frozenset[str] | None = None,
+    named: tuple[tuple[str, ...], ...] = (),
 ) -> Iterator[Candidate]:
     """Walk `root` (never `.git/`, never following folder links) and yield manifest files
-    (only those in `only` when a faster search, e.g. git grep, already narrowed them)."""
+    (only those in `only` when a faster search, e.g. git grep, already narrowed them).
+
+    Decided by path alone, before any file is read: a hidden path is left alone (`hidden`)
+    unless `globs`, or the `paths:` of a `.bumper.yaml` rule (`named`), selects it and names its
+    hidden parts; a file below a chart's `templates/`, at any depth, is a `helm-template`."""
     selected = matcher(globs)
+    names_hidden = hidden_namer((globs, *named))
     real_root = os.path.realpath(root)
     for relpath, path, mode in _only(root, only) if only is not None else _walk(root):
-        if selected is not None and not selected(relpath):
-            continue
-        if mode == stat.S_IFREG and "templates/" not in relpath:  # nearly every file: nothing to check
-            yield Candidate(relpath, path)
+        if relpath == POLICY_FILE or (selected is not None and not selected(relpath)):
+            continue  # the policy file is never a manifest
+        if mode == stat.S_IFREG and "templates/" not in relpath and not is_hidden(relpath):
+            yield Candidate(relpath, path)  # nearly every file: nothing to check
+        elif is_hidden(relpath) and not names_hidden(relpath):
+            yield Candidate(relpath, path, "hidden")
         else:
             yield Candidate(relpath, path, _reason_to_skip(relpath, path, mode, real_root, root))
 
@@ -87,8 +98,7 @@ def _only(root: Path, only: frozenset[str]) -> Iterator[tuple[str, str, int]]:
 
 
 def _reason_to_skip(relpath: str, path: str, kind: int, real_root: str, root: Path) -> str | None:
-    parent = relpath.rpartition("/")[0]
-    if parent.rpartition("/")[2] == "templates" and _is_chart(root, parent.rpartition("/")[0]):
+    if _in_chart_templates(root, relpath):
         return "helm-template"
     if kind == stat.S_IFLNK:
         target = os.path.realpath(path)  # never raises, also on a link loop
@@ -100,9 +110,32 @@ def _reason_to_skip(relpath: str, path: str, kind: int, real_root: str, root: Pa
     return None
 
 
+def _in_chart_templates(root: Path, relpath: str) -> bool:
+    """Whether some folder of `relpath` is a `templates/` whose parent holds `Chart.yaml`, at any
+    depth below it (`chart/templates/tests/x.yaml`, `chart/templates/redis/config.yaml`)."""
+    parts = relpath.split("/")[:-1]
+    return any(part == "templates" and _is_chart(root, "/".join(parts[:n])) for n, part in enumerate(parts))
+
+
 @lru_cache(maxsize=1024)
 def _is_chart(root: Path, rel_dir: str) -> bool:
     return os.path.isfile(os.path.join(root, rel_dir, "Chart.yaml"))
+
+
+# Left alone by path, and listed only when they mention what the run looks for.
+QUIET_REASONS = frozenset({"hidden", "helm-template"})
+TEMPLATE_SYNTAX = ("{{", "{%")  # Go/Helm, Jinja/Ansible: such a file is only YAML once rendered
+
+
+def has_template_syntax(text: str) -> bool:
+    """Whether a file that does not parse holds template syntax (reason `template`, no failure)."""
+    return any(mark in text for mark in TEMPLATE_SYNTAX)
+
+
+def mentions(candidate: Candidate, needles: tuple[bytes, ...]) -> bool:
+    """Whether the file's bytes hold a needle (a byte search, never a parse)."""
+    data, _ = _read(candidate.path)
+    return data is not None and any(n in data for n in needles)
 
 
 def read_manifest(candidate: Candidate, needles: tuple[bytes, ...]) -> tuple[Source | None, str | None]:

@@ -264,12 +264,16 @@ def not_found_hint(unresolved: list[Unresolved]) -> str:
 
 
 def unresolved_markers(
-    root: Path, globs: tuple[str, ...] = (), index: FluxIndex | None = None
+    root: Path,
+    globs: tuple[str, ...] = (),
+    index: FluxIndex | None = None,
+    named: tuple[tuple[str, ...], ...] = (),
 ) -> list[Unresolved]:
-    """Every marker under `root` (within `globs`) that names no usable image; files that do not
-    parse are left to the caller, which reports them on their own."""
+    """Every marker under `root` (within `globs`; hidden files where `globs` or `named`, the
+    `.bumper.yaml` rules' paths, name them) that names no usable image; files that do not parse
+    are left to the caller, which reports them on their own."""
     found: list[Unresolved] = []
-    for candidate in iter_candidates(root, globs):
+    for candidate in iter_candidates(root, globs, named=named):
         if candidate.reason is not None:
             continue
         source, _ = read_manifest(candidate, (b"$bumper", MARKER_NEEDLE))
@@ -294,7 +298,7 @@ def unresolved_in(source: Source, refs: list[Reference], index: FluxIndex | None
         ref = by_line.get(line0 + 1)
         if ref is None:
             reason = "no scalar value on this line"
-            if kind == "bumper":
+            if kind == "bumper" or part == "digest":
                 what = "reference" if part == "whole" else part
                 reason = f"the value on this line is no {what} of {target}"
             found.append(Unresolved(source.path, line0 + 1, f"${kind}", named, reason))

@@ -13,6 +13,10 @@ def bump_dir(options: BumpOptions, env: Mapping[str, str]) -> BumpResult:
     """Plan the whole tree first, then write all edits (or none on a dry run)."""
     directory = options.directory
     assert directory is not None
+    if (options.title, options.body, options.commit_message) != (None, None, None):
+        from bumper.preflight import check_templates  # a typo shows here, not first in CI
+
+        check_templates(options, env)
     with started_early(directory, needles(options.refs, bool(options.image_policies)), MANIFEST_NAME_GLOBS):
         # Imported only now, while grep already searches the tree: these load the YAML parser
         # and every shape, a good part of a dry run's time on a large tree.

@@ -8,6 +8,13 @@ from bumper.shapes.left_alone import NO_TAG_FIELD
 
 _SHOWN = 10  # values named in the one error line; the JSON `ignored` lists every one
 
+# What to do about the first file left alone, when nothing else references the image.
+_LEFT_ALONE = {
+    "hidden": "; a --path or .bumper.yaml paths: entry naming its hidden folder selects it",
+    "helm-template": "; chart templates are never rewritten: bump the chart's values",
+    "template": "; a file with template syntax is only YAML once rendered",
+}
+
 
 def left_alone(ignored: list[Skip]) -> str:
     """The text after `no file references REF`: empty when nothing was left alone."""
@@ -26,5 +33,6 @@ def left_alone(ignored: list[Skip]) -> str:
             )
     if files:
         first = files[0]
-        text += f" ({len(files)} file(s) left alone, e.g. {first.file}: {first.reason})"
+        what = _LEFT_ALONE.get(first.reason, "")
+        text += f" ({len(files)} file(s) left alone, e.g. {first.file}: {first.reason}{what})"
     return text

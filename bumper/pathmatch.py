@@ -14,7 +14,7 @@ for the sparse checkout, so the clone holds exactly what `--dir` would select):
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 
 from bumper.errors import ConfigError
@@ -91,3 +91,38 @@ def sparse_patterns(patterns: Iterable[str]) -> list[str]:
     lines too; every `Chart.yaml` is added (it tells chart templates apart)."""
     normalized = list(normalize_all(patterns))
     return [*normalized, "Chart.yaml"] if normalized else []
+
+
+def is_hidden(relpath: str) -> bool:
+    """Whether a path has a component starting with `.` (`.github/`, `.archive/`, `.gitlab-ci.yml`)."""
+    return relpath.startswith(".") or "/." in relpath
+
+
+def hidden_namer(groups: Iterable[Iterable[str]]) -> Callable[[str], bool]:
+    """Whether a path is selected by one group of patterns (the --path list, or one `.bumper.yaml`
+    rule's `paths:`) that also names each of its hidden components explicitly: by a segment that
+    itself starts with `.` and matches it (`.github/workflows/*.yml` and `.*/**` name `.github`;
+    `*.yml` and `**` name no hidden component; a `!pattern` names nothing)."""
+    import fnmatch
+
+    named: list[tuple[PathMatcher, frozenset[str]]] = []
+    for group in groups:
+        patterns = normalize_all(group)
+        segments = frozenset(
+            segment
+            for pattern in patterns
+            if not pattern.startswith("!")
+            for segment in pattern.split("/")
+            if segment.startswith(".")
+        )
+        if segments:
+            named.append((_compiled(patterns), segments))
+
+    def selects(relpath: str) -> bool:
+        hidden = [part for part in relpath.split("/") if part.startswith(".")]
+        return any(
+            all(any(fnmatch.fnmatchcase(part, s) for s in segments) for part in hidden) and matches(relpath)
+            for matches, segments in named
+        )
+
+    return selects

@@ -68,13 +68,13 @@ def check_remote(options: BumpOptions, env: Mapping[str, str]) -> RemoteSetup:
         _check_api_url(options.api_url)
     check_ca_files(env, registry.repo_host(options.repo))
     if options.commit_via == "api":
-        _check_commits_through_api(name)
+        _check_commits_through_api(name, options.provider)
     if options.wait is not None:
         _check_follows_pull_requests(name)
     for branch in (options.branch, options.base):
         if branch is not None:
             validate_branch_name(branch)
-    _check_templates(options, env)
+    check_templates(options, env)
     return RemoteSetup(name, token, _provider_settings(options.repo, options.api_url, token, env))
 
 
@@ -90,14 +90,25 @@ def _provider_settings(
     )
 
 
-def _check_commits_through_api(name: str) -> None:
+def no_pull_request(choice: str) -> str:
+    """Why a run opens no pull request, in the words of what the user chose: `--provider none`,
+    or `auto` on a local path or `file://` URL, which has no host API."""
+    if choice == registry.NO_PROVIDER:
+        return "--provider none opens no pull request"
+    return "a local repository (a path or file:// URL) has no Git host API, so no pull request is opened"
+
+
+def _check_commits_through_api(name: str, choice: str) -> None:
     """--commit-via api needs a provider whose host can make commits (CommitsThroughApi)."""
     from bumper.providers.api import CommitsThroughApi
 
     if name == registry.NO_PROVIDER:
-        raise ConfigError(
-            "--commit-via api needs a Git host's API: with --provider none, use --commit-via git"
+        why = (
+            "with --provider none,"
+            if choice == registry.NO_PROVIDER
+            else "a local repository (a path or file:// URL) has none;"
         )
+        raise ConfigError(f"--commit-via api needs a Git host's API: {why} use --commit-via git")
     if not issubclass(registry.spec_for(name).implementation_class(), CommitsThroughApi):
         raise ConfigError(f"provider {name!r} cannot make commits through its API; use --commit-via git")
 
@@ -122,8 +133,9 @@ def _check_api_url(url: str) -> None:
         )
 
 
-def _check_templates(options: BumpOptions, env: Mapping[str, str]) -> None:
-    """Render each template once with sample values: an unknown {name} fails now, not after the push."""
+def check_templates(options: BumpOptions, env: Mapping[str, str]) -> None:
+    """Render each template once with sample values: an unknown {name} fails now, not after the
+    push (and, for --dir, before CI runs the same options against a repository)."""
     values = template_values([str(r) for r in options.images], [], "bumper/branch", "main", env)
     pr_text(options.title, options.body, values, [])
     commit_message(options.commit_message, values, [])

@@ -41,7 +41,7 @@ from bumper.git.refname import validate_branch_name
 from bumper.image_ref import ImageRef
 from bumper.options import BumpOptions, BumpResult, Status
 from bumper.pathmatch import sparse_patterns
-from bumper.preflight import check_remote
+from bumper.preflight import check_remote, no_pull_request
 from bumper.promote import promote_branch
 from bumper.providers import registry
 from bumper.providers.api import (
@@ -447,7 +447,7 @@ def _deliver_pull_request(
     if options.dry_run:
         would = {"url": existing.url, "number": existing.number} if existing else None
         if provider is None:
-            note = f"would push {bot.name} (on {ws.base}); --provider none opens no pull request"
+            note = f"would push {bot.name} (on {ws.base}); {no_pull_request(options.provider)}"
         else:
             note = f"would {'update' if existing else 'open'} a pull request from {bot.name} into {ws.base}"
         return BumpResult("dry-run", plan, branch=bot.name, pull_request=would, notes=[note])

@@ -161,7 +161,7 @@ _WHY = {
 def skip_line(skip: Skip) -> str:
     where = f"{skip.file}:{skip.line}" if skip.line else skip.file
     value = f" {skip.value}:" if skip.value else ""
-    why = _WHY.get(skip.reason.split(":", 1)[0])
+    why = f"by {skip.rule}" if skip.rule else _WHY.get(skip.reason.split(":", 1)[0])
     return f"bumper: skipped {where}:{value} {skip.reason}" + (f" ({why})" if why else "")
 
 

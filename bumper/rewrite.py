@@ -11,12 +11,19 @@ from typing import Any
 from bumper.changes import Change, Skip
 from bumper.errors import ConfigError, ManifestError, NotFoundError, WorkspaceError
 from bumper.file_plan import FileEdit, FileJob, ignored_skip
-from bumper.files import iter_candidates, read_manifest, unmatched_globs
+from bumper.files import (
+    QUIET_REASONS,
+    has_template_syntax,
+    iter_candidates,
+    mentions,
+    read_manifest,
+    unmatched_globs,
+)
 from bumper.flux import FluxIndex, PolicyTable, Unresolved, not_found_hint
 from bumper.image_ref import ImageRef
 from bumper.needle_search import NeedleSearch
 from bumper.not_found import left_alone
-from bumper.repo_policy import Rule, RunRules
+from bumper.repo_policy import PolicyFileError, RepoPolicy, Rule, RunRules, load_policy
 from bumper.search_terms import MANIFEST_NAME_GLOBS, MARKER_NEEDLE, needles
 from bumper.shapes import Ignored, Reference, find_references
 from bumper.two_cores import map_ordered
@@ -61,24 +68,30 @@ def manifest_sources(
     ignored: list[Skip],
     only: frozenset[str] | None = None,
     considered: list[str] | None = None,
+    named: tuple[tuple[str, ...], ...] = (),
 ) -> Iterator[tuple[Source, str]]:
-    """(text, path) of each manifest that mentions a needle; files left alone go to `ignored`,
-    every file looked at to `considered`."""
+    """(text, path) of each manifest that mentions a needle; files left alone go to `ignored`
+    (hidden files and chart templates only when they mention a needle), every file looked at to
+    `considered`. `named`: the `.bumper.yaml` rules' paths, which may name hidden folders."""
     # A --repo run already knows, from git grep, which files mention a needle (`only`).
     search = NeedleSearch.start(root, needles, MANIFEST_NAME_GLOBS) if only is None else None
     hits: frozenset[str] | None = None  # None: read every file
     pending = search  # asked once, at the first file to read: this loop runs 10,000 times on a big tree
     try:
-        for candidate in iter_candidates(root, globs, only):
+        for candidate in iter_candidates(root, globs, only, named):
             if considered is not None:
                 considered.append(candidate.relpath)
             reason = candidate.reason
             source = None
-            if reason is None:
+            if reason is None or reason in QUIET_REASONS:
                 if pending is not None:
                     hits, pending = pending.hits(), None
-                if hits is None or candidate.relpath in hits:
+                if hits is not None and candidate.relpath not in hits:
+                    reason = None  # mentions no needle: nothing to read, nothing to list
+                elif reason is None:
                     source, reason = read_manifest(candidate, needles)
+                elif hits is None and not mentions(candidate, needles):
+                    reason = None
             if reason is not None:
                 ignored.append(Skip(candidate.relpath, None, None, None, reason))
             if source is not None:
@@ -118,7 +131,13 @@ def plan_tree(
     # One walk reads the files that mention a REF, a Flux marker or a Flux policy object.
     sources = list(
         manifest_sources(
-            root, globs, needles(refs, bool(image_policies)), plan.ignored, only, plan.considered
+            root,
+            globs,
+            needles(refs, bool(image_policies)),
+            plan.ignored,
+            only,
+            plan.considered,
+            policy_paths(rules.policy),
         )
     )
     policies = PolicyTable.build(
@@ -186,18 +205,33 @@ def unified_diff(edits: list[FileEdit]) -> str:
 SCAN_NEEDLES = (b"image", b"repository", b"tag", b"$bumper", MARKER_NEEDLE)
 
 
+def policy_paths(policy: RepoPolicy) -> tuple[tuple[str, ...], ...]:
+    """The `paths:` of each of the policy's rules: a rule selects the hidden files it names."""
+    return tuple(rule.paths.patterns for rule in policy.rules if rule.paths is not None)
+
+
+def tree_policy_paths(root: Path) -> tuple[tuple[str, ...], ...]:
+    """policy_paths of the tree's `.bumper.yaml`; none when it is invalid (`check` says why)."""
+    try:
+        return policy_paths(load_policy(root))
+    except PolicyFileError:
+        return ()
+
+
 def scan_tree(
     root: Path, globs: tuple[str, ...] = (), considered: list[str] | None = None
 ) -> tuple[list[tuple[Source, Reference]], list[Skip]]:
     """Every reference under `root`; files that cannot be parsed are listed, not fatal."""
     found: list[tuple[Source, Reference]] = []
     ignored: list[Skip] = []
-    for source, _ in manifest_sources(root, globs, SCAN_NEEDLES, ignored, considered=considered):
+    named = tree_policy_paths(root)
+    for source, _ in manifest_sources(root, globs, SCAN_NEEDLES, ignored, considered=considered, named=named):
         notes: list[Ignored] = []
         try:
             refs = find_references(source, compose_all(source), notes)
         except ManifestError as exc:
-            ignored.append(Skip(source.path, exc.line, None, None, f"unparseable: {exc.message}"))
+            why = "template" if has_template_syntax(source.text) else f"unparseable: {exc.message}"
+            ignored.append(Skip(source.path, exc.line, None, None, why))
             continue
         found.extend((source, r) for r in refs)
         ignored.extend(ignored_skip(source, note) for note in sorted(notes, key=lambda n: n.line))

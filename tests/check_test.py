@@ -42,7 +42,7 @@ def _check(root: Path, *args: str, cwd: Path | None = None) -> subprocess.Comple
 def test_clean_tree_exits_0(tmp_path: Path) -> None:
     out = _check(_tree(tmp_path, CLEAN))
     assert (out.returncode, out.stdout) == (0, ""), out.stderr
-    assert out.stderr == "bumper: no problems in 7 file(s)\n"
+    assert out.stderr == "bumper: no problems in 6 file(s)\n"  # .bumper.yaml is policy, not a manifest
 
 
 def test_quiet_and_verbose(tmp_path: Path) -> None:
@@ -52,7 +52,6 @@ def test_quiet_and_verbose(tmp_path: Path) -> None:
     verbose = _check(root, "--verbose")
     assert verbose.returncode == 0, verbose.stderr
     assert verbose.stderr.splitlines() == [
-        "bumper: considered .bumper.yaml",
         "bumper: considered apps/values.yaml",
         "bumper: considered apps/web.yaml",
         "bumper: considered apps/whole.yaml",
@@ -60,7 +59,7 @@ def test_quiet_and_verbose(tmp_path: Path) -> None:
         "bumper: considered charts/c/templates/d.yaml",
         "bumper: considered docs/notes.yaml",
         "bumper: ignored charts/c/templates/d.yaml: helm-template",
-        "bumper: no problems in 7 file(s)",
+        "bumper: no problems in 6 file(s)",
     ]
 
 
@@ -86,7 +85,7 @@ def test_every_problem_is_one_file_line(tmp_path: Path) -> None:
         "apps/values.yaml:3: $bumper marker 'ghcr.io/acme/app' resolves to no image: "
         "the value on this line is no reference of ghcr.io/acme/app",
     ]
-    assert out.stderr == "bumper: 5 problem(s) in 10 file(s)\n"
+    assert out.stderr == "bumper: 5 problem(s) in 9 file(s)\n"
 
 
 def test_json_output(tmp_path: Path) -> None:

@@ -12,7 +12,7 @@ import pytest
 from bumper.diffs import file_diff
 from testing.golden import case_dirs, load_case, read_tree
 
-CORPUS = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus"
+CORPUS = Path(__file__).resolve().parent / "corpus"  # vendored real manifests (corpus/README.md)
 
 
 def _difflib(relpath: str, old: str, new: str) -> str:

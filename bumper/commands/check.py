@@ -8,10 +8,11 @@ from typing import NamedTuple
 
 from bumper.changes import Skip
 from bumper.errors import ExitCode, ManifestError
+from bumper.files import has_template_syntax
 from bumper.flux import unresolved_markers
 from bumper.repo_policy import PolicyFileError, load_policy
 from bumper.report import detail, emit_json, ignored_line, info
-from bumper.rewrite import manifest_sources
+from bumper.rewrite import manifest_sources, tree_policy_paths
 from bumper.search_terms import MARKER_NEEDLE
 from bumper.shapes import find_markers, find_references
 from bumper.yaml_edit import Source, compose_all
@@ -66,10 +67,16 @@ def find_problems(
     except PolicyFileError as exc:
         problems.append(Problem(exc.file or ".bumper.yaml", exc.line, exc.message))
     ignored = [] if ignored is None else ignored
-    for source, _ in manifest_sources(root, paths, _IMAGE_NEEDLES, ignored, considered=considered):
+    named = tree_policy_paths(root)
+    for source, _ in manifest_sources(
+        root, paths, _IMAGE_NEEDLES, ignored, considered=considered, named=named
+    ):
         try:
             find_references(source, compose_all(source))
         except ManifestError as exc:
+            if has_template_syntax(source.text):  # YAML only once rendered: not a problem
+                ignored.append(Skip(source.path, exc.line, None, None, "template"))
+                continue
             problems.append(
                 Problem(source.path, exc.line, f"mentions an image but does not parse: {exc.message}")
             )
@@ -78,7 +85,7 @@ def find_problems(
     # $bumper markers on no matching value; $imagepolicy markers naming no ImagePolicy or image
     problems += [
         Problem(u.file, u.line, f"{u.marker} marker {u.target!r} resolves to no image: {u.reason}")
-        for u in unresolved_markers(root, paths)
+        for u in unresolved_markers(root, paths, named=named)
     ]
     for skip in ignored:
         if skip.reason in _BROKEN:

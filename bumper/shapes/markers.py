@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from yaml.nodes import ScalarNode
 
 from bumper.errors import RefParseError
-from bumper.image_ref import ImageRef, split_name
+from bumper.image_ref import DIGEST_HINT, ImageRef, is_digest, repository_key, split_name
 from bumper.shapes.policy_marker import policy_ref
-from bumper.shapes.reference import Reference, WholeRef
+from bumper.shapes.reference import Ignored, Reference, WholeRef
 from bumper.yaml_edit import Plan, Source
 
+IgnoreFn = Callable[[Ignored], None]
 _MARKER_RE = re.compile(r"#\s*(\{\s*\"\$(?:bumper|imagepolicy)\"\s*:\s*\"[^\"]*\"\s*\})\s*$")
 
 
@@ -67,7 +69,19 @@ def split_policy_marker(target: str) -> tuple[str, str]:
     return target, "whole"
 
 
-def _marker_ref(node: ScalarNode, repo: str, part: str, kind: str = "bumper") -> Reference | None:
+def _marker_ref(
+    node: ScalarNode, repo: str, part: str, kind: str = "bumper", ignore: IgnoreFn | None = None
+) -> Reference | None:
+    if part == "digest" and node.value and not is_digest(str(node.value)):
+        # `digest: latest # {"$bumper": "REPO:digest"}` is no pin to move: listed, never rewritten
+        key = None if kind == "imagepolicy" else repository_key(repo)
+        if ignore is not None:
+            ignore(
+                Ignored(
+                    node.start_mark.line + 1, "marker", str(node.value), f"not-a-digest: {DIGEST_HINT}", key
+                )
+            )
+        return None
     if kind == "imagepolicy":
         return policy_ref(node, repo, part)
     try:

@@ -84,7 +84,7 @@ def find_references(
                     if type(item) is not ScalarNode:
                         stack.append((item, parent_key))
                     elif markers and item.start_mark.line in markers:
-                        add(_marker_ref(item, *markers[item.start_mark.line]))
+                        add(_marker_ref(item, *markers[item.start_mark.line], ignore=ignore))
                 continue
             if type(node) is not MappingNode:
                 continue
@@ -100,7 +100,7 @@ def find_references(
                     elif name in _EMBEDDED_KEYS and parent_key == _EMBEDDED_KEYS[name] and value.style == "|":
                         found.extend(embedded_refs(source, value, find_references, sink))
                     if markers and value.start_mark.line in markers:
-                        add(_marker_ref(value, *markers[value.start_mark.line]))
+                        add(_marker_ref(value, *markers[value.start_mark.line], ignore=ignore))
                     continue
                 stack.append((value, _child_key(name, parent_key)))
     untagged.flush(ignore)

@@ -30,6 +30,9 @@ class Root:
     dir: str  # "" for the tree's top
     files: set[str] = field(default_factory=set)
     roots: set[str] = field(default_factory=set)  # directories of other roots it includes
+    # Directories of the tree it names that hold no kustomization: kustomize refuses them, and
+    # the private copy must hold them too, so its error is the one the real tree gives.
+    dirs: set[str] = field(default_factory=set)
 
 
 class Graph:
@@ -64,8 +67,10 @@ class Graph:
                 elif path != root.dir and path in self.tree.dirs:
                     if any(posixpath.join(path, n) in self.tree.files for n in KUSTOMIZATION_NAMES):
                         root.roots.add(path)
-                    elif key == "chartHome":
-                        chart_home = path
+                    else:
+                        root.dirs.add(path)
+                        if key == "chartHome":
+                            chart_home = path
         if has_charts:  # charts live under helmGlobals.chartHome, by default ./charts
             home = chart_home or posixpath.join(root.dir, "charts")
             root.files.update(self.tree.under(home) if home in self.tree.dirs else ())
@@ -95,6 +100,20 @@ class Graph:
             stack.extend(self.roots[current].roots)
         self._closure[directory] = frozenset(files)
         return self._closure[directory]
+
+    def named_dirs(self, directory: str) -> frozenset[str]:
+        """The directories without a kustomization that the build of `directory` names."""
+        return frozenset(d for r in self.roots if r in self._reached(directory) for d in self.roots[r].dirs)
+
+    def _reached(self, directory: str) -> set[str]:
+        seen: set[str] = set()
+        stack = [directory]
+        while stack:
+            current = stack.pop()
+            if current not in seen and current in self.roots:
+                seen.add(current)
+                stack.extend(self.roots[current].roots)
+        return seen
 
     def affected(self, changed: set[str]) -> list[str]:
         """The roots whose build reads a changed file, by directory, in name order."""

@@ -63,10 +63,14 @@ def verify_plan(
     if not roots:
         return []
     needed = set().union(*(graph.closure(r) for r in roots))
+    empty = set().union(*(graph.named_dirs(r) for r in roots))
     with tempfile.TemporaryDirectory(prefix="bumper-verify-") as tmp:
         sides = {side: Path(tmp) / side for side in ("before", "after")}
         files.materialize(sides["before"], needed, {e.relpath: e.old for e in plan.edits})
         files.materialize(sides["after"], needed, {e.relpath: e.new for e in plan.edits})
+        for side in sides.values():  # as in the tree, so kustomize's error is the tree's own
+            for directory in empty:
+                (side / directory).mkdir(parents=True, exist_ok=True)
         home = Path(tmp) / "home"
         home.mkdir()
         scrubbed = scrubbed_env(env, home)

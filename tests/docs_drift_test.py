@@ -1,0 +1,27 @@
+"""The docs keep up with the code: every shape, and the placeholders of policy.md's URLs."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_every_shape_the_code_reports_is_in_the_reference_and_the_readme() -> None:
+    """A shape name a Reference is built with (`WholeRef("image-volume", ...)`) is documented."""
+    code = "\n".join(p.read_text(encoding="utf-8") for p in sorted((ROOT / "bumper").rglob("*.py")))
+    shapes = set(re.findall(r'Ref\(\s*"([a-z][a-z-]*)"', code))
+    assert {"container", "helm", "kustomize", "marker", "image-volume"} <= shapes
+    reference = (ROOT / "docs" / "reference.md").read_text(encoding="utf-8")
+    scan_paragraph = reference[reference.index("`bumper scan --output json` prints") :][:800]
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert [s for s in sorted(shapes) if f"`{s}`" not in scan_paragraph] == []
+    assert [s for s in sorted(shapes) if f"| `{s}` |" not in readme] == []
+
+
+def test_policy_md_marks_its_acme_urls_as_placeholders() -> None:
+    text = (ROOT / "docs" / "policy.md").read_text(encoding="utf-8")
+    for match in re.finditer(r"acme/bumper", text):
+        around = text[max(0, match.start() - 600) : match.end() + 200]
+        assert "placeholder" in around, text[match.start() - 80 : match.end() + 80]
