@@ -62,6 +62,11 @@ class FakeGitLab(LoopbackServer):
         self.mergeable = True
         self.bare: dict[str, Path] = {}  # project -> the bare repo the git server serves
         self.verified: set[str] = set()  # commits GitLab made and signed through its API
+        # What the token may do: its user's access level on every project (10 Guest, 20
+        # Reporter, 30 Developer, 40 Maintainer, 50 Owner) and its scopes, as
+        # GET /personal_access_tokens/self tells them. Writes beyond them get 403.
+        self.access_level = 50
+        self.scopes = ["api"]
 
     def add_project(self, path: str) -> str:
         """Create a project (nested groups allowed); returns an https clone URL naming it."""
@@ -109,6 +114,24 @@ class FakeGitLab(LoopbackServer):
             raise Reply(404, {"message": "404 Not Found"})
         rest = segments[3:]
         params = _params(req)
+        if rest == ["personal_access_tokens", "self"] and req.method == "GET":
+            return (
+                200,
+                {},
+                {"id": 1, "name": "bumper", "active": True, "revoked": False, "scopes": self.scopes},
+            )
+        if req.method != "GET" and "api" not in self.scopes:
+            raise Reply(
+                403,
+                {
+                    "error": "insufficient_scope",
+                    "error_description": "The request requires higher privileges than provided by "
+                    "the access token.",
+                    "scope": "api",
+                },
+            )
+        if req.method != "GET" and self.access_level < 30:
+            raise Reply(403, {"message": "403 Forbidden"})
         if rest == ["users"] and req.method == "GET":
             name = params.get("username")
             return 200, {}, [self._user_json(name)] if name in self.users else []
@@ -117,7 +140,13 @@ class FakeGitLab(LoopbackServer):
         project = self._project(rest[1])
         tail = rest[2:]
         if tail == [] and req.method == "GET":
-            return 200, {}, {"id": self.projects[project], "path_with_namespace": project}
+            access = {"access_level": self.access_level, "notification_level": 3}
+            permissions = {"project_access": access, "group_access": None}
+            return (
+                200,
+                {},
+                {"id": self.projects[project], "path_with_namespace": project, "permissions": permissions},
+            )
         if tail == ["repository", "commits"] and req.method == "POST":
             return self._commit(project, params)
         if tail[:2] == ["repository", "commits"] and tail[3:] == ["signature"] and req.method == "GET":

@@ -4,9 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from bumper.errors import ExitCode, NotFoundError, VerifyError
+from bumper.errors import BumperError, ExitCode, NotFoundError, VerifyError
 from bumper.options import BumpOptions, BumpResult, Status
-from bumper.report import emit_json, error_kind, error_object, render_bump, render_verify_failure
+from bumper.report import (
+    emit_failure,
+    emit_json,
+    error_kind,
+    error_object,
+    render_bump,
+    render_verify_failure,
+)
+from bumper.secrets import redact
 
 
 def bump(options: BumpOptions, env: Mapping[str, str]) -> ExitCode:
@@ -29,6 +37,12 @@ def bump(options: BumpOptions, env: Mapping[str, str]) -> ExitCode:
             payload = BumpResult(Status.NOT_FOUND, TreePlan()).as_json()
             payload["error"] = error_object(error_kind(exc), exc.message, exc.file, exc.line)
             emit_json(payload)
+        raise
+    except BumperError as exc:
+        if options.repo is not None:  # JSON says whether a direct commit landed before it failed
+            message = redact(" ".join(exc.message.split()), env=env)
+            error = error_object(error_kind(exc), message, exc.file, exc.line)
+            emit_failure(int(exc.exit_code), error, commit=exc.commit)
         raise
     render_bump(result, options)
     return ExitCode.OK

@@ -31,6 +31,7 @@ class PushRejected(GitError):
 
     def __init__(self, message: str) -> None:
         super().__init__(message, kind="rejected")
+        self.base: str | None = None  # set when the branch that moved is the base (mode: commit)
 
 
 def is_network(exc: Exception) -> bool:

@@ -166,6 +166,39 @@ class GitHubProvider:
             issue.create_comment(text)
         return True
 
+    # -- ChecksAccess ---------------------------------------------------------------------------
+
+    def check_access(self) -> None:
+        """One GET of the repository: a classic token's scopes (`X-OAuth-Scopes`) must hold
+        `repo` (or `public_repo` for a public repository), and the token's role there
+        (`permissions`) must allow a push. A fine-grained or App token says neither: passes."""
+        where = f"GitHub API ({self.owner}/{self.repo_name})"
+        with self._errors("checking what the token may do"):
+            headers, data = self._gh.requester.requestJsonAndCheck("GET", self._repo.url)
+        data = data if isinstance(data, dict) else {}
+        if self._repo_node_id is None and isinstance(data.get("node_id"), str):
+            self._repo_node_id = data["node_id"]
+        scopes = {k.lower(): v for k, v in headers.items()}.get("x-oauth-scopes")
+        if scopes is not None:
+            have = {s.strip() for s in scopes.split(",") if s.strip()}
+            enough = {"repo"} if data.get("private", True) else {"repo", "public_repo"}
+            if not have & enough:
+                raise ProviderError(
+                    f"{where}: the token's scopes ({', '.join(sorted(have)) or 'none'}) do not "
+                    f"include {' or '.join(sorted(enough))}, so it cannot open pull requests; give "
+                    "it that scope, or use a fine-grained token with Contents and Pull requests: write",
+                    kind="auth",
+                )
+        permissions = data.get("permissions")
+        if isinstance(permissions, dict) and not permissions.get("push"):
+            role = next((r for r in _ROLES if permissions.get(r)), "none")
+            raise ProviderError(
+                f"{where}: the token's user may read the repository but not push to it (role: "
+                f"{role}), so it can neither push a branch nor open a pull request; use a token "
+                "of a user or app with write access",
+                kind="auth",
+            )
+
     # -- CommitsThroughApi ----------------------------------------------------------------------
 
     def commit_through_api(self, commit: api.ApiCommit) -> str:
@@ -341,6 +374,7 @@ class GitHubProvider:
 
 
 _HINTS = {"auth": "; check that the token is valid and may write pull requests"}
+_ROLES = ("admin", "maintain", "push", "triage", "pull")  # GitHub's repository roles, highest first
 
 
 _CREATE_COMMIT = """

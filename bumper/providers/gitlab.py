@@ -6,6 +6,7 @@ import base64
 import logging
 import re
 from typing import Any
+from urllib.parse import quote
 
 import gitlab
 import requests
@@ -23,6 +24,7 @@ TIMEOUT = 30  # seconds per HTTP request
 RETRIES = 4
 GITLAB_COM = "https://gitlab.com"  # never under a path prefix
 DRAFT_PREFIX = "Draft: "
+DEVELOPER = 30  # the access level that may push a branch and open a merge request
 # The title prefixes GitLab reads as "draft" (case-insensitive).
 _DRAFT = re.compile(r"^\s*(\[draft\]|\(draft\)|draft:)\s*", re.IGNORECASE)
 
@@ -148,6 +150,41 @@ class GitLabProvider:
                 return False
             mr.notes.create({"body": text}, **self._rq)
         return True
+
+    # -- ChecksAccess ---------------------------------------------------------------------------
+
+    def check_access(self) -> None:
+        """Two GETs: the project (the token user's access level must be Developer or above to
+        push a branch and open a merge request) and `/personal_access_tokens/self` (its scopes
+        must include `api`; a token the endpoint does not describe, as a CI job token, passes)."""
+        where = f"GitLab API ({self.project_path})"
+        with self._errors("checking what the token may do"):
+            project = self._gl.http_get(f"/projects/{quote(self.project_path, safe='')}", **self._rq)
+        permissions = project.get("permissions") if isinstance(project, dict) else None
+        if isinstance(permissions, dict):
+            levels = [
+                int(access.get("access_level") or 0)
+                for access in permissions.values()
+                if isinstance(access, dict)
+            ]
+            if levels and max(levels) < DEVELOPER:
+                raise ProviderError(
+                    f"{where}: the token's user has access level {max(levels)} on the project, "
+                    f"below Developer ({DEVELOPER}), so it can neither push a branch nor open a "
+                    "merge request; use a token of a user with the Developer role or above",
+                    kind="auth",
+                )
+        try:
+            token = self._gl.http_get("/personal_access_tokens/self", **self._rq)
+        except (GitlabError, failures.NotTheApi, requests.exceptions.RequestException):
+            return  # not a personal, project or group access token, or an older GitLab
+        scopes = token.get("scopes") if isinstance(token, dict) else None
+        if isinstance(scopes, list) and "api" not in scopes:
+            raise ProviderError(
+                f"{where}: the token's scopes ({', '.join(map(str, scopes)) or 'none'}) do not "
+                "include api, so it cannot open merge requests; give it the api scope",
+                kind="auth",
+            )
 
     # -- CommitsThroughApi ----------------------------------------------------------------------
 
