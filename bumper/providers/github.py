@@ -16,7 +16,7 @@ from urllib3 import HTTPResponse, Retry
 from urllib3.connectionpool import ConnectionPool
 from urllib3.exceptions import MaxRetryError
 
-from bumper.errors import ConfigError, ProviderError
+from bumper.errors import BumperError, ConfigError, ProviderError
 from bumper.providers import api, failures
 from bumper.providers.builtin import github_location
 from bumper.tls import untrusted
@@ -210,20 +210,48 @@ class GitHubProvider:
         node id comes from a PR the host returned, else one more query). Then the commit with
         `expectedHeadOid` = parent. GitHub signs it (Verified) and sets author and committer
         itself (the token's user or app). Cost: 2 requests.
+
+        Never emptier than before: when the commit fails after the reset (an error, Ctrl-C,
+        SIGTERM), the branch is put back at `expected` (one more updateRefs, from the parent
+        only), and the error says where the branch is.
         """
-        created = False
+        created = reset = False
         if commit.expected is None:
             created = self._create_branch(commit.branch, commit.parent)
         elif commit.expected != commit.parent:
             self._reset_branch(commit.branch, commit.expected, commit.parent)
+            reset = True
         try:
             return self._create_commit(commit)
         except api.BranchMoved:
-            raise
-        except ProviderError:
+            raise  # someone else's commit is there now: nothing of bumper's to put back
+        except BaseException as exc:
             if created:  # leave no empty bot branch behind (best effort)
                 self._delete_branch(commit.branch)
+            elif reset:
+                assert commit.expected is not None
+                where = self._put_back(commit.branch, commit.parent, commit.expected)
+                if isinstance(exc, BumperError):
+                    exc.message += f"; {where}"
+                else:
+                    log.warning("%s", where)
             raise
+
+    def _put_back(self, branch: str, parent: str, previous: str) -> str:
+        """Move `branch` from `parent` back to `previous` (bumper's earlier commit) after a
+        failed commit; say where the branch is now."""
+        try:
+            self._reset_branch(branch, parent, previous, doing=f"putting branch {branch!r} back")
+        except api.BranchMoved:
+            return f"branch {branch} moved meanwhile (someone pushed to it): left as it is"
+        except ProviderError as exc:
+            return (
+                f"branch {branch} could not be put back ({exc}): it is left at the base commit "
+                f"{parent[:12]}, without bumper's earlier commit {previous[:12]}; a rerun fills it again"
+            )
+        return (
+            f"branch {branch} was put back at its earlier commit {previous[:12]}, as it was before this run"
+        )
 
     def _create_branch(self, branch: str, sha: str) -> bool:
         """Create `branch` at `sha`; False when it exists already (a retried create whose answer
@@ -237,12 +265,12 @@ class GitHubProvider:
                 raise
         return True
 
-    def _reset_branch(self, branch: str, expected: str, sha: str) -> None:
+    def _reset_branch(self, branch: str, expected: str, sha: str, *, doing: str = "") -> None:
         """Move `branch` from `expected` (bumper's stale commit) back to `sha`, only if it is
         still at `expected` (updateRefs' beforeOid)."""
         update = {"name": f"refs/heads/{branch}", "beforeOid": expected, "afterOid": sha, "force": True}
         variables = {"input": {"repositoryId": self._repository_id(), "refUpdates": [update]}}
-        self._graphql(_UPDATE_REFS, variables, f"resetting branch {branch!r} to the base")
+        self._graphql(_UPDATE_REFS, variables, doing or f"resetting branch {branch!r} to the base")
 
     def _create_commit(self, commit: api.ApiCommit) -> str:
         headline, _, body = commit.message.partition("\n")

@@ -192,11 +192,15 @@ class GitLabProvider:
         """One `POST /projects/:id/repository/commits` from `start_sha` = parent.
 
         A new branch is created by that call (GitLab refuses it when the branch exists: that
-        raises api.BranchMoved). A stale commit of bumper's is replaced with `force`, which GitLab
-        does without comparing the branch's tip: a push between bumper's read and this call is
-        overwritten (docs/providers.md, "Commit modes"). A commit on top of an existing branch
-        (`direct`, a commit to the base) has no check at all, so it is refused before any write.
-        GitLab signs the commit; the author is --author, the committer the token's user.
+        raises api.BranchMoved). A stale commit of bumper's is replaced with `force`, guarded
+        twice: one GET of the branch first (its tip must still be the commit bumper read), and
+        each changed file's `last_commit_id` = that commit, so GitLab refuses ("The file has
+        changed since you started editing it") when someone changed one of those files
+        meanwhile; both raise api.BranchMoved (docs/providers.md, "Commit modes"). A commit on
+        top of an existing branch (`direct`, a commit to the base) has no check at all, so it is
+        refused before any write. GitLab signs the commit; the author is --author, the committer
+        the token's user. GitLab makes the commit and moves the branch in one request: a failed
+        call leaves the branch as it was.
         """
         if commit.direct:
             raise ConfigError(
@@ -204,17 +208,11 @@ class GitLabProvider:
                 "cannot check that the base did not move meanwhile; use --commit-via git for "
                 "commit-mode rules (.bumper.yaml mode: commit, or --mode commit)"
             )
-        actions = [
-            {"action": "delete", "file_path": change.path}
-            if change.content is None
-            else {
-                "action": "update",
-                "file_path": change.path,
-                "content": base64.b64encode(change.content).decode("ascii"),
-                "encoding": "base64",
-            }
-            for change in commit.files
-        ]
+        replacing = commit.expected is not None and commit.expected != commit.parent
+        if replacing:
+            assert commit.expected is not None
+            self._still_at(commit.branch, commit.expected)
+        actions = [_action(change, commit.expected if replacing else None) for change in commit.files]
         data: dict[str, Any] = {
             "branch": commit.branch,
             "start_sha": commit.parent,
@@ -225,6 +223,18 @@ class GitLabProvider:
         }
         if commit.expected is not None:
             data["force"] = True  # drop bumper's stale commit: start again from the parent
+        try:
+            return self._create_commit(commit, data)
+        except api.BranchMoved:
+            raise
+        except ProviderError as exc:
+            exc.message += (
+                f"; branch {commit.branch} holds what it held before (or this commit, had a lost "
+                "answer applied it): GitLab makes the commit and moves the branch in one request"
+            )
+            raise
+
+    def _create_commit(self, commit: api.ApiCommit, data: dict[str, Any]) -> str:
         with self._errors(f"committing to branch {commit.branch!r}"):
             try:
                 created = self._project.commits.create(data, **self._rq)
@@ -234,8 +244,27 @@ class GitLabProvider:
                         f"GitLab API ({self.project_path}) committing to branch {commit.branch!r}: "
                         "the branch was created meanwhile"
                     ) from exc
+                if "has changed since you started editing it" in str(exc.error_message):
+                    raise api.BranchMoved(
+                        f"GitLab API ({self.project_path}) committing to branch {commit.branch!r}: "
+                        f"{exc.error_message}"
+                    ) from exc
                 raise
         return str(created.id)
+
+    def _still_at(self, branch: str, expected: str) -> None:
+        """One GET of `branch`: raise api.BranchMoved unless its tip is `expected`."""
+        with self._errors(f"reading branch {branch!r}"):
+            try:
+                tip = self._project.branches.get(branch, **self._rq).attributes["commit"]["id"]
+            except GitlabError as exc:
+                if exc.response_code != 404:
+                    raise
+                tip = None
+        if tip != expected:
+            raise api.BranchMoved(
+                f"GitLab API ({self.project_path}) branch {branch!r} moved since bumper read it"
+            )
 
     # -- helpers --------------------------------------------------------------------------------
 
@@ -349,6 +378,23 @@ def _describe(exc: GitlabError) -> failures.Failure:
     if code == 429 or (code or 0) >= 500:
         message += f" (after {RETRIES} retries)"
     return failures.Failure(failures.kind_for_status(code), message)
+
+
+def _action(change: api.FileChange, last_commit: str | None) -> dict[str, Any]:
+    """One action of the commits API; `last_commit_id` (the branch's tip as bumper read it)
+    has GitLab refuse when the file changed on the branch since."""
+    if change.content is None:
+        action: dict[str, Any] = {"action": "delete", "file_path": change.path}
+    else:
+        action = {
+            "action": "update",
+            "file_path": change.path,
+            "content": base64.b64encode(change.content).decode("ascii"),
+            "encoding": "base64",
+        }
+    if last_commit is not None:
+        action["last_commit_id"] = last_commit
+    return action
 
 
 def _with_draft(title: str, draft: bool) -> str:
