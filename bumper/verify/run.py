@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING
 from bumper.errors import VerifyError
 from bumper.image_ref import ImageRef
 from bumper.verify.compare import Expected, compare
-from bumper.verify.render import DEFAULT_TIMEOUT, Rendered, render, renderer, scrubbed_env
+from bumper.verify.processes import Renderers
+from bumper.verify.render import Rendered, render, renderer, scrubbed_env, timeout_from
 from bumper.verify.roots import Graph
 from bumper.verify.tree import Tree
 
@@ -45,12 +46,13 @@ def verify_plan(
     refs: Iterable[ImageRef],
     tree: Callable[[], Tree],
     env: Mapping[str, str],
-    timeout: float = DEFAULT_TIMEOUT,
+    timeout: float | None = None,
 ) -> list[Verified]:
     """The verdict of every root whose build reads a planned edit; raise VerifyError when one
     failed, unless `mode` is `warn`. `tree()` gives the files before the edit."""
     if mode == "off" or not plan.edits:
         return []
+    timeout = timeout_from(env) if timeout is None else timeout
     command = renderer()
     if command is None:
         from bumper.report import detail
@@ -71,10 +73,20 @@ def verify_plan(
         home.mkdir()
         scrubbed = scrubbed_env(env, home)
         jobs = [(side, root) for root in roots for side in sides]
+        renderers = Renderers()
         with ThreadPoolExecutor(max_workers=min(len(jobs), os.cpu_count() or 1)) as pool:
-            outputs = dict(
-                zip(jobs, pool.map(lambda j: render(command, sides[j[0]], j[1], scrubbed, timeout), jobs))
-            )
+            try:
+                outputs = dict(
+                    zip(
+                        jobs,
+                        pool.map(
+                            lambda j: render(command, sides[j[0]], j[1], scrubbed, timeout, renderers), jobs
+                        ),
+                    )
+                )
+            except BaseException:  # Ctrl-C, SIGTERM: end the renderers before the pool waits for them
+                renderers.stop_all()
+                raise
     expected = _expected(plan, refs)
     results = [_verdict(r, outputs["before", r], outputs["after", r], expected) for r in roots]
     failed = [v for v in results if v.status == FAILED]
