@@ -68,6 +68,7 @@ from bumper.verify.tree import clone_tree
 
 MAX_ATTEMPTS = 6
 UP_TO_DATE_NOTE = "the base branch already has these versions"
+PUSHED_COMMIT = "bumper_pushed_commit"  # on an interruption after the direct commit landed
 
 
 @dataclass(frozen=True)
@@ -141,11 +142,15 @@ def after_push(exc: BumperError, commit: dict[str, str] | None) -> BumperError:
         return exc
     exc.commit = commit
     if not isinstance(exc, VerifyError):  # its own line already says what was pushed
-        exc.message += (
-            f"; the direct commit {commit['sha'][:12]} was already pushed to {commit['branch']} and "
-            "stays there (a rerun finds it and only does the rest)"
-        )
+        exc.message += f"; {pushed_note(commit)}"
     return exc
+
+
+def pushed_note(commit: dict[str, str]) -> str:
+    return (
+        f"the direct commit {commit['sha'][:12]} was already pushed to {commit['branch']} and "
+        "stays there (a rerun finds it and only does the rest)"
+    )
 
 
 def _refuse_base_as_branch(run: RemoteRun, tmp: Path) -> None:
@@ -184,6 +189,10 @@ def _attempt(run: RemoteRun, dest: Path, carried: list[tuple[TreePlan, dict[str,
         raise  # the attempt starts again; the pushed commit is carried
     except BumperError as exc:
         raise after_push(exc, commit) from None
+    except BaseException as exc:  # Ctrl-C, SIGTERM: the CLI's line names the commit too
+        if commit is not None:
+            setattr(exc, PUSHED_COMMIT, commit)  # noqa: B010 - KeyboardInterrupt has no such field
+        raise
     return _with_commit(result, direct, commit, run.options.dry_run)
 
 

@@ -5,6 +5,11 @@ commit that landed, in the error line and in JSON `commit`."""
 from __future__ import annotations
 
 import json
+import signal
+import subprocess
+import sys
+import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -14,6 +19,7 @@ import pytest
 from testing import repos
 from testing.canary import assert_no_canary
 from testing.fake_github import server_error
+from testing.fake_provider import RecordedRequest
 from testing.git_server import FaultAnswer, RequestInfo
 from testing.world import World, make_world
 
@@ -144,3 +150,39 @@ def test_a_base_that_keeps_moving_is_named_with_what_to_do(world: World) -> None
     assert payload["error"]["kind"] == "git" and payload["commit"] is None
     assert world.branch_sha("main") == moved[-1] and len(moved) == 6  # every person's commit kept
     assert world.branch_sha(BRANCH) is None and world.open_pulls() == []
+
+
+def test_sigterm_after_the_direct_commit_names_it(world: World, tmp_path: Path) -> None:
+    """CI cancels the job while the PR is being opened: the direct commit has landed, and the
+    last line and the JSON say so."""
+    reached = threading.Event()
+
+    def slow_open(req: RecordedRequest) -> None:
+        if req.method == "POST" and req.path.endswith(("/pulls", "/merge_requests")):
+            reached.set()
+            time.sleep(5)
+        return None
+
+    world.host.fault = slow_open
+    old_main = world.branch_sha("main")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bumper", "bump", REF, "--output", "json"],
+        env=world.env(TMPDIR=str(tmp_path)),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    assert reached.wait(60), proc.communicate()
+    proc.send_signal(signal.SIGTERM)
+    out, err = proc.communicate(timeout=60)
+
+    main = world.branch_sha("main")
+    assert proc.returncode == 143, err
+    assert main != old_main
+    assert err.splitlines()[-1] == (
+        f"bumper: terminated (SIGTERM); the direct commit {main[:12]} was already pushed to main "  # type: ignore[index]
+        "and stays there (a rerun finds it and only does the rest)"
+    )
+    payload = json.loads(out)
+    assert payload["error"]["kind"] == "terminated" and payload["commit"] == {"branch": "main", "sha": main}
