@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import time
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -74,19 +75,9 @@ def verify_plan(
         scrubbed = scrubbed_env(env, home)
         jobs = [(side, root) for root in roots for side in sides]
         renderers = Renderers()
-        with ThreadPoolExecutor(max_workers=min(len(jobs), os.cpu_count() or 1)) as pool:
-            try:
-                outputs = dict(
-                    zip(
-                        jobs,
-                        pool.map(
-                            lambda j: render(command, sides[j[0]], j[1], scrubbed, timeout, renderers), jobs
-                        ),
-                    )
-                )
-            except BaseException:  # Ctrl-C, SIGTERM: end the renderers before the pool waits for them
-                renderers.stop_all()
-                raise
+        outputs = _render_all(
+            jobs, lambda j: render(command, sides[j[0]], j[1], scrubbed, timeout, renderers), renderers
+        )
     expected = _expected(plan, refs)
     results = [_verdict(r, outputs["before", r], outputs["after", r], expected) for r in roots]
     failed = [v for v in results if v.status == FAILED]
@@ -95,6 +86,25 @@ def verify_plan(
         more = f" (and {len(problems) - 1} more, listed above)" if len(problems) > 1 else ""
         raise VerifyError(f"{problems[0]}{more}", verified=results)
     return results
+
+
+def _render_all(
+    jobs: list[tuple[str, str]], job: Callable[[tuple[str, str]], Rendered], renderers: Renderers
+) -> dict[tuple[str, str], Rendered]:
+    """Every job in worker threads. The main thread, where Ctrl-C and SIGTERM arrive, waits in
+    short sleeps (a signal never lands inside a lock of the pool's) and, when one arrives, ends
+    every renderer before the pool waits for its threads."""
+    with ThreadPoolExecutor(max_workers=min(len(jobs), os.cpu_count() or 1)) as pool:
+        futures = [pool.submit(job, j) for j in jobs]
+        try:
+            while not all(f.done() for f in futures):
+                time.sleep(0.02)
+        except BaseException:
+            for future in futures:
+                future.cancel()
+            renderers.stop_all()
+            raise
+    return {j: f.result() for j, f in zip(jobs, futures, strict=True)}
 
 
 def _expected(plan: TreePlan, refs: Iterable[ImageRef]) -> Expected:

@@ -56,11 +56,19 @@ def _start(tree: Path, bin_dir: Path, **env: str) -> subprocess.Popen[str]:
     environ = {k: v for k, v in os.environ.items() if not k.startswith("BUMPER_")}
     return subprocess.Popen(
         [sys.executable, "-m", "bumper", "bump", REF, "--dir", str(tree), "--verify", "render"],
-        env={**environ, "NO_COLOR": "1", "PATH": f"{bin_dir}:{os.environ['PATH']}", **env},
+        env={
+            **environ,
+            "PYTHONFAULTHANDLER": "1",
+            "NO_COLOR": "1",
+            "PATH": f"{bin_dir}:{os.environ['PATH']}",
+            **env,
+        },
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
         start_new_session=True,  # as a CI runner starts a job: no terminal
+        # Ctrl-C as a shell delivers it, whatever an earlier test left this worker ignoring
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # noqa: PLW1509
     )
 
 
@@ -96,7 +104,15 @@ def test_stopping_bumper_mid_render_ends_the_renderer_and_its_children(
         time.sleep(0.02)
     time.sleep(0.2)  # the renderer is sleeping now
     proc.send_signal(signum)
-    _, err = proc.communicate(timeout=60)
+    try:
+        _, err = proc.communicate(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.send_signal(signal.SIGABRT)  # faulthandler prints where every thread is
+        _, err = proc.communicate()
+        ignored = [
+            ln for ln in Path(f"/proc/{os.getpid()}/status").read_text().splitlines() if "SigIgn" in ln
+        ]
+        raise AssertionError(f"bumper did not stop ({ignored}): {err[-6000:]}") from None
     assert proc.returncode == code, err
     assert "Traceback" not in err
     assert _survivors(pids) == []
