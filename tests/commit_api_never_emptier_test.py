@@ -5,6 +5,11 @@ bumper's read and the host's commit is refused by the host, never overwritten.""
 from __future__ import annotations
 
 import json
+import signal
+import subprocess
+import sys
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -136,3 +141,37 @@ def test_a_reviewers_commit_between_the_read_and_the_commit_is_kept(world: World
     assert world.branch_sha(BRANCH) == theirs[0]  # the reviewer's commit was not overwritten
     if when == "at-the-commit":
         assert world.read(BRANCH, FILE) == b"# reviewer's fix\n"
+
+
+def test_sigterm_between_the_reset_and_the_commit_puts_the_branch_back(world: World, tmp_path: Path) -> None:
+    """GitHub only (GitLab has no reset): CI cancels the job while createCommitOnBranch is under
+    way; the branch goes back to bumper's earlier commit before bumper exits."""
+    if world.provider == "gitlab":
+        pytest.skip("GitLab makes the commit and moves the branch in one request: nothing to put back")
+    assert bump_json(world, f"{EXAMPLE_IMAGE}:v1.2.3")["status"] == "opened"
+    before = world.branch_sha(BRANCH)
+    reached = threading.Event()
+
+    def slow_commit(req: RecordedRequest) -> Response | None:
+        if _is_commit_call(world, req):
+            reached.set()
+            time.sleep(3)
+            return (502, {}, {"message": "Server Error"})  # the job was cancelled meanwhile anyway
+        return None
+
+    world.host.fault = slow_commit
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bumper", "bump", f"{EXAMPLE_IMAGE}:v1.3.0"],
+        env=world.env(TMPDIR=str(tmp_path)),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    assert reached.wait(60), proc.communicate()
+    assert world.branch_sha(BRANCH) != before  # reset to the base: the window is open
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 143, err
+    assert world.branch_sha(BRANCH) == before  # put back before bumper exited
+    assert [p.number for p in world.open_pulls()] == [1]
