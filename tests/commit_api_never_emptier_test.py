@@ -175,3 +175,22 @@ def test_sigterm_between_the_reset_and_the_commit_puts_the_branch_back(world: Wo
     assert proc.returncode == 143, err
     assert world.branch_sha(BRANCH) == before  # put back before bumper exited
     assert [p.number for p in world.open_pulls()] == [1]
+
+
+def test_a_reviewers_commit_on_a_branch_left_at_the_base_is_kept(world: World) -> None:
+    """A bot branch left at a commit of the base (a run killed between GitHub's two calls) is
+    filled by the next run, but never over a commit pushed to it at that moment."""
+    main = world.branch_sha("main")
+    assert main is not None
+    repos.git("update-ref", f"refs/heads/{BRANCH}", main, cwd=world.bare)
+    theirs: list[str] = []
+
+    def reviewer_pushes(req: RecordedRequest) -> None:
+        if not theirs and _is_commit_call(world, req):
+            theirs.append(repos.add_commit(world.bare, BRANCH, {FILE: b"# mine\n"}, message="mine"))
+        return None
+
+    world.host.fault = reviewer_pushes
+    result = bump_json(world, f"{EXAMPLE_IMAGE}:v1.2.3")
+    assert theirs and result["status"] == "blocked"
+    assert world.branch_sha(BRANCH) == theirs[0] and world.read(BRANCH, FILE) == b"# mine\n"

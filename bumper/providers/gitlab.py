@@ -192,15 +192,15 @@ class GitLabProvider:
         """One `POST /projects/:id/repository/commits` from `start_sha` = parent.
 
         A new branch is created by that call (GitLab refuses it when the branch exists: that
-        raises api.BranchMoved). A stale commit of bumper's is replaced with `force`, guarded
-        twice: one GET of the branch first (its tip must still be the commit bumper read), and
-        each changed file's `last_commit_id` = that commit, so GitLab refuses ("The file has
-        changed since you started editing it") when someone changed one of those files
-        meanwhile; both raise api.BranchMoved (docs/providers.md, "Commit modes"). A commit on
-        top of an existing branch (`direct`, a commit to the base) has no check at all, so it is
-        refused before any write. GitLab signs the commit; the author is --author, the committer
-        the token's user. GitLab makes the commit and moves the branch in one request: a failed
-        call leaves the branch as it was.
+        raises api.BranchMoved). An existing branch (bumper's stale commit, or a branch left at
+        the base) is replaced with `force`, guarded twice: one GET of the branch first (its tip
+        must still be the commit bumper read), and each changed file's `last_commit_id` = that
+        commit, so GitLab refuses ("The file has changed since you started editing it") when
+        someone changed one of those files meanwhile; both raise api.BranchMoved
+        (docs/providers.md, "Commit modes"). A direct commit to the base would have no such
+        guard, so it is refused before any write. GitLab signs the commit; the author is
+        --author, the committer the token's user. GitLab makes the commit and moves the branch
+        in one request: a failed call leaves the branch as it was.
         """
         if commit.direct:
             raise ConfigError(
@@ -208,11 +208,9 @@ class GitLabProvider:
                 "cannot check that the base did not move meanwhile; use --commit-via git for "
                 "commit-mode rules (.bumper.yaml mode: commit, or --mode commit)"
             )
-        replacing = commit.expected is not None and commit.expected != commit.parent
-        if replacing:
-            assert commit.expected is not None
+        if commit.expected is not None:  # the branch exists: `force` below must not drop a push
             self._still_at(commit.branch, commit.expected)
-        actions = [_action(change, commit.expected if replacing else None) for change in commit.files]
+        actions = [_action(change, commit.expected) for change in commit.files]
         data: dict[str, Any] = {
             "branch": commit.branch,
             "start_sha": commit.parent,
