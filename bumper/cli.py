@@ -40,12 +40,14 @@ class _Bumper(click.Group):
             message = f"{exc.format_message().rstrip('.')}{hint}"
             report.error(message)
             code = _failed(ExitCode.BAD_INPUT, "usage", message)
-        except (click.Abort, KeyboardInterrupt):
-            sys.stderr.write("bumper: interrupted\n")
-            code = _failed(ExitCode.INTERRUPTED, "interrupted", "interrupted")
-        except Terminated:  # CI cancelled the job: unwound like Ctrl-C
-            sys.stderr.write("bumper: terminated (SIGTERM)\n")
-            code = _failed(ExitCode.TERMINATED, "terminated", "terminated (SIGTERM)")
+        except (click.Abort, KeyboardInterrupt) as exc:
+            said = _stopped("interrupted", exc)
+            sys.stderr.write(f"bumper: {said}\n")
+            code = _failed(ExitCode.INTERRUPTED, "interrupted", said, commit=_pushed(exc))
+        except Terminated as exc:  # CI cancelled the job: unwound like Ctrl-C
+            said = _stopped("terminated (SIGTERM)", exc)
+            sys.stderr.write(f"bumper: {said}\n")
+            code = _failed(ExitCode.TERMINATED, "terminated", said, commit=_pushed(exc))
         except BumperError as exc:
             report.error(_one_line(str(exc), env))
             code = _failed(
@@ -77,10 +79,35 @@ class _Bumper(click.Group):
 
 
 def _failed(
-    code: ExitCode, kind: str, message: str, file: str | None = None, line: int | None = None
+    code: ExitCode,
+    kind: str,
+    message: str,
+    file: str | None = None,
+    line: int | None = None,
+    *,
+    commit: dict[str, str] | None = None,
 ) -> ExitCode:
-    report.emit_failure(int(code), report.error_object(kind, message, file, line))
+    error = report.error_object(kind, message, file, line)
+    if commit is not None:
+        report.emit_failure(int(code), error, commit=commit)
+    else:
+        report.emit_failure(int(code), error)
     return code
+
+
+def _pushed(exc: BaseException) -> dict[str, str] | None:
+    """The direct commit a `--repo` run pushed before it was stopped (bumper.remote)."""
+    commit: dict[str, str] | None = getattr(exc, "bumper_pushed_commit", None)
+    return commit
+
+
+def _stopped(what: str, exc: BaseException) -> str:
+    commit = _pushed(exc)
+    if commit is None:
+        return what
+    from bumper.remote import pushed_note
+
+    return f"{what}; {pushed_note(commit)}"
 
 
 class _ListItem(click.ParamType):  # type: ignore[type-arg]  # generic only from click 8.2

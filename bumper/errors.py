@@ -29,6 +29,8 @@ class BumperError(Exception):
         self.message = message
         self.file = file
         self.line = line
+        # {"branch", "sha"} of a direct commit (mode: commit) pushed before this failure
+        self.commit: dict[str, str] | None = None
 
     def __str__(self) -> str:
         where = ""

@@ -22,7 +22,7 @@ from bumper.api_delivery import deliver_through_api
 from bumper.bot_branch import BotBranch, blocked, left_empty, not_own, raised_to_branch
 from bumper.changes import MARKER, commit_message, pr_text, provenance_trailers, template_values
 from bumper.deploy_link import deploy_compare
-from bumper.errors import ConfigError, NotFoundError, VerifyError, WorkspaceError
+from bumper.errors import BumperError, ConfigError, NotFoundError, VerifyError, WorkspaceError
 from bumper.git.clone import Clone, checkout_only, clone, fetch_objects
 from bumper.git.commit import commit_all
 from bumper.git.errors import GitError, PushRejected
@@ -45,6 +45,7 @@ from bumper.preflight import check_remote, no_pull_request
 from bumper.promote import promote_branch
 from bumper.providers import registry
 from bumper.providers.api import (
+    ChecksAccess,
     CommitsThroughApi,
     Provider,
     ProviderSettings,
@@ -69,6 +70,7 @@ from bumper.verify.tree import clone_tree
 
 MAX_ATTEMPTS = 6
 UP_TO_DATE_NOTE = "the base branch already has these versions"
+PUSHED_COMMIT = "bumper_pushed_commit"  # on an interruption after the direct commit landed
 
 
 @dataclass(frozen=True)
@@ -107,18 +109,16 @@ def bump_repo(options: BumpOptions, env: Mapping[str, str]) -> BumpResult:
             if options.branch is not None:
                 _refuse_base_as_branch(run, Path(tmp))
             carried: list[tuple[TreePlan, dict[str, str]]] = []  # a direct commit already pushed
-            result = retry(
-                lambda n: _attempt(run, Path(tmp) / str(n), carried),
-                attempts=MAX_ATTEMPTS,
-                retry_on=lambda exc: isinstance(exc, PushRejected),
-                wait=lambda n: random.uniform(0.05, 0.3) * (n + 1),  # noqa: S311 - jitter only
-            )
+            try:
+                result = retry(
+                    lambda n: _attempt(run, Path(tmp) / str(n), carried),
+                    attempts=MAX_ATTEMPTS,
+                    retry_on=lambda exc: isinstance(exc, PushRejected),
+                    wait=lambda n: random.uniform(0.05, 0.3) * (n + 1),  # noqa: S311 - jitter only
+                )
+            except PushRejected as exc:
+                raise after_push(_kept_moving(exc), carried[0][1] if carried else None) from None
             return _follow(run, result) if options.wait == "merged" else result
-    except PushRejected:
-        raise WorkspaceError(
-            f"the bot branch kept moving during {MAX_ATTEMPTS} attempts; other runs are pushing to it, "
-            "try again"
-        ) from None
     finally:
         if loading is not None:
             loading.join()  # a failure before the SDK was needed must not exit mid-import
@@ -134,6 +134,38 @@ def _follow(run: RemoteRun, result: BumpResult) -> BumpResult:
     provider = _provider(run)
     assert isinstance(provider, FollowsPullRequests)  # check_remote refused any other
     return follow(provider, result, run.options.wait_timeout, scale=run.settings.backoff)
+
+
+def _kept_moving(exc: PushRejected) -> WorkspaceError:
+    """Every attempt lost its race: say which branch kept moving, and what to do."""
+    if exc.base is not None:
+        return WorkspaceError(
+            f"the base branch {exc.base} kept moving during {MAX_ATTEMPTS} attempts: each time, "
+            "someone pushed to it between bumper's read and its push of the direct commit "
+            "(mode: commit), which never force-pushes; rerun when pushes to "
+            f"{exc.base} are quieter, or let these paths go through a pull request (mode: pr)"
+        )
+    return WorkspaceError(
+        f"the bot branch kept moving during {MAX_ATTEMPTS} attempts; other runs are pushing to it, try again"
+    )
+
+
+def after_push(exc: BumperError, commit: dict[str, str] | None) -> BumperError:
+    """`exc`, told as a failure after the direct commit `commit` reached the base: the line
+    names that commit (it stays there) and JSON carries it as `commit`."""
+    if commit is None or exc.commit is not None:
+        return exc
+    exc.commit = commit
+    if not isinstance(exc, VerifyError):  # its own line already says what was pushed
+        exc.message += f"; {pushed_note(commit)}"
+    return exc
+
+
+def pushed_note(commit: dict[str, str]) -> str:
+    return (
+        f"the direct commit {commit['sha'][:12]} was already pushed to {commit['branch']} and "
+        "stays there (a rerun finds it and only does the rest)"
+    )
 
 
 def _refuse_base_as_branch(run: RemoteRun, tmp: Path) -> None:
@@ -156,18 +188,26 @@ def _attempt(run: RemoteRun, dest: Path, carried: list[tuple[TreePlan, dict[str,
         carried[:] = [(direct, commit)]
     elif carried and not direct.changes:
         direct, commit = carried[0]  # pushed by an earlier try of this run, then a retry
-    plan = _plan(base, run, list(run.options.refs), dict(run.options.image_policies), mode="pr")
-    if plan.edits:
-        try:
+    try:
+        plan = _plan(base, run, list(run.options.refs), dict(run.options.image_policies), mode="pr")
+        if plan.edits:
             result = _through_pull_request(base, run, plan)
-        except VerifyError as exc:
-            if commit is None:
-                raise
-            # The commit-mode half passed its own check and is on the base: say so.
-            pushed = f"the direct commit {commit['sha'][:12]} to {commit['branch']}"
-            raise VerifyError(exc.problem, verified=exc.verified, pushed=pushed) from None
-    else:
-        result = BumpResult("up-to-date", plan, branch=None, notes=[UP_TO_DATE_NOTE])
+        else:
+            result = BumpResult("up-to-date", plan, branch=None, notes=[UP_TO_DATE_NOTE])
+    except VerifyError as exc:
+        if commit is None:
+            raise
+        # The commit-mode half passed its own check and is on the base: say so.
+        pushed = f"the direct commit {commit['sha'][:12]} to {commit['branch']}"
+        raise after_push(VerifyError(exc.problem, verified=exc.verified, pushed=pushed), commit) from None
+    except PushRejected:
+        raise  # the attempt starts again; the pushed commit is carried
+    except BumperError as exc:
+        raise after_push(exc, commit) from None
+    except BaseException as exc:  # Ctrl-C, SIGTERM: the CLI's line names the commit too
+        if commit is not None:
+            setattr(exc, PUSHED_COMMIT, commit)  # noqa: B010 - KeyboardInterrupt has no such field
+        raise
     return _with_commit(result, direct, commit, run.options.dry_run)
 
 
@@ -284,6 +324,20 @@ def _find_bot_branch(base: Base, run: RemoteRun, plan: TreePlan) -> BotBranch:
     the bot branch is still under review (an open PR) or stale (closed or merged).
     """
     options, ws = run.options, base.ws
+    name = _bot_branch_name(run, ws, plan)
+    provider = None if run.provider_name == "none" else _provider(run)
+    sha = _bot_branch_sha(ws, name, chosen=options.branch is not None)
+    if sha is not None:
+        # Read, compare and lease against the commit actually fetched: a concurrent run may
+        # have moved the branch since ls-remote, and only the fetched commit is here to read.
+        sha = _fetch_bot_branch(ws, name)
+    existing = provider.find_pull_request(name, ws.base) if provider is not None else None
+    return BotBranch(name, sha, provider, existing)
+
+
+def _bot_branch_name(run: RemoteRun, ws: Clone, plan: TreePlan) -> str:
+    """--branch, else `bumper/<images>` named after the images `plan` found."""
+    options = run.options
     name = options.branch
     if name is None:  # named after the images applied (a REF referenced nowhere is not)
         non_default = options.base and options.base != remote_default_branch(ws)
@@ -294,14 +348,26 @@ def _find_bot_branch(base: Base, run: RemoteRun, plan: TreePlan) -> BotBranch:
     validate_branch_name(name)
     if name == ws.base:
         raise ConfigError(f"--branch {name!r} is the base branch; bumper pushes only to a branch of its own")
-    provider = None if run.provider_name == "none" else _provider(run)
-    sha = _bot_branch_sha(ws, name, chosen=options.branch is not None)
-    if sha is not None:
-        # Read, compare and lease against the commit actually fetched: a concurrent run may
-        # have moved the branch since ls-remote, and only the fetched commit is here to read.
-        sha = _fetch_bot_branch(ws, name)
-    existing = provider.find_pull_request(name, ws.base) if provider is not None else None
-    return BotBranch(name, sha, provider, existing)
+    return name
+
+
+def _check_before_direct_push(base: Base, run: RemoteRun) -> None:
+    """Before the direct commit reaches the base, ask everything the pull-request half will need
+    that can be asked without writing: the bot branch's name and whether a branch is in its way
+    (ls-remote), its open PR (which checks the API URL and the token), and what the token may do
+    (bumper.providers.api.ChecksAccess). A run that fails here has pushed nothing."""
+    options = run.options
+    pr_half = _plan(base, run, list(options.refs), dict(options.image_policies), mode="pr")
+    if not pr_half.edits:
+        return
+    name = _bot_branch_name(run, base.ws, pr_half)
+    _bot_branch_sha(base.ws, name, chosen=options.branch is not None)
+    if run.provider_name == "none":
+        return
+    provider = _provider(run)
+    provider.find_pull_request(name, base.ws.base)
+    if isinstance(provider, ChecksAccess):
+        provider.check_access()
 
 
 def _bot_branch_sha(ws: Clone, branch: str, *, chosen: bool) -> str | None:
@@ -401,6 +467,8 @@ def _commit_to_base(base: Base, run: RemoteRun) -> tuple[TreePlan, dict[str, str
         return plan, None
     images = [*options.refs, *(r for r in options.images if r not in options.refs)]
     plan.verified = _verify(base, run, plan, images)
+    if not options.dry_run:
+        _check_before_direct_push(base, run)
     write_all(plan.edits)
     if options.dry_run:
         return plan, None
@@ -416,7 +484,13 @@ def _commit_to_base(base: Base, run: RemoteRun) -> tuple[TreePlan, dict[str, str
         options.commit_message, values, plan.changes, provenance_trailers(images, plan.changes, run.env)
     )
     provider = _provider(run) if options.commit_via == "api" else None
-    sha, _ = deliver(ws, run, ws.base, plan, message, lease=ws.base_sha, onto_base=True, provider=provider)
+    try:
+        sha, _ = deliver(
+            ws, run, ws.base, plan, message, lease=ws.base_sha, onto_base=True, provider=provider
+        )
+    except PushRejected as exc:
+        exc.base = ws.base  # the base moved since the clone: the attempt starts again
+        raise
     if options.commit_via == "api":
         fetch_objects(ws, [sha])  # the host made it: the bot branch's commit builds on it here
     ws.base_sha = sha  # the bot branch, if any, builds on this commit

@@ -141,10 +141,17 @@ def error_object(kind: str, message: str, file: str | None = None, line: int | N
     return {"kind": kind, "message": message, "file": file, "line": line}
 
 
-def emit_failure(code: int, error_json: dict[str, Any]) -> None:
-    """`{"status": "failed", ...}` on stdout when JSON was asked and nothing was printed yet."""
+_NO_COMMIT: Any = object()
+
+
+def emit_failure(code: int, error_json: dict[str, Any], *, commit: Any = _NO_COMMIT) -> None:
+    """`{"status": "failed", ...}` on stdout when JSON was asked and nothing was printed yet;
+    a `--repo` bump adds `commit`: the direct commit pushed before the failure, or null."""
     if DISPLAY.json and not DISPLAY.emitted:
-        emit_json({"status": "failed", "exit_code": code, "error": error_json})
+        payload = {"status": "failed", "exit_code": code, "error": error_json}
+        if commit is not _NO_COMMIT:
+            payload["commit"] = commit
+        emit_json(payload)
 
 
 # -- bump ------------------------------------------------------------------------------------------
@@ -259,6 +266,8 @@ def render_verify_failure(exc: VerifyError, options: BumpOptions) -> None:
         payload = {"status": "failed", "exit_code": int(exc.exit_code)}
         payload["error"] = error_object(error_kind(exc), exc.message)
         payload["verified"] = [v.as_json() for v in exc.verified]
+        if options.repo is not None:
+            payload["commit"] = exc.commit
         emit_json(payload)
         return
     verified_lines(exc.verified, lambda line: info(f"bumper: {line}"))

@@ -70,6 +70,11 @@ class FakeGitHub(LoopbackServer):
         self.graphql_violations: list[tuple[str, list[str]]] = []
         self.bare: dict[str, Path] = {}  # repository -> the bare repo the git server serves
         self.verified: set[str] = set()  # commits GitHub made and signed (shown "Verified")
+        # What the token may do: its user's role on every repository (GitHub's roles: admin,
+        # maintain, push, triage, pull), and a classic token's scopes (None: a fine-grained or
+        # App token, which GitHub answers without X-OAuth-Scopes). Writes beyond them get 403.
+        self.role = "admin"
+        self.scopes: list[str] | None = None
 
     def add_repo(self, full_name: str, *, automerge_allowed: bool = True) -> str:
         """Create `owner/repo`; returns an https clone URL naming it (the host is not contacted)."""
@@ -103,7 +108,22 @@ class FakeGitHub(LoopbackServer):
         scheme, _, credential = value.partition(" ")
         return scheme.lower() in ("token", "bearer") and credential == self.token
 
+    def _serve(self, req: RecordedRequest, headers: dict[str, str]) -> Response:
+        status, extra, body = super()._serve(req, headers)
+        if self.scopes is not None and self.authorized(headers):  # as GitHub answers a classic token
+            extra = {**extra, "X-OAuth-Scopes": ", ".join(self.scopes)}
+        return status, extra, body
+
+    def _may_write(self) -> bool:
+        scoped = self.scopes is None or "repo" in self.scopes
+        return scoped and self.role in ("admin", "maintain", "push")
+
     def route(self, req: RecordedRequest) -> Response:
+        if req.method != "GET" and not self._may_write():
+            raise Reply(
+                403,
+                {"message": "Resource not accessible by personal access token", "documentation_url": DOCS},
+            )
         if req.path == "/api/graphql" and req.method == "POST":
             return self._graphql(req.body or {})
         m = re.fullmatch(r"/api/v3/repos/([^/]+/[^/]+)(/.*)?", req.path)
@@ -276,6 +296,9 @@ class FakeGitHub(LoopbackServer):
             "url": f"{self.api_url}/repos/{repo}",
             "html_url": f"{self.base_url}/{repo}",
             "default_branch": "main",
+            "private": True,
+            # the role of the token's user, as GitHub tells it: every role up to it is true
+            "permissions": {r: _ROLES.index(r) >= _ROLES.index(self.role) for r in _ROLES},
         }
 
     def _repo_node_id(self, repo: str) -> str:
@@ -513,6 +536,9 @@ class _GraphQLError(Exception):
     def __init__(self, kind: str, message: str) -> None:
         super().__init__(message)
         self.kind, self.message = kind, message
+
+
+_ROLES = ("admin", "maintain", "push", "triage", "pull")
 
 
 def _invalid(resource: str, code: str, message: str) -> Reply:

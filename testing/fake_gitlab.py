@@ -62,6 +62,11 @@ class FakeGitLab(LoopbackServer):
         self.mergeable = True
         self.bare: dict[str, Path] = {}  # project -> the bare repo the git server serves
         self.verified: set[str] = set()  # commits GitLab made and signed through its API
+        # What the token may do: its user's access level on every project (10 Guest, 20
+        # Reporter, 30 Developer, 40 Maintainer, 50 Owner) and its scopes, as
+        # GET /personal_access_tokens/self tells them. Writes beyond them get 403.
+        self.access_level = 50
+        self.scopes = ["api"]
 
     def add_project(self, path: str) -> str:
         """Create a project (nested groups allowed); returns an https clone URL naming it."""
@@ -109,6 +114,24 @@ class FakeGitLab(LoopbackServer):
             raise Reply(404, {"message": "404 Not Found"})
         rest = segments[3:]
         params = _params(req)
+        if rest == ["personal_access_tokens", "self"] and req.method == "GET":
+            return (
+                200,
+                {},
+                {"id": 1, "name": "bumper", "active": True, "revoked": False, "scopes": self.scopes},
+            )
+        if req.method != "GET" and "api" not in self.scopes:
+            raise Reply(
+                403,
+                {
+                    "error": "insufficient_scope",
+                    "error_description": "The request requires higher privileges than provided by "
+                    "the access token.",
+                    "scope": "api",
+                },
+            )
+        if req.method != "GET" and self.access_level < 30:
+            raise Reply(403, {"message": "403 Forbidden"})
         if rest == ["users"] and req.method == "GET":
             name = params.get("username")
             return 200, {}, [self._user_json(name)] if name in self.users else []
@@ -117,7 +140,15 @@ class FakeGitLab(LoopbackServer):
         project = self._project(rest[1])
         tail = rest[2:]
         if tail == [] and req.method == "GET":
-            return 200, {}, {"id": self.projects[project], "path_with_namespace": project}
+            access = {"access_level": self.access_level, "notification_level": 3}
+            permissions = {"project_access": access, "group_access": None}
+            return (
+                200,
+                {},
+                {"id": self.projects[project], "path_with_namespace": project, "permissions": permissions},
+            )
+        if tail[:2] == ["repository", "branches"] and len(tail) == 3 and req.method == "GET":
+            return self._branch(project, tail[2])
         if tail == ["repository", "commits"] and req.method == "POST":
             return self._commit(project, params)
         if tail[:2] == ["repository", "commits"] and tail[3:] == ["signature"] and req.method == "GET":
@@ -267,6 +298,18 @@ class FakeGitLab(LoopbackServer):
             rec.reviewers = self._names(params["reviewer_ids"])
         rec.draft = bool(_DRAFT.match(rec.title))
 
+    def _branch(self, project: str, name: str) -> Response:
+        """GET …/repository/branches/:branch: its name and tip commit."""
+        bare = self.bare.get(project)
+        sha = repos.branch_sha(bare, name) if bare is not None else None
+        if sha is None:
+            raise Reply(404, {"message": "404 Branch Not Found"})
+        return (
+            200,
+            {},
+            {"name": name, "merged": False, "protected": False, "commit": {"id": sha, "short_id": sha[:8]}},
+        )
+
     def _commit(self, project: str, params: dict[str, Any]) -> Response:
         """POST /projects/:id/repository/commits, as GitLab validates and applies it."""
         bare = self.bare.get(project)
@@ -291,6 +334,9 @@ class FakeGitLab(LoopbackServer):
         parent = start or tip
         if parent is None or not host_commits.is_commit(bare, parent):
             raise Reply(400, {"message": "You can only create or edit files when you are on a branch"})
+        against = str(params.get("start_branch") or branch)
+        for action in params["actions"]:
+            _refuse_changed_file(bare, against, action)
         files = [self._action(bare, parent, action) for action in params["actions"]]
         author = (
             params.get("author_name") or BOT_COMMITTER[0],
@@ -365,6 +411,31 @@ class FakeGitLab(LoopbackServer):
         else:
             rec.state = "merged"
         return 200, {}, self._mr_json(rec)
+
+
+def _refuse_changed_file(bare: Path, ref: str, action: Any) -> None:
+    """An action's `last_commit_id` ("Last known file commit ID", only for update, move and
+    delete), as GitLab's Files::MultiService checks it: the last commit that changed the file
+    on `ref` must be the last one that changed it as of `last_commit_id`; either missing (an
+    unknown commit, a new file) passes. `ref` is the start branch, else the branch committed
+    to: the branch a `force` commit replaces, whose tip bumper read."""
+    commit_id = action.get("last_commit_id")
+    if not commit_id or action.get("action") not in ("update", "move", "delete"):
+        return
+    path = str(action.get("previous_path") or action.get("file_path") or "")
+    on_branch = _last_for_path(bare, ref, path)
+    as_read = (
+        _last_for_path(bare, str(commit_id), path) if host_commits.is_commit(bare, str(commit_id)) else None
+    )
+    if on_branch and as_read and on_branch != as_read:
+        raise Reply(400, {"message": f"The file has changed since you started editing it: {path}"})
+
+
+def _last_for_path(bare: Path, ref: str, path: str) -> str | None:
+    if repos.branch_sha(bare, ref) is None and not host_commits.is_commit(bare, ref):
+        return None
+    out = repos.git("log", "-1", "--format=%H", ref, "--", f":(literal){path}", cwd=bare)
+    return out.decode().strip() or None
 
 
 def _params(req: RecordedRequest) -> dict[str, Any]:

@@ -28,9 +28,11 @@ import pytest
 
 from testing.tls import TlsHttpServer
 
-# A fault answer: None (serve normally), an HTTP status to answer instead, "reset" (close the
-# connection without answering, with a TCP RST) or "truncate" (serve, but cut the body halfway).
-FaultAnswer = int | Literal["reset", "truncate"] | None
+# A fault answer: None (serve normally), an HTTP status to answer instead (with a `text/plain`
+# body of its own when given as (status, body): what a host says, e.g. GitHub's SAML SSO 403),
+# "reset" (close the connection without answering, with a TCP RST) or "truncate" (serve, but cut
+# the body halfway).
+FaultAnswer = int | tuple[int, bytes] | Literal["reset", "truncate"] | None
 
 
 class RequestInfo(NamedTuple):
@@ -196,6 +198,11 @@ class _Handler(BaseHTTPRequestHandler):
         if answer == "reset":
             gs._record(RequestRecord(info.method, info.path, info.query, 0, fault_name))
             self._reset()
+            return
+        if isinstance(answer, tuple):
+            status, said = answer
+            gs._record(RequestRecord(info.method, info.path, info.query, status, fault_name))
+            self._send_simple(status, said)
             return
         if isinstance(answer, int) and not isinstance(answer, bool):
             gs._record(RequestRecord(info.method, info.path, info.query, answer, fault_name))

@@ -104,9 +104,10 @@ def test_a_persons_commit_is_left_alone(world: World) -> None:
 
 def test_a_commit_pushed_between_the_read_and_the_api_call_is_kept(world: World) -> None:
     """The race a lease closes for git: GitHub's compare-and-swap refuses, bumper starts over
-    and finds the person's commit. (GitLab's commits API has no such check: docs/providers.md.)"""
+    and finds the person's commit. (GitLab has no reset step to hook: its guards, a read of the
+    branch and last_commit_id, are tested in commit_api_never_emptier_test.py.)"""
     if world.provider == "gitlab":
-        pytest.skip("GitLab's commits API resets with force and cannot compare; documented")
+        pytest.skip("GitLab has no updateRefs step; see commit_api_never_emptier_test.py")
     bump(world, "v1.2.3")
     pushed: list[str] = []
 

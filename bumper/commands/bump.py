@@ -5,9 +5,18 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 
-from bumper.errors import ExitCode, NotFoundError, VerifyError
+from bumper.errors import BumperError, ExitCode, NotFoundError, VerifyError
 from bumper.options import BumpOptions, BumpResult, Status
-from bumper.report import emit_json, error, error_kind, error_object, render_bump, render_verify_failure
+from bumper.report import (
+    emit_failure,
+    emit_json,
+    error,
+    error_kind,
+    error_object,
+    render_bump,
+    render_verify_failure,
+)
+from bumper.secrets import redact
 
 
 def bump(options: BumpOptions, env: Mapping[str, str], promoted: dict[str, str] | None = None) -> ExitCode:
@@ -37,6 +46,12 @@ def bump(options: BumpOptions, env: Mapping[str, str], promoted: dict[str, str] 
             ).as_json()
             payload["error"] = error_object(error_kind(exc), exc.message, exc.file, exc.line)
             emit_json(payload)
+        raise
+    except BumperError as exc:
+        if options.repo is not None:  # JSON says whether a direct commit landed before it failed
+            message = redact(" ".join(exc.message.split()), env=env)
+            failure = error_object(error_kind(exc), message, exc.file, exc.line)
+            emit_failure(int(exc.exit_code), failure, commit=exc.commit)
         raise
     if promoted is not None:
         result = dataclasses.replace(result, promoted=promoted)

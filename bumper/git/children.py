@@ -61,21 +61,28 @@ def communicate(proc: subprocess.Popen[bytes], *, let_finish: bool) -> tuple[byt
 
 def stop(proc: subprocess.Popen[bytes]) -> None:
     """End git and every process it started: SIGTERM, then SIGKILL, waiting after each."""
-    for signum in (signal.SIGTERM, signal.SIGKILL):
-        if _gone(proc):
-            break
-        _send(proc, signum)
-        deadline = time.monotonic() + STOP_SECONDS
-        while not _gone(proc) and time.monotonic() < deadline:
-            time.sleep(0.01)
+    stop_group(proc, group=own_group())
     for stream in (proc.stdout, proc.stderr):
         if stream is not None:
             stream.close()
 
 
-def _send(proc: subprocess.Popen[bytes], signum: int) -> None:
+def stop_group(proc: subprocess.Popen[bytes], *, group: bool = True) -> None:
+    """End `proc` and, with `group` (it was started with start_new_session), every process of
+    its group, also after `proc` itself ended: SIGTERM, then SIGKILL, waiting after each.
+    Its pipes stay open (another thread may be reading them)."""
+    for signum in (signal.SIGTERM, signal.SIGKILL):
+        if _gone(proc, group):
+            break
+        _send(proc, signum, group)
+        deadline = time.monotonic() + STOP_SECONDS
+        while not _gone(proc, group) and time.monotonic() < deadline:
+            time.sleep(0.01)
+
+
+def _send(proc: subprocess.Popen[bytes], signum: int, group: bool) -> None:
     try:
-        if own_group():
+        if group:
             os.killpg(proc.pid, signum)
         else:
             proc.send_signal(signum)
@@ -83,10 +90,10 @@ def _send(proc: subprocess.Popen[bytes], signum: int) -> None:
         pass
 
 
-def _gone(proc: subprocess.Popen[bytes]) -> bool:
-    """Whether git has ended and, in its own group, every helper of it too."""
+def _gone(proc: subprocess.Popen[bytes], group: bool) -> bool:
+    """Whether the process has ended and, in its own group, every helper of it too."""
     ended = proc.poll() is not None
-    if not own_group():
+    if not group:
         return ended
     try:  # helpers whose parent ended become bumper's to reap where bumper is the init process
         while os.waitpid(-proc.pid, os.WNOHANG)[0]:

@@ -31,6 +31,7 @@ class PushRejected(GitError):
 
     def __init__(self, message: str) -> None:
         super().__init__(message, kind="rejected")
+        self.base: str | None = None  # set when the branch that moved is the base (mode: commit)
 
 
 def is_network(exc: Exception) -> bool:
@@ -130,12 +131,9 @@ _RULES: tuple[_Rule, ...] = (
         "in with an SSH key: give it one with write access to the repository (e.g. a deploy key), "
         "loaded into ssh-agent or named by GIT_SSH_COMMAND='ssh -i /path/to/key'",
     ),
-    _Rule("auth", _AUTH_PATTERNS, "authentication failed for {where}; {auth_hint}"),
+    _Rule("auth", _AUTH_PATTERNS, "authentication failed for {where}{heard}; {auth_hint}"),
     _Rule(
-        "auth",
-        _FORBIDDEN_PATTERNS,
-        "permission denied for git {action} to {where}; the token needs write access to the "
-        "repository contents",
+        "auth", _FORBIDDEN_PATTERNS, "permission denied for git {action} to {where}{heard}; {forbidden_hint}"
     ),
     _Rule(
         "branch-not-found",
@@ -192,13 +190,29 @@ def map_error(
             continue
         # the first line naming the failure ("RPC failed; HTTP 503 ...") beats git's last words
         detail = _meaningful_line(hit) if hit is not None else _meaningful_line(stderr)
-        return GitError(rule.message.format(**_fields(url, action, branch, token, detail)), kind=rule.kind)
+        said = remote_reason(stderr, token, env=env)
+        fields = _fields(url, action, branch, token, detail, said)
+        return GitError(rule.message.format(**fields), kind=rule.kind)
     said = remote_reason(stderr, token, env=env)
     heard = f' (the server said: "{said}")' if said else ""
     return GitError(f"git {action} failed for {strip_userinfo(url)}: {_meaningful_line(stderr)}{heard}")
 
 
-def _fields(url: str, action: str, branch: str | None, token: str | None, detail: str) -> dict[str, str]:
+def _forbidden_hint(action: str, said: str) -> str:
+    """What to do about a 403: the host's own reason first (SAML single sign-on, an IP allow
+    list, a blocked account), else the access the token lacks for `action`."""
+    access = "write" if action == "push" else "read"
+    if said:
+        return (
+            "do what the host's message asks (e.g. authorize the token for the organization's "
+            f"single sign-on), or give the token {access} access to the repository contents"
+        )
+    return f"the token needs {access} access to the repository contents"
+
+
+def _fields(
+    url: str, action: str, branch: str | None, token: str | None, detail: str, said: str = ""
+) -> dict[str, str]:
     where = strip_userinfo(url)
     try:
         parsed = RepoUrl.parse(url)
@@ -214,6 +228,8 @@ def _fields(url: str, action: str, branch: str | None, token: str | None, detail
         "keyscan": f"ssh-keyscan {f'-p {port} ' if port else ''}{host} >> ~/.ssh/known_hosts",
         "branch": branch or "",
         "detail": detail,
+        "heard": f', the server said: "{said}"' if said else "",
+        "forbidden_hint": _forbidden_hint(action, said),
         "auth_hint": "check that the token is valid and can access this repository"
         if token
         else "no token was given: set BUMPER_TOKEN (or GITHUB_TOKEN/GITLAB_TOKEN)",

@@ -206,6 +206,18 @@ class CommitsThroughApi(Protocol):
         ...
 
 
+@runtime_checkable
+class ChecksAccess(Protocol):
+    """Optional capability: say, without writing anything, whether the token may push a branch
+    and open a pull request. A run that pushes to the base before it opens a PR asks first."""
+
+    def check_access(self) -> None:
+        """Raise ProviderError (kind "auth") when what the host tells a reader (the token's
+        role on the repository, its scopes) shows that it cannot push a branch or open a pull
+        request; return quietly when it may, or when the host does not say."""
+        ...
+
+
 def split_repo_url(repo_url: str) -> tuple[str, str]:
     """(host, repository path) of a git remote URL, for a provider to find its API by.
 

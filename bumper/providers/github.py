@@ -16,7 +16,7 @@ from urllib3 import HTTPResponse, Retry
 from urllib3.connectionpool import ConnectionPool
 from urllib3.exceptions import MaxRetryError
 
-from bumper.errors import ConfigError, ProviderError
+from bumper.errors import BumperError, ConfigError, ProviderError
 from bumper.providers import api, failures
 from bumper.providers.builtin import github_location
 from bumper.tls import untrusted
@@ -174,6 +174,39 @@ class GitHubProvider:
             issue.create_comment(text)
         return True
 
+    # -- ChecksAccess ---------------------------------------------------------------------------
+
+    def check_access(self) -> None:
+        """One GET of the repository: a classic token's scopes (`X-OAuth-Scopes`) must hold
+        `repo` (or `public_repo` for a public repository), and the token's role there
+        (`permissions`) must allow a push. A fine-grained or App token says neither: passes."""
+        where = f"GitHub API ({self.owner}/{self.repo_name})"
+        with self._errors("checking what the token may do"):
+            headers, data = self._gh.requester.requestJsonAndCheck("GET", self._repo.url)
+        data = data if isinstance(data, dict) else {}
+        if self._repo_node_id is None and isinstance(data.get("node_id"), str):
+            self._repo_node_id = data["node_id"]
+        scopes = {k.lower(): v for k, v in headers.items()}.get("x-oauth-scopes")
+        if scopes is not None:
+            have = {s.strip() for s in scopes.split(",") if s.strip()}
+            enough = {"repo"} if data.get("private", True) else {"repo", "public_repo"}
+            if not have & enough:
+                raise ProviderError(
+                    f"{where}: the token's scopes ({', '.join(sorted(have)) or 'none'}) do not "
+                    f"include {' or '.join(sorted(enough))}, so it cannot open pull requests; give "
+                    "it that scope, or use a fine-grained token with Contents and Pull requests: write",
+                    kind="auth",
+                )
+        permissions = data.get("permissions")
+        if isinstance(permissions, dict) and not permissions.get("push"):
+            role = next((r for r in _ROLES if permissions.get(r)), "none")
+            raise ProviderError(
+                f"{where}: the token's user may read the repository but not push to it (role: "
+                f"{role}), so it can neither push a branch nor open a pull request; use a token "
+                "of a user or app with write access",
+                kind="auth",
+            )
+
     # -- CommitsThroughApi ----------------------------------------------------------------------
 
     def commit_through_api(self, commit: api.ApiCommit) -> str:
@@ -185,20 +218,48 @@ class GitHubProvider:
         node id comes from a PR the host returned, else one more query). Then the commit with
         `expectedHeadOid` = parent. GitHub signs it (Verified) and sets author and committer
         itself (the token's user or app). Cost: 2 requests.
+
+        Never emptier than before: when the commit fails after the reset (an error, Ctrl-C,
+        SIGTERM), the branch is put back at `expected` (one more updateRefs, from the parent
+        only), and the error says where the branch is.
         """
-        created = False
+        created = reset = False
         if commit.expected is None:
             created = self._create_branch(commit.branch, commit.parent)
         elif commit.expected != commit.parent:
             self._reset_branch(commit.branch, commit.expected, commit.parent)
+            reset = True
         try:
             return self._create_commit(commit)
         except api.BranchMoved:
-            raise
-        except ProviderError:
+            raise  # someone else's commit is there now: nothing of bumper's to put back
+        except BaseException as exc:
             if created:  # leave no empty bot branch behind (best effort)
                 self._delete_branch(commit.branch)
+            elif reset:
+                assert commit.expected is not None
+                where = self._put_back(commit.branch, commit.parent, commit.expected)
+                if isinstance(exc, BumperError):
+                    exc.message += f"; {where}"
+                else:
+                    log.warning("%s", where)
             raise
+
+    def _put_back(self, branch: str, parent: str, previous: str) -> str:
+        """Move `branch` from `parent` back to `previous` (bumper's earlier commit) after a
+        failed commit; say where the branch is now."""
+        try:
+            self._reset_branch(branch, parent, previous, doing=f"putting branch {branch!r} back")
+        except api.BranchMoved:
+            return f"branch {branch} moved meanwhile (someone pushed to it): left as it is"
+        except ProviderError as exc:
+            return (
+                f"branch {branch} could not be put back ({exc}): it is left at the base commit "
+                f"{parent[:12]}, without bumper's earlier commit {previous[:12]}; a rerun fills it again"
+            )
+        return (
+            f"branch {branch} was put back at its earlier commit {previous[:12]}, as it was before this run"
+        )
 
     def _create_branch(self, branch: str, sha: str) -> bool:
         """Create `branch` at `sha`; False when it exists already (a retried create whose answer
@@ -212,12 +273,12 @@ class GitHubProvider:
                 raise
         return True
 
-    def _reset_branch(self, branch: str, expected: str, sha: str) -> None:
+    def _reset_branch(self, branch: str, expected: str, sha: str, *, doing: str = "") -> None:
         """Move `branch` from `expected` (bumper's stale commit) back to `sha`, only if it is
         still at `expected` (updateRefs' beforeOid)."""
         update = {"name": f"refs/heads/{branch}", "beforeOid": expected, "afterOid": sha, "force": True}
         variables = {"input": {"repositoryId": self._repository_id(), "refUpdates": [update]}}
-        self._graphql(_UPDATE_REFS, variables, f"resetting branch {branch!r} to the base")
+        self._graphql(_UPDATE_REFS, variables, doing or f"resetting branch {branch!r} to the base")
 
     def _create_commit(self, commit: api.ApiCommit) -> str:
         headline, _, body = commit.message.partition("\n")
@@ -349,6 +410,7 @@ class GitHubProvider:
 
 
 _HINTS = {"auth": "; check that the token is valid and may write pull requests"}
+_ROLES = ("admin", "maintain", "push", "triage", "pull")  # GitHub's repository roles, highest first
 
 
 _CREATE_COMMIT = """

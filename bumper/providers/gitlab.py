@@ -6,6 +6,7 @@ import base64
 import logging
 import re
 from typing import Any
+from urllib.parse import quote
 
 import gitlab
 import requests
@@ -23,6 +24,7 @@ TIMEOUT = 30  # seconds per HTTP request
 RETRIES = 4
 GITLAB_COM = "https://gitlab.com"  # never under a path prefix
 DRAFT_PREFIX = "Draft: "
+DEVELOPER = 30  # the access level that may push a branch and open a merge request
 # The title prefixes GitLab reads as "draft" (case-insensitive).
 _DRAFT = re.compile(r"^\s*(\[draft\]|\(draft\)|draft:)\s*", re.IGNORECASE)
 
@@ -159,17 +161,56 @@ class GitLabProvider:
             mr.notes.create({"body": text}, **self._rq)
         return True
 
+    # -- ChecksAccess ---------------------------------------------------------------------------
+
+    def check_access(self) -> None:
+        """Two GETs: the project (the token user's access level must be Developer or above to
+        push a branch and open a merge request) and `/personal_access_tokens/self` (its scopes
+        must include `api`; a token the endpoint does not describe, as a CI job token, passes)."""
+        where = f"GitLab API ({self.project_path})"
+        with self._errors("checking what the token may do"):
+            project = self._gl.http_get(f"/projects/{quote(self.project_path, safe='')}", **self._rq)
+        permissions = project.get("permissions") if isinstance(project, dict) else None
+        if isinstance(permissions, dict):
+            levels = [
+                int(access.get("access_level") or 0)
+                for access in permissions.values()
+                if isinstance(access, dict)
+            ]
+            if levels and max(levels) < DEVELOPER:
+                raise ProviderError(
+                    f"{where}: the token's user has access level {max(levels)} on the project, "
+                    f"below Developer ({DEVELOPER}), so it can neither push a branch nor open a "
+                    "merge request; use a token of a user with the Developer role or above",
+                    kind="auth",
+                )
+        try:
+            token = self._gl.http_get("/personal_access_tokens/self", **self._rq)
+        except (GitlabError, failures.NotTheApi, requests.exceptions.RequestException):
+            return  # not a personal, project or group access token, or an older GitLab
+        scopes = token.get("scopes") if isinstance(token, dict) else None
+        if isinstance(scopes, list) and "api" not in scopes:
+            raise ProviderError(
+                f"{where}: the token's scopes ({', '.join(map(str, scopes)) or 'none'}) do not "
+                "include api, so it cannot open merge requests; give it the api scope",
+                kind="auth",
+            )
+
     # -- CommitsThroughApi ----------------------------------------------------------------------
 
     def commit_through_api(self, commit: api.ApiCommit) -> str:
         """One `POST /projects/:id/repository/commits` from `start_sha` = parent.
 
         A new branch is created by that call (GitLab refuses it when the branch exists: that
-        raises api.BranchMoved). A stale commit of bumper's is replaced with `force`, which GitLab
-        does without comparing the branch's tip: a push between bumper's read and this call is
-        overwritten (docs/providers.md, "Commit modes"). A commit on top of an existing branch
-        (`direct`, a commit to the base) has no check at all, so it is refused before any write.
-        GitLab signs the commit; the author is --author, the committer the token's user.
+        raises api.BranchMoved). An existing branch (bumper's stale commit, or a branch left at
+        the base) is replaced with `force`, guarded twice: one GET of the branch first (its tip
+        must still be the commit bumper read), and each changed file's `last_commit_id` = that
+        commit, so GitLab refuses ("The file has changed since you started editing it") when
+        someone changed one of those files meanwhile; both raise api.BranchMoved
+        (docs/providers.md, "Commit modes"). A direct commit to the base would have no such
+        guard, so it is refused before any write. GitLab signs the commit; the author is
+        --author, the committer the token's user. GitLab makes the commit and moves the branch
+        in one request: a failed call leaves the branch as it was.
         """
         if commit.direct:
             raise ConfigError(
@@ -177,17 +218,9 @@ class GitLabProvider:
                 "cannot check that the base did not move meanwhile; use --commit-via git for "
                 "commit-mode rules (.bumper.yaml mode: commit, or --mode commit)"
             )
-        actions = [
-            {"action": "delete", "file_path": change.path}
-            if change.content is None
-            else {
-                "action": "update",
-                "file_path": change.path,
-                "content": base64.b64encode(change.content).decode("ascii"),
-                "encoding": "base64",
-            }
-            for change in commit.files
-        ]
+        if commit.expected is not None:  # the branch exists: `force` below must not drop a push
+            self._still_at(commit.branch, commit.expected)
+        actions = [_action(change, commit.expected) for change in commit.files]
         data: dict[str, Any] = {
             "branch": commit.branch,
             "start_sha": commit.parent,
@@ -198,6 +231,18 @@ class GitLabProvider:
         }
         if commit.expected is not None:
             data["force"] = True  # drop bumper's stale commit: start again from the parent
+        try:
+            return self._create_commit(commit, data)
+        except api.BranchMoved:
+            raise
+        except ProviderError as exc:
+            exc.message += (
+                f"; branch {commit.branch} holds what it held before (or this commit, had a lost "
+                "answer applied it): GitLab makes the commit and moves the branch in one request"
+            )
+            raise
+
+    def _create_commit(self, commit: api.ApiCommit, data: dict[str, Any]) -> str:
         with self._errors(f"committing to branch {commit.branch!r}"):
             try:
                 created = self._project.commits.create(data, **self._rq)
@@ -207,8 +252,27 @@ class GitLabProvider:
                         f"GitLab API ({self.project_path}) committing to branch {commit.branch!r}: "
                         "the branch was created meanwhile"
                     ) from exc
+                if "has changed since you started editing it" in str(exc.error_message):
+                    raise api.BranchMoved(
+                        f"GitLab API ({self.project_path}) committing to branch {commit.branch!r}: "
+                        f"{exc.error_message}"
+                    ) from exc
                 raise
         return str(created.id)
+
+    def _still_at(self, branch: str, expected: str) -> None:
+        """One GET of `branch`: raise api.BranchMoved unless its tip is `expected`."""
+        with self._errors(f"reading branch {branch!r}"):
+            try:
+                tip = self._project.branches.get(branch, **self._rq).attributes["commit"]["id"]
+            except GitlabError as exc:
+                if exc.response_code != 404:
+                    raise
+                tip = None
+        if tip != expected:
+            raise api.BranchMoved(
+                f"GitLab API ({self.project_path}) branch {branch!r} moved since bumper read it"
+            )
 
     # -- helpers --------------------------------------------------------------------------------
 
@@ -322,6 +386,23 @@ def _describe(exc: GitlabError) -> failures.Failure:
     if code == 429 or (code or 0) >= 500:
         message += f" (after {RETRIES} retries)"
     return failures.Failure(failures.kind_for_status(code), message)
+
+
+def _action(change: api.FileChange, last_commit: str | None) -> dict[str, Any]:
+    """One action of the commits API; `last_commit_id` (the branch's tip as bumper read it)
+    has GitLab refuse when the file changed on the branch since."""
+    if change.content is None:
+        action: dict[str, Any] = {"action": "delete", "file_path": change.path}
+    else:
+        action = {
+            "action": "update",
+            "file_path": change.path,
+            "content": base64.b64encode(change.content).decode("ascii"),
+            "encoding": "base64",
+        }
+    if last_commit is not None:
+        action["last_commit_id"] = last_commit
+    return action
 
 
 def _with_draft(title: str, draft: bool) -> str:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bumper.errors import ConfigError
+from bumper.verify.processes import Renderers, Stopped
 
 DEFAULT_TIMEOUT = 60.0
 _KLOG = re.compile(r'^[EWIF]\d{4} [\d:.]+\s+\d+ [^\]]+\] (?:"command failed" err=)?')
@@ -57,25 +58,36 @@ def scrubbed_env(env: Mapping[str, str], home: Path) -> dict[str, str]:
     }
 
 
-def render(command: list[str], tree: Path, root: str, env: dict[str, str], timeout: float) -> Rendered:
-    """Build the kustomization at `root` inside `tree` (a private copy: paths are relative)."""
+def render(
+    command: list[str], tree: Path, root: str, env: dict[str, str], timeout: float, renderers: Renderers
+) -> Rendered:
+    """Build the kustomization at `root` inside `tree` (a private copy: paths are relative),
+    as one of `renderers` (bumper.verify.processes: nothing it starts outlives it)."""
     try:
-        proc = subprocess.run(
-            [*command, root or "."],
-            cwd=tree,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            timeout=timeout,
-            check=False,
-        )
+        status, out, err = renderers.run([*command, root or "."], cwd=tree, env=env, timeout=timeout)
     except subprocess.TimeoutExpired:
         return Rendered(None, f"{command[0]} took longer than {timeout:g} s", timed_out=True)
+    except Stopped:
+        return Rendered(None, "bumper was interrupted")
     except OSError as exc:
         return Rendered(None, f"cannot run {command[0]}: {exc.strerror}")
-    if proc.returncode != 0:
-        return Rendered(None, reason_from(proc.stderr.decode("utf-8", "replace"), tree))
-    return Rendered(proc.stdout)
+    if status != 0:
+        return Rendered(None, reason_from(err.decode("utf-8", "replace"), tree))
+    return Rendered(out)
+
+
+def timeout_from(env: Mapping[str, str]) -> float:
+    """Seconds one render may take: BUMPER_VERIFY_TIMEOUT, else DEFAULT_TIMEOUT."""
+    raw = env.get("BUMPER_VERIFY_TIMEOUT", "").strip()
+    if not raw:
+        return DEFAULT_TIMEOUT
+    try:
+        seconds = float(raw)
+    except ValueError:
+        seconds = 0.0
+    if not 0 < seconds <= 3600:
+        raise ConfigError(f"BUMPER_VERIFY_TIMEOUT must be a number of seconds from 0 to 3600, not {raw!r}")
+    return seconds
 
 
 def reason_from(stderr: str, tree: Path) -> str:

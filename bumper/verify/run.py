@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import time
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -14,7 +15,8 @@ from typing import TYPE_CHECKING
 from bumper.errors import VerifyError
 from bumper.image_ref import ImageRef
 from bumper.verify.compare import Expected, compare
-from bumper.verify.render import DEFAULT_TIMEOUT, Rendered, render, renderer, scrubbed_env
+from bumper.verify.processes import Renderers
+from bumper.verify.render import Rendered, render, renderer, scrubbed_env, timeout_from
 from bumper.verify.roots import Graph
 from bumper.verify.tree import Tree
 
@@ -45,12 +47,13 @@ def verify_plan(
     refs: Iterable[ImageRef],
     tree: Callable[[], Tree],
     env: Mapping[str, str],
-    timeout: float = DEFAULT_TIMEOUT,
+    timeout: float | None = None,
 ) -> list[Verified]:
     """The verdict of every root whose build reads a planned edit; raise VerifyError when one
     failed, unless `mode` is `warn`. `tree()` gives the files before the edit."""
     if mode == "off" or not plan.edits:
         return []
+    timeout = timeout_from(env) if timeout is None else timeout
     command = renderer()
     if command is None:
         from bumper.report import detail
@@ -75,10 +78,10 @@ def verify_plan(
         home.mkdir()
         scrubbed = scrubbed_env(env, home)
         jobs = [(side, root) for root in roots for side in sides]
-        with ThreadPoolExecutor(max_workers=min(len(jobs), os.cpu_count() or 1)) as pool:
-            outputs = dict(
-                zip(jobs, pool.map(lambda j: render(command, sides[j[0]], j[1], scrubbed, timeout), jobs))
-            )
+        renderers = Renderers()
+        outputs = _render_all(
+            jobs, lambda j: render(command, sides[j[0]], j[1], scrubbed, timeout, renderers), renderers
+        )
     expected = _expected(plan, refs)
     results = [_verdict(r, outputs["before", r], outputs["after", r], expected) for r in roots]
     failed = [v for v in results if v.status == FAILED]
@@ -87,6 +90,25 @@ def verify_plan(
         more = f" (and {len(problems) - 1} more, listed above)" if len(problems) > 1 else ""
         raise VerifyError(f"{problems[0]}{more}", verified=results)
     return results
+
+
+def _render_all(
+    jobs: list[tuple[str, str]], job: Callable[[tuple[str, str]], Rendered], renderers: Renderers
+) -> dict[tuple[str, str], Rendered]:
+    """Every job in worker threads. The main thread, where Ctrl-C and SIGTERM arrive, waits in
+    short sleeps (a signal never lands inside a lock of the pool's) and, when one arrives, ends
+    every renderer before the pool waits for its threads."""
+    with ThreadPoolExecutor(max_workers=min(len(jobs), os.cpu_count() or 1)) as pool:
+        futures = [pool.submit(job, j) for j in jobs]
+        try:
+            while not all(f.done() for f in futures):
+                time.sleep(0.02)
+        except BaseException:
+            for future in futures:
+                future.cancel()
+            renderers.stop_all()
+            raise
+    return {j: f.result() for j, f in zip(jobs, futures, strict=True)}
 
 
 def _expected(plan: TreePlan, refs: Iterable[ImageRef]) -> Expected:
