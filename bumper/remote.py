@@ -81,6 +81,13 @@ class RemoteRun:
     env: Mapping[str, str]
     signing: list[tuple[str, str]]
 
+    @property
+    def git_authorization(self) -> str | None:
+        """The header git sends to this host (its ProviderSpec.git_authorization); None: Basic."""
+        if self.token is None or self.provider_name == registry.NO_PROVIDER:
+            return None
+        return registry.git_authorization(self.provider_name, self.token, self.env)
+
 
 @dataclass
 class Base:
@@ -125,7 +132,9 @@ def _refuse_base_as_branch(run: RemoteRun, tmp: Path) -> None:
     """`--branch` naming the base branch is refused before anything is cloned."""
     options = run.options
     assert options.repo is not None and options.branch is not None
-    base = options.base or remote_head(options.repo, token=run.token, env=run.env, cwd=tmp)
+    base = options.base or remote_head(
+        options.repo, token=run.token, env=run.env, cwd=tmp, authorization=run.git_authorization
+    )
     if options.branch == base:
         raise ConfigError(
             f"--branch {options.branch!r} is the base branch; bumper pushes only to a branch of its own"
@@ -193,6 +202,7 @@ def _clone(run: RemoteRun, dest: Path) -> Base:
             options.repo,
             base=options.base,
             token=run.token,
+            authorization=run.git_authorization,
             env=run.env,
             dest=dest,
             sparse_paths=sparse,
