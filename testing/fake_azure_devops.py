@@ -279,10 +279,7 @@ class FakeAzureDevOps(LoopbackServer):
             if rec.draft:
                 raise _error(400, "Auto-complete cannot be set on a draft pull request.")
             if not self.autocomplete_allowed:
-                raise _error(
-                    403,
-                    "TF401027: You need the Git 'PullRequestContribute' permission to perform this action.",
-                )
+                raise _error(400, "Auto-complete is not allowed for this pull request.")
             rec.automerge = True
         rec.title = body.get("title", rec.title)
         rec.body = body.get("description", rec.body)

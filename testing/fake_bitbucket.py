@@ -384,7 +384,7 @@ class FakeBitbucketServer(LoopbackServer):
         state = {"open": "OPEN", "merged": "MERGED", "closed": "DECLINED"}[rec.state]
         data = {
             "id": rec.number,
-            "version": self.versions[(rec.repo, rec.number)],
+            "version": self.versions.setdefault((rec.repo, rec.number), 0),
             "title": rec.title,
             "description": rec.body,
             "state": state,
