@@ -62,6 +62,7 @@ class FakeBitbucket(LoopbackServer):
         self.pulls: list[PullRecord] = []
         self.drafts_kept_by_put = False  # a PUT without `draft` un-drafts (reported behaviour)
         self.problems: list[str] = []  # requests the API description refuses
+        self.app_credentials = (APP_USER, APP_PASSWORD)  # the app password Basic auth takes
 
     def add_repo(self, full_name: str) -> str:
         self.repos.add(full_name)
@@ -93,9 +94,8 @@ class FakeBitbucket(LoopbackServer):
         if scheme.lower() == "bearer":
             return credential == self.token
         if scheme.lower() == "basic":
-            return (
-                base64.b64decode(credential + "==").decode(errors="replace") == f"{APP_USER}:{APP_PASSWORD}"
-            )
+            user, password = self.app_credentials
+            return base64.b64decode(credential + "==").decode(errors="replace") == f"{user}:{password}"
         return False
 
     def route(self, req: RecordedRequest) -> Response:
