@@ -465,6 +465,18 @@ def test_auto_knows_a_data_center_by_its_layout_or_name(url: str) -> None:
     assert registry.resolve("auto", url, None, {}) == "bitbucket-server"
 
 
+@pytest.mark.parametrize(
+    "url,expected",
+    [
+        ("https://gitlab.acme.io/scm/team/app.git", "gitlab"),  # a host label outranks the layout
+        ("https://github.acme.io/projects/x/repos/y", "github"),
+        ("https://bitbucket.org/scm/x.git", "bitbucket"),  # a group called scm on bitbucket.org
+    ],
+)
+def test_a_hosts_name_outranks_a_path_layout(url: str, expected: str) -> None:
+    assert registry.resolve("auto", url, None, {}) == expected
+
+
 def test_dc_credentials_are_bearer_or_basic_with_a_username() -> None:
     assert host_rules.bitbucket_server_auth("t", {}) == "Bearer t"
     assert _basic(host_rules.bitbucket_server_auth("t", {"BITBUCKET_USERNAME": "me"})) == "me:t"
