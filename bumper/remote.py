@@ -83,10 +83,19 @@ class RemoteRun:
 
     @property
     def git_authorization(self) -> str | None:
-        """The header git sends to this host (its ProviderSpec.git_authorization); None: Basic."""
-        if self.token is None or self.provider_name == registry.NO_PROVIDER:
+        """The header git sends to this host (its ProviderSpec.git_authorization, also with
+        --provider none when `auto` knows the host); None: Basic with any user."""
+        if self.token is None:
             return None
-        return registry.git_authorization(self.provider_name, self.token, self.env)
+        host = self.provider_name
+        if host == registry.NO_PROVIDER:  # no API, but git still talks to a host auto may know
+            try:
+                host = registry.resolve(
+                    registry.AUTO, self.settings.repo_url, self.settings.api_url, self.env
+                )
+            except ConfigError:
+                return None
+        return registry.git_authorization(host, self.token, self.env)
 
 
 @dataclass

@@ -45,7 +45,11 @@ _NOT_INHERITED = (
 HOST_LAYOUTS = {
     "bitbucket": ("acme/manifests", "acme/manifests.git", {"basic_user": "x-token-auth"}),
     "bitbucket-server": ("PLAT/manifests", "scm/PLAT/manifests.git", {"bearer": True, "basic_user": "-"}),
-    "azure-devops": ("platform/manifests", "acme/platform/_git/manifests", {"bearer": True}),
+    "azure-devops": (
+        "platform/manifests",
+        "acme/platform/_git/manifests",
+        {"bearer": True, "basic_user": ""},
+    ),
 }
 
 

@@ -354,3 +354,16 @@ def test_only_azures_organization_user_is_accepted_in_a_url(url: str) -> None:
 def test_a_url_without_git_segment_is_refused() -> None:
     with pytest.raises(ConfigError, match="_git/REPO"):
         host_rules.azure_location("https://dev.azure.com/acme/platform/manifests", None, {})
+
+
+def test_a_reviewer_id_the_organization_does_not_know_is_a_warning(
+    fake_azure_devops: FakeAzureDevOps,
+) -> None:
+    stranger = "12345678-1234-4234-8234-123456789abc"
+    pr = provider_for(fake_azure_devops).open_pull_request(
+        PullRequestSpec(HEAD, BASE, "t", "b", reviewers=(stranger,))
+    )
+    [warning] = pr.warnings
+    assert "refused the reviewers" in warning and stranger in warning
+    assert [r.number for r in fake_azure_devops.open_pulls()] == [pr.number]
+    assert fake_azure_devops.pulls[0].reviewers == []

@@ -491,3 +491,11 @@ def _basic(header: str) -> str:
     scheme, _, value = header.partition(" ")
     assert scheme == "Basic"
     return base64.b64decode(value).decode()
+
+
+def test_cloud_refused_reviewers_are_a_warning_and_the_pr_opens(fake_bitbucket: FakeBitbucket) -> None:
+    provider = BitbucketProvider(fake_bitbucket.settings("acme/manifests"))
+    pr = provider.open_pull_request(PullRequestSpec(HEAD, BASE, "t", "b", reviewers=("bumper-bot",)))
+    [warning] = pr.warnings
+    assert "refused the reviewers" in warning and "is the author" in warning
+    assert [r.number for r in fake_bitbucket.open_pulls()] == [pr.number]

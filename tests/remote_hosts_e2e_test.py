@@ -140,3 +140,16 @@ def test_commits_through_the_api_are_refused_before_anything_happens(world: Worl
     assert proc.returncode == 2
     assert f"provider {world.provider!r} cannot make commits through its API" in proc.stderr
     assert world.git.requests == [] and world.host.requests == []
+
+
+@pytest.mark.parametrize("host", ["bitbucket-server", "azure-devops"])
+def test_provider_none_still_gives_git_the_hosts_credentials(tmp_path: Path, host: str) -> None:
+    """No API, but `auto` knows the host by its URL layout: git presents the token as that
+    host takes it (a bearer token to the Data Center, Basic with an empty user to Azure; the
+    default Basic x-access-token would be refused)."""
+    with make_world(tmp_path, host) as world:
+        world.git.basic_user = "" if host == "azure-devops" else "-"
+        result = bump(world, "v1.2.3", "--provider", "none", BUMPER_API_URL="")
+        assert result["status"] == "written" and result["pull_request"] is None
+        assert world.branch_sha(EXAMPLE_BRANCH) is not None
+        assert world.host.requests == []

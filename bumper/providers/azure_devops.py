@@ -88,7 +88,12 @@ class AzureDevOpsProvider:
             try:
                 created = self._call("POST", "/pullrequests", body=data)
             except rest.HttpError as exc:
-                if exc.status != 409 or _DUPLICATE not in exc.reason:
+                if exc.status == 400 and reviewers:  # an id the organization does not know
+                    warnings.append(f"Azure DevOps refused the reviewers ({exc.reason}); not added")
+                    del data["reviewers"]
+                    reviewers = []
+                    created = self._call("POST", "/pullrequests", body=data)
+                elif exc.status != 409 or _DUPLICATE not in exc.reason:
                     raise
         if created is None:
             created = self._update_existing(spec, reviewers)

@@ -81,8 +81,13 @@ class BitbucketProvider:
                 if exc.status not in (400, 409):
                     raise
                 existing = self._list(spec.head_branch, spec.base_branch, ("OPEN",))
-                if not existing:
+                if not existing and not reviewers:
                     raise
+                if not existing:  # e.g. the token's own account named as reviewer: open without
+                    warnings.append(f"Bitbucket refused the reviewers ({exc.reason}); not added")
+                    del data["reviewers"]
+                    reviewers = []
+                    created = self._rest.request("POST", f"{self._repo}/pullrequests", body=data)
         if existing:
             created = self._put(int(existing[0]["id"]), spec.title, spec.body, reviewers)
         return _convert(created, tuple(warnings))
