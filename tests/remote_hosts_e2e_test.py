@@ -61,6 +61,7 @@ def test_opens_then_updates_then_leaves_a_rerun_alone(world: World) -> None:
     again = bump(world, "v1.2.4")
     assert again["status"] == "up-to-date"
     assert world.writes(api) == [] and len(world.pushes()) == pushes  # no write at all
+    assert getattr(world.host, "problems", []) == []  # every request as the host's API describes it
 
 
 def test_a_persons_commit_is_left_alone_and_said_once(world: World) -> None:
@@ -153,3 +154,16 @@ def test_provider_none_still_gives_git_the_hosts_credentials(tmp_path: Path, hos
         assert result["status"] == "written" and result["pull_request"] is None
         assert world.branch_sha(EXAMPLE_BRANCH) is not None
         assert world.host.requests == []
+
+
+def test_title_and_body_are_cut_to_the_hosts_limits(world: World) -> None:
+    """The fakes refuse what the hosts refuse (titles over 255 or 400 characters, descriptions
+    over 32,768 or 4,000): a long template is cut to fit and the PR still opens, marked as bumper's."""
+    result = bump(world, "v1.2.3", "--title", "T" * 600, "--body", "{table}\n" + "B" * 40_000)
+    assert result["status"] == "opened"
+    [rec] = world.open_pulls()
+    title_limit, body_limit = {"bitbucket": (255, 262_144), "bitbucket-server": (255, 32_768)}.get(
+        world.provider, (400, 4_000)
+    )
+    assert len(rec.title) == title_limit and rec.title.endswith("…")
+    assert len(rec.body) <= body_limit and "<!-- bumper:managed" in rec.body
