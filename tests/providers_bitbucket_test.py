@@ -365,6 +365,12 @@ def test_cloud_api_location(url: str, expected: tuple[str, str]) -> None:
     assert registry.resolve("auto", url, None, {}) == "bitbucket"
 
 
+def test_auto_knows_bitbucket_pipelines_repository_host() -> None:
+    env = {"BITBUCKET_BUILD_NUMBER": "7", "BITBUCKET_GIT_HTTP_ORIGIN": "http://bb.proxy.acme.io/acme/app"}
+    assert registry.resolve("auto", "https://bb.proxy.acme.io/acme/manifests.git", None, env) == "bitbucket"
+    assert host_rules.bitbucket_ci_host({**env, "BITBUCKET_BUILD_NUMBER": ""}) is None
+
+
 def test_cloud_refuses_a_nested_path() -> None:
     with pytest.raises(ConfigError, match="WORKSPACE/REPO"):
         host_rules.bitbucket_location("https://bitbucket.org/a/b/c.git", None, {})

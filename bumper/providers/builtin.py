@@ -113,6 +113,7 @@ BITBUCKET = ProviderSpec(
     token_variables=("BITBUCKET_TOKEN", "BITBUCKET_APP_PASSWORD"),
     hosts=("bitbucket.org", "*.bitbucket.org"),
     api_url_marks=("api.bitbucket.org",),
+    ci_host=host_rules.bitbucket_ci_host,
     api_location=host_rules.bitbucket_location,
     git_authorization=host_rules.bitbucket_git_auth,
     host_labels=(),  # a self-hosted "bitbucket.acme.io" is a Data Center

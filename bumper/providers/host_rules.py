@@ -49,6 +49,13 @@ def bitbucket_git_auth(token: str, env: Mapping[str, str]) -> str:
     return basic(bitbucket_user(token, env) or "x-token-auth", token)
 
 
+def bitbucket_ci_host(env: Mapping[str, str]) -> str | None:
+    """The host of the repository a Bitbucket Pipelines build runs for, for `auto`."""
+    if not env.get("BITBUCKET_BUILD_NUMBER", "").strip():
+        return None
+    return urlsplit(env.get("BITBUCKET_GIT_HTTP_ORIGIN", "").strip()).hostname
+
+
 def bitbucket_location(repo_url: str, api_url: str | None, env: Mapping[str, str]) -> ApiLocation:
     """api.bitbucket.org/2.0 (or --api-url as given); the repository is WORKSPACE/REPO."""
     url = RepoUrl.parse(repo_url.strip())
