@@ -367,3 +367,15 @@ def test_a_reviewer_id_the_organization_does_not_know_is_a_warning(
     assert "refused the reviewers" in warning and stranger in warning
     assert [r.number for r in fake_azure_devops.open_pulls()] == [pr.number]
     assert fake_azure_devops.pulls[0].reviewers == []
+
+
+def test_every_new_token_variable_is_scrubbed_from_messages() -> None:
+    from bumper.secrets import redact
+
+    env = {
+        "SYSTEM_ACCESSTOKEN": "sys-secret-123",
+        "AZURE_DEVOPS_TOKEN": "pat-secret-456",
+        "BITBUCKET_TOKEN": "bb-secret-789",
+        "BITBUCKET_APP_PASSWORD": "app-secret-000",
+    }
+    assert redact(" ".join(env.values()), env=env) == "*** *** *** ***"
