@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 
@@ -505,3 +506,25 @@ def test_cloud_refused_reviewers_are_a_warning_and_the_pr_opens(fake_bitbucket: 
     [warning] = pr.warnings
     assert "refused the reviewers" in warning and "is the author" in warning
     assert [r.number for r in fake_bitbucket.open_pulls()] == [pr.number]
+
+
+def test_a_redirect_within_the_api_is_followed_one_out_of_it_is_one_line(backend: Backend) -> None:
+    provider = backend.provider()
+    provider.open_pull_request(PullRequestSpec(HEAD, BASE, "t", "b"))
+    provider.find_pull_request(HEAD, BASE)
+    listed = next(
+        r
+        for r in backend.server.requests
+        if r.method == "GET" and r.path.endswith(("/pullrequests", "/pull-requests"))
+    )
+    query = "&".join(f"{k}={quote(v)}" for k, values in listed.query.items() for v in values)
+    moved = f"{backend.server.base_url}{listed.path}?{query}"  # a renamed repository: 301 to its new name
+    backend.server.inject((301, {"Location": moved}, {}), method="GET", times=1)
+    assert provider.find_pull_request(HEAD, BASE) is not None
+    backend.server.inject(
+        (302, {"Location": "https://sso.acme.test/login?state=s3cr3t"}, {}), method="GET", times=1
+    )
+    with pytest.raises(ProviderError) as info:
+        provider.find_pull_request(HEAD, BASE)
+    assert "redirected to https://sso.acme.test/login" in str(info.value) and "s3cr3t" not in str(info.value)
+    assert_clean(info.value, backend.token)

@@ -95,9 +95,9 @@ class RestClient:
         """`method` on `base_url + path` (or an absolute URL below it); the decoded JSON answer,
         None for an empty one. A non-2xx answer raises HttpError with the host's reason."""
         url = path if path.startswith(("https://", "http://")) else self.base_url + path
-        answer = self._session.request(
-            method, url, params=params, json=body, timeout=TIMEOUT, allow_redirects=False
-        )
+        # A redirect within the API (a renamed repository) is followed; one out of it is refused
+        # by the response hook before it is followed (failures.refuse_non_api_answer).
+        answer = self._session.request(method, url, params=params, json=body, timeout=TIMEOUT)
         try:
             data: Any = answer.json() if answer.content else None
         except ValueError:
