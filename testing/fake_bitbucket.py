@@ -63,6 +63,7 @@ class FakeBitbucket(LoopbackServer):
         self.drafts_kept_by_put = False  # a PUT without `draft` un-drafts (reported behaviour)
         self.problems: list[str] = []  # requests the API description refuses
         self.app_credentials = (APP_USER, APP_PASSWORD)  # the app password Basic auth takes
+        self.list_descriptions = True  # False: the list leaves descriptions out
 
     def add_repo(self, full_name: str) -> str:
         self.repos.add(full_name)
@@ -181,6 +182,8 @@ class FakeBitbucket(LoopbackServer):
         }
         if full:  # "the API only returns this list when an API requests a pull request by id"
             data["reviewers"] = [self._user(n) for n in rec.reviewers]
+        elif not self.list_descriptions:  # a list answer with fewer fields (`fields=` trimmed)
+            del data["description"], data["summary"]
         return data
 
     def _list(self, repo: str, req: RecordedRequest) -> Response:

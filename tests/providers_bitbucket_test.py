@@ -528,3 +528,14 @@ def test_a_redirect_within_the_api_is_followed_one_out_of_it_is_one_line(backend
         provider.find_pull_request(HEAD, BASE)
     assert "redirected to https://sso.acme.test/login" in str(info.value) and "s3cr3t" not in str(info.value)
     assert_clean(info.value, backend.token)
+
+
+def test_cloud_find_reads_the_whole_pr_when_the_list_leaves_the_description_out(
+    fake_bitbucket: FakeBitbucket,
+) -> None:
+    provider = BitbucketProvider(fake_bitbucket.settings("acme/manifests"))
+    opened = provider.open_pull_request(PullRequestSpec(HEAD, BASE, "t", "the body"))
+    fake_bitbucket.list_descriptions = False
+    mark = fake_bitbucket.mark()
+    assert provider.find_pull_request(HEAD, BASE) == opened  # the body too: a rerun writes nothing
+    assert len(fake_bitbucket.since(mark)) == 2

@@ -49,9 +49,12 @@ class BitbucketProvider:
     # -- Provider protocol ----------------------------------------------------------------------
 
     def find_pull_request(self, head_branch: str, base_branch: str) -> api.PullRequest | None:
-        """The open PR from `head_branch` into `base_branch`, or None (one GET)."""
+        """The open PR from `head_branch` into `base_branch`, or None (one GET; one more when the
+        list leaves the description out, so that a rerun compares the whole text)."""
         with self._errors(f"looking for the pull request from {head_branch!r}"):
             found = self._list(head_branch, base_branch, ("OPEN",))
+            if found and "description" not in found[0]:  # a partial answer: read the whole PR
+                found[0] = self._rest.request("GET", f"{self._repo}/pullrequests/{found[0]['id']}")
         return _convert(found[0]) if found else None
 
     def open_pull_request(self, spec: api.PullRequestSpec) -> api.PullRequest:
