@@ -24,7 +24,8 @@ def document(name: str) -> dict[str, Any]:
 
 def _without_required(node: Any) -> Any:
     if isinstance(node, dict):
-        node.pop("required", None) if isinstance(node.get("required"), list) else None
+        if isinstance(node.get("required"), list):  # not a property that is named `required`
+            del node["required"]
         for value in node.values():
             _without_required(value)
     elif isinstance(node, list):
