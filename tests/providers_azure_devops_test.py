@@ -379,3 +379,24 @@ def test_every_new_token_variable_is_scrubbed_from_messages() -> None:
         "BITBUCKET_APP_PASSWORD": "app-secret-000",
     }
     assert redact(" ".join(env.values()), env=env) == "*** *** *** ***"
+
+
+def test_the_fakes_refuse_what_the_published_descriptions_do_not_allow() -> None:
+    """The check the fakes run on every request can fail: a misspelt field, a wrong type, an
+    undeclared query parameter and a value outside an enum are each named."""
+    from testing import api_schemas
+
+    azure = api_schemas.body_problems(
+        fa.SCHEMA, "#/definitions/GitPullRequest", {"isDraft": "yes", "draft": True}
+    )
+    assert azure == ["unknown field 'draft'", "isDraft: 'yes' is not of type 'boolean'"]
+    query = {"searchCriteria.status": ["open"], "state": ["OPEN"], "api-version": ["7.1"]}
+    problems = api_schemas.query_problems(fa.SCHEMA, fa.BASE + "/pullrequests", "GET", query)
+    assert problems == [
+        "searchCriteria.status=['open'] is not one of ['notSet', 'active', 'abandoned', 'completed', 'all']",
+        "undeclared query parameter 'state'",
+    ]
+    cloud = api_schemas.body_problems(
+        "bitbucket-cloud-2.0.json", "#/components/schemas/pullrequest", {"isDraft": True, "title": 5}
+    )
+    assert cloud == ["unknown field 'isDraft'", "title: 5 is not of type 'string'"]
