@@ -329,7 +329,7 @@ class FakeBitbucketServer(LoopbackServer):
         parts = [unquote(s) for s in req.path[len(prefix) :].split("/")]
         if len(parts) < 4 or parts[1] != "repos" or parts[3] != "pull-requests":
             raise _dc_error(404, "Not found", "rest.NoSuchResourceException")
-        repo = f"{parts[0].upper() if not parts[0].startswith('~') else parts[0]}/{parts[2]}"
+        repo = f"{parts[0]}/{parts[2]}"  # keys as the instance stores them: upper case, or ~user
         if repo not in self.repos:
             raise _dc_error(
                 404,

@@ -539,3 +539,15 @@ def test_cloud_find_reads_the_whole_pr_when_the_list_leaves_the_description_out(
     mark = fake_bitbucket.mark()
     assert provider.find_pull_request(HEAD, BASE) == opened  # the body too: a rerun writes nothing
     assert len(fake_bitbucket.since(mark)) == 2
+
+
+def test_dc_project_keys_from_a_lower_case_clone_url_are_upper_case(
+    fake_bitbucket_server: FakeBitbucketServer,
+) -> None:
+    provider = BitbucketServerProvider(fake_bitbucket_server.settings("plat/manifests"))
+    pr = provider.open_pull_request(PullRequestSpec(HEAD, BASE, "t", "b"))
+    create = next(r for r in fake_bitbucket_server.requests if r.method == "POST")
+    assert create.path == "/bitbucket/rest/api/1.0/projects/PLAT/repos/manifests/pull-requests"
+    assert create.body["fromRef"]["repository"] == {"slug": "manifests", "project": {"key": "PLAT"}}
+    found = provider.find_pull_request(HEAD, BASE)
+    assert found is not None and found.number == pr.number

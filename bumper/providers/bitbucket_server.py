@@ -39,7 +39,10 @@ class BitbucketServerProvider:
             raise ConfigError(
                 "no Bitbucket token: set BUMPER_TOKEN or BITBUCKET_TOKEN (an HTTP access token)"
             )
-        self.project, self.slug = where.path.split("/")
+        project, self.slug = where.path.split("/")
+        # Clone URLs show project keys in lower case (/scm/plat/app.git); keys are upper case,
+        # except a personal project's ~user.
+        self.project = project if project.startswith("~") else project.upper()
         auth = host_rules.bitbucket_server_auth(settings.token, settings.env)
         self._rest = rest.RestClient(where.url, auth, settings, _reason)
         self._repo = f"/projects/{quote(self.project, safe='~')}/repos/{quote(self.slug, safe='')}"
