@@ -40,7 +40,14 @@ class BotBranch(NamedTuple):
             or not isinstance(provider, FindsClosedPullRequests)
         ):
             return False
-        return self.sha in provider.closed_head_shas(self.name, base)
+        return any(_same_commit(self.sha, sha) for sha in provider.closed_head_shas(self.name, base))
+
+
+def _same_commit(full: str, named: str) -> bool:
+    """Whether a host's commit id names `full`: the whole id, or an abbreviation of at least 12
+    hex digits (Bitbucket Cloud gives 12)."""
+    named = named.strip().lower()
+    return named == full or (len(named) >= 12 and full.startswith(named))
 
 
 def not_own(ws: Clone, sha: str, branch: str) -> str | None:

@@ -97,7 +97,17 @@ def remote_reader(repo: str, env: Mapping[str, str]) -> Iterator[GitReader]:
     token = token_for(provider, env)
     with tempfile.TemporaryDirectory(prefix="bumper-history-") as tmp:
         dest = Path(tmp) / "clone"
-        ws = clone(repo, base=None, token=token, env=env, dest=dest, checkout=False, history=True)
+        authorization = registry.git_authorization(provider, token, env) if token else None
+        ws = clone(
+            repo,
+            base=None,
+            token=token,
+            env=env,
+            dest=dest,
+            checkout=False,
+            history=True,
+            authorization=authorization,
+        )
         yield GitReader(
             str(ws.path), dict(env, **ws.git.environment()), fetch=lambda oids: fetch_objects(ws, oids)
         )

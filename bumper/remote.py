@@ -85,6 +85,22 @@ class RemoteRun:
     env: Mapping[str, str]
     signing: list[tuple[str, str]]
 
+    @property
+    def git_authorization(self) -> str | None:
+        """The header git sends to this host (its ProviderSpec.git_authorization, also with
+        --provider none when `auto` knows the host); None: Basic with any user."""
+        if self.token is None:
+            return None
+        host = self.provider_name
+        if host == registry.NO_PROVIDER:  # no API, but git still talks to a host auto may know
+            try:
+                host = registry.resolve(
+                    registry.AUTO, self.settings.repo_url, self.settings.api_url, self.env
+                )
+            except ConfigError:
+                return None
+        return registry.git_authorization(host, self.token, self.env)
+
 
 @dataclass
 class Base:
@@ -172,7 +188,9 @@ def _refuse_base_as_branch(run: RemoteRun, tmp: Path) -> None:
     """`--branch` naming the base branch is refused before anything is cloned."""
     options = run.options
     assert options.repo is not None and options.branch is not None
-    base = options.base or remote_head(options.repo, token=run.token, env=run.env, cwd=tmp)
+    base = options.base or remote_head(
+        options.repo, token=run.token, env=run.env, cwd=tmp, authorization=run.git_authorization
+    )
     if options.branch == base:
         raise ConfigError(
             f"--branch {options.branch!r} is the base branch; bumper pushes only to a branch of its own"
@@ -248,6 +266,7 @@ def _clone(run: RemoteRun, dest: Path) -> Base:
             options.repo,
             base=options.base,
             token=run.token,
+            authorization=run.git_authorization,
             env=run.env,
             dest=dest,
             sparse_paths=sparse,

@@ -198,9 +198,9 @@ def render_bump(result: BumpResult, options: BumpOptions) -> None:
         if options.dry_run:
             payload["diff"] = unified_diff(plan.edits)
         emit_json(payload)
-        if result.status == Status.BLOCKED:  # nothing was delivered: say why even to scripts
-            for note in result.notes:
-                info(f"bumper: warning: {note}")
+        for note in result.notes:  # on stderr, so scripts reading stdout still hear them
+            # nothing was delivered when blocked: say why; otherwise what the host refused or lacks
+            info(f"bumper: warning: {note}" if result.status == Status.BLOCKED else f"bumper: {note}")
         return
     for path in plan.considered:
         detail(f"bumper: considered {path}")

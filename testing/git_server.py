@@ -73,6 +73,11 @@ class GitServer:
     _count: int = 0
 
     scheme: str = "http"
+    # How a host takes the token besides Basic with any user: `bearer` also accepts
+    # `Authorization: Bearer TOKEN` (Bitbucket Data Center, Azure Pipelines' System.AccessToken);
+    # `basic_user` requires that user name (Bitbucket Cloud's access tokens use x-token-auth).
+    bearer: bool = False
+    basic_user: str | None = None
     # A fake host (testing/fake_provider.LoopbackServer) that answers the API paths (`/api/`) on
     # this origin, as one real host serves git and its API together.
     api: Any = None
@@ -107,8 +112,12 @@ class GitServer:
             self.requests.clear()
 
 
-def _check_auth(header: str | None, token: str) -> tuple[bool, str | None]:
-    """Return (authorized, user) for an `Authorization` header: Basic, any user, token as password."""
+def _check_auth(header: str | None, gs: GitServer) -> tuple[bool, str | None]:
+    """Return (authorized, user) for an `Authorization` header: Basic, any user (or the server's
+    `basic_user`), token as password; or Bearer TOKEN where the server takes it."""
+    token = gs.token
+    if header and gs.bearer and header.lower().startswith("bearer "):
+        return header[7:].strip() == token, None
     if not header or not header.lower().startswith("basic "):
         return False, None
     try:
@@ -117,6 +126,8 @@ def _check_auth(header: str | None, token: str) -> tuple[bool, str | None]:
         return False, None
     user, sep, password = decoded.partition(":")
     if not sep:
+        return False, user or None
+    if gs.basic_user is not None and user != gs.basic_user:
         return False, user or None
     return password == token, user or None
 
@@ -181,7 +192,7 @@ class _Handler(BaseHTTPRequestHandler):
         if gs.api is not None and "/api/" in split.path:
             gs.api._handle(self)
             return
-        authorized, user = _check_auth(self.headers.get("Authorization"), gs.token)
+        authorized, user = _check_auth(self.headers.get("Authorization"), gs)
         info = RequestInfo(
             seq=gs._next_index(),
             method=self.command,

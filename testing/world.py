@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from testing import forkserver, repos
+from testing.fake_azure_devops import FakeAzureDevOps
+from testing.fake_bitbucket import FakeBitbucket, FakeBitbucketServer
 from testing.fake_github import FakeGitHub
 from testing.fake_gitlab import FakeGitLab
 from testing.git_server import GitServer, serve_git
@@ -36,7 +38,19 @@ EXAMPLE_LINES = {
 # the CA files git and requests read (a TLS test names its own).
 _NOT_INHERITED = (
     "BUMPER_", "GITHUB_", "GITLAB_", "CI_", "GIT_SSL_", "SSL_CERT_", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE",
+    "BITBUCKET_", "AZURE_DEVOPS_", "SYSTEM_", "BUILD_", "TF_BUILD",
 )  # fmt: skip
+# Where each host serves acme/manifests: its repository path on the host's API, the path of its
+# clone URL (the host's URL layout) and how its git takes the token (testing/git_server.py).
+HOST_LAYOUTS = {
+    "bitbucket": ("acme/manifests", "acme/manifests.git", {"basic_user": "x-token-auth"}),
+    "bitbucket-server": ("PLAT/manifests", "scm/PLAT/manifests.git", {"bearer": True, "basic_user": "-"}),
+    "azure-devops": (
+        "platform/manifests",
+        "acme/platform/_git/manifests",
+        {"bearer": True, "basic_user": ""},
+    ),
+}
 
 
 @dataclass
@@ -45,7 +59,7 @@ class World:
 
     provider: str
     git: GitServer
-    host: FakeGitHub | FakeGitLab
+    host: FakeGitHub | FakeGitLab | FakeBitbucket | FakeBitbucketServer | FakeAzureDevOps
     bare: Path
     repo_url: str
     extra_env: dict[str, str] = field(default_factory=dict)
@@ -105,6 +119,10 @@ def make_world(
     HTTPS with a certificate of `tls`'s CA when given. `gitlab_prefix` ("/gitlab") serves the
     GitLab instance under that path (the clone URL then starts with it too); `one_origin` has
     the git server answer the API's paths, as one real host does."""
+    if provider in HOST_LAYOUTS:
+        with _host_world(root, provider, tree) as world:
+            yield world
+        return
     host: FakeGitHub | FakeGitLab
     context = tls.context if tls is not None else None
     if provider == "github":
@@ -124,5 +142,33 @@ def make_world(
             bare = repos.make_bare_repo(git.path_for(served), tree)
             host.serve_git_repo(REPO_PATH, bare)  # --commit-via api commits land in the served repo
             yield World(provider, git, host, bare, git.url_for(served))
+    finally:
+        host.close()
+
+
+@contextmanager
+def _host_world(root: Path, provider: str, tree: Mapping[str, bytes] | Path) -> Iterator[World]:
+    """A world for Bitbucket Cloud, Bitbucket Data Center or Azure DevOps (HOST_LAYOUTS): the
+    clone URL has the host's layout, and git must present the token as that host takes it."""
+    path, served, auth = HOST_LAYOUTS[provider]
+    host: FakeBitbucket | FakeBitbucketServer | FakeAzureDevOps
+    if provider == "bitbucket":
+        host = FakeBitbucket(token=CANARY)
+        for user in ("alice", "bob"):
+            host.add_member(user)
+    elif provider == "bitbucket-server":
+        host = FakeBitbucketServer(token=CANARY)
+        host.users |= {"alice", "bob"}
+    else:
+        host = FakeAzureDevOps(token=CANARY)
+        for user in ("alice", "bob"):
+            host.add_identity(user)
+    host.add_repo(path)
+    try:
+        with serve_git(root / "srv", CANARY) as git:
+            git.bearer = bool(auth.get("bearer"))
+            git.basic_user = auth.get("basic_user")  # type: ignore[assignment]
+            bare = repos.make_bare_repo(git.root / served, tree)
+            yield World(provider, git, host, bare, f"{git.base_url}/{served}")
     finally:
         host.close()

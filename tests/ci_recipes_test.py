@@ -14,6 +14,7 @@ import pytest
 
 from bumper.ci_env import Build, current_build, known_systems, variables
 from bumper.cli import main
+from bumper.providers import registry
 from testing.ci_schemas import load_yaml, schema_errors
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -29,7 +30,17 @@ SYSTEM = {
     "bitbucket-pipelines.yml": ("bitbucket-pipelines", "bitbucket-pipelines.json"),
     "azure-pipelines.yml": ("azure-pipelines", "azure-pipelines.json"),
 }
-TOKEN_IN_TEXT = re.compile(r"\$\{?BUMPER_TOKEN|BUMPER_TOKEN=|\$\{\{|\$\((?!params\.|context\.)")
+TOKEN_IN_TEXT = re.compile(
+    r"\$\{?(?:BUMPER_TOKEN|BITBUCKET_TOKEN|SYSTEM_ACCESSTOKEN)|(?:BUMPER_TOKEN|BITBUCKET_TOKEN|SYSTEM_ACCESSTOKEN)="
+    r"|\$\{\{|\$\((?!params\.|context\.)"
+)
+# The token variable each recipe hands bumper: the host's own where the manifests live on it.
+TOKEN_VARIABLE = {"bitbucket-pipelines.yml": "BITBUCKET_TOKEN", "azure-pipelines.yml": "SYSTEM_ACCESSTOKEN"}
+# The manifests repository each recipe bumps: GitHub, or the CI system's own Git host.
+REPOS = {
+    "bitbucket-pipelines.yml": "https://bitbucket.org/acme/manifests.git",
+    "azure-pipelines.yml": "https://dev.azure.com/acme/platform/_git/manifests",
+}
 
 
 def recipe(name: str) -> str:
@@ -82,7 +93,8 @@ def test_the_token_never_enters_a_command_line(name: str) -> None:
     for command in [*shell_commands(name), " ".join(args)]:
         assert not TOKEN_IN_TEXT.search(command), command
     if docker:  # the name alone: docker copies the value from its own environment
-        assert [docker[i + 1] for i, a in enumerate(docker) if a == "-e"].count("BUMPER_TOKEN") == 1
+        token = TOKEN_VARIABLE.get(name, "BUMPER_TOKEN")
+        assert [docker[i + 1] for i, a in enumerate(docker) if a == "-e"].count(token) == 1
         assert all("=" not in a for a in docker), docker
 
 
@@ -98,9 +110,19 @@ def test_bumper_parses_the_arguments_the_recipe_gives(name: str) -> None:
         click.Context(main, info_name="bumper", **main.context_settings) as group,
         command.make_context("bump", values, parent=group) as ctx,
     ):
-        assert ctx.params["repo"] in (None, "https://github.com/acme/manifests.git")
+        assert ctx.params["repo"] in (None, REPOS.get(name, "https://github.com/acme/manifests.git"))
     known = {opt for p in command.params if isinstance(p, click.Option) for opt in p.opts}
     assert {a for a in values if a.startswith("--")} <= known
+
+
+@pytest.mark.parametrize(
+    "name,provider", [("bitbucket-pipelines.yml", "bitbucket"), ("azure-pipelines.yml", "azure-devops")]
+)
+def test_a_recipe_for_a_hosts_own_ci_uses_that_hosts_provider(name: str, provider: str) -> None:
+    _, args = bumper_argv(name)
+    repo = args[args.index("--repo") + 1]
+    assert registry.resolve("auto", repo, None, {}) == provider
+    assert TOKEN_VARIABLE[name] in registry.token_variables(provider)
 
 
 def system_env(system: str) -> dict[str, str]:

@@ -54,6 +54,7 @@ def clone(
     sparse_paths: list[str] | None = None,
     checkout: bool = True,
     history: bool = False,
+    authorization: str | None = None,
 ) -> Clone:
     """Shallow single-branch clone of `base` (default: the remote's default branch) to `dest`.
 
@@ -64,7 +65,7 @@ def clone(
     """
     if base is not None:
         validate_branch_name(base)
-    runner = GitRunner(url, token=token, env=env)
+    runner = GitRunner(url, token=token, env=env, authorization=authorization)
     dest = Path(dest)
     existed = dest.exists()
     if existed and any(dest.iterdir()):

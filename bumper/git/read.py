@@ -12,9 +12,11 @@ from bumper.git.refname import validate_branch_name
 from bumper.git.runner import GitRunner, retried
 
 
-def remote_head(url: str, *, token: str | None, env: Mapping[str, str], cwd: Path) -> str | None:
+def remote_head(
+    url: str, *, token: str | None, env: Mapping[str, str], cwd: Path, authorization: str | None = None
+) -> str | None:
     """The branch the remote's HEAD names, asked before any clone (one `ls-remote`)."""
-    runner = GitRunner(url, token=token, env=env)
+    runner = GitRunner(url, token=token, env=env, authorization=authorization)
     args = ["ls-remote", "--symref", "--", runner.git_url, "HEAD"]
     return _head_branch(retried(lambda _: runner.out(args, action="ls-remote", cwd=cwd)))
 

@@ -62,7 +62,13 @@ class GitRunner:
     `work_tree` is set (`GIT_DIR`/`GIT_WORK_TREE`), anywhere else (clone, ls-remote) before."""
 
     def __init__(
-        self, url: str, *, token: str | None, env: Mapping[str, str], work_tree: Path | None = None
+        self,
+        url: str,
+        *,
+        token: str | None,
+        env: Mapping[str, str],
+        work_tree: Path | None = None,
+        authorization: str | None = None,
     ) -> None:
         parsed = RepoUrl.parse(url)
         self.git_url = parsed.git_url  # what git is given (a local path made absolute)
@@ -71,6 +77,9 @@ class GitRunner:
         self.token = token
         self.env = env  # the process environment git inherits (cli.py reads it once)
         self.work_tree = work_tree
+        # The header's value when the host wants other than Basic x-access-token:TOKEN (a
+        # provider's ProviderSpec.git_authorization: Bitbucket's x-token-auth, a bearer token).
+        self._authorization = authorization
         self._header_url = parsed.header_url
         self._host = parsed.host
 
@@ -87,7 +96,7 @@ class GitRunner:
         """The variables bumper adds to the process environment for every git command."""
         pairs = list(SAFE_CONFIG)
         if self.token and self._header_url:
-            header = f"Authorization: Basic {basic_credentials(self.token)}"
+            header = f"Authorization: {self._authorization or 'Basic ' + basic_credentials(self.token)}"
             key = f"http.{self._header_url}.extraHeader"
             # An empty value first resets headers configured elsewhere (e.g. a runner's global
             # config), so exactly one Authorization header is sent.

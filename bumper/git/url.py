@@ -40,6 +40,8 @@ class RepoUrl(NamedTuple):
         if "://" in url:
             parts = urlsplit(url)
             scheme = parts.scheme.lower()
+            if scheme in ("http", "https") and _azure_user_form(parts.username, parts.password, parts.path):
+                url, parts = shown, urlsplit(shown)  # Azure Repos' `ORG@dev.azure.com`: no secret
             if scheme in ("http", "https") and "@" in parts.netloc:
                 raise ConfigError(
                     f"repository URL {shown!r} contains credentials; remove them and "
@@ -83,6 +85,13 @@ class RepoUrl(NamedTuple):
                 f"repository URL {strip_userinfo(self.git_url)!r} does not name an owner and a repository"
             )
         return self.path
+
+
+def _azure_user_form(user: str | None, password: str | None, path: str) -> bool:
+    """Azure Repos' clone URLs name the organization as the user (`https://ORG@dev.azure.com/ORG/
+    PROJECT/_git/REPO`): a user that is the path's first segment, no password, a `/_git/` path."""
+    first = path.strip("/").split("/", 1)[0]
+    return user is not None and password is None and user.lower() == first.lower() != "" and "/_git/" in path
 
 
 def _repo_path(path: str) -> str:

@@ -135,7 +135,8 @@ class FindsClosedPullRequests(Protocol):
 
     def closed_head_shas(self, head_branch: str, base_branch: str) -> list[str]:
         """The head commit of every closed or merged PR from `head_branch` into `base_branch`
-        (newest first; one request)."""
+        (newest first; one request): full ids, or abbreviations of at least 12 hex digits
+        where the host gives no more (Bitbucket Cloud)."""
         ...
 
 

@@ -1,10 +1,12 @@
-"""The built-in providers' registrations, GitHub and GitLab, with their API URL rules; no SDK import."""
+"""The built-in providers' registrations (GitHub, GitLab, Bitbucket, Azure DevOps) with their API
+URL rules; no SDK import."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from urllib.parse import urlsplit
 
+from bumper.providers import host_rules
 from bumper.providers.api import ApiLocation, split_repo_url
 from bumper.providers.registry import ProviderSpec
 
@@ -100,4 +102,43 @@ GITLAB = ProviderSpec(
     api_url_marks=("/api/v4",),
     ci_host=_gitlab_ci_host,
     api_location=gitlab_location,
+)
+
+
+# -- Bitbucket Cloud, Bitbucket Data Center, Azure DevOps (rules in host_rules.py) ---------------
+
+BITBUCKET = ProviderSpec(
+    name="bitbucket",
+    implementation="bumper.providers.bitbucket:BitbucketProvider",
+    token_variables=("BITBUCKET_TOKEN", "BITBUCKET_APP_PASSWORD"),
+    hosts=("bitbucket.org", "*.bitbucket.org"),
+    api_url_marks=("api.bitbucket.org",),
+    ci_host=host_rules.bitbucket_ci_host,
+    api_location=host_rules.bitbucket_location,
+    git_authorization=host_rules.bitbucket_git_auth,
+    host_labels=(),  # a self-hosted "bitbucket.acme.io" is a Data Center
+)
+
+BITBUCKET_SERVER = ProviderSpec(
+    name="bitbucket-server",
+    implementation="bumper.providers.bitbucket_server:BitbucketServerProvider",
+    token_variables=("BITBUCKET_TOKEN",),
+    api_url_marks=("/rest/api/1.0", "/rest/api/latest"),
+    api_location=host_rules.bitbucket_server_location,
+    git_authorization=host_rules.bitbucket_server_auth,
+    repo_paths=("scm/*/*", "*/scm/*/*", "projects/*/repos/*", "*/projects/*/repos/*"),
+    host_labels=("bitbucket", "bitbucket-server", "stash"),
+)
+
+AZURE_DEVOPS = ProviderSpec(
+    name="azure-devops",
+    implementation="bumper.providers.azure_devops:AzureDevOpsProvider",
+    token_variables=("AZURE_DEVOPS_TOKEN", "SYSTEM_ACCESSTOKEN"),
+    hosts=("dev.azure.com", "ssh.dev.azure.com", "*.visualstudio.com"),
+    api_url_marks=("dev.azure.com", ".visualstudio.com"),
+    ci_host=host_rules.azure_ci_host,
+    api_location=host_rules.azure_location,
+    git_authorization=host_rules.azure_auth,
+    repo_paths=("*/_git/*", "_git/*"),
+    host_labels=("azure-devops", "tfs"),
 )

@@ -49,6 +49,15 @@ class ProviderSpec:
     # implementation applies it without one when built by hand. None: the implementation gets
     # --api-url as given.
     api_location: Callable[[str, str | None, Mapping[str, str]], ApiLocation] | None = None
+    # The `Authorization` header value git sends: (token, environment) -> "Basic …"/"Bearer …".
+    # None: HTTP Basic with any user name and the token as password (GitHub, GitLab).
+    git_authorization: Callable[[str, Mapping[str, str]], str] | None = None
+    # fnmatch patterns on a repository URL's path that only this host's layout has
+    # ("*_git/*" for Azure Repos), for `auto` on a host it does not know by name.
+    repo_paths: tuple[str, ...] = ()
+    # Labels of a host name that mean this provider to `auto` (`bitbucket` in bitbucket.acme.io
+    # is a Data Center); None: the provider's own name.
+    host_labels: tuple[str, ...] | None = None
 
     def create(self, settings: ProviderSettings, env: Mapping[str, str] | None = None) -> Provider:
         """Import the implementation and build it; the SDK loads here, not at discovery.
@@ -123,7 +132,8 @@ def token_variables(provider: str | None = None) -> tuple[str, ...]:
 
 def resolve(choice: str, repo: str, api_url: str | None, env: Mapping[str, str]) -> str:
     """The provider for this run: `none`, a registered name, or what `auto` detects from the
-    repository host, the CI environment, the API URL's shape and the host's labels."""
+    repository host, the CI environment, the API URL's shape, the host's labels and the
+    repository path's layout (`/scm/P/r`, `/P/_git/r`)."""
     if choice == NO_PROVIDER:
         return choice
     if choice != AUTO:
@@ -141,12 +151,26 @@ def resolve(choice: str, repo: str, api_url: str | None, env: Mapping[str, str])
     for spec in specs:
         if api_url and any(mark in api_url for mark in spec.api_url_marks):
             return spec.name
-    names = {spec.name for spec in specs}
     for label in host.split("."):
-        if label in names:
-            return label
+        for spec in specs:
+            if label in (spec.host_labels if spec.host_labels is not None else (spec.name,)):
+                return spec.name
+    path = RepoUrl.parse(repo).path
+    for spec in specs:
+        if any(fnmatch.fnmatchcase(path, pattern) for pattern in spec.repo_paths):
+            return spec.name
+    names = {spec.name for spec in specs}
     choices = ", ".join([*sorted(names), NO_PROVIDER])
     raise ConfigError(f"cannot tell the Git host API of {host!r}; pass --provider {choices}")
+
+
+def git_authorization(provider: str, token: str, env: Mapping[str, str]) -> str | None:
+    """The `Authorization` header value git sends for `provider`'s host; None: the default
+    (HTTP Basic, any user, the token as password)."""
+    spec = providers().get(provider)
+    if spec is None or spec.git_authorization is None:
+        return None
+    return spec.git_authorization(token, env)
 
 
 def repo_host(url: str) -> str | None:

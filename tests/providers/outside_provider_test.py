@@ -137,7 +137,10 @@ def test_an_unknown_provider_lists_the_outside_one_too(tmp_path: Path, site: Pat
         "--dir",
         str(tmp_path),
         "--provider",
-        "gitea",
+        "sourcehut",
     )
     assert proc.returncode == 2
-    assert proc.stderr == "bumper: error: unknown provider 'gitea'; available: github, gitlab, tiny\n"
+    assert proc.stderr == (
+        "bumper: error: unknown provider 'sourcehut'; "
+        "available: azure-devops, bitbucket, bitbucket-server, github, gitlab, tiny\n"
+    )

@@ -20,8 +20,12 @@ def test_builtins_load_through_the_entry_point_group(name: str, cls: type) -> No
 
 
 def test_unknown_provider_names_the_available_ones() -> None:
-    with pytest.raises(ConfigError, match=r"^unknown provider 'gitea'; available: github, gitlab$"):
-        registry.spec_for("gitea")
+    with pytest.raises(
+        ConfigError,
+        match=r"^unknown provider 'sourcehut'; available: "
+        r"azure-devops, bitbucket, bitbucket-server, github, gitlab$",
+    ):
+        registry.spec_for("sourcehut")
 
 
 @pytest.mark.parametrize(
@@ -57,7 +61,9 @@ def test_auto_detection(repo: str, api_url: str | None, env: dict[str, str], exp
 
 def test_auto_detection_asks_when_nothing_tells() -> None:
     with pytest.raises(
-        ConfigError, match=r"cannot tell .*'code.acme.test'; pass --provider github, gitlab, none"
+        ConfigError,
+        match=r"cannot tell .*'code.acme.test'; "
+        r"pass --provider azure-devops, bitbucket, bitbucket-server, github, gitlab, none",
     ):
         registry.resolve("auto", "https://code.acme.test/a/b", None, {})
 

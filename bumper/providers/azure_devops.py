@@ -1,0 +1,250 @@
+"""Azure Repos provider (Azure DevOps REST 7.1) over `requests`: Microsoft's `azure-devops` client
+is a 5 MB generated package on the deprecated msrest, last released for API 7.1 in 2023."""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+from urllib.parse import urlsplit
+
+from bumper.errors import ConfigError, ProviderError
+from bumper.providers import api, failures, host_rules, rest
+
+log = logging.getLogger(__name__)
+
+API_VERSION = "7.1"
+_GUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
+_DUPLICATE = "TF401179"  # "An active pull request for the source and target branch already exists."
+
+
+class AzureDevOpsProvider:
+    """Opens and updates pull requests on Azure Repos (dev.azure.com, *.visualstudio.com, and
+    Azure DevOps Server 2022.1 or later).
+
+    Labels, reviewers and draft go with the create; auto-complete is one PATCH after it. Azure
+    has no assignees: asked for, they are one warning. Cost: find 2 (the list cuts descriptions
+    at 400 characters, so the PR is read by id); open 1 (+1 per reviewer named by name,
+    +1 auto-complete); update 1.
+    """
+
+    name = "azure-devops"
+    # "A description for a pull request must not be longer than 4000 characters"; titles 400.
+    text_limits = api.TextLimits(title=400, body=4_000)
+
+    def __init__(self, settings: api.ProviderSettings) -> None:
+        where = settings.location or host_rules.azure_location(settings.repo_url, settings.api_url, {})
+        if not settings.token:
+            raise ConfigError(
+                "no Azure DevOps token: set BUMPER_TOKEN or AZURE_DEVOPS_TOKEN (a personal access "
+                "token), or SYSTEM_ACCESSTOKEN in Azure Pipelines"
+            )
+        self.collection = where.url.rstrip("/")
+        self.project, self.repo_name = where.path.split("/")
+        self._auth = host_rules.azure_auth(settings.token, settings.env)
+        self._settings = settings
+        self._repo = f"/{self.project}/_apis/git/repositories/{self.repo_name}"
+        self._rest = rest.RestClient(self.collection, self._auth, settings, _reason)
+        self._errors = failures.ApiFailures(_STYLE, where.path, self.collection, settings).translating
+        self._identities: rest.RestClient | None = None
+
+    # -- Provider protocol ----------------------------------------------------------------------
+
+    def find_pull_request(self, head_branch: str, base_branch: str) -> api.PullRequest | None:
+        """The active PR from `head_branch` into `base_branch`, or None (a GET, and one more by
+        id for the whole description)."""
+        with self._errors(f"looking for the pull request from {head_branch!r}"):
+            found = self._list(head_branch, base_branch, "active")
+            if not found:
+                return None
+            full = self._call("GET", f"/pullrequests/{found[0]['pullRequestId']}")
+        return self._convert(full)
+
+    def open_pull_request(self, spec: api.PullRequestSpec) -> api.PullRequest:
+        """Create the PR with labels, reviewers and draft in one call, then set auto-complete.
+
+        A 409 TF401179 (a retried create, a race) becomes an update of the active PR, adding
+        the labels and reviewers it lacks.
+        """
+        warnings: list[str] = []
+        if spec.assignees:
+            warnings.append(
+                f"Azure DevOps has no pull request assignees; not assigned: {', '.join(spec.assignees)}"
+            )
+        reviewers = self._reviewer_ids(spec.reviewers, warnings)
+        data: dict[str, Any] = {
+            "sourceRefName": f"refs/heads/{spec.head_branch}",
+            "targetRefName": f"refs/heads/{spec.base_branch}",
+            "title": spec.title,
+            "description": spec.body,
+            "isDraft": spec.draft,
+        }
+        if spec.labels:
+            data["labels"] = [{"name": label} for label in spec.labels]
+        if reviewers:
+            data["reviewers"] = [{"id": rid} for rid in reviewers]
+        created: dict[str, Any] | None = None
+        with self._errors(f"opening a pull request from {spec.head_branch!r}"):
+            try:
+                created = self._call("POST", "/pullrequests", body=data)
+            except rest.HttpError as exc:
+                if exc.status == 400 and reviewers:  # an id the organization does not know
+                    warnings.append(f"Azure DevOps refused the reviewers ({exc.reason}); not added")
+                    del data["reviewers"]
+                    reviewers = []
+                    created = self._call("POST", "/pullrequests", body=data)
+                elif exc.status != 409 or _DUPLICATE not in exc.reason:
+                    raise
+        if created is None:
+            created = self._update_existing(spec, reviewers)
+        if spec.automerge:
+            self._autocomplete(created, warnings)
+        return self._convert(created, tuple(warnings))
+
+    def update_pull_request(self, pr: api.PullRequest, title: str, body: str) -> api.PullRequest:
+        """Set title and description with one PATCH; draft, labels and reviewers stay."""
+        with self._errors(f"updating pull request !{pr.number}"):
+            updated = self._call(
+                "PATCH", f"/pullrequests/{pr.number}", body={"title": title, "description": body}
+            )
+        return self._convert(updated)
+
+    def closed_head_shas(self, head_branch: str, base_branch: str) -> list[str]:
+        """The last source commits of the completed and abandoned PRs from `head_branch` (one GET)."""
+        with self._errors(f"looking for closed pull requests from {head_branch!r}"):
+            found = self._list(head_branch, base_branch, "all")
+        return [
+            str((pr.get("lastMergeSourceCommit") or {}).get("commitId") or "")
+            for pr in found
+            if pr.get("status") in ("completed", "abandoned")
+        ]
+
+    def comment_once(self, pr: api.PullRequest, key: str, text: str) -> bool:
+        """GET the PR's threads, POST a thread with `text` unless a comment holds `key`."""
+        path = f"/pullRequests/{pr.number}/threads"
+        with self._errors(f"commenting on pull request !{pr.number}"):
+            threads = self._call("GET", path)
+            for thread in (threads or {}).get("value") or []:
+                if any(key in str(c.get("content") or "") for c in thread.get("comments") or []):
+                    return False
+            comment = {"parentCommentId": 0, "content": text, "commentType": "text"}
+            self._call("POST", path, body={"comments": [comment], "status": "active"})
+        return True
+
+    # -- helpers --------------------------------------------------------------------------------
+
+    def _call(self, method: str, path: str, *, params: dict[str, str] | None = None, body: Any = None) -> Any:
+        query = {**(params or {}), "api-version": API_VERSION}
+        return self._rest.request(method, self._repo + path, params=query, body=body)
+
+    def _list(self, head: str, base: str, status: str) -> list[dict[str, Any]]:
+        params = {
+            "searchCriteria.sourceRefName": f"refs/heads/{head}",
+            "searchCriteria.targetRefName": f"refs/heads/{base}",
+            "searchCriteria.status": status,
+            "$top": "50",
+        }
+        data = self._call("GET", "/pullrequests", params=params)
+        return [pr for pr in (data or {}).get("value") or [] if isinstance(pr, dict)]
+
+    def _update_existing(self, spec: api.PullRequestSpec, reviewers: list[str]) -> dict[str, Any]:
+        """The active PR gets the title, description, and the labels and reviewers it lacks."""
+        with self._errors(f"looking for the pull request from {spec.head_branch!r}"):
+            found = self._list(spec.head_branch, spec.base_branch, "active")
+        if not found:
+            raise failures.vanished_duplicate("Azure DevOps", "pull request", spec.head_branch)
+        number = int(found[0]["pullRequestId"])
+        have_labels = {str(t.get("name") or "").lower() for t in found[0].get("labels") or []}
+        have_reviewers = {str(r.get("id") or "").lower() for r in found[0].get("reviewers") or []}
+        with self._errors(f"updating pull request !{number}"):
+            for label in spec.labels:
+                if label.lower() not in have_labels:
+                    self._call("POST", f"/pullRequests/{number}/labels", body={"name": label})
+            for rid in reviewers:
+                if rid.lower() not in have_reviewers:
+                    self._call("PUT", f"/pullRequests/{number}/reviewers/{rid}", body={"vote": 0})
+            body = {"title": spec.title, "description": spec.body}
+            updated: dict[str, Any] = self._call("PATCH", f"/pullrequests/{number}", body=body)
+        return updated
+
+    def _autocomplete(self, pr: dict[str, Any], warnings: list[str]) -> None:
+        """Complete the PR once its policies pass, as the token's identity (the PR's creator);
+        a refusal (a draft, a policy) is a warning, the PR stands."""
+        creator = (pr.get("createdBy") or {}).get("id")
+        number = int(pr["pullRequestId"])
+        data = {"autoCompleteSetBy": {"id": creator}, "completionOptions": {"deleteSourceBranch": True}}
+        try:
+            with self._errors(f"setting auto-complete on pull request !{number}"):
+                updated = self._call("PATCH", f"/pullrequests/{number}", body=data)
+            pr.update(updated or {})
+        except ProviderError as exc:
+            if exc.kind in ("auth", "rate-limited"):
+                raise
+            warnings.append(f"{exc} (auto-complete not set)")
+
+    def _reviewer_ids(self, names: tuple[str, ...], warnings: list[str]) -> list[str]:
+        """Reviewer identity ids: a GUID as given, a name or email looked up in the
+        organization's identities (one GET each); an unknown one is a warning."""
+        ids: list[str] = []
+        for name in (n.lstrip("@") for n in names):
+            rid = name if _GUID.match(name) else self._identity(name)
+            if rid is None:
+                warnings.append(f"Azure DevOps has no identity {name!r}; not added as reviewer")
+            elif rid not in ids:
+                ids.append(rid)
+        return ids
+
+    def _identity(self, name: str) -> str | None:
+        if self._identities is None:
+            self._identities = rest.RestClient(
+                _identities_url(self.collection), self._auth, self._settings, _reason
+            )
+        params = {
+            "searchFilter": "General",
+            "filterValue": name,
+            "queryMembership": "None",
+            "api-version": API_VERSION,
+        }
+        with self._errors(f"looking up reviewer {name!r}"):
+            data = self._identities.request("GET", "/_apis/identities", params=params)
+        found = [row for row in (data or {}).get("value") or [] if isinstance(row, dict) and row.get("id")]
+        return str(found[0]["id"]) if len(found) == 1 else None
+
+    def _convert(self, data: dict[str, Any], warnings: tuple[str, ...] = ()) -> api.PullRequest:
+        number = int(data["pullRequestId"])
+        return api.PullRequest(
+            number=number,
+            url=f"{self.collection}/{self.project}/_git/{self.repo_name}/pullrequest/{number}",
+            title=str(data.get("title") or ""),
+            body=str(data.get("description") or ""),
+            head_branch=str(data.get("sourceRefName") or "").removeprefix("refs/heads/"),
+            base_branch=str(data.get("targetRefName") or "").removeprefix("refs/heads/"),
+            draft=bool(data.get("isDraft")),
+            warnings=warnings,
+        )
+
+
+def _identities_url(collection: str) -> str:
+    """Identities live on the organization's vssps host in Azure DevOps Services
+    (vssps.dev.azure.com/ORG, ORG.vssps.visualstudio.com), on the collection on a server."""
+    parts = urlsplit(collection)
+    host = parts.hostname or ""
+    if host == "dev.azure.com":
+        return f"https://vssps.dev.azure.com{parts.path}"
+    if host.endswith(".visualstudio.com") and ".vssps." not in host:
+        return f"https://{host.removesuffix('.visualstudio.com')}.vssps.visualstudio.com"
+    return collection
+
+
+def _reason(data: Any) -> str | None:
+    """Azure DevOps' `{"message": "TF401179: ...", "typeKey": ...}`."""
+    return str(data["message"]) if isinstance(data, dict) and data.get("message") else None
+
+
+_HINTS = {
+    "auth": "; check the token (a personal access token with Code read & write, or "
+    "SYSTEM_ACCESSTOKEN with the build service allowed to contribute to pull requests)"
+}
+_STYLE = failures.FailureStyle(
+    "Azure DevOps", "repository", rest.HttpError, rest.describe, _HINTS, rest.RETRIES
+)

@@ -1,0 +1,118 @@
+"""JSON over HTTP for the hosts whose providers speak their published REST API with `requests`
+(Bitbucket Cloud, Bitbucket Data Center, Azure DevOps): bounded retries, the not-the-API check,
+and the host's own reason on a failed call."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import requests
+from urllib3 import Retry
+
+from bumper.providers import api, failures
+
+TIMEOUT = 30  # seconds per HTTP request
+RETRIES = 4  # 429 and 5xx; 0.5+1+2+4 s of backoff at settings.backoff == 1
+MAX_RETRY_AFTER = 120.0  # a CI job should fail rather than sleep longer than this
+# Azure DevOps answers a credential it does not accept with 203 and its HTML sign-in page.
+SIGNED_OUT = 203
+
+
+class HttpError(Exception):
+    """A non-2xx answer from the API: its status and the host's reason (no token in either)."""
+
+    def __init__(self, status: int, reason: str, body: Any = None) -> None:
+        super().__init__(f"{status} {reason}")
+        self.status = status
+        self.reason = reason
+        self.body = body  # the decoded JSON answer, for a provider that reads more of it
+
+
+class _BoundedRetry(Retry):
+    """urllib3's Retry whose Retry-After sleep is capped, so a CI job never hangs for an hour."""
+
+    cap = MAX_RETRY_AFTER
+
+    def get_retry_after(self, response: Any) -> float | None:
+        value = super().get_retry_after(response)
+        return None if value is None else min(value, self.cap)
+
+
+def _retry(backoff: float) -> Retry:
+    """429 and 5xx answers and dropped connections are retried, POST too: a create whose answer
+    was lost comes back as the host's "already exists", which each provider turns into a find."""
+    retry = _BoundedRetry(
+        total=RETRIES,
+        backoff_factor=0.5 * backoff,
+        backoff_max=8 * max(backoff, 0.001),
+        status_forcelist=[429, 500, 502, 503, 504],
+        allowed_methods={"GET", "POST", "PUT", "PATCH", "DELETE"},
+        respect_retry_after_header=True,
+        raise_on_status=False,  # the last answer is returned and reported with the host's reason
+    )
+    retry.cap = MAX_RETRY_AFTER * max(backoff, 0.001)
+    return retry
+
+
+class RestClient:
+    """One host's API at `base_url`, authenticated by one `Authorization` header value."""
+
+    def __init__(
+        self,
+        base_url: str,
+        authorization: str,
+        settings: api.ProviderSettings,
+        reason_of: Callable[[Any], str | None],
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self._reason_of = reason_of
+        session = requests.Session()
+        adapter = requests.adapters.HTTPAdapter(max_retries=_retry(settings.backoff))
+        session.mount("https://", adapter)
+        session.mount("http://", adapter)
+        session.headers.update({"Accept": "application/json", **(headers or {})})
+        session.headers["Authorization"] = authorization
+        session.verify = settings.ca_file or True
+        session.trust_env = True  # proxies and REQUESTS_CA_BUNDLE as requests reads them
+        session.hooks["response"].append(self._check_answer)
+        self._session = session
+
+    def _check_answer(self, answer: requests.Response, *_: Any, **__: Any) -> None:
+        if answer.status_code == SIGNED_OUT:
+            return  # request() reports it as an authentication failure
+        failures.refuse_non_api_answer(self.base_url, answer.url, answer.status_code, answer.headers)
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | list[tuple[str, str]] | None = None,
+        body: Any = None,
+    ) -> Any:
+        """`method` on `base_url + path` (or an absolute URL below it); the decoded JSON answer,
+        None for an empty one. A non-2xx answer raises HttpError with the host's reason."""
+        url = path if path.startswith(("https://", "http://")) else self.base_url + path
+        # A redirect within the API (a renamed repository) is followed; one out of it is refused
+        # by the response hook before it is followed (failures.refuse_non_api_answer).
+        answer = self._session.request(method, url, params=params, json=body, timeout=TIMEOUT)
+        try:
+            data: Any = answer.json() if answer.content else None
+        except ValueError:
+            data = None
+        if answer.status_code == SIGNED_OUT:
+            raise HttpError(401, "the host answered its sign-in page (HTTP 203): it did not accept the token")
+        if answer.status_code >= 300:
+            reason = self._reason_of(data) if data is not None else None
+            text = reason or answer.reason or "error"
+            if answer.status_code == 429 or answer.status_code >= 500:
+                text += f" (after {RETRIES} retries)"
+            raise HttpError(answer.status_code, text, data)
+        return data
+
+
+def describe(exc: HttpError) -> failures.Failure:
+    """The ProviderError kind and detail of a failed call: the status and the host's reason."""
+    return failures.Failure(failures.kind_for_status(exc.status), f"{exc.status} {exc.reason}")

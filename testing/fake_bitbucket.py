@@ -1,0 +1,524 @@
+"""Loopback Bitbucket Cloud (API 2.0) and Bitbucket Data Center (REST 1.0) for provider tests.
+
+Each implements the calls bumper/providers/bitbucket*.py make, keeps pull request state, checks
+credentials, records every request and takes injected faults (testing/fake_provider.py). The
+Cloud fake checks every request body and query against Atlassian's API description
+(tests/schemas/bitbucket-cloud-2.0.json, with `draft` and workspace members from the
+documentation); Atlassian publishes no machine-readable Data Center description, so that fake
+models the documented fields and error shapes (DuplicatePullRequestException with
+`existingPullRequest`, the `version` a PUT must name).
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import unquote
+
+import pytest
+
+from bumper.providers.api import ProviderSettings
+from testing import api_schemas
+from testing.fake_provider import LoopbackServer, PullRecord, RecordedRequest, Reply, Response
+
+TOKEN = "fake-bitbucket-token-FAKEfake0123456789"  # noqa: S105 - a test token
+APP_USER, APP_PASSWORD = "bumper-bot", "fake-app-password-FAKE0123456789"  # noqa: S105
+SCHEMA = "bitbucket-cloud-2.0.json"
+PR_PATH = "/repositories/{workspace}/{repo_slug}/pullrequests"
+# Documented on every paginated or filtered endpoint, not per operation in the description.
+GLOBAL_QUERY = ("q", "pagelen", "page", "sort", "fields")
+# Pull request fields the API takes that this snapshot of the description does not list: `draft`
+# (2023) and `description` (the raw text; the description names only `summary`, yet the API's
+# own examples and every client, e.g. Renovate's, send `description`).
+PR_EXTRA = ("draft", "description")
+_Q = re.compile(
+    r'^source\.branch\.name = "((?:[^"\\]|\\.)*)" AND destination\.branch\.name = "((?:[^"\\]|\\.)*)"$'
+)
+
+
+def _unquote_bbql(text: str) -> str:
+    return re.sub(r"\\(.)", r"\1", text)
+
+
+def _error(status: int, message: str, detail: str | None = None) -> Reply:
+    error: dict[str, Any] = {"message": message}
+    if detail:
+        error["detail"] = detail
+    return Reply(status, {"type": "error", "error": error})
+
+
+class FakeBitbucket(LoopbackServer):
+    """Bitbucket Cloud's pull request endpoints. `members` maps nickname -> uuid."""
+
+    unauthorized = (401, {}, {"type": "error", "error": {"message": "Unauthorized"}})
+
+    def __init__(self, token: str = TOKEN, **kw: Any) -> None:
+        super().__init__(token, **kw)
+        self.api_url = self.base_url + "/2.0"
+        self.repos: set[str] = set()
+        self.members: dict[str, str] = {"bumper-bot": "{00000000-0000-4000-8000-000000000001}"}
+        self.pulls: list[PullRecord] = []
+        self.drafts_kept_by_put = False  # a PUT without `draft` un-drafts (reported behaviour)
+        self.problems: list[str] = []  # requests the API description refuses
+        self.app_credentials = (APP_USER, APP_PASSWORD)  # the app password Basic auth takes
+        self.list_descriptions = True  # False: the list leaves descriptions out
+
+    def add_repo(self, full_name: str) -> str:
+        self.repos.add(full_name)
+        return f"https://bitbucket.org/{full_name}.git"
+
+    def add_member(self, nickname: str) -> str:
+        n = len(self.members) + 1
+        uuid = f"{{{n:08d}-0000-4000-8000-{n:012d}}}"
+        return self.members.setdefault(nickname, uuid)
+
+    def settings(self, full_name: str, token: str | None = None, **kw: Any) -> ProviderSettings:
+        kw.setdefault("throttle", False)
+        kw.setdefault("backoff", 0.001)
+        return ProviderSettings(
+            repo_url=f"https://bitbucket.org/{full_name}.git",
+            api_url=self.api_url,
+            token=self.token if token is None else token,
+            **kw,
+        )
+
+    def open_pulls(self, repo: str | None = None) -> list[PullRecord]:
+        return [p for p in self.pulls if p.state == "open" and repo in (None, p.repo)]
+
+    # -- server ---------------------------------------------------------------------------------
+
+    def authorized(self, headers: dict[str, str]) -> bool:
+        value = {k.lower(): v for k, v in headers.items()}.get("authorization", "")
+        scheme, _, credential = value.partition(" ")
+        if scheme.lower() == "bearer":
+            return credential == self.token
+        if scheme.lower() == "basic":
+            user, password = self.app_credentials
+            return base64.b64decode(credential + "==").decode(errors="replace") == f"{user}:{password}"
+        return False
+
+    def route(self, req: RecordedRequest) -> Response:
+        parts = [unquote(s) for s in req.path.split("/")]
+        if parts[:2] != ["", "2.0"]:
+            raise _error(404, "Resource not found")
+        rest = parts[2:]
+        if rest[:1] == ["workspaces"] and rest[2:] == ["members"] and req.method == "GET":
+            values = [{"type": "workspace_membership", "user": self._user(n)} for n in self.members]
+            return 200, {}, {"values": values, "pagelen": 100, "size": len(values), "page": 1}
+        if rest[:1] != ["repositories"] or len(rest) < 4 or rest[3] != "pullrequests":
+            raise _error(404, "Resource not found")
+        repo = f"{rest[1]}/{rest[2]}"
+        if repo not in self.repos:
+            raise _error(404, "Repository not found", f"There is no repository {repo}")
+        tail = rest[4:]
+        if tail == [] and req.method == "GET":
+            return self._list(repo, req)
+        if tail == [] and req.method == "POST":
+            return self._create(repo, req.body)
+        if tail and tail[0].isdigit():
+            rec = self._pr(repo, int(tail[0]))
+            if tail[1:] == [] and req.method == "GET":
+                return 200, {}, self._json(rec)
+            if tail[1:] == [] and req.method == "PUT":
+                return self._update(rec, req.body)
+            if tail[1:] == ["comments"] and req.method == "GET":
+                values = [
+                    {"type": "pullrequest_comment", "id": i, "content": {"raw": c}}
+                    for i, c in enumerate(rec.comments, 1)
+                ]
+                return 200, {}, {"values": values, "pagelen": 100, "size": len(values), "page": 1}
+            if tail[1:] == ["comments"] and req.method == "POST":
+                self._check(
+                    f"{PR_PATH}/{{pull_request_id}}/comments", "#/components/schemas/comment", req.body
+                )
+                raw = ((req.body or {}).get("content") or {}).get("raw")
+                if not raw:
+                    raise _error(400, "content.raw: This field is required.")
+                rec.comments.append(str(raw))
+                return (
+                    201,
+                    {},
+                    {"type": "pullrequest_comment", "id": len(rec.comments), "content": {"raw": raw}},
+                )
+        raise _error(404, "Resource not found")
+
+    # -- state ----------------------------------------------------------------------------------
+
+    def _check(self, path: str, ref: str, body: Any, extra: tuple[str, ...] = ()) -> None:
+        problems = api_schemas.body_problems(SCHEMA, ref, body, extra)
+        if problems:
+            self.problems += problems
+            raise _error(400, "Bad request", "; ".join(problems))
+
+    def _user(self, nickname: str) -> dict[str, Any]:
+        return {
+            "type": "user",
+            "uuid": self.members[nickname],
+            "nickname": nickname,
+            "display_name": nickname.title(),
+        }
+
+    def _pr(self, repo: str, number: int) -> PullRecord:
+        for rec in self.pulls:
+            if rec.repo == repo and rec.number == number:
+                return rec
+        raise _error(404, "Resource not found", f"There is no pull request {number}")
+
+    def _json(self, rec: PullRecord, full: bool = True) -> dict[str, Any]:
+        state = {"open": "OPEN", "merged": "MERGED", "closed": "DECLINED"}[rec.state]
+        data: dict[str, Any] = {
+            "type": "pullrequest",
+            "id": rec.number,
+            "title": rec.title,
+            "description": rec.body,
+            "summary": {"raw": rec.body, "markup": "markdown"},
+            "state": state,
+            "draft": rec.draft,
+            "source": {"branch": {"name": rec.head}, "commit": {"hash": rec.head_sha[:12]}},
+            "destination": {"branch": {"name": rec.base}},
+            "links": {"html": {"href": f"https://bitbucket.org/{rec.repo}/pull-requests/{rec.number}"}},
+        }
+        if full:  # "the API only returns this list when an API requests a pull request by id"
+            data["reviewers"] = [self._user(n) for n in rec.reviewers]
+        elif not self.list_descriptions:  # a list answer with fewer fields (`fields=` trimmed)
+            del data["description"], data["summary"]
+        return data
+
+    def _list(self, repo: str, req: RecordedRequest) -> Response:
+        self.problems += api_schemas.query_problems(SCHEMA, PR_PATH, "GET", req.query, GLOBAL_QUERY)
+        states = req.query.get("state") or ["OPEN"]
+        query = (req.query.get("q") or [""])[-1]
+        match = _Q.match(query)
+        if query and match is None:
+            raise _error(400, "Invalid query", query)
+        head, base = (_unquote_bbql(g) for g in match.groups()) if match else (None, None)
+        found = [
+            self._json(rec, full=False)
+            for rec in reversed(self.pulls)
+            if rec.repo == repo and head in (None, rec.head) and base in (None, rec.base)
+        ]
+        found = [pr for pr in found if pr["state"] in states]
+        return 200, {}, {"values": found, "pagelen": 50, "size": len(found), "page": 1}
+
+    def _reviewers(self, body: dict[str, Any]) -> list[str]:
+        by_id = {uuid: name for name, uuid in self.members.items()}
+        names = []
+        for reviewer in body.get("reviewers") or []:
+            name = by_id.get(str(reviewer.get("uuid")))
+            if name is None:
+                raise _error(400, "reviewers: Malformed reviewers list", str(reviewer))
+            if name == "bumper-bot":
+                raise _error(400, "bumper-bot is the author and cannot be included as a reviewer.")
+            names.append(name)
+        return names
+
+    def _limits(self, body: dict[str, Any]) -> None:
+        if len(str(body.get("title") or "")) > 255:
+            raise _error(400, "title: Ensure this value has at most 255 characters")
+
+    def _create(self, repo: str, body: Any) -> Response:
+        self._check(PR_PATH, "#/components/schemas/pullrequest", body, PR_EXTRA)
+        head = ((body.get("source") or {}).get("branch") or {}).get("name")
+        base = ((body.get("destination") or {}).get("branch") or {}).get("name")
+        if not body.get("title") or not head or not base:
+            raise _error(400, "title, source and destination are required")
+        self._limits(body)
+        for rec in self.open_pulls(repo):
+            if (rec.head, rec.base) == (head, base):
+                raise _error(400, f"There is already an open pull request from {head} to {base}")
+        rec = PullRecord(
+            repo,
+            1 + sum(p.repo == repo for p in self.pulls),
+            body["title"],
+            body.get("description") or "",
+            head,
+            base,
+        )
+        rec.reviewers = self._reviewers(body)
+        rec.draft = body.get("draft") is True
+        self.pulls.append(rec)
+        return 201, {}, self._json(rec)
+
+    def _update(self, rec: PullRecord, body: Any) -> Response:
+        self._check(f"{PR_PATH}/{{pull_request_id}}", "#/components/schemas/pullrequest", body, PR_EXTRA)
+        self._limits(body)
+        if "title" in body:
+            rec.title = body["title"]
+        if "description" in body:
+            rec.body = body["description"]
+        rec.reviewers = self._reviewers(body)  # a PUT names the reviewers it keeps
+        if not self.drafts_kept_by_put:
+            rec.draft = body.get("draft") is True
+        return 200, {}, self._json(rec)
+
+
+# -- Bitbucket Data Center ----------------------------------------------------------------------
+
+TITLE_LIMIT, DESCRIPTION_LIMIT = 255, 32_768
+
+
+def _dc_error(status: int, message: str, exception: str, **more: Any) -> Reply:
+    error = {
+        "context": None,
+        "message": message,
+        "exceptionName": f"com.atlassian.bitbucket.{exception}",
+        **more,
+    }
+    return Reply(status, {"errors": [error]})
+
+
+class FakeBitbucketServer(LoopbackServer):
+    """Bitbucket Data Center's pull request endpoints under `context` ("" or "/bitbucket").
+
+    `supports_draft` (8.18+) and `supports_automerge` (8.15+) model an older instance when off.
+    """
+
+    unauthorized = (
+        401,
+        {},
+        {
+            "errors": [
+                {
+                    "message": "Authentication failed. Please check your credentials and try again.",
+                    "exceptionName": "com.atlassian.bitbucket.auth.IncorrectPasswordAuthenticationException",
+                }
+            ]
+        },
+    )
+
+    def __init__(self, token: str = TOKEN, *, context: str = "", **kw: Any) -> None:
+        super().__init__(token, **kw)
+        self.context = context.rstrip("/")
+        self.api_url = f"{self.base_url}{self.context}/rest/api/1.0"
+        self.repos: set[str] = set()
+        self.users: set[str] = {"bumper-bot"}
+        self.pulls: list[PullRecord] = []
+        self.versions: dict[tuple[str, int], int] = {}
+        self.supports_draft = True
+        self.supports_automerge = True
+
+    def add_repo(self, path: str) -> str:
+        self.repos.add(path)
+        project, slug = path.split("/")
+        return f"https://bitbucket.acme.test{self.context}/scm/{project.lower()}/{slug}.git"
+
+    def settings(self, path: str, token: str | None = None, **kw: Any) -> ProviderSettings:
+        kw.setdefault("throttle", False)
+        kw.setdefault("backoff", 0.001)
+        project, slug = path.split("/")
+        return ProviderSettings(
+            repo_url=f"https://bitbucket.acme.test{self.context}/scm/{project}/{slug}.git",
+            api_url=self.api_url,
+            token=self.token if token is None else token,
+            **kw,
+        )
+
+    def open_pulls(self, repo: str | None = None) -> list[PullRecord]:
+        return [p for p in self.pulls if p.state == "open" and repo in (None, p.repo)]
+
+    def authorized(self, headers: dict[str, str]) -> bool:
+        value = {k.lower(): v for k, v in headers.items()}.get("authorization", "")
+        return value == f"Bearer {self.token}"
+
+    def route(self, req: RecordedRequest) -> Response:
+        prefix = f"{self.context}/rest/api/1.0/projects/"
+        if not req.path.startswith(prefix):
+            raise Reply(404, b"<html><body>Page not found</body></html>", {"Content-Type": "text/html"})
+        parts = [unquote(s) for s in req.path[len(prefix) :].split("/")]
+        if len(parts) < 4 or parts[1] != "repos" or parts[3] != "pull-requests":
+            raise _dc_error(404, "Not found", "rest.NoSuchResourceException")
+        repo = f"{parts[0]}/{parts[2]}"  # keys as the instance stores them: upper case, or ~user
+        if repo not in self.repos:
+            raise _dc_error(
+                404,
+                f"Repository {parts[2]} does not exist in project {parts[0]}.",
+                "repository.NoSuchRepositoryException",
+            )
+        tail = parts[4:]
+        if tail == [] and req.method == "GET":
+            return self._list(repo, req.query)
+        if tail == [] and req.method == "POST":
+            return self._create(repo, req.body or {})
+        if tail and tail[0].isdigit():
+            rec = self._pr(repo, int(tail[0]))
+            if tail[1:] == [] and req.method == "GET":
+                return 200, {}, self._json(rec)
+            if tail[1:] == [] and req.method == "PUT":
+                return self._update(rec, req.body or {})
+            if tail[1:] == ["activities"] and req.method == "GET":
+                values = [
+                    {"id": i, "action": "COMMENTED", "comment": {"id": i, "text": c}}
+                    for i, c in enumerate(rec.comments, 1)
+                ]
+                return 200, {}, {"values": values[::-1], "isLastPage": True, "start": 0, "size": len(values)}
+            if tail[1:] == ["comments"] and req.method == "POST":
+                text = (req.body or {}).get("text")
+                if not text:
+                    raise _dc_error(400, "A comment must have text", "comment.CommentRequiredException")
+                rec.comments.append(str(text))
+                return 201, {}, {"id": len(rec.comments), "text": text, "version": 0}
+            if tail[1:] == ["auto-merge"] and req.method == "POST" and self.supports_automerge:
+                rec.automerge = True
+                return 200, {}, {"autoMergeEnabled": True}
+        raise _dc_error(404, "Not found", "rest.NoSuchResourceException")
+
+    def _pr(self, repo: str, number: int) -> PullRecord:
+        for rec in self.pulls:
+            if rec.repo == repo and rec.number == number:
+                return rec
+        raise _dc_error(
+            404, f"Pull request {number} does not exist in {repo}.", "pull.NoSuchPullRequestException"
+        )
+
+    def _ref(self, repo: str, branch: str, sha: str | None = None) -> dict[str, Any]:
+        project, slug = repo.split("/")
+        ref: dict[str, Any] = {
+            "id": f"refs/heads/{branch}",
+            "displayId": branch,
+            "repository": {"slug": slug, "project": {"key": project}},
+        }
+        if sha:
+            ref["latestCommit"] = sha
+        return ref
+
+    def _json(self, rec: PullRecord) -> dict[str, Any]:
+        state = {"open": "OPEN", "merged": "MERGED", "closed": "DECLINED"}[rec.state]
+        data = {
+            "id": rec.number,
+            "version": self.versions.setdefault((rec.repo, rec.number), 0),
+            "title": rec.title,
+            "description": rec.body,
+            "state": state,
+            "open": rec.state == "open",
+            "fromRef": self._ref(rec.repo, rec.head, rec.head_sha),
+            "toRef": self._ref(rec.repo, rec.base),
+            "reviewers": [
+                {"user": {"name": n, "slug": n}, "role": "REVIEWER", "approved": False} for n in rec.reviewers
+            ],
+            "links": {
+                "self": [
+                    {
+                        "href": f"https://bitbucket.acme.test/projects/{rec.repo.split('/')[0]}/repos/{rec.repo.split('/')[1]}/pull-requests/{rec.number}"
+                    }
+                ]
+            },
+        }
+        if self.supports_draft:
+            data["draft"] = rec.draft
+        return data
+
+    def _list(self, repo: str, query: dict[str, list[str]]) -> Response:
+        state = (query.get("state") or ["OPEN"])[-1]
+        at = (query.get("at") or [None])[-1]
+        direction = (query.get("direction") or ["INCOMING"])[-1]
+        found = []
+        for rec in reversed(self.pulls):
+            ref = f"refs/heads/{rec.head if direction == 'OUTGOING' else rec.base}"
+            if (
+                rec.repo == repo
+                and at in (None, ref)
+                and (state == "ALL" or self._json(rec)["state"] == state)
+            ):
+                found.append(self._json(rec))
+        return 200, {}, {"values": found, "isLastPage": True, "start": 0, "size": len(found), "limit": 25}
+
+    def _texts(self, body: dict[str, Any]) -> None:
+        if len(str(body.get("title") or "")) > TITLE_LIMIT:
+            raise _dc_error(
+                400,
+                f"The title must be at most {TITLE_LIMIT} characters",
+                "validation.ArgumentValidationException",
+            )
+        if len(str(body.get("description") or "")) > DESCRIPTION_LIMIT:
+            raise _dc_error(
+                400,
+                f"The description must be at most {DESCRIPTION_LIMIT} characters",
+                "validation.ArgumentValidationException",
+            )
+
+    def _reviewers(self, body: dict[str, Any]) -> list[str]:
+        names = [str(((r or {}).get("user") or {}).get("name")) for r in body.get("reviewers") or []]
+        unknown = [n for n in names if n not in self.users]
+        if unknown:
+            raise _dc_error(
+                409,
+                "Errors encountered while adding some reviewers to this pull request.",
+                "pull.InvalidPullRequestReviewersException",
+                reviewerErrors=[{"context": n, "message": f"{n} is not a user."} for n in unknown],
+            )
+        return names
+
+    def _create(self, repo: str, body: dict[str, Any]) -> Response:
+        head = str((body.get("fromRef") or {}).get("id") or "").removeprefix("refs/heads/")
+        base = str((body.get("toRef") or {}).get("id") or "").removeprefix("refs/heads/")
+        if not body.get("title") or not head or not base:
+            raise _dc_error(
+                400, "title, fromRef and toRef are required", "validation.ArgumentValidationException"
+            )
+        self._texts(body)
+        for rec in self.open_pulls(repo):
+            if (rec.head, rec.base) == (head, base):
+                raise _dc_error(
+                    409,
+                    "Only one pull request may be open for a given source and target branch",
+                    "pull.DuplicatePullRequestException",
+                    existingPullRequest=self._json(rec),
+                )
+        reviewers = self._reviewers(body)
+        rec = PullRecord(
+            repo,
+            1 + sum(p.repo == repo for p in self.pulls),
+            body["title"],
+            body.get("description") or "",
+            head,
+            base,
+        )
+        rec.reviewers = reviewers
+        rec.draft = self.supports_draft and body.get("draft") is True
+        self.versions[(repo, rec.number)] = 0
+        self.pulls.append(rec)
+        return 201, {}, self._json(rec)
+
+    def _update(self, rec: PullRecord, body: dict[str, Any]) -> Response:
+        key = (rec.repo, rec.number)
+        if body.get("version") != self.versions[key]:
+            raise _dc_error(
+                409,
+                "You are attempting to modify a pull request based on out-of-date information.",
+                "pull.PullRequestOutOfDateException",
+                currentVersion=self.versions[key],
+            )
+        self._texts(body)
+        rec.reviewers = self._reviewers(body)  # the PUT's list replaces the reviewers
+        rec.title = body.get("title", rec.title)
+        rec.body = body.get("description", rec.body)
+        self.versions[key] += 1
+        return 200, {}, self._json(rec)
+
+
+@pytest.fixture
+def fake_bitbucket() -> Iterator[FakeBitbucket]:
+    """A running FakeBitbucket with repository acme/manifests and members alice, bob, carol."""
+    server = FakeBitbucket()
+    server.add_repo("acme/manifests")
+    for name in ("alice", "bob", "carol"):
+        server.add_member(name)
+    try:
+        yield server
+    finally:
+        server.close()
+
+
+@pytest.fixture
+def fake_bitbucket_server() -> Iterator[FakeBitbucketServer]:
+    """A running FakeBitbucketServer under /bitbucket with repository PLAT/manifests and users
+    alice, bob, carol."""
+    server = FakeBitbucketServer(context="/bitbucket")
+    server.add_repo("PLAT/manifests")
+    server.users |= {"alice", "bob", "carol"}
+    try:
+        yield server
+    finally:
+        server.close()
