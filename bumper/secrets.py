@@ -33,6 +33,24 @@ _TOKEN_SHAPES = re.compile(
 )
 
 
+# Secrets bumper made or read during this run that no variable holds: a minted GitHub App
+# installation token, the App's JWT and private key (bumper/providers/github_app.py).
+_KEPT: set[str] = set()
+# Variables whose value is a secret though no provider reads a token from them.
+SECRET_VARIABLES = ("BUMPER_GITHUB_APP_PRIVATE_KEY",)
+
+
+def keep_secret(value: str) -> None:
+    """Mask `value` in every text redact() scrubs from now on; a multi-line value (a PEM key)
+    also line by line, as a message may quote one line of it or join its lines."""
+    value = value.strip()
+    if len(value) < 8:
+        return
+    _KEPT.add(value)
+    _KEPT.update(line.strip() for line in value.splitlines() if len(line.strip()) >= 16)
+    _KEPT.add(" ".join(value.split()))
+
+
 def _mask(match: re.Match[str]) -> str:
     scheme, _, _ = match.group(0).rpartition(" ")
     return f"{scheme} ***" if scheme else "***"
@@ -42,8 +60,9 @@ def redact(text: str, token: str | None = None, *, env: Mapping[str, str]) -> st
     """`text` without `token` (raw or as a Basic header), any token variable's value in `env`,
     anything shaped like a GitHub or GitLab token, or URL userinfo: the one scrubber every
     message passes through."""
-    secrets = {env.get(n, "").strip() for n in token_variables()}
+    secrets = {env.get(n, "").strip() for n in (*token_variables(), *SECRET_VARIABLES)}
     secrets = {s for s in secrets if len(s) >= 4}  # a stray 1-character variable is no token
+    secrets |= _KEPT
     if token:
         secrets |= {token, basic_credentials(token)}
     for secret in sorted(secrets, key=len, reverse=True):

@@ -20,6 +20,7 @@ import pytest
 from bumper.providers.api import ProviderSettings
 from testing import github_graphql, host_commits, repos
 from testing.fake_provider import LoopbackServer, PullRecord, RecordedRequest, Reply, Response
+from testing.github_app import FakeApp
 
 TOKEN = "fake-github-token-FAKEfake0123456789abcdef"  # noqa: S105 - a test token
 BOT = "bumper-bot"  # the token's user, author of every PR
@@ -70,6 +71,12 @@ class FakeGitHub(LoopbackServer):
         self.graphql_violations: list[tuple[str, list[str]]] = []
         self.bare: dict[str, Path] = {}  # repository -> the bare repo the git server serves
         self.verified: set[str] = set()  # commits GitHub made and signed (shown "Verified")
+        self.app: FakeApp | None = None  # a GitHub App whose JWT this host checks (add_app)
+
+    def add_app(self, app: FakeApp) -> None:
+        """Serve `app`'s endpoints (installation lookup, token mint, JWT checked); what its
+        token makes through the API is then authored by the App's bot."""
+        self.app = app
 
     def add_repo(self, full_name: str, *, automerge_allowed: bool = True) -> str:
         """Create `owner/repo`; returns an https clone URL naming it (the host is not contacted)."""
@@ -102,6 +109,22 @@ class FakeGitHub(LoopbackServer):
         value = {k.lower(): v for k, v in headers.items()}.get("authorization", "")
         scheme, _, credential = value.partition(" ")
         return scheme.lower() in ("token", "bearer") and credential == self.token
+
+    def _serve(self, req: RecordedRequest, headers: dict[str, str]) -> Response:
+        """The App's endpoints take the App's JWT, not a token; everything else as before."""
+        if self.app is not None:
+            authorization = {k.lower(): v for k, v in headers.items()}.get("authorization", "")
+            try:
+                answer = self.app.answer(req.method, req.path, authorization, req.body)
+            except Reply as reply:
+                return reply.status, reply.headers, reply.body
+            if answer is not None:
+                return answer
+        return super()._serve(req, headers)
+
+    def _actor(self) -> tuple[str, str]:
+        """Who the token belongs to: the App's bot when the token is the App's."""
+        return self.app.bot if self.app is not None and self.app.token == self.token else (BOT, BOT_EMAIL)
 
     def route(self, req: RecordedRequest) -> Response:
         if req.path == "/api/graphql" and req.method == "POST":
@@ -253,7 +276,7 @@ class FakeGitHub(LoopbackServer):
         text = str(message.get("headline", ""))
         if message.get("body"):
             text += "\n\n" + str(message["body"])
-        sha = host_commits.make_commit(bare, head, files, text, (BOT, BOT_EMAIL), WEB_FLOW)
+        sha = host_commits.make_commit(bare, head, files, text, self._actor(), WEB_FLOW)
         try:
             host_commits.set_branch(bare, branch, sha, head)
         except host_commits.HostRefused as exc:  # moved between the check and the update

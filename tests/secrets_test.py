@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bumper.secrets import basic_credentials, redact, strip_userinfo, token_for
+from bumper.secrets import basic_credentials, keep_secret, redact, strip_userinfo, token_for
 
 TOKEN = "t0k3n-value-for-tests"
 
@@ -64,3 +64,19 @@ def test_token_for_reads_bumper_token_first_then_the_providers_own() -> None:
     assert [token_for(p, env) for p in ("github", "gitlab", "none")] == ["gh", "gl", "gh"]
     assert token_for("github", {**env, "BUMPER_TOKEN": " generic "}) == "generic"
     assert token_for("github", {"GITHUB_TOKEN": "  "}) is None
+
+
+def test_kept_secrets_and_the_app_key_are_masked_whole_and_line_by_line() -> None:
+    pem = (
+        "-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEAwiWCTfSJ3yLINEONE\n"
+        "ZZ9xq0LINETWOlinetwo1234\n-----END RSA PRIVATE KEY-----\n"
+    )
+    assert redact(f"key {pem}", env={"BUMPER_GITHUB_APP_PRIVATE_KEY": pem}) == "key ***\n"
+    keep_secret(pem)
+    keep_secret("minted-installation-token-0123")
+    text = (
+        "line MIIEowIBAAKCAQEAwiWCTfSJ3yLINEONE and "
+        + " ".join(pem.split())
+        + " minted-installation-token-0123"
+    )
+    assert redact(text, env={}) == "line *** and *** ***"
