@@ -176,3 +176,10 @@ def test_an_unreadable_key_file_is_bad_input(world: World) -> None:
         BUMPER_GITHUB_APP_PRIVATE_KEY_FILE="/nonexistent/app.pem",
     )
     assert proc.returncode == 2 and "cannot read '/nonexistent/app.pem'" in proc.stderr
+
+
+def test_no_answer_from_the_api_is_one_line(world: World) -> None:
+    proc = run(world, "v1.2.3", BUMPER_API_URL="http://127.0.0.1:9/api/v3")
+    assert proc.returncode == 1 and len(proc.stderr.splitlines()) == 1, proc.stderr
+    assert "GitHub App 98765: minting a token for acme/manifests: cannot reach" in proc.stderr
+    assert world.git.requests == []

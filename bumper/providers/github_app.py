@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from bumper.errors import ConfigError, ProviderError
+from bumper.providers import failures
 from bumper.providers.api import ProviderSettings
 from bumper.secrets import keep_secret
 
@@ -121,10 +122,9 @@ def mint_token(app: AppCredentials, settings: ProviderSettings) -> str:
     except GithubException as exc:
         raise _refused(app, where, exc.status) from None
     except Exception as exc:  # noqa: BLE001 - no answer at all: network, TLS, retries used up
+        detail = failures.unreachable(api_url, exc, settings.ca_file)
         raise ProviderError(
-            f"GitHub App {app.app_id}: cannot reach {api_url} to mint a token "
-            f"for {where} ({type(exc).__name__}); check --api-url and the network",
-            kind="other",
+            f"GitHub App {app.app_id}: minting a token for {where}: {detail}", kind="other"
         ) from None
     token = str(minted.get("token") or "")
     if not token:
