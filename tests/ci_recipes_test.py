@@ -1,4 +1,4 @@
-"""The CI recipes in examples/ci/ (Jenkins, CircleCI, Tekton, Bitbucket, Azure): what docs/ci.md
+"""The CI recipes in examples/ci/ (Jenkins, CircleCI, Tekton, Bitbucket, Azure, Forgejo): what docs/ci.md
 shows, valid for their CI system, the token only in the environment, the build named in the PR."""
 
 from __future__ import annotations
@@ -28,7 +28,11 @@ SYSTEM = {
     "tekton-task.yaml": ("tekton", None),
     "bitbucket-pipelines.yml": ("bitbucket-pipelines", "bitbucket-pipelines.json"),
     "azure-pipelines.yml": ("azure-pipelines", "azure-pipelines.json"),
+    # Forgejo/Gitea Actions read GitHub's workflow syntax: GitHub's schema checks the file.
+    "forgejo-workflow.yml": ("forgejo-actions", "github-workflows.json"),
 }
+# The manifests repository each recipe names (a host provider's where the host is not GitHub).
+REPOSITORY = {"forgejo-workflow.yml": "https://codeberg.org/acme/manifests.git"}
 TOKEN_IN_TEXT = re.compile(r"\$\{?BUMPER_TOKEN|BUMPER_TOKEN=|\$\{\{|\$\((?!params\.|context\.)")
 
 
@@ -59,6 +63,8 @@ def shell_commands(name: str) -> list[str]:
         return [line for step in steps for line in step["script"]]
     if name == "azure-pipelines.yml":
         return [step["script"] for step in doc["steps"] if "script" in step]
+    if name == "forgejo-workflow.yml":
+        return [step["run"] for job in doc["jobs"].values() for step in job["steps"] if "run" in step]
     return []
 
 
@@ -98,7 +104,7 @@ def test_bumper_parses_the_arguments_the_recipe_gives(name: str) -> None:
         click.Context(main, info_name="bumper", **main.context_settings) as group,
         command.make_context("bump", values, parent=group) as ctx,
     ):
-        assert ctx.params["repo"] in (None, "https://github.com/acme/manifests.git")
+        assert ctx.params["repo"] in (None, REPOSITORY.get(name, "https://github.com/acme/manifests.git"))
     known = {opt for p in command.params if isinstance(p, click.Option) for opt in p.opts}
     assert {a for a in values if a.startswith("--")} <= known
 
@@ -116,6 +122,9 @@ def system_env(system: str) -> dict[str, str]:
             env[name] = f"https://ci.example/{name.lower()}/"
         else:
             env[name] = "7"
+    present, _, expected = row.present.partition("=")
+    if expected:  # `VAR=value`: what the system sets it to (FORGEJO_ACTIONS=true)
+        env[present] = expected
     return env
 
 
