@@ -339,7 +339,7 @@ def check(directory: str, paths: tuple[str, ...], output: str) -> int:
     show_default=True,
     metavar="auto|NAME|none",
     help="Git host API for the pull request: auto-detected, a registered provider "
-    "(github, gitlab or one installed as a plugin), or 'none' to only push the branch.",
+    "(github, gitlab, gitea or one installed as a plugin), or 'none' to only push the branch.",
 )
 @click.option(
     "--api-url",
