@@ -27,6 +27,9 @@ TIMEOUT = 30  # seconds per HTTP request
 RETRIES = 4
 PAGE = 50  # Gitea's default MAX_RESPONSE_ITEMS: a larger `limit` is cut to it
 CLOSED_PAGES = 4  # closed PRs read newest first, at most this many pages (200 PRs)
+# Open PRs and labels: at most this many pages (1,000 items), so a server or proxy that ignores
+# `page` and answers the same full page forever cannot keep bumper looping.
+MAX_PAGES = 20
 DRAFT_PREFIX = "WIP: "
 # Gitea's default WORK_IN_PROGRESS_PREFIXES (app.ini [repository.pull-request]), case-insensitive.
 _DRAFT = re.compile(r"^\s*(wip:|\[wip\])\s*", re.IGNORECASE)
@@ -44,7 +47,8 @@ class GiteaError(Exception):
 class GiteaProvider:
     """Opens and updates pull requests on Gitea or Forgejo.
 
-    Cost: find 1 request (a page of 50 open PRs; more pages only with more open PRs); open
+    Cost: find 1 request (a page of 50 open PRs; more pages only with more open PRs, at most
+    MAX_PAGES); open
     1 (labels, looked up by name, each missing one created: +1) + 1 create (labels, assignees,
     draft title) + 1 reviewers + 1 auto-merge; update 1; comment 1 + 1.
     """
@@ -72,7 +76,7 @@ class GiteaProvider:
         """The open PR from this repository's `head_branch` into `base_branch` (Gitea cannot
         filter by branch: pages of open PRs, one request for up to 50)."""
         with self._errors(f"looking for the pull request from {head_branch!r}"):
-            for pr in self._pulls("open", head_branch, base_branch, pages=None):
+            for pr in self._pulls("open", head_branch, base_branch, pages=MAX_PAGES):
                 return _convert(pr)
         return None
 
@@ -135,10 +139,10 @@ class GiteaProvider:
             return None
         return answer.json()
 
-    def _pulls(self, state: str, head: str, base: str, pages: int | None) -> Iterator[dict[str, Any]]:
+    def _pulls(self, state: str, head: str, base: str, pages: int) -> Iterator[dict[str, Any]]:
         """PRs in `state` from this repository's `head` into `base`, page by page."""
         page = 1
-        while pages is None or page <= pages:
+        while page <= pages:
             params = {"state": state, "sort": "recentupdate", "limit": PAGE, "page": page}
             batch = self._call("GET", "/pulls", params=params) or []
             for pr in batch:
@@ -165,7 +169,7 @@ class GiteaProvider:
     def _update_existing(self, spec: api.PullRequestSpec, label_ids: list[int], warnings: list[str]) -> Any:
         found = None
         with self._errors(f"looking for the pull request from {spec.head_branch!r}"):
-            found = next(self._pulls("open", spec.head_branch, spec.base_branch, pages=None), None)
+            found = next(self._pulls("open", spec.head_branch, spec.base_branch, pages=MAX_PAGES), None)
         if found is None:
             raise failures.vanished_duplicate("Gitea", "pull request", spec.head_branch)
         number = int(found["number"])
@@ -199,13 +203,11 @@ class GiteaProvider:
         if self._labels is None:
             self._labels = {}
             with self._errors("reading the repository's labels"):
-                page = 1
-                while True:
+                for page in range(1, MAX_PAGES + 1):
                     batch = self._call("GET", "/labels", params={"limit": PAGE, "page": page}) or []
                     self._labels.update({str(x["name"]): int(x["id"]) for x in batch})
                     if len(batch) < PAGE:
                         break
-                    page += 1
         ids: list[int] = []
         for name in names:
             if name not in self._labels:

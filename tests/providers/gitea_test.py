@@ -208,3 +208,17 @@ def test_a_path_that_is_not_owner_repo_is_a_config_error() -> None:
 
     with pytest.raises(ConfigError, match="does not name an owner and a repository"):
         GiteaProvider(ProviderSettings("https://codeberg.org/acme.git", None, "t0k3n"))
+
+
+def test_a_server_that_ignores_the_page_cannot_keep_bumper_looping(fake_gitea: FakeGitea) -> None:
+    """A proxy that drops `page` answers the same full page forever: bumper reads at most
+    MAX_PAGES (20) of it and stops."""
+    for n in range(50):
+        fake_gitea.pulls.append(PullRecord(REPO, 1 + n, f"other {n}", "", f"feature/{n}", BASE))
+        fake_gitea._touch(fake_gitea.pulls[-1])
+    real = fake_gitea._list
+    fake_gitea._list = lambda repo, query: real(repo, {**query, "page": ["1"]})  # type: ignore[method-assign]
+    gitea = provider(fake_gitea)
+    mark = fake_gitea.mark()
+    assert gitea.find_pull_request(HEAD, BASE) is None
+    assert len(fake_gitea.since(mark)) == 20
