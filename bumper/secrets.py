@@ -24,11 +24,12 @@ def basic_credentials(token: str) -> str:
     return base64.b64encode(f"x-access-token:{token}".encode()).decode("ascii")
 
 
-# Tokens by their published shapes (GitHub's and GitLab's prefixes) and credentials after an
+# Tokens by their published shapes (GitHub's and GitLab's prefixes, JWTs) and credentials after an
 # Authorization scheme: a server's or hook's message may quote a token bumper was never told.
 _TOKEN_SHAPES = re.compile(
     r"\b(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{30,}"
-    r"|gl(?:pat|dt|ptt|rt|cbt|oas|imt|agent|ft|soat|ffct)-[A-Za-z0-9_-]{20,})"
+    r"|gl(?:pat|dt|ptt|rt|cbt|oas|imt|agent|ft|soat|ffct)-[A-Za-z0-9_-]{20,}"
+    r"|eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]+)"  # a signed JWT (a GitHub App's)
     r"|(?i:(?<=authorization: )(?:basic|bearer|token) )\S+"
 )
 

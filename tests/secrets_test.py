@@ -27,6 +27,7 @@ def test_redact_masks_every_token_variable_even_when_not_told_the_token(variable
         "github_pat_" + "11ABCDEFG0_" * 4,
         "glpat-" + "x1Y2z3W4v5U6t7S8r9Q0",
         "gldt-" + "a-b_c" * 5,
+        "eyJhbGciOiJSUzI1NiJ9.eyJpc3MiOiI0MiIsImV4cCI6MX0.c2lnbmF0dXJlLWJ5dGVz_-x",  # a JWT
     ],
 )
 def test_redact_masks_what_is_shaped_like_a_host_token(secret: str) -> None:
