@@ -373,7 +373,8 @@ _RUN_OPTIONS: list[Callable[[Any], Any]] = [
         show_default=True,
         metavar="auto|NAME|none",
         help="Git host API for the pull request: auto-detected, a registered provider "
-        "(github, gitlab, bitbucket, bitbucket-server, azure-devops, or one installed as a plugin), "
+        "(github, gitlab, gitea, bitbucket, bitbucket-server, azure-devops, or one installed as a "
+        "plugin), "
         "or 'none' to only push the branch.",
     ),
     click.option(

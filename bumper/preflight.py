@@ -4,7 +4,8 @@ branch names and templates, so a bad input is exit 2 and never a half-done run."
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import NamedTuple
+from dataclasses import replace
+from typing import TYPE_CHECKING, NamedTuple
 from urllib.parse import urlsplit
 
 from bumper.changes import commit_message, pr_text, template_values
@@ -15,6 +16,9 @@ from bumper.providers import registry
 from bumper.providers.api import ProviderSettings, split_repo_url
 from bumper.secrets import token_for
 from bumper.tls import check_ca_files, trusted_ca
+
+if TYPE_CHECKING:
+    from bumper.providers.github_app import AppCredentials
 
 _OFF = ("0", "false", "no")
 
@@ -51,17 +55,24 @@ class RemoteSetup(NamedTuple):
 
 
 def check_remote(options: BumpOptions, env: Mapping[str, str]) -> RemoteSetup:
-    """Raise ConfigError (exit 2) for anything wrong that can be known without the network."""
+    """Raise ConfigError (exit 2) for anything wrong that can be known without the network.
+    With a GitHub App instead of a token, then mint the App's installation token (ProviderError
+    when GitHub refuses), so that git and the API use it from the first request."""
 
     assert options.repo is not None
     name = registry.resolve(options.provider, options.repo, options.api_url, env)
     token = token_for(name, env)
+    app = _github_app(name, token, env)
     if name != registry.NO_PROVIDER:
-        if not token:
+        if not token and app is None:
             first, *others = registry.token_variables(name)
             instead = f" (or {'/'.join(others)})" if others else ""
+            app_too = (
+                ", or BUMPER_GITHUB_APP_ID with BUMPER_GITHUB_APP_PRIVATE_KEY" if name == "github" else ""
+            )
             raise ConfigError(
-                f"no token for {name}: set {first}{instead} in the environment, or use --provider none"
+                f"no token for {name}: set {first}{instead}{app_too} in the environment, "
+                "or use --provider none"
             )
         split_repo_url(options.repo)  # the API needs a host and an owner/repository path
     if options.api_url is not None:
@@ -75,7 +86,22 @@ def check_remote(options: BumpOptions, env: Mapping[str, str]) -> RemoteSetup:
         if branch is not None:
             validate_branch_name(branch)
     check_templates(options, env)
-    return RemoteSetup(name, token, _provider_settings(options.repo, options.api_url, token, env))
+    settings = _provider_settings(options.repo, options.api_url, token, env)
+    if app is not None:  # the one network step here, after every offline check passed
+        from bumper.providers.github_app import mint_token
+
+        token = mint_token(app, settings)
+        settings = replace(settings, token=token)
+    return RemoteSetup(name, token, settings)
+
+
+def _github_app(name: str, token: str | None, env: Mapping[str, str]) -> AppCredentials | None:
+    """The GitHub App to mint a token with: only for github, only when no token is set."""
+    if name != "github" or token:
+        return None
+    from bumper.providers.github_app import app_credentials
+
+    return app_credentials(env)
 
 
 def _provider_settings(

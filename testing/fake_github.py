@@ -20,6 +20,7 @@ import pytest
 from bumper.providers.api import ProviderSettings
 from testing import github_graphql, host_commits, repos
 from testing.fake_provider import LoopbackServer, PullRecord, RecordedRequest, Reply, Response
+from testing.github_app import FakeApp
 
 TOKEN = "fake-github-token-FAKEfake0123456789abcdef"  # noqa: S105 - a test token
 BOT = "bumper-bot"  # the token's user, author of every PR
@@ -75,6 +76,12 @@ class FakeGitHub(LoopbackServer):
         # App token, which GitHub answers without X-OAuth-Scopes). Writes beyond them get 403.
         self.role = "admin"
         self.scopes: list[str] | None = None
+        self.app: FakeApp | None = None  # a GitHub App whose JWT this host checks (add_app)
+
+    def add_app(self, app: FakeApp) -> None:
+        """Serve `app`'s endpoints (installation lookup, token mint, JWT checked); what its
+        token makes through the API is then authored by the App's bot."""
+        self.app = app
 
     def add_repo(self, full_name: str, *, automerge_allowed: bool = True) -> str:
         """Create `owner/repo`; returns an https clone URL naming it (the host is not contacted)."""
@@ -109,6 +116,16 @@ class FakeGitHub(LoopbackServer):
         return scheme.lower() in ("token", "bearer") and credential == self.token
 
     def _serve(self, req: RecordedRequest, headers: dict[str, str]) -> Response:
+        """The App's endpoints take the App's JWT, not a token; a classic token's answers carry
+        its scopes, as GitHub's do; everything else as before."""
+        if self.app is not None:
+            authorization = {k.lower(): v for k, v in headers.items()}.get("authorization", "")
+            try:
+                answer = self.app.answer(req.method, req.path, authorization, req.body)
+            except Reply as reply:
+                return reply.status, reply.headers, reply.body
+            if answer is not None:
+                return answer
         status, extra, body = super()._serve(req, headers)
         if self.scopes is not None and self.authorized(headers):  # as GitHub answers a classic token
             extra = {**extra, "X-OAuth-Scopes": ", ".join(self.scopes)}
@@ -117,6 +134,10 @@ class FakeGitHub(LoopbackServer):
     def _may_write(self) -> bool:
         scoped = self.scopes is None or "repo" in self.scopes
         return scoped and self.role in ("admin", "maintain", "push")
+
+    def _actor(self) -> tuple[str, str]:
+        """Who the token belongs to: the App's bot when the token is the App's."""
+        return self.app.bot if self.app is not None and self.app.token == self.token else (BOT, BOT_EMAIL)
 
     def route(self, req: RecordedRequest) -> Response:
         if req.method != "GET" and not self._may_write():
@@ -273,7 +294,7 @@ class FakeGitHub(LoopbackServer):
         text = str(message.get("headline", ""))
         if message.get("body"):
             text += "\n\n" + str(message["body"])
-        sha = host_commits.make_commit(bare, head, files, text, (BOT, BOT_EMAIL), WEB_FLOW)
+        sha = host_commits.make_commit(bare, head, files, text, self._actor(), WEB_FLOW)
         try:
             host_commits.set_branch(bare, branch, sha, head)
         except host_commits.HostRefused as exc:  # moved between the check and the update

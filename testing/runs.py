@@ -10,9 +10,10 @@ from testing.canary import assert_no_canary
 from testing.world import World
 
 
-def run_bump(world: World, ref: str, *args: str) -> subprocess.CompletedProcess[str]:
-    """The run as it ended (any exit code), never with a traceback or the token in its output."""
-    proc = world.run("bump", ref, "--output", "json", *args)
+def run_bump(world: World, ref: str, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """The run as it ended (any exit code), never with a traceback or the token in its output;
+    `env` overrides the world's environment."""
+    proc = world.run("bump", ref, "--output", "json", *args, **env)
     assert "Traceback" not in proc.stderr
     assert_no_canary(world, proc)
     return proc

@@ -1,4 +1,4 @@
-"""A whole loopback GitOps world: a git server, a fake GitHub or GitLab, one manifests repo.
+"""A whole loopback GitOps world: a git server, a fake GitHub, GitLab or Gitea, one manifests repo.
 
 Both servers take the same canary token, as a real host does, so an end-to-end run of
 `bumper bump --repo` needs nothing but the environment this module builds.
@@ -17,6 +17,7 @@ from typing import Any
 from testing import forkserver, repos
 from testing.fake_azure_devops import FakeAzureDevOps
 from testing.fake_bitbucket import FakeBitbucket, FakeBitbucketServer
+from testing.fake_gitea import FakeGitea
 from testing.fake_github import FakeGitHub
 from testing.fake_gitlab import FakeGitLab
 from testing.git_server import GitServer, serve_git
@@ -37,8 +38,8 @@ EXAMPLE_LINES = {
 # The runner's own settings that would change what bumper does: its variables, the CI's, and
 # the CA files git and requests read (a TLS test names its own).
 _NOT_INHERITED = (
-    "BUMPER_", "GITHUB_", "GITLAB_", "CI_", "GIT_SSL_", "SSL_CERT_", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE",
-    "BITBUCKET_", "AZURE_DEVOPS_", "SYSTEM_", "BUILD_", "TF_BUILD",
+    "BUMPER_", "GITHUB_", "GITLAB_", "GITEA_", "FORGEJO_", "CI_", "GIT_SSL_", "SSL_CERT_",
+    "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "BITBUCKET_", "AZURE_DEVOPS_", "SYSTEM_", "BUILD_", "TF_BUILD",
 )  # fmt: skip
 # Where each host serves acme/manifests: its repository path on the host's API, the path of its
 # clone URL (the host's URL layout) and how its git takes the token (testing/git_server.py).
@@ -59,7 +60,7 @@ class World:
 
     provider: str
     git: GitServer
-    host: FakeGitHub | FakeGitLab | FakeBitbucket | FakeBitbucketServer | FakeAzureDevOps
+    host: FakeGitHub | FakeGitLab | FakeGitea | FakeBitbucket | FakeBitbucketServer | FakeAzureDevOps
     bare: Path
     repo_url: str
     extra_env: dict[str, str] = field(default_factory=dict)
@@ -123,11 +124,16 @@ def make_world(
         with _host_world(root, provider, tree) as world:
             yield world
         return
-    host: FakeGitHub | FakeGitLab
+    host: FakeGitHub | FakeGitLab | FakeGitea
     context = tls.context if tls is not None else None
     if provider == "github":
         host = FakeGitHub(token=CANARY, tls=context)
         host.add_repo(REPO_PATH)
+    elif provider == "gitea":  # Gitea's URL layout: http://HOST/owner/repo.git, API under /api/v1
+        host = FakeGitea(token=CANARY, tls=context)
+        host.add_repo(REPO_PATH)
+        for user in ("alice", "bob"):
+            host.add_user(user)
     else:
         host = FakeGitLab(token=CANARY, tls=context, prefix=gitlab_prefix)
         host.add_project(REPO_PATH)
@@ -142,6 +148,8 @@ def make_world(
             bare = repos.make_bare_repo(git.path_for(served), tree)
             host.serve_git_repo(REPO_PATH, bare)  # --commit-via api commits land in the served repo
             yield World(provider, git, host, bare, git.url_for(served))
+            # every request a published API description rejects (the fake answered it 422)
+            assert getattr(host, "schema_violations", []) == []
     finally:
         host.close()
 

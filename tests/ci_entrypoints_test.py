@@ -79,6 +79,12 @@ ACTION_ENV = {
     "wait-timeout": "BUMPER_WAIT_TIMEOUT",
     "registry": "BUMPER_REGISTRY",
 }
+GITHUB_APP = {
+    "github-app-id": "BUMPER_GITHUB_APP_ID",
+    "github-app-private-key": "BUMPER_GITHUB_APP_PRIVATE_KEY",
+    "github-app-installation-id": "BUMPER_GITHUB_APP_INSTALLATION_ID",
+}
+ACTION_ENV.update(GITHUB_APP)
 OUTPUTS = ("status", "pr-url", "pr-number", "branch", "changed-files")
 
 DEPLOYMENT = b"""\
@@ -235,7 +241,8 @@ def test_action_variables_are_bump_options() -> None:
     cli = pytest.importorskip("bumper.cli")
     commands = (cli.main.commands["bump"], cli.main.commands["promote"])
     envvars = {p.envvar for command in commands for p in command.params if isinstance(p.envvar, str)}
-    assert set(ACTION_ENV.values()) - {"BUMPER_TOKEN"} <= envvars
+    secrets = {"BUMPER_TOKEN", *GITHUB_APP.values()}  # read from the environment, never options
+    assert set(ACTION_ENV.values()) - secrets <= envvars
 
 
 # --- action.yml: run as the runner does --------------------------------------------------------
@@ -297,6 +304,26 @@ def test_action_token_defaults_to_the_job_token(tmp_path: Path, fake_bumper: Pat
     assert run.returncode == 0, run.log
     env = json.loads((tmp_path / "fake-record.json").read_text())["env"]
     assert env["BUMPER_TOKEN"] == "ghs-job-token"
+
+
+def test_action_with_a_github_app_passes_no_token(tmp_path: Path, fake_bumper: Path) -> None:
+    """The App mints its own token; the job token (the `token` default) must not win over it."""
+    key = "-----BEGIN RSA PRIVATE KEY-----\nMIIEabc\n-----END RSA PRIVATE KEY-----\n"
+    inputs = {
+        "images": "nginx:1.27.1",
+        "directory": ".",
+        "github-app-id": "42",
+        "github-app-private-key": key,
+    }
+    run = run_action(
+        inputs, workspace=tmp_path, temp=tmp_path / "runner", bumper_exe=fake_bumper,
+        extra_env=fake_env(tmp_path, OPENED),
+    )  # fmt: skip
+    assert run.returncode == 0, run.log
+    env = json.loads((tmp_path / "fake-record.json").read_text())["env"]
+    assert "BUMPER_TOKEN" not in env
+    assert (env["BUMPER_GITHUB_APP_ID"], env["BUMPER_GITHUB_APP_PRIVATE_KEY"]) == ("42", key)
+    assert "MIIEabc" not in run.log
 
 
 @pytest.mark.parametrize(
@@ -844,7 +871,8 @@ COMPONENT = ROOT / "templates" / "bumper.yml"
 COMPONENT_REMOTE = "https://gitlab.example.com/platform/bumper.git"
 # Component inputs that are not `bumper bump` options, and action inputs that are not component inputs.
 COMPONENT_ONLY = {"job-name", "stage", "image", "install", "mode"}
-ACTION_ONLY = {"token"}  # GitLab: the masked CI/CD variable BUMPER_TOKEN, never an input
+# GitLab: the masked CI/CD variable BUMPER_TOKEN, never an input; a GitHub App is GitHub's
+ACTION_ONLY = {"token", *GITHUB_APP}
 
 
 def load_component() -> tuple[dict[str, Any], dict[str, Any]]:

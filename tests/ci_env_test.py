@@ -161,6 +161,30 @@ CASES = {
         },
         Build("woodpecker", "https://ci.example/repos/7/pipeline/12", "12", SHA),
     ),
+    "gitea-actions": (  # the runner sets GITHUB_* too; its run page is numbered by the run's index
+        {
+            "GITEA_ACTIONS": "true",
+            "GITHUB_ACTIONS": "true",
+            "GITHUB_SERVER_URL": "https://gitea.example/",
+            "GITHUB_REPOSITORY": "acme/app",
+            "GITHUB_RUN_ID": "90817",
+            "GITHUB_RUN_NUMBER": "12",
+            "GITHUB_SHA": SHA,
+        },
+        Build("gitea-actions", "https://gitea.example/acme/app/actions/runs/12", "12", SHA),
+    ),
+    "forgejo-actions": (
+        {
+            "FORGEJO_ACTIONS": "true",
+            "GITHUB_ACTIONS": "true",
+            "GITHUB_SERVER_URL": "https://codeberg.org",
+            "GITHUB_REPOSITORY": "acme/app",
+            "GITHUB_RUN_ID": "5501",
+            "GITHUB_RUN_NUMBER": "3",
+            "GITHUB_SHA": SHA,
+        },
+        Build("forgejo-actions", "https://codeberg.org/acme/app/actions/runs/3", "3", SHA),
+    ),
     "tekton (params as BUMPER_SOURCE_*)": (
         {
             "BUMPER_SOURCE_CI": "tekton",

@@ -1,4 +1,4 @@
-"""The CI recipes in examples/ci/ (Jenkins, CircleCI, Tekton, Bitbucket, Azure): what docs/ci.md
+"""The CI recipes in examples/ci/ (Jenkins, CircleCI, Tekton, Bitbucket, Azure, Forgejo): what docs/ci.md
 shows, valid for their CI system, the token only in the environment, the build named in the PR."""
 
 from __future__ import annotations
@@ -29,6 +29,8 @@ SYSTEM = {
     "tekton-task.yaml": ("tekton", None),
     "bitbucket-pipelines.yml": ("bitbucket-pipelines", "bitbucket-pipelines.json"),
     "azure-pipelines.yml": ("azure-pipelines", "azure-pipelines.json"),
+    # Forgejo/Gitea Actions read GitHub's workflow syntax: GitHub's schema checks the file.
+    "forgejo-workflow.yml": ("forgejo-actions", "github-workflows.json"),
 }
 TOKEN_IN_TEXT = re.compile(
     r"\$\{?(?:BUMPER_TOKEN|BITBUCKET_TOKEN|SYSTEM_ACCESSTOKEN)|(?:BUMPER_TOKEN|BITBUCKET_TOKEN|SYSTEM_ACCESSTOKEN)="
@@ -40,6 +42,7 @@ TOKEN_VARIABLE = {"bitbucket-pipelines.yml": "BITBUCKET_TOKEN", "azure-pipelines
 REPOS = {
     "bitbucket-pipelines.yml": "https://bitbucket.org/acme/manifests.git",
     "azure-pipelines.yml": "https://dev.azure.com/acme/platform/_git/manifests",
+    "forgejo-workflow.yml": "https://codeberg.org/acme/manifests.git",
 }
 
 
@@ -70,6 +73,8 @@ def shell_commands(name: str) -> list[str]:
         return [line for step in steps for line in step["script"]]
     if name == "azure-pipelines.yml":
         return [step["script"] for step in doc["steps"] if "script" in step]
+    if name == "forgejo-workflow.yml":
+        return [step["run"] for job in doc["jobs"].values() for step in job["steps"] if "run" in step]
     return []
 
 
@@ -138,6 +143,9 @@ def system_env(system: str) -> dict[str, str]:
             env[name] = f"https://ci.example/{name.lower()}/"
         else:
             env[name] = "7"
+    present, _, expected = row.present.partition("=")
+    if expected:  # `VAR=value`: what the system sets it to (FORGEJO_ACTIONS=true)
+        env[present] = expected
     return env
 
 

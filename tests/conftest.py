@@ -6,8 +6,15 @@ import pytest
 
 # Reliability totals gathered across pytest-xdist workers; the loopback servers' fixtures
 # (fake_github, fake_gitlab, git_server) for every test module without importing them.
-pytest_plugins = ["testing.summaries", "testing.fake_github", "testing.fake_gitlab", "testing.git_server"]
-pytest_plugins += ["testing.fake_bitbucket", "testing.fake_azure_devops"]  # Bitbucket, Azure DevOps
+pytest_plugins = [
+    "testing.summaries",
+    "testing.fake_github",
+    "testing.fake_gitlab",
+    "testing.git_server",
+    "testing.fake_gitea",
+    "testing.fake_bitbucket",
+    "testing.fake_azure_devops",
+]
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

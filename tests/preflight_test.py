@@ -27,12 +27,7 @@ def world(tmp_path: Path) -> Iterator[World]:
         ((), {"BUMPER_API_BACKOFF": "fast"}, "BUMPER_API_BACKOFF must be a number"),
         (("--api-url", "ftp://api.example"), {}, "invalid --api-url 'ftp://api.example'"),
         (("--base", "main..x"), {}, "invalid branch name 'main..x'"),
-        (
-            ("--provider", "sourcehut"),
-            {},
-            "unknown provider 'sourcehut'; available: "
-            "azure-devops, bitbucket, bitbucket-server, github, gitlab",
-        ),
+        (("--provider", "gogs"), {}, "unknown provider 'gogs'; available: "),
     ],
 )
 def test_bad_input_fails_before_any_request(

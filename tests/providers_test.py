@@ -1,8 +1,12 @@
-"""One provider contract, run against GitHub (PyGithub vs fake_github), GitLab (python-gitlab vs
-fake_gitlab) and FakeProvider; plus error mapping, retries and API call budgets."""
+"""One provider contract, run by every provider against its fake host: GitHub (PyGithub vs
+fake_github), GitLab (python-gitlab vs fake_gitlab), Gitea (requests vs fake_gitea) and
+FakeProvider; plus error mapping, retries and API call budgets. A new provider implements the
+Protocol and adds one CONTRACT entry (how to build it against its fake): then it runs all of it."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -18,10 +22,13 @@ from bumper.providers.api import (
     split_repo_url,
 )
 from bumper.providers.builtin import github_api_url, gitlab_url
+from bumper.providers.gitea import GiteaProvider
 from bumper.providers.github import GitHubProvider
 from bumper.providers.gitlab import GitLabProvider
+from testing import fake_gitea as gt
 from testing import fake_github as gh
 from testing import fake_gitlab as gl
+from testing.fake_gitea import FakeGitea
 from testing.fake_github import FakeGitHub
 from testing.fake_gitlab import FakeGitLab
 from testing.fake_provider import AfterApply, FakeHost, FakeProvider, PullRecord
@@ -45,7 +52,7 @@ class Backend:
     """What the contract test needs from each host: a provider, the host's PRs, the call log."""
 
     name = ""
-    server: FakeGitHub | FakeGitLab | None = None
+    server: FakeGitHub | FakeGitLab | FakeGitea | None = None
 
     def provider(self, token: str | None = None, repo: str | None = None) -> Provider:
         raise NotImplementedError
@@ -114,29 +121,85 @@ class InMemoryBackend(Backend):
         return self.host.token
 
 
-@pytest.fixture(params=["github", "gitlab", "fake"])
+def _gitea(request: pytest.FixtureRequest) -> FakeGitea:
+    server: FakeGitea = request.getfixturevalue("fake_gitea")
+    for name in ("dependencies", "bumper"):  # labels the repository has (a missing one costs +1)
+        server.add_label("acme/manifests", name)
+    return server
+
+
+@dataclass(frozen=True)
+class Contract:
+    """One provider in the contract suite: its backend against its fake host, and what that
+    host costs and answers. A new provider is one entry of CONTRACT."""
+
+    make: Callable[[pytest.FixtureRequest], Backend]
+    open_calls: int  # requests of a new PR with labels, reviewers and assignees (SPEC)
+    open_budget: int = OPEN_BUDGET  # the most a new PR with every extra and auto-merge may cost
+    # HTTP providers: the host's rate-limit answers, and how to make it refuse an unknown
+    # reviewer and auto-merge (test_refusals_after_open_are_warnings). None: in memory.
+    rate_limits: Callable[[], list[Any]] | None = None
+    refuse_extras: Callable[[Any], None] | None = None
+    error_status: int = 400  # what the host answers a create it refuses
+
+
+def _github_refuses(server: Any) -> None:
+    server.users = {"alice", "bob"}
+    server.repos["acme/manifests"]["automerge_allowed"] = False
+
+
+def _not_mergeable(server: Any) -> None:
+    server.mergeable = False
+
+
+CONTRACT: dict[str, Contract] = {
+    "github": Contract(
+        lambda r: HttpBackend("github", r.getfixturevalue("fake_github"), "acme/manifests", GitHubProvider),
+        open_calls=3,
+        rate_limits=lambda: [
+            gh.too_many_requests(),
+            gh.too_many_requests(0),
+            gh.secondary_rate_limit(),
+            gh.secondary_rate_limit(0),
+        ],  # fmt: skip
+        refuse_extras=_github_refuses,
+        error_status=422,
+    ),
+    "gitlab": Contract(
+        lambda r: HttpBackend(
+            "gitlab", r.getfixturevalue("fake_gitlab"), "acme/platform/manifests", GitLabProvider
+        ),
+        open_calls=3,
+        rate_limits=lambda: [gl.too_many_requests(), gl.too_many_requests(0)],
+        refuse_extras=_not_mergeable,
+    ),
+    "gitea": Contract(
+        lambda r: HttpBackend("gitea", _gitea(r), "acme/manifests", GiteaProvider),
+        open_calls=3,  # labels looked up by name, create, reviewers
+        open_budget=OPEN_BUDGET + 1,  # + a label the repository lacks, created
+        rate_limits=lambda: [gt.too_many_requests(), gt.too_many_requests(0)],
+        refuse_extras=_not_mergeable,
+    ),
+    "fake": Contract(lambda r: InMemoryBackend(), open_calls=1),
+}
+HTTP = sorted(name for name, contract in CONTRACT.items() if contract.rate_limits is not None)
+
+
+@pytest.fixture(params=sorted(CONTRACT))
 def backend(request: pytest.FixtureRequest) -> Backend:
-    if request.param == "github":
-        return HttpBackend("github", request.getfixturevalue("fake_github"), "acme/manifests", GitHubProvider)
-    if request.param == "gitlab":
-        return HttpBackend(
-            "gitlab", request.getfixturevalue("fake_gitlab"), "acme/platform/manifests", GitLabProvider
-        )
-    return InMemoryBackend()
+    return CONTRACT[request.param].make(request)
 
 
-@pytest.fixture(params=["github", "gitlab"])
+@pytest.fixture(params=HTTP)
 def http(request: pytest.FixtureRequest) -> HttpBackend:
-    if request.param == "github":
-        return HttpBackend("github", request.getfixturevalue("fake_github"), "acme/manifests", GitHubProvider)
-    return HttpBackend(
-        "gitlab", request.getfixturevalue("fake_gitlab"), "acme/platform/manifests", GitLabProvider
-    )
+    made = CONTRACT[request.param].make(request)
+    assert isinstance(made, HttpBackend)
+    return made
 
 
 def plain_title(rec: PullRecord) -> str:
-    """The title without GitLab's draft marker."""
-    return rec.title.removeprefix("Draft: ")
+    """The title without GitLab's or Gitea's draft marker."""
+    return rec.title.removeprefix("Draft: ").removeprefix("WIP: ")
 
 
 def assert_clean(exc: ProviderError, token: str) -> None:
@@ -246,7 +309,7 @@ def test_call_budget(backend: Backend) -> None:
     pr = provider.open_pull_request(SPEC)
     opened = backend.calls_since(mark)
     assert opened <= OPEN_BUDGET
-    assert opened == {"github": 3, "gitlab": 3, "fake": 1}[backend.name]
+    assert opened == CONTRACT[backend.name].open_calls
 
     mark = backend.mark()
     provider.update_pull_request(pr, "t2", "b2")
@@ -266,21 +329,16 @@ def test_call_budget_with_automerge(backend: Backend) -> None:
     )
     mark = backend.mark()
     backend.provider().open_pull_request(spec)
-    assert backend.calls_since(mark) <= OPEN_BUDGET
+    assert backend.calls_since(mark) <= CONTRACT[backend.name].open_budget
 
 
 # -- transport: retries, lost responses, exhausted retries (HTTP providers only) -----------------
 
 
 def _rate_limits(name: str) -> list[Any]:
-    if name == "github":
-        return [
-            gh.too_many_requests(),
-            gh.too_many_requests(0),
-            gh.secondary_rate_limit(),
-            gh.secondary_rate_limit(0),
-        ]
-    return [gl.too_many_requests(), gl.too_many_requests(0)]
+    limits = CONTRACT[name].rate_limits
+    assert limits is not None
+    return limits()
 
 
 def test_lost_create_response_ends_with_one_pr(http: HttpBackend) -> None:
@@ -373,7 +431,7 @@ def test_status_kinds(http: HttpBackend, status: int, message: str, kind: str) -
 
 
 def test_host_message_echoing_the_token_is_masked(http: HttpBackend) -> None:
-    status = 422 if http.name == "github" else 400
+    status = CONTRACT[http.name].error_status
     http.server.inject((status, {}, {"message": f"token {http.token} is odd"}), method="POST")  # type: ignore[union-attr]
     with pytest.raises(ProviderError) as info:
         http.provider().open_pull_request(PullRequestSpec(HEAD, BASE, "t", "b"))
@@ -408,11 +466,9 @@ def test_requests_carry_no_token_but_auth_headers(http: HttpBackend) -> None:
 def test_refusals_after_open_are_warnings(http: HttpBackend) -> None:
     """The PR exists once created: an unknown reviewer or a refused auto-merge is reported on
     the result, not raised (raising would hide the PR from the caller)."""
-    if http.name == "github":
-        http.server.users = {"alice", "bob"}  # type: ignore[union-attr]
-        http.server.repos["acme/manifests"]["automerge_allowed"] = False  # type: ignore[union-attr]
-    else:
-        http.server.mergeable = False  # type: ignore[union-attr]
+    refuse = CONTRACT[http.name].refuse_extras
+    assert refuse is not None
+    refuse(http.server)
     spec = PullRequestSpec(HEAD, BASE, "t", "b", reviewers=("zed",), automerge=True)
     pr = http.provider().open_pull_request(spec)
     assert len(pr.warnings) == 2
@@ -442,7 +498,7 @@ def test_github_team_reviewers(fake_github: FakeGitHub) -> None:
 # -- wiring and URL conventions ---------------------------------------------------------------
 
 
-@pytest.mark.parametrize("cls", [GitHubProvider, GitLabProvider])
+@pytest.mark.parametrize("cls", [GitHubProvider, GitLabProvider, GiteaProvider])
 def test_missing_token_is_a_config_error(cls: type) -> None:
     with pytest.raises(ConfigError, match="token"):
         cls(api.ProviderSettings("https://example.test/acme/manifests.git", None, None))

@@ -1,4 +1,4 @@
-"""End to end: `bumper bump --repo` against loopback git and fake GitHub/GitLab servers."""
+"""End to end: `bumper bump --repo` against loopback git and fake GitHub/GitLab/Gitea servers."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from testing.world import CANARY, World, make_world
 BRANCH = "bumper/ghcr.io-acme-app"
 
 
-@pytest.fixture(params=["github", "gitlab"])
+@pytest.fixture(params=["github", "gitlab", "gitea"])
 def world(request: pytest.FixtureRequest, tmp_path: Path):  # type: ignore[no-untyped-def]
     with make_world(tmp_path, request.param) as w:
         yield w

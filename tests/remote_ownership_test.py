@@ -24,7 +24,7 @@ BRANCH = EXAMPLE_BRANCH
 LINES = EXAMPLE_LINES
 
 
-@pytest.fixture(params=["github", "gitlab"])
+@pytest.fixture(params=["github", "gitlab", "gitea"])
 def world(request: pytest.FixtureRequest, tmp_path: Path):  # type: ignore[no-untyped-def]
     with make_world(tmp_path, request.param) as w:
         yield w

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bumper.secrets import basic_credentials, redact, strip_userinfo, token_for
+from bumper.secrets import basic_credentials, keep_secret, redact, strip_userinfo, token_for
 
 TOKEN = "t0k3n-value-for-tests"
 
@@ -27,6 +27,7 @@ def test_redact_masks_every_token_variable_even_when_not_told_the_token(variable
         "github_pat_" + "11ABCDEFG0_" * 4,
         "glpat-" + "x1Y2z3W4v5U6t7S8r9Q0",
         "gldt-" + "a-b_c" * 5,
+        "eyJhbGciOiJSUzI1NiJ9.eyJpc3MiOiI0MiIsImV4cCI6MX0.c2lnbmF0dXJlLWJ5dGVz_-x",  # a JWT
     ],
 )
 def test_redact_masks_what_is_shaped_like_a_host_token(secret: str) -> None:
@@ -64,3 +65,19 @@ def test_token_for_reads_bumper_token_first_then_the_providers_own() -> None:
     assert [token_for(p, env) for p in ("github", "gitlab", "none")] == ["gh", "gl", "gh"]
     assert token_for("github", {**env, "BUMPER_TOKEN": " generic "}) == "generic"
     assert token_for("github", {"GITHUB_TOKEN": "  "}) is None
+
+
+def test_kept_secrets_and_the_app_key_are_masked_whole_and_line_by_line() -> None:
+    pem = (
+        "-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEAwiWCTfSJ3yLINEONE\n"
+        "ZZ9xq0LINETWOlinetwo1234\n-----END RSA PRIVATE KEY-----\n"
+    )
+    assert redact(f"key {pem}", env={"BUMPER_GITHUB_APP_PRIVATE_KEY": pem}) == "key ***\n"
+    keep_secret(pem)
+    keep_secret("minted-installation-token-0123")
+    text = (
+        "line MIIEowIBAAKCAQEAwiWCTfSJ3yLINEONE and "
+        + " ".join(pem.split())
+        + " minted-installation-token-0123"
+    )
+    assert redact(text, env={}) == "line *** and *** ***"

@@ -1,11 +1,12 @@
-"""The built-in providers' registrations (GitHub, GitLab, Bitbucket, Azure DevOps) with their API
-URL rules; no SDK import."""
+"""The built-in providers' registrations (GitHub, GitLab, Gitea, Bitbucket, Azure DevOps) with
+their API URL rules; no SDK import."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from urllib.parse import urlsplit
 
+from bumper.git.url import RepoUrl
 from bumper.providers import host_rules
 from bumper.providers.api import ApiLocation, split_repo_url
 from bumper.providers.registry import ProviderSpec
@@ -14,7 +15,7 @@ GITHUB_DEFAULT_API = "https://api.github.com"
 
 
 def _github_actions_host(env: Mapping[str, str]) -> str | None:
-    if env.get("GITHUB_ACTIONS") != "true":
+    if env.get("GITHUB_ACTIONS") != "true" or _gitea_actions(env):  # Gitea/Forgejo set it too
         return None
     return urlsplit(env.get("GITHUB_SERVER_URL", "")).hostname
 
@@ -141,4 +142,49 @@ AZURE_DEVOPS = ProviderSpec(
     git_authorization=host_rules.azure_auth,
     repo_paths=("*/_git/*", "_git/*"),
     host_labels=("azure-devops", "tfs"),
+)
+
+
+# -- Gitea and Forgejo ------------------------------------------------------------------------
+
+
+def _gitea_actions(env: Mapping[str, str]) -> bool:
+    """Gitea Actions and Forgejo Actions: their runners also set GITHUB_ACTIONS=true."""
+    return env.get("GITEA_ACTIONS") == "true" or env.get("FORGEJO_ACTIONS") == "true"
+
+
+def _gitea_actions_host(env: Mapping[str, str]) -> str | None:
+    return urlsplit(env.get("GITHUB_SERVER_URL", "")).hostname if _gitea_actions(env) else None
+
+
+def gitea_location(repo_url: str, api_url: str | None, env: Mapping[str, str]) -> ApiLocation:
+    """Gitea's API URL rule: a repository is always OWNER/REPO, so whatever comes before those
+    two segments of the clone URL is the instance's path prefix (`https://host/git/o/r.git` ->
+    `https://host/git/api/v1`). --api-url wins (`/api/v1` added when missing); else, in
+    Gitea/Forgejo Actions on the repository's own server, `GITHUB_SERVER_URL`; else the clone
+    URL's scheme (https for ssh), host and prefix."""
+    url = RepoUrl.parse(repo_url.strip())
+    segments = url.owner_path().split("/")
+    path = "/".join(segments[-2:])
+    named, source = api_url, "--api-url"
+    if not named and _gitea_actions(env):
+        server = env.get("GITHUB_SERVER_URL", "").strip()
+        if server and urlsplit(server).hostname == url.host:
+            named, source = server, "GITHUB_SERVER_URL"
+    if named:
+        base = named.rstrip("/")
+        return ApiLocation(base if base.endswith("/api/v1") else base + "/api/v1", path, source)
+    scheme = url.scheme if url.scheme in ("http", "https") else "https"
+    prefix = "".join(f"/{s}" for s in segments[:-2])
+    return ApiLocation(f"{scheme}://{url.api_host}{prefix}/api/v1", path)
+
+
+GITEA = ProviderSpec(
+    name="gitea",
+    implementation="bumper.providers.gitea:GiteaProvider",
+    token_variables=("GITEA_TOKEN",),
+    hosts=("codeberg.org", "gitea.com"),
+    api_url_marks=("/api/v1",),
+    ci_host=_gitea_actions_host,
+    api_location=gitea_location,
 )

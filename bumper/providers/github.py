@@ -56,7 +56,7 @@ class _BoundedRetry(GithubRetry):
         return super().increment(method, url, response, error, _pool, _stacktrace)
 
 
-def _retry(backoff: float) -> Retry:
+def retry_policy(backoff: float) -> Retry:
     """Bounded retries: 429, 5xx and rate-limit 403s, for GET/POST/PATCH (a repeated create
     is caught as "already exists"), honouring Retry-After and secondary rate limits."""
     return _BoundedRetry(
@@ -96,7 +96,7 @@ class GitHubProvider:
             auth=Auth.Token(settings.token),
             base_url=self.api_url,
             timeout=TIMEOUT,
-            retry=_retry(settings.backoff),
+            retry=retry_policy(settings.backoff),
             seconds_between_requests=(Consts.DEFAULT_SECONDS_BETWEEN_REQUESTS if settings.throttle else None),
             seconds_between_writes=(Consts.DEFAULT_SECONDS_BETWEEN_WRITES if settings.throttle else None),
             lazy=True,  # objects by URL, no GET before each write

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from bumper.providers import registry
 from testing import repos
 from testing.git_server import serve_git
 from testing.world import CANARY, EXAMPLES, REPO_PATH
@@ -137,10 +138,8 @@ def test_an_unknown_provider_lists_the_outside_one_too(tmp_path: Path, site: Pat
         "--dir",
         str(tmp_path),
         "--provider",
-        "sourcehut",
+        "gogs",
     )
     assert proc.returncode == 2
-    assert proc.stderr == (
-        "bumper: error: unknown provider 'sourcehut'; "
-        "available: azure-devops, bitbucket, bitbucket-server, github, gitlab, tiny\n"
-    )
+    known = ", ".join(sorted([*registry.providers(), "tiny"]))
+    assert proc.stderr == f"bumper: error: unknown provider 'gogs'; available: {known}\n"

@@ -7,6 +7,7 @@ import pytest
 from bumper.errors import ConfigError
 from bumper.providers import registry
 from bumper.providers.api import ProviderSettings
+from bumper.providers.gitea import GiteaProvider
 from bumper.providers.github import GitHubProvider
 from bumper.providers.gitlab import GitLabProvider
 from bumper.secrets import token_for
@@ -14,18 +15,18 @@ from bumper.secrets import token_for
 SETTINGS = ProviderSettings("https://example.test/acme/manifests.git", None, "t0k3n")
 
 
-@pytest.mark.parametrize("name,cls", [("github", GitHubProvider), ("gitlab", GitLabProvider)])
+@pytest.mark.parametrize(
+    "name,cls", [("github", GitHubProvider), ("gitlab", GitLabProvider), ("gitea", GiteaProvider)]
+)
 def test_builtins_load_through_the_entry_point_group(name: str, cls: type) -> None:
     assert isinstance(registry.spec_for(name).create(SETTINGS), cls)
 
 
 def test_unknown_provider_names_the_available_ones() -> None:
-    with pytest.raises(
-        ConfigError,
-        match=r"^unknown provider 'sourcehut'; available: "
-        r"azure-devops, bitbucket, bitbucket-server, github, gitlab$",
-    ):
-        registry.spec_for("sourcehut")
+    known = ", ".join(sorted(registry.providers()))
+    assert {"gitea", "github", "gitlab"} <= set(registry.providers())
+    with pytest.raises(ConfigError, match=rf"^unknown provider 'gogs'; available: {known}$"):
+        registry.spec_for("gogs")
 
 
 @pytest.mark.parametrize(
@@ -53,6 +54,30 @@ def test_unknown_provider_names_the_available_ones() -> None:
         ("https://code.acme.test/a/b", "https://code.acme.test/api/v3", {}, "github"),
         ("https://gitlab.acme.test/a/b", None, {}, "gitlab"),
         ("https://github.acme.test/a/b", None, {}, "github"),
+        ("https://codeberg.org/acme/app.git", None, {}, "gitea"),
+        ("git@codeberg.org:acme/app.git", None, {}, "gitea"),
+        ("https://gitea.acme.test/a/b", None, {}, "gitea"),
+        ("https://code.acme.test/a/b", "https://code.acme.test/api/v1", {}, "gitea"),
+        (  # Gitea's and Forgejo's runners set GITHUB_ACTIONS and GITHUB_SERVER_URL too
+            "https://code.acme.test/a/b",
+            None,
+            {
+                "GITHUB_ACTIONS": "true",
+                "GITEA_ACTIONS": "true",
+                "GITHUB_SERVER_URL": "https://code.acme.test/",
+            },
+            "gitea",
+        ),
+        (
+            "https://code.acme.test/a/b",
+            None,
+            {
+                "GITHUB_ACTIONS": "true",
+                "FORGEJO_ACTIONS": "true",
+                "GITHUB_SERVER_URL": "https://code.acme.test",
+            },
+            "gitea",
+        ),
     ],
 )
 def test_auto_detection(repo: str, api_url: str | None, env: dict[str, str], expected: str) -> None:
@@ -60,19 +85,16 @@ def test_auto_detection(repo: str, api_url: str | None, env: dict[str, str], exp
 
 
 def test_auto_detection_asks_when_nothing_tells() -> None:
-    with pytest.raises(
-        ConfigError,
-        match=r"cannot tell .*'code.acme.test'; "
-        r"pass --provider azure-devops, bitbucket, bitbucket-server, github, gitlab, none",
-    ):
+    known = ", ".join(sorted(registry.providers()))
+    with pytest.raises(ConfigError, match=rf"cannot tell .*'code.acme.test'; pass --provider {known}, none"):
         registry.resolve("auto", "https://code.acme.test/a/b", None, {})
 
 
 def test_a_named_provider_is_taken_as_given_and_an_unknown_one_refused() -> None:
     assert registry.resolve("gitlab", "https://github.com/a/b", None, {}) == "gitlab"
     assert registry.resolve("none", "https://github.com/a/b", None, {}) == "none"
-    with pytest.raises(ConfigError, match="unknown provider 'gitea'"):
-        registry.resolve("gitea", "https://github.com/a/b", None, {})
+    with pytest.raises(ConfigError, match="unknown provider 'gogs'"):
+        registry.resolve("gogs", "https://github.com/a/b", None, {})
 
 
 def test_tokens_are_read_from_the_variables_each_provider_declares() -> None:
