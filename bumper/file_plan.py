@@ -15,9 +15,10 @@ from typing import TYPE_CHECKING
 from bumper.changes import Change, Skip
 from bumper.diffs import file_diff
 from bumper.flux import PolicyTable, Unresolved
+from bumper.holds import held_references
 from bumper.image_ref import ImageRef
 from bumper.policy import decide
-from bumper.repo_policy import Rule, RunRules, held_lines
+from bumper.repo_policy import Rule, RunRules
 from bumper.shapes import Ignored, MarkerPartRef, Reference, find_references
 from bumper.shapes.policy_marker import PolicyRef
 from bumper.yaml_edit import Plan, Source, apply_and_verify, compose_all
@@ -83,11 +84,12 @@ class FileJob:
         out = FileOutcome()
         docs = compose_all(source)
         notes: list[Ignored] = []
-        found = find_references(source, docs, notes)
+        shared: list[Reference] = []
+        found = find_references(source, docs, notes, shared)
         notes.sort(key=lambda n: n.line)
         out.ignored = [ignored_skip(source, n) for n in notes if n.key is None or n.key in self.by_key]
         edit_plan = Plan()
-        held = held_lines(source.text)
+        held = held_references(source, docs, found, self.rules, shared)
         for ref in found:
             if isinstance(ref, PolicyRef):
                 new = self.policies.latest.get(ref.policy)
@@ -102,11 +104,12 @@ class FileJob:
             out.found.add(new.key)
             if isinstance(ref, MarkerPartRef) and ref.part == "name":
                 continue  # the name is kept as spelled; nothing to move
-            verdict = self.rules.judge(source.path, new.key, new.tag or ref.ref.tag, ref.line in held)
+            verdict = self.rules.judge(source.path, new.key, new.tag or ref.ref.tag, id(ref) in held)
             if self.mode is not None and verdict.mode != self.mode:
                 continue
             if verdict.skip is not None:
-                out.skipped.append(Skip(source.path, ref.line, ref.shape, ref.value, verdict.skip))
+                lines = held.get(id(ref), [ref.line]) if verdict.skip == "held" else [ref.line]
+                out.skipped += [Skip(source.path, line, ref.shape, ref.value, verdict.skip) for line in lines]
                 continue
             if _plan_reference(out, edit_plan, source, ref, new, self.allow_downgrade):
                 out.rules.append(self._position(verdict.rule))

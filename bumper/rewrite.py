@@ -13,6 +13,7 @@ from bumper.errors import ConfigError, ManifestError, NotFoundError, WorkspaceEr
 from bumper.file_plan import FileEdit, FileJob, ignored_skip
 from bumper.files import iter_candidates, read_manifest, unmatched_globs
 from bumper.flux import FluxIndex, PolicyTable, Unresolved, not_found_hint
+from bumper.holds import held_references
 from bumper.image_ref import ImageRef
 from bumper.needle_search import NeedleSearch
 from bumper.repo_policy import Rule, RunRules
@@ -185,18 +186,26 @@ SCAN_NEEDLES = (b"image", b"repository", b"tag", b"$bumper", MARKER_NEEDLE)
 
 
 def scan_tree(
-    root: Path, globs: tuple[str, ...] = (), considered: list[str] | None = None
+    root: Path,
+    globs: tuple[str, ...] = (),
+    considered: list[str] | None = None,
+    held: set[int] | None = None,
 ) -> tuple[list[tuple[Source, Reference]], list[Skip]]:
-    """Every reference under `root`; files that cannot be parsed are listed, not fatal."""
+    """Every reference under `root`; files that cannot be parsed are listed, not fatal. `held`
+    gathers the ids of the references a `# bumper: hold` line holds (also through an anchor)."""
     found: list[tuple[Source, Reference]] = []
     ignored: list[Skip] = []
     for source, _ in manifest_sources(root, globs, SCAN_NEEDLES, ignored, considered=considered):
         notes: list[Ignored] = []
+        shared: list[Reference] = []
         try:
-            refs = find_references(source, compose_all(source), notes)
+            docs = compose_all(source)
+            refs = find_references(source, docs, notes, shared)
         except ManifestError as exc:
             ignored.append(Skip(source.path, exc.line, None, None, f"unparseable: {exc.message}"))
             continue
+        if held is not None:
+            held.update(held_references(source, docs, refs, RunRules(), shared))
         found.extend((source, r) for r in refs)
         ignored.extend(ignored_skip(source, note) for note in sorted(notes, key=lambda n: n.line))
     return found, ignored

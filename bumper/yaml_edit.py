@@ -8,6 +8,7 @@ with the original. Any difference other than the intended ones fails the edit.
 from __future__ import annotations
 
 import gc
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import NoReturn, Protocol
@@ -103,6 +104,12 @@ def compose_all(source: Source, text: str | None = None) -> list[Node]:
         if gc_was_enabled:
             gc.enable()
     return [d for d in docs if d is not None]
+
+
+def parse_events(text: str) -> Iterator[yaml.Event]:
+    """The parser's events for `text`, as `compose_all` reads them (alias positions, which the
+    composed graph drops)."""
+    return yaml.parse(text, Loader=_Loader)
 
 
 def check_unique_keys(source: Source, mapping: MappingNode) -> None:

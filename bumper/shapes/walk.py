@@ -41,11 +41,16 @@ _EMBEDDED_KEYS = {"values": "helm", "valuesContent": "spec"}  # Argo CD; k3s Hel
 
 
 def find_references(
-    source: Source, docs: list[Node], ignored: list[Ignored] | None = None
+    source: Source,
+    docs: list[Node],
+    ignored: list[Ignored] | None = None,
+    shared: list[Reference] | None = None,
 ) -> list[Reference]:
     """Every image reference in the file, in file order; an aliased node is reported once.
 
-    Values that look like part of a reference but may not be rewritten go to `ignored`."""
+    Values that look like part of a reference but may not be rewritten go to `ignored`; a
+    further reference through a node already reported (two Helm maps sharing an anchored tag)
+    goes to `shared`, so a hold on it can hold the node."""
     markers = find_markers(source)
     kustomization = source.path.rsplit("/", 1)[-1] in KUSTOMIZATION_NAMES
     found: list[Reference] = []
@@ -56,7 +61,11 @@ def find_references(
 
     def add(ref: Reference | None) -> None:
         # A marker on the line wins over the shape a scalar would otherwise have.
-        if ref is None or id(ref.node) in reported:
+        if ref is None:
+            return
+        if id(ref.node) in reported:
+            if shared is not None:
+                shared.append(ref)
             return
         if ref.shape != "marker" and ref.node.start_mark.line in markers:
             return
