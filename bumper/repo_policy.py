@@ -13,6 +13,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+import yaml
 from yaml.constructor import SafeConstructor
 
 from bumper.errors import BumperError, ConfigError
@@ -188,20 +189,39 @@ def parse_policy(data: bytes, file: str = POLICY_FILE) -> RepoPolicy:
     return RepoPolicy(rules)
 
 
+_PLAIN_TAGS = frozenset(
+    f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null", "map", "seq")
+)
+_MAX_DEPTH = 32  # the schema nests four levels; anything deeper is not a policy
+
+
 def _to_data(
     source: Source, node: Node, path: tuple[Any, ...], lines: dict[tuple[Any, ...], int], seen: set[int]
 ) -> Any:
-    """Plain data from the node graph, recording the line of every value by its path."""
+    """Plain data from the node graph, recording the line of every value by its path. Only plain
+    YAML is taken: no anchors, no tags beyond the JSON types (`!!python/...`, `!!binary`,
+    `!!set`), no list or mapping as a key."""
+    line = node.start_mark.line + 1
+
+    def refuse(problem: str) -> PolicyFileError:
+        return PolicyFileError(problem, file=source.path, line=line)
+
     if id(node) in seen:
-        raise PolicyFileError(
-            "anchors and aliases are not supported here; write the values out",
-            file=source.path,
-            line=node.start_mark.line + 1,
-        )
+        raise refuse("anchors and aliases are not supported here; write the values out")
     seen.add(id(node))
-    lines[path] = node.start_mark.line + 1
+    if node.tag not in _PLAIN_TAGS:
+        if isinstance(node, ScalarNode) and node.tag.endswith(":timestamp"):
+            raise refuse(f"{node.value!r} reads as a date; quote it")
+        tag = node.tag.replace("tag:yaml.org,2002:", "!!")
+        raise refuse(f"unsupported YAML tag {tag!r}; write plain strings, numbers, lists and mappings")
+    if len(path) > _MAX_DEPTH:
+        raise refuse(f"nested deeper than {_MAX_DEPTH} levels; see docs/policy.md for the layout")
+    lines[path] = line
     if isinstance(node, ScalarNode):
-        return SafeConstructor().construct_object(node)
+        try:
+            return SafeConstructor().construct_object(node)
+        except (yaml.YAMLError, ValueError) as exc:
+            raise refuse(f"cannot read the value {node.value!r}: {exc}".split("\n")[0]) from None
     if isinstance(node, MappingNode):
         try:
             check_unique_keys(source, node)
@@ -209,6 +229,12 @@ def _to_data(
             raise PolicyFileError(exc.message, file=source.path, line=exc.line) from None
         out: dict[Any, Any] = {}
         for key, value in node.value:
+            if not isinstance(key, ScalarNode):
+                raise PolicyFileError(
+                    "a key must be a plain word, not a list or a mapping ('? ...' complex key)",
+                    file=source.path,
+                    line=key.start_mark.line + 1,
+                )
             name = _to_data(source, key, (*path, "\0key"), lines, seen)
             lines[(*path, "\0key", name)] = key.start_mark.line + 1
             out[name] = _to_data(source, value, (*path, name), lines, seen)
@@ -237,7 +263,7 @@ def _validate_schema(document: Any, lines: dict[tuple[Any, ...], int], file: str
     message = error.message
     if error.validator == "additionalProperties" and isinstance(error.instance, dict):
         allowed = sorted(error.schema.get("properties", {}))
-        unknown = sorted(k for k in error.instance if k not in allowed)
+        unknown = sorted((k for k in error.instance if k not in allowed), key=str)
         if unknown:
             line = lines.get((*path, "\0key", unknown[0]), line)
             message = f"unknown key {unknown[0]!r}; allowed: {', '.join(allowed)}"
