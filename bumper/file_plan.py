@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from bumper.changes import Change, Skip
 from bumper.diffs import file_diff
-from bumper.flux import PolicyTable, Unresolved
+from bumper.flux import PolicyTable, Unresolved, markers_without_value
 from bumper.holds import held_references
 from bumper.image_ref import ImageRef
 from bumper.policy import decide
@@ -88,6 +88,8 @@ class FileJob:
         found = find_references(source, docs, notes, shared)
         notes.sort(key=lambda n: n.line)
         out.ignored = [ignored_skip(source, n) for n in notes if n.key is None or n.key in self.by_key]
+        if "$imagepolicy" in source.text:  # a marker on a nested map or flow map sets nothing
+            out.unresolved += [u for u in markers_without_value(source, found) if u.marker == "$imagepolicy"]
         edit_plan = Plan()
         held = held_references(source, docs, found, self.rules, shared)
         for ref in found:

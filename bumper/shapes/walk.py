@@ -58,6 +58,7 @@ def find_references(
     ignore = sink.append
     seen: set[int] = set()
     reported: set[int] = set()
+    on_marker_line: dict[int, list[int]] = {}  # line -> the marked references on it
 
     def add(ref: Reference | None) -> None:
         # A marker on the line wins over the shape a scalar would otherwise have.
@@ -67,8 +68,10 @@ def find_references(
             if shared is not None:
                 shared.append(ref)
             return
-        if ref.shape != "marker" and ref.node.start_mark.line in markers:
-            return
+        if ref.node.start_mark.line in markers:
+            if ref.shape != "marker":
+                return
+            on_marker_line.setdefault(ref.node.start_mark.line, []).append(id(ref))
         reported.add(id(ref.node))
         found.append(ref)
 
@@ -117,6 +120,10 @@ def find_references(
                         add(_marker_ref(value, *markers[value.start_mark.line]))
                     continue
                 stack.append((value, _child_key(name, parent_key)))
+    # A marker on a line of several values (a flow map `{repository: …, tag: …}`) names none of
+    # them for sure: it is left unresolved (bumper.marker_lines says why), never guessed.
+    several = {i for ids in on_marker_line.values() if len(ids) > 1 for i in ids}
+    found = [r for r in found if id(r) not in several] if several else found
     found.sort(key=lambda r: r.position)
     return found
 
