@@ -19,6 +19,7 @@ from yaml.constructor import SafeConstructor
 from bumper.errors import BumperError, ConfigError
 from bumper.image_ref import DOCKER_HUB
 from bumper.pathmatch import PathMatcher, matcher
+from bumper.tag_filter import TagFilter
 
 if TYPE_CHECKING:
     from bumper.providers.api import PullRequestSpec
@@ -44,7 +45,7 @@ class Rule:
     paths: PathMatcher | None = None
     images: PathMatcher | None = None
     mode: str | None = None
-    allow: re.Pattern[str] | None = None
+    allow: TagFilter | None = None
     hold: bool = False
     labels: tuple[str, ...] = ()
     reviewers: tuple[str, ...] = ()
@@ -112,7 +113,7 @@ class RunRules:
         skip = None
         if held or (rule is not None and rule.hold):
             skip = "held"
-        elif rule is not None and rule.allow is not None and rule.allow.search(new_tag or "") is None:
+        elif rule is not None and rule.allow is not None and not rule.allow.matches(new_tag or ""):
             skip = "policy"
         return Verdict(mode, skip, rule)
 
@@ -300,12 +301,10 @@ def _rule(index: int, raw: dict[str, Any], line: int, lines: dict[tuple[Any, ...
     allow = None
     if "allow" in raw:
         try:
-            allow = re.compile(raw["allow"])
-        except re.error as exc:
+            allow = TagFilter(raw["allow"])
+        except ConfigError as exc:
             raise PolicyFileError(
-                f"rules[{index}].allow: invalid regular expression {raw['allow']!r}: {exc}",
-                file=file,
-                line=at("allow"),
+                f"rules[{index}].allow: {exc.message}", file=file, line=at("allow")
             ) from None
     return Rule(
         index=index,
