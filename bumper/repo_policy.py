@@ -29,7 +29,10 @@ POLICY_FILE = ".bumper.yaml"
 SCHEMA_PATH = Path(__file__).resolve().parent / "schemas" / "bumper.schema.json"
 MAX_POLICY_BYTES = 256 * 1024
 _MODES = ("pr", "commit")
-_HOLD_RE = re.compile(r"#\s*bumper:\s*hold\s*$")
+# A hold marker: `# bumper: hold` at the end of a line; any case and spacing (`# BUMPER: HOLD`,
+# `#bumper:hold`) holds too, and `bumper check` asks for the canonical spelling.
+_HOLD_RE = re.compile(r"#[ \t]*bumper[ \t]*:[ \t]*hold[ \t\r]*$", re.IGNORECASE | re.MULTILINE)
+CANONICAL_HOLD = "# bumper: hold"
 
 
 class PolicyFileError(ConfigError):
@@ -72,12 +75,20 @@ class RepoPolicy:
 
 
 def held_lines(text: str) -> frozenset[int]:
-    """1-based numbers of the lines ending with `# bumper: hold`."""
-    if "bumper:" not in text:
-        return frozenset()
-    return frozenset(
-        n for n, line in enumerate(text.split("\n"), 1) if _HOLD_RE.search(line.rstrip("\r")) is not None
-    )
+    """1-based numbers of the lines ending with a hold marker (`# bumper: hold`, any case)."""
+    lines: set[int] = set()
+    line, counted = 1, 0
+    for match in _HOLD_RE.finditer(text):
+        line += text.count("\n", counted, match.start())
+        counted = match.start()
+        lines.add(line)
+    return frozenset(lines)
+
+
+def hold_marker(line: str) -> str | None:
+    """The hold marker `line` ends with, as written (None when it holds nothing)."""
+    match = _HOLD_RE.search(line.rstrip("\r"))
+    return None if match is None else match.group(0).rstrip()
 
 
 class Verdict(NamedTuple):
