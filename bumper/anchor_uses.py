@@ -26,19 +26,27 @@ _Key = tuple[type, int]  # (node class, start index): unique for a node carrying
 
 @dataclass
 class AnchorUses:
-    """Per node reached through an anchor: the 1-based lines of its uses (`anchors`: where it
-    or a collection holding it is anchored; `aliases`: where an alias names it or such a
-    collection). Nodes outside every anchored value have no entry."""
+    """Per anchored node: the 1-based lines of its anchor and of its aliases (`own`); per node
+    inside an anchored value: the anchored nodes whose value holds it (`containers`, itself
+    included). A value is used wherever any of its containers is. Nodes outside every anchored
+    value have no entry."""
 
-    anchors: dict[int, set[int]] = field(default_factory=dict)
-    aliases: dict[int, set[int]] = field(default_factory=dict)
+    own: dict[int, tuple[set[int], set[int]]] = field(default_factory=dict)
+    containers: dict[int, frozenset[int]] = field(default_factory=dict)
+
+    def reached(self, node: Node) -> bool:
+        return id(node) in self.containers
 
     def lines(self, node: Node) -> set[int]:
-        """Every line where `node`'s value is used (its own line included)."""
-        return {node.start_mark.line + 1, *self.anchors.get(id(node), ()), *self.aliases.get(id(node), ())}
+        """Every line where `node`'s value is used: its anchors' and their aliases'."""
+        out: set[int] = set()
+        for anchored in self.containers.get(id(node), ()):
+            anchors, aliases = self.own[anchored]
+            out |= anchors | aliases
+        return out
 
     def alias_lines(self, node: Node) -> set[int]:
-        return set(self.aliases.get(id(node), ()))
+        return {line for a in self.containers.get(id(node), ()) for line in self.own[a][1]}
 
 
 def anchor_uses(text: str, docs: list[Node]) -> AnchorUses:
@@ -50,13 +58,9 @@ def anchor_uses(text: str, docs: list[Node]) -> AnchorUses:
     if not anchor_lines:
         return out
     nodes = _anchored_nodes(docs, set(anchor_lines))
-    own = {
-        id(node): (anchor_lines[key], alias_lines.get(key, set()))
-        for key, node in nodes.items()
-        if key in anchor_lines
-    }
+    out.own = {id(node): (anchor_lines[key], alias_lines.get(key, set())) for key, node in nodes.items()}
     for doc in docs:
-        _spread(doc, (frozenset(), frozenset()), own, out)
+        _spread(doc, out)
     return out
 
 
@@ -107,25 +111,22 @@ def _children(node: Node) -> list[Node]:
     return []
 
 
-Uses = tuple[frozenset[int], frozenset[int]]
-
-
-def _spread(root: Node, start: Uses, own: dict[int, tuple[set[int], set[int]]], out: AnchorUses) -> None:
-    """Give every node below an anchored one the uses of each anchored node above it, on every
-    path (a value inside an aliased mapping is used wherever that mapping is)."""
-    stack: list[tuple[Node, Uses]] = [(root, start)]
+def _spread(root: Node, out: AnchorUses) -> None:
+    """Give every node below an anchored one the set of anchored nodes holding it, on every path
+    (a value inside an aliased mapping is used wherever that mapping is). A node is walked again
+    only when a path brings a container it did not have, so each alias costs one set lookup."""
+    empty: frozenset[int] = frozenset()
+    stack: list[tuple[Node, frozenset[int]]] = [(root, empty)]
     while stack:
-        node, (anchors, aliases) = stack.pop()
-        mine = own.get(id(node))
-        if mine is not None:
-            anchors, aliases = anchors | mine[0], aliases | mine[1]
-        if not anchors:
-            stack.extend((child, (anchors, aliases)) for child in _children(node))
+        node, above = stack.pop()
+        if id(node) in out.own:
+            above = above | {id(node)}
+        if not above:
+            stack.extend((child, above) for child in _children(node))
             continue
-        had_anchors = out.anchors.setdefault(id(node), set())
-        had_aliases = out.aliases.setdefault(id(node), set())
-        if anchors <= had_anchors and aliases <= had_aliases:
+        had = out.containers.get(id(node))
+        if had is not None and above <= had:
             continue  # nothing new on this path (also ends a recursive alias)
-        had_anchors |= anchors
-        had_aliases |= aliases
-        stack.extend((child, (anchors, aliases)) for child in _children(node))
+        merged = above if had is None else had | above
+        out.containers[id(node)] = merged
+        stack.extend((child, merged) for child in _children(node))

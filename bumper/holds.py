@@ -59,7 +59,7 @@ def _held_here(ref: Reference, nodes: list[Node], uses: AnchorUses, marked: froz
     """A hold marker on the reference's line, or on any line where a value it edits is used."""
     if ref.line in marked:
         return True
-    return any(not marked.isdisjoint(uses.lines(node)) for node in nodes if id(node) in uses.anchors)
+    return any(not marked.isdisjoint(uses.lines(node)) for node in nodes if uses.reached(node))
 
 
 def _held_by_rule(rules: RunRules, relpath: str, ref: Reference) -> bool:
