@@ -96,6 +96,11 @@ def compose_all(source: Source, text: str | None = None) -> list[Node]:
         line = mark.line + 1 if mark is not None else None
         what = (exc.problem or exc.context or "invalid YAML").strip()
         raise ManifestError(f"cannot parse YAML: {what}", file=source.path, line=line) from None
+    except yaml.reader.ReaderError as exc:  # a control character: no mark, only a position
+        line = text.count("\n", 0, exc.position) + 1
+        code = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or "\0")
+        what = f"control character U+{code:04X} is not allowed in YAML; remove it"
+        raise ManifestError(f"cannot parse YAML: {what}", file=source.path, line=line) from None
     except yaml.YAMLError as exc:
         raise ManifestError(f"cannot parse YAML: {exc}", file=source.path) from None
     except RecursionError:

@@ -41,6 +41,7 @@ ODD_POLICIES = {
     "date": (b"version: 1\nrules:\n  - allow: 2024-01-01\n", 3, "reads as a date; quote it"),
     "int-keys": (b"version: 1\nrules:\n  - 1: a\n    2.5: b\n    x: c\n", 3, "unknown key 1"),
     "deep": (b"version: 1\nrules:\n  - labels: " + b"[" * 40 + b"]" * 40 + b"\n", 3, "nested deeper than"),
+    "control-char": (b"version: 1\nrules:\n  - hold: true\x01\n", 3, "control character U+0001"),
     "backslash-path": (b'version: 1\nrules:\n  - paths: ["\\\\"]\n', 3, "a trailing '\\' escapes nothing"),
     "backslash-image": (b'version: 1\nrules:\n  - images: ["ghcr.io/a\\\\"]\n', 3, "escapes nothing"),
 }
