@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from bumper.changes import Change, Skip
 from bumper.diffs import file_diff
 from bumper.flux import PolicyTable, Unresolved, markers_without_value
-from bumper.holds import held_references
+from bumper.holds import held_references, shared_with_other_images
 from bumper.image_ref import ImageRef
 from bumper.policy import decide
 from bumper.repo_policy import Rule, RunRules
@@ -92,7 +92,8 @@ class FileJob:
             out.unresolved += [u for u in markers_without_value(source, found) if u.marker == "$imagepolicy"]
         edit_plan = Plan()
         held = held_references(source, docs, found, self.rules, shared)
-        for ref in found:
+        crossed = shared_with_other_images(found, shared) if shared else {}
+        for ref in [*found, *(r for r in shared if id(r) in crossed)]:
             if isinstance(ref, PolicyRef):
                 new = self.policies.latest.get(ref.policy)
                 why = None if new is not None else self.policies.unresolved(ref)
@@ -112,6 +113,9 @@ class FileJob:
             if verdict.skip is not None:
                 lines = held.get(id(ref), [ref.line]) if verdict.skip == "held" else [ref.line]
                 out.skipped += [Skip(source.path, line, ref.shape, ref.value, verdict.skip) for line in lines]
+                continue
+            if id(ref) in crossed:  # editing the anchor would move another image too
+                out.skipped.append(Skip(source.path, ref.line, ref.shape, ref.value, crossed[id(ref)]))
                 continue
             if _plan_reference(out, edit_plan, source, ref, new, self.allow_downgrade):
                 out.rules.append(self._position(verdict.rule))

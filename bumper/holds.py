@@ -65,3 +65,21 @@ def _held_here(ref: Reference, nodes: list[Node], uses: AnchorUses, marked: froz
 def _held_by_rule(rules: RunRules, relpath: str, ref: Reference) -> bool:
     rule = rules.policy.rule_for(relpath, ref.ref.key)
     return rule is not None and rule.hold
+
+
+def shared_with_other_images(found: Sequence[Reference], shared: Sequence[Reference]) -> dict[int, str]:
+    """The references whose edit would also move another image (two Helm maps of different
+    repositories sharing one anchored tag), by id, with that image's name; `shared` references
+    of another image come back too, so a REF naming them is found and told why it is skipped."""
+    by_node: dict[int, list[Reference]] = {}
+    for ref in [*found, *shared]:
+        for node in edited_nodes(ref):
+            by_node.setdefault(id(node), []).append(ref)
+    out: dict[int, str] = {}
+    for refs in by_node.values():
+        keys = {ref.ref.key for ref in refs}
+        if len(keys) > 1:
+            for ref in refs:
+                others = sorted(k for k in keys if k != ref.ref.key)
+                out[id(ref)] = f"shared-anchor: the anchored value is also {', '.join(others)}'s"
+    return out
