@@ -117,3 +117,16 @@ def test_scan_marks_what_a_hold_reaches_through_an_anchor(tmp_path: Path) -> Non
     text = bumper("scan", "--dir", ".", cwd=tmp_path).stdout
     assert "apps/values.yaml:2:11: helm: ghcr.io/acme/app:1.0.0 [held]" in text
     assert "apps/plain.yaml:1:8: container: ghcr.io/acme/app:1.0.0\n" in text
+
+
+def test_scan_lists_each_image_sharing_an_anchored_tag(tmp_path: Path) -> None:
+    shared = (Path(__file__).parent / "golden/shared-anchor-two-images/input/values.yaml").read_bytes()
+    (tmp_path / "values.yaml").write_bytes(shared)
+    proc = bumper("scan", "--dir", ".", "--output", "json", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    found = [(i["line"], i["repository"], i["tag"]) for i in json.loads(proc.stdout)["images"]]
+    assert sorted(found) == [
+        (1, "acme/app", "v1.0.0"),
+        (1, "acme/worker", "v1.0.0"),
+        (11, "acme/app", "v1.0.0"),
+    ]
