@@ -16,10 +16,11 @@ from bumper.changes import Change, Skip
 from bumper.diffs import file_diff
 from bumper.errors import ManifestError
 from bumper.files import has_template_syntax
-from bumper.flux import PolicyTable, Unresolved
+from bumper.flux import PolicyTable, Unresolved, markers_without_value
+from bumper.holds import held_references, shared_with_other_images
 from bumper.image_ref import ImageRef
 from bumper.policy import decide
-from bumper.repo_policy import Rule, RunRules, held_lines
+from bumper.repo_policy import Rule, RunRules
 from bumper.shapes import Ignored, MarkerPartRef, Reference, find_references
 from bumper.shapes.policy_marker import PolicyRef
 from bumper.yaml_edit import Plan, Source, apply_and_verify, compose_all
@@ -85,9 +86,10 @@ class FileJob:
         source, path = item
         out = FileOutcome()
         notes: list[Ignored] = []
+        shared: list[Reference] = []
         try:
             docs = compose_all(source)
-            found = find_references(source, docs, notes)
+            found = find_references(source, docs, notes, shared)
         except ManifestError as exc:
             if not has_template_syntax(source.text):
                 raise
@@ -95,9 +97,12 @@ class FileJob:
             return out
         notes.sort(key=lambda n: n.line)
         out.ignored = [ignored_skip(source, n) for n in notes if n.key is None or n.key in self.by_key]
+        if "$imagepolicy" in source.text:  # a marker on a nested map or flow map sets nothing
+            out.unresolved += [u for u in markers_without_value(source, found) if u.marker == "$imagepolicy"]
         edit_plan = Plan()
-        held = held_lines(source.text)
-        for ref in found:
+        held = held_references(source, docs, found, self.rules, shared)
+        crossed = shared_with_other_images(found, shared) if shared else {}
+        for ref in [*found, *(r for r in shared if id(r) in crossed)]:
             if isinstance(ref, PolicyRef):
                 new = self.policies.latest.get(ref.policy)
                 why = None if new is not None else self.policies.unresolved(ref)
@@ -112,14 +117,20 @@ class FileJob:
             out.found.add(new.key)
             if isinstance(ref, MarkerPartRef) and ref.part == "name":
                 continue  # the name is kept as spelled; nothing to move
-            verdict = self.rules.judge(source.path, new.key, new.tag or ref.ref.tag, ref.line in held)
+            verdict = self.rules.judge(source.path, new.key, new.tag or ref.ref.tag, id(ref) in held)
             if self.mode is not None and verdict.mode != self.mode:
                 continue
             if verdict.skip is not None:
-                by_rule = verdict.rule if verdict.skip == "policy" or ref.line not in held else None
-                out.skipped.append(
-                    Skip(source.path, ref.line, ref.shape, ref.value, verdict.skip, rule_note(by_rule))
-                )
+                rule = verdict.rule
+                by_rule = rule if verdict.skip == "policy" or (rule is not None and rule.hold) else None
+                lines = held.get(id(ref), [ref.line]) if verdict.skip == "held" else [ref.line]
+                note = rule_note(by_rule)
+                out.skipped += [
+                    Skip(source.path, line, ref.shape, ref.value, verdict.skip, note) for line in lines
+                ]
+                continue
+            if id(ref) in crossed:  # editing the anchor would move another image too
+                out.skipped.append(Skip(source.path, ref.line, ref.shape, ref.value, crossed[id(ref)]))
                 continue
             if _plan_reference(out, edit_plan, source, ref, new, self.allow_downgrade):
                 out.rules.append(self._position(verdict.rule))

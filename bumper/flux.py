@@ -20,6 +20,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode
 from bumper.errors import ConfigError, ManifestError
 from bumper.files import iter_candidates, read_manifest
 from bumper.image_ref import ImageRef, repository_key
+from bumper.marker_lines import value_shape_reason
 from bumper.policy import is_downgrade
 from bumper.search_terms import API_NEEDLE, MARKER_NEEDLE
 from bumper.shapes import Reference, find_markers, find_references, split_policy_marker
@@ -256,10 +257,15 @@ def not_found_hint(unresolved: list[Unresolved]) -> str:
     if not unresolved:
         return ""
     first = unresolved[0]
+    advice = ""
+    if not first.reason.startswith("the value on this line"):
+        advice = (
+            "; add the ImagePolicy and ImageRepository, or pass "
+            f"--image-policy {split_policy_marker(first.target)[0]}=REF"
+        )
     return (
         f" ({len(unresolved)} $imagepolicy marker(s) resolve to no image, e.g. {first.file}:{first.line} "
-        f"{first.target!r}: {first.reason}; add the ImagePolicy and ImageRepository, or pass "
-        f"--image-policy {split_policy_marker(first.target)[0]}=REF)"
+        f"{first.target!r}: {first.reason}{advice})"
     )
 
 
@@ -291,21 +297,28 @@ def unresolved_markers(
 
 def unresolved_in(source: Source, refs: list[Reference], index: FluxIndex | None) -> list[Unresolved]:
     """The file's markers that resolve to nothing: no usable scalar, or a policy not in `index`."""
-    by_line = {r.line: r for r in refs if r.shape == "marker"}
-    found = []
-    for line0, (target, part, kind) in sorted(find_markers(source).items()):
-        named = target if part == "whole" else f"{target}:{part}"
-        ref = by_line.get(line0 + 1)
-        if ref is None:
-            reason = "no scalar value on this line"
-            if kind == "bumper" or part == "digest":
-                what = "reference" if part == "whole" else part
-                reason = f"the value on this line is no {what} of {target}"
-            found.append(Unresolved(source.path, line0 + 1, f"${kind}", named, reason))
-        elif isinstance(ref, PolicyRef) and index is not None:
+    found = markers_without_value(source, refs)
+    for ref in refs:
+        if isinstance(ref, PolicyRef) and index is not None:
             image, why = index.resolve(ref.policy)
             if image is None:
-                found.append(Unresolved(source.path, ref.line, "$imagepolicy", named, why))
+                found.append(Unresolved(source.path, ref.line, "$imagepolicy", ref.target, why))
+    return sorted(found, key=lambda u: u.line)
+
+
+def markers_without_value(source: Source, refs: list[Reference]) -> list[Unresolved]:
+    """The file's markers on a line with no single scalar they could set, and why."""
+    marked = {r.line for r in refs if r.shape == "marker"}
+    found = []
+    for line0, (target, part, kind) in sorted(find_markers(source).items()):
+        if line0 + 1 in marked:
+            continue
+        named = target if part == "whole" else f"{target}:{part}"
+        reason = value_shape_reason(source, line0) or "no scalar value on this line"
+        if (kind == "bumper" or part == "digest") and reason.startswith("no scalar"):
+            what = "reference" if part == "whole" else part
+            reason = f"the value on this line is no {what} of {target}"
+        found.append(Unresolved(source.path, line0 + 1, f"${kind}", named, reason))
     return found
 
 

@@ -8,7 +8,7 @@ from typing import Any, NamedTuple
 
 from bumper.changes import Skip
 from bumper.files import unmatched_globs
-from bumper.flux import FluxIndex, Unresolved, unresolved_in
+from bumper.flux import FluxIndex, Unresolved, unresolved_markers
 from bumper.image_ref import repository_key
 from bumper.rewrite import check_paths_match, scan_tree
 from bumper.shapes import MarkerPartRef, Reference, WholeRef
@@ -33,22 +33,21 @@ def take_inventory(root: Path, paths: tuple[str, ...]) -> Inventory:
     unmatched = unmatched_globs(root, paths)
     check_paths_match(paths, unmatched)
     considered: list[str] = []
-    found, ignored = scan_tree(root, paths, considered)
+    held: set[int] = set()
+    found, ignored = scan_tree(root, paths, considered, held)
     index = FluxIndex.from_tree(root) if any(isinstance(r, PolicyRef) for _, r in found) else None
-    by_file: dict[str, tuple[Source, list[Reference]]] = {}
-    for source, ref in found:
-        by_file.setdefault(source.path, (source, []))[1].append(ref)
     return Inventory(
-        images=[_entry(source, ref, index) for source, ref in found],
+        images=[_entry(source, ref, index, id(ref) in held) for source, ref in found],
         policy_markers=[ref.target if isinstance(ref, PolicyRef) else None for _, ref in found],
         ignored=ignored,
-        unresolved=[u for source, refs in by_file.values() for u in unresolved_in(source, refs, index)],
+        # every file with a marker, also one where no marker found a value (a nested map)
+        unresolved=unresolved_markers(root, paths, index),
         considered=considered,
         unmatched=unmatched,
     )
 
 
-def _entry(source: Source, ref: Reference, index: FluxIndex | None) -> dict[str, Any]:
+def _entry(source: Source, ref: Reference, index: FluxIndex | None, held: bool) -> dict[str, Any]:
     image = ref.ref
     entry: dict[str, Any] = {
         "file": source.path,
@@ -61,6 +60,8 @@ def _entry(source: Source, ref: Reference, index: FluxIndex | None) -> dict[str,
         "tag": image.tag,
         "digest": image.digest,
     }
+    if held:  # a `# bumper: hold` line holds it (or a use of its anchored value)
+        entry["held"] = True
     if isinstance(ref, PolicyRef):
         resolved, _ = index.resolve(ref.policy) if index is not None else (None, "")
         if ref.part != "whole" and resolved is not None:

@@ -39,12 +39,27 @@ def normalize(pattern: str, what: str = "--path") -> str:
         problem = "'..' would leave the tree"
     elif text.startswith("#"):
         problem = "a leading '#' makes it a comment; write '\\#' for a literal '#'"
+    else:
+        problem = _unreadable(text)
     if problem:
         raise ConfigError(
             f"invalid {what} {pattern!r}: {problem}; give a gitignore-style pattern relative to the "
             "tree root, e.g. 'apps/**/*.yaml' or 'values.yaml'"
         )
     return ("!" if negate else "") + text
+
+
+def _unreadable(text: str) -> str | None:
+    """Why pathspec (as git) cannot read `text` as a gitignore line, e.g. a trailing `\\`."""
+    import pathspec
+
+    try:
+        pathspec.GitIgnoreSpec.from_lines([text])
+    except ValueError as exc:  # pathspec's GitIgnorePatternError
+        if text.endswith("\\"):
+            return "a trailing '\\' escapes nothing; drop it, or write '\\\\' for a literal backslash"
+        return f"it is not a gitignore pattern ({exc})"
+    return None
 
 
 def _collapse(text: str) -> str:

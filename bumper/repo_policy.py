@@ -13,11 +13,13 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+import yaml
 from yaml.constructor import SafeConstructor
 
 from bumper.errors import BumperError, ConfigError
 from bumper.image_ref import DOCKER_HUB
 from bumper.pathmatch import PathMatcher, matcher
+from bumper.tag_filter import TagFilter
 
 if TYPE_CHECKING:
     from bumper.providers.api import PullRequestSpec
@@ -27,7 +29,10 @@ POLICY_FILE = ".bumper.yaml"
 SCHEMA_PATH = Path(__file__).resolve().parent / "schemas" / "bumper.schema.json"
 MAX_POLICY_BYTES = 256 * 1024
 _MODES = ("pr", "commit")
-_HOLD_RE = re.compile(r"#\s*bumper:\s*hold\s*$")
+# A hold marker: `# bumper: hold` at the end of a line; any case and spacing (`# BUMPER: HOLD`,
+# `#bumper:hold`) holds too, and `bumper check` asks for the canonical spelling.
+_HOLD_RE = re.compile(r"#[ \t]*bumper[ \t]*:[ \t]*hold[ \t\r]*$", re.IGNORECASE | re.MULTILINE)
+CANONICAL_HOLD = "# bumper: hold"
 
 
 class PolicyFileError(ConfigError):
@@ -43,7 +48,7 @@ class Rule:
     paths: PathMatcher | None = None
     images: PathMatcher | None = None
     mode: str | None = None
-    allow: re.Pattern[str] | None = None
+    allow: TagFilter | None = None
     hold: bool = False
     labels: tuple[str, ...] = ()
     reviewers: tuple[str, ...] = ()
@@ -70,12 +75,20 @@ class RepoPolicy:
 
 
 def held_lines(text: str) -> frozenset[int]:
-    """1-based numbers of the lines ending with `# bumper: hold`."""
-    if "bumper:" not in text:
-        return frozenset()
-    return frozenset(
-        n for n, line in enumerate(text.split("\n"), 1) if _HOLD_RE.search(line.rstrip("\r")) is not None
-    )
+    """1-based numbers of the lines ending with a hold marker (`# bumper: hold`, any case)."""
+    lines: set[int] = set()
+    line, counted = 1, 0
+    for match in _HOLD_RE.finditer(text):
+        line += text.count("\n", counted, match.start())
+        counted = match.start()
+        lines.add(line)
+    return frozenset(lines)
+
+
+def hold_marker(line: str) -> str | None:
+    """The hold marker `line` ends with, as written (None when it holds nothing)."""
+    match = _HOLD_RE.search(line.rstrip("\r"))
+    return None if match is None else match.group(0).rstrip()
 
 
 class Verdict(NamedTuple):
@@ -111,7 +124,7 @@ class RunRules:
         skip = None
         if held or (rule is not None and rule.hold):
             skip = "held"
-        elif rule is not None and rule.allow is not None and rule.allow.search(new_tag or "") is None:
+        elif rule is not None and rule.allow is not None and not rule.allow.matches(new_tag or ""):
             skip = "policy"
         return Verdict(mode, skip, rule)
 
@@ -188,20 +201,39 @@ def parse_policy(data: bytes, file: str = POLICY_FILE) -> RepoPolicy:
     return RepoPolicy(rules)
 
 
+_PLAIN_TAGS = frozenset(
+    f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null", "map", "seq")
+)
+_MAX_DEPTH = 32  # the schema nests four levels; anything deeper is not a policy
+
+
 def _to_data(
     source: Source, node: Node, path: tuple[Any, ...], lines: dict[tuple[Any, ...], int], seen: set[int]
 ) -> Any:
-    """Plain data from the node graph, recording the line of every value by its path."""
+    """Plain data from the node graph, recording the line of every value by its path. Only plain
+    YAML is taken: no anchors, no tags beyond the JSON types (`!!python/...`, `!!binary`,
+    `!!set`), no list or mapping as a key."""
+    line = node.start_mark.line + 1
+
+    def refuse(problem: str) -> PolicyFileError:
+        return PolicyFileError(problem, file=source.path, line=line)
+
     if id(node) in seen:
-        raise PolicyFileError(
-            "anchors and aliases are not supported here; write the values out",
-            file=source.path,
-            line=node.start_mark.line + 1,
-        )
+        raise refuse("anchors and aliases are not supported here; write the values out")
     seen.add(id(node))
-    lines[path] = node.start_mark.line + 1
+    if node.tag not in _PLAIN_TAGS:
+        if isinstance(node, ScalarNode) and node.tag.endswith(":timestamp"):
+            raise refuse(f"{node.value!r} reads as a date; quote it")
+        tag = node.tag.replace("tag:yaml.org,2002:", "!!")
+        raise refuse(f"unsupported YAML tag {tag!r}; write plain strings, numbers, lists and mappings")
+    if len(path) > _MAX_DEPTH:
+        raise refuse(f"nested deeper than {_MAX_DEPTH} levels; see docs/policy.md for the layout")
+    lines[path] = line
     if isinstance(node, ScalarNode):
-        return SafeConstructor().construct_object(node)
+        try:
+            return SafeConstructor().construct_object(node)
+        except (yaml.YAMLError, ValueError) as exc:
+            raise refuse(f"cannot read the value {node.value!r}: {exc}".split("\n")[0]) from None
     if isinstance(node, MappingNode):
         try:
             check_unique_keys(source, node)
@@ -209,6 +241,12 @@ def _to_data(
             raise PolicyFileError(exc.message, file=source.path, line=exc.line) from None
         out: dict[Any, Any] = {}
         for key, value in node.value:
+            if not isinstance(key, ScalarNode):
+                raise PolicyFileError(
+                    "a key must be a plain word, not a list or a mapping ('? ...' complex key)",
+                    file=source.path,
+                    line=key.start_mark.line + 1,
+                )
             name = _to_data(source, key, (*path, "\0key"), lines, seen)
             lines[(*path, "\0key", name)] = key.start_mark.line + 1
             out[name] = _to_data(source, value, (*path, name), lines, seen)
@@ -237,7 +275,7 @@ def _validate_schema(document: Any, lines: dict[tuple[Any, ...], int], file: str
     message = error.message
     if error.validator == "additionalProperties" and isinstance(error.instance, dict):
         allowed = sorted(error.schema.get("properties", {}))
-        unknown = sorted(k for k in error.instance if k not in allowed)
+        unknown = sorted((k for k in error.instance if k not in allowed), key=str)
         if unknown:
             line = lines.get((*path, "\0key", unknown[0]), line)
             message = f"unknown key {unknown[0]!r}; allowed: {', '.join(allowed)}"
@@ -274,12 +312,10 @@ def _rule(index: int, raw: dict[str, Any], line: int, lines: dict[tuple[Any, ...
     allow = None
     if "allow" in raw:
         try:
-            allow = re.compile(raw["allow"])
-        except re.error as exc:
+            allow = TagFilter(raw["allow"])
+        except ConfigError as exc:
             raise PolicyFileError(
-                f"rules[{index}].allow: invalid regular expression {raw['allow']!r}: {exc}",
-                file=file,
-                line=at("allow"),
+                f"rules[{index}].allow: {exc.message}", file=file, line=at("allow")
             ) from None
     return Rule(
         index=index,

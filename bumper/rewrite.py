@@ -20,6 +20,7 @@ from bumper.files import (
     unmatched_globs,
 )
 from bumper.flux import FluxIndex, PolicyTable, Unresolved, not_found_hint
+from bumper.holds import held_references, shared_with_other_images
 from bumper.image_ref import ImageRef
 from bumper.needle_search import NeedleSearch
 from bumper.not_found import left_alone
@@ -219,20 +220,43 @@ def tree_policy_paths(root: Path) -> tuple[tuple[str, ...], ...]:
 
 
 def scan_tree(
-    root: Path, globs: tuple[str, ...] = (), considered: list[str] | None = None
+    root: Path,
+    globs: tuple[str, ...] = (),
+    considered: list[str] | None = None,
+    held: set[int] | None = None,
 ) -> tuple[list[tuple[Source, Reference]], list[Skip]]:
-    """Every reference under `root`; files that cannot be parsed are listed, not fatal."""
+    """Every reference under `root`; files that cannot be parsed are listed, not fatal. `held`
+    gathers the ids of the references a `# bumper: hold` line holds (also through an anchor)."""
     found: list[tuple[Source, Reference]] = []
     ignored: list[Skip] = []
     named = tree_policy_paths(root)
     for source, _ in manifest_sources(root, globs, SCAN_NEEDLES, ignored, considered=considered, named=named):
         notes: list[Ignored] = []
+        shared: list[Reference] = []
         try:
-            refs = find_references(source, compose_all(source), notes)
+            docs = compose_all(source)
+            refs = find_references(source, docs, notes, shared)
         except ManifestError as exc:
             why = "template" if has_template_syntax(source.text) else f"unparseable: {exc.message}"
             ignored.append(Skip(source.path, exc.line, None, None, why))
             continue
+        if held is not None:
+            held.update(held_references(source, docs, refs, RunRules(), shared))
+        if shared:  # another image reached through an anchor the walk reported once
+            refs = _with_other_images(refs, shared)
         found.extend((source, r) for r in refs)
         ignored.extend(ignored_skip(source, note) for note in sorted(notes, key=lambda n: n.line))
     return found, ignored
+
+
+def _with_other_images(refs: list[Reference], shared: list[Reference]) -> list[Reference]:
+    """`refs` and, once per node and image, the references of another image sharing an
+    anchored value with them (two Helm maps with `tag: *release`)."""
+    crossed = shared_with_other_images(refs, shared)
+    listed = {(id(r.node), r.ref.key) for r in refs}
+    out = list(refs)
+    for ref in shared:
+        if id(ref) in crossed and (id(ref.node), ref.ref.key) not in listed:
+            listed.add((id(ref.node), ref.ref.key))
+            out.append(ref)
+    return sorted(out, key=lambda r: r.position)

@@ -8,6 +8,7 @@ with the original. Any difference other than the intended ones fails the edit.
 from __future__ import annotations
 
 import gc
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import NoReturn, Protocol
@@ -95,6 +96,11 @@ def compose_all(source: Source, text: str | None = None) -> list[Node]:
         line = mark.line + 1 if mark is not None else None
         what = (exc.problem or exc.context or "invalid YAML").strip()
         raise ManifestError(f"cannot parse YAML: {what}", file=source.path, line=line) from None
+    except yaml.reader.ReaderError as exc:  # a control character: no mark, only a position
+        line = text.count("\n", 0, exc.position) + 1
+        code = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or "\0")
+        what = f"control character U+{code:04X} is not allowed in YAML; remove it"
+        raise ManifestError(f"cannot parse YAML: {what}", file=source.path, line=line) from None
     except yaml.YAMLError as exc:
         raise ManifestError(f"cannot parse YAML: {exc}", file=source.path) from None
     except RecursionError:
@@ -103,6 +109,12 @@ def compose_all(source: Source, text: str | None = None) -> list[Node]:
         if gc_was_enabled:
             gc.enable()
     return [d for d in docs if d is not None]
+
+
+def parse_events(text: str) -> Iterator[yaml.Event]:
+    """The parser's events for `text`, as `compose_all` reads them (alias positions, which the
+    composed graph drops)."""
+    return yaml.parse(text, Loader=_Loader)
 
 
 def check_unique_keys(source: Source, mapping: MappingNode) -> None:

@@ -81,7 +81,8 @@ def test_every_problem_is_one_file_line(tmp_path: Path) -> None:
         "apps/broken.yaml:3: mentions an image but does not parse: cannot parse YAML: "
         "mapping values are not allowed in this context",
         "apps/latin1.yaml:2: mentions an image but is not UTF-8 text",
-        'apps/typo.yaml:1: malformed marker comment; write # {"$bumper": "..."} at the line\'s end',
+        "apps/typo.yaml:1: malformed $bumper marker (bumper and Flux read only this JSON at the line's end); "
+        'write # {"$bumper": "ghcr.io/acme/app"}',
         "apps/values.yaml:3: $bumper marker 'ghcr.io/acme/app' resolves to no image: "
         "the value on this line is no reference of ghcr.io/acme/app",
     ]

@@ -312,7 +312,13 @@ def test_unresolved_markers_for_check_name_each_reason(tmp_path: Path) -> None:
         ),
         (5, "$imagepolicy", "Apps:x:tag", "'Apps:x' is not NAMESPACE:NAME"),
         (6, "$bumper", "ghcr.io/acme/web", "the value on this line is no reference of ghcr.io/acme/web"),
-        (7, "$imagepolicy", "apps:web", "no scalar value on this line"),
+        (
+            7,
+            "$imagepolicy",
+            "apps:web",
+            "the value on this line is a list, not a scalar; put the marker at the end of the line "
+            "of the one scalar it sets (e.g. `tag:`)",
+        ),
     ]
     assert FluxIndex.from_tree(tmp_path).resolve("apps:web") == ("ghcr.io/acme/web", "")
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import NamedTuple
 
@@ -10,14 +9,14 @@ from bumper.changes import Skip
 from bumper.errors import ExitCode, ManifestError
 from bumper.files import has_template_syntax
 from bumper.flux import unresolved_markers
+from bumper.marker_lint import near_misses
 from bumper.repo_policy import PolicyFileError, load_policy
 from bumper.report import detail, emit_json, ignored_line, info
 from bumper.rewrite import manifest_sources, tree_policy_paths
 from bumper.search_terms import MARKER_NEEDLE
-from bumper.shapes import find_markers, find_references
-from bumper.yaml_edit import Source, compose_all
+from bumper.shapes import find_references
+from bumper.yaml_edit import compose_all
 
-_LOOSE_MARKER_RE = re.compile(r"#\s*\{\s*\"?\$(bumper|imagepolicy)\b")
 # A file "mentions an image" when it has one of these (scan also parses files saying `tag`,
 # which would make every broken file mentioning "staging" a problem here).
 _IMAGE_NEEDLES = (b"image", b"repository", b"$bumper", MARKER_NEEDLE)
@@ -81,7 +80,7 @@ def find_problems(
                 Problem(source.path, exc.line, f"mentions an image but does not parse: {exc.message}")
             )
             continue
-        problems += _malformed_markers(source)
+        problems += [Problem(source.path, line, problem) for line, problem in near_misses(source)]
     # $bumper markers on no matching value; $imagepolicy markers naming no ImagePolicy or image
     problems += [
         Problem(u.file, u.line, f"{u.marker} marker {u.target!r} resolves to no image: {u.reason}")
@@ -106,20 +105,3 @@ def _unreadable(root: Path, relpath: str, reason: str) -> Problem:
             offset = exc.start
     line = data.count(b"\n", 0, max(offset, 0)) + 1
     return Problem(relpath, line, f"mentions an image but {_BROKEN[reason]}")
-
-
-def _malformed_markers(source: Source) -> list[Problem]:
-    """Comments that look like a marker but are not one bumper (or Flux) reads, e.g. unquoted
-    JSON: they would silently mark nothing."""
-    if "$bumper" not in source.text and "$imagepolicy" not in source.text:
-        return []
-    read = find_markers(source)
-    return [
-        Problem(
-            source.path,
-            n + 1,
-            f'malformed marker comment; write # {{"${m.group(1)}": "..."}} at the line\'s end',
-        )
-        for n, line in enumerate(source.text.split("\n"))
-        if n not in read and (m := _LOOSE_MARKER_RE.search(line)) is not None
-    ]

@@ -28,6 +28,7 @@ def scan(directory: str, paths: tuple[str, ...], output: str) -> ExitCode:
         detail(ignored_line(skip))
     for image, target in zip(found.images, found.policy_markers):
         policy = f" [$imagepolicy {target}]" if target is not None else ""
+        policy += " [held]" if image.get("held") else ""
         where = f"{image['file']}:{image['line']}:{image['column']}"
         result_line(f"{where}: {image['shape']}: {image['value']}{policy}")
     for marker in found.unresolved:

@@ -42,11 +42,16 @@ _EMBEDDED_KEYS = {"values": "helm", "valuesContent": "spec"}  # Argo CD; k3s Hel
 
 
 def find_references(
-    source: Source, docs: list[Node], ignored: list[Ignored] | None = None
+    source: Source,
+    docs: list[Node],
+    ignored: list[Ignored] | None = None,
+    shared: list[Reference] | None = None,
 ) -> list[Reference]:
     """Every image reference in the file, in file order; an aliased node is reported once.
 
-    Values that look like part of a reference but may not be rewritten go to `ignored`."""
+    Values that look like part of a reference but may not be rewritten go to `ignored`; a
+    further reference through a node already reported (two Helm maps sharing an anchored tag)
+    goes to `shared`, so a hold on it can hold the node."""
     markers = find_markers(source)
     kustomization = source.path.rsplit("/", 1)[-1] in KUSTOMIZATION_NAMES
     found: list[Reference] = []
@@ -55,13 +60,20 @@ def find_references(
     untagged = UntaggedNotes()
     seen: set[int] = set()
     reported: set[int] = set()
+    on_marker_line: dict[int, list[int]] = {}  # line -> the marked references on it
 
     def add(ref: Reference | None) -> None:
         # A marker on the line wins over the shape a scalar would otherwise have.
-        if ref is None or id(ref.node) in reported:
+        if ref is None:
             return
-        if ref.shape != "marker" and ref.node.start_mark.line in markers:
+        if id(ref.node) in reported:
+            if shared is not None:
+                shared.append(ref)
             return
+        if ref.node.start_mark.line in markers:
+            if ref.shape != "marker":
+                return
+            on_marker_line.setdefault(ref.node.start_mark.line, []).append(id(ref))
         reported.add(id(ref.node))
         found.append(ref)
 
@@ -104,6 +116,10 @@ def find_references(
                     continue
                 stack.append((value, _child_key(name, parent_key)))
     untagged.flush(ignore)
+    # A marker on a line of several values (a flow map `{repository: …, tag: …}`) names none of
+    # them for sure: it is left unresolved (bumper.marker_lines says why), never guessed.
+    several = {i for ids in on_marker_line.values() if len(ids) > 1 for i in ids}
+    found = [r for r in found if id(r) not in several] if several else found
     found.sort(key=lambda r: r.position)
     return found
 
