@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bumper.changes import Change, Skip
+from bumper.chart_sources import ChartSources
 from bumper.diffs import file_diff
 from bumper.flux import PolicyTable, Unresolved
 from bumper.image_ref import ImageRef
@@ -77,13 +78,14 @@ class FileJob:
     mode: str | None
     allow_downgrade: bool
     diffs: bool
+    charts: ChartSources = field(default_factory=ChartSources)  # HelmRelease pins' sources
 
     def plan(self, item: tuple[Source, str]) -> FileOutcome:
         source, path = item
         out = FileOutcome()
         docs = compose_all(source)
         notes: list[Ignored] = []
-        found = find_references(source, docs, notes)
+        found = [self.charts.resolve(ref) for ref in find_references(source, docs, notes)]
         notes.sort(key=lambda n: n.line)
         out.ignored = [ignored_skip(source, n) for n in notes if n.key is None or n.key in self.by_key]
         edit_plan = Plan()

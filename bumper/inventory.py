@@ -7,11 +7,13 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from bumper.changes import Skip
+from bumper.chart_sources import ChartSources
 from bumper.files import unmatched_globs
 from bumper.flux import FluxIndex, Unresolved, unresolved_in
 from bumper.image_ref import repository_key
 from bumper.rewrite import check_paths_match, scan_tree
 from bumper.shapes import MarkerPartRef, Reference, WholeRef
+from bumper.shapes.chart import ChartReference
 from bumper.shapes.policy_marker import PolicyRef
 from bumper.yaml_edit import Source
 
@@ -34,6 +36,9 @@ def take_inventory(root: Path, paths: tuple[str, ...]) -> Inventory:
     check_paths_match(paths, unmatched)
     considered: list[str] = []
     found, ignored = scan_tree(root, paths, considered)
+    if any(isinstance(r, ChartReference) and r.flux_source for _, r in found):  # HelmRelease pins
+        charts = ChartSources.from_tree(root)
+        found = [(source, charts.resolve(ref)) for source, ref in found]
     index = FluxIndex.from_tree(root) if any(isinstance(r, PolicyRef) for _, r in found) else None
     by_file: dict[str, tuple[Source, list[Reference]]] = {}
     for source, ref in found:
