@@ -49,6 +49,14 @@ def parse_ref(text: str) -> ImageRef:
     return parse_chart_ref(text) if is_chart_ref(text) else ImageRef.parse(text)
 
 
+def try_parse_ref(text: str) -> ImageRef | None:
+    """`parse_ref`, or None when `text` is no REF (used on values a change record holds)."""
+    try:
+        return parse_ref(text)
+    except RefParseError:
+        return None
+
+
 def parse_chart_ref(text: str) -> ChartRef:
     """Parse `oci://REGISTRY/PATH/CHART:VERSION` or `https://REPO_URL/CHART:VERSION`."""
     shown = repr(text[:80]) + ("..." if len(text) > 80 else "")

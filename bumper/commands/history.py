@@ -5,9 +5,9 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Mapping
 
+from bumper.chart_ref import parse_ref
 from bumper.errors import ConfigError, ExitCode
 from bumper.history import Entry, image_history, local_reader, remote_reader
-from bumper.image_ref import ImageRef
 from bumper.report import detail, emit_json, info
 
 
@@ -21,7 +21,7 @@ def history(
 ) -> ExitCode:
     if bool(repo) == bool(directory):
         raise ConfigError("give exactly one of --repo URL or --dir PATH")
-    image = ImageRef.parse(image_text)
+    image = parse_ref(image_text)  # an image, or a chart (bumper.chart_ref)
     followed: list[str] = []
     source = (
         contextlib.nullcontext(local_reader(directory, env)) if directory else remote_reader(repo or "", env)
