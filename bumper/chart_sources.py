@@ -20,9 +20,9 @@ from bumper.chart_ref import ChartRef, source_of
 from bumper.errors import ManifestError
 from bumper.files import iter_candidates, read_manifest
 from bumper.search_terms import CHART_SOURCE_NEEDLE
-from bumper.shapes.chart import ChartReference
+from bumper.shapes.chart import UNRESOLVED_PREFIX, ChartReference
 from bumper.shapes.maps import merged_pairs
-from bumper.shapes.reference import Reference
+from bumper.shapes.reference import Ignored, Reference
 from bumper.yaml_edit import Source, compose_all
 
 _NEEDLE_TEXT = CHART_SOURCE_NEEDLE.decode()
@@ -71,17 +71,34 @@ class ChartSources:
         HelmRelease pin or its repository is not exactly one URL of the tree."""
         if not isinstance(ref, ChartReference) or ref.flux_source is None:
             return ref
-        namespace, name = ref.flux_source
+        url = self._url(*ref.flux_source)
+        if url is None:
+            return ref
+        moved = ChartRef.at(url, ref.ref.repository, ref.ref.tag)
+        return replace(ref, ref=moved, flux_source=None)
+
+    def resolve_note(self, note: Ignored) -> Ignored:
+        """A note on a HelmRelease pin (a range, a placeholder) keyed by the resolved source."""
+        if note.key is None or not note.key.startswith(UNRESOLVED_PREFIX):
+            return note
+        parts = note.key.split("/")
+        if len(parts) != 4:
+            return note
+        url = self._url("" if parts[1] == "-" else parts[1], parts[2])
+        if url is None:
+            return note
+        key = f"{url}/{parts[3]}"
+        return note._replace(key=key, value=key + note.value[len(note.key) :])
+
+    def _url(self, namespace: str, name: str) -> str | None:
+        """The one URL of the HelmRepository `name` a release in `namespace` ("": unknown) uses."""
         found = {
             url
             for (ns, nm), urls in self.urls.items()
             if nm == name and (ns == namespace or not ns or not namespace)
             for url in urls
         }
-        if len(found) != 1:
-            return ref
-        moved = ChartRef.at(found.pop(), ref.ref.repository, ref.ref.tag)
-        return replace(ref, ref=moved, flux_source=None)
+        return found.pop() if len(found) == 1 else None
 
 
 def _repository(doc: object) -> tuple[tuple[str, str], str] | None:

@@ -86,7 +86,7 @@ class FileJob:
         docs = compose_all(source)
         notes: list[Ignored] = []
         found = [self.charts.resolve(ref) for ref in find_references(source, docs, notes)]
-        notes.sort(key=lambda n: n.line)
+        notes = sorted((self.charts.resolve_note(n) for n in notes), key=lambda n: n.line)
         out.ignored = [ignored_skip(source, n) for n in notes if n.key is None or n.key in self.by_key]
         edit_plan = Plan()
         held = held_lines(source.text)

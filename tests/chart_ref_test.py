@@ -18,7 +18,7 @@ from bumper.search_terms import CHART_SOURCE_NEEDLE, needles
         ("oci://localhost:5000/app:0.1.0", "oci://localhost:5000/app", "0.1.0"),
         ("https://charts.acme.io/app:1.2.3", "https://charts.acme.io/app", "1.2.3"),
         ("https://Charts.Acme.io/stable//app:v2.0.0", "https://charts.acme.io/stable/app", "v2.0.0"),
-        ("http://127.0.0.1:8080/charts/app:1.0.0+build.7", "http://127.0.0.1:8080/charts/app", "1.0.0+build.7"),
+        ("http://127.0.0.1:8080/charts/app:1.0.0+b7", "http://127.0.0.1:8080/charts/app", "1.0.0+b7"),
         ("https://charts.acme.io/My_Chart:1.2.3-rc.1", "https://charts.acme.io/My_Chart", "1.2.3-rc.1"),
     ],
 )

@@ -29,6 +29,7 @@ REPOSITORY_ALIAS = "repository-alias"  # a Chart.yaml dependency on `@name`/`ali
 _NUMBER_TAGS = ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
 _CHART_FILES = frozenset({"Chart.yaml", "Chart.yml"})
 _HELM_REPOSITORY = "HelmRepository"
+UNRESOLVED_PREFIX = f"{_HELM_REPOSITORY}/"  # the key of a HelmRelease pin not yet resolved
 _KUSTOMIZE_API = "kustomize.config.k8s.io/"
 _BOOL_TAG = "tag:yaml.org,2002:bool"
 
