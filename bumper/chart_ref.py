@@ -34,6 +34,9 @@ class ChartRef(ImageRef):
         """The chart `chart` of the normalized `source` at `version`."""
         return cls(f"{source}/{chart}", source, chart, version, None)
 
+    def at_version(self, version: str | None) -> ChartRef:
+        return self._replace(tag=version)
+
     def needle(self) -> bytes:
         """Every file pinning this chart names it (its `chart:`/`name:` field or the URL's end)."""
         return self.repository.encode()
@@ -44,9 +47,14 @@ def is_chart_ref(text: str) -> bool:
     return text.lower().startswith(CHART_SCHEMES)
 
 
-def parse_ref(text: str) -> ImageRef:
-    """A REF of the command line: a chart REF when it is a URL, else an image REF."""
-    return parse_chart_ref(text) if is_chart_ref(text) else ImageRef.parse(text)
+def parse_ref(text: str, *, version: bool = True) -> ImageRef:
+    """A REF of the command line: a chart REF when it is a URL, else an image REF. Without
+    `version` (`bumper history`), a chart may be named without `:VERSION`."""
+    if not is_chart_ref(text):
+        return ImageRef.parse(text)
+    if not version and ":" not in text.rpartition("/")[2]:
+        return parse_chart_ref(f"{text}:0").at_version(None)
+    return parse_chart_ref(text)
 
 
 def try_parse_ref(text: str) -> ImageRef | None:

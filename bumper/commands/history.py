@@ -21,7 +21,7 @@ def history(
 ) -> ExitCode:
     if bool(repo) == bool(directory):
         raise ConfigError("give exactly one of --repo URL or --dir PATH")
-    image = parse_ref(image_text)  # an image, or a chart (bumper.chart_ref)
+    image = parse_ref(image_text, version=False)  # an image, or a chart (bumper.chart_ref)
     followed: list[str] = []
     source = (
         contextlib.nullcontext(local_reader(directory, env)) if directory else remote_reader(repo or "", env)
