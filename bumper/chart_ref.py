@@ -91,6 +91,11 @@ def parse_chart_ref(text: str) -> ChartRef:
     return ChartRef.at(source, chart, version)
 
 
+def is_version(text: str) -> bool:
+    """Whether `text` is one chart version bumper may write over (semver or a plain tag)."""
+    return _VERSION_RE.fullmatch(text) is not None
+
+
 def is_range(version: str) -> bool:
     """Whether a version field holds a range (`^1.2`, `~1.2`, `>=1 <2`, `*`, `1.x`)."""
     return not version.strip() or _RANGE_RE.search(version.strip()) is not None

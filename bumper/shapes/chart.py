@@ -15,7 +15,7 @@ from typing import NamedTuple
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from bumper.chart_ref import ChartRef, is_range, source_of, valid_chart_name
+from bumper.chart_ref import ChartRef, is_range, is_version, source_of, valid_chart_name
 from bumper.image_ref import ImageRef
 from bumper.search_terms import KUSTOMIZATION_NAMES
 from bumper.shapes.left_alone import PLACEHOLDER, is_placeholder
@@ -25,6 +25,7 @@ from bumper.yaml_edit import Plan, Source
 
 SHAPE = "chart"
 RANGE = "range"  # a version range (`^1.2`, `~1.2`, `>=1 <2`, `*`, `1.x`, OCIRepository `ref.semver`)
+NOT_A_VERSION = "not-a-version"  # a version field holding more than one version
 REPOSITORY_ALIAS = "repository-alias"  # a Chart.yaml dependency on `@name`/`alias:name`
 _NUMBER_TAGS = ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
 _CHART_FILES = frozenset({"Chart.yaml", "Chart.yml"})
@@ -214,6 +215,9 @@ def _pin_reference(pin: _Pin, ignore: IgnoreFn) -> ChartReference | None:
         return None
     if is_range(text):
         ignore(Ignored(line, SHAPE, str(ref), RANGE, ref.key))
+        return None
+    if not is_version(text):  # `1.2.3@sha256:…`, `1.2.3 beta`: more than a version to lose
+        ignore(Ignored(line, SHAPE, str(ref), NOT_A_VERSION, ref.key))
         return None
     return ChartReference(SHAPE, pin.version, ref, flux_source=pin.flux)
 

@@ -243,9 +243,13 @@ def test_kustomize_helm_charts() -> None:
             version: 1.2.3
           - name: nover
             repo: https://charts.acme.io
+          - name: app
+            repo: https://charts.acme.io
+            version: 1.2.3@sha256:0123
         """
-    found, _ = pins(text, "overlays/prod/kustomization.yaml")
+    found, notes = pins(text, "overlays/prod/kustomization.yaml")
     assert found == [(4, "https://charts.acme.io/app:1.2.3"), (8, "oci://ghcr.io/acme/charts/app:1.2.3")]
+    assert notes == [(13, "https://charts.acme.io/app:1.2.3@sha256:0123", "not-a-version")]
     assert pins(text, "values.yaml") == ([], [])
 
 
