@@ -154,3 +154,31 @@ def test_bad_chart_refs_exit_2_with_one_line(tmp_path: Path, ref: str, says: str
     lines = proc.stderr.splitlines()
     assert len(lines) == 1 and lines[0].startswith("bumper: error: ") and says in lines[0], proc.stderr
     assert "hunter2" not in proc.stderr
+
+
+def test_promote_moves_a_chart_version_between_environments(tmp_path: Path) -> None:
+    def release(env: str, version: str) -> bytes:
+        return (
+            "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\n"
+            f"metadata: {{name: app, namespace: {env}}}\nspec:\n  chart:\n    spec:\n"
+            f"      chart: app\n      version: '{version}'\n"
+            "      sourceRef: {kind: HelmRepository, name: acme, namespace: flux-system}\n"
+        ).encode()
+
+    files = {
+        "clusters/staging/app.yaml": release("staging", "1.5.0"),
+        "clusters/prod/app.yaml": release("prod", "1.3.2"),
+        "clusters/prod/web.yaml": release("prod", "1.3.2").replace(b"chart: app", b"chart: web"),
+        SOURCES: TREE[SOURCES],
+    }
+    for rel, data in files.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_bytes(data)
+    args = ["promote", "https://charts.acme.io/app", "--from", "clusters/staging", "--to", "clusters/prod"]
+    proc = forkserver.run([*args, "--dir", str(tmp_path), "--output", "json"])
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout)
+    assert result["promoted"] == {"from": "clusters/staging", "ref": "https://charts.acme.io/app:1.5.0"}
+    assert (tmp_path / "clusters/prod/app.yaml").read_bytes() == release("prod", "1.5.0")
+    for rel in ("clusters/staging/app.yaml", "clusters/prod/web.yaml"):
+        assert (tmp_path / rel).read_bytes() == files[rel]
