@@ -19,6 +19,7 @@ from yaml.nodes import MappingNode
 from bumper.chart_ref import ChartRef, source_of
 from bumper.errors import ManifestError
 from bumper.files import iter_candidates, read_manifest
+from bumper.image_ref import ImageRef
 from bumper.search_terms import CHART_SOURCE_NEEDLE
 from bumper.shapes.chart import UNRESOLVED_PREFIX, ChartReference
 from bumper.shapes.maps import merged_pairs
@@ -26,6 +27,7 @@ from bumper.shapes.reference import Ignored, Reference
 from bumper.yaml_edit import Source, compose_all
 
 _NEEDLE_TEXT = CHART_SOURCE_NEEDLE.decode()
+UNRESOLVED = "unresolved-source"  # a HelmRelease whose HelmRepository the tree does not settle
 _API_PREFIX = "source.toolkit.fluxcd.io/"
 
 
@@ -90,15 +92,39 @@ class ChartSources:
         key = f"{url}/{parts[3]}"
         return note._replace(key=key, value=key + note.value[len(note.key) :])
 
+    def unresolved(self, refs: Iterable[Reference], wanted: Mapping[str, ImageRef]) -> list[Ignored]:
+        """Notes on the HelmRelease pins left unresolved whose chart a chart REF names (the
+        release may be that chart; it is never guessed): reason `unresolved-source: why`."""
+        charts: dict[str, str] = {}
+        for given in wanted.values():
+            if isinstance(given, ChartRef):
+                charts.setdefault(given.repository, given.key)
+        notes: list[Ignored] = []
+        for ref in refs:
+            if isinstance(ref, ChartReference) and ref.flux_source and ref.ref.repository in charts:
+                why = f"{UNRESOLVED}: {self._why(*ref.flux_source)}"
+                notes.append(Ignored(ref.line, ref.shape, ref.value, why, charts[ref.ref.repository]))
+        return notes
+
     def _url(self, namespace: str, name: str) -> str | None:
         """The one URL of the HelmRepository `name` a release in `namespace` ("": unknown) uses."""
-        found = {
+        found = self._urls(namespace, name)
+        return found.pop() if len(found) == 1 else None
+
+    def _urls(self, namespace: str, name: str) -> set[str]:
+        return {
             url
             for (ns, nm), urls in self.urls.items()
             if nm == name and (ns == namespace or not ns or not namespace)
             for url in urls
         }
-        return found.pop() if len(found) == 1 else None
+
+    def _why(self, namespace: str, name: str) -> str:
+        found = self._urls(namespace, name)
+        where = f"{namespace}/{name}" if namespace else name
+        if not found:
+            return f"no HelmRepository {where} with an https://, http:// or oci:// spec.url in the tree"
+        return f"HelmRepository {where} is defined with different URLs ({', '.join(sorted(found))})"
 
 
 def _repository(doc: object) -> tuple[tuple[str, str], str] | None:
