@@ -28,7 +28,8 @@ RANGE = "range"  # a version range (`^1.2`, `~1.2`, `>=1 <2`, `*`, `1.x`, OCIRep
 NOT_A_VERSION = "not-a-version"  # a version field holding more than one version
 REPOSITORY_ALIAS = "repository-alias"  # a Chart.yaml dependency on `@name`/`alias:name`
 _NUMBER_TAGS = ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
-_CHART_FILES = frozenset({"Chart.yaml", "Chart.yml"})
+_CHART_FILES = frozenset({"Chart.yaml", "Chart.yml", "requirements.yaml"})  # the last: Helm 2
+_FLUX_SOURCE_API = "source.toolkit.fluxcd.io/"
 _HELM_REPOSITORY = "HelmRepository"
 UNRESOLVED_PREFIX = f"{_HELM_REPOSITORY}/"  # the key of a HelmRelease pin not yet resolved
 _KUSTOMIZE_API = "kustomize.config.k8s.io/"
@@ -95,9 +96,13 @@ def _pins(source: Source, root: dict[str, Node], api: str, kind: str | None) -> 
             spec = _mapping(_mapping(spec, "template"), "spec")
         yield from _argo_sources(spec)
     elif api.startswith("helm.toolkit.fluxcd.io/") and kind == "HelmRelease":
-        yield from _helm_release(root)
-    elif api.startswith("source.toolkit.fluxcd.io/") and kind == "OCIRepository":
+        yield from _helm_release(root, _mapping(_mapping(_mapping(root, "spec"), "chart"), "spec"))
+    elif api.startswith(_FLUX_SOURCE_API) and kind == "HelmChart":
+        yield from _helm_release(root, _mapping(root, "spec"))
+    elif api.startswith(_FLUX_SOURCE_API) and kind == "OCIRepository":
         yield from _oci_repository(root)
+    elif api.startswith("helm.cattle.io/") and kind == "HelmChart":  # k3s / RKE2
+        yield from _k3s_helm_chart(_mapping(root, "spec"))
     elif file_name in _CHART_FILES and "dependencies" in root:
         yield from _chart_dependencies(root)
     elif "helmCharts" in root and (file_name in KUSTOMIZATION_NAMES or api.startswith(_KUSTOMIZE_API)):
@@ -127,10 +132,9 @@ def _argo_sources(spec: dict[str, Node]) -> Iterator[_Pin]:
             yield from _pin(source_of(base), _scalar_text(chart), pairs.get("targetRevision"))
 
 
-def _helm_release(root: dict[str, Node]) -> Iterator[_Pin]:
-    """`spec.chart.spec.{chart, version, sourceRef}` naming a HelmRepository (a GitRepository
-    or Bucket holds a chart by path: no version to pin)."""
-    spec = _mapping(_mapping(_mapping(root, "spec"), "chart"), "spec")
+def _helm_release(root: dict[str, Node], spec: dict[str, Node]) -> Iterator[_Pin]:
+    """`{chart, version, sourceRef}` (a HelmRelease's `spec.chart.spec`, a HelmChart's `spec`)
+    naming a HelmRepository (a GitRepository or Bucket holds a chart by path: no version)."""
     source_ref = _mapping(spec, "sourceRef")
     name = _text(source_ref.get("name"))
     if _text(source_ref.get("kind")) != _HELM_REPOSITORY or not name:
@@ -140,6 +144,16 @@ def _helm_release(root: dict[str, Node]) -> Iterator[_Pin]:
     chart_text = _text(chart)
     if chart_text is not None and type(version) is ScalarNode:
         yield _Pin(None, chart_text, version, flux=(namespace, name))
+
+
+def _k3s_helm_chart(spec: dict[str, Node]) -> Iterator[_Pin]:
+    """k3s `HelmChart` `spec.{repo, chart, version}`, or `chart: oci://REGISTRY/PATH/CHART`."""
+    repo, chart = _text(spec.get("repo")), _text(spec.get("chart"))
+    if repo:
+        yield from _pin(source_of(repo), spec.get("chart"), spec.get("version"))
+    elif chart and chart.lower().startswith("oci://"):
+        base, _, name = chart.rstrip("/").rpartition("/")
+        yield from _pin(source_of(base), _scalar_text(name), spec.get("version"))
 
 
 def _oci_repository(root: dict[str, Node]) -> Iterator[_Pin]:

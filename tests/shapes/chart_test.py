@@ -316,3 +316,56 @@ def test_images_beside_charts_keep_their_shape() -> None:
         ("chart", "oci://ghcr.io/acme/charts/app"),
         ("helm", "ghcr.io/acme/charts/app"),
     ]
+
+
+def test_k3s_helm_chart() -> None:
+    found, notes = pins(
+        """\
+        apiVersion: helm.cattle.io/v1
+        kind: HelmChart
+        metadata: {name: app, namespace: kube-system}
+        spec:
+          repo: https://charts.acme.io
+          chart: app
+          version: 1.2.3
+          valuesContent: |-
+            image:
+              repository: ghcr.io/acme/app
+              tag: 1.2.3
+        ---
+        apiVersion: helm.cattle.io/v1
+        kind: HelmChart
+        metadata: {name: oci}
+        spec:
+          chart: oci://ghcr.io/acme/charts/app
+          version: 1.2.3
+        ---
+        apiVersion: helm.cattle.io/v1
+        kind: HelmChart
+        metadata: {name: bundled}
+        spec:
+          chart: https://%{KUBERNETES_API}%/static/charts/traefik-25.0.0.tgz
+        """
+    )
+    assert found == [(7, "https://charts.acme.io/app:1.2.3"), (18, "oci://ghcr.io/acme/charts/app:1.2.3")]
+    assert notes == []
+
+
+def test_flux_helm_chart_object_and_helm2_requirements() -> None:
+    found, _ = pins(
+        """\
+        apiVersion: source.toolkit.fluxcd.io/v1
+        kind: HelmChart
+        metadata: {name: app, namespace: flux-system}
+        spec:
+          chart: app
+          version: 1.2.3
+          sourceRef: {kind: HelmRepository, name: acme}
+        """
+    )
+    assert found == [(6, "HelmRepository/flux-system/acme/app:1.2.3")]
+    found, _ = pins(
+        "dependencies:\n- name: app\n  repository: https://charts.acme.io\n  version: 1.2.3\n",
+        "charts/umbrella/requirements.yaml",
+    )
+    assert found == [(4, "https://charts.acme.io/app:1.2.3")]
