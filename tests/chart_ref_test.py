@@ -109,3 +109,11 @@ def test_a_chart_ref_reads_helm_repository_objects_too() -> None:
     assert chart.needle() == b"app"
     assert CHART_SOURCE_NEEDLE in needles([chart], False)
     assert CHART_SOURCE_NEEDLE not in needles([image], False)
+
+
+def test_history_and_promote_name_a_chart_without_a_version() -> None:
+    chart = parse_ref("https://Charts.Acme.io/app", version=False)
+    assert isinstance(chart, ChartRef) and chart.tag is None and chart.key == "https://charts.acme.io/app"
+    assert parse_ref("oci://ghcr.io/acme/charts/app:1.2.3", version=False).tag == "1.2.3"
+    with pytest.raises(RefParseError):
+        parse_ref("https://charts.acme.io/app")  # a bump needs the version
