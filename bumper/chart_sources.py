@@ -68,6 +68,15 @@ class ChartSources:
                     urls.setdefault(key, set()).add(url)
         return cls({key: frozenset(found) for key, found in urls.items()})
 
+    def settle(
+        self, refs: list[Reference], notes: list[Ignored], wanted: Mapping[str, ImageRef]
+    ) -> tuple[list[Reference], list[Ignored]]:
+        """A file's references and notes with every HelmRelease pin resolved where the tree
+        settles its source, and a note on each pin of a `wanted` chart that stays unresolved."""
+        resolved = [self.resolve(ref) for ref in refs]
+        moved = [self.resolve_note(note) for note in notes]
+        return resolved, moved + self.unresolved(resolved, wanted)
+
     def resolve(self, ref: Reference) -> Reference:
         """`ref` with its HelmRepository resolved to the source URL; unchanged when it is no
         HelmRelease pin or its repository is not exactly one URL of the tree."""

@@ -85,9 +85,9 @@ class FileJob:
         out = FileOutcome()
         docs = compose_all(source)
         notes: list[Ignored] = []
-        found = [self.charts.resolve(ref) for ref in find_references(source, docs, notes)]
-        notes += self.charts.unresolved(found, self.by_key)
-        notes = sorted((self.charts.resolve_note(n) for n in notes), key=lambda n: n.line)
+        found = find_references(source, docs, notes)
+        found, notes = self.charts.settle(found, notes, self.by_key)  # HelmRelease pins' sources
+        notes.sort(key=lambda n: n.line)
         out.ignored = [ignored_skip(source, n) for n in notes if n.key is None or n.key in self.by_key]
         edit_plan = Plan()
         held = held_lines(source.text)
