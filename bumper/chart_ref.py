@@ -23,6 +23,7 @@ _VERSION_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.+-]{0,127}")
 # A version a tool resolves, not one it pins: `^1.2`, `~1.2`, `>=1 <2`, `*`, `1.x`, `1.2.X`, `1 || 2`.
 _RANGE_RE = re.compile(r"[\^~<>=*|, ]|(?:^|\.)[xX](?:$|\.)")
 _REF_MAX = 1024
+_USERINFO_RE = re.compile(r"^([A-Za-z]+://)[^/]*@")
 
 
 class ChartRef(ImageRef):
@@ -67,7 +68,8 @@ def try_parse_ref(text: str) -> ImageRef | None:
 
 def parse_chart_ref(text: str) -> ChartRef:
     """Parse `oci://REGISTRY/PATH/CHART:VERSION` or `https://REPO_URL/CHART:VERSION`."""
-    shown = repr(text[:80]) + ("..." if len(text) > 80 else "")
+    bare = _USERINFO_RE.sub(r"\1", text)  # a user name or password is never repeated
+    shown = repr(bare[:80]) + ("..." if len(bare) > 80 else "")
     form = "oci://REGISTRY/PATH/CHART:VERSION or https://REPO_URL/CHART:VERSION"
     if len(text) > _REF_MAX or text != text.strip():
         raise RefParseError(f"invalid chart reference {shown}: surrounded by spaces or too long; give {form}")

@@ -60,7 +60,7 @@ def test_bad_chart_refs_say_why(text: str, message: str) -> None:
     with pytest.raises(RefParseError) as caught:
         parse_ref(text)
     assert message in caught.value.message
-    assert "secret" not in caught.value.message or "user names" in caught.value.message
+    assert "secret" not in caught.value.message and "token@" not in caught.value.message
 
 
 def test_image_refs_are_unchanged() -> None:
