@@ -6,6 +6,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
+from bumper.chart_ref import try_parse_ref
 from bumper.ci_env import current_build
 from bumper.errors import ConfigError
 from bumper.image_ref import ImageRef
@@ -77,7 +78,7 @@ def provenance_trailers(
     by_key = {r.key: r for r in refs}
     pairs: dict[tuple[str, str], None] = {}
     for change in changes:
-        old, new = ImageRef.try_parse(change.old), ImageRef.try_parse(change.new)
+        old, new = try_parse_ref(change.old), try_parse_ref(change.new)  # images and charts
         ref = by_key.get(new.key) if new is not None else None
         if ref is None:
             continue

@@ -487,7 +487,8 @@ _RUN_OPTIONS: list[Callable[[Any], Any]] = [
 def bump(env: Mapping[str, str], /, **options: Any) -> int:
     """Rewrite every reference to each REF's repository to the REF's tag/digest.
 
-    REF is a full image reference with a tag and/or digest, e.g. ghcr.io/acme/app:v1.2.3.
+    REF is a full image reference with a tag and/or digest, e.g. ghcr.io/acme/app:v1.2.3,
+    or a Helm chart version: oci://REGISTRY/PATH/CHART:VERSION, https://REPO_URL/CHART:VERSION.
     Several REFs are applied together: one branch, one commit, one PR. Every option can also
     be set by an environment variable BUMPER_<OPTION>; REFs by BUMPER_IMAGES. The token comes
     from BUMPER_TOKEN, else GITHUB_TOKEN/GH_TOKEN or GITLAB_TOKEN, never from a flag.

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bumper.changes import Change, Skip
+from bumper.chart_sources import ChartSources
 from bumper.diffs import file_diff
 from bumper.errors import ManifestError
 from bumper.files import has_template_syntax
@@ -81,6 +82,7 @@ class FileJob:
     allow_downgrade: bool
     diffs: bool
     pins: dict[str, str] = field(default_factory=dict)  # --registry resolve: key -> tag's digest
+    charts: ChartSources = field(default_factory=ChartSources)  # HelmRelease pins' sources
 
     def plan(self, item: tuple[Source, str]) -> FileOutcome:
         source, path = item
@@ -95,6 +97,7 @@ class FileJob:
                 raise
             out.ignored = [Skip(source.path, exc.line, None, None, "template")]  # YAML once rendered
             return out
+        found, notes = self.charts.settle(found, notes, self.by_key)  # HelmRelease pins' sources
         notes.sort(key=lambda n: n.line)
         out.ignored = [ignored_skip(source, n) for n in notes if n.key is None or n.key in self.by_key]
         if "$imagepolicy" in source.text:  # a marker on a nested map or flow map sets nothing

@@ -7,11 +7,13 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from bumper.changes import Skip
+from bumper.chart_sources import ChartSources
 from bumper.files import unmatched_globs
 from bumper.flux import FluxIndex, Unresolved, unresolved_markers
 from bumper.image_ref import repository_key
 from bumper.rewrite import check_paths_match, scan_tree
 from bumper.shapes import MarkerPartRef, Reference, WholeRef
+from bumper.shapes.chart import ChartReference
 from bumper.shapes.policy_marker import PolicyRef
 from bumper.yaml_edit import Source
 
@@ -35,9 +37,13 @@ def take_inventory(root: Path, paths: tuple[str, ...]) -> Inventory:
     considered: list[str] = []
     held: set[int] = set()
     found, ignored = scan_tree(root, paths, considered, held)
+    marks = [id(ref) in held for _, ref in found]  # before a HelmRelease pin is resolved anew
+    if any(isinstance(r, ChartReference) and r.flux_source for _, r in found):  # HelmRelease pins
+        charts = ChartSources.from_tree(root)
+        found = [(source, charts.resolve(ref)) for source, ref in found]
     index = FluxIndex.from_tree(root) if any(isinstance(r, PolicyRef) for _, r in found) else None
     return Inventory(
-        images=[_entry(source, ref, index, id(ref) in held) for source, ref in found],
+        images=[_entry(source, ref, index, mark) for (source, ref), mark in zip(found, marks)],
         policy_markers=[ref.target if isinstance(ref, PolicyRef) else None for _, ref in found],
         ignored=ignored,
         # every file with a marker, also one where no marker found a value (a nested map)

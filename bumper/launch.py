@@ -70,13 +70,13 @@ def guess_search(
     refs = positional or env.get("BUMPER_IMAGES", "").split()
     if not directory or "--repo" in options:
         return None
+    from bumper.chart_ref import parse_ref
     from bumper.errors import BumperError
-    from bumper.image_ref import ImageRef
     from bumper.search_terms import MANIFEST_NAME_GLOBS, needles
 
     policies = "--image-policy" in options or bool(env.get("BUMPER_IMAGE_POLICIES", "").strip())
     try:
-        parsed = [ImageRef.parse(ref) for ref in refs]
+        parsed = [parse_ref(ref) for ref in refs]
     except BumperError:
         return None
     return directory, needles(parsed, policies), MANIFEST_NAME_GLOBS

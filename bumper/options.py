@@ -8,6 +8,7 @@ from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from bumper.chart_ref import parse_ref
 from bumper.errors import ConfigError
 from bumper.image_ref import ImageRef
 from bumper.pathmatch import normalize_all
@@ -91,7 +92,7 @@ class BumpOptions:
             )
         if bool(raw["repo"]) == bool(raw["directory"]):
             raise ConfigError("give exactly one of --repo URL or --dir PATH")
-        refs = [ImageRef.parse(text) for text in raw["refs"]]
+        refs = [parse_ref(text) for text in raw["refs"]]  # images and charts (bumper.chart_ref)
         if raw["provider"] not in (AUTO, NO_PROVIDER):
             spec_for(raw["provider"])  # an unknown name lists the registered ones
         directory = Path(raw["directory"]) if raw["directory"] else None

@@ -8,6 +8,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from bumper.chart_ref import parse_ref
 from bumper.errors import ConfigError, NotFoundError
 from bumper.image_ref import ImageRef
 
@@ -22,7 +23,7 @@ def source_label(from_paths: Sequence[str], from_branch: str | None) -> str:
 
 def check_image(text: str) -> ImageRef:
     """IMAGE of `bumper promote` is a repository: the version comes from --from, never from it."""
-    image = ImageRef.parse(text)
+    image = parse_ref(text, version=False)  # an image, or a chart (bumper.chart_ref)
     if image.tag or image.digest:
         raise ConfigError(
             f"promote takes IMAGE without a tag or digest, got {text!r}; the version is read "
@@ -57,7 +58,7 @@ def promoted_ref(image: ImageRef, entries: Sequence[dict[str, Any]], source: str
             + "; make them agree, or narrow --from to one environment"
         )
     digest = next(iter(digests), None)
-    return ImageRef(image.name, image.registry, image.repository, tag, digest)
+    return image._replace(tag=tag, digest=digest)  # keeps a chart a ChartRef
 
 
 def promote_branch(image: ImageRef, to_paths: Sequence[str]) -> str:

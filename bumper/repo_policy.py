@@ -57,7 +57,9 @@ class Rule:
     automerge: bool | None = None
 
     def matches(self, relpath: str, image_key: str) -> bool:
-        return (self.paths is None or self.paths(relpath)) and (self.images is None or self.images(image_key))
+        # A chart's key (`oci://host/path/chart`) is read as the pattern is: `//` as one `/`.
+        key = image_key.replace("://", ":/", 1)
+        return (self.paths is None or self.paths(relpath)) and (self.images is None or self.images(key))
 
     def describe(self) -> str:
         return f"{POLICY_FILE}:{self.line} (rule {self.index + 1})"

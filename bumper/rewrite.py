@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from bumper.changes import Change, Skip
+from bumper.chart_sources import ChartSources
 from bumper.errors import ConfigError, ManifestError, NotFoundError, WorkspaceError
 from bumper.file_plan import FileEdit, FileJob, ignored_skip
 from bumper.files import (
@@ -150,7 +151,12 @@ def plan_tree(
     plan.policies = policies.latest
     # Read for the Flux objects or markers only, the other files have nothing to rewrite.
     todo = [(source, path) for source, path in sources if any(n in source.text for n in wanted)]
-    job = FileJob(by_key, policies, rules, mode, allow_downgrade, diffs, dict(pins or {}))
+    # A chart REF's HelmRelease pins resolve through the tree's HelmRepository objects.
+    charts = ChartSources()
+    if any("://" in ref.registry for ref in refs):
+        read = (source for source, _ in sources)
+        charts = ChartSources.from_tree(root, only) if globs else ChartSources.from_sources(read)
+    job = FileJob(by_key, policies, rules, mode, allow_downgrade, diffs, dict(pins or {}), charts)
     for outcome in map_ordered(job.plan, todo, sum(len(source.text) for source, _ in todo)):
         outcome.merge_into(plan, rules)
     plan.unmatched_paths = unmatched_globs(root, globs)
@@ -203,7 +209,8 @@ def unified_diff(edits: list[FileEdit]) -> str:
 
 
 # What a file naming an image must contain: anything else is never parsed by scan and check.
-SCAN_NEEDLES = (b"image", b"repository", b"tag", b"$bumper", MARKER_NEEDLE)
+# `chart`/`Chart`: Helm chart pins (shapes/chart.py).
+SCAN_NEEDLES = (b"image", b"repository", b"tag", b"$bumper", MARKER_NEEDLE, b"chart", b"Chart")
 
 
 def policy_paths(policy: RepoPolicy) -> tuple[tuple[str, ...], ...]:

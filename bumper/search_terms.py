@@ -15,6 +15,7 @@ if TYPE_CHECKING:
 
 MARKER_NEEDLE = b"$imagepolicy"  # a Flux image-automation marker comment
 API_NEEDLE = b"image.toolkit.fluxcd.io"  # the API group of Flux's ImagePolicy objects
+CHART_SOURCE_NEEDLE = b"HelmRepository"  # Flux objects a HelmRelease's chart version resolves through
 KUSTOMIZATION_NAMES = frozenset({"kustomization.yaml", "kustomization.yml", "Kustomization"})
 MANIFEST_SUFFIXES = (".yaml", ".yml")
 # The same choice as glob patterns, for tools that take those (grep --include).
@@ -31,4 +32,8 @@ def needles(refs: Iterable[ImageRef], policies_given: bool) -> tuple[bytes, ...]
     """Every byte string that makes a file worth parsing for a bump of `refs` (and of the
     --image-policy items when `policies_given`). Flux markers and the ImagePolicy objects that
     resolve them may mention no REF at all."""
-    return tuple(ref.needle() for ref in refs) + flux_needles(policies_given)
+    listed = list(refs)
+    # A chart REF (its source has a scheme, an image's never does) also reads the tree's
+    # HelmRepository objects: a HelmRelease pin resolves through them (bumper.chart_sources).
+    charts = (CHART_SOURCE_NEEDLE,) if any("://" in ref.registry for ref in listed) else ()
+    return tuple(ref.needle() for ref in listed) + flux_needles(policies_given) + charts

@@ -15,9 +15,9 @@ from typing import Any
 import pytest
 
 from bumper import two_cores
+from bumper.chart_ref import parse_ref
 from bumper.errors import BumperError
 from bumper.flux import parse_image_policies
-from bumper.image_ref import ImageRef
 from bumper.repo_policy import RunRules, load_policy
 from bumper.rewrite import TreePlan, plan_tree
 from testing.golden import Case, case_dirs, copy_in, load_case
@@ -83,7 +83,7 @@ def _plan(tree: Path, group: Group, rules: RunRules, **remote: Any) -> TreePlan 
     try:
         return plan_tree(
             tree,
-            [ImageRef.parse(r) for r in refs],
+            [parse_ref(r) for r in refs],
             image_policies=parse_image_policies(policies) if policies else None,
             rules=rules,
             **remote,
@@ -132,7 +132,7 @@ def test_two_cores_plan_the_remote_flow_as_one_does(
             copy_in(case.input_dir, tmp_path / case.name)
     (tmp_path / ".bumper.yaml").write_text(POLICY)
     rules = RunRules(load_policy(tmp_path), None)
-    needle = ImageRef.parse(group[0][0]).needle()
+    needle = parse_ref(group[0][0]).needle()
     only = frozenset(
         p.relative_to(tmp_path).as_posix()
         for p in tmp_path.rglob("*")

@@ -6,6 +6,7 @@ import contextlib
 import re
 from collections.abc import Mapping
 
+from bumper.chart_ref import parse_ref
 from bumper.errors import ConfigError, ExitCode
 from bumper.history import Entry, History, image_history, local_reader, remote_reader
 from bumper.image_ref import ImageRef
@@ -25,7 +26,7 @@ def history(
 ) -> ExitCode:
     if bool(repo) == bool(directory):
         raise ConfigError("give exactly one of --repo URL or --dir PATH")
-    image = ImageRef.parse(image_text)
+    image = parse_ref(image_text, version=False)  # an image, or a chart (bumper.chart_ref)
     source = (
         contextlib.nullcontext(local_reader(directory, env)) if directory else remote_reader(repo or "", env)
     )

@@ -8,6 +8,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from bumper.image_ref import DIGEST_HINT, ImageRef
 from bumper.search_terms import KUSTOMIZATION_NAMES
+from bumper.shapes.chart import chart_references
 from bumper.shapes.embedded import embedded_refs
 from bumper.shapes.left_alone import PLACEHOLDER, UntaggedNotes, placeholder_whole
 from bumper.shapes.maps import (
@@ -81,6 +82,8 @@ def find_references(
         root_key = _document_kind(doc, kustomization)
         if root_key == _SKIP:
             continue
+        for chart in chart_references(source, doc, ignore):  # Helm chart versions (shapes/chart.py)
+            add(chart)
         # Only collections go on the stack; scalars are judged where their parent lists them,
         # which keeps this walk cheap next to the composer.
         stack: list[tuple[Node, str | None]] = [(doc, root_key)]

@@ -1,0 +1,271 @@
+"""Where a Helm chart's version is pinned (shape `chart`): Argo CD sources, Chart.yaml
+dependencies, Flux HelmRelease and OCIRepository, kustomize `helmCharts`, helmfile releases.
+
+Each pin is found through the source the file names, so its identity (a ChartRef key) is the
+chart repository plus the chart's name; the version scalar is what a bump rewrites. A Flux
+HelmRelease names its source by a `sourceRef`: it is found here with that name, and the planner
+resolves it through the tree's HelmRepository objects (bumper.chart_sources).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import NamedTuple
+
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from bumper.chart_ref import ChartRef, is_range, is_version, source_of, valid_chart_name
+from bumper.image_ref import ImageRef
+from bumper.search_terms import KUSTOMIZATION_NAMES
+from bumper.shapes.left_alone import PLACEHOLDER, is_placeholder
+from bumper.shapes.maps import STR_TAG, IgnoreFn, merged_pairs
+from bumper.shapes.reference import Ignored, Reference
+from bumper.yaml_edit import Plan, Source
+
+SHAPE = "chart"
+RANGE = "range"  # a version range (`^1.2`, `~1.2`, `>=1 <2`, `*`, `1.x`, OCIRepository `ref.semver`)
+NOT_A_VERSION = "not-a-version"  # a version field holding more than one version
+REPOSITORY_ALIAS = "repository-alias"  # a Chart.yaml dependency on `@name`/`alias:name`
+_NUMBER_TAGS = ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
+_CHART_FILES = frozenset({"Chart.yaml", "Chart.yml", "requirements.yaml"})  # the last: Helm 2
+_FLUX_SOURCE_API = "source.toolkit.fluxcd.io/"
+_HELM_REPOSITORY = "HelmRepository"
+UNRESOLVED_PREFIX = f"{_HELM_REPOSITORY}/"  # the key of a HelmRelease pin not yet resolved
+_KUSTOMIZE_API = "kustomize.config.k8s.io/"
+_BOOL_TAG = "tag:yaml.org,2002:bool"
+
+
+@dataclass
+class ChartReference(Reference):
+    """A pinned chart version; `flux_source` is a HelmRelease's `sourceRef` (namespace, name)
+    until the planner resolves it to the HelmRepository's URL (then None)."""
+
+    flux_source: tuple[str, str] | None = None
+
+    @property
+    def holds_digest(self) -> bool:
+        return False  # a version field; a chart REF has no digest
+
+    def rewrite(self, plan: Plan, source: Source, new: ImageRef) -> str | None:
+        if new.tag is None:
+            return None
+        plan.replace(source, self.node, new.tag)
+        return str(self.new_ref(new))
+
+
+def flux_source_ref(namespace: str, name: str, chart: str, version: str | None) -> ChartRef:
+    """What an unresolved HelmRelease pin says: `HelmRepository/NAMESPACE/NAME/CHART` (`-` for
+    a namespace the file does not set); its key matches no REF until it is resolved."""
+    return ChartRef(
+        f"{_HELM_REPOSITORY}/{namespace or '-'}/{name}/{chart}",
+        f"{_HELM_REPOSITORY}/{namespace or '-'}/{name}",
+        chart,
+        version,
+        None,
+    )
+
+
+def chart_references(source: Source, doc: Node, ignore: IgnoreFn) -> list[ChartReference]:
+    """The chart pins of one YAML document, in no particular order; ranges and placeholders
+    go to `ignore` with the chart's key."""
+    if type(doc) is not MappingNode:
+        return []
+    root = merged_pairs(doc)
+    api, kind = _text(root.get("apiVersion")) or "", _text(root.get("kind"))
+    refs = (_pin_reference(pin, ignore) for pin in _pins(source, root, api, kind))
+    return [ref for ref in refs if ref is not None]
+
+
+class _Pin(NamedTuple):
+    """A chart version field and what names its source: a normalized URL, a HelmRelease's
+    `sourceRef` (namespace, name), or a Chart.yaml repository alias (`@name`)."""
+
+    source: str | None
+    chart: str
+    version: ScalarNode
+    flux: tuple[str, str] | None = None
+    alias: str | None = None
+
+
+def _pins(source: Source, root: dict[str, Node], api: str, kind: str | None) -> Iterator[_Pin]:
+    file_name = source.path.rsplit("/", 1)[-1]
+    if api.startswith("argoproj.io/") and kind in ("Application", "ApplicationSet"):
+        spec = _mapping(root, "spec")
+        if kind == "ApplicationSet":
+            spec = _mapping(_mapping(spec, "template"), "spec")
+        yield from _argo_sources(spec)
+    elif api.startswith("helm.toolkit.fluxcd.io/") and kind == "HelmRelease":
+        yield from _helm_release(root, _mapping(_mapping(_mapping(root, "spec"), "chart"), "spec"))
+    elif api.startswith(_FLUX_SOURCE_API) and kind == "HelmChart":
+        yield from _helm_release(root, _mapping(root, "spec"))
+    elif api.startswith(_FLUX_SOURCE_API) and kind == "OCIRepository":
+        yield from _oci_repository(root)
+    elif api.startswith("helm.cattle.io/") and kind == "HelmChart":  # k3s / RKE2
+        yield from _k3s_helm_chart(_mapping(root, "spec"))
+    elif file_name in _CHART_FILES and "dependencies" in root:
+        yield from _chart_dependencies(root)
+    elif "helmCharts" in root and (file_name in KUSTOMIZATION_NAMES or api.startswith(_KUSTOMIZE_API)):
+        for item in _items(root.get("helmCharts")):
+            repo = _text(item.get("repo"))
+            yield from _pin(source_of(repo) if repo else None, item.get("name"), item.get("version"))
+    elif not api and not kind and type(root.get("releases")) is SequenceNode:
+        yield from _helmfile(root)
+
+
+def _argo_sources(spec: dict[str, Node]) -> Iterator[_Pin]:
+    """`spec.source` and `spec.sources[]`: `{repoURL, chart, targetRevision}`; a `repoURL`
+    without a scheme beside `chart` is an OCI registry path (Argo CD's OCI form)."""
+    sources = [spec["source"]] if "source" in spec else []
+    for item in [*sources, *_nodes(spec.get("sources"))]:
+        if type(item) is not MappingNode:
+            continue
+        pairs = merged_pairs(item)
+        url = _text(pairs.get("repoURL"))
+        if url is None:
+            continue
+        if "chart" in pairs:
+            found = source_of(url, oci_without_scheme=True)
+            yield from _pin(found, pairs["chart"], pairs.get("targetRevision"))
+        elif url.lower().startswith("oci://"):  # Argo CD 3.1: the OCI artifact itself
+            base, _, chart = url.rstrip("/").rpartition("/")
+            yield from _pin(source_of(base), _scalar_text(chart), pairs.get("targetRevision"))
+
+
+def _helm_release(root: dict[str, Node], spec: dict[str, Node]) -> Iterator[_Pin]:
+    """`{chart, version, sourceRef}` (a HelmRelease's `spec.chart.spec`, a HelmChart's `spec`)
+    naming a HelmRepository (a GitRepository or Bucket holds a chart by path: no version)."""
+    source_ref = _mapping(spec, "sourceRef")
+    name = _text(source_ref.get("name"))
+    if _text(source_ref.get("kind")) != _HELM_REPOSITORY or not name:
+        return
+    namespace = _text(source_ref.get("namespace")) or _text(_mapping(root, "metadata").get("namespace")) or ""
+    chart, version = spec.get("chart"), spec.get("version")
+    chart_text = _text(chart)
+    if chart_text is not None and type(version) is ScalarNode:
+        yield _Pin(None, chart_text, version, flux=(namespace, name))
+
+
+def _k3s_helm_chart(spec: dict[str, Node]) -> Iterator[_Pin]:
+    """k3s `HelmChart` `spec.{repo, chart, version}`, or `chart: oci://REGISTRY/PATH/CHART`."""
+    repo, chart = _text(spec.get("repo")), _text(spec.get("chart"))
+    if repo:
+        yield from _pin(source_of(repo), spec.get("chart"), spec.get("version"))
+    elif chart and chart.lower().startswith("oci://"):
+        base, _, name = chart.rstrip("/").rpartition("/")
+        yield from _pin(source_of(base), _scalar_text(name), spec.get("version"))
+
+
+def _oci_repository(root: dict[str, Node]) -> Iterator[_Pin]:
+    """`spec.url` `oci://REGISTRY/PATH/CHART` and `spec.ref.tag`; `ref.semver` is a range, a
+    `ref.digest` wins over the tag in Flux (nothing to move)."""
+    spec = _mapping(root, "spec")
+    url, ref = _text(spec.get("url")), _mapping(spec, "ref")
+    if url is None or "digest" in ref:
+        return
+    base, _, chart = url.rstrip("/").rpartition("/")
+    version = ref.get("semver") if "semver" in ref else ref.get("tag")
+    found = source_of(base) if base.lower().startswith("oci://") else None
+    yield from _pin(found, _scalar_text(chart), version)
+
+
+def _chart_dependencies(root: dict[str, Node]) -> Iterator[_Pin]:
+    """`dependencies[] {name, repository, version}`; a repository `@name`/`alias:name` names a
+    `helm repo add` entry this tree does not hold: left alone with its reason."""
+    for item in _items(root.get("dependencies")):
+        repository = _text(item.get("repository")) or ""
+        if repository.startswith(("@", "alias:")):
+            name, version = _text(item.get("name")), item.get("version")
+            if name and type(version) is ScalarNode:
+                yield _Pin(None, name, version, alias=repository)
+            continue
+        yield from _pin(source_of(repository), item.get("name"), item.get("version"))
+
+
+def _helmfile(root: dict[str, Node]) -> Iterator[_Pin]:
+    """`releases[] {chart: ALIAS/NAME, version}` through `repositories[] {name, url, oci}`, or
+    a release naming `oci://REGISTRY/PATH/CHART` itself."""
+    repositories: dict[str, str | None] = {}
+    for item in _items(root.get("repositories")):
+        name, url = _text(item.get("name")), _text(item.get("url"))
+        if name and url:
+            oci = _text(item.get("oci")) in ("true", "True") or _bool(item.get("oci"))
+            repositories[name] = source_of(f"oci://{url}" if oci and "://" not in url else url)
+    for item in _items(root.get("releases")):
+        chart = _text(item.get("chart"))
+        if chart is None:
+            continue
+        if chart.lower().startswith("oci://"):
+            base, _, name = chart.rstrip("/").rpartition("/")
+            yield from _pin(source_of(base), _scalar_text(name), item.get("version"))
+            continue
+        alias, slash, name = chart.partition("/")
+        if slash and "/" not in name and alias in repositories:
+            yield from _pin(repositories[alias], _scalar_text(name), item.get("version"))
+
+
+def _pin(source: str | None, chart: Node | None, version: Node | None) -> Iterator[_Pin]:
+    chart_text = _text(chart)
+    if source is None or chart_text is None or type(version) is not ScalarNode:
+        return
+    if valid_chart_name(chart_text, source):
+        yield _Pin(source, chart_text, version)
+
+
+def _pin_reference(pin: _Pin, ignore: IgnoreFn) -> ChartReference | None:
+    text = _version_text(pin.version)
+    if text is None:
+        return None
+    line = pin.version.start_mark.line + 1
+    if pin.alias is not None:
+        ignore(Ignored(line, SHAPE, f"{pin.alias}/{pin.chart}:{text}", REPOSITORY_ALIAS, None))
+        return None
+    if pin.source is not None:
+        ref = ChartRef.at(pin.source, pin.chart, text)
+    else:
+        ref = flux_source_ref(*(pin.flux or ("", "")), pin.chart, text)
+    if is_placeholder(text):
+        ignore(Ignored(line, SHAPE, str(ref), PLACEHOLDER, ref.key))
+        return None
+    if is_range(text):
+        ignore(Ignored(line, SHAPE, str(ref), RANGE, ref.key))
+        return None
+    if not is_version(text):  # `1.2.3@sha256:…`, `1.2.3 beta`: more than a version to lose
+        ignore(Ignored(line, SHAPE, str(ref), NOT_A_VERSION, ref.key))
+        return None
+    return ChartReference(SHAPE, pin.version, ref, flux_source=pin.flux)
+
+
+def _version_text(node: ScalarNode) -> str | None:
+    """A version field's text: a string, or a number (`version: 1.2`); None for null or a bool."""
+    if node.tag == STR_TAG or node.tag in _NUMBER_TAGS:
+        return str(node.value)
+    return None
+
+
+def _text(node: Node | None) -> str | None:
+    return str(node.value) if type(node) is ScalarNode and node.tag == STR_TAG and node.value else None
+
+
+def _bool(node: Node | None) -> bool:
+    return type(node) is ScalarNode and node.tag == _BOOL_TAG and str(node.value).lower() == "true"
+
+
+def _scalar_text(text: str) -> ScalarNode:
+    """A chart name taken out of a URL, as the node `_pin` reads."""
+    return ScalarNode(STR_TAG, text)
+
+
+def _mapping(pairs: dict[str, Node], key: str) -> dict[str, Node]:
+    node = pairs.get(key)
+    return merged_pairs(node) if type(node) is MappingNode else {}
+
+
+def _nodes(node: Node | None) -> list[Node]:
+    return list(node.value) if type(node) is SequenceNode else []
+
+
+def _items(node: Node | None) -> Iterator[dict[str, Node]]:
+    for item in _nodes(node):
+        if type(item) is MappingNode:
+            yield merged_pairs(item)
