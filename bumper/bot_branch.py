@@ -7,15 +7,15 @@ from typing import NamedTuple
 
 from bumper.changes import Skip
 from bumper.errors import BumperError, ConfigError
-from bumper.flux import held_on_branch
 from bumper.git.clone import Clone
 from bumper.git.read import changed_entries, commit_shape, on_base, read_files
 from bumper.image_ref import ImageRef
 from bumper.options import BumpResult
 from bumper.ownership import BRANCH_TRAILER, not_own_reason, read_trailers
-from bumper.policy import is_downgrade
+from bumper.plan.image_policy import held_on_branch
+from bumper.plan.tree import TreePlan
+from bumper.plan.versions import is_downgrade
 from bumper.providers.api import CommentsOnPullRequests, FindsClosedPullRequests, Provider, PullRequest
-from bumper.rewrite import TreePlan
 from bumper.shapes import Reference, find_references
 from bumper.yaml_edit import Source, compose_all
 

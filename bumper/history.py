@@ -16,12 +16,12 @@ from pathlib import Path
 
 from bumper.changes import TRAILER_BUILD
 from bumper.errors import BumperError, ConfigError, NotFoundError, WorkspaceError
-from bumper.files import MAX_FILE_BYTES, _is_manifest_name
 from bumper.git.batch import NULL_OID, GitReader
 from bumper.git.log import CommitText, LogCommit, read_messages, shallow_boundary
 from bumper.history_walk import Rename, walk
 from bumper.image_ref import ImageRef
-from bumper.pathmatch import matcher
+from bumper.plan.paths import matcher
+from bumper.plan.select import MAX_FILE_BYTES, _is_manifest_name
 from bumper.shapes import find_references
 from bumper.yaml_edit import Source, compose_all
 

@@ -30,7 +30,7 @@ def main() -> None:
 
         cli()
         return
-    from bumper.needle_search import started_early
+    from bumper.plan.search import started_early
 
     with started_early(*search):
         from bumper.cli import main as cli
@@ -72,7 +72,7 @@ def guess_search(
         return None
     from bumper.errors import BumperError
     from bumper.image_ref import ImageRef
-    from bumper.search_terms import MANIFEST_NAME_GLOBS, needles
+    from bumper.plan.needles import MANIFEST_NAME_GLOBS, needles
 
     policies = "--image-policy" in options or bool(env.get("BUMPER_IMAGE_POLICIES", "").strip())
     try:

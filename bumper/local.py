@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from bumper.needle_search import started_early
 from bumper.options import BumpOptions, BumpResult, Status
-from bumper.search_terms import MANIFEST_NAME_GLOBS, needles
+from bumper.plan.needles import MANIFEST_NAME_GLOBS, needles
+from bumper.plan.search import started_early
 
 
 def bump_dir(options: BumpOptions, env: Mapping[str, str]) -> BumpResult:
@@ -20,8 +20,8 @@ def bump_dir(options: BumpOptions, env: Mapping[str, str]) -> BumpResult:
     with started_early(directory, needles(options.refs, bool(options.image_policies)), MANIFEST_NAME_GLOBS):
         # Imported only now, while grep already searches the tree: these load the YAML parser
         # and every shape, a good part of a dry run's time on a large tree.
-        from bumper.repo_policy import RunRules, load_policy
-        from bumper.rewrite import plan_tree, write_all
+        from bumper.plan.rules import RunRules, load_policy
+        from bumper.plan.tree import plan_tree, write_all
 
         plan = plan_tree(
             directory,

@@ -40,7 +40,17 @@ from bumper.git.read import (
 from bumper.git.refname import validate_branch_name
 from bumper.image_ref import ImageRef
 from bumper.options import BumpOptions, BumpResult, Status
-from bumper.pathmatch import sparse_patterns
+from bumper.plan.needles import needles as search_needles
+from bumper.plan.paths import sparse_patterns
+from bumper.plan.rules import (
+    POLICY_FILE,
+    PolicyFileError,
+    RepoPolicy,
+    Rule,
+    RunRules,
+    parse_policy,
+)
+from bumper.plan.tree import TreePlan, plan_tree, write_all
 from bumper.preflight import check_remote, no_pull_request
 from bumper.promote import promote_branch
 from bumper.providers import registry
@@ -53,17 +63,7 @@ from bumper.providers.api import (
     PullRequestSpec,
     text_limits,
 )
-from bumper.repo_policy import (
-    POLICY_FILE,
-    PolicyFileError,
-    RepoPolicy,
-    Rule,
-    RunRules,
-    parse_policy,
-)
 from bumper.retry import retry
-from bumper.rewrite import TreePlan, plan_tree, write_all
-from bumper.search_terms import needles as search_needles
 from bumper.signing import signing_config
 from bumper.verify.run import Verified, verify_plan
 from bumper.verify.tree import clone_tree
@@ -238,7 +238,7 @@ def _clone(run: RemoteRun, dest: Path) -> Base:
     Without --path there is no checkout at clone time: git grep finds the files that mention
     the images in the object store and only those are checked out. With --path, a blobless
     sparse clone of those paths: git reads them as the same gitignore patterns plan_tree
-    applies (bumper.pathmatch), so the clone holds what --dir would select, plus Chart.yaml.
+    applies (bumper.plan.paths), so the clone holds what --dir would select, plus Chart.yaml.
     """
     options = run.options
     assert options.repo is not None

@@ -11,11 +11,12 @@ from pathlib import Path
 import click
 import pytest
 
-from bumper import launch, needle_search
+from bumper import launch
 from bumper.cli import bump
 from bumper.launch import FLAGS, VALUE_OPTIONS, guess_search
-from bumper.needle_search import NeedleSearch
-from bumper.search_terms import API_NEEDLE, MANIFEST_NAME_GLOBS, MARKER_NEEDLE
+from bumper.plan import search as needle_search
+from bumper.plan.needles import API_NEEDLE, MANIFEST_NAME_GLOBS, MARKER_NEEDLE
+from bumper.plan.search import NeedleSearch
 from testing import forkserver
 
 REF = "ghcr.io/acme/app:v1.2.3"

@@ -14,12 +14,12 @@ from typing import Any
 
 import pytest
 
-from bumper import two_cores
 from bumper.errors import BumperError
-from bumper.flux import parse_image_policies
 from bumper.image_ref import ImageRef
-from bumper.repo_policy import RunRules, load_policy
-from bumper.rewrite import TreePlan, plan_tree
+from bumper.plan import two_cores
+from bumper.plan.image_policy import parse_image_policies
+from bumper.plan.rules import RunRules, load_policy
+from bumper.plan.tree import TreePlan, plan_tree
 from testing.golden import Case, case_dirs, copy_in, load_case
 
 POLICY = """\

@@ -39,7 +39,7 @@ def bump(options: BumpOptions, env: Mapping[str, str], promoted: dict[str, str] 
         raise
     except NotFoundError as exc:
         if options.output == "json":  # scripts get the contract's status and the error
-            from bumper.rewrite import TreePlan
+            from bumper.plan.tree import TreePlan
 
             payload = BumpResult(
                 Status.NOT_FOUND, TreePlan(ignored=list(exc.ignored)), promoted=promoted

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from bumper.image_ref import DIGEST_HINT, ImageRef
-from bumper.search_terms import KUSTOMIZATION_NAMES
+from bumper.plan.needles import KUSTOMIZATION_NAMES
 from bumper.shapes.embedded import embedded_refs
 from bumper.shapes.left_alone import PLACEHOLDER, UntaggedNotes, placeholder_whole
 from bumper.shapes.maps import (

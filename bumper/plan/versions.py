@@ -7,7 +7,7 @@ import shlex
 from typing import TYPE_CHECKING, NamedTuple
 
 from bumper.errors import PolicyError
-from bumper.variants import same_variant, variant_order
+from bumper.plan.variants import same_variant, variant_order
 
 if TYPE_CHECKING:
     import semver

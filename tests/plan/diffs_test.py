@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from bumper.diffs import file_diff
+from bumper.plan.diffs import file_diff
 from testing.golden import case_dirs, load_case, read_tree
 
-CORPUS = Path(__file__).resolve().parent / "corpus"  # vendored real manifests (corpus/README.md)
+CORPUS = Path(__file__).resolve().parents[1] / "corpus"  # vendored real manifests (corpus/README.md)
 
 
 def _difflib(relpath: str, old: str, new: str) -> str:

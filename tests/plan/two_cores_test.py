@@ -10,8 +10,8 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from bumper import two_cores
-from bumper.two_cores import map_ordered
+from bumper.plan import two_cores
+from bumper.plan.two_cores import map_ordered
 
 ITEMS = list(range(10))
 

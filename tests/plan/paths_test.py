@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bumper.errors import ConfigError
-from bumper.pathmatch import matcher, normalize
+from bumper.plan.paths import matcher, normalize
 from testing import forkserver, repos
 from testing.world import make_world
 

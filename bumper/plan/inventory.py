@@ -7,10 +7,10 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from bumper.changes import Skip
-from bumper.files import unmatched_globs
-from bumper.flux import FluxIndex, Unresolved, unresolved_in
 from bumper.image_ref import repository_key
-from bumper.rewrite import check_paths_match, scan_tree
+from bumper.plan.image_policy import FluxIndex, Unresolved, unresolved_in
+from bumper.plan.select import unmatched_globs
+from bumper.plan.tree import check_paths_match, scan_tree
 from bumper.shapes import MarkerPartRef, Reference, WholeRef
 from bumper.shapes.policy_marker import PolicyRef
 from bumper.yaml_edit import Source

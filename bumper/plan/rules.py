@@ -17,14 +17,14 @@ from yaml.constructor import SafeConstructor
 
 from bumper.errors import BumperError, ConfigError
 from bumper.image_ref import DOCKER_HUB
-from bumper.pathmatch import PathMatcher, matcher
+from bumper.plan.paths import PathMatcher, matcher
 
 if TYPE_CHECKING:
     from bumper.providers.api import PullRequestSpec
 from bumper.yaml_edit import MappingNode, Node, ScalarNode, Source, check_unique_keys, compose_all
 
 POLICY_FILE = ".bumper.yaml"
-SCHEMA_PATH = Path(__file__).resolve().parent / "schemas" / "bumper.schema.json"
+SCHEMA_PATH = Path(__file__).resolve().parents[1] / "schemas" / "bumper.schema.json"
 MAX_POLICY_BYTES = 256 * 1024
 _MODES = ("pr", "commit")
 _HOLD_RE = re.compile(r"#\s*bumper:\s*hold\s*$")

@@ -1,7 +1,7 @@
 """Plan one file: its references, the edit of each, and what the file adds to the tree's plan.
 
 A file's plan depends only on what the whole run settled first (the REFs, the Flux policies,
-the rules), so files plan independently, also in a second process (bumper.two_cores): each
+the rules), so files plan independently, also in a second process (bumper.plan.two_cores): each
 outcome pickles, rules travelling by their position in the policy.
 """
 
@@ -13,19 +13,19 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bumper.changes import Change, Skip
-from bumper.diffs import file_diff
 from bumper.errors import ManifestError
-from bumper.files import has_template_syntax
-from bumper.flux import PolicyTable, Unresolved
 from bumper.image_ref import ImageRef
-from bumper.policy import decide
-from bumper.repo_policy import Rule, RunRules, held_lines
+from bumper.plan.diffs import file_diff
+from bumper.plan.image_policy import PolicyTable, Unresolved
+from bumper.plan.rules import Rule, RunRules, held_lines
+from bumper.plan.select import has_template_syntax
+from bumper.plan.versions import decide
 from bumper.shapes import Ignored, MarkerPartRef, Reference, find_references
 from bumper.shapes.policy_marker import PolicyRef
 from bumper.yaml_edit import Plan, Source, apply_and_verify, compose_all
 
 if TYPE_CHECKING:
-    from bumper.rewrite import TreePlan
+    from bumper.plan.tree import TreePlan
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,7 @@ class FileEdit:
 @dataclass
 class FileOutcome:
     """What planning one file adds to the TreePlan; picklable (rules travel as their index),
-    so a second process can plan some of the files (bumper.two_cores)."""
+    so a second process can plan some of the files (bumper.plan.two_cores)."""
 
     ignored: list[Skip] = field(default_factory=list)
     unresolved: list[Unresolved] = field(default_factory=list)

@@ -10,8 +10,14 @@ from typing import Any
 
 from bumper.changes import Change, Skip
 from bumper.errors import ConfigError, ManifestError, NotFoundError, WorkspaceError
-from bumper.file_plan import FileEdit, FileJob, ignored_skip
-from bumper.files import (
+from bumper.image_ref import ImageRef
+from bumper.plan.file import FileEdit, FileJob, ignored_skip
+from bumper.plan.image_policy import FluxIndex, PolicyTable, Unresolved, not_found_hint
+from bumper.plan.needles import MANIFEST_NAME_GLOBS, MARKER_NEEDLE, needles
+from bumper.plan.not_found import left_alone
+from bumper.plan.rules import PolicyFileError, RepoPolicy, Rule, RunRules, load_policy
+from bumper.plan.search import NeedleSearch
+from bumper.plan.select import (
     QUIET_REASONS,
     has_template_syntax,
     iter_candidates,
@@ -19,14 +25,8 @@ from bumper.files import (
     read_manifest,
     unmatched_globs,
 )
-from bumper.flux import FluxIndex, PolicyTable, Unresolved, not_found_hint
-from bumper.image_ref import ImageRef
-from bumper.needle_search import NeedleSearch
-from bumper.not_found import left_alone
-from bumper.repo_policy import PolicyFileError, RepoPolicy, Rule, RunRules, load_policy
-from bumper.search_terms import MANIFEST_NAME_GLOBS, MARKER_NEEDLE, needles
+from bumper.plan.two_cores import map_ordered
 from bumper.shapes import Ignored, Reference, find_references
-from bumper.two_cores import map_ordered
 from bumper.yaml_edit import Source, compose_all
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bumper.errors import ExitCode, PolicyError
-from bumper.policy import Decision, decide, is_downgrade, parse_version
+from bumper.plan.versions import Decision, decide, is_downgrade, parse_version
 
 DIGEST_A = "sha256:" + "a" * 64
 DIGEST_B = "sha256:" + "b" * 64

@@ -18,10 +18,10 @@ from typing import NamedTuple
 from yaml.nodes import MappingNode, Node, ScalarNode
 
 from bumper.errors import ConfigError, ManifestError
-from bumper.files import iter_candidates, read_manifest
 from bumper.image_ref import ImageRef, repository_key
-from bumper.policy import is_downgrade
-from bumper.search_terms import API_NEEDLE, MARKER_NEEDLE
+from bumper.plan.needles import API_NEEDLE, MARKER_NEEDLE
+from bumper.plan.select import iter_candidates, read_manifest
+from bumper.plan.versions import is_downgrade
 from bumper.shapes import Reference, find_markers, find_references, split_policy_marker
 from bumper.shapes.policy_marker import PolicyRef
 from bumper.yaml_edit import Source, compose_all

@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from bumper.cli import main
-from bumper.flux import FluxIndex, unresolved_markers
+from bumper.plan.image_policy import FluxIndex, unresolved_markers
 from testing import repos
 from testing.world import make_world
 

@@ -11,8 +11,8 @@ import jsonschema
 import pytest
 import yaml
 
+from bumper.plan.rules import SCHEMA_PATH, PolicyFileError, RunRules, held_lines, parse_policy
 from bumper.providers.api import PullRequestSpec
-from bumper.repo_policy import SCHEMA_PATH, PolicyFileError, RunRules, held_lines, parse_policy
 from testing import forkserver
 
 CONTRACT_EXAMPLE = b"""\

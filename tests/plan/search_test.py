@@ -9,10 +9,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from bumper import files, needle_search
 from bumper.cli import main
-from bumper.needle_search import NeedleSearch
-from bumper.search_terms import MANIFEST_NAME_GLOBS
+from bumper.plan import search as needle_search
+from bumper.plan import select as files
+from bumper.plan.needles import MANIFEST_NAME_GLOBS
+from bumper.plan.search import NeedleSearch
 
 REPO = "ghcr.io/acme/app"
 LINE = f"image: {REPO}:v1.0.0\n"
