@@ -74,7 +74,7 @@ class BumpOptions:
     wait_timeout: float = 1800.0  # --wait-timeout, seconds
     promoted_from: str | None = None  # `bumper promote`: where the REF was read (BRANCH:PATH, ...)
     registry: str = "off"  # --registry: off | check | resolve (bumper.registry)
-    # What the registry answered for each REF (bumper.registry.with_registry, before any write).
+    # What the registry answered for each REF (commands/bump.py asks bumper.registry, before any write).
     registry_images: tuple[RegistryImage, ...] = ()
 
     @classmethod

@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from bumper.changes import Change, Skip
 from bumper.errors import ManifestError
@@ -23,9 +22,6 @@ from bumper.plan.versions import decide
 from bumper.shapes import Ignored, MarkerPartRef, Reference, find_references
 from bumper.shapes.policy_marker import PolicyRef
 from bumper.yaml_edit import Plan, Source, apply_and_verify, compose_all
-
-if TYPE_CHECKING:
-    from bumper.plan.tree import TreePlan
 
 
 @dataclass(frozen=True)
@@ -45,8 +41,9 @@ class FileEdit:
 
 @dataclass
 class FileOutcome:
-    """What planning one file adds to the TreePlan; picklable (rules travel as their index),
-    so a second process can plan some of the files (bumper.plan.two_cores)."""
+    """What planning one file adds to the tree's plan (bumper.plan.tree merges it); picklable
+    (rules travel as their index), so a second process can plan some of the files
+    (bumper.plan.two_cores)."""
 
     ignored: list[Skip] = field(default_factory=list)
     unresolved: list[Unresolved] = field(default_factory=list)
@@ -56,17 +53,6 @@ class FileOutcome:
     matched: int = 0
     found: set[str] = field(default_factory=set)
     edit: FileEdit | None = None
-
-    def merge_into(self, plan: TreePlan, rules: RunRules) -> None:
-        plan.ignored += self.ignored
-        plan.unresolved += self.unresolved
-        plan.skipped += self.skipped
-        plan.changes += self.changes
-        plan.rules += [None if i is None else rules.policy.rules[i] for i in self.rules]
-        plan.matched += self.matched
-        plan.found |= self.found
-        if self.edit is not None:
-            plan.edits.append(self.edit)
 
 
 @dataclass(frozen=True)

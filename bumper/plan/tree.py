@@ -11,7 +11,7 @@ from typing import Any
 from bumper.changes import Change, Skip
 from bumper.errors import ConfigError, ManifestError, NotFoundError, WorkspaceError
 from bumper.image_ref import ImageRef
-from bumper.plan.file import FileEdit, FileJob, ignored_skip
+from bumper.plan.file import FileEdit, FileJob, FileOutcome, ignored_skip
 from bumper.plan.image_policy import FluxIndex, PolicyTable, Unresolved, not_found_hint
 from bumper.plan.needles import MANIFEST_NAME_GLOBS, MARKER_NEEDLE, needles
 from bumper.plan.not_found import left_alone
@@ -151,7 +151,7 @@ def plan_tree(
     todo = [(source, path) for source, path in sources if any(n in source.text for n in wanted)]
     job = FileJob(by_key, policies, rules, mode, allow_downgrade, diffs, dict(pins or {}))
     for outcome in map_ordered(job.plan, todo, sum(len(source.text) for source, _ in todo)):
-        outcome.merge_into(plan, rules)
+        _merge(plan, outcome, rules)
     plan.unmatched_paths = unmatched_globs(root, globs)
     plan.not_found = [str(r) for r in refs if r.key not in plan.found]
     if plan.matched == 0:
@@ -163,6 +163,19 @@ def plan_tree(
         error.ignored = plan.ignored
         raise error
     return plan
+
+
+def _merge(plan: TreePlan, outcome: FileOutcome, rules: RunRules) -> None:
+    """Add what planning one file found to the tree's plan, in file order."""
+    plan.ignored += outcome.ignored
+    plan.unresolved += outcome.unresolved
+    plan.skipped += outcome.skipped
+    plan.changes += outcome.changes
+    plan.rules += [None if i is None else rules.policy.rules[i] for i in outcome.rules]
+    plan.matched += outcome.matched
+    plan.found |= outcome.found
+    if outcome.edit is not None:
+        plan.edits.append(outcome.edit)
 
 
 def check_paths_match(globs: tuple[str, ...], unmatched: list[str]) -> None:
