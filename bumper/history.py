@@ -21,7 +21,7 @@ from bumper.git.log import CommitText, LogCommit, read_messages, shallow_boundar
 from bumper.history_walk import Rename, walk
 from bumper.image_ref import ImageRef
 from bumper.plan.paths import matcher
-from bumper.plan.select import MAX_FILE_BYTES, _is_manifest_name
+from bumper.plan.select import MAX_FILE_BYTES, is_manifest_name
 from bumper.shapes import find_references
 from bumper.yaml_edit import Source, compose_all
 
@@ -166,7 +166,7 @@ def _files_mentioning(git: GitReader, image: ImageRef, globs: tuple[str, ...], t
         if len(parts) != 3 or parts[1] != b"blob":
             continue
         path = raw_path.decode("utf-8", "surrogateescape")
-        if _is_manifest_name(path.rpartition("/")[2]) and (selected is None or selected(path)):
+        if is_manifest_name(path.rpartition("/")[2]) and (selected is None or selected(path)):
             candidates[path] = parts[2].decode()
     blobs = git.blobs(list(candidates.values()))
     needle = image.needle()

@@ -7,6 +7,8 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+from bumper.plan import PUBLIC
+
 PACKAGE = Path(__file__).resolve().parents[1] / "bumper"
 
 
@@ -76,3 +78,19 @@ def test_an_import_for_types_only_counts(tmp_path: Path) -> None:
     graph = import_graph(package)
     assert graph["pkg.a"] == {"pkg.b"} and graph["pkg.b"] == {"pkg.a"}
     assert _cycle(graph) == ["pkg.a", "pkg.b", "pkg.a"]
+
+
+def test_other_packages_use_only_the_planners_public_modules() -> None:
+    private = {f"bumper.plan.{p.stem}" for p in (PACKAGE / "plan").glob("*.py")} - {
+        f"bumper.plan.{name}" for name in (*PUBLIC, "__init__")
+    }
+    assert private, "the planner keeps modules of its own"
+    reaching_in = {
+        f"{module} -> {target}"
+        for module, targets in import_graph().items()
+        if not module.startswith("bumper.plan")
+        for target in targets & private
+    }
+    assert not reaching_in, "only bumper.plan.PUBLIC is imported from outside: " + ", ".join(
+        sorted(reaching_in)
+    )

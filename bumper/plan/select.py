@@ -26,7 +26,7 @@ class Candidate(NamedTuple):
     reason: str | None = None
 
 
-def _is_manifest_name(name: str) -> bool:
+def is_manifest_name(name: str) -> bool:
     return name.endswith(MANIFEST_SUFFIXES) or name in KUSTOMIZATION_NAMES
 
 
@@ -72,7 +72,7 @@ def _walk(root: Path) -> Iterator[tuple[str, str, int]]:
             if entry.is_dir(follow_symlinks=False):
                 if entry.name != ".git":
                     stack.append((relpath + "/", entry.path))
-            elif _is_manifest_name(entry.name):
+            elif is_manifest_name(entry.name):
                 kind = stat.S_IFLNK if entry.is_symlink() else stat.S_IFREG if entry.is_file() else 0
                 found.append((relpath, entry.path, kind))
     yield from sorted(found)
@@ -87,7 +87,7 @@ def unmatched_globs(root: Path, globs: tuple[str, ...]) -> list[str]:
 def _only(root: Path, only: frozenset[str]) -> Iterator[tuple[str, str, int]]:
     for relpath in sorted(only):
         parts = relpath.split("/")
-        if ".git" in parts or not _is_manifest_name(parts[-1]):
+        if ".git" in parts or not is_manifest_name(parts[-1]):
             continue
         path = os.path.join(root, relpath)
         try:
