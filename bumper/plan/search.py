@@ -12,8 +12,7 @@ from __future__ import annotations
 
 import os
 import subprocess
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from subprocess import DEVNULL, PIPE
 from typing import Union
 
@@ -23,25 +22,29 @@ StrPath = Union[str, "os.PathLike[str]"]
 class NeedleSearch:
     """A running `grep -rlF`; `hits()` waits for it."""
 
-    def __init__(self, proc: subprocess.Popen[bytes] | None) -> None:
+    def __init__(self, proc: subprocess.Popen[bytes] | None, key: _Key = ("", (), ())) -> None:
         self._proc = proc
+        self._key = key
         self._hits: frozenset[str] | None = None
         self._done = proc is None
 
     @classmethod
     def start(cls, root: StrPath, needles: Iterable[bytes], names: Iterable[str]) -> NeedleSearch:
         """Start grep over the files of `root` whose names match one of `names` (glob patterns,
-        e.g. `*.yaml`); never `.git/`, never a device or FIFO, never a link followed. A search
-        started_early() began with the same arguments is taken over instead."""
-        key = _key(root, needles, names)
-        early = _EARLY.pop(key, None)
-        return early if early is not None else cls._spawn(root, *key[1:])
+        e.g. `*.yaml`); never `.git/`, never a device or FIFO, never a link followed."""
+        return cls._spawn(*_key(root, needles, names))
+
+    def searches(self, root: StrPath, needles: Iterable[bytes], names: Iterable[str]) -> bool:
+        """Whether this is the search of `root` for `needles` in files named `names`: a caller
+        that started it early hands it to the planner, which checks it asks the same."""
+        return self._key == _key(root, needles, names)
 
     @classmethod
-    def _spawn(cls, root: StrPath, needles: tuple[bytes, ...], names: tuple[str, ...]) -> NeedleSearch:
+    def _spawn(cls, root: str, needles: tuple[bytes, ...], names: tuple[str, ...]) -> NeedleSearch:
+        key = (root, needles, names)
         patterns = [n for n in needles if n]
         if not patterns or any(b"\n" in n or b"\0" in n for n in patterns):
-            return cls(None)
+            return cls(None, key)
         args = ["grep", "-rlFZs", "-D", "skip", "--exclude-dir=.git"]
         args += [f"--include={name}" for name in names]
         for needle in patterns:
@@ -53,8 +56,8 @@ class NeedleSearch:
         try:
             proc = subprocess.Popen(args, cwd=root, env=env, stdin=DEVNULL, stdout=PIPE, stderr=DEVNULL)
         except OSError:
-            return cls(None)
-        return cls(proc)
+            return cls(None, key)
+        return cls(proc, key)
 
     def hits(self) -> frozenset[str] | None:
         """The tree-relative paths grep listed, or None when its answer cannot be trusted."""
@@ -77,29 +80,9 @@ class NeedleSearch:
             self._done = True
 
 
-# Searches started before the YAML modules were imported, by (root, needles, names).
 _Key = tuple[str, tuple[bytes, ...], tuple[str, ...]]
-_EARLY: dict[_Key, NeedleSearch] = {}
 
 
 def _key(root: StrPath, needles: Iterable[bytes], names: Iterable[str]) -> _Key:
     """One spelling per tree: `./tree/` as typed, or as pathlib wrote it, is `tree`."""
     return os.path.normpath(os.fspath(root)), tuple(needles), tuple(names)
-
-
-@contextmanager
-def started_early(root: StrPath, needles: Iterable[bytes], names: Iterable[str]) -> Iterator[None]:
-    """Start the search now, for NeedleSearch.start to take over later with the same arguments:
-    grep then runs while the caller imports the command line or what parses YAML. A search
-    nothing took over is stopped when the block that started it ends."""
-    key = _key(root, needles, names)
-    if key in _EARLY:  # started by the console script (bumper.launch), which stops it
-        yield
-        return
-    _EARLY[key] = NeedleSearch._spawn(root, *key[1:])
-    try:
-        yield
-    finally:
-        left = _EARLY.pop(key, None)
-        if left is not None:
-            left.stop()

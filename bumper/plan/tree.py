@@ -69,12 +69,18 @@ def manifest_sources(
     only: frozenset[str] | None = None,
     considered: list[str] | None = None,
     named: tuple[tuple[str, ...], ...] = (),
+    search: NeedleSearch | None = None,
 ) -> Iterator[tuple[Source, str]]:
     """(text, path) of each manifest that mentions a needle; files left alone go to `ignored`
     (hidden files and chart templates only when they mention a needle), every file looked at to
-    `considered`. `named`: the `.bumper.yaml` rules' paths, which may name hidden folders."""
+    `considered`. `named`: the `.bumper.yaml` rules' paths, which may name hidden folders.
+    `search`: this very search, started early by the caller (a different one is stopped)."""
+    if search is not None and (only is not None or not search.searches(root, needles, MANIFEST_NAME_GLOBS)):
+        search.stop()
+        search = None
     # A --repo run already knows, from git grep, which files mention a needle (`only`).
-    search = NeedleSearch.start(root, needles, MANIFEST_NAME_GLOBS) if only is None else None
+    if search is None and only is None:
+        search = NeedleSearch.start(root, needles, MANIFEST_NAME_GLOBS)
     hits: frozenset[str] | None = None  # None: read every file
     pending = search  # asked once, at the first file to read: this loop runs 10,000 times on a big tree
     try:
@@ -113,6 +119,7 @@ def plan_tree(
     mode: str | None = None,
     diffs: bool = False,
     pins: Mapping[str, str] | None = None,
+    search: NeedleSearch | None = None,
 ) -> TreePlan:
     """Find and plan every rewrite; raise on the first file that cannot be handled safely.
 
@@ -123,7 +130,8 @@ def plan_tree(
     (pr or commit) are planned, the others are left to another plan. With `diffs` (a dry run
     prints them), each file's diff is made where the file is planned, on either core.
     `pins` (--registry resolve) maps a tag-only REF's repository to the digest its
-    digest-pinned references take.
+    digest-pinned references take. `search`: the grep of `root` for these REFs' needles the
+    caller started before it imported the planner (bumper.local), taken over instead of a second.
     """
     rules = rules if rules is not None else RunRules()
     by_key = index_refs(refs)
@@ -138,6 +146,7 @@ def plan_tree(
             only,
             plan.considered,
             policy_paths(rules.policy),
+            search,
         )
     )
     policies = PolicyTable.build(
@@ -191,7 +200,7 @@ def check_paths_match(globs: tuple[str, ...], unmatched: list[str]) -> None:
 
 def write_all(edits: list[FileEdit]) -> None:
     """Write every file through a temp file, renaming only once all temp files exist."""
-    from tempfile import mkstemp  # ~13 ms of imports a dry run never needs
+    from tempfile import mkstemp  # a dry run never writes (tests/import_budget_test.py)
 
     staged: list[tuple[str, Path]] = []
     try:

@@ -31,7 +31,7 @@ def parse_version(tag: str | None) -> semver.Version | None:
     match = _VERSION_RE.fullmatch(tag)
     if match is None:
         return None
-    import semver  # imported on first use: scan, check and --help never compare versions
+    import semver  # scan, check and --help never compare versions (tests/import_budget_test.py)
 
     try:
         return semver.Version.parse(match.group(1), optional_minor_and_patch=True)

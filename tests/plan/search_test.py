@@ -10,7 +10,6 @@ import pytest
 from click.testing import CliRunner
 
 from bumper.cli import main
-from bumper.plan import search as needle_search
 from bumper.plan import select as files
 from bumper.plan.needles import MANIFEST_NAME_GLOBS
 from bumper.plan.search import NeedleSearch
@@ -109,16 +108,21 @@ def test_a_dir_run_starts_grep_once_before_parsing_and_takes_it_over(
     tmp_path: Path, grep_spawns: list[NeedleSearch]
 ) -> None:
     """bump_dir starts the search before it imports the YAML modules; plan_tree takes that very
-    search over instead of starting a second grep."""
+    search over instead of starting a second grep, and it is done when the run ends."""
     tree = _tree(tmp_path)
     result = CliRunner().invoke(main, ["bump", f"{REPO}:v2.0.0", "--dir", str(tree), "--dry-run"])
     assert result.exit_code == 0, result.output
     assert len(grep_spawns) == 1 and grep_spawns[0].hits() is not None
-    assert not needle_search._EARLY
+    assert grep_spawns[0]._done
 
 
-def test_an_early_search_nothing_took_over_is_stopped(tmp_path: Path) -> None:
-    with needle_search.started_early(_tree(tmp_path), [REPO.encode()], MANIFEST_NAME_GLOBS):
-        [early] = needle_search._EARLY.values()
-    assert early._done and early._proc is not None and early._proc.returncode is not None
-    assert not needle_search._EARLY
+def test_a_dir_run_that_fails_before_planning_stops_its_search(
+    tmp_path: Path, grep_spawns: list[NeedleSearch]
+) -> None:
+    tree = _tree(tmp_path)
+    (tree / ".bumper.yaml").write_text("rules: [\n")  # the rules fail to load, before any file is read
+    result = CliRunner().invoke(main, ["bump", f"{REPO}:v2.0.0", "--dir", str(tree), "--dry-run"])
+    assert result.exit_code == 2, result.output
+    assert len(grep_spawns) == 1
+    proc = grep_spawns[0]._proc
+    assert grep_spawns[0]._done and (proc is None or proc.returncode is not None)
