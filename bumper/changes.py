@@ -6,7 +6,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
-from bumper.ci_env import current_build
+from bumper.ci.env import current_build
 from bumper.errors import ConfigError
 from bumper.image_ref import ImageRef
 

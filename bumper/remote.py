@@ -18,10 +18,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from bumper.api_delivery import deliver_through_api
-from bumper.bot_branch import BotBranch, blocked, left_empty, not_own, raised_to_branch
 from bumper.changes import MARKER, commit_message, pr_text, provenance_trailers, template_values
-from bumper.deploy_link import deploy_compare
+from bumper.delivery.api_commit import deliver_through_api
+from bumper.delivery.bot_branch import BotBranch, blocked, left_empty, not_own, raised_to_branch
+from bumper.delivery.deploy_link import deploy_compare
+from bumper.delivery.signing import signing_config
 from bumper.errors import BumperError, ConfigError, NotFoundError, VerifyError, WorkspaceError
 from bumper.git.clone import Clone, checkout_only, clone, fetch_objects
 from bumper.git.commit import commit_all
@@ -64,7 +65,6 @@ from bumper.providers.api import (
     text_limits,
 )
 from bumper.retry import retry
-from bumper.signing import signing_config
 from bumper.verify.run import Verified, verify_plan
 from bumper.verify.tree import clone_tree
 
@@ -125,9 +125,9 @@ def bump_repo(options: BumpOptions, env: Mapping[str, str]) -> BumpResult:
 
 
 def _follow(run: RemoteRun, result: BumpResult) -> BumpResult:
-    """--wait merged: the PR this run opened or updated, followed to its end (bumper.wait)."""
+    """--wait merged: the PR this run opened or updated, followed to its end (bumper.delivery.wait)."""
+    from bumper.delivery.wait import follow
     from bumper.providers.api import FollowsPullRequests
-    from bumper.wait import follow
 
     if result.pull_request is None or run.options.dry_run:
         return result
@@ -430,7 +430,7 @@ def deliver(
 
     Git commits locally and pushes, leased on `lease` (the tip this run fetched; None: the branch
     must not exist yet), or with `onto_base` without any force on top of the base. With
-    --commit-via api, `provider`'s host makes that same commit instead (bumper/api_delivery.py),
+    --commit-via api, `provider`'s host makes that same commit instead (bumper/delivery/api_commit.py),
     each step conditional on the tip this run read. A branch that already holds exactly this
     tree on this parent is left as it is.
     """

@@ -7,7 +7,7 @@ import re
 from collections.abc import Mapping
 
 from bumper.errors import ConfigError, ExitCode
-from bumper.history import Entry, History, image_history, local_reader, remote_reader
+from bumper.history.audit import Entry, History, image_history, local_reader, remote_reader
 from bumper.image_ref import ImageRef
 from bumper.report import detail, emit_json, info, warn
 

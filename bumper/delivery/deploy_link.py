@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 
 from bumper.changes import TRAILER_IMAGE, Change
-from bumper.ci_env import compare_link, current_build
+from bumper.ci.env import compare_link, current_build
 from bumper.git.clone import Clone
 from bumper.git.errors import GitError
 from bumper.image_ref import ImageRef

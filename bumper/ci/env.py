@@ -26,7 +26,7 @@ SOURCE_URL, SOURCE_COMMIT, SOURCE_RUN, SOURCE_CI = OVERRIDES
 
 
 class CiSystem(NamedTuple):
-    """How one CI system names its build: an entry of ci_systems.yaml."""
+    """How one CI system names its build: an entry of systems.yaml."""
 
     name: str
     present: str  # `VAR` (set, non-empty) or `VAR=value`: what only that system sets
@@ -36,12 +36,12 @@ class CiSystem(NamedTuple):
     compares: tuple[str, ...] = ()  # compare-view URL templates over variables, {OLD_COMMIT}, {NEW_COMMIT}
 
 
-SYSTEMS_FILE = Path(__file__).resolve().parent / "ci_systems.yaml"
+SYSTEMS_FILE = Path(__file__).resolve().parent / "systems.yaml"
 
 
 @cache
 def known_systems() -> tuple[CiSystem, ...]:
-    """The table of ci_systems.yaml, in its order."""
+    """The table of systems.yaml, in its order."""
     import yaml
 
     rows = yaml.safe_load(SYSTEMS_FILE.read_bytes())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bumper.ci_env import Build, CiSystem, current_build, known_systems, variables
+from bumper.ci.env import Build, CiSystem, current_build, known_systems, variables
 from bumper.errors import ConfigError
 
 GITHUB = {

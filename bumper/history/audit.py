@@ -18,7 +18,7 @@ from bumper.changes import TRAILER_BUILD
 from bumper.errors import BumperError, ConfigError, NotFoundError, WorkspaceError
 from bumper.git.batch import NULL_OID, GitReader
 from bumper.git.log import CommitText, LogCommit, read_messages, shallow_boundary
-from bumper.history_walk import Rename, walk
+from bumper.history.walk import Rename, walk
 from bumper.image_ref import ImageRef
 from bumper.plan.paths import matcher
 from bumper.plan.select import MAX_FILE_BYTES, is_manifest_name
