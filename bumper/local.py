@@ -45,7 +45,9 @@ def bump_dir(options: BumpOptions, env: Mapping[str, str]) -> BumpResult:
         from bumper.verify.run import verify_plan
         from bumper.verify.tree import local_tree
 
-        plan.verified = verify_plan(options.verify, plan, options.refs, lambda: local_tree(directory), env)
+        plan = plan.verified_by(
+            verify_plan(options.verify, plan, options.refs, lambda: local_tree(directory), env)
+        )
     if options.dry_run:
         return BumpResult(Status.DRY_RUN, plan)
     write_all(plan.edits)

@@ -15,7 +15,7 @@ import hashlib
 import random
 import tempfile
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from bumper.changes import MARKER, commit_message, pr_text, provenance_trailers, template_values
@@ -193,7 +193,7 @@ def _attempt(run: RemoteRun, dest: Path, carried: list[tuple[TreePlan, dict[str,
         if plan.edits:
             result = _through_pull_request(base, run, plan)
         else:
-            result = BumpResult("up-to-date", plan, branch=None, notes=[UP_TO_DATE_NOTE])
+            result = BumpResult(Status.UP_TO_DATE, plan, branch=None, notes=[UP_TO_DATE_NOTE])
     except VerifyError as exc:
         if commit is None:
             raise
@@ -223,9 +223,12 @@ def _through_pull_request(base: Base, run: RemoteRun, plan: TreePlan) -> BumpRes
             options = run.options
             images = _images(list(options.refs), dict(options.image_policies), plan)
             named = options.branch is not None
-            return blocked(base.ws, bot, plan, images, problem, named=named, dry_run=options.dry_run)
+            left = blocked(base.ws, bot, plan, images, problem, named=named, dry_run=options.dry_run)
+            return BumpResult(
+                Status.BLOCKED, left.plan, branch=bot.name, pull_request=left.pull_request, notes=left.notes
+            )
     plan, images, raised = _never_backwards(base, run, bot, plan)
-    plan.verified = _verify(base, run, plan, images)
+    plan = plan.verified_by(_verify(base, run, plan, images))
     return _deliver_pull_request(base, run, bot, plan, images, raised)
 
 
@@ -405,8 +408,7 @@ def _never_backwards(
         return plan, _images(refs, policies, plan), False
     refs, policies, newer = raised_to_branch(base.ws, bot, plan, refs, policies)
     if newer:
-        plan = _plan(base, run, refs, policies, mode="pr")
-        plan.skipped.extend(newer)
+        plan = _plan(base, run, refs, policies, mode="pr").with_skips(newer)
     return plan, _images(refs, policies, plan), bool(newer)
 
 
@@ -466,7 +468,7 @@ def _commit_to_base(base: Base, run: RemoteRun) -> tuple[TreePlan, dict[str, str
     if not plan.edits:
         return plan, None
     images = [*options.refs, *(r for r in options.images if r not in options.refs)]
-    plan.verified = _verify(base, run, plan, images)
+    plan = plan.verified_by(_verify(base, run, plan, images))
     if not options.dry_run:
         _check_before_direct_push(base, run)
     write_all(plan.edits)
@@ -524,14 +526,14 @@ def _deliver_pull_request(
             note = f"would push {bot.name} (on {ws.base}); {no_pull_request(options.provider)}"
         else:
             note = f"would {'update' if existing else 'open'} a pull request from {bot.name} into {ws.base}"
-        return BumpResult("dry-run", plan, branch=bot.name, pull_request=would, notes=[note])
+        return BumpResult(Status.DRY_RUN, plan, branch=bot.name, pull_request=would, notes=[note])
 
     write_all(plan.edits)
     trailers = provenance_trailers(images, plan.changes, run.env)
     message = commit_message(options.commit_message, values, plan.changes, trailers)
     commit, pushed = deliver(ws, run, bot.name, plan, message, lease=bot.sha, provider=provider)
     if provider is None:
-        return BumpResult("written" if pushed else "up-to-date", plan, branch=bot.name)
+        return BumpResult(Status.WRITTEN if pushed else Status.UP_TO_DATE, plan, branch=bot.name)
 
     status, pr = _sync_pull_request(
         provider, options, bot.name, ws.base, title, body, pushed, existing, base.rules, plan.rules
@@ -542,7 +544,7 @@ def _deliver_pull_request(
         # A newer run moved the branch after us; start again so the PR text follows it.
         raise PushRejected("the bot branch moved while the pull request was being updated")
     if raised and status == "up-to-date":
-        plan.changes.clear()
+        plan = plan.without_changes()
     return BumpResult(
         status,
         plan,
@@ -557,23 +559,21 @@ def _with_commit(
 ) -> BumpResult:
     """One answer for both halves: the direct commit's changes first, `commit` set, and status
     `committed` when nothing went through a pull request."""
-    plan = result.plan
-    plan.skipped[:0] = direct.skipped  # e.g. "downgrade": the base already holds a newer one
-    plan.verified[:0] = direct.verified
-    if not direct.changes and commit is None:
-        return result
-    plan.changes[:0] = direct.changes
-    plan.edits[:0] = direct.edits
-    result.commit = commit
+    # The direct half's skips (e.g. "downgrade": the base already holds a newer one) come first.
+    changes = bool(direct.changes) or commit is not None
+    plan = result.plan.after(direct, changes=changes)
+    if not changes:
+        return replace(result, plan=plan)
+    status, notes = Status(result.status), list(result.notes)
     if commit is not None:
-        result.notes.insert(0, f"committed {commit['sha'][:12]} to {commit['branch']}")
+        notes.insert(0, f"committed {commit['sha'][:12]} to {commit['branch']}")
     if dry_run:
-        result.status = Status.DRY_RUN
-        result.notes.insert(0, f"would commit {len(direct.changes)} change(s) straight to the base")
-    elif commit is not None and result.status == Status.UP_TO_DATE:
-        result.status = Status.COMMITTED
-        result.notes = [n for n in result.notes if n != UP_TO_DATE_NOTE]
-    return result
+        status = Status.DRY_RUN
+        notes.insert(0, f"would commit {len(direct.changes)} change(s) straight to the base")
+    elif commit is not None and status == Status.UP_TO_DATE:
+        status = Status.COMMITTED
+        notes = [n for n in notes if n != UP_TO_DATE_NOTE]
+    return replace(result, status=status, plan=plan, commit=commit, notes=notes)
 
 
 def _sync_pull_request(

@@ -11,7 +11,6 @@ from bumper.errors import BumperError, ConfigError
 from bumper.git.clone import Clone
 from bumper.git.read import changed_entries, commit_shape, on_base, read_files
 from bumper.image_ref import ImageRef
-from bumper.options import BumpResult
 from bumper.plan.image_policy import held_on_branch
 from bumper.plan.tree import TreePlan
 from bumper.plan.versions import is_downgrade
@@ -90,6 +89,14 @@ def raised_to_branch(
     return [held.get(r.key, r) for r in refs], {**policies, **held_policies}, skipped
 
 
+class Blocked(NamedTuple):
+    """What a run left alone on a bot branch that is not bumper's: remote.py answers `blocked`."""
+
+    plan: TreePlan  # the branch's images, skipped with the reason
+    pull_request: dict[str, object] | None  # {url, number} of its open PR
+    notes: list[str]
+
+
 def blocked(
     ws: Clone,
     bot: BotBranch,
@@ -99,7 +106,7 @@ def blocked(
     *,
     named: bool,
     dry_run: bool,
-) -> BumpResult:
+) -> Blocked:
     """Leave a branch holding someone else's commits exactly as it is, and say so once.
 
     `named`: the branch came from --branch; without an open PR that is a usage error.
@@ -120,15 +127,8 @@ def blocked(
     notes = [f"{line}; {fix}"]
     if waiting and pr is not None and not dry_run:
         notes += _comment_waiting(bot.provider, pr, bot.name, shown, fix)
-    result = BumpResult(
-        "blocked",
-        TreePlan(),
-        branch=bot.name,
-        pull_request={"url": pr.url, "number": pr.number} if pr else None,
-        notes=notes,
-    )
-    result.plan.skipped.append(Skip(bot.name, None, None, ", ".join(map(str, images)), f"blocked: {line}"))
-    return result
+    skip = Skip(bot.name, None, None, ", ".join(map(str, images)), f"blocked: {line}")
+    return Blocked(TreePlan(skipped=[skip]), {"url": pr.url, "number": pr.number} if pr else None, notes)
 
 
 def _comment_waiting(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -30,9 +30,10 @@ from bumper.shapes import Ignored, Reference, find_references
 from bumper.yaml_edit import Source, compose_all
 
 
-@dataclass
+@dataclass(frozen=True)
 class TreePlan:
-    """What a bump would do to a tree."""
+    """What a bump would do to a tree. Never edited once planned: the methods below return a new
+    plan (the verdicts of --verify, skips a flow raises, the direct-commit half before the PR's)."""
 
     changes: list[Change] = field(default_factory=list)
     skipped: list[Skip] = field(default_factory=list)
@@ -47,6 +48,29 @@ class TreePlan:
     considered: list[str] = field(default_factory=list)  # every file read, in name order (-v)
     unmatched_paths: list[str] = field(default_factory=list)  # --path globs selecting no file
     verified: list[Any] = field(default_factory=list)  # --verify's verdicts (bumper.verify.run.Verified)
+
+    def verified_by(self, verified: list[Any]) -> TreePlan:
+        """This plan with --verify's verdicts."""
+        return replace(self, verified=list(verified))
+
+    def with_skips(self, skips: list[Skip]) -> TreePlan:
+        """This plan with references a flow left alone after planning (e.g. a newer version
+        already on the bot branch)."""
+        return replace(self, skipped=[*self.skipped, *skips])
+
+    def without_changes(self) -> TreePlan:
+        """This plan reporting no change (the bot branch already held all of it)."""
+        return replace(self, changes=[])
+
+    def after(self, direct: TreePlan, *, changes: bool) -> TreePlan:
+        """One plan for both halves of a run: the direct commit's skips and verdicts first, and
+        with `changes` its changes and edits too."""
+        merged = replace(
+            self, skipped=[*direct.skipped, *self.skipped], verified=[*direct.verified, *self.verified]
+        )
+        if not changes:
+            return merged
+        return replace(merged, changes=[*direct.changes, *self.changes], edits=[*direct.edits, *self.edits])
 
 
 def index_refs(refs: list[ImageRef]) -> dict[str, ImageRef]:
@@ -135,16 +159,17 @@ def plan_tree(
     """
     rules = rules if rules is not None else RunRules()
     by_key = index_refs(refs)
-    plan = TreePlan()
+    found = FileOutcome()  # every file's outcome, merged in file order
+    considered: list[str] = []
     # One walk reads the files that mention a REF, a Flux marker or a Flux policy object.
     sources = list(
         manifest_sources(
             root,
             globs,
             needles(refs, bool(image_policies)),
-            plan.ignored,
+            found.ignored,
             only,
-            plan.considered,
+            considered,
             policy_paths(rules.policy),
             search,
         )
@@ -155,14 +180,26 @@ def plan_tree(
         lambda: FluxIndex.from_tree(root, only) if globs else FluxIndex.from_sources(s for s, _ in sources),
     )
     wanted = tuple(ref.needle().decode() for ref in refs) + policies.needles()
-    plan.policies = policies.latest
     # Read for the Flux objects or markers only, the other files have nothing to rewrite.
     todo = [(source, path) for source, path in sources if any(n in source.text for n in wanted)]
     job = FileJob(by_key, policies, rules, mode, allow_downgrade, diffs, dict(pins or {}))
+    edits: list[FileEdit] = []
     for outcome in map_ordered(job.plan, todo, sum(len(source.text) for source, _ in todo)):
-        _merge(plan, outcome, rules)
-    plan.unmatched_paths = unmatched_globs(root, globs)
-    plan.not_found = [str(r) for r in refs if r.key not in plan.found]
+        _merge(found, edits, outcome)
+    plan = TreePlan(
+        changes=found.changes,
+        skipped=found.skipped,
+        ignored=found.ignored,
+        edits=edits,
+        matched=found.matched,
+        found=found.found,
+        not_found=[str(r) for r in refs if r.key not in found.found],
+        unresolved=found.unresolved,
+        policies=policies.latest,
+        rules=[None if i is None else rules.policy.rules[i] for i in found.rules],
+        considered=considered,
+        unmatched_paths=unmatched_globs(root, globs),
+    )
     if plan.matched == 0:
         check_paths_match(globs, plan.unmatched_paths)
         names = ", ".join([*(str(r) for r in refs), *(f"{p}={r}" for p, r in (image_policies or {}).items())])
@@ -174,17 +211,17 @@ def plan_tree(
     return plan
 
 
-def _merge(plan: TreePlan, outcome: FileOutcome, rules: RunRules) -> None:
-    """Add what planning one file found to the tree's plan, in file order."""
-    plan.ignored += outcome.ignored
-    plan.unresolved += outcome.unresolved
-    plan.skipped += outcome.skipped
-    plan.changes += outcome.changes
-    plan.rules += [None if i is None else rules.policy.rules[i] for i in outcome.rules]
-    plan.matched += outcome.matched
-    plan.found |= outcome.found
+def _merge(into: FileOutcome, edits: list[FileEdit], outcome: FileOutcome) -> None:
+    """Add what planning one file found to what the files before it found, in file order."""
+    into.ignored += outcome.ignored
+    into.unresolved += outcome.unresolved
+    into.skipped += outcome.skipped
+    into.changes += outcome.changes
+    into.rules += outcome.rules
+    into.matched += outcome.matched
+    into.found |= outcome.found
     if outcome.edit is not None:
-        plan.edits.append(outcome.edit)
+        edits.append(outcome.edit)
 
 
 def check_paths_match(globs: tuple[str, ...], unmatched: list[str]) -> None:
