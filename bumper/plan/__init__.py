@@ -4,7 +4,7 @@ Version decisions (`versions`, `variants`), the repository's rules (`.bumper.yam
 Flux's image policies (`image_policy`) are the planner's inputs; `inventory` is what `scan` lists.
 
 Other packages import only the modules in PUBLIC (tests/import_graph_test.py checks it); `file`,
-`two_cores`, `diffs` and `not_found` are the planner's own. This file re-exports nothing on
+`diffs` and `not_found` are the planner's own. This file re-exports nothing on
 purpose: a package's `__init__` runs before any of its modules, and `needles`, `search` and
 `paths` must load without the YAML parser and the shapes (the early grep start in local.py, the
 shapes' own imports of `versions`, `--version`).

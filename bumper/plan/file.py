@@ -1,8 +1,8 @@
 """Plan one file: its references, the edit of each, and what the file adds to the tree's plan.
 
 A file's plan depends only on what the whole run settled first (the REFs, the Flux policies,
-the rules), so files plan independently, also in a second process (bumper.plan.two_cores): each
-outcome pickles, rules travelling by their position in the policy.
+the rules), so files plan independently; an outcome names each change's rule by its position in
+the policy, and bumper.plan.tree merges the outcomes in file order.
 """
 
 from __future__ import annotations
@@ -41,9 +41,7 @@ class FileEdit:
 
 @dataclass
 class FileOutcome:
-    """What planning one file adds to the tree's plan (bumper.plan.tree merges it); picklable
-    (rules travel as their index), so a second process can plan some of the files
-    (bumper.plan.two_cores)."""
+    """What planning one file adds to the tree's plan (bumper.plan.tree merges it)."""
 
     ignored: list[Skip] = field(default_factory=list)
     unresolved: list[Unresolved] = field(default_factory=list)

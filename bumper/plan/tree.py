@@ -25,7 +25,6 @@ from bumper.plan.select import (
     read_manifest,
     unmatched_globs,
 )
-from bumper.plan.two_cores import map_ordered
 from bumper.shapes import Ignored, Reference, find_references
 from bumper.yaml_edit import Source, compose_all
 
@@ -152,7 +151,7 @@ def plan_tree(
     policies watching a REF's repository follow that REF. `rules` (the tree's .bumper.yaml and
     the CLI) may hold or refuse references; with `mode`, only the references delivered that way
     (pr or commit) are planned, the others are left to another plan. With `diffs` (a dry run
-    prints them), each file's diff is made where the file is planned, on either core.
+    prints them), each file's diff is made where the file is planned.
     `pins` (--registry resolve) maps a tag-only REF's repository to the digest its
     digest-pinned references take. `search`: the grep of `root` for these REFs' needles the
     caller started before it imported the planner (bumper.local), taken over instead of a second.
@@ -184,7 +183,7 @@ def plan_tree(
     todo = [(source, path) for source, path in sources if any(n in source.text for n in wanted)]
     job = FileJob(by_key, policies, rules, mode, allow_downgrade, diffs, dict(pins or {}))
     edits: list[FileEdit] = []
-    for outcome in map_ordered(job.plan, todo, sum(len(source.text) for source, _ in todo)):
+    for outcome in map(job.plan, todo):
         _merge(found, edits, outcome)
     plan = TreePlan(
         changes=found.changes,
