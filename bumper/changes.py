@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
 from bumper.chart_ref import try_parse_ref
-from bumper.ci_env import current_build
+from bumper.ci.env import current_build
 from bumper.errors import ConfigError
 from bumper.image_ref import ImageRef
 

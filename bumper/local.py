@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from bumper.needle_search import started_early
 from bumper.options import BumpOptions, BumpResult, Status
-from bumper.search_terms import MANIFEST_NAME_GLOBS, needles
+from bumper.plan.needles import MANIFEST_NAME_GLOBS, needles
+from bumper.plan.search import NeedleSearch
 
 
 def bump_dir(options: BumpOptions, env: Mapping[str, str]) -> BumpResult:
@@ -17,11 +17,14 @@ def bump_dir(options: BumpOptions, env: Mapping[str, str]) -> BumpResult:
         from bumper.preflight import check_templates  # a typo shows here, not first in CI
 
         check_templates(options, env)
-    with started_early(directory, needles(options.refs, bool(options.image_policies)), MANIFEST_NAME_GLOBS):
-        # Imported only now, while grep already searches the tree: these load the YAML parser
-        # and every shape, a good part of a dry run's time on a large tree.
-        from bumper.repo_policy import RunRules, load_policy
-        from bumper.rewrite import plan_tree, write_all
+    # Started before the planner is imported, so grep searches the tree while Python loads the
+    # YAML parser and every shape; the planner takes this search over.
+    search = NeedleSearch.start(
+        directory, needles(options.refs, bool(options.image_policies)), MANIFEST_NAME_GLOBS
+    )
+    try:
+        from bumper.plan.rules import RunRules, load_policy
+        from bumper.plan.tree import plan_tree, write_all
 
         plan = plan_tree(
             directory,
@@ -32,14 +35,19 @@ def bump_dir(options: BumpOptions, env: Mapping[str, str]) -> BumpResult:
             rules=RunRules(load_policy(directory), options.mode),
             diffs=options.dry_run,
             pins=options.pins,
+            search=search,
         )
+    finally:
+        search.stop()  # a run that failed before the planner asked
     if not plan.edits:
         return BumpResult(Status.UP_TO_DATE, plan)
     if options.verify != "off":
         from bumper.verify.run import verify_plan
         from bumper.verify.tree import local_tree
 
-        plan.verified = verify_plan(options.verify, plan, options.refs, lambda: local_tree(directory), env)
+        plan = plan.verified_by(
+            verify_plan(options.verify, plan, options.refs, lambda: local_tree(directory), env)
+        )
     if options.dry_run:
         return BumpResult(Status.DRY_RUN, plan)
     write_all(plan.edits)

@@ -11,12 +11,12 @@ from typing import TYPE_CHECKING, Any
 from bumper.chart_ref import parse_ref
 from bumper.errors import ConfigError
 from bumper.image_ref import ImageRef
-from bumper.pathmatch import normalize_all
+from bumper.plan.paths import normalize_all
 from bumper.providers.registry import AUTO, NO_PROVIDER, spec_for
 
 if TYPE_CHECKING:  # the YAML engine loads only when a run plans a tree
+    from bumper.plan.tree import TreePlan
     from bumper.registry import RegistryImage
-    from bumper.rewrite import TreePlan
 
 _AUTHOR_RE = re.compile(r"([^<>\n\r]+?)\s*<([^<>\s@]+@[^<>\s@]+)>")
 DEFAULT_AUTHOR = ("bumper[bot]", "bumper-bot@users.noreply.github.com")
@@ -75,7 +75,7 @@ class BumpOptions:
     wait_timeout: float = 1800.0  # --wait-timeout, seconds
     promoted_from: str | None = None  # `bumper promote`: where the REF was read (BRANCH:PATH, ...)
     registry: str = "off"  # --registry: off | check | resolve (bumper.registry)
-    # What the registry answered for each REF (bumper.registry.with_registry, before any write).
+    # What the registry answered for each REF (commands/bump.py asks bumper.registry, before any write).
     registry_images: tuple[RegistryImage, ...] = ()
 
     @classmethod
@@ -83,7 +83,7 @@ class BumpOptions:
         """Check every value before anything touches git, the network or a file."""
         image_policies: dict[str, ImageRef] = {}
         if raw.get("image_policies"):
-            from bumper.flux import parse_image_policies
+            from bumper.plan.image_policy import parse_image_policies
 
             image_policies = parse_image_policies(raw["image_policies"])
         if not raw["refs"] and not image_policies:

@@ -15,13 +15,14 @@ import hashlib
 import random
 import tempfile
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-from bumper.api_delivery import deliver_through_api
-from bumper.bot_branch import BotBranch, blocked, left_empty, not_own, raised_to_branch
 from bumper.changes import MARKER, commit_message, pr_text, provenance_trailers, template_values
-from bumper.deploy_link import deploy_compare
+from bumper.delivery.api_commit import deliver_through_api
+from bumper.delivery.bot_branch import BotBranch, blocked, left_empty, not_own, raised_to_branch
+from bumper.delivery.deploy_link import deploy_compare
+from bumper.delivery.signing import signing_config
 from bumper.errors import BumperError, ConfigError, NotFoundError, VerifyError, WorkspaceError
 from bumper.git.clone import Clone, checkout_only, clone, fetch_objects
 from bumper.git.commit import commit_all
@@ -40,9 +41,19 @@ from bumper.git.read import (
 from bumper.git.refname import validate_branch_name
 from bumper.image_ref import ImageRef
 from bumper.options import BumpOptions, BumpResult, Status
-from bumper.pathmatch import sparse_patterns
+from bumper.plan.needles import needles as search_needles
+from bumper.plan.paths import sparse_patterns
+from bumper.plan.promote import promote_branch
+from bumper.plan.rules import (
+    POLICY_FILE,
+    PolicyFileError,
+    RepoPolicy,
+    Rule,
+    RunRules,
+    parse_policy,
+)
+from bumper.plan.tree import TreePlan, plan_tree, write_all
 from bumper.preflight import check_remote, no_pull_request
-from bumper.promote import promote_branch
 from bumper.providers import registry
 from bumper.providers.api import (
     ChecksAccess,
@@ -53,18 +64,7 @@ from bumper.providers.api import (
     PullRequestSpec,
     text_limits,
 )
-from bumper.repo_policy import (
-    POLICY_FILE,
-    PolicyFileError,
-    RepoPolicy,
-    Rule,
-    RunRules,
-    parse_policy,
-)
 from bumper.retry import retry
-from bumper.rewrite import TreePlan, plan_tree, write_all
-from bumper.search_terms import needles as search_needles
-from bumper.signing import signing_config
 from bumper.verify.run import Verified, verify_plan
 from bumper.verify.tree import clone_tree
 
@@ -141,9 +141,9 @@ def bump_repo(options: BumpOptions, env: Mapping[str, str]) -> BumpResult:
 
 
 def _follow(run: RemoteRun, result: BumpResult) -> BumpResult:
-    """--wait merged: the PR this run opened or updated, followed to its end (bumper.wait)."""
+    """--wait merged: the PR this run opened or updated, followed to its end (bumper.delivery.wait)."""
+    from bumper.delivery.wait import follow
     from bumper.providers.api import FollowsPullRequests
-    from bumper.wait import follow
 
     if result.pull_request is None or run.options.dry_run:
         return result
@@ -211,7 +211,7 @@ def _attempt(run: RemoteRun, dest: Path, carried: list[tuple[TreePlan, dict[str,
         if plan.edits:
             result = _through_pull_request(base, run, plan)
         else:
-            result = BumpResult("up-to-date", plan, branch=None, notes=[UP_TO_DATE_NOTE])
+            result = BumpResult(Status.UP_TO_DATE, plan, branch=None, notes=[UP_TO_DATE_NOTE])
     except VerifyError as exc:
         if commit is None:
             raise
@@ -241,9 +241,12 @@ def _through_pull_request(base: Base, run: RemoteRun, plan: TreePlan) -> BumpRes
             options = run.options
             images = _images(list(options.refs), dict(options.image_policies), plan)
             named = options.branch is not None
-            return blocked(base.ws, bot, plan, images, problem, named=named, dry_run=options.dry_run)
+            left = blocked(base.ws, bot, plan, images, problem, named=named, dry_run=options.dry_run)
+            return BumpResult(
+                Status.BLOCKED, left.plan, branch=bot.name, pull_request=left.pull_request, notes=left.notes
+            )
     plan, images, raised = _never_backwards(base, run, bot, plan)
-    plan.verified = _verify(base, run, plan, images)
+    plan = plan.verified_by(_verify(base, run, plan, images))
     return _deliver_pull_request(base, run, bot, plan, images, raised)
 
 
@@ -256,7 +259,7 @@ def _clone(run: RemoteRun, dest: Path) -> Base:
     Without --path there is no checkout at clone time: git grep finds the files that mention
     the images in the object store and only those are checked out. With --path, a blobless
     sparse clone of those paths: git reads them as the same gitignore patterns plan_tree
-    applies (bumper.pathmatch), so the clone holds what --dir would select, plus Chart.yaml.
+    applies (bumper.plan.paths), so the clone holds what --dir would select, plus Chart.yaml.
     """
     options = run.options
     assert options.repo is not None
@@ -424,8 +427,7 @@ def _never_backwards(
         return plan, _images(refs, policies, plan), False
     refs, policies, newer = raised_to_branch(base.ws, bot, plan, refs, policies)
     if newer:
-        plan = _plan(base, run, refs, policies, mode="pr")
-        plan.skipped.extend(newer)
+        plan = _plan(base, run, refs, policies, mode="pr").with_skips(newer)
     return plan, _images(refs, policies, plan), bool(newer)
 
 
@@ -449,7 +451,7 @@ def deliver(
 
     Git commits locally and pushes, leased on `lease` (the tip this run fetched; None: the branch
     must not exist yet), or with `onto_base` without any force on top of the base. With
-    --commit-via api, `provider`'s host makes that same commit instead (bumper/api_delivery.py),
+    --commit-via api, `provider`'s host makes that same commit instead (bumper/delivery/api_commit.py),
     each step conditional on the tip this run read. A branch that already holds exactly this
     tree on this parent is left as it is.
     """
@@ -485,7 +487,7 @@ def _commit_to_base(base: Base, run: RemoteRun) -> tuple[TreePlan, dict[str, str
     if not plan.edits:
         return plan, None
     images = [*options.refs, *(r for r in options.images if r not in options.refs)]
-    plan.verified = _verify(base, run, plan, images)
+    plan = plan.verified_by(_verify(base, run, plan, images))
     if not options.dry_run:
         _check_before_direct_push(base, run)
     write_all(plan.edits)
@@ -543,14 +545,14 @@ def _deliver_pull_request(
             note = f"would push {bot.name} (on {ws.base}); {no_pull_request(options.provider)}"
         else:
             note = f"would {'update' if existing else 'open'} a pull request from {bot.name} into {ws.base}"
-        return BumpResult("dry-run", plan, branch=bot.name, pull_request=would, notes=[note])
+        return BumpResult(Status.DRY_RUN, plan, branch=bot.name, pull_request=would, notes=[note])
 
     write_all(plan.edits)
     trailers = provenance_trailers(images, plan.changes, run.env)
     message = commit_message(options.commit_message, values, plan.changes, trailers)
     commit, pushed = deliver(ws, run, bot.name, plan, message, lease=bot.sha, provider=provider)
     if provider is None:
-        return BumpResult("written" if pushed else "up-to-date", plan, branch=bot.name)
+        return BumpResult(Status.WRITTEN if pushed else Status.UP_TO_DATE, plan, branch=bot.name)
 
     status, pr = _sync_pull_request(
         provider, options, bot.name, ws.base, title, body, pushed, existing, base.rules, plan.rules
@@ -561,7 +563,7 @@ def _deliver_pull_request(
         # A newer run moved the branch after us; start again so the PR text follows it.
         raise PushRejected("the bot branch moved while the pull request was being updated")
     if raised and status == "up-to-date":
-        plan.changes.clear()
+        plan = plan.without_changes()
     return BumpResult(
         status,
         plan,
@@ -576,23 +578,21 @@ def _with_commit(
 ) -> BumpResult:
     """One answer for both halves: the direct commit's changes first, `commit` set, and status
     `committed` when nothing went through a pull request."""
-    plan = result.plan
-    plan.skipped[:0] = direct.skipped  # e.g. "downgrade": the base already holds a newer one
-    plan.verified[:0] = direct.verified
-    if not direct.changes and commit is None:
-        return result
-    plan.changes[:0] = direct.changes
-    plan.edits[:0] = direct.edits
-    result.commit = commit
+    # The direct half's skips (e.g. "downgrade": the base already holds a newer one) come first.
+    changes = bool(direct.changes) or commit is not None
+    plan = result.plan.after(direct, changes=changes)
+    if not changes:
+        return replace(result, plan=plan)
+    status, notes = Status(result.status), list(result.notes)
     if commit is not None:
-        result.notes.insert(0, f"committed {commit['sha'][:12]} to {commit['branch']}")
+        notes.insert(0, f"committed {commit['sha'][:12]} to {commit['branch']}")
     if dry_run:
-        result.status = Status.DRY_RUN
-        result.notes.insert(0, f"would commit {len(direct.changes)} change(s) straight to the base")
-    elif commit is not None and result.status == Status.UP_TO_DATE:
-        result.status = Status.COMMITTED
-        result.notes = [n for n in result.notes if n != UP_TO_DATE_NOTE]
-    return result
+        status = Status.DRY_RUN
+        notes.insert(0, f"would commit {len(direct.changes)} change(s) straight to the base")
+    elif commit is not None and status == Status.UP_TO_DATE:
+        status = Status.COMMITTED
+        notes = [n for n in notes if n != UP_TO_DATE_NOTE]
+    return replace(result, status=status, plan=plan, commit=commit, notes=notes)
 
 
 def _sync_pull_request(

@@ -185,7 +185,7 @@ def print_diff(diff: str) -> None:
 def render_bump(result: BumpResult, options: BumpOptions) -> None:
     """JSON on stdout, or the diff (dry run) / the changes on stdout and on stderr the skips
     with their reasons, the notes and a summary line; -v adds the files considered and left alone."""
-    from bumper.rewrite import unified_diff
+    from bumper.plan.tree import unified_diff
 
     plan = result.plan
     for missing in plan.not_found:  # found REFs were applied; each missing one is said once

@@ -85,7 +85,7 @@ def placeholders_block() -> str:
 
 def ci_systems_block() -> str:
     """One row per CI system bumper recognises: how, and where it reads the build from."""
-    from bumper.ci_env import known_systems, variables
+    from bumper.ci.env import known_systems, variables
 
     def names(values: tuple[str, ...]) -> str:
         return " or ".join(f"`{v}`" for v in values)

@@ -7,7 +7,7 @@ import pytest
 from bumper.chart_ref import ChartRef, is_range, parse_ref, source_of
 from bumper.errors import RefParseError
 from bumper.image_ref import ImageRef
-from bumper.search_terms import CHART_SOURCE_NEEDLE, needles
+from bumper.plan.needles import CHART_SOURCE_NEEDLE, needles
 
 
 @pytest.mark.parametrize(

@@ -12,7 +12,7 @@ from typing import Any
 import click
 import pytest
 
-from bumper.ci_env import Build, current_build, known_systems, variables
+from bumper.ci.env import Build, current_build, known_systems, variables
 from bumper.cli import main
 from bumper.providers import registry
 from testing.ci_schemas import load_yaml, schema_errors

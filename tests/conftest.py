@@ -98,7 +98,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 @pytest.fixture
 def grep_spawns(monkeypatch: pytest.MonkeyPatch) -> list[object]:
     """Every grep the test's in-process runs start (NeedleSearch._spawn), in order."""
-    from bumper.needle_search import NeedleSearch
+    from bumper.plan.search import NeedleSearch
 
     started: list[object] = []
     spawn = NeedleSearch._spawn.__func__  # type: ignore[attr-defined]

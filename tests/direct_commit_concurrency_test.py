@@ -103,7 +103,7 @@ def test_ten_direct_commits_and_a_person_pushing(tmp_path: Path, provider: str) 
             .strip()
             for sha in reversed(shas)
         ]
-        from bumper.policy import parse_version
+        from bumper.plan.versions import parse_version
 
         versions = [parse_version(t) for t in seen]
         assert all(b >= a for a, b in zip(versions, versions[1:])), seen

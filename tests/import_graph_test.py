@@ -1,38 +1,30 @@
-"""bumper's modules import each other without a cycle, counting imports inside functions too
-(only `if TYPE_CHECKING:` blocks are free): each module can be read knowing only what it imports."""
+"""bumper's modules import each other without a cycle, counting imports inside functions and
+`if TYPE_CHECKING:` blocks too (a type is a dependency as well): each module can be read knowing
+only what it imports."""
 
 from __future__ import annotations
 
 import ast
 from pathlib import Path
 
+from bumper.plan import PUBLIC
+
 PACKAGE = Path(__file__).resolve().parents[1] / "bumper"
 
 
-def _module(path: Path) -> str:
-    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+def _module(path: Path, package: Path) -> str:
+    parts = path.relative_to(package.parent).with_suffix("").parts
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
-def _type_checking_nodes(tree: ast.AST) -> set[int]:
-    skip: set[int] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
-            skip |= {id(n) for stmt in node.body for n in ast.walk(stmt)}
-    return skip
-
-
-def import_graph() -> dict[str, set[str]]:
+def import_graph(package: Path = PACKAGE) -> dict[str, set[str]]:
     """Module -> the bumper modules it imports (a package import counts as its __init__)."""
-    modules = {_module(p): p for p in PACKAGE.rglob("*.py")}
+    modules = {_module(p, package): p for p in package.rglob("*.py")}
     graph: dict[str, set[str]] = {}
     for name, path in modules.items():
         tree = ast.parse(path.read_text(encoding="utf-8"))
-        skip = _type_checking_nodes(tree)
         edges: set[str] = set()
         for node in ast.walk(tree):
-            if id(node) in skip:
-                continue
             if isinstance(node, ast.Import):
                 edges |= {a.name for a in node.names}
             elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
@@ -74,3 +66,31 @@ def test_the_import_graph_has_no_cycle() -> None:
 def test_the_cycle_finder_finds_one() -> None:
     assert _cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
     assert _cycle({"a": {"b"}, "b": set()}) is None
+
+
+def test_an_import_for_types_only_counts(tmp_path: Path) -> None:
+    package = tmp_path / "pkg"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    types_only = "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from pkg.b import B\n"
+    (package / "a.py").write_text(types_only)
+    (package / "b.py").write_text("def f():\n    from pkg import a\n")
+    graph = import_graph(package)
+    assert graph["pkg.a"] == {"pkg.b"} and graph["pkg.b"] == {"pkg.a"}
+    assert _cycle(graph) == ["pkg.a", "pkg.b", "pkg.a"]
+
+
+def test_other_packages_use_only_the_planners_public_modules() -> None:
+    private = {f"bumper.plan.{p.stem}" for p in (PACKAGE / "plan").glob("*.py")} - {
+        f"bumper.plan.{name}" for name in (*PUBLIC, "__init__")
+    }
+    assert private, "the planner keeps modules of its own"
+    reaching_in = {
+        f"{module} -> {target}"
+        for module, targets in import_graph().items()
+        if not module.startswith("bumper.plan")
+        for target in targets & private
+    }
+    assert not reaching_in, "only bumper.plan.PUBLIC is imported from outside: " + ", ".join(
+        sorted(reaching_in)
+    )

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from bumper.options import BumpResult, Status
-from bumper.rewrite import TreePlan
+from bumper.plan.tree import TreePlan
 
 
 def test_a_result_speaks_the_contracts_status_words() -> None:

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bumper.repo_policy import PolicyFileError, parse_policy
+from bumper.plan.rules import PolicyFileError, parse_policy
 from testing import forkserver, repos
 from testing.world import CANARY, World, make_world
 

@@ -11,7 +11,7 @@ import pytest
 
 from bumper.errors import ConfigError, NotFoundError
 from bumper.image_ref import ImageRef
-from bumper.promote import promote_branch, promoted_ref
+from bumper.plan.promote import promote_branch, promoted_ref
 from testing import forkserver, repos
 from testing.world import CANARY, World, make_world
 

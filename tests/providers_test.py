@@ -18,10 +18,10 @@ from bumper.providers.api import (
     Provider,
     ProviderSettings,
     PullRequestSpec,
-    one_line,
     split_repo_url,
 )
 from bumper.providers.builtin import github_api_url, gitlab_url
+from bumper.providers.failures import one_line
 from bumper.providers.gitea import GiteaProvider
 from bumper.providers.github import GitHubProvider
 from bumper.providers.gitlab import GitLabProvider

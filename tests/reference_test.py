@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bumper.ci_env import variables
+from bumper.ci.env import variables
 from bumper.errors import ExitCode
 from bumper.options import Status
 from bumper.providers.registry import token_variables

@@ -13,9 +13,9 @@ from bumper.git.errors import PushRejected
 from bumper.git.read import fetch_branch
 from bumper.image_ref import ImageRef
 from bumper.options import BumpOptions
+from bumper.plan.tree import TreePlan, plan_tree, write_all
 from bumper.providers.api import ProviderSettings
 from bumper.remote import RemoteRun, deliver
-from bumper.rewrite import TreePlan, plan_tree, write_all
 from testing import repos
 from testing.git_server import GIT_TOKEN, GitServer
 

@@ -22,9 +22,7 @@ from bumper.secrets import redact
 def bump(options: BumpOptions, env: Mapping[str, str], promoted: dict[str, str] | None = None) -> ExitCode:
     """Run one flow and render its result; `promoted` ({from, ref}) is `bumper promote`'s."""
     if options.registry != "off":  # before any clone or write: the image must be there
-        from bumper.registry import with_registry
-
-        options = with_registry(options, env)
+        options = _with_registry(options, env)
     try:
         if options.repo is not None:
             from bumper.remote import bump_repo
@@ -39,7 +37,7 @@ def bump(options: BumpOptions, env: Mapping[str, str], promoted: dict[str, str] 
         raise
     except NotFoundError as exc:
         if options.output == "json":  # scripts get the contract's status and the error
-            from bumper.rewrite import TreePlan
+            from bumper.plan.tree import TreePlan
 
             payload = BumpResult(
                 Status.NOT_FOUND, TreePlan(ignored=list(exc.ignored)), promoted=promoted
@@ -60,3 +58,15 @@ def bump(options: BumpOptions, env: Mapping[str, str], promoted: dict[str, str] 
         error(f"{(result.pull_request or {}).get('url')} was closed without being merged")
         return ExitCode.FAILURE
     return ExitCode.OK
+
+
+def _with_registry(options: BumpOptions, env: Mapping[str, str]) -> BumpOptions:
+    """`options` with what each image's registry answered (`registry_images`, which `pins`
+    reads); the one call a command makes before its first clone or write."""
+    from dataclasses import replace
+
+    from bumper.preflight import ApiPacing
+    from bumper.registry import check_images
+
+    backoff = ApiPacing.from_env(env).backoff
+    return replace(options, registry_images=check_images(options.images, options.registry, env, backoff))

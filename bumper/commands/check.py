@@ -7,13 +7,13 @@ from typing import NamedTuple
 
 from bumper.changes import Skip
 from bumper.errors import ExitCode, ManifestError
-from bumper.files import has_template_syntax
-from bumper.flux import unresolved_markers
-from bumper.marker_lint import near_misses
-from bumper.repo_policy import PolicyFileError, load_policy
+from bumper.plan.image_policy import unresolved_markers
+from bumper.plan.marker_lint import near_misses
+from bumper.plan.needles import MARKER_NEEDLE
+from bumper.plan.rules import PolicyFileError, load_policy
+from bumper.plan.select import has_template_syntax
+from bumper.plan.tree import manifest_sources, tree_policy_paths
 from bumper.report import detail, emit_json, ignored_line, info
-from bumper.rewrite import manifest_sources, tree_policy_paths
-from bumper.search_terms import MARKER_NEEDLE
 from bumper.shapes import find_references
 from bumper.yaml_edit import compose_all
 

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 
 from bumper.chart_ref import parse_ref
 from bumper.errors import ConfigError, ExitCode
-from bumper.history import Entry, History, image_history, local_reader, remote_reader
+from bumper.history.audit import Entry, History, image_history, local_reader, remote_reader
 from bumper.image_ref import ImageRef
 from bumper.report import detail, emit_json, info, warn
 

@@ -11,8 +11,8 @@ from typing import Any
 
 from bumper.errors import ConfigError, ExitCode
 from bumper.options import BumpOptions
-from bumper.pathmatch import normalize_all, sparse_patterns
-from bumper.promote import check_image, promoted_ref, source_label
+from bumper.plan.paths import normalize_all, sparse_patterns
+from bumper.plan.promote import check_image, promoted_ref, source_label
 
 
 def promote(
@@ -60,8 +60,8 @@ def _source_entries(
 
 def _read(tree: Path, sources: tuple[str, ...], from_branch: str | None) -> list[dict[str, Any]]:
     from bumper.errors import NotFoundError
-    from bumper.files import unmatched_globs
-    from bumper.inventory import take_inventory
+    from bumper.plan.inventory import take_inventory
+    from bumper.plan.select import unmatched_globs
 
     for glob in unmatched_globs(tree, sources):
         on = f" on branch {from_branch!r}" if from_branch else ""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bumper.errors import ExitCode
-from bumper.inventory import take_inventory
+from bumper.plan.inventory import take_inventory
 from bumper.report import DISPLAY, VERBOSE, detail, emit_json, ignored_line, info, result_line, warn
 
 

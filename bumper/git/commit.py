@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bumper.changes import add_trailers
+from bumper.delivery.ownership import ownership_trailers
 from bumper.errors import ConfigError
 from bumper.git.clone import Clone
 from bumper.git.errors import GitError
 from bumper.git.read import changed_entries
 from bumper.git.refname import validate_branch_name
-from bumper.ownership import ownership_trailers
 
 
 def commit_all(
@@ -49,7 +49,7 @@ def commit_all(
         "GIT_COMMITTER_NAME": author_name,
         "GIT_COMMITTER_EMAIL": author_email,
     }
-    # The trailers make the commit recognisably bumper's (bumper/ownership.py); the
+    # The trailers make the commit recognisably bumper's (bumper/delivery/ownership.py); the
     # message goes on stdin, as one argv entry above ~128 KiB fails with E2BIG.
     marked = add_trailers(message, ownership_trailers(branch, changed_entries(clone, clone.base_sha, tree)))
     sign = [arg for key, value in signing for arg in ("-c", f"{key}={value}")]

@@ -11,7 +11,6 @@ from typing import NamedTuple, Protocol, runtime_checkable
 
 from bumper.errors import ProviderError
 from bumper.git.url import RepoUrl
-from bumper.secrets import redact
 
 
 @dataclass(frozen=True)
@@ -227,10 +226,3 @@ def split_repo_url(repo_url: str) -> tuple[str, str]:
     """
     url = RepoUrl.parse(repo_url.strip())
     return url.api_host, url.owner_path()
-
-
-def one_line(text: str, secret: str | None, limit: int = 300, *, env: Mapping[str, str]) -> str:
-    """Make a host's error text fit the one-line error contract, with the token (and every token
-    variable's value in `env`, ProviderSettings.env) masked."""
-    text = redact(" ".join(str(text).split()), secret, env=env)
-    return text if len(text) <= limit else text[: limit - 1] + "…"

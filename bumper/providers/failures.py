@@ -14,8 +14,17 @@ import requests
 from urllib3.exceptions import MaxRetryError
 
 from bumper.errors import ProviderError
-from bumper.providers.api import ProviderSettings, one_line
+from bumper.providers.api import ProviderSettings
+from bumper.secrets import redact
 from bumper.tls import untrusted
+
+
+def one_line(text: str, secret: str | None, limit: int = 300, *, env: Mapping[str, str]) -> str:
+    """Make a host's error text fit the one-line error contract, with the token (and every token
+    variable's value in `env`, ProviderSettings.env) masked."""
+    text = redact(" ".join(str(text).split()), secret, env=env)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
 
 _KIND_BY_STATUS = {
     401: "auth",

@@ -331,7 +331,7 @@ class GitHubProvider:
             except GithubException as exc:
                 if _moved(exc):
                     raise api.BranchMoved(
-                        api.one_line(
+                        failures.one_line(
                             f"GitHub API ({self.owner}/{self.repo_name}) {doing}: {_message(exc)}",
                             self._token,
                             env=self._env,

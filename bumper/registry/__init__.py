@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from bumper.registry.check import RegistryImage, check_images, with_registry
+from bumper.registry.check import RegistryImage, check_images
 
-__all__ = ["RegistryImage", "check_images", "with_registry"]
+__all__ = ["RegistryImage", "check_images"]

@@ -12,7 +12,6 @@ from bumper.image_ref import ImageRef
 from bumper.registry.manifests import Manifest, config_platform
 
 if TYPE_CHECKING:
-    from bumper.options import BumpOptions
     from bumper.registry.client import Registry
 
 
@@ -28,17 +27,6 @@ class RegistryImage:
 
     def as_json(self) -> dict[str, object]:
         return {"ref": self.ref, "digest": self.digest, "platforms": list(self.platforms)}
-
-
-def with_registry(options: BumpOptions, env: Mapping[str, str]) -> BumpOptions:
-    """`options` with what each image's registry answered (`registry_images`, which `pins`
-    reads); the one call a command makes before its first clone or write."""
-    from dataclasses import replace
-
-    from bumper.preflight import ApiPacing
-
-    backoff = ApiPacing.from_env(env).backoff
-    return replace(options, registry_images=check_images(options.images, options.registry, env, backoff))
 
 
 def check_images(

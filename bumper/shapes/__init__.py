@@ -6,7 +6,7 @@ marker comments.
 
 from __future__ import annotations
 
-from bumper.search_terms import KUSTOMIZATION_NAMES
+from bumper.plan.needles import KUSTOMIZATION_NAMES
 from bumper.shapes.markers import MarkerPartRef, find_markers, split_policy_marker
 from bumper.shapes.reference import Ignored, Reference, WholeRef
 from bumper.shapes.walk import find_references

@@ -4,7 +4,7 @@ dependencies, Flux HelmRelease and OCIRepository, kustomize `helmCharts`, helmfi
 Each pin is found through the source the file names, so its identity (a ChartRef key) is the
 chart repository plus the chart's name; the version scalar is what a bump rewrites. A Flux
 HelmRelease names its source by a `sourceRef`: it is found here with that name, and the planner
-resolves it through the tree's HelmRepository objects (bumper.chart_sources).
+resolves it through the tree's HelmRepository objects (bumper.plan.chart_sources).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from bumper.chart_ref import ChartRef, is_range, is_version, source_of, valid_chart_name
 from bumper.image_ref import ImageRef
-from bumper.search_terms import KUSTOMIZATION_NAMES
+from bumper.plan.needles import KUSTOMIZATION_NAMES
 from bumper.shapes.left_alone import PLACEHOLDER, is_placeholder
 from bumper.shapes.maps import STR_TAG, IgnoreFn, merged_pairs
 from bumper.shapes.reference import Ignored, Reference

@@ -9,9 +9,9 @@ from yaml.nodes import ScalarNode
 from bumper.changes import Change, Skip
 from bumper.errors import PolicyError
 from bumper.image_ref import ImageRef, repository_key
-from bumper.policy import Decision, is_downgrade
+from bumper.plan.variants import same_variant
+from bumper.plan.versions import Decision, is_downgrade
 from bumper.shapes.reference import Reference
-from bumper.variants import same_variant
 from bumper.yaml_edit import Plan, Source
 
 

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from bumper.image_ref import DIGEST_HINT, ImageRef
-from bumper.search_terms import KUSTOMIZATION_NAMES
+from bumper.plan.needles import KUSTOMIZATION_NAMES
 from bumper.shapes.chart import chart_references
 from bumper.shapes.embedded import embedded_refs
 from bumper.shapes.left_alone import PLACEHOLDER, UntaggedNotes, placeholder_whole
@@ -120,7 +120,7 @@ def find_references(
                 stack.append((value, _child_key(name, parent_key)))
     untagged.flush(ignore)
     # A marker on a line of several values (a flow map `{repository: …, tag: …}`) names none of
-    # them for sure: it is left unresolved (bumper.marker_lines says why), never guessed.
+    # them for sure: it is left unresolved (bumper.plan.marker_lines says why), never guessed.
     several = {i for ids in on_marker_line.values() if len(ids) > 1 for i in ids}
     found = [r for r in found if id(r) not in several] if several else found
     found.sort(key=lambda r: r.position)

@@ -21,7 +21,7 @@ from bumper.verify.roots import Graph
 from bumper.verify.tree import Tree
 
 if TYPE_CHECKING:
-    from bumper.rewrite import TreePlan
+    from bumper.plan.tree import TreePlan
 
 MODES = ("off", "render", "warn", "auto")
 VERIFIED, FAILED, NOT_VERIFIED = "verified", "failed", "not-verified"

@@ -32,7 +32,7 @@ def test_commit_and_push_create_one_commit_on_a_new_branch(
     assert info["parents"] == ws.base_sha
     assert (info["author_name"], info["author_email"]) == BOT
     assert (info["committer_name"], info["committer_email"]) == BOT
-    # the message, then the trailers that mark the commit as bumper's own (bumper/ownership.py)
+    # the message, then the trailers that mark the commit as bumper's own (bumper/delivery/ownership.py)
     message, _, trailers = info["message"].rpartition("\n\n")
     assert message == "Bump api to 1.1.0\n\nbody"
     assert trailers.splitlines()[0] == "Bumper-Branch: bumper/api"

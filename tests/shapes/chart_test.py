@@ -6,7 +6,7 @@ from textwrap import dedent
 
 import pytest
 
-from bumper.chart_sources import ChartSources
+from bumper.plan.chart_sources import ChartSources
 from bumper.shapes import Ignored, find_references
 from bumper.shapes.chart import ChartReference, chart_references
 from bumper.yaml_edit import Source, compose_all

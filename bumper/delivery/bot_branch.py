@@ -1,0 +1,189 @@
+"""The bot branch as a rerun finds it: whether bumper still owns it, whether its PR is closed,
+which versions it holds, and what a branch someone else changed says (blocked)."""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from bumper.changes import Skip
+from bumper.delivery.ownership import BRANCH_TRAILER, not_own_reason, read_trailers
+from bumper.errors import BumperError, ConfigError
+from bumper.git.clone import Clone
+from bumper.git.read import changed_entries, commit_shape, on_base, read_files
+from bumper.image_ref import ImageRef
+from bumper.plan.image_policy import held_on_branch
+from bumper.plan.tree import TreePlan
+from bumper.plan.versions import is_downgrade
+from bumper.providers.api import CommentsOnPullRequests, FindsClosedPullRequests, Provider, PullRequest
+from bumper.shapes import Reference, find_references
+from bumper.yaml_edit import Source, compose_all
+
+
+class BotBranch(NamedTuple):
+    """The branch a pull request is delivered from, as this attempt found it."""
+
+    name: str
+    sha: str | None  # its tip as fetched (what the push is leased on); None: not on the remote
+    provider: Provider | None  # None with --provider none
+    pull_request: PullRequest | None  # the open one from this branch into the base
+
+    def stale(self, base: str) -> bool:
+        """Whether the branch still holds what a closed or merged PR left there.
+
+        A branch without any PR yet is not stale: another run pushed it and is about to open one.
+        """
+        provider = self.provider
+        if (
+            self.sha is None
+            or self.pull_request is not None
+            or not isinstance(provider, FindsClosedPullRequests)
+        ):
+            return False
+        return any(_same_commit(self.sha, sha) for sha in provider.closed_head_shas(self.name, base))
+
+
+def _same_commit(full: str, named: str) -> bool:
+    """Whether a host's commit id names `full`: the whole id, or an abbreviation of at least 12
+    hex digits (Bitbucket Cloud gives 12)."""
+    named = named.strip().lower()
+    return named == full or (len(named) >= 12 and full.startswith(named))
+
+
+def not_own(ws: Clone, sha: str, branch: str) -> str | None:
+    """Why the bot branch's tip is not bumper's own single commit on the base, or None."""
+    message, parents, _ = commit_shape(ws, sha)
+    entries = changed_entries(ws, parents[0], sha) if len(parents) == 1 else []
+    based = len(parents) == 1 and on_base(ws, parents[0])
+    return not_own_reason(message, parents, branch, entries, based)
+
+
+def left_empty(ws: Clone, sha: str) -> bool:
+    """Whether the bot branch's tip is a commit of the base (not one of bumper's): it holds
+    nobody's work. `--commit-via api` on GitHub creates the branch at the base, then commits to
+    it; another run reading in between, or a run that failed there, meets such a branch."""
+    message = commit_shape(ws, sha)[0]
+    return BRANCH_TRAILER not in read_trailers(message) and on_base(ws, sha)
+
+
+def raised_to_branch(
+    ws: Clone, bot: BotBranch, plan: TreePlan, refs: list[ImageRef], policies: dict[str, ImageRef]
+) -> tuple[list[ImageRef], dict[str, ImageRef], list[Skip]]:
+    """Raise each REF (and each --image-policy image) to the version the bot branch already
+    holds when that one is higher; say which were raised."""
+    assert bot.sha is not None
+    by_key = {r.key: r for r in refs}
+    held: dict[str, ImageRef] = {}
+    on_branch = _branch_references(ws, bot.sha, plan)
+    for ref in on_branch:
+        want = by_key.get(ref.ref.key)
+        if want is not None and ref.ref.tag and is_downgrade(ref.ref.tag, want.tag):
+            current = held.get(want.key)
+            if current is None or is_downgrade(ref.ref.tag, current.tag):
+                held[want.key] = want._replace(tag=ref.ref.tag, digest=ref.ref.digest)
+    held_policies = held_on_branch(on_branch, plan.policies)
+    if not policies:  # the policies follow the REFs: a newer policy image raises its REF
+        for image in held_policies.values():
+            current = held.get(image.key, by_key.get(image.key))
+            if current is not None and is_downgrade(image.tag, current.tag):
+                held[image.key] = current._replace(tag=image.tag, digest=image.digest)
+        held_policies = {}
+    raised = [(str(by_key[key]), image) for key, image in held.items()]
+    raised += [(f"{name}={policies[name]}", image) for name, image in held_policies.items()]
+    skipped = [
+        Skip(bot.name, None, None, value, f"newer-on-bot-branch: {bot.name} holds {image.tag}")
+        for value, image in raised
+    ]
+    return [held.get(r.key, r) for r in refs], {**policies, **held_policies}, skipped
+
+
+class Blocked(NamedTuple):
+    """What a run left alone on a bot branch that is not bumper's: remote.py answers `blocked`."""
+
+    plan: TreePlan  # the branch's images, skipped with the reason
+    pull_request: dict[str, object] | None  # {url, number} of its open PR
+    notes: list[str]
+
+
+def blocked(
+    ws: Clone,
+    bot: BotBranch,
+    plan: TreePlan,
+    images: list[ImageRef],
+    problem: str,
+    *,
+    named: bool,
+    dry_run: bool,
+) -> Blocked:
+    """Leave a branch holding someone else's commits exactly as it is, and say so once.
+
+    `named`: the branch came from --branch; without an open PR that is a usage error.
+    """
+    assert bot.sha is not None
+    pr = bot.pull_request
+    if named and pr is None:
+        raise ConfigError(
+            f"--branch {bot.name!r} already exists and {problem}; bumper never rewrites a branch it "
+            "does not own: choose a new --branch name, or leave --branch out"
+        )
+    held = _held_versions(ws, bot.sha, plan, images)
+    waiting = [r for r in images if _waiting(r, held.get(r.key))]
+    shown = ", ".join(str(r) for r in waiting)
+    line = f"branch {bot.name} {problem} (tip {bot.sha[:12]}); left as it is"
+    line += f": {shown} is waiting" if waiting else ", it already holds these versions"
+    fix = "merge or close the pull request, or delete the branch, and bumper will continue"
+    notes = [f"{line}; {fix}"]
+    if waiting and pr is not None and not dry_run:
+        notes += _comment_waiting(bot.provider, pr, bot.name, shown, fix)
+    skip = Skip(bot.name, None, None, ", ".join(map(str, images)), f"blocked: {line}")
+    return Blocked(TreePlan(skipped=[skip]), {"url": pr.url, "number": pr.number} if pr else None, notes)
+
+
+def _comment_waiting(
+    provider: Provider | None, pr: PullRequest, branch: str, shown: str, fix: str
+) -> list[str]:
+    """One PR comment per waiting image set (a rerun finds it and writes nothing)."""
+    if not isinstance(provider, CommentsOnPullRequests):
+        return [f"{provider.name if provider else 'this host'} cannot comment on pull requests"]
+    key = f"<!-- bumper:blocked images={shown.replace('--', '')} -->"
+    text = (
+        f"bumper did not update this branch: `{branch}` has commits bumper did not make, and "
+        f"bumper never rewrites them. Waiting: {shown}.\n\nTo let bumper continue, {fix}.\n\n{key}"
+    )
+    provider.comment_once(pr, key, text)
+    return []
+
+
+def _waiting(want: ImageRef, held: ImageRef | None) -> bool:
+    """Whether the branch does not hold `want` yet (and no newer version of it either)."""
+    if held is None:
+        return True
+    if want.tag and held.tag and is_downgrade(held.tag, want.tag):
+        return False
+    return (want.tag, want.digest or held.digest) != (held.tag, held.digest)
+
+
+def _held_versions(ws: Clone, sha: str, plan: TreePlan, refs: list[ImageRef]) -> dict[str, ImageRef]:
+    """Per image, the highest version commit `sha` holds in the files this run touches."""
+    by_key = {r.key: r for r in refs}
+    held: dict[str, ImageRef] = {}
+    for ref in _branch_references(ws, sha, plan):
+        want = by_key.get(ref.ref.key)
+        if want is None:
+            continue
+        current = held.get(want.key)
+        if current is None or (ref.ref.tag and is_downgrade(ref.ref.tag, current.tag)):
+            held[want.key] = want._replace(tag=ref.ref.tag, digest=ref.ref.digest)
+    return held
+
+
+def _branch_references(ws: Clone, sha: str, plan: TreePlan) -> list[Reference]:
+    """Every image reference commit `sha` holds in the files this run touches."""
+    found: list[Reference] = []
+    held = read_files(ws, sha, {c.file for c in plan.changes} | {s.file for s in plan.skipped})
+    for relpath, data in sorted(held.items()):
+        try:
+            source = Source.from_bytes(relpath, data)
+            found += find_references(source, compose_all(source))
+        except (UnicodeDecodeError, BumperError):
+            continue  # an unreadable file on the bot branch is replaced by this run's
+    return found

@@ -1,0 +1,85 @@
+""" "What's in this deploy": the compare link from the source commit of the version being replaced
+to the one being deployed, read from bumper's own commit trailers (Bumper-Source-Commit) in the
+manifests repository's history, so a reviewer of a deploy PR sees the application's changes.
+
+No API request: the trailers are in git. The base's recent history is fetched (commits only
+where the clone is partial) only when the CI names this build's repository and source commit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+
+from bumper.changes import TRAILER_IMAGE, Change
+from bumper.ci.env import compare_link, current_build
+from bumper.git.clone import Clone
+from bumper.git.errors import GitError
+from bumper.image_ref import ImageRef
+
+HISTORY_DEPTH = 200  # commits of the base searched for the commit that set the old version
+_SOURCE_TRAILER = "Bumper-Source-Commit"
+
+
+def deploy_compare(clone: Clone, changes: Sequence[Change], env: Mapping[str, str]) -> str:
+    """The compare link for the first change whose old version a bumper commit set, or ""."""
+    build = current_build(env)
+    if build is None or build.commit is None or not changes:
+        return ""
+    if not compare_link(env, build.commit, build.commit):
+        return ""  # this CI names no repository to compare in
+    try:
+        commits = list(_bump_commits(clone))
+    except GitError:
+        return ""  # a link is a courtesy: never a reason to fail the run
+    for change in changes:
+        old, new = ImageRef.try_parse(change.old), ImageRef.try_parse(change.new)
+        if old is None or new is None:
+            continue
+        before = _source_of(commits, old)
+        after = _source_of(commits, new) or build.commit
+        if before is not None and before != after:
+            return compare_link(env, before, after) or ""
+    return ""
+
+
+def _source_of(commits: list[tuple[list[str], str | None]], ref: ImageRef) -> str | None:
+    """The source commit of the newest bump commit whose trailers set `ref`'s version."""
+    for images, source in commits:
+        for line in images:
+            _, _, new = line.partition(" -> ")
+            moved = ImageRef.try_parse(new.strip())
+            if moved is not None and _same_version(moved, ref):
+                return source
+    return None
+
+
+def _same_version(a: ImageRef, b: ImageRef) -> bool:
+    if a.key != b.key or a.tag != b.tag:
+        return False
+    return a.digest is None or b.digest is None or a.digest == b.digest
+
+
+def _bump_commits(clone: Clone) -> Iterator[tuple[list[str], str | None]]:
+    """(Bumper-Image values, Bumper-Source-Commit) of the base's bump commits, newest first."""
+    git = clone.git
+    if git.out(["rev-parse", "--is-shallow-repository"], action="fetch") == "true":
+        partial = git.execute(["config", "--get", "remote.origin.promisor"])[0] == 0
+        fetch = ["fetch", "--quiet", "--no-tags", f"--deepen={HISTORY_DEPTH}"]
+        fetch += ["--filter=tree:0"] if partial else []
+        git.run([*fetch, "origin", clone.base], action="fetch", branch=clone.base)
+    log = git.run_bytes(
+        ["log", "-z", f"--max-count={HISTORY_DEPTH}", "--format=%B", clone.base_sha, "--"], action="log"
+    )
+    for message in log.split(b"\0"):
+        trailers = _trailers(message.decode("utf-8", "replace"))
+        images = [value for key, value in trailers if key == TRAILER_IMAGE]
+        if images:
+            sources = [value for key, value in trailers if key == _SOURCE_TRAILER]
+            yield images, (sources[0] if sources else None)
+
+
+def _trailers(message: str) -> list[tuple[str, str]]:
+    """`Key: value` lines of the message's last paragraph (where git reads trailers)."""
+    last = message.strip().rsplit("\n\n", 1)[-1]
+    pairs = [line.partition(": ") for line in last.splitlines()]
+    return [(key, value.strip()) for key, sep, value in pairs if sep and " " not in key]

@@ -1,0 +1,1 @@
+"""`bumper history`: every change of one image's references, read from the git history."""

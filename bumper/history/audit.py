@@ -1,0 +1,258 @@
+"""Every change of one image's references in a repository's git history, read from the commits.
+
+The image's lines are diffed per commit, so bumps made by hand count as much as bumper's own;
+trailers (changes.py) and merge messages only add the build link and the pull request.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import tempfile
+from collections import Counter
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bumper.changes import TRAILER_BUILD
+from bumper.errors import BumperError, ConfigError, NotFoundError, WorkspaceError
+from bumper.git.batch import NULL_OID, GitReader
+from bumper.git.log import CommitText, LogCommit, read_messages, shallow_boundary
+from bumper.history.walk import Rename, walk
+from bumper.image_ref import ImageRef
+from bumper.plan.paths import matcher
+from bumper.plan.select import MAX_FILE_BYTES, is_manifest_name
+from bumper.shapes import find_references
+from bumper.yaml_edit import Source, compose_all
+
+_GITHUB_MERGE = re.compile(r"\AMerge pull request #(\d+) from ")
+_GITHUB_SQUASH = re.compile(r"\(#(\d+)\)\s*\Z")
+_GITLAB_MERGE = re.compile(r"^See merge request (?:\S+)?!(\d+)\s*$", re.MULTILINE)
+_BUILD = re.compile(rf"^{TRAILER_BUILD}: (https?://\S+)\s*$", re.MULTILINE)
+_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/:@+-]*")
+_NO_TEXT = CommitText("", "")
+
+
+@dataclass(frozen=True)
+class FileChange:
+    """One file's references to the image before and after a commit (None: absent)."""
+
+    file: str
+    old: str | None
+    new: str | None
+
+
+@dataclass
+class Entry:
+    """One commit of the branch's first-parent line that changed the image's references."""
+
+    date: str
+    commit: str  # the commit that made the change (on a merged branch: its newest commit there)
+    author: str
+    subject: str
+    changes: list[FileChange] = field(default_factory=list)
+    merge_commit: str | None = None
+    pull_request: str | None = None
+    build: str | None = None
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "date": self.date,
+            "commit": self.commit,
+            "merge_commit": self.merge_commit,
+            "author": self.author,
+            "subject": self.subject,
+            "pull_request": self.pull_request,
+            "build": self.build,
+            "changes": [{"file": c.file, "old": c.old, "new": c.new} for c in self.changes],
+        }
+
+
+def local_reader(directory: str, env: Mapping[str, str]) -> GitReader:
+    """Reads the clone at `directory`: the history of its checked-out branch."""
+    if not Path(directory).is_dir():
+        raise ConfigError(f"--dir {directory!r} is not a directory")
+    reader = GitReader(
+        directory, dict(env, GIT_TERMINAL_PROMPT="0", GIT_LITERAL_PATHSPECS="1", GIT_OPTIONAL_LOCKS="0")
+    )
+    try:
+        reader.run(["rev-parse", "--git-dir"])
+    except WorkspaceError:
+        raise ConfigError(f"--dir {directory!r} is not inside a git repository; give a clone") from None
+    return reader
+
+
+@contextlib.contextmanager
+def remote_reader(repo: str, env: Mapping[str, str]) -> Iterator[GitReader]:
+    """Reads a blobless clone of the default branch's history, gone afterwards; blobs come only
+    for the files that mention the image."""
+    from bumper.git.clone import clone, fetch_objects
+    from bumper.providers import registry
+    from bumper.secrets import token_for
+
+    try:
+        provider = registry.resolve(env.get("BUMPER_PROVIDER", "auto"), repo, None, env)
+    except ConfigError:
+        provider = "none"  # any token variable serves git
+    token = token_for(provider, env)
+    with tempfile.TemporaryDirectory(prefix="bumper-history-") as tmp:
+        dest = Path(tmp) / "clone"
+        authorization = registry.git_authorization(provider, token, env) if token else None
+        ws = clone(
+            repo,
+            base=None,
+            token=token,
+            env=env,
+            dest=dest,
+            checkout=False,
+            history=True,
+            authorization=authorization,
+        )
+        yield GitReader(
+            str(ws.path), dict(env, **ws.git.environment()), fetch=lambda oids: fetch_objects(ws, oids)
+        )
+
+
+@dataclass
+class History:
+    """What `image_history` found: the entries, the files followed, and how complete it is."""
+
+    entries: list[Entry]
+    files: list[str]
+    renames: list[Rename]
+    boundary: list[str] | None  # a shallow clone's first commits; None: the history is complete
+
+
+def image_history(git: GitReader, image: ImageRef, globs: tuple[str, ...] = (), tip: str = "HEAD") -> History:
+    """Newest first: every first-parent commit of `tip` that changed `image`'s references in a
+    file that mentions the image at `tip` (or in that file before it was renamed). With a tag or
+    digest in `image`, only the changes to or from it."""
+    paths = _files_mentioning(git, image, globs, tip)
+    if not paths:
+        where = f" matching {', '.join(globs)}" if globs else ""
+        raise NotFoundError(f"no file{where} references {image.name} at {tip}")
+    boundary = shallow_boundary(git)
+    cut = boundary or set()
+    walked, renames = walk(git, tip, paths, cut)
+    # A boundary commit's parents are not in the clone: git diffs it against nothing, so its
+    # files would all read as added. What it changed is unknown; it is never an entry.
+    commits = [c for c in walked if c.sha not in cut]
+    blobs = git.blobs([oid for c in commits for f in c.files for oid in (f.old, f.new)])
+    refs_of: dict[str, list[str]] = {}
+    changed = []
+    for commit in commits:
+        changes = []
+        for record in commit.files:
+            before = _refs(refs_of, blobs, record.old, record.source or record.path, image)
+            after = _refs(refs_of, blobs, record.new, record.path, image)
+            changes += [
+                FileChange(record.path, a, b) for a, b in _pairs(before, after) if _wanted(image, a, b)
+            ]
+        if changes:
+            changed.append((commit, changes))
+    entries = _entries(git, changed)
+    seen = [c.sha for c in walked if c.sha in cut]
+    return History(entries, paths, renames, None if boundary is None else seen or sorted(boundary))
+
+
+def _wanted(image: ImageRef, old: str | None, new: str | None) -> bool:
+    """Whether a change goes to or from the tag and digest `image` names (any, when it names none)."""
+    if image.tag is None and image.digest is None:
+        return True
+    for text in (old, new):
+        ref = ImageRef.try_parse(text) if text else None
+        if ref is not None and image.tag in (None, ref.tag) and image.digest in (None, ref.digest):
+            return True
+    return False
+
+
+def _files_mentioning(git: GitReader, image: ImageRef, globs: tuple[str, ...], tip: str) -> list[str]:
+    selected = matcher(globs)
+    listing = git.run(["ls-tree", "-r", "-z", "--full-tree", tip])
+    candidates: dict[str, str] = {}
+    for record in listing.split(b"\0"):
+        meta, _, raw_path = record.partition(b"\t")
+        parts = meta.split()
+        if len(parts) != 3 or parts[1] != b"blob":
+            continue
+        path = raw_path.decode("utf-8", "surrogateescape")
+        if is_manifest_name(path.rpartition("/")[2]) and (selected is None or selected(path)):
+            candidates[path] = parts[2].decode()
+    blobs = git.blobs(list(candidates.values()))
+    needle = image.needle()
+    return sorted(p for p, oid in candidates.items() if needle in blobs.get(oid, b""))
+
+
+def _refs(
+    cache: dict[str, list[str]], blobs: Mapping[str, bytes], oid: str, path: str, image: ImageRef
+) -> list[str]:
+    """The image's references in one blob, in file order (parsed once per blob)."""
+    if oid == NULL_OID:
+        return []
+    if oid not in cache:
+        cache[oid] = _references_in(blobs.get(oid, b""), path, image)
+    return cache[oid]
+
+
+def _references_in(data: bytes, path: str, image: ImageRef) -> list[str]:
+    if image.needle() not in data or len(data) > MAX_FILE_BYTES:
+        return []
+    try:
+        source = Source.from_bytes(path, data)
+        return [str(r.ref) for r in find_references(source, compose_all(source)) if r.ref.key == image.key]
+    except (UnicodeDecodeError, BumperError):
+        # A version that did not parse: the references written on its lines still count.
+        text = data.decode("utf-8", "replace")
+        found = (ImageRef.try_parse(t) for line in text.splitlines() for t in _TOKEN.findall(line))
+        return [str(r) for r in found if r is not None and r.key == image.key and (r.tag or r.digest)]
+
+
+def _pairs(before: list[str], after: list[str]) -> list[tuple[str | None, str | None]]:
+    """old -> new per distinct change: position by position when the count stayed, else
+    what went and what came."""
+    if before == after:
+        return []
+    moved: list[tuple[str | None, str | None]]
+    if len(before) == len(after):
+        moved = [(a, b) for a, b in zip(before, after) if a != b]
+    else:
+        gone = sorted((Counter(before) - Counter(after)).elements())
+        came = sorted((Counter(after) - Counter(before)).elements())
+        moved = [*zip(gone, came), *((a, None) for a in gone[len(came) :])]
+        moved += [(None, b) for b in came[len(gone) :]]
+    return list(dict.fromkeys(moved))
+
+
+def _entries(git: GitReader, changed: list[tuple[LogCommit, list[FileChange]]]) -> list[Entry]:
+    merges = {c.sha: _branch_commit(git, c) for c, _ in changed if len(c.parents) > 1}
+    texts = read_messages(git, [c.sha for c, _ in changed] + [m for m in merges.values() if m])
+    entries = []
+    for commit, changes in changed:
+        made = merges.get(commit.sha) or commit.sha
+        own, text = texts.get(commit.sha, _NO_TEXT), texts.get(made, _NO_TEXT)
+        pr = _pull_request(own) or (_pull_request(text) if made != commit.sha else None)
+        build = _BUILD.search(text.message) or _BUILD.search(own.message)
+        entry = Entry(commit.date, made, text.author, text.subject, changes, pull_request=pr)
+        entry.merge_commit = commit.sha if commit.sha in merges else None
+        entry.build = build.group(1) if build else None
+        entries.append(entry)
+    return entries
+
+
+def _branch_commit(git: GitReader, merge: LogCommit) -> str | None:
+    """The newest commit of the merged side that touched the merge's files (where the trailers are)."""
+    paths = sorted({p for f in merge.files for p in (f.path, f.source) if p})
+    spec = [f"{merge.parents[0]}..{merge.sha}", "--", *paths]
+    return git.run(["log", "-n1", "--no-merges", "--format=%H", *spec]).decode().strip() or None
+
+
+def _pull_request(text: CommitText) -> str | None:
+    for pattern, prefix, where in (
+        (_GITHUB_MERGE, "#", text.subject),
+        (_GITHUB_SQUASH, "#", text.subject),
+        (_GITLAB_MERGE, "!", text.message),
+    ):
+        match = pattern.search(where)
+        if match:
+            return prefix + match.group(1)
+    return None

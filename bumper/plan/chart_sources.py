@@ -1,0 +1,163 @@
+"""The tree's Flux HelmRepository objects, which resolve a HelmRelease's `sourceRef` to a chart source.
+
+A HelmRelease names its chart (`spec.chart.spec.chart`) and a HelmRepository by namespace and
+name; the repository's `spec.url` (`https://…`, or `oci://…` with `type: oci`) is the source a
+chart REF names. The objects may live in any file of the tree, as Flux ImagePolicy objects do
+(bumper.plan.image_policy), so they are indexed once per run and the planner resolves each pin through them.
+A pin whose repository is missing, or is defined with different URLs, stays unresolved: it
+matches no REF and is never guessed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from yaml.nodes import MappingNode
+
+from bumper.chart_ref import ChartRef, source_of
+from bumper.errors import ManifestError
+from bumper.image_ref import ImageRef
+from bumper.plan.needles import CHART_SOURCE_NEEDLE
+from bumper.plan.select import iter_candidates, read_manifest
+from bumper.shapes.chart import UNRESOLVED_PREFIX, ChartReference
+from bumper.shapes.maps import merged_pairs
+from bumper.shapes.reference import Ignored, Reference
+from bumper.yaml_edit import Source, compose_all
+
+_NEEDLE_TEXT = CHART_SOURCE_NEEDLE.decode()
+UNRESOLVED = "unresolved-source"  # a HelmRelease whose HelmRepository the tree does not settle
+_API_PREFIX = "source.toolkit.fluxcd.io/"
+
+
+@dataclass(frozen=True)
+class ChartSources:
+    """HelmRepository URLs by (namespace, name); namespace "" when the object sets none."""
+
+    urls: dict[tuple[str, str], frozenset[str]] = field(default_factory=dict)
+
+    @classmethod
+    def from_tree(cls, root: Path, only: frozenset[str] | None = None) -> ChartSources:
+        """Read every manifest of the tree (never narrowed by --path) that names a HelmRepository."""
+
+        def sources() -> Iterator[Source]:
+            for candidate in iter_candidates(root, (), only):
+                if candidate.reason is None:
+                    source, _ = read_manifest(candidate, (CHART_SOURCE_NEEDLE,))
+                    if source is not None:
+                        yield source
+
+        return cls.from_sources(sources())
+
+    @classmethod
+    def from_sources(cls, sources: Iterable[Source]) -> ChartSources:
+        """The HelmRepository objects in `sources`; a file that does not parse adds none."""
+        urls: dict[tuple[str, str], set[str]] = {}
+        for source in sources:
+            if _NEEDLE_TEXT not in source.text:
+                continue
+            try:
+                docs = compose_all(source)
+            except ManifestError:
+                continue  # planned files report their own parse errors; this one names no pin
+            for doc in docs:
+                found = _repository(doc)
+                if found is not None:
+                    key, url = found
+                    urls.setdefault(key, set()).add(url)
+        return cls({key: frozenset(found) for key, found in urls.items()})
+
+    def settle(
+        self, refs: list[Reference], notes: list[Ignored], wanted: Mapping[str, ImageRef]
+    ) -> tuple[list[Reference], list[Ignored]]:
+        """A file's references and notes with every HelmRelease pin resolved where the tree
+        settles its source, and a note on each pin of a `wanted` chart that stays unresolved."""
+        resolved = [self.resolve(ref) for ref in refs]
+        moved = [self.resolve_note(note) for note in notes]
+        return resolved, moved + self.unresolved(resolved, wanted)
+
+    def resolve(self, ref: Reference) -> Reference:
+        """`ref` with its HelmRepository resolved to the source URL; unchanged when it is no
+        HelmRelease pin or its repository is not exactly one URL of the tree."""
+        if not isinstance(ref, ChartReference) or ref.flux_source is None:
+            return ref
+        url = self._url(*ref.flux_source)
+        if url is None:
+            return ref
+        moved = ChartRef.at(url, ref.ref.repository, ref.ref.tag)
+        return replace(ref, ref=moved, flux_source=None)
+
+    def resolve_note(self, note: Ignored) -> Ignored:
+        """A note on a HelmRelease pin (a range, a placeholder) keyed by the resolved source."""
+        if note.key is None or not note.key.startswith(UNRESOLVED_PREFIX):
+            return note
+        parts = note.key.split("/")
+        if len(parts) != 4:
+            return note
+        url = self._url("" if parts[1] == "-" else parts[1], parts[2])
+        if url is None:
+            return note
+        key = f"{url}/{parts[3]}"
+        return note._replace(key=key, value=key + note.value[len(note.key) :])
+
+    def unresolved(self, refs: Iterable[Reference], wanted: Mapping[str, ImageRef]) -> list[Ignored]:
+        """Notes on the HelmRelease pins left unresolved whose chart a chart REF names (the
+        release may be that chart; it is never guessed): reason `unresolved-source: why`."""
+        charts: dict[str, str] = {}
+        for given in wanted.values():
+            if isinstance(given, ChartRef):
+                charts.setdefault(given.repository, given.key)
+        notes: list[Ignored] = []
+        for ref in refs:
+            if isinstance(ref, ChartReference) and ref.flux_source and ref.ref.repository in charts:
+                why = f"{UNRESOLVED}: {self._why(*ref.flux_source)}"
+                notes.append(Ignored(ref.line, ref.shape, ref.value, why, charts[ref.ref.repository]))
+        return notes
+
+    def _url(self, namespace: str, name: str) -> str | None:
+        """The one URL of the HelmRepository `name` a release in `namespace` ("": unknown) uses."""
+        found = self._urls(namespace, name)
+        return found.pop() if len(found) == 1 else None
+
+    def _urls(self, namespace: str, name: str) -> set[str]:
+        return {
+            url
+            for (ns, nm), urls in self.urls.items()
+            if nm == name and (ns == namespace or not ns or not namespace)
+            for url in urls
+        }
+
+    def _why(self, namespace: str, name: str) -> str:
+        found = self._urls(namespace, name)
+        where = f"{namespace}/{name}" if namespace else name
+        if not found:
+            return f"no HelmRepository {where} with an https://, http:// or oci:// spec.url in the tree"
+        return f"HelmRepository {where} is defined with different URLs ({', '.join(sorted(found))})"
+
+
+def _repository(doc: object) -> tuple[tuple[str, str], str] | None:
+    if type(doc) is not MappingNode:
+        return None
+    root = merged_pairs(doc)
+    api, kind = _value(root, "apiVersion"), _value(root, "kind")
+    if not (api or "").startswith(_API_PREFIX) or kind != "HelmRepository":
+        return None
+    metadata = root.get("metadata")
+    spec = root.get("spec")
+    meta = merged_pairs(metadata) if type(metadata) is MappingNode else {}
+    pairs = merged_pairs(spec) if type(spec) is MappingNode else {}
+    name, url = _value(meta, "name"), _value(pairs, "url")
+    if not name or not url:
+        return None
+    oci = _value(pairs, "type") == "oci"
+    source = source_of(url)
+    if source is None or source.startswith("oci://") != oci:
+        return None  # Flux refuses an oci:// URL without `type: oci`, and the reverse
+    return (_value(meta, "namespace") or "", name), source
+
+
+def _value(pairs: Mapping[str, object], key: str) -> str | None:
+    node = pairs.get(key)
+    value = getattr(node, "value", None)
+    return value if isinstance(value, str) and value else None

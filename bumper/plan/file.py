@@ -1,0 +1,196 @@
+"""Plan one file: its references, the edit of each, and what the file adds to the tree's plan.
+
+A file's plan depends only on what the whole run settled first (the REFs, the Flux policies,
+the rules), so files plan independently; an outcome names each change's rule by its position in
+the policy, and bumper.plan.tree merges the outcomes in file order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+from bumper.changes import Change, Skip
+from bumper.errors import ManifestError
+from bumper.image_ref import ImageRef
+from bumper.plan.chart_sources import ChartSources
+from bumper.plan.diffs import file_diff
+from bumper.plan.holds import held_references, shared_with_other_images
+from bumper.plan.image_policy import PolicyTable, Unresolved, markers_without_value
+from bumper.plan.rules import Rule, RunRules
+from bumper.plan.select import has_template_syntax
+from bumper.plan.versions import decide
+from bumper.shapes import Ignored, MarkerPartRef, Reference, find_references
+from bumper.shapes.policy_marker import PolicyRef
+from bumper.yaml_edit import Plan, Source, apply_and_verify, compose_all
+
+
+@dataclass(frozen=True)
+class FileEdit:
+    """One file's bytes before and after; nothing is on disk until `write_all`."""
+
+    relpath: str
+    path: Path
+    old: bytes
+    new: bytes
+
+    @cached_property
+    def diff(self) -> str:
+        """This file's part of a `git diff`-style unified diff."""
+        return file_diff(self.relpath, self.old.decode("utf-8"), self.new.decode("utf-8"))
+
+
+@dataclass
+class FileOutcome:
+    """What planning one file adds to the tree's plan (bumper.plan.tree merges it)."""
+
+    ignored: list[Skip] = field(default_factory=list)
+    unresolved: list[Unresolved] = field(default_factory=list)
+    skipped: list[Skip] = field(default_factory=list)
+    changes: list[Change] = field(default_factory=list)
+    rules: list[int | None] = field(default_factory=list)  # each change's rule, by its position
+    matched: int = 0
+    found: set[str] = field(default_factory=set)
+    edit: FileEdit | None = None
+
+
+@dataclass(frozen=True)
+class FileJob:
+    """Plans one file against what the whole run decided first (REFs, Flux policies, rules)."""
+
+    by_key: dict[str, ImageRef]
+    policies: PolicyTable
+    rules: RunRules
+    mode: str | None
+    allow_downgrade: bool
+    diffs: bool
+    pins: dict[str, str] = field(default_factory=dict)  # --registry resolve: key -> tag's digest
+    charts: ChartSources = field(default_factory=ChartSources)  # HelmRelease pins' sources
+
+    def plan(self, item: tuple[Source, str]) -> FileOutcome:
+        source, path = item
+        out = FileOutcome()
+        notes: list[Ignored] = []
+        shared: list[Reference] = []
+        try:
+            docs = compose_all(source)
+            found = find_references(source, docs, notes, shared)
+        except ManifestError as exc:
+            if not has_template_syntax(source.text):
+                raise
+            out.ignored = [Skip(source.path, exc.line, None, None, "template")]  # YAML once rendered
+            return out
+        found, notes = self.charts.settle(found, notes, self.by_key)  # HelmRelease pins' sources
+        notes.sort(key=lambda n: n.line)
+        out.ignored = [ignored_skip(source, n) for n in notes if n.key is None or n.key in self.by_key]
+        if "$imagepolicy" in source.text:  # a marker on a nested map or flow map sets nothing
+            out.unresolved += [u for u in markers_without_value(source, found) if u.marker == "$imagepolicy"]
+        edit_plan = Plan()
+        held = held_references(source, docs, found, self.rules, shared)
+        crossed = shared_with_other_images(found, shared) if shared else {}
+        for ref in [*found, *(r for r in shared if id(r) in crossed)]:
+            if isinstance(ref, PolicyRef):
+                new = self.policies.latest.get(ref.policy)
+                why = None if new is not None else self.policies.unresolved(ref)
+                if why is not None:
+                    out.unresolved.append(Unresolved(source.path, ref.line, "$imagepolicy", ref.target, why))
+            else:
+                new = self.by_key.get(ref.ref.key)
+            new = self._pinned(ref, new)
+            if new is None:
+                continue
+            out.matched += 1
+            out.found.add(new.key)
+            if isinstance(ref, MarkerPartRef) and ref.part == "name":
+                continue  # the name is kept as spelled; nothing to move
+            verdict = self.rules.judge(source.path, new.key, new.tag or ref.ref.tag, id(ref) in held)
+            if self.mode is not None and verdict.mode != self.mode:
+                continue
+            if verdict.skip is not None:
+                rule = verdict.rule
+                by_rule = rule if verdict.skip == "policy" or (rule is not None and rule.hold) else None
+                lines = held.get(id(ref), [ref.line]) if verdict.skip == "held" else [ref.line]
+                note = rule_note(by_rule)
+                out.skipped += [
+                    Skip(source.path, line, ref.shape, ref.value, verdict.skip, note) for line in lines
+                ]
+                continue
+            if id(ref) in crossed:  # editing the anchor would move another image too
+                out.skipped.append(Skip(source.path, ref.line, ref.shape, ref.value, crossed[id(ref)]))
+                continue
+            if _plan_reference(out, edit_plan, source, ref, new, self.allow_downgrade):
+                out.rules.append(self._position(verdict.rule))
+        if edit_plan.edits or edit_plan.embedded:
+            new_text = apply_and_verify(source, docs, edit_plan)
+            out.edit = FileEdit(source.path, Path(path), source.to_bytes(), source.to_bytes(new_text))
+            if self.diffs:
+                _ = out.edit.diff  # made here, cached, and sent along with the edit
+        return out
+
+    def _pinned(self, ref: Reference, new: ImageRef | None) -> ImageRef | None:
+        """--registry resolve: a tag-only REF takes its tag's digest where the reference is
+        pinned by digest (a `digest` part, or a whole reference holding one)."""
+        if new is None or new.digest is not None or new.key not in self.pins:
+            return new
+        if isinstance(ref, PolicyRef):
+            pinned = ref.part == "digest" or (ref.part == "whole" and ref.ref.digest is not None)
+        else:
+            pinned = ref.ref.digest is not None
+        return new._replace(digest=self.pins[new.key]) if pinned else new
+
+    def _position(self, rule: Rule | None) -> int | None:
+        return None if rule is None else self.rules.policy.rules.index(rule)
+
+
+def _plan_reference(
+    out: FileOutcome, edit_plan: Plan, source: Source, ref: Reference, new: ImageRef, allow_downgrade: bool
+) -> bool:
+    """Plan one reference's rewrite (True), or record why it is skipped (False)."""
+    if isinstance(ref, MarkerPartRef) and ref.part == "tag" and new.tag is None:
+        out.skipped.append(Skip(source.path, ref.line, ref.shape, ref.value, "ref-has-no-tag"))
+        return False
+    if isinstance(ref, PolicyRef):
+        outcome = ref.plan(edit_plan, source, new, allow_downgrade=allow_downgrade)
+        if isinstance(outcome, Change):
+            out.changes.append(outcome)
+            return True
+        out.skipped.append(outcome)
+        return False
+    decision = decide(
+        ref.ref.tag,
+        ref.ref.digest,
+        new.tag,
+        new.digest if ref.holds_digest else None,  # a tag field alone is up to date by its tag
+        allow_downgrade=allow_downgrade,
+        where=(source.path, ref.line),
+        shown=(ref.value, str(new)),
+    )
+    if not decision.apply:
+        out.skipped.append(Skip(source.path, ref.line, ref.shape, ref.value, decision.reason or ""))
+        return False
+    new_value = ref.rewrite(edit_plan, source, new)
+    if new_value is None:  # a digest-only REF and a Helm map with no `digest` key
+        out.skipped.append(Skip(source.path, ref.line, ref.shape, ref.value, "no-digest-field"))
+        return False
+    out.changes.append(Change(source.path, ref.line, ref.shape, ref.value, new_value))
+    return True
+
+
+def rule_note(rule: Rule | None) -> str | None:
+    """Which `.bumper.yaml` rule refused a reference: where it is, its paths, what it allows."""
+    if rule is None:
+        return None
+    parts = [f"paths {', '.join(rule.paths.patterns)}" if rule.paths is not None else "every path"]
+    if rule.images is not None:
+        parts.append(f"images {', '.join(p.lstrip('/') for p in rule.images.patterns)}")
+    if rule.hold:
+        parts.append("hold")
+    elif rule.allow is not None:
+        parts.append(f"allow '{rule.allow.pattern}'")
+    return f"{rule.describe()}: {'; '.join(parts)}"
+
+
+def ignored_skip(source: Source, note: Ignored) -> Skip:
+    """A note of the shapes (a value left alone, and why) as the plan lists it."""
+    return Skip(source.path, note.line, note.shape, note.value, note.reason)

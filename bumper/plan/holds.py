@@ -1,0 +1,85 @@
+"""Which references of a file a hold reaches: its own line, or any use of an anchored value.
+
+A reference is held when a `# bumper: hold` line or a `.bumper.yaml` hold rule holds it, or
+when a value it would edit is also used (through an anchor or alias) by a held reference or on
+a held line: one edit of an anchored value changes every use, so none of them may move.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from bumper.plan.anchor_uses import AnchorUses, anchor_uses
+from bumper.plan.rules import RunRules, held_lines
+from bumper.shapes import Reference
+from bumper.yaml_edit import Node, Source
+
+
+def edited_nodes(ref: Reference) -> list[Node]:
+    """The nodes a rewrite of `ref` may change: its scalar, a digest beside it, and a kustomize
+    entry that would gain a `newTag`/`digest` key."""
+    nodes: list[Node] = [ref.node]
+    for name in ("digest_node", "tag_node", "mapping"):
+        node = getattr(ref, name, None)
+        if node is not None and (name != "mapping" or getattr(ref, "tag_node", None) is None):
+            nodes.append(node)
+    return nodes
+
+
+def held_references(
+    source: Source,
+    docs: list[Node],
+    found: Sequence[Reference],
+    rules: RunRules,
+    shared: Sequence[Reference] = (),
+) -> dict[int, list[int]]:
+    """For each held reference of `found` (by id): the lines to report it at, its own line and
+    every alias through which the value it would edit is used. `shared` are the references
+    find_references reported once (another map reaching an anchored tag already found)."""
+    marked = held_lines(source.text)
+    by_rule = any(rule.hold for rule in rules.policy.rules)
+    if not marked and not by_rule:
+        return {}
+    uses = anchor_uses(source.text, docs)
+    held_nodes: set[int] = set()
+    for ref in [*found, *shared]:
+        nodes = edited_nodes(ref)
+        if _held_here(ref, nodes, uses, marked) or (by_rule and _held_by_rule(rules, source.path, ref)):
+            held_nodes.update(id(node) for node in nodes)
+    out: dict[int, list[int]] = {}
+    for ref in found:
+        nodes = edited_nodes(ref)
+        if any(id(node) in held_nodes for node in nodes):
+            aliases = {line for node in nodes for line in uses.alias_lines(node)}
+            out[id(ref)] = sorted({ref.line, *aliases})
+    return out
+
+
+def _held_here(ref: Reference, nodes: list[Node], uses: AnchorUses, marked: frozenset[int]) -> bool:
+    """A hold marker on the reference's line, or on any line where a value it edits is used."""
+    if ref.line in marked:
+        return True
+    return any(not marked.isdisjoint(uses.lines(node)) for node in nodes if uses.reached(node))
+
+
+def _held_by_rule(rules: RunRules, relpath: str, ref: Reference) -> bool:
+    rule = rules.policy.rule_for(relpath, ref.ref.key)
+    return rule is not None and rule.hold
+
+
+def shared_with_other_images(found: Sequence[Reference], shared: Sequence[Reference]) -> dict[int, str]:
+    """The references whose edit would also move another image (two Helm maps of different
+    repositories sharing one anchored tag), by id, with that image's name; `shared` references
+    of another image come back too, so a REF naming them is found and told why it is skipped."""
+    by_node: dict[int, list[Reference]] = {}
+    for ref in [*found, *shared]:
+        for node in edited_nodes(ref):
+            by_node.setdefault(id(node), []).append(ref)
+    out: dict[int, str] = {}
+    for refs in by_node.values():
+        keys = {ref.ref.key for ref in refs}
+        if len(keys) > 1:
+            for ref in refs:
+                others = sorted(k for k in keys if k != ref.ref.key)
+                out[id(ref)] = f"shared-anchor: the anchored value is also {', '.join(others)}'s"
+    return out

@@ -1,0 +1,39 @@
+"""What a run searches a tree for before it parses anything: each REF's needle, Flux's marker and
+API group, and the names a manifest file may have.
+
+Cheap to import on purpose: a `--dir` run starts grep with these before it loads the modules
+that parse YAML, so the search and those imports run at the same time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bumper.image_ref import ImageRef
+
+MARKER_NEEDLE = b"$imagepolicy"  # a Flux image-automation marker comment
+API_NEEDLE = b"image.toolkit.fluxcd.io"  # the API group of Flux's ImagePolicy objects
+CHART_SOURCE_NEEDLE = b"HelmRepository"  # Flux objects a HelmRelease's chart version resolves through
+KUSTOMIZATION_NAMES = frozenset({"kustomization.yaml", "kustomization.yml", "Kustomization"})
+MANIFEST_SUFFIXES = (".yaml", ".yml")
+# The same choice as glob patterns, for tools that take those (grep --include).
+MANIFEST_NAME_GLOBS = (*(f"*{suffix}" for suffix in MANIFEST_SUFFIXES), *sorted(KUSTOMIZATION_NAMES))
+
+
+def flux_needles(policies_given: bool) -> tuple[bytes, ...]:
+    """What a file must contain to matter to Flux markers: the markers, and (without
+    --image-policy) the ImagePolicy objects that resolve them."""
+    return (MARKER_NEEDLE,) if policies_given else (MARKER_NEEDLE, API_NEEDLE)
+
+
+def needles(refs: Iterable[ImageRef], policies_given: bool) -> tuple[bytes, ...]:
+    """Every byte string that makes a file worth parsing for a bump of `refs` (and of the
+    --image-policy items when `policies_given`). Flux markers and the ImagePolicy objects that
+    resolve them may mention no REF at all."""
+    listed = list(refs)
+    # A chart REF (its source has a scheme, an image's never does) also reads the tree's
+    # HelmRepository objects: a HelmRelease pin resolves through them (bumper.plan.chart_sources).
+    charts = (CHART_SOURCE_NEEDLE,) if any("://" in ref.registry for ref in listed) else ()
+    return tuple(ref.needle() for ref in listed) + flux_needles(policies_given) + charts

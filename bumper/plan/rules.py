@@ -1,0 +1,351 @@
+"""The manifests repository's own policy, `.bumper.yaml`: read with line numbers, checked against
+the published JSON Schema, and asked which rule governs each reference."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import stat
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+import yaml
+from yaml.constructor import SafeConstructor
+
+from bumper.errors import BumperError, ConfigError
+from bumper.image_ref import DOCKER_HUB
+from bumper.plan.paths import PathMatcher, matcher
+from bumper.plan.tag_filter import TagFilter
+
+if TYPE_CHECKING:
+    from bumper.providers.api import PullRequestSpec
+from bumper.yaml_edit import MappingNode, Node, ScalarNode, Source, check_unique_keys, compose_all
+
+POLICY_FILE = ".bumper.yaml"
+SCHEMA_PATH = Path(__file__).resolve().parents[1] / "schemas" / "bumper.schema.json"
+MAX_POLICY_BYTES = 256 * 1024
+_MODES = ("pr", "commit")
+# A hold marker: `# bumper: hold` at the end of a line; any case and spacing (`# BUMPER: HOLD`,
+# `#bumper:hold`) holds too, and `bumper check` asks for the canonical spelling.
+_HOLD_RE = re.compile(r"#[ \t]*bumper[ \t]*:[ \t]*hold[ \t\r]*$", re.IGNORECASE | re.MULTILINE)
+CANONICAL_HOLD = "# bumper: hold"
+
+
+class PolicyFileError(ConfigError):
+    """A `.bumper.yaml` that cannot be read or is invalid: exit 2, nothing pushed."""
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One entry of `rules:`; None means "not set here" (the CLI decides)."""
+
+    index: int
+    line: int
+    paths: PathMatcher | None = None
+    images: PathMatcher | None = None
+    mode: str | None = None
+    allow: TagFilter | None = None
+    hold: bool = False
+    labels: tuple[str, ...] = ()
+    reviewers: tuple[str, ...] = ()
+    assignees: tuple[str, ...] = ()
+    draft: bool | None = None
+    automerge: bool | None = None
+
+    def matches(self, relpath: str, image_key: str) -> bool:
+        # A chart's key (`oci://host/path/chart`) is read as the pattern is: `//` as one `/`.
+        key = image_key.replace("://", ":/", 1)
+        return (self.paths is None or self.paths(relpath)) and (self.images is None or self.images(key))
+
+    def describe(self) -> str:
+        return f"{POLICY_FILE}:{self.line} (rule {self.index + 1})"
+
+
+@dataclass(frozen=True)
+class RepoPolicy:
+    """The rules of one `.bumper.yaml`, in order."""
+
+    rules: tuple[Rule, ...] = ()
+
+    def rule_for(self, relpath: str, image_key: str) -> Rule | None:
+        """The first rule whose paths and images match the reference."""
+        return next((r for r in self.rules if r.matches(relpath, image_key)), None)
+
+
+def held_lines(text: str) -> frozenset[int]:
+    """1-based numbers of the lines ending with a hold marker (`# bumper: hold`, any case)."""
+    lines: set[int] = set()
+    line, counted = 1, 0
+    for match in _HOLD_RE.finditer(text):
+        line += text.count("\n", counted, match.start())
+        counted = match.start()
+        lines.add(line)
+    return frozenset(lines)
+
+
+def hold_marker(line: str) -> str | None:
+    """The hold marker `line` ends with, as written (None when it holds nothing)."""
+    match = _HOLD_RE.search(line.rstrip("\r"))
+    return None if match is None else match.group(0).rstrip()
+
+
+class Verdict(NamedTuple):
+    """How one reference is governed: its delivery `mode`, and why it is skipped (or None)."""
+
+    mode: str
+    skip: str | None
+    rule: Rule | None
+
+
+@dataclass(frozen=True)
+class RunRules:
+    """The tree's policy merged with what the command line asked. The CLI fills what a rule
+    leaves open and can only narrow what it sets: `--mode pr` turns a rule's `commit` into a PR,
+    never the reverse; labels, reviewers and assignees add up; a rule's `draft: true` or
+    `automerge: false` stands; nothing on the command line lifts a hold or an `allow`."""
+
+    policy: RepoPolicy = RepoPolicy()
+    cli_mode: str | None = None  # None: --mode not given (pr unless a rule says commit)
+
+    def may_commit(self) -> bool:
+        """Whether any reference may go straight to the base (`--mode commit`, or a rule's
+        `mode: commit` that `--mode pr` does not narrow): else no commit-mode plan is needed."""
+        if self.cli_mode == "pr":
+            return False
+        return self.cli_mode == "commit" or any(rule.mode == "commit" for rule in self.policy.rules)
+
+    def judge(self, relpath: str, image_key: str, new_tag: str | None, held: bool) -> Verdict:
+        rule = self.policy.rule_for(relpath, image_key)
+        mode = (rule.mode if rule is not None else None) or self.cli_mode or "pr"
+        if self.cli_mode == "pr":
+            mode = "pr"
+        skip = None
+        if held or (rule is not None and rule.hold):
+            skip = "held"
+        elif rule is not None and rule.allow is not None and not rule.allow.matches(new_tag or ""):
+            skip = "policy"
+        return Verdict(mode, skip, rule)
+
+    def pull_request(self, governing: Iterable[Rule | None], spec: PullRequestSpec) -> PullRequestSpec:
+        """The PR `spec` (from the CLI) with what the rules `governing` its changes add: every
+        rule's labels, reviewers and assignees; a draft when any says so; automerge only when
+        every change may."""
+        rules = list(governing)
+        used = [r for r in rules if r is not None]
+
+        def union(cli_values: tuple[str, ...], attr: str) -> tuple[str, ...]:
+            return tuple(dict.fromkeys([*cli_values, *(v for r in used for v in getattr(r, attr))]))
+
+        return replace(
+            spec,
+            labels=union(spec.labels, "labels"),
+            reviewers=union(spec.reviewers, "reviewers"),
+            assignees=union(spec.assignees, "assignees"),
+            draft=spec.draft or any(r.draft for r in used),
+            automerge=all(spec.automerge if r is None or r.automerge is None else r.automerge for r in rules),
+        )
+
+
+def load_policy(root: Path) -> RepoPolicy:
+    """The policy of a local tree (empty when it has no `.bumper.yaml`)."""
+    data = read_policy_file(root)
+    return RepoPolicy() if data is None else parse_policy(data)
+
+
+# -- reading ----------------------------------------------------------------------------------
+
+
+def read_policy_file(root: Path) -> bytes | None:
+    """The bytes of `root/.bumper.yaml` (None when absent); a link or a special file is refused,
+    and a `.bumper.yml` beside no `.bumper.yaml` too, so a misnamed policy is never ignored."""
+    path = root / POLICY_FILE
+    try:
+        mode = os.lstat(path).st_mode
+    except FileNotFoundError:
+        if (root / ".bumper.yml").exists():
+            raise PolicyFileError(
+                f"found .bumper.yml; bumper reads only {POLICY_FILE}: rename it", file=".bumper.yml"
+            ) from None
+        return None
+    if not stat.S_ISREG(mode):
+        raise PolicyFileError("must be a regular file (not a link or a folder)", file=POLICY_FILE)
+    return path.read_bytes()
+
+
+def parse_policy(data: bytes, file: str = POLICY_FILE) -> RepoPolicy:
+    """Parse and validate a `.bumper.yaml`; PolicyFileError names file:line of the first problem."""
+    if len(data) > MAX_POLICY_BYTES:
+        raise PolicyFileError(f"larger than {MAX_POLICY_BYTES // 1024} KiB", file=file)
+    try:
+        source = Source.from_bytes(file, data)
+    except UnicodeDecodeError:
+        raise PolicyFileError("is not UTF-8 text", file=file) from None
+    try:
+        docs = compose_all(source)
+    except BumperError as exc:
+        raise PolicyFileError(exc.message, file=file, line=exc.line) from None
+    if len(docs) != 1:
+        raise PolicyFileError(
+            "must hold exactly one YAML document, starting with 'version: 1'", file=file, line=1
+        )
+    lines: dict[tuple[Any, ...], int] = {}
+    document = _to_data(source, docs[0], (), lines, set())
+    _validate_schema(document, lines, file)
+    assert isinstance(document, dict)
+    rules = tuple(
+        _rule(i, raw, lines.get(("rules", i), 1), lines, file)
+        for i, raw in enumerate(document.get("rules", []))
+    )
+    return RepoPolicy(rules)
+
+
+_PLAIN_TAGS = frozenset(
+    f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null", "map", "seq")
+)
+_MAX_DEPTH = 32  # the schema nests four levels; anything deeper is not a policy
+
+
+def _to_data(
+    source: Source, node: Node, path: tuple[Any, ...], lines: dict[tuple[Any, ...], int], seen: set[int]
+) -> Any:
+    """Plain data from the node graph, recording the line of every value by its path. Only plain
+    YAML is taken: no anchors, no tags beyond the JSON types (`!!python/...`, `!!binary`,
+    `!!set`), no list or mapping as a key."""
+    line = node.start_mark.line + 1
+
+    def refuse(problem: str) -> PolicyFileError:
+        return PolicyFileError(problem, file=source.path, line=line)
+
+    if id(node) in seen:
+        raise refuse("anchors and aliases are not supported here; write the values out")
+    seen.add(id(node))
+    if node.tag not in _PLAIN_TAGS:
+        if isinstance(node, ScalarNode) and node.tag.endswith(":timestamp"):
+            raise refuse(f"{node.value!r} reads as a date; quote it")
+        tag = node.tag.replace("tag:yaml.org,2002:", "!!")
+        raise refuse(f"unsupported YAML tag {tag!r}; write plain strings, numbers, lists and mappings")
+    if len(path) > _MAX_DEPTH:
+        raise refuse(f"nested deeper than {_MAX_DEPTH} levels; see docs/policy.md for the layout")
+    lines[path] = line
+    if isinstance(node, ScalarNode):
+        try:
+            return SafeConstructor().construct_object(node)
+        except (yaml.YAMLError, ValueError) as exc:
+            raise refuse(f"cannot read the value {node.value!r}: {exc}".split("\n")[0]) from None
+    if isinstance(node, MappingNode):
+        try:
+            check_unique_keys(source, node)
+        except BumperError as exc:
+            raise PolicyFileError(exc.message, file=source.path, line=exc.line) from None
+        out: dict[Any, Any] = {}
+        for key, value in node.value:
+            if not isinstance(key, ScalarNode):
+                raise PolicyFileError(
+                    "a key must be a plain word, not a list or a mapping ('? ...' complex key)",
+                    file=source.path,
+                    line=key.start_mark.line + 1,
+                )
+            name = _to_data(source, key, (*path, "\0key"), lines, seen)
+            lines[(*path, "\0key", name)] = key.start_mark.line + 1
+            out[name] = _to_data(source, value, (*path, name), lines, seen)
+        return out
+    return [_to_data(source, item, (*path, i), lines, seen) for i, item in enumerate(node.value)]
+
+
+@cache
+def _validator() -> Any:
+    import jsonschema  # imported only when a repository has a policy
+
+    schema = json.loads(SCHEMA_PATH.read_text())
+    return jsonschema.Draft7Validator(schema)
+
+
+def _validate_schema(document: Any, lines: dict[tuple[Any, ...], int], file: str) -> None:
+    errors = sorted(
+        _validator().iter_errors(document), key=lambda e: (list(map(str, e.absolute_path)), e.message)
+    )
+    if not errors:
+        return
+    error = errors[0]
+    path = tuple(error.absolute_path)
+    line = lines.get(path, 1)
+    where = _dotted(path) or "the file"
+    message = error.message
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        allowed = sorted(error.schema.get("properties", {}))
+        unknown = sorted((k for k in error.instance if k not in allowed), key=str)
+        if unknown:
+            line = lines.get((*path, "\0key", unknown[0]), line)
+            message = f"unknown key {unknown[0]!r}; allowed: {', '.join(allowed)}"
+    elif error.validator == "required":
+        message = f"{message}; start the file with 'version: 1'"
+    elif error.validator == "const":
+        message = f"{error.instance!r} is not a supported version; write 'version: 1'"
+    raise PolicyFileError(f"{where}: {message}; see docs/policy.md", file=file, line=line)
+
+
+def _dotted(path: tuple[Any, ...]) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _rule(index: int, raw: dict[str, Any], line: int, lines: dict[tuple[Any, ...], int], file: str) -> Rule:
+    def at(key: str, *more: Any) -> int:
+        return lines.get(("rules", index, key, *more), line)
+
+    def checked(key: str, build: Any) -> Any:
+        try:
+            return build()
+        except ConfigError as exc:
+            raise PolicyFileError(exc.message, file=file, line=at(key)) from None
+
+    paths = (
+        checked("paths", lambda: matcher(raw["paths"], f"rules[{index}].paths entry"))
+        if "paths" in raw
+        else None
+    )
+    images = checked("images", lambda: image_matcher(raw["images"], index)) if "images" in raw else None
+    allow = None
+    if "allow" in raw:
+        try:
+            allow = TagFilter(raw["allow"])
+        except ConfigError as exc:
+            raise PolicyFileError(
+                f"rules[{index}].allow: {exc.message}", file=file, line=at("allow")
+            ) from None
+    return Rule(
+        index=index,
+        line=line,
+        paths=paths,
+        images=images,
+        mode=raw.get("mode"),
+        allow=allow,
+        hold=bool(raw.get("hold", False)),
+        labels=tuple(raw.get("labels", ())),
+        reviewers=tuple(raw.get("reviewers", ())),
+        assignees=tuple(raw.get("assignees", ())),
+        draft=raw.get("draft"),
+        automerge=raw.get("automerge"),
+    )
+
+
+def image_matcher(patterns: list[str], index: int) -> PathMatcher:
+    """Patterns on `registry/repository`, anchored at the registry; a Docker Hub short name is
+    completed as a REF would be (`nginx` is `docker.io/library/nginx`, `bitnami/*` is
+    `docker.io/bitnami/*`)."""
+    completed = []
+    for pattern in patterns:
+        text = pattern.strip().lstrip("/")
+        first, sep, _ = text.partition("/")
+        if not ("." in first or ":" in first or first == "localhost" or any(c in first for c in "*?[")):
+            text = f"{DOCKER_HUB}/{text}" if sep else f"{DOCKER_HUB}/library/{text}"
+        completed.append("/" + text)
+    found = matcher(completed, f"rules[{index}].images entry")
+    assert found is not None
+    return found

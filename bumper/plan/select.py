@@ -1,0 +1,181 @@
+"""Choose the manifest files under a tree, and say why the others are left alone."""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Iterator
+from functools import lru_cache
+from pathlib import Path
+from typing import NamedTuple
+
+from bumper.plan.needles import KUSTOMIZATION_NAMES, MANIFEST_SUFFIXES
+from bumper.plan.paths import hidden_namer, is_hidden, matcher
+from bumper.plan.rules import POLICY_FILE
+from bumper.yaml_edit import Source
+
+MAX_FILE_BYTES = 8 * 1024 * 1024  # larger "manifests" are generated data, never hand-kept YAML
+
+
+class Candidate(NamedTuple):
+    """A file that may hold references, or one left alone with `reason` (a tuple: a walk makes
+    one per manifest file of the tree, 10,000 on a large one)."""
+
+    relpath: str
+    path: str
+    reason: str | None = None
+
+
+def is_manifest_name(name: str) -> bool:
+    return name.endswith(MANIFEST_SUFFIXES) or name in KUSTOMIZATION_NAMES
+
+
+def iter_candidates(
+    root: Path,
+    globs: tuple[str, ...] = (),
+    only: frozenset[str] | None = None,
+    named: tuple[tuple[str, ...], ...] = (),
+) -> Iterator[Candidate]:
+    """Walk `root` (never `.git/`, never following folder links) and yield manifest files
+    (only those in `only` when a faster search, e.g. git grep, already narrowed them).
+
+    Decided by path alone, before any file is read: a hidden path is left alone (`hidden`)
+    unless `globs`, or the `paths:` of a `.bumper.yaml` rule (`named`), selects it and names its
+    hidden parts; a file below a chart's `templates/`, at any depth, is a `helm-template`."""
+    selected = matcher(globs)
+    names_hidden = hidden_namer((globs, *named))
+    real_root = os.path.realpath(root)
+    for relpath, path, mode in _only(root, only) if only is not None else _walk(root):
+        if relpath == POLICY_FILE or (selected is not None and not selected(relpath)):
+            continue  # the policy file is never a manifest
+        if mode == stat.S_IFREG and "templates/" not in relpath and not is_hidden(relpath):
+            yield Candidate(relpath, path)  # nearly every file: nothing to check
+        elif is_hidden(relpath) and not names_hidden(relpath):
+            yield Candidate(relpath, path, "hidden")
+        else:
+            yield Candidate(relpath, path, _reason_to_skip(relpath, path, mode, real_root, root))
+
+
+def _walk(root: Path) -> Iterator[tuple[str, str, int]]:
+    """(relpath, path, file type) of every manifest-named entry, sorted by relpath (the order
+    `git ls-files` and the --repo flow give); scandir's cached file types spare a stat per file."""
+    found: list[tuple[str, str, int]] = []
+    stack = [("", os.fspath(root))]
+    while stack:
+        rel_dir, directory = stack.pop()
+        try:
+            entries = list(os.scandir(directory))
+        except OSError:
+            continue
+        for entry in entries:
+            relpath = f"{rel_dir}{entry.name}"
+            if entry.is_dir(follow_symlinks=False):
+                if entry.name != ".git":
+                    stack.append((relpath + "/", entry.path))
+            elif is_manifest_name(entry.name):
+                kind = stat.S_IFLNK if entry.is_symlink() else stat.S_IFREG if entry.is_file() else 0
+                found.append((relpath, entry.path, kind))
+    yield from sorted(found)
+
+
+def unmatched_globs(root: Path, globs: tuple[str, ...]) -> list[str]:
+    """The --path globs that select no manifest file under `root`, by the same rule as
+    iter_candidates (each is a mistake worth a message)."""
+    return [glob for glob in globs if next(iter_candidates(root, (glob,)), None) is None]
+
+
+def _only(root: Path, only: frozenset[str]) -> Iterator[tuple[str, str, int]]:
+    for relpath in sorted(only):
+        parts = relpath.split("/")
+        if ".git" in parts or not is_manifest_name(parts[-1]):
+            continue
+        path = os.path.join(root, relpath)
+        try:
+            mode = stat.S_IFMT(os.lstat(path).st_mode)
+        except OSError:
+            continue
+        yield relpath, path, mode
+
+
+def _reason_to_skip(relpath: str, path: str, kind: int, real_root: str, root: Path) -> str | None:
+    if _in_chart_templates(root, relpath):
+        return "helm-template"
+    if kind == stat.S_IFLNK:
+        target = os.path.realpath(path)  # never raises, also on a link loop
+        if os.path.commonpath([target, real_root]) != real_root:
+            return "symlink-outside-tree"
+        return "symlink"  # its target is a file of the tree and is visited on its own
+    if kind != stat.S_IFREG:
+        return "not-a-regular-file"  # a FIFO would block the read forever
+    return None
+
+
+def _in_chart_templates(root: Path, relpath: str) -> bool:
+    """Whether some folder of `relpath` is a `templates/` whose parent holds `Chart.yaml`, at any
+    depth below it (`chart/templates/tests/x.yaml`, `chart/templates/redis/config.yaml`)."""
+    parts = relpath.split("/")[:-1]
+    return any(part == "templates" and _is_chart(root, "/".join(parts[:n])) for n, part in enumerate(parts))
+
+
+@lru_cache(maxsize=1024)
+def _is_chart(root: Path, rel_dir: str) -> bool:
+    return os.path.isfile(os.path.join(root, rel_dir, "Chart.yaml"))
+
+
+# Left alone by path, and listed only when they mention what the run looks for.
+QUIET_REASONS = frozenset({"hidden", "helm-template"})
+TEMPLATE_SYNTAX = ("{{", "{%")  # Go/Helm, Jinja/Ansible: such a file is only YAML once rendered
+
+
+def has_template_syntax(text: str) -> bool:
+    """Whether a file that does not parse holds template syntax (reason `template`, no failure)."""
+    return any(mark in text for mark in TEMPLATE_SYNTAX)
+
+
+def mentions(candidate: Candidate, needles: tuple[bytes, ...]) -> bool:
+    """Whether the file's bytes hold a needle (a byte search, never a parse)."""
+    data, _ = _read(candidate.path)
+    return data is not None and any(n in data for n in needles)
+
+
+def read_manifest(candidate: Candidate, needles: tuple[bytes, ...]) -> tuple[Source | None, str | None]:
+    """The file's text when its bytes mention a needle (others are never decoded or parsed),
+    or the reason it cannot be used."""
+    data, reason = _read(candidate.path)
+    if data is None:
+        return None, reason
+    if not any(n in data for n in needles):
+        return None, None
+    if b"\0" in data:
+        return None, "binary"
+    try:
+        return Source.from_bytes(candidate.relpath, data), None
+    except UnicodeDecodeError:
+        return None, "not-utf-8"
+
+
+def _read(path: str) -> tuple[bytes | None, str | None]:
+    """The file's bytes, or None and why not ("oversized", "unreadable").
+
+    Plain os calls: on a 10,000-file tree a file object per file costs more than the reads."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NONBLOCK", 0))
+    except OSError:
+        return None, "unreadable"
+    try:
+        size = os.fstat(fd).st_size
+        if size > MAX_FILE_BYTES:
+            return None, "oversized"
+        data = os.read(fd, size + 1)
+        while len(data) > size:  # the file grew since fstat: read on, up to the limit
+            more = os.read(fd, 65536)
+            if not more:
+                break
+            data += more
+            if len(data) > MAX_FILE_BYTES:
+                return None, "oversized"
+        return data, None
+    except OSError:
+        return None, "unreadable"
+    finally:
+        os.close(fd)

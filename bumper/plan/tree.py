@@ -1,0 +1,327 @@
+"""Plan every edit of a tree for a set of REFs, then write all files or none."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from bumper.changes import Change, Skip
+from bumper.errors import ConfigError, ManifestError, NotFoundError, WorkspaceError
+from bumper.image_ref import ImageRef
+from bumper.plan.chart_sources import ChartSources
+from bumper.plan.file import FileEdit, FileJob, FileOutcome, ignored_skip
+from bumper.plan.holds import held_references, shared_with_other_images
+from bumper.plan.image_policy import FluxIndex, PolicyTable, Unresolved, not_found_hint
+from bumper.plan.needles import MANIFEST_NAME_GLOBS, MARKER_NEEDLE, needles
+from bumper.plan.not_found import left_alone
+from bumper.plan.rules import PolicyFileError, RepoPolicy, Rule, RunRules, load_policy
+from bumper.plan.search import NeedleSearch
+from bumper.plan.select import (
+    QUIET_REASONS,
+    has_template_syntax,
+    iter_candidates,
+    mentions,
+    read_manifest,
+    unmatched_globs,
+)
+from bumper.shapes import Ignored, Reference, find_references
+from bumper.yaml_edit import Source, compose_all
+
+
+@dataclass(frozen=True)
+class TreePlan:
+    """What a bump would do to a tree. Never edited once planned: the methods below return a new
+    plan (the verdicts of --verify, skips a flow raises, the direct-commit half before the PR's)."""
+
+    changes: list[Change] = field(default_factory=list)
+    skipped: list[Skip] = field(default_factory=list)
+    ignored: list[Skip] = field(default_factory=list)
+    edits: list[FileEdit] = field(default_factory=list)
+    matched: int = 0
+    found: set[str] = field(default_factory=set)  # keys of the images some file references
+    not_found: list[str] = field(default_factory=list)  # REFs no file references (CONTRACT "not_found")
+    unresolved: list[Unresolved] = field(default_factory=list)  # $imagepolicy markers naming no image
+    policies: dict[str, ImageRef] = field(default_factory=dict)  # each Flux policy's image this run
+    rules: list[Rule | None] = field(default_factory=list)  # the policy rule of each change
+    considered: list[str] = field(default_factory=list)  # every file read, in name order (-v)
+    unmatched_paths: list[str] = field(default_factory=list)  # --path globs selecting no file
+    verified: list[Any] = field(default_factory=list)  # --verify's verdicts (bumper.verify.run.Verified)
+
+    def verified_by(self, verified: list[Any]) -> TreePlan:
+        """This plan with --verify's verdicts."""
+        return replace(self, verified=list(verified))
+
+    def with_skips(self, skips: list[Skip]) -> TreePlan:
+        """This plan with references a flow left alone after planning (e.g. a newer version
+        already on the bot branch)."""
+        return replace(self, skipped=[*self.skipped, *skips])
+
+    def without_changes(self) -> TreePlan:
+        """This plan reporting no change (the bot branch already held all of it)."""
+        return replace(self, changes=[])
+
+    def after(self, direct: TreePlan, *, changes: bool) -> TreePlan:
+        """One plan for both halves of a run: the direct commit's skips and verdicts first, and
+        with `changes` its changes and edits too."""
+        merged = replace(
+            self, skipped=[*direct.skipped, *self.skipped], verified=[*direct.verified, *self.verified]
+        )
+        if not changes:
+            return merged
+        return replace(merged, changes=[*direct.changes, *self.changes], edits=[*direct.edits, *self.edits])
+
+
+def index_refs(refs: list[ImageRef]) -> dict[str, ImageRef]:
+    """REFs by repository; two REFs for one repository are a usage error."""
+    by_key: dict[str, ImageRef] = {}
+    for ref in refs:
+        if ref.tag is None and ref.digest is None:
+            raise ConfigError(f"REF {str(ref)!r} has neither a tag nor a digest; give e.g. {ref.name}:1.2.3")
+        if ref.key in by_key:
+            raise ConfigError(f"REFs {str(by_key[ref.key])!r} and {str(ref)!r} name the same repository")
+        by_key[ref.key] = ref
+    return by_key
+
+
+def manifest_sources(
+    root: Path,
+    globs: tuple[str, ...],
+    needles: tuple[bytes, ...],
+    ignored: list[Skip],
+    only: frozenset[str] | None = None,
+    considered: list[str] | None = None,
+    named: tuple[tuple[str, ...], ...] = (),
+    search: NeedleSearch | None = None,
+) -> Iterator[tuple[Source, str]]:
+    """(text, path) of each manifest that mentions a needle; files left alone go to `ignored`
+    (hidden files and chart templates only when they mention a needle), every file looked at to
+    `considered`. `named`: the `.bumper.yaml` rules' paths, which may name hidden folders.
+    `search`: this very search, started early by the caller (a different one is stopped)."""
+    if search is not None and (only is not None or not search.searches(root, needles, MANIFEST_NAME_GLOBS)):
+        search.stop()
+        search = None
+    # A --repo run already knows, from git grep, which files mention a needle (`only`).
+    if search is None and only is None:
+        search = NeedleSearch.start(root, needles, MANIFEST_NAME_GLOBS)
+    hits: frozenset[str] | None = None  # None: read every file
+    pending = search  # asked once, at the first file to read: this loop runs 10,000 times on a big tree
+    try:
+        for candidate in iter_candidates(root, globs, only, named):
+            if considered is not None:
+                considered.append(candidate.relpath)
+            reason = candidate.reason
+            source = None
+            if reason is None or reason in QUIET_REASONS:
+                if pending is not None:
+                    hits, pending = pending.hits(), None
+                if hits is not None and candidate.relpath not in hits:
+                    reason = None  # mentions no needle: nothing to read, nothing to list
+                elif reason is None:
+                    source, reason = read_manifest(candidate, needles)
+                elif hits is None and not mentions(candidate, needles):
+                    reason = None
+            if reason is not None:
+                ignored.append(Skip(candidate.relpath, None, None, None, reason))
+            if source is not None:
+                yield source, candidate.path
+    finally:
+        if search is not None:
+            search.stop()
+
+
+def plan_tree(
+    root: Path,
+    refs: list[ImageRef],
+    globs: tuple[str, ...] = (),
+    *,
+    allow_downgrade: bool = False,
+    only: frozenset[str] | None = None,
+    image_policies: Mapping[str, ImageRef] | None = None,
+    rules: RunRules | None = None,
+    mode: str | None = None,
+    diffs: bool = False,
+    pins: Mapping[str, str] | None = None,
+    search: NeedleSearch | None = None,
+) -> TreePlan:
+    """Find and plan every rewrite; raise on the first file that cannot be handled safely.
+
+    `only`, when given, lists the files known to contain a needle (see needles()).
+    `image_policies` (--image-policy) sets Flux policies' latest images; without it, the
+    policies watching a REF's repository follow that REF. `rules` (the tree's .bumper.yaml and
+    the CLI) may hold or refuse references; with `mode`, only the references delivered that way
+    (pr or commit) are planned, the others are left to another plan. With `diffs` (a dry run
+    prints them), each file's diff is made where the file is planned.
+    `pins` (--registry resolve) maps a tag-only REF's repository to the digest its
+    digest-pinned references take. `search`: the grep of `root` for these REFs' needles the
+    caller started before it imported the planner (bumper.local), taken over instead of a second.
+    """
+    rules = rules if rules is not None else RunRules()
+    by_key = index_refs(refs)
+    found = FileOutcome()  # every file's outcome, merged in file order
+    considered: list[str] = []
+    # One walk reads the files that mention a REF, a Flux marker or a Flux policy object.
+    sources = list(
+        manifest_sources(
+            root,
+            globs,
+            needles(refs, bool(image_policies)),
+            found.ignored,
+            only,
+            considered,
+            policy_paths(rules.policy),
+            search,
+        )
+    )
+    policies = PolicyTable.build(
+        by_key,
+        image_policies,
+        lambda: FluxIndex.from_tree(root, only) if globs else FluxIndex.from_sources(s for s, _ in sources),
+    )
+    wanted = tuple(ref.needle().decode() for ref in refs) + policies.needles()
+    # Read for the Flux objects or markers only, the other files have nothing to rewrite.
+    todo = [(source, path) for source, path in sources if any(n in source.text for n in wanted)]
+    # A chart REF's HelmRelease pins resolve through the tree's HelmRepository objects.
+    charts = ChartSources()
+    if any("://" in ref.registry for ref in refs):
+        read = (source for source, _ in sources)
+        charts = ChartSources.from_tree(root, only) if globs else ChartSources.from_sources(read)
+    job = FileJob(by_key, policies, rules, mode, allow_downgrade, diffs, dict(pins or {}), charts)
+    edits: list[FileEdit] = []
+    for outcome in map(job.plan, todo):
+        _merge(found, edits, outcome)
+    plan = TreePlan(
+        changes=found.changes,
+        skipped=found.skipped,
+        ignored=found.ignored,
+        edits=edits,
+        matched=found.matched,
+        found=found.found,
+        not_found=[str(r) for r in refs if r.key not in found.found],
+        unresolved=found.unresolved,
+        policies=policies.latest,
+        rules=[None if i is None else rules.policy.rules[i] for i in found.rules],
+        considered=considered,
+        unmatched_paths=unmatched_globs(root, globs),
+    )
+    if plan.matched == 0:
+        check_paths_match(globs, plan.unmatched_paths)
+        names = ", ".join([*(str(r) for r in refs), *(f"{p}={r}" for p, r in (image_policies or {}).items())])
+        where = f" matching {', '.join(globs)}" if globs else ""
+        hint = not_found_hint(plan.unresolved)
+        error = NotFoundError(f"no file{where} references {names}{left_alone(plan.ignored)}{hint}")
+        error.ignored = plan.ignored
+        raise error
+    return plan
+
+
+def _merge(into: FileOutcome, edits: list[FileEdit], outcome: FileOutcome) -> None:
+    """Add what planning one file found to what the files before it found, in file order."""
+    into.ignored += outcome.ignored
+    into.unresolved += outcome.unresolved
+    into.skipped += outcome.skipped
+    into.changes += outcome.changes
+    into.rules += outcome.rules
+    into.matched += outcome.matched
+    into.found |= outcome.found
+    if outcome.edit is not None:
+        edits.append(outcome.edit)
+
+
+def check_paths_match(globs: tuple[str, ...], unmatched: list[str]) -> None:
+    """Exit 3 with a hint when no --path glob selects any file (a typo, or a path not relative
+    to the tree's root); globs that select nothing beside others that do are only warned about."""
+    if globs and len(unmatched) == len(globs):
+        which = ", ".join(repr(g) for g in unmatched)
+        raise NotFoundError(
+            f"--path {which} matches no YAML file in the tree; give paths relative to its root, "
+            "e.g. 'apps/**/*.yaml' ('bumper scan -v' lists the files it considers)"
+        )
+
+
+def write_all(edits: list[FileEdit]) -> None:
+    """Write every file through a temp file, renaming only once all temp files exist."""
+    from tempfile import mkstemp  # a dry run never writes (tests/import_budget_test.py)
+
+    staged: list[tuple[str, Path]] = []
+    try:
+        for edit in edits:
+            fd, tmp = mkstemp(prefix=f".{edit.path.name}.", suffix=".bumper", dir=edit.path.parent)
+            staged.append((tmp, edit.path))
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(edit.new)
+            os.chmod(tmp, edit.path.stat().st_mode & 0o7777)
+    except OSError as exc:
+        for tmp, _ in staged:
+            Path(tmp).unlink(missing_ok=True)
+        raise WorkspaceError(f"cannot write {exc.filename}: {exc.strerror}; nothing was changed") from None
+    for tmp, target in staged:
+        os.replace(tmp, target)
+
+
+def unified_diff(edits: list[FileEdit]) -> str:
+    """A `git diff`-style unified diff of the planned edits."""
+    return "".join(edit.diff for edit in edits)
+
+
+# What a file naming an image must contain: anything else is never parsed by scan and check.
+# `chart`/`Chart`: Helm chart pins (shapes/chart.py).
+SCAN_NEEDLES = (b"image", b"repository", b"tag", b"$bumper", MARKER_NEEDLE, b"chart", b"Chart")
+
+
+def policy_paths(policy: RepoPolicy) -> tuple[tuple[str, ...], ...]:
+    """The `paths:` of each of the policy's rules: a rule selects the hidden files it names."""
+    return tuple(rule.paths.patterns for rule in policy.rules if rule.paths is not None)
+
+
+def tree_policy_paths(root: Path) -> tuple[tuple[str, ...], ...]:
+    """policy_paths of the tree's `.bumper.yaml`; none when it is invalid (`check` says why)."""
+    try:
+        return policy_paths(load_policy(root))
+    except PolicyFileError:
+        return ()
+
+
+def scan_tree(
+    root: Path,
+    globs: tuple[str, ...] = (),
+    considered: list[str] | None = None,
+    held: set[int] | None = None,
+) -> tuple[list[tuple[Source, Reference]], list[Skip]]:
+    """Every reference under `root`; files that cannot be parsed are listed, not fatal. `held`
+    gathers the ids of the references a `# bumper: hold` line holds (also through an anchor)."""
+    found: list[tuple[Source, Reference]] = []
+    ignored: list[Skip] = []
+    named = tree_policy_paths(root)
+    for source, _ in manifest_sources(root, globs, SCAN_NEEDLES, ignored, considered=considered, named=named):
+        notes: list[Ignored] = []
+        shared: list[Reference] = []
+        try:
+            docs = compose_all(source)
+            refs = find_references(source, docs, notes, shared)
+        except ManifestError as exc:
+            why = "template" if has_template_syntax(source.text) else f"unparseable: {exc.message}"
+            ignored.append(Skip(source.path, exc.line, None, None, why))
+            continue
+        if held is not None:
+            held.update(held_references(source, docs, refs, RunRules(), shared))
+        if shared:  # another image reached through an anchor the walk reported once
+            refs = _with_other_images(refs, shared)
+        found.extend((source, r) for r in refs)
+        ignored.extend(ignored_skip(source, note) for note in sorted(notes, key=lambda n: n.line))
+    return found, ignored
+
+
+def _with_other_images(refs: list[Reference], shared: list[Reference]) -> list[Reference]:
+    """`refs` and, once per node and image, the references of another image sharing an
+    anchored value with them (two Helm maps with `tag: *release`)."""
+    crossed = shared_with_other_images(refs, shared)
+    listed = {(id(r.node), r.ref.key) for r in refs}
+    out = list(refs)
+    for ref in shared:
+        if id(ref) in crossed and (id(ref.node), ref.ref.key) not in listed:
+            listed.add((id(ref.node), ref.ref.key))
+            out.append(ref)
+    return sorted(out, key=lambda r: r.position)

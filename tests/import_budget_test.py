@@ -1,0 +1,86 @@
+"""What `bumper --version`, `scan --dir` and `bump --dir` may import: the start-up budget, kept by
+this test instead of a comment beside each late import. A new import at start-up, or an SDK
+reached from the wrong module, fails here with the modules that came in."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from importlib.metadata import packages_distributions
+from pathlib import Path
+
+import pytest
+
+# Run as `python -m bumper` would, then list every module loaded at exit.
+PROBE = """
+import atexit, sys
+out = sys.argv[1]
+sys.argv = ["bumper", *sys.argv[2:]]
+atexit.register(lambda: open(out, "w").write("\\n".join(sorted(sys.modules))))
+from bumper.launch import main
+main()
+"""
+SITE_HOOKS = {"setuptools"}  # a .pth file of the environment may load its own hook; not bumper's
+
+# Distributions each command may import; none of them needs a host SDK, HTTP or git.
+BUDGET = {
+    "--version": {"click"},
+    "scan": {"click", "PyYAML"},
+    "bump --dir": {"click", "PyYAML"},
+}
+# bumper's own modules each command never loads: --version parses no YAML; no --dir run loads
+# a host, the git layer (beyond URL parsing), a registry client or the render-verify.
+NOT_LOADED = {
+    "--version": ("bumper.commands", "bumper.plan.tree", "bumper.shapes", "bumper.yaml_edit", "bumper.local"),
+    "scan": (
+        "bumper.remote",
+        "bumper.local",
+        "bumper.git.",
+        "bumper.providers.",
+        "bumper.verify",
+        "bumper.registry",
+    ),
+    "bump --dir": ("bumper.remote", "bumper.git.", "bumper.providers.", "bumper.verify", "bumper.registry"),
+}
+ALLOWED_BUMPER = {"bumper.git.url", "bumper.providers.registry"}  # what options.py parses with
+ARGS = {
+    "--version": ["--version"],
+    "scan": ["scan", "--dir", "tree"],
+    "bump --dir": ["bump", "ghcr.io/acme/app:v2.0.0", "--dir", "tree", "--dry-run"],
+}
+
+
+def _loaded(tmp_path: Path, args: list[str]) -> list[str]:
+    (tmp_path / "tree" / "apps").mkdir(parents=True)
+    (tmp_path / "tree" / "apps" / "deploy.yaml").write_text("image: ghcr.io/acme/app:v1.0.0 # {}\n")
+    out = tmp_path / "modules.txt"
+    run = subprocess.run(
+        [sys.executable, "-c", PROBE, str(out), *args],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr
+    return out.read_text().split()
+
+
+def _distributions(modules: list[str]) -> set[str]:
+    owners = packages_distributions()
+    return {dist for name in modules for dist in owners.get(name.partition(".")[0], [])} - {"bumper-gitops"}
+
+
+@pytest.mark.parametrize("command", sorted(BUDGET))
+def test_a_command_imports_only_its_budget(tmp_path: Path, command: str) -> None:
+    modules = _loaded(tmp_path, ARGS[command])
+    assert "bumper.cli" in modules, "the probe ran bumper"
+    extra = _distributions(modules) - BUDGET[command] - SITE_HOOKS
+    assert not extra, f"`bumper {command}` imports {sorted(extra)}"
+    own = [m for m in modules if m.startswith(NOT_LOADED[command]) and m not in ALLOWED_BUMPER]
+    assert not own, f"`bumper {command}` imports {own}"
+
+
+def test_the_budget_sees_an_sdk(tmp_path: Path) -> None:
+    """The same reading of a run that loads a host SDK names it (the test can fail)."""
+    assert "requests" in _distributions(["requests.adapters", "yaml"])
+    assert "PyYAML" in _distributions(["yaml"])

@@ -1,0 +1,115 @@
+"""Dry-run diffs: difflib's bytes for the edits bumper makes, and always a diff that applies."""
+
+from __future__ import annotations
+
+import difflib
+import random
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from bumper.plan.diffs import file_diff
+from testing.golden import case_dirs, load_case, read_tree
+
+CORPUS = Path(__file__).resolve().parents[1] / "corpus"  # vendored real manifests (corpus/README.md)
+
+
+def _difflib(relpath: str, old: str, new: str) -> str:
+    lines = difflib.unified_diff(
+        old.splitlines(keepends=True), new.splitlines(keepends=True), f"a/{relpath}", f"b/{relpath}"
+    )
+    return "".join(
+        line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in lines
+    )
+
+
+def test_every_golden_edit_diffs_as_difflib_does() -> None:
+    compared = 0
+    for path in case_dirs():
+        case = load_case(path)
+        before, after = read_tree(case.input_dir, stored=True), read_tree(case.expected_dir, stored=True)
+        for rel, new in after.items():
+            old = before.get(rel)
+            if old is not None and old != new:
+                assert file_diff(rel, old.decode(), new.decode()) == _difflib(rel, old.decode(), new.decode())
+                compared += 1
+    assert compared >= 60
+
+
+def _edited(text: str, rng: random.Random) -> str:
+    """`text` with a few values rewritten in place, as a bump does: same lines, same count."""
+    lines = text.splitlines(keepends=True)
+    for i in rng.sample(range(len(lines)), min(len(lines), rng.choice([1, 2, 3, 5]))):
+        body = lines[i].rstrip("\r\n")
+        lines[i] = body + f"-bumped{i}" + lines[i][len(body) :]
+    return "".join(lines)
+
+
+def _corpus_files() -> list[Path]:
+    files = sorted(p for p in CORPUS.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
+    return [p for p in files if 5 <= p.read_bytes().count(b"\n") <= 2000]
+
+
+def _twinned(old: list[str], new: list[str]) -> bool:
+    """Whether a changed line has an identical line near it (where difflib may pair otherwise)."""
+    for i, (a, b) in enumerate(zip(old, new)):
+        if a != b:
+            near = old[max(0, i - 8) : i] + old[i + 1 : i + 9]
+            if a in near or b in near:
+                return True
+    return False
+
+
+def _applies(tmp_path: Path, old: str, new: str, patch: str) -> bool:
+    (tmp_path / "f.yaml").write_bytes(old.encode())
+    subprocess.run(
+        ["git", "apply", "--whitespace=nowarn", "-"], cwd=tmp_path, input=patch.encode(), check=True
+    )
+    return (tmp_path / "f.yaml").read_bytes() == new.encode()
+
+
+def test_in_place_edits_of_real_manifests(tmp_path: Path) -> None:
+    """Every diff applies and makes the new file; without repeated lines beside a change, it is
+    difflib's, byte for byte."""
+    files = _corpus_files()
+    assert len(files) >= 20
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    rng = random.Random(11)
+    exact = 0
+    for path in files:
+        old = path.read_bytes().decode("utf-8", "replace")
+        for variant in (old, old.replace("\n", "\r\n"), old.rstrip("\n")):
+            new = _edited(variant, rng)
+            patch = file_diff("f.yaml", variant, new)
+            assert _applies(tmp_path, variant, new, patch), path
+            if not _twinned(variant.splitlines(keepends=True), new.splitlines(keepends=True)):
+                assert patch == _difflib("f.yaml", variant, new), path
+                exact += 1
+    assert exact >= 2 * len(files)
+
+
+@pytest.mark.parametrize("gap", [0, 1, 5, 6, 7, 8, 20])
+def test_hunks_merge_exactly_when_difflib_merges_them(gap: int) -> None:
+    old = "".join(f"key{i}: value{i}\n" for i in range(40))
+    lines = old.splitlines(keepends=True)
+    for i in (2, 3 + gap):
+        lines[i] = lines[i].replace("value", "new")
+    new = "".join(lines)
+    assert file_diff("x.yaml", old, new) == _difflib("x.yaml", old, new)
+
+
+def test_an_inserted_line_goes_through_difflib() -> None:
+    old = "image:\n  repository: ghcr.io/acme/app\n"
+    new = old + "  tag: v1.2.3\n"
+    assert file_diff("v.yaml", old, new) == _difflib("v.yaml", old, new)
+    assert "+  tag: v1.2.3\n" in file_diff("v.yaml", old, new)
+
+
+def test_a_diff_of_repeated_lines_applies(tmp_path: Path) -> None:
+    """Where identical lines sit next to a change, difflib may pair lines otherwise; the diff
+    bumper prints must still turn the old file into the new one."""
+    old = "a: 1\nimage: app:v1.0.0\nimage: app:v1.2.3\nimage: app:v1.0.0\nz: 2\n"
+    new = old.replace("v1.0.0", "v1.2.3")
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    assert _applies(tmp_path, old, new, file_diff("f.yaml", old, new))

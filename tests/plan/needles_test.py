@@ -1,0 +1,28 @@
+"""What a run searches a tree for: each REF's repository text, and Flux's marker and objects."""
+
+from __future__ import annotations
+
+import fnmatch
+
+from bumper.image_ref import ImageRef
+from bumper.plan.needles import API_NEEDLE, MANIFEST_NAME_GLOBS, MARKER_NEEDLE, needles
+
+
+def test_each_ref_and_the_flux_needles() -> None:
+    refs = [ImageRef.parse("ghcr.io/acme/app:v2"), ImageRef.parse("nginx:1.27")]
+    found = needles(refs, policies_given=False)
+    assert found[-2:] == (MARKER_NEEDLE, API_NEEDLE)
+    assert all(isinstance(n, bytes) and n for n in found)
+    assert len(found) == 4 and b"acme/app" in found[0] and b"nginx" in found[1]
+
+
+def test_given_image_policies_need_no_imagepolicy_objects() -> None:
+    assert needles([], policies_given=True) == (MARKER_NEEDLE,)
+
+
+def test_the_name_globs_match_what_a_manifest_is_called() -> None:
+    def matches(name: str) -> bool:
+        return any(fnmatch.fnmatchcase(name, glob) for glob in MANIFEST_NAME_GLOBS)
+
+    assert all(matches(n) for n in ("a.yaml", "b.yml", "kustomization.yaml", "Kustomization"))
+    assert not any(matches(n) for n in ("a.json", "README.md", "values.yaml.bak", "kustomization"))

@@ -1,0 +1,29 @@
+"""The text an exit-3 line adds about what was left alone: values with their file:line and why,
+at most ten named, and the first file not read with what to do about it."""
+
+from __future__ import annotations
+
+from bumper.changes import Skip
+from bumper.plan.not_found import left_alone
+
+
+def _value(n: int, reason: str = "template: {{ .Values.tag }}") -> Skip:
+    return Skip(f"f{n}.yaml", n, "ghcr.io/acme/app", None, reason)
+
+
+def test_nothing_left_alone_adds_nothing() -> None:
+    assert left_alone([]) == ""
+
+
+def test_values_are_named_with_their_reason_word_and_the_rest_counted() -> None:
+    text = left_alone([_value(n) for n in range(1, 13)])
+    assert text.startswith(" that bumper can rewrite; left alone: f1.yaml:1 (template), f2.yaml:2 (template)")
+    assert "f10.yaml:10" in text and "f11.yaml" not in text and text.endswith(" and 2 more")
+
+
+def test_a_file_left_alone_says_what_selects_it() -> None:
+    text = left_alone([Skip(".hidden/a.yaml", None, None, None, "hidden")])
+    assert text == (
+        " (1 file(s) left alone, e.g. .hidden/a.yaml: hidden; a --path or .bumper.yaml paths: entry"
+        " naming its hidden folder selects it)"
+    )

@@ -1,0 +1,107 @@
+"""policy: no downgrade between versions, no stale digest, up to date means no write."""
+
+from __future__ import annotations
+
+import pytest
+
+from bumper.errors import ExitCode, PolicyError
+from bumper.plan.versions import Decision, decide, is_downgrade, parse_version
+
+DIGEST_A = "sha256:" + "a" * 64
+DIGEST_B = "sha256:" + "b" * 64
+WHERE = ("apps/web.yaml", 7)
+
+
+@pytest.mark.parametrize(
+    "old,new,downgrade",
+    [
+        ("v1.2.3", "v1.2.2", True),
+        ("1.10", "1.9", True),  # numeric, not lexical
+        ("1.9", "1.10", False),
+        ("v2.0.0", "v2.0.0-rc.1", True),  # a pre-release is lower than its release
+        ("v2.0.0-rc.1", "v2.0.0", False),
+        ("latest", "v1.0.0", False),  # not a version: never called a downgrade
+        ("v1.0.0", "main-abc123", False),
+        (None, "v1.0.0", False),
+    ],
+)
+def test_is_downgrade(old: str | None, new: str | None, downgrade: bool) -> None:
+    assert is_downgrade(old, new) is downgrade
+
+
+def test_parse_version_reads_partial_versions_and_a_leading_v() -> None:
+    assert str(parse_version("v1.9")) == "1.9.0"
+    assert parse_version("1.2.3.4") is None and parse_version("") is None
+
+
+@pytest.mark.parametrize(
+    "old,new,allow,expected",
+    [
+        (("v1.0.0", None), ("v1.1.0", None), False, Decision(True)),
+        (("v1.1.0", None), ("v1.1.0", None), False, Decision(False, "up-to-date")),
+        (("v1.1.0", None), ("v1.0.0", None), False, Decision(False, "downgrade")),
+        (("v1.1.0", None), ("v1.0.0", None), True, Decision(True)),
+        (("v1.0.0", DIGEST_A), ("v1.1.0", DIGEST_B), False, Decision(True)),
+        (("v1.0.0", DIGEST_A), ("v1.0.0", DIGEST_A), False, Decision(False, "up-to-date")),
+        (("v1.0.0", DIGEST_A), ("v1.0.0", DIGEST_B), False, Decision(True)),  # same tag, rebuilt image
+    ],
+)
+def test_decide(
+    old: tuple[str, str | None], new: tuple[str, str | None], allow: bool, expected: Decision
+) -> None:
+    assert decide(*old, *new, allow_downgrade=allow, where=WHERE) == expected
+
+
+def test_a_digest_pin_never_keeps_its_old_digest_under_a_new_tag() -> None:
+    with pytest.raises(PolicyError) as info:
+        decide("v1.0.0", DIGEST_A, "v1.1.0", None, allow_downgrade=False, where=WHERE)
+    assert info.value.exit_code == ExitCode.BAD_INPUT
+    assert str(info.value).startswith("apps/web.yaml:7: reference is pinned by digest and REF REF has none")
+
+
+def test_release_tags_compare_as_semver_compares_them_without_importing_it() -> None:
+    """is_downgrade orders plain release tags itself (semver costs ~8 ms to import); every pair
+    of these spellings must get semver's answer."""
+    import itertools
+    import random
+
+    rng = random.Random(5)
+    numbers = ["0", "1", "2", "9", "10", "11", "01", "100"]
+    suffixes = ["", "", "-rc.1", "+b7"]
+
+    def tag(prefix: str) -> str:
+        parts = ".".join(rng.choice(numbers) for _ in range(rng.randint(1, 4)))
+        return f"{prefix}{parts}{rng.choice(suffixes)}"
+
+    tags = {tag(prefix) for prefix in ("", "v", "V") for _ in range(40)}
+    for old, new in itertools.product(sorted(tags), repeat=2):
+        old_version, new_version = parse_version(old), parse_version(new)
+        semver_says = old_version is not None and new_version is not None and new_version < old_version
+        assert is_downgrade(old, new) == semver_says, (old, new)
+
+
+def test_the_digest_pin_refusal_names_the_reference_and_every_way_out() -> None:
+    value, ref = f"ghcr.io/acme/app:v1.0.0@{DIGEST_A}", "ghcr.io/acme/app:v1.1.0"
+    with pytest.raises(PolicyError) as info:
+        decide("v1.0.0", DIGEST_A, "v1.1.0", None, allow_downgrade=False, where=WHERE, shown=(value, ref))
+    assert str(info.value) == (
+        "apps/web.yaml:7: ghcr.io/acme/app:v1.0.0@sha256:aaaaaaaaaaaa... is pinned by digest and REF "
+        "ghcr.io/acme/app:v1.1.0 has none, so the old digest would stay under the new tag; give the REF "
+        "with its digest (ghcr.io/acme/app:v1.1.0@sha256:<digest>), or --registry resolve to look it up, "
+        "or leave its folder out with --path '**' --path '!apps/**', or end line 7 with '# bumper: hold'"
+    )
+
+
+@pytest.mark.parametrize(
+    "file,exclusion",
+    [
+        ("pinned.yaml", "--path '!/pinned.yaml'"),
+        ("archive/2023/app.yaml", "--path '!archive/2023/**'"),
+        ("odd [x]/app.yaml", "--path '!odd \\[x\\]/**'"),
+        ("it's/app.yaml", "--path '!it'\"'\"'s/**'"),
+    ],
+)
+def test_the_exclusion_named_selects_only_that_folder(file: str, exclusion: str) -> None:
+    with pytest.raises(PolicyError) as info:
+        decide("v1", DIGEST_A, "v2", None, allow_downgrade=False, where=(file, 1))
+    assert exclusion in str(info.value)
