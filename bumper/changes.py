@@ -150,8 +150,7 @@ def registry_lines(images: Sequence[Any]) -> str:
     """A Markdown list, one line per image --registry checked (bumper.registry.RegistryImage)."""
     lines = []
     for image in images:
-        platforms = ", ".join(image.platforms) or "platform not stated"
-        lines.append(f"- {md_code(image.ref)}: {md_code(image.digest)} ({platforms})")
+        lines.append(f"- {md_code(image.ref)}: {md_code(image.digest)} ({image.described})")
     return "\n".join(lines)
 
 

@@ -219,8 +219,7 @@ def render_bump(result: BumpResult, options: BumpOptions) -> None:
         detail(f"bumper: unresolved {marker}")
     verified_lines(plan.verified, warn)
     for image in options.registry_images:  # --registry: what each REF is, as its registry says
-        platforms = ", ".join(image.platforms) or "platform not stated"
-        info(f"bumper: {image.ref} is {image.digest} in its registry ({platforms})")
+        info(f"bumper: {image.ref} is {image.digest} in its registry ({image.described})")
     for note in result.notes:
         if status == Status.BLOCKED:
             warn(note)

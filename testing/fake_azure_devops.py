@@ -220,6 +220,8 @@ class FakeAzureDevOps(LoopbackServer):
         }
         if rec.automerge:
             data["autoCompleteSetBy"] = {"id": BOT_ID}
+        if rec.state == "merged" and rec.merge_commit:  # the commit completing the PR made
+            data["lastMergeCommit"] = {"commitId": rec.merge_commit}
         return data
 
     def _list(self, repo: str, query: dict[str, list[str]]) -> Response:

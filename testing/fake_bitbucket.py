@@ -180,6 +180,8 @@ class FakeBitbucket(LoopbackServer):
             "destination": {"branch": {"name": rec.base}},
             "links": {"html": {"href": f"https://bitbucket.org/{rec.repo}/pull-requests/{rec.number}"}},
         }
+        if rec.state == "merged" and rec.merge_commit:  # Bitbucket Cloud shows 12 digits
+            data["merge_commit"] = {"type": "commit", "hash": rec.merge_commit[:12]}
         if full:  # "the API only returns this list when an API requests a pull request by id"
             data["reviewers"] = [self._user(n) for n in rec.reviewers]
         elif not self.list_descriptions:  # a list answer with fewer fields (`fields=` trimmed)
@@ -407,6 +409,8 @@ class FakeBitbucketServer(LoopbackServer):
         }
         if self.supports_draft:
             data["draft"] = rec.draft
+        if rec.state == "merged" and rec.merge_commit:
+            data["properties"] = {"mergeCommit": {"displayId": rec.merge_commit[:11], "id": rec.merge_commit}}
         return data
 
     def _list(self, repo: str, query: dict[str, list[str]]) -> Response:

@@ -299,6 +299,7 @@ class FakeGitea(LoopbackServer):
             "body": rec.body,
             "state": "open" if rec.state == "open" else "closed",
             "merged": rec.state == "merged",
+            "merge_commit_sha": rec.merge_commit if rec.state == "merged" else None,
             "draft": bool(_WIP.match(rec.title)),
             "user": {"login": BOT},
             "labels": [{"id": repo["labels"][n], "name": n} for n in rec.labels],

@@ -28,6 +28,8 @@ OCI_INDEX = "application/vnd.oci.image.index.v1+json"
 OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 OCI_CONFIG = "application/vnd.oci.image.config.v1+json"
 OCI_LAYER = "application/vnd.oci.image.layer.v1.tar+gzip"
+HELM_CONFIG = "application/vnd.cncf.helm.config.v1+json"  # what `helm push` writes
+HELM_CHART = "application/vnd.cncf.helm.chart.content.v1.tar+gzip"
 USER = "ci-bot"
 PASSWORD = "registry-secret-PASSWORDpassword-7f3a"  # noqa: S105 - grepped for in every output
 NEEDED = ("docker-registry", "skopeo", "htpasswd")
@@ -87,6 +89,22 @@ class Layout:
         }
         return {"mediaType": OCI_MANIFEST, **self.blob(json.dumps(manifest).encode())}
 
+    def chart(self, name: str, version: str) -> Pushed:
+        """Write `version` as Helm pushes a chart: a Helm config blob and one chart archive layer."""
+        chart_yaml = f"apiVersion: v2\nname: {name}\nversion: {version}\n".encode()
+        layer = self.blob(gzip.compress(_tar({f"{name}/Chart.yaml": chart_yaml}), mtime=0))
+        config = self.blob(json.dumps({"apiVersion": "v2", "name": name, "version": version}).encode())
+        manifest = {
+            "schemaVersion": 2,
+            "mediaType": OCI_MANIFEST,
+            "config": {"mediaType": HELM_CONFIG, **config},
+            "layers": [{"mediaType": HELM_CHART, **layer}],
+        }
+        top = {"mediaType": OCI_MANIFEST, **self.blob(json.dumps(manifest).encode())}
+        named = {**top, "annotations": {"org.opencontainers.image.ref.name": version}}
+        (self.root / "index.json").write_text(json.dumps({"schemaVersion": 2, "manifests": [named]}))
+        return Pushed(str(top["digest"]))
+
     def tag(self, tag: str, platforms: Sequence[str], content: str = "") -> Pushed:
         """Write `tag`: a single manifest for one platform, an index over several."""
         images = [self.image(p, f"{content} {p}") for p in platforms]
@@ -137,6 +155,21 @@ class RealRegistry:
             check=True, capture_output=True, timeout=60,
         )  # fmt: skip
         self.pushed[f"{repository}:{tag}"] = pushed
+        return pushed
+
+    def push_chart(self, repository: str, name: str, version: str) -> Pushed:
+        """Push chart `name` at `version` to `repository`/`name` as `helm push` does (an OCI artifact)."""
+        layout = Layout(self.work / "layouts" / f"chart_{repository.replace('/', '_')}_{name}_{version}")
+        pushed = layout.chart(name, version)
+        subprocess.run(
+            [
+                "skopeo", "--insecure-policy", "copy", "--preserve-digests", "--quiet",
+                "--dest-tls-verify=false", "--dest-creds", f"{USER}:{PASSWORD}",
+                f"oci:{layout.root}:{version}", f"docker://{self.host}/{repository}/{name}:{version}",
+            ],
+            check=True, capture_output=True, timeout=60,
+        )  # fmt: skip
+        self.pushed[f"{repository}/{name}:{version}"] = pushed
         return pushed
 
     def docker_config(self, folder: Path, *, password: str = PASSWORD) -> Path:

@@ -90,10 +90,17 @@ def ci_systems_block() -> str:
     def names(values: tuple[str, ...]) -> str:
         return " or ".join(f"`{v}`" for v in values)
 
-    lines = ["| detected by | `Bumper-CI` | build link | run id | source commit |", "|---|---|---|---|---|"]
+    lines = [
+        "| detected by | `Bumper-CI` | build link | run id | source commit | compare link |",
+        "|---|---|---|---|---|---|",
+    ]
     for s in known_systems():
         links = " or ".join(f"`{_cell(link)}`" for link in s.links)
-        lines.append(f"| `{s.present}` | `{s.name}` | {links} | {names(s.run_ids)} | {names(s.commits)} |")
+        compares = " or ".join(f"`{_cell(link)}`" for link in s.compares) or "none"
+        compares += f" (when `{s.compare_when}`)" if s.compare_when else ""
+        lines.append(
+            f"| `{s.present}` | `{s.name}` | {links} | {names(s.run_ids)} | {names(s.commits)} | {compares} |"
+        )
     lines += ["", "Every variable read, in that order: " + ", ".join(f"`{v}`" for v in variables()) + "."]
     return "\n".join(lines) + "\n"
 

@@ -11,7 +11,14 @@ import pytest
 
 from bumper.errors import ConfigError, ProviderError
 from bumper.providers import host_rules, registry
-from bumper.providers.api import CommentsOnPullRequests, FindsClosedPullRequests, Provider, PullRequestSpec
+from bumper.providers.api import (
+    CommentsOnPullRequests,
+    FindsClosedPullRequests,
+    FollowsPullRequests,
+    Provider,
+    PullRequestSpec,
+    PullRequestState,
+)
 from bumper.providers.azure_devops import AzureDevOpsProvider
 from bumper.secrets import token_for
 from testing import fake_azure_devops as fa
@@ -400,3 +407,26 @@ def test_the_fakes_refuse_what_the_published_descriptions_do_not_allow() -> None
         "bitbucket-cloud-2.0.json", "#/components/schemas/pullrequest", {"isDraft": True, "title": 5}
     )
     assert cloud == ["unknown field 'isDraft'", "title: 5 is not of type 'string'"]
+
+
+def test_pull_request_state_is_one_get_active_completed_or_abandoned(
+    fake_azure_devops: FakeAzureDevOps,
+) -> None:
+    """--wait merged polls this: completed is `merged` with `lastMergeCommit`, abandoned is
+    `closed`, an unknown PR is not-found; each request is valid for the REST 7.1 description."""
+    provider = provider_for(fake_azure_devops)
+    assert isinstance(provider, FollowsPullRequests)
+    pr = provider.open_pull_request(PullRequestSpec(HEAD, BASE, "t", "b"))
+    mark = fake_azure_devops.mark()
+    assert provider.pull_request_state(pr.number) == PullRequestState("open")
+    assert [r.method for r in fake_azure_devops.since(mark)] == ["GET"]
+    [rec] = fake_azure_devops.pulls
+    rec.state, rec.merge_commit = "merged", "ab" * 20
+    assert provider.pull_request_state(pr.number) == PullRequestState("merged", "ab" * 20)
+    rec.state = "closed"
+    assert provider.pull_request_state(pr.number) == PullRequestState("closed")
+    with pytest.raises(ProviderError) as info:
+        provider.pull_request_state(99)
+    assert info.value.kind == "not-found"
+    assert_clean(info.value, fake_azure_devops.token)
+    assert fake_azure_devops.problems == []

@@ -12,7 +12,14 @@ import pytest
 
 from bumper.errors import ConfigError, ProviderError
 from bumper.providers import host_rules, registry
-from bumper.providers.api import CommentsOnPullRequests, FindsClosedPullRequests, Provider, PullRequestSpec
+from bumper.providers.api import (
+    CommentsOnPullRequests,
+    FindsClosedPullRequests,
+    FollowsPullRequests,
+    Provider,
+    PullRequestSpec,
+    PullRequestState,
+)
 from bumper.providers.bitbucket import BitbucketProvider
 from bumper.providers.bitbucket_server import BitbucketServerProvider
 from testing import fake_bitbucket as fb
@@ -216,6 +223,29 @@ def test_closed_and_merged_heads_are_found_open_ones_are_not(backend: Backend) -
     else:
         assert shas == ["cd" * 20, "ab" * 20]
     assert provider.find_pull_request(HEAD, BASE) is None and pr.number == 1
+
+
+def test_pull_request_state_is_one_get_open_merged_or_closed(backend: Backend) -> None:
+    """--wait merged polls this: MERGED is `merged` with the merge commit (Cloud: 12 digits, Data
+    Center: `properties.mergeCommit.id`); DECLINED is `closed`; an unknown PR is not-found."""
+    provider = backend.provider()
+    assert isinstance(provider, FollowsPullRequests)
+    pr = provider.open_pull_request(PullRequestSpec(HEAD, BASE, "t", "b"))
+    mark = backend.server.mark()
+    assert provider.pull_request_state(pr.number) == PullRequestState("open")
+    assert [r.method for r in backend.server.since(mark)] == ["GET"]
+    rec = backend.server.pulls[0]
+    rec.state, rec.merge_commit = "merged", "ab" * 20
+    shown = "ab" * 6 if backend.name == "bitbucket" else "ab" * 20
+    assert provider.pull_request_state(pr.number) == PullRequestState("merged", shown)
+    rec.merge_commit = None  # an older Data Center, or an answer without the commit
+    assert provider.pull_request_state(pr.number) == PullRequestState("merged", None)
+    rec.state = "closed"
+    assert provider.pull_request_state(pr.number) == PullRequestState("closed")
+    with pytest.raises(ProviderError) as info:
+        provider.pull_request_state(99)
+    assert info.value.kind == "not-found"
+    assert_clean(info.value, backend.token)
 
 
 def test_lost_create_response_ends_with_one_pr(backend: Backend) -> None:

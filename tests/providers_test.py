@@ -332,6 +332,25 @@ def test_call_budget_with_automerge(backend: Backend) -> None:
     assert backend.calls_since(mark) <= CONTRACT[backend.name].open_budget
 
 
+def test_pull_request_state_is_one_request_open_merged_or_closed(backend: Backend) -> None:
+    """--wait merged polls this: a merged PR is `merged` with its merge commit, never `closed`."""
+    provider = backend.provider()
+    assert isinstance(provider, api.FollowsPullRequests)
+    first = provider.open_pull_request(PullRequestSpec(HEAD, BASE, "t", "b"))
+    second = provider.open_pull_request(PullRequestSpec("bumper/other", BASE, "t", "b"))
+    mark = backend.mark()
+    assert provider.pull_request_state(first.number) == api.PullRequestState("open")
+    assert backend.calls_since(mark) == 1
+    merged, closed = sorted(backend.open_records(), key=lambda rec: rec.number)
+    merged.state, merged.merge_commit, closed.state = "merged", "a" * 40, "closed"
+    assert provider.pull_request_state(first.number) == api.PullRequestState("merged", "a" * 40)
+    assert provider.pull_request_state(second.number) == api.PullRequestState("closed")
+    with pytest.raises(ProviderError) as info:
+        provider.pull_request_state(999)
+    assert info.value.kind == "not-found"
+    assert_clean(info.value, backend.token)
+
+
 # -- transport: retries, lost responses, exhausted retries (HTTP providers only) -----------------
 
 

@@ -18,6 +18,7 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f\u0085\u2028\u2029]")
 # ...and, unless it is percent-encoded first, no spaces either.
 _UNSAFE = re.compile(r"[\x00-\x20\x7f\u0085\u2028\u2029]")
 _COMMIT = re.compile(r"[0-9a-fA-F]{4,64}")
+_COMPARED = ("OLD_COMMIT", "NEW_COMMIT")  # filled by compare_link, not read from the CI
 _SYSTEM_NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,39}")
 
 # Set by hand (e.g. from a Tekton Task's params); each one wins over what the CI system says.
@@ -34,6 +35,7 @@ class CiSystem(NamedTuple):
     run_ids: tuple[str, ...]  # variables naming the run / pipeline; the first one set wins
     commits: tuple[str, ...]  # variables naming the source commit being built; the first one set wins
     compares: tuple[str, ...] = ()  # compare-view URL templates over variables, {OLD_COMMIT}, {NEW_COMMIT}
+    compare_when: str = ""  # `VAR=value`: the compare link only when the source repository is the host's
 
 
 SYSTEMS_FILE = Path(__file__).resolve().parent / "systems.yaml"
@@ -53,6 +55,7 @@ def known_systems() -> tuple[CiSystem, ...]:
             run_ids=tuple(row["run_ids"]),
             commits=tuple(row["commits"]),
             compares=tuple(row.get("compare", ())),
+            compare_when=str(row.get("compare_when", "")),
         )
         for row in rows
     )
@@ -74,7 +77,7 @@ def current_build(env: Mapping[str, str], systems: tuple[CiSystem, ...] | None =
     set it, so dropping it would hide a mistake (a value the CI system sets is dropped instead).
     """
     rows = known_systems() if systems is None else systems
-    build = next((_detected(system, env) for system in rows if _present(system, env)), None)
+    build = next((_detected(system, env) for system in rows if _present(system.present, env)), None)
     url, commit, run_id, system = (_override(env, name) for name in OVERRIDES)
     if build is None and not (url or commit or run_id or system):
         return None
@@ -92,9 +95,11 @@ def compare_link(env: Mapping[str, str], old: str, new: str) -> str | None:
     (GitHub `/compare/OLD...NEW`, GitLab `/-/compare/OLD...NEW`), or None where it names none."""
     if not (_COMMIT.fullmatch(old) and _COMMIT.fullmatch(new)):
         return None
-    system = next((s for s in known_systems() if _present(s, env)), None)
+    system = next((s for s in known_systems() if _present(s.present, env)), None)
+    if system is None or (system.compare_when and not _present(system.compare_when, env)):
+        return None
     commits = {"OLD_COMMIT": old.lower(), "NEW_COMMIT": new.lower()}
-    links = (_fill(template, {**env, **commits}) for template in (system.compares if system else ()))
+    links = (_fill(template, {**env, **commits}) for template in system.compares)
     return next((link for link in links if link), None)
 
 
@@ -105,11 +110,14 @@ def variables(systems: tuple[CiSystem, ...] | None = None) -> list[str]:
         names.append(system.present.split("=")[0])
         names += [m.group(1) for link in system.links for m in _FIELD.finditer(link)]
         names += [*system.run_ids, *system.commits]
-    return list(dict.fromkeys([*names, *OVERRIDES]))
+        names += [m.group(1) for link in system.compares for m in _FIELD.finditer(link)]
+        names += [system.compare_when.split("=")[0]] if system.compare_when else []
+    return [n for n in dict.fromkeys([*names, *OVERRIDES]) if n not in _COMPARED]
 
 
-def _present(system: CiSystem, env: Mapping[str, str]) -> bool:
-    name, _, expected = system.present.partition("=")
+def _present(condition: str, env: Mapping[str, str]) -> bool:
+    """`VAR` is set (non-empty), or `VAR=value` holds."""
+    name, _, expected = condition.partition("=")
     value = env.get(name, "").strip()
     return value == expected if expected else bool(value)
 

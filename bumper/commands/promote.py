@@ -84,12 +84,16 @@ def _clone_source(
     from bumper.git.clone import clone
     from bumper.git.errors import GitError
 
-    token = None
+    token = authorization = None
     url = options.repo
     if url is not None:
         from bumper.preflight import check_remote
+        from bumper.remote import RemoteRun
 
-        token = check_remote(options, env).token
+        setup = check_remote(options, env)
+        # git presents the token as this host takes it (Bitbucket's x-token-auth, Azure's bearer)
+        run = RemoteRun(options, setup.provider, setup.token, setup.settings, env, signing=[])
+        token, authorization = setup.token, run.git_authorization
     else:
         assert options.directory is not None
         url = str(options.directory)
@@ -106,6 +110,7 @@ def _clone_source(
             env=env,
             dest=dest,
             sparse_paths=sparse_patterns(sources),
+            authorization=authorization,
         )
     except GitError as exc:
         if exc.kind == "branch-not-found":

@@ -119,6 +119,16 @@ class AzureDevOpsProvider:
             if pr.get("status") in ("completed", "abandoned")
         ]
 
+    def pull_request_state(self, number: int) -> api.PullRequestState:
+        """One GET of the PR: active, completed (merged: `lastMergeCommit`) or abandoned."""
+        with self._errors(f"reading pull request !{number}"):
+            pr = self._call("GET", f"/pullrequests/{number}") or {}
+        status = str(pr.get("status") or "")
+        if status == "completed":
+            sha = (pr.get("lastMergeCommit") or {}).get("commitId")
+            return api.PullRequestState("merged", str(sha) if sha else None)
+        return api.PullRequestState("closed" if status == "abandoned" else "open")
+
     def comment_once(self, pr: api.PullRequest, key: str, text: str) -> bool:
         """GET the PR's threads, POST a thread with `text` unless a comment holds `key`."""
         path = f"/pullRequests/{pr.number}/threads"

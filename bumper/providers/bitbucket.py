@@ -105,6 +105,16 @@ class BitbucketProvider:
             found = self._list(head_branch, base_branch, _CLOSED)
         return [str(((pr.get("source") or {}).get("commit") or {}).get("hash") or "") for pr in found]
 
+    def pull_request_state(self, number: int) -> api.PullRequestState:
+        """One GET of the PR: OPEN, MERGED (with `merge_commit.hash`), DECLINED or SUPERSEDED."""
+        with self._errors(f"reading pull request #{number}"):
+            pr: Any = self._rest.request("GET", f"{self._repo}/pullrequests/{number}")
+        state = str((pr or {}).get("state") or "")
+        if state == "MERGED":
+            sha = ((pr or {}).get("merge_commit") or {}).get("hash")
+            return api.PullRequestState("merged", str(sha) if sha else None)
+        return api.PullRequestState("closed" if state in _CLOSED else "open")
+
     def comment_once(self, pr: api.PullRequest, key: str, text: str) -> bool:
         """GET the PR's comments (up to PAGES pages), POST one unless a comment holds `key`."""
         path = f"{self._repo}/pullrequests/{pr.number}/comments"

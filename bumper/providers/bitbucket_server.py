@@ -88,6 +88,17 @@ class BitbucketServerProvider:
             if pr.get("state") in ("MERGED", "DECLINED")
         ]
 
+    def pull_request_state(self, number: int) -> api.PullRequestState:
+        """One GET of the PR: OPEN, MERGED (with `properties.mergeCommit.id` where the instance
+        gives it) or DECLINED."""
+        with self._errors(f"reading pull request #{number}"):
+            pr: Any = self._rest.request("GET", f"{self._repo}/pull-requests/{number}")
+        state = str((pr or {}).get("state") or "")
+        if state == "MERGED":
+            sha = (((pr or {}).get("properties") or {}).get("mergeCommit") or {}).get("id")
+            return api.PullRequestState("merged", str(sha) if sha else None)
+        return api.PullRequestState("closed" if state == "DECLINED" else "open")
+
     def comment_once(self, pr: api.PullRequest, key: str, text: str) -> bool:
         """GET the PR's activities (comments are among them), POST one unless a comment holds `key`."""
         path = f"{self._repo}/pull-requests/{pr.number}"

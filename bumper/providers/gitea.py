@@ -119,6 +119,15 @@ class GiteaProvider:
             pulls = self._pulls("closed", head_branch, base_branch, pages=CLOSED_PAGES)
             return [str((pr.get("head") or {}).get("sha") or "") for pr in pulls]
 
+    def pull_request_state(self, number: int) -> api.PullRequestState:
+        """One GET of the PR: open, merged (`merged`, with `merge_commit_sha`) or closed unmerged."""
+        with self._errors(f"reading pull request #{number}"):
+            pr = self._call("GET", f"/pulls/{number}") or {}
+        if pr.get("merged"):
+            sha = pr.get("merge_commit_sha")
+            return api.PullRequestState("merged", str(sha) if sha else None)
+        return api.PullRequestState("open" if pr.get("state") == "open" else "closed")
+
     def comment_once(self, pr: api.PullRequest, key: str, text: str) -> bool:
         """One GET of the PR's comments, and one POST when none holds `key`."""
         with self._errors(f"commenting on pull request #{pr.number}"):

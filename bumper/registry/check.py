@@ -7,9 +7,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from bumper.chart_ref import ChartRef
 from bumper.errors import ExitCode, RegistryError
 from bumper.image_ref import ImageRef
 from bumper.registry.manifests import Manifest, config_platform
+from bumper.report import warn
 
 if TYPE_CHECKING:
     from bumper.registry.client import Registry
@@ -24,6 +26,12 @@ class RegistryImage:
     digest: str  # the digest its tag (or its own digest) names: the index's for a multi-platform tag
     platforms: list[str] = field(default_factory=list)  # os/arch[/variant] it serves
     pin: bool = False  # --registry resolve and a tag-only REF: digest-pinned references take `digest`
+    chart: bool = False  # a Helm chart's OCI artifact: it serves no platform
+
+    @property
+    def described(self) -> str:
+        """What the text output and the PR body say after the digest."""
+        return ", ".join(self.platforms) or ("a Helm chart" if self.chart else "platform not stated")
 
     def as_json(self) -> dict[str, object]:
         return {"ref": self.ref, "digest": self.digest, "platforms": list(self.platforms)}
@@ -38,13 +46,52 @@ def check_images(
     from bumper.registry.client import Registry as Client  # requests loads only when a registry is asked
 
     clients: dict[str, Client] = {}
+
+    def client_for(registry: str) -> Client:
+        if registry not in clients:
+            clients[registry] = Client(registry, env, backoff)
+        return clients[registry]
+
     images = []
+    http_charts = []
     for ref in refs:
-        if ref.registry not in clients:
-            clients[ref.registry] = Client(ref.registry, env, backoff)
-        client = clients[ref.registry]
-        images.append(_check_one(client, ref, resolve=mode == "resolve"))
+        if not isinstance(ref, ChartRef):
+            images.append(_check_one(client_for(ref.registry), ref, resolve=mode == "resolve"))
+            continue
+        artifact = oci_artifact(ref)
+        if artifact is None:  # an HTTP chart repository serves an index.yaml, not the OCI API
+            http_charts.append(str(ref))
+            continue
+        images.append(_check_chart(client_for(artifact.registry), ref, artifact))
+    if http_charts:
+        warn(
+            f"--registry {mode} cannot check {', '.join(http_charts)}: an HTTP chart "
+            "repository is not an OCI registry; its version was not checked"
+        )
     return tuple(images)
+
+
+def oci_artifact(chart: ChartRef) -> ImageRef | None:
+    """The OCI artifact an `oci://` chart REF names (REGISTRY/PATH/CHART:VERSION), or None for a
+    chart of an HTTP repository."""
+    if not chart.registry.startswith("oci://"):
+        return None
+    host, _, path = chart.registry.removeprefix("oci://").partition("/")
+    repository = f"{path}/{chart.repository}" if path else chart.repository
+    return ImageRef(f"{host}/{repository}", host, repository, chart.tag, None)
+
+
+def _check_chart(client: Registry, chart: ChartRef, artifact: ImageRef) -> RegistryImage:
+    """The chart's version is a tag of its OCI repository; a chart is never pinned by digest."""
+    assert artifact.tag is not None
+    found = client.manifest(artifact.repository, artifact.tag)
+    if found is None:
+        raise RegistryError(
+            f"{chart} does not exist in the registry {artifact.registry}: no version {artifact.tag} of "
+            f"{artifact.registry}/{artifact.repository}; check the version (a typo, or the chart was "
+            "not pushed) and run again"
+        )
+    return RegistryImage(str(chart), chart.key, found.digest, chart=True)
 
 
 def _check_one(client: Registry, ref: ImageRef, *, resolve: bool) -> RegistryImage:
