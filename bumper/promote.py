@@ -60,6 +60,22 @@ def promoted_ref(image: ImageRef, entries: Sequence[dict[str, Any]], source: str
     return ImageRef(image.name, image.registry, image.repository, tag, digest)
 
 
+def check_apart(image: ImageRef, entries: Sequence[dict[str, Any]], targets: Sequence[str]) -> None:
+    """--to must not select a file --from reads (however either is spelled): a promotion that
+    writes its own source would report "up to date" and promote nothing. Exit 2 naming them."""
+    from bumper.pathmatch import matcher
+
+    selects = matcher(targets, "--to")
+    shared = sorted({e["file"] for e in entries if _key(e) == image.key and selects and selects(e["file"])})
+    if shared:
+        more = f" … and {len(shared) - _SHOWN} more" if len(shared) > _SHOWN else ""
+        listed = ", ".join(shared[:_SHOWN]) + more
+        raise ConfigError(
+            f"--to selects {listed}, which --from reads; promote reads one environment and writes "
+            "another: narrow --to, e.g. with a '!' pattern for the source"
+        )
+
+
 def promote_branch(image: ImageRef, to_paths: Sequence[str]) -> str:
     """The bot branch of a promotion: its own per target, so it never races the bump runs of
     the same image (`bumper/<image>`) nor a promotion to another environment."""

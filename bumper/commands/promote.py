@@ -12,7 +12,7 @@ from typing import Any
 from bumper.errors import ConfigError, ExitCode
 from bumper.options import BumpOptions
 from bumper.pathmatch import normalize_all, sparse_patterns
-from bumper.promote import check_image, promoted_ref, source_label
+from bumper.promote import check_apart, check_image, promoted_ref, source_label
 
 
 def promote(
@@ -40,7 +40,10 @@ def promote(
 
         validate_branch_name(from_branch)
     label = source_label(sources, from_branch)
-    ref = promoted_ref(image, _source_entries(options, sources, from_branch, env), label)
+    entries = _source_entries(options, sources, from_branch, env)
+    if from_branch is None:
+        check_apart(image, entries, targets)
+    ref = promoted_ref(image, entries, label)
     options = dataclasses.replace(options, refs=[ref], promoted_from=label)
     return bump(options, env, promoted={"from": label, "ref": str(ref)})
 
