@@ -35,8 +35,9 @@ def promoted_ref(image: ImageRef, entries: Sequence[dict[str, Any]], source: str
     """The single `tag@digest` that every reference to `image` among the scan `entries` carries.
 
     A reference without a digest agrees with the others' digest of the same tag (a Helm
-    `tag:` field cannot hold one); two digests, two tags, or a digest-only reference beside
-    a tagged one do not agree: exit 2 listing every reference.
+    `tag:` field cannot hold one); the fields of one reference marked `:name`, `:tag`,
+    `:digest` hold one part each and agree. Two digests, two tags, or a digest-only reference
+    beside a tagged one do not agree: exit 2 listing every reference.
     """
     found = [e for e in entries if _key(e) == image.key]
     if not found:
@@ -44,9 +45,11 @@ def promoted_ref(image: ImageRef, entries: Sequence[dict[str, Any]], source: str
             f"no file under {source} references {image.name}; check --from (and --from-branch), "
             "or run 'bumper scan' there"
         )
-    tags = {e["tag"] for e in found}
-    digests = {e["digest"] for e in found if e["digest"]}
-    tag = next(iter(tags))
+    # A marker on one field holds one part: `:name` no version, `:digest` no tag, `:tag` no digest.
+    versioned = [e for e in found if e.get("part") != "name"] or found
+    tags = {e["tag"] for e in versioned if e.get("part") != "digest"}
+    digests = {e["digest"] for e in versioned if e["digest"]}
+    tag = next(iter(tags), None)
     if len(tags) > 1 or len(digests) > 1 or (tag is None and not digests):
         listed = [f"{e['file']}:{e['line']}: {e['value']}" for e in found[:_SHOWN]]
         if len(found) > _SHOWN:

@@ -51,3 +51,59 @@ def test_a_negation_takes_the_source_back_out_of_the_target(tree: Path) -> None:
 
     assert proc.returncode == 0, proc.stderr
     assert (tree / "clusters/prod/app.yaml").read_bytes() == STAGING
+
+
+FLUX = b"""apiVersion: image.toolkit.fluxcd.io/v1beta2
+kind: ImageRepository
+metadata:
+  name: app
+  namespace: flux-system
+spec:
+  image: ghcr.io/acme/app
+---
+apiVersion: image.toolkit.fluxcd.io/v1beta2
+kind: ImagePolicy
+metadata:
+  name: app
+  namespace: flux-system
+spec:
+  imageRepositoryRef:
+    name: app
+  policy:
+    semver:
+      range: ">=1.0.0"
+"""
+
+
+def split_values(marker: str, tag: str, digest: str | None = None) -> bytes:
+    """Helm values whose fields each carry one part of the reference, marked for `marker`."""
+    text = f'image:\n  repository: ghcr.io/acme/app # {{"{marker[0]}": "{marker[1]}:name"}}\n'
+    text += f'  tag: {tag} # {{"{marker[0]}": "{marker[1]}:tag"}}\n'
+    if digest:
+        text += f'  digest: sha256:{digest} # {{"{marker[0]}": "{marker[1]}:digest"}}\n'
+    return text.encode()
+
+
+@pytest.mark.parametrize(
+    "marker", [("$bumper", "ghcr.io/acme/app"), ("$imagepolicy", "flux-system:app")], ids=["bumper", "flux"]
+)
+def test_a_source_marked_field_by_field_promotes_its_tag_and_digest(
+    tmp_path: Path, marker: tuple[str, str]
+) -> None:
+    """`:name`, `:tag` and `:digest` markers are one reference split over three fields: the name
+    carries no version and the digest field no tag, so they agree with the tag field."""
+    a, b = "a" * 64, "b" * 64
+    files = {
+        "flux-system/policy.yaml": FLUX,
+        "clusters/staging/values.yaml": split_values(marker, "1.5.0", a),
+        "clusters/prod/values.yaml": split_values(marker, "1.4.0", b),
+    }
+    for rel, data in files.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_bytes(data)
+
+    proc = promote(tmp_path, "--from", "clusters/staging", "--to", "clusters/prod")
+
+    assert proc.returncode == 0, proc.stderr
+    assert f"promoted {IMAGE}:1.5.0@sha256:{a}" in proc.stderr
+    assert (tmp_path / "clusters/prod/values.yaml").read_bytes() == split_values(marker, "1.5.0", a)
