@@ -23,7 +23,7 @@ from bumper.bot_branch import BotBranch, blocked, left_empty, not_own, raised_to
 from bumper.changes import MARKER, commit_message, pr_text, provenance_trailers, template_values
 from bumper.deploy_link import deploy_compare
 from bumper.errors import ConfigError, NotFoundError, VerifyError, WorkspaceError
-from bumper.git.clone import Clone, checkout_only, clone, fetch_objects
+from bumper.git.clone import Clone, check_out_all_yaml, checkout_only, clone, fetch_objects
 from bumper.git.commit import commit_all
 from bumper.git.errors import GitError, PushRejected
 from bumper.git.push import push
@@ -62,6 +62,7 @@ from bumper.repo_policy import (
 )
 from bumper.retry import retry
 from bumper.rewrite import TreePlan, plan_tree, write_all
+from bumper.search_terms import MARKER_NEEDLE
 from bumper.search_terms import needles as search_needles
 from bumper.signing import signing_config
 from bumper.verify.run import Verified, verify_plan
@@ -222,6 +223,9 @@ def _clone(run: RemoteRun, dest: Path) -> Base:
     needles = search_needles(options.refs, bool(options.image_policies))
     if sparse:
         only = frozenset(grep_files(ws, needles))
+        if MARKER_NEEDLE in needles and grep_files(ws, [MARKER_NEEDLE]):
+            check_out_all_yaml(ws)  # the markers' ImagePolicy may live outside --path
+            only = frozenset(grep_files(ws, needles))
     else:
         only = frozenset(grep_tree(ws, needles))
         if only:

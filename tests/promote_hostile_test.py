@@ -3,12 +3,14 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 from pathlib import Path
 
 import pytest
 
 from testing import forkserver
+from testing.world import make_world
 
 IMAGE = "ghcr.io/acme/app"
 STAGING = b"image: ghcr.io/acme/app:1.5.0\n"
@@ -107,3 +109,43 @@ def test_a_source_marked_field_by_field_promotes_its_tag_and_digest(
     assert proc.returncode == 0, proc.stderr
     assert f"promoted {IMAGE}:1.5.0@sha256:{a}" in proc.stderr
     assert (tmp_path / "clusters/prod/values.yaml").read_bytes() == split_values(marker, "1.5.0", a)
+
+
+@pytest.fixture(params=["github", "gitlab"])
+def host(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+def test_repo_flux_markers_resolve_through_a_policy_outside_from_and_to(tmp_path: Path, host: str) -> None:
+    """The ImagePolicy lives in flux-system/, which neither --from nor --to selects: the narrowed
+    clones still resolve the tag-only markers on both sides, as --dir does."""
+    marker = ("$imagepolicy", "flux-system:app")
+    tree = {
+        "flux-system/policy.yaml": FLUX,
+        "clusters/staging/values.yaml": split_values(marker, "1.5.0"),
+        "clusters/prod/values.yaml": split_values(marker, "1.4.0"),
+    }
+    with make_world(tmp_path, host, tree) as world:
+        proc = world.run(
+            "promote", IMAGE, "--from", "clusters/staging", "--to", "clusters/prod", "--output", "json"
+        )
+
+        assert proc.returncode == 0, proc.stderr
+        result = json.loads(proc.stdout)
+        assert result["status"] == "opened", result
+        assert world.read(result["branch"], "clusters/prod/values.yaml") == split_values(marker, "1.5.0")
+
+
+def test_repo_bump_with_path_resolves_flux_markers_through_a_policy_outside_it(
+    tmp_path: Path, host: str
+) -> None:
+    """The same for `bump --path`: its sparse clone used to hold no ImagePolicy (exit 3)."""
+    marker = ("$imagepolicy", "flux-system:app")
+    tree = {"flux-system/policy.yaml": FLUX, "clusters/prod/values.yaml": split_values(marker, "1.4.0")}
+    with make_world(tmp_path, host, tree) as world:
+        proc = world.run("bump", f"{IMAGE}:1.5.0", "--path", "clusters/prod", "--output", "json")
+
+        assert proc.returncode == 0, proc.stderr
+        result = json.loads(proc.stdout)
+        assert [c["file"] for c in result["changes"]] == ["clusters/prod/values.yaml"]
+        assert world.read(result["branch"], "clusters/prod/values.yaml") == split_values(marker, "1.5.0")

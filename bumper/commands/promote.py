@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import dataclasses
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bumper.errors import ConfigError, ExitCode
 from bumper.options import BumpOptions
 from bumper.pathmatch import normalize_all, sparse_patterns
 from bumper.promote import check_apart, check_image, promoted_ref, source_label
+
+if TYPE_CHECKING:
+    from bumper.git.clone import Clone
 
 
 def promote(
@@ -57,11 +60,17 @@ def _source_entries(
         assert options.directory is not None
         return _read(options.directory, sources, from_branch)
     with tempfile.TemporaryDirectory(prefix="bumper-promote-") as tmp:
-        tree = _clone_source(options, sources, from_branch, env, Path(tmp) / "source")
-        return _read(tree, sources, from_branch)
+        from bumper.git.clone import check_out_all_yaml
+
+        source = _clone_source(options, sources, from_branch, env, Path(tmp) / "source")
+        return _read(source.path, sources, from_branch, lambda: check_out_all_yaml(source))
 
 
-def _read(tree: Path, sources: tuple[str, ...], from_branch: str | None) -> list[dict[str, Any]]:
+def _read(
+    tree: Path, sources: tuple[str, ...], from_branch: str | None, widen: Callable[[], None] | None = None
+) -> list[dict[str, Any]]:
+    """The scan of --from; `widen` checks out the rest of a narrowed clone's YAML when a Flux
+    marker there names a policy whose ImagePolicy lives outside --from (as --dir would find it)."""
     from bumper.errors import NotFoundError
     from bumper.files import unmatched_globs
     from bumper.inventory import take_inventory
@@ -71,7 +80,11 @@ def _read(tree: Path, sources: tuple[str, ...], from_branch: str | None) -> list
         raise NotFoundError(
             f"--from {glob!r} matches no YAML file{on}; give paths relative to the tree's root"
         )
-    return take_inventory(tree, sources).images
+    inventory = take_inventory(tree, sources)
+    if widen is not None and inventory.unresolved:
+        widen()
+        inventory = take_inventory(tree, sources)
+    return inventory.images
 
 
 def _clone_source(
@@ -80,7 +93,7 @@ def _clone_source(
     from_branch: str | None,
     env: Mapping[str, str],
     dest: Path,
-) -> Path:
+) -> Clone:
     """The source environment's files: --repo's (or the --dir clone's) `from_branch`, else the
     base, cloned shallow and sparse on --from."""
     from bumper.errors import NotFoundError
@@ -102,7 +115,7 @@ def _clone_source(
                 "git clone; give the clone's top folder"
             )
     try:
-        clone(
+        return clone(
             url,
             base=from_branch or options.base,
             token=token,
@@ -116,4 +129,3 @@ def _clone_source(
         if exc.kind == "empty":
             raise NotFoundError(exc.message) from exc
         raise
-    return dest
