@@ -1,0 +1,58 @@
+"""End to end, both hosts: `--wait merged` against a host that half-fails while it waits. An
+outage (5xx, 429) of the PR-state request is asked again at the next poll until the deadline;
+a host that refuses the token or lost the PR ends the wait at once."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+
+from testing import forkserver
+from testing.world import World, make_world
+
+REF = "ghcr.io/acme/app:v1.2.3"
+STATE = r"/(pulls|merge_requests)/\d+$"  # GET of one PR: the request each poll makes
+
+
+@pytest.fixture(params=["github", "gitlab"])
+def world(request: pytest.FixtureRequest, tmp_path: Path):  # type: ignore[no-untyped-def]
+    with make_world(tmp_path, request.param) as w:
+        yield w
+
+
+def failed_polls(world: World) -> int:
+    return sum(1 for r in world.host.requests if r.fault is not None and r.method == "GET")
+
+
+@pytest.mark.parametrize("status", [500, 503, 429])
+def test_an_outage_while_waiting_is_asked_again_until_the_pr_is_merged(world: World, status: int) -> None:
+    assert world.run("bump", REF).returncode == 0
+    [pr] = world.open_pulls()
+    world.host.inject((status, {}, {"message": "unavailable"}), method="GET", path=STATE, times=15)
+    proc = forkserver.start(
+        ("bump", REF, "--wait", "merged", "--wait-timeout", "10m", "--output", "json"), env=world.env()
+    )
+    deadline = time.monotonic() + 60
+    while failed_polls(world) < 15 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    pr.merge_commit, pr.state = "f" * 40, "merged"
+    out, err = proc.communicate(timeout=60)  # type: ignore[attr-defined]
+
+    assert proc.wait() == 0, err  # type: ignore[attr-defined]
+    assert json.loads(out)["status"] == "merged"
+    assert "asking again" in err
+
+
+def test_a_refused_token_while_waiting_ends_the_wait_at_once(world: World) -> None:
+    assert world.run("bump", REF).returncode == 0
+    world.host.inject((401, {}, {"message": "Bad credentials"}), method="GET", path=STATE, times=1000)
+    started = time.monotonic()
+    proc = world.run("bump", REF, "--wait", "merged", "--wait-timeout", "1h", "--output", "json")
+
+    assert proc.returncode == 1, proc.stderr
+    error = json.loads(proc.stdout)["error"]
+    assert error["kind"] == "provider" and "401" in error["message"], error
+    assert time.monotonic() - started < 60
