@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from testing import forkserver
+from testing import forkserver, repos
 from testing.world import make_world
 
 IMAGE = "ghcr.io/acme/app"
@@ -149,3 +149,23 @@ def test_repo_bump_with_path_resolves_flux_markers_through_a_policy_outside_it(
         result = json.loads(proc.stdout)
         assert [c["file"] for c in result["changes"]] == ["clusters/prod/values.yaml"]
         assert world.read(result["branch"], "clusters/prod/values.yaml") == split_values(marker, "1.5.0")
+
+
+def test_from_branch_missing_from_a_ci_checkout_says_how_to_fetch_it(tmp_path: Path) -> None:
+    """A CI checkout holds its own branch only (or `origin/staging`, no local `staging`): the
+    error names --from-branch and the one command that makes the branch readable."""
+    bare = tmp_path / "origin.git"
+    repos.make_bare_repo(bare, {"apps/app.yaml": PROD})
+    repos.add_commit(bare, "staging", {"apps/app.yaml": STAGING})
+    clone = tmp_path / "ci"
+    repos.git("clone", "--quiet", "--no-local", "--depth", "1", "--branch", "main", bare.as_uri(), str(clone))
+    args = ("--from-branch", "staging", "--from", "apps", "--to", "apps")
+
+    proc = promote(clone, *args)
+
+    assert proc.returncode == 2, proc.stderr
+    assert "--from-branch 'staging'" in proc.stderr and "git fetch origin staging:staging" in proc.stderr
+    assert "--base" not in proc.stderr
+    repos.git("fetch", "--quiet", "origin", "staging:staging", cwd=clone)  # what it says
+    assert promote(clone, *args).returncode == 0
+    assert (clone / "apps/app.yaml").read_bytes() == STAGING

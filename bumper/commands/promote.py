@@ -124,8 +124,21 @@ def _clone_source(
             sparse_paths=sparse_patterns(sources),
         )
     except GitError as exc:
+        if exc.kind == "branch-not-found" and from_branch is not None:
+            raise ConfigError(_no_branch(from_branch, options.repo is None, url)) from exc
         if exc.kind == "branch-not-found":
-            raise ConfigError(f"--from-branch {from_branch!r}: {exc.message}") from exc
+            raise ConfigError(exc.message) from exc
         if exc.kind == "empty":
             raise NotFoundError(exc.message) from exc
         raise
+
+
+def _no_branch(branch: str, local: bool, url: str) -> str:
+    """--from-branch names no branch: a --dir CI checkout holds only its own branch (or just
+    `origin/BRANCH`), so say the one command that makes it readable."""
+    if local:
+        return (
+            f"--from-branch {branch!r} is not a branch of the clone at {url}; a CI checkout holds only "
+            f"its own branch: run 'git fetch origin {branch}:{branch}' first"
+        )
+    return f"--from-branch {branch!r}: no branch {branch!r} on the repository; check the branch name"
