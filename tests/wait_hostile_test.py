@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from testing import forkserver
+from testing import forkserver, repos
 from testing.world import World, make_world
 
 REF = "ghcr.io/acme/app:v1.2.3"
@@ -56,3 +56,19 @@ def test_a_refused_token_while_waiting_ends_the_wait_at_once(world: World) -> No
     error = json.loads(proc.stdout)["error"]
     assert error["kind"] == "provider" and "401" in error["message"], error
     assert time.monotonic() - started < 60
+
+
+def test_a_blocked_run_with_wait_is_exit_1_not_a_silent_success(world: World) -> None:
+    """A person pushed to the bot branch, so the new version is not delivered: a pipeline that
+    waits for the merge must not go on to its next stage as if it were."""
+    assert world.run("bump", REF).returncode == 0
+    branch = "bumper/ghcr.io-acme-app"
+    repos.add_commit(world.bare, branch, {"notes.txt": b"a reviewer's fix\n"}, message="reviewer fix")
+    proc = world.run(
+        "bump", "ghcr.io/acme/app:v1.2.4", "--wait", "merged", "--wait-timeout", "1h", "--output", "json"
+    )
+
+    assert proc.returncode == 1, proc.stderr
+    result = json.loads(proc.stdout)
+    assert result["status"] == "blocked"
+    assert "--wait merged" in proc.stderr and "not delivered" in proc.stderr

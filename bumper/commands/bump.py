@@ -40,4 +40,10 @@ def bump(options: BumpOptions, env: Mapping[str, str], promoted: dict[str, str] 
     if result.status == Status.CLOSED:  # --wait merged: the PR ended without the change
         error(f"{(result.pull_request or {}).get('url')} was closed without being merged")
         return ExitCode.FAILURE
+    if result.status == Status.BLOCKED and options.wait:  # nothing will be merged: no success
+        error(
+            "--wait merged: the new version was not delivered (the bot branch is blocked, see above); "
+            "nothing will be merged, so there is nothing to wait for"
+        )
+        return ExitCode.FAILURE
     return ExitCode.OK
