@@ -82,7 +82,10 @@ def check_apart(image: ImageRef, entries: Sequence[dict[str, Any]], targets: Seq
 def promote_branch(image: ImageRef, to_paths: Sequence[str]) -> str:
     """The bot branch of a promotion: its own per target, so it never races the bump runs of
     the same image (`bumper/<image>`) nor a promotion to another environment."""
-    target = re.sub(r"[^A-Za-z0-9._-]+", "-", "-".join(to_paths)).strip("-.") or "root"
+    target = re.sub(r"[^A-Za-z0-9._-]+", "-", "-".join(to_paths))
+    # git refuses `..` and a component ending `.lock` in a ref: a folder may hold either.
+    target = re.sub(r"\.{2,}", ".", target).strip("-.")
+    target = (target[: -len(".lock")] + "-lock" if target.endswith(".lock") else target) or "root"
     if len(target) > 60:
         target = target[:40] + "-" + hashlib.sha256(target.encode()).hexdigest()[:12]
     return f"bumper/promote/{target}/{image.slug()}"

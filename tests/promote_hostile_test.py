@@ -169,3 +169,19 @@ def test_from_branch_missing_from_a_ci_checkout_says_how_to_fetch_it(tmp_path: P
     repos.git("fetch", "--quiet", "origin", "staging:staging", cwd=clone)  # what it says
     assert promote(clone, *args).returncode == 0
     assert (clone / "apps/app.yaml").read_bytes() == STAGING
+
+
+@pytest.mark.parametrize("target", ["clusters/prod.lock", "clusters/prod..eu"])
+def test_repo_target_folders_git_would_refuse_in_a_branch_name_still_promote(
+    tmp_path: Path, target: str
+) -> None:
+    """The bot branch is named after --to: a folder name git refuses in a ref (`x.lock`, `a..b`)
+    must not make the promotion fail with an error about a branch the user never named."""
+    tree = {"clusters/staging/app.yaml": STAGING, f"{target}/app.yaml": PROD}
+    with make_world(tmp_path, "github", tree) as world:
+        proc = world.run("promote", IMAGE, "--from", "clusters/staging", "--to", target, "--output", "json")
+
+        assert proc.returncode == 0, proc.stderr
+        result = json.loads(proc.stdout)
+        assert result["status"] == "opened" and result["branch"].startswith("bumper/promote/")
+        assert world.read(result["branch"], f"{target}/app.yaml") == STAGING
