@@ -29,6 +29,11 @@ CI = {
     },
 }
 
+BUILD = {  # where a build of acme/app ran, as bumper's Bumper-Build trailer records it
+    "github": "https://github.example/acme/app/actions/runs/6",
+    "gitlab": "https://gitlab.example/acme/app/-/pipelines/6",
+}
+
 
 @pytest.fixture(params=["github", "gitlab"])
 def world(request: pytest.FixtureRequest, tmp_path: Path):  # type: ignore[no-untyped-def]
@@ -75,6 +80,47 @@ def deploy_by_hand(world: World, source: str) -> None:
         {"apps/web/deployment.yaml": deployment.replace(b"app:v1.2.0", b"app:v1.2.5")},
         message=(
             "deploy by hand\n\nBumper-Image: ghcr.io/acme/app:v1.2.0 -> ghcr.io/acme/app:v1.2.5\n"
-            f"Bumper-Source-Commit: {source}\n"
+            f"Bumper-Build: {BUILD[world.provider]}\nBumper-Source-Commit: {source}\n"
         ),
     )
+
+
+def other_repo(provider: str, sha: str) -> dict[str, str]:
+    """This CI's variables for a run of the manifests repository's own pipeline."""
+    env = {**CI[provider]}
+    if provider == "github":
+        env.update(GITHUB_REPOSITORY="acme/manifests", GITHUB_SHA=sha)
+    else:
+        env.update(
+            CI_PROJECT_URL="https://gitlab.example/acme/manifests",
+            CI_PIPELINE_URL="https://gitlab.example/acme/manifests/-/pipelines/9",
+            CI_COMMIT_SHA=sha,
+        )
+    return env
+
+
+def test_a_promotion_run_in_another_repositorys_ci_links_no_foreign_commits(world: World) -> None:
+    """The source commits were built in acme/app; a promotion run by the manifests repository's
+    own pipeline must not link them as commits of acme/manifests (a 404, or the wrong code)."""
+    old = "a" * 40
+    app = {**CI[world.provider]}
+    sha_key = "GITHUB_SHA" if world.provider == "github" else "CI_COMMIT_SHA"
+    assert (
+        world.run("bump", "ghcr.io/acme/app:v1.2.5", "--mode", "commit", **{**app, sha_key: old}).returncode
+        == 0
+    )
+    proc = world.run("bump", "ghcr.io/acme/app:v1.3.0", "--mode", "commit", "--path", "apps/web", **app)
+    assert proc.returncode == 0, proc.stderr
+    proc = world.run(
+        "promote",
+        "ghcr.io/acme/app",
+        "--from",
+        "apps/web",
+        "--to",
+        "charts",
+        **other_repo(world.provider, "c" * 40),
+    )
+
+    assert proc.returncode == 0, proc.stderr
+    [pr] = world.open_pulls()
+    assert "acme/manifests/compare" not in pr.body and "acme/manifests/-/compare" not in pr.body
