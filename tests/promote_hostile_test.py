@@ -185,3 +185,20 @@ def test_repo_target_folders_git_would_refuse_in_a_branch_name_still_promote(
         result = json.loads(proc.stdout)
         assert result["status"] == "opened" and result["branch"].startswith("bumper/promote/")
         assert world.read(result["branch"], f"{target}/app.yaml") == STAGING
+
+
+def test_from_branch_naming_the_branch_being_written_is_the_same_tree(tmp_path: Path) -> None:
+    """`--from-branch main` on a clone of main (or with `--base main`) reads the very files --to
+    writes: the same-path refusal applies, as without --from-branch."""
+    bare = repos.make_bare_repo(tmp_path / "origin.git", {"apps/app.yaml": PROD})
+    clone = tmp_path / "clone"
+    repos.git("clone", "--quiet", "--branch", "main", str(bare), str(clone))
+
+    proc = promote(clone, "--from-branch", "main", "--from", "apps", "--to", "apps")
+    assert proc.returncode == 2, proc.stderr
+    assert "same path" in proc.stderr
+    proc = promote(
+        clone, "--from-branch", "main", "--from", "apps", "--to", "apps/app.yaml", "--base", "main"
+    )
+    assert proc.returncode == 2, proc.stderr
+    assert "--to selects apps/app.yaml" in proc.stderr

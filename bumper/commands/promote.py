@@ -33,18 +33,19 @@ def promote(
     image = check_image(image_text)
     sources = normalize_all(from_paths, "--from")
     targets = normalize_all(to_paths, "--to")
-    if set(sources) & set(targets) and from_branch is None:
+    options = BumpOptions.from_cli({**raw, "refs": [f"{image.name}:promote"], "paths": targets})
+    one_tree = from_branch is None or from_branch in (options.base, _checked_out(options))
+    if set(sources) & set(targets) and one_tree:
         raise ConfigError(
             "--from and --to name the same path; promote reads one environment and writes another"
         )
-    options = BumpOptions.from_cli({**raw, "refs": [f"{image.name}:promote"], "paths": targets})
     if from_branch is not None:
         from bumper.git.refname import validate_branch_name
 
         validate_branch_name(from_branch)
     label = source_label(sources, from_branch)
     entries = _source_entries(options, sources, from_branch, env)
-    if from_branch is None:
+    if one_tree:
         check_apart(image, entries, targets)
     ref = promoted_ref(image, entries, label)
     options = dataclasses.replace(options, refs=[ref], promoted_from=label)
@@ -142,3 +143,18 @@ def _no_branch(branch: str, local: bool, url: str) -> str:
             f"its own branch: run 'git fetch origin {branch}:{branch}' first"
         )
     return f"--from-branch {branch!r}: no branch {branch!r} on the repository; check the branch name"
+
+
+def _checked_out(options: BumpOptions) -> str | None:
+    """The branch a --dir clone has checked out (what --to writes), else None."""
+    import subprocess
+
+    if options.directory is None or not (options.directory / ".git").exists():
+        return None
+    proc = subprocess.run(
+        ["git", "-C", str(options.directory), "symbolic-ref", "--quiet", "--short", "HEAD"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return proc.stdout.strip() or None
