@@ -5,7 +5,8 @@ SUFFIX without their digits (`12-alpine` → alpine, `10.6.4-focal` → focal, `
 debian r, `1.2.3-alpine3.19` → alpine). Not variants, so left out of the words:
 
 - a semantic-version pre-release (`-rc.1`, `-alpha.2`, `-beta`, `-pre`, `-dev`, `-rc1`);
-- a commit id (`1.2.3-abc1234`, git describe's `-5-gdeadbee`): hex of 7 or more with a digit;
+- a commit id (`1.2.3-abc1234`, git describe's `-5-gdeadbee`): hex of 7 or more with a digit,
+  or any hex of 7 or more after a channel word (`sha-deadbee`, `main-abcdefa`);
 - a release channel (`latest`, `stable`, `mainline`, `main`, ...): it names when, not what.
 
 A tag that does not start with a version (`alpine`, `stable-alpine`, `ltsc2022`) has the words
@@ -55,6 +56,7 @@ def read_tag(tag: str) -> TagShape:
     numbers: list[int] = []
     prerelease: tuple[int, int] | None = None
     expect_number = False  # `rc.1`: the number after a pre-release word is its own
+    after_channel = False  # `sha-deadbee`: hex after a channel is a commit, digits or not
     for part in _COMPONENT.split(rest):
         if not part:
             continue
@@ -70,8 +72,12 @@ def read_tag(tag: str) -> TagShape:
             number = int(pre.group(2)) if pre.group(2) else 0
             prerelease, expect_number = (_PRERELEASE_RANK[pre.group(1).lower()], number), not pre.group(2)
             continue
-        if part.lower() in CHANNELS or _is_commit(part):
+        if part.lower() in CHANNELS:
+            after_channel = True
             continue
+        if _is_commit(part) or (after_channel and _COMMIT.fullmatch(part.lower()) is not None):
+            continue
+        after_channel = False
         words += [w.lower() for w in _WORD.findall(part)]
         numbers += [int(n) for n in _DIGITS.findall(part)]
     return TagShape(release, tuple(words), tuple(numbers), prerelease)
