@@ -5,8 +5,8 @@ SUFFIX without their digits (`12-alpine` → alpine, `10.6.4-focal` → focal, `
 debian r, `1.2.3-alpine3.19` → alpine). Not variants, so left out of the words:
 
 - a semantic-version pre-release (`-rc.1`, `-alpha.2`, `-beta`, `-pre`, `-dev`, `-rc1`);
-- a commit id (`1.2.3-abc1234`, git describe's `-5-gdeadbee`): hex of 7 or more with a digit,
-  or any hex of 7 or more after a channel word (`sha-deadbee`, `main-abcdefa`);
+- a commit id (`1.2.3-abc1234`, `sha-deadbee`, git describe's `-5-gdeadbee`): hex of 7 to 40,
+  digits or not (a short hash without a digit is as much a commit as one with);
 - a release channel (`latest`, `stable`, `mainline`, `main`, ...): it names when, not what.
 
 A tag that does not start with a version (`alpine`, `stable-alpine`, `ltsc2022`) has the words
@@ -56,7 +56,6 @@ def read_tag(tag: str) -> TagShape:
     numbers: list[int] = []
     prerelease: tuple[int, int] | None = None
     expect_number = False  # `rc.1`: the number after a pre-release word is its own
-    after_channel = False  # `sha-deadbee`: hex after a channel is a commit, digits or not
     for part in _COMPONENT.split(rest):
         if not part:
             continue
@@ -72,20 +71,17 @@ def read_tag(tag: str) -> TagShape:
             number = int(pre.group(2)) if pre.group(2) else 0
             prerelease, expect_number = (_PRERELEASE_RANK[pre.group(1).lower()], number), not pre.group(2)
             continue
-        if part.lower() in CHANNELS:
-            after_channel = True
+        if part.lower() in CHANNELS or _is_commit(part):
             continue
-        if _is_commit(part) or (after_channel and _COMMIT.fullmatch(part.lower()) is not None):
-            continue
-        after_channel = False
         words += [w.lower() for w in _WORD.findall(part)]
         numbers += [int(n) for n in _DIGITS.findall(part)]
     return TagShape(release, tuple(words), tuple(numbers), prerelease)
 
 
 def _is_commit(part: str) -> bool:
-    """A commit id: 7 to 40 hex with a digit (`abc1234`), or git describe's `g` + hex."""
-    return _COMMIT.fullmatch(part) is not None and (part[0] == "g" or any(c.isdigit() for c in part))
+    """A commit id: 7 to 40 hex (`abc1234`, and `deadbee`: about one short hash in a thousand
+    has no digit), or git describe's `g` + hex."""
+    return _COMMIT.fullmatch(part) is not None
 
 
 def variant(tag: str | None) -> tuple[str, ...]:

@@ -24,6 +24,8 @@ def bump(tree: Path, ref: str) -> subprocess.CompletedProcess[str]:
         ("main-abcdefa", "main-1234567"),
         ("main-1234567", "main-abcdefa"),
         ("git-facadeb", "git-0f0f0f0"),
+        ("abcdefa", "1234567"),  # a tag that is only the short hash
+        ("1234567", "fedcbaf"),
     ],
 )
 def test_a_commit_tag_without_a_digit_is_bumped_like_any_other(tmp_path: Path, old: str, new: str) -> None:
