@@ -202,3 +202,23 @@ def test_from_branch_naming_the_branch_being_written_is_the_same_tree(tmp_path: 
     )
     assert proc.returncode == 2, proc.stderr
     assert "--to selects apps/app.yaml" in proc.stderr
+
+
+def test_a_negation_in_from_takes_the_target_out_of_the_source(tree: Path) -> None:
+    """`--from clusters --from '!clusters/prod'`: a '!' pattern selects nothing by itself, so it
+    is not "a --from that matches no file"."""
+    proc = promote(tree, "--from", "clusters", "--from", "!clusters/prod", "--to", "clusters/prod")
+
+    assert proc.returncode == 0, proc.stderr
+    assert (tree / "clusters/prod/app.yaml").read_bytes() == STAGING
+
+
+def test_repo_a_negation_in_from_takes_the_target_out_of_the_source(tmp_path: Path, host: str) -> None:
+    tree = {"clusters/staging/app.yaml": STAGING, "clusters/prod/app.yaml": PROD}
+    with make_world(tmp_path, host, tree) as world:
+        args = ("--from", "clusters", "--from", "!clusters/prod", "--to", "clusters/prod", "--output", "json")
+        proc = world.run("promote", IMAGE, *args)
+
+        assert proc.returncode == 0, proc.stderr
+        result = json.loads(proc.stdout)
+        assert world.read(result["branch"], "clusters/prod/app.yaml") == STAGING

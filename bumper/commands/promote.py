@@ -76,7 +76,9 @@ def _read(
     from bumper.files import unmatched_globs
     from bumper.inventory import take_inventory
 
-    for glob in unmatched_globs(tree, sources):
+    # Each positive pattern must select a file (a typo would read part of the source); a '!'
+    # pattern only takes back, and selects nothing by itself.
+    for glob in unmatched_globs(tree, tuple(g for g in sources if not g.startswith("!"))):
         on = f" on branch {from_branch!r}" if from_branch else ""
         raise NotFoundError(
             f"--from {glob!r} matches no YAML file{on}; give paths relative to the tree's root"
