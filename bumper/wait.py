@@ -47,10 +47,12 @@ def follow(
             return _ended(result, state)
         left = deadline - clock()
         if left <= 0:
-            raise WaitTimeout(
+            timed_out = WaitTimeout(
                 f"{url} is still open after {_duration(timeout)}; it was not merged in time: "
                 "merge or close it, or give a longer --wait-timeout"
             )
+            timed_out.result = result
+            raise timed_out
         sleep(min(max(interval * scale, 0.05), left))
         interval = min(interval * 1.5, LONGEST_INTERVAL)
 

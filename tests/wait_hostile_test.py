@@ -72,3 +72,15 @@ def test_a_blocked_run_with_wait_is_exit_1_not_a_silent_success(world: World) ->
     result = json.loads(proc.stdout)
     assert result["status"] == "blocked"
     assert "--wait merged" in proc.stderr and "not delivered" in proc.stderr
+
+
+def test_a_wait_that_times_out_still_names_the_pr_in_json(world: World) -> None:
+    """The PR was opened before the time ran out: a script (the Action's `pr-url` output) gets
+    its number, URL and branch beside the wait-timeout error."""
+    proc = world.run("bump", REF, "--wait", "merged", "--wait-timeout", "1s", "--output", "json")
+
+    assert proc.returncode == 1, proc.stderr
+    result = json.loads(proc.stdout)
+    [pr] = world.open_pulls()
+    assert result["error"]["kind"] == "wait-timeout" and result["status"] == "failed"
+    assert result["pull_request"]["number"] == pr.number and result["branch"] == "bumper/ghcr.io-acme-app"

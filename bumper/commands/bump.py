@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 
-from bumper.errors import ExitCode, NotFoundError, VerifyError
+from bumper.errors import ExitCode, NotFoundError, VerifyError, WaitTimeout
 from bumper.options import BumpOptions, BumpResult, Status
 from bumper.report import emit_json, error, error_kind, error_object, render_bump, render_verify_failure
 
@@ -23,6 +23,13 @@ def bump(options: BumpOptions, env: Mapping[str, str], promoted: dict[str, str] 
             result = bump_dir(options, env)
     except VerifyError as exc:
         render_verify_failure(exc, options)
+        raise
+    except WaitTimeout as exc:
+        if options.output == "json" and exc.result is not None:  # the PR exists: name it
+            result = dataclasses.replace(exc.result, promoted=promoted)
+            payload = {**result.as_json(), "status": "failed", "exit_code": int(exc.exit_code)}
+            payload["error"] = error_object(error_kind(exc), exc.message)
+            emit_json(payload)
         raise
     except NotFoundError as exc:
         if options.output == "json":  # scripts get the contract's status and the error
