@@ -222,3 +222,16 @@ def test_repo_a_negation_in_from_takes_the_target_out_of_the_source(tmp_path: Pa
         assert proc.returncode == 0, proc.stderr
         result = json.loads(proc.stdout)
         assert world.read(result["branch"], "clusters/prod/app.yaml") == STAGING
+
+
+def test_an_unparseable_source_file_mentioning_the_image_fails_the_read(tree: Path) -> None:
+    """It may hold another version: promoting what the other files say would be a guess. As a
+    bump does for a file it must edit: exit 1 naming file and line, nothing written."""
+    (tree / "clusters/staging/broken.yaml").write_bytes(b"image: ghcr.io/acme/app:1.6.0\n  bad: [x\n")
+    (tree / "clusters/staging/other.yaml").write_bytes(b"image: ghcr.io/acme/api:9\n  bad: [x\n")
+
+    proc = promote(tree, "--from", "clusters/staging", "--to", "clusters/prod")
+
+    assert proc.returncode == 1, proc.stderr
+    assert "clusters/staging/broken.yaml:2:" in proc.stderr and "other.yaml" not in proc.stderr
+    assert (tree / "clusters/prod/app.yaml").read_bytes() == PROD

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bumper.errors import ConfigError, ExitCode
+from bumper.image_ref import ImageRef
 from bumper.options import BumpOptions
 from bumper.pathmatch import normalize_all, sparse_patterns
 from bumper.promote import check_apart, check_image, promoted_ref, source_label
@@ -44,7 +45,7 @@ def promote(
 
         validate_branch_name(from_branch)
     label = source_label(sources, from_branch)
-    entries = _source_entries(options, sources, from_branch, env)
+    entries = _source_entries(options, image, sources, from_branch, env)
     if one_tree:
         check_apart(image, entries, targets)
     ref = promoted_ref(image, entries, label)
@@ -53,26 +54,34 @@ def promote(
 
 
 def _source_entries(
-    options: BumpOptions, sources: tuple[str, ...], from_branch: str | None, env: Mapping[str, str]
+    options: BumpOptions,
+    image: ImageRef,
+    sources: tuple[str, ...],
+    from_branch: str | None,
+    env: Mapping[str, str],
 ) -> list[dict[str, Any]]:
     """Every reference `bumper scan` would list under --from: in the --dir tree itself, or in a
     shallow sparse clone of --from-branch (or the --repo base), never a write."""
     if options.repo is None and from_branch is None:
         assert options.directory is not None
-        return _read(options.directory, sources, from_branch)
+        return _read(options.directory, image, sources, from_branch)
     with tempfile.TemporaryDirectory(prefix="bumper-promote-") as tmp:
         from bumper.git.clone import check_out_all_yaml
 
         source = _clone_source(options, sources, from_branch, env, Path(tmp) / "source")
-        return _read(source.path, sources, from_branch, lambda: check_out_all_yaml(source))
+        return _read(source.path, image, sources, from_branch, lambda: check_out_all_yaml(source))
 
 
 def _read(
-    tree: Path, sources: tuple[str, ...], from_branch: str | None, widen: Callable[[], None] | None = None
+    tree: Path,
+    image: ImageRef,
+    sources: tuple[str, ...],
+    from_branch: str | None,
+    widen: Callable[[], None] | None = None,
 ) -> list[dict[str, Any]]:
     """The scan of --from; `widen` checks out the rest of a narrowed clone's YAML when a Flux
     marker there names a policy whose ImagePolicy lives outside --from (as --dir would find it)."""
-    from bumper.errors import NotFoundError
+    from bumper.errors import ManifestError, NotFoundError
     from bumper.files import unmatched_globs
     from bumper.inventory import take_inventory
 
@@ -87,6 +96,14 @@ def _read(
     if widen is not None and inventory.unresolved:
         widen()
         inventory = take_inventory(tree, sources)
+    for skip in inventory.ignored:  # a file that may hold another version is never skipped over
+        if skip.reason.startswith("unparseable") and image.needle() in (tree / skip.file).read_bytes():
+            raise ManifestError(
+                f"{skip.reason.removeprefix('unparseable: ')}; the version under --from cannot be read "
+                "there: fix the file, or leave it out with a '!' --from pattern",
+                file=skip.file,
+                line=skip.line,
+            )
     return inventory.images
 
 
