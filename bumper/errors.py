@@ -94,6 +94,8 @@ class NotFoundError(BumperError):
 class WaitTimeout(BumperError):
     """--wait merged: the pull request was still open when --wait-timeout ran out (exit 1)."""
 
+    result: Any = None  # the run's BumpResult (its PR and branch), for the failure JSON
+
 
 class VerifyError(BumperError):
     """The rendered manifests would not deploy the bump (--verify render); `verified` holds

@@ -24,7 +24,7 @@ from bumper.delivery.bot_branch import BotBranch, blocked, left_empty, not_own, 
 from bumper.delivery.deploy_link import deploy_compare
 from bumper.delivery.signing import signing_config
 from bumper.errors import BumperError, ConfigError, NotFoundError, VerifyError, WorkspaceError
-from bumper.git.clone import Clone, checkout_only, clone, fetch_objects
+from bumper.git.clone import Clone, check_out_all_yaml, checkout_only, clone, fetch_objects
 from bumper.git.commit import commit_all
 from bumper.git.errors import GitError, PushRejected
 from bumper.git.push import push
@@ -41,6 +41,7 @@ from bumper.git.read import (
 from bumper.git.refname import validate_branch_name
 from bumper.image_ref import ImageRef
 from bumper.options import BumpOptions, BumpResult, Status
+from bumper.plan.needles import MARKER_NEEDLE
 from bumper.plan.needles import needles as search_needles
 from bumper.plan.paths import sparse_patterns
 from bumper.plan.promote import promote_branch
@@ -284,6 +285,9 @@ def _clone(run: RemoteRun, dest: Path) -> Base:
     needles = search_needles(options.refs, bool(options.image_policies))
     if sparse:
         only = frozenset(grep_files(ws, needles))
+        if MARKER_NEEDLE in needles and grep_files(ws, [MARKER_NEEDLE]):
+            check_out_all_yaml(ws)  # the markers' ImagePolicy may live outside --path
+            only = frozenset(grep_files(ws, needles))
     else:
         only = frozenset(grep_tree(ws, needles))
         if only:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 
-from bumper.errors import BumperError, ExitCode, NotFoundError, VerifyError
+from bumper.errors import BumperError, ExitCode, NotFoundError, VerifyError, WaitTimeout
 from bumper.options import BumpOptions, BumpResult, Status
 from bumper.report import (
     emit_failure,
@@ -15,6 +15,7 @@ from bumper.report import (
     error_object,
     render_bump,
     render_verify_failure,
+    warn,
 )
 from bumper.secrets import redact
 
@@ -34,6 +35,13 @@ def bump(options: BumpOptions, env: Mapping[str, str], promoted: dict[str, str] 
             result = bump_dir(options, env)
     except VerifyError as exc:
         render_verify_failure(exc, options)
+        raise
+    except WaitTimeout as exc:
+        if options.output == "json" and exc.result is not None:  # the PR exists: name it
+            result = dataclasses.replace(exc.result, promoted=promoted)
+            payload = {**result.as_json(), "status": "failed", "exit_code": int(exc.exit_code)}
+            payload["error"] = error_object(error_kind(exc), exc.message)
+            emit_json(payload)
         raise
     except NotFoundError as exc:
         if options.output == "json":  # scripts get the contract's status and the error
@@ -57,6 +65,12 @@ def bump(options: BumpOptions, env: Mapping[str, str], promoted: dict[str, str] 
     if result.status == Status.CLOSED:  # --wait merged: the PR ended without the change
         error(f"{(result.pull_request or {}).get('url')} was closed without being merged")
         return ExitCode.FAILURE
+    if result.status == Status.BLOCKED and options.wait:  # nothing will be merged: no success
+        error(
+            "--wait merged: the new version was not delivered (the bot branch is blocked, see above); "
+            "nothing will be merged, so there is nothing to wait for"
+        )
+        return ExitCode.FAILURE
     return ExitCode.OK
 
 
@@ -69,4 +83,6 @@ def _with_registry(options: BumpOptions, env: Mapping[str, str]) -> BumpOptions:
     from bumper.registry import check_images
 
     backoff = ApiPacing.from_env(env).backoff
-    return replace(options, registry_images=check_images(options.images, options.registry, env, backoff))
+    return replace(
+        options, registry_images=check_images(options.images, options.registry, env, backoff, warn)
+    )

@@ -5,14 +5,18 @@ from __future__ import annotations
 
 import dataclasses
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bumper.errors import ConfigError, ExitCode
+from bumper.image_ref import ImageRef
 from bumper.options import BumpOptions
 from bumper.plan.paths import normalize_all, sparse_patterns
-from bumper.plan.promote import check_image, promoted_ref, source_label
+from bumper.plan.promote import check_apart, check_image, promoted_ref, source_label
+
+if TYPE_CHECKING:
+    from bumper.git.clone import Clone
 
 
 def promote(
@@ -30,45 +34,77 @@ def promote(
     image = check_image(image_text)
     sources = normalize_all(from_paths, "--from")
     targets = normalize_all(to_paths, "--to")
-    if set(sources) & set(targets) and from_branch is None:
+    options = BumpOptions.from_cli({**raw, "refs": [f"{image.name}:promote"], "paths": targets})
+    one_tree = from_branch is None or from_branch in (options.base, _checked_out(options))
+    if set(sources) & set(targets) and one_tree:
         raise ConfigError(
             "--from and --to name the same path; promote reads one environment and writes another"
         )
-    options = BumpOptions.from_cli({**raw, "refs": [f"{image.name}:promote"], "paths": targets})
     if from_branch is not None:
         from bumper.git.refname import validate_branch_name
 
         validate_branch_name(from_branch)
     label = source_label(sources, from_branch)
-    ref = promoted_ref(image, _source_entries(options, sources, from_branch, env), label)
+    entries = _source_entries(options, image, sources, from_branch, env)
+    if one_tree:
+        check_apart(image, entries, targets)
+    ref = promoted_ref(image, entries, label)
     options = dataclasses.replace(options, refs=[ref], promoted_from=label)
     return bump(options, env, promoted={"from": label, "ref": str(ref)})
 
 
 def _source_entries(
-    options: BumpOptions, sources: tuple[str, ...], from_branch: str | None, env: Mapping[str, str]
+    options: BumpOptions,
+    image: ImageRef,
+    sources: tuple[str, ...],
+    from_branch: str | None,
+    env: Mapping[str, str],
 ) -> list[dict[str, Any]]:
     """Every reference `bumper scan` would list under --from: in the --dir tree itself, or in a
     shallow sparse clone of --from-branch (or the --repo base), never a write."""
     if options.repo is None and from_branch is None:
         assert options.directory is not None
-        return _read(options.directory, sources, from_branch)
+        return _read(options.directory, image, sources, from_branch)
     with tempfile.TemporaryDirectory(prefix="bumper-promote-") as tmp:
-        tree = _clone_source(options, sources, from_branch, env, Path(tmp) / "source")
-        return _read(tree, sources, from_branch)
+        from bumper.git.clone import check_out_all_yaml
+
+        source = _clone_source(options, sources, from_branch, env, Path(tmp) / "source")
+        return _read(source.path, image, sources, from_branch, lambda: check_out_all_yaml(source))
 
 
-def _read(tree: Path, sources: tuple[str, ...], from_branch: str | None) -> list[dict[str, Any]]:
-    from bumper.errors import NotFoundError
+def _read(
+    tree: Path,
+    image: ImageRef,
+    sources: tuple[str, ...],
+    from_branch: str | None,
+    widen: Callable[[], None] | None = None,
+) -> list[dict[str, Any]]:
+    """The scan of --from; `widen` checks out the rest of a narrowed clone's YAML when a Flux
+    marker there names a policy whose ImagePolicy lives outside --from (as --dir would find it)."""
+    from bumper.errors import ManifestError, NotFoundError
     from bumper.plan.inventory import take_inventory
     from bumper.plan.select import unmatched_globs
 
-    for glob in unmatched_globs(tree, sources):
+    # Each positive pattern must select a file (a typo would read part of the source); a '!'
+    # pattern only takes back, and selects nothing by itself.
+    for glob in unmatched_globs(tree, tuple(g for g in sources if not g.startswith("!"))):
         on = f" on branch {from_branch!r}" if from_branch else ""
         raise NotFoundError(
             f"--from {glob!r} matches no YAML file{on}; give paths relative to the tree's root"
         )
-    return take_inventory(tree, sources).images
+    inventory = take_inventory(tree, sources)
+    if widen is not None and inventory.unresolved:
+        widen()
+        inventory = take_inventory(tree, sources)
+    for skip in inventory.ignored:  # a file that may hold another version is never skipped over
+        if skip.reason.startswith("unparseable") and image.needle() in (tree / skip.file).read_bytes():
+            raise ManifestError(
+                f"{skip.reason.removeprefix('unparseable: ')}; the version under --from cannot be read "
+                "there: fix the file, or leave it out with a '!' --from pattern",
+                file=skip.file,
+                line=skip.line,
+            )
+    return inventory.images
 
 
 def _clone_source(
@@ -77,7 +113,7 @@ def _clone_source(
     from_branch: str | None,
     env: Mapping[str, str],
     dest: Path,
-) -> Path:
+) -> Clone:
     """The source environment's files: --repo's (or the --dir clone's) `from_branch`, else the
     base, cloned shallow and sparse on --from."""
     from bumper.errors import NotFoundError
@@ -103,7 +139,7 @@ def _clone_source(
                 "git clone; give the clone's top folder"
             )
     try:
-        clone(
+        return clone(
             url,
             base=from_branch or options.base,
             token=token,
@@ -113,9 +149,36 @@ def _clone_source(
             authorization=authorization,
         )
     except GitError as exc:
+        if exc.kind == "branch-not-found" and from_branch is not None:
+            raise ConfigError(_no_branch(from_branch, options.repo is None, url)) from exc
         if exc.kind == "branch-not-found":
-            raise ConfigError(f"--from-branch {from_branch!r}: {exc.message}") from exc
+            raise ConfigError(exc.message) from exc
         if exc.kind == "empty":
             raise NotFoundError(exc.message) from exc
         raise
-    return dest
+
+
+def _no_branch(branch: str, local: bool, url: str) -> str:
+    """--from-branch names no branch: a --dir CI checkout holds only its own branch (or just
+    `origin/BRANCH`), so say the one command that makes it readable."""
+    if local:
+        return (
+            f"--from-branch {branch!r} is not a branch of the clone at {url}; a CI checkout holds only "
+            f"its own branch: run 'git fetch origin {branch}:{branch}' first"
+        )
+    return f"--from-branch {branch!r}: no branch {branch!r} on the repository; check the branch name"
+
+
+def _checked_out(options: BumpOptions) -> str | None:
+    """The branch a --dir clone has checked out (what --to writes), else None."""
+    import subprocess
+
+    if options.directory is None or not (options.directory / ".git").exists():
+        return None
+    proc = subprocess.run(
+        ["git", "-C", str(options.directory), "symbolic-ref", "--quiet", "--short", "HEAD"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return proc.stdout.strip() or None

@@ -8,9 +8,10 @@ where the clone is partial) only when the CI names this build's repository and s
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping, Sequence
 
-from bumper.changes import TRAILER_IMAGE, Change
+from bumper.changes import TRAILER_BUILD, TRAILER_IMAGE, Change
 from bumper.ci.env import compare_link, current_build
 from bumper.git.clone import Clone
 from bumper.git.errors import GitError
@@ -35,21 +36,37 @@ def deploy_compare(clone: Clone, changes: Sequence[Change], env: Mapping[str, st
         old, new = ImageRef.try_parse(change.old), ImageRef.try_parse(change.new)
         if old is None or new is None:
             continue
-        before = _source_of(commits, old)
-        after = _source_of(commits, new) or build.commit
-        if before is not None and before != after:
-            return compare_link(env, before, after) or ""
+        before, after = _source_of(commits, old), _source_of(commits, new)
+        if before is None or before[0] is None:
+            continue
+        builds = [before[1]] if after is None else [before[1], after[1]]
+        head = build.commit if after is None else after[0]
+        link = compare_link(env, before[0], head) if head and before[0] != head else None
+        if link and _in_repository(link, builds):
+            return link
     return ""
 
 
-def _source_of(commits: list[tuple[list[str], str | None]], ref: ImageRef) -> str | None:
-    """The source commit of the newest bump commit whose trailers set `ref`'s version."""
-    for images, source in commits:
+def _in_repository(link: str, builds: list[str | None]) -> bool:
+    """Whether the builds that recorded the commits ran in the repository `link` compares in:
+    a promotion run by another repository's pipeline must not link the app's commits as its own.
+    A compare view outside `/compare/` (a ci_systems.yaml entry) cannot be told: it is trusted."""
+    root = re.sub(r"(/-|/branches)?/compare/[^/]*$", "", link)  # GitLab's /-/, Bitbucket's /branches/
+    if root == link:
+        return True
+    return all(url is not None and url.startswith(root + "/") for url in builds)
+
+
+def _source_of(
+    commits: list[tuple[list[str], str | None, str | None]], ref: ImageRef
+) -> tuple[str | None, str | None] | None:
+    """(source commit, build link) of the newest bump commit whose trailers set `ref`'s version."""
+    for images, source, build in commits:
         for line in images:
             _, _, new = line.partition(" -> ")
             moved = ImageRef.try_parse(new.strip())
             if moved is not None and _same_version(moved, ref):
-                return source
+                return source, build
     return None
 
 
@@ -59,8 +76,9 @@ def _same_version(a: ImageRef, b: ImageRef) -> bool:
     return a.digest is None or b.digest is None or a.digest == b.digest
 
 
-def _bump_commits(clone: Clone) -> Iterator[tuple[list[str], str | None]]:
-    """(Bumper-Image values, Bumper-Source-Commit) of the base's bump commits, newest first."""
+def _bump_commits(clone: Clone) -> Iterator[tuple[list[str], str | None, str | None]]:
+    """(Bumper-Image values, Bumper-Source-Commit, Bumper-Build) of the base's bump commits,
+    newest first."""
     git = clone.git
     if git.out(["rev-parse", "--is-shallow-repository"], action="fetch") == "true":
         partial = git.execute(["config", "--get", "remote.origin.promisor"])[0] == 0
@@ -75,7 +93,8 @@ def _bump_commits(clone: Clone) -> Iterator[tuple[list[str], str | None]]:
         images = [value for key, value in trailers if key == TRAILER_IMAGE]
         if images:
             sources = [value for key, value in trailers if key == _SOURCE_TRAILER]
-            yield images, (sources[0] if sources else None)
+            builds = [value for key, value in trailers if key == TRAILER_BUILD]
+            yield images, (sources[0] if sources else None), (builds[0] if builds else None)
 
 
 def _trailers(message: str) -> list[tuple[str, str]]:

@@ -2,7 +2,8 @@
 closed unmerged (exit 1) or --wait-timeout runs out (exit 1), so a pipeline can go on after it.
 
 Polls with a growing interval (5 s, then ×1.5 up to 60 s, scaled by BUMPER_API_BACKOFF), one
-request each, well within every host's rate limits; the SDKs retry 429s and 5xx as for any call.
+request each, well within every host's rate limits; the SDKs retry 429s and 5xx as for any call,
+and a poll that still fails is asked again at the next one (an outage is not a closed PR).
 Ctrl-C and SIGTERM interrupt the sleep like any other step of a run (cli.py ends it cleanly).
 """
 
@@ -12,13 +13,14 @@ import dataclasses
 import time
 from collections.abc import Callable
 
-from bumper.errors import WaitTimeout
+from bumper.errors import ProviderError, WaitTimeout
 from bumper.options import BumpResult, Status
 from bumper.providers.api import FollowsPullRequests, PullRequestState
-from bumper.report import info
+from bumper.report import info, warn
 
 FIRST_INTERVAL = 5.0
 LONGEST_INTERVAL = 60.0
+_OUTAGES = ("other", "rate-limited")  # ProviderError kinds a later poll may get past
 
 
 def follow(
@@ -40,17 +42,31 @@ def follow(
     interval = FIRST_INTERVAL
     info(f"bumper: waiting for {url} to be merged (up to {_duration(timeout)})")
     while True:
-        state = provider.pull_request_state(number)
-        if state.state != "open":
+        state = _poll(provider, number, deadline - clock())
+        if state is not None and state.state != "open":
             return _ended(result, state)
         left = deadline - clock()
         if left <= 0:
-            raise WaitTimeout(
+            timed_out = WaitTimeout(
                 f"{url} is still open after {_duration(timeout)}; it was not merged in time: "
                 "merge or close it, or give a longer --wait-timeout"
             )
+            timed_out.result = result
+            raise timed_out
         sleep(min(max(interval * scale, 0.05), left))
         interval = min(interval * 1.5, LONGEST_INTERVAL)
+
+
+def _poll(provider: FollowsPullRequests, number: int, left: float) -> PullRequestState | None:
+    """The PR's state, or None when the host is out (5xx, 429, no answer: after the SDK's own
+    retries) and time is left to ask again; a refused token or a lost PR raises at once."""
+    try:
+        return provider.pull_request_state(number)
+    except ProviderError as exc:
+        if exc.kind not in _OUTAGES or left <= 0:
+            raise
+        warn(f"{exc}; asking again at the next poll")
+        return None
 
 
 def _ended(result: BumpResult, state: PullRequestState) -> BumpResult:

@@ -140,6 +140,13 @@ def checkout_only(clone: Clone, paths: Sequence[str]) -> None:
     retried(lambda _: clone.git.run(["reset", "--quiet", "--hard", "HEAD"], action="checkout"))
 
 
+def check_out_all_yaml(clone: Clone) -> None:
+    """Widen a sparse clone to every YAML file (one batched download of their blobs): a Flux
+    marker under --path names an ImagePolicy that may live anywhere in the tree."""
+    patterns = ["*.yaml", "*.yml", "Kustomization"]
+    retried(lambda _: clone.git.run(["sparse-checkout", "add", "--", *patterns], action="sparse-checkout"))
+
+
 def fetch_objects(clone: Clone, oids: Sequence[str]) -> None:
     """Download these objects into a blobless clone in few requests, as git's own lazy
     fetch does one by one."""

@@ -180,7 +180,12 @@ def _files_mentioning(git: GitReader, image: ImageRef, globs: tuple[str, ...], t
             candidates[path] = parts[2].decode()
     blobs = git.blobs(list(candidates.values()))
     needle = image.needle()
-    return sorted(p for p, oid in candidates.items() if needle in blobs.get(oid, b""))
+    paths = sorted(p for p, oid in candidates.items() if needle in blobs.get(oid, b""))
+    # The needle is a substring: `ghcr.io/acme/ap` is in every file of `ghcr.io/acme/app`. An
+    # image that no file references at the tip is "not found", never an empty history.
+    if not any(_references_in(blobs.get(candidates[p], b""), p, image) for p in paths):
+        return []
+    return paths
 
 
 def _refs(

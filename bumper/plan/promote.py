@@ -36,8 +36,9 @@ def promoted_ref(image: ImageRef, entries: Sequence[dict[str, Any]], source: str
     """The single `tag@digest` that every reference to `image` among the scan `entries` carries.
 
     A reference without a digest agrees with the others' digest of the same tag (a Helm
-    `tag:` field cannot hold one); two digests, two tags, or a digest-only reference beside
-    a tagged one do not agree: exit 2 listing every reference.
+    `tag:` field cannot hold one); the fields of one reference marked `:name`, `:tag`,
+    `:digest` hold one part each and agree. Two digests, two tags, or a digest-only reference
+    beside a tagged one do not agree: exit 2 listing every reference.
     """
     found = [e for e in entries if _key(e) == image.key]
     if not found:
@@ -45,9 +46,11 @@ def promoted_ref(image: ImageRef, entries: Sequence[dict[str, Any]], source: str
             f"no file under {source} references {image.name}; check --from (and --from-branch), "
             "or run 'bumper scan' there"
         )
-    tags = {e["tag"] for e in found}
-    digests = {e["digest"] for e in found if e["digest"]}
-    tag = next(iter(tags))
+    # A marker on one field holds one part: `:name` no version, `:digest` no tag, `:tag` no digest.
+    versioned = [e for e in found if e.get("part") != "name"] or found
+    tags = {e["tag"] for e in versioned if e.get("part") != "digest"}
+    digests = {e["digest"] for e in versioned if e["digest"]}
+    tag = next(iter(tags), None)
     if len(tags) > 1 or len(digests) > 1 or (tag is None and not digests):
         listed = [f"{e['file']}:{e['line']}: {e['value']}" for e in found[:_SHOWN]]
         if len(found) > _SHOWN:
@@ -61,10 +64,29 @@ def promoted_ref(image: ImageRef, entries: Sequence[dict[str, Any]], source: str
     return image._replace(tag=tag, digest=digest)  # keeps a chart a ChartRef
 
 
+def check_apart(image: ImageRef, entries: Sequence[dict[str, Any]], targets: Sequence[str]) -> None:
+    """--to must not select a file --from reads (however either is spelled): a promotion that
+    writes its own source would report "up to date" and promote nothing. Exit 2 naming them."""
+    from bumper.plan.paths import matcher
+
+    selects = matcher(targets, "--to")
+    shared = sorted({e["file"] for e in entries if _key(e) == image.key and selects and selects(e["file"])})
+    if shared:
+        more = f" … and {len(shared) - _SHOWN} more" if len(shared) > _SHOWN else ""
+        listed = ", ".join(shared[:_SHOWN]) + more
+        raise ConfigError(
+            f"--to selects {listed}, which --from reads; promote reads one environment and writes "
+            "another: narrow --to, e.g. with a '!' pattern for the source"
+        )
+
+
 def promote_branch(image: ImageRef, to_paths: Sequence[str]) -> str:
     """The bot branch of a promotion: its own per target, so it never races the bump runs of
     the same image (`bumper/<image>`) nor a promotion to another environment."""
-    target = re.sub(r"[^A-Za-z0-9._-]+", "-", "-".join(to_paths)).strip("-.") or "root"
+    target = re.sub(r"[^A-Za-z0-9._-]+", "-", "-".join(to_paths))
+    # git refuses `..` and a component ending `.lock` in a ref: a folder may hold either.
+    target = re.sub(r"\.{2,}", ".", target).strip("-.")
+    target = (target[: -len(".lock")] + "-lock" if target.endswith(".lock") else target) or "root"
     if len(target) > 60:
         target = target[:40] + "-" + hashlib.sha256(target.encode()).hexdigest()[:12]
     return f"bumper/promote/{target}/{image.slug()}"

@@ -5,7 +5,8 @@ SUFFIX without their digits (`12-alpine` → alpine, `10.6.4-focal` → focal, `
 debian r, `1.2.3-alpine3.19` → alpine). Not variants, so left out of the words:
 
 - a semantic-version pre-release (`-rc.1`, `-alpha.2`, `-beta`, `-pre`, `-dev`, `-rc1`);
-- a commit id (`1.2.3-abc1234`, git describe's `-5-gdeadbee`): hex of 7 or more with a digit;
+- a commit id (`1.2.3-abc1234`, `sha-deadbee`, git describe's `-5-gdeadbee`): hex of 7 to 40,
+  digits or not (a short hash without a digit is as much a commit as one with);
 - a release channel (`latest`, `stable`, `mainline`, `main`, ...): it names when, not what.
 
 A tag that does not start with a version (`alpine`, `stable-alpine`, `ltsc2022`) has the words
@@ -78,8 +79,9 @@ def read_tag(tag: str) -> TagShape:
 
 
 def _is_commit(part: str) -> bool:
-    """A commit id: 7 to 40 hex with a digit (`abc1234`), or git describe's `g` + hex."""
-    return _COMMIT.fullmatch(part) is not None and (part[0] == "g" or any(c.isdigit() for c in part))
+    """A commit id: 7 to 40 hex (`abc1234`, and `deadbee`: about one short hash in a thousand
+    has no digit), or git describe's `g` + hex."""
+    return _COMMIT.fullmatch(part) is not None
 
 
 def variant(tag: str | None) -> tuple[str, ...]:

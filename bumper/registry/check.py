@@ -3,7 +3,7 @@ tag-only REF pins where a reference is pinned by digest."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -11,7 +11,6 @@ from bumper.chart_ref import ChartRef
 from bumper.errors import ExitCode, RegistryError
 from bumper.image_ref import ImageRef
 from bumper.registry.manifests import Manifest, config_platform
-from bumper.report import warn
 
 if TYPE_CHECKING:
     from bumper.registry.client import Registry
@@ -38,9 +37,14 @@ class RegistryImage:
 
 
 def check_images(
-    refs: Sequence[ImageRef], mode: str, env: Mapping[str, str], backoff: float = 1.0
+    refs: Sequence[ImageRef],
+    mode: str,
+    env: Mapping[str, str],
+    backoff: float = 1.0,
+    warn: Callable[[str], None] = lambda _: None,
 ) -> tuple[RegistryImage, ...]:
-    """Ask each REF's registry; raise RegistryError (exit 1 missing, exit 2 wrong digest)."""
+    """Ask each REF's registry; raise RegistryError (exit 1 missing, exit 2 wrong digest).
+    What cannot be asked (an HTTP chart repository) is said through `warn`, once."""
     if mode == "off":
         return ()
     from bumper.registry.client import Registry as Client  # requests loads only when a registry is asked

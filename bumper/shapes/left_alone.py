@@ -21,6 +21,7 @@ NO_TAG_FIELD = "no-tag-field"
 
 # `CONTAINER_IMAGES_TAG`, `__TAG__`: capitals, digits and underscores, with a letter.
 _CAPITALS = re.compile(r"[A-Z_][A-Z0-9_]*")
+_VERSION = re.compile(r"V\d+")  # `V2`: capitals and digits, yet a version tag, not a placeholder
 # Keys of a values map that make a lone `repository:` an image's (beside `image:` as its key).
 _IMAGE_MAP_KEYS = frozenset({"registry", "pullPolicy", "digest"})
 _TAG_KEYS = ("tag", "imageTag", "version")
@@ -28,9 +29,11 @@ _TAG_KEYS = ("tag", "imageTag", "version")
 
 def is_placeholder(text: str) -> bool:
     """A value another tool fills in before deploying: `$TAG`, `${TAG}`, `{{ .tag }}`, or all
-    capitals/digits/underscores like `CONTAINER_IMAGES_TAG`."""
+    capitals/digits/underscores like `CONTAINER_IMAGES_TAG` (but `V2`, a version)."""
     if "$" in text or "{{" in text or "}}" in text:
         return True
+    if _VERSION.fullmatch(text):
+        return False
     return _CAPITALS.fullmatch(text) is not None and any(c.isalpha() for c in text)
 
 

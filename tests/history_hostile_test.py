@@ -1,0 +1,50 @@
+"""End to end: `bumper history` of an image no file references is exit 3, also when its name is
+a prefix or a substring of one that is referenced (a typo, a missing registry)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from testing import forkserver, repos
+
+APP = b"image: ghcr.io/acme/app:1.0.0\n"
+
+
+@pytest.fixture
+def clone(tmp_path: Path) -> Path:
+    bare = repos.make_bare_repo(tmp_path / "origin.git", {"apps/app.yaml": APP})
+    repos.add_commit(bare, "main", {"apps/app.yaml": APP.replace(b"1.0.0", b"1.1.0")}, message="bump")
+    dest = tmp_path / "clone"
+    repos.git("clone", "--quiet", str(bare), str(dest))
+    return dest
+
+
+def history(clone: Path, image: str) -> tuple[int, str, str]:
+    proc = forkserver.run(
+        ("history", image, "--dir", ".", "--output", "json"), env={"NO_COLOR": "1"}, cwd=clone, timeout=60
+    )
+    return proc.returncode, proc.stdout, proc.stderr
+
+
+@pytest.mark.parametrize(
+    "image",
+    ["ghcr.io/acme/ap", "ghcr.io/acme", "docker.io/acme/app", "acme/app", "ghcr.io/acme/app/sub"],
+)
+def test_an_image_only_a_substring_of_a_referenced_one_is_exit_3(clone: Path, image: str) -> None:
+    code, _, err = history(clone, image)
+
+    assert code == 3, err
+    assert "no file references" in err
+
+
+def test_the_referenced_image_is_listed(clone: Path) -> None:
+    code, out, err = history(clone, "ghcr.io/acme/app")
+
+    assert code == 0, err
+    newest = json.loads(out)["history"][0]
+    assert newest["changes"] == [
+        {"file": "apps/app.yaml", "old": "ghcr.io/acme/app:1.0.0", "new": "ghcr.io/acme/app:1.1.0"}
+    ]
