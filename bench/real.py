@@ -107,14 +107,13 @@ def chart_tree(root: Path, files: int, hits: int) -> int:
 
 
 def big_values(path: Path, size: int, refs: int) -> None:
-    """One values file of about `size` bytes with `refs` references to TARGET."""
-    pad = max(0, size // refs - 120)
+    """One values file of about `size` bytes with `refs` references to TARGET, padded with
+    small settings (a node-dense file, as generated values files are)."""
+    per_ref = max(1, (size // refs - 90) // 24)
     parts = ["# one big values file\n"]
     for i in range(refs):
-        parts.append(
-            f"svc{i:05d}:\n  image:\n    repository: {TARGET}\n    tag: {OLD_TAG}\n"
-            f'  note: "{"x" * pad}"\n  replicas: {i % 5}\n'
-        )
+        parts.append(f"svc{i:05d}:\n  image:\n    repository: {TARGET}\n    tag: {OLD_TAG}\n  settings:\n")
+        parts.extend(f"    key{k:04d}: value-{k:05d}\n" for k in range(per_ref))
     path.write_text("".join(parts))
 
 

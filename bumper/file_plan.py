@@ -22,7 +22,7 @@ from bumper.policy import decide
 from bumper.repo_policy import Rule, RunRules, held_lines
 from bumper.shapes import Ignored, MarkerPartRef, Reference, find_references
 from bumper.shapes.policy_marker import PolicyRef
-from bumper.yaml_edit import Plan, Source, apply_and_verify, compose_all
+from bumper.yaml_edit import Plan, Source, apply_and_verify, compose_all, paused_gc
 
 if TYPE_CHECKING:
     from bumper.rewrite import TreePlan
@@ -82,6 +82,10 @@ class FileJob:
     pins: dict[str, str] = field(default_factory=dict)  # --registry resolve: key -> tag's digest
 
     def plan(self, item: tuple[Source, str]) -> FileOutcome:
+        with paused_gc():  # both node graphs stay alive until the proof is done
+            return self._plan(item)
+
+    def _plan(self, item: tuple[Source, str]) -> FileOutcome:
         source, path = item
         out = FileOutcome()
         notes: list[Ignored] = []
