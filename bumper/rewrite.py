@@ -218,12 +218,11 @@ def tree_policy_paths(root: Path) -> tuple[tuple[str, ...], ...]:
         return ()
 
 
-def scan_tree(
-    root: Path, globs: tuple[str, ...] = (), considered: list[str] | None = None
-) -> tuple[list[tuple[Source, Reference]], list[Skip]]:
-    """Every reference under `root`; files that cannot be parsed are listed, not fatal."""
-    found: list[tuple[Source, Reference]] = []
-    ignored: list[Skip] = []
+def scan_files(
+    root: Path, globs: tuple[str, ...], ignored: list[Skip], considered: list[str] | None = None
+) -> Iterator[tuple[Source, list[Reference]]]:
+    """Each file under `root` with its references, one at a time (nothing of a file is kept
+    once the next is read); files that cannot be parsed go to `ignored`, not fatal."""
     named = tree_policy_paths(root)
     for source, _ in manifest_sources(root, globs, SCAN_NEEDLES, ignored, considered=considered, named=named):
         notes: list[Ignored] = []
@@ -233,6 +232,5 @@ def scan_tree(
             why = "template" if has_template_syntax(source.text) else f"unparseable: {exc.message}"
             ignored.append(Skip(source.path, exc.line, None, None, why))
             continue
-        found.extend((source, r) for r in refs)
+        yield source, refs
         ignored.extend(ignored_skip(source, note) for note in sorted(notes, key=lambda n: n.line))
-    return found, ignored

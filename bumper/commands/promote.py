@@ -68,7 +68,7 @@ def _read(tree: Path, sources: tuple[str, ...], from_branch: str | None) -> list
         raise NotFoundError(
             f"--from {glob!r} matches no YAML file{on}; give paths relative to the tree's root"
         )
-    return take_inventory(tree, sources).images
+    return take_inventory(tree, sources)
 
 
 def _clone_source(
