@@ -131,3 +131,33 @@ def test_verify_bench_smoke_renders_only_the_affected_overlays() -> None:
         "render the 5 affected overlays twice, one by one",
         "overhead / those renders",
     ], proc.stdout
+
+
+@pytest.mark.skipif(shutil.which("bumper") is None, reason="the bumper console script is not installed")
+@pytest.mark.skipif(shutil.which("grep") is None, reason="grep is not installed")
+def test_real_shapes_bench_smoke_prints_every_case() -> None:
+    """`bench/real.py --smoke`: every case of issue 30 runs at a tiny size and prints its row."""
+    bench = BENCH.with_name("real.py")
+    proc = subprocess.run(
+        [sys.executable, str(bench), "--smoke"], capture_output=True, text=True, timeout=300
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    table = [line for line in proc.stdout.splitlines() if line.startswith("| ")]
+    assert table[0] == "| case | ratio / value | goal | figures |", proc.stdout
+    starts = [
+        "| chart layout (",
+        "| chart layout: `scan` / bare libyaml compose",
+        "| 100-file tree: `bump --dry-run` / `grep -rlF`",
+        "| `bumper --version` wall (start-up)",
+        "| `scan --output text` peak RSS, 200 files",
+        "| `scan --output json` peak RSS, 200 files",
+        "| one 0.05 MB values file, 20 refs",
+        "| same file: `bump --dry-run` peak RSS",
+        "| `bump --repo`, 50 files, 1 to rewrite",
+        "| `bump --repo`, 200 files, 50 to rewrite",
+    ]
+    assert [row[: len(start)] for row, start in zip(table[1:], starts)] == starts, proc.stdout
+    # every bump found what grep found, and every figure carries the load it was measured under
+    assert "exit 0, 3 rewritten, grep 3;" in proc.stdout, proc.stdout
+    assert "exit 0, 20 tags rewritten;" in proc.stdout, proc.stdout
+    assert all("load " in row for row in table[1:]), proc.stdout

@@ -89,3 +89,51 @@ def test_tags_resolve_as_the_pure_python_safe_loader_does() -> None:
         assert tags(ours) == tags(reference)
         assert ("tag:yaml.org,2002:int", "0x1F") in tags(ours)
         assert ("tag:yaml.org,2002:merge", "<<") in tags(ours)
+
+
+NESTED = (
+    "# many edits, untouched subtrees between them\r\n"
+    "base: &b {repo: ghcr.io/acme/app, tag: v1, keep: [1, 2, {x: y}]}\r\n"
+    "apps:\r\n"
+    "  - name: one\r\n"
+    "    image: ghcr.io/acme/app:v1\r\n"
+    "    env: [{name: A, value: '1'}, {name: B, value: \"2\"}]\r\n"
+    "  - name: two\r\n"
+    "    <<: *b\r\n"
+    "    sidecar: {image: 'ghcr.io/acme/app:v1', args: [--a, --b]}\r\n"
+    "  - *b\r\n"
+    "tail: {deep: {deeper: [a, b, c]}}\r\n"
+)
+
+
+def test_edits_of_every_length_leave_the_untouched_subtrees_in_place() -> None:
+    """Edits that grow and shrink the text before untouched subtrees (flow, block, CRLF,
+    anchors and aliases): the proof finds every later node where the shifts put it."""
+    source = Source("n.yaml", NESTED)
+    [doc] = compose_all(source)
+    base = doc.value[0][1]
+    apps = doc.value[1][1].value
+    plan = Plan()
+    plan.replace(source, base.value[1][1], "v1.2.3-a-much-longer-tag")
+    plan.replace(source, apps[0].value[1][1], "ghcr.io/acme/app:v2")
+    plan.replace(source, apps[1].value[2][1].value[0][1], "ghcr.io/acme/app:2")
+    new = apply_and_verify(source, [doc], plan)
+    expected = (
+        NESTED.replace("tag: v1,", "tag: v1.2.3-a-much-longer-tag,")
+        .replace("image: ghcr.io/acme/app:v1\r\n", "image: ghcr.io/acme/app:v2\r\n")
+        .replace("'ghcr.io/acme/app:v1'", "'ghcr.io/acme/app:2'")
+    )
+    assert new == expected
+
+
+def test_an_edit_cannot_re_point_an_alias_in_an_untouched_subtree() -> None:
+    """Skipping untouched subtrees relies on aliases meaning the same after the edit: an edit
+    that defines the anchor again is refused by the composer (a second `&a`)."""
+    text = "x: &a one\ny: two\nz: [*a]\n"
+    source = Source("a.yaml", text)
+    [doc] = compose_all(source)
+    y = doc.value[1][1]
+    at = text.index("two")
+    plan = Plan(edits=[Edit(at, at + 3, "&a two")], changed={id(y): "two"})
+    with pytest.raises(ManifestError, match="no longer parses .*second occurrence"):
+        apply_and_verify(source, [doc], plan)

@@ -130,14 +130,29 @@ def _empty(runner: GitRunner) -> GitError:
 
 def checkout_only(clone: Clone, paths: Sequence[str]) -> None:
     """Check out just `paths` (plus every Chart.yaml, which tells chart templates apart);
-    the index keeps all other files, so commits still hold the whole tree."""
-    patterns = ["Chart.yaml", *(_literal_pattern(p) for p in paths)]
-    clone.git.run(
-        ["sparse-checkout", "set", "--no-cone", "--stdin"],
-        action="sparse-checkout",
-        stdin="".join(f"{p}\n" for p in patterns).encode("utf-8", "surrogateescape"),
-    )
-    retried(lambda _: clone.git.run(["reset", "--quiet", "--hard", "HEAD"], action="checkout"))
+    the index keeps all other files, marked skip-worktree, so commits still hold the whole tree.
+
+    Exact index paths, never patterns: read-tree fills the index without touching the work
+    tree, update-index marks every other entry skip-worktree, checkout-index writes the wanted
+    files (as every checkout, under info/attributes: no filter, no eol conversion). Linear in
+    the tree, where N `--no-cone` sparse patterns cost files x N (6 s at 12,500 paths)."""
+    git = clone.git
+    retried(lambda _: git.run(["read-tree", "HEAD"], action="checkout"))
+    wanted = {p.encode("utf-8", "surrogateescape") for p in paths}
+    entries = [e for e in git.run_bytes(["ls-files", "-z"], action="checkout").split(b"\0") if e]
+    chosen = [e for e in entries if e in wanted or e == b"Chart.yaml" or e.endswith(b"/Chart.yaml")]
+    rest = set(entries).difference(chosen)
+    if rest:
+        git.run(
+            ["update-index", "--skip-worktree", "-z", "--stdin"],
+            action="checkout",
+            stdin=b"".join(e + b"\0" for e in sorted(rest)),
+        )
+    if chosen:  # blobs of a partial clone are fetched here, with the same auth environment
+        stdin = b"".join(e + b"\0" for e in chosen)
+        retried(
+            lambda _: git.run(["checkout-index", "-u", "-f", "-z", "--stdin"], action="checkout", stdin=stdin)
+        )
 
 
 def check_out_all_yaml(clone: Clone) -> None:
@@ -158,14 +173,6 @@ def fetch_objects(clone: Clone, oids: Sequence[str]) -> None:
 
 def _fetch(clone: Clone, command: list[str], _: int) -> None:
     clone.git.run(command, action="fetch")
-
-
-def _literal_pattern(path: str) -> str:
-    """A sparse-checkout (gitignore) pattern matching exactly `path` from the root: every
-    character a pattern reads specially is escaped. A newline cannot be written in a pattern
-    file, so it becomes `?` (any one character): a superset, which the plan filters again."""
-    escaped = "".join("?" if c == "\n" else "\\" + c if c in "\\[]*?!# " else c for c in path)
-    return "/" + escaped
 
 
 def _wipe(dest: Path, *, keep: bool) -> None:

@@ -36,9 +36,10 @@ def commit_all(
     git = clone.git
     if paths is None:
         git.run(["add", "--all"], action="add")
-    else:  # literal pathspecs (GIT_LITERAL_PATHSPECS) on stdin: no glob, no argv limit
+    else:  # exact index paths on stdin, not pathspecs: no glob, no argv limit, and no matching
+        # of every index entry against every path (`add` took 24 s for 12,500 of 50,000 files)
         listed = "".join(f"{p}\0" for p in paths).encode("utf-8", "surrogateescape")
-        git.run(["add", "--pathspec-from-file=-", "--pathspec-file-nul"], action="add", stdin=listed)
+        git.run(["update-index", "-z", "--stdin"], action="add", stdin=listed)
     tree = git.out(["write-tree"], action="commit")
     base_tree = git.out(["rev-parse", f"{clone.base_sha}^{{tree}}"], action="commit")
     if tree == base_tree:

@@ -23,7 +23,7 @@ from bumper.plan.select import has_template_syntax
 from bumper.plan.versions import decide
 from bumper.shapes import Ignored, MarkerPartRef, Reference, find_references
 from bumper.shapes.policy_marker import PolicyRef
-from bumper.yaml_edit import Plan, Source, apply_and_verify, compose_all
+from bumper.yaml_edit import Plan, Source, apply_and_verify, compose_all, paused_gc
 
 
 @dataclass(frozen=True)
@@ -69,6 +69,10 @@ class FileJob:
     charts: ChartSources = field(default_factory=ChartSources)  # HelmRelease pins' sources
 
     def plan(self, item: tuple[Source, str]) -> FileOutcome:
+        with paused_gc():  # both node graphs stay alive until the proof is done
+            return self._plan(item)
+
+    def _plan(self, item: tuple[Source, str]) -> FileOutcome:
         source, path = item
         out = FileOutcome()
         notes: list[Ignored] = []

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from bumper.errors import ConfigError, WorkspaceError
+from bumper.git.clone import checkout_only
 from bumper.git.clone import clone as git_clone
 from bumper.git.commit import commit_all
 from bumper.git.push import push
@@ -207,3 +208,39 @@ def test_failed_clone_into_an_existing_empty_dir_leaves_it_empty(
     with pytest.raises(WorkspaceError, match="is not empty"):
         (dest / "f").write_text("x")
         clone(server, tmp_path, dest=dest)
+
+
+def test_checkout_only_writes_exactly_the_named_files_and_commits_keep_the_rest(
+    server: GitServer, tmp_path: Path, isolated_git: Path
+) -> None:
+    """`checkout_only` (the --repo flow past grep): exact index paths, never patterns, so odd
+    names are neither missed nor widened; every Chart.yaml comes too; no filter runs; the
+    files not checked out stay in the index (skip-worktree) and in the commit, even with
+    `add --all`."""
+    ran = tmp_path / "filter-ran"
+    isolated_git.write_text(f'[filter "evil"]\n\tsmudge = "echo smudge >> \'{ran}\'; cat"\n')
+    odd = ["a b/#x.yaml", "g[1]/*?.yaml", "!neg.yaml", "back\\slash.yaml", "new\nline.yaml", "é/ü.yaml"]
+    files = {
+        ".gitattributes": b"* filter=evil\n",
+        **{name: f"image: ghcr.io/acme/api:1.0.0 # {n}\n".encode() for n, name in enumerate(odd)},
+        "charts/c/Chart.yaml": b"name: c\n",
+        "charts/c/values.yaml": b"image: other:1\n",
+        "g1/x.yaml": b"x: 1\n",  # what `g[1]/*?.yaml` would match as a pattern
+        "newXline.yaml": b"x: 1\n",  # what `new?line.yaml` would match
+        "a b/other.yaml": b"x: 1\n",
+    }
+    origin = repos.make_bare_repo(server.path_for("m"), files)
+    ws = clone(server, tmp_path, checkout=False)
+    checkout_only(ws, odd)
+    on_disk = sorted(
+        p.relative_to(ws.path).as_posix() for p in ws.path.rglob("*") if p.is_file() and ".git" not in p.parts
+    )
+    assert on_disk == sorted([*odd, "charts/c/Chart.yaml"])
+    for name in odd:
+        assert (ws.path / name).read_bytes() == files[name], name
+    assert not ran.exists()
+    (ws.path / odd[1]).write_bytes(b"image: ghcr.io/acme/api:1.1.0\n")
+    commit_all(ws, "b", "msg", *BOT)
+    push(ws, "b", None)
+    assert repos.changed_paths(origin, "b") == [odd[1]]
+    assert repos.read_file(origin, "b", "charts/c/values.yaml") == b"image: other:1\n"

@@ -60,3 +60,20 @@ def test_commit_all_without_changes_fails(server: GitServer, origin: Path, tmp_p
     ws = clone(server, tmp_path)
     with pytest.raises(WorkspaceError, match="nothing to commit on top of main"):
         commit_all(ws, "b", "msg", *BOT)
+
+
+def test_commit_of_named_paths_takes_exactly_those_files(server: GitServer, tmp_path: Path) -> None:
+    """`paths` are exact index paths, never patterns: a name with glob characters, a space
+    or a newline commits that one file; another changed file not named stays out."""
+    odd = ["g[1]/*.yaml", "a b/#x.yaml", "new\nline.yaml"]
+    files = {name: b"image: ghcr.io/acme/api:1.0.0\n" for name in [*odd, "g1/a.yaml", "newXline.yaml"]}
+    origin = repos.make_bare_repo(server.path_for("m"), files)
+    ws = clone(server, tmp_path)
+    for name in files:
+        (ws.path / name).write_bytes(b"image: ghcr.io/acme/api:1.1.0\n")
+    commit_all(ws, "b", "msg", *BOT, paths=odd)
+    push(ws, "b", None)
+    # git lists the name holding a newline C-quoted
+    expected = ['"new\\nline.yaml"', "a b/#x.yaml", "g[1]/*.yaml"]
+    assert sorted(repos.changed_paths(origin, "b")) == sorted(expected)
+    assert repos.read_file(origin, "b", odd[2]) == b"image: ghcr.io/acme/api:1.1.0\n"

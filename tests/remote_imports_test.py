@@ -1,0 +1,40 @@
+"""A `--repo` run imports the SDK of the provider that runs and no other (issue 30: start-up);
+`--dir` runs import none (tests/cli_test.py)."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from testing.world import make_world
+
+# What each host's SDK pulls in at import; the other host's run must load none of it.
+SDK = {"github": {"github", "jwt", "cryptography"}, "gitlab": {"gitlab", "requests_toolbelt"}}
+
+
+@pytest.mark.skipif(shutil.which("bumper") is None, reason="the bumper console script is not installed")
+@pytest.mark.parametrize("provider", ["github", "gitlab"])
+def test_a_remote_run_imports_only_its_providers_sdk(tmp_path: Path, provider: str) -> None:
+    with make_world(tmp_path, provider) as world:
+        script = str(shutil.which("bumper"))
+        proc = subprocess.run(
+            [sys.executable, "-X", "importtime", script, "bump", "ghcr.io/acme/app:v9.9.9"],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env=world.env(),
+        )
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        assert world.open_pulls(), "the run opened no pull request"
+    names = {
+        line.rsplit("|", 1)[1].strip().split(".")[0]
+        for line in proc.stderr.splitlines()
+        if line.startswith("import time:") and line.count("|") == 2
+    }
+    other = "gitlab" if provider == "github" else "github"
+    assert provider in names, sorted(names)
+    assert not (SDK[other] & names), f"a {provider} run imported {sorted(SDK[other] & names)}"
