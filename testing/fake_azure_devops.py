@@ -20,9 +20,8 @@ from urllib.parse import unquote
 
 import pytest
 
-from bumper.providers.api import ProviderSettings
 from testing import api_schemas
-from testing.fake_provider import LoopbackServer, PullRecord, RecordedRequest, Reply, Response
+from testing.fake_provider import FakePullHost, PullRecord, RecordedRequest, Reply, Response
 
 TOKEN = "fake-azure-devops-pat-FAKEfake0123456789"  # noqa: S105 - a test token
 ORG = "acme"
@@ -48,7 +47,7 @@ def _error(status: int, message: str, type_key: str = "InvalidArgumentValueExcep
     )
 
 
-class FakeAzureDevOps(LoopbackServer):
+class FakeAzureDevOps(FakePullHost):
     """Organization `acme`'s collection at `api_url`; repositories are PROJECT/REPO.
 
     `identities` maps a name or email to an id; `autocomplete_allowed=False` refuses auto-complete.
@@ -80,19 +79,8 @@ class FakeAzureDevOps(LoopbackServer):
     def add_identity(self, name: str) -> str:
         return self.identities.setdefault(name, str(uuid.uuid5(uuid.NAMESPACE_DNS, name)))
 
-    def settings(self, path: str, token: str | None = None, **kw: Any) -> ProviderSettings:
-        kw.setdefault("throttle", False)
-        kw.setdefault("backoff", 0.001)
-        project, repo = path.split("/")
-        return ProviderSettings(
-            repo_url=f"https://dev.azure.com/{ORG}/{project}/_git/{repo}",
-            api_url=self.api_url,
-            token=self.token if token is None else token,
-            **kw,
-        )
-
-    def open_pulls(self, repo: str | None = None) -> list[PullRecord]:
-        return [p for p in self.pulls if p.state == "open" and repo in (None, p.repo)]
+    def repo_url(self, path: str) -> str:
+        return "https://dev.azure.com/{}/{}/_git/{}".format(ORG, *path.split("/"))
 
     # -- server ---------------------------------------------------------------------------------
 

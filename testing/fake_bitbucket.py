@@ -19,9 +19,8 @@ from urllib.parse import unquote
 
 import pytest
 
-from bumper.providers.api import ProviderSettings
 from testing import api_schemas
-from testing.fake_provider import LoopbackServer, PullRecord, RecordedRequest, Reply, Response
+from testing.fake_provider import FakePullHost, PullRecord, RecordedRequest, Reply, Response
 
 TOKEN = "fake-bitbucket-token-FAKEfake0123456789"  # noqa: S105 - a test token
 APP_USER, APP_PASSWORD = "bumper-bot", "fake-app-password-FAKE0123456789"  # noqa: S105
@@ -49,7 +48,7 @@ def _error(status: int, message: str, detail: str | None = None) -> Reply:
     return Reply(status, {"type": "error", "error": error})
 
 
-class FakeBitbucket(LoopbackServer):
+class FakeBitbucket(FakePullHost):
     """Bitbucket Cloud's pull request endpoints. `members` maps nickname -> uuid."""
 
     unauthorized = (401, {}, {"type": "error", "error": {"message": "Unauthorized"}})
@@ -74,18 +73,8 @@ class FakeBitbucket(LoopbackServer):
         uuid = f"{{{n:08d}-0000-4000-8000-{n:012d}}}"
         return self.members.setdefault(nickname, uuid)
 
-    def settings(self, full_name: str, token: str | None = None, **kw: Any) -> ProviderSettings:
-        kw.setdefault("throttle", False)
-        kw.setdefault("backoff", 0.001)
-        return ProviderSettings(
-            repo_url=f"https://bitbucket.org/{full_name}.git",
-            api_url=self.api_url,
-            token=self.token if token is None else token,
-            **kw,
-        )
-
-    def open_pulls(self, repo: str | None = None) -> list[PullRecord]:
-        return [p for p in self.pulls if p.state == "open" and repo in (None, p.repo)]
+    def repo_url(self, path: str) -> str:
+        return f"https://bitbucket.org/{path}.git"
 
     # -- server ---------------------------------------------------------------------------------
 
@@ -271,7 +260,7 @@ def _dc_error(status: int, message: str, exception: str, **more: Any) -> Reply:
     return Reply(status, {"errors": [error]})
 
 
-class FakeBitbucketServer(LoopbackServer):
+class FakeBitbucketServer(FakePullHost):
     """Bitbucket Data Center's pull request endpoints under `context` ("" or "/bitbucket").
 
     `supports_draft` (8.18+) and `supports_automerge` (8.15+) model an older instance when off.
@@ -306,19 +295,8 @@ class FakeBitbucketServer(LoopbackServer):
         project, slug = path.split("/")
         return f"https://bitbucket.acme.test{self.context}/scm/{project.lower()}/{slug}.git"
 
-    def settings(self, path: str, token: str | None = None, **kw: Any) -> ProviderSettings:
-        kw.setdefault("throttle", False)
-        kw.setdefault("backoff", 0.001)
-        project, slug = path.split("/")
-        return ProviderSettings(
-            repo_url=f"https://bitbucket.acme.test{self.context}/scm/{project}/{slug}.git",
-            api_url=self.api_url,
-            token=self.token if token is None else token,
-            **kw,
-        )
-
-    def open_pulls(self, repo: str | None = None) -> list[PullRecord]:
-        return [p for p in self.pulls if p.state == "open" and repo in (None, p.repo)]
+    def repo_url(self, path: str) -> str:
+        return "https://bitbucket.acme.test{}/scm/{}/{}.git".format(self.context, *path.split("/"))
 
     def authorized(self, headers: dict[str, str]) -> bool:
         value = {k.lower(): v for k, v in headers.items()}.get("authorization", "")

@@ -18,9 +18,8 @@ from typing import Any
 
 import pytest
 
-from bumper.providers.api import ProviderSettings
 from testing import gitea_swagger, repos
-from testing.fake_provider import LoopbackServer, PullRecord, RecordedRequest, Reply, Response
+from testing.fake_provider import FakePullHost, PullRecord, RecordedRequest, Reply, Response
 
 TOKEN = "fake-gitea-token-FAKEfake0123456789abcdef"  # noqa: S105 - a test token
 BOT = "bumper-bot"  # the token's user, poster of every PR
@@ -34,7 +33,7 @@ def too_many_requests(retry_after: int | None = None) -> Response:
     return 429, headers, {"message": "Too Many Requests"}
 
 
-class FakeGitea(LoopbackServer):
+class FakeGitea(FakePullHost):
     """Gitea's pull request, label and comment endpoints with in-memory state.
 
     `api_url` is what `--api-url` would be. `pulls` holds PullRecords (the title as Gitea stores
@@ -75,19 +74,8 @@ class FakeGitea(LoopbackServer):
     def add_user(self, name: str) -> None:
         self.users.add(name)
 
-    def settings(self, full_name: str, token: str | None = None, **kw: Any) -> ProviderSettings:
-        """ProviderSettings pointing at this server, with millisecond backoff."""
-        kw.setdefault("throttle", False)
-        kw.setdefault("backoff", 0.001)
-        return ProviderSettings(
-            repo_url=f"https://gitea.test/{full_name}.git",
-            api_url=self.api_url,
-            token=self.token if token is None else token,
-            **kw,
-        )
-
-    def open_pulls(self, repo: str | None = None) -> list[PullRecord]:
-        return [p for p in self.pulls if p.state == "open" and repo in (None, p.repo)]
+    def repo_url(self, path: str) -> str:
+        return f"https://gitea.test/{path}.git"
 
     # -- server ---------------------------------------------------------------------------------
 

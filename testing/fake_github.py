@@ -17,9 +17,8 @@ from typing import Any
 
 import pytest
 
-from bumper.providers.api import ProviderSettings
 from testing import github_graphql, host_commits, repos
-from testing.fake_provider import LoopbackServer, PullRecord, RecordedRequest, Reply, Response
+from testing.fake_provider import FakePullHost, PullRecord, RecordedRequest, Reply, Response
 from testing.github_app import FakeApp
 
 TOKEN = "fake-github-token-FAKEfake0123456789abcdef"  # noqa: S105 - a test token
@@ -51,7 +50,7 @@ def server_error(status: int = 502) -> Response:
     return status, {}, {"message": "Server Error"}
 
 
-class FakeGitHub(LoopbackServer):
+class FakeGitHub(FakePullHost):
     """GitHub's pull request endpoints with in-memory state.
 
     `api_url` is what `--api-url` would be (GHES layout). `pulls` holds PullRecords; team
@@ -93,20 +92,8 @@ class FakeGitHub(LoopbackServer):
         loopback git server serves for `full_name`, so clones see what the API made."""
         self.bare[full_name] = bare
 
-    def settings(self, full_name: str, token: str | None = None, **kw: Any) -> ProviderSettings:
-        """ProviderSettings pointing at this server, unthrottled, with millisecond backoff."""
-        kw.setdefault("throttle", False)
-        kw.setdefault("backoff", 0.001)
-        return ProviderSettings(
-            repo_url=f"https://github.test/{full_name}.git",
-            api_url=self.api_url,
-            token=self.token if token is None else token,
-            **kw,
-        )
-
-    def open_pulls(self, repo: str | None = None) -> list[PullRecord]:
-        """Open PRs, optionally of one repository."""
-        return [p for p in self.pulls if p.state == "open" and repo in (None, p.repo)]
+    def repo_url(self, path: str) -> str:
+        return f"https://github.test/{path}.git"
 
     # -- server ---------------------------------------------------------------------------------
 

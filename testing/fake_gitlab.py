@@ -19,9 +19,8 @@ from urllib.parse import unquote
 
 import pytest
 
-from bumper.providers.api import ProviderSettings
 from testing import host_commits, repos
-from testing.fake_provider import LoopbackServer, PullRecord, RecordedRequest, Reply, Response
+from testing.fake_provider import FakePullHost, PullRecord, RecordedRequest, Reply, Response
 
 TOKEN = "fake-gitlab-token-FAKEfake0123456789"  # noqa: S105 - a test token
 BOT_ID = 1
@@ -42,7 +41,7 @@ def server_error(status: int = 502) -> Response:
     return status, {}, {"message": f"{status} Bad Gateway"}
 
 
-class FakeGitLab(LoopbackServer):
+class FakeGitLab(FakePullHost):
     """GitLab's merge request endpoints with in-memory state.
 
     `api_url` is what `--api-url` would be (the instance URL). `pulls` holds PullRecords
@@ -82,20 +81,8 @@ class FakeGitLab(LoopbackServer):
         """Register a user that may be a reviewer or assignee; returns its id."""
         return self.users.setdefault(username, len(self.users) + 1)
 
-    def settings(self, path: str, token: str | None = None, **kw: Any) -> ProviderSettings:
-        """ProviderSettings pointing at this server, unthrottled, with millisecond backoff."""
-        kw.setdefault("throttle", False)
-        kw.setdefault("backoff", 0.001)
-        return ProviderSettings(
-            repo_url=f"https://gitlab.test/{path}.git",
-            api_url=self.api_url,
-            token=self.token if token is None else token,
-            **kw,
-        )
-
-    def open_pulls(self, repo: str | None = None) -> list[PullRecord]:
-        """Open MRs, optionally of one project."""
-        return [p for p in self.pulls if p.state == "open" and repo in (None, p.repo)]
+    def repo_url(self, path: str) -> str:
+        return f"https://gitlab.test/{path}.git"
 
     # -- server ---------------------------------------------------------------------------------
 

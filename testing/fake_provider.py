@@ -237,6 +237,29 @@ def _reset(h: BaseHTTPRequestHandler) -> None:
 # -- in-memory provider -----------------------------------------------------------------------
 
 
+class FakePullHost(LoopbackServer):
+    """A fake Git host API that keeps PR records: what every host's fake shares. Subclasses set
+    `api_url`, keep `pulls`, and name their clone URL layout in `repo_url`."""
+
+    api_url: str
+    pulls: list[PullRecord]
+
+    def repo_url(self, path: str) -> str:  # pragma: no cover - abstract
+        """The clone URL of repository `path` in this host's layout."""
+        raise NotImplementedError
+
+    def settings(self, path: str, token: str | None = None, **kw: Any) -> ProviderSettings:
+        """ProviderSettings pointing at this server, unthrottled, with millisecond backoff."""
+        kw.setdefault("throttle", False)
+        kw.setdefault("backoff", 0.001)
+        token = self.token if token is None else token
+        return ProviderSettings(repo_url=self.repo_url(path), api_url=self.api_url, token=token, **kw)
+
+    def open_pulls(self, repo: str | None = None) -> list[PullRecord]:
+        """Open PRs, optionally of one repository."""
+        return [p for p in self.pulls if p.state == "open" and repo in (None, p.repo)]
+
+
 class FakeHost:
     """State shared by FakeProvider instances: the token it accepts, repos, PRs, a fault hook.
 
