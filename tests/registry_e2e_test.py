@@ -443,3 +443,54 @@ def test_action_registry_input_reads_the_login_docker_login_wrote(
     assert run.outputs["status"] == "written"
     digest = registry.pushed["acme/app:v2.0.0"].digest
     assert (workspace / "deploy.yaml").read_text() == deploy(f"{ref}@{digest}")
+
+
+def promote(tmp_path: Path, registry: RealRegistry, *args: str) -> subprocess.CompletedProcess[str]:
+    """`bumper promote ARGS --output json` with the registry's login, as `bump` above."""
+    config = registry.docker_config(tmp_path / "docker")
+    env = clean_env(tmp_path, DOCKER_CONFIG=str(config))
+    proc = forkserver.run(["promote", *args, "--output", "json"], env=env)
+    assert PASSWORD not in proc.stdout + proc.stderr
+    return proc
+
+
+@pytest.mark.parametrize("tag", ["v2.0.0", "v9.9.9"])
+def test_promote_checks_the_version_it_read_and_resolves_its_digest(
+    tmp_path: Path, registry: RealRegistry, tag: str
+) -> None:
+    """The version read under --from is asked of its registry before --to is written: a tag
+    staging names that was never pushed stops the promotion; a pushed one pins prod by digest."""
+    root = tmp_path / "tree"
+    for env in ("staging", "prod"):
+        (root / env).mkdir(parents=True)
+    image = f"{registry.host}/acme/app"
+    (root / "staging" / "app.yaml").write_text(deploy(f"{image}:{tag}"))
+    old = f"{image}:v1.0.0@sha256:{'1' * 64}"
+    (root / "prod" / "app.yaml").write_text(deploy(old))
+
+    proc = promote(
+        tmp_path,
+        registry,
+        image,
+        "--from",
+        "staging",
+        "--to",
+        "prod",
+        "--dir",
+        str(root),
+        "--registry",
+        "resolve",
+    )
+
+    if tag == "v9.9.9":
+        assert proc.returncode == 1, proc.stderr
+        assert json.loads(proc.stdout)["error"]["kind"] == "registry"
+        assert f"{image}:v9.9.9 does not exist" in proc.stderr
+        assert (root / "prod" / "app.yaml").read_text() == deploy(old)
+        return
+    assert proc.returncode == 0, proc.stderr
+    digest = registry.pushed["acme/app:v2.0.0"].digest
+    result = json.loads(proc.stdout)
+    assert result["promoted"] == {"from": "staging", "ref": f"{image}:v2.0.0"}
+    assert [i["digest"] for i in result["images"]] == [digest]
+    assert (root / "prod" / "app.yaml").read_text() == deploy(f"{image}:v2.0.0@{digest}")
