@@ -290,3 +290,14 @@ def test_promotion_branches_differ_per_target_and_stay_valid() -> None:
     assert promote_branch(image, ["clusters/prod-eu"]) != promote_branch(image, ["clusters/prod-us"])
     long = promote_branch(image, ["x" * 300])
     assert len(long) < 120 and long.startswith("bumper/promote/")
+
+
+def test_nothing_under_from_is_the_not_found_object_in_json(tree: Path) -> None:
+    proc = promote(
+        tree, "--from", "clusters/nowhere", "--to", "clusters/prod", "--dir", ".", "--output", "json"
+    )
+
+    assert proc.returncode == 3, proc.stderr
+    result = json.loads(proc.stdout)
+    assert (result["status"], result["error"]["kind"]) == ("not-found", "not-found")
+    assert result["changes"] == [] and "--from 'clusters/nowhere'" in result["error"]["message"]

@@ -20,6 +20,18 @@ from bumper.report import (
 from bumper.secrets import redact
 
 
+def emit_not_found(exc: NotFoundError, options: BumpOptions, promoted: dict[str, str] | None = None) -> None:
+    """Exit 3 with --output json: the contract's `not-found` object with the error, as scripts
+    expect it from `bump` and `promote` alike."""
+    if options.output == "json":
+        from bumper.plan.tree import TreePlan
+
+        plan = TreePlan(ignored=list(exc.ignored))
+        payload = BumpResult(Status.NOT_FOUND, plan, promoted=promoted).as_json()
+        payload["error"] = error_object(error_kind(exc), exc.message, exc.file, exc.line)
+        emit_json(payload)
+
+
 def bump(options: BumpOptions, env: Mapping[str, str], promoted: dict[str, str] | None = None) -> ExitCode:
     """Run one flow and render its result; `promoted` ({from, ref}) is `bumper promote`'s."""
     if options.registry != "off":  # before any clone or write: the image must be there
@@ -44,14 +56,7 @@ def bump(options: BumpOptions, env: Mapping[str, str], promoted: dict[str, str] 
             emit_json(payload)
         raise
     except NotFoundError as exc:
-        if options.output == "json":  # scripts get the contract's status and the error
-            from bumper.plan.tree import TreePlan
-
-            payload = BumpResult(
-                Status.NOT_FOUND, TreePlan(ignored=list(exc.ignored)), promoted=promoted
-            ).as_json()
-            payload["error"] = error_object(error_kind(exc), exc.message, exc.file, exc.line)
-            emit_json(payload)
+        emit_not_found(exc, options, promoted)
         raise
     except BumperError as exc:
         if options.repo is not None:  # JSON says whether a direct commit landed before it failed

@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bumper.errors import ConfigError, ExitCode
+from bumper.errors import ConfigError, ExitCode, NotFoundError
 from bumper.image_ref import ImageRef
 from bumper.options import BumpOptions
 from bumper.plan.paths import normalize_all, sparse_patterns
@@ -29,7 +29,7 @@ def promote(
 ) -> ExitCode:
     """Validate everything first (a stand-in version lets BumpOptions check the options), read
     the source, then run `bump` with the one REF it found, narrowed to --to."""
-    from bumper.commands.bump import bump
+    from bumper.commands.bump import bump, emit_not_found
 
     image = check_image(image_text)
     sources = normalize_all(from_paths, "--from")
@@ -45,10 +45,14 @@ def promote(
 
         validate_branch_name(from_branch)
     label = source_label(sources, from_branch)
-    entries = _source_entries(options, image, sources, from_branch, env)
-    if one_tree:
-        check_apart(image, entries, targets)
-    ref = promoted_ref(image, entries, label)
+    try:
+        entries = _source_entries(options, image, sources, from_branch, env)
+        if one_tree:
+            check_apart(image, entries, targets)
+        ref = promoted_ref(image, entries, label)
+    except NotFoundError as exc:  # nothing under --from: exit 3 as `bump` answers it
+        emit_not_found(exc, options)
+        raise
     options = dataclasses.replace(options, refs=[ref], promoted_from=label)
     return bump(options, env, promoted={"from": label, "ref": str(ref)})
 
