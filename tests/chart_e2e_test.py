@@ -110,6 +110,11 @@ def test_history_lists_a_charts_changes(tmp_path: Path) -> None:
             "old": "https://charts.acme.io/app:1.3.2",
             "new": "https://charts.acme.io/app:1.3.3",
         } in changes
+        # a version narrows to the changes to or from it, as for an image tag
+        proc = world.run("history", "https://charts.acme.io/app:1.3.3", "--output", "json")
+        assert proc.returncode == 0, proc.stderr
+        narrowed = [c for entry in json.loads(proc.stdout)["history"] for c in entry["changes"]]
+        assert [c["new"] for c in narrowed] == ["https://charts.acme.io/app:1.3.3"]
 
 
 def test_scan_lists_chart_pins_as_json(tmp_path: Path) -> None:

@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 
 from bumper.changes import TRAILER_BUILD, TRAILER_IMAGE, Change
+from bumper.chart_ref import try_parse_ref
 from bumper.ci.env import compare_link, current_build
 from bumper.git.clone import Clone
 from bumper.git.errors import GitError
@@ -33,7 +34,7 @@ def deploy_compare(clone: Clone, changes: Sequence[Change], env: Mapping[str, st
     except GitError:
         return ""  # a link is a courtesy: never a reason to fail the run
     for change in changes:
-        old, new = ImageRef.try_parse(change.old), ImageRef.try_parse(change.new)
+        old, new = try_parse_ref(change.old), try_parse_ref(change.new)
         if old is None or new is None:
             continue
         before, after = _source_of(commits, old), _source_of(commits, new)
@@ -64,7 +65,7 @@ def _source_of(
     for images, source, build in commits:
         for line in images:
             _, _, new = line.partition(" -> ")
-            moved = ImageRef.try_parse(new.strip())
+            moved = try_parse_ref(new.strip())
             if moved is not None and _same_version(moved, ref):
                 return source, build
     return None

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bumper.changes import TRAILER_BUILD
+from bumper.chart_ref import try_parse_ref
 from bumper.errors import BumperError, ConfigError, NotFoundError, WorkspaceError
 from bumper.git.batch import NULL_OID, GitReader
 from bumper.git.log import CommitText, LogCommit, read_messages, shallow_boundary
@@ -160,7 +161,7 @@ def _wanted(image: ImageRef, old: str | None, new: str | None) -> bool:
     if image.tag is None and image.digest is None:
         return True
     for text in (old, new):
-        ref = ImageRef.try_parse(text) if text else None
+        ref = try_parse_ref(text) if text else None
         if ref is not None and image.tag in (None, ref.tag) and image.digest in (None, ref.digest):
             return True
     return False
@@ -208,7 +209,7 @@ def _references_in(data: bytes, path: str, image: ImageRef) -> list[str]:
     except (UnicodeDecodeError, BumperError):
         # A version that did not parse: the references written on its lines still count.
         text = data.decode("utf-8", "replace")
-        found = (ImageRef.try_parse(t) for line in text.splitlines() for t in _TOKEN.findall(line))
+        found = (try_parse_ref(t) for line in text.splitlines() for t in _TOKEN.findall(line))
         return [str(r) for r in found if r is not None and r.key == image.key and (r.tag or r.digest)]
 
 
