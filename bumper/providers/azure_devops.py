@@ -3,15 +3,12 @@ is a 5 MB generated package on the deprecated msrest, last released for API 7.1 
 
 from __future__ import annotations
 
-import logging
 import re
 from typing import Any
 from urllib.parse import urlsplit
 
 from bumper.errors import ConfigError, ProviderError
 from bumper.providers import api, failures, host_rules, rest
-
-log = logging.getLogger(__name__)
 
 API_VERSION = "7.1"
 _GUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")

@@ -3,15 +3,12 @@ the community's (atlassian-python-api) pulls in a dozen packages for the six cal
 
 from __future__ import annotations
 
-import logging
 import re
 from typing import Any
 from urllib.parse import quote
 
 from bumper.errors import ConfigError
 from bumper.providers import api, failures, host_rules, rest
-
-log = logging.getLogger(__name__)
 
 _ID = re.compile(r"^\{[0-9a-fA-F-]{36}\}$|^[0-9a-fA-F]{24}$|^\d+:[0-9a-fA-F-]{20,}$")  # uuid, account id
 _CLOSED = ("MERGED", "DECLINED", "SUPERSEDED")

@@ -3,14 +3,11 @@ light enough (atlassian-python-api pulls in a dozen packages for the few calls b
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 from urllib.parse import quote
 
 from bumper.errors import ConfigError, ProviderError
 from bumper.providers import api, failures, host_rules, rest
-
-log = logging.getLogger(__name__)
 
 _DUPLICATE = "DuplicatePullRequestException"
 _BAD_REVIEWERS = "InvalidPullRequestReviewersException"

@@ -20,6 +20,7 @@ from urllib3 import Retry
 from bumper.errors import ConfigError, ProviderError
 from bumper.providers import api, failures
 from bumper.providers.builtin import gitea_location
+from bumper.providers.rest import MAX_RETRY_AFTER, BoundedRetry
 
 log = logging.getLogger(__name__)
 
@@ -268,7 +269,7 @@ def _session(settings: api.ProviderSettings, api_url: str) -> requests.Session:
     session.headers["Authorization"] = f"token {settings.token}"
     session.headers["Accept"] = "application/json"
     session.verify = settings.ca_file or True
-    retry = Retry(
+    retry = BoundedRetry(  # Retry-After capped, an untrusted certificate not retried
         total=RETRIES,
         backoff_factor=settings.backoff,
         backoff_max=16 * max(settings.backoff, 0.001),
@@ -276,6 +277,7 @@ def _session(settings: api.ProviderSettings, api_url: str) -> requests.Session:
         allowed_methods=Retry.DEFAULT_ALLOWED_METHODS | {"GET", "POST", "PATCH"},
         respect_retry_after_header=True,
     )
+    retry.cap = MAX_RETRY_AFTER * max(settings.backoff, 0.001)
     session.mount("https://", HTTPAdapter(max_retries=retry))
     session.mount("http://", HTTPAdapter(max_retries=retry))
     session.hooks["response"].append(

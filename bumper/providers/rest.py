@@ -1,16 +1,21 @@
 """JSON over HTTP for the hosts whose providers speak their published REST API with `requests`
-(Bitbucket Cloud, Bitbucket Data Center, Azure DevOps): bounded retries, the not-the-API check,
+(Bitbucket Cloud, Bitbucket Data Center, Azure DevOps; Gitea and the OCI registry client share
+its BoundedRetry): bounded retries, the not-the-API check,
 and the host's own reason on a failed call."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from types import TracebackType
 from typing import Any
 
 import requests
-from urllib3 import Retry
+from urllib3 import BaseHTTPResponse, Retry
+from urllib3.connectionpool import ConnectionPool
+from urllib3.exceptions import MaxRetryError
 
 from bumper.providers import api, failures
+from bumper.tls import untrusted
 
 TIMEOUT = 30  # seconds per HTTP request
 RETRIES = 4  # 429 and 5xx; 0.5+1+2+4 s of backoff at settings.backoff == 1
@@ -29,20 +34,40 @@ class HttpError(Exception):
         self.body = body  # the decoded JSON answer, for a provider that reads more of it
 
 
-class _BoundedRetry(Retry):
-    """urllib3's Retry whose Retry-After sleep is capped, so a CI job never hangs for an hour."""
+class BoundedRetry(Retry):
+    """urllib3's Retry whose Retry-After sleep is capped at `cap`, so a CI job never hangs for an
+    hour, and which gives up at once on a certificate the client does not trust (retrying cannot
+    make it trusted). `cap` survives the copy urllib3 makes of a Retry at every attempt."""
 
     cap = MAX_RETRY_AFTER
+
+    def new(self, **kw: Any) -> BoundedRetry:
+        retry = super().new(**kw)
+        retry.cap = self.cap
+        return retry
 
     def get_retry_after(self, response: Any) -> float | None:
         value = super().get_retry_after(response)
         return None if value is None else min(value, self.cap)
 
+    def increment(  # type: ignore[override] # urllib3's own signature
+        self,
+        method: str | None = None,
+        url: str | None = None,
+        response: BaseHTTPResponse | None = None,
+        error: Exception | None = None,
+        _pool: ConnectionPool | None = None,
+        _stacktrace: TracebackType | None = None,
+    ) -> Retry:
+        if error is not None and _pool is not None and untrusted("", error):
+            raise MaxRetryError(_pool, url or "", error) from error
+        return super().increment(method, url, response, error, _pool, _stacktrace)
+
 
 def _retry(backoff: float) -> Retry:
     """429 and 5xx answers and dropped connections are retried, POST too: a create whose answer
     was lost comes back as the host's "already exists", which each provider turns into a find."""
-    retry = _BoundedRetry(
+    retry = BoundedRetry(
         total=RETRIES,
         backoff_factor=0.5 * backoff,
         backoff_max=8 * max(backoff, 0.001),

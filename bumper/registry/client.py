@@ -12,19 +12,15 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Mapping
-from types import TracebackType
-from typing import Any
 from urllib.parse import urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
 from requests.utils import parse_dict_header
-from urllib3 import BaseHTTPResponse, Retry
-from urllib3.connectionpool import ConnectionPool
-from urllib3.exceptions import MaxRetryError
 
 from bumper.errors import RegistryError
 from bumper.image_ref import is_digest
+from bumper.providers.rest import MAX_RETRY_AFTER, BoundedRetry
 from bumper.registry.credentials import Credentials, find_credentials
 from bumper.registry.manifests import ACCEPT, MAX_MANIFEST_BYTES, Manifest, digest_of, parse_manifest
 from bumper.registry.names import Endpoint, endpoint, host_of, insecure_hosts, is_loopback
@@ -32,35 +28,10 @@ from bumper.tls import check_ca_files, trusted_ca, untrusted
 
 TIMEOUT = 30  # seconds per request
 RETRIES = 5
-MAX_RETRY_AFTER = 120.0  # a CI job fails rather than sleep longer than this on one 429
-
-
-class _BoundedRetry(Retry):
-    """Retry whose Retry-After sleep is capped, and which gives up at once on a certificate the
-    client does not trust, as the GitHub client's."""
-
-    cap = MAX_RETRY_AFTER
-
-    def get_retry_after(self, response: Any) -> float | None:
-        value = super().get_retry_after(response)
-        return None if value is None else min(value, self.cap)
-
-    def increment(  # type: ignore[override] # urllib3's own signature
-        self,
-        method: str | None = None,
-        url: str | None = None,
-        response: BaseHTTPResponse | None = None,
-        error: Exception | None = None,
-        _pool: ConnectionPool | None = None,
-        _stacktrace: TracebackType | None = None,
-    ) -> Retry:
-        if error is not None and _pool is not None and untrusted("", error):
-            raise MaxRetryError(_pool, url or "", error) from error
-        return super().increment(method, url, response, error, _pool, _stacktrace)
 
 
 def _session(backoff: float) -> requests.Session:
-    retry = _BoundedRetry(
+    retry = BoundedRetry(
         total=RETRIES,
         backoff_factor=backoff,
         backoff_max=16 * max(backoff, 0.001),
