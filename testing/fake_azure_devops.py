@@ -297,5 +297,6 @@ def fake_azure_devops() -> Iterator[FakeAzureDevOps]:
         server.add_identity(name)
     try:
         yield server
+        assert server.problems == []  # every request as the published API describes it
     finally:
         server.close()

@@ -489,6 +489,7 @@ def fake_bitbucket() -> Iterator[FakeBitbucket]:
         server.add_member(name)
     try:
         yield server
+        assert server.problems == []  # every request as the published API describes it
     finally:
         server.close()
 

@@ -12,7 +12,7 @@ from bumper.plan.marker_lint import near_misses
 from bumper.plan.needles import MARKER_NEEDLE
 from bumper.plan.rules import PolicyFileError, load_policy
 from bumper.plan.select import has_template_syntax
-from bumper.plan.tree import manifest_sources, tree_policy_paths
+from bumper.plan.tree import manifest_sources, policy_paths
 from bumper.report import detail, emit_json, ignored_line, info
 from bumper.shapes import find_references
 from bumper.yaml_edit import compose_all
@@ -61,12 +61,12 @@ def find_problems(
     that mentions an image but cannot be read as YAML (files looked at go to `considered`, files
     left alone to `ignored`)."""
     problems: list[Problem] = []
+    named: tuple[tuple[str, ...], ...] = ()  # the hidden folders the rules name (none when invalid)
     try:
-        load_policy(root)
+        named = policy_paths(load_policy(root))
     except PolicyFileError as exc:
         problems.append(Problem(exc.file or ".bumper.yaml", exc.line, exc.message))
     ignored = [] if ignored is None else ignored
-    named = tree_policy_paths(root)
     for source, _ in manifest_sources(
         root, paths, _IMAGE_NEEDLES, ignored, considered=considered, named=named
     ):
