@@ -148,6 +148,13 @@ class BumpOptions:
         return {image.key: image.digest for image in self.registry_images if image.pin}
 
     @property
+    def promoted(self) -> dict[str, str] | None:
+        """`bumper promote`'s JSON `promoted`: where the version was read, and the REF it gave."""
+        if self.promoted_from is None or not self.refs:
+            return None
+        return {"from": self.promoted_from, "ref": str(self.refs[0])}
+
+    @property
     def images(self) -> list[ImageRef]:
         """Every image this run applies: the REFs, then each policy's latest image once."""
         images = list(self.refs)

@@ -54,7 +54,7 @@ from bumper.plan.rules import (
     parse_policy,
 )
 from bumper.plan.tree import TreePlan, plan_tree, write_all
-from bumper.preflight import check_remote, no_pull_request
+from bumper.preflight import RemoteSetup, check_remote, no_pull_request
 from bumper.providers import registry
 from bumper.providers.api import (
     ChecksAccess,
@@ -113,9 +113,10 @@ class Base:
     rules: RunRules
 
 
-def bump_repo(options: BumpOptions, env: Mapping[str, str]) -> BumpResult:
-    """Run the remote flow, retrying when another run moved the bot branch meanwhile."""
-    provider_name, token, settings = check_remote(options, env)
+def bump_repo(options: BumpOptions, env: Mapping[str, str], setup: RemoteSetup | None = None) -> BumpResult:
+    """Run the remote flow, retrying when another run moved the bot branch meanwhile; `setup`:
+    check_remote's answer when the caller already asked it."""
+    provider_name, token, settings = setup or check_remote(options, env)
     loading = registry.spec_for(provider_name).preload() if provider_name != "none" and token else None
     try:
         with tempfile.TemporaryDirectory(prefix="bumper-") as tmp, signing_config(env) as signing:
@@ -366,11 +367,12 @@ def _bot_branch_name(run: RemoteRun, ws: Clone, plan: TreePlan) -> str:
     options = run.options
     name = options.branch
     if name is None:  # named after the images applied (a REF referenced nowhere is not)
-        non_default = options.base and options.base != remote_default_branch(ws)
         images = list({r.key: r for r in options.images if r.key in plan.found}.values())
-        name = default_branch(images, options.base if non_default else None)
         if options.promoted_from is not None:  # a promotion never shares the bump runs' branch
             name = promote_branch(images[0], options.paths)
+        else:
+            non_default = options.base and options.base != remote_default_branch(ws)
+            name = default_branch(images, options.base if non_default else None)
     validate_branch_name(name)
     if name == ws.base:
         raise ConfigError(f"--branch {name!r} is the base branch; bumper pushes only to a branch of its own")

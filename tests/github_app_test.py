@@ -183,3 +183,14 @@ def test_no_answer_from_the_api_is_one_line(world: World) -> None:
     assert proc.returncode == 1 and len(proc.stderr.splitlines()) == 1, proc.stderr
     assert "GitHub App 98765: minting a token for acme/manifests: cannot reach" in proc.stderr
     assert world.git.requests == []
+
+
+def test_promote_reads_and_writes_with_one_minted_token(world: World, app: FakeApp) -> None:
+    """`promote --repo` clones the source and bumps the target with the same checks: one token."""
+    proc = world.run(
+        "promote", EXAMPLE_IMAGE, "--from", "apps/web", "--to", "overlays/prod", "--output", "json"
+    )
+    assert_no_secret(proc)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["promoted"]["from"] == "apps/web"
+    assert app.mints == [{"installation": INSTALLATION, "repositories": ["manifests"]}]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from bumper.errors import BumperError, ExitCode, NotFoundError, VerifyError, WaitTimeout
 from bumper.options import BumpOptions, BumpResult, Status
@@ -19,28 +20,33 @@ from bumper.report import (
 )
 from bumper.secrets import redact
 
+if TYPE_CHECKING:
+    from bumper.preflight import RemoteSetup
 
-def emit_not_found(exc: NotFoundError, options: BumpOptions, promoted: dict[str, str] | None = None) -> None:
+
+def emit_not_found(exc: NotFoundError, options: BumpOptions) -> None:
     """Exit 3 with --output json: the contract's `not-found` object with the error, as scripts
     expect it from `bump` and `promote` alike."""
     if options.output == "json":
         from bumper.plan.tree import TreePlan
 
         plan = TreePlan(ignored=list(exc.ignored))
-        payload = BumpResult(Status.NOT_FOUND, plan, promoted=promoted).as_json()
+        payload = BumpResult(Status.NOT_FOUND, plan, promoted=options.promoted).as_json()
         payload["error"] = error_object(error_kind(exc), exc.message, exc.file, exc.line)
         emit_json(payload)
 
 
-def bump(options: BumpOptions, env: Mapping[str, str], promoted: dict[str, str] | None = None) -> ExitCode:
-    """Run one flow and render its result; `promoted` ({from, ref}) is `bumper promote`'s."""
+def bump(options: BumpOptions, env: Mapping[str, str], setup: RemoteSetup | None = None) -> ExitCode:
+    """Run one flow and render its result; `setup`: the --repo checks a caller already made
+    (`promote` reads the source with them; a GitHub App token is minted once)."""
+    promoted = options.promoted
     if options.registry != "off":  # before any clone or write: the image must be there
         options = _with_registry(options, env)
     try:
         if options.repo is not None:
             from bumper.remote import bump_repo
 
-            result = bump_repo(options, env)
+            result = bump_repo(options, env, setup)
         else:
             from bumper.local import bump_dir
 
@@ -56,7 +62,7 @@ def bump(options: BumpOptions, env: Mapping[str, str], promoted: dict[str, str] 
             emit_json(payload)
         raise
     except NotFoundError as exc:
-        emit_not_found(exc, options, promoted)
+        emit_not_found(exc, options)
         raise
     except BumperError as exc:
         if options.repo is not None:  # JSON says whether a direct commit landed before it failed

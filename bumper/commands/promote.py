@@ -17,6 +17,7 @@ from bumper.plan.promote import check_apart, check_image, promoted_ref, source_l
 
 if TYPE_CHECKING:
     from bumper.git.clone import Clone
+    from bumper.preflight import RemoteSetup
 
 
 def promote(
@@ -35,7 +36,7 @@ def promote(
     sources = normalize_all(from_paths, "--from")
     targets = normalize_all(to_paths, "--to")
     options = BumpOptions.from_cli({**raw, "refs": [f"{image.name}:promote"], "paths": targets})
-    one_tree = from_branch is None or from_branch in (options.base, _checked_out(options))
+    one_tree = from_branch is None or from_branch in (options.base, _checked_out(options, env))
     if set(sources) & set(targets) and one_tree:
         raise ConfigError(
             "--from and --to name the same path; promote reads one environment and writes another"
@@ -45,8 +46,13 @@ def promote(
 
         validate_branch_name(from_branch)
     label = source_label(sources, from_branch)
+    setup = None
+    if options.repo is not None:  # one set of checks (and one App token) for the read and the bump
+        from bumper.preflight import check_remote
+
+        setup = check_remote(options, env)
     try:
-        entries = _source_entries(options, image, sources, from_branch, env)
+        entries = _source_entries(options, image, sources, from_branch, env, setup)
         if one_tree:
             check_apart(image, entries, targets)
         ref = promoted_ref(image, entries, label)
@@ -54,7 +60,7 @@ def promote(
         emit_not_found(exc, options)
         raise
     options = dataclasses.replace(options, refs=[ref], promoted_from=label)
-    return bump(options, env, promoted={"from": label, "ref": str(ref)})
+    return bump(options, env, setup)
 
 
 def _source_entries(
@@ -63,6 +69,7 @@ def _source_entries(
     sources: tuple[str, ...],
     from_branch: str | None,
     env: Mapping[str, str],
+    setup: RemoteSetup | None,
 ) -> list[dict[str, Any]]:
     """Every reference `bumper scan` would list under --from: in the --dir tree itself, or in a
     shallow sparse clone of --from-branch (or the --repo base), never a write."""
@@ -72,7 +79,7 @@ def _source_entries(
     with tempfile.TemporaryDirectory(prefix="bumper-promote-") as tmp:
         from bumper.git.clone import check_out_all_yaml
 
-        source = _clone_source(options, sources, from_branch, env, Path(tmp) / "source")
+        source = _clone_source(options, sources, from_branch, env, setup, Path(tmp) / "source")
         return _read(source.path, image, sources, from_branch, lambda: check_out_all_yaml(source))
 
 
@@ -116,6 +123,7 @@ def _clone_source(
     sources: tuple[str, ...],
     from_branch: str | None,
     env: Mapping[str, str],
+    setup: RemoteSetup | None,
     dest: Path,
 ) -> Clone:
     """The source environment's files: --repo's (or the --dir clone's) `from_branch`, else the
@@ -127,10 +135,9 @@ def _clone_source(
     token = authorization = None
     url = options.repo
     if url is not None:
-        from bumper.preflight import check_remote
         from bumper.remote import RemoteRun
 
-        setup = check_remote(options, env)
+        assert setup is not None  # promote() asked check_remote for --repo
         # git presents the token as this host takes it (Bitbucket's x-token-auth, Azure's bearer)
         run = RemoteRun(options, setup.provider, setup.token, setup.settings, env, signing=[])
         token, authorization = setup.token, run.git_authorization
@@ -173,16 +180,15 @@ def _no_branch(branch: str, local: bool, url: str) -> str:
     return f"--from-branch {branch!r}: no branch {branch!r} on the repository; check the branch name"
 
 
-def _checked_out(options: BumpOptions) -> str | None:
+def _checked_out(options: BumpOptions, env: Mapping[str, str]) -> str | None:
     """The branch a --dir clone has checked out (what --to writes), else None."""
-    import subprocess
+    from bumper.errors import WorkspaceError
+    from bumper.git.batch import GitReader
 
     if options.directory is None or not (options.directory / ".git").exists():
         return None
-    proc = subprocess.run(
-        ["git", "-C", str(options.directory), "symbolic-ref", "--quiet", "--short", "HEAD"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    return proc.stdout.strip() or None
+    try:
+        head = GitReader(str(options.directory), env).run(["symbolic-ref", "--quiet", "--short", "HEAD"])
+    except WorkspaceError:  # a detached HEAD
+        return None
+    return head.decode("utf-8", "replace").strip() or None
