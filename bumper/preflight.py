@@ -81,7 +81,7 @@ def check_remote(options: BumpOptions, env: Mapping[str, str]) -> RemoteSetup:
     if options.commit_via == "api":
         _check_commits_through_api(name, options.provider)
     if options.wait is not None:
-        _check_follows_pull_requests(name)
+        _check_follows_pull_requests(name, options.provider)
     for branch in (options.branch, options.base):
         if branch is not None:
             validate_branch_name(branch)
@@ -124,31 +124,38 @@ def no_pull_request(choice: str) -> str:
     return "a local repository (a path or file:// URL) has no Git host API, so no pull request is opened"
 
 
-def _check_commits_through_api(name: str, choice: str) -> None:
-    """--commit-via api needs a provider whose host can make commits (CommitsThroughApi)."""
-    from bumper.providers.api import CommitsThroughApi
-
+def _require(name: str, choice: str, capability: type, flag: str, cannot: str, instead: str) -> None:
+    """`flag` needs a provider implementing the optional Protocol `capability`: without a host
+    API (`--provider none`, or a local repository), or with a provider lacking it, exit 2 naming
+    what the user chose and what to do instead."""
     if name == registry.NO_PROVIDER:
         why = (
             "with --provider none,"
             if choice == registry.NO_PROVIDER
             else "a local repository (a path or file:// URL) has none;"
         )
-        raise ConfigError(f"--commit-via api needs a Git host's API: {why} use --commit-via git")
-    if not issubclass(registry.spec_for(name).implementation_class(), CommitsThroughApi):
-        raise ConfigError(f"provider {name!r} cannot make commits through its API; use --commit-via git")
+        raise ConfigError(f"{flag} needs a Git host's API: {why} {instead}")
+    if not issubclass(registry.spec_for(name).implementation_class(), capability):
+        raise ConfigError(f"provider {name!r} cannot {cannot}; {instead}")
 
 
-def _check_follows_pull_requests(name: str) -> None:
-    """--wait merged needs a provider that can read a PR's state (FollowsPullRequests)."""
+def _check_commits_through_api(name: str, choice: str) -> None:
+    from bumper.providers.api import CommitsThroughApi
+
+    _require(
+        name,
+        choice,
+        CommitsThroughApi,
+        "--commit-via api",
+        "make commits through its API",
+        "use --commit-via git",
+    )
+
+
+def _check_follows_pull_requests(name: str, choice: str) -> None:
     from bumper.providers.api import FollowsPullRequests
 
-    if name == registry.NO_PROVIDER:
-        raise ConfigError(
-            "--wait merged follows a pull request: with --provider none there is none to follow"
-        )
-    if not issubclass(registry.spec_for(name).implementation_class(), FollowsPullRequests):
-        raise ConfigError(f"provider {name!r} cannot read a pull request's state; drop --wait")
+    _require(name, choice, FollowsPullRequests, "--wait merged", "read a pull request's state", "drop --wait")
 
 
 def _check_api_url(url: str) -> None:

@@ -38,6 +38,12 @@ def test_auto_on_a_local_repository_does_not_talk_about_provider_none(
         "bumper: error: --commit-via api needs a Git host's API: a local repository "
         "(a path or file:// URL) has none; use --commit-via git\n"
     )
+    wait = forkserver.run(["bump", REF, "--repo", url, "--wait", "merged"])
+    assert wait.returncode == 2
+    assert wait.stderr == (
+        "bumper: error: --wait merged needs a Git host's API: a local repository "
+        "(a path or file:// URL) has none; drop --wait\n"
+    )
 
 
 def test_provider_none_still_says_so(local_repo: Path) -> None:
