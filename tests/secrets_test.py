@@ -81,3 +81,21 @@ def test_kept_secrets_and_the_app_key_are_masked_whole_and_line_by_line() -> Non
         + " minted-installation-token-0123"
     )
     assert redact(text, env={}) == "line *** and *** ***"
+
+
+def test_a_hosts_own_git_header_is_masked_once_git_is_given_it() -> None:
+    """Bitbucket's `x-token-auth:TOKEN` and Azure's `:TOKEN` Basic values are not the default
+    `x-access-token:` form redact() knows: the runner that sends one has redact() mask it."""
+    import base64
+
+    from bumper.git.runner import GitRunner
+    from bumper.secrets import redact
+
+    value = base64.b64encode(b"x-token-auth:bb-token-0123456789abcdef").decode()
+    GitRunner(
+        "https://bitbucket.org/acme/app.git",
+        token="bb-token-0123456789abcdef",
+        env={},
+        authorization=f"Basic {value}",
+    )
+    assert redact(f"fatal: header {value} refused", env={}) == "fatal: header *** refused"

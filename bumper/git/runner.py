@@ -21,7 +21,7 @@ from bumper.git import children
 from bumper.git.errors import GitError, is_network, map_error
 from bumper.git.url import RepoUrl, strip_userinfo
 from bumper.retry import retry
-from bumper.secrets import basic_credentials
+from bumper.secrets import basic_credentials, keep_secret
 from bumper.tls import git_env
 
 # Configuration injected through the environment for every git call (highest precedence after
@@ -80,6 +80,8 @@ class GitRunner:
         # The header's value when the host wants other than Basic x-access-token:TOKEN (a
         # provider's ProviderSpec.git_authorization: Bitbucket's x-token-auth, a bearer token).
         self._authorization = authorization
+        if authorization:  # its credential is as secret as the token, in any message git prints
+            keep_secret(authorization.partition(" ")[2])
         self._header_url = parsed.header_url
         self._host = parsed.host
 
