@@ -53,7 +53,8 @@ PROMOTE_TITLE = "Promote {images} from {from}"  # the default title and subject 
 TRAILER_IMAGE = "Bumper-Image"
 TRAILER_BUILD = "Bumper-Build"
 # The CI build's trailers, one per field of ci_env.Build (system, url, run_id, commit), in its order.
-BUILD_TRAILERS = ("Bumper-CI", TRAILER_BUILD, "Bumper-Run-Id", "Bumper-Source-Commit")
+TRAILER_SOURCE_COMMIT = "Bumper-Source-Commit"
+BUILD_TRAILERS = ("Bumper-CI", TRAILER_BUILD, "Bumper-Run-Id", TRAILER_SOURCE_COMMIT)
 
 
 def source_build(env: Mapping[str, str]) -> str | None:
@@ -238,6 +239,20 @@ def commit_message(
     if template is None:
         text = "\n".join([text, "", *(f"- {c.file}:{c.line}: {c.old} -> {c.new}" for c in changes)])
     return add_trailers(text, trailers)
+
+
+def read_trailers(message: str) -> list[tuple[str, str]]:
+    """The `Key: value` lines of a message's last paragraph (git's trailer block), in order:
+    a key may repeat (one `Bumper-Image` per image)."""
+    paragraphs = [p for p in message.strip().split("\n\n") if p.strip()]
+    if not paragraphs:
+        return []
+    found: list[tuple[str, str]] = []
+    for line in paragraphs[-1].splitlines():
+        key, sep, value = line.partition(":")
+        if sep and key.strip() and " " not in key.strip():
+            found.append((key.strip(), value.strip()))
+    return found
 
 
 def add_trailers(text: str, trailers: Sequence[tuple[str, str]]) -> str:

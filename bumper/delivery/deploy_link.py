@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping, Sequence
 
-from bumper.changes import TRAILER_BUILD, TRAILER_IMAGE, Change
+from bumper.changes import TRAILER_BUILD, TRAILER_IMAGE, TRAILER_SOURCE_COMMIT, Change, read_trailers
 from bumper.chart_ref import try_parse_ref
 from bumper.ci.env import compare_link, current_build
 from bumper.git.clone import Clone
@@ -19,7 +19,6 @@ from bumper.git.errors import GitError
 from bumper.image_ref import ImageRef
 
 HISTORY_DEPTH = 200  # commits of the base searched for the commit that set the old version
-_SOURCE_TRAILER = "Bumper-Source-Commit"
 
 
 def deploy_compare(clone: Clone, changes: Sequence[Change], env: Mapping[str, str]) -> str:
@@ -90,16 +89,9 @@ def _bump_commits(clone: Clone) -> Iterator[tuple[list[str], str | None, str | N
         ["log", "-z", f"--max-count={HISTORY_DEPTH}", "--format=%B", clone.base_sha, "--"], action="log"
     )
     for message in log.split(b"\0"):
-        trailers = _trailers(message.decode("utf-8", "replace"))
+        trailers = read_trailers(message.decode("utf-8", "replace"))
         images = [value for key, value in trailers if key == TRAILER_IMAGE]
         if images:
-            sources = [value for key, value in trailers if key == _SOURCE_TRAILER]
+            sources = [value for key, value in trailers if key == TRAILER_SOURCE_COMMIT]
             builds = [value for key, value in trailers if key == TRAILER_BUILD]
             yield images, (sources[0] if sources else None), (builds[0] if builds else None)
-
-
-def _trailers(message: str) -> list[tuple[str, str]]:
-    """`Key: value` lines of the message's last paragraph (where git reads trailers)."""
-    last = message.strip().rsplit("\n\n", 1)[-1]
-    pairs = [line.partition(": ") for line in last.splitlines()]
-    return [(key, value.strip()) for key, sep, value in pairs if sep and " " not in key]

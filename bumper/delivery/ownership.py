@@ -17,6 +17,8 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 
+from bumper import changes
+
 BRANCH_TRAILER = "Bumper-Branch"
 CONTENT_TRAILER = "Bumper-Content"
 _DIGEST_LEN = 32
@@ -40,16 +42,8 @@ def ownership_trailers(branch: str, entries: Iterable[tuple[str, str]]) -> list[
 
 
 def read_trailers(message: str) -> dict[str, str]:
-    """The `Key: value` lines of a message's last paragraph (git's trailer block)."""
-    paragraphs = [p for p in message.strip().split("\n\n") if p.strip()]
-    if not paragraphs:
-        return {}
-    found: dict[str, str] = {}
-    for line in paragraphs[-1].splitlines():
-        key, sep, value = line.partition(":")
-        if sep and key.strip() and " " not in key.strip():
-            found[key.strip()] = value.strip()
-    return found
+    """The message's trailers by key (the last one of a repeated key)."""
+    return dict(changes.read_trailers(message))
 
 
 def not_own_reason(
