@@ -130,3 +130,21 @@ def test_scan_lists_each_image_sharing_an_anchored_tag(tmp_path: Path) -> None:
         (1, "acme/worker", "v1.0.0"),
         (11, "acme/app", "v1.0.0"),
     ]
+
+
+@pytest.mark.parametrize("image", ["ghcr.io/acme/app", "ghcr.io/acme/worker"])
+def test_an_anchor_two_maps_of_one_other_image_share_is_skipped_once(tmp_path: Path, image: str) -> None:
+    """Three Helm maps share one anchored tag, two of them of the same other image: the anchor
+    is never edited, and a bump of either image says so once, at the anchor's line."""
+    values = (
+        "app:\n  image:\n    repository: ghcr.io/acme/app\n    tag: &t 1.0.0\n"
+        "worker:\n  image:\n    repository: ghcr.io/acme/worker\n    tag: *t\n"
+        "worker2:\n  image:\n    repository: ghcr.io/acme/worker\n    tag: *t\n"
+    )
+    (tmp_path / "values.yaml").write_text(values)
+    proc = bumper("bump", f"{image}:1.1.0", "--dir", ".", "--output", "json", cwd=tmp_path)
+
+    assert proc.returncode == 0, proc.stderr
+    skipped = json.loads(proc.stdout)["skipped"]
+    assert [(s["line"], s["reason"].split(":")[0]) for s in skipped] == [(4, "shared-anchor")]
+    assert (tmp_path / "values.yaml").read_text() == values

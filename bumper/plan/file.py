@@ -16,7 +16,7 @@ from bumper.errors import ManifestError
 from bumper.image_ref import ImageRef
 from bumper.plan.chart_sources import ChartSources
 from bumper.plan.diffs import file_diff
-from bumper.plan.holds import held_references, shared_with_other_images
+from bumper.plan.holds import held_references, shared_with_other_images, with_other_images
 from bumper.plan.image_policy import PolicyTable, Unresolved, markers_without_value
 from bumper.plan.rules import Rule, RunRules
 from bumper.plan.select import has_template_syntax
@@ -93,7 +93,7 @@ class FileJob:
         edit_plan = Plan()
         held = held_references(source, docs, found, self.rules, shared)
         crossed = shared_with_other_images(found, shared) if shared else {}
-        for ref in [*found, *(r for r in shared if id(r) in crossed)]:
+        for ref in with_other_images(found, shared, crossed) if shared else found:
             if isinstance(ref, PolicyRef):
                 new = self.policies.latest.get(ref.policy)
                 why = None if new is not None else self.policies.unresolved(ref)

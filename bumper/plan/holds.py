@@ -83,3 +83,17 @@ def shared_with_other_images(found: Sequence[Reference], shared: Sequence[Refere
                 others = sorted(k for k in keys if k != ref.ref.key)
                 out[id(ref)] = f"shared-anchor: the anchored value is also {', '.join(others)}'s"
     return out
+
+
+def with_other_images(
+    refs: Sequence[Reference], shared: Sequence[Reference], crossed: dict[int, str]
+) -> list[Reference]:
+    """`refs` and, once per node and image, the `shared` references of another image that
+    `crossed` (shared_with_other_images) names, in file order: what a plan or a scan reports."""
+    listed = {(id(r.node), r.ref.key) for r in refs}
+    out = list(refs)
+    for ref in shared:
+        if id(ref) in crossed and (id(ref.node), ref.ref.key) not in listed:
+            listed.add((id(ref.node), ref.ref.key))
+            out.append(ref)
+    return sorted(out, key=lambda r: r.position)

@@ -13,7 +13,7 @@ from bumper.errors import ConfigError, ManifestError, NotFoundError, WorkspaceEr
 from bumper.image_ref import ImageRef
 from bumper.plan.chart_sources import ChartSources
 from bumper.plan.file import FileEdit, FileJob, FileOutcome, ignored_skip
-from bumper.plan.holds import held_references, shared_with_other_images
+from bumper.plan.holds import held_references, shared_with_other_images, with_other_images
 from bumper.plan.image_policy import FluxIndex, PolicyTable, Unresolved, not_found_hint
 from bumper.plan.needles import MANIFEST_NAME_GLOBS, MARKER_NEEDLE, needles
 from bumper.plan.not_found import left_alone
@@ -308,20 +308,7 @@ def scan_tree(
         if held is not None:
             held.update(held_references(source, docs, refs, RunRules(), shared))
         if shared:  # another image reached through an anchor the walk reported once
-            refs = _with_other_images(refs, shared)
+            refs = with_other_images(refs, shared, shared_with_other_images(refs, shared))
         found.extend((source, r) for r in refs)
         ignored.extend(ignored_skip(source, note) for note in sorted(notes, key=lambda n: n.line))
     return found, ignored
-
-
-def _with_other_images(refs: list[Reference], shared: list[Reference]) -> list[Reference]:
-    """`refs` and, once per node and image, the references of another image sharing an
-    anchored value with them (two Helm maps with `tag: *release`)."""
-    crossed = shared_with_other_images(refs, shared)
-    listed = {(id(r.node), r.ref.key) for r in refs}
-    out = list(refs)
-    for ref in shared:
-        if id(ref) in crossed and (id(ref.node), ref.ref.key) not in listed:
-            listed.add((id(ref.node), ref.ref.key))
-            out.append(ref)
-    return sorted(out, key=lambda r: r.position)
