@@ -89,7 +89,9 @@ class FileJob:
         notes.sort(key=lambda n: n.line)
         out.ignored = [ignored_skip(source, n) for n in notes if n.key is None or n.key in self.by_key]
         if "$imagepolicy" in source.text:  # a marker on a nested map or flow map sets nothing
-            out.unresolved += [u for u in markers_without_value(source, found) if u.marker == "$imagepolicy"]
+            out.unresolved += [
+                u for u in markers_without_value(source, docs, found) if u.marker == "$imagepolicy"
+            ]
         edit_plan = Plan()
         held = held_references(source, docs, found, self.rules, shared)
         crossed = shared_with_other_images(found, shared) if shared else {}

@@ -286,18 +286,21 @@ def unresolved_markers(
         if source is None:
             continue
         try:
-            refs = find_references(source, compose_all(source))
+            docs = compose_all(source)
+            refs = find_references(source, docs)
         except ManifestError:
             continue
         if index is None and any(isinstance(r, PolicyRef) for r in refs):
             index = FluxIndex.from_tree(root)
-        found.extend(unresolved_in(source, refs, index))
+        found.extend(unresolved_in(source, docs, refs, index))
     return found
 
 
-def unresolved_in(source: Source, refs: list[Reference], index: FluxIndex | None) -> list[Unresolved]:
+def unresolved_in(
+    source: Source, docs: list[Node], refs: list[Reference], index: FluxIndex | None
+) -> list[Unresolved]:
     """The file's markers that resolve to nothing: no usable scalar, or a policy not in `index`."""
-    found = markers_without_value(source, refs)
+    found = markers_without_value(source, docs, refs)
     for ref in refs:
         if isinstance(ref, PolicyRef) and index is not None:
             image, why = index.resolve(ref.policy)
@@ -306,15 +309,16 @@ def unresolved_in(source: Source, refs: list[Reference], index: FluxIndex | None
     return sorted(found, key=lambda u: u.line)
 
 
-def markers_without_value(source: Source, refs: list[Reference]) -> list[Unresolved]:
-    """The file's markers on a line with no single scalar they could set, and why."""
+def markers_without_value(source: Source, docs: list[Node], refs: list[Reference]) -> list[Unresolved]:
+    """The file's markers on a line with no single scalar they could set (`docs`: the file
+    composed), and why."""
     marked = {r.line for r in refs if r.shape == "marker"}
     found = []
     for line0, (target, part, kind) in sorted(find_markers(source).items()):
         if line0 + 1 in marked:
             continue
         named = target if part == "whole" else f"{target}:{part}"
-        reason = value_shape_reason(source, line0) or "no scalar value on this line"
+        reason = value_shape_reason(docs, line0) or "no scalar value on this line"
         if (kind == "bumper" or part == "digest") and reason.startswith("no scalar"):
             what = "reference" if part == "whole" else part
             reason = f"the value on this line is no {what} of {target}"

@@ -5,19 +5,12 @@ from __future__ import annotations
 
 from yaml.nodes import CollectionNode, MappingNode, Node, ScalarNode, SequenceNode
 
-from bumper.errors import ManifestError
-from bumper.yaml_edit import Source, compose_all
-
 _MOVE = "put the marker at the end of the line of the one scalar it sets (e.g. `tag:`)"
 
 
-def value_shape_reason(source: Source, line0: int) -> str | None:
-    """The reason for the marker on 0-based `line0` when the value there is a collection, else
-    None (the file is read again: this runs only for markers that found no scalar)."""
-    try:
-        docs = compose_all(source)
-    except ManifestError:
-        return None
+def value_shape_reason(docs: list[Node], line0: int) -> str | None:
+    """The reason for the marker on 0-based `line0` of the file composed as `docs` when the value
+    there is a collection, else None."""
     for value in _values_on_line(docs, line0):
         if not isinstance(value, CollectionNode):
             continue
