@@ -24,8 +24,8 @@ from bumper.secrets import token_for
 from testing import fake_azure_devops as fa
 from testing.fake_azure_devops import FakeAzureDevOps
 from testing.fake_provider import AfterApply, PullRecord
+from testing.provider_contract import BASE, HEAD, assert_clean
 
-HEAD, BASE = "bumper/ghcr.io-acme-app", "main"
 REPO = "platform/manifests"
 SPEC = PullRequestSpec(
     head_branch=HEAD,
@@ -42,13 +42,6 @@ def provider_for(
     server: FakeAzureDevOps, token: str | None = None, repo: str = REPO, **kw: Any
 ) -> AzureDevOpsProvider:
     return AzureDevOpsProvider(server.settings(repo, token=token, **kw))
-
-
-def assert_clean(exc: ProviderError, token: str) -> None:
-    text = str(exc)
-    assert "\n" not in text and text.strip() == text
-    assert token not in text
-    assert exc.kind in ("auth", "not-found", "rate-limited", "conflict", "other")
 
 
 # -- the shared contract ------------------------------------------------------------------------

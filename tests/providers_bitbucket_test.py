@@ -25,8 +25,9 @@ from bumper.providers.bitbucket_server import BitbucketServerProvider
 from testing import fake_bitbucket as fb
 from testing.fake_bitbucket import FakeBitbucket, FakeBitbucketServer
 from testing.fake_provider import AfterApply, PullRecord
+from testing.provider_contract import BASE, HEAD, assert_clean
+from testing.provider_contract import HttpBackend as Backend
 
-HEAD, BASE = "bumper/ghcr.io-acme-app", "main"
 SPEC = PullRequestSpec(
     head_branch=HEAD,
     base_branch=BASE,
@@ -37,26 +38,6 @@ SPEC = PullRequestSpec(
 )
 
 
-class Backend:
-    """One host: its fake, the repository on it, and the provider class."""
-
-    def __init__(self, name: str, server: Any, repo: str, cls: type) -> None:
-        self.name, self.server, self.repo, self.cls = name, server, repo, cls
-
-    def provider(self, token: str | None = None, repo: str | None = None, **kw: Any) -> Any:
-        return self.cls(self.server.settings(repo or self.repo, token=token, **kw))
-
-    def open_records(self) -> list[PullRecord]:
-        return self.server.open_pulls()  # type: ignore[no-any-return]
-
-    def calls_since(self, mark: int) -> int:
-        return len(self.server.since(mark))
-
-    @property
-    def token(self) -> str:
-        return self.server.token  # type: ignore[no-any-return]
-
-
 @pytest.fixture(params=["bitbucket", "bitbucket-server"])
 def backend(request: pytest.FixtureRequest) -> Backend:
     if request.param == "bitbucket":
@@ -65,14 +46,6 @@ def backend(request: pytest.FixtureRequest) -> Backend:
         )
     server = request.getfixturevalue("fake_bitbucket_server")
     return Backend("bitbucket-server", server, "PLAT/manifests", BitbucketServerProvider)
-
-
-def assert_clean(exc: ProviderError, token: str) -> None:
-    """The error contract: one line, no token, a stable kind."""
-    text = str(exc)
-    assert "\n" not in text and text.strip() == text
-    assert token not in text
-    assert exc.kind in ("auth", "not-found", "rate-limited", "conflict", "other")
 
 
 # -- the shared contract ------------------------------------------------------------------------

@@ -32,8 +32,8 @@ from testing.fake_gitea import FakeGitea
 from testing.fake_github import FakeGitHub
 from testing.fake_gitlab import FakeGitLab
 from testing.fake_provider import AfterApply, FakeHost, FakeProvider, PullRecord
+from testing.provider_contract import BASE, HEAD, HttpBackend, assert_clean
 
-HEAD, BASE = "bumper/ghcr.io-acme-app", "main"
 SPEC = PullRequestSpec(
     head_branch=HEAD,
     base_branch=BASE,
@@ -69,28 +69,6 @@ class Backend:
     @property
     def token(self) -> str:
         raise NotImplementedError
-
-
-class HttpBackend(Backend):
-    def __init__(self, name: str, server: Any, repo: str, cls: type) -> None:
-        self.name, self.server, self.repo, self.cls = name, server, repo, cls
-
-    def provider(self, token: str | None = None, repo: str | None = None) -> Provider:
-        provider: Provider = self.cls(self.server.settings(repo or self.repo, token=token))
-        return provider
-
-    def open_records(self) -> list[PullRecord]:
-        return self.server.open_pulls()  # type: ignore[no-any-return]
-
-    def mark(self) -> int:
-        return self.server.mark()  # type: ignore[no-any-return]
-
-    def calls_since(self, mark: int) -> int:
-        return len(self.server.since(mark))
-
-    @property
-    def token(self) -> str:
-        return self.server.token  # type: ignore[no-any-return]
 
 
 class InMemoryBackend(Backend):
@@ -200,14 +178,6 @@ def http(request: pytest.FixtureRequest) -> HttpBackend:
 def plain_title(rec: PullRecord) -> str:
     """The title without GitLab's or Gitea's draft marker."""
     return rec.title.removeprefix("Draft: ").removeprefix("WIP: ")
-
-
-def assert_clean(exc: ProviderError, token: str) -> None:
-    """The error contract: one line, no token, a stable kind."""
-    text = str(exc)
-    assert "\n" not in text and text.strip() == text
-    assert token not in text
-    assert exc.kind in ("auth", "not-found", "rate-limited", "conflict", "other")
 
 
 # -- the shared contract ------------------------------------------------------------------------
