@@ -48,10 +48,10 @@ def timed(cmd: list[str], env: dict[str, str], cwd: Path | None = None) -> float
     return time.perf_counter() - start
 
 
-def plain_git(url: str, work: Path, n: int) -> float:
-    """What a hand-written CI step does: shallow clone, sed, commit, push."""
+def git_env() -> dict[str, str]:
+    """The environment of a hand-written CI step's git: the token as a header, an identity."""
     header = base64.b64encode(f"x-access-token:{TOKEN}".encode()).decode()
-    env = dict(
+    return dict(
         os.environ,
         GIT_CONFIG_COUNT="1",
         GIT_CONFIG_KEY_0="http.extraHeader",
@@ -62,6 +62,11 @@ def plain_git(url: str, work: Path, n: int) -> float:
         GIT_COMMITTER_NAME="b",
         GIT_COMMITTER_EMAIL="b@x",
     )
+
+
+def plain_git(url: str, work: Path, n: int) -> float:
+    """What a hand-written CI step does: shallow clone, sed, commit, push."""
+    env = git_env()
     dest = work / f"plain-{n}"
     start = time.perf_counter()
     subprocess.run(

@@ -19,7 +19,6 @@ machine is shared.
 from __future__ import annotations
 
 import argparse
-import base64
 import compileall
 import os
 import platform
@@ -37,13 +36,13 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 import rewrite as rw  # noqa: E402
+from e2e import TOKEN, git_env  # noqa: E402
 
 from testing import repos  # noqa: E402
 from testing.fake_github import FakeGitHub  # noqa: E402
 from testing.git_server import serve_git  # noqa: E402
 
 TARGET, OLD_TAG, NEW_REF = rw.TARGET, rw.OLD_TAG, rw.NEW_REF
-TOKEN = "bench-token-0123456789"  # noqa: S105
 Row = tuple[str, str, str, str]
 
 COMPOSE_LISTED = r"""
@@ -120,24 +119,9 @@ def big_values(path: Path, size: int, refs: int) -> None:
 # --- remote ------------------------------------------------------------------------------------------
 
 
-def _git_env() -> dict[str, str]:
-    header = base64.b64encode(f"x-access-token:{TOKEN}".encode()).decode()
-    return dict(
-        os.environ,
-        GIT_CONFIG_COUNT="1",
-        GIT_CONFIG_KEY_0="http.extraHeader",
-        GIT_CONFIG_VALUE_0=f"Authorization: Basic {header}",
-        GIT_TERMINAL_PROMPT="0",
-        GIT_AUTHOR_NAME="b",
-        GIT_AUTHOR_EMAIL="b@x",
-        GIT_COMMITTER_NAME="b",
-        GIT_COMMITTER_EMAIL="b@x",
-    )
-
-
 def git_only(url: str, dest: Path, branch: str) -> float:
     """A hand-written CI step: shallow clone, sed every file naming the image, commit, push."""
-    env = _git_env()
+    env = git_env()
     start = time.perf_counter()
     subprocess.run(["git", "clone", "-q", "--depth", "1", url, str(dest)], env=env, check=True)
     listed = subprocess.run(
