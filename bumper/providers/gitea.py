@@ -1,4 +1,4 @@
-"""Gitea and Forgejo provider (API v1: codeberg.org, self-hosted), over `requests`.
+"""Gitea and Forgejo provider (API v1: codeberg.org, self-hosted), over the shared REST client (rest.py).
 
 There is no well-kept Python SDK for Gitea (py-gitea and giteapy are unmaintained and lag the
 API), so this module speaks the API as its published swagger describes it
@@ -13,19 +13,12 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote
 
-import requests
-from requests.adapters import HTTPAdapter
-from urllib3 import Retry
-
 from bumper.errors import ConfigError, ProviderError
-from bumper.providers import api, failures
+from bumper.providers import api, failures, rest
 from bumper.providers.builtin import gitea_location
-from bumper.providers.rest import MAX_RETRY_AFTER, BoundedRetry
 
 log = logging.getLogger(__name__)
 
-TIMEOUT = 30  # seconds per HTTP request
-RETRIES = 4
 PAGE = 50  # Gitea's default MAX_RESPONSE_ITEMS: a larger `limit` is cut to it
 CLOSED_PAGES = 4  # closed PRs read newest first, at most this many pages (200 PRs)
 # Open PRs and labels: at most this many pages (1,000 items), so a server or proxy that ignores
@@ -35,14 +28,6 @@ DRAFT_PREFIX = "WIP: "
 # Gitea's default WORK_IN_PROGRESS_PREFIXES (app.ini [repository.pull-request]), case-insensitive.
 _DRAFT = re.compile(r"^\s*(wip:|\[wip\])\s*", re.IGNORECASE)
 LABEL_COLOR = "#ededed"  # a label bumper has to create: Gitea requires a colour
-
-
-class GiteaError(Exception):
-    """A Gitea API answer outside 2xx: its status and message."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(f"{status} {message}")
-        self.status, self.message = status, message
 
 
 class GiteaProvider:
@@ -68,7 +53,7 @@ class GiteaProvider:
         self._repo = f"{where.url}/repos/{quote(where.path, safe='/')}"
         self._settings = settings
         self._errors = failures.ApiFailures(_STYLE, where.path, where.url, settings).translating
-        self._session = _session(settings, where.url)
+        self._rest = rest.RestClient(where.url, f"token {settings.token}", settings, _reason)
         self._labels: dict[str, int] | None = None  # the repository's labels by name, read once
 
     # -- Provider protocol ----------------------------------------------------------------------
@@ -141,13 +126,8 @@ class GiteaProvider:
     # -- helpers --------------------------------------------------------------------------------
 
     def _call(self, method: str, path: str, data: Any = None, params: dict[str, Any] | None = None) -> Any:
-        """One request below the repository; GiteaError for an answer outside 2xx."""
-        answer = self._session.request(method, self._repo + path, json=data, params=params, timeout=TIMEOUT)
-        if answer.status_code >= 400:
-            raise GiteaError(answer.status_code, _message(answer))
-        if answer.status_code == 204 or not answer.content:
-            return None
-        return answer.json()
+        """One request below the repository; rest.HttpError for an answer outside 2xx."""
+        return self._rest.request(method, self._repo + path, params=params, body=data)
 
     def _pulls(self, state: str, head: str, base: str, pages: int) -> Iterator[dict[str, Any]]:
         """PRs in `state` from this repository's `head` into `base`, page by page."""
@@ -168,7 +148,7 @@ class GiteaProvider:
         with self._errors(f"opening a pull request from {spec.head_branch!r}"):
             try:
                 return self._call("POST", "/pulls", data)
-            except GiteaError as exc:
+            except rest.HttpError as exc:
                 if exc.status == 409:
                     return None
                 if not (exc.status == 422 and "assignees" in data):
@@ -262,44 +242,15 @@ class GiteaProvider:
             warnings.append(f"{exc} (auto-merge not enabled)")
 
 
-def _session(settings: api.ProviderSettings, api_url: str) -> requests.Session:
-    """A session with the token, bounded retries (429, 5xx, dropped connections; POST too: a
-    repeated create answers 409, read as "find it") and the check that answers are the API's."""
-    session = requests.Session()
-    session.headers["Authorization"] = f"token {settings.token}"
-    session.headers["Accept"] = "application/json"
-    session.verify = settings.ca_file or True
-    retry = BoundedRetry(  # Retry-After capped, an untrusted certificate not retried
-        total=RETRIES,
-        backoff_factor=settings.backoff,
-        backoff_max=16 * max(settings.backoff, 0.001),
-        status_forcelist=[429, *range(500, 600)],
-        allowed_methods=Retry.DEFAULT_ALLOWED_METHODS | {"GET", "POST", "PATCH"},
-        respect_retry_after_header=True,
-    )
-    retry.cap = MAX_RETRY_AFTER * max(settings.backoff, 0.001)
-    session.mount("https://", HTTPAdapter(max_retries=retry))
-    session.mount("http://", HTTPAdapter(max_retries=retry))
-    session.hooks["response"].append(
-        lambda answer, *_, **__: failures.refuse_non_api_answer(
-            api_url, answer.url, answer.status_code, answer.headers
-        )
-    )
-    return session
-
-
-def _message(answer: requests.Response) -> str:
-    try:
-        data = answer.json()
-    except ValueError:
-        return answer.reason or "no message"
-    if isinstance(data, dict):
-        parts = [str(data.get("message") or "")]
-        errors = data.get("errors")
-        if isinstance(errors, list):
-            parts += [str(e) for e in errors if e]
-        return ": ".join(p for p in parts if p) or answer.reason or "no message"
-    return answer.reason or "no message"
+def _reason(data: Any) -> str | None:
+    """Gitea's reason in an error answer: its message and the errors it lists."""
+    if not isinstance(data, dict):
+        return None
+    parts = [str(data.get("message") or "")]
+    errors = data.get("errors")
+    if isinstance(errors, list):
+        parts += [str(e) for e in errors if e]
+    return ": ".join(p for p in parts if p) or None
 
 
 def _is_from(pr: dict[str, Any], full_name: str, head: str, base: str) -> bool:
@@ -335,12 +286,5 @@ def _convert(pr: dict[str, Any], warnings: tuple[str, ...] = ()) -> api.PullRequ
     )
 
 
-def _describe(exc: GiteaError) -> failures.Failure:
-    message = f"{exc.status} {exc.message}"
-    if exc.status == 429 or exc.status >= 500:
-        message += f" (after {RETRIES} retries)"
-    return failures.Failure(failures.kind_for_status(exc.status), message)
-
-
 _HINTS = {"auth": "; check that the token is valid and has the write:repository and write:issue scopes"}
-_STYLE = failures.FailureStyle("Gitea", "repository", GiteaError, _describe, _HINTS, RETRIES)
+_STYLE = failures.FailureStyle("Gitea", "repository", rest.HttpError, rest.describe, _HINTS, rest.RETRIES)

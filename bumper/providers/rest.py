@@ -1,6 +1,6 @@
 """JSON over HTTP for the hosts whose providers speak their published REST API with `requests`
-(Bitbucket Cloud, Bitbucket Data Center, Azure DevOps; Gitea and the OCI registry client share
-its BoundedRetry): bounded retries, the not-the-API check,
+(Gitea and Forgejo, Bitbucket Cloud, Bitbucket Data Center, Azure DevOps; the OCI registry
+client shares its BoundedRetry): bounded retries, the not-the-API check,
 and the host's own reason on a failed call."""
 
 from __future__ import annotations

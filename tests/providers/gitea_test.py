@@ -134,7 +134,7 @@ def test_team_reviewers_and_users(fake_gitea: FakeGitea) -> None:
 def test_the_fake_refuses_what_the_swagger_refuses(fake_gitea: FakeGitea) -> None:
     """The fake's check is live: a field Gitea does not know, or a label name where an id
     belongs, is answered 422 and recorded (the fixture then fails the test; cleared here)."""
-    session = GiteaProvider(fake_gitea.settings(REPO))._session
+    session = GiteaProvider(fake_gitea.settings(REPO))._rest._session
     url = f"{fake_gitea.api_url}/repos/{REPO}/pulls"
     answer = session.post(url, json={"head": HEAD, "base": BASE, "titel": "t", "labels": ["x"]}, timeout=5)
     assert answer.status_code == 422
