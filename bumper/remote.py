@@ -108,7 +108,7 @@ class Base:
     """The cloned base an attempt works on: the clone, the only files worth parsing, and the
     rules of the base's own .bumper.yaml."""
 
-    ws: Clone
+    cloned: Clone
     only: frozenset[str]
     rules: RunRules
 
@@ -236,14 +236,14 @@ def _through_pull_request(base: Base, run: RemoteRun, plan: TreePlan) -> BumpRes
     the versions it has, then deliver."""
     bot = _find_bot_branch(base, run, plan)
     # A branch of bumper's own naming left at a commit of the base holds nobody's work: fill it.
-    empty = bot.sha is not None and run.options.branch is None and left_empty(base.ws, bot.sha)
+    empty = bot.sha is not None and run.options.branch is None and left_empty(base.cloned, bot.sha)
     if bot.sha is not None and not empty:
-        problem = not_own(base.ws, bot.sha, bot.name)
+        problem = not_own(base.cloned, bot.sha, bot.name)
         if problem is not None:
             options = run.options
             images = _images(list(options.refs), dict(options.image_policies), plan)
             named = options.branch is not None
-            left = blocked(base.ws, bot, plan, images, problem, named=named, dry_run=options.dry_run)
+            left = blocked(base.cloned, bot, plan, images, problem, named=named, dry_run=options.dry_run)
             return BumpResult(
                 Status.BLOCKED, left.plan, branch=bot.name, pull_request=left.pull_request, notes=left.notes
             )
@@ -267,7 +267,7 @@ def _clone(run: RemoteRun, dest: Path) -> Base:
     assert options.repo is not None
     sparse = sparse_patterns(options.paths) or None
     try:
-        ws = clone(
+        cloned = clone(
             options.repo,
             base=options.base,
             token=run.token,
@@ -285,22 +285,22 @@ def _clone(run: RemoteRun, dest: Path) -> Base:
         raise
     needles = search_needles(options.refs, bool(options.image_policies))
     if sparse:
-        only = frozenset(grep_files(ws, needles))
-        if MARKER_NEEDLE in needles and grep_files(ws, [MARKER_NEEDLE]):
-            check_out_all_yaml(ws)  # the markers' ImagePolicy may live outside --path
-            only = frozenset(grep_files(ws, needles))
+        only = frozenset(grep_files(cloned, needles))
+        if MARKER_NEEDLE in needles and grep_files(cloned, [MARKER_NEEDLE]):
+            check_out_all_yaml(cloned)  # the markers' ImagePolicy may live outside --path
+            only = frozenset(grep_files(cloned, needles))
     else:
-        only = frozenset(grep_tree(ws, needles))
+        only = frozenset(grep_tree(cloned, needles))
         if only:
-            checkout_only(ws, sorted(only))
-    return Base(ws, only, RunRules(_base_policy(ws), options.mode))
+            checkout_only(cloned, sorted(only))
+    return Base(cloned, only, RunRules(_base_policy(cloned), options.mode))
 
 
-def _base_policy(ws: Clone) -> RepoPolicy:
+def _base_policy(cloned: Clone) -> RepoPolicy:
     """The base branch's .bumper.yaml, never the CI's copy: the repository's owners decide."""
-    data = read_file(ws, ws.base_sha, POLICY_FILE)
+    data = read_file(cloned, cloned.base_sha, POLICY_FILE)
     if data is None:
-        if read_file(ws, ws.base_sha, ".bumper.yml") is not None:
+        if read_file(cloned, cloned.base_sha, ".bumper.yml") is not None:
             raise PolicyFileError(f"found .bumper.yml; bumper reads only {POLICY_FILE}: rename it")
         return RepoPolicy()
     return parse_policy(data)
@@ -316,7 +316,7 @@ def _plan(
     `commit`): the same planner as --dir, limited to the files the clone step found."""
     options = run.options
     return plan_tree(
-        base.ws.path,
+        base.cloned.path,
         refs,
         options.paths,
         allow_downgrade=options.allow_downgrade,
@@ -332,7 +332,7 @@ def _plan(
 def _verify(base: Base, run: RemoteRun, plan: TreePlan, images: list[ImageRef]) -> list[Verified]:
     """--verify: the planned edits rendered against the clone's base, before anything is
     written or pushed (bumper.verify)."""
-    return verify_plan(run.options.verify, plan, images, lambda: clone_tree(base.ws), run.env)
+    return verify_plan(run.options.verify, plan, images, lambda: clone_tree(base.cloned), run.env)
 
 
 def _images(refs: list[ImageRef], policies: dict[str, ImageRef], plan: TreePlan) -> list[ImageRef]:
@@ -350,19 +350,19 @@ def _find_bot_branch(base: Base, run: RemoteRun, plan: TreePlan) -> BotBranch:
     The PR lookup comes before any push: it checks the token and the API URL, and whether
     the bot branch is still under review (an open PR) or stale (closed or merged).
     """
-    options, ws = run.options, base.ws
-    name = _bot_branch_name(run, ws, plan)
+    options, cloned = run.options, base.cloned
+    name = _bot_branch_name(run, cloned, plan)
     provider = None if run.provider_name == "none" else _provider(run)
-    sha = _bot_branch_sha(ws, name, chosen=options.branch is not None)
+    sha = _bot_branch_sha(cloned, name, chosen=options.branch is not None)
     if sha is not None:
         # Read, compare and lease against the commit actually fetched: a concurrent run may
         # have moved the branch since ls-remote, and only the fetched commit is here to read.
-        sha = _fetch_bot_branch(ws, name)
-    existing = provider.find_pull_request(name, ws.base) if provider is not None else None
+        sha = _fetch_bot_branch(cloned, name)
+    existing = provider.find_pull_request(name, cloned.base) if provider is not None else None
     return BotBranch(name, sha, provider, existing)
 
 
-def _bot_branch_name(run: RemoteRun, ws: Clone, plan: TreePlan) -> str:
+def _bot_branch_name(run: RemoteRun, cloned: Clone, plan: TreePlan) -> str:
     """--branch, else `bumper/<images>` named after the images `plan` found."""
     options = run.options
     name = options.branch
@@ -371,10 +371,10 @@ def _bot_branch_name(run: RemoteRun, ws: Clone, plan: TreePlan) -> str:
         if options.promoted_from is not None:  # a promotion never shares the bump runs' branch
             name = promote_branch(images[0], options.paths)
         else:
-            non_default = options.base and options.base != remote_default_branch(ws)
+            non_default = options.base and options.base != remote_default_branch(cloned)
             name = default_branch(images, options.base if non_default else None)
     validate_branch_name(name)
-    if name == ws.base:
+    if name == cloned.base:
         raise ConfigError(f"--branch {name!r} is the base branch; bumper pushes only to a branch of its own")
     return name
 
@@ -388,30 +388,30 @@ def _check_before_direct_push(base: Base, run: RemoteRun) -> None:
     pr_half = _plan(base, run, list(options.refs), dict(options.image_policies), mode="pr")
     if not pr_half.edits:
         return
-    name = _bot_branch_name(run, base.ws, pr_half)
-    _bot_branch_sha(base.ws, name, chosen=options.branch is not None)
+    name = _bot_branch_name(run, base.cloned, pr_half)
+    _bot_branch_sha(base.cloned, name, chosen=options.branch is not None)
     if run.provider_name == "none":
         return
     provider = _provider(run)
-    provider.find_pull_request(name, base.ws.base)
+    provider.find_pull_request(name, base.cloned.base)
     if isinstance(provider, ChecksAccess):
         provider.check_access()
 
 
-def _bot_branch_sha(ws: Clone, branch: str, *, chosen: bool) -> str | None:
+def _bot_branch_sha(cloned: Clone, branch: str, *, chosen: bool) -> str | None:
     """The bot branch's sha on the remote; a branch in its way (`bumper` for `bumper/app`) is
     said once, as bad input when --branch chose the name."""
     try:
-        return remote_branch_sha(ws, branch)
+        return remote_branch_sha(cloned, branch)
     except GitError as exc:
         if exc.kind == "branch-conflict" and chosen:
             raise ConfigError(exc.message) from exc
         raise
 
 
-def _fetch_bot_branch(ws: Clone, branch: str) -> str:
+def _fetch_bot_branch(cloned: Clone, branch: str) -> str:
     try:
-        return fetch_branch(ws, branch)
+        return fetch_branch(cloned, branch)
     except GitError as exc:
         if exc.kind == "branch-not-found":  # deleted since ls-remote (its PR merged): start over
             raise PushRejected("the bot branch was deleted meanwhile") from exc
@@ -429,9 +429,9 @@ def _never_backwards(
     whether any was raised.
     """
     refs, policies = list(run.options.refs), dict(run.options.image_policies)
-    if bot.sha is None or run.options.allow_downgrade or bot.stale(base.ws.base):
+    if bot.sha is None or run.options.allow_downgrade or bot.stale(base.cloned.base):
         return plan, _images(refs, policies, plan), False
-    refs, policies, newer = raised_to_branch(base.ws, bot, plan, refs, policies)
+    refs, policies, newer = raised_to_branch(base.cloned, bot, plan, refs, policies)
     if newer:
         plan = _plan(base, run, refs, policies, mode="pr").with_skips(newer)
     return plan, _images(refs, policies, plan), bool(newer)
@@ -441,7 +441,7 @@ def _never_backwards(
 
 
 def deliver(
-    ws: Clone,
+    cloned: Clone,
     run: RemoteRun,
     branch: str,
     plan: TreePlan,
@@ -462,18 +462,23 @@ def deliver(
     tree on this parent is left as it is.
     """
     sha = commit_all(
-        ws, branch, message, *run.options.author, paths=[e.relpath for e in plan.edits], signing=run.signing
+        cloned,
+        branch,
+        message,
+        *run.options.author,
+        paths=[e.relpath for e in plan.edits],
+        signing=run.signing,
     )
-    if not onto_base and lease is not None and same_content(ws, sha, lease):
+    if not onto_base and lease is not None and same_content(cloned, sha, lease):
         return sha, False
     if run.options.commit_via == "api":
         assert isinstance(provider, CommitsThroughApi)  # check_remote refused any other
         author = run.options.author
-        return deliver_through_api(ws, provider, branch, sha, lease, author, direct=onto_base), True
+        return deliver_through_api(cloned, provider, branch, sha, lease, author, direct=onto_base), True
     if onto_base:
-        push(ws, branch, ws.base_sha, fast_forward_only=True)
+        push(cloned, branch, cloned.base_sha, fast_forward_only=True)
         return sha, True
-    push(ws, branch, lease)
+    push(cloned, branch, lease)
     return sha, True
 
 
@@ -486,7 +491,7 @@ def _commit_to_base(base: Base, run: RemoteRun) -> tuple[TreePlan, dict[str, str
     attempt again from a fresh clone. On a dry run the edits reach only the temporary clone, so
     the pull-request half plans on top of them as it would after the push.
     """
-    options, ws = run.options, base.ws
+    options, cloned = run.options, base.cloned
     if not base.rules.may_commit():
         return TreePlan(), None  # planning would read and parse every file again for nothing
     plan = _plan(base, run, list(options.refs), dict(options.image_policies), mode="commit")
@@ -502,8 +507,8 @@ def _commit_to_base(base: Base, run: RemoteRun) -> tuple[TreePlan, dict[str, str
     values = template_values(
         [str(r) for r in images],
         plan.changes,
-        ws.base,
-        ws.base,
+        cloned.base,
+        cloned.base,
         run.env,
         promoted_from=options.promoted_from or "",
     )
@@ -513,15 +518,15 @@ def _commit_to_base(base: Base, run: RemoteRun) -> tuple[TreePlan, dict[str, str
     provider = _provider(run) if options.commit_via == "api" else None
     try:
         sha, _ = deliver(
-            ws, run, ws.base, plan, message, lease=ws.base_sha, onto_base=True, provider=provider
+            cloned, run, cloned.base, plan, message, lease=cloned.base_sha, onto_base=True, provider=provider
         )
     except PushRejected as exc:
-        exc.base = ws.base  # the base moved since the clone: the attempt starts again
+        exc.base = cloned.base  # the base moved since the clone: the attempt starts again
         raise
     if options.commit_via == "api":
-        fetch_objects(ws, [sha])  # the host made it: the bot branch's commit builds on it here
-    ws.base_sha = sha  # the bot branch, if any, builds on this commit
-    return plan, {"branch": ws.base, "sha": sha}
+        fetch_objects(cloned, [sha])  # the host made it: the bot branch's commit builds on it here
+    cloned.base_sha = sha  # the bot branch, if any, builds on this commit
+    return plan, {"branch": cloned.base, "sha": sha}
 
 
 def _deliver_pull_request(
@@ -530,16 +535,16 @@ def _deliver_pull_request(
     """Deliver the plan to the bot branch, then open or update its PR; a dry run says what it
     would do. The branch is checked once more after the PR step: a newer run that moved it
     meanwhile restarts this one, so the PR text follows the branch."""
-    options, ws, provider = run.options, base.ws, bot.provider
+    options, cloned, provider = run.options, base.cloned, bot.provider
     values = template_values(
         [str(r) for r in images],
         plan.changes,
         bot.name,
-        ws.base,
+        cloned.base,
         run.env,
         plan.verified,
         promoted_from=options.promoted_from or "",
-        compare="" if options.dry_run else deploy_compare(ws, plan.changes, run.env),
+        compare="" if options.dry_run else deploy_compare(cloned, plan.changes, run.env),
         registry=options.registry_images,
     )
     title, body = pr_text(options.title, options.body, values, plan.changes, limits=text_limits(provider))
@@ -548,22 +553,24 @@ def _deliver_pull_request(
     if options.dry_run:
         would = {"url": existing.url, "number": existing.number} if existing else None
         if provider is None:
-            note = f"would push {bot.name} (on {ws.base}); {no_pull_request(options.provider)}"
+            note = f"would push {bot.name} (on {cloned.base}); {no_pull_request(options.provider)}"
         else:
-            note = f"would {'update' if existing else 'open'} a pull request from {bot.name} into {ws.base}"
+            note = (
+                f"would {'update' if existing else 'open'} a pull request from {bot.name} into {cloned.base}"
+            )
         return BumpResult(Status.DRY_RUN, plan, branch=bot.name, pull_request=would, notes=[note])
 
     write_all(plan.edits)
     trailers = provenance_trailers(images, plan.changes, run.env)
     message = commit_message(options.commit_message, values, plan.changes, trailers)
-    commit, pushed = deliver(ws, run, bot.name, plan, message, lease=bot.sha, provider=provider)
+    commit, pushed = deliver(cloned, run, bot.name, plan, message, lease=bot.sha, provider=provider)
     if provider is None:
         return BumpResult(Status.WRITTEN if pushed else Status.UP_TO_DATE, plan, branch=bot.name)
 
     status, pr = _sync_pull_request(
-        provider, options, bot.name, ws.base, title, body, pushed, existing, base.rules, plan.rules
+        provider, options, bot.name, cloned.base, title, body, pushed, existing, base.rules, plan.rules
     )
-    if (pushed or status != "up-to-date") and remote_branch_sha(ws, bot.name) != (
+    if (pushed or status != "up-to-date") and remote_branch_sha(cloned, bot.name) != (
         commit if pushed else bot.sha
     ):
         # A newer run moved the branch after us; start again so the PR text follows it.

@@ -32,9 +32,9 @@ def clone(server: GitServer, tmp_path: Path, name: str = "m", **kw: object) -> C
     return git_clone(server.url_for(name), **kw)  # type: ignore[arg-type]
 
 
-def bump_api(ws: Clone, tag: str) -> None:
+def bump_api(cloned: Clone, tag: str) -> None:
     """Change the api image's tag in the work tree, as a rewrite would."""
-    (ws.path / "apps/api/deploy.yaml").write_bytes(f"image: ghcr.io/acme/api:{tag}\n".encode())
+    (cloned.path / "apps/api/deploy.yaml").write_bytes(f"image: ghcr.io/acme/api:{tag}\n".encode())
 
 
 def all_bytes_under(path: Path) -> Iterator[tuple[Path, bytes]]:

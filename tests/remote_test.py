@@ -38,8 +38,8 @@ def fresh_clone(git_server: GitServer, tmp_path: Path) -> Clone:
     return clone(git_server.url_for("m"), base=None, token=GIT_TOKEN, env=os.environ, dest=dest)
 
 
-def planned(ws: Clone, ref: str) -> TreePlan:
-    plan = plan_tree(ws.path, [ImageRef.parse(ref)])
+def planned(cloned: Clone, ref: str) -> TreePlan:
+    plan = plan_tree(cloned.path, [ImageRef.parse(ref)])
     write_all(plan.edits)
     return plan
 
@@ -47,9 +47,9 @@ def planned(ws: Clone, ref: str) -> TreePlan:
 def test_a_new_branch_gets_one_commit_on_the_base(
     git_server: GitServer, origin: Path, tmp_path: Path
 ) -> None:
-    ws = fresh_clone(git_server, tmp_path)
+    cloned = fresh_clone(git_server, tmp_path)
     sha, pushed = deliver(
-        ws, RUN, "bumper/api", planned(ws, "ghcr.io/acme/api:1.1.0"), "Bump api", lease=None
+        cloned, RUN, "bumper/api", planned(cloned, "ghcr.io/acme/api:1.1.0"), "Bump api", lease=None
     )
     assert pushed and repos.branch_sha(origin, "bumper/api") == sha
     assert repos.count_commits(origin, "bumper/api", since="main") == 1
@@ -71,21 +71,21 @@ def test_a_branch_that_holds_this_content_is_left_as_it_is(
 def test_a_branch_moved_since_it_was_read_is_not_overwritten(
     git_server: GitServer, origin: Path, tmp_path: Path
 ) -> None:
-    ws = fresh_clone(git_server, tmp_path)
-    read, _ = deliver(ws, RUN, "b", planned(ws, "ghcr.io/acme/api:1.1.0"), "ours", lease=None)
+    cloned = fresh_clone(git_server, tmp_path)
+    read, _ = deliver(cloned, RUN, "b", planned(cloned, "ghcr.io/acme/api:1.1.0"), "ours", lease=None)
     theirs = repos.add_commit(origin, "b", {"human.yaml": b"x: 1\n"})
     with pytest.raises(PushRejected):
-        deliver(ws, RUN, "b", planned(ws, "ghcr.io/acme/api:1.2.0"), "ours again", lease=read)
+        deliver(cloned, RUN, "b", planned(cloned, "ghcr.io/acme/api:1.2.0"), "ours again", lease=read)
     assert repos.branch_sha(origin, "b") == theirs
 
 
 def test_onto_the_base_is_a_fast_forward_and_a_moved_base_rejects_it(
     git_server: GitServer, origin: Path, tmp_path: Path
 ) -> None:
-    ws = fresh_clone(git_server, tmp_path)
-    base = ws.base_sha
+    cloned = fresh_clone(git_server, tmp_path)
+    base = cloned.base_sha
     sha, pushed = deliver(
-        ws, RUN, "main", planned(ws, "ghcr.io/acme/web:2.1.0"), "Bump web", lease=base, onto_base=True
+        cloned, RUN, "main", planned(cloned, "ghcr.io/acme/web:2.1.0"), "Bump web", lease=base, onto_base=True
     )
     assert pushed and repos.branch_sha(origin, "main") == sha
     assert repos.commit_info(origin, sha)["parents"] == base

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 
 def deliver_through_api(
-    ws: Clone,
+    cloned: Clone,
     provider: CommitsThroughApi,
     branch: str,
     sha: str,
@@ -31,9 +31,9 @@ def deliver_through_api(
     """Have the host make local commit `sha` on `branch`, whose tip bumper read as `expected`
     (None: absent; `direct`: `branch` is the base); return the host's commit. A branch moved
     meanwhile raises PushRejected, as a refused push does, so the run starts over afresh."""
-    message, parents, _ = commit_shape(ws, sha)
-    changed = changed_entries(ws, parents[0], sha)
-    held = read_files(ws, sha, [path for path, blob in changed if blob])
+    message, parents, _ = commit_shape(cloned, sha)
+    changed = changed_entries(cloned, parents[0], sha)
+    held = read_files(cloned, sha, [path for path, blob in changed if blob])
     files = tuple(FileChange(path, held[path] if blob else None) for path, blob in changed)
     commit = ApiCommit(branch, parents[0], expected, message.rstrip("\n"), author, files, direct)
     try:

@@ -49,31 +49,31 @@ def _same_commit(full: str, named: str) -> bool:
     return named == full or (len(named) >= 12 and full.startswith(named))
 
 
-def not_own(ws: Clone, sha: str, branch: str) -> str | None:
+def not_own(cloned: Clone, sha: str, branch: str) -> str | None:
     """Why the bot branch's tip is not bumper's own single commit on the base, or None."""
-    message, parents, _ = commit_shape(ws, sha)
-    entries = changed_entries(ws, parents[0], sha) if len(parents) == 1 else []
-    based = len(parents) == 1 and on_base(ws, parents[0])
+    message, parents, _ = commit_shape(cloned, sha)
+    entries = changed_entries(cloned, parents[0], sha) if len(parents) == 1 else []
+    based = len(parents) == 1 and on_base(cloned, parents[0])
     return not_own_reason(message, parents, branch, entries, based)
 
 
-def left_empty(ws: Clone, sha: str) -> bool:
+def left_empty(cloned: Clone, sha: str) -> bool:
     """Whether the bot branch's tip is a commit of the base (not one of bumper's): it holds
     nobody's work. `--commit-via api` on GitHub creates the branch at the base, then commits to
     it; another run reading in between, or a run that failed there, meets such a branch."""
-    message = commit_shape(ws, sha)[0]
-    return BRANCH_TRAILER not in read_trailers(message) and on_base(ws, sha)
+    message = commit_shape(cloned, sha)[0]
+    return BRANCH_TRAILER not in read_trailers(message) and on_base(cloned, sha)
 
 
 def raised_to_branch(
-    ws: Clone, bot: BotBranch, plan: TreePlan, refs: list[ImageRef], policies: dict[str, ImageRef]
+    cloned: Clone, bot: BotBranch, plan: TreePlan, refs: list[ImageRef], policies: dict[str, ImageRef]
 ) -> tuple[list[ImageRef], dict[str, ImageRef], list[Skip]]:
     """Raise each REF (and each --image-policy image) to the version the bot branch already
     holds when that one is higher; say which were raised."""
     assert bot.sha is not None
     by_key = {r.key: r for r in refs}
     held: dict[str, ImageRef] = {}
-    on_branch = _branch_references(ws, bot.sha, plan)
+    on_branch = _branch_references(cloned, bot.sha, plan)
     for ref in on_branch:
         want = by_key.get(ref.ref.key)
         if want is not None and ref.ref.tag and is_downgrade(ref.ref.tag, want.tag):
@@ -105,7 +105,7 @@ class Blocked(NamedTuple):
 
 
 def blocked(
-    ws: Clone,
+    cloned: Clone,
     bot: BotBranch,
     plan: TreePlan,
     images: list[ImageRef],
@@ -125,7 +125,7 @@ def blocked(
             f"--branch {bot.name!r} already exists and {problem}; bumper never rewrites a branch it "
             "does not own: choose a new --branch name, or leave --branch out"
         )
-    held = _held_versions(ws, bot.sha, plan, images)
+    held = _held_versions(cloned, bot.sha, plan, images)
     waiting = [r for r in images if _waiting(r, held.get(r.key))]
     shown = ", ".join(str(r) for r in waiting)
     line = f"branch {bot.name} {problem} (tip {bot.sha[:12]}); left as it is"
@@ -162,11 +162,11 @@ def _waiting(want: ImageRef, held: ImageRef | None) -> bool:
     return (want.tag, want.digest or held.digest) != (held.tag, held.digest)
 
 
-def _held_versions(ws: Clone, sha: str, plan: TreePlan, refs: list[ImageRef]) -> dict[str, ImageRef]:
+def _held_versions(cloned: Clone, sha: str, plan: TreePlan, refs: list[ImageRef]) -> dict[str, ImageRef]:
     """Per image, the highest version commit `sha` holds in the files this run touches."""
     by_key = {r.key: r for r in refs}
     held: dict[str, ImageRef] = {}
-    for ref in _branch_references(ws, sha, plan):
+    for ref in _branch_references(cloned, sha, plan):
         want = by_key.get(ref.ref.key)
         if want is None:
             continue
@@ -176,10 +176,10 @@ def _held_versions(ws: Clone, sha: str, plan: TreePlan, refs: list[ImageRef]) ->
     return held
 
 
-def _branch_references(ws: Clone, sha: str, plan: TreePlan) -> list[Reference]:
+def _branch_references(cloned: Clone, sha: str, plan: TreePlan) -> list[Reference]:
     """Every image reference commit `sha` holds in the files this run touches."""
     found: list[Reference] = []
-    held = read_files(ws, sha, {c.file for c in plan.changes} | {s.file for s in plan.skipped})
+    held = read_files(cloned, sha, {c.file for c in plan.changes} | {s.file for s in plan.skipped})
     for relpath, data in sorted(held.items()):
         try:
             source = Source.from_bytes(relpath, data)

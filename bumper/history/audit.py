@@ -99,7 +99,7 @@ def remote_reader(repo: str, env: Mapping[str, str]) -> Iterator[GitReader]:
     with tempfile.TemporaryDirectory(prefix="bumper-history-") as tmp:
         dest = Path(tmp) / "clone"
         authorization = registry.git_authorization(provider, token, env) if token else None
-        ws = clone(
+        cloned = clone(
             repo,
             base=None,
             token=token,
@@ -110,7 +110,9 @@ def remote_reader(repo: str, env: Mapping[str, str]) -> Iterator[GitReader]:
             authorization=authorization,
         )
         yield GitReader(
-            str(ws.path), dict(env, **ws.git.environment()), fetch=lambda oids: fetch_objects(ws, oids)
+            str(cloned.path),
+            dict(env, **cloned.git.environment()),
+            fetch=lambda oids: fetch_objects(cloned, oids),
         )
 
 

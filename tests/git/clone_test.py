@@ -22,18 +22,18 @@ from testing.git_server import GitServer
 def test_clone_is_shallow_and_uses_the_remote_default_branch(server: GitServer, tmp_path: Path) -> None:
     bare = repos.make_bare_repo(server.path_for("m"), MANIFESTS, branch="trunk")
     repos.add_commit(bare, "trunk", {"apps/api/deploy.yaml": b"image: ghcr.io/acme/api:1.0.1\n"})
-    ws = clone(server, tmp_path)
-    assert ws.base == "trunk"
-    assert ws.base_sha == repos.branch_sha(bare, "trunk")
-    assert (ws.path / "apps/api/deploy.yaml").read_bytes() == b"image: ghcr.io/acme/api:1.0.1\n"
-    assert (ws.path / ".git" / "shallow").read_text().split() == [ws.base_sha]
+    cloned = clone(server, tmp_path)
+    assert cloned.base == "trunk"
+    assert cloned.base_sha == repos.branch_sha(bare, "trunk")
+    assert (cloned.path / "apps/api/deploy.yaml").read_bytes() == b"image: ghcr.io/acme/api:1.0.1\n"
+    assert (cloned.path / ".git" / "shallow").read_text().split() == [cloned.base_sha]
 
 
 def test_clone_of_a_named_base_branch(server: GitServer, origin: Path, tmp_path: Path) -> None:
     sha = repos.add_commit(origin, "release", {"x.yaml": b"x: 1\n"}, parent="main")
-    ws = clone(server, tmp_path, base="release")
-    assert (ws.base, ws.base_sha) == ("release", sha)
-    assert (ws.path / "x.yaml").read_bytes() == b"x: 1\n"
+    cloned = clone(server, tmp_path, base="release")
+    assert (cloned.base, cloned.base_sha) == ("release", sha)
+    assert (cloned.path / "x.yaml").read_bytes() == b"x: 1\n"
 
 
 def test_missing_base_branch_is_one_line(server: GitServer, origin: Path, tmp_path: Path) -> None:
@@ -52,23 +52,25 @@ def test_missing_repository_is_one_line(server: GitServer, tmp_path: Path) -> No
 def test_sparse_clone_downloads_and_checks_out_only_matching_files(
     server: GitServer, origin: Path, tmp_path: Path
 ) -> None:
-    ws = clone(server, tmp_path, sparse_paths=["*.yaml", "*.yml"])
+    cloned = clone(server, tmp_path, sparse_paths=["*.yaml", "*.yml"])
     files = sorted(
-        p.relative_to(ws.path).as_posix() for p in ws.path.rglob("*") if p.is_file() and ".git" not in p.parts
+        p.relative_to(cloned.path).as_posix()
+        for p in cloned.path.rglob("*")
+        if p.is_file() and ".git" not in p.parts
     )
     assert files == ["apps/api/deploy.yaml", "apps/web/values.yml"]
     missing = subprocess.run(
         ["git", "rev-list", "--objects", "--missing=print", "HEAD"],
-        cwd=ws.path,
+        cwd=cloned.path,
         capture_output=True,
         text=True,
         check=True,
     ).stdout
     assert sum(1 for line in missing.splitlines() if line.startswith("?")) == 1  # docs/README.md
 
-    bump_api(ws, "1.1.0")
-    sha = commit_all(ws, "bot/api", "bump api", *BOT)
-    push(ws, "bot/api", None)
+    bump_api(cloned, "1.1.0")
+    sha = commit_all(cloned, "bot/api", "bump api", *BOT)
+    push(cloned, "bot/api", None)
     # files outside the sparse patterns are kept, not deleted, in the pushed commit
     assert repos.read_file(origin, "bot/api", "docs/README.md") == b"# docs\n"
     assert repos.changed_paths(origin, sha) == ["apps/api/deploy.yaml"]
@@ -121,13 +123,13 @@ def test_gitattributes_filters_and_eol_never_apply(
     assert ran.exists() and (tmp_path / "plain/crlf.yaml").read_bytes() == b"a: 1\r\nb: 2\r\n"
     ran.unlink()
 
-    ws = clone(server, tmp_path)
+    cloned = clone(server, tmp_path)
     for rel, data in files.items():
-        assert (ws.path / rel).read_bytes() == data, rel
-    (ws.path / "keep.yaml").write_bytes(b"image: ghcr.io/acme/api:1.1.0\r\nx: 1\r\n")
-    (ws.path / "a.yaml").write_bytes(b"image: ghcr.io/acme/api:1.1.0\n")
-    commit_all(ws, "b", "msg", *BOT)
-    push(ws, "b", None)
+        assert (cloned.path / rel).read_bytes() == data, rel
+    (cloned.path / "keep.yaml").write_bytes(b"image: ghcr.io/acme/api:1.1.0\r\nx: 1\r\n")
+    (cloned.path / "a.yaml").write_bytes(b"image: ghcr.io/acme/api:1.1.0\n")
+    commit_all(cloned, "b", "msg", *BOT)
+    push(cloned, "b", None)
     assert not ran.exists()
     assert repos.read_file(origin, "b", "keep.yaml") == b"image: ghcr.io/acme/api:1.1.0\r\nx: 1\r\n"
     assert repos.read_file(origin, "b", "a.yaml") == b"image: ghcr.io/acme/api:1.1.0\n"
@@ -140,13 +142,13 @@ def test_crlf_and_bom_bytes_survive_the_round_trip(
     isolated_git.write_text("[core]\n\tautocrlf = true\n")  # a Windows-style runner config
     data = b"\xef\xbb\xbfimage: ghcr.io/acme/api:1.0.0\r\nname: x\r\n"
     origin = repos.make_bare_repo(server.path_for("m"), {"w.yaml": data, "lf.yaml": b"a: 1\n"})
-    ws = clone(server, tmp_path)
-    assert (ws.path / "w.yaml").read_bytes() == data
-    assert (ws.path / "lf.yaml").read_bytes() == b"a: 1\n"
+    cloned = clone(server, tmp_path)
+    assert (cloned.path / "w.yaml").read_bytes() == data
+    assert (cloned.path / "lf.yaml").read_bytes() == b"a: 1\n"
     new = data.replace(b"1.0.0", b"1.1.0")
-    (ws.path / "w.yaml").write_bytes(new)
-    commit_all(ws, "b", "msg", *BOT)
-    push(ws, "b", None)
+    (cloned.path / "w.yaml").write_bytes(new)
+    commit_all(cloned, "b", "msg", *BOT)
+    push(cloned, "b", None)
     assert repos.read_file(origin, "b", "w.yaml") == new
     assert repos.changed_paths(origin, "b") == ["w.yaml"]
 
@@ -156,20 +158,20 @@ def test_local_paths_and_file_urls_work(tmp_path: Path, form: str) -> None:
     origin = repos.make_bare_repo(tmp_path / "local.git", MANIFESTS)
     repos.add_commit(origin, "main", {"extra.yaml": b"e: 1\n"})
     url = str(origin) if form == "path" else origin.as_uri()
-    ws = git_clone(url, env=os.environ, base=None, token=TOKEN, dest=tmp_path / "c")
-    assert ws.base == "main"
-    assert (ws.path / ".git/shallow").exists()  # --depth honoured for paths too
-    bump_api(ws, "1.1.0")
-    commit_all(ws, "b", "msg", *BOT)
-    push(ws, "b", remote_branch_sha(ws, "b"))
+    cloned = git_clone(url, env=os.environ, base=None, token=TOKEN, dest=tmp_path / "c")
+    assert cloned.base == "main"
+    assert (cloned.path / ".git/shallow").exists()  # --depth honoured for paths too
+    bump_api(cloned, "1.1.0")
+    commit_all(cloned, "b", "msg", *BOT)
+    push(cloned, "b", remote_branch_sha(cloned, "b"))
     assert repos.read_file(origin, "b", "apps/api/deploy.yaml") == b"image: ghcr.io/acme/api:1.1.0\n"
 
 
 def test_relative_local_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     repos.make_bare_repo(tmp_path / "rel.git", MANIFESTS)
     monkeypatch.chdir(tmp_path)
-    ws = git_clone("rel.git", env=os.environ, base=None, token=None, dest=tmp_path / "c")
-    assert ws.base == "main"
+    cloned = git_clone("rel.git", env=os.environ, base=None, token=None, dest=tmp_path / "c")
+    assert cloned.base == "main"
 
 
 @pytest.mark.parametrize("form", ["ssh-url", "scp-like"])
@@ -186,10 +188,10 @@ def test_ssh_urls_pass_through_to_the_runners_ssh(
     monkeypatch.setenv("GIT_SSH_COMMAND", str(fake_ssh))
     monkeypatch.setenv("GIT_SSH_VARIANT", "simple")
     url = f"ssh://git@fakehost{origin}" if form == "ssh-url" else f"git@fakehost:{origin}"
-    ws = git_clone(url, env=os.environ, base=None, token=TOKEN, dest=tmp_path / "c")
-    bump_api(ws, "1.1.0")
-    commit_all(ws, "b", "msg", *BOT)
-    push(ws, "b", None)
+    cloned = git_clone(url, env=os.environ, base=None, token=TOKEN, dest=tmp_path / "c")
+    bump_api(cloned, "1.1.0")
+    commit_all(cloned, "b", "msg", *BOT)
+    push(cloned, "b", None)
     assert repos.read_file(origin, "b", "apps/api/deploy.yaml") == b"image: ghcr.io/acme/api:1.1.0\n"
     calls = log.read_text().splitlines()
     assert calls[0].startswith("git@fakehost git-upload-pack ")
@@ -230,17 +232,19 @@ def test_checkout_only_writes_exactly_the_named_files_and_commits_keep_the_rest(
         "a b/other.yaml": b"x: 1\n",
     }
     origin = repos.make_bare_repo(server.path_for("m"), files)
-    ws = clone(server, tmp_path, checkout=False)
-    checkout_only(ws, odd)
+    cloned = clone(server, tmp_path, checkout=False)
+    checkout_only(cloned, odd)
     on_disk = sorted(
-        p.relative_to(ws.path).as_posix() for p in ws.path.rglob("*") if p.is_file() and ".git" not in p.parts
+        p.relative_to(cloned.path).as_posix()
+        for p in cloned.path.rglob("*")
+        if p.is_file() and ".git" not in p.parts
     )
     assert on_disk == sorted([*odd, "charts/c/Chart.yaml"])
     for name in odd:
-        assert (ws.path / name).read_bytes() == files[name], name
+        assert (cloned.path / name).read_bytes() == files[name], name
     assert not ran.exists()
-    (ws.path / odd[1]).write_bytes(b"image: ghcr.io/acme/api:1.1.0\n")
-    commit_all(ws, "b", "msg", *BOT)
-    push(ws, "b", None)
+    (cloned.path / odd[1]).write_bytes(b"image: ghcr.io/acme/api:1.1.0\n")
+    commit_all(cloned, "b", "msg", *BOT)
+    push(cloned, "b", None)
     assert repos.changed_paths(origin, "b") == [odd[1]]
     assert repos.read_file(origin, "b", "charts/c/values.yaml") == b"image: other:1\n"

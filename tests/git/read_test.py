@@ -41,9 +41,9 @@ def test_rerun_reads_the_bot_branch_and_replaces_it_under_lease(
 
 
 def test_fetch_of_a_missing_branch_is_one_line(server: GitServer, origin: Path, tmp_path: Path) -> None:
-    ws = clone(server, tmp_path)
+    cloned = clone(server, tmp_path)
     with pytest.raises(WorkspaceError) as exc:
-        fetch_branch(ws, "bumper/none")
+        fetch_branch(cloned, "bumper/none")
     assert str(exc.value) == f"branch 'bumper/none' not found on {server.url_for('m')}; check --base"
 
 
@@ -55,8 +55,8 @@ def test_many_files_of_a_blobless_bot_branch_are_read_in_a_few_git_runs(
     files = {f"apps/team-{i:03}/deploy.yaml": f"image: ghcr.io/acme/app:{i}\n".encode() for i in range(300)}
     files["odd [1]\\name.yaml"] = b"image: ghcr.io/acme/app:odd\n"
     repos.add_commit(origin, "bumper/app", files, parent=repos.branch_sha(origin, "main"))
-    ws = clone(server, tmp_path, sparse_paths=["docs/**"])  # blobless: the branch's blobs are remote
-    tip = fetch_branch(ws, "bumper/app")
+    cloned = clone(server, tmp_path, sparse_paths=["docs/**"])  # blobless: the branch's blobs are remote
+    tip = fetch_branch(cloned, "bumper/app")
     runs: list[list[str]] = []
     execute = GitRunner.execute
 
@@ -66,6 +66,9 @@ def test_many_files_of_a_blobless_bot_branch_are_read_in_a_few_git_runs(
 
     monkeypatch.setattr(GitRunner, "execute", counted)
     wanted = [*files, "apps/api/deploy.yaml", "apps/none.yaml", "apps"]
-    assert read_files(ws, tip, wanted) == {**files, "apps/api/deploy.yaml": MANIFESTS["apps/api/deploy.yaml"]}
+    assert read_files(cloned, tip, wanted) == {
+        **files,
+        "apps/api/deploy.yaml": MANIFESTS["apps/api/deploy.yaml"],
+    }
     assert len(runs) <= 4, [r[:3] for r in runs]
     assert any("fetch" in r for r in runs), "the blobs came in one fetch"

@@ -31,21 +31,21 @@ def test_token_is_never_written_to_disk_or_argv(
         return real_popen(cmd, *a, **kw)  # type: ignore[arg-type]
 
     monkeypatch.setattr(git.cmd, "safer_popen", spy)
-    ws = clone(server, tmp_path, sparse_paths=["*.yaml"])
-    bump_api(ws, "1.1.0")
-    commit_all(ws, "bumper/api", "msg", *BOT)
-    push(ws, "bumper/api", remote_branch_sha(ws, "bumper/api"))
-    fetch_branch(ws, "bumper/api")
+    cloned = clone(server, tmp_path, sparse_paths=["*.yaml"])
+    bump_api(cloned, "1.1.0")
+    commit_all(cloned, "bumper/api", "msg", *BOT)
+    push(cloned, "bumper/api", remote_branch_sha(cloned, "bumper/api"))
+    fetch_branch(cloned, "bumper/api")
 
     assert argvs, "the spy saw no git call"
     assert repos.list_branches(origin) == ["bumper/api", "main"]  # the token did work
     assert all(r.status != 401 for r in server.requests)
     for argv in argvs:
         assert TOKEN not in argv and TOKEN_B64 not in argv
-    for path, data in all_bytes_under(ws.path):
+    for path, data in all_bytes_under(cloned.path):
         assert TOKEN.encode() not in data, path
         assert TOKEN_B64.encode() not in data, path
-    assert "extraheader" not in (ws.path / ".git/config").read_text().lower()
+    assert "extraheader" not in (cloned.path / ".git/config").read_text().lower()
 
 
 @pytest.mark.parametrize("token", [None, "wrong-token-0000"])
@@ -79,10 +79,10 @@ def test_hooks_never_run(server: GitServer, origin: Path, tmp_path: Path, isolat
     assert ran.exists()
     ran.unlink()
 
-    ws = clone(server, tmp_path)
-    bump_api(ws, "1.1.0")
-    commit_all(ws, "b", "msg", *BOT)
-    push(ws, "b", None)
+    cloned = clone(server, tmp_path)
+    bump_api(cloned, "1.1.0")
+    commit_all(cloned, "b", "msg", *BOT)
+    push(cloned, "b", None)
     assert not ran.exists()
 
 
@@ -97,10 +97,10 @@ def test_transient_faults_are_retried(server: GitServer, origin: Path, tmp_path:
         return first_time.pop((info.method, info.query or info.path), None)
 
     server.fault = fault  # type: ignore[assignment]
-    ws = clone(server, tmp_path)
-    bump_api(ws, "1.1.0")
-    commit_all(ws, "b", "msg", *BOT)
-    push(ws, "b", None)
+    cloned = clone(server, tmp_path)
+    bump_api(cloned, "1.1.0")
+    commit_all(cloned, "b", "msg", *BOT)
+    push(cloned, "b", None)
     assert repos.read_file(origin, "b", "apps/api/deploy.yaml") == b"image: ghcr.io/acme/api:1.1.0\n"
     assert [r.fault for r in server.requests if r.fault] == ["503", "reset", "500"]
 
