@@ -20,7 +20,7 @@ from bumper.providers.api import (
     PullRequestState,
 )
 from bumper.providers.azure_devops import AzureDevOpsProvider
-from bumper.secrets import token_for
+from bumper.providers.registry import token_for
 from testing import fake_azure_devops as fa
 from testing.fake_azure_devops import FakeAzureDevOps
 from testing.fake_provider import AfterApply, PullRecord

@@ -89,13 +89,12 @@ def remote_reader(repo: str, env: Mapping[str, str]) -> Iterator[GitReader]:
     for the files that mention the image."""
     from bumper.git.clone import clone, fetch_objects
     from bumper.providers import registry
-    from bumper.secrets import token_for
 
     try:
         provider = registry.resolve(env.get("BUMPER_PROVIDER", "auto"), repo, None, env)
     except ConfigError:
         provider = "none"  # any token variable serves git
-    token = token_for(provider, env)
+    token = registry.token_for(provider, env)
     with tempfile.TemporaryDirectory(prefix="bumper-history-") as tmp:
         dest = Path(tmp) / "clone"
         authorization = registry.git_authorization(provider, token, env) if token else None
