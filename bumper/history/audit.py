@@ -73,9 +73,7 @@ def local_reader(directory: str, env: Mapping[str, str]) -> GitReader:
     """Reads the clone at `directory`: the history of its checked-out branch."""
     if not Path(directory).is_dir():
         raise ConfigError(f"--dir {directory!r} is not a directory")
-    reader = GitReader(
-        directory, dict(env, GIT_TERMINAL_PROMPT="0", GIT_LITERAL_PATHSPECS="1", GIT_OPTIONAL_LOCKS="0")
-    )
+    reader = GitReader.local(directory, env)
     try:
         reader.run(["rev-parse", "--git-dir"])
     except WorkspaceError:
@@ -108,11 +106,7 @@ def remote_reader(repo: str, env: Mapping[str, str]) -> Iterator[GitReader]:
             history=True,
             authorization=authorization,
         )
-        yield GitReader(
-            str(cloned.path),
-            dict(env, **cloned.git.environment()),
-            fetch=lambda oids: fetch_objects(cloned, oids),
-        )
+        yield GitReader(cloned.git, str(cloned.path), fetch=lambda oids: fetch_objects(cloned, oids))
 
 
 @dataclass
