@@ -34,8 +34,10 @@ class GitReader:
     def local(cls, directory: str, env: Mapping[str, str]) -> GitReader:
         """Reads the repository `directory` is in, as its user's git would find it (no GIT_DIR),
         taking no lock a concurrent git of the user's could trip over."""
-        where = str(Path(directory).resolve())
-        return cls(GitRunner(where, token=None, env=env), where, extra_env={"GIT_OPTIONAL_LOCKS": "0"})
+        where = Path(directory).resolve()
+        # Named to the runner as a file:// URL: any byte of a path (a newline) reads as a path.
+        runner = GitRunner(where.as_uri(), token=None, env=env)
+        return cls(runner, str(where), extra_env={"GIT_OPTIONAL_LOCKS": "0"})
 
     def run(self, args: Sequence[str], stdin: bytes | None = None) -> bytes:
         """git's stdout as bytes; a failure raises the runner's mapped GitError (a WorkspaceError)."""
