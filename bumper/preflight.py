@@ -14,7 +14,6 @@ from bumper.git.refname import validate_branch_name
 from bumper.options import BumpOptions
 from bumper.providers import registry
 from bumper.providers.api import ProviderSettings, split_repo_url
-from bumper.secrets import token_for
 from bumper.tls import check_ca_files, trusted_ca
 
 if TYPE_CHECKING:
@@ -61,7 +60,7 @@ def check_remote(options: BumpOptions, env: Mapping[str, str]) -> RemoteSetup:
 
     assert options.repo is not None
     name = registry.resolve(options.provider, options.repo, options.api_url, env)
-    token = token_for(name, env)
+    token = registry.token_for(name, env)
     app = _github_app(name, token, env)
     if name != registry.NO_PROVIDER:
         if not token and app is None:

@@ -5,18 +5,37 @@ from __future__ import annotations
 import base64
 import re
 from collections.abc import Mapping
+from functools import lru_cache
 
-from bumper.git.url import strip_userinfo as strip_userinfo  # URLs are git/url.py's; redact uses it
-from bumper.providers.registry import token_variables
+# This module imports nothing of bumper's: git/ and providers/ both use it. Which variable a run
+# reads its token from is providers/registry.py's (token_for); which variables hold one is read
+# here from the same registrations (the entry points), so every one is scrubbed.
+GENERIC_TOKEN = "BUMPER_TOKEN"  # noqa: S105 - a variable name, read first whatever the provider
+PROVIDER_ENTRY_POINTS = "bumper.providers.v1"  # where providers register (providers/registry.py)
+
+_USERINFO = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)[^/@\s]*@")
 
 
-def token_for(provider: str, env: Mapping[str, str]) -> str | None:
-    """The first token variable set for `provider` (BUMPER_TOKEN first), as its registration says."""
-    for name in token_variables(provider):
-        value = env.get(name, "").strip()
-        if value:
-            return value
-    return None
+def strip_userinfo(text: str) -> str:
+    """Remove `user[:password]@` from every URL in `text`."""
+    return _USERINFO.sub(r"\g<scheme>", text)
+
+
+@lru_cache(maxsize=1)
+def declared_token_variables() -> tuple[str, ...]:
+    """BUMPER_TOKEN and every token variable a registered provider declares: each entry point's
+    `token_variables`, read without the provider layer (whose registry checks the same entries;
+    one it finds broken still has its variables scrubbed here, which costs nothing)."""
+    from importlib.metadata import entry_points  # a --dir run that prints no error never needs it
+
+    names = [GENERIC_TOKEN]
+    for ep in entry_points(group=PROVIDER_ENTRY_POINTS):
+        try:
+            declared = getattr(ep.load(), "token_variables", ())
+        except Exception:  # noqa: S112 - the registry reports a provider that does not load
+            continue
+        names += [name for name in declared if isinstance(name, str)] if isinstance(declared, tuple) else []
+    return tuple(dict.fromkeys(names))
 
 
 def basic_credentials(token: str) -> str:
@@ -61,7 +80,7 @@ def redact(text: str, token: str | None = None, *, env: Mapping[str, str]) -> st
     """`text` without `token` (raw or as a Basic header), any token variable's value in `env`,
     anything shaped like a GitHub or GitLab token, or URL userinfo: the one scrubber every
     message passes through."""
-    secrets = {env.get(n, "").strip() for n in (*token_variables(), *SECRET_VARIABLES)}
+    secrets = {env.get(n, "").strip() for n in (*declared_token_variables(), *SECRET_VARIABLES)}
     secrets = {s for s in secrets if len(s) >= 4}  # a stray 1-character variable is no token
     secrets |= _KEPT
     if token:

@@ -48,3 +48,20 @@ def test_the_referenced_image_is_listed(clone: Path) -> None:
     assert newest["changes"] == [
         {"file": "apps/app.yaml", "old": "ghcr.io/acme/app:1.0.0", "new": "ghcr.io/acme/app:1.1.0"}
     ]
+
+
+@pytest.mark.parametrize("name", ["a\nb", "x::y", "-dash", "per%cent é"])
+def test_a_clone_at_a_path_with_odd_bytes_is_read(tmp_path: Path, name: str) -> None:
+    """--dir is any directory: its name is never read as a URL, an option or a pattern."""
+    bare = repos.make_bare_repo(tmp_path / "origin.git", {"apps/app.yaml": APP})
+    repos.add_commit(bare, "main", {"apps/app.yaml": APP.replace(b"1.0.0", b"1.1.0")}, message="bump")
+    dest = tmp_path / name
+    repos.git("clone", "--quiet", str(bare), str(dest))
+    proc = forkserver.run(
+        ("history", "ghcr.io/acme/app", "--dir", str(dest), "--output", "json"),
+        env={"NO_COLOR": "1"},
+        cwd=tmp_path,
+        timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert [e["changes"][0]["new"] for e in json.loads(proc.stdout)["history"]][0] == "ghcr.io/acme/app:1.1.0"

@@ -94,3 +94,21 @@ def test_other_packages_use_only_the_planners_public_modules() -> None:
     assert not reaching_in, "only bumper.plan.PUBLIC is imported from outside: " + ", ".join(
         sorted(reaching_in)
     )
+
+
+def test_secrets_sits_below_git_and_providers() -> None:
+    """git/ and providers/ both scrub through secrets.py, so it imports neither (nor anything of
+    bumper's): among the three, package by package, the imports make no cycle."""
+    three = ("bumper.git", "bumper.providers", "bumper.secrets")
+
+    def package(module: str) -> str | None:
+        return next((p for p in three if module == p or module.startswith(p + ".")), None)
+
+    packages: dict[str, set[str]] = {p: set() for p in three}
+    for module, targets in import_graph().items():
+        if (source := package(module)) is not None:
+            packages[source] |= {t for t in map(package, targets) if t is not None and t != source}
+    assert packages["bumper.git"] == {"bumper.secrets"} and "bumper.secrets" in packages["bumper.providers"]
+    cycle = _cycle(packages)
+    assert cycle is None, "package import cycle: " + " -> ".join(cycle or [])
+    assert not import_graph()["bumper.secrets"], "secrets.py imports nothing of bumper's"

@@ -1,6 +1,6 @@
-"""The provider contract for Azure Repos (bumper/providers/azure_devops.py vs
-testing/fake_azure_devops.py, which checks each request against Microsoft's REST 7.1
-description), in the shape of tests/providers_test.py; plus its URL rules and credentials."""
+"""Azure Repos (bumper/providers/azure_devops.py vs testing/fake_azure_devops.py, which checks each
+request against Microsoft's REST 7.1 description) beyond the shared contract
+(tests/providers_test.py's CONTRACT runs it): its texts, limits, URL rules and credentials."""
 
 from __future__ import annotations
 
@@ -14,16 +14,14 @@ from bumper.providers import host_rules, registry
 from bumper.providers.api import (
     CommentsOnPullRequests,
     FindsClosedPullRequests,
-    FollowsPullRequests,
     Provider,
     PullRequestSpec,
-    PullRequestState,
 )
 from bumper.providers.azure_devops import AzureDevOpsProvider
-from bumper.secrets import token_for
+from bumper.providers.registry import token_for
 from testing import fake_azure_devops as fa
 from testing.fake_azure_devops import FakeAzureDevOps
-from testing.fake_provider import AfterApply, PullRecord
+from testing.fake_provider import PullRecord
 from testing.provider_contract import BASE, HEAD, assert_clean
 
 REPO = "platform/manifests"
@@ -44,7 +42,7 @@ def provider_for(
     return AzureDevOpsProvider(server.settings(repo, token=token, **kw))
 
 
-# -- the shared contract ------------------------------------------------------------------------
+# -- beyond the shared contract -----------------------------------------------------------------
 
 
 def test_is_a_provider_with_comments_and_closed_lookup(fake_azure_devops: FakeAzureDevOps) -> None:
@@ -90,25 +88,6 @@ def test_lifecycle_find_open_find_update(fake_azure_devops: FakeAzureDevOps) -> 
         True,
     )
     assert fake_azure_devops.problems == []  # every request as Microsoft's description has it
-
-
-def test_open_when_one_exists_updates_it_adding_labels_and_reviewers(
-    fake_azure_devops: FakeAzureDevOps,
-) -> None:
-    provider = provider_for(fake_azure_devops)
-    first = provider.open_pull_request(SPEC)
-    again = provider.open_pull_request(
-        PullRequestSpec(
-            HEAD, BASE, "Bump to v1.2.4", "body 2", labels=("bumper", "late"), reviewers=("carol",)
-        )
-    )
-    assert again.number == first.number
-    [rec] = fake_azure_devops.open_pulls()
-    assert (rec.title, rec.body) == ("Bump to v1.2.4", "body 2")
-    assert rec.labels == ["dependencies", "bumper", "late"]
-    assert rec.reviewers == ["alice", "carol"]
-    assert rec.draft is True
-    assert fake_azure_devops.problems == []
 
 
 def test_autocomplete_is_set_by_the_creator(fake_azure_devops: FakeAzureDevOps) -> None:
@@ -165,20 +144,6 @@ def test_unknown_repository_is_not_found_with_the_hosts_reason(fake_azure_devops
         assert_clean(info.value, fake_azure_devops.token)
 
 
-def test_call_budget(fake_azure_devops: FakeAzureDevOps) -> None:
-    provider = provider_for(fake_azure_devops)
-    mark = fake_azure_devops.mark()
-    assert provider.find_pull_request(HEAD, BASE) is None
-    assert len(fake_azure_devops.since(mark)) == 1
-    mark = fake_azure_devops.mark()
-    pr = provider.open_pull_request(SPEC)
-    assert len(fake_azure_devops.since(mark)) == 2  # one identity lookup, one create
-    mark = fake_azure_devops.mark()
-    assert provider.find_pull_request(HEAD, BASE) is not None
-    provider.update_pull_request(pr, "t2", "b2")
-    assert len(fake_azure_devops.since(mark)) == 3  # list, the PR by id, one PATCH
-
-
 def test_comment_once(fake_azure_devops: FakeAzureDevOps) -> None:
     provider = provider_for(fake_azure_devops)
     pr = provider.open_pull_request(PullRequestSpec(HEAD, BASE, "t", "b"))
@@ -205,28 +170,6 @@ def test_completed_and_abandoned_heads_are_found(fake_azure_devops: FakeAzureDev
     assert provider.find_pull_request(HEAD, BASE) is None
 
 
-def test_lost_create_response_ends_with_one_pr(fake_azure_devops: FakeAzureDevOps) -> None:
-    for lost in ("reset", (502, {}, {"message": "Bad Gateway"})):
-        fake_azure_devops.pulls.clear()
-        fake_azure_devops.inject(AfterApply(lost), method="POST", path=r"/pullrequests$")
-        pr = provider_for(fake_azure_devops).open_pull_request(SPEC)
-        [rec] = fake_azure_devops.open_pulls()
-        assert (
-            rec.number == pr.number
-            and rec.labels == ["dependencies", "bumper"]
-            and rec.reviewers == ["alice"]
-        )
-
-
-@pytest.mark.parametrize("fault", ["429", "503", "reset"])
-def test_transient_failures_are_retried(fake_azure_devops: FakeAzureDevOps, fault: str) -> None:
-    answer: Any = {"429": (429, {"Retry-After": "0"}, {}), "503": (503, {}, {}), "reset": "reset"}[fault]
-    fake_azure_devops.inject(answer, times=2)
-    mark = fake_azure_devops.mark()
-    assert provider_for(fake_azure_devops).find_pull_request(HEAD, BASE) is None
-    assert len(fake_azure_devops.since(mark)) == 3
-
-
 def test_exhausted_rate_limit_is_one_line(fake_azure_devops: FakeAzureDevOps) -> None:
     fake_azure_devops.inject((429, {"Retry-After": "0"}, {"message": "Request was blocked"}), times=1000)
     with pytest.raises(ProviderError) as info:
@@ -244,12 +187,6 @@ def test_host_limits_are_the_providers_text_limits(fake_azure_devops: FakeAzureD
     with pytest.raises(ProviderError) as info:
         provider.open_pull_request(PullRequestSpec("bumper/x", BASE, "t", "b" * (body + 1)))
     assert info.value.kind == "other" and "4000 characters" in str(info.value)
-
-
-def test_requests_carry_no_token(fake_azure_devops: FakeAzureDevOps) -> None:
-    provider_for(fake_azure_devops).open_pull_request(SPEC)
-    for req in fake_azure_devops.requests:
-        assert fake_azure_devops.token not in repr(req)
 
 
 # -- credentials and URLs -----------------------------------------------------------------------
@@ -400,26 +337,3 @@ def test_the_fakes_refuse_what_the_published_descriptions_do_not_allow() -> None
         "bitbucket-cloud-2.0.json", "#/components/schemas/pullrequest", {"isDraft": True, "title": 5}
     )
     assert cloud == ["unknown field 'isDraft'", "title: 5 is not of type 'string'"]
-
-
-def test_pull_request_state_is_one_get_active_completed_or_abandoned(
-    fake_azure_devops: FakeAzureDevOps,
-) -> None:
-    """--wait merged polls this: completed is `merged` with `lastMergeCommit`, abandoned is
-    `closed`, an unknown PR is not-found; each request is valid for the REST 7.1 description."""
-    provider = provider_for(fake_azure_devops)
-    assert isinstance(provider, FollowsPullRequests)
-    pr = provider.open_pull_request(PullRequestSpec(HEAD, BASE, "t", "b"))
-    mark = fake_azure_devops.mark()
-    assert provider.pull_request_state(pr.number) == PullRequestState("open")
-    assert [r.method for r in fake_azure_devops.since(mark)] == ["GET"]
-    [rec] = fake_azure_devops.pulls
-    rec.state, rec.merge_commit = "merged", "ab" * 20
-    assert provider.pull_request_state(pr.number) == PullRequestState("merged", "ab" * 20)
-    rec.state = "closed"
-    assert provider.pull_request_state(pr.number) == PullRequestState("closed")
-    with pytest.raises(ProviderError) as info:
-        provider.pull_request_state(99)
-    assert info.value.kind == "not-found"
-    assert_clean(info.value, fake_azure_devops.token)
-    assert fake_azure_devops.problems == []

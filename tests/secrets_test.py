@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from bumper.secrets import basic_credentials, keep_secret, redact, strip_userinfo, token_for
+from bumper.providers import registry
+from bumper.providers.registry import token_for
+from bumper.secrets import basic_credentials, declared_token_variables, keep_secret, redact, strip_userinfo
 
 TOKEN = "t0k3n-value-for-tests"
 
@@ -17,6 +19,13 @@ def test_redact_masks_the_token_raw_and_as_git_sends_it() -> None:
 @pytest.mark.parametrize("variable", ["BUMPER_TOKEN", "GITHUB_TOKEN", "GH_TOKEN", "GITLAB_TOKEN"])
 def test_redact_masks_every_token_variable_even_when_not_told_the_token(variable: str) -> None:
     assert redact(f"error near {TOKEN}", env={variable: TOKEN}) == "error near ***"
+
+
+def test_redact_masks_the_token_variables_of_every_registered_provider() -> None:
+    """secrets.py reads the registrations without the provider layer: the same variables."""
+    assert declared_token_variables() == registry.token_variables()
+    for variable in registry.token_variables():
+        assert redact(f"error near {TOKEN}", env={variable: TOKEN}) == "error near ***", variable
 
 
 @pytest.mark.parametrize(

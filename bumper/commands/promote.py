@@ -188,7 +188,8 @@ def _checked_out(options: BumpOptions, env: Mapping[str, str]) -> str | None:
     if options.directory is None or not (options.directory / ".git").exists():
         return None
     try:
-        head = GitReader(str(options.directory), env).run(["symbolic-ref", "--quiet", "--short", "HEAD"])
+        reader = GitReader.local(str(options.directory), env)
+        head = reader.run(["symbolic-ref", "--quiet", "--short", "HEAD"])
     except WorkspaceError:  # a detached HEAD
         return None
     return head.decode("utf-8", "replace").strip() or None

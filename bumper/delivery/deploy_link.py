@@ -14,8 +14,10 @@ from collections.abc import Iterator, Mapping, Sequence
 from bumper.changes import TRAILER_BUILD, TRAILER_IMAGE, TRAILER_SOURCE_COMMIT, Change, read_trailers
 from bumper.chart_ref import try_parse_ref
 from bumper.ci.env import compare_link, current_build
+from bumper.git.batch import GitReader
 from bumper.git.clone import Clone
 from bumper.git.errors import GitError
+from bumper.git.log import read_messages
 from bumper.image_ref import ImageRef
 
 HISTORY_DEPTH = 200  # commits of the base searched for the commit that set the old version
@@ -85,11 +87,11 @@ def _bump_commits(clone: Clone) -> Iterator[tuple[list[str], str | None, str | N
         fetch = ["fetch", "--quiet", "--no-tags", f"--deepen={HISTORY_DEPTH}"]
         fetch += ["--filter=tree:0"] if partial else []
         git.run([*fetch, "origin", clone.base], action="fetch", branch=clone.base)
-    log = git.run_bytes(
-        ["log", "-z", f"--max-count={HISTORY_DEPTH}", "--format=%B", clone.base_sha, "--"], action="log"
-    )
-    for message in log.split(b"\0"):
-        trailers = read_trailers(message.decode("utf-8", "replace"))
+    shas = git.run(["rev-list", f"--max-count={HISTORY_DEPTH}", clone.base_sha, "--"], action="log").split()
+    # Messages read from the commit objects by length, decoded by their own encoding (git/log.py).
+    messages = read_messages(GitReader(git, str(clone.path)), shas)
+    for sha in shas:
+        trailers = read_trailers(messages[sha].message) if sha in messages else []
         images = [value for key, value in trailers if key == TRAILER_IMAGE]
         if images:
             sources = [value for key, value in trailers if key == TRAILER_SOURCE_COMMIT]

@@ -3,10 +3,10 @@ through one `cat-file --batch` (a blobless clone's missing ones fetched in one g
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
 
-from bumper.errors import WorkspaceError
+from bumper.git.runner import GitRunner
 
 NULL_OID = "0" * 40
 
@@ -14,22 +14,40 @@ Fetcher = Callable[[Sequence[str]], None]
 
 
 class GitReader:
-    """Read-only git commands in one repository, with the environment that reaches its remote."""
+    """Read-only git commands in one repository, run through `git` (a GitRunner: bumper's one
+    door to git, with the environment that reaches the repository's remote) in `cwd`."""
 
-    def __init__(self, cwd: str, env: Mapping[str, str], fetch: Fetcher | None = None) -> None:
+    def __init__(
+        self,
+        git: GitRunner,
+        cwd: str,
+        fetch: Fetcher | None = None,
+        extra_env: Mapping[str, str] | None = None,
+    ) -> None:
+        self.git = git
         self.cwd = cwd
-        self.env = dict(env)
         self.fetch = fetch
+        self.extra_env = dict(extra_env or {})
         self.fetched: set[str] = set()
 
+    @classmethod
+    def local(cls, directory: str, env: Mapping[str, str]) -> GitReader:
+        """Reads the repository `directory` is in, as its user's git would find it (no GIT_DIR),
+        taking no lock a concurrent git of the user's could trip over."""
+        where = Path(directory).resolve()
+        # Named to the runner as a file:// URL: any byte of a path (a newline) reads as a path.
+        runner = GitRunner(where.as_uri(), token=None, env=env)
+        return cls(runner, str(where), extra_env={"GIT_OPTIONAL_LOCKS": "0"})
+
     def run(self, args: Sequence[str], stdin: bytes | None = None) -> bytes:
-        proc = subprocess.run(
-            ["git", *args], cwd=self.cwd, env=self.env, input=stdin, capture_output=True, check=False
+        """git's stdout as bytes; a failure raises the runner's mapped GitError (a WorkspaceError)."""
+        status, out, err = self.git.execute(
+            list(args), cwd=Path(self.cwd), binary=True, stdin=stdin, extra_env=self.extra_env
         )
-        if proc.returncode != 0:
-            message = proc.stderr.decode("utf-8", "replace").strip().splitlines()
-            raise WorkspaceError(f"git {args[0]} failed: {message[-1] if message else proc.returncode}")
-        return proc.stdout
+        if status != 0:
+            raise self.git.error(err, action=args[0])
+        assert isinstance(out, bytes)
+        return out
 
     def blobs(self, oids: Sequence[str]) -> dict[str, bytes]:
         """The bytes of each blob (missing ones of a blobless clone fetched in one go first)."""

@@ -3,20 +3,14 @@ host and path a provider's API is found by."""
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import NamedTuple
 from urllib.parse import urlsplit
 
 from bumper.errors import ConfigError
+from bumper.secrets import strip_userinfo as strip_userinfo  # a scrubber of any text; URLs use it
 
 _SSH_SCHEMES = ("ssh", "git+ssh", "ssh+git")
-_USERINFO = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)[^/@\s]*@")
-
-
-def strip_userinfo(text: str) -> str:
-    """Remove `user[:password]@` from every URL in `text`."""
-    return _USERINFO.sub(r"\g<scheme>", text)
 
 
 class RepoUrl(NamedTuple):

@@ -73,9 +73,7 @@ def local_reader(directory: str, env: Mapping[str, str]) -> GitReader:
     """Reads the clone at `directory`: the history of its checked-out branch."""
     if not Path(directory).is_dir():
         raise ConfigError(f"--dir {directory!r} is not a directory")
-    reader = GitReader(
-        directory, dict(env, GIT_TERMINAL_PROMPT="0", GIT_LITERAL_PATHSPECS="1", GIT_OPTIONAL_LOCKS="0")
-    )
+    reader = GitReader.local(directory, env)
     try:
         reader.run(["rev-parse", "--git-dir"])
     except WorkspaceError:
@@ -89,13 +87,12 @@ def remote_reader(repo: str, env: Mapping[str, str]) -> Iterator[GitReader]:
     for the files that mention the image."""
     from bumper.git.clone import clone, fetch_objects
     from bumper.providers import registry
-    from bumper.secrets import token_for
 
     try:
         provider = registry.resolve(env.get("BUMPER_PROVIDER", "auto"), repo, None, env)
     except ConfigError:
         provider = "none"  # any token variable serves git
-    token = token_for(provider, env)
+    token = registry.token_for(provider, env)
     with tempfile.TemporaryDirectory(prefix="bumper-history-") as tmp:
         dest = Path(tmp) / "clone"
         authorization = registry.git_authorization(provider, token, env) if token else None
@@ -109,11 +106,7 @@ def remote_reader(repo: str, env: Mapping[str, str]) -> Iterator[GitReader]:
             history=True,
             authorization=authorization,
         )
-        yield GitReader(
-            str(cloned.path),
-            dict(env, **cloned.git.environment()),
-            fetch=lambda oids: fetch_objects(cloned, oids),
-        )
+        yield GitReader(cloned.git, str(cloned.path), fetch=lambda oids: fetch_objects(cloned, oids))
 
 
 @dataclass

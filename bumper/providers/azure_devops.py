@@ -7,7 +7,7 @@ import re
 from typing import Any
 from urllib.parse import urlsplit
 
-from bumper.errors import ConfigError, ProviderError
+from bumper.errors import ConfigError
 from bumper.providers import api, failures, host_rules, rest
 
 API_VERSION = "7.1"
@@ -180,14 +180,10 @@ class AzureDevOpsProvider:
         creator = (pr.get("createdBy") or {}).get("id")
         number = int(pr["pullRequestId"])
         data = {"autoCompleteSetBy": {"id": creator}, "completionOptions": {"deleteSourceBranch": True}}
-        try:
+        with failures.warn_instead(warnings, " (auto-complete not set)", fatal=failures.AUTH_OR_RATE):
             with self._errors(f"setting auto-complete on pull request !{number}"):
                 updated = self._call("PATCH", f"/pullrequests/{number}", body=data)
             pr.update(updated or {})
-        except ProviderError as exc:
-            if exc.kind in ("auth", "rate-limited"):
-                raise
-            warnings.append(f"{exc} (auto-complete not set)")
 
     def _reviewer_ids(self, names: tuple[str, ...], warnings: list[str]) -> list[str]:
         """Reviewer identity ids: a GUID as given, a name or email looked up in the

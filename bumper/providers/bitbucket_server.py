@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
-from bumper.errors import ConfigError, ProviderError
+from bumper.errors import ConfigError
 from bumper.providers import api, failures, host_rules, rest
 
 _DUPLICATE = "DuplicatePullRequestException"
@@ -197,13 +197,10 @@ class BitbucketServerProvider:
 
     def _automerge(self, number: int, warnings: list[str]) -> None:
         """Merge once the checks pass (Data Center 8.15+); a refusal is a warning, the PR stands."""
-        try:
+        note = " (auto-merge not enabled: Bitbucket Data Center 8.15 or later)"
+        with failures.warn_instead(warnings, note, fatal=failures.AUTH_OR_RATE):
             with self._errors(f"enabling auto-merge on pull request #{number}"):
                 self._rest.request("POST", f"{self._repo}/pull-requests/{number}/auto-merge")
-        except ProviderError as exc:
-            if exc.kind in ("auth", "rate-limited"):
-                raise
-            warnings.append(f"{exc} (auto-merge not enabled: Bitbucket Data Center 8.15 or later)")
 
 
 def _lacks(spec: api.PullRequestSpec) -> list[str]:

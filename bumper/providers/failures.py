@@ -4,7 +4,8 @@ a redirect away from the API, a certificate the client does not trust)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+import logging
+from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, NamedTuple, NoReturn
@@ -17,6 +18,25 @@ from bumper.errors import ProviderError
 from bumper.providers.api import ProviderSettings
 from bumper.secrets import redact
 from bumper.tls import untrusted
+
+log = logging.getLogger(__name__)
+
+# What still fails a step after the PR exists: a token that stopped working, a rate limit.
+AUTH_OR_RATE = ("auth", "rate-limited")
+
+
+@contextmanager
+def warn_instead(warnings: list[str], note: str = "", *, fatal: Collection[str] = ()) -> Iterator[None]:
+    """A step after the PR exists (labels, reviewers, auto-merge): its ProviderError becomes a
+    warning on the result, `note` appended, for raising would hide the PR from the caller; an
+    error of a kind in `fatal` is raised still."""
+    try:
+        yield
+    except ProviderError as exc:
+        if exc.kind in fatal:
+            raise
+        warnings.append(f"{exc}{note}")
+        log.debug("%s", warnings[-1])
 
 
 def one_line(text: str, secret: str | None, limit: int = 300, *, env: Mapping[str, str]) -> str:

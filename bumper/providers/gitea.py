@@ -7,7 +7,6 @@ API), so this module speaks the API as its published swagger describes it
 
 from __future__ import annotations
 
-import logging
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -16,8 +15,6 @@ from urllib.parse import quote
 from bumper.errors import ConfigError, ProviderError
 from bumper.providers import api, failures, rest
 from bumper.providers.builtin import gitea_location
-
-log = logging.getLogger(__name__)
 
 PAGE = 50  # Gitea's default MAX_RESPONSE_ITEMS: a larger `limit` is cut to it
 CLOSED_PAGES = 4  # closed PRs read newest first, at most this many pages (200 PRs)
@@ -178,12 +175,8 @@ class GiteaProvider:
 
     def _attempt(self, warnings: list[str], doing: str, method: str, path: str, data: Any) -> None:
         """A call after the PR exists: a refusal is a warning on the result, not an error."""
-        try:
-            with self._errors(doing):
-                self._call(method, path, data)
-        except ProviderError as exc:
-            warnings.append(str(exc))
-            log.debug("%s", exc)
+        with failures.warn_instead(warnings), self._errors(doing):
+            self._call(method, path, data)
 
     def _label_ids(self, names: tuple[str, ...], warnings: list[str]) -> list[int]:
         """Label names to ids (Gitea's labels are ids): the repository's labels are read once,
@@ -208,14 +201,10 @@ class GiteaProvider:
 
     def _create_label(self, name: str, warnings: list[str]) -> None:
         assert self._labels is not None
-        try:
+        with failures.warn_instead(warnings, f" (label {name!r} not added)", fatal=("rate-limited",)):
             with self._errors(f"creating label {name!r}"):
                 label = self._call("POST", "/labels", {"name": name, "color": LABEL_COLOR})
             self._labels[name] = int(label["id"])
-        except ProviderError as exc:
-            if exc.kind == "rate-limited":
-                raise
-            warnings.append(f"{exc} (label {name!r} not added)")
 
     def _request_reviews(self, number: int, reviewers: tuple[str, ...], pr: Any, warnings: list[str]) -> None:
         users = [r.lstrip("@") for r in reviewers if "/" not in r]
@@ -231,15 +220,13 @@ class GiteaProvider:
     def _automerge(self, number: int, warnings: list[str]) -> None:
         """Merge when the checks succeed (Gitea 1.17+, Forgejo). 409: already scheduled."""
         data = {"Do": "merge", "merge_when_checks_succeed": True}
-        try:
-            with self._errors(f"enabling auto-merge on pull request #{number}"):
-                self._call("POST", f"/pulls/{number}/merge", data)
-        except ProviderError as exc:
-            if exc.kind == "conflict" and "409" in str(exc):
-                return
-            if exc.kind == "rate-limited":
-                raise
-            warnings.append(f"{exc} (auto-merge not enabled)")
+        with failures.warn_instead(warnings, " (auto-merge not enabled)", fatal=("rate-limited",)):
+            try:
+                with self._errors(f"enabling auto-merge on pull request #{number}"):
+                    self._call("POST", f"/pulls/{number}/merge", data)
+            except ProviderError as exc:
+                if not (exc.kind == "conflict" and "409" in str(exc)):  # 409: already scheduled
+                    raise
 
 
 def _reason(data: Any) -> str | None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import logging
-from types import TracebackType
 from typing import Any
 from urllib.parse import quote
 
@@ -12,14 +11,11 @@ from github import Auth, Consts, Github, GithubException, GithubRetry
 from github.GithubException import RateLimitExceededException
 from github.PullRequest import PullRequest as GhPullRequest
 from github.Requester import Requester
-from urllib3 import HTTPResponse, Retry
-from urllib3.connectionpool import ConnectionPool
-from urllib3.exceptions import MaxRetryError
+from urllib3 import Retry
 
 from bumper.errors import BumperError, ConfigError, ProviderError
-from bumper.providers import api, failures
+from bumper.providers import api, failures, rest
 from bumper.providers.builtin import github_location
-from bumper.tls import untrusted
 
 log = logging.getLogger(__name__)
 # PyGithub attaches a stderr handler at INFO to its logger on import, which would print every
@@ -32,28 +28,15 @@ SECONDARY_RATE_WAIT = 60.0  # GitHub asks for "a few minutes"; PyGithub's defaul
 MAX_RATE_LIMIT_WAIT = 120.0  # a CI job should fail rather than sleep longer than this
 
 
-class _BoundedRetry(GithubRetry):
-    """GithubRetry whose Retry-After sleep is capped, so a CI job never hangs for an hour."""
+class _BoundedRetry(rest.UntrustedFailsFast, GithubRetry):
+    """GithubRetry whose Retry-After sleep is capped, so a CI job never hangs for an hour, and
+    which gives up at once on a certificate the client does not trust (rest.UntrustedFailsFast)."""
 
     def get_retry_after(self, response: Any) -> float | None:
         value = super().get_retry_after(response)
         if value is None or self.max_rate_limit_wait is None:
             return value
         return min(value, self.max_rate_limit_wait)
-
-    def increment(  # type: ignore[override] # GithubRetry's own signature, as PyGithub does
-        self,
-        method: str | None = None,
-        url: str | None = None,
-        response: HTTPResponse | None = None,  # type: ignore[override]
-        error: Exception | None = None,
-        _pool: ConnectionPool | None = None,
-        _stacktrace: TracebackType | None = None,
-    ) -> Retry:
-        """A certificate the client does not trust stays untrusted: fail at once, no backoff."""
-        if error is not None and _pool is not None and untrusted("", error):
-            raise MaxRetryError(_pool, url or "", error) from error
-        return super().increment(method, url, response, error, _pool, _stacktrace)
 
 
 def retry_policy(backoff: float) -> Retry:
@@ -356,12 +339,8 @@ class GitHubProvider:
         number = gh_pr.number
 
         def attempt(what: str, call: Any) -> None:
-            try:
-                with self._errors(f"{what} on pull request #{number}"):
-                    call()
-            except ProviderError as exc:
-                log.debug("%s", exc)
-                warnings.append(str(exc))
+            with failures.warn_instead(warnings), self._errors(f"{what} on pull request #{number}"):
+                call()
 
         if spec.labels or spec.assignees:
             issue = self._repo.get_issue(number)  # lazy: no request

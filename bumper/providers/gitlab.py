@@ -361,15 +361,11 @@ class GitLabProvider:
         """Merge when the pipeline succeeds. Right after creation GitLab may still be checking
         mergeability, or the MR is a draft: that is reported as a warning, the MR stands."""
         mr = self._project.mergerequests.get(iid, lazy=True)
-        try:
+        note = " (auto-merge not enabled: not mergeable yet?)"
+        with failures.warn_instead(warnings, note, fatal=failures.AUTH_OR_RATE):
             with self._errors(f"enabling auto-merge on merge request !{iid}"):
                 # GitLab 17.11 renamed this auto_merge; the old name is still read (API v4).
                 mr.merge(merge_when_pipeline_succeeds=True, **self._rq)
-        except ProviderError as exc:
-            if exc.kind in ("auth", "rate-limited"):
-                raise
-            warnings.append(f"{exc} (auto-merge not enabled: not mergeable yet?)")
-            log.debug("%s", warnings[-1])
 
 
 _HINTS = {"auth": "; check that the token is valid and has the api scope"}

@@ -19,12 +19,12 @@ from typing import TYPE_CHECKING
 
 from bumper.errors import ConfigError
 from bumper.git.url import RepoUrl
+from bumper.secrets import GENERIC_TOKEN, PROVIDER_ENTRY_POINTS
 
 if TYPE_CHECKING:  # only types: the registry must load without the provider protocol's imports
     from bumper.providers.api import ApiLocation, Provider, ProviderSettings
 
-ENTRY_POINT_GROUP = "bumper.providers.v1"
-GENERIC_TOKEN = "BUMPER_TOKEN"  # noqa: S105 - a variable name, read first whatever the provider
+ENTRY_POINT_GROUP = PROVIDER_ENTRY_POINTS  # secrets.py reads its token variables too
 NO_PROVIDER = "none"  # push the branch, open nothing
 AUTO = "auto"
 
@@ -128,6 +128,15 @@ def token_variables(provider: str | None = None) -> tuple[str, ...]:
     chosen = [specs[provider]] if provider in specs else list(specs.values())
     names = [GENERIC_TOKEN] + [v for spec in chosen for v in spec.token_variables]
     return tuple(dict.fromkeys(names))
+
+
+def token_for(provider: str, env: Mapping[str, str]) -> str | None:
+    """The first token variable set for `provider` (BUMPER_TOKEN first), as its registration says."""
+    for name in token_variables(provider):
+        value = env.get(name, "").strip()
+        if value:
+            return value
+    return None
 
 
 def resolve(choice: str, repo: str, api_url: str | None, env: Mapping[str, str]) -> str:

@@ -34,7 +34,25 @@ class HttpError(Exception):
         self.body = body  # the decoded JSON answer, for a provider that reads more of it
 
 
-class BoundedRetry(Retry):
+class UntrustedFailsFast(Retry):
+    """A Retry that gives up at once on a certificate the client does not trust (retrying cannot
+    make it trusted): mixed into every retry policy bumper gives an HTTP client (PyGithub's too)."""
+
+    def increment(  # type: ignore[override] # urllib3's own signature
+        self,
+        method: str | None = None,
+        url: str | None = None,
+        response: BaseHTTPResponse | None = None,
+        error: Exception | None = None,
+        _pool: ConnectionPool | None = None,
+        _stacktrace: TracebackType | None = None,
+    ) -> Retry:
+        if error is not None and _pool is not None and untrusted("", error):
+            raise MaxRetryError(_pool, url or "", error) from error
+        return super().increment(method, url, response, error, _pool, _stacktrace)
+
+
+class BoundedRetry(UntrustedFailsFast):
     """urllib3's Retry whose Retry-After sleep is capped at `cap`, so a CI job never hangs for an
     hour, and which gives up at once on a certificate the client does not trust (retrying cannot
     make it trusted). `cap` survives the copy urllib3 makes of a Retry at every attempt."""
@@ -49,19 +67,6 @@ class BoundedRetry(Retry):
     def get_retry_after(self, response: Any) -> float | None:
         value = super().get_retry_after(response)
         return None if value is None else min(value, self.cap)
-
-    def increment(  # type: ignore[override] # urllib3's own signature
-        self,
-        method: str | None = None,
-        url: str | None = None,
-        response: BaseHTTPResponse | None = None,
-        error: Exception | None = None,
-        _pool: ConnectionPool | None = None,
-        _stacktrace: TracebackType | None = None,
-    ) -> Retry:
-        if error is not None and _pool is not None and untrusted("", error):
-            raise MaxRetryError(_pool, url or "", error) from error
-        return super().increment(method, url, response, error, _pool, _stacktrace)
 
 
 def _retry(backoff: float) -> Retry:

@@ -7,12 +7,14 @@ import pytest
 from bumper.errors import ProviderError
 from bumper.providers.api import ProviderSettings
 from bumper.providers.failures import (
+    AUTH_OR_RATE,
     ApiFailures,
     Failure,
     FailureStyle,
     NotTheApi,
     kind_for_status,
     refuse_non_api_answer,
+    warn_instead,
 )
 
 API = "https://git.example/gitlab/api/v4"
@@ -78,3 +80,18 @@ def test_an_answer_that_is_not_the_apis_names_the_url_and_the_likely_cause(
 )
 def test_the_apis_own_answers_pass(status: int, headers: dict[str, str]) -> None:
     refuse_non_api_answer(API, f"{API}/projects", status, headers)
+
+
+def test_a_refusal_after_the_pr_exists_is_a_warning_unless_its_kind_is_fatal() -> None:
+    warnings: list[str] = []
+    with warn_instead(warnings, " (auto-merge not enabled)", fatal=AUTH_OR_RATE):
+        raise ProviderError("GitLab API: 405 Method Not Allowed", kind="conflict")
+    with warn_instead(warnings):
+        raise ProviderError("reviewers refused", kind="auth")  # no fatal kinds: a warning too
+    assert warnings == ["GitLab API: 405 Method Not Allowed (auto-merge not enabled)", "reviewers refused"]
+    for kind in AUTH_OR_RATE:
+        with pytest.raises(ProviderError), warn_instead(warnings, fatal=AUTH_OR_RATE):
+            raise ProviderError("stop", kind=kind)
+    with pytest.raises(ValueError), warn_instead(warnings):
+        raise ValueError("not a provider's refusal")  # a bug is never a warning
+    assert len(warnings) == 2

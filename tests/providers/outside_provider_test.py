@@ -52,6 +52,9 @@ class TinyProvider:
                            p["body"], p["head"], p["base"])
 
     def find_pull_request(self, head_branch, base_branch):
+        if os.environ.get("TINY_REFUSE"):  # a host that quotes the token back in its refusal
+            from bumper.errors import ProviderError
+            raise ProviderError(f"tiny refused the token {self.token}")
         for p in self._pulls():
             if (p["head"], p["base"]) == (head_branch, base_branch):
                 return self._as_pr(p)
@@ -87,13 +90,14 @@ def site(tmp_path: Path) -> Path:
     return site
 
 
-def run(site: Path, state: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def run(site: Path, state: Path, *args: str, **extra: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("BUMPER_", "GITHUB_", "GITLAB_", "GH_"))}
     env.update(
         PYTHONPATH=os.pathsep.join([str(site), env.get("PYTHONPATH", "")]).rstrip(os.pathsep),
         TINY_TOKEN=CANARY,  # the only token: bumper must read the variable tiny declares
         TINY_STATE=str(state),
         NO_COLOR="1",
+        **extra,
     )
     return subprocess.run(
         [sys.executable, "-m", "bumper", *args],
@@ -143,3 +147,15 @@ def test_an_unknown_provider_lists_the_outside_one_too(tmp_path: Path, site: Pat
     assert proc.returncode == 2
     known = ", ".join(sorted([*registry.providers(), "tiny"]))
     assert proc.stderr == f"bumper: error: unknown provider 'gogs'; available: {known}\n"
+
+
+def test_an_outside_providers_token_is_scrubbed_from_its_errors(tmp_path: Path, site: Path) -> None:
+    """The variable an outside provider declares is a secret to every message bumper prints,
+    as the built-ins' are (secrets.py reads the registrations themselves)."""
+    with serve_git(tmp_path / "srv", CANARY) as git:
+        repos.make_bare_repo(git.path_for(REPO_PATH), EXAMPLES)
+        args = ("bump", "ghcr.io/acme/app:v1.2.3", "--repo", git.url_for(REPO_PATH), "--provider", "tiny")
+        proc = run(site, tmp_path / "state.json", *args, TINY_REFUSE="1")
+    assert proc.returncode == 1, proc.stderr
+    assert "tiny refused the token ***" in proc.stderr
+    assert CANARY not in proc.stdout + proc.stderr

@@ -10,7 +10,7 @@ from bumper.providers.api import ProviderSettings
 from bumper.providers.gitea import GiteaProvider
 from bumper.providers.github import GitHubProvider
 from bumper.providers.gitlab import GitLabProvider
-from bumper.secrets import token_for
+from bumper.providers.registry import token_for
 
 SETTINGS = ProviderSettings("https://example.test/acme/manifests.git", None, "t0k3n")
 
