@@ -19,6 +19,9 @@ if TYPE_CHECKING:  # the YAML engine loads only when a run plans a tree
 # `bumper --version` and `scan` import this module (bumper.report prints a Status): what only
 # from_cli checks with is imported there (tests/import_budget_test.py).
 _AUTHOR_RE = r"([^<>\n\r]+?)\s*<([^<>\s@]+@[^<>\s@]+)>"
+# bumper.providers.registry's AUTO and NO_PROVIDER: no registry lookup (nor the git URL parser
+# it loads) for a run that names no provider, as every --dir run.
+UNNAMED_PROVIDERS = ("auto", "none")
 DEFAULT_AUTHOR = ("bumper[bot]", "bumper-bot@users.noreply.github.com")
 
 
@@ -85,7 +88,6 @@ class BumpOptions:
 
         from bumper.chart_ref import parse_ref
         from bumper.plan.paths import normalize_all
-        from bumper.providers.registry import AUTO, NO_PROVIDER, spec_for
 
         image_policies: dict[str, ImageRef] = {}
         if raw.get("image_policies"):
@@ -99,8 +101,10 @@ class BumpOptions:
         if bool(raw["repo"]) == bool(raw["directory"]):
             raise ConfigError("give exactly one of --repo URL or --dir PATH")
         refs = [parse_ref(text) for text in raw["refs"]]  # images and charts (bumper.chart_ref)
-        if raw["provider"] not in (AUTO, NO_PROVIDER):
-            spec_for(raw["provider"])  # an unknown name lists the registered ones
+        if raw["provider"] not in UNNAMED_PROVIDERS:  # an unknown name lists the registered ones
+            from bumper.providers.registry import spec_for
+
+            spec_for(raw["provider"])
         directory = Path(raw["directory"]) if raw["directory"] else None
         if directory is not None and not directory.is_dir():
             raise ConfigError(f"--dir {raw['directory']!r} is not a directory")
