@@ -50,6 +50,9 @@ NOT_LOADED = {
 EXACTLY = {
     "--version": {"bumper.cli", "bumper.errors", "bumper.launch", "bumper.report", "bumper.termination"},
 }
+# Standard-library modules `--version` has no use for (click itself loads inspect, datetime):
+# each was once loaded at start-up by a bumper module that a version string never needs.
+VERSION_NEVER = {"json", "pathlib", "subprocess", "urllib.parse", "fnmatch", "shlex"}
 ARGS = {
     "--version": ["--version"],
     "scan": ["scan", "--dir", "tree"],
@@ -85,6 +88,11 @@ def test_a_command_imports_only_its_budget(tmp_path: Path, command: str) -> None
     assert not extra, f"`bumper {command}` imports {sorted(extra)}"
     own = [m for m in modules if m.startswith(NOT_LOADED[command]) and m not in EXACTLY.get(command, ())]
     assert not own, f"`bumper {command}` imports {own}"
+
+
+def test_version_loads_no_stdlib_module_it_does_not_need(tmp_path: Path) -> None:
+    modules = _loaded(tmp_path, ARGS["--version"])
+    assert not VERSION_NEVER & set(modules), sorted(VERSION_NEVER & set(modules))
 
 
 def test_the_budget_sees_an_sdk(tmp_path: Path) -> None:
