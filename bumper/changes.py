@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from bumper.chart_ref import try_parse_ref
-from bumper.ci.env import current_build
 from bumper.errors import ConfigError
 from bumper.image_ref import ImageRef
+
+if TYPE_CHECKING:
+    from bumper.ci.env import Build
 
 
 class Change(NamedTuple):
@@ -55,6 +57,14 @@ TRAILER_BUILD = "Bumper-Build"
 # The CI build's trailers, one per field of ci_env.Build (system, url, run_id, commit), in its order.
 TRAILER_SOURCE_COMMIT = "Bumper-Source-Commit"
 BUILD_TRAILERS = ("Bumper-CI", TRAILER_BUILD, "Bumper-Run-Id", TRAILER_SOURCE_COMMIT)
+
+
+def current_build(env: Mapping[str, str]) -> Build | None:
+    """bumper.ci.env's reading of the CI build; imported here, where a run first asks (a dry run
+    never does: its CI tables cost start-up)."""
+    from bumper.ci.env import current_build as read
+
+    return read(env)
 
 
 def source_build(env: Mapping[str, str]) -> str | None:

@@ -136,6 +136,20 @@ def _epilog(*blocks: str) -> str:
     return "\n\n".join("\b\n" + block.strip("\n") for block in blocks)
 
 
+class _Command(click.Command):
+    """A command whose help epilog is written when help is shown: the placeholders' table comes
+    from bumper.changes, which no run but `--help` needs (tests/import_budget_test.py)."""
+
+    def __init__(self, *args: Any, later_epilog: Callable[[], str] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.later_epilog = later_epilog
+
+    def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        if self.later_epilog is not None:
+            self.epilog, self.later_epilog = self.later_epilog(), None
+        super().format_epilog(ctx, formatter)
+
+
 def _placeholders() -> str:
     from bumper.changes import PLACEHOLDERS
 
@@ -465,8 +479,9 @@ _RUN_OPTIONS: list[Callable[[Any], Any]] = [
 
 
 @main.command(
+    cls=_Command,
     short_help="Bump image references in a local tree or through a pull request.",
-    epilog=_epilog(_BUMP_EXAMPLES, _placeholders(), _EXIT_CODES),
+    later_epilog=lambda: _epilog(_BUMP_EXAMPLES, _placeholders(), _EXIT_CODES),
 )
 @click.argument("refs", nargs=-1, envvar="BUMPER_IMAGES", metavar="[REF]...")
 @_run_options
@@ -527,8 +542,9 @@ Examples:
 
 
 @main.command(
+    cls=_Command,
     short_help="Bump one environment to exactly the version another one runs.",
-    epilog=_epilog(_PROMOTE_EXAMPLES, _placeholders(), _EXIT_CODES),
+    later_epilog=lambda: _epilog(_PROMOTE_EXAMPLES, _placeholders(), _EXIT_CODES),
 )
 @click.argument("image", metavar="IMAGE", envvar="BUMPER_IMAGES")
 @click.option(

@@ -10,6 +10,14 @@ from __future__ import annotations
 
 def main() -> None:
     """Run the CLI."""
-    from bumper.cli import main as cli
+    import gc
 
+    # Start-up allocates tens of thousands of objects that live as long as the process (click,
+    # the command tree): no collection while they are made, then none ever walks them again.
+    gc.disable()
+    try:
+        from bumper.cli import main as cli
+    finally:
+        gc.freeze()
+        gc.enable()
     cli()

@@ -5,20 +5,23 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from enum import Enum
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bumper.chart_ref import parse_ref
 from bumper.errors import ConfigError
-from bumper.image_ref import ImageRef
-from bumper.plan.paths import normalize_all
-from bumper.providers.registry import AUTO, NO_PROVIDER, spec_for
 
 if TYPE_CHECKING:  # the YAML engine loads only when a run plans a tree
+    from pathlib import Path
+
+    from bumper.image_ref import ImageRef
     from bumper.plan.tree import TreePlan
     from bumper.registry import RegistryImage
 
-_AUTHOR_RE = re.compile(r"([^<>\n\r]+?)\s*<([^<>\s@]+@[^<>\s@]+)>")
+# `bumper --version` and `scan` import this module (bumper.report prints a Status): what only
+# from_cli checks with is imported there (tests/import_budget_test.py).
+_AUTHOR_RE = r"([^<>\n\r]+?)\s*<([^<>\s@]+@[^<>\s@]+)>"
+# bumper.providers.registry's AUTO and NO_PROVIDER: no registry lookup (nor the git URL parser
+# it loads) for a run that names no provider, as every --dir run.
+UNNAMED_PROVIDERS = ("auto", "none")
 DEFAULT_AUTHOR = ("bumper[bot]", "bumper-bot@users.noreply.github.com")
 
 
@@ -81,6 +84,11 @@ class BumpOptions:
     @classmethod
     def from_cli(cls, raw: dict[str, Any]) -> BumpOptions:
         """Check every value before anything touches git, the network or a file."""
+        from pathlib import Path
+
+        from bumper.chart_ref import parse_ref
+        from bumper.plan.paths import normalize_all
+
         image_policies: dict[str, ImageRef] = {}
         if raw.get("image_policies"):
             from bumper.plan.image_policy import parse_image_policies
@@ -93,14 +101,16 @@ class BumpOptions:
         if bool(raw["repo"]) == bool(raw["directory"]):
             raise ConfigError("give exactly one of --repo URL or --dir PATH")
         refs = [parse_ref(text) for text in raw["refs"]]  # images and charts (bumper.chart_ref)
-        if raw["provider"] not in (AUTO, NO_PROVIDER):
-            spec_for(raw["provider"])  # an unknown name lists the registered ones
+        if raw["provider"] not in UNNAMED_PROVIDERS:  # an unknown name lists the registered ones
+            from bumper.providers.registry import spec_for
+
+            spec_for(raw["provider"])
         directory = Path(raw["directory"]) if raw["directory"] else None
         if directory is not None and not directory.is_dir():
             raise ConfigError(f"--dir {raw['directory']!r} is not a directory")
         author = DEFAULT_AUTHOR
         if raw["author"]:
-            match = _AUTHOR_RE.fullmatch(raw["author"].strip())
+            match = re.fullmatch(_AUTHOR_RE, raw["author"].strip())
             if match is None:
                 raise ConfigError(f"invalid --author {raw['author']!r}; expected 'Name <email@example.com>'")
             author = (match.group(1), match.group(2))
@@ -164,12 +174,12 @@ class BumpOptions:
         return images
 
 
-_DURATION_RE = re.compile(r"(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s?)?")
+_DURATION_RE = r"(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s?)?"
 
 
 def parse_duration(text: str, option: str) -> float:
     """Seconds of a duration such as `90s`, `10m`, `1h`, `1h30m` or a plain number of seconds."""
-    match = _DURATION_RE.fullmatch(text.strip())
+    match = re.fullmatch(_DURATION_RE, text.strip())
     if not text.strip() or match is None or not any(match.groups()):
         raise ConfigError(f"invalid {option} {text!r}; give a duration such as 90s, 10m or 1h")
     hours, minutes, seconds = (int(g or 0) for g in match.groups())

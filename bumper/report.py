@@ -3,7 +3,6 @@ stderr at the level (-q, default, -v) and with the colours (--color, NO_COLOR, F
 
 from __future__ import annotations
 
-import json
 import sys
 from collections import Counter
 from collections.abc import Callable, Mapping
@@ -23,7 +22,6 @@ from bumper.errors import (
     WaitTimeout,
     WorkspaceError,
 )
-from bumper.options import Status
 
 if TYPE_CHECKING:
     from bumper.changes import Skip
@@ -83,6 +81,8 @@ def paint(text: str, colour: str, stream: TextIO) -> str:
 
 
 def emit_json(payload: dict[str, Any]) -> None:
+    import json  # only a run asked for JSON pays for the module
+
     DISPLAY.emitted = True
     sys.stdout.write(json.dumps(payload, indent=2) + "\n")
 
@@ -185,6 +185,7 @@ def print_diff(diff: str) -> None:
 def render_bump(result: BumpResult, options: BumpOptions) -> None:
     """JSON on stdout, or the diff (dry run) / the changes on stdout and on stderr the skips
     with their reasons, the notes and a summary line; -v adds the files considered and left alone."""
+    from bumper.options import Status  # loaded by the run that made `result`
     from bumper.plan.tree import unified_diff
 
     plan = result.plan

@@ -28,21 +28,31 @@ BUDGET = {
     "scan": {"click", "PyYAML"},
     "bump --dir": {"click", "PyYAML"},
 }
-# bumper's own modules each command never loads: --version parses no YAML; no --dir run loads
-# a host, the git layer (beyond URL parsing), a registry client or the render-verify.
+# bumper's own modules each command never loads (prefixes): --version loads only what
+# EXACTLY names; no --dir run loads a host, the git layer, a registry client or the
+# render-verify, nor what only a failure (redaction) or a delivery (the CI build) reads.
+_NO_DIR_RUN = (
+    "bumper.remote",
+    "bumper.git",
+    "bumper.providers",
+    "bumper.verify",
+    "bumper.registry",
+    "bumper.secrets",
+    "bumper.ci",
+)
 NOT_LOADED = {
-    "--version": ("bumper.commands", "bumper.plan.tree", "bumper.shapes", "bumper.yaml_edit", "bumper.local"),
-    "scan": (
-        "bumper.remote",
-        "bumper.local",
-        "bumper.git.",
-        "bumper.providers.",
-        "bumper.verify",
-        "bumper.registry",
-    ),
-    "bump --dir": ("bumper.remote", "bumper.git.", "bumper.providers.", "bumper.verify", "bumper.registry"),
+    "--version": ("bumper.",),
+    "scan": (*_NO_DIR_RUN, "bumper.local", "bumper.options"),
+    "bump --dir": _NO_DIR_RUN,
 }
-ALLOWED_BUMPER = {"bumper.git.url", "bumper.providers.registry"}  # what options.py parses with
+# `--version` loads the command line, its printing and its error boundary, and nothing else of
+# bumper: no options, change texts or image parsing (each costs start-up; issue 30).
+EXACTLY = {
+    "--version": {"bumper.cli", "bumper.errors", "bumper.launch", "bumper.report", "bumper.termination"},
+}
+# Standard-library modules `--version` has no use for (click itself loads inspect, datetime):
+# each was once loaded at start-up by a bumper module that a version string never needs.
+VERSION_NEVER = {"json", "pathlib", "subprocess", "urllib.parse", "fnmatch", "shlex"}
 ARGS = {
     "--version": ["--version"],
     "scan": ["scan", "--dir", "tree"],
@@ -76,8 +86,13 @@ def test_a_command_imports_only_its_budget(tmp_path: Path, command: str) -> None
     assert "bumper.cli" in modules, "the probe ran bumper"
     extra = _distributions(modules) - BUDGET[command] - SITE_HOOKS
     assert not extra, f"`bumper {command}` imports {sorted(extra)}"
-    own = [m for m in modules if m.startswith(NOT_LOADED[command]) and m not in ALLOWED_BUMPER]
+    own = [m for m in modules if m.startswith(NOT_LOADED[command]) and m not in EXACTLY.get(command, ())]
     assert not own, f"`bumper {command}` imports {own}"
+
+
+def test_version_loads_no_stdlib_module_it_does_not_need(tmp_path: Path) -> None:
+    modules = _loaded(tmp_path, ARGS["--version"])
+    assert not VERSION_NEVER & set(modules), sorted(VERSION_NEVER & set(modules))
 
 
 def test_the_budget_sees_an_sdk(tmp_path: Path) -> None:

@@ -18,7 +18,6 @@ from bumper.report import (
     render_verify_failure,
     warn,
 )
-from bumper.secrets import redact
 
 if TYPE_CHECKING:
     from bumper.preflight import RemoteSetup
@@ -66,6 +65,8 @@ def bump(options: BumpOptions, env: Mapping[str, str], setup: RemoteSetup | None
         raise
     except BumperError as exc:
         if options.repo is not None:  # JSON says whether a direct commit landed before it failed
+            from bumper.secrets import redact  # a failure's path only: the token tables load here
+
             message = redact(" ".join(exc.message.split()), env=env)
             failure = error_object(error_kind(exc), message, exc.file, exc.line)
             emit_failure(int(exc.exit_code), failure, commit=exc.commit)

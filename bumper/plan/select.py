@@ -52,30 +52,51 @@ def iter_candidates(
             yield Candidate(relpath, path)  # nearly every file: nothing to check
         elif is_hidden(relpath) and not names_hidden(relpath):
             yield Candidate(relpath, path, "hidden")
+        elif mode == IN_CHART_TEMPLATES:  # the walk saw the Chart.yaml: whatever the file is
+            yield Candidate(relpath, path, "helm-template")
         else:
             yield Candidate(relpath, path, _reason_to_skip(relpath, path, mode, real_root, root))
+
+
+# The file type _walk gives an entry below a chart's `templates/` (a folder beside a Chart.yaml
+# file), at any depth: a chart repository is mostly such files, each a `helm-template` by path.
+IN_CHART_TEMPLATES = -1
 
 
 def _walk(root: Path) -> Iterator[tuple[str, str, int]]:
     """(relpath, path, file type) of every manifest-named entry, sorted by relpath (the order
     `git ls-files` and the --repo flow give); scandir's cached file types spare a stat per file."""
     found: list[tuple[str, str, int]] = []
-    stack = [("", os.fspath(root))]
+    stack = [("", os.fspath(root), False)]
     while stack:
-        rel_dir, directory = stack.pop()
+        rel_dir, directory, templates = stack.pop()
         try:
             entries = list(os.scandir(directory))
         except OSError:
             continue
+        chart = not templates and any(e.name == "Chart.yaml" and _is_file(e) for e in entries)
         for entry in entries:
             relpath = f"{rel_dir}{entry.name}"
             if entry.is_dir(follow_symlinks=False):
                 if entry.name != ".git":
-                    stack.append((relpath + "/", entry.path))
-            elif is_manifest_name(entry.name):
+                    below = templates or (chart and entry.name == "templates")
+                    stack.append((relpath + "/", entry.path, below))
+            elif not is_manifest_name(entry.name):
+                continue
+            elif templates:
+                found.append((relpath, entry.path, IN_CHART_TEMPLATES))
+            else:
                 kind = stat.S_IFLNK if entry.is_symlink() else stat.S_IFREG if entry.is_file() else 0
                 found.append((relpath, entry.path, kind))
     yield from sorted(found)
+
+
+def _is_file(entry: os.DirEntry[str]) -> bool:
+    """os.path.isfile of the entry (a link to a file counts, as _is_chart reads it)."""
+    try:
+        return entry.is_file()
+    except OSError:
+        return False
 
 
 def unmatched_globs(root: Path, globs: tuple[str, ...]) -> list[str]:

@@ -28,7 +28,7 @@ from bumper.plan.select import (
     unmatched_globs,
 )
 from bumper.shapes import Ignored, Reference, find_references
-from bumper.yaml_edit import Source, compose_all
+from bumper.yaml_edit import Source, compose_all, paused_gc
 
 
 @dataclass(frozen=True)
@@ -296,19 +296,30 @@ def scan_tree(
     ignored: list[Skip] = []
     named = tree_policy_paths(root)
     for source, _ in manifest_sources(root, globs, SCAN_NEEDLES, ignored, considered=considered, named=named):
-        notes: list[Ignored] = []
-        shared: list[Reference] = []
-        try:
-            docs = compose_all(source)
-            refs = find_references(source, docs, notes, shared)
-        except ManifestError as exc:
-            why = "template" if has_template_syntax(source.text) else f"unparseable: {exc.message}"
-            ignored.append(Skip(source.path, exc.line, None, None, why))
-            continue
-        if held is not None:
-            held.update(held_references(source, docs, refs, RunRules(), shared))
-        if shared:  # another image reached through an anchor the walk reported once
-            refs = with_other_images(refs, shared, shared_with_other_images(refs, shared))
-        found.extend((source, r) for r in refs)
-        ignored.extend(ignored_skip(source, note) for note in sorted(notes, key=lambda n: n.line))
+        # The collector waits for the file's whole scan, when its node graph is gone: resumed
+        # after each compose, it walked every node of the graph still in use (1 in 8 of scan's
+        # CPU on a chart repository).
+        with paused_gc():
+            _scan_file(source, found, ignored, held)
     return found, ignored
+
+
+def _scan_file(
+    source: Source, found: list[tuple[Source, Reference]], ignored: list[Skip], held: set[int] | None
+) -> None:
+    """One file's references to `found`, or why it is left alone to `ignored`."""
+    notes: list[Ignored] = []
+    shared: list[Reference] = []
+    try:
+        docs = compose_all(source)
+        refs = find_references(source, docs, notes, shared)
+    except ManifestError as exc:
+        why = "template" if has_template_syntax(source.text) else f"unparseable: {exc.message}"
+        ignored.append(Skip(source.path, exc.line, None, None, why))
+        return
+    if held is not None:
+        held.update(held_references(source, docs, refs, RunRules(), shared))
+    if shared:  # another image reached through an anchor the walk reported once
+        refs = with_other_images(refs, shared, shared_with_other_images(refs, shared))
+    found.extend((source, r) for r in refs)
+    ignored.extend(ignored_skip(source, note) for note in sorted(notes, key=lambda n: n.line))
