@@ -58,24 +58,38 @@ def iter_candidates(
 
 def _walk(root: Path) -> Iterator[tuple[str, str, int]]:
     """(relpath, path, file type) of every manifest-named entry, sorted by relpath (the order
-    `git ls-files` and the --repo flow give); scandir's cached file types spare a stat per file."""
-    found: list[tuple[str, str, int]] = []
-    stack = [("", os.fspath(root))]
+    `git ls-files` and the --repo flow give); scandir's cached file types spare a stat per file.
+
+    One folder is listed at a time, its entries sorted by name with a `/` after a folder's: then
+    descending in that order yields the relpaths sorted as whole strings (no name holds a `/`),
+    and what is held is one listing per level, not the tree (a scan of 100,000 files streams)."""
+    stack = [_listing("", os.fspath(root))]
     while stack:
-        rel_dir, directory = stack.pop()
-        try:
-            entries = list(os.scandir(directory))
-        except OSError:
-            continue
-        for entry in entries:
-            relpath = f"{rel_dir}{entry.name}"
-            if entry.is_dir(follow_symlinks=False):
-                if entry.name != ".git":
-                    stack.append((relpath + "/", entry.path))
-            elif is_manifest_name(entry.name):
-                kind = stat.S_IFLNK if entry.is_symlink() else stat.S_IFREG if entry.is_file() else 0
-                found.append((relpath, entry.path, kind))
-    yield from sorted(found)
+        item = next(stack[-1], None)
+        if item is None:
+            stack.pop()
+        elif item[2] < 0:  # a folder: walk it now, before the names sorting after it
+            stack.append(_listing(item[0] + "/", item[1]))
+        else:
+            yield item
+
+
+def _listing(rel_dir: str, directory: str) -> Iterator[tuple[str, str, int]]:
+    """The folder's manifest-named files and its folders (file type -1) in walk order."""
+    try:
+        entries = list(os.scandir(directory))
+    except OSError:
+        return iter(())
+    found: list[tuple[str, str, str, int]] = []
+    for entry in entries:
+        if entry.is_dir(follow_symlinks=False):
+            if entry.name != ".git":
+                found.append((entry.name + "/", entry.name, entry.path, -1))
+        elif is_manifest_name(entry.name):
+            kind = stat.S_IFLNK if entry.is_symlink() else stat.S_IFREG if entry.is_file() else 0
+            found.append((entry.name, entry.name, entry.path, kind))
+    found.sort()
+    return ((rel_dir + name, path, kind) for _, name, path, kind in found)
 
 
 def unmatched_globs(root: Path, globs: tuple[str, ...]) -> list[str]:
