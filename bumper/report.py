@@ -25,6 +25,7 @@ from bumper.errors import (
 
 if TYPE_CHECKING:
     from bumper.changes import Skip
+    from bumper.json_stream import JsonObjectStream
     from bumper.options import BumpOptions, BumpResult
 
 QUIET, NORMAL, VERBOSE = 0, 1, 2
@@ -39,6 +40,7 @@ class Display:
     json: bool = False  # --output json: every exit prints one JSON object on stdout
     env_color: bool | None = None  # what NO_COLOR / FORCE_COLOR ask when --color is auto
     emitted: bool = False  # that object is out already
+    stream: JsonObjectStream | None = None  # that object, while it is being written (scan)
 
 
 DISPLAY = Display()
@@ -85,6 +87,16 @@ def emit_json(payload: dict[str, Any]) -> None:
 
     DISPLAY.emitted = True
     sys.stdout.write(json.dumps(payload, indent=2) + "\n")
+
+
+def open_json_stream() -> JsonObjectStream:
+    """The one JSON object of this run, written while it is produced (bumper.json_stream); a
+    failure before it is closed ends it with the failure's fields (emit_failure)."""
+    from bumper.json_stream import JsonObjectStream
+
+    DISPLAY.emitted = True
+    DISPLAY.stream = JsonObjectStream(sys.stdout)
+    return DISPLAY.stream
 
 
 def result_line(text: str) -> None:
@@ -146,11 +158,14 @@ _NO_COMMIT: Any = object()
 
 def emit_failure(code: int, error_json: dict[str, Any], *, commit: Any = _NO_COMMIT) -> None:
     """`{"status": "failed", ...}` on stdout when JSON was asked and nothing was printed yet;
-    a `--repo` bump adds `commit`: the direct commit pushed before the failure, or null."""
-    if DISPLAY.json and not DISPLAY.emitted:
-        payload = {"status": "failed", "exit_code": code, "error": error_json}
-        if commit is not _NO_COMMIT:
-            payload["commit"] = commit
+    a `--repo` bump adds `commit`: the direct commit pushed before the failure, or null. An
+    object being written (scan) is ended with these fields after what it holds."""
+    payload = {"status": "failed", "exit_code": code, "error": error_json}
+    if commit is not _NO_COMMIT:
+        payload["commit"] = commit
+    if DISPLAY.json and DISPLAY.stream is not None and not DISPLAY.stream.closed:
+        DISPLAY.stream.fail(payload)
+    elif DISPLAY.json and not DISPLAY.emitted:
         emit_json(payload)
 
 

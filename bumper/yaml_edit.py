@@ -257,25 +257,91 @@ class Plan:
 
 def apply_and_verify(source: Source, docs: list[Node], plan: Plan) -> str:
     """Splice `plan` into the source and prove, by re-parsing, that only the planned data changed."""
-    for embedded in plan.embedded.values():
-        embedded.settle(plan)
-    new_text = plan.apply(source.text)
-    try:
-        new_docs = compose_all(source, new_text)
-    except ManifestError as exc:
-        raise ManifestError(
-            f"the edited file no longer parses ({exc.message}); nothing was written",
-            file=source.path,
-            line=exc.line,
-        ) from None
-    if len(new_docs) != len(docs):
-        _mismatch(source, docs[0] if docs else None, "the number of documents changed")
-    for old, new in zip(docs, new_docs):
-        # A document whose text is unchanged parses the same: only edited ones are walked.
-        old_text = source.text[old.start_mark.index : old.end_mark.index]
-        if old_text != new_text[new.start_mark.index : new.end_mark.index]:
-            _compare(source, old, new, plan)
-    return new_text
+    return Proof(source, docs, plan).verify()
+
+
+class _Span:
+    """What the proof keeps of one node of the first parse: its kind and place and, for a node
+    an edit lies in (or touches), its tag, its value or children, and what the plan wants of it.
+    Nodes no edit touches are checked by their place alone, so their subtrees are not kept."""
+
+    __slots__ = ("kind", "start", "end", "line", "walked", "tag", "value", "children", "want", "inserted")
+
+    def __init__(self, node: Node) -> None:
+        self.kind: type = type(node)
+        self.start: int = node.start_mark.index
+        self.end: int = node.end_mark.index
+        self.line: int = node.start_mark.line
+        self.walked = False  # tag, value/children, want/inserted are set
+        self.tag: str = ""
+        self.value: str = ""  # a scalar's
+        self.children: list[_Span] = []  # a sequence's items; a mapping's keys and values in turn
+        self.want: str | None = None  # the value an edited scalar must hold
+        self.inserted: list[tuple[str, str]] = []  # pairs the plan adds to a mapping
+
+
+class Proof:
+    """A file's planned edits and what re-parsing the result must find, kept as spans of the
+    first parse rather than its nodes: once made, the caller may drop the first parse before
+    `verify` makes the second, so the two graphs (~160 MB each for a 5 MB file) never coexist.
+    The proof is the same as on the nodes: every node on a path to an edit is compared, every
+    other subtree is checked by its place."""
+
+    def __init__(self, source: Source, docs: list[Node], plan: Plan) -> None:
+        for embedded in plan.embedded.values():
+            embedded.settle(plan)
+        self.source = source
+        self.edits = list(plan.edits)
+        self._untouched = _Untouched(source, self.edits)
+        self._roots = _spans(docs, plan, self._untouched)
+
+    def verify(self) -> str:
+        """Splice the edits in and prove, by re-parsing, that only the planned data changed."""
+        source, roots = self.source, self._roots
+        new_text = Plan(edits=self.edits).apply(source.text)
+        try:
+            new_docs = compose_all(source, new_text)
+        except ManifestError as exc:
+            raise ManifestError(
+                f"the edited file no longer parses ({exc.message}); nothing was written",
+                file=source.path,
+                line=exc.line,
+            ) from None
+        if len(new_docs) != len(roots):
+            _mismatch(source, roots[0] if roots else None, "the number of documents changed")
+        for old, new in zip(roots, new_docs):
+            # A document whose text is unchanged parses the same: only edited ones are walked.
+            if source.text[old.start : old.end] != new_text[new.start_mark.index : new.end_mark.index]:
+                _compare(source, old, new, self._untouched)
+        return new_text
+
+
+def _spans(docs: list[Node], plan: Plan, untouched: _Untouched) -> list[_Span]:
+    """The spans of `docs` (one per node, so aliases still share), walked into where an edit
+    touches a node; the plan's wants move onto them while the nodes are alive."""
+    made: dict[int, _Span] = {}
+    todo: list[tuple[Node, _Span]] = []
+
+    def span(node: Node) -> _Span:
+        found = made.get(id(node))
+        if found is None:
+            found = made[id(node)] = _Span(node)
+            if untouched.touches(found.start, found.end):
+                todo.append((node, found))
+        return found
+
+    roots = [span(doc) for doc in docs]
+    while todo:
+        node, out = todo.pop()
+        out.walked, out.tag = True, node.tag
+        if type(node) is ScalarNode:
+            out.value, out.want = node.value, plan.changed.get(id(node))
+        elif type(node) is MappingNode:
+            out.inserted = plan.inserted.get(id(node), [])
+            out.children = [span(n) for pair in node.value for n in pair]
+        else:
+            out.children = [span(n) for n in node.value]
+    return roots
 
 
 class _Untouched:
@@ -295,36 +361,40 @@ class _Untouched:
             self.shift.append(self.shift[-1] + len(e.text) - (e.end - e.start))
             self.lines.append(self.lines[-1] + e.text.count("\n") - source.text.count("\n", e.start, e.end))
 
-    def __call__(self, old: Node, new: Node) -> bool:
-        start, end = old.start_mark.index, old.end_mark.index
+    def touches(self, start: int, end: int) -> bool:
+        """Whether an edit lies in (or touches) text[start:end]."""
+        before = bisect_right(self.starts, end)  # edits starting at or before the node's end
+        return bool(before) and self.ends[before - 1] >= start
+
+    def __call__(self, old: _Span, new: Node) -> bool:
+        start, end = old.start, old.end
         before = bisect_right(self.starts, end)  # edits starting at or before the node's end
         if before and self.ends[before - 1] >= start:
             return False  # an edit lies in (or touches) the span: compare inside it
         shift, lines = self.shift[before], self.lines[before]
         moved = (new.start_mark.index, new.end_mark.index) != (start + shift, end + shift)
         # A block node never follows an edited scalar on its line: it keeps its column.
-        if moved or new.start_mark.line != old.start_mark.line + lines:
+        if moved or new.start_mark.line != old.line + lines:
             _mismatch(self.source, old, "a node moved")
         return True
 
 
-def _compare(source: Source, old_root: Node, new_root: Node, plan: Plan) -> None:
+def _compare(source: Source, old_root: _Span, new_root: Node, untouched: _Untouched) -> None:
     """Walk both graphs in step (iteratively; each aliased collection once) and check every
     node on a path to an edit; a subtree no edit touched is checked by its position."""
-    changed, inserted = plan.changed, plan.inserted
-    untouched = _Untouched(source, plan.edits)
     stack = [(old_root, new_root)]
     push, pop = stack.append, stack.pop
     seen: set[int] = set()
     while stack:
         old, new = pop()
-        kind = type(old)
+        kind = old.kind
         if kind is not type(new):
             _mismatch(source, old, "a node changed kind")
         if untouched(old, new):
             continue
+        assert old.walked  # a span an edit touches was walked into (_spans)
         if kind is ScalarNode:
-            want = changed.get(id(old))
+            want = old.want
             if want is None:
                 if old.value != new.value or old.tag != new.tag:
                     _mismatch(source, old, f"value {old.value!r} changed to {new.value!r}")
@@ -337,23 +407,23 @@ def _compare(source: Source, old_root: Node, new_root: Node, plan: Plan) -> None
         if old.tag != new.tag:
             _mismatch(source, old, "a collection changed tag")
         if kind is MappingNode:
-            added = inserted.get(id(old), ())
             new_pairs = new.value
-            if added:
-                new_pairs = _without_inserted(source, old, list(new_pairs), added)
-            if len(new_pairs) != len(old.value):
+            if old.inserted:
+                new_pairs = _without_inserted(source, old, list(new_pairs), old.inserted)
+            if 2 * len(new_pairs) != len(old.children):
                 _mismatch(source, old, "a mapping changed shape")
-            for (ok, ov), (nk, nv) in zip(old.value, new_pairs):
+            children = iter(old.children)
+            for (ok, ov), (nk, nv) in zip(zip(children, children), new_pairs):
                 push((ok, nk))
                 push((ov, nv))
         else:
-            if len(old.value) != len(new.value):
+            if len(old.children) != len(new.value):
                 _mismatch(source, old, "a sequence changed shape")
-            stack.extend(zip(old.value, new.value))
+            stack.extend(zip(old.children, new.value))
 
 
 def _without_inserted(
-    source: Source, old: Node, new_pairs: list[tuple[Node, Node]], added: list[tuple[str, str]]
+    source: Source, old: _Span, new_pairs: list[tuple[Node, Node]], added: list[tuple[str, str]]
 ) -> list[tuple[Node, Node]]:
     """The re-parsed mapping's pairs less the inserted ones, each checked to read back."""
     for key, value in added:
@@ -364,8 +434,8 @@ def _without_inserted(
     return new_pairs
 
 
-def _mismatch(source: Source, node: Node | None, what: str) -> NoReturn:
-    line = node.start_mark.line + 1 if node is not None else None
+def _mismatch(source: Source, node: _Span | None, what: str) -> NoReturn:
+    line = node.line + 1 if node is not None else None
     raise ManifestError(
         f"refusing to write: re-parsing the edit shows {what}; please report this file",
         file=source.path,

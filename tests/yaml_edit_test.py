@@ -137,3 +137,33 @@ def test_an_edit_cannot_re_point_an_alias_in_an_untouched_subtree() -> None:
     plan = Plan(edits=[Edit(at, at + 3, "&a two")], changed={id(y): "two"})
     with pytest.raises(ManifestError, match="no longer parses .*second occurrence"):
         apply_and_verify(source, [doc], plan)
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ([], None),
+        ([Edit(TEXT.index("keep"), TEXT.index("keep") + 4, "kept")], "'keep' changed to 'kept'"),
+        ([Edit(TEXT.index("b: "), TEXT.index("b: "), "c: 1\n")], "mapping changed shape"),
+    ],
+)
+def test_the_proof_holds_no_node_of_the_first_parse(extra: list[Edit], message: str | None) -> None:
+    """A Proof keeps spans, not nodes: the first parse can be dropped before the second is
+    made (a big file's two graphs never coexist), and a wrong splice still fails."""
+    import gc
+    import weakref
+
+    from bumper.yaml_edit import Proof
+
+    source = Source("f.yaml", TEXT)
+    docs = compose_all(source)
+    proof = Proof(source, docs, _plan(source, docs, "ghcr.io/acme/app:v2", extra))
+    first_parse = [weakref.ref(doc) for doc in docs] + [weakref.ref(docs[1].value[0][1])]
+    del docs
+    gc.collect()
+    assert [ref() for ref in first_parse] == [None] * len(first_parse)
+    if message is None:
+        assert proof.verify() == TEXT.replace("app:v1", "app:v2")
+    else:
+        with pytest.raises(ManifestError, match=message):
+            proof.verify()

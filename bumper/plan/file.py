@@ -23,7 +23,7 @@ from bumper.plan.select import has_template_syntax
 from bumper.plan.versions import decide
 from bumper.shapes import Ignored, MarkerPartRef, Reference, find_references
 from bumper.shapes.policy_marker import PolicyRef
-from bumper.yaml_edit import Plan, Source, apply_and_verify, compose_all, paused_gc
+from bumper.yaml_edit import Plan, Proof, Source, compose_all, paused_gc
 
 
 @dataclass(frozen=True)
@@ -69,11 +69,18 @@ class FileJob:
     charts: ChartSources = field(default_factory=ChartSources)  # HelmRelease pins' sources
 
     def plan(self, item: tuple[Source, str]) -> FileOutcome:
-        with paused_gc():  # both node graphs stay alive until the proof is done
-            return self._plan(item)
-
-    def _plan(self, item: tuple[Source, str]) -> FileOutcome:
         source, path = item
+        with paused_gc():  # node graphs are alive throughout: nothing for a collection to find
+            out, proof = self._plan(source)  # the first parse ends with _plan, spans of it stay
+            if proof is not None:
+                new_text = proof.verify()
+                out.edit = FileEdit(source.path, Path(path), source.to_bytes(), source.to_bytes(new_text))
+                if self.diffs:
+                    _ = out.edit.diff  # made here, cached, and sent along with the edit
+        return out
+
+    def _plan(self, source: Source) -> tuple[FileOutcome, Proof | None]:
+        """The file's outcome but its edit, and the proof to make of its edits if it has any."""
         out = FileOutcome()
         notes: list[Ignored] = []
         shared: list[Reference] = []
@@ -84,7 +91,7 @@ class FileJob:
             if not has_template_syntax(source.text):
                 raise
             out.ignored = [Skip(source.path, exc.line, None, None, "template")]  # YAML once rendered
-            return out
+            return out, None
         found, notes = self.charts.settle(found, notes, self.by_key)  # HelmRelease pins' sources
         notes.sort(key=lambda n: n.line)
         out.ignored = [ignored_skip(source, n) for n in notes if n.key is None or n.key in self.by_key]
@@ -127,12 +134,7 @@ class FileJob:
                 continue
             if _plan_reference(out, edit_plan, source, ref, new, self.allow_downgrade):
                 out.rules.append(self._position(verdict.rule))
-        if edit_plan.edits or edit_plan.embedded:
-            new_text = apply_and_verify(source, docs, edit_plan)
-            out.edit = FileEdit(source.path, Path(path), source.to_bytes(), source.to_bytes(new_text))
-            if self.diffs:
-                _ = out.edit.diff  # made here, cached, and sent along with the edit
-        return out
+        return out, Proof(source, docs, edit_plan) if edit_plan.edits or edit_plan.embedded else None
 
     def _pinned(self, ref: Reference, new: ImageRef | None) -> ImageRef | None:
         """--registry resolve: a tag-only REF takes its tag's digest where the reference is

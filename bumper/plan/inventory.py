@@ -1,26 +1,149 @@
-"""Every image reference of a tree as `bumper scan` reports it: where, which shape, and for a
-Flux `$imagepolicy` marker the policy and the image its ImageRepository watches."""
+"""Every image reference of a tree as `bumper scan` reports it, one file at a time: where, which
+shape, whether a hold holds it, and for a Flux `$imagepolicy` marker the policy and the image its
+ImageRepository watches. Nothing of a file is kept once the next is read, so a scan's memory
+does not grow with the tree."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from bumper.changes import Skip
+from bumper.errors import ManifestError
 from bumper.image_ref import repository_key
 from bumper.plan.chart_sources import ChartSources
-from bumper.plan.image_policy import FluxIndex, Unresolved, unresolved_markers
-from bumper.plan.select import unmatched_globs
-from bumper.plan.tree import check_paths_match, scan_tree
-from bumper.shapes import MarkerPartRef, Reference, WholeRef
+from bumper.plan.file import ignored_skip
+from bumper.plan.holds import held_references, shared_with_other_images, with_other_images
+from bumper.plan.image_policy import FluxIndex, Unresolved, unresolved_in
+from bumper.plan.needles import API_NEEDLE, CHART_SOURCE_NEEDLE, MARKER_NEEDLE
+from bumper.plan.paths import hidden_namer, is_hidden
+from bumper.plan.rules import RunRules
+from bumper.plan.select import has_template_syntax, iter_candidates, read_manifest, unmatched_globs
+from bumper.plan.tree import SCAN_NEEDLES, check_paths_match, manifest_sources, tree_policy_paths
+from bumper.shapes import Ignored, MarkerPartRef, Reference, WholeRef, find_references
 from bumper.shapes.chart import ChartReference
 from bumper.shapes.policy_marker import PolicyRef
-from bumper.yaml_edit import Source
+from bumper.yaml_edit import Node, Source, compose_all, paused_gc
+
+_MARKER_TEXTS = ("$bumper", MARKER_NEEDLE.decode())
+
+
+class FileFindings(NamedTuple):
+    """One file's part of a scan: a JSON entry per reference, in file order, and the
+    `$imagepolicy` target of each (None for the others)."""
+
+    images: list[dict[str, Any]]
+    policy_markers: list[str | None]
+
+
+class TreeScan:
+    """A scan of `root`, narrowed by the --path globs, read one file at a time: iterate
+    `files()` and write each file's findings out as it comes. What accumulates is what is
+    listed after the references: the files and values left alone (`ignored`) and the markers
+    that resolve to nothing (`unresolved`), in file order. Exit 3 at construction when no glob
+    selects any file. `considered` hears each file looked at, in name order (-v)."""
+
+    def __init__(
+        self, root: Path, paths: tuple[str, ...], considered: Callable[[str], None] | None = None
+    ) -> None:
+        self.root, self.paths = root, paths
+        self.unmatched = unmatched_globs(root, paths)  # --path globs selecting no file
+        check_paths_match(paths, self.unmatched)
+        self.ignored: list[Skip] = []
+        self.unresolved: list[Unresolved] = []
+        self._considered = considered
+        self._objects = _TreeObjects(root)
+        # Markers are looked for where --path alone selects a file: a hidden file that only a
+        # `.bumper.yaml` rule names is scanned for references, not for markers (as before).
+        self._names_hidden = hidden_namer((paths,))
+
+    def files(self) -> Iterator[FileFindings]:
+        """Each file's findings, in name order; files without a reference are skipped."""
+        looked_at: list[str] = []
+        named = tree_policy_paths(self.root)
+        walk = manifest_sources(self.root, self.paths, SCAN_NEEDLES, self.ignored, None, looked_at, named)
+        for source, _ in walk:
+            self._tell(looked_at)
+            # The collector waits for the file's whole scan, when its node graph is gone: resumed
+            # after each compose, it walked every node of the graph still in use.
+            with paused_gc():
+                found = self._file(source)
+            if found is not None and found.images:
+                yield found
+        self._tell(looked_at)
+
+    def _tell(self, looked_at: list[str]) -> None:
+        if self._considered is not None:
+            for path in looked_at:
+                self._considered(path)
+        looked_at.clear()
+
+    def _file(self, source: Source) -> FileFindings | None:
+        notes: list[Ignored] = []
+        shared: list[Reference] = []
+        try:
+            docs = compose_all(source)
+            refs = find_references(source, docs, notes, shared)
+        except ManifestError as exc:
+            why = "template" if has_template_syntax(source.text) else f"unparseable: {exc.message}"
+            self.ignored.append(Skip(source.path, exc.line, None, None, why))
+            return None
+        held = held_references(source, docs, refs, RunRules(), shared)
+        self._markers(source, docs, refs)
+        if shared:  # another image reached through an anchor the walk reported once
+            refs = with_other_images(refs, shared, shared_with_other_images(refs, shared))
+        self.ignored.extend(ignored_skip(source, note) for note in sorted(notes, key=lambda n: n.line))
+        marks = [id(ref) in held for ref in refs]  # before a HelmRelease pin is resolved anew
+        if any(isinstance(r, ChartReference) and r.flux_source for r in refs):  # HelmRelease pins
+            charts = self._objects.charts()
+            refs = [charts.resolve(ref) for ref in refs]
+        flux = self._objects.flux() if any(isinstance(r, PolicyRef) for r in refs) else None
+        return FileFindings(
+            [_entry(source, ref, flux, mark) for ref, mark in zip(refs, marks)],
+            [ref.target if isinstance(ref, PolicyRef) else None for ref in refs],
+        )
+
+    def _markers(self, source: Source, docs: list[Node], refs: list[Reference]) -> None:
+        """The file's markers that resolve to no image (none without a marker comment)."""
+        if not any(text in source.text for text in _MARKER_TEXTS):
+            return
+        if is_hidden(source.path) and not self._names_hidden(source.path):
+            return
+        flux = self._objects.flux() if any(isinstance(r, PolicyRef) for r in refs) else None
+        self.unresolved.extend(unresolved_in(source, docs, refs, flux))
+
+
+class _TreeObjects:
+    """The tree's Flux ImagePolicy/ImageRepository and HelmRepository objects, which resolve a
+    marker or a HelmRelease pin of another file: read in one walk (never narrowed by --path),
+    the first time a reference needs either; most trees need neither."""
+
+    def __init__(self, root: Path) -> None:
+        self._root = root
+        self._read: tuple[FluxIndex, ChartSources] | None = None
+
+    def flux(self) -> FluxIndex:
+        return self._objects()[0]
+
+    def charts(self) -> ChartSources:
+        return self._objects()[1]
+
+    def _objects(self) -> tuple[FluxIndex, ChartSources]:
+        if self._read is None:
+            needles = (API_NEEDLE, CHART_SOURCE_NEEDLE)
+            sources: list[Source] = []
+            for candidate in iter_candidates(self._root):
+                if candidate.reason is None:
+                    source, _ = read_manifest(candidate, needles)
+                    if source is not None:
+                        sources.append(source)
+            self._read = FluxIndex.from_sources(sources), ChartSources.from_sources(sources)
+        return self._read
 
 
 class Inventory(NamedTuple):
-    """What a scan found: one JSON entry per reference (with the policy marker it carries,
-    if any), the files left alone, markers that resolve to nothing, what was read."""
+    """A whole scan in memory (a `promote` reads the few files of its --from this way)."""
 
     images: list[dict[str, Any]]
     policy_markers: list[str | None]  # per entry of `images`: the `$imagepolicy` target, or None
@@ -31,26 +154,15 @@ class Inventory(NamedTuple):
 
 
 def take_inventory(root: Path, paths: tuple[str, ...]) -> Inventory:
-    """Scan `root` (narrowed by the --path globs); exit 3 when no glob selects any file."""
-    unmatched = unmatched_globs(root, paths)
-    check_paths_match(paths, unmatched)
+    """Scan `root` (narrowed by the --path globs) into lists; exit 3 when no glob selects any file."""
     considered: list[str] = []
-    held: set[int] = set()
-    found, ignored = scan_tree(root, paths, considered, held)
-    marks = [id(ref) in held for _, ref in found]  # before a HelmRelease pin is resolved anew
-    if any(isinstance(r, ChartReference) and r.flux_source for _, r in found):  # HelmRelease pins
-        charts = ChartSources.from_tree(root)
-        found = [(source, charts.resolve(ref)) for source, ref in found]
-    index = FluxIndex.from_tree(root) if any(isinstance(r, PolicyRef) for _, r in found) else None
-    return Inventory(
-        images=[_entry(source, ref, index, mark) for (source, ref), mark in zip(found, marks)],
-        policy_markers=[ref.target if isinstance(ref, PolicyRef) else None for _, ref in found],
-        ignored=ignored,
-        # every file with a marker, also one where no marker found a value (a nested map)
-        unresolved=unresolved_markers(root, paths, index),
-        considered=considered,
-        unmatched=unmatched,
-    )
+    scan = TreeScan(root, paths, considered.append)
+    images: list[dict[str, Any]] = []
+    markers: list[str | None] = []
+    for found in scan.files():
+        images += found.images
+        markers += found.policy_markers
+    return Inventory(images, markers, scan.ignored, scan.unresolved, considered, scan.unmatched)
 
 
 def _entry(source: Source, ref: Reference, index: FluxIndex | None, held: bool) -> dict[str, Any]:

@@ -65,30 +65,51 @@ IN_CHART_TEMPLATES = -1
 
 def _walk(root: Path) -> Iterator[tuple[str, str, int]]:
     """(relpath, path, file type) of every manifest-named entry, sorted by relpath (the order
-    `git ls-files` and the --repo flow give); scandir's cached file types spare a stat per file."""
-    found: list[tuple[str, str, int]] = []
-    stack = [("", os.fspath(root), False)]
+    `git ls-files` and the --repo flow give); scandir's cached file types spare a stat per file.
+
+    One folder is listed at a time, its entries sorted by name with a `/` after a folder's: then
+    descending in that order yields the relpaths sorted as whole strings (no name holds a `/`),
+    and what is held is one listing per level, not the tree (a scan of 100,000 files streams)."""
+    stack = [_listing("", os.fspath(root), templates=False)]
     while stack:
-        rel_dir, directory, templates = stack.pop()
-        try:
-            entries = list(os.scandir(directory))
-        except OSError:
+        item = next(stack[-1], None)
+        if item is None:
+            stack.pop()
+        elif item[2] in (_FOLDER, _TEMPLATES_FOLDER):  # walk it now, before the names after it
+            stack.append(_listing(item[0] + "/", item[1], templates=item[2] == _TEMPLATES_FOLDER))
+        else:
+            yield item
+
+
+# The file types _listing gives a folder (to descend into), and one below a chart's templates.
+_FOLDER, _TEMPLATES_FOLDER = -2, -3
+
+
+def _listing(rel_dir: str, directory: str, *, templates: bool) -> Iterator[tuple[str, str, int]]:
+    """The folder's manifest-named files and its folders in walk order; below a chart's
+    `templates/` (`templates`) every file is IN_CHART_TEMPLATES."""
+    try:
+        entries = list(os.scandir(directory))
+    except OSError:
+        return iter(())
+    chart = not templates and any(e.name == "Chart.yaml" and _is_file(e) for e in entries)
+    found: list[tuple[str, str, str, int]] = []
+    for entry in entries:
+        if entry.is_dir(follow_symlinks=False):
+            if entry.name != ".git":
+                below = templates or (chart and entry.name == "templates")
+                found.append(
+                    (entry.name + "/", entry.name, entry.path, _TEMPLATES_FOLDER if below else _FOLDER)
+                )
+        elif not is_manifest_name(entry.name):
             continue
-        chart = not templates and any(e.name == "Chart.yaml" and _is_file(e) for e in entries)
-        for entry in entries:
-            relpath = f"{rel_dir}{entry.name}"
-            if entry.is_dir(follow_symlinks=False):
-                if entry.name != ".git":
-                    below = templates or (chart and entry.name == "templates")
-                    stack.append((relpath + "/", entry.path, below))
-            elif not is_manifest_name(entry.name):
-                continue
-            elif templates:
-                found.append((relpath, entry.path, IN_CHART_TEMPLATES))
-            else:
-                kind = stat.S_IFLNK if entry.is_symlink() else stat.S_IFREG if entry.is_file() else 0
-                found.append((relpath, entry.path, kind))
-    yield from sorted(found)
+        elif templates:
+            found.append((entry.name, entry.name, entry.path, IN_CHART_TEMPLATES))
+        else:
+            kind = stat.S_IFLNK if entry.is_symlink() else stat.S_IFREG if entry.is_file() else 0
+            found.append((entry.name, entry.name, entry.path, kind))
+    found.sort()
+    return ((rel_dir + name, path, kind) for _, name, path, kind in found)
 
 
 def _is_file(entry: os.DirEntry[str]) -> bool:

@@ -9,11 +9,10 @@ from pathlib import Path
 from typing import Any
 
 from bumper.changes import Change, Skip
-from bumper.errors import ConfigError, ManifestError, NotFoundError, WorkspaceError
+from bumper.errors import ConfigError, NotFoundError, WorkspaceError
 from bumper.image_ref import ImageRef
 from bumper.plan.chart_sources import ChartSources
-from bumper.plan.file import FileEdit, FileJob, FileOutcome, ignored_skip
-from bumper.plan.holds import held_references, shared_with_other_images, with_other_images
+from bumper.plan.file import FileEdit, FileJob, FileOutcome
 from bumper.plan.image_policy import FluxIndex, PolicyTable, Unresolved, not_found_hint
 from bumper.plan.needles import MANIFEST_NAME_GLOBS, MARKER_NEEDLE, needles
 from bumper.plan.not_found import left_alone
@@ -21,14 +20,12 @@ from bumper.plan.rules import PolicyFileError, RepoPolicy, Rule, RunRules, load_
 from bumper.plan.search import NeedleSearch
 from bumper.plan.select import (
     QUIET_REASONS,
-    has_template_syntax,
     iter_candidates,
     mentions,
     read_manifest,
     unmatched_globs,
 )
-from bumper.shapes import Ignored, Reference, find_references
-from bumper.yaml_edit import Source, compose_all, paused_gc
+from bumper.yaml_edit import Source
 
 
 @dataclass(frozen=True)
@@ -282,44 +279,3 @@ def tree_policy_paths(root: Path) -> tuple[tuple[str, ...], ...]:
         return policy_paths(load_policy(root))
     except PolicyFileError:
         return ()
-
-
-def scan_tree(
-    root: Path,
-    globs: tuple[str, ...] = (),
-    considered: list[str] | None = None,
-    held: set[int] | None = None,
-) -> tuple[list[tuple[Source, Reference]], list[Skip]]:
-    """Every reference under `root`; files that cannot be parsed are listed, not fatal. `held`
-    gathers the ids of the references a `# bumper: hold` line holds (also through an anchor)."""
-    found: list[tuple[Source, Reference]] = []
-    ignored: list[Skip] = []
-    named = tree_policy_paths(root)
-    for source, _ in manifest_sources(root, globs, SCAN_NEEDLES, ignored, considered=considered, named=named):
-        # The collector waits for the file's whole scan, when its node graph is gone: resumed
-        # after each compose, it walked every node of the graph still in use (1 in 8 of scan's
-        # CPU on a chart repository).
-        with paused_gc():
-            _scan_file(source, found, ignored, held)
-    return found, ignored
-
-
-def _scan_file(
-    source: Source, found: list[tuple[Source, Reference]], ignored: list[Skip], held: set[int] | None
-) -> None:
-    """One file's references to `found`, or why it is left alone to `ignored`."""
-    notes: list[Ignored] = []
-    shared: list[Reference] = []
-    try:
-        docs = compose_all(source)
-        refs = find_references(source, docs, notes, shared)
-    except ManifestError as exc:
-        why = "template" if has_template_syntax(source.text) else f"unparseable: {exc.message}"
-        ignored.append(Skip(source.path, exc.line, None, None, why))
-        return
-    if held is not None:
-        held.update(held_references(source, docs, refs, RunRules(), shared))
-    if shared:  # another image reached through an anchor the walk reported once
-        refs = with_other_images(refs, shared, shared_with_other_images(refs, shared))
-    found.extend((source, r) for r in refs)
-    ignored.extend(ignored_skip(source, note) for note in sorted(notes, key=lambda n: n.line))
