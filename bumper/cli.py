@@ -508,7 +508,7 @@ def bump(env: Mapping[str, str], /, **options: Any) -> int:
     be set by an environment variable BUMPER_<OPTION>; REFs by BUMPER_IMAGES. The token comes
     from BUMPER_TOKEN, else GITHUB_TOKEN/GH_TOKEN or GITLAB_TOKEN, never from a flag.
     """
-    from bumper import hints
+    from bumper.commands import hints
     from bumper.commands.bump import bump as run_bump
     from bumper.options import BumpOptions
 

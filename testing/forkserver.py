@@ -36,7 +36,7 @@ ROOT = Path(__file__).resolve().parents[1]
 # semver included (bumper imports them when first used).
 PRELOAD = (
     *(f"bumper.commands.{name}" for name in ("bump", "check", "history", "scan")),
-    *("bumper.cli", "bumper.hints", "bumper.remote", "bumper.local"),
+    *("bumper.cli", "bumper.commands.hints", "bumper.remote", "bumper.local"),
     *("bumper.providers.github", "bumper.providers.gitlab", "git", "semver"),
 )
 _MESSAGE_BYTES = 1 << 20

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from bumper.commands.hints import check_refs, check_target
 from bumper.errors import ConfigError
-from bumper.hints import check_refs, check_target
 
 
 @pytest.mark.parametrize("tag", ["v1.2.3", "1.2", "2.0.0-rc.1"])
