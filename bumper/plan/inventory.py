@@ -12,9 +12,10 @@ from bumper.plan.chart_sources import ChartSources
 from bumper.plan.image_policy import FluxIndex, Unresolved, unresolved_markers
 from bumper.plan.select import unmatched_globs
 from bumper.plan.tree import check_paths_match, scan_tree
-from bumper.shapes import MarkerPartRef, Reference, WholeRef
 from bumper.shapes.chart import ChartReference
+from bumper.shapes.markers import MarkerPartRef
 from bumper.shapes.policy_marker import PolicyRef
+from bumper.shapes.reference import Reference, WholeRef
 from bumper.yaml_edit import Source
 
 

@@ -27,7 +27,8 @@ from bumper.plan.select import (
     read_manifest,
     unmatched_globs,
 )
-from bumper.shapes import Ignored, Reference, find_references
+from bumper.shapes.reference import Ignored, Reference
+from bumper.shapes.walk import find_references
 from bumper.yaml_edit import Source, compose_all
 
 
