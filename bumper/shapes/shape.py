@@ -15,7 +15,7 @@ hooks it fills in, and the walk calls only the hooks that can apply to a node:
 - `marker_kind` with `marked`: a scalar on a line ending with that marker comment.
 
 A context is the key a collection sits under, or a name of the shape's own starting with `\\0`
-(which no key compared with can start with).
+(a key would need a `"\\0"` escape to spell one).
 """
 
 from __future__ import annotations
@@ -67,7 +67,7 @@ MarkedFn = Callable[[ScalarNode, str, str, IgnoreFn], "Reference | None"]  # (va
 class Shape:
     """One shape's hooks; those left unset are never called."""
 
-    name: str
+    name: str  # the table's; its references may report others (argocd's are `helm`, `kustomize`)
     root: RootFn | None = None
     document: DocumentFn | None = None
     contexts: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  # key -> parent -> context
