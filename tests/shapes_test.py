@@ -149,7 +149,7 @@ def test_embedded_values_report_outer_lines_and_columns(tmp_path: Path) -> None:
 def test_embedded_edit_is_refused_unless_only_the_intended_value_changed(after: str, text: str) -> None:
     from bumper.errors import ManifestError
     from bumper.image_ref import ImageRef
-    from bumper.shapes import find_references
+    from bumper.shapes.walk import find_references
     from bumper.yaml_edit import Edit, Plan, Source, apply_and_verify, compose_all
 
     source = Source("app.yaml", ARGO_VALUES)

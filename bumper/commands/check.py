@@ -14,7 +14,7 @@ from bumper.plan.rules import PolicyFileError, load_policy
 from bumper.plan.select import has_template_syntax
 from bumper.plan.tree import manifest_sources, policy_paths
 from bumper.report import detail, emit_json, ignored_line, info
-from bumper.shapes import find_references
+from bumper.shapes.walk import find_references
 from bumper.yaml_edit import compose_all
 
 # A file "mentions an image" when it has one of these (scan also parses files saying `tag`,

@@ -15,7 +15,8 @@ from bumper.plan.image_policy import held_on_branch
 from bumper.plan.tree import TreePlan
 from bumper.plan.versions import is_downgrade
 from bumper.providers.api import CommentsOnPullRequests, FindsClosedPullRequests, Provider, PullRequest
-from bumper.shapes import Reference, find_references
+from bumper.shapes.reference import Reference
+from bumper.shapes.walk import find_references
 from bumper.yaml_edit import Source, compose_all
 
 

@@ -23,7 +23,7 @@ from bumper.history.walk import Rename, walk
 from bumper.image_ref import ImageRef
 from bumper.plan.paths import matcher
 from bumper.plan.select import MAX_FILE_BYTES, is_manifest_name
-from bumper.shapes import find_references
+from bumper.shapes.walk import find_references
 from bumper.yaml_edit import Source, compose_all
 
 _GITHUB_MERGE = re.compile(r"\AMerge pull request #(\d+) from ")

@@ -7,8 +7,8 @@ Other packages import only the modules in PUBLIC (tests/import_graph_test.py che
 `diffs`, `not_found`, `holds`, `anchor_uses`, `chart_sources`, `marker_lines` and `tag_filter`
 are the planner's own. This file re-exports nothing on
 purpose: a package's `__init__` runs before any of its modules, and `needles`, `search` and
-`paths` must load without the YAML parser and the shapes (the early grep start in local.py, the
-shapes' own imports of `versions`, `--version`).
+`paths` must load without the YAML parser and the shapes (the early grep start in local.py,
+`--version`). The planner imports bumper.shapes; the shapes import nothing of it.
 """
 
 from __future__ import annotations

@@ -22,7 +22,7 @@ from bumper.image_ref import ImageRef
 from bumper.plan.needles import CHART_SOURCE_NEEDLE
 from bumper.plan.select import iter_candidates, read_manifest
 from bumper.shapes.chart import UNRESOLVED_PREFIX, ChartReference
-from bumper.shapes.maps import merged_pairs
+from bumper.shapes.nodes import merged_pairs
 from bumper.shapes.reference import Ignored, Reference
 from bumper.yaml_edit import Source, compose_all
 

@@ -17,12 +17,14 @@ from bumper.image_ref import ImageRef
 from bumper.plan.chart_sources import ChartSources
 from bumper.plan.diffs import file_diff
 from bumper.plan.holds import held_references, shared_with_other_images, with_other_images
-from bumper.plan.image_policy import PolicyTable, Unresolved, markers_without_value
+from bumper.plan.image_policy import PolicyTable, Unresolved, markers_without_value, plan_marked
 from bumper.plan.rules import Rule, RunRules
 from bumper.plan.select import has_template_syntax
 from bumper.plan.versions import decide
-from bumper.shapes import Ignored, MarkerPartRef, Reference, find_references
+from bumper.shapes.markers import MarkerPartRef
 from bumper.shapes.policy_marker import PolicyRef
+from bumper.shapes.reference import Ignored, Reference
+from bumper.shapes.walk import find_references
 from bumper.yaml_edit import Plan, Proof, Source, compose_all, paused_gc
 
 
@@ -159,7 +161,7 @@ def _plan_reference(
         out.skipped.append(Skip(source.path, ref.line, ref.shape, ref.value, "ref-has-no-tag"))
         return False
     if isinstance(ref, PolicyRef):
-        outcome = ref.plan(edit_plan, source, new, allow_downgrade=allow_downgrade)
+        outcome = plan_marked(ref, edit_plan, source, new, allow_downgrade=allow_downgrade)
         if isinstance(outcome, Change):
             out.changes.append(outcome)
             return True

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from bumper.plan.anchor_uses import AnchorUses, anchor_uses
 from bumper.plan.rules import RunRules, held_lines
-from bumper.shapes import Reference
+from bumper.shapes.reference import Reference
 from bumper.yaml_edit import Node, Source
 
 

@@ -17,15 +17,19 @@ from typing import NamedTuple
 
 from yaml.nodes import MappingNode, Node, ScalarNode
 
-from bumper.errors import ConfigError, ManifestError
+from bumper.changes import Change, Skip
+from bumper.errors import ConfigError, ManifestError, PolicyError
 from bumper.image_ref import ImageRef, repository_key
 from bumper.plan.marker_lines import value_shape_reason
 from bumper.plan.needles import API_NEEDLE, MARKER_NEEDLE
 from bumper.plan.select import iter_candidates, read_manifest
-from bumper.plan.versions import is_downgrade
-from bumper.shapes import Reference, find_markers, find_references, split_policy_marker
+from bumper.plan.variants import same_variant
+from bumper.plan.versions import Decision, is_downgrade
+from bumper.shapes.markers import find_markers, split_policy_marker
 from bumper.shapes.policy_marker import PolicyRef
-from bumper.yaml_edit import Source, compose_all
+from bumper.shapes.reference import Reference
+from bumper.shapes.walk import find_references
+from bumper.yaml_edit import Plan, Source, compose_all
 
 _API_TEXT = API_NEEDLE.decode()
 _API_PREFIX = "image.toolkit.fluxcd.io/"
@@ -345,3 +349,49 @@ def held_on_branch(found: Iterable[Reference], latest: Mapping[str, ImageRef]) -
         if is_downgrade(tag, want.tag):
             held[ref.policy] = want._replace(tag=tag, digest=digest)
     return held
+
+
+def decide_marked(
+    ref: PolicyRef, latest: ImageRef, *, allow_downgrade: bool, where: tuple[str, int]
+) -> Decision:
+    """Flux's setter semantics plus bumper's rules: same variant, no downgrade, no stale digest."""
+    wanted = ref.wanted(latest)
+    if wanted is None and ref.part == "digest":
+        raise PolicyError(
+            f"marked {ref.policy}:digest but the policy's REF {str(latest)!r} has no digest; "
+            "give it as NAME:TAG@sha256:<digest>",
+            file=where[0],
+            line=where[1],
+        )
+    if wanted is None:
+        return Decision(False, "ref-has-no-tag")
+    if wanted == ref.value:
+        return Decision(False, "up-to-date")
+    if not same_variant(_tag_now(ref, latest), latest.tag):
+        return Decision(False, "variant")
+    if allow_downgrade:
+        return Decision(True)
+    if ref.part == "tag" and is_downgrade(ref.value, latest.tag):
+        return Decision(False, "downgrade")
+    if ref.part == "whole" and ref.ref.key == latest.key and is_downgrade(ref.ref.tag, latest.tag):
+        return Decision(False, "downgrade")
+    return Decision(True)
+
+
+def _tag_now(ref: PolicyRef, latest: ImageRef) -> str | None:
+    """The tag the scalar holds now, where the policy's image has one to replace it."""
+    if ref.part == "tag":
+        return ref.value
+    return ref.ref.tag if ref.part == "whole" and ref.ref.key == latest.key else None
+
+
+def plan_marked(
+    ref: PolicyRef, edits: Plan, source: Source, latest: ImageRef, *, allow_downgrade: bool
+) -> Change | Skip:
+    """Decide and, when it applies, add the edit; the record names whole references."""
+    decision = decide_marked(ref, latest, allow_downgrade=allow_downgrade, where=(source.path, ref.line))
+    old = ref.describe(latest, ref.value)
+    if not decision.apply:
+        return Skip(source.path, ref.line, ref.shape, old, decision.reason or "")
+    new = ref.describe(latest, ref.rewrite(edits, source, latest))
+    return Change(source.path, ref.line, ref.shape, old, new)

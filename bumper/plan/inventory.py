@@ -21,9 +21,11 @@ from bumper.plan.paths import hidden_namer, is_hidden
 from bumper.plan.rules import RunRules
 from bumper.plan.select import has_template_syntax, iter_candidates, read_manifest, unmatched_globs
 from bumper.plan.tree import SCAN_NEEDLES, check_paths_match, manifest_sources, tree_policy_paths
-from bumper.shapes import Ignored, MarkerPartRef, Reference, WholeRef, find_references
 from bumper.shapes.chart import ChartReference
+from bumper.shapes.markers import MarkerPartRef
 from bumper.shapes.policy_marker import PolicyRef
+from bumper.shapes.reference import Ignored, Reference, WholeRef
+from bumper.shapes.walk import find_references
 from bumper.yaml_edit import Node, Source, compose_all, paused_gc
 
 _MARKER_TEXTS = ("$bumper", MARKER_NEEDLE.decode())

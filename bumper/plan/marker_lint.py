@@ -8,7 +8,7 @@ import re
 from collections.abc import Iterator
 
 from bumper.plan.rules import CANONICAL_HOLD, hold_marker
-from bumper.shapes import find_markers
+from bumper.shapes.markers import find_markers
 from bumper.yaml_edit import Source
 
 # `# bumper hold`, `#bumper-hold`, `# Bumper : Hold`, `# bumper: hold until v2`: the words with

@@ -9,9 +9,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import NamedTuple
 
-from bumper.plan.needles import KUSTOMIZATION_NAMES, MANIFEST_SUFFIXES
+from bumper.plan.needles import MANIFEST_SUFFIXES
 from bumper.plan.paths import hidden_namer, is_hidden, matcher
 from bumper.plan.rules import POLICY_FILE
+from bumper.shapes import KUSTOMIZATION_NAMES
 from bumper.yaml_edit import Source
 
 MAX_FILE_BYTES = 8 * 1024 * 1024  # larger "manifests" are generated data, never hand-kept YAML

@@ -1,23 +1,15 @@
-"""Where image references live in YAML: container, helm, kustomize and marker shapes.
+"""Where image references live in YAML: one module per shape, asked through `table.SHAPES` by
+the one pass of `walk.find_references`.
 
-`walk` finds them, `reference` rewrites them, `maps` reads multi-key shapes, `markers` reads
-marker comments.
+Each shape module holds what one kind of file says (container, helm, kustomize, argocd,
+image_volume, embedded, markers, policy_marker, chart) and ends with its `SHAPE` (the hooks of
+`shape.Shape`); `reference` is what a found reference is and how it is rewritten, `nodes` and
+`left_alone` are what shapes share. This file imports none of them on purpose (as bumper.plan's):
+file selection reads `KUSTOMIZATION_NAMES` before the YAML parser is loaded.
 """
 
 from __future__ import annotations
 
-from bumper.plan.needles import KUSTOMIZATION_NAMES
-from bumper.shapes.markers import MarkerPartRef, find_markers, split_policy_marker
-from bumper.shapes.reference import Ignored, Reference, WholeRef
-from bumper.shapes.walk import find_references
-
-__all__ = [
-    "KUSTOMIZATION_NAMES",
-    "Ignored",
-    "MarkerPartRef",
-    "Reference",
-    "WholeRef",
-    "find_markers",
-    "find_references",
-    "split_policy_marker",
-]
+# Kustomize's own file names: a manifest file without a YAML suffix, and one whose `images:` are
+# kustomize entries whatever its apiVersion says.
+KUSTOMIZATION_NAMES = frozenset({"kustomization.yaml", "kustomization.yml", "Kustomization"})

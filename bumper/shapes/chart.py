@@ -17,13 +17,14 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from bumper.chart_ref import ChartRef, is_range, is_version, source_of, valid_chart_name
 from bumper.image_ref import ImageRef
-from bumper.plan.needles import KUSTOMIZATION_NAMES
+from bumper.shapes import KUSTOMIZATION_NAMES
 from bumper.shapes.left_alone import PLACEHOLDER, is_placeholder
-from bumper.shapes.maps import STR_TAG, IgnoreFn, merged_pairs
-from bumper.shapes.reference import Ignored, Reference
+from bumper.shapes.nodes import STR_TAG, merged_pairs
+from bumper.shapes.reference import Ignored, IgnoreFn, Reference
+from bumper.shapes.shape import Shape
 from bumper.yaml_edit import Plan, Source
 
-SHAPE = "chart"
+NAME = "chart"
 RANGE = "range"  # a version range (`^1.2`, `~1.2`, `>=1 <2`, `*`, `1.x`, OCIRepository `ref.semver`)
 NOT_A_VERSION = "not-a-version"  # a version field holding more than one version
 REPOSITORY_ALIAS = "repository-alias"  # a Chart.yaml dependency on `@name`/`alias:name`
@@ -218,22 +219,22 @@ def _pin_reference(pin: _Pin, ignore: IgnoreFn) -> ChartReference | None:
         return None
     line = pin.version.start_mark.line + 1
     if pin.alias is not None:
-        ignore(Ignored(line, SHAPE, f"{pin.alias}/{pin.chart}:{text}", REPOSITORY_ALIAS, None))
+        ignore(Ignored(line, NAME, f"{pin.alias}/{pin.chart}:{text}", REPOSITORY_ALIAS, None))
         return None
     if pin.source is not None:
         ref = ChartRef.at(pin.source, pin.chart, text)
     else:
         ref = flux_source_ref(*(pin.flux or ("", "")), pin.chart, text)
     if is_placeholder(text):
-        ignore(Ignored(line, SHAPE, str(ref), PLACEHOLDER, ref.key))
+        ignore(Ignored(line, NAME, str(ref), PLACEHOLDER, ref.key))
         return None
     if is_range(text):
-        ignore(Ignored(line, SHAPE, str(ref), RANGE, ref.key))
+        ignore(Ignored(line, NAME, str(ref), RANGE, ref.key))
         return None
     if not is_version(text):  # `1.2.3@sha256:…`, `1.2.3 beta`: more than a version to lose
-        ignore(Ignored(line, SHAPE, str(ref), NOT_A_VERSION, ref.key))
+        ignore(Ignored(line, NAME, str(ref), NOT_A_VERSION, ref.key))
         return None
-    return ChartReference(SHAPE, pin.version, ref, flux_source=pin.flux)
+    return ChartReference(NAME, pin.version, ref, flux_source=pin.flux)
 
 
 def _version_text(node: ScalarNode) -> str | None:
@@ -269,3 +270,6 @@ def _items(node: Node | None) -> Iterator[dict[str, Node]]:
     for item in _nodes(node):
         if type(item) is MappingNode:
             yield merged_pairs(item)
+
+
+SHAPE = Shape(NAME, document=chart_references)

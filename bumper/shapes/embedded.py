@@ -1,9 +1,10 @@
-"""YAML inside a `|` block string (Argo CD `helm.values`): found, edited and proven in place."""
+"""Shape `embedded`: YAML inside a `|` block string (Argo CD `helm.values`, k3s HelmChart
+`spec.valuesContent`): walked as a file of its own, edited and proven in place; its references
+keep their own shapes."""
 
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from yaml.nodes import Node, ScalarNode
@@ -11,11 +12,12 @@ from yaml.nodes import Node, ScalarNode
 from bumper.errors import ManifestError
 from bumper.image_ref import ImageRef
 from bumper.shapes.reference import Ignored, Reference
+from bumper.shapes.shape import Finder, Found, Shape
 from bumper.yaml_edit import Edit, Plan, Source, apply_and_verify, compose_all, scalar_start
 
+NAME = "embedded"
 _HEADERS = frozenset({"|", "|-", "|+"})  # an explicit indentation digit or `>` folding: not mapped
-
-Finder = Callable[[Source, list[Node], list[Ignored]], list[Reference]]
+_PARENTS = {"values": "helm", "valuesContent": "spec"}  # Argo CD; k3s HelmChart
 
 
 @dataclass
@@ -90,18 +92,25 @@ def embedded_refs(source: Source, node: ScalarNode, find: Finder, ignored: list[
     line = node.start_mark.line + 1
     if doc is None:
         reason = "embedded-yaml: only a `|`, `|-` or `|+` block without an indentation digit is edited"
-        ignored.append(Ignored(line, "embedded", text[:60], reason, None))
+        ignored.append(Ignored(line, NAME, text[:60], reason, None))
         return []
     try:
         doc.docs = compose_all(doc.source)
     except ManifestError as exc:
-        ignored.append(Ignored(line, "embedded", text[:60], f"unparseable: {exc.message}", None))
+        ignored.append(Ignored(line, NAME, text[:60], f"unparseable: {exc.message}", None))
         return []
     inner_ignored: list[Ignored] = []
     found = find(doc.source, doc.docs, inner_ignored)
     for item in inner_ignored:
         ignored.append(item._replace(line=doc.first_line + item.line))
     return [EmbeddedRef(r.shape, r.node, r.ref, inner=r, doc=doc) for r in found]
+
+
+def values_block(value: ScalarNode, key: str, context: str | None, found: Found) -> None:
+    """`helm: {values: |…}`, `spec: {valuesContent: |…}`: the block's references, reported as
+    they are (their lines are the outer file's already)."""
+    if context == _PARENTS[key] and value.style == "|":
+        found.found.extend(embedded_refs(found.source, value, found.find, found.sink))
 
 
 def _embed(source: Source, node: ScalarNode) -> EmbeddedDoc | None:
@@ -145,3 +154,6 @@ def _embed(source: Source, node: ScalarNode) -> EmbeddedDoc | None:
         inner_starts=inner_starts,
         outer_starts=outer_starts,
     )
+
+
+SHAPE = Shape(NAME, keys=frozenset(_PARENTS), scalar=values_block)

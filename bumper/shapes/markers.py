@@ -1,21 +1,21 @@
-"""Marker comments (`# {"$bumper": ...}`, Flux `# {"$imagepolicy": ...}`): which line names what."""
+"""Shape `marker`: a scalar on a line ending with `# {"$bumper": "REPO[:tag|:name|:digest]"}`;
+and the line scan both marker shapes share (Flux's `# {"$imagepolicy": ...}` is policy_marker.py's)."""
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from yaml.nodes import ScalarNode
 
 from bumper.errors import RefParseError
 from bumper.image_ref import DIGEST_HINT, ImageRef, is_digest, repository_key, split_name
-from bumper.shapes.policy_marker import policy_ref
-from bumper.shapes.reference import Ignored, Reference, WholeRef
+from bumper.shapes.reference import Ignored, IgnoreFn, Reference, WholeRef
+from bumper.shapes.shape import Shape
 from bumper.yaml_edit import Plan, Source
 
-IgnoreFn = Callable[[Ignored], None]
+NAME = "marker"
 _MARKER_RE = re.compile(r"#\s*(\{\s*\"\$(?:bumper|imagepolicy)\"\s*:\s*\"[^\"]*\"\s*\})\s*$")
 
 
@@ -69,21 +69,18 @@ def split_policy_marker(target: str) -> tuple[str, str]:
     return target, "whole"
 
 
-def _marker_ref(
-    node: ScalarNode, repo: str, part: str, kind: str = "bumper", ignore: IgnoreFn | None = None
-) -> Reference | None:
-    if part == "digest" and node.value and not is_digest(str(node.value)):
-        # `digest: latest # {"$bumper": "REPO:digest"}` is no pin to move: listed, never rewritten
-        key = None if kind == "imagepolicy" else repository_key(repo)
-        if ignore is not None:
-            ignore(
-                Ignored(
-                    node.start_mark.line + 1, "marker", str(node.value), f"not-a-digest: {DIGEST_HINT}", key
-                )
-            )
+def not_a_digest(node: ScalarNode, key: str | None, ignore: IgnoreFn) -> bool:
+    """`digest: latest # {"$bumper": "REPO:digest"}` is no pin to move: listed, never rewritten."""
+    if not node.value or is_digest(str(node.value)):
+        return False
+    ignore(Ignored(node.start_mark.line + 1, NAME, str(node.value), f"not-a-digest: {DIGEST_HINT}", key))
+    return True
+
+
+def marker_ref(node: ScalarNode, repo: str, part: str, ignore: IgnoreFn) -> Reference | None:
+    """The reference a scalar marked `{"$bumper": repo}` holds: `part` of it, or the whole."""
+    if part == "digest" and not_a_digest(node, repository_key(repo), ignore):
         return None
-    if kind == "imagepolicy":
-        return policy_ref(node, repo, part)
     try:
         registry, path = split_name(repo)
     except RefParseError:
@@ -96,3 +93,6 @@ def _marker_ref(
     tag = node.value if part == "tag" else None
     digest = node.value if part == "digest" else None
     return MarkerPartRef("marker", node, ImageRef(repo, registry, path, tag, digest), part=part)
+
+
+SHAPE = Shape(NAME, marker_kind="bumper", marked=marker_ref)

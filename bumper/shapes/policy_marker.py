@@ -1,4 +1,8 @@
-"""A scalar marked with Flux's `$imagepolicy`: which part of the policy's latest image it holds."""
+"""Shape `marker` (Flux's kind): a scalar on a line ending with `# {"$imagepolicy": "NS:NAME[:part]"}`
+holds that part of the policy's latest image; the planner decides it (bumper.plan.image_policy).
+
+Flux's own image-automation objects (ImageRepository, ImagePolicy) name a repository to watch,
+not an image to run: their documents are skipped."""
 
 from __future__ import annotations
 
@@ -6,13 +10,13 @@ from dataclasses import dataclass
 
 from yaml.nodes import ScalarNode
 
-from bumper.changes import Change, Skip
-from bumper.errors import PolicyError
 from bumper.image_ref import ImageRef, repository_key
-from bumper.plan.variants import same_variant
-from bumper.plan.versions import Decision, is_downgrade
-from bumper.shapes.reference import Reference
+from bumper.shapes.markers import not_a_digest
+from bumper.shapes.reference import IgnoreFn, Reference
+from bumper.shapes.shape import SKIP, Shape
 from bumper.yaml_edit import Plan, Source
+
+_AUTOMATION_API_PREFIX = "image.toolkit.fluxcd.io/"
 
 
 @dataclass
@@ -43,50 +47,11 @@ class PolicyRef(Reference):
             return latest.name
         return latest.tag if self.part == "tag" else latest.digest
 
-    def decide(self, latest: ImageRef, *, allow_downgrade: bool, where: tuple[str, int]) -> Decision:
-        """Flux's setter semantics plus bumper's rules: same variant, no downgrade, no stale digest."""
-        wanted = self.wanted(latest)
-        if wanted is None and self.part == "digest":
-            raise PolicyError(
-                f"marked {self.policy}:digest but the policy's REF {str(latest)!r} has no digest; "
-                "give it as NAME:TAG@sha256:<digest>",
-                file=where[0],
-                line=where[1],
-            )
-        if wanted is None:
-            return Decision(False, "ref-has-no-tag")
-        if wanted == self.value:
-            return Decision(False, "up-to-date")
-        if not same_variant(self._tag(latest), latest.tag):
-            return Decision(False, "variant")
-        if allow_downgrade:
-            return Decision(True)
-        if self.part == "tag" and is_downgrade(self.value, latest.tag):
-            return Decision(False, "downgrade")
-        if self.part == "whole" and self.ref.key == latest.key and is_downgrade(self.ref.tag, latest.tag):
-            return Decision(False, "downgrade")
-        return Decision(True)
-
-    def _tag(self, latest: ImageRef) -> str | None:
-        """The tag this scalar holds now, where the policy's image has one to replace it."""
-        if self.part == "tag":
-            return self.value
-        return self.ref.tag if self.part == "whole" and self.ref.key == latest.key else None
-
     def rewrite(self, plan: Plan, source: Source, new: ImageRef) -> str:
         wanted = self.wanted(new)
-        assert wanted is not None  # decide() skipped or refused the others
+        assert wanted is not None  # bumper.plan.image_policy.decide_marked skipped or refused the others
         plan.replace(source, self.node, wanted)
         return wanted
-
-    def plan(self, edits: Plan, source: Source, latest: ImageRef, *, allow_downgrade: bool) -> Change | Skip:
-        """Decide and, when it applies, add the edit; the record names whole references."""
-        decision = self.decide(latest, allow_downgrade=allow_downgrade, where=(source.path, self.line))
-        old = self.describe(latest, self.value)
-        if not decision.apply:
-            return Skip(source.path, self.line, self.shape, old, decision.reason or "")
-        new = self.describe(latest, self.rewrite(edits, source, latest))
-        return Change(source.path, self.line, self.shape, old, new)
 
     def describe(self, latest: ImageRef, value: str) -> str:
         """A tag or digest as a reference of the policy's image: a bare `v1.2.3` in the PR
@@ -112,3 +77,18 @@ def policy_ref(node: ScalarNode, target: str, part: str) -> PolicyRef:
     else:
         ref = ref._replace(digest=text or None)
     return PolicyRef("marker", node, ref, policy=target, part=part)
+
+
+def marked(node: ScalarNode, target: str, part: str, ignore: IgnoreFn) -> PolicyRef | None:
+    """The reference for a scalar marked `{"$imagepolicy": target}` (None: a digest part
+    holding no digest, noted)."""
+    if part == "digest" and not_a_digest(node, None, ignore):
+        return None
+    return policy_ref(node, target, part)
+
+
+def root(api: str, file_name: str) -> str | None:
+    return SKIP if api.startswith(_AUTOMATION_API_PREFIX) else None
+
+
+SHAPE = Shape("flux-marker", root=root, marker_kind="imagepolicy", marked=marked)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -19,6 +20,9 @@ class Ignored(NamedTuple):
     value: str
     reason: str
     key: str | None  # the normalized repository when known, so a bump lists only its own
+
+
+IgnoreFn = Callable[[Ignored], None]  # where a shape notes a value it leaves alone
 
 
 @dataclass

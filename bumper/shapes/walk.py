@@ -1,4 +1,5 @@
-"""One walk over composed YAML that reports every reference, in file order."""
+"""One walk over composed YAML that reports every reference, in file order: it visits each
+collection once and asks only the shapes of shapes/table.py that can apply to it."""
 
 from __future__ import annotations
 
@@ -6,40 +7,14 @@ from collections.abc import Callable
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from bumper.image_ref import DIGEST_HINT, ImageRef
-from bumper.plan.needles import KUSTOMIZATION_NAMES
-from bumper.shapes.chart import chart_references
-from bumper.shapes.embedded import embedded_refs
-from bumper.shapes.left_alone import PLACEHOLDER, UntaggedNotes, placeholder_whole
-from bumper.shapes.maps import (
-    STR_TAG,
-    TAG_KEYS,
-    IgnoreFn,
-    helm_ref,
-    kustomize_entries,
-    merged_pairs,
-    parameter_refs,
-)
-from bumper.shapes.markers import _marker_ref, find_markers
-from bumper.shapes.reference import Ignored, Reference, WholeRef
+from bumper.shapes.markers import NAME as MARKER
+from bumper.shapes.markers import find_markers
+from bumper.shapes.reference import Ignored, IgnoreFn, Reference
+from bumper.shapes.shape import SKIP, Found, ScalarFn
+from bumper.shapes.table import DISPATCH
 from bumper.yaml_edit import Source, check_unique_keys
 
-# Flux's ImageRepository/ImagePolicy name a repository to watch, not an image to run.
-_SKIP_API_PREFIX = "image.toolkit.fluxcd.io/"
-_KUSTOMIZE_API_PREFIX = "kustomize.config.k8s.io/"  # Kustomization and Component
-_FLUX_KUSTOMIZATION_API_PREFIX = "kustomize.toolkit.fluxcd.io/"
-# What the key above a collection means to the walk (`\0` cannot start a YAML key the walk
-# compares with, so these never collide with a real one).
-_KUSTOMIZE_IMAGES = "\0kustomize-images"
-_ARGO_IMAGES = "\0argo-images"
-_HELM_PARAMETERS = "\0helm-parameters"
-_FLUX_SPEC = "\0flux-spec"
-_KUSTOMIZE_ROOT = "\0kustomize-root"
-_FLUX_ROOT = "\0flux-root"
-_SKIP = "\0skip"
-_IMAGE_SUFFIXES = ("image", "Image")  # `image`, `sidecarImage`, `init_image`
-_MAP_TRIGGERS = TAG_KEYS | {"<<"}
-_EMBEDDED_KEYS = {"values": "helm", "valuesContent": "spec"}  # Argo CD; k3s HelmChart
+Marks = dict[int, tuple[str, str, str]]  # 0-based line -> (target, part, marker kind)
 
 
 def find_references(
@@ -53,81 +28,146 @@ def find_references(
     Values that look like part of a reference but may not be rewritten go to `ignored`; a
     further reference through a node already reported (two Helm maps sharing an anchored tag)
     goes to `shared`, so a hold on it can hold the node."""
-    markers = find_markers(source)
-    kustomization = source.path.rsplit("/", 1)[-1] in KUSTOMIZATION_NAMES
-    found: list[Reference] = []
+    marks = find_markers(source)
     sink: list[Ignored] = ignored if ignored is not None else []
-    ignore = _once(sink)
-    untagged = UntaggedNotes()
-    seen: set[int] = set()
-    reported: set[int] = set()
+    found: list[Reference] = []
     on_marker_line: dict[int, list[int]] = {}  # line -> the marked references on it
+    add = _reporter(found, marks, shared, on_marker_line)
+    state = Found(source, add, _once(sink), found, sink, find_references)
+    file_name = source.path.rsplit("/", 1)[-1]
+    seen: set[int] = set()
+    for doc in docs:
+        context = _root_context(doc, file_name)
+        if context == SKIP:
+            continue
+        for document in DISPATCH.documents:
+            for ref in document(source, doc, state.ignore):
+                add(ref)
+        _walk(doc, context, state, marks, seen)
+    state.untagged.flush(state.ignore)
+    # A marker on a line of several values (a flow map `{repository: …, tag: …}`) names none of
+    # them for sure: it is left unresolved (bumper.plan.marker_lines says why), never guessed.
+    several = {i for ids in on_marker_line.values() if len(ids) > 1 for i in ids}
+    result = [r for r in found if id(r) not in several] if several else found
+    result.sort(key=lambda r: r.position)
+    return result
+
+
+def _walk(doc: Node, context: str | None, state: Found, marks: Marks, seen: set[int]) -> None:
+    """Visit each collection of `doc` once. Only collections go on the stack; scalars are
+    judged where their parent lists them, which keeps this walk cheap next to the composer."""
+    sequences, by_key, any_suffix, any_mapping_key = (
+        DISPATCH.sequences,
+        DISPATCH.keys,
+        DISPATCH.any_suffix,
+        DISPATCH.any_mapping_key,
+    )
+    add, ignore, source = state.add, state.ignore, state.source
+    stack: list[tuple[Node, str | None]] = [(doc, context)]
+    while stack:
+        node, context = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if type(node) is SequenceNode:
+            reader = sequences.get(context) if context is not None else None
+            if reader is not None:
+                for ref in reader(node, ignore):
+                    add(ref)
+            for item in node.value:
+                if type(item) is not ScalarNode:
+                    stack.append((item, context))
+                elif marks and item.start_mark.line in marks:
+                    add(_marked(item, marks, ignore))
+            continue
+        if type(node) is not MappingNode:
+            continue
+        keys = [k.value for k, _ in node.value if type(k) is ScalarNode]
+        if len(set(keys)) != len(keys):
+            check_unique_keys(source, node)
+        claimed = None if any_mapping_key.isdisjoint(keys) else _ask_mappings(node, keys, context, state)
+        for key, value in node.value:
+            name = key.value if type(key) is ScalarNode else None
+            if type(value) is ScalarNode:
+                if name is not None and value is not claimed:
+                    scalar = by_key.get(name) or (_by_suffix(name) if name.endswith(any_suffix) else None)
+                    if scalar is not None:
+                        scalar(value, name, context, state)
+                if marks and value.start_mark.line in marks:
+                    add(_marked(value, marks, ignore))
+                continue
+            stack.append((value, _child_context(name, context)))
+
+
+def _ask_mappings(node: MappingNode, keys: list[str], context: str | None, state: Found) -> Node | None:
+    """Ask the mapping hooks in table order until one claims the mapping; the scalar it claims."""
+    for trigger, mapping in DISPATCH.mappings:
+        if not trigger.isdisjoint(keys):
+            claim = mapping(node, keys, context, state)
+            if claim is not None:
+                return claim.scalar
+    return None
+
+
+def _root_context(doc: Node, file_name: str) -> str | None:
+    """The context a document's root mapping is walked under, from its `apiVersion` and the
+    file's name; SKIP when any shape says the document holds no image to run."""
+    if type(doc) is not MappingNode:
+        return None
+    api = ""
+    for key, value in doc.value:
+        if type(key) is ScalarNode and key.value == "apiVersion" and type(value) is ScalarNode:
+            api = str(value.value)
+            break
+    contexts = [c for root in DISPATCH.roots if (c := root(api, file_name)) is not None]
+    if SKIP in contexts:
+        return SKIP
+    return contexts[0] if contexts else None
+
+
+def _child_context(name: str | None, context: str | None) -> str | None:
+    """The context a collection is walked under: one a shape gives its key under this context,
+    else the key itself."""
+    if name is None:
+        return None
+    by_parent = DISPATCH.contexts.get(name)
+    if by_parent is not None and context is not None:
+        return by_parent.get(context, name)
+    return name
+
+
+def _by_suffix(name: str) -> ScalarFn | None:
+    return next((scalar for suffixes, scalar in DISPATCH.suffixes if name.endswith(suffixes)), None)
+
+
+def _marked(node: ScalarNode, marks: Marks, ignore: IgnoreFn) -> Reference | None:
+    target, part, kind = marks[node.start_mark.line]
+    reader = DISPATCH.marked.get(kind)
+    return reader(node, target, part, ignore) if reader is not None else None
+
+
+def _reporter(
+    found: list[Reference], marks: Marks, shared: list[Reference] | None, on_marker_line: dict[int, list[int]]
+) -> Callable[[Reference | None], None]:
+    """`add` for one walk: a node is reported once (a further reference through it goes to
+    `shared`), and a marker on the line wins over the shape a scalar would otherwise have."""
+    reported: set[int] = set()
 
     def add(ref: Reference | None) -> None:
-        # A marker on the line wins over the shape a scalar would otherwise have.
         if ref is None:
             return
         if id(ref.node) in reported:
             if shared is not None:
                 shared.append(ref)
             return
-        if ref.node.start_mark.line in markers:
-            if ref.shape != "marker":
+        if ref.node.start_mark.line in marks:
+            if ref.shape != MARKER:
                 return
             on_marker_line.setdefault(ref.node.start_mark.line, []).append(id(ref))
         reported.add(id(ref.node))
         found.append(ref)
 
-    for doc in docs:
-        root_key = _document_kind(doc, kustomization)
-        if root_key == _SKIP:
-            continue
-        for chart in chart_references(source, doc, ignore):  # Helm chart versions (shapes/chart.py)
-            add(chart)
-        # Only collections go on the stack; scalars are judged where their parent lists them,
-        # which keeps this walk cheap next to the composer.
-        stack: list[tuple[Node, str | None]] = [(doc, root_key)]
-        while stack:
-            node, parent_key = stack.pop()
-            if id(node) in seen:
-                continue
-            seen.add(id(node))
-            if type(node) is SequenceNode:
-                if parent_key is not None and parent_key[0] == "\0":
-                    _special_sequence(node, parent_key, add, ignore)
-                for item in node.value:
-                    if type(item) is not ScalarNode:
-                        stack.append((item, parent_key))
-                    elif markers and item.start_mark.line in markers:
-                        add(_marker_ref(item, *markers[item.start_mark.line], ignore=ignore))
-                continue
-            if type(node) is not MappingNode:
-                continue
-            keys = [k.value for k, _ in node.value if type(k) is ScalarNode]
-            if len(set(keys)) != len(keys):
-                check_unique_keys(source, node)
-            claimed = _map_shapes(node, keys, parent_key, add, ignore, untagged)
-            for key, value in node.value:
-                name = key.value if type(key) is ScalarNode else None
-                if type(value) is ScalarNode:
-                    if name is not None and name.endswith(_IMAGE_SUFFIXES) and value is not claimed:
-                        _whole_ref(value, name, add, ignore)
-                    elif name in _EMBEDDED_KEYS and parent_key == _EMBEDDED_KEYS[name] and value.style == "|":
-                        found.extend(embedded_refs(source, value, find_references, sink))
-                    if markers and value.start_mark.line in markers:
-                        add(_marker_ref(value, *markers[value.start_mark.line], ignore=ignore))
-                    continue
-                stack.append((value, _child_key(name, parent_key)))
-    untagged.flush(ignore)
-    # A marker on a line of several values (a flow map `{repository: …, tag: …}`) names none of
-    # them for sure: it is left unresolved (bumper.plan.marker_lines says why), never guessed.
-    several = {i for ids in on_marker_line.values() if len(ids) > 1 for i in ids}
-    found = [r for r in found if id(r) not in several] if several else found
-    found.sort(key=lambda r: r.position)
-    return found
-
-
-AddFn = Callable[[Reference | None], None]
+    return add
 
 
 def _once(sink: list[Ignored]) -> IgnoreFn:
@@ -141,105 +181,3 @@ def _once(sink: list[Ignored]) -> IgnoreFn:
             sink.append(note)
 
     return ignore
-
-
-def _map_shapes(
-    node: MappingNode,
-    keys: list[str],
-    parent_key: str | None,
-    add: AddFn,
-    ignore: IgnoreFn,
-    untagged: UntaggedNotes,
-) -> Node | None:
-    """The shapes a mapping is as a whole (a values map, an image volume); returns the `image`
-    value a values map claims (`image: repo` beside a tag key: the chart joins them; never
-    append a tag to it)."""
-    if not _MAP_TRIGGERS.isdisjoint(keys):
-        pairs = merged_pairs(node)
-        add(helm_ref(pairs, ignore))
-        untagged.see(pairs, parent_key)  # `<<: *base` may bring a repository, with or without a tag
-        return pairs.get("image")
-    if parent_key == "image" and "reference" in keys:
-        _image_volume(node, add)
-    elif "repository" in keys:
-        untagged.see(merged_pairs(node), parent_key)
-    return None
-
-
-def _document_kind(doc: Node, kustomization: bool) -> str | None:
-    """The sentinel the root mapping is walked under: what its `images`/`spec` mean."""
-    if type(doc) is not MappingNode:
-        return None
-    api = ""
-    for key, value in doc.value:
-        if type(key) is ScalarNode and key.value == "apiVersion" and type(value) is ScalarNode:
-            api = str(value.value)
-            break
-    if api.startswith(_SKIP_API_PREFIX):
-        return _SKIP
-    if kustomization or api.startswith(_KUSTOMIZE_API_PREFIX):
-        return _KUSTOMIZE_ROOT
-    if api.startswith(_FLUX_KUSTOMIZATION_API_PREFIX):
-        return _FLUX_ROOT
-    return None
-
-
-def _child_key(name: str | None, parent_key: str | None) -> str | None:
-    """The key a collection is walked under: its own, or a sentinel saying what it holds."""
-    if name == "images":
-        if parent_key == "kustomize":
-            return _ARGO_IMAGES
-        if parent_key in (_KUSTOMIZE_ROOT, _FLUX_SPEC):
-            return _KUSTOMIZE_IMAGES
-        return None  # a plain `images:` list elsewhere is walked as anything else
-    if name == "parameters" and parent_key == "helm":
-        return _HELM_PARAMETERS
-    if name == "spec" and parent_key == _FLUX_ROOT:
-        return _FLUX_SPEC
-    return name
-
-
-def _special_sequence(node: SequenceNode, parent_key: str, add: AddFn, ignore: IgnoreFn) -> None:
-    if parent_key == _KUSTOMIZE_IMAGES:
-        refs = kustomize_entries(node, argo=False, ignore=ignore)
-    elif parent_key == _ARGO_IMAGES:
-        refs = kustomize_entries(node, argo=True, ignore=ignore)
-    elif parent_key == _HELM_PARAMETERS:
-        refs = parameter_refs(node, ignore)
-    else:
-        return
-    for ref in refs:
-        add(ref)
-
-
-def _whole_ref(value: ScalarNode, name: str, add: AddFn, ignore: IgnoreFn) -> None:
-    """`image: repo:tag`, or `sidecarImage:`/`init_image:` holding a whole reference."""
-    if value.tag != STR_TAG:
-        return
-    text = str(value.value)
-    parsed = ImageRef.try_parse(text)
-    placeholder = placeholder_whole(text) if parsed is None or parsed.tag else None
-    if placeholder is not None:  # `image: app:$TAG`, `app:CONTAINER_IMAGES_TAG`: another tool's
-        ignore(Ignored(value.start_mark.line + 1, "container", text, PLACEHOLDER, placeholder))
-        return
-    if parsed is None:
-        name_part, at, digest = text.partition("@")
-        named = ImageRef.try_parse(name_part) if at else None
-        if named is not None:
-            reason = f"not-a-digest: {digest!r}; {DIGEST_HINT}"
-            ignore(Ignored(value.start_mark.line + 1, "container", text, reason, named.key))
-        return
-    # Other keys ending in `image` hold words too (`baseImage: none`): a tag, digest or
-    # registry path makes them a reference.
-    if name == "image" or parsed.tag or parsed.digest or "/" in parsed.name:
-        add(WholeRef("container", value, parsed))
-
-
-def _image_volume(node: MappingNode, add: AddFn) -> None:
-    """Kubernetes image volumes: `volumes[].image.reference` (1.31+)."""
-    for key, value in node.value:
-        if type(key) is ScalarNode and key.value == "reference" and type(value) is ScalarNode:
-            if value.tag == STR_TAG:
-                parsed = ImageRef.try_parse(str(value.value))
-                if parsed is not None:
-                    add(WholeRef("image-volume", value, parsed))

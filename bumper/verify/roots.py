@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import yaml
 
-from bumper.plan.needles import KUSTOMIZATION_NAMES
+from bumper.shapes import KUSTOMIZATION_NAMES
 from bumper.verify.compare import LOADER
 from bumper.verify.tree import Tree
 

@@ -9,7 +9,7 @@ import pytest
 
 from bumper.plan.file import ignored_skip, rule_note
 from bumper.plan.rules import parse_policy
-from bumper.shapes import Ignored
+from bumper.shapes.reference import Ignored
 from bumper.yaml_edit import Source
 
 POLICY = b"""version: 1

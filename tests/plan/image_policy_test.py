@@ -1,4 +1,5 @@
-"""Flux `$imagepolicy` markers through the CLI: --image-policy, resolution, scan, check, --repo."""
+"""Flux `$imagepolicy` markers through the CLI: --image-policy, resolution, scan, check, --repo;
+and how a marked scalar is decided (decide_marked)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,12 @@ import pytest
 from click.testing import CliRunner, Result
 
 from bumper.cli import main
-from bumper.plan.image_policy import FluxIndex, unresolved_markers
+from bumper.errors import PolicyError
+from bumper.image_ref import ImageRef
+from bumper.plan.image_policy import FluxIndex, decide_marked, unresolved_markers
+from bumper.shapes.policy_marker import PolicyRef
+from bumper.shapes.walk import find_references
+from bumper.yaml_edit import Source, compose_all
 from testing import repos
 from testing.world import make_world
 
@@ -398,3 +404,40 @@ def test_repo_rerun_with_an_older_policy_image_does_not_take_the_pr_backwards(tm
             image = first[-1].split("=")[-1]
             trailer = f"Bumper-Image: {image.replace('v1.2.0', 'v1.0.0')} -> {image}"
             assert trailer in repos.commit_info(world.bare, branch)["message"]
+
+
+@pytest.mark.parametrize(
+    ("value", "part", "latest", "decision"),
+    [
+        ("v1.0.0", "tag", "ghcr.io/acme/web:v1.1.0", (True, None)),
+        ("v1.2.0", "tag", "ghcr.io/acme/web:v1.1.0", (False, "downgrade")),
+        ("ghcr.io/acme/web:v1.2.0", "whole", "ghcr.io/acme/web:v1.1.0", (False, "downgrade")),
+        ("v1.0.0-alpine", "tag", "ghcr.io/acme/web:v1.1.0", (False, "variant")),
+        ("ghcr.io/acme/web:v1.1.0", "whole", "ghcr.io/acme/web:v1.1.0", (False, "up-to-date")),
+        ("v1.0.0", "tag", f"ghcr.io/acme/web@{DIGEST}", (False, "ref-has-no-tag")),
+        ("ghcr.io/acme/web", "name", "ghcr.io/acme/mirror/web:v1", (True, None)),
+    ],
+)
+def test_a_marked_scalar_moves_by_flux_and_bumpers_rules(
+    value: str, part: str, latest: str, decision: tuple[bool, str | None]
+) -> None:
+    ref = _marked(value, part)
+    assert (
+        tuple(decide_marked(ref, ImageRef.parse(latest), allow_downgrade=False, where=("a.yaml", 1)))
+        == decision
+    )
+
+
+def test_a_downgrade_is_allowed_when_asked_and_a_digest_part_needs_a_digest() -> None:
+    latest = ImageRef.parse("ghcr.io/acme/web:v1.1.0")
+    assert decide_marked(_marked("v1.2.0", "tag"), latest, allow_downgrade=True, where=("a.yaml", 1)).apply
+    with pytest.raises(PolicyError, match="has no digest"):
+        decide_marked(_marked(DIGEST, "digest"), latest, allow_downgrade=False, where=("a.yaml", 1))
+
+
+def _marked(value: str, part: str) -> PolicyRef:
+    target = "apps:web" if part == "whole" else f"apps:web:{part}"
+    source = Source("a.yaml", f'x: {value} # {{"$imagepolicy": "{target}"}}\n')
+    (ref,) = find_references(source, compose_all(source))
+    assert isinstance(ref, PolicyRef)
+    return ref

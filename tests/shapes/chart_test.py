@@ -7,8 +7,9 @@ from textwrap import dedent
 import pytest
 
 from bumper.plan.chart_sources import ChartSources
-from bumper.shapes import Ignored, find_references
 from bumper.shapes.chart import ChartReference, chart_references
+from bumper.shapes.reference import Ignored
+from bumper.shapes.walk import find_references
 from bumper.yaml_edit import Source, compose_all
 
 

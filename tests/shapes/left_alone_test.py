@@ -52,7 +52,8 @@ def test_placeholder_whole_names_the_repository(text: str, key: str | None) -> N
 
 
 def notes(text: str, path: str = "values.yaml") -> list[tuple[int, str, str | None]]:
-    from bumper.shapes import Ignored, find_references
+    from bumper.shapes.reference import Ignored
+    from bumper.shapes.walk import find_references
     from bumper.yaml_edit import Source, compose_all
 
     source = Source(path, text)

@@ -1,0 +1,69 @@
+"""Shape `argocd`: what an Argo CD Application sets for its source: `helm.parameters`
+(`{name: image.repository, value: …}` beside `{name: image.tag, value: …}`, shape `helm`) and
+`kustomize.images` strings (`[alias=]repo:tag`, shape `kustomize`). Its `helm.values` block is
+shapes/embedded.py's."""
+
+from __future__ import annotations
+
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from bumper.image_ref import ImageRef
+from bumper.shapes.helm import helm_ref
+from bumper.shapes.left_alone import PLACEHOLDER, is_placeholder, placeholder_whole, untagged_values
+from bumper.shapes.nodes import merged_pairs, scalar, text_of
+from bumper.shapes.reference import Ignored, IgnoreFn, Reference, WholeRef
+from bumper.shapes.shape import Shape
+
+NAME = "argocd"
+_IMAGES = "\0argo-images"
+_HELM_PARAMETERS = "\0helm-parameters"
+
+
+def image_strings(seq: SequenceNode, ignore: IgnoreFn) -> list[Reference]:
+    """`kustomize.images: ["alias=repo:tag", …]`: the part after `alias=` is rewritten."""
+    refs: list[Reference] = []
+    for item in seq.value:
+        if type(item) is not ScalarNode:
+            continue
+        alias, sep, text = str(item.value).rpartition("=")
+        parsed = ImageRef.try_parse(text)
+        if parsed is not None and not (parsed.tag and is_placeholder(parsed.tag)):
+            refs.append(WholeRef("kustomize", item, parsed, prefix=alias + sep))
+        elif (key := placeholder_whole(text)) is not None:
+            ignore(Ignored(item.start_mark.line + 1, "kustomize", str(item.value), PLACEHOLDER, key))
+    return refs
+
+
+def parameter_refs(seq: SequenceNode, ignore: IgnoreFn) -> list[Reference]:
+    """Argo CD `helm.parameters`: `{name: image.repository, value: …}` beside
+    `{name: image.tag, value: …}` (any prefix) read as one values map; `*.image` holds a whole one."""
+    groups: dict[str, dict[str, Node]] = {}
+    for item in seq.value:
+        if type(item) is not MappingNode:
+            continue
+        pairs = merged_pairs(item)
+        name, value = text_of(scalar(pairs, "name")), scalar(pairs, "value")
+        if name is not None and value is not None:
+            prefix, _, leaf = name.rpartition(".")
+            groups.setdefault(prefix, {})[leaf] = value
+    refs: list[Reference] = []
+    for prefix, pairs in groups.items():
+        ref = helm_ref(pairs, ignore)
+        if ref is not None:
+            refs.append(ref)
+            continue
+        untagged_values(pairs, prefix, ignore)
+        for leaf in pairs:
+            whole = scalar(pairs, leaf) if leaf.endswith(("image", "Image")) else None
+            text = text_of(whole)
+            parsed = ImageRef.try_parse(text) if text else None
+            if parsed is not None and whole is not None:
+                refs.append(WholeRef("helm", whole, parsed))
+    return refs
+
+
+SHAPE = Shape(
+    NAME,
+    contexts={"images": {"kustomize": _IMAGES}, "parameters": {"helm": _HELM_PARAMETERS}},
+    sequences={_IMAGES: image_strings, _HELM_PARAMETERS: parameter_refs},
+)

@@ -1,0 +1,40 @@
+"""Shape `container`: a scalar under `image` (or `sidecarImage`, `init_image`) holding a whole
+reference: Kubernetes workloads of every kind, Docker Compose, Helm values `image: repo:tag`."""
+
+from __future__ import annotations
+
+from yaml.nodes import ScalarNode
+
+from bumper.image_ref import DIGEST_HINT, ImageRef
+from bumper.shapes.left_alone import PLACEHOLDER, placeholder_whole
+from bumper.shapes.nodes import STR_TAG
+from bumper.shapes.reference import Ignored, WholeRef
+from bumper.shapes.shape import Found, Shape
+
+NAME = "container"
+
+
+def whole_ref(value: ScalarNode, key: str, context: str | None, found: Found) -> None:
+    """`image: repo:tag`, or `sidecarImage:`/`init_image:` holding a whole reference."""
+    if value.tag != STR_TAG:
+        return
+    text = str(value.value)
+    parsed = ImageRef.try_parse(text)
+    placeholder = placeholder_whole(text) if parsed is None or parsed.tag else None
+    if placeholder is not None:  # `image: app:$TAG`, `app:CONTAINER_IMAGES_TAG`: another tool's
+        found.ignore(Ignored(value.start_mark.line + 1, NAME, text, PLACEHOLDER, placeholder))
+        return
+    if parsed is None:
+        name_part, at, digest = text.partition("@")
+        named = ImageRef.try_parse(name_part) if at else None
+        if named is not None:
+            reason = f"not-a-digest: {digest!r}; {DIGEST_HINT}"
+            found.ignore(Ignored(value.start_mark.line + 1, NAME, text, reason, named.key))
+        return
+    # Other keys ending in `image` hold words too (`baseImage: none`): a tag, digest or
+    # registry path makes them a reference.
+    if key == "image" or parsed.tag or parsed.digest or "/" in parsed.name:
+        found.add(WholeRef("container", value, parsed))
+
+
+SHAPE = Shape(NAME, suffixes=("image", "Image"), scalar=whole_ref)

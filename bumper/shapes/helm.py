@@ -1,0 +1,92 @@
+"""Shape `helm`: a Helm values map naming an image by `repository` (or `image`, or `name`) beside
+a tag key (optional `registry`, `digest`); the tag scalar is what a bump rewrites."""
+
+from __future__ import annotations
+
+from yaml.nodes import MappingNode, Node, ScalarNode
+
+from bumper.errors import RefParseError
+from bumper.image_ref import DIGEST_HINT, ImageRef, is_digest, parse_tag_value, split_name
+from bumper.shapes.image_volume import is_image_volume
+from bumper.shapes.left_alone import PLACEHOLDER, is_placeholder
+from bumper.shapes.nodes import NULL_TAG, STR_TAG, merged_pairs, scalar, text_of
+from bumper.shapes.reference import Ignored, IgnoreFn, SplitRef
+from bumper.shapes.shape import Claim, Found, Shape
+
+NAME = "helm"
+# Which keys may name the repository, each with the tag keys it pairs with: `name` and
+# `version` are common words (a container's or a chart's), so they count only beside a
+# spelling that is unmistakably an image's.
+_REPOSITORY_KEYS = (
+    ("repository", ("tag", "imageTag", "version")),
+    ("image", ("tag", "imageTag", "version")),
+    ("name", ("tag", "imageTag")),
+)
+TAG_KEYS = frozenset({"tag", "imageTag", "version"})
+_TRIGGERS = TAG_KEYS | {"<<"}  # a merge key may bring a repository, with or without a tag
+
+
+def values_map(node: MappingNode, keys: list[str], context: str | None, found: Found) -> Claim | None:
+    """A values map's reference; claims the map (and its `image: repo`, which the chart joins
+    with the tag: never append a tag to it) when a tag key or a merge key may make it one."""
+    if not _TRIGGERS.isdisjoint(keys):
+        pairs = merged_pairs(node)
+        found.add(helm_ref(pairs, found.ignore))
+        found.untagged.see(pairs, context)
+        return Claim(pairs.get("image"))
+    if "repository" in keys and not is_image_volume(keys, context):
+        found.untagged.see(merged_pairs(node), context)  # no tag field: noted once the walk ends
+    return None
+
+
+def helm_ref(pairs: dict[str, Node], ignore: IgnoreFn, shape: str = "helm") -> SplitRef | None:
+    """The reference a values map holds, or None when it holds none (or one it may not touch)."""
+    for repo_key, tag_keys in _REPOSITORY_KEYS:
+        repository = text_of(scalar(pairs, repo_key))
+        if repository is None:
+            continue
+        tag = next((scalar(pairs, k) for k in tag_keys if scalar(pairs, k) is not None), None)
+        if tag is None:
+            return None
+        return _split_ref(pairs, repository, tag, ignore, shape)
+    return None
+
+
+def _split_ref(
+    pairs: dict[str, Node], repository: str, tag: ScalarNode, ignore: IgnoreFn, shape: str
+) -> SplitRef | None:
+    registry = text_of(scalar(pairs, "registry"))
+    name = f"{registry}/{repository}" if registry else repository
+    try:
+        reg, path = split_name(name)
+    except RefParseError:
+        return None  # not an image (a chart dependency, a URL, a person's name)
+    key = f"{reg}/{path}"
+    tag_value = "" if tag.tag == NULL_TAG else str(tag.value)
+    if tag.tag == STR_TAG and is_placeholder(tag_value.partition("@")[0]):
+        ignore(Ignored(tag.start_mark.line + 1, shape, tag_value, PLACEHOLDER, key))
+        return None
+    try:
+        tag_text, tag_digest = parse_tag_value(tag_value)
+    except RefParseError as exc:
+        if tag.tag != STR_TAG and "@" not in tag_value:
+            return None  # a number or a date beside a name: not a tag field
+        ignore(Ignored(tag.start_mark.line + 1, shape, tag_value, exc.message, key))
+        return None
+    digest_node = scalar(pairs, "digest")
+    digest = text_of(digest_node) if digest_node is not None and digest_node.tag != NULL_TAG else None
+    if digest_node is not None and digest_node.tag not in (STR_TAG, NULL_TAG):
+        digest = str(digest_node.value)  # `digest: 02641143766` reads as a number
+    if digest and not is_digest(digest):
+        assert digest_node is not None
+        ignore(Ignored(digest_node.start_mark.line + 1, shape, digest, f"not-a-digest: {DIGEST_HINT}", key))
+        return None
+    if digest and tag_digest:
+        reason = "two-digests: the tag holds a digest and so does `digest`; keep one"
+        ignore(Ignored(tag.start_mark.line + 1, shape, tag_value, reason, key))
+        return None
+    ref = ImageRef(name, reg, path, tag_text, tag_digest or digest or None)
+    return SplitRef(shape, tag, ref, digest_node=digest_node, digest_in_tag=tag_digest is not None)
+
+
+SHAPE = Shape(NAME, mapping=values_map, mapping_keys=_TRIGGERS | {"repository"})

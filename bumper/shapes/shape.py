@@ -1,0 +1,81 @@
+"""What a shape module gives the walk (one `Shape` value, a line of shapes/table.py) and what the
+walk gives each hook back (`Found`): the contract between a shape and the one pass over a file.
+
+The walk visits every collection of a composed file once; a shape says where it looks by the
+hooks it fills in, and the walk calls only the hooks that can apply to a node:
+
+- `root`: a document's context from its `apiVersion` and the file's name (`SKIP` skips it);
+- `document`: references read from a whole document (found before its walk);
+- `contexts`: the context a collection is walked under, by its key and its parent's context
+  (`images:` under a kustomization's root holds kustomize entries);
+- `sequences`: a list walked under one of the shape's contexts;
+- `mapping` with `mapping_keys`: a mapping holding one of those keys (a Helm values map's
+  `tag`); it may claim the mapping from later shapes;
+- `keys`/`suffixes` with `scalar`: a scalar value under a key of that name or ending;
+- `marker_kind` with `marked`: a scalar on a line ending with that marker comment.
+
+A context is the key a collection sits under, or a name of the shape's own starting with `\\0`
+(a key would need a `"\\0"` escape to spell one).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from bumper.shapes.left_alone import UntaggedNotes
+from bumper.shapes.reference import Ignored, IgnoreFn, Reference
+from bumper.yaml_edit import Source
+
+SKIP = "\0skip"  # a root context: the document holds no image to run (Flux's ImagePolicy)
+
+Finder = Callable[[Source, list[Node], list[Ignored]], list[Reference]]
+
+
+class Claim(NamedTuple):
+    """A mapping a shape reads as a whole: later shapes' `mapping` hooks skip it, and `scalar`
+    (a values map's `image: repo`, which its chart joins with the tag) is read by no key hook."""
+
+    scalar: Node | None = None
+
+
+@dataclass
+class Found:
+    """One walk's results and services, as hooks see them."""
+
+    source: Source
+    add: Callable[[Reference | None], None]  # report (a marker wins on its line; a node once)
+    ignore: IgnoreFn  # note a value left alone (once, however often a merge key shows it)
+    found: list[Reference]  # reported as is: an embedded document's, already settled
+    sink: list[Ignored]  # every note, for a nested walk to add to
+    find: Finder  # the walk itself, for YAML inside a scalar
+    untagged: UntaggedNotes = field(default_factory=UntaggedNotes)  # given out after the walk
+
+
+RootFn = Callable[[str, str], str | None]  # (apiVersion, file name) -> context, SKIP or None
+DocumentFn = Callable[[Source, Node, IgnoreFn], Iterable[Reference]]
+SequenceFn = Callable[[SequenceNode, IgnoreFn], Iterable[Reference]]
+MappingFn = Callable[[MappingNode, list[str], "str | None", Found], "Claim | None"]
+ScalarFn = Callable[[ScalarNode, str, "str | None", Found], None]  # (value, key, context, found)
+MarkedFn = Callable[[ScalarNode, str, str, IgnoreFn], "Reference | None"]  # (value, target, part)
+
+
+@dataclass(frozen=True)
+class Shape:
+    """One shape's hooks; those left unset are never called."""
+
+    name: str  # the table's; its references may report others (argocd's are `helm`, `kustomize`)
+    root: RootFn | None = None
+    document: DocumentFn | None = None
+    contexts: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  # key -> parent -> context
+    sequences: Mapping[str, SequenceFn] = field(default_factory=dict)  # context -> reader
+    mapping: MappingFn | None = None
+    mapping_keys: frozenset[str] = frozenset()  # the keys that make a mapping worth asking about
+    keys: frozenset[str] = frozenset()
+    suffixes: tuple[str, ...] = ()
+    scalar: ScalarFn | None = None
+    marker_kind: str | None = None
+    marked: MarkedFn | None = None

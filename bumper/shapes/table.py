@@ -1,0 +1,94 @@
+"""The shapes the walk asks, in order: supporting a new place images live is one line here.
+
+Order matters where two shapes could read the same node: `mapping` hooks are asked in this order
+and the first to claim a mapping ends the asking (a Helm values map before an image volume).
+Everything else is keyed (by context, key, or marker kind) and must not overlap: `index` refuses
+a table where two shapes claim one key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import NamedTuple, TypeVar
+
+from bumper.shapes import (
+    argocd,
+    chart,
+    container,
+    embedded,
+    helm,
+    image_volume,
+    kustomize,
+    markers,
+    policy_marker,
+)
+from bumper.shapes.shape import DocumentFn, MappingFn, MarkedFn, RootFn, ScalarFn, SequenceFn, Shape
+
+V = TypeVar("V")
+
+SHAPES: tuple[Shape, ...] = (
+    helm.SHAPE,  # values maps {repository, tag}: the tag
+    image_volume.SHAPE,  # Kubernetes image volumes: image.reference
+    container.SHAPE,  # image: repo:tag (and keys ending in Image)
+    kustomize.SHAPE,  # a kustomization's images: newTag, digest
+    argocd.SHAPE,  # an Application's helm.parameters and kustomize.images strings
+    embedded.SHAPE,  # YAML in a helm.values / valuesContent block
+    markers.SHAPE,  # # {"$bumper": REPO[:part]}
+    policy_marker.SHAPE,  # # {"$imagepolicy": NS:NAME[:part]}; Flux's own objects skipped
+    chart.SHAPE,  # Helm chart versions: Argo CD, Chart.yaml, Flux, kustomize, helmfile
+)
+
+
+class Dispatch(NamedTuple):
+    """The table turned into what the walk looks up per node."""
+
+    roots: tuple[RootFn, ...]
+    documents: tuple[DocumentFn, ...]
+    contexts: dict[str, dict[str, str]]  # key -> parent context -> the child's context
+    sequences: dict[str, SequenceFn]  # context -> reader
+    mappings: tuple[tuple[frozenset[str], MappingFn], ...]  # (the keys that ask it, the hook)
+    any_mapping_key: frozenset[str]  # every such key, for one test per mapping
+    keys: dict[str, ScalarFn]  # exact key names (these win over suffixes)
+    suffixes: tuple[tuple[tuple[str, ...], ScalarFn], ...]
+    any_suffix: tuple[str, ...]  # every suffix, for one `endswith` per key
+    marked: dict[str, MarkedFn]  # marker kind -> reader
+
+
+def index(shapes: tuple[Shape, ...]) -> Dispatch:
+    """The lookups for `shapes`; ValueError when two of them claim one context, key or marker."""
+    contexts: dict[str, dict[str, str]] = {}
+    sequences: dict[str, SequenceFn] = {}
+    keys: dict[str, ScalarFn] = {}
+    marked: dict[str, MarkedFn] = {}
+    for shape in shapes:
+        for key, parents in shape.contexts.items():
+            _put_all(contexts.setdefault(key, {}), parents, f"{shape.name}: context of {key!r}")
+        _put_all(sequences, shape.sequences, f"{shape.name}: sequence context")
+        if shape.scalar is not None:
+            _put_all(keys, dict.fromkeys(shape.keys, shape.scalar), f"{shape.name}: key")
+        if shape.marked is not None and shape.marker_kind is not None:
+            _put_all(marked, {shape.marker_kind: shape.marked}, f"{shape.name}: marker")
+    mappings = tuple((s.mapping_keys, s.mapping) for s in shapes if s.mapping is not None)
+    suffixes = tuple((s.suffixes, s.scalar) for s in shapes if s.suffixes and s.scalar is not None)
+    return Dispatch(
+        roots=tuple(s.root for s in shapes if s.root is not None),
+        documents=tuple(s.document for s in shapes if s.document is not None),
+        contexts=contexts,
+        sequences=sequences,
+        mappings=mappings,
+        any_mapping_key=frozenset().union(*(trigger for trigger, _ in mappings)),
+        keys=keys,
+        suffixes=suffixes,
+        any_suffix=tuple(suffix for group, _ in suffixes for suffix in group),
+        marked=marked,
+    )
+
+
+def _put_all(into: dict[str, V], items: Mapping[str, V], what: str) -> None:
+    for key, value in items.items():
+        if key in into:
+            raise ValueError(f"{what} {key!r} is claimed twice")
+        into[key] = value
+
+
+DISPATCH = index(SHAPES)

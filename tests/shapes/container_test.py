@@ -1,0 +1,77 @@
+"""Shape `container` on inline YAML: a scalar under `image` (or a key ending in `Image`/`image`)."""
+
+from __future__ import annotations
+
+from testing.shapes import find
+
+SHA = "a" * 64
+
+
+def test_every_container_of_a_workload() -> None:
+    assert find(
+        """\
+        apiVersion: batch/v1
+        kind: CronJob
+        spec:
+          jobTemplate:
+            spec:
+              template:
+                spec:
+                  initContainers:
+                    - name: migrate
+                      image: ghcr.io/acme/migrate:v1
+                  containers:
+                    - name: app
+                      image: nginx:1.25
+        """,
+        "cron.yaml",
+    ).found == [(10, "container", "ghcr.io/acme/migrate:v1"), (13, "container", "nginx:1.25")]
+
+
+def test_docker_compose_and_an_image_without_a_tag() -> None:
+    found = find("services:\n  web:\n    image: ghcr.io/acme/web\n  db:\n    image: postgres:16\n").found
+    assert found == [(3, "container", "ghcr.io/acme/web"), (5, "container", "postgres:16")]
+
+
+def test_other_image_keys_need_a_tag_digest_or_path() -> None:
+    """`sidecarImage: x:1` is a reference; `baseImage: none` is a word."""
+    found = find(
+        "sidecarImage: ghcr.io/acme/side:1.0\ninit_image: busybox:1.36\nbaseImage: none\nlogoImage: logo\n"
+    ).found
+    assert found == [(1, "container", "ghcr.io/acme/side:1.0"), (2, "container", "busybox:1.36")]
+
+
+def test_what_it_leaves_and_why() -> None:
+    finding = find(
+        f"""\
+        a:
+          image: ghcr.io/acme/app:$TAG
+        b:
+          image: ghcr.io/acme/app:BUILD_TAG
+        c:
+          image: ghcr.io/acme/app@latest
+        d:
+          image: 42
+        e:
+          image: null
+        f:
+          image: !!str ghcr.io/acme/app@sha256:{SHA}
+        """
+    )
+    assert finding.found == [(12, "container", f"ghcr.io/acme/app@sha256:{SHA}")]
+    assert [(line, reason.split(":")[0]) for line, _, _, reason in finding.left] == [
+        (2, "placeholder"),
+        (4, "placeholder"),
+        (6, "not-a-digest"),
+    ]
+
+
+def test_an_image_beside_a_tag_key_is_the_helm_maps() -> None:
+    """`image: repo` next to `tag:` is half of a values map: never given a tag of its own."""
+    found = find("image: ghcr.io/acme/app\ntag: v1\n").found
+    assert found == [(2, "helm", "ghcr.io/acme/app:v1")]
+
+
+def test_an_anchored_image_is_reported_once_at_the_anchor() -> None:
+    found = find("a:\n  image: &img nginx:1.25\nb:\n  image: *img\n").found
+    assert found == [(2, "container", "nginx:1.25")]

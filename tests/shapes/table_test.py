@@ -1,0 +1,84 @@
+"""The shape table: every shape module is in it and has its test file; two shapes never claim one
+key; and a shape added to it is found by the walk with nothing else changed."""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+
+import pytest
+from yaml.nodes import ScalarNode
+
+from bumper.image_ref import ImageRef
+from bumper.shapes import table, walk
+from bumper.shapes.reference import WholeRef
+from bumper.shapes.shape import Found, Shape
+from testing.shapes import find
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _shape_modules() -> dict[str, Shape]:
+    modules = {}
+    for path in sorted((ROOT / "bumper" / "shapes").glob("*.py")):
+        module = importlib.import_module(f"bumper.shapes.{path.stem}")
+        if isinstance(getattr(module, "SHAPE", None), Shape):
+            modules[path.stem] = module.SHAPE
+    return modules
+
+
+def test_every_shape_module_is_in_the_table_once_with_its_test_file() -> None:
+    modules = _shape_modules()
+    assert set(modules) >= {"container", "helm", "kustomize", "argocd", "markers", "chart"}, (
+        "the modules were read"
+    )
+    assert sorted(map(id, modules.values())) == sorted(map(id, table.SHAPES)), (
+        "a SHAPE missing from table.SHAPES"
+    )
+    missing = [name for name in modules if not (ROOT / "tests" / "shapes" / f"{name}_test.py").is_file()]
+    assert missing == [], "each shape module has tests/shapes/<module>_test.py"
+
+
+def _hook(*args: object) -> None:
+    """A hook of any kind that reads nothing."""
+
+
+@pytest.mark.parametrize(
+    "second",
+    [
+        Shape("b", keys=frozenset({"image"}), scalar=_hook),
+        Shape("b", sequences={"\0kustomize-images": _hook}),
+        Shape("b", contexts={"images": {"kustomize": "\0mine"}}),
+        Shape("b", marker_kind="bumper", marked=_hook),
+    ],
+    ids=["key", "sequence", "context", "marker"],
+)
+def test_two_shapes_never_claim_one_key(second: Shape) -> None:
+    first = Shape(
+        "a",
+        keys=frozenset({"image"}),
+        scalar=_hook,
+        sequences={"\0kustomize-images": _hook},
+        contexts={"images": {"kustomize": "\0argo"}},
+        marker_kind="bumper",
+        marked=_hook,
+    )
+    table.index((first,))
+    with pytest.raises(ValueError, match="claimed twice"):
+        table.index((first, second))
+
+
+def test_a_shape_added_to_the_table_is_found_by_the_walk(monkeypatch: pytest.MonkeyPatch) -> None:
+    """ "Support X's images" is a module and a line in the table: here a shape reading a whole
+    reference under `build: {from: …}` (and no other `from:`)."""
+
+    def build_from(value: ScalarNode, key: str, context: str | None, found: Found) -> None:
+        parsed = ImageRef.try_parse(str(value.value))
+        if context == "build" and parsed is not None:
+            found.add(WholeRef("build", value, parsed))
+
+    text = "build:\n  from: ghcr.io/acme/base:v1\nfrom: nginx:1.25\n"
+    assert find(text).found == []
+    extended = table.index((*table.SHAPES, Shape("build", keys=frozenset({"from"}), scalar=build_from)))
+    monkeypatch.setattr(walk, "DISPATCH", extended)
+    assert find(text).found == [(2, "build", "ghcr.io/acme/base:v1")]
