@@ -510,7 +510,7 @@ def bump(env: Mapping[str, str], /, **options: Any) -> int:
     """
     from bumper.commands import hints
     from bumper.commands.bump import bump as run_bump
-    from bumper.options import BumpOptions
+    from bumper.commands.bump import options_from_cli
 
     ctx = click.get_current_context()
     from_env = {
@@ -524,7 +524,7 @@ def bump(env: Mapping[str, str], /, **options: Any) -> int:
     }
     hints.check_refs(options["refs"], from_env.pop("refs", None))
     hints.check_target(options["repo"], options["directory"], from_env)
-    return run_bump(BumpOptions.from_cli(options), env)
+    return run_bump(options_from_cli(options), env)
 
 
 _PROMOTE_EXAMPLES = """

@@ -146,7 +146,7 @@ class BumpOptions:
             mode=raw.get("mode"),
             commit_via=raw.get("commit_via") or "git",
             output=raw["output"],
-            verify=_verify_mode(raw.get("verify")),
+            verify=raw.get("verify") or "off",
             wait=raw.get("wait"),
             wait_timeout=parse_duration(raw.get("wait_timeout") or "30m", "--wait-timeout"),
             registry=raw.get("registry") or "off",
@@ -187,14 +187,6 @@ def parse_duration(text: str, option: str) -> float:
     if not 0 < total <= 7 * 24 * 3600:
         raise ConfigError(f"invalid {option} {text!r}; give a duration from 1s to 168h")
     return float(total)
-
-
-def _verify_mode(mode: str | None) -> str:
-    if mode in ("render", "warn"):
-        from bumper.verify.render import check_renderer
-
-        check_renderer(mode)
-    return mode or "off"
 
 
 @dataclass

@@ -29,10 +29,6 @@ PACKAGES = (
 # test_each_known_package_cycle_is_still_there (delete it then).
 KNOWN_PACKAGE_CYCLES = {
     ("bumper.git", "bumper.delivery"): "git <-> delivery: git.commit adds delivery.ownership's trailers",
-    ("bumper.options", "bumper.verify"): (
-        "options -> verify -> report -> options: options checks the --verify renderer, verify.run "
-        "words its errors through report, report reads options.Status"
-    ),
 }
 
 

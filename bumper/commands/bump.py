@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from bumper.errors import BumperError, ExitCode, NotFoundError, VerifyError, WaitTimeout
 from bumper.options import BumpOptions, BumpResult, Status
@@ -21,6 +21,17 @@ from bumper.report import (
 
 if TYPE_CHECKING:
     from bumper.preflight import RemoteSetup
+
+
+def options_from_cli(raw: dict[str, Any]) -> BumpOptions:
+    """`BumpOptions` of the command line, and a `--verify` that needs a renderer refused when
+    none is installed: said before anything is cloned or written."""
+    options = BumpOptions.from_cli(raw)
+    if options.verify in ("render", "warn"):
+        from bumper.verify.render import check_renderer
+
+        check_renderer(options.verify)
+    return options
 
 
 def emit_not_found(exc: NotFoundError, options: BumpOptions) -> None:

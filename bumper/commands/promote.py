@@ -30,12 +30,12 @@ def promote(
 ) -> ExitCode:
     """Validate everything first (a stand-in version lets BumpOptions check the options), read
     the source, then run `bump` with the one REF it found, narrowed to --to."""
-    from bumper.commands.bump import bump, emit_not_found
+    from bumper.commands.bump import bump, emit_not_found, options_from_cli
 
     image = check_image(image_text)
     sources = normalize_all(from_paths, "--from")
     targets = normalize_all(to_paths, "--to")
-    options = BumpOptions.from_cli({**raw, "refs": [f"{image.name}:promote"], "paths": targets})
+    options = options_from_cli({**raw, "refs": [f"{image.name}:promote"], "paths": targets})
     one_tree = from_branch is None or from_branch in (options.base, _checked_out(options, env))
     if set(sources) & set(targets) and one_tree:
         raise ConfigError(
