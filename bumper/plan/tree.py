@@ -160,18 +160,8 @@ def plan_tree(
     found = FileOutcome()  # every file's outcome, merged in file order
     considered: list[str] = []
     # One walk reads the files that mention a REF, a Flux marker or a Flux policy object.
-    sources = list(
-        manifest_sources(
-            root,
-            globs,
-            needles(refs, bool(image_policies)),
-            found.ignored,
-            only,
-            considered,
-            policy_paths(rules.policy),
-            search,
-        )
-    )
+    searched, named = needles(refs, bool(image_policies)), policy_paths(rules.policy)
+    sources = list(manifest_sources(root, globs, searched, found.ignored, only, considered, named, search))
     policies = PolicyTable.build(
         by_key,
         image_policies,
@@ -180,11 +170,7 @@ def plan_tree(
     wanted = tuple(ref.needle().decode() for ref in refs) + policies.needles()
     # Read for the Flux objects or markers only, the other files have nothing to rewrite.
     todo = [(source, path) for source, path in sources if any(n in source.text for n in wanted)]
-    # A chart REF's HelmRelease pins resolve through the tree's HelmRepository objects.
-    charts = ChartSources()
-    if any("://" in ref.registry for ref in refs):
-        read = (source for source, _ in sources)
-        charts = ChartSources.from_tree(root, only) if globs else ChartSources.from_sources(read)
+    charts = _chart_sources(root, refs, sources, globs, only)
     job = FileJob(by_key, policies, rules, mode, allow_downgrade, diffs, dict(pins or {}), charts)
     edits: list[FileEdit] = []
     for outcome in map(job.plan, todo):
@@ -204,14 +190,39 @@ def plan_tree(
         unmatched_paths=unmatched_globs(root, globs),
     )
     if plan.matched == 0:
-        check_paths_match(globs, plan.unmatched_paths)
-        names = ", ".join([*(str(r) for r in refs), *(f"{p}={r}" for p, r in (image_policies or {}).items())])
-        where = f" matching {', '.join(globs)}" if globs else ""
-        hint = not_found_hint(plan.unresolved)
-        error = NotFoundError(f"no file{where} references {names}{left_alone(plan.ignored)}{hint}")
-        error.ignored = plan.ignored
-        raise error
+        _nothing_found(plan, refs, globs, image_policies)
     return plan
+
+
+def _chart_sources(
+    root: Path,
+    refs: list[ImageRef],
+    sources: list[tuple[Source, str]],
+    globs: tuple[str, ...],
+    only: frozenset[str] | None,
+) -> ChartSources:
+    """A chart REF's HelmRelease pins resolve through the tree's HelmRepository objects (read from
+    the whole tree when --path narrowed the files read)."""
+    if not any("://" in ref.registry for ref in refs):
+        return ChartSources()
+    read = (source for source, _ in sources)
+    return ChartSources.from_tree(root, only) if globs else ChartSources.from_sources(read)
+
+
+def _nothing_found(
+    plan: TreePlan,
+    refs: list[ImageRef],
+    globs: tuple[str, ...],
+    image_policies: Mapping[str, ImageRef] | None,
+) -> None:
+    """Exit 3: no file references a REF; say which files were left alone and why."""
+    check_paths_match(globs, plan.unmatched_paths)
+    names = ", ".join([*(str(r) for r in refs), *(f"{p}={r}" for p, r in (image_policies or {}).items())])
+    where = f" matching {', '.join(globs)}" if globs else ""
+    hint = not_found_hint(plan.unresolved)
+    error = NotFoundError(f"no file{where} references {names}{left_alone(plan.ignored)}{hint}")
+    error.ignored = plan.ignored
+    raise error
 
 
 def _merge(into: FileOutcome, edits: list[FileEdit], outcome: FileOutcome) -> None:
