@@ -35,7 +35,6 @@ from bumper.git.read import (
     read_file,
     remote_branch_sha,
     remote_default_branch,
-    remote_head,
     same_content,
 )
 from bumper.git.refname import validate_branch_name
@@ -124,8 +123,7 @@ def bump_repo(options: BumpOptions, env: Mapping[str, str], setup: RemoteSetup |
             run = RemoteRun(
                 options, provider_name, token, settings, env, signing if options.commit_via == "git" else []
             )
-            if options.branch is not None:
-                _refuse_base_as_branch(run, Path(tmp))
+            _refuse_base_as_branch(options, None)
             carried: list[tuple[TreePlan, dict[str, str]]] = []  # a direct commit already pushed
             try:
                 result = retry(
@@ -186,14 +184,11 @@ def pushed_note(commit: dict[str, str]) -> str:
     )
 
 
-def _refuse_base_as_branch(run: RemoteRun, tmp: Path) -> None:
-    """`--branch` naming the base branch is refused before anything is cloned."""
-    options = run.options
-    assert options.repo is not None and options.branch is not None
-    base = options.base or remote_head(
-        options.repo, token=run.token, env=run.env, cwd=tmp, authorization=run.git_authorization
-    )
-    if options.branch == base:
+def _refuse_base_as_branch(options: BumpOptions, base: str | None) -> None:
+    """`--branch` naming the base branch is refused before anything is written: with --base,
+    before any network request; else right after the clone, which names the default branch
+    (a separate `ls-remote` before it would cost every --branch run a round trip)."""
+    if options.branch is not None and options.branch == (options.base or base):
         raise ConfigError(
             f"--branch {options.branch!r} is the base branch; bumper pushes only to a branch of its own"
         )
@@ -203,6 +198,7 @@ def _attempt(run: RemoteRun, dest: Path, carried: list[tuple[TreePlan, dict[str,
     """One try from a fresh clone: the commit-mode references go straight to the base, the
     pr-mode ones through the bot branch and its PR. A PushRejected anywhere restarts it."""
     base = _clone(run, dest)
+    _refuse_base_as_branch(run.options, base.cloned.base)
     direct, commit = _commit_to_base(base, run)
     if commit is not None:
         carried[:] = [(direct, commit)]

@@ -2,23 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from pathlib import Path
+from collections.abc import Iterable, Sequence
 
 from bumper.git.batch import parse_batch
 from bumper.git.clone import Clone, fetch_objects
 from bumper.git.errors import GitError, branch_in_the_way
 from bumper.git.refname import validate_branch_name
-from bumper.git.runner import GitRunner, retried
-
-
-def remote_head(
-    url: str, *, token: str | None, env: Mapping[str, str], cwd: Path, authorization: str | None = None
-) -> str | None:
-    """The branch the remote's HEAD names, asked before any clone (one `ls-remote`)."""
-    runner = GitRunner(url, token=token, env=env, authorization=authorization)
-    args = ["ls-remote", "--symref", "--", runner.git_url, "HEAD"]
-    return _head_branch(retried(lambda _: runner.out(args, action="ls-remote", cwd=cwd)))
+from bumper.git.runner import retried
 
 
 def remote_default_branch(clone: Clone) -> str | None:
