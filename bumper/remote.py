@@ -447,9 +447,9 @@ def deliver(
     onto_base: bool = False,
     provider: Provider | None = None,
 ) -> tuple[str, bool]:
-    """Put the edits of `plan` (written to the work tree) on the remote `branch` as one commit
-    on top of the base: the one place a commit leaves this machine. Returns the commit's sha
-    (on the remote) and whether the remote changed.
+    """Put the edits of `plan` on the remote `branch` as one commit on top of the base (made from
+    the planned bytes; the work tree is not read): the one place a commit leaves this machine.
+    Returns the commit's sha (on the remote) and whether the remote changed.
 
     Git commits locally and pushes, leased on `lease` (the tip this run fetched; None: the branch
     must not exist yet), or with `onto_base` without any force on top of the base. With
@@ -462,8 +462,8 @@ def deliver(
         branch,
         message,
         *run.options.author,
-        paths=[e.relpath for e in plan.edits],
         signing=run.signing,
+        contents={e.relpath: e.new for e in plan.edits},
     )
     if not onto_base and lease is not None and same_content(cloned, sha, lease):
         return sha, False
@@ -497,7 +497,7 @@ def _commit_to_base(base: Base, run: RemoteRun) -> tuple[TreePlan, dict[str, str
     plan = plan.verified_by(_verify(base, run, plan, images))
     if not options.dry_run:
         _check_before_direct_push(base, run)
-    write_all(plan.edits)
+    write_all(plan.edits)  # the pull-request half plans on top of these edits
     if options.dry_run:
         return plan, None
     values = template_values(
@@ -556,7 +556,6 @@ def _deliver_pull_request(
             )
         return BumpResult(Status.DRY_RUN, plan, branch=bot.name, pull_request=would, notes=[note])
 
-    write_all(plan.edits)
     trailers = provenance_trailers(images, plan.changes, run.env)
     message = commit_message(options.commit_message, values, plan.changes, trailers)
     commit, pushed = deliver(cloned, run, bot.name, plan, message, lease=bot.sha, provider=provider)
