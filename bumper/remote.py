@@ -17,6 +17,7 @@ import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bumper.changes import MARKER, commit_message, pr_text, provenance_trailers, template_values
 from bumper.delivery.api_commit import deliver_through_api
@@ -65,8 +66,9 @@ from bumper.providers.api import (
     text_limits,
 )
 from bumper.retry import retry
-from bumper.verify.run import Verified, verify_plan
-from bumper.verify.tree import clone_tree
+
+if TYPE_CHECKING:
+    from bumper.verify.run import Verified
 
 MAX_ATTEMPTS = 6
 UP_TO_DATE_NOTE = "the base branch already has these versions"
@@ -327,7 +329,12 @@ def _plan(
 
 def _verify(base: Base, run: RemoteRun, plan: TreePlan, images: list[ImageRef]) -> list[Verified]:
     """--verify: the planned edits rendered against the clone's base, before anything is
-    written or pushed (bumper.verify)."""
+    written or pushed (bumper.verify, loaded only then: tests/import_budget_test.py)."""
+    if run.options.verify == "off" or not plan.edits:
+        return []
+    from bumper.verify.run import verify_plan
+    from bumper.verify.tree import clone_tree
+
     return verify_plan(run.options.verify, plan, images, lambda: clone_tree(base.cloned), run.env)
 
 
