@@ -31,6 +31,7 @@ from bumper.git.errors import GitError, PushRejected
 from bumper.git.push import push
 from bumper.git.read import (
     fetch_branch,
+    files_present,
     grep_files,
     grep_tree,
     read_file,
@@ -296,9 +297,10 @@ def _clone(run: RemoteRun, dest: Path) -> Base:
 
 def _base_policy(cloned: Clone) -> RepoPolicy:
     """The base branch's .bumper.yaml, never the CI's copy: the repository's owners decide."""
-    data = read_file(cloned, cloned.base_sha, POLICY_FILE)
+    present = files_present(cloned, cloned.base_sha, [POLICY_FILE, ".bumper.yml"])  # one git run
+    data = read_file(cloned, cloned.base_sha, POLICY_FILE) if POLICY_FILE in present else None
     if data is None:
-        if read_file(cloned, cloned.base_sha, ".bumper.yml") is not None:
+        if ".bumper.yml" in present:
             raise PolicyFileError(f"found .bumper.yml; bumper reads only {POLICY_FILE}: rename it")
         return RepoPolicy()
     return parse_policy(data)
@@ -479,9 +481,9 @@ def deliver(
         author = run.options.author
         return deliver_through_api(cloned, provider, branch, sha, lease, author, direct=onto_base), True
     if onto_base:
-        push(cloned, branch, cloned.base_sha, fast_forward_only=True)
+        push(cloned, branch, cloned.base_sha, fast_forward_only=True, local_sha=sha)
         return sha, True
-    push(cloned, branch, lease)
+    push(cloned, branch, lease, local_sha=sha)
     return sha, True
 
 

@@ -104,12 +104,15 @@ def clone(
         # a partial clone are fetched here, with the same auth environment.
         if checkout:
             retried(lambda _: git.run(["reset", "--quiet", "--hard", "HEAD"], action="checkout"))
-        status, out, err = git.execute(["rev-parse", "--verify", "HEAD^{commit}"])
+        # One run for the commit and, without --base, the branch the remote's HEAD named.
+        status, out, err = git.execute(["rev-parse", "HEAD^{commit}", "--symbolic-full-name", "HEAD"])
         if status != 0:  # cloned, yet no commit: an empty repository (git only warns)
             raise _empty(runner) if _is_empty(runner, dest.parent) else git.error(err, action="clone")
-        base_sha = str(out).strip()
+        base_sha, _, head = str(out).strip().partition("\n")
         if not base:
-            base = git.out(["symbolic-ref", "--short", "HEAD"], action="clone")
+            if not head.startswith("refs/heads/"):
+                raise GitError(f"the HEAD of {runner.url} names no branch; give the base branch with --base")
+            base = head.removeprefix("refs/heads/")
     except BaseException:
         _wipe(dest, keep=existed)
         raise

@@ -98,7 +98,8 @@ def _commit_contents(
         stream.append(b"M %s inline %s\ndata %d\n" % (mode.encode(), _quoted(path), len(body)) + body + b"\n")
     stream.append(b"\nget-mark :1\n")  # prints the commit's sha once it is made
     # --force: the local branch may hold this run's earlier commit, which this one replaces.
-    args = ["fast-import", "--quiet", "--date-format=now", "--force"]
+    # unpackLimit=0: a small import stays one pack too (not unpacked by another process).
+    args = ["-c", "fastimport.unpackLimit=0", "fast-import", "--quiet", "--date-format=now", "--force"]
     sha = clone.git.out(args, action="commit", stdin=b"".join(stream))
     if signing:  # fast-import cannot sign: the same tree and message, signed by commit-tree
         return _sign_and_point(clone, branch, f"{sha}^{{tree}}", marked, author, signing)
