@@ -19,6 +19,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bumper.background import Started
 from bumper.changes import MARKER, commit_message, pr_text, provenance_trailers, template_values
 from bumper.delivery.api_commit import deliver_through_api
 from bumper.delivery.bot_branch import BotBranch, blocked, left_empty, not_own, raised_to_branch
@@ -353,18 +354,27 @@ def _find_bot_branch(base: Base, run: RemoteRun, plan: TreePlan) -> BotBranch:
     """Name the bot branch, fetch its tip if it exists, and look up its open PR.
 
     The PR lookup comes before any push: it checks the token and the API URL, and whether
-    the bot branch is still under review (an open PR) or stale (closed or merged).
+    the bot branch is still under review (an open PR) or stale (closed or merged). It runs
+    while git asks the remote for the branch (both are reads, one round trip each); a git
+    failure is said first, as when they ran one after the other.
     """
     options, cloned = run.options, base.cloned
     name = _bot_branch_name(run, cloned, plan)
-    provider = None if run.provider_name == "none" else _provider(run)
+    lookup = None
+    if run.provider_name != "none":
+        lookup = Started(lambda: _look_up_pull_request(run, name, cloned.base))
     sha = _bot_branch_sha(cloned, name, chosen=options.branch is not None)
     if sha is not None:
         # Read, compare and lease against the commit actually fetched: a concurrent run may
         # have moved the branch since ls-remote, and only the fetched commit is here to read.
         sha = _fetch_bot_branch(cloned, name)
-    existing = provider.find_pull_request(name, cloned.base) if provider is not None else None
+    provider, existing = lookup.answer() if lookup is not None else (None, None)
     return BotBranch(name, sha, provider, existing)
+
+
+def _look_up_pull_request(run: RemoteRun, branch: str, base: str) -> tuple[Provider, PullRequest | None]:
+    provider = _provider(run)
+    return provider, provider.find_pull_request(branch, base)
 
 
 def _bot_branch_name(run: RemoteRun, cloned: Clone, plan: TreePlan) -> str:
