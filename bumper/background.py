@@ -13,8 +13,9 @@ class Started(Generic[T]):
     """`call()` running in a thread of its own from the moment this is made; `answer()` waits for
     it and returns its result or raises its exception, in the caller's thread.
 
-    Only for reads that may be abandoned: the thread is a daemon, so a run that fails or is
-    interrupted meanwhile exits without waiting for it, and nothing it did needs undoing.
+    Only for reads that may be abandoned: the thread is a daemon, and nothing it did needs
+    undoing. A caller that fails meanwhile gives it a few seconds (`settle`) before going on:
+    an interpreter that exits while a thread is still importing a module may abort.
     """
 
     def __init__(self, call: Callable[[], T]) -> None:
@@ -29,6 +30,10 @@ class Started(Generic[T]):
             self._result = self._call()
         except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread, as is
             self._error = exc
+
+    def settle(self, seconds: float) -> None:
+        """Wait at most `seconds` for the call to end, whatever it answers."""
+        self._thread.join(seconds)
 
     def answer(self) -> T:
         self._thread.join()

@@ -73,6 +73,7 @@ if TYPE_CHECKING:
     from bumper.verify.run import Verified
 
 MAX_ATTEMPTS = 6
+LOOKUP_SETTLE_SECONDS = 5.0  # what a failing run waits for the PR lookup running beside git
 UP_TO_DATE_NOTE = "the base branch already has these versions"
 PUSHED_COMMIT = "bumper_pushed_commit"  # on an interruption after the direct commit landed
 
@@ -363,11 +364,16 @@ def _find_bot_branch(base: Base, run: RemoteRun, plan: TreePlan) -> BotBranch:
     lookup = None
     if run.provider_name != "none":
         lookup = Started(lambda: _look_up_pull_request(run, name, cloned.base))
-    sha = _bot_branch_sha(cloned, name, chosen=options.branch is not None)
-    if sha is not None:
-        # Read, compare and lease against the commit actually fetched: a concurrent run may
-        # have moved the branch since ls-remote, and only the fetched commit is here to read.
-        sha = _fetch_bot_branch(cloned, name)
+    try:
+        sha = _bot_branch_sha(cloned, name, chosen=options.branch is not None)
+        if sha is not None:
+            # Read, compare and lease against the commit actually fetched: a concurrent run may
+            # have moved the branch since ls-remote, and only the fetched commit is here to read.
+            sha = _fetch_bot_branch(cloned, name)
+    except BaseException:
+        if lookup is not None:
+            lookup.settle(LOOKUP_SETTLE_SECONDS)
+        raise
     provider, existing = lookup.answer() if lookup is not None else (None, None)
     return BotBranch(name, sha, provider, existing)
 
