@@ -26,7 +26,7 @@ from bumper.delivery.bot_branch import BotBranch, blocked, left_empty, not_own, 
 from bumper.delivery.deploy_link import deploy_compare
 from bumper.delivery.signing import signing_config
 from bumper.errors import BumperError, ConfigError, NotFoundError, VerifyError, WorkspaceError
-from bumper.git.clone import Clone, check_out_all_yaml, checkout_only, clone, fetch_objects
+from bumper.git.clone import Clone, check_out_all_yaml, checkout_only, clone, fetch_objects, read_index
 from bumper.git.commit import commit_all
 from bumper.git.errors import GitError, PushRejected
 from bumper.git.push import push
@@ -73,7 +73,7 @@ if TYPE_CHECKING:
     from bumper.verify.run import Verified
 
 MAX_ATTEMPTS = 6
-LOOKUP_SETTLE_SECONDS = 5.0  # what a failing run waits for the PR lookup running beside git
+LOOKUP_SETTLE_SECONDS = 5.0  # what a failing step waits for the read running beside it
 UP_TO_DATE_NOTE = "the base branch already has these versions"
 PUSHED_COMMIT = "bumper_pushed_commit"  # on an interruption after the direct commit landed
 
@@ -260,7 +260,8 @@ def _clone(run: RemoteRun, dest: Path) -> Base:
     """Clone the base and check out only what can matter; read the base's own rules.
 
     Without --path there is no checkout at clone time: git grep finds the files that mention
-    the images in the object store and only those are checked out. With --path, a blobless
+    the images in the object store (while read-tree fills the index beside it) and only those
+    are checked out. With --path, a blobless
     sparse clone of those paths: git reads them as the same gitignore patterns plan_tree
     applies (bumper.plan.paths), so the clone holds what --dir would select, plus Chart.yaml.
     """
@@ -291,9 +292,15 @@ def _clone(run: RemoteRun, dest: Path) -> Base:
             check_out_all_yaml(cloned)  # the markers' ImagePolicy may live outside --path
             only = frozenset(grep_files(cloned, needles))
     else:
-        only = frozenset(grep_tree(cloned, needles))
+        index = Started(lambda: read_index(cloned))  # read-tree on the other core, beside the grep
+        try:
+            only = frozenset(grep_tree(cloned, needles))
+        except BaseException:
+            index.settle(LOOKUP_SETTLE_SECONDS)
+            raise
+        entries = index.answer()
         if only:
-            checkout_only(cloned, sorted(only))
+            checkout_only(cloned, sorted(only), entries)
     return Base(cloned, only, RunRules(_base_policy(cloned), options.mode))
 
 

@@ -131,18 +131,27 @@ def _empty(runner: GitRunner) -> GitError:
     )
 
 
-def checkout_only(clone: Clone, paths: Sequence[str]) -> None:
+def read_index(clone: Clone) -> list[bytes]:
+    """Fill the index from HEAD without touching the work tree (read-tree) and list its paths:
+    the first half of checkout_only, which needs nothing from the grep and can run beside it."""
+    git = clone.git
+    retried(lambda _: git.run(["read-tree", "HEAD"], action="checkout"))
+    return [e for e in git.run_bytes(["ls-files", "-z"], action="checkout").split(b"\0") if e]
+
+
+def checkout_only(clone: Clone, paths: Sequence[str], entries: list[bytes] | None = None) -> None:
     """Check out just `paths` (plus every Chart.yaml, which tells chart templates apart);
     the index keeps all other files, marked skip-worktree, so commits still hold the whole tree.
+    `entries`: read_index's answer, when the caller already has it.
 
     Exact index paths, never patterns: read-tree fills the index without touching the work
     tree, update-index marks every other entry skip-worktree, checkout-index writes the wanted
     files (as every checkout, under info/attributes: no filter, no eol conversion). Linear in
     the tree, where N `--no-cone` sparse patterns cost files x N (6 s at 12,500 paths)."""
     git = clone.git
-    retried(lambda _: git.run(["read-tree", "HEAD"], action="checkout"))
+    if entries is None:
+        entries = read_index(clone)
     wanted = {p.encode("utf-8", "surrogateescape") for p in paths}
-    entries = [e for e in git.run_bytes(["ls-files", "-z"], action="checkout").split(b"\0") if e]
     chosen = [e for e in entries if e in wanted or e == b"Chart.yaml" or e.endswith(b"/Chart.yaml")]
     rest = set(entries).difference(chosen)
     if rest:
