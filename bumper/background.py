@@ -31,8 +31,9 @@ class Started(Generic[T]):
         except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread, as is
             self._error = exc
 
-    def settle(self, seconds: float) -> None:
-        """Wait at most `seconds` for the call to end, whatever it answers."""
+    def settle(self, seconds: float | None) -> None:
+        """Wait at most `seconds` (None: as long as it takes) for the call to end, whatever it
+        answers."""
         self._thread.join(seconds)
 
     def answer(self) -> T:

@@ -26,7 +26,15 @@ from bumper.delivery.bot_branch import BotBranch, blocked, left_empty, not_own, 
 from bumper.delivery.deploy_link import deploy_compare
 from bumper.delivery.signing import signing_config
 from bumper.errors import BumperError, ConfigError, NotFoundError, VerifyError, WorkspaceError
-from bumper.git.clone import Clone, check_out_all_yaml, checkout_only, clone, fetch_objects, read_index
+from bumper.git.clone import (
+    Clone,
+    check_out_all_yaml,
+    checkout_only,
+    clone,
+    drop_work_tree,
+    fetch_objects,
+    read_index,
+)
 from bumper.git.commit import commit_all
 from bumper.git.errors import GitError, PushRejected
 from bumper.git.push import push
@@ -591,11 +599,30 @@ def _deliver_pull_request(
     trailers = provenance_trailers(images, plan.changes, run.env)
     message = commit_message(options.commit_message, values, plan.changes, trailers)
     commit, pushed = deliver(cloned, run, bot.name, plan, message, lease=bot.sha, provider=provider)
+    # Nothing reads the checked-out files from here on: they go while the host answers.
+    clearing = Started(lambda: drop_work_tree(cloned))
+    try:
+        return _after_push(base, run, bot, plan, (title, body), (commit, pushed), raised)
+    finally:
+        clearing.settle(None)
+
+
+def _after_push(
+    base: Base,
+    run: RemoteRun,
+    bot: BotBranch,
+    plan: TreePlan,
+    text: tuple[str, str],
+    pushed_commit: tuple[str, bool],
+    raised: bool,
+) -> BumpResult:
+    """Open or update the PR once the branch holds the commit, then check the branch again."""
+    options, cloned, provider = run.options, base.cloned, bot.provider
+    commit, pushed = pushed_commit
     if provider is None:
         return BumpResult(Status.WRITTEN if pushed else Status.UP_TO_DATE, plan, branch=bot.name)
-
     status, pr = _sync_pull_request(
-        provider, options, bot.name, cloned.base, title, body, pushed, existing, base.rules, plan.rules
+        provider, options, bot.name, cloned.base, *text, pushed, bot.pull_request, base.rules, plan.rules
     )
     if (pushed or status != "up-to-date") and remote_branch_sha(cloned, bot.name) != (
         commit if pushed else bot.sha

@@ -187,6 +187,21 @@ def _fetch(clone: Clone, command: list[str], _: int) -> None:
     clone.git.run(command, action="fetch")
 
 
+def drop_work_tree(clone: Clone) -> None:
+    """Remove the checked-out files once nothing reads them; the git directory stays (later git
+    commands need it). What cannot be removed is left to the temporary directory's removal."""
+    for child in clone.path.iterdir():
+        if child.name == ".git":
+            continue
+        try:
+            if child.is_dir() and not child.is_symlink():
+                shutil.rmtree(child, ignore_errors=True)
+            else:
+                child.unlink(missing_ok=True)
+        except OSError:
+            pass
+
+
 def _wipe(dest: Path, *, keep: bool) -> None:
     """Undo a failed clone: remove `dest`, or only its contents when the caller created it."""
     if not dest.exists():
