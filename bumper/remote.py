@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import random
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -486,6 +486,7 @@ def deliver(
     lease: str | None,
     onto_base: bool = False,
     provider: Provider | None = None,
+    committed: Callable[[], object] | None = None,
 ) -> tuple[str, bool]:
     """Put the edits of `plan` on the remote `branch` as one commit on top of the base (made from
     the planned bytes; the work tree is not read): the one place a commit leaves this machine.
@@ -495,7 +496,7 @@ def deliver(
     must not exist yet), or with `onto_base` without any force on top of the base. With
     --commit-via api, `provider`'s host makes that same commit instead (bumper/delivery/api_commit.py),
     each step conditional on the tip this run read. A branch that already holds exactly this
-    tree on this parent is left as it is.
+    tree on this parent is left as it is. `committed` is called once the local commit exists.
     """
     sha = commit_all(
         cloned,
@@ -505,6 +506,8 @@ def deliver(
         signing=run.signing,
         contents={e.relpath: e.new for e in plan.edits},
     )
+    if committed is not None:
+        committed()
     if not onto_base and lease is not None and same_content(cloned, sha, lease):
         return sha, False
     if run.options.commit_via == "api":
@@ -598,13 +601,23 @@ def _deliver_pull_request(
 
     trailers = provenance_trailers(images, plan.changes, run.env)
     message = commit_message(options.commit_message, values, plan.changes, trailers)
-    commit, pushed = deliver(cloned, run, bot.name, plan, message, lease=bot.sha, provider=provider)
-    # Nothing reads the checked-out files from here on: they go while the host answers.
-    clearing = Started(lambda: drop_work_tree(cloned))
+    # Once the commit exists nothing reads the checked-out files: they go during the push.
+    clearing: list[Started[None]] = []
     try:
+        commit, pushed = deliver(
+            cloned,
+            run,
+            bot.name,
+            plan,
+            message,
+            lease=bot.sha,
+            provider=provider,
+            committed=lambda: clearing.append(Started(lambda: drop_work_tree(cloned))),
+        )
         return _after_push(base, run, bot, plan, (title, body), (commit, pushed), raised)
     finally:
-        clearing.settle(None)
+        for started in clearing:
+            started.settle(None)
 
 
 def _after_push(
