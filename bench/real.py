@@ -119,9 +119,10 @@ def big_values(path: Path, size: int, refs: int) -> None:
 # --- remote ------------------------------------------------------------------------------------------
 
 
-def git_only(url: str, dest: Path, branch: str) -> float:
-    """A hand-written CI step: shallow clone, sed every file naming the image, commit, push."""
-    env = git_env()
+def git_only(url: str, dest: Path, branch: str, trace: Path | None = None) -> float:
+    """A hand-written CI step: shallow clone, sed every file naming the image, commit, push.
+    `trace`: where git writes its GIT_TRACE (to count its processes)."""
+    env = git_env() | ({"GIT_TRACE": str(trace)} if trace else {})
     start = time.perf_counter()
     subprocess.run(["git", "clone", "-q", "--depth", "1", url, str(dest)], env=env, check=True)
     listed = subprocess.run(
@@ -173,12 +174,26 @@ def remote_case(work: Path, label: str, files: int, matching: int, repeat: int) 
                 bumper_s.append(time.perf_counter() - start)
                 git_s.append(git_only(url, work / f"git-{label}-{n}", f"plain/{label}-{n}"))
                 shutil.rmtree(work / f"git-{label}-{n}")
+            # One more run of each, traced, to count the git processes each starts.
+            traced = dict(env, GIT_TRACE=str(work / f"trace-{label}-bumper"))
+            cmd = [_bumper(), "bump", NEW_REF, "--repo", url, "--branch", f"bench/{label}-traced"]
+            subprocess.run(cmd, env=traced, check=True, capture_output=True)
+            git_only(url, work / f"git-{label}-t", f"plain/{label}-traced", work / f"trace-{label}-git")
+            shutil.rmtree(work / f"git-{label}-t")
+            processes = [_git_processes(work / f"trace-{label}-{who}") for who in ("bumper", "git")]
     finally:
         github.close()
     b, g = statistics.median(bumper_s), statistics.median(git_s)
     goal = {"small": "<= 3x", "big": "<= 1x"}[label]
     what = f"`bump --repo`, {files:,} files, {matching:,} to rewrite, vs git-only clone+sed+commit+push"
-    return [(what, f"{b / g:.2f}x", goal, f"{rw._fmt_s(b)} vs {rw._fmt_s(g)}; {_load()}")]
+    figures = f"{rw._fmt_s(b)} vs {rw._fmt_s(g)}; git processes {processes[0]} vs {processes[1]}; {_load()}"
+    return [(what, f"{b / g:.2f}x", goal, figures)]
+
+
+def _git_processes(trace: Path) -> int:
+    """git processes a GIT_TRACE file shows: each built-in command and each helper exec'd."""
+    lines = trace.read_text(errors="replace").splitlines()
+    return sum(1 for line in lines if " trace: built-in: git " in line or " trace: exec: " in line)
 
 
 # --- local cases -------------------------------------------------------------------------------------

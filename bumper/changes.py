@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -88,12 +89,12 @@ def provenance_trailers(
     """
     by_key = {r.key: r for r in refs}
     pairs: dict[tuple[str, str], None] = {}
-    for change in changes:
-        old, new = try_parse_ref(change.old), try_parse_ref(change.new)  # images and charts
+    for old_text, new_text in dict.fromkeys((c.old, c.new) for c in changes):  # each pair parsed once
+        old, new = try_parse_ref(old_text), try_parse_ref(new_text)  # images and charts
         ref = by_key.get(new.key) if new is not None else None
         if ref is None:
             continue
-        before = ref.name + old.version if old is not None else change.old
+        before = ref.name + old.version if old is not None else old_text
         pairs[(before, str(ref))] = None
     trailers = [(TRAILER_IMAGE, f"{old} -> {new}") for old, new in sorted(pairs)]
     build = current_build(env)
@@ -198,17 +199,28 @@ def render_template(template: str, values: Mapping[str, str], option: str) -> st
 
 def changes_table(changes: list[Change], more: int = 0) -> str:
     """The Markdown table of `changes`; `more` rows left out are counted in a last row."""
-    rows = ["| file | line | old | new |", "|---|---:|---|---|"]
-    for c in changes:
-        rows.append(f"| {md_code(c.file)} | {c.line} | {md_code(c.old)} | {md_code(c.new)} |")
+    return _table([_row(c) for c in changes], more)
+
+
+def _row(change: Change) -> str:
+    return f"| {md_code(change.file)} | {change.line} | {md_code(change.old)} | {md_code(change.new)} |"
+
+
+def _table(rows: list[str], more: int) -> str:
+    lines = ["| file | line | old | new |", "|---|---:|---|---|", *rows]
     if more:
-        rows.append(f"| … and {more} more | | | |")
-    return "\n".join(rows)
+        lines.append(f"| … and {more} more | | | |")
+    return "\n".join(lines)
 
 
 def md_code(value: object) -> str:
     """A Markdown code span that survives backticks and pipes inside a table cell."""
-    text = " ".join(("" if value is None else str(value)).split()) or " "
+    return _md_code("" if value is None else str(value))
+
+
+@functools.lru_cache(maxsize=4096)  # a big bump repeats the same old and new values on every row
+def _md_code(value: str) -> str:
+    text = " ".join(value.split()) or " "
     ticks = "`" * (max((len(run) for run in re.findall("`+", text)), default=0) + 1)
     pad = " " if text.startswith("`") or text.endswith("`") else ""
     return f"{ticks}{pad}{text}{pad}{ticks}".replace("|", "\\|")
@@ -295,8 +307,10 @@ def pr_text(
         rendered_title = rendered_title[: title_limit - 1].rstrip() + "…"
     marker = f"{MARKER} images={values['images'].replace('--', '')} -->"
 
+    rows = [_row(c) for c in changes]  # made once: the search below renders the body ~log2(rows) times
+
     def render(shown: int) -> str:
-        table = changes_table(changes[:shown], len(changes) - shown)
+        table = _table(rows[:shown], len(changes) - shown)
         filled = {**values, "table": table}
         text = render_template(body, filled, "--body") if body else default_body(filled, changes)
         return f"{text}\n\n{marker}"

@@ -14,28 +14,38 @@ from __future__ import annotations
 import hashlib
 import random
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bumper.changes import MARKER, commit_message, pr_text, provenance_trailers, template_values
 from bumper.delivery.api_commit import deliver_through_api
+from bumper.delivery.background import Started
 from bumper.delivery.bot_branch import BotBranch, blocked, left_empty, not_own, raised_to_branch
 from bumper.delivery.deploy_link import deploy_compare
 from bumper.delivery.signing import signing_config
 from bumper.errors import BumperError, ConfigError, NotFoundError, VerifyError, WorkspaceError
-from bumper.git.clone import Clone, check_out_all_yaml, checkout_only, clone, fetch_objects
+from bumper.git.clone import (
+    Clone,
+    check_out_all_yaml,
+    checkout_only,
+    clone,
+    drop_work_tree,
+    fetch_objects,
+    read_index,
+)
 from bumper.git.commit import commit_all
 from bumper.git.errors import GitError, PushRejected
 from bumper.git.push import push
 from bumper.git.read import (
     fetch_branch,
+    files_present,
     grep_files,
     grep_tree,
     read_file,
     remote_branch_sha,
     remote_default_branch,
-    remote_head,
     same_content,
 )
 from bumper.git.refname import validate_branch_name
@@ -66,10 +76,12 @@ from bumper.providers.api import (
     text_limits,
 )
 from bumper.retry import retry
-from bumper.verify.run import Verified, verify_plan
-from bumper.verify.tree import clone_tree
+
+if TYPE_CHECKING:
+    from bumper.verify.run import Verified
 
 MAX_ATTEMPTS = 6
+LOOKUP_SETTLE_SECONDS = 5.0  # what a failing step waits for the read running beside it
 UP_TO_DATE_NOTE = "the base branch already has these versions"
 PUSHED_COMMIT = "bumper_pushed_commit"  # on an interruption after the direct commit landed
 
@@ -124,8 +136,7 @@ def bump_repo(options: BumpOptions, env: Mapping[str, str], setup: RemoteSetup |
             run = RemoteRun(
                 options, provider_name, token, settings, env, signing if options.commit_via == "git" else []
             )
-            if options.branch is not None:
-                _refuse_base_as_branch(run, Path(tmp))
+            _refuse_base_as_branch(options, None)
             carried: list[tuple[TreePlan, dict[str, str]]] = []  # a direct commit already pushed
             try:
                 result = retry(
@@ -186,14 +197,11 @@ def pushed_note(commit: dict[str, str]) -> str:
     )
 
 
-def _refuse_base_as_branch(run: RemoteRun, tmp: Path) -> None:
-    """`--branch` naming the base branch is refused before anything is cloned."""
-    options = run.options
-    assert options.repo is not None and options.branch is not None
-    base = options.base or remote_head(
-        options.repo, token=run.token, env=run.env, cwd=tmp, authorization=run.git_authorization
-    )
-    if options.branch == base:
+def _refuse_base_as_branch(options: BumpOptions, base: str | None) -> None:
+    """`--branch` naming the base branch is refused before anything is written: with --base,
+    before any network request; else right after the clone, which names the default branch
+    (a separate `ls-remote` before it would cost every --branch run a round trip)."""
+    if options.branch is not None and options.branch == (options.base or base):
         raise ConfigError(
             f"--branch {options.branch!r} is the base branch; bumper pushes only to a branch of its own"
         )
@@ -203,6 +211,7 @@ def _attempt(run: RemoteRun, dest: Path, carried: list[tuple[TreePlan, dict[str,
     """One try from a fresh clone: the commit-mode references go straight to the base, the
     pr-mode ones through the bot branch and its PR. A PushRejected anywhere restarts it."""
     base = _clone(run, dest)
+    _refuse_base_as_branch(run.options, base.cloned.base)
     direct, commit = _commit_to_base(base, run)
     if commit is not None:
         carried[:] = [(direct, commit)]
@@ -259,7 +268,8 @@ def _clone(run: RemoteRun, dest: Path) -> Base:
     """Clone the base and check out only what can matter; read the base's own rules.
 
     Without --path there is no checkout at clone time: git grep finds the files that mention
-    the images in the object store and only those are checked out. With --path, a blobless
+    the images in the object store (while read-tree fills the index beside it) and only those
+    are checked out. With --path, a blobless
     sparse clone of those paths: git reads them as the same gitignore patterns plan_tree
     applies (bumper.plan.paths), so the clone holds what --dir would select, plus Chart.yaml.
     """
@@ -290,17 +300,24 @@ def _clone(run: RemoteRun, dest: Path) -> Base:
             check_out_all_yaml(cloned)  # the markers' ImagePolicy may live outside --path
             only = frozenset(grep_files(cloned, needles))
     else:
-        only = frozenset(grep_tree(cloned, needles))
+        index = Started(lambda: read_index(cloned))  # read-tree on the other core, beside the grep
+        try:
+            only = frozenset(grep_tree(cloned, needles))
+        except BaseException:
+            index.settle(LOOKUP_SETTLE_SECONDS)
+            raise
+        entries = index.answer()
         if only:
-            checkout_only(cloned, sorted(only))
+            checkout_only(cloned, sorted(only), entries)
     return Base(cloned, only, RunRules(_base_policy(cloned), options.mode))
 
 
 def _base_policy(cloned: Clone) -> RepoPolicy:
     """The base branch's .bumper.yaml, never the CI's copy: the repository's owners decide."""
-    data = read_file(cloned, cloned.base_sha, POLICY_FILE)
+    present = files_present(cloned, cloned.base_sha, [POLICY_FILE, ".bumper.yml"])  # one git run
+    data = read_file(cloned, cloned.base_sha, POLICY_FILE) if POLICY_FILE in present else None
     if data is None:
-        if read_file(cloned, cloned.base_sha, ".bumper.yml") is not None:
+        if ".bumper.yml" in present:
             raise PolicyFileError(f"found .bumper.yml; bumper reads only {POLICY_FILE}: rename it")
         return RepoPolicy()
     return parse_policy(data)
@@ -331,7 +348,12 @@ def _plan(
 
 def _verify(base: Base, run: RemoteRun, plan: TreePlan, images: list[ImageRef]) -> list[Verified]:
     """--verify: the planned edits rendered against the clone's base, before anything is
-    written or pushed (bumper.verify)."""
+    written or pushed (bumper.verify, loaded only then: tests/import_budget_test.py)."""
+    if run.options.verify == "off" or not plan.edits:
+        return []
+    from bumper.verify.run import verify_plan
+    from bumper.verify.tree import clone_tree
+
     return verify_plan(run.options.verify, plan, images, lambda: clone_tree(base.cloned), run.env)
 
 
@@ -348,18 +370,32 @@ def _find_bot_branch(base: Base, run: RemoteRun, plan: TreePlan) -> BotBranch:
     """Name the bot branch, fetch its tip if it exists, and look up its open PR.
 
     The PR lookup comes before any push: it checks the token and the API URL, and whether
-    the bot branch is still under review (an open PR) or stale (closed or merged).
+    the bot branch is still under review (an open PR) or stale (closed or merged). It runs
+    while git asks the remote for the branch (both are reads, one round trip each); a git
+    failure is said first, as when they ran one after the other.
     """
     options, cloned = run.options, base.cloned
     name = _bot_branch_name(run, cloned, plan)
-    provider = None if run.provider_name == "none" else _provider(run)
-    sha = _bot_branch_sha(cloned, name, chosen=options.branch is not None)
-    if sha is not None:
-        # Read, compare and lease against the commit actually fetched: a concurrent run may
-        # have moved the branch since ls-remote, and only the fetched commit is here to read.
-        sha = _fetch_bot_branch(cloned, name)
-    existing = provider.find_pull_request(name, cloned.base) if provider is not None else None
+    lookup = None
+    if run.provider_name != "none":
+        lookup = Started(lambda: _look_up_pull_request(run, name, cloned.base))
+    try:
+        sha = _bot_branch_sha(cloned, name, chosen=options.branch is not None)
+        if sha is not None:
+            # Read, compare and lease against the commit actually fetched: a concurrent run may
+            # have moved the branch since ls-remote, and only the fetched commit is here to read.
+            sha = _fetch_bot_branch(cloned, name)
+    except BaseException:
+        if lookup is not None:
+            lookup.settle(LOOKUP_SETTLE_SECONDS)
+        raise
+    provider, existing = lookup.answer() if lookup is not None else (None, None)
     return BotBranch(name, sha, provider, existing)
+
+
+def _look_up_pull_request(run: RemoteRun, branch: str, base: str) -> tuple[Provider, PullRequest | None]:
+    provider = _provider(run)
+    return provider, provider.find_pull_request(branch, base)
 
 
 def _bot_branch_name(run: RemoteRun, cloned: Clone, plan: TreePlan) -> str:
@@ -450,25 +486,28 @@ def deliver(
     lease: str | None,
     onto_base: bool = False,
     provider: Provider | None = None,
+    committed: Callable[[], object] | None = None,
 ) -> tuple[str, bool]:
-    """Put the edits of `plan` (written to the work tree) on the remote `branch` as one commit
-    on top of the base: the one place a commit leaves this machine. Returns the commit's sha
-    (on the remote) and whether the remote changed.
+    """Put the edits of `plan` on the remote `branch` as one commit on top of the base (made from
+    the planned bytes; the work tree is not read): the one place a commit leaves this machine.
+    Returns the commit's sha (on the remote) and whether the remote changed.
 
     Git commits locally and pushes, leased on `lease` (the tip this run fetched; None: the branch
     must not exist yet), or with `onto_base` without any force on top of the base. With
     --commit-via api, `provider`'s host makes that same commit instead (bumper/delivery/api_commit.py),
     each step conditional on the tip this run read. A branch that already holds exactly this
-    tree on this parent is left as it is.
+    tree on this parent is left as it is. `committed` is called once the local commit exists.
     """
     sha = commit_all(
         cloned,
         branch,
         message,
         *run.options.author,
-        paths=[e.relpath for e in plan.edits],
         signing=run.signing,
+        contents={e.relpath: e.new for e in plan.edits},
     )
+    if committed is not None:
+        committed()
     if not onto_base and lease is not None and same_content(cloned, sha, lease):
         return sha, False
     if run.options.commit_via == "api":
@@ -476,9 +515,9 @@ def deliver(
         author = run.options.author
         return deliver_through_api(cloned, provider, branch, sha, lease, author, direct=onto_base), True
     if onto_base:
-        push(cloned, branch, cloned.base_sha, fast_forward_only=True)
+        push(cloned, branch, cloned.base_sha, fast_forward_only=True, local_sha=sha)
         return sha, True
-    push(cloned, branch, lease)
+    push(cloned, branch, lease, local_sha=sha)
     return sha, True
 
 
@@ -501,7 +540,7 @@ def _commit_to_base(base: Base, run: RemoteRun) -> tuple[TreePlan, dict[str, str
     plan = plan.verified_by(_verify(base, run, plan, images))
     if not options.dry_run:
         _check_before_direct_push(base, run)
-    write_all(plan.edits)
+    write_all(plan.edits)  # the pull-request half plans on top of these edits
     if options.dry_run:
         return plan, None
     values = template_values(
@@ -560,15 +599,43 @@ def _deliver_pull_request(
             )
         return BumpResult(Status.DRY_RUN, plan, branch=bot.name, pull_request=would, notes=[note])
 
-    write_all(plan.edits)
     trailers = provenance_trailers(images, plan.changes, run.env)
     message = commit_message(options.commit_message, values, plan.changes, trailers)
-    commit, pushed = deliver(cloned, run, bot.name, plan, message, lease=bot.sha, provider=provider)
+    # Once the commit exists nothing reads the checked-out files: they go during the push.
+    clearing: list[Started[None]] = []
+    try:
+        commit, pushed = deliver(
+            cloned,
+            run,
+            bot.name,
+            plan,
+            message,
+            lease=bot.sha,
+            provider=provider,
+            committed=lambda: clearing.append(Started(lambda: drop_work_tree(cloned))),
+        )
+        return _after_push(base, run, bot, plan, (title, body), (commit, pushed), raised)
+    finally:
+        for started in clearing:
+            started.settle(None)
+
+
+def _after_push(
+    base: Base,
+    run: RemoteRun,
+    bot: BotBranch,
+    plan: TreePlan,
+    text: tuple[str, str],
+    pushed_commit: tuple[str, bool],
+    raised: bool,
+) -> BumpResult:
+    """Open or update the PR once the branch holds the commit, then check the branch again."""
+    options, cloned, provider = run.options, base.cloned, bot.provider
+    commit, pushed = pushed_commit
     if provider is None:
         return BumpResult(Status.WRITTEN if pushed else Status.UP_TO_DATE, plan, branch=bot.name)
-
     status, pr = _sync_pull_request(
-        provider, options, bot.name, cloned.base, title, body, pushed, existing, base.rules, plan.rules
+        provider, options, bot.name, cloned.base, *text, pushed, bot.pull_request, base.rules, plan.rules
     )
     if (pushed or status != "up-to-date") and remote_branch_sha(cloned, bot.name) != (
         commit if pushed else bot.sha

@@ -1,6 +1,6 @@
 """`python -m bumper` for the tests, forked from a process that has already imported bumper.
 
-A remote run spends about 0.4 s of CPU importing bumper, PyGithub or python-gitlab and GitPython
+A remote run spends about 0.4 s of CPU importing bumper and PyGithub or python-gitlab
 before it does anything; the suite starts about 800 of them. Here one server process per pytest
 worker imports those once, and each run is a fork of it that then behaves as a new
 `python -m bumper` would: its own pid, argv, environment, working directory, stdin/stdout/stderr
@@ -32,12 +32,12 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-# Imported once in the server: what a remote run of either provider imports, GitPython and
-# semver included (bumper imports them when first used).
+# Imported once in the server: what a remote run of either provider imports, semver
+# included (bumper imports it when first used).
 PRELOAD = (
     *(f"bumper.commands.{name}" for name in ("bump", "check", "history", "scan")),
     *("bumper.cli", "bumper.commands.hints", "bumper.remote", "bumper.local"),
-    *("bumper.providers.github", "bumper.providers.gitlab", "git", "semver"),
+    *("bumper.providers.github", "bumper.providers.gitlab", "semver"),
 )
 _MESSAGE_BYTES = 1 << 20
 # Read by the interpreter when it starts, so a fork of the server cannot honour a new value.

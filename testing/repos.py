@@ -176,7 +176,7 @@ def add_bot_commit(
     """Like add_commit, but the commit carries bumper's ownership trailers, as a commit an
     earlier bumper run made (on `branch`, on top of `parent`)."""
     from bumper.changes import add_trailers
-    from bumper.delivery.ownership import ownership_trailers
+    from bumper.git.ownership import ownership_trailers
 
     sha = add_commit(bare, branch, files, message=message, parent=parent)
     start = git("rev-parse", f"{sha}^", cwd=bare).decode().strip()
@@ -207,7 +207,7 @@ def add_bot_commit(
 
 def commit_trailers(bare: Path, ref: str) -> dict[str, str]:
     """The trailers of commit `ref`'s message, as bumper reads them."""
-    from bumper.delivery.ownership import read_trailers
+    from bumper.git.ownership import read_trailers
 
     return read_trailers(commit_info(bare, ref)["message"])
 

@@ -27,6 +27,7 @@ BUDGET = {
     "--version": {"click"},
     "scan": {"click", "PyYAML"},
     "bump --dir": {"click", "PyYAML"},
+    "bump --repo": {"click", "PyYAML"},  # a local repository: no host, so no SDK and no HTTP
 }
 # bumper's own modules each command never loads (prefixes): --version loads only what
 # EXACTLY names; no --dir run loads a host, the git layer, a registry client or the
@@ -44,6 +45,14 @@ NOT_LOADED = {
     "--version": ("bumper.",),
     "scan": (*_NO_DIR_RUN, "bumper.local", "bumper.options"),
     "bump --dir": _NO_DIR_RUN,
+    # without --verify, --registry or --wait; no host's module, no git library (git runs as is)
+    "bump --repo": (
+        "bumper.local",
+        "bumper.verify",
+        "bumper.registry",
+        "bumper.delivery.wait",
+        *(f"bumper.providers.{host}" for host in ("github", "gitlab", "gitea", "bitbucket", "azure_devops")),
+    ),
 }
 # `--version` loads the command line, its printing and its error boundary, and nothing else of
 # bumper: no options, change texts or image parsing (each costs start-up; issue 30).
@@ -57,12 +66,17 @@ ARGS = {
     "--version": ["--version"],
     "scan": ["scan", "--dir", "tree"],
     "bump --dir": ["bump", "ghcr.io/acme/app:v2.0.0", "--dir", "tree", "--dry-run"],
+    "bump --repo": ["bump", "ghcr.io/acme/app:v2.0.0", "--repo", "tree", "--author", "A <a@example.com>"],
 }
 
 
 def _loaded(tmp_path: Path, args: list[str]) -> list[str]:
     (tmp_path / "tree" / "apps").mkdir(parents=True)
     (tmp_path / "tree" / "apps" / "deploy.yaml").write_text("image: ghcr.io/acme/app:v1.0.0 # {}\n")
+    if "--repo" in args:  # the tree as a repository of its own, which the run clones and pushes to
+        for git in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-qm", "init"]):
+            ident = ["-c", "user.name=A", "-c", "user.email=a@example.com"]
+            subprocess.run(["git", *ident, *git], cwd=tmp_path / "tree", check=True, capture_output=True)
     out = tmp_path / "modules.txt"
     run = subprocess.run(
         [sys.executable, "-c", PROBE, str(out), *args],

@@ -23,13 +23,6 @@ PACKAGES = (
     "ci",
     "commands",
 )
-# Package-level imports that close a cycle today, each with the change that removes it. The
-# integrator empties this once those branches are merged. A new cycle fails
-# test_packages_import_each_other_without_a_cycle; an entry whose import is gone fails
-# test_each_known_package_cycle_is_still_there (delete it then).
-KNOWN_PACKAGE_CYCLES = {
-    ("bumper.git", "bumper.delivery"): "git <-> delivery: git.commit adds delivery.ownership's trailers",
-}
 
 
 def _module(path: Path, package: Path) -> str:
@@ -102,16 +95,8 @@ def test_the_import_graph_has_no_cycle() -> None:
 def test_packages_import_each_other_without_a_cycle() -> None:
     units = package_graph(import_graph())
     assert {f"bumper.{name}" for name in PACKAGES} <= set(units), "every package was read"
-    for source, target in KNOWN_PACKAGE_CYCLES:
-        units[source].discard(target)
     cycle = _cycle(units)
     assert cycle is None, "package import cycle: " + " -> ".join(cycle or [])
-
-
-def test_each_known_package_cycle_is_still_there() -> None:
-    units = package_graph(import_graph())
-    gone = [f"{s} -> {t}" for s, t in KNOWN_PACKAGE_CYCLES if t not in units.get(s, set())]
-    assert gone == [], "no longer imported: delete from KNOWN_PACKAGE_CYCLES: " + ", ".join(gone)
 
 
 def test_a_package_cycle_of_acyclic_modules_is_found(tmp_path: Path) -> None:

@@ -35,7 +35,7 @@ def world(request: pytest.FixtureRequest, tmp_path: Path):  # type: ignore[no-un
 
 def trailers(world: World, ref: str) -> str:
     """The provenance trailers as git parses them; the two ownership trailers
-    (bumper/delivery/ownership.py) close the same block and are checked, then left out."""
+    (bumper/git/ownership.py) close the same block and are checked, then left out."""
     message = repos.commit_info(world.bare, ref)["message"]
     parsed = subprocess.run(
         ["git", "interpret-trailers", "--parse"], input=message, capture_output=True, text=True, check=True

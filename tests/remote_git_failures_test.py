@@ -237,3 +237,22 @@ def test_an_empty_repository_says_empty(tmp_path: Path, provider: str, base: str
         assert json.loads(proc.stdout)["status"] == "not-found"
         assert repos.list_branches(empty) == [] and world.writes() == []
         assert_no_canary(world, proc)
+
+
+# -- no git at all --------------------------------------------------------------------------------
+
+
+def test_a_machine_without_git_is_told_to_install_it(tmp_path: Path) -> None:
+    """git is started by bumper itself (no library between): without it on PATH the run
+    fails in one line before anything is written, and never with a traceback."""
+    no_git = tmp_path / "bin"
+    no_git.mkdir()
+    with make_world(tmp_path, "github") as world:
+        proc = world.run("bump", f"{IMAGE}:v1.2.3", "--output", "json", PATH=str(no_git))
+
+        assert proc.returncode == 1, proc.stderr
+        line = _one_error(proc.stderr)
+        assert "git is not installed or not on PATH; install git" in line
+        assert json.loads(proc.stdout)["status"] == "failed"
+        assert world.writes() == [] and world.pushes() == []
+        assert_no_canary(world, proc)

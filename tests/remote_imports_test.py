@@ -14,6 +14,8 @@ from testing.world import make_world
 
 # What each host's SDK pulls in at import; the other host's run must load none of it.
 SDK = {"github": {"github", "jwt", "cryptography"}, "gitlab": {"gitlab", "requests_toolbelt"}}
+# No run imports a git library: bumper starts git itself (GitPython cost ~0.1 s of every run).
+NEVER = {"git", "gitdb", "smmap"}
 
 
 @pytest.mark.skipif(shutil.which("bumper") is None, reason="the bumper console script is not installed")
@@ -38,3 +40,4 @@ def test_a_remote_run_imports_only_its_providers_sdk(tmp_path: Path, provider: s
     other = "gitlab" if provider == "github" else "github"
     assert provider in names, sorted(names)
     assert not (SDK[other] & names), f"a {provider} run imported {sorted(SDK[other] & names)}"
+    assert not (NEVER & names), f"a {provider} run imported {sorted(NEVER & names)}"

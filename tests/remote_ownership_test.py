@@ -156,15 +156,20 @@ def test_branch_naming_someone_elses_branch_is_refused(world: World) -> None:
 
 
 @pytest.mark.parametrize("how", ["--branch", "--branch-and-base"])
-def test_branch_naming_the_base_is_refused_before_cloning(world: World, how: str) -> None:
+def test_branch_naming_the_base_is_refused_before_any_write(world: World, how: str) -> None:
+    """With --base the refusal needs no request; without, the clone names the default branch
+    (no separate ls-remote before it, issue 30) and the run stops before any push or API call,
+    also where the base's policy sends the change straight to the base (mode: commit)."""
+    main = repos.add_commit(world.bare, "main", {".bumper.yaml": b"version: 1\nrules:\n  - mode: commit\n"})
     args = ["--branch", "main"] + (["--base", "main"] if how == "--branch-and-base" else [])
     proc = run(world, "v1.2.3", *args)
     assert proc.returncode == 2
     assert proc.stderr.splitlines() == [
         "bumper: error: --branch 'main' is the base branch; bumper pushes only to a branch of its own"
     ]
-    # at most the ls-remote of the default branch: no clone (its fetch is a third request)
-    assert len(world.git.requests) <= 2 and world.host.mark() == 0
+    assert world.pushes() == [] and world.host.mark() == 0 and world.branch_sha("main") == main
+    if how == "--branch-and-base":
+        assert world.git.requests == []
 
 
 def test_branch_bumper_made_before_is_updated(world: World) -> None:

@@ -6,9 +6,9 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from bumper.changes import Skip
-from bumper.delivery.ownership import BRANCH_TRAILER, not_own_reason, read_trailers
 from bumper.errors import BumperError, ConfigError
 from bumper.git.clone import Clone
+from bumper.git.ownership import BRANCH_TRAILER, not_own_reason, read_trailers
 from bumper.git.read import changed_entries, commit_shape, on_base, read_files
 from bumper.image_ref import ImageRef
 from bumper.plan.image_policy import held_on_branch

@@ -70,18 +70,7 @@ def clone(
     existed = dest.exists()
     if existed and any(dest.iterdir()):
         raise WorkspaceError(f"clone destination {dest} is not empty")
-    args = ["clone", "--quiet", "--no-checkout", "--single-branch"]
-    args += [] if history else ["--depth", "1"]
-    args += ["--no-tags", "--origin", "origin"]
-    if base:
-        args += ["--branch", base]
-    if sparse_paths is not None:
-        args += ["--filter=blob:none", "--sparse"]
-    elif history:
-        args.append("--filter=blob:none")
-    if runner.scheme == "local":
-        args.append("--no-local")  # otherwise --depth/--filter are ignored for paths
-    args += ["--", runner.git_url, str(dest)]
+    args = _clone_args(runner, base, dest, sparse=sparse_paths is not None, history=history)
 
     def attempt(_: int) -> None:
         try:
@@ -104,16 +93,35 @@ def clone(
         # a partial clone are fetched here, with the same auth environment.
         if checkout:
             retried(lambda _: git.run(["reset", "--quiet", "--hard", "HEAD"], action="checkout"))
-        status, out, err = git.execute(["rev-parse", "--verify", "HEAD^{commit}"])
+        # One run for the commit and, without --base, the branch the remote's HEAD named.
+        status, out, err = git.execute(["rev-parse", "HEAD^{commit}", "--symbolic-full-name", "HEAD"])
         if status != 0:  # cloned, yet no commit: an empty repository (git only warns)
             raise _empty(runner) if _is_empty(runner, dest.parent) else git.error(err, action="clone")
-        base_sha = str(out).strip()
+        base_sha, _, head = str(out).strip().partition("\n")
         if not base:
-            base = git.out(["symbolic-ref", "--short", "HEAD"], action="clone")
+            if not head.startswith("refs/heads/"):
+                raise GitError(f"the HEAD of {runner.url} names no branch; give the base branch with --base")
+            base = head.removeprefix("refs/heads/")
     except BaseException:
         _wipe(dest, keep=existed)
         raise
     return Clone(dest, base, base_sha, git)
+
+
+def _clone_args(runner: GitRunner, base: str | None, dest: Path, *, sparse: bool, history: bool) -> list[str]:
+    """`git clone` without a checkout: shallow unless `history`, blobless when sparse or `history`."""
+    args = ["clone", "--quiet", "--no-checkout", "--single-branch"]
+    args += [] if history else ["--depth", "1"]
+    args += ["--no-tags", "--origin", "origin"]
+    if base:
+        args += ["--branch", base]
+    if sparse:
+        args += ["--filter=blob:none", "--sparse"]
+    elif history:
+        args.append("--filter=blob:none")
+    if runner.scheme == "local":
+        args.append("--no-local")  # otherwise --depth/--filter are ignored for paths
+    return [*args, "--", runner.git_url, str(dest)]
 
 
 def _is_empty(runner: GitRunner, cwd: Path) -> bool:
@@ -128,18 +136,27 @@ def _empty(runner: GitRunner) -> GitError:
     )
 
 
-def checkout_only(clone: Clone, paths: Sequence[str]) -> None:
+def read_index(clone: Clone) -> list[bytes]:
+    """Fill the index from HEAD without touching the work tree (read-tree) and list its paths:
+    the first half of checkout_only, which needs nothing from the grep and can run beside it."""
+    git = clone.git
+    retried(lambda _: git.run(["read-tree", "HEAD"], action="checkout"))
+    return [e for e in git.run_bytes(["ls-files", "-z"], action="checkout").split(b"\0") if e]
+
+
+def checkout_only(clone: Clone, paths: Sequence[str], entries: list[bytes] | None = None) -> None:
     """Check out just `paths` (plus every Chart.yaml, which tells chart templates apart);
     the index keeps all other files, marked skip-worktree, so commits still hold the whole tree.
+    `entries`: read_index's answer, when the caller already has it.
 
     Exact index paths, never patterns: read-tree fills the index without touching the work
     tree, update-index marks every other entry skip-worktree, checkout-index writes the wanted
     files (as every checkout, under info/attributes: no filter, no eol conversion). Linear in
     the tree, where N `--no-cone` sparse patterns cost files x N (6 s at 12,500 paths)."""
     git = clone.git
-    retried(lambda _: git.run(["read-tree", "HEAD"], action="checkout"))
+    if entries is None:
+        entries = read_index(clone)
     wanted = {p.encode("utf-8", "surrogateescape") for p in paths}
-    entries = [e for e in git.run_bytes(["ls-files", "-z"], action="checkout").split(b"\0") if e]
     chosen = [e for e in entries if e in wanted or e == b"Chart.yaml" or e.endswith(b"/Chart.yaml")]
     rest = set(entries).difference(chosen)
     if rest:
@@ -173,6 +190,21 @@ def fetch_objects(clone: Clone, oids: Sequence[str]) -> None:
 
 def _fetch(clone: Clone, command: list[str], _: int) -> None:
     clone.git.run(command, action="fetch")
+
+
+def drop_work_tree(clone: Clone) -> None:
+    """Remove the checked-out files once nothing reads them; the git directory stays (later git
+    commands need it). What cannot be removed is left to the temporary directory's removal."""
+    for child in clone.path.iterdir():
+        if child.name == ".git":
+            continue
+        try:
+            if child.is_dir() and not child.is_symlink():
+                shutil.rmtree(child, ignore_errors=True)
+            else:
+                child.unlink(missing_ok=True)
+        except OSError:
+            pass
 
 
 def _wipe(dest: Path, *, keep: bool) -> None:

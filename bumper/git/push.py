@@ -10,7 +10,12 @@ from bumper.git.runner import retried
 
 
 def push(
-    clone: Clone, branch: str, expected_remote_sha: str | None, *, fast_forward_only: bool = False
+    clone: Clone,
+    branch: str,
+    expected_remote_sha: str | None,
+    *,
+    fast_forward_only: bool = False,
+    local_sha: str | None = None,
 ) -> None:
     """Push local `branch` to the remote branch of the same name, leased on its old value.
 
@@ -19,11 +24,13 @@ def push(
     else in between raises PushRejected. Transient network errors are retried; a retry
     that finds our commit already there counts as success. `fast_forward_only` (a direct
     commit to the base) pushes with no force at all: the remote takes it only on top of
-    what it holds, and a base that moved meanwhile raises PushRejected too.
+    what it holds, and a base that moved meanwhile raises PushRejected too. `local_sha`: what
+    local `branch` holds, when the caller knows it (commit_all's answer).
     """
     validate_branch_name(branch)
     ref = f"refs/heads/{branch}"
-    local_sha = clone.git.out(["rev-parse", "--verify", f"{ref}^{{commit}}"], action="push")
+    if local_sha is None:
+        local_sha = clone.git.out(["rev-parse", "--verify", f"{ref}^{{commit}}"], action="push")
     lease = [] if fast_forward_only else [f"--force-with-lease={ref}:{expected_remote_sha or ''}"]
     args = ["push", "--porcelain", "--no-verify", *lease, "origin", f"{ref}:{ref}"]
 

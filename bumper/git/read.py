@@ -2,23 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from pathlib import Path
+from collections.abc import Iterable, Sequence
 
 from bumper.git.batch import parse_batch
 from bumper.git.clone import Clone, fetch_objects
 from bumper.git.errors import GitError, branch_in_the_way
 from bumper.git.refname import validate_branch_name
-from bumper.git.runner import GitRunner, retried
-
-
-def remote_head(
-    url: str, *, token: str | None, env: Mapping[str, str], cwd: Path, authorization: str | None = None
-) -> str | None:
-    """The branch the remote's HEAD names, asked before any clone (one `ls-remote`)."""
-    runner = GitRunner(url, token=token, env=env, authorization=authorization)
-    args = ["ls-remote", "--symref", "--", runner.git_url, "HEAD"]
-    return _head_branch(retried(lambda _: runner.out(args, action="ls-remote", cwd=cwd)))
+from bumper.git.runner import retried
 
 
 def remote_default_branch(clone: Clone) -> str | None:
@@ -112,13 +102,23 @@ def on_base(clone: Clone, sha: str) -> bool:
     return status == 0
 
 
+def files_present(clone: Clone, ref: str, relpaths: Sequence[str]) -> list[str]:
+    """Which of `relpaths` are files at `ref` (sha or ref name): one `ls-tree`, however many."""
+    wanted = [p.strip("/") for p in relpaths]
+    listing = clone.git.out(["ls-tree", "-z", ref, "--", *wanted], action="read")
+    present = []
+    for record in listing.split("\0"):
+        meta, _, name = record.partition("\t")
+        if name in wanted and meta.split(" ")[1:2] == ["blob"]:
+            present.append(name)
+    return present
+
+
 def read_file(clone: Clone, ref: str, relpath: str) -> bytes | None:
     """The exact bytes of one file at `ref` (sha or ref name), or None when it is absent: two
     git runs, where `read_files` would list and walk the whole tree. Many files: read_files."""
     relpath = relpath.strip("/")
-    listing = clone.git.out(["ls-tree", "-z", ref, "--", relpath], action="read")
-    meta, _, name = listing.split("\0")[0].partition("\t")
-    if name != relpath or meta.split(" ")[1:2] != ["blob"]:
+    if not files_present(clone, ref, [relpath]):
         return None
     return retried(lambda _: clone.git.run_bytes(["cat-file", "blob", f"{ref}:{relpath}"], action="read"))
 

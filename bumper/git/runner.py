@@ -1,10 +1,11 @@
-"""Running git for bumper: the scrubbed environment, GitPython's `execute`, stdin, errors mapped.
+"""Running git for bumper: the scrubbed environment, one subprocess per command, stdin, errors mapped.
 
 The token travels only as an environment-config `http.<url>.extraHeader`
 (`GIT_CONFIG_COUNT`/`GIT_CONFIG_KEY_n`/`GIT_CONFIG_VALUE_n`): never in argv, the URL, or any file
-under `.git/`, so neither `ps`, GitPython's error text nor a leaked clone shows it. The same
+under `.git/`, so neither `ps`, an error text nor a leaked clone shows it. The same
 environment switches off hooks and everything else in user or runner configuration that could
-run a command. GitPython itself loads on the first command (it takes ~0.3 s to import).
+run a command. git runs through `subprocess` directly: GitPython, used here only to start the
+process, cost ~0.1 s of import and two `git version` runs on every remote run (issue 30).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import os
+import subprocess
 import tempfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -137,22 +139,31 @@ class GitRunner:
         Interrupted (Ctrl-C, SIGTERM), git and its helpers are stopped and waited for before
         the interruption goes on; `let_finish` (a push) lets git end by itself first, for a
         few seconds (bumper/git/children.py)."""
-        import git  # GitPython: loaded when the first command runs
-
-        env = self.environment()
+        # git's messages in English, whatever the locale: errors.py reads them
+        env = {**os.environ, "LANGUAGE": "C", "LC_ALL": "C", **self.environment()}
         if extra_env:
             env.update(extra_env)
         where = cwd if cwd is not None else self.work_tree
-        # GitPython wants a real file as stdin
         with tempfile.TemporaryFile() if stdin is not None else contextlib.nullcontext() as feed:
             if feed is not None and stdin is not None:
                 feed.write(stdin)
                 feed.seek(0)
-            started = git.Git(None if where is None else str(where)).execute(
-                ["git", *args], env=env, as_process=True, istream=feed, **children.popen_options()
-            )
-            out, err = children.communicate(started.proc, let_finish=let_finish)
-            status = started.proc.returncode
+            try:
+                proc = subprocess.Popen(  # noqa: S603 - argv of our own, never a shell
+                    ["git", *args],
+                    env=env,
+                    cwd=where,
+                    stdin=feed if feed is not None else subprocess.DEVNULL,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.PIPE,
+                    **children.popen_options(),
+                )
+            except FileNotFoundError as exc:
+                if exc.filename != "git":
+                    raise
+                raise GitError("git is not installed or not on PATH; install git") from None
+            out, err = children.communicate(proc, let_finish=let_finish)
+            status = proc.returncode
         stdout = out if binary else out.decode("utf-8", "surrogateescape")
         return status, stdout, err.decode("utf-8", "replace")
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from bumper.errors import ConfigError
+from bumper.errors import ConfigError, ProviderError
 from bumper.git.url import RepoUrl
 from bumper.secrets import GENERIC_TOKEN, PROVIDER_ENTRY_POINTS
 
@@ -69,19 +69,34 @@ class ProviderSpec:
         return provider
 
     def implementation_class(self) -> type:
-        """The implementation's class (importing its SDK), e.g. to ask for an optional capability."""
+        """The implementation's class (importing its SDK), e.g. to ask for an optional capability.
+        One that does not load (its SDK missing or broken) is a ProviderError naming it."""
         module, _, attr = self.implementation.partition(":")
-        cls: type = getattr(importlib.import_module(module), attr)
+        try:
+            cls: type = getattr(importlib.import_module(module), attr)
+        except (ImportError, AttributeError) as exc:
+            raise ProviderError(
+                f"provider {self.name!r} does not load: {self.implementation} "
+                f"({type(exc).__name__}: {exc}); reinstall it with what it needs"
+            ) from exc
         return cls
 
     def preload(self) -> threading.Thread:
         """Import the implementation in a background thread: an SDK takes longer to import than
         a shallow clone of a small repo takes, so overlapping the two hides that cost. Join the
-        thread before exiting: an interpreter that shuts down mid-import aborts."""
+        thread before exiting: an interpreter that shuts down mid-import aborts. A failure is
+        left to the import that needs the module (implementation_class), which says it."""
         module = self.implementation.partition(":")[0]
-        thread = threading.Thread(target=importlib.import_module, args=(module,), daemon=True)
+        thread = threading.Thread(target=_import_ahead, args=(module,), daemon=True)
         thread.start()
         return thread
+
+
+def _import_ahead(module: str) -> None:
+    try:
+        importlib.import_module(module)
+    except Exception:  # noqa: S110 - imported again where it is needed, and said there
+        pass
 
 
 @lru_cache(maxsize=1)

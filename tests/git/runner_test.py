@@ -6,7 +6,6 @@ import os
 import subprocess
 from pathlib import Path
 
-import git
 import pytest
 
 from bumper.errors import WorkspaceError
@@ -24,13 +23,13 @@ def test_token_is_never_written_to_disk_or_argv(
     server: GitServer, origin: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     argvs: list[str] = []
-    real_popen = git.cmd.safer_popen
+    real_popen = subprocess.Popen
 
     def spy(cmd: list[str], *a: object, **kw: object) -> object:
         argvs.append(" ".join(map(str, cmd)))
-        return real_popen(cmd, *a, **kw)  # type: ignore[arg-type]
+        return real_popen(cmd, *a, **kw)
 
-    monkeypatch.setattr(git.cmd, "safer_popen", spy)
+    monkeypatch.setattr(runner.subprocess, "Popen", spy)
     cloned = clone(server, tmp_path, sparse_paths=["*.yaml"])
     bump_api(cloned, "1.1.0")
     commit_all(cloned, "bumper/api", "msg", *BOT)

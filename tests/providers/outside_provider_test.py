@@ -159,3 +159,35 @@ def test_an_outside_providers_token_is_scrubbed_from_its_errors(tmp_path: Path, 
     assert proc.returncode == 1, proc.stderr
     assert "tiny refused the token ***" in proc.stderr
     assert CANARY not in proc.stdout + proc.stderr
+
+
+BROKEN_SPEC = """
+from bumper.providers.registry import ProviderSpec
+
+BROKEN = ProviderSpec(
+    name="broken",
+    implementation="broken_bumper_impl:BrokenProvider",
+    token_variables=("TINY_TOKEN",),
+)
+"""
+
+
+def test_a_provider_whose_sdk_does_not_load_fails_in_one_line(tmp_path: Path, site: Path) -> None:
+    """Its SDK is imported ahead of need beside the clone, and again where the provider is built:
+    the failure is said once, as a line naming the provider (no thread's traceback), before any
+    push."""
+    (site / "broken_bumper_provider.py").write_text(BROKEN_SPEC)
+    (site / "broken_bumper_impl.py").write_text("import sdk_that_is_not_installed  # noqa\n")
+    info = site / "tiny_bumper_provider-0.1.dist-info" / "entry_points.txt"
+    info.write_text(info.read_text() + "broken = broken_bumper_provider:BROKEN\n")
+    with serve_git(tmp_path / "srv", CANARY) as git:
+        bare = repos.make_bare_repo(git.path_for(REPO_PATH), EXAMPLES)
+        args = ("bump", "ghcr.io/acme/app:v1.2.3", "--repo", git.url_for(REPO_PATH), "--provider", "broken")
+        proc = run(site, tmp_path / "state.json", *args)
+        assert proc.returncode == 1, proc.stderr
+        assert proc.stderr.splitlines() == [
+            "bumper: error: provider 'broken' does not load: broken_bumper_impl:BrokenProvider "
+            "(ModuleNotFoundError: No module named 'sdk_that_is_not_installed'); "
+            "reinstall it with what it needs"
+        ]
+        assert repos.list_branches(bare) == ["main"]

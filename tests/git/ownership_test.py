@@ -4,7 +4,7 @@ files it changes, on one parent that is on the base."""
 from __future__ import annotations
 
 from bumper.changes import add_trailers
-from bumper.delivery.ownership import content_digest, not_own_reason, ownership_trailers, read_trailers
+from bumper.git.ownership import content_digest, not_own_reason, ownership_trailers, read_trailers
 
 BRANCH = "bumper/ghcr.io-acme-app"
 ENTRIES = [("apps/a.yaml", "1" * 40), ("apps/b.yaml", "2" * 40)]
