@@ -38,3 +38,11 @@ def test_a_long_function_is_found(tmp_path: Path) -> None:
     body = "".join(f"    x{i} = {i}\n" for i in range(MAX_FUNCTION_LINES))
     (tmp_path / "long.py").write_text(f"def long():\n{body}")
     assert long_functions(tmp_path) == [f"{tmp_path.name}/long.py:1 long ({MAX_FUNCTION_LINES + 1} lines)"]
+
+
+def test_three_quarters_of_the_modules_have_a_test_module_named_after_them() -> None:
+    modules = [p for p in PACKAGE.rglob("*.py") if p.name not in ("__init__.py", "__main__.py")]
+    tests = {p.name for p in (PACKAGE.parent / "tests").rglob("*_test.py")}
+    named = [m for m in modules if f"{m.stem}_test.py" in tests]
+    missing = sorted(str(m.relative_to(PACKAGE.parent)) for m in modules if m not in named)
+    assert len(named) * 4 >= len(modules) * 3, f"{len(named)} of {len(modules)}; without one: {missing}"
