@@ -24,11 +24,11 @@ def bump_dir(options: BumpOptions, env: Mapping[str, str]) -> BumpResult:
     )
     try:
         from bumper.plan.rules import RunRules, load_policy
-        from bumper.plan.tree import plan_tree, write_all
+        from bumper.plan.tree import TreeRequest, plan_tree, write_all
 
-        plan = plan_tree(
+        request = TreeRequest(
             directory,
-            options.refs,
+            list(options.refs),
             options.paths,
             allow_downgrade=options.allow_downgrade,
             image_policies=options.image_policies,
@@ -37,6 +37,7 @@ def bump_dir(options: BumpOptions, env: Mapping[str, str]) -> BumpResult:
             pins=options.pins,
             search=search,
         )
+        plan = plan_tree(request)
     finally:
         search.stop()  # a run that failed before the planner asked
     if not plan.edits:

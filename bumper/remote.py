@@ -63,7 +63,7 @@ from bumper.plan.rules import (
     RunRules,
     parse_policy,
 )
-from bumper.plan.tree import TreePlan, plan_tree, write_all
+from bumper.plan.tree import TreePlan, TreeRequest, plan_tree, write_all
 from bumper.preflight import RemoteSetup, check_remote, no_pull_request
 from bumper.providers import registry
 from bumper.providers.api import (
@@ -332,7 +332,7 @@ def _plan(
     """The edits `refs` and `policies` make to the clone's files of one commit mode (`pr`,
     `commit`): the same planner as --dir, limited to the files the clone step found."""
     options = run.options
-    return plan_tree(
+    request = TreeRequest(
         base.cloned.path,
         refs,
         options.paths,
@@ -344,6 +344,7 @@ def _plan(
         diffs=options.dry_run,
         pins=options.pins,
     )
+    return plan_tree(request)
 
 
 def _verify(base: Base, run: RemoteRun, plan: TreePlan, images: list[ImageRef]) -> list[Verified]:

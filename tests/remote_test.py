@@ -13,7 +13,7 @@ from bumper.git.errors import PushRejected
 from bumper.git.read import fetch_branch
 from bumper.image_ref import ImageRef
 from bumper.options import BumpOptions
-from bumper.plan.tree import TreePlan, plan_tree, write_all
+from bumper.plan.tree import TreePlan, TreeRequest, plan_tree, write_all
 from bumper.providers.api import ProviderSettings
 from bumper.remote import RemoteRun, deliver
 from testing import repos
@@ -39,7 +39,7 @@ def fresh_clone(git_server: GitServer, tmp_path: Path) -> Clone:
 
 
 def planned(cloned: Clone, ref: str) -> TreePlan:
-    plan = plan_tree(cloned.path, [ImageRef.parse(ref)])
+    plan = plan_tree(TreeRequest(cloned.path, [ImageRef.parse(ref)]))
     write_all(plan.edits)
     return plan
 

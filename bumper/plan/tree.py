@@ -129,49 +129,57 @@ def manifest_sources(
             search.stop()
 
 
-def plan_tree(
-    root: Path,
-    refs: list[ImageRef],
-    globs: tuple[str, ...] = (),
-    *,
-    allow_downgrade: bool = False,
-    only: frozenset[str] | None = None,
-    image_policies: Mapping[str, ImageRef] | None = None,
-    rules: RunRules | None = None,
-    mode: str | None = None,
-    diffs: bool = False,
-    pins: Mapping[str, str] | None = None,
-    search: NeedleSearch | None = None,
-) -> TreePlan:
-    """Find and plan every rewrite; raise on the first file that cannot be handled safely.
+@dataclass(frozen=True)
+class TreeRequest:
+    """What one plan of a tree asks: the REFs, where to look, and the run's decisions."""
 
-    `only`, when given, lists the files known to contain a needle (see needles()).
-    `image_policies` (--image-policy) sets Flux policies' latest images; without it, the
-    policies watching a REF's repository follow that REF. `rules` (the tree's .bumper.yaml and
-    the CLI) may hold or refuse references; with `mode`, only the references delivered that way
-    (pr or commit) are planned, the others are left to another plan. With `diffs` (a dry run
-    prints them), each file's diff is made where the file is planned.
-    `pins` (--registry resolve) maps a tag-only REF's repository to the digest its
-    digest-pinned references take. `search`: the grep of `root` for these REFs' needles the
-    caller started before it imported the planner (bumper.local), taken over instead of a second.
-    """
-    rules = rules if rules is not None else RunRules()
+    root: Path
+    refs: list[ImageRef]
+    globs: tuple[str, ...] = ()  # --path: gitignore patterns the files must match
+    allow_downgrade: bool = False
+    # The files known to contain a needle (a faster search, e.g. the clone's git grep, ran).
+    only: frozenset[str] | None = None
+    # --image-policy: Flux policies' latest images; without it, the policies watching a REF's
+    # repository follow that REF.
+    image_policies: Mapping[str, ImageRef] | None = None
+    # The tree's .bumper.yaml and the CLI: they may hold or refuse references; with a mode, only
+    # the references delivered that way (pr or commit) are planned, the others left to another plan.
+    rules: RunRules = field(default_factory=RunRules)
+    mode: str | None = None
+    diffs: bool = False  # a dry run prints them: each file's diff is made where it is planned
+    # --registry resolve: a tag-only REF's repository -> the digest its digest-pinned references take.
+    pins: Mapping[str, str] | None = None
+    # The grep of `root` for these REFs' needles the caller started before it imported the planner
+    # (bumper.local), taken over instead of a second.
+    search: NeedleSearch | None = None
+
+
+def plan_tree(request: TreeRequest) -> TreePlan:
+    """Find and plan every rewrite; raise on the first file that cannot be handled safely."""
+    refs, rules = request.refs, request.rules
     by_key = index_refs(refs)
     found = FileOutcome()  # every file's outcome, merged in file order
     considered: list[str] = []
     # One walk reads the files that mention a REF, a Flux marker or a Flux policy object.
-    searched, named = needles(refs, bool(image_policies)), policy_paths(rules.policy)
-    sources = list(manifest_sources(root, globs, searched, found.ignored, only, considered, named, search))
-    policies = PolicyTable.build(
-        by_key,
-        image_policies,
-        lambda: FluxIndex.from_tree(root, only) if globs else FluxIndex.from_sources(s for s, _ in sources),
+    sources = list(
+        manifest_sources(
+            request.root,
+            request.globs,
+            needles(refs, bool(request.image_policies)),
+            found.ignored,
+            request.only,
+            considered,
+            policy_paths(rules.policy),
+            request.search,
+        )
     )
+    policies = PolicyTable.build(by_key, request.image_policies, lambda: _flux_index(request, sources))
     wanted = tuple(ref.needle().decode() for ref in refs) + policies.needles()
     # Read for the Flux objects or markers only, the other files have nothing to rewrite.
     todo = [(source, path) for source, path in sources if any(n in source.text for n in wanted)]
-    charts = _chart_sources(root, refs, sources, globs, only)
-    job = FileJob(by_key, policies, rules, mode, allow_downgrade, diffs, dict(pins or {}), charts)
+    pins = dict(request.pins or {})
+    charts = _chart_sources(request, sources)
+    job = FileJob(by_key, policies, rules, request.mode, request.allow_downgrade, request.diffs, pins, charts)
     edits: list[FileEdit] = []
     for outcome in map(job.plan, todo):
         _merge(found, edits, outcome)
@@ -187,38 +195,37 @@ def plan_tree(
         policies=policies.latest,
         rules=[None if i is None else rules.policy.rules[i] for i in found.rules],
         considered=considered,
-        unmatched_paths=unmatched_globs(root, globs),
+        unmatched_paths=unmatched_globs(request.root, request.globs),
     )
     if plan.matched == 0:
-        _nothing_found(plan, refs, globs, image_policies)
+        _nothing_found(plan, request)
     return plan
 
 
-def _chart_sources(
-    root: Path,
-    refs: list[ImageRef],
-    sources: list[tuple[Source, str]],
-    globs: tuple[str, ...],
-    only: frozenset[str] | None,
-) -> ChartSources:
+def _flux_index(request: TreeRequest, sources: list[tuple[Source, str]]) -> FluxIndex:
+    """The tree's Flux policy objects: from the files read, or the whole tree when --path
+    narrowed them."""
+    if request.globs:
+        return FluxIndex.from_tree(request.root, request.only)
+    return FluxIndex.from_sources(source for source, _ in sources)
+
+
+def _chart_sources(request: TreeRequest, sources: list[tuple[Source, str]]) -> ChartSources:
     """A chart REF's HelmRelease pins resolve through the tree's HelmRepository objects (read from
     the whole tree when --path narrowed the files read)."""
-    if not any("://" in ref.registry for ref in refs):
+    if not any("://" in ref.registry for ref in request.refs):
         return ChartSources()
-    read = (source for source, _ in sources)
-    return ChartSources.from_tree(root, only) if globs else ChartSources.from_sources(read)
+    if request.globs:
+        return ChartSources.from_tree(request.root, request.only)
+    return ChartSources.from_sources(source for source, _ in sources)
 
 
-def _nothing_found(
-    plan: TreePlan,
-    refs: list[ImageRef],
-    globs: tuple[str, ...],
-    image_policies: Mapping[str, ImageRef] | None,
-) -> None:
+def _nothing_found(plan: TreePlan, request: TreeRequest) -> None:
     """Exit 3: no file references a REF; say which files were left alone and why."""
-    check_paths_match(globs, plan.unmatched_paths)
-    names = ", ".join([*(str(r) for r in refs), *(f"{p}={r}" for p, r in (image_policies or {}).items())])
-    where = f" matching {', '.join(globs)}" if globs else ""
+    check_paths_match(request.globs, plan.unmatched_paths)
+    policies = (request.image_policies or {}).items()
+    names = ", ".join([*(str(r) for r in request.refs), *(f"{p}={r}" for p, r in policies)])
+    where = f" matching {', '.join(request.globs)}" if request.globs else ""
     hint = not_found_hint(plan.unresolved)
     error = NotFoundError(f"no file{where} references {names}{left_alone(plan.ignored)}{hint}")
     error.ignored = plan.ignored

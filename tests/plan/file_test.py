@@ -48,7 +48,7 @@ def test_the_first_parse_is_gone_before_the_proof_parses_again(
 
     import bumper.plan.file as file_module
     from bumper.image_ref import ImageRef
-    from bumper.plan.tree import plan_tree
+    from bumper.plan.tree import TreeRequest, plan_tree
     from bumper.yaml_edit import Node, Proof, compose_all
 
     first: list[weakref.ref[object]] = []
@@ -69,6 +69,6 @@ def test_the_first_parse_is_gone_before_the_proof_parses_again(
     monkeypatch.setattr(file_module, "compose_all", composing)
     monkeypatch.setattr(Proof, "verify", verifying)
     (tmp_path / "values.yaml").write_text("a:\n  image: ghcr.io/acme/app:v1\nb: &x {tag: v1}\nc: *x\n")
-    plan = plan_tree(tmp_path, [ImageRef.parse("ghcr.io/acme/app:v2")])
+    plan = plan_tree(TreeRequest(tmp_path, [ImageRef.parse("ghcr.io/acme/app:v2")]))
     assert [c.new for c in plan.changes] == ["ghcr.io/acme/app:v2"]
     assert len(first) == 1 and alive_at_proof == [0]

@@ -9,13 +9,13 @@ import pytest
 
 from bumper.changes import Skip
 from bumper.image_ref import ImageRef
-from bumper.plan.tree import TreePlan, plan_tree
+from bumper.plan.tree import TreePlan, TreeRequest, plan_tree
 
 
 def _plan(tmp_path: Path, *files: tuple[str, str]) -> TreePlan:
     for name, text in files:
         (tmp_path / name).write_text(text)
-    return plan_tree(tmp_path, [ImageRef.parse("ghcr.io/acme/app:v2.0.0")])
+    return plan_tree(TreeRequest(tmp_path, [ImageRef.parse("ghcr.io/acme/app:v2.0.0")]))
 
 
 def test_a_planned_tree_cannot_be_edited(tmp_path: Path) -> None:
