@@ -380,11 +380,12 @@ class _Untouched:
 
 
 def _compare(source: Source, old_root: _Span, new_root: Node, untouched: _Untouched) -> None:
-    """Walk both graphs in step (iteratively; each aliased collection once) and check every
-    node on a path to an edit; a subtree no edit touched is checked by its position."""
+    """Walk both graphs in step (iteratively; each aliased collection once per node of the
+    re-parse it meets, so a use that no longer shares it is checked too) and check every node
+    on a path to an edit; a subtree no edit touched is checked by its position."""
     stack = [(old_root, new_root)]
     push, pop = stack.append, stack.pop
-    seen: set[int] = set()
+    seen: set[tuple[int, int]] = set()
     while stack:
         old, new = pop()
         kind = old.kind
@@ -401,9 +402,9 @@ def _compare(source: Source, old_root: _Span, new_root: Node, untouched: _Untouc
             elif (new.tag, new.value) != (STR_TAG, want):
                 _mismatch(source, old, f"expected {want!r} but the file now reads {new.value!r}")
             continue
-        if id(old) in seen:
+        if (id(old), id(new)) in seen:
             continue
-        seen.add(id(old))
+        seen.add((id(old), id(new)))
         if old.tag != new.tag:
             _mismatch(source, old, "a collection changed tag")
         if kind is MappingNode:
