@@ -9,7 +9,7 @@ fails the edit.
 from __future__ import annotations
 
 import gc
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -310,7 +310,9 @@ class Proof:
         if len(new_docs) != len(roots):
             _mismatch(source, roots[0] if roots else None, "the number of documents changed")
         for old, new in zip(roots, new_docs):
-            # A document whose text is unchanged parses the same: only edited ones are walked.
+            self._untouched.check_document(old, new)
+            # A document whose text is unchanged (and in place) parses the same: only edited
+            # ones are walked.
             if source.text[old.start : old.end] != new_text[new.start_mark.index : new.end_mark.index]:
                 _compare(source, old, new, self._untouched)
         return new_text
@@ -365,6 +367,15 @@ class _Untouched:
         """Whether an edit lies in (or touches) text[start:end]."""
         before = bisect_right(self.starts, end)  # edits starting at or before the node's end
         return bool(before) and self.ends[before - 1] >= start
+
+    def check_document(self, old: _Span, new: Node) -> None:
+        """A document's root starts after the edits before it and ends after the edits in it, so
+        no edit's text reaches out of its document (`...` and a `%TAG` directive that re-reads the
+        next document's tags, a document that would otherwise be checked by its text alone)."""
+        start = old.start + self.shift[bisect_left(self.starts, old.start)]
+        end = old.end + self.shift[bisect_right(self.starts, old.end)]
+        if (new.start_mark.index, new.end_mark.index) != (start, end):
+            _mismatch(self.source, old, "a document moved")
 
     def __call__(self, old: _Span, new: Node) -> bool:
         start, end = old.start, old.end
