@@ -55,15 +55,19 @@ class JsonObjectStream:
     def fail(self, fields: dict[str, Any]) -> None:
         """End the object early with `fields` (a failure's status and error) after what is
         written: a list cut short is closed (valid JSON, though an empty one is not spelled
-        as `json.dumps` spells it)."""
+        as `json.dumps` spells it). When the output itself is what failed (a full disk),
+        nothing more can go out: the run's one error line says why."""
         if self.closed:
             return
-        if self._in_list:
-            self._add("\n  ]")
-            self._in_list = False
-        for key, value in fields.items():
-            self._key(key, json.dumps(value, indent=2).replace("\n", _VALUE))
-        self.close()
+        try:
+            if self._in_list:
+                self._add("\n  ]")
+                self._in_list = False
+            for key, value in fields.items():
+                self._key(key, json.dumps(value, indent=2).replace("\n", _VALUE))
+            self.close()
+        except OSError:
+            self.closed = True
 
     def _key(self, key: str, value: str) -> None:
         self._add(("," if self._keys else "") + _VALUE + json.dumps(key) + ": " + value)
