@@ -55,8 +55,8 @@ class JsonObjectStream:
     def fail(self, fields: dict[str, Any]) -> None:
         """End the object early with `fields` (a failure's status and error) after what is
         written: a list cut short is closed (valid JSON, though an empty one is not spelled
-        as `json.dumps` spells it). When the output itself is what failed (a full disk),
-        nothing more can go out: the run's one error line says why."""
+        as `json.dumps` spells it). When the output itself is what failed (a full disk, a
+        closed stdout), nothing more can go out: the run's one error line says why."""
         if self.closed:
             return
         try:
@@ -66,7 +66,7 @@ class JsonObjectStream:
             for key, value in fields.items():
                 self._key(key, json.dumps(value, indent=2).replace("\n", _VALUE))
             self.close()
-        except OSError:
+        except Exception:  # noqa: BLE001 - whatever broke the output breaks this write too
             self.closed = True
 
     def _key(self, key: str, value: str) -> None:
