@@ -2,8 +2,9 @@
 `json.dumps(indent=2)` writes for the whole object, so a command's output is never held whole.
 
 A run stopped halfway (Ctrl-C, SIGTERM, an internal error) still leaves one valid object:
-`fail` closes the list being written and adds the failure's fields. Each chunk is written with
-SIGINT and SIGTERM held back, so a signal never cuts a write short and loses bytes of it.
+`fail` closes the list being written and adds the failure's fields. Each chunk is written, and
+each list and the object opened or closed, with SIGINT and SIGTERM held back, so a signal never
+cuts a write short nor lands between a bracket written and the state saying so.
 """
 
 from __future__ import annotations
@@ -33,33 +34,40 @@ class JsonObjectStream:
 
     def write_list(self, key: str, items: Iterable[Any]) -> None:
         """`"key": [...]` with each item written as it is produced."""
-        self._key(key, "[")
-        self._in_list = True
+        with _signals_held_back():  # `_in_list` says the list is open exactly when it is
+            self._key(key, "[")
+            self._in_list = True
         empty = True
         for item in items:
             self._add(("," if not empty else "") + _ITEM + json.dumps(item, indent=2).replace("\n", _ITEM))
             empty = False
-        self._in_list = False
-        self._add("]" if empty else "\n  ]")
+        with _signals_held_back():
+            self._in_list = False
+            self._add("]" if empty else "\n  ]")
 
     def close(self) -> None:
         """End the object (and its line) and write out what is left."""
-        self._add(("\n}" if self._keys else "}") + "\n")
-        self.closed = True
-        self._flush()
+        with _signals_held_back():  # `closed` says the object is ended (and out) exactly when it is
+            self._add(("\n}" if self._keys else "}") + "\n")
+            self.closed = True
+            self._flush()
 
     def fail(self, fields: dict[str, Any]) -> None:
         """End the object early with `fields` (a failure's status and error) after what is
         written: a list cut short is closed (valid JSON, though an empty one is not spelled
-        as `json.dumps` spells it)."""
+        as `json.dumps` spells it). When the output itself is what failed (a full disk, a
+        closed stdout), nothing more can go out: the run's one error line says why."""
         if self.closed:
             return
-        if self._in_list:
-            self._add("\n  ]")
-            self._in_list = False
-        for key, value in fields.items():
-            self._key(key, json.dumps(value, indent=2).replace("\n", _VALUE))
-        self.close()
+        try:
+            if self._in_list:
+                self._add("\n  ]")
+                self._in_list = False
+            for key, value in fields.items():
+                self._key(key, json.dumps(value, indent=2).replace("\n", _VALUE))
+            self.close()
+        except Exception:  # noqa: BLE001 - whatever broke the output breaks this write too
+            self.closed = True
 
     def _key(self, key: str, value: str) -> None:
         self._add(("," if self._keys else "") + _VALUE + json.dumps(key) + ": " + value)

@@ -9,7 +9,7 @@ fails the edit.
 from __future__ import annotations
 
 import gc
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -310,7 +310,9 @@ class Proof:
         if len(new_docs) != len(roots):
             _mismatch(source, roots[0] if roots else None, "the number of documents changed")
         for old, new in zip(roots, new_docs):
-            # A document whose text is unchanged parses the same: only edited ones are walked.
+            self._untouched.check_document(old, new)
+            # A document whose text is unchanged (and in place) parses the same: only edited
+            # ones are walked.
             if source.text[old.start : old.end] != new_text[new.start_mark.index : new.end_mark.index]:
                 _compare(source, old, new, self._untouched)
         return new_text
@@ -366,6 +368,15 @@ class _Untouched:
         before = bisect_right(self.starts, end)  # edits starting at or before the node's end
         return bool(before) and self.ends[before - 1] >= start
 
+    def check_document(self, old: _Span, new: Node) -> None:
+        """A document's root starts after the edits before it and ends after the edits in it, so
+        no edit's text reaches out of its document (`...` and a `%TAG` directive that re-reads the
+        next document's tags, a document that would otherwise be checked by its text alone)."""
+        start = old.start + self.shift[bisect_left(self.starts, old.start)]
+        end = old.end + self.shift[bisect_right(self.starts, old.end)]
+        if (new.start_mark.index, new.end_mark.index) != (start, end):
+            _mismatch(self.source, old, "a document moved")
+
     def __call__(self, old: _Span, new: Node) -> bool:
         start, end = old.start, old.end
         before = bisect_right(self.starts, end)  # edits starting at or before the node's end
@@ -380,11 +391,12 @@ class _Untouched:
 
 
 def _compare(source: Source, old_root: _Span, new_root: Node, untouched: _Untouched) -> None:
-    """Walk both graphs in step (iteratively; each aliased collection once) and check every
-    node on a path to an edit; a subtree no edit touched is checked by its position."""
+    """Walk both graphs in step (iteratively; each aliased collection once per node of the
+    re-parse it meets, so a use that no longer shares it is checked too) and check every node
+    on a path to an edit; a subtree no edit touched is checked by its position."""
     stack = [(old_root, new_root)]
     push, pop = stack.append, stack.pop
-    seen: set[int] = set()
+    seen: set[tuple[int, int]] = set()
     while stack:
         old, new = pop()
         kind = old.kind
@@ -401,9 +413,9 @@ def _compare(source: Source, old_root: _Span, new_root: Node, untouched: _Untouc
             elif (new.tag, new.value) != (STR_TAG, want):
                 _mismatch(source, old, f"expected {want!r} but the file now reads {new.value!r}")
             continue
-        if id(old) in seen:
+        if (id(old), id(new)) in seen:
             continue
-        seen.add(id(old))
+        seen.add((id(old), id(new)))
         if old.tag != new.tag:
             _mismatch(source, old, "a collection changed tag")
         if kind is MappingNode:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import signal
 from collections.abc import Iterator
 from typing import Any
 
@@ -69,3 +70,39 @@ def test_a_failure_before_any_list_is_the_failure_object() -> None:
     out = io.StringIO()
     JsonObjectStream(out).fail(FAILURE)
     assert out.getvalue() == json.dumps(FAILURE, indent=2) + "\n"
+
+
+@pytest.mark.parametrize(
+    ("when", "text"),
+    [("after", "["), ("before", "]"), ("after", "]"), ("before", "}\n"), ("after", "}\n")],
+    ids=["list-opened", "list-closing", "list-closed", "object-closing", "object-closed"],
+)
+def test_a_signal_between_a_write_and_its_bookkeeping_still_leaves_one_object(
+    monkeypatch: pytest.MonkeyPatch, when: str, text: str
+) -> None:
+    """Ctrl-C (or SIGTERM) lands right before or after the step that opens or closes a list or
+    the object: `fail` then knows exactly what is open, and the output is one valid object."""
+    real_add = JsonObjectStream._add
+    sent: list[str] = []
+
+    def add(self: JsonObjectStream, chunk: str) -> None:
+        lands = not sent and chunk.endswith(text)  # once: `fail` writes such chunks too
+        if lands and when == "before":
+            sent.append(chunk)
+            signal.raise_signal(signal.SIGINT)
+        real_add(self, chunk)
+        if lands and when == "after":
+            sent.append(chunk)
+            signal.raise_signal(signal.SIGINT)
+
+    monkeypatch.setattr(JsonObjectStream, "_add", add)
+    out = io.StringIO()
+    stream = JsonObjectStream(out)
+    with pytest.raises(KeyboardInterrupt):
+        stream.write_list("images", [{"file": "a.yaml"}])
+        stream.write_list("ignored", [])
+        stream.close()
+    stream.fail(FAILURE)
+    payload = json.loads(out.getvalue())  # one valid object, whatever it holds
+    assert payload.get("status", "failed") == "failed"
+    assert payload["images"] in ([], [{"file": "a.yaml"}])

@@ -87,3 +87,29 @@ def test_a_scan_stopped_while_it_writes_json_still_prints_one_object(
     assert (payload["status"], payload["exit_code"], payload["error"]["kind"]) == ("failed", code, kind)
     assert 0 < len(payload["images"]) < FILES * IMAGES  # what was written before it stopped
     assert payload["images"][0]["file"] == "a-000.yaml"
+
+
+def _close_stdout() -> None:
+    os.close(1)
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full (Linux) to fill stdout")
+@pytest.mark.parametrize("output", ["text", "json"])
+@pytest.mark.parametrize("stdout", ["full", "closed"])
+def test_a_scan_whose_stdout_fails_ends_in_one_line(tmp_path: Path, output: str, stdout: str) -> None:
+    """stdout on a full disk, or closed: the write fails, and so would the JSON object's failure
+    fields; the run still ends with one error line and exit 1, never a traceback."""
+    with open("/dev/full", "wb") as full:
+        proc = subprocess.run(
+            [sys.executable, "-m", "bumper", "scan", "--dir", str(_tree(tmp_path)), "--output", output],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            env={**os.environ, "NO_COLOR": "1"},
+            timeout=120,
+            check=False,
+            preexec_fn=_close_stdout if stdout == "closed" else None,  # noqa: PLW1509 - no threads here
+        )
+    err = proc.stderr.decode()
+    assert proc.returncode == 1, err
+    assert "Traceback" not in err and err.count("\n") == 1, err
+    assert err.startswith("bumper: internal error (please report): "), err

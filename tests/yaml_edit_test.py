@@ -139,6 +139,39 @@ def test_an_edit_cannot_re_point_an_alias_in_an_untouched_subtree() -> None:
         apply_and_verify(source, [doc], plan)
 
 
+def test_an_edit_reaching_out_of_its_document_is_refused() -> None:
+    """An edit whose text ends its document and adds a `%TAG` directive re-reads the next
+    document's `!custom` tag, though that document's text is unchanged: refused."""
+    text = "a: v1\n---\nj: !custom {image: x}\n"
+    source = Source("a.yaml", text)
+    docs = compose_all(source)
+    v1 = docs[0].value[0][1]
+    reaching = "v2\n...\n%TAG ! tag:evil.example,2000:"
+    plan = Plan(edits=[Edit(v1.start_mark.index, v1.end_mark.index, reaching)], changed={id(v1): "v2"})
+    with pytest.raises(ManifestError, match="a document moved"):
+        apply_and_verify(source, docs, plan)
+
+
+def test_an_anchored_collection_is_checked_at_each_use_that_no_longer_shares_it() -> None:
+    """A wrong splice that spells an alias out with the wanted value, and writes another value
+    at the anchor, is refused: the anchored mapping, once compared at its use, is compared
+    again wherever the re-parse no longer shares one node."""
+    text = "a: &A {x: v1}\nb: *A\n"
+    source = Source("a.yaml", text)
+    [doc] = compose_all(source)
+    mapping = doc.value[0][1]
+    star = text.index("*A")
+    plan = Plan(
+        edits=[
+            Edit(mapping.start_mark.index, mapping.end_mark.index, "{x: v9}"),  # not what is wanted
+            Edit(star, star + 2, "{x: v2}"),  # the alias written out, as wanted
+        ],
+        changed={id(mapping.value[0][1]): "v2"},
+    )
+    with pytest.raises(ManifestError, match="expected 'v2' but the file now reads 'v9'"):
+        apply_and_verify(source, [doc], plan)
+
+
 @pytest.mark.parametrize(
     ("extra", "message"),
     [

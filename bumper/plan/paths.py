@@ -87,7 +87,13 @@ class PathMatcher:
         self._spec = pathspec.GitIgnoreSpec.from_lines(patterns)
 
     def __call__(self, relpath: str) -> bool:
-        return bool(self._spec.match_file(relpath))
+        return bool(self._spec.match_file(relpath if relpath.isascii() else _matchable(relpath)))
+
+
+def _matchable(relpath: str) -> str:
+    """`relpath` with each byte of a name that is not UTF-8 (which os gives as a surrogate, and
+    re2 cannot encode) read as U+FFFD: `*` and `?` match it, no pattern can spell it."""
+    return relpath.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 @lru_cache(maxsize=64)
