@@ -10,7 +10,7 @@ matches no REF and is never guessed.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -20,7 +20,7 @@ from bumper.chart_ref import ChartRef, source_of
 from bumper.errors import ManifestError
 from bumper.image_ref import ImageRef
 from bumper.plan.needles import CHART_SOURCE_NEEDLE
-from bumper.plan.select import iter_candidates, read_manifest
+from bumper.plan.select import read_tree
 from bumper.shapes.chart import UNRESOLVED_PREFIX, ChartReference
 from bumper.shapes.nodes import merged_pairs
 from bumper.shapes.reference import Ignored, Reference
@@ -40,15 +40,7 @@ class ChartSources:
     @classmethod
     def from_tree(cls, root: Path, only: frozenset[str] | None = None) -> ChartSources:
         """Read every manifest of the tree (never narrowed by --path) that names a HelmRepository."""
-
-        def sources() -> Iterator[Source]:
-            for candidate in iter_candidates(root, (), only):
-                if candidate.reason is None:
-                    source, _ = read_manifest(candidate, (CHART_SOURCE_NEEDLE,))
-                    if source is not None:
-                        yield source
-
-        return cls.from_sources(sources())
+        return cls.from_sources(read_tree(root, (CHART_SOURCE_NEEDLE,), only))
 
     @classmethod
     def from_sources(cls, sources: Iterable[Source]) -> ChartSources:

@@ -10,7 +10,7 @@ guessed.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
@@ -22,7 +22,7 @@ from bumper.errors import ConfigError, ManifestError, PolicyError
 from bumper.image_ref import ImageRef, repository_key
 from bumper.plan.marker_lines import value_shape_reason
 from bumper.plan.needles import API_NEEDLE, MARKER_NEEDLE
-from bumper.plan.select import iter_candidates, read_manifest
+from bumper.plan.select import iter_candidates, read_manifest, read_tree
 from bumper.plan.variants import same_variant
 from bumper.plan.versions import Decision, is_downgrade
 from bumper.shapes.markers import find_markers, split_policy_marker
@@ -94,15 +94,7 @@ class FluxIndex:
     @classmethod
     def from_tree(cls, root: Path, only: frozenset[str] | None = None) -> FluxIndex:
         """Read every manifest of the tree (never narrowed by --path) that names the Flux API."""
-
-        def sources() -> Iterator[Source]:
-            for candidate in iter_candidates(root, (), only):
-                if candidate.reason is None:
-                    source, _ = read_manifest(candidate, (API_NEEDLE,))
-                    if source is not None:
-                        yield source
-
-        return cls.from_sources(sources())
+        return cls.from_sources(read_tree(root, (API_NEEDLE,), only))
 
     @classmethod
     def from_sources(cls, sources: Iterable[Source]) -> FluxIndex:

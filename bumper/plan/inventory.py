@@ -12,15 +12,14 @@ from typing import Any, NamedTuple
 from bumper.changes import Skip
 from bumper.errors import ManifestError
 from bumper.image_ref import repository_key
-from bumper.plan.chart_sources import ChartSources
 from bumper.plan.file import ignored_skip
 from bumper.plan.holds import held_references, shared_with_other_images, with_other_images
 from bumper.plan.image_policy import FluxIndex, Unresolved, unresolved_in
-from bumper.plan.needles import API_NEEDLE, CHART_SOURCE_NEEDLE, MARKER_NEEDLE
+from bumper.plan.needles import MARKER_NEEDLE
 from bumper.plan.paths import hidden_namer, is_hidden
 from bumper.plan.rules import RunRules
-from bumper.plan.select import has_template_syntax, iter_candidates, read_manifest, unmatched_globs
-from bumper.plan.tree import SCAN_NEEDLES, check_paths_match, manifest_sources, tree_policy_paths
+from bumper.plan.select import has_template_syntax, unmatched_globs
+from bumper.plan.tree import SCAN_NEEDLES, TreeObjects, check_paths_match, manifest_sources, tree_policy_paths
 from bumper.shapes.chart import ChartReference
 from bumper.shapes.markers import MarkerPartRef
 from bumper.shapes.policy_marker import PolicyRef
@@ -55,7 +54,7 @@ class TreeScan:
         self.ignored: list[Skip] = []
         self.unresolved: list[Unresolved] = []
         self._considered = considered
-        self._objects = _TreeObjects(root)
+        self._objects = TreeObjects(root)
         # Markers are looked for where --path alone selects a file: a hidden file that only a
         # `.bumper.yaml` rule names is scanned for references, not for markers (as before).
         self._names_hidden = hidden_namer((paths,))
@@ -114,34 +113,6 @@ class TreeScan:
             return
         flux = self._objects.flux() if any(isinstance(r, PolicyRef) for r in refs) else None
         self.unresolved.extend(unresolved_in(source, docs, refs, flux))
-
-
-class _TreeObjects:
-    """The tree's Flux ImagePolicy/ImageRepository and HelmRepository objects, which resolve a
-    marker or a HelmRelease pin of another file: read in one walk (never narrowed by --path),
-    the first time a reference needs either; most trees need neither."""
-
-    def __init__(self, root: Path) -> None:
-        self._root = root
-        self._read: tuple[FluxIndex, ChartSources] | None = None
-
-    def flux(self) -> FluxIndex:
-        return self._objects()[0]
-
-    def charts(self) -> ChartSources:
-        return self._objects()[1]
-
-    def _objects(self) -> tuple[FluxIndex, ChartSources]:
-        if self._read is None:
-            needles = (API_NEEDLE, CHART_SOURCE_NEEDLE)
-            sources: list[Source] = []
-            for candidate in iter_candidates(self._root):
-                if candidate.reason is None:
-                    source, _ = read_manifest(candidate, needles)
-                    if source is not None:
-                        sources.append(source)
-            self._read = FluxIndex.from_sources(sources), ChartSources.from_sources(sources)
-        return self._read
 
 
 class Inventory(NamedTuple):

@@ -181,6 +181,16 @@ def mentions(candidate: Candidate, needles: tuple[bytes, ...]) -> bool:
     return data is not None and any(n in data for n in needles)
 
 
+def read_tree(root: Path, needles: tuple[bytes, ...], only: frozenset[str] | None = None) -> Iterator[Source]:
+    """Every manifest of the tree (never narrowed by --path) that mentions a needle: the objects
+    (Flux policies, HelmRepositories) a reference in another file resolves through."""
+    for candidate in iter_candidates(root, (), only):
+        if candidate.reason is None:
+            source, _ = read_manifest(candidate, needles)
+            if source is not None:
+                yield source
+
+
 def read_manifest(candidate: Candidate, needles: tuple[bytes, ...]) -> tuple[Source | None, str | None]:
     """The file's text when its bytes mention a needle (others are never decoded or parsed),
     or the reason it cannot be used."""

@@ -14,7 +14,7 @@ from bumper.image_ref import ImageRef
 from bumper.plan.chart_sources import ChartSources
 from bumper.plan.file import FileEdit, FileJob, FileOutcome
 from bumper.plan.image_policy import FluxIndex, PolicyTable, Unresolved, not_found_hint
-from bumper.plan.needles import MANIFEST_NAME_GLOBS, MARKER_NEEDLE, needles
+from bumper.plan.needles import API_NEEDLE, CHART_SOURCE_NEEDLE, MANIFEST_NAME_GLOBS, MARKER_NEEDLE, needles
 from bumper.plan.not_found import left_alone
 from bumper.plan.rules import PolicyFileError, RepoPolicy, Rule, RunRules, load_policy
 from bumper.plan.search import NeedleSearch
@@ -23,6 +23,7 @@ from bumper.plan.select import (
     iter_candidates,
     mentions,
     read_manifest,
+    read_tree,
     unmatched_globs,
 )
 from bumper.yaml_edit import Source
@@ -129,6 +130,28 @@ def manifest_sources(
             search.stop()
 
 
+class TreeObjects:
+    """The tree's Flux ImagePolicy/ImageRepository and HelmRepository objects, which resolve a
+    marker or a HelmRelease pin of another file: read in one walk (never narrowed by --path),
+    the first time a reference needs either; most trees need neither."""
+
+    def __init__(self, root: Path, only: frozenset[str] | None = None) -> None:
+        self._root, self._only = root, only
+        self._read: tuple[FluxIndex, ChartSources] | None = None
+
+    def flux(self) -> FluxIndex:
+        return self._objects()[0]
+
+    def charts(self) -> ChartSources:
+        return self._objects()[1]
+
+    def _objects(self) -> tuple[FluxIndex, ChartSources]:
+        if self._read is None:
+            sources = list(read_tree(self._root, (API_NEEDLE, CHART_SOURCE_NEEDLE), self._only))
+            self._read = FluxIndex.from_sources(sources), ChartSources.from_sources(sources)
+        return self._read
+
+
 @dataclass(frozen=True)
 class TreeRequest:
     """What one plan of a tree asks: the REFs, where to look, and the run's decisions."""
@@ -173,12 +196,15 @@ def plan_tree(request: TreeRequest) -> TreePlan:
             request.search,
         )
     )
-    policies = PolicyTable.build(by_key, request.image_policies, lambda: _flux_index(request, sources))
+    objects = TreeObjects(request.root, request.only)  # read only when --path narrowed `sources`
+    policies = PolicyTable.build(
+        by_key, request.image_policies, lambda: _flux_index(request, sources, objects)
+    )
     wanted = tuple(ref.needle().decode() for ref in refs) + policies.needles()
     # Read for the Flux objects or markers only, the other files have nothing to rewrite.
     todo = [(source, path) for source, path in sources if any(n in source.text for n in wanted)]
     pins = dict(request.pins or {})
-    charts = _chart_sources(request, sources)
+    charts = _chart_sources(request, sources, objects)
     job = FileJob(by_key, policies, rules, request.mode, request.allow_downgrade, request.diffs, pins, charts)
     edits: list[FileEdit] = []
     for outcome in map(job.plan, todo):
@@ -202,21 +228,23 @@ def plan_tree(request: TreeRequest) -> TreePlan:
     return plan
 
 
-def _flux_index(request: TreeRequest, sources: list[tuple[Source, str]]) -> FluxIndex:
+def _flux_index(request: TreeRequest, sources: list[tuple[Source, str]], objects: TreeObjects) -> FluxIndex:
     """The tree's Flux policy objects: from the files read, or the whole tree when --path
     narrowed them."""
     if request.globs:
-        return FluxIndex.from_tree(request.root, request.only)
+        return objects.flux()
     return FluxIndex.from_sources(source for source, _ in sources)
 
 
-def _chart_sources(request: TreeRequest, sources: list[tuple[Source, str]]) -> ChartSources:
-    """A chart REF's HelmRelease pins resolve through the tree's HelmRepository objects (read from
-    the whole tree when --path narrowed the files read)."""
+def _chart_sources(
+    request: TreeRequest, sources: list[tuple[Source, str]], objects: TreeObjects
+) -> ChartSources:
+    """A chart REF's HelmRelease pins resolve through the tree's HelmRepository objects (from the
+    whole tree when --path narrowed the files read)."""
     if not any("://" in ref.registry for ref in request.refs):
         return ChartSources()
     if request.globs:
-        return ChartSources.from_tree(request.root, request.only)
+        return objects.charts()
     return ChartSources.from_sources(source for source, _ in sources)
 
 
