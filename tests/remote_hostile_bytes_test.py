@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -56,3 +58,43 @@ def test_a_file_name_that_is_not_utf8_is_bumped_with_its_own_bytes(tmp_path: Pat
         again = run_bump(world, f"{IMAGE}:v1.2.3")
         assert again.returncode == 0, again.stderr
         assert json.loads(again.stdout)["status"] == "up-to-date"
+
+
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [
+        ("--author", "Caf\udce9 Bot <bot@example.com>"),  # argv bytes b"Caf\xe9 ...", as Python reads them
+        ("--commit-message", "bump \udcff {images}"),
+        ("--title", "bump \udcff"),
+        ("--label", "l\udcffabel"),
+    ],
+)
+def test_an_option_that_is_not_utf8_is_refused_before_anything_is_pushed(
+    tmp_path: Path, option: str, value: str
+) -> None:
+    with make_world(tmp_path, "github", {"apps/web.yaml": DEPLOYMENT}) as world:
+        proc = run_bump(world, f"{IMAGE}:v1.2.3", option, value)
+        assert proc.returncode == 2, proc.stderr
+        assert proc.stderr.startswith(f"bumper: error: invalid {option} "), proc.stderr
+        assert "not UTF-8" in proc.stderr and "internal error" not in proc.stderr
+        assert json.loads(proc.stdout)["error"]["kind"] == "bad-input"
+        assert world.pushes() == [] and world.writes() == []
+        assert world.branch_sha(BRANCH) is None
+
+
+def test_a_real_process_reads_an_argv_byte_that_is_not_utf8_the_same_way(tmp_path: Path) -> None:
+    """The forked runs above pass Python's reading of the bytes; here a real interpreter reads them."""
+    with make_world(tmp_path, "github", {"apps/web.yaml": DEPLOYMENT}) as world:
+        env = {k.encode(): v.encode() for k, v in world.env().items()}
+        argv = [os.fsencode(sys.executable), b"-m", b"bumper", b"bump", f"{IMAGE}:v1.2.3".encode()]
+        proc = subprocess.run(  # noqa: S603 - our own argv
+            [*argv, b"--author", b"Caf\xe9 <a@b.c>"],
+            env=env,
+            capture_output=True,
+            cwd=Path(__file__).resolve().parents[1],
+            timeout=120,
+            check=False,
+        )
+        assert proc.returncode == 2, proc.stderr
+        assert proc.stderr.startswith(b"bumper: error: invalid --author 'Caf\\xe9 <a@b.c>': not UTF-8")
+        assert world.pushes() == []
