@@ -303,10 +303,12 @@ def _clone(run: RemoteRun, dest: Path) -> Base:
         index = Started(lambda: read_index(cloned))  # read-tree on the other core, beside the grep
         try:
             only = frozenset(grep_tree(cloned, needles))
+            entries = index.answer()
         except BaseException:
-            index.settle(LOOKUP_SETTLE_SECONDS)
+            # Also when Ctrl-C/SIGTERM came while waiting for it: the signal reaches this thread
+            # only, so read-tree (local, short) is waited for and never outlives bumper.
+            index.settle(None)
             raise
-        entries = index.answer()
         if only:
             checkout_only(cloned, sorted(only), entries)
     return Base(cloned, only, RunRules(_base_policy(cloned), options.mode))
