@@ -98,3 +98,20 @@ def test_a_real_process_reads_an_argv_byte_that_is_not_utf8_the_same_way(tmp_pat
         assert proc.returncode == 2, proc.stderr
         assert proc.stderr.startswith(b"bumper: error: invalid --author 'Caf\\xe9 <a@b.c>': not UTF-8")
         assert world.pushes() == []
+
+
+@pytest.mark.parametrize("provider", ["github", "gitlab"])
+def test_commit_via_api_refuses_a_file_name_that_is_not_utf8_before_any_write(
+    tmp_path: Path, provider: str
+) -> None:
+    """The hosts' commit APIs take file names as JSON strings: such a name cannot be sent."""
+    with make_world(tmp_path, provider, {"other.yaml": b"a: 1\n"}) as world:
+        _replace_base(world, tmp_path, {LATIN1_NAME: DEPLOYMENT, b"apps/web.yaml": DEPLOYMENT})
+        proc = run_bump(world, f"{IMAGE}:v1.2.3", "--commit-via", "api")
+        assert proc.returncode == 2, proc.stderr
+        assert proc.stderr == (
+            "bumper: error: --commit-via api cannot commit 'apps/caf\\xe9.yaml': the host's API takes "
+            "only UTF-8 file names; rename the file or use --commit-via git\n"
+        )
+        assert world.writes() == [] and world.pushes() == []
+        assert world.branch_sha(BRANCH) is None
