@@ -108,6 +108,7 @@ class BumpOptions:
         directory = Path(raw["directory"]) if raw["directory"] else None
         if directory is not None and not directory.is_dir():
             raise ConfigError(f"--dir {raw['directory']!r} is not a directory")
+        _check_utf8(raw)
         author = DEFAULT_AUTHOR
         if raw["author"]:
             match = re.fullmatch(_AUTHOR_RE, raw["author"].strip())
@@ -175,6 +176,18 @@ class BumpOptions:
 
 
 _DURATION_RE = r"(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s?)?"
+
+
+def _check_utf8(raw: dict[str, Any]) -> None:
+    """The texts that reach a commit or the host's API are UTF-8: an argument or variable
+    holding other bytes (Python reads them as lone surrogates) is bad input, said as such."""
+    for name in ("author", "title", "body", "commit_message", "labels", "reviewers", "assignees"):
+        given = raw.get(name)
+        for value in given if isinstance(given, (list, tuple)) else [given]:
+            if isinstance(value, str) and re.search("[\ud800-\udfff]", value):
+                shown = value.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+                option = name.replace("_", "-").removesuffix("s")  # --label, --commit-message
+                raise ConfigError(f"invalid --{option} '{shown}': not UTF-8 text; give it as UTF-8")
 
 
 def parse_duration(text: str, option: str) -> float:

@@ -303,10 +303,12 @@ def _clone(run: RemoteRun, dest: Path) -> Base:
         index = Started(lambda: read_index(cloned))  # read-tree on the other core, beside the grep
         try:
             only = frozenset(grep_tree(cloned, needles))
+            entries = index.answer()
         except BaseException:
-            index.settle(LOOKUP_SETTLE_SECONDS)
+            # Also when Ctrl-C/SIGTERM came while waiting for it: the signal reaches this thread
+            # only, so read-tree (local, short) is waited for and never outlives bumper.
+            index.settle(None)
             raise
-        entries = index.answer()
         if only:
             checkout_only(cloned, sorted(only), entries)
     return Base(cloned, only, RunRules(_base_policy(cloned), options.mode))
@@ -638,11 +640,12 @@ def _after_push(
     status, pr = _sync_pull_request(
         provider, options, bot.name, cloned.base, *text, pushed, bot.pull_request, base.rules, plan.rules
     )
-    if (pushed or status != "up-to-date") and remote_branch_sha(cloned, bot.name) != (
-        commit if pushed else bot.sha
-    ):
-        # A newer run moved the branch after us; start again so the PR text follows it.
-        raise PushRejected("the bot branch moved while the pull request was being updated")
+    if not pr.open:  # closed or merged after the lookup: the commit needs an open PR
+        raise PushRejected(f"pull request #{pr.number} was closed while bumper pushed to {bot.name}")
+    if pushed or status != "up-to-date":
+        # An open PR not answered for since the push (its text needed no update): asked again.
+        unasked = pushed and pr is bot.pull_request
+        _check_still_current(base, bot, commit if pushed else bot.sha, provider if unasked else None)
     if raised and status == "up-to-date":
         plan = plan.without_changes()
     return BumpResult(
@@ -652,6 +655,33 @@ def _after_push(
         pull_request={"url": pr.url, "number": pr.number},
         notes=list(pr.warnings),  # what the host refused after the PR existed (e.g. a reviewer)
     )
+
+
+def _check_still_current(base: Base, bot: BotBranch, sha: str | None, provider: Provider | None) -> None:
+    """After the PR step, the branch still at `sha` and, asked of `provider` at the same time,
+    the PR the lookup found still open; else the attempt starts again (PushRejected). A newer
+    run that moved the branch: so the PR text follows it. A PR closed or merged between the
+    lookup and the push: so the commit gets an open PR, not a closed one."""
+    name, target = bot.name, base.cloned.base
+    lookup = None
+    if provider is not None and bot.pull_request is not None:
+        lookup = Started(lambda: provider.find_pull_request(name, target))
+    try:
+        moved = remote_branch_sha(base.cloned, name) != sha
+    except BaseException:
+        if lookup is not None:
+            lookup.settle(LOOKUP_SETTLE_SECONDS)
+        raise
+    if moved:
+        if lookup is not None:
+            lookup.settle(LOOKUP_SETTLE_SECONDS)
+        raise PushRejected("the bot branch moved while the pull request was being updated")
+    if lookup is not None and bot.pull_request is not None:
+        now = lookup.answer()
+        if now is None or now.number != bot.pull_request.number:
+            raise PushRejected(
+                f"pull request #{bot.pull_request.number} was closed while bumper pushed to {name}"
+            )
 
 
 def _with_commit(

@@ -47,7 +47,9 @@ def repo_texts(world: World) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
     refs = repos.git("for-each-ref", "--format=%(refname)", cwd=bare).decode()
     out.append(("ref names", refs))
-    shas = repos.git("rev-list", "--all", "--objects", cwd=bare).decode().split()
+    shas = (
+        repos.git("rev-list", "--all", "--objects", cwd=bare).decode("utf-8", "replace").split()
+    )  # a path may be any bytes
     shas = [s for s in shas if len(s) == 40]
     if shas:
         batch = subprocess.run(

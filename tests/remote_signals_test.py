@@ -8,6 +8,8 @@ process behind, and nothing may reach the remote after it exited.
 
 from __future__ import annotations
 
+import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -129,3 +131,63 @@ def test_sigterm_during_the_push_lands_nothing_after_exit(tmp_path: Path, provid
         assert rerun.returncode == 0, rerun.stderr
         assert len(world.open_pulls()) == 1 and world.branch_sha(BRANCH) is not None
         assert_no_canary(world, rerun)
+
+
+def _slow_git(tmp_path: Path, step: str, marker: Path) -> Path:
+    """A `git` on PATH that, for the subcommand `step`, says so in `marker` and takes 3 s first."""
+    real = shutil.which("git")
+    assert real is not None
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    wrapper = bin_dir / "git"
+    wrapper.write_text(
+        "#!/bin/sh\n"
+        f'for a in "$@"; do if [ "$a" = "{step}" ]; then touch \'{marker}\'; sleep 3; break; fi; done\n'
+        f"exec '{real}' \"$@\"\n"
+    )
+    wrapper.chmod(0o755)
+    return bin_dir
+
+
+def _processes_running(path: Path) -> list[str]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if entry.name.isdigit() and str(path) in cmdline:
+            found.append(cmdline)
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads running processes from /proc")
+@pytest.mark.parametrize("step", ["read-tree", "ls-files"])  # the index's git, in a thread beside git grep
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_a_signal_while_the_index_is_read_beside_the_grep_leaves_no_git_behind(
+    tmp_path: Path, step: str, signum: int
+) -> None:
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    marker = tmp_path / "step-started"
+    bin_dir = _slow_git(tmp_path, step, marker)
+    with make_world(tmp_path, "github") as world:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "bumper", "bump", f"{IMAGE}:v1.2.3"],
+            env=world.env(TMPDIR=str(tmp), PATH=f"{bin_dir}{os.pathsep}{os.environ['PATH']}"),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
+        )
+        _wait_for(marker, proc, step)
+        time.sleep(0.5)  # git grep has ended: bumper waits for the thread's git
+        proc.send_signal(signum)
+        _, err = proc.communicate(timeout=60)
+        left = _processes_running(bin_dir)  # read at bumper's exit, before git could end by itself
+
+        assert proc.returncode == 128 + signum, err
+        assert "Traceback" not in err
+        assert left == []
+        assert list(tmp.iterdir()) == []
+        assert world.pushes() == [] and world.writes() == []

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from bumper.errors import ConfigError
 from bumper.git.errors import PushRejected
 from bumper.git.read import changed_entries, commit_shape, read_files
 from bumper.providers.api import ApiCommit, BranchMoved, CommitsThroughApi, FileChange
@@ -33,6 +34,13 @@ def deliver_through_api(
     meanwhile raises PushRejected, as a refused push does, so the run starts over afresh."""
     message, parents, _ = commit_shape(cloned, sha)
     changed = changed_entries(cloned, parents[0], sha)
+    for path, _ in changed:
+        if any("\udc80" <= c <= "\udcff" for c in path):  # a byte that is not UTF-8, as Python reads it
+            shown = path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+            raise ConfigError(
+                f"--commit-via api cannot commit '{shown}': the host's API takes only UTF-8 file "
+                "names; rename the file or use --commit-via git"
+            )
     held = read_files(cloned, sha, [path for path, blob in changed if blob])
     files = tuple(FileChange(path, held[path] if blob else None) for path, blob in changed)
     commit = ApiCommit(branch, parents[0], expected, message.rstrip("\n"), author, files, direct)

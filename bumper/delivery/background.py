@@ -22,6 +22,10 @@ class Started(Generic[T]):
         self._call = call
         self._result: T | None = None
         self._error: BaseException | None = None
+        # Waited on instead of Thread.join: a join that Ctrl-C/SIGTERM interrupted marks the
+        # thread ended while it still runs (CPython's _wait_for_tstate_lock releases the lock the
+        # running thread holds), so a later join returned at once and git outlived bumper.
+        self._done = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
 
@@ -30,14 +34,16 @@ class Started(Generic[T]):
             self._result = self._call()
         except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread, as is
             self._error = exc
+        finally:
+            self._done.set()
 
     def settle(self, seconds: float | None) -> None:
         """Wait at most `seconds` (None: as long as it takes) for the call to end, whatever it
         answers."""
-        self._thread.join(seconds)
+        self._done.wait(seconds)
 
     def answer(self) -> T:
-        self._thread.join()
+        self._done.wait()
         if self._error is not None:
             raise self._error
         return self._result  # type: ignore[return-value]  # set when no error was

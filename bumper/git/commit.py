@@ -85,7 +85,7 @@ def _commit_contents(
         raise _nothing_to_commit(clone)
     marked = add_trailers(message, ownership_trailers(branch, [(p, new_ids[p]) for p in changed]))
     ident = f"{author[0]} <{author[1]}> now".encode()
-    data = marked.encode("utf-8")
+    data = marked.encode("utf-8", "surrogateescape")  # a file name's own bytes
     stream = [
         f"commit refs/heads/{branch}\nmark :1\n".encode(),
         b"author " + ident + b"\ncommitter " + ident + b"\n",
@@ -130,7 +130,7 @@ def _sign_and_point(
         [*sign, "commit-tree", no_sign, tree, "-p", clone.base_sha, "-F", "-"],
         action="commit",
         extra_env=ident,
-        stdin=marked.encode("utf-8"),
+        stdin=marked.encode("utf-8", "surrogateescape"),
     )
     git.run(["update-ref", f"refs/heads/{branch}", sha], action="commit")
     git.run(["symbolic-ref", "HEAD", f"refs/heads/{branch}"], action="commit")

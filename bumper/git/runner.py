@@ -46,6 +46,16 @@ SAFE_CONFIG: tuple[tuple[str, str], ...] = (
     ("http.lowSpeedTime", "60"),
 )
 
+# What locates a repository for git (`git rev-parse --local-env-vars`, GIT_NAMESPACE): set where
+# bumper runs inside a hook (GIT_INDEX_FILE in pre-commit, GIT_DIR) or a git alias, they would
+# point bumper's clone at the user's own repository: read-tree would overwrite its index. The
+# configuration variables of that list stay (bumper adds its own after them).
+REPOSITORY_ENV = frozenset(
+    "GIT_DIR GIT_WORK_TREE GIT_IMPLICIT_WORK_TREE GIT_INDEX_FILE GIT_OBJECT_DIRECTORY GIT_COMMON_DIR"
+    " GIT_ALTERNATE_OBJECT_DIRECTORIES GIT_GRAFT_FILE GIT_NO_REPLACE_OBJECTS GIT_REPLACE_REF_BASE"
+    " GIT_PREFIX GIT_INTERNAL_SUPER_PREFIX GIT_SHALLOW_FILE GIT_NAMESPACE GIT_QUARANTINE_PATH".split()
+)
+
 # Transient failures (network, 5xx) of idempotent steps are retried this many times in total.
 ATTEMPTS = 3
 BACKOFF_SECONDS = 0.3
@@ -140,7 +150,8 @@ class GitRunner:
         the interruption goes on; `let_finish` (a push) lets git end by itself first, for a
         few seconds (bumper/git/children.py)."""
         # git's messages in English, whatever the locale: errors.py reads them
-        env = {**os.environ, "LANGUAGE": "C", "LC_ALL": "C", **self.environment()}
+        inherited = {k: v for k, v in os.environ.items() if k not in REPOSITORY_ENV}
+        env = {**inherited, "LANGUAGE": "C", "LC_ALL": "C", **self.environment()}
         if extra_env:
             env.update(extra_env)
         where = cwd if cwd is not None else self.work_tree

@@ -28,6 +28,9 @@ class PullRequest:
     # Things the host refused after the PR was opened (a reviewer it does not know, auto-merge
     # not allowed yet). The PR exists, so they are reported, not raised; callers print them.
     warnings: tuple[str, ...] = ()
+    # False when the host's answer said closed or merged: an update that raced a person who
+    # closed it after bumper's lookup (bumper/remote.py then starts the attempt again).
+    open: bool = True
 
 
 @dataclass(frozen=True)

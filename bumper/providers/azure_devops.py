@@ -224,6 +224,7 @@ class AzureDevOpsProvider:
             base_branch=str(data.get("targetRefName") or "").removeprefix("refs/heads/"),
             draft=bool(data.get("isDraft")),
             warnings=warnings,
+            open=data.get("status") in (None, "active"),
         )
 
 

@@ -231,6 +231,7 @@ def _convert(data: dict[str, Any], warnings: tuple[str, ...] = ()) -> api.PullRe
         base_branch=str(((data.get("destination") or {}).get("branch") or {}).get("name") or ""),
         draft=bool(data.get("draft")),
         warnings=warnings,
+        open=data.get("state") in (None, "OPEN"),
     )
 
 

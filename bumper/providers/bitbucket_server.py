@@ -253,6 +253,7 @@ def _convert(data: dict[str, Any], warnings: tuple[str, ...] = ()) -> api.PullRe
         base_branch=str((data.get("toRef") or {}).get("displayId") or "").removeprefix("refs/heads/"),
         draft=bool(data.get("draft")),
         warnings=warnings,
+        open=data.get("state") in (None, "OPEN"),
     )
 
 

@@ -270,6 +270,7 @@ def _convert(pr: dict[str, Any], warnings: tuple[str, ...] = ()) -> api.PullRequ
         base_branch=str((pr.get("base") or {}).get("ref") or ""),
         draft=draft,
         warnings=warnings,
+        open=pr.get("state") in (None, "open") and not pr.get("merged"),
     )
 
 

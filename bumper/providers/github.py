@@ -385,6 +385,7 @@ class GitHubProvider:
             base_branch=pr.base.ref,
             draft=bool(pr.draft),
             warnings=warnings,
+            open=pr.state == "open",  # a merged PR is closed too
         )
 
 

@@ -419,6 +419,7 @@ def _convert(attrs: dict[str, Any], warnings: tuple[str, ...] = ()) -> api.PullR
         base_branch=str(attrs.get("target_branch") or ""),
         draft=draft,
         warnings=warnings,
+        open=attrs.get("state") in (None, "opened"),
     )
 
 
