@@ -27,6 +27,11 @@ def world(tmp_path: Path) -> Iterator[World]:
         ((), {"BUMPER_API_BACKOFF": "fast"}, "BUMPER_API_BACKOFF must be a number"),
         (("--api-url", "ftp://api.example"), {}, "invalid --api-url 'ftp://api.example'"),
         (("--base", "main..x"), {}, "invalid branch name 'main..x'"),
+        (
+            ("--branch", "refs/heads/main"),
+            {},
+            "invalid branch name 'refs/heads/main': it starts with 'refs/'",
+        ),
         (("--provider", "gogs"), {}, "unknown provider 'gogs'; available: "),
     ],
 )

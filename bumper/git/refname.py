@@ -14,8 +14,9 @@ def validate_branch_name(name: str) -> str:
     """Check `name` as `git check-ref-format --branch` would, plus bumper's own limits.
 
     Pure Python so `--branch`/`--base` are rejected before any clone. Also refuses a leading
-    '-' (it could be read as an option), any whitespace or control character, and names longer
-    than 200 characters. Returns the name unchanged; raises ConfigError otherwise.
+    '-' (it could be read as an option), any whitespace or control character, a full ref name
+    ('refs/...'), and names longer than 200 characters. Returns the name unchanged; raises
+    ConfigError otherwise.
     """
     problem = _branch_problem(name)
     if problem:
@@ -40,6 +41,8 @@ def _branch_problem(name: str) -> str | None:
             return f"it contains {ch!r}"
     if name == "@" or name == "HEAD":
         return f"{name!r} is reserved"
+    if name.startswith("refs/"):  # git would make refs/heads/refs/heads/main of it
+        return "it starts with 'refs/' (give the branch's own name, e.g. 'main' for refs/heads/main)"
     if "@{" in name:
         return "it contains '@{'"
     if ".." in name:

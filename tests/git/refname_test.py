@@ -50,6 +50,8 @@ INVALID = [
     "x" * 201,
     "zero\u200bwidth",
     "nbsp\u00a0",
+    "refs/heads/main",
+    "refs/pull/1/head",
 ]
 
 
@@ -83,7 +85,12 @@ def test_branch_names_agree_with_git_where_git_decides(name: str) -> None:
         and name != "HEAD"
         and not name.startswith("-")
     )
-    ours_extra = len(name) > 200 or name == "@" or any(c.isspace() or not c.isprintable() for c in name)
+    ours_extra = (
+        len(name) > 200
+        or name == "@"
+        or name.startswith("refs/")
+        or any(c.isspace() or not c.isprintable() for c in name)
+    )
     if not git_ok:
         assert not ours_ok
     elif not ours_extra:
