@@ -378,7 +378,10 @@ _RUN_OPTIONS: list[Callable[[Any], Any]] = [
         help="Base branch. Default: the remote's default branch.",
     ),
     click.option(
-        "--branch", envvar="BUMPER_BRANCH", metavar="NAME", help="Bot branch. Default: bumper/<image>."
+        "--branch",
+        envvar="BUMPER_BRANCH",
+        metavar="NAME",
+        help="Bot branch, by its own name (refs/... is refused). Default: bumper/<image>.",
     ),
     click.option(
         "--provider",
