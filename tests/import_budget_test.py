@@ -5,11 +5,12 @@ reached from the wrong module, fails here with the modules that came in."""
 from __future__ import annotations
 
 import subprocess
-import sys
 from importlib.metadata import packages_distributions
 from pathlib import Path
 
 import pytest
+
+from testing.probe import run_probed
 
 # Run as `python -m bumper` would, then list every module loaded at exit.
 PROBE = """
@@ -77,16 +78,7 @@ def _loaded(tmp_path: Path, args: list[str]) -> list[str]:
         for git in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-qm", "init"]):
             ident = ["-c", "user.name=A", "-c", "user.email=a@example.com"]
             subprocess.run(["git", *ident, *git], cwd=tmp_path / "tree", check=True, capture_output=True)
-    out = tmp_path / "modules.txt"
-    run = subprocess.run(
-        [sys.executable, "-c", PROBE, str(out), *args],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert run.returncode == 0, run.stderr
-    return out.read_text().split()
+    return run_probed(PROBE, tmp_path / "modules.txt", tuple(args), tmp_path).split()
 
 
 def _distributions(modules: list[str]) -> set[str]:

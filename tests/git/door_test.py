@@ -7,13 +7,12 @@ from __future__ import annotations
 
 import ast
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from testing import repos
+from testing.probe import run_probed
 from testing.world import EXAMPLES
 
 PACKAGE = Path(__file__).resolve().parents[2] / "bumper"
@@ -124,19 +123,8 @@ main()
 
 
 def _git_starts(tmp_path: Path, cwd: Path, *args: str) -> list[dict[str, object]]:
-    out = tmp_path / "starts.json"
     env = {**repos.git_env(), "NO_COLOR": "1", "BUMPER_PROVIDER": "none"}
-    run = subprocess.run(
-        [sys.executable, "-c", PROBE, str(out), *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-    )
-    assert run.returncode == 0, run.stderr
-    starts: list[dict[str, object]] = json.loads(out.read_text())
+    starts: list[dict[str, object]] = json.loads(run_probed(PROBE, tmp_path / "starts.json", args, cwd, env))
     return starts
 
 
