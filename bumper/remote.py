@@ -129,7 +129,10 @@ def bump_repo(options: BumpOptions, env: Mapping[str, str], setup: RemoteSetup |
     """Run the remote flow, retrying when another run moved the bot branch meanwhile; `setup`:
     check_remote's answer when the caller already asked it."""
     provider_name, token, settings = setup or check_remote(options, env)
-    loading = registry.spec_for(provider_name).preload() if provider_name != "none" and token else None
+    # The host's SDK is imported beside the clone, not after it.
+    loading = (
+        Started(registry.spec_for(provider_name).import_ahead) if provider_name != "none" and token else None
+    )
     try:
         with tempfile.TemporaryDirectory(prefix="bumper-") as tmp, signing_config(env) as signing:
             # With --commit-via api the host signs what its API makes; the local commit stays here.
@@ -150,7 +153,7 @@ def bump_repo(options: BumpOptions, env: Mapping[str, str], setup: RemoteSetup |
             return _follow(run, result) if options.wait == "merged" else result
     finally:
         if loading is not None:
-            loading.join()  # a failure before the SDK was needed must not exit mid-import
+            loading.settle(None)  # a failure before the SDK was needed must not exit mid-import
 
 
 def _follow(run: RemoteRun, result: BumpResult) -> BumpResult:

@@ -1,4 +1,5 @@
-"""A read that runs while bumper waits on something else (a host API call during a git command)."""
+"""A call that runs while bumper waits on something else (a host API call or an SDK import during a
+git command)."""
 
 from __future__ import annotations
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import fnmatch
 import importlib
-import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from functools import lru_cache
@@ -81,22 +80,14 @@ class ProviderSpec:
             ) from exc
         return cls
 
-    def preload(self) -> threading.Thread:
-        """Import the implementation in a background thread: an SDK takes longer to import than
-        a shallow clone of a small repo takes, so overlapping the two hides that cost. Join the
-        thread before exiting: an interpreter that shuts down mid-import aborts. A failure is
-        left to the import that needs the module (implementation_class), which says it."""
-        module = self.implementation.partition(":")[0]
-        thread = threading.Thread(target=_import_ahead, args=(module,), daemon=True)
-        thread.start()
-        return thread
-
-
-def _import_ahead(module: str) -> None:
-    try:
-        importlib.import_module(module)
-    except Exception:  # noqa: S110 - imported again where it is needed, and said there
-        pass
+    def import_ahead(self) -> None:
+        """Import the implementation now, ahead of need (remote.py runs this beside the clone: an
+        SDK takes longer to import than a shallow clone of a small repo). A failure is left to
+        the import that needs the module (implementation_class), which says it."""
+        try:
+            importlib.import_module(self.implementation.partition(":")[0])
+        except Exception:  # noqa: S110 - imported again where it is needed, and said there
+            pass
 
 
 @lru_cache(maxsize=1)
