@@ -16,8 +16,8 @@ if TYPE_CHECKING:  # the YAML engine loads only when a run plans a tree
     from bumper.plan.tree import TreePlan
     from bumper.registry import RegistryImage
 
-# `bumper --version` and `scan` import this module (bumper.report prints a Status): what only
-# from_cli checks with is imported there (tests/import_budget_test.py).
+# Every bump and promote imports this module before its flow starts: what only from_cli checks
+# with is imported there, on use (tests/import_budget_test.py).
 _AUTHOR_RE = r"([^<>\n\r]+?)\s*<([^<>\s@]+@[^<>\s@]+)>"
 # bumper.providers.registry's AUTO and NO_PROVIDER: no registry lookup (nor the git URL parser
 # it loads) for a run that names no provider, as every --dir run.
