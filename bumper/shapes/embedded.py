@@ -1,6 +1,6 @@
 """Shape `embedded`: YAML inside a `|` block string (Argo CD `helm.values`, k3s HelmChart
-`spec.valuesContent`): walked as a file of its own, edited and proven in place; its references
-keep their own shapes."""
+`spec.valuesContent`, a chart's image list in its Chart.yaml `annotations`): walked as a file of
+its own, edited and proven in place; its references keep their own shapes."""
 
 from __future__ import annotations
 
@@ -17,7 +17,18 @@ from bumper.yaml_edit import Edit, Plan, Source, apply_and_verify, compose_all, 
 
 NAME = "embedded"
 _HEADERS = frozenset({"|", "|-", "|+"})  # an explicit indentation digit or `>` folding: not mapped
-_PARENTS = {"values": "helm", "valuesContent": "spec"}  # Argo CD; k3s HelmChart
+_CHART_ROOT, _CHART_ANNOTATIONS = "\0chart-root", "\0chart-annotations"
+_CHART_FILES = frozenset({"Chart.yaml", "Chart.yml"})
+# The key of each block that holds YAML -> the context its mapping is walked under: Argo CD's
+# `helm.values`, k3s HelmChart's `spec.valuesContent`, and the list of images a chart runs that
+# Bitnami (`images`) and Artifact Hub (`artifacthub.io/images`) keep in Chart.yaml's annotations,
+# beside the values that set them.
+_PARENTS = {
+    "values": "helm",
+    "valuesContent": "spec",
+    "images": _CHART_ANNOTATIONS,
+    "artifacthub.io/images": _CHART_ANNOTATIONS,
+}
 
 
 @dataclass
@@ -106,9 +117,14 @@ def embedded_refs(source: Source, node: ScalarNode, find: Finder, ignored: list[
     return [EmbeddedRef(r.shape, r.node, r.ref, inner=r, doc=doc) for r in found]
 
 
+def chart_root(api: str, file_name: str) -> str | None:
+    """A Chart.yaml's root: its `annotations` may list the chart's images."""
+    return _CHART_ROOT if file_name in _CHART_FILES else None
+
+
 def values_block(value: ScalarNode, key: str, context: str | None, found: Found) -> None:
-    """`helm: {values: |…}`, `spec: {valuesContent: |…}`: the block's references, reported as
-    they are (their lines are the outer file's already)."""
+    """`helm: {values: |…}`, `spec: {valuesContent: |…}`, Chart.yaml's `annotations: {images: |…}`:
+    the block's references, reported as they are (their lines are the outer file's already)."""
     if context == _PARENTS[key] and value.style == "|":
         found.found.extend(embedded_refs(found.source, value, found.find, found.sink))
 
@@ -156,4 +172,10 @@ def _embed(source: Source, node: ScalarNode) -> EmbeddedDoc | None:
     )
 
 
-SHAPE = Shape(NAME, keys=frozenset(_PARENTS), scalar=values_block)
+SHAPE = Shape(
+    NAME,
+    root=chart_root,
+    contexts={"annotations": {_CHART_ROOT: _CHART_ANNOTATIONS}},
+    keys=frozenset(_PARENTS),
+    scalar=values_block,
+)

@@ -56,3 +56,35 @@ def test_an_unparseable_block_is_left_with_its_reason() -> None:
 def test_values_elsewhere_are_a_string() -> None:
     """Only `helm.values` and `spec.valuesContent` hold YAML; another `values: |` is text."""
     assert find("config:\n  values: |\n    image: nginx:1.25\n").found == []
+
+
+CHART = """\
+apiVersion: v2
+name: zookeeper
+annotations:
+  images: |
+    - name: os-shell
+      image: docker.io/bitnami/os-shell:12-debian-12-r50
+  artifacthub.io/images: |
+    - name: zookeeper
+      image: docker.io/bitnami/zookeeper:3.9.3
+  artifacthub.io/changes: |
+    - description: "image: docker.io/bitnami/os-shell:12-debian-12-r40"
+"""
+
+
+def test_a_charts_image_lists_in_its_annotations() -> None:
+    """Bitnami's `images` and Artifact Hub's `artifacthub.io/images`: the list of images the chart
+    runs, kept beside the values that set them; another annotation is text."""
+    assert find(CHART, "charts/zookeeper/Chart.yaml").found == [
+        (6, "container", "docker.io/bitnami/os-shell:12-debian-12-r50"),
+        (9, "container", "docker.io/bitnami/zookeeper:3.9.3"),
+    ]
+
+
+def test_images_annotations_outside_a_chart_file_are_text() -> None:
+    """Only a Chart.yaml's annotations list images; a workload's `metadata.annotations.images`
+    is whatever its owner means by it."""
+    deployment = "metadata:\n  annotations:\n    images: |\n      - image: nginx:1.25\n"
+    assert find(deployment, "deployment.yaml").found == []
+    assert find(CHART.replace("annotations:", "labels:"), "Chart.yaml").found == []
