@@ -6,10 +6,12 @@ Run by hand from the repository root with the virtualenv active:
     python bench/real.py --smoke    # every case at a tiny size, one repeat: for CI
 
 Cases, each printed as a row of ONE Markdown table with the ratio and the issue's goal:
-a chart-repository layout (~4k YAML files in charts/*/templates/** plus values.yaml, the image
-in 66 files) `bump --dry-run` vs `grep -rlF --include=*.y*ml`, and `scan` vs a bare libyaml
-compose of the files it reads; a 1k-file tree dry run vs grep and the start-up; `scan` peak
-memory at 20k and 100k files; one 5 MB values file with 2,000 references vs two plain parses;
+a chart-repository layout as bitnami/charts has it (~4k YAML files in charts/*/templates/** plus
+each chart's values.yaml and Chart.yaml, both bitnami's own (bench/data), the image in 66 charts)
+`bump --dry-run` vs `grep -rlF --include=*.y*ml`, and `scan` vs a bare libyaml compose of the
+files it reads (`--chart-repo PATH` measures the same on a checkout of bitnami/charts too); a
+1k-file tree dry run vs grep and the start-up; `scan` peak memory at 20k and 100k files; one
+5 MB values file with 2,000 references vs two plain parses;
 `bump --repo` on a small and on a 50k-file repository (12,500 files to rewrite) vs a git-only
 script (clone, sed, commit, push) over the loopback git server. Timings are medians of
 interleaved runs (A B A B ...); the load average is printed with every row, because this
@@ -22,6 +24,7 @@ import argparse
 import compileall
 import os
 import platform
+import re
 import shutil
 import statistics
 import subprocess
@@ -84,18 +87,28 @@ spec:
 """
 
 
+CHART_DATA = ROOT / "bench" / "data" / "bitnami-solr"  # a real chart's values.yaml and Chart.yaml
+CHART_REPOSITORY, CHART_OLD_TAG = "bitnami/os-shell", "12-debian-12-r50"  # as the vendored files have it
+CHART_NEW_REF = "docker.io/bitnami/os-shell:12-debian-12-r99"
+
+
 def chart_tree(root: Path, files: int, hits: int) -> int:
-    """charts/<c>/{Chart.yaml,values.yaml,templates/**}: `files` YAML files, TARGET in `hits`
-    values files (a few in a second values file); returns the YAML files written."""
-    per_chart = 20
+    """charts/<c>/{Chart.yaml,values.yaml,templates/**} as bitnami/charts lays them out: each
+    chart's values.yaml and Chart.yaml are bitnami's solr chart's (bench/data/bitnami-solr: a
+    51 KB values file, mostly comments, and an `annotations.images` list), naming
+    CHART_REPOSITORY in `hits` charts and another image in the rest, plus 27 templates. Returns
+    the YAML files written."""
+    per_chart = 29
     charts = max(hits, files // per_chart)
+    values, chart_yaml = ((CHART_DATA / n).read_text() for n in ("values.yaml", "Chart.yaml"))
     written = 0
     for c in range(charts):
         chart = root / "charts" / f"chart-{c:03d}"
         (chart / "templates" / "tests").mkdir(parents=True)
-        image = f"{TARGET}:{OLD_TAG}" if c < hits else rw.OTHER_IMAGES[c % len(rw.OTHER_IMAGES)]
-        (chart / "values.yaml").write_text(rw._values(f"chart-{c:03d}", image, rw.random.Random(c)))
-        (chart / "Chart.yaml").write_text(f"apiVersion: v2\nname: chart-{c:03d}\nversion: 1.{c}.0\n")
+        image = CHART_REPOSITORY if c < hits else "bitnami/base-shell"
+        (chart / "values.yaml").write_text(values.replace(CHART_REPOSITORY, image))
+        named = re.sub("^name: solr$", f"name: chart-{c:03d}", chart_yaml, flags=re.M)
+        (chart / "Chart.yaml").write_text(named.replace(CHART_REPOSITORY, image))
         written += 2
         for n in range(per_chart - 2):
             sub = "tests/" if n % 6 == 5 else ""
@@ -208,19 +221,22 @@ def _pair(a: list[str], b: list[str], repeat: int, out: Path) -> tuple[tuple[flo
     return tuple(rw._alternating([(a, out), (b, out.with_suffix(".b"))], repeat))
 
 
-def chart_case(base: Path, files: int, repeat: int) -> list[Row]:
-    tree = base / "charts"
-    written = chart_tree(tree, files, hits=66 if files >= 1000 else 3)
+def chart_case(base: Path, files: int, repeat: int, real: Path | None = None) -> list[Row]:
+    """The generated chart repository (or `real`, a checkout of bitnami/charts): a dry run vs
+    grep, and scan vs a bare compose of the files scan reads."""
+    tree = real or base / "charts"
+    hits = 66 if files >= 1000 else 3
+    written = len(list(tree.rglob("*.y*ml"))) if real else chart_tree(tree, files, hits)
     out = base / "chart.diff"
     (bump, bump_rc, _, _), (grep, _, _, _) = _pair(
-        [_bumper(), "bump", NEW_REF, "--dir", str(tree), "--dry-run"],
-        ["grep", "-rlF", "--include=*.y*ml", TARGET, str(tree)],
+        [_bumper(), "bump", CHART_NEW_REF, "--dir", str(tree), "--dry-run"],
+        ["grep", "-rlF", "--include=*.y*ml", CHART_REPOSITORY, str(tree)],
         repeat,
         out,
     )
     rewritten = sum(1 for line in out.read_text().splitlines() if line.startswith("+++ b/"))
     listed = len(out.with_suffix(".b").read_text().splitlines())
-    must_read = [str(p) for p in sorted(tree.rglob("*.y*ml")) if "templates" not in p.parts]
+    must_read = [str(p) for p in sorted(tree.rglob("*.y*ml")) if "templates" not in p.relative_to(tree).parts]
     (base / "must-read.txt").write_text("\n".join(must_read) + "\n")
     (scan, scan_rc, _, _), (compose, _, _, _) = _pair(
         [_bumper(), "scan", "--dir", str(tree)],
@@ -228,12 +244,13 @@ def chart_case(base: Path, files: int, repeat: int) -> list[Row]:
         repeat,
         base / "chart-scan.txt",
     )
+    what = f"{real} ({written:,} YAML files)" if real else f"chart layout ({written:,} YAML files)"
     return [
-        (f"chart layout ({written:,} YAML files): `bump --dry-run` / `grep -rlF --include=*.y*ml`",
+        (f"{what}: `bump --dry-run` / `grep -rlF --include=*.y*ml`",
          f"{bump / grep:.1f}x", "<= 5x",
          f"{rw._fmt_s(bump)} vs {rw._fmt_s(grep)}; "
          f"exit {bump_rc}, {rewritten} rewritten, grep {listed}; {_load()}"),
-        (f"chart layout: `scan` / bare libyaml compose of the {len(must_read):,} files it reads",
+        (f"{what}: `scan` / bare libyaml compose of the {len(must_read):,} files it reads",
          f"{scan / compose:.2f}x", "<= 2x",
          f"{rw._fmt_s(scan)} vs {rw._fmt_s(compose)} (both incl. start-up); exit {scan_rc}; {_load()}"),
     ]  # fmt: skip
@@ -305,6 +322,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=7, help="interleaved runs per median (default 7)")
     parser.add_argument("--scan-sizes", default="20000,100000", help="file counts for the scan memory rows")
     parser.add_argument("--only", default="", help="comma-separated cases: chart,small,scan,big,remote")
+    parser.add_argument(
+        "--chart-repo", type=Path, help="also measure the chart rows on this checkout of bitnami/charts"
+    )
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.scan_sizes.split(",")]
     if args.smoke:
@@ -314,7 +334,10 @@ def main(argv: list[str] | None = None) -> int:
     shm = Path("/dev/shm")
     base = Path(tempfile.mkdtemp(prefix="bumper-real-", dir=shm if os.access(shm, os.W_OK) else None))
     cases: dict[str, Callable[[], list[Row]]] = {
-        "chart": lambda: chart_case(base, 100 if tiny else 4000, args.repeat),
+        "chart": lambda: [
+            *chart_case(base, 100 if tiny else 4000, args.repeat),
+            *(chart_case(base, 0, args.repeat, args.chart_repo) if args.chart_repo else []),
+        ],
         "small": lambda: small_tree_case(base, 100 if tiny else 1000, args.repeat),
         "scan": lambda: scan_memory_case(base, sizes),
         "big": lambda: big_file_case(base, 50_000 if tiny else 5_000_000, 20 if tiny else 2000, args.repeat),
