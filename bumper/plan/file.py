@@ -7,6 +7,7 @@ the policy, and bumper.plan.tree merges the outcomes in file order.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -55,6 +56,7 @@ class FileOutcome:
     matched: int = 0
     found: set[str] = field(default_factory=set)
     edit: FileEdit | None = None
+    inherited: list[tuple[str, int, str]] = field(default_factory=list)  # newTag added: path, line, key
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,8 @@ class FileJob:
     diffs: bool
     pins: dict[str, str] = field(default_factory=dict)  # --registry resolve: key -> tag's digest
     charts: ChartSources = field(default_factory=ChartSources)  # HelmRelease pins' sources
+    # (path, line) of a kustomize entry without newTag -> why none is added (bumper.plan.inherited)
+    overridden: Mapping[tuple[str, int], str] = field(default_factory=dict)
 
     def plan(self, item: tuple[Source, str]) -> FileOutcome:
         source, path = item
@@ -134,7 +138,8 @@ class FileJob:
             if id(ref) in crossed:  # editing the anchor would move another image too
                 out.skipped.append(Skip(source.path, ref.line, ref.shape, ref.value, crossed[id(ref)]))
                 continue
-            if _plan_reference(out, edit_plan, source, ref, new, self.allow_downgrade):
+            refused = self.overridden.get((source.path, ref.line)) if ref.inherits_tag else None
+            if _plan_reference(out, edit_plan, source, ref, new, self.allow_downgrade, refused):
                 out.rules.append(self._position(verdict.rule))
         return out, Proof(source, docs, edit_plan) if edit_plan.edits or edit_plan.embedded else None
 
@@ -154,9 +159,16 @@ class FileJob:
 
 
 def _plan_reference(
-    out: FileOutcome, edit_plan: Plan, source: Source, ref: Reference, new: ImageRef, allow_downgrade: bool
+    out: FileOutcome,
+    edit_plan: Plan,
+    source: Source,
+    ref: Reference,
+    new: ImageRef,
+    allow_downgrade: bool,
+    refused: str | None = None,
 ) -> bool:
-    """Plan one reference's rewrite (True), or record why it is skipped (False)."""
+    """Plan one reference's rewrite (True), or record why it is skipped (False); `refused`: why
+    the tag it inherits must not be overridden."""
     if isinstance(ref, MarkerPartRef) and ref.part == "tag" and new.tag is None:
         out.skipped.append(Skip(source.path, ref.line, ref.shape, ref.value, "ref-has-no-tag"))
         return False
@@ -176,14 +188,17 @@ def _plan_reference(
         where=(source.path, ref.line),
         shown=(ref.value, str(new)),
     )
-    if not decision.apply:
-        out.skipped.append(Skip(source.path, ref.line, ref.shape, ref.value, decision.reason or ""))
+    if not decision.apply or refused is not None:
+        reason = refused if decision.apply and refused is not None else decision.reason or ""
+        out.skipped.append(Skip(source.path, ref.line, ref.shape, ref.value, reason))
         return False
     new_value = ref.rewrite(edit_plan, source, new)
     if new_value is None:  # a digest-only REF and a Helm map with no `digest` key
         out.skipped.append(Skip(source.path, ref.line, ref.shape, ref.value, "no-digest-field"))
         return False
     out.changes.append(Change(source.path, ref.line, ref.shape, ref.value, new_value))
+    if ref.inherits_tag:
+        out.inherited.append((source.path, ref.line, new.key))
     return True
 
 

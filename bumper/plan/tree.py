@@ -14,6 +14,7 @@ from bumper.image_ref import ImageRef
 from bumper.plan.chart_sources import ChartSources
 from bumper.plan.file import FileEdit, FileJob, FileOutcome
 from bumper.plan.image_policy import FluxIndex, PolicyTable, Unresolved, not_found_hint
+from bumper.plan.inherited import overridden
 from bumper.plan.needles import API_NEEDLE, CHART_SOURCE_NEEDLE, MANIFEST_NAME_GLOBS, MARKER_NEEDLE, needles
 from bumper.plan.not_found import left_alone
 from bumper.plan.rules import PolicyFileError, RepoPolicy, Rule, RunRules, load_policy
@@ -207,7 +208,7 @@ def plan_tree(request: TreeRequest) -> TreePlan:
     charts = _chart_sources(request, sources, objects)
     job = FileJob(by_key, policies, rules, request.mode, request.allow_downgrade, request.diffs, pins, charts)
     edits: list[FileEdit] = []
-    for outcome in map(job.plan, todo):
+    for outcome in _plan_files(job, todo):
         _merge(found, edits, outcome)
     plan = TreePlan(
         changes=found.changes,
@@ -226,6 +227,17 @@ def plan_tree(request: TreeRequest) -> TreePlan:
     if plan.matched == 0:
         _nothing_found(plan, request)
     return plan
+
+
+def _plan_files(job: FileJob, todo: list[tuple[Source, str]]) -> list[FileOutcome]:
+    """Each file's outcome, in file order; a kustomize entry whose added newTag would override a
+    reference the tree refused to move is planned again, skipped (bumper.plan.inherited)."""
+    outcomes = [job.plan(item) for item in todo]
+    vetoed = overridden(outcomes)
+    if vetoed:
+        again, paths = replace(job, overridden=vetoed), {path for path, _ in vetoed}
+        outcomes = [again.plan(item) if item[0].path in paths else o for item, o in zip(todo, outcomes)]
+    return outcomes
 
 
 def _flux_index(request: TreeRequest, sources: list[tuple[Source, str]], objects: TreeObjects) -> FluxIndex:

@@ -61,6 +61,12 @@ class Reference:
         has none: its chart renders only the keys it knows)."""
         return True
 
+    @property
+    def inherits_tag(self) -> bool:
+        """Whether the tag this reference runs is written elsewhere (a kustomize entry without
+        newTag takes its base's): a bump adds one here."""
+        return False
+
     def rewrite(self, plan: Plan, source: Source, new: ImageRef) -> str | None:
         """Add the edits moving this reference to `new`'s version; return the new value,
         or None when the file has no place for what `new` changes."""
@@ -134,6 +140,10 @@ class KustomizeRef(SplitRef):
     @property
     def holds_digest(self) -> bool:
         return True  # a `digest:` key is added to the entry when it has none
+
+    @property
+    def inherits_tag(self) -> bool:
+        return self.tag_node is None
 
     def write_tag(self, plan: Plan, source: Source, tag: str) -> None:
         assert self.mapping is not None and self.last_value is not None

@@ -1,0 +1,35 @@
+"""A kustomize `images:` entry without newTag runs the tag of the base it patches; adding one
+must not make the move that base's own reference was refused (another variant, a downgrade):
+the overlay would render it all the same."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from bumper.changes import Skip
+from bumper.image_ref import ImageRef
+from bumper.plan.file import FileOutcome
+
+_REFUSED = ("variant", "downgrade")  # a move the tree's own reference may not make
+
+
+def overridden(outcomes: Iterable[FileOutcome]) -> dict[tuple[str, int], str]:
+    """(path, line) of each entry whose added newTag would override a refused reference of the
+    same image -> the skip reason it gets instead, naming that reference."""
+    outcomes = list(outcomes)
+    refused: dict[str, Skip] = {}
+    for outcome in outcomes:
+        for left in outcome.skipped:
+            parsed = ImageRef.try_parse(left.value) if left.reason in _REFUSED and left.value else None
+            if parsed is not None:
+                refused.setdefault(parsed.key, left)
+    vetoed: dict[tuple[str, int], str] = {}
+    for outcome in outcomes:
+        for path, line, key in outcome.inherited:
+            skip = refused.get(key)
+            if skip is not None:
+                vetoed[(path, line)] = (
+                    f"{skip.reason}: the entry has no newTag, so it runs the tag of {skip.file}:{skip.line} "
+                    f"({skip.value}), which is not moved"
+                )
+    return vetoed

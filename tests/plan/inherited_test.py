@@ -1,0 +1,41 @@
+"""bumper.plan.inherited: which kustomize entries without newTag get none, and the reason given."""
+
+from __future__ import annotations
+
+from bumper.changes import Skip
+from bumper.plan.file import FileOutcome
+from bumper.plan.inherited import overridden
+
+KEY = "ghcr.io/acme/app"
+
+
+def _base(reason: str, value: str = "ghcr.io/acme/app:1.0.0-alpine") -> FileOutcome:
+    return FileOutcome(skipped=[Skip("base/deployment.yaml", 10, "container", value, reason)])
+
+
+def _overlay(key: str = KEY) -> FileOutcome:
+    return FileOutcome(inherited=[("overlay/kustomization.yaml", 4, key)])
+
+
+def test_an_entry_over_a_refused_base_gets_the_bases_reason_and_place() -> None:
+    assert overridden([_base("variant"), _overlay()]) == {
+        ("overlay/kustomization.yaml", 4): "variant: the entry has no newTag, so it runs the tag of "
+        "base/deployment.yaml:10 (ghcr.io/acme/app:1.0.0-alpine), which is not moved"
+    }
+
+
+def test_the_order_of_the_files_does_not_matter() -> None:
+    assert list(overridden([_overlay(), _base("downgrade")])) == [("overlay/kustomization.yaml", 4)]
+
+
+def test_docker_hub_spellings_are_one_image() -> None:
+    base = _base("variant", "nginx:1.25-alpine")
+    assert list(overridden([base, _overlay("docker.io/library/nginx")])) == [
+        ("overlay/kustomization.yaml", 4)
+    ]
+
+
+def test_other_reasons_and_other_images_leave_the_entry_to_be_bumped() -> None:
+    """Up to date, held by a rule elsewhere, or another image: the entry's own rules decide."""
+    assert overridden([_base("up-to-date"), _base("held"), _overlay()]) == {}
+    assert overridden([_base("variant"), _overlay("ghcr.io/acme/other")]) == {}
