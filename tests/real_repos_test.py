@@ -91,7 +91,11 @@ def test_bitnami_templates_two_folders_deep_are_templates(tmp_path: Path) -> Non
     proc = _run("bump", ref, "--dir", str(tree), "--output", "json", "--dry-run")
     assert proc.returncode == 0, proc.stderr
     result = json.loads(proc.stdout)
-    assert [(c["file"], c["line"]) for c in result["changes"]] == [("bitnami/redis/values.yaml", 117)]
+    # the values that set the image, and the list of images the chart's Chart.yaml annotates
+    assert [(c["file"], c["line"]) for c in result["changes"]] == [
+        ("bitnami/redis/Chart.yaml", 11),
+        ("bitnami/redis/values.yaml", 117),
+    ]
     reasons = _ignored(result)
     assert reasons["bitnami/redis/templates/master/application.yaml"] == "helm-template"
     assert reasons["bitnami/redis/templates/sentinel/statefulset.yaml"] == "helm-template"
