@@ -72,7 +72,7 @@ class FileJob:
     pins: dict[str, str] = field(default_factory=dict)  # --registry resolve: key -> tag's digest
     charts: ChartSources = field(default_factory=ChartSources)  # HelmRelease pins' sources
     # (path, line) of a kustomize entry without newTag -> why none is added (bumper.plan.inherited)
-    overridden: Mapping[tuple[str, int], str] = field(default_factory=dict)
+    overridden: Mapping[tuple[str, int], Skip] = field(default_factory=dict)
 
     def plan(self, item: tuple[Source, str]) -> FileOutcome:
         source, path = item
@@ -165,10 +165,10 @@ def _plan_reference(
     ref: Reference,
     new: ImageRef,
     allow_downgrade: bool,
-    refused: str | None = None,
+    refused: Skip | None = None,
 ) -> bool:
-    """Plan one reference's rewrite (True), or record why it is skipped (False); `refused`: why
-    the tag it inherits must not be overridden."""
+    """Plan one reference's rewrite (True), or record why it is skipped (False); `refused`: the
+    skip it gets when the tag it inherits must not be overridden."""
     if isinstance(ref, MarkerPartRef) and ref.part == "tag" and new.tag is None:
         out.skipped.append(Skip(source.path, ref.line, ref.shape, ref.value, "ref-has-no-tag"))
         return False
@@ -188,9 +188,11 @@ def _plan_reference(
         where=(source.path, ref.line),
         shown=(ref.value, str(new)),
     )
-    if not decision.apply or refused is not None:
-        reason = refused if decision.apply and refused is not None else decision.reason or ""
-        out.skipped.append(Skip(source.path, ref.line, ref.shape, ref.value, reason))
+    if not decision.apply:
+        out.skipped.append(Skip(source.path, ref.line, ref.shape, ref.value, decision.reason or ""))
+        return False
+    if refused is not None:
+        out.skipped.append(refused._replace(shape=ref.shape, value=ref.value))
         return False
     new_value = ref.rewrite(edit_plan, source, new)
     if new_value is None:  # a digest-only REF and a Helm map with no `digest` key

@@ -1,6 +1,6 @@
 """A kustomize `images:` entry without newTag runs the tag of the base it patches; adding one
-must not make the move that base's own reference was refused (another variant, a downgrade):
-the overlay would render it all the same."""
+must not make the move that base's own reference was refused (another variant, a downgrade, a
+hold, a rule's `allow`): the overlay would render it all the same."""
 
 from __future__ import annotations
 
@@ -10,12 +10,12 @@ from bumper.changes import Skip
 from bumper.image_ref import ImageRef
 from bumper.plan.file import FileOutcome
 
-_REFUSED = ("variant", "downgrade")  # a move the tree's own reference may not make
+_REFUSED = ("variant", "downgrade", "held", "policy")  # a move the tree's own reference may not make
 
 
-def overridden(outcomes: Iterable[FileOutcome]) -> dict[tuple[str, int], str]:
+def overridden(outcomes: Iterable[FileOutcome]) -> dict[tuple[str, int], Skip]:
     """(path, line) of each entry whose added newTag would override a refused reference of the
-    same image -> the skip reason it gets instead, naming that reference."""
+    same image -> the skip it gets instead: that reference's reason (and rule) and its place."""
     outcomes = list(outcomes)
     refused: dict[str, Skip] = {}
     for outcome in outcomes:
@@ -23,13 +23,14 @@ def overridden(outcomes: Iterable[FileOutcome]) -> dict[tuple[str, int], str]:
             parsed = ImageRef.try_parse(left.value) if left.reason in _REFUSED and left.value else None
             if parsed is not None:
                 refused.setdefault(parsed.key, left)
-    vetoed: dict[tuple[str, int], str] = {}
+    vetoed: dict[tuple[str, int], Skip] = {}
     for outcome in outcomes:
         for path, line, key in outcome.inherited:
-            skip = refused.get(key)
-            if skip is not None:
-                vetoed[(path, line)] = (
-                    f"{skip.reason}: the entry has no newTag, so it runs the tag of {skip.file}:{skip.line} "
-                    f"({skip.value}), which is not moved"
+            base = refused.get(key)
+            if base is not None:
+                reason = (
+                    f"{base.reason}: the entry has no newTag, so it runs the tag of {base.file}:{base.line} "
+                    f"({base.value}), which is not moved"
                 )
+                vetoed[(path, line)] = Skip(path, line, None, None, reason, base.rule)
     return vetoed

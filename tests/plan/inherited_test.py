@@ -18,10 +18,23 @@ def _overlay(key: str = KEY) -> FileOutcome:
 
 
 def test_an_entry_over_a_refused_base_gets_the_bases_reason_and_place() -> None:
-    assert overridden([_base("variant"), _overlay()]) == {
-        ("overlay/kustomization.yaml", 4): "variant: the entry has no newTag, so it runs the tag of "
+    reason = (
+        "variant: the entry has no newTag, so it runs the tag of "
         "base/deployment.yaml:10 (ghcr.io/acme/app:1.0.0-alpine), which is not moved"
+    )
+    assert overridden([_base("variant"), _overlay()]) == {
+        ("overlay/kustomization.yaml", 4): Skip("overlay/kustomization.yaml", 4, None, None, reason)
     }
+
+
+def test_a_hold_on_the_base_holds_the_entry_that_runs_its_tag() -> None:
+    """A `# bumper: hold` or a rule on the base: the overlay renders the base's tag, so it is
+    held too, by the same rule."""
+    held = FileOutcome(
+        skipped=[Skip("base/deployment.yaml", 10, "container", "ghcr.io/acme/app:1.0.0", "held", "line 10")]
+    )
+    skip = overridden([held, _overlay()])[("overlay/kustomization.yaml", 4)]
+    assert (skip.reason.split(":")[0], skip.rule) == ("held", "line 10")
 
 
 def test_the_order_of_the_files_does_not_matter() -> None:
@@ -36,6 +49,6 @@ def test_docker_hub_spellings_are_one_image() -> None:
 
 
 def test_other_reasons_and_other_images_leave_the_entry_to_be_bumped() -> None:
-    """Up to date, held by a rule elsewhere, or another image: the entry's own rules decide."""
-    assert overridden([_base("up-to-date"), _base("held"), _overlay()]) == {}
+    """Up to date, a digest elsewhere, or another image: the entry's own rules decide."""
+    assert overridden([_base("up-to-date"), _base("no-digest-field"), _overlay()]) == {}
     assert overridden([_base("variant"), _overlay("ghcr.io/acme/other")]) == {}
