@@ -342,6 +342,7 @@ def _clone(run: RemoteRun, dest: Path) -> Base:
             raise NotFoundError(exc.message) from exc
         raise
     needles = search_needles(options.refs, bool(options.image_policies))
+    entries = None  # every path of the base, when the index was read
     if sparse:
         only = frozenset(grep_files(cloned, needles))
         if MARKER_NEEDLE in needles and grep_files(cloned, [MARKER_NEEDLE]):
@@ -359,12 +360,17 @@ def _clone(run: RemoteRun, dest: Path) -> Base:
             raise
         if only:
             checkout_only(cloned, sorted(only), entries)
-    return Base(cloned, only, RunRules(_base_policy(cloned), options.mode))
+    return Base(cloned, only, RunRules(_base_policy(cloned, entries), options.mode))
 
 
-def _base_policy(cloned: Clone) -> RepoPolicy:
-    """The base branch's .bumper.yaml, never the CI's copy: the repository's owners decide."""
-    present = files_present(cloned, cloned.base_sha, [POLICY_FILE, ".bumper.yml"])  # one git run
+def _base_policy(cloned: Clone, entries: list[bytes] | None = None) -> RepoPolicy:
+    """The base branch's .bumper.yaml, never the CI's copy: the repository's owners decide.
+    `entries`: the base's paths as the index holds them, when read (neither name there: no
+    policy, and no git run to ask)."""
+    names = [POLICY_FILE, ".bumper.yml"]
+    if entries is not None and not any(name.encode() in entries for name in names):
+        return RepoPolicy()
+    present = files_present(cloned, cloned.base_sha, names)  # one git run
     data = read_file(cloned, cloned.base_sha, POLICY_FILE) if POLICY_FILE in present else None
     if data is None:
         if ".bumper.yml" in present:
