@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 from bumper.changes import MARKER, commit_message, pr_text, provenance_trailers, template_values
 from bumper.delivery.api_commit import deliver_through_api
-from bumper.delivery.background import Started, quick_handoffs
+from bumper.delivery.background import Started
 from bumper.delivery.bot_branch import BotBranch, blocked, left_empty, not_own, raised_to_branch
 from bumper.delivery.deploy_link import deploy_compare
 from bumper.delivery.signing import signing_config
@@ -138,34 +138,31 @@ def bump_repo(options: BumpOptions, env: Mapping[str, str], setup: RemoteSetup |
     """Run the remote flow, retrying when another run moved the bot branch meanwhile; `setup`:
     check_remote's answer when the caller already asked it."""
     provider_name, token, settings = setup or check_remote(options, env)
-    with quick_handoffs():  # the main thread's git commands wait less beside the SDK's import
-        # The host's SDK is imported beside the clone, not after it.
-        sdk = registry.spec_for(provider_name).import_ahead if provider_name != "none" and token else None
-        loading = Started(sdk) if sdk is not None else None
-        try:
-            return _runs(options, env, RemoteSetup(provider_name, token, settings))
-        finally:
-            if loading is not None:
-                loading.settle(None)  # a failure before the SDK was needed must not exit mid-import
-
-
-def _runs(options: BumpOptions, env: Mapping[str, str], setup: RemoteSetup) -> BumpResult:
-    """bump_repo's attempts, in one temporary directory, until one is not raced."""
-    with tempfile.TemporaryDirectory(prefix="bumper-") as tmp, signing_config(env) as signing:
-        # With --commit-via api the host signs what its API makes; the local commit stays here.
-        run = RemoteRun(options, *setup, env, signing if options.commit_via == "git" else [])
-        _refuse_base_as_branch(options, None)
-        carried: list[tuple[TreePlan, dict[str, str]]] = []  # a direct commit already pushed
-        try:
-            result = retry(
-                lambda n: _attempt(run, Path(tmp) / str(n), carried),
-                attempts=MAX_ATTEMPTS,
-                retry_on=lambda exc: isinstance(exc, PushRejected),
-                wait=lambda n: random.uniform(0.05, 0.3) * (n + 1),  # noqa: S311 - jitter only
+    # The host's SDK is imported beside the clone, not after it.
+    loading = (
+        Started(registry.spec_for(provider_name).import_ahead) if provider_name != "none" and token else None
+    )
+    try:
+        with tempfile.TemporaryDirectory(prefix="bumper-") as tmp, signing_config(env) as signing:
+            # With --commit-via api the host signs what its API makes; the local commit stays here.
+            run = RemoteRun(
+                options, provider_name, token, settings, env, signing if options.commit_via == "git" else []
             )
-        except PushRejected as exc:
-            raise after_push(_kept_moving(exc), carried[0][1] if carried else None) from None
-        return _follow(run, result) if options.wait == "merged" else result
+            _refuse_base_as_branch(options, None)
+            carried: list[tuple[TreePlan, dict[str, str]]] = []  # a direct commit already pushed
+            try:
+                result = retry(
+                    lambda n: _attempt(run, Path(tmp) / str(n), carried),
+                    attempts=MAX_ATTEMPTS,
+                    retry_on=lambda exc: isinstance(exc, PushRejected),
+                    wait=lambda n: random.uniform(0.05, 0.3) * (n + 1),  # noqa: S311 - jitter only
+                )
+            except PushRejected as exc:
+                raise after_push(_kept_moving(exc), carried[0][1] if carried else None) from None
+            return _follow(run, result) if options.wait == "merged" else result
+    finally:
+        if loading is not None:
+            loading.settle(None)  # a failure before the SDK was needed must not exit mid-import
 
 
 def _follow(run: RemoteRun, result: BumpResult) -> BumpResult:

@@ -3,30 +3,11 @@ git command)."""
 
 from __future__ import annotations
 
-import contextlib
-import sys
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
-
-# How long a thread that holds the GIL keeps it from one that waits (CPython's default: 5 ms).
-HANDOFF_SECONDS = 0.0005
-
-
-@contextlib.contextmanager
-def quick_handoffs() -> Iterator[None]:
-    """While inside, a thread that waited (for git, a socket) gets the GIL back within 0.5 ms
-    instead of 5 ms. Beside a thread that imports a host's SDK (CPU-bound for ~0.1 s), every
-    wake-up of the main thread waiting for a git command (each pipe read) otherwise waited up
-    to 5 ms: 6-8 ms per git run on the way to the push. The interval is restored after."""
-    before = sys.getswitchinterval()
-    sys.setswitchinterval(min(before, HANDOFF_SECONDS))
-    try:
-        yield
-    finally:
-        sys.setswitchinterval(before)
 
 
 class Started(Generic[T]):
