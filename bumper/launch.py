@@ -23,7 +23,7 @@ def main() -> None:
     try:
         cli()
     finally:
-        # The interpreter's exit collects all it can reach, object by object: 30-60 ms once a
-        # host's SDK is loaded (PyGithub: ~0.05 s). Frozen, what the run made is left to the
-        # process's end; each object is still released, and atexit handlers still run.
+        # The interpreter's exit runs full collections over every object: 30-60 ms once a
+        # host's SDK is loaded. Frozen, they are skipped: what only a collection would free
+        # (reference cycles) goes with the process; atexit handlers and the flush still run.
         gc.freeze()

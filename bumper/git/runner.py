@@ -184,8 +184,9 @@ class GitRunner:
         feed: IO[bytes] | None = None,
     ) -> Running:
         """`git *args` started and not waited for: execute's first half, or a read that runs
-        beside another git command (its output must fit a pipe: a few lines). The caller owns
-        it from here: `finish()` it, or `stop()` it when the run fails first."""
+        beside another git command (what it prints waits in its pipes until `finish` reads
+        it). The caller owns it from here: `finish()` it, or `stop()` it when the run fails
+        first."""
         # git's messages in English, whatever the locale: errors.py reads them
         inherited = {k: v for k, v in os.environ.items() if k not in REPOSITORY_ENV}
         env = {**inherited, "LANGUAGE": "C", "LC_ALL": "C", **self.environment()}
