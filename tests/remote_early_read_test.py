@@ -145,3 +145,27 @@ def test_a_signal_while_waiting_for_the_early_read_leaves_nothing_behind(
     assert left == []
     assert list(tmp.iterdir()) == []  # the temporary clone is gone
     assert world.pushes() == [] and world.writes() == []
+
+
+def test_a_repository_around_the_temporary_directory_lends_the_read_nothing(
+    tmp_path: Path, world: World
+) -> None:
+    """TMPDIR inside a checkout whose configuration sends the host's URL elsewhere: the read
+    beside the clone looks for no repository above its own directory, so it still answers
+    (one `ls-remote` inside the clone: the check after the PR, none asked again)."""
+    checkout = tmp_path / "checkout"
+    repos.git("init", "-q", str(checkout))
+    repos.git("config", "url.http://127.0.0.1:9/.insteadOf", f"{world.git.base_url}/", cwd=checkout)
+    (checkout / "tmp").mkdir()
+    real = shutil.which("git")
+    assert real is not None
+    bin_dir, log = tmp_path / "bin", tmp_path / "git.log"
+    bin_dir.mkdir()
+    (bin_dir / "git").write_text(f"#!/bin/sh\necho \"$*\" >> '{log}'\nexec '{real}' \"$@\"\n")
+    (bin_dir / "git").chmod(0o755)
+
+    proc = world.run("bump", f"{EXAMPLE_IMAGE}:v1.2.3", TMPDIR=str(checkout / "tmp"), PATH=_path(bin_dir))
+    assert proc.returncode == 0, proc.stderr
+    calls = log.read_text().splitlines()
+    assert len([c for c in calls if c.startswith("ls-remote --heads -- ")]) == 1
+    assert len([c for c in calls if c.startswith("ls-remote --heads origin ")]) == 1, calls

@@ -46,9 +46,11 @@ def remote_branch_sha(clone: Clone, branch: str, started: Running | None = None)
 
 def start_branch_read(git: GitRunner, branch: str, cwd: Path) -> Running:
     """remote_branch_sha's ls-remote, started before there is a clone (the URL named; `cwd`: a
-    directory of bumper's own, never the user's repository): it runs beside `git clone`."""
+    directory of bumper's own): it runs beside `git clone`. git looks for no repository above
+    `cwd` (a TMPDIR inside a checkout would lend its configuration to the read)."""
     ref, above = _branch_refs(branch)
-    return git.start(["ls-remote", "--heads", "--", git.git_url, ref, f"{ref}/*", *above], cwd=cwd)
+    args = ["ls-remote", "--heads", "--", git.git_url, ref, f"{ref}/*", *above]
+    return git.start(args, cwd=cwd, extra_env={"GIT_CEILING_DIRECTORIES": str(cwd.parent)})
 
 
 def _branch_refs(branch: str) -> tuple[str, list[str]]:
