@@ -47,8 +47,10 @@ from bumper.git.read import (
     remote_branch_sha,
     remote_default_branch,
     same_content,
+    start_branch_read,
 )
 from bumper.git.refname import validate_branch_name
+from bumper.git.runner import GitRunner, Running
 from bumper.image_ref import ImageRef
 from bumper.options import BumpOptions, BumpResult, Status
 from bumper.plan.needles import MARKER_NEEDLE
@@ -123,6 +125,13 @@ class Base:
     cloned: Clone
     only: frozenset[str]
     rules: RunRules
+    # The bot branch's ls-remote started beside the clone, and the name it asks for.
+    early_read: tuple[str, Running] | None = None
+
+    def early_read_of(self, branch: str) -> Running | None:
+        """That ls-remote when it asks for `branch`, once (a later question asks the remote again)."""
+        early, self.early_read = self.early_read, None
+        return early[1] if early is not None and early[0] == branch else None
 
 
 def bump_repo(options: BumpOptions, env: Mapping[str, str], setup: RemoteSetup | None = None) -> BumpResult:
@@ -211,9 +220,45 @@ def _refuse_base_as_branch(options: BumpOptions, base: str | None) -> None:
 
 
 def _attempt(run: RemoteRun, dest: Path, carried: list[tuple[TreePlan, dict[str, str]]]) -> BumpResult:
-    """One try from a fresh clone: the commit-mode references go straight to the base, the
-    pr-mode ones through the bot branch and its PR. A PushRejected anywhere restarts it."""
-    base = _clone(run, dest)
+    """One try from a fresh clone (_attempt_on). When the bot branch's name is known before the
+    clone, git asks the remote for that branch while the clone runs (one round trip less on
+    the way; not over SSH); that ls-remote never outlives the try."""
+    name, git = _expected_bot_branch(run.options), _git(run)
+    # Not over SSH: ssh may ask the terminal for a passphrase or a host key, one at a time.
+    early = None if name is None or git.scheme == "ssh" else (name, start_branch_read(git, name, dest.parent))
+    try:
+        base = _clone(run, dest)
+        base.early_read = early
+        return _attempt_on(base, run, carried)
+    finally:
+        if early is not None:
+            early[1].stop()  # ended already when its answer was read; else it is not needed
+
+
+def _git(run: RemoteRun) -> GitRunner:
+    """The git runner of this run's repository, before there is a clone."""
+    assert run.options.repo is not None
+    return GitRunner(run.options.repo, token=run.token, env=run.env, authorization=run.git_authorization)
+
+
+def _expected_bot_branch(options: BumpOptions) -> str | None:
+    """The bot branch's name when it can be known without the clone: --branch, else the
+    default name of every image (a REF found nowhere changes it: then it is asked again)."""
+    if options.branch is not None:
+        return options.branch
+    if options.base is not None or options.promoted_from is not None:
+        return None  # named after the remote's default branch, or after the plan's images
+    name = default_branch(list({r.key: r for r in options.images}.values()), None)
+    try:
+        validate_branch_name(name)
+    except BumperError:
+        return None
+    return name
+
+
+def _attempt_on(base: Base, run: RemoteRun, carried: list[tuple[TreePlan, dict[str, str]]]) -> BumpResult:
+    """The commit-mode references go straight to the base, the pr-mode ones through the bot
+    branch and its PR. A PushRejected anywhere restarts the try."""
     _refuse_base_as_branch(run.options, base.cloned.base)
     direct, commit = _commit_to_base(base, run)
     if commit is not None:
@@ -297,6 +342,7 @@ def _clone(run: RemoteRun, dest: Path) -> Base:
             raise NotFoundError(exc.message) from exc
         raise
     needles = search_needles(options.refs, bool(options.image_policies))
+    entries = None  # every path of the base, when the index was read
     if sparse:
         only = frozenset(grep_files(cloned, needles))
         if MARKER_NEEDLE in needles and grep_files(cloned, [MARKER_NEEDLE]):
@@ -314,12 +360,17 @@ def _clone(run: RemoteRun, dest: Path) -> Base:
             raise
         if only:
             checkout_only(cloned, sorted(only), entries)
-    return Base(cloned, only, RunRules(_base_policy(cloned), options.mode))
+    return Base(cloned, only, RunRules(_base_policy(cloned, entries), options.mode))
 
 
-def _base_policy(cloned: Clone) -> RepoPolicy:
-    """The base branch's .bumper.yaml, never the CI's copy: the repository's owners decide."""
-    present = files_present(cloned, cloned.base_sha, [POLICY_FILE, ".bumper.yml"])  # one git run
+def _base_policy(cloned: Clone, entries: list[bytes] | None = None) -> RepoPolicy:
+    """The base branch's .bumper.yaml, never the CI's copy: the repository's owners decide.
+    `entries`: the base's paths as the index holds them, when read (neither name there: no
+    policy, and no git run to ask)."""
+    names = [POLICY_FILE, ".bumper.yml"]
+    if entries is not None and not any(name.encode() in entries for name in names):
+        return RepoPolicy()
+    present = files_present(cloned, cloned.base_sha, names)  # one git run
     data = read_file(cloned, cloned.base_sha, POLICY_FILE) if POLICY_FILE in present else None
     if data is None:
         if ".bumper.yml" in present:
@@ -386,7 +437,7 @@ def _find_bot_branch(base: Base, run: RemoteRun, plan: TreePlan) -> BotBranch:
     if run.provider_name != "none":
         lookup = Started(lambda: _look_up_pull_request(run, name, cloned.base))
     try:
-        sha = _bot_branch_sha(cloned, name, chosen=options.branch is not None)
+        sha = _bot_branch_sha(base, name, chosen=options.branch is not None)
         if sha is not None:
             # Read, compare and lease against the commit actually fetched: a concurrent run may
             # have moved the branch since ls-remote, and only the fetched commit is here to read.
@@ -431,7 +482,7 @@ def _check_before_direct_push(base: Base, run: RemoteRun) -> None:
     if not pr_half.edits:
         return
     name = _bot_branch_name(run, base.cloned, pr_half)
-    _bot_branch_sha(base.cloned, name, chosen=options.branch is not None)
+    _bot_branch_sha(base, name, chosen=options.branch is not None)
     if run.provider_name == "none":
         return
     provider = _provider(run)
@@ -440,11 +491,11 @@ def _check_before_direct_push(base: Base, run: RemoteRun) -> None:
         provider.check_access()
 
 
-def _bot_branch_sha(cloned: Clone, branch: str, *, chosen: bool) -> str | None:
+def _bot_branch_sha(base: Base, branch: str, *, chosen: bool) -> str | None:
     """The bot branch's sha on the remote; a branch in its way (`bumper` for `bumper/app`) is
     said once, as bad input when --branch chose the name."""
     try:
-        return remote_branch_sha(cloned, branch)
+        return remote_branch_sha(base.cloned, branch, base.early_read_of(branch))
     except GitError as exc:
         if exc.kind == "branch-conflict" and chosen:
             raise ConfigError(exc.message) from exc

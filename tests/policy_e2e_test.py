@@ -95,3 +95,14 @@ def test_malformed_policy_on_the_base_pushes_nothing(world: World, tmp_path: Pat
     )
     assert world.pushes(git_mark) == [] and world.writes(api_mark) == []
     assert repos.list_branches(world.bare) == ["main"]
+
+
+def test_a_yml_policy_on_the_base_is_refused_and_pushes_nothing(world: World, tmp_path: Path) -> None:
+    """The clone step knows the base's paths from its index: `.bumper.yml` there (and no
+    .bumper.yaml) is still said, not taken for "no policy"."""
+    repos.add_commit(world.bare, "main", {".bumper.yml": POLICY, ".bumper.yaml": None})
+    git_mark, api_mark = len(world.git.requests), world.host.mark()
+    proc = run(world, tmp_path, "ghcr.io/acme/app:v2.0.0")
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr == "bumper: error: found .bumper.yml; bumper reads only .bumper.yaml: rename it\n"
+    assert world.pushes(git_mark) == [] and world.writes(api_mark) == []

@@ -367,7 +367,8 @@ def run_all(root: Path, jobs: list[tuple[Any, ...]]) -> None:
 
 
 # Request positions of a fault-free run (per server, counted from 0), measured on the
-# loopback world: "open" = clone 0-2, ls-remote 3-4, push 5-6, API, post-check 7-8;
+# loopback world: "open" = clone (3) and the bot branch's ls-remote (2), which runs beside it,
+# 0-4 in either order, push 5-6, API, post-check 7-8;
 # "update" adds the bot branch fetch (5-7), push 8-9, post-check 10-11.
 GIT_POSITIONS = {"open": range(9), "update": range(12)}
 API_POSITIONS = {

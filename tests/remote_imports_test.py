@@ -1,5 +1,6 @@
-"""A `--repo` run imports the SDK of the provider that runs and no other (issue 30: start-up);
-`--dir` runs import none (tests/cli_test.py)."""
+"""A `--repo` run imports the SDK of the provider that runs and no other, and of PyGithub not what
+only a GitHub App or a secret needs (issue 30: start-up); `--dir` runs import none
+(tests/cli_test.py)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,9 @@ from testing.world import make_world
 
 # What each host's SDK pulls in at import; the other host's run must load none of it.
 SDK = {"github": {"github", "jwt", "cryptography"}, "gitlab": {"gitlab", "requests_toolbelt"}}
+# What PyGithub imports for a GitHub App's JWT and for encrypting secrets: bound, never run, in a
+# token run (bumper/providers/deferred.py; tests/github_app_test.py runs the App's way).
+NOT_RUN = {"github": {"cryptography", "nacl.bindings", "_sodium"}, "gitlab": set()}
 # No run imports a git library: bumper starts git itself (GitPython cost ~0.1 s of every run).
 NEVER = {"git", "gitdb", "smmap"}
 
@@ -32,12 +36,15 @@ def test_a_remote_run_imports_only_its_providers_sdk(tmp_path: Path, provider: s
         )
         assert proc.returncode == 0, proc.stderr[-2000:]
         assert world.open_pulls(), "the run opened no pull request"
-    names = {
-        line.rsplit("|", 1)[1].strip().split(".")[0]
+    modules = {
+        line.rsplit("|", 1)[1].strip()
         for line in proc.stderr.splitlines()
         if line.startswith("import time:") and line.count("|") == 2
     }
+    names = {m.split(".")[0] for m in modules}
     other = "gitlab" if provider == "github" else "github"
     assert provider in names, sorted(names)
     assert not (SDK[other] & names), f"a {provider} run imported {sorted(SDK[other] & names)}"
     assert not (NEVER & names), f"a {provider} run imported {sorted(NEVER & names)}"
+    ran = NOT_RUN[provider] & (names | modules)
+    assert not ran, f"a {provider} run with a token loaded {sorted(ran)}"

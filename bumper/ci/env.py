@@ -46,7 +46,9 @@ def known_systems() -> tuple[CiSystem, ...]:
     """The table of systems.yaml, in its order."""
     import yaml
 
-    rows = yaml.safe_load(SYSTEMS_FILE.read_bytes())
+    # libyaml's loader where PyYAML has it: the pure-Python one took ~10 ms of every remote run.
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    rows = yaml.load(SYSTEMS_FILE.read_bytes(), Loader=loader)  # noqa: S506 - a safe loader, in C
     return tuple(
         CiSystem(
             row["name"],

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 
 from bumper.git.batch import parse_batch
 from bumper.git.clone import Clone, fetch_objects
 from bumper.git.errors import GitError, branch_in_the_way
 from bumper.git.refname import validate_branch_name
-from bumper.git.runner import retried
+from bumper.git.runner import GitRunner, Running, retried
 
 
 def remote_default_branch(clone: Clone) -> str | None:
@@ -17,25 +18,47 @@ def remote_default_branch(clone: Clone) -> str | None:
     return _head_branch(retried(lambda _: clone.git.out(args, action="ls-remote")))
 
 
-def remote_branch_sha(clone: Clone, branch: str) -> str | None:
+def remote_branch_sha(clone: Clone, branch: str, started: Running | None = None) -> str | None:
     """The sha `branch` has on the remote right now, or None when it does not exist.
 
     The same `ls-remote` asks for the branches that would keep it from being created (`bumper`
     for `bumper/app`, or `bumper/app/x`): one of them raises the `branch-conflict` GitError.
+    `started`: that ls-remote as start_branch_read started it beside the clone (its answer is
+    read here; when it failed, the question is asked again, as any ls-remote).
     """
-    validate_branch_name(branch)
-    ref = f"refs/heads/{branch}"
-    parts = branch.split("/")
-    above = [f"refs/heads/{'/'.join(parts[:n])}" for n in range(1, len(parts))]
-    args = ["ls-remote", "--heads", "origin", ref, f"{ref}/*", *above]
+    ref, above = _branch_refs(branch)
+    out = None
+    if started is not None:
+        status, raw, _ = started.finish()
+        out = raw.decode("utf-8", "surrogateescape") if status == 0 else None
+    if out is None:
+        args = ["ls-remote", "--heads", "origin", ref, f"{ref}/*", *above]
+        out = retried(lambda _: clone.git.out(args, action="ls-remote"))
     sha = None
-    for line in retried(lambda _: clone.git.out(args, action="ls-remote")).splitlines():
+    for line in out.splitlines():
         found, _, name = line.partition("\t")
         if name == ref:
             sha = found
         elif name in above or name.startswith(f"{ref}/"):
             raise branch_in_the_way(branch, name.removeprefix("refs/heads/"), clone.url)
     return sha
+
+
+def start_branch_read(git: GitRunner, branch: str, cwd: Path) -> Running:
+    """remote_branch_sha's ls-remote, started before there is a clone (the URL named; `cwd`: a
+    directory of bumper's own): it runs beside `git clone`. git looks for no repository above
+    `cwd` (a TMPDIR inside a checkout would lend its configuration to the read)."""
+    ref, above = _branch_refs(branch)
+    args = ["ls-remote", "--heads", "--", git.git_url, ref, f"{ref}/*", *above]
+    return git.start(args, cwd=cwd, extra_env={"GIT_CEILING_DIRECTORIES": str(cwd.parent)})
+
+
+def _branch_refs(branch: str) -> tuple[str, list[str]]:
+    """`refs/heads/<branch>`, and the refs above it that would be in its way."""
+    validate_branch_name(branch)
+    ref = f"refs/heads/{branch}"
+    parts = branch.split("/")
+    return ref, [f"refs/heads/{'/'.join(parts[:n])}" for n in range(1, len(parts))]
 
 
 def fetch_branch(clone: Clone, branch: str) -> str:

@@ -17,7 +17,7 @@ import subprocess
 import tempfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import TypeVar
+from typing import IO, TypeVar
 
 from bumper.git import children
 from bumper.git.errors import GitError, is_network, map_error
@@ -61,6 +61,24 @@ ATTEMPTS = 3
 BACKOFF_SECONDS = 0.3
 
 T = TypeVar("T")
+
+
+class Running:
+    """A git command GitRunner.start started; ends through `finish` or `stop`, never left behind."""
+
+    def __init__(self, proc: subprocess.Popen[bytes]) -> None:
+        self._proc = proc
+
+    def finish(self, let_finish: bool = False) -> tuple[int, bytes, str]:
+        """Wait for git's end: (exit status, stdout, stderr). Interrupted, git and its helpers
+        are stopped first (children.communicate; `let_finish`: a push is given a few seconds)."""
+        out, err = children.communicate(self._proc, let_finish=let_finish)
+        return self._proc.returncode, out, err.decode("utf-8", "replace")
+
+    def stop(self) -> None:
+        """End git and its helpers now (when they still run) and wait for them: the run failed
+        before it needed the answer."""
+        children.stop(self._proc)
 
 
 def retried(call: Callable[[int], T]) -> T:
@@ -149,34 +167,46 @@ class GitRunner:
         Interrupted (Ctrl-C, SIGTERM), git and its helpers are stopped and waited for before
         the interruption goes on; `let_finish` (a push) lets git end by itself first, for a
         few seconds (bumper/git/children.py)."""
+        with tempfile.TemporaryFile() if stdin is not None else contextlib.nullcontext() as feed:
+            if feed is not None and stdin is not None:
+                feed.write(stdin)
+                feed.seek(0)
+            status, out, err = self.start(args, cwd=cwd, extra_env=extra_env, feed=feed).finish(let_finish)
+        stdout = out if binary else out.decode("utf-8", "surrogateescape")
+        return status, stdout, err
+
+    def start(
+        self,
+        args: list[str],
+        *,
+        cwd: Path | None = None,
+        extra_env: dict[str, str] | None = None,
+        feed: IO[bytes] | None = None,
+    ) -> Running:
+        """`git *args` started and not waited for: execute's first half, or a read that runs
+        beside another git command (what it prints waits in its pipes until `finish` reads
+        it). The caller owns it from here: `finish()` it, or `stop()` it when the run fails
+        first."""
         # git's messages in English, whatever the locale: errors.py reads them
         inherited = {k: v for k, v in os.environ.items() if k not in REPOSITORY_ENV}
         env = {**inherited, "LANGUAGE": "C", "LC_ALL": "C", **self.environment()}
         if extra_env:
             env.update(extra_env)
-        where = cwd if cwd is not None else self.work_tree
-        with tempfile.TemporaryFile() if stdin is not None else contextlib.nullcontext() as feed:
-            if feed is not None and stdin is not None:
-                feed.write(stdin)
-                feed.seek(0)
-            try:
-                proc = subprocess.Popen(  # noqa: S603 - argv of our own, never a shell
-                    ["git", *args],
-                    env=env,
-                    cwd=where,
-                    stdin=feed if feed is not None else subprocess.DEVNULL,
-                    stdout=subprocess.PIPE,
-                    stderr=subprocess.PIPE,
-                    **children.popen_options(),
-                )
-            except FileNotFoundError as exc:
-                if exc.filename != "git":
-                    raise
-                raise GitError("git is not installed or not on PATH; install git") from None
-            out, err = children.communicate(proc, let_finish=let_finish)
-            status = proc.returncode
-        stdout = out if binary else out.decode("utf-8", "surrogateescape")
-        return status, stdout, err.decode("utf-8", "replace")
+        try:
+            proc = subprocess.Popen(  # noqa: S603 - argv of our own, never a shell
+                ["git", *args],
+                env=env,
+                cwd=cwd if cwd is not None else self.work_tree,
+                stdin=feed if feed is not None else subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                **children.popen_options(),
+            )
+        except FileNotFoundError as exc:
+            if exc.filename != "git":
+                raise
+            raise GitError("git is not installed or not on PATH; install git") from None
+        return Running(proc)
 
     def error(self, stderr: str, *, action: str, branch: str | None = None) -> GitError:
         """The one-line error for a failed `action` (bumper/git/errors.py)."""

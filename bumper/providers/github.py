@@ -1,4 +1,5 @@
-"""GitHub and GitHub Enterprise Server provider; the only module that imports PyGithub."""
+"""GitHub and GitHub Enterprise Server provider; the module that imports PyGithub (github_app.py
+imports it through this one)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,12 @@ import logging
 from typing import Any
 from urllib.parse import quote
 
-from github import Auth, Consts, Github, GithubException, GithubRetry
+from bumper.providers.deferred import deferring
+
+# What PyGithub imports only for a GitHub App's JWT (jwt, and through it cryptography) and for
+# encrypting Actions secrets (nacl): loaded at first use (deferred.py), not with every run.
+with deferring("jwt", "nacl.public"):
+    from github import Auth, Consts, Github, GithubException, GithubRetry
 from github.GithubException import RateLimitExceededException
 from github.PullRequest import PullRequest as GhPullRequest
 from github.Requester import Requester

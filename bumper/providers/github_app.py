@@ -88,10 +88,13 @@ def mint_token(app: AppCredentials, settings: ProviderSettings) -> str:
     (unless the installation id is given), then `POST /app/installations/{id}/access_tokens` with
     `repositories: [repo]`. Both with the App's JWT (RS256, 9 minutes). Raises ProviderError
     (exit 1) in one line for a key GitHub refuses or an App not installed on the repository."""
+    # The provider module first: PyGithub then loads as in every run, jwt deferred (deferred.py).
+    from bumper.providers.github import TIMEOUT, retry_policy
+
+    # isort: split
     from github import Auth, GithubException, GithubIntegration
 
     from bumper.providers.builtin import github_location
-    from bumper.providers.github import TIMEOUT, retry_policy
 
     api_url, where = github_location(settings.repo_url, settings.api_url, settings.env)[:2]
     owner, _, repo = where.partition("/")

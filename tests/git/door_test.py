@@ -112,7 +112,7 @@ def spy(self, args, *a, **kw):
     if os.path.basename(os.fsdecode(argv[0])).split()[0] == "git":
         frames = [(f.filename, f.name) for f in traceback.extract_stack()]
         runner = os.path.join("bumper", "git", "runner.py")
-        door = any(f.endswith(runner) and n == "execute" for f, n in frames)
+        door = any(f.endswith(runner) and n in ("execute", "start") for f, n in frames)
         seen.append({"argv": [os.fsdecode(x) for x in argv[:2]], "door": door})
     real(self, args, *a, **kw)
 subprocess.Popen.__init__ = spy
