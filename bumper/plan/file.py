@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
-from pathlib import Path
 
 from bumper.changes import Change, Skip
 from bumper.errors import ManifestError
@@ -33,7 +32,7 @@ class FileEdit:
     """One file's bytes before and after; nothing is on disk until `write_all`."""
 
     relpath: str
-    path: Path
+    path: str  # where it is written (a str: a plan of 12,500 files makes no Path for each)
     old: bytes
     new: bytes
 
@@ -76,7 +75,7 @@ class FileJob:
             out, proof = self._plan(source)  # the first parse ends with _plan, spans of it stay
             if proof is not None:
                 new_text = proof.verify()
-                out.edit = FileEdit(source.path, Path(path), source.to_bytes(), source.to_bytes(new_text))
+                out.edit = FileEdit(source.path, path, source.to_bytes(), source.to_bytes(new_text))
                 if self.diffs:
                     _ = out.edit.diff  # made here, cached, and sent along with the edit
         return out
