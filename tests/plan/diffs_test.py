@@ -170,3 +170,34 @@ def test_edits_at_both_ends_of_a_short_file(lines: int) -> None:
             new, pos = new + text[pos:start] + piece, end
         new += text[pos:]
         assert file_diff("x.yaml", text, new, edits) == file_diff("x.yaml", text, new)
+
+
+def test_each_planned_edit_diffs_as_the_whole_file_compares(tmp_path: Path) -> None:
+    """The planner hands each edit's positions to its diff (shifted past a BOM): on every golden
+    case that rewrites a file (CRLF, BOM, anchors, inserted keys, embedded YAML), the dry run's
+    diff is the whole-file comparison's, byte for byte."""
+    from bumper.errors import BumperError
+    from bumper.image_ref import ImageRef
+    from bumper.plan.tree import TreeRequest, plan_tree
+    from testing.golden import copy_in
+
+    compared = 0
+    for path in case_dirs():
+        case = load_case(path)
+        if case.args:
+            continue  # options this test does not pass on
+        tree = tmp_path / case.name
+        copy_in(case.input_dir, tree)
+        try:
+            plan = plan_tree(TreeRequest(tree, [ImageRef.parse(r) for r in case.refs], diffs=True))
+        except BumperError:
+            continue
+        for edit in plan.edits:
+            old, new = edit.old.decode(), edit.new.decode()
+            spliced, pos = "", 0  # the positions index the decoded bytes, BOM and all
+            for start, end, text in sorted(edit.near):
+                spliced, pos = spliced + old[pos:start] + text, end
+            assert spliced + old[pos:] == new, case.name
+            assert edit.diff == file_diff(edit.relpath, old, new), case.name
+            compared += 1
+    assert compared >= 40
