@@ -11,7 +11,6 @@ from __future__ import annotations
 import gc
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import NoReturn, Protocol
@@ -81,27 +80,34 @@ class Source:
         return ((BOM if self.bom else "") + (self.text if text is None else text)).encode()
 
 
-@contextmanager
-def paused_gc() -> Iterator[None]:
+class paused_gc:  # noqa: N801 - used as a function: `with paused_gc():`
     """Pause the cycle collector: a composed graph is many small objects and no cycles worth
     collecting, and each collection while one is alive walks all of them (a 5 MB file's plan
-    spends about a third of its time there). Nested pauses resume once, at the outermost."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
+    spends about a third of its time there). Nested pauses resume once, at the outermost.
+    A class, not a @contextmanager generator: a plan enters it for every file (12,500 on a
+    large --repo run), and a generator's set-up costs several times more."""
+
+    __slots__ = ("_was_enabled",)
+
+    def __enter__(self) -> None:
+        self._was_enabled = gc.isenabled()
+        gc.disable()
+
+    def __exit__(self, *exc: object) -> None:
+        if self._was_enabled:
             gc.enable()
 
 
 def compose_all(source: Source, text: str | None = None) -> list[Node]:
-    """Compose every document into a node graph (aliases share nodes; nothing is expanded)."""
-    text = source.text if text is None else text
-    if text.count("\n---") > MAX_DOCUMENTS:
-        raise ManifestError(
-            f"more than {MAX_DOCUMENTS} YAML documents in one file; split it", file=source.path
-        )
+    """Compose every document into a node graph (aliases share nodes; nothing is expanded).
+    `text`: the edited text a proof re-parses, which has the documents of `source` (a
+    separator is four characters, so a shorter file cannot hold too many: no count)."""
+    if text is None:
+        text = source.text
+        if len(text) > 4 * MAX_DOCUMENTS and text.count("\n---") > MAX_DOCUMENTS:
+            raise ManifestError(
+                f"more than {MAX_DOCUMENTS} YAML documents in one file; split it", file=source.path
+            )
     try:
         with paused_gc():
             docs = list(yaml.compose_all(text, Loader=_Loader))
@@ -261,9 +267,8 @@ def apply_and_verify(source: Source, docs: list[Node], plan: Plan) -> str:
 
 
 class _Span:
-    """What the proof keeps of one node of the first parse: its kind and place and, for a node
-    an edit lies in (or touches), its tag, its value or children, and what the plan wants of it.
-    Nodes no edit touches are checked by their place alone, so their subtrees are not kept."""
+    """What the proof keeps of a node of the first parse an edit lies in (or touches), and of
+    each document's root: its kind, place, tag, value or children, and what the plan wants of it."""
 
     __slots__ = ("kind", "start", "end", "line", "walked", "tag", "value", "children", "want", "inserted")
 
@@ -275,9 +280,15 @@ class _Span:
         self.walked = False  # tag, value/children, want/inserted are set
         self.tag: str = ""
         self.value: str = ""  # a scalar's
-        self.children: list[_Span] = []  # a sequence's items; a mapping's keys and values in turn
+        self.children: list[_Span | _Placed] = []  # a sequence's items; a mapping's keys and values in turn
         self.want: str | None = None  # the value an edited scalar must hold
         self.inserted: list[tuple[str, str]] = []  # pairs the plan adds to a mapping
+
+
+# What the proof keeps of a node no edit lies in or touches (most nodes of a file, so a tuple,
+# not an object): its kind, where its re-parsed twin must sit (start, end and 0-based line,
+# shifted by the edits before it) and its own line. Its subtree is checked by that place alone.
+_Placed = tuple[type, tuple[int, int, int], int]
 
 
 class Proof:
@@ -308,46 +319,58 @@ class Proof:
                 line=exc.line,
             ) from None
         if len(new_docs) != len(roots):
-            _mismatch(source, roots[0] if roots else None, "the number of documents changed")
+            _mismatch(source, roots[0].line if roots else None, "the number of documents changed")
         for old, new in zip(roots, new_docs):
             self._untouched.check_document(old, new)
             # A document whose text is unchanged (and in place) parses the same: only edited
             # ones are walked.
             if source.text[old.start : old.end] != new_text[new.start_mark.index : new.end_mark.index]:
-                _compare(source, old, new, self._untouched)
+                _compare(source, old, new)
         return new_text
 
 
 def _spans(docs: list[Node], plan: Plan, untouched: _Untouched) -> list[_Span]:
-    """The spans of `docs` (one per node, so aliases still share), walked into where an edit
-    touches a node; the plan's wants move onto them while the nodes are alive."""
+    """The spans of `docs`, walked into where an edit touches a node (one span per node, so
+    aliases still share); the plan's wants move onto them while the nodes are alive. A node no
+    edit touches becomes a _Placed tuple where its parent lists it (inline: this runs for
+    child of a node on the path to an edit, 20 nodes of a 10-line manifest)."""
     made: dict[int, _Span] = {}
-    todo: list[tuple[Node, _Span]] = []
-
-    def span(node: Node) -> _Span:
-        found = made.get(id(node))
-        if found is None:
-            found = made[id(node)] = _Span(node)
-            if untouched.touches(found.start, found.end):
-                todo.append((node, found))
-        return found
-
-    roots = [span(doc) for doc in docs]
+    roots = [_Span(doc) for doc in docs]  # each checked by its place (Proof.verify)
+    todo = [(doc, root) for doc, root in zip(docs, roots) if untouched.touches(root.start, root.end)]
+    made.update((id(doc), root) for doc, root in todo)
+    starts, ends, shifts, lines = untouched.starts, untouched.ends, untouched.shift, untouched.lines
     while todo:
         node, out = todo.pop()
         out.walked, out.tag = True, node.tag
         if type(node) is ScalarNode:
             out.value, out.want = node.value, plan.changed.get(id(node))
-        elif type(node) is MappingNode:
+            continue
+        if type(node) is MappingNode:
             out.inserted = plan.inserted.get(id(node), [])
-            out.children = [span(n) for pair in node.value for n in pair]
+            children = [n for pair in node.value for n in pair]
         else:
-            out.children = [span(n) for n in node.value]
+            children = node.value
+        spans = out.children
+        for child in children:
+            mark = child.start_mark
+            start, end = mark.index, child.end_mark.index
+            before = bisect_right(starts, end)  # edits starting at or before the node's end
+            if before and ends[before - 1] >= start:  # an edit lies in (or touches) it: walk it
+                found = made.get(id(child))
+                if found is None:
+                    found = made[id(child)] = _Span(child)
+                    todo.append((child, found))
+                spans.append(found)
+            else:  # where its twin must be: shifted by the edits before it (a block node never
+                shift = shifts[before]  # follows an edited scalar on its line: same column)
+                spans.append(
+                    (type(child), (start + shift, end + shift, mark.line + lines[before]), mark.line)
+                )
     return roots
 
 
 class _Untouched:
-    """Answers whether a node's span holds no edit and, if so, whether its re-parsed twin sits
+    """Answers whether a node's span holds no edit and, if so, where its re-parsed twin must sit:
     at the same text shifted by the edits before it (then the two subtrees are the same text,
     parsed from the same position on the same path, with the same anchors: equal). An edit
     cannot re-point an alias: the composer refuses a second `&name` in a document, and an
@@ -375,62 +398,56 @@ class _Untouched:
         start = old.start + self.shift[bisect_left(self.starts, old.start)]
         end = old.end + self.shift[bisect_right(self.starts, old.end)]
         if (new.start_mark.index, new.end_mark.index) != (start, end):
-            _mismatch(self.source, old, "a document moved")
-
-    def __call__(self, old: _Span, new: Node) -> bool:
-        start, end = old.start, old.end
-        before = bisect_right(self.starts, end)  # edits starting at or before the node's end
-        if before and self.ends[before - 1] >= start:
-            return False  # an edit lies in (or touches) the span: compare inside it
-        shift, lines = self.shift[before], self.lines[before]
-        moved = (new.start_mark.index, new.end_mark.index) != (start + shift, end + shift)
-        # A block node never follows an edited scalar on its line: it keeps its column.
-        if moved or new.start_mark.line != old.line + lines:
-            _mismatch(self.source, old, "a node moved")
-        return True
+            _mismatch(self.source, old.line, "a document moved")
 
 
-def _compare(source: Source, old_root: _Span, new_root: Node, untouched: _Untouched) -> None:
+def _compare(source: Source, old_root: _Span, new_root: Node) -> None:
     """Walk both graphs in step (iteratively; each aliased collection once per node of the
     re-parse it meets, so a use that no longer shares it is checked too) and check every node
     on a path to an edit; a subtree no edit touched is checked by its position."""
-    stack = [(old_root, new_root)]
+    stack: list[tuple[_Span | _Placed, Node]] = [(old_root, new_root)]
     push, pop = stack.append, stack.pop
     seen: set[tuple[int, int]] = set()
     while stack:
         old, new = pop()
-        kind = old.kind
-        if kind is not type(new):
-            _mismatch(source, old, "a node changed kind")
-        if untouched(old, new):
+        if isinstance(old, tuple):  # no edit lies in it: the same text, where it must be
+            kind, where, line = old
+            if kind is not type(new):
+                _mismatch(source, line, "a node changed kind")
+            start = new.start_mark
+            if (start.index, new.end_mark.index, start.line) != where:
+                _mismatch(source, line, "a node moved")
             continue
         assert old.walked  # a span an edit touches was walked into (_spans)
+        kind = old.kind
+        if kind is not type(new):
+            _mismatch(source, old.line, "a node changed kind")
         if kind is ScalarNode:
             want = old.want
             if want is None:
                 if old.value != new.value or old.tag != new.tag:
-                    _mismatch(source, old, f"value {old.value!r} changed to {new.value!r}")
+                    _mismatch(source, old.line, f"value {old.value!r} changed to {new.value!r}")
             elif (new.tag, new.value) != (STR_TAG, want):
-                _mismatch(source, old, f"expected {want!r} but the file now reads {new.value!r}")
+                _mismatch(source, old.line, f"expected {want!r} but the file now reads {new.value!r}")
             continue
         if (id(old), id(new)) in seen:
             continue
         seen.add((id(old), id(new)))
         if old.tag != new.tag:
-            _mismatch(source, old, "a collection changed tag")
+            _mismatch(source, old.line, "a collection changed tag")
         if kind is MappingNode:
             new_pairs = new.value
             if old.inserted:
                 new_pairs = _without_inserted(source, old, list(new_pairs), old.inserted)
             if 2 * len(new_pairs) != len(old.children):
-                _mismatch(source, old, "a mapping changed shape")
+                _mismatch(source, old.line, "a mapping changed shape")
             children = iter(old.children)
             for (ok, ov), (nk, nv) in zip(zip(children, children), new_pairs):
                 push((ok, nk))
                 push((ov, nv))
         else:
             if len(old.children) != len(new.value):
-                _mismatch(source, old, "a sequence changed shape")
+                _mismatch(source, old.line, "a sequence changed shape")
             stack.extend(zip(old.children, new.value))
 
 
@@ -441,15 +458,15 @@ def _without_inserted(
     for key, value in added:
         hit = [p for p in new_pairs if type(p[0]) is ScalarNode and p[0].value == key]
         if len(hit) != 1 or (hit[0][1].tag, hit[0][1].value) != (STR_TAG, value):
-            _mismatch(source, old, f"inserted {key!r} does not read back as {value!r}")
+            _mismatch(source, old.line, f"inserted {key!r} does not read back as {value!r}")
         new_pairs.remove(hit[0])
     return new_pairs
 
 
-def _mismatch(source: Source, node: _Span | None, what: str) -> NoReturn:
-    line = node.line + 1 if node is not None else None
+def _mismatch(source: Source, line: int | None, what: str) -> NoReturn:
+    """Refuse the edit; `line`: the 0-based line of the first parse's node that differs."""
     raise ManifestError(
         f"refusing to write: re-parsing the edit shows {what}; please report this file",
         file=source.path,
-        line=line,
+        line=line + 1 if line is not None else None,
     )

@@ -200,3 +200,29 @@ def test_the_proof_holds_no_node_of_the_first_parse(extra: list[Edit], message: 
     else:
         with pytest.raises(ManifestError, match=message):
             proof.verify()
+
+
+@pytest.mark.parametrize(
+    ("first", "message"),
+    [
+        ("a: x\nb: yy\nc: z\n", None),
+        ("a: x\nb:  yy\nc: z", "f.yaml:3: .*a node moved"),  # `b`'s value and `c` one column on
+        ("a: x\nb: yy\nc:  z", "f.yaml:3: .*a node moved"),  # the last value one column on
+        ("a: x\n\nb: yy\nc: z", "f.yaml:4: .*a node moved"),  # a line further
+        ("a: x\nb: []\nc: z\n", "f.yaml:2: .*a node changed kind"),
+    ],
+)
+def test_a_node_no_edit_touches_is_checked_by_its_place_and_kind(first: str, message: str | None) -> None:
+    """The proof keeps, of a node no edit touches, only its kind and where its twin must be.
+    Proved against the first parse of a slightly different text (the document the same length),
+    the untouched nodes after the edit, shifted by it, are found out."""
+    text = "a: x\nb: yy\nc: z\n"
+    source = Source("f.yaml", text)
+    docs = compose_all(Source("f.yaml", first))
+    plan = Plan()
+    plan.replace(source, docs[0].value[0][1], "longer")
+    if message is None:
+        assert apply_and_verify(source, docs, plan) == text.replace("x", "longer")
+    else:
+        with pytest.raises(ManifestError, match=message):
+            apply_and_verify(source, docs, plan)

@@ -5,37 +5,137 @@ are known by comparing line i with line i, and the hunks are written directly in
 the time difflib's matcher takes (~0.15 ms a file, 15 ms for a 100-file dry run). They are
 difflib's bytes, except beside identical lines, which difflib may pair otherwise (both apply;
 line i to line i is what happened). Anything else (an inserted key) goes through difflib.
+
+Where the edits are known (`near`), only the lines around them are split and compared: a chart's
+values file is ~100 KB of comments around two changed lines.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from itertools import compress, count
+from operator import ne
 
 CONTEXT = 3  # lines around each change, as `git diff` and difflib show
 _NO_EOL = "\n\\ No newline at end of file\n"
+# What str.splitlines ends a line at besides "\n" (and "\r\n"): a text with none of these has
+# its lines numbered by counting "\n".
+_OTHER_BREAKS = ("\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029")
 
 
-def file_diff(relpath: str, old_text: str, new_text: str) -> str:
-    """The unified diff of one file, `a/` and `b/` prefixed as `git diff` prints it."""
-    old = old_text.splitlines(keepends=True)
-    new = new_text.splitlines(keepends=True)
-    if len(old) == len(new):
-        lines: Iterator[str] = _in_place(old, new, relpath)
-    else:
-        import difflib  # rarely needed, so not at start-up
+def file_diff(relpath: str, old_text: str, new_text: str, near: Sequence[tuple[int, int, str]] = ()) -> str:
+    """The unified diff of one file, `a/` and `b/` prefixed as `git diff` prints it. `near`:
+    the edits that made `new_text` from `old_text` (start, end, text), when known."""
+    lines = _near_edits(old_text, new_text, near, relpath) if near else None
+    if lines is None:
+        old = old_text.splitlines(keepends=True)
+        new = new_text.splitlines(keepends=True)
+        if len(old) == len(new):
+            lines = _with_header(_in_place(old, new), relpath)
+        else:
+            import difflib  # rarely needed, so not at start-up
 
-        lines = difflib.unified_diff(old, new, f"a/{relpath}", f"b/{relpath}")
+            lines = difflib.unified_diff(old, new, f"a/{relpath}", f"b/{relpath}")
     return "".join(line if line.endswith("\n") else line + _NO_EOL for line in lines)
 
 
-def _in_place(old: list[str], new: list[str], relpath: str) -> Iterator[str]:
-    """Hunks for a pair of line lists of one length: each run of differing lines is replaced,
-    with CONTEXT lines around; changes at most 2 * CONTEXT unchanged lines apart share a hunk."""
-    changed = [i for i, (a, b) in enumerate(zip(old, new)) if a != b]
-    if not changed:
+def _with_header(hunks: Iterator[str], relpath: str) -> Iterator[str]:
+    """The `---`/`+++` lines before the first hunk; nothing when there is none."""
+    first = next(hunks, None)
+    if first is None:
         return
     yield f"--- a/{relpath}\n"
     yield f"+++ b/{relpath}\n"
+    yield first
+    yield from hunks
+
+
+def _near_edits(
+    old_text: str, new_text: str, near: Sequence[tuple[int, int, str]], relpath: str
+) -> Iterator[str] | None:
+    """The hunks _in_place writes for the whole file, from the lines around the edits only;
+    None unless every edit keeps its lines' count and the text breaks lines at "\\n" alone
+    (then line i of the old text is line i of the new, and a line's number counts "\\n")."""
+    if old_text.count("\r") != old_text.count("\r\n") or any(c in old_text for c in _OTHER_BREAKS):
+        return None
+    edits = sorted(near)
+    for start, end, text in edits:
+        if text.count("\n") != old_text.count("\n", start, end) or "\r" in text:
+            return None
+        if old_text[start - 1 : start] == "\r" or end == len(old_text):  # parts a "\r\n", or
+            return None  # may make a last line without a line break empty (one line fewer)
+        if any(c in text for c in _OTHER_BREAKS):
+            return None
+    stretches = _stretches(old_text, edits)
+    if stretches is None:
+        return None
+    hunks = (
+        _in_place(
+            old_text[begin:finish].splitlines(keepends=True),
+            new_text[begin + before : finish + after].splitlines(keepends=True),
+            top,
+        )
+        for top, begin, finish, before, after in stretches
+    )
+    return _with_header((line for lines in hunks for line in lines), relpath)
+
+
+def _stretches(
+    old_text: str, edits: list[tuple[int, int, str]]
+) -> list[tuple[int, int, int, int, int]] | None:
+    """For each run of edits less than 2 * CONTEXT + 1 lines apart (the hunks _in_place would
+    join), the old text's lines around it, CONTEXT more on each side as far as the file goes:
+    (number of the first line, start, end, the new text's shift at the start, at the end)."""
+    total = old_text.count("\n") + (1 if old_text and not old_text.endswith("\n") else 0)
+    line, counted, shift = 0, 0, 0
+    runs: list[list[int]] = []  # [first line, last line, start, end, shift before, shift after]
+    for start, end, text in edits:
+        line += old_text.count("\n", counted, start)
+        counted = start
+        last = line + old_text.count("\n", start, end)
+        after = shift + len(text) - (end - start)
+        if runs and line - runs[-1][1] <= 2 * CONTEXT + 1:
+            runs[-1][1], runs[-1][3], runs[-1][5] = last, end, after
+        else:
+            runs.append([line, last, start, end, shift, after])
+        shift = after
+    if runs and runs[-1][1] >= total:
+        return None  # an edit past the last line break: let the whole-file path say it
+    out = []
+    for first, last, start, end, before, after in runs:
+        top, bottom = max(0, first - CONTEXT), min(total, last + 1 + CONTEXT)
+        out.append(
+            (top, _back(old_text, start, first - top), _forward(old_text, end, bottom - last), before, after)
+        )
+    return out
+
+
+def _back(text: str, pos: int, lines: int) -> int:
+    """Where the line `lines` lines above the one holding `pos` starts."""
+    start = text.rfind("\n", 0, pos) + 1
+    for _ in range(lines):
+        start = text.rfind("\n", 0, start - 1) + 1
+    return start
+
+
+def _forward(text: str, pos: int, lines: int) -> int:
+    """Where the `lines` lines from the one holding `pos` on end (the text's end at most)."""
+    end = pos
+    for _ in range(lines):
+        found = text.find("\n", end)
+        if found < 0:
+            return len(text)
+        end = found + 1
+    return end
+
+
+def _in_place(old: list[str], new: list[str], offset: int = 0) -> Iterator[str]:
+    """Hunks for a pair of line lists of one length (lines `offset` on of the file): each run of
+    differing lines is replaced, with CONTEXT lines around; changes at most 2 * CONTEXT
+    unchanged lines apart share a hunk."""
+    changed = list(compress(count(), map(ne, old, new)))
+    if not changed:
+        return
     groups: list[list[int]] = [[changed[0]]]
     for i in changed[1:]:
         if i - groups[-1][-1] <= 2 * CONTEXT + 1:
@@ -44,7 +144,7 @@ def _in_place(old: list[str], new: list[str], relpath: str) -> Iterator[str]:
             groups.append([i])
     for group in groups:
         start, stop = max(0, group[0] - CONTEXT), min(len(old), group[-1] + 1 + CONTEXT)
-        span = _range(start, stop)
+        span = _range(start + offset, stop + offset)
         yield f"@@ -{span} +{span} @@\n"
         i = start
         while i < stop:

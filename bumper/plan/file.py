@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-from pathlib import Path
 
 from bumper.changes import Change, Skip
 from bumper.errors import ManifestError
@@ -34,14 +33,17 @@ class FileEdit:
     """One file's bytes before and after; nothing is on disk until `write_all`."""
 
     relpath: str
-    path: Path
+    path: str  # where it is written (a str: a plan of 12,500 files makes no Path for each)
     old: bytes
     new: bytes
+    # The edits that make `new` of `old` (start, end, text; in the decoded text), so a diff
+    # compares only the lines around them; empty: compare every line.
+    near: tuple[tuple[int, int, str], ...] = ()
 
     @cached_property
     def diff(self) -> str:
         """This file's part of a `git diff`-style unified diff."""
-        return file_diff(self.relpath, self.old.decode("utf-8"), self.new.decode("utf-8"))
+        return file_diff(self.relpath, self.old.decode("utf-8"), self.new.decode("utf-8"), self.near)
 
 
 @dataclass
@@ -80,7 +82,9 @@ class FileJob:
             out, proof = self._plan(source)  # the first parse ends with _plan, spans of it stay
             if proof is not None:
                 new_text = proof.verify()
-                out.edit = FileEdit(source.path, Path(path), source.to_bytes(), source.to_bytes(new_text))
+                bom = 1 if source.bom else 0  # the diff reads the bytes, BOM and all
+                near = tuple((e.start + bom, e.end + bom, e.text) for e in proof.edits)
+                out.edit = FileEdit(source.path, path, source.to_bytes(), source.to_bytes(new_text), near)
                 if self.diffs:
                     _ = out.edit.diff  # made here, cached, and sent along with the edit
         return out
@@ -101,7 +105,8 @@ class FileJob:
         found, notes = self.charts.settle(found, notes, self.by_key)  # HelmRelease pins' sources
         notes.sort(key=lambda n: n.line)
         out.ignored = [ignored_skip(source, n) for n in notes if n.key is None or n.key in self.by_key]
-        if "$imagepolicy" in source.text:  # a marker on a nested map or flow map sets nothing
+        # A marker on a nested map or flow map sets nothing (`$` first: a memchr-fast look).
+        if "$" in source.text and "$imagepolicy" in source.text:
             out.unresolved += [
                 u for u in markers_without_value(source, docs, found) if u.marker == "$imagepolicy"
             ]

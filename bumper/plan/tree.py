@@ -300,18 +300,27 @@ def write_all(edits: list[FileEdit]) -> None:
     """Write every file through a temp file, renaming only once all temp files exist."""
     from tempfile import mkstemp  # a dry run never writes (tests/import_budget_test.py)
 
-    staged: list[tuple[str, Path]] = []
+    staged: list[tuple[str, str]] = []
+    path = ""
     try:
         for edit in edits:
-            fd, tmp = mkstemp(prefix=f".{edit.path.name}.", suffix=".bumper", dir=edit.path.parent)
+            path = edit.path
+            folder, name = os.path.split(path)
+            mode = os.stat(edit.path).st_mode & 0o7777
+            fd, tmp = mkstemp(prefix=f".{name}.", suffix=".bumper", dir=folder)
             staged.append((tmp, edit.path))
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(edit.new)
-            os.chmod(tmp, edit.path.stat().st_mode & 0o7777)
+            try:  # os calls, not a file object: a --repo run may write 12,500 files
+                os.fchmod(fd, mode)
+                rest = memoryview(edit.new)
+                while rest:
+                    rest = rest[os.write(fd, rest) :]
+            finally:
+                os.close(fd)
     except OSError as exc:
         for tmp, _ in staged:
             Path(tmp).unlink(missing_ok=True)
-        raise WorkspaceError(f"cannot write {exc.filename}: {exc.strerror}; nothing was changed") from None
+        where = exc.filename or path  # a failed write (a full disk) names no file
+        raise WorkspaceError(f"cannot write {where}: {exc.strerror}; nothing was changed") from None
     for tmp, target in staged:
         os.replace(tmp, target)
 

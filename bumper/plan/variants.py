@@ -17,6 +17,7 @@ of the whole tag; `latest` and `main-abc1234` thus have none and are replaced as
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import NamedTuple
 
 _VERSION = re.compile(r"[vV]?(\d+(?:\.\d+)*)")
@@ -44,6 +45,7 @@ class TagShape(NamedTuple):
     prerelease: tuple[int, int] | None  # (rank, number); None for a final release
 
 
+@lru_cache(maxsize=4096)  # a tree repeats its tags; a bump reads each reference's and the REF's
 def read_tag(tag: str) -> TagShape:
     """Split a tag into version, variant and pre-release (never fails: any text is a tag)."""
     match = _VERSION.match(tag)

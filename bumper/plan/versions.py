@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import shlex
+from functools import lru_cache
 from typing import TYPE_CHECKING, NamedTuple
 
 from bumper.errors import PolicyError
@@ -39,6 +40,7 @@ def parse_version(tag: str | None) -> semver.Version | None:
         return None
 
 
+@lru_cache(maxsize=4096)  # a bump asks it for the same pair of tags in file after file
 def is_downgrade(old_tag: str | None, new_tag: str | None) -> bool:
     """True only when both tags are versions and the new one is lower; tags of one variant
     (`12-debian-12-r98`, `1.2.3-alpine3.19`) compare their variant's numbers too."""

@@ -56,11 +56,12 @@ def find_references(
 def _walk(doc: Node, context: str | None, state: Found, marks: Marks, seen: set[int]) -> None:
     """Visit each collection of `doc` once. Only collections go on the stack; scalars are
     judged where their parent lists them, which keeps this walk cheap next to the composer."""
-    sequences, by_key, any_suffix, any_mapping_key = (
+    sequences, by_key, any_suffix, any_mapping_key, contexts = (
         DISPATCH.sequences,
         DISPATCH.keys,
         DISPATCH.any_suffix,
         DISPATCH.any_mapping_key,
+        DISPATCH.contexts,
     )
     add, ignore, source = state.add, state.ignore, state.source
     stack: list[tuple[Node, str | None]] = [(doc, context)]
@@ -96,7 +97,14 @@ def _walk(doc: Node, context: str | None, state: Found, marks: Marks, seen: set[
                 if marks and value.start_mark.line in marks:
                     add(_marked(value, marks, ignore))
                 continue
-            stack.append((value, _child_context(name, context)))
+            # The child's context: one a shape gives its key under this context, else the key
+            # (inline: this runs for every collection of a file).
+            child = name
+            if name is not None and context is not None:
+                by_parent = contexts.get(name)
+                if by_parent is not None:
+                    child = by_parent.get(context, name)
+            stack.append((value, child))
 
 
 def _ask_mappings(node: MappingNode, keys: list[str], context: str | None, state: Found) -> Node | None:
@@ -123,17 +131,6 @@ def _root_context(doc: Node, file_name: str) -> str | None:
     if SKIP in contexts:
         return SKIP
     return contexts[0] if contexts else None
-
-
-def _child_context(name: str | None, context: str | None) -> str | None:
-    """The context a collection is walked under: one a shape gives its key under this context,
-    else the key itself."""
-    if name is None:
-        return None
-    by_parent = DISPATCH.contexts.get(name)
-    if by_parent is not None and context is not None:
-        return by_parent.get(context, name)
-    return name
 
 
 def _by_suffix(name: str) -> ScalarFn | None:

@@ -113,3 +113,91 @@ def test_a_diff_of_repeated_lines_applies(tmp_path: Path) -> None:
     new = old.replace("v1.0.0", "v1.2.3")
     subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
     assert _applies(tmp_path, old, new, file_diff("f.yaml", old, new))
+
+
+def _random_edits(text: str, rng: random.Random) -> tuple[str, list[tuple[int, int, str]]]:
+    """`text` with a few random spans replaced, some by text of other lengths, some empty (an
+    insertion), some spanning a line break with one of their own (as a block scalar edit)."""
+    edits: list[tuple[int, int, str]] = []
+    taken = -1
+    for start in sorted(rng.sample(range(len(text) + 1), min(len(text) + 1, rng.choice([1, 2, 3, 6])))):
+        if start <= taken:
+            continue
+        end = min(len(text), start + rng.choice([0, 1, 3, 9, 40]))
+        old = text[start:end]
+        body = rng.choice(["v1.2.3", "", "x" * rng.randrange(30), "ghcr.io/acme/app@sha256:" + "a" * 64])
+        edits.append((start, end, "\n".join([body] * (old.count("\n") + 1))))
+        taken = end
+    new, pos = [], 0
+    for start, end, piece in edits:
+        new += [text[pos:start], piece]
+        pos = end
+    return "".join([*new, text[pos:]]), edits
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_a_diff_from_the_edits_is_the_diff_of_the_whole_file(seed: int) -> None:
+    """Given the edits (as a plan knows them), only the lines around them are compared: the
+    bytes are those of comparing every line, for CRLF, a BOM, no final newline, and line
+    breaks str.splitlines knows besides \\n (those, or an edit adding a line, compare all)."""
+    rng = random.Random(seed)
+    compared = 0
+    for path in _corpus_files()[seed::6]:
+        text = path.read_bytes().decode("utf-8", "replace")
+        variants = [
+            text,
+            text.replace("\n", "\r\n"),
+            "\ufeff" + text.rstrip("\n"),
+            text.replace("\n", "\n\n"),
+        ]
+        variants += [text.replace("#", "\x0c#", 1).replace("a", "a\u2028", 1)]
+        for variant in variants:
+            for _ in range(3):
+                new, edits = _random_edits(variant, rng)
+                assert file_diff("f.yaml", variant, new, edits) == file_diff("f.yaml", variant, new), path
+                compared += 1
+    assert compared >= 30
+
+
+@pytest.mark.parametrize("lines", [1, 2, 3, 4, 7, 8, 9])
+def test_edits_at_both_ends_of_a_short_file(lines: int) -> None:
+    old = "".join(f"k{i}: v{i}\n" for i in range(lines))
+    for text in (old, old.rstrip("\n")):
+        first, last = text.index("v0"), text.rindex("v")
+        edits = [(first, first + 2, "new0")] + ([(last, last + 1, "w")] if last > first else [])
+        new, pos = "", 0
+        for start, end, piece in edits:
+            new, pos = new + text[pos:start] + piece, end
+        new += text[pos:]
+        assert file_diff("x.yaml", text, new, edits) == file_diff("x.yaml", text, new)
+
+
+def test_each_planned_edit_diffs_as_the_whole_file_compares(tmp_path: Path) -> None:
+    """The planner hands each edit's positions to its diff (shifted past a BOM): on every golden
+    case that rewrites a file (CRLF, BOM, anchors, inserted keys, embedded YAML), the dry run's
+    diff is the whole-file comparison's, byte for byte."""
+    from bumper.errors import BumperError
+    from bumper.image_ref import ImageRef
+    from bumper.plan.tree import TreeRequest, plan_tree
+    from testing.golden import copy_in
+
+    compared = 0
+    for path in case_dirs():
+        case = load_case(path)
+        if case.args:
+            continue  # options this test does not pass on
+        tree = tmp_path / case.name
+        copy_in(case.input_dir, tree)
+        try:
+            plan = plan_tree(TreeRequest(tree, [ImageRef.parse(r) for r in case.refs], diffs=True))
+        except BumperError:
+            continue
+        for edit in plan.edits:
+            old, new = edit.old.decode(), edit.new.decode()
+            spliced, pos = "", 0  # the positions index the decoded bytes, BOM and all
+            for start, end, text in sorted(edit.near):
+                spliced, pos = spliced + old[pos:start] + text, end
+            assert spliced + old[pos:] == new, case.name
+            assert edit.diff == file_diff(edit.relpath, old, new), case.name
+            compared += 1
+    assert compared >= 40
