@@ -106,8 +106,11 @@ def manifest_sources(
         search = NeedleSearch.start(root, needles, MANIFEST_NAME_GLOBS)
     hits: frozenset[str] | None = None  # None: read every file
     pending = search  # asked once, at the first file to read: this loop runs 10,000 times on a big tree
+    # Listing no file (no -v), a chart's templates/ is never read from disk: the templates the
+    # search found stand for it (the others would be neither read nor listed).
+    found = search.hits if search is not None and considered is None else None
     try:
-        for candidate in iter_candidates(root, globs, only, named):
+        for candidate in iter_candidates(root, globs, only, named, found):
             if considered is not None:
                 considered.append(candidate.relpath)
             reason = candidate.reason
@@ -170,6 +173,8 @@ class TreeRequest:
     rules: RunRules = field(default_factory=RunRules)
     mode: str | None = None
     diffs: bool = False  # a dry run prints them: each file's diff is made where it is planned
+    # TreePlan.considered lists every file looked at (-v); without it, fewer are looked at.
+    list_considered: bool = True
     # --registry resolve: a tag-only REF's repository -> the digest its digest-pinned references take.
     pins: Mapping[str, str] | None = None
     # The grep of `root` for these REFs' needles the caller started before it imported the planner
@@ -182,7 +187,7 @@ def plan_tree(request: TreeRequest) -> TreePlan:
     refs, rules = request.refs, request.rules
     by_key = index_refs(refs)
     found = FileOutcome()  # every file's outcome, merged in file order
-    considered: list[str] = []
+    considered: list[str] | None = [] if request.list_considered else None
     # One walk reads the files that mention a REF, a Flux marker or a Flux policy object.
     sources = list(
         manifest_sources(
@@ -220,7 +225,7 @@ def plan_tree(request: TreeRequest) -> TreePlan:
         unresolved=found.unresolved,
         policies=policies.latest,
         rules=[None if i is None else rules.policy.rules[i] for i in found.rules],
-        considered=considered,
+        considered=considered or [],
         unmatched_paths=unmatched_globs(request.root, request.globs),
     )
     if plan.matched == 0:
