@@ -67,6 +67,10 @@ EXACTLY = {
 # Standard-library modules `--version` has no use for (click itself loads inspect, datetime):
 # each was once loaded at start-up by a bumper module that a version string never needs.
 VERSION_NEVER = {"json", "pathlib", "subprocess", "urllib.parse", "fnmatch", "shlex"}
+# Standard-library modules a plain `bump --dir --dry-run` (no .bumper.yaml, no marker, text
+# output) has no use for: JSON is read for a policy's schema or a marker comment, written for
+# --output json; a dry run writes no temporary file; no socket, no TLS.
+DIR_RUN_NEVER = {"json", "tempfile", "importlib.metadata", "jsonschema", "pathspec", "socket", "ssl"}
 ARGS = {
     "--version": ["--version"],
     "scan": ["scan", "--dir", "tree"],
@@ -110,3 +114,9 @@ def test_the_budget_sees_an_sdk(tmp_path: Path) -> None:
     """The same reading of a run that loads a host SDK names it (the test can fail)."""
     assert "requests" in _distributions(["requests.adapters", "yaml"])
     assert "PyYAML" in _distributions(["yaml"])
+
+
+def test_a_dir_dry_run_loads_no_stdlib_module_it_does_not_need(tmp_path: Path) -> None:
+    modules = set(_loaded(tmp_path, ARGS["bump --dir"]))
+    assert "yaml" in modules, "the probe planned the tree"
+    assert not DIR_RUN_NEVER & modules, sorted(DIR_RUN_NEVER & modules)

@@ -3,7 +3,6 @@ the published JSON Schema, and asked which rule governs each reference."""
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import stat
@@ -258,7 +257,9 @@ def _to_data(
 
 @cache
 def _validator() -> Any:
-    import jsonschema  # imported only when a repository has a policy
+    import json  # these two only when a repository has a policy (tests/import_budget_test.py)
+
+    import jsonschema
 
     schema = json.loads(SCHEMA_PATH.read_text())
     return jsonschema.Draft7Validator(schema)

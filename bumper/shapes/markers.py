@@ -3,7 +3,6 @@ and the line scan both marker shapes share (Flux's `# {"$imagepolicy": ...}` is 
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 
@@ -39,6 +38,8 @@ def find_markers(source: Source) -> dict[int, tuple[str, str, str]]:
     kind `bumper` (target a repository) or `imagepolicy` (target a Flux NAMESPACE:NAME)."""
     if "$bumper" not in source.text and "$imagepolicy" not in source.text:
         return {}
+    import json  # only a file with a marker reads JSON (tests/import_budget_test.py)
+
     found: dict[int, tuple[str, str, str]] = {}
     for index, line in enumerate(source.text.split("\n")):
         match = _MARKER_RE.search(line.rstrip("\r"))
