@@ -66,7 +66,7 @@ EXACTLY = {
 }
 # Standard-library modules `--version` has no use for (click itself loads inspect, datetime):
 # each was once loaded at start-up by a bumper module that a version string never needs.
-VERSION_NEVER = {"json", "pathlib", "subprocess", "urllib.parse", "fnmatch", "shlex"}
+VERSION_NEVER = {"json", "pathlib", "subprocess", "urllib.parse", "fnmatch", "shlex", "dataclasses"}
 # Standard-library modules a plain `bump --dir --dry-run` (no .bumper.yaml, no marker, text
 # output) has no use for: JSON is read for a policy's schema or a marker comment, written for
 # --output json; a dry run writes no temporary file; no socket, no TLS.
