@@ -64,8 +64,7 @@ class Rule:
         return f"{POLICY_FILE}:{self.line} (rule {self.index + 1})"
 
 
-@dataclass(frozen=True)
-class RepoPolicy:
+class RepoPolicy(NamedTuple):
     """The rules of one `.bumper.yaml`, in order."""
 
     rules: tuple[Rule, ...] = ()
@@ -100,8 +99,7 @@ class Verdict(NamedTuple):
     rule: Rule | None
 
 
-@dataclass(frozen=True)
-class RunRules:
+class RunRules(NamedTuple):
     """The tree's policy merged with what the command line asked. The CLI fills what a rule
     leaves open and can only narrow what it sets: `--mode pr` turns a rule's `commit` into a PR,
     never the reverse; labels, reviewers and assignees add up; a rule's `draft: true` or
