@@ -46,10 +46,12 @@ def iter_candidates(
     unless `globs`, or the `paths:` of a `.bumper.yaml` rule (`named`), selects it and names its
     hidden parts; a file below a chart's `templates/`, at any depth, is a `helm-template`.
 
-    `found`: for a caller that lists a template only when it mentions a needle, and lists no
-    file it looked at (no -v): the tree-relative paths its search found (None: the search
-    cannot tell). A chart's `templates/` is then never read from disk; its files in `found`
-    stand for it (a chart repository is mostly templates: 3,600 of 4,000 files)."""
+    `found`: for a caller that reads and lists a file only when it mentions a needle, and lists
+    no file it looked at (no -v): the tree-relative paths its search found (None: the search
+    cannot tell). Only those of the regular files are then given (links and special files are
+    given whatever their bytes, for their reason), and a chart's `templates/` is never read
+    from disk: its files in `found` stand for it (a chart repository is mostly templates: 3,600
+    of 4,000 files)."""
     selected = matcher(globs)
     names_hidden = hidden_namer((globs, *named))
     real_root = os.path.realpath(root)
@@ -81,19 +83,22 @@ def _walk(root: Path, found: Callable[[], frozenset[str] | None] | None = None) 
     One folder is listed at a time, its entries sorted by name with a `/` after a folder's: then
     descending in that order yields the relpaths sorted as whole strings (no name holds a `/`),
     and what is held is one listing per level, not the tree (a scan of 100,000 files streams).
-    A chart's `templates/` is listed only when `found` (iter_candidates) cannot stand for it."""
-    top = os.fspath(root)
-    below = _FoundBelow(top, found) if found is not None else None
-    stack = [iter(_listing("", top, templates=False))]
+    With what a search `found` (iter_candidates), only those of the regular files are given,
+    and a chart's `templates/` is not listed: the found files below it stand for it."""
+    hits = None if found is None else found()
+    below = None if hits is None else _FoundBelow(os.fspath(root), hits)
+    stack = [iter(_listing("", os.fspath(root), hits, templates=False))]
     while stack:
         item = next(stack[-1], None)
         if item is None:
             stack.pop()
         elif item[2] == _FOLDER:  # walk it now, before the names after it
-            stack.append(iter(_listing(item[0] + "/", item[1], templates=False)))
+            stack.append(iter(_listing(item[0] + "/", item[1], hits, templates=False)))
         elif item[2] == _TEMPLATES_FOLDER:
-            listed = None if below is None else below(item[0] + "/")
-            stack.append(iter(_listing(item[0] + "/", item[1], templates=True) if listed is None else listed))
+            if below is not None:
+                stack.append(iter(below(item[0])))
+            else:
+                stack.append(iter(_listing(item[0] + "/", item[1], hits, templates=True)))
         else:
             yield item
 
@@ -102,9 +107,10 @@ def _walk(root: Path, found: Callable[[], frozenset[str] | None] | None = None) 
 _FOLDER, _TEMPLATES_FOLDER = -2, -3
 
 
-def _listing(rel_dir: str, directory: str, *, templates: bool) -> list[_Entry]:
-    """The folder's manifest-named files and its folders in walk order; below a chart's
-    `templates/` (`templates`) every file is IN_CHART_TEMPLATES."""
+def _listing(rel_dir: str, directory: str, hits: frozenset[str] | None, *, templates: bool) -> list[_Entry]:
+    """The folder's manifest-named files (the regular ones only when in `hits`, unless None)
+    and its folders, in walk order; below a chart's `templates/` (`templates`) every file is
+    IN_CHART_TEMPLATES."""
     try:
         with os.scandir(directory) as listing:
             entries = list(listing)
@@ -124,8 +130,9 @@ def _listing(rel_dir: str, directory: str, *, templates: bool) -> list[_Entry]:
         elif templates:
             add((name, name, entry.path, IN_CHART_TEMPLATES))
         elif entry.is_file(follow_symlinks=False):  # scandir's file type: no system call
-            add((name, name, entry.path, stat.S_IFREG))
-        else:
+            if hits is None or rel_dir + name in hits:
+                add((name, name, entry.path, stat.S_IFREG))
+        else:  # a link or a special file: left alone for what it is, found or not
             add((name, name, entry.path, stat.S_IFLNK if entry.is_symlink() else 0))
     found.sort()
     return [(rel_dir + name, path, kind) for _, name, path, kind in found]
@@ -135,17 +142,14 @@ class _FoundBelow:
     """The entries a search found below a folder, as _listing would give them: the found paths
     sorted once, each folder's a slice of them."""
 
-    def __init__(self, top: str, found: Callable[[], frozenset[str] | None]) -> None:
-        self._top, self._found = top, found
+    def __init__(self, top: str, hits: frozenset[str]) -> None:
+        self._top, self._hits = top, hits
         self._sorted: list[str] | None = None
 
-    def __call__(self, prefix: str) -> list[_Entry] | None:
+    def __call__(self, folder: str) -> list[_Entry]:
         if self._sorted is None:
-            paths = self._found()
-            if paths is None:
-                return None  # the search cannot tell: list the folder
-            self._sorted = sorted(paths)
-        names = self._sorted
+            self._sorted = sorted(self._hits)
+        names, prefix = self._sorted, folder + "/"
         start = end = bisect_left(names, prefix)
         while end < len(names) and names[end].startswith(prefix):
             end += 1
@@ -223,8 +227,7 @@ def mentions(candidate: Candidate, needles: tuple[bytes, ...]) -> bool:
 def read_tree(root: Path, needles: tuple[bytes, ...], only: frozenset[str] | None = None) -> Iterator[Source]:
     """Every manifest of the tree (never narrowed by --path) that mentions a needle: the objects
     (Flux policies, HelmRepositories) a reference in another file resolves through."""
-    # Templates are never read: no chart's templates/ is listed for them.
-    for candidate in iter_candidates(root, (), only, found=frozenset):
+    for candidate in iter_candidates(root, (), only):
         if candidate.reason is None:
             source, _ = read_manifest(candidate, needles)
             if source is not None:

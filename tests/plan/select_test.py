@@ -117,12 +117,13 @@ def test_scan_and_bump_report_chart_templates_as_before(tmp_path: Path) -> None:
     assert "+++ b/charts/c/templates/x.yaml" in bump.stdout  # no chart there: bumped
 
 
-def test_a_search_stands_for_the_chart_templates_it_did_not_find(
+def test_a_search_stands_for_the_files_it_did_not_find(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Given what a search found (a run without -v), a chart's templates/ is never listed: its
-    files the search found come in its place, with the reasons the walk would give them; the
-    rest of the tree is walked as always. A search that cannot tell (None) changes nothing."""
+    """Given what a search found (a run without -v), only the regular files it found are given,
+    with the reasons the walk would give them, and links (left alone for what they are) whatever
+    their bytes; a chart's templates/ is never listed: its files the search found come in its
+    place. Every other folder is still walked. A search that cannot tell (None) changes nothing."""
     _chart_trees(tmp_path)
     everything = {c.relpath: c.reason for c in iter_candidates(tmp_path)}
     hits = {"charts/a/templates/x.yaml", "charts/a/templates/.hid/z.yaml", "charts/a/values.yaml"}
@@ -138,11 +139,11 @@ def test_a_search_stands_for_the_chart_templates_it_did_not_find(
     found = {c.relpath: c.reason for c in iter_candidates(tmp_path, found=lambda: frozenset(hits))}
     below_templates = ("charts/a/templates/", "charts/b/templates/", "charts/a/charts/sub/templates/")
     below_templates += (".hidden/chart/templates/",)  # a chart's, in a hidden folder
-    assert found == {
-        rel: reason
-        for rel, reason in everything.items()
-        if rel in hits or not rel.startswith(below_templates)
+    links = {
+        rel for rel in everything if (tmp_path / rel).is_symlink() and not rel.startswith(below_templates)
     }
+    assert links == {"charts/b/Chart.yaml", "charts/d/Chart.yaml"}
+    assert found == {rel: reason for rel, reason in everything.items() if rel in hits or rel in links}
     assert (
         found["charts/a/templates/.hid/z.yaml"] == "hidden"
         and found["charts/b/templates/x.yaml"] == "helm-template"
