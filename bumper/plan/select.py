@@ -125,7 +125,7 @@ def _listing(rel_dir: str, directory: str, hits: frozenset[str] | None, *, templ
             if name != ".git":
                 below = templates or (chart and name == "templates")
                 add((name + "/", name, entry.path, _TEMPLATES_FOLDER if below else _FOLDER))
-        elif not (name.endswith(MANIFEST_SUFFIXES) or name in KUSTOMIZATION_NAMES):  # is_manifest_name
+        elif not is_manifest_name(name):
             continue
         elif templates:
             add((name, name, entry.path, IN_CHART_TEMPLATES))
