@@ -106,8 +106,9 @@ def manifest_sources(
         search = NeedleSearch.start(root, needles, MANIFEST_NAME_GLOBS)
     hits: frozenset[str] | None = None  # None: read every file
     pending = search  # asked once, at the first file to read: this loop runs 10,000 times on a big tree
-    # Listing no file (no -v), a chart's templates/ is never read from disk: the templates the
-    # search found stand for it (the others would be neither read nor listed).
+    # Listing no file (no -v), the walk takes further only the files the search found, and links
+    # and special files for their reason (the others would be neither read nor listed); a
+    # chart's templates/ is not even listed.
     found = search.hits if search is not None and considered is None else None
     try:
         for candidate in iter_candidates(root, globs, only, named, found):
