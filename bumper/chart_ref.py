@@ -15,15 +15,17 @@ from bumper.errors import RefParseError
 from bumper.image_ref import _DOMAIN_RE, _PATH_RE, ImageRef
 
 CHART_SCHEMES = ("oci://", "https://", "http://")
+# Patterns, compiled (and kept in re's cache) by the first run that reads a chart: every bump
+# imports this module for its REFs, and most name only images.
 # Helm's chart names are lowercase words; older charts also use upper case, '_' and '.'.
-_CHART_NAME_RE = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._-]{0,250}[A-Za-z0-9])?")
+_CHART_NAME = r"[A-Za-z0-9](?:[A-Za-z0-9._-]{0,250}[A-Za-z0-9])?"
 # One path segment of an HTTP chart repository URL (no '?', '#', '@', spaces or escapes).
-_SEGMENT_RE = re.compile(r"[A-Za-z0-9._~+-]+")
-_VERSION_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.+-]{0,127}")
+_SEGMENT = r"[A-Za-z0-9._~+-]+"
+_VERSION = r"[A-Za-z0-9_][A-Za-z0-9_.+-]{0,127}"
 # A version a tool resolves, not one it pins: `^1.2`, `~1.2`, `>=1 <2`, `*`, `1.x`, `1.2.X`, `1 || 2`.
-_RANGE_RE = re.compile(r"[\^~<>=*|, ]|(?:^|\.)[xX](?:$|\.)")
+_RANGE = r"[\^~<>=*|, ]|(?:^|\.)[xX](?:$|\.)"
 _REF_MAX = 1024
-_USERINFO_RE = re.compile(r"^([A-Za-z]+://)[^/]*@")
+_USERINFO = r"^([A-Za-z]+://)[^/]*@"
 
 
 class ChartRef(ImageRef):
@@ -68,7 +70,7 @@ def try_parse_ref(text: str) -> ImageRef | None:
 
 def parse_chart_ref(text: str) -> ChartRef:
     """Parse `oci://REGISTRY/PATH/CHART:VERSION` or `https://REPO_URL/CHART:VERSION`."""
-    bare = _USERINFO_RE.sub(r"\1", text)  # a user name or password is never repeated
+    bare = re.sub(_USERINFO, r"\1", text)  # a user name or password is never repeated
     shown = repr(bare[:80]) + ("..." if len(bare) > 80 else "")
     form = "oci://REGISTRY/PATH/CHART:VERSION or https://REPO_URL/CHART:VERSION"
     if len(text) > _REF_MAX or text != text.strip():
@@ -83,7 +85,7 @@ def parse_chart_ref(text: str) -> ChartRef:
         raise RefParseError(
             f"invalid chart reference {shown}: {version!r} is a version range; give one version, e.g. 1.2.3"
         )
-    if not _VERSION_RE.fullmatch(version):
+    if not re.fullmatch(_VERSION, version):
         raise RefParseError(f"invalid chart reference {shown}: bad version {version!r}; give e.g. 1.2.3")
     source = chart_source(base)
     if not isinstance(source, str):
@@ -95,19 +97,19 @@ def parse_chart_ref(text: str) -> ChartRef:
 
 def is_version(text: str) -> bool:
     """Whether `text` is one chart version bumper may write over (semver or a plain tag)."""
-    return _VERSION_RE.fullmatch(text) is not None
+    return re.fullmatch(_VERSION, text) is not None
 
 
 def is_range(version: str) -> bool:
     """Whether a version field holds a range (`^1.2`, `~1.2`, `>=1 <2`, `*`, `1.x`)."""
-    return not version.strip() or _RANGE_RE.search(version.strip()) is not None
+    return not version.strip() or re.search(_RANGE, version.strip()) is not None
 
 
 def valid_chart_name(chart: str, source: str) -> bool:
     """Whether `chart` can be a chart of `source` (an OCI chart is one repository path component)."""
     if source.startswith("oci://"):
         return _PATH_RE.fullmatch(chart) is not None and "/" not in chart
-    return _CHART_NAME_RE.fullmatch(chart) is not None
+    return re.fullmatch(_CHART_NAME, chart) is not None
 
 
 def chart_source(url: str, *, oci_without_scheme: bool = False) -> str | tuple[None, str]:
@@ -132,7 +134,7 @@ def chart_source(url: str, *, oci_without_scheme: bool = False) -> str | tuple[N
     if scheme == "oci://":
         if segments and not _PATH_RE.fullmatch("/".join(segments)):
             return None, f"repository path {path!r} must be lowercase words separated by '.', '_', '-' or '/'"
-    elif any(not _SEGMENT_RE.fullmatch(s) or s in (".", "..") for s in segments):
+    elif any(not re.fullmatch(_SEGMENT, s) or s in (".", "..") for s in segments):
         return None, f"bad repository path {path!r} (no query, fragment or escapes)"
     return scheme + "/".join([host.lower(), *segments])
 

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from bumper.options import BumpOptions, BumpResult, Status
 from bumper.plan.needles import MANIFEST_NAME_GLOBS, needles
 from bumper.plan.search import NeedleSearch
+from bumper.report import DISPLAY, VERBOSE
 
 
 def bump_dir(options: BumpOptions, env: Mapping[str, str]) -> BumpResult:
@@ -34,6 +35,7 @@ def bump_dir(options: BumpOptions, env: Mapping[str, str]) -> BumpResult:
             image_policies=options.image_policies,
             rules=RunRules(load_policy(directory), options.mode),
             diffs=options.dry_run,
+            list_considered=DISPLAY.level >= VERBOSE,  # -v lists them
             pins=options.pins,
             search=search,
         )

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import TYPE_CHECKING, Any
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from bumper.errors import ConfigError
 
@@ -46,12 +48,13 @@ class Status(str, Enum):
     __hash__ = str.__hash__
 
 
-@dataclass(frozen=True)
-class BumpOptions:
-    """Validated options of one bump run."""
+class BumpOptions(NamedTuple):
+    """Validated options of one bump run (a record: `_replace` makes a changed copy). A
+    NamedTuple, not a dataclass: every bump builds this class at start-up, and a frozen
+    dataclass of these 28 fields costs about ten times as much to build (issue 30)."""
 
     refs: list[ImageRef]
-    image_policies: dict[str, ImageRef] = field(default_factory=dict)  # Flux policy -> latest image
+    image_policies: Mapping[str, ImageRef] = MappingProxyType({})  # Flux policy -> latest image
     repo: str | None = None
     directory: Path | None = None
     dry_run: bool = False

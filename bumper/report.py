@@ -6,7 +6,6 @@ from __future__ import annotations
 import sys
 from collections import Counter
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TextIO
 
 from bumper.errors import (
@@ -31,27 +30,35 @@ if TYPE_CHECKING:
 QUIET, NORMAL, VERBOSE = 0, 1, 2
 
 
-@dataclass
 class Display:
-    """How this run talks: set by cli.py from -q/-v, --color and --output, once per run."""
+    """How this run talks: set by cli.py from -q/-v, --color and --output, once per run. (A
+    plain class: every command, --version too, builds it at start-up, where a dataclass costs
+    half a millisecond.)"""
 
-    level: int = NORMAL
-    color: str = "auto"  # auto | always | never
-    json: bool = False  # --output json: every exit prints one JSON object on stdout
-    env_color: bool | None = None  # what NO_COLOR / FORCE_COLOR ask when --color is auto
-    emitted: bool = False  # that object is out already
-    stream: JsonObjectStream | None = None  # that object, while it is being written (scan)
+    __slots__ = ("level", "color", "json", "env_color", "emitted", "stream")
+    level: int
+    color: str  # auto | always | never
+    json: bool  # --output json: every exit prints one JSON object on stdout
+    env_color: bool | None  # what NO_COLOR / FORCE_COLOR ask when --color is auto
+    emitted: bool  # that object is out already
+    stream: JsonObjectStream | None  # that object, while it is being written (scan)
+
+    def __init__(self, *, json: bool = False, env_color: bool | None = None) -> None:
+        self.start(json=json, env_color=env_color)
+
+    def start(self, *, json: bool = False, env_color: bool | None = None) -> None:
+        """The display of a run that has just started."""
+        self.level, self.color, self.json, self.env_color = NORMAL, "auto", json, env_color
+        self.emitted, self.stream = False, None
 
 
 DISPLAY = Display()
 
 
-def reset(**settings: Any) -> None:
+def reset(*, json: bool = False, env_color: bool | None = None) -> None:
     """Start a run with the default display (a test may run several in one process); the one
     DISPLAY object is kept, so `from bumper.report import DISPLAY` stays valid."""
-    fresh = Display(**settings)
-    for name in fresh.__dataclass_fields__:
-        setattr(DISPLAY, name, getattr(fresh, name))
+    DISPLAY.start(json=json, env_color=env_color)
 
 
 def colour_asked(env: Mapping[str, str]) -> bool | None:

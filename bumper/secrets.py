@@ -80,11 +80,23 @@ def redact(text: str, token: str | None = None, *, env: Mapping[str, str]) -> st
     """`text` without `token` (raw or as a Basic header), any token variable's value in `env`,
     anything shaped like a GitHub or GitLab token, or URL userinfo: the one scrubber every
     message passes through."""
-    secrets = {env.get(n, "").strip() for n in (*declared_token_variables(), *SECRET_VARIABLES)}
-    secrets = {s for s in secrets if len(s) >= 4}  # a stray 1-character variable is no token
-    secrets |= _KEPT
+    secrets = _variable_secrets(text, env) | _KEPT
     if token:
         secrets |= {token, basic_credentials(token)}
     for secret in sorted(secrets, key=len, reverse=True):
         text = text.replace(secret, "***")
     return strip_userinfo(_TOKEN_SHAPES.sub(_mask, text))
+
+
+def _variable_secrets(text: str, env: Mapping[str, str]) -> set[str]:
+    """The values of `env`'s token variables that redact() must mask in `text`.
+
+    Which variables hold a token is asked of the registered providers (entry points: ~20 ms
+    of metadata reading and provider imports) only when some variable's value is in `text`,
+    or holds a `*` (then a mask put in before it could complete it); no other value can
+    change what redact() prints, so the one-line error of a --dir run skips the look-up."""
+    values = {name: value.strip() for name, value in env.items()}
+    values = {n: v for n, v in values.items() if len(v) >= 4}  # a stray 1-character value is no token
+    if not any(v in text or "*" in v for v in values.values()):
+        return set()
+    return {values[n] for n in (*declared_token_variables(), *SECRET_VARIABLES) if n in values}

@@ -10,10 +10,16 @@ from pathlib import Path
 
 
 def run_probed(
-    probe: str, out: Path, args: tuple[str, ...], cwd: Path, env: Mapping[str, str] | None = None
+    probe: str,
+    out: Path,
+    args: tuple[str, ...],
+    cwd: Path,
+    env: Mapping[str, str] | None = None,
+    *,
+    exit_code: int = 0,
 ) -> str:
-    """What the probe wrote to `out` after `bumper ARGS` ran (and exited 0) in `cwd`; the probe
-    reads `out` as sys.argv[1] and bumper's arguments after it."""
+    """What the probe wrote to `out` after `bumper ARGS` ran (and exited `exit_code`) in `cwd`;
+    the probe reads `out` as sys.argv[1] and bumper's arguments after it."""
     run = subprocess.run(
         [sys.executable, "-c", probe, str(out), *args],
         cwd=cwd,
@@ -23,5 +29,5 @@ def run_probed(
         check=False,
         timeout=120,
     )
-    assert run.returncode == 0, run.stderr
+    assert run.returncode == exit_code, run.stderr
     return out.read_text()

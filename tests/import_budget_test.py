@@ -28,6 +28,7 @@ BUDGET = {
     "--version": {"click"},
     "scan": {"click", "PyYAML"},
     "bump --dir": {"click", "PyYAML"},
+    "bump --dir, nothing found": {"click", "PyYAML"},
     "bump --repo": {"click", "PyYAML"},  # a local repository: no host, so no SDK and no HTTP
 }
 # bumper's own modules each command never loads (prefixes): --version loads only what
@@ -46,6 +47,9 @@ NOT_LOADED = {
     "--version": ("bumper.",),
     "scan": (*_NO_DIR_RUN, "bumper.local", "bumper.options"),
     "bump --dir": _NO_DIR_RUN,
+    # exit 3: its one error line is scrubbed (bumper.secrets), but holds no variable's value, so
+    # the providers' registrations (entry points, importlib.metadata) are never read for it
+    "bump --dir, nothing found": (*(p for p in _NO_DIR_RUN if p != "bumper.secrets"), "importlib.metadata"),
     # without --verify, --registry or --wait; no host's module, no git library (git runs as is)
     "bump --repo": (
         "bumper.local",
@@ -62,23 +66,28 @@ EXACTLY = {
 }
 # Standard-library modules `--version` has no use for (click itself loads inspect, datetime):
 # each was once loaded at start-up by a bumper module that a version string never needs.
-VERSION_NEVER = {"json", "pathlib", "subprocess", "urllib.parse", "fnmatch", "shlex"}
+VERSION_NEVER = {"json", "pathlib", "subprocess", "urllib.parse", "fnmatch", "shlex", "dataclasses"}
+# Standard-library modules a plain `bump --dir --dry-run` (no .bumper.yaml, no marker, text
+# output) has no use for: JSON is read for a policy's schema or a marker comment, written for
+# --output json; a dry run writes no temporary file; no socket, no TLS.
+DIR_RUN_NEVER = {"json", "tempfile", "importlib.metadata", "jsonschema", "pathspec", "socket", "ssl"}
 ARGS = {
     "--version": ["--version"],
     "scan": ["scan", "--dir", "tree"],
     "bump --dir": ["bump", "ghcr.io/acme/app:v2.0.0", "--dir", "tree", "--dry-run"],
+    "bump --dir, nothing found": ["bump", "ghcr.io/acme/other:v2.0.0", "--dir", "tree", "--dry-run"],
     "bump --repo": ["bump", "ghcr.io/acme/app:v2.0.0", "--repo", "tree", "--author", "A <a@example.com>"],
 }
 
 
-def _loaded(tmp_path: Path, args: list[str]) -> list[str]:
+def _loaded(tmp_path: Path, args: list[str], exit_code: int = 0) -> list[str]:
     (tmp_path / "tree" / "apps").mkdir(parents=True)
     (tmp_path / "tree" / "apps" / "deploy.yaml").write_text("image: ghcr.io/acme/app:v1.0.0 # {}\n")
     if "--repo" in args:  # the tree as a repository of its own, which the run clones and pushes to
         for git in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-qm", "init"]):
             ident = ["-c", "user.name=A", "-c", "user.email=a@example.com"]
             subprocess.run(["git", *ident, *git], cwd=tmp_path / "tree", check=True, capture_output=True)
-    return run_probed(PROBE, tmp_path / "modules.txt", tuple(args), tmp_path).split()
+    return run_probed(PROBE, tmp_path / "modules.txt", tuple(args), tmp_path, exit_code=exit_code).split()
 
 
 def _distributions(modules: list[str]) -> set[str]:
@@ -88,7 +97,7 @@ def _distributions(modules: list[str]) -> set[str]:
 
 @pytest.mark.parametrize("command", sorted(BUDGET))
 def test_a_command_imports_only_its_budget(tmp_path: Path, command: str) -> None:
-    modules = _loaded(tmp_path, ARGS[command])
+    modules = _loaded(tmp_path, ARGS[command], 3 if "nothing found" in command else 0)
     assert "bumper.cli" in modules, "the probe ran bumper"
     extra = _distributions(modules) - BUDGET[command] - SITE_HOOKS
     assert not extra, f"`bumper {command}` imports {sorted(extra)}"
@@ -105,3 +114,9 @@ def test_the_budget_sees_an_sdk(tmp_path: Path) -> None:
     """The same reading of a run that loads a host SDK names it (the test can fail)."""
     assert "requests" in _distributions(["requests.adapters", "yaml"])
     assert "PyYAML" in _distributions(["yaml"])
+
+
+def test_a_dir_dry_run_loads_no_stdlib_module_it_does_not_need(tmp_path: Path) -> None:
+    modules = set(_loaded(tmp_path, ARGS["bump --dir"]))
+    assert "yaml" in modules, "the probe planned the tree"
+    assert not DIR_RUN_NEVER & modules, sorted(DIR_RUN_NEVER & modules)

@@ -53,6 +53,25 @@ def test_redact_leaves_words_that_only_start_like_tokens() -> None:
     assert redact(text, env={}) == text
 
 
+def test_a_value_that_a_mask_completes_is_masked_too() -> None:
+    """redact() masks the longest secrets first; a token variable's value that only appears once
+    a mask is in (it holds `*`) is still masked, as when every variable was looked up first."""
+    keep_secret("XYZ-kept-secret-0123")
+    assert redact("abXYZ-kept-secret-0123cd", env={"GITLAB_TOKEN": "b***c"}) == "a***d"
+
+
+def test_a_text_that_holds_no_variable_value_never_reads_the_provider_registrations() -> None:
+    """The one-line error of a --dir run (exit 3 and others) skips the entry-point look-up."""
+    declared_token_variables.cache_clear()
+    env = {"GITLAB_TOKEN": TOKEN, "HOME": "/home/ci"}
+    assert redact("no file references ghcr.io/acme/app:v1.2.3", env=env) == (
+        "no file references ghcr.io/acme/app:v1.2.3"
+    )
+    assert declared_token_variables.cache_info().misses == 0
+    assert redact(f"see {TOKEN} in /home/ci", env=env) == "see *** in /home/ci"
+    assert declared_token_variables.cache_info().misses == 1
+
+
 def test_redact_leaves_short_values_and_other_variables_alone() -> None:
     assert redact("a b", env={"GITHUB_TOKEN": "a", "HOME": "b"}) == "a b"
 

@@ -100,12 +100,10 @@ def bump(options: BumpOptions, env: Mapping[str, str], setup: RemoteSetup | None
 def _with_registry(options: BumpOptions, env: Mapping[str, str]) -> BumpOptions:
     """`options` with what each image's registry answered (`registry_images`, which `pins`
     reads); the one call a command makes before its first clone or write."""
-    from dataclasses import replace
-
     from bumper.preflight import ApiPacing
     from bumper.registry import check_images
 
     backoff = ApiPacing.from_env(env).backoff
-    return replace(
-        options, registry_images=check_images(options.images, options.registry, env, backoff, warn)
+    return options._replace(
+        registry_images=check_images(options.images, options.registry, env, backoff, warn)
     )

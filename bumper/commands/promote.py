@@ -3,7 +3,6 @@ that version under --to through the normal flow: rules, holds, downgrades, PR or
 
 from __future__ import annotations
 
-import dataclasses
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -59,7 +58,7 @@ def promote(
     except NotFoundError as exc:  # nothing under --from: exit 3 as `bump` answers it
         emit_not_found(exc, options)
         raise
-    options = dataclasses.replace(options, refs=[ref], promoted_from=label)
+    options = options._replace(refs=[ref], promoted_from=label)
     return bump(options, env, setup)
 
 

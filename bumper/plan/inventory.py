@@ -61,7 +61,9 @@ class TreeScan:
 
     def files(self) -> Iterator[FileFindings]:
         """Each file's findings, in name order; files without a reference are skipped."""
-        looked_at: list[str] = []
+        # Without -v nothing lists the files looked at: the walk then takes further only what
+        # grep found (a chart's templates/ is not even listed).
+        looked_at: list[str] | None = [] if self._considered is not None else None
         named = tree_policy_paths(self.root)
         walk = manifest_sources(self.root, self.paths, SCAN_NEEDLES, self.ignored, None, looked_at, named)
         for source, _ in walk:
@@ -74,11 +76,11 @@ class TreeScan:
                 yield found
         self._tell(looked_at)
 
-    def _tell(self, looked_at: list[str]) -> None:
-        if self._considered is not None:
+    def _tell(self, looked_at: list[str] | None) -> None:
+        if self._considered is not None and looked_at is not None:
             for path in looked_at:
                 self._considered(path)
-        looked_at.clear()
+            looked_at.clear()
 
     def _file(self, source: Source) -> FileFindings | None:
         notes: list[Ignored] = []

@@ -3,7 +3,6 @@ the published JSON Schema, and asked which rule governs each reference."""
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import stat
@@ -65,8 +64,7 @@ class Rule:
         return f"{POLICY_FILE}:{self.line} (rule {self.index + 1})"
 
 
-@dataclass(frozen=True)
-class RepoPolicy:
+class RepoPolicy(NamedTuple):
     """The rules of one `.bumper.yaml`, in order."""
 
     rules: tuple[Rule, ...] = ()
@@ -101,8 +99,7 @@ class Verdict(NamedTuple):
     rule: Rule | None
 
 
-@dataclass(frozen=True)
-class RunRules:
+class RunRules(NamedTuple):
     """The tree's policy merged with what the command line asked. The CLI fills what a rule
     leaves open and can only narrow what it sets: `--mode pr` turns a rule's `commit` into a PR,
     never the reverse; labels, reviewers and assignees add up; a rule's `draft: true` or
@@ -258,7 +255,9 @@ def _to_data(
 
 @cache
 def _validator() -> Any:
-    import jsonschema  # imported only when a repository has a policy
+    import json  # these two only when a repository has a policy (tests/import_budget_test.py)
+
+    import jsonschema
 
     schema = json.loads(SCHEMA_PATH.read_text())
     return jsonschema.Draft7Validator(schema)

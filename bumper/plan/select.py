@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Iterator
+from bisect import bisect_left
+from collections.abc import Callable, Iterator
 from functools import lru_cache
 from pathlib import Path
 from typing import NamedTuple
@@ -36,22 +37,32 @@ def iter_candidates(
     globs: tuple[str, ...] = (),
     only: frozenset[str] | None = None,
     named: tuple[tuple[str, ...], ...] = (),
+    found: Callable[[], frozenset[str] | None] | None = None,
 ) -> Iterator[Candidate]:
     """Walk `root` (never `.git/`, never following folder links) and yield manifest files
     (only those in `only` when a faster search, e.g. git grep, already narrowed them).
 
     Decided by path alone, before any file is read: a hidden path is left alone (`hidden`)
     unless `globs`, or the `paths:` of a `.bumper.yaml` rule (`named`), selects it and names its
-    hidden parts; a file below a chart's `templates/`, at any depth, is a `helm-template`."""
+    hidden parts; a file below a chart's `templates/`, at any depth, is a `helm-template`.
+
+    `found`: for a caller that reads and lists a file only when it mentions a needle, and lists
+    no file it looked at (no -v): the tree-relative paths its search found (None: the search
+    cannot tell). Only those of the regular files are then given (links and special files are
+    given whatever their bytes, for their reason), and a chart's `templates/` is never read
+    from disk: its files in `found` stand for it (a chart repository is mostly templates: 3,600
+    of 4,000 files)."""
     selected = matcher(globs)
     names_hidden = hidden_namer((globs, *named))
     real_root = os.path.realpath(root)
-    for relpath, path, mode in _only(root, only) if only is not None else _walk(root):
+    regular = stat.S_IFREG
+    for relpath, path, mode in _only(root, only) if only is not None else _walk(root, found):
         if relpath == POLICY_FILE or (selected is not None and not selected(relpath)):
             continue  # the policy file is never a manifest
-        if mode == stat.S_IFREG and "templates/" not in relpath and not is_hidden(relpath):
+        hidden = is_hidden(relpath)
+        if mode == regular and not hidden and "templates/" not in relpath:
             yield Candidate(relpath, path)  # nearly every file: nothing to check
-        elif is_hidden(relpath) and not names_hidden(relpath):
+        elif hidden and not names_hidden(relpath):
             yield Candidate(relpath, path, "hidden")
         elif mode == IN_CHART_TEMPLATES:  # the walk saw the Chart.yaml: whatever the file is
             yield Candidate(relpath, path, "helm-template")
@@ -62,22 +73,32 @@ def iter_candidates(
 # The file type _walk gives an entry below a chart's `templates/` (a folder beside a Chart.yaml
 # file), at any depth: a chart repository is mostly such files, each a `helm-template` by path.
 IN_CHART_TEMPLATES = -1
+_Entry = tuple[str, str, int]  # (relpath, path, file type)
 
 
-def _walk(root: Path) -> Iterator[tuple[str, str, int]]:
+def _walk(root: Path, found: Callable[[], frozenset[str] | None] | None = None) -> Iterator[_Entry]:
     """(relpath, path, file type) of every manifest-named entry, sorted by relpath (the order
     `git ls-files` and the --repo flow give); scandir's cached file types spare a stat per file.
 
     One folder is listed at a time, its entries sorted by name with a `/` after a folder's: then
     descending in that order yields the relpaths sorted as whole strings (no name holds a `/`),
-    and what is held is one listing per level, not the tree (a scan of 100,000 files streams)."""
-    stack = [_listing("", os.fspath(root), templates=False)]
+    and what is held is one listing per level, not the tree (a scan of 100,000 files streams).
+    With what a search `found` (iter_candidates), only those of the regular files are given,
+    and a chart's `templates/` is not listed: the found files below it stand for it."""
+    hits = None if found is None else found()
+    below = None if hits is None else _FoundBelow(os.fspath(root), hits)
+    stack = [iter(_listing("", os.fspath(root), hits, templates=False))]
     while stack:
         item = next(stack[-1], None)
         if item is None:
             stack.pop()
-        elif item[2] in (_FOLDER, _TEMPLATES_FOLDER):  # walk it now, before the names after it
-            stack.append(_listing(item[0] + "/", item[1], templates=item[2] == _TEMPLATES_FOLDER))
+        elif item[2] == _FOLDER:  # walk it now, before the names after it
+            stack.append(iter(_listing(item[0] + "/", item[1], hits, templates=False)))
+        elif item[2] == _TEMPLATES_FOLDER:
+            if below is not None:
+                stack.append(iter(below(item[0])))
+            else:
+                stack.append(iter(_listing(item[0] + "/", item[1], hits, templates=True)))
         else:
             yield item
 
@@ -86,31 +107,53 @@ def _walk(root: Path) -> Iterator[tuple[str, str, int]]:
 _FOLDER, _TEMPLATES_FOLDER = -2, -3
 
 
-def _listing(rel_dir: str, directory: str, *, templates: bool) -> Iterator[tuple[str, str, int]]:
-    """The folder's manifest-named files and its folders in walk order; below a chart's
-    `templates/` (`templates`) every file is IN_CHART_TEMPLATES."""
+def _listing(rel_dir: str, directory: str, hits: frozenset[str] | None, *, templates: bool) -> list[_Entry]:
+    """The folder's manifest-named files (the regular ones only when in `hits`, unless None)
+    and its folders, in walk order; below a chart's `templates/` (`templates`) every file is
+    IN_CHART_TEMPLATES."""
     try:
-        entries = list(os.scandir(directory))
+        with os.scandir(directory) as listing:
+            entries = list(listing)
     except OSError:
-        return iter(())
+        return []
     chart = not templates and any(e.name == "Chart.yaml" and _is_file(e) for e in entries)
     found: list[tuple[str, str, str, int]] = []
+    add = found.append
     for entry in entries:
+        name = entry.name
         if entry.is_dir(follow_symlinks=False):
-            if entry.name != ".git":
-                below = templates or (chart and entry.name == "templates")
-                found.append(
-                    (entry.name + "/", entry.name, entry.path, _TEMPLATES_FOLDER if below else _FOLDER)
-                )
-        elif not is_manifest_name(entry.name):
+            if name != ".git":
+                below = templates or (chart and name == "templates")
+                add((name + "/", name, entry.path, _TEMPLATES_FOLDER if below else _FOLDER))
+        elif not is_manifest_name(name):
             continue
         elif templates:
-            found.append((entry.name, entry.name, entry.path, IN_CHART_TEMPLATES))
-        else:
-            kind = stat.S_IFLNK if entry.is_symlink() else stat.S_IFREG if entry.is_file() else 0
-            found.append((entry.name, entry.name, entry.path, kind))
+            add((name, name, entry.path, IN_CHART_TEMPLATES))
+        elif entry.is_file(follow_symlinks=False):  # scandir's file type: no system call
+            if hits is None or rel_dir + name in hits:
+                add((name, name, entry.path, stat.S_IFREG))
+        else:  # a link or a special file: left alone for what it is, found or not
+            add((name, name, entry.path, stat.S_IFLNK if entry.is_symlink() else 0))
     found.sort()
-    return ((rel_dir + name, path, kind) for _, name, path, kind in found)
+    return [(rel_dir + name, path, kind) for _, name, path, kind in found]
+
+
+class _FoundBelow:
+    """The entries a search found below a folder, as _listing would give them: the found paths
+    sorted once, each folder's a slice of them."""
+
+    def __init__(self, top: str, hits: frozenset[str]) -> None:
+        self._top, self._hits = top, hits
+        self._sorted: list[str] | None = None
+
+    def __call__(self, folder: str) -> list[_Entry]:
+        if self._sorted is None:
+            self._sorted = sorted(self._hits)
+        names, prefix = self._sorted, folder + "/"
+        start = end = bisect_left(names, prefix)
+        while end < len(names) and names[end].startswith(prefix):
+            end += 1
+        return [(rel, os.path.join(self._top, rel), IN_CHART_TEMPLATES) for rel in names[start:end]]
 
 
 def _is_file(entry: os.DirEntry[str]) -> bool:

@@ -107,8 +107,12 @@ def manifest_sources(
         search = NeedleSearch.start(root, needles, MANIFEST_NAME_GLOBS)
     hits: frozenset[str] | None = None  # None: read every file
     pending = search  # asked once, at the first file to read: this loop runs 10,000 times on a big tree
+    # Listing no file (no -v), the walk takes further only the files the search found, and links
+    # and special files for their reason (the others would be neither read nor listed); a
+    # chart's templates/ is not even listed.
+    found = search.hits if search is not None and considered is None else None
     try:
-        for candidate in iter_candidates(root, globs, only, named):
+        for candidate in iter_candidates(root, globs, only, named, found):
             if considered is not None:
                 considered.append(candidate.relpath)
             reason = candidate.reason
@@ -171,6 +175,8 @@ class TreeRequest:
     rules: RunRules = field(default_factory=RunRules)
     mode: str | None = None
     diffs: bool = False  # a dry run prints them: each file's diff is made where it is planned
+    # TreePlan.considered lists every file looked at (-v); without it, fewer are looked at.
+    list_considered: bool = True
     # --registry resolve: a tag-only REF's repository -> the digest its digest-pinned references take.
     pins: Mapping[str, str] | None = None
     # The grep of `root` for these REFs' needles the caller started before it imported the planner
@@ -183,7 +189,7 @@ def plan_tree(request: TreeRequest) -> TreePlan:
     refs, rules = request.refs, request.rules
     by_key = index_refs(refs)
     found = FileOutcome()  # every file's outcome, merged in file order
-    considered: list[str] = []
+    considered: list[str] | None = [] if request.list_considered else None
     # One walk reads the files that mention a REF, a Flux marker or a Flux policy object.
     sources = list(
         manifest_sources(
@@ -221,7 +227,7 @@ def plan_tree(request: TreeRequest) -> TreePlan:
         unresolved=found.unresolved,
         policies=policies.latest,
         rules=[None if i is None else rules.policy.rules[i] for i in found.rules],
-        considered=considered,
+        considered=considered or [],
         unmatched_paths=unmatched_globs(request.root, request.globs),
     )
     if plan.matched == 0:

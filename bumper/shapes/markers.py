@@ -3,7 +3,6 @@ and the line scan both marker shapes share (Flux's `# {"$imagepolicy": ...}` is 
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 
@@ -41,6 +40,8 @@ def find_markers(source: Source) -> dict[int, tuple[str, str, str]]:
     # One memchr-fast look for a `$` first: most files have none, and then no word is searched.
     if "$" not in text or ("$bumper" not in text and "$imagepolicy" not in text):
         return {}
+    import json  # only a file with a marker reads JSON (tests/import_budget_test.py)
+
     found: dict[int, tuple[str, str, str]] = {}
     for index, line in enumerate(text.split("\n")):
         match = _MARKER_RE.search(line.rstrip("\r"))

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import NamedTuple
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
@@ -63,15 +64,15 @@ ScalarFn = Callable[[ScalarNode, str, "str | None", Found], None]  # (value, key
 MarkedFn = Callable[[ScalarNode, str, str, IgnoreFn], "Reference | None"]  # (value, target, part)
 
 
-@dataclass(frozen=True)
-class Shape:
-    """One shape's hooks; those left unset are never called."""
+class Shape(NamedTuple):
+    """One shape's hooks; those left unset are never called. (A NamedTuple: every run builds
+    the class at start-up, where a frozen dataclass costs ten times as much.)"""
 
     name: str  # the table's; its references may report others (argocd's are `helm`, `kustomize`)
     root: RootFn | None = None
     document: DocumentFn | None = None
-    contexts: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  # key -> parent -> context
-    sequences: Mapping[str, SequenceFn] = field(default_factory=dict)  # context -> reader
+    contexts: Mapping[str, Mapping[str, str]] = MappingProxyType({})  # key -> parent -> context
+    sequences: Mapping[str, SequenceFn] = MappingProxyType({})  # context -> reader
     mapping: MappingFn | None = None
     mapping_keys: frozenset[str] = frozenset()  # the keys that make a mapping worth asking about
     keys: frozenset[str] = frozenset()

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
+from collections.abc import Iterator
 from pathlib import Path
+
+import pytest
 
 from bumper.plan.select import is_manifest_name, iter_candidates
 from testing import forkserver
@@ -111,3 +115,58 @@ def test_scan_and_bump_report_chart_templates_as_before(tmp_path: Path) -> None:
     assert "bumper: ignored charts/a/templates/sub/deeper/y.yml: helm-template" in lines
     assert "bumper: ignored charts/b/templates/x.yaml: helm-template" in lines
     assert "+++ b/charts/c/templates/x.yaml" in bump.stdout  # no chart there: bumped
+
+
+def test_a_search_stands_for_the_files_it_did_not_find(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Given what a search found (a run without -v), only the regular files it found are given,
+    with the reasons the walk would give them, and links (left alone for what they are) whatever
+    their bytes; a chart's templates/ is never listed: its files the search found come in its
+    place. Every other folder is still walked. A search that cannot tell (None) changes nothing."""
+    _chart_trees(tmp_path)
+    everything = {c.relpath: c.reason for c in iter_candidates(tmp_path)}
+    hits = {"charts/a/templates/x.yaml", "charts/a/templates/.hid/z.yaml", "charts/a/values.yaml"}
+    hits |= {"charts/b/templates/x.yaml", "notchart/templates/x.yaml", "charts/a/templates/sub/deeper/y.yml"}
+    listed: list[str] = []
+    scandir = os.scandir
+
+    def recording(path: str) -> Iterator[os.DirEntry[str]]:
+        listed.append(os.path.relpath(path, tmp_path))
+        return scandir(path)
+
+    monkeypatch.setattr(os, "scandir", recording)
+    found = {c.relpath: c.reason for c in iter_candidates(tmp_path, found=lambda: frozenset(hits))}
+    below_templates = ("charts/a/templates/", "charts/b/templates/", "charts/a/charts/sub/templates/")
+    below_templates += (".hidden/chart/templates/",)  # a chart's, in a hidden folder
+    links = {
+        rel for rel in everything if (tmp_path / rel).is_symlink() and not rel.startswith(below_templates)
+    }
+    assert links == {"charts/b/Chart.yaml", "charts/d/Chart.yaml"}
+    assert found == {rel: reason for rel, reason in everything.items() if rel in hits or rel in links}
+    assert (
+        found["charts/a/templates/.hid/z.yaml"] == "hidden"
+        and found["charts/b/templates/x.yaml"] == "helm-template"
+    )
+    assert list(found) == sorted(found)  # still in name order
+    assert not [
+        folder for folder in listed if folder.startswith(tuple(t.rstrip("/") for t in below_templates))
+    ]
+    assert "notchart/templates" in listed and "charts/c/templates" in listed  # no chart: walked
+    assert {c.relpath: c.reason for c in iter_candidates(tmp_path, found=lambda: None)} == everything
+
+
+def test_bump_lists_the_same_templates_left_alone_with_and_without_verbose(tmp_path: Path) -> None:
+    """As a user sees it: without -v the run lists no chart templates/ folder, and reports the
+    same templates left alone (those that mention the image) as `scan` and `bump -v`."""
+    _chart_trees(tmp_path)
+    runs = [
+        forkserver.run(["bump", "nginx:1.28", "--dir", str(tmp_path), "--dry-run", *more, "--output", "json"])
+        for more in ([], ["-v"])
+    ]
+    assert [r.returncode for r in runs] == [0, 0], runs[0].stderr
+    quiet, verbose = ({(i["file"], i["reason"]) for i in json.loads(r.stdout)["ignored"]} for r in runs)
+    assert quiet == verbose
+    assert ("charts/a/templates/sub/deeper/y.yml", "helm-template") in quiet
+    assert ("charts/a/templates/.hid/z.yaml", "hidden") in quiet
+    assert json.loads(runs[0].stdout)["changes"] == json.loads(runs[1].stdout)["changes"]
