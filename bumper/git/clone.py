@@ -37,6 +37,9 @@ class Clone:
     base: str
     base_sha: str
     git: GitRunner
+    # `git ls-files -s -z` of the index read_index filled from the base: each entry's mode and
+    # blob id, which a commit on top of the base reads instead of listing the base tree again.
+    base_index: bytes | None = None
 
     @property
     def url(self) -> str:
@@ -141,7 +144,8 @@ def read_index(clone: Clone) -> list[bytes]:
     the first half of checkout_only, which needs nothing from the grep and can run beside it."""
     git = clone.git
     retried(lambda _: git.run(["read-tree", "HEAD"], action="checkout"))
-    return [e for e in git.run_bytes(["ls-files", "-z"], action="checkout").split(b"\0") if e]
+    clone.base_index = git.run_bytes(["ls-files", "-s", "-z"], action="checkout")
+    return [record.partition(b"\t")[2] for record in clone.base_index.split(b"\0") if record]
 
 
 def checkout_only(clone: Clone, paths: Sequence[str], entries: list[bytes] | None = None) -> None:

@@ -138,18 +138,24 @@ def _sign_and_point(
 
 
 def _base_entries(clone: Clone, paths: list[str]) -> dict[str, tuple[str, str]]:
-    """(mode, blob id) of each of `paths` that is a regular file of the base commit."""
-    args = ["ls-tree", "-r", "-z", "--full-tree", clone.base_sha]
-    if len(paths) <= _NAMED_LOOKUP_MAX:
-        args += ["--", *paths]  # literal pathspecs (GIT_LITERAL_PATHSPECS, runner.py)
+    """(mode, blob id) of each of `paths` that is a regular file of the base commit: from the
+    index the clone step read from the base (`ls-files -s`: mode, id, stage), else ls-tree's
+    listing of the base (mode, type, id)."""
     wanted = {p.encode("utf-8", "surrogateescape"): p for p in paths}
+    if clone.base_index is not None:
+        listing, id_field = clone.base_index, 1
+    else:
+        args = ["ls-tree", "-r", "-z", "--full-tree", clone.base_sha]
+        if len(paths) <= _NAMED_LOOKUP_MAX:
+            args += ["--", *paths]  # literal pathspecs (GIT_LITERAL_PATHSPECS, runner.py)
+        listing, id_field = clone.git.run_bytes(args, action="commit"), 2
     entries: dict[str, tuple[str, str]] = {}
-    for record in clone.git.run_bytes(args, action="commit").split(b"\0"):
+    for record in listing.split(b"\0"):
         meta, _, raw = record.partition(b"\t")
         path = wanted.get(raw)
         fields = meta.split(b" ")
         if path is not None and len(fields) == 3 and fields[0] in (b"100644", b"100755"):
-            entries[path] = (fields[0].decode(), fields[2].decode())
+            entries[path] = (fields[0].decode(), fields[id_field].decode())
     return entries
 
 

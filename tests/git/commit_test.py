@@ -8,6 +8,7 @@ import pytest
 
 from bumper.delivery.bot_branch import not_own
 from bumper.errors import WorkspaceError
+from bumper.git.clone import read_index
 from bumper.git.commit import blob_id, commit_all
 from bumper.git.push import push
 from bumper.git.read import remote_branch_sha
@@ -96,9 +97,17 @@ def _odd_origin(server: GitServer) -> Path:
     return origin
 
 
-def test_a_commit_of_contents_writes_exactly_those_bytes_and_modes(server: GitServer, tmp_path: Path) -> None:
+@pytest.mark.parametrize("index", [False, True], ids=["base-tree-listed", "index-read"])
+def test_a_commit_of_contents_writes_exactly_those_bytes_and_modes(
+    server: GitServer, tmp_path: Path, index: bool
+) -> None:
+    """Modes and blob ids of the base come from ls-tree, or from the index the remote flow's
+    clone step read (read_index): the same commit either way."""
     origin = _odd_origin(server)
     cloned = clone(server, tmp_path)
+    if index:
+        read_index(cloned)
+        assert cloned.base_index is not None
     contents = {name: f"image: a:2.0.0 # {i}\r\n".encode() for i, name in enumerate(ODD)}
     contents[ODD[2]] = b"image: a:1.0.0\n"  # as on the base: not part of the commit
     sha = commit_all(cloned, "b", "msg", *BOT, contents=contents)
