@@ -187,8 +187,14 @@ def same_content(clone: Clone, sha: str, other: str) -> bool:
 
 def grep_tree(clone: Clone, needles: Sequence[bytes]) -> list[str]:
     """Files of the base commit whose text contains any needle, searched in the object
-    store: a clone made with checkout=False then checks out only these (checkout_only)."""
-    return [p.partition(":")[2] for p in _grep(clone, [*_grep_args(needles), "HEAD"])]
+    store: a clone made with checkout=False then checks out only these (checkout_only).
+
+    One thread: git's threads take turns at the object store for each blob, which costs more
+    than they save on a tree of small files (50,000 manifests: 0.45 s with two threads, 0.18 s
+    with one, git 2.39 on 2 cores); a tree of big values files loses little (bitnami/charts'
+    4,200 files, 72 MB: 0.14 s against 0.11 s)."""
+    args = [*_grep_args(needles), "--threads", "1", "HEAD"]
+    return [p.partition(":")[2] for p in _grep(clone, args)]
 
 
 def grep_files(clone: Clone, needles: Sequence[bytes]) -> list[str]:
