@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from testing import repos
+from testing.processes import running_command_lines
 from testing.world import EXAMPLE_BRANCH, EXAMPLE_IMAGE, World, make_world
 
 NOWHERE = "docker.io/acme/found-nowhere:2.0.0"  # referenced by no file of the examples
@@ -51,17 +52,7 @@ def _path(bin_dir: Path) -> str:
 
 def _left_running(bin_dir: Path) -> list[str]:
     """Command lines of running processes started from the wrapper (the shell running it)."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-        except OSError:
-            continue
-        if str(bin_dir) in cmdline:
-            found.append(cmdline)
-    return found
+    return running_command_lines(str(bin_dir))
 
 
 def _json(proc: subprocess.CompletedProcess[str]) -> dict[str, object]:

@@ -22,6 +22,7 @@ import pytest
 from testing import repos
 from testing.canary import assert_no_canary
 from testing.git_server import FaultAnswer, RequestInfo
+from testing.processes import running_command_lines
 from testing.world import World, make_world
 
 IMAGE = "ghcr.io/acme/app"
@@ -53,17 +54,7 @@ def _wait_for(check: threading.Event | Path, proc: subprocess.Popen[str], what: 
 
 def _git_processes_for(world: World) -> list[str]:
     """Command lines of running processes that talk to this world's git server."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-        except OSError:
-            continue
-        if f"127.0.0.1:{world.git.port}/" in cmdline and "git" in cmdline:
-            found.append(cmdline)
-    return found
+    return [c for c in running_command_lines(f"127.0.0.1:{world.git.port}/") if "git" in c]
 
 
 def _terminate(proc: subprocess.Popen[str]) -> tuple[str, str]:
