@@ -1,0 +1,76 @@
+"""End to end: a kustomize entry without newTag runs its base's tag, and the base's refusal
+(a hold, another variant) keeps it from getting one even when the entry and the base are
+delivered in different commit modes (.bumper.yaml `mode`: each mode is planned on its own)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import ExitStack
+from pathlib import Path
+
+import pytest
+
+from testing.world import CANARY, World, make_world
+
+DEPLOYMENT = b"""\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: app
+spec:
+  template:
+    spec:
+      containers:
+        - name: app
+          image: ghcr.io/acme/app:1.0.0-alpine%s
+"""
+PROD = b"resources:\n  - ../../base\nimages:\n  - name: ghcr.io/acme/app\n    newName: ghcr.io/acme/app\n"
+
+
+def tree(policy: bytes, marker: bytes = b"") -> dict[str, bytes]:
+    return {
+        ".bumper.yaml": policy,
+        "base/deployment.yaml": DEPLOYMENT % marker,
+        "base/kustomization.yaml": b"resources:\n  - deployment.yaml\n",
+        "overlays/prod/kustomization.yaml": PROD,
+        "README.md": b"manifests\n",
+    }
+
+
+PROD_COMMITS = b"version: 1\nrules:\n  - paths: [overlays/prod]\n    mode: commit\n"
+BASE_COMMITS = b"version: 1\nrules:\n  - paths: [base]\n    mode: commit\n"
+
+
+@pytest.fixture
+def stack() -> Iterator[ExitStack]:
+    with ExitStack() as worlds:
+        yield worlds
+
+
+@pytest.mark.parametrize(
+    ("policy", "marker", "ref", "reason"),
+    [
+        (PROD_COMMITS, b" # bumper: hold", "ghcr.io/acme/app:1.2.0-alpine", "held"),
+        (PROD_COMMITS, b"", "ghcr.io/acme/app:1.2.0", "variant"),
+        (BASE_COMMITS, b" # bumper: hold", "ghcr.io/acme/app:1.2.0-alpine", "held"),
+        (BASE_COMMITS, b"", "ghcr.io/acme/app:1.2.0", "variant"),
+    ],
+)
+def test_the_base_refusal_holds_the_entry_in_another_mode(
+    stack: ExitStack, tmp_path: Path, policy: bytes, marker: bytes, ref: str, reason: str
+) -> None:
+    world: World = stack.enter_context(make_world(tmp_path, "github", tree(policy, marker)))
+    before = world.branch_sha("main")
+    proc = world.run("bump", ref, "--output", "json")
+    assert proc.returncode == 0, proc.stderr
+    assert CANARY not in proc.stdout + proc.stderr and "Traceback" not in proc.stderr
+    result = json.loads(proc.stdout)
+    assert result["changes"] == []
+    assert world.branch_sha("main") == before and world.open_pulls() == []
+    why = {s["file"]: s["reason"] for s in result["skipped"]}
+    assert why["overlays/prod/kustomization.yaml"] == (
+        f"{reason}: the entry has no newTag, so it runs the tag of base/deployment.yaml:10 "
+        "(ghcr.io/acme/app:1.0.0-alpine), which is not moved"
+    )
+    assert world.read("main", "overlays/prod/kustomization.yaml") == PROD
