@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from testing import forkserver
 from testing.world import CANARY, World, make_world
 
 DEPLOYMENT = b"""\
@@ -73,4 +74,47 @@ def test_the_base_refusal_holds_the_entry_in_another_mode(
         f"{reason}: the entry has no newTag, so it runs the tag of base/deployment.yaml:10 "
         "(ghcr.io/acme/app:1.0.0-alpine), which is not moved"
     )
+    assert world.read("main", "overlays/prod/kustomization.yaml") == PROD
+
+
+NO_POLICY = b"version: 1\n"
+
+
+@pytest.mark.parametrize(
+    ("marker", "ref", "reason"),
+    [
+        (b" # bumper: hold", "ghcr.io/acme/app:1.2.0-alpine", "held"),
+        (b"", "ghcr.io/acme/app:1.2.0", "variant"),
+    ],
+)
+@pytest.mark.parametrize("paths", [("overlays/prod/**",), ("overlays/**",), ("**", "!base/**")])
+def test_a_base_that_path_leaves_out_still_holds_the_entry(
+    tmp_path: Path, marker: bytes, ref: str, reason: str, paths: tuple[str, ...]
+) -> None:
+    for relpath, data in tree(NO_POLICY, marker).items():
+        (tmp_path / relpath).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / relpath).write_bytes(data)
+    (tmp_path / "overlays/broken.yaml").write_bytes(b"image: ghcr.io/acme/app:1.0.0-alpine\n{: [\n")
+    (tmp_path / "elsewhere.yaml").write_bytes(b"image: ghcr.io/acme/app:1.0.0-alpine\n{: [\n")
+    args = ["bump", ref, "--dir", ".", "--output", "json"]
+    for glob in paths:
+        args += ["--path", glob]
+    args += ["--path", "!overlays/broken.yaml", "--path", "!elsewhere.yaml"]
+    for extra in (["--dry-run"], []):
+        proc = forkserver.run([*args, *extra], cwd=tmp_path)
+        assert proc.returncode == 0 and "internal error" not in proc.stderr, proc.stderr
+        result = json.loads(proc.stdout)
+        assert result["changes"] == []
+        why = {s["file"]: s["reason"] for s in result["skipped"]}
+        assert why["overlays/prod/kustomization.yaml"].startswith(f"{reason}: the entry has no newTag")
+    assert (tmp_path / "overlays/prod/kustomization.yaml").read_bytes() == PROD
+
+
+def test_a_repo_run_narrowed_by_path_keeps_the_held_base(stack: ExitStack, tmp_path: Path) -> None:
+    world: World = stack.enter_context(make_world(tmp_path, "github", tree(NO_POLICY, b" # bumper: hold")))
+    proc = world.run("bump", "ghcr.io/acme/app:1.2.0-alpine", "--path", "overlays/**", "--output", "json")
+    assert proc.returncode == 0, proc.stderr
+    assert CANARY not in proc.stdout + proc.stderr and "Traceback" not in proc.stderr
+    result = json.loads(proc.stdout)
+    assert result["changes"] == [] and world.open_pulls() == []
     assert world.read("main", "overlays/prod/kustomization.yaml") == PROD
