@@ -118,3 +118,34 @@ def test_a_repo_run_narrowed_by_path_keeps_the_held_base(stack: ExitStack, tmp_p
     result = json.loads(proc.stdout)
     assert result["changes"] == [] and world.open_pulls() == []
     assert world.read("main", "overlays/prod/kustomization.yaml") == PROD
+
+
+DEV = b"resources:\n  - ../../base\nimages:\n  - name: ghcr.io/acme/app\n    newTag: 1.0.0-alpine\n"
+DEV_COMMITS = b"version: 1\nrules:\n  - paths: [overlays/dev]\n    mode: commit\n"
+
+
+@pytest.mark.parametrize("marker", [b" # bumper: hold", b""])
+def test_a_path_run_of_both_modes_widens_the_clone_after_the_direct_commit(
+    stack: ExitStack, tmp_path: Path, marker: bytes
+) -> None:
+    files = {**tree(DEV_COMMITS, marker), "overlays/dev/kustomization.yaml": DEV}
+    world: World = stack.enter_context(make_world(tmp_path, "github", files))
+    proc = world.run("bump", "ghcr.io/acme/app:1.2.0-alpine", "--path", "overlays/**", "--output", "json")
+    assert proc.returncode == 0, proc.stderr
+    assert CANARY not in proc.stdout + proc.stderr and "Traceback" not in proc.stderr
+    result = json.loads(proc.stdout)
+    assert world.read("main", "overlays/dev/kustomization.yaml") == DEV.replace(b"1.0.0", b"1.2.0")
+    assert world.read("main", "base/deployment.yaml") == DEPLOYMENT % marker
+    assert world.read("main", "overlays/prod/kustomization.yaml") == PROD
+    if marker:
+        assert world.open_pulls() == [] and result["branch"] is None
+    else:
+        [pr] = world.open_pulls()
+        assert (
+            world.read(result["branch"], "overlays/prod/kustomization.yaml")
+            == PROD + b"    newTag: 1.2.0-alpine\n"
+        )
+        assert world.read(result["branch"], "overlays/dev/kustomization.yaml") == DEV.replace(
+            b"1.0.0", b"1.2.0"
+        )
+        assert world.read(result["branch"], "base/deployment.yaml") == DEPLOYMENT % marker
