@@ -399,8 +399,16 @@ def _plan(
         mode=mode,
         diffs=options.dry_run,
         pins=options.pins,
+        widen=(lambda: _widened(base, refs, policies)) if options.paths else None,
     )
     return plan_tree(request)
+
+
+def _widened(base: Base, refs: list[ImageRef], policies: dict[str, ImageRef]) -> frozenset[str]:
+    """The sparse clone widened to every YAML file, and those that mention a needle: a base
+    --path leaves out may still decide a kustomize entry of the selected files."""
+    check_out_all_yaml(base.cloned)
+    return frozenset(grep_files(base.cloned, search_needles(refs, bool(policies))))
 
 
 def _verify(base: Base, run: RemoteRun, plan: TreePlan, images: list[ImageRef]) -> list[Verified]:

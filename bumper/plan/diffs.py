@@ -12,6 +12,7 @@ values file is ~100 KB of comments around two changed lines.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 from itertools import compress, count
 from operator import ne
@@ -35,8 +36,34 @@ def file_diff(relpath: str, old_text: str, new_text: str, near: Sequence[tuple[i
         else:
             import difflib  # rarely needed, so not at start-up
 
-            lines = difflib.unified_diff(old, new, f"a/{relpath}", f"b/{relpath}")
+            lines = difflib.unified_diff(old, new, header_path("a", relpath), header_path("b", relpath))
     return "".join(line if line.endswith("\n") else line + _NO_EOL for line in lines)
+
+
+# What `git diff` quotes a path for: a quote, a backslash, a control character (a tab would end
+# the name for `git apply`, a line break the header).
+_QUOTED = re.compile(r'["\\\x00-\x1f\x7f]')
+_ESCAPES = {0x07: "\\a", 0x08: "\\b", 0x09: "\\t", 0x0A: "\\n", 0x0B: "\\v", 0x0C: "\\f", 0x0D: "\\r"}
+
+
+def header_path(side: str, relpath: str) -> str:
+    """`a/PATH` as `git diff` writes it in a header: C-quoted, its other bytes than printable
+    ASCII in octal, when it holds a character that would end or break the header (git's
+    quote_c_style), so that `git apply` reads the name back."""
+    path = f"{side}/{relpath}"
+    if not _QUOTED.search(path):
+        return path
+    out = ['"']
+    for byte in path.encode("utf-8", "surrogateescape"):
+        if byte in (0x22, 0x5C):
+            out.append("\\" + chr(byte))
+        elif byte in _ESCAPES:
+            out.append(_ESCAPES[byte])
+        elif byte < 0x20 or byte >= 0x7F:
+            out.append(f"\\{byte:03o}")
+        else:
+            out.append(chr(byte))
+    return "".join(out) + '"'
 
 
 def _with_header(hunks: Iterator[str], relpath: str) -> Iterator[str]:
@@ -44,8 +71,8 @@ def _with_header(hunks: Iterator[str], relpath: str) -> Iterator[str]:
     first = next(hunks, None)
     if first is None:
         return
-    yield f"--- a/{relpath}\n"
-    yield f"+++ b/{relpath}\n"
+    yield f"--- {header_path('a', relpath)}\n"
+    yield f"+++ {header_path('b', relpath)}\n"
     yield first
     yield from hunks
 

@@ -18,7 +18,7 @@ from bumper.plan.chart_sources import ChartSources
 from bumper.plan.diffs import file_diff
 from bumper.plan.holds import held_references, shared_with_other_images, with_other_images
 from bumper.plan.image_policy import PolicyTable, Unresolved, markers_without_value, plan_marked
-from bumper.plan.rules import Rule, RunRules
+from bumper.plan.rules import Rule, RunRules, Verdict
 from bumper.plan.select import has_template_syntax
 from bumper.plan.versions import decide
 from bumper.shapes.markers import MarkerPartRef
@@ -59,6 +59,9 @@ class FileOutcome:
     found: set[str] = field(default_factory=set)
     edit: FileEdit | None = None
     inherited: list[tuple[str, int, str]] = field(default_factory=list)  # newTag added: path, line, key
+    # The refusals of references another commit mode delivers: no skips of this plan, but a
+    # kustomize entry without newTag of this mode runs their tag (bumper.plan.inherited)
+    refused_elsewhere: list[Skip] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -130,15 +133,12 @@ class FileJob:
                 continue  # the name is kept as spelled; nothing to move
             verdict = self.rules.judge(source.path, new.key, new.tag or ref.ref.tag, id(ref) in held)
             if self.mode is not None and verdict.mode != self.mode:
+                out.refused_elsewhere += self._refusal(
+                    source, ref, new, verdict, held.get(id(ref), [ref.line])
+                )
                 continue
             if verdict.skip is not None:
-                rule = verdict.rule
-                by_rule = rule if verdict.skip == "policy" or (rule is not None and rule.hold) else None
-                lines = held.get(id(ref), [ref.line]) if verdict.skip == "held" else [ref.line]
-                note = rule_note(by_rule)
-                out.skipped += [
-                    Skip(source.path, line, ref.shape, ref.value, verdict.skip, note) for line in lines
-                ]
+                out.skipped += _verdict_skips(source, ref, verdict, held.get(id(ref), [ref.line]))
                 continue
             if id(ref) in crossed:  # editing the anchor would move another image too
                 out.skipped.append(Skip(source.path, ref.line, ref.shape, ref.value, crossed[id(ref)]))
@@ -158,6 +158,30 @@ class FileJob:
         else:
             pinned = ref.ref.digest is not None
         return new._replace(digest=self.pins[new.key]) if pinned else new
+
+    def _refusal(
+        self, source: Source, ref: Reference, new: ImageRef, verdict: Verdict, lines: list[int]
+    ) -> list[Skip]:
+        """The skip a reference of another commit mode gets in its own mode's plan, when it is
+        refused the move (a hold, a rule, another variant, a downgrade); else none."""
+        if verdict.skip is not None:
+            return _verdict_skips(source, ref, verdict, lines)
+        if isinstance(ref, PolicyRef):
+            return []
+        decision = decide(
+            ref.ref.tag,
+            ref.ref.digest,
+            new.tag,
+            new.digest if ref.holds_digest else None,
+            allow_downgrade=self.allow_downgrade,
+            where=(source.path, ref.line),
+            shown=(ref.value, str(new)),
+        )
+        return (
+            []
+            if decision.apply
+            else [Skip(source.path, ref.line, ref.shape, ref.value, decision.reason or "")]
+        )
 
     def _position(self, rule: Rule | None) -> int | None:
         return None if rule is None else self.rules.policy.rules.index(rule)
@@ -207,6 +231,17 @@ def _plan_reference(
     if ref.inherits_tag:
         out.inherited.append((source.path, ref.line, new.key))
     return True
+
+
+def _verdict_skips(source: Source, ref: Reference, verdict: Verdict, lines: list[int]) -> list[Skip]:
+    """A reference the rules refuse (a hold, a rule's `allow`), skipped on each of its `lines`
+    (a held anchor's aliases are held with it); the rule is named where it decided."""
+    assert verdict.skip is not None
+    rule = verdict.rule
+    by_rule = rule if verdict.skip == "policy" or (rule is not None and rule.hold) else None
+    lines = lines if verdict.skip == "held" else [ref.line]
+    note = rule_note(by_rule)
+    return [Skip(source.path, line, ref.shape, ref.value, verdict.skip, note) for line in lines]
 
 
 def rule_note(rule: Rule | None) -> str | None:

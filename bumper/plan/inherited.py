@@ -15,11 +15,12 @@ _REFUSED = ("variant", "downgrade", "held", "policy")  # a move the tree's own r
 
 def overridden(outcomes: Iterable[FileOutcome]) -> dict[tuple[str, int], Skip]:
     """(path, line) of each entry whose added newTag would override a refused reference of the
-    same image -> the skip it gets instead: that reference's reason (and rule) and its place."""
+    same image -> the skip it gets instead: that reference's reason (and rule) and its place.
+    A reference another commit mode delivers counts too: the entry renders its tag all the same."""
     outcomes = list(outcomes)
     refused: dict[str, Skip] = {}
     for outcome in outcomes:
-        for left in outcome.skipped:
+        for left in [*outcome.skipped, *outcome.refused_elsewhere]:
             parsed = ImageRef.try_parse(left.value) if left.reason in _REFUSED and left.value else None
             if parsed is not None:
                 refused.setdefault(parsed.key, left)

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from bumper.changes import Change, Skip
-from bumper.errors import ConfigError, NotFoundError, WorkspaceError
+from bumper.errors import BumperError, ConfigError, NotFoundError, WorkspaceError
 from bumper.image_ref import ImageRef
 from bumper.plan.chart_sources import ChartSources
 from bumper.plan.file import FileEdit, FileJob, FileOutcome
@@ -182,6 +182,9 @@ class TreeRequest:
     # The grep of `root` for these REFs' needles the caller started before it imported the planner
     # (bumper.local), taken over instead of a second.
     search: NeedleSearch | None = None
+    # --repo with --path (a sparse clone): checks out the tree's other YAML files and gives the
+    # files that mention a needle, for a look outside --path (bumper.plan.inherited).
+    widen: Callable[[], frozenset[str]] | None = None
 
 
 def plan_tree(request: TreeRequest) -> TreePlan:
@@ -214,7 +217,7 @@ def plan_tree(request: TreeRequest) -> TreePlan:
     charts = _chart_sources(request, sources, objects)
     job = FileJob(by_key, policies, rules, request.mode, request.allow_downgrade, request.diffs, pins, charts)
     edits: list[FileEdit] = []
-    for outcome in _plan_files(job, todo):
+    for outcome in _plan_files(job, todo, request):
         _merge(found, edits, outcome)
     plan = TreePlan(
         changes=found.changes,
@@ -235,15 +238,35 @@ def plan_tree(request: TreeRequest) -> TreePlan:
     return plan
 
 
-def _plan_files(job: FileJob, todo: list[tuple[Source, str]]) -> list[FileOutcome]:
+def _plan_files(job: FileJob, todo: list[tuple[Source, str]], request: TreeRequest) -> list[FileOutcome]:
     """Each file's outcome, in file order; a kustomize entry whose added newTag would override a
-    reference the tree refused to move is planned again, skipped (bumper.plan.inherited)."""
+    reference the tree refused to move is planned again, skipped (bumper.plan.inherited), also
+    where that reference is in a file --path leaves out."""
     outcomes = [job.plan(item) for item in todo]
-    vetoed = overridden(outcomes)
+    refusals = outcomes
+    if request.globs and any(outcome.inherited for outcome in outcomes):
+        refusals = [*outcomes, *_unselected(job, todo, request)]
+    vetoed = overridden(refusals)
     if vetoed:
         again, paths = replace(job, overridden=vetoed), {path for path, _ in vetoed}
         outcomes = [again.plan(item) if item[0].path in paths else o for item, o in zip(todo, outcomes)]
     return outcomes
+
+
+def _unselected(job: FileJob, todo: list[tuple[Source, str]], request: TreeRequest) -> Iterator[FileOutcome]:
+    """The outcomes of the files that mention a REF but --path leaves out: only their refusals
+    are read (an entry without newTag runs their tag), so one that cannot be planned is passed."""
+    planned = {source.path for source, _ in todo}
+    quiet = replace(job, diffs=False)
+    wanted = needles(request.refs, bool(request.image_policies))
+    named = policy_paths(request.rules.policy)
+    only = request.widen() if request.widen is not None else request.only
+    for item in manifest_sources(request.root, (), wanted, [], only, None, named):
+        if item[0].path not in planned:
+            try:
+                yield quiet.plan(item)
+            except BumperError:
+                continue
 
 
 def _flux_index(request: TreeRequest, sources: list[tuple[Source, str]], objects: TreeObjects) -> FluxIndex:

@@ -1,0 +1,151 @@
+"""End to end: a kustomize entry without newTag runs its base's tag, and the base's refusal
+(a hold, another variant) keeps it from getting one even when the entry and the base are
+delivered in different commit modes (.bumper.yaml `mode`: each mode is planned on its own)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import ExitStack
+from pathlib import Path
+
+import pytest
+
+from testing import forkserver
+from testing.world import CANARY, World, make_world
+
+DEPLOYMENT = b"""\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: app
+spec:
+  template:
+    spec:
+      containers:
+        - name: app
+          image: ghcr.io/acme/app:1.0.0-alpine%s
+"""
+PROD = b"resources:\n  - ../../base\nimages:\n  - name: ghcr.io/acme/app\n    newName: ghcr.io/acme/app\n"
+
+
+def tree(policy: bytes, marker: bytes = b"") -> dict[str, bytes]:
+    return {
+        ".bumper.yaml": policy,
+        "base/deployment.yaml": DEPLOYMENT % marker,
+        "base/kustomization.yaml": b"resources:\n  - deployment.yaml\n",
+        "overlays/prod/kustomization.yaml": PROD,
+        "README.md": b"manifests\n",
+    }
+
+
+PROD_COMMITS = b"version: 1\nrules:\n  - paths: [overlays/prod]\n    mode: commit\n"
+BASE_COMMITS = b"version: 1\nrules:\n  - paths: [base]\n    mode: commit\n"
+
+
+@pytest.fixture
+def stack() -> Iterator[ExitStack]:
+    with ExitStack() as worlds:
+        yield worlds
+
+
+@pytest.mark.parametrize(
+    ("policy", "marker", "ref", "reason"),
+    [
+        (PROD_COMMITS, b" # bumper: hold", "ghcr.io/acme/app:1.2.0-alpine", "held"),
+        (PROD_COMMITS, b"", "ghcr.io/acme/app:1.2.0", "variant"),
+        (BASE_COMMITS, b" # bumper: hold", "ghcr.io/acme/app:1.2.0-alpine", "held"),
+        (BASE_COMMITS, b"", "ghcr.io/acme/app:1.2.0", "variant"),
+    ],
+)
+def test_the_base_refusal_holds_the_entry_in_another_mode(
+    stack: ExitStack, tmp_path: Path, policy: bytes, marker: bytes, ref: str, reason: str
+) -> None:
+    world: World = stack.enter_context(make_world(tmp_path, "github", tree(policy, marker)))
+    before = world.branch_sha("main")
+    proc = world.run("bump", ref, "--output", "json")
+    assert proc.returncode == 0, proc.stderr
+    assert CANARY not in proc.stdout + proc.stderr and "Traceback" not in proc.stderr
+    result = json.loads(proc.stdout)
+    assert result["changes"] == []
+    assert world.branch_sha("main") == before and world.open_pulls() == []
+    why = {s["file"]: s["reason"] for s in result["skipped"]}
+    assert why["overlays/prod/kustomization.yaml"] == (
+        f"{reason}: the entry has no newTag, so it runs the tag of base/deployment.yaml:10 "
+        "(ghcr.io/acme/app:1.0.0-alpine), which is not moved"
+    )
+    assert world.read("main", "overlays/prod/kustomization.yaml") == PROD
+
+
+NO_POLICY = b"version: 1\n"
+
+
+@pytest.mark.parametrize(
+    ("marker", "ref", "reason"),
+    [
+        (b" # bumper: hold", "ghcr.io/acme/app:1.2.0-alpine", "held"),
+        (b"", "ghcr.io/acme/app:1.2.0", "variant"),
+    ],
+)
+@pytest.mark.parametrize("paths", [("overlays/prod/**",), ("overlays/**",), ("**", "!base/**")])
+def test_a_base_that_path_leaves_out_still_holds_the_entry(
+    tmp_path: Path, marker: bytes, ref: str, reason: str, paths: tuple[str, ...]
+) -> None:
+    for relpath, data in tree(NO_POLICY, marker).items():
+        (tmp_path / relpath).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / relpath).write_bytes(data)
+    (tmp_path / "overlays/broken.yaml").write_bytes(b"image: ghcr.io/acme/app:1.0.0-alpine\n{: [\n")
+    (tmp_path / "elsewhere.yaml").write_bytes(b"image: ghcr.io/acme/app:1.0.0-alpine\n{: [\n")
+    args = ["bump", ref, "--dir", ".", "--output", "json"]
+    for glob in paths:
+        args += ["--path", glob]
+    args += ["--path", "!overlays/broken.yaml", "--path", "!elsewhere.yaml"]
+    for extra in (["--dry-run"], []):
+        proc = forkserver.run([*args, *extra], cwd=tmp_path)
+        assert proc.returncode == 0 and "internal error" not in proc.stderr, proc.stderr
+        result = json.loads(proc.stdout)
+        assert result["changes"] == []
+        why = {s["file"]: s["reason"] for s in result["skipped"]}
+        assert why["overlays/prod/kustomization.yaml"].startswith(f"{reason}: the entry has no newTag")
+    assert (tmp_path / "overlays/prod/kustomization.yaml").read_bytes() == PROD
+
+
+def test_a_repo_run_narrowed_by_path_keeps_the_held_base(stack: ExitStack, tmp_path: Path) -> None:
+    world: World = stack.enter_context(make_world(tmp_path, "github", tree(NO_POLICY, b" # bumper: hold")))
+    proc = world.run("bump", "ghcr.io/acme/app:1.2.0-alpine", "--path", "overlays/**", "--output", "json")
+    assert proc.returncode == 0, proc.stderr
+    assert CANARY not in proc.stdout + proc.stderr and "Traceback" not in proc.stderr
+    result = json.loads(proc.stdout)
+    assert result["changes"] == [] and world.open_pulls() == []
+    assert world.read("main", "overlays/prod/kustomization.yaml") == PROD
+
+
+DEV = b"resources:\n  - ../../base\nimages:\n  - name: ghcr.io/acme/app\n    newTag: 1.0.0-alpine\n"
+DEV_COMMITS = b"version: 1\nrules:\n  - paths: [overlays/dev]\n    mode: commit\n"
+
+
+@pytest.mark.parametrize("marker", [b" # bumper: hold", b""])
+def test_a_path_run_of_both_modes_widens_the_clone_after_the_direct_commit(
+    stack: ExitStack, tmp_path: Path, marker: bytes
+) -> None:
+    files = {**tree(DEV_COMMITS, marker), "overlays/dev/kustomization.yaml": DEV}
+    world: World = stack.enter_context(make_world(tmp_path, "github", files))
+    proc = world.run("bump", "ghcr.io/acme/app:1.2.0-alpine", "--path", "overlays/**", "--output", "json")
+    assert proc.returncode == 0, proc.stderr
+    assert CANARY not in proc.stdout + proc.stderr and "Traceback" not in proc.stderr
+    result = json.loads(proc.stdout)
+    assert world.read("main", "overlays/dev/kustomization.yaml") == DEV.replace(b"1.0.0", b"1.2.0")
+    assert world.read("main", "base/deployment.yaml") == DEPLOYMENT % marker
+    assert world.read("main", "overlays/prod/kustomization.yaml") == PROD
+    if marker:
+        assert world.open_pulls() == [] and result["branch"] is None
+    else:
+        [pr] = world.open_pulls()
+        assert (
+            world.read(result["branch"], "overlays/prod/kustomization.yaml")
+            == PROD + b"    newTag: 1.2.0-alpine\n"
+        )
+        assert world.read(result["branch"], "overlays/dev/kustomization.yaml") == DEV.replace(
+            b"1.0.0", b"1.2.0"
+        )
+        assert world.read(result["branch"], "base/deployment.yaml") == DEPLOYMENT % marker
