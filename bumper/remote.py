@@ -28,6 +28,7 @@ from bumper.delivery.signing import signing_config
 from bumper.errors import BumperError, ConfigError, NotFoundError, VerifyError, WorkspaceError
 from bumper.git.clone import (
     Clone,
+    check_out,
     check_out_all_yaml,
     checkout_only,
     clone,
@@ -399,16 +400,22 @@ def _plan(
         mode=mode,
         diffs=options.dry_run,
         pins=options.pins,
-        widen=(lambda: _widened(base, refs, policies)) if options.paths else None,
+        reveal=lambda wanted: _revealed(base, wanted, sparse=bool(options.paths)),
     )
     return plan_tree(request)
 
 
-def _widened(base: Base, refs: list[ImageRef], policies: dict[str, ImageRef]) -> frozenset[str]:
-    """The sparse clone widened to every YAML file, and those that mention a needle: a base
-    --path leaves out may still decide a kustomize entry of the selected files."""
-    check_out_all_yaml(base.cloned)
-    return frozenset(grep_files(base.cloned, search_needles(refs, bool(policies))))
+def _revealed(base: Base, wanted: tuple[bytes, ...], *, sparse: bool) -> frozenset[str]:
+    """The base's files that mention any of `wanted`, checked out: a base --path leaves out, or
+    the references of an image a kustomize entry renames, may decide an entry of the files
+    planned. A sparse clone (--path) is widened to every YAML file; any other holds only the
+    files its grep found, and checks out the others it finds now."""
+    if sparse:
+        check_out_all_yaml(base.cloned)
+        return frozenset(grep_files(base.cloned, wanted))
+    found = frozenset(grep_tree(base.cloned, wanted))
+    check_out(base.cloned, sorted(found - base.only))
+    return found
 
 
 def _verify(base: Base, run: RemoteRun, plan: TreePlan, images: list[ImageRef]) -> list[Verified]:

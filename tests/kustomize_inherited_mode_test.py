@@ -149,3 +149,76 @@ def test_a_path_run_of_both_modes_widens_the_clone_after_the_direct_commit(
             b"1.0.0", b"1.2.0"
         )
         assert world.read(result["branch"], "base/deployment.yaml") == DEPLOYMENT % marker
+
+
+MIRROR = b"resources:\n  - ../../base\nimages:\n  - name: nginx\n    newName: registry.acme.internal/nginx\n"
+NGINX_BASE = DEPLOYMENT.replace(b"ghcr.io/acme/app:1.0.0-alpine", b"nginx:1.25-alpine")
+
+
+def mirrored(marker: bytes = b"") -> dict[str, bytes]:
+    """The prod overlay renames the base's `nginx` to a mirror and sets no tag: prod runs the
+    base's nginx tag from the mirror, and the base itself never names the mirror."""
+    return {
+        "base/deployment.yaml": NGINX_BASE % marker,
+        "base/kustomization.yaml": b"resources:\n  - deployment.yaml\n",
+        "overlays/prod/kustomization.yaml": MIRROR,
+    }
+
+
+@pytest.mark.parametrize(
+    ("marker", "ref", "reason"),
+    [
+        (b"", "registry.acme.internal/nginx:1.27.0", "variant"),
+        (b"", "registry.acme.internal/nginx:1.24.0-alpine", "downgrade"),
+        (b" # bumper: hold", "registry.acme.internal/nginx:1.27.0-alpine", "held"),
+    ],
+)
+@pytest.mark.parametrize("paths", [(), ("overlays/**",)], ids=["whole-tree", "path"])
+def test_an_entry_renaming_an_image_runs_the_tag_of_that_images_references(
+    stack: ExitStack, tmp_path: Path, marker: bytes, ref: str, reason: str, paths: tuple[str, ...]
+) -> None:
+    """`name: nginx, newName: <mirror>` without newTag: the base's nginx reference (not the REF's
+    image, so never planned for the REF) decides, in a --repo run (the clone holds only what its
+    grep for the mirror found) as in a --dir run."""
+    world: World = stack.enter_context(make_world(tmp_path / "w", "github", mirrored(marker)))
+    args = ["bump", ref, "--output", "json", *(a for glob in paths for a in ("--path", glob))]
+    proc = world.run(*args)
+    assert proc.returncode == 0, proc.stderr
+    assert CANARY not in proc.stdout + proc.stderr and "Traceback" not in proc.stderr
+    result = json.loads(proc.stdout)
+    expected = (
+        f"{reason}: the entry has no newTag, so it runs the tag of base/deployment.yaml:10 "
+        "(nginx:1.25-alpine), which is not moved"
+    )
+    assert result["changes"] == [] and world.open_pulls() == []
+    assert {s["file"]: s["reason"] for s in result["skipped"]} == {
+        "overlays/prod/kustomization.yaml": expected
+    }
+    assert world.read("main", "overlays/prod/kustomization.yaml") == MIRROR
+
+    local = tmp_path / "dir"
+    for relpath, data in mirrored(marker).items():
+        (local / relpath).parent.mkdir(parents=True, exist_ok=True)
+        (local / relpath).write_bytes(data)
+    proc = forkserver.run(["bump", ref, "--dir", ".", "--output", "json"], cwd=local)
+    assert proc.returncode == 0, proc.stderr
+    assert {s["file"]: s["reason"] for s in json.loads(proc.stdout)["skipped"]}[
+        "overlays/prod/kustomization.yaml"
+    ] == expected
+    assert (local / "overlays/prod/kustomization.yaml").read_bytes() == MIRROR
+
+
+def test_an_entry_renaming_an_image_of_the_same_variant_gets_the_new_tag(
+    stack: ExitStack, tmp_path: Path
+) -> None:
+    """Nothing refused: the mirror entry gets its newTag, and the base's nginx stays."""
+    world: World = stack.enter_context(make_world(tmp_path, "github", mirrored()))
+    proc = world.run("bump", "registry.acme.internal/nginx:1.27.0-alpine", "--output", "json")
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout)
+    [pr] = world.open_pulls()
+    assert (
+        world.read(result["branch"], "overlays/prod/kustomization.yaml")
+        == MIRROR + b"    newTag: 1.27.0-alpine\n"
+    )
+    assert world.read(result["branch"], "base/deployment.yaml") == NGINX_BASE % b""

@@ -176,6 +176,14 @@ def checkout_only(clone: Clone, paths: Sequence[str], entries: list[bytes] | Non
         )
 
 
+def check_out(clone: Clone, paths: Sequence[str]) -> None:
+    """Check out these index paths too, after checkout_only marked them skip-worktree."""
+    if paths:
+        stdin = b"".join(p.encode("utf-8", "surrogateescape") + b"\0" for p in paths)
+        args = ["checkout-index", "-u", "-f", "-z", "--ignore-skip-worktree-bits", "--stdin"]
+        retried(lambda _: clone.git.run(args, action="checkout", stdin=stdin))
+
+
 def check_out_all_yaml(clone: Clone) -> None:
     """Widen a sparse clone to every YAML file (one batched download of their blobs): a Flux
     marker under --path names an ImagePolicy that may live anywhere in the tree."""

@@ -58,7 +58,10 @@ class FileOutcome:
     matched: int = 0
     found: set[str] = field(default_factory=set)
     edit: FileEdit | None = None
-    inherited: list[tuple[str, int, str]] = field(default_factory=list)  # newTag added: path, line, key
+    # newTag added: path, line, and the key of the image whose references hold the tag it ran
+    inherited: list[tuple[str, int, str]] = field(default_factory=list)
+    # each image an entry renamed (kustomize `name` -> `newName`), with the REF it moved to
+    renamed: list[tuple[ImageRef, ImageRef]] = field(default_factory=list)
     # The refusals of references another commit mode delivers: no skips of this plan, but a
     # kustomize entry without newTag of this mode runs their tag (bumper.plan.inherited)
     refused_elsewhere: list[Skip] = field(default_factory=list)
@@ -229,7 +232,10 @@ def _plan_reference(
         return False
     out.changes.append(Change(source.path, ref.line, ref.shape, ref.value, new_value))
     if ref.inherits_tag:
-        out.inherited.append((source.path, ref.line, new.key))
+        source_image = ref.inherits_from
+        out.inherited.append((source.path, ref.line, (source_image or new).key))
+        if source_image is not None:
+            out.renamed.append((source_image, new))
     return True
 
 

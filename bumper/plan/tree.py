@@ -182,9 +182,10 @@ class TreeRequest:
     # The grep of `root` for these REFs' needles the caller started before it imported the planner
     # (bumper.local), taken over instead of a second.
     search: NeedleSearch | None = None
-    # --repo with --path (a sparse clone): checks out the tree's other YAML files and gives the
-    # files that mention a needle, for a look outside --path (bumper.plan.inherited).
-    widen: Callable[[], frozenset[str]] | None = None
+    # --repo: the files of the tree that mention any of these needles, checked out first (a clone
+    # holds only what its grep found, or the YAML under --path): for a look beyond them
+    # (bumper.plan.inherited). None: the whole tree is on disk.
+    reveal: Callable[[tuple[bytes, ...]], frozenset[str]] | None = None
 
 
 def plan_tree(request: TreeRequest) -> TreePlan:
@@ -241,11 +242,20 @@ def plan_tree(request: TreeRequest) -> TreePlan:
 def _plan_files(job: FileJob, todo: list[tuple[Source, str]], request: TreeRequest) -> list[FileOutcome]:
     """Each file's outcome, in file order; a kustomize entry whose added newTag would override a
     reference the tree refused to move is planned again, skipped (bumper.plan.inherited), also
-    where that reference is in a file --path leaves out."""
+    where that reference is in a file --path leaves out, or of the image the entry renames."""
     outcomes = [job.plan(item) for item in todo]
-    refusals = outcomes
+    refusals = list(outcomes)
     if request.globs and any(outcome.inherited for outcome in outcomes):
-        refusals = [*outcomes, *_unselected(job, todo, request)]
+        planned = {source.path for source, _ in todo}
+        wanted = needles(request.refs, bool(request.image_policies))
+        refusals += _refusals(replace(job, diffs=False), request, wanted, planned)
+    renamed = {image.key: (image, new) for outcome in outcomes for image, new in outcome.renamed}
+    if renamed:  # `name: X` renamed to the REF's image runs X's tag: X's references judge it
+        as_ref = {
+            key: image._replace(tag=new.tag, digest=new.digest) for key, (image, new) in renamed.items()
+        }
+        judge = replace(job, by_key=as_ref, mode=None, diffs=False)
+        refusals += _refusals(judge, request, tuple(image.needle() for image, _ in renamed.values()), set())
     vetoed = overridden(refusals)
     if vetoed:
         again, paths = replace(job, overridden=vetoed), {path for path, _ in vetoed}
@@ -253,18 +263,18 @@ def _plan_files(job: FileJob, todo: list[tuple[Source, str]], request: TreeReque
     return outcomes
 
 
-def _unselected(job: FileJob, todo: list[tuple[Source, str]], request: TreeRequest) -> Iterator[FileOutcome]:
-    """The outcomes of the files that mention a REF but --path leaves out: only their refusals
-    are read (an entry without newTag runs their tag), so one that cannot be planned is passed."""
-    planned = {source.path for source, _ in todo}
-    quiet = replace(job, diffs=False)
-    wanted = needles(request.refs, bool(request.image_policies))
+def _refusals(
+    job: FileJob, request: TreeRequest, wanted: tuple[bytes, ...], planned: set[str]
+) -> Iterator[FileOutcome]:
+    """`job`'s outcomes of the files of the whole tree that mention `wanted`, but those in
+    `planned`: only their refusals are read (an entry without newTag runs their tag), so one
+    that cannot be planned is passed over."""
+    only = request.reveal(wanted) if request.reveal is not None else request.only
     named = policy_paths(request.rules.policy)
-    only = request.widen() if request.widen is not None else request.only
     for item in manifest_sources(request.root, (), wanted, [], only, None, named):
         if item[0].path not in planned:
             try:
-                yield quiet.plan(item)
+                yield job.plan(item)
             except BumperError:
                 continue
 

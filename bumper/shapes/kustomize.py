@@ -109,7 +109,20 @@ def _kustomize_entry(item: MappingNode, ignore: IgnoreFn) -> Reference | None:
         mapping=item,
         tag_node=tag,
         last_value=last,
+        renamed_from=_renamed_from(name, ref) if new_name is not None else None,
     )
+
+
+def _renamed_from(name: ScalarNode | None, ref: ImageRef) -> ImageRef | None:
+    """The image `name` matches, when `newName` renames it to another one (a mirror): its
+    references in the tree hold the tag the entry runs while it has no newTag."""
+    text = str(name.value) if name is not None and name.value else ""
+    try:
+        reg, path = split_name(text) if text else ("", "")
+    except RefParseError:
+        return None
+    renamed = ImageRef(text, reg, path, None, None) if path else None
+    return renamed if renamed is not None and renamed.key != ref.key else None
 
 
 SHAPE = Shape(

@@ -67,6 +67,12 @@ class Reference:
         newTag takes its base's): a bump adds one here."""
         return False
 
+    @property
+    def inherits_from(self) -> ImageRef | None:
+        """The image whose references in the tree hold the tag this one runs, when it is another
+        image (a kustomize entry renaming `name` to `newName`); None: this reference's own."""
+        return None
+
     def rewrite(self, plan: Plan, source: Source, new: ImageRef) -> str | None:
         """Add the edits moving this reference to `new`'s version; return the new value,
         or None when the file has no place for what `new` changes."""
@@ -136,6 +142,7 @@ class KustomizeRef(SplitRef):
     mapping: MappingNode | None = None
     tag_node: ScalarNode | None = None
     last_value: Node | None = None  # the entry's last name/newName/newTag value
+    renamed_from: ImageRef | None = None  # `name`, when `newName` names another image
 
     @property
     def holds_digest(self) -> bool:
@@ -144,6 +151,10 @@ class KustomizeRef(SplitRef):
     @property
     def inherits_tag(self) -> bool:
         return self.tag_node is None
+
+    @property
+    def inherits_from(self) -> ImageRef | None:
+        return self.renamed_from
 
     def write_tag(self, plan: Plan, source: Source, tag: str) -> None:
         assert self.mapping is not None and self.last_value is not None
