@@ -222,3 +222,32 @@ def test_an_entry_renaming_an_image_of_the_same_variant_gets_the_new_tag(
         == MIRROR + b"    newTag: 1.27.0-alpine\n"
     )
     assert world.read(result["branch"], "base/deployment.yaml") == NGINX_BASE % b""
+
+
+def test_two_refs_renaming_one_image_are_each_judged_at_their_own_version(
+    stack: ExitStack, tmp_path: Path
+) -> None:
+    """Two overlays rename the base's `nginx` to two mirrors, one REF each: the alpine mirror
+    gets its newTag, the other (a non-alpine tag over the base's alpine) is skipped as a variant,
+    whichever order the overlays come in."""
+    for first, second in (("one", "two"), ("two", "one")):
+        files = mirrored()
+        del files["overlays/prod/kustomization.yaml"]
+        files[f"overlays/{first}/kustomization.yaml"] = MIRROR.replace(b"registry", b"m1")
+        files[f"overlays/{second}/kustomization.yaml"] = MIRROR.replace(b"registry", b"m2")
+        world: World = stack.enter_context(make_world(tmp_path / first, "github", files))
+        refs = ("m1.acme.internal/nginx:1.27.0-alpine", "m2.acme.internal/nginx:1.27.0")
+        proc = world.run("bump", *refs, "--output", "json")
+        assert proc.returncode == 0, proc.stderr
+        result = json.loads(proc.stdout)
+        assert [(c["file"], c["new"]) for c in result["changes"]] == [
+            (f"overlays/{first}/kustomization.yaml", "m1.acme.internal/nginx:1.27.0-alpine")
+        ]
+        assert {s["file"]: s["reason"] for s in result["skipped"]} == {
+            f"overlays/{second}/kustomization.yaml": "variant: the entry has no newTag, so it runs the "
+            "tag of base/deployment.yaml:10 (nginx:1.25-alpine), which is not moved"
+        }
+        assert (
+            world.read(result["branch"], f"overlays/{second}/kustomization.yaml")
+            == files[f"overlays/{second}/kustomization.yaml"]
+        )
