@@ -251,3 +251,22 @@ def test_two_refs_renaming_one_image_are_each_judged_at_their_own_version(
             world.read(result["branch"], f"overlays/{second}/kustomization.yaml")
             == files[f"overlays/{second}/kustomization.yaml"]
         )
+
+
+@pytest.mark.parametrize("name", [b"nginx:1.25-alpine", b"docker.io/library/nginx@sha256:" + b"a" * 64])
+def test_an_entry_renaming_an_image_named_with_its_tag_runs_that_images_tag(
+    stack: ExitStack, tmp_path: Path, name: bytes
+) -> None:
+    """kustomize matches a `name` holding a tag or digest (`nginx:1.25-alpine`) too: the base's
+    nginx still decides the mirror entry, as for a bare `name: nginx` (images compared, not spellings)."""
+    files = mirrored()
+    files["overlays/prod/kustomization.yaml"] = MIRROR.replace(b"name: nginx", b"name: " + name)
+    world: World = stack.enter_context(make_world(tmp_path, "github", files))
+    proc = world.run("bump", "registry.acme.internal/nginx:1.27.0", "--output", "json")
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout)
+    assert result["changes"] == [] and world.open_pulls() == []
+    assert {s["file"]: s["reason"] for s in result["skipped"]} == {
+        "overlays/prod/kustomization.yaml": "variant: the entry has no newTag, so it runs the tag of "
+        "base/deployment.yaml:10 (nginx:1.25-alpine), which is not moved"
+    }
