@@ -270,3 +270,22 @@ def test_an_entry_renaming_an_image_named_with_its_tag_runs_that_images_tag(
         "overlays/prod/kustomization.yaml": "variant: the entry has no newTag, so it runs the tag of "
         "base/deployment.yaml:10 (nginx:1.25-alpine), which is not moved"
     }
+
+
+def test_an_entry_renaming_an_image_that_is_a_ref_too_is_judged_at_its_own_refs_version(
+    stack: ExitStack, tmp_path: Path
+) -> None:
+    """`bump nginx:1.27.0 <mirror>:1.27.0-alpine`: the base's nginx is refused nginx:1.27.0 (a
+    variant), but the mirror entry runs the base's tag at the mirror REF's version, an alpine
+    one: it gets its newTag, and is not held back by a refusal of another version."""
+    world: World = stack.enter_context(make_world(tmp_path, "github", mirrored()))
+    refs = ("nginx:1.27.0", "registry.acme.internal/nginx:1.27.0-alpine")
+    proc = world.run("bump", *refs, "--output", "json")
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout)
+    assert [s["file"] for s in result["skipped"]] == ["base/deployment.yaml"]
+    assert (
+        world.read(result["branch"], "overlays/prod/kustomization.yaml")
+        == MIRROR + b"    newTag: 1.27.0-alpine\n"
+    )
+    assert world.read(result["branch"], "base/deployment.yaml") == NGINX_BASE % b""
