@@ -222,3 +222,70 @@ def test_an_entry_renaming_an_image_of_the_same_variant_gets_the_new_tag(
         == MIRROR + b"    newTag: 1.27.0-alpine\n"
     )
     assert world.read(result["branch"], "base/deployment.yaml") == NGINX_BASE % b""
+
+
+def test_two_refs_renaming_one_image_are_each_judged_at_their_own_version(
+    stack: ExitStack, tmp_path: Path
+) -> None:
+    """Two overlays rename the base's `nginx` to two mirrors, one REF each: the alpine mirror
+    gets its newTag, the other (a non-alpine tag over the base's alpine) is skipped as a variant,
+    whichever order the overlays come in."""
+    for first, second in (("one", "two"), ("two", "one")):
+        files = mirrored()
+        del files["overlays/prod/kustomization.yaml"]
+        files[f"overlays/{first}/kustomization.yaml"] = MIRROR.replace(b"registry", b"m1")
+        files[f"overlays/{second}/kustomization.yaml"] = MIRROR.replace(b"registry", b"m2")
+        world: World = stack.enter_context(make_world(tmp_path / first, "github", files))
+        refs = ("m1.acme.internal/nginx:1.27.0-alpine", "m2.acme.internal/nginx:1.27.0")
+        proc = world.run("bump", *refs, "--output", "json")
+        assert proc.returncode == 0, proc.stderr
+        result = json.loads(proc.stdout)
+        assert [(c["file"], c["new"]) for c in result["changes"]] == [
+            (f"overlays/{first}/kustomization.yaml", "m1.acme.internal/nginx:1.27.0-alpine")
+        ]
+        assert {s["file"]: s["reason"] for s in result["skipped"]} == {
+            f"overlays/{second}/kustomization.yaml": "variant: the entry has no newTag, so it runs the "
+            "tag of base/deployment.yaml:10 (nginx:1.25-alpine), which is not moved"
+        }
+        assert (
+            world.read(result["branch"], f"overlays/{second}/kustomization.yaml")
+            == files[f"overlays/{second}/kustomization.yaml"]
+        )
+
+
+@pytest.mark.parametrize("name", [b"nginx:1.25-alpine", b"docker.io/library/nginx@sha256:" + b"a" * 64])
+def test_an_entry_renaming_an_image_named_with_its_tag_runs_that_images_tag(
+    stack: ExitStack, tmp_path: Path, name: bytes
+) -> None:
+    """kustomize matches a `name` holding a tag or digest (`nginx:1.25-alpine`) too: the base's
+    nginx still decides the mirror entry, as for a bare `name: nginx` (images compared, not spellings)."""
+    files = mirrored()
+    files["overlays/prod/kustomization.yaml"] = MIRROR.replace(b"name: nginx", b"name: " + name)
+    world: World = stack.enter_context(make_world(tmp_path, "github", files))
+    proc = world.run("bump", "registry.acme.internal/nginx:1.27.0", "--output", "json")
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout)
+    assert result["changes"] == [] and world.open_pulls() == []
+    assert {s["file"]: s["reason"] for s in result["skipped"]} == {
+        "overlays/prod/kustomization.yaml": "variant: the entry has no newTag, so it runs the tag of "
+        "base/deployment.yaml:10 (nginx:1.25-alpine), which is not moved"
+    }
+
+
+def test_an_entry_renaming_an_image_that_is_a_ref_too_is_judged_at_its_own_refs_version(
+    stack: ExitStack, tmp_path: Path
+) -> None:
+    """`bump nginx:1.27.0 <mirror>:1.27.0-alpine`: the base's nginx is refused nginx:1.27.0 (a
+    variant), but the mirror entry runs the base's tag at the mirror REF's version, an alpine
+    one: it gets its newTag, and is not held back by a refusal of another version."""
+    world: World = stack.enter_context(make_world(tmp_path, "github", mirrored()))
+    refs = ("nginx:1.27.0", "registry.acme.internal/nginx:1.27.0-alpine")
+    proc = world.run("bump", *refs, "--output", "json")
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout)
+    assert [s["file"] for s in result["skipped"]] == ["base/deployment.yaml"]
+    assert (
+        world.read(result["branch"], "overlays/prod/kustomization.yaml")
+        == MIRROR + b"    newTag: 1.27.0-alpine\n"
+    )
+    assert world.read(result["branch"], "base/deployment.yaml") == NGINX_BASE % b""

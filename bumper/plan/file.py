@@ -18,6 +18,7 @@ from bumper.plan.chart_sources import ChartSources
 from bumper.plan.diffs import file_diff
 from bumper.plan.holds import held_references, shared_with_other_images, with_other_images
 from bumper.plan.image_policy import PolicyTable, Unresolved, markers_without_value, plan_marked
+from bumper.plan.inherited import renamed_key
 from bumper.plan.rules import Rule, RunRules, Verdict
 from bumper.plan.select import has_template_syntax
 from bumper.plan.versions import decide
@@ -59,6 +60,7 @@ class FileOutcome:
     found: set[str] = field(default_factory=set)
     edit: FileEdit | None = None
     # newTag added: path, line, and the key of the image whose references hold the tag it ran
+    # (for a rename, bumper.plan.inherited.renamed_key: the image and the REF it moved to)
     inherited: list[tuple[str, int, str]] = field(default_factory=list)
     # each image an entry renamed (kustomize `name` -> `newName`), with the REF it moved to
     renamed: list[tuple[ImageRef, ImageRef]] = field(default_factory=list)
@@ -233,7 +235,8 @@ def _plan_reference(
     out.changes.append(Change(source.path, ref.line, ref.shape, ref.value, new_value))
     if ref.inherits_tag:
         source_image = ref.inherits_from
-        out.inherited.append((source.path, ref.line, (source_image or new).key))
+        key = new.key if source_image is None else renamed_key(source_image, new)
+        out.inherited.append((source.path, ref.line, key))
         if source_image is not None:
             out.renamed.append((source_image, new))
     return True

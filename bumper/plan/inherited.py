@@ -5,25 +5,41 @@ hold, a rule's `allow`): the overlay would render it all the same."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from bumper.changes import Skip
 from bumper.image_ref import ImageRef
-from bumper.plan.file import FileOutcome
+
+if TYPE_CHECKING:  # bumper.plan.file imports renamed_key
+    from bumper.plan.file import FileOutcome
 
 _REFUSED = ("variant", "downgrade", "held", "policy")  # a move the tree's own reference may not make
 
 
-def overridden(outcomes: Iterable[FileOutcome]) -> dict[tuple[str, int], Skip]:
+def renamed_key(image: ImageRef, new: ImageRef) -> str:
+    """What an entry renaming `image` to the REF `new` is judged by: `image`'s references
+    refused `new`'s version, apart from an entry renaming it to another REF (another version)."""
+    return f"{image.key} as {new.key}"
+
+
+def overridden(
+    outcomes: Iterable[FileOutcome], renaming: tuple[ImageRef, ImageRef] | None = None
+) -> dict[tuple[str, int], Skip]:
     """(path, line) of each entry whose added newTag would override a refused reference of the
     same image -> the skip it gets instead: that reference's reason (and rule) and its place.
-    A reference another commit mode delivers counts too: the entry renders its tag all the same."""
+    A reference another commit mode delivers counts too: the entry renders its tag all the same.
+    `renaming` (image, REF): the refusals are of `image` judged at the REF's version, and veto
+    only the entries renaming it to that REF."""
     outcomes = list(outcomes)
     refused: dict[str, Skip] = {}
     for outcome in outcomes:
         for left in [*outcome.skipped, *outcome.refused_elsewhere]:
             parsed = ImageRef.try_parse(left.value) if left.reason in _REFUSED and left.value else None
             if parsed is not None:
-                refused.setdefault(parsed.key, left)
+                key = parsed.key
+                if renaming is not None and key == renaming[0].key:
+                    key = renamed_key(*renaming)
+                refused.setdefault(key, left)
     vetoed: dict[tuple[str, int], Skip] = {}
     for outcome in outcomes:
         for path, line, key in outcome.inherited:

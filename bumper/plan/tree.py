@@ -249,14 +249,16 @@ def _plan_files(job: FileJob, todo: list[tuple[Source, str]], request: TreeReque
         planned = {source.path for source, _ in todo}
         wanted = needles(request.refs, bool(request.image_policies))
         refusals += _refusals(replace(job, diffs=False), request, wanted, planned)
-    renamed = {image.key: (image, new) for outcome in outcomes for image, new in outcome.renamed}
-    if renamed:  # `name: X` renamed to the REF's image runs X's tag: X's references judge it
-        as_ref = {
-            key: image._replace(tag=new.tag, digest=new.digest) for key, (image, new) in renamed.items()
-        }
-        judge = replace(job, by_key=as_ref, mode=None, diffs=False)
-        refusals += _refusals(judge, request, tuple(image.needle() for image, _ in renamed.values()), set())
     vetoed = overridden(refusals)
+    # `name: X` renamed to a REF's image runs X's tag: X's references judge it at that REF's
+    # version, once for each REF X is renamed to (two REFs may rename one X)
+    renamed = {(image.key, new.key): (image, new) for outcome in outcomes for image, new in outcome.renamed}
+    entries = FileOutcome(inherited=[entry for outcome in outcomes for entry in outcome.inherited])
+    for image, new in renamed.values():
+        as_ref = {image.key: image._replace(tag=new.tag, digest=new.digest)}
+        judge = replace(job, by_key=as_ref, mode=None, diffs=False)
+        judged = _refusals(judge, request, (image.needle(),), set())
+        vetoed.update(overridden([entries, *judged], (image, new)))
     if vetoed:
         again, paths = replace(job, overridden=vetoed), {path for path, _ in vetoed}
         outcomes = [again.plan(item) if item[0].path in paths else o for item, o in zip(todo, outcomes)]

@@ -115,14 +115,13 @@ def _kustomize_entry(item: MappingNode, ignore: IgnoreFn) -> Reference | None:
 
 def _renamed_from(name: ScalarNode | None, ref: ImageRef) -> ImageRef | None:
     """The image `name` matches, when `newName` renames it to another one (a mirror): its
-    references in the tree hold the tag the entry runs while it has no newTag."""
+    references in the tree hold the tag the entry runs while it has no newTag. A `name` with a
+    tag or digest (kustomize matches `nginx:1.25` too) is judged by its image all the same."""
     text = str(name.value) if name is not None and name.value else ""
-    try:
-        reg, path = split_name(text) if text else ("", "")
-    except RefParseError:
+    parsed = ImageRef.try_parse(text) if text else None
+    if parsed is None or parsed.key == ref.key:
         return None
-    renamed = ImageRef(text, reg, path, None, None) if path else None
-    return renamed if renamed is not None and renamed.key != ref.key else None
+    return parsed._replace(tag=None, digest=None)
 
 
 SHAPE = Shape(
