@@ -18,7 +18,6 @@ from bumper.plan.chart_sources import ChartSources
 from bumper.plan.diffs import file_diff
 from bumper.plan.holds import held_references, shared_with_other_images, with_other_images
 from bumper.plan.image_policy import PolicyTable, Unresolved, markers_without_value, plan_marked
-from bumper.plan.inherited import renamed_key
 from bumper.plan.rules import Rule, RunRules, Verdict
 from bumper.plan.select import has_template_syntax
 from bumper.plan.versions import decide
@@ -47,6 +46,12 @@ class FileEdit:
         return file_diff(self.relpath, self.old.decode("utf-8"), self.new.decode("utf-8"), self.near)
 
 
+def renamed_key(image: ImageRef, new: ImageRef) -> str:
+    """What a kustomize entry renaming `image` to the REF `new` is judged by (bumper.plan.inherited):
+    `image`'s references refused `new`'s version, apart from an entry renaming it to another REF."""
+    return f"{image.key} as {new.key}"
+
+
 @dataclass
 class FileOutcome:
     """What planning one file adds to the tree's plan (bumper.plan.tree merges it)."""
@@ -60,7 +65,7 @@ class FileOutcome:
     found: set[str] = field(default_factory=set)
     edit: FileEdit | None = None
     # newTag added: path, line, and the key of the image whose references hold the tag it ran
-    # (for a rename, bumper.plan.inherited.renamed_key: the image and the REF it moved to)
+    # (for a rename, renamed_key: the image and the REF it moved to)
     inherited: list[tuple[str, int, str]] = field(default_factory=list)
     # each image an entry renamed (kustomize `name` -> `newName`), with the REF it moved to
     renamed: list[tuple[ImageRef, ImageRef]] = field(default_factory=list)

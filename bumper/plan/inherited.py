@@ -5,21 +5,12 @@ hold, a rule's `allow`): the overlay would render it all the same."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
 
 from bumper.changes import Skip
 from bumper.image_ref import ImageRef
-
-if TYPE_CHECKING:  # bumper.plan.file imports renamed_key
-    from bumper.plan.file import FileOutcome
+from bumper.plan.file import FileOutcome, renamed_key
 
 _REFUSED = ("variant", "downgrade", "held", "policy")  # a move the tree's own reference may not make
-
-
-def renamed_key(image: ImageRef, new: ImageRef) -> str:
-    """What an entry renaming `image` to the REF `new` is judged by: `image`'s references
-    refused `new`'s version, apart from an entry renaming it to another REF (another version)."""
-    return f"{image.key} as {new.key}"
 
 
 def overridden(
