@@ -24,8 +24,8 @@ from bumper.plan.versions import decide
 from bumper.shapes.markers import MarkerPartRef
 from bumper.shapes.policy_marker import PolicyRef
 from bumper.shapes.reference import Ignored, Reference
-from bumper.shapes.walk import find_references
-from bumper.yaml_edit import Plan, Proof, Source, compose_all, paused_gc
+from bumper.shapes.walk import read_references
+from bumper.yaml_edit import Plan, Proof, Source, paused_gc
 
 
 @dataclass(frozen=True)
@@ -105,11 +105,8 @@ class FileJob:
     def _plan(self, source: Source) -> tuple[FileOutcome, Proof | None]:
         """The file's outcome but its edit, and the proof to make of its edits if it has any."""
         out = FileOutcome()
-        notes: list[Ignored] = []
-        shared: list[Reference] = []
         try:
-            docs = compose_all(source)
-            found = find_references(source, docs, notes, shared)
+            docs, found, notes, shared = read_references(source)
         except ManifestError as exc:
             if not has_template_syntax(source.text):
                 raise
@@ -178,20 +175,8 @@ class FileJob:
             return _verdict_skips(source, ref, verdict, lines)
         if isinstance(ref, PolicyRef):
             return []
-        decision = decide(
-            ref.ref.tag,
-            ref.ref.digest,
-            new.tag,
-            new.digest if ref.holds_digest else None,
-            allow_downgrade=self.allow_downgrade,
-            where=(source.path, ref.line),
-            shown=(ref.value, str(new)),
-        )
-        return (
-            []
-            if decision.apply
-            else [Skip(source.path, ref.line, ref.shape, ref.value, decision.reason or "")]
-        )
+        refused = _refused_move(source, ref, new, self.allow_downgrade)
+        return [] if refused is None else [refused]
 
     def _position(self, rule: Rule | None) -> int | None:
         return None if rule is None else self.rules.policy.rules.index(rule)
@@ -218,17 +203,9 @@ def _plan_reference(
             return True
         out.skipped.append(outcome)
         return False
-    decision = decide(
-        ref.ref.tag,
-        ref.ref.digest,
-        new.tag,
-        new.digest if ref.holds_digest else None,  # a tag field alone is up to date by its tag
-        allow_downgrade=allow_downgrade,
-        where=(source.path, ref.line),
-        shown=(ref.value, str(new)),
-    )
-    if not decision.apply:
-        out.skipped.append(Skip(source.path, ref.line, ref.shape, ref.value, decision.reason or ""))
+    skip = _refused_move(source, ref, new, allow_downgrade)
+    if skip is not None:
+        out.skipped.append(skip)
         return False
     if refused is not None:
         out.skipped.append(refused._replace(shape=ref.shape, value=ref.value))
@@ -245,6 +222,23 @@ def _plan_reference(
         if source_image is not None:
             out.renamed.append((source_image, new))
     return True
+
+
+def _refused_move(source: Source, ref: Reference, new: ImageRef, allow_downgrade: bool) -> Skip | None:
+    """The skip of a reference whose version may not move to `new`'s (another variant, a
+    downgrade, up to date, a stale digest: bumper.plan.versions), or None when it may."""
+    decision = decide(
+        ref.ref.tag,
+        ref.ref.digest,
+        new.tag,
+        new.digest if ref.holds_digest else None,  # a tag field alone is up to date by its tag
+        allow_downgrade=allow_downgrade,
+        where=(source.path, ref.line),
+        shown=(ref.value, str(new)),
+    )
+    return (
+        None if decision.apply else Skip(source.path, ref.line, ref.shape, ref.value, decision.reason or "")
+    )
 
 
 def _verdict_skips(source: Source, ref: Reference, verdict: Verdict, lines: list[int]) -> list[Skip]:

@@ -23,9 +23,9 @@ from bumper.plan.tree import SCAN_NEEDLES, TreeObjects, check_paths_match, manif
 from bumper.shapes.chart import ChartReference
 from bumper.shapes.markers import MarkerPartRef
 from bumper.shapes.policy_marker import PolicyRef
-from bumper.shapes.reference import Ignored, Reference, WholeRef
-from bumper.shapes.walk import find_references
-from bumper.yaml_edit import Node, Source, compose_all, paused_gc
+from bumper.shapes.reference import Reference, WholeRef
+from bumper.shapes.walk import read_references
+from bumper.yaml_edit import Node, Source, paused_gc
 
 _MARKER_TEXTS = ("$bumper", MARKER_NEEDLE.decode())
 
@@ -83,11 +83,8 @@ class TreeScan:
             looked_at.clear()
 
     def _file(self, source: Source) -> FileFindings | None:
-        notes: list[Ignored] = []
-        shared: list[Reference] = []
         try:
-            docs = compose_all(source)
-            refs = find_references(source, docs, notes, shared)
+            docs, refs, notes, shared = read_references(source)
         except ManifestError as exc:
             why = "template" if has_template_syntax(source.text) else f"unparseable: {exc.message}"
             self.ignored.append(Skip(source.path, exc.line, None, None, why))

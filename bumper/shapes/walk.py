@@ -4,6 +4,7 @@ collection once and asks only the shapes of shapes/table.py that can apply to it
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import NamedTuple
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
@@ -12,9 +13,27 @@ from bumper.shapes.markers import find_markers
 from bumper.shapes.reference import Ignored, IgnoreFn, Reference
 from bumper.shapes.shape import SKIP, Found, ScalarFn
 from bumper.shapes.table import DISPATCH
-from bumper.yaml_edit import Source, check_unique_keys
+from bumper.yaml_edit import Source, check_unique_keys, compose_all
 
 Marks = dict[int, tuple[str, str, str]]  # 0-based line -> (target, part, marker kind)
+
+
+class FileReferences(NamedTuple):
+    """One file composed and walked: its documents, its references, the values left alone, and
+    the references reached again through an anchor (find_references' `ignored` and `shared`)."""
+
+    docs: list[Node]
+    found: list[Reference]
+    notes: list[Ignored]
+    shared: list[Reference]
+
+
+def read_references(source: Source) -> FileReferences:
+    """Compose `source` and find its references in one go; raises ManifestError."""
+    notes: list[Ignored] = []
+    shared: list[Reference] = []
+    docs = compose_all(source)
+    return FileReferences(docs, find_references(source, docs, notes, shared), notes, shared)
 
 
 def find_references(

@@ -46,7 +46,7 @@ def test_the_first_parse_is_gone_before_the_proof_parses_again(
     import gc
     import weakref
 
-    import bumper.plan.file as file_module
+    import bumper.shapes.walk as walk_module
     from bumper.image_ref import ImageRef
     from bumper.plan.tree import TreeRequest, plan_tree
     from bumper.yaml_edit import Node, Proof, compose_all
@@ -66,7 +66,7 @@ def test_the_first_parse_is_gone_before_the_proof_parses_again(
         alive_at_proof.append(sum(ref() is not None for ref in first))
         return verify(proof)
 
-    monkeypatch.setattr(file_module, "compose_all", composing)
+    monkeypatch.setattr(walk_module, "compose_all", composing)  # read_references' parse
     monkeypatch.setattr(Proof, "verify", verifying)
     (tmp_path / "values.yaml").write_text("a:\n  image: ghcr.io/acme/app:v1\nb: &x {tag: v1}\nc: *x\n")
     plan = plan_tree(TreeRequest(tmp_path, [ImageRef.parse("ghcr.io/acme/app:v2")]))
