@@ -13,6 +13,7 @@ from bumper.errors import BumperError, ConfigError, NotFoundError, WorkspaceErro
 from bumper.image_ref import ImageRef
 from bumper.plan.chart_sources import ChartSources
 from bumper.plan.file import FileEdit, FileJob, FileOutcome
+from bumper.plan.forked import map_in_order
 from bumper.plan.image_policy import FluxIndex, PolicyTable, Unresolved, not_found_hint
 from bumper.plan.inherited import overridden
 from bumper.plan.needles import API_NEEDLE, CHART_SOURCE_NEEDLE, MANIFEST_NAME_GLOBS, MARKER_NEEDLE, needles
@@ -243,7 +244,7 @@ def _plan_files(job: FileJob, todo: list[tuple[Source, str]], request: TreeReque
     """Each file's outcome, in file order; a kustomize entry whose added newTag would override a
     reference the tree refused to move is planned again, skipped (bumper.plan.inherited), also
     where that reference is in a file --path leaves out, or of the image the entry renames."""
-    outcomes = [job.plan(item) for item in todo]
+    outcomes = map_in_order(job.plan, todo, _characters)
     refusals = list(outcomes)
     if request.globs and any(outcome.inherited for outcome in outcomes):
         planned = {source.path for source, _ in todo}
@@ -263,6 +264,10 @@ def _plan_files(job: FileJob, todo: list[tuple[Source, str]], request: TreeReque
         again, paths = replace(job, overridden=vetoed), {path for path, _ in vetoed}
         outcomes = [again.plan(item) if item[0].path in paths else o for item, o in zip(todo, outcomes)]
     return outcomes
+
+
+def _characters(item: tuple[Source, str]) -> int:
+    return len(item[0].text)
 
 
 def _refusals(

@@ -1,0 +1,188 @@
+"""Plan files on every core: the files plan independently (bumper.plan.file), so a forked child
+plans the later part of the list while this process plans the earlier part.
+
+Only a speed-up, never a second behaviour: the answer is the list `[plan(item) for item in
+items]` would give, in order, and a child that fails in any way (an unsafe file, an exception that
+does not pickle, a crash, a signal) has its part planned again here, so the error raised is the one
+the serial loop raises first, with the same text. A child is forked only when this process runs
+no other thread (a fork copies their locks held), only on Linux-like systems, and only for work
+big enough to repay the fork; it never outlives the call.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import pickle
+import signal
+import sys
+import threading
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TypeVar
+
+from bumper.errors import ConfigError
+
+Item = TypeVar("Item")
+Result = TypeVar("Result")
+
+# Each process plans at least this many characters: below, a fork and its pickled answer cost
+# more than they save (bench/real.py's chart tree: 3.4 MB, 239 -> 185 ms with two processes).
+MIN_CHARS = 400_000
+MAX_CHILDREN = 3  # four processes at most: more were never measured (this project's machines have two cores)
+# BUMPER_JOBS=N: N processes at most; 1 plans every file in this process (the answer is the same).
+JOBS_VARIABLE = "BUMPER_JOBS"
+MAX_JOBS = 64
+ENDING_SIGNALS = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGPIPE}
+
+
+def map_in_order(
+    plan: Callable[[Item], Result], items: Sequence[Item], size: Callable[[Item], int]
+) -> list[Result]:
+    """`[plan(item) for item in items]`, the later parts planned by forked children when it pays."""
+    jobs = jobs_asked()
+    sizes = [size(item) for item in items]
+    processes = min(len(items), sum(sizes) // MIN_CHARS)
+    if processes >= 2:
+        processes = min(processes, _children(jobs) + 1)
+    if processes < 2:
+        return [plan(item) for item in items]
+    first, *later = _parts(items, sizes, processes)
+    children: list[_Child] = []
+    try:
+        for part in later:
+            _fork(plan, part, children)
+        planned = [plan(item) for item in first]  # raises first: its items come first
+        for child, part in zip(children, later):
+            answer: list[Result] | None = _answer(child)
+            planned += answer if answer is not None else [plan(item) for item in part]
+    finally:
+        for child in children:
+            child.end()
+    return planned
+
+
+def jobs_asked() -> int | None:
+    """BUMPER_JOBS: the processes that may plan files; None: one per core this process may use."""
+    text = os.environ.get(JOBS_VARIABLE, "").strip()
+    if not text:
+        return None
+    if not (text.isdigit() and 1 <= int(text) <= MAX_JOBS):
+        raise ConfigError(f"{JOBS_VARIABLE} must be a whole number from 1 to {MAX_JOBS}, not {text!r}")
+    return int(text)
+
+
+def _children(jobs: int | None) -> int:
+    """How many children may run beside this process: one per further core it may use."""
+    if sys.platform != "linux" or threading.active_count() > 1:
+        return 0
+    return min((jobs or _cores()) - 1, MAX_CHILDREN)
+
+
+def _cores() -> int:
+    """The cores this process may run on, and no more than its cgroup's CPU quota grants (a
+    container limited to one CPU on a 16-core host gains nothing from a fork)."""
+    cores = len(os.sched_getaffinity(0))
+    quota = cgroup_quota()
+    return cores if quota is None else max(1, min(cores, math.ceil(quota)))
+
+
+def cgroup_quota(root: Path = Path("/sys/fs/cgroup")) -> float | None:
+    """CPUs the cgroup may use (cgroup v2 `cpu.max`, v1 `cpu.cfs_quota_us`); None: no limit."""
+    try:
+        if (root / "cpu.max").is_file():
+            quota, period = (root / "cpu.max").read_text().split()[:2]
+        else:
+            quota = (root / "cpu" / "cpu.cfs_quota_us").read_text().strip()
+            period = (root / "cpu" / "cpu.cfs_period_us").read_text().strip()
+        if quota in ("max", "-1") or int(period) <= 0:
+            return None
+        return int(quota) / int(period)
+    except (OSError, ValueError):
+        return None
+
+
+def _parts(items: Sequence[Item], sizes: list[int], count: int) -> list[list[Item]]:
+    """`items` cut into at most `count` consecutive parts of about equal size (this process's
+    first): each item goes to the part its middle falls in."""
+    total, done = max(1, sum(sizes)), 0
+    parts: list[list[Item]] = [[] for _ in range(count)]
+    for item, size in zip(items, sizes):
+        parts[min(count - 1, (2 * done + size) * count // (2 * total))].append(item)
+        done += size
+    return [part for part in parts if part]
+
+
+class _Child:
+    """A forked child planning one part, and the pipe its pickled answer comes through (none:
+    the fork failed, and this process plans the part)."""
+
+    def __init__(self, pid: int = -1, reader: int = -1) -> None:
+        self.pid, self.reader = pid, reader
+        self.status: int | None = None if pid > 0 else 1
+
+    def end(self) -> None:
+        """Stop the child if it still runs, and reap it."""
+        if self.reader >= 0:
+            os.close(self.reader)
+            self.reader = -1
+        if self.status is None:
+            try:
+                os.kill(self.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            _, self.status = os.waitpid(self.pid, 0)
+
+
+def _fork(plan: Callable[[Item], Result], part: Sequence[Item], children: list[_Child]) -> None:
+    """Add a child planning `part` to `children`. The signals that end a run are blocked until it
+    is there: else one arriving before the child resets them would run this process's handler,
+    and its clean-up, in the child, or leave the child unknown to the caller's clean-up (one
+    that came before the fork is cleared in the child by Python itself)."""
+    reader, writer = os.pipe()
+    signal.pthread_sigmask(signal.SIG_BLOCK, ENDING_SIGNALS)
+    try:
+        try:
+            pid = os.fork()
+        except OSError:  # no memory or process left for it: this process plans the part
+            os.close(reader)
+            os.close(writer)
+            children.append(_Child())
+            return
+        if pid == 0:  # the child: plan, write the answer, and leave without running anything else
+            try:
+                for number in ENDING_SIGNALS:
+                    signal.signal(number, signal.SIG_DFL)
+                signal.pthread_sigmask(signal.SIG_UNBLOCK, ENDING_SIGNALS)
+                os.close(reader)
+                try:
+                    data = pickle.dumps([plan(item) for item in part], pickle.HIGHEST_PROTOCOL)
+                except BaseException:  # noqa: BLE001 - the parent plans this part again and raises
+                    data = b""
+                with os.fdopen(writer, "wb") as pipe:
+                    pipe.write(data)
+            finally:
+                os._exit(0)
+        os.close(writer)
+        children.append(_Child(pid, reader))
+    finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, ENDING_SIGNALS)
+
+
+def _answer(child: _Child) -> list[Result] | None:
+    """The child's results, or None when it failed (then its part is planned here again)."""
+    if child.reader < 0:
+        return None
+    chunks = []
+    while chunk := os.read(child.reader, 1 << 20):
+        chunks.append(chunk)
+    os.close(child.reader)
+    child.reader = -1
+    _, child.status = os.waitpid(child.pid, 0)
+    if child.status != 0 or not chunks:
+        return None
+    try:
+        answer = pickle.loads(b"".join(chunks))  # noqa: S301 - our own child's bytes, through our pipe
+    except Exception:  # noqa: BLE001 - planned here again
+        return None
+    return answer if isinstance(answer, list) else None

@@ -1,0 +1,169 @@
+"""bumper.plan.forked: files planned in forked children give the serial answer, in order, and the
+serial error; no child outlives the call, and none is forked where it is not safe or not worth it."""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bumper.plan import forked
+from bumper.plan.forked import cgroup_quota, map_in_order
+
+ITEMS = [f"file-{n:02d}" for n in range(12)]
+
+
+@pytest.fixture(autouse=True)
+def _two_processes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test's work is worth a fork, on two cores, whatever this machine has."""
+    monkeypatch.setattr(forked, "MIN_CHARS", 1)
+    monkeypatch.setenv(forked.JOBS_VARIABLE, "2")
+
+
+def _children() -> set[str]:
+    """This process's children (its threads' too), from /proc."""
+    me = Path(f"/proc/{os.getpid()}/task")
+    return {pid for task in me.iterdir() for pid in (task / "children").read_text().split()}
+
+
+@pytest.fixture(autouse=True)
+def _no_child_outlives_the_call() -> Iterator[None]:
+    """Whatever a test does, it leaves no child behind (the suite's own servers were there before)."""
+    before = _children()
+    yield
+    assert _children() <= before
+
+
+def _where(item: str) -> tuple[int, str]:
+    return os.getpid(), item.upper()
+
+
+def test_the_answer_is_the_serial_answer_in_order_and_a_child_made_part_of_it() -> None:
+    answer = map_in_order(_where, ITEMS, len)
+    assert [upper for _, upper in answer] == [item.upper() for item in ITEMS]
+    pids = [pid for pid, _ in answer]
+    assert pids[0] == os.getpid() and pids[-1] != os.getpid(), "the later part is planned by a child"
+    assert pids == sorted(pids, key=lambda pid: pid != os.getpid()), "this process plans the first part"
+
+
+def test_parts_are_consecutive_and_of_about_equal_size() -> None:
+    sizes = [10, 10, 10, 10, 40, 10, 10]
+    assert forked._parts(list(range(7)), sizes, 2) == [[0, 1, 2, 3], [4, 5, 6]]
+    assert [len(p) for p in forked._parts(list(range(9)), [1] * 9, 3)] == [3, 3, 3]
+
+
+def test_a_failure_in_the_childs_part_raises_the_error_the_serial_loop_raises() -> None:
+    def plan(item: str) -> str:
+        if item in ("file-09", "file-11"):
+            raise ValueError(f"{item}:3: duplicate key")
+        return item
+
+    with pytest.raises(ValueError, match=r"^file-09:3: duplicate key$"):
+        map_in_order(plan, ITEMS, len)
+
+
+def test_the_first_failure_in_file_order_wins_when_both_parts_fail() -> None:
+    def plan(item: str) -> str:
+        if item in ("file-02", "file-10"):
+            raise ValueError(item)
+        return item
+
+    with pytest.raises(ValueError, match="^file-02$"):
+        map_in_order(plan, ITEMS, len)
+
+
+def test_a_child_killed_meanwhile_has_its_part_planned_here() -> None:
+    parent = os.getpid()
+
+    def plan(item: str) -> tuple[int, str]:
+        if os.getpid() != parent:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return _where(item)
+
+    assert map_in_order(plan, ITEMS, len) == [(parent, item.upper()) for item in ITEMS]
+
+
+def test_an_answer_that_does_not_pickle_is_planned_here() -> None:
+    parent = os.getpid()
+
+    def plan(item: str) -> object:
+        return (lambda: item) if os.getpid() != parent else item
+
+    assert map_in_order(plan, ITEMS, len) == ITEMS
+
+
+def test_an_interruption_here_ends_the_child_at_once() -> None:
+    parent = os.getpid()
+
+    def plan(item: str) -> str:
+        if os.getpid() != parent:
+            time.sleep(60)
+        if item == "file-01":
+            raise KeyboardInterrupt
+        return item
+
+    started = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        map_in_order(plan, ITEMS, len)
+    assert time.monotonic() - started < 10
+
+
+def test_no_fork_while_another_thread_runs() -> None:
+    """A fork copies the locks other threads hold (an import, a logging handler): never then."""
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        answer = map_in_order(_where, ITEMS, len)
+    finally:
+        stop.set()
+        other.join()
+    assert {pid for pid, _ in answer} == {os.getpid()}
+
+
+@pytest.mark.parametrize(("jobs", "min_chars"), [("1", 1), ("2", 10_000)])
+def test_one_job_or_little_work_plans_everything_here(
+    jobs: str, min_chars: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(forked.JOBS_VARIABLE, jobs)
+    monkeypatch.setattr(forked, "MIN_CHARS", min_chars)
+    assert {pid for pid, _ in map_in_order(_where, ITEMS, len)} == {os.getpid()}
+
+
+def test_a_fork_that_fails_leaves_the_part_to_this_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_fork() -> int:
+        raise BlockingIOError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(os, "fork", no_fork)
+    assert map_in_order(_where, ITEMS, len) == [(os.getpid(), item.upper()) for item in ITEMS]
+
+
+@pytest.mark.parametrize(
+    ("files", "quota"),
+    [
+        ({"cpu.max": "150000 100000\n"}, 1.5),
+        ({"cpu.max": "max 100000\n"}, None),
+        ({"cpu/cpu.cfs_quota_us": "100000\n", "cpu/cpu.cfs_period_us": "100000\n"}, 1.0),
+        ({"cpu/cpu.cfs_quota_us": "-1\n", "cpu/cpu.cfs_period_us": "100000\n"}, None),
+        ({"cpu.max": "garbage\n"}, None),
+        ({}, None),
+    ],
+)
+def test_a_containers_cpu_quota_is_read_from_its_cgroup(
+    files: dict[str, str], quota: float | None, tmp_path: Path
+) -> None:
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    assert cgroup_quota(tmp_path) == quota
+
+
+def test_a_quota_of_one_cpu_forks_no_child(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(forked.JOBS_VARIABLE)
+    monkeypatch.setattr(forked, "cgroup_quota", lambda: 1.0)
+    assert {pid for pid, _ in map_in_order(_where, ITEMS, len)} == {os.getpid()}
