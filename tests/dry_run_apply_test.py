@@ -19,6 +19,11 @@ OTHER = {
     b"crlf.yaml": b"a: 1\r\nimage: ghcr.io/acme/app:v1.0.0\r\n",
     b"no-eol.yaml": b"a: 1\nimage: ghcr.io/acme/app:v1.0.0",
     b"bom.yaml": b"\xef\xbb\xbfimage: ghcr.io/acme/app:v1.0.0\nb: 2\n",
+    # Line breaks YAML (and Python's splitlines) knows, git does not: git's lines end at "\n" only.
+    b"lone-cr.yaml": b"a: 1\rimage: ghcr.io/acme/app:v1.0.0\rb: 2\r",
+    b"lone-cr-mixed.yaml": b"a: 1\rimage: ghcr.io/acme/app:v1.0.0\nb: 2\n",
+    b"nel.yaml": b"# a\xc2\x85# b\nimage: ghcr.io/acme/app:v1.0.0\n# c\xe2\x80\xa8# d\n",
+    b"ins/kustomization.yaml": b"# x\r# y\nimages:\n- name: ghcr.io/acme/app\n# z\xc2\x85# w\n",
 }
 
 

@@ -29,8 +29,7 @@ def file_diff(relpath: str, old_text: str, new_text: str, near: Sequence[tuple[i
     the edits that made `new_text` from `old_text` (start, end, text), when known."""
     lines = _near_edits(old_text, new_text, near, relpath) if near else None
     if lines is None:
-        old = old_text.splitlines(keepends=True)
-        new = new_text.splitlines(keepends=True)
+        old, new = git_lines(old_text), git_lines(new_text)
         if len(old) == len(new):
             lines = _with_header(_in_place(old, new), relpath)
         else:
@@ -38,6 +37,15 @@ def file_diff(relpath: str, old_text: str, new_text: str, near: Sequence[tuple[i
 
             lines = difflib.unified_diff(old, new, header_path("a", relpath), header_path("b", relpath))
     return "".join(line if line.endswith("\n") else line + _NO_EOL for line in lines)
+
+
+def git_lines(text: str) -> list[str]:
+    """`text`'s lines as git reads them: each ends at a "\\n" (kept), the last may have none.
+    str.splitlines also ends lines at a lone "\\r", NEL, U+2028 and other breaks YAML or Unicode
+    know: a hunk made of those lines does not `git apply`."""
+    lines = text.split("\n")
+    last = lines.pop()
+    return [line + "\n" for line in lines] + ([last] if last else [])
 
 
 # What `git diff` quotes a path for: a quote, a backslash, a control character (a tab would end
