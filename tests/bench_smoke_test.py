@@ -148,6 +148,7 @@ def test_real_shapes_bench_smoke_prints_every_case() -> None:
         "| chart layout (",
         "| chart layout (",
         "| chart layout (",
+        "| chart layout (",
         "| 100-file tree: `bump --dry-run` / `grep -rlF`",
         "| `bumper --version` wall (start-up)",
         "| `scan --output text` peak RSS, 200 files",
