@@ -68,8 +68,8 @@ def test_golden_with_files_planned_in_forked_children(
         calls.append(-1)
         real_fork(*args)
 
-    def counted_answer(child: Any) -> Any:
-        answer: Any = real_answer(child)
+    def counted_answer(*args: Any) -> Any:
+        answer: Any = real_answer(*args)
         calls.extend([] if answer is not None else [-2])
         return answer
 

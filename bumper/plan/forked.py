@@ -5,8 +5,9 @@ Only a speed-up, never a second behaviour: the answer is the list `[plan(item) f
 items]` would give, in order, and a child that fails in any way (an unsafe file, an exception that
 does not pickle, a crash, a signal) has its part planned again here, so the error raised is the one
 the serial loop raises first, with the same text. A child is forked only when this process runs
-no other thread (a fork copies their locks held), only on Linux-like systems, and only for work
-big enough to repay the fork; it never outlives the call.
+no other thread (a fork copies their locks held), only where there are memory files (Linux's
+memfd_create) for the answers, and only for work big enough to repay the fork; it never
+outlives the call.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ import math
 import os
 import pickle
 import signal
-import sys
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -54,7 +54,7 @@ def map_in_order(
             _fork(plan, part, children)
         planned = [plan(item) for item in first]  # raises first: its items come first
         for child, part in zip(children, later):
-            answer: list[Result] | None = _answer(child)
+            answer: list[Result] | None = _answer(child, len(part))
             planned += answer if answer is not None else [plan(item) for item in part]
     finally:
         for child in children:
@@ -74,7 +74,7 @@ def jobs_asked() -> int | None:
 
 def _children(jobs: int | None) -> int:
     """How many children may run beside this process: one per further core it may use."""
-    if sys.platform != "linux" or threading.active_count() > 1:
+    if not hasattr(os, "memfd_create") or threading.active_count() > 1:
         return 0
     return min((jobs or _cores()) - 1, MAX_CHILDREN)
 
@@ -114,18 +114,18 @@ def _parts(items: Sequence[Item], sizes: list[int], count: int) -> list[list[Ite
 
 
 class _Child:
-    """A forked child planning one part, and the pipe its pickled answer comes through (none:
+    """A forked child planning one part, and the memory file its pickled answers go to (none:
     the fork failed, and this process plans the part)."""
 
-    def __init__(self, pid: int = -1, reader: int = -1) -> None:
-        self.pid, self.reader = pid, reader
+    def __init__(self, pid: int = -1, answers: int = -1) -> None:
+        self.pid, self.answers = pid, answers
         self.status: int | None = None if pid > 0 else 1
 
     def end(self) -> None:
-        """Stop the child if it still runs, and reap it."""
-        if self.reader >= 0:
-            os.close(self.reader)
-            self.reader = -1
+        """Stop the child if it still runs, reap it, and free its answers."""
+        if self.answers >= 0:
+            os.close(self.answers)
+            self.answers = -1
         if self.status is None:
             try:
                 os.kill(self.pid, signal.SIGKILL)
@@ -135,54 +135,46 @@ class _Child:
 
 
 def _fork(plan: Callable[[Item], Result], part: Sequence[Item], children: list[_Child]) -> None:
-    """Add a child planning `part` to `children`. The signals that end a run are blocked until it
-    is there: else one arriving before the child resets them would run this process's handler,
-    and its clean-up, in the child, or leave the child unknown to the caller's clean-up (one
-    that came before the fork is cleared in the child by Python itself)."""
-    reader, writer = os.pipe()
+    """Add a child planning `part` to `children`; it pickles each answer into a memory file as it
+    goes (a pipe would hold it until this process reads). The signals that end a run are blocked
+    until the child is in `children`: else one arriving before the child resets them would run
+    this process's handler, and its clean-up, in the child, or leave the child unknown to the
+    caller's clean-up (one that came before the fork is cleared in the child by Python itself)."""
+    answers = os.memfd_create("bumper-plan", os.MFD_CLOEXEC)
     signal.pthread_sigmask(signal.SIG_BLOCK, ENDING_SIGNALS)
     try:
         try:
             pid = os.fork()
         except OSError:  # no memory or process left for it: this process plans the part
-            os.close(reader)
-            os.close(writer)
+            os.close(answers)
             children.append(_Child())
             return
-        if pid == 0:  # the child: plan, write the answer, and leave without running anything else
+        if pid == 0:  # the child: plan, write the answers, and leave without running anything else
             try:
                 for number in ENDING_SIGNALS:
                     signal.signal(number, signal.SIG_DFL)
                 signal.pthread_sigmask(signal.SIG_UNBLOCK, ENDING_SIGNALS)
-                os.close(reader)
-                try:
-                    data = pickle.dumps([plan(item) for item in part], pickle.HIGHEST_PROTOCOL)
-                except BaseException:  # noqa: BLE001 - the parent plans this part again and raises
-                    data = b""
-                with os.fdopen(writer, "wb") as pipe:
-                    pipe.write(data)
-            finally:
+                with os.fdopen(answers, "wb") as out:
+                    for item in part:
+                        pickle.dump(plan(item), out, pickle.HIGHEST_PROTOCOL)
                 os._exit(0)
-        os.close(writer)
-        children.append(_Child(pid, reader))
+            finally:  # a failure: the parent plans this part again and raises
+                os._exit(1)
+        children.append(_Child(pid, answers))
     finally:
         signal.pthread_sigmask(signal.SIG_UNBLOCK, ENDING_SIGNALS)
 
 
-def _answer(child: _Child) -> list[Result] | None:
-    """The child's results, or None when it failed (then its part is planned here again)."""
-    if child.reader < 0:
+def _answer(child: _Child, count: int) -> list[Result] | None:
+    """The child's `count` results, or None when it failed (then its part is planned here again)."""
+    if child.status is not None:
         return None
-    chunks = []
-    while chunk := os.read(child.reader, 1 << 20):
-        chunks.append(chunk)
-    os.close(child.reader)
-    child.reader = -1
     _, child.status = os.waitpid(child.pid, 0)
-    if child.status != 0 or not chunks:
+    if child.status != 0:
         return None
-    try:
-        answer = pickle.loads(b"".join(chunks))  # noqa: S301 - our own child's bytes, through our pipe
-    except Exception:  # noqa: BLE001 - planned here again
-        return None
-    return answer if isinstance(answer, list) else None
+    os.lseek(child.answers, 0, os.SEEK_SET)
+    with os.fdopen(child.answers, "rb", closefd=False) as answers:
+        try:
+            return [pickle.load(answers) for _ in range(count)]  # noqa: S301 - our own child's bytes
+        except Exception:  # noqa: BLE001 - planned here again
+            return None
