@@ -35,6 +35,7 @@ from bumper.git.clone import (
     drop_work_tree,
     fetch_objects,
     read_index,
+    symlinks,
 )
 from bumper.git.commit import commit_all
 from bumper.git.errors import GitError, PushRejected
@@ -345,10 +346,10 @@ def _clone(run: RemoteRun, dest: Path) -> Base:
     needles = search_needles(options.refs, bool(options.image_policies))
     entries = None  # every path of the base, when the index was read
     if sparse:
-        only = frozenset(grep_files(cloned, needles))
         if MARKER_NEEDLE in needles and grep_files(cloned, [MARKER_NEEDLE]):
             check_out_all_yaml(cloned)  # the markers' ImagePolicy may live outside --path
-            only = frozenset(grep_files(cloned, needles))
+        only = frozenset(grep_files(cloned, needles))
+        links = frozenset(symlinks(cloned))  # those --path selects are checked out already
     else:
         index = Started(lambda: read_index(cloned))  # read-tree on the other core, beside the grep
         try:
@@ -359,9 +360,12 @@ def _clone(run: RemoteRun, dest: Path) -> Base:
             # only, so read-tree (local, short) is waited for and never outlives bumper.
             index.settle(None)
             raise
-        if only:
-            checkout_only(cloned, sorted(only), entries)
-    return Base(cloned, only, RunRules(_base_policy(cloned, entries), options.mode))
+        # The links too (every one, so a link to a link resolves as in the tree): a walk of the
+        # tree lists the manifest-named ones as left alone, and so does this run's.
+        links = frozenset(symlinks(cloned))
+        if only or links:
+            checkout_only(cloned, sorted(only | links), entries)
+    return Base(cloned, only | links, RunRules(_base_policy(cloned, entries), options.mode))
 
 
 def _base_policy(cloned: Clone, entries: list[bytes] | None = None) -> RepoPolicy:

@@ -165,6 +165,19 @@ def add_commit(
     return sha
 
 
+def add_special_commit(
+    bare: Path, entries: Mapping[str, tuple[str, bytes]], message: str = "special"
+) -> None:
+    """Commit entries {path: (mode, data)} on main (mode 120000: a symbolic link to `data`)."""
+    parent = branch_sha(bare, "main")
+    ident = f"{BOT_NAME} <{BOT_EMAIL}> 1700000100 +0000".encode()
+    out = [b"commit refs/heads/main\n", b"author " + ident + b"\n", b"committer " + ident + b"\n"]
+    out.append(_data(message.encode()) + b"from " + str(parent).encode() + b"\n")
+    for path, (mode, data) in entries.items():
+        out.append(f"M {mode} inline ".encode() + _quote_path(path) + b"\n" + _data(data))
+    git("fast-import", "--quiet", "--force", cwd=bare, input=b"".join(out))
+
+
 def add_bot_commit(
     bare: Path,
     branch: str,

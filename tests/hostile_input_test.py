@@ -221,18 +221,6 @@ def test_template_injection_stays_literal_text(tmp_path: Path, provider: str) ->
 # -- hostile repository content ---------------------------------------------------------------
 
 
-def _commit_special(bare: Path, entries: dict[str, tuple[str, bytes]], message: str = "hostile") -> None:
-    """Commit entries {path: (mode, data)} on main (mode 120000 = symlink to `data`)."""
-    parent = repos.branch_sha(bare, "main")
-    ident = f"{repos.BOT_NAME} <{repos.BOT_EMAIL}> 1700000100 +0000".encode()
-    out = [b"commit refs/heads/main\n", b"author " + ident + b"\n", b"committer " + ident + b"\n"]
-    out.append(b"data %d\n%s\n" % (len(message), message.encode()))
-    out.append(b"from " + str(parent).encode() + b"\n")
-    for path, (mode, data) in entries.items():
-        out.append(f"M {mode} inline {path}\n".encode() + b"data %d\n" % len(data) + data + b"\n")
-    repos.git("fast-import", "--quiet", "--force", cwd=bare, input=b"".join(out))
-
-
 def _hostile_world(tmp_path: Path, files: dict[str, Any]) -> Iterator[World]:
     """A world whose repo holds only `files` (str/bytes, or (mode, bytes) for special entries)."""
     plain = {
@@ -242,7 +230,7 @@ def _hostile_world(tmp_path: Path, files: dict[str, Any]) -> Iterator[World]:
     with make_world(tmp_path, "github", plain) as world:
         special = {k: v for k, v in files.items() if isinstance(v, tuple)}
         if special:
-            _commit_special(world.bare, special)
+            repos.add_special_commit(world.bare, special)
         yield world
 
 

@@ -148,6 +148,19 @@ def read_index(clone: Clone) -> list[bytes]:
     return [record.partition(b"\t")[2] for record in clone.base_index.split(b"\0") if record]
 
 
+def symlinks(clone: Clone) -> list[str]:
+    """The base's symbolic links, from the index read_index listed (else from git): a run lists
+    the manifest-named ones as left alone, with their reason, as a walk of the tree does."""
+    listing = clone.base_index
+    if listing is None:
+        listing = clone.git.run_bytes(["ls-files", "-s", "-z"], action="read")
+    return [
+        path.decode("utf-8", "surrogateescape")
+        for meta, _, path in (record.partition(b"\t") for record in listing.split(b"\0") if record)
+        if meta.startswith(b"120000 ")
+    ]
+
+
 def checkout_only(clone: Clone, paths: Sequence[str], entries: list[bytes] | None = None) -> None:
     """Check out just `paths` (plus every Chart.yaml, which tells chart templates apart);
     the index keeps all other files, marked skip-worktree, so commits still hold the whole tree.

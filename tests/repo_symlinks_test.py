@@ -1,0 +1,88 @@
+"""End to end: a `--repo` run lists the tree's manifest-named symbolic links as left alone, with
+the reason a `--dir` run of the same tree gives (`symlink`, `symlink-outside-tree`), reads
+nothing through them, and pushes them unchanged."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from testing import repos
+from testing.world import make_world
+
+REF = "ghcr.io/acme/app:v1.2.3"
+FILES = {
+    "a/d.yaml": b"image: ghcr.io/acme/app:v1.0.0\n",
+    "apps/web/deploy.yaml": b"image: ghcr.io/acme/app:v1.0.0 # in --path\n",
+    "README.md": b"manifests\n",
+}
+LINKS = {
+    "link.yaml": b"a/d.yaml",  # inside the tree: its target is planned on its own
+    "out.yaml": b"/etc/passwd",
+    "deep/up.yml": b"../../outside.yaml",
+    "chain.yaml": b"hop",  # a link to a link (not manifest-named) that leaves the tree
+    "hop": b"/etc/hostname",
+    "dir-link": b"a",  # not a manifest name: neither run lists it
+    "apps/web/kustomization.yaml": b"../../a/d.yaml",
+}
+LEFT_ALONE = [
+    ("apps/web/kustomization.yaml", "symlink"),
+    ("chain.yaml", "symlink-outside-tree"),
+    ("deep/up.yml", "symlink-outside-tree"),
+    ("link.yaml", "symlink"),
+    ("out.yaml", "symlink-outside-tree"),
+]
+
+
+def _left_alone(stdout: str) -> list[tuple[str, str]]:
+    return sorted((entry["file"], entry["reason"]) for entry in json.loads(stdout)["ignored"])
+
+
+def _dir_run(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """The same tree on disk, bumped with --dir."""
+    tree = tmp_path / "tree"
+    for path, data in FILES.items():
+        (tree / path).parent.mkdir(parents=True, exist_ok=True)
+        (tree / path).write_bytes(data)
+    for path, target in LINKS.items():
+        (tree / path).parent.mkdir(parents=True, exist_ok=True)
+        if not (tree / path).is_symlink():
+            os.symlink(target, tree / path)
+    argv = [sys.executable, "-m", "bumper", "bump", REF, "--dir", str(tree), "--output", "json", *args]
+    return subprocess.run(argv, capture_output=True, text=True, check=False, timeout=120)
+
+
+@pytest.mark.parametrize("paths", [(), ("--path", "apps/**")])
+def test_a_repo_run_lists_the_links_a_dir_run_lists(paths: tuple[str, ...], tmp_path: Path) -> None:
+    local = _dir_run(tmp_path, "--dry-run", *paths)
+    assert local.returncode == 0, local.stderr
+    expected = LEFT_ALONE if not paths else [("apps/web/kustomization.yaml", "symlink")]
+    assert _left_alone(local.stdout) == expected
+    with make_world(tmp_path / "w", "github", FILES) as world:
+        repos.add_special_commit(world.bare, {path: ("120000", target) for path, target in LINKS.items()})
+        remote = world.run("bump", REF, "--dry-run", "--output", "json", *paths)
+        assert remote.returncode == 0, remote.stderr
+        assert _left_alone(remote.stdout) == expected
+        changes: list[dict[str, Any]] = json.loads(remote.stdout)["changes"]
+        assert [c["file"] for c in changes] == [c["file"] for c in json.loads(local.stdout)["changes"]]
+
+
+def test_the_links_are_pushed_as_they_were(tmp_path: Path) -> None:
+    with make_world(tmp_path / "w", "github", FILES) as world:
+        repos.add_special_commit(world.bare, {path: ("120000", target) for path, target in LINKS.items()})
+        before = repos.git("ls-tree", "-r", "main", cwd=world.bare).decode().splitlines()
+        proc = world.run("bump", REF)
+        assert proc.returncode == 0, proc.stderr
+        after = repos.git("ls-tree", "-r", "bumper/ghcr.io-acme-app", cwd=world.bare).decode().splitlines()
+        links = sorted(line for line in after if line.startswith("120000 "))
+        assert links == sorted(line for line in before if line.startswith("120000 ")) and len(links) == len(
+            LINKS
+        )
+        changed = sorted(set(after) - set(before))
+        assert sorted(line.split("\t")[1] for line in changed) == ["a/d.yaml", "apps/web/deploy.yaml"]
