@@ -714,6 +714,8 @@ def _after_push(
         provider, options, bot.name, cloned.base, *text, pushed, bot.pull_request, base.rules, plan.rules
     )
     if not pr.open:  # closed or merged after the lookup: the commit needs an open PR
+        if bot.pull_request is not None and pr is not bot.pull_request:
+            _put_back_text(provider, pr, bot.pull_request)
         raise PushRejected(f"pull request #{pr.number} was closed while bumper pushed to {bot.name}")
     if pushed or status != "up-to-date":
         # An open PR not answered for since the push (its text needed no update): asked again.
@@ -728,6 +730,16 @@ def _after_push(
         pull_request={"url": pr.url, "number": pr.number},
         notes=list(pr.warnings),  # what the host refused after the PR existed (e.g. a reviewer)
     )
+
+
+def _put_back_text(provider: Provider, closed: PullRequest, before: PullRequest) -> None:
+    """A PR closed or merged between the lookup and the update of its text: its title and body
+    as the person who closed it saw them. Best effort: the run starts again either way, and a
+    host refusing to edit a merged PR leaves it as it is."""
+    try:
+        provider.update_pull_request(closed, before.title, before.body)
+    except BumperError:
+        pass
 
 
 def _check_still_current(base: Base, bot: BotBranch, sha: str | None, provider: Provider | None) -> None:

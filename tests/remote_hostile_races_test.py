@@ -3,7 +3,8 @@
 The PR lookup runs before the push (beside the bot branch's ls-remote). A PR closed or merged
 between that answer and the push once left the run updating a closed PR's title and reporting
 it as `updated`: the new commit then sat on a branch no open PR showed. Now the run sees the PR
-is gone after its push and starts again, opening a PR for its commit.
+is gone after its push and starts again, opening a PR for its commit; the closed PR's title and
+body, rewritten before the run could know, are put back as they were.
 """
 
 from __future__ import annotations
@@ -48,6 +49,8 @@ def test_a_pr_closed_during_the_push_gets_an_open_pr_for_the_new_commit(
         first = run_bump(world, f"{EXAMPLE_IMAGE}:v1.2.3")
         assert first.returncode == 0, first.stderr
         assert json.loads(first.stdout)["pull_request"]["number"] == 1
+        [closed] = world.host.pulls
+        text_at_close = (closed.title, closed.body)
         _close_during_push(world, state)
 
         proc = run_bump(world, f"{EXAMPLE_IMAGE}:v1.2.4")
@@ -56,6 +59,8 @@ def test_a_pr_closed_during_the_push_gets_an_open_pr_for_the_new_commit(
         [pull] = world.open_pulls()
         assert result["status"] == "opened" and result["pull_request"]["number"] == pull.number != 1
         assert f"{EXAMPLE_IMAGE}:v1.2.4" in pull.title
+        # the PR the person closed reads as they closed it, not as the v1.2.4 it never held
+        assert (closed.title, closed.body) == text_at_close and "v1.2.3" in closed.title
         tip = world.branch_sha(EXAMPLE_BRANCH)
         assert tip is not None and b"v1.2.4" in (
             world.read(EXAMPLE_BRANCH, "apps/web/deployment.yaml") or b""
