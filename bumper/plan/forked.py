@@ -67,7 +67,8 @@ def jobs_asked() -> int | None:
     text = os.environ.get(JOBS_VARIABLE, "").strip()
     if not text:
         return None
-    if not (text.isdigit() and 1 <= int(text) <= MAX_JOBS):
+    # ASCII digits only: str.isdigit() also takes `²`, which int() refuses
+    if not (text.isascii() and text.isdigit() and 1 <= int(text) <= MAX_JOBS):
         raise ConfigError(f"{JOBS_VARIABLE} must be a whole number from 1 to {MAX_JOBS}, not {text!r}")
     return int(text)
 
