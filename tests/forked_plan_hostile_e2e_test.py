@@ -5,6 +5,9 @@ file descriptors) ends it exactly as a run planning every file in one process en
 from __future__ import annotations
 
 import os
+import resource
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -12,6 +15,40 @@ import pytest
 from testing import forkserver
 
 REF = "docker.io/bitnami/os-shell:12-debian-12-r99"
+# A values file as charts have them: the image, then ~30 KB of settings; 60 of them hold 1.8
+# million characters, work for four processes (bumper.plan.forked.MIN_CHARS).
+VALUES = (
+    "image:\n  registry: docker.io\n  repository: bitnami/os-shell\n  tag: 12-debian-12-r4{n}\n"
+    + "".join(
+        f"## @param setting{k} a setting, as charts document each one\nsetting{k}: value-{k}\n"
+        for k in range(500)
+    )
+)
+
+
+def _tree(root: Path, charts: int = 60) -> Path:
+    for n in range(charts):
+        chart = root / "charts" / f"chart-{n:02d}"
+        chart.mkdir(parents=True)
+        (chart / "values.yaml").write_text(VALUES.replace("{n}", str(n % 3)))
+    return root
+
+
+def _real_run(
+    tree: Path, jobs: str, *args: str, files: int | None = None
+) -> subprocess.CompletedProcess[str]:
+    """`python -m bumper bump REF --dir TREE ARGS` in a new interpreter; `files`: at most that
+    many open file descriptors (RLIMIT_NOFILE), as `ulimit -n` sets."""
+
+    def limited() -> None:  # in the child, before it runs Python
+        if files is not None:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (files, files))
+
+    env = {**os.environ, "BUMPER_JOBS": jobs}
+    argv = [sys.executable, "-m", "bumper", "bump", REF, "--dir", str(tree), *args]
+    return subprocess.run(
+        argv, env=env, capture_output=True, text=True, preexec_fn=limited, check=False, timeout=120
+    )
 
 
 @pytest.mark.parametrize("jobs", ["²", "１", "٣"])
@@ -23,3 +60,17 @@ def test_jobs_in_other_digits_than_ascii_are_a_usage_error(jobs: str, tmp_path: 
     assert proc.returncode == 2, proc.stderr
     assert proc.stderr == f"bumper: error: BUMPER_JOBS must be a whole number from 1 to 64, not {jobs!r}\n"
     assert "r40" in (tmp_path / "values.yaml").read_text()
+
+
+def test_a_run_with_few_file_descriptors_plans_here_what_no_child_can_be_given_a_pipe_for(
+    tmp_path: Path,
+) -> None:
+    """With the fewest descriptors a one-process run needs, BUMPER_JOBS=4 has no pipe for its
+    third child (each child's answer holds one open): that part is planned in bumper's own
+    process, and the run prints what the one-process run prints, never an internal error."""
+    tree = _tree(tmp_path)
+    limit = next(n for n in range(4, 64) if _real_run(tree, "1", "--dry-run", files=n).returncode == 0)
+    one = _real_run(tree, "1", "--dry-run", files=limit)
+    four = _real_run(tree, "4", "--dry-run", files=limit)
+    assert (four.returncode, four.stdout, four.stderr) == (one.returncode, one.stdout, one.stderr)
+    assert "would rewrite 60 reference(s) in 60 file(s)" in one.stderr

@@ -116,7 +116,7 @@ def _parts(items: Sequence[Item], sizes: list[int], count: int) -> list[list[Ite
 
 class _Child:
     """A forked child planning one part, and the pipe its pickled answer comes through (none:
-    the fork failed, and this process plans the part)."""
+    the pipe or the fork failed, and this process plans the part)."""
 
     def __init__(self, pid: int = -1, reader: int = -1) -> None:
         self.pid, self.reader = pid, reader
@@ -140,7 +140,11 @@ def _fork(plan: Callable[[Item], Result], part: Sequence[Item], children: list[_
     is there: else one arriving before the child resets them would run this process's handler,
     and its clean-up, in the child, or leave the child unknown to the caller's clean-up (one
     that came before the fork is cleared in the child by Python itself)."""
-    reader, writer = os.pipe()
+    try:
+        reader, writer = os.pipe()
+    except OSError:  # no file descriptor left for it (each child's answer holds one): planned here
+        children.append(_Child())
+        return
     signal.pthread_sigmask(signal.SIG_BLOCK, ENDING_SIGNALS)
     try:
         try:
