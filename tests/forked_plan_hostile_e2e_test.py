@@ -1,13 +1,16 @@
 """End to end, `bumper bump --dir` run as CI runs it: where files are planned in forked children
 (bumper.plan.forked), what a hostile environment does to the run (odd BUMPER_JOBS values, few
-file descriptors) ends it exactly as a run planning every file in one process ends."""
+file descriptors, bumper killed) ends it as a run planning every file in one process ends, and
+no child outlives it."""
 
 from __future__ import annotations
 
 import os
 import resource
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -74,3 +77,78 @@ def test_a_run_with_few_file_descriptors_plans_here_what_no_child_can_be_given_a
     four = _real_run(tree, "4", "--dry-run", files=limit)
     assert (four.returncode, four.stdout, four.stderr) == (one.returncode, one.stdout, one.stderr)
     assert "would rewrite 60 reference(s) in 60 file(s)" in one.stderr
+
+
+def _state(pid: int, argv: list[bytes]) -> str:
+    """The process's state letter (R, S, T stopped, Z ended), or "" when it is gone (or the pid
+    is another process's by now)."""
+    try:
+        if Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")[:-1] != argv:
+            return ""
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return ""
+
+
+def _planning_child(proc: subprocess.Popen[bytes]) -> tuple[int, list[bytes]] | None:
+    """The first child bumper forks to plan files (its argv is bumper's; grep's is not), once it
+    has spent 0.1 s of CPU (set itself up, and planning), or None when bumper ended first."""
+    argv = [os.fsencode(arg) for arg in proc.args]  # type: ignore[union-attr]
+    ticks = os.sysconf("SC_CLK_TCK") // 10
+    while proc.poll() is None:
+        for pid in _children(proc.pid):
+            if _state(pid, argv) and _cpu(pid) >= ticks:
+                return pid, argv
+        time.sleep(0.001)
+    return None
+
+
+def _children(pid: int) -> list[int]:
+    """The process's children (its threads' too); none once it has ended."""
+    try:
+        return [
+            int(c)
+            for task in Path(f"/proc/{pid}/task").iterdir()
+            for c in (task / "children").read_text().split()
+        ]
+    except OSError:
+        return []
+
+
+def _cpu(pid: int) -> int:
+    """The process's CPU time so far (user and system), in clock ticks."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0
+    return int(fields[11]) + int(fields[12])
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="files are planned in forked children only on Linux")
+def test_a_child_planning_files_ends_with_bumper_however_bumper_ends(tmp_path: Path) -> None:
+    """bumper killed (SIGKILL, the OOM killer) while a child plans files: the child ends with it,
+    instead of planning on with no one to read its answer, holding bumper's stdout and stderr
+    open (a CI step that reads them would wait for it). The child is stopped once it plans, so
+    it is still there, whatever this machine's speed, when bumper is killed."""
+    tree = _tree(tmp_path, charts=300)
+    argv = [sys.executable, "-m", "bumper", "bump", REF, "--dir", str(tree), "--dry-run"]
+    env = {**os.environ, "BUMPER_JOBS": "2"}
+    out = tmp_path / "out"
+    with out.open("wb") as sink:
+        proc = subprocess.Popen(argv, env=env, stdout=sink, stderr=sink, start_new_session=True)
+    child = None
+    try:
+        child = _planning_child(proc)
+        assert child is not None, "bumper planned the tree without forking a child"
+        os.kill(child[0], signal.SIGSTOP)
+        os.kill(proc.pid, signal.SIGKILL)
+        assert proc.wait(timeout=60) == -signal.SIGKILL
+        deadline = time.monotonic() + 10
+        while _state(*child) not in ("", "Z") and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert _state(*child) in ("", "Z"), "the child outlived bumper"
+    finally:
+        proc.kill()
+        proc.wait()
+        if child is not None and _state(*child) not in ("", "Z"):
+            os.kill(child[0], signal.SIGKILL)

@@ -19,7 +19,7 @@ import sys
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TypeVar
+from typing import NoReturn, TypeVar
 
 from bumper.errors import ConfigError
 
@@ -33,6 +33,7 @@ MAX_CHILDREN = 3  # four processes at most: more were never measured (this proje
 # BUMPER_JOBS=N: N processes at most; 1 plans every file in this process (the answer is the same).
 JOBS_VARIABLE = "BUMPER_JOBS"
 MAX_JOBS = 64
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>: the signal this process gets when its parent ends
 ENDING_SIGNALS = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGPIPE}
 
 
@@ -145,6 +146,7 @@ def _fork(plan: Callable[[Item], Result], part: Sequence[Item], children: list[_
     except OSError:  # no file descriptor left for it (each child's answer holds one): planned here
         children.append(_Child())
         return
+    parent = os.getpid()
     signal.pthread_sigmask(signal.SIG_BLOCK, ENDING_SIGNALS)
     try:
         try:
@@ -155,23 +157,46 @@ def _fork(plan: Callable[[Item], Result], part: Sequence[Item], children: list[_
             children.append(_Child())
             return
         if pid == 0:  # the child: plan, write the answer, and leave without running anything else
-            try:
-                for number in ENDING_SIGNALS:
-                    signal.signal(number, signal.SIG_DFL)
-                signal.pthread_sigmask(signal.SIG_UNBLOCK, ENDING_SIGNALS)
-                os.close(reader)
-                try:
-                    data = pickle.dumps([plan(item) for item in part], pickle.HIGHEST_PROTOCOL)
-                except BaseException:  # noqa: BLE001 - the parent plans this part again and raises
-                    data = b""
-                with os.fdopen(writer, "wb") as pipe:
-                    pipe.write(data)
-            finally:
-                os._exit(0)
+            _plan_in_child(plan, part, reader, writer, parent)
         os.close(writer)
         children.append(_Child(pid, reader))
     finally:
         signal.pthread_sigmask(signal.SIG_UNBLOCK, ENDING_SIGNALS)
+
+
+def _plan_in_child(
+    plan: Callable[[Item], Result], part: Sequence[Item], reader: int, writer: int, parent: int
+) -> NoReturn:
+    """In the child: plan `part`, write the pickled answer (nothing: it failed), and leave at
+    once, running none of bumper's clean-up (the parent's temporary clone, its atexit)."""
+    try:
+        _end_with(parent)
+        for number in ENDING_SIGNALS:
+            signal.signal(number, signal.SIG_DFL)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, ENDING_SIGNALS)
+        os.close(reader)
+        try:
+            data = pickle.dumps([plan(item) for item in part], pickle.HIGHEST_PROTOCOL)
+        except BaseException:  # noqa: BLE001 - the parent plans this part again and raises
+            data = b""
+        with os.fdopen(writer, "wb") as pipe:
+            pipe.write(data)
+    finally:
+        os._exit(0)
+
+
+def _end_with(parent: int) -> None:
+    """Have the kernel kill this child when `parent` ends, however it ends (SIGKILL, the OOM
+    killer, a SIGHUP it does not catch): else the child plans on, its answer unread, holding
+    bumper's stdout and stderr open (a CI step reading them waits for it)."""
+    import ctypes  # only ever in a child: bumper itself never needs it
+
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):  # no prctl in this C library: the check below still runs
+        pass
+    if os.getppid() != parent:  # it ended before that: no one is left to read the answer
+        os._exit(0)
 
 
 def _answer(child: _Child) -> list[Result] | None:
