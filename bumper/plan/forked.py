@@ -123,17 +123,25 @@ class _Child:
         self.pid, self.reader = pid, reader
         self.status: int | None = None if pid > 0 else 1
 
+    def close(self) -> None:
+        """Close the pipe's end, once: marked closed first, so a signal landing meanwhile never
+        has `end` close the number again (by then maybe another file's) and fail."""
+        reader, self.reader = self.reader, -1
+        if reader >= 0:
+            os.close(reader)
+
     def end(self) -> None:
         """Stop the child if it still runs, and reap it."""
-        if self.reader >= 0:
-            os.close(self.reader)
-            self.reader = -1
+        self.close()
         if self.status is None:
             try:
                 os.kill(self.pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
-            _, self.status = os.waitpid(self.pid, 0)
+            try:
+                _, self.status = os.waitpid(self.pid, 0)
+            except ChildProcessError:  # reaped by `_answer` just before a signal cut it short
+                self.status = 1
 
 
 def _fork(plan: Callable[[Item], Result], part: Sequence[Item], children: list[_Child]) -> None:
@@ -206,8 +214,7 @@ def _answer(child: _Child) -> list[Result] | None:
     chunks = []
     while chunk := os.read(child.reader, 1 << 20):
         chunks.append(chunk)
-    os.close(child.reader)
-    child.reader = -1
+    child.close()
     _, child.status = os.waitpid(child.pid, 0)
     if child.status != 0 or not chunks:
         return None

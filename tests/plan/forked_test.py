@@ -167,3 +167,24 @@ def test_a_quota_of_one_cpu_forks_no_child(monkeypatch: pytest.MonkeyPatch) -> N
     monkeypatch.delenv(forked.JOBS_VARIABLE)
     monkeypatch.setattr(forked, "cgroup_quota", lambda: 1.0)
     assert {pid for pid, _ in map_in_order(_where, ITEMS, len)} == {os.getpid()}
+
+
+def test_an_interruption_right_after_a_child_is_reaped_still_interrupts(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Ctrl-C landing just after the child's answer was read and the child reaped (before the
+    status is kept): the run is interrupted, not ended by a failed second wait for that child."""
+    real_waitpid = os.waitpid
+    interrupted: list[int] = []
+
+    def waitpid(pid: int, options: int) -> tuple[int, int]:
+        reaped = real_waitpid(pid, options)
+        if not interrupted:
+            interrupted.append(pid)
+            raise KeyboardInterrupt
+        return reaped
+
+    monkeypatch.setattr(os, "waitpid", waitpid)
+    with pytest.raises(KeyboardInterrupt):
+        map_in_order(_where, ITEMS, len)
+    assert interrupted
