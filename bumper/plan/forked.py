@@ -155,7 +155,7 @@ def _fork(plan: Callable[[Item], Result], part: Sequence[Item], children: list[_
         children.append(_Child())
         return
     parent = os.getpid()
-    signal.pthread_sigmask(signal.SIG_BLOCK, ENDING_SIGNALS)
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, ENDING_SIGNALS)
     try:
         try:
             pid = os.fork()
@@ -169,7 +169,7 @@ def _fork(plan: Callable[[Item], Result], part: Sequence[Item], children: list[_
         os.close(writer)
         children.append(_Child(pid, reader))
     finally:
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, ENDING_SIGNALS)
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)  # those a caller held back stay held back
 
 
 def _plan_in_child(

@@ -169,6 +169,19 @@ def test_a_quota_of_one_cpu_forks_no_child(monkeypatch: pytest.MonkeyPatch) -> N
     assert {pid for pid, _ in map_in_order(_where, ITEMS, len)} == {os.getpid()}
 
 
+def test_signals_a_caller_held_back_stay_held_back() -> None:
+    """The signals blocked around each fork are given back as they were, not unblocked: a caller
+    holding SIGTERM back (as bumper.json_stream does around a write) still holds it after."""
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
+    try:
+        answer = map_in_order(_where, ITEMS, len)
+        held = signal.pthread_sigmask(signal.SIG_BLOCK, set())
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, before)
+    assert {pid for pid, _ in answer} != {os.getpid()}, "a child planned a part"
+    assert signal.SIGTERM in held
+
+
 def test_an_interruption_right_after_a_child_is_reaped_still_interrupts(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
