@@ -14,6 +14,7 @@ import pytest
 
 from bumper.plan import forked
 from bumper.plan.forked import cgroup_quota, map_in_order
+from testing.forking import fork_beside_the_suites_threads
 
 ITEMS = [f"file-{n:02d}" for n in range(12)]
 
@@ -23,6 +24,7 @@ def _two_processes(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every test's work is worth a fork, on two cores, whatever this machine has."""
     monkeypatch.setattr(forked, "MIN_CHARS", 1)
     monkeypatch.setenv(forked.JOBS_VARIABLE, "2")
+    fork_beside_the_suites_threads(monkeypatch)
 
 
 def _children() -> set[str]:
