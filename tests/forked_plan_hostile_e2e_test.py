@@ -1,21 +1,25 @@
-"""End to end, `bumper bump --dir` run as CI runs it: where files are planned in forked children
+"""End to end, `bumper bump` run as CI runs it: where files are planned in forked children
 (bumper.plan.forked), what a hostile environment does to the run (odd BUMPER_JOBS values, few
 file descriptors, bumper killed) ends it as a run planning every file in one process ends, and
-no child outlives it."""
+no child outlives it; a `--repo` run commits, pushes and opens what the one-process run does."""
 
 from __future__ import annotations
 
 import os
+import re
 import resource
 import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from testing import forkserver
+from testing import forkserver, repos
+from testing.runs import run_bump
+from testing.world import make_world
 
 REF = "docker.io/bitnami/os-shell:12-debian-12-r99"
 # A values file as charts have them: the image, then ~30 KB of settings; 60 of them hold 1.8
@@ -152,3 +156,82 @@ def test_a_child_planning_files_ends_with_bumper_however_bumper_ends(tmp_path: P
         proc.wait()
         if child is not None and _state(*child) not in ("", "Z"):
             os.kill(child[0], signal.SIGKILL)
+
+
+# Counts, in the bumper process, each child bumper.plan.forked forks (a new interpreter imports
+# this at start-up from PYTHONPATH).
+COUNT_FORKS = """
+import os
+import bumper.plan.forked as forked
+
+_fork = forked._fork
+
+
+def _counted(*args):
+    with open(os.environ["FORKS_LOG"], "a") as log:
+        log.write("fork\\n")
+    _fork(*args)
+
+
+forked._fork = _counted
+"""
+# A repository of charts whose `.bumper.yaml` commits some straight to main, holds others, and
+# opens a PR for the rest; a kustomize entry without newTag (last in file order, so in the
+# child's part) runs the tag the held charts keep.
+POLICY = (
+    b"version: 1\nrules:\n"
+    b"  - paths: [apps/app3*]\n    mode: commit\n"
+    b"  - paths: [apps/app1*]\n    hold: true\n"
+)
+
+
+def _repo_tree() -> dict[str, bytes]:
+    tree = {
+        ".bumper.yaml": POLICY,
+        "overlays/prod/kustomization.yaml": b"images:\n  - name: ghcr.io/acme/app\n",
+    }
+    for n in range(40):
+        values = VALUES.replace("docker.io", "ghcr.io").replace("bitnami/os-shell", "acme/app")
+        tree[f"apps/app{n:02d}/values.yaml"] = values.replace("{n}", str(n % 3)).encode()
+    return tree
+
+
+def _repo_run(
+    tmp_path: Path, jobs: str, *args: str
+) -> tuple[int, str, str, dict[str, dict[str, bytes | None]], list[Any], int]:
+    """Exit, stdout and stderr (commit ids and ports left out), every branch's files, the open
+    PRs, and the children forked, of one `bump --repo` run."""
+    tree = _repo_tree()
+    inject = tmp_path / "inject"
+    inject.mkdir(parents=True)
+    (inject / "sitecustomize.py").write_text(COUNT_FORKS)
+    log = tmp_path / "forks"
+    with make_world(tmp_path, "github", tree) as world:
+        env = {"BUMPER_JOBS": jobs, "PYTHONPATH": str(inject), "FORKS_LOG": str(log)}
+        proc = run_bump(world, "ghcr.io/acme/app:12-debian-12-r99", *args, **env)
+        files = {b: {p: world.read(b, p) for p in tree} for b in repos.list_branches(world.bare)}
+        pulls = [(p.title, p.body, p.head, p.base) for p in world.open_pulls()]
+
+    def plain(text: str) -> str:
+        return re.sub(r"\b[0-9a-f]{7,40}\b", "SHA", re.sub(r"127\.0\.0\.1:\d+", "HOST", text))
+
+    forks = len(log.read_text().splitlines()) if log.exists() else 0
+    return proc.returncode, plain(proc.stdout), plain(proc.stderr), files, pulls, forks
+
+
+@pytest.mark.parametrize("args", [(), ("--dry-run",)])
+def test_a_repo_run_planned_in_children_commits_pushes_and_opens_what_one_process_does(
+    args: tuple[str, ...], tmp_path: Path
+) -> None:
+    """`bump --repo` with a direct commit and a PR (two plans of megabytes each), some charts
+    held: forked children plan, and main, the bot branch, the PR and the output are the serial
+    run's."""
+    one = _repo_run(tmp_path / "one", "1", *args)
+    two = _repo_run(tmp_path / "two", "2", *args)
+    assert one[-1] == 0 and two[-1] >= 2, "each plan of the run (commit, then PR) forked a child"
+    assert one[:-1] == two[:-1]
+    assert one[0] == 0, one[2]
+    if not args:
+        assert len(one[4]) == 1 and '"reason": "held"' in one[1]
+        committed = one[3]["main"]["apps/app35/values.yaml"] or b""
+        assert b"tag: 12-debian-12-r99\n" in committed
