@@ -197,12 +197,12 @@ def _end_with(parent: int) -> None:
     """Have the kernel kill this child when `parent` ends, however it ends (SIGKILL, the OOM
     killer, a SIGHUP it does not catch): else the child plans on, its answer unread, holding
     bumper's stdout and stderr open (a CI step reading them waits for it)."""
-    import ctypes  # only ever in a child: bumper itself never needs it
-
     try:
+        import ctypes  # only ever in a child: bumper itself never needs it
+
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-    except (OSError, AttributeError):  # no prctl in this C library: the check below still runs
-        pass
+    except (ImportError, OSError, AttributeError):  # a Python without ctypes, a C library without
+        pass  # prctl: the check below still runs
     if os.getppid() != parent:  # it ended before that: no one is left to read the answer
         os._exit(0)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -203,3 +204,12 @@ def test_an_interruption_right_after_a_child_is_reaped_still_interrupts(
     with pytest.raises(KeyboardInterrupt):
         map_in_order(_where, ITEMS, len)
     assert interrupted
+
+
+def test_a_python_without_ctypes_still_plans_in_children(monkeypatch: pytest.MonkeyPatch) -> None:
+    """ctypes (which sets the child to end with this process) missing from a Python build: the
+    child plans all the same."""
+    monkeypatch.setitem(sys.modules, "ctypes", None)  # `import ctypes` raises ImportError
+    answer = map_in_order(_where, ITEMS, len)
+    assert [upper for _, upper in answer] == [item.upper() for item in ITEMS]
+    assert answer[-1][0] != os.getpid(), "a child planned the later part"
