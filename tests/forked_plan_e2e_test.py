@@ -13,6 +13,7 @@ from click.testing import CliRunner
 
 from bumper.cli import main
 from bumper.plan import forked
+from testing.forking import fork_beside_the_suites_threads
 
 CHARTS = 40
 # A values file as charts have them: the image, then ~30 KB of settings and comments.
@@ -50,6 +51,7 @@ def _run(tree: Path, jobs: str, monkeypatch: pytest.MonkeyPatch, *args: str) -> 
 
     monkeypatch.setattr(forked, "_fork", counted)
     monkeypatch.setenv(forked.JOBS_VARIABLE, jobs)
+    fork_beside_the_suites_threads(monkeypatch)
     argv = ["bump", "docker.io/bitnami/os-shell:12-debian-12-r99", "--dir", str(tree), *args]
     result = CliRunner().invoke(main, argv, catch_exceptions=False)
     return result.exit_code, result.stdout, result.stderr, len(forks)

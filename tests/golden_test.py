@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
+from testing.forking import fork_beside_the_suites_threads
 from testing.golden import (
     GOLDEN_DIR,
     case_dirs,
@@ -57,6 +58,7 @@ def test_golden_with_files_planned_in_forked_children(
 
     monkeypatch.setattr(forked, "MIN_CHARS", 1)
     monkeypatch.setenv(forked.JOBS_VARIABLE, "2")
+    fork_beside_the_suites_threads(monkeypatch)
     calls: list[int] = []  # the files of each plan, -1 for each child forked, -2 for each that failed
     real_map, real_fork, real_answer = forked.map_in_order, forked._fork, forked._answer
 

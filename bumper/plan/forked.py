@@ -19,7 +19,7 @@ import signal
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TypeVar
+from typing import NoReturn, TypeVar
 
 from bumper.errors import ConfigError
 
@@ -33,6 +33,7 @@ MAX_CHILDREN = 3  # four processes at most: more were never measured (this proje
 # BUMPER_JOBS=N: N processes at most; 1 plans every file in this process (the answer is the same).
 JOBS_VARIABLE = "BUMPER_JOBS"
 MAX_JOBS = 64
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>: the signal this process gets when its parent ends
 ENDING_SIGNALS = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGPIPE}
 
 
@@ -67,7 +68,8 @@ def jobs_asked() -> int | None:
     text = os.environ.get(JOBS_VARIABLE, "").strip()
     if not text:
         return None
-    if not (text.isdigit() and 1 <= int(text) <= MAX_JOBS):
+    # ASCII digits only: str.isdigit() also takes `²`, which int() refuses
+    if not (text.isascii() and text.isdigit() and 1 <= int(text) <= MAX_JOBS):
         raise ConfigError(f"{JOBS_VARIABLE} must be a whole number from 1 to {MAX_JOBS}, not {text!r}")
     return int(text)
 
@@ -115,23 +117,31 @@ def _parts(items: Sequence[Item], sizes: list[int], count: int) -> list[list[Ite
 
 class _Child:
     """A forked child planning one part, and the memory file its pickled answers go to (none:
-    the fork failed, and this process plans the part)."""
+    the memory file or the fork failed, and this process plans the part)."""
 
     def __init__(self, pid: int = -1, answers: int = -1) -> None:
         self.pid, self.answers = pid, answers
         self.status: int | None = None if pid > 0 else 1
 
+    def close(self) -> None:
+        """Free the answers, once: marked closed first, so a signal landing meanwhile never has
+        `end` close the number again (by then maybe another file's) and fail."""
+        answers, self.answers = self.answers, -1
+        if answers >= 0:
+            os.close(answers)
+
     def end(self) -> None:
         """Stop the child if it still runs, reap it, and free its answers."""
-        if self.answers >= 0:
-            os.close(self.answers)
-            self.answers = -1
+        self.close()
         if self.status is None:
             try:
                 os.kill(self.pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
-            _, self.status = os.waitpid(self.pid, 0)
+            try:
+                _, self.status = os.waitpid(self.pid, 0)
+            except ChildProcessError:  # reaped by `_answer` just before a signal cut it short
+                self.status = 1
 
 
 def _fork(plan: Callable[[Item], Result], part: Sequence[Item], children: list[_Child]) -> None:
@@ -140,8 +150,13 @@ def _fork(plan: Callable[[Item], Result], part: Sequence[Item], children: list[_
     until the child is in `children`: else one arriving before the child resets them would run
     this process's handler, and its clean-up, in the child, or leave the child unknown to the
     caller's clean-up (one that came before the fork is cleared in the child by Python itself)."""
-    answers = os.memfd_create("bumper-plan", os.MFD_CLOEXEC)
-    signal.pthread_sigmask(signal.SIG_BLOCK, ENDING_SIGNALS)
+    try:
+        answers = os.memfd_create("bumper-plan", os.MFD_CLOEXEC)
+    except OSError:  # no file descriptor left for it (each child's answers hold one): planned here
+        children.append(_Child())
+        return
+    parent = os.getpid()
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, ENDING_SIGNALS)
     try:
         try:
             pid = os.fork()
@@ -149,20 +164,44 @@ def _fork(plan: Callable[[Item], Result], part: Sequence[Item], children: list[_
             os.close(answers)
             children.append(_Child())
             return
-        if pid == 0:  # the child: plan, write the answers, and leave without running anything else
-            try:
-                for number in ENDING_SIGNALS:
-                    signal.signal(number, signal.SIG_DFL)
-                signal.pthread_sigmask(signal.SIG_UNBLOCK, ENDING_SIGNALS)
-                with os.fdopen(answers, "wb") as out:
-                    for item in part:
-                        pickle.dump(plan(item), out, pickle.HIGHEST_PROTOCOL)
-                os._exit(0)
-            finally:  # a failure: the parent plans this part again and raises
-                os._exit(1)
+        if pid == 0:
+            _plan_in_child(plan, part, answers, parent)
         children.append(_Child(pid, answers))
     finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)  # those a caller held back stay held back
+
+
+def _plan_in_child(
+    plan: Callable[[Item], Result], part: Sequence[Item], answers: int, parent: int
+) -> NoReturn:
+    """In the child: plan `part`, pickling each answer as it is made; leave at once, running none
+    of bumper's clean-up (the parent's temporary clone, its atexit), with status 0 only when every
+    answer is written (any other: the parent plans the part again and raises)."""
+    try:
+        _end_with(parent)
+        for number in ENDING_SIGNALS:
+            signal.signal(number, signal.SIG_DFL)
         signal.pthread_sigmask(signal.SIG_UNBLOCK, ENDING_SIGNALS)
+        with os.fdopen(answers, "wb") as out:
+            for item in part:
+                pickle.dump(plan(item), out, pickle.HIGHEST_PROTOCOL)
+        os._exit(0)
+    finally:
+        os._exit(1)
+
+
+def _end_with(parent: int) -> None:
+    """Have the kernel kill this child when `parent` ends, however it ends (SIGKILL, the OOM
+    killer, a SIGHUP it does not catch): else the child plans on, its answer unread, holding
+    bumper's stdout and stderr open (a CI step reading them waits for it)."""
+    try:
+        import ctypes  # only ever in a child: bumper itself never needs it
+
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (ImportError, OSError, AttributeError):  # a Python without ctypes, a C library without
+        pass  # prctl: the check below still runs
+    if os.getppid() != parent:  # it ended before that: no one is left to read the answer
+        os._exit(0)
 
 
 def _answer(child: _Child, count: int) -> list[Result] | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -14,6 +15,7 @@ import pytest
 
 from bumper.plan import forked
 from bumper.plan.forked import cgroup_quota, map_in_order
+from testing.forking import fork_beside_the_suites_threads
 
 ITEMS = [f"file-{n:02d}" for n in range(12)]
 
@@ -23,6 +25,7 @@ def _two_processes(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every test's work is worth a fork, on two cores, whatever this machine has."""
     monkeypatch.setattr(forked, "MIN_CHARS", 1)
     monkeypatch.setenv(forked.JOBS_VARIABLE, "2")
+    fork_beside_the_suites_threads(monkeypatch)
 
 
 def _children() -> set[str]:
@@ -167,3 +170,46 @@ def test_a_quota_of_one_cpu_forks_no_child(monkeypatch: pytest.MonkeyPatch) -> N
     monkeypatch.delenv(forked.JOBS_VARIABLE)
     monkeypatch.setattr(forked, "cgroup_quota", lambda: 1.0)
     assert {pid for pid, _ in map_in_order(_where, ITEMS, len)} == {os.getpid()}
+
+
+def test_signals_a_caller_held_back_stay_held_back() -> None:
+    """The signals blocked around each fork are given back as they were, not unblocked: a caller
+    holding SIGTERM back (as bumper.json_stream does around a write) still holds it after."""
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
+    try:
+        answer = map_in_order(_where, ITEMS, len)
+        held = signal.pthread_sigmask(signal.SIG_BLOCK, set())
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, before)
+    assert {pid for pid, _ in answer} != {os.getpid()}, "a child planned a part"
+    assert signal.SIGTERM in held
+
+
+def test_an_interruption_right_after_a_child_is_reaped_still_interrupts(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Ctrl-C landing just after the child's answer was read and the child reaped (before the
+    status is kept): the run is interrupted, not ended by a failed second wait for that child."""
+    real_waitpid = os.waitpid
+    interrupted: list[int] = []
+
+    def waitpid(pid: int, options: int) -> tuple[int, int]:
+        reaped = real_waitpid(pid, options)
+        if not interrupted:
+            interrupted.append(pid)
+            raise KeyboardInterrupt
+        return reaped
+
+    monkeypatch.setattr(os, "waitpid", waitpid)
+    with pytest.raises(KeyboardInterrupt):
+        map_in_order(_where, ITEMS, len)
+    assert interrupted
+
+
+def test_a_python_without_ctypes_still_plans_in_children(monkeypatch: pytest.MonkeyPatch) -> None:
+    """ctypes (which sets the child to end with this process) missing from a Python build: the
+    child plans all the same."""
+    monkeypatch.setitem(sys.modules, "ctypes", None)  # `import ctypes` raises ImportError
+    answer = map_in_order(_where, ITEMS, len)
+    assert [upper for _, upper in answer] == [item.upper() for item in ITEMS]
+    assert answer[-1][0] != os.getpid(), "a child planned the later part"
