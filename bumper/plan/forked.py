@@ -27,7 +27,7 @@ Item = TypeVar("Item")
 Result = TypeVar("Result")
 
 # Each process plans at least this many characters: below, a fork and its pickled answer cost
-# more than they save (bench/real.py's chart tree: 3.4 MB, 239 -> 185 ms with two processes).
+# more than they save (bench/real.py's chart tree: 3.4 MB, 232 -> 174 ms with two processes).
 MIN_CHARS = 400_000
 MAX_CHILDREN = 3  # four processes at most: more were never measured (this project's machines have two cores)
 # BUMPER_JOBS=N: N processes at most; 1 plans every file in this process (the answer is the same).
