@@ -12,6 +12,8 @@ def main() -> None:
     """Run the CLI."""
     import gc
 
+    _open_closed_streams()
+
     # Start-up allocates tens of thousands of objects that live as long as the process (click,
     # the command tree): no collection while they are made, then none ever walks them again.
     gc.disable()
@@ -27,3 +29,16 @@ def main() -> None:
         # host's SDK is loaded. Frozen, they are skipped: what only a collection would free
         # (reference cycles) goes with the process; atexit handlers and the flush still run.
         gc.freeze()
+
+
+def _open_closed_streams() -> None:
+    """A stream the caller closed (`>&-`, `2>&-`) is None in Python: what would go there goes to
+    the null device instead, as click does for its own output, so the run ends with its own exit
+    code rather than an internal error at its first line."""
+    import sys
+
+    for name in ("stdout", "stderr"):
+        if getattr(sys, name) is None:
+            import os
+
+            setattr(sys, name, open(os.devnull, "w", encoding="utf-8"))  # noqa: SIM115 - lives as long as the process
