@@ -150,15 +150,19 @@ def read_index(clone: Clone) -> list[bytes]:
 
 def symlinks(clone: Clone) -> list[str]:
     """The base's symbolic links, from the index read_index listed (else from git): a run lists
-    the manifest-named ones as left alone, with their reason, as a walk of the tree does."""
+    the manifest-named ones as left alone, with their reason, as a walk of the tree does. Found
+    by their mode's text, not by splitting every record: most trees have none in 50,000 files."""
     listing = clone.base_index
     if listing is None:
         listing = clone.git.run_bytes(["ls-files", "-s", "-z"], action="read")
-    return [
-        path.decode("utf-8", "surrogateescape")
-        for meta, _, path in (record.partition(b"\t") for record in listing.split(b"\0") if record)
-        if meta.startswith(b"120000 ")
-    ]
+    listing = b"\x00" + listing
+    found, at = [], listing.find(b"\x00120000 ")
+    while at >= 0:
+        end = listing.find(b"\x00", at + 1)
+        record = listing[at + 1 : end if end >= 0 else len(listing)]
+        found.append(record.partition(b"\t")[2].decode("utf-8", "surrogateescape"))
+        at = listing.find(b"\x00120000 ", at + 1)
+    return found
 
 
 def checkout_only(clone: Clone, paths: Sequence[str], entries: list[bytes] | None = None) -> None:
