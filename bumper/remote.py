@@ -41,11 +41,12 @@ from bumper.git.commit import commit_all
 from bumper.git.errors import GitError, PushRejected
 from bumper.git.push import push
 from bumper.git.read import (
+    FILE_MODES,
+    entry_modes,
     fetch_branch,
-    files_present,
     grep_files,
     grep_tree,
-    read_file,
+    read_blob,
     remote_branch_sha,
     remote_default_branch,
     same_content,
@@ -371,17 +372,20 @@ def _clone(run: RemoteRun, dest: Path) -> Base:
 def _base_policy(cloned: Clone, entries: list[bytes] | None = None) -> RepoPolicy:
     """The base branch's .bumper.yaml, never the CI's copy: the repository's owners decide.
     `entries`: the base's paths as the index holds them, when read (neither name there: no
-    policy, and no git run to ask)."""
+    policy, and no git run to ask; a folder of either name is there by its files)."""
     names = [POLICY_FILE, ".bumper.yml"]
-    if entries is not None and not any(name.encode() in entries for name in names):
+    exact, folders = {n.encode() for n in names}, tuple(n.encode() + b"/" for n in names)
+    if entries is not None and not any(e in exact or e.startswith(folders) for e in entries):
         return RepoPolicy()
-    present = files_present(cloned, cloned.base_sha, names)  # one git run
-    data = read_file(cloned, cloned.base_sha, POLICY_FILE) if POLICY_FILE in present else None
-    if data is None:
+    present = entry_modes(cloned, cloned.base_sha, names)  # one git run
+    mode = present.get(POLICY_FILE)
+    if mode is None:
         if ".bumper.yml" in present:
             raise PolicyFileError(f"found .bumper.yml; bumper reads only {POLICY_FILE}: rename it")
         return RepoPolicy()
-    return parse_policy(data)
+    if mode not in FILE_MODES:  # a link's blob is its target's name, not a policy (as --dir refuses it)
+        raise PolicyFileError("must be a regular file (not a link or a folder)", file=POLICY_FILE)
+    return parse_policy(read_blob(cloned, cloned.base_sha, POLICY_FILE))
 
 
 # -- plan ------------------------------------------------------------------------------------
