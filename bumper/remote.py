@@ -74,6 +74,7 @@ from bumper.providers import registry
 from bumper.providers.api import (
     ChecksAccess,
     CommitsThroughApi,
+    FollowsPullRequests,
     Provider,
     ProviderSettings,
     PullRequest,
@@ -830,8 +831,29 @@ def _sync_pull_request(
     older_text = MARKER in existing.body and marker not in existing.body  # an earlier run's text
     if pushed or older_text:
         if (existing.title, existing.body.strip()) != (title, body.strip()):
-            return "updated", provider.update_pull_request(existing, title, body)
+            return "updated", _update_text(provider, existing, title, body, branch)
     return ("updated" if pushed else "up-to-date"), existing
+
+
+def _update_text(
+    provider: Provider, existing: PullRequest, title: str, body: str, branch: str
+) -> PullRequest:
+    """The PR's new title and body. A host that refuses to edit a PR closed or merged since the
+    lookup (as Azure DevOps and Bitbucket Data Center do) is answered as one that edits it and
+    says closed: the attempt starts again, and opens a PR for the commit. Any other refusal (a
+    revoked token, a PR still open) is the run's error, as it was."""
+    try:
+        return provider.update_pull_request(existing, title, body)
+    except BumperError as refused:
+        if not isinstance(provider, FollowsPullRequests):
+            raise
+        try:
+            state = provider.pull_request_state(existing.number).state
+        except BumperError:
+            raise refused from None
+        if state == "open":
+            raise
+    raise PushRejected(f"pull request #{existing.number} was closed while bumper pushed to {branch}")
 
 
 def _provider(run: RemoteRun) -> Provider:
