@@ -740,10 +740,11 @@ def _after_push(
 def _put_back_text(provider: Provider, closed: PullRequest, before: PullRequest) -> None:
     """A PR closed or merged between the lookup and the update of its text: its title and body
     as the person who closed it saw them. Best effort: the run starts again either way, and a
-    host refusing to edit a merged PR leaves it as it is."""
+    host refusing to edit a merged PR leaves it as it is. The host's answer is not used, so
+    one that is no PR at all (`{}`, `[]` from a proxy) is no reason to end the run either."""
     try:
         provider.update_pull_request(closed, before.title, before.body)
-    except BumperError:
+    except Exception:  # noqa: BLE001, S110 - best effort; Ctrl-C and SIGTERM still end the run
         pass
 
 

@@ -129,6 +129,35 @@ def test_a_host_refusing_to_edit_the_closed_pr_still_gets_an_open_pr_for_the_com
         assert edits == [1] and (closed.title, closed.body) == text_at_close
 
 
+@pytest.mark.parametrize(
+    ("provider", "answer"),
+    [
+        (provider, "{}")
+        for provider in ("github", "gitlab", "gitea", "bitbucket", "bitbucket-server", "azure-devops")
+    ]
+    + [("gitlab", "[]"), ("github", "500"), ("bitbucket-server", "reset")],
+)
+def test_a_put_back_that_fails_leaves_the_run_as_it_was(tmp_path: Path, provider: str, answer: str) -> None:
+    """The host edits the closed PR, then answers the put-back of its text with no PR at all (a
+    proxy's `{}`), a 500 or a reset: the run still opens a PR for its commit (exit 0)."""
+    canned: dict[str, Fault] = {
+        "{}": (200, {}, {}),
+        "[]": (200, {}, []),
+        "500": (500, {}, {"message": "down"}),
+    }
+    with make_world(tmp_path, provider) as world:
+        first = run_bump(world, f"{EXAMPLE_IMAGE}:v1.2.3")
+        assert first.returncode == 0, first.stderr
+        _close_during_push(world, "closed")
+        edits = _refuse_edits_of_closed(world, lambda n: None if n == 1 else canned.get(answer, "reset"))
+
+        proc = run_bump(world, f"{EXAMPLE_IMAGE}:v1.2.4")
+        assert proc.returncode == 0, proc.stderr
+        [pull] = world.open_pulls()
+        assert json.loads(proc.stdout)["pull_request"]["number"] == pull.number != 1
+        assert len(edits) >= 2  # the update, then the put-back (retried, for a 500 or a reset)
+
+
 @pytest.mark.parametrize("provider", ["github", "azure-devops"])
 def test_a_token_revoked_after_the_push_is_the_runs_error(tmp_path: Path, provider: str) -> None:
     """Every API request refused (401) once bumper pushed: the PR update's refusal is the run's
