@@ -840,9 +840,9 @@ def _update_text(
     provider: Provider, existing: PullRequest, title: str, body: str, branch: str
 ) -> PullRequest:
     """The PR's new title and body. A host that refuses to edit a PR closed or merged since the
-    lookup (as Azure DevOps and Bitbucket Data Center do) is answered as one that edits it and
-    says closed: the attempt starts again, and opens a PR for the commit. Any other refusal (a
-    revoked token, a PR still open) is the run's error, as it was."""
+    lookup (a host may refuse any edit of a PR that is not open) is answered as one that edits
+    it and says closed: the attempt starts again, and opens a PR for the commit. Any other
+    refusal (a revoked token, a PR still open) is the run's error, as it was."""
     try:
         return provider.update_pull_request(existing, title, body)
     except BumperError as refused:

@@ -109,9 +109,9 @@ def _refuse_edits_of_closed(world: World, answer: Callable[[int], Fault]) -> lis
 def test_a_host_refusing_to_edit_the_closed_pr_still_gets_an_open_pr_for_the_commit(
     tmp_path: Path, provider: str, state: str, status: int
 ) -> None:
-    """The update of a PR closed since the lookup refused for it (Azure DevOps: TF401181;
-    Bitbucket Data Center: IllegalPullRequestStateException): the host is asked the PR's state,
-    and the attempt starts again as when the host edits it and says closed. Was the run's error."""
+    """The update of a PR closed since the lookup refused for it (a host may refuse any edit of a
+    PR that is not open): the host is asked the PR's state, and the attempt starts again as when
+    the host edits it and says closed. Was the run's error."""
     with make_world(tmp_path, provider) as world:
         first = run_bump(world, f"{EXAMPLE_IMAGE}:v1.2.3")
         assert first.returncode == 0, first.stderr
