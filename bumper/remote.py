@@ -41,11 +41,12 @@ from bumper.git.commit import commit_all
 from bumper.git.errors import GitError, PushRejected
 from bumper.git.push import push
 from bumper.git.read import (
+    FILE_MODES,
+    entry_modes,
     fetch_branch,
-    files_present,
     grep_files,
     grep_tree,
-    read_file,
+    read_blob,
     remote_branch_sha,
     remote_default_branch,
     same_content,
@@ -73,6 +74,7 @@ from bumper.providers import registry
 from bumper.providers.api import (
     ChecksAccess,
     CommitsThroughApi,
+    FollowsPullRequests,
     Provider,
     ProviderSettings,
     PullRequest,
@@ -371,17 +373,20 @@ def _clone(run: RemoteRun, dest: Path) -> Base:
 def _base_policy(cloned: Clone, entries: list[bytes] | None = None) -> RepoPolicy:
     """The base branch's .bumper.yaml, never the CI's copy: the repository's owners decide.
     `entries`: the base's paths as the index holds them, when read (neither name there: no
-    policy, and no git run to ask)."""
+    policy, and no git run to ask; a folder of either name is there by its files)."""
     names = [POLICY_FILE, ".bumper.yml"]
-    if entries is not None and not any(name.encode() in entries for name in names):
+    exact, folders = {n.encode() for n in names}, tuple(n.encode() + b"/" for n in names)
+    if entries is not None and not any(e in exact or e.startswith(folders) for e in entries):
         return RepoPolicy()
-    present = files_present(cloned, cloned.base_sha, names)  # one git run
-    data = read_file(cloned, cloned.base_sha, POLICY_FILE) if POLICY_FILE in present else None
-    if data is None:
+    present = entry_modes(cloned, cloned.base_sha, names)  # one git run
+    mode = present.get(POLICY_FILE)
+    if mode is None:
         if ".bumper.yml" in present:
             raise PolicyFileError(f"found .bumper.yml; bumper reads only {POLICY_FILE}: rename it")
         return RepoPolicy()
-    return parse_policy(data)
+    if mode not in FILE_MODES:  # a link's blob is its target's name, not a policy (as --dir refuses it)
+        raise PolicyFileError("must be a regular file (not a link or a folder)", file=POLICY_FILE)
+    return parse_policy(read_blob(cloned, cloned.base_sha, POLICY_FILE))
 
 
 # -- plan ------------------------------------------------------------------------------------
@@ -735,10 +740,11 @@ def _after_push(
 def _put_back_text(provider: Provider, closed: PullRequest, before: PullRequest) -> None:
     """A PR closed or merged between the lookup and the update of its text: its title and body
     as the person who closed it saw them. Best effort: the run starts again either way, and a
-    host refusing to edit a merged PR leaves it as it is."""
+    host refusing to edit a merged PR leaves it as it is. The host's answer is not used, so
+    one that is no PR at all (`{}`, `[]` from a proxy) is no reason to end the run either."""
     try:
         provider.update_pull_request(closed, before.title, before.body)
-    except BumperError:
+    except Exception:  # noqa: BLE001, S110 - best effort; Ctrl-C and SIGTERM still end the run
         pass
 
 
@@ -826,8 +832,29 @@ def _sync_pull_request(
     older_text = MARKER in existing.body and marker not in existing.body  # an earlier run's text
     if pushed or older_text:
         if (existing.title, existing.body.strip()) != (title, body.strip()):
-            return "updated", provider.update_pull_request(existing, title, body)
+            return "updated", _update_text(provider, existing, title, body, branch)
     return ("updated" if pushed else "up-to-date"), existing
+
+
+def _update_text(
+    provider: Provider, existing: PullRequest, title: str, body: str, branch: str
+) -> PullRequest:
+    """The PR's new title and body. A host that refuses to edit a PR closed or merged since the
+    lookup (a host may refuse any edit of a PR that is not open) is answered as one that edits
+    it and says closed: the attempt starts again, and opens a PR for the commit. Any other
+    refusal (a revoked token, a PR still open) is the run's error, as it was."""
+    try:
+        return provider.update_pull_request(existing, title, body)
+    except BumperError as refused:
+        if not isinstance(provider, FollowsPullRequests):
+            raise
+        try:
+            state = provider.pull_request_state(existing.number).state
+        except BumperError:
+            raise refused from None
+        if state == "open":
+            raise
+    raise PushRejected(f"pull request #{existing.number} was closed while bumper pushed to {branch}")
 
 
 def _provider(run: RemoteRun) -> Provider:

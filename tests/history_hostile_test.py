@@ -65,3 +65,29 @@ def test_a_clone_at_a_path_with_odd_bytes_is_read(tmp_path: Path, name: str) -> 
     )
     assert proc.returncode == 0, proc.stderr
     assert [e["changes"][0]["new"] for e in json.loads(proc.stdout)["history"]][0] == "ghcr.io/acme/app:1.1.0"
+
+
+def test_a_link_whose_target_names_the_image_is_no_reference(tmp_path: Path) -> None:
+    """A symbolic link's blob is the name it points to, which may be any bytes, YAML too: it is
+    never read as a manifest (as `bump` leaves a link alone), at the tip or in a commit where
+    the path was a link before it became a file."""
+    bare = repos.make_bare_repo(tmp_path / "origin.git", {"apps/app.yaml": APP})
+    links = {
+        "apps/link.yaml": b"image: ghcr.io/acme/app:9.9.9",
+        "apps/was-link.yaml": b"image: ghcr.io/acme/app:6.6.6",
+    }
+    repos.add_special_commit(bare, {path: ("120000", target) for path, target in links.items()})
+    repos.add_special_commit(bare, {"apps/link.yaml": ("120000", b"image: ghcr.io/acme/app:9.9.10")})
+    repos.add_commit(bare, "main", {"apps/was-link.yaml": APP.replace(b"1.0.0", b"1.1.0")}, message="file")
+    dest = tmp_path / "clone"
+    repos.git("clone", "--quiet", str(bare), str(dest))
+
+    code, out, err = history(dest, "ghcr.io/acme/app")
+    assert code == 0, err
+    changes = [change for entry in json.loads(out)["history"] for change in entry["changes"]]
+    assert changes == [
+        {"file": "apps/was-link.yaml", "old": None, "new": "ghcr.io/acme/app:1.1.0"},
+        {"file": "apps/app.yaml", "old": None, "new": "ghcr.io/acme/app:1.0.0"},
+    ]
+    code, out, err = history(dest, "ghcr.io/acme/app:9.9.10")  # only the link ever named it
+    assert code == 0 and json.loads(out)["history"] == [], err

@@ -106,3 +106,35 @@ def test_a_yml_policy_on_the_base_is_refused_and_pushes_nothing(world: World, tm
     assert proc.returncode == 2, proc.stderr
     assert proc.stderr == "bumper: error: found .bumper.yml; bumper reads only .bumper.yaml: rename it\n"
     assert world.pushes(git_mark) == [] and world.writes(api_mark) == []
+
+
+# A link's blob is the name of its target, and a link's name can be any bytes, YAML too: this
+# target is a policy holding every reference, which --repo read as the base's rules.
+HOLD_ALL = b"{version: 1, rules: [{paths: [clusters], hold: true}]}"
+
+
+@pytest.mark.parametrize("kind", ["link", "folder", "yml-link"])
+def test_a_policy_that_is_no_file_is_refused_as_dir_does(world: World, tmp_path: Path, kind: str) -> None:
+    """`.bumper.yaml` as a symbolic link (whatever it names) or a folder, or `.bumper.yml` as a
+    link, on the base: the error a --dir run of that tree gives, and nothing pushed."""
+    repos.add_commit(world.bare, "main", {".bumper.yaml": None})
+    if kind == "folder":
+        repos.add_commit(world.bare, "main", {".bumper.yaml/rules.yaml": POLICY})
+    else:
+        name = ".bumper.yaml" if kind == "link" else ".bumper.yml"
+        repos.add_special_commit(world.bare, {name: ("120000", HOLD_ALL)})
+    tree = tmp_path / "tree"
+    repos.git("clone", "--quiet", world.bare, tree)
+    env = {k: v for k, v in world.env().items() if k != "BUMPER_REPO"}
+    local = forkserver.run(["bump", "ghcr.io/acme/app:v2.0.0", "--dir", str(tree), "--dry-run"], env=env)
+    git_mark, api_mark = len(world.git.requests), world.host.mark()
+    proc = run(world, tmp_path, "ghcr.io/acme/app:v2.0.0")
+    assert proc.returncode == local.returncode == 2, proc.stderr
+    if kind == "yml-link":  # --dir names the file before the message, as the test above does not
+        said = "found .bumper.yml; bumper reads only .bumper.yaml: rename it\n"
+        assert proc.stderr.endswith(said) and local.stderr.endswith(said)
+    else:
+        assert proc.stderr == local.stderr
+        assert proc.stderr == "bumper: error: .bumper.yaml: must be a regular file (not a link or a folder)\n"
+    assert world.pushes(git_mark) == [] and world.writes(api_mark) == []
+    assert repos.list_branches(world.bare) == ["main"]

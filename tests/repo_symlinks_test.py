@@ -86,3 +86,44 @@ def test_the_links_are_pushed_as_they_were(tmp_path: Path) -> None:
         )
         changed = sorted(set(after) - set(before))
         assert sorted(line.split("\t")[1] for line in changed) == ["a/d.yaml", "apps/web/deploy.yaml"]
+
+
+# Links whose target mentions the image, where a file is listed only when it mentions it: below a
+# chart's templates/ (helm-template) and in a hidden folder (hidden). Nothing is read through a
+# link, so neither run lists them, whatever the target says.
+QUIET_FILES = {
+    **FILES,
+    "charts/web/Chart.yaml": b"name: web\n",
+    "charts/web/templates/deploy.yaml": b"image: {{ .Values.image }}\n",
+}
+
+
+@pytest.mark.parametrize("paths", [(), ("--path", "charts/**")])
+def test_no_run_reads_a_hidden_or_template_link_to_list_it(paths: tuple[str, ...], tmp_path: Path) -> None:
+    outside = tmp_path / "outside.yaml"
+    outside.write_bytes(b"image: ghcr.io/acme/app:v1.0.0 # read through a link\n")
+    links = {
+        "charts/web/templates/linked.yaml": os.fsencode(outside),
+        ".hidden/linked.yaml": os.fsencode(outside),
+        ".hidden/inside.yaml": b"../a/d.yaml",
+    }
+    tree = tmp_path / "tree"
+    for path, data in QUIET_FILES.items():
+        (tree / path).parent.mkdir(parents=True, exist_ok=True)
+        (tree / path).write_bytes(data)
+    for path, target in links.items():
+        (tree / path).parent.mkdir(parents=True, exist_ok=True)
+        os.symlink(target, tree / path)
+    argv = [sys.executable, "-m", "bumper", "bump", REF, "--dry-run", "--output", "json", *paths]
+    no_grep = tmp_path / "bin"  # no grep on PATH: the --dir run reads every file from Python
+    no_grep.mkdir()
+    for env in ({}, {"PATH": str(no_grep)}):
+        argv_dir, environ = [*argv, "--dir", str(tree)], {**os.environ, **env}
+        local = subprocess.run(argv_dir, capture_output=True, text=True, env=environ, timeout=120)
+        assert local.returncode == (3 if paths else 0), local.stderr
+        assert _left_alone(local.stdout) == []
+    with make_world(tmp_path / "w", "github", QUIET_FILES) as world:
+        repos.add_special_commit(world.bare, {path: ("120000", target) for path, target in links.items()})
+        remote = world.run("bump", REF, "--dry-run", "--output", "json", *paths)
+        assert remote.returncode == (3 if paths else 0), remote.stderr
+        assert _left_alone(remote.stdout) == []

@@ -25,6 +25,9 @@ class FileRecord:
     new: str
     status: str
     source: str | None = None
+    # git's modes of the two sides (100644 a file, 120000 a symbolic link, 160000 a submodule)
+    old_mode: str = "100644"
+    new_mode: str = "100644"
 
 
 @dataclass
@@ -70,8 +73,9 @@ def _parse(out: bytes, commits: list[LogCommit]) -> list[LogCommit]:
             i += len(paths)
             if commits and len(meta) == 5:
                 source = paths[0] if len(paths) == 2 else None
+                modes = meta[0].decode(), meta[1].decode()
                 commits[-1].files.append(
-                    FileRecord(paths[-1], meta[2].decode(), meta[3].decode(), status, source)
+                    FileRecord(paths[-1], meta[2].decode(), meta[3].decode(), status, source, *modes)
                 )
             continue
         header = _HEADER.fullmatch(token)

@@ -127,14 +127,24 @@ def on_base(clone: Clone, sha: str) -> bool:
 
 def files_present(clone: Clone, ref: str, relpaths: Sequence[str]) -> list[str]:
     """Which of `relpaths` are files at `ref` (sha or ref name): one `ls-tree`, however many."""
+    return [name for name, mode in entry_modes(clone, ref, relpaths).items() if mode in BLOB_MODES]
+
+
+BLOB_MODES = frozenset({"100644", "100755", "120000"})  # a file, an executable one, a symbolic link
+FILE_MODES = frozenset({"100644", "100755"})  # those a run reads as a file
+
+
+def entry_modes(clone: Clone, ref: str, relpaths: Sequence[str]) -> dict[str, str]:
+    """The git mode (100644, 120000 a link, 040000 a folder, 160000 a submodule) of each of
+    `relpaths` that is an entry at `ref`: one `ls-tree`, however many."""
     wanted = [p.strip("/") for p in relpaths]
     listing = clone.git.out(["ls-tree", "-z", ref, "--", *wanted], action="read")
-    present = []
+    modes = {}
     for record in listing.split("\0"):
         meta, _, name = record.partition("\t")
-        if name in wanted and meta.split(" ")[1:2] == ["blob"]:
-            present.append(name)
-    return present
+        if name in wanted:
+            modes[name] = meta.split(" ")[0]
+    return modes
 
 
 def read_file(clone: Clone, ref: str, relpath: str) -> bytes | None:
@@ -143,6 +153,11 @@ def read_file(clone: Clone, ref: str, relpath: str) -> bytes | None:
     relpath = relpath.strip("/")
     if not files_present(clone, ref, [relpath]):
         return None
+    return read_blob(clone, ref, relpath)
+
+
+def read_blob(clone: Clone, ref: str, relpath: str) -> bytes:
+    """The exact bytes of the blob at `ref`:`relpath`, known to be one (a link's: its target)."""
     return retried(lambda _: clone.git.run_bytes(["cat-file", "blob", f"{ref}:{relpath}"], action="read"))
 
 

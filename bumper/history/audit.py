@@ -139,8 +139,8 @@ def image_history(git: GitReader, image: ImageRef, globs: tuple[str, ...] = (), 
     for commit in commits:
         changes = []
         for record in commit.files:
-            before = _refs(refs_of, blobs, record.old, record.source or record.path, image)
-            after = _refs(refs_of, blobs, record.new, record.path, image)
+            before = _refs(refs_of, blobs, (record.old, record.old_mode), record.source or record.path, image)
+            after = _refs(refs_of, blobs, (record.new, record.new_mode), record.path, image)
             changes += [
                 FileChange(record.path, a, b) for a, b in _pairs(before, after) if _wanted(image, a, b)
             ]
@@ -169,7 +169,7 @@ def _files_mentioning(git: GitReader, image: ImageRef, globs: tuple[str, ...], t
     for record in listing.split(b"\0"):
         meta, _, raw_path = record.partition(b"\t")
         parts = meta.split()
-        if len(parts) != 3 or parts[1] != b"blob":
+        if len(parts) != 3 or parts[0] not in _FILE_MODES:  # a link's blob is its target's name
             continue
         path = raw_path.decode("utf-8", "surrogateescape")
         if is_manifest_name(path.rpartition("/")[2]) and (selected is None or selected(path)):
@@ -184,11 +184,18 @@ def _files_mentioning(git: GitReader, image: ImageRef, globs: tuple[str, ...], t
     return paths
 
 
+# The modes of a file's blob; a symbolic link's (120000) holds the name it points to, never a
+# manifest, whatever that name says (it may be any bytes: `image: ghcr.io/acme/app:v9`).
+_FILE_MODES = (b"100644", b"100755")
+
+
 def _refs(
-    cache: dict[str, list[str]], blobs: Mapping[str, bytes], oid: str, path: str, image: ImageRef
+    cache: dict[str, list[str]], blobs: Mapping[str, bytes], side: tuple[str, str], path: str, image: ImageRef
 ) -> list[str]:
-    """The image's references in one blob, in file order (parsed once per blob)."""
-    if oid == NULL_OID:
+    """The image's references in one side of a change (blob, mode), in file order (parsed once
+    per blob); none in a link or a submodule."""
+    oid, mode = side
+    if oid == NULL_OID or mode.encode() not in _FILE_MODES:
         return []
     if oid not in cache:
         cache[oid] = _references_in(blobs.get(oid, b""), path, image)

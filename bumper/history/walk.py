@@ -97,5 +97,6 @@ def _renamed_into(git: GitReader, commits: list[LogCommit], boundary: Collection
             target = added.get(diff.sha, {}).get(record.path)
             if record.status == "R" and record.source is not None and target is not None:
                 target.status, target.old, target.source = "R", record.old, record.source
+                target.old_mode = record.old_mode
                 renames.append(Rename(record.path, record.source, diff.sha))
     return renames

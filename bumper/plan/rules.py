@@ -163,7 +163,7 @@ def read_policy_file(root: Path) -> bytes | None:
     try:
         mode = os.lstat(path).st_mode
     except FileNotFoundError:
-        if (root / ".bumper.yml").exists():
+        if os.path.lexists(root / ".bumper.yml"):  # a link too, wherever it points (as --repo sees it)
             raise PolicyFileError(
                 f"found .bumper.yml; bumper reads only {POLICY_FILE}: rename it", file=".bumper.yml"
             ) from None
