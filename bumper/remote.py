@@ -39,9 +39,9 @@ from bumper.git.clone import (
 )
 from bumper.git.commit import commit_all
 from bumper.git.errors import GitError, PushRejected
+from bumper.git.modes import FILE_MODES
 from bumper.git.push import push
 from bumper.git.read import (
-    FILE_MODES,
     entry_modes,
     fetch_branch,
     grep_files,

@@ -44,16 +44,20 @@ def _left_alone(stdout: str) -> list[tuple[str, str]]:
     return sorted((entry["file"], entry["reason"]) for entry in json.loads(stdout)["ignored"])
 
 
-def _dir_run(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    """The same tree on disk, bumped with --dir."""
-    tree = tmp_path / "tree"
-    for path, data in FILES.items():
+def _write_tree(tree: Path, files: dict[str, bytes], links: dict[str, bytes]) -> Path:
+    """`files` and the symbolic links `links` (path -> target) on disk under `tree`."""
+    for path, data in files.items():
         (tree / path).parent.mkdir(parents=True, exist_ok=True)
         (tree / path).write_bytes(data)
-    for path, target in LINKS.items():
+    for path, target in links.items():
         (tree / path).parent.mkdir(parents=True, exist_ok=True)
-        if not (tree / path).is_symlink():
-            os.symlink(target, tree / path)
+        os.symlink(target, tree / path)
+    return tree
+
+
+def _dir_run(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """The same tree on disk, bumped with --dir."""
+    tree = _write_tree(tmp_path / "tree", FILES, LINKS)
     argv = [sys.executable, "-m", "bumper", "bump", REF, "--dir", str(tree), "--output", "json", *args]
     return subprocess.run(argv, capture_output=True, text=True, check=False, timeout=120)
 
@@ -107,13 +111,7 @@ def test_no_run_reads_a_hidden_or_template_link_to_list_it(paths: tuple[str, ...
         ".hidden/linked.yaml": os.fsencode(outside),
         ".hidden/inside.yaml": b"../a/d.yaml",
     }
-    tree = tmp_path / "tree"
-    for path, data in QUIET_FILES.items():
-        (tree / path).parent.mkdir(parents=True, exist_ok=True)
-        (tree / path).write_bytes(data)
-    for path, target in links.items():
-        (tree / path).parent.mkdir(parents=True, exist_ok=True)
-        os.symlink(target, tree / path)
+    tree = _write_tree(tmp_path / "tree", QUIET_FILES, links)
     argv = [sys.executable, "-m", "bumper", "bump", REF, "--dry-run", "--output", "json", *paths]
     no_grep = tmp_path / "bin"  # no grep on PATH: the --dir run reads every file from Python
     no_grep.mkdir()

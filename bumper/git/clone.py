@@ -20,6 +20,7 @@ from pathlib import Path
 
 from bumper.errors import WorkspaceError
 from bumper.git.errors import GitError
+from bumper.git.modes import LINK_MODE
 from bumper.git.refname import validate_branch_name
 from bumper.git.runner import GitRunner, retried
 
@@ -156,12 +157,13 @@ def symlinks(clone: Clone) -> list[str]:
     if listing is None:
         listing = clone.git.run_bytes(["ls-files", "-s", "-z"], action="read")
     listing = b"\x00" + listing
-    found, at = [], listing.find(b"\x00120000 ")
+    needle = b"\x00" + LINK_MODE.encode() + b" "
+    found, at = [], listing.find(needle)
     while at >= 0:
         end = listing.find(b"\x00", at + 1)
         record = listing[at + 1 : end if end >= 0 else len(listing)]
         found.append(record.partition(b"\t")[2].decode("utf-8", "surrogateescape"))
-        at = listing.find(b"\x00120000 ", at + 1)
+        at = listing.find(needle, at + 1)
     return found
 
 

@@ -15,6 +15,7 @@ from bumper.changes import add_trailers
 from bumper.errors import ConfigError
 from bumper.git.clone import Clone
 from bumper.git.errors import GitError
+from bumper.git.modes import FILE_MODES_BYTES
 from bumper.git.ownership import ownership_trailers
 from bumper.git.read import changed_entries
 from bumper.git.refname import validate_branch_name
@@ -154,7 +155,7 @@ def _base_entries(clone: Clone, paths: list[str]) -> dict[str, tuple[str, str]]:
         meta, _, raw = record.partition(b"\t")
         path = wanted.get(raw)
         fields = meta.split(b" ")
-        if path is not None and len(fields) == 3 and fields[0] in (b"100644", b"100755"):
+        if path is not None and len(fields) == 3 and fields[0] in FILE_MODES_BYTES:
             entries[path] = (fields[0].decode(), fields[id_field].decode())
     return entries
 

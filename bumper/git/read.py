@@ -8,6 +8,7 @@ from pathlib import Path
 from bumper.git.batch import parse_batch
 from bumper.git.clone import Clone, fetch_objects
 from bumper.git.errors import GitError, branch_in_the_way
+from bumper.git.modes import FILE_MODES
 from bumper.git.refname import validate_branch_name
 from bumper.git.runner import GitRunner, Running, retried
 
@@ -65,7 +66,7 @@ def fetch_branch(clone: Clone, branch: str) -> str:
     """Shallow-fetch the remote `branch` (its tip and the tip's parents) into
     `refs/remotes/origin/<branch>`; return its sha.
 
-    Lets the caller read what the bot branch already holds (`read_file`) and whether its
+    Lets the caller read what the bot branch already holds (`read_files`) and whether its
     tip is bumper's own commit (`commit_shape`, `changed_entries` need the parents).
     """
     validate_branch_name(branch)
@@ -125,15 +126,6 @@ def on_base(clone: Clone, sha: str) -> bool:
     return status == 0
 
 
-def files_present(clone: Clone, ref: str, relpaths: Sequence[str]) -> list[str]:
-    """Which of `relpaths` are files at `ref` (sha or ref name): one `ls-tree`, however many."""
-    return [name for name, mode in entry_modes(clone, ref, relpaths).items() if mode in BLOB_MODES]
-
-
-BLOB_MODES = frozenset({"100644", "100755", "120000"})  # a file, an executable one, a symbolic link
-FILE_MODES = frozenset({"100644", "100755"})  # those a run reads as a file
-
-
 def entry_modes(clone: Clone, ref: str, relpaths: Sequence[str]) -> dict[str, str]:
     """The git mode (100644, 120000 a link, 040000 a folder, 160000 a submodule) of each of
     `relpaths` that is an entry at `ref`: one `ls-tree`, however many."""
@@ -148,10 +140,10 @@ def entry_modes(clone: Clone, ref: str, relpaths: Sequence[str]) -> dict[str, st
 
 
 def read_file(clone: Clone, ref: str, relpath: str) -> bytes | None:
-    """The exact bytes of one file at `ref` (sha or ref name), or None when it is absent: two
-    git runs, where `read_files` would list and walk the whole tree. Many files: read_files."""
+    """The exact bytes of one file at `ref` (sha or ref name), or None when it is absent or no
+    file (a link, a folder): two git runs, where `read_files` would list and walk the whole tree."""
     relpath = relpath.strip("/")
-    if not files_present(clone, ref, [relpath]):
+    if entry_modes(clone, ref, [relpath]).get(relpath) not in FILE_MODES:
         return None
     return read_blob(clone, ref, relpath)
 

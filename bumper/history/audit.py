@@ -19,6 +19,7 @@ from bumper.chart_ref import try_parse_ref
 from bumper.errors import BumperError, ConfigError, NotFoundError, WorkspaceError
 from bumper.git.batch import NULL_OID, GitReader
 from bumper.git.log import CommitText, LogCommit, read_messages, shallow_boundary
+from bumper.git.modes import FILE_MODES, FILE_MODES_BYTES
 from bumper.history.walk import Rename, walk
 from bumper.image_ref import ImageRef
 from bumper.plan.paths import matcher
@@ -169,7 +170,7 @@ def _files_mentioning(git: GitReader, image: ImageRef, globs: tuple[str, ...], t
     for record in listing.split(b"\0"):
         meta, _, raw_path = record.partition(b"\t")
         parts = meta.split()
-        if len(parts) != 3 or parts[0] not in _FILE_MODES:  # a link's blob is its target's name
+        if len(parts) != 3 or parts[0] not in FILE_MODES_BYTES:  # a link's blob is its target's name
             continue
         path = raw_path.decode("utf-8", "surrogateescape")
         if is_manifest_name(path.rpartition("/")[2]) and (selected is None or selected(path)):
@@ -184,18 +185,13 @@ def _files_mentioning(git: GitReader, image: ImageRef, globs: tuple[str, ...], t
     return paths
 
 
-# The modes of a file's blob; a symbolic link's (120000) holds the name it points to, never a
-# manifest, whatever that name says (it may be any bytes: `image: ghcr.io/acme/app:v9`).
-_FILE_MODES = (b"100644", b"100755")
-
-
 def _refs(
     cache: dict[str, list[str]], blobs: Mapping[str, bytes], side: tuple[str, str], path: str, image: ImageRef
 ) -> list[str]:
     """The image's references in one side of a change (blob, mode), in file order (parsed once
     per blob); none in a link or a submodule."""
     oid, mode = side
-    if oid == NULL_OID or mode.encode() not in _FILE_MODES:
+    if oid == NULL_OID or mode not in FILE_MODES:
         return []
     if oid not in cache:
         cache[oid] = _references_in(blobs.get(oid, b""), path, image)

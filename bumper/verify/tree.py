@@ -73,13 +73,14 @@ def local_tree(root: Path) -> Tree:
 def clone_tree(cloned: Clone) -> Tree:
     """The regular files of the clone's base commit (symlinks and submodules left out), read
     in one batch (blobs a blobless clone lacks come in one fetch)."""
+    from bumper.git.modes import FILE_MODES
     from bumper.git.read import read_files
 
     listing = cloned.git.run_bytes(["ls-tree", "-r", "-z", "--full-tree", cloned.base_sha], action="read")
     files: set[str] = set()
     for entry in listing.decode("utf-8", "surrogateescape").split("\0"):
         meta, _, path = entry.partition("\t")
-        if meta.split(" ")[:2] in (["100644", "blob"], ["100755", "blob"]):
+        if meta.split(" ")[0] in FILE_MODES:
             files.add(path)
     return Tree(frozenset(files), lambda paths: read_files(cloned, cloned.base_sha, paths))
 
