@@ -66,6 +66,7 @@ from bumper.plan.rules import (
     RepoPolicy,
     Rule,
     RunRules,
+    misnamed_policy,
     parse_policy,
 )
 from bumper.plan.tree import TreePlan, TreeRequest, plan_tree, write_all
@@ -382,7 +383,7 @@ def _base_policy(cloned: Clone, entries: list[bytes] | None = None) -> RepoPolic
     mode = present.get(POLICY_FILE)
     if mode is None:
         if ".bumper.yml" in present:
-            raise PolicyFileError(f"found .bumper.yml; bumper reads only {POLICY_FILE}: rename it")
+            raise misnamed_policy()
         return RepoPolicy()
     if mode not in FILE_MODES:  # a link's blob is its target's name, not a policy (as --dir refuses it)
         raise PolicyFileError("must be a regular file (not a link or a folder)", file=POLICY_FILE)

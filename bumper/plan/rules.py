@@ -164,13 +164,17 @@ def read_policy_file(root: Path) -> bytes | None:
         mode = os.lstat(path).st_mode
     except FileNotFoundError:
         if os.path.lexists(root / ".bumper.yml"):  # a link too, wherever it points (as --repo sees it)
-            raise PolicyFileError(
-                f"found .bumper.yml; bumper reads only {POLICY_FILE}: rename it", file=".bumper.yml"
-            ) from None
+            raise misnamed_policy() from None
         return None
     if not stat.S_ISREG(mode):
         raise PolicyFileError("must be a regular file (not a link or a folder)", file=POLICY_FILE)
     return path.read_bytes()
+
+
+def misnamed_policy() -> PolicyFileError:
+    """A `.bumper.yml` with no `.bumper.yaml` beside it, in either flow: said, never ignored."""
+    said = f"found .bumper.yml; bumper reads only {POLICY_FILE}: rename it"
+    return PolicyFileError(said, file=".bumper.yml")
 
 
 def parse_policy(data: bytes, file: str = POLICY_FILE) -> RepoPolicy:
