@@ -89,14 +89,42 @@ def _cores() -> int:
     return cores if quota is None else max(1, min(cores, math.ceil(quota)))
 
 
-def cgroup_quota(root: Path = Path("/sys/fs/cgroup")) -> float | None:
-    """CPUs the cgroup may use (cgroup v2 `cpu.max`, v1 `cpu.cfs_quota_us`); None: no limit."""
+def cgroup_quota(
+    root: Path = Path("/sys/fs/cgroup"), membership: Path = Path("/proc/self/cgroup")
+) -> float | None:
+    """CPUs this process may use by the least quota of its cgroup and every cgroup above it
+    (v2 `cpu.max`, v1 `cpu.cfs_quota_us`); None: no limit. A container sees its own cgroup as
+    the root; a systemd `CPUQuota=` sits on a nested one that only /proc/self/cgroup names."""
+    quotas = [quota for folder in _cgroup_folders(root, membership) if (quota := _quota(folder)) is not None]
+    return min(quotas, default=None)
+
+
+def _cgroup_folders(root: Path, membership: Path) -> list[Path]:
+    """The folders of this process's CPU cgroup, from its own up to the root of the hierarchy."""
+    v2 = (root / "cgroup.controllers").is_file() or (root / "cpu.max").is_file()
+    top = root if v2 else root / "cpu"
+    wanted = "" if v2 else "cpu"  # v2's one hierarchy has no controller names on its line
+    parts: list[str] = []
     try:
-        if (root / "cpu.max").is_file():
-            quota, period = (root / "cpu.max").read_text().split()[:2]
+        for line in membership.read_text().splitlines():
+            _, controllers, path = line.split(":", 2)
+            if wanted in controllers.split(","):
+                parts = [part for part in path.split("/") if part]
+    except (OSError, ValueError):
+        pass
+    if ".." in parts:  # a cgroup outside this namespace's view: only the root is seen
+        parts = []
+    return [top.joinpath(*parts[:depth]) for depth in range(len(parts), -1, -1)]
+
+
+def _quota(folder: Path) -> float | None:
+    """One cgroup's CPU quota; None: none set, or none readable."""
+    try:
+        if (folder / "cpu.max").is_file():
+            quota, period = (folder / "cpu.max").read_text().split()[:2]
         else:
-            quota = (root / "cpu" / "cpu.cfs_quota_us").read_text().strip()
-            period = (root / "cpu" / "cpu.cfs_period_us").read_text().strip()
+            quota = (folder / "cpu.cfs_quota_us").read_text().strip()
+            period = (folder / "cpu.cfs_period_us").read_text().strip()
         if quota in ("max", "-1") or int(period) <= 0:
             return None
         return int(quota) / int(period)

@@ -160,10 +160,53 @@ def test_a_fork_that_fails_leaves_the_part_to_this_process(monkeypatch: pytest.M
 def test_a_containers_cpu_quota_is_read_from_its_cgroup(
     files: dict[str, str], quota: float | None, tmp_path: Path
 ) -> None:
+    _write(tmp_path, files)
+    assert cgroup_quota(tmp_path, tmp_path / "no-membership") == quota
+
+
+V2 = {"cgroup.controllers": "cpu io memory\n"}
+
+
+@pytest.mark.parametrize(
+    ("files", "membership", "quota"),
+    [
+        # a systemd CPUQuota=50% on the service's own cgroup, none above it
+        ({**V2, "system.slice/ci.service/cpu.max": "50000 100000\n"}, "0::/system.slice/ci.service\n", 0.5),
+        # the least quota on the way up wins: the slice's 1 CPU caps the service's 2
+        (
+            {**V2, "ci.slice/cpu.max": "100000 100000\n", "ci.slice/job.scope/cpu.max": "200000 100000\n"},
+            "0::/ci.slice/job.scope\n",
+            1.0,
+        ),
+        (
+            {**V2, "ci.slice/cpu.max": "100000 100000\n", "ci.slice/job.scope/cpu.max": "max 100000\n"},
+            "0::/ci.slice/job.scope\n",
+            1.0,
+        ),  # fmt: skip
+        # v1: the cpu controller's line names the cgroup under cpu/
+        (
+            {"cpu/user.slice/cpu.cfs_quota_us": "150000\n", "cpu/user.slice/cpu.cfs_period_us": "100000\n"},
+            "5:memory:/elsewhere\n4:cpu,cpuacct:/user.slice\n0::/user.slice\n",
+            1.5,
+        ),
+        # a cgroup above this namespace's root: only the root is read
+        ({**V2, "cpu.max": "300000 100000\n", "x/cpu.max": "10000 100000\n"}, "0::/../x\n", 3.0),
+        ({**V2, "a/cpu.max": "10000 100000\n"}, "garbage\n", None),
+    ],
+)
+def test_a_quota_on_a_nested_cgroup_is_read_through_proc_self_cgroup(
+    files: dict[str, str], membership: str, quota: float | None, tmp_path: Path
+) -> None:
+    _write(tmp_path / "fs", files)
+    (tmp_path / "cgroup").write_text(membership)
+    assert cgroup_quota(tmp_path / "fs", tmp_path / "cgroup") == quota
+
+
+def _write(root: Path, files: dict[str, str]) -> None:
+    root.mkdir(exist_ok=True)
     for name, text in files.items():
-        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / name).write_text(text)
-    assert cgroup_quota(tmp_path) == quota
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
 
 
 def test_a_quota_of_one_cpu_forks_no_child(monkeypatch: pytest.MonkeyPatch) -> None:
