@@ -89,6 +89,7 @@ class NotFoundError(BumperError):
 
     exit_code = ExitCode.NOT_FOUND
     ignored: Sequence[Any] = ()  # what the plan left alone (changes.Skip), for JSON `ignored`
+    not_found: Sequence[str] = ()  # the REFs no file references, for JSON `not_found`
 
 
 class WaitTimeout(BumperError):

@@ -190,6 +190,15 @@ def test_not_found_keeps_its_status_and_adds_the_error(tree: Path) -> None:
     assert payload["error"]["kind"] == "not-found" and "ghcr.io/acme/other:v1" in payload["error"]["message"]
 
 
+def test_not_found_names_every_ref_no_file_references(tree: Path) -> None:
+    """`not_found` lists each REF no file references, also when that is every REF (exit 3), as
+    it does when some other REF was found."""
+    refs = ["ghcr.io/acme/other:v1", "quay.io/acme/nowhere:v2"]
+    result = run("bump", *refs, "--dir", str(tree), "--output", "json")
+    assert result.exit_code == 3
+    assert json.loads(result.stdout)["not_found"] == refs
+
+
 def test_text_output_prints_no_json_on_failure(tree: Path) -> None:
     result = run(
         "bump", REF, "--dir", str(tree), "--bogus", "--output", "text", env={"BUMPER_OUTPUT": "json"}

@@ -315,6 +315,7 @@ def _nothing_found(plan: TreePlan, request: TreeRequest) -> None:
     hint = not_found_hint(plan.unresolved)
     error = NotFoundError(f"no file{where} references {names}{left_alone(plan.ignored)}{hint}")
     error.ignored = plan.ignored
+    error.not_found = plan.not_found
     raise error
 
 
