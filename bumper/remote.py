@@ -252,7 +252,7 @@ def _expected_bot_branch(options: BumpOptions) -> str | None:
         return options.branch
     if options.base is not None or options.promoted_from is not None:
         return None  # named after the remote's default branch, or after the plan's images
-    name = default_branch(list({r.key: r for r in options.images}.values()), None)
+    name = default_bot_branch(list({r.key: r for r in options.images}.values()), None)
     try:
         validate_branch_name(name)
     except BumperError:
@@ -489,7 +489,7 @@ def _bot_branch_name(run: RemoteRun, cloned: Clone, plan: TreePlan) -> str:
             name = promote_branch(images[0], options.paths)
         else:
             non_default = options.base and options.base != remote_default_branch(cloned)
-            name = default_branch(images, options.base if non_default else None)
+            name = default_bot_branch(images, options.base if non_default else None)
     validate_branch_name(name)
     if name == cloned.base:
         raise ConfigError(f"--branch {name!r} is the base branch; bumper pushes only to a branch of its own")
@@ -861,7 +861,7 @@ def _provider(run: RemoteRun) -> Provider:
     return registry.spec_for(run.provider_name).create(run.settings, run.env)
 
 
-def default_branch(refs: list[ImageRef], explicit_base: str | None) -> str:
+def default_bot_branch(refs: list[ImageRef], explicit_base: str | None) -> str:
     """`bumper/<image>` per image set (`bumper/<base>/...` for a non-default base)."""
     slug = "_".join(sorted(r.slug() for r in refs))
     if len(slug) > 120:
