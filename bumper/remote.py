@@ -25,7 +25,7 @@ from bumper.delivery.background import Started
 from bumper.delivery.bot_branch import BotBranch, blocked, left_empty, not_own, raised_to_branch
 from bumper.delivery.deploy_link import deploy_compare
 from bumper.delivery.signing import signing_config
-from bumper.errors import BumperError, ConfigError, NotFoundError, VerifyError, WorkspaceError
+from bumper.errors import BumperError, ConfigError, VerifyError, WorkspaceError
 from bumper.git.clone import (
     Clone,
     check_out,
@@ -38,7 +38,7 @@ from bumper.git.clone import (
     symlinks,
 )
 from bumper.git.commit import commit_all
-from bumper.git.errors import GitError, PushRejected
+from bumper.git.errors import GitError, PushRejected, raise_clone_failure
 from bumper.git.modes import FILE_MODES
 from bumper.git.push import push
 from bumper.git.read import (
@@ -339,12 +339,8 @@ def _clone(run: RemoteRun, dest: Path) -> Base:
             sparse_paths=sparse,
             checkout=bool(sparse),
         )
-    except GitError as exc:
-        if exc.kind == "branch-not-found":  # the clone names only --base: a bad input, exit 2
-            raise ConfigError(exc.message) from exc
-        if exc.kind == "empty":  # no file at all, so none references the image: exit 3
-            raise NotFoundError(exc.message) from exc
-        raise
+    except GitError as exc:  # the clone names only --base
+        raise_clone_failure(exc)
     needles = search_needles(options.refs, bool(options.image_policies))
     entries = None  # every path of the base, when the index was read
     if sparse:
