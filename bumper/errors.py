@@ -9,7 +9,7 @@ from typing import Any
 
 @unique
 class ExitCode(IntEnum):
-    """The exit-code table of CONTRACT.md (and the README)."""
+    """The exit-code table of docs/reference.md (and the README)."""
 
     OK = 0
     FAILURE = 1
