@@ -37,7 +37,7 @@ class _Bumper(click.Group):
             code = exc.exit_code
         except click.UsageError as exc:
             hint = f"; see '{exc.ctx.command_path} --help'" if exc.ctx is not None else ""
-            message = f"{exc.format_message().rstrip('.')}{hint}"
+            message = f"{exc.format_message().rstrip('.')}{_from_variable(exc, env)}{hint}"
             report.error(message)
             code = _failed(ExitCode.BAD_INPUT, "usage", message)
         except (click.Abort, KeyboardInterrupt) as exc:
@@ -76,6 +76,18 @@ class _Bumper(click.Group):
             if word.startswith("--output="):
                 return word == "--output=json"
         return env.get("BUMPER_OUTPUT") == "json"
+
+
+def _from_variable(exc: click.UsageError, env: Mapping[str, str]) -> str:
+    """' (from BUMPER_X)' when the refused value came from the environment: a CI job sets the
+    variable (an Action input, a GitLab variable), not the flag the message names."""
+    param = getattr(exc, "param", None)
+    if exc.ctx is None or param is None or param.name is None or not param.envvar:
+        return ""
+    if exc.ctx.get_parameter_source(param.name) is not ParameterSource.ENVIRONMENT:
+        return ""
+    names = [param.envvar] if isinstance(param.envvar, str) else list(param.envvar)
+    return f" (from {next((n for n in names if n in env), names[0])})"
 
 
 def _failed(

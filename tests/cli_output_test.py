@@ -199,6 +199,27 @@ def test_not_found_names_every_ref_no_file_references(tree: Path) -> None:
     assert json.loads(result.stdout)["not_found"] == refs
 
 
+@pytest.mark.parametrize(
+    ("args", "variable", "value"),
+    [
+        (["scan"], "BUMPER_OUTPUT", "yaml"),
+        (["bump", REF], "BUMPER_DRY_RUN", "maybe"),
+        (["bump", REF], "BUMPER_WAIT", "soon"),
+    ],
+)
+def test_a_bad_value_from_the_environment_names_its_variable(
+    tree: Path, args: list[str], variable: str, value: str
+) -> None:
+    """A CI job sets the variable (an Action input, a GitLab variable), not the flag: the line
+    names both; the same value given as the flag names no variable."""
+    result = run(*args, "--dir", str(tree), env={variable: value})
+    assert result.exit_code == 2
+    assert f"(from {variable}); see 'bumper {args[0]} --help'" in result.stderr
+    flag = "--" + variable.removeprefix("BUMPER_").lower().replace("_", "-")
+    as_flag = run(*args, "--dir", str(tree), f"{flag}={value}")
+    assert as_flag.exit_code == 2 and "(from " not in as_flag.stderr
+
+
 def test_text_output_prints_no_json_on_failure(tree: Path) -> None:
     result = run(
         "bump", REF, "--dir", str(tree), "--bogus", "--output", "text", env={"BUMPER_OUTPUT": "json"}
