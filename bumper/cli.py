@@ -79,7 +79,7 @@ class _Bumper(click.Group):
 
 
 def _from_variable(exc: click.UsageError, env: Mapping[str, str]) -> str:
-    """' (from BUMPER_X)' when the refused value came from the environment: a CI job sets the
+    """' (from VARIABLE)' when the refused value came from the environment: a CI job sets the
     variable (an Action input, a GitLab variable), not the flag the message names."""
     param = getattr(exc, "param", None)
     if exc.ctx is None or param is None or param.name is None or not param.envvar:
