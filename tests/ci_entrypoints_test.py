@@ -931,6 +931,15 @@ def test_docs_ci_lists_every_input_of_the_action_and_the_component() -> None:
         assert f"`{name}`" in component or f"| `{name}`" in table, name
 
 
+def test_component_offers_every_built_in_provider() -> None:
+    """The component's `provider` options (GitLab refuses any other value) are auto, none and
+    every provider bumper registers itself, so a GitLab job may name a Gitea or Bitbucket host."""
+    from bumper.providers import registry
+
+    options = load_component()[0]["spec"]["inputs"]["provider"]["options"]
+    assert set(options) == {"auto", "none", *registry.providers()}
+
+
 def test_component_never_interpolates_inputs_into_scripts() -> None:
     job = component_job()
     for key in ("before_script", "script", "after_script"):
