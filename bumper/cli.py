@@ -207,7 +207,8 @@ Examples:
 
 _CHECK_EXIT_CODES = """
 Exit codes: 0 no problem; 1 a problem (one line each) or a runtime failure;
-2 bad input; 130 interrupted (Ctrl-C); 143 terminated (SIGTERM).
+2 bad input; 3 no --path matches a file; 130 interrupted (Ctrl-C); 143
+terminated (SIGTERM).
 """
 
 _HISTORY_EXAMPLES = """

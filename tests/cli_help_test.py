@@ -55,7 +55,7 @@ def test_scan_help_shows_examples() -> None:
 @pytest.mark.parametrize(
     ("command", "example", "codes"),
     [
-        ("check", "bumper check --dir .", ("0 no problem", "1 a problem", "2 bad input")),
+        ("check", "bumper check --dir .", ("0 no problem", "1 a problem", "2 bad input", "3 no --path")),
         ("history", "bumper history ghcr.io/acme/app --dir .", ("2 bad input", "3 no file references IMAGE")),
     ],
 )

@@ -231,7 +231,7 @@ def test_text_output_prints_no_json_on_failure(tree: Path) -> None:
 
 
 def test_a_path_matching_no_file_is_exit_3_with_a_hint(tree: Path) -> None:
-    for command in (["bump", REF], ["scan"]):
+    for command in (["bump", REF], ["scan"], ["check"]):  # check: a typo would check nothing, "no problems"
         result = run(*command, "--dir", str(tree), "--path", "app/*.yaml")
         assert result.exit_code == 3, result.output
         line = result.stderr.strip()
@@ -245,6 +245,8 @@ def test_one_path_matching_nothing_beside_others_is_a_warning(tree: Path) -> Non
     assert "bumper: warning: --path 'typo/**' matches no file" in result.stderr.splitlines()
     scanned = run("scan", "--dir", str(tree), "--path", "apps/**", "--path", "typo/**")
     assert scanned.exit_code == 0 and "'typo/**' matches no file" in scanned.stderr
+    checked = run("check", "--dir", str(tree), "--path", "apps/**", "--path", "typo/**")
+    assert checked.exit_code == 0 and "'typo/**' matches no file" in checked.stderr
 
 
 # --- hints for common mistakes -----------------------------------------------------------------------
