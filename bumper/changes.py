@@ -52,10 +52,11 @@ MARKER = "<!-- bumper:managed"
 DEFAULT_TITLE = "Bump {images}"
 DEFAULT_COMMIT = "Bump {images}"
 PROMOTE_TITLE = "Promote {images} from {from}"  # the default title and subject of `bumper promote`
-# Provenance trailers on every bump commit (docs/audit.md): `git log --grep='^Bumper-Image: REPO:'`.
+# Provenance trailers on every bump commit (README, "Audit and roll back"):
+# `git log --grep='^Bumper-Image: REPO:'`.
 TRAILER_IMAGE = "Bumper-Image"
 TRAILER_BUILD = "Bumper-Build"
-# The CI build's trailers, one per field of ci_env.Build (system, url, run_id, commit), in its order.
+# The CI build's trailers, one per field of bumper.ci.env.Build (system, url, run_id, commit), in its order.
 TRAILER_SOURCE_COMMIT = "Bumper-Source-Commit"
 BUILD_TRAILERS = ("Bumper-CI", TRAILER_BUILD, "Bumper-Run-Id", TRAILER_SOURCE_COMMIT)
 

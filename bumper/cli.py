@@ -37,7 +37,7 @@ class _Bumper(click.Group):
             code = exc.exit_code
         except click.UsageError as exc:
             hint = f"; see '{exc.ctx.command_path} --help'" if exc.ctx is not None else ""
-            message = f"{exc.format_message().rstrip('.')}{hint}"
+            message = f"{exc.format_message().rstrip('.')}{_from_variable(exc, env)}{hint}"
             report.error(message)
             code = _failed(ExitCode.BAD_INPUT, "usage", message)
         except (click.Abort, KeyboardInterrupt) as exc:
@@ -76,6 +76,18 @@ class _Bumper(click.Group):
             if word.startswith("--output="):
                 return word == "--output=json"
         return env.get("BUMPER_OUTPUT") == "json"
+
+
+def _from_variable(exc: click.UsageError, env: Mapping[str, str]) -> str:
+    """' (from VARIABLE)' when the refused value came from the environment: a CI job sets the
+    variable (an Action input, a GitLab variable), not the flag the message names."""
+    param = getattr(exc, "param", None)
+    if exc.ctx is None or param is None or param.name is None or not param.envvar:
+        return ""
+    if exc.ctx.get_parameter_source(param.name) is not ParameterSource.ENVIRONMENT:
+        return ""
+    names = [param.envvar] if isinstance(param.envvar, str) else list(param.envvar)
+    return f" (from {next((n for n in names if n in env), names[0])})"
 
 
 def _failed(
@@ -183,6 +195,34 @@ Examples:
   # also the files considered and the ones left alone, with the reason
   bumper scan --dir . --path 'apps/**' -v
   bumper scan --dir . --output json
+"""
+
+_CHECK_EXAMPLES = """
+Examples:
+  bumper check --dir .
+  # only some files or folders
+  bumper check --dir . --path 'apps/**'
+  bumper check --dir . --output json
+"""
+
+_CHECK_EXIT_CODES = """
+Exit codes: 0 no problem; 1 a problem (one line each) or a runtime failure;
+2 bad input; 3 no --path matches a file; 130 interrupted (Ctrl-C); 143
+terminated (SIGTERM).
+"""
+
+_HISTORY_EXAMPLES = """
+Examples:
+  bumper history ghcr.io/acme/app --dir .
+  # only the changes to or from one tag, read from the host
+  bumper history ghcr.io/acme/app:v1.3.0 --repo https://github.com/acme/manifests.git
+  bumper history ghcr.io/acme/app --dir . --path 'apps/prod/**' --output json
+"""
+
+_HISTORY_EXIT_CODES = """
+Exit codes: 0 listed (an empty list for a tag or digest never seen); 1 runtime
+failure; 2 bad input; 3 no file references IMAGE (or --path matches none);
+130 interrupted (Ctrl-C); 143 terminated (SIGTERM).
 """
 
 _COMPLETION_EXAMPLES = """
@@ -335,7 +375,7 @@ def scan(directory: str, paths: tuple[str, ...], output: str) -> int:
     return run_scan(directory, paths, output)
 
 
-@main.command()
+@main.command(epilog=_epilog(_CHECK_EXAMPLES, _CHECK_EXIT_CODES))
 @_tree_option("The manifests tree to check.")
 @_path_option
 @_output_option
@@ -509,7 +549,8 @@ def bump(env: Mapping[str, str], /, **options: Any) -> int:
     or a Helm chart version: oci://REGISTRY/PATH/CHART:VERSION, https://REPO_URL/CHART:VERSION.
     Several REFs are applied together: one branch, one commit, one PR. Every option can also
     be set by an environment variable BUMPER_<OPTION>; REFs by BUMPER_IMAGES. The token comes
-    from BUMPER_TOKEN, else GITHUB_TOKEN/GH_TOKEN or GITLAB_TOKEN, never from a flag.
+    from BUMPER_TOKEN, else the host's own variable (GITHUB_TOKEN/GH_TOKEN, GITLAB_TOKEN,
+    GITEA_TOKEN, BITBUCKET_TOKEN, AZURE_DEVOPS_TOKEN: docs/reference.md), never from a flag.
     """
     from bumper.commands import hints
     from bumper.commands.bump import bump as run_bump
@@ -598,7 +639,7 @@ def promote(env: Mapping[str, str], /, **options: Any) -> int:
     return run_promote(image, from_paths, to_paths, from_branch, options, env)
 
 
-@main.command()
+@main.command(epilog=_epilog(_HISTORY_EXAMPLES, _HISTORY_EXIT_CODES))
 @click.argument("image", metavar="IMAGE")
 @click.option("--repo", envvar="BUMPER_REPO", metavar="URL", help="Git URL of the manifests repository.")
 @click.option(

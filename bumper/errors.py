@@ -9,7 +9,7 @@ from typing import Any
 
 @unique
 class ExitCode(IntEnum):
-    """The exit-code table of CONTRACT.md (and the README)."""
+    """The exit-code table of docs/reference.md (and the README)."""
 
     OK = 0
     FAILURE = 1
@@ -89,6 +89,7 @@ class NotFoundError(BumperError):
 
     exit_code = ExitCode.NOT_FOUND
     ignored: Sequence[Any] = ()  # what the plan left alone (changes.Skip), for JSON `ignored`
+    not_found: Sequence[str] = ()  # the REFs no file references, for JSON `not_found`
 
 
 class WaitTimeout(BumperError):

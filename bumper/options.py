@@ -28,7 +28,7 @@ DEFAULT_AUTHOR = ("bumper[bot]", "bumper-bot@users.noreply.github.com")
 
 
 class Status(str, Enum):
-    """The `status` of a bump result (CONTRACT.md's JSON), one member per outcome."""
+    """The `status` of a bump result (docs/reference.md, "JSON output"), one member per outcome."""
 
     WRITTEN = "written"
     DRY_RUN = "dry-run"

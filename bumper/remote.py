@@ -25,7 +25,7 @@ from bumper.delivery.background import Started
 from bumper.delivery.bot_branch import BotBranch, blocked, left_empty, not_own, raised_to_branch
 from bumper.delivery.deploy_link import deploy_compare
 from bumper.delivery.signing import signing_config
-from bumper.errors import BumperError, ConfigError, NotFoundError, VerifyError, WorkspaceError
+from bumper.errors import BumperError, ConfigError, VerifyError, WorkspaceError
 from bumper.git.clone import (
     Clone,
     check_out,
@@ -38,7 +38,7 @@ from bumper.git.clone import (
     symlinks,
 )
 from bumper.git.commit import commit_all
-from bumper.git.errors import GitError, PushRejected
+from bumper.git.errors import GitError, PushRejected, raise_clone_failure
 from bumper.git.modes import FILE_MODES
 from bumper.git.push import push
 from bumper.git.read import (
@@ -253,7 +253,7 @@ def _expected_bot_branch(options: BumpOptions) -> str | None:
         return options.branch
     if options.base is not None or options.promoted_from is not None:
         return None  # named after the remote's default branch, or after the plan's images
-    name = default_branch(list({r.key: r for r in options.images}.values()), None)
+    name = default_bot_branch(list({r.key: r for r in options.images}.values()), None)
     try:
         validate_branch_name(name)
     except BumperError:
@@ -340,12 +340,8 @@ def _clone(run: RemoteRun, dest: Path) -> Base:
             sparse_paths=sparse,
             checkout=bool(sparse),
         )
-    except GitError as exc:
-        if exc.kind == "branch-not-found":  # the clone names only --base: a bad input, exit 2
-            raise ConfigError(exc.message) from exc
-        if exc.kind == "empty":  # no file at all, so none references the image: exit 3
-            raise NotFoundError(exc.message) from exc
-        raise
+    except GitError as exc:  # the clone names only --base
+        raise_clone_failure(exc)
     needles = search_needles(options.refs, bool(options.image_policies))
     entries = None  # every path of the base, when the index was read
     if sparse:
@@ -490,7 +486,7 @@ def _bot_branch_name(run: RemoteRun, cloned: Clone, plan: TreePlan) -> str:
             name = promote_branch(images[0], options.paths)
         else:
             non_default = options.base and options.base != remote_default_branch(cloned)
-            name = default_branch(images, options.base if non_default else None)
+            name = default_bot_branch(images, options.base if non_default else None)
     validate_branch_name(name)
     if name == cloned.base:
         raise ConfigError(f"--branch {name!r} is the base branch; bumper pushes only to a branch of its own")
@@ -862,7 +858,7 @@ def _provider(run: RemoteRun) -> Provider:
     return registry.spec_for(run.provider_name).create(run.settings, run.env)
 
 
-def default_branch(refs: list[ImageRef], explicit_base: str | None) -> str:
+def default_bot_branch(refs: list[ImageRef], explicit_base: str | None) -> str:
     """`bumper/<image>` per image set (`bumper/<base>/...` for a non-default base)."""
     slug = "_".join(sorted(r.slug() for r in refs))
     if len(slug) > 120:

@@ -39,7 +39,7 @@ def declared_token_variables() -> tuple[str, ...]:
 
 
 def basic_credentials(token: str) -> str:
-    """The token as git sends it: Basic auth with any user name (FACTS.md)."""
+    """The token as git sends it: Basic auth with any user name (GitHub and GitLab take any)."""
     return base64.b64encode(f"x-access-token:{token}".encode()).decode("ascii")
 
 

@@ -24,7 +24,7 @@ from yaml.nodes import ScalarNode as ScalarNode
 
 from bumper.errors import ManifestError
 
-try:  # libyaml's composer is ~3x faster than the pure-Python one (FACTS.md).
+try:  # libyaml's composer is ~3x faster than the pure-Python one (README, "Performance").
     _BaseLoader: type = yaml.CSafeLoader
 except AttributeError:  # pragma: no cover - PyYAML built without libyaml
     _BaseLoader = yaml.SafeLoader

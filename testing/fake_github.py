@@ -560,7 +560,7 @@ def _invalid(resource: str, code: str, message: str) -> Reply:
     )
 
 
-TITLE_LIMIT, BODY_LIMIT = 256, 65_536  # FACTS.md: GitHub's limits on a PR
+TITLE_LIMIT, BODY_LIMIT = 256, 65_536  # GitHub's limits on a PR (README, "Git hosts")
 
 
 def _check_lengths(body: Any) -> None:

@@ -25,7 +25,7 @@ from testing.fake_provider import FakePullHost, PullRecord, RecordedRequest, Rep
 TOKEN = "fake-gitlab-token-FAKEfake0123456789"  # noqa: S105 - a test token
 BOT_ID = 1
 BOT_COMMITTER = ("Bumper Bot", "bumper-bot@gitlab.test")  # the token's user commits through the API
-TITLE_LIMIT, DESCRIPTION_LIMIT = 255, 1_048_576  # FACTS.md: GitLab's limits on an MR
+TITLE_LIMIT, DESCRIPTION_LIMIT = 255, 1_048_576  # GitLab's limits on an MR (title: README, "Git hosts")
 NOT_FOUND_PAGE = b"<html><head><title>404 Not Found</title></head><body><h1>Not Found</h1></body></html>"
 _DRAFT = re.compile(r"^\s*(\[draft\]|\(draft\)|draft:)\s*", re.IGNORECASE)
 

@@ -48,7 +48,7 @@ class Case:
         return self.path / "expected"
 
     def argv(self, tree: Path) -> list[str]:
-        """The command line after `bumper`: exactly CONTRACT.md's `bump REF... --dir PATH`."""
+        """The command line after `bumper`: exactly the README's `bump REF... --dir PATH`."""
         return ["bump", *self.refs, "--dir", str(tree), *self.args]
 
 
@@ -71,7 +71,7 @@ def load_case(path: Path) -> Case:
 
 @contextmanager
 def scratch_dir() -> Iterator[Path]:
-    """A temporary directory in tmpfs when there is one (FACTS.md: / and /tmp are slow)."""
+    """A temporary directory in tmpfs when there is one (/ and /tmp are slow on this kind of machine)."""
     base = "/dev/shm" if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK) else None
     with tempfile.TemporaryDirectory(prefix="bumper-golden-", dir=base) as tmp:
         yield Path(tmp)

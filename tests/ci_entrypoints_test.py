@@ -919,6 +919,27 @@ def test_component_inputs_match_the_action_and_feed_the_same_variables() -> None
     assert mapped["mode"] == "BUMPER_MODE"
 
 
+def test_docs_ci_lists_every_input_of_the_action_and_the_component() -> None:
+    """docs/ci.md's "Inputs and variables" names each input with the variable it feeds (the
+    promote and wait inputs were once missing there)."""
+    docs = (ROOT / "docs" / "ci.md").read_text(encoding="utf-8")
+    table = docs.split("## Inputs and variables", 1)[1].split("\n## ", 1)[0]
+    for name, variable in ACTION_ENV.items():
+        assert f"| `{name}`" in table and f"`{variable}`" in table, name
+    component = docs.split("### As a CI/CD component", 1)[1].split("\n## ", 1)[0]
+    for name in load_component()[0]["spec"]["inputs"]:
+        assert f"`{name}`" in component or f"| `{name}`" in table, name
+
+
+def test_component_offers_every_built_in_provider() -> None:
+    """The component's `provider` options (GitLab refuses any other value) are auto, none and
+    every provider bumper registers itself, so a GitLab job may name a Gitea or Bitbucket host."""
+    from bumper.providers import registry
+
+    options = load_component()[0]["spec"]["inputs"]["provider"]["options"]
+    assert set(options) == {"auto", "none", *registry.providers()}
+
+
 def test_component_never_interpolates_inputs_into_scripts() -> None:
     job = component_job()
     for key in ("before_script", "script", "after_script"):

@@ -52,6 +52,37 @@ def test_scan_help_shows_examples() -> None:
     assert "Examples:" in text and "bumper scan --dir ." in text and "-v" in text
 
 
+@pytest.mark.parametrize(
+    ("command", "example", "codes"),
+    [
+        ("check", "bumper check --dir .", ("0 no problem", "1 a problem", "2 bad input", "3 no --path")),
+        ("history", "bumper history ghcr.io/acme/app --dir .", ("2 bad input", "3 no file references IMAGE")),
+    ],
+)
+def test_check_and_history_help_show_examples_and_exit_codes(
+    command: str, example: str, codes: tuple[str, ...]
+) -> None:
+    """README: `bumper COMMAND --help` prints the help with examples, for every command."""
+    text = run(command, "--help").stdout
+    assert "Examples:" in text and example in text
+    exit_codes = " ".join(text[text.index("Exit codes:") :].split())
+    for code in codes:
+        assert code in exit_codes, code
+
+
+def test_bump_help_names_every_hosts_token_variable() -> None:
+    text = " ".join(run("bump", "--help").stdout.split())
+    for variable in (
+        "BUMPER_TOKEN",
+        "GITHUB_TOKEN",
+        "GITLAB_TOKEN",
+        "GITEA_TOKEN",
+        "BITBUCKET_TOKEN",
+        "AZURE_DEVOPS_TOKEN",
+    ):
+        assert variable in text, variable
+
+
 @pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])
 def test_completion_prints_a_script_for_each_shell(shell: str) -> None:
     result = run("completion", shell)

@@ -190,6 +190,36 @@ def test_not_found_keeps_its_status_and_adds_the_error(tree: Path) -> None:
     assert payload["error"]["kind"] == "not-found" and "ghcr.io/acme/other:v1" in payload["error"]["message"]
 
 
+def test_not_found_names_every_ref_no_file_references(tree: Path) -> None:
+    """`not_found` lists each REF no file references, also when that is every REF (exit 3), as
+    it does when some other REF was found."""
+    refs = ["ghcr.io/acme/other:v1", "quay.io/acme/nowhere:v2"]
+    result = run("bump", *refs, "--dir", str(tree), "--output", "json")
+    assert result.exit_code == 3
+    assert json.loads(result.stdout)["not_found"] == refs
+
+
+@pytest.mark.parametrize(
+    ("args", "variable", "value"),
+    [
+        (["scan"], "BUMPER_OUTPUT", "yaml"),
+        (["bump", REF], "BUMPER_DRY_RUN", "maybe"),
+        (["bump", REF], "BUMPER_WAIT", "soon"),
+    ],
+)
+def test_a_bad_value_from_the_environment_names_its_variable(
+    tree: Path, args: list[str], variable: str, value: str
+) -> None:
+    """A CI job sets the variable (an Action input, a GitLab variable), not the flag: the line
+    names both; the same value given as the flag names no variable."""
+    result = run(*args, "--dir", str(tree), env={variable: value})
+    assert result.exit_code == 2
+    assert f"(from {variable}); see 'bumper {args[0]} --help'" in result.stderr
+    flag = "--" + variable.removeprefix("BUMPER_").lower().replace("_", "-")
+    as_flag = run(*args, "--dir", str(tree), f"{flag}={value}")
+    assert as_flag.exit_code == 2 and "(from " not in as_flag.stderr
+
+
 def test_text_output_prints_no_json_on_failure(tree: Path) -> None:
     result = run(
         "bump", REF, "--dir", str(tree), "--bogus", "--output", "text", env={"BUMPER_OUTPUT": "json"}
@@ -201,7 +231,7 @@ def test_text_output_prints_no_json_on_failure(tree: Path) -> None:
 
 
 def test_a_path_matching_no_file_is_exit_3_with_a_hint(tree: Path) -> None:
-    for command in (["bump", REF], ["scan"]):
+    for command in (["bump", REF], ["scan"], ["check"]):  # check: a typo would check nothing, "no problems"
         result = run(*command, "--dir", str(tree), "--path", "app/*.yaml")
         assert result.exit_code == 3, result.output
         line = result.stderr.strip()
@@ -215,6 +245,8 @@ def test_one_path_matching_nothing_beside_others_is_a_warning(tree: Path) -> Non
     assert "bumper: warning: --path 'typo/**' matches no file" in result.stderr.splitlines()
     scanned = run("scan", "--dir", str(tree), "--path", "apps/**", "--path", "typo/**")
     assert scanned.exit_code == 0 and "'typo/**' matches no file" in scanned.stderr
+    checked = run("check", "--dir", str(tree), "--path", "apps/**", "--path", "typo/**")
+    assert checked.exit_code == 0 and "'typo/**' matches no file" in checked.stderr
 
 
 # --- hints for common mistakes -----------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""The command line as CONTRACT.md describes it: exit codes, errors, options, output shapes."""
+"""The command line as the README and docs/reference.md describe it: exit codes, errors, output."""
 
 from __future__ import annotations
 
@@ -32,7 +32,7 @@ spec:
 BUMPED = DEPLOY.replace("ghcr.io/acme/app:v1.0.0", "ghcr.io/acme/app:v1.2.3")
 REF = "ghcr.io/acme/app:v1.2.3"
 
-# CONTRACT.md "Output" keys; README documents `ignored` as an extension (files left alone),
+# docs/reference.md "JSON output" keys; README documents `ignored` as an extension (files left alone),
 # and `diff` is added to a dry run's JSON (read by bumper.ci_outputs).
 BUMP_KEYS = {"status", "changes", "skipped", "branch", "pull_request", "commit", "not_found"}  # turn 2
 BUMP_EXTENSIONS = {"ignored", "verified"}  # verified: --verify (README "Render-verify")

@@ -27,7 +27,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Put test trees in tmpfs when there is one: creating files on / is slow (FACTS.md). So are
+    """Put test trees in tmpfs when there is one: creating files on / is slow on this kind of machine. So are
     the clones every bumper run makes in TMPDIR: without a TMPDIR of the caller's, the session
     (and the xdist workers and runs it starts, which inherit it) gets one in tmpfs too."""
     import os

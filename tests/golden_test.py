@@ -36,7 +36,7 @@ def test_every_case_is_complete() -> None:
             f"{path.name}: case names are kebab-case"
         )
         case = load_case(path)
-        assert case.exit in (0, 1, 2, 3), f"{path.name}: exit {case.exit} is not in CONTRACT.md"
+        assert case.exit in (0, 1, 2, 3), f"{path.name}: exit {case.exit} is not in docs/reference.md"
         if case.exit != 0:
             assert read_tree(case.input_dir, stored=True) == read_tree(case.expected_dir, stored=True), (
                 f"{path.name}: a failed run writes nothing, so expected/ must equal input/"

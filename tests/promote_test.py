@@ -218,6 +218,17 @@ def test_repo_disagreement_writes_nothing(world: World) -> None:
     assert world.writes() == [] and world.open_pulls() == []
 
 
+def test_repo_promotion_onto_a_base_that_does_not_exist_is_bad_input(world: World) -> None:
+    """promote's source clone reads --base as bump's clone does: no such branch is exit 2."""
+    proc = world.run(
+        "promote", IMAGE, "--from", "clusters/staging", "--to", "clusters/prod", "--base", "nowhere"
+    )
+
+    assert proc.returncode == 2, proc.stderr
+    assert "nowhere" in proc.stderr and proc.stderr.count("bumper: error:") == 1
+    assert world.writes() == [] and world.open_pulls() == []
+
+
 # -- the pure rules ----------------------------------------------------------------------------
 
 

@@ -1,5 +1,5 @@
 """End to end, as a user runs it: shapes of real repositories bumper must leave alone or explain
-(CONTRACT "Real repositories"): variant tags, kustomize `tagSuffix`/placeholders, Helm values
+(README, "What gets rewritten"): variant tags, kustomize `tagSuffix`/placeholders, Helm values
 without a tag field, and the digest-pin refusal's ways out."""
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """End to end, both hosts: bumper never rewrites a branch holding a commit it did not make.
 
-CONTRACT.md, "The branch bumper owns": a person's commit on the bot branch, a `--branch` naming
+README, "The remote flow" (the branch bumper owns): a person's commit on the bot branch, a `--branch` naming
 someone else's branch, a stale branch whose PR was closed or merged, and a person's edits to
 the PR text, as a reviewer would meet them on GitHub and GitLab.
 """

@@ -40,7 +40,7 @@ def emit_not_found(exc: NotFoundError, options: BumpOptions) -> None:
     if options.output == "json":
         from bumper.plan.tree import TreePlan
 
-        plan = TreePlan(ignored=list(exc.ignored))
+        plan = TreePlan(ignored=list(exc.ignored), not_found=list(exc.not_found))
         payload = BumpResult(Status.NOT_FOUND, plan, promoted=options.promoted).as_json()
         payload["error"] = error_object(error_kind(exc), exc.message, exc.file, exc.line)
         emit_json(payload)

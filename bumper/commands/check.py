@@ -11,9 +11,9 @@ from bumper.plan.image_policy import unresolved_markers
 from bumper.plan.marker_lint import near_misses
 from bumper.plan.needles import MARKER_NEEDLE
 from bumper.plan.rules import PolicyFileError, load_policy
-from bumper.plan.select import has_template_syntax
-from bumper.plan.tree import manifest_sources, policy_paths
-from bumper.report import detail, emit_json, ignored_line, info
+from bumper.plan.select import has_template_syntax, unmatched_globs
+from bumper.plan.tree import check_paths_match, manifest_sources, policy_paths
+from bumper.report import detail, emit_json, ignored_line, info, warn
 from bumper.shapes.walk import find_references
 from bumper.yaml_edit import compose_all
 
@@ -34,9 +34,13 @@ class Problem(NamedTuple):
 
 
 def check(directory: str, paths: tuple[str, ...], output: str) -> ExitCode:
+    unmatched = unmatched_globs(Path(directory), paths)
+    check_paths_match(paths, unmatched)  # a typo checks nothing: exit 3, as scan and bump say it
     considered: list[str] = []
     ignored: list[Skip] = []
     problems = find_problems(Path(directory), paths, considered, ignored)
+    for glob in unmatched:
+        warn(f"--path {glob!r} matches no file")
     if output == "json":
         emit_json({"problems": [p._asdict() for p in problems]})
     else:

@@ -127,9 +127,8 @@ def _clone_source(
 ) -> Clone:
     """The source environment's files: --repo's (or the --dir clone's) `from_branch`, else the
     base, cloned shallow and sparse on --from."""
-    from bumper.errors import NotFoundError
     from bumper.git.clone import clone
-    from bumper.git.errors import GitError
+    from bumper.git.errors import GitError, raise_clone_failure
 
     token = authorization = None
     url = options.repo
@@ -161,11 +160,7 @@ def _clone_source(
     except GitError as exc:
         if exc.kind == "branch-not-found" and from_branch is not None:
             raise ConfigError(_no_branch(from_branch, options.repo is None, url)) from exc
-        if exc.kind == "branch-not-found":
-            raise ConfigError(exc.message) from exc
-        if exc.kind == "empty":
-            raise NotFoundError(exc.message) from exc
-        raise
+        raise_clone_failure(exc)
 
 
 def _no_branch(branch: str, local: bool, url: str) -> str:

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import NamedTuple
+from typing import NamedTuple, NoReturn
 
-from bumper.errors import ConfigError, WorkspaceError
+from bumper.errors import ConfigError, NotFoundError, WorkspaceError
 from bumper.git.url import RepoUrl
 from bumper.secrets import redact, strip_userinfo
 from bumper.tls import untrusted
@@ -32,6 +32,17 @@ class PushRejected(GitError):
     def __init__(self, message: str) -> None:
         super().__init__(message, kind="rejected")
         self.base: str | None = None  # set when the branch that moved is the base (mode: commit)
+
+
+def raise_clone_failure(exc: GitError) -> NoReturn:
+    """A failed clone as the user reads it: a --base that names no branch is bad input (exit 2),
+    an empty repository holds no file that references the image (exit 3); any other failure
+    stays the git error (exit 1)."""
+    if exc.kind == "branch-not-found":
+        raise ConfigError(exc.message) from exc
+    if exc.kind == "empty":
+        raise NotFoundError(exc.message) from exc
+    raise exc
 
 
 def is_network(exc: Exception) -> bool:

@@ -1,7 +1,7 @@
 """Which commit on a bot branch is bumper's own: the trailers it writes and the test that reads them.
 
 bumper owns a bot branch only while its tip is one commit of bumper's on top of a commit of
-the base (CONTRACT.md, "The branch bumper owns"). Its commits end with two trailers:
+the base (README, "The remote flow"). Its commits end with two trailers:
 
     Bumper-Branch: bumper/ghcr.io-acme-app
     Bumper-Content: 3f1c…   (a digest of the paths and blob ids the commit changed)

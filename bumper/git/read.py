@@ -8,7 +8,6 @@ from pathlib import Path
 from bumper.git.batch import parse_batch
 from bumper.git.clone import Clone, fetch_objects
 from bumper.git.errors import GitError, branch_in_the_way
-from bumper.git.modes import FILE_MODES
 from bumper.git.refname import validate_branch_name
 from bumper.git.runner import GitRunner, Running, retried
 
@@ -139,24 +138,17 @@ def entry_modes(clone: Clone, ref: str, relpaths: Sequence[str]) -> dict[str, st
     return modes
 
 
-def read_file(clone: Clone, ref: str, relpath: str) -> bytes | None:
-    """The exact bytes of one file at `ref` (sha or ref name), or None when it is absent or no
-    file (a link, a folder): two git runs, where `read_files` would list and walk the whole tree."""
-    relpath = relpath.strip("/")
-    if entry_modes(clone, ref, [relpath]).get(relpath) not in FILE_MODES:
-        return None
-    return read_blob(clone, ref, relpath)
-
-
 def read_blob(clone: Clone, ref: str, relpath: str) -> bytes:
     """The exact bytes of the blob at `ref`:`relpath`, known to be one (a link's: its target)."""
     return retried(lambda _: clone.git.run_bytes(["cat-file", "blob", f"{ref}:{relpath}"], action="read"))
 
 
 def read_files(clone: Clone, ref: str, relpaths: Iterable[str]) -> dict[str, bytes]:
-    """The exact bytes of each of `relpaths` at `ref` that is a file there (the others are left
-    out). Three git runs for any number of files: the tree's listing, one fetch of the blobs a
-    blobless clone lacks, one batch read (an image in 1,500 files took two runs per file)."""
+    """The exact bytes of each of `relpaths` at `ref` that is a blob there (a folder or an
+    absent path is left out; a link's blob is its target's name: a caller that may meet one
+    filters by `git.modes.FILE_MODES` first, as verify's `clone_tree` does). Three git runs for
+    any number of files: the tree's listing, one fetch of the blobs a blobless clone lacks, one
+    batch read (an image in 1,500 files took two runs per file)."""
     wanted = {p.strip("/") for p in relpaths}
     listing = clone.git.run_bytes(["ls-tree", "-r", "-z", "--full-tree", ref], action="read")
     oids: dict[str, str] = {}

@@ -3,10 +3,10 @@
 Version decisions (`versions`, `variants`), the repository's rules (`.bumper.yaml`, `rules`) and
 Flux's image policies (`image_policy`) are the planner's inputs; `inventory` is what `scan` lists.
 
-Other packages import only the modules in PUBLIC (tests/import_graph_test.py checks it); `file`,
-`diffs`, `not_found`, `holds`, `anchor_uses`, `chart_sources`, `marker_lines` and `tag_filter`
-are the planner's own. This file re-exports nothing on
-purpose: a package's `__init__` runs before any of its modules, and `needles`, `search` and
+Other packages import only the modules in PUBLIC (tests/import_graph_test.py checks it); every
+other module (`file`, `forked`, `diffs`, `not_found`, `holds`, `anchor_uses`, `inherited`,
+`chart_sources`, `marker_lines`, `tag_filter`) is the planner's own. This file re-exports nothing
+on purpose: a package's `__init__` runs before any of its modules, and `needles`, `search` and
 `paths` must load without the YAML parser and the shapes (the early grep start in local.py,
 `--version`). The planner imports bumper.shapes; the shapes import nothing of it.
 """

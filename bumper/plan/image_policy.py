@@ -113,22 +113,24 @@ class FluxIndex:
         return index
 
     def _add(self, source: Source, doc: Node) -> None:
-        if not isinstance(doc, MappingNode) or not str(_get(doc, "apiVersion") or "").startswith(_API_PREFIX):
+        if not isinstance(doc, MappingNode):
             return
-        kind, name = _get(doc, "kind"), _get(doc, "metadata", "name")
+        if not str(_scalar_at(doc, "apiVersion") or "").startswith(_API_PREFIX):
+            return
+        kind, name = _scalar_at(doc, "kind"), _scalar_at(doc, "metadata", "name")
         if kind not in ("ImagePolicy", "ImageRepository") or not name:
             return
-        namespace = _get(doc, "metadata", "namespace")
+        namespace = _scalar_at(doc, "metadata", "namespace")
         where = (source.path, doc.start_mark.line + 1)
         if not namespace:
             self.unnamespaced[f"{kind}/{name}"] = _Object(None, *where)
             return
         if kind == "ImageRepository":
-            image = _get(doc, "spec", "image")
+            image = _scalar_at(doc, "spec", "image")
             self.repositories.setdefault(f"{namespace}:{name}", []).append(_Object(image, *where))
             return
-        repo_name = _get(doc, "spec", "imageRepositoryRef", "name")
-        repo_namespace = _get(doc, "spec", "imageRepositoryRef", "namespace") or namespace
+        repo_name = _scalar_at(doc, "spec", "imageRepositoryRef", "name")
+        repo_namespace = _scalar_at(doc, "spec", "imageRepositoryRef", "namespace") or namespace
         target = f"{repo_namespace}:{repo_name}" if repo_name else None
         self.policies.setdefault(f"{namespace}:{name}", []).append(_Object(target, *where))
 
@@ -139,14 +141,14 @@ class FluxIndex:
         found = self.policies.get(policy)
         if not found:
             return None, self._missing("ImagePolicy", policy)
-        repo, why = _one(found, f"ImagePolicy {policy}", "spec.imageRepositoryRef.name")
+        repo, why = _agreed_target(found, f"ImagePolicy {policy}", "spec.imageRepositoryRef.name")
         if repo is None:
             return None, why
         images = self.repositories.get(repo)
         if not images:
             at = found[0]
             return None, f"{self._missing('ImageRepository', repo)} (ImagePolicy at {at.file}:{at.line})"
-        image, why = _one(images, f"ImageRepository {repo}", "spec.image")
+        image, why = _agreed_target(images, f"ImageRepository {repo}", "spec.image")
         if image is None:
             return None, why
         if repository_key(image) is None:
@@ -163,7 +165,9 @@ class FluxIndex:
         return f"no {kind} {policy} in the tree"
 
 
-def _one(found: list[_Object], what: str, key: str) -> tuple[str | None, str]:
+def _agreed_target(found: list[_Object], what: str, key: str) -> tuple[str | None, str]:
+    """The one `key` value every definition of `what` names; else None and why (one lacks it,
+    or two definitions name different values): a policy is never guessed at."""
     targets = sorted({str(o.target) for o in found if o.target})
     if len(targets) == 1 and all(o.target for o in found):
         return targets[0], ""
@@ -174,7 +178,8 @@ def _one(found: list[_Object], what: str, key: str) -> tuple[str | None, str]:
     return None, f"{what} is defined with different values of {key} ({places})"
 
 
-def _get(node: Node, *path: str) -> str | None:
+def _scalar_at(node: Node, *path: str) -> str | None:
+    """The scalar at the key `path` below the mapping `node`, as text; None where there is none."""
     for key in path:
         if not isinstance(node, MappingNode):
             return None

@@ -27,7 +27,6 @@ from bumper.yaml_edit import MappingNode, Node, ScalarNode, Source, check_unique
 POLICY_FILE = ".bumper.yaml"
 SCHEMA_PATH = Path(__file__).resolve().parents[1] / "schemas" / "bumper.schema.json"
 MAX_POLICY_BYTES = 256 * 1024
-_MODES = ("pr", "commit")
 # A hold marker: `# bumper: hold` at the end of a line; any case and spacing (`# BUMPER: HOLD`,
 # `#bumper:hold`) holds too, and `bumper check` asks for the canonical spelling.
 _HOLD_RE = re.compile(r"#[ \t]*bumper[ \t]*:[ \t]*hold[ \t\r]*$", re.IGNORECASE | re.MULTILINE)

@@ -42,7 +42,7 @@ class TreePlan:
     edits: list[FileEdit] = field(default_factory=list)
     matched: int = 0
     found: set[str] = field(default_factory=set)  # keys of the images some file references
-    not_found: list[str] = field(default_factory=list)  # REFs no file references (CONTRACT "not_found")
+    not_found: list[str] = field(default_factory=list)  # REFs no file references (JSON "not_found")
     unresolved: list[Unresolved] = field(default_factory=list)  # $imagepolicy markers naming no image
     policies: dict[str, ImageRef] = field(default_factory=dict)  # each Flux policy's image this run
     rules: list[Rule | None] = field(default_factory=list)  # the policy rule of each change
@@ -315,6 +315,7 @@ def _nothing_found(plan: TreePlan, request: TreeRequest) -> None:
     hint = not_found_hint(plan.unresolved)
     error = NotFoundError(f"no file{where} references {names}{left_alone(plan.ignored)}{hint}")
     error.ignored = plan.ignored
+    error.not_found = plan.not_found
     raise error
 
 

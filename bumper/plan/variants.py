@@ -1,6 +1,6 @@
 """A tag's variant (`12-alpine` → alpine): a REF replaces a reference only with the same one.
 
-CONTRACT "Real repositories → Variants": a tag `VERSION-SUFFIX` carries a variant, the words of
+README, "What gets rewritten" (variants): a tag `VERSION-SUFFIX` carries a variant, the words of
 SUFFIX without their digits (`12-alpine` → alpine, `10.6.4-focal` → focal, `12-debian-12-r98` →
 debian r, `1.2.3-alpine3.19` → alpine). Not variants, so left out of the words:
 

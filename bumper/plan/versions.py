@@ -93,7 +93,7 @@ def decide(
 
 def digest_pin_error(where: tuple[str, int], shown: tuple[str, str], old_digest: str) -> PolicyError:
     """A digest-pinned reference and a REF without a digest: the one line names the reference
-    and every way out (CONTRACT "Real repositories")."""
+    and every way out (README, "What gets rewritten": no stale digest)."""
     file, line = where
     value, ref = shown
     pinned = value.replace(old_digest, f"{old_digest[:19]}...") if old_digest in value else value

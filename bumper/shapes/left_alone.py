@@ -1,5 +1,5 @@
 """Values that name an image but hold no tag bumper may write: placeholders another tool fills
-in, kustomize `tagSuffix` entries, Helm values without a tag field (CONTRACT "Real repositories").
+in, kustomize `tagSuffix` entries, Helm values without a tag field (README, "What gets rewritten").
 
 Each is listed under `ignored` with its reason (`placeholder`, `tag-suffix`, `no-tag-field`) and
 the image's repository, so a bump of that image names it and a bump of another does not.

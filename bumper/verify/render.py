@@ -86,7 +86,9 @@ def timeout_from(env: Mapping[str, str]) -> float:
     except ValueError:
         seconds = 0.0
     if not 0 < seconds <= 3600:
-        raise ConfigError(f"BUMPER_VERIFY_TIMEOUT must be a number of seconds from 0 to 3600, not {raw!r}")
+        raise ConfigError(
+            f"BUMPER_VERIFY_TIMEOUT must be a number of seconds more than 0 and at most 3600, not {raw!r}"
+        )
     return seconds
 
 

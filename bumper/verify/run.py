@@ -23,7 +23,6 @@ from bumper.verify.tree import Tree
 if TYPE_CHECKING:
     from bumper.plan.tree import TreePlan
 
-MODES = ("off", "render", "warn", "auto")
 VERIFIED, FAILED, NOT_VERIFIED = "verified", "failed", "not-verified"
 _SHOWN_PROBLEMS = 5
 

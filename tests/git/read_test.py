@@ -9,7 +9,7 @@ import pytest
 from bumper.errors import WorkspaceError
 from bumper.git.commit import commit_all
 from bumper.git.push import push
-from bumper.git.read import fetch_branch, read_file, read_files, remote_branch_sha
+from bumper.git.read import fetch_branch, read_files, remote_branch_sha
 from bumper.git.runner import GitRunner
 from testing import repos
 from testing.clones import BOT, MANIFESTS, bump_api, clone
@@ -28,10 +28,11 @@ def test_rerun_reads_the_bot_branch_and_replaces_it_under_lease(
     remote = remote_branch_sha(second, "bumper/api")
     assert remote == repos.branch_sha(origin, "bumper/api")
     assert fetch_branch(second, "bumper/api") == remote
-    assert read_file(second, remote, "apps/api/deploy.yaml") == b"image: ghcr.io/acme/api:1.1.0\n"
-    assert read_file(second, remote, "apps/api/nope.yaml") is None
-    assert read_file(second, remote, "apps/api") is None
-    assert read_file(second, second.base_sha, "apps/api/deploy.yaml") == MANIFESTS["apps/api/deploy.yaml"]
+    wanted = ["apps/api/deploy.yaml", "apps/api/nope.yaml", "apps/api"]  # a file, none, a folder
+    assert read_files(second, remote, wanted) == {"apps/api/deploy.yaml": b"image: ghcr.io/acme/api:1.1.0\n"}
+    assert read_files(second, second.base_sha, wanted) == {
+        "apps/api/deploy.yaml": MANIFESTS["apps/api/deploy.yaml"]
+    }
 
     bump_api(second, "1.2.0")
     sha = commit_all(second, "bumper/api", "1.2.0", *BOT)

@@ -1,4 +1,4 @@
-"""Variant tags (CONTRACT "Real repositories → Variants"): which tag may replace which."""
+"""Variant tags (README, "What gets rewritten": variants): which tag may replace which."""
 
 from __future__ import annotations
 
