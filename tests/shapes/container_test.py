@@ -75,3 +75,15 @@ def test_an_image_beside_a_tag_key_is_the_helm_maps() -> None:
 def test_an_anchored_image_is_reported_once_at_the_anchor() -> None:
     found = find("a:\n  image: &img nginx:1.25\nb:\n  image: *img\n").found
     assert found == [(2, "container", "nginx:1.25")]
+
+
+def test_a_whole_image_beside_a_tag_key_is_the_containers_and_the_repeated_tag_follows() -> None:
+    """`image: repo:tag` beside `version: tag` (the Prometheus operator's ThanosSpec): the image
+    is a whole reference, and the tag key repeating its tag is that image's too."""
+    found = find("thanos:\n  image: quay.io/thanos/thanos:v0.27.0\n  version: v0.27.0\n").found
+    assert found == [
+        (2, "container", "quay.io/thanos/thanos:v0.27.0"),
+        (3, "helm", "quay.io/thanos/thanos:v0.27.0"),
+    ]
+    other = find("x:\n  image: quay.io/thanos/thanos:v0.27.0\n  version: v0.26.0\n").found
+    assert other == [(2, "container", "quay.io/thanos/thanos:v0.27.0")]
