@@ -82,12 +82,13 @@ def decide(
         return Decision(False, "up-to-date")
     if new_tag is None and new_digest is not None and old_digest == new_digest:
         return Decision(False, "up-to-date")  # a digest-only REF of the same image keeps the tag
-    if not same_variant(old_tag, new_tag):  # before the digest check: this one is never written
+    # Skips come before the digest check: a reference that is never written needs no digest.
+    if not same_variant(old_tag, new_tag):
         return Decision(False, "variant")
-    if old_digest and not new_digest:
-        raise digest_pin_error(where, shown, old_digest)
     if not allow_downgrade and is_downgrade(old_tag, new_tag):
         return Decision(False, "downgrade")
+    if old_digest and not new_digest:
+        raise digest_pin_error(where, shown, old_digest)
     return Decision(True)
 
 
