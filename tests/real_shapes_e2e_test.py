@@ -311,3 +311,32 @@ def test_flux_image_policy_markers_keep_their_variant_too(tmp_path: Path) -> Non
     )
     assert proc.returncode == 0, proc.stderr
     assert (root / "release.yaml").read_text() == files["release.yaml"].replace("12-alpine", "16.4-alpine")
+
+
+# --- keys ending in Image that hold no image ----------------------------------------------------
+
+# external-secrets/external-secrets hack/api-docs/mkdocs.yml (commit
+# cc5bfbc2234ace9cb0caff4ea89c435cf517b27b): a nav title ending in "Image" beside a page path.
+MKDOCS_NAV = """\
+nav:
+  - Guides:
+      - Operations:
+          - Upgrading to v1beta1: guides/v1beta1.md
+          - Using Latest Image: guides/using-latest-image.md
+          - Disable Cluster Features: guides/disable-cluster-features.md
+"""
+
+
+def test_a_page_path_under_a_key_ending_in_image_is_no_image(tmp_path: Path) -> None:
+    """`bumper scan` listed the page `guides/using-latest-image.md` as an image (and a bump of
+    `docker.io/guides/using-latest-image.md:1` rewrote the nav); a path without a tag, digest or
+    registry host under a key other than `image` is no reference."""
+    root = write_tree(
+        tmp_path, {"hack/api-docs/mkdocs.yml": MKDOCS_NAV, "app.yaml": "logoImage: img/logo.png\n"}
+    )
+    scan = forkserver.run(["scan", "--dir", str(root), "--output", "json"])
+    assert json.loads(scan.stdout)["images"] == [], scan.stdout
+    before = snapshot(root)
+    proc = bump(root, "guides/using-latest-image.md:1.0")
+    assert proc.returncode == 3, proc.stderr
+    assert snapshot(root) == before

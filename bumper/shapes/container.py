@@ -36,10 +36,17 @@ def whole_ref(value: ScalarNode, key: str, context: str | None, found: Found) ->
             reason = f"not-a-digest: {digest!r}; {DIGEST_HINT}"
             found.ignore(Ignored(value.start_mark.line + 1, NAME, text, reason, named.key))
         return
-    # Other keys ending in `image` hold words too (`baseImage: none`): a tag, digest or
-    # registry path makes them a reference.
-    if key == "image" or parsed.tag or parsed.digest or "/" in parsed.name:
+    # Other keys ending in `image` hold words and file paths too (`baseImage: none`,
+    # `logoImage: img/logo.png`, a mkdocs nav entry `Using Latest Image: guides/latest.md`): a
+    # tag, digest or a registry host (`ghcr.io/acme/app`) makes them a reference.
+    if key == "image" or parsed.tag or parsed.digest or _names_registry(parsed.name):
         found.add(WholeRef("container", value, parsed))
+
+
+def _names_registry(name: str) -> bool:
+    """Whether a name starts with a registry host: `ghcr.io/…`, `registry:5000/…`, `localhost/…`."""
+    first, slash, _ = name.partition("/")
+    return bool(slash) and ("." in first or ":" in first or first == "localhost")
 
 
 SHAPE = Shape(NAME, suffixes=("image", "Image"), scalar=whole_ref)

@@ -33,12 +33,19 @@ def test_docker_compose_and_an_image_without_a_tag() -> None:
     assert found == [(3, "container", "ghcr.io/acme/web"), (5, "container", "postgres:16")]
 
 
-def test_other_image_keys_need_a_tag_digest_or_path() -> None:
-    """`sidecarImage: x:1` is a reference; `baseImage: none` is a word."""
+def test_other_image_keys_need_a_tag_digest_or_registry() -> None:
+    """`sidecarImage: x:1` is a reference; `baseImage: none` is a word; a file path is no image
+    (external-secrets/external-secrets hack/api-docs/mkdocs.yml: `Using Latest Image: guides/…`)."""
     found = find(
         "sidecarImage: ghcr.io/acme/side:1.0\ninit_image: busybox:1.36\nbaseImage: none\nlogoImage: logo\n"
+        "helperImage: registry.local:5000/team/helper\nbannerImage: img/banner.png\n"
+        "nav:\n  - Using Latest Image: guides/using-latest-image.md\n"
     ).found
-    assert found == [(1, "container", "ghcr.io/acme/side:1.0"), (2, "container", "busybox:1.36")]
+    assert found == [
+        (1, "container", "ghcr.io/acme/side:1.0"),
+        (2, "container", "busybox:1.36"),
+        (5, "container", "registry.local:5000/team/helper"),
+    ]
 
 
 def test_what_it_leaves_and_why() -> None:
