@@ -137,6 +137,10 @@ def test_dry_run_says_a_branch_and_pr_holding_the_change_are_left_as_they_are(wo
     )
     assert "would update" not in dry.stderr
     assert bump(world, "ghcr.io/acme/app:v1.2.3")["status"] == "up-to-date"
+    again = world.run("bump", "ghcr.io/acme/app:v1.2.3")  # it said "(no reference to bump)"
+    assert (
+        "bumper: up to date: nothing to change (4 reference(s) in 3 file(s) already there); " in again.stderr
+    )
     newer = world.run("bump", "ghcr.io/acme/app:v1.3.0", "--dry-run")
     assert f"bumper: would update a pull request from {BRANCH} into main\n" in newer.stderr, newer.stderr
     assert world.writes(mark) == [] and world.pushes(pushes) == []
