@@ -1,5 +1,6 @@
-"""Shape `container`: a scalar under `image` (or `sidecarImage`, `init_image`) holding a whole
-reference: Kubernetes workloads of every kind, Docker Compose, Helm values `image: repo:tag`."""
+"""Shape `container`: a scalar under `image` (or `sidecarImage`, `init_image`, CloudNativePG's
+`imageName`) holding a whole reference: Kubernetes workloads of every kind, Docker Compose, Helm
+values `image: repo:tag`, a CloudNativePG `Cluster`'s PostgreSQL image."""
 
 from __future__ import annotations
 
@@ -49,4 +50,6 @@ def _names_registry(name: str) -> bool:
     return bool(slash) and ("." in first or ":" in first or first == "localhost")
 
 
-SHAPE = Shape(NAME, suffixes=("image", "Image"), scalar=whole_ref)
+# `imageName`: CloudNativePG's `Cluster.spec.imageName` (a key other than `image`: it needs a tag,
+# digest or registry host to count, as `sidecarImage` does).
+SHAPE = Shape(NAME, keys=frozenset({"imageName"}), suffixes=("image", "Image"), scalar=whole_ref)
