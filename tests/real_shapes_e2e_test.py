@@ -340,3 +340,22 @@ def test_a_page_path_under_a_key_ending_in_image_is_no_image(tmp_path: Path) -> 
     proc = bump(root, "guides/using-latest-image.md:1.0")
     assert proc.returncode == 3, proc.stderr
     assert snapshot(root) == before
+
+
+def test_scan_lists_a_crossplane_providers_package(tmp_path: Path) -> None:
+    """A file naming no image, repository or tag but a Crossplane Provider was never parsed by
+    `scan`; its `spec.package` is listed (xunholy/k8s-gitops providers/provider.yaml)."""
+    provider = (
+        "apiVersion: pkg.crossplane.io/v1\nkind: Provider\n"
+        "spec:\n  package: xpkg.upbound.io/upbound/provider-gcp-gke:v1.1.0\n"
+    )
+    root = write_tree(tmp_path, {"provider.yaml": provider})
+    scan = forkserver.run(["scan", "--dir", str(root), "--output", "json"])
+    [found] = json.loads(scan.stdout)["images"]
+    assert (found["file"], found["line"], found["shape"], found["registry"], found["tag"]) == (
+        "provider.yaml",
+        4,
+        "container",
+        "xpkg.upbound.io",
+        "v1.1.0",
+    )
