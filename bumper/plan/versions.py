@@ -92,7 +92,21 @@ def decide(
     return Decision(True)
 
 
-def digest_pin_error(where: tuple[str, int], shown: tuple[str, str], old_digest: str) -> PolicyError:
+class DigestPinError(PolicyError):
+    """The digest-pin refusal. Its ways out name `bump`'s options; `for_promote` names those
+    of `bumper promote`, whose version comes from --from and whose files are --to's."""
+
+    def __init__(self, message: str, promote_message: str, *, file: str, line: int) -> None:
+        super().__init__(message, file=file, line=line)
+        self.promote_message = promote_message
+
+    def for_promote(self) -> PolicyError:
+        worded = PolicyError(self.promote_message, file=self.file, line=self.line)
+        worded.commit = self.commit  # a direct commit pushed before it, as after_push named it
+        return worded
+
+
+def digest_pin_error(where: tuple[str, int], shown: tuple[str, str], old_digest: str) -> DigestPinError:
     """A digest-pinned reference and a REF without a digest: the one line names the reference
     and every way out (CONTRACT "Real repositories")."""
     file, line = where
@@ -102,11 +116,15 @@ def digest_pin_error(where: tuple[str, int], shown: tuple[str, str], old_digest:
     exclude, what = f"!{_literal(folder)}/**", "its folder"
     if not folder:
         exclude, what = f"!/{_literal(file)}", "the file"
-    return PolicyError(
-        f"{pinned} is pinned by digest and REF {ref} has none, so the old digest would stay under "
-        f"the new tag; give the REF with its digest ({ref}@sha256:<digest>), or --registry resolve "
-        f"to look it up, or leave {what} out with --path '**' --path {shlex.quote(exclude)}, or end "
-        f"line {line} with '# bumper: hold'",
+    stale = "so the old digest would stay under the new tag"
+    hold = f"or end line {line} with '# bumper: hold'"
+    return DigestPinError(
+        f"{pinned} is pinned by digest and REF {ref} has none, {stale}; give the REF with its digest "
+        f"({ref}@sha256:<digest>), or --registry resolve to look it up, or leave {what} out with "
+        f"--path '**' --path {shlex.quote(exclude)}, {hold}",
+        f"{pinned} is pinned by digest and the version under --from, {ref}, has none, {stale}; pin "
+        f"it by digest under --from ({ref}@sha256:<digest>), or --registry resolve to look it up, "
+        f"or leave {what} out with --to {shlex.quote(exclude)} after the other --to, {hold}",
         file=file,
         line=line,
     )
