@@ -359,3 +359,46 @@ def test_scan_lists_a_crossplane_providers_package(tmp_path: Path) -> None:
         "xpkg.upbound.io",
         "v1.1.0",
     )
+
+
+# --- a file that is not YAML -------------------------------------------------------------------
+
+# external-secrets/external-secrets docs/snippets/1password-connect-server-deployment.yaml (commit
+# cc5bfbc2234ace9cb0caff4ea89c435cf517b27b): a documentation snippet eliding lines with `...`.
+SNIPPET = """\
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: onepassword-connect-staging
+spec:
+  template:
+    spec:
+      containers:
+      - name: connect-api
+        image: 1password/connect-api:1.5.0
+        env:
+        - name: OP_SESSION
+        ...
+      - name: connect-sync
+        image: 1password/connect-sync:1.5.0
+"""
+
+
+def test_an_unparseable_file_error_says_what_to_do_and_that_works(tmp_path: Path) -> None:
+    """The error named file:line and the parser's complaint, and no way out."""
+    root = write_tree(
+        tmp_path,
+        {"docs/snippets/connect.yaml": SNIPPET, "apps/connect.yaml": SNIPPET.replace("        ...\n", "")},
+    )
+    before = snapshot(root)
+    line = error_line(bump(root, "1password/connect-api:1.6.0"))
+    assert line == (
+        "bumper: error: docs/snippets/connect.yaml:15: cannot parse YAML: could not find expected ':'; "
+        "fix its YAML, or leave the file out with '!/docs/snippets/connect.yaml' "
+        "(after --path '**' for bump, after the other --to for promote)"
+    )
+    assert snapshot(root) == before
+    proc = bump(root, "1password/connect-api:1.6.0", "--path", "**", "--path", "!/docs/snippets/connect.yaml")
+    assert proc.returncode == 0, proc.stderr
+    assert "1password/connect-api:1.6.0" in (root / "apps/connect.yaml").read_text()

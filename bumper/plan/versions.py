@@ -113,9 +113,9 @@ def digest_pin_error(where: tuple[str, int], shown: tuple[str, str], old_digest:
     value, ref = shown
     pinned = value.replace(old_digest, f"{old_digest[:19]}...") if old_digest in value else value
     folder = file.rpartition("/")[0]
-    exclude, what = f"!{_literal(folder)}/**", "its folder"
+    exclude, what = f"!{literal_pattern(folder)}/**", "its folder"
     if not folder:
-        exclude, what = f"!/{_literal(file)}", "the file"
+        exclude, what = f"!/{literal_pattern(file)}", "the file"
     stale = "so the old digest would stay under the new tag"
     hold = f"or end line {line} with '# bumper: hold'"
     return DigestPinError(
@@ -130,6 +130,6 @@ def digest_pin_error(where: tuple[str, int], shown: tuple[str, str], old_digest:
     )
 
 
-def _literal(path: str) -> str:
+def literal_pattern(path: str) -> str:
     """`path` as a --path pattern that matches only itself (glob characters escaped)."""
     return _GLOB_SPECIAL.sub(r"\\\1", path)
