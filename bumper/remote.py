@@ -669,12 +669,7 @@ def _deliver_pull_request(
 
     if options.dry_run:
         would = {"url": existing.url, "number": existing.number} if existing else None
-        if provider is None:
-            note = f"would push {bot.name} (on {cloned.base}); {no_pull_request(options.provider)}"
-        else:
-            note = (
-                f"would {'update' if existing else 'open'} a pull request from {bot.name} into {cloned.base}"
-            )
+        note = _dry_run_note(base, run, bot, plan, title, body)
         return BumpResult(Status.DRY_RUN, plan, branch=bot.name, pull_request=would, notes=[note])
 
     trailers = provenance_trailers(images, plan.changes, run.env)
@@ -696,6 +691,31 @@ def _deliver_pull_request(
     finally:
         for started in clearing:
             started.settle(None)
+
+
+def _dry_run_note(base: Base, run: RemoteRun, bot: BotBranch, plan: TreePlan, title: str, body: str) -> str:
+    """What the run would do to the bot branch and its PR. A branch already holding this commit
+    (and a PR whose text needs no update) is left as it is, as the real run leaves it: the
+    commit is made in the temporary clone only, unsigned, to compare its tree and parent."""
+    options, cloned, existing = run.options, base.cloned, bot.pull_request
+    edits = {e.relpath: e.new for e in plan.edits}
+    holds = bool(edits) and bot.sha is not None
+    if holds:
+        assert bot.sha is not None
+        holds = same_content(
+            cloned, commit_all(cloned, bot.name, "dry run", *options.author, contents=edits), bot.sha
+        )
+    if bot.provider is None:
+        if holds:
+            return f"would leave {bot.name} as it is: it holds these changes"
+        return f"would push {bot.name} (on {cloned.base}); {no_pull_request(options.provider)}"
+    if existing is None:
+        return f"would open a pull request from {bot.name} into {cloned.base}"
+    if holds and not _rewrites_text(existing, title, body, pushed=False):
+        return (
+            f"would leave {bot.name} and pull request #{existing.number} as they are: they hold these changes"
+        )
+    return f"would update a pull request from {bot.name} into {cloned.base}"
 
 
 def _after_push(
@@ -825,12 +845,17 @@ def _sync_pull_request(
             automerge=options.automerge,
         )
         return "opened", provider.open_pull_request(rules.pull_request(governing, spec))
+    if _rewrites_text(existing, title, body, pushed=pushed):
+        return "updated", _update_text(provider, existing, title, body, branch)
+    return ("updated" if pushed else "up-to-date"), existing
+
+
+def _rewrites_text(existing: PullRequest, title: str, body: str, *, pushed: bool) -> bool:
+    """Whether an open PR's title and body are written: after a push, or when they are an
+    earlier run's text (a person's edits to this run's text are kept), and only if they differ."""
     marker = body.rstrip().splitlines()[-1]
     older_text = MARKER in existing.body and marker not in existing.body  # an earlier run's text
-    if pushed or older_text:
-        if (existing.title, existing.body.strip()) != (title, body.strip()):
-            return "updated", _update_text(provider, existing, title, body, branch)
-    return ("updated" if pushed else "up-to-date"), existing
+    return (pushed or older_text) and (existing.title, existing.body.strip()) != (title, body.strip())
 
 
 def _update_text(

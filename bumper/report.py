@@ -25,7 +25,7 @@ from bumper.errors import (
 if TYPE_CHECKING:
     from bumper.changes import Skip
     from bumper.json_stream import JsonObjectStream
-    from bumper.options import BumpOptions, BumpResult
+    from bumper.options import BumpOptions, BumpResult, Status
 
 QUIET, NORMAL, VERBOSE = 0, 1, 2
 
@@ -248,13 +248,24 @@ def render_bump(result: BumpResult, options: BumpOptions) -> None:
             warn(note)
         else:
             info(f"bumper: {note}")
+    info(f"bumper: {_summary(result, status)}")
+
+
+def _summary(result: BumpResult, status: Status) -> str:
+    """The last line of a bump: what changed or would, what was skipped, where it went."""
+    from bumper.options import Status  # loaded by the run that made `result`
+
+    plan = result.plan
     files = len({c.file for c in plan.changes})
     verb = {Status.DRY_RUN: "would rewrite", Status.UP_TO_DATE: "up to date:"}.get(status, "rewrote")
     summary = f"{verb} {len(plan.changes)} reference(s) in {files} file(s)"
     reasons = Counter(skip.reason.split(":", 1)[0] for skip in plan.skipped)
     skipped = ", ".join(f"{n} {reason}" for reason, n in sorted(reasons.items()))
     if status == Status.UP_TO_DATE:
-        summary = f"up to date: nothing to change ({skipped or 'no reference to bump'})"
+        # changes of an up-to-date run: what the bot branch holds already (an open PR's)
+        held = f"{len(plan.changes)} reference(s) in {files} file(s) already there" if plan.changes else ""
+        why = ", ".join(filter(None, (held, skipped))) or "no reference to bump"
+        summary = f"up to date: nothing to change ({why})"
     elif skipped:
         summary += f"; skipped {skipped}"
     if status == Status.BLOCKED:
@@ -267,7 +278,7 @@ def render_bump(result: BumpResult, options: BumpOptions) -> None:
         summary += f" as {result.merge_commit[:12]}"
     if result.promoted:
         summary = f"promoted {result.promoted['ref']} from {result.promoted['from']}: {summary}"
-    info(f"bumper: {summary}")
+    return summary
 
 
 def verified_lines(verified: list[Any], say_problem: Callable[[str], None]) -> None:

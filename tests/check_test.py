@@ -144,3 +144,15 @@ def test_flux_marker_naming_no_image_policy(tmp_path: Path) -> None:
     assert out.returncode == 1
     [line] = out.stdout.splitlines()
     assert line.startswith("apps/flux.yaml:2: $imagepolicy marker 'flux-system:app' resolves to no image: ")
+
+
+def test_an_anchor_defined_again_is_no_problem(tmp_path: Path) -> None:
+    """YAML (and Go's YAML, which kubectl, Helm and Flux read with) lets a document define an
+    anchor again; billimek/k8s-gitops's plex HelmRelease defines `&port` twice. It parses."""
+    text = (
+        b"spec:\n  values:\n    image:\n      repository: ghcr.io/acme/app\n      tag: v1.0.0\n"
+        b"    route:\n      port: &port 32400\n      other: *port\n"
+        b"    service:\n      port: &port 32400\n      gateway: *port\n"
+    )
+    out = _check(_tree(tmp_path, {"plex.yaml": text}))
+    assert (out.returncode, out.stdout, out.stderr) == (0, "", "bumper: no problems in 1 file(s)\n")

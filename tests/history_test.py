@@ -147,3 +147,65 @@ def test_usage_errors_and_not_found(world: World, args: list[str], code: int, me
     proc = world.run("history", "ghcr.io/acme/app", *(target if args else []), *args, BUMPER_REPO="")
     assert proc.returncode == code, proc.stderr
     assert message in proc.stderr and proc.stderr.count("\n") == 1
+
+
+# billimek/k8s-gitops kubernetes/default/plex/plex.yaml since 58c41d89748f ("fix: resolve YAML
+# anchor ordering issues"): `&port` defined twice, which YAML allows. History said "no file
+# references ghcr.io/home-operations/plex at HEAD".
+PLEX = """\
+spec:
+  values:
+    controllers:
+      plex:
+        containers:
+          app:
+            image:
+              repository: ghcr.io/home-operations/plex
+              tag: 1.43.3.10861
+            probes:
+              liveness:
+                spec:
+                  httpGet:
+                    port: &port 32400
+    route:
+      app:
+        rules:
+          - backendRefs:
+              - port: *port
+    service:
+      app:
+        ports:
+          http:
+            port: &port 32400
+      gateway:
+        ports:
+          http:
+            port: *port
+"""
+
+
+def test_history_reads_a_file_that_defines_an_anchor_again(tmp_path: Path) -> None:
+    with make_world(tmp_path, "github", {"plex.yaml": PLEX.encode()}) as world:
+        newer = PLEX.replace("1.43.3.10861", "1.43.3.10896").encode()
+        sha = repos.add_commit(world.bare, "main", {"plex.yaml": newer}, message="plex (#6129)")
+        proc = world.run(
+            "history",
+            "ghcr.io/home-operations/plex",
+            "--output",
+            "json",
+            "--dir",
+            str(world.bare),
+            BUMPER_REPO="",
+        )
+        assert proc.returncode == 0, proc.stderr
+        entries = json.loads(proc.stdout)["history"]
+    assert [(e["commit"], e["changes"]) for e in entries][0] == (
+        sha,
+        [
+            {
+                "file": "plex.yaml",
+                "old": "ghcr.io/home-operations/plex:1.43.3.10861",
+                "new": "ghcr.io/home-operations/plex:1.43.3.10896",
+            }
+        ],
+    )

@@ -164,6 +164,33 @@ def test_from_branch_reads_another_branch_of_the_local_clone(tmp_path: Path) -> 
     assert proc.returncode == 2 and "--from-branch 'nope'" in proc.stderr
 
 
+# xunholy/k8s-gitops: busybox:latest under kubernetes/apps/base/game-servers, and a node-exporter
+# sidecar pinned busybox:1.38.0@sha256 under observability. The refusal named `bump`'s ways out
+# ("give the REF with its digest", "--path '**' --path '!…'"): promote has no REF and no --path.
+PINNED_TARGET = {
+    "clusters/staging/job.yaml": deployment(f"{IMAGE}:latest"),
+    "clusters/prod/exporter/helmrelease.yaml": deployment(f"{IMAGE}:1.38.0@sha256:{B}"),
+    "clusters/prod/app.yaml": deployment(f"{IMAGE}:1.0.0"),
+}
+
+
+def test_the_digest_pin_refusal_names_promotes_ways_out(tmp_path: Path) -> None:
+    write_tree(tmp_path, PINNED_TARGET)
+    proc = promote(tmp_path, "--from", "clusters/staging", "--to", "clusters/prod", "--dir", ".")
+    assert proc.returncode == 2, proc.stderr
+    [line] = proc.stderr.splitlines()
+    assert line.startswith("bumper: error: clusters/prod/exporter/helmrelease.yaml:10: ")
+    assert f"the version under --from, {IMAGE}:latest, has none" in line
+    assert f"pin it by digest under --from ({IMAGE}:latest@sha256:<digest>)" in line
+    assert "--to '!clusters/prod/exporter/**'" in line and "--path" not in line and "REF" not in line
+    way_out = ("--to", "clusters/prod", "--to", "!clusters/prod/exporter/**", "--dir", ".")
+    narrowed = promote(tmp_path, "--from", "clusters/staging", *way_out)
+    assert narrowed.returncode == 0, narrowed.stderr  # the way out it names works
+    assert (tmp_path / "clusters/prod/app.yaml").read_bytes() == deployment(f"{IMAGE}:latest")
+    bump = forkserver.run(["bump", f"{IMAGE}:latest", "--dir", str(tmp_path), "--path", "clusters/prod"])
+    assert bump.returncode == 2 and "--path '**' --path '!clusters/prod/exporter/**'" in bump.stderr
+
+
 # -- --repo, both hosts --------------------------------------------------------------------------
 
 
@@ -227,6 +254,22 @@ def test_repo_promotion_onto_a_base_that_does_not_exist_is_bad_input(world: Worl
     assert proc.returncode == 2, proc.stderr
     assert "nowhere" in proc.stderr and proc.stderr.count("bumper: error:") == 1
     assert world.writes() == [] and world.open_pulls() == []
+
+
+def test_repo_digest_pin_refusal_in_json_names_promotes_ways_out(tmp_path: Path) -> None:
+    with make_world(tmp_path, "github", PINNED_TARGET) as world:
+        proc = world.run(
+            "promote", IMAGE, "--from", "clusters/staging", "--to", "clusters/prod", "--output", "json"
+        )
+        assert proc.returncode == 2, proc.stderr
+        error = json.loads(proc.stdout)["error"]
+        assert (error["kind"], error["file"], error["line"]) == (
+            "policy",
+            "clusters/prod/exporter/helmrelease.yaml",
+            10,
+        )
+        assert "pin it by digest under --from" in error["message"] and "--path" not in error["message"]
+        assert world.writes() == [] and world.pushes() == []
 
 
 # -- the pure rules ----------------------------------------------------------------------------

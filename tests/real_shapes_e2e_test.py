@@ -311,3 +311,94 @@ def test_flux_image_policy_markers_keep_their_variant_too(tmp_path: Path) -> Non
     )
     assert proc.returncode == 0, proc.stderr
     assert (root / "release.yaml").read_text() == files["release.yaml"].replace("12-alpine", "16.4-alpine")
+
+
+# --- keys ending in Image that hold no image ----------------------------------------------------
+
+# external-secrets/external-secrets hack/api-docs/mkdocs.yml (commit
+# cc5bfbc2234ace9cb0caff4ea89c435cf517b27b): a nav title ending in "Image" beside a page path.
+MKDOCS_NAV = """\
+nav:
+  - Guides:
+      - Operations:
+          - Upgrading to v1beta1: guides/v1beta1.md
+          - Using Latest Image: guides/using-latest-image.md
+          - Disable Cluster Features: guides/disable-cluster-features.md
+"""
+
+
+def test_a_page_path_under_a_key_ending_in_image_is_no_image(tmp_path: Path) -> None:
+    """`bumper scan` listed the page `guides/using-latest-image.md` as an image (and a bump of
+    `docker.io/guides/using-latest-image.md:1` rewrote the nav); a path without a tag, digest or
+    registry host under a key other than `image` is no reference."""
+    root = write_tree(
+        tmp_path, {"hack/api-docs/mkdocs.yml": MKDOCS_NAV, "app.yaml": "logoImage: img/logo.png\n"}
+    )
+    scan = forkserver.run(["scan", "--dir", str(root), "--output", "json"])
+    assert json.loads(scan.stdout)["images"] == [], scan.stdout
+    before = snapshot(root)
+    proc = bump(root, "guides/using-latest-image.md:1.0")
+    assert proc.returncode == 3, proc.stderr
+    assert snapshot(root) == before
+
+
+def test_scan_lists_a_crossplane_providers_package(tmp_path: Path) -> None:
+    """A file naming no image, repository or tag but a Crossplane Provider was never parsed by
+    `scan`; its `spec.package` is listed (xunholy/k8s-gitops providers/provider.yaml)."""
+    provider = (
+        "apiVersion: pkg.crossplane.io/v1\nkind: Provider\n"
+        "spec:\n  package: xpkg.upbound.io/upbound/provider-gcp-gke:v1.1.0\n"
+    )
+    root = write_tree(tmp_path, {"provider.yaml": provider})
+    scan = forkserver.run(["scan", "--dir", str(root), "--output", "json"])
+    [found] = json.loads(scan.stdout)["images"]
+    assert (found["file"], found["line"], found["shape"], found["registry"], found["tag"]) == (
+        "provider.yaml",
+        4,
+        "container",
+        "xpkg.upbound.io",
+        "v1.1.0",
+    )
+
+
+# --- a file that is not YAML -------------------------------------------------------------------
+
+# external-secrets/external-secrets docs/snippets/1password-connect-server-deployment.yaml (commit
+# cc5bfbc2234ace9cb0caff4ea89c435cf517b27b): a documentation snippet eliding lines with `...`.
+SNIPPET = """\
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: onepassword-connect-staging
+spec:
+  template:
+    spec:
+      containers:
+      - name: connect-api
+        image: 1password/connect-api:1.5.0
+        env:
+        - name: OP_SESSION
+        ...
+      - name: connect-sync
+        image: 1password/connect-sync:1.5.0
+"""
+
+
+def test_an_unparseable_file_error_says_what_to_do_and_that_works(tmp_path: Path) -> None:
+    """The error named file:line and the parser's complaint, and no way out."""
+    root = write_tree(
+        tmp_path,
+        {"docs/snippets/connect.yaml": SNIPPET, "apps/connect.yaml": SNIPPET.replace("        ...\n", "")},
+    )
+    before = snapshot(root)
+    line = error_line(bump(root, "1password/connect-api:1.6.0"))
+    assert line == (
+        "bumper: error: docs/snippets/connect.yaml:15: cannot parse YAML: could not find expected ':'; "
+        "fix its YAML, or leave the file out with '!/docs/snippets/connect.yaml' "
+        "(after --path '**' for bump, after the other --to for promote)"
+    )
+    assert snapshot(root) == before
+    proc = bump(root, "1password/connect-api:1.6.0", "--path", "**", "--path", "!/docs/snippets/connect.yaml")
+    assert proc.returncode == 0, proc.stderr
+    assert "1password/connect-api:1.6.0" in (root / "apps/connect.yaml").read_text()

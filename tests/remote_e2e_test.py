@@ -124,6 +124,38 @@ def test_dry_run_reports_the_pr_it_would_update(world: World) -> None:
     assert world.writes(mark) == []
 
 
+def test_dry_run_says_a_branch_and_pr_holding_the_change_are_left_as_they_are(world: World) -> None:
+    """A dry run of what the open PR already holds says the real run would leave it (the real
+    run writes nothing); it said "would update a pull request"."""
+    number = bump(world, "ghcr.io/acme/app:v1.2.3")["pull_request"]["number"]
+    mark, pushes = world.host.mark(), len(world.git.requests)
+    dry = world.run("bump", "ghcr.io/acme/app:v1.2.3", "--dry-run")
+    assert dry.returncode == 0, dry.stderr
+    assert (
+        f"bumper: would leave {BRANCH} and pull request #{number} as they are: they hold these changes\n"
+        in dry.stderr
+    )
+    assert "would update" not in dry.stderr
+    assert bump(world, "ghcr.io/acme/app:v1.2.3")["status"] == "up-to-date"
+    again = world.run("bump", "ghcr.io/acme/app:v1.2.3")  # it said "(no reference to bump)"
+    assert (
+        "bumper: up to date: nothing to change (4 reference(s) in 3 file(s) already there); " in again.stderr
+    )
+    newer = world.run("bump", "ghcr.io/acme/app:v1.3.0", "--dry-run")
+    assert f"bumper: would update a pull request from {BRANCH} into main\n" in newer.stderr, newer.stderr
+    assert world.writes(mark) == [] and world.pushes(pushes) == []
+
+
+def test_dry_run_without_provider_says_a_branch_holding_the_change_is_left(world: World) -> None:
+    assert world.run("bump", "ghcr.io/acme/app:v1.2.3", "--provider", "none").returncode == 0
+    sha = world.branch_sha(BRANCH)
+    dry = world.run("bump", "ghcr.io/acme/app:v1.2.3", "--provider", "none", "--dry-run")
+    assert f"bumper: would leave {BRANCH} as it is: it holds these changes\n" in dry.stderr, dry.stderr
+    newer = world.run("bump", "ghcr.io/acme/app:v1.3.0", "--provider", "none", "--dry-run")
+    assert f"bumper: would push {BRANCH} (on main)" in newer.stderr, newer.stderr
+    assert world.branch_sha(BRANCH) == sha and world.host.requests == []
+
+
 def test_provider_none_pushes_the_branch_only(world: World) -> None:
     proc = world.run("bump", "ghcr.io/acme/app:v1.2.3", "--provider", "none")
     assert proc.returncode == 0, proc.stderr

@@ -128,15 +128,52 @@ def test_edits_of_every_length_leave_the_untouched_subtrees_in_place() -> None:
 
 def test_an_edit_cannot_re_point_an_alias_in_an_untouched_subtree() -> None:
     """Skipping untouched subtrees relies on aliases meaning the same after the edit: an edit
-    that defines the anchor again is refused by the composer (a second `&a`)."""
+    that defines the anchor again (valid YAML: the alias would name the new one) is refused by
+    comparing the order of every anchor and alias of both texts."""
     text = "x: &a one\ny: two\nz: [*a]\n"
     source = Source("a.yaml", text)
     [doc] = compose_all(source)
     y = doc.value[1][1]
     at = text.index("two")
     plan = Plan(edits=[Edit(at, at + 3, "&a two")], changed={id(y): "two"})
-    with pytest.raises(ManifestError, match="no longer parses .*second occurrence"):
+    with pytest.raises(ManifestError, match="an anchor or alias changed"):
         apply_and_verify(source, [doc], plan)
+
+
+def test_an_anchor_defined_again_is_read_as_yaml_and_go_read_it() -> None:
+    """A second `&a` replaces the first for the aliases after it (YAML spec, Go's YAML); an
+    undefined alias is still an error."""
+    text = "a: &p 1\nb: [*p]\nc: &p 2\nd: [*p]\n---\ne: &p 3\n"
+    source = Source("a.yaml", text)
+    first, second = compose_all(source)
+    values = {k.value: v for k, v in first.value}
+    assert values["b"].value[0] is values["a"] and values["d"].value[0] is values["c"]
+    assert source.redefines_anchors
+    assert second.value[0][1].value == "3"
+    with pytest.raises(ManifestError, match="undefined alias"):
+        compose_all(Source("b.yaml", "a: &p 1\n---\nb: *p\n"))
+
+
+def test_an_edit_cannot_drop_an_anchor_defined_again() -> None:
+    """In a file that defines `&a` twice, an edit that drops the second definition would make
+    the alias in an untouched subtree name the first one: refused."""
+    text = "x: &a one\ny: &a two\nz: [*a]\n"
+    source = Source("a.yaml", text)
+    [doc] = compose_all(source)
+    y = doc.value[1][1]
+    at = text.index("&a two")
+    plan = Plan(edits=[Edit(at, at + 6, "two")], changed={id(y): "two"})
+    with pytest.raises(ManifestError, match="an anchor or alias changed"):
+        apply_and_verify(source, [doc], plan)
+
+
+def test_an_edit_in_a_file_defining_an_anchor_again_passes() -> None:
+    text = "x: &a one\ny: &a ghcr.io/acme/app:v1\nz: [*a]\n"
+    source = Source("a.yaml", text)
+    [doc] = compose_all(source)
+    plan = Plan()
+    plan.replace(source, doc.value[1][1], "ghcr.io/acme/app:v2")
+    assert apply_and_verify(source, [doc], plan) == text.replace(":v1", ":v2")
 
 
 def test_an_edit_reaching_out_of_its_document_is_refused() -> None:

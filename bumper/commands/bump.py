@@ -75,13 +75,18 @@ def bump(options: BumpOptions, env: Mapping[str, str], setup: RemoteSetup | None
         emit_not_found(exc, options)
         raise
     except BumperError as exc:
+        from bumper.plan.versions import DigestPinError  # loaded by the run that raised it
+
+        worded = exc.for_promote() if promoted is not None and isinstance(exc, DigestPinError) else exc
         if options.repo is not None:  # JSON says whether a direct commit landed before it failed
             from bumper.secrets import redact  # a failure's path only: the token tables load here
 
-            message = redact(" ".join(exc.message.split()), env=env)
-            failure = error_object(error_kind(exc), message, exc.file, exc.line)
-            emit_failure(int(exc.exit_code), failure, commit=exc.commit)
-        raise
+            message = redact(" ".join(worded.message.split()), env=env)
+            failure = error_object(error_kind(worded), message, worded.file, worded.line)
+            emit_failure(int(worded.exit_code), failure, commit=worded.commit)
+        if worded is exc:
+            raise
+        raise worded from None  # its ways out are promote's options, not bump's
     if promoted is not None:
         result = dataclasses.replace(result, promoted=promoted)
     render_bump(result, options)

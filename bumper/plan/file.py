@@ -7,6 +7,7 @@ the policy, and bumper.plan.tree merges the outcomes in file order.
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -20,7 +21,7 @@ from bumper.plan.holds import held_references, shared_with_other_images, with_ot
 from bumper.plan.image_policy import PolicyTable, Unresolved, markers_without_value, plan_marked
 from bumper.plan.rules import Rule, RunRules, Verdict
 from bumper.plan.select import has_template_syntax
-from bumper.plan.versions import decide
+from bumper.plan.versions import decide, literal_pattern
 from bumper.shapes.markers import MarkerPartRef
 from bumper.shapes.policy_marker import PolicyRef
 from bumper.shapes.reference import Ignored, Reference
@@ -109,7 +110,7 @@ class FileJob:
             docs, found, notes, shared = read_references(source)
         except ManifestError as exc:
             if not has_template_syntax(source.text):
-                raise
+                raise _unparseable(exc, source.path) from None
             out.ignored = [Skip(source.path, exc.line, None, None, "template")]  # YAML once rendered
             return out, None
         found, notes = self.charts.settle(found, notes, self.by_key)  # HelmRelease pins' sources
@@ -180,6 +181,19 @@ class FileJob:
 
     def _position(self, rule: Rule | None) -> int | None:
         return None if rule is None else self.rules.policy.rules.index(rule)
+
+
+def _unparseable(exc: ManifestError, path: str) -> ManifestError:
+    """A file the run must read that is not YAML, with the ways out: fix it, or leave it out."""
+    if not exc.message.startswith("cannot parse YAML"):
+        return exc  # a duplicate key, too many documents: the message says what to do
+    pattern = shlex.quote(f"!/{literal_pattern(path)}")
+    return ManifestError(
+        f"{exc.message}; fix its YAML, or leave the file out with {pattern} "
+        "(after --path '**' for bump, after the other --to for promote)",
+        file=exc.file,
+        line=exc.line,
+    )
 
 
 def _plan_reference(

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 MARKER_NEEDLE = b"$imagepolicy"  # a Flux image-automation marker comment
 API_NEEDLE = b"image.toolkit.fluxcd.io"  # the API group of Flux's ImagePolicy objects
 CHART_SOURCE_NEEDLE = b"HelmRepository"  # Flux objects a HelmRelease's chart version resolves through
+PACKAGE_NEEDLE = b"pkg.crossplane.io"  # Crossplane package objects: `spec.package` names an image
 MANIFEST_SUFFIXES = (".yaml", ".yml")
 # The same choice as glob patterns, for tools that take those (grep --include).
 MANIFEST_NAME_GLOBS = (*(f"*{suffix}" for suffix in MANIFEST_SUFFIXES), *sorted(KUSTOMIZATION_NAMES))

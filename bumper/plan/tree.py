@@ -16,7 +16,14 @@ from bumper.plan.file import FileEdit, FileJob, FileOutcome
 from bumper.plan.forked import map_in_order
 from bumper.plan.image_policy import FluxIndex, PolicyTable, Unresolved, not_found_hint
 from bumper.plan.inherited import overridden
-from bumper.plan.needles import API_NEEDLE, CHART_SOURCE_NEEDLE, MANIFEST_NAME_GLOBS, MARKER_NEEDLE, needles
+from bumper.plan.needles import (
+    API_NEEDLE,
+    CHART_SOURCE_NEEDLE,
+    MANIFEST_NAME_GLOBS,
+    MARKER_NEEDLE,
+    PACKAGE_NEEDLE,
+    needles,
+)
 from bumper.plan.not_found import left_alone
 from bumper.plan.rules import PolicyFileError, RepoPolicy, Rule, RunRules, load_policy
 from bumper.plan.search import NeedleSearch
@@ -378,8 +385,17 @@ def unified_diff(edits: list[FileEdit]) -> str:
 
 
 # What a file naming an image must contain: anything else is never parsed by scan and check.
-# `chart`/`Chart`: Helm chart pins (shapes/chart.py).
-SCAN_NEEDLES = (b"image", b"repository", b"tag", b"$bumper", MARKER_NEEDLE, b"chart", b"Chart")
+# `chart`/`Chart`: Helm chart pins (shapes/chart.py); Crossplane packages (shapes/crossplane.py).
+SCAN_NEEDLES = (
+    b"image",
+    b"repository",
+    b"tag",
+    b"$bumper",
+    MARKER_NEEDLE,
+    b"chart",
+    b"Chart",
+    PACKAGE_NEEDLE,
+)
 
 
 def policy_paths(policy: RepoPolicy) -> tuple[tuple[str, ...], ...]:

@@ -82,35 +82,54 @@ def decide(
         return Decision(False, "up-to-date")
     if new_tag is None and new_digest is not None and old_digest == new_digest:
         return Decision(False, "up-to-date")  # a digest-only REF of the same image keeps the tag
-    if not same_variant(old_tag, new_tag):  # before the digest check: this one is never written
+    # Skips come before the digest check: a reference that is never written needs no digest.
+    if not same_variant(old_tag, new_tag):
         return Decision(False, "variant")
-    if old_digest and not new_digest:
-        raise digest_pin_error(where, shown, old_digest)
     if not allow_downgrade and is_downgrade(old_tag, new_tag):
         return Decision(False, "downgrade")
+    if old_digest and not new_digest:
+        raise digest_pin_error(where, shown, old_digest)
     return Decision(True)
 
 
-def digest_pin_error(where: tuple[str, int], shown: tuple[str, str], old_digest: str) -> PolicyError:
+class DigestPinError(PolicyError):
+    """The digest-pin refusal. Its ways out name `bump`'s options; `for_promote` names those
+    of `bumper promote`, whose version comes from --from and whose files are --to's."""
+
+    def __init__(self, message: str, promote_message: str, *, file: str, line: int) -> None:
+        super().__init__(message, file=file, line=line)
+        self.promote_message = promote_message
+
+    def for_promote(self) -> PolicyError:
+        worded = PolicyError(self.promote_message, file=self.file, line=self.line)
+        worded.commit = self.commit  # a direct commit pushed before it, as after_push named it
+        return worded
+
+
+def digest_pin_error(where: tuple[str, int], shown: tuple[str, str], old_digest: str) -> DigestPinError:
     """A digest-pinned reference and a REF without a digest: the one line names the reference
     and every way out (README, "What gets rewritten": no stale digest)."""
     file, line = where
     value, ref = shown
     pinned = value.replace(old_digest, f"{old_digest[:19]}...") if old_digest in value else value
     folder = file.rpartition("/")[0]
-    exclude, what = f"!{_literal(folder)}/**", "its folder"
+    exclude, what = f"!{literal_pattern(folder)}/**", "its folder"
     if not folder:
-        exclude, what = f"!/{_literal(file)}", "the file"
-    return PolicyError(
-        f"{pinned} is pinned by digest and REF {ref} has none, so the old digest would stay under "
-        f"the new tag; give the REF with its digest ({ref}@sha256:<digest>), or --registry resolve "
-        f"to look it up, or leave {what} out with --path '**' --path {shlex.quote(exclude)}, or end "
-        f"line {line} with '# bumper: hold'",
+        exclude, what = f"!/{literal_pattern(file)}", "the file"
+    stale = "so the old digest would stay under the new tag"
+    hold = f"or end line {line} with '# bumper: hold'"
+    return DigestPinError(
+        f"{pinned} is pinned by digest and REF {ref} has none, {stale}; give the REF with its digest "
+        f"({ref}@sha256:<digest>), or --registry resolve to look it up, or leave {what} out with "
+        f"--path '**' --path {shlex.quote(exclude)}, {hold}",
+        f"{pinned} is pinned by digest and the version under --from, {ref}, has none, {stale}; pin "
+        f"it by digest under --from ({ref}@sha256:<digest>), or --registry resolve to look it up, "
+        f"or leave {what} out with --to {shlex.quote(exclude)} after the other --to, {hold}",
         file=file,
         line=line,
     )
 
 
-def _literal(path: str) -> str:
+def literal_pattern(path: str) -> str:
     """`path` as a --path pattern that matches only itself (glob characters escaped)."""
     return _GLOB_SPECIAL.sub(r"\\\1", path)

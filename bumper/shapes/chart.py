@@ -1,5 +1,6 @@
 """Where a Helm chart's version is pinned (shape `chart`): Argo CD sources, Chart.yaml
-dependencies, Flux HelmRelease and OCIRepository, kustomize `helmCharts`, helmfile releases.
+dependencies, Flux HelmRelease and OCIRepository, kustomize `helmCharts`, helmfile releases,
+Rancher Fleet's `fleet.yaml`.
 
 Each pin is found through the source the file names, so its identity (a ChartRef key) is the
 chart repository plus the chart's name; the version scalar is what a bump rewrites. A Flux
@@ -30,6 +31,7 @@ NOT_A_VERSION = "not-a-version"  # a version field holding more than one version
 REPOSITORY_ALIAS = "repository-alias"  # a Chart.yaml dependency on `@name`/`alias:name`
 _NUMBER_TAGS = ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
 _CHART_FILES = frozenset({"Chart.yaml", "Chart.yml", "requirements.yaml"})  # the last: Helm 2
+_FLEET_FILES = frozenset({"fleet.yaml", "fleet.yml"})
 _FLUX_SOURCE_API = "source.toolkit.fluxcd.io/"
 _HELM_REPOSITORY = "HelmRepository"
 UNRESOLVED_PREFIX = f"{_HELM_REPOSITORY}/"  # the key of a HelmRelease pin not yet resolved
@@ -112,6 +114,8 @@ def _pins(source: Source, root: dict[str, Node], api: str, kind: str | None) -> 
             yield from _pin(source_of(repo) if repo else None, item.get("name"), item.get("version"))
     elif not api and not kind and type(root.get("releases")) is SequenceNode:
         yield from _helmfile(root)
+    elif file_name in _FLEET_FILES and not api:
+        yield from _fleet(root)
 
 
 def _argo_sources(spec: dict[str, Node]) -> Iterator[_Pin]:
@@ -155,6 +159,14 @@ def _k3s_helm_chart(spec: dict[str, Node]) -> Iterator[_Pin]:
     elif chart and chart.lower().startswith("oci://"):
         base, _, name = chart.rstrip("/").rpartition("/")
         yield from _pin(source_of(base), _scalar_text(name), spec.get("version"))
+
+
+def _fleet(root: dict[str, Node]) -> Iterator[_Pin]:
+    """Rancher Fleet's `fleet.yaml`: `helm.{repo, chart, version}` or `helm.chart: oci://…`
+    (as a k3s HelmChart), and each `targetCustomizations[].helm` that names its own chart."""
+    yield from _k3s_helm_chart(_mapping(root, "helm"))
+    for item in _items(root.get("targetCustomizations")):
+        yield from _k3s_helm_chart(_mapping(item, "helm"))
 
 
 def _oci_repository(root: dict[str, Node]) -> Iterator[_Pin]:

@@ -1,5 +1,6 @@
-"""Shape `container`: a scalar under `image` (or `sidecarImage`, `init_image`) holding a whole
-reference: Kubernetes workloads of every kind, Docker Compose, Helm values `image: repo:tag`."""
+"""Shape `container`: a scalar under `image` (or `sidecarImage`, `init_image`, CloudNativePG's
+`imageName`) holding a whole reference: Kubernetes workloads of every kind, Docker Compose, Helm
+values `image: repo:tag`, a CloudNativePG `Cluster`'s PostgreSQL image."""
 
 from __future__ import annotations
 
@@ -36,10 +37,19 @@ def whole_ref(value: ScalarNode, key: str, context: str | None, found: Found) ->
             reason = f"not-a-digest: {digest!r}; {DIGEST_HINT}"
             found.ignore(Ignored(value.start_mark.line + 1, NAME, text, reason, named.key))
         return
-    # Other keys ending in `image` hold words too (`baseImage: none`): a tag, digest or
-    # registry path makes them a reference.
-    if key == "image" or parsed.tag or parsed.digest or "/" in parsed.name:
+    # Other keys ending in `image` hold words and file paths too (`baseImage: none`,
+    # `logoImage: img/logo.png`, a mkdocs nav entry `Using Latest Image: guides/latest.md`): a
+    # tag, digest or a registry host (`ghcr.io/acme/app`) makes them a reference.
+    if key == "image" or parsed.tag or parsed.digest or _names_registry(parsed.name):
         found.add(WholeRef("container", value, parsed))
 
 
-SHAPE = Shape(NAME, suffixes=("image", "Image"), scalar=whole_ref)
+def _names_registry(name: str) -> bool:
+    """Whether a name starts with a registry host: `ghcr.io/…`, `registry:5000/…`, `localhost/…`."""
+    first, slash, _ = name.partition("/")
+    return bool(slash) and ("." in first or ":" in first or first == "localhost")
+
+
+# `imageName`: CloudNativePG's `Cluster.spec.imageName` (a key other than `image`: it needs a tag,
+# digest or registry host to count, as `sidecarImage` does).
+SHAPE = Shape(NAME, keys=frozenset({"imageName"}), suffixes=("image", "Image"), scalar=whole_ref)

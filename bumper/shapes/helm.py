@@ -1,5 +1,7 @@
 """Shape `helm`: a Helm values map naming an image by `repository` (or `image`, or `name`) beside
-a tag key (optional `registry`, `digest`); the tag scalar is what a bump rewrites."""
+a tag key (optional `registry`, `digest`); the tag scalar is what a bump rewrites. An `image:`
+holding a whole reference is the container shape's; a tag key beside it repeating its tag (the
+Prometheus operator's `image` + `version`) is rewritten with it."""
 
 from __future__ import annotations
 
@@ -31,6 +33,10 @@ def values_map(node: MappingNode, keys: list[str], context: str | None, found: F
     with the tag: never append a tag to it) when a tag key or a merge key may make it one."""
     if not _TRIGGERS.isdisjoint(keys):
         pairs = merged_pairs(node)
+        whole = _whole_image(pairs)
+        if whole is not None:  # the container shape reads `image`; the map is no values map
+            found.add(_repeated_tag(pairs, whole, found.ignore))
+            return Claim()
         found.add(helm_ref(pairs, found.ignore))
         found.untagged.see(pairs, context)
         return Claim(pairs.get("image"))
@@ -49,6 +55,27 @@ def helm_ref(pairs: dict[str, Node], ignore: IgnoreFn, shape: str = "helm") -> S
         if tag is None:
             return None
         return _split_ref(pairs, repository, tag, ignore, shape)
+    return None
+
+
+def _whole_image(pairs: dict[str, Node]) -> ImageRef | None:
+    """`image: repo:tag` (or `@digest`) in a map with no `repository`/`registry` to join it with."""
+    if "repository" in pairs or "registry" in pairs:
+        return None
+    text = text_of(scalar(pairs, "image"))
+    parsed = ImageRef.try_parse(text) if text else None
+    return parsed if parsed is not None and (parsed.tag or parsed.digest) else None
+
+
+def _repeated_tag(pairs: dict[str, Node], whole: ImageRef, ignore: IgnoreFn) -> SplitRef | None:
+    """The tag key beside a whole `image:` that repeats its tag, as a reference of that image
+    (kube-prometheus-stack's `thanos: {image: quay.io/thanos/thanos:v0.27.0, version: v0.27.0}`,
+    a Prometheus or Alertmanager resource's `spec.image` + `spec.version`); a tag key saying
+    anything else is not known to be this image's and is left alone."""
+    for key in ("tag", "imageTag", "version"):
+        tag = scalar(pairs, key)
+        if tag is not None and whole.tag and text_of(tag) == whole.tag:
+            return _split_ref(pairs, whole.name, tag, ignore, NAME)
     return None
 
 

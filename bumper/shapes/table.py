@@ -15,6 +15,7 @@ from bumper.shapes import (
     argocd,
     chart,
     container,
+    crossplane,
     embedded,
     helm,
     image_volume,
@@ -30,6 +31,7 @@ SHAPES: tuple[Shape, ...] = (
     helm.SHAPE,  # values maps {repository, tag}: the tag
     image_volume.SHAPE,  # Kubernetes image volumes: image.reference
     container.SHAPE,  # image: repo:tag (and keys ending in Image)
+    crossplane.SHAPE,  # a Crossplane Provider's (Configuration's, Function's) spec.package
     kustomize.SHAPE,  # a kustomization's images: newTag, digest
     argocd.SHAPE,  # an Application's helm.parameters and kustomize.images strings
     embedded.SHAPE,  # YAML in a helm.values / valuesContent block

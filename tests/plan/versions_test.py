@@ -44,6 +44,8 @@ def test_parse_version_reads_partial_versions_and_a_leading_v() -> None:
         (("v1.0.0", DIGEST_A), ("v1.1.0", DIGEST_B), False, Decision(True)),
         (("v1.0.0", DIGEST_A), ("v1.0.0", DIGEST_A), False, Decision(False, "up-to-date")),
         (("v1.0.0", DIGEST_A), ("v1.0.0", DIGEST_B), False, Decision(True)),  # same tag, rebuilt image
+        # a pinned reference the REF would move down is skipped: it needs no digest, never written
+        (("v1.1.0", DIGEST_A), ("v1.0.0", None), False, Decision(False, "downgrade")),
     ],
 )
 def test_decide(
@@ -53,6 +55,8 @@ def test_decide(
 
 
 def test_a_digest_pin_never_keeps_its_old_digest_under_a_new_tag() -> None:
+    with pytest.raises(PolicyError):  # a downgrade allowed is a move: it needs the digest too
+        decide("v1.1.0", DIGEST_A, "v1.0.0", None, allow_downgrade=True, where=WHERE)
     with pytest.raises(PolicyError) as info:
         decide("v1.0.0", DIGEST_A, "v1.1.0", None, allow_downgrade=False, where=WHERE)
     assert info.value.exit_code == ExitCode.BAD_INPUT

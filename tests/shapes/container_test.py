@@ -33,12 +33,19 @@ def test_docker_compose_and_an_image_without_a_tag() -> None:
     assert found == [(3, "container", "ghcr.io/acme/web"), (5, "container", "postgres:16")]
 
 
-def test_other_image_keys_need_a_tag_digest_or_path() -> None:
-    """`sidecarImage: x:1` is a reference; `baseImage: none` is a word."""
+def test_other_image_keys_need_a_tag_digest_or_registry() -> None:
+    """`sidecarImage: x:1` is a reference; `baseImage: none` is a word; a file path is no image
+    (external-secrets/external-secrets hack/api-docs/mkdocs.yml: `Using Latest Image: guides/…`)."""
     found = find(
         "sidecarImage: ghcr.io/acme/side:1.0\ninit_image: busybox:1.36\nbaseImage: none\nlogoImage: logo\n"
+        "helperImage: registry.local:5000/team/helper\nbannerImage: img/banner.png\n"
+        "nav:\n  - Using Latest Image: guides/using-latest-image.md\n"
     ).found
-    assert found == [(1, "container", "ghcr.io/acme/side:1.0"), (2, "container", "busybox:1.36")]
+    assert found == [
+        (1, "container", "ghcr.io/acme/side:1.0"),
+        (2, "container", "busybox:1.36"),
+        (5, "container", "registry.local:5000/team/helper"),
+    ]
 
 
 def test_what_it_leaves_and_why() -> None:
@@ -75,3 +82,15 @@ def test_an_image_beside_a_tag_key_is_the_helm_maps() -> None:
 def test_an_anchored_image_is_reported_once_at_the_anchor() -> None:
     found = find("a:\n  image: &img nginx:1.25\nb:\n  image: *img\n").found
     assert found == [(2, "container", "nginx:1.25")]
+
+
+def test_a_whole_image_beside_a_tag_key_is_the_containers_and_the_repeated_tag_follows() -> None:
+    """`image: repo:tag` beside `version: tag` (the Prometheus operator's ThanosSpec): the image
+    is a whole reference, and the tag key repeating its tag is that image's too."""
+    found = find("thanos:\n  image: quay.io/thanos/thanos:v0.27.0\n  version: v0.27.0\n").found
+    assert found == [
+        (2, "container", "quay.io/thanos/thanos:v0.27.0"),
+        (3, "helm", "quay.io/thanos/thanos:v0.27.0"),
+    ]
+    other = find("x:\n  image: quay.io/thanos/thanos:v0.27.0\n  version: v0.26.0\n").found
+    assert other == [(2, "container", "quay.io/thanos/thanos:v0.27.0")]
