@@ -15,6 +15,7 @@ import requests
 from urllib3.exceptions import MaxRetryError
 
 from bumper.errors import ProviderError
+from bumper.providers.answers import NotAnAnswer
 from bumper.providers.api import ProviderSettings
 from bumper.secrets import redact
 from bumper.tls import untrusted
@@ -60,6 +61,10 @@ _HINTS = {
     "not-found": "; check the repository URL, --api-url and that the token can see the {what}",
     "rate-limited": "; rerun later",
 }
+_NOT_AN_ANSWER = (
+    "; the API, or a proxy in front of it, did not answer as {host}'s API does; check --api-url "
+    "(and any proxy between this job and the host) and rerun"
+)
 _NOT_THE_API = (
     "likely a single sign-on proxy's login page, or --api-url does not name the API; "
     "check --api-url, or let this job reach the API without the proxy"
@@ -170,6 +175,8 @@ class ApiFailures:
             yield
         except NotTheApi as exc:
             self.fail("other", exc.detail, doing, exc)
+        except NotAnAnswer as exc:
+            self.fail("other", exc.detail, doing, exc, hint=_NOT_AN_ANSWER.format(host=self.style.host))
         except self.style.sdk_error as exc:
             failure = self.style.describe(exc)
             self.fail(failure.kind, failure.detail, doing, exc, hint=failure.hint)

@@ -6,19 +6,21 @@ import base64
 import logging
 import re
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import gitlab
 import requests
 from gitlab.exceptions import GitlabError
 
 from bumper.errors import ConfigError, ProviderError
-from bumper.providers import api, failures
+from bumper.providers import answers, api, failures
 from bumper.providers.builtin import gitlab_location
 
 log = logging.getLogger(__name__)
 
 TIMEOUT = 30  # seconds per HTTP request
+# What its MR JSON holds; every answer about MRs is checked against it (answers.py).
+PULLS = answers.PullShape("iid", "state", "source_branch", "target_branch", "web_url")
 # python-gitlab waits 0.1 * 2**n s between attempts (or Retry-After on 429): 4 retries ~ 1.5 s
 # of backoff instead of its default 10 (~100 s) that would stall a CI job on a dead instance.
 RETRIES = 4
@@ -69,11 +71,7 @@ class GitLabProvider:
             ssl_verify=self._settings.ca_file or True,
         )
         api_root = f"{url}/api/v4"
-        client.session.hooks["response"].append(
-            lambda answer, *_, **__: failures.refuse_non_api_answer(
-                api_root, answer.url, answer.status_code, answer.headers
-            )
-        )
+        client.session.hooks["response"].append(lambda answer, *_, **__: _checked(api_root, answer))
         return client
 
     def _connect(self, url: str, project_path: str) -> None:
@@ -278,7 +276,8 @@ class GitLabProvider:
 
     def _find(self, head_branch: str, base_branch: str) -> Any:
         mrs = self._list(head_branch, base_branch, "opened", "looking for the merge request")
-        return mrs[0] if mrs else None
+        mine = [mr for mr in mrs if answers.from_branches(PULLS, [mr.attributes], head_branch, base_branch)]
+        return mine[0] if mine else None
 
     def _list(self, head_branch: str, base_branch: str, state: str, doing: str) -> list[Any]:
         """The first page of MRs from `head_branch` into `base_branch` in `state` (one GET)."""
@@ -369,6 +368,13 @@ class GitLabProvider:
 
 
 _HINTS = {"auth": "; check that the token is valid and has the api scope"}
+
+
+def _checked(api_root: str, answer: requests.Response) -> None:
+    """An answer that is not the API's (failures.py), or about MRs and not one (answers.py), raises."""
+    failures.refuse_non_api_answer(api_root, answer.url, answer.status_code, answer.headers)
+    method, path = answer.request.method or "", urlsplit(answer.url).path
+    answers.check(PULLS, method, path, answer.status_code, answers.decoded(answer.content))
 
 
 def _describe(exc: GitlabError) -> failures.Failure:

@@ -8,13 +8,14 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from types import TracebackType
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 from urllib3 import BaseHTTPResponse, Retry
 from urllib3.connectionpool import ConnectionPool
 from urllib3.exceptions import MaxRetryError
 
-from bumper.providers import api, failures
+from bumper.providers import answers, api, failures
 from bumper.tls import untrusted
 
 TIMEOUT = 30  # seconds per HTTP request
@@ -95,9 +96,11 @@ class RestClient:
         settings: api.ProviderSettings,
         reason_of: Callable[[Any], str | None],
         headers: Mapping[str, str] | None = None,
+        pulls: answers.PullShape | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self._reason_of = reason_of
+        self._pulls = pulls  # the host's PR JSON: every answer about PRs is checked against it
         session = requests.Session()
         adapter = requests.adapters.HTTPAdapter(max_retries=_retry(settings.backoff))
         session.mount("https://", adapter)
@@ -113,6 +116,10 @@ class RestClient:
         if answer.status_code == SIGNED_OUT:
             return  # request() reports it as an authentication failure
         failures.refuse_non_api_answer(self.base_url, answer.url, answer.status_code, answer.headers)
+        if self._pulls is not None:
+            method = answer.request.method or ""
+            path, status = urlsplit(answer.url).path, answer.status_code
+            answers.check(self._pulls, method, path, status, answers.decoded(answer.content))
 
     def request(
         self,
