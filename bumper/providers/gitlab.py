@@ -13,7 +13,7 @@ import requests
 from gitlab.exceptions import GitlabError
 
 from bumper.errors import ConfigError, ProviderError
-from bumper.providers import answers, api, failures
+from bumper.providers import answers, api, failures, rest
 from bumper.providers.builtin import gitlab_location
 
 log = logging.getLogger(__name__)
@@ -24,6 +24,7 @@ PULLS = answers.PullShape("iid", "state", "source_branch", "target_branch", "web
 # python-gitlab waits 0.1 * 2**n s between attempts (or Retry-After on 429): 4 retries ~ 1.5 s
 # of backoff instead of its default 10 (~100 s) that would stall a CI job on a dead instance.
 RETRIES = 4
+MAX_RATE_LIMIT_WAIT = 120.0  # a CI job should fail rather than sleep longer than this per retry
 GITLAB_COM = "https://gitlab.com"  # never under a path prefix
 DRAFT_PREFIX = "Draft: "
 DEVELOPER = 30  # the access level that may push a branch and open a merge request
@@ -71,7 +72,8 @@ class GitLabProvider:
             ssl_verify=self._settings.ca_file or True,
         )
         api_root = f"{url}/api/v4"
-        client.session.hooks["response"].append(lambda answer, *_, **__: _checked(api_root, answer))
+        cap = MAX_RATE_LIMIT_WAIT * max(self._settings.backoff, 0.001)
+        client.session.hooks["response"].append(lambda answer, *_, **__: _checked(api_root, answer, cap))
         return client
 
     def _connect(self, url: str, project_path: str) -> None:
@@ -370,8 +372,11 @@ class GitLabProvider:
 _HINTS = {"auth": "; check that the token is valid and has the api scope"}
 
 
-def _checked(api_root: str, answer: requests.Response) -> None:
-    """An answer that is not the API's (failures.py), or about MRs and not one (answers.py), raises."""
+def _checked(api_root: str, answer: requests.Response, cap: float) -> None:
+    """An answer that is not the API's (failures.py), or about MRs and not one (answers.py),
+    raises; a 429's wait is bounded by `cap` (python-gitlab sleeps as long as it says)."""
+    if answer.status_code == 429:
+        rest.bound_rate_limit_wait(answer.headers, cap)
     failures.refuse_non_api_answer(api_root, answer.url, answer.status_code, answer.headers)
     method, path = answer.request.method or "", urlsplit(answer.url).path
     answers.check(PULLS, method, path, answer.status_code, answers.decoded(answer.content))

@@ -5,7 +5,8 @@ and the host's own reason on a failed call."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import time
+from collections.abc import Callable, Mapping, MutableMapping
 from types import TracebackType
 from typing import Any
 from urllib.parse import urlsplit
@@ -13,7 +14,7 @@ from urllib.parse import urlsplit
 import requests
 from urllib3 import BaseHTTPResponse, Retry
 from urllib3.connectionpool import ConnectionPool
-from urllib3.exceptions import MaxRetryError
+from urllib3.exceptions import InvalidHeader, MaxRetryError
 
 from bumper.providers import answers, api, failures
 from bumper.tls import untrusted
@@ -37,7 +38,8 @@ class HttpError(Exception):
 
 class UntrustedFailsFast(Retry):
     """A Retry that gives up at once on a certificate the client does not trust (retrying cannot
-    make it trusted): mixed into every retry policy bumper gives an HTTP client (PyGithub's too)."""
+    make it trusted), and reads a Retry-After it cannot parse as none: mixed into every retry
+    policy bumper gives an HTTP client (PyGithub's too)."""
 
     def increment(  # type: ignore[override] # urllib3's own signature
         self,
@@ -51,6 +53,14 @@ class UntrustedFailsFast(Retry):
         if error is not None and _pool is not None and untrusted("", error):
             raise MaxRetryError(_pool, url or "", error) from error
         return super().increment(method, url, response, error, _pool, _stacktrace)
+
+    def parse_retry_after(self, retry_after: str) -> float:
+        """A Retry-After that is neither seconds nor a date (`-5`, `soon`) is no wait of its
+        own (the backoff applies), not a failure of the request."""
+        try:
+            return super().parse_retry_after(retry_after)
+        except InvalidHeader:
+            return 0.0
 
 
 class BoundedRetry(UntrustedFailsFast):
@@ -68,6 +78,23 @@ class BoundedRetry(UntrustedFailsFast):
     def get_retry_after(self, response: Any) -> float | None:
         value = super().get_retry_after(response)
         return None if value is None else min(value, self.cap)
+
+
+def bound_rate_limit_wait(headers: MutableMapping[str, str], cap: float) -> None:
+    """Make a 429's `Retry-After` (seconds) and `RateLimit-Reset` (epoch seconds) ask for at most
+    `cap` seconds, and drop one that is not a number: for a client that sleeps as long as they
+    say and fails on a value it cannot read (python-gitlab), set in a response hook."""
+    now = time.time()
+    for name, offset in (("Retry-After", 0.0), ("RateLimit-Reset", now)):
+        value = headers.get(name)
+        if value is None:
+            continue
+        try:
+            wait = int(value.strip()) - offset
+        except ValueError:
+            del headers[name]
+            continue
+        headers[name] = str(int(offset + min(max(wait, 0.0), cap)))
 
 
 def _retry(backoff: float) -> Retry:
