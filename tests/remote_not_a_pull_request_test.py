@@ -195,3 +195,27 @@ def test_a_lookup_listing_another_branchs_pr_does_not_take_it(tmp_path: Path, pr
         result = json.loads(proc.stdout)
         assert result["status"] == "opened" and result["pull_request"]["number"] != 9
         assert not [r for r in world.host.requests if r.method in ("PUT", "PATCH") and r.path.endswith("/9")]
+
+
+@pytest.mark.parametrize("where", ["page-one-again", "another-host"])
+def test_the_github_lookup_reads_one_page_whatever_its_next_link_says(tmp_path: Path, where: str) -> None:
+    """A host that ignored the branch filter lists another branch's PR with a `next` link back to
+    the first page (or to another host): one request, no loop, nothing sent elsewhere."""
+    with make_world(tmp_path, "github") as world:
+        other = _pr("github", 9)
+        _set(other, "head.ref", "feature/someone-elses")
+        target = f"{world.host.api_url}/repos/acme/manifests/pulls?page=1"
+        if where == "another-host":
+            target = "http://127.0.0.2:9/repos/acme/manifests/pulls?page=2"
+        lists: list[str] = []
+
+        def fault(req: RecordedRequest) -> Fault:
+            if req.method == "GET" and ALL.search(req.path):
+                lists.append(req.path)
+                return (200, {"Link": f'<{target}>; rel="next"'}, [other])
+            return None
+
+        world.host.fault = fault
+        proc = run_bump(world, f"{EXAMPLE_IMAGE}:v1.2.3")
+        assert proc.returncode == 0, proc.stderr
+        assert json.loads(proc.stdout)["status"] == "opened" and len(lists) == 1

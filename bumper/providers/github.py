@@ -103,8 +103,10 @@ class GitHubProvider:
         """Return the open PR from `head_branch` into `base_branch`, or None (one GET)."""
         with self._errors(f"looking for the pull request from {head_branch!r}"):
             pulls = self._repo.get_pulls(state="open", head=f"{self.owner}:{head_branch}", base=base_branch)
-            for pr in pulls:
-                if (pr.head.ref, pr.base.ref) == (head_branch, base_branch):  # a filter ignored
+            # The first page only: the filter leaves one PR at most, and a host that ignored it
+            # must not lead bumper through its pages (or a `next` link back to the first).
+            for pr in pulls.get_page(0):
+                if (pr.head.ref, pr.base.ref) == (head_branch, base_branch):
                     return self._convert(pr)
         return None
 
