@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import fnmatch
 import importlib
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from functools import lru_cache
@@ -127,6 +128,9 @@ def spec_for(name: str) -> ProviderSpec:
     raise ConfigError(f"unknown provider {name!r}; available: {', '.join(sorted(specs))}")
 
 
+_TOKEN_TEXT = re.compile(r"[\x21-\x7e]+")  # what every host's tokens are made of (printable ASCII)
+
+
 def token_variables(provider: str | None = None) -> tuple[str, ...]:
     """The variables a token for `provider` is read from, in order; every provider's for None
     or `none` (a push-only run may authenticate to any host)."""
@@ -137,9 +141,16 @@ def token_variables(provider: str | None = None) -> tuple[str, ...]:
 
 
 def token_for(provider: str, env: Mapping[str, str]) -> str | None:
-    """The first token variable set for `provider` (BUMPER_TOKEN first), as its registration says."""
+    """The first token variable set for `provider` (BUMPER_TOKEN first), as its registration says.
+    A token holding a line break, a space or a non-ASCII character inside is refused before it
+    can reach a header (a newline there would split it into two)."""
     for name in token_variables(provider):
         value = env.get(name, "").strip()
+        if value and not _TOKEN_TEXT.fullmatch(value):
+            raise ConfigError(
+                f"{name} holds a line break, a space, a control or a non-ASCII character inside "
+                f"the token, which no Git host's token has; set {name} to the token alone"
+            )
         if value:
             return value
     return None
