@@ -78,6 +78,8 @@ def kind_for_status(status: int | None) -> str:
 
 def unreachable(url: str, exc: BaseException, ca_file: str | None = None) -> str:
     """The detail for a request that never got an answer (after the SDK's own retries)."""
+    if isinstance(exc, requests.exceptions.TooManyRedirects):
+        return f"{_plain(url)} redirected in a loop (over 30 redirects), not a JSON answer; {_NOT_THE_API}"
     return untrusted(url, exc, ca_file) or f"cannot reach {url} ({type(exc).__name__}), even after retries"
 
 
@@ -113,6 +115,14 @@ def refuse_non_api_answer(api_url: str, url: str, status: int | None, headers: M
         raise NotTheApi(f"{_plain(url)} redirected to {target}{answered}, not a JSON answer; {_NOT_THE_API}")
     if "html" in lower.get("content-type", "").lower():
         raise NotTheApi(f"{_plain(url)} answered an HTML page{answered}, not JSON; {_NOT_THE_API}")
+
+
+def redirect_not_followed(url: str) -> NotTheApi:
+    """An SDK that refused a redirect itself (PyGithub on a 301 to another host or scheme, or in
+    a loop): the same line as a redirect out of the API."""
+    return NotTheApi(
+        f"{_plain(url)} answered a redirect that leaves the API or loops, not a JSON answer; {_NOT_THE_API}"
+    )
 
 
 def _plain(url: str) -> str:
