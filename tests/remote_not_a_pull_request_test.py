@@ -219,3 +219,25 @@ def test_the_github_lookup_reads_one_page_whatever_its_next_link_says(tmp_path: 
         proc = run_bump(world, f"{EXAMPLE_IMAGE}:v1.2.3")
         assert proc.returncode == 0, proc.stderr
         assert json.loads(proc.stdout)["status"] == "opened" and len(lists) == 1
+
+
+DIRECT_AND_PR = {
+    ".bumper.yaml": b"version: 1\nrules:\n  - paths: [staging]\n    mode: commit\n",
+    "staging/app.yaml": b"image: ghcr.io/acme/app:v1.4.0\n",
+    "prod/app.yaml": b"image: ghcr.io/acme/app:v1.4.0\n",
+}
+
+
+@pytest.mark.parametrize("provider", HOSTS)
+def test_a_lookup_answered_with_no_list_stops_a_direct_commit_before_it_lands(
+    tmp_path: Path, provider: str
+) -> None:
+    """The PR lookup a commit-mode run makes before pushing to the base: read as "no PR", `{}`
+    once let the direct commit land and the PR half open a duplicate or fail after it."""
+    with make_world(tmp_path, provider, DIRECT_AND_PR) as world:
+        main = world.branch_sha("main")
+        _answer(world, "GET", ALL, 200, {})
+        proc = run_bump(world, "ghcr.io/acme/app:v1.5.0")
+        line = _one_error_line(world, proc, r"looking for the (pull|merge) request from .*: answered an ")
+        assert "already pushed" not in line and json.loads(proc.stdout)["commit"] is None
+        assert world.branch_sha("main") == main and world.pushes() == []
