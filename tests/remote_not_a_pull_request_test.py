@@ -15,6 +15,7 @@ from typing import Any, NamedTuple
 
 import pytest
 
+from testing import repos
 from testing.fake_provider import Fault, RecordedRequest
 from testing.runs import run_bump
 from testing.world import EXAMPLE_BRANCH, EXAMPLE_IMAGE, World, make_world
@@ -241,3 +242,39 @@ def test_a_lookup_answered_with_no_list_stops_a_direct_commit_before_it_lands(
         line = _one_error_line(world, proc, r"looking for the (pull|merge) request from .*: answered an ")
         assert "already pushed" not in line and json.loads(proc.stdout)["commit"] is None
         assert world.branch_sha("main") == main and world.pushes() == []
+
+
+# Answers about something else than a PR, read after or around it: (host, what, path, body, args).
+OTHER_READS = [
+    *[(h, "comments", r"/(comments|notes|threads|activities)$", [1], ()) for h in HOSTS],
+    ("github", "comments", r"/comments$", {}, ()),
+    ("gitlab", "comments", r"/notes$", {}, ()),
+    ("gitlab", "users", r"/users$", {}, ("--reviewer", "alice")),
+    ("bitbucket", "users", r"/members$", "x", ("--reviewer", "alice")),
+    ("azure-devops", "users", r"/identities$", [1], ("--reviewer", "alice")),
+    ("gitea", "labels", r"/labels$", [1], ("--label", "deps")),
+]
+
+
+@pytest.mark.parametrize(
+    ("provider", "what", "path", "body", "args"),
+    OTHER_READS,
+    ids=[f"{c[0]}-{c[1]}-{json.dumps(c[3])}" for c in OTHER_READS],
+)
+def test_any_other_answer_of_the_wrong_shape_is_one_line(
+    tmp_path: Path, provider: str, what: str, path: str, body: Any, args: tuple[str, ...]
+) -> None:
+    """The PR's comments (read when bumper leaves a note on a branch a person pushed to), the
+    users a reviewer name is looked up in, the repository's labels: a list of numbers, a string
+    or an empty object there was an internal error (a TypeError, an AttributeError)."""
+    with make_world(tmp_path, provider) as world:
+        if what == "comments":  # a person's commit on the bot branch: bumper comments on its PR
+            first = run_bump(world, f"{EXAMPLE_IMAGE}:v1.2.3")
+            assert first.returncode == 0, first.stderr
+            repos.add_commit(world.bare, EXAMPLE_BRANCH, {"NOTES.md": b"fixup\n"}, message="fixup")
+        world.host.fault = lambda req: (200, {}, body) if re.search(path, req.path) else None
+        proc = run_bump(world, f"{EXAMPLE_IMAGE}:v1.2.4", *args)
+        assert proc.returncode == 1, proc.stderr
+        lines = proc.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith(f"bumper: error: {NAMES[provider]} API ("), lines
+        assert "internal error" not in lines[0]

@@ -214,7 +214,9 @@ class AzureDevOpsProvider:
         }
         with self._errors(f"looking up reviewer {name!r}"):
             data = self._identities.request("GET", "/_apis/identities", params=params)
-        found = [row for row in (data or {}).get("value") or [] if isinstance(row, dict) and row.get("id")]
+            found = [
+                row for row in (data or {}).get("value") or [] if isinstance(row, dict) and row.get("id")
+            ]
         return str(found[0]["id"]) if len(found) == 1 else None
 
     def _convert(self, data: dict[str, Any], warnings: tuple[str, ...] = ()) -> api.PullRequest:

@@ -181,11 +181,11 @@ class BitbucketProvider:
                 data = self._rest.request(
                     "GET", f"/workspaces/{quote(self.workspace, safe='')}/members", params={"pagelen": "100"}
                 )
-            for row in (data or {}).get("values") or []:
-                user = row.get("user") or {}
-                for label in (user.get("nickname"), user.get("display_name")):
-                    if label and user.get("uuid"):
-                        members.setdefault(str(label).lower(), str(user["uuid"]))
+                for row in (data or {}).get("values") or []:
+                    user = row.get("user") or {}
+                    for label in (user.get("nickname"), user.get("display_name")):
+                        if label and user.get("uuid"):
+                            members.setdefault(str(label).lower(), str(user["uuid"]))
             self._members = members
         return self._members
 

@@ -61,6 +61,9 @@ _HINTS = {
     "not-found": "; check the repository URL, --api-url and that the token can see the {what}",
     "rate-limited": "; rerun later",
 }
+# What reading a 2xx answer of the wrong shape raises (a list where an object was, a missing key);
+# inside `translating` only the answer is read, so these are the host's, as answers.py's are.
+_MISREAD = (KeyError, IndexError, TypeError, AttributeError, ValueError)
 _NOT_AN_ANSWER = (
     "; the API, or a proxy in front of it, did not answer as {host}'s API does; check --api-url "
     "(and any proxy between this job and the host) and rerun"
@@ -187,6 +190,10 @@ class ApiFailures:
             self.fail("other", exc.detail, doing, exc)
         except NotAnAnswer as exc:
             self.fail("other", exc.detail, doing, exc, hint=_NOT_AN_ANSWER.format(host=self.style.host))
+        except _MISREAD as exc:  # reading an answer of the wrong shape (labels, comments, users)
+            log.debug("reading the answer failed", exc_info=True)
+            detail = f"answered something its API does not give ({type(exc).__name__}: {exc})"
+            self.fail("other", detail, doing, exc, hint=_NOT_AN_ANSWER.format(host=self.style.host))
         except self.style.sdk_error as exc:
             failure = self.style.describe(exc)
             self.fail(failure.kind, failure.detail, doing, exc, hint=failure.hint)

@@ -208,7 +208,7 @@ class GiteaProvider:
         with failures.warn_instead(warnings, f" (label {name!r} not added)", fatal=("rate-limited",)):
             with self._errors(f"creating label {name!r}"):
                 label = self._call("POST", "/labels", {"name": name, "color": LABEL_COLOR})
-            self._labels[name] = int(label["id"])
+                self._labels[name] = int(label["id"])
 
     def _request_reviews(self, number: int, reviewers: tuple[str, ...], pr: Any, warnings: list[str]) -> None:
         users = [r.lstrip("@") for r in reviewers if "/" not in r]

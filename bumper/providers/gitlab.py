@@ -349,7 +349,7 @@ class GitLabProvider:
             if name not in self._user_ids:
                 with self._errors(f"looking up {role} {name!r}"):
                     users = self._gl.users.list(username=name, get_all=False, **self._rq)
-                self._user_ids[name] = users[0].id if users else None
+                    self._user_ids[name] = int(users[0].id) if users else None
             uid = self._user_ids[name]
             if uid is None:
                 warnings.append(f"GitLab has no user {name!r}; not added as {role}")
