@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from testing import repos
 from testing.fake_provider import Fault, RecordedRequest
 from testing.runs import run_bump
 from testing.world import EXAMPLE_BRANCH, EXAMPLE_IMAGE, World, make_world
@@ -102,3 +103,28 @@ def test_a_redirect_loop_inside_the_api_is_one_line(tmp_path: Path, provider: st
         assert re.search("redirected in a loop|a redirect that leaves the API or loops", line), line
         assert "check --api-url" in line
         assert "cannot reach" not in line
+
+
+def test_a_next_page_link_to_another_host_is_not_followed(
+    tmp_path: Path, elsewhere: tuple[str, list[dict[str, str]]]
+) -> None:
+    """Bitbucket pages by absolute `next` links (the PR's comments, read before bumper leaves a
+    note on a branch a person pushed to): one pointing at another host got the request, with the
+    token in its Authorization header. Now it is refused unrequested, in one line."""
+    url, seen = elsewhere
+    with make_world(tmp_path, "bitbucket") as world:
+        first = run_bump(world, f"{EXAMPLE_IMAGE}:v1.2.3")
+        assert first.returncode == 0, first.stderr
+        repos.add_commit(world.bare, EXAMPLE_BRANCH, {"NOTES.md": b"fixup\n"}, message="fixup")
+
+        def fault(req: RecordedRequest) -> Fault:
+            if req.method == "GET" and req.path.endswith("/comments"):
+                return (200, {}, {"values": [], "next": f"{url}/comments?page=2"})
+            return None
+
+        world.host.fault = fault
+        proc = run_bump(world, f"{EXAMPLE_IMAGE}:v1.2.4")
+        assert proc.returncode == 1, proc.stderr
+        [line] = proc.stderr.strip().splitlines()
+        assert f"answered a link to {url}/comments, outside the API" in line, line
+        assert seen == []  # no request, so no token, reached the other host

@@ -120,6 +120,16 @@ def refuse_non_api_answer(api_url: str, url: str, status: int | None, headers: M
         raise NotTheApi(f"{_plain(url)} answered an HTML page{answered}, not JSON; {_NOT_THE_API}")
 
 
+def refuse_link_out_of_api(api_url: str, url: str) -> None:
+    """Raise NotTheApi for a link an answer gave (a `next` page) that leaves `api_url`: it is not
+    requested, so the token in the request's headers never reaches another host."""
+    if not _within(api_url, url):
+        raise NotTheApi(
+            f"{_plain(api_url)} answered a link to {_plain(url)}, outside the API, which bumper does "
+            f"not follow (the token goes to the API only); {_NOT_THE_API}"
+        )
+
+
 def redirect_not_followed(url: str) -> NotTheApi:
     """An SDK that refused a redirect itself (PyGithub on a 301 to another host or scheme, or in
     a loop): the same line as a redirect out of the API."""

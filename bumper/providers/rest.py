@@ -158,7 +158,10 @@ class RestClient:
     ) -> Any:
         """`method` on `base_url + path` (or an absolute URL below it); the decoded JSON answer,
         None for an empty one. A non-2xx answer raises HttpError with the host's reason."""
-        url = path if path.startswith(("https://", "http://")) else self.base_url + path
+        url = self.base_url + path
+        if path.startswith(("https://", "http://")):  # a link an answer gave: never out of the API
+            failures.refuse_link_out_of_api(self.base_url, path)
+            url = path
         # A redirect within the API (a renamed repository) is followed; one out of it is refused
         # by the response hook before it is followed (failures.refuse_non_api_answer).
         answer = self._session.request(method, url, params=params, json=body, timeout=TIMEOUT)
