@@ -200,10 +200,6 @@ class ApiFailures:
             self.fail("other", exc.detail, doing, exc)
         except NotAnAnswer as exc:
             self.fail("other", exc.detail, doing, exc, hint=_NOT_AN_ANSWER.format(host=self.style.host))
-        except _MISREAD as exc:  # reading an answer of the wrong shape (labels, comments, users)
-            log.debug("reading the answer failed", exc_info=True)
-            detail = f"answered something its API does not give ({type(exc).__name__}: {exc})"
-            self.fail("other", detail, doing, exc, hint=_NOT_AN_ANSWER.format(host=self.style.host))
         except self.style.sdk_error as exc:
             failure = self.style.describe(exc)
             self.fail(failure.kind, failure.detail, doing, exc, hint=failure.hint)
@@ -213,6 +209,10 @@ class ApiFailures:
             self.fail(kind, f"gave up after {self.style.retries} retries: {reason}", doing, exc)
         except requests.exceptions.RequestException as exc:
             self.fail("other", unreachable(self.api_url, exc, self.settings.ca_file), doing, exc)
+        except _MISREAD as exc:  # reading an answer of the wrong shape (labels, comments, users)
+            log.debug("reading the answer failed", exc_info=True)
+            detail = f"answered something its API does not give ({type(exc).__name__}: {exc})"
+            self.fail("other", detail, doing, exc, hint=_NOT_AN_ANSWER.format(host=self.style.host))
 
     def fail(
         self, kind: str, detail: str, doing: str, cause: BaseException, *, hint: str | None = None
