@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import fnmatch
 import importlib
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from functools import lru_cache
@@ -19,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from bumper.errors import ConfigError, ProviderError
 from bumper.git.url import RepoUrl
-from bumper.secrets import GENERIC_TOKEN, PROVIDER_ENTRY_POINTS
+from bumper.secrets import GENERIC_TOKEN, PROVIDER_ENTRY_POINTS, TOKEN_TEXT
 
 if TYPE_CHECKING:  # only types: the registry must load without the provider protocol's imports
     from bumper.providers.api import ApiLocation, Provider, ProviderSettings
@@ -128,9 +127,6 @@ def spec_for(name: str) -> ProviderSpec:
     raise ConfigError(f"unknown provider {name!r}; available: {', '.join(sorted(specs))}")
 
 
-_TOKEN_TEXT = re.compile(r"[\x21-\x7e]+")  # what every host's tokens are made of (printable ASCII)
-
-
 def token_variables(provider: str | None = None) -> tuple[str, ...]:
     """The variables a token for `provider` is read from, in order; every provider's for None
     or `none` (a push-only run may authenticate to any host)."""
@@ -146,7 +142,7 @@ def token_for(provider: str, env: Mapping[str, str]) -> str | None:
     can reach a header (a newline there would split it into two)."""
     for name in token_variables(provider):
         value = env.get(name, "").strip()
-        if value and not _TOKEN_TEXT.fullmatch(value):
+        if value and not TOKEN_TEXT.fullmatch(value):
             raise ConfigError(
                 f"{name} holds a line break, a space, a control or a non-ASCII character inside "
                 f"the token, which no Git host's token has; set {name} to the token alone"
