@@ -16,6 +16,7 @@ from typing import Any, NamedTuple
 import pytest
 
 from testing import repos
+from testing import world as world_module
 from testing.fake_provider import Fault, RecordedRequest
 from testing.runs import run_bump
 from testing.world import EXAMPLE_BRANCH, EXAMPLE_IMAGE, World, make_world
@@ -278,3 +279,18 @@ def test_any_other_answer_of_the_wrong_shape_is_one_line(
         lines = proc.stderr.strip().splitlines()
         assert len(lines) == 1 and lines[0].startswith(f"bumper: error: {NAMES[provider]} API ("), lines
         assert "internal error" not in lines[0]
+
+
+@pytest.mark.parametrize("name", ["pulls", "pull-requests"])
+def test_a_repository_named_like_the_pr_collection_is_no_pr_answer(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
+    """`GET /repos/acme/pulls` is the repository (read to check the token's role before a direct
+    commit), not GitHub's PR list: the check of PR answers knows each host's PR route."""
+    monkeypatch.setattr(world_module, "REPO_PATH", f"acme/{name}")
+    with make_world(tmp_path, "github", DIRECT_AND_PR) as world:
+        proc = run_bump(world, "ghcr.io/acme/app:v1.5.0")
+        assert proc.returncode == 0, proc.stderr
+        result = json.loads(proc.stdout)
+        assert result["status"] == "opened" and result["commit"] is not None
+        assert any(r.method == "GET" and r.path.endswith(f"/repos/acme/{name}") for r in world.host.requests)

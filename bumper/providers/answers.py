@@ -9,9 +9,6 @@ import re
 from collections.abc import Iterable
 from typing import Any, NamedTuple
 
-# A request about pull requests on every host: the collection (`/pulls`, `/merge_requests`,
-# `/pullrequests`, `/pull-requests`) or one of them by number; nothing below it (comments, merge).
-_ROUTE = re.compile(r"/(?:pulls|merge_requests|pullrequests|pull-requests)(?:/(\d+))?/?$", re.IGNORECASE)
 _MAX_SHOWN = 60  # characters of an unexpected answer quoted in the error
 
 
@@ -26,6 +23,9 @@ class NotAnAnswer(Exception):  # noqa: N818 - a signal out of an HTTP client, ma
 class PullShape(NamedTuple):
     """Where one host's PR JSON keeps what bumper reads: dotted paths (a digit is a list index)."""
 
+    # The URL path of the repository's PR collection (`/repos/O/R/pulls`), as a regex: a request
+    # there, or below it by number, is about PRs; nothing further below (comments, merge) is.
+    route: str
     number: str  # "number", "iid", "id", "pullRequestId"
     state: str
     head: str
@@ -38,7 +38,7 @@ def check(shape: PullShape, method: str, path: str, status: int, data: Any) -> N
     """Raise NotAnAnswer when a 2xx answer to a request about pull requests (`path`, without
     the query) is not what the host's API gives: a page of PRs for a GET of the collection, a
     PR for a create, the PR of that number for a read or an edit of it."""
-    route = _ROUTE.search(path)
+    route = re.search(shape.route + r"(?:/(\d+))?/?$", path, re.IGNORECASE)
     if route is None or not 200 <= status < 300 or method.upper() == "DELETE":
         return
     number = route.group(1)

@@ -16,7 +16,14 @@ _DUPLICATE = "TF401179"  # "An active pull request for the source and target bra
 
 
 # What its PR JSON holds; every answer about PRs is checked against it (answers.py).
-PULLS = answers.PullShape("pullRequestId", "status", "sourceRefName", "targetRefName", page="value")
+PULLS = answers.PullShape(
+    r"/_apis/git/repositories/[^/]+/pullrequests",
+    "pullRequestId",
+    "status",
+    "sourceRefName",
+    "targetRefName",
+    page="value",
+)
 
 
 class AzureDevOpsProvider:

@@ -17,7 +17,13 @@ PAGES = 5  # comments read before giving up on finding bumper's own (pagelen 100
 
 # What its PR JSON holds; every answer about PRs is checked against it (answers.py).
 PULLS = answers.PullShape(
-    "id", "state", "source.branch.name", "destination.branch.name", "links.html.href", page="values"
+    r"/repositories/[^/]+/[^/]+/pullrequests",
+    "id",
+    "state",
+    "source.branch.name",
+    "destination.branch.name",
+    "links.html.href",
+    page="values",
 )
 
 

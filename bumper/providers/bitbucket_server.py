@@ -17,7 +17,13 @@ PAGES = 5  # activity pages read before giving up on finding bumper's own commen
 
 # What its PR JSON holds; every answer about PRs is checked against it (answers.py).
 PULLS = answers.PullShape(
-    "id", "state", "fromRef.displayId", "toRef.displayId", "links.self.0.href", page="values"
+    r"/projects/[^/]+/repos/[^/]+/pull-requests",
+    "id",
+    "state",
+    "fromRef.displayId",
+    "toRef.displayId",
+    "links.self.0.href",
+    page="values",
 )
 
 

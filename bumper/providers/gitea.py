@@ -28,7 +28,7 @@ LABEL_COLOR = "#ededed"  # a label bumper has to create: Gitea requires a colour
 
 
 # What its PR JSON holds; every answer about PRs is checked against it (answers.py).
-PULLS = answers.PullShape("number", "state", "head.ref", "base.ref", "html_url")
+PULLS = answers.PullShape(r"/repos/[^/]+/[^/]+/pulls", "number", "state", "head.ref", "base.ref", "html_url")
 
 
 class GiteaProvider:

@@ -30,7 +30,7 @@ logging.getLogger("github").setLevel(logging.WARNING)
 
 TIMEOUT = 30  # seconds per HTTP request
 # What its PR JSON holds; every answer about PRs is checked against it (answers.py).
-PULLS = answers.PullShape("number", "state", "head.ref", "base.ref", "html_url")
+PULLS = answers.PullShape(r"/repos/[^/]+/[^/]+/pulls", "number", "state", "head.ref", "base.ref", "html_url")
 RETRIES = 5  # 0+2+4+8+16 s of backoff at settings.backoff == 1
 SECONDARY_RATE_WAIT = 60.0  # GitHub asks for "a few minutes"; PyGithub's default
 MAX_RATE_LIMIT_WAIT = 120.0  # a CI job should fail rather than sleep longer than this

@@ -20,7 +20,9 @@ log = logging.getLogger(__name__)
 
 TIMEOUT = 30  # seconds per HTTP request
 # What its MR JSON holds; every answer about MRs is checked against it (answers.py).
-PULLS = answers.PullShape("iid", "state", "source_branch", "target_branch", "web_url")
+PULLS = answers.PullShape(
+    r"/projects/[^/]+/merge_requests", "iid", "state", "source_branch", "target_branch", "web_url"
+)
 # python-gitlab waits 0.1 * 2**n s between attempts (or Retry-After on 429): 4 retries ~ 1.5 s
 # of backoff instead of its default 10 (~100 s) that would stall a CI job on a dead instance.
 RETRIES = 4
