@@ -390,6 +390,8 @@ def _describe(exc: GitlabError) -> failures.Failure:
     if isinstance(message, list):
         message = "; ".join(map(str, message))
     message = str(message)
+    if message.lstrip().startswith("<"):  # a proxy's HTML error page (a 502), not GitLab's reason
+        message = "an HTML error page, not GitLab's JSON"
     if code and not message.startswith(str(code)):
         message = f"{code} {message}"  # GitLab's own messages mostly start with it
     if code == 429 or (code or 0) >= 500:
