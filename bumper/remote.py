@@ -732,9 +732,20 @@ def _after_push(
     commit, pushed = pushed_commit
     if provider is None:
         return BumpResult(Status.WRITTEN if pushed else Status.UP_TO_DATE, plan, branch=bot.name)
-    status, pr = _sync_pull_request(
-        provider, options, bot.name, cloned.base, *text, pushed, bot.pull_request, base.rules, plan.rules
-    )
+    try:
+        status, pr = _sync_pull_request(
+            provider, options, bot.name, cloned.base, *text, pushed, bot.pull_request, base.rules, plan.rules
+        )
+    except PushRejected:
+        raise
+    except BumperError as exc:
+        if pushed:  # the branch holds the commit: say so, the rerun only does the PR step
+            then = "updates" if bot.pull_request is not None else "opens"
+            exc.message += (
+                f"; branch {bot.name} was already pushed with commit {commit[:12]} and stays there "
+                f"(a rerun finds it and {then} the pull request)"
+            )
+        raise
     if not pr.open:  # closed or merged after the lookup: the commit needs an open PR
         if bot.pull_request is not None and pr is not bot.pull_request:
             _put_back_text(provider, pr, bot.pull_request)

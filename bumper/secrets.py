@@ -12,6 +12,9 @@ from functools import lru_cache
 # here from the same registrations (the entry points), so every one is scrubbed.
 GENERIC_TOKEN = "BUMPER_TOKEN"  # noqa: S105 - a variable name, read first whatever the provider
 PROVIDER_ENTRY_POINTS = "bumper.providers.v1"  # where providers register (providers/registry.py)
+# What every host's tokens are made of: printable ASCII, no space. Anything else inside one (a
+# line break would split the header it goes into) is refused before it is sent.
+TOKEN_TEXT = re.compile(r"[\x21-\x7e]+")
 
 _USERINFO = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)[^/@\s]*@")
 

@@ -194,3 +194,33 @@ def test_promote_reads_and_writes_with_one_minted_token(world: World, app: FakeA
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["promoted"]["from"] == "apps/web"
     assert app.mints == [{"installation": INSTALLATION, "repositories": ["manifests"]}]
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        (r"/access_tokens$", []),
+        (r"/access_tokens$", {"token": "ghs_one\nX-Injected: two"}),
+        (r"/access_tokens$", {"token": 42}),
+        (r"/installation$", {}),
+        (r"/installation$", ["id"]),
+    ],
+    ids=[
+        "mint-list",
+        "mint-token-with-newline",
+        "mint-token-not-a-string",
+        "installation-empty",
+        "installation-list",
+    ],
+)
+def test_an_app_answer_of_the_wrong_shape_is_one_line(world: World, path: str, body: object) -> None:
+    """The installation lookup or the mint answered 2xx with no usable id or token: once an
+    internal error (`list` has no `get`) or "cannot reach the API (KeyError)"; a token with a line
+    break would have gone into a header. Now one line, nothing pushed."""
+    world.host.fault = lambda req: (201, {}, body) if re.search(path, req.path) else None
+    proc = run(world, "v1.2.3")
+    assert proc.returncode == 1, proc.stderr
+    [line] = proc.stderr.strip().splitlines()
+    assert line.startswith("bumper: error: GitHub App 98765: ") and "check --api-url" in line, line
+    assert "cannot reach" not in line and "internal error" not in line
+    assert world.git.requests == []

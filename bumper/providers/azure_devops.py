@@ -8,11 +8,22 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from bumper.errors import ConfigError
-from bumper.providers import api, failures, host_rules, rest
+from bumper.providers import answers, api, failures, host_rules, rest
 
 API_VERSION = "7.1"
 _GUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
 _DUPLICATE = "TF401179"  # "An active pull request for the source and target branch already exists."
+
+
+# What its PR JSON holds; every answer about PRs is checked against it (answers.py).
+PULLS = answers.PullShape(
+    r"/_apis/git/repositories/[^/]+/pullrequests",
+    "pullRequestId",
+    "status",
+    "sourceRefName",
+    "targetRefName",
+    page="value",
+)
 
 
 class AzureDevOpsProvider:
@@ -41,7 +52,7 @@ class AzureDevOpsProvider:
         self._auth = host_rules.azure_auth(settings.token, settings.env)
         self._settings = settings
         self._repo = f"/{self.project}/_apis/git/repositories/{self.repo_name}"
-        self._rest = rest.RestClient(self.collection, self._auth, settings, _reason)
+        self._rest = rest.RestClient(self.collection, self._auth, settings, _reason, pulls=PULLS)
         self._errors = failures.ApiFailures(_STYLE, where.path, self.collection, settings).translating
         self._identities: rest.RestClient | None = None
 
@@ -152,7 +163,7 @@ class AzureDevOpsProvider:
             "$top": "50",
         }
         data = self._call("GET", "/pullrequests", params=params)
-        return [pr for pr in (data or {}).get("value") or [] if isinstance(pr, dict)]
+        return answers.from_branches(PULLS, answers.items(PULLS, data), head, base)
 
     def _update_existing(self, spec: api.PullRequestSpec, reviewers: list[str]) -> dict[str, Any]:
         """The active PR gets the title, description, and the labels and reviewers it lacks."""
@@ -210,7 +221,9 @@ class AzureDevOpsProvider:
         }
         with self._errors(f"looking up reviewer {name!r}"):
             data = self._identities.request("GET", "/_apis/identities", params=params)
-        found = [row for row in (data or {}).get("value") or [] if isinstance(row, dict) and row.get("id")]
+            found = [
+                row for row in (data or {}).get("value") or [] if isinstance(row, dict) and row.get("id")
+            ]
         return str(found[0]["id"]) if len(found) == 1 else None
 
     def _convert(self, data: dict[str, Any], warnings: tuple[str, ...] = ()) -> api.PullRequest:

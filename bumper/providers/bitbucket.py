@@ -8,11 +8,23 @@ from typing import Any
 from urllib.parse import quote
 
 from bumper.errors import ConfigError
-from bumper.providers import api, failures, host_rules, rest
+from bumper.providers import answers, api, failures, host_rules, rest
 
 _ID = re.compile(r"^\{[0-9a-fA-F-]{36}\}$|^[0-9a-fA-F]{24}$|^\d+:[0-9a-fA-F-]{20,}$")  # uuid, account id
 _CLOSED = ("MERGED", "DECLINED", "SUPERSEDED")
 PAGES = 5  # comments read before giving up on finding bumper's own (pagelen 100 each)
+
+
+# What its PR JSON holds; every answer about PRs is checked against it (answers.py).
+PULLS = answers.PullShape(
+    r"/repositories/[^/]+/[^/]+/pullrequests",
+    "id",
+    "state",
+    "source.branch.name",
+    "destination.branch.name",
+    "links.html.href",
+    page="values",
+)
 
 
 class BitbucketProvider:
@@ -39,7 +51,7 @@ class BitbucketProvider:
         auth = host_rules.bitbucket_api_auth(settings.token, settings.env)
         self.workspace, self.slug = where.path.split("/")
         self._repo = f"/repositories/{quote(self.workspace, safe='')}/{quote(self.slug, safe='')}"
-        self._rest = rest.RestClient(where.url, auth, settings, _reason)
+        self._rest = rest.RestClient(where.url, auth, settings, _reason, pulls=PULLS)
         self._errors = failures.ApiFailures(_STYLE, where.path, where.url, settings).translating
         self._members: dict[str, str] | None = None
 
@@ -134,7 +146,7 @@ class BitbucketProvider:
         query = f"source.branch.name = {_quoted(head)} AND destination.branch.name = {_quoted(base)}"
         params = [("q", query), ("pagelen", "50"), *(("state", s) for s in states)]
         data = self._rest.request("GET", f"{self._repo}/pullrequests", params=params)
-        return [pr for pr in (data or {}).get("values") or [] if isinstance(pr, dict)]
+        return answers.from_branches(PULLS, answers.items(PULLS, data), head, base)
 
     def _put(self, number: int, title: str, body: str, add: list[dict[str, str]]) -> dict[str, Any]:
         """GET the PR, PUT title and description with its reviewers (plus `add`) and draft kept."""
@@ -175,11 +187,11 @@ class BitbucketProvider:
                 data = self._rest.request(
                     "GET", f"/workspaces/{quote(self.workspace, safe='')}/members", params={"pagelen": "100"}
                 )
-            for row in (data or {}).get("values") or []:
-                user = row.get("user") or {}
-                for label in (user.get("nickname"), user.get("display_name")):
-                    if label and user.get("uuid"):
-                        members.setdefault(str(label).lower(), str(user["uuid"]))
+                for row in (data or {}).get("values") or []:
+                    user = row.get("user") or {}
+                    for label in (user.get("nickname"), user.get("display_name")):
+                        if label and user.get("uuid"):
+                            members.setdefault(str(label).lower(), str(user["uuid"]))
             self._members = members
         return self._members
 

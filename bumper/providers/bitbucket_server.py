@@ -7,12 +7,24 @@ from typing import Any
 from urllib.parse import quote
 
 from bumper.errors import ConfigError
-from bumper.providers import api, failures, host_rules, rest
+from bumper.providers import answers, api, failures, host_rules, rest
 
 _DUPLICATE = "DuplicatePullRequestException"
 _BAD_REVIEWERS = "InvalidPullRequestReviewersException"
 _OUT_OF_DATE = "PullRequestOutOfDateException"
 PAGES = 5  # activity pages read before giving up on finding bumper's own comment
+
+
+# What its PR JSON holds; every answer about PRs is checked against it (answers.py).
+PULLS = answers.PullShape(
+    r"/projects/[^/]+/repos/[^/]+/pull-requests",
+    "id",
+    "state",
+    "fromRef.displayId",
+    "toRef.displayId",
+    "links.self.0.href",
+    page="values",
+)
 
 
 class BitbucketServerProvider:
@@ -41,7 +53,7 @@ class BitbucketServerProvider:
         # except a personal project's ~user.
         self.project = project if project.startswith("~") else project.upper()
         auth = host_rules.bitbucket_server_auth(settings.token, settings.env)
-        self._rest = rest.RestClient(where.url, auth, settings, _reason)
+        self._rest = rest.RestClient(where.url, auth, settings, _reason, pulls=PULLS)
         self._repo = f"/projects/{quote(self.project, safe='~')}/repos/{quote(self.slug, safe='')}"
         self._errors = failures.ApiFailures(_STYLE, where.path, where.url, settings).translating
 

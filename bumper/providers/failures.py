@@ -15,6 +15,7 @@ import requests
 from urllib3.exceptions import MaxRetryError
 
 from bumper.errors import ProviderError
+from bumper.providers.answers import NotAnAnswer
 from bumper.providers.api import ProviderSettings
 from bumper.secrets import redact
 from bumper.tls import untrusted
@@ -60,6 +61,13 @@ _HINTS = {
     "not-found": "; check the repository URL, --api-url and that the token can see the {what}",
     "rate-limited": "; rerun later",
 }
+# What reading a 2xx answer of the wrong shape raises (a list where an object was, a missing key);
+# inside `translating` only the answer is read, so these are the host's, as answers.py's are.
+_MISREAD = (KeyError, IndexError, TypeError, AttributeError, ValueError)
+_NOT_AN_ANSWER = (
+    "; the API, or a proxy in front of it, did not answer as {host}'s API does; check --api-url "
+    "(and any proxy between this job and the host) and rerun"
+)
 _NOT_THE_API = (
     "likely a single sign-on proxy's login page, or --api-url does not name the API; "
     "check --api-url, or let this job reach the API without the proxy"
@@ -73,6 +81,8 @@ def kind_for_status(status: int | None) -> str:
 
 def unreachable(url: str, exc: BaseException, ca_file: str | None = None) -> str:
     """The detail for a request that never got an answer (after the SDK's own retries)."""
+    if isinstance(exc, requests.exceptions.TooManyRedirects):
+        return f"{_plain(url)} redirected in a loop (over 30 redirects), not a JSON answer; {_NOT_THE_API}"
     return untrusted(url, exc, ca_file) or f"cannot reach {url} ({type(exc).__name__}), even after retries"
 
 
@@ -108,6 +118,24 @@ def refuse_non_api_answer(api_url: str, url: str, status: int | None, headers: M
         raise NotTheApi(f"{_plain(url)} redirected to {target}{answered}, not a JSON answer; {_NOT_THE_API}")
     if "html" in lower.get("content-type", "").lower():
         raise NotTheApi(f"{_plain(url)} answered an HTML page{answered}, not JSON; {_NOT_THE_API}")
+
+
+def refuse_link_out_of_api(api_url: str, url: str) -> None:
+    """Raise NotTheApi for a link an answer gave (a `next` page) that leaves `api_url`: it is not
+    requested, so the token in the request's headers never reaches another host."""
+    if not _within(api_url, url):
+        raise NotTheApi(
+            f"{_plain(api_url)} answered a link to {_plain(url)}, outside the API, which bumper does "
+            f"not follow (the token goes to the API only); {_NOT_THE_API}"
+        )
+
+
+def redirect_not_followed(url: str) -> NotTheApi:
+    """An SDK that refused a redirect itself (PyGithub on a 301 to another host or scheme, or in
+    a loop): the same line as a redirect out of the API."""
+    return NotTheApi(
+        f"{_plain(url)} answered a redirect that leaves the API or loops, not a JSON answer; {_NOT_THE_API}"
+    )
 
 
 def _plain(url: str) -> str:
@@ -170,6 +198,8 @@ class ApiFailures:
             yield
         except NotTheApi as exc:
             self.fail("other", exc.detail, doing, exc)
+        except NotAnAnswer as exc:
+            self.fail("other", exc.detail, doing, exc, hint=_NOT_AN_ANSWER.format(host=self.style.host))
         except self.style.sdk_error as exc:
             failure = self.style.describe(exc)
             self.fail(failure.kind, failure.detail, doing, exc, hint=failure.hint)
@@ -179,6 +209,10 @@ class ApiFailures:
             self.fail(kind, f"gave up after {self.style.retries} retries: {reason}", doing, exc)
         except requests.exceptions.RequestException as exc:
             self.fail("other", unreachable(self.api_url, exc, self.settings.ca_file), doing, exc)
+        except _MISREAD as exc:  # reading an answer of the wrong shape (labels, comments, users)
+            log.debug("reading the answer failed", exc_info=True)
+            detail = f"answered something its API does not give ({type(exc).__name__}: {exc})"
+            self.fail("other", detail, doing, exc, hint=_NOT_AN_ANSWER.format(host=self.style.host))
 
     def fail(
         self, kind: str, detail: str, doing: str, cause: BaseException, *, hint: str | None = None

@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import quote
 
 from bumper.errors import ConfigError, ProviderError
-from bumper.providers import api, failures, rest
+from bumper.providers import answers, api, failures, rest
 from bumper.providers.builtin import gitea_location
 
 PAGE = 50  # Gitea's default MAX_RESPONSE_ITEMS: a larger `limit` is cut to it
@@ -25,6 +25,10 @@ DRAFT_PREFIX = "WIP: "
 # Gitea's default WORK_IN_PROGRESS_PREFIXES (app.ini [repository.pull-request]), case-insensitive.
 _DRAFT = re.compile(r"^\s*(wip:|\[wip\])\s*", re.IGNORECASE)
 LABEL_COLOR = "#ededed"  # a label bumper has to create: Gitea requires a colour
+
+
+# What its PR JSON holds; every answer about PRs is checked against it (answers.py).
+PULLS = answers.PullShape(r"/repos/[^/]+/[^/]+/pulls", "number", "state", "head.ref", "base.ref", "html_url")
 
 
 class GiteaProvider:
@@ -50,7 +54,7 @@ class GiteaProvider:
         self._repo = f"{where.url}/repos/{quote(where.path, safe='/')}"
         self._settings = settings
         self._errors = failures.ApiFailures(_STYLE, where.path, where.url, settings).translating
-        self._rest = rest.RestClient(where.url, f"token {settings.token}", settings, _reason)
+        self._rest = rest.RestClient(where.url, f"token {settings.token}", settings, _reason, pulls=PULLS)
         self._labels: dict[str, int] | None = None  # the repository's labels by name, read once
 
     # -- Provider protocol ----------------------------------------------------------------------
@@ -204,7 +208,7 @@ class GiteaProvider:
         with failures.warn_instead(warnings, f" (label {name!r} not added)", fatal=("rate-limited",)):
             with self._errors(f"creating label {name!r}"):
                 label = self._call("POST", "/labels", {"name": name, "color": LABEL_COLOR})
-            self._labels[name] = int(label["id"])
+                self._labels[name] = int(label["id"])
 
     def _request_reviews(self, number: int, reviewers: tuple[str, ...], pr: Any, warnings: list[str]) -> None:
         users = [r.lstrip("@") for r in reviewers if "/" not in r]

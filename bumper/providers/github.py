@@ -6,7 +6,7 @@ from __future__ import annotations
 import base64
 import logging
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from bumper.providers.deferred import deferring
 
@@ -20,7 +20,7 @@ from github.Requester import Requester
 from urllib3 import Retry
 
 from bumper.errors import BumperError, ConfigError, ProviderError
-from bumper.providers import api, failures, rest
+from bumper.providers import answers, api, failures, rest
 from bumper.providers.builtin import github_location
 
 log = logging.getLogger(__name__)
@@ -29,6 +29,8 @@ log = logging.getLogger(__name__)
 logging.getLogger("github").setLevel(logging.WARNING)
 
 TIMEOUT = 30  # seconds per HTTP request
+# What its PR JSON holds; every answer about PRs is checked against it (answers.py).
+PULLS = answers.PullShape(r"/repos/[^/]+/[^/]+/pulls", "number", "state", "head.ref", "base.ref", "html_url")
 RETRIES = 5  # 0+2+4+8+16 s of backoff at settings.backoff == 1
 SECONDARY_RATE_WAIT = 60.0  # GitHub asks for "a few minutes"; PyGithub's default
 MAX_RATE_LIMIT_WAIT = 120.0  # a CI job should fail rather than sleep longer than this
@@ -101,8 +103,11 @@ class GitHubProvider:
         """Return the open PR from `head_branch` into `base_branch`, or None (one GET)."""
         with self._errors(f"looking for the pull request from {head_branch!r}"):
             pulls = self._repo.get_pulls(state="open", head=f"{self.owner}:{head_branch}", base=base_branch)
-            for pr in pulls:
-                return self._convert(pr)
+            # The first page only: the filter leaves one PR at most, and a host that ignored it
+            # must not lead bumper through its pages (or a `next` link back to the first).
+            for pr in pulls.get_page(0):
+                if (pr.head.ref, pr.base.ref) == (head_branch, base_branch):
+                    return self._convert(pr)
         return None
 
     def open_pull_request(self, spec: api.PullRequestSpec) -> api.PullRequest:
@@ -474,7 +479,8 @@ def _sso_required(headers: dict[str, Any]) -> str | None:
 def _refuse_non_api_answers(requester: Requester, api_url: str) -> None:
     """PyGithub has no response hook, and every REST and GraphQL call goes through
     `requestJsonAndCheck`: wrap it, so an HTML page or a redirect away from the API fails as
-    one line instead of a TypeError or an empty "no pull request" (failures.py)."""
+    one line instead of a TypeError or an empty "no pull request" (failures.py), and so does
+    an answer about PRs that is not one (answers.py)."""
     call = requester.requestJsonAndCheck
 
     def checked(verb: str, url: str, *args: Any, **kwargs: Any) -> tuple[dict[str, Any], Any]:
@@ -484,7 +490,10 @@ def _refuse_non_api_answers(requester: Requester, api_url: str) -> None:
         except GithubException as exc:
             failures.refuse_non_api_answer(api_url, absolute, exc.status, exc.headers or {})
             raise
+        except RuntimeError as exc:  # PyGithub's refusal of a 301 (RecursionError: a 301 loop)
+            raise failures.redirect_not_followed(absolute) from exc
         failures.refuse_non_api_answer(api_url, absolute, None, headers)
+        answers.check(PULLS, verb, urlsplit(absolute).path, 200, data)
         return headers, data
 
     requester.requestJsonAndCheck = checked  # type: ignore[method-assign]

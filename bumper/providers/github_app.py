@@ -12,7 +12,7 @@ from typing import Any
 from bumper.errors import ConfigError, ProviderError
 from bumper.providers import failures
 from bumper.providers.api import ProviderSettings
-from bumper.secrets import keep_secret
+from bumper.secrets import TOKEN_TEXT, keep_secret
 
 APP_ID = "BUMPER_GITHUB_APP_ID"
 PRIVATE_KEY = "BUMPER_GITHUB_APP_PRIVATE_KEY"
@@ -117,23 +117,42 @@ def mint_token(app: AppCredentials, settings: ProviderSettings) -> str:
             _, found = requester.requestJsonAndCheck(
                 "GET", f"/repos/{owner}/{repo}/installation", headers=headers
             )
-            installation = int(found["id"])
+            installation = _installation_id(found)
         url = f"/app/installations/{installation}/access_tokens"
         _, minted = requester.requestJsonAndCheck(
             "POST", url, headers=headers, input={"repositories": [repo]}
         )
     except GithubException as exc:
         raise _refused(app, where, exc.status) from None
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:  # an answer of the wrong shape
+        raise ProviderError(
+            f"GitHub App {app.app_id}: minting a token for {where}: GitHub's answer is not what its "
+            f"API gives ({type(exc).__name__}: {exc}); check --api-url and rerun",
+            kind="other",
+        ) from None
     except Exception as exc:  # noqa: BLE001 - no answer at all: network, TLS, retries used up
         detail = failures.unreachable(api_url, exc, settings.ca_file)
         raise ProviderError(
             f"GitHub App {app.app_id}: minting a token for {where}: {detail}", kind="other"
         ) from None
-    token = str(minted.get("token") or "")
-    if not token:
-        raise ProviderError(f"GitHub App {app.app_id}: GitHub returned no token for {where}", kind="other")
+    token = minted.get("token") if isinstance(minted, dict) else None
+    token = token if isinstance(token, str) else ""
+    if not token or not TOKEN_TEXT.fullmatch(token):
+        raise ProviderError(
+            f"GitHub App {app.app_id}: GitHub returned no token for {where} (the answer holds none, "
+            "or one with a space, a line break or a non-ASCII character); check --api-url and rerun",
+            kind="other",
+        )
     keep_secret(token)
     return token
+
+
+def _installation_id(found: Any) -> int:
+    """The installation's id in GitHub's answer; a ProviderError-worthy ValueError otherwise."""
+    value = found.get("id") if isinstance(found, dict) else None
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise ValueError("no installation id")
+    return value
 
 
 def _refused(app: AppCredentials, where: str, status: int) -> ProviderError:

@@ -6,22 +6,27 @@ import base64
 import logging
 import re
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import gitlab
 import requests
 from gitlab.exceptions import GitlabError
 
 from bumper.errors import ConfigError, ProviderError
-from bumper.providers import api, failures
+from bumper.providers import answers, api, failures, rest
 from bumper.providers.builtin import gitlab_location
 
 log = logging.getLogger(__name__)
 
 TIMEOUT = 30  # seconds per HTTP request
+# What its MR JSON holds; every answer about MRs is checked against it (answers.py).
+PULLS = answers.PullShape(
+    r"/projects/[^/]+/merge_requests", "iid", "state", "source_branch", "target_branch", "web_url"
+)
 # python-gitlab waits 0.1 * 2**n s between attempts (or Retry-After on 429): 4 retries ~ 1.5 s
 # of backoff instead of its default 10 (~100 s) that would stall a CI job on a dead instance.
 RETRIES = 4
+MAX_RATE_LIMIT_WAIT = 120.0  # a CI job should fail rather than sleep longer than this per retry
 GITLAB_COM = "https://gitlab.com"  # never under a path prefix
 DRAFT_PREFIX = "Draft: "
 DEVELOPER = 30  # the access level that may push a branch and open a merge request
@@ -69,11 +74,8 @@ class GitLabProvider:
             ssl_verify=self._settings.ca_file or True,
         )
         api_root = f"{url}/api/v4"
-        client.session.hooks["response"].append(
-            lambda answer, *_, **__: failures.refuse_non_api_answer(
-                api_root, answer.url, answer.status_code, answer.headers
-            )
-        )
+        cap = MAX_RATE_LIMIT_WAIT * max(self._settings.backoff, 0.001)
+        client.session.hooks["response"].append(lambda answer, *_, **__: _checked(api_root, answer, cap))
         return client
 
     def _connect(self, url: str, project_path: str) -> None:
@@ -278,7 +280,8 @@ class GitLabProvider:
 
     def _find(self, head_branch: str, base_branch: str) -> Any:
         mrs = self._list(head_branch, base_branch, "opened", "looking for the merge request")
-        return mrs[0] if mrs else None
+        mine = [mr for mr in mrs if answers.from_branches(PULLS, [mr.attributes], head_branch, base_branch)]
+        return mine[0] if mine else None
 
     def _list(self, head_branch: str, base_branch: str, state: str, doing: str) -> list[Any]:
         """The first page of MRs from `head_branch` into `base_branch` in `state` (one GET)."""
@@ -348,7 +351,7 @@ class GitLabProvider:
             if name not in self._user_ids:
                 with self._errors(f"looking up {role} {name!r}"):
                     users = self._gl.users.list(username=name, get_all=False, **self._rq)
-                self._user_ids[name] = users[0].id if users else None
+                    self._user_ids[name] = int(users[0].id) if users else None
             uid = self._user_ids[name]
             if uid is None:
                 warnings.append(f"GitLab has no user {name!r}; not added as {role}")
@@ -371,12 +374,24 @@ class GitLabProvider:
 _HINTS = {"auth": "; check that the token is valid and has the api scope"}
 
 
+def _checked(api_root: str, answer: requests.Response, cap: float) -> None:
+    """An answer that is not the API's (failures.py), or about MRs and not one (answers.py),
+    raises; a 429's wait is bounded by `cap` (python-gitlab sleeps as long as it says)."""
+    if answer.status_code == 429:
+        rest.bound_rate_limit_wait(answer.headers, cap)
+    failures.refuse_non_api_answer(api_root, answer.url, answer.status_code, answer.headers)
+    method, path = answer.request.method or "", urlsplit(answer.url).path
+    answers.check(PULLS, method, path, answer.status_code, answers.decoded(answer.content))
+
+
 def _describe(exc: GitlabError) -> failures.Failure:
     code = exc.response_code
     message = exc.error_message
     if isinstance(message, list):
         message = "; ".join(map(str, message))
     message = str(message)
+    if message.lstrip().startswith("<"):  # a proxy's HTML error page (a 502), not GitLab's reason
+        message = "an HTML error page, not GitLab's JSON"
     if code and not message.startswith(str(code)):
         message = f"{code} {message}"  # GitLab's own messages mostly start with it
     if code == 429 or (code or 0) >= 500:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from bumper.errors import ConfigError, ProviderError
 from bumper.git.url import RepoUrl
-from bumper.secrets import GENERIC_TOKEN, PROVIDER_ENTRY_POINTS
+from bumper.secrets import GENERIC_TOKEN, PROVIDER_ENTRY_POINTS, TOKEN_TEXT
 
 if TYPE_CHECKING:  # only types: the registry must load without the provider protocol's imports
     from bumper.providers.api import ApiLocation, Provider, ProviderSettings
@@ -137,9 +137,16 @@ def token_variables(provider: str | None = None) -> tuple[str, ...]:
 
 
 def token_for(provider: str, env: Mapping[str, str]) -> str | None:
-    """The first token variable set for `provider` (BUMPER_TOKEN first), as its registration says."""
+    """The first token variable set for `provider` (BUMPER_TOKEN first), as its registration says.
+    A token holding a line break, a space or a non-ASCII character inside is refused before it
+    can reach a header (a newline there would split it into two)."""
     for name in token_variables(provider):
         value = env.get(name, "").strip()
+        if value and not TOKEN_TEXT.fullmatch(value):
+            raise ConfigError(
+                f"{name} holds a line break, a space, a control or a non-ASCII character inside "
+                f"the token, which no Git host's token has; set {name} to the token alone"
+            )
         if value:
             return value
     return None

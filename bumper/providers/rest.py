@@ -5,16 +5,18 @@ and the host's own reason on a failed call."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import time
+from collections.abc import Callable, Mapping, MutableMapping
 from types import TracebackType
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 from urllib3 import BaseHTTPResponse, Retry
 from urllib3.connectionpool import ConnectionPool
-from urllib3.exceptions import MaxRetryError
+from urllib3.exceptions import InvalidHeader, MaxRetryError
 
-from bumper.providers import api, failures
+from bumper.providers import answers, api, failures
 from bumper.tls import untrusted
 
 TIMEOUT = 30  # seconds per HTTP request
@@ -36,7 +38,8 @@ class HttpError(Exception):
 
 class UntrustedFailsFast(Retry):
     """A Retry that gives up at once on a certificate the client does not trust (retrying cannot
-    make it trusted): mixed into every retry policy bumper gives an HTTP client (PyGithub's too)."""
+    make it trusted), and reads a Retry-After it cannot parse as none: mixed into every retry
+    policy bumper gives an HTTP client (PyGithub's too)."""
 
     def increment(  # type: ignore[override] # urllib3's own signature
         self,
@@ -50,6 +53,14 @@ class UntrustedFailsFast(Retry):
         if error is not None and _pool is not None and untrusted("", error):
             raise MaxRetryError(_pool, url or "", error) from error
         return super().increment(method, url, response, error, _pool, _stacktrace)
+
+    def parse_retry_after(self, retry_after: str) -> float:
+        """A Retry-After that is neither seconds nor a date (`-5`, `soon`) is no wait of its
+        own (the backoff applies), not a failure of the request."""
+        try:
+            return super().parse_retry_after(retry_after)
+        except InvalidHeader:
+            return 0.0
 
 
 class BoundedRetry(UntrustedFailsFast):
@@ -67,6 +78,23 @@ class BoundedRetry(UntrustedFailsFast):
     def get_retry_after(self, response: Any) -> float | None:
         value = super().get_retry_after(response)
         return None if value is None else min(value, self.cap)
+
+
+def bound_rate_limit_wait(headers: MutableMapping[str, str], cap: float) -> None:
+    """Make a 429's `Retry-After` (seconds) and `RateLimit-Reset` (epoch seconds) ask for at most
+    `cap` seconds, and drop one that is not a number: for a client that sleeps as long as they
+    say and fails on a value it cannot read (python-gitlab), set in a response hook."""
+    now = time.time()
+    for name, offset in (("Retry-After", 0.0), ("RateLimit-Reset", now)):
+        value = headers.get(name)
+        if value is None:
+            continue
+        try:
+            wait = int(value.strip()) - offset
+        except ValueError:
+            del headers[name]
+            continue
+        headers[name] = str(int(offset + min(max(wait, 0.0), cap)))
 
 
 def _retry(backoff: float) -> Retry:
@@ -95,9 +123,11 @@ class RestClient:
         settings: api.ProviderSettings,
         reason_of: Callable[[Any], str | None],
         headers: Mapping[str, str] | None = None,
+        pulls: answers.PullShape | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self._reason_of = reason_of
+        self._pulls = pulls  # the host's PR JSON: every answer about PRs is checked against it
         session = requests.Session()
         adapter = requests.adapters.HTTPAdapter(max_retries=_retry(settings.backoff))
         session.mount("https://", adapter)
@@ -113,6 +143,10 @@ class RestClient:
         if answer.status_code == SIGNED_OUT:
             return  # request() reports it as an authentication failure
         failures.refuse_non_api_answer(self.base_url, answer.url, answer.status_code, answer.headers)
+        if self._pulls is not None:
+            method = answer.request.method or ""
+            path, status = urlsplit(answer.url).path, answer.status_code
+            answers.check(self._pulls, method, path, status, answers.decoded(answer.content))
 
     def request(
         self,
@@ -124,7 +158,10 @@ class RestClient:
     ) -> Any:
         """`method` on `base_url + path` (or an absolute URL below it); the decoded JSON answer,
         None for an empty one. A non-2xx answer raises HttpError with the host's reason."""
-        url = path if path.startswith(("https://", "http://")) else self.base_url + path
+        url = self.base_url + path
+        if path.startswith(("https://", "http://")):  # a link an answer gave: never out of the API
+            failures.refuse_link_out_of_api(self.base_url, path)
+            url = path
         # A redirect within the API (a renamed repository) is followed; one out of it is refused
         # by the response hook before it is followed (failures.refuse_non_api_answer).
         answer = self._session.request(method, url, params=params, json=body, timeout=TIMEOUT)

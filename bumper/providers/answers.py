@@ -1,0 +1,121 @@
+"""What a host's 2xx answer about pull requests must hold before bumper reads it: a list where a
+list was asked, a PR with its number, URL, state and branches, the PR that was asked for. A
+proxy's `{}`, an HTML page sent as JSON or another PR's answer is then one line, not a KeyError."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from typing import Any, NamedTuple
+
+_MAX_SHOWN = 60  # characters of an unexpected answer quoted in the error
+
+
+class NotAnAnswer(Exception):  # noqa: N818 - a signal out of an HTTP client, mapped by ApiFailures
+    """A 2xx answer that is not what the API gives for the request (failures.ApiFailures says so)."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+class PullShape(NamedTuple):
+    """Where one host's PR JSON keeps what bumper reads: dotted paths (a digit is a list index)."""
+
+    # The URL path of the repository's PR collection (`/repos/O/R/pulls`), as a regex: a request
+    # there, or below it by number, is about PRs; nothing further below (comments, merge) is.
+    route: str
+    number: str  # "number", "iid", "id", "pullRequestId"
+    state: str
+    head: str
+    base: str
+    url: str | None = None  # None: the provider builds the URL itself (Azure DevOps)
+    page: str | None = None  # a list answer's key for its items ("values"); None: a bare list
+
+
+def check(shape: PullShape, method: str, path: str, status: int, data: Any) -> None:
+    """Raise NotAnAnswer when a 2xx answer to a request about pull requests (`path`, without
+    the query) is not what the host's API gives: a page of PRs for a GET of the collection, a
+    PR for a create, the PR of that number for a read or an edit of it."""
+    route = re.search(shape.route + r"(?:/(\d+))?/?$", path, re.IGNORECASE)
+    if route is None or not 200 <= status < 300 or method.upper() == "DELETE":
+        return
+    number = route.group(1)
+    if number is None and method.upper() == "GET":
+        items(shape, data)
+    elif number is not None or method.upper() == "POST":
+        pull(shape, data, int(number) if number else None)
+
+
+def items(shape: PullShape, data: Any) -> list[dict[str, Any]]:
+    """The PRs of a list answer, each one checked."""
+    found = (data.get(shape.page) if isinstance(data, dict) else None) if shape.page else data
+    if not isinstance(found, list):
+        where = f"an object with a list {shape.page!r}" if shape.page else "a list"
+        raise NotAnAnswer(f"answered {describe(data)} where its API gives {where} of pull requests")
+    return [pull(shape, pr) for pr in found]
+
+
+def pull(shape: PullShape, data: Any, number: int | None = None) -> dict[str, Any]:
+    """`data` when it is a PR (of `number`, when given); NotAnAnswer otherwise."""
+    if not isinstance(data, dict) or not data:
+        raise NotAnAnswer(f"answered {describe(data)}, not a pull request")
+    value = _at(data, shape.number)
+    if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+        raise NotAnAnswer(
+            f"answered an object without a pull request number ({shape.number}): {_shown(data)}"
+        )
+    if number is not None and value != number:
+        raise NotAnAnswer(f"answered pull request #{value} when asked about #{number}")
+    for field in (shape.state, shape.head, shape.base, shape.url):
+        if field is not None and not (isinstance(_at(data, field), str) and _at(data, field)):
+            raise NotAnAnswer(f"answered pull request #{value} without its {field}")
+    return data
+
+
+def from_branches(
+    shape: PullShape, prs: Iterable[dict[str, Any]], head: str, base: str
+) -> list[dict[str, Any]]:
+    """The PRs going from `head` into `base`: a host (or a proxy) that ignored the list's
+    filter must not have bumper take another branch's PR for its own."""
+    return [pr for pr in prs if (_branch(pr, shape.head), _branch(pr, shape.base)) == (head, base)]
+
+
+def describe(data: Any) -> str:
+    """What an answer was, in a few words, for an error line."""
+    if data is None:
+        return "no JSON (an empty or non-JSON body)"
+    if isinstance(data, dict):
+        return "an empty object" if not data else f"an object {_shown(data)}"
+    if isinstance(data, list):
+        return "an empty list" if not data else f"a list of {len(data)}"
+    return f"a JSON {type(data).__name__} {_shown(data)}"
+
+
+def _branch(pr: dict[str, Any], field: str) -> str:
+    return str(_at(pr, field) or "").removeprefix("refs/heads/")
+
+
+def _at(data: Any, dotted: str) -> Any:
+    for key in dotted.split("."):
+        if isinstance(data, list) and key.isdigit() and int(key) < len(data):
+            data = data[int(key)]
+        elif isinstance(data, dict):
+            data = data.get(key)
+        else:
+            return None
+    return data
+
+
+def decoded(text: bytes) -> Any:
+    """A body's JSON, None when it is empty or not JSON."""
+    try:
+        return json.loads(text) if text.strip() else None
+    except ValueError:
+        return None
+
+
+def _shown(data: Any) -> str:
+    text = json.dumps(data, ensure_ascii=True, default=str)
+    return text if len(text) <= _MAX_SHOWN else text[: _MAX_SHOWN - 1] + "…"
