@@ -19,11 +19,12 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bumper.changes import MARKER, commit_message, pr_text, provenance_trailers, template_values
+from bumper.changes import commit_message, pr_text, provenance_trailers, template_values
 from bumper.delivery.api_commit import deliver_through_api
 from bumper.delivery.background import Started
 from bumper.delivery.bot_branch import BotBranch, blocked, left_empty, not_own, raised_to_branch
 from bumper.delivery.deploy_link import deploy_compare
+from bumper.delivery.pull_request import put_back_text, rewrites_text, sync_pull_request
 from bumper.delivery.signing import signing_config
 from bumper.errors import BumperError, ConfigError, VerifyError, WorkspaceError
 from bumper.git.clone import (
@@ -64,7 +65,6 @@ from bumper.plan.rules import (
     POLICY_FILE,
     PolicyFileError,
     RepoPolicy,
-    Rule,
     RunRules,
     misnamed_policy,
     parse_policy,
@@ -173,7 +173,6 @@ def bump_repo(options: BumpOptions, env: Mapping[str, str], setup: RemoteSetup |
 def _follow(run: RemoteRun, result: BumpResult) -> BumpResult:
     """--wait merged: the PR this run opened or updated, followed to its end (bumper.delivery.wait)."""
     from bumper.delivery.wait import follow
-    from bumper.providers.api import FollowsPullRequests
 
     if result.pull_request is None or run.options.dry_run:
         return result
@@ -711,7 +710,7 @@ def _dry_run_note(base: Base, run: RemoteRun, bot: BotBranch, plan: TreePlan, ti
         return f"would push {bot.name} (on {cloned.base}); {no_pull_request(options.provider)}"
     if existing is None:
         return f"would open a pull request from {bot.name} into {cloned.base}"
-    if holds and not _rewrites_text(existing, title, body, pushed=False):
+    if holds and not rewrites_text(existing, title, body, pushed=False):
         return (
             f"would leave {bot.name} and pull request #{existing.number} as they are: they hold these changes"
         )
@@ -733,8 +732,9 @@ def _after_push(
     if provider is None:
         return BumpResult(Status.WRITTEN if pushed else Status.UP_TO_DATE, plan, branch=bot.name)
     try:
-        status, pr = _sync_pull_request(
-            provider, options, bot.name, cloned.base, *text, pushed, bot.pull_request, base.rules, plan.rules
+        wanted = _pull_request_spec(options, bot.name, cloned.base, *text)
+        status, pr = sync_pull_request(
+            provider, wanted, bot.pull_request, pushed=pushed, rules=base.rules, governing=plan.rules
         )
     except PushRejected:
         raise
@@ -748,7 +748,7 @@ def _after_push(
         raise
     if not pr.open:  # closed or merged after the lookup: the commit needs an open PR
         if bot.pull_request is not None and pr is not bot.pull_request:
-            _put_back_text(provider, pr, bot.pull_request)
+            put_back_text(provider, pr, bot.pull_request)
         raise PushRejected(f"pull request #{pr.number} was closed while bumper pushed to {bot.name}")
     if pushed or status != "up-to-date":
         # An open PR not answered for since the push (its text needed no update): asked again.
@@ -765,15 +765,21 @@ def _after_push(
     )
 
 
-def _put_back_text(provider: Provider, closed: PullRequest, before: PullRequest) -> None:
-    """A PR closed or merged between the lookup and the update of its text: its title and body
-    as the person who closed it saw them. Best effort: the run starts again either way, and a
-    host refusing to edit a merged PR leaves it as it is. The host's answer is not used, so
-    one that is no PR at all (`{}`, `[]` from a proxy) is no reason to end the run either."""
-    try:
-        provider.update_pull_request(closed, before.title, before.body)
-    except Exception:  # noqa: BLE001, S110 - best effort; Ctrl-C and SIGTERM still end the run
-        pass
+def _pull_request_spec(
+    options: BumpOptions, branch: str, base: str, title: str, body: str
+) -> PullRequestSpec:
+    """The PR this run wants from `branch` into `base`: its text and what the command line adds."""
+    return PullRequestSpec(
+        head_branch=branch,
+        base_branch=base,
+        title=title,
+        body=body,
+        labels=options.labels,
+        reviewers=options.reviewers,
+        assignees=options.assignees,
+        draft=options.draft,
+        automerge=options.automerge,
+    )
 
 
 def _check_still_current(base: Base, bot: BotBranch, sha: str | None, provider: Provider | None) -> None:
@@ -823,71 +829,6 @@ def _with_commit(
         status = Status.COMMITTED
         notes = [n for n in notes if n != UP_TO_DATE_NOTE]
     return replace(result, status=status, plan=plan, commit=commit, notes=notes)
-
-
-def _sync_pull_request(
-    provider: Provider,
-    options: BumpOptions,
-    branch: str,
-    base: str,
-    title: str,
-    body: str,
-    pushed: bool,
-    existing: PullRequest | None,
-    rules: RunRules,
-    governing: list[Rule | None],
-) -> tuple[str, PullRequest]:
-    """Open the PR (with what the rules `governing` its changes add), or bring an open one's
-    title and body up to date; say which.
-
-    When nothing was pushed, a PR whose body still carries this run's marker describes the
-    branch already: a person's edits to its title or body are kept (no write at all).
-    """
-    if existing is None:
-        spec = PullRequestSpec(
-            head_branch=branch,
-            base_branch=base,
-            title=title,
-            body=body,
-            labels=options.labels,
-            reviewers=options.reviewers,
-            assignees=options.assignees,
-            draft=options.draft,
-            automerge=options.automerge,
-        )
-        return "opened", provider.open_pull_request(rules.pull_request(governing, spec))
-    if _rewrites_text(existing, title, body, pushed=pushed):
-        return "updated", _update_text(provider, existing, title, body, branch)
-    return ("updated" if pushed else "up-to-date"), existing
-
-
-def _rewrites_text(existing: PullRequest, title: str, body: str, *, pushed: bool) -> bool:
-    """Whether an open PR's title and body are written: after a push, or when they are an
-    earlier run's text (a person's edits to this run's text are kept), and only if they differ."""
-    marker = body.rstrip().splitlines()[-1]
-    older_text = MARKER in existing.body and marker not in existing.body  # an earlier run's text
-    return (pushed or older_text) and (existing.title, existing.body.strip()) != (title, body.strip())
-
-
-def _update_text(
-    provider: Provider, existing: PullRequest, title: str, body: str, branch: str
-) -> PullRequest:
-    """The PR's new title and body. A host that refuses to edit a PR closed or merged since the
-    lookup (a host may refuse any edit of a PR that is not open) is answered as one that edits
-    it and says closed: the attempt starts again, and opens a PR for the commit. Any other
-    refusal (a revoked token, a PR still open) is the run's error, as it was."""
-    try:
-        return provider.update_pull_request(existing, title, body)
-    except BumperError as refused:
-        if not isinstance(provider, FollowsPullRequests):
-            raise
-        try:
-            state = provider.pull_request_state(existing.number).state
-        except BumperError:
-            raise refused from None
-        if state == "open":
-            raise
-    raise PushRejected(f"pull request #{existing.number} was closed while bumper pushed to {branch}")
 
 
 def _provider(run: RemoteRun) -> Provider:
