@@ -165,3 +165,38 @@ def test_secrets_sits_below_git_and_providers() -> None:
     cycle = _cycle(packages)
     assert cycle is None, "package import cycle: " + " -> ".join(cycle or [])
     assert not import_graph()["bumper.secrets"], "secrets.py imports nothing of bumper's"
+
+
+# A host's SDK and the one module that may import it (house rule: the SDK's quirks, exceptions
+# and logging stay in one place; another module reaches the host through that one).
+SDK_MODULES = {"github": "bumper.providers.github", "gitlab": "bumper.providers.gitlab"}
+
+
+def sdk_importers(package: Path = PACKAGE) -> dict[str, set[str]]:
+    """SDK -> the bumper modules that import it, inside functions too."""
+    found: dict[str, set[str]] = {sdk: set() for sdk in SDK_MODULES}
+    for path in package.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                names = [node.module]
+            else:
+                continue
+            for name in names:
+                if name.split(".")[0] in found:
+                    found[name.split(".")[0]].add(_module(path, package))
+    return found
+
+
+def test_each_host_sdk_is_imported_by_its_provider_module_alone() -> None:
+    assert sdk_importers() == {sdk: {module} for sdk, module in SDK_MODULES.items()}
+
+
+def test_the_sdk_rule_sees_a_second_importer(tmp_path: Path) -> None:
+    package = tmp_path / "bumper"
+    (package / "providers").mkdir(parents=True)
+    (package / "providers" / "github.py").write_text("from github import Github\n")
+    (package / "providers" / "gitlab.py").write_text("import gitlab\n")
+    (package / "providers" / "app.py").write_text("def f():\n    from github.Auth import AppAuth\n")
+    assert sdk_importers(package)["github"] == {"bumper.providers.github", "bumper.providers.app"}

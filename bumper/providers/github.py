@@ -1,10 +1,11 @@
-"""GitHub and GitHub Enterprise Server provider; the module that imports PyGithub (github_app.py
-imports it through this one)."""
+"""GitHub and GitHub Enterprise Server provider; the one module that imports PyGithub (a GitHub
+App's token is minted through app_requests here)."""
 
 from __future__ import annotations
 
 import base64
 import logging
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -13,7 +14,7 @@ from bumper.providers.deferred import deferring
 # What PyGithub imports only for a GitHub App's JWT (jwt, and through it cryptography) and for
 # encrypting Actions secrets (nacl): loaded at first use (deferred.py), not with every run.
 with deferring("jwt", "nacl.public"):
-    from github import Auth, Consts, Github, GithubException, GithubRetry
+    from github import Auth, Consts, Github, GithubException, GithubIntegration, GithubRetry
 from github.GithubException import RateLimitExceededException
 from github.PullRequest import PullRequest as GhPullRequest
 from github.Requester import Requester
@@ -22,6 +23,7 @@ from urllib3 import Retry
 from bumper.errors import BumperError, ConfigError, ProviderError
 from bumper.providers import answers, api, failures, rest
 from bumper.providers.builtin import github_location
+from bumper.secrets import keep_secret
 
 log = logging.getLogger(__name__)
 # PyGithub attaches a stderr handler at INFO to its logger on import, which would print every
@@ -59,6 +61,42 @@ def retry_policy(backoff: float) -> Retry:
         secondary_rate_wait=SECONDARY_RATE_WAIT * backoff,
         max_rate_limit_wait=MAX_RATE_LIMIT_WAIT * max(backoff, 0.001),
     )
+
+
+class AppRefused(Exception):
+    """GitHub answered a request signed as an App with an error status (github_app.py says it)."""
+
+    def __init__(self, status: int) -> None:
+        super().__init__(status)
+        self.status = status
+
+
+def app_requests(
+    app_id: str, private_key: str, jwt_seconds: int, api_url: str, settings: api.ProviderSettings
+) -> Callable[[str, str, dict[str, Any] | None], Any]:
+    """A caller of GitHub's REST API signed as the App (RS256 JWT, kept secret): each call answers
+    the JSON, or raises AppRefused with the status of an error answer."""
+    auth = Auth.AppAuth(app_id, private_key, jwt_expiry=jwt_seconds)
+    keep_secret(auth.token)  # the JWT: as secret as the key for its lifetime
+    integration = GithubIntegration(
+        auth=auth,
+        base_url=api_url,
+        timeout=TIMEOUT,
+        retry=retry_policy(settings.backoff),
+        seconds_between_requests=None,  # two requests
+        seconds_between_writes=None,
+        verify=settings.ca_file or True,
+    )
+    requester: Any = integration.requester
+    headers = {"Accept": "application/vnd.github+json"}
+
+    def call(verb: str, url: str, body: dict[str, Any] | None) -> Any:
+        try:
+            return requester.requestJsonAndCheck(verb, url, headers=headers, input=body)[1]
+        except GithubException as exc:
+            raise AppRefused(exc.status) from None
+
+    return call
 
 
 class GitHubProvider:

@@ -88,41 +88,20 @@ def mint_token(app: AppCredentials, settings: ProviderSettings) -> str:
     (unless the installation id is given), then `POST /app/installations/{id}/access_tokens` with
     `repositories: [repo]`. Both with the App's JWT (RS256, 9 minutes). Raises ProviderError
     (exit 1) in one line for a key GitHub refuses or an App not installed on the repository."""
-    # The provider module first: PyGithub then loads as in every run, jwt deferred (deferred.py).
-    from bumper.providers.github import TIMEOUT, retry_policy
-
-    # isort: split
-    from github import Auth, GithubException, GithubIntegration
-
+    # The provider module holds PyGithub: it loads as in every run, jwt deferred (deferred.py).
     from bumper.providers.builtin import github_location
+    from bumper.providers.github import AppRefused, app_requests
 
     api_url, where = github_location(settings.repo_url, settings.api_url, settings.env)[:2]
     owner, _, repo = where.partition("/")
-    auth = Auth.AppAuth(app.app_id, app.private_key, jwt_expiry=JWT_SECONDS)
-    keep_secret(auth.token)  # the JWT: as secret as the key for its lifetime
-    integration = GithubIntegration(
-        auth=auth,
-        base_url=api_url,
-        timeout=TIMEOUT,
-        retry=retry_policy(settings.backoff),
-        seconds_between_requests=None,  # two requests
-        seconds_between_writes=None,
-        verify=settings.ca_file or True,
-    )
-    requester: Any = integration.requester
-    headers = {"Accept": "application/vnd.github+json"}
+    call = app_requests(app.app_id, app.private_key, JWT_SECONDS, api_url, settings)
     try:
         installation = app.installation_id
         if installation is None:
-            _, found = requester.requestJsonAndCheck(
-                "GET", f"/repos/{owner}/{repo}/installation", headers=headers
-            )
-            installation = _installation_id(found)
+            installation = _installation_id(call("GET", f"/repos/{owner}/{repo}/installation", None))
         url = f"/app/installations/{installation}/access_tokens"
-        _, minted = requester.requestJsonAndCheck(
-            "POST", url, headers=headers, input={"repositories": [repo]}
-        )
-    except GithubException as exc:
+        minted = call("POST", url, {"repositories": [repo]})
+    except AppRefused as exc:
         raise _refused(app, where, exc.status) from None
     except (KeyError, TypeError, ValueError, AttributeError) as exc:  # an answer of the wrong shape
         raise ProviderError(
