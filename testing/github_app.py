@@ -42,6 +42,7 @@ class FakeApp:
     installations: dict[int, set[str]] = field(default_factory=dict)
     mints: list[dict[str, Any]] = field(default_factory=list)
     jwts: list[dict[str, Any]] = field(default_factory=list)  # verified claims, for the asserts
+    bearers: list[str] = field(default_factory=list)  # the JWTs as sent, in request order
 
     @property
     def bot(self) -> tuple[str, str]:
@@ -72,6 +73,7 @@ class FakeApp:
     def _verify(self, authorization: str) -> None:
         """GitHub's checks of the JWT; 401 "A JSON web token could not be decoded" otherwise."""
         scheme, _, token = authorization.partition(" ")
+        self.bearers.append(token)
         public = serialization.load_pem_private_key(self.private_key_pem.encode(), None).public_key()
         try:
             if scheme.lower() != "bearer":

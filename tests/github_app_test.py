@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import re
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -82,6 +83,14 @@ def test_app_opens_updates_and_leaves_alone(world: World, app: FakeApp) -> None:
     assert ok(world, "v1.2.4")["status"] == "updated"
     [pr] = world.open_pulls()
     assert "v1.2.4" in pr.title
+
+
+def test_every_request_sends_the_one_jwt_kept_secret(world: World, app: FakeApp) -> None:
+    """PyGithub signs a new JWT whenever its token is read: a lookup and a mint a second apart
+    sent two JWTs, and only the first was among the secrets bumper masks. One JWT now."""
+    world.host.fault = lambda req: time.sleep(1.1) if req.path.endswith("/installation") else None
+    ok(world, "v1.2.3")
+    assert len(app.bearers) == 2 and len(set(app.bearers)) == 1, app.bearers
 
 
 def test_key_file_and_installation_id_skip_the_lookup(world: World, app: FakeApp, tmp_path: Path) -> None:

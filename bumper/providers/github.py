@@ -4,6 +4,7 @@ App's token is minted through app_requests here)."""
 from __future__ import annotations
 
 import base64
+import functools
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -71,12 +72,21 @@ class AppRefused(Exception):
         self.status = status
 
 
+class _OneJwt(Auth.AppAuth):
+    """PyGithub's AppAuth signs a new JWT whenever its token is read; this one signs it once, so
+    the JWT every request sends is the one kept secret."""
+
+    @functools.cached_property
+    def token(self) -> str:
+        return str(self.create_jwt())
+
+
 def app_requests(
     app_id: str, private_key: str, jwt_seconds: int, api_url: str, settings: api.ProviderSettings
 ) -> Callable[[str, str, dict[str, Any] | None], Any]:
     """A caller of GitHub's REST API signed as the App (RS256 JWT, kept secret): each call answers
     the JSON, or raises AppRefused with the status of an error answer."""
-    auth = Auth.AppAuth(app_id, private_key, jwt_expiry=jwt_seconds)
+    auth = _OneJwt(app_id, private_key, jwt_expiry=jwt_seconds)
     keep_secret(auth.token)  # the JWT: as secret as the key for its lifetime
     integration = GithubIntegration(
         auth=auth,
