@@ -17,9 +17,10 @@ from bumper.yaml_edit import Node, Source
 
 def edited_nodes(ref: Reference) -> list[Node]:
     """The nodes a rewrite of `ref` may change: its scalar, a digest beside it, and a kustomize
-    entry that would gain a `newTag`/`digest` key."""
+    entry that would gain a `newTag`/`digest` key; and a scalar it must move with (a `version:`
+    repeating the tag of the `image:` beside it), so a hold on either holds both."""
     nodes: list[Node] = [ref.node]
-    for name in ("digest_node", "tag_node", "mapping"):
+    for name in ("digest_node", "tag_node", "tied_node", "mapping"):
         node = getattr(ref, name, None)
         if node is not None and (name != "mapping" or getattr(ref, "tag_node", None) is None):
             nodes.append(node)
@@ -50,7 +51,8 @@ def held_references(
     for ref in found:
         nodes = edited_nodes(ref)
         if any(id(node) in held_nodes for node in nodes):
-            aliases = {line for node in nodes for line in uses.alias_lines(node)}
+            tied = getattr(ref, "tied_node", None)  # reported where its own value is used
+            aliases = {line for node in nodes if node is not tied for line in uses.alias_lines(node)}
             out[id(ref)] = sorted({ref.line, *aliases})
     return out
 

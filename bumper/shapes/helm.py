@@ -75,7 +75,10 @@ def _repeated_tag(pairs: dict[str, Node], whole: ImageRef, ignore: IgnoreFn) -> 
     for key in ("tag", "imageTag", "version"):
         tag = scalar(pairs, key)
         if tag is not None and whole.tag and text_of(tag) == whole.tag:
-            return _split_ref(pairs, whole.name, tag, ignore, NAME)
+            ref = _split_ref(pairs, whole.name, tag, ignore, NAME)
+            if ref is not None:
+                ref.tied_node = scalar(pairs, "image")  # a hold on either line holds both
+            return ref
     return None
 
 

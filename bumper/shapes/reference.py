@@ -101,6 +101,9 @@ class SplitRef(Reference):
 
     digest_node: ScalarNode | None = None
     digest_in_tag: bool = False
+    # A scalar this tag must move with, never without: the whole `image:` whose tag a
+    # `version:` beside it repeats. A hold (or anything refusing one) holds both.
+    tied_node: ScalarNode | None = None
 
     @property
     def holds_digest(self) -> bool:
