@@ -35,7 +35,8 @@ def values_map(node: MappingNode, keys: list[str], context: str | None, found: F
         pairs = merged_pairs(node)
         whole = _whole_image(pairs)
         if whole is not None:  # the container shape reads `image`; the map is no values map
-            found.add(_repeated_tag(pairs, whole, found.ignore))
+            for ref in _repeated_tags(pairs, whole, found.ignore):
+                found.add(ref)
             return Claim()
         found.add(helm_ref(pairs, found.ignore))
         found.untagged.see(pairs, context)
@@ -67,19 +68,21 @@ def _whole_image(pairs: dict[str, Node]) -> ImageRef | None:
     return parsed if parsed is not None and (parsed.tag or parsed.digest) else None
 
 
-def _repeated_tag(pairs: dict[str, Node], whole: ImageRef, ignore: IgnoreFn) -> SplitRef | None:
-    """The tag key beside a whole `image:` that repeats its tag, as a reference of that image
+def _repeated_tags(pairs: dict[str, Node], whole: ImageRef, ignore: IgnoreFn) -> list[SplitRef]:
+    """Each tag key beside a whole `image:` that repeats its tag, as a reference of that image
     (kube-prometheus-stack's `thanos: {image: quay.io/thanos/thanos:v0.27.0, version: v0.27.0}`,
-    a Prometheus or Alertmanager resource's `spec.image` + `spec.version`); a tag key saying
-    anything else is not known to be this image's and is left alone."""
+    a Prometheus or Alertmanager resource's `spec.image` + `spec.version`, and its deprecated
+    `tag` beside both); a tag key saying anything else is not known to be this image's and is
+    left alone."""
+    refs: list[SplitRef] = []
     for key in ("tag", "imageTag", "version"):
         tag = scalar(pairs, key)
         if tag is not None and whole.tag and text_of(tag) == whole.tag:
             ref = _split_ref(pairs, whole.name, tag, ignore, NAME)
             if ref is not None:
                 ref.tied_node = scalar(pairs, "image")  # a hold on either line holds both
-            return ref
-    return None
+                refs.append(ref)
+    return refs
 
 
 def _split_ref(
