@@ -12,7 +12,7 @@ from bumper.image_ref import DIGEST_HINT, ImageRef, is_digest, parse_tag_value, 
 from bumper.shapes.image_volume import is_image_volume
 from bumper.shapes.left_alone import PLACEHOLDER, is_placeholder
 from bumper.shapes.nodes import NULL_TAG, STR_TAG, merged_pairs, scalar, text_of
-from bumper.shapes.reference import Ignored, IgnoreFn, SplitRef
+from bumper.shapes.reference import Ignored, IgnoreFn, RepeatedTagRef, SplitRef
 from bumper.shapes.shape import Claim, Found, Shape
 
 NAME = "helm"
@@ -72,16 +72,25 @@ def _repeated_tags(pairs: dict[str, Node], whole: ImageRef, ignore: IgnoreFn) ->
     """Each tag key beside a whole `image:` that repeats its tag, as a reference of that image
     (kube-prometheus-stack's `thanos: {image: quay.io/thanos/thanos:v0.27.0, version: v0.27.0}`,
     a Prometheus or Alertmanager resource's `spec.image` + `spec.version`, and its deprecated
-    `tag` beside both); a tag key saying anything else is not known to be this image's and is
+    `tag` beside both; kube-prometheus's `version: 2.54.1` beside `image: …:v2.54.1`, the tag
+    without its `v`); a tag key saying anything else is not known to be this image's and is
     left alone."""
     refs: list[SplitRef] = []
     for key in ("tag", "imageTag", "version"):
         tag = scalar(pairs, key)
-        if tag is not None and whole.tag and text_of(tag) == whole.tag:
-            ref = _split_ref(pairs, whole.name, tag, ignore, NAME)
-            if ref is not None:
-                ref.tied_node = scalar(pairs, "image")  # a hold on either line holds both
-                refs.append(ref)
+        said = text_of(tag)
+        if tag is None or not whole.tag or said is None:
+            continue
+        bare = whole.tag.startswith("v") and said == whole.tag[1:]  # `v2.54.1` said `2.54.1`
+        if said != whole.tag and not bare:
+            continue
+        found = _split_ref(pairs, whole.name, tag, ignore, NAME)
+        if found is not None and not found.digest_in_tag:
+            ref = RepeatedTagRef(
+                NAME, tag, found.ref._replace(tag=whole.tag), digest_node=found.digest_node, bare=bare
+            )
+            ref.tied_node = scalar(pairs, "image")  # a hold on either line holds both
+            refs.append(ref)
     return refs
 
 
