@@ -22,7 +22,15 @@ NAME = "helm"
 _REPOSITORY_KEYS = (
     ("repository", ("tag", "imageTag", "version")),
     ("image", ("tag", "imageTag", "version")),
+    # The Prometheus operator's `baseImage` (Prometheus, Alertmanager, ThanosSpec): it runs
+    # `baseImage:tag`, else `baseImage:version`; a tag appended to baseImage breaks that image.
+    ("baseImage", ("tag", "version")),
     ("name", ("tag", "imageTag")),
+)
+# The operator runs `baseImage@sha256:SHA` whatever the tag says: moving the tag moves nothing.
+_OPERATOR_SHA = (
+    "operator-sha: the operator runs the `sha` beside it, not the tag; "
+    "write `image: REPO:TAG@sha256:...` instead"
 )
 TAG_KEYS = frozenset({"tag", "imageTag", "version"})
 _TRIGGERS = TAG_KEYS | {"<<"}  # a merge key may bring a repository, with or without a tag
@@ -37,10 +45,10 @@ def values_map(node: MappingNode, keys: list[str], context: str | None, found: F
         if whole is not None:  # the container shape reads `image`; the map is no values map
             for ref in _repeated_tags(pairs, whole, found.ignore):
                 found.add(ref)
-            return Claim()
+            return Claim(pairs.get("baseImage"))  # the operator runs `image`, not baseImage
         found.add(helm_ref(pairs, found.ignore))
         found.untagged.see(pairs, context)
-        return Claim(pairs.get("image"))
+        return Claim(pairs.get("image") or pairs.get("baseImage"))
     if "repository" in keys and not is_image_volume(keys, context):
         found.untagged.see(merged_pairs(node), context)  # no tag field: noted once the walk ends
     return None
@@ -55,8 +63,20 @@ def helm_ref(pairs: dict[str, Node], ignore: IgnoreFn, shape: str = "helm") -> S
         tag = next((scalar(pairs, k) for k in tag_keys if scalar(pairs, k) is not None), None)
         if tag is None:
             return None
+        if repo_key == "baseImage" and "sha" in pairs:
+            _operator_sha(repository, tag, ignore, shape)
+            return None
         return _split_ref(pairs, repository, tag, ignore, shape)
     return None
+
+
+def _operator_sha(repository: str, tag: ScalarNode, ignore: IgnoreFn, shape: str) -> None:
+    """Note a `baseImage` whose `sha` the operator runs: no tag written there moves it."""
+    try:
+        key = "/".join(split_name(repository))
+    except RefParseError:
+        return
+    ignore(Ignored(tag.start_mark.line + 1, shape, text_of(tag) or "", _OPERATOR_SHA, key))
 
 
 def _whole_image(pairs: dict[str, Node]) -> ImageRef | None:
