@@ -402,3 +402,27 @@ def test_an_unparseable_file_error_says_what_to_do_and_that_works(tmp_path: Path
     proc = bump(root, "1password/connect-api:1.6.0", "--path", "**", "--path", "!/docs/snippets/connect.yaml")
     assert proc.returncode == 0, proc.stderr
     assert "1password/connect-api:1.6.0" in (root / "apps/connect.yaml").read_text()
+
+
+# --- keys ending in Image ------------------------------------------------------------------------
+CAMEL_KEYS = {
+    "sidecar.yaml": "sidecarImage: ghcr.io/acme/app:v1.0.0\n",
+    "prometheus.yaml": "spec:\n  baseImage: quay.io/prometheus/prometheus\n  version: v2.11.0\n",
+    "broken.yaml": "initImage: ghcr.io/acme/app:v1.0.0\n  bad: [\n",
+}
+
+
+def test_scan_and_check_read_files_whose_only_image_key_ends_in_Image(tmp_path: Path) -> None:  # noqa: N802
+    """A file naming its image only under `sidecarImage:` or `baseImage:` (no `image`, `tag` or
+    `repository` in it) was never parsed by scan and check: scan listed nothing a bump then
+    rewrote, and check passed a file the bump fails on."""
+    root = write_tree(tmp_path, CAMEL_KEYS)
+    scan = forkserver.run(["scan", "--dir", str(root)])
+    assert scan.returncode == 0, scan.stderr
+    assert scan.stdout.splitlines() == [
+        "prometheus.yaml:3:12: helm: quay.io/prometheus/prometheus:v2.11.0",
+        "sidecar.yaml:1:15: container: ghcr.io/acme/app:v1.0.0",
+    ]
+    check = forkserver.run(["check", "--dir", str(root)])
+    assert check.returncode == 1, check.stderr
+    assert "broken.yaml:2: mentions an image but does not parse" in check.stdout + check.stderr

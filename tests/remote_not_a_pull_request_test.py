@@ -19,7 +19,7 @@ from testing import repos
 from testing import world as world_module
 from testing.fake_provider import Fault, RecordedRequest
 from testing.runs import run_bump
-from testing.world import EXAMPLE_BRANCH, EXAMPLE_IMAGE, World, make_world
+from testing.world import CANARY, EXAMPLE_BRANCH, EXAMPLE_IMAGE, World, make_world
 
 
 class Shape(NamedTuple):
@@ -159,6 +159,19 @@ def test_a_create_answered_with_no_pr_is_one_line_naming_the_pushed_branch(
         assert again.returncode == 0, again.stderr
         assert json.loads(again.stdout)["status"] in ("opened", "updated")
         assert world.branch_sha(EXAMPLE_BRANCH) == tip
+
+
+@pytest.mark.parametrize("provider", HOSTS)
+def test_an_answer_echoing_the_token_quotes_no_part_of_it(tmp_path: Path, provider: str) -> None:
+    """A proxy or mock that answers the create with the request's own headers: the line quotes the
+    answer's start, and once cut the token inside it, printing its first 24 characters, which
+    the scrubber (whole tokens only) did not mask."""
+    with make_world(tmp_path, provider) as world:
+        _answer(world, "POST", ALL, 201, {"n": 0, "authorization": f"Bearer {CANARY}"})
+        proc = run_bump(world, f"{EXAMPLE_IMAGE}:v1.2.3")
+        line = _one_error_line(world, proc, r"opening a (pull|merge) request from .*: answered ")
+        assert '{"n": 0, "authorization": …' in line
+        assert CANARY[:12] not in proc.stdout + proc.stderr
 
 
 @pytest.mark.parametrize("provider", HOSTS)

@@ -19,7 +19,7 @@ from bumper.yaml_edit import compose_all
 
 # A file "mentions an image" when it has one of these (scan also parses files saying `tag`,
 # which would make every broken file mentioning "staging" a problem here).
-_IMAGE_NEEDLES = (b"image", b"repository", b"$bumper", MARKER_NEEDLE, PACKAGE_NEEDLE)
+_IMAGE_NEEDLES = (b"image", b"Image", b"repository", b"$bumper", MARKER_NEEDLE, PACKAGE_NEEDLE)
 # Files skipped for these reasons mention an image yet can never be bumped.
 _BROKEN = {"not-utf-8": "is not UTF-8 text", "binary": "holds a NUL byte"}
 

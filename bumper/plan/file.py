@@ -123,7 +123,7 @@ class FileJob:
             ]
         edit_plan = Plan()
         held = held_references(source, docs, found, self.rules, shared)
-        crossed = shared_with_other_images(found, shared) if shared else {}
+        crossed = shared_with_other_images(found, shared) if shared or len(found) > 1 else {}
         for ref in with_other_images(found, shared, crossed) if shared else found:
             if isinstance(ref, PolicyRef):
                 new = self.policies.latest.get(ref.policy)

@@ -42,19 +42,39 @@ def held_references(
     if not marked and not by_rule:
         return {}
     uses = anchor_uses(source.text, docs)
-    held_nodes: set[int] = set()
+    group = move_together([*found, *shared])
+    held_groups: set[int] = set()
     for ref in [*found, *shared]:
-        nodes = edited_nodes(ref)
-        if _held_here(ref, nodes, uses, marked) or (by_rule and _held_by_rule(rules, source.path, ref)):
-            held_nodes.update(id(node) for node in nodes)
+        if _held_here(ref, edited_nodes(ref), uses, marked) or (
+            by_rule and _held_by_rule(rules, source.path, ref)
+        ):
+            held_groups.add(group[id(ref)])
     out: dict[int, list[int]] = {}
     for ref in found:
-        nodes = edited_nodes(ref)
-        if any(id(node) in held_nodes for node in nodes):
+        if group[id(ref)] in held_groups:
+            nodes = edited_nodes(ref)
             tied = getattr(ref, "tied_node", None)  # reported where its own value is used
             aliases = {line for node in nodes if node is not tied for line in uses.alias_lines(node)}
             out[id(ref)] = sorted({ref.line, *aliases})
     return out
+
+
+def move_together(refs: Sequence[Reference]) -> dict[int, int]:
+    """Each reference's group (by id): references that edit a node in common move together or
+    not at all, and so, in turn, do those sharing a node with any of them (an image and the
+    `version:` repeating its tag, that `version:` merged into another map beside its own image)."""
+    parent: dict[int, int] = {}
+
+    def root(key: int) -> int:
+        while parent.setdefault(key, key) != key:
+            parent[key] = parent[parent[key]]
+            key = parent[key]
+        return key
+
+    for ref in refs:
+        for node in edited_nodes(ref):
+            parent[root(id(node))] = root(id(ref))
+    return {id(ref): root(id(ref)) for ref in refs}
 
 
 def _held_here(ref: Reference, nodes: list[Node], uses: AnchorUses, marked: frozenset[int]) -> bool:
@@ -71,19 +91,21 @@ def _held_by_rule(rules: RunRules, relpath: str, ref: Reference) -> bool:
 
 def shared_with_other_images(found: Sequence[Reference], shared: Sequence[Reference]) -> dict[int, str]:
     """The references whose edit would also move another image (two Helm maps of different
-    repositories sharing one anchored tag), by id, with that image's name; `shared` references
-    of another image come back too, so a REF naming them is found and told why it is skipped."""
-    by_node: dict[int, list[Reference]] = {}
-    for ref in [*found, *shared]:
-        for node in edited_nodes(ref):
-            by_node.setdefault(id(node), []).append(ref)
+    repositories sharing one anchored tag or digest, or a `version:` merged beside two images),
+    by id, with that image's name; every reference that must move with one of them is named
+    too, and `shared` references of another image come back, so a REF naming them is found and
+    told why it is skipped."""
+    refs = [*found, *shared]
+    group = move_together(refs)
+    keys: dict[int, set[str]] = {}
+    for ref in refs:
+        keys.setdefault(group[id(ref)], set()).add(ref.ref.key)
     out: dict[int, str] = {}
-    for refs in by_node.values():
-        keys = {ref.ref.key for ref in refs}
-        if len(keys) > 1:
-            for ref in refs:
-                others = sorted(k for k in keys if k != ref.ref.key)
-                out[id(ref)] = f"shared-anchor: the anchored value is also {', '.join(others)}'s"
+    for ref in refs:
+        images = keys[group[id(ref)]]
+        if len(images) > 1:
+            others = sorted(k for k in images if k != ref.ref.key)
+            out[id(ref)] = f"shared-anchor: the anchored value is also {', '.join(others)}'s"
     return out
 
 

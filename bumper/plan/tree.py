@@ -385,9 +385,11 @@ def unified_diff(edits: list[FileEdit]) -> str:
 
 
 # What a file naming an image must contain: anything else is never parsed by scan and check.
-# `chart`/`Chart`: Helm chart pins (shapes/chart.py); Crossplane packages (shapes/crossplane.py).
+# `chart`/`Chart`: Helm chart pins (shapes/chart.py); Crossplane packages (shapes/crossplane.py);
+# `Image`: the keys ending in it (`sidecarImage:`, the Prometheus operator's `baseImage:`).
 SCAN_NEEDLES = (
     b"image",
+    b"Image",
     b"repository",
     b"tag",
     b"$bumper",

@@ -117,5 +117,26 @@ def decoded(text: bytes) -> Any:
 
 
 def _shown(data: Any) -> str:
+    """`data` as JSON, cut short before a string it cannot show whole: a host echoing the
+    request's `Authorization` back must not have a token's first characters quoted, which the
+    scrubber (bumper.secrets.redact), matching whole tokens, would not mask."""
     text = json.dumps(data, ensure_ascii=True, default=str)
-    return text if len(text) <= _MAX_SHOWN else text[: _MAX_SHOWN - 1] + "…"
+    if len(text) <= _MAX_SHOWN:
+        return text
+    cut = _MAX_SHOWN - 1
+    inside = _open_string(text, cut)
+    return text[: cut if inside is None else inside] + "…"
+
+
+def _open_string(text: str, end: int) -> int | None:
+    """Where the JSON string that `text[:end]` leaves open starts, or None when none is open."""
+    start, index = None, 0
+    while index < end:
+        char = text[index]
+        if char == "\\" and start is not None:
+            index += 2
+            continue
+        if char == '"':
+            start = index if start is None else None
+        index += 1
+    return start

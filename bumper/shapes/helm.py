@@ -12,7 +12,7 @@ from bumper.image_ref import DIGEST_HINT, ImageRef, is_digest, parse_tag_value, 
 from bumper.shapes.image_volume import is_image_volume
 from bumper.shapes.left_alone import PLACEHOLDER, is_placeholder
 from bumper.shapes.nodes import NULL_TAG, STR_TAG, merged_pairs, scalar, text_of
-from bumper.shapes.reference import Ignored, IgnoreFn, SplitRef
+from bumper.shapes.reference import Ignored, IgnoreFn, RepeatedTagRef, SplitRef
 from bumper.shapes.shape import Claim, Found, Shape
 
 NAME = "helm"
@@ -22,7 +22,15 @@ NAME = "helm"
 _REPOSITORY_KEYS = (
     ("repository", ("tag", "imageTag", "version")),
     ("image", ("tag", "imageTag", "version")),
+    # The Prometheus operator's `baseImage` (Prometheus, Alertmanager, ThanosSpec): it runs
+    # `baseImage:tag`, else `baseImage:version`; a tag appended to baseImage breaks that image.
+    ("baseImage", ("tag", "version")),
     ("name", ("tag", "imageTag")),
+)
+# The operator runs `baseImage@sha256:SHA` whatever the tag says: moving the tag moves nothing.
+_OPERATOR_SHA = (
+    "operator-sha: the operator runs the `sha` beside it, not the tag; "
+    "write `image: REPO:TAG@sha256:...` instead"
 )
 TAG_KEYS = frozenset({"tag", "imageTag", "version"})
 _TRIGGERS = TAG_KEYS | {"<<"}  # a merge key may bring a repository, with or without a tag
@@ -35,11 +43,12 @@ def values_map(node: MappingNode, keys: list[str], context: str | None, found: F
         pairs = merged_pairs(node)
         whole = _whole_image(pairs)
         if whole is not None:  # the container shape reads `image`; the map is no values map
-            found.add(_repeated_tag(pairs, whole, found.ignore))
-            return Claim()
+            for ref in _repeated_tags(pairs, whole, found.ignore):
+                found.add(ref)
+            return Claim(pairs.get("baseImage"))  # the operator runs `image`, not baseImage
         found.add(helm_ref(pairs, found.ignore))
         found.untagged.see(pairs, context)
-        return Claim(pairs.get("image"))
+        return Claim(pairs.get("image") or pairs.get("baseImage"))
     if "repository" in keys and not is_image_volume(keys, context):
         found.untagged.see(merged_pairs(node), context)  # no tag field: noted once the walk ends
     return None
@@ -54,8 +63,20 @@ def helm_ref(pairs: dict[str, Node], ignore: IgnoreFn, shape: str = "helm") -> S
         tag = next((scalar(pairs, k) for k in tag_keys if scalar(pairs, k) is not None), None)
         if tag is None:
             return None
+        if repo_key == "baseImage" and "sha" in pairs:
+            _operator_sha(repository, tag, ignore, shape)
+            return None
         return _split_ref(pairs, repository, tag, ignore, shape)
     return None
+
+
+def _operator_sha(repository: str, tag: ScalarNode, ignore: IgnoreFn, shape: str) -> None:
+    """Note a `baseImage` whose `sha` the operator runs: no tag written there moves it."""
+    try:
+        key = "/".join(split_name(repository))
+    except RefParseError:
+        return
+    ignore(Ignored(tag.start_mark.line + 1, shape, text_of(tag) or "", _OPERATOR_SHA, key))
 
 
 def _whole_image(pairs: dict[str, Node]) -> ImageRef | None:
@@ -67,19 +88,30 @@ def _whole_image(pairs: dict[str, Node]) -> ImageRef | None:
     return parsed if parsed is not None and (parsed.tag or parsed.digest) else None
 
 
-def _repeated_tag(pairs: dict[str, Node], whole: ImageRef, ignore: IgnoreFn) -> SplitRef | None:
-    """The tag key beside a whole `image:` that repeats its tag, as a reference of that image
+def _repeated_tags(pairs: dict[str, Node], whole: ImageRef, ignore: IgnoreFn) -> list[SplitRef]:
+    """Each tag key beside a whole `image:` that repeats its tag, as a reference of that image
     (kube-prometheus-stack's `thanos: {image: quay.io/thanos/thanos:v0.27.0, version: v0.27.0}`,
-    a Prometheus or Alertmanager resource's `spec.image` + `spec.version`); a tag key saying
-    anything else is not known to be this image's and is left alone."""
+    a Prometheus or Alertmanager resource's `spec.image` + `spec.version`, and its deprecated
+    `tag` beside both; kube-prometheus's `version: 2.54.1` beside `image: …:v2.54.1`, the tag
+    without its `v`); a tag key saying anything else is not known to be this image's and is
+    left alone."""
+    refs: list[SplitRef] = []
     for key in ("tag", "imageTag", "version"):
         tag = scalar(pairs, key)
-        if tag is not None and whole.tag and text_of(tag) == whole.tag:
-            ref = _split_ref(pairs, whole.name, tag, ignore, NAME)
-            if ref is not None:
-                ref.tied_node = scalar(pairs, "image")  # a hold on either line holds both
-            return ref
-    return None
+        said = text_of(tag)
+        if tag is None or not whole.tag or said is None:
+            continue
+        bare = whole.tag.startswith("v") and said == whole.tag[1:]  # `v2.54.1` said `2.54.1`
+        if said != whole.tag and not bare:
+            continue
+        found = _split_ref(pairs, whole.name, tag, ignore, NAME)
+        if found is not None and not found.digest_in_tag:
+            ref = RepeatedTagRef(
+                NAME, tag, found.ref._replace(tag=whole.tag), digest_node=found.digest_node, bare=bare
+            )
+            ref.tied_node = scalar(pairs, "image")  # a hold on either line holds both
+            refs.append(ref)
+    return refs
 
 
 def _split_ref(

@@ -139,6 +139,18 @@ class SplitRef(Reference):
 
 
 @dataclass
+class RepeatedTagRef(SplitRef):
+    """A `version:` (or `tag:`) repeating the tag of the whole `image:` beside it, which it moves
+    with; `ref` carries the image's tag, so both are judged alike. `bare`: the field writes that
+    tag without its leading `v` (kube-prometheus's `image: …prometheus:v2.54.1` + `version: 2.54.1`)."""
+
+    bare: bool = False
+
+    def write_tag(self, plan: Plan, source: Source, tag: str) -> None:
+        plan.replace(source, self.node, tag.removeprefix("v") if self.bare else tag)
+
+
+@dataclass
 class KustomizeRef(SplitRef):
     """A kustomize `images:` entry; `node` is newTag, or the name when newTag is absent."""
 
