@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 import re
 from collections.abc import Mapping
 from functools import lru_cache
@@ -86,9 +87,16 @@ def redact(text: str, token: str | None = None, *, env: Mapping[str, str]) -> st
     secrets = _variable_secrets(text, env) | _KEPT
     if token:
         secrets |= {token, basic_credentials(token)}
+    secrets |= {_in_json(secret) for secret in secrets}
     for secret in sorted(secrets, key=len, reverse=True):
         text = text.replace(secret, "***")
     return strip_userinfo(_TOKEN_SHAPES.sub(_mask, text))
+
+
+def _in_json(secret: str) -> str:
+    """`secret` as a JSON string spells it (a host's answer quoting it): a `"` or `\\` inside is
+    escaped, so the raw value is not found there."""
+    return json.dumps(secret)[1:-1]
 
 
 def _variable_secrets(text: str, env: Mapping[str, str]) -> set[str]:
@@ -100,6 +108,6 @@ def _variable_secrets(text: str, env: Mapping[str, str]) -> set[str]:
     change what redact() prints, so the one-line error of a --dir run skips the look-up."""
     values = {name: value.strip() for name, value in env.items()}
     values = {n: v for n, v in values.items() if len(v) >= 4}  # a stray 1-character value is no token
-    if not any(v in text or "*" in v for v in values.values()):
+    if not any(v in text or _in_json(v) in text or "*" in v for v in values.values()):
         return set()
     return {values[n] for n in (*declared_token_variables(), *SECRET_VARIABLES) if n in values}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from bumper.providers import registry
@@ -14,6 +16,16 @@ TOKEN = "t0k3n-value-for-tests"
 def test_redact_masks_the_token_raw_and_as_git_sends_it() -> None:
     text = f"fatal: {TOKEN} / Authorization: Basic {basic_credentials(TOKEN)}"
     assert redact(text, TOKEN, env={}) == "fatal: *** / Authorization: Basic ***"
+
+
+@pytest.mark.parametrize("token", ['pass"word-of-a-server-user', "back\\slash-in-a-password"])
+def test_a_secret_quoted_in_a_json_answer_is_masked_as_json_escapes_it(token: str) -> None:
+    """A password of Bitbucket Data Center's basic auth may hold `"` or `\\`; an answer echoing it
+    as JSON escapes them, so the raw value is not in the text."""
+    answer = json.dumps({"authorization": f"Basic {token}"})
+    assert token not in answer
+    assert redact(answer, token, env={}) == '{"authorization": "Basic ***"}'
+    assert redact(answer, env={"BUMPER_TOKEN": token}) == '{"authorization": "Basic ***"}'
 
 
 @pytest.mark.parametrize("variable", ["BUMPER_TOKEN", "GITHUB_TOKEN", "GH_TOKEN", "GITLAB_TOKEN"])
