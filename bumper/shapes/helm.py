@@ -106,11 +106,11 @@ def _repeated_tags(pairs: dict[str, Node], whole: ImageRef, ignore: IgnoreFn) ->
             continue
         found = _split_ref(pairs, whole.name, tag, ignore, NAME)
         if found is not None and not found.digest_in_tag:
-            ref = RepeatedTagRef(
-                NAME, tag, found.ref._replace(tag=whole.tag), digest_node=found.digest_node, bare=bare
+            moved_with = scalar(pairs, "image")  # a hold on either line holds both
+            ref = found.ref._replace(tag=whole.tag)
+            refs.append(
+                RepeatedTagRef(NAME, tag, ref, digest_node=found.digest_node, bare=bare, tied_node=moved_with)
             )
-            ref.tied_node = scalar(pairs, "image")  # a hold on either line holds both
-            refs.append(ref)
     return refs
 
 

@@ -101,9 +101,6 @@ class SplitRef(Reference):
 
     digest_node: ScalarNode | None = None
     digest_in_tag: bool = False
-    # A scalar this tag must move with, never without: the whole `image:` whose tag a
-    # `version:` beside it repeats. A hold (or anything refusing one) holds both.
-    tied_node: ScalarNode | None = None
 
     @property
     def holds_digest(self) -> bool:
@@ -145,6 +142,9 @@ class RepeatedTagRef(SplitRef):
     tag without its leading `v` (kube-prometheus's `image: …prometheus:v2.54.1` + `version: 2.54.1`)."""
 
     bare: bool = False
+    # The whole `image:` this tag must move with, never without: a hold (or anything refusing
+    # one) holds both (plan/holds.py).
+    tied_node: ScalarNode | None = None
 
     def write_tag(self, plan: Plan, source: Source, tag: str) -> None:
         plan.replace(source, self.node, tag.removeprefix("v") if self.bare else tag)
