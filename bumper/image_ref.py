@@ -130,19 +130,27 @@ def _split_tag(rest: str) -> tuple[str, str | None]:
     return rest, None
 
 
+def names_registry_host(name: str) -> bool:
+    """Whether `name` starts with a registry host: a first part before a `/` with a `.` or `:`,
+    or `localhost` (`ghcr.io/acme/app`, `registry:5000/app`). Docker also reads a first part
+    with capitals as a host; split_name does, a guess from a key's text does not."""
+    first, sep, _ = name.partition("/")
+    return bool(sep) and ("." in first or ":" in first or first == "localhost")
+
+
 def split_name(name: str, text: str | None = None) -> tuple[str, str]:
     """Split a name into (normalized registry, normalized repository path)."""
     shown = text if text is not None else name
     if len(name) > _NAME_MAX:
         raise RefParseError(f"invalid image reference {shown[:40]!r}...: name longer than 255")
     first, sep, remainder = name.partition("/")
-    if sep and ("." in first or ":" in first or first == "localhost" or first != first.lower()):
+    if names_registry_host(name) or (sep and first != first.lower()):
         if not _DOMAIN_RE.fullmatch(first):
             raise RefParseError(f"invalid image reference {shown!r}: bad registry host {first!r}")
         # Hosts compare case-insensitively, but a dotless upper-case host lowered would
         # read back as a Docker Hub path: keep that one as written.
         lowered = first.lower()
-        registry = lowered if ("." in first or ":" in first or lowered == "localhost") else first
+        registry = lowered if names_registry_host(f"{lowered}/") else first
         path = remainder
     else:
         registry, path = DOCKER_HUB, name

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any, NamedTuple
 
 _MAX_SHOWN = 60  # characters of an unexpected answer quoted in the error
@@ -34,18 +34,19 @@ class PullShape(NamedTuple):
     page: str | None = None  # a list answer's key for its items ("values"); None: a bare list
 
 
-def check(shape: PullShape, method: str, path: str, status: int, data: Any) -> None:
+def check(shape: PullShape, method: str, path: str, status: int, read: Callable[[], Any]) -> None:
     """Raise NotAnAnswer when a 2xx answer to a request about pull requests (`path`, without
     the query) is not what the host's API gives: a page of PRs for a GET of the collection, a
-    PR for a create, the PR of that number for a read or an edit of it."""
+    PR for a create, the PR of that number for a read or an edit of it. `read` gives the
+    answer's JSON; it is called only for such an answer (no other body is decoded here)."""
     route = re.search(shape.route + r"(?:/(\d+))?/?$", path, re.IGNORECASE)
     if route is None or not 200 <= status < 300 or method.upper() == "DELETE":
         return
     number = route.group(1)
     if number is None and method.upper() == "GET":
-        items(shape, data)
+        items(shape, read())
     elif number is not None or method.upper() == "POST":
-        pull(shape, data, int(number) if number else None)
+        pull(shape, read(), int(number) if number else None)
 
 
 def items(shape: PullShape, data: Any) -> list[dict[str, Any]]:

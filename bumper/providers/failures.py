@@ -63,7 +63,7 @@ _HINTS = {
 }
 # What reading a 2xx answer of the wrong shape raises (a list where an object was, a missing key);
 # inside `translating` only the answer is read, so these are the host's, as answers.py's are.
-_MISREAD = (KeyError, IndexError, TypeError, AttributeError, ValueError)
+MISREAD = (KeyError, IndexError, TypeError, AttributeError, ValueError)
 _NOT_AN_ANSWER = (
     "; the API, or a proxy in front of it, did not answer as {host}'s API does; check --api-url "
     "(and any proxy between this job and the host) and rerun"
@@ -209,7 +209,7 @@ class ApiFailures:
             self.fail(kind, f"gave up after {self.style.retries} retries: {reason}", doing, exc)
         except requests.exceptions.RequestException as exc:
             self.fail("other", unreachable(self.api_url, exc, self.settings.ca_file), doing, exc)
-        except _MISREAD as exc:  # reading an answer of the wrong shape (labels, comments, users)
+        except MISREAD as exc:  # reading an answer of the wrong shape (labels, comments, users)
             log.debug("reading the answer failed", exc_info=True)
             detail = f"answered something its API does not give ({type(exc).__name__}: {exc})"
             self.fail("other", detail, doing, exc, hint=_NOT_AN_ANSWER.format(host=self.style.host))

@@ -541,7 +541,7 @@ def _refuse_non_api_answers(requester: Requester, api_url: str) -> None:
         except RuntimeError as exc:  # PyGithub's refusal of a 301 (RecursionError: a 301 loop)
             raise failures.redirect_not_followed(absolute) from exc
         failures.refuse_non_api_answer(api_url, absolute, None, headers)
-        answers.check(PULLS, verb, urlsplit(absolute).path, 200, data)
+        answers.check(PULLS, verb, urlsplit(absolute).path, 200, lambda: data)
         return headers, data
 
     requester.requestJsonAndCheck = checked  # type: ignore[method-assign]

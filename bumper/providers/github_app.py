@@ -103,7 +103,7 @@ def mint_token(app: AppCredentials, settings: ProviderSettings) -> str:
         minted = call("POST", url, {"repositories": [repo]})
     except AppRefused as exc:
         raise _refused(app, where, exc.status) from None
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:  # an answer of the wrong shape
+    except failures.MISREAD as exc:  # an answer of the wrong shape
         raise ProviderError(
             f"GitHub App {app.app_id}: minting a token for {where}: GitHub's answer is not what its "
             f"API gives ({type(exc).__name__}: {exc}); check --api-url and rerun",

@@ -381,7 +381,7 @@ def _checked(api_root: str, answer: requests.Response, cap: float) -> None:
         rest.bound_rate_limit_wait(answer.headers, cap)
     failures.refuse_non_api_answer(api_root, answer.url, answer.status_code, answer.headers)
     method, path = answer.request.method or "", urlsplit(answer.url).path
-    answers.check(PULLS, method, path, answer.status_code, answers.decoded(answer.content))
+    answers.check(PULLS, method, path, answer.status_code, lambda: answers.decoded(answer.content))
 
 
 def _describe(exc: GitlabError) -> failures.Failure:

@@ -146,7 +146,7 @@ class RestClient:
         if self._pulls is not None:
             method = answer.request.method or ""
             path, status = urlsplit(answer.url).path, answer.status_code
-            answers.check(self._pulls, method, path, status, answers.decoded(answer.content))
+            answers.check(self._pulls, method, path, status, lambda: answers.decoded(answer.content))
 
     def request(
         self,

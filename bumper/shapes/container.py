@@ -8,7 +8,7 @@ from functools import lru_cache
 
 from yaml.nodes import ScalarNode
 
-from bumper.image_ref import DIGEST_HINT, ImageRef
+from bumper.image_ref import DIGEST_HINT, ImageRef, names_registry_host
 from bumper.shapes.left_alone import PLACEHOLDER, placeholder_whole
 from bumper.shapes.nodes import STR_TAG
 from bumper.shapes.reference import Ignored, WholeRef
@@ -40,14 +40,8 @@ def whole_ref(value: ScalarNode, key: str, context: str | None, found: Found) ->
     # Other keys ending in `image` hold words and file paths too (`baseImage: none`,
     # `logoImage: img/logo.png`, a mkdocs nav entry `Using Latest Image: guides/latest.md`): a
     # tag, digest or a registry host (`ghcr.io/acme/app`) makes them a reference.
-    if key == "image" or parsed.tag or parsed.digest or _names_registry(parsed.name):
+    if key == "image" or parsed.tag or parsed.digest or names_registry_host(parsed.name):
         found.add(WholeRef("container", value, parsed))
-
-
-def _names_registry(name: str) -> bool:
-    """Whether a name starts with a registry host: `ghcr.io/…`, `registry:5000/…`, `localhost/…`."""
-    first, slash, _ = name.partition("/")
-    return bool(slash) and ("." in first or ":" in first or first == "localhost")
 
 
 # `imageName`: CloudNativePG's `Cluster.spec.imageName` (a key other than `image`: it needs a tag,
