@@ -45,13 +45,19 @@ def values_map(node: MappingNode, keys: list[str], context: str | None, found: F
         if whole is not None:  # the container shape reads `image`; the map is no values map
             for ref in _repeated_tags(pairs, whole, found.ignore):
                 found.add(ref)
-            return Claim(pairs.get("baseImage"))  # the operator runs `image`, not baseImage
+            return _claim(pairs, "baseImage")  # the operator runs `image`, not baseImage
         found.add(helm_ref(pairs, found.ignore))
         found.untagged.see(pairs, context)
-        return Claim(pairs.get("image") or pairs.get("baseImage"))
+        return _claim(pairs, "image", "baseImage")
     if "repository" in keys and not is_image_volume(keys, context):
         found.untagged.see(merged_pairs(node), context)  # no tag field: noted once the walk ends
     return None
+
+
+def _claim(pairs: dict[str, Node], *keys: str) -> Claim:
+    """The map claimed with its scalars under `keys`: a tag appended to any of them breaks the
+    image its chart (or operator) builds from it."""
+    return Claim(tuple(node for key in keys if type(node := pairs.get(key)) is ScalarNode))
 
 
 def helm_ref(pairs: dict[str, Node], ignore: IgnoreFn, shape: str = "helm") -> SplitRef | None:

@@ -37,10 +37,11 @@ Finder = Callable[[Source, list[Node], list[Ignored]], list[Reference]]
 
 
 class Claim(NamedTuple):
-    """A mapping a shape reads as a whole: later shapes' `mapping` hooks skip it, and `scalar`
-    (a values map's `image: repo`, which its chart joins with the tag) is read by no key hook."""
+    """A mapping a shape reads as a whole: later shapes' `mapping` hooks skip it, and `scalars`
+    (a values map's `image: repo`, which its chart joins with the tag; the Prometheus operator's
+    `baseImage`, which it joins with the version) are read by no key hook."""
 
-    scalar: Node | None = None
+    scalars: tuple[Node, ...] = ()
 
 
 @dataclass

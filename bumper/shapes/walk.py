@@ -105,11 +105,11 @@ def _walk(doc: Node, context: str | None, state: Found, marks: Marks, seen: set[
         keys = [k.value for k, _ in node.value if type(k) is ScalarNode]
         if len(set(keys)) != len(keys):
             check_unique_keys(source, node)
-        claimed = None if any_mapping_key.isdisjoint(keys) else _ask_mappings(node, keys, context, state)
+        claimed = () if any_mapping_key.isdisjoint(keys) else _ask_mappings(node, keys, context, state)
         for key, value in node.value:
             name = key.value if type(key) is ScalarNode else None
             if type(value) is ScalarNode:
-                if name is not None and value is not claimed:
+                if name is not None and value not in claimed:  # Node has no __eq__: identity
                     scalar = by_key.get(name) or (_by_suffix(name) if name.endswith(any_suffix) else None)
                     if scalar is not None:
                         scalar(value, name, context, state)
@@ -126,14 +126,14 @@ def _walk(doc: Node, context: str | None, state: Found, marks: Marks, seen: set[
             stack.append((value, child))
 
 
-def _ask_mappings(node: MappingNode, keys: list[str], context: str | None, state: Found) -> Node | None:
-    """Ask the mapping hooks in table order until one claims the mapping; the scalar it claims."""
+def _ask_mappings(node: MappingNode, keys: list[str], context: str | None, state: Found) -> tuple[Node, ...]:
+    """Ask the mapping hooks in table order until one claims the mapping; the scalars it claims."""
     for trigger, mapping in DISPATCH.mappings:
         if not trigger.isdisjoint(keys):
             claim = mapping(node, keys, context, state)
             if claim is not None:
-                return claim.scalar
-    return None
+                return claim.scalars
+    return ()
 
 
 def _root_context(doc: Node, file_name: str) -> str | None:
