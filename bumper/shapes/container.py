@@ -39,9 +39,24 @@ def whole_ref(value: ScalarNode, key: str, context: str | None, found: Found) ->
         return
     # Other keys ending in `image` hold words and file paths too (`baseImage: none`,
     # `logoImage: img/logo.png`, a mkdocs nav entry `Using Latest Image: guides/latest.md`): a
-    # tag, digest or a registry host (`ghcr.io/acme/app`) makes them a reference.
-    if key == "image" or parsed.tag or parsed.digest or names_registry_host(parsed.name):
+    # tag, digest or a registry host (`ghcr.io/acme/app`) makes them a reference. Without a tag
+    # or digest, a name ending in a file's (`heroImage: cdn.example.com/hero.webp`) is a file.
+    if parsed.tag or parsed.digest:
         found.add(WholeRef("container", value, parsed))
+    elif (key == "image" or names_registry_host(parsed.name)) and not _names_a_file(parsed.name):
+        found.add(WholeRef("container", value, parsed))
+
+
+# What a web page or a document links to; no image repository is named so.
+_FILE_SUFFIXES = (
+    *(".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".avif", ".ico", ".bmp", ".tif", ".tiff"),
+    *(".html", ".htm", ".md", ".pdf", ".txt", ".json", ".yaml", ".yml"),
+)
+
+
+def _names_a_file(name: str) -> bool:
+    """Whether the last part of `name` is a file name: a picture, a page, a document."""
+    return name.rsplit("/", 1)[-1].endswith(_FILE_SUFFIXES)
 
 
 # `imageName`: CloudNativePG's `Cluster.spec.imageName` (a key other than `image`: it needs a tag,

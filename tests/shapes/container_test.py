@@ -48,6 +48,20 @@ def test_other_image_keys_need_a_tag_digest_or_registry() -> None:
     ]
 
 
+def test_a_file_name_is_no_image_without_a_tag() -> None:
+    """A page's picture (`heroImage: cdn.example.com/hero.webp`) names a registry-like host but
+    is a file; with a tag it is a reference whatever its name says."""
+    found = find(
+        "heroImage: cdn.example.com/hero.webp\nsite:\n  image: cdn.example.com/assets/logo.png\n"
+        "pages:\n  image: docs.example.com/index.html\n"
+        "sidecarImage: cdn.example.com/hero.webp:2\nimage: registry.example.com/team/app\n"
+    ).found
+    assert found == [
+        (6, "container", "cdn.example.com/hero.webp:2"),
+        (7, "container", "registry.example.com/team/app"),
+    ]
+
+
 def test_what_it_leaves_and_why() -> None:
     finding = find(
         f"""\
