@@ -15,7 +15,8 @@ from bumper.image_ref import ImageRef
 from bumper.options import BumpOptions
 from bumper.plan.tree import TreePlan, TreeRequest, plan_tree, write_all
 from bumper.providers.api import ProviderSettings
-from bumper.remote import RemoteRun, deliver
+from bumper.remote import deliver
+from bumper.remote.run import RemoteRun
 from testing import repos
 from testing.git_server import GIT_TOKEN, GitServer
 

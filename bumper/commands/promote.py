@@ -133,7 +133,7 @@ def _clone_source(
     token = authorization = None
     url = options.repo
     if url is not None:
-        from bumper.remote import RemoteRun
+        from bumper.remote.run import RemoteRun
 
         assert setup is not None  # promote() asked check_remote for --repo
         # git presents the token as this host takes it (Bitbucket's x-token-auth, Azure's bearer)

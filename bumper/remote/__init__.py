@@ -77,49 +77,19 @@ from bumper.providers.api import (
     CommitsThroughApi,
     FollowsPullRequests,
     Provider,
-    ProviderSettings,
     PullRequest,
     PullRequestSpec,
     text_limits,
 )
+from bumper.remote.run import LOOKUP_SETTLE_SECONDS, RemoteRun, provider_of
 from bumper.retry import retry
 
 if TYPE_CHECKING:
     from bumper.verify.run import Verified
 
 MAX_ATTEMPTS = 6
-LOOKUP_SETTLE_SECONDS = 5.0  # what a failing step waits for the read running beside it
 UP_TO_DATE_NOTE = "the base branch already has these versions"
 PUSHED_COMMIT = "bumper_pushed_commit"  # on an interruption after the direct commit landed
-
-
-@dataclass(frozen=True)
-class RemoteRun:
-    """What every step of one remote run reads and none changes: the options, the provider and
-    token check_remote settled on, the environment, and the signing configuration."""
-
-    options: BumpOptions
-    provider_name: str
-    token: str | None
-    settings: ProviderSettings
-    env: Mapping[str, str]
-    signing: list[tuple[str, str]]
-
-    @property
-    def git_authorization(self) -> str | None:
-        """The header git sends to this host (its ProviderSpec.git_authorization, also with
-        --provider none when `auto` knows the host); None: Basic with any user."""
-        if self.token is None:
-            return None
-        host = self.provider_name
-        if host == registry.NO_PROVIDER:  # no API, but git still talks to a host auto may know
-            try:
-                host = registry.resolve(
-                    registry.AUTO, self.settings.repo_url, self.settings.api_url, self.env
-                )
-            except ConfigError:
-                return None
-        return registry.git_authorization(host, self.token, self.env)
 
 
 @dataclass
@@ -176,7 +146,7 @@ def _follow(run: RemoteRun, result: BumpResult) -> BumpResult:
 
     if result.pull_request is None or run.options.dry_run:
         return result
-    provider = _provider(run)
+    provider = provider_of(run)
     assert isinstance(provider, FollowsPullRequests)  # check_remote refused any other
     return follow(provider, result, run.options.wait_timeout, scale=run.settings.backoff)
 
@@ -471,7 +441,7 @@ def _find_bot_branch(base: Base, run: RemoteRun, plan: TreePlan) -> BotBranch:
 
 
 def _look_up_pull_request(run: RemoteRun, branch: str, base: str) -> tuple[Provider, PullRequest | None]:
-    provider = _provider(run)
+    provider = provider_of(run)
     return provider, provider.find_pull_request(branch, base)
 
 
@@ -505,7 +475,7 @@ def _check_before_direct_push(base: Base, run: RemoteRun) -> None:
     _bot_branch_sha(base, name, chosen=options.branch is not None)
     if run.provider_name == "none":
         return
-    provider = _provider(run)
+    provider = provider_of(run)
     provider.find_pull_request(name, base.cloned.base)
     if isinstance(provider, ChecksAccess):
         provider.check_access()
@@ -631,7 +601,7 @@ def _commit_to_base(base: Base, run: RemoteRun) -> tuple[TreePlan, dict[str, str
     message = commit_message(
         options.commit_message, values, plan.changes, provenance_trailers(images, plan.changes, run.env)
     )
-    provider = _provider(run) if options.commit_via == "api" else None
+    provider = provider_of(run) if options.commit_via == "api" else None
     try:
         sha, _ = deliver(
             cloned, run, cloned.base, plan, message, lease=cloned.base_sha, onto_base=True, provider=provider
@@ -829,10 +799,6 @@ def _with_commit(
         status = Status.COMMITTED
         notes = [n for n in notes if n != UP_TO_DATE_NOTE]
     return replace(result, status=status, plan=plan, commit=commit, notes=notes)
-
-
-def _provider(run: RemoteRun) -> Provider:
-    return registry.spec_for(run.provider_name).create(run.settings, run.env)
 
 
 def default_bot_branch(refs: list[ImageRef], explicit_base: str | None) -> str:
