@@ -15,7 +15,7 @@ import hashlib
 import random
 import tempfile
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -29,46 +29,23 @@ from bumper.delivery.signing import signing_config
 from bumper.errors import BumperError, ConfigError, VerifyError, WorkspaceError
 from bumper.git.clone import (
     Clone,
-    check_out,
-    check_out_all_yaml,
-    checkout_only,
-    clone,
     drop_work_tree,
     fetch_objects,
-    read_index,
-    symlinks,
 )
 from bumper.git.commit import commit_all
-from bumper.git.errors import GitError, PushRejected, raise_clone_failure
-from bumper.git.modes import FILE_MODES
+from bumper.git.errors import GitError, PushRejected
 from bumper.git.push import push
 from bumper.git.read import (
-    entry_modes,
     fetch_branch,
-    grep_files,
-    grep_tree,
-    read_blob,
     remote_branch_sha,
     remote_default_branch,
     same_content,
     start_branch_read,
 )
 from bumper.git.refname import validate_branch_name
-from bumper.git.runner import GitRunner, Running
 from bumper.image_ref import ImageRef
 from bumper.options import BumpOptions, BumpResult, Status
-from bumper.plan.needles import MARKER_NEEDLE
-from bumper.plan.needles import needles as search_needles
-from bumper.plan.paths import sparse_patterns
 from bumper.plan.promote import promote_branch
-from bumper.plan.rules import (
-    POLICY_FILE,
-    PolicyFileError,
-    RepoPolicy,
-    RunRules,
-    misnamed_policy,
-    parse_policy,
-)
 from bumper.plan.tree import TreePlan, TreeRequest, plan_tree, write_all
 from bumper.preflight import RemoteSetup, check_remote, no_pull_request
 from bumper.providers import registry
@@ -81,6 +58,7 @@ from bumper.providers.api import (
     PullRequestSpec,
     text_limits,
 )
+from bumper.remote.clone import Base, clone_base, repo_git, reveal
 from bumper.remote.run import LOOKUP_SETTLE_SECONDS, RemoteRun, provider_of
 from bumper.retry import retry
 
@@ -90,23 +68,6 @@ if TYPE_CHECKING:
 MAX_ATTEMPTS = 6
 UP_TO_DATE_NOTE = "the base branch already has these versions"
 PUSHED_COMMIT = "bumper_pushed_commit"  # on an interruption after the direct commit landed
-
-
-@dataclass
-class Base:
-    """The cloned base an attempt works on: the clone, the only files worth parsing, and the
-    rules of the base's own .bumper.yaml."""
-
-    cloned: Clone
-    only: frozenset[str]
-    rules: RunRules
-    # The bot branch's ls-remote started beside the clone, and the name it asks for.
-    early_read: tuple[str, Running] | None = None
-
-    def early_read_of(self, branch: str) -> Running | None:
-        """That ls-remote when it asks for `branch`, once (a later question asks the remote again)."""
-        early, self.early_read = self.early_read, None
-        return early[1] if early is not None and early[0] == branch else None
 
 
 def bump_repo(options: BumpOptions, env: Mapping[str, str], setup: RemoteSetup | None = None) -> BumpResult:
@@ -197,22 +158,16 @@ def _attempt(run: RemoteRun, dest: Path, carried: list[tuple[TreePlan, dict[str,
     """One try from a fresh clone (_attempt_on). When the bot branch's name is known before the
     clone, git asks the remote for that branch while the clone runs (one round trip less on
     the way; not over SSH); that ls-remote never outlives the try."""
-    name, git = _expected_bot_branch(run.options), _git(run)
+    name, git = _expected_bot_branch(run.options), repo_git(run)
     # Not over SSH: ssh may ask the terminal for a passphrase or a host key, one at a time.
     early = None if name is None or git.scheme == "ssh" else (name, start_branch_read(git, name, dest.parent))
     try:
-        base = _clone(run, dest)
+        base = clone_base(run, dest)
         base.early_read = early
         return _attempt_on(base, run, carried)
     finally:
         if early is not None:
             early[1].stop()  # ended already when its answer was read; else it is not needed
-
-
-def _git(run: RemoteRun) -> GitRunner:
-    """The git runner of this run's repository, before there is a clone."""
-    assert run.options.repo is not None
-    return GitRunner(run.options.repo, token=run.token, env=run.env, authorization=run.git_authorization)
 
 
 def _expected_bot_branch(options: BumpOptions) -> str | None:
@@ -283,78 +238,6 @@ def _through_pull_request(base: Base, run: RemoteRun, plan: TreePlan) -> BumpRes
     return _deliver_pull_request(base, run, bot, plan, images, raised)
 
 
-# -- clone -----------------------------------------------------------------------------------
-
-
-def _clone(run: RemoteRun, dest: Path) -> Base:
-    """Clone the base and check out only what can matter; read the base's own rules.
-
-    Without --path there is no checkout at clone time: git grep finds the files that mention
-    the images in the object store (while read-tree fills the index beside it) and only those
-    are checked out. With --path, a blobless
-    sparse clone of those paths: git reads them as the same gitignore patterns plan_tree
-    applies (bumper.plan.paths), so the clone holds what --dir would select, plus Chart.yaml.
-    """
-    options = run.options
-    assert options.repo is not None
-    sparse = sparse_patterns(options.paths) or None
-    try:
-        cloned = clone(
-            options.repo,
-            base=options.base,
-            token=run.token,
-            authorization=run.git_authorization,
-            env=run.env,
-            dest=dest,
-            sparse_paths=sparse,
-            checkout=bool(sparse),
-        )
-    except GitError as exc:  # the clone names only --base
-        raise_clone_failure(exc)
-    needles = search_needles(options.refs, bool(options.image_policies))
-    entries = None  # every path of the base, when the index was read
-    if sparse:
-        if MARKER_NEEDLE in needles and grep_files(cloned, [MARKER_NEEDLE]):
-            check_out_all_yaml(cloned)  # the markers' ImagePolicy may live outside --path
-        only = frozenset(grep_files(cloned, needles))
-        links = frozenset(symlinks(cloned))  # those --path selects are checked out already
-    else:
-        index = Started(lambda: read_index(cloned))  # read-tree on the other core, beside the grep
-        try:
-            only = frozenset(grep_tree(cloned, needles))
-            entries = index.answer()
-        except BaseException:
-            # Also when Ctrl-C/SIGTERM came while waiting for it: the signal reaches this thread
-            # only, so read-tree (local, short) is waited for and never outlives bumper.
-            index.settle(None)
-            raise
-        # The links too (every one, so a link to a link resolves as in the tree): a walk of the
-        # tree lists the manifest-named ones as left alone, and so does this run's.
-        links = frozenset(symlinks(cloned))
-        if only or links:
-            checkout_only(cloned, sorted(only | links), entries)
-    return Base(cloned, only | links, RunRules(_base_policy(cloned, entries), options.mode))
-
-
-def _base_policy(cloned: Clone, entries: list[bytes] | None = None) -> RepoPolicy:
-    """The base branch's .bumper.yaml, never the CI's copy: the repository's owners decide.
-    `entries`: the base's paths as the index holds them, when read (neither name there: no
-    policy, and no git run to ask; a folder of either name is there by its files)."""
-    names = [POLICY_FILE, ".bumper.yml"]
-    exact, folders = {n.encode() for n in names}, tuple(n.encode() + b"/" for n in names)
-    if entries is not None and not any(e in exact or e.startswith(folders) for e in entries):
-        return RepoPolicy()
-    present = entry_modes(cloned, cloned.base_sha, names)  # one git run
-    mode = present.get(POLICY_FILE)
-    if mode is None:
-        if ".bumper.yml" in present:
-            raise misnamed_policy()
-        return RepoPolicy()
-    if mode not in FILE_MODES:  # a link's blob is its target's name, not a policy (as --dir refuses it)
-        raise PolicyFileError("must be a regular file (not a link or a folder)", file=POLICY_FILE)
-    return parse_policy(read_blob(cloned, cloned.base_sha, POLICY_FILE))
-
-
 # -- plan ------------------------------------------------------------------------------------
 
 
@@ -375,22 +258,9 @@ def _plan(
         mode=mode,
         diffs=options.dry_run,
         pins=options.pins,
-        reveal=lambda wanted: _revealed(base, wanted, sparse=bool(options.paths)),
+        reveal=lambda wanted: reveal(base, wanted, sparse=bool(options.paths)),
     )
     return plan_tree(request)
-
-
-def _revealed(base: Base, wanted: tuple[bytes, ...], *, sparse: bool) -> frozenset[str]:
-    """The base's files that mention any of `wanted`, checked out: a base --path leaves out, or
-    the references of an image a kustomize entry renames, may decide an entry of the files
-    planned. A sparse clone (--path) is widened to every YAML file; any other holds only the
-    files its grep found, and checks out the others it finds now."""
-    if sparse:
-        check_out_all_yaml(base.cloned)
-        return frozenset(grep_files(base.cloned, wanted))
-    found = frozenset(grep_tree(base.cloned, wanted))
-    check_out(base.cloned, sorted(found - base.only))
-    return found
 
 
 def _verify(base: Base, run: RemoteRun, plan: TreePlan, images: list[ImageRef]) -> list[Verified]:
