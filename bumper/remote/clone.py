@@ -3,10 +3,12 @@ image, widened when the planner asks for more, and the base's own .bumper.yaml r
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from bumper.delivery.background import Started
+from bumper.errors import ConfigError
 from bumper.git.clone import (
     Clone,
     check_out,
@@ -31,6 +33,8 @@ from bumper.plan.rules import (
     misnamed_policy,
     parse_policy,
 )
+from bumper.providers import registry
+from bumper.providers.api import ProviderSettings
 from bumper.remote.run import RemoteRun
 
 
@@ -51,10 +55,30 @@ class Base:
         return early[1] if early is not None and early[0] == branch else None
 
 
+def git_authorization(
+    provider_name: str, token: str | None, settings: ProviderSettings, env: Mapping[str, str]
+) -> str | None:
+    """The header git sends to this host (its ProviderSpec.git_authorization, also with
+    --provider none when `auto` knows the host); None: Basic with any user."""
+    if token is None:
+        return None
+    host = provider_name
+    if host == registry.NO_PROVIDER:  # no API, but git still talks to a host auto may know
+        try:
+            host = registry.resolve(registry.AUTO, settings.repo_url, settings.api_url, env)
+        except ConfigError:
+            return None
+    return registry.git_authorization(host, token, env)
+
+
+def _authorization(run: RemoteRun) -> str | None:
+    return git_authorization(run.provider_name, run.token, run.settings, run.env)
+
+
 def repo_git(run: RemoteRun) -> GitRunner:
     """The git runner of this run's repository, before there is a clone."""
     assert run.options.repo is not None
-    return GitRunner(run.options.repo, token=run.token, env=run.env, authorization=run.git_authorization)
+    return GitRunner(run.options.repo, token=run.token, env=run.env, authorization=_authorization(run))
 
 
 def clone_base(run: RemoteRun, dest: Path) -> Base:
@@ -74,7 +98,7 @@ def clone_base(run: RemoteRun, dest: Path) -> Base:
             options.repo,
             base=options.base,
             token=run.token,
-            authorization=run.git_authorization,
+            authorization=_authorization(run),
             env=run.env,
             dest=dest,
             sparse_paths=sparse,
