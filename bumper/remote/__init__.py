@@ -17,7 +17,6 @@ import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from bumper.changes import commit_message, pr_text, provenance_trailers, template_values
 from bumper.delivery.api_commit import deliver_through_api
@@ -46,7 +45,7 @@ from bumper.git.refname import validate_branch_name
 from bumper.image_ref import ImageRef
 from bumper.options import BumpOptions, BumpResult, Status
 from bumper.plan.promote import promote_branch
-from bumper.plan.tree import TreePlan, TreeRequest, plan_tree, write_all
+from bumper.plan.tree import TreePlan, write_all
 from bumper.preflight import RemoteSetup, check_remote, no_pull_request
 from bumper.providers import registry
 from bumper.providers.api import (
@@ -58,12 +57,10 @@ from bumper.providers.api import (
     PullRequestSpec,
     text_limits,
 )
-from bumper.remote.clone import Base, clone_base, repo_git, reveal
+from bumper.remote.clone import Base, clone_base, repo_git
+from bumper.remote.planning import plan_clone, planned_images, verify
 from bumper.remote.run import LOOKUP_SETTLE_SECONDS, RemoteRun, provider_of
 from bumper.retry import retry
-
-if TYPE_CHECKING:
-    from bumper.verify.run import Verified
 
 MAX_ATTEMPTS = 6
 UP_TO_DATE_NOTE = "the base branch already has these versions"
@@ -195,7 +192,7 @@ def _attempt_on(base: Base, run: RemoteRun, carried: list[tuple[TreePlan, dict[s
     elif carried and not direct.changes:
         direct, commit = carried[0]  # pushed by an earlier try of this run, then a retry
     try:
-        plan = _plan(base, run, list(run.options.refs), dict(run.options.image_policies), mode="pr")
+        plan = plan_clone(base, run, list(run.options.refs), dict(run.options.image_policies), mode="pr")
         if plan.edits:
             result = _through_pull_request(base, run, plan)
         else:
@@ -227,57 +224,15 @@ def _through_pull_request(base: Base, run: RemoteRun, plan: TreePlan) -> BumpRes
         problem = not_own(base.cloned, bot.sha, bot.name)
         if problem is not None:
             options = run.options
-            images = _images(list(options.refs), dict(options.image_policies), plan)
+            images = planned_images(list(options.refs), dict(options.image_policies), plan)
             named = options.branch is not None
             left = blocked(base.cloned, bot, plan, images, problem, named=named, dry_run=options.dry_run)
             return BumpResult(
                 Status.BLOCKED, left.plan, branch=bot.name, pull_request=left.pull_request, notes=left.notes
             )
     plan, images, raised = _never_backwards(base, run, bot, plan)
-    plan = plan.verified_by(_verify(base, run, plan, images))
+    plan = plan.verified_by(verify(base, run, plan, images))
     return _deliver_pull_request(base, run, bot, plan, images, raised)
-
-
-# -- plan ------------------------------------------------------------------------------------
-
-
-def _plan(
-    base: Base, run: RemoteRun, refs: list[ImageRef], policies: dict[str, ImageRef], *, mode: str
-) -> TreePlan:
-    """The edits `refs` and `policies` make to the clone's files of one commit mode (`pr`,
-    `commit`): the same planner as --dir, limited to the files the clone step found."""
-    options = run.options
-    request = TreeRequest(
-        base.cloned.path,
-        refs,
-        options.paths,
-        allow_downgrade=options.allow_downgrade,
-        only=base.only,
-        image_policies=policies,
-        rules=base.rules,
-        mode=mode,
-        diffs=options.dry_run,
-        pins=options.pins,
-        reveal=lambda wanted: reveal(base, wanted, sparse=bool(options.paths)),
-    )
-    return plan_tree(request)
-
-
-def _verify(base: Base, run: RemoteRun, plan: TreePlan, images: list[ImageRef]) -> list[Verified]:
-    """--verify: the planned edits rendered against the clone's base, before anything is
-    written or pushed (bumper.verify, loaded only then: tests/import_budget_test.py)."""
-    if run.options.verify == "off" or not plan.edits:
-        return []
-    from bumper.verify.run import verify_plan
-    from bumper.verify.tree import clone_tree
-
-    return verify_plan(run.options.verify, plan, images, lambda: clone_tree(base.cloned), run.env)
-
-
-def _images(refs: list[ImageRef], policies: dict[str, ImageRef], plan: TreePlan) -> list[ImageRef]:
-    """The images a PR names: the REFs some file references, then the --image-policy images."""
-    applied = [r for r in refs if r.key in plan.found]
-    return [*applied, *(r for r in policies.values() if r not in applied)]
 
 
 # -- never backwards -------------------------------------------------------------------------
@@ -338,7 +293,7 @@ def _check_before_direct_push(base: Base, run: RemoteRun) -> None:
     (ls-remote), its open PR (which checks the API URL and the token), and what the token may do
     (bumper.providers.api.ChecksAccess). A run that fails here has pushed nothing."""
     options = run.options
-    pr_half = _plan(base, run, list(options.refs), dict(options.image_policies), mode="pr")
+    pr_half = plan_clone(base, run, list(options.refs), dict(options.image_policies), mode="pr")
     if not pr_half.edits:
         return
     name = _bot_branch_name(run, base.cloned, pr_half)
@@ -383,11 +338,11 @@ def _never_backwards(
     """
     refs, policies = list(run.options.refs), dict(run.options.image_policies)
     if bot.sha is None or run.options.allow_downgrade or bot.stale(base.cloned.base):
-        return plan, _images(refs, policies, plan), False
+        return plan, planned_images(refs, policies, plan), False
     refs, policies, newer = raised_to_branch(base.cloned, bot, plan, refs, policies)
     if newer:
-        plan = _plan(base, run, refs, policies, mode="pr").with_skips(newer)
-    return plan, _images(refs, policies, plan), bool(newer)
+        plan = plan_clone(base, run, refs, policies, mode="pr").with_skips(newer)
+    return plan, planned_images(refs, policies, plan), bool(newer)
 
 
 # -- deliver ---------------------------------------------------------------------------------
@@ -450,11 +405,11 @@ def _commit_to_base(base: Base, run: RemoteRun) -> tuple[TreePlan, dict[str, str
     options, cloned = run.options, base.cloned
     if not base.rules.may_commit():
         return TreePlan(), None  # planning would read and parse every file again for nothing
-    plan = _plan(base, run, list(options.refs), dict(options.image_policies), mode="commit")
+    plan = plan_clone(base, run, list(options.refs), dict(options.image_policies), mode="commit")
     if not plan.edits:
         return plan, None
     images = [*options.refs, *(r for r in options.images if r not in options.refs)]
-    plan = plan.verified_by(_verify(base, run, plan, images))
+    plan = plan.verified_by(verify(base, run, plan, images))
     if not options.dry_run:
         _check_before_direct_push(base, run)
     write_all(plan.edits)  # the pull-request half plans on top of these edits
