@@ -11,7 +11,6 @@ already has), deliver (one commit on the remote, then the pull request).
 
 from __future__ import annotations
 
-import hashlib
 import random
 import tempfile
 from collections.abc import Callable, Mapping
@@ -21,7 +20,7 @@ from pathlib import Path
 from bumper.changes import commit_message, pr_text, provenance_trailers, template_values
 from bumper.delivery.api_commit import deliver_through_api
 from bumper.delivery.background import Started
-from bumper.delivery.bot_branch import BotBranch, blocked, left_empty, not_own, raised_to_branch
+from bumper.delivery.bot_branch import BotBranch, blocked, left_empty, not_own
 from bumper.delivery.deploy_link import deploy_compare
 from bumper.delivery.pull_request import put_back_text, rewrites_text, sync_pull_request
 from bumper.delivery.signing import signing_config
@@ -32,19 +31,15 @@ from bumper.git.clone import (
     fetch_objects,
 )
 from bumper.git.commit import commit_all
-from bumper.git.errors import GitError, PushRejected
+from bumper.git.errors import PushRejected
 from bumper.git.push import push
 from bumper.git.read import (
-    fetch_branch,
     remote_branch_sha,
-    remote_default_branch,
     same_content,
     start_branch_read,
 )
-from bumper.git.refname import validate_branch_name
 from bumper.image_ref import ImageRef
 from bumper.options import BumpOptions, BumpResult, Status
-from bumper.plan.promote import promote_branch
 from bumper.plan.tree import TreePlan, write_all
 from bumper.preflight import RemoteSetup, check_remote, no_pull_request
 from bumper.providers import registry
@@ -53,9 +48,15 @@ from bumper.providers.api import (
     CommitsThroughApi,
     FollowsPullRequests,
     Provider,
-    PullRequest,
     PullRequestSpec,
     text_limits,
+)
+from bumper.remote.branch import (
+    bot_branch_name,
+    bot_branch_sha,
+    expected_bot_branch,
+    find_bot_branch,
+    never_backwards,
 )
 from bumper.remote.clone import Base, clone_base, repo_git
 from bumper.remote.planning import plan_clone, planned_images, verify
@@ -155,7 +156,7 @@ def _attempt(run: RemoteRun, dest: Path, carried: list[tuple[TreePlan, dict[str,
     """One try from a fresh clone (_attempt_on). When the bot branch's name is known before the
     clone, git asks the remote for that branch while the clone runs (one round trip less on
     the way; not over SSH); that ls-remote never outlives the try."""
-    name, git = _expected_bot_branch(run.options), repo_git(run)
+    name, git = expected_bot_branch(run.options), repo_git(run)
     # Not over SSH: ssh may ask the terminal for a passphrase or a host key, one at a time.
     early = None if name is None or git.scheme == "ssh" else (name, start_branch_read(git, name, dest.parent))
     try:
@@ -165,21 +166,6 @@ def _attempt(run: RemoteRun, dest: Path, carried: list[tuple[TreePlan, dict[str,
     finally:
         if early is not None:
             early[1].stop()  # ended already when its answer was read; else it is not needed
-
-
-def _expected_bot_branch(options: BumpOptions) -> str | None:
-    """The bot branch's name when it can be known without the clone: --branch, else the
-    default name of every image (a REF found nowhere changes it: then it is asked again)."""
-    if options.branch is not None:
-        return options.branch
-    if options.base is not None or options.promoted_from is not None:
-        return None  # named after the remote's default branch, or after the plan's images
-    name = default_bot_branch(list({r.key: r for r in options.images}.values()), None)
-    try:
-        validate_branch_name(name)
-    except BumperError:
-        return None
-    return name
 
 
 def _attempt_on(base: Base, run: RemoteRun, carried: list[tuple[TreePlan, dict[str, str]]]) -> BumpResult:
@@ -217,7 +203,7 @@ def _attempt_on(base: Base, run: RemoteRun, carried: list[tuple[TreePlan, dict[s
 def _through_pull_request(base: Base, run: RemoteRun, plan: TreePlan) -> BumpResult:
     """The pr-mode half: find the bot branch, leave it alone when it is not bumper's, hold to
     the versions it has, then deliver."""
-    bot = _find_bot_branch(base, run, plan)
+    bot = find_bot_branch(base, run, plan)
     # A branch of bumper's own naming left at a commit of the base holds nobody's work: fill it.
     empty = bot.sha is not None and run.options.branch is None and left_empty(base.cloned, bot.sha)
     if bot.sha is not None and not empty:
@@ -230,61 +216,9 @@ def _through_pull_request(base: Base, run: RemoteRun, plan: TreePlan) -> BumpRes
             return BumpResult(
                 Status.BLOCKED, left.plan, branch=bot.name, pull_request=left.pull_request, notes=left.notes
             )
-    plan, images, raised = _never_backwards(base, run, bot, plan)
+    plan, images, raised = never_backwards(base, run, bot, plan)
     plan = plan.verified_by(verify(base, run, plan, images))
     return _deliver_pull_request(base, run, bot, plan, images, raised)
-
-
-# -- never backwards -------------------------------------------------------------------------
-
-
-def _find_bot_branch(base: Base, run: RemoteRun, plan: TreePlan) -> BotBranch:
-    """Name the bot branch, fetch its tip if it exists, and look up its open PR.
-
-    The PR lookup comes before any push: it checks the token and the API URL, and whether
-    the bot branch is still under review (an open PR) or stale (closed or merged). It runs
-    while git asks the remote for the branch (both are reads, one round trip each); a git
-    failure is said first, as when they ran one after the other.
-    """
-    options, cloned = run.options, base.cloned
-    name = _bot_branch_name(run, cloned, plan)
-    lookup = None
-    if run.provider_name != "none":
-        lookup = Started(lambda: _look_up_pull_request(run, name, cloned.base))
-    try:
-        sha = _bot_branch_sha(base, name, chosen=options.branch is not None)
-        if sha is not None:
-            # Read, compare and lease against the commit actually fetched: a concurrent run may
-            # have moved the branch since ls-remote, and only the fetched commit is here to read.
-            sha = _fetch_bot_branch(cloned, name)
-    except BaseException:
-        if lookup is not None:
-            lookup.settle(LOOKUP_SETTLE_SECONDS)
-        raise
-    provider, existing = lookup.answer() if lookup is not None else (None, None)
-    return BotBranch(name, sha, provider, existing)
-
-
-def _look_up_pull_request(run: RemoteRun, branch: str, base: str) -> tuple[Provider, PullRequest | None]:
-    provider = provider_of(run)
-    return provider, provider.find_pull_request(branch, base)
-
-
-def _bot_branch_name(run: RemoteRun, cloned: Clone, plan: TreePlan) -> str:
-    """--branch, else `bumper/<images>` named after the images `plan` found."""
-    options = run.options
-    name = options.branch
-    if name is None:  # named after the images applied (a REF referenced nowhere is not)
-        images = list({r.key: r for r in options.images if r.key in plan.found}.values())
-        if options.promoted_from is not None:  # a promotion never shares the bump runs' branch
-            name = promote_branch(images[0], options.paths)
-        else:
-            non_default = options.base and options.base != remote_default_branch(cloned)
-            name = default_bot_branch(images, options.base if non_default else None)
-    validate_branch_name(name)
-    if name == cloned.base:
-        raise ConfigError(f"--branch {name!r} is the base branch; bumper pushes only to a branch of its own")
-    return name
 
 
 def _check_before_direct_push(base: Base, run: RemoteRun) -> None:
@@ -296,53 +230,14 @@ def _check_before_direct_push(base: Base, run: RemoteRun) -> None:
     pr_half = plan_clone(base, run, list(options.refs), dict(options.image_policies), mode="pr")
     if not pr_half.edits:
         return
-    name = _bot_branch_name(run, base.cloned, pr_half)
-    _bot_branch_sha(base, name, chosen=options.branch is not None)
+    name = bot_branch_name(run, base.cloned, pr_half)
+    bot_branch_sha(base, name, chosen=options.branch is not None)
     if run.provider_name == "none":
         return
     provider = provider_of(run)
     provider.find_pull_request(name, base.cloned.base)
     if isinstance(provider, ChecksAccess):
         provider.check_access()
-
-
-def _bot_branch_sha(base: Base, branch: str, *, chosen: bool) -> str | None:
-    """The bot branch's sha on the remote; a branch in its way (`bumper` for `bumper/app`) is
-    said once, as bad input when --branch chose the name."""
-    try:
-        return remote_branch_sha(base.cloned, branch, base.early_read_of(branch))
-    except GitError as exc:
-        if exc.kind == "branch-conflict" and chosen:
-            raise ConfigError(exc.message) from exc
-        raise
-
-
-def _fetch_bot_branch(cloned: Clone, branch: str) -> str:
-    try:
-        return fetch_branch(cloned, branch)
-    except GitError as exc:
-        if exc.kind == "branch-not-found":  # deleted since ls-remote (its PR merged): start over
-            raise PushRejected("the bot branch was deleted meanwhile") from exc
-        raise
-
-
-def _never_backwards(
-    base: Base, run: RemoteRun, bot: BotBranch, plan: TreePlan
-) -> tuple[TreePlan, list[ImageRef], bool]:
-    """While the bot branch is under review, a version it already holds higher wins over this
-    run's: racing runs then only ever move the branch forward. A branch whose PR was closed
-    or merged is stale, and the run starts again from the base.
-
-    Returns the plan (made again when a version was raised), the images it applies, and
-    whether any was raised.
-    """
-    refs, policies = list(run.options.refs), dict(run.options.image_policies)
-    if bot.sha is None or run.options.allow_downgrade or bot.stale(base.cloned.base):
-        return plan, planned_images(refs, policies, plan), False
-    refs, policies, newer = raised_to_branch(base.cloned, bot, plan, refs, policies)
-    if newer:
-        plan = plan_clone(base, run, refs, policies, mode="pr").with_skips(newer)
-    return plan, planned_images(refs, policies, plan), bool(newer)
 
 
 # -- deliver ---------------------------------------------------------------------------------
@@ -624,11 +519,3 @@ def _with_commit(
         status = Status.COMMITTED
         notes = [n for n in notes if n != UP_TO_DATE_NOTE]
     return replace(result, status=status, plan=plan, commit=commit, notes=notes)
-
-
-def default_bot_branch(refs: list[ImageRef], explicit_base: str | None) -> str:
-    """`bumper/<image>` per image set (`bumper/<base>/...` for a non-default base)."""
-    slug = "_".join(sorted(r.slug() for r in refs))
-    if len(slug) > 120:
-        slug = slug[:100] + "-" + hashlib.sha256(slug.encode()).hexdigest()[:12]
-    return f"bumper/{explicit_base}/{slug}" if explicit_base else f"bumper/{slug}"
