@@ -26,7 +26,6 @@ from bumper.delivery.signing import signing_config
 from bumper.errors import BumperError, ConfigError, VerifyError, WorkspaceError
 from bumper.git.clone import (
     drop_work_tree,
-    fetch_objects,
 )
 from bumper.git.errors import PushRejected
 from bumper.git.read import (
@@ -34,23 +33,21 @@ from bumper.git.read import (
 )
 from bumper.image_ref import ImageRef
 from bumper.options import BumpOptions, BumpResult, Status
-from bumper.plan.tree import TreePlan, write_all
+from bumper.plan.tree import TreePlan
 from bumper.preflight import RemoteSetup, check_remote
 from bumper.providers import registry
 from bumper.providers.api import (
-    ChecksAccess,
     FollowsPullRequests,
     PullRequestSpec,
     text_limits,
 )
 from bumper.remote.branch import (
-    bot_branch_name,
-    bot_branch_sha,
     expected_bot_branch,
     find_bot_branch,
     never_backwards,
 )
 from bumper.remote.clone import Base, clone_base, repo_git
+from bumper.remote.direct import PUSHED_COMMIT, after_push, commit_to_base
 from bumper.remote.planning import plan_clone, planned_images, verify
 from bumper.remote.push import check_still_current, deliver, dry_run_note
 from bumper.remote.run import RemoteRun, provider_of
@@ -58,7 +55,6 @@ from bumper.retry import retry
 
 MAX_ATTEMPTS = 6
 UP_TO_DATE_NOTE = "the base branch already has these versions"
-PUSHED_COMMIT = "bumper_pushed_commit"  # on an interruption after the direct commit landed
 
 
 def bump_repo(options: BumpOptions, env: Mapping[str, str], setup: RemoteSetup | None = None) -> BumpResult:
@@ -117,24 +113,6 @@ def _kept_moving(exc: PushRejected) -> WorkspaceError:
     )
 
 
-def after_push(exc: BumperError, commit: dict[str, str] | None) -> BumperError:
-    """`exc`, told as a failure after the direct commit `commit` reached the base: the line
-    names that commit (it stays there) and JSON carries it as `commit`."""
-    if commit is None or exc.commit is not None:
-        return exc
-    exc.commit = commit
-    if not isinstance(exc, VerifyError):  # its own line already says what was pushed
-        exc.message += f"; {pushed_note(commit)}"
-    return exc
-
-
-def pushed_note(commit: dict[str, str]) -> str:
-    return (
-        f"the direct commit {commit['sha'][:12]} was already pushed to {commit['branch']} and "
-        "stays there (a rerun finds it and only does the rest)"
-    )
-
-
 def _refuse_base_as_branch(options: BumpOptions, base: str | None) -> None:
     """`--branch` naming the base branch is refused before anything is written: with --base,
     before any network request; else right after the clone, which names the default branch
@@ -165,7 +143,7 @@ def _attempt_on(base: Base, run: RemoteRun, carried: list[tuple[TreePlan, dict[s
     """The commit-mode references go straight to the base, the pr-mode ones through the bot
     branch and its PR. A PushRejected anywhere restarts the try."""
     _refuse_base_as_branch(run.options, base.cloned.base)
-    direct, commit = _commit_to_base(base, run)
+    direct, commit = commit_to_base(base, run)
     if commit is not None:
         carried[:] = [(direct, commit)]
     elif carried and not direct.changes:
@@ -212,72 +190,6 @@ def _through_pull_request(base: Base, run: RemoteRun, plan: TreePlan) -> BumpRes
     plan, images, raised = never_backwards(base, run, bot, plan)
     plan = plan.verified_by(verify(base, run, plan, images))
     return _deliver_pull_request(base, run, bot, plan, images, raised)
-
-
-def _check_before_direct_push(base: Base, run: RemoteRun) -> None:
-    """Before the direct commit reaches the base, ask everything the pull-request half will need
-    that can be asked without writing: the bot branch's name and whether a branch is in its way
-    (ls-remote), its open PR (which checks the API URL and the token), and what the token may do
-    (bumper.providers.api.ChecksAccess). A run that fails here has pushed nothing."""
-    options = run.options
-    pr_half = plan_clone(base, run, list(options.refs), dict(options.image_policies), mode="pr")
-    if not pr_half.edits:
-        return
-    name = bot_branch_name(run, base.cloned, pr_half)
-    bot_branch_sha(base, name, chosen=options.branch is not None)
-    if run.provider_name == "none":
-        return
-    provider = provider_of(run)
-    provider.find_pull_request(name, base.cloned.base)
-    if isinstance(provider, ChecksAccess):
-        provider.check_access()
-
-
-def _commit_to_base(base: Base, run: RemoteRun) -> tuple[TreePlan, dict[str, str] | None]:
-    """Plan and deliver the commit-mode references: one commit on the base, pushed without force.
-
-    The plan reads the base as cloned, so a version the base already holds higher is skipped
-    ("downgrade"): re-planned on every attempt, that is "never backwards" against the base. A
-    base that moved since the clone rejects the push (PushRejected), and the caller starts the
-    attempt again from a fresh clone. On a dry run the edits reach only the temporary clone, so
-    the pull-request half plans on top of them as it would after the push.
-    """
-    options, cloned = run.options, base.cloned
-    if not base.rules.may_commit():
-        return TreePlan(), None  # planning would read and parse every file again for nothing
-    plan = plan_clone(base, run, list(options.refs), dict(options.image_policies), mode="commit")
-    if not plan.edits:
-        return plan, None
-    images = [*options.refs, *(r for r in options.images if r not in options.refs)]
-    plan = plan.verified_by(verify(base, run, plan, images))
-    if not options.dry_run:
-        _check_before_direct_push(base, run)
-    write_all(plan.edits)  # the pull-request half plans on top of these edits
-    if options.dry_run:
-        return plan, None
-    values = template_values(
-        [str(r) for r in images],
-        plan.changes,
-        cloned.base,
-        cloned.base,
-        run.env,
-        promoted_from=options.promoted_from or "",
-    )
-    message = commit_message(
-        options.commit_message, values, plan.changes, provenance_trailers(images, plan.changes, run.env)
-    )
-    provider = provider_of(run) if options.commit_via == "api" else None
-    try:
-        sha, _ = deliver(
-            cloned, run, cloned.base, plan, message, lease=cloned.base_sha, onto_base=True, provider=provider
-        )
-    except PushRejected as exc:
-        exc.base = cloned.base  # the base moved since the clone: the attempt starts again
-        raise
-    if options.commit_via == "api":
-        fetch_objects(cloned, [sha])  # the host made it: the bot branch's commit builds on it here
-    cloned.base_sha = sha  # the bot branch, if any, builds on this commit
-    return plan, {"branch": cloned.base, "sha": sha}
 
 
 def _deliver_pull_request(
