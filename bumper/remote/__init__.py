@@ -4,9 +4,11 @@ Every run converges: the bot branch ends as exactly one commit on the current ba
 per image, the highest version any run asked for, and the PR text describes that commit.
 A push races other runs through --force-with-lease; a lost race restarts the attempt.
 
-One attempt is four steps, each below under its name: clone (the base, narrowed to the files
-that mention an image), plan (the edits), never backwards (hold to what the bot branch
-already has), deliver (one commit on the remote, then the pull request).
+One attempt is four steps, each in a module of this package: clone (clone.py: the base,
+narrowed to the files that mention an image), plan (planning.py: the edits), never backwards
+(branch.py: hold to what the bot branch already has), deliver (push.py: one commit on the
+remote; direct.py: the commit-mode references straight onto the base), then the pull request.
+This module runs the attempts and is the one place their BumpResult is built.
 """
 
 from __future__ import annotations
@@ -24,28 +26,16 @@ from bumper.delivery.deploy_link import deploy_compare
 from bumper.delivery.pull_request import put_back_text, sync_pull_request
 from bumper.delivery.signing import signing_config
 from bumper.errors import BumperError, ConfigError, VerifyError, WorkspaceError
-from bumper.git.clone import (
-    drop_work_tree,
-)
+from bumper.git.clone import drop_work_tree
 from bumper.git.errors import PushRejected
-from bumper.git.read import (
-    start_branch_read,
-)
+from bumper.git.read import start_branch_read
 from bumper.image_ref import ImageRef
 from bumper.options import BumpOptions, BumpResult, Status
 from bumper.plan.tree import TreePlan
 from bumper.preflight import RemoteSetup, check_remote
 from bumper.providers import registry
-from bumper.providers.api import (
-    FollowsPullRequests,
-    PullRequestSpec,
-    text_limits,
-)
-from bumper.remote.branch import (
-    expected_bot_branch,
-    find_bot_branch,
-    never_backwards,
-)
+from bumper.providers.api import FollowsPullRequests, PullRequestSpec, text_limits
+from bumper.remote.branch import expected_bot_branch, find_bot_branch, never_backwards
 from bumper.remote.clone import Base, clone_base, repo_git
 from bumper.remote.direct import PUSHED_COMMIT, after_push, commit_to_base
 from bumper.remote.planning import plan_clone, planned_images, verify

@@ -1,5 +1,4 @@
-"""The bot branch of a --repo run: its name, its tip and open PR, and never backwards against
-the versions it already holds."""
+"""The bot branch of a --repo run: its name, tip and open PR, never moved backwards."""
 
 from __future__ import annotations
 

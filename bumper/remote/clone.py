@@ -1,5 +1,4 @@
-"""The clone stage of a --repo run: the base cloned and narrowed to the files that mention an
-image, widened when the planner asks for more, and the base's own .bumper.yaml read."""
+"""The clone stage of a --repo run: the base cloned, narrowed to what can matter, and its rules."""
 
 from __future__ import annotations
 

@@ -1,6 +1,4 @@
-"""The direct-commit path of a --repo run (a .bumper.yaml `mode: commit`): one commit on the
-base, pushed without force once the pull-request half has been asked what it needs, and a
-failure after that push told with the commit it left there."""
+"""The direct-commit path (`mode: commit`): one commit pushed onto the base, without force."""
 
 from __future__ import annotations
 

@@ -1,5 +1,4 @@
-"""The push stage of a --repo run: the one place a commit leaves this machine, what a dry run
-would push, and the check after the PR step that the branch still holds the commit."""
+"""Where a --repo run's commit leaves this machine, and the checks around that push."""
 
 from __future__ import annotations
 
