@@ -19,7 +19,8 @@ from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
 
-from bumper.changes import commit_message, pr_text, provenance_trailers, template_values
+from bumper.changes import commit_message, pr_text, template_values
+from bumper.ci.provenance import provenance_trailers
 from bumper.delivery.background import Started
 from bumper.delivery.bot_branch import BotBranch, blocked, left_empty, not_own
 from bumper.delivery.deploy_link import deploy_compare

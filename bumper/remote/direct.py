@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from bumper.changes import commit_message, provenance_trailers, template_values
+from bumper.changes import commit_message, template_values
+from bumper.ci.provenance import provenance_trailers
 from bumper.errors import BumperError, VerifyError
 from bumper.git.clone import fetch_objects
 from bumper.git.errors import PushRejected
