@@ -26,4 +26,5 @@ class RemoteRun:
 
 
 def provider_of(run: RemoteRun) -> Provider:
+    """A client of the host this run's provider names, made with its settings."""
     return registry.spec_for(run.provider_name).create(run.settings, run.env)
