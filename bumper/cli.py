@@ -108,7 +108,7 @@ def _failed(
 
 
 def _pushed(exc: BaseException) -> dict[str, str] | None:
-    """The direct commit a `--repo` run pushed before it was stopped (bumper.remote)."""
+    """The direct commit a `--repo` run pushed before it was stopped (bumper.remote.direct)."""
     commit: dict[str, str] | None = getattr(exc, "bumper_pushed_commit", None)
     return commit
 
@@ -117,7 +117,7 @@ def _stopped(what: str, exc: BaseException) -> str:
     commit = _pushed(exc)
     if commit is None:
         return what
-    from bumper.remote import pushed_note
+    from bumper.remote.direct import pushed_note
 
     return f"{what}; {pushed_note(commit)}"
 

@@ -52,37 +52,6 @@ def test_default_pr_text_has_the_table_the_source_and_the_marker() -> None:
     assert body.rstrip().endswith("-->") and "<!-- bumper:managed" in body
 
 
-DIGEST = "sha256:" + "ab" * 32
-
-
-def test_trailers_name_each_image_old_and_new_with_digest_and_the_build() -> None:
-    from bumper.changes import provenance_trailers
-    from bumper.image_ref import ImageRef
-
-    changes = [
-        Change("a.yaml", 3, "container", "ghcr.io/acme/app:v1", f"ghcr.io/acme/app:v2@{DIGEST}"),
-        Change("b.yaml", 9, "helm", "ghcr.io/acme/app:v1", "ghcr.io/acme/app:v2"),
-        Change("c.yaml", 4, "container", "nginx:1.25", "nginx:1.27.1"),
-    ]
-    refs = [ImageRef.parse(f"ghcr.io/acme/app:v2@{DIGEST}"), ImageRef.parse("docker.io/library/nginx:1.27.1")]
-    env = {
-        "GITHUB_ACTIONS": "true",
-        "GITHUB_SERVER_URL": "https://github.com",
-        "GITHUB_REPOSITORY": "acme/app",
-        "GITHUB_RUN_ID": "42",
-        "GITHUB_SHA": "c0ffee",
-    }
-    assert provenance_trailers(refs, changes, env) == [
-        ("Bumper-Image", "docker.io/library/nginx:1.25 -> docker.io/library/nginx:1.27.1"),
-        ("Bumper-Image", f"ghcr.io/acme/app:v1 -> ghcr.io/acme/app:v2@{DIGEST}"),
-        ("Bumper-CI", "github-actions"),
-        ("Bumper-Build", "https://github.com/acme/app/actions/runs/42"),
-        ("Bumper-Run-Id", "42"),
-        ("Bumper-Source-Commit", "c0ffee"),
-    ]
-    assert provenance_trailers(refs, changes, {})[-1][0] == "Bumper-Image"
-
-
 @pytest.mark.parametrize("template", [None, "chore: {images}", "chore: {images}\n\nSigned-off-by: A <a@x>"])
 def test_git_reads_the_trailers_of_every_commit_message(template: str | None) -> None:
     import subprocess

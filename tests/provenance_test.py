@@ -7,6 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from bumper.changes import Change
+from bumper.ci.provenance import provenance_trailers
+from bumper.image_ref import ImageRef
 from testing import repos
 from testing.world import World, make_world
 
@@ -88,3 +91,28 @@ def test_a_custom_commit_message_gets_the_trailers_too(world: World) -> None:
     message = repos.commit_info(world.bare, BRANCH)["message"]
     assert message.splitlines()[0] == "deploy: ghcr.io/acme/app:v1.2.3"
     assert trailers(world, BRANCH) == "Bumper-Image: ghcr.io/acme/app:v1.2.0 -> ghcr.io/acme/app:v1.2.3\n"
+
+
+def test_trailers_name_each_image_old_and_new_with_digest_and_the_build() -> None:
+    changes = [
+        Change("a.yaml", 3, "container", "ghcr.io/acme/app:v1", f"ghcr.io/acme/app:v2@{DIGEST}"),
+        Change("b.yaml", 9, "helm", "ghcr.io/acme/app:v1", "ghcr.io/acme/app:v2"),
+        Change("c.yaml", 4, "container", "nginx:1.25", "nginx:1.27.1"),
+    ]
+    refs = [ImageRef.parse(f"ghcr.io/acme/app:v2@{DIGEST}"), ImageRef.parse("docker.io/library/nginx:1.27.1")]
+    env = {
+        "GITHUB_ACTIONS": "true",
+        "GITHUB_SERVER_URL": "https://github.com",
+        "GITHUB_REPOSITORY": "acme/app",
+        "GITHUB_RUN_ID": "42",
+        "GITHUB_SHA": "c0ffee",
+    }
+    assert provenance_trailers(refs, changes, env) == [
+        ("Bumper-Image", "docker.io/library/nginx:1.25 -> docker.io/library/nginx:1.27.1"),
+        ("Bumper-Image", f"ghcr.io/acme/app:v1 -> ghcr.io/acme/app:v2@{DIGEST}"),
+        ("Bumper-CI", "github-actions"),
+        ("Bumper-Build", "https://github.com/acme/app/actions/runs/42"),
+        ("Bumper-Run-Id", "42"),
+        ("Bumper-Source-Commit", "c0ffee"),
+    ]
+    assert provenance_trailers(refs, changes, {})[-1][0] == "Bumper-Image"

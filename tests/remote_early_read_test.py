@@ -1,5 +1,5 @@
 """End to end: the bot branch's `ls-remote` runs beside the clone when its name is known before
-it (bumper/remote.py `_attempt`). Its answer is used only for the branch it asked about; a
+it (bumper/remote/__init__.py `_attempt`). Its answer is used only for the branch it asked about; a
 failed one is asked again; a slow one never outlives the run, whatever ends it (a result that
 does not need it, an error, SIGTERM)."""
 

@@ -1,4 +1,4 @@
-"""remote.deliver, the seam where a commit leaves the machine: one commit on the base, leased on
+"""remote.push.deliver, the seam where a commit leaves the machine: one commit on the base, leased on
 what the run read, left alone when the branch holds it already, fast-forward only onto the base."""
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ from bumper.image_ref import ImageRef
 from bumper.options import BumpOptions
 from bumper.plan.tree import TreePlan, TreeRequest, plan_tree, write_all
 from bumper.providers.api import ProviderSettings
-from bumper.remote import RemoteRun, deliver
+from bumper.remote.push import deliver
+from bumper.remote.run import RemoteRun
 from testing import repos
 from testing.git_server import GIT_TOKEN, GitServer
 

@@ -133,12 +133,12 @@ def _clone_source(
     token = authorization = None
     url = options.repo
     if url is not None:
-        from bumper.remote import RemoteRun
+        from bumper.remote.clone import git_authorization
 
         assert setup is not None  # promote() asked check_remote for --repo
         # git presents the token as this host takes it (Bitbucket's x-token-auth, Azure's bearer)
-        run = RemoteRun(options, setup.provider, setup.token, setup.settings, env, signing=[])
-        token, authorization = setup.token, run.git_authorization
+        token = setup.token
+        authorization = git_authorization(setup.provider, setup.token, setup.settings, env)
     else:
         assert options.directory is not None
         url = str(options.directory)

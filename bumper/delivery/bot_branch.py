@@ -98,7 +98,7 @@ def raised_to_branch(
 
 
 class Blocked(NamedTuple):
-    """What a run left alone on a bot branch that is not bumper's: remote.py answers `blocked`."""
+    """What a run left alone on a bot branch that is not bumper's: bumper.remote answers `blocked`."""
 
     plan: TreePlan  # the branch's images, skipped with the reason
     pull_request: dict[str, object] | None  # {url, number} of its open PR

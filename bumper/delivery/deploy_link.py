@@ -11,9 +11,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping, Sequence
 
-from bumper.changes import TRAILER_BUILD, TRAILER_IMAGE, TRAILER_SOURCE_COMMIT, Change, read_trailers
+from bumper.changes import Change, read_trailers
 from bumper.chart_ref import try_parse_ref
 from bumper.ci.env import compare_link, current_build
+from bumper.ci.provenance import TRAILER_BUILD, TRAILER_IMAGE, TRAILER_SOURCE_COMMIT
 from bumper.git.batch import GitReader
 from bumper.git.clone import Clone
 from bumper.git.errors import GitError

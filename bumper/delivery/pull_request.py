@@ -1,6 +1,6 @@
 """The bot branch's pull request on its host: open it, or bring an open one's title and body up
 to date (a person's edits to this run's text kept), and give a PR closed meanwhile its text back.
-The remote flow (bumper/remote.py) decides when; this module speaks to the provider."""
+The remote flow (bumper/remote/) decides when; this module speaks to the provider."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """Every change of one image's references in a repository's git history, read from the commits.
 
 The image's lines are diffed per commit, so bumps made by hand count as much as bumper's own;
-trailers (changes.py) and merge messages only add the build link and the pull request.
+trailers (ci/provenance.py) and merge messages only add the build link and the pull request.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bumper.changes import TRAILER_BUILD
 from bumper.chart_ref import try_parse_ref
+from bumper.ci.provenance import TRAILER_BUILD
 from bumper.errors import BumperError, ConfigError, NotFoundError, WorkspaceError
 from bumper.git.batch import NULL_OID, GitReader
 from bumper.git.log import CommitText, LogCommit, read_messages, shallow_boundary

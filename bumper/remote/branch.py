@@ -1,0 +1,132 @@
+"""The bot branch of a --repo run: its name, tip and open PR, never moved backwards."""
+
+from __future__ import annotations
+
+import hashlib
+
+from bumper.delivery.background import Started
+from bumper.delivery.bot_branch import BotBranch, raised_to_branch
+from bumper.errors import BumperError, ConfigError
+from bumper.git.clone import Clone
+from bumper.git.errors import GitError, PushRejected
+from bumper.git.read import fetch_branch, remote_branch_sha, remote_default_branch
+from bumper.git.refname import validate_branch_name
+from bumper.image_ref import ImageRef
+from bumper.options import BumpOptions
+from bumper.plan.promote import promote_branch
+from bumper.plan.tree import TreePlan
+from bumper.providers.api import Provider, PullRequest
+from bumper.remote.clone import Base
+from bumper.remote.planning import plan_clone, planned_images
+from bumper.remote.run import LOOKUP_SETTLE_SECONDS, RemoteRun, provider_of
+
+
+def expected_bot_branch(options: BumpOptions) -> str | None:
+    """The bot branch's name when it can be known without the clone: --branch, else the
+    default name of every image (a REF found nowhere changes it: then it is asked again)."""
+    if options.branch is not None:
+        return options.branch
+    if options.base is not None or options.promoted_from is not None:
+        return None  # named after the remote's default branch, or after the plan's images
+    name = default_bot_branch(list({r.key: r for r in options.images}.values()), None)
+    try:
+        validate_branch_name(name)
+    except BumperError:
+        return None
+    return name
+
+
+def find_bot_branch(base: Base, run: RemoteRun, plan: TreePlan) -> BotBranch:
+    """Name the bot branch, fetch its tip if it exists, and look up its open PR.
+
+    The PR lookup comes before any push: it checks the token and the API URL, and whether
+    the bot branch is still under review (an open PR) or stale (closed or merged). It runs
+    while git asks the remote for the branch (both are reads, one round trip each); a git
+    failure is said first, as when they ran one after the other.
+    """
+    options, cloned = run.options, base.cloned
+    name = bot_branch_name(run, cloned, plan)
+    lookup = None
+    if run.provider_name != "none":
+        lookup = Started(lambda: _look_up_pull_request(run, name, cloned.base))
+    try:
+        sha = bot_branch_sha(base, name, chosen=options.branch is not None)
+        if sha is not None:
+            # Read, compare and lease against the commit actually fetched: a concurrent run may
+            # have moved the branch since ls-remote, and only the fetched commit is here to read.
+            sha = _fetch_bot_branch(cloned, name)
+    except BaseException:
+        if lookup is not None:
+            lookup.settle(LOOKUP_SETTLE_SECONDS)
+        raise
+    provider, existing = lookup.answer() if lookup is not None else (None, None)
+    return BotBranch(name, sha, provider, existing)
+
+
+def _look_up_pull_request(run: RemoteRun, branch: str, base: str) -> tuple[Provider, PullRequest | None]:
+    provider = provider_of(run)
+    return provider, provider.find_pull_request(branch, base)
+
+
+def bot_branch_name(run: RemoteRun, cloned: Clone, plan: TreePlan) -> str:
+    """--branch, else `bumper/<images>` named after the images `plan` found."""
+    options = run.options
+    name = options.branch
+    if name is None:  # named after the images applied (a REF referenced nowhere is not)
+        images = list({r.key: r for r in options.images if r.key in plan.found}.values())
+        if options.promoted_from is not None:  # a promotion never shares the bump runs' branch
+            name = promote_branch(images[0], options.paths)
+        else:
+            non_default = options.base and options.base != remote_default_branch(cloned)
+            name = default_bot_branch(images, options.base if non_default else None)
+    validate_branch_name(name)
+    if name == cloned.base:
+        raise ConfigError(f"--branch {name!r} is the base branch; bumper pushes only to a branch of its own")
+    return name
+
+
+def bot_branch_sha(base: Base, branch: str, *, chosen: bool) -> str | None:
+    """The bot branch's sha on the remote; a branch in its way (`bumper` for `bumper/app`) is
+    said once, as bad input when --branch chose the name."""
+    try:
+        return remote_branch_sha(base.cloned, branch, base.early_read_of(branch))
+    except GitError as exc:
+        if exc.kind == "branch-conflict" and chosen:
+            raise ConfigError(exc.message) from exc
+        raise
+
+
+def _fetch_bot_branch(cloned: Clone, branch: str) -> str:
+    try:
+        return fetch_branch(cloned, branch)
+    except GitError as exc:
+        if exc.kind == "branch-not-found":  # deleted since ls-remote (its PR merged): start over
+            raise PushRejected("the bot branch was deleted meanwhile") from exc
+        raise
+
+
+def never_backwards(
+    base: Base, run: RemoteRun, bot: BotBranch, plan: TreePlan
+) -> tuple[TreePlan, list[ImageRef], bool]:
+    """While the bot branch is under review, a version it already holds higher wins over this
+    run's: racing runs then only ever move the branch forward. A branch whose PR was closed
+    or merged is stale, and the run starts again from the base.
+
+    Returns the plan (made again when a version was raised), the images it applies, and
+    whether any was raised.
+    """
+    refs, policies = list(run.options.refs), dict(run.options.image_policies)
+    if bot.sha is None or run.options.allow_downgrade or bot.stale(base.cloned.base):
+        return plan, planned_images(refs, policies, plan), False
+    refs, policies, newer = raised_to_branch(base.cloned, bot, plan, refs, policies)
+    if newer:
+        plan = plan_clone(base, run, refs, policies, mode="pr").with_skips(newer)
+    return plan, planned_images(refs, policies, plan), bool(newer)
+
+
+def default_bot_branch(refs: list[ImageRef], explicit_base: str | None) -> str:
+    """`bumper/<image>` per image set (`bumper/<base>/...` for a non-default base)."""
+    slug = "_".join(sorted(r.slug() for r in refs))
+    if len(slug) > 120:
+        slug = slug[:100] + "-" + hashlib.sha256(slug.encode()).hexdigest()[:12]
+    return f"bumper/{explicit_base}/{slug}" if explicit_base else f"bumper/{slug}"

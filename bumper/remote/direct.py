@@ -1,0 +1,102 @@
+"""The direct-commit path (`mode: commit`): one commit pushed onto the base, without force."""
+
+from __future__ import annotations
+
+from bumper.changes import commit_message, template_values
+from bumper.ci.provenance import provenance_trailers
+from bumper.errors import BumperError, VerifyError
+from bumper.git.clone import fetch_objects
+from bumper.git.errors import PushRejected
+from bumper.plan.tree import TreePlan, write_all
+from bumper.providers.api import ChecksAccess
+from bumper.remote.branch import bot_branch_name, bot_branch_sha
+from bumper.remote.clone import Base
+from bumper.remote.planning import plan_clone, verify
+from bumper.remote.push import deliver
+from bumper.remote.run import RemoteRun, provider_of
+
+PUSHED_COMMIT = "bumper_pushed_commit"  # on an interruption after the direct commit landed
+
+
+def _check_before_direct_push(base: Base, run: RemoteRun) -> None:
+    """Before the direct commit reaches the base, ask everything the pull-request half will need
+    that can be asked without writing: the bot branch's name and whether a branch is in its way
+    (ls-remote), its open PR (which checks the API URL and the token), and what the token may do
+    (bumper.providers.api.ChecksAccess). A run that fails here has pushed nothing."""
+    options = run.options
+    pr_half = plan_clone(base, run, list(options.refs), dict(options.image_policies), mode="pr")
+    if not pr_half.edits:
+        return
+    name = bot_branch_name(run, base.cloned, pr_half)
+    bot_branch_sha(base, name, chosen=options.branch is not None)
+    if run.provider_name == "none":
+        return
+    provider = provider_of(run)
+    provider.find_pull_request(name, base.cloned.base)
+    if isinstance(provider, ChecksAccess):
+        provider.check_access()
+
+
+def commit_to_base(base: Base, run: RemoteRun) -> tuple[TreePlan, dict[str, str] | None]:
+    """Plan and deliver the commit-mode references: one commit on the base, pushed without force.
+
+    The plan reads the base as cloned, so a version the base already holds higher is skipped
+    ("downgrade"): re-planned on every attempt, that is "never backwards" against the base. A
+    base that moved since the clone rejects the push (PushRejected), and the caller starts the
+    attempt again from a fresh clone. On a dry run the edits reach only the temporary clone, so
+    the pull-request half plans on top of them as it would after the push.
+    """
+    options, cloned = run.options, base.cloned
+    if not base.rules.may_commit():
+        return TreePlan(), None  # planning would read and parse every file again for nothing
+    plan = plan_clone(base, run, list(options.refs), dict(options.image_policies), mode="commit")
+    if not plan.edits:
+        return plan, None
+    images = [*options.refs, *(r for r in options.images if r not in options.refs)]
+    plan = plan.verified_by(verify(base, run, plan, images))
+    if not options.dry_run:
+        _check_before_direct_push(base, run)
+    write_all(plan.edits)  # the pull-request half plans on top of these edits
+    if options.dry_run:
+        return plan, None
+    values = template_values(
+        [str(r) for r in images],
+        plan.changes,
+        cloned.base,
+        cloned.base,
+        run.env,
+        promoted_from=options.promoted_from or "",
+    )
+    message = commit_message(
+        options.commit_message, values, plan.changes, provenance_trailers(images, plan.changes, run.env)
+    )
+    provider = provider_of(run) if options.commit_via == "api" else None
+    try:
+        sha, _ = deliver(
+            cloned, run, cloned.base, plan, message, lease=cloned.base_sha, onto_base=True, provider=provider
+        )
+    except PushRejected as exc:
+        exc.base = cloned.base  # the base moved since the clone: the attempt starts again
+        raise
+    if options.commit_via == "api":
+        fetch_objects(cloned, [sha])  # the host made it: the bot branch's commit builds on it here
+    cloned.base_sha = sha  # the bot branch, if any, builds on this commit
+    return plan, {"branch": cloned.base, "sha": sha}
+
+
+def after_push(exc: BumperError, commit: dict[str, str] | None) -> BumperError:
+    """`exc`, told as a failure after the direct commit `commit` reached the base: the line
+    names that commit (it stays there) and JSON carries it as `commit`."""
+    if commit is None or exc.commit is not None:
+        return exc
+    exc.commit = commit
+    if not isinstance(exc, VerifyError):  # its own line already says what was pushed
+        exc.message += f"; {pushed_note(commit)}"
+    return exc
+
+
+def pushed_note(commit: dict[str, str]) -> str:
+    return (
+        f"the direct commit {commit['sha'][:12]} was already pushed to {commit['branch']} and "
+        "stays there (a rerun finds it and only does the rest)"
+    )
