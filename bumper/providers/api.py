@@ -11,6 +11,7 @@ from typing import NamedTuple, Protocol, runtime_checkable
 
 from bumper.errors import ProviderError
 from bumper.git.url import RepoUrl
+from bumper.providers.deadline import DEFAULT_SECONDS
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,8 @@ class ProviderSettings:
     ca_file: str | None = None
     # The run's environment: no message shows the value of a token variable set in it.
     env: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
+    # Seconds each request's whole answer may take (BUMPER_REQUEST_DEADLINE, providers/deadline.py).
+    deadline: float = DEFAULT_SECONDS
 
 
 @runtime_checkable

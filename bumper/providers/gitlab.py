@@ -15,6 +15,7 @@ from gitlab.exceptions import GitlabError
 from bumper.errors import ConfigError, ProviderError
 from bumper.providers import answers, api, failures, rest
 from bumper.providers.builtin import gitlab_location
+from bumper.providers.timed_http import DeadlineAdapter
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +74,9 @@ class GitLabProvider:
             keep_base_url=True,  # pagination links may name the instance's external URL
             ssl_verify=self._settings.ca_file or True,
         )
+        adapter = DeadlineAdapter(self._settings.deadline)  # python-gitlab retries by itself
+        client.session.mount("https://", adapter)
+        client.session.mount("http://", adapter)
         api_root = f"{url}/api/v4"
         cap = MAX_RATE_LIMIT_WAIT * max(self._settings.backoff, 0.001)
         client.session.hooks["response"].append(lambda answer, *_, **__: _checked(api_root, answer, cap))

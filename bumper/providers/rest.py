@@ -17,6 +17,7 @@ from urllib3.connectionpool import ConnectionPool
 from urllib3.exceptions import InvalidHeader, MaxRetryError
 
 from bumper.providers import answers, api, failures
+from bumper.providers.timed_http import DeadlineAdapter
 from bumper.tls import untrusted
 
 TIMEOUT = 30  # seconds per HTTP request
@@ -129,7 +130,7 @@ class RestClient:
         self._reason_of = reason_of
         self._pulls = pulls  # the host's PR JSON: every answer about PRs is checked against it
         session = requests.Session()
-        adapter = requests.adapters.HTTPAdapter(max_retries=_retry(settings.backoff))
+        adapter = DeadlineAdapter(settings.deadline, max_retries=_retry(settings.backoff))
         session.mount("https://", adapter)
         session.mount("http://", adapter)
         session.headers.update({"Accept": "application/json", **(headers or {})})

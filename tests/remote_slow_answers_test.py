@@ -1,0 +1,95 @@
+"""End to end, every host: an API answer that trickles in, a byte every 0.2 s, its headers or its
+body, once hung a run for ever (each socket read waited at most 30 s, the answer as a whole had
+no limit). Now every request has a whole-answer deadline (BUMPER_REQUEST_DEADLINE, 1 s here): the
+run ends within it in one line naming the host and the request (never the query or the token),
+saying what it pushed, exit 1.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from pathlib import Path
+
+import pytest
+
+from testing.fake_provider import AfterApply, Fault, RecordedRequest, Trickle
+from testing.runs import run_bump
+from testing.world import EXAMPLE_BRANCH, EXAMPLE_IMAGE, make_world
+
+HOSTS = ("github", "gitlab", "gitea", "bitbucket", "bitbucket-server", "azure-devops")
+LIST = re.compile(r"/(pulls|merge_requests|pullrequests|pull-requests)$", re.IGNORECASE)
+# Far below the trickle's own length (a 20 kB answer at 5 bytes a second), far above the run's work.
+BOUND = 30.0
+REQUEST = re.compile(r"(GET|POST) /\S*(pulls|merge_requests|pullrequests|pull-requests) on 127\.0\.0\.1:\d+ ")
+
+
+def _one_line(proc_stderr: str) -> str:
+    lines = proc_stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("bumper: error: "), proc_stderr
+    line = lines[0]
+    assert "within 1 s (BUMPER_REQUEST_DEADLINE)" in line and REQUEST.search(line), line
+    assert "?" not in line and "state=" not in line, line  # the request's path, not its query
+    return line
+
+
+@pytest.mark.parametrize("provider", HOSTS)
+@pytest.mark.parametrize("part", ["headers", "body"])
+def test_a_trickled_lookup_ends_the_run_before_any_push(tmp_path: Path, provider: str, part: str) -> None:
+    with make_world(tmp_path, provider) as world:
+
+        def slow(req: RecordedRequest) -> Fault:
+            return Trickle(part) if req.method == "GET" and LIST.search(req.path) else None
+
+        world.host.fault = slow
+        started = time.monotonic()
+        proc = run_bump(world, f"{EXAMPLE_IMAGE}:v1.2.3", BUMPER_REQUEST_DEADLINE="1")
+        assert time.monotonic() - started < BOUND
+        assert proc.returncode == 1, proc.stderr
+        line = _one_line(proc.stderr)
+        assert "GET " in line and "pushed" not in line, line
+        assert json.loads(proc.stdout)["status"] == "failed"
+        assert world.branch_sha(EXAMPLE_BRANCH) is None and world.pushes() == []
+        assert world.writes() == []
+
+
+@pytest.mark.parametrize("provider", HOSTS)
+@pytest.mark.parametrize("applied", [False, True], ids=["not-applied", "applied"])
+def test_a_trickled_create_after_the_push_says_the_branch_stays(
+    tmp_path: Path, provider: str, applied: bool
+) -> None:
+    with make_world(tmp_path, provider) as world:
+
+        def slow(req: RecordedRequest) -> Fault:
+            if req.method == "POST" and LIST.search(req.path):
+                return AfterApply(Trickle("body")) if applied else Trickle("body")
+            return None
+
+        world.host.fault = slow
+        started = time.monotonic()
+        proc = run_bump(world, f"{EXAMPLE_IMAGE}:v1.2.3", BUMPER_REQUEST_DEADLINE="1s")
+        assert time.monotonic() - started < BOUND
+        assert proc.returncode == 1, proc.stderr
+        line = _one_line(proc.stderr)
+        sha = world.branch_sha(EXAMPLE_BRANCH)
+        assert sha is not None and len(world.pushes()) == 1
+        assert f"branch {EXAMPLE_BRANCH} was already pushed with commit {sha[:12]} and stays there" in line
+        assert "POST " in line, line
+        assert len(world.open_pulls()) == (1 if applied else 0)
+
+        # The rerun, with the host well again, finds the branch and does only the PR step.
+        world.host.fault = None
+        again = run_bump(world, f"{EXAMPLE_IMAGE}:v1.2.3")
+        assert again.returncode == 0, again.stderr
+        assert world.branch_sha(EXAMPLE_BRANCH) == sha and len(world.open_pulls()) == 1
+
+
+@pytest.mark.parametrize("value", ["soon", "0", "-5", "2h", "1x"])
+def test_a_bad_deadline_is_exit_2_naming_the_variable_before_any_request(tmp_path: Path, value: str) -> None:
+    with make_world(tmp_path, "gitea") as world:
+        proc = run_bump(world, f"{EXAMPLE_IMAGE}:v1.2.3", BUMPER_REQUEST_DEADLINE=value)
+        assert proc.returncode == 2, proc.stderr
+        [line] = proc.stderr.strip().splitlines()
+        assert line.startswith("bumper: error: ") and "BUMPER_REQUEST_DEADLINE" in line, line
+        assert world.host.requests == [] and world.pushes() == []
