@@ -35,6 +35,30 @@ DEVELOPER = 30  # the access level that may push a branch and open a merge reque
 _DRAFT = re.compile(r"^\s*(\[draft\]|\(draft\)|draft:)\s*", re.IGNORECASE)
 
 
+class NoAnswer(requests.exceptions.RequestException):
+    """A host that answered none of two attempts in time (python-gitlab does not retry this)."""
+
+
+class _SilentOnceMore(DeadlineAdapter):
+    """python-gitlab retries a request that timed out as often as a dropped connection (RETRIES
+    times, 30 s each): a host that is silent on one retry too (rest.SILENT_RETRIES) raises
+    NoAnswer instead, so a silent GitLab costs about a minute, as the other hosts do."""
+
+    silent = 0  # timeouts in a row; any answer starts again
+
+    def send(self, *args: Any, **kwargs: Any) -> requests.Response:
+        try:
+            answer = super().send(*args, **kwargs)
+        except requests.exceptions.Timeout as exc:
+            self.silent += 1
+            if self.silent > rest.SILENT_RETRIES:
+                self.silent = 0
+                raise NoAnswer(*exc.args) from exc
+            raise
+        self.silent = 0
+        return answer
+
+
 class GitLabProvider:
     """Opens and updates merge requests on GitLab.com or a self-managed GitLab.
 
@@ -74,7 +98,7 @@ class GitLabProvider:
             keep_base_url=True,  # pagination links may name the instance's external URL
             ssl_verify=self._settings.ca_file or True,
         )
-        adapter = DeadlineAdapter(self._settings.deadline)  # python-gitlab retries by itself
+        adapter = _SilentOnceMore(self._settings.deadline)  # python-gitlab retries by itself
         client.session.mount("https://", adapter)
         client.session.mount("http://", adapter)
         api_root = f"{url}/api/v4"
