@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from testing import repos
 from testing.fake_provider import AfterApply, Fault, RecordedRequest, Trickle
 from testing.runs import run_bump
 from testing.world import EXAMPLE_BRANCH, EXAMPLE_IMAGE, make_world
@@ -93,3 +94,27 @@ def test_a_bad_deadline_is_exit_2_naming_the_variable_before_any_request(tmp_pat
         [line] = proc.stderr.strip().splitlines()
         assert line.startswith("bumper: error: ") and "BUMPER_REQUEST_DEADLINE" in line, line
         assert world.host.requests == [] and world.pushes() == []
+
+
+@pytest.mark.parametrize("provider", HOSTS)
+def test_a_trickled_lookup_after_the_push_says_the_branch_stays(tmp_path: Path, provider: str) -> None:
+    """The bot branch was reset to the base while its PR stayed open: the rerun fills it again,
+    and asks once more whether the PR is still open (its text needed no update); that answer
+    trickles. The line says the branch was pushed (before, this step's failures did not)."""
+    with make_world(tmp_path, provider) as world:
+        assert run_bump(world, f"{EXAMPLE_IMAGE}:v1.2.3").returncode == 0
+        repos.git("update-ref", f"refs/heads/{EXAMPLE_BRANCH}", "refs/heads/main", cwd=world.bare)
+        pushed_before = len(world.pushes())
+
+        def slow(req: RecordedRequest) -> Fault:
+            after_push = len(world.pushes()) > pushed_before
+            return Trickle("body") if after_push and req.method == "GET" and LIST.search(req.path) else None
+
+        world.host.fault = slow
+        proc = run_bump(world, f"{EXAMPLE_IMAGE}:v1.2.3", BUMPER_REQUEST_DEADLINE="1")
+        assert proc.returncode == 1, proc.stderr
+        line = _one_line(proc.stderr)
+        sha = world.branch_sha(EXAMPLE_BRANCH)
+        assert sha is not None and sha != world.branch_sha("main")
+        assert f"branch {EXAMPLE_BRANCH} was already pushed with commit {sha[:12]} and stays there" in line
+        assert len(world.open_pulls()) == 1
