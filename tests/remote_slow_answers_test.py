@@ -118,3 +118,20 @@ def test_a_trickled_lookup_after_the_push_says_the_branch_stays(tmp_path: Path, 
         assert sha is not None and sha != world.branch_sha("main")
         assert f"branch {EXAMPLE_BRANCH} was already pushed with commit {sha[:12]} and stays there" in line
         assert len(world.open_pulls()) == 1
+
+
+@pytest.mark.parametrize("provider", HOSTS)
+def test_a_rate_limit_wait_longer_than_the_deadline_is_waited_not_cut(tmp_path: Path, provider: str) -> None:
+    """The deadline runs per attempt: a 429's Retry-After (2 s) between two attempts is not part
+    of either, so a 1 s deadline does not cut it and the run succeeds."""
+    with make_world(tmp_path, provider) as world:
+        world.host.inject(
+            (429, {"Retry-After": "2"}, {"message": "slow down"}), method="GET", path=LIST.pattern
+        )
+        started = time.monotonic()
+        # BUMPER_API_BACKOFF=1: the 2 s wait is not scaled down as the world's retries are
+        proc = run_bump(world, f"{EXAMPLE_IMAGE}:v1.2.3", BUMPER_REQUEST_DEADLINE="1", BUMPER_API_BACKOFF="1")
+        assert proc.returncode == 0, proc.stderr
+        assert time.monotonic() - started >= 2.0
+        assert [r.fault for r in world.host.requests].count("429") == 1
+        assert json.loads(proc.stdout)["status"] == "opened" and len(world.open_pulls()) == 1
