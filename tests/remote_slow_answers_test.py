@@ -135,3 +135,48 @@ def test_a_rate_limit_wait_longer_than_the_deadline_is_waited_not_cut(tmp_path: 
         assert time.monotonic() - started >= 2.0
         assert [r.fault for r in world.host.requests].count("429") == 1
         assert json.loads(proc.stdout)["status"] == "opened" and len(world.open_pulls()) == 1
+
+
+@pytest.mark.parametrize("provider", ["github", "gitlab"])
+@pytest.mark.parametrize("applied", [False, True], ids=["not-applied", "applied"])
+def test_a_trickled_api_commit_leaves_the_branch_as_the_line_says(
+    tmp_path: Path, provider: str, applied: bool
+) -> None:
+    """--commit-via api, updating an open PR: the host's commit call answers too slowly, whether
+    or not it made the commit. GitHub puts the branch back from the base it reset it to (its
+    compare-and-swap refuses when the host did make the commit: the branch then holds the new
+    one); GitLab's one call moves the branch or not. Either way the line matches the branch."""
+    with make_world(tmp_path, provider) as world:
+        world.extra_env["BUMPER_COMMIT_VIA"] = "api"
+        assert run_bump(world, f"{EXAMPLE_IMAGE}:v1.2.3").returncode == 0
+        before = world.branch_sha(EXAMPLE_BRANCH)
+        assert before is not None
+
+        def slow(req: RecordedRequest) -> Fault:
+            github = req.path == "/api/graphql" and "createCommitOnBranch" in str(req.body)
+            if github or (req.method == "POST" and req.path.endswith("/repository/commits")):
+                return AfterApply(Trickle("body")) if applied else Trickle("body")
+            return None
+
+        world.host.fault = slow
+        proc = run_bump(world, f"{EXAMPLE_IMAGE}:v1.3.0", BUMPER_REQUEST_DEADLINE="1")
+        assert proc.returncode == 1, proc.stderr
+        [line] = proc.stderr.strip().splitlines()
+        assert "POST /" in line and "within 1 s (BUMPER_REQUEST_DEADLINE)" in line, line
+        after = world.branch_sha(EXAMPLE_BRANCH)
+        holds = world.read(EXAMPLE_BRANCH, "apps/web/deployment.yaml") or b""
+        if not applied:
+            assert after == before and b"v1.2.3" in holds
+        else:
+            assert b"v1.3.0" in holds  # the host made it: nothing bumper said undoes it
+        if provider == "github" and not applied:
+            assert f"was put back at its earlier commit {before[:12]}" in line, line
+        elif provider == "github":
+            assert "or GitHub made this commit though its answer was lost): left as it is" in line, line
+        else:
+            assert "holds what it held before (or this commit, had a lost answer applied it)" in line, line
+        assert [p.number for p in world.open_pulls()] == [1]
+
+        world.host.fault = None  # healthy again: the rerun delivers, or finds it delivered
+        assert run_bump(world, f"{EXAMPLE_IMAGE}:v1.3.0").returncode == 0
+        assert b"v1.3.0" in (world.read(EXAMPLE_BRANCH, "apps/web/deployment.yaml") or b"")

@@ -296,7 +296,10 @@ class GitHubProvider:
         try:
             self._reset_branch(branch, parent, previous, doing=f"putting branch {branch!r} back")
         except api.BranchMoved:
-            return f"branch {branch} moved meanwhile (someone pushed to it): left as it is"
+            return (
+                f"branch {branch} moved meanwhile (someone pushed to it, or GitHub made this commit "
+                "though its answer was lost): left as it is"
+            )
         except ProviderError as exc:
             return (
                 f"branch {branch} could not be put back ({exc}): it is left at the base commit "
