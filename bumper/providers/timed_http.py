@@ -46,7 +46,9 @@ class _Timed(HTTPConnection):
         self.asked = (method, urlsplit(url).path or "/")
         super().request(method, url, *args, **kwargs)
 
-    def response_class(self, sock: socket.socket, *args: Any, **kwargs: Any) -> http.client.HTTPResponse:  # type: ignore[override]
+    def response_class(  # type: ignore[override] # a method where http.client has a class
+        self, sock: socket.socket, *args: Any, **kwargs: Any
+    ) -> http.client.HTTPResponse:
         """http.client builds each answer with `self.response_class(self.sock, ...)`."""
         return _TimedResponse(sock, self, *args, **kwargs)
 
