@@ -157,6 +157,8 @@ class Registry:
                 self._base = f"http://{self.where.api_host}"
             except requests.exceptions.ConnectionError:
                 self._base = f"http://{self.where.api_host}"
+            except requests.exceptions.Timeout as exc:  # took the connection, never answered
+                raise RegistryError(self._unreachable(exc)) from None
             except AnswerTooSlow as exc:
                 raise self._too_slow(exc) from None
         return self._base

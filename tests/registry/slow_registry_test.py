@@ -5,10 +5,13 @@ registry and the request, kind `registry`, exit 1, nothing written, no credentia
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
 import re
+import socket
 import subprocess
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -101,3 +104,28 @@ def test_a_bad_deadline_is_exit_2_before_any_registry_request(
     [line] = proc.stderr.strip().splitlines()
     assert "BUMPER_REQUEST_DEADLINE" in line and "'forever'" in line, line
     assert server.requests == []
+
+
+def test_a_silent_plain_http_registry_is_a_registry_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A loopback registry (plain HTTP allowed) that takes the connection and never answers:
+    the HTTPS probe's read timeout was no ConnectionError, so it escaped as requests' ReadTimeout
+    (an internal error at the CLI). Now one RegistryError saying it timed out."""
+    from bumper.errors import RegistryError
+    from bumper.registry import client
+
+    monkeypatch.setattr(client, "TIMEOUT", 0.5)
+    with socket.create_server(("127.0.0.1", 0)) as silent:
+        port = silent.getsockname()[1]
+        held: list[socket.socket] = []
+
+        def take() -> None:
+            with contextlib.suppress(OSError):
+                while True:
+                    held.append(silent.accept()[0])
+
+        threading.Thread(target=take, daemon=True).start()
+        with pytest.raises(RegistryError) as info:
+            client.Registry(f"127.0.0.1:{port}", {}).manifest("acme/app", "v1")
+        for conn in held:
+            conn.close()
+    assert f"the registry 127.0.0.1:{port} timed out (ReadTimeout)" in str(info.value)
