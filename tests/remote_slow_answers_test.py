@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from testing import repos
+from testing import forkserver, repos
 from testing.fake_provider import AfterApply, Fault, RecordedRequest, Trickle
 from testing.runs import run_bump
-from testing.world import EXAMPLE_BRANCH, EXAMPLE_IMAGE, make_world
+from testing.world import CANARY, EXAMPLE_BRANCH, EXAMPLE_IMAGE, make_world
 
 HOSTS = ("github", "gitlab", "gitea", "bitbucket", "bitbucket-server", "azure-devops")
 LIST = re.compile(r"/(pulls|merge_requests|pullrequests|pull-requests)$", re.IGNORECASE)
@@ -180,3 +180,28 @@ def test_a_trickled_api_commit_leaves_the_branch_as_the_line_says(
         world.host.fault = None  # healthy again: the rerun delivers, or finds it delivered
         assert run_bump(world, f"{EXAMPLE_IMAGE}:v1.3.0").returncode == 0
         assert b"v1.3.0" in (world.read(EXAMPLE_BRANCH, "apps/web/deployment.yaml") or b"")
+
+
+@pytest.mark.parametrize("provider", ["github", "gitlab"])
+def test_a_trickled_poll_while_waiting_is_asked_again(tmp_path: Path, provider: str) -> None:
+    """--wait merged: a poll whose answer trickles past the deadline is an outage like a 5xx,
+    one warning line and the next poll, not the end of the wait."""
+    with make_world(tmp_path, provider) as world:
+        ref = f"{EXAMPLE_IMAGE}:v1.2.3"
+        assert run_bump(world, ref).returncode == 0
+        [pr] = world.open_pulls()
+        world.host.inject(Trickle("body"), method="GET", path=r"/(pulls|merge_requests)/\d+$", times=2)
+        proc = forkserver.start(
+            ("bump", ref, "--wait", "merged", "--wait-timeout", "10m", "--output", "json"),
+            env=world.env(BUMPER_REQUEST_DEADLINE="1"),
+        )
+        ends = time.monotonic() + BOUND
+        while sum(r.fault == "trickle-body" for r in world.host.requests) < 2 and time.monotonic() < ends:
+            time.sleep(0.05)
+        pr.merge_commit, pr.state = "f" * 40, "merged"
+        out, err = proc.communicate(timeout=BOUND)  # type: ignore[attr-defined]
+        assert proc.wait() == 0, err  # type: ignore[attr-defined]
+        assert json.loads(out)["status"] == "merged"
+        warnings = [line for line in err.splitlines() if "BUMPER_REQUEST_DEADLINE" in line]
+        assert warnings and all("asking again at the next poll" in line for line in warnings), err
+        assert CANARY not in out + err
