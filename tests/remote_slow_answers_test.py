@@ -205,3 +205,16 @@ def test_a_trickled_poll_while_waiting_is_asked_again(tmp_path: Path, provider: 
         warnings = [line for line in err.splitlines() if "BUMPER_REQUEST_DEADLINE" in line]
         assert warnings and all("asking again at the next poll" in line for line in warnings), err
         assert CANARY not in out + err
+
+
+def test_a_trickled_label_step_after_the_pr_exists_is_a_warning(tmp_path: Path) -> None:
+    """GitHub: the PR is open, adding its label answers too slowly: a warning on the result,
+    as a 5xx there is (the PR exists; failing would hide it), exit 0."""
+    with make_world(tmp_path, "github") as world:
+        labels = re.compile(r"/issues/\d+(/labels)?$")  # labels and assignees: PATCH of the issue
+        world.host.fault = lambda req: Trickle("body") if labels.search(req.path) else None
+        proc = run_bump(world, f"{EXAMPLE_IMAGE}:v1.2.3", "--label", "deps", BUMPER_REQUEST_DEADLINE="1")
+        assert proc.returncode == 0, proc.stderr
+        assert json.loads(proc.stdout)["status"] == "opened" and len(world.open_pulls()) == 1
+        [warning] = [line for line in proc.stderr.splitlines() if "BUMPER_REQUEST_DEADLINE" in line]
+        assert re.search(r"/issues/1\S* on 127\.0\.0\.1:\d+ did not finish answering within 1 s", warning)
