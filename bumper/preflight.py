@@ -14,6 +14,7 @@ from bumper.git.refname import validate_branch_name
 from bumper.options import BumpOptions
 from bumper.providers import registry
 from bumper.providers.api import ProviderSettings, split_repo_url
+from bumper.providers.deadline import DEFAULT_SECONDS, request_deadline
 from bumper.tls import check_ca_files, trusted_ca
 
 if TYPE_CHECKING:
@@ -27,6 +28,7 @@ class ApiPacing(NamedTuple):
 
     throttle: bool = True
     backoff: float = 1.0
+    deadline: float = DEFAULT_SECONDS  # each request's whole answer (BUMPER_REQUEST_DEADLINE)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> ApiPacing:
@@ -42,7 +44,7 @@ class ApiPacing(NamedTuple):
             raise ConfigError(
                 f"BUMPER_API_BACKOFF must be a number from 0 to 100, e.g. 1 or 0.5, not {text!r}"
             )
-        return cls(throttle, backoff)
+        return cls(throttle, backoff, request_deadline(env))
 
 
 class RemoteSetup(NamedTuple):

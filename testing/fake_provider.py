@@ -14,6 +14,7 @@ import socket
 import ssl
 import struct
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
@@ -63,15 +64,25 @@ class RecordedRequest(NamedTuple):
 Response = tuple[int, dict[str, str], Any]
 
 
+class Trickle(NamedTuple):
+    """Fault: a 200 answer that comes in one byte every `every` seconds, as a hung host or proxy
+    sends it: its headers after the status line (`part` "headers"), or its body after whole
+    headers ("body"). It stops when the client hangs up, or after `longest` seconds."""
+
+    part: str = "body"
+    every: float = 0.2
+    longest: float = 90.0
+
+
 class AfterApply(NamedTuple):
     """Fault that applies the request normally, then answers `response` instead (lost response)."""
 
-    response: Response | str
+    response: Response | str | Trickle
 
 
 # What a fault hook returns: None (serve normally), a canned response, "reset" (drop the
-# connection before applying), or AfterApply(...) (apply, then reset/answer something else).
-Fault = Response | str | AfterApply | None
+# connection before applying), a Trickle, or AfterApply(...) (apply, then reset/answer something else).
+Fault = Response | str | Trickle | AfterApply | None
 
 
 class Reply(Exception):  # noqa: N818 - a control-flow signal, not an error
@@ -196,7 +207,7 @@ class LoopbackServer:
             label = None if fault is None else _describe(fault)
             self.requests.append(req._replace(fault=label))
             if fault is None:
-                response: Response | str = self._serve(req, all_headers)
+                response: Response | str | Trickle = self._serve(req, all_headers)
             elif isinstance(fault, AfterApply):
                 self._serve(req, all_headers)
                 response = fault.response
@@ -204,6 +215,9 @@ class LoopbackServer:
                 response = fault
         if response == "reset":
             _reset(h)
+            return
+        if isinstance(response, Trickle):
+            _trickle(h, response)
             return
         assert isinstance(response, tuple), response
         status, extra, payload = response
@@ -221,9 +235,30 @@ class LoopbackServer:
 def _describe(fault: Fault) -> str:
     if isinstance(fault, AfterApply):
         return "after-apply:" + _describe(fault.response)
+    if isinstance(fault, Trickle):
+        return f"trickle-{fault.part}"
     if isinstance(fault, tuple):
         return str(fault[0])
     return str(fault)
+
+
+def _trickle(h: BaseHTTPRequestHandler, how: Trickle) -> None:
+    """Send a JSON 200 answer at one byte per `how.every` seconds from `how.part` on."""
+    h.close_connection = True
+    body = json.dumps({"message": "slow " * 4000}).encode()
+    head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n" % len(body)
+    status, rest = head.split(b"\r\n", 1)
+    fast, slow = (status + b"\r\n", rest + body) if how.part == "headers" else (head, body)
+    ends = time.monotonic() + how.longest
+    try:
+        h.connection.sendall(fast)
+        for index in range(len(slow)):
+            if time.monotonic() > ends:
+                return
+            time.sleep(how.every)
+            h.connection.sendall(slow[index : index + 1])
+    except OSError:
+        return  # the client hung up: what a deadline does
 
 
 def _reset(h: BaseHTTPRequestHandler) -> None:

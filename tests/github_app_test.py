@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from testing import repos
+from testing.fake_provider import Trickle
 from testing.github_app import FakeApp, new_key_pem
 from testing.world import CANARY, EXAMPLE_BRANCH, EXAMPLE_IMAGE, REPO_PATH, World, make_world
 
@@ -233,3 +234,19 @@ def test_an_app_answer_of_the_wrong_shape_is_one_line(world: World, path: str, b
     assert line.startswith("bumper: error: GitHub App 98765: ") and "check --api-url" in line, line
     assert "cannot reach" not in line and "internal error" not in line
     assert world.git.requests == []
+
+
+@pytest.mark.parametrize(
+    "path", [f"/repos/{REPO_PATH}/installation", f"/app/installations/{INSTALLATION}/access_tokens"]
+)
+def test_a_trickled_app_answer_is_one_line_within_the_deadline(world: World, path: str) -> None:
+    """GitHub's answer to the installation lookup or the token mint trickles in: the run ends
+    after BUMPER_REQUEST_DEADLINE in one line naming the request, before any git request."""
+    world.host.fault = lambda req: Trickle("body") if req.path.endswith(path) else None
+    started = time.monotonic()
+    proc = run(world, "v1.2.3", BUMPER_REQUEST_DEADLINE="1")
+    assert time.monotonic() - started < 30
+    assert proc.returncode == 1 and len(proc.stderr.splitlines()) == 1, proc.stderr
+    assert "GitHub App 98765: minting a token for acme/manifests: " in proc.stderr
+    assert f"{path} on 127.0.0.1:" in proc.stderr and "within 1 s (BUMPER_REQUEST_DEADLINE)" in proc.stderr
+    assert "cannot reach" not in proc.stderr and world.git.requests == []

@@ -11,6 +11,7 @@ from typing import NamedTuple, Protocol, runtime_checkable
 
 from bumper.errors import ProviderError
 from bumper.git.url import RepoUrl
+from bumper.providers.deadline import DEFAULT_SECONDS
 
 
 @dataclass(frozen=True)
@@ -29,7 +30,7 @@ class PullRequest:
     # not allowed yet). The PR exists, so they are reported, not raised; callers print them.
     warnings: tuple[str, ...] = ()
     # False when the host's answer said closed or merged: an update that raced a person who
-    # closed it after bumper's lookup (bumper/remote.py then starts the attempt again).
+    # closed it after bumper's lookup (bumper.remote then starts the attempt again).
     open: bool = True
 
 
@@ -78,6 +79,8 @@ class ProviderSettings:
     ca_file: str | None = None
     # The run's environment: no message shows the value of a token variable set in it.
     env: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
+    # Seconds each request's whole answer may take (BUMPER_REQUEST_DEADLINE, providers/deadline.py).
+    deadline: float = DEFAULT_SECONDS
 
 
 @runtime_checkable

@@ -17,6 +17,7 @@ from urllib3.exceptions import MaxRetryError
 from bumper.errors import ProviderError
 from bumper.providers.answers import NotAnAnswer
 from bumper.providers.api import ProviderSettings
+from bumper.providers.deadline import AnswerTooSlow
 from bumper.secrets import redact
 from bumper.tls import untrusted
 
@@ -198,6 +199,8 @@ class ApiFailures:
             yield
         except NotTheApi as exc:
             self.fail("other", exc.detail, doing, exc)
+        except AnswerTooSlow as exc:  # kind "other", as a host that never answers
+            self.fail("other", exc.detail, doing, exc, hint=exc.hint)
         except NotAnAnswer as exc:
             self.fail("other", exc.detail, doing, exc, hint=_NOT_AN_ANSWER.format(host=self.style.host))
         except self.style.sdk_error as exc:

@@ -24,6 +24,7 @@ from urllib3 import Retry
 from bumper.errors import BumperError, ConfigError, ProviderError
 from bumper.providers import answers, api, failures, rest
 from bumper.providers.builtin import github_location
+from bumper.providers.timed_http import DeadlineAdapter
 from bumper.secrets import keep_secret
 
 log = logging.getLogger(__name__)
@@ -98,6 +99,7 @@ def app_requests(
         verify=settings.ca_file or True,
     )
     requester: Any = integration.requester
+    _answers_in_time(requester, settings.deadline)
     headers = {"Accept": "application/vnd.github+json"}
 
     def call(verb: str, url: str, body: dict[str, Any] | None) -> Any:
@@ -142,6 +144,7 @@ class GitHubProvider:
             verify=settings.ca_file or True,
         )
         _refuse_non_api_answers(self._gh.requester, self.api_url)
+        _answers_in_time(self._gh.requester, settings.deadline)
         self._repo = self._gh.get_repo(path)
         self._repo_node_id: str | None = None  # learnt from any PR the host returns
 
@@ -293,7 +296,10 @@ class GitHubProvider:
         try:
             self._reset_branch(branch, parent, previous, doing=f"putting branch {branch!r} back")
         except api.BranchMoved:
-            return f"branch {branch} moved meanwhile (someone pushed to it): left as it is"
+            return (
+                f"branch {branch} moved meanwhile (someone pushed to it, or GitHub made this commit "
+                "though its answer was lost): left as it is"
+            )
         except ProviderError as exc:
             return (
                 f"branch {branch} could not be put back ({exc}): it is left at the base commit "
@@ -522,6 +528,27 @@ def _sso_required(headers: dict[str, Any]) -> str | None:
         if key == "url" and url.startswith("https://"):
             return f" at {url}"
     return ""
+
+
+def _answers_in_time(requester: Requester, seconds: float) -> None:
+    """PyGithub gives each connection a requests session with a plain HTTPAdapter and no way
+    to pass another: this requester's connection classes (name-mangled attributes; the API's
+    host and any other) become ones that mount bumper's DeadlineAdapter with the same retries."""
+    for name in ("connectionClass", "httpConnectionClass", "httpsConnectionClass"):
+        attribute = f"_Requester__{name}"
+        setattr(requester, attribute, _timed_connection(getattr(requester, attribute), seconds))
+
+
+def _timed_connection(plain: type[Any], seconds: float) -> type[Any]:
+    class Timed(plain):  # type: ignore[misc]
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self.adapter = DeadlineAdapter(
+                seconds, max_retries=self.retry, pool_connections=self.pool_size, pool_maxsize=self.pool_size
+            )
+            self.session.mount(f"{self.protocol}://", self.adapter)
+
+    return Timed
 
 
 def _refuse_non_api_answers(requester: Requester, api_url: str) -> None:

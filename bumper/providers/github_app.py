@@ -12,6 +12,7 @@ from typing import Any
 from bumper.errors import ConfigError, ProviderError
 from bumper.providers import failures
 from bumper.providers.api import ProviderSettings
+from bumper.providers.deadline import AnswerTooSlow
 from bumper.secrets import TOKEN_TEXT, keep_secret
 
 APP_ID = "BUMPER_GITHUB_APP_ID"
@@ -103,6 +104,10 @@ def mint_token(app: AppCredentials, settings: ProviderSettings) -> str:
         minted = call("POST", url, {"repositories": [repo]})
     except AppRefused as exc:
         raise _refused(app, where, exc.status) from None
+    except AnswerTooSlow as exc:  # an answer that trickled past BUMPER_REQUEST_DEADLINE
+        raise ProviderError(
+            f"GitHub App {app.app_id}: minting a token for {where}: {exc.detail}{exc.hint}", kind="other"
+        ) from None
     except failures.MISREAD as exc:  # an answer of the wrong shape
         raise ProviderError(
             f"GitHub App {app.app_id}: minting a token for {where}: GitHub's answer is not what its "

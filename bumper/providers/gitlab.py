@@ -15,6 +15,7 @@ from gitlab.exceptions import GitlabError
 from bumper.errors import ConfigError, ProviderError
 from bumper.providers import answers, api, failures, rest
 from bumper.providers.builtin import gitlab_location
+from bumper.providers.timed_http import DeadlineAdapter
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +33,30 @@ DRAFT_PREFIX = "Draft: "
 DEVELOPER = 30  # the access level that may push a branch and open a merge request
 # The title prefixes GitLab reads as "draft" (case-insensitive).
 _DRAFT = re.compile(r"^\s*(\[draft\]|\(draft\)|draft:)\s*", re.IGNORECASE)
+
+
+class NoAnswer(requests.exceptions.RequestException):
+    """A host that answered none of two attempts in time (python-gitlab does not retry this)."""
+
+
+class _SilentOnceMore(DeadlineAdapter):
+    """python-gitlab retries a request that timed out as often as a dropped connection (RETRIES
+    times, 30 s each): a host that is silent on one retry too (rest.SILENT_RETRIES) raises
+    NoAnswer instead, so a silent GitLab costs about a minute, as the other hosts do."""
+
+    silent = 0  # timeouts in a row; any answer starts again
+
+    def send(self, *args: Any, **kwargs: Any) -> requests.Response:
+        try:
+            answer = super().send(*args, **kwargs)
+        except requests.exceptions.Timeout as exc:
+            self.silent += 1
+            if self.silent > rest.SILENT_RETRIES:
+                self.silent = 0
+                raise NoAnswer(*exc.args) from exc
+            raise
+        self.silent = 0
+        return answer
 
 
 class GitLabProvider:
@@ -73,6 +98,9 @@ class GitLabProvider:
             keep_base_url=True,  # pagination links may name the instance's external URL
             ssl_verify=self._settings.ca_file or True,
         )
+        adapter = _SilentOnceMore(self._settings.deadline)  # python-gitlab retries by itself
+        client.session.mount("https://", adapter)
+        client.session.mount("http://", adapter)
         api_root = f"{url}/api/v4"
         cap = MAX_RATE_LIMIT_WAIT * max(self._settings.backoff, 0.001)
         client.session.hooks["response"].append(lambda answer, *_, **__: _checked(api_root, answer, cap))

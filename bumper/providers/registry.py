@@ -81,7 +81,7 @@ class ProviderSpec:
         return cls
 
     def import_ahead(self) -> None:
-        """Import the implementation now, ahead of need (remote.py runs this beside the clone: an
+        """Import the implementation now, ahead of need (bumper.remote runs this beside the clone: an
         SDK takes longer to import than a shallow clone of a small repo). A failure is left to
         the import that needs the module (implementation_class), which says it."""
         try:

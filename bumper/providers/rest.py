@@ -14,14 +14,19 @@ from urllib.parse import urlsplit
 import requests
 from urllib3 import BaseHTTPResponse, Retry
 from urllib3.connectionpool import ConnectionPool
-from urllib3.exceptions import InvalidHeader, MaxRetryError
+from urllib3.exceptions import ConnectTimeoutError, InvalidHeader, MaxRetryError, ReadTimeoutError
 
 from bumper.providers import answers, api, failures
+from bumper.providers.timed_http import DeadlineAdapter
 from bumper.tls import untrusted
 
 TIMEOUT = 30  # seconds per HTTP request
 RETRIES = 4  # 429 and 5xx; 0.5+1+2+4 s of backoff at settings.backoff == 1
 MAX_RETRY_AFTER = 120.0  # a CI job should fail rather than sleep longer than this
+# A host that never answers (a connect or read timeout, TIMEOUT each) is asked once more, not
+# RETRIES times: a silent host costs about a minute, not three (PyGithub's 6 x 30 s + backoff).
+SILENT_RETRIES = 1
+_SILENT = (ConnectTimeoutError, ReadTimeoutError)  # no answer within TIMEOUT
 # Azure DevOps answers a credential it does not accept with 203 and its HTML sign-in page.
 SIGNED_OUT = 203
 
@@ -38,8 +43,9 @@ class HttpError(Exception):
 
 class UntrustedFailsFast(Retry):
     """A Retry that gives up at once on a certificate the client does not trust (retrying cannot
-    make it trusted), and reads a Retry-After it cannot parse as none: mixed into every retry
-    policy bumper gives an HTTP client (PyGithub's too)."""
+    make it trusted), retries a silent host SILENT_RETRIES times only, and reads a Retry-After
+    it cannot parse as none: mixed into every retry policy bumper gives an HTTP client (PyGithub's
+    too)."""
 
     def increment(  # type: ignore[override] # urllib3's own signature
         self,
@@ -52,6 +58,9 @@ class UntrustedFailsFast(Retry):
     ) -> Retry:
         if error is not None and _pool is not None and untrusted("", error):
             raise MaxRetryError(_pool, url or "", error) from error
+        if isinstance(error, _SILENT) and _pool is not None:
+            if sum(isinstance(h.error, _SILENT) for h in self.history) >= SILENT_RETRIES:
+                raise MaxRetryError(_pool, url or "", error) from error
         return super().increment(method, url, response, error, _pool, _stacktrace)
 
     def parse_retry_after(self, retry_after: str) -> float:
@@ -129,7 +138,7 @@ class RestClient:
         self._reason_of = reason_of
         self._pulls = pulls  # the host's PR JSON: every answer about PRs is checked against it
         session = requests.Session()
-        adapter = requests.adapters.HTTPAdapter(max_retries=_retry(settings.backoff))
+        adapter = DeadlineAdapter(settings.deadline, max_retries=_retry(settings.backoff))
         session.mount("https://", adapter)
         session.mount("http://", adapter)
         session.headers.update({"Accept": "application/json", **(headers or {})})

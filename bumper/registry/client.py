@@ -15,12 +15,13 @@ from collections.abc import Mapping
 from urllib.parse import urlsplit
 
 import requests
-from requests.adapters import HTTPAdapter
 from requests.utils import parse_dict_header
 
 from bumper.errors import RegistryError
 from bumper.image_ref import is_digest
+from bumper.providers.deadline import AnswerTooSlow, request_deadline
 from bumper.providers.rest import MAX_RETRY_AFTER, BoundedRetry
+from bumper.providers.timed_http import DeadlineAdapter
 from bumper.registry.credentials import Credentials, find_credentials
 from bumper.registry.manifests import ACCEPT, MAX_MANIFEST_BYTES, Manifest, digest_of, parse_manifest
 from bumper.registry.names import Endpoint, endpoint, host_of, insecure_hosts, is_loopback
@@ -30,7 +31,7 @@ TIMEOUT = 30  # seconds per request
 RETRIES = 5
 
 
-def _session(backoff: float) -> requests.Session:
+def _session(backoff: float, deadline: float) -> requests.Session:
     retry = BoundedRetry(
         total=RETRIES,
         backoff_factor=backoff,
@@ -45,7 +46,7 @@ def _session(backoff: float) -> requests.Session:
     # No ~/.netrc credentials in place of the registry's own, no CA bundle but bumper.tls's;
     # proxies are still read from the environment, per request (_proxies).
     session.trust_env = False
-    adapter = HTTPAdapter(max_retries=retry)
+    adapter = DeadlineAdapter(deadline, max_retries=retry)
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     return session
@@ -62,7 +63,8 @@ class Registry:
         ca = trusted_ca(env, host, api=True)
         self._ca_file = ca.path if ca is not None else None
         self._verify: str | bool = self._ca_file or True
-        self._session = _session(backoff)
+        self._deadline = request_deadline(env)  # a bad value: exit 2 before any request
+        self._session = _session(backoff, self._deadline)
         self._base: str | None = None
         self._auth: dict[str, str] = {}  # repository -> Authorization header value
         self._credentials: Credentials | None = None
@@ -133,6 +135,8 @@ class Registry:
             )
         except requests.exceptions.RequestException as exc:
             raise RegistryError(self._unreachable(exc)) from None
+        except AnswerTooSlow as exc:
+            raise self._too_slow(exc) from None
 
     def _base_url(self) -> str:
         """https://, or http:// for a loopback or listed registry that does not speak TLS."""
@@ -144,6 +148,7 @@ class Registry:
             try:  # one try, no retries: a registry without TLS refuses the handshake at once
                 probe = f"{https}/v2/"
                 with requests.Session() as once:
+                    once.mount("https://", DeadlineAdapter(self._deadline))
                     once.trust_env = False
                     once.get(probe, timeout=TIMEOUT, verify=self._verify, proxies=_proxies(probe)).close()
             except requests.exceptions.SSLError as exc:
@@ -152,7 +157,14 @@ class Registry:
                 self._base = f"http://{self.where.api_host}"
             except requests.exceptions.ConnectionError:
                 self._base = f"http://{self.where.api_host}"
+            except requests.exceptions.Timeout as exc:  # took the connection, never answered
+                raise RegistryError(self._unreachable(exc)) from None
+            except AnswerTooSlow as exc:
+                raise self._too_slow(exc) from None
         return self._base
+
+    def _too_slow(self, exc: AnswerTooSlow) -> RegistryError:
+        return RegistryError(f"the registry {self.where.registry}: {exc.detail}{exc.hint}")
 
     def _unreachable(self, exc: BaseException) -> str:
         bad_tls = untrusted(f"the registry {self.where.api_host}", exc, self._ca_file)
@@ -219,6 +231,8 @@ class Registry:
             answer = self._ask_token(realm, query, creds)
         except requests.exceptions.RequestException as exc:
             raise RegistryError(self._unreachable(exc)) from None
+        except AnswerTooSlow as exc:
+            raise self._too_slow(exc) from None
         if answer.status_code in (401, 403):
             if creds is None:
                 raise RegistryError(self._no_credentials(repository))
@@ -286,6 +300,8 @@ def _read_capped(response: requests.Response, limit: int, what: str) -> bytes:
     except requests.exceptions.RequestException as exc:
         name = type(exc).__name__
         raise RegistryError(f"{what}: the registry's answer broke off ({name}); try again") from None
+    except AnswerTooSlow as exc:
+        raise RegistryError(f"{what}: {exc.detail}{exc.hint}") from None
     finally:
         response.close()
     return b"".join(chunks)

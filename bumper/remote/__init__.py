@@ -249,6 +249,14 @@ def _after_push(
         status, pr = sync_pull_request(
             provider, wanted, bot.pull_request, pushed=pushed, rules=base.rules, governing=plan.rules
         )
+        if not pr.open:  # closed or merged after the lookup: the commit needs an open PR
+            if bot.pull_request is not None and pr is not bot.pull_request:
+                put_back_text(provider, pr, bot.pull_request)
+            raise PushRejected(f"pull request #{pr.number} was closed while bumper pushed to {bot.name}")
+        if pushed or status != "up-to-date":
+            # An open PR not answered for since the push (its text needed no update): asked again.
+            unasked = pushed and pr is bot.pull_request
+            check_still_current(base, bot, commit if pushed else bot.sha, provider if unasked else None)
     except PushRejected:
         raise
     except BumperError as exc:
@@ -259,14 +267,6 @@ def _after_push(
                 f"(a rerun finds it and {then} the pull request)"
             )
         raise
-    if not pr.open:  # closed or merged after the lookup: the commit needs an open PR
-        if bot.pull_request is not None and pr is not bot.pull_request:
-            put_back_text(provider, pr, bot.pull_request)
-        raise PushRejected(f"pull request #{pr.number} was closed while bumper pushed to {bot.name}")
-    if pushed or status != "up-to-date":
-        # An open PR not answered for since the push (its text needed no update): asked again.
-        unasked = pushed and pr is bot.pull_request
-        check_still_current(base, bot, commit if pushed else bot.sha, provider if unasked else None)
     if raised and status == "up-to-date":
         plan = plan.without_changes()
     return BumpResult(
