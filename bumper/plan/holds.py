@@ -18,13 +18,33 @@ from bumper.yaml_edit import Node, Source
 def edited_nodes(ref: Reference) -> list[Node]:
     """The nodes a rewrite of `ref` may change: its scalar, a digest beside it, and a kustomize
     entry that would gain a `newTag`/`digest` key; and a scalar it must move with (a `version:`
-    repeating the tag of the `image:` beside it), so a hold on either holds both."""
+    repeating the tag of the `image:` beside it), so a hold on either holds both. For a
+    reference inside YAML held in a block string, its inner document's nodes."""
+    inner = ref.innermost()
     nodes: list[Node] = [ref.node]
     for name in ("digest_node", "tag_node", "tied_node", "mapping"):
-        node = getattr(ref, name, None)
-        if node is not None and (name != "mapping" or getattr(ref, "tag_node", None) is None):
+        node = getattr(inner, name, None)
+        if node is not None and (name != "mapping" or getattr(inner, "tag_node", None) is None):
             nodes.append(node)
     return nodes
+
+
+def _used_nodes(ref: Reference) -> list[Node]:
+    """edited_nodes and the block strings holding the reference: a block used again through
+    an alias (`values: *v`) is the same text, so a hold on that use holds what is inside."""
+    return [*edited_nodes(ref), *(block.node for block in ref.blocks())]
+
+
+def _with_blocks(uses: AnchorUses, refs: Sequence[Reference]) -> AnchorUses:
+    """`uses` and those of every document held in a block string that `refs` are in, at the
+    file's line numbers."""
+    seen: set[int] = set()
+    for ref in refs:
+        for block in ref.blocks():
+            if id(block.source) not in seen:
+                seen.add(id(block.source))
+                uses.add(anchor_uses(block.source.text, block.docs), block.shift)
+    return uses
 
 
 def held_references(
@@ -42,18 +62,20 @@ def held_references(
     if not marked and not by_rule:
         return {}
     uses = anchor_uses(source.text, docs)
+    if "&" in source.text:  # none in the file: none in a block string either
+        uses = _with_blocks(uses, [*found, *shared])
     group = move_together([*found, *shared])
     held_groups: set[int] = set()
     for ref in [*found, *shared]:
-        if _held_here(ref, edited_nodes(ref), uses, marked) or (
+        if _held_here(ref, _used_nodes(ref), uses, marked) or (
             by_rule and _held_by_rule(rules, source.path, ref)
         ):
             held_groups.add(group[id(ref)])
     out: dict[int, list[int]] = {}
     for ref in found:
         if group[id(ref)] in held_groups:
-            nodes = edited_nodes(ref)
-            tied = getattr(ref, "tied_node", None)  # reported where its own value is used
+            nodes = _used_nodes(ref)
+            tied = getattr(ref.innermost(), "tied_node", None)  # reported where its own value is used
             aliases = {line for node in nodes if node is not tied for line in uses.alias_lines(node)}
             out[id(ref)] = sorted({ref.line, *aliases})
     return out

@@ -52,7 +52,7 @@ def find_references(
     found: list[Reference] = []
     on_marker_line: dict[int, list[int]] = {}  # line -> the marked references on it
     add = _reporter(found, marks, shared, on_marker_line)
-    state = Found(source, add, _once(sink), found, sink, find_references)
+    state = Found(source, add, _once(sink), found, sink, find_references, shared)
     file_name = source.path.rsplit("/", 1)[-1]
     seen: set[int] = set()
     for doc in docs:
