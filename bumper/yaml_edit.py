@@ -9,6 +9,7 @@ fails the edit.
 from __future__ import annotations
 
 import gc
+import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -176,6 +177,20 @@ def _anchor_order(text: str) -> list[str]:
         elif isinstance(event, NodeEvent) and event.anchor is not None:
             order.append(("*" if type(event) is AliasEvent else "&") + str(event.anchor))
     return order
+
+
+# The line breaks YAML reads besides "\n" and "\r\n" (PyYAML and Go's yaml.v3 alike): a lone
+# "\r", NEL, U+2028 and U+2029 end a line, and the parser's marks count them.
+_OTHER_BREAKS = re.compile("\r(?!\n)|[\x85\u2028\u2029]")
+
+
+def parser_lines(text: str) -> str:
+    """`text` with each line break the parser counts written "\n": of the same length (so its
+    offsets are the text's), its "\n"-separated lines are the ones the parser's marks number,
+    and a comment ends where YAML ends it. What a line ends with (a hold, a marker) is read here."""
+    if "\r" not in text and "\x85" not in text and "\u2028" not in text and "\u2029" not in text:
+        return text
+    return _OTHER_BREAKS.sub("\n", text)
 
 
 def parse_events(text: str) -> Iterator[yaml.Event]:

@@ -22,7 +22,15 @@ from bumper.plan.tag_filter import TagFilter
 
 if TYPE_CHECKING:
     from bumper.providers.api import PullRequestSpec
-from bumper.yaml_edit import MappingNode, Node, ScalarNode, Source, check_unique_keys, compose_all
+from bumper.yaml_edit import (
+    MappingNode,
+    Node,
+    ScalarNode,
+    Source,
+    check_unique_keys,
+    compose_all,
+    parser_lines,
+)
 
 POLICY_FILE = ".bumper.yaml"
 SCHEMA_PATH = Path(__file__).resolve().parents[1] / "schemas" / "bumper.schema.json"
@@ -74,7 +82,9 @@ class RepoPolicy(NamedTuple):
 
 
 def held_lines(text: str) -> frozenset[int]:
-    """1-based numbers of the lines ending with a hold marker (`# bumper: hold`, any case)."""
+    """1-based numbers of the lines ending with a hold marker (`# bumper: hold`, any case), as
+    the parser numbers them (a lone CR, NEL, U+2028 or U+2029 ends a line and a comment too)."""
+    text = parser_lines(text)
     lines: set[int] = set()
     line, counted = 1, 0
     for match in _HOLD_RE.finditer(text):

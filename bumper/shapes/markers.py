@@ -12,7 +12,7 @@ from bumper.errors import RefParseError
 from bumper.image_ref import DIGEST_HINT, ImageRef, is_digest, repository_key, split_name
 from bumper.shapes.reference import Ignored, IgnoreFn, Reference, WholeRef
 from bumper.shapes.shape import Shape
-from bumper.yaml_edit import Plan, Source
+from bumper.yaml_edit import Plan, Source, parser_lines
 
 NAME = "marker"
 _MARKER_RE = re.compile(r"#\s*(\{\s*\"\$(?:bumper|imagepolicy)\"\s*:\s*\"[^\"]*\"\s*\})\s*$")
@@ -43,7 +43,7 @@ def find_markers(source: Source) -> dict[int, tuple[str, str, str]]:
     import json  # only a file with a marker reads JSON (tests/import_budget_test.py)
 
     found: dict[int, tuple[str, str, str]] = {}
-    for index, line in enumerate(text.split("\n")):
+    for index, line in enumerate(parser_lines(text).split("\n")):  # the lines the marks number
         match = _MARKER_RE.search(line.rstrip("\r"))
         if match is None:
             continue
