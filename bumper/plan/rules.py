@@ -16,7 +16,7 @@ import yaml
 from yaml.constructor import SafeConstructor
 
 from bumper.errors import BumperError, ConfigError
-from bumper.image_ref import DOCKER_HUB
+from bumper.image_ref import DOCKER_HUB, HUB_ALIASES
 from bumper.plan.paths import PathMatcher, matcher
 from bumper.plan.tag_filter import TagFilter
 
@@ -348,14 +348,17 @@ def _rule(index: int, raw: dict[str, Any], line: int, lines: dict[tuple[Any, ...
 
 
 def image_matcher(patterns: list[str], index: int) -> PathMatcher:
-    """Patterns on `registry/repository`, anchored at the registry; a Docker Hub short name is
-    completed as a REF would be (`nginx` is `docker.io/library/nginx`, `bitnami/*` is
-    `docker.io/bitnami/*`)."""
+    """Patterns on `registry/repository`, anchored at the registry; a Docker Hub name is
+    completed as a REF would be (`nginx`, `docker.io/nginx` and `index.docker.io/library/nginx`
+    are `docker.io/library/nginx`, `bitnami/*` is `docker.io/bitnami/*`)."""
     completed = []
     for pattern in patterns:
         text = pattern.strip().lstrip("/")
-        first, sep, _ = text.partition("/")
-        if not ("." in first or ":" in first or first == "localhost" or any(c in first for c in "*?[")):
+        first, sep, rest = text.partition("/")
+        if sep and first.lower() in HUB_ALIASES:  # a hold on docker.io/nginx holds nginx
+            official = "/" not in rest and not any(c in rest for c in "*?[")  # docker.io/* is all
+            text = f"{DOCKER_HUB}/library/{rest}" if official else f"{DOCKER_HUB}/{rest}"
+        elif not ("." in first or ":" in first or first == "localhost" or any(c in first for c in "*?[")):
             text = f"{DOCKER_HUB}/{text}" if sep else f"{DOCKER_HUB}/library/{text}"
         completed.append("/" + text)
     found = matcher(completed, f"rules[{index}].images entry")
