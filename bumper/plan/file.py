@@ -163,7 +163,7 @@ class FileJob:
         if new is None or new.digest is not None or new.key not in self.pins:
             return new
         if isinstance(ref, PolicyRef):
-            pinned = ref.part == "digest" or (ref.part == "whole" and ref.ref.digest is not None)
+            pinned = ref.part == "digest" or ref.pinned_digest is not None
         else:
             pinned = ref.ref.digest is not None
         return new._replace(digest=self.pins[new.key]) if pinned else new

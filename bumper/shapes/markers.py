@@ -23,11 +23,16 @@ class MarkerPartRef(Reference):
     """A scalar holding one part (tag, digest or name) of the reference its marker names."""
 
     part: str = "tag"
+    # A marked tag's Helm map or kustomize entry pinned by a digest no marker sets (walk.py):
+    # the digest moves with the tag, and a REF without one is refused (no stale digest).
+    digest_node: ScalarNode | None = None
 
     def rewrite(self, plan: Plan, source: Source, new: ImageRef) -> str:
         moved = self.new_ref(new)
         if self.part == "tag" and new.tag is not None:
             plan.replace(source, self.node, new.tag)
+            if self.digest_node is not None and new.digest is not None:
+                plan.replace(source, self.digest_node, new.digest)
         elif self.part == "digest" and new.digest is not None:
             plan.replace(source, self.node, new.digest)
         return str(moved)

@@ -168,22 +168,49 @@ def _reporter(
     """`add` for one walk: a node is reported once (a further reference through it goes to
     `shared`), and a marker on the line wins over the shape a scalar would otherwise have."""
     reported: set[int] = set()
+    pins: dict[int, ScalarNode] = {}  # a marked scalar -> the unmarked digest its map pins it by
+    marked: dict[int, Reference] = {}  # a marked scalar -> its marker's reference
 
     def add(ref: Reference | None) -> None:
         if ref is None:
             return
+        if ref.node.start_mark.line in marks:
+            if ref.shape != MARKER:  # the marker wins, and keeps the digest pin the shape saw
+                pin = _unmarked_digest(ref, marks)
+                if pin is not None:
+                    pins[id(ref.node)] = pin
+                    _pin(marked.get(id(ref.node)), pin)
+                return
+            if id(ref.node) not in reported:
+                marked[id(ref.node)] = ref
+                _pin(ref, pins.get(id(ref.node)))
         if id(ref.node) in reported:
             if shared is not None:
                 shared.append(ref)
             return
         if ref.node.start_mark.line in marks:
-            if ref.shape != MARKER:
-                return
             on_marker_line.setdefault(ref.node.start_mark.line, []).append(id(ref))
         reported.add(id(ref.node))
         found.append(ref)
 
     return add
+
+
+def _unmarked_digest(ref: Reference, marks: Marks) -> ScalarNode | None:
+    """The `digest:` scalar a Helm map or kustomize entry is pinned by, when no marker sets it."""
+    node = getattr(ref, "digest_node", None)
+    if node is None or ref.ref.digest is None or node.start_mark.line in marks:
+        return None
+    return node if type(node) is ScalarNode else None
+
+
+def _pin(ref: Reference | None, digest: ScalarNode | None) -> None:
+    """A marked tag whose map is pinned by `digest` moves it too, or is refused without one."""
+    if ref is None or digest is None or getattr(ref, "part", None) != "tag":
+        return
+    ref.digest_node = digest  # type: ignore[attr-defined]  # MarkerPartRef, PolicyRef
+    if ref.ref.registry:  # a $bumper marker names its image: judged as pinned (plan.versions)
+        ref.ref = ref.ref._replace(digest=str(digest.value))
 
 
 def _once(sink: list[Ignored]) -> IgnoreFn:
