@@ -26,6 +26,8 @@ class MarkerPartRef(Reference):
     # A marked tag's Helm map or kustomize entry pinned by a digest no marker sets (walk.py):
     # the digest moves with the tag, and a REF without one is refused (no stale digest).
     digest_node: ScalarNode | None = None
+    # A marked `version:` repeating the tag of the `image:` beside it: they move together.
+    tied_node: ScalarNode | None = None
 
     def rewrite(self, plan: Plan, source: Source, new: ImageRef) -> str:
         moved = self.new_ref(new)

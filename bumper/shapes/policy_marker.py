@@ -32,6 +32,8 @@ class PolicyRef(Reference):
     # A marked tag's Helm map or kustomize entry pinned by a digest no marker sets (walk.py):
     # the digest moves with the tag, and an image without one is refused (no stale digest).
     digest_node: ScalarNode | None = None
+    # A marked `version:` repeating the tag of the `image:` beside it: they move together.
+    tied_node: ScalarNode | None = None
 
     @property
     def pinned_digest(self) -> str | None:

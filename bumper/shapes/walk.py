@@ -168,22 +168,20 @@ def _reporter(
     """`add` for one walk: a node is reported once (a further reference through it goes to
     `shared`), and a marker on the line wins over the shape a scalar would otherwise have."""
     reported: set[int] = set()
-    pins: dict[int, ScalarNode] = {}  # a marked scalar -> the unmarked digest its map pins it by
+    displaced: dict[int, Reference] = {}  # a marked scalar -> the shape's reference it displaced
     marked: dict[int, Reference] = {}  # a marked scalar -> its marker's reference
 
     def add(ref: Reference | None) -> None:
         if ref is None:
             return
         if ref.node.start_mark.line in marks:
-            if ref.shape != MARKER:  # the marker wins, and keeps the digest pin the shape saw
-                pin = _unmarked_digest(ref, marks)
-                if pin is not None:
-                    pins[id(ref.node)] = pin
-                    _pin(marked.get(id(ref.node)), pin)
+            if ref.shape != MARKER:  # the marker wins, and moves with what the shape's moved with
+                displaced.setdefault(id(ref.node), ref)
+                _inherit(marked.get(id(ref.node)), ref, marks)
                 return
             if id(ref.node) not in reported:
                 marked[id(ref.node)] = ref
-                _pin(ref, pins.get(id(ref.node)))
+                _inherit(ref, displaced.get(id(ref.node)), marks)
         if id(ref.node) in reported:
             if shared is not None:
                 shared.append(ref)
@@ -196,21 +194,22 @@ def _reporter(
     return add
 
 
-def _unmarked_digest(ref: Reference, marks: Marks) -> ScalarNode | None:
-    """The `digest:` scalar a Helm map or kustomize entry is pinned by, when no marker sets it."""
-    node = getattr(ref, "digest_node", None)
-    if node is None or ref.ref.digest is None or node.start_mark.line in marks:
-        return None
-    return node if type(node) is ScalarNode else None
-
-
-def _pin(ref: Reference | None, digest: ScalarNode | None) -> None:
-    """A marked tag whose map is pinned by `digest` moves it too, or is refused without one."""
-    if ref is None or digest is None or getattr(ref, "part", None) != "tag":
+def _inherit(marker: Reference | None, shape: Reference | None, marks: Marks) -> None:
+    """A marked tag (MarkerPartRef, PolicyRef) takes what the reference of its Helm map,
+    kustomize entry or `version:` beside an image moved with: the `digest:` pinning it, when no
+    marker sets that (it moves with the tag; a REF without a digest is refused), and the
+    `image:` it repeats the tag of (a hold on either holds both)."""
+    if marker is None or shape is None or getattr(marker, "part", None) != "tag":
         return
-    ref.digest_node = digest  # type: ignore[attr-defined]  # MarkerPartRef, PolicyRef
-    if ref.ref.registry:  # a $bumper marker names its image: judged as pinned (plan.versions)
-        ref.ref = ref.ref._replace(digest=str(digest.value))
+    tied = getattr(shape, "tied_node", None)
+    if tied is not None:
+        marker.tied_node = tied  # type: ignore[attr-defined]
+    digest = getattr(shape, "digest_node", None)
+    if digest is None or shape.ref.digest is None or digest.start_mark.line in marks:
+        return
+    marker.digest_node = digest  # type: ignore[attr-defined]
+    if marker.ref.registry:  # a $bumper marker names its image: judged as pinned (plan.versions)
+        marker.ref = marker.ref._replace(digest=str(digest.value))
 
 
 def _once(sink: list[Ignored]) -> IgnoreFn:
