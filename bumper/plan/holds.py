@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from bumper.plan.anchor_uses import AnchorUses, anchor_uses
 from bumper.plan.rules import RunRules, held_lines
 from bumper.shapes.reference import Reference
-from bumper.yaml_edit import Node, Source
+from bumper.yaml_edit import Node, ScalarNode, Source
 
 
 def edited_nodes(ref: Reference) -> list[Node]:
@@ -100,10 +100,22 @@ def move_together(refs: Sequence[Reference]) -> dict[int, int]:
 
 
 def _held_here(ref: Reference, nodes: list[Node], uses: AnchorUses, marked: frozenset[int]) -> bool:
-    """A hold marker on the reference's line, or on any line where a value it edits is used."""
-    if ref.line in marked:
+    """A hold marker on a line of the reference's own (the scalar it rewrites, the digest and
+    the name beside it), or on any line where a value it edits is used."""
+    if ref.line in marked or not marked.isdisjoint(_own_lines(ref)):
         return True
     return any(not marked.isdisjoint(uses.lines(node)) for node in nodes if uses.reached(node))
+
+
+def _own_lines(ref: Reference) -> set[int]:
+    """The file's lines of the scalars a reference is made of: its rewritten scalar, a digest
+    and a tied `image:` it moves with, and the `repository:`/`registry:` (a kustomize entry's
+    `name:`/`newName:`) naming its image, so `repository: app  # bumper: hold` holds the map."""
+    inner = ref.innermost()
+    blocks = ref.blocks()
+    shift = blocks[-1].shift if blocks else 0  # a node of YAML held in a block string
+    parts = [*edited_nodes(ref), *getattr(inner, "name_nodes", ())]
+    return {node.start_mark.line + 1 + shift for node in parts if isinstance(node, ScalarNode)}
 
 
 def _held_by_rule(rules: RunRules, relpath: str, ref: Reference) -> bool:

@@ -120,6 +120,9 @@ class SplitRef(Reference):
 
     digest_node: ScalarNode | None = None
     digest_in_tag: bool = False
+    # The scalars naming the image (`repository`, `registry`; a kustomize entry's `name`,
+    # `newName`): a hold on any of their lines holds the reference (plan/holds.py).
+    name_nodes: tuple[ScalarNode, ...] = ()
 
     @property
     def holds_digest(self) -> bool:
