@@ -15,7 +15,9 @@ if TYPE_CHECKING:
 
 _VERSION_RE = re.compile(r"[vV]?(\d+(?:\.\d+){0,2}(?:[-+][0-9A-Za-z.+-]*)?)")
 _GLOB_SPECIAL = re.compile(r"([\[\]*?!#\\])")  # read literally in a --path pattern once escaped
-_RELEASE_RE = re.compile(r"[vV]?(0|[1-9]\d*)(?:\.(0|[1-9]\d*))?(?:\.(0|[1-9]\d*))?")
+# Numbers may be zero-padded (`22.04`, `2024.01.05`): they compare as numbers all the same.
+_RELEASE_RE = re.compile(r"[vV]?(\d+)(?:\.(\d+))?(?:\.(\d+))?")
+_PADDED = re.compile(r"(?<!\d)0+(?=\d)")  # a leading zero, which semver refuses
 
 
 class Decision(NamedTuple):
@@ -34,8 +36,10 @@ def parse_version(tag: str | None) -> semver.Version | None:
         return None
     import semver  # scan, check and --help never compare versions (tests/import_budget_test.py)
 
-    try:
-        return semver.Version.parse(match.group(1), optional_minor_and_patch=True)
+    text = match.group(1)
+    end = len(text.split("-", 1)[0].split("+", 1)[0])  # the release numbers, before -pre or +build
+    try:  # `24.04.1-rc.1` is 24.4.1-rc.1: zero-padded release numbers compare as numbers
+        return semver.Version.parse(_PADDED.sub("", text[:end]) + text[end:], optional_minor_and_patch=True)
     except ValueError:
         return None
 
