@@ -8,15 +8,16 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, NamedTuple
 
 from bumper.errors import PolicyError
-from bumper.plan.variants import same_variant, variant_order
+from bumper.plan.variants import read_tag, same_variant, variant_order
 
 if TYPE_CHECKING:
     import semver
 
 _VERSION_RE = re.compile(r"[vV]?(\d+(?:\.\d+){0,2}(?:[-+][0-9A-Za-z.+-]*)?)")
 _GLOB_SPECIAL = re.compile(r"([\[\]*?!#\\])")  # read literally in a --path pattern once escaped
-# Numbers may be zero-padded (`22.04`, `2024.01.05`): they compare as numbers all the same.
-_RELEASE_RE = re.compile(r"[vV]?(\d+)(?:\.(\d+))?(?:\.(\d+))?")
+# Numbers may be zero-padded (`22.04`, `2024.01.05`) and more than three (Plex's 1.43.4.10000,
+# Windows' 10.0.17763.5329): they compare as numbers all the same.
+_RELEASE_RE = re.compile(r"[vV]?(\d+(?:\.\d+)*)")
 _PADDED = re.compile(r"(?<!\d)0+(?=\d)")  # a leading zero, which semver refuses
 
 
@@ -54,17 +55,37 @@ def is_downgrade(old_tag: str | None, new_tag: str | None) -> bool:
         return new_order < old_order
     old_release, new_release = _release(old_tag), _release(new_tag)
     if old_release is not None and new_release is not None:
-        return new_release < old_release
+        return _lower(new_release, old_release)
     old, new = parse_version(old_tag), parse_version(new_tag)
-    return old is not None and new is not None and new < old
+    if old is not None and new is not None:
+        return new < old
+    return _lower_release(old_tag, new_tag)
 
 
 def _release(tag: str | None) -> tuple[int, ...] | None:
-    """`v1.2.3`, `1.9` as numbers, for tags without a pre-release or build part: those order by
-    their numbers alone (SemVer 11.2), as semver orders them, without importing it (~8 ms, on
-    the critical path of a large dry run)."""
+    """`v1.2.3`, `1.9`, `1.43.4.10000` as numbers, for tags without a pre-release or build part:
+    those order by their numbers alone (SemVer 11.2), as semver orders them, without importing
+    it (~8 ms, on the critical path of a large dry run)."""
     match = _RELEASE_RE.fullmatch(tag) if tag else None
-    return None if match is None else tuple(int(part or 0) for part in match.groups())
+    return None if match is None else tuple(int(part) for part in match.group(1).split("."))
+
+
+def _lower(new: tuple[int, ...], old: tuple[int, ...]) -> bool:
+    """Whether release numbers `new` are lower than `old`, a missing number read as 0."""
+    width = max(len(new), len(old))
+    return new + (0,) * (width - len(new)) < old + (0,) * (width - len(old))
+
+
+def _lower_release(old_tag: str | None, new_tag: str | None) -> bool:
+    """Two versioned tags semver cannot read (four numbers and a pre-release, `1.2.3.4-rc.1`):
+    by their numbers, then their pre-release (below the final release)."""
+    old, new = read_tag(old_tag or ""), read_tag(new_tag or "")
+    if not old.release or not new.release or old.variant or new.variant:
+        return False
+    if _lower(new.release, old.release) or _lower(old.release, new.release):  # not equal numbers
+        return _lower(new.release, old.release)
+    final = (9, 0)  # a release comes after each of its pre-releases
+    return (new.numbers, new.prerelease or final) < (old.numbers, old.prerelease or final)
 
 
 def decide(
