@@ -18,6 +18,8 @@ _GLOB_SPECIAL = re.compile(r"([\[\]*?!#\\])")  # read literally in a --path patt
 # Numbers may be zero-padded (`22.04`, `2024.01.05`) and more than three (Plex's 1.43.4.10000,
 # Windows' 10.0.17763.5329): they compare as numbers all the same.
 _RELEASE_RE = re.compile(r"[vV]?(\d+(?:\.\d+)*)")
+_NUMBER = re.compile(r"\d+")
+_HEX_COMMIT = re.compile(r"(?<![0-9A-Za-z])g?(?=[0-9a-f]*[a-f])[0-9a-f]{7,40}(?![0-9A-Za-z])")
 _PADDED = re.compile(r"(?<!\d)0+(?=\d)")  # a leading zero, which semver refuses
 
 
@@ -80,12 +82,27 @@ def _lower_release(old_tag: str | None, new_tag: str | None) -> bool:
     """Two versioned tags semver cannot read (four numbers and a pre-release, `1.2.3.4-rc.1`):
     by their numbers, then their pre-release (below the final release)."""
     old, new = read_tag(old_tag or ""), read_tag(new_tag or "")
+    if not old.release and not new.release:
+        return _lower_in_same_form(old_tag or "", new_tag or "")
     if not old.release or not new.release or old.variant or new.variant:
         return False
     if _lower(new.release, old.release) or _lower(old.release, new.release):  # not equal numbers
         return _lower(new.release, old.release)
     final = (9, 0)  # a release comes after each of its pre-releases
     return (new.numbers, new.prerelease or final) < (old.numbers, old.prerelease or final)
+
+
+def _lower_in_same_form(old_tag: str, new_tag: str) -> bool:
+    """Two tags written alike but for their numbers, at least two of them, that do not start
+    with a version (MinIO's `RELEASE.2024-01-16T16-07-38Z`, `version-2024.01.05`): by those
+    numbers. A single number (`build-123`, an all-digit commit id) orders nothing, nor do the
+    numbers inside a commit id (`main-1a2b3c4`)."""
+    old_numbers, new_numbers = _NUMBER.findall(old_tag), _NUMBER.findall(new_tag)
+    if len(old_numbers) < 2 or _NUMBER.sub("0", old_tag) != _NUMBER.sub("0", new_tag):
+        return False
+    if _HEX_COMMIT.search(old_tag) or _HEX_COMMIT.search(new_tag):
+        return False
+    return tuple(int(n) for n in new_numbers) < tuple(int(n) for n in old_numbers)
 
 
 def decide(

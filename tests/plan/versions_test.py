@@ -102,6 +102,12 @@ def test_release_tags_compare_as_semver_compares_them_without_importing_it() -> 
         ("1.2.3.4-rc.2", "1.2.3.4-rc.1", True),
         ("1.2.3.5-rc.1", "1.2.3.4", True),
         ("latest", "1.0", False),
+        # Tags written alike but for two or more numbers, not starting with a version (MinIO)
+        ("RELEASE.2024-01-16T16-07-38Z", "RELEASE.2023-11-20T22-40-07Z", True),
+        ("RELEASE.2023-11-20T22-40-07Z", "RELEASE.2024-01-16T16-07-38Z", False),
+        ("version-2024.01.05", "version-2023.12.31", True),
+        ("build-12", "build-9", False),  # one number orders nothing
+        ("main-1a2b3c5", "main-1a2b3c4", False),  # nor do the digits of a commit id
     ],
 )
 def test_versions_semver_does_not_read_are_ordered_by_their_numbers(old: str, new: str, lower: bool) -> None:
