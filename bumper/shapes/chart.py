@@ -203,7 +203,9 @@ def _helmfile(root: dict[str, Node]) -> Iterator[_Pin]:
         name, url = _text(item.get("name")), _text(item.get("url"))
         if name and url:
             oci = _text(item.get("oci")) in ("true", "True") or _bool(item.get("oci"))
-            repositories[name] = source_of(f"oci://{url}" if oci and "://" not in url else url)
+            found = source_of(f"oci://{url}" if oci and "://" not in url else url)
+            # A name given two sources names neither for sure: its releases are never guessed at.
+            repositories[name] = found if repositories.get(name, found) == found else None
     for item in _items(root.get("releases")):
         chart = _text(item.get("chart"))
         if chart is None:
