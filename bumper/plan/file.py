@@ -140,7 +140,7 @@ class FileJob:
             marked = ref.innermost()  # a marker inside a values block string too
             if isinstance(marked, MarkerPartRef) and marked.part == "name":
                 continue  # the name is kept as spelled; nothing to move
-            verdict = self.rules.judge(source.path, new.key, new.tag or ref.ref.tag, id(ref) in held)
+            verdict = self.rules.judge(source.path, new.key, new.tag, id(ref) in held)
             if self.mode is not None and verdict.mode != self.mode:
                 out.refused_elsewhere += self._refusal(
                     source, ref, new, verdict, held.get(id(ref), [ref.line])

@@ -132,8 +132,12 @@ class RunRules(NamedTuple):
         skip = None
         if held or (rule is not None and rule.hold):
             skip = "held"
-        elif rule is not None and rule.allow is not None and not rule.allow.matches(new_tag or ""):
-            skip = "policy"
+        elif (
+            rule is not None
+            and rule.allow is not None
+            and (new_tag is None or not rule.allow.matches(new_tag))
+        ):
+            skip = "policy"  # a REF without a tag (a digest alone) shows no tag the rule allows
         return Verdict(mode, skip, rule)
 
     def pull_request(self, governing: Iterable[Rule | None], spec: PullRequestSpec) -> PullRequestSpec:
