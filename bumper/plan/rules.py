@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 import stat
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
@@ -164,6 +165,32 @@ def load_policy(root: Path) -> RepoPolicy:
     """The policy of a local tree (empty when it has no `.bumper.yaml`)."""
     data = read_policy_file(root)
     return RepoPolicy() if data is None else parse_policy(data)
+
+
+def check_no_enclosing_policy(root: Path) -> None:
+    """Refuse a --dir tree below the top of its git work tree when a folder between them holds
+    the policy: its rules (paths from that folder) govern this tree too, and reading the tree
+    alone would bypass them (a hold on clusters/prod, by `--dir clusters`)."""
+    top = root.resolve()
+    if (top / ".git").exists():
+        return
+    governing = None
+    for folder in top.parents:
+        if governing is None and (
+            os.path.lexists(folder / POLICY_FILE) or os.path.lexists(folder / ".bumper.yml")
+        ):
+            governing = folder
+        if (folder / ".git").exists():
+            break
+    else:
+        return  # not in a git work tree: no repository's policy to bypass
+    if governing is None:
+        return
+    below = top.relative_to(governing).as_posix()
+    raise ConfigError(
+        f"--dir {root} is inside {governing}, whose {POLICY_FILE} governs it; run on that folder, "
+        f"narrowed with --path: --dir {shlex.quote(str(governing))} --path {shlex.quote(below)}"
+    )
 
 
 # -- reading ----------------------------------------------------------------------------------
