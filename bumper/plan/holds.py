@@ -115,7 +115,15 @@ def _own_lines(ref: Reference) -> set[int]:
     blocks = ref.blocks()
     shift = blocks[-1].shift if blocks else 0  # a node of YAML held in a block string
     parts = [*edited_nodes(ref), *getattr(inner, "name_nodes", ())]
-    return {node.start_mark.line + 1 + shift for node in parts if isinstance(node, ScalarNode)}
+    return {line + 1 + shift for node in parts if isinstance(node, ScalarNode) for line in _lines_of(node)}
+
+
+def _lines_of(node: ScalarNode) -> range:
+    """The 0-based lines a scalar spans: a quoted or plain one folded over several lines ends
+    on a later line, where a comment after it sits (a block scalar's end is the next line's start)."""
+    start, end = node.start_mark, node.end_mark
+    last = end.line - 1 if end.column == 0 and end.line > start.line else end.line
+    return range(start.line, last + 1)
 
 
 def _held_by_rule(rules: RunRules, relpath: str, ref: Reference) -> bool:
