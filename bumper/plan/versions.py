@@ -60,6 +60,8 @@ def is_downgrade(old_tag: str | None, new_tag: str | None) -> bool:
         return _lower(new_release, old_release)
     old, new = parse_version(old_tag), parse_version(new_tag)
     if old is not None and new is not None:
+        if new == old and old_tag != new_tag:  # semver ranks no build part; Rancher's `+up57.0.3` is one
+            return _lower_in_same_form(old_tag or "", new_tag or "")
         return new < old
     return _lower_release(old_tag, new_tag)
 

@@ -108,6 +108,10 @@ def test_release_tags_compare_as_semver_compares_them_without_importing_it() -> 
         ("version-2024.01.05", "version-2023.12.31", True),
         ("build-12", "build-9", False),  # one number orders nothing
         ("main-1a2b3c5", "main-1a2b3c4", False),  # nor do the digits of a commit id
+        # Equal to semver but for a build part written alike (Rancher's charts)
+        ("104.1.1+up57.0.3", "104.1.1+up57.0.2", True),
+        ("104.1.1+up57.0.2", "104.1.1+up57.0.3", False),
+        ("1.2.3+abc1234", "1.2.3+abc1233", False),
     ],
 )
 def test_versions_semver_does_not_read_are_ordered_by_their_numbers(old: str, new: str, lower: bool) -> None:
