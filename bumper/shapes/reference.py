@@ -42,6 +42,10 @@ class Reference:
     shape: str
     node: ScalarNode  # the scalar a bump rewrites; line/column point here
     ref: ImageRef  # what the file says now, `name` spelled as in the file
+    # The other scalars it is written in (a Helm map's `repository`, `registry`; a kustomize
+    # entry's `name`, `newName`; an Argo CD parameter's `name`): a hold on any of their lines
+    # holds the reference (plan/holds.py).
+    name_nodes: tuple[ScalarNode, ...] = ()
 
     @property
     def line(self) -> int:
@@ -120,9 +124,6 @@ class SplitRef(Reference):
 
     digest_node: ScalarNode | None = None
     digest_in_tag: bool = False
-    # The scalars naming the image (`repository`, `registry`; a kustomize entry's `name`,
-    # `newName`): a hold on any of their lines holds the reference (plan/holds.py).
-    name_nodes: tuple[ScalarNode, ...] = ()
 
     @property
     def holds_digest(self) -> bool:
