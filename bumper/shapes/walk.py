@@ -68,8 +68,33 @@ def find_references(
     # them for sure: it is left unresolved (bumper.plan.marker_lines says why), never guessed.
     several = {i for ids in on_marker_line.values() if len(ids) > 1 for i in ids}
     result = [r for r in found if id(r) not in several] if several else found
+    if marks:
+        result = _without_whole_markers_on_names(result, state.ignore)
     result.sort(key=lambda r: r.position)
     return result
+
+
+_ON_A_NAME = (
+    "marker-on-name: a whole-reference marker on the name of a Helm map or kustomize entry whose "
+    "tag is written elsewhere would write a tag into the name; mark it `:name` and the tag `:tag`"
+)
+
+
+def _without_whole_markers_on_names(found: list[Reference], ignore: IgnoreFn) -> list[Reference]:
+    """`found` less the whole-reference markers on a scalar another reference names its image
+    by (`repository: ghcr.io/acme/app # {"$bumper": "ghcr.io/acme/app"}` beside `tag:`): the
+    chart would run `app:v2:v2`. Each is noted instead; the map's own tag still moves."""
+    names = {id(node) for ref in found if ref.shape != MARKER for node in ref.name_nodes}
+    if not names:
+        return found
+    kept = []
+    for ref in found:
+        whole = ref.shape == MARKER and getattr(ref, "part", "whole") == "whole"
+        if whole and id(ref.node) in names:
+            ignore(Ignored(ref.line, MARKER, str(ref.node.value), _ON_A_NAME, ref.ref.key or None))
+            continue
+        kept.append(ref)
+    return kept
 
 
 def _walk(doc: Node, context: str | None, state: Found, marks: Marks, seen: set[int]) -> None:
