@@ -213,9 +213,20 @@ def check_unique_keys(source: Source, mapping: MappingNode) -> None:
             seen.add(key.value)
 
 
+# What YAML 1.2's core schema and Go's YAML (yaml.v2/v3, which Helm, kubectl and Flux read values
+# with) take for a number, a bool or null, where PyYAML's YAML 1.1 reads a string: a short commit
+# id `1234e56` is the float 1.234e+59 to Helm, `0o17` the int 15.
+_GO_NOT_A_STRING = re.compile(
+    r"[-+]?(?:\.[0-9_]+|[0-9][0-9_]*(?:\.[0-9_]*)?)(?:[eE][-+]?[0-9]+)?"
+    r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)|0o[0-7_]+|0b[01_]+|[-+]?0x[0-9a-fA-F_]+"
+    r"|null|Null|NULL|~|true|True|TRUE|false|False|FALSE"
+)
+
+
 def reads_as_string(value: str) -> bool:
-    """Whether `value` written as a plain scalar reads back as the same string."""
-    return _resolve(ScalarNode, value, (True, False)) == STR_TAG
+    """Whether `value` written as a plain scalar reads back as the same string, to PyYAML (YAML
+    1.1) and to Go's YAML (YAML 1.2 numbers) alike."""
+    return _resolve(ScalarNode, value, (True, False)) == STR_TAG and not _GO_NOT_A_STRING.fullmatch(value)
 
 
 def render_scalar(value: str, style: str | None) -> str:
