@@ -37,8 +37,10 @@ POLICY_FILE = ".bumper.yaml"
 SCHEMA_PATH = Path(__file__).resolve().parents[1] / "schemas" / "bumper.schema.json"
 MAX_POLICY_BYTES = 256 * 1024
 # A hold marker: `# bumper: hold` at the end of a line; any case and spacing (`# BUMPER: HOLD`,
-# `#bumper:hold`) holds too, and `bumper check` asks for the canonical spelling.
-_HOLD_RE = re.compile(r"#[ \t]*bumper[ \t]*:[ \t]*hold[ \t\r]*$", re.IGNORECASE | re.MULTILINE)
+# `#bumper:hold`, a no-break or other Unicode space pasted from a chat or a wiki, a full-width
+# colon typed with an IME) holds too, and `bumper check` asks for the canonical spelling.
+_SPACE = r"[^\S\n]*"  # any whitespace but the line's end (a no-break space, a CR before the LF)
+_HOLD_RE = re.compile(rf"#{_SPACE}bumper{_SPACE}[:\uff1a]{_SPACE}hold{_SPACE}$", re.IGNORECASE | re.MULTILINE)
 CANONICAL_HOLD = "# bumper: hold"
 
 
