@@ -95,12 +95,12 @@ def _lower_release(old_tag: str | None, new_tag: str | None) -> bool:
 
 
 def _lower_in_same_form(old_tag: str, new_tag: str) -> bool:
-    """Two tags written alike but for their numbers, at least two of them, that do not start
-    with a version (MinIO's `RELEASE.2024-01-16T16-07-38Z`, `version-2024.01.05`): by those
-    numbers. A single number (`build-123`, an all-digit commit id) orders nothing, nor do the
-    numbers inside a commit id (`main-1a2b3c4`)."""
+    """Two tags written alike but for their numbers, at least three of them (a date, a dotted
+    version), that do not start with a version (MinIO's `RELEASE.2024-01-16T16-07-38Z`,
+    `version-2024.01.05`): by those numbers. One or two (`build-123`, `pr-123-4`: which pull
+    request is no order) order nothing, nor do the numbers inside a commit id (`main-1a2b3c4`)."""
     old_numbers, new_numbers = _NUMBER.findall(old_tag), _NUMBER.findall(new_tag)
-    if len(old_numbers) < 2 or _NUMBER.sub("0", old_tag) != _NUMBER.sub("0", new_tag):
+    if len(old_numbers) < 3 or _NUMBER.sub("0", old_tag) != _NUMBER.sub("0", new_tag):
         return False
     if _HEX_COMMIT.search(old_tag) or _HEX_COMMIT.search(new_tag):
         return False

@@ -106,7 +106,8 @@ def test_release_tags_compare_as_semver_compares_them_without_importing_it() -> 
         ("RELEASE.2024-01-16T16-07-38Z", "RELEASE.2023-11-20T22-40-07Z", True),
         ("RELEASE.2023-11-20T22-40-07Z", "RELEASE.2024-01-16T16-07-38Z", False),
         ("version-2024.01.05", "version-2023.12.31", True),
-        ("build-12", "build-9", False),  # one number orders nothing
+        ("build-12", "build-9", False),  # one number orders nothing, nor do two
+        ("pr-123-4", "pr-99-5", False),
         ("main-1a2b3c5", "main-1a2b3c4", False),  # nor do the digits of a commit id
         # Equal to semver but for a build part written alike (Rancher's charts)
         ("104.1.1+up57.0.3", "104.1.1+up57.0.2", True),
