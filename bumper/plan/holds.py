@@ -141,10 +141,11 @@ def shared_with_other_images(found: Sequence[Reference], shared: Sequence[Refere
     group = move_together(refs)
     keys: dict[int, set[str]] = {}
     for ref in refs:
-        keys.setdefault(group[id(ref)], set()).add(ref.ref.key)
+        if ref.ref.registry:  # a Flux-marked tag names no image itself: the map it sits in does
+            keys.setdefault(group[id(ref)], set()).add(ref.ref.key)
     out: dict[int, str] = {}
     for ref in refs:
-        images = keys[group[id(ref)]]
+        images = keys.get(group[id(ref)], set())
         if len(images) > 1:
             others = sorted(k for k in images if k != ref.ref.key)
             out[id(ref)] = f"shared-anchor: the anchored value is also {', '.join(others)}'s"

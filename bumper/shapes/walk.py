@@ -203,6 +203,8 @@ def _reporter(
             if ref.shape != MARKER:  # the marker wins, and moves with what the shape's moved with
                 displaced.setdefault(id(ref.node), ref)
                 _inherit(marked.get(id(ref.node)), ref, marks)
+                if shared is not None:  # the image it names moves with the marked scalar
+                    shared.append(ref)
                 return
             if id(ref.node) not in reported:
                 marked[id(ref.node)] = ref
