@@ -51,7 +51,8 @@ def find_references(
     sink: list[Ignored] = ignored if ignored is not None else []
     found: list[Reference] = []
     on_marker_line: dict[int, list[int]] = {}  # line -> the marked references on it
-    add = _reporter(found, marks, shared, on_marker_line)
+    displaced: dict[int, list[Reference]] = {}  # a marked scalar -> the shapes' references of it
+    add = _reporter(found, marks, shared, on_marker_line, displaced)
     state = Found(source, add, _once(sink), found, sink, find_references, shared)
     file_name = source.path.rsplit("/", 1)[-1]
     seen: set[int] = set()
@@ -64,6 +65,8 @@ def find_references(
                 add(ref)
         _walk(doc, context, state, marks, seen)
     state.untagged.flush(state.ignore)
+    if shared is not None:  # a marked scalar several maps use (an anchored tag): each map's image
+        shared += [ref for refs in displaced.values() if len(refs) > 1 for ref in refs]  # moves with it
     # A marker on a line of several values (a flow map `{repository: …, tag: …}`) names none of
     # them for sure: it is left unresolved (bumper.plan.marker_lines says why), never guessed.
     several = {i for ids in on_marker_line.values() if len(ids) > 1 for i in ids}
@@ -188,12 +191,16 @@ def _marked(node: ScalarNode, marks: Marks, ignore: IgnoreFn) -> Reference | Non
 
 
 def _reporter(
-    found: list[Reference], marks: Marks, shared: list[Reference] | None, on_marker_line: dict[int, list[int]]
+    found: list[Reference],
+    marks: Marks,
+    shared: list[Reference] | None,
+    on_marker_line: dict[int, list[int]],
+    displaced: dict[int, list[Reference]],
 ) -> Callable[[Reference | None], None]:
     """`add` for one walk: a node is reported once (a further reference through it goes to
-    `shared`), and a marker on the line wins over the shape a scalar would otherwise have."""
+    `shared`), and a marker on the line wins over the shape a scalar would otherwise have (the
+    shapes' references it displaces go to `displaced`)."""
     reported: set[int] = set()
-    displaced: dict[int, Reference] = {}  # a marked scalar -> the shape's reference it displaced
     marked: dict[int, Reference] = {}  # a marked scalar -> its marker's reference
 
     def add(ref: Reference | None) -> None:
@@ -201,14 +208,14 @@ def _reporter(
             return
         if ref.node.start_mark.line in marks:
             if ref.shape != MARKER:  # the marker wins, and moves with what the shape's moved with
-                displaced.setdefault(id(ref.node), ref)
-                _inherit(marked.get(id(ref.node)), ref, marks)
-                if shared is not None:  # the image it names moves with the marked scalar
-                    shared.append(ref)
+                others = displaced.setdefault(id(ref.node), [])
+                others.append(ref)
+                if len(others) == 1:  # the first map's (another reaching it through an alias moves too)
+                    _inherit(marked.get(id(ref.node)), ref, marks)
                 return
             if id(ref.node) not in reported:
                 marked[id(ref.node)] = ref
-                _inherit(ref, displaced.get(id(ref.node)), marks)
+                _inherit(ref, displaced.get(id(ref.node), [None])[0], marks)
         if id(ref.node) in reported:
             if shared is not None:
                 shared.append(ref)
