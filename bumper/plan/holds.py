@@ -127,8 +127,9 @@ def _lines_of(node: ScalarNode) -> range:
 
 
 def _held_by_rule(rules: RunRules, relpath: str, ref: Reference) -> bool:
-    rule = rules.policy.rule_for(relpath, ref.ref.key)
-    return rule is not None and rule.hold
+    """A hold rule on the reference's image, or on the image its line runs (a marked tag)."""
+    keys = [ref.ref.key, getattr(ref.innermost(), "runs", None)]
+    return any((rule := rules.policy.rule_for(relpath, key)) is not None and rule.hold for key in keys if key)
 
 
 def shared_with_other_images(found: Sequence[Reference], shared: Sequence[Reference]) -> dict[int, str]:

@@ -28,6 +28,9 @@ class MarkerPartRef(Reference):
     digest_node: ScalarNode | None = None
     # A marked `version:` repeating the tag of the `image:` beside it: they move together.
     tied_node: ScalarNode | None = None
+    # The image the Helm map or kustomize entry of its line runs, when the marker names another
+    # (a mirror's map tracking the upstream's tags): a hold rule naming either holds it.
+    runs: str | None = None
 
     def rewrite(self, plan: Plan, source: Source, new: ImageRef) -> str:
         moved = self.new_ref(new)

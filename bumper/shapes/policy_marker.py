@@ -34,6 +34,9 @@ class PolicyRef(Reference):
     digest_node: ScalarNode | None = None
     # A marked `version:` repeating the tag of the `image:` beside it: they move together.
     tied_node: ScalarNode | None = None
+    # The image the Helm map or kustomize entry of its line runs, when the marker names another
+    # (a mirror's map tracking the upstream's tags): a hold rule naming either holds it.
+    runs: str | None = None
 
     @property
     def pinned_digest(self) -> str | None:

@@ -235,6 +235,9 @@ def _inherit(marker: Reference | None, shape: Reference | None, marks: Marks) ->
     `image:` it repeats the tag of (a hold on either holds both)."""
     if marker is None or shape is None or getattr(marker, "part", None) != "tag":
         return
+    marker.name_nodes = shape.name_nodes  # a hold on the map's `repository:` line holds the tag
+    if shape.ref.registry:  # the image the map runs, which a hold rule may name (plan/holds.py)
+        marker.runs = shape.ref.key  # type: ignore[attr-defined]
     tied = getattr(shape, "tied_node", None)
     if tied is not None:
         marker.tied_node = tied  # type: ignore[attr-defined]
