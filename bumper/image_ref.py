@@ -8,7 +8,7 @@ from typing import NamedTuple
 from bumper.errors import RefParseError
 
 DOCKER_HUB = "docker.io"
-_HUB_ALIASES = frozenset({"docker.io", "index.docker.io", "registry-1.docker.io"})
+HUB_ALIASES = frozenset({"docker.io", "index.docker.io", "registry-1.docker.io"})  # one registry
 
 _ALNUM = r"[a-z0-9]+"
 _SEPARATOR = r"(?:[._]|__|-+)"
@@ -159,7 +159,7 @@ def split_name(name: str, text: str | None = None) -> tuple[str, str]:
             f"invalid image reference {shown!r}: repository {path!r} must be lowercase "
             "letters and digits separated by '.', '_', '__', '-' or '/'"
         )
-    if registry in _HUB_ALIASES:
+    if registry in HUB_ALIASES:
         registry = DOCKER_HUB
         if "/" not in path:
             path = f"library/{path}"

@@ -24,9 +24,10 @@ def bump_dir(options: BumpOptions, env: Mapping[str, str]) -> BumpResult:
         directory, needles(options.refs, bool(options.image_policies)), MANIFEST_NAME_GLOBS
     )
     try:
-        from bumper.plan.rules import RunRules, load_policy
+        from bumper.plan.rules import RunRules, check_no_enclosing_policy, load_policy
         from bumper.plan.tree import TreeRequest, plan_tree, write_all
 
+        check_no_enclosing_policy(directory)
         request = TreeRequest(
             directory,
             list(options.refs),

@@ -9,6 +9,7 @@ fails the edit.
 from __future__ import annotations
 
 import gc
+import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -178,6 +179,20 @@ def _anchor_order(text: str) -> list[str]:
     return order
 
 
+# The line breaks YAML reads besides "\n" and "\r\n" (PyYAML and Go's yaml.v3 alike): a lone
+# "\r", NEL, U+2028 and U+2029 end a line, and the parser's marks count them.
+_OTHER_BREAKS = re.compile("\r(?!\n)|[\x85\u2028\u2029]")
+
+
+def parser_lines(text: str) -> str:
+    """`text` with each line break the parser counts written "\n": of the same length (so its
+    offsets are the text's), its "\n"-separated lines are the ones the parser's marks number,
+    and a comment ends where YAML ends it. What a line ends with (a hold, a marker) is read here."""
+    if "\r" not in text and "\x85" not in text and "\u2028" not in text and "\u2029" not in text:
+        return text
+    return _OTHER_BREAKS.sub("\n", text)
+
+
 def parse_events(text: str) -> Iterator[yaml.Event]:
     """The parser's events for `text`, as `compose_all` reads them (alias positions, which the
     composed graph drops)."""
@@ -198,9 +213,20 @@ def check_unique_keys(source: Source, mapping: MappingNode) -> None:
             seen.add(key.value)
 
 
+# What YAML 1.2's core schema and Go's YAML (yaml.v2/v3, which Helm, kubectl and Flux read values
+# with) take for a number, a bool or null, where PyYAML's YAML 1.1 reads a string: a short commit
+# id `1234e56` is the float 1.234e+59 to Helm, `0o17` the int 15.
+_GO_NOT_A_STRING = re.compile(
+    r"[-+]?(?:\.[0-9_]+|[0-9][0-9_]*(?:\.[0-9_]*)?)(?:[eE][-+]?[0-9]+)?"
+    r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)|0o[0-7_]+|0b[01_]+|[-+]?0x[0-9a-fA-F_]+"
+    r"|null|Null|NULL|~|true|True|TRUE|false|False|FALSE"
+)
+
+
 def reads_as_string(value: str) -> bool:
-    """Whether `value` written as a plain scalar reads back as the same string."""
-    return _resolve(ScalarNode, value, (True, False)) == STR_TAG
+    """Whether `value` written as a plain scalar reads back as the same string, to PyYAML (YAML
+    1.1) and to Go's YAML (YAML 1.2 numbers) alike."""
+    return _resolve(ScalarNode, value, (True, False)) == STR_TAG and not _GO_NOT_A_STRING.fullmatch(value)
 
 
 def render_scalar(value: str, style: str | None) -> str:

@@ -235,3 +235,40 @@ def test_an_unparseable_source_file_mentioning_the_image_fails_the_read(tree: Pa
     assert proc.returncode == 1, proc.stderr
     assert "clusters/staging/broken.yaml:2:" in proc.stderr and "other.yaml" not in proc.stderr
     assert (tree / "clusters/prod/app.yaml").read_bytes() == PROD
+
+
+RENAMING = b"""apiVersion: kustomize.config.k8s.io/v1beta1
+kind: Kustomization
+resources: [app.yaml]
+images:
+- name: ghcr.io/acme/app
+  newName: mirror.acme.io/acme/app
+  newTag: 2.0.0
+"""
+
+
+def test_a_source_entry_renaming_the_image_counts_at_the_version_it_runs(tree: Path) -> None:
+    """Staging's overlay renames the image to a mirror and runs 2.0.0; its app.yaml still says
+    1.5.0. Before, the entry (an image of another name) was not read, and prod got 1.5.0, a
+    build staging does not run. Now the two disagree: exit 2 naming both, nothing written."""
+    (tree / "clusters/staging/kustomization.yaml").write_bytes(RENAMING)
+
+    proc = promote(tree, "--from", "clusters/staging", "--to", "clusters/prod")
+
+    assert proc.returncode == 2, proc.stderr
+    assert "clusters/staging/app.yaml:1: ghcr.io/acme/app:1.5.0" in proc.stderr
+    assert (
+        "clusters/staging/kustomization.yaml:7: ghcr.io/acme/app renamed to mirror.acme.io/acme/app:2.0.0"
+        in proc.stderr
+    )
+    assert (tree / "clusters/prod/app.yaml").read_bytes() == PROD
+
+
+def test_a_source_entry_renaming_the_image_alone_gives_the_version(tree: Path) -> None:
+    """With the renamed Deployment outside --from, the overlay alone says what staging runs."""
+    (tree / "clusters/staging/kustomization.yaml").write_bytes(RENAMING)
+
+    proc = promote(tree, "--from", "clusters/staging/kustomization.yaml", "--to", "clusters/prod")
+
+    assert proc.returncode == 0, proc.stderr
+    assert (tree / "clusters/prod/app.yaml").read_bytes() == b"image: ghcr.io/acme/app:2.0.0\n"

@@ -114,7 +114,9 @@ def _read(
                 file=skip.file,
                 line=skip.line,
             )
-    return inventory.images
+    # An entry renaming the image (`newName: mirror/app`, `newTag: v2`) says what the source
+    # runs of it as much as the references it renames do: they must agree.
+    return inventory.images + inventory.renamed
 
 
 def _clone_source(

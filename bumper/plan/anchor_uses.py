@@ -48,6 +48,13 @@ class AnchorUses:
     def alias_lines(self, node: Node) -> set[int]:
         return {line for a in self.containers.get(id(node), ()) for line in self.own[a][1]}
 
+    def add(self, other: AnchorUses, shift: int) -> None:
+        """Take in the uses of a document held in a block string, whose line numbers are the
+        file's less `shift` (its nodes are its own, so none is named twice)."""
+        for key, (anchors, aliases) in other.own.items():
+            self.own[key] = ({line + shift for line in anchors}, {line + shift for line in aliases})
+        self.containers.update(other.containers)
+
 
 def anchor_uses(text: str, docs: list[Node]) -> AnchorUses:
     """The uses of every anchored value of `text` (composed as `docs`)."""

@@ -137,9 +137,10 @@ class FileJob:
                 continue
             out.matched += 1
             out.found.add(new.key)
-            if isinstance(ref, MarkerPartRef) and ref.part == "name":
+            marked = ref.innermost()  # a marker inside a values block string too
+            if isinstance(marked, MarkerPartRef) and marked.part == "name":
                 continue  # the name is kept as spelled; nothing to move
-            verdict = self.rules.judge(source.path, new.key, new.tag or ref.ref.tag, id(ref) in held)
+            verdict = self.rules.judge(source.path, new.key, new.tag, id(ref) in held)
             if self.mode is not None and verdict.mode != self.mode:
                 out.refused_elsewhere += self._refusal(
                     source, ref, new, verdict, held.get(id(ref), [ref.line])
@@ -162,7 +163,7 @@ class FileJob:
         if new is None or new.digest is not None or new.key not in self.pins:
             return new
         if isinstance(ref, PolicyRef):
-            pinned = ref.part == "digest" or (ref.part == "whole" and ref.ref.digest is not None)
+            pinned = ref.part == "digest" or ref.pinned_digest is not None
         else:
             pinned = ref.ref.digest is not None
         return new._replace(digest=self.pins[new.key]) if pinned else new
@@ -207,7 +208,8 @@ def _plan_reference(
 ) -> bool:
     """Plan one reference's rewrite (True), or record why it is skipped (False); `refused`: the
     skip it gets when the tag it inherits must not be overridden."""
-    if isinstance(ref, MarkerPartRef) and ref.part == "tag" and new.tag is None:
+    marked = ref.innermost()
+    if isinstance(marked, MarkerPartRef) and marked.part == "tag" and new.tag is None:
         out.skipped.append(Skip(source.path, ref.line, ref.shape, ref.value, "ref-has-no-tag"))
         return False
     if isinstance(ref, PolicyRef):

@@ -12,19 +12,39 @@ from collections.abc import Sequence
 from bumper.plan.anchor_uses import AnchorUses, anchor_uses
 from bumper.plan.rules import RunRules, held_lines
 from bumper.shapes.reference import Reference
-from bumper.yaml_edit import Node, Source
+from bumper.yaml_edit import Node, ScalarNode, Source
 
 
 def edited_nodes(ref: Reference) -> list[Node]:
     """The nodes a rewrite of `ref` may change: its scalar, a digest beside it, and a kustomize
     entry that would gain a `newTag`/`digest` key; and a scalar it must move with (a `version:`
-    repeating the tag of the `image:` beside it), so a hold on either holds both."""
+    repeating the tag of the `image:` beside it), so a hold on either holds both. For a
+    reference inside YAML held in a block string, its inner document's nodes."""
+    inner = ref.innermost()
     nodes: list[Node] = [ref.node]
     for name in ("digest_node", "tag_node", "tied_node", "mapping"):
-        node = getattr(ref, name, None)
-        if node is not None and (name != "mapping" or getattr(ref, "tag_node", None) is None):
+        node = getattr(inner, name, None)
+        if node is not None and (name != "mapping" or getattr(inner, "tag_node", None) is None):
             nodes.append(node)
     return nodes
+
+
+def _used_nodes(ref: Reference) -> list[Node]:
+    """edited_nodes and the block strings holding the reference: a block used again through
+    an alias (`values: *v`) is the same text, so a hold on that use holds what is inside."""
+    return [*edited_nodes(ref), *(block.node for block in ref.blocks())]
+
+
+def _with_blocks(uses: AnchorUses, refs: Sequence[Reference]) -> AnchorUses:
+    """`uses` and those of every document held in a block string that `refs` are in, at the
+    file's line numbers."""
+    seen: set[int] = set()
+    for ref in refs:
+        for block in ref.blocks():
+            if id(block.source) not in seen:
+                seen.add(id(block.source))
+                uses.add(anchor_uses(block.source.text, block.docs), block.shift)
+    return uses
 
 
 def held_references(
@@ -42,18 +62,20 @@ def held_references(
     if not marked and not by_rule:
         return {}
     uses = anchor_uses(source.text, docs)
+    if "&" in source.text:  # none in the file: none in a block string either
+        uses = _with_blocks(uses, [*found, *shared])
     group = move_together([*found, *shared])
     held_groups: set[int] = set()
     for ref in [*found, *shared]:
-        if _held_here(ref, edited_nodes(ref), uses, marked) or (
+        if _held_here(ref, _used_nodes(ref), uses, marked) or (
             by_rule and _held_by_rule(rules, source.path, ref)
         ):
             held_groups.add(group[id(ref)])
     out: dict[int, list[int]] = {}
     for ref in found:
         if group[id(ref)] in held_groups:
-            nodes = edited_nodes(ref)
-            tied = getattr(ref, "tied_node", None)  # reported where its own value is used
+            nodes = _used_nodes(ref)
+            tied = getattr(ref.innermost(), "tied_node", None)  # reported where its own value is used
             aliases = {line for node in nodes if node is not tied for line in uses.alias_lines(node)}
             out[id(ref)] = sorted({ref.line, *aliases})
     return out
@@ -78,15 +100,36 @@ def move_together(refs: Sequence[Reference]) -> dict[int, int]:
 
 
 def _held_here(ref: Reference, nodes: list[Node], uses: AnchorUses, marked: frozenset[int]) -> bool:
-    """A hold marker on the reference's line, or on any line where a value it edits is used."""
-    if ref.line in marked:
+    """A hold marker on a line of the reference's own (the scalar it rewrites, the digest and
+    the name beside it), or on any line where a value it edits is used."""
+    if ref.line in marked or not marked.isdisjoint(_own_lines(ref)):
         return True
     return any(not marked.isdisjoint(uses.lines(node)) for node in nodes if uses.reached(node))
 
 
+def _own_lines(ref: Reference) -> set[int]:
+    """The file's lines of the scalars a reference is made of: its rewritten scalar, a digest
+    and a tied `image:` it moves with, and the `repository:`/`registry:` (a kustomize entry's
+    `name:`/`newName:`) naming its image, so `repository: app  # bumper: hold` holds the map."""
+    inner = ref.innermost()
+    blocks = ref.blocks()
+    shift = blocks[-1].shift if blocks else 0  # a node of YAML held in a block string
+    parts = [*edited_nodes(ref), *getattr(inner, "name_nodes", ())]
+    return {line + 1 + shift for node in parts if isinstance(node, ScalarNode) for line in _lines_of(node)}
+
+
+def _lines_of(node: ScalarNode) -> range:
+    """The 0-based lines a scalar spans: a quoted or plain one folded over several lines ends
+    on a later line, where a comment after it sits (a block scalar's end is the next line's start)."""
+    start, end = node.start_mark, node.end_mark
+    last = end.line - 1 if end.column == 0 and end.line > start.line else end.line
+    return range(start.line, last + 1)
+
+
 def _held_by_rule(rules: RunRules, relpath: str, ref: Reference) -> bool:
-    rule = rules.policy.rule_for(relpath, ref.ref.key)
-    return rule is not None and rule.hold
+    """A hold rule on the reference's image, or on the image its line runs (a marked tag)."""
+    keys = [ref.ref.key, getattr(ref.innermost(), "runs", None)]
+    return any((rule := rules.policy.rule_for(relpath, key)) is not None and rule.hold for key in keys if key)
 
 
 def shared_with_other_images(found: Sequence[Reference], shared: Sequence[Reference]) -> dict[int, str]:
@@ -99,10 +142,11 @@ def shared_with_other_images(found: Sequence[Reference], shared: Sequence[Refere
     group = move_together(refs)
     keys: dict[int, set[str]] = {}
     for ref in refs:
-        keys.setdefault(group[id(ref)], set()).add(ref.ref.key)
+        if ref.ref.registry:  # a Flux-marked tag names no image itself: the map it sits in does
+            keys.setdefault(group[id(ref)], set()).add(ref.ref.key)
     out: dict[int, str] = {}
     for ref in refs:
-        images = keys[group[id(ref)]]
+        images = keys.get(group[id(ref)], set())
         if len(images) > 1:
             others = sorted(k for k in images if k != ref.ref.key)
             out[id(ref)] = f"shared-anchor: the anchored value is also {', '.join(others)}'s"

@@ -24,7 +24,7 @@ from bumper.plan.marker_lines import value_shape_reason
 from bumper.plan.needles import API_NEEDLE, MARKER_NEEDLE
 from bumper.plan.select import iter_candidates, read_manifest, read_tree
 from bumper.plan.variants import same_variant
-from bumper.plan.versions import Decision, is_downgrade
+from bumper.plan.versions import Decision, digest_pin_error, is_downgrade
 from bumper.shapes.markers import find_markers, split_policy_marker
 from bumper.shapes.policy_marker import PolicyRef
 from bumper.shapes.reference import Reference
@@ -366,12 +366,14 @@ def decide_marked(
         return Decision(False, "up-to-date")
     if not same_variant(_tag_now(ref, latest), latest.tag):
         return Decision(False, "variant")
-    if allow_downgrade:
-        return Decision(True)
-    if ref.part == "tag" and is_downgrade(ref.value, latest.tag):
-        return Decision(False, "downgrade")
-    if ref.part == "whole" and ref.ref.key == latest.key and is_downgrade(ref.ref.tag, latest.tag):
-        return Decision(False, "downgrade")
+    if not allow_downgrade:
+        if ref.part == "tag" and is_downgrade(ref.value, latest.tag):
+            return Decision(False, "downgrade")
+        if ref.part == "whole" and ref.ref.key == latest.key and is_downgrade(ref.ref.tag, latest.tag):
+            return Decision(False, "downgrade")
+    pinned = ref.pinned_digest  # a digest pin is never dropped nor left under another tag
+    if pinned is not None and latest.digest is None:
+        raise digest_pin_error(where, (ref.value, str(latest)), pinned)
     return Decision(True)
 
 

@@ -53,6 +53,10 @@ class TreeScan:
         check_paths_match(paths, self.unmatched)
         self.ignored: list[Skip] = []
         self.unresolved: list[Unresolved] = []
+        # kustomize entries renaming an image and setting its tag or digest (`name: app`,
+        # `newName: mirror/app`, `newTag: v2`), as entries of the image they rename: what the
+        # tree runs of that image (promote reads them beside the references)
+        self.renamed: list[dict[str, Any]] = []
         self._considered = considered
         self._objects = TreeObjects(root)
         # Markers are looked for where --path alone selects a file: a hidden file that only a
@@ -94,6 +98,7 @@ class TreeScan:
         if shared:  # another image reached through an anchor the walk reported once
             refs = with_other_images(refs, shared, shared_with_other_images(refs, shared))
         self.ignored.extend(ignored_skip(source, note) for note in sorted(notes, key=lambda n: n.line))
+        self.renamed += [_renaming(source, ref) for ref in refs if _renames(ref)]
         marks = [id(ref) in held for ref in refs]  # before a HelmRelease pin is resolved anew
         if any(isinstance(r, ChartReference) and r.flux_source for r in refs):  # HelmRelease pins
             charts = self._objects.charts()
@@ -114,6 +119,26 @@ class TreeScan:
         self.unresolved.extend(unresolved_in(source, docs, refs, flux))
 
 
+def _renames(ref: Reference) -> bool:
+    """A kustomize entry renaming an image that sets the tag or digest it runs."""
+    return ref.inherits_from is not None and (ref.ref.tag is not None or ref.ref.digest is not None)
+
+
+def _renaming(source: Source, ref: Reference) -> dict[str, Any]:
+    """A renaming entry as an entry of the image it renames, at the version it runs."""
+    renamed = ref.inherits_from
+    assert renamed is not None
+    return {
+        "file": source.path,
+        "line": ref.line,
+        "value": f"{renamed.name} renamed to {ref.value}",
+        "registry": renamed.registry,
+        "repository": renamed.repository,
+        "tag": ref.ref.tag,
+        "digest": ref.ref.digest,
+    }
+
+
 class Inventory(NamedTuple):
     """A whole scan in memory (a `promote` reads the few files of its --from this way)."""
 
@@ -123,6 +148,7 @@ class Inventory(NamedTuple):
     unresolved: list[Unresolved]
     considered: list[str]  # every file read, in name order
     unmatched: list[str]  # --path globs selecting no file
+    renamed: list[dict[str, Any]]  # TreeScan.renamed
 
 
 def take_inventory(root: Path, paths: tuple[str, ...]) -> Inventory:
@@ -134,7 +160,7 @@ def take_inventory(root: Path, paths: tuple[str, ...]) -> Inventory:
     for found in scan.files():
         images += found.images
         markers += found.policy_markers
-    return Inventory(images, markers, scan.ignored, scan.unresolved, considered, scan.unmatched)
+    return Inventory(images, markers, scan.ignored, scan.unresolved, considered, scan.unmatched, scan.renamed)
 
 
 def _entry(source: Source, ref: Reference, index: FluxIndex | None, held: bool) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 from bumper.plan.rules import CANONICAL_HOLD, hold_marker
 from bumper.shapes.markers import find_markers
-from bumper.yaml_edit import Source
+from bumper.yaml_edit import Source, parser_lines
 
 # `# bumper hold`, `#bumper-hold`, `# Bumper : Hold`, `# bumper: hold until v2`: the words with
 # at most a few other characters between them.
@@ -27,7 +27,7 @@ def near_misses(source: Source) -> Iterator[tuple[int, str]]:
     if "bumper" not in lowered and "imagepolicy" not in lowered:
         return
     markers = find_markers(source) if "$bumper" in text or "$imagepolicy" in text else {}
-    for index, raw in enumerate(text.split("\n")):
+    for index, raw in enumerate(parser_lines(text).split("\n")):  # the lines the marks number
         line = raw.rstrip("\r")
         if "bumper" not in line.lower() and "imagepolicy" not in line.lower():
             continue

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 import stat
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
@@ -16,20 +17,30 @@ import yaml
 from yaml.constructor import SafeConstructor
 
 from bumper.errors import BumperError, ConfigError
-from bumper.image_ref import DOCKER_HUB
+from bumper.image_ref import DOCKER_HUB, HUB_ALIASES
 from bumper.plan.paths import PathMatcher, matcher
 from bumper.plan.tag_filter import TagFilter
 
 if TYPE_CHECKING:
     from bumper.providers.api import PullRequestSpec
-from bumper.yaml_edit import MappingNode, Node, ScalarNode, Source, check_unique_keys, compose_all
+from bumper.yaml_edit import (
+    MappingNode,
+    Node,
+    ScalarNode,
+    Source,
+    check_unique_keys,
+    compose_all,
+    parser_lines,
+)
 
 POLICY_FILE = ".bumper.yaml"
 SCHEMA_PATH = Path(__file__).resolve().parents[1] / "schemas" / "bumper.schema.json"
 MAX_POLICY_BYTES = 256 * 1024
 # A hold marker: `# bumper: hold` at the end of a line; any case and spacing (`# BUMPER: HOLD`,
-# `#bumper:hold`) holds too, and `bumper check` asks for the canonical spelling.
-_HOLD_RE = re.compile(r"#[ \t]*bumper[ \t]*:[ \t]*hold[ \t\r]*$", re.IGNORECASE | re.MULTILINE)
+# `#bumper:hold`, a no-break or other Unicode space pasted from a chat or a wiki, a full-width
+# colon typed with an IME) holds too, and `bumper check` asks for the canonical spelling.
+_SPACE = r"[^\S\n]*"  # any whitespace but the line's end (a no-break space, a CR before the LF)
+_HOLD_RE = re.compile(rf"#{_SPACE}bumper{_SPACE}[:\uff1a]{_SPACE}hold{_SPACE}$", re.IGNORECASE | re.MULTILINE)
 CANONICAL_HOLD = "# bumper: hold"
 
 
@@ -74,7 +85,9 @@ class RepoPolicy(NamedTuple):
 
 
 def held_lines(text: str) -> frozenset[int]:
-    """1-based numbers of the lines ending with a hold marker (`# bumper: hold`, any case)."""
+    """1-based numbers of the lines ending with a hold marker (`# bumper: hold`, any case), as
+    the parser numbers them (a lone CR, NEL, U+2028 or U+2029 ends a line and a comment too)."""
+    text = parser_lines(text)
     lines: set[int] = set()
     line, counted = 1, 0
     for match in _HOLD_RE.finditer(text):
@@ -122,8 +135,12 @@ class RunRules(NamedTuple):
         skip = None
         if held or (rule is not None and rule.hold):
             skip = "held"
-        elif rule is not None and rule.allow is not None and not rule.allow.matches(new_tag or ""):
-            skip = "policy"
+        elif (
+            rule is not None
+            and rule.allow is not None
+            and (new_tag is None or not rule.allow.matches(new_tag))
+        ):
+            skip = "policy"  # a REF without a tag (a digest alone) shows no tag the rule allows
         return Verdict(mode, skip, rule)
 
     def pull_request(self, governing: Iterable[Rule | None], spec: PullRequestSpec) -> PullRequestSpec:
@@ -150,6 +167,32 @@ def load_policy(root: Path) -> RepoPolicy:
     """The policy of a local tree (empty when it has no `.bumper.yaml`)."""
     data = read_policy_file(root)
     return RepoPolicy() if data is None else parse_policy(data)
+
+
+def check_no_enclosing_policy(root: Path) -> None:
+    """Refuse a --dir tree below the top of its git work tree when a folder between them holds
+    the policy: its rules (paths from that folder) govern this tree too, and reading the tree
+    alone would bypass them (a hold on clusters/prod, by `--dir clusters`)."""
+    top = root.resolve()
+    if (top / ".git").exists():
+        return
+    governing = None
+    for folder in top.parents:
+        if governing is None and (
+            os.path.lexists(folder / POLICY_FILE) or os.path.lexists(folder / ".bumper.yml")
+        ):
+            governing = folder
+        if (folder / ".git").exists():
+            break
+    else:
+        return  # not in a git work tree: no repository's policy to bypass
+    if governing is None:
+        return
+    below = top.relative_to(governing).as_posix()
+    raise ConfigError(
+        f"--dir {root} is inside {governing}, whose {POLICY_FILE} governs it; run on that folder, "
+        f"narrowed with --path: --dir {shlex.quote(str(governing))} --path {shlex.quote(below)}"
+    )
 
 
 # -- reading ----------------------------------------------------------------------------------
@@ -338,14 +381,17 @@ def _rule(index: int, raw: dict[str, Any], line: int, lines: dict[tuple[Any, ...
 
 
 def image_matcher(patterns: list[str], index: int) -> PathMatcher:
-    """Patterns on `registry/repository`, anchored at the registry; a Docker Hub short name is
-    completed as a REF would be (`nginx` is `docker.io/library/nginx`, `bitnami/*` is
-    `docker.io/bitnami/*`)."""
+    """Patterns on `registry/repository`, anchored at the registry; a Docker Hub name is
+    completed as a REF would be (`nginx`, `docker.io/nginx` and `index.docker.io/library/nginx`
+    are `docker.io/library/nginx`, `bitnami/*` is `docker.io/bitnami/*`)."""
     completed = []
     for pattern in patterns:
         text = pattern.strip().lstrip("/")
-        first, sep, _ = text.partition("/")
-        if not ("." in first or ":" in first or first == "localhost" or any(c in first for c in "*?[")):
+        first, sep, rest = text.partition("/")
+        if sep and first.lower() in HUB_ALIASES:  # a hold on docker.io/nginx holds nginx
+            official = "/" not in rest and not any(c in rest for c in "*?[")  # docker.io/* is all
+            text = f"{DOCKER_HUB}/library/{rest}" if official else f"{DOCKER_HUB}/{rest}"
+        elif not ("." in first or ":" in first or first == "localhost" or any(c in first for c in "*?[")):
             text = f"{DOCKER_HUB}/{text}" if sep else f"{DOCKER_HUB}/library/{text}"
         completed.append("/" + text)
     found = matcher(completed, f"rules[{index}].images entry")

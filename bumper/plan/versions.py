@@ -8,14 +8,19 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, NamedTuple
 
 from bumper.errors import PolicyError
-from bumper.plan.variants import same_variant, variant_order
+from bumper.plan.variants import read_tag, same_variant, variant_order
 
 if TYPE_CHECKING:
     import semver
 
 _VERSION_RE = re.compile(r"[vV]?(\d+(?:\.\d+){0,2}(?:[-+][0-9A-Za-z.+-]*)?)")
 _GLOB_SPECIAL = re.compile(r"([\[\]*?!#\\])")  # read literally in a --path pattern once escaped
-_RELEASE_RE = re.compile(r"[vV]?(0|[1-9]\d*)(?:\.(0|[1-9]\d*))?(?:\.(0|[1-9]\d*))?")
+# Numbers may be zero-padded (`22.04`, `2024.01.05`) and more than three (Plex's 1.43.4.10000,
+# Windows' 10.0.17763.5329): they compare as numbers all the same.
+_RELEASE_RE = re.compile(r"[vV]?(\d+(?:\.\d+)*)")
+_NUMBER = re.compile(r"\d+")
+_HEX_COMMIT = re.compile(r"(?<![0-9A-Za-z])g?(?=[0-9a-f]*[a-f])[0-9a-f]{7,40}(?![0-9A-Za-z])")
+_PADDED = re.compile(r"(?<!\d)0+(?=\d)")  # a leading zero, which semver refuses
 
 
 class Decision(NamedTuple):
@@ -34,8 +39,10 @@ def parse_version(tag: str | None) -> semver.Version | None:
         return None
     import semver  # scan, check and --help never compare versions (tests/import_budget_test.py)
 
-    try:
-        return semver.Version.parse(match.group(1), optional_minor_and_patch=True)
+    text = match.group(1)
+    end = len(text.split("-", 1)[0].split("+", 1)[0])  # the release numbers, before -pre or +build
+    try:  # `24.04.1-rc.1` is 24.4.1-rc.1: zero-padded release numbers compare as numbers
+        return semver.Version.parse(_PADDED.sub("", text[:end]) + text[end:], optional_minor_and_patch=True)
     except ValueError:
         return None
 
@@ -50,17 +57,54 @@ def is_downgrade(old_tag: str | None, new_tag: str | None) -> bool:
         return new_order < old_order
     old_release, new_release = _release(old_tag), _release(new_tag)
     if old_release is not None and new_release is not None:
-        return new_release < old_release
+        return _lower(new_release, old_release)
     old, new = parse_version(old_tag), parse_version(new_tag)
-    return old is not None and new is not None and new < old
+    if old is not None and new is not None:
+        if new == old and old_tag != new_tag:  # semver ranks no build part; Rancher's `+up57.0.3` is one
+            return _lower_in_same_form(old_tag or "", new_tag or "")
+        return new < old
+    return _lower_release(old_tag, new_tag)
 
 
 def _release(tag: str | None) -> tuple[int, ...] | None:
-    """`v1.2.3`, `1.9` as numbers, for tags without a pre-release or build part: those order by
-    their numbers alone (SemVer 11.2), as semver orders them, without importing it (~8 ms, on
-    the critical path of a large dry run)."""
+    """`v1.2.3`, `1.9`, `1.43.4.10000` as numbers, for tags without a pre-release or build part:
+    those order by their numbers alone (SemVer 11.2), as semver orders them, without importing
+    it (~8 ms, on the critical path of a large dry run)."""
     match = _RELEASE_RE.fullmatch(tag) if tag else None
-    return None if match is None else tuple(int(part or 0) for part in match.groups())
+    return None if match is None else tuple(int(part) for part in match.group(1).split("."))
+
+
+def _lower(new: tuple[int, ...], old: tuple[int, ...]) -> bool:
+    """Whether release numbers `new` are lower than `old`, a missing number read as 0."""
+    width = max(len(new), len(old))
+    return new + (0,) * (width - len(new)) < old + (0,) * (width - len(old))
+
+
+def _lower_release(old_tag: str | None, new_tag: str | None) -> bool:
+    """Two versioned tags semver cannot read (four numbers and a pre-release, `1.2.3.4-rc.1`):
+    by their numbers, then their pre-release (below the final release)."""
+    old, new = read_tag(old_tag or ""), read_tag(new_tag or "")
+    if not old.release and not new.release:
+        return _lower_in_same_form(old_tag or "", new_tag or "")
+    if not old.release or not new.release or old.variant or new.variant:
+        return False
+    if _lower(new.release, old.release) or _lower(old.release, new.release):  # not equal numbers
+        return _lower(new.release, old.release)
+    final = (9, 0)  # a release comes after each of its pre-releases
+    return (new.numbers, new.prerelease or final) < (old.numbers, old.prerelease or final)
+
+
+def _lower_in_same_form(old_tag: str, new_tag: str) -> bool:
+    """Two tags written alike but for their numbers, at least three of them (a date, a dotted
+    version), that do not start with a version (MinIO's `RELEASE.2024-01-16T16-07-38Z`,
+    `version-2024.01.05`): by those numbers. One or two (`build-123`, `pr-123-4`: which pull
+    request is no order) order nothing, nor do the numbers inside a commit id (`main-1a2b3c4`)."""
+    old_numbers, new_numbers = _NUMBER.findall(old_tag), _NUMBER.findall(new_tag)
+    if len(old_numbers) < 3 or _NUMBER.sub("0", old_tag) != _NUMBER.sub("0", new_tag):
+        return False
+    if _HEX_COMMIT.search(old_tag) or _HEX_COMMIT.search(new_tag):
+        return False
+    return tuple(int(n) for n in new_numbers) < tuple(int(n) for n in old_numbers)
 
 
 def decide(

@@ -38,18 +38,23 @@ def parameter_refs(seq: SequenceNode, ignore: IgnoreFn) -> list[Reference]:
     """Argo CD `helm.parameters`: `{name: image.repository, value: …}` beside
     `{name: image.tag, value: …}` (any prefix) read as one values map; `*.image` holds a whole one."""
     groups: dict[str, dict[str, Node]] = {}
+    named: dict[int, ScalarNode] = {}  # a parameter's value -> its `name:` scalar
     for item in seq.value:
         if type(item) is not MappingNode:
             continue
         pairs = merged_pairs(item)
-        name, value = text_of(scalar(pairs, "name")), scalar(pairs, "value")
-        if name is not None and value is not None:
+        name_node, value = scalar(pairs, "name"), scalar(pairs, "value")
+        name = text_of(name_node)
+        if name is not None and value is not None and name_node is not None:
             prefix, _, leaf = name.rpartition(".")
             groups.setdefault(prefix, {})[leaf] = value
+            named[id(value)] = name_node
     refs: list[Reference] = []
     for prefix, pairs in groups.items():
         ref = helm_ref(pairs, ignore)
         if ref is not None:
+            parts = (ref.node, ref.digest_node, *ref.name_nodes)
+            ref.name_nodes += tuple(named[id(n)] for n in parts if n is not None and id(n) in named)
             refs.append(ref)
             continue
         untagged_values(pairs, prefix, ignore)
@@ -58,7 +63,8 @@ def parameter_refs(seq: SequenceNode, ignore: IgnoreFn) -> list[Reference]:
             text = text_of(whole)
             parsed = ImageRef.try_parse(text) if text else None
             if parsed is not None and whole is not None:
-                refs.append(WholeRef("helm", whole, parsed))
+                names = (named[id(whole)],) if id(whole) in named else ()
+                refs.append(WholeRef("helm", whole, parsed, name_nodes=names))
     return refs
 
 

@@ -89,6 +89,7 @@ class _Pin(NamedTuple):
     version: ScalarNode
     flux: tuple[str, str] | None = None
     alias: str | None = None
+    names: tuple[ScalarNode, ...] = ()  # the scalars naming the chart and its source (holds)
 
 
 def _pins(source: Source, root: dict[str, Node], api: str, kind: str | None) -> Iterator[_Pin]:
@@ -111,7 +112,9 @@ def _pins(source: Source, root: dict[str, Node], api: str, kind: str | None) -> 
     elif "helmCharts" in root and (file_name in KUSTOMIZATION_NAMES or api.startswith(_KUSTOMIZE_API)):
         for item in _items(root.get("helmCharts")):
             repo = _text(item.get("repo"))
-            yield from _pin(source_of(repo) if repo else None, item.get("name"), item.get("version"))
+            yield from _pin(
+                source_of(repo) if repo else None, item.get("name"), item.get("version"), item.get("repo")
+            )
     elif not api and not kind and type(root.get("releases")) is SequenceNode:
         yield from _helmfile(root)
     elif file_name in _FLEET_FILES and not api:
@@ -131,10 +134,12 @@ def _argo_sources(spec: dict[str, Node]) -> Iterator[_Pin]:
             continue
         if "chart" in pairs:
             found = source_of(url, oci_without_scheme=True)
-            yield from _pin(found, pairs["chart"], pairs.get("targetRevision"))
+            yield from _pin(found, pairs["chart"], pairs.get("targetRevision"), pairs.get("repoURL"))
         elif url.lower().startswith("oci://"):  # Argo CD 3.1: the OCI artifact itself
             base, _, chart = url.rstrip("/").rpartition("/")
-            yield from _pin(source_of(base), _scalar_text(chart), pairs.get("targetRevision"))
+            yield from _pin(
+                source_of(base), _scalar_text(chart), pairs.get("targetRevision"), pairs.get("repoURL")
+            )
 
 
 def _helm_release(root: dict[str, Node], spec: dict[str, Node]) -> Iterator[_Pin]:
@@ -148,17 +153,17 @@ def _helm_release(root: dict[str, Node], spec: dict[str, Node]) -> Iterator[_Pin
     chart, version = spec.get("chart"), spec.get("version")
     chart_text = _text(chart)
     if chart_text is not None and type(version) is ScalarNode:
-        yield _Pin(None, chart_text, version, flux=(namespace, name))
+        yield _Pin(None, chart_text, version, flux=(namespace, name), names=_real(chart))
 
 
 def _k3s_helm_chart(spec: dict[str, Node]) -> Iterator[_Pin]:
     """k3s `HelmChart` `spec.{repo, chart, version}`, or `chart: oci://REGISTRY/PATH/CHART`."""
     repo, chart = _text(spec.get("repo")), _text(spec.get("chart"))
     if repo:
-        yield from _pin(source_of(repo), spec.get("chart"), spec.get("version"))
+        yield from _pin(source_of(repo), spec.get("chart"), spec.get("version"), spec.get("repo"))
     elif chart and chart.lower().startswith("oci://"):
         base, _, name = chart.rstrip("/").rpartition("/")
-        yield from _pin(source_of(base), _scalar_text(name), spec.get("version"))
+        yield from _pin(source_of(base), _scalar_text(name), spec.get("version"), spec.get("chart"))
 
 
 def _fleet(root: dict[str, Node]) -> Iterator[_Pin]:
@@ -179,7 +184,7 @@ def _oci_repository(root: dict[str, Node]) -> Iterator[_Pin]:
     base, _, chart = url.rstrip("/").rpartition("/")
     version = ref.get("semver") if "semver" in ref else ref.get("tag")
     found = source_of(base) if base.lower().startswith("oci://") else None
-    yield from _pin(found, _scalar_text(chart), version)
+    yield from _pin(found, _scalar_text(chart), version, spec.get("url"))
 
 
 def _chart_dependencies(root: dict[str, Node]) -> Iterator[_Pin]:
@@ -192,7 +197,7 @@ def _chart_dependencies(root: dict[str, Node]) -> Iterator[_Pin]:
             if name and type(version) is ScalarNode:
                 yield _Pin(None, name, version, alias=repository)
             continue
-        yield from _pin(source_of(repository), item.get("name"), item.get("version"))
+        yield from _pin(source_of(repository), item.get("name"), item.get("version"), item.get("repository"))
 
 
 def _helmfile(root: dict[str, Node]) -> Iterator[_Pin]:
@@ -203,26 +208,36 @@ def _helmfile(root: dict[str, Node]) -> Iterator[_Pin]:
         name, url = _text(item.get("name")), _text(item.get("url"))
         if name and url:
             oci = _text(item.get("oci")) in ("true", "True") or _bool(item.get("oci"))
-            repositories[name] = source_of(f"oci://{url}" if oci and "://" not in url else url)
+            found = source_of(f"oci://{url}" if oci and "://" not in url else url)
+            # A name given two sources names neither for sure: its releases are never guessed at.
+            repositories[name] = found if repositories.get(name, found) == found else None
     for item in _items(root.get("releases")):
         chart = _text(item.get("chart"))
         if chart is None:
             continue
         if chart.lower().startswith("oci://"):
             base, _, name = chart.rstrip("/").rpartition("/")
-            yield from _pin(source_of(base), _scalar_text(name), item.get("version"))
+            yield from _pin(source_of(base), _scalar_text(name), item.get("version"), item.get("chart"))
             continue
         alias, slash, name = chart.partition("/")
         if slash and "/" not in name and alias in repositories:
-            yield from _pin(repositories[alias], _scalar_text(name), item.get("version"))
+            yield from _pin(repositories[alias], _scalar_text(name), item.get("version"), item.get("chart"))
 
 
-def _pin(source: str | None, chart: Node | None, version: Node | None) -> Iterator[_Pin]:
+def _pin(
+    source: str | None, chart: Node | None, version: Node | None, named_by: Node | None = None
+) -> Iterator[_Pin]:
+    """The pin of `version`; `chart` and `named_by` (the repository's or URL's scalar) name it."""
     chart_text = _text(chart)
     if source is None or chart_text is None or type(version) is not ScalarNode:
         return
     if valid_chart_name(chart_text, source):
-        yield _Pin(source, chart_text, version)
+        yield _Pin(source, chart_text, version, names=_real(chart, named_by))
+
+
+def _real(*nodes: Node | None) -> tuple[ScalarNode, ...]:
+    """The scalars of the file among `nodes` (a chart name taken out of a URL is none)."""
+    return tuple(n for n in nodes if type(n) is ScalarNode and n.start_mark is not None)
 
 
 def _pin_reference(pin: _Pin, ignore: IgnoreFn) -> ChartReference | None:
@@ -246,7 +261,7 @@ def _pin_reference(pin: _Pin, ignore: IgnoreFn) -> ChartReference | None:
     if not is_version(text):  # `1.2.3@sha256:…`, `1.2.3 beta`: more than a version to lose
         ignore(Ignored(line, NAME, str(ref), NOT_A_VERSION, ref.key))
         return None
-    return ChartReference(NAME, pin.version, ref, flux_source=pin.flux)
+    return ChartReference(NAME, pin.version, ref, name_nodes=pin.names, flux_source=pin.flux)
 
 
 def _version_text(node: ScalarNode) -> str | None:

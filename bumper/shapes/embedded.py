@@ -11,7 +11,7 @@ from yaml.nodes import Node, ScalarNode
 
 from bumper.errors import ManifestError
 from bumper.image_ref import ImageRef
-from bumper.shapes.reference import Ignored, Reference
+from bumper.shapes.reference import Block, Ignored, Reference
 from bumper.shapes.shape import Finder, Found, Shape
 from bumper.yaml_edit import Edit, Plan, Source, apply_and_verify, compose_all, scalar_start
 
@@ -87,15 +87,47 @@ class EmbeddedRef(Reference):
         assert self.inner is not None
         return self.inner.value
 
+    @property
+    def holds_digest(self) -> bool:
+        assert self.inner is not None
+        return self.inner.holds_digest
+
+    @property
+    def inherits_tag(self) -> bool:
+        assert self.inner is not None
+        return self.inner.inherits_tag
+
+    @property
+    def inherits_from(self) -> ImageRef | None:
+        assert self.inner is not None
+        return self.inner.inherits_from
+
+    def innermost(self) -> Reference:
+        assert self.inner is not None
+        return self.inner.innermost()
+
+    def blocks(self) -> list[Block]:
+        assert self.inner is not None and self.doc is not None
+        doc = self.doc
+        inner = [b._replace(shift=doc.first_line + b.shift) for b in self.inner.blocks()]
+        return [Block(doc.node, doc.source, doc.docs, doc.first_line), *inner]
+
     def rewrite(self, plan: Plan, source: Source, new: ImageRef) -> str | None:
         assert self.inner is not None and self.doc is not None
         plan.embedded[id(self.doc.node)] = self.doc
         return self.inner.rewrite(self.doc.plan, self.doc.source, new)
 
 
-def embedded_refs(source: Source, node: ScalarNode, find: Finder, ignored: list[Ignored]) -> list[Reference]:
+def embedded_refs(
+    source: Source,
+    node: ScalarNode,
+    find: Finder,
+    ignored: list[Ignored],
+    shared: list[Reference] | None = None,
+) -> list[Reference]:
     """The references of the YAML document a block scalar holds (none when it holds no
-    mapping, or its lines cannot be mapped back one to one)."""
+    mapping, or its lines cannot be mapped back one to one); those reached again through an
+    anchor of that document go to `shared`, as the outer walk's do."""
     text = str(node.value)
     if ":" not in text:
         return []
@@ -111,9 +143,12 @@ def embedded_refs(source: Source, node: ScalarNode, find: Finder, ignored: list[
         ignored.append(Ignored(line, NAME, text[:60], f"unparseable: {exc.message}", None))
         return []
     inner_ignored: list[Ignored] = []
-    found = find(doc.source, doc.docs, inner_ignored)
+    inner_shared: list[Reference] = []
+    found = find(doc.source, doc.docs, inner_ignored, inner_shared)
     for item in inner_ignored:
         ignored.append(item._replace(line=doc.first_line + item.line))
+    if shared is not None:
+        shared.extend(EmbeddedRef(r.shape, r.node, r.ref, inner=r, doc=doc) for r in inner_shared)
     return [EmbeddedRef(r.shape, r.node, r.ref, inner=r, doc=doc) for r in found]
 
 
@@ -125,8 +160,9 @@ def chart_root(api: str, file_name: str) -> str | None:
 def values_block(value: ScalarNode, key: str, context: str | None, found: Found) -> None:
     """`helm: {values: |…}`, `spec: {valuesContent: |…}`, Chart.yaml's `annotations: {images: |…}`:
     the block's references, reported as they are (their lines are the outer file's already)."""
-    if context == _PARENTS[key] and value.style == "|":
-        found.found.extend(embedded_refs(found.source, value, found.find, found.sink))
+    if context == _PARENTS[key] and value.style == "|" and id(value) not in found.blocks:
+        found.blocks.add(id(value))  # an alias of the block (`values: *v`) is the same text
+        found.found.extend(embedded_refs(found.source, value, found.find, found.sink, found.shared))
 
 
 def _embed(source: Source, node: ScalarNode) -> EmbeddedDoc | None:

@@ -72,7 +72,7 @@ def helm_ref(pairs: dict[str, Node], ignore: IgnoreFn, shape: str = "helm") -> S
         if repo_key == "baseImage" and "sha" in pairs:
             _operator_sha(repository, tag, ignore, shape)
             return None
-        return _split_ref(pairs, repository, tag, ignore, shape)
+        return _split_ref(pairs, repository, tag, ignore, shape, scalar(pairs, repo_key))
     return None
 
 
@@ -121,9 +121,15 @@ def _repeated_tags(pairs: dict[str, Node], whole: ImageRef, ignore: IgnoreFn) ->
 
 
 def _split_ref(
-    pairs: dict[str, Node], repository: str, tag: ScalarNode, ignore: IgnoreFn, shape: str
+    pairs: dict[str, Node],
+    repository: str,
+    tag: ScalarNode,
+    ignore: IgnoreFn,
+    shape: str,
+    repository_node: ScalarNode | None = None,
 ) -> SplitRef | None:
-    registry = text_of(scalar(pairs, "registry"))
+    registry_node = scalar(pairs, "registry")
+    registry = text_of(registry_node)
     name = f"{registry}/{repository}" if registry else repository
     try:
         reg, path = split_name(name)
@@ -154,7 +160,10 @@ def _split_ref(
         ignore(Ignored(tag.start_mark.line + 1, shape, tag_value, reason, key))
         return None
     ref = ImageRef(name, reg, path, tag_text, tag_digest or digest or None)
-    return SplitRef(shape, tag, ref, digest_node=digest_node, digest_in_tag=tag_digest is not None)
+    names = tuple(n for n in (registry_node, repository_node) if n is not None)
+    return SplitRef(
+        shape, tag, ref, digest_node=digest_node, digest_in_tag=tag_digest is not None, name_nodes=names
+    )
 
 
 SHAPE = Shape(NAME, mapping=values_map, mapping_keys=_TRIGGERS | {"repository"})

@@ -110,6 +110,7 @@ def _kustomize_entry(item: MappingNode, ignore: IgnoreFn) -> Reference | None:
         tag_node=tag,
         last_value=last,
         renamed_from=_renamed_from(name, ref) if new_name is not None else None,
+        name_nodes=tuple(n for n in (name, new_name) if n is not None),
     )
 
 

@@ -12,7 +12,7 @@ from bumper.errors import RefParseError
 from bumper.image_ref import DIGEST_HINT, ImageRef, is_digest, repository_key, split_name
 from bumper.shapes.reference import Ignored, IgnoreFn, Reference, WholeRef
 from bumper.shapes.shape import Shape
-from bumper.yaml_edit import Plan, Source
+from bumper.yaml_edit import Plan, Source, parser_lines
 
 NAME = "marker"
 _MARKER_RE = re.compile(r"#\s*(\{\s*\"\$(?:bumper|imagepolicy)\"\s*:\s*\"[^\"]*\"\s*\})\s*$")
@@ -23,11 +23,21 @@ class MarkerPartRef(Reference):
     """A scalar holding one part (tag, digest or name) of the reference its marker names."""
 
     part: str = "tag"
+    # A marked tag's Helm map or kustomize entry pinned by a digest no marker sets (walk.py):
+    # the digest moves with the tag, and a REF without one is refused (no stale digest).
+    digest_node: ScalarNode | None = None
+    # A marked `version:` repeating the tag of the `image:` beside it: they move together.
+    tied_node: ScalarNode | None = None
+    # The image the Helm map or kustomize entry of its line runs, when the marker names another
+    # (a mirror's map tracking the upstream's tags): a hold rule naming either holds it.
+    runs: str | None = None
 
     def rewrite(self, plan: Plan, source: Source, new: ImageRef) -> str:
         moved = self.new_ref(new)
         if self.part == "tag" and new.tag is not None:
             plan.replace(source, self.node, new.tag)
+            if self.digest_node is not None and new.digest is not None:
+                plan.replace(source, self.digest_node, new.digest)
         elif self.part == "digest" and new.digest is not None:
             plan.replace(source, self.node, new.digest)
         return str(moved)
@@ -43,7 +53,7 @@ def find_markers(source: Source) -> dict[int, tuple[str, str, str]]:
     import json  # only a file with a marker reads JSON (tests/import_budget_test.py)
 
     found: dict[int, tuple[str, str, str]] = {}
-    for index, line in enumerate(text.split("\n")):
+    for index, line in enumerate(parser_lines(text).split("\n")):  # the lines the marks number
         match = _MARKER_RE.search(line.rstrip("\r"))
         if match is None:
             continue

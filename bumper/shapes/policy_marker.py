@@ -29,6 +29,24 @@ class PolicyRef(Reference):
 
     policy: str = ""
     part: str = "whole"  # whole, tag, name or digest
+    # A marked tag's Helm map or kustomize entry pinned by a digest no marker sets (walk.py):
+    # the digest moves with the tag, and an image without one is refused (no stale digest).
+    digest_node: ScalarNode | None = None
+    # A marked `version:` repeating the tag of the `image:` beside it: they move together.
+    tied_node: ScalarNode | None = None
+    # The image the Helm map or kustomize entry of its line runs, when the marker names another
+    # (a mirror's map tracking the upstream's tags): a hold rule naming either holds it.
+    runs: str | None = None
+
+    @property
+    def pinned_digest(self) -> str | None:
+        """The digest this scalar's reference is pinned by: a whole reference's, or a marked
+        tag's unmarked `digest:` beside it; None when unpinned."""
+        if self.part == "whole":
+            return self.ref.digest
+        if self.part == "tag" and self.digest_node is not None:
+            return str(self.digest_node.value)
+        return None
 
     @property
     def value(self) -> str:
@@ -51,6 +69,8 @@ class PolicyRef(Reference):
         wanted = self.wanted(new)
         assert wanted is not None  # bumper.plan.image_policy.decide_marked skipped or refused the others
         plan.replace(source, self.node, wanted)
+        if self.part == "tag" and self.digest_node is not None and new.digest is not None:
+            plan.replace(source, self.digest_node, new.digest)
         return wanted
 
     def describe(self, latest: ImageRef, value: str) -> str:

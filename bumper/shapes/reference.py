@@ -25,6 +25,16 @@ class Ignored(NamedTuple):
 IgnoreFn = Callable[[Ignored], None]  # where a shape notes a value it leaves alone
 
 
+class Block(NamedTuple):
+    """A block string read as YAML (shapes/embedded.py): the scalar in the document around it,
+    the document it holds, and what to add to that document's line numbers for the file's."""
+
+    node: ScalarNode
+    source: Source
+    docs: list[Node]
+    shift: int
+
+
 @dataclass
 class Reference:
     """One image reference found in a file: where it is, what it says, and how to rewrite it."""
@@ -32,6 +42,10 @@ class Reference:
     shape: str
     node: ScalarNode  # the scalar a bump rewrites; line/column point here
     ref: ImageRef  # what the file says now, `name` spelled as in the file
+    # The other scalars it is written in (a Helm map's `repository`, `registry`; a kustomize
+    # entry's `name`, `newName`; an Argo CD parameter's `name`): a hold on any of their lines
+    # holds the reference (plan/holds.py).
+    name_nodes: tuple[ScalarNode, ...] = ()
 
     @property
     def line(self) -> int:
@@ -72,6 +86,15 @@ class Reference:
         """The image whose references in the tree hold the tag this one runs, when it is another
         image (a kustomize entry renaming `name` to `newName`); None: this reference's own."""
         return None
+
+    def innermost(self) -> Reference:
+        """The reference as its shape found it: itself, or for one inside YAML held in a block
+        string (shapes/embedded.py), the inner document's (its kind and the scalars it moves with)."""
+        return self
+
+    def blocks(self) -> list[Block]:
+        """The block strings holding this reference, outermost first (none outside one)."""
+        return []
 
     def rewrite(self, plan: Plan, source: Source, new: ImageRef) -> str | None:
         """Add the edits moving this reference to `new`'s version; return the new value,

@@ -33,7 +33,8 @@ from bumper.yaml_edit import Source
 
 SKIP = "\0skip"  # a root context: the document holds no image to run (Flux's ImagePolicy)
 
-Finder = Callable[[Source, list[Node], list[Ignored]], list[Reference]]
+# (source, docs, ignored, shared): the walk, as find_references
+Finder = Callable[[Source, list[Node], list[Ignored], "list[Reference] | None"], list[Reference]]
 
 
 class Claim(NamedTuple):
@@ -54,7 +55,11 @@ class Found:
     found: list[Reference]  # reported as is: an embedded document's, already settled
     sink: list[Ignored]  # every note, for a nested walk to add to
     find: Finder  # the walk itself, for YAML inside a scalar
+    shared: list[Reference] | None = None  # references reached again through an anchor
     untagged: UntaggedNotes = field(default_factory=UntaggedNotes)  # given out after the walk
+    # The block scalars read as YAML already (by id): an aliased `values: *v` is the same text,
+    # read once, so its references are reported once and edited once, at the anchor.
+    blocks: set[int] = field(default_factory=set)
 
 
 RootFn = Callable[[str, str], str | None]  # (apiVersion, file name) -> context, SKIP or None

@@ -51,8 +51,9 @@ def find_references(
     sink: list[Ignored] = ignored if ignored is not None else []
     found: list[Reference] = []
     on_marker_line: dict[int, list[int]] = {}  # line -> the marked references on it
-    add = _reporter(found, marks, shared, on_marker_line)
-    state = Found(source, add, _once(sink), found, sink, find_references)
+    displaced: dict[int, list[Reference]] = {}  # a marked scalar -> the shapes' references of it
+    add = _reporter(found, marks, shared, on_marker_line, displaced)
+    state = Found(source, add, _once(sink), found, sink, find_references, shared)
     file_name = source.path.rsplit("/", 1)[-1]
     seen: set[int] = set()
     for doc in docs:
@@ -64,12 +65,39 @@ def find_references(
                 add(ref)
         _walk(doc, context, state, marks, seen)
     state.untagged.flush(state.ignore)
+    if shared is not None:  # a marked scalar several maps use (an anchored tag): each map's image
+        shared += [ref for refs in displaced.values() if len(refs) > 1 for ref in refs]  # moves with it
     # A marker on a line of several values (a flow map `{repository: …, tag: …}`) names none of
     # them for sure: it is left unresolved (bumper.plan.marker_lines says why), never guessed.
     several = {i for ids in on_marker_line.values() if len(ids) > 1 for i in ids}
     result = [r for r in found if id(r) not in several] if several else found
+    if marks:
+        result = _without_whole_markers_on_names(result, state.ignore)
     result.sort(key=lambda r: r.position)
     return result
+
+
+_ON_A_NAME = (
+    "marker-on-name: a whole-reference marker on the name of a Helm map or kustomize entry whose "
+    "tag is written elsewhere would write a tag into the name; mark it `:name` and the tag `:tag`"
+)
+
+
+def _without_whole_markers_on_names(found: list[Reference], ignore: IgnoreFn) -> list[Reference]:
+    """`found` less the whole-reference markers on a scalar another reference names its image
+    by (`repository: ghcr.io/acme/app # {"$bumper": "ghcr.io/acme/app"}` beside `tag:`): the
+    chart would run `app:v2:v2`. Each is noted instead; the map's own tag still moves."""
+    names = {id(node) for ref in found if ref.shape != MARKER for node in ref.name_nodes}
+    if not names:
+        return found
+    kept = []
+    for ref in found:
+        whole = ref.shape == MARKER and getattr(ref, "part", "whole") == "whole"
+        if whole and id(ref.node) in names:
+            ignore(Ignored(ref.line, MARKER, str(ref.node.value), _ON_A_NAME, ref.ref.key or None))
+            continue
+        kept.append(ref)
+    return kept
 
 
 def _walk(doc: Node, context: str | None, state: Found, marks: Marks, seen: set[int]) -> None:
@@ -163,27 +191,62 @@ def _marked(node: ScalarNode, marks: Marks, ignore: IgnoreFn) -> Reference | Non
 
 
 def _reporter(
-    found: list[Reference], marks: Marks, shared: list[Reference] | None, on_marker_line: dict[int, list[int]]
+    found: list[Reference],
+    marks: Marks,
+    shared: list[Reference] | None,
+    on_marker_line: dict[int, list[int]],
+    displaced: dict[int, list[Reference]],
 ) -> Callable[[Reference | None], None]:
     """`add` for one walk: a node is reported once (a further reference through it goes to
-    `shared`), and a marker on the line wins over the shape a scalar would otherwise have."""
+    `shared`), and a marker on the line wins over the shape a scalar would otherwise have (the
+    shapes' references it displaces go to `displaced`)."""
     reported: set[int] = set()
+    marked: dict[int, Reference] = {}  # a marked scalar -> its marker's reference
 
     def add(ref: Reference | None) -> None:
         if ref is None:
             return
+        if ref.node.start_mark.line in marks:
+            if ref.shape != MARKER:  # the marker wins, and moves with what the shape's moved with
+                others = displaced.setdefault(id(ref.node), [])
+                others.append(ref)
+                if len(others) == 1:  # the first map's (another reaching it through an alias moves too)
+                    _inherit(marked.get(id(ref.node)), ref, marks)
+                return
+            if id(ref.node) not in reported:
+                marked[id(ref.node)] = ref
+                _inherit(ref, displaced.get(id(ref.node), [None])[0], marks)
         if id(ref.node) in reported:
             if shared is not None:
                 shared.append(ref)
             return
         if ref.node.start_mark.line in marks:
-            if ref.shape != MARKER:
-                return
             on_marker_line.setdefault(ref.node.start_mark.line, []).append(id(ref))
         reported.add(id(ref.node))
         found.append(ref)
 
     return add
+
+
+def _inherit(marker: Reference | None, shape: Reference | None, marks: Marks) -> None:
+    """A marked tag (MarkerPartRef, PolicyRef) takes what the reference of its Helm map,
+    kustomize entry or `version:` beside an image moved with: the `digest:` pinning it, when no
+    marker sets that (it moves with the tag; a REF without a digest is refused), and the
+    `image:` it repeats the tag of (a hold on either holds both)."""
+    if marker is None or shape is None or getattr(marker, "part", None) != "tag":
+        return
+    marker.name_nodes = shape.name_nodes  # a hold on the map's `repository:` line holds the tag
+    if shape.ref.registry:  # the image the map runs, which a hold rule may name (plan/holds.py)
+        marker.runs = shape.ref.key  # type: ignore[attr-defined]
+    tied = getattr(shape, "tied_node", None)
+    if tied is not None:
+        marker.tied_node = tied  # type: ignore[attr-defined]
+    digest = getattr(shape, "digest_node", None)
+    if digest is None or shape.ref.digest is None or digest.start_mark.line in marks:
+        return
+    marker.digest_node = digest  # type: ignore[attr-defined]
+    if marker.ref.registry:  # a $bumper marker names its image: judged as pinned (plan.versions)
+        marker.ref = marker.ref._replace(digest=str(digest.value))
 
 
 def _once(sink: list[Ignored]) -> IgnoreFn:

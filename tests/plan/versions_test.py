@@ -65,7 +65,8 @@ def test_a_digest_pin_never_keeps_its_old_digest_under_a_new_tag() -> None:
 
 def test_release_tags_compare_as_semver_compares_them_without_importing_it() -> None:
     """is_downgrade orders plain release tags itself (semver costs ~8 ms to import); every pair
-    of these spellings must get semver's answer."""
+    of these spellings of one to three numbers must get semver's answer (zero-padded numbers read
+    as numbers; four numbers, which semver does not read, are tested below)."""
     import itertools
     import random
 
@@ -74,7 +75,7 @@ def test_release_tags_compare_as_semver_compares_them_without_importing_it() -> 
     suffixes = ["", "", "-rc.1", "+b7"]
 
     def tag(prefix: str) -> str:
-        parts = ".".join(rng.choice(numbers) for _ in range(rng.randint(1, 4)))
+        parts = ".".join(rng.choice(numbers) for _ in range(rng.randint(1, 3)))
         return f"{prefix}{parts}{rng.choice(suffixes)}"
 
     tags = {tag(prefix) for prefix in ("", "v", "V") for _ in range(40)}
@@ -82,6 +83,40 @@ def test_release_tags_compare_as_semver_compares_them_without_importing_it() -> 
         old_version, new_version = parse_version(old), parse_version(new)
         semver_says = old_version is not None and new_version is not None and new_version < old_version
         assert is_downgrade(old, new) == semver_says, (old, new)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "lower"),
+    [
+        ("22.04", "20.04", True),  # Ubuntu: zero-padded numbers are numbers
+        ("20.04", "22.04", False),
+        ("2024.01.05", "2023.12.31", True),
+        ("24.04.1-rc.1", "24.04.1-rc.0", True),
+        ("1.43.4.10000", "1.41.0.9000", True),  # Plex: four numbers
+        ("1.41.0.9000", "1.43.4.10000", False),
+        ("10.0.17763.5329", "10.0.17763.5000", True),
+        ("1.2.3.4", "1.2.3", True),  # a missing number is 0
+        ("1.2.3", "1.2.3.0", False),
+        ("1.2.3.4", "1.2.3.4-rc.1", True),  # a pre-release comes before its release
+        ("1.2.3.4-rc.1", "1.2.3.4", False),
+        ("1.2.3.4-rc.2", "1.2.3.4-rc.1", True),
+        ("1.2.3.5-rc.1", "1.2.3.4", True),
+        ("latest", "1.0", False),
+        # Tags written alike but for two or more numbers, not starting with a version (MinIO)
+        ("RELEASE.2024-01-16T16-07-38Z", "RELEASE.2023-11-20T22-40-07Z", True),
+        ("RELEASE.2023-11-20T22-40-07Z", "RELEASE.2024-01-16T16-07-38Z", False),
+        ("version-2024.01.05", "version-2023.12.31", True),
+        ("build-12", "build-9", False),  # one number orders nothing, nor do two
+        ("pr-123-4", "pr-99-5", False),
+        ("main-1a2b3c5", "main-1a2b3c4", False),  # nor do the digits of a commit id
+        # Equal to semver but for a build part written alike (Rancher's charts)
+        ("104.1.1+up57.0.3", "104.1.1+up57.0.2", True),
+        ("104.1.1+up57.0.2", "104.1.1+up57.0.3", False),
+        ("1.2.3+abc1234", "1.2.3+abc1233", False),
+    ],
+)
+def test_versions_semver_does_not_read_are_ordered_by_their_numbers(old: str, new: str, lower: bool) -> None:
+    assert is_downgrade(old, new) is lower
 
 
 def test_the_digest_pin_refusal_names_the_reference_and_every_way_out() -> None:

@@ -1,0 +1,73 @@
+"""End to end: a --dir below the top of a git work tree whose `.bumper.yaml` lies above it is
+refused, so pointing --dir at a subfolder never steps around the repository's rules."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from testing import forkserver
+
+HOLD_PROD = b"version: 1\nrules:\n  - paths: [clusters/prod]\n    hold: true\n"
+APP = b"image: ghcr.io/acme/app:v1.0.0\n"
+
+
+def run(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return forkserver.run(args, env={"NO_COLOR": "1", "PATH": "/usr/bin:/bin"}, cwd=cwd, timeout=60)
+
+
+def tree(root: Path, *, git: bool = True) -> Path:
+    for rel, data in {
+        ".bumper.yaml": HOLD_PROD,
+        "clusters/prod/app.yaml": APP,
+        "clusters/staging/app.yaml": b"image: ghcr.io/acme/app:v1.1.0\n",
+    }.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_bytes(data)
+    if git:
+        subprocess.run(["git", "init", "-q", str(root)], check=True)
+    return root
+
+
+@pytest.mark.parametrize("where", ["clusters", "clusters/prod"])
+def test_a_subfolder_of_a_governed_work_tree_is_refused(tmp_path: Path, where: str) -> None:
+    root = tree(tmp_path / "repo")
+
+    proc = run(root / where, "bump", "ghcr.io/acme/app:v1.2.0", "--dir", ".")
+
+    assert proc.returncode == 2, proc.stderr
+    assert f"inside {root}, whose .bumper.yaml governs it" in proc.stderr
+    assert f"--dir {root} --path {where}" in proc.stderr
+    assert (root / "clusters/prod/app.yaml").read_bytes() == APP
+    # The way out it names keeps the hold.
+    fixed = run(root, "bump", "ghcr.io/acme/app:v1.2.0", "--dir", str(root), "--path", where)
+    assert fixed.returncode == 0, fixed.stderr
+    assert "skipped clusters/prod/app.yaml:1: ghcr.io/acme/app:v1.0.0: held" in fixed.stderr
+    assert (root / "clusters/prod/app.yaml").read_bytes() == APP
+
+
+def test_promote_into_a_subfolder_of_a_governed_work_tree_is_refused(tmp_path: Path) -> None:
+    root = tree(tmp_path / "repo")
+
+    proc = run(root, "promote", "ghcr.io/acme/app", "--from", "staging", "--to", "prod", "--dir", "clusters")
+
+    assert proc.returncode == 2, proc.stderr
+    assert "whose .bumper.yaml governs it" in proc.stderr
+    assert (root / "clusters/prod/app.yaml").read_bytes() == APP
+
+
+def test_a_policy_outside_the_work_tree_or_without_one_governs_nothing_below(tmp_path: Path) -> None:
+    """Only the repository's own policy counts: above its top (here a nested clone) or where no
+    git work tree is, a `.bumper.yaml` of a folder above is not this tree's."""
+    outer = tree(tmp_path / "outer", git=False)
+    proc = run(outer, "bump", "ghcr.io/acme/app:v1.2.0", "--dir", "clusters")
+    assert proc.returncode == 0, proc.stderr
+    assert (outer / "clusters/prod/app.yaml").read_bytes() == b"image: ghcr.io/acme/app:v1.2.0\n"
+
+    nested = tree(tmp_path / "repo")
+    inner = nested / "clusters/prod"
+    subprocess.run(["git", "init", "-q", str(inner)], check=True)
+    proc = run(inner, "bump", "ghcr.io/acme/app:v1.2.0", "--dir", ".")
+    assert proc.returncode == 0, proc.stderr
