@@ -1,18 +1,19 @@
 """Shape `container`: a scalar under `image` (or `sidecarImage`, `init_image`, CloudNativePG's
 `imageName`) holding a whole reference: Kubernetes workloads of every kind, Docker Compose, Helm
-values `image: repo:tag`, a CloudNativePG `Cluster`'s PostgreSQL image."""
+values `image: repo:tag`, a CloudNativePG `Cluster`'s PostgreSQL image, and the `value` of a JSON
+6902 patch operation that sets an `…/image` path."""
 
 from __future__ import annotations
 
 from functools import lru_cache
 
-from yaml.nodes import ScalarNode
+from yaml.nodes import MappingNode, ScalarNode
 
 from bumper.image_ref import DIGEST_HINT, ImageRef, names_registry_host
 from bumper.shapes.left_alone import PLACEHOLDER, placeholder_whole
-from bumper.shapes.nodes import STR_TAG
+from bumper.shapes.nodes import STR_TAG, scalar, text_of
 from bumper.shapes.reference import Ignored, WholeRef
-from bumper.shapes.shape import Found, Shape
+from bumper.shapes.shape import Claim, Found, Shape
 
 NAME = "container"
 # A tree names the same few images in file after file (12,500 Deployments of one image): each
@@ -44,6 +45,29 @@ def whole_ref(value: ScalarNode, key: str, context: str | None, found: Found) ->
         found.add(WholeRef("container", value, parsed))
 
 
+# JSON 6902 operations that write a value (a kustomize `patches[].patch`, `patchesJson6902`, a
+# Kyverno `patchesJson6902`): `remove`, `move`, `copy` and `test` set no image.
+_SETS = frozenset({"add", "replace"})
+
+
+def json_patch_op(node: MappingNode, keys: list[str], context: str | None, found: Found) -> Claim | None:
+    """`{op: replace, path: /spec/template/spec/containers/0/image, value: REF}`: the value is
+    that container's image, read as an `image:` scalar is. Claims nothing."""
+    if "path" in keys and "value" in keys:
+        pairs = {k.value: v for k, v in node.value if type(k) is ScalarNode}
+        value, path = scalar(pairs, "value"), text_of(scalar(pairs, "path")) or ""
+        if value is not None and text_of(scalar(pairs, "op")) in _SETS and path.endswith("/image"):
+            whole_ref(value, "image", context, found)
+    return None
+
+
 # `imageName`: CloudNativePG's `Cluster.spec.imageName` (a key other than `image`: it needs a tag,
 # digest or registry host to count, as `sidecarImage` does).
-SHAPE = Shape(NAME, keys=frozenset({"imageName"}), suffixes=("image", "Image"), scalar=whole_ref)
+SHAPE = Shape(
+    NAME,
+    mapping=json_patch_op,
+    mapping_keys=frozenset({"op"}),
+    keys=frozenset({"imageName"}),
+    suffixes=("image", "Image"),
+    scalar=whole_ref,
+)

@@ -94,3 +94,28 @@ def test_a_whole_image_beside_a_tag_key_is_the_containers_and_the_repeated_tag_f
     ]
     other = find("x:\n  image: quay.io/thanos/thanos:v0.27.0\n  version: v0.26.0\n").found
     assert other == [(2, "container", "quay.io/thanos/thanos:v0.27.0")]
+
+
+def test_a_json_6902_operation_setting_an_image() -> None:
+    """`add`/`replace` of a path ending in `/image`: the value is that image (kustomize and
+    Kyverno JSON patches); `test`, `remove` and other paths are not an image to write."""
+    text = """\
+        - op: replace
+          path: /spec/template/spec/containers/0/image
+          value: ghcr.io/acme/app:v1
+        - {"op": "add", "path": "/spec/initContainers/0/image", "value": "busybox:1.36"}
+        - op: test
+          path: /spec/template/spec/containers/0/image
+          value: ghcr.io/acme/app:v1
+        - op: replace
+          path: /spec/template/spec/containers/0/imagePullPolicy
+          value: Always
+        - op: replace
+          path: /metadata/labels/image
+          value: {name: x}
+        """
+    assert find(text, "patch.yaml").found == [
+        (3, "container", "ghcr.io/acme/app:v1"),
+        (4, "container", "busybox:1.36"),
+    ]
+
