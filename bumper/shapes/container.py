@@ -1,18 +1,20 @@
 """Shape `container`: a scalar under `image` (or `sidecarImage`, `init_image`, CloudNativePG's
 `imageName`) holding a whole reference: Kubernetes workloads of every kind, Docker Compose, Helm
-values `image: repo:tag`, a CloudNativePG `Cluster`'s PostgreSQL image, and the `value` of a JSON
-6902 patch operation that sets an `…/image` path."""
+values `image: repo:tag`, a CloudNativePG `Cluster`'s PostgreSQL image, the `value` of a JSON
+6902 patch operation that sets an `…/image` path, and a command-line flag naming an image
+(`args: [--sidecar-image=repo:tag]`)."""
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
-from yaml.nodes import MappingNode, ScalarNode
+from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
 from bumper.image_ref import DIGEST_HINT, ImageRef, names_registry_host
 from bumper.shapes.left_alone import PLACEHOLDER, placeholder_whole
 from bumper.shapes.nodes import STR_TAG, scalar, text_of
-from bumper.shapes.reference import Ignored, WholeRef
+from bumper.shapes.reference import Ignored, IgnoreFn, Reference, WholeRef
 from bumper.shapes.shape import Claim, Found, Shape
 
 NAME = "container"
@@ -61,10 +63,40 @@ def json_patch_op(node: MappingNode, keys: list[str], context: str | None, found
     return None
 
 
+# A flag whose name ends in `image` (as a key must), `=` and the reference: cert-manager's
+# `--acme-http01-solver-image=`, the OpenTelemetry operator's `--collector-image=`, pod-gateway's
+# `--sidecarImage=`. Any other flag is not read: `--address=host:8080` and
+# `--image-registry=host:5000` parse as references too.
+_IMAGE_FLAG = re.compile(r"--?[A-Za-z0-9_.-]*[Ii]mage=")
+_ARGUMENT_LISTS = ("args", "command", "extraArgs")
+
+
+def flag_args(seq: SequenceNode, ignore: IgnoreFn) -> list[Reference]:
+    """`--NAME-image=repo:tag` items of a container's `args`/`command` (a chart's `extraArgs`):
+    the part after `=` is rewritten. It needs a tag or digest, as a key other than `image` does
+    (`--default-image=ghcr.io/acme/app` names no version to move)."""
+    refs: list[Reference] = []
+    for item in seq.value:
+        if type(item) is not ScalarNode or item.tag != STR_TAG:
+            continue
+        flag = _IMAGE_FLAG.match(str(item.value))
+        if flag is None:
+            continue
+        text = str(item.value)[flag.end() :]
+        parsed = _parse(text)
+        placeholder = placeholder_whole(text) if parsed is None or parsed.tag else None
+        if placeholder is not None:  # `--image=app:$(TAG)`: another tool's
+            ignore(Ignored(item.start_mark.line + 1, NAME, str(item.value), PLACEHOLDER, placeholder))
+        elif parsed is not None and (parsed.tag or parsed.digest):
+            refs.append(WholeRef(NAME, item, parsed, prefix=flag.group()))
+    return refs
+
+
 # `imageName`: CloudNativePG's `Cluster.spec.imageName` (a key other than `image`: it needs a tag,
 # digest or registry host to count, as `sidecarImage` does).
 SHAPE = Shape(
     NAME,
+    sequences=dict.fromkeys(_ARGUMENT_LISTS, flag_args),
     mapping=json_patch_op,
     mapping_keys=frozenset({"op"}),
     keys=frozenset({"imageName"}),

@@ -119,3 +119,29 @@ def test_a_json_6902_operation_setting_an_image() -> None:
         (4, "container", "busybox:1.36"),
     ]
 
+
+def test_a_flag_naming_an_image_in_args_or_command() -> None:
+    """`--NAME-image=REF` (or `--nameImage=`) items of `args`/`command`/`extraArgs`: the part after
+    `=`; it needs a tag or digest, and the flag's name must end in `image` (`--gateway=host:53`
+    and `--image-registry=registry:5000` parse as references too). A placeholder tag is noted, as
+    an `image:` one is."""
+    text = """\
+        containers:
+          - args:
+              - --initImage=ghcr.io/angelnu/pod-gateway:v1.12.0
+              - --initImagePullPol=IfNotPresent
+              - --gateway=gateway.vpn.svc:53
+              - --image-registry=registry:5000
+              - --default-image=ghcr.io/acme/untagged
+              - --image=ghcr.io/acme/app:$(TAG)
+            command: ["/manager", "--collector-image=ghcr.io/acme/collector:0.158.0"]
+        extraArgs: ["-solver-image=quay.io/jetstack/solver:v1.19.4"]
+        notes: ["--image=ghcr.io/acme/app:v1"]
+        """
+    finding = find(text, "deploy.yaml")
+    assert finding.found == [
+        (3, "container", "ghcr.io/angelnu/pod-gateway:v1.12.0"),
+        (9, "container", "ghcr.io/acme/collector:0.158.0"),
+        (10, "container", "quay.io/jetstack/solver:v1.19.4"),
+    ]
+    assert [(n[0], n[3]) for n in finding.left] == [(8, "placeholder")]
