@@ -20,7 +20,7 @@ from bumper.shapes.shape import Claim, Found, Shape
 NAME = "container"
 # A tree names the same few images in file after file (12,500 Deployments of one image): each
 # text is parsed once. ImageRef is immutable, so sharing one is safe.
-_parse = lru_cache(maxsize=4096)(ImageRef.try_parse)
+parse = lru_cache(maxsize=4096)(ImageRef.try_parse)
 
 
 def whole_ref(value: ScalarNode, key: str, context: str | None, found: Found) -> None:
@@ -28,7 +28,7 @@ def whole_ref(value: ScalarNode, key: str, context: str | None, found: Found) ->
     if value.tag != STR_TAG:
         return
     text = str(value.value)
-    parsed = _parse(text)
+    parsed = parse(text)
     placeholder = placeholder_whole(text) if parsed is None or parsed.tag else None
     if placeholder is not None:  # `image: app:$TAG`, `app:CONTAINER_IMAGES_TAG`: another tool's
         found.ignore(Ignored(value.start_mark.line + 1, NAME, text, PLACEHOLDER, placeholder))
@@ -83,7 +83,7 @@ def flag_args(seq: SequenceNode, ignore: IgnoreFn) -> list[Reference]:
         if flag is None:
             continue
         text = str(item.value)[flag.end() :]
-        parsed = _parse(text)
+        parsed = parse(text)
         placeholder = placeholder_whole(text) if parsed is None or parsed.tag else None
         if placeholder is not None:  # `--image=app:$(TAG)`: another tool's
             ignore(Ignored(item.start_mark.line + 1, NAME, str(item.value), PLACEHOLDER, placeholder))

@@ -17,6 +17,7 @@ from bumper.shapes import (
     container,
     crossplane,
     embedded,
+    flux_operator,
     helm,
     image_volume,
     kustomize,
@@ -32,6 +33,7 @@ SHAPES: tuple[Shape, ...] = (
     image_volume.SHAPE,  # Kubernetes image volumes: image.reference
     container.SHAPE,  # image: repo:tag (and keys ending in Image)
     crossplane.SHAPE,  # a Crossplane Provider's (Configuration's, Function's) spec.package
+    flux_operator.SHAPE,  # a FluxInstance's distribution.artifact: oci://REPO:TAG
     kustomize.SHAPE,  # a kustomization's images: newTag, digest
     argocd.SHAPE,  # an Application's helm.parameters and kustomize.images strings
     embedded.SHAPE,  # YAML in a helm.values / valuesContent block, a `*.yaml: |` file, a manifest
