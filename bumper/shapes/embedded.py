@@ -32,8 +32,10 @@ _PARENTS = {
 }
 # A `|` block under any other key is YAML when it says so: its key names a YAML file (a ConfigMap's
 # or app-template's `data: {runner.yaml: |}`), or it is a kustomize / Flux `patches[].patch`
-# (strategic merge or JSON 6902). Such a block that cannot be read is noted, never a failure.
+# (strategic merge or JSON 6902; kustomize's older `patchesJson6902[].patch` too). Such a block
+# that cannot be read is noted, never a failure.
 _YAML_FILES = (".yaml", ".yml")
+_PATCH_LISTS = frozenset({"patches", "patchesJson6902"})  # the latter: kustomize's older field
 # Otherwise it is read only when it holds a Kubernetes object, a document whose root has
 # `apiVersion` and `kind` (Katib's trial templates in a ConfigMap, an Argo Workflows
 # `resource.manifest`); anything else (a script, another config language, prose) is text: not
@@ -168,7 +170,7 @@ def values_block(value: ScalarNode, key: str, context: str | None, found: Found)
 def literal_block(value: ScalarNode, key: str, context: str | None, found: Found) -> None:
     """A `|` block under another key: read when its key names a YAML file or a kustomize
     patch, or when it holds a Kubernetes object."""
-    if key.endswith(_YAML_FILES) or (key == "patch" and context == "patches"):
+    if key.endswith(_YAML_FILES) or (key == "patch" and context in _PATCH_LISTS):
         read = "named"
     elif context != "annotations" and "apiVersion" in str(value.value) and "kind" in str(value.value):
         read = "object"  # (kubectl's last-applied-configuration annotation records, never runs)

@@ -168,6 +168,18 @@ def test_kustomize_patch_blocks_strategic_and_json_6902() -> None:
     ]
 
 
+def test_kustomizes_older_patches_json_6902_field() -> None:
+    text = """\
+        patchesJson6902:
+        - target: {kind: Deployment, name: app}
+          patch: |-
+            - op: replace
+              path: /spec/template/spec/containers/0/image
+              value: ghcr.io/acme/app:v1
+        """
+    assert find(text, "kustomization.yaml").found == [(6, "container", "ghcr.io/acme/app:v1")]
+
+
 def test_a_patch_elsewhere_is_text() -> None:
     """`patch:` holds YAML under `patches` only; a `patch: |` anywhere else is text."""
     assert find("notes:\n  patch: |\n    - image: busybox:1.36\n").found == []
