@@ -14,3 +14,11 @@ from __future__ import annotations
 # Kustomize's own file names: a manifest file without a YAML suffix, and one whose `images:` are
 # kustomize entries whatever its apiVersion says.
 KUSTOMIZATION_NAMES = frozenset({"kustomization.yaml", "kustomization.yml", "Kustomization"})
+# Go/Helm, Jinja/Ansible: text holding them is only YAML once rendered (a file, or a block string
+# read as YAML, that does not parse and holds them is left alone with reason `template`).
+TEMPLATE_SYNTAX = ("{{", "{%")
+
+
+def has_template_syntax(text: str) -> bool:
+    """Whether text that does not parse holds template syntax (reason `template`, no failure)."""
+    return any(mark in text for mark in TEMPLATE_SYNTAX)

@@ -12,6 +12,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode
 
 from bumper.errors import ManifestError
 from bumper.image_ref import ImageRef
+from bumper.shapes import has_template_syntax
 from bumper.shapes.reference import Ignored, Reference
 from bumper.shapes.shape import Finder, Found, Shape
 from bumper.yaml_edit import Edit, Plan, Source, apply_and_verify, compose_all, scalar_start
@@ -124,13 +125,16 @@ def embedded_refs(
     if doc is None:
         if not quiet:
             reason = "embedded-yaml: only a `|`, `|-` or `|+` block without an indentation digit is edited"
-            ignored.append(Ignored(line, NAME, text[:60], reason, None))
+            ignored.append(Ignored(line, NAME, _head(text), reason, None))
         return []
     try:
         doc.docs = compose_all(doc.source)
     except ManifestError as exc:
         if not quiet:
-            ignored.append(Ignored(line, NAME, text[:60], f"unparseable: {exc.message}", None))
+            reason = (
+                "template" if read == "named" and has_template_syntax(text) else f"unparseable: {exc.message}"
+            )
+            ignored.append(Ignored(line, NAME, _head(text), reason, None))
         return []
     if quiet and not any(_is_object(d) for d in doc.docs):
         return []
@@ -140,11 +144,17 @@ def embedded_refs(
     except ManifestError as exc:
         if read == "values":
             raise
-        ignored.append(Ignored(line, NAME, text[:60], f"unparseable: {exc.message}", None))
+        ignored.append(Ignored(line, NAME, _head(text), f"unparseable: {exc.message}", None))
         return []
     for item in inner_ignored:
         ignored.append(item._replace(line=doc.first_line + item.line))
     return [EmbeddedRef(r.shape, r.node, r.ref, inner=r, doc=doc) for r in found]
+
+
+def _head(text: str) -> str:
+    """A block's value as a note shows it: its first line, at most 60 characters (one line of
+    output per note)."""
+    return text.lstrip("\n").split("\n", 1)[0].rstrip("\r")[:60]
 
 
 def _is_object(doc: Node) -> bool:

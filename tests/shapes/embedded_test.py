@@ -186,8 +186,9 @@ def test_a_patch_elsewhere_is_text() -> None:
 
 
 def test_a_named_yaml_block_that_cannot_be_read_is_noted_never_a_failure() -> None:
-    """`config.yaml: |` holding template syntax, or a duplicate key, is noted with its reason; the
-    file around it is still read (an ExternalSecret's template, a ConfigMap an app tolerates)."""
+    """`config.yaml: |` holding template syntax (reason `template`, as a file's), or a duplicate
+    key, is noted with its reason and the block's first line; the file around it is still read
+    (an ExternalSecret's template, a ConfigMap an app tolerates)."""
     text = (
         "data:\n"
         "  config.yaml: |\n    {{- if .debug }}\n    image: busybox:1.36\n    {{- end }}\n"
@@ -196,7 +197,7 @@ def test_a_named_yaml_block_that_cannot_be_read_is_noted_never_a_failure() -> No
     )
     finding = find(text, "secret.yaml")
     assert finding.found == [(9, "container", "ghcr.io/acme/app:v1")]
-    assert [(n[0], n[1], n[3].split(":")[0]) for n in finding.left] == [
-        (2, "embedded", "unparseable"),
-        (6, "embedded", "unparseable"),
+    assert [(n[0], n[1], n[2], n[3].split(":")[0]) for n in finding.left] == [
+        (2, "embedded", "{{- if .debug }}", "template"),
+        (6, "embedded", "image: busybox:1.36", "unparseable"),
     ]
