@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from dataclasses import dataclass, field
+from typing import Literal
 
 from yaml.nodes import MappingNode, Node, ScalarNode
 
@@ -43,6 +44,7 @@ _PATCH_LISTS = frozenset({"patches", "patchesJson6902"})  # the latter: kustomiz
 # parsed further, nothing noted. An annotation is never read so: kubectl's
 # `last-applied-configuration` records an object as it was applied, it runs nothing.
 _OBJECT_KEYS = frozenset({"apiVersion", "kind"})
+Read = Literal["values", "named", "object"]  # how sure a block is YAML (embedded_refs says)
 
 
 @dataclass
@@ -108,7 +110,7 @@ class EmbeddedRef(Reference):
 
 
 def embedded_refs(
-    source: Source, node: ScalarNode, find: Finder, ignored: list[Ignored], read: str = "values"
+    source: Source, node: ScalarNode, find: Finder, ignored: list[Ignored], read: Read = "values"
 ) -> list[Reference]:
     """The references of the YAML document a block scalar holds (none when it holds no
     mapping, or its lines cannot be mapped back one to one). `read` says how sure the block is
@@ -180,6 +182,7 @@ def values_block(value: ScalarNode, key: str, context: str | None, found: Found)
 def literal_block(value: ScalarNode, key: str, context: str | None, found: Found) -> None:
     """A `|` block under another key: read when its key names a YAML file or a kustomize
     patch, or when it holds a Kubernetes object."""
+    read: Read
     if key.endswith(_YAML_FILES) or (key == "patch" and context in _PATCH_LISTS):
         read = "named"
     elif context != "annotations" and "apiVersion" in str(value.value) and "kind" in str(value.value):
