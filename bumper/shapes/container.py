@@ -1,8 +1,8 @@
 """Shape `container`: a scalar under `image` (or `sidecarImage`, `init_image`, CloudNativePG's
 `imageName`) holding a whole reference: Kubernetes workloads of every kind, Docker Compose, Helm
 values `image: repo:tag`, a CloudNativePG `Cluster`'s PostgreSQL image, the `value` of a JSON
-6902 patch operation that sets an `…/image` path, and a command-line flag naming an image
-(`args: [--sidecar-image=repo:tag]`)."""
+6902 patch operation that sets an `…/image` path, an environment variable naming an image
+(`FOO_IMAGE`), and a command-line flag naming an image (`args: [--sidecar-image=repo:tag]`)."""
 
 from __future__ import annotations
 
@@ -47,6 +47,10 @@ def whole_ref(value: ScalarNode, key: str, context: str | None, found: Found) ->
         found.add(WholeRef("container", value, parsed))
 
 
+# An environment variable naming an image (Kubeflow Pipelines' `V2_DRIVER_IMAGE`, Knative's
+# `APISERVER_RA_IMAGE`, app-template's `env: {WOLF_IMAGE: …}`): as a key ending in `Image`, it
+# needs a tag, digest or registry host to count.
+_ENV_SUFFIX = "_IMAGE"
 # JSON 6902 operations that write a value (a kustomize `patches[].patch`, `patchesJson6902`, a
 # Kyverno `patchesJson6902`): `remove`, `move`, `copy` and `test` set no image.
 _SETS = frozenset({"add", "replace"})
@@ -54,12 +58,19 @@ _SETS = frozenset({"add", "replace"})
 
 def json_patch_op(node: MappingNode, keys: list[str], context: str | None, found: Found) -> Claim | None:
     """`{op: replace, path: /spec/template/spec/containers/0/image, value: REF}`: the value is
-    that container's image, read as an `image:` scalar is. Claims nothing."""
-    if "path" in keys and "value" in keys:
+    that container's image, read as an `image:` scalar is; and an environment variable naming an
+    image, `{name: DRIVER_IMAGE, value: REF}`, read as a key ending in `_IMAGE` is. Claims
+    nothing."""
+    if "value" in keys and ("path" in keys or "name" in keys):
         pairs = {k.value: v for k, v in node.value if type(k) is ScalarNode}
-        value, path = scalar(pairs, "value"), text_of(scalar(pairs, "path")) or ""
-        if value is not None and text_of(scalar(pairs, "op")) in _SETS and path.endswith("/image"):
+        value = scalar(pairs, "value")
+        if value is None:
+            return None
+        path = text_of(scalar(pairs, "path")) or ""
+        if text_of(scalar(pairs, "op")) in _SETS and path.endswith("/image"):
             whole_ref(value, "image", context, found)
+        elif (name := text_of(scalar(pairs, "name"))) is not None and name.endswith(_ENV_SUFFIX):
+            whole_ref(value, name, context, found)
     return None
 
 
@@ -98,8 +109,8 @@ SHAPE = Shape(
     NAME,
     sequences=dict.fromkeys(_ARGUMENT_LISTS, flag_args),
     mapping=json_patch_op,
-    mapping_keys=frozenset({"op"}),
+    mapping_keys=frozenset({"value"}),
     keys=frozenset({"imageName"}),
-    suffixes=("image", "Image"),
+    suffixes=("image", "Image", _ENV_SUFFIX),
     scalar=whole_ref,
 )

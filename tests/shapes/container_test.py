@@ -145,3 +145,31 @@ def test_a_flag_naming_an_image_in_args_or_command() -> None:
         (10, "container", "quay.io/jetstack/solver:v1.19.4"),
     ]
     assert [(n[0], n[3]) for n in finding.left] == [(8, "placeholder")]
+
+
+def test_an_environment_variable_naming_an_image() -> None:
+    """`{name: NAME_IMAGE, value: REF}` (Kubeflow Pipelines' driver and launcher, Knative's
+    adapters) and a map's `NAME_IMAGE: REF` (app-template's `env:`): the value, when it has a tag,
+    digest or registry host, as for a key ending in `Image`. Another name, `IMAGE_PULL_POLICY`,
+    or a bare word is not an image."""
+    text = f"""\
+        env:
+          - name: V2_DRIVER_IMAGE
+            value: ghcr.io/kubeflow/kfp-driver:2.16.0
+          - name: APISERVER_RA_IMAGE
+            value: gcr.io/knative-releases/adapter@sha256:{SHA}
+          - name: DEFAULT_IMAGE
+            value: busybox
+          - name: IMAGE_PULL_POLICY
+            value: ghcr.io/acme/app:v1
+          - name: FOO
+            value: ghcr.io/acme/app:v1
+        values:
+          WOLF_IMAGE: docker.io/shrinedogg/wolf:v0.2.0
+          DOCS_IMAGE: none
+        """
+    assert find(text, "deploy.yaml").found == [
+        (3, "container", "ghcr.io/kubeflow/kfp-driver:2.16.0"),
+        (5, "container", f"gcr.io/knative-releases/adapter@sha256:{SHA}"),
+        (13, "container", "docker.io/shrinedogg/wolf:v0.2.0"),
+    ]
