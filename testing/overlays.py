@@ -31,18 +31,19 @@ spec:
     "other/service.yaml": "apiVersion: v1\nkind: Service\nmetadata:\n  name: other\n",
 }
 
-# An overlay whose JSON patch sets the old tag again: bumper does not rewrite a patch's `value`.
+# An overlay whose JSON patch sets the old tag again from a `.json` file: bumper reads YAML files
+# only (a YAML patch, or a `patch: |` block, it rewrites: tests/golden/container-json6902-patch-op).
 PATCHED = {
-    "overlays/patched/kustomization.yaml": f"""\
+    "overlays/patched/kustomization.yaml": """\
 resources:
   - ../../base
 patches:
-  - target: {{kind: Deployment, name: app}}
-    patch: |-
-      - op: replace
-        path: /spec/template/spec/containers/0/image
-        value: {OLD}
+  - target: {kind: Deployment, name: app}
+    path: pin.json
 """,
+    "overlays/patched/pin.json": (
+        f'[{{"op": "replace", "path": "/spec/template/spec/containers/0/image", "value": "{OLD}"}}]\n'
+    ),
 }
 
 # An overlay pinning the tag through its own `images:`: bumper bumps that entry too.

@@ -11,9 +11,10 @@ from bumper.plan.image_policy import unresolved_markers
 from bumper.plan.marker_lint import near_misses
 from bumper.plan.needles import MARKER_NEEDLE, PACKAGE_NEEDLE
 from bumper.plan.rules import PolicyFileError, load_policy
-from bumper.plan.select import has_template_syntax, unmatched_globs
+from bumper.plan.select import unmatched_globs
 from bumper.plan.tree import check_paths_match, manifest_sources, policy_paths
 from bumper.report import detail, emit_json, ignored_line, info, warn
+from bumper.shapes import has_template_syntax
 from bumper.shapes.walk import find_references
 from bumper.yaml_edit import compose_all
 

@@ -20,8 +20,8 @@ from bumper.plan.diffs import file_diff
 from bumper.plan.holds import held_references, shared_with_other_images, with_other_images
 from bumper.plan.image_policy import PolicyTable, Unresolved, markers_without_value, plan_marked
 from bumper.plan.rules import Rule, RunRules, Verdict
-from bumper.plan.select import has_template_syntax
 from bumper.plan.versions import decide, literal_pattern
+from bumper.shapes import has_template_syntax
 from bumper.shapes.markers import MarkerPartRef
 from bumper.shapes.policy_marker import PolicyRef
 from bumper.shapes.reference import Ignored, Reference

@@ -18,8 +18,9 @@ from bumper.plan.image_policy import FluxIndex, Unresolved, unresolved_in
 from bumper.plan.needles import MARKER_NEEDLE
 from bumper.plan.paths import hidden_namer, is_hidden
 from bumper.plan.rules import RunRules
-from bumper.plan.select import has_template_syntax, unmatched_globs
+from bumper.plan.select import unmatched_globs
 from bumper.plan.tree import SCAN_NEEDLES, TreeObjects, check_paths_match, manifest_sources, tree_policy_paths
+from bumper.shapes import has_template_syntax
 from bumper.shapes.chart import ChartReference
 from bumper.shapes.markers import MarkerPartRef
 from bumper.shapes.policy_marker import PolicyRef

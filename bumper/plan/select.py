@@ -210,12 +210,6 @@ def _is_chart(root: Path, rel_dir: str) -> bool:
 
 # Left alone by path, and listed only when they mention what the run looks for.
 QUIET_REASONS = frozenset({"hidden", "helm-template"})
-TEMPLATE_SYNTAX = ("{{", "{%")  # Go/Helm, Jinja/Ansible: such a file is only YAML once rendered
-
-
-def has_template_syntax(text: str) -> bool:
-    """Whether a file that does not parse holds template syntax (reason `template`, no failure)."""
-    return any(mark in text for mark in TEMPLATE_SYNTAX)
 
 
 def mentions(candidate: Candidate, needles: tuple[bytes, ...]) -> bool:

@@ -1,23 +1,26 @@
 """Shape `container`: a scalar under `image` (or `sidecarImage`, `init_image`, CloudNativePG's
 `imageName`) holding a whole reference: Kubernetes workloads of every kind, Docker Compose, Helm
-values `image: repo:tag`, a CloudNativePG `Cluster`'s PostgreSQL image."""
+values `image: repo:tag`, a CloudNativePG `Cluster`'s PostgreSQL image, the `value` of a JSON
+6902 patch operation that sets an `…/image` path, an environment variable naming an image
+(`FOO_IMAGE`), and a command-line flag naming an image (`args: [--sidecar-image=repo:tag]`)."""
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
-from yaml.nodes import ScalarNode
+from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
 from bumper.image_ref import DIGEST_HINT, ImageRef, names_registry_host
 from bumper.shapes.left_alone import PLACEHOLDER, placeholder_whole
-from bumper.shapes.nodes import STR_TAG
-from bumper.shapes.reference import Ignored, WholeRef
-from bumper.shapes.shape import Found, Shape
+from bumper.shapes.nodes import STR_TAG, scalar, text_of
+from bumper.shapes.reference import Ignored, IgnoreFn, Reference, WholeRef
+from bumper.shapes.shape import Claim, Found, Shape
 
 NAME = "container"
 # A tree names the same few images in file after file (12,500 Deployments of one image): each
 # text is parsed once. ImageRef is immutable, so sharing one is safe.
-_parse = lru_cache(maxsize=4096)(ImageRef.try_parse)
+parse = lru_cache(maxsize=4096)(ImageRef.try_parse)
 
 
 def whole_ref(value: ScalarNode, key: str, context: str | None, found: Found) -> None:
@@ -25,7 +28,7 @@ def whole_ref(value: ScalarNode, key: str, context: str | None, found: Found) ->
     if value.tag != STR_TAG:
         return
     text = str(value.value)
-    parsed = _parse(text)
+    parsed = parse(text)
     placeholder = placeholder_whole(text) if parsed is None or parsed.tag else None
     if placeholder is not None:  # `image: app:$TAG`, `app:CONTAINER_IMAGES_TAG`: another tool's
         found.ignore(Ignored(value.start_mark.line + 1, NAME, text, PLACEHOLDER, placeholder))
@@ -59,6 +62,70 @@ def _names_a_file(name: str) -> bool:
     return name.rsplit("/", 1)[-1].endswith(_FILE_SUFFIXES)
 
 
+# An environment variable naming an image (Kubeflow Pipelines' `V2_DRIVER_IMAGE`, Knative's
+# `APISERVER_RA_IMAGE`, app-template's `env: {WOLF_IMAGE: …}`): as a key ending in `Image`, it
+# needs a tag, digest or registry host to count.
+_ENV_SUFFIX = "_IMAGE"
+# JSON 6902 operations that write a value (a kustomize `patches[].patch`, `patchesJson6902`, a
+# Kyverno `patchesJson6902`): `remove`, `move`, `copy` and `test` set no image.
+_SETS = frozenset({"add", "replace"})
+
+
+def json_patch_op(node: MappingNode, keys: list[str], context: str | None, found: Found) -> Claim | None:
+    """`{op: replace, path: /spec/template/spec/containers/0/image, value: REF}`: the value is
+    that container's image, read as an `image:` scalar is; and an environment variable naming an
+    image, `{name: DRIVER_IMAGE, value: REF}`, read as a key ending in `_IMAGE` is. Claims
+    nothing."""
+    if "value" in keys and ("path" in keys or "name" in keys):
+        pairs = {k.value: v for k, v in node.value if type(k) is ScalarNode}
+        value = scalar(pairs, "value")
+        if value is None:
+            return None
+        path = text_of(scalar(pairs, "path")) or ""
+        if text_of(scalar(pairs, "op")) in _SETS and path.endswith("/image"):
+            whole_ref(value, "image", context, found)
+        elif (name := text_of(scalar(pairs, "name"))) is not None and name.endswith(_ENV_SUFFIX):
+            whole_ref(value, name, context, found)
+    return None
+
+
+# A flag whose name ends in `image` (as a key must), `=` and the reference: cert-manager's
+# `--acme-http01-solver-image=`, the OpenTelemetry operator's `--collector-image=`, pod-gateway's
+# `--sidecarImage=`. Any other flag is not read: `--address=host:8080` and
+# `--image-registry=host:5000` parse as references too.
+_IMAGE_FLAG = re.compile(r"--?[A-Za-z0-9_.-]*[Ii]mage=")
+_ARGUMENT_LISTS = ("args", "command", "extraArgs")
+
+
+def flag_args(seq: SequenceNode, ignore: IgnoreFn) -> list[Reference]:
+    """`--NAME-image=repo:tag` items of a container's `args`/`command` (a chart's `extraArgs`):
+    the part after `=` is rewritten. It needs a tag or digest, as a key other than `image` does
+    (`--default-image=ghcr.io/acme/app` names no version to move)."""
+    refs: list[Reference] = []
+    for item in seq.value:
+        if type(item) is not ScalarNode or item.tag != STR_TAG:
+            continue
+        flag = _IMAGE_FLAG.match(str(item.value))
+        if flag is None:
+            continue
+        text = str(item.value)[flag.end() :]
+        parsed = parse(text)
+        placeholder = placeholder_whole(text) if parsed is None or parsed.tag else None
+        if placeholder is not None:  # `--image=app:$(TAG)`: another tool's
+            ignore(Ignored(item.start_mark.line + 1, NAME, str(item.value), PLACEHOLDER, placeholder))
+        elif parsed is not None and (parsed.tag or parsed.digest):
+            refs.append(WholeRef(NAME, item, parsed, prefix=flag.group()))
+    return refs
+
+
 # `imageName`: CloudNativePG's `Cluster.spec.imageName` (a key other than `image`: it needs a tag,
 # digest or registry host to count, as `sidecarImage` does).
-SHAPE = Shape(NAME, keys=frozenset({"imageName"}), suffixes=("image", "Image"), scalar=whole_ref)
+SHAPE = Shape(
+    NAME,
+    sequences=dict.fromkeys(_ARGUMENT_LISTS, flag_args),
+    mapping=json_patch_op,
+    mapping_keys=frozenset({"value"}),
+    keys=frozenset({"imageName"}),
+    suffixes=("image", "Image", _ENV_SUFFIX),
+    scalar=whole_ref,
+)

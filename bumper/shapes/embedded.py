@@ -1,16 +1,19 @@
 """Shape `embedded`: YAML inside a `|` block string (Argo CD `helm.values`, k3s HelmChart
-`spec.valuesContent`, a chart's image list in its Chart.yaml `annotations`): walked as a file of
-its own, edited and proven in place; its references keep their own shapes."""
+`spec.valuesContent`, a chart's image list in its Chart.yaml `annotations`, a ConfigMap's
+`config.yaml: |`, a kustomize `patches[].patch`, a Kubernetes object kept in a string): walked as
+a file of its own, edited and proven in place; its references keep their own shapes."""
 
 from __future__ import annotations
 
 from bisect import bisect_right
 from dataclasses import dataclass, field
+from typing import Literal
 
-from yaml.nodes import Node, ScalarNode
+from yaml.nodes import MappingNode, Node, ScalarNode
 
 from bumper.errors import ManifestError
 from bumper.image_ref import ImageRef
+from bumper.shapes import has_template_syntax
 from bumper.shapes.reference import Block, Ignored, Reference
 from bumper.shapes.shape import Finder, Found, Shape
 from bumper.yaml_edit import Edit, Plan, Source, apply_and_verify, compose_all, scalar_start
@@ -29,6 +32,19 @@ _PARENTS = {
     "images": _CHART_ANNOTATIONS,
     "artifacthub.io/images": _CHART_ANNOTATIONS,
 }
+# A `|` block under any other key is YAML when it says so: its key names a YAML file (a ConfigMap's
+# or app-template's `data: {runner.yaml: |}`), or it is a kustomize / Flux `patches[].patch`
+# (strategic merge or JSON 6902; kustomize's older `patchesJson6902[].patch` too). Such a block
+# that cannot be read is noted, never a failure.
+_YAML_FILES = (".yaml", ".yml")
+_PATCH_LISTS = frozenset({"patches", "patchesJson6902"})  # the latter: kustomize's older field
+# Otherwise it is read only when it holds a Kubernetes object, a document whose root has
+# `apiVersion` and `kind` (Katib's trial templates in a ConfigMap, an Argo Workflows
+# `resource.manifest`); anything else (a script, another config language, prose) is text: not
+# parsed further, nothing noted. An annotation is never read so: kubectl's
+# `last-applied-configuration` records an object as it was applied, it runs nothing.
+_OBJECT_KEYS = frozenset({"apiVersion", "kind"})
+Read = Literal["values", "named", "object"]  # how sure a block is YAML (embedded_refs says)
 
 
 @dataclass
@@ -124,32 +140,65 @@ def embedded_refs(
     find: Finder,
     ignored: list[Ignored],
     shared: list[Reference] | None = None,
+    read: Read = "values",
 ) -> list[Reference]:
     """The references of the YAML document a block scalar holds (none when it holds no
     mapping, or its lines cannot be mapped back one to one); those reached again through an
-    anchor of that document go to `shared`, as the outer walk's do."""
+    anchor of that document go to `shared`, as the outer walk's do. `read` says how sure the
+    block is YAML: "values" (the values of a chart: what cannot be read is noted, a walk that
+    fails fails the file), "named" (its key says so: a walk that fails, e.g. on a duplicate key,
+    is noted too) or "object" (read only when it holds a Kubernetes object: anything else is
+    text, nothing noted; an object whose walk fails is noted)."""
     text = str(node.value)
     if ":" not in text:
         return []
     doc = _embed(source, node)
     line = node.start_mark.line + 1
+    quiet = read == "object"
     if doc is None:
-        reason = "embedded-yaml: only a `|`, `|-` or `|+` block without an indentation digit is edited"
-        ignored.append(Ignored(line, NAME, text[:60], reason, None))
+        if not quiet:
+            reason = "embedded-yaml: only a `|`, `|-` or `|+` block without an indentation digit is edited"
+            ignored.append(Ignored(line, NAME, _head(text), reason, None))
         return []
     try:
         doc.docs = compose_all(doc.source)
     except ManifestError as exc:
-        ignored.append(Ignored(line, NAME, text[:60], f"unparseable: {exc.message}", None))
+        if not quiet:
+            reason = (
+                "template" if read == "named" and has_template_syntax(text) else f"unparseable: {exc.message}"
+            )
+            ignored.append(Ignored(line, NAME, _head(text), reason, None))
+        return []
+    if quiet and not any(_is_object(d) for d in doc.docs):
         return []
     inner_ignored: list[Ignored] = []
     inner_shared: list[Reference] = []
-    found = find(doc.source, doc.docs, inner_ignored, inner_shared)
+    try:
+        found = find(doc.source, doc.docs, inner_ignored, inner_shared)
+    except ManifestError as exc:
+        if read == "values":
+            raise
+        ignored.append(Ignored(line, NAME, _head(text), f"unparseable: {exc.message}", None))
+        return []
     for item in inner_ignored:
         ignored.append(item._replace(line=doc.first_line + item.line))
     if shared is not None:
         shared.extend(EmbeddedRef(r.shape, r.node, r.ref, inner=r, doc=doc) for r in inner_shared)
     return [EmbeddedRef(r.shape, r.node, r.ref, inner=r, doc=doc) for r in found]
+
+
+def _head(text: str) -> str:
+    """A block's value as a note shows it: its first line, at most 60 characters (one line of
+    output per note)."""
+    return text.lstrip("\n").split("\n", 1)[0].rstrip("\r")[:60]
+
+
+def _is_object(doc: Node) -> bool:
+    """A Kubernetes object: a mapping whose root holds `apiVersion` and `kind`."""
+    if type(doc) is not MappingNode:
+        return False
+    keys = {k.value for k, _ in doc.value if type(k) is ScalarNode}
+    return _OBJECT_KEYS <= keys
 
 
 def chart_root(api: str, file_name: str) -> str | None:
@@ -163,6 +212,21 @@ def values_block(value: ScalarNode, key: str, context: str | None, found: Found)
     if context == _PARENTS[key] and value.style == "|" and id(value) not in found.blocks:
         found.blocks.add(id(value))  # an alias of the block (`values: *v`) is the same text
         found.found.extend(embedded_refs(found.source, value, found.find, found.sink, found.shared))
+
+
+def literal_block(value: ScalarNode, key: str, context: str | None, found: Found) -> None:
+    """A `|` block under another key: read when its key names a YAML file or a kustomize
+    patch, or when it holds a Kubernetes object."""
+    read: Read
+    if key.endswith(_YAML_FILES) or (key == "patch" and context in _PATCH_LISTS):
+        read = "named"
+    elif context != "annotations" and "apiVersion" in str(value.value) and "kind" in str(value.value):
+        read = "object"  # (kubectl's last-applied-configuration annotation records, never runs)
+    else:
+        return
+    if id(value) not in found.blocks:
+        found.blocks.add(id(value))  # an alias of the block is the same text
+        found.found.extend(embedded_refs(found.source, value, found.find, found.sink, found.shared, read))
 
 
 def _embed(source: Source, node: ScalarNode) -> EmbeddedDoc | None:
@@ -214,4 +278,5 @@ SHAPE = Shape(
     contexts={"annotations": {_CHART_ROOT: _CHART_ANNOTATIONS}},
     keys=frozenset(_PARENTS),
     scalar=values_block,
+    block=literal_block,
 )

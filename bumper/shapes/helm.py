@@ -1,7 +1,8 @@
-"""Shape `helm`: a Helm values map naming an image by `repository` (or `image`, or `name`) beside
-a tag key (optional `registry`, `digest`); the tag scalar is what a bump rewrites. An `image:`
-holding a whole reference is the container shape's; a tag key beside it repeating its tag (the
-Prometheus operator's `image` + `version`) is rewritten with it."""
+"""Shape `helm`: a Helm values map naming an image by `repository` (or `image`, or `name`, or a
+`registry` holding the whole path) beside a tag key (optional `registry`, `digest`); the tag
+scalar is what a bump rewrites. An `image:` holding a whole reference is the container shape's;
+a tag key beside it repeating its tag (the Prometheus operator's `image` + `version`) is
+rewritten with it."""
 
 from __future__ import annotations
 
@@ -73,7 +74,19 @@ def helm_ref(pairs: dict[str, Node], ignore: IgnoreFn, shape: str = "helm") -> S
             _operator_sha(repository, tag, ignore, shape)
             return None
         return _split_ref(pairs, repository, tag, ignore, shape, scalar(pairs, repo_key))
-    return None
+    return _registry_only(pairs, ignore, shape)
+
+
+def _registry_only(pairs: dict[str, Node], ignore: IgnoreFn, shape: str) -> SplitRef | None:
+    """`{registry: registry.k8s.io/sig-storage/csi-provisioner, tag: v5.3.0}` and no repository
+    key: the democratic-csi chart runs `registry:tag`, so a `registry` naming a path (a `/`: a
+    host alone names no image) is the whole repository."""
+    registry = text_of(scalar(pairs, "registry"))
+    tag = next((scalar(pairs, k) for k in ("tag", "imageTag") if scalar(pairs, k) is not None), None)
+    if registry is None or tag is None or "/" not in registry.strip("/"):
+        return None
+    others = {k: v for k, v in pairs.items() if k != "registry"}
+    return _split_ref(others, registry, tag, ignore, shape, scalar(pairs, "registry"))
 
 
 def _operator_sha(repository: str, tag: ScalarNode, ignore: IgnoreFn, shape: str) -> None:

@@ -99,10 +99,15 @@ def marker_ref(node: ScalarNode, repo: str, part: str, ignore: IgnoreFn) -> Refe
     except RefParseError:
         return None
     if part == "whole":
-        ref = ImageRef.try_parse(node.value)
+        text, prefix = str(node.value), ""
+        ref = ImageRef.try_parse(text)
+        if ref is None and "=" in text:  # `--config-reloader=REF`, `IMAGE=REF`: after the last `=`
+            prefix, _, text = text.rpartition("=")
+            prefix += "="
+            ref = ImageRef.try_parse(text)
         if ref is None or ref.key != f"{registry}/{path}":
             return None
-        return WholeRef("marker", node, ref)
+        return WholeRef("marker", node, ref, prefix=prefix)
     tag = node.value if part == "tag" else None
     digest = node.value if part == "digest" else None
     return MarkerPartRef("marker", node, ImageRef(repo, registry, path, tag, digest), part=part)

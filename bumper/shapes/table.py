@@ -17,6 +17,7 @@ from bumper.shapes import (
     container,
     crossplane,
     embedded,
+    flux_operator,
     helm,
     image_volume,
     kustomize,
@@ -32,9 +33,10 @@ SHAPES: tuple[Shape, ...] = (
     image_volume.SHAPE,  # Kubernetes image volumes: image.reference
     container.SHAPE,  # image: repo:tag (and keys ending in Image)
     crossplane.SHAPE,  # a Crossplane Provider's (Configuration's, Function's) spec.package
+    flux_operator.SHAPE,  # a FluxInstance's distribution.artifact: oci://REPO:TAG
     kustomize.SHAPE,  # a kustomization's images: newTag, digest
     argocd.SHAPE,  # an Application's helm.parameters and kustomize.images strings
-    embedded.SHAPE,  # YAML in a helm.values / valuesContent block
+    embedded.SHAPE,  # YAML in a helm.values / valuesContent block, a `*.yaml: |` file, a manifest
     markers.SHAPE,  # # {"$bumper": REPO[:part]}
     policy_marker.SHAPE,  # # {"$imagepolicy": NS:NAME[:part]}; Flux's own objects skipped
     chart.SHAPE,  # Helm chart versions: Argo CD, Chart.yaml, Flux, kustomize, helmfile
@@ -53,6 +55,7 @@ class Dispatch(NamedTuple):
     keys: dict[str, ScalarFn]  # exact key names (these win over suffixes)
     suffixes: tuple[tuple[tuple[str, ...], ScalarFn], ...]
     any_suffix: tuple[str, ...]  # every suffix, for one `endswith` per key
+    block: ScalarFn | None  # a `|` block under a key no key or suffix reads
     marked: dict[str, MarkedFn]  # marker kind -> reader
 
 
@@ -62,6 +65,7 @@ def index(shapes: tuple[Shape, ...]) -> Dispatch:
     sequences: dict[str, SequenceFn] = {}
     keys: dict[str, ScalarFn] = {}
     marked: dict[str, MarkedFn] = {}
+    blocks: dict[str, ScalarFn] = {}
     for shape in shapes:
         for key, parents in shape.contexts.items():
             _put_all(contexts.setdefault(key, {}), parents, f"{shape.name}: context of {key!r}")
@@ -70,6 +74,8 @@ def index(shapes: tuple[Shape, ...]) -> Dispatch:
             _put_all(keys, dict.fromkeys(shape.keys, shape.scalar), f"{shape.name}: key")
         if shape.marked is not None and shape.marker_kind is not None:
             _put_all(marked, {shape.marker_kind: shape.marked}, f"{shape.name}: marker")
+        if shape.block is not None:
+            _put_all(blocks, {"|": shape.block}, f"{shape.name}: block")
     mappings = tuple((s.mapping_keys, s.mapping) for s in shapes if s.mapping is not None)
     suffixes = tuple((s.suffixes, s.scalar) for s in shapes if s.suffixes and s.scalar is not None)
     return Dispatch(
@@ -82,6 +88,7 @@ def index(shapes: tuple[Shape, ...]) -> Dispatch:
         keys=keys,
         suffixes=suffixes,
         any_suffix=tuple(suffix for group, _ in suffixes for suffix in group),
+        block=blocks.get("|"),
         marked=marked,
     )
 

@@ -103,12 +103,13 @@ def _without_whole_markers_on_names(found: list[Reference], ignore: IgnoreFn) ->
 def _walk(doc: Node, context: str | None, state: Found, marks: Marks, seen: set[int]) -> None:
     """Visit each collection of `doc` once. Only collections go on the stack; scalars are
     judged where their parent lists them, which keeps this walk cheap next to the composer."""
-    sequences, by_key, any_suffix, any_mapping_key, contexts = (
+    sequences, by_key, any_suffix, any_mapping_key, contexts, block = (
         DISPATCH.sequences,
         DISPATCH.keys,
         DISPATCH.any_suffix,
         DISPATCH.any_mapping_key,
         DISPATCH.contexts,
+        DISPATCH.block,
     )
     add, ignore, source = state.add, state.ignore, state.source
     stack: list[tuple[Node, str | None]] = [(doc, context)]
@@ -141,6 +142,8 @@ def _walk(doc: Node, context: str | None, state: Found, marks: Marks, seen: set[
                     scalar = by_key.get(name) or (_by_suffix(name) if name.endswith(any_suffix) else None)
                     if scalar is not None:
                         scalar(value, name, context, state)
+                    elif block is not None and value.style == "|":
+                        block(value, name, context, state)
                 if marks and value.start_mark.line in marks:
                     add(_marked(value, marks, ignore))
                 continue

@@ -108,3 +108,82 @@ def test_a_whole_image_beside_a_tag_key_is_the_containers_and_the_repeated_tag_f
     ]
     other = find("x:\n  image: quay.io/thanos/thanos:v0.27.0\n  version: v0.26.0\n").found
     assert other == [(2, "container", "quay.io/thanos/thanos:v0.27.0")]
+
+
+def test_a_json_6902_operation_setting_an_image() -> None:
+    """`add`/`replace` of a path ending in `/image`: the value is that image (kustomize and
+    Kyverno JSON patches); `test`, `remove` and other paths are not an image to write."""
+    text = """\
+        - op: replace
+          path: /spec/template/spec/containers/0/image
+          value: ghcr.io/acme/app:v1
+        - {"op": "add", "path": "/spec/initContainers/0/image", "value": "busybox:1.36"}
+        - op: test
+          path: /spec/template/spec/containers/0/image
+          value: ghcr.io/acme/app:v1
+        - op: replace
+          path: /spec/template/spec/containers/0/imagePullPolicy
+          value: Always
+        - op: replace
+          path: /metadata/labels/image
+          value: {name: x}
+        """
+    assert find(text, "patch.yaml").found == [
+        (3, "container", "ghcr.io/acme/app:v1"),
+        (4, "container", "busybox:1.36"),
+    ]
+
+
+def test_a_flag_naming_an_image_in_args_or_command() -> None:
+    """`--NAME-image=REF` (or `--nameImage=`) items of `args`/`command`/`extraArgs`: the part after
+    `=`; it needs a tag or digest, and the flag's name must end in `image` (`--gateway=host:53`
+    and `--image-registry=registry:5000` parse as references too). A placeholder tag is noted, as
+    an `image:` one is."""
+    text = """\
+        containers:
+          - args:
+              - --initImage=ghcr.io/angelnu/pod-gateway:v1.12.0
+              - --initImagePullPol=IfNotPresent
+              - --gateway=gateway.vpn.svc:53
+              - --image-registry=registry:5000
+              - --default-image=ghcr.io/acme/untagged
+              - --image=ghcr.io/acme/app:$(TAG)
+            command: ["/manager", "--collector-image=ghcr.io/acme/collector:0.158.0"]
+        extraArgs: ["-solver-image=quay.io/jetstack/solver:v1.19.4"]
+        notes: ["--image=ghcr.io/acme/app:v1"]
+        """
+    finding = find(text, "deploy.yaml")
+    assert finding.found == [
+        (3, "container", "ghcr.io/angelnu/pod-gateway:v1.12.0"),
+        (9, "container", "ghcr.io/acme/collector:0.158.0"),
+        (10, "container", "quay.io/jetstack/solver:v1.19.4"),
+    ]
+    assert [(n[0], n[3]) for n in finding.left] == [(8, "placeholder")]
+
+
+def test_an_environment_variable_naming_an_image() -> None:
+    """`{name: NAME_IMAGE, value: REF}` (Kubeflow Pipelines' driver and launcher, Knative's
+    adapters) and a map's `NAME_IMAGE: REF` (app-template's `env:`): the value, when it has a tag,
+    digest or registry host, as for a key ending in `Image`. Another name, `IMAGE_PULL_POLICY`,
+    or a bare word is not an image."""
+    text = f"""\
+        env:
+          - name: V2_DRIVER_IMAGE
+            value: ghcr.io/kubeflow/kfp-driver:2.16.0
+          - name: APISERVER_RA_IMAGE
+            value: gcr.io/knative-releases/adapter@sha256:{SHA}
+          - name: DEFAULT_IMAGE
+            value: busybox
+          - name: IMAGE_PULL_POLICY
+            value: ghcr.io/acme/app:v1
+          - name: FOO
+            value: ghcr.io/acme/app:v1
+        values:
+          WOLF_IMAGE: docker.io/shrinedogg/wolf:v0.2.0
+          DOCS_IMAGE: none
+        """
+    assert find(text, "deploy.yaml").found == [
+        (3, "container", "ghcr.io/kubeflow/kfp-driver:2.16.0"),
+        (5, "container", f"gcr.io/knative-releases/adapter@sha256:{SHA}"),
+        (13, "container", "docker.io/shrinedogg/wolf:v0.2.0"),
+    ]

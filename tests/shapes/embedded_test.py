@@ -88,3 +88,116 @@ def test_images_annotations_outside_a_chart_file_are_text() -> None:
     deployment = "metadata:\n  annotations:\n    images: |\n      - image: nginx:1.25\n"
     assert find(deployment, "deployment.yaml").found == []
     assert find(CHART.replace("annotations:", "labels:"), "Chart.yaml").found == []
+
+
+CONFIG_MAP = """\
+apiVersion: v1
+kind: ConfigMap
+data:
+  podspec.yaml: |-
+    containers:
+      - name: main
+        image: ghcr.io/acme/runner:ubuntu-24.04
+  trialTemplate: |-
+    apiVersion: batch/v1
+    kind: Job
+    spec:
+      template:
+        spec:
+          containers:
+            - image: ghcr.io/acme/trial:v1
+  entrypoint.sh: |
+    #!/bin/sh
+    image: ghcr.io/acme/not-yaml:v1 is started by the script
+  notes: |
+    The apiVersion and kind of the Job are read by the operator.
+    image: ghcr.io/acme/prose:v1
+"""
+
+
+def test_a_yaml_file_in_a_block_and_a_block_holding_an_object_are_read() -> None:
+    """`podspec.yaml: |` says it is YAML (app-template's configMaps, ahinko/home-ops's
+    forgejo-runner); `trialTemplate: |` holds a Kubernetes object (kubeflow/manifests' Katib
+    trial templates). A script and prose beside them stay text, with nothing noted."""
+    assert find(CONFIG_MAP, "cm.yaml") == (
+        [(7, "container", "ghcr.io/acme/runner:ubuntu-24.04"), (15, "container", "ghcr.io/acme/trial:v1")],
+        [],
+    )
+
+
+def test_a_block_of_key_value_lines_without_an_object_is_text() -> None:
+    """A block that parses as YAML but holds no `apiVersion`+`kind` root is not guessed to be one."""
+    text = "data:\n  settings: |\n    apiVersion: none\n    image: ghcr.io/acme/app:v1\n"
+    assert find(text, "cm.yaml") == ([], [])
+
+
+def test_kubectl_last_applied_configuration_is_a_record() -> None:
+    """The annotation holds the object as it was applied (JSON with apiVersion and kind): it runs
+    nothing, and a bump of the image must not rewrite the record (argoproj/argo-cd's testdata)."""
+    text = (
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  annotations:\n"
+        "    kubectl.kubernetes.io/last-applied-configuration: |\n"
+        '      {"apiVersion":"apps/v1","kind":"Deployment","spec":{"template":{"spec":'
+        '{"containers":[{"image":"ghcr.io/acme/app:v1"}]}}}}\n'
+        "spec:\n  template:\n    spec:\n      containers:\n        - image: ghcr.io/acme/app:v1\n"
+    )
+    assert find(text, "deploy.yaml").found == [(11, "container", "ghcr.io/acme/app:v1")]
+
+
+def test_kustomize_patch_blocks_strategic_and_json_6902() -> None:
+    text = """\
+        patches:
+        - patch: |-
+            - op: add
+              path: /spec/template/spec/initContainers
+              value:
+                - name: init
+                  image: busybox:1.36
+        - patch: |-
+            apiVersion: apps/v1
+            kind: Deployment
+            spec:
+              template:
+                spec:
+                  containers:
+                  - image: ghcr.io/acme/app:v1
+        """
+    assert find(text, "kustomization.yaml").found == [
+        (7, "container", "busybox:1.36"),
+        (15, "container", "ghcr.io/acme/app:v1"),
+    ]
+
+
+def test_kustomizes_older_patches_json_6902_field() -> None:
+    text = """\
+        patchesJson6902:
+        - target: {kind: Deployment, name: app}
+          patch: |-
+            - op: replace
+              path: /spec/template/spec/containers/0/image
+              value: ghcr.io/acme/app:v1
+        """
+    assert find(text, "kustomization.yaml").found == [(6, "container", "ghcr.io/acme/app:v1")]
+
+
+def test_a_patch_elsewhere_is_text() -> None:
+    """`patch:` holds YAML under `patches` only; a `patch: |` anywhere else is text."""
+    assert find("notes:\n  patch: |\n    - image: busybox:1.36\n").found == []
+
+
+def test_a_named_yaml_block_that_cannot_be_read_is_noted_never_a_failure() -> None:
+    """`config.yaml: |` holding template syntax (reason `template`, as a file's), or a duplicate
+    key, is noted with its reason and the block's first line; the file around it is still read
+    (an ExternalSecret's template, a ConfigMap an app tolerates)."""
+    text = (
+        "data:\n"
+        "  config.yaml: |\n    {{- if .debug }}\n    image: busybox:1.36\n    {{- end }}\n"
+        "  other.yaml: |\n    image: busybox:1.36\n    image: busybox:1.35\n"
+        "image: ghcr.io/acme/app:v1\n"
+    )
+    finding = find(text, "secret.yaml")
+    assert finding.found == [(9, "container", "ghcr.io/acme/app:v1")]
+    assert [(n[0], n[1], n[2], n[3].split(":")[0]) for n in finding.left] == [
+        (2, "embedded", "{{- if .debug }}", "template"),
+        (6, "embedded", "image: busybox:1.36", "unparseable"),
+    ]

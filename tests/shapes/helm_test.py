@@ -29,6 +29,15 @@ SHA = "b" * 64
             f"image:\n  repository: ghcr.io/acme/app\n  tag: v1@sha256:{SHA}\n",
             [(3, f"ghcr.io/acme/app:v1@sha256:{SHA}")],
         ),
+        # democratic-csi runs `registry:tag`: a registry naming a path is the repository
+        (
+            "image:\n  registry: registry.k8s.io/sig-storage/csi-provisioner\n  tag: v5.3.0\n",
+            [(3, "registry.k8s.io/sig-storage/csi-provisioner:v5.3.0")],
+        ),
+        (
+            "image:\n  registry: democraticcsi/democratic-csi\n  tag: v1.9.3\n",
+            [(3, "democraticcsi/democratic-csi:v1.9.3")],
+        ),
     ],
     ids=[
         "repository",
@@ -41,6 +50,8 @@ SHA = "b" * 64
         "empty",
         "digest",
         "digest-in-tag",
+        "registry-holds-the-path",
+        "registry-holds-a-docker-hub-path",
     ],
 )
 def test_what_a_values_map_holds(text: str, found: list[tuple[int, str]]) -> None:
@@ -69,6 +80,10 @@ def test_a_merge_key_brings_the_repository_and_the_tag_is_written_once() -> None
         # a chart's `name`/`version`, a CI checkout: no image
         ("dependencies:\n  - name: redis\n    version: 1.2.3\n", []),
         ("with:\n  repository: acme/app\n  ref: main\n", []),
+        # a registry host alone names no image; `version` beside a registry is no image's tag
+        ("global:\n  registry: ghcr.io\n  tag: v1\n", []),
+        ("global:\n  registry: registry.k8s.io/\n  tag: v1\n", []),
+        ("release:\n  registry: ghcr.io/acme/charts\n  version: 1.2.3\n", []),
         ("image:\n  repository: ghcr.io/acme/app\n  tag: $TAG\n", [(3, "$TAG", "placeholder")]),
         ("image:\n  repository: ghcr.io/acme/app\n", [(2, "ghcr.io/acme/app", "no-tag-field")]),
         (
@@ -80,7 +95,17 @@ def test_a_merge_key_brings_the_repository_and_the_tag_is_written_once() -> None
             [(3, f"v1@sha256:{SHA}", "two-digests")],
         ),
     ],
-    ids=["chart-dependency", "ci-checkout", "placeholder", "no-tag-field", "not-a-digest", "two-digests"],
+    ids=[
+        "chart-dependency",
+        "ci-checkout",
+        "registry-host-alone",
+        "registry-host-slash",
+        "registry-beside-version",
+        "placeholder",
+        "no-tag-field",
+        "not-a-digest",
+        "two-digests",
+    ],
 )
 def test_what_it_leaves_and_why(text: str, left: list[tuple[int, str, str]]) -> None:
     finding = find(text)

@@ -38,3 +38,21 @@ def test_what_it_leaves_and_why() -> None:
     finding = find(text)
     assert finding.found == []  # another repository; two values on one line; not JSON
     assert [(n[0], n[1], n[3].split(":")[0]) for n in finding.left] == [(1, "marker", "not-a-digest")]
+
+
+def test_a_whole_marker_on_a_flag_or_an_assignment_reads_after_the_last_equals() -> None:
+    """`--prometheus-config-reloader=REF` (kube-prometheus's operator args), `IMAGE=REF` (a
+    Compose `environment:` entry): marked, the reference after `=` is the value; one of another
+    repository, or no reference there, is nobody's."""
+    text = """\
+        args:
+          - --prometheus-config-reloader=quay.io/acme/reloader:v0.93.1 # {"$bumper": "quay.io/acme/reloader"}
+          - --other=quay.io/acme/other:v1 # {"$bumper": "quay.io/acme/reloader"}
+          - --note=see the docs # {"$bumper": "quay.io/acme/reloader"}
+        environment:
+          - RELOADER_IMAGE=quay.io/acme/reloader:v0.93.1 # {"$bumper": "quay.io/acme/reloader"}
+        """
+    assert find(text).found == [
+        (2, "marker", "quay.io/acme/reloader:v0.93.1"),
+        (6, "marker", "quay.io/acme/reloader:v0.93.1"),
+    ]

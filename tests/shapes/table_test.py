@@ -50,8 +50,9 @@ def _hook(*args: object) -> None:
         Shape("b", sequences={"\0kustomize-images": _hook}),
         Shape("b", contexts={"images": {"kustomize": "\0mine"}}),
         Shape("b", marker_kind="bumper", marked=_hook),
+        Shape("b", block=_hook),
     ],
-    ids=["key", "sequence", "context", "marker"],
+    ids=["key", "sequence", "context", "marker", "block"],
 )
 def test_two_shapes_never_claim_one_key(second: Shape) -> None:
     first = Shape(
@@ -62,6 +63,7 @@ def test_two_shapes_never_claim_one_key(second: Shape) -> None:
         contexts={"images": {"kustomize": "\0argo"}},
         marker_kind="bumper",
         marked=_hook,
+        block=_hook,
     )
     table.index((first,))
     with pytest.raises(ValueError, match="claimed twice"):
