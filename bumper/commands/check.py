@@ -9,7 +9,7 @@ from bumper.changes import Skip
 from bumper.errors import ExitCode, ManifestError
 from bumper.plan.image_policy import unresolved_markers
 from bumper.plan.marker_lint import near_misses
-from bumper.plan.needles import MARKER_NEEDLE, PACKAGE_NEEDLE
+from bumper.plan.needles import IMAGE_KEY_NEEDLES, MARKER_NEEDLE, PACKAGE_NEEDLE
 from bumper.plan.rules import PolicyFileError, load_policy
 from bumper.plan.select import unmatched_globs
 from bumper.plan.tree import check_paths_match, manifest_sources, policy_paths
@@ -20,7 +20,7 @@ from bumper.yaml_edit import compose_all
 
 # A file "mentions an image" when it has one of these (scan also parses files saying `tag`,
 # which would make every broken file mentioning "staging" a problem here).
-_IMAGE_NEEDLES = (b"image", b"Image", b"repository", b"$bumper", MARKER_NEEDLE, PACKAGE_NEEDLE)
+_IMAGE_NEEDLES = (*IMAGE_KEY_NEEDLES, b"repository", b"$bumper", MARKER_NEEDLE, PACKAGE_NEEDLE)
 # Files skipped for these reasons mention an image yet can never be bumped.
 _BROKEN = {"not-utf-8": "is not UTF-8 text", "binary": "holds a NUL byte"}
 

@@ -19,6 +19,7 @@ from bumper.plan.inherited import overridden
 from bumper.plan.needles import (
     API_NEEDLE,
     CHART_SOURCE_NEEDLE,
+    IMAGE_KEY_NEEDLES,
     MANIFEST_NAME_GLOBS,
     MARKER_NEEDLE,
     PACKAGE_NEEDLE,
@@ -386,10 +387,9 @@ def unified_diff(edits: list[FileEdit]) -> str:
 
 # What a file naming an image must contain: anything else is never parsed by scan and check.
 # `chart`/`Chart`: Helm chart pins (shapes/chart.py); Crossplane packages (shapes/crossplane.py);
-# `Image`: the keys ending in it (`sidecarImage:`, the Prometheus operator's `baseImage:`).
+# IMAGE_KEY_NEEDLES: every key that names an image (bumper.plan.needles).
 SCAN_NEEDLES = (
-    b"image",
-    b"Image",
+    *IMAGE_KEY_NEEDLES,
     b"repository",
     b"tag",
     b"$bumper",
