@@ -25,6 +25,21 @@ PACKAGE_NEEDLE = b"pkg.crossplane.io"  # Crossplane package objects: `spec.packa
 # parse only files holding one of these (or another of their needles); a key a shape reads that
 # holds none of them is a file both pass over while a bump rewrites it.
 IMAGE_KEY_NEEDLES = (b"image", b"Image", b"_IMAGE", b"oci://")
+# What a file naming an image must contain: anything else is never parsed by scan and check.
+# `chart`/`Chart`: Helm chart pins (shapes/chart.py); Crossplane packages (shapes/crossplane.py).
+SCAN_NEEDLES = (
+    *IMAGE_KEY_NEEDLES,
+    b"repository",
+    b"tag",
+    b"$bumper",
+    MARKER_NEEDLE,
+    b"chart",
+    b"Chart",
+    PACKAGE_NEEDLE,
+)
+# A file "mentions an image" to check when it has one of these (scan also parses files saying
+# `tag`, which would make every broken file mentioning "staging" a problem there).
+CHECK_NEEDLES = (*IMAGE_KEY_NEEDLES, b"repository", b"$bumper", MARKER_NEEDLE, PACKAGE_NEEDLE)
 MANIFEST_SUFFIXES = (".yaml", ".yml")
 # The same choice as glob patterns, for tools that take those (grep --include).
 MANIFEST_NAME_GLOBS = (*(f"*{suffix}" for suffix in MANIFEST_SUFFIXES), *sorted(KUSTOMIZATION_NAMES))

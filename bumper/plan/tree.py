@@ -19,10 +19,7 @@ from bumper.plan.inherited import overridden
 from bumper.plan.needles import (
     API_NEEDLE,
     CHART_SOURCE_NEEDLE,
-    IMAGE_KEY_NEEDLES,
     MANIFEST_NAME_GLOBS,
-    MARKER_NEEDLE,
-    PACKAGE_NEEDLE,
     needles,
 )
 from bumper.plan.not_found import left_alone
@@ -383,21 +380,6 @@ def write_all(edits: list[FileEdit]) -> None:
 def unified_diff(edits: list[FileEdit]) -> str:
     """A `git diff`-style unified diff of the planned edits."""
     return "".join(edit.diff for edit in edits)
-
-
-# What a file naming an image must contain: anything else is never parsed by scan and check.
-# `chart`/`Chart`: Helm chart pins (shapes/chart.py); Crossplane packages (shapes/crossplane.py);
-# IMAGE_KEY_NEEDLES: every key that names an image (bumper.plan.needles).
-SCAN_NEEDLES = (
-    *IMAGE_KEY_NEEDLES,
-    b"repository",
-    b"tag",
-    b"$bumper",
-    MARKER_NEEDLE,
-    b"chart",
-    b"Chart",
-    PACKAGE_NEEDLE,
-)
 
 
 def policy_paths(policy: RepoPolicy) -> tuple[tuple[str, ...], ...]:
