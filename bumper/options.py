@@ -9,6 +9,7 @@ from enum import Enum
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from bumper.duration import parse_duration
 from bumper.errors import ConfigError
 
 if TYPE_CHECKING:  # the YAML engine loads only when a run plans a tree
@@ -178,9 +179,6 @@ class BumpOptions(NamedTuple):
         return images
 
 
-_DURATION_RE = r"(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s?)?"
-
-
 def _check_utf8(raw: dict[str, Any]) -> None:
     """The texts that reach a commit or the host's API are UTF-8: an argument or variable
     holding other bytes (Python reads them as lone surrogates) is bad input, said as such."""
@@ -191,18 +189,6 @@ def _check_utf8(raw: dict[str, Any]) -> None:
                 shown = value.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
                 option = name.replace("_", "-").removesuffix("s")  # --label, --commit-message
                 raise ConfigError(f"invalid --{option} '{shown}': not UTF-8 text; give it as UTF-8")
-
-
-def parse_duration(text: str, option: str) -> float:
-    """Seconds of a duration such as `90s`, `10m`, `1h`, `1h30m` or a plain number of seconds."""
-    match = re.fullmatch(_DURATION_RE, text.strip())
-    if not text.strip() or match is None or not any(match.groups()):
-        raise ConfigError(f"invalid {option} {text!r}; give a duration such as 90s, 10m or 1h")
-    hours, minutes, seconds = (int(g or 0) for g in match.groups())
-    total = hours * 3600 + minutes * 60 + seconds
-    if not 0 < total <= 7 * 24 * 3600:
-        raise ConfigError(f"invalid {option} {text!r}; give a duration from 1s to 168h")
-    return float(total)
 
 
 @dataclass

@@ -25,3 +25,19 @@ def test_policy_md_marks_its_acme_urls_as_placeholders() -> None:
     for match in re.finditer(r"acme/bumper", text):
         around = text[max(0, match.start() - 600) : match.end() + 200]
         assert "placeholder" in around, text[match.start() - 80 : match.end() + 80]
+
+
+def test_every_reason_the_code_gives_is_in_the_reference() -> None:
+    """A reason a shape or the planner writes (`reason = "two-digests: …"`, `Skip(…, "no-digest-field")`,
+    `Decision(False, "ref-has-no-tag")`, a `PLACEHOLDER = "placeholder"` constant) is a row or a
+    word of docs/reference.md: JSON readers and `-v` users meet it there."""
+    code = "\n".join(p.read_text(encoding="utf-8") for p in sorted((ROOT / "bumper").rglob("*.py")))
+    reasons = {
+        *re.findall(r'reason = "([a-z][a-z-]+)[:"]', code),
+        *re.findall(r'Skip\([^()]*,\s*"([a-z][a-z-]+)"\)', code),
+        *re.findall(r'Decision\(False, "([a-z][a-z-]+)', code),
+        *re.findall(r'^[A-Z_]+ = "([a-z]+-[a-z-]+)"', code, re.MULTILINE),
+    }
+    assert {"two-digests", "no-digest-field", "ref-has-no-tag", "embedded-yaml"} <= reasons
+    reference = (ROOT / "docs" / "reference.md").read_text(encoding="utf-8")
+    assert [r for r in sorted(reasons) if f"`{r}" not in reference] == []

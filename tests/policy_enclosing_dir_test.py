@@ -3,6 +3,7 @@ refused, so pointing --dir at a subfolder never steps around the repository's ru
 
 from __future__ import annotations
 
+import json
 import subprocess
 from pathlib import Path
 
@@ -71,3 +72,18 @@ def test_a_policy_outside_the_work_tree_or_without_one_governs_nothing_below(tmp
     subprocess.run(["git", "init", "-q", str(inner)], check=True)
     proc = run(inner, "bump", "ghcr.io/acme/app:v1.2.0", "--dir", ".")
     assert proc.returncode == 0, proc.stderr
+
+
+def test_a_misnamed_policy_above_refuses_too_and_json_says_bad_input(tmp_path: Path) -> None:
+    """As docs/reference.md says: a `.bumper.yml` above counts (it fails a run at the top), and
+    the refusal is the JSON object of a bad input."""
+    root = tree(tmp_path / "repo")
+    (root / ".bumper.yaml").rename(root / ".bumper.yml")
+
+    proc = run(root, "bump", "ghcr.io/acme/app:v1.2.0", "--dir", "clusters", "--output", "json")
+
+    assert proc.returncode == 2, proc.stderr
+    error = json.loads(proc.stdout)["error"]
+    assert error["kind"] == "bad-input"
+    assert f"--dir {root} --path clusters" in error["message"]
+    assert (root / "clusters/prod/app.yaml").read_bytes() == APP

@@ -426,3 +426,44 @@ def test_scan_and_check_read_files_whose_only_image_key_ends_in_Image(tmp_path: 
     check = forkserver.run(["check", "--dir", str(root)])
     assert check.returncode == 1, check.stderr
     assert "broken.yaml:2: mentions an image but does not parse" in check.stdout + check.stderr
+
+
+# --- keys that name an image without saying `image` ----------------------------------------------
+UPPER_AND_OCI_KEYS = {
+    "env.yaml": "env:\n  WOLF_IMAGE: ghcr.io/acme/app:v1.0.0\n",
+    "driver.yaml": "- {name: V2_DRIVER_IMAGE, value: ghcr.io/acme/app:v1.0.0}\n",
+    "flux.yaml": "kind: FluxInstance\nspec:\n  distribution:\n    artifact: oci://ghcr.io/acme/app:v1.0.0\n",
+    "broken.yaml": "RUNNER_IMAGE: ghcr.io/acme/app:v1.0.0\n  bad: [\n",
+}
+
+
+def test_scan_and_check_read_files_naming_an_image_by_IMAGE_or_oci(tmp_path: Path) -> None:  # noqa: N802
+    """An env var ending in _IMAGE and a FluxInstance's `artifact: oci://…` are shapes a bump
+    rewrites, but a file naming its image only so (no `image`, `Image`, `tag` or `repository`
+    in it) was never parsed by scan and check: scan listed nothing, check passed the broken one."""
+    root = write_tree(tmp_path, UPPER_AND_OCI_KEYS)
+    scan = forkserver.run(["scan", "--dir", str(root)])
+    assert scan.returncode == 0, scan.stderr
+    assert scan.stdout.splitlines() == [
+        "driver.yaml:1:34: container: ghcr.io/acme/app:v1.0.0",
+        "env.yaml:2:15: container: ghcr.io/acme/app:v1.0.0",
+        "flux.yaml:4:15: container: ghcr.io/acme/app:v1.0.0",
+    ]
+    check = forkserver.run(["check", "--dir", str(root)])
+    assert check.returncode == 1, check.stderr
+    assert "broken.yaml:2: mentions an image but does not parse" in check.stdout + check.stderr
+    (root / "broken.yaml").unlink()
+    proc = bump(root, "ghcr.io/acme/app:v1.2.3")
+    assert proc.returncode == 0, proc.stderr
+    assert len(proc.stdout.splitlines()) == 3  # what scan listed is what a bump rewrites
+
+
+def test_every_key_suffix_a_shape_reads_is_a_needle_of_scan_and_check() -> None:
+    """The class of the two tests above: a shape reading keys by their ending must have scan and
+    check parse the files holding such a key."""
+    from bumper.plan.needles import CHECK_NEEDLES, SCAN_NEEDLES
+    from bumper.shapes.table import DISPATCH
+
+    for needles in (SCAN_NEEDLES, CHECK_NEEDLES):
+        missed = [s for s in DISPATCH.any_suffix if not any(n.decode() in s for n in needles)]
+        assert missed == []

@@ -9,7 +9,7 @@ from bumper.changes import Skip
 from bumper.errors import ExitCode, ManifestError
 from bumper.plan.image_policy import unresolved_markers
 from bumper.plan.marker_lint import near_misses
-from bumper.plan.needles import MARKER_NEEDLE, PACKAGE_NEEDLE
+from bumper.plan.needles import CHECK_NEEDLES
 from bumper.plan.rules import PolicyFileError, load_policy
 from bumper.plan.select import unmatched_globs
 from bumper.plan.tree import check_paths_match, manifest_sources, policy_paths
@@ -18,9 +18,6 @@ from bumper.shapes import has_template_syntax
 from bumper.shapes.walk import find_references
 from bumper.yaml_edit import compose_all
 
-# A file "mentions an image" when it has one of these (scan also parses files saying `tag`,
-# which would make every broken file mentioning "staging" a problem here).
-_IMAGE_NEEDLES = (b"image", b"Image", b"repository", b"$bumper", MARKER_NEEDLE, PACKAGE_NEEDLE)
 # Files skipped for these reasons mention an image yet can never be bumped.
 _BROKEN = {"not-utf-8": "is not UTF-8 text", "binary": "holds a NUL byte"}
 
@@ -73,7 +70,7 @@ def find_problems(
         problems.append(Problem(exc.file or ".bumper.yaml", exc.line, exc.message))
     ignored = [] if ignored is None else ignored
     for source, _ in manifest_sources(
-        root, paths, _IMAGE_NEEDLES, ignored, considered=considered, named=named
+        root, paths, CHECK_NEEDLES, ignored, considered=considered, named=named
     ):
         try:
             find_references(source, compose_all(source))

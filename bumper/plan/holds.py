@@ -114,7 +114,7 @@ def _own_lines(ref: Reference) -> set[int]:
     inner = ref.innermost()
     blocks = ref.blocks()
     shift = blocks[-1].shift if blocks else 0  # a node of YAML held in a block string
-    parts = [*edited_nodes(ref), *getattr(inner, "name_nodes", ())]
+    parts = [*edited_nodes(ref), *inner.name_nodes]
     return {line + 1 + shift for node in parts if isinstance(node, ScalarNode) for line in _lines_of(node)}
 
 

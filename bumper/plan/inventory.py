@@ -15,11 +15,11 @@ from bumper.image_ref import repository_key
 from bumper.plan.file import ignored_skip
 from bumper.plan.holds import held_references, shared_with_other_images, with_other_images
 from bumper.plan.image_policy import FluxIndex, Unresolved, unresolved_in
-from bumper.plan.needles import MARKER_NEEDLE
+from bumper.plan.needles import MARKER_NEEDLE, SCAN_NEEDLES
 from bumper.plan.paths import hidden_namer, is_hidden
 from bumper.plan.rules import RunRules
 from bumper.plan.select import unmatched_globs
-from bumper.plan.tree import SCAN_NEEDLES, TreeObjects, check_paths_match, manifest_sources, tree_policy_paths
+from bumper.plan.tree import TreeObjects, check_paths_match, manifest_sources, tree_policy_paths
 from bumper.shapes import has_template_syntax
 from bumper.shapes.chart import ChartReference
 from bumper.shapes.markers import MarkerPartRef

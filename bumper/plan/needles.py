@@ -19,6 +19,27 @@ MARKER_NEEDLE = b"$imagepolicy"  # a Flux image-automation marker comment
 API_NEEDLE = b"image.toolkit.fluxcd.io"  # the API group of Flux's ImagePolicy objects
 CHART_SOURCE_NEEDLE = b"HelmRepository"  # Flux objects a HelmRelease's chart version resolves through
 PACKAGE_NEEDLE = b"pkg.crossplane.io"  # Crossplane package objects: `spec.package` names an image
+# What a file naming an image under any key a shape reads holds, whatever the key: `image:`, keys
+# ending in Image (`sidecarImage:`) or _IMAGE (an env var, `WOLF_IMAGE:`), a JSON 6902 `/image`
+# path, a `--NAME-image=` flag, and a FluxInstance's `artifact: oci://REPO:TAG`. scan and check
+# parse only files holding one of these (or another of their needles); a key a shape reads that
+# holds none of them is a file both pass over while a bump rewrites it.
+IMAGE_KEY_NEEDLES = (b"image", b"Image", b"_IMAGE", b"oci://")
+# What a file naming an image must contain: anything else is never parsed by scan and check.
+# `chart`/`Chart`: Helm chart pins (shapes/chart.py); Crossplane packages (shapes/crossplane.py).
+SCAN_NEEDLES = (
+    *IMAGE_KEY_NEEDLES,
+    b"repository",
+    b"tag",
+    b"$bumper",
+    MARKER_NEEDLE,
+    b"chart",
+    b"Chart",
+    PACKAGE_NEEDLE,
+)
+# A file "mentions an image" to check when it has one of these (scan also parses files saying
+# `tag`, which would make every broken file mentioning "staging" a problem there).
+CHECK_NEEDLES = (*IMAGE_KEY_NEEDLES, b"repository", b"$bumper", MARKER_NEEDLE, PACKAGE_NEEDLE)
 MANIFEST_SUFFIXES = (".yaml", ".yml")
 # The same choice as glob patterns, for tools that take those (grep --include).
 MANIFEST_NAME_GLOBS = (*(f"*{suffix}" for suffix in MANIFEST_SUFFIXES), *sorted(KUSTOMIZATION_NAMES))

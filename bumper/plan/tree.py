@@ -20,8 +20,6 @@ from bumper.plan.needles import (
     API_NEEDLE,
     CHART_SOURCE_NEEDLE,
     MANIFEST_NAME_GLOBS,
-    MARKER_NEEDLE,
-    PACKAGE_NEEDLE,
     needles,
 )
 from bumper.plan.not_found import left_alone
@@ -382,22 +380,6 @@ def write_all(edits: list[FileEdit]) -> None:
 def unified_diff(edits: list[FileEdit]) -> str:
     """A `git diff`-style unified diff of the planned edits."""
     return "".join(edit.diff for edit in edits)
-
-
-# What a file naming an image must contain: anything else is never parsed by scan and check.
-# `chart`/`Chart`: Helm chart pins (shapes/chart.py); Crossplane packages (shapes/crossplane.py);
-# `Image`: the keys ending in it (`sidecarImage:`, the Prometheus operator's `baseImage:`).
-SCAN_NEEDLES = (
-    b"image",
-    b"Image",
-    b"repository",
-    b"tag",
-    b"$bumper",
-    MARKER_NEEDLE,
-    b"chart",
-    b"Chart",
-    PACKAGE_NEEDLE,
-)
 
 
 def policy_paths(policy: RepoPolicy) -> tuple[tuple[str, ...], ...]:

@@ -4,10 +4,10 @@ trickled one byte every few seconds would hold a run for ever (timed_http.py enf
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 
-from bumper.errors import BumperError, ConfigError
+from bumper.duration import parse_duration  # the one duration grammar, --wait-timeout's too
+from bumper.errors import BumperError
 
 VARIABLE = "BUMPER_REQUEST_DEADLINE"
 # A healthy host answers an API request in well under this: GitHub ends REST and GraphQL requests
@@ -16,25 +16,13 @@ VARIABLE = "BUMPER_REQUEST_DEADLINE"
 # GitLab room; an answer still coming in after that is a hung host or proxy.
 DEFAULT_SECONDS = 90.0
 LONGEST = 3600.0  # a value above this is a typo, not a deadline
-_DURATION = re.compile(r"(?:(\d+)h)?(?:(\d+)m)?(?:(\d+(?:\.\d+)?)s?)?")
 
 
 def request_deadline(env: Mapping[str, str]) -> float:
     """The seconds each HTTP request (its answer's headers and body) may take: BUMPER_REQUEST_DEADLINE
     as a duration (`90s`, `2m`, or a number of seconds); a bad value is exit 2 naming it."""
     text = env.get(VARIABLE, "").strip()
-    if not text:
-        return DEFAULT_SECONDS
-    match = _DURATION.fullmatch(text)
-    if match is None or not any(match.groups()):
-        raise ConfigError(
-            f"invalid {VARIABLE} {text!r}; give a duration such as 90s or 3m, or a number of seconds"
-        )
-    hours, minutes, seconds = (float(g or 0) for g in match.groups())
-    total = hours * 3600 + minutes * 60 + seconds
-    if not 0 < total <= LONGEST:
-        raise ConfigError(f"invalid {VARIABLE} {text!r}; give a duration above 0s and at most 1h")
-    return total
+    return parse_duration(text, VARIABLE, longest=LONGEST) if text else DEFAULT_SECONDS
 
 
 class AnswerTooSlow(BumperError):

@@ -71,11 +71,11 @@ _ENV_SUFFIX = "_IMAGE"
 _SETS = frozenset({"add", "replace"})
 
 
-def json_patch_op(node: MappingNode, keys: list[str], context: str | None, found: Found) -> Claim | None:
-    """`{op: replace, path: /spec/template/spec/containers/0/image, value: REF}`: the value is
-    that container's image, read as an `image:` scalar is; and an environment variable naming an
-    image, `{name: DRIVER_IMAGE, value: REF}`, read as a key ending in `_IMAGE` is. Claims
-    nothing."""
+def value_entry(node: MappingNode, keys: list[str], context: str | None, found: Found) -> Claim | None:
+    """A `value:` whose siblings say it is an image: a JSON 6902 operation
+    `{op: replace, path: /spec/template/spec/containers/0/image, value: REF}`, read as an
+    `image:` scalar is, or an environment variable `{name: DRIVER_IMAGE, value: REF}`, read as a
+    key ending in `_IMAGE` is. Claims nothing."""
     if "value" in keys and ("path" in keys or "name" in keys):
         pairs = {k.value: v for k, v in node.value if type(k) is ScalarNode}
         value = scalar(pairs, "value")
@@ -106,16 +106,24 @@ def flag_args(seq: SequenceNode, ignore: IgnoreFn) -> list[Reference]:
         if type(item) is not ScalarNode or item.tag != STR_TAG:
             continue
         flag = _IMAGE_FLAG.match(str(item.value))
-        if flag is None:
-            continue
-        text = str(item.value)[flag.end() :]
-        parsed = parse(text)
-        placeholder = placeholder_whole(text) if parsed is None or parsed.tag else None
-        if placeholder is not None:  # `--image=app:$(TAG)`: another tool's
-            ignore(Ignored(item.start_mark.line + 1, NAME, str(item.value), PLACEHOLDER, placeholder))
-        elif parsed is not None and (parsed.tag or parsed.digest):
-            refs.append(WholeRef(NAME, item, parsed, prefix=flag.group()))
+        if flag is not None and (found := after_prefix(item, flag.group(), ignore)) is not None:
+            refs.append(found)
     return refs
+
+
+def after_prefix(node: ScalarNode, prefix: str, ignore: IgnoreFn) -> Reference | None:
+    """The reference after `prefix` in `node` (`--sidecarImage=`, a FluxInstance's `oci://`),
+    rewritten with the prefix kept. It needs a tag or digest: without one there is no version to
+    move. A placeholder there (`--image=app:$(TAG)`) is another tool's: noted, left alone."""
+    whole = str(node.value)
+    text = whole[len(prefix) :]
+    parsed = parse(text)
+    placeholder = placeholder_whole(text) if parsed is None or parsed.tag else None
+    if placeholder is not None:
+        ignore(Ignored(node.start_mark.line + 1, NAME, whole, PLACEHOLDER, placeholder))
+    elif parsed is not None and (parsed.tag or parsed.digest):
+        return WholeRef(NAME, node, parsed, prefix=prefix)
+    return None
 
 
 # `imageName`: CloudNativePG's `Cluster.spec.imageName` (a key other than `image`: it needs a tag,
@@ -123,7 +131,7 @@ def flag_args(seq: SequenceNode, ignore: IgnoreFn) -> list[Reference]:
 SHAPE = Shape(
     NAME,
     sequences=dict.fromkeys(_ARGUMENT_LISTS, flag_args),
-    mapping=json_patch_op,
+    mapping=value_entry,
     mapping_keys=frozenset({"value"}),
     keys=frozenset({"imageName"}),
     suffixes=("image", "Image", _ENV_SUFFIX),

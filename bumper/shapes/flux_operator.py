@@ -6,11 +6,8 @@ from __future__ import annotations
 
 from yaml.nodes import ScalarNode
 
-from bumper.shapes.container import NAME as CONTAINER
-from bumper.shapes.container import parse
-from bumper.shapes.left_alone import PLACEHOLDER, placeholder_whole
+from bumper.shapes.container import after_prefix
 from bumper.shapes.nodes import STR_TAG
-from bumper.shapes.reference import Ignored, WholeRef
 from bumper.shapes.shape import Found, Shape
 
 NAME = "flux_operator"
@@ -21,15 +18,8 @@ def artifact(value: ScalarNode, key: str, context: str | None, found: Found) -> 
     """`distribution: {artifact: oci://ghcr.io/controlplaneio-fluxcd/flux-operator-manifests:v0.58.1}`:
     the tag/digest moves, `oci://` stays. Without a tag or digest it follows the registry's latest:
     nothing to write."""
-    text = str(value.value)
-    if context != "distribution" or value.tag != STR_TAG or not text.startswith(_OCI):
-        return
-    parsed = parse(text[len(_OCI) :])
-    placeholder = placeholder_whole(text[len(_OCI) :]) if parsed is None or parsed.tag else None
-    if placeholder is not None:
-        found.ignore(Ignored(value.start_mark.line + 1, CONTAINER, text, PLACEHOLDER, placeholder))
-    elif parsed is not None and (parsed.tag or parsed.digest):
-        found.add(WholeRef(CONTAINER, value, parsed, prefix=_OCI))
+    if context == "distribution" and value.tag == STR_TAG and str(value.value).startswith(_OCI):
+        found.add(after_prefix(value, _OCI, found.ignore))
 
 
 SHAPE = Shape(NAME, keys=frozenset({"artifact"}), scalar=artifact)

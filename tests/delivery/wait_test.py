@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from bumper.duration import parse_duration
 from bumper.errors import ConfigError
-from bumper.options import parse_duration
 from testing import forkserver
 from testing.fake_provider import PullRecord
 from testing.world import CANARY, World, make_world
@@ -115,7 +115,7 @@ def test_wait_without_a_host_api_is_refused_before_any_write(world: World) -> No
 
 
 @pytest.mark.parametrize(
-    ("text", "seconds"), [("90s", 90), ("10m", 600), ("1h", 3600), ("1h30m", 5400), ("45", 45)]
+    ("text", "seconds"), [("90s", 90), ("10m", 600), ("1h", 3600), ("1h30m", 5400), ("45", 45), ("1.5", 1.5)]
 )
 def test_durations(text: str, seconds: float) -> None:
     assert parse_duration(text, "--wait-timeout") == seconds
