@@ -19,8 +19,13 @@ from bumper.shapes.walk import find_references
 from bumper.yaml_edit import compose_all
 
 # A file "mentions an image" when it has one of these (scan also parses files saying `tag`,
-# which would make every broken file mentioning "staging" a problem here).
-_IMAGE_NEEDLES = (b"image", b"Image", b"repository", b"$bumper", MARKER_NEEDLE, PACKAGE_NEEDLE)
+# which would make every broken file mentioning "staging" a problem here): `IMAGE` for an
+# environment variable naming one (`V2_DRIVER_IMAGE:`), `oci://` for an OCI artifact (a
+# FluxInstance's `distribution.artifact`).
+_IMAGE_NEEDLES = (
+    *(b"image", b"Image", b"IMAGE", b"oci://", b"repository", b"$bumper"),
+    *(MARKER_NEEDLE, PACKAGE_NEEDLE),
+)
 # Files skipped for these reasons mention an image yet can never be bumped.
 _BROKEN = {"not-utf-8": "is not UTF-8 text", "binary": "holds a NUL byte"}
 

@@ -386,10 +386,15 @@ def unified_diff(edits: list[FileEdit]) -> str:
 
 # What a file naming an image must contain: anything else is never parsed by scan and check.
 # `chart`/`Chart`: Helm chart pins (shapes/chart.py); Crossplane packages (shapes/crossplane.py);
-# `Image`: the keys ending in it (`sidecarImage:`, the Prometheus operator's `baseImage:`).
+# `Image`: the keys ending in it (`sidecarImage:`, the Prometheus operator's `baseImage:`);
+# `IMAGE`: an environment variable naming one (`V2_DRIVER_IMAGE:`); `artifact`: a FluxInstance's
+# `distribution.artifact` (shapes/flux_operator.py). tests/scan_sees_what_bump_changes_test.py
+# checks that scan lists every reference a golden case's bump changes.
 SCAN_NEEDLES = (
     b"image",
     b"Image",
+    b"IMAGE",
+    b"artifact",
     b"repository",
     b"tag",
     b"$bumper",
