@@ -90,10 +90,10 @@ def _commit_order(old_tag: str, new_tag: str) -> bool | None:
 
 
 def _since(tag: str) -> tuple[str, int] | None:
-    """git describe's `BASE-N-gHEX` as (BASE, N); a tag without a commit id as (tag, 0); None
-    for any other tag naming a commit."""
+    """git describe's `BASE-N-gHEX` after a version as (BASE, N); a tag without a commit id as
+    (tag, 0); None for any other tag naming a commit (`pr-123-gabc1234`: which pull request)."""
     match = _DESCRIBE.fullmatch(tag)
-    if match is not None:
+    if match is not None and read_tag(match.group(1)).release:
         return match.group(1), int(match.group(2))
     return None if _HEX_COMMIT.search(tag) else (tag, 0)
 

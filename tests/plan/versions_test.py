@@ -124,6 +124,7 @@ def test_release_tags_compare_as_semver_compares_them_without_importing_it() -> 
         ("1.2.3-g1a2b3c4", "1.2.3-g0f9e8d7", False),  # which commit came first: not said
         ("1.2.3-abc1234", "1.2.3-abc1233", False),
         ("1.2.3-abc1234", "1.2.2-def5678", True),  # the version still orders
+        ("pr-123-gabc1234", "pr-99-gdef5678", False),  # no version: which pull request
     ],
 )
 def test_versions_semver_does_not_read_are_ordered_by_their_numbers(old: str, new: str, lower: bool) -> None:
