@@ -215,11 +215,15 @@ def check_unique_keys(source: Source, mapping: MappingNode) -> None:
 
 # What YAML 1.2's core schema and Go's YAML (yaml.v2/v3, which Helm, kubectl and Flux read values
 # with) take for a number, a bool or null, where PyYAML's YAML 1.1 reads a string: a short commit
-# id `1234e56` is the float 1.234e+59 to Helm, `0o17` the int 15.
+# id `1234e56` is the float 1.234e+59 to Helm, `0o17` the int 15. yaml.v2 (Helm's, through
+# sigs.k8s.io/yaml) drops every `_` before reading a number, reads ints as Go's
+# strconv.ParseInt(s, 0, 64) does (a sign, then `0x`/`0X`, `0o`/`0O`, `0b`/`0B`), and takes
+# `y`, `Y`, `n`, `N` for bools, and a date with a one-digit month or day (`2024-1-5`, layout
+# "2006-1-2") for a timestamp, which PyYAML reads only with two digits each.
 _GO_NOT_A_STRING = re.compile(
-    r"[-+]?(?:\.[0-9_]+|[0-9][0-9_]*(?:\.[0-9_]*)?)(?:[eE][-+]?[0-9]+)?"
-    r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)|0o[0-7_]+|0b[01_]+|[-+]?0x[0-9a-fA-F_]+"
-    r"|null|Null|NULL|~|true|True|TRUE|false|False|FALSE"
+    r"[-+]?(?:\.[0-9_]+|[0-9][0-9_]*(?:\.[0-9_]*)?)(?:[eE][-+]?_*[0-9][0-9_]*)?|[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}"
+    r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)|[-+]?0[oO][0-7_]+|[-+]?0[bB][01_]+|[-+]?0[xX][0-9a-fA-F_]+"
+    r"|null|Null|NULL|~|true|True|TRUE|false|False|FALSE|[yYnN]"
 )
 
 

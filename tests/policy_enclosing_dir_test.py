@@ -40,10 +40,10 @@ def test_a_subfolder_of_a_governed_work_tree_is_refused(tmp_path: Path, where: s
 
     assert proc.returncode == 2, proc.stderr
     assert f"inside {root}, whose .bumper.yaml governs it" in proc.stderr
-    assert f"--dir {root} --path {where}" in proc.stderr
+    assert f"--dir {root} --path /{where}" in proc.stderr
     assert (root / "clusters/prod/app.yaml").read_bytes() == APP
     # The way out it names keeps the hold.
-    fixed = run(root, "bump", "ghcr.io/acme/app:v1.2.0", "--dir", str(root), "--path", where)
+    fixed = run(root, "bump", "ghcr.io/acme/app:v1.2.0", "--dir", str(root), "--path", f"/{where}")
     assert fixed.returncode == 0, fixed.stderr
     assert "skipped clusters/prod/app.yaml:1: ghcr.io/acme/app:v1.0.0: held" in fixed.stderr
     assert (root / "clusters/prod/app.yaml").read_bytes() == APP
@@ -85,5 +85,30 @@ def test_a_misnamed_policy_above_refuses_too_and_json_says_bad_input(tmp_path: P
     assert proc.returncode == 2, proc.stderr
     error = json.loads(proc.stdout)["error"]
     assert error["kind"] == "bad-input"
-    assert f"--dir {root} --path clusters" in error["message"]
+    assert f"--dir {root} --path /clusters" in error["message"]
+    assert (root / "clusters/prod/app.yaml").read_bytes() == APP
+
+
+@pytest.mark.parametrize("where", ["clusters", "apps[1]", "#tmp"])
+def test_the_way_out_named_selects_that_folder_alone(tmp_path: Path, where: str) -> None:
+    """The --path the refusal names is that folder, anchored and literal: `--path clusters`
+    also selected legacy/clusters/ (a pattern without a `/` matches at any depth), a bump
+    --dir clusters never reached; `--path apps[1]` selected nothing (a glob), and `#tmp` a comment."""
+    import shlex
+
+    root = tree(tmp_path / "repo")
+    (root / where).mkdir(exist_ok=True)
+    (root / where / "app.yaml").write_bytes(b"image: ghcr.io/acme/app:v1.1.0\n")
+    (root / "legacy" / where).mkdir(parents=True)
+    (root / "legacy" / where / "app.yaml").write_bytes(APP)
+
+    proc = run(root / where, "bump", "ghcr.io/acme/app:v1.2.0", "--dir", ".")
+
+    assert proc.returncode == 2, proc.stderr
+    way_out = shlex.split(proc.stderr.rstrip("\n").rpartition("narrowed with --path: ")[2])
+    assert way_out[:2] == ["--dir", str(root)], proc.stderr
+    fixed = run(root, "bump", "ghcr.io/acme/app:v1.2.0", *way_out)
+    assert fixed.returncode == 0, fixed.stderr
+    assert (root / where / "app.yaml").read_bytes() == b"image: ghcr.io/acme/app:v1.2.0\n"
+    assert (root / "legacy" / where / "app.yaml").read_bytes() == APP
     assert (root / "clusters/prod/app.yaml").read_bytes() == APP

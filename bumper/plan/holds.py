@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from bumper.plan.anchor_uses import AnchorUses, anchor_uses
 from bumper.plan.rules import RunRules, held_lines
-from bumper.shapes.reference import Reference
+from bumper.shapes.reference import Block, Reference
 from bumper.yaml_edit import Node, ScalarNode, Source
 
 
@@ -115,7 +115,16 @@ def _own_lines(ref: Reference) -> set[int]:
     blocks = ref.blocks()
     shift = blocks[-1].shift if blocks else 0  # a node of YAML held in a block string
     parts = [*edited_nodes(ref), *inner.name_nodes]
-    return {line + 1 + shift for node in parts if isinstance(node, ScalarNode) for line in _lines_of(node)}
+    own = {line + 1 + shift for node in parts if isinstance(node, ScalarNode) for line in _lines_of(node)}
+    return own | _header_lines(blocks)
+
+
+def _header_lines(blocks: list[Block]) -> set[int]:
+    """The file's lines of the `|` headers of the block strings a reference sits in (outermost
+    first): `podspec.yaml: |  # bumper: hold` holds what the block holds, as a hold on an alias
+    of the block (`values: *v  # bumper: hold`) does."""
+    shifts = [0, *(block.shift for block in blocks)]
+    return {block.node.start_mark.line + 1 + shift for block, shift in zip(blocks, shifts)}
 
 
 def _lines_of(node: ScalarNode) -> range:

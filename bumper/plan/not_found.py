@@ -3,7 +3,11 @@ may not rewrite (each `file:line` and why), and the files it did not read."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from bumper.changes import Skip
+from bumper.chart_ref import ChartRef
+from bumper.image_ref import ImageRef
 from bumper.shapes.left_alone import NO_TAG_FIELD
 
 _SHOWN = 10  # values named in the one error line; the JSON `ignored` lists every one
@@ -36,3 +40,17 @@ def left_alone(ignored: list[Skip]) -> str:
         what = _LEFT_ALONE.get(first.reason, "")
         text += f" ({len(files)} file(s) left alone, e.g. {first.file}: {first.reason}{what})"
     return text
+
+
+def oci_artifact_hint(refs: Sequence[ImageRef]) -> str:
+    """For an `oci://` REF (a chart version) that no chart pin references: an OCI artifact a
+    manifest pins as `oci://REPO:TAG` outside a chart pin (a FluxInstance's
+    `distribution.artifact`) is an image reference, bumped by the REF `REPO:TAG`."""
+    ref = next((r for r in refs if isinstance(r, ChartRef) and r.registry.startswith("oci://")), None)
+    if ref is None:
+        return ""
+    image = f"{ref.registry.removeprefix('oci://')}/{ref.repository}:{ref.tag}"
+    return (
+        f"; {ref} names a Helm chart version: an OCI artifact pinned as oci://REPO:TAG outside a "
+        f"chart pin (a FluxInstance's distribution.artifact) is bumped by the REF {image}"
+    )

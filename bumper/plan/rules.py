@@ -20,6 +20,7 @@ from bumper.errors import BumperError, ConfigError
 from bumper.image_ref import DOCKER_HUB, HUB_ALIASES
 from bumper.plan.paths import PathMatcher, matcher
 from bumper.plan.tag_filter import TagFilter
+from bumper.plan.versions import literal_pattern
 
 if TYPE_CHECKING:
     from bumper.providers.api import PullRequestSpec
@@ -188,7 +189,9 @@ def check_no_enclosing_policy(root: Path) -> None:
         return  # not in a git work tree: no repository's policy to bypass
     if governing is None:
         return
-    below = top.relative_to(governing).as_posix()
+    # Anchored and literal: `clusters` alone would match any `clusters/` deeper in the tree, and
+    # a folder named `apps[1]` would not match itself.
+    below = "/" + literal_pattern(top.relative_to(governing).as_posix())
     raise ConfigError(
         f"--dir {root} is inside {governing}, whose {POLICY_FILE} governs it; run on that folder, "
         f"narrowed with --path: --dir {shlex.quote(str(governing))} --path {shlex.quote(below)}"

@@ -22,7 +22,7 @@ from bumper.plan.needles import (
     MANIFEST_NAME_GLOBS,
     needles,
 )
-from bumper.plan.not_found import left_alone
+from bumper.plan.not_found import left_alone, oci_artifact_hint
 from bumper.plan.rules import PolicyFileError, RepoPolicy, Rule, RunRules, load_policy
 from bumper.plan.search import NeedleSearch
 from bumper.plan.select import (
@@ -317,7 +317,7 @@ def _nothing_found(plan: TreePlan, request: TreeRequest) -> None:
     policies = (request.image_policies or {}).items()
     names = ", ".join([*(str(r) for r in request.refs), *(f"{p}={r}" for p, r in policies)])
     where = f" matching {', '.join(request.globs)}" if request.globs else ""
-    hint = not_found_hint(plan.unresolved)
+    hint = not_found_hint(plan.unresolved) + oci_artifact_hint(request.refs)
     error = NotFoundError(f"no file{where} references {names}{left_alone(plan.ignored)}{hint}")
     error.ignored = plan.ignored
     error.not_found = plan.not_found

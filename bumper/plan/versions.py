@@ -20,6 +20,7 @@ _GLOB_SPECIAL = re.compile(r"([\[\]*?!#\\])")  # read literally in a --path patt
 _RELEASE_RE = re.compile(r"[vV]?(\d+(?:\.\d+)*)")
 _NUMBER = re.compile(r"\d+")
 _HEX_COMMIT = re.compile(r"(?<![0-9A-Za-z])g?(?=[0-9a-f]*[a-f])[0-9a-f]{7,40}(?![0-9A-Za-z])")
+_DESCRIBE = re.compile(r"(.+)-(\d+)-g[0-9a-f]{7,40}")  # git describe: TAG-COMMITS_SINCE-gHASH
 _PADDED = re.compile(r"(?<!\d)0+(?=\d)")  # a leading zero, which semver refuses
 
 
@@ -58,12 +59,43 @@ def is_downgrade(old_tag: str | None, new_tag: str | None) -> bool:
     old_release, new_release = _release(old_tag), _release(new_tag)
     if old_release is not None and new_release is not None:
         return _lower(new_release, old_release)
+    by_commit = _commit_order(old_tag or "", new_tag or "")
+    if by_commit is not None:
+        return by_commit
     old, new = parse_version(old_tag), parse_version(new_tag)
     if old is not None and new is not None:
         if new == old and old_tag != new_tag:  # semver ranks no build part; Rancher's `+up57.0.3` is one
             return _lower_in_same_form(old_tag or "", new_tag or "")
         return new < old
     return _lower_release(old_tag, new_tag)
+
+
+def _commit_order(old_tag: str, new_tag: str) -> bool | None:
+    """Tags naming a commit after their version (None when neither does): semver would order
+    `1.2.3-g1a2b3c4` and git describe's `v1.2.3-10-gabc1234` by the letters of the commit id, and
+    put a describe build below the release it follows. Their versions order them; at one version,
+    git describe's count of commits since it (the release itself counts 0), and nothing else:
+    which of two commit ids came first, the tag does not say."""
+    if _HEX_COMMIT.search(old_tag) is None and _HEX_COMMIT.search(new_tag) is None:
+        return None
+    old, new = read_tag(old_tag), read_tag(new_tag)
+    if old.release and new.release and (_lower(new.release, old.release) or _lower(old.release, new.release)):
+        return _lower(new.release, old.release)
+    old_since, new_since = _since(old_tag), _since(new_tag)
+    if old_since is None or new_since is None:
+        return False
+    if old_since[0] != new_since[0]:  # `v1.2.3-rc.1-5-gabc1234` against `v1.2.3-rc.2`
+        return is_downgrade(old_since[0], new_since[0])
+    return new_since[1] < old_since[1]
+
+
+def _since(tag: str) -> tuple[str, int] | None:
+    """git describe's `BASE-N-gHEX` after a version as (BASE, N); a tag without a commit id as
+    (tag, 0); None for any other tag naming a commit (`pr-123-gabc1234`: which pull request)."""
+    match = _DESCRIBE.fullmatch(tag)
+    if match is not None and read_tag(match.group(1)).release:
+        return match.group(1), int(match.group(2))
+    return None if _HEX_COMMIT.search(tag) else (tag, 0)
 
 
 def _release(tag: str | None) -> tuple[int, ...] | None:

@@ -5,6 +5,7 @@ a file of its own, edited and proven in place; its references keep their own sha
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_right
 from dataclasses import dataclass, field
 from typing import Literal
@@ -19,6 +20,7 @@ from bumper.shapes.shape import Finder, Found, Shape
 from bumper.yaml_edit import Edit, Plan, Source, apply_and_verify, compose_all, scalar_start
 
 NAME = "embedded"
+_LINE_BREAK = re.compile("\r\n|[\n\r\x85\u2028\u2029]")  # YAML's: a note shows one line
 _HEADERS = frozenset({"|", "|-", "|+"})  # an explicit indentation digit or `>` folding: not mapped
 _CHART_ROOT, _CHART_ANNOTATIONS = "\0chart-root", "\0chart-annotations"
 _CHART_FILES = frozenset({"Chart.yaml", "Chart.yml"})
@@ -157,8 +159,7 @@ def embedded_refs(
     quiet = read == "object"
     if doc is None:
         if not quiet:
-            reason = "embedded-yaml: only a `|`, `|-` or `|+` block without an indentation digit is edited"
-            ignored.append(Ignored(line, NAME, _head(text), reason, None))
+            ignored.append(Ignored(line, NAME, _head(text), _unmapped(source, node), None))
         return []
     try:
         doc.docs = compose_all(doc.source)
@@ -187,10 +188,33 @@ def embedded_refs(
     return [EmbeddedRef(r.shape, r.node, r.ref, inner=r, doc=doc) for r in found]
 
 
+UNMAPPED = "embedded-yaml"  # the reason a block left unread gives
+
+
+def _unmapped(source: Source, node: ScalarNode) -> str:
+    """Why a block's lines cannot be mapped back one to one: its header, or a line break
+    inside it that is no `\n` (a lone CR, NEL, U+2028 or U+2029 ends a line to YAML only)."""
+    if _header_end(source.text, node) is None:
+        return f"{UNMAPPED}: only a `|`, `|-` or `|+` block without an indentation digit is edited"
+    return (
+        f"{UNMAPPED}: the block's lines cannot be mapped back one to one to the file's (a lone CR, "
+        "NEL, U+2028 or U+2029 inside it ends a line to YAML only); nothing in it is edited"
+    )
+
+
+def _header_end(text: str, node: ScalarNode) -> int | None:
+    """Where the line of a `|`, `|-` or `|+` block's header ends (None for any other header)."""
+    start, end = scalar_start(text, node), node.end_mark.index
+    header_end = text.find("\n", start, end)
+    if header_end < 0 or text[start:header_end].partition("#")[0].strip() not in _HEADERS:
+        return None
+    return header_end
+
+
 def _head(text: str) -> str:
     """A block's value as a note shows it: its first line, at most 60 characters (one line of
     output per note)."""
-    return text.lstrip("\n").split("\n", 1)[0].rstrip("\r")[:60]
+    return _LINE_BREAK.split(text.lstrip("\n"), 1)[0][:60]
 
 
 def _is_object(doc: Node) -> bool:
@@ -231,9 +255,8 @@ def literal_block(value: ScalarNode, key: str, context: str | None, found: Found
 
 def _embed(source: Source, node: ScalarNode) -> EmbeddedDoc | None:
     text, value = source.text, str(node.value)
-    start, end = scalar_start(text, node), node.end_mark.index
-    header_end = text.find("\n", start, end)
-    if header_end < 0 or text[start:header_end].partition("#")[0].strip() not in _HEADERS:
+    header_end = _header_end(text, node)
+    if header_end is None:
         return None
     inner_lines = value.split("\n")
     # The last piece after the final line break belongs to no line of the block.

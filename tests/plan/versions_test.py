@@ -113,6 +113,18 @@ def test_release_tags_compare_as_semver_compares_them_without_importing_it() -> 
         ("104.1.1+up57.0.3", "104.1.1+up57.0.2", True),
         ("104.1.1+up57.0.2", "104.1.1+up57.0.3", False),
         ("1.2.3+abc1234", "1.2.3+abc1233", False),
+        # A commit id after the version: its letters order nothing; git describe counts commits
+        ("v0.3.0-9-g8d9e2f1", "v0.3.0-10-g1234abc", False),  # semver: "9-g…" > "10-g…"
+        ("v0.3.0-10-g1234abc", "v0.3.0-9-g8d9e2f1", True),
+        ("v1.2.3", "v1.2.3-5-gabc1234", False),  # five commits after the release, not before it
+        ("v1.2.3-5-gabc1234", "v1.2.3", True),
+        ("v1.2.4-rc.1", "v1.2.3-5-gabc1234", True),
+        ("v1.2.3-rc.2", "v1.2.3-rc.1-5-gabc1234", True),
+        ("v1.2.3-rc.1-5-gabc1234", "v1.2.3-rc.2", False),
+        ("1.2.3-g1a2b3c4", "1.2.3-g0f9e8d7", False),  # which commit came first: not said
+        ("1.2.3-abc1234", "1.2.3-abc1233", False),
+        ("1.2.3-abc1234", "1.2.2-def5678", True),  # the version still orders
+        ("pr-123-gabc1234", "pr-99-gdef5678", False),  # no version: which pull request
     ],
 )
 def test_versions_semver_does_not_read_are_ordered_by_their_numbers(old: str, new: str, lower: bool) -> None:

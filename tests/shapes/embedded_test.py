@@ -41,6 +41,19 @@ def test_a_block_it_cannot_map_back_line_for_line_is_left_with_its_reason() -> N
     assert [(n[0], n[1], n[3].split(":")[0]) for n in finding.left] == [(6, "embedded", "embedded-yaml")]
 
 
+def test_a_block_broken_by_a_line_break_yaml_alone_reads_says_so_on_one_line() -> None:
+    """A lone CR, NEL, U+2028 or U+2029 inside the block ends a line to YAML, not to the file's
+    lines: left alone with that reason (it named an indentation digit the block does not have),
+    the note's value its first line only (the break was printed raw inside the note)."""
+    for brk in ("\r", "\x85", "\u2028", "\u2029"):
+        text = ARGO.format(header="|").replace("\n          tag: v1", f"{brk}          tag: v1")
+        finding = find(text, "app.yaml")
+        assert finding.found == [], brk
+        (note,) = finding.left
+        assert note[3].startswith("embedded-yaml: the block's lines cannot be mapped back"), note
+        assert note[2] == "image:", repr(note[2])
+
+
 def test_a_folded_block_is_text() -> None:
     """`>` folds its lines into one: no document to walk, nothing to note."""
     assert find(ARGO.format(header=">"), "app.yaml") == ([], [])
