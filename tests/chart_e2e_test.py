@@ -150,6 +150,8 @@ def test_scan_lists_chart_pins_as_json(tmp_path: Path) -> None:
     [
         ("https://user:hunter2@charts.acme.io/app:1.4.0", "user names and passwords"),
         ("https://charts.acme.io/app:^1.4", "is a version range"),
+        ("oci://ghcr.io/acme/charts/app:1.4", "is a version range to Helm"),  # 1.4.x to Helm
+        ("https://charts.acme.io/app:v2", "is a version range to Helm"),
         ("oci://ghcr.io/acme/charts/app", "no ':VERSION'"),
     ],
 )
