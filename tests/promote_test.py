@@ -333,6 +333,18 @@ def test_a_source_without_the_image_is_exit_3(tree: Path) -> None:
     )
 
 
+def test_a_source_holding_only_a_placeholder_names_it(tree: Path) -> None:
+    (tree / "clusters/staging/app.yaml").write_bytes(deployment(IMAGE + ":${TAG}"))
+    (tree / "clusters/staging/values.yaml").unlink()
+    before = (tree / "clusters/prod/app.yaml").read_bytes()
+    args = ("promote", IMAGE, "--from", "clusters/staging", "--to", "clusters/prod", "--dir", ".")
+    proc = forkserver.run(args, env={"NO_COLOR": "1"}, cwd=tree)
+    assert proc.returncode == 3, proc.stderr
+    assert proc.stderr.count("\n") == 1 and proc.stderr.startswith("bumper: error: "), proc.stderr
+    assert "clusters/staging/app.yaml:10: ghcr.io/acme/app:${TAG} (placeholder)" in proc.stderr
+    assert (tree / "clusters/prod/app.yaml").read_bytes() == before
+
+
 def test_other_images_do_not_count() -> None:
     other = {**entry("a", "9.9.9"), "repository": "acme/other"}
     with pytest.raises(NotFoundError):
