@@ -11,6 +11,7 @@ from typing import Any
 from bumper.changes import Change, Skip
 from bumper.errors import BumperError, ConfigError, NotFoundError, WorkspaceError
 from bumper.image_ref import ImageRef
+from bumper.plan.chart_lock import stale_locks
 from bumper.plan.chart_sources import ChartSources
 from bumper.plan.file import FileEdit, FileJob, FileOutcome
 from bumper.plan.forked import map_in_order
@@ -54,6 +55,7 @@ class TreePlan:
     considered: list[str] = field(default_factory=list)  # every file read, in name order (-v)
     unmatched_paths: list[str] = field(default_factory=list)  # --path globs selecting no file
     verified: list[Any] = field(default_factory=list)  # --verify's verdicts (bumper.verify.run.Verified)
+    stale_locks: list[str] = field(default_factory=list)  # Chart.lock files left out of sync (chart_lock)
 
     def verified_by(self, verified: list[Any]) -> TreePlan:
         """This plan with --verify's verdicts."""
@@ -239,6 +241,7 @@ def plan_tree(request: TreeRequest) -> TreePlan:
         rules=[None if i is None else rules.policy.rules[i] for i in found.rules],
         considered=considered or [],
         unmatched_paths=unmatched_globs(request.root, request.globs),
+        stale_locks=stale_locks(request.root, found.changes),
     )
     if plan.matched == 0:
         _nothing_found(plan, request)
