@@ -233,7 +233,7 @@ def render_bump(result: BumpResult, options: BumpOptions) -> None:
     for skip in plan.ignored:
         detail(ignored_line(skip))
     for glob in plan.unmatched_paths:
-        warn(f"--path {glob!r} matches no file")
+        warn(f"{options.paths_flag} {glob!r} matches no file")
     if options.dry_run:
         print_diff(unified_diff(plan.edits))
     elif status not in (Status.UP_TO_DATE, Status.BLOCKED):  # nothing new, or nothing pushed

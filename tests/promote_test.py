@@ -122,6 +122,11 @@ def test_a_newer_version_in_the_target_is_not_downgraded(tree: Path) -> None:
             "--from 'clusters/nowhere' matches no YAML file",
         ),
         (("--from", "clusters/prod", "--to", "clusters/prod"), 2, "same path"),
+        (  # a typo in --to is named as --to, not as bump's --path
+            ("--from", "clusters/staging", "--to", "clusters/prdo"),
+            3,
+            "bumper: error: --to 'clusters/prdo' matches no YAML file",
+        ),
         (
             ("--from", "clusters/staging", "--to", "clusters/prod", "--wait-timeout", "soon"),
             2,
@@ -242,6 +247,14 @@ def test_repo_disagreement_writes_nothing(world: World) -> None:
 
     assert proc.returncode == 2, proc.stderr
     assert "clusters/staging/values.yaml:4:" in proc.stderr
+    assert world.writes() == [] and world.open_pulls() == []
+
+
+def test_repo_promotion_to_a_typo_names_to(world: World) -> None:
+    proc = world.run("promote", IMAGE, "--from", "clusters/staging", "--to", "clusters/prdo")
+
+    assert proc.returncode == 3, proc.stderr
+    assert "bumper: error: --to 'clusters/prdo' matches no YAML file" in proc.stderr, proc.stderr
     assert world.writes() == [] and world.open_pulls() == []
 
 

@@ -194,6 +194,7 @@ class TreeRequest:
     # holds only what its grep found, or the YAML under --path): for a look beyond them
     # (bumper.plan.inherited). None: the whole tree is on disk.
     reveal: Callable[[tuple[bytes, ...]], frozenset[str]] | None = None
+    paths_flag: str = "--path"  # the option that gave `globs`, as messages name it (promote: --to)
 
 
 def plan_tree(request: TreeRequest) -> TreePlan:
@@ -316,7 +317,7 @@ def _chart_sources(
 
 def _nothing_found(plan: TreePlan, request: TreeRequest) -> None:
     """Exit 3: no file references a REF; say which files were left alone and why."""
-    check_paths_match(request.globs, plan.unmatched_paths)
+    check_paths_match(request.globs, plan.unmatched_paths, request.paths_flag)
     policies = (request.image_policies or {}).items()
     names = ", ".join([*(str(r) for r in request.refs), *(f"{p}={r}" for p, r in policies)])
     where = f" matching {', '.join(request.globs)}" if request.globs else ""
@@ -340,13 +341,13 @@ def _merge(into: FileOutcome, edits: list[FileEdit], outcome: FileOutcome) -> No
         edits.append(outcome.edit)
 
 
-def check_paths_match(globs: tuple[str, ...], unmatched: list[str]) -> None:
+def check_paths_match(globs: tuple[str, ...], unmatched: list[str], flag: str = "--path") -> None:
     """Exit 3 with a hint when no --path glob selects any file (a typo, or a path not relative
     to the tree's root); globs that select nothing beside others that do are only warned about."""
     if globs and len(unmatched) == len(globs):
         which = ", ".join(repr(g) for g in unmatched)
         raise NotFoundError(
-            f"--path {which} matches no YAML file in the tree; give paths relative to its root, "
+            f"{flag} {which} matches no YAML file in the tree; give paths relative to its root, "
             "e.g. 'apps/**/*.yaml' ('bumper scan -v' lists the files it considers)"
         )
 
