@@ -90,7 +90,7 @@ class _Pin(NamedTuple):
     flux: tuple[str, str] | None = None
     alias: str | None = None
     names: tuple[ScalarNode, ...] = ()  # the scalars naming the chart and its source (holds)
-    exact_tag: bool = False  # an OCIRepository's `ref.tag`: one tag as written, never a range
+    exact_tag: bool = False  # an OCIRepository's `ref.tag`, an Argo CD OCI artifact's: one tag, never a range
 
 
 def _pins(source: Source, root: dict[str, Node], api: str, kind: str | None) -> Iterator[_Pin]:
@@ -138,9 +138,10 @@ def _argo_sources(spec: dict[str, Node]) -> Iterator[_Pin]:
             yield from _pin(found, pairs["chart"], pairs.get("targetRevision"), pairs.get("repoURL"))
         elif url.lower().startswith("oci://"):  # Argo CD 3.1: the OCI artifact itself
             base, _, chart = url.rstrip("/").rpartition("/")
-            yield from _pin(
-                source_of(base), _scalar_text(chart), pairs.get("targetRevision"), pairs.get("repoURL")
-            )
+            version = pairs.get("targetRevision")
+            # Argo CD pulls an artifact's tag `1.2` as written (its `IsConstraint` is false)
+            for pin in _pin(source_of(base), _scalar_text(chart), version, pairs.get("repoURL")):
+                yield pin._replace(exact_tag=True)
 
 
 def _helm_release(root: dict[str, Node], spec: dict[str, Node]) -> Iterator[_Pin]:
