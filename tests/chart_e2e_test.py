@@ -257,3 +257,18 @@ def test_a_chart_lock_left_stale_is_a_warning_naming_the_fix(tmp_path: Path, out
     ], proc.stderr
     assert (tmp_path / "charts/umb/Chart.yaml").read_bytes() == UMBRELLA.replace(b"1.3.2", b"1.4.0")
     assert (tmp_path / "charts/umb/Chart.lock").read_bytes() == LOCK  # bumper never guesses a digest
+
+
+def test_a_helm_2_requirements_lock_at_the_root_is_named_too(tmp_path: Path) -> None:
+    requirements = UMBRELLA.split(b"dependencies:\n", 1)[1]
+    (tmp_path / "requirements.yaml").write_bytes(b"dependencies:\n" + requirements)
+    (tmp_path / "requirements.lock").write_bytes(LOCK)
+    proc = forkserver.run(["bump", "https://charts.acme.io/app:1.4.0", "--dir", str(tmp_path)])
+    assert proc.returncode == 0, proc.stderr
+    warnings = [line for line in proc.stderr.splitlines() if "warning" in line]
+    assert warnings == [
+        "bumper: warning: requirements.lock still locks the old dependency versions: "
+        "`helm dependency build` (Argo CD runs it) refuses it as out of sync with requirements.yaml; "
+        "run `helm dependency update .` and commit requirements.lock"
+    ], proc.stderr
+    assert (tmp_path / "requirements.lock").read_bytes() == LOCK

@@ -9,25 +9,24 @@ from pathlib import Path, PurePosixPath
 
 from bumper.changes import Change
 
-_CHART_FILES = frozenset({"Chart.yaml", "Chart.yml"})
+# The lock `helm dependency update` writes beside each file listing dependencies (Helm 2's too).
+_LOCKS = {"Chart.yaml": "Chart.lock", "Chart.yml": "Chart.lock", "requirements.yaml": "requirements.lock"}
 
 
 def stale_locks(root: Path, changes: Iterable[Change]) -> list[str]:
-    """The `Chart.lock` files (tree paths) beside a Chart.yaml whose dependency version changes."""
-    folders = {
-        PurePosixPath(c.file).parent
-        for c in changes
-        if c.shape == "chart" and PurePosixPath(c.file).name in _CHART_FILES
-    }
-    locks = (str(folder / "Chart.lock") for folder in sorted(folders))
+    """The `Chart.lock` files (tree paths) beside a Chart.yaml whose dependency version changes
+    (`requirements.lock` beside a Helm 2 `requirements.yaml`)."""
+    paths = (PurePosixPath(c.file) for c in changes if c.shape == "chart")
+    locks = sorted({str(path.parent / _LOCKS[path.name]) for path in paths if path.name in _LOCKS})
     return [lock for lock in locks if (root / lock).is_file()]
 
 
 def stale_lock_warning(lock: str) -> str:
     """The one warning line of a stale lock: what Helm does with it, and what to run."""
-    folder = str(PurePosixPath(lock).parent)
+    path = PurePosixPath(lock)
+    listed = "requirements.yaml" if path.name == "requirements.lock" else "Chart.yaml"
     return (
         f"{lock} still locks the old dependency versions: `helm dependency build` (Argo CD runs it) "
-        f"refuses it as out of sync with Chart.yaml; run `helm dependency update {folder}` and commit "
-        "Chart.lock"
+        f"refuses it as out of sync with {listed}; run `helm dependency update {path.parent}` and commit "
+        f"{path.name}"
     )
