@@ -208,14 +208,13 @@ def render_bump(result: BumpResult, options: BumpOptions) -> None:
     """JSON on stdout, or the diff (dry run) / the changes on stdout and on stderr the skips
     with their reasons, the notes and a summary line; -v adds the files considered and left alone."""
     from bumper.options import Status  # loaded by the run that made `result`
-    from bumper.plan.chart_lock import stale_lock_warning
     from bumper.plan.tree import unified_diff
 
     plan = result.plan
     for missing in plan.not_found:  # found REFs were applied; each missing one is said once
         info(f"bumper: warning: no file references {missing}; it is not applied")
-    for lock in plan.stale_locks:  # a Chart.yaml dependency moved: Helm refuses the old lock
-        warn(stale_lock_warning(lock))
+    for line in plan.lock_warnings():  # a Chart.yaml dependency moved: Helm refuses the old lock
+        warn(line)
     status = Status(result.status)
     if options.output == "json":
         payload = result.as_json()

@@ -11,7 +11,7 @@ from typing import Any
 from bumper.changes import Change, Skip
 from bumper.errors import BumperError, ConfigError, NotFoundError, WorkspaceError
 from bumper.image_ref import ImageRef
-from bumper.plan.chart_lock import stale_locks
+from bumper.plan.chart_lock import stale_lock_warning, stale_locks
 from bumper.plan.chart_sources import ChartSources
 from bumper.plan.file import FileEdit, FileJob, FileOutcome
 from bumper.plan.forked import map_in_order
@@ -56,6 +56,10 @@ class TreePlan:
     unmatched_paths: list[str] = field(default_factory=list)  # --path globs selecting no file
     verified: list[Any] = field(default_factory=list)  # --verify's verdicts (bumper.verify.run.Verified)
     stale_locks: list[str] = field(default_factory=list)  # Chart.lock files left out of sync (chart_lock)
+
+    def lock_warnings(self) -> list[str]:
+        """A warning line per Chart.lock this plan leaves out of sync (bumper.plan.chart_lock)."""
+        return [stale_lock_warning(lock) for lock in self.stale_locks]
 
     def verified_by(self, verified: list[Any]) -> TreePlan:
         """This plan with --verify's verdicts."""
