@@ -24,6 +24,9 @@ _SEGMENT = r"[A-Za-z0-9._~+-]+"
 _VERSION = r"[A-Za-z0-9_][A-Za-z0-9_.+-]{0,127}"
 # A version a tool resolves, not one it pins: `^1.2`, `~1.2`, `>=1 <2`, `*`, `1.x`, `1.2.X`, `1 || 2`.
 _RANGE = r"[\^~<>=*|, ]|(?:^|\.)[xX](?:$|\.)"
+# A version short of its patch (`1`, `1.2`, `v1.2-rc.1`): Helm (Masterminds semver) takes the chart
+# of exactly that version if one exists, else reads it as `1.x`, `1.2.x`: a range, never flattened.
+_PARTIAL = r"v?[0-9]+(?:\.[0-9]+)?(?:[-+].*)?"
 _REF_MAX = 1024
 _USERINFO = r"^([A-Za-z]+://)[^/]*@"
 
@@ -56,7 +59,7 @@ def parse_ref(text: str, *, version: bool = True) -> ImageRef:
     if not is_chart_ref(text):
         return ImageRef.parse(text)
     if not version and ":" not in text.rpartition("/")[2]:
-        return parse_chart_ref(f"{text}:0").at_version(None)
+        return parse_chart_ref(f"{text}:0.0.0").at_version(None)
     return parse_chart_ref(text)
 
 
@@ -83,7 +86,8 @@ def parse_chart_ref(text: str) -> ChartRef:
         raise RefParseError(f"invalid chart reference {shown}: a chart REF takes a version, not a digest")
     if version and is_range(version):
         raise RefParseError(
-            f"invalid chart reference {shown}: {version!r} is a version range; give one version, e.g. 1.2.3"
+            f"invalid chart reference {shown}: {version!r} is a version range to Helm;"
+            " give one version, e.g. 1.2.3"
         )
     if not re.fullmatch(_VERSION, version):
         raise RefParseError(f"invalid chart reference {shown}: bad version {version!r}; give e.g. 1.2.3")
@@ -100,9 +104,14 @@ def is_version(text: str) -> bool:
     return re.fullmatch(_VERSION, text) is not None
 
 
-def is_range(version: str) -> bool:
-    """Whether a version field holds a range (`^1.2`, `~1.2`, `>=1 <2`, `*`, `1.x`)."""
-    return not version.strip() or re.search(_RANGE, version.strip()) is not None
+def is_range(version: str, *, exact_tag: bool = False) -> bool:
+    """Whether a version field holds a range (`^1.2`, `~1.2`, `>=1 <2`, `*`, `1.x`, `1.2`);
+    `exact_tag`: the field names one OCI tag as written (an OCIRepository's `ref.tag`), so a
+    version short of its patch is that tag."""
+    text = version.strip()
+    if not text or re.search(_RANGE, text) is not None:
+        return True
+    return not exact_tag and re.fullmatch(_PARTIAL, text) is not None
 
 
 def valid_chart_name(chart: str, source: str) -> bool:

@@ -39,6 +39,7 @@ def bump_dir(options: BumpOptions, env: Mapping[str, str]) -> BumpResult:
             list_considered=DISPLAY.level >= VERBOSE,  # -v lists them
             pins=options.pins,
             search=search,
+            paths_flag=options.paths_flag,
         )
         plan = plan_tree(request)
     finally:

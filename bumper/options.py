@@ -163,6 +163,11 @@ class BumpOptions(NamedTuple):
         return {image.key: image.digest for image in self.registry_images if image.pin}
 
     @property
+    def paths_flag(self) -> str:
+        """The option that gave `paths`, as messages name it: `promote` writes under --to."""
+        return "--path" if self.promoted_from is None else "--to"
+
+    @property
     def promoted(self) -> dict[str, str] | None:
         """`bumper promote`'s JSON `promoted`: where the version was read, and the REF it gave."""
         if self.promoted_from is None or not self.refs:

@@ -213,6 +213,8 @@ def render_bump(result: BumpResult, options: BumpOptions) -> None:
     plan = result.plan
     for missing in plan.not_found:  # found REFs were applied; each missing one is said once
         info(f"bumper: warning: no file references {missing}; it is not applied")
+    for line in plan.lock_warnings():  # a Chart.yaml dependency moved: Helm refuses the old lock
+        warn(line)
     status = Status(result.status)
     if options.output == "json":
         payload = result.as_json()
@@ -230,7 +232,7 @@ def render_bump(result: BumpResult, options: BumpOptions) -> None:
     for skip in plan.ignored:
         detail(ignored_line(skip))
     for glob in plan.unmatched_paths:
-        warn(f"--path {glob!r} matches no file")
+        warn(f"{options.paths_flag} {glob!r} matches no file")
     if options.dry_run:
         print_diff(unified_diff(plan.edits))
     elif status not in (Status.UP_TO_DATE, Status.BLOCKED):  # nothing new, or nothing pushed

@@ -150,6 +150,8 @@ def test_scan_lists_chart_pins_as_json(tmp_path: Path) -> None:
     [
         ("https://user:hunter2@charts.acme.io/app:1.4.0", "user names and passwords"),
         ("https://charts.acme.io/app:^1.4", "is a version range"),
+        ("oci://ghcr.io/acme/charts/app:1.4", "is a version range to Helm"),  # 1.4.x to Helm
+        ("https://charts.acme.io/app:v2", "is a version range to Helm"),
         ("oci://ghcr.io/acme/charts/app", "no ':VERSION'"),
     ],
 )
@@ -187,3 +189,35 @@ def test_promote_moves_a_chart_version_between_environments(tmp_path: Path) -> N
     assert (tmp_path / "clusters/prod/app.yaml").read_bytes() == release("prod", "1.5.0")
     for rel in ("clusters/staging/app.yaml", "clusters/prod/web.yaml"):
         assert (tmp_path / rel).read_bytes() == files[rel]
+
+
+@pytest.mark.parametrize("staging", ["~1.5", "1.5"])  # `1.5` is `1.5.x` to Helm and Flux
+def test_promote_from_a_range_names_it_and_writes_nothing(tmp_path: Path, staging: str) -> None:
+    def release(env: str, version: str) -> bytes:
+        return (
+            "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\n"
+            f"metadata: {{name: app, namespace: {env}}}\nspec:\n  chart:\n    spec:\n"
+            f"      chart: app\n      version: '{version}'\n"
+            "      sourceRef: {kind: HelmRepository, name: acme, namespace: flux-system}\n"
+        ).encode()
+
+    files = {
+        "clusters/staging/app.yaml": release("staging", staging),
+        "clusters/prod/app.yaml": release("prod", "1.3.2"),
+        SOURCES: TREE[SOURCES],
+    }
+    for rel, data in files.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_bytes(data)
+    args = ["promote", "https://charts.acme.io/app", "--from", "clusters/staging", "--to", "clusters/prod"]
+    proc = forkserver.run([*args, "--dir", str(tmp_path), "--output", "json"])
+    assert proc.returncode == 3, proc.stderr
+    lines = proc.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("bumper: error: "), proc.stderr
+    assert f"clusters/staging/app.yaml:8: https://charts.acme.io/app:{staging} (range)" in lines[0]
+    assert "pin one version there" in lines[0]
+    result = json.loads(proc.stdout)
+    assert result["status"] == "not-found"
+    assert [(i["file"], i["reason"]) for i in result["ignored"]] == [("clusters/staging/app.yaml", "range")]
+    for rel, data in files.items():
+        assert (tmp_path / rel).read_bytes() == data

@@ -122,6 +122,11 @@ def test_a_newer_version_in_the_target_is_not_downgraded(tree: Path) -> None:
             "--from 'clusters/nowhere' matches no YAML file",
         ),
         (("--from", "clusters/prod", "--to", "clusters/prod"), 2, "same path"),
+        (  # a typo in --to is named as --to, not as bump's --path
+            ("--from", "clusters/staging", "--to", "clusters/prdo"),
+            3,
+            "bumper: error: --to 'clusters/prdo' matches no YAML file",
+        ),
         (
             ("--from", "clusters/staging", "--to", "clusters/prod", "--wait-timeout", "soon"),
             2,
@@ -245,6 +250,14 @@ def test_repo_disagreement_writes_nothing(world: World) -> None:
     assert world.writes() == [] and world.open_pulls() == []
 
 
+def test_repo_promotion_to_a_typo_names_to(world: World) -> None:
+    proc = world.run("promote", IMAGE, "--from", "clusters/staging", "--to", "clusters/prdo")
+
+    assert proc.returncode == 3, proc.stderr
+    assert "bumper: error: --to 'clusters/prdo' matches no YAML file" in proc.stderr, proc.stderr
+    assert world.writes() == [] and world.open_pulls() == []
+
+
 def test_repo_promotion_onto_a_base_that_does_not_exist_is_bad_input(world: World) -> None:
     """promote's source clone reads --base as bump's clone does: no such branch is exit 2."""
     proc = world.run(
@@ -331,6 +344,18 @@ def test_a_source_without_the_image_is_exit_3(tree: Path) -> None:
     assert (
         proc.returncode == 3 and "no file under clusters/staging references ghcr.io/acme/other" in proc.stderr
     )
+
+
+def test_a_source_holding_only_a_placeholder_names_it(tree: Path) -> None:
+    (tree / "clusters/staging/app.yaml").write_bytes(deployment(IMAGE + ":${TAG}"))
+    (tree / "clusters/staging/values.yaml").unlink()
+    before = (tree / "clusters/prod/app.yaml").read_bytes()
+    args = ("promote", IMAGE, "--from", "clusters/staging", "--to", "clusters/prod", "--dir", ".")
+    proc = forkserver.run(args, env={"NO_COLOR": "1"}, cwd=tree)
+    assert proc.returncode == 3, proc.stderr
+    assert proc.stderr.count("\n") == 1 and proc.stderr.startswith("bumper: error: "), proc.stderr
+    assert "clusters/staging/app.yaml:10: ghcr.io/acme/app:${TAG} (placeholder)" in proc.stderr
+    assert (tree / "clusters/prod/app.yaml").read_bytes() == before
 
 
 def test_other_images_do_not_count() -> None:

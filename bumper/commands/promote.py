@@ -15,6 +15,7 @@ from bumper.plan.paths import normalize_all, sparse_patterns
 from bumper.plan.promote import check_apart, check_image, promoted_ref, source_label
 
 if TYPE_CHECKING:
+    from bumper.changes import Skip
     from bumper.git.clone import Clone
     from bumper.preflight import RemoteSetup
 
@@ -51,10 +52,10 @@ def promote(
 
         setup = check_remote(options, env)
     try:
-        entries = _source_entries(options, image, sources, from_branch, env, setup)
+        entries, left_alone = _source_entries(options, image, sources, from_branch, env, setup)
         if one_tree:
             check_apart(image, entries, targets)
-        ref = promoted_ref(image, entries, label)
+        ref = promoted_ref(image, entries, label, left_alone)
     except NotFoundError as exc:  # nothing under --from: exit 3 as `bump` answers it
         emit_not_found(exc, options)
         raise
@@ -69,9 +70,10 @@ def _source_entries(
     from_branch: str | None,
     env: Mapping[str, str],
     setup: RemoteSetup | None,
-) -> list[dict[str, Any]]:
-    """Every reference `bumper scan` would list under --from: in the --dir tree itself, or in a
-    shallow sparse clone of --from-branch (or the --repo base), never a write."""
+) -> tuple[list[dict[str, Any]], list[tuple[str, Skip]]]:
+    """Every reference `bumper scan` would list under --from, and the values naming an image or
+    chart left alone there (by key): in the --dir tree itself, or in a shallow sparse clone of
+    --from-branch (or the --repo base), never a write."""
     if options.repo is None and from_branch is None:
         assert options.directory is not None
         return _read(options.directory, image, sources, from_branch)
@@ -88,7 +90,7 @@ def _read(
     sources: tuple[str, ...],
     from_branch: str | None,
     widen: Callable[[], None] | None = None,
-) -> list[dict[str, Any]]:
+) -> tuple[list[dict[str, Any]], list[tuple[str, Skip]]]:
     """The scan of --from; `widen` checks out the rest of a narrowed clone's YAML when a Flux
     marker there names a policy whose ImagePolicy lives outside --from (as --dir would find it)."""
     from bumper.errors import ManifestError, NotFoundError
@@ -116,7 +118,7 @@ def _read(
             )
     # An entry renaming the image (`newName: mirror/app`, `newTag: v2`) says what the source
     # runs of it as much as the references it renames do: they must agree.
-    return inventory.images + inventory.renamed
+    return inventory.images + inventory.renamed, inventory.left_alone
 
 
 def _clone_source(

@@ -5,10 +5,10 @@ Flux's image policies (`image_policy`) are the planner's inputs; `inventory` is 
 
 Other packages import only the modules in PUBLIC (tests/import_graph_test.py checks it); every
 other module (`file`, `forked`, `diffs`, `not_found`, `holds`, `anchor_uses`, `inherited`,
-`chart_sources`, `marker_lines`, `tag_filter`) is the planner's own. This file re-exports nothing
-on purpose: a package's `__init__` runs before any of its modules, and `needles`, `search` and
-`paths` must load without the YAML parser and the shapes (the early grep start in local.py,
-`--version`). The planner imports bumper.shapes; the shapes import nothing of it.
+`chart_sources`, `chart_lock`, `marker_lines`, `tag_filter`) is the planner's own. This file
+re-exports nothing on purpose: a package's `__init__` runs before any of its modules, and
+`needles`, `search` and `paths` must load without the YAML parser and the shapes (the early grep
+start in local.py, `--version`). The planner imports bumper.shapes; the shapes import nothing of it.
 """
 
 from __future__ import annotations

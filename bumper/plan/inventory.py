@@ -21,7 +21,7 @@ from bumper.plan.rules import RunRules
 from bumper.plan.select import unmatched_globs
 from bumper.plan.tree import TreeObjects, check_paths_match, manifest_sources, tree_policy_paths
 from bumper.shapes import has_template_syntax
-from bumper.shapes.chart import ChartReference
+from bumper.shapes.chart import UNRESOLVED_PREFIX, ChartReference
 from bumper.shapes.markers import MarkerPartRef
 from bumper.shapes.policy_marker import PolicyRef
 from bumper.shapes.reference import Reference, WholeRef
@@ -58,6 +58,9 @@ class TreeScan:
         # `newName: mirror/app`, `newTag: v2`), as entries of the image they rename: what the
         # tree runs of that image (promote reads them beside the references)
         self.renamed: list[dict[str, Any]] = []
+        # The values of `ignored` left alone that name a known image or chart (a range, a
+        # placeholder), by its key: promote says why --from holds no version of it
+        self.left_alone: list[tuple[str, Skip]] = []
         self._considered = considered
         self._objects = TreeObjects(root)
         # Markers are looked for where --path alone selects a file: a hidden file that only a
@@ -98,7 +101,11 @@ class TreeScan:
         self._markers(source, docs, refs)
         if shared:  # another image reached through an anchor the walk reported once
             refs = with_other_images(refs, shared, shared_with_other_images(refs, shared))
-        self.ignored.extend(ignored_skip(source, note) for note in sorted(notes, key=lambda n: n.line))
+        notes = sorted(notes, key=lambda n: n.line)
+        self.ignored.extend(ignored_skip(source, note) for note in notes)
+        if any(n.key and n.key.startswith(UNRESOLVED_PREFIX) for n in notes):  # a HelmRelease's range
+            notes = [self._objects.charts().resolve_note(note) for note in notes]
+        self.left_alone += [(n.key, ignored_skip(source, n)) for n in notes if n.key is not None]
         self.renamed += [_renaming(source, ref) for ref in refs if _renames(ref)]
         marks = [id(ref) in held for ref in refs]  # before a HelmRelease pin is resolved anew
         if any(isinstance(r, ChartReference) and r.flux_source for r in refs):  # HelmRelease pins
@@ -150,6 +157,7 @@ class Inventory(NamedTuple):
     considered: list[str]  # every file read, in name order
     unmatched: list[str]  # --path globs selecting no file
     renamed: list[dict[str, Any]]  # TreeScan.renamed
+    left_alone: list[tuple[str, Skip]]  # TreeScan.left_alone
 
 
 def take_inventory(root: Path, paths: tuple[str, ...]) -> Inventory:
@@ -161,7 +169,16 @@ def take_inventory(root: Path, paths: tuple[str, ...]) -> Inventory:
     for found in scan.files():
         images += found.images
         markers += found.policy_markers
-    return Inventory(images, markers, scan.ignored, scan.unresolved, considered, scan.unmatched, scan.renamed)
+    return Inventory(
+        images,
+        markers,
+        scan.ignored,
+        scan.unresolved,
+        considered,
+        scan.unmatched,
+        scan.renamed,
+        scan.left_alone,
+    )
 
 
 def _entry(source: Source, ref: Reference, index: FluxIndex | None, held: bool) -> dict[str, Any]:

@@ -8,6 +8,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from bumper.changes import Skip
 from bumper.chart_ref import parse_ref
 from bumper.errors import ConfigError, NotFoundError
 from bumper.image_ref import ImageRef
@@ -32,7 +33,12 @@ def check_image(text: str) -> ImageRef:
     return image
 
 
-def promoted_ref(image: ImageRef, entries: Sequence[dict[str, Any]], source: str) -> ImageRef:
+def promoted_ref(
+    image: ImageRef,
+    entries: Sequence[dict[str, Any]],
+    source: str,
+    left_alone: Sequence[tuple[str, Skip]] = (),
+) -> ImageRef:
     """The single `tag@digest` that every reference to `image` among the scan `entries` carries.
 
     A reference without a digest agrees with the others' digest of the same tag (a Helm
@@ -42,10 +48,7 @@ def promoted_ref(image: ImageRef, entries: Sequence[dict[str, Any]], source: str
     """
     found = [e for e in entries if _key(e) == image.key]
     if not found:
-        raise NotFoundError(
-            f"no file under {source} references {image.name}; check --from (and --from-branch), "
-            "or run 'bumper scan' there"
-        )
+        raise _none_found(image, source, [skip for key, skip in left_alone if key == image.key])
     # A marker on one field holds one part: `:name` no version, `:digest` no tag, `:tag` no digest.
     versioned = [e for e in found if e.get("part") != "name"] or found
     tags = {e["tag"] for e in versioned if e.get("part") != "digest"}
@@ -62,6 +65,24 @@ def promoted_ref(image: ImageRef, entries: Sequence[dict[str, Any]], source: str
         )
     digest = next(iter(digests), None)
     return image._replace(tag=tag, digest=digest)  # keeps a chart a ChartRef
+
+
+def _none_found(image: ImageRef, source: str, skips: list[Skip]) -> NotFoundError:
+    """Exit 3: no reference under --from; the values naming `image` there that hold no one
+    version (a chart range `~1.5`, a `${TAG}` placeholder) are named, and go to JSON `ignored`."""
+    if not skips:
+        return NotFoundError(
+            f"no file under {source} references {image.name}; check --from (and --from-branch), "
+            "or run 'bumper scan' there"
+        )
+    shown = ", ".join(f"{s.file}:{s.line}: {s.value} ({s.reason.split(':', 1)[0]})" for s in skips[:_SHOWN])
+    more = f" … and {len(skips) - _SHOWN} more" if len(skips) > _SHOWN else ""
+    error = NotFoundError(
+        f"no file under {source} pins one version of {image.name}, only values left alone: {shown}{more}; "
+        "pin one version there (a range or placeholder is resolved by another tool), or check --from"
+    )
+    error.ignored = skips
+    return error
 
 
 def check_apart(image: ImageRef, entries: Sequence[dict[str, Any]], targets: Sequence[str]) -> None:

@@ -11,6 +11,7 @@ from typing import Any
 from bumper.changes import Change, Skip
 from bumper.errors import BumperError, ConfigError, NotFoundError, WorkspaceError
 from bumper.image_ref import ImageRef
+from bumper.plan.chart_lock import stale_lock_warning, stale_locks
 from bumper.plan.chart_sources import ChartSources
 from bumper.plan.file import FileEdit, FileJob, FileOutcome
 from bumper.plan.forked import map_in_order
@@ -54,6 +55,11 @@ class TreePlan:
     considered: list[str] = field(default_factory=list)  # every file read, in name order (-v)
     unmatched_paths: list[str] = field(default_factory=list)  # --path globs selecting no file
     verified: list[Any] = field(default_factory=list)  # --verify's verdicts (bumper.verify.run.Verified)
+    stale_locks: list[str] = field(default_factory=list)  # Chart.lock files left out of sync (chart_lock)
+
+    def lock_warnings(self) -> list[str]:
+        """A warning line per Chart.lock this plan leaves out of sync (bumper.plan.chart_lock)."""
+        return [stale_lock_warning(lock) for lock in self.stale_locks]
 
     def verified_by(self, verified: list[Any]) -> TreePlan:
         """This plan with --verify's verdicts."""
@@ -192,6 +198,7 @@ class TreeRequest:
     # holds only what its grep found, or the YAML under --path): for a look beyond them
     # (bumper.plan.inherited). None: the whole tree is on disk.
     reveal: Callable[[tuple[bytes, ...]], frozenset[str]] | None = None
+    paths_flag: str = "--path"  # the option that gave `globs`, as messages name it (promote: --to)
 
 
 def plan_tree(request: TreeRequest) -> TreePlan:
@@ -239,6 +246,7 @@ def plan_tree(request: TreeRequest) -> TreePlan:
         rules=[None if i is None else rules.policy.rules[i] for i in found.rules],
         considered=considered or [],
         unmatched_paths=unmatched_globs(request.root, request.globs),
+        stale_locks=stale_locks(request.root, found.changes),
     )
     if plan.matched == 0:
         _nothing_found(plan, request)
@@ -313,7 +321,7 @@ def _chart_sources(
 
 def _nothing_found(plan: TreePlan, request: TreeRequest) -> None:
     """Exit 3: no file references a REF; say which files were left alone and why."""
-    check_paths_match(request.globs, plan.unmatched_paths)
+    check_paths_match(request.globs, plan.unmatched_paths, request.paths_flag)
     policies = (request.image_policies or {}).items()
     names = ", ".join([*(str(r) for r in request.refs), *(f"{p}={r}" for p, r in policies)])
     where = f" matching {', '.join(request.globs)}" if request.globs else ""
@@ -337,13 +345,13 @@ def _merge(into: FileOutcome, edits: list[FileEdit], outcome: FileOutcome) -> No
         edits.append(outcome.edit)
 
 
-def check_paths_match(globs: tuple[str, ...], unmatched: list[str]) -> None:
+def check_paths_match(globs: tuple[str, ...], unmatched: list[str], flag: str = "--path") -> None:
     """Exit 3 with a hint when no --path glob selects any file (a typo, or a path not relative
     to the tree's root); globs that select nothing beside others that do are only warned about."""
     if globs and len(unmatched) == len(globs):
         which = ", ".join(repr(g) for g in unmatched)
         raise NotFoundError(
-            f"--path {which} matches no YAML file in the tree; give paths relative to its root, "
+            f"{flag} {which} matches no YAML file in the tree; give paths relative to its root, "
             "e.g. 'apps/**/*.yaml' ('bumper scan -v' lists the files it considers)"
         )
 

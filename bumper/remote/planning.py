@@ -31,6 +31,7 @@ def plan_clone(
         diffs=options.dry_run,
         pins=options.pins,
         reveal=lambda wanted: reveal(base, wanted, sparse=bool(options.paths)),
+        paths_flag=options.paths_flag,
     )
     return plan_tree(request)
 

@@ -26,7 +26,7 @@ from bumper.shapes.shape import Shape
 from bumper.yaml_edit import Plan, Source
 
 NAME = "chart"
-RANGE = "range"  # a version range (`^1.2`, `~1.2`, `>=1 <2`, `*`, `1.x`, OCIRepository `ref.semver`)
+RANGE = "range"  # a version range (`^1.2`, `~1.2`, `>=1 <2`, `*`, `1.x`, `1.2`, OCIRepository `ref.semver`)
 NOT_A_VERSION = "not-a-version"  # a version field holding more than one version
 REPOSITORY_ALIAS = "repository-alias"  # a Chart.yaml dependency on `@name`/`alias:name`
 _NUMBER_TAGS = ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
@@ -90,6 +90,7 @@ class _Pin(NamedTuple):
     flux: tuple[str, str] | None = None
     alias: str | None = None
     names: tuple[ScalarNode, ...] = ()  # the scalars naming the chart and its source (holds)
+    exact_tag: bool = False  # an OCIRepository's `ref.tag`, an Argo CD OCI artifact's: one tag, never a range
 
 
 def _pins(source: Source, root: dict[str, Node], api: str, kind: str | None) -> Iterator[_Pin]:
@@ -137,9 +138,10 @@ def _argo_sources(spec: dict[str, Node]) -> Iterator[_Pin]:
             yield from _pin(found, pairs["chart"], pairs.get("targetRevision"), pairs.get("repoURL"))
         elif url.lower().startswith("oci://"):  # Argo CD 3.1: the OCI artifact itself
             base, _, chart = url.rstrip("/").rpartition("/")
-            yield from _pin(
-                source_of(base), _scalar_text(chart), pairs.get("targetRevision"), pairs.get("repoURL")
-            )
+            version = pairs.get("targetRevision")
+            # Argo CD pulls an artifact's tag `1.2` as written (its `IsConstraint` is false)
+            for pin in _pin(source_of(base), _scalar_text(chart), version, pairs.get("repoURL")):
+                yield pin._replace(exact_tag=True)
 
 
 def _helm_release(root: dict[str, Node], spec: dict[str, Node]) -> Iterator[_Pin]:
@@ -184,7 +186,8 @@ def _oci_repository(root: dict[str, Node]) -> Iterator[_Pin]:
     base, _, chart = url.rstrip("/").rpartition("/")
     version = ref.get("semver") if "semver" in ref else ref.get("tag")
     found = source_of(base) if base.lower().startswith("oci://") else None
-    yield from _pin(found, _scalar_text(chart), version, spec.get("url"))
+    for pin in _pin(found, _scalar_text(chart), version, spec.get("url")):
+        yield pin._replace(exact_tag="semver" not in ref)
 
 
 def _chart_dependencies(root: dict[str, Node]) -> Iterator[_Pin]:
@@ -255,7 +258,7 @@ def _pin_reference(pin: _Pin, ignore: IgnoreFn) -> ChartReference | None:
     if is_placeholder(text):
         ignore(Ignored(line, NAME, str(ref), PLACEHOLDER, ref.key))
         return None
-    if is_range(text):
+    if is_range(text, exact_tag=pin.exact_tag):
         ignore(Ignored(line, NAME, str(ref), RANGE, ref.key))
         return None
     if not is_version(text):  # `1.2.3@sha256:…`, `1.2.3 beta`: more than a version to lose
