@@ -75,17 +75,20 @@ def value_entry(node: MappingNode, keys: list[str], context: str | None, found: 
     """A `value:` whose siblings say it is an image: a JSON 6902 operation
     `{op: replace, path: /spec/template/spec/containers/0/image, value: REF}`, read as an
     `image:` scalar is, or an environment variable `{name: DRIVER_IMAGE, value: REF}`, read as a
-    key ending in `_IMAGE` is. Claims nothing."""
-    if "value" in keys and ("path" in keys or "name" in keys):
-        pairs = {k.value: v for k, v in node.value if type(k) is ScalarNode}
-        value = scalar(pairs, "value")
-        if value is None:
-            return None
+    key ending in `_IMAGE` is; and a Tekton parameter's `{name: BUILDER_IMAGE, default: REF}`,
+    read as that variable's `value`. Claims nothing."""
+    if "value" not in keys and "default" not in keys:
+        return None
+    pairs = {k.value: v for k, v in node.value if type(k) is ScalarNode}
+    name = text_of(scalar(pairs, "name"))
+    if (value := scalar(pairs, "value")) is not None:
         path = text_of(scalar(pairs, "path")) or ""
         if text_of(scalar(pairs, "op")) in _SETS and path.endswith("/image"):
             whole_ref(value, "image", context, found)
-        elif (name := text_of(scalar(pairs, "name"))) is not None and name.endswith(_ENV_SUFFIX):
+        elif name is not None and name.endswith(_ENV_SUFFIX):
             whole_ref(value, name, context, found)
+    if (default := scalar(pairs, "default")) is not None and name is not None and name.endswith(_ENV_SUFFIX):
+        whole_ref(default, name, context, found)
     return None
 
 
@@ -153,7 +156,7 @@ SHAPE = Shape(
     NAME,
     sequences=dict.fromkeys(_ARGUMENT_LISTS, flag_args),
     mapping=value_entry,
-    mapping_keys=frozenset({"value"}),
+    mapping_keys=frozenset({"value", "default"}),
     keys=frozenset({"imageName"}),
     suffixes=("image", "Image", _ENV_SUFFIX),
     scalar=whole_ref,
