@@ -75,17 +75,20 @@ def value_entry(node: MappingNode, keys: list[str], context: str | None, found: 
     """A `value:` whose siblings say it is an image: a JSON 6902 operation
     `{op: replace, path: /spec/template/spec/containers/0/image, value: REF}`, read as an
     `image:` scalar is, or an environment variable `{name: DRIVER_IMAGE, value: REF}`, read as a
-    key ending in `_IMAGE` is. Claims nothing."""
-    if "value" in keys and ("path" in keys or "name" in keys):
-        pairs = {k.value: v for k, v in node.value if type(k) is ScalarNode}
-        value = scalar(pairs, "value")
-        if value is None:
-            return None
+    key ending in `_IMAGE` is; and a Tekton parameter's `{name: BUILDER_IMAGE, default: REF}`,
+    read as that variable's `value`. Claims nothing."""
+    if "value" not in keys and "default" not in keys:
+        return None
+    pairs = {k.value: v for k, v in node.value if type(k) is ScalarNode}
+    name = text_of(scalar(pairs, "name"))
+    if (value := scalar(pairs, "value")) is not None:
         path = text_of(scalar(pairs, "path")) or ""
         if text_of(scalar(pairs, "op")) in _SETS and path.endswith("/image"):
             whole_ref(value, "image", context, found)
-        elif (name := text_of(scalar(pairs, "name"))) is not None and name.endswith(_ENV_SUFFIX):
+        elif name is not None and name.endswith(_ENV_SUFFIX):
             whole_ref(value, name, context, found)
+    if (default := scalar(pairs, "default")) is not None and name is not None and name.endswith(_ENV_SUFFIX):
+        whole_ref(default, name, context, found)
     return None
 
 
@@ -94,21 +97,42 @@ def value_entry(node: MappingNode, keys: list[str], context: str | None, found: 
 # `--sidecarImage=`. Any other flag is not read: `--address=host:8080` and
 # `--image-registry=host:5000` parse as references too.
 _IMAGE_FLAG = re.compile(r"--?[A-Za-z0-9_.-]*[Ii]mage=")
+# The same flag as one item and its reference as the next (`- --executor-image` then
+# `- quay.io/argoproj/argoexec:v3.7.3`; Tekton's `"-shell-image", "cgr.dev/…@sha256:…"`).
+_IMAGE_FLAG_ALONE = re.compile(r"--?[A-Za-z0-9_.-]*[Ii]mage")
 _ARGUMENT_LISTS = ("args", "command", "extraArgs")
 
 
 def flag_args(seq: SequenceNode, ignore: IgnoreFn) -> list[Reference]:
     """`--NAME-image=repo:tag` items of a container's `args`/`command` (a chart's `extraArgs`):
-    the part after `=` is rewritten. It needs a tag or digest, as a key other than `image` does
-    (`--default-image=ghcr.io/acme/app` names no version to move)."""
+    the part after `=` is rewritten; `--NAME-image` followed by a `repo:tag` item: that item is.
+    It needs a tag or digest, as a key other than `image` does (`--default-image=ghcr.io/acme/app`
+    names no version to move); an item after the flag that is itself a flag is not its value."""
     refs: list[Reference] = []
+    previous: object = None
     for item in seq.value:
+        after_flag = _is_flag_alone(previous)
+        previous = item
         if type(item) is not ScalarNode or item.tag != STR_TAG:
             continue
-        flag = _IMAGE_FLAG.match(str(item.value))
-        if flag is not None and (found := after_prefix(item, flag.group(), ignore)) is not None:
+        text = str(item.value)
+        flag = _IMAGE_FLAG.match(text)
+        if flag is not None:
+            prefix: str | None = flag.group()
+        else:  # the value of `--NAME-image` given as the next item: the whole item
+            prefix = "" if after_flag and not text.startswith("-") else None
+        if prefix is not None and (found := after_prefix(item, prefix, ignore)) is not None:
             refs.append(found)
     return refs
+
+
+def _is_flag_alone(item: object) -> bool:
+    """Whether `item` is a string item `--NAME-image` whose value is the next item."""
+    return (
+        type(item) is ScalarNode
+        and item.tag == STR_TAG
+        and _IMAGE_FLAG_ALONE.fullmatch(str(item.value)) is not None
+    )
 
 
 def after_prefix(node: ScalarNode, prefix: str, ignore: IgnoreFn) -> Reference | None:
@@ -132,7 +156,7 @@ SHAPE = Shape(
     NAME,
     sequences=dict.fromkeys(_ARGUMENT_LISTS, flag_args),
     mapping=value_entry,
-    mapping_keys=frozenset({"value"}),
+    mapping_keys=frozenset({"value", "default"}),
     keys=frozenset({"imageName"}),
     suffixes=("image", "Image", _ENV_SUFFIX),
     scalar=whole_ref,

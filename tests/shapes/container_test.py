@@ -161,6 +161,39 @@ def test_a_flag_naming_an_image_in_args_or_command() -> None:
     assert [(n[0], n[3]) for n in finding.left] == [(8, "placeholder")]
 
 
+def test_a_flag_naming_an_image_and_its_reference_as_the_next_item() -> None:
+    """`--NAME-image` as one item and REF as the next (Argo Workflows' `--executor-image`,
+    Tekton's `-shell-image`): that item, with a tag or digest. An item after the flag that is a
+    flag itself, a non-string item, a flag not ending in `image` (`--image-registry`), a flag as
+    the last item and a list outside `args`/`command`/`extraArgs` give nothing; a placeholder is
+    noted."""
+    text = f"""\
+        containers:
+          - args:
+              - --executor-image
+              - quay.io/argoproj/argoexec:v3.7.3
+              - --image
+              - --v=2
+              - ghcr.io/acme/after-a-flag:v1
+              - --image
+              - 5
+              - --image-registry
+              - registry.local:5000
+              - --default-image
+              - ghcr.io/acme/untagged
+              - -image
+              - app:$(TAG)
+            command: [run, "-shell-image", "cgr.dev/chainguard/busybox@sha256:{SHA}", --image]
+        notes: [--image, ghcr.io/acme/app:v1]
+        """
+    finding = find(text, "deploy.yaml")
+    assert finding.found == [
+        (4, "container", "quay.io/argoproj/argoexec:v3.7.3"),
+        (16, "container", f"cgr.dev/chainguard/busybox@sha256:{SHA}"),
+    ]
+    assert [(n[0], n[3]) for n in finding.left] == [(15, "placeholder")]
+
+
 def test_an_environment_variable_naming_an_image() -> None:
     """`{name: NAME_IMAGE, value: REF}` (Kubeflow Pipelines' driver and launcher, Knative's
     adapters) and a map's `NAME_IMAGE: REF` (app-template's `env:`): the value, when it has a tag,
@@ -187,3 +220,20 @@ def test_an_environment_variable_naming_an_image() -> None:
         (5, "container", f"gcr.io/knative-releases/adapter@sha256:{SHA}"),
         (13, "container", "docker.io/shrinedogg/wolf:v0.2.0"),
     ]
+
+
+def test_a_tekton_parameter_naming_an_image_by_its_default() -> None:
+    """`{name: BUILDER_IMAGE, default: REF}` (a Task's `params`, run as `$(params.BUILDER_IMAGE)`):
+    the default, as an env var's value. `IMAGE` (the image a task builds), an array default and a
+    `default` beside no `name` are not read."""
+    text = """\
+        params:
+          - name: BUILDER_IMAGE
+            default: gcr.io/kaniko-project/executor:v1.8.1
+          - name: IMAGE
+            default: gcr.io/acme/built:v1
+          - name: CACHE_IMAGE
+            default: [gcr.io/acme/cache:v1]
+          - default: gcr.io/acme/nameless:v1
+        """
+    assert find(text, "task.yaml").found == [(3, "container", "gcr.io/kaniko-project/executor:v1.8.1")]
