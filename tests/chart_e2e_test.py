@@ -163,52 +163,48 @@ def test_bad_chart_refs_exit_2_with_one_line(tmp_path: Path, ref: str, says: str
     assert "hunter2" not in proc.stderr
 
 
-def test_promote_moves_a_chart_version_between_environments(tmp_path: Path) -> None:
-    def release(env: str, version: str) -> bytes:
-        return (
-            "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\n"
-            f"metadata: {{name: app, namespace: {env}}}\nspec:\n  chart:\n    spec:\n"
-            f"      chart: app\n      version: '{version}'\n"
-            "      sourceRef: {kind: HelmRepository, name: acme, namespace: flux-system}\n"
-        ).encode()
+def _release(env: str, version: str) -> bytes:
+    """A HelmRelease of chart `app` from the acme HelmRepository, in namespace `env`."""
+    return (
+        "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\n"
+        f"metadata: {{name: app, namespace: {env}}}\nspec:\n  chart:\n    spec:\n"
+        f"      chart: app\n      version: '{version}'\n"
+        "      sourceRef: {kind: HelmRepository, name: acme, namespace: flux-system}\n"
+    ).encode()
 
+
+def _write(root: Path, files: dict[str, bytes]) -> None:
+    for rel, data in files.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_bytes(data)
+
+
+def test_promote_moves_a_chart_version_between_environments(tmp_path: Path) -> None:
     files = {
-        "clusters/staging/app.yaml": release("staging", "1.5.0"),
-        "clusters/prod/app.yaml": release("prod", "1.3.2"),
-        "clusters/prod/web.yaml": release("prod", "1.3.2").replace(b"chart: app", b"chart: web"),
+        "clusters/staging/app.yaml": _release("staging", "1.5.0"),
+        "clusters/prod/app.yaml": _release("prod", "1.3.2"),
+        "clusters/prod/web.yaml": _release("prod", "1.3.2").replace(b"chart: app", b"chart: web"),
         SOURCES: TREE[SOURCES],
     }
-    for rel, data in files.items():
-        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / rel).write_bytes(data)
+    _write(tmp_path, files)
     args = ["promote", "https://charts.acme.io/app", "--from", "clusters/staging", "--to", "clusters/prod"]
     proc = forkserver.run([*args, "--dir", str(tmp_path), "--output", "json"])
     assert proc.returncode == 0, proc.stderr
     result = json.loads(proc.stdout)
     assert result["promoted"] == {"from": "clusters/staging", "ref": "https://charts.acme.io/app:1.5.0"}
-    assert (tmp_path / "clusters/prod/app.yaml").read_bytes() == release("prod", "1.5.0")
+    assert (tmp_path / "clusters/prod/app.yaml").read_bytes() == _release("prod", "1.5.0")
     for rel in ("clusters/staging/app.yaml", "clusters/prod/web.yaml"):
         assert (tmp_path / rel).read_bytes() == files[rel]
 
 
 @pytest.mark.parametrize("staging", ["~1.5", "1.5"])  # `1.5` is `1.5.x` to Helm and Flux
 def test_promote_from_a_range_names_it_and_writes_nothing(tmp_path: Path, staging: str) -> None:
-    def release(env: str, version: str) -> bytes:
-        return (
-            "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\n"
-            f"metadata: {{name: app, namespace: {env}}}\nspec:\n  chart:\n    spec:\n"
-            f"      chart: app\n      version: '{version}'\n"
-            "      sourceRef: {kind: HelmRepository, name: acme, namespace: flux-system}\n"
-        ).encode()
-
     files = {
-        "clusters/staging/app.yaml": release("staging", staging),
-        "clusters/prod/app.yaml": release("prod", "1.3.2"),
+        "clusters/staging/app.yaml": _release("staging", staging),
+        "clusters/prod/app.yaml": _release("prod", "1.3.2"),
         SOURCES: TREE[SOURCES],
     }
-    for rel, data in files.items():
-        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / rel).write_bytes(data)
+    _write(tmp_path, files)
     args = ["promote", "https://charts.acme.io/app", "--from", "clusters/staging", "--to", "clusters/prod"]
     proc = forkserver.run([*args, "--dir", str(tmp_path), "--output", "json"])
     assert proc.returncode == 3, proc.stderr
