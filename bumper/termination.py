@@ -14,11 +14,33 @@ class Terminated(BaseException):
     library swallows it, every `finally` runs (git children stopped, the temporary clone removed)."""
 
 
+_holding = [0]  # how many `held()` blocks are open
+_pending = [False]  # a SIGTERM came while one was
+
+
 def _raise_once(signum: int, frame: FrameType | None) -> None:
     # A second SIGTERM must not cut the cleanup the first one started. A handler, not SIG_IGN:
     # an ignored signal would stay ignored in every child started from now on.
     signal.signal(signal.SIGTERM, _ignore)
+    if _holding[0]:
+        _pending[0] = True
+        return
     raise Terminated
+
+
+@contextmanager
+def held() -> Iterator[None]:
+    """A SIGTERM arriving inside the block is raised when the block ends: starting a git child
+    is then one step. Raised while Popen waits for the child's exec, it would leave a child no
+    clean-up knows of (not by blocking the signal: a child inherits a blocked mask)."""
+    _holding[0] += 1
+    try:
+        yield
+    finally:
+        _holding[0] -= 1
+        if not _holding[0] and _pending[0]:
+            _pending[0] = False
+            raise Terminated
 
 
 def _ignore(signum: int, frame: FrameType | None) -> None:

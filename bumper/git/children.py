@@ -10,6 +10,7 @@ be stopped for reading the terminal).
 
 from __future__ import annotations
 
+import atexit
 import functools
 import os
 import signal
@@ -22,6 +23,27 @@ from typing import Any
 PUSH_GRACE_SECONDS = 5.0
 # After SIGTERM, then again after SIGKILL, how long to wait for the group to be gone.
 STOP_SECONDS = 2.0
+
+
+# git processes started and not yet waited for to the end: what is left here when bumper exits
+# (a Ctrl-C or SIGTERM that came between a start and its wait) is stopped then.
+_live: set[subprocess.Popen[bytes]] = set()
+
+
+def track(proc: subprocess.Popen[bytes]) -> None:
+    """Note a git process just started; `communicate` and `stop` forget it once it ended."""
+    if not _live:
+        atexit.register(stop_left)
+    _live.add(proc)
+
+
+def stop_left() -> None:
+    """Stop every git process still running that no wait or stop reached (at exit); one that
+    ended is left alone (its process group's number may be another's by now)."""
+    while _live:
+        proc = _live.pop()
+        if proc.poll() is None:
+            stop(proc)
 
 
 @functools.cache
@@ -56,12 +78,14 @@ def communicate(proc: subprocess.Popen[bytes], *, let_finish: bool) -> tuple[byt
                 pass
         stop(proc)
         raise
+    _live.discard(proc)
     return out or b"", err or b""
 
 
 def stop(proc: subprocess.Popen[bytes]) -> None:
     """End git and every process it started: SIGTERM, then SIGKILL, waiting after each."""
     stop_group(proc, group=own_group())
+    _live.discard(proc)
     for stream in (proc.stdout, proc.stderr):
         if stream is not None:
             stream.close()

@@ -24,6 +24,7 @@ from bumper.git.errors import GitError, is_network, map_error
 from bumper.git.url import RepoUrl, strip_userinfo
 from bumper.retry import retry
 from bumper.secrets import basic_credentials, keep_secret
+from bumper.termination import held
 from bumper.tls import git_env
 
 # Configuration injected through the environment for every git call (highest precedence after
@@ -193,15 +194,17 @@ class GitRunner:
         if extra_env:
             env.update(extra_env)
         try:
-            proc = subprocess.Popen(  # noqa: S603 - argv of our own, never a shell
-                ["git", *args],
-                env=env,
-                cwd=cwd if cwd is not None else self.work_tree,
-                stdin=feed if feed is not None else subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                **children.popen_options(),
-            )
+            with held():  # a SIGTERM meanwhile is raised once the child is tracked
+                proc = subprocess.Popen(  # noqa: S603 - argv of our own, never a shell
+                    ["git", *args],
+                    env=env,
+                    cwd=cwd if cwd is not None else self.work_tree,
+                    stdin=feed if feed is not None else subprocess.DEVNULL,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.PIPE,
+                    **children.popen_options(),
+                )
+                children.track(proc)
         except FileNotFoundError as exc:
             if exc.filename != "git":
                 raise
