@@ -10,7 +10,9 @@ from __future__ import annotations
 import json
 import re
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -35,6 +37,19 @@ def _one_line(proc_stderr: str) -> str:
     return line
 
 
+def _failed_within_the_deadline(
+    world: Any, fault: Callable[[RecordedRequest], Fault], deadline: str
+) -> tuple[Any, str]:
+    """Run a bump against `world` whose host answers through `fault`: it ends well within BOUND,
+    exit 1, in the one line _one_line checks; the run and that line."""
+    world.host.fault = fault
+    started = time.monotonic()
+    proc = run_bump(world, f"{EXAMPLE_IMAGE}:v1.2.3", BUMPER_REQUEST_DEADLINE=deadline)
+    assert time.monotonic() - started < BOUND
+    assert proc.returncode == 1, proc.stderr
+    return proc, _one_line(proc.stderr)
+
+
 @pytest.mark.parametrize("provider", HOSTS)
 @pytest.mark.parametrize("part", ["headers", "body"])
 def test_a_trickled_lookup_ends_the_run_before_any_push(tmp_path: Path, provider: str, part: str) -> None:
@@ -43,12 +58,7 @@ def test_a_trickled_lookup_ends_the_run_before_any_push(tmp_path: Path, provider
         def slow(req: RecordedRequest) -> Fault:
             return Trickle(part) if req.method == "GET" and LIST.search(req.path) else None
 
-        world.host.fault = slow
-        started = time.monotonic()
-        proc = run_bump(world, f"{EXAMPLE_IMAGE}:v1.2.3", BUMPER_REQUEST_DEADLINE="1")
-        assert time.monotonic() - started < BOUND
-        assert proc.returncode == 1, proc.stderr
-        line = _one_line(proc.stderr)
+        proc, line = _failed_within_the_deadline(world, slow, "1")
         assert "GET " in line and "pushed" not in line, line
         assert json.loads(proc.stdout)["status"] == "failed"
         assert world.branch_sha(EXAMPLE_BRANCH) is None and world.pushes() == []
@@ -67,12 +77,7 @@ def test_a_trickled_create_after_the_push_says_the_branch_stays(
                 return AfterApply(Trickle("body")) if applied else Trickle("body")
             return None
 
-        world.host.fault = slow
-        started = time.monotonic()
-        proc = run_bump(world, f"{EXAMPLE_IMAGE}:v1.2.3", BUMPER_REQUEST_DEADLINE="1s")
-        assert time.monotonic() - started < BOUND
-        assert proc.returncode == 1, proc.stderr
-        line = _one_line(proc.stderr)
+        _, line = _failed_within_the_deadline(world, slow, "1s")
         sha = world.branch_sha(EXAMPLE_BRANCH)
         assert sha is not None and len(world.pushes()) == 1
         assert f"branch {EXAMPLE_BRANCH} was already pushed with commit {sha[:12]} and stays there" in line
