@@ -112,3 +112,36 @@ def test_the_way_out_named_selects_that_folder_alone(tmp_path: Path, where: str)
     assert (root / where / "app.yaml").read_bytes() == b"image: ghcr.io/acme/app:v1.2.0\n"
     assert (root / "legacy" / where / "app.yaml").read_bytes() == APP
     assert (root / "clusters/prod/app.yaml").read_bytes() == APP
+
+
+@pytest.mark.parametrize("name", [".bumper.yaml", ".bumper.yml"])
+def test_the_refusal_names_the_governing_file_as_found_relative_to_the_repository(
+    tmp_path: Path, name: str
+) -> None:
+    """The policy may sit in a folder below the repository's top and be spelled `.bumper.yml`:
+    the error line starts with that file, relative to the top, and the way out it names works
+    (for `.bumper.yml`, once the file is renamed, which the line says first)."""
+    import shlex
+
+    top = tmp_path / "repo"
+    apps = top / "apps"
+    tree(apps, git=False)
+    subprocess.run(["git", "init", "-q", str(top)], check=True)
+    (apps / ".bumper.yaml").rename(apps / name)
+
+    proc = run(apps / "clusters", "bump", "ghcr.io/acme/app:v1.2.0", "--dir", ".")
+
+    assert proc.returncode == 2, proc.stderr
+    said = f"bumper: error: apps/{name}:1: --dir . is inside {apps}, whose {name} governs it;"
+    assert proc.stderr.startswith(said), proc.stderr
+    assert proc.stderr.count("\n") == 1
+    renames = name != ".bumper.yaml"
+    assert ("rename it to .bumper.yaml" in proc.stderr) is renames
+    if renames:
+        (apps / name).rename(apps / ".bumper.yaml")
+    way_out = shlex.split(proc.stderr.rstrip("\n").rpartition("narrowed with --path: ")[2])
+    fixed = run(top, "bump", "ghcr.io/acme/app:v1.2.0", *way_out)
+    assert fixed.returncode == 0, fixed.stderr
+    assert "skipped clusters/prod/app.yaml:1: ghcr.io/acme/app:v1.0.0: held" in fixed.stderr
+    assert (apps / "clusters/prod/app.yaml").read_bytes() == APP
+    assert (apps / "clusters/staging/app.yaml").read_bytes() == b"image: ghcr.io/acme/app:v1.2.0\n"

@@ -173,28 +173,32 @@ def load_policy(root: Path) -> RepoPolicy:
 def check_no_enclosing_policy(root: Path) -> None:
     """Refuse a --dir tree below the top of its git work tree when a folder between them holds
     the policy: its rules (paths from that folder) govern this tree too, and reading the tree
-    alone would bypass them (a hold on clusters/prod, by `--dir clusters`)."""
+    alone would bypass them (a hold on clusters/prod, by `--dir clusters`). The error names the
+    policy file as found (`.bumper.yml` too), relative to the work tree's top."""
     top = root.resolve()
     if (top / ".git").exists():
         return
-    governing = None
+    governing: tuple[Path, str] | None = None
     for folder in top.parents:
-        if governing is None and (
-            os.path.lexists(folder / POLICY_FILE) or os.path.lexists(folder / ".bumper.yml")
-        ):
-            governing = folder
+        if governing is None:
+            name = next((n for n in (POLICY_FILE, ".bumper.yml") if os.path.lexists(folder / n)), None)
+            governing = (folder, name) if name is not None else None
         if (folder / ".git").exists():
             break
     else:
         return  # not in a git work tree: no repository's policy to bypass
     if governing is None:
         return
+    where, name = governing
     # Anchored and literal: `clusters` alone would match any `clusters/` deeper in the tree, and
     # a folder named `apps[1]` would not match itself.
-    below = "/" + literal_pattern(top.relative_to(governing).as_posix())
+    below = "/" + literal_pattern(top.relative_to(where).as_posix())
+    first = "" if name == POLICY_FILE else f"rename it to {POLICY_FILE} (bumper reads only that name), then "
     raise ConfigError(
-        f"--dir {root} is inside {governing}, whose {POLICY_FILE} governs it; run on that folder, "
-        f"narrowed with --path: --dir {shlex.quote(str(governing))} --path {shlex.quote(below)}"
+        f"--dir {root} is inside {where}, whose {name} governs it; {first}run on that folder, "
+        f"narrowed with --path: --dir {shlex.quote(str(where))} --path {shlex.quote(below)}",
+        file=(where / name).relative_to(folder).as_posix(),
+        line=1,
     )
 
 
