@@ -120,6 +120,14 @@ def split_pairs(pairs: dict[str, Node], ignore: IgnoreFn) -> tuple[list[SplitRef
     return refs, names
 
 
+def tag_keys_for(key: str) -> tuple[str, ...]:
+    """The sibling keys that may hold the tag of an image named without one under `key`
+    (`image`: `tag`, `imageTag`, `version`, `image_tag`); none for a key naming no image."""
+    own = next((tags for repo_key, tags in _REPOSITORY_KEYS if repo_key == key and key != "name"), ())
+    spelled = _split_spelling(key)
+    return (*own, *(spelled[0] if spelled is not None else ()))
+
+
 def _split_spelling(key: str) -> tuple[tuple[str, ...], str] | None:
     """For a key naming an image apart from its tag: the keys its tag may be in, first found
     wins, and the key of a registry written apart; None for any other key."""
