@@ -160,9 +160,15 @@ def test_a_child_planning_files_ends_with_bumper_however_bumper_ends(tmp_path: P
 
 # Counts, in the bumper process, each child bumper.plan.forked forks (a new interpreter imports
 # this at start-up from PYTHONPATH).
+# Counts the forks; and imports the host's SDK before bumper starts: a planner forks only while
+# no other thread runs, and a `--repo` run imports the SDK in a thread beside the clone, which
+# on a loaded machine was still importing when a plan began (that plan then ran in one process,
+# with the same output, and the fork count below came out short). Imported here, that thread
+# finds the module loaded and ends at once, during the clone: every plan that pays forks.
 COUNT_FORKS = """
 import os
 import bumper.plan.forked as forked
+import bumper.providers.github  # noqa: F401 - what import_ahead would import beside the clone
 
 _fork = forked._fork
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import NamedTuple
 
@@ -10,7 +11,7 @@ from bumper.errors import ExitCode, ManifestError
 from bumper.plan.image_policy import unresolved_markers
 from bumper.plan.marker_lint import near_misses
 from bumper.plan.needles import CHECK_NEEDLES
-from bumper.plan.rules import PolicyFileError, load_policy
+from bumper.plan.rules import Enclosing, PolicyFileError, enclosing_policy, load_policy
 from bumper.plan.select import unmatched_globs
 from bumper.plan.tree import check_paths_match, manifest_sources, policy_paths
 from bumper.report import detail, emit_json, ignored_line, info, warn
@@ -37,6 +38,14 @@ def check(directory: str, paths: tuple[str, ...], output: str) -> ExitCode:
     considered: list[str] = []
     ignored: list[Skip] = []
     problems = find_problems(Path(directory), paths, considered, ignored)
+    enclosing = enclosing_policy(Path(directory))
+    if enclosing is not None:
+        problems = sorted([*_enclosing_problems(Path(directory), enclosing), *problems], key=_order)
+        warn(
+            f"{_relative(Path(directory), enclosing)} governs {directory} from a folder above (a bump "
+            f"of {directory} is refused): check validates it, but the paths its rules name are read "
+            f"from that folder only; {enclosing.way_out('bumper check ')}"
+        )
     for glob in unmatched:
         warn(f"--path {glob!r} matches no file")
     if output == "json":
@@ -91,7 +100,27 @@ def find_problems(
     for skip in ignored:
         if skip.reason in _BROKEN:
             problems.append(_unreadable(root, skip.file, skip.reason))
-    return sorted(problems, key=lambda p: (p.file, p.line or 0))
+    return sorted(problems, key=_order)
+
+
+def _order(problem: Problem) -> tuple[str, int]:
+    return problem.file, problem.line or 0
+
+
+def _relative(root: Path, enclosing: Enclosing) -> str:
+    """The governing policy file as a path from `root` (`../.bumper.yaml`)."""
+    return os.path.relpath(enclosing.folder / enclosing.name, root.resolve())
+
+
+def _enclosing_problems(root: Path, enclosing: Enclosing) -> list[Problem]:
+    """The first error of the policy file governing `root` from a folder above, which a bump of
+    that folder reads (and fails on); named as a path from `root`."""
+    try:
+        load_policy(enclosing.folder)
+    except PolicyFileError as exc:
+        where = enclosing.folder / (exc.file or enclosing.name)
+        return [Problem(os.path.relpath(where, root.resolve()), exc.line, exc.message)]
+    return []
 
 
 def _unreadable(root: Path, relpath: str, reason: str) -> Problem:

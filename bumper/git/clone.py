@@ -13,6 +13,7 @@ failure. Any userinfo that still reaches a message (e.g. from git's own stderr) 
 from __future__ import annotations
 
 import functools
+import re
 import shutil
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -168,7 +169,8 @@ def symlinks(clone: Clone) -> list[str]:
 
 
 def checkout_only(clone: Clone, paths: Sequence[str], entries: list[bytes] | None = None) -> None:
-    """Check out just `paths` (plus every Chart.yaml, which tells chart templates apart);
+    """Check out just `paths` (plus every Chart.yaml, which tells chart templates apart, and the
+    values.yaml beside it, which says where the chart keeps an image's tag);
     the index keeps all other files, marked skip-worktree, so commits still hold the whole tree.
     `entries`: read_index's answer, when the caller already has it.
 
@@ -180,7 +182,9 @@ def checkout_only(clone: Clone, paths: Sequence[str], entries: list[bytes] | Non
     if entries is None:
         entries = read_index(clone)
     wanted = {p.encode("utf-8", "surrogateescape") for p in paths}
-    chosen = [e for e in entries if e in wanted or e == b"Chart.yaml" or e.endswith(b"/Chart.yaml")]
+    charts = {e[: -len(b"Chart.yaml")] for e in entries if e == b"Chart.yaml" or e.endswith(b"/Chart.yaml")}
+    wanted |= {folder + name for folder in charts for name in (b"Chart.yaml", b"values.yaml")}
+    chosen = [e for e in entries if e in wanted]
     rest = set(entries).difference(chosen)
     if rest:
         git.run(
@@ -208,6 +212,28 @@ def check_out_all_yaml(clone: Clone) -> None:
     marker under --path names an ImagePolicy that may live anywhere in the tree."""
     patterns = ["*.yaml", "*.yml", "Kustomization"]
     retried(lambda _: clone.git.run(["sparse-checkout", "add", "--", *patterns], action="sparse-checkout"))
+
+
+def check_out_chart_values(clone: Clone) -> None:
+    """Widen a sparse clone to the values.yaml beside each Chart.yaml (one batched download):
+    where a chart keeps an image's tag, which another values file of it may name the image
+    without (bumper.plan.chart_values). Each path is added as a literal, anchored pattern."""
+    listed = clone.git.run_bytes(["ls-files", "-z"], action="checkout")  # pathspecs are literal here
+    paths = {
+        p.decode("utf-8", "surrogateescape")
+        for p in listed.split(b"\0")
+        if p.endswith((b"values.yaml", b"Chart.yaml"))
+    }
+    charts = [p[: -len("Chart.yaml")] for p in paths if p == "Chart.yaml" or p.endswith("/Chart.yaml")]
+    values = sorted(f"{folder}values.yaml" for folder in charts if f"{folder}values.yaml" in paths)
+    # A line of the sparse-checkout file: no newline; a trailing space would be dropped.
+    patterns = ["/" + _GLOB.sub(r"\\\1", p) for p in values if "\n" not in p and not p.endswith(" ")]
+    if patterns:
+        args = ["sparse-checkout", "add", "--", *patterns]
+        retried(lambda _: clone.git.run(args, action="sparse-checkout"))
+
+
+_GLOB = re.compile(r"([\\*?\[])")  # what a gitignore pattern reads as a glob
 
 
 def fetch_objects(clone: Clone, oids: Sequence[str]) -> None:

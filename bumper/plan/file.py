@@ -16,6 +16,7 @@ from bumper.changes import Change, Skip
 from bumper.errors import ManifestError
 from bumper.image_ref import ImageRef
 from bumper.plan.chart_sources import ChartSources
+from bumper.plan.chart_values import chart_overrides
 from bumper.plan.diffs import file_diff
 from bumper.plan.holds import held_references, shared_with_other_images, with_other_images
 from bumper.plan.image_policy import PolicyTable, Unresolved, markers_without_value, plan_marked
@@ -93,7 +94,7 @@ class FileJob:
     def plan(self, item: tuple[Source, str]) -> FileOutcome:
         source, path = item
         with paused_gc():  # node graphs are alive throughout: nothing for a collection to find
-            out, proof = self._plan(source)  # the first parse ends with _plan, spans of it stay
+            out, proof = self._plan(source, path)  # the first parse ends with _plan, spans of it stay
             if proof is not None:
                 new_text = proof.verify()
                 bom = 1 if source.bom else 0  # the diff reads the bytes, BOM and all
@@ -103,7 +104,7 @@ class FileJob:
                     _ = out.edit.diff  # made here, cached, and sent along with the edit
         return out
 
-    def _plan(self, source: Source) -> tuple[FileOutcome, Proof | None]:
+    def _plan(self, source: Source, path: str) -> tuple[FileOutcome, Proof | None]:
         """The file's outcome but its edit, and the proof to make of its edits if it has any."""
         out = FileOutcome()
         try:
@@ -114,6 +115,7 @@ class FileJob:
             out.ignored = [Skip(source.path, exc.line, None, None, "template")]  # YAML once rendered
             return out, None
         found, notes = self.charts.settle(found, notes, self.by_key)  # HelmRelease pins' sources
+        found = chart_overrides(source, path, docs, found, notes)  # an image whose tag the chart keeps
         notes.sort(key=lambda n: n.line)
         out.ignored = [ignored_skip(source, n) for n in notes if n.key is None or n.key in self.by_key]
         # A marker on a nested map or flow map sets nothing (`$` first: a memchr-fast look).

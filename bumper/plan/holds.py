@@ -20,13 +20,7 @@ def edited_nodes(ref: Reference) -> list[Node]:
     entry that would gain a `newTag`/`digest` key; and a scalar it must move with (a `version:`
     repeating the tag of the `image:` beside it), so a hold on either holds both. For a
     reference inside YAML held in a block string, its inner document's nodes."""
-    inner = ref.innermost()
-    nodes: list[Node] = [ref.node]
-    for name in ("digest_node", "tag_node", "tied_node", "mapping"):
-        node = getattr(inner, name, None)
-        if node is not None and (name != "mapping" or getattr(inner, "tag_node", None) is None):
-            nodes.append(node)
-    return nodes
+    return [ref.node, *ref.innermost().moves_with()]
 
 
 def _used_nodes(ref: Reference) -> list[Node]:
@@ -75,7 +69,7 @@ def held_references(
     for ref in found:
         if group[id(ref)] in held_groups:
             nodes = _used_nodes(ref)
-            tied = getattr(ref.innermost(), "tied_node", None)  # reported where its own value is used
+            tied = ref.innermost().tied()  # reported where its own value is used
             aliases = {line for node in nodes if node is not tied for line in uses.alias_lines(node)}
             out[id(ref)] = sorted({ref.line, *aliases})
     return out
@@ -137,7 +131,7 @@ def _lines_of(node: ScalarNode) -> range:
 
 def _held_by_rule(rules: RunRules, relpath: str, ref: Reference) -> bool:
     """A hold rule on the reference's image, or on the image its line runs (a marked tag)."""
-    keys = [ref.ref.key, getattr(ref.innermost(), "runs", None)]
+    keys = [ref.ref.key, ref.innermost().runs_image()]
     return any((rule := rules.policy.rule_for(relpath, key)) is not None and rule.hold for key in keys if key)
 
 

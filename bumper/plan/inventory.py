@@ -12,6 +12,7 @@ from typing import Any, NamedTuple
 from bumper.changes import Skip
 from bumper.errors import ManifestError
 from bumper.image_ref import repository_key
+from bumper.plan.chart_values import chart_overrides
 from bumper.plan.file import ignored_skip
 from bumper.plan.holds import held_references, shared_with_other_images, with_other_images
 from bumper.plan.image_policy import FluxIndex, Unresolved, unresolved_in
@@ -97,6 +98,7 @@ class TreeScan:
             why = "template" if has_template_syntax(source.text) else f"unparseable: {exc.message}"
             self.ignored.append(Skip(source.path, exc.line, None, None, why))
             return None
+        refs = chart_overrides(source, str(self.root / source.path), docs, refs, notes)
         held = held_references(source, docs, refs, RunRules(), shared)
         self._markers(source, docs, refs)
         if shared:  # another image reached through an anchor the walk reported once

@@ -35,6 +35,9 @@ def left_alone(ignored: list[Skip]) -> str:
                 "to write (the chart's appVersion applies); add a `tag:` field beside `repository:` "
                 "for bumper to pin it"
             )
+        told = next((s.reason for s in values if s.reason.startswith(f"{NO_TAG_FIELD}: ")), None)
+        if told is not None:  # an image key whose tag the chart's values.yaml keeps (plan/chart_values.py)
+            text += f"; {told}"
     if files:
         first = files[0]
         what = _LEFT_ALONE.get(first.reason, "")

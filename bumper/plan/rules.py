@@ -170,31 +170,63 @@ def load_policy(root: Path) -> RepoPolicy:
     return RepoPolicy() if data is None else parse_policy(data)
 
 
-def check_no_enclosing_policy(root: Path) -> None:
-    """Refuse a --dir tree below the top of its git work tree when a folder between them holds
-    the policy: its rules (paths from that folder) govern this tree too, and reading the tree
-    alone would bypass them (a hold on clusters/prod, by `--dir clusters`)."""
+class Enclosing(NamedTuple):
+    """The policy file governing a --dir tree from a folder above it, in its git work tree."""
+
+    folder: Path  # the folder holding it
+    name: str  # `.bumper.yaml`, or `.bumper.yml` as found
+    top: Path  # the work tree's top
+    below: str  # the tree as an anchored, literal --path pattern from `folder` (`/clusters`)
+
+    def way_out(self, command: str) -> str:
+        """The command reading the tree under that policy (after renaming a `.bumper.yml`)."""
+        first = (
+            ""
+            if self.name == POLICY_FILE
+            else f"rename it to {POLICY_FILE} (bumper reads only that name), then "
+        )
+        return (
+            f"{first}run on that folder, narrowed with --path: {command}"
+            f"--dir {shlex.quote(str(self.folder))} --path {shlex.quote(self.below)}"
+        )
+
+
+def enclosing_policy(root: Path) -> Enclosing | None:
+    """The policy file in a folder between `root` and the top of its git work tree (the nearest);
+    None at the top, outside a work tree, or when no folder between holds one."""
     top = root.resolve()
     if (top / ".git").exists():
-        return
-    governing = None
+        return None
+    governing: tuple[Path, str] | None = None
     for folder in top.parents:
-        if governing is None and (
-            os.path.lexists(folder / POLICY_FILE) or os.path.lexists(folder / ".bumper.yml")
-        ):
-            governing = folder
+        if governing is None:
+            name = next((n for n in (POLICY_FILE, ".bumper.yml") if os.path.lexists(folder / n)), None)
+            governing = (folder, name) if name is not None else None
         if (folder / ".git").exists():
             break
     else:
-        return  # not in a git work tree: no repository's policy to bypass
+        return None  # not in a git work tree: no repository's policy to bypass
     if governing is None:
-        return
+        return None
+    where, name = governing
     # Anchored and literal: `clusters` alone would match any `clusters/` deeper in the tree, and
     # a folder named `apps[1]` would not match itself.
-    below = "/" + literal_pattern(top.relative_to(governing).as_posix())
+    return Enclosing(where, name, folder, "/" + literal_pattern(top.relative_to(where).as_posix()))
+
+
+def check_no_enclosing_policy(root: Path) -> None:
+    """Refuse a --dir tree below the top of its git work tree when a folder between them holds
+    the policy: its rules (paths from that folder) govern this tree too, and reading the tree
+    alone would bypass them (a hold on clusters/prod, by `--dir clusters`). The error names the
+    policy file as found (`.bumper.yml` too), relative to the work tree's top."""
+    enclosing = enclosing_policy(root)
+    if enclosing is None:
+        return
+    where, name = enclosing.folder, enclosing.name
     raise ConfigError(
-        f"--dir {root} is inside {governing}, whose {POLICY_FILE} governs it; run on that folder, "
-        f"narrowed with --path: --dir {shlex.quote(str(governing))} --path {shlex.quote(below)}"
+        f"--dir {root} is inside {where}, whose {name} governs it; {enclosing.way_out('')}",
+        file=(where / name).relative_to(enclosing.top).as_posix(),
+        line=1,
     )
 
 

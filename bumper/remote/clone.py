@@ -12,6 +12,7 @@ from bumper.git.clone import (
     Clone,
     check_out,
     check_out_all_yaml,
+    check_out_chart_values,
     checkout_only,
     clone,
     read_index,
@@ -87,7 +88,8 @@ def clone_base(run: RemoteRun, dest: Path) -> Base:
     the images in the object store (while read-tree fills the index beside it) and only those
     are checked out. With --path, a blobless
     sparse clone of those paths: git reads them as the same gitignore patterns plan_tree
-    applies (bumper.plan.paths), so the clone holds what --dir would select, plus Chart.yaml.
+    applies (bumper.plan.paths), so the clone holds what --dir would select, plus Chart.yaml
+    and the values.yaml beside it.
     """
     options = run.options
     assert options.repo is not None
@@ -110,6 +112,7 @@ def clone_base(run: RemoteRun, dest: Path) -> Base:
     if sparse:
         if MARKER_NEEDLE in needles and grep_files(cloned, [MARKER_NEEDLE]):
             check_out_all_yaml(cloned)  # the markers' ImagePolicy may live outside --path
+        check_out_chart_values(cloned)  # where a chart keeps an image's tag, maybe outside --path
         only = frozenset(grep_files(cloned, needles))
         links = frozenset(symlinks(cloned))  # those --path selects are checked out already
     else:

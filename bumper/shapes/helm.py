@@ -6,6 +6,8 @@ rewritten with it."""
 
 from __future__ import annotations
 
+import re
+
 from yaml.nodes import MappingNode, Node, ScalarNode
 
 from bumper.errors import RefParseError
@@ -34,12 +36,38 @@ _OPERATOR_SHA = (
     "write `image: REPO:TAG@sha256:...` instead"
 )
 TAG_KEYS = frozenset({"tag", "imageTag", "version"})
+# Split pairs (split_pairs): the image's name in one key, its tag in a sibling, spelled as
+# public charts spell them. Exact spellings first (key -> (its tag keys, its registry key))...
+_SPLIT_KEYS: dict[str, tuple[tuple[str, ...], str]] = {
+    "image": (("image_tag",), "registry"),  # `tag`/`imageTag`/`version`: _REPOSITORY_KEYS
+    "Image": (("ImageTag", "Tag"), "ImageRegistry"),  # stable/consul, stable/spark
+    "imageName": (("imageTag", "tag"), "imageRegistry"),  # stable/sonatype-nexus
+    "imageRepository": (("imageTag", "tag"), "imageRegistry"),
+    "image_name": (("image_tag",), "image_registry"),
+    "image_repository": (("image_tag",), "image_registry"),
+}
+# ...then a prefix: `testImage` + `testImageTag` (stable/neo4j), `redisImage` + `redisTag`,
+# `apiImageRepository` + `apiImageTag`; `server_image` + `server_tag`, `pod_image` +
+# `pod_image_version`.
+_CAMEL_NAME = re.compile(r"(?P<stem>[a-z][A-Za-z0-9]*)Image(?P<part>Name|Repository)?")
+_SNAKE_NAME = re.compile(r"(?P<stem>[A-Za-z0-9][A-Za-z0-9_]*)_image(?P<part>_name|_repository)?")
+_SPLIT_TAG_ENDINGS = ("Tag", "_tag", "_image_version")
 _TRIGGERS = TAG_KEYS | {"<<"}  # a merge key may bring a repository, with or without a tag
 
 
 def values_map(node: MappingNode, keys: list[str], context: str | None, found: Found) -> Claim | None:
-    """A values map's reference; claims the map (and its `image: repo`, which the chart joins
+    """A values map's references; claims the map (and its `image: repo`, which the chart joins
     with the tag: never append a tag to it) when a tag key or a merge key may make it one."""
+    refs, names = split_pairs(merged_pairs(node), found.ignore) if _names_split_pair(keys) else ([], [])
+    claim = _values_map(node, keys, context, found)
+    for ref in refs:
+        found.add(ref)
+    if not names:
+        return claim
+    return Claim((*(claim.scalars if claim is not None else ()), *names))
+
+
+def _values_map(node: MappingNode, keys: list[str], context: str | None, found: Found) -> Claim | None:
     if not _TRIGGERS.isdisjoint(keys):
         pairs = merged_pairs(node)
         whole = _whole_image(pairs)
@@ -52,6 +80,69 @@ def values_map(node: MappingNode, keys: list[str], context: str | None, found: F
         return _claim(pairs, "image", "baseImage")
     if "repository" in keys and not is_image_volume(keys, context):
         found.untagged.see(merged_pairs(node), context)  # no tag field: noted once the walk ends
+    return None
+
+
+def _names_split_pair(keys: list[str]) -> bool:
+    """Whether a key of the map may be the tag key of a split pair (bumper.shapes.helm.split_pairs)."""
+    return any(k.endswith(_SPLIT_TAG_ENDINGS) for k in keys)
+
+
+def split_pairs(pairs: dict[str, Node], ignore: IgnoreFn) -> tuple[list[SplitRef], list[ScalarNode]]:
+    """The image named without a tag in one key and its tag in a sibling (helm/charts' stable
+    charts render `{{ .Values.Image }}:{{ .Values.ImageTag }}`, Helm's own best practices
+    `{{ .Values.redisImage }}:{{ .Values.redisTag }}`): one reference, the tag key's. The
+    spellings `_REPOSITORY_KEYS` reads (`image` + `tag`) are helm_ref's; an image key that holds
+    a tag or digest is the container shape's whole reference, as before. Returns the references
+    and the image keys' scalars: each is claimed even when its tag is left alone (a placeholder),
+    so no tag is ever appended to it."""
+    refs: list[SplitRef] = []
+    names: list[ScalarNode] = []
+    for key in pairs:
+        spelled = _split_spelling(key)
+        if spelled is None or (key == "image" and not TAG_KEYS.isdisjoint(pairs)):
+            continue  # `image` + `tag`/`imageTag`/`version`: helm_ref's
+        tag_keys, registry_key = spelled
+        name_node = scalar(pairs, key)
+        name = text_of(name_node)
+        tag = next((scalar(pairs, k) for k in tag_keys if scalar(pairs, k) is not None), None)
+        if name_node is None or name is None or tag is None:
+            continue
+        parsed = ImageRef.try_parse(name)
+        if parsed is None or parsed.tag or parsed.digest:
+            continue  # no image, or a whole reference (the container shape's)
+        names.append(name_node)
+        registry = scalar(pairs, registry_key)
+        view: dict[str, Node] = {"registry": registry} if registry is not None else {}
+        ref = _split_ref(view, name, tag, ignore, NAME, name_node)
+        if ref is not None:
+            refs.append(ref)
+    return refs, names
+
+
+def tag_keys_for(key: str) -> tuple[str, ...]:
+    """The sibling keys that may hold the tag of an image named without one under `key`
+    (`image`: `tag`, `imageTag`, `version`, `image_tag`); none for a key naming no image."""
+    own = next((tags for repo_key, tags in _REPOSITORY_KEYS if repo_key == key and key != "name"), ())
+    spelled = _split_spelling(key)
+    return (*own, *(spelled[0] if spelled is not None else ()))
+
+
+def _split_spelling(key: str) -> tuple[tuple[str, ...], str] | None:
+    """For a key naming an image apart from its tag: the keys its tag may be in, first found
+    wins, and the key of a registry written apart; None for any other key."""
+    if key in _SPLIT_KEYS:
+        return _SPLIT_KEYS[key]
+    camel = _CAMEL_NAME.fullmatch(key)
+    if camel is not None and camel["stem"] != "base":  # baseImage: helm_ref's (the operator's)
+        stem, part = camel["stem"], camel["part"]
+        tags = (f"{stem}ImageTag",) if part else (f"{stem}ImageTag", f"{stem}Tag")
+        return tags, f"{stem}ImageRegistry"
+    snake = _SNAKE_NAME.fullmatch(key)
+    if snake is not None:
+        stem, part = snake["stem"], snake["part"]
+        own = f"{stem}_image_tag", f"{stem}_image_version"
+        return (own if part else (*own, f"{stem}_tag")), f"{stem}_image_registry"
     return None
 
 
@@ -179,4 +270,6 @@ def _split_ref(
     )
 
 
-SHAPE = Shape(NAME, mapping=values_map, mapping_keys=_TRIGGERS | {"repository"})
+SHAPE = Shape(
+    NAME, mapping=values_map, mapping_keys=_TRIGGERS | {"repository"}, mapping_suffixes=_SPLIT_TAG_ENDINGS
+)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from yaml.nodes import ScalarNode
+from yaml.nodes import Node, ScalarNode
 
 from bumper.errors import RefParseError
 from bumper.image_ref import DIGEST_HINT, ImageRef, is_digest, repository_key, split_name
@@ -31,6 +31,15 @@ class MarkerPartRef(Reference):
     # The image the Helm map or kustomize entry of its line runs, when the marker names another
     # (a mirror's map tracking the upstream's tags): a hold rule naming either holds it.
     runs: str | None = None
+
+    def moves_with(self) -> tuple[Node, ...]:
+        return tuple(node for node in (self.digest_node, self.tied_node) if node is not None)
+
+    def tied(self) -> ScalarNode | None:
+        return self.tied_node
+
+    def runs_image(self) -> str | None:
+        return self.runs
 
     def rewrite(self, plan: Plan, source: Source, new: ImageRef) -> str:
         moved = self.new_ref(new)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from yaml.nodes import ScalarNode
+from yaml.nodes import Node, ScalarNode
 
 from bumper.image_ref import ImageRef, repository_key
 from bumper.shapes.markers import not_a_digest
@@ -37,6 +37,15 @@ class PolicyRef(Reference):
     # The image the Helm map or kustomize entry of its line runs, when the marker names another
     # (a mirror's map tracking the upstream's tags): a hold rule naming either holds it.
     runs: str | None = None
+
+    def moves_with(self) -> tuple[Node, ...]:
+        return tuple(node for node in (self.digest_node, self.tied_node) if node is not None)
+
+    def tied(self) -> ScalarNode | None:
+        return self.tied_node
+
+    def runs_image(self) -> str | None:
+        return self.runs
 
     @property
     def pinned_digest(self) -> str | None:

@@ -87,6 +87,21 @@ class Reference:
         image (a kustomize entry renaming `name` to `newName`); None: this reference's own."""
         return None
 
+    def moves_with(self) -> tuple[Node, ...]:
+        """The nodes besides `node` that a rewrite may change or must move with (a digest beside
+        the tag, a kustomize entry gaining a key, the `image:` a `version:` repeats the tag of):
+        a hold on any of them holds the reference (plan/holds.py). None here."""
+        return ()
+
+    def tied(self) -> ScalarNode | None:
+        """The whole `image:` whose tag this reference repeats and moves with, never without."""
+        return None
+
+    def runs_image(self) -> str | None:
+        """The image its line runs when that is not `ref`'s (a marked tag in a mirror's map
+        tracking the upstream's tags): a hold rule naming it holds the reference too."""
+        return None
+
     def innermost(self) -> Reference:
         """The reference as its shape found it: itself, or for one inside YAML held in a block
         string (shapes/embedded.py), the inner document's (its kind and the scalars it moves with)."""
@@ -129,6 +144,9 @@ class SplitRef(Reference):
     def holds_digest(self) -> bool:
         return self.digest_in_tag or self.digest_node is not None
 
+    def moves_with(self) -> tuple[Node, ...]:
+        return () if self.digest_node is None else (self.digest_node,)
+
     def rewrite(self, plan: Plan, source: Source, new: ImageRef) -> str | None:
         tag = new.tag if new.tag is not None else self.ref.tag
         if self.digest_in_tag:
@@ -169,6 +187,12 @@ class RepeatedTagRef(SplitRef):
     # one) holds both (plan/holds.py).
     tied_node: ScalarNode | None = None
 
+    def moves_with(self) -> tuple[Node, ...]:
+        return (*super().moves_with(), *((self.tied_node,) if self.tied_node is not None else ()))
+
+    def tied(self) -> ScalarNode | None:
+        return self.tied_node
+
     def write_tag(self, plan: Plan, source: Source, tag: str) -> None:
         plan.replace(source, self.node, tag.removeprefix("v") if self.bare else tag)
 
@@ -189,6 +213,11 @@ class KustomizeRef(SplitRef):
     @property
     def inherits_tag(self) -> bool:
         return self.tag_node is None
+
+    def moves_with(self) -> tuple[Node, ...]:
+        """The digest and newTag, or the entry itself while it has no newTag (one is added)."""
+        added: Node | None = self.tag_node if self.tag_node is not None else self.mapping
+        return (*super().moves_with(), *((added,) if added is not None else ()))
 
     @property
     def inherits_from(self) -> ImageRef | None:

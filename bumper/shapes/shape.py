@@ -9,8 +9,9 @@ hooks it fills in, and the walk calls only the hooks that can apply to a node:
 - `contexts`: the context a collection is walked under, by its key and its parent's context
   (`images:` under a kustomization's root holds kustomize entries);
 - `sequences`: a list walked under one of the shape's contexts;
-- `mapping` with `mapping_keys`: a mapping holding one of those keys (a Helm values map's
-  `tag`); it may claim the mapping from later shapes;
+- `mapping` with `mapping_keys` (and `mapping_suffixes`): a mapping holding one of those keys,
+  or a key with one of those endings (a Helm values map's `tag`, `redisTag`); it may claim the
+  mapping from later shapes;
 - `keys`/`suffixes` with `scalar`: a scalar value under a key of that name or ending;
 - `block`: a `|` block scalar under any other key (one shape may hold it);
 - `marker_kind` with `marked`: a scalar on a line ending with that marker comment.
@@ -82,6 +83,7 @@ class Shape(NamedTuple):
     sequences: Mapping[str, SequenceFn] = MappingProxyType({})  # context -> reader
     mapping: MappingFn | None = None
     mapping_keys: frozenset[str] = frozenset()  # the keys that make a mapping worth asking about
+    mapping_suffixes: tuple[str, ...] = ()  # and the endings of keys that do (`testImageTag`)
     keys: frozenset[str] = frozenset()
     suffixes: tuple[str, ...] = ()
     scalar: ScalarFn | None = None

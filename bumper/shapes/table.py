@@ -50,8 +50,10 @@ class Dispatch(NamedTuple):
     documents: tuple[DocumentFn, ...]
     contexts: dict[str, dict[str, str]]  # key -> parent context -> the child's context
     sequences: dict[str, SequenceFn]  # context -> reader
-    mappings: tuple[tuple[frozenset[str], MappingFn], ...]  # (the keys that ask it, the hook)
+    # (the keys that ask it, the endings of keys that ask it, the hook)
+    mappings: tuple[tuple[frozenset[str], tuple[str, ...], MappingFn], ...]
     any_mapping_key: frozenset[str]  # every such key, for one test per mapping
+    any_mapping_suffix: tuple[str, ...]  # every such ending
     keys: dict[str, ScalarFn]  # exact key names (these win over suffixes)
     suffixes: tuple[tuple[tuple[str, ...], ScalarFn], ...]
     any_suffix: tuple[str, ...]  # every suffix, for one `endswith` per key
@@ -76,7 +78,7 @@ def index(shapes: tuple[Shape, ...]) -> Dispatch:
             _put_all(marked, {shape.marker_kind: shape.marked}, f"{shape.name}: marker")
         if shape.block is not None:
             _put_all(blocks, {"|": shape.block}, f"{shape.name}: block")
-    mappings = tuple((s.mapping_keys, s.mapping) for s in shapes if s.mapping is not None)
+    mappings = tuple((s.mapping_keys, s.mapping_suffixes, s.mapping) for s in shapes if s.mapping is not None)
     suffixes = tuple((s.suffixes, s.scalar) for s in shapes if s.suffixes and s.scalar is not None)
     return Dispatch(
         roots=tuple(s.root for s in shapes if s.root is not None),
@@ -84,7 +86,8 @@ def index(shapes: tuple[Shape, ...]) -> Dispatch:
         contexts=contexts,
         sequences=sequences,
         mappings=mappings,
-        any_mapping_key=frozenset().union(*(trigger for trigger, _ in mappings)),
+        any_mapping_key=frozenset().union(*(trigger for trigger, _, _ in mappings)),
+        any_mapping_suffix=tuple(suffix for _, group, _ in mappings for suffix in group),
         keys=keys,
         suffixes=suffixes,
         any_suffix=tuple(suffix for group, _ in suffixes for suffix in group),

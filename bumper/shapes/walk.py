@@ -103,11 +103,12 @@ def _without_whole_markers_on_names(found: list[Reference], ignore: IgnoreFn) ->
 def _walk(doc: Node, context: str | None, state: Found, marks: Marks, seen: set[int]) -> None:
     """Visit each collection of `doc` once. Only collections go on the stack; scalars are
     judged where their parent lists them, which keeps this walk cheap next to the composer."""
-    sequences, by_key, any_suffix, any_mapping_key, contexts, block = (
+    sequences, by_key, any_suffix, any_mapping_key, any_mapping_suffix, contexts, block = (
         DISPATCH.sequences,
         DISPATCH.keys,
         DISPATCH.any_suffix,
         DISPATCH.any_mapping_key,
+        DISPATCH.any_mapping_suffix,
         DISPATCH.contexts,
         DISPATCH.block,
     )
@@ -134,7 +135,8 @@ def _walk(doc: Node, context: str | None, state: Found, marks: Marks, seen: set[
         keys = [k.value for k, _ in node.value if type(k) is ScalarNode]
         if len(set(keys)) != len(keys):
             check_unique_keys(source, node)
-        claimed = () if any_mapping_key.isdisjoint(keys) else _ask_mappings(node, keys, context, state)
+        asked = not any_mapping_key.isdisjoint(keys) or any(k.endswith(any_mapping_suffix) for k in keys)
+        claimed = _ask_mappings(node, keys, context, state) if asked else ()
         for key, value in node.value:
             name = key.value if type(key) is ScalarNode else None
             if type(value) is ScalarNode:
@@ -159,8 +161,8 @@ def _walk(doc: Node, context: str | None, state: Found, marks: Marks, seen: set[
 
 def _ask_mappings(node: MappingNode, keys: list[str], context: str | None, state: Found) -> tuple[Node, ...]:
     """Ask the mapping hooks in table order until one claims the mapping; the scalars it claims."""
-    for trigger, mapping in DISPATCH.mappings:
-        if not trigger.isdisjoint(keys):
+    for trigger, suffixes, mapping in DISPATCH.mappings:
+        if not trigger.isdisjoint(keys) or (suffixes and any(k.endswith(suffixes) for k in keys)):
             claim = mapping(node, keys, context, state)
             if claim is not None:
                 return claim.scalars

@@ -216,7 +216,8 @@ def test_checkout_only_writes_exactly_the_named_files_and_commits_keep_the_rest(
     server: GitServer, tmp_path: Path, isolated_git: Path
 ) -> None:
     """`checkout_only` (the --repo flow past grep): exact index paths, never patterns, so odd
-    names are neither missed nor widened; every Chart.yaml comes too; no filter runs; the
+    names are neither missed nor widened; every Chart.yaml comes too, and the values.yaml beside
+    it (where its chart keeps an image's tag: bumper.plan.chart_values); no filter runs; the
     files not checked out stay in the index (skip-worktree) and in the commit, even with
     `add --all`."""
     ran = tmp_path / "filter-ran"
@@ -239,7 +240,7 @@ def test_checkout_only_writes_exactly_the_named_files_and_commits_keep_the_rest(
         for p in cloned.path.rglob("*")
         if p.is_file() and ".git" not in p.parts
     )
-    assert on_disk == sorted([*odd, "charts/c/Chart.yaml"])
+    assert on_disk == sorted([*odd, "charts/c/Chart.yaml", "charts/c/values.yaml"])
     for name in odd:
         assert (cloned.path / name).read_bytes() == files[name], name
     assert not ran.exists()

@@ -111,3 +111,58 @@ def test_what_it_leaves_and_why(text: str, left: list[tuple[int, str, str]]) -> 
     finding = find(text)
     assert finding.found == []
     assert [(line, value, reason.split(":")[0]) for line, _, value, reason in finding.left] == left
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        # stable/consul, stable/spark: `Image` + `ImageTag`
+        ('Image: "consul"\nImageTag: "1.5.3"\n', [(2, "helm", "consul:1.5.3")]),
+        ("Master:\n  Image: k8s.gcr.io/spark\n  Tag: 1.5.1_v3\n", [(3, "helm", "k8s.gcr.io/spark:1.5.1_v3")]),
+        # stable/sonatype-nexus: `imageName` + `imageTag`; registry + repository + tag keys
+        (
+            "nexus:\n  imageName: sonatype/nexus3\n  imageTag: 3.20.1\n",
+            [(3, "helm", "sonatype/nexus3:3.20.1")],
+        ),
+        (
+            "api:\n  imageRegistry: ghcr.io\n  imageRepository: acme/api\n  imageTag: v1\n",
+            [(4, "helm", "ghcr.io/acme/api:v1")],
+        ),
+        # a prefix: stable/neo4j's `testImage` + `testImageTag`, Helm's `redisImage` + `redisTag`
+        (
+            'testImage: "ghcr.io/acme/kubectl"\ntestImageTag: "master"\n',
+            [(2, "helm", "ghcr.io/acme/kubectl:master")],
+        ),
+        ("redisImage: redis\nredisTag: 7.2.4\n", [(2, "helm", "redis:7.2.4")]),
+        ("apiImageRepository: ghcr.io/acme/app\napiImageTag: v1\n", [(2, "helm", "ghcr.io/acme/app:v1")]),
+        # snake case
+        ("server_image: ghcr.io/acme/app\nserver_tag: v1\n", [(2, "helm", "ghcr.io/acme/app:v1")]),
+        ("pod_image: ghcr.io/acme/app\npod_image_version: v1\n", [(2, "helm", "ghcr.io/acme/app:v1")]),
+        ("image: ghcr.io/acme/app\nimage_tag: v1\n", [(2, "helm", "ghcr.io/acme/app:v1")]),
+        # two pairs and a values map in one mapping: each its own reference
+        (
+            "image: neo4j\nimageTag: '4.0'\ntestImage: ghcr.io/acme/k\ntestImageTag: v1\n",
+            [(2, "helm", "neo4j:4.0"), (4, "helm", "ghcr.io/acme/k:v1")],
+        ),
+        # an image key holding a whole reference stays the container shape's; the sibling is
+        # not known to be its tag and is left alone
+        ("redisImage: ghcr.io/acme/redis:7\nredisTag: '7'\n", [(1, "container", "ghcr.io/acme/redis:7")]),
+        # no sibling tag key: the whole (untagged) reference, as before
+        (
+            "sidecarImage: ghcr.io/acme/app\nsidecarPullPolicy: Always\n",
+            [(1, "container", "ghcr.io/acme/app")],
+        ),
+        # a tag key of another stem pairs with nothing
+        ("redisImage: ghcr.io/acme/redis\nlatestTag: v1\n", [(1, "container", "ghcr.io/acme/redis")]),
+    ],
+)
+def test_an_image_key_and_its_sibling_tag_key_are_one_reference(
+    text: str, found: list[tuple[int, str, str]]
+) -> None:
+    assert find(text).found == found
+
+
+def test_a_split_pair_whose_tag_is_left_alone_never_gets_a_tag_appended_to_its_image_key() -> None:
+    finding = find("testImage: ghcr.io/acme/app\ntestImageTag: ${TAG}\n")
+    assert finding.found == []
+    assert finding.left == [(2, "helm", "${TAG}", "placeholder")]

@@ -1,0 +1,152 @@
+"""An image key a chart's other values file sets without a tag runs with the tag the chart's own
+values.yaml keeps in a sibling key (elastic's `examples/oss/values.yaml` says only
+`image: docker.elastic.co/elasticsearch/elasticsearch-oss`; the chart's values.yaml has
+`imageTag: "8.5.1"` beside its `image:` and renders `{{ .Values.image }}:{{ .Values.imageTag }}`):
+it is no whole reference. A tag appended to it renders `repo:new:old`, so it is left alone
+(`no-tag-field`, naming the chart's tag key) until the file holds a tag key of its own."""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+
+from yaml.nodes import MappingNode, Node, ScalarNode
+
+from bumper.errors import ManifestError
+from bumper.plan.select import MAX_FILE_BYTES
+from bumper.shapes.helm import tag_keys_for
+from bumper.shapes.left_alone import NO_TAG_FIELD
+from bumper.shapes.reference import Ignored, Reference, WholeRef
+from bumper.yaml_edit import Source, compose_all
+
+CHART_FILE = "Chart.yaml"
+VALUES_FILE = "values.yaml"
+_MAX_DEPTH = 32
+
+Keys = dict[tuple[str, ...], dict[str, int]]  # a mapping's key path -> its keys and their lines
+
+
+def chart_overrides(
+    source: Source, on_disk: str, docs: list[Node], found: list[Reference], notes: list[Ignored]
+) -> list[Reference]:
+    """`found` less the untagged image keys whose tag the chart's values.yaml keeps in a sibling
+    key at the same place; each is noted in `notes` instead. `on_disk`: the file's path."""
+    untagged = {id(ref) for ref in found if _untagged(ref)}
+    if not untagged:
+        return found
+    chart = _chart_values(source.path, on_disk)
+    if chart is None:
+        return found
+    chart_relpath, defaults = chart
+    places = _places(docs)
+    kept: list[Reference] = []
+    for ref in found:
+        place = places.get(id(ref.node)) if id(ref) in untagged else None
+        said = _tag_key_in_chart(defaults, place) if place is not None else None
+        if said is None:
+            kept.append(ref)
+            continue
+        tag_key, line = said
+        why = (
+            f"{NO_TAG_FIELD}: the chart's {chart_relpath}:{line} keeps the tag in `{tag_key}` beside it; "
+            f"add `{tag_key}:` here for bumper to pin it"
+        )
+        notes.append(Ignored(ref.line, "helm", ref.value, why, ref.ref.key))
+    return kept
+
+
+def _untagged(ref: Reference) -> bool:
+    """A whole `image:`-like scalar naming an image without tag or digest."""
+    return (
+        type(ref) is WholeRef
+        and ref.shape == "container"
+        and not ref.prefix
+        and ref.ref.tag is None
+        and ref.ref.digest is None
+    )
+
+
+def _places(docs: list[Node]) -> dict[int, tuple[tuple[str, ...], str]]:
+    """Each scalar value of a mapping (by id): its mapping's key path and its key. Lists are
+    not entered: Helm replaces a list whole, so no chart default sits beside an item's key."""
+    places: dict[int, tuple[tuple[str, ...], str]] = {}
+    seen: set[int] = set()
+    stack: list[tuple[Node, tuple[str, ...]]] = [(doc, ()) for doc in docs]
+    while stack:
+        node, path = stack.pop()
+        if type(node) is not MappingNode or id(node) in seen or len(path) > _MAX_DEPTH:
+            continue
+        seen.add(id(node))
+        for key, value in node.value:
+            if type(key) is not ScalarNode:
+                continue
+            if type(value) is ScalarNode:
+                places.setdefault(id(value), (path, str(key.value)))
+            else:
+                stack.append((value, (*path, str(key.value))))
+    return places
+
+
+def _tag_key_in_chart(defaults: Keys, place: tuple[tuple[str, ...], str]) -> tuple[str, int] | None:
+    """The chart's tag key (and its line) beside the same image key at the same path."""
+    path, key = place
+    keys = defaults.get(path)
+    if keys is None or key not in keys:
+        return None
+    return next(((k, keys[k]) for k in tag_keys_for(key) if k in keys), None)
+
+
+def _chart_values(relpath: str, on_disk: str) -> tuple[str, Keys] | None:
+    """The nearest chart folder above the file within the tree (a folder holding Chart.yaml):
+    its values.yaml's path from the root and keys; None when there is none, the file is that
+    values.yaml itself, or it cannot be read (a link, not UTF-8, too big, not YAML)."""
+    if not on_disk.endswith(relpath):
+        return None
+    root = on_disk[: len(on_disk) - len(relpath)]
+    parts = relpath.split("/")[:-1]
+    for depth in range(len(parts), -1, -1):
+        folder = "/".join(parts[:depth])
+        if not os.path.isfile(os.path.join(root, folder, CHART_FILE)):
+            continue
+        values = f"{folder}/{VALUES_FILE}" if folder else VALUES_FILE
+        if values == relpath:
+            return None
+        keys = _read_keys(os.path.join(root, values))
+        return (values, keys) if keys is not None else None
+    return None
+
+
+def _read_keys(path: str) -> Keys | None:
+    try:
+        stat = os.lstat(path)
+    except OSError:
+        return None
+    return _keys_of(path, stat.st_mtime_ns, stat.st_size, stat.st_mode)
+
+
+@lru_cache(maxsize=32)  # the charts of one tree; a changed file is another key
+def _keys_of(path: str, _mtime: int, size: int, mode: int) -> Keys | None:
+    import stat
+
+    if not stat.S_ISREG(mode) or size > MAX_FILE_BYTES:
+        return None
+    try:
+        with open(path, "rb") as file:
+            source = Source.from_bytes(path, file.read(MAX_FILE_BYTES + 1))
+        docs = compose_all(source)
+    except (OSError, UnicodeDecodeError, ManifestError):
+        return None
+    keys: Keys = {}
+    stack: list[tuple[Node, tuple[str, ...]]] = [(doc, ()) for doc in docs]
+    seen: set[int] = set()
+    while stack:
+        node, where = stack.pop()
+        if type(node) is not MappingNode or id(node) in seen or len(where) > _MAX_DEPTH:
+            continue
+        seen.add(id(node))
+        own = keys.setdefault(where, {})
+        for key, value in node.value:
+            if type(key) is ScalarNode:
+                own.setdefault(str(key.value), key.start_mark.line + 1)
+                stack.append((value, (*where, str(key.value))))
+    return keys

@@ -1,0 +1,120 @@
+"""End to end: a values file of a chart that names an image without a tag, whose tag the chart's
+own values.yaml keeps in a sibling key (elastic/helm-charts' elasticsearch `examples/oss`), is
+left alone alike by `bump --dir`, `bump --repo` (with and without `--path`, which clones
+sparsely) and `scan`: a tag appended to it renders `repo:new:old`."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from testing import forkserver
+from testing.runs import run_bump
+from testing.world import make_world
+
+OSS = "docker.elastic.co/elasticsearch/elasticsearch-oss"
+CHART_VALUES = (
+    b'clusterName: "elasticsearch"\n'
+    b'image: "docker.elastic.co/elasticsearch/elasticsearch"\n'
+    b'imageTag: "8.5.1"\n'
+    b"sidecar:\n"
+    b"  Image: k8s.gcr.io/spark\n"
+    b'  ImageTag: "1.5.1_v3"\n'
+)
+OVERRIDE = b'clusterName: "oss"\nimage: "docker.elastic.co/elasticsearch/elasticsearch-oss"\n'
+# No chart keeps this one's tag: a whole reference, pinned as before.
+OTHER = b"image: docker.elastic.co/elasticsearch/elasticsearch-oss\n"
+TREE = {
+    "charts/elasticsearch/Chart.yaml": b"apiVersion: v2\nname: elasticsearch\nversion: 8.5.1\n",
+    "charts/elasticsearch/values.yaml": CHART_VALUES,
+    "charts/elasticsearch/examples/oss/values.yaml": OVERRIDE,
+    "charts/elasticsearch/examples/spark/values.yaml": b"sidecar:\n  Image: k8s.gcr.io/spark-oss\n",
+    "apps/oss/values.yaml": OTHER,
+}
+WHY = (
+    "no-tag-field: the chart's charts/elasticsearch/values.yaml:3 keeps the tag in `imageTag` "
+    "beside it; add `imageTag:` here for bumper to pin it"
+)
+
+
+def _write(root: Path) -> Path:
+    for rel, data in TREE.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_bytes(data)
+    return root
+
+
+def _ignored(result: dict[str, object]) -> list[tuple[str, int, str]]:
+    return [(s["file"], s["line"], s["reason"]) for s in result["ignored"]]  # type: ignore[attr-defined, index]
+
+
+@pytest.mark.parametrize("paths", [(), ("--path", "charts/elasticsearch/examples/**", "--path", "apps/**")])
+def test_a_repo_run_leaves_the_override_alone_and_pins_the_image_no_chart_keeps_a_tag_for(
+    tmp_path: Path, paths: tuple[str, ...]
+) -> None:
+    with make_world(tmp_path, "github", TREE) as world:
+        proc = run_bump(world, f"{OSS}:7.10.2", *paths)
+        assert proc.returncode == 0, proc.stderr
+        result = json.loads(proc.stdout)
+        branch = result["branch"]
+        assert world.read(branch, "charts/elasticsearch/examples/oss/values.yaml") == OVERRIDE
+        assert world.read(branch, "apps/oss/values.yaml") == OTHER.replace(b"-oss\n", b"-oss:7.10.2\n")
+    assert ("charts/elasticsearch/examples/oss/values.yaml", 2, WHY) in _ignored(result)
+    assert [c["file"] for c in result["changes"]] == ["apps/oss/values.yaml"]
+
+
+def test_a_dir_run_whose_only_reference_the_chart_keeps_the_tag_of_exits_3_saying_so(tmp_path: Path) -> None:
+    root = _write(tmp_path / "tree")
+    (root / "apps/oss/values.yaml").unlink()
+
+    proc = forkserver.run(["bump", f"{OSS}:7.10.2", "--dir", str(root)])
+
+    assert proc.returncode == 3, proc.stderr
+    assert "charts/elasticsearch/examples/oss/values.yaml:2 (no-tag-field)" in proc.stderr
+    assert WHY in proc.stderr
+    assert (root / "charts/elasticsearch/examples/oss/values.yaml").read_bytes() == OVERRIDE
+    # The same key under another map of another file: the chart's `sidecar.Image` + `ImageTag`.
+    spark = forkserver.run(["bump", "k8s.gcr.io/spark-oss:2.0", "--dir", str(root)])
+    assert spark.returncode == 3, spark.stderr
+    assert "charts/elasticsearch/examples/spark/values.yaml:2 (no-tag-field)" in spark.stderr
+    assert "keeps the tag in `ImageTag`" in spark.stderr
+
+
+def test_scan_lists_the_override_as_left_alone_not_as_a_reference(tmp_path: Path) -> None:
+    root = _write(tmp_path / "tree")
+
+    proc = forkserver.run(["scan", "--dir", str(root), "--output", "json"])
+
+    assert proc.returncode == 0, proc.stderr
+    scan = json.loads(proc.stdout)
+    listed = {(i["file"], i["line"], i["shape"]) for i in scan["images"]}
+    assert listed == {
+        ("apps/oss/values.yaml", 1, "container"),
+        ("charts/elasticsearch/values.yaml", 3, "helm"),
+        ("charts/elasticsearch/values.yaml", 6, "helm"),
+    }
+    assert ("charts/elasticsearch/examples/oss/values.yaml", 2, WHY) in _ignored(scan)
+
+
+def test_a_chart_values_file_that_is_a_link_or_no_yaml_decides_nothing(tmp_path: Path) -> None:
+    """Only the chart's own regular values.yaml says where its tag is: a link (which may point
+    anywhere) or a file that does not parse leaves the override a whole reference, as before."""
+    root = _write(tmp_path / "tree")
+    values = root / "charts/elasticsearch/values.yaml"
+    values.unlink()
+    (root / "elsewhere.txt").write_bytes(CHART_VALUES)
+    values.symlink_to(root / "elsewhere.txt")
+    subprocess.run(["git", "init", "-q", str(root)], check=True)
+
+    linked = forkserver.run(["bump", f"{OSS}:7.10.2", "--dir", str(root), "--dry-run"])
+    assert linked.returncode == 0, linked.stderr
+    assert f'+image: "{OSS}:7.10.2"' in linked.stdout
+
+    values.unlink()
+    values.write_bytes(b"image: [\n")
+    broken = forkserver.run(["bump", f"{OSS}:7.10.2", "--dir", str(root), "--dry-run"])
+    assert broken.returncode == 0, broken.stderr
+    assert f'+image: "{OSS}:7.10.2"' in broken.stdout
