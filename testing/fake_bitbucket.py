@@ -165,8 +165,15 @@ class FakeBitbucket(FakePullHost):
             "summary": {"raw": rec.body, "markup": "markdown"},
             "state": state,
             "draft": rec.draft,
-            "source": {"branch": {"name": rec.head}, "commit": {"hash": rec.head_sha[:12]}},
-            "destination": {"branch": {"name": rec.base}},
+            "source": {
+                "branch": {"name": rec.head},
+                "commit": {"hash": rec.head_sha[:12]},
+                "repository": {"type": "repository", "full_name": rec.head_repo or rec.repo},
+            },
+            "destination": {
+                "branch": {"name": rec.base},
+                "repository": {"type": "repository", "full_name": rec.repo},
+            },
             "links": {"html": {"href": f"https://bitbucket.org/{rec.repo}/pull-requests/{rec.number}"}},
         }
         if rec.state == "merged" and rec.merge_commit:  # Bitbucket Cloud shows 12 digits
@@ -217,7 +224,7 @@ class FakeBitbucket(FakePullHost):
             raise _error(400, "title, source and destination are required")
         self._limits(body)
         for rec in self.open_pulls(repo):
-            if (rec.head, rec.base) == (head, base):
+            if (rec.head, rec.base, rec.head_repo) == (head, base, None):
                 raise _error(400, f"There is already an open pull request from {head} to {base}")
         rec = PullRecord(
             repo,
@@ -372,7 +379,7 @@ class FakeBitbucketServer(FakePullHost):
             "description": rec.body,
             "state": state,
             "open": rec.state == "open",
-            "fromRef": self._ref(rec.repo, rec.head, rec.head_sha),
+            "fromRef": self._ref(rec.head_repo or rec.repo, rec.head, rec.head_sha),
             "toRef": self._ref(rec.repo, rec.base),
             "reviewers": [
                 {"user": {"name": n, "slug": n}, "role": "REVIEWER", "approved": False} for n in rec.reviewers
@@ -398,11 +405,8 @@ class FakeBitbucketServer(FakePullHost):
         found = []
         for rec in reversed(self.pulls):
             ref = f"refs/heads/{rec.head if direction == 'OUTGOING' else rec.base}"
-            if (
-                rec.repo == repo
-                and at in (None, ref)
-                and (state == "ALL" or self._json(rec)["state"] == state)
-            ):
+            side = (rec.head_repo or rec.repo) if direction == "OUTGOING" else rec.repo
+            if side == repo and at in (None, ref) and (state == "ALL" or self._json(rec)["state"] == state):
                 found.append(self._json(rec))
         return 200, {}, {"values": found, "isLastPage": True, "start": 0, "size": len(found), "limit": 25}
 
@@ -441,7 +445,7 @@ class FakeBitbucketServer(FakePullHost):
             )
         self._texts(body)
         for rec in self.open_pulls(repo):
-            if (rec.head, rec.base) == (head, base):
+            if (rec.head, rec.base, rec.head_repo) == (head, base, None):
                 raise _dc_error(
                     409,
                     "Only one pull request may be open for a given source and target branch",

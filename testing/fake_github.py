@@ -317,6 +317,7 @@ class FakeGitHub(FakePullHost):
 
     def _pr_json(self, rec: PullRecord) -> dict[str, Any]:
         owner = rec.repo.split("/")[0]
+        head_owner = (rec.head_repo or rec.repo).split("/")[0]  # a fork's PR: the fork's owner
         api = f"{self.api_url}/repos/{rec.repo}"
         users = [r for r in rec.reviewers if "/" not in r]
         teams = [r.split("/", 1)[1] for r in rec.reviewers if "/" in r]
@@ -339,7 +340,7 @@ class FakeGitHub(FakePullHost):
             "requested_reviewers": [{"login": u} for u in users],
             "requested_teams": [{"slug": t} for t in teams],
             "auto_merge": {"merge_method": "merge"} if rec.automerge else None,
-            "head": {"ref": rec.head, "label": f"{owner}:{rec.head}", "sha": rec.head_sha},
+            "head": {"ref": rec.head, "label": f"{head_owner}:{rec.head}", "sha": rec.head_sha},
             "base": {
                 "ref": rec.base,
                 "label": f"{owner}:{rec.base}",
@@ -379,7 +380,7 @@ class FakeGitHub(FakePullHost):
             shown = "open" if rec.state == "open" else "closed"  # merged PRs are closed ones
             if rec.repo != repo or (state != "all" and shown != state):
                 continue
-            if head is not None and head != f"{repo.split('/')[0]}:{rec.head}":
+            if head is not None and head != f"{(rec.head_repo or repo).split('/')[0]}:{rec.head}":
                 continue
             if base is not None and base != rec.base:
                 continue
@@ -392,7 +393,7 @@ class FakeGitHub(FakePullHost):
         _check_lengths(body)
         head, base = body["head"].split(":")[-1], body["base"]
         owner = repo.split("/")[0]
-        if any(p.head == head and p.base == base for p in self.open_pulls(repo)):
+        if any((p.head, p.base, p.head_repo) == (head, base, None) for p in self.open_pulls(repo)):
             raise _invalid("PullRequest", "custom", f"A pull request already exists for {owner}:{head}.")
         number = 1 + sum(1 for p in self.pulls if p.repo == repo)
         rec = PullRecord(

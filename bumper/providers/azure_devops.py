@@ -23,6 +23,7 @@ PULLS = answers.PullShape(
     "sourceRefName",
     "targetRefName",
     page="value",
+    fork="forkSource",
 )
 
 

@@ -24,6 +24,8 @@ PULLS = answers.PullShape(
     "destination.branch.name",
     "links.html.href",
     page="values",
+    head_repo="source.repository.full_name",
+    base_repo="destination.repository.full_name",
 )
 
 
