@@ -21,7 +21,7 @@ from urllib.parse import unquote
 import pytest
 
 from testing import api_schemas
-from testing.fake_provider import FakePullHost, PullRecord, RecordedRequest, Reply, Response
+from testing.fake_provider import FakePullHost, PullRecord, RecordedRequest, Reply, Response, java_length
 
 TOKEN = "fake-azure-devops-pat-FAKEfake0123456789"  # noqa: S105 - a test token
 ORG = "acme"
@@ -233,13 +233,13 @@ class FakeAzureDevOps(FakePullHost):
         return 200, {}, {"value": found, "count": len(found)}
 
     def _texts(self, body: dict[str, Any]) -> None:
-        if len(str(body.get("title") or "")) > TITLE_LIMIT:
+        if java_length(str(body.get("title") or "")) > TITLE_LIMIT:
             raise _error(
                 400,
                 "Invalid argument value.\r\nParameter name: The title for a pull request must not be "
                 f"longer than {TITLE_LIMIT} characters.",
             )
-        if len(str(body.get("description") or "")) > DESCRIPTION_LIMIT:
+        if java_length(str(body.get("description") or "")) > DESCRIPTION_LIMIT:
             raise _error(
                 400,
                 "Invalid argument value.\r\nParameter name: A description for a pull request must not "

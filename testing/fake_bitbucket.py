@@ -20,7 +20,7 @@ from urllib.parse import unquote
 import pytest
 
 from testing import api_schemas
-from testing.fake_provider import FakePullHost, PullRecord, RecordedRequest, Reply, Response
+from testing.fake_provider import FakePullHost, PullRecord, RecordedRequest, Reply, Response, java_length
 
 TOKEN = "fake-bitbucket-token-FAKEfake0123456789"  # noqa: S105 - a test token
 APP_USER, APP_PASSWORD = "bumper-bot", "fake-app-password-FAKE0123456789"  # noqa: S105
@@ -411,13 +411,13 @@ class FakeBitbucketServer(FakePullHost):
         return 200, {}, {"values": found, "isLastPage": True, "start": 0, "size": len(found), "limit": 25}
 
     def _texts(self, body: dict[str, Any]) -> None:
-        if len(str(body.get("title") or "")) > TITLE_LIMIT:
+        if java_length(str(body.get("title") or "")) > TITLE_LIMIT:
             raise _dc_error(
                 400,
                 f"The title must be at most {TITLE_LIMIT} characters",
                 "validation.ArgumentValidationException",
             )
-        if len(str(body.get("description") or "")) > DESCRIPTION_LIMIT:
+        if java_length(str(body.get("description") or "")) > DESCRIPTION_LIMIT:
             raise _dc_error(
                 400,
                 f"The description must be at most {DESCRIPTION_LIMIT} characters",

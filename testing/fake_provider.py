@@ -53,6 +53,12 @@ class PullRecord:
     head_repo: str | None = None
 
 
+def java_length(text: str) -> int:
+    """A string's length as .NET and Java count it, and so Azure DevOps and Bitbucket Data Center
+    check their limits: UTF-16 code units, two for a character outside the BMP (an emoji)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
 class RecordedRequest(NamedTuple):
     """One request as a fake host saw it (credentials removed); `fault` names what was injected."""
 

@@ -37,8 +37,9 @@ class BitbucketServerProvider:
     """
 
     name = "bitbucket-server"
-    # BSERV-14135: descriptions above 32,768 characters are refused; titles are 255.
-    text_limits = api.TextLimits(title=255, body=32_768)
+    # BSERV-14135: descriptions above 32,768 characters are refused; titles are 255 (Java
+    # characters: UTF-16 code units, an emoji is two).
+    text_limits = api.TextLimits(title=255, body=32_768, utf16=True)
 
     def __init__(self, settings: api.ProviderSettings) -> None:
         where = settings.location or host_rules.bitbucket_server_location(

@@ -201,7 +201,10 @@ def _deliver_pull_request(
         compare="" if options.dry_run else deploy_compare(cloned, plan.changes, run.env),
         registry=options.registry_images,
     )
-    title, body = pr_text(options.title, options.body, values, plan.changes, limits=text_limits(provider))
+    limits = text_limits(provider)
+    title, body = pr_text(
+        options.title, options.body, values, plan.changes, (limits.title, limits.body), utf16=limits.utf16
+    )
     existing = bot.pull_request
 
     if options.dry_run:
