@@ -54,6 +54,8 @@ class FakeGitea(FakePullHost):
         self.schema_violations: list[tuple[str, str, list[str]]] = []
         self._tick = 0
         self._updated: dict[tuple[str, int], int] = {}
+        # [api] MAX_RESPONSE_ITEMS: an instance may set it below the default; pages are then shorter.
+        self.max_items = MAX_ITEMS
 
     def add_repo(self, full_name: str, *, labels: tuple[str, ...] = ()) -> str:
         """Create `owner/repo` with `labels`; returns an https clone URL naming it."""
@@ -156,7 +158,7 @@ class FakeGitea(FakePullHost):
 
     def _list(self, repo: str, query: dict[str, list[str]]) -> Response:
         state = query.get("state", ["open"])[0]
-        limit = min(int(query.get("limit", [str(MAX_ITEMS)])[0]), MAX_ITEMS)
+        limit = min(int(query.get("limit", [str(self.max_items)])[0]), self.max_items)
         page = max(int(query.get("page", ["1"])[0]), 1)
         found = [
             p
@@ -216,7 +218,7 @@ class FakeGitea(FakePullHost):
         return 200, {}, [{"id": labels[n], "name": n, "color": "ededed"} for n in rec.labels]
 
     def _labels(self, repo: str, query: dict[str, list[str]]) -> Response:
-        limit = min(int(query.get("limit", [str(MAX_ITEMS)])[0]), MAX_ITEMS)
+        limit = min(int(query.get("limit", [str(self.max_items)])[0]), self.max_items)
         page = max(int(query.get("page", ["1"])[0]), 1)
         items = sorted(self.repos[repo]["labels"].items(), key=lambda kv: kv[1])
         chosen = items[(page - 1) * limit : page * limit]

@@ -131,15 +131,20 @@ class GiteaProvider:
         return self._rest.request(method, self._repo + path, params=params, body=data)
 
     def _pulls(self, state: str, head: str, base: str, pages: int) -> Iterator[dict[str, Any]]:
-        """PRs in `state` from this repository's `head` into `base`, page by page."""
-        page = 1
+        """PRs in `state` from this repository's `head` into `base`, page by page, until the
+        answers' `X-Total-Count` are read: an instance whose MAX_RESPONSE_ITEMS is below 50
+        answers shorter pages that are not the last (without the header: a short page is)."""
+        page, seen = 1, 0
         while page <= pages:
             params = {"state": state, "sort": "recentupdate", "limit": PAGE, "page": page}
-            batch = self._call("GET", "/pulls", params=params) or []
+            data, headers = self._rest.exchange("GET", self._repo + "/pulls", params=params)
+            batch = data or []
             for pr in batch:
                 if _is_from(pr, self.full_name, head, base):
                     yield pr
-            if len(batch) < PAGE:
+            seen += len(batch)
+            total = _count(headers.get("X-Total-Count"))
+            if not batch or (seen >= total if total is not None else len(batch) < PAGE):
                 return
             page += 1
 
@@ -242,6 +247,14 @@ def _reason(data: Any) -> str | None:
     if isinstance(errors, list):
         parts += [str(e) for e in errors if e]
     return ": ".join(p for p in parts if p) or None
+
+
+def _count(value: str | None) -> int | None:
+    """A header's count of items, None when absent or not a number."""
+    try:
+        return int(value) if value is not None else None
+    except ValueError:
+        return None
 
 
 def _is_from(pr: dict[str, Any], full_name: str, head: str, base: str) -> bool:
