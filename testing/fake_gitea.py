@@ -222,7 +222,8 @@ class FakeGitea(FakePullHost):
         page = max(int(query.get("page", ["1"])[0]), 1)
         items = sorted(self.repos[repo]["labels"].items(), key=lambda kv: kv[1])
         chosen = items[(page - 1) * limit : page * limit]
-        return 200, {}, [{"id": i, "name": n, "color": "ededed", "description": ""} for n, i in chosen]
+        labels = [{"id": i, "name": n, "color": "ededed", "description": ""} for n, i in chosen]
+        return 200, {"X-Total-Count": str(len(items))}, labels
 
     def _review(self, repo: str, number: int, body: dict[str, Any]) -> Response:
         rec = self._pull(repo, number)

@@ -104,3 +104,16 @@ def _found_on_page_two(world: World) -> None:
     assert [p.number for p in world.open_pulls() if p.head == EXAMPLE_BRANCH] == [
         first["pull_request"]["number"]
     ]
+
+
+def test_a_label_on_page_two_of_short_pages_is_found_not_created(tmp_path: Path) -> None:
+    """MAX_RESPONSE_ITEMS 30: the labels past the first 30 were taken as missing, and creating
+    one Gitea already has failed (one warning line, the label not on the PR)."""
+    with make_world(tmp_path, "gitea") as world:
+        world.host.max_items = 30  # type: ignore[union-attr]
+        for n in range(40):
+            world.host.add_label("acme/manifests", f"area/{n:02}")  # type: ignore[union-attr]
+        proc = run_bump(world, f"{EXAMPLE_IMAGE}:v1.2.3", "--label", "area/35")
+        assert proc.returncode == 0 and proc.stderr == "", proc.stderr
+        assert [p.labels for p in world.open_pulls()] == [["area/35"]]
+        assert not [r for r in world.host.requests if r.method == "POST" and r.path.endswith("/labels")]
