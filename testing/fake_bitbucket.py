@@ -94,8 +94,7 @@ class FakeBitbucket(FakePullHost):
             raise _error(404, "Resource not found")
         rest = parts[2:]
         if rest[:1] == ["workspaces"] and rest[2:] == ["members"] and req.method == "GET":
-            values = [{"type": "workspace_membership", "user": self._user(n)} for n in self.members]
-            return 200, {}, {"values": values, "pagelen": 100, "size": len(values), "page": 1}
+            return self._members(req)
         if rest[:1] != ["repositories"] or len(rest) < 4 or rest[3] != "pullrequests":
             raise _error(404, "Resource not found")
         repo = f"{rest[1]}/{rest[2]}"
@@ -154,6 +153,21 @@ class FakeBitbucket(FakePullHost):
             if rec.repo == repo and rec.number == number:
                 return rec
         raise _error(404, "Resource not found", f"There is no pull request {number}")
+
+    def _members(self, req: RecordedRequest) -> Response:
+        """A page of the workspace's members (pagelen at most 100) with the absolute `next`
+        link Bitbucket gives while there are more."""
+        pagelen = min(int((req.query.get("pagelen") or ["10"])[-1]), 100)
+        page = int((req.query.get("page") or ["1"])[-1])
+        members = list(self.members)
+        chosen = members[(page - 1) * pagelen : page * pagelen]
+        values = [{"type": "workspace_membership", "user": self._user(n)} for n in chosen]
+        answer: dict[str, Any] = {"values": values, "pagelen": pagelen, "size": len(members), "page": page}
+        if page * pagelen < len(members):
+            answer["next"] = (
+                f"{self.api_url}{req.path.removeprefix('/2.0')}?pagelen={pagelen}&page={page + 1}"
+            )
+        return 200, {}, answer
 
     def _json(self, rec: PullRecord, full: bool = True) -> dict[str, Any]:
         state = {"open": "OPEN", "merged": "MERGED", "closed": "DECLINED"}[rec.state]
