@@ -84,3 +84,17 @@ def test_a_pr_from_the_bot_branch_into_a_fork_is_not_bumpers(tmp_path: Path) -> 
         assert (theirs.title, theirs.body) == ("Try bumper's change", "in my fork")
         [mine] = [p for p in world.open_pulls() if p.repo == repo]
         assert mine.head == EXAMPLE_BRANCH and f"{EXAMPLE_IMAGE}:v1.2.4" in mine.title
+
+
+def test_a_github_that_ignores_the_head_filter_does_not_hand_over_a_forks_pr(tmp_path: Path) -> None:
+    """bumper asks GitHub for `head=acme:BRANCH`; a host (or a proxy dropping the query) that
+    answers every open PR must not have it take the fork's same-named PR for its own."""
+    with make_world(tmp_path, "github") as world:
+        world.host.ignores_head_filter = True  # type: ignore[union-attr]
+        theirs = _fork_pull(world)
+        opened = bump_json(world, f"{EXAMPLE_IMAGE}:v1.2.3")
+        assert opened["status"] == "opened" and opened["pull_request"]["number"] != theirs.number
+        assert (theirs.title, theirs.body) == ("Bump app to my build", "from my fork")
+        again = bump_json(world, f"{EXAMPLE_IMAGE}:v1.2.4")
+        assert again["status"] == "updated" and again["pull_request"] == opened["pull_request"]
+        assert (theirs.title, theirs.body) == ("Bump app to my build", "from my fork")
