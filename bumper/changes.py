@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NamedTuple
 
 from bumper.errors import ConfigError
@@ -240,17 +240,21 @@ def pr_text(
     values: Mapping[str, str],
     changes: list[Change],
     limits: tuple[int, int | None] = (250, None),
+    *,
+    utf16: bool = False,
 ) -> tuple[str, str]:
-    """Title and body within the host's `limits` (title, body characters); the body always
-    ends with the hidden marker naming the PR as bumper's.
+    """Title and body within the host's `limits` (title, body characters; with `utf16`, UTF-16
+    code units as a .NET or Java host counts them); the body always ends with the hidden
+    marker naming the PR as bumper's.
 
     A body too long for the host shows the first rows of the table that fit and ends it with
     "… and N more"; the commit and its trailers still list every change.
     """
     title_limit, body_limit = limits
+    size = utf16_length if utf16 else len
     rendered_title = " ".join(render_template(title or _default_title(values), values, "--title").split())
-    if len(rendered_title) > title_limit:
-        rendered_title = rendered_title[: title_limit - 1].rstrip() + "…"
+    if size(rendered_title) > title_limit:
+        rendered_title = _start(rendered_title, title_limit - 1, size).rstrip() + "…"
     marker = f"{MARKER} images={values['images'].replace('--', '')} -->"
 
     rows = [_row(c) for c in changes]  # made once: the search below renders the body ~log2(rows) times
@@ -262,14 +266,28 @@ def pr_text(
         return f"{text}\n\n{marker}"
 
     full = render(len(changes))
-    if body_limit is None or len(full) <= body_limit:
+    if body_limit is None or size(full) <= body_limit:
         return rendered_title, full
     low, high = 0, len(changes)  # the most rows that fit: binary search, the text grows with rows
     while low < high:
         mid = (low + high + 1) // 2
-        low, high = (mid, high) if len(render(mid)) <= body_limit else (low, mid - 1)
+        low, high = (mid, high) if size(render(mid)) <= body_limit else (low, mid - 1)
     fitted = render(low)
-    if len(fitted) > body_limit:  # a template longer than the host takes without any table
-        keep = body_limit - len(marker) - len("\n\n…\n\n")
-        fitted = f"{fitted[:keep]}\n\n…\n\n{marker}"
+    if size(fitted) > body_limit:  # a template longer than the host takes without any table
+        keep = body_limit - size(marker) - len("\n\n…\n\n")
+        fitted = f"{_start(fitted, keep, size)}\n\n…\n\n{marker}"
     return rendered_title, fitted
+
+
+def utf16_length(text: str) -> int:
+    """`text`'s length as .NET and Java count it: UTF-16 code units, two for a character
+    outside the Basic Multilingual Plane (an emoji)."""
+    return len(text) + sum(1 for char in text if ord(char) > 0xFFFF)
+
+
+def _start(text: str, limit: int, size: Callable[[str], int]) -> str:
+    """The longest start of `text` whose `size` is at most `limit` (whole characters only)."""
+    cut = text[: max(limit, 0)]
+    while size(cut) > limit:  # each character is one or two units: halve the excess each time
+        cut = cut[: len(cut) - max(1, (size(cut) - limit) // 2)]
+    return cut

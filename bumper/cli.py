@@ -58,7 +58,7 @@ class _Bumper(click.Group):
                 import traceback
 
                 traceback.print_exc()
-            message = f"{type(exc).__name__}: {_one_line(str(exc), env)}"
+            message = _stopped(f"{type(exc).__name__}: {_one_line(str(exc), env)}", exc)
             sys.stderr.write(f"bumper: internal error (please report): {message}\n")
             code = _failed(ExitCode.FAILURE, "internal", message)
         sys.exit(int(code or 0))
@@ -107,19 +107,31 @@ def _failed(
     return code
 
 
-def _pushed(exc: BaseException) -> dict[str, str] | None:
-    """The direct commit a `--repo` run pushed before it was stopped (bumper.remote.direct)."""
-    commit: dict[str, str] | None = getattr(exc, "bumper_pushed_commit", None)
-    return commit
+def _pushed(exc: BaseException, what: str = "bumper_pushed_commit") -> dict[str, str] | None:
+    """The direct commit (or, `what` "bumper_pushed_branch", the bot branch) a `--repo` run
+    pushed before it was stopped (bumper.remote). Ctrl-C comes as click's Abort raised from the
+    KeyboardInterrupt that carries it."""
+    for stop in (exc, exc.__cause__):
+        pushed: dict[str, str] | None = getattr(stop, what, None)
+        if pushed is not None:
+            return pushed
+    return None
 
 
 def _stopped(what: str, exc: BaseException) -> str:
+    """`what`, and what a `--repo` run had pushed before it was stopped: the direct commit, the
+    bot branch (bumper.remote)."""
     commit = _pushed(exc)
-    if commit is None:
-        return what
-    from bumper.remote.direct import pushed_note
+    branch = _pushed(exc, "bumper_pushed_branch")
+    if commit is not None:
+        from bumper.remote.direct import pushed_note
 
-    return f"{what}; {pushed_note(commit)}"
+        what = f"{what}; {pushed_note(commit)}"
+    if branch is not None:
+        from bumper.remote.push import pushed_branch_note
+
+        what = f"{what}; {pushed_branch_note(branch)}"
+    return what
 
 
 class _ListItem(click.ParamType):  # type: ignore[type-arg]  # generic only from click 8.2

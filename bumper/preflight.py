@@ -160,7 +160,13 @@ def _check_follows_pull_requests(name: str, choice: str) -> None:
 
 
 def _check_api_url(url: str) -> None:
-    parts = urlsplit(url.strip())
+    if any(char.isspace() or not char.isprintable() for char in url):
+        # A CI variable's trailing newline: refused as a --repo holding one is, not sent on.
+        raise ConfigError(
+            f"invalid --api-url {url.split('@')[-1]!r}: it contains whitespace or a control "
+            "character; give the URL alone (https://HOST[/PATH])"
+        )
+    parts = urlsplit(url)
     if parts.scheme not in ("https", "http") or not parts.hostname or parts.username or parts.password:
         raise ConfigError(
             f"invalid --api-url {url.split('@')[-1]!r}; expected https://HOST[/PATH] without credentials"

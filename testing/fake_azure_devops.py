@@ -21,7 +21,7 @@ from urllib.parse import unquote
 import pytest
 
 from testing import api_schemas
-from testing.fake_provider import FakePullHost, PullRecord, RecordedRequest, Reply, Response
+from testing.fake_provider import FakePullHost, PullRecord, RecordedRequest, Reply, Response, java_length
 
 TOKEN = "fake-azure-devops-pat-FAKEfake0123456789"  # noqa: S105 - a test token
 ORG = "acme"
@@ -206,6 +206,12 @@ class FakeAzureDevOps(FakePullHost):
             "reviewers": [{"id": self.identities[n], "displayName": n, "vote": 0} for n in rec.reviewers],
             "url": f"{self.api_url}/{project}/_apis/git/repositories/{name}/pullRequests/{rec.number}",
         }
+        if rec.head_repo is not None:  # a fork's PR: its source branch is the fork's
+            fork_project, fork_name = rec.head_repo.split("/")
+            data["forkSource"] = {
+                "name": f"refs/heads/{rec.head}",
+                "repository": {"name": fork_name, "project": {"name": fork_project}},
+            }
         if rec.automerge:
             data["autoCompleteSetBy"] = {"id": BOT_ID}
         if rec.state == "merged" and rec.merge_commit:  # the commit completing the PR made
@@ -227,13 +233,13 @@ class FakeAzureDevOps(FakePullHost):
         return 200, {}, {"value": found, "count": len(found)}
 
     def _texts(self, body: dict[str, Any]) -> None:
-        if len(str(body.get("title") or "")) > TITLE_LIMIT:
+        if java_length(str(body.get("title") or "")) > TITLE_LIMIT:
             raise _error(
                 400,
                 "Invalid argument value.\r\nParameter name: The title for a pull request must not be "
                 f"longer than {TITLE_LIMIT} characters.",
             )
-        if len(str(body.get("description") or "")) > DESCRIPTION_LIMIT:
+        if java_length(str(body.get("description") or "")) > DESCRIPTION_LIMIT:
             raise _error(
                 400,
                 "Invalid argument value.\r\nParameter name: A description for a pull request must not "
@@ -249,7 +255,7 @@ class FakeAzureDevOps(FakePullHost):
             )
         self._texts(body)
         for rec in self.open_pulls(repo):
-            if (rec.head, rec.base) == (head, base):
+            if (rec.head, rec.base, rec.head_repo) == (head, base, None):
                 raise _error(
                     409,
                     "TF401179: An active pull request for the source and target branch already exists.",

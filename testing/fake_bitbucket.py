@@ -20,7 +20,7 @@ from urllib.parse import unquote
 import pytest
 
 from testing import api_schemas
-from testing.fake_provider import FakePullHost, PullRecord, RecordedRequest, Reply, Response
+from testing.fake_provider import FakePullHost, PullRecord, RecordedRequest, Reply, Response, java_length
 
 TOKEN = "fake-bitbucket-token-FAKEfake0123456789"  # noqa: S105 - a test token
 APP_USER, APP_PASSWORD = "bumper-bot", "fake-app-password-FAKE0123456789"  # noqa: S105
@@ -94,8 +94,7 @@ class FakeBitbucket(FakePullHost):
             raise _error(404, "Resource not found")
         rest = parts[2:]
         if rest[:1] == ["workspaces"] and rest[2:] == ["members"] and req.method == "GET":
-            values = [{"type": "workspace_membership", "user": self._user(n)} for n in self.members]
-            return 200, {}, {"values": values, "pagelen": 100, "size": len(values), "page": 1}
+            return self._members(req)
         if rest[:1] != ["repositories"] or len(rest) < 4 or rest[3] != "pullrequests":
             raise _error(404, "Resource not found")
         repo = f"{rest[1]}/{rest[2]}"
@@ -155,6 +154,21 @@ class FakeBitbucket(FakePullHost):
                 return rec
         raise _error(404, "Resource not found", f"There is no pull request {number}")
 
+    def _members(self, req: RecordedRequest) -> Response:
+        """A page of the workspace's members (pagelen at most 100) with the absolute `next`
+        link Bitbucket gives while there are more."""
+        pagelen = min(int((req.query.get("pagelen") or ["10"])[-1]), 100)
+        page = int((req.query.get("page") or ["1"])[-1])
+        members = list(self.members)
+        chosen = members[(page - 1) * pagelen : page * pagelen]
+        values = [{"type": "workspace_membership", "user": self._user(n)} for n in chosen]
+        answer: dict[str, Any] = {"values": values, "pagelen": pagelen, "size": len(members), "page": page}
+        if page * pagelen < len(members):
+            answer["next"] = (
+                f"{self.api_url}{req.path.removeprefix('/2.0')}?pagelen={pagelen}&page={page + 1}"
+            )
+        return 200, {}, answer
+
     def _json(self, rec: PullRecord, full: bool = True) -> dict[str, Any]:
         state = {"open": "OPEN", "merged": "MERGED", "closed": "DECLINED"}[rec.state]
         data: dict[str, Any] = {
@@ -165,8 +179,15 @@ class FakeBitbucket(FakePullHost):
             "summary": {"raw": rec.body, "markup": "markdown"},
             "state": state,
             "draft": rec.draft,
-            "source": {"branch": {"name": rec.head}, "commit": {"hash": rec.head_sha[:12]}},
-            "destination": {"branch": {"name": rec.base}},
+            "source": {
+                "branch": {"name": rec.head},
+                "commit": {"hash": rec.head_sha[:12]},
+                "repository": {"type": "repository", "full_name": rec.head_repo or rec.repo},
+            },
+            "destination": {
+                "branch": {"name": rec.base},
+                "repository": {"type": "repository", "full_name": rec.repo},
+            },
             "links": {"html": {"href": f"https://bitbucket.org/{rec.repo}/pull-requests/{rec.number}"}},
         }
         if rec.state == "merged" and rec.merge_commit:  # Bitbucket Cloud shows 12 digits
@@ -217,7 +238,7 @@ class FakeBitbucket(FakePullHost):
             raise _error(400, "title, source and destination are required")
         self._limits(body)
         for rec in self.open_pulls(repo):
-            if (rec.head, rec.base) == (head, base):
+            if (rec.head, rec.base, rec.head_repo) == (head, base, None):
                 raise _error(400, f"There is already an open pull request from {head} to {base}")
         rec = PullRecord(
             repo,
@@ -372,7 +393,7 @@ class FakeBitbucketServer(FakePullHost):
             "description": rec.body,
             "state": state,
             "open": rec.state == "open",
-            "fromRef": self._ref(rec.repo, rec.head, rec.head_sha),
+            "fromRef": self._ref(rec.head_repo or rec.repo, rec.head, rec.head_sha),
             "toRef": self._ref(rec.repo, rec.base),
             "reviewers": [
                 {"user": {"name": n, "slug": n}, "role": "REVIEWER", "approved": False} for n in rec.reviewers
@@ -398,22 +419,19 @@ class FakeBitbucketServer(FakePullHost):
         found = []
         for rec in reversed(self.pulls):
             ref = f"refs/heads/{rec.head if direction == 'OUTGOING' else rec.base}"
-            if (
-                rec.repo == repo
-                and at in (None, ref)
-                and (state == "ALL" or self._json(rec)["state"] == state)
-            ):
+            side = (rec.head_repo or rec.repo) if direction == "OUTGOING" else rec.repo
+            if side == repo and at in (None, ref) and (state == "ALL" or self._json(rec)["state"] == state):
                 found.append(self._json(rec))
         return 200, {}, {"values": found, "isLastPage": True, "start": 0, "size": len(found), "limit": 25}
 
     def _texts(self, body: dict[str, Any]) -> None:
-        if len(str(body.get("title") or "")) > TITLE_LIMIT:
+        if java_length(str(body.get("title") or "")) > TITLE_LIMIT:
             raise _dc_error(
                 400,
                 f"The title must be at most {TITLE_LIMIT} characters",
                 "validation.ArgumentValidationException",
             )
-        if len(str(body.get("description") or "")) > DESCRIPTION_LIMIT:
+        if java_length(str(body.get("description") or "")) > DESCRIPTION_LIMIT:
             raise _dc_error(
                 400,
                 f"The description must be at most {DESCRIPTION_LIMIT} characters",
@@ -441,7 +459,7 @@ class FakeBitbucketServer(FakePullHost):
             )
         self._texts(body)
         for rec in self.open_pulls(repo):
-            if (rec.head, rec.base) == (head, base):
+            if (rec.head, rec.base, rec.head_repo) == (head, base, None):
                 raise _dc_error(
                     409,
                     "Only one pull request may be open for a given source and target branch",

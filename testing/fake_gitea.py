@@ -54,6 +54,8 @@ class FakeGitea(FakePullHost):
         self.schema_violations: list[tuple[str, str, list[str]]] = []
         self._tick = 0
         self._updated: dict[tuple[str, int], int] = {}
+        # [api] MAX_RESPONSE_ITEMS: an instance may set it below the default; pages are then shorter.
+        self.max_items = MAX_ITEMS
 
     def add_repo(self, full_name: str, *, labels: tuple[str, ...] = ()) -> str:
         """Create `owner/repo` with `labels`; returns an https clone URL naming it."""
@@ -156,7 +158,7 @@ class FakeGitea(FakePullHost):
 
     def _list(self, repo: str, query: dict[str, list[str]]) -> Response:
         state = query.get("state", ["open"])[0]
-        limit = min(int(query.get("limit", [str(MAX_ITEMS)])[0]), MAX_ITEMS)
+        limit = min(int(query.get("limit", [str(self.max_items)])[0]), self.max_items)
         page = max(int(query.get("page", ["1"])[0]), 1)
         found = [
             p
@@ -164,7 +166,7 @@ class FakeGitea(FakePullHost):
             if p.repo == repo and (state == "all" or ("open" if p.state == "open" else "closed") == state)
         ]
         if query.get("sort", [""])[0] == "recentupdate":
-            found.sort(key=lambda p: -self._updated[(p.repo, p.number)])
+            found.sort(key=lambda p: -self._updated.get((p.repo, p.number), 0))
         else:  # Gitea's default: newest first
             found.sort(key=lambda p: -p.number)
         chosen = found[(page - 1) * limit : page * limit]
@@ -177,7 +179,7 @@ class FakeGitea(FakePullHost):
         if repo in self.bare and repos.branch_sha(self.bare[repo], head) is None:
             raise _not_found()
         for p in self.open_pulls(repo):
-            if (p.head, p.base) == (head, base):
+            if (p.head, p.base, p.head_repo) == (head, base, None):
                 message = (
                     f"pull request already exists for these targets [id: {p.number}, issue_id: "
                     f"{p.number}, head_repo_id: 1, base_repo_id: 1, head_branch: {head}, base_branch: {base}]"
@@ -216,11 +218,12 @@ class FakeGitea(FakePullHost):
         return 200, {}, [{"id": labels[n], "name": n, "color": "ededed"} for n in rec.labels]
 
     def _labels(self, repo: str, query: dict[str, list[str]]) -> Response:
-        limit = min(int(query.get("limit", [str(MAX_ITEMS)])[0]), MAX_ITEMS)
+        limit = min(int(query.get("limit", [str(self.max_items)])[0]), self.max_items)
         page = max(int(query.get("page", ["1"])[0]), 1)
         items = sorted(self.repos[repo]["labels"].items(), key=lambda kv: kv[1])
         chosen = items[(page - 1) * limit : page * limit]
-        return 200, {}, [{"id": i, "name": n, "color": "ededed", "description": ""} for n, i in chosen]
+        labels = [{"id": i, "name": n, "color": "ededed", "description": ""} for n, i in chosen]
+        return 200, {"X-Total-Count": str(len(items))}, labels
 
     def _review(self, repo: str, number: int, body: dict[str, Any]) -> Response:
         rec = self._pull(repo, number)
@@ -273,6 +276,15 @@ class FakeGitea(FakePullHost):
             return repos.branch_sha(bare, rec.head) or rec.head_sha
         return rec.head_sha
 
+    def _head_repo(self, rec: PullRecord, own: dict[str, Any]) -> dict[str, Any]:
+        """`repo_id` and `repo` of a PR's head: its own repository, or the fork it comes from."""
+        if rec.head_repo is None:
+            return {"repo_id": own["id"], "repo": own}
+        fork_id = int(own["id"]) + 50_000
+        owner = rec.head_repo.split("/")[0]
+        fork = {"id": fork_id, "full_name": rec.head_repo, "owner": {"login": owner}}
+        return {"repo_id": fork_id, "repo": fork}
+
     def _pr_json(self, rec: PullRecord) -> dict[str, Any]:
         repo = self.repos[rec.repo]
         owner = rec.repo.split("/")[0]
@@ -293,7 +305,7 @@ class FakeGitea(FakePullHost):
             "labels": [{"id": repo["labels"][n], "name": n} for n in rec.labels],
             "assignees": [{"login": a} for a in rec.assignees],
             "requested_reviewers": [{"login": u} for u in users],
-            "head": {"ref": rec.head, "sha": self._head_sha(rec), "repo_id": repo["id"], "repo": repo_json},
+            "head": {"ref": rec.head, "sha": self._head_sha(rec), **self._head_repo(rec, repo_json)},
             "base": {"ref": rec.base, "sha": "2" * 40, "repo_id": repo["id"], "repo": repo_json},
         }
 

@@ -74,6 +74,8 @@ class FakeGitHub(FakePullHost):
         # maintain, push, triage, pull), and a classic token's scopes (None: a fine-grained or
         # App token, which GitHub answers without X-OAuth-Scopes). Writes beyond them get 403.
         self.role = "admin"
+        # GitHub Enterprise behind a proxy that drops the query, or an old GHES: `head` not applied.
+        self.ignores_head_filter = False
         self.scopes: list[str] | None = None
         self.app: FakeApp | None = None  # a GitHub App whose JWT this host checks (add_app)
 
@@ -309,6 +311,14 @@ class FakeGitHub(FakePullHost):
             "permissions": {r: _ROLES.index(r) >= _ROLES.index(self.role) for r in _ROLES},
         }
 
+    def _head_repo_json(self, rec: PullRecord) -> dict[str, Any]:
+        """The repository a PR's head branch lives in: its own, or the fork it comes from."""
+        if rec.head_repo is None:
+            return self._repo_json(rec.repo)
+        owner, name = rec.head_repo.split("/")
+        fork_id = self.repos[rec.repo]["id"] + 50_000
+        return {"id": fork_id, "name": name, "full_name": rec.head_repo, "owner": {"login": owner}}
+
     def _repo_node_id(self, repo: str) -> str:
         return f"R_{self.repos[repo]['id']}"
 
@@ -317,6 +327,7 @@ class FakeGitHub(FakePullHost):
 
     def _pr_json(self, rec: PullRecord) -> dict[str, Any]:
         owner = rec.repo.split("/")[0]
+        head_owner = (rec.head_repo or rec.repo).split("/")[0]  # a fork's PR: the fork's owner
         api = f"{self.api_url}/repos/{rec.repo}"
         users = [r for r in rec.reviewers if "/" not in r]
         teams = [r.split("/", 1)[1] for r in rec.reviewers if "/" in r]
@@ -339,7 +350,12 @@ class FakeGitHub(FakePullHost):
             "requested_reviewers": [{"login": u} for u in users],
             "requested_teams": [{"slug": t} for t in teams],
             "auto_merge": {"merge_method": "merge"} if rec.automerge else None,
-            "head": {"ref": rec.head, "label": f"{owner}:{rec.head}", "sha": rec.head_sha},
+            "head": {
+                "ref": rec.head,
+                "label": f"{head_owner}:{rec.head}",
+                "sha": rec.head_sha,
+                "repo": self._head_repo_json(rec),
+            },
             "base": {
                 "ref": rec.base,
                 "label": f"{owner}:{rec.base}",
@@ -379,7 +395,8 @@ class FakeGitHub(FakePullHost):
             shown = "open" if rec.state == "open" else "closed"  # merged PRs are closed ones
             if rec.repo != repo or (state != "all" and shown != state):
                 continue
-            if head is not None and head != f"{repo.split('/')[0]}:{rec.head}":
+            head_owner = (rec.head_repo or repo).split("/")[0]
+            if head is not None and not self.ignores_head_filter and head != f"{head_owner}:{rec.head}":
                 continue
             if base is not None and base != rec.base:
                 continue
@@ -392,7 +409,7 @@ class FakeGitHub(FakePullHost):
         _check_lengths(body)
         head, base = body["head"].split(":")[-1], body["base"]
         owner = repo.split("/")[0]
-        if any(p.head == head and p.base == base for p in self.open_pulls(repo)):
+        if any((p.head, p.base, p.head_repo) == (head, base, None) for p in self.open_pulls(repo)):
             raise _invalid("PullRequest", "custom", f"A pull request already exists for {owner}:{head}.")
         number = 1 + sum(1 for p in self.pulls if p.repo == repo)
         rec = PullRecord(

@@ -193,6 +193,9 @@ class FakeGitLab(FakePullHost):
             "id": pid * 1000 + rec.number,
             "iid": rec.number,
             "project_id": pid,
+            # A fork's MR names the fork as its source project (an id of the fork's own).
+            "source_project_id": pid if rec.head_repo is None else pid + 50_000,
+            "target_project_id": pid,
             "title": rec.title,
             "description": rec.body,
             "state": {"open": "opened"}.get(rec.state, rec.state),
@@ -241,7 +244,8 @@ class FakeGitLab(FakePullHost):
         if missing:
             raise Reply(400, {"error": f"{', '.join(missing)} is missing"})
         for rec in self.open_pulls(project):
-            if rec.head == params["source_branch"] and rec.base == params["target_branch"]:
+            wanted = (params["source_branch"], params["target_branch"], None)  # a fork's MR is another's
+            if (rec.head, rec.base, rec.head_repo) == wanted:
                 raise Reply(
                     409,
                     {

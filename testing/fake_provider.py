@@ -48,6 +48,15 @@ class PullRecord:
     comments: list[str] = field(default_factory=list)
     head_sha: str = "1" * 40  # the head branch's commit when the PR was closed or merged
     merge_commit: str | None = None  # the commit a merge made on the base (state "merged")
+    # The fork the head branch lives in (`someone/manifests`); None: `repo` itself. A fork's PR
+    # into `repo` may come from a branch named like bumper's: it is someone else's PR.
+    head_repo: str | None = None
+
+
+def java_length(text: str) -> int:
+    """A string's length as .NET and Java count it, and so Azure DevOps and Bitbucket Data Center
+    check their limits: UTF-16 code units, two for a character outside the BMP (an emoji)."""
+    return len(text.encode("utf-16-le")) // 2
 
 
 class RecordedRequest(NamedTuple):

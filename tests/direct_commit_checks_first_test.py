@@ -152,9 +152,18 @@ def test_a_base_that_keeps_moving_is_named_with_what_to_do(world: World) -> None
     assert world.branch_sha(BRANCH) is None and world.open_pulls() == []
 
 
-def test_sigterm_after_the_direct_commit_names_it(world: World, tmp_path: Path) -> None:
-    """CI cancels the job while the PR is being opened: the direct commit has landed, and the
-    last line and the JSON say so."""
+@pytest.mark.parametrize(
+    ("signum", "said", "code", "kind"),
+    [
+        (signal.SIGTERM, "terminated (SIGTERM)", 143, "terminated"),
+        (signal.SIGINT, "interrupted", 130, "interrupted"),  # came as click's Abort: no word of it
+    ],
+)
+def test_sigterm_after_the_direct_commit_names_it(
+    world: World, tmp_path: Path, signum: int, said: str, code: int, kind: str
+) -> None:
+    """CI cancels the job (or a person presses Ctrl-C) while the PR is being opened: the direct
+    commit has landed, and so has the bot branch; the last line says both, the JSON the commit."""
     reached = threading.Event()
 
     def slow_open(req: RecordedRequest) -> None:
@@ -174,15 +183,20 @@ def test_sigterm_after_the_direct_commit_names_it(world: World, tmp_path: Path) 
         start_new_session=True,
     )
     assert reached.wait(60), proc.communicate()
-    proc.send_signal(signal.SIGTERM)
+    proc.send_signal(signum)
     out, err = proc.communicate(timeout=60)
 
     main = world.branch_sha("main")
-    assert proc.returncode == 143, err
+    assert proc.returncode == code, err
     assert main != old_main
-    assert err.splitlines()[-1] == (
-        f"bumper: terminated (SIGTERM); the direct commit {main[:12]} was already pushed to main "  # type: ignore[index]
-        "and stays there (a rerun finds it and only does the rest)"
+    tip = world.branch_sha(BRANCH)  # the PR half's branch was pushed too, its PR not opened
+    assert (
+        err.splitlines()[-1]
+        == (
+            f"bumper: {said}; the direct commit {main[:12]} was already pushed to main "  # type: ignore[index]
+            f"and stays there (a rerun finds it and only does the rest); branch {BRANCH} was already "
+            f"pushed with commit {tip[:12]} and stays there (a rerun finds it and opens the pull request)"  # type: ignore[index]
+        )
     )
     payload = json.loads(out)
-    assert payload["error"]["kind"] == "terminated" and payload["commit"] == {"branch": "main", "sha": main}
+    assert payload["error"]["kind"] == kind and payload["commit"] == {"branch": "main", "sha": main}

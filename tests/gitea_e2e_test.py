@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from testing import repos
+from testing.fake_provider import PullRecord
 from testing.runs import run_bump
 from testing.world import CANARY, EXAMPLE_BRANCH, EXAMPLE_IMAGE, World, make_world
 
@@ -78,3 +79,41 @@ def test_a_draft_with_automerge_says_why_in_one_warning(world: World) -> None:
     assert pr.title.startswith("WIP: ") and not pr.automerge
     warnings = [line for line in proc.stderr.splitlines() if "auto-merge not enabled" in line]
     assert len(warnings) == 1 and "Work in progress" in warnings[0]
+
+
+def test_the_pr_is_found_on_page_two_of_an_instance_with_short_pages(tmp_path: Path) -> None:
+    """An instance whose MAX_RESPONSE_ITEMS is 30 answers 30 PRs for `limit=50`: that page was
+    taken for the last one, bumper's PR on page 2 was missed, its create refused as a duplicate
+    and the run failed (exit 1) on every rerun. Now the pages are read up to X-Total-Count."""
+    with make_world(tmp_path, "gitea") as world:
+        _found_on_page_two(world)
+
+
+def _found_on_page_two(world: World) -> None:
+    first = json.loads(run_bump(world, f"{EXAMPLE_IMAGE}:v1.2.3", BUMPER_PROVIDER="gitea").stdout)
+    assert first["status"] == "opened"
+    world.host.max_items = 30  # type: ignore[union-attr]
+    for n in range(40):  # newer PRs push bumper's to page 2
+        other = PullRecord("acme/manifests", 2 + n, f"feature {n}", "", f"feature/{n}", "main")
+        world.host.pulls.append(other)
+        world.host._touch(other)  # type: ignore[union-attr]
+    proc = run_bump(world, f"{EXAMPLE_IMAGE}:v1.2.4", BUMPER_PROVIDER="gitea")
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout)
+    assert result["status"] == "updated" and result["pull_request"] == first["pull_request"]
+    assert [p.number for p in world.open_pulls() if p.head == EXAMPLE_BRANCH] == [
+        first["pull_request"]["number"]
+    ]
+
+
+def test_a_label_on_page_two_of_short_pages_is_found_not_created(tmp_path: Path) -> None:
+    """MAX_RESPONSE_ITEMS 30: the labels past the first 30 were taken as missing, and creating
+    one Gitea already has failed (one warning line, the label not on the PR)."""
+    with make_world(tmp_path, "gitea") as world:
+        world.host.max_items = 30  # type: ignore[union-attr]
+        for n in range(40):
+            world.host.add_label("acme/manifests", f"area/{n:02}")  # type: ignore[union-attr]
+        proc = run_bump(world, f"{EXAMPLE_IMAGE}:v1.2.3", "--label", "area/35")
+        assert proc.returncode == 0 and proc.stderr == "", proc.stderr
+        assert [p.labels for p in world.open_pulls()] == [["area/35"]]
+        assert not [r for r in world.host.requests if r.method == "POST" and r.path.endswith("/labels")]

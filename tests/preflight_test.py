@@ -49,3 +49,23 @@ def test_a_base_branch_the_remote_lacks_is_bad_input(world: World) -> None:
     assert proc.returncode == 2, proc.stderr
     assert proc.stderr == f"bumper: error: branch 'release-9' not found on {world.repo_url}; check --base\n"
     assert world.host.requests == [] and world.branch_sha("release-9") is None
+
+
+@pytest.mark.parametrize(
+    "provider", ["github", "gitlab", "gitea", "bitbucket", "bitbucket-server", "azure-devops"]
+)
+@pytest.mark.parametrize("how", ["trailing newline", "inner space", "tab"])
+def test_an_api_url_with_whitespace_is_bad_input_on_every_host(
+    tmp_path: Path, provider: str, how: str
+) -> None:
+    """A CI variable's trailing newline went into the API's requests as it was (Azure DevOps
+    answered 404 for organization 'acme\\n' after the clone; GitHub's client dropped it): now
+    every host refuses it before any request, as it refuses such a --repo."""
+    with make_world(tmp_path, provider) as world:
+        url = world.host.api_url
+        bad = {"trailing newline": url + "\n", "inner space": url + "/ x", "tab": "\t" + url}[how]
+        proc = world.run("bump", REF, BUMPER_API_URL=bad)
+        assert (proc.returncode, proc.stdout) == (2, "")
+        [line] = proc.stderr.splitlines()
+        assert line.startswith("bumper: error: invalid --api-url ") and "whitespace" in line, line
+        assert world.git.requests == [] and world.host.requests == []

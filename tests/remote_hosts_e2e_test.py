@@ -167,3 +167,14 @@ def test_title_and_body_are_cut_to_the_hosts_limits(world: World) -> None:
     )
     assert len(rec.title) == title_limit and rec.title.endswith("…")
     assert len(rec.body) <= body_limit and "<!-- bumper:managed" in rec.body
+
+
+def test_a_reviewer_past_the_first_hundred_workspace_members_is_found(tmp_path: Path) -> None:
+    """Bitbucket Cloud lists a workspace's members 100 at a time: a reviewer named by nickname
+    on a later page was "no member" (one warning, not added). Its `next` pages are read."""
+    with make_world(tmp_path, "bitbucket") as world:
+        for n in range(150):
+            world.host.add_member(f"dev{n:03}")  # type: ignore[union-attr]
+        proc = run(world, "v1.2.3", "--reviewer", "dev140")
+        assert proc.returncode == 0 and proc.stderr == "", proc.stderr
+        assert world.open_pulls()[0].reviewers == ["dev140"]

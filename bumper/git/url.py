@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import NamedTuple
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from bumper.errors import ConfigError
 from bumper.secrets import strip_userinfo as strip_userinfo  # a scrubber of any text; URLs use it
@@ -48,11 +48,14 @@ class RepoUrl(NamedTuple):
                     f"unsupported repository URL scheme {scheme!r} in {shown!r}; use https, ssh or a path"
                 )
             kind = "ssh" if scheme in _SSH_SCHEMES else scheme
+            if kind != "file":
+                _refuse_dot_segments(parts.path, shown)
             host = None if kind == "file" else (parts.hostname or None)
             return cls(url, kind, host, None if kind == "file" else parts.port, _repo_path(parts.path))
         colon, slash = url.find(":"), url.find("/")
         if colon > 0 and (slash < 0 or colon < slash):  # scp-like ssh, as git reads it
             host = url[:colon].rpartition("@")[2].lower()
+            _refuse_dot_segments(url[colon + 1 :], shown)
             return cls(url, "ssh", host, None, _repo_path(url[colon + 1 :]))
         local = str(Path(url).expanduser().resolve())
         return cls(local, "local", None, None, _repo_path(local))
@@ -86,6 +89,17 @@ def _azure_user_form(user: str | None, password: str | None, path: str) -> bool:
     PROJECT/_git/REPO`): a user that is the path's first segment, no password, a `/_git/` path."""
     first = path.strip("/").split("/", 1)[0]
     return user is not None and password is None and user.lower() == first.lower() != "" and "/_git/" in path
+
+
+def _refuse_dot_segments(path: str, shown: str) -> None:
+    """A `.` or `..` segment (also percent-encoded) in a host's URL path: git resolves it before
+    it asks the host, while the provider's API would be given the path as written (another
+    repository, project or organization), so such a URL is bad input."""
+    if any(unquote(segment) in (".", "..") for segment in path.split("/")):
+        raise ConfigError(
+            f"repository URL {shown!r} has a '.' or '..' path segment; give the repository's "
+            "path as the host shows it (https://HOST/OWNER/REPO.git)"
+        )
 
 
 def _repo_path(path: str) -> str:

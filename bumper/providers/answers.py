@@ -32,6 +32,11 @@ class PullShape(NamedTuple):
     base: str
     url: str | None = None  # None: the provider builds the URL itself (Azure DevOps)
     page: str | None = None  # a list answer's key for its items ("values"); None: a bare list
+    # Where a PR names the repositories of its head and its base (`source_project_id`,
+    # `target_project_id`): a head in another repository than the base is a fork's branch.
+    head_repo: str | None = None
+    base_repo: str | None = None
+    fork: str | None = None  # a field only a fork's PR has (Azure's `forkSource`)
 
 
 def check(shape: PullShape, method: str, path: str, status: int, read: Callable[[], Any]) -> None:
@@ -78,9 +83,25 @@ def pull(shape: PullShape, data: Any, number: int | None = None) -> dict[str, An
 def from_branches(
     shape: PullShape, prs: Iterable[dict[str, Any]], head: str, base: str
 ) -> list[dict[str, Any]]:
-    """The PRs going from `head` into `base`: a host (or a proxy) that ignored the list's
-    filter must not have bumper take another branch's PR for its own."""
-    return [pr for pr in prs if (_branch(pr, shape.head), _branch(pr, shape.base)) == (head, base)]
+    """The PRs going from this repository's `head` into `base`: a host (or a proxy) that ignored
+    the list's filter must not have bumper take another branch's PR for its own, nor a fork's PR
+    from a branch of the same name (the hosts list those among the repository's own)."""
+    return [
+        pr
+        for pr in prs
+        if (_branch(pr, shape.head), _branch(pr, shape.base)) == (head, base) and not from_fork(shape, pr)
+    ]
+
+
+def from_fork(shape: PullShape, pr: dict[str, Any]) -> bool:
+    """Whether `pr` comes from a branch of another repository (a fork): never bumper's own PR.
+    A host that does not say where the head lives is taken to mean this repository."""
+    if shape.fork is not None and _at(pr, shape.fork) is not None:
+        return True
+    if shape.head_repo is None or shape.base_repo is None:
+        return False
+    head, base = _at(pr, shape.head_repo), _at(pr, shape.base_repo)
+    return head is not None and base is not None and str(head).lower() != str(base).lower()
 
 
 def describe(data: Any) -> str:

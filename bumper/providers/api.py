@@ -115,6 +115,9 @@ class TextLimits(NamedTuple):
 
     title: int = 250
     body: int | None = None
+    # The host counts UTF-16 code units, as .NET and Java strings do (Azure DevOps, Bitbucket
+    # Data Center): a character outside the BMP, an emoji, is two.
+    utf16: bool = False
 
 
 def text_limits(provider: object) -> TextLimits:

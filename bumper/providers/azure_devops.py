@@ -23,6 +23,7 @@ PULLS = answers.PullShape(
     "sourceRefName",
     "targetRefName",
     page="value",
+    fork="forkSource",
 )
 
 
@@ -38,7 +39,8 @@ class AzureDevOpsProvider:
 
     name = "azure-devops"
     # "A description for a pull request must not be longer than 4000 characters"; titles 400.
-    text_limits = api.TextLimits(title=400, body=4_000)
+    # .NET counts UTF-16 code units: an emoji is two.
+    text_limits = api.TextLimits(title=400, body=4_000, utf16=True)
 
     def __init__(self, settings: api.ProviderSettings) -> None:
         where = settings.location or host_rules.azure_location(settings.repo_url, settings.api_url, {})

@@ -13,6 +13,7 @@ from bumper.providers import answers, api, failures, host_rules, rest
 _ID = re.compile(r"^\{[0-9a-fA-F-]{36}\}$|^[0-9a-fA-F]{24}$|^\d+:[0-9a-fA-F-]{20,}$")  # uuid, account id
 _CLOSED = ("MERGED", "DECLINED", "SUPERSEDED")
 PAGES = 5  # comments read before giving up on finding bumper's own (pagelen 100 each)
+MEMBER_PAGES = 20  # workspace members read to find reviewers by nickname (2,000 members)
 
 
 # What its PR JSON holds; every answer about PRs is checked against it (answers.py).
@@ -24,6 +25,8 @@ PULLS = answers.PullShape(
     "destination.branch.name",
     "links.html.href",
     page="values",
+    head_repo="source.repository.full_name",
+    base_repo="destination.repository.full_name",
 )
 
 
@@ -31,7 +34,7 @@ class BitbucketProvider:
     """Opens and updates pull requests on Bitbucket Cloud.
 
     Bitbucket Cloud has no labels, assignees or auto-merge: each asked for is one warning on the
-    result. Cost: find 1; open 1 (+1 to look workspace members up when a reviewer is named by
+    result. Cost: find 1; open 1 (+1 per 100 workspace members to look up a reviewer named by
     nickname); update 2 (a PUT drops what it does not name, so reviewers and draft are read
     first and sent back).
     """
@@ -187,11 +190,15 @@ class BitbucketProvider:
                 data = self._rest.request(
                     "GET", f"/workspaces/{quote(self.workspace, safe='')}/members", params={"pagelen": "100"}
                 )
-                for row in (data or {}).get("values") or []:
-                    user = row.get("user") or {}
-                    for label in (user.get("nickname"), user.get("display_name")):
-                        if label and user.get("uuid"):
-                            members.setdefault(str(label).lower(), str(user["uuid"]))
+                for _ in range(MEMBER_PAGES):  # a workspace of more than 100: its `next` pages
+                    for row in (data or {}).get("values") or []:
+                        user = row.get("user") or {}
+                        for label in (user.get("nickname"), user.get("display_name")):
+                            if label and user.get("uuid"):
+                                members.setdefault(str(label).lower(), str(user["uuid"]))
+                    if not (data or {}).get("next"):
+                        break
+                    data = self._rest.request("GET", str(data["next"]))
             self._members = members
         return self._members
 

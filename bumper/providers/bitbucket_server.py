@@ -37,8 +37,9 @@ class BitbucketServerProvider:
     """
 
     name = "bitbucket-server"
-    # BSERV-14135: descriptions above 32,768 characters are refused; titles are 255.
-    text_limits = api.TextLimits(title=255, body=32_768)
+    # BSERV-14135: descriptions above 32,768 characters are refused; titles are 255 (Java
+    # characters: UTF-16 code units, an emoji is two).
+    text_limits = api.TextLimits(title=255, body=32_768, utf16=True)
 
     def __init__(self, settings: api.ProviderSettings) -> None:
         where = settings.location or host_rules.bitbucket_server_location(
@@ -135,6 +136,9 @@ class BitbucketServerProvider:
         }
 
     def _list(self, head: str, base: str, state: str) -> list[dict[str, Any]]:
+        """The PRs from this repository's `head` into its own `base` (OUTGOING lists those from
+        the branch into any repository of its fork hierarchy: a PR someone opened from it into
+        their fork's `base` is not bumper's, and its id names another PR here)."""
         params = {"state": state, "direction": "OUTGOING", "at": f"refs/heads/{head}", "limit": "50"}
         data = self._rest.request("GET", f"{self._repo}/pull-requests", params=params)
         return [
@@ -142,7 +146,18 @@ class BitbucketServerProvider:
             for pr in (data or {}).get("values") or []
             if (pr.get("fromRef") or {}).get("id") == f"refs/heads/{head}"
             and (pr.get("toRef") or {}).get("id") == f"refs/heads/{base}"
+            and self._here(pr.get("fromRef"))
+            and self._here(pr.get("toRef"))
         ]
+
+    def _here(self, ref: Any) -> bool:
+        """Whether a PR's ref is in this repository (a ref that does not say is taken as here)."""
+        repo = (ref or {}).get("repository") if isinstance(ref, dict) else None
+        if not isinstance(repo, dict):
+            return True
+        slug, key = repo.get("slug"), (repo.get("project") or {}).get("key")
+        same_slug = slug is None or str(slug).lower() == self.slug.lower()
+        return same_slug and (key is None or str(key).upper() == self.project.upper())
 
     def _create(
         self, spec: api.PullRequestSpec, reviewers: list[dict[str, Any]], warnings: list[str]

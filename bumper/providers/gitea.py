@@ -132,16 +132,24 @@ class GiteaProvider:
 
     def _pulls(self, state: str, head: str, base: str, pages: int) -> Iterator[dict[str, Any]]:
         """PRs in `state` from this repository's `head` into `base`, page by page."""
-        page = 1
-        while page <= pages:
-            params = {"state": state, "sort": "recentupdate", "limit": PAGE, "page": page}
-            batch = self._call("GET", "/pulls", params=params) or []
-            for pr in batch:
-                if _is_from(pr, self.full_name, head, base):
-                    yield pr
-            if len(batch) < PAGE:
+        params = {"state": state, "sort": "recentupdate"}
+        for batch in self._pages("/pulls", params, pages):
+            yield from (pr for pr in batch if _is_from(pr, self.full_name, head, base))
+
+    def _pages(self, path: str, params: dict[str, Any], pages: int) -> Iterator[list[dict[str, Any]]]:
+        """The items of a list below the repository, page by page (at most `pages`), until the
+        answers' `X-Total-Count` are read: an instance whose MAX_RESPONSE_ITEMS is below 50
+        answers shorter pages that are not the last (without the header, a short page is)."""
+        seen = 0
+        for page in range(1, pages + 1):
+            query = {**params, "limit": PAGE, "page": page}
+            data, headers = self._rest.exchange("GET", self._repo + path, params=query)
+            batch: list[dict[str, Any]] = data or []
+            yield batch
+            seen += len(batch)
+            total = _count(headers.get("X-Total-Count"))
+            if not batch or (seen >= total if total is not None else len(batch) < PAGE):
                 return
-            page += 1
 
     def _create(self, data: dict[str, Any], spec: api.PullRequestSpec, warnings: list[str]) -> Any:
         """POST the PR; None when Gitea says it exists. An assignee Gitea does not know fails
@@ -190,11 +198,8 @@ class GiteaProvider:
         if self._labels is None:
             self._labels = {}
             with self._errors("reading the repository's labels"):
-                for page in range(1, MAX_PAGES + 1):
-                    batch = self._call("GET", "/labels", params={"limit": PAGE, "page": page}) or []
+                for batch in self._pages("/labels", {}, MAX_PAGES):
                     self._labels.update({str(x["name"]): int(x["id"]) for x in batch})
-                    if len(batch) < PAGE:
-                        break
         ids: list[int] = []
         for name in names:
             if name not in self._labels:
@@ -242,6 +247,14 @@ def _reason(data: Any) -> str | None:
     if isinstance(errors, list):
         parts += [str(e) for e in errors if e]
     return ": ".join(p for p in parts if p) or None
+
+
+def _count(value: str | None) -> int | None:
+    """A header's count of items, None when absent or not a number."""
+    try:
+        return int(value) if value is not None else None
+    except ValueError:
+        return None
 
 
 def _is_from(pr: dict[str, Any], full_name: str, head: str, base: str) -> bool:

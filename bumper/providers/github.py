@@ -157,7 +157,7 @@ class GitHubProvider:
             # The first page only: the filter leaves one PR at most, and a host that ignored it
             # must not lead bumper through its pages (or a `next` link back to the first).
             for pr in pulls.get_page(0):
-                if (pr.head.ref, pr.base.ref) == (head_branch, base_branch):
+                if (pr.head.ref, pr.base.ref) == (head_branch, base_branch) and _from_this_repository(pr):
                     return self._convert(pr)
         return None
 
@@ -200,7 +200,7 @@ class GitHubProvider:
             closed = pulls.get_page(0)
             if closed and self._repo_node_id is None:
                 self._repo_node_id = _node_id_of(closed[0])
-            return [pr.head.sha for pr in closed]
+            return [pr.head.sha for pr in closed if _from_this_repository(pr)]
 
     def pull_request_state(self, number: int) -> api.PullRequestState:
         """One GET of the PR: open, merged (with its merge commit) or closed unmerged."""
@@ -486,6 +486,18 @@ def _moved(exc: GithubException) -> bool:
             if any(mark in text for mark in _MOVED):
                 return True
     return False
+
+
+def _from_this_repository(pr: GhPullRequest) -> bool:
+    """Whether `pr`'s head branch is in the repository it targets: a host or proxy that did not
+    apply the `head=OWNER:BRANCH` filter must not have bumper take a fork's PR from a branch of
+    the same name (or one whose fork was deleted) for its own. An answer naming no base
+    repository cannot tell, and is taken as this one."""
+    base = pr.base.repo
+    if base is None:
+        return True
+    head = pr.head.repo
+    return head is not None and head.id == base.id
 
 
 def _node_id_of(pr: GhPullRequest) -> str | None:

@@ -22,7 +22,14 @@ log = logging.getLogger(__name__)
 TIMEOUT = 30  # seconds per HTTP request
 # What its MR JSON holds; every answer about MRs is checked against it (answers.py).
 PULLS = answers.PullShape(
-    r"/projects/[^/]+/merge_requests", "iid", "state", "source_branch", "target_branch", "web_url"
+    r"/projects/[^/]+/merge_requests",
+    "iid",
+    "state",
+    "source_branch",
+    "target_branch",
+    "web_url",
+    head_repo="source_project_id",
+    base_repo="target_project_id",
 )
 # python-gitlab waits 0.1 * 2**n s between attempts (or Retry-After on 429): 4 retries ~ 1.5 s
 # of backoff instead of its default 10 (~100 s) that would stall a CI job on a dead instance.
@@ -170,6 +177,7 @@ class GitLabProvider:
             str(mr.attributes.get("sha") or "")
             for mr in mrs
             if mr.attributes.get("state") in ("closed", "merged")
+            and not answers.from_fork(PULLS, mr.attributes)
         ]
 
     def pull_request_state(self, number: int) -> api.PullRequestState:

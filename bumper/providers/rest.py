@@ -167,6 +167,17 @@ class RestClient:
     ) -> Any:
         """`method` on `base_url + path` (or an absolute URL below it); the decoded JSON answer,
         None for an empty one. A non-2xx answer raises HttpError with the host's reason."""
+        return self.exchange(method, path, params=params, body=body)[0]
+
+    def exchange(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | list[tuple[str, str]] | None = None,
+        body: Any = None,
+    ) -> tuple[Any, Mapping[str, str]]:
+        """`request`, with the answer's headers (a page's `X-Total-Count`)."""
         url = self.base_url + path
         if path.startswith(("https://", "http://")):  # a link an answer gave: never out of the API
             failures.refuse_link_out_of_api(self.base_url, path)
@@ -186,7 +197,7 @@ class RestClient:
             if answer.status_code == 429 or answer.status_code >= 500:
                 text += f" (after {RETRIES} retries)"
             raise HttpError(answer.status_code, text, data)
-        return data
+        return data, answer.headers
 
 
 def describe(exc: HttpError) -> failures.Failure:

@@ -40,7 +40,7 @@ from bumper.remote.branch import expected_bot_branch, find_bot_branch, never_bac
 from bumper.remote.clone import Base, clone_base, repo_git
 from bumper.remote.direct import PUSHED_COMMIT, after_push, commit_to_base
 from bumper.remote.planning import plan_clone, planned_images, verify
-from bumper.remote.push import check_still_current, deliver, dry_run_note
+from bumper.remote.push import PUSHED_BRANCH, check_still_current, deliver, dry_run_note, pushed_branch_note
 from bumper.remote.run import RemoteRun, provider_of
 from bumper.retry import retry
 
@@ -201,7 +201,10 @@ def _deliver_pull_request(
         compare="" if options.dry_run else deploy_compare(cloned, plan.changes, run.env),
         registry=options.registry_images,
     )
-    title, body = pr_text(options.title, options.body, values, plan.changes, limits=text_limits(provider))
+    limits = text_limits(provider)
+    title, body = pr_text(
+        options.title, options.body, values, plan.changes, (limits.title, limits.body), utf16=limits.utf16
+    )
     existing = bot.pull_request
 
     if options.dry_run:
@@ -224,7 +227,14 @@ def _deliver_pull_request(
             provider=provider,
             committed=lambda: clearing.append(Started(lambda: drop_work_tree(cloned))),
         )
-        return _after_push(base, run, bot, plan, (title, body), (commit, pushed), raised)
+        try:
+            return _after_push(base, run, bot, plan, (title, body), (commit, pushed), raised)
+        except (BumperError, PushRejected):
+            raise  # _after_push said what was pushed; a lost race starts the attempt again
+        except BaseException as exc:  # Ctrl-C, SIGTERM: the CLI's line names the pushed branch
+            if pushed:
+                setattr(exc, PUSHED_BRANCH, _pushed_branch(bot, commit))
+            raise
     finally:
         for started in clearing:
             started.settle(None)
@@ -261,11 +271,7 @@ def _after_push(
         raise
     except BumperError as exc:
         if pushed:  # the branch holds the commit: say so, the rerun only does the PR step
-            then = "updates" if bot.pull_request is not None else "opens"
-            exc.message += (
-                f"; branch {bot.name} was already pushed with commit {commit[:12]} and stays there "
-                f"(a rerun finds it and {then} the pull request)"
-            )
+            exc.message += f"; {pushed_branch_note(_pushed_branch(bot, commit))}"
         raise
     if raised and status == "up-to-date":
         plan = plan.without_changes()
@@ -276,6 +282,11 @@ def _after_push(
         pull_request={"url": pr.url, "number": pr.number},
         notes=list(pr.warnings),  # what the host refused after the PR existed (e.g. a reviewer)
     )
+
+
+def _pushed_branch(bot: BotBranch, commit: str) -> dict[str, str]:
+    then = "updates" if bot.pull_request is not None else "opens"
+    return {"branch": bot.name, "sha": commit, "then": then}
 
 
 def _pull_request_spec(

@@ -65,6 +65,18 @@ def deliver(
     return sha, True
 
 
+PUSHED_BRANCH = "bumper_pushed_branch"  # on an interruption after the bot branch was pushed
+
+
+def pushed_branch_note(pushed: dict[str, str]) -> str:
+    """What a failure or an interruption after the bot branch's push says of it: it stays, and
+    the rerun only does the pull request step."""
+    return (
+        f"branch {pushed['branch']} was already pushed with commit {pushed['sha'][:12]} and stays "
+        f"there (a rerun finds it and {pushed['then']} the pull request)"
+    )
+
+
 def dry_run_note(base: Base, run: RemoteRun, bot: BotBranch, plan: TreePlan, title: str, body: str) -> str:
     """What the run would do to the bot branch and its PR. A branch already holding this commit
     (and a PR whose text needs no update) is left as it is, as the real run leaves it: the

@@ -66,3 +66,21 @@ def test_owner_path_needs_an_owner() -> None:
 
 def test_strip_userinfo() -> None:
     assert strip_userinfo("see https://a:b@h/x and ssh://git@h/y") == "see https://h/x and ssh://h/y"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "https://github.com/zzz/../acme/app.git",
+        "https://gitlab.com/acme/./app.git",
+        "https://dev.azure.com/org/../acme/p/_git/r",
+        "https://host/acme/%2e%2E/app.git",
+        "ssh://git@host/acme/../app.git",
+        "git@host:acme/./app.git",
+    ],
+)
+def test_a_dot_segment_in_a_hosts_url_is_bad_input(text: str) -> None:
+    """git resolves it before asking the host; the API would be given the path as written."""
+    with pytest.raises(ConfigError, match=r"has a '\.' or '\.\.' path segment"):
+        RepoUrl.parse(text)
+    assert RepoUrl.parse("file:///srv/git/../app.git").path == "srv/git/../app"  # a path of this machine

@@ -181,8 +181,8 @@ def test_exhausted_rate_limit_is_one_line(fake_azure_devops: FakeAzureDevOps) ->
 
 def test_host_limits_are_the_providers_text_limits(fake_azure_devops: FakeAzureDevOps) -> None:
     provider = provider_for(fake_azure_devops)
-    title, body = provider.text_limits
-    assert (title, body) == (fa.TITLE_LIMIT, fa.DESCRIPTION_LIMIT)
+    title, body, utf16 = provider.text_limits
+    assert (title, body, utf16) == (fa.TITLE_LIMIT, fa.DESCRIPTION_LIMIT, True)
     provider.open_pull_request(PullRequestSpec(HEAD, BASE, "t" * title, "b" * body))
     with pytest.raises(ProviderError) as info:
         provider.open_pull_request(PullRequestSpec("bumper/x", BASE, "t", "b" * (body + 1)))

@@ -11,7 +11,7 @@ from bumper.providers.api import ApiLocation, PullRequestSpec
 from bumper.providers.builtin import gitea_location
 from bumper.providers.gitea import GiteaProvider
 from testing.fake_gitea import FakeGitea
-from testing.fake_provider import PullRecord
+from testing.fake_provider import PullRecord, Response
 
 HEAD, BASE = "bumper/ghcr.io-acme-app", "main"
 REPO = "acme/manifests"
@@ -211,13 +211,18 @@ def test_a_path_that_is_not_owner_repo_is_a_config_error() -> None:
 
 
 def test_a_server_that_ignores_the_page_cannot_keep_bumper_looping(fake_gitea: FakeGitea) -> None:
-    """A proxy that drops `page` answers the same full page forever: bumper reads at most
-    MAX_PAGES (20) of it and stops."""
+    """A proxy that drops `page` (and the X-Total-Count header) answers the same full page
+    forever: bumper reads at most MAX_PAGES (20) of it and stops."""
     for n in range(50):
         fake_gitea.pulls.append(PullRecord(REPO, 1 + n, f"other {n}", "", f"feature/{n}", BASE))
         fake_gitea._touch(fake_gitea.pulls[-1])
     real = fake_gitea._list
-    fake_gitea._list = lambda repo, query: real(repo, {**query, "page": ["1"]})  # type: ignore[method-assign]
+
+    def first_page_without_total(repo: str, query: dict[str, list[str]]) -> Response:
+        status, _, body = real(repo, {**query, "page": ["1"]})
+        return status, {}, body
+
+    fake_gitea._list = first_page_without_total  # type: ignore[method-assign]
     gitea = provider(fake_gitea)
     mark = fake_gitea.mark()
     assert gitea.find_pull_request(HEAD, BASE) is None

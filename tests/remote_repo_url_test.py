@@ -1,0 +1,33 @@
+"""End to end, every host: a repository URL whose path has a `.` or `..` segment.
+
+git resolves such a segment before it asks the host (`/zzz/../acme/manifests.git` clones
+`acme/manifests`), but the providers were given the path as written: GitLab answered 404 for
+the project after the whole clone (exit 1), Gitea was asked about `./manifests`, and Azure
+DevOps or Bitbucket Data Center took `zzz/..` for the organization or the context path, so the
+API could name another repository than the one cloned. Now it is bad input, said before any
+request to the host.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from testing.runs import run_bump
+from testing.world import EXAMPLE_IMAGE, make_world
+
+HOSTS = ("github", "gitlab", "gitea", "bitbucket", "bitbucket-server", "azure-devops")
+
+
+@pytest.mark.parametrize("segment", ["zzz/..", ".", "zzz/%2E%2e"])
+@pytest.mark.parametrize("provider", HOSTS)
+def test_a_dot_segment_is_refused_before_any_request(tmp_path: Path, provider: str, segment: str) -> None:
+    with make_world(tmp_path, provider) as world:
+        url = re.sub(r"^(https?://[^/]+)/", rf"\1/{segment}/", world.repo_url)
+        proc = run_bump(world, f"{EXAMPLE_IMAGE}:v1.2.3", BUMPER_REPO=url)
+        assert proc.returncode == 2, proc.stderr
+        [line] = proc.stderr.splitlines()
+        assert line.startswith("bumper: error: repository URL ") and "'.' or '..' path segment" in line
+        assert world.git.requests == [] and world.host.requests == []
