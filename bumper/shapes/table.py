@@ -23,6 +23,7 @@ from bumper.shapes import (
     kustomize,
     markers,
     policy_marker,
+    wasm,
 )
 from bumper.shapes.shape import DocumentFn, MappingFn, MarkedFn, RootFn, ScalarFn, SequenceFn, Shape
 
@@ -34,6 +35,7 @@ SHAPES: tuple[Shape, ...] = (
     container.SHAPE,  # image: repo:tag (and keys ending in Image)
     crossplane.SHAPE,  # a Crossplane Provider's (Configuration's, Function's) spec.package
     flux_operator.SHAPE,  # a FluxInstance's distribution.artifact: oci://REPO:TAG
+    wasm.SHAPE,  # a WasmPlugin's (an EnvoyExtensionPolicy's) Wasm image url: oci://REPO:TAG
     kustomize.SHAPE,  # a kustomization's images: newTag, digest
     argocd.SHAPE,  # an Application's helm.parameters and kustomize.images strings
     embedded.SHAPE,  # YAML in a helm.values / valuesContent block, a `*.yaml: |` file, a manifest
