@@ -11,14 +11,24 @@ loaded.
 
 from __future__ import annotations
 
+import re
+
 # Kustomize's own file names: a manifest file without a YAML suffix, and one whose `images:` are
 # kustomize entries whatever its apiVersion says.
 KUSTOMIZATION_NAMES = frozenset({"kustomization.yaml", "kustomization.yml", "Kustomization"})
 # Go/Helm, Jinja/Ansible: text holding them is only YAML once rendered (a file, or a block string
 # read as YAML, that does not parse and holds them is left alone with reason `template`).
 TEMPLATE_SYNTAX = ("{{", "{%")
+# envsubst's (and the shell's) `${NAME}` standing alone on a line, in place of the keys it writes
+# (grafana/loki's operator config templates): a `${NAME}` inside a value parses, so only a line of
+# its own says the text is a template rather than broken YAML (a Flux substitution is YAML first).
+_ENVSUBST_LINE = r"^[ \t]*\$\{[A-Za-z_][A-Za-z0-9_]*\}[ \t]*\r?$"
 
 
 def has_template_syntax(text: str) -> bool:
     """Whether text that does not parse holds template syntax (reason `template`, no failure)."""
-    return any(mark in text for mark in TEMPLATE_SYNTAX)
+    if any(mark in text for mark in TEMPLATE_SYNTAX):
+        return True
+    if "${" not in text:
+        return False
+    return re.search(_ENVSUBST_LINE, text, re.MULTILINE) is not None
