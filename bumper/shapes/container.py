@@ -47,6 +47,8 @@ def whole_ref(value: ScalarNode, key: str, context: str | None, found: Found) ->
     # or digest, a name ending in a file's (`heroImage: cdn.example.com/hero.webp`) is a file.
     if parsed.tag or parsed.digest:
         found.add(WholeRef("container", value, parsed))
+    elif (joined := found.joined.get(id(value))) is not None:  # its chart appends a version of its own
+        found.ignore(joined)
     elif (key == "image" or names_registry_host(parsed.name)) and not _names_a_file(parsed.name):
         found.add(WholeRef("container", value, parsed))
 

@@ -20,6 +20,7 @@ from bumper.shapes import (
     flux_operator,
     helm,
     image_volume,
+    joined_tag,
     kustomize,
     markers,
     policy_marker,
@@ -30,6 +31,7 @@ from bumper.shapes.shape import DocumentFn, MappingFn, MarkedFn, RootFn, ScalarF
 V = TypeVar("V")
 
 SHAPES: tuple[Shape, ...] = (
+    joined_tag.SHAPE,  # an untagged image: REPO whose chart appends imageVersion/imageTag: noted
     helm.SHAPE,  # values maps {repository, tag}: the tag
     image_volume.SHAPE,  # Kubernetes image volumes: image.reference
     container.SHAPE,  # image: repo:tag (and keys ending in Image)
