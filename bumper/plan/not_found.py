@@ -11,6 +11,9 @@ from bumper.image_ref import ImageRef
 from bumper.shapes.left_alone import NO_TAG_FIELD
 
 _SHOWN = 10  # values named in the one error line; the JSON `ignored` lists every one
+# Reasons whose text after the word says what to do (shapes/joined_tag.py, shapes/wasm.py): the
+# first value left alone for each is given in full.
+_SAYS_WHAT_TO_DO = ("tag-elsewhere", "checksum")
 
 # What to do about the first file left alone, when nothing else references the image.
 _LEFT_ALONE = {
@@ -35,6 +38,9 @@ def left_alone(ignored: list[Skip]) -> str:
                 "to write (the chart's appVersion applies); add a `tag:` field beside `repository:` "
                 "for bumper to pin it"
             )
+        for word in _SAYS_WHAT_TO_DO:
+            said = next((s.reason for s in values if s.reason.split(":", 1)[0] == word), None)
+            text += f"; {said}" if said is not None else ""
     if files:
         first = files[0]
         what = _LEFT_ALONE.get(first.reason, "")
