@@ -83,6 +83,7 @@ def _resolve(kind: type, value: str | None, implicit: tuple[bool, bool]) -> str:
 BOM = "\ufeff"
 MAX_DOCUMENTS = 10_000  # more is generated data; composing it would take seconds
 STR_TAG = "tag:yaml.org,2002:str"
+MERGE_TAG = "tag:yaml.org,2002:merge"
 _RESOLVER = yaml.resolver.Resolver()
 
 
@@ -200,10 +201,17 @@ def parse_events(text: str) -> Iterator[yaml.Event]:
 
 
 def check_unique_keys(source: Source, mapping: MappingNode) -> None:
-    """Refuse a mapping with a repeated key: which value wins differs between tools."""
+    """Refuse a mapping with a repeated key: which value wins differs between tools. A merge key
+    `<<` may repeat (`<<: *mounts` then `<<: *volumes`: PyYAML and Helm's Go YAML both read every
+    one) as long as no two of them bring one key the map does not set itself: which of them
+    wins is what differs then (PyYAML keeps the first, Helm the last)."""
     seen: set[str] = set()
+    merges: list[ScalarNode] = []
     for key, _ in mapping.value:
         if isinstance(key, ScalarNode):
+            if key.tag == MERGE_TAG:
+                merges.append(key)
+                continue
             if key.value in seen:
                 raise ManifestError(
                     f"duplicate key {key.value!r}; remove one of them",
@@ -211,6 +219,45 @@ def check_unique_keys(source: Source, mapping: MappingNode) -> None:
                     line=key.start_mark.line + 1,
                 )
             seen.add(key.value)
+    if len(merges) > 1:
+        _check_merges_disjoint(source, mapping, seen)
+
+
+def _check_merges_disjoint(source: Source, mapping: MappingNode, own: set[str]) -> None:
+    """Refuse two `<<` keys of `mapping` that bring one key it does not set itself."""
+    brought: dict[str, int] = {}  # each key merged in -> the line of the `<<` bringing it
+    known: dict[int, frozenset[str]] = {}
+    for key, value in mapping.value:
+        if not (isinstance(key, ScalarNode) and key.tag == MERGE_TAG):
+            continue
+        line = key.start_mark.line + 1
+        for name in sorted(_merged_keys(value, 0, known) - own):
+            first = brought.setdefault(name, line)
+            if first != line:
+                raise ManifestError(
+                    f"duplicate key '<<': the maps merged here and at line {first} both bring "
+                    f"{name!r}, and tools differ on which wins; merge them in one `<<: [*a, *b]` "
+                    "(the first wins) or set the key in this map",
+                    file=source.path,
+                    line=line,
+                )
+
+
+def _merged_keys(node: Node, depth: int, known: dict[int, frozenset[str]] | None = None) -> frozenset[str]:
+    """The keys a merge key's value brings: a map's own keys and what it merges in itself (each
+    map read once, however many aliases name it)."""
+    known = {} if known is None else known
+    if id(node) in known:
+        return known[id(node)]
+    keys: set[str] = set()
+    if isinstance(node, yaml.SequenceNode):
+        keys = keys.union(*(_merged_keys(item, depth, known) for item in node.value))
+    elif isinstance(node, MappingNode) and depth <= 20:
+        for key, value in node.value:
+            if isinstance(key, ScalarNode):
+                keys |= _merged_keys(value, depth + 1, known) if key.tag == MERGE_TAG else {str(key.value)}
+    known[id(node)] = frozenset(keys)
+    return known[id(node)]
 
 
 # What YAML 1.2's core schema and Go's YAML (yaml.v2/v3, which Helm, kubectl and Flux read values

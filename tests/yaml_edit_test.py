@@ -5,7 +5,17 @@ from __future__ import annotations
 import pytest
 
 from bumper.errors import ManifestError
-from bumper.yaml_edit import Edit, Plan, Source, apply_and_verify, compose_all, render_scalar
+from bumper.yaml_edit import (
+    Edit,
+    MappingNode,
+    Node,
+    Plan,
+    Source,
+    apply_and_verify,
+    check_unique_keys,
+    compose_all,
+    render_scalar,
+)
 
 TEXT = "a: x\n---\nimage: ghcr.io/acme/app:v1\nother: keep\n---\nb: [1, 2]\n"
 
@@ -259,3 +269,55 @@ def test_a_node_no_edit_touches_is_checked_by_its_place_and_kind(first: str, mes
     else:
         with pytest.raises(ManifestError, match=message):
             apply_and_verify(source, docs, plan)
+
+
+def _unique_keys_error(text: str) -> str | None:
+    """The error check_unique_keys raises on every mapping of `text`, else None."""
+    source = Source("v.yaml", text)
+    try:
+        for doc in compose_all(source):
+            stack: list[Node] = [doc]
+            while stack:
+                node = stack.pop()
+                if isinstance(node, MappingNode):
+                    check_unique_keys(source, node)
+                    stack.extend(v for _, v in node.value)
+    except ManifestError as exc:
+        return f"{exc.line}: {exc.message}"
+    return None
+
+
+@pytest.mark.parametrize(
+    ("text", "error"),
+    [
+        # two merges bringing different keys (grafana/loki's helm-cluster values): read alike
+        ("a: &a {x: 1}\nb: &b {y: 2}\nm:\n  <<: *a\n  <<: *b\n", None),
+        # a key both bring that the map sets itself: the map's own value wins everywhere
+        ("a: &a {x: 1}\nb: &b {x: 2}\nm:\n  <<: *a\n  <<: *b\n  x: 3\n", None),
+        # one key brought by both: PyYAML keeps the first, Helm the last
+        (
+            "a: &a {x: 1}\nb: &b {x: 2}\nm:\n  <<: *a\n  <<: *b\n",
+            "5: duplicate key '<<': the maps merged here and at line 4 both bring 'x'",
+        ),
+        # ... also through a merge inside a merged map, or a list of maps
+        (
+            "a: &a {x: 1}\nb: &b {<<: *a}\nm:\n  <<: [*a]\n  <<: *b\n",
+            "5: duplicate key '<<': the maps merged here and at line 4 both bring 'x'",
+        ),
+        # one `<<` with a list: the merge spec's order (the first wins), nothing ambiguous
+        ("a: &a {x: 1}\nb: &b {x: 2}\nm:\n  <<: [*a, *b]\n", None),
+        # any other key repeated is refused as before
+        ("m:\n  x: 1\n  <<: {y: 1}\n  x: 2\n", "4: duplicate key 'x'; remove one of them"),
+    ],
+)
+def test_a_merge_key_may_repeat_when_the_maps_it_merges_are_disjoint(text: str, error: str | None) -> None:
+    found = _unique_keys_error(text)
+    assert found == error if error is None else found is not None and found.startswith(error)
+
+
+def test_merged_keys_read_each_map_once_in_a_merge_bomb() -> None:
+    lines = ["l0: &l0 {k: 1}"] + [
+        f"l{i}: &l{i} {{<<: [{', '.join([f'*l{i - 1}'] * 9)}]}}" for i in range(1, 19)
+    ]
+    text = "\n".join([*lines, "m:", "  <<: *l18", "  <<: *l18", ""])
+    assert (_unique_keys_error(text) or "").startswith(f"{len(lines) + 3}: duplicate key '<<'")

@@ -11,6 +11,9 @@ from bumper.image_ref import ImageRef
 from bumper.shapes.left_alone import NO_TAG_FIELD
 
 _SHOWN = 10  # values named in the one error line; the JSON `ignored` lists every one
+# Reasons whose text after the word says what to do (shapes/joined_tag.py, shapes/wasm.py): the
+# first value left alone for each is given in full.
+_SAYS_WHAT_TO_DO = ("tag-elsewhere", "checksum")
 
 # What to do about the first file left alone, when nothing else references the image.
 _LEFT_ALONE = {
@@ -38,6 +41,9 @@ def left_alone(ignored: list[Skip]) -> str:
         told = next((s.reason for s in values if s.reason.startswith(f"{NO_TAG_FIELD}: ")), None)
         if told is not None:  # an image key whose tag the chart's values.yaml keeps (plan/chart_values.py)
             text += f"; {told}"
+        for word in _SAYS_WHAT_TO_DO:
+            said = next((s.reason for s in values if s.reason.split(":", 1)[0] == word), None)
+            text += f"; {said}" if said is not None else ""
     if files:
         first = files[0]
         what = _LEFT_ALONE.get(first.reason, "")

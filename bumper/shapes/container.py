@@ -2,7 +2,8 @@
 `imageName`) holding a whole reference: Kubernetes workloads of every kind, Docker Compose, Helm
 values `image: repo:tag`, a CloudNativePG `Cluster`'s PostgreSQL image, the `value` of a JSON
 6902 patch operation that sets an `…/image` path, an environment variable naming an image
-(`FOO_IMAGE`), and a command-line flag naming an image (`args: [--sidecar-image=repo:tag]`)."""
+(`FOO_IMAGE`, OLM's `RELATED_IMAGE_FOO`, `OPERATOR_IMAGE_NAME`), and a command-line flag naming
+an image (`args: [--sidecar-image=repo:tag]`)."""
 
 from __future__ import annotations
 
@@ -46,6 +47,8 @@ def whole_ref(value: ScalarNode, key: str, context: str | None, found: Found) ->
     # or digest, a name ending in a file's (`heroImage: cdn.example.com/hero.webp`) is a file.
     if parsed.tag or parsed.digest:
         found.add(WholeRef("container", value, parsed))
+    elif (joined := found.joined.get(id(value))) is not None:  # its chart appends a version of its own
+        found.ignore(joined)
     elif (key == "image" or names_registry_host(parsed.name)) and not _names_a_file(parsed.name):
         found.add(WholeRef("container", value, parsed))
 
@@ -66,6 +69,12 @@ def _names_a_file(name: str) -> bool:
 # `APISERVER_RA_IMAGE`, app-template's `env: {WOLF_IMAGE: …}`): as a key ending in `Image`, it
 # needs a tag, digest or registry host to count.
 _ENV_SUFFIX = "_IMAGE"
+# Names that say IMAGE and go on: OLM's `RELATED_IMAGE_<NAME>` (each image an operator runs, which
+# OLM mirrors for a disconnected install: the Loki and CloudNativePG operators) and CloudNativePG's
+# `OPERATOR_IMAGE_NAME`. A `…_IMAGE_NAME` may hold a name alone that the program joins with a tag
+# of its own (`IMAGE_NAME` + `IMAGE_TAG`): these count only with a tag or digest.
+_ENV_PREFIX_TAGGED = "RELATED_IMAGE_"
+_ENV_SUFFIX_TAGGED = "_IMAGE_NAME"
 # JSON 6902 operations that write a value (a kustomize `patches[].patch`, `patchesJson6902`, a
 # Kyverno `patchesJson6902`): `remove`, `move`, `copy` and `test` set no image.
 _SETS = frozenset({"add", "replace"})
@@ -85,11 +94,30 @@ def value_entry(node: MappingNode, keys: list[str], context: str | None, found: 
         path = text_of(scalar(pairs, "path")) or ""
         if text_of(scalar(pairs, "op")) in _SETS and path.endswith("/image"):
             whole_ref(value, "image", context, found)
-        elif name is not None and name.endswith(_ENV_SUFFIX):
-            whole_ref(value, name, context, found)
+        elif name is not None and name.startswith(_ENV_PREFIX_TAGGED):
+            tagged_ref(value, name, context, found)
+        elif name is not None and name.endswith((_ENV_SUFFIX, _ENV_SUFFIX_TAGGED)):
+            image_key(value, name, context, found)
     if (default := scalar(pairs, "default")) is not None and name is not None and name.endswith(_ENV_SUFFIX):
         whole_ref(default, name, context, found)
     return None
+
+
+def image_key(value: ScalarNode, key: str, context: str | None, found: Found) -> None:
+    """A scalar under a key naming an image: `…_IMAGE_NAME` needs a tag or digest; any other
+    (`image`, `imageName`, `…Image`, `…_IMAGE`) is read as a whole reference."""
+    if key.endswith(_ENV_SUFFIX_TAGGED):
+        tagged_ref(value, key, context, found)
+    else:
+        whole_ref(value, key, context, found)
+
+
+def tagged_ref(value: ScalarNode, key: str, context: str | None, found: Found) -> None:
+    """A whole reference with a tag or digest (a name alone is left: no version to move); a
+    placeholder or a broken digest is noted as under `image:`."""
+    parsed = parse(str(value.value)) if value.tag == STR_TAG else None
+    if parsed is None or parsed.tag or parsed.digest:
+        whole_ref(value, key, context, found)
 
 
 # A flag whose name ends in `image` (as a key must), `=` and the reference: cert-manager's
@@ -158,6 +186,6 @@ SHAPE = Shape(
     mapping=value_entry,
     mapping_keys=frozenset({"value", "default"}),
     keys=frozenset({"imageName"}),
-    suffixes=("image", "Image", _ENV_SUFFIX),
-    scalar=whole_ref,
+    suffixes=("image", "Image", _ENV_SUFFIX, _ENV_SUFFIX_TAGGED),
+    scalar=image_key,
 )

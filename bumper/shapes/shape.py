@@ -59,6 +59,9 @@ class Found:
     find: Finder  # the walk itself, for YAML inside a scalar
     shared: list[Reference] | None = None  # references reached again through an anchor
     untagged: UntaggedNotes = field(default_factory=UntaggedNotes)  # given out after the walk
+    # An untagged `image: REPO` (by id) whose chart joins it with a version kept in another key
+    # (shapes/joined_tag.py): noted with this instead of being read as a reference.
+    joined: dict[int, Ignored] = field(default_factory=dict)
     # The block scalars read as YAML already (by id): an aliased `values: *v` is the same text,
     # read once, so its references are reported once and edited once, at the anchor.
     blocks: set[int] = field(default_factory=set)

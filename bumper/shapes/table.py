@@ -20,20 +20,24 @@ from bumper.shapes import (
     flux_operator,
     helm,
     image_volume,
+    joined_tag,
     kustomize,
     markers,
     policy_marker,
+    wasm,
 )
 from bumper.shapes.shape import DocumentFn, MappingFn, MarkedFn, RootFn, ScalarFn, SequenceFn, Shape
 
 V = TypeVar("V")
 
 SHAPES: tuple[Shape, ...] = (
+    joined_tag.SHAPE,  # an untagged image: REPO whose chart appends imageVersion/imageTag: noted
     helm.SHAPE,  # values maps {repository, tag}: the tag
     image_volume.SHAPE,  # Kubernetes image volumes: image.reference
     container.SHAPE,  # image: repo:tag (and keys ending in Image)
     crossplane.SHAPE,  # a Crossplane Provider's (Configuration's, Function's) spec.package
     flux_operator.SHAPE,  # a FluxInstance's distribution.artifact: oci://REPO:TAG
+    wasm.SHAPE,  # a WasmPlugin's (an EnvoyExtensionPolicy's) Wasm image url: oci://REPO:TAG
     kustomize.SHAPE,  # a kustomization's images: newTag, digest
     argocd.SHAPE,  # an Application's helm.parameters and kustomize.images strings
     embedded.SHAPE,  # YAML in a helm.values / valuesContent block, a `*.yaml: |` file, a manifest

@@ -27,3 +27,14 @@ def test_a_file_left_alone_says_what_selects_it() -> None:
         " (1 file(s) left alone, e.g. .hidden/a.yaml: hidden; a --path or .bumper.yaml paths: entry"
         " naming its hidden folder selects it)"
     )
+
+
+def test_a_reason_saying_what_to_do_is_given_once_in_full() -> None:
+    """`tag-elsewhere` (an image its chart appends a version to) and `checksum` (a Wasm image
+    beside its `sha256`): the first of each is spelled out, as the way out is in its text."""
+    joined = "tag-elsewhere: the chart joins it with `imageVersion` (line 2): move `imageVersion`"
+    text = left_alone([_value(4, joined), _value(6, joined), _value(9, "checksum: drop `sha256`")])
+    assert text == (
+        " that bumper can rewrite; left alone: f4.yaml:4 (tag-elsewhere), f6.yaml:6 (tag-elsewhere),"
+        f" f9.yaml:9 (checksum); {joined}; checksum: drop `sha256`"
+    )

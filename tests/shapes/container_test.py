@@ -222,6 +222,43 @@ def test_an_environment_variable_naming_an_image() -> None:
     ]
 
 
+def test_an_environment_variable_saying_image_and_going_on() -> None:
+    """OLM's `RELATED_IMAGE_<NAME>` (the Loki operator's overlays and bundle) and CloudNativePG's
+    `OPERATOR_IMAGE_NAME` (its release manifests), listed or as a map's key: read with a tag or
+    digest only, as a `…_IMAGE_NAME` may be a name the program joins with a tag of its own
+    (`IMAGE_NAME` beside `IMAGE_TAG`). A placeholder is noted; other `IMAGE_` names are not read."""
+    text = f"""\
+        env:
+          - name: RELATED_IMAGE_LOKI
+            value: docker.io/grafana/loki:3.7.3
+          - name: RELATED_IMAGE_OPA
+            value: quay.io/observatorium/opa-openshift@sha256:{SHA}
+          - name: OPERATOR_IMAGE_NAME
+            value: ghcr.io/cloudnative-pg/cloudnative-pg:1.30.0
+          - name: RELATED_IMAGE_CNPG
+            value: $(OPERATOR_IMAGE_NAME)
+          - name: APP_IMAGE_NAME
+            value: ghcr.io/acme/app
+          - name: IMAGE_TAG
+            value: ghcr.io/acme/app:v1
+          - name: IMAGE_UPDATER_INTERVAL
+            value: ghcr.io/acme/app:v1
+          - name: RELATED_IMAGE_BASE
+            value: busybox:${{TAG}}
+        values:
+          OPERATOR_IMAGE_NAME: ghcr.io/cloudnative-pg/cloudnative-pg:1.29.0
+          BUILD_IMAGE_NAME: ghcr.io/acme/builder
+        """
+    finding = find(text, "deploy.yaml")
+    assert finding.found == [
+        (3, "container", "docker.io/grafana/loki:3.7.3"),
+        (5, "container", f"quay.io/observatorium/opa-openshift@sha256:{SHA}"),
+        (7, "container", "ghcr.io/cloudnative-pg/cloudnative-pg:1.30.0"),
+        (19, "container", "ghcr.io/cloudnative-pg/cloudnative-pg:1.29.0"),
+    ]
+    assert [(n[0], n[3]) for n in finding.left] == [(17, "placeholder")]
+
+
 def test_a_tekton_parameter_naming_an_image_by_its_default() -> None:
     """`{name: BUILDER_IMAGE, default: REF}` (a Task's `params`, run as `$(params.BUILDER_IMAGE)`):
     the default, as an env var's value. `IMAGE` (the image a task builds), an array default and a
