@@ -1,8 +1,9 @@
 """Shape `helm`: a Helm values map naming an image by `repository` (or `image`, or `name`, or a
-`registry` holding the whole path) beside a tag key (optional `registry`, `digest`); the tag
-scalar is what a bump rewrites. An `image:` holding a whole reference is the container shape's;
-a tag key beside it repeating its tag (the Prometheus operator's `image` + `version`) is
-rewritten with it."""
+`registry` holding the whole path) beside a tag key (optional `registry`, `digest`), or by a key
+of another split spelling beside its own tag key (`Image` + `ImageTag`, `redisImage` +
+`redisTag`, `server_image` + `server_tag`); the tag scalar is what a bump rewrites. An `image:`
+holding a whole reference is the container shape's; a tag key beside it repeating its tag (the
+Prometheus operator's `image` + `version`) is rewritten with it."""
 
 from __future__ import annotations
 
