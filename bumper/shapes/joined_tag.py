@@ -25,7 +25,8 @@ VERSION_KEYS = frozenset(
 
 def joined_images(node: MappingNode, keys: list[str], context: str | None, found: Found) -> Claim | None:
     """Note each untagged `image:` of this map and of the maps directly in it as joined with the
-    version key of this map. Claims nothing: the helm shape reads `image` + `imageTag`/`image_tag` as its split pair."""
+    version key of this map. Claims nothing: the helm shape reads `image` + `imageTag`/`image_tag`
+    as its split pair."""
     pairs = merged_pairs(node)
     key = next((k for k in keys if k in VERSION_KEYS and type(pairs.get(k)) is ScalarNode), None)
     if key is None:
