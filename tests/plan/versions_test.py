@@ -131,6 +131,30 @@ def test_versions_semver_does_not_read_are_ordered_by_their_numbers(old: str, ne
     assert is_downgrade(old, new) is lower
 
 
+@pytest.mark.parametrize(
+    "old,new,lower",
+    [
+        # A pre-release word and its number run together: semver compares `rc10` and `rc9` as text
+        ("1.2.3-rc9", "1.2.3-rc10", False),
+        ("1.2.3-rc10", "1.2.3-rc9", True),
+        ("1.0.0-rc95", "1.0.0-rc100", False),  # runc's
+        ("v1.0.0-beta9", "v1.0.0-beta10", False),
+        ("v1.0.0-beta10", "v1.0.0-beta9", True),
+        ("1.0.0-alpha10", "1.0.0-alpha9", True),
+        ("3.0.0-dev10", "3.0.0-dev9", True),
+        ("1.2.3-rc-10", "1.2.3-rc-9", True),
+        ("1.2.3-rc09", "1.2.3-rc10", False),
+        ("1.2.3-rc10", "1.2.3-rc.9", True),  # either spelling, one order
+        ("1.2.3-rc.10", "1.2.3-rc9", True),
+        ("1.2.3-rc10", "1.2.3", False),  # the release still comes after each
+        ("1.2.3", "1.2.3-rc10", True),
+        ("1.2.3-rc1", "1.2.3-rc.1", False),  # the same version, spelled two ways
+    ],
+)
+def test_a_pre_release_number_run_into_its_word_orders_as_a_number(old: str, new: str, lower: bool) -> None:
+    assert is_downgrade(old, new) is lower
+
+
 def test_the_digest_pin_refusal_names_the_reference_and_every_way_out() -> None:
     value, ref = f"ghcr.io/acme/app:v1.0.0@{DIGEST_A}", "ghcr.io/acme/app:v1.1.0"
     with pytest.raises(PolicyError) as info:
