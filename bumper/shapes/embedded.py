@@ -61,6 +61,7 @@ class EmbeddedDoc:
     eol: str  # the outer file's line end
     inner_starts: list[int]  # inner index where each line starts
     outer_starts: list[int]  # outer index of the same character (after the block's indent)
+    line_starts: list[int]  # outer index where each line starts (before the block's indent)
     plan: Plan = field(default_factory=Plan)
 
     def outer_index(self, index: int) -> int:
@@ -74,9 +75,27 @@ class EmbeddedDoc:
         new_inner = apply_and_verify(self.source, self.docs, self.plan)
         pad = self.eol + " " * self.indent
         for edit in self.plan.edits:
+            if edit.start == edit.end and self._at_bare_line(edit.start):
+                plan.edits.append(self._new_lines(edit))
+                continue
             text = edit.text.replace("\n", pad)
             plan.edits.append(Edit(self.outer_index(edit.start), self.outer_index(edit.end), text))
         plan.changed[id(self.node)] = new_inner
+
+    def _at_bare_line(self, index: int) -> bool:
+        """Whether `index` starts an inner line with no content for the block's indentation to
+        stand before: an empty line, or the end after the block's last line break."""
+        line = bisect_right(self.inner_starts, index) - 1
+        text = self.source.text
+        return self.inner_starts[line] == index and (index == len(text) or text[index] == "\n")
+
+    def _new_lines(self, edit: Edit) -> Edit:
+        """Lines inserted at a bare line (a kustomize `newTag:` after a block's last entry):
+        written from the outer line's start, each with the block's indentation; the outer line
+        that was there (blank, or the next key after the block) follows unchanged."""
+        at = self.line_starts[bisect_right(self.inner_starts, edit.start) - 1]
+        pad = " " * self.indent
+        return Edit(at, at, self.eol.join(pad + part if part else part for part in edit.text.split("\n")))
 
 
 @dataclass
@@ -274,6 +293,7 @@ def _embed(source: Source, node: ScalarNode) -> EmbeddedDoc | None:
     indent = len(outer_lines[first][1]) - len(inner_lines[first])
     inner_starts: list[int] = []
     outer_starts: list[int] = []
+    line_starts: list[int] = []
     at = 0
     for i, inner in enumerate(inner_lines):
         line_at, outer = outer_lines[i]
@@ -281,6 +301,7 @@ def _embed(source: Source, node: ScalarNode) -> EmbeddedDoc | None:
             return None
         inner_starts.append(at)
         outer_starts.append(line_at + min(indent, len(outer)))
+        line_starts.append(line_at)
         at += len(inner) + 1
     eol = "\r\n" if text[header_end - 1 : header_end] == "\r" else "\n"
     return EmbeddedDoc(
@@ -292,6 +313,7 @@ def _embed(source: Source, node: ScalarNode) -> EmbeddedDoc | None:
         eol=eol,
         inner_starts=inner_starts,
         outer_starts=outer_starts,
+        line_starts=line_starts,
     )
 
 
