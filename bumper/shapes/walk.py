@@ -77,6 +77,9 @@ def find_references(
     return result
 
 
+# The scalars a `block` hook is asked about: `|` blocks, and quoted strings (a kustomize
+# `patch: '[{"op": …}]'`); a plain or folded `>` string is text.
+_BLOCK_STYLES = frozenset({"|", "'", '"'})
 _ON_A_NAME = (
     "marker-on-name: a whole-reference marker on the name of a Helm map or kustomize entry whose "
     "tag is written elsewhere would write a tag into the name; mark it `:name` and the tag `:tag`"
@@ -142,7 +145,7 @@ def _walk(doc: Node, context: str | None, state: Found, marks: Marks, seen: set[
                     scalar = by_key.get(name) or (_by_suffix(name) if name.endswith(any_suffix) else None)
                     if scalar is not None:
                         scalar(value, name, context, state)
-                    elif block is not None and value.style == "|":
+                    elif block is not None and value.style in _BLOCK_STYLES:
                         block(value, name, context, state)
                 if marks and value.start_mark.line in marks:
                     add(_marked(value, marks, ignore))
