@@ -12,7 +12,7 @@ from functools import lru_cache
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
 from bumper.image_ref import DIGEST_HINT, ImageRef, names_registry_host
-from bumper.shapes.left_alone import PLACEHOLDER, placeholder_whole
+from bumper.shapes.left_alone import NO_TAG, PLACEHOLDER, placeholder_whole
 from bumper.shapes.nodes import STR_TAG, scalar, text_of
 from bumper.shapes.reference import Ignored, IgnoreFn, Reference, WholeRef
 from bumper.shapes.shape import Claim, Found, Shape
@@ -42,12 +42,14 @@ def whole_ref(value: ScalarNode, key: str, context: str | None, found: Found) ->
         return
     # Other keys ending in `image` hold words and file paths too (`baseImage: none`,
     # `logoImage: img/logo.png`, a mkdocs nav entry `Using Latest Image: guides/latest.md`): a
-    # tag, digest or a registry host (`ghcr.io/acme/app`) makes them a reference. Without a tag
-    # or digest, a name ending in a file's (`heroImage: cdn.example.com/hero.webp`) is a file.
-    if parsed.tag or parsed.digest:
+    # tag or digest makes them a reference. Without either, a name ending in a file's
+    # (`heroImage: cdn.example.com/hero.webp`) is a file, and only `image:` is pinned (it runs
+    # :latest); under another key a name with a registry host (`ghcr.io/acme/app`) may take its
+    # tag from a field beside it (`RUNNER_IMAGE` + `RUNNER_TAG`): listed (no-tag), left alone.
+    if parsed.tag or parsed.digest or key == "image" and not _names_a_file(parsed.name):
         found.add(WholeRef("container", value, parsed))
-    elif (key == "image" or names_registry_host(parsed.name)) and not _names_a_file(parsed.name):
-        found.add(WholeRef("container", value, parsed))
+    elif names_registry_host(parsed.name) and not _names_a_file(parsed.name):
+        found.ignore(Ignored(value.start_mark.line + 1, NAME, text, NO_TAG, parsed.key))
 
 
 # What a web page or a document links to; no image repository is named so.
@@ -64,7 +66,7 @@ def _names_a_file(name: str) -> bool:
 
 # An environment variable naming an image (Kubeflow Pipelines' `V2_DRIVER_IMAGE`, Knative's
 # `APISERVER_RA_IMAGE`, app-template's `env: {WOLF_IMAGE: …}`): as a key ending in `Image`, it
-# needs a tag, digest or registry host to count.
+# needs a tag or digest to move (a registry host alone: listed, no-tag).
 _ENV_SUFFIX = "_IMAGE"
 # JSON 6902 operations that write a value (a kustomize `patches[].patch`, `patchesJson6902`, a
 # Kyverno `patchesJson6902`): `remove`, `move`, `copy` and `test` set no image.
@@ -150,8 +152,8 @@ def after_prefix(node: ScalarNode, prefix: str, ignore: IgnoreFn) -> Reference |
     return None
 
 
-# `imageName`: CloudNativePG's `Cluster.spec.imageName` (a key other than `image`: it needs a tag,
-# digest or registry host to count, as `sidecarImage` does).
+# `imageName`: CloudNativePG's `Cluster.spec.imageName` (a key other than `image`: it needs a tag
+# or digest to move, as `sidecarImage` does).
 SHAPE = Shape(
     NAME,
     sequences=dict.fromkeys(_ARGUMENT_LISTS, flag_args),

@@ -8,6 +8,7 @@ from typing import NamedTuple
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from bumper.shapes.left_alone import NO_TAG
 from bumper.shapes.markers import NAME as MARKER
 from bumper.shapes.markers import find_markers
 from bumper.shapes.reference import Ignored, IgnoreFn, Reference
@@ -65,6 +66,8 @@ def find_references(
                 add(ref)
         _walk(doc, context, state, marks, seen)
     state.untagged.flush(state.ignore)
+    if marks:  # a marker on the line of a name without a tag says what becomes of it: no note
+        sink[:] = [n for n in sink if not (n.reason == NO_TAG and n.line - 1 in marks)]
     if shared is not None:  # a marked scalar several maps use (an anchored tag): each map's image
         shared += [ref for refs in displaced.values() if len(refs) > 1 for ref in refs]  # moves with it
     # A marker on a line of several values (a flow map `{repository: …, tag: …}`) names none of
