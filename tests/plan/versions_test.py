@@ -125,6 +125,12 @@ def test_release_tags_compare_as_semver_compares_them_without_importing_it() -> 
         ("1.2.3-abc1234", "1.2.3-abc1233", False),
         ("1.2.3-abc1234", "1.2.2-def5678", True),  # the version still orders
         ("pr-123-gabc1234", "pr-99-gdef5678", False),  # no version: which pull request
+        # A commit id of digits only (about one short hash in 27): describe's `g` still names it
+        ("v0.3.0-9-g1234567", "v0.3.0-10-g7654321", False),
+        ("v0.3.0-10-g7654321", "v0.3.0-9-g1234567", True),
+        ("v1.2.3", "v1.2.3-5-g1234567", False),
+        ("v1.2.3-5-g1234567", "v1.2.3", True),
+        ("1.2.3-g1234567", "1.2.3-g0123456", False),
     ],
 )
 def test_versions_semver_does_not_read_are_ordered_by_their_numbers(old: str, new: str, lower: bool) -> None:
