@@ -23,8 +23,11 @@ NAME = "container"
 parse = lru_cache(maxsize=4096)(ImageRef.try_parse)
 
 
-def whole_ref(value: ScalarNode, key: str, context: str | None, found: Found) -> None:
-    """`image: repo:tag`, or `sidecarImage:`/`init_image:` holding a whole reference."""
+def whole_ref(
+    value: ScalarNode, key: str, context: str | None, found: Found, names: tuple[ScalarNode, ...] = ()
+) -> None:
+    """`image: repo:tag`, or `sidecarImage:`/`init_image:` holding a whole reference; `names` are
+    the scalars beside it that say it is an image (a hold on their lines holds it)."""
     if value.tag != STR_TAG:
         return
     text = str(value.value)
@@ -47,7 +50,7 @@ def whole_ref(value: ScalarNode, key: str, context: str | None, found: Found) ->
     # :latest); under another key a name with a registry host (`ghcr.io/acme/app`) may take its
     # tag from a field beside it (`RUNNER_IMAGE` + `RUNNER_TAG`): listed (no-tag), left alone.
     if parsed.tag or parsed.digest or key == "image" and not _names_a_file(parsed.name):
-        found.add(WholeRef("container", value, parsed))
+        found.add(WholeRef("container", value, parsed, name_nodes=names))
     elif names_registry_host(parsed.name) and not _names_a_file(parsed.name):
         found.ignore(Ignored(value.start_mark.line + 1, NAME, text, NO_TAG, parsed.key))
 
@@ -82,15 +85,20 @@ def value_entry(node: MappingNode, keys: list[str], context: str | None, found: 
     if "value" not in keys and "default" not in keys:
         return None
     pairs = {k.value: v for k, v in node.value if type(k) is ScalarNode}
-    name = text_of(scalar(pairs, "name"))
+    name_node = scalar(pairs, "name")
+    name = text_of(name_node)
+    # The scalars that make it an image's (the variable's name; the operation and its path) are
+    # its names: `- name: RUNNER_IMAGE  # bumper: hold` holds the value on the next line.
+    named = (name_node,) if name_node is not None else ()
     if (value := scalar(pairs, "value")) is not None:
-        path = text_of(scalar(pairs, "path")) or ""
-        if text_of(scalar(pairs, "op")) in _SETS and path.endswith("/image"):
-            whole_ref(value, "image", context, found)
+        op_node, path_node = scalar(pairs, "op"), scalar(pairs, "path")
+        path = text_of(path_node) or ""
+        if text_of(op_node) in _SETS and path.endswith("/image"):
+            whole_ref(value, "image", context, found, tuple(n for n in (op_node, path_node) if n is not None))
         elif name is not None and name.endswith(_ENV_SUFFIX):
-            whole_ref(value, name, context, found)
+            whole_ref(value, name, context, found, named)
     if (default := scalar(pairs, "default")) is not None and name is not None and name.endswith(_ENV_SUFFIX):
-        whole_ref(default, name, context, found)
+        whole_ref(default, name, context, found, named)
     return None
 
 
@@ -113,7 +121,7 @@ def flag_args(seq: SequenceNode, ignore: IgnoreFn) -> list[Reference]:
     refs: list[Reference] = []
     previous: object = None
     for item in seq.value:
-        after_flag = _is_flag_alone(previous)
+        after_flag, flag_item = _is_flag_alone(previous), previous
         previous = item
         if type(item) is not ScalarNode or item.tag != STR_TAG:
             continue
@@ -124,6 +132,8 @@ def flag_args(seq: SequenceNode, ignore: IgnoreFn) -> list[Reference]:
         else:  # the value of `--NAME-image` given as the next item: the whole item
             prefix = "" if after_flag and not text.startswith("-") else None
         if prefix is not None and (found := after_prefix(item, prefix, ignore)) is not None:
+            if not prefix and type(flag_item) is ScalarNode:  # `- --executor-image  # bumper: hold`
+                found.name_nodes = (flag_item,)  # holds the reference on the item after it
             refs.append(found)
     return refs
 

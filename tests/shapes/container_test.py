@@ -262,3 +262,27 @@ def test_a_tekton_parameter_naming_an_image_by_its_default() -> None:
           - default: gcr.io/acme/nameless:v1
         """
     assert find(text, "task.yaml").found == [(3, "container", "gcr.io/kaniko-project/executor:v1.8.1")]
+
+
+def test_the_scalars_that_name_a_value_an_image_are_its_names() -> None:
+    """A hold on the line of what says a value is an image holds it (plan/holds.py reads
+    `name_nodes`): a flag item before its reference, a variable's or parameter's `name`, a
+    JSON 6902 operation's `op` and `path`; a reference after `=` in one item has no other."""
+    from bumper.shapes.walk import find_references
+    from bumper.yaml_edit import Source, compose_all
+
+    text = (
+        "args: [--executor-image, 'ghcr.io/acme/app:v1', --x-image=ghcr.io/acme/app:v1]\n"
+        "env:\n  - {name: RUNNER_IMAGE, value: 'ghcr.io/acme/app:v1'}\n"
+        "params:\n  - {name: BUILDER_IMAGE, default: 'ghcr.io/acme/app:v1'}\n"
+        "ops:\n  - {op: add, path: /spec/containers/0/image, value: 'ghcr.io/acme/app:v1'}\n"
+    )
+    source = Source("deploy.yaml", text)
+    refs = find_references(source, compose_all(source))
+    assert [[n.value for n in r.name_nodes] for r in refs] == [
+        ["--executor-image"],
+        [],
+        ["RUNNER_IMAGE"],
+        ["BUILDER_IMAGE"],
+        ["add", "/spec/containers/0/image"],
+    ]
