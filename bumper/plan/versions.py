@@ -19,9 +19,16 @@ _GLOB_SPECIAL = re.compile(r"([\[\]*?!#\\])")  # read literally in a --path patt
 # Windows' 10.0.17763.5329): they compare as numbers all the same.
 _RELEASE_RE = re.compile(r"[vV]?(\d+(?:\.\d+)*)")
 _NUMBER = re.compile(r"\d+")
-_HEX_COMMIT = re.compile(r"(?<![0-9A-Za-z])g?(?=[0-9a-f]*[a-f])[0-9a-f]{7,40}(?![0-9A-Za-z])")
+# A commit id: 7 to 40 hex with a letter among them, or git describe's `g` before them (`g1234567`:
+# about one short hash in 27 is all digits, and describe's `g` still says it is one).
+_HEX_COMMIT = re.compile(
+    r"(?<![0-9A-Za-z])(?:g[0-9a-f]{7,40}|(?=[0-9a-f]*[a-f])[0-9a-f]{7,40})(?![0-9A-Za-z])"
+)
 _DESCRIBE = re.compile(r"(.+)-(\d+)-g[0-9a-f]{7,40}")  # git describe: TAG-COMMITS_SINCE-gHASH
 _PADDED = re.compile(r"(?<!\d)0+(?=\d)")  # a leading zero, which semver refuses
+# A pre-release word with its number run together (`rc10`, `beta9`, runc's `1.0.0-rc95`): semver
+# compares such an identifier as text, so `rc10` came before `rc9`; split, the number is a number.
+_WORD_NUMBER = re.compile(r"(?<![0-9A-Za-z])([A-Za-z]+)-?0*(\d+)(?![0-9A-Za-z])")
 
 
 class Decision(NamedTuple):
@@ -42,8 +49,12 @@ def parse_version(tag: str | None) -> semver.Version | None:
 
     text = match.group(1)
     end = len(text.split("-", 1)[0].split("+", 1)[0])  # the release numbers, before -pre or +build
+    pre, plus, build = text[end:].partition("+")
     try:  # `24.04.1-rc.1` is 24.4.1-rc.1: zero-padded release numbers compare as numbers
-        return semver.Version.parse(_PADDED.sub("", text[:end]) + text[end:], optional_minor_and_patch=True)
+        return semver.Version.parse(
+            _PADDED.sub("", text[:end]) + _WORD_NUMBER.sub(r"\1.\2", pre) + plus + build,
+            optional_minor_and_patch=True,
+        )
     except ValueError:
         return None
 

@@ -13,7 +13,7 @@ from functools import lru_cache
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
 from bumper.image_ref import DIGEST_HINT, ImageRef, names_registry_host
-from bumper.shapes.left_alone import PLACEHOLDER, placeholder_whole
+from bumper.shapes.left_alone import NO_TAG, PLACEHOLDER, placeholder_whole
 from bumper.shapes.nodes import STR_TAG, scalar, text_of
 from bumper.shapes.reference import Ignored, IgnoreFn, Reference, WholeRef
 from bumper.shapes.shape import Claim, Found, Shape
@@ -24,8 +24,11 @@ NAME = "container"
 parse = lru_cache(maxsize=4096)(ImageRef.try_parse)
 
 
-def whole_ref(value: ScalarNode, key: str, context: str | None, found: Found) -> None:
-    """`image: repo:tag`, or `sidecarImage:`/`init_image:` holding a whole reference."""
+def whole_ref(
+    value: ScalarNode, key: str, context: str | None, found: Found, names: tuple[ScalarNode, ...] = ()
+) -> None:
+    """`image: repo:tag`, or `sidecarImage:`/`init_image:` holding a whole reference; `names` are
+    the scalars beside it that say it is an image (a hold on their lines holds it)."""
     if value.tag != STR_TAG:
         return
     text = str(value.value)
@@ -43,14 +46,21 @@ def whole_ref(value: ScalarNode, key: str, context: str | None, found: Found) ->
         return
     # Other keys ending in `image` hold words and file paths too (`baseImage: none`,
     # `logoImage: img/logo.png`, a mkdocs nav entry `Using Latest Image: guides/latest.md`): a
-    # tag, digest or a registry host (`ghcr.io/acme/app`) makes them a reference. Without a tag
-    # or digest, a name ending in a file's (`heroImage: cdn.example.com/hero.webp`) is a file.
+    # tag or digest makes them a reference. Without either, a name ending in a file's
+    # (`heroImage: cdn.example.com/hero.webp`) is a file, and only `image:` is pinned (it runs
+    # :latest), unless its chart appends a version of its own (shapes/joined_tag.py); under
+    # another key a name with a registry host (`ghcr.io/acme/app`) may take its tag from a field
+    # beside it (`RUNNER_IMAGE` + `RUNNER_TAG`): listed (no-tag), left alone.
     if parsed.tag or parsed.digest:
-        found.add(WholeRef("container", value, parsed))
-    elif (joined := found.joined.get(id(value))) is not None:  # its chart appends a version of its own
+        found.add(WholeRef("container", value, parsed, name_nodes=names))
+    elif (joined := found.joined.get(id(value))) is not None:
         found.ignore(joined)
-    elif (key == "image" or names_registry_host(parsed.name)) and not _names_a_file(parsed.name):
-        found.add(WholeRef("container", value, parsed))
+    elif _names_a_file(parsed.name):
+        return
+    elif key == "image":
+        found.add(WholeRef("container", value, parsed, name_nodes=names))
+    elif names_registry_host(parsed.name):
+        found.ignore(Ignored(value.start_mark.line + 1, NAME, text, NO_TAG, parsed.key))
 
 
 # What a web page or a document links to; no image repository is named so.
@@ -67,7 +77,7 @@ def _names_a_file(name: str) -> bool:
 
 # An environment variable naming an image (Kubeflow Pipelines' `V2_DRIVER_IMAGE`, Knative's
 # `APISERVER_RA_IMAGE`, app-template's `env: {WOLF_IMAGE: …}`): as a key ending in `Image`, it
-# needs a tag, digest or registry host to count.
+# needs a tag or digest to move (a registry host alone: listed, no-tag).
 _ENV_SUFFIX = "_IMAGE"
 # Names that say IMAGE and go on: OLM's `RELATED_IMAGE_<NAME>` (each image an operator runs, which
 # OLM mirrors for a disconnected install: the Loki and CloudNativePG operators) and CloudNativePG's
@@ -89,35 +99,44 @@ def value_entry(node: MappingNode, keys: list[str], context: str | None, found: 
     if "value" not in keys and "default" not in keys:
         return None
     pairs = {k.value: v for k, v in node.value if type(k) is ScalarNode}
-    name = text_of(scalar(pairs, "name"))
+    name_node = scalar(pairs, "name")
+    name = text_of(name_node)
+    # The scalars that make it an image's (the variable's name; the operation and its path) are
+    # its names: `- name: RUNNER_IMAGE  # bumper: hold` holds the value on the next line.
+    named = (name_node,) if name_node is not None else ()
     if (value := scalar(pairs, "value")) is not None:
-        path = text_of(scalar(pairs, "path")) or ""
-        if text_of(scalar(pairs, "op")) in _SETS and path.endswith("/image"):
-            whole_ref(value, "image", context, found)
+        op_node, path_node = scalar(pairs, "op"), scalar(pairs, "path")
+        path = text_of(path_node) or ""
+        if text_of(op_node) in _SETS and path.endswith("/image"):
+            whole_ref(value, "image", context, found, tuple(n for n in (op_node, path_node) if n is not None))
         elif name is not None and name.startswith(_ENV_PREFIX_TAGGED):
-            tagged_ref(value, name, context, found)
+            tagged_ref(value, name, context, found, named)
         elif name is not None and name.endswith((_ENV_SUFFIX, _ENV_SUFFIX_TAGGED)):
-            image_key(value, name, context, found)
+            image_key(value, name, context, found, named)
     if (default := scalar(pairs, "default")) is not None and name is not None and name.endswith(_ENV_SUFFIX):
-        whole_ref(default, name, context, found)
+        whole_ref(default, name, context, found, named)
     return None
 
 
-def image_key(value: ScalarNode, key: str, context: str | None, found: Found) -> None:
+def image_key(
+    value: ScalarNode, key: str, context: str | None, found: Found, names: tuple[ScalarNode, ...] = ()
+) -> None:
     """A scalar under a key naming an image: `…_IMAGE_NAME` needs a tag or digest; any other
     (`image`, `imageName`, `…Image`, `…_IMAGE`) is read as a whole reference."""
     if key.endswith(_ENV_SUFFIX_TAGGED):
-        tagged_ref(value, key, context, found)
+        tagged_ref(value, key, context, found, names)
     else:
-        whole_ref(value, key, context, found)
+        whole_ref(value, key, context, found, names)
 
 
-def tagged_ref(value: ScalarNode, key: str, context: str | None, found: Found) -> None:
+def tagged_ref(
+    value: ScalarNode, key: str, context: str | None, found: Found, names: tuple[ScalarNode, ...] = ()
+) -> None:
     """A whole reference with a tag or digest (a name alone is left: no version to move); a
     placeholder or a broken digest is noted as under `image:`."""
     parsed = parse(str(value.value)) if value.tag == STR_TAG else None
     if parsed is None or parsed.tag or parsed.digest:
-        whole_ref(value, key, context, found)
+        whole_ref(value, key, context, found, names)
 
 
 # A flag whose name ends in `image` (as a key must), `=` and the reference: cert-manager's
@@ -139,7 +158,7 @@ def flag_args(seq: SequenceNode, ignore: IgnoreFn) -> list[Reference]:
     refs: list[Reference] = []
     previous: object = None
     for item in seq.value:
-        after_flag = _is_flag_alone(previous)
+        after_flag, flag_item = _is_flag_alone(previous), previous
         previous = item
         if type(item) is not ScalarNode or item.tag != STR_TAG:
             continue
@@ -150,6 +169,8 @@ def flag_args(seq: SequenceNode, ignore: IgnoreFn) -> list[Reference]:
         else:  # the value of `--NAME-image` given as the next item: the whole item
             prefix = "" if after_flag and not text.startswith("-") else None
         if prefix is not None and (found := after_prefix(item, prefix, ignore)) is not None:
+            if not prefix and type(flag_item) is ScalarNode:  # `- --executor-image  # bumper: hold`
+                found.name_nodes = (flag_item,)  # holds the reference on the item after it
             refs.append(found)
     return refs
 
@@ -178,8 +199,8 @@ def after_prefix(node: ScalarNode, prefix: str, ignore: IgnoreFn) -> Reference |
     return None
 
 
-# `imageName`: CloudNativePG's `Cluster.spec.imageName` (a key other than `image`: it needs a tag,
-# digest or registry host to count, as `sidecarImage` does).
+# `imageName`: CloudNativePG's `Cluster.spec.imageName` (a key other than `image`: it needs a tag
+# or digest to move, as `sidecarImage` does).
 SHAPE = Shape(
     NAME,
     sequences=dict.fromkeys(_ARGUMENT_LISTS, flag_args),

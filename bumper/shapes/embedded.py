@@ -22,6 +22,8 @@ from bumper.yaml_edit import Edit, Plan, Source, apply_and_verify, compose_all, 
 NAME = "embedded"
 _LINE_BREAK = re.compile("\r\n|[\n\r\x85\u2028\u2029]")  # YAML's: a note shows one line
 _HEADERS = frozenset({"|", "|-", "|+"})  # an explicit indentation digit or `>` folding: not mapped
+_QUOTES = frozenset({"'", '"'})  # a quoted string: read when it maps back one to one (_embed_quoted)
+_READ_STYLES = frozenset({"|", *_QUOTES})  # the styles a key saying "YAML" is read in
 _CHART_ROOT, _CHART_ANNOTATIONS = "\0chart-root", "\0chart-annotations"
 _CHART_FILES = frozenset({"Chart.yaml", "Chart.yml"})
 # The key of each block that holds YAML -> the context its mapping is walked under: Argo CD's
@@ -61,6 +63,7 @@ class EmbeddedDoc:
     eol: str  # the outer file's line end
     inner_starts: list[int]  # inner index where each line starts
     outer_starts: list[int]  # outer index of the same character (after the block's indent)
+    line_starts: list[int]  # outer index where each line starts (before the block's indent)
     plan: Plan = field(default_factory=Plan)
 
     def outer_index(self, index: int) -> int:
@@ -74,9 +77,27 @@ class EmbeddedDoc:
         new_inner = apply_and_verify(self.source, self.docs, self.plan)
         pad = self.eol + " " * self.indent
         for edit in self.plan.edits:
+            if edit.start == edit.end and self._at_bare_line(edit.start):
+                plan.edits.append(self._new_lines(edit))
+                continue
             text = edit.text.replace("\n", pad)
             plan.edits.append(Edit(self.outer_index(edit.start), self.outer_index(edit.end), text))
         plan.changed[id(self.node)] = new_inner
+
+    def _at_bare_line(self, index: int) -> bool:
+        """Whether `index` starts an inner line with no content for the block's indentation to
+        stand before: an empty line, or the end after the block's last line break."""
+        line = bisect_right(self.inner_starts, index) - 1
+        text = self.source.text
+        return self.inner_starts[line] == index and (index == len(text) or text[index] == "\n")
+
+    def _new_lines(self, edit: Edit) -> Edit:
+        """Lines inserted at a bare line (a kustomize `newTag:` after a block's last entry):
+        written from the outer line's start, each with the block's indentation; the outer line
+        that was there (blank, or the next key after the block) follows unchanged."""
+        at = self.line_starts[bisect_right(self.inner_starts, edit.start) - 1]
+        pad = " " * self.indent
+        return Edit(at, at, self.eol.join(pad + part if part else part for part in edit.text.split("\n")))
 
 
 @dataclass
@@ -158,7 +179,7 @@ def embedded_refs(
     line = node.start_mark.line + 1
     quiet = read == "object"
     if doc is None:
-        if not quiet:
+        if not quiet and (node.style not in _QUOTES or _LINE_BREAK.search(text) or text.lstrip()[:1] in "[{"):
             ignored.append(Ignored(line, NAME, _head(text), _unmapped(source, node), None))
         return []
     try:
@@ -194,6 +215,11 @@ UNMAPPED = "embedded-yaml"  # the reason a block left unread gives
 def _unmapped(source: Source, node: ScalarNode) -> str:
     """Why a block's lines cannot be mapped back one to one: its header, or a line break
     inside it that is no `\n` (a lone CR, NEL, U+2028 or U+2029 ends a line to YAML only)."""
+    if node.style in _QUOTES:
+        return (
+            f"{UNMAPPED}: a quoted string is edited only on one line, in single quotes and without "
+            "an escaped quote (''); write it as a `|` block"
+        )
     if _header_end(source.text, node) is None:
         return f"{UNMAPPED}: only a `|`, `|-` or `|+` block without an indentation digit is edited"
     return (
@@ -233,7 +259,7 @@ def chart_root(api: str, file_name: str) -> str | None:
 def values_block(value: ScalarNode, key: str, context: str | None, found: Found) -> None:
     """`helm: {values: |…}`, `spec: {valuesContent: |…}`, Chart.yaml's `annotations: {images: |…}`:
     the block's references, reported as they are (their lines are the outer file's already)."""
-    if context == _PARENTS[key] and value.style == "|" and id(value) not in found.blocks:
+    if context == _PARENTS[key] and value.style in _READ_STYLES and id(value) not in found.blocks:
         found.blocks.add(id(value))  # an alias of the block (`values: *v`) is the same text
         found.found.extend(embedded_refs(found.source, value, found.find, found.sink, found.shared))
 
@@ -244,6 +270,8 @@ def literal_block(value: ScalarNode, key: str, context: str | None, found: Found
     read: Read
     if key.endswith(_YAML_FILES) or (key == "patch" and context in _PATCH_LISTS):
         read = "named"
+    elif value.style != "|":
+        return
     elif context != "annotations" and "apiVersion" in str(value.value) and "kind" in str(value.value):
         read = "object"  # (kubectl's last-applied-configuration annotation records, never runs)
     else:
@@ -254,6 +282,8 @@ def literal_block(value: ScalarNode, key: str, context: str | None, found: Found
 
 
 def _embed(source: Source, node: ScalarNode) -> EmbeddedDoc | None:
+    if node.style in _QUOTES:
+        return _embed_quoted(source, node)
     text, value = source.text, str(node.value)
     header_end = _header_end(text, node)
     if header_end is None:
@@ -274,6 +304,7 @@ def _embed(source: Source, node: ScalarNode) -> EmbeddedDoc | None:
     indent = len(outer_lines[first][1]) - len(inner_lines[first])
     inner_starts: list[int] = []
     outer_starts: list[int] = []
+    line_starts: list[int] = []
     at = 0
     for i, inner in enumerate(inner_lines):
         line_at, outer = outer_lines[i]
@@ -281,6 +312,7 @@ def _embed(source: Source, node: ScalarNode) -> EmbeddedDoc | None:
             return None
         inner_starts.append(at)
         outer_starts.append(line_at + min(indent, len(outer)))
+        line_starts.append(line_at)
         at += len(inner) + 1
     eol = "\r\n" if text[header_end - 1 : header_end] == "\r" else "\n"
     return EmbeddedDoc(
@@ -292,6 +324,29 @@ def _embed(source: Source, node: ScalarNode) -> EmbeddedDoc | None:
         eol=eol,
         inner_starts=inner_starts,
         outer_starts=outer_starts,
+        line_starts=line_starts,
+    )
+
+
+def _embed_quoted(source: Source, node: ScalarNode) -> EmbeddedDoc | None:
+    """A one-line `'…'` string whose text is its value character for character (no `''`): a
+    kustomize `patch: '[{"op": "replace", …}]'`. Any other quoted string maps back only through
+    escapes or line folding: None."""
+    text, value = source.text, str(node.value)
+    start = scalar_start(text, node) + 1
+    if node.style != "'" or text[start : node.end_mark.index - 1] != value or _LINE_BREAK.search(value):
+        return None
+    line_start = text.rfind("\n", 0, start) + 1
+    return EmbeddedDoc(
+        node=node,
+        source=Source(source.path, value),
+        docs=[],
+        first_line=node.start_mark.line,
+        indent=start - line_start,
+        eol="",  # one line: an edit that breaks it fails the outer proof
+        inner_starts=[0],
+        outer_starts=[start],
+        line_starts=[start],
     )
 
 

@@ -1,7 +1,8 @@
 """Values that name an image but hold no tag bumper may write: placeholders another tool fills
 in, kustomize `tagSuffix` entries, Helm values without a tag field (README, "What gets rewritten").
 
-Each is listed under `ignored` with its reason (`placeholder`, `tag-suffix`, `no-tag-field`) and
+Each is listed under `ignored` with its reason (`placeholder`, `tag-suffix`, `no-tag-field`,
+`no-tag`) and
 the image's repository, so a bump of that image names it and a bump of another does not.
 """
 
@@ -18,6 +19,13 @@ from bumper.shapes.reference import Ignored
 PLACEHOLDER = "placeholder"
 TAG_SUFFIX = "tag-suffix"
 NO_TAG_FIELD = "no-tag-field"
+# A key other than `image` (`RUNNER_IMAGE:`, `sidecarImage:`, an env var's value) holding a name
+# with no tag or digest: the program may put a tag after it from a field of its own
+# (`RUNNER_IMAGE` + `RUNNER_TAG`), so a tag written there would run `repo:v2:v1`.
+NO_TAG = (
+    "no-tag: a key other than `image` names the image without a tag or digest (its tag may be set "
+    "beside it); write the tag in the value for bumper to move it"
+)
 
 # `CONTAINER_IMAGES_TAG`, `__TAG__`: capitals, digits and underscores, with a letter.
 _CAPITALS = re.compile(r"[A-Z_][A-Z0-9_]*")

@@ -13,7 +13,7 @@ hooks it fills in, and the walk calls only the hooks that can apply to a node:
   or a key with one of those endings (a Helm values map's `tag`, `redisTag`); it may claim the
   mapping from later shapes;
 - `keys`/`suffixes` with `scalar`: a scalar value under a key of that name or ending;
-- `block`: a `|` block scalar under any other key (one shape may hold it);
+- `block`: a `|` block scalar or a quoted string under any other key (one shape may hold it);
 - `marker_kind` with `marked`: a scalar on a line ending with that marker comment.
 
 A context is the key a collection sits under, or a name of the shape's own starting with `\\0`
@@ -90,6 +90,6 @@ class Shape(NamedTuple):
     keys: frozenset[str] = frozenset()
     suffixes: tuple[str, ...] = ()
     scalar: ScalarFn | None = None
-    block: ScalarFn | None = None  # a `|` block under a key no `keys`/`suffixes` hook reads
+    block: ScalarFn | None = None  # a `|` block or quoted string under a key no other hook reads
     marker_kind: str | None = None
     marked: MarkedFn | None = None

@@ -8,6 +8,7 @@ from typing import NamedTuple
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from bumper.shapes.left_alone import NO_TAG
 from bumper.shapes.markers import NAME as MARKER
 from bumper.shapes.markers import find_markers
 from bumper.shapes.reference import Ignored, IgnoreFn, Reference
@@ -65,6 +66,8 @@ def find_references(
                 add(ref)
         _walk(doc, context, state, marks, seen)
     state.untagged.flush(state.ignore)
+    if marks:  # a marker on the line of a name without a tag says what becomes of it: no note
+        sink[:] = [n for n in sink if not (n.reason == NO_TAG and n.line - 1 in marks)]
     if shared is not None:  # a marked scalar several maps use (an anchored tag): each map's image
         shared += [ref for refs in displaced.values() if len(refs) > 1 for ref in refs]  # moves with it
     # A marker on a line of several values (a flow map `{repository: …, tag: …}`) names none of
@@ -77,6 +80,9 @@ def find_references(
     return result
 
 
+# The scalars a `block` hook is asked about: `|` blocks, and quoted strings (a kustomize
+# `patch: '[{"op": …}]'`); a plain or folded `>` string is text.
+_BLOCK_STYLES = frozenset({"|", "'", '"'})
 _ON_A_NAME = (
     "marker-on-name: a whole-reference marker on the name of a Helm map or kustomize entry whose "
     "tag is written elsewhere would write a tag into the name; mark it `:name` and the tag `:tag`"
@@ -144,7 +150,7 @@ def _walk(doc: Node, context: str | None, state: Found, marks: Marks, seen: set[
                     scalar = by_key.get(name) or (_by_suffix(name) if name.endswith(any_suffix) else None)
                     if scalar is not None:
                         scalar(value, name, context, state)
-                    elif block is not None and value.style == "|":
+                    elif block is not None and value.style in _BLOCK_STYLES:
                         block(value, name, context, state)
                 if marks and value.start_mark.line in marks:
                     add(_marked(value, marks, ignore))

@@ -125,9 +125,39 @@ def test_release_tags_compare_as_semver_compares_them_without_importing_it() -> 
         ("1.2.3-abc1234", "1.2.3-abc1233", False),
         ("1.2.3-abc1234", "1.2.2-def5678", True),  # the version still orders
         ("pr-123-gabc1234", "pr-99-gdef5678", False),  # no version: which pull request
+        # A commit id of digits only (about one short hash in 27): describe's `g` still names it
+        ("v0.3.0-9-g1234567", "v0.3.0-10-g7654321", False),
+        ("v0.3.0-10-g7654321", "v0.3.0-9-g1234567", True),
+        ("v1.2.3", "v1.2.3-5-g1234567", False),
+        ("v1.2.3-5-g1234567", "v1.2.3", True),
+        ("1.2.3-g1234567", "1.2.3-g0123456", False),
     ],
 )
 def test_versions_semver_does_not_read_are_ordered_by_their_numbers(old: str, new: str, lower: bool) -> None:
+    assert is_downgrade(old, new) is lower
+
+
+@pytest.mark.parametrize(
+    "old,new,lower",
+    [
+        # A pre-release word and its number run together: semver compares `rc10` and `rc9` as text
+        ("1.2.3-rc9", "1.2.3-rc10", False),
+        ("1.2.3-rc10", "1.2.3-rc9", True),
+        ("1.0.0-rc95", "1.0.0-rc100", False),  # runc's
+        ("v1.0.0-beta9", "v1.0.0-beta10", False),
+        ("v1.0.0-beta10", "v1.0.0-beta9", True),
+        ("1.0.0-alpha10", "1.0.0-alpha9", True),
+        ("3.0.0-dev10", "3.0.0-dev9", True),
+        ("1.2.3-rc-10", "1.2.3-rc-9", True),
+        ("1.2.3-rc09", "1.2.3-rc10", False),
+        ("1.2.3-rc10", "1.2.3-rc.9", True),  # either spelling, one order
+        ("1.2.3-rc.10", "1.2.3-rc9", True),
+        ("1.2.3-rc10", "1.2.3", False),  # the release still comes after each
+        ("1.2.3", "1.2.3-rc10", True),
+        ("1.2.3-rc1", "1.2.3-rc.1", False),  # the same version, spelled two ways
+    ],
+)
+def test_a_pre_release_number_run_into_its_word_orders_as_a_number(old: str, new: str, lower: bool) -> None:
     assert is_downgrade(old, new) is lower
 
 

@@ -33,19 +33,44 @@ def test_docker_compose_and_an_image_without_a_tag() -> None:
     assert found == [(3, "container", "ghcr.io/acme/web"), (5, "container", "postgres:16")]
 
 
-def test_other_image_keys_need_a_tag_digest_or_registry() -> None:
+def test_other_image_keys_need_a_tag_or_digest() -> None:
     """`sidecarImage: x:1` is a reference; `baseImage: none` is a word; a file path is no image
-    (external-secrets/external-secrets hack/api-docs/mkdocs.yml: `Using Latest Image: guides/…`)."""
-    found = find(
+    (external-secrets/external-secrets hack/api-docs/mkdocs.yml: `Using Latest Image: guides/…`);
+    a registry host without a tag or digest names an image, but not its version (the program
+    may take the tag from a field beside it): listed as `no-tag`, never given a tag."""
+    finding = find(
         "sidecarImage: ghcr.io/acme/side:1.0\ninit_image: busybox:1.36\nbaseImage: none\nlogoImage: logo\n"
         "helperImage: registry.local:5000/team/helper\nbannerImage: img/banner.png\n"
         "nav:\n  - Using Latest Image: guides/using-latest-image.md\n"
-    ).found
-    assert found == [
+    )
+    assert finding.found == [
         (1, "container", "ghcr.io/acme/side:1.0"),
         (2, "container", "busybox:1.36"),
-        (5, "container", "registry.local:5000/team/helper"),
     ]
+    assert [(n[0], n[2], n[3].split(":")[0]) for n in finding.left] == [
+        (5, "registry.local:5000/team/helper", "no-tag")
+    ]
+
+
+def test_a_name_without_a_tag_beside_its_tag_variable_is_never_given_one() -> None:
+    """`RUNNER_IMAGE: ghcr.io/acme/runner` beside `RUNNER_TAG: v1` (an env entry, a map key, a
+    `*Image` value): the program runs `$RUNNER_IMAGE:$RUNNER_TAG`, so a tag written into the name
+    would run `runner:v2:v1`. Listed, left alone; `image:` alone is pinned (it runs :latest), and a
+    marker on the line still says to write the whole reference there."""
+    finding = find(
+        """\
+        env:
+          - {name: RUNNER_IMAGE, value: ghcr.io/acme/runner}
+          - {name: RUNNER_TAG, value: v1.2.0}
+        data:
+          RUNNER_IMAGE: ghcr.io/acme/runner
+          runnerImage: ghcr.io/acme/runner
+          JOB_IMAGE: ghcr.io/acme/runner # {"$bumper": "ghcr.io/acme/runner"}
+          image: ghcr.io/acme/runner
+        """
+    )
+    assert finding.found == [(7, "marker", "ghcr.io/acme/runner"), (8, "container", "ghcr.io/acme/runner")]
+    assert [(n[0], n[3].split(":")[0]) for n in finding.left] == [(2, "no-tag"), (5, "no-tag"), (6, "no-tag")]
 
 
 def test_a_file_name_is_no_image_without_a_tag() -> None:
@@ -196,9 +221,9 @@ def test_a_flag_naming_an_image_and_its_reference_as_the_next_item() -> None:
 
 def test_an_environment_variable_naming_an_image() -> None:
     """`{name: NAME_IMAGE, value: REF}` (Kubeflow Pipelines' driver and launcher, Knative's
-    adapters) and a map's `NAME_IMAGE: REF` (app-template's `env:`): the value, when it has a tag,
-    digest or registry host, as for a key ending in `Image`. Another name, `IMAGE_PULL_POLICY`,
-    or a bare word is not an image."""
+    adapters) and a map's `NAME_IMAGE: REF` (app-template's `env:`): the value, when it has a tag
+    or digest (a registry host alone: `no-tag`), as for a key ending in `Image`. Another name,
+    `IMAGE_PULL_POLICY`, or a bare word is not an image."""
     text = f"""\
         env:
           - name: V2_DRIVER_IMAGE
@@ -274,3 +299,27 @@ def test_a_tekton_parameter_naming_an_image_by_its_default() -> None:
           - default: gcr.io/acme/nameless:v1
         """
     assert find(text, "task.yaml").found == [(3, "container", "gcr.io/kaniko-project/executor:v1.8.1")]
+
+
+def test_the_scalars_that_name_a_value_an_image_are_its_names() -> None:
+    """A hold on the line of what says a value is an image holds it (plan/holds.py reads
+    `name_nodes`): a flag item before its reference, a variable's or parameter's `name`, a
+    JSON 6902 operation's `op` and `path`; a reference after `=` in one item has no other."""
+    from bumper.shapes.walk import find_references
+    from bumper.yaml_edit import Source, compose_all
+
+    text = (
+        "args: [--executor-image, 'ghcr.io/acme/app:v1', --x-image=ghcr.io/acme/app:v1]\n"
+        "env:\n  - {name: RUNNER_IMAGE, value: 'ghcr.io/acme/app:v1'}\n"
+        "params:\n  - {name: BUILDER_IMAGE, default: 'ghcr.io/acme/app:v1'}\n"
+        "ops:\n  - {op: add, path: /spec/containers/0/image, value: 'ghcr.io/acme/app:v1'}\n"
+    )
+    source = Source("deploy.yaml", text)
+    refs = find_references(source, compose_all(source))
+    assert [[n.value for n in r.name_nodes] for r in refs] == [
+        ["--executor-image"],
+        [],
+        ["RUNNER_IMAGE"],
+        ["BUILDER_IMAGE"],
+        ["add", "/spec/containers/0/image"],
+    ]

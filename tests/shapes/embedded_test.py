@@ -214,3 +214,46 @@ def test_a_named_yaml_block_that_cannot_be_read_is_noted_never_a_failure() -> No
         (2, "embedded", "{{- if .debug }}", "template"),
         (6, "embedded", "image: busybox:1.36", "unparseable"),
     ]
+
+
+def test_a_one_line_single_quoted_document_is_read_where_its_key_says_yaml() -> None:
+    """kustomize's own tests write `patch: '[{"op": "replace", …}]'`: one line, its text its value
+    character for character, so it is read as a `|` block is; a quoted string anywhere else
+    (a key saying nothing of YAML) stays text."""
+    text = """\
+        patches:
+        - patch: '[{"op": "replace", "path": "/spec/containers/0/image", "value": "ghcr.io/acme/app:v1"}]'
+        - patch: '{image: ghcr.io/acme/app:v2}'
+        data:
+          pod.yaml: 'image: ghcr.io/acme/app:v3'
+          notes: 'image: ghcr.io/acme/app:v4'
+        """
+    assert find(text, "kustomization.yaml") == (
+        [
+            (2, "container", "ghcr.io/acme/app:v1"),
+            (3, "container", "ghcr.io/acme/app:v2"),
+            (5, "container", "ghcr.io/acme/app:v3"),
+        ],
+        [],
+    )
+
+
+def test_a_quoted_document_that_does_not_map_back_one_to_one_is_noted() -> None:
+    """Escapes (`\\"`, `\\n`), a doubled `''` or a string folded over lines: its characters are
+    not its value's, so nothing in it is edited, and it is said; a one-line quoted string that
+    holds no document (`'x: 1'` without a line break or a flow collection) is not noted."""
+    text = """\
+        patches:
+        - patch: "[{\\"op\\": \\"add\\", \\"path\\": \\"/a/image\\", \\"value\\": \\"ghcr.io/a/b:v1\\"}]"
+        - patch: '[{"op": "replace", "path": "/a/image", "value": "ghcr.io/acme/app:v1"}, {"x": ''y''}]'
+        - patch: '[{"op": "replace", "path": "/a/image",
+            "value": "ghcr.io/acme/app:v1"}]'
+        - patch: "x: 1"
+        """
+    finding = find(text, "kustomization.yaml")
+    assert finding.found == []
+    assert [(n[0], n[1], n[3].split(":")[0]) for n in finding.left] == [
+        (2, "embedded", "embedded-yaml"),
+        (3, "embedded", "embedded-yaml"),
+        (4, "embedded", "embedded-yaml"),
+    ]
