@@ -147,13 +147,12 @@ def test_what_it_leaves_and_why(text: str, left: list[tuple[int, str, str]]) -> 
         # an image key holding a whole reference stays the container shape's; the sibling is
         # not known to be its tag and is left alone
         ("redisImage: ghcr.io/acme/redis:7\nredisTag: '7'\n", [(1, "container", "ghcr.io/acme/redis:7")]),
-        # no sibling tag key: the whole (untagged) reference, as before
-        (
-            "sidecarImage: ghcr.io/acme/app\nsidecarPullPolicy: Always\n",
-            [(1, "container", "ghcr.io/acme/app")],
-        ),
-        # a tag key of another stem pairs with nothing
-        ("redisImage: ghcr.io/acme/redis\nlatestTag: v1\n", [(1, "container", "ghcr.io/acme/redis")]),
+        # no sibling tag key, or one of another stem: a name alone under a key other than
+        # `image` is not a reference to pin (container's `no-tag`, left alone)
+        ("sidecarImage: ghcr.io/acme/app\nsidecarPullPolicy: Always\n", []),
+        ("redisImage: ghcr.io/acme/redis\nlatestTag: v1\n", []),
+        # `image:` alone runs :latest and is pinned
+        ("image: ghcr.io/acme/app\npullPolicy: Always\n", [(1, "container", "ghcr.io/acme/app")]),
     ],
 )
 def test_an_image_key_and_its_sibling_tag_key_are_one_reference(
