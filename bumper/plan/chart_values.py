@@ -15,7 +15,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode
 from bumper.errors import ManifestError
 from bumper.plan.select import MAX_FILE_BYTES
 from bumper.shapes.helm import tag_keys_for
-from bumper.shapes.left_alone import NO_TAG_FIELD
+from bumper.shapes.left_alone import NO_TAG, NO_TAG_FIELD
 from bumper.shapes.reference import Ignored, Reference, WholeRef
 from bumper.yaml_edit import Source, compose_all
 
@@ -24,34 +24,48 @@ VALUES_FILE = "values.yaml"
 _MAX_DEPTH = 32
 
 Keys = dict[tuple[str, ...], dict[str, int]]  # a mapping's key path -> its keys and their lines
+Place = tuple[tuple[str, ...], str]  # a scalar's mapping's key path, and its key
 
 
 def chart_overrides(
     source: Source, on_disk: str, docs: list[Node], found: list[Reference], notes: list[Ignored]
 ) -> list[Reference]:
     """`found` less the untagged image keys whose tag the chart's values.yaml keeps in a sibling
-    key at the same place; each is noted in `notes` instead. `on_disk`: the file's path."""
+    key at the same place; each is noted in `notes` instead, and a `no-tag` note so placed says
+    which key. `on_disk`: the file's path."""
     untagged = {id(ref) for ref in found if _untagged(ref)}
-    if not untagged:
+    no_tag = [i for i, note in enumerate(notes) if note.reason == NO_TAG]
+    if not untagged and not no_tag:
         return found
     chart = _chart_values(source.path, on_disk)
     if chart is None:
         return found
     chart_relpath, defaults = chart
     places = _places(docs)
-    kept: list[Reference] = []
-    for ref in found:
-        place = places.get(id(ref.node)) if id(ref) in untagged else None
+
+    def why(place: Place | None) -> str | None:
         said = _tag_key_in_chart(defaults, place) if place is not None else None
         if said is None:
-            kept.append(ref)
-            continue
+            return None
         tag_key, line = said
-        why = (
+        return (
             f"{NO_TAG_FIELD}: the chart's {chart_relpath}:{line} keeps the tag in `{tag_key}` beside it; "
             f"add `{tag_key}:` here for bumper to pin it"
         )
-        notes.append(Ignored(ref.line, "helm", ref.value, why, ref.ref.key))
+
+    kept: list[Reference] = []
+    for ref in found:
+        placed = places.get(id(ref.node)) if id(ref) in untagged else None
+        reason = why(placed[2]) if placed is not None else None
+        if reason is None:
+            kept.append(ref)
+        else:
+            notes.append(Ignored(ref.line, "helm", ref.value, reason, ref.ref.key))
+    by_line = {(line, value): place for line, value, place in places.values()} if no_tag else {}
+    for i in no_tag:
+        note = notes[i]
+        if (reason := why(by_line.get((note.line, note.value)))) is not None:
+            notes[i] = note._replace(shape="helm", reason=reason)
     return kept
 
 
@@ -66,10 +80,10 @@ def _untagged(ref: Reference) -> bool:
     )
 
 
-def _places(docs: list[Node]) -> dict[int, tuple[tuple[str, ...], str]]:
-    """Each scalar value of a mapping (by id): its mapping's key path and its key. Lists are
-    not entered: Helm replaces a list whole, so no chart default sits beside an item's key."""
-    places: dict[int, tuple[tuple[str, ...], str]] = {}
+def _places(docs: list[Node]) -> dict[int, tuple[int, str, Place]]:
+    """Each scalar value of a mapping (by id): its line, its text and its place. Lists are not
+    entered: Helm replaces a list whole, so no chart default sits beside an item's key."""
+    places: dict[int, tuple[int, str, Place]] = {}
     seen: set[int] = set()
     stack: list[tuple[Node, tuple[str, ...]]] = [(doc, ()) for doc in docs]
     while stack:
@@ -81,13 +95,15 @@ def _places(docs: list[Node]) -> dict[int, tuple[tuple[str, ...], str]]:
             if type(key) is not ScalarNode:
                 continue
             if type(value) is ScalarNode:
-                places.setdefault(id(value), (path, str(key.value)))
+                places.setdefault(
+                    id(value), (value.start_mark.line + 1, str(value.value), (path, str(key.value)))
+                )
             else:
                 stack.append((value, (*path, str(key.value))))
     return places
 
 
-def _tag_key_in_chart(defaults: Keys, place: tuple[tuple[str, ...], str]) -> tuple[str, int] | None:
+def _tag_key_in_chart(defaults: Keys, place: Place) -> tuple[str, int] | None:
     """The chart's tag key (and its line) beside the same image key at the same path."""
     path, key = place
     keys = defaults.get(path)
