@@ -1,0 +1,30 @@
+"""Shape `openshift`: an OpenShift pull spec `{kind: DockerImage, name: REF}` under `from:` (an
+ImageStream tag's import source, a BuildConfig strategy's builder image): `name` is a whole
+reference, reported as `container`. Under `to:` (a BuildConfig's `output.to`) it is where a build
+pushes, never a version to move; `kind: ImageStreamTag` names an ImageStream, not a registry."""
+
+from __future__ import annotations
+
+from yaml.nodes import MappingNode, ScalarNode
+
+from bumper.shapes.container import whole_ref
+from bumper.shapes.nodes import scalar, text_of
+from bumper.shapes.shape import Claim, Found, Shape
+
+NAME = "openshift"
+
+
+def pull_spec(node: MappingNode, keys: list[str], context: str | None, found: Found) -> Claim | None:
+    """`from: {kind: DockerImage, name: quay.io/acme/app:v1}`: the name, read as a key other
+    than `image` is (a tag, digest or registry host makes it a reference)."""
+    if context != "from":
+        return None
+    pairs = {k.value: v for k, v in node.value if type(k) is ScalarNode}
+    name = scalar(pairs, "name")
+    if name is None or text_of(scalar(pairs, "kind")) != "DockerImage":
+        return None
+    whole_ref(name, "from", context, found)
+    return Claim((name,))
+
+
+SHAPE = Shape(NAME, mapping=pull_spec, mapping_keys=frozenset({"kind"}))
