@@ -43,6 +43,8 @@ def whole_ref(
         if named is not None:
             reason = f"not-a-digest: {digest!r}; {DIGEST_HINT}"
             found.ignore(Ignored(value.start_mark.line + 1, NAME, text, reason, named.key))
+        elif (ranged := _constrained(text)) is not None:
+            found.ignore(Ignored(value.start_mark.line + 1, NAME, text, _RANGE, ranged.key))
         return
     # Other keys ending in `image` hold words and file paths too (`baseImage: none`,
     # `logoImage: img/logo.png`, a mkdocs nav entry `Using Latest Image: guides/latest.md`): a
@@ -61,6 +63,21 @@ def whole_ref(
         found.add(WholeRef("container", value, parsed, name_nodes=names))
     elif names_registry_host(parsed.name):
         found.ignore(Ignored(value.start_mark.line + 1, NAME, text, NO_TAG, parsed.key))
+
+
+# A version constraint where the tag goes (argocd-image-updater's ImageUpdater `imageName:
+# quay.io/acme/app:~1.0`): the tool that reads it picks the version; no tag to write.
+_CONSTRAINT = re.compile(r"[~^<>=*|]")
+_RANGE = "range: a version constraint another tool resolves (argocd-image-updater); no tag to write"
+
+
+def _constrained(text: str) -> ImageRef | None:
+    """The name of `NAME:CONSTRAINT` (`app:~1.0`, `app:^1.2`, `app:>=1.0 <2`), else None."""
+    name, colon, tag = text.rpartition(":")
+    if not colon or "/" in tag or _CONSTRAINT.search(tag) is None:
+        return None
+    named = parse(name)
+    return named if named is not None and not named.tag and not named.digest else None
 
 
 # What a web page or a document links to; no image repository is named so.

@@ -323,3 +323,30 @@ def test_the_scalars_that_name_a_value_an_image_are_its_names() -> None:
         ["BUILDER_IMAGE"],
         ["add", "/spec/containers/0/image"],
     ]
+
+
+def test_a_version_constraint_where_the_tag_goes_is_noted_range() -> None:
+    """argocd-image-updater's ImageUpdater names what it keeps updated as `imageName: REPO:~1.0`
+    (its e2e suite, 005-app-wide-update-strategy): the tool resolves the constraint, there is no
+    tag to write. Noted `range` with the image's key (a bump of it exits 3 naming the line), not
+    dropped without a word; a port, a plain tag and a broken digest are as before."""
+    text = """\
+        images:
+          - imageName: "quay.io/dkarpele/my-guestbook:~1.0"
+          - imageName: ghcr.io/acme/app:>=1.0 <2
+          - image: ghcr.io/acme/x:^1.2
+          - imageName: quay.io/dkarpele/my-guestbook:latest
+          - image: registry.local:5000/acme/app
+          - image: ghcr.io/acme/y:1.0@sha256:bad
+        """
+    finding = find(text, "updater.yaml")
+    assert finding.found == [
+        (5, "container", "quay.io/dkarpele/my-guestbook:latest"),
+        (6, "container", "registry.local:5000/acme/app"),
+    ]
+    assert [(n[0], n[2], n[3].split(":")[0]) for n in finding.left] == [
+        (2, "quay.io/dkarpele/my-guestbook:~1.0", "range"),
+        (3, "ghcr.io/acme/app:>=1.0 <2", "range"),
+        (4, "ghcr.io/acme/x:^1.2", "range"),
+        (7, "ghcr.io/acme/y:1.0@sha256:bad", "not-a-digest"),
+    ]
