@@ -287,7 +287,9 @@ def utf16_length(text: str) -> int:
 
 def _start(text: str, limit: int, size: Callable[[str], int]) -> str:
     """The longest start of `text` whose `size` is at most `limit` (whole characters only)."""
-    cut = text[: max(limit, 0)]
+    if limit <= 0:  # a marker naming many images may leave no room at all
+        return ""
+    cut = text[:limit]
     while size(cut) > limit:  # each character is one or two units: halve the excess each time
         cut = cut[: len(cut) - max(1, (size(cut) - limit) // 2)]
     return cut

@@ -7,6 +7,7 @@ import json
 import re
 from collections.abc import Mapping
 from functools import lru_cache
+from urllib.parse import quote, quote_plus
 
 # This module imports nothing of bumper's: git/ and providers/ both use it. Which variable a run
 # reads its token from is providers/registry.py's (token_for); which variables hold one is read
@@ -87,10 +88,36 @@ def redact(text: str, token: str | None = None, *, env: Mapping[str, str]) -> st
     secrets = _variable_secrets(text, env) | _KEPT
     if token:
         secrets |= {token, basic_credentials(token)}
+    encoded = {form for secret in secrets for form in _encoded(secret)}
     secrets |= {_in_json(secret) for secret in secrets}
     for secret in sorted(secrets, key=len, reverse=True):
         text = text.replace(secret, "***")
+    if encoded and any(form in text for form in encoded):
+        for form in sorted(encoded, key=len, reverse=True):
+            text = text.replace(form, _ENCODED_MASK)
+        text = _ENCODED_RUN.sub("***", text)  # with what is left of a Basic credential's user
     return strip_userinfo(_TOKEN_SHAPES.sub(_mask, text))
+
+
+_ENCODED_MASK = "\ue000"  # where an encoded form was, until the base64 run around it is masked
+_ENCODED_RUN = re.compile(r"[A-Za-z0-9+/%]*\ue000[A-Za-z0-9+/%]*={0,2}")
+_MIN_ENCODED = 16  # shorter values are not looked for in encoded forms (no token is that short)
+
+
+@lru_cache(maxsize=256)
+def _encoded(secret: str) -> tuple[str, ...]:
+    """`secret` as a message may quote it encoded: percent-encoded (as in a URL or a form), and
+    in base64 at each of the three alignments it can have after a prefix (an HTTP Basic
+    credential `USER:SECRET` for any user: Azure DevOps' empty one, Bitbucket's
+    `x-token-auth`): the characters that encode its bytes alone, whatever comes before."""
+    if len(secret) < _MIN_ENCODED:
+        return ()
+    raw = secret.encode()
+    forms = {quote(secret, safe=""), quote_plus(secret, safe="")}
+    for skip in range(3):
+        whole = len(raw[skip:]) // 3 * 3  # full groups only: the last one depends on what follows
+        forms.add(base64.b64encode(raw[skip : skip + whole]).decode("ascii"))
+    return tuple(form for form in forms if form != secret and len(form) >= _MIN_ENCODED)
 
 
 def _in_json(secret: str) -> str:
@@ -108,6 +135,9 @@ def _variable_secrets(text: str, env: Mapping[str, str]) -> set[str]:
     change what redact() prints, so the one-line error of a --dir run skips the look-up."""
     values = {name: value.strip() for name, value in env.items()}
     values = {n: v for n, v in values.items() if len(v) >= 4}  # a stray 1-character value is no token
-    if not any(v in text or _in_json(v) in text or "*" in v for v in values.values()):
+    if not any(
+        v in text or _in_json(v) in text or "*" in v or any(e in text for e in _encoded(v))
+        for v in values.values()
+    ):
         return set()
     return {values[n] for n in (*declared_token_variables(), *SECRET_VARIABLES) if n in values}

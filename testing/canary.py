@@ -18,17 +18,24 @@ import json
 import subprocess
 from collections.abc import Iterable
 from typing import Any
+from urllib.parse import quote, quote_plus
 
 from testing import repos
 from testing.world import CANARY, World
 
 
 def secret_forms(secret: str) -> list[str]:
-    """The token as a user could leak it: raw, and inside a Basic header for any user."""
+    """The token as a user could leak it: raw, inside a Basic header for any user (the base64
+    of its bytes at each of the three alignments a prefix can give them), percent-encoded."""
     forms = [secret]
-    for user in ("x-access-token", "oauth2", "git"):
+    for user in ("x-access-token", "oauth2", "git", "", "x-token-auth"):
         forms.append(base64.b64encode(f"{user}:{secret}".encode()).decode())
-    return forms
+    raw = secret.encode()
+    for skip in range(3):
+        whole = len(raw[skip:]) // 3 * 3
+        forms.append(base64.b64encode(raw[skip : skip + whole]).decode())
+    forms += [quote(secret, safe=""), quote_plus(secret, safe="")]
+    return list(dict.fromkeys(forms))
 
 
 def _where(haystacks: Iterable[tuple[str, str]], secrets: list[str]) -> list[str]:

@@ -68,3 +68,13 @@ def test_git_reads_the_trailers_of_every_commit_message(template: str | None) ->
     assert message.startswith(
         "Bump ghcr.io/acme/app:v2\n\n- apps/web.yaml:7:" if template is None else "chore:"
     )
+
+
+@pytest.mark.parametrize("utf16", [False, True])
+def test_a_marker_longer_than_the_body_limit_still_ends(utf16: bool) -> None:
+    """Many images make a marker that alone exceeds a small body limit: the text is cut to
+    nothing before it (the host then refuses the body, as it would any), never loops."""
+    refs = [f"ghcr.io/acme/app{n}:v2" for n in range(300)]
+    values = template_values(refs, CHANGES, "bumper/x", "main", {})
+    _, body = pr_text(None, "🚀 {table}" * 50, values, CHANGES, (400, 4_000), utf16=utf16)
+    assert body.startswith("\n\n…\n\n<!-- bumper:managed")

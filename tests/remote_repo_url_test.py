@@ -1,4 +1,4 @@
-"""End to end, every host: a repository URL whose path has a `.` or `..` segment.
+"""End to end, every host: a repository URL whose path has a `.` or `..` segment, or a query.
 
 git resolves such a segment before it asks the host (`/zzz/../acme/manifests.git` clones
 `acme/manifests`), but the providers were given the path as written: GitLab answered 404 for
@@ -30,4 +30,17 @@ def test_a_dot_segment_is_refused_before_any_request(tmp_path: Path, provider: s
         assert proc.returncode == 2, proc.stderr
         [line] = proc.stderr.splitlines()
         assert line.startswith("bumper: error: repository URL ") and "'.' or '..' path segment" in line
+        assert world.git.requests == [] and world.host.requests == []
+
+
+@pytest.mark.parametrize("tail", ["?path=%2F&version=GBmain", "#readme", "?"])
+@pytest.mark.parametrize("provider", HOSTS)
+def test_a_query_or_fragment_is_bad_input(tmp_path: Path, provider: str, tail: str) -> None:
+    """Pasted from the browser: git asked for `…?query/info/refs` and the run ended in
+    "repository not found" (exit 1) though the repository is there."""
+    with make_world(tmp_path, provider) as world:
+        proc = run_bump(world, f"{EXAMPLE_IMAGE}:v1.2.3", BUMPER_REPO=world.repo_url + tail)
+        assert proc.returncode == 2, proc.stderr
+        [line] = proc.stderr.splitlines()
+        assert line.startswith("bumper: error: repository URL ") and "has a query or fragment" in line
         assert world.git.requests == [] and world.host.requests == []

@@ -50,6 +50,13 @@ class RepoUrl(NamedTuple):
             kind = "ssh" if scheme in _SSH_SCHEMES else scheme
             if kind != "file":
                 _refuse_dot_segments(parts.path, shown)
+            if kind in ("http", "https") and ("?" in url or "#" in url):
+                # A browser's URL (`…/_git/repo?path=/&version=GBmain`, `…#readme`): git would
+                # ask for `…?query/info/refs` and answer "repository not found".
+                raise ConfigError(
+                    f"repository URL {shown!r} has a query or fragment ('?…', '#…'); give the "
+                    "clone URL without it (https://HOST/OWNER/REPO.git)"
+                )
             host = None if kind == "file" else (parts.hostname or None)
             return cls(url, kind, host, None if kind == "file" else parts.port, _repo_path(parts.path))
         colon, slash = url.find(":"), url.find("/")

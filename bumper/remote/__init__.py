@@ -36,7 +36,7 @@ from bumper.plan.tree import TreePlan
 from bumper.preflight import RemoteSetup, check_remote
 from bumper.providers import registry
 from bumper.providers.api import FollowsPullRequests, PullRequestSpec, text_limits
-from bumper.remote.branch import expected_bot_branch, find_bot_branch, never_backwards
+from bumper.remote.branch import expected_bot_branch, find_bot_branch, never_backwards, refuse_if_base_moved
 from bumper.remote.clone import Base, clone_base, repo_git
 from bumper.remote.direct import PUSHED_COMMIT, after_push, commit_to_base
 from bumper.remote.planning import plan_clone, planned_images, verify
@@ -171,6 +171,7 @@ def _through_pull_request(base: Base, run: RemoteRun, plan: TreePlan) -> BumpRes
     if bot.sha is not None and not empty:
         problem = not_own(base.cloned, bot.sha, bot.name)
         if problem is not None:
+            refuse_if_base_moved(base.cloned)  # judged against a base that is still current
             options = run.options
             images = planned_images(list(options.refs), dict(options.image_policies), plan)
             named = options.branch is not None

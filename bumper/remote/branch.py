@@ -105,6 +105,14 @@ def _fetch_bot_branch(cloned: Clone, branch: str) -> str:
         raise
 
 
+def refuse_if_base_moved(cloned: Clone) -> None:
+    """Start the attempt again (PushRejected) when the base moved since the clone: a bot branch
+    another run rebuilt on the newer base looks, from the older clone, as if it were not on the
+    base at all, and must not be reported as someone else's (one ls-remote, on that path only)."""
+    if remote_branch_sha(cloned, cloned.base) != cloned.base_sha:
+        raise PushRejected(f"the base branch {cloned.base} moved since the clone")
+
+
 def never_backwards(
     base: Base, run: RemoteRun, bot: BotBranch, plan: TreePlan
 ) -> tuple[TreePlan, list[ImageRef], bool]:

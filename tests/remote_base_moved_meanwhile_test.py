@@ -1,0 +1,55 @@
+"""End to end: the base and the bot branch both moved after this run cloned the base.
+
+Another run rebuilt the bot branch on a base commit that landed after this run's clone. The
+branch's parent was then newer than the base this run had, and the ownership check read that
+as "not on the base": the run reported `blocked` and told the PR, in a comment, that the
+branch had commits bumper did not make, and the newer version was not delivered. It is bumper's
+own commit on the current base: the attempt now starts again from a fresh clone, as when a
+push loses a race.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from testing import repos
+from testing.git_server import FaultAnswer, RequestInfo
+from testing.runs import bump_json, run_bump
+from testing.world import EXAMPLE_BRANCH, EXAMPLE_IMAGE, make_world
+
+
+@pytest.mark.parametrize("provider", ["github", "gitlab", "azure-devops"])
+def test_a_bot_branch_rebuilt_on_a_newer_base_is_still_bumpers(tmp_path: Path, provider: str) -> None:
+    with make_world(tmp_path, provider) as world:
+        first = bump_json(world, f"{EXAMPLE_IMAGE}:v1.2.3")
+        old_main, old_tip = world.branch_sha("main"), world.branch_sha(EXAMPLE_BRANCH)
+        new_main = repos.add_commit(world.bare, "main", {"NOTES.md": b"a person's change\n"}, message="notes")
+        bump_json(world, f"{EXAMPLE_IMAGE}:v1.2.5")  # the other run: v1.2.5 on the new main
+        new_tip = world.branch_sha(EXAMPLE_BRANCH)
+        for ref, sha in (("main", old_main), (EXAMPLE_BRANCH, old_tip)):  # as before both landed
+            repos.git("update-ref", f"refs/heads/{ref}", str(sha), cwd=world.bare)
+
+        reads: list[int] = []
+
+        def both_land_after_the_clone(info: RequestInfo) -> FaultAnswer:
+            if info.method == "GET" and "git-upload-pack" in info.query:
+                reads.append(info.seq)
+                if len(reads) == 4:  # the clone, its reads, the branch's ls-remote; then its fetch
+                    for ref, sha in (("main", new_main), (EXAMPLE_BRANCH, new_tip)):
+                        repos.git("update-ref", f"refs/heads/{ref}", str(sha), cwd=world.bare)
+            return None
+
+        world.git.fault = both_land_after_the_clone
+        comments = [len(p.comments) for p in world.host.pulls]
+        proc = run_bump(world, f"{EXAMPLE_IMAGE}:v1.2.6", "--base", "main")
+        assert proc.returncode == 0, proc.stderr
+        result = json.loads(proc.stdout)
+        assert result["status"] == "updated", (result["status"], proc.stderr)
+        assert result["pull_request"] == first["pull_request"] and "blocked" not in proc.stderr
+        tip = world.branch_sha(EXAMPLE_BRANCH)
+        assert repos.git("rev-parse", f"{tip}^", cwd=world.bare).decode().strip() == new_main
+        assert b"v1.2.6" in (world.read(EXAMPLE_BRANCH, "apps/web/deployment.yaml") or b"")
+        assert [len(p.comments) for p in world.host.pulls] == comments  # no word to the PR
