@@ -41,6 +41,14 @@ class RepoUrl(NamedTuple):
                     f"repository URL {shown!r} contains credentials; remove them and "
                     "put the token in BUMPER_TOKEN"
                 )
+            if scheme in ("http", "https") and ("?" in url or "#" in url):
+                # git appends `/info/refs?service=…` to the URL, so a query or fragment never
+                # clones, and git's error would print it: a token put there would reach the log.
+                bare = strip_userinfo(url).partition("?")[0].partition("#")[0]
+                raise ConfigError(
+                    f"repository URL {bare!r} has a query or fragment ('?…', '#…'), which git cannot "
+                    "clone; remove it (a token goes in BUMPER_TOKEN)"
+                )
             if scheme in _SSH_SCHEMES and ":" in parts.netloc.rpartition("@")[0]:
                 raise ConfigError(f"repository URL {shown!r} contains a password; use an SSH key")
             if scheme not in ("http", "https", "file", *_SSH_SCHEMES):
