@@ -161,9 +161,11 @@ def _check_follows_pull_requests(name: str, choice: str) -> None:
 
 def _check_api_url(url: str) -> None:
     parts = urlsplit(url.strip())
-    if parts.scheme not in ("https", "http") or not parts.hostname or parts.username or parts.password:
+    bad = not parts.hostname or parts.username or parts.password or "?" in url or "#" in url
+    if parts.scheme not in ("https", "http") or bad:  # a token in a query would be printed too
+        shown = url.split("@")[-1].partition("?")[0].partition("#")[0]
         raise ConfigError(
-            f"invalid --api-url {url.split('@')[-1]!r}; expected https://HOST[/PATH] without credentials"
+            f"invalid --api-url {shown!r}; expected https://HOST[/PATH] without credentials or a query"
         )
 
 
