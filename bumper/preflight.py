@@ -160,16 +160,18 @@ def _check_follows_pull_requests(name: str, choice: str) -> None:
 
 
 def _check_api_url(url: str) -> None:
+    shown = url.split("@")[-1].partition("?")[0].partition("#")[0]  # a token in a query is not
     if any(char.isspace() or not char.isprintable() for char in url):
         # A CI variable's trailing newline: refused as a --repo holding one is, not sent on.
         raise ConfigError(
-            f"invalid --api-url {url.split('@')[-1]!r}: it contains whitespace or a control "
+            f"invalid --api-url {shown!r}: it contains whitespace or a control "
             "character; give the URL alone (https://HOST[/PATH])"
         )
     parts = urlsplit(url)
-    if parts.scheme not in ("https", "http") or not parts.hostname or parts.username or parts.password:
+    bad = not parts.hostname or parts.username or parts.password or "?" in url or "#" in url
+    if parts.scheme not in ("https", "http") or bad:
         raise ConfigError(
-            f"invalid --api-url {url.split('@')[-1]!r}; expected https://HOST[/PATH] without credentials"
+            f"invalid --api-url {shown!r}; expected https://HOST[/PATH] without credentials or a query"
         )
 
 

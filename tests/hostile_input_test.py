@@ -153,6 +153,14 @@ def test_repo_url_with_credentials_is_refused_and_never_echoed(shared: World, fi
     tried(f"url:{field}")
 
 
+@pytest.mark.parametrize("where", ["?private_token=", "?x=1&token=", "#"])
+def test_repo_url_with_a_token_in_its_query_is_refused_and_never_echoed(shared: World, where: str) -> None:
+    """git appends its own path to the URL, so a query or fragment never clones; git's error
+    printed the whole URL, so a token pasted there reached the CI log."""
+    _refused(shared, 2, REF, "--repo", shared.repo_url + where + CANARY, mentions="query or fragment")
+    tried(f"url:query{where[0]}")
+
+
 @pytest.mark.parametrize(
     "url", ["ext::sh -c touch% /tmp/bumper-pwned", "--upload-pack=touch /tmp/bumper-pwned", "fd::3"]
 )

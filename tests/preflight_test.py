@@ -26,6 +26,11 @@ def world(tmp_path: Path) -> Iterator[World]:
         (("--commit-message", "{nope}"), {}, "unknown placeholder {nope} in --commit-message"),
         ((), {"BUMPER_API_BACKOFF": "fast"}, "BUMPER_API_BACKOFF must be a number"),
         (("--api-url", "ftp://api.example"), {}, "invalid --api-url 'ftp://api.example'"),
+        (
+            ("--api-url", "https://api.example/v3?access_token=t0k"),
+            {},
+            "invalid --api-url 'https://api.example/v3'",
+        ),
         (("--base", "main..x"), {}, "invalid branch name 'main..x'"),
         (
             ("--branch", "refs/heads/main"),

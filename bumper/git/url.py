@@ -41,6 +41,16 @@ class RepoUrl(NamedTuple):
                     f"repository URL {shown!r} contains credentials; remove them and "
                     "put the token in BUMPER_TOKEN"
                 )
+            if scheme in ("http", "https") and ("?" in url or "#" in url):
+                # git appends `/info/refs?service=…` to the URL, so a query or fragment never
+                # clones (a browser's `…/_git/repo?path=/&version=GBmain`, `…#readme`), and git's
+                # error would print it: a token put there would reach the log. Never echoed.
+                bare = strip_userinfo(url).partition("?")[0].partition("#")[0]
+                raise ConfigError(
+                    f"repository URL {bare!r} has a query or fragment ('?…', '#…'), which git cannot "
+                    "clone; give the clone URL without it (https://HOST/OWNER/REPO.git; a token goes "
+                    "in BUMPER_TOKEN)"
+                )
             if scheme in _SSH_SCHEMES and ":" in parts.netloc.rpartition("@")[0]:
                 raise ConfigError(f"repository URL {shown!r} contains a password; use an SSH key")
             if scheme not in ("http", "https", "file", *_SSH_SCHEMES):
@@ -50,13 +60,6 @@ class RepoUrl(NamedTuple):
             kind = "ssh" if scheme in _SSH_SCHEMES else scheme
             if kind != "file":
                 _refuse_dot_segments(parts.path, shown)
-            if kind in ("http", "https") and ("?" in url or "#" in url):
-                # A browser's URL (`…/_git/repo?path=/&version=GBmain`, `…#readme`): git would
-                # ask for `…?query/info/refs` and answer "repository not found".
-                raise ConfigError(
-                    f"repository URL {shown!r} has a query or fragment ('?…', '#…'); give the "
-                    "clone URL without it (https://HOST/OWNER/REPO.git)"
-                )
             host = None if kind == "file" else (parts.hostname or None)
             return cls(url, kind, host, None if kind == "file" else parts.port, _repo_path(parts.path))
         colon, slash = url.find(":"), url.find("/")
