@@ -1122,3 +1122,55 @@ def test_component_installs_bumper_with_uv_when_the_image_has_none(tmp_path: Pat
     assert json.loads((tmp_path / "fake-record.json").read_text())["env"]["BUMPER_IMAGES"] == (
         "ghcr.io/acme/app:v1.2.3"
     )
+
+
+# --- the checkout is data: nothing in the working directory is imported ------------------------
+
+# A module that, if Python imported it from the working directory, would run with the job's token
+# in its environment; it writes down what it saw.
+HIJACK = "import os, pathlib\npathlib.Path({mark!r}).write_text(os.environ.get('BUMPER_TOKEN', ''))\n"
+
+
+def hijacking_files(tmp_path: Path, layout: str) -> tuple[dict[str, bytes], Path]:
+    """A checkout holding a `bumper` module (`bumper.py` or a `bumper/` package) at its root."""
+    mark = tmp_path / "hijacked"
+    code = HIJACK.format(mark=str(mark)).encode()
+    files = {"bumper.py": code} if layout == "module" else {"bumper/__init__.py": code, "bumper/ci_outputs.py": code}
+    return files, mark
+
+
+@pytest.mark.parametrize("layout", ["module", "package"])
+def test_action_never_imports_bumper_from_the_workspace(tmp_path: Path, fake_bumper: Path, layout: str) -> None:
+    """The workspace is the job's checkout (e.g. the manifests repository, writable by more people
+    than the secret's owners): a `bumper.py` there must not run as `python -m bumper.ci_outputs`."""
+    files, mark = hijacking_files(tmp_path, layout)
+    workspace = tmp_path / "workspace"
+    for name, content in files.items():
+        (workspace / name).parent.mkdir(parents=True, exist_ok=True)
+        (workspace / name).write_bytes(content)
+    run = run_action(
+        {"images": "ghcr.io/acme/app:v1.2.3", "repository": "https://github.com/acme/manifests.git", "token": TOKEN},
+        workspace=workspace,
+        temp=tmp_path / "runner",
+        bumper_exe=fake_bumper,
+        extra_env={**fake_env(tmp_path, OPENED), "PYTHONPATH": str(workspace)},
+    )
+    assert not mark.exists(), "the workspace's bumper module ran with the token"
+    assert run.returncode == 0, run.log
+    assert run.outputs["status"] == "opened" and run.outputs["pr-number"] == "7"
+
+
+@needs_gitlab_ci_local
+@pytest.mark.parametrize("entry", ["template", "component"])
+def test_gitlab_jobs_never_import_bumper_from_the_project(tmp_path: Path, fake_bumper: Path, entry: str) -> None:
+    files, mark = hijacking_files(tmp_path, "module")
+    if entry == "template":
+        project = gitlab_project(tmp_path, "bump-manifests:\n  extends: .bumper\n", files)
+    else:
+        project = component_project(tmp_path, {"repository": "https://gitlab.example.com/acme/manifests.git"})
+        for name, content in files.items():
+            (project / name).write_bytes(content)
+    log, _ = run_fake_job(project, "bump-manifests", tmp_path, fake_bumper)
+    assert not mark.exists(), "the project's bumper module ran with the token"
+    report = project / ".gitlab-ci-local" / "artifacts" / "bump-manifests" / ".gitlab-ci-reports"
+    assert read_dotenv(report / "dotenv" / "bumper.env")["BUMPER_STATUS"] == "opened"
