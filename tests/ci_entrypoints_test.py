@@ -136,6 +136,7 @@ with open(os.environ["FAKE_RECORD"], "w") as f:
     docker = os.path.join(os.environ.get("DOCKER_CONFIG", "/nonexistent"), "config.json")
     json.dump({{"argv": sys.argv[1:],
                "env": {{k: v for k, v in os.environ.items() if k.startswith("BUMPER_")}},
+               "host_tokens": {{k: os.environ[k] for k in ("GITHUB_TOKEN", "GH_TOKEN") if k in os.environ}},
                "docker_config": open(docker).read() if os.path.exists(docker) else None}}, f)
 sys.stdout.write(open(os.environ["FAKE_RESULT"]).read())
 sys.exit(int(os.environ["FAKE_EXIT"]))
@@ -324,6 +325,21 @@ def test_action_with_a_github_app_passes_no_token(tmp_path: Path, fake_bumper: P
     assert "BUMPER_TOKEN" not in env
     assert (env["BUMPER_GITHUB_APP_ID"], env["BUMPER_GITHUB_APP_PRIVATE_KEY"]) == ("42", key)
     assert "MIIEabc" not in run.log
+
+
+def test_action_with_a_github_app_ignores_host_tokens_in_the_job_env(tmp_path: Path, fake_bumper: Path) -> None:
+    """A job-level `GH_TOKEN`/`GITHUB_TOKEN` (set for the gh CLI) would win over the App in bumper's
+    token order; with `github-app-id` given, the step passes neither, so the App's token is used."""
+    inputs = {"images": "nginx:1.27.1", "repository": "https://github.com/acme/manifests.git"}
+    host_tokens = {"GITHUB_TOKEN": "ghs-job-env-token", "GH_TOKEN": "ghs-job-env-token"}
+    for app in ({"github-app-id": "42", "github-app-private-key": "PEM"}, {}):
+        run = run_action(
+            {**inputs, **app}, workspace=tmp_path, temp=tmp_path / "runner", bumper_exe=fake_bumper,
+            extra_env={**fake_env(tmp_path, OPENED), **host_tokens},
+        )  # fmt: skip
+        assert run.returncode == 0, run.log
+        record = json.loads((tmp_path / "fake-record.json").read_text())
+        assert record["host_tokens"] == ({} if app else host_tokens)
 
 
 @pytest.mark.parametrize(
