@@ -26,7 +26,7 @@ from testing.composite_action import EXPRESSION, ActionRun, load_action, parse_g
 from testing.fake_github import FakeGitHub
 from testing.fake_gitlab import FakeGitLab
 from testing.git_server import serve_git
-from testing.repos import list_branches, make_bare_repo, read_file
+from testing.repos import add_commit, list_branches, make_bare_repo, read_file
 
 ROOT = Path(__file__).resolve().parent.parent
 NODE_BIN = ROOT / "node_modules" / ".bin"
@@ -58,6 +58,8 @@ ACTION_ENV = {
     "base": "BUMPER_BASE",
     "paths": "BUMPER_PATH",
     "branch": "BUMPER_BRANCH",
+    "mode": "BUMPER_MODE",
+    "commit-via": "BUMPER_COMMIT_VIA",
     "provider": "BUMPER_PROVIDER",
     "api-url": "BUMPER_API_URL",
     "title": "BUMPER_TITLE",
@@ -886,7 +888,7 @@ def test_hadolint_accepts_the_dockerfile() -> None:
 COMPONENT = ROOT / "templates" / "bumper.yml"
 COMPONENT_REMOTE = "https://gitlab.example.com/platform/bumper.git"
 # Component inputs that are not `bumper bump` options, and action inputs that are not component inputs.
-COMPONENT_ONLY = {"job-name", "stage", "image", "install", "mode"}
+COMPONENT_ONLY = {"job-name", "stage", "image", "install"}
 # GitLab: the masked CI/CD variable BUMPER_TOKEN, never an input; a GitHub App is GitHub's
 ACTION_ONLY = {"token", *GITHUB_APP}
 
@@ -932,7 +934,6 @@ def test_component_inputs_match_the_action_and_feed_the_same_variables() -> None
     for name, variable in ACTION_ENV.items():
         if name not in ACTION_ONLY:
             assert mapped[name] == variable, name
-    assert mapped["mode"] == "BUMPER_MODE"
 
 
 def test_docs_ci_lists_every_input_of_the_action_and_the_component() -> None:
@@ -1190,3 +1191,32 @@ def test_gitlab_jobs_never_import_bumper_from_the_project(tmp_path: Path, fake_b
     assert not mark.exists(), "the project's bumper module ran with the token"
     report = project / ".gitlab-ci-local" / "artifacts" / "bump-manifests" / ".gitlab-ci-reports"
     assert read_dotenv(report / "dotenv" / "bumper.env")["BUMPER_STATUS"] == "opened"
+
+
+# --- delivery mode: the manifests repository's .bumper.yaml decides unless the pipeline narrows it
+
+
+COMMIT_RULE = b'version: 1\nrules:\n  - paths: ["apps/**"]\n    mode: commit\n'
+
+
+@needs_gitlab_ci_local
+@needs_bump
+def test_component_defaults_leave_the_delivery_mode_to_bumper_yaml(tmp_path: Path) -> None:
+    """A `.bumper.yaml` rule `mode: commit` pushes straight to the base, with the component as
+    with the CLI: its default `mode` must not be an explicit `pr`, which narrows every rule."""
+    with serve_manifests(FakeGitLab(), tmp_path) as manifests:
+        add_commit(manifests.bare, "main", {".bumper.yaml": COMMIT_RULE}, message="policy: commit apps/ straight")
+        project = component_project(
+            tmp_path, {"repository": manifests.url, "provider": "gitlab", "api-url": manifests.api_url}
+        )
+        proc = gitlab_ci_local(
+            project,
+            "bump-manifests",
+            path_prefix=VENV_BIN,
+            variables={**TAG_PIPELINE, "BUMPER_TOKEN": manifests.token},
+        )
+        log = job_log(project, proc, "bump-manifests")
+        assert proc.returncode == 0, log
+        assert read_dotenv(project / "bumper.env")["BUMPER_STATUS"] == "committed"
+        assert manifests.host.open_pulls() == []
+        assert b"ghcr.io/acme/app:v1.2.3" in (read_file(manifests.bare, "main", "apps/web/deploy.yaml") or b"")
