@@ -329,7 +329,9 @@ def test_action_with_a_github_app_passes_no_token(tmp_path: Path, fake_bumper: P
     assert "MIIEabc" not in run.log
 
 
-def test_action_with_a_github_app_ignores_host_tokens_in_the_job_env(tmp_path: Path, fake_bumper: Path) -> None:
+def test_action_with_a_github_app_ignores_host_tokens_in_the_job_env(
+    tmp_path: Path, fake_bumper: Path
+) -> None:
     """A job-level `GH_TOKEN`/`GITHUB_TOKEN` (set for the gh CLI) would win over the App in bumper's
     token order; with `github-app-id` given, the step passes neither, so the App's token is used."""
     inputs = {"images": "nginx:1.27.1", "repository": "https://github.com/acme/manifests.git"}
@@ -1152,12 +1154,18 @@ def hijacking_files(tmp_path: Path, layout: str) -> tuple[dict[str, bytes], Path
     """A checkout holding a `bumper` module (`bumper.py` or a `bumper/` package) at its root."""
     mark = tmp_path / "hijacked"
     code = HIJACK.format(mark=str(mark)).encode()
-    files = {"bumper.py": code} if layout == "module" else {"bumper/__init__.py": code, "bumper/ci_outputs.py": code}
+    files = (
+        {"bumper.py": code}
+        if layout == "module"
+        else {"bumper/__init__.py": code, "bumper/ci_outputs.py": code}
+    )
     return files, mark
 
 
 @pytest.mark.parametrize("layout", ["module", "package"])
-def test_action_never_imports_bumper_from_the_workspace(tmp_path: Path, fake_bumper: Path, layout: str) -> None:
+def test_action_never_imports_bumper_from_the_workspace(
+    tmp_path: Path, fake_bumper: Path, layout: str
+) -> None:
     """The workspace is the job's checkout (e.g. the manifests repository, writable by more people
     than the secret's owners): a `bumper.py` there must not run as `python -m bumper.ci_outputs`."""
     files, mark = hijacking_files(tmp_path, layout)
@@ -1166,7 +1174,11 @@ def test_action_never_imports_bumper_from_the_workspace(tmp_path: Path, fake_bum
         (workspace / name).parent.mkdir(parents=True, exist_ok=True)
         (workspace / name).write_bytes(content)
     run = run_action(
-        {"images": "ghcr.io/acme/app:v1.2.3", "repository": "https://github.com/acme/manifests.git", "token": TOKEN},
+        {
+            "images": "ghcr.io/acme/app:v1.2.3",
+            "repository": "https://github.com/acme/manifests.git",
+            "token": TOKEN,
+        },
         workspace=workspace,
         temp=tmp_path / "runner",
         bumper_exe=fake_bumper,
@@ -1179,7 +1191,9 @@ def test_action_never_imports_bumper_from_the_workspace(tmp_path: Path, fake_bum
 
 @needs_gitlab_ci_local
 @pytest.mark.parametrize("entry", ["template", "component"])
-def test_gitlab_jobs_never_import_bumper_from_the_project(tmp_path: Path, fake_bumper: Path, entry: str) -> None:
+def test_gitlab_jobs_never_import_bumper_from_the_project(
+    tmp_path: Path, fake_bumper: Path, entry: str
+) -> None:
     files, mark = hijacking_files(tmp_path, "module")
     if entry == "template":
         project = gitlab_project(tmp_path, "bump-manifests:\n  extends: .bumper\n", files)
@@ -1205,7 +1219,9 @@ def test_component_defaults_leave_the_delivery_mode_to_bumper_yaml(tmp_path: Pat
     """A `.bumper.yaml` rule `mode: commit` pushes straight to the base, with the component as
     with the CLI: its default `mode` must not be an explicit `pr`, which narrows every rule."""
     with serve_manifests(FakeGitLab(), tmp_path) as manifests:
-        add_commit(manifests.bare, "main", {".bumper.yaml": COMMIT_RULE}, message="policy: commit apps/ straight")
+        add_commit(
+            manifests.bare, "main", {".bumper.yaml": COMMIT_RULE}, message="policy: commit apps/ straight"
+        )
         project = component_project(
             tmp_path, {"repository": manifests.url, "provider": "gitlab", "api-url": manifests.api_url}
         )
@@ -1219,4 +1235,6 @@ def test_component_defaults_leave_the_delivery_mode_to_bumper_yaml(tmp_path: Pat
         assert proc.returncode == 0, log
         assert read_dotenv(project / "bumper.env")["BUMPER_STATUS"] == "committed"
         assert manifests.host.open_pulls() == []
-        assert b"ghcr.io/acme/app:v1.2.3" in (read_file(manifests.bare, "main", "apps/web/deploy.yaml") or b"")
+        assert b"ghcr.io/acme/app:v1.2.3" in (
+            read_file(manifests.bare, "main", "apps/web/deploy.yaml") or b""
+        )
