@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import hashlib
 import importlib.util
 import json
 import os
@@ -12,6 +13,7 @@ import shutil
 import subprocess
 import sys
 import textwrap
+import zipfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -1238,3 +1240,127 @@ def test_component_defaults_leave_the_delivery_mode_to_bumper_yaml(tmp_path: Pat
         assert b"ghcr.io/acme/app:v1.2.3" in (
             read_file(manifests.bare, "main", "apps/web/deploy.yaml") or b""
         )
+
+
+def fake_bumper_wheel(directory: Path, fake_bumper: Path) -> Path:
+    """A wheel of `bumper-gitops` whose `bumper` command is the fake bumper, and whose .pth makes
+    this checkout's `bumper` package (bumper.ci_outputs) importable in the venv it lands in."""
+    name = "bumper_gitops-0.1.0"
+    files = {
+        "fake_bumper_entry.py": (
+            f"import os, sys\ndef main():\n    os.execv({str(fake_bumper)!r}, ['bumper', *sys.argv[1:]])\n"
+        ),
+        "bumper_checkout.pth": f"{ROOT}\n",
+        f"{name}.dist-info/METADATA": "Metadata-Version: 2.1\nName: bumper-gitops\nVersion: 0.1.0\n",
+        f"{name}.dist-info/WHEEL": (
+            "Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
+        ),
+        f"{name}.dist-info/entry_points.txt": "[console_scripts]\nbumper = fake_bumper_entry:main\n",
+    }
+    wheel = directory / f"{name}-py3-none-any.whl"
+    record = []
+    with zipfile.ZipFile(wheel, "w") as archive:
+        for path, text in files.items():
+            archive.writestr(path, text)
+            digest = base64.urlsafe_b64encode(hashlib.sha256(text.encode()).digest()).rstrip(b"=").decode()
+            record.append(f"{path},sha256={digest},{len(text.encode())}")
+        archive.writestr(
+            f"{name}.dist-info/RECORD", "\n".join([*record, f"{name}.dist-info/RECORD,,"]) + "\n"
+        )
+    return wheel
+
+
+EVIL_PYTHON = '#!/bin/sh\ntouch {mark}\nexec {python} "$@"\n'
+
+
+def run_component_install(
+    tmp_path: Path, fake_bumper: Path, variables: Mapping[str, str], project_files: Path | None = None
+) -> tuple[Path, subprocess.CompletedProcess[str]]:
+    """The component, with no bumper in the image, installing the fake bumper's wheel with the
+    real uv (offline), in a project that also holds the files of `project_files`; returns the
+    project and the finished job."""
+    wheel = fake_bumper_wheel(tmp_path, fake_bumper)
+    tools = tmp_path / "tools"
+    tools.mkdir()
+    (tools / "uv").symlink_to(VENV_BIN / "uv")
+    for name in ("git", "bash", "sh", "rsync", "node", "mktemp"):  # the job's own tools, but no bumper
+        if found := shutil.which(name):
+            (tools / name).symlink_to(found)
+    project = component_project(tmp_path, {"install": str(wheel)})
+    if project_files is not None:
+        shutil.copytree(project_files, project, dirs_exist_ok=True)
+    home = project.parent / "gcl-home"
+    home.mkdir()
+    uv_env = {"UV_OFFLINE": "1", "UV_PYTHON_DOWNLOADS": "never", "UV_CACHE_DIR": str(tmp_path / "uv-cache")}
+    variables = {**TAG_PIPELINE, "BUMPER_TOKEN": TOKEN, **uv_env, **fake_env(tmp_path, OPENED), **variables}
+    proc = subprocess.run(
+        [
+            str(GITLAB_CI_LOCAL),
+            "--force-shell-executor",
+            "--home",
+            str(home),
+            "bump-manifests",
+            *[arg for k, v in variables.items() for arg in ("--variable", f"{k}={v}")],
+        ],
+        cwd=project,
+        env={
+            "PATH": f"{tools}{os.pathsep}/usr/bin{os.pathsep}/bin",
+            "HOME": str(home),
+            "LANG": "C.UTF-8",
+            "GIT_CONFIG_NOSYSTEM": "1",
+            "GIT_CONFIG_GLOBAL": os.devnull,
+        },
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    return project, proc
+
+
+def assert_installed_and_reported(
+    project: Path, proc: subprocess.CompletedProcess[str], tmp_path: Path
+) -> None:
+    assert proc.returncode == 0, job_log(project, proc, "bump-manifests")
+    assert json.loads((tmp_path / "fake-record.json").read_text())["env"]["BUMPER_TOKEN"] == TOKEN
+    report = project / ".gitlab-ci-local" / "artifacts" / "bump-manifests" / ".gitlab-ci-reports"
+    assert read_dotenv(report / "dotenv" / "bumper.env")["BUMPER_STATUS"] == "opened"
+
+
+needs_uv = pytest.mark.skipif(
+    not (VENV_BIN / "uv").exists(), reason="needs uv in this environment (.ci/uv.txt)"
+)
+
+
+@needs_gitlab_ci_local
+@needs_uv
+def test_component_install_ignores_the_projects_uv_configuration(tmp_path: Path, fake_bumper: Path) -> None:
+    """The component installs bumper with the image's uv in the project directory. uv reads a
+    `uv.toml` (or `pyproject.toml [tool.uv]`) there: one naming an interpreter of the project's
+    would have uv run it with the job's variables (the token) in its environment."""
+    python = shutil.which("python3", path="/usr/bin:/bin") or sys.executable
+    mark = tmp_path / "evil-python-ran"
+    evil = tmp_path / "project-files"
+    (evil / "evil").mkdir(parents=True)
+    (evil / "uv.toml").write_text('[pip]\npython = "evil/python3"\n')
+    (evil / "evil" / "python3").write_text(EVIL_PYTHON.format(mark=mark, python=python))
+    (evil / "evil" / "python3").chmod(0o755)
+    project, proc = run_component_install(tmp_path, fake_bumper, {}, evil)
+    assert not mark.exists(), "uv ran the project's interpreter"
+    assert_installed_and_reported(project, proc, tmp_path)
+
+
+@needs_gitlab_ci_local
+@needs_uv
+def test_component_install_neither_reuses_nor_trips_over_an_old_venv(
+    tmp_path: Path, fake_bumper: Path
+) -> None:
+    """A shared runner's temp folder may hold the bumper-venv of an earlier job (or one planted
+    there): the job installs into a fresh private folder instead of failing or running it."""
+    job_tmp = tmp_path / "job-tmp"
+    planted = job_tmp / "bumper-venv" / "bin" / "bumper"
+    planted.parent.mkdir(parents=True)
+    planted.write_text(f"#!/bin/sh\ntouch {tmp_path / 'planted-ran'}\n")
+    planted.chmod(0o755)
+    project, proc = run_component_install(tmp_path, fake_bumper, {"TMPDIR": str(job_tmp)})
+    assert not (tmp_path / "planted-ran").exists()
+    assert_installed_and_reported(project, proc, tmp_path)
