@@ -13,6 +13,7 @@ import shutil
 import subprocess
 import sys
 import textwrap
+import urllib.parse
 import zipfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -1364,3 +1365,28 @@ def test_component_install_neither_reuses_nor_trips_over_an_old_venv(
     project, proc = run_component_install(tmp_path, fake_bumper, {"TMPDIR": str(job_tmp)})
     assert not (tmp_path / "planted-ran").exists()
     assert_installed_and_reported(project, proc, tmp_path)
+
+
+@needs_bump
+def test_action_changed_files_is_one_line_per_file_whatever_the_names(tmp_path: Path) -> None:
+    """`changed-files` is one file per line: a file name holding a line break (git allows it, so a
+    manifests repository may hold one) must not read as two files, one of them a name nobody
+    changed. Line breaks, other control characters and `%` are percent-encoded, as in GitLab's
+    BUMPER_CHANGED_FILES."""
+    manifests = tmp_path / "ws"
+    names = ["plain.yaml", "apps\nprod/deploy.yaml", "100%.yaml", "tab\there.yaml", "sp ace.yaml"]
+    for name in names:
+        (manifests / name).parent.mkdir(parents=True, exist_ok=True)
+        (manifests / name).write_bytes(DEPLOYMENT)
+    run = run_action(
+        {"images": "ghcr.io/acme/app:v1.2.3", "directory": "."},
+        workspace=manifests,
+        temp=tmp_path / "runner",
+        bumper_exe=VENV_BIN / "bumper",
+    )
+    assert run.returncode == 0, run.log
+    listed = run.outputs["changed-files"].split("\n")
+    assert sorted(listed) == sorted(
+        ["plain.yaml", "apps%0Aprod/deploy.yaml", "100%25.yaml", "tab%09here.yaml", "sp ace.yaml"]
+    )
+    assert sorted(urllib.parse.unquote(name) for name in listed) == sorted(names)
