@@ -1390,3 +1390,40 @@ def test_action_changed_files_is_one_line_per_file_whatever_the_names(tmp_path: 
         ["plain.yaml", "apps%0Aprod/deploy.yaml", "100%25.yaml", "tab%09here.yaml", "sp ace.yaml"]
     )
     assert sorted(urllib.parse.unquote(name) for name in listed) == sorted(names)
+
+
+FAKE_NOISY_BUMPER = """\
+#!/bin/sh
+# A bumper whose messages carry text from the manifests repository (a folder name with a line
+# break, a value) that reads as GitHub workflow commands.
+printf 'bumper: warning: charts/x\\n::error title=deploy::forged annotation/Chart.lock is stale\\n' >&2
+printf '  ::set-output name=status::forged\\n::add-mask::ghcr.io\\n' >&2
+exec "{fake}" "$@"
+"""
+
+
+def test_action_log_cannot_issue_workflow_commands(tmp_path: Path, fake_bumper: Path) -> None:
+    """What bumper prints holds text from the manifests repository: the step turns the runner's
+    workflow commands off while bumper runs and its JSON is shown, and on again afterwards with a
+    token nobody could have guessed."""
+    noisy = tmp_path / "noisy" / "bumper"
+    noisy.parent.mkdir()
+    noisy.write_text(FAKE_NOISY_BUMPER.format(fake=fake_bumper))
+    noisy.chmod(0o755)
+    runs = []
+    for attempt in ("a", "b"):
+        run = run_action(
+            {"images": "ghcr.io/acme/app:v1.2.3", "repository": "https://github.com/acme/manifests.git"},
+            workspace=tmp_path,
+            temp=tmp_path / f"runner-{attempt}",
+            bumper_exe=noisy,
+            extra_env=fake_env(tmp_path, OPENED),
+        )
+        assert run.returncode == 0, run.log
+        assert "forged annotation" in run.log  # shown, not acted on
+        runs.append(composite_action.workflow_commands(run.log))
+        assert run.outputs["status"] == "opened"
+    for commands in runs:
+        [(stop, token), (end, _)] = commands
+        assert stop == "stop-commands" and end == token and len(token) >= 32
+    assert runs[0][0][1] != runs[1][0][1]
