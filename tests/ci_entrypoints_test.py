@@ -1427,3 +1427,26 @@ def test_action_log_cannot_issue_workflow_commands(tmp_path: Path, fake_bumper: 
         [(stop, token), (end, _)] = commands
         assert stop == "stop-commands" and end == token and len(token) >= 32
     assert runs[0][0][1] != runs[1][0][1]
+
+
+@needs_bump
+def test_action_with_an_app_key_but_no_app_id_says_so(tmp_path: Path) -> None:
+    """`github-app-id: ${{ vars.APP_ID }}` with the variable missing in this repository gives an
+    empty id: the run must not quietly fall back to the job token (and fail later as "not found"
+    on the manifests repository), but say the id is missing, before any request."""
+    (tmp_path / "ws").mkdir()
+    key = "-----BEGIN RSA PRIVATE KEY-----\nMIIEabc\n-----END RSA PRIVATE KEY-----\n"
+    run = run_action(
+        {
+            "images": "ghcr.io/acme/app:v1.2.3",
+            "repository": "https://github.com/acme/manifests.git",
+            "github-app-private-key": key,
+        },
+        workspace=tmp_path / "ws",
+        temp=tmp_path / "runner",
+        bumper_exe=VENV_BIN / "bumper",
+        extra_env={"GITHUB_TOKEN": "ghs-job-env-token"},
+    )
+    assert run.returncode == 2, run.log
+    assert "BUMPER_GITHUB_APP_ID is not" in run.log
+    assert "MIIEabc" not in run.log
