@@ -236,6 +236,10 @@ def test_action_maps_every_input_to_its_bumper_variable() -> None:
         for key, value in bump["env"].items()
         if key.startswith("BUMPER_") and "inputs." in value
     }
+    # mode and commit-via reach BUMPER_MODE / BUMPER_COMMIT_VIA through the script, only when given
+    mapped.update({"mode": "BUMPER_MODE", "commit-via": "BUMPER_COMMIT_VIA"})
+    assert bump["env"]["ACTION_INPUT_MODE"] == "${{ inputs.mode }}"
+    assert bump["env"]["ACTION_INPUT_COMMIT_VIA"] == "${{ inputs.commit-via }}"
     assert mapped == ACTION_ENV
     assert set(action["inputs"]) == set(ACTION_ENV)
     assert set(action["outputs"]) == set(OUTPUTS)
@@ -1450,3 +1454,23 @@ def test_action_with_an_app_key_but_no_app_id_says_so(tmp_path: Path) -> None:
     assert run.returncode == 2, run.log
     assert "BUMPER_GITHUB_APP_ID is not" in run.log
     assert "MIIEabc" not in run.log
+
+
+def test_action_mode_and_commit_via_inputs_leave_the_jobs_env_alone_when_not_given(
+    tmp_path: Path, fake_bumper: Path
+) -> None:
+    """Before the `mode`/`commit-via` inputs, the docs said to set BUMPER_MODE (and
+    BUMPER_COMMIT_VIA) in the step's `env:`; an input left out must not override that with its
+    default, and an input given wins over it."""
+    inputs = {"images": "nginx:1.27.1", "repository": "https://github.com/acme/manifests.git"}
+    job_env = {"BUMPER_MODE": "commit", "BUMPER_COMMIT_VIA": "api"}
+    seen = []
+    for given in ({}, {"mode": "pr", "commit-via": "git"}):
+        run = run_action(
+            {**inputs, **given}, workspace=tmp_path, temp=tmp_path / "runner", bumper_exe=fake_bumper,
+            extra_env={**fake_env(tmp_path, OPENED), **job_env},
+        )  # fmt: skip
+        assert run.returncode == 0, run.log
+        env = json.loads((tmp_path / "fake-record.json").read_text())["env"]
+        seen.append((env.get("BUMPER_MODE"), env.get("BUMPER_COMMIT_VIA")))
+    assert seen == [("commit", "api"), ("pr", "git")]
