@@ -25,6 +25,8 @@ DOTENV_KEY = re.compile(r"\A[A-Za-z0-9_]+\Z")
 # Characters that cannot stand in a single-line, whitespace-separated dotenv value.
 _UNSAFE = re.compile(r"[%\s\x00-\x1f\x7f]")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]")
+# Characters that cannot stand in one line of GitHub's newline-separated `changed-files`.
+_LINE_UNSAFE = re.compile(r"[%\x00-\x1f\x7f\x85\u2028\u2029]")
 
 # GitHub caps a step summary at 1 MiB; a table this long is unreadable long before that.
 SUMMARY_MAX_ROWS = 200
@@ -73,17 +75,23 @@ def _text(value: object) -> str:
     return "" if value is None else str(value)
 
 
+def _percent_encode(unsafe: re.Pattern[str], value: str) -> str:
+    """Each character `unsafe` matches as its UTF-8 bytes, `%XX` each (urllib's unquote reverses it)."""
+    return unsafe.sub(lambda m: "".join(f"%{b:02X}" for b in m.group().encode()), value)
+
+
 # --- GitHub -------------------------------------------------------------------------------------
 
 
 def github_outputs(result: Result) -> dict[str, str]:
-    """The step outputs; `changed-files` is one file per line."""
+    """The step outputs; `changed-files` is one file per line (a name's line breaks, other control
+    characters and `%` percent-encoded, so a name never reads as two)."""
     return {
         "status": result.status,
         "pr-url": result.pr_url,
         "pr-number": result.pr_number,
         "branch": result.branch,
-        "changed-files": "\n".join(result.changed_files),
+        "changed-files": "\n".join(_percent_encode(_LINE_UNSAFE, name) for name in result.changed_files),
     }
 
 
@@ -167,7 +175,7 @@ def _table(headers: tuple[str, ...], rows: list[tuple[str, ...]]) -> list[str]:
 
 def _dotenv_escape(value: str) -> str:
     """Percent-encode `%`, whitespace and control characters so a value is one space-free token."""
-    return _UNSAFE.sub(lambda m: "".join(f"%{b:02X}" for b in m.group().encode()), value)
+    return _percent_encode(_UNSAFE, value)
 
 
 def _join_within(files: Sequence[str], budget: int) -> str:

@@ -3,6 +3,7 @@ stderr at the level (-q, default, -v) and with the colours (--color, NO_COLOR, F
 
 from __future__ import annotations
 
+import re
 import sys
 from collections import Counter
 from collections.abc import Callable, Mapping
@@ -28,6 +29,26 @@ if TYPE_CHECKING:
     from bumper.options import BumpOptions, BumpResult, Status
 
 QUIET, NORMAL, VERBOSE = 0, 1, 2
+
+# C0 and C1 controls, DEL, Unicode line separators and lone surrogates (a name's bytes that were
+# not UTF-8): what would split a printed line, move the cursor or colour the screen.
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+
+
+def printable(text: str) -> str:
+    """`text` as one line for a terminal or CI log: each control character (ESC, a line break)
+    and each byte of a name that was not UTF-8 written as `\\xNN`, so a file name, a value or a
+    commit's author cannot add a line (a forged `bumper: error:`, a runner's `::command::`)."""
+    return _UNPRINTABLE.sub(_escape, text)
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    if 0xDC80 <= code <= 0xDCFF:  # a byte that was not UTF-8, kept by surrogateescape
+        code -= 0xDC00
+    elif code > 0xFF:  # a line separator or a lone surrogate
+        return f"\\u{code:04x}"
+    return f"\\x{code:02x}"
 
 
 class Display:
@@ -108,29 +129,29 @@ def open_json_stream() -> JsonObjectStream:
 
 def result_line(text: str) -> None:
     """A line of the result (stdout), whatever the level."""
-    sys.stdout.write(text + "\n")
+    sys.stdout.write(printable(text) + "\n")
 
 
 def info(message: str) -> None:
     """A message for people at the default level, on stderr so stdout stays the result."""
     if DISPLAY.level >= NORMAL:
-        sys.stderr.write(message + "\n")
+        sys.stderr.write(printable(message) + "\n")
 
 
 def detail(message: str) -> None:
     """A message only -v shows."""
     if DISPLAY.level >= VERBOSE:
-        sys.stderr.write(message + "\n")
+        sys.stderr.write(printable(message) + "\n")
 
 
 def warn(message: str) -> None:
     if DISPLAY.level >= NORMAL:
-        sys.stderr.write(f"bumper: {paint('warning:', 'yellow', sys.stderr)} {message}\n")
+        sys.stderr.write(f"bumper: {paint('warning:', 'yellow', sys.stderr)} {printable(message)}\n")
 
 
 def error(message: str) -> None:
     """The one line of a failed run; printed at every level."""
-    sys.stderr.write(f"bumper: {paint('error:', 'red', sys.stderr)} {message}\n")
+    sys.stderr.write(f"bumper: {paint('error:', 'red', sys.stderr)} {printable(message)}\n")
 
 
 # -- failures as JSON ------------------------------------------------------------------------------

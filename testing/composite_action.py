@@ -90,6 +90,32 @@ def parse_github_output(text: str) -> dict[str, str]:
     return out
 
 
+WORKFLOW_COMMAND = re.compile(r"::([A-Za-z-]+)(?: [^:]*)?::(.*)")
+
+
+def workflow_commands(log: str) -> list[tuple[str, str]]:
+    """The workflow commands (`::name params::value`) the runner would act on in a step's log: a
+    line is one when it starts with `::` after leading whitespace, unless `::stop-commands::TOKEN`
+    is in force, which only `::TOKEN::` ends (GitHub's "Stopping and starting workflow commands").
+    Returns (name, value) pairs, stop-commands and its end included."""
+    found: list[tuple[str, str]] = []
+    stopped: str | None = None
+    for line in log.splitlines():
+        text = line.lstrip()
+        if stopped is not None:
+            if text == f"::{stopped}::":
+                found.append((stopped, ""))
+                stopped = None
+            continue
+        match = WORKFLOW_COMMAND.fullmatch(text)
+        if match is None:
+            continue
+        found.append((match.group(1), match.group(2)))
+        if match.group(1) == "stop-commands":
+            stopped = match.group(2)
+    return found
+
+
 @dataclass
 class Context:
     """The expression contexts the runner offers; only what action.yml may use is modelled."""
@@ -196,12 +222,13 @@ def run_action(
             ["bash", "--noprofile", "--norc", "-eo", "pipefail", str(script)],
             cwd=workspace,
             env=env,
-            capture_output=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,  # one log in the order written, as the runner shows it
             text=True,
             timeout=timeout,
         )
         seconds[step_id] = time.perf_counter() - start
-        log += [proc.stdout, proc.stderr]
+        log.append(proc.stdout)
         ctx.steps[step_id] = parse_github_output(output_file.read_text())
         summary.append(summary_file.read_text())
         if proc.returncode != 0:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import hashlib
 import importlib.util
 import json
 import os
@@ -12,6 +13,8 @@ import shutil
 import subprocess
 import sys
 import textwrap
+import urllib.parse
+import zipfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,7 +29,7 @@ from testing.composite_action import EXPRESSION, ActionRun, load_action, parse_g
 from testing.fake_github import FakeGitHub
 from testing.fake_gitlab import FakeGitLab
 from testing.git_server import serve_git
-from testing.repos import list_branches, make_bare_repo, read_file
+from testing.repos import add_commit, list_branches, make_bare_repo, read_file
 
 ROOT = Path(__file__).resolve().parent.parent
 NODE_BIN = ROOT / "node_modules" / ".bin"
@@ -58,6 +61,8 @@ ACTION_ENV = {
     "base": "BUMPER_BASE",
     "paths": "BUMPER_PATH",
     "branch": "BUMPER_BRANCH",
+    "mode": "BUMPER_MODE",
+    "commit-via": "BUMPER_COMMIT_VIA",
     "provider": "BUMPER_PROVIDER",
     "api-url": "BUMPER_API_URL",
     "title": "BUMPER_TITLE",
@@ -136,6 +141,7 @@ with open(os.environ["FAKE_RECORD"], "w") as f:
     docker = os.path.join(os.environ.get("DOCKER_CONFIG", "/nonexistent"), "config.json")
     json.dump({{"argv": sys.argv[1:],
                "env": {{k: v for k, v in os.environ.items() if k.startswith("BUMPER_")}},
+               "host_tokens": {{k: os.environ[k] for k in ("GITHUB_TOKEN", "GH_TOKEN") if k in os.environ}},
                "docker_config": open(docker).read() if os.path.exists(docker) else None}}, f)
 sys.stdout.write(open(os.environ["FAKE_RESULT"]).read())
 sys.exit(int(os.environ["FAKE_EXIT"]))
@@ -230,6 +236,10 @@ def test_action_maps_every_input_to_its_bumper_variable() -> None:
         for key, value in bump["env"].items()
         if key.startswith("BUMPER_") and "inputs." in value
     }
+    # mode and commit-via reach BUMPER_MODE / BUMPER_COMMIT_VIA through the script, only when given
+    mapped.update({"mode": "BUMPER_MODE", "commit-via": "BUMPER_COMMIT_VIA"})
+    assert bump["env"]["ACTION_INPUT_MODE"] == "${{ inputs.mode }}"
+    assert bump["env"]["ACTION_INPUT_COMMIT_VIA"] == "${{ inputs.commit-via }}"
     assert mapped == ACTION_ENV
     assert set(action["inputs"]) == set(ACTION_ENV)
     assert set(action["outputs"]) == set(OUTPUTS)
@@ -324,6 +334,23 @@ def test_action_with_a_github_app_passes_no_token(tmp_path: Path, fake_bumper: P
     assert "BUMPER_TOKEN" not in env
     assert (env["BUMPER_GITHUB_APP_ID"], env["BUMPER_GITHUB_APP_PRIVATE_KEY"]) == ("42", key)
     assert "MIIEabc" not in run.log
+
+
+def test_action_with_a_github_app_ignores_host_tokens_in_the_job_env(
+    tmp_path: Path, fake_bumper: Path
+) -> None:
+    """A job-level `GH_TOKEN`/`GITHUB_TOKEN` (set for the gh CLI) would win over the App in bumper's
+    token order; with `github-app-id` given, the step passes neither, so the App's token is used."""
+    inputs = {"images": "nginx:1.27.1", "repository": "https://github.com/acme/manifests.git"}
+    host_tokens = {"GITHUB_TOKEN": "ghs-job-env-token", "GH_TOKEN": "ghs-job-env-token"}
+    for app in ({"github-app-id": "42", "github-app-private-key": "PEM"}, {}):
+        run = run_action(
+            {**inputs, **app}, workspace=tmp_path, temp=tmp_path / "runner", bumper_exe=fake_bumper,
+            extra_env={**fake_env(tmp_path, OPENED), **host_tokens},
+        )  # fmt: skip
+        assert run.returncode == 0, run.log
+        record = json.loads((tmp_path / "fake-record.json").read_text())
+        assert record["host_tokens"] == ({} if app else host_tokens)
 
 
 @pytest.mark.parametrize(
@@ -870,7 +897,7 @@ def test_hadolint_accepts_the_dockerfile() -> None:
 COMPONENT = ROOT / "templates" / "bumper.yml"
 COMPONENT_REMOTE = "https://gitlab.example.com/platform/bumper.git"
 # Component inputs that are not `bumper bump` options, and action inputs that are not component inputs.
-COMPONENT_ONLY = {"job-name", "stage", "image", "install", "mode"}
+COMPONENT_ONLY = {"job-name", "stage", "image", "install"}
 # GitLab: the masked CI/CD variable BUMPER_TOKEN, never an input; a GitHub App is GitHub's
 ACTION_ONLY = {"token", *GITHUB_APP}
 
@@ -916,7 +943,6 @@ def test_component_inputs_match_the_action_and_feed_the_same_variables() -> None
     for name, variable in ACTION_ENV.items():
         if name not in ACTION_ONLY:
             assert mapped[name] == variable, name
-    assert mapped["mode"] == "BUMPER_MODE"
 
 
 def test_docs_ci_lists_every_input_of_the_action_and_the_component() -> None:
@@ -1122,3 +1148,329 @@ def test_component_installs_bumper_with_uv_when_the_image_has_none(tmp_path: Pat
     assert json.loads((tmp_path / "fake-record.json").read_text())["env"]["BUMPER_IMAGES"] == (
         "ghcr.io/acme/app:v1.2.3"
     )
+
+
+# --- the checkout is data: nothing in the working directory is imported ------------------------
+
+# A module that, if Python imported it from the working directory, would run with the job's token
+# in its environment; it writes down what it saw.
+HIJACK = "import os, pathlib\npathlib.Path({mark!r}).write_text(os.environ.get('BUMPER_TOKEN', ''))\n"
+
+
+def hijacking_files(tmp_path: Path, layout: str) -> tuple[dict[str, bytes], Path]:
+    """A checkout holding a `bumper` module (`bumper.py` or a `bumper/` package) at its root."""
+    mark = tmp_path / "hijacked"
+    code = HIJACK.format(mark=str(mark)).encode()
+    files = (
+        {"bumper.py": code}
+        if layout == "module"
+        else {"bumper/__init__.py": code, "bumper/ci_outputs.py": code}
+    )
+    return files, mark
+
+
+@pytest.mark.parametrize("layout", ["module", "package"])
+def test_action_never_imports_bumper_from_the_workspace(
+    tmp_path: Path, fake_bumper: Path, layout: str
+) -> None:
+    """The workspace is the job's checkout (e.g. the manifests repository, writable by more people
+    than the secret's owners): a `bumper.py` there must not run as `python -m bumper.ci_outputs`."""
+    files, mark = hijacking_files(tmp_path, layout)
+    workspace = tmp_path / "workspace"
+    for name, content in files.items():
+        (workspace / name).parent.mkdir(parents=True, exist_ok=True)
+        (workspace / name).write_bytes(content)
+    run = run_action(
+        {
+            "images": "ghcr.io/acme/app:v1.2.3",
+            "repository": "https://github.com/acme/manifests.git",
+            "token": TOKEN,
+        },
+        workspace=workspace,
+        temp=tmp_path / "runner",
+        bumper_exe=fake_bumper,
+        extra_env={**fake_env(tmp_path, OPENED), "PYTHONPATH": str(workspace)},
+    )
+    assert not mark.exists(), "the workspace's bumper module ran with the token"
+    assert run.returncode == 0, run.log
+    assert run.outputs["status"] == "opened" and run.outputs["pr-number"] == "7"
+
+
+@needs_gitlab_ci_local
+@pytest.mark.parametrize("entry", ["template", "component"])
+def test_gitlab_jobs_never_import_bumper_from_the_project(
+    tmp_path: Path, fake_bumper: Path, entry: str
+) -> None:
+    files, mark = hijacking_files(tmp_path, "module")
+    if entry == "template":
+        project = gitlab_project(tmp_path, "bump-manifests:\n  extends: .bumper\n", files)
+    else:
+        project = component_project(tmp_path, {"repository": "https://gitlab.example.com/acme/manifests.git"})
+        for name, content in files.items():
+            (project / name).write_bytes(content)
+    log, _ = run_fake_job(project, "bump-manifests", tmp_path, fake_bumper)
+    assert not mark.exists(), "the project's bumper module ran with the token"
+    report = project / ".gitlab-ci-local" / "artifacts" / "bump-manifests" / ".gitlab-ci-reports"
+    assert read_dotenv(report / "dotenv" / "bumper.env")["BUMPER_STATUS"] == "opened"
+
+
+# --- delivery mode: the manifests repository's .bumper.yaml decides unless the pipeline narrows it
+
+
+COMMIT_RULE = b'version: 1\nrules:\n  - paths: ["apps/**"]\n    mode: commit\n'
+
+
+@needs_gitlab_ci_local
+@needs_bump
+def test_component_defaults_leave_the_delivery_mode_to_bumper_yaml(tmp_path: Path) -> None:
+    """A `.bumper.yaml` rule `mode: commit` pushes straight to the base, with the component as
+    with the CLI: its default `mode` must not be an explicit `pr`, which narrows every rule."""
+    with serve_manifests(FakeGitLab(), tmp_path) as manifests:
+        add_commit(
+            manifests.bare, "main", {".bumper.yaml": COMMIT_RULE}, message="policy: commit apps/ straight"
+        )
+        project = component_project(
+            tmp_path, {"repository": manifests.url, "provider": "gitlab", "api-url": manifests.api_url}
+        )
+        proc = gitlab_ci_local(
+            project,
+            "bump-manifests",
+            path_prefix=VENV_BIN,
+            variables={**TAG_PIPELINE, "BUMPER_TOKEN": manifests.token},
+        )
+        log = job_log(project, proc, "bump-manifests")
+        assert proc.returncode == 0, log
+        assert read_dotenv(project / "bumper.env")["BUMPER_STATUS"] == "committed"
+        assert manifests.host.open_pulls() == []
+        assert b"ghcr.io/acme/app:v1.2.3" in (
+            read_file(manifests.bare, "main", "apps/web/deploy.yaml") or b""
+        )
+
+
+def fake_bumper_wheel(directory: Path, fake_bumper: Path) -> Path:
+    """A wheel of `bumper-gitops` whose `bumper` command is the fake bumper, and whose .pth makes
+    this checkout's `bumper` package (bumper.ci_outputs) importable in the venv it lands in."""
+    name = "bumper_gitops-0.1.0"
+    files = {
+        "fake_bumper_entry.py": (
+            f"import os, sys\ndef main():\n    os.execv({str(fake_bumper)!r}, ['bumper', *sys.argv[1:]])\n"
+        ),
+        "bumper_checkout.pth": f"{ROOT}\n",
+        f"{name}.dist-info/METADATA": "Metadata-Version: 2.1\nName: bumper-gitops\nVersion: 0.1.0\n",
+        f"{name}.dist-info/WHEEL": (
+            "Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
+        ),
+        f"{name}.dist-info/entry_points.txt": "[console_scripts]\nbumper = fake_bumper_entry:main\n",
+    }
+    wheel = directory / f"{name}-py3-none-any.whl"
+    record = []
+    with zipfile.ZipFile(wheel, "w") as archive:
+        for path, text in files.items():
+            archive.writestr(path, text)
+            digest = base64.urlsafe_b64encode(hashlib.sha256(text.encode()).digest()).rstrip(b"=").decode()
+            record.append(f"{path},sha256={digest},{len(text.encode())}")
+        archive.writestr(
+            f"{name}.dist-info/RECORD", "\n".join([*record, f"{name}.dist-info/RECORD,,"]) + "\n"
+        )
+    return wheel
+
+
+EVIL_PYTHON = '#!/bin/sh\ntouch {mark}\nexec {python} "$@"\n'
+
+
+def run_component_install(
+    tmp_path: Path, fake_bumper: Path, variables: Mapping[str, str], project_files: Path | None = None
+) -> tuple[Path, subprocess.CompletedProcess[str]]:
+    """The component, with no bumper in the image, installing the fake bumper's wheel with the
+    real uv (offline), in a project that also holds the files of `project_files`; returns the
+    project and the finished job."""
+    wheel = fake_bumper_wheel(tmp_path, fake_bumper)
+    tools = tmp_path / "tools"
+    tools.mkdir()
+    (tools / "uv").symlink_to(VENV_BIN / "uv")
+    for name in ("git", "bash", "sh", "rsync", "node", "mktemp"):  # the job's own tools, but no bumper
+        if found := shutil.which(name):
+            (tools / name).symlink_to(found)
+    project = component_project(tmp_path, {"install": str(wheel)})
+    if project_files is not None:
+        shutil.copytree(project_files, project, dirs_exist_ok=True)
+    home = project.parent / "gcl-home"
+    home.mkdir()
+    uv_env = {"UV_OFFLINE": "1", "UV_PYTHON_DOWNLOADS": "never", "UV_CACHE_DIR": str(tmp_path / "uv-cache")}
+    variables = {**TAG_PIPELINE, "BUMPER_TOKEN": TOKEN, **uv_env, **fake_env(tmp_path, OPENED), **variables}
+    proc = subprocess.run(
+        [
+            str(GITLAB_CI_LOCAL),
+            "--force-shell-executor",
+            "--home",
+            str(home),
+            "bump-manifests",
+            *[arg for k, v in variables.items() for arg in ("--variable", f"{k}={v}")],
+        ],
+        cwd=project,
+        env={
+            "PATH": f"{tools}{os.pathsep}/usr/bin{os.pathsep}/bin",
+            "HOME": str(home),
+            "LANG": "C.UTF-8",
+            "GIT_CONFIG_NOSYSTEM": "1",
+            "GIT_CONFIG_GLOBAL": os.devnull,
+        },
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    return project, proc
+
+
+def assert_installed_and_reported(
+    project: Path, proc: subprocess.CompletedProcess[str], tmp_path: Path
+) -> None:
+    assert proc.returncode == 0, job_log(project, proc, "bump-manifests")
+    assert json.loads((tmp_path / "fake-record.json").read_text())["env"]["BUMPER_TOKEN"] == TOKEN
+    report = project / ".gitlab-ci-local" / "artifacts" / "bump-manifests" / ".gitlab-ci-reports"
+    assert read_dotenv(report / "dotenv" / "bumper.env")["BUMPER_STATUS"] == "opened"
+
+
+needs_uv = pytest.mark.skipif(
+    not (VENV_BIN / "uv").exists(), reason="needs uv in this environment (.ci/uv.txt)"
+)
+
+
+@needs_gitlab_ci_local
+@needs_uv
+def test_component_install_ignores_the_projects_uv_configuration(tmp_path: Path, fake_bumper: Path) -> None:
+    """The component installs bumper with the image's uv in the project directory. uv reads a
+    `uv.toml` (or `pyproject.toml [tool.uv]`) there: one naming an interpreter of the project's
+    would have uv run it with the job's variables (the token) in its environment."""
+    python = shutil.which("python3", path="/usr/bin:/bin") or sys.executable
+    mark = tmp_path / "evil-python-ran"
+    evil = tmp_path / "project-files"
+    (evil / "evil").mkdir(parents=True)
+    (evil / "uv.toml").write_text('[pip]\npython = "evil/python3"\n')
+    (evil / "evil" / "python3").write_text(EVIL_PYTHON.format(mark=mark, python=python))
+    (evil / "evil" / "python3").chmod(0o755)
+    project, proc = run_component_install(tmp_path, fake_bumper, {}, evil)
+    assert not mark.exists(), "uv ran the project's interpreter"
+    assert_installed_and_reported(project, proc, tmp_path)
+
+
+@needs_gitlab_ci_local
+@needs_uv
+def test_component_install_neither_reuses_nor_trips_over_an_old_venv(
+    tmp_path: Path, fake_bumper: Path
+) -> None:
+    """A shared runner's temp folder may hold the bumper-venv of an earlier job (or one planted
+    there): the job installs into a fresh private folder instead of failing or running it."""
+    job_tmp = tmp_path / "job-tmp"
+    planted = job_tmp / "bumper-venv" / "bin" / "bumper"
+    planted.parent.mkdir(parents=True)
+    planted.write_text(f"#!/bin/sh\ntouch {tmp_path / 'planted-ran'}\n")
+    planted.chmod(0o755)
+    project, proc = run_component_install(tmp_path, fake_bumper, {"TMPDIR": str(job_tmp)})
+    assert not (tmp_path / "planted-ran").exists()
+    assert_installed_and_reported(project, proc, tmp_path)
+
+
+@needs_bump
+def test_action_changed_files_is_one_line_per_file_whatever_the_names(tmp_path: Path) -> None:
+    """`changed-files` is one file per line: a file name holding a line break (git allows it, so a
+    manifests repository may hold one) must not read as two files, one of them a name nobody
+    changed. Line breaks, other control characters and `%` are percent-encoded, as in GitLab's
+    BUMPER_CHANGED_FILES."""
+    manifests = tmp_path / "ws"
+    names = ["plain.yaml", "apps\nprod/deploy.yaml", "100%.yaml", "tab\there.yaml", "sp ace.yaml"]
+    for name in names:
+        (manifests / name).parent.mkdir(parents=True, exist_ok=True)
+        (manifests / name).write_bytes(DEPLOYMENT)
+    run = run_action(
+        {"images": "ghcr.io/acme/app:v1.2.3", "directory": "."},
+        workspace=manifests,
+        temp=tmp_path / "runner",
+        bumper_exe=VENV_BIN / "bumper",
+    )
+    assert run.returncode == 0, run.log
+    listed = run.outputs["changed-files"].split("\n")
+    assert sorted(listed) == sorted(
+        ["plain.yaml", "apps%0Aprod/deploy.yaml", "100%25.yaml", "tab%09here.yaml", "sp ace.yaml"]
+    )
+    assert sorted(urllib.parse.unquote(name) for name in listed) == sorted(names)
+
+
+FAKE_NOISY_BUMPER = """\
+#!/bin/sh
+# A bumper whose messages carry text from the manifests repository (a folder name with a line
+# break, a value) that reads as GitHub workflow commands.
+printf 'bumper: warning: charts/x\\n::error title=deploy::forged annotation/Chart.lock is stale\\n' >&2
+printf '  ::set-output name=status::forged\\n::add-mask::ghcr.io\\n' >&2
+exec "{fake}" "$@"
+"""
+
+
+def test_action_log_cannot_issue_workflow_commands(tmp_path: Path, fake_bumper: Path) -> None:
+    """What bumper prints holds text from the manifests repository: the step turns the runner's
+    workflow commands off while bumper runs and its JSON is shown, and on again afterwards with a
+    token nobody could have guessed."""
+    noisy = tmp_path / "noisy" / "bumper"
+    noisy.parent.mkdir()
+    noisy.write_text(FAKE_NOISY_BUMPER.format(fake=fake_bumper))
+    noisy.chmod(0o755)
+    runs = []
+    for attempt in ("a", "b"):
+        run = run_action(
+            {"images": "ghcr.io/acme/app:v1.2.3", "repository": "https://github.com/acme/manifests.git"},
+            workspace=tmp_path,
+            temp=tmp_path / f"runner-{attempt}",
+            bumper_exe=noisy,
+            extra_env=fake_env(tmp_path, OPENED),
+        )
+        assert run.returncode == 0, run.log
+        assert "forged annotation" in run.log  # shown, not acted on
+        runs.append(composite_action.workflow_commands(run.log))
+        assert run.outputs["status"] == "opened"
+    for commands in runs:
+        [(stop, token), (end, _)] = commands
+        assert stop == "stop-commands" and end == token and len(token) >= 32
+    assert runs[0][0][1] != runs[1][0][1]
+
+
+@needs_bump
+def test_action_with_an_app_key_but_no_app_id_says_so(tmp_path: Path) -> None:
+    """`github-app-id: ${{ vars.APP_ID }}` with the variable missing in this repository gives an
+    empty id: the run must not quietly fall back to the job token (and fail later as "not found"
+    on the manifests repository), but say the id is missing, before any request."""
+    (tmp_path / "ws").mkdir()
+    key = "-----BEGIN RSA PRIVATE KEY-----\nMIIEabc\n-----END RSA PRIVATE KEY-----\n"
+    run = run_action(
+        {
+            "images": "ghcr.io/acme/app:v1.2.3",
+            "repository": "https://github.com/acme/manifests.git",
+            "github-app-private-key": key,
+        },
+        workspace=tmp_path / "ws",
+        temp=tmp_path / "runner",
+        bumper_exe=VENV_BIN / "bumper",
+        extra_env={"GITHUB_TOKEN": "ghs-job-env-token"},
+    )
+    assert run.returncode == 2, run.log
+    assert "BUMPER_GITHUB_APP_ID is not" in run.log
+    assert "MIIEabc" not in run.log
+
+
+def test_action_mode_and_commit_via_inputs_leave_the_jobs_env_alone_when_not_given(
+    tmp_path: Path, fake_bumper: Path
+) -> None:
+    """Before the `mode`/`commit-via` inputs, the docs said to set BUMPER_MODE (and
+    BUMPER_COMMIT_VIA) in the step's `env:`; an input left out must not override that with its
+    default, and an input given wins over it."""
+    inputs = {"images": "nginx:1.27.1", "repository": "https://github.com/acme/manifests.git"}
+    job_env = {"BUMPER_MODE": "commit", "BUMPER_COMMIT_VIA": "api"}
+    seen = []
+    for given in ({}, {"mode": "pr", "commit-via": "git"}):
+        run = run_action(
+            {**inputs, **given}, workspace=tmp_path, temp=tmp_path / "runner", bumper_exe=fake_bumper,
+            extra_env={**fake_env(tmp_path, OPENED), **job_env},
+        )  # fmt: skip
+        assert run.returncode == 0, run.log
+        env = json.loads((tmp_path / "fake-record.json").read_text())["env"]
+        seen.append((env.get("BUMPER_MODE"), env.get("BUMPER_COMMIT_VIA")))
+    assert seen == [("commit", "api"), ("pr", "git")]

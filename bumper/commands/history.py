@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 import contextlib
-import re
 from collections.abc import Mapping
 
 from bumper.chart_ref import parse_ref
 from bumper.errors import ConfigError, ExitCode
 from bumper.history.audit import Entry, History, image_history, local_reader, remote_reader
 from bumper.image_ref import ImageRef
-from bumper.report import detail, emit_json, info, warn
-
-# C0 and C1 controls, DEL, and lone surrogates (a name's bytes that were not UTF-8).
-_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+from bumper.report import detail, emit_json, info, printable, warn
 
 
 def history(
@@ -65,22 +61,6 @@ def _say_what_was_read(found: History) -> None:
             f"shallow clone: its history starts at {shown}, so earlier changes are not listed; "
             "`git fetch --unshallow` reads them all"
         )
-
-
-def printable(text: str) -> str:
-    """`text` for a terminal: control characters (ESC included) and the bytes of a name that was
-    not UTF-8 written as `\\xNN`, so a commit's author or a file name cannot move the cursor,
-    colour the screen or split a line."""
-    return _UNSAFE.sub(_escape, text)
-
-
-def _escape(match: re.Match[str]) -> str:
-    code = ord(match.group())
-    if 0xDC80 <= code <= 0xDCFF:  # a byte that was not UTF-8, kept by surrogateescape
-        code -= 0xDC00
-    elif code >= 0xD800:
-        return f"\\u{code:04x}"
-    return f"\\x{code:02x}"
 
 
 def _version(image: ImageRef) -> str:

@@ -17,7 +17,7 @@ from bumper.tls import untrusted
 
 
 class GitError(WorkspaceError):
-    """A git failure with a stable `kind`: auth, host-key, ssh-key, not-found, empty,
+    """A git failure with a stable `kind`: auth, host-key, ssh-key, ownership, not-found, empty,
     branch-not-found, branch-conflict, network, tls, rejected, refused, shallow-empty, other.
     Subclass of WorkspaceError so the CLI prints one line and exits 1."""
 
@@ -142,6 +142,14 @@ _RULES: tuple[_Rule, ...] = (
         "in with an SSH key: give it one with write access to the repository (e.g. a deploy key), "
         "loaded into ssh-agent or named by GIT_SSH_COMMAND='ssh -i /path/to/key'",
     ),
+    _Rule(
+        "ownership",
+        ("detected dubious ownership",),
+        "git will not read the repository at {owned_path}: it is owned by another user than the one "
+        "bumper runs as (e.g. a checkout mounted into a container or made by another CI step); if you "
+        "trust it, run `git config --global --add safe.directory {owned_path}` first, or run bumper "
+        "as its owner",
+    ),
     _Rule("auth", _AUTH_PATTERNS, "authentication failed for {where}{heard}; {auth_hint}"),
     _Rule(
         "auth", _FORBIDDEN_PATTERNS, "permission denied for git {action} to {where}{heard}; {forbidden_hint}"
@@ -167,6 +175,12 @@ _RULES: tuple[_Rule, ...] = (
 
 # Terminal escapes and other control characters a server may send: never printed.
 _CONTROLS = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def _owned_path(detail: str) -> str | None:
+    """The path in git's "detected dubious ownership in repository at '/path'"."""
+    found = re.search(r"repository at '(.*)'", detail)
+    return found.group(1) if found else None
 
 
 def _meaningful_line(stderr: str) -> str:
@@ -239,6 +253,7 @@ def _fields(
         "keyscan": f"ssh-keyscan {f'-p {port} ' if port else ''}{host} >> ~/.ssh/known_hosts",
         "branch": branch or "",
         "detail": detail,
+        "owned_path": _owned_path(detail) or where,
         "heard": f', the server said: "{said}"' if said else "",
         "forbidden_hint": _forbidden_hint(action, said),
         "auth_hint": "check that the token is valid and can access this repository"

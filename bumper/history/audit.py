@@ -77,7 +77,9 @@ def local_reader(directory: str, env: Mapping[str, str]) -> GitReader:
     reader = GitReader.local(directory, env)
     try:
         reader.run(["rev-parse", "--git-dir"])
-    except WorkspaceError:
+    except WorkspaceError as exc:
+        if getattr(exc, "kind", None) == "ownership":  # another uid's checkout: say what git wants
+            raise ConfigError(exc.message) from None
         raise ConfigError(f"--dir {directory!r} is not inside a git repository; give a clone") from None
     return reader
 
