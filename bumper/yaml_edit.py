@@ -200,27 +200,49 @@ def parse_events(text: str) -> Iterator[yaml.Event]:
     return yaml.parse(text, Loader=_Loader)
 
 
-def check_unique_keys(source: Source, mapping: MappingNode) -> None:
+def check_unique_keys(source: Source, mapping: MappingNode, repeats: Repeats | None = None) -> None:
     """Refuse a mapping with a repeated key: which value wins differs between tools. A merge key
     `<<` may repeat (`<<: *mounts` then `<<: *volumes`: PyYAML and Helm's Go YAML both read every
     one) as long as no two of them bring one key the map does not set itself: which of them
-    wins is what differs then (PyYAML keeps the first, Helm the last)."""
-    seen: set[str] = set()
+    wins is what differs then (PyYAML keeps the first, Helm the last).
+
+    With `repeats`, a key said again with the same scalar (the archived helm/charts'
+    stable/aws-cluster-autoscaler Chart.yaml says `deprecated: true` twice) is no conflict, as
+    every tool reads one value: its values go to `repeats`, whose caller refuses an edit of one."""
+    seen: dict[str, Node] = {}
     merges: list[ScalarNode] = []
-    for key, _ in mapping.value:
+    for key, value in mapping.value:
         if isinstance(key, ScalarNode):
             if key.tag == MERGE_TAG:
                 merges.append(key)
                 continue
-            if key.value in seen:
-                raise ManifestError(
-                    f"duplicate key {key.value!r}; remove one of them",
-                    file=source.path,
-                    line=key.start_mark.line + 1,
-                )
-            seen.add(key.value)
+            first = seen.get(key.value)
+            if first is not None and repeats is not None and _same_scalar(first, value):
+                line = key.start_mark.line + 1
+                repeats.update({id(first): (str(key.value), line), id(value): (str(key.value), line)})
+            elif first is not None:
+                raise duplicate_key(source, str(key.value), key.start_mark.line + 1)
+            seen.setdefault(key.value, value)
     if len(merges) > 1:
-        _check_merges_disjoint(source, mapping, seen)
+        _check_merges_disjoint(source, mapping, set(seen))
+
+
+# A value said twice under one key (by id) -> that key and the line that repeats it.
+Repeats = dict[int, tuple[str, int]]
+
+
+def duplicate_key(source: Source, key: str, line: int) -> ManifestError:
+    return ManifestError(f"duplicate key {key!r}; remove one of them", file=source.path, line=line)
+
+
+def _same_scalar(first: Node, again: Node) -> bool:
+    """Two values of one key that every tool reads alike: scalars of one tag and text."""
+    return (
+        type(first) is ScalarNode
+        and type(again) is ScalarNode
+        and first.tag == again.tag
+        and first.value == again.value
+    )
 
 
 def _check_merges_disjoint(source: Source, mapping: MappingNode, own: set[str]) -> None:

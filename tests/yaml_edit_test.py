@@ -321,3 +321,37 @@ def test_merged_keys_read_each_map_once_in_a_merge_bomb() -> None:
     ]
     text = "\n".join([*lines, "m:", "  <<: *l18", "  <<: *l18", ""])
     assert (_unique_keys_error(text) or "").startswith(f"{len(lines) + 3}: duplicate key '<<'")
+
+
+@pytest.mark.parametrize(
+    ("text", "repeated"),
+    [
+        # the same scalar twice (helm/charts' stable/aws-cluster-autoscaler Chart.yaml): noted
+        ("deprecated: true\nname: x\ndeprecated: true\n", {"deprecated": 3}),
+        ("tag: 'v1'\ntag: v1\n", {"tag": 2}),  # one text, one tag: quoting is no difference
+    ],
+)
+def test_a_key_said_twice_with_one_value_is_noted_not_refused(text: str, repeated: dict[str, int]) -> None:
+    source = Source("Chart.yaml", text)
+    [doc] = compose_all(source)
+    assert isinstance(doc, MappingNode)
+    repeats: dict[int, tuple[str, int]] = {}
+    check_unique_keys(source, doc, repeats)
+    assert dict(repeats.values()) == repeated
+    assert len(repeats) == 2  # both values, so an edit of either is refused
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "deprecated: true\ndeprecated: yes\n",  # two texts, read alike only by YAML 1.1
+        "tag: 1\ntag: '1'\n",  # an int and a string
+        "a: {x: 1}\na: {x: 1}\n",  # maps: not compared
+    ],
+)
+def test_a_key_said_twice_with_two_values_is_refused_even_when_noting(text: str) -> None:
+    source = Source("Chart.yaml", text)
+    [doc] = compose_all(source)
+    assert isinstance(doc, MappingNode)
+    with pytest.raises(ManifestError, match="duplicate key"):
+        check_unique_keys(source, doc, {})

@@ -31,7 +31,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from bumper.shapes.left_alone import UntaggedNotes
 from bumper.shapes.reference import Ignored, IgnoreFn, Reference
-from bumper.yaml_edit import Source
+from bumper.yaml_edit import Repeats, Source
 
 SKIP = "\0skip"  # a root context: the document holds no image to run (Flux's ImagePolicy)
 
@@ -65,6 +65,9 @@ class Found:
     # The block scalars read as YAML already (by id): an aliased `values: *v` is the same text,
     # read once, so its references are reported once and edited once, at the anchor.
     blocks: set[int] = field(default_factory=set)
+    # The values of a key said twice with the same scalar (yaml_edit.check_unique_keys): no
+    # conflict to read, but a reference that would edit one fails as a repeated key does.
+    repeats: Repeats = field(default_factory=dict)
 
 
 RootFn = Callable[[str, str], str | None]  # (apiVersion, file name) -> context, SKIP or None

@@ -14,7 +14,7 @@ from bumper.shapes.markers import find_markers
 from bumper.shapes.reference import Ignored, IgnoreFn, Reference
 from bumper.shapes.shape import SKIP, Found, ScalarFn
 from bumper.shapes.table import DISPATCH
-from bumper.yaml_edit import Source, check_unique_keys, compose_all
+from bumper.yaml_edit import Repeats, Source, check_unique_keys, compose_all, duplicate_key
 
 Marks = dict[int, tuple[str, str, str]]  # 0-based line -> (target, part, marker kind)
 
@@ -77,7 +77,18 @@ def find_references(
     if marks:
         result = _without_whole_markers_on_names(result, state.ignore)
     result.sort(key=lambda r: r.position)
+    if state.repeats:
+        _refuse_edits_of_repeats(source, [*result, *(shared or ())], state.repeats)
     return result
+
+
+def _refuse_edits_of_repeats(source: Source, refs: list[Reference], repeats: Repeats) -> None:
+    """A reference written in a value its key says twice fails as a repeated key does: an edit
+    of one would leave two values, and tools differ on which wins."""
+    for ref in refs:
+        for node in (ref.node, *ref.name_nodes, *ref.moves_with()):
+            if id(node) in repeats:
+                raise duplicate_key(source, *repeats[id(node)])
 
 
 # The scalars a `block` hook is asked about: `|` blocks, and quoted strings (a kustomize
@@ -140,7 +151,7 @@ def _walk(doc: Node, context: str | None, state: Found, marks: Marks, seen: set[
             continue
         keys = [k.value for k, _ in node.value if type(k) is ScalarNode]
         if len(set(keys)) != len(keys):
-            check_unique_keys(source, node)
+            check_unique_keys(source, node, state.repeats)
         asked = not any_mapping_key.isdisjoint(keys) or any(k.endswith(any_mapping_suffix) for k in keys)
         claimed = _ask_mappings(node, keys, context, state) if asked else ()
         for key, value in node.value:
