@@ -44,3 +44,17 @@ def test_a_query_or_fragment_is_bad_input(tmp_path: Path, provider: str, tail: s
         [line] = proc.stderr.splitlines()
         assert line.startswith("bumper: error: repository URL ") and "has a query or fragment" in line
         assert world.git.requests == [] and world.host.requests == []
+
+
+@pytest.mark.parametrize("userinfo", ["bot@", "bot:pw@"])
+def test_a_query_is_not_echoed_by_the_credentials_refusal(tmp_path: Path, userinfo: str) -> None:
+    """The credentials check comes first: it quoted the URL with its query, so a secret that is
+    not the run's token (a pasted `private_token=`) reached the log."""
+    secret = "plain-words-not-token-shaped"
+    with make_world(tmp_path, "gitlab") as world:
+        url = world.repo_url.replace("://", f"://{userinfo}", 1) + f"?private_token={secret}"
+        proc = run_bump(world, f"{EXAMPLE_IMAGE}:v1.2.3", BUMPER_REPO=url)
+        assert proc.returncode == 2, proc.stderr
+        [line] = proc.stderr.splitlines()
+        assert "contains credentials" in line and secret not in line, line
+        assert world.git.requests == [] and world.host.requests == []

@@ -8,6 +8,7 @@ from typing import NamedTuple
 from urllib.parse import unquote, urlsplit
 
 from bumper.errors import ConfigError
+from bumper.secrets import has_query, shown_url
 from bumper.secrets import strip_userinfo as strip_userinfo  # a scrubber of any text; URLs use it
 
 _SSH_SCHEMES = ("ssh", "git+ssh", "ssh+git")
@@ -26,7 +27,7 @@ class RepoUrl(NamedTuple):
     @classmethod
     def parse(cls, url: str) -> RepoUrl:
         """Read `url` as git would; refuse what git must never see (options, transports, secrets)."""
-        shown = strip_userinfo(url)
+        shown = shown_url(url)  # every refusal below quotes it: no userinfo, query or fragment
         if not url or url.startswith("-") or "\n" in url or "\x00" in url:
             raise ConfigError(f"invalid repository URL {shown!r}")
         if "::" in url.split("/", 1)[0]:
@@ -41,13 +42,12 @@ class RepoUrl(NamedTuple):
                     f"repository URL {shown!r} contains credentials; remove them and "
                     "put the token in BUMPER_TOKEN"
                 )
-            if scheme in ("http", "https") and ("?" in url or "#" in url):
+            if scheme in ("http", "https") and has_query(url):
                 # git appends `/info/refs?service=…` to the URL, so a query or fragment never
                 # clones (a browser's `…/_git/repo?path=/&version=GBmain`, `…#readme`), and git's
                 # error would print it: a token put there would reach the log. Never echoed.
-                bare = strip_userinfo(url).partition("?")[0].partition("#")[0]
                 raise ConfigError(
-                    f"repository URL {bare!r} has a query or fragment ('?…', '#…'), which git cannot "
+                    f"repository URL {shown!r} has a query or fragment ('?…', '#…'), which git cannot "
                     "clone; give the clone URL without it (https://HOST/OWNER/REPO.git; a token goes "
                     "in BUMPER_TOKEN)"
                 )

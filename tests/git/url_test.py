@@ -53,6 +53,10 @@ def test_the_api_host_keeps_an_http_port_and_drops_an_ssh_one() -> None:
         ("http://host/a/b?s3cret#x", "has a query or fragment"),
         ("ssh://u:s3cret@host/a/b.git", "contains a password"),
         ("ftp://host/a/b.git", "unsupported repository URL scheme 'ftp'"),
+        ("https://bot@host/a/b.git?private_token=s3cret", "contains credentials"),
+        ("ssh://u:pw@host/a/b.git?s3cret", "contains a password"),
+        ("ftp://host/a/b.git?private_token=s3cret", "unsupported repository URL scheme 'ftp'"),
+        ("--upload-pack=x?s3cret", "invalid repository URL"),
     ],
 )
 def test_what_git_must_never_see_is_refused_without_the_secret(text: str, message: str) -> None:
