@@ -9,6 +9,7 @@ from collections import Counter
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, TextIO
 
+from bumper.changes import reason_word
 from bumper.errors import (
     BumperError,
     ConfigError,
@@ -211,7 +212,7 @@ _WHY = {
 def skip_line(skip: Skip) -> str:
     where = f"{skip.file}:{skip.line}" if skip.line else skip.file
     value = f" {skip.value}:" if skip.value else ""
-    why = f"by {skip.rule}" if skip.rule else _WHY.get(skip.reason.split(":", 1)[0])
+    why = f"by {skip.rule}" if skip.rule else _WHY.get(reason_word(skip.reason))
     return f"bumper: skipped {where}:{value} {skip.reason}" + (f" ({why})" if why else "")
 
 
@@ -282,7 +283,7 @@ def _summary(result: BumpResult, status: Status) -> str:
     files = len({c.file for c in plan.changes})
     verb = {Status.DRY_RUN: "would rewrite", Status.UP_TO_DATE: "up to date:"}.get(status, "rewrote")
     summary = f"{verb} {len(plan.changes)} reference(s) in {files} file(s)"
-    reasons = Counter(skip.reason.split(":", 1)[0] for skip in plan.skipped)
+    reasons = Counter(reason_word(skip.reason) for skip in plan.skipped)
     skipped = ", ".join(f"{n} {reason}" for reason, n in sorted(reasons.items()))
     if status == Status.UP_TO_DATE:
         # changes of an up-to-date run: what the bot branch holds already (an open PR's)

@@ -12,6 +12,7 @@ from functools import lru_cache
 
 from yaml.nodes import MappingNode, Node, ScalarNode
 
+from bumper.changes import explained, reason_word
 from bumper.errors import ManifestError
 from bumper.plan.select import MAX_FILE_BYTES
 from bumper.shapes.helm import tag_keys_for
@@ -34,7 +35,7 @@ def chart_overrides(
     key at the same place; each is noted in `notes` instead, and a `no-tag` note so placed says
     which key. `on_disk`: the file's path."""
     untagged = {id(ref) for ref in found if _untagged(ref)}
-    no_tag = [i for i, note in enumerate(notes) if note.reason == NO_TAG]
+    no_tag = [i for i, note in enumerate(notes) if reason_word(note.reason) == NO_TAG]
     if not untagged and not no_tag:
         return found
     chart = _chart_values(source.path, on_disk)
@@ -48,9 +49,10 @@ def chart_overrides(
         if said is None:
             return None
         tag_key, line = said
-        return (
-            f"{NO_TAG_FIELD}: the chart's {chart_relpath}:{line} keeps the tag in `{tag_key}` beside it; "
-            f"add `{tag_key}:` here for bumper to pin it"
+        return explained(
+            NO_TAG_FIELD,
+            f"the chart's {chart_relpath}:{line} keeps the tag in `{tag_key}` beside it; "
+            f"add `{tag_key}:` here for bumper to pin it",
         )
 
     kept: list[Reference] = []

@@ -8,6 +8,7 @@ from typing import NamedTuple
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from bumper.changes import reason_word
 from bumper.shapes.left_alone import NO_TAG
 from bumper.shapes.markers import NAME as MARKER
 from bumper.shapes.markers import find_markers
@@ -67,7 +68,7 @@ def find_references(
         _walk(doc, context, state, marks, seen)
     state.untagged.flush(state.ignore)
     if marks:  # a marker on the line of a name without a tag says what becomes of it: no note
-        sink[:] = [n for n in sink if not (n.reason == NO_TAG and n.line - 1 in marks)]
+        sink[:] = [n for n in sink if not (reason_word(n.reason) == NO_TAG and n.line - 1 in marks)]
     if shared is not None:  # a marked scalar several maps use (an anchored tag): each map's image
         shared += [ref for refs in displaced.values() if len(refs) > 1 for ref in refs]  # moves with it
     # A marker on a line of several values (a flow map `{repository: …, tag: …}`) names none of
