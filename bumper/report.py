@@ -9,7 +9,6 @@ from collections import Counter
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, TextIO
 
-from bumper.changes import reason_word
 from bumper.errors import (
     BumperError,
     ConfigError,
@@ -210,6 +209,8 @@ _WHY = {
 
 
 def skip_line(skip: Skip) -> str:
+    from bumper.changes import reason_word  # loaded by the run that made `skip`; never by --version
+
     where = f"{skip.file}:{skip.line}" if skip.line else skip.file
     value = f" {skip.value}:" if skip.value else ""
     why = f"by {skip.rule}" if skip.rule else _WHY.get(reason_word(skip.reason))
@@ -277,7 +278,8 @@ def render_bump(result: BumpResult, options: BumpOptions) -> None:
 
 def _summary(result: BumpResult, status: Status) -> str:
     """The last line of a bump: what changed or would, what was skipped, where it went."""
-    from bumper.options import Status  # loaded by the run that made `result`
+    from bumper.changes import reason_word  # loaded by the run that made `result`
+    from bumper.options import Status
 
     plan = result.plan
     files = len({c.file for c in plan.changes})
