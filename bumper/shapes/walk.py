@@ -11,7 +11,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from bumper.changes import reason_word
 from bumper.shapes.left_alone import NO_TAG
 from bumper.shapes.markers import NAME as MARKER
-from bumper.shapes.markers import find_markers
+from bumper.shapes.markers import MarkedPart, find_markers
 from bumper.shapes.reference import Ignored, IgnoreFn, Reference
 from bumper.shapes.shape import SKIP, Found, ScalarFn
 from bumper.shapes.table import DISPATCH
@@ -245,18 +245,18 @@ def _inherit(marker: Reference | None, shape: Reference | None, marks: Marks) ->
     kustomize entry or `version:` beside an image moved with: the `digest:` pinning it, when no
     marker sets that (it moves with the tag; a REF without a digest is refused), and the
     `image:` it repeats the tag of (a hold on either holds both)."""
-    if marker is None or shape is None or getattr(marker, "part", None) != "tag":
+    if not isinstance(marker, MarkedPart) or shape is None or marker.part != "tag":
         return
     marker.name_nodes = shape.name_nodes  # a hold on the map's `repository:` line holds the tag
     if shape.ref.registry:  # the image the map runs, which a hold rule may name (plan/holds.py)
-        marker.runs = shape.ref.key  # type: ignore[attr-defined]
-    tied = getattr(shape, "tied_node", None)
+        marker.runs = shape.ref.key
+    tied = shape.tied()
     if tied is not None:
-        marker.tied_node = tied  # type: ignore[attr-defined]
+        marker.tied_node = tied
     digest = getattr(shape, "digest_node", None)
     if digest is None or shape.ref.digest is None or digest.start_mark.line in marks:
         return
-    marker.digest_node = digest  # type: ignore[attr-defined]
+    marker.digest_node = digest
     if marker.ref.registry:  # a $bumper marker names its image: judged as pinned (plan.versions)
         marker.ref = marker.ref._replace(digest=str(digest.value))
 
