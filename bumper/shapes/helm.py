@@ -60,7 +60,7 @@ def values_map(node: MappingNode, keys: list[str], context: str | None, found: F
     """A values map's references; claims the map (and its `image: repo`, which the chart joins
     with the tag: never append a tag to it) when a tag key or a merge key may make it one."""
     refs, names = split_pairs(merged_pairs(node), found.ignore) if _names_split_pair(keys) else ([], [])
-    claim = _values_map(node, keys, context, found)
+    claim = _tag_key_map(node, keys, context, found)
     for ref in refs:
         found.add(ref)
     if not names:
@@ -68,7 +68,9 @@ def values_map(node: MappingNode, keys: list[str], context: str | None, found: F
     return Claim((*(claim.scalars if claim is not None else ()), *names))
 
 
-def _values_map(node: MappingNode, keys: list[str], context: str | None, found: Found) -> Claim | None:
+def _tag_key_map(node: MappingNode, keys: list[str], context: str | None, found: Found) -> Claim | None:
+    """The map's reference through `tag`/`imageTag`/`version` (or a merge key), or its repeated
+    tags beside a whole `image:`; a `repository:` with no tag key is noted as `no-tag-field`."""
     if not _TRIGGERS.isdisjoint(keys):
         pairs = merged_pairs(node)
         whole = _whole_image(pairs)
