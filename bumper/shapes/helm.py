@@ -14,7 +14,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode
 from bumper.errors import RefParseError
 from bumper.image_ref import DIGEST_HINT, ImageRef, is_digest, parse_tag_value, split_name
 from bumper.shapes.image_volume import is_image_volume
-from bumper.shapes.left_alone import PLACEHOLDER, is_placeholder
+from bumper.shapes.left_alone import PLACEHOLDER, TAG_KEYS, is_placeholder
 from bumper.shapes.nodes import NULL_TAG, STR_TAG, merged_pairs, scalar, text_of
 from bumper.shapes.reference import Ignored, IgnoreFn, RepeatedTagRef, SplitRef
 from bumper.shapes.shape import Claim, Found, Shape
@@ -36,7 +36,6 @@ _OPERATOR_SHA = (
     "operator-sha: the operator runs the `sha` beside it, not the tag; "
     "write `image: REPO:TAG@sha256:...` instead"
 )
-TAG_KEYS = frozenset({"tag", "imageTag", "version"})
 # Split pairs (split_pairs): the image's name in one key, its tag in a sibling, spelled as
 # public charts spell them. Exact spellings first (key -> (its tag keys, its registry key))...
 _SPLIT_KEYS: dict[str, tuple[tuple[str, ...], str]] = {

@@ -40,7 +40,8 @@ _CAPITALS = re.compile(r"[A-Z_][A-Z0-9_]*")
 _VERSION = re.compile(r"V\d+")  # `V2`: capitals and digits, yet a version tag, not a placeholder
 # Keys of a values map that make a lone `repository:` an image's (beside `image:` as its key).
 _IMAGE_MAP_KEYS = frozenset({"registry", "pullPolicy", "digest"})
-_TAG_KEYS = ("tag", "imageTag", "version")
+# The keys a Helm values map keeps its tag in beside `repository:` (helm.py reads them too).
+TAG_KEYS = frozenset({"tag", "imageTag", "version"})
 
 
 def is_placeholder(text: str) -> bool:
@@ -101,7 +102,7 @@ class UntaggedNotes:
         repository = pairs.get("repository")
         if repository is None:
             return
-        if any(k in pairs for k in _TAG_KEYS):
+        if any(k in pairs for k in TAG_KEYS):
             self.used.add(id(repository))
             return
         note = _untagged_note(pairs, parent_key)
@@ -118,7 +119,7 @@ def _untagged_note(pairs: dict[str, Node], parent_key: str | None) -> Ignored | 
     repository = pairs.get("repository")
     if type(repository) is not ScalarNode or repository.tag != "tag:yaml.org,2002:str":
         return None
-    if any(k in pairs for k in _TAG_KEYS):
+    if any(k in pairs for k in TAG_KEYS):
         return None
     is_image = parent_key is not None and parent_key.endswith(("image", "Image"))
     if not is_image and _IMAGE_MAP_KEYS.isdisjoint(pairs):
