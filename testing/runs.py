@@ -29,12 +29,13 @@ def bump_json(world: World, ref: str, *args: str) -> dict[str, Any]:
     return result
 
 
-def start_bump(world: World, tmp: Path, *args: str) -> subprocess.Popen[str]:
+def start_bump(world: World, tmp: Path, *args: str, **env: str) -> subprocess.Popen[str]:
     """`bumper bump ARGS` started as a CI runner starts a job (no terminal, a process group of
-    its own), its temporary files under `tmp`: for a test that stops it midway (stop())."""
+    its own), its temporary files under `tmp`: for a test that stops it midway (stop()); `env`
+    overrides the world's environment."""
     return subprocess.Popen(
         [sys.executable, "-m", "bumper", "bump", *args],
-        env=world.env(TMPDIR=str(tmp)),
+        env=world.env(TMPDIR=str(tmp), **env),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
