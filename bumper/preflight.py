@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 from bumper.changes import commit_message, pr_text, template_values
 from bumper.errors import ConfigError
 from bumper.git.refname import validate_branch_name
+from bumper.git.url import has_blank_or_control
 from bumper.options import BumpOptions
 from bumper.providers import registry
 from bumper.providers.api import ProviderSettings, split_repo_url
@@ -162,7 +163,7 @@ def _check_follows_pull_requests(name: str, choice: str) -> None:
 
 def _check_api_url(url: str) -> None:
     shown = shown_url(url)
-    if any(char.isspace() or not char.isprintable() for char in url):
+    if has_blank_or_control(url):
         # A CI variable's trailing newline: refused as a --repo holding one is, not sent on.
         raise ConfigError(
             f"invalid --api-url {shown!r}: it contains whitespace or a control "

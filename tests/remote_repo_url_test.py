@@ -58,3 +58,16 @@ def test_a_query_is_not_echoed_by_the_credentials_refusal(tmp_path: Path, userin
         [line] = proc.stderr.splitlines()
         assert "contains credentials" in line and secret not in line, line
         assert world.git.requests == [] and world.host.requests == []
+
+
+@pytest.mark.parametrize("tail", ["\r", "\n", " ", "\t", "\x1b[0m"])
+@pytest.mark.parametrize("provider", ["github", "gitlab"])
+def test_whitespace_or_a_control_character_is_bad_input(tmp_path: Path, provider: str, tail: str) -> None:
+    """A CI variable's trailing CR or space: git was given it and the run ended in a "network
+    error" (exit 1) whose line held the raw CR. Refused as `--api-url` refuses it."""
+    with make_world(tmp_path, provider) as world:
+        proc = run_bump(world, f"{EXAMPLE_IMAGE}:v1.2.3", BUMPER_REPO=world.repo_url + tail)
+        assert proc.returncode == 2, proc.stderr
+        [line] = proc.stderr.splitlines()
+        assert line.startswith("bumper: error: invalid repository URL ") and "\r" not in line, line
+        assert world.git.requests == [] and world.host.requests == []

@@ -32,6 +32,12 @@ class RepoUrl(NamedTuple):
             raise ConfigError(f"invalid repository URL {shown!r}")
         if "::" in url.split("/", 1)[0]:
             raise ConfigError(f"unsupported repository URL {shown!r}; use https, ssh or a path")
+        if has_blank_or_control(url, blank_ok=not _names_a_host(url)):  # a local path may have spaces
+            # A CI variable's trailing CR or space: git was given it and failed as a network error.
+            raise ConfigError(
+                f"invalid repository URL {shown!r}: it contains whitespace or a control character; "
+                "give the URL alone (https://HOST/OWNER/REPO.git)"
+            )
         if "://" in url:
             parts = urlsplit(url)
             scheme = parts.scheme.lower()
@@ -62,8 +68,8 @@ class RepoUrl(NamedTuple):
                 _refuse_dot_segments(parts.path, shown)
             host = None if kind == "file" else (parts.hostname or None)
             return cls(url, kind, host, None if kind == "file" else parts.port, _repo_path(parts.path))
-        colon, slash = url.find(":"), url.find("/")
-        if colon > 0 and (slash < 0 or colon < slash):  # scp-like ssh, as git reads it
+        if _names_a_host(url):  # scp-like ssh, as git reads it
+            colon = url.find(":")
             host = url[:colon].rpartition("@")[2].lower()
             _refuse_dot_segments(url[colon + 1 :], shown)
             return cls(url, "ssh", host, None, _repo_path(url[colon + 1 :]))
@@ -99,6 +105,18 @@ def _azure_user_form(user: str | None, password: str | None, path: str) -> bool:
     PROJECT/_git/REPO`): a user that is the path's first segment, no password, a `/_git/` path."""
     first = path.strip("/").split("/", 1)[0]
     return user is not None and password is None and user.lower() == first.lower() != "" and "/_git/" in path
+
+
+def has_blank_or_control(text: str, *, blank_ok: bool = False) -> bool:
+    """Whether `text` holds a control character or (unless `blank_ok`) whitespace: no URL does,
+    so it is a CI variable's trailing newline, CR or space (--repo, --api-url)."""
+    return any((char.isspace() or not char.isprintable()) and not (blank_ok and char == " ") for char in text)
+
+
+def _names_a_host(url: str) -> bool:
+    """A URL (`scheme://`) or git's scp-like `HOST:PATH`, not a local path."""
+    colon, slash = url.find(":"), url.find("/")
+    return "://" in url or (colon > 0 and (slash < 0 or colon < slash))
 
 
 def _refuse_dot_segments(path: str, shown: str) -> None:
