@@ -23,6 +23,17 @@ class Change(NamedTuple):
         return self._asdict()
 
 
+def reason_word(reason: str) -> str:
+    """A skip or ignore reason's word (`no-tag`, `range`, `held`): a reason that says what to do
+    carries it after `: ` (explained())."""
+    return reason.split(":", 1)[0]
+
+
+def explained(word: str, why: str) -> str:
+    """The reason `word` with what it means and what to do; reason_word() reads the word back."""
+    return f"{word}: {why}"
+
+
 class Skip(NamedTuple):
     """A matching reference left alone, with the reason (downgrade, up-to-date, ...) and, for a
     `.bumper.yaml` rule's refusal (`policy`, `held`), which rule (`.bumper.yaml:LINE ...`)."""

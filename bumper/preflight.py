@@ -11,10 +11,12 @@ from urllib.parse import urlsplit
 from bumper.changes import commit_message, pr_text, template_values
 from bumper.errors import ConfigError
 from bumper.git.refname import validate_branch_name
+from bumper.git.url import has_blank_or_control
 from bumper.options import BumpOptions
 from bumper.providers import registry
 from bumper.providers.api import ProviderSettings, split_repo_url
 from bumper.providers.deadline import DEFAULT_SECONDS, request_deadline
+from bumper.secrets import has_query, shown_url
 from bumper.tls import check_ca_files, trusted_ca
 
 if TYPE_CHECKING:
@@ -160,15 +162,15 @@ def _check_follows_pull_requests(name: str, choice: str) -> None:
 
 
 def _check_api_url(url: str) -> None:
-    shown = url.split("@")[-1].partition("?")[0].partition("#")[0]  # a token in a query is not
-    if any(char.isspace() or not char.isprintable() for char in url):
+    shown = shown_url(url)
+    if has_blank_or_control(url):
         # A CI variable's trailing newline: refused as a --repo holding one is, not sent on.
         raise ConfigError(
             f"invalid --api-url {shown!r}: it contains whitespace or a control "
             "character; give the URL alone (https://HOST[/PATH])"
         )
     parts = urlsplit(url)
-    bad = not parts.hostname or parts.username or parts.password or "?" in url or "#" in url
+    bad = not parts.hostname or parts.username or parts.password or has_query(url)
     if parts.scheme not in ("https", "http") or bad:
         raise ConfigError(
             f"invalid --api-url {shown!r}; expected https://HOST[/PATH] without credentials or a query"

@@ -209,9 +209,11 @@ _WHY = {
 
 
 def skip_line(skip: Skip) -> str:
+    from bumper.changes import reason_word  # loaded by the run that made `skip`; never by --version
+
     where = f"{skip.file}:{skip.line}" if skip.line else skip.file
     value = f" {skip.value}:" if skip.value else ""
-    why = f"by {skip.rule}" if skip.rule else _WHY.get(skip.reason.split(":", 1)[0])
+    why = f"by {skip.rule}" if skip.rule else _WHY.get(reason_word(skip.reason))
     return f"bumper: skipped {where}:{value} {skip.reason}" + (f" ({why})" if why else "")
 
 
@@ -276,13 +278,14 @@ def render_bump(result: BumpResult, options: BumpOptions) -> None:
 
 def _summary(result: BumpResult, status: Status) -> str:
     """The last line of a bump: what changed or would, what was skipped, where it went."""
-    from bumper.options import Status  # loaded by the run that made `result`
+    from bumper.changes import reason_word  # loaded by the run that made `result`
+    from bumper.options import Status
 
     plan = result.plan
     files = len({c.file for c in plan.changes})
     verb = {Status.DRY_RUN: "would rewrite", Status.UP_TO_DATE: "up to date:"}.get(status, "rewrote")
     summary = f"{verb} {len(plan.changes)} reference(s) in {files} file(s)"
-    reasons = Counter(skip.reason.split(":", 1)[0] for skip in plan.skipped)
+    reasons = Counter(reason_word(skip.reason) for skip in plan.skipped)
     skipped = ", ".join(f"{n} {reason}" for reason, n in sorted(reasons.items()))
     if status == Status.UP_TO_DATE:
         # changes of an up-to-date run: what the bot branch holds already (an open PR's)

@@ -26,6 +26,18 @@ def strip_userinfo(text: str) -> str:
     return _USERINFO.sub(r"\g<scheme>", text)
 
 
+def shown_url(url: str) -> str:
+    """`url` as an error may quote it: without userinfo, query or fragment (where a token may be
+    put). Userinfo goes first: a password may hold `?` or `#`."""
+    return strip_userinfo(url).partition("?")[0].partition("#")[0]
+
+
+def has_query(url: str) -> bool:
+    """Whether `url` carries a query or fragment: git appends its own path to a URL, so neither
+    ever reaches a host as meant, and either may hold a token an error would print."""
+    return "?" in url or "#" in url
+
+
 @lru_cache(maxsize=1)
 def declared_token_variables() -> tuple[str, ...]:
     """BUMPER_TOKEN and every token variable a registered provider declares: each entry point's

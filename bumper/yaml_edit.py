@@ -20,7 +20,7 @@ import yaml
 from yaml.composer import Composer
 from yaml.events import AliasEvent, DocumentStartEvent, NodeEvent
 
-# Re-exported: the node types are this module's vocabulary for shapes.py and flux.py.
+# Re-exported: the node types are this module's vocabulary (plan/holds.py, plan/inventory.py).
 from yaml.nodes import MappingNode as MappingNode
 from yaml.nodes import Node as Node
 from yaml.nodes import ScalarNode as ScalarNode

@@ -27,6 +27,8 @@ from testing.world import CANARY, World
 def secret_forms(secret: str) -> list[str]:
     """The token as a user could leak it: raw, inside a Basic header for any user (the base64
     of its bytes at each of the three alignments a prefix can give them), percent-encoded."""
+    # Spelled out here, not taken from bumper.secrets._encoded: the canary must not look only
+    # where the scrubber it checks already looks.
     forms = [secret]
     for user in ("x-access-token", "oauth2", "git", "", "x-token-auth"):
         forms.append(base64.b64encode(f"{user}:{secret}".encode()).decode())

@@ -168,32 +168,8 @@ def run_action(
     `run:` text of steps by id (a benchmark runs an older install step that way).
     """
     action = load_action(action_path)
-    declared = action["inputs"]
-    unknown = set(inputs) - set(declared)
-    assert not unknown, f"inputs not declared in action.yml: {unknown}"
-    github = {"action_path": str(action_path), "token": "ghs-job-token", "workspace": str(workspace)}
-    ctx = Context(inputs={}, github=github)
-    for name, spec in declared.items():
-        if name in inputs:
-            ctx.inputs[name] = inputs[name]
-        else:
-            assert not spec.get("required"), f"required input {name!r} missing"
-            ctx.inputs[name] = ctx.evaluate(str(spec.get("default", "")))
-
-    home = temp / "home"
-    home.mkdir(parents=True, exist_ok=True)
-    base_env = {
-        "PATH": os.environ["PATH"],
-        "HOME": str(home),
-        "LANG": "C.UTF-8",
-        "GIT_CONFIG_NOSYSTEM": "1",
-        "CI": "true",
-        "GITHUB_ACTIONS": "true",
-        "GITHUB_WORKSPACE": str(workspace),
-        "GITHUB_ACTION_PATH": str(action_path),
-        "RUNNER_TEMP": str(temp),
-        **(extra_env or {}),
-    }
+    ctx = _context(action["inputs"], inputs, action_path, workspace)
+    base_env = _runner_env(workspace, temp, action_path, extra_env)
     log: list[str] = []
     summary: list[str] = []
     seconds: dict[str, float] = {}
@@ -235,3 +211,40 @@ def run_action(
             return ActionRun(proc.returncode, {}, "".join(summary), "".join(log), seconds)
     outputs = {name: ctx.evaluate(spec["value"]) for name, spec in action["outputs"].items()}
     return ActionRun(0, outputs, "".join(summary), "".join(log), seconds)
+
+
+def _context(
+    declared: Mapping[str, Any], inputs: Mapping[str, str], action_path: Path, workspace: Path
+) -> Context:
+    """The expression context of a run: each declared input, given or its default."""
+    unknown = set(inputs) - set(declared)
+    assert not unknown, f"inputs not declared in action.yml: {unknown}"
+    github = {"action_path": str(action_path), "token": "ghs-job-token", "workspace": str(workspace)}
+    ctx = Context(inputs={}, github=github)
+    for name, spec in declared.items():
+        if name in inputs:
+            ctx.inputs[name] = inputs[name]
+        else:
+            assert not spec.get("required"), f"required input {name!r} missing"
+            ctx.inputs[name] = ctx.evaluate(str(spec.get("default", "")))
+    return ctx
+
+
+def _runner_env(
+    workspace: Path, temp: Path, action_path: Path, extra_env: Mapping[str, str] | None
+) -> dict[str, str]:
+    """The environment every step starts from, as a GitHub-hosted runner sets it."""
+    home = temp / "home"
+    home.mkdir(parents=True, exist_ok=True)
+    return {
+        "PATH": os.environ["PATH"],
+        "HOME": str(home),
+        "LANG": "C.UTF-8",
+        "GIT_CONFIG_NOSYSTEM": "1",
+        "CI": "true",
+        "GITHUB_ACTIONS": "true",
+        "GITHUB_WORKSPACE": str(workspace),
+        "GITHUB_ACTION_PATH": str(action_path),
+        "RUNNER_TEMP": str(temp),
+        **(extra_env or {}),
+    }

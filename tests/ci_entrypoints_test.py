@@ -637,26 +637,30 @@ def git_project(tmp_path: Path, files: Mapping[str, bytes], remote: str | None =
 
 
 def gitlab_ci_local(
-    project: Path, *args: str, path_prefix: Path, variables: Mapping[str, str]
+    project: Path, *args: str, path_prefix: Path, variables: Mapping[str, str], image_tools: bool = False
 ) -> subprocess.CompletedProcess[str]:
+    """gitlab-ci-local's shell executor on `project`; `image_tools`: the job's PATH is
+    `path_prefix` and the system's own folders only, as in an image without bumper, and the
+    predefined CI_REGISTRY_IMAGE/CI_COMMIT_TAG are left to `variables`."""
     home = project.parent / "gcl-home"
     home.mkdir(exist_ok=True)
+    rest = f"/usr/bin{os.pathsep}/bin" if image_tools else f"{VENV_BIN}{os.pathsep}{os.environ['PATH']}"
     env = {
-        "PATH": f"{path_prefix}{os.pathsep}{VENV_BIN}{os.pathsep}{os.environ['PATH']}",
+        "PATH": f"{path_prefix}{os.pathsep}{rest}",
         "HOME": str(home),
         "LANG": "C.UTF-8",
         "GIT_CONFIG_NOSYSTEM": "1",
         "GIT_CONFIG_GLOBAL": os.devnull,
     }
     variable_args = [arg for key, value in variables.items() for arg in ("--variable", f"{key}={value}")]
+    ignore = [] if image_tools else ["--ignore-predefined-vars", "CI_REGISTRY_IMAGE,CI_COMMIT_TAG"]
     return subprocess.run(
         [
             str(GITLAB_CI_LOCAL),
             "--force-shell-executor",
             "--home",
             str(home),
-            "--ignore-predefined-vars",
-            "CI_REGISTRY_IMAGE,CI_COMMIT_TAG",
+            *ignore,
             *variable_args,
             *args,
         ],
@@ -1113,32 +1117,13 @@ def test_component_installs_bumper_with_uv_when_the_image_has_none(tmp_path: Pat
         if found := shutil.which(name):
             (uv_bin / name).symlink_to(found)
     project = component_project(tmp_path, {"repository": "https://gitlab.example.com/acme/manifests.git"})
-    home = project.parent / "gcl-home"
-    home.mkdir()
-    proc = subprocess.run(
-        [
-            str(GITLAB_CI_LOCAL),
-            "--force-shell-executor",
-            "--home",
-            str(home),
-            "bump-manifests",
-            "--variable",
-            "CI_COMMIT_TAG=v1.2.3",
-            "--variable",
-            "CI_REGISTRY_IMAGE=ghcr.io/acme/app",
-            *[arg for k, v in fake_env(tmp_path, OPENED).items() for arg in ("--variable", f"{k}={v}")],
-        ],
-        cwd=project,
-        env={
-            "PATH": f"{uv_bin}{os.pathsep}/usr/bin{os.pathsep}/bin",
-            "HOME": str(home),
-            "LANG": "C.UTF-8",
-            "GIT_CONFIG_NOSYSTEM": "1",
-            "GIT_CONFIG_GLOBAL": os.devnull,
-        },
-        capture_output=True,
-        text=True,
-        timeout=180,
+    variables = {
+        "CI_COMMIT_TAG": "v1.2.3",
+        "CI_REGISTRY_IMAGE": "ghcr.io/acme/app",
+        **fake_env(tmp_path, OPENED),
+    }
+    proc = gitlab_ci_local(
+        project, "bump-manifests", path_prefix=uv_bin, variables=variables, image_tools=True
     )
     log = job_log(project, proc, "bump-manifests")
     assert proc.returncode == 0, log
@@ -1294,30 +1279,10 @@ def run_component_install(
     project = component_project(tmp_path, {"install": str(wheel)})
     if project_files is not None:
         shutil.copytree(project_files, project, dirs_exist_ok=True)
-    home = project.parent / "gcl-home"
-    home.mkdir()
     uv_env = {"UV_OFFLINE": "1", "UV_PYTHON_DOWNLOADS": "never", "UV_CACHE_DIR": str(tmp_path / "uv-cache")}
     variables = {**TAG_PIPELINE, "BUMPER_TOKEN": TOKEN, **uv_env, **fake_env(tmp_path, OPENED), **variables}
-    proc = subprocess.run(
-        [
-            str(GITLAB_CI_LOCAL),
-            "--force-shell-executor",
-            "--home",
-            str(home),
-            "bump-manifests",
-            *[arg for k, v in variables.items() for arg in ("--variable", f"{k}={v}")],
-        ],
-        cwd=project,
-        env={
-            "PATH": f"{tools}{os.pathsep}/usr/bin{os.pathsep}/bin",
-            "HOME": str(home),
-            "LANG": "C.UTF-8",
-            "GIT_CONFIG_NOSYSTEM": "1",
-            "GIT_CONFIG_GLOBAL": os.devnull,
-        },
-        capture_output=True,
-        text=True,
-        timeout=180,
+    proc = gitlab_ci_local(
+        project, "bump-manifests", path_prefix=tools, variables=variables, image_tools=True
     )
     return project, proc
 

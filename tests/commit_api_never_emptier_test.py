@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import json
 import signal
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -17,7 +15,7 @@ import pytest
 
 from testing import repos
 from testing.fake_provider import RecordedRequest, Response
-from testing.runs import bump_json, run_bump
+from testing.runs import bump_json, run_bump, start_bump, stop
 from testing.world import EXAMPLE_BRANCH, EXAMPLE_IMAGE, World, make_world
 
 BRANCH = EXAMPLE_BRANCH
@@ -158,18 +156,10 @@ def test_sigterm_between_the_reset_and_the_commit_puts_the_branch_back(world: Wo
         return None
 
     world.host.fault = slow_commit
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "bumper", "bump", f"{EXAMPLE_IMAGE}:v1.3.0"],
-        env=world.env(TMPDIR=str(tmp_path)),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
+    proc = start_bump(world, tmp_path, f"{EXAMPLE_IMAGE}:v1.3.0")
     assert reached.wait(60), proc.communicate()
     assert world.branch_sha(BRANCH) != before  # reset to the base: the window is open
-    proc.send_signal(signal.SIGTERM)
-    _, err = proc.communicate(timeout=60)
+    _, err = stop(proc, signal.SIGTERM)
     assert proc.returncode == 143, err
     assert world.branch_sha(BRANCH) == before  # put back before bumper exited
     assert [p.number for p in world.open_pulls()] == [1]

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import json
 import signal
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -21,6 +19,7 @@ from testing.canary import assert_no_canary
 from testing.fake_github import server_error
 from testing.fake_provider import RecordedRequest
 from testing.git_server import FaultAnswer, RequestInfo
+from testing.runs import start_bump, stop
 from testing.world import World, make_world
 
 POLICY = b"""\
@@ -174,17 +173,9 @@ def test_sigterm_after_the_direct_commit_names_it(
 
     world.host.fault = slow_open
     old_main = world.branch_sha("main")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "bumper", "bump", REF, "--output", "json"],
-        env=world.env(TMPDIR=str(tmp_path)),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
+    proc = start_bump(world, tmp_path, REF, "--output", "json")
     assert reached.wait(60), proc.communicate()
-    proc.send_signal(signum)
-    out, err = proc.communicate(timeout=60)
+    out, err = stop(proc, signum)
 
     main = world.branch_sha("main")
     assert proc.returncode == code, err

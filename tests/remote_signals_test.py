@@ -12,7 +12,6 @@ import os
 import shutil
 import signal
 import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -23,22 +22,12 @@ from testing import repos
 from testing.canary import assert_no_canary
 from testing.git_server import FaultAnswer, RequestInfo
 from testing.processes import running_command_lines
+from testing.runs import start_bump, stop
 from testing.world import World, make_world
 
 IMAGE = "ghcr.io/acme/app"
 BRANCH = "bumper/ghcr.io-acme-app"
 HOOK_SECONDS = 2.0
-
-
-def _start(world: World, tmp: Path) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "bumper", "bump", f"{IMAGE}:v1.2.3"],
-        env=world.env(TMPDIR=str(tmp)),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,  # as a CI runner starts a job: no terminal, its own group
-    )
 
 
 def _wait_for(check: threading.Event | Path, proc: subprocess.Popen[str], what: str) -> None:
@@ -55,12 +44,6 @@ def _wait_for(check: threading.Event | Path, proc: subprocess.Popen[str], what: 
 def _git_processes_for(world: World) -> list[str]:
     """Command lines of running processes that talk to this world's git server."""
     return [c for c in running_command_lines(f"127.0.0.1:{world.git.port}/") if "git" in c]
-
-
-def _terminate(proc: subprocess.Popen[str]) -> tuple[str, str]:
-    proc.send_signal(signal.SIGTERM)
-    out, err = proc.communicate(timeout=60)
-    return out, err
 
 
 def _assert_clean_exit(proc: subprocess.Popen[str], err: str, tmp: Path, world: World) -> None:
@@ -86,9 +69,9 @@ def test_sigterm_during_the_clone(tmp_path: Path, provider: str) -> None:
 
     with make_world(tmp_path, provider) as world:
         world.git.fault = slow_fetch
-        proc = _start(world, tmp)
+        proc = start_bump(world, tmp, f"{IMAGE}:v1.2.3")
         _wait_for(cloning, proc, "cloning")
-        _, err = _terminate(proc)
+        _, err = stop(proc, signal.SIGTERM)
 
         _assert_clean_exit(proc, err, tmp, world)
         assert world.pushes() == [] and world.writes() == []
@@ -106,9 +89,9 @@ def test_sigterm_during_the_push_lands_nothing_after_exit(tmp_path: Path, provid
         hook.parent.mkdir(exist_ok=True)
         hook.write_text(f"#!/bin/sh\ntouch '{started}'\nsleep {HOOK_SECONDS}\nexit 0\n")
         hook.chmod(0o755)
-        proc = _start(world, tmp)
+        proc = start_bump(world, tmp, f"{IMAGE}:v1.2.3")
         _wait_for(started, proc, "pushing")
-        _, err = _terminate(proc)
+        _, err = stop(proc, signal.SIGTERM)
         at_exit = {b: world.branch_sha(b) for b in repos.list_branches(world.bare)}
 
         _assert_clean_exit(proc, err, tmp, world)
@@ -163,18 +146,10 @@ def test_a_signal_while_the_index_is_read_beside_the_grep_leaves_no_git_behind(
     marker = tmp_path / "step-started"
     bin_dir = _slow_git(tmp_path, step, marker)
     with make_world(tmp_path, "github") as world:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "bumper", "bump", f"{IMAGE}:v1.2.3"],
-            env=world.env(TMPDIR=str(tmp), PATH=f"{bin_dir}{os.pathsep}{os.environ['PATH']}"),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            start_new_session=True,
-        )
+        proc = start_bump(world, tmp, f"{IMAGE}:v1.2.3", PATH=f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
         _wait_for(marker, proc, step)
         time.sleep(0.5)  # git grep has ended: bumper waits for the thread's git
-        proc.send_signal(signum)
-        _, err = proc.communicate(timeout=60)
+        _, err = stop(proc, signum)
         left = _processes_running(bin_dir)  # read at bumper's exit, before git could end by itself
 
         assert proc.returncode == 128 + signum, err

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import json
 import signal
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -19,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from testing.fake_provider import Fault, RecordedRequest
-from testing.runs import bump_json
+from testing.runs import bump_json, start_bump, stop
 from testing.world import EXAMPLE_BRANCH, EXAMPLE_IMAGE, make_world
 
 CREATE = ("/pulls", "/merge_requests", "/pullrequests", "/pull-requests")
@@ -48,17 +46,9 @@ def test_a_run_stopped_while_the_pr_opens_names_the_pushed_branch(
             return None
 
         world.host.fault = slow_open
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "bumper", "bump", f"{EXAMPLE_IMAGE}:v1.2.3", "--output", "json"],
-            env=world.env(TMPDIR=str(tmp_path)),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            start_new_session=True,
-        )
+        proc = start_bump(world, tmp_path, f"{EXAMPLE_IMAGE}:v1.2.3", "--output", "json")
         assert reached.wait(60), proc.communicate()
-        proc.send_signal(signum)
-        out, err = proc.communicate(timeout=60)
+        out, err = stop(proc, signum)
 
         tip = world.branch_sha(EXAMPLE_BRANCH)
         assert proc.returncode == code, err

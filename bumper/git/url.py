@@ -8,6 +8,7 @@ from typing import NamedTuple
 from urllib.parse import unquote, urlsplit
 
 from bumper.errors import ConfigError
+from bumper.secrets import has_query, shown_url
 from bumper.secrets import strip_userinfo as strip_userinfo  # a scrubber of any text; URLs use it
 
 _SSH_SCHEMES = ("ssh", "git+ssh", "ssh+git")
@@ -26,11 +27,17 @@ class RepoUrl(NamedTuple):
     @classmethod
     def parse(cls, url: str) -> RepoUrl:
         """Read `url` as git would; refuse what git must never see (options, transports, secrets)."""
-        shown = strip_userinfo(url)
+        shown = shown_url(url)  # every refusal below quotes it: no userinfo, query or fragment
         if not url or url.startswith("-") or "\n" in url or "\x00" in url:
             raise ConfigError(f"invalid repository URL {shown!r}")
         if "::" in url.split("/", 1)[0]:
             raise ConfigError(f"unsupported repository URL {shown!r}; use https, ssh or a path")
+        if has_blank_or_control(url, blank_ok=not _names_a_host(url)):  # a local path may have spaces
+            # A CI variable's trailing CR or space: git was given it and failed as a network error.
+            raise ConfigError(
+                f"invalid repository URL {shown!r}: it contains whitespace or a control character; "
+                "give the URL alone (https://HOST/OWNER/REPO.git)"
+            )
         if "://" in url:
             parts = urlsplit(url)
             scheme = parts.scheme.lower()
@@ -41,13 +48,12 @@ class RepoUrl(NamedTuple):
                     f"repository URL {shown!r} contains credentials; remove them and "
                     "put the token in BUMPER_TOKEN"
                 )
-            if scheme in ("http", "https") and ("?" in url or "#" in url):
+            if scheme in ("http", "https") and has_query(url):
                 # git appends `/info/refs?service=…` to the URL, so a query or fragment never
                 # clones (a browser's `…/_git/repo?path=/&version=GBmain`, `…#readme`), and git's
                 # error would print it: a token put there would reach the log. Never echoed.
-                bare = strip_userinfo(url).partition("?")[0].partition("#")[0]
                 raise ConfigError(
-                    f"repository URL {bare!r} has a query or fragment ('?…', '#…'), which git cannot "
+                    f"repository URL {shown!r} has a query or fragment ('?…', '#…'), which git cannot "
                     "clone; give the clone URL without it (https://HOST/OWNER/REPO.git; a token goes "
                     "in BUMPER_TOKEN)"
                 )
@@ -62,8 +68,8 @@ class RepoUrl(NamedTuple):
                 _refuse_dot_segments(parts.path, shown)
             host = None if kind == "file" else (parts.hostname or None)
             return cls(url, kind, host, None if kind == "file" else parts.port, _repo_path(parts.path))
-        colon, slash = url.find(":"), url.find("/")
-        if colon > 0 and (slash < 0 or colon < slash):  # scp-like ssh, as git reads it
+        if _names_a_host(url):  # scp-like ssh, as git reads it
+            colon = url.find(":")
             host = url[:colon].rpartition("@")[2].lower()
             _refuse_dot_segments(url[colon + 1 :], shown)
             return cls(url, "ssh", host, None, _repo_path(url[colon + 1 :]))
@@ -99,6 +105,18 @@ def _azure_user_form(user: str | None, password: str | None, path: str) -> bool:
     PROJECT/_git/REPO`): a user that is the path's first segment, no password, a `/_git/` path."""
     first = path.strip("/").split("/", 1)[0]
     return user is not None and password is None and user.lower() == first.lower() != "" and "/_git/" in path
+
+
+def has_blank_or_control(text: str, *, blank_ok: bool = False) -> bool:
+    """Whether `text` holds a control character or (unless `blank_ok`) whitespace: no URL does,
+    so it is a CI variable's trailing newline, CR or space (--repo, --api-url)."""
+    return any((char.isspace() or not char.isprintable()) and not (blank_ok and char == " ") for char in text)
+
+
+def _names_a_host(url: str) -> bool:
+    """A URL (`scheme://`) or git's scp-like `HOST:PATH`, not a local path."""
+    colon, slash = url.find(":"), url.find("/")
+    return "://" in url or (colon > 0 and (slash < 0 or colon < slash))
 
 
 def _refuse_dot_segments(path: str, shown: str) -> None:

@@ -8,10 +8,12 @@ it is no whole reference. A tag appended to it renders `repo:new:old`, so it is 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from functools import lru_cache
 
 from yaml.nodes import MappingNode, Node, ScalarNode
 
+from bumper.changes import explained, reason_word
 from bumper.errors import ManifestError
 from bumper.plan.select import MAX_FILE_BYTES
 from bumper.shapes.helm import tag_keys_for
@@ -34,7 +36,7 @@ def chart_overrides(
     key at the same place; each is noted in `notes` instead, and a `no-tag` note so placed says
     which key. `on_disk`: the file's path."""
     untagged = {id(ref) for ref in found if _untagged(ref)}
-    no_tag = [i for i, note in enumerate(notes) if note.reason == NO_TAG]
+    no_tag = [i for i, note in enumerate(notes) if reason_word(note.reason) == NO_TAG]
     if not untagged and not no_tag:
         return found
     chart = _chart_values(source.path, on_disk)
@@ -48,9 +50,10 @@ def chart_overrides(
         if said is None:
             return None
         tag_key, line = said
-        return (
-            f"{NO_TAG_FIELD}: the chart's {chart_relpath}:{line} keeps the tag in `{tag_key}` beside it; "
-            f"add `{tag_key}:` here for bumper to pin it"
+        return explained(
+            NO_TAG_FIELD,
+            f"the chart's {chart_relpath}:{line} keeps the tag in `{tag_key}` beside it; "
+            f"add `{tag_key}:` here for bumper to pin it",
         )
 
     kept: list[Reference] = []
@@ -80,10 +83,9 @@ def _untagged(ref: Reference) -> bool:
     )
 
 
-def _places(docs: list[Node]) -> dict[int, tuple[int, str, Place]]:
-    """Each scalar value of a mapping (by id): its line, its text and its place. Lists are not
-    entered: Helm replaces a list whole, so no chart default sits beside an item's key."""
-    places: dict[int, tuple[int, str, Place]] = {}
+def _mappings(docs: list[Node]) -> Iterator[tuple[MappingNode, tuple[str, ...]]]:
+    """Each mapping of `docs` once (an alias is not followed again), with its key path. Lists are
+    not entered: Helm replaces a list whole, so no chart default sits beside an item's key."""
     seen: set[int] = set()
     stack: list[tuple[Node, tuple[str, ...]]] = [(doc, ()) for doc in docs]
     while stack:
@@ -91,15 +93,18 @@ def _places(docs: list[Node]) -> dict[int, tuple[int, str, Place]]:
         if type(node) is not MappingNode or id(node) in seen or len(path) > _MAX_DEPTH:
             continue
         seen.add(id(node))
+        yield node, path
+        stack += [(v, (*path, str(k.value))) for k, v in node.value if type(k) is ScalarNode]
+
+
+def _places(docs: list[Node]) -> dict[int, tuple[int, str, Place]]:
+    """Each scalar value of a mapping (by id): its line, its text and its place."""
+    places: dict[int, tuple[int, str, Place]] = {}
+    for node, path in _mappings(docs):
         for key, value in node.value:
-            if type(key) is not ScalarNode:
-                continue
-            if type(value) is ScalarNode:
-                places.setdefault(
-                    id(value), (value.start_mark.line + 1, str(value.value), (path, str(key.value)))
-                )
-            else:
-                stack.append((value, (*path, str(key.value))))
+            if type(key) is ScalarNode and type(value) is ScalarNode:
+                place = (path, str(key.value))
+                places.setdefault(id(value), (value.start_mark.line + 1, str(value.value), place))
     return places
 
 
@@ -153,16 +158,9 @@ def _keys_of(path: str, _mtime: int, size: int, mode: int) -> Keys | None:
     except (OSError, UnicodeDecodeError, ManifestError):
         return None
     keys: Keys = {}
-    stack: list[tuple[Node, tuple[str, ...]]] = [(doc, ()) for doc in docs]
-    seen: set[int] = set()
-    while stack:
-        node, where = stack.pop()
-        if type(node) is not MappingNode or id(node) in seen or len(where) > _MAX_DEPTH:
-            continue
-        seen.add(id(node))
+    for node, where in _mappings(docs):
         own = keys.setdefault(where, {})
-        for key, value in node.value:
+        for key, _ in node.value:
             if type(key) is ScalarNode:
                 own.setdefault(str(key.value), key.start_mark.line + 1)
-                stack.append((value, (*where, str(key.value))))
     return keys

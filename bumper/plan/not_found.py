@@ -5,15 +5,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bumper.changes import Skip
+from bumper.changes import Skip, reason_word
 from bumper.chart_ref import ChartRef
 from bumper.image_ref import ImageRef
-from bumper.shapes.left_alone import NO_TAG_FIELD
+from bumper.shapes.left_alone import NO_TAG_FIELD, TAG_ELSEWHERE
+from bumper.shapes.wasm import CHECKSUM
 
 _SHOWN = 10  # values named in the one error line; the JSON `ignored` lists every one
 # Reasons whose text after the word says what to do (shapes/joined_tag.py, shapes/wasm.py): the
 # first value left alone for each is given in full.
-_SAYS_WHAT_TO_DO = ("tag-elsewhere", "checksum")
+_SAYS_WHAT_TO_DO = (TAG_ELSEWHERE, reason_word(CHECKSUM))
 
 # What to do about the first file left alone, when nothing else references the image.
 _LEFT_ALONE = {
@@ -29,7 +30,7 @@ def left_alone(ignored: list[Skip]) -> str:
     files = [s for s in ignored if s.line is None]
     text = ""
     if values:
-        shown = ", ".join(f"{s.file}:{s.line} ({s.reason.split(':', 1)[0]})" for s in values[:_SHOWN])
+        shown = ", ".join(f"{s.file}:{s.line} ({reason_word(s.reason)})" for s in values[:_SHOWN])
         more = f" and {len(values) - _SHOWN} more" if len(values) > _SHOWN else ""
         text += f" that bumper can rewrite; left alone: {shown}{more}"
         if any(s.reason == NO_TAG_FIELD for s in values):
@@ -38,11 +39,14 @@ def left_alone(ignored: list[Skip]) -> str:
                 "to write (the chart's appVersion applies); add a `tag:` field beside `repository:` "
                 "for bumper to pin it"
             )
-        told = next((s.reason for s in values if s.reason.startswith(f"{NO_TAG_FIELD}: ")), None)
+        says_which_key = [  # the word and which key the chart keeps the tag in
+            s.reason for s in values if reason_word(s.reason) == NO_TAG_FIELD and s.reason != NO_TAG_FIELD
+        ]
+        told = says_which_key[0] if says_which_key else None
         if told is not None:  # an image key whose tag the chart's values.yaml keeps (plan/chart_values.py)
             text += f"; {told}"
         for word in _SAYS_WHAT_TO_DO:
-            said = next((s.reason for s in values if s.reason.split(":", 1)[0] == word), None)
+            said = next((s.reason for s in values if reason_word(s.reason) == word), None)
             text += f"; {said}" if said is not None else ""
     if files:
         first = files[0]

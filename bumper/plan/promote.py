@@ -8,7 +8,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from bumper.changes import Skip
+from bumper.changes import Skip, reason_word
 from bumper.chart_ref import parse_ref
 from bumper.errors import ConfigError, NotFoundError
 from bumper.image_ref import ImageRef
@@ -75,7 +75,7 @@ def _none_found(image: ImageRef, source: str, skips: list[Skip]) -> NotFoundErro
             f"no file under {source} references {image.name}; check --from (and --from-branch), "
             "or run 'bumper scan' there"
         )
-    shown = ", ".join(f"{s.file}:{s.line}: {s.value} ({s.reason.split(':', 1)[0]})" for s in skips[:_SHOWN])
+    shown = ", ".join(f"{s.file}:{s.line}: {s.value} ({reason_word(s.reason)})" for s in skips[:_SHOWN])
     more = f" … and {len(skips) - _SHOWN} more" if len(skips) > _SHOWN else ""
     error = NotFoundError(
         f"no file under {source} pins one version of {image.name}, only values left alone: {shown}{more}; "

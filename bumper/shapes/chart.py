@@ -19,14 +19,14 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from bumper.chart_ref import ChartRef, is_range, is_version, source_of, valid_chart_name
 from bumper.image_ref import ImageRef
 from bumper.shapes import KUSTOMIZATION_NAMES
-from bumper.shapes.left_alone import PLACEHOLDER, is_placeholder
+from bumper.shapes.left_alone import PLACEHOLDER, RANGE, is_placeholder
 from bumper.shapes.nodes import STR_TAG, merged_pairs
 from bumper.shapes.reference import Ignored, IgnoreFn, Reference
 from bumper.shapes.shape import Shape
 from bumper.yaml_edit import Plan, Source
 
 NAME = "chart"
-RANGE = "range"  # a version range (`^1.2`, `~1.2`, `>=1 <2`, `*`, `1.x`, `1.2`, OCIRepository `ref.semver`)
+# RANGE (left_alone.py): a version range (`^1.2`, `~1.2`, `>=1 <2`, `*`, `1.x`, `1.2`, `ref.semver`)
 NOT_A_VERSION = "not-a-version"  # a version field holding more than one version
 REPOSITORY_ALIAS = "repository-alias"  # a Chart.yaml dependency on `@name`/`alias:name`
 _NUMBER_TAGS = ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")

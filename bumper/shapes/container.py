@@ -12,8 +12,9 @@ from functools import lru_cache
 
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
+from bumper.changes import explained
 from bumper.image_ref import DIGEST_HINT, ImageRef, names_registry_host
-from bumper.shapes.left_alone import NO_TAG, PLACEHOLDER, placeholder_whole
+from bumper.shapes.left_alone import NO_TAG_NOTE, PLACEHOLDER, RANGE, placeholder_whole
 from bumper.shapes.nodes import STR_TAG, scalar, text_of
 from bumper.shapes.reference import Ignored, IgnoreFn, Reference, WholeRef
 from bumper.shapes.shape import Claim, Found, Shape
@@ -62,13 +63,15 @@ def whole_ref(
     elif key == "image":
         found.add(WholeRef("container", value, parsed, name_nodes=names))
     elif names_registry_host(parsed.name):
-        found.ignore(Ignored(value.start_mark.line + 1, NAME, text, NO_TAG, parsed.key))
+        found.ignore(Ignored(value.start_mark.line + 1, NAME, text, NO_TAG_NOTE, parsed.key))
 
 
 # A version constraint where the tag goes (argocd-image-updater's ImageUpdater `imageName:
 # quay.io/acme/app:~1.0`): the tool that reads it picks the version; no tag to write.
 _CONSTRAINT = re.compile(r"[~^<>=*|]")
-_RANGE = "range: a version constraint another tool resolves (argocd-image-updater); no tag to write"
+_RANGE = explained(
+    RANGE, "a version constraint another tool resolves (argocd-image-updater); no tag to write"
+)
 
 
 def _constrained(text: str) -> ImageRef | None:

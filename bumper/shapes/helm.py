@@ -14,7 +14,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode
 from bumper.errors import RefParseError
 from bumper.image_ref import DIGEST_HINT, ImageRef, is_digest, parse_tag_value, split_name
 from bumper.shapes.image_volume import is_image_volume
-from bumper.shapes.left_alone import PLACEHOLDER, is_placeholder
+from bumper.shapes.left_alone import PLACEHOLDER, TAG_KEYS, is_placeholder
 from bumper.shapes.nodes import NULL_TAG, STR_TAG, merged_pairs, scalar, text_of
 from bumper.shapes.reference import Ignored, IgnoreFn, RepeatedTagRef, SplitRef
 from bumper.shapes.shape import Claim, Found, Shape
@@ -36,7 +36,6 @@ _OPERATOR_SHA = (
     "operator-sha: the operator runs the `sha` beside it, not the tag; "
     "write `image: REPO:TAG@sha256:...` instead"
 )
-TAG_KEYS = frozenset({"tag", "imageTag", "version"})
 # Split pairs (split_pairs): the image's name in one key, its tag in a sibling, spelled as
 # public charts spell them. Exact spellings first (key -> (its tag keys, its registry key))...
 _SPLIT_KEYS: dict[str, tuple[tuple[str, ...], str]] = {
@@ -60,7 +59,7 @@ def values_map(node: MappingNode, keys: list[str], context: str | None, found: F
     """A values map's references; claims the map (and its `image: repo`, which the chart joins
     with the tag: never append a tag to it) when a tag key or a merge key may make it one."""
     refs, names = split_pairs(merged_pairs(node), found.ignore) if _names_split_pair(keys) else ([], [])
-    claim = _values_map(node, keys, context, found)
+    claim = _tag_key_map(node, keys, context, found)
     for ref in refs:
         found.add(ref)
     if not names:
@@ -68,7 +67,9 @@ def values_map(node: MappingNode, keys: list[str], context: str | None, found: F
     return Claim((*(claim.scalars if claim is not None else ()), *names))
 
 
-def _values_map(node: MappingNode, keys: list[str], context: str | None, found: Found) -> Claim | None:
+def _tag_key_map(node: MappingNode, keys: list[str], context: str | None, found: Found) -> Claim | None:
+    """The map's reference through `tag`/`imageTag`/`version` (or a merge key), or its repeated
+    tags beside a whole `image:`; a `repository:` with no tag key is noted as `no-tag-field`."""
     if not _TRIGGERS.isdisjoint(keys):
         pairs = merged_pairs(node)
         whole = _whole_image(pairs)

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from yaml.nodes import MappingNode, Node, ScalarNode
 
+from bumper.changes import explained
 from bumper.image_ref import ImageRef
+from bumper.shapes.left_alone import TAG_ELSEWHERE
 from bumper.shapes.nodes import STR_TAG, merged_pairs
 from bumper.shapes.reference import Ignored
 from bumper.shapes.shape import Claim, Found, Shape
@@ -45,9 +47,10 @@ def _note(image: Node | None, key: str, version: ScalarNode, found: Found) -> No
     if parsed is None or parsed.tag or parsed.digest:
         return  # a whole reference: the chart runs it as written
     line = version.start_mark.line + 1
-    reason = (
-        f"tag-elsewhere: the chart joins it with `{key}` (line {line}): a tag written here would "
-        f'render {parsed.name}:TAG:VERSION; move `{key}` with # {{"$bumper": "{parsed.name}:tag"}}'
+    reason = explained(
+        TAG_ELSEWHERE,
+        f"the chart joins it with `{key}` (line {line}): a tag written here would render "
+        f'{parsed.name}:TAG:VERSION; move `{key}` with # {{"$bumper": "{parsed.name}:tag"}}',
     )
     found.joined.setdefault(
         id(image), Ignored(image.start_mark.line + 1, "container", str(image.value), reason, parsed.key)

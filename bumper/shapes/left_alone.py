@@ -1,9 +1,10 @@
 """Values that name an image but hold no tag bumper may write: placeholders another tool fills
-in, kustomize `tagSuffix` entries, Helm values without a tag field (README, "What gets rewritten").
+in, kustomize `tagSuffix` entries, Helm values without a tag field, a name whose tag is kept
+elsewhere, a version range (README, "What gets rewritten").
 
-Each is listed under `ignored` with its reason (`placeholder`, `tag-suffix`, `no-tag-field`,
-`no-tag`) and
-the image's repository, so a bump of that image names it and a bump of another does not.
+Each is listed under `ignored` with its reason (the words are defined here, for every shape that
+leaves a value alone for one of them) and the image's repository, so a bump of that image names
+it and a bump of another does not.
 """
 
 from __future__ import annotations
@@ -13,26 +14,34 @@ from collections.abc import Callable
 
 from yaml.nodes import Node, ScalarNode
 
+from bumper.changes import explained
 from bumper.image_ref import repository_key
 from bumper.shapes.reference import Ignored
 
 PLACEHOLDER = "placeholder"
 TAG_SUFFIX = "tag-suffix"
-NO_TAG_FIELD = "no-tag-field"
+NO_TAG_FIELD = "no-tag-field"  # a values map's `repository:` with no tag key (left_alone.py)
 # A key other than `image` (`RUNNER_IMAGE:`, `sidecarImage:`, an env var's value) holding a name
 # with no tag or digest: the program may put a tag after it from a field of its own
-# (`RUNNER_IMAGE` + `RUNNER_TAG`), so a tag written there would run `repo:v2:v1`.
-NO_TAG = (
-    "no-tag: a key other than `image` names the image without a tag or digest (its tag may be set "
-    "beside it); write the tag in the value for bumper to move it"
+# (`RUNNER_IMAGE` + `RUNNER_TAG`), so a tag written there would run `repo:v2:v1` (container.py).
+NO_TAG = "no-tag"
+NO_TAG_NOTE = explained(
+    NO_TAG,
+    "a key other than `image` names the image without a tag or digest (its tag may be set "
+    "beside it); write the tag in the value for bumper to move it",
 )
+TAG_ELSEWHERE = "tag-elsewhere"  # an `image:` its chart joins with `imageVersion` (joined_tag.py)
+# A version range where the version goes: a chart's `^1.2` (chart.py), an ImageUpdater's
+# `app:~1.0` (container.py); the tool that reads it picks the version.
+RANGE = "range"
 
 # `CONTAINER_IMAGES_TAG`, `__TAG__`: capitals, digits and underscores, with a letter.
 _CAPITALS = re.compile(r"[A-Z_][A-Z0-9_]*")
 _VERSION = re.compile(r"V\d+")  # `V2`: capitals and digits, yet a version tag, not a placeholder
 # Keys of a values map that make a lone `repository:` an image's (beside `image:` as its key).
 _IMAGE_MAP_KEYS = frozenset({"registry", "pullPolicy", "digest"})
-_TAG_KEYS = ("tag", "imageTag", "version")
+# The keys a Helm values map keeps its tag in beside `repository:` (helm.py reads them too).
+TAG_KEYS = frozenset({"tag", "imageTag", "version"})
 
 
 def is_placeholder(text: str) -> bool:
@@ -93,7 +102,7 @@ class UntaggedNotes:
         repository = pairs.get("repository")
         if repository is None:
             return
-        if any(k in pairs for k in _TAG_KEYS):
+        if any(k in pairs for k in TAG_KEYS):
             self.used.add(id(repository))
             return
         note = _untagged_note(pairs, parent_key)
@@ -110,7 +119,7 @@ def _untagged_note(pairs: dict[str, Node], parent_key: str | None) -> Ignored | 
     repository = pairs.get("repository")
     if type(repository) is not ScalarNode or repository.tag != "tag:yaml.org,2002:str":
         return None
-    if any(k in pairs for k in _TAG_KEYS):
+    if any(k in pairs for k in TAG_KEYS):
         return None
     is_image = parent_key is not None and parent_key.endswith(("image", "Image"))
     if not is_image and _IMAGE_MAP_KEYS.isdisjoint(pairs):

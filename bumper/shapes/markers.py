@@ -19,12 +19,13 @@ _MARKER_RE = re.compile(r"#\s*(\{\s*\"\$(?:bumper|imagepolicy)\"\s*:\s*\"[^\"]*\
 
 
 @dataclass
-class MarkerPartRef(Reference):
-    """A scalar holding one part (tag, digest or name) of the reference its marker names."""
+class MarkedPart(Reference):
+    """A scalar a marker comment (`$bumper`, `$imagepolicy`) says holds one part of an image, and
+    what a marked tag takes from the Helm map or kustomize entry of its line (walk.py)."""
 
     part: str = "tag"
     # A marked tag's Helm map or kustomize entry pinned by a digest no marker sets (walk.py):
-    # the digest moves with the tag, and a REF without one is refused (no stale digest).
+    # the digest moves with the tag, and a REF (policy image) without one is refused (no stale digest).
     digest_node: ScalarNode | None = None
     # A marked `version:` repeating the tag of the `image:` beside it: they move together.
     tied_node: ScalarNode | None = None
@@ -40,6 +41,11 @@ class MarkerPartRef(Reference):
 
     def runs_image(self) -> str | None:
         return self.runs
+
+
+@dataclass
+class MarkerPartRef(MarkedPart):
+    """A scalar holding one part (tag, digest or name) of the reference its `$bumper` marker names."""
 
     def rewrite(self, plan: Plan, source: Source, new: ImageRef) -> str:
         moved = self.new_ref(new)

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from yaml.nodes import Node, ScalarNode
+from yaml.nodes import ScalarNode
 
 from bumper.image_ref import ImageRef, repository_key
-from bumper.shapes.markers import not_a_digest
-from bumper.shapes.reference import IgnoreFn, Reference
+from bumper.shapes.markers import MarkedPart, not_a_digest
+from bumper.shapes.reference import IgnoreFn
 from bumper.shapes.shape import SKIP, Shape
 from bumper.yaml_edit import Plan, Source
 
@@ -20,7 +20,7 @@ _AUTOMATION_API_PREFIX = "image.toolkit.fluxcd.io/"
 
 
 @dataclass
-class PolicyRef(Reference):
+class PolicyRef(MarkedPart):
     """A scalar marked with `$imagepolicy`: it holds `part` of `policy`'s latest image.
 
     `ref` is what the scalar says as far as it can be read (a whole reference parses; a tag,
@@ -29,23 +29,6 @@ class PolicyRef(Reference):
 
     policy: str = ""
     part: str = "whole"  # whole, tag, name or digest
-    # A marked tag's Helm map or kustomize entry pinned by a digest no marker sets (walk.py):
-    # the digest moves with the tag, and an image without one is refused (no stale digest).
-    digest_node: ScalarNode | None = None
-    # A marked `version:` repeating the tag of the `image:` beside it: they move together.
-    tied_node: ScalarNode | None = None
-    # The image the Helm map or kustomize entry of its line runs, when the marker names another
-    # (a mirror's map tracking the upstream's tags): a hold rule naming either holds it.
-    runs: str | None = None
-
-    def moves_with(self) -> tuple[Node, ...]:
-        return tuple(node for node in (self.digest_node, self.tied_node) if node is not None)
-
-    def tied(self) -> ScalarNode | None:
-        return self.tied_node
-
-    def runs_image(self) -> str | None:
-        return self.runs
 
     @property
     def pinned_digest(self) -> str | None:

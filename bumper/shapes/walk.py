@@ -8,9 +8,10 @@ from typing import NamedTuple
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from bumper.changes import reason_word
 from bumper.shapes.left_alone import NO_TAG
 from bumper.shapes.markers import NAME as MARKER
-from bumper.shapes.markers import find_markers
+from bumper.shapes.markers import MarkedPart, find_markers
 from bumper.shapes.reference import Ignored, IgnoreFn, Reference
 from bumper.shapes.shape import SKIP, Found, ScalarFn
 from bumper.shapes.table import DISPATCH
@@ -67,7 +68,7 @@ def find_references(
         _walk(doc, context, state, marks, seen)
     state.untagged.flush(state.ignore)
     if marks:  # a marker on the line of a name without a tag says what becomes of it: no note
-        sink[:] = [n for n in sink if not (n.reason == NO_TAG and n.line - 1 in marks)]
+        sink[:] = [n for n in sink if not (reason_word(n.reason) == NO_TAG and n.line - 1 in marks)]
     if shared is not None:  # a marked scalar several maps use (an anchored tag): each map's image
         shared += [ref for refs in displaced.values() if len(refs) > 1 for ref in refs]  # moves with it
     # A marker on a line of several values (a flow map `{repository: …, tag: …}`) names none of
@@ -255,18 +256,18 @@ def _inherit(marker: Reference | None, shape: Reference | None, marks: Marks) ->
     kustomize entry or `version:` beside an image moved with: the `digest:` pinning it, when no
     marker sets that (it moves with the tag; a REF without a digest is refused), and the
     `image:` it repeats the tag of (a hold on either holds both)."""
-    if marker is None or shape is None or getattr(marker, "part", None) != "tag":
+    if not isinstance(marker, MarkedPart) or shape is None or marker.part != "tag":
         return
     marker.name_nodes = shape.name_nodes  # a hold on the map's `repository:` line holds the tag
     if shape.ref.registry:  # the image the map runs, which a hold rule may name (plan/holds.py)
-        marker.runs = shape.ref.key  # type: ignore[attr-defined]
-    tied = getattr(shape, "tied_node", None)
+        marker.runs = shape.ref.key
+    tied = shape.tied()
     if tied is not None:
-        marker.tied_node = tied  # type: ignore[attr-defined]
+        marker.tied_node = tied
     digest = getattr(shape, "digest_node", None)
     if digest is None or shape.ref.digest is None or digest.start_mark.line in marks:
         return
-    marker.digest_node = digest  # type: ignore[attr-defined]
+    marker.digest_node = digest
     if marker.ref.registry:  # a $bumper marker names its image: judged as pinned (plan.versions)
         marker.ref = marker.ref._replace(digest=str(digest.value))
 

@@ -53,6 +53,13 @@ def test_the_api_host_keeps_an_http_port_and_drops_an_ssh_one() -> None:
         ("http://host/a/b?s3cret#x", "has a query or fragment"),
         ("ssh://u:s3cret@host/a/b.git", "contains a password"),
         ("ftp://host/a/b.git", "unsupported repository URL scheme 'ftp'"),
+        ("https://bot@host/a/b.git?private_token=s3cret", "contains credentials"),
+        ("ssh://u:pw@host/a/b.git?s3cret", "contains a password"),
+        ("ftp://host/a/b.git?private_token=s3cret", "unsupported repository URL scheme 'ftp'"),
+        ("--upload-pack=x?s3cret", "invalid repository URL"),
+        ("https://host/a/b.git\r", "whitespace or a control character"),
+        ("git@host:a/b.git ", "whitespace or a control character"),
+        ("/srv/git/b\tc", "whitespace or a control character"),
     ],
 )
 def test_what_git_must_never_see_is_refused_without_the_secret(text: str, message: str) -> None:
@@ -87,3 +94,7 @@ def test_a_dot_segment_in_a_hosts_url_is_bad_input(text: str) -> None:
     with pytest.raises(ConfigError, match=r"has a '\.' or '\.\.' path segment"):
         RepoUrl.parse(text)
     assert RepoUrl.parse("file:///srv/git/../app.git").path == "srv/git/../app"  # a path of this machine
+
+
+def test_a_local_path_may_hold_spaces() -> None:
+    assert RepoUrl.parse("/srv/my repos/b").git_url == "/srv/my repos/b"
