@@ -37,17 +37,17 @@ def chart_overrides(
     no_tag = [i for i, note in enumerate(notes) if note.reason == NO_TAG]
     if not untagged and not no_tag:
         return found
-    chart = _chart_values(source.path, on_disk)
+    chart = _chart_folder(source.path, on_disk)
     if chart is None:
         return found
-    chart_relpath, defaults = chart
+    root, folder = chart
     places = _places(docs)
 
     def why(place: Place | None) -> str | None:
-        said = _tag_key_in_chart(defaults, place) if place is not None else None
+        said = _tag_key_in_charts(root, folder, source.path, place) if place is not None else None
         if said is None:
             return None
-        tag_key, line = said
+        chart_relpath, tag_key, line = said
         return (
             f"{NO_TAG_FIELD}: the chart's {chart_relpath}:{line} keeps the tag in `{tag_key}` beside it; "
             f"add `{tag_key}:` here for bumper to pin it"
@@ -112,23 +112,42 @@ def _tag_key_in_chart(defaults: Keys, place: Place) -> tuple[str, int] | None:
     return next(((k, keys[k]) for k in tag_keys_for(key) if k in keys), None)
 
 
-def _chart_values(relpath: str, on_disk: str) -> tuple[str, Keys] | None:
-    """The nearest chart folder above the file within the tree (a folder holding Chart.yaml):
-    its values.yaml's path from the root and keys; None when there is none, the file is that
-    values.yaml itself, or it cannot be read (a link, not UTF-8, too big, not YAML)."""
+def _tag_key_in_charts(root: str, folder: str, relpath: str, place: Place) -> tuple[str, str, int] | None:
+    """The values.yaml (its path from the root), tag key and line that keep the tag of the image
+    key at `place` for the chart in `folder`: its own values.yaml (unless that is the file read),
+    else a subchart's under `charts/` when the place is below that subchart's key (an umbrella
+    chart's `es: {image: REPO}` over charts/es/values.yaml's `image` + `imageTag`), at any depth."""
+    path, key = place
+    for _ in range(_MAX_DEPTH):
+        values = f"{folder}/{VALUES_FILE}" if folder else VALUES_FILE
+        keys = _read_keys(os.path.join(root, values)) if values != relpath else None
+        said = _tag_key_in_chart(keys, (path, key)) if keys is not None else None
+        if said is not None:
+            return values, *said
+        if not path:
+            return None
+        folder = f"{folder}/charts/{path[0]}" if folder else f"charts/{path[0]}"
+        if "/" in path[0] or path[0] in ("", ".", "..") or not _is_chart(root, folder):
+            return None
+        path = path[1:]
+    return None
+
+
+def _is_chart(root: str, folder: str) -> bool:
+    return os.path.isfile(os.path.join(root, folder, CHART_FILE))
+
+
+def _chart_folder(relpath: str, on_disk: str) -> tuple[str, str] | None:
+    """The tree's root on disk and the nearest chart folder above the file within the tree (a
+    folder holding Chart.yaml); None when there is none."""
     if not on_disk.endswith(relpath):
         return None
     root = on_disk[: len(on_disk) - len(relpath)]
     parts = relpath.split("/")[:-1]
     for depth in range(len(parts), -1, -1):
         folder = "/".join(parts[:depth])
-        if not os.path.isfile(os.path.join(root, folder, CHART_FILE)):
-            continue
-        values = f"{folder}/{VALUES_FILE}" if folder else VALUES_FILE
-        if values == relpath:
-            return None
-        keys = _read_keys(os.path.join(root, values))
-        return (values, keys) if keys is not None else None
+        if _is_chart(root, folder):
+            return root, folder
     return None
 
 
