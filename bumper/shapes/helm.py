@@ -85,8 +85,19 @@ def _values_map(node: MappingNode, keys: list[str], context: str | None, found: 
 
 
 def _names_split_pair(keys: list[str]) -> bool:
-    """Whether a key of the map may be the tag key of a split pair (bumper.shapes.helm.split_pairs)."""
-    return any(k.endswith(_SPLIT_TAG_ENDINGS) for k in keys)
+    """Whether a key of the map may be the tag key of a split pair (bumper.shapes.helm.split_pairs);
+    `tag` is `imageName`'s and `imageRepository`'s as much as `repository`'s."""
+    return any(k.endswith(_SPLIT_TAG_ENDINGS) or k == "tag" for k in keys)
+
+
+def _names_image_apart(pairs: dict[str, Node]) -> bool:
+    """Whether a key of a split spelling (`imageName`, `imageRepository`, `redisImage`) names the
+    map's image beside its tag key: a `name:` there is the component's name, not its image."""
+    for key in pairs:
+        spelled = _split_spelling(key) if key != "image" else None
+        if spelled is not None and type(pairs[key]) is ScalarNode and any(k in pairs for k in spelled[0]):
+            return True
+    return False
 
 
 def split_pairs(pairs: dict[str, Node], ignore: IgnoreFn) -> tuple[list[SplitRef], list[ScalarNode]]:
@@ -159,6 +170,8 @@ def helm_ref(pairs: dict[str, Node], ignore: IgnoreFn, shape: str = "helm") -> S
         repository = text_of(scalar(pairs, repo_key))
         if repository is None:
             continue
+        if repo_key == "name" and _names_image_apart(pairs):
+            return None  # `{name: proxy, imageRepository: REPO, imageTag: 2.6.0}`: REPO's tag
         tag = next((scalar(pairs, k) for k in tag_keys if scalar(pairs, k) is not None), None)
         if tag is None:
             return None
