@@ -203,8 +203,8 @@ def parse_events(text: str) -> Iterator[yaml.Event]:
 def check_unique_keys(source: Source, mapping: MappingNode) -> None:
     """Refuse a mapping with a repeated key: which value wins differs between tools. A merge key
     `<<` may repeat (`<<: *mounts` then `<<: *volumes`: PyYAML and Helm's Go YAML both read every
-    one) as long as no two of them bring one key the map does not set itself with different
-    values: which of them wins is what differs then (PyYAML keeps the first, Helm the last)."""
+    one) as long as no two of them bring one key the map does not set itself from two places:
+    which of them wins is what differs then (PyYAML keeps the first, Helm the last)."""
     seen: set[str] = set()
     merges: list[ScalarNode] = []
     for key, _ in mapping.value:
@@ -224,9 +224,10 @@ def check_unique_keys(source: Source, mapping: MappingNode) -> None:
 
 
 def _check_merges_disjoint(source: Source, mapping: MappingNode, own: set[str]) -> None:
-    """Refuse two `<<` keys of `mapping` that bring one key it does not set itself, each with
-    another value. One value brought twice (`<<: *defaults` and `<<: *image`, which merges
-    `*defaults` itself) reads alike whichever wins."""
+    """Refuse two `<<` keys of `mapping` that bring one key it does not set itself from two
+    places. One value brought twice (`<<: *defaults` and `<<: *image`, which merges `*defaults`
+    itself) reads alike whichever wins, and an edit of it moves it for both; two values saying
+    the same are refused still: an edit of the one bumper reads would leave the other."""
     brought: dict[str, tuple[int, Node]] = {}  # each key merged in -> the `<<` line, its value
     known: dict[int, dict[str, Node]] = {}
     for key, value in mapping.value:
@@ -237,7 +238,7 @@ def _check_merges_disjoint(source: Source, mapping: MappingNode, own: set[str]) 
             if name in own:
                 continue
             first, said = brought.setdefault(name, (line, node))
-            if first != line and not _same_value(said, node):
+            if first != line and said is not node:
                 raise ManifestError(
                     f"duplicate key '<<': the maps merged here and at line {first} both bring "
                     f"{name!r}, and tools differ on which wins; merge them in one `<<: [*a, *b]` "
@@ -245,17 +246,6 @@ def _check_merges_disjoint(source: Source, mapping: MappingNode, own: set[str]) 
                     file=source.path,
                     line=line,
                 )
-
-
-def _same_value(one: Node, other: Node) -> bool:
-    """One node (an anchor merged twice), or two scalars saying the same."""
-    if one is other:
-        return True
-    return (
-        isinstance(one, ScalarNode)
-        and isinstance(other, ScalarNode)
-        and (one.tag, one.value) == (other.tag, other.value)
-    )
 
 
 def _merged_keys(node: Node, depth: int, known: dict[int, dict[str, Node]] | None = None) -> dict[str, Node]:
