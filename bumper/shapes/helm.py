@@ -53,6 +53,13 @@ _SPLIT_KEYS: dict[str, tuple[tuple[str, ...], str]] = {
 _CAMEL_NAME = re.compile(r"(?P<stem>[a-z][A-Za-z0-9]*)Image(?P<part>Name|Repository)?")
 _SNAKE_NAME = re.compile(r"(?P<stem>[A-Za-z0-9][A-Za-z0-9_]*)_image(?P<part>_name|_repository)?")
 _SPLIT_TAG_ENDINGS = ("Tag", "_tag", "_image_version")
+# A split pair's digest key, spelled as its tag key is (bumper.shapes.helm._digest_keys).
+_DIGEST_ENDINGS = (
+    ("Tag", "Digest"),
+    ("_image_version", "_image_digest"),
+    ("_tag", "_digest"),
+    ("tag", "digest"),
+)
 _TRIGGERS = TAG_KEYS | {"<<"}  # a merge key may bring a repository, with or without a tag
 
 
@@ -124,8 +131,12 @@ def split_pairs(pairs: dict[str, Node], ignore: IgnoreFn) -> tuple[list[SplitRef
         if parsed is None or parsed.tag or parsed.digest:
             continue  # no image, or a whole reference (the container shape's)
         names.append(name_node)
-        registry = scalar(pairs, registry_key)
-        view: dict[str, Node] = {"registry": registry} if registry is not None else {}
+        view: dict[str, Node] = {}
+        if (registry := scalar(pairs, registry_key)) is not None:
+            view["registry"] = registry
+        digests = (scalar(pairs, k) for k in _digest_keys(key, tag_keys))
+        if (digest := next(filter(None, digests), None)) is not None:
+            view["digest"] = digest  # moved with the tag, as a values map's `digest:` is
         ref = _split_ref(view, name, tag, ignore, NAME, name_node)
         if ref is not None:
             refs.append(ref)
@@ -156,6 +167,14 @@ def _split_spelling(key: str) -> tuple[tuple[str, ...], str] | None:
         own = f"{stem}_image_tag", f"{stem}_image_version"
         return (own if part else (*own, f"{stem}_tag")), f"{stem}_image_registry"
     return None
+
+
+def _digest_keys(key: str, tag_keys: tuple[str, ...]) -> tuple[str, ...]:
+    """The keys a split pair's digest may sit in, spelled as its tag keys are (`ImageTag`:
+    `ImageDigest`, `redisTag`: `redisDigest`, `server_tag`: `server_digest`, `tag`: `digest`):
+    a chart rendering `IMAGE:TAG@DIGEST` runs the digest, so a tag moved without it moves nothing."""
+    spelled = [t[: -len(end)] + new for t in tag_keys for end, new in _DIGEST_ENDINGS if t.endswith(end)]
+    return (*dict.fromkeys(spelled), *(("digest",) if key == "image" else ()))
 
 
 def _claim(pairs: dict[str, Node], *keys: str) -> Claim:
