@@ -93,8 +93,9 @@ def _values_map(node: MappingNode, keys: list[str], context: str | None, found: 
 
 def _names_split_pair(keys: list[str]) -> bool:
     """Whether a key of the map may be the tag key of a split pair (bumper.shapes.helm.split_pairs);
-    `tag` is `imageName`'s and `imageRepository`'s as much as `repository`'s."""
-    return any(k.endswith(_SPLIT_TAG_ENDINGS) or k == "tag" for k in keys)
+    `tag` is `imageName`'s and `imageRepository`'s as much as `repository`'s, and a merge key may
+    bring either key of the pair (`<<: *common` holding `image_tag`)."""
+    return any(k.endswith(_SPLIT_TAG_ENDINGS) or k in ("tag", "<<") for k in keys)
 
 
 def _names_image_apart(pairs: dict[str, Node]) -> bool:
