@@ -248,6 +248,12 @@ def _check_merges_disjoint(source: Source, mapping: MappingNode, own: set[str]) 
                 )
 
 
+def merged_keys(node: Node) -> dict[str, Node]:
+    """The keys a merge key's value (a map, an alias of one, or a list of them) brings into the
+    map holding it, each with the value it brings."""
+    return _merged_keys(node, 0)
+
+
 def _merged_keys(node: Node, depth: int, known: dict[int, dict[str, Node]] | None = None) -> dict[str, Node]:
     """The keys a merge key's value brings, each with the value it brings: a map's own keys and
     what it merges in itself (its own keys win, then the first merge), each map read once,

@@ -157,3 +157,22 @@ def test_an_umbrella_charts_override_of_a_subchart_image_is_left_alone(
     assert ("platform/values.yaml", 2, SUB_WHY) in ignored
     assert ("platform/values-prod.yaml", 2, SUB_WHY) in ignored
     assert [c["file"] for c in result["changes"]] == ["platform/values-other.yaml"]
+
+
+def test_a_tag_key_the_charts_values_merge_in_is_where_the_chart_keeps_the_tag(tmp_path: Path) -> None:
+    """The chart's values.yaml brings `imageTag` beside its `image` through a merge key
+    (`<<: *defaults`): the override's tagless image renders repo:imageTag all the same."""
+    root = _write(tmp_path / "tree")
+    merged = (
+        b'defaults: &defaults\n  imageTag: "8.5.1"\n'
+        b'image: "docker.elastic.co/elasticsearch/elasticsearch"\n<<: *defaults\n'
+    )
+    (root / "charts/elasticsearch/values.yaml").write_bytes(merged)
+    (root / "apps/oss/values.yaml").unlink()
+
+    proc = forkserver.run(["bump", f"{OSS}:7.10.2", "--dir", str(root)])
+
+    assert proc.returncode == 3, proc.stderr
+    assert "charts/elasticsearch/examples/oss/values.yaml:2 (no-tag-field)" in proc.stderr
+    assert "the chart's charts/elasticsearch/values.yaml:4 keeps the tag in `imageTag`" in proc.stderr
+    assert (root / "charts/elasticsearch/examples/oss/values.yaml").read_bytes() == OVERRIDE

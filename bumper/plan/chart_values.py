@@ -17,7 +17,7 @@ from bumper.plan.select import MAX_FILE_BYTES
 from bumper.shapes.helm import tag_keys_for
 from bumper.shapes.left_alone import NO_TAG, NO_TAG_FIELD
 from bumper.shapes.reference import Ignored, Reference, WholeRef
-from bumper.yaml_edit import Source, compose_all
+from bumper.yaml_edit import MERGE_TAG, Source, compose_all, merged_keys
 
 CHART_FILE = "Chart.yaml"
 VALUES_FILE = "values.yaml"
@@ -180,8 +180,14 @@ def _keys_of(path: str, _mtime: int, size: int, mode: int) -> Keys | None:
             continue
         seen.add(id(node))
         own = keys.setdefault(where, {})
+        merges: list[tuple[ScalarNode, Node]] = []
         for key, value in node.value:
-            if type(key) is ScalarNode:
+            if type(key) is ScalarNode and key.tag == MERGE_TAG:
+                merges.append((key, value))
+            elif type(key) is ScalarNode:
                 own.setdefault(str(key.value), key.start_mark.line + 1)
                 stack.append((value, (*where, str(key.value))))
+        for key, value in merges:  # `<<: *defaults` bringing `imageTag`: the chart has it there
+            for name in merged_keys(value):
+                own.setdefault(name, key.start_mark.line + 1)
     return keys
