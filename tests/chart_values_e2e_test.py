@@ -123,8 +123,13 @@ def test_a_chart_values_file_that_is_a_link_or_no_yaml_decides_nothing(tmp_path:
 SUB = "platform/charts/elasticsearch"
 SUB_IMAGE = b"elasticsearch:\n  image: docker.elastic.co/elasticsearch/elasticsearch-oss\n"
 UMBRELLA = {
-    "platform/Chart.yaml": b"apiVersion: v2\nname: platform\nversion: 1.0.0\n",
+    "platform/Chart.yaml": (
+        b"apiVersion: v2\nname: platform\nversion: 1.0.0\ndependencies:\n"
+        b"- {name: elasticsearch, version: 8.5.1}\n- {name: elasticsearch, version: 8.5.1, alias: search}\n"
+    ),
     "platform/values.yaml": SUB_IMAGE,
+    # Helm puts an aliased dependency's values under its alias
+    "platform/values-search.yaml": SUB_IMAGE.replace(b"elasticsearch:", b"search:", 1),
     "platform/values-prod.yaml": SUB_IMAGE,
     f"{SUB}/Chart.yaml": b"apiVersion: v2\nname: elasticsearch\nversion: 8.5.1\n",
     f"{SUB}/values.yaml": CHART_VALUES,
@@ -149,13 +154,14 @@ def test_an_umbrella_charts_override_of_a_subchart_image_is_left_alone(
         assert proc.returncode == 0, proc.stderr
         result = json.loads(proc.stdout)
         branch = result["branch"]
-        for rel in ("platform/values.yaml", "platform/values-prod.yaml"):
+        for rel in ("platform/values.yaml", "platform/values-prod.yaml", "platform/values-search.yaml"):
             assert world.read(branch, rel) == UMBRELLA[rel]
         other = world.read(branch, "platform/values-other.yaml")
         assert other == UMBRELLA["platform/values-other.yaml"].replace(b"-oss\n", b"-oss:7.10.2\n")
     ignored = _ignored(result)
     assert ("platform/values.yaml", 2, SUB_WHY) in ignored
     assert ("platform/values-prod.yaml", 2, SUB_WHY) in ignored
+    assert ("platform/values-search.yaml", 2, SUB_WHY) in ignored
     assert [c["file"] for c in result["changes"]] == ["platform/values-other.yaml"]
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 
-from yaml.nodes import MappingNode, Node, ScalarNode
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from bumper.errors import ManifestError
 from bumper.plan.select import MAX_FILE_BYTES
@@ -124,13 +124,54 @@ def _tag_key_in_charts(root: str, folder: str, relpath: str, place: Place) -> tu
         said = _tag_key_in_chart(keys, (path, key)) if keys is not None else None
         if said is not None:
             return values, *said
-        if not path:
+        sub = _subchart(root, folder, path[0]) if path else None
+        if sub is None:
             return None
-        folder = f"{folder}/charts/{path[0]}" if folder else f"charts/{path[0]}"
-        if "/" in path[0] or path[0] in ("", ".", "..") or not _is_chart(root, folder):
-            return None
-        path = path[1:]
+        folder, path = sub, path[1:]
     return None
+
+
+def _subchart(root: str, folder: str, key: str) -> str | None:
+    """The folder of the subchart whose values sit under `key` in the values of the chart in
+    `folder`: `charts/KEY`, or `charts/NAME` for a dependency aliased KEY in its Chart.yaml."""
+    for name in (key, _aliases(root, folder).get(key)):
+        if name is None or "/" in name or name in ("", ".", ".."):
+            continue
+        sub = f"{folder}/charts/{name}" if folder else f"charts/{name}"
+        if _is_chart(root, sub):
+            return sub
+    return None
+
+
+def _aliases(root: str, folder: str) -> dict[str, str]:
+    """A chart's dependencies by alias (Chart.yaml `dependencies: [{name, alias}]`): Helm puts a
+    subchart's values under its alias."""
+    path = os.path.join(root, folder, CHART_FILE)
+    try:
+        stat = os.lstat(path)
+    except OSError:
+        return {}
+    return _aliases_of(path, stat.st_mtime_ns, stat.st_size, stat.st_mode)
+
+
+@lru_cache(maxsize=32)
+def _aliases_of(path: str, _mtime: int, size: int, mode: int) -> dict[str, str]:
+    docs = _compose(path, size, mode)
+    root = docs[0] if docs else None
+    deps = (
+        next((v for k, v in root.value if k.value == "dependencies"), None)
+        if type(root) is MappingNode
+        else None
+    )
+    aliases: dict[str, str] = {}
+    for dep in deps.value if type(deps) is SequenceNode else ():
+        pairs = (
+            {k.value: v for k, v in dep.value if type(k) is ScalarNode} if type(dep) is MappingNode else {}
+        )
+        name, alias = pairs.get("name"), pairs.get("alias")
+        if type(name) is ScalarNode and type(alias) is ScalarNode:
+            aliases.setdefault(str(alias.value), str(name.value))
+    return aliases
 
 
 def _is_chart(root: str, folder: str) -> bool:
@@ -161,15 +202,8 @@ def _read_keys(path: str) -> Keys | None:
 
 @lru_cache(maxsize=32)  # the charts of one tree; a changed file is another key
 def _keys_of(path: str, _mtime: int, size: int, mode: int) -> Keys | None:
-    import stat
-
-    if not stat.S_ISREG(mode) or size > MAX_FILE_BYTES:
-        return None
-    try:
-        with open(path, "rb") as file:
-            source = Source.from_bytes(path, file.read(MAX_FILE_BYTES + 1))
-        docs = compose_all(source)
-    except (OSError, UnicodeDecodeError, ManifestError):
+    docs = _compose(path, size, mode)
+    if docs is None:
         return None
     keys: Keys = {}
     stack: list[tuple[Node, tuple[str, ...]]] = [(doc, ()) for doc in docs]
@@ -191,3 +225,18 @@ def _keys_of(path: str, _mtime: int, size: int, mode: int) -> Keys | None:
             for name in merged_keys(value):
                 own.setdefault(name, key.start_mark.line + 1)
     return keys
+
+
+def _compose(path: str, size: int, mode: int) -> list[Node] | None:
+    """The documents of a regular file of at most MAX_FILE_BYTES, else None (a link, which may
+    point anywhere; not UTF-8; not YAML)."""
+    import stat
+
+    if not stat.S_ISREG(mode) or size > MAX_FILE_BYTES:
+        return None
+    try:
+        with open(path, "rb") as file:
+            source = Source.from_bytes(path, file.read(MAX_FILE_BYTES + 1))
+        return compose_all(source)
+    except (OSError, UnicodeDecodeError, ManifestError):
+        return None
