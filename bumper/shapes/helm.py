@@ -198,6 +198,8 @@ def helm_ref(pairs: dict[str, Node], ignore: IgnoreFn, shape: str = "helm") -> S
         if repo_key == "baseImage" and "sha" in pairs:
             _operator_sha(repository, tag, ignore, shape)
             return None
+        if "registry" not in pairs and (registry := scalar(pairs, "imageRegistry")) is not None:
+            pairs = {**pairs, "registry": registry}  # `{{ .imageRegistry }}/{{ .image }}:{{ .imageTag }}`
         return _split_ref(pairs, repository, tag, ignore, shape, scalar(pairs, repo_key))
     return _registry_only(pairs, ignore, shape)
 
