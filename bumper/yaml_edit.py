@@ -203,8 +203,8 @@ def parse_events(text: str) -> Iterator[yaml.Event]:
 def check_unique_keys(source: Source, mapping: MappingNode, repeats: Repeats | None = None) -> None:
     """Refuse a mapping with a repeated key: which value wins differs between tools. A merge key
     `<<` may repeat (`<<: *mounts` then `<<: *volumes`: PyYAML and Helm's Go YAML both read every
-    one) as long as no two of them bring one key the map does not set itself: which of them
-    wins is what differs then (PyYAML keeps the first, Helm the last).
+    one) as long as no two of them bring one key the map does not set itself from two places:
+    which of them wins is what differs then (PyYAML keeps the first, Helm the last).
 
     With `repeats`, a key said again with the same scalar (the archived helm/charts'
     stable/aws-cluster-autoscaler Chart.yaml says `deprecated: true` twice) is no conflict, as
@@ -246,16 +246,21 @@ def _same_scalar(first: Node, again: Node) -> bool:
 
 
 def _check_merges_disjoint(source: Source, mapping: MappingNode, own: set[str]) -> None:
-    """Refuse two `<<` keys of `mapping` that bring one key it does not set itself."""
-    brought: dict[str, int] = {}  # each key merged in -> the line of the `<<` bringing it
-    known: dict[int, frozenset[str]] = {}
+    """Refuse two `<<` keys of `mapping` that bring one key it does not set itself from two
+    places. One value brought twice (`<<: *defaults` and `<<: *image`, which merges `*defaults`
+    itself) reads alike whichever wins, and an edit of it moves it for both; two values saying
+    the same are refused still: an edit of the one bumper reads would leave the other."""
+    brought: dict[str, tuple[int, Node]] = {}  # each key merged in -> the `<<` line, its value
+    known: dict[int, dict[str, Node]] = {}
     for key, value in mapping.value:
         if not (isinstance(key, ScalarNode) and key.tag == MERGE_TAG):
             continue
         line = key.start_mark.line + 1
-        for name in sorted(_merged_keys(value, 0, known) - own):
-            first = brought.setdefault(name, line)
-            if first != line:
+        for name, node in sorted(_merged_keys(value, 0, known).items()):
+            if name in own:
+                continue
+            first, said = brought.setdefault(name, (line, node))
+            if first != line and said is not node:
                 raise ManifestError(
                     f"duplicate key '<<': the maps merged here and at line {first} both bring "
                     f"{name!r}, and tools differ on which wins; merge them in one `<<: [*a, *b]` "
@@ -265,21 +270,36 @@ def _check_merges_disjoint(source: Source, mapping: MappingNode, own: set[str]) 
                 )
 
 
-def _merged_keys(node: Node, depth: int, known: dict[int, frozenset[str]] | None = None) -> frozenset[str]:
-    """The keys a merge key's value brings: a map's own keys and what it merges in itself (each
-    map read once, however many aliases name it)."""
+def merged_keys(node: Node) -> dict[str, Node]:
+    """The keys a merge key's value (a map, an alias of one, or a list of them) brings into the
+    map holding it, each with the value it brings."""
+    return _merged_keys(node, 0)
+
+
+def _merged_keys(node: Node, depth: int, known: dict[int, dict[str, Node]] | None = None) -> dict[str, Node]:
+    """The keys a merge key's value brings, each with the value it brings: a map's own keys and
+    what it merges in itself (its own keys win, then the first merge), each map read once,
+    however many aliases name it."""
     known = {} if known is None else known
     if id(node) in known:
         return known[id(node)]
-    keys: set[str] = set()
+    keys: dict[str, Node] = {}
     if isinstance(node, yaml.SequenceNode):
-        keys = keys.union(*(_merged_keys(item, depth, known) for item in node.value))
+        for item in node.value:
+            for name, value in _merged_keys(item, depth, known).items():
+                keys.setdefault(name, value)
     elif isinstance(node, MappingNode) and depth <= 20:
+        merged: dict[str, Node] = {}
         for key, value in node.value:
-            if isinstance(key, ScalarNode):
-                keys |= _merged_keys(value, depth + 1, known) if key.tag == MERGE_TAG else {str(key.value)}
-    known[id(node)] = frozenset(keys)
-    return known[id(node)]
+            if isinstance(key, ScalarNode) and key.tag == MERGE_TAG:
+                for name, brought in _merged_keys(value, depth + 1, known).items():
+                    merged.setdefault(name, brought)
+            elif isinstance(key, ScalarNode):
+                keys.setdefault(str(key.value), value)
+        for name, brought in merged.items():
+            keys.setdefault(name, brought)
+    known[id(node)] = keys
+    return keys
 
 
 # What YAML 1.2's core schema and Go's YAML (yaml.v2/v3, which Helm, kubectl and Flux read values

@@ -118,3 +118,67 @@ def test_a_chart_values_file_that_is_a_link_or_no_yaml_decides_nothing(tmp_path:
     broken = forkserver.run(["bump", f"{OSS}:7.10.2", "--dir", str(root), "--dry-run"])
     assert broken.returncode == 0, broken.stderr
     assert f'+image: "{OSS}:7.10.2"' in broken.stdout
+
+
+SUB = "platform/charts/elasticsearch"
+SUB_IMAGE = b"elasticsearch:\n  image: docker.elastic.co/elasticsearch/elasticsearch-oss\n"
+UMBRELLA = {
+    "platform/Chart.yaml": (
+        b"apiVersion: v2\nname: platform\nversion: 1.0.0\ndependencies:\n"
+        b"- {name: elasticsearch, version: 8.5.1}\n- {name: elasticsearch, version: 8.5.1, alias: search}\n"
+    ),
+    "platform/values.yaml": SUB_IMAGE,
+    # Helm puts an aliased dependency's values under its alias
+    "platform/values-search.yaml": SUB_IMAGE.replace(b"elasticsearch:", b"search:", 1),
+    "platform/values-prod.yaml": SUB_IMAGE,
+    f"{SUB}/Chart.yaml": b"apiVersion: v2\nname: elasticsearch\nversion: 8.5.1\n",
+    f"{SUB}/values.yaml": CHART_VALUES,
+    # a key that names no subchart folder: nothing keeps its tag, pinned as before
+    "platform/values-other.yaml": b"kibana:\n  image: docker.elastic.co/elasticsearch/elasticsearch-oss\n",
+}
+SUB_WHY = (
+    f"no-tag-field: the chart's {SUB}/values.yaml:3 keeps the tag in `imageTag` beside it; "
+    "add `imageTag:` here for bumper to pin it"
+)
+
+
+@pytest.mark.parametrize("paths", [(), ("--path", "platform/values*.yaml")])
+def test_an_umbrella_charts_override_of_a_subchart_image_is_left_alone(
+    tmp_path: Path, paths: tuple[str, ...]
+) -> None:
+    """An umbrella chart's values files naming its subchart's image (`elasticsearch.image`)
+    without a tag, where the subchart under charts/ keeps the tag beside its `image`: it was
+    pinned and rendered repo:new:old; with --path the sparse clone still reads the subchart's."""
+    with make_world(tmp_path, "github", UMBRELLA) as world:
+        proc = run_bump(world, f"{OSS}:7.10.2", *paths)
+        assert proc.returncode == 0, proc.stderr
+        result = json.loads(proc.stdout)
+        branch = result["branch"]
+        for rel in ("platform/values.yaml", "platform/values-prod.yaml", "platform/values-search.yaml"):
+            assert world.read(branch, rel) == UMBRELLA[rel]
+        other = world.read(branch, "platform/values-other.yaml")
+        assert other == UMBRELLA["platform/values-other.yaml"].replace(b"-oss\n", b"-oss:7.10.2\n")
+    ignored = _ignored(result)
+    assert ("platform/values.yaml", 2, SUB_WHY) in ignored
+    assert ("platform/values-prod.yaml", 2, SUB_WHY) in ignored
+    assert ("platform/values-search.yaml", 2, SUB_WHY) in ignored
+    assert [c["file"] for c in result["changes"]] == ["platform/values-other.yaml"]
+
+
+def test_a_tag_key_the_charts_values_merge_in_is_where_the_chart_keeps_the_tag(tmp_path: Path) -> None:
+    """The chart's values.yaml brings `imageTag` beside its `image` through a merge key
+    (`<<: *defaults`): the override's tagless image renders repo:imageTag all the same."""
+    root = _write(tmp_path / "tree")
+    merged = (
+        b'defaults: &defaults\n  imageTag: "8.5.1"\n'
+        b'image: "docker.elastic.co/elasticsearch/elasticsearch"\n<<: *defaults\n'
+    )
+    (root / "charts/elasticsearch/values.yaml").write_bytes(merged)
+    (root / "apps/oss/values.yaml").unlink()
+
+    proc = forkserver.run(["bump", f"{OSS}:7.10.2", "--dir", str(root)])
+
+    assert proc.returncode == 3, proc.stderr
+    assert "charts/elasticsearch/examples/oss/values.yaml:2 (no-tag-field)" in proc.stderr
+    assert "the chart's charts/elasticsearch/values.yaml:4 keeps the tag in `imageTag`" in proc.stderr
+    assert (root / "charts/elasticsearch/examples/oss/values.yaml").read_bytes() == OVERRIDE

@@ -301,7 +301,23 @@ def _unique_keys_error(text: str) -> str | None:
         ),
         # ... also through a merge inside a merged map, or a list of maps
         (
-            "a: &a {x: 1}\nb: &b {<<: *a}\nm:\n  <<: [*a]\n  <<: *b\n",
+            "a: &a {x: 1}\nc: &c {x: 2}\nb: &b {<<: *c}\nm:\n  <<: [*a]\n  <<: *b\n",
+            "6: duplicate key '<<': the maps merged here and at line 5 both bring 'x'",
+        ),
+        # one value brought twice reads alike whichever wins: layered defaults (`<<: *defaults`,
+        # then `<<: *image`, which merges `*defaults` itself), one anchor twice
+        ("d: &d {p: 1}\ni: &i {<<: *d, r: x}\nm:\n  <<: *d\n  <<: *i\n", None),
+        ("a: &a {x: 1}\nb: &b {<<: *a}\nm:\n  <<: [*a]\n  <<: *b\n", None),
+        ("a: &a {x: 1}\nm:\n  <<: *a\n  <<: *a\n", None),
+        # ... but not two values saying the same: an edit of the one read would leave the other
+        # (Helm's, the last) as it was
+        (
+            "a: &a {x: 1}\nb: &b {x: 1}\nm:\n  <<: *a\n  <<: *b\n",
+            "5: duplicate key '<<': the maps merged here and at line 4 both bring 'x'",
+        ),
+        # a merged map's own key wins over what it merges itself, as YAML's merge says
+        (
+            "a: &a {x: 1}\nb: &b {<<: *a, x: 2}\nm:\n  <<: *a\n  <<: *b\n",
             "5: duplicate key '<<': the maps merged here and at line 4 both bring 'x'",
         ),
         # one `<<` with a list: the merge spec's order (the first wins), nothing ambiguous
@@ -319,8 +335,8 @@ def test_merged_keys_read_each_map_once_in_a_merge_bomb() -> None:
     lines = ["l0: &l0 {k: 1}"] + [
         f"l{i}: &l{i} {{<<: [{', '.join([f'*l{i - 1}'] * 9)}]}}" for i in range(1, 19)
     ]
-    text = "\n".join([*lines, "m:", "  <<: *l18", "  <<: *l18", ""])
-    assert (_unique_keys_error(text) or "").startswith(f"{len(lines) + 3}: duplicate key '<<'")
+    text = "\n".join([*lines, "z: &z {k: 2}", "m:", "  <<: *l18", "  <<: *l18", "  <<: *z", ""])
+    assert (_unique_keys_error(text) or "").startswith(f"{len(lines) + 5}: duplicate key '<<'")
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,7 @@ import os
 from collections.abc import Iterator
 from functools import lru_cache
 
-from yaml.nodes import MappingNode, Node, ScalarNode
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from bumper.changes import explained, reason_word
 from bumper.errors import ManifestError
@@ -19,7 +19,7 @@ from bumper.plan.select import MAX_FILE_BYTES
 from bumper.shapes.helm import tag_keys_for
 from bumper.shapes.left_alone import NO_TAG, NO_TAG_FIELD
 from bumper.shapes.reference import Ignored, Reference, WholeRef
-from bumper.yaml_edit import Source, compose_all
+from bumper.yaml_edit import MERGE_TAG, Source, compose_all, merged_keys
 
 CHART_FILE = "Chart.yaml"
 VALUES_FILE = "values.yaml"
@@ -39,17 +39,17 @@ def chart_overrides(
     no_tag = [i for i, note in enumerate(notes) if reason_word(note.reason) == NO_TAG]
     if not untagged and not no_tag:
         return found
-    chart = _chart_values(source.path, on_disk)
+    chart = _chart_folder(source.path, on_disk)
     if chart is None:
         return found
-    chart_relpath, defaults = chart
+    root, folder = chart
     places = _places(docs)
 
     def why(place: Place | None) -> str | None:
-        said = _tag_key_in_chart(defaults, place) if place is not None else None
+        said = _tag_key_in_charts(root, folder, source.path, place) if place is not None else None
         if said is None:
             return None
-        tag_key, line = said
+        chart_relpath, tag_key, line = said
         return explained(
             NO_TAG_FIELD,
             f"the chart's {chart_relpath}:{line} keeps the tag in `{tag_key}` beside it; "
@@ -117,23 +117,83 @@ def _tag_key_in_chart(defaults: Keys, place: Place) -> tuple[str, int] | None:
     return next(((k, keys[k]) for k in tag_keys_for(key) if k in keys), None)
 
 
-def _chart_values(relpath: str, on_disk: str) -> tuple[str, Keys] | None:
-    """The nearest chart folder above the file within the tree (a folder holding Chart.yaml):
-    its values.yaml's path from the root and keys; None when there is none, the file is that
-    values.yaml itself, or it cannot be read (a link, not UTF-8, too big, not YAML)."""
+def _tag_key_in_charts(root: str, folder: str, relpath: str, place: Place) -> tuple[str, str, int] | None:
+    """The values.yaml (its path from the root), tag key and line that keep the tag of the image
+    key at `place` for the chart in `folder`: its own values.yaml (unless that is the file read),
+    else a subchart's under `charts/` when the place is below that subchart's key (an umbrella
+    chart's `es: {image: REPO}` over charts/es/values.yaml's `image` + `imageTag`), at any depth."""
+    path, key = place
+    for _ in range(_MAX_DEPTH):
+        values = f"{folder}/{VALUES_FILE}" if folder else VALUES_FILE
+        keys = _read_keys(os.path.join(root, values)) if values != relpath else None
+        said = _tag_key_in_chart(keys, (path, key)) if keys is not None else None
+        if said is not None:
+            return values, *said
+        sub = _subchart(root, folder, path[0]) if path else None
+        if sub is None:
+            return None
+        folder, path = sub, path[1:]
+    return None
+
+
+def _subchart(root: str, folder: str, key: str) -> str | None:
+    """The folder of the subchart whose values sit under `key` in the values of the chart in
+    `folder`: `charts/KEY`, or `charts/NAME` for a dependency aliased KEY in its Chart.yaml."""
+    for name in (key, _aliases(root, folder).get(key)):
+        if name is None or "/" in name or name in ("", ".", ".."):
+            continue
+        sub = f"{folder}/charts/{name}" if folder else f"charts/{name}"
+        if _is_chart(root, sub):
+            return sub
+    return None
+
+
+def _aliases(root: str, folder: str) -> dict[str, str]:
+    """A chart's dependencies by alias (Chart.yaml `dependencies: [{name, alias}]`): Helm puts a
+    subchart's values under its alias."""
+    path = os.path.join(root, folder, CHART_FILE)
+    try:
+        stat = os.lstat(path)
+    except OSError:
+        return {}
+    return _aliases_of(path, stat.st_mtime_ns, stat.st_size, stat.st_mode)
+
+
+@lru_cache(maxsize=32)
+def _aliases_of(path: str, _mtime: int, size: int, mode: int) -> dict[str, str]:
+    docs = _compose(path, size, mode)
+    root = docs[0] if docs else None
+    deps = (
+        next((v for k, v in root.value if k.value == "dependencies"), None)
+        if type(root) is MappingNode
+        else None
+    )
+    aliases: dict[str, str] = {}
+    for dep in deps.value if type(deps) is SequenceNode else ():
+        pairs = (
+            {k.value: v for k, v in dep.value if type(k) is ScalarNode} if type(dep) is MappingNode else {}
+        )
+        name, alias = pairs.get("name"), pairs.get("alias")
+        if type(name) is ScalarNode and type(alias) is ScalarNode:
+            aliases.setdefault(str(alias.value), str(name.value))
+    return aliases
+
+
+def _is_chart(root: str, folder: str) -> bool:
+    return os.path.isfile(os.path.join(root, folder, CHART_FILE))
+
+
+def _chart_folder(relpath: str, on_disk: str) -> tuple[str, str] | None:
+    """The tree's root on disk and the nearest chart folder above the file within the tree (a
+    folder holding Chart.yaml); None when there is none."""
     if not on_disk.endswith(relpath):
         return None
     root = on_disk[: len(on_disk) - len(relpath)]
     parts = relpath.split("/")[:-1]
     for depth in range(len(parts), -1, -1):
         folder = "/".join(parts[:depth])
-        if not os.path.isfile(os.path.join(root, folder, CHART_FILE)):
-            continue
-        values = f"{folder}/{VALUES_FILE}" if folder else VALUES_FILE
-        if values == relpath:
-            return None
-        keys = _read_keys(os.path.join(root, values))
-        return (values, keys) if keys is not None else None
+        if _is_chart(root, folder):
+            return root, folder
     return None
 
 
@@ -147,6 +207,27 @@ def _read_keys(path: str) -> Keys | None:
 
 @lru_cache(maxsize=32)  # the charts of one tree; a changed file is another key
 def _keys_of(path: str, _mtime: int, size: int, mode: int) -> Keys | None:
+    docs = _compose(path, size, mode)
+    if docs is None:
+        return None
+    keys: Keys = {}
+    for node, where in _mappings(docs):
+        own = keys.setdefault(where, {})
+        merges: list[tuple[ScalarNode, Node]] = []
+        for key, value in node.value:
+            if type(key) is ScalarNode and key.tag == MERGE_TAG:
+                merges.append((key, value))
+            elif type(key) is ScalarNode:
+                own.setdefault(str(key.value), key.start_mark.line + 1)
+        for key, value in merges:  # `<<: *defaults` bringing `imageTag`: the chart has it there
+            for name in merged_keys(value):
+                own.setdefault(name, key.start_mark.line + 1)
+    return keys
+
+
+def _compose(path: str, size: int, mode: int) -> list[Node] | None:
+    """The documents of a regular file of at most MAX_FILE_BYTES, else None (a link, which may
+    point anywhere; not UTF-8; not YAML)."""
     import stat
 
     if not stat.S_ISREG(mode) or size > MAX_FILE_BYTES:
@@ -154,13 +235,6 @@ def _keys_of(path: str, _mtime: int, size: int, mode: int) -> Keys | None:
     try:
         with open(path, "rb") as file:
             source = Source.from_bytes(path, file.read(MAX_FILE_BYTES + 1))
-        docs = compose_all(source)
+        return compose_all(source)
     except (OSError, UnicodeDecodeError, ManifestError):
         return None
-    keys: Keys = {}
-    for node, where in _mappings(docs):
-        own = keys.setdefault(where, {})
-        for key, _ in node.value:
-            if type(key) is ScalarNode:
-                own.setdefault(str(key.value), key.start_mark.line + 1)
-    return keys

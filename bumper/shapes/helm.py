@@ -52,6 +52,13 @@ _SPLIT_KEYS: dict[str, tuple[tuple[str, ...], str]] = {
 _CAMEL_NAME = re.compile(r"(?P<stem>[a-z][A-Za-z0-9]*)Image(?P<part>Name|Repository)?")
 _SNAKE_NAME = re.compile(r"(?P<stem>[A-Za-z0-9][A-Za-z0-9_]*)_image(?P<part>_name|_repository)?")
 _SPLIT_TAG_ENDINGS = ("Tag", "_tag", "_image_version")
+# A split pair's digest key, spelled as its tag key is (bumper.shapes.helm._digest_keys).
+_DIGEST_ENDINGS = (
+    ("Tag", "Digest"),
+    ("_image_version", "_image_digest"),
+    ("_tag", "_digest"),
+    ("tag", "digest"),
+)
 _TRIGGERS = TAG_KEYS | {"<<"}  # a merge key may bring a repository, with or without a tag
 
 
@@ -86,8 +93,20 @@ def _tag_key_map(node: MappingNode, keys: list[str], context: str | None, found:
 
 
 def _names_split_pair(keys: list[str]) -> bool:
-    """Whether a key of the map may be the tag key of a split pair (bumper.shapes.helm.split_pairs)."""
-    return any(k.endswith(_SPLIT_TAG_ENDINGS) for k in keys)
+    """Whether a key of the map may be the tag key of a split pair (bumper.shapes.helm.split_pairs);
+    `tag` is `imageName`'s and `imageRepository`'s as much as `repository`'s, and a merge key may
+    bring either key of the pair (`<<: *common` holding `image_tag`)."""
+    return any(k.endswith(_SPLIT_TAG_ENDINGS) or k in ("tag", "<<") for k in keys)
+
+
+def _names_image_apart(pairs: dict[str, Node]) -> bool:
+    """Whether a key of a split spelling (`imageName`, `imageRepository`, `redisImage`) names the
+    map's image beside its tag key: a `name:` there is the component's name, not its image."""
+    for key in pairs:
+        spelled = _split_spelling(key) if key != "image" else None
+        if spelled is not None and type(pairs[key]) is ScalarNode and any(k in pairs for k in spelled[0]):
+            return True
+    return False
 
 
 def split_pairs(pairs: dict[str, Node], ignore: IgnoreFn) -> tuple[list[SplitRef], list[ScalarNode]]:
@@ -114,8 +133,12 @@ def split_pairs(pairs: dict[str, Node], ignore: IgnoreFn) -> tuple[list[SplitRef
         if parsed is None or parsed.tag or parsed.digest:
             continue  # no image, or a whole reference (the container shape's)
         names.append(name_node)
-        registry = scalar(pairs, registry_key)
-        view: dict[str, Node] = {"registry": registry} if registry is not None else {}
+        view: dict[str, Node] = {}
+        if (registry := scalar(pairs, registry_key)) is not None:
+            view["registry"] = registry
+        digests = (scalar(pairs, k) for k in _digest_keys(key, tag_keys))
+        if (digest := next(filter(None, digests), None)) is not None:
+            view["digest"] = digest  # moved with the tag, as a values map's `digest:` is
         ref = _split_ref(view, name, tag, ignore, NAME, name_node)
         if ref is not None:
             refs.append(ref)
@@ -148,6 +171,14 @@ def _split_spelling(key: str) -> tuple[tuple[str, ...], str] | None:
     return None
 
 
+def _digest_keys(key: str, tag_keys: tuple[str, ...]) -> tuple[str, ...]:
+    """The keys a split pair's digest may sit in, spelled as its tag keys are (`ImageTag`:
+    `ImageDigest`, `redisTag`: `redisDigest`, `server_tag`: `server_digest`, `tag`: `digest`):
+    a chart rendering `IMAGE:TAG@DIGEST` runs the digest, so a tag moved without it moves nothing."""
+    spelled = [t[: -len(end)] + new for t in tag_keys for end, new in _DIGEST_ENDINGS if t.endswith(end)]
+    return (*dict.fromkeys(spelled), *(("digest",) if key == "image" else ()))
+
+
 def _claim(pairs: dict[str, Node], *keys: str) -> Claim:
     """The map claimed with its scalars under `keys`: a tag appended to any of them breaks the
     image its chart (or operator) builds from it."""
@@ -160,12 +191,16 @@ def helm_ref(pairs: dict[str, Node], ignore: IgnoreFn, shape: str = "helm") -> S
         repository = text_of(scalar(pairs, repo_key))
         if repository is None:
             continue
+        if repo_key == "name" and _names_image_apart(pairs):
+            return None  # `{name: proxy, imageRepository: REPO, imageTag: 2.6.0}`: REPO's tag
         tag = next((scalar(pairs, k) for k in tag_keys if scalar(pairs, k) is not None), None)
         if tag is None:
             return None
         if repo_key == "baseImage" and "sha" in pairs:
             _operator_sha(repository, tag, ignore, shape)
             return None
+        if "registry" not in pairs and (registry := scalar(pairs, "imageRegistry")) is not None:
+            pairs = {**pairs, "registry": registry}  # `{{ .imageRegistry }}/{{ .image }}:{{ .imageTag }}`
         return _split_ref(pairs, repository, tag, ignore, shape, scalar(pairs, repo_key))
     return _registry_only(pairs, ignore, shape)
 

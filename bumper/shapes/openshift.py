@@ -22,12 +22,13 @@ def pull_spec(node: MappingNode, keys: list[str], context: str | None, found: Fo
     if context != "from":
         return None
     pairs = {k.value: v for k, v in node.value if type(k) is ScalarNode}
-    name = scalar(pairs, "name")
-    if name is None or text_of(scalar(pairs, "kind")) != "DockerImage":
+    name, kind = scalar(pairs, "name"), scalar(pairs, "kind")
+    if name is None or kind is None or text_of(kind) != "DockerImage":
         return None
     parsed = ImageRef.try_parse(str(name.value))
     named = parsed is not None and (parsed.tag or parsed.digest or names_registry_host(parsed.name))
-    whole_ref(name, "image" if named else "from", context, found)
+    # `kind: DockerImage  # bumper: hold` says the name below is an image: it holds it.
+    whole_ref(name, "image" if named else "from", context, found, (kind,))
     return Claim((name,))
 
 

@@ -153,6 +153,15 @@ def test_what_it_leaves_and_why(text: str, left: list[tuple[int, str, str]]) -> 
         ("redisImage: ghcr.io/acme/redis\nlatestTag: v1\n", []),
         # `image:` alone runs :latest and is pinned
         ("image: ghcr.io/acme/app\npullPolicy: Always\n", [(1, "container", "ghcr.io/acme/app")]),
+        # a component's `name:` beside a split image key names no image; `imageName` + `tag`
+        # (stable/sonatype-nexus) is read as `imageName` + `imageTag` is
+        ("name: redis\nimageName: quay.io/acme/redis\ntag: '7'\n", [(3, "helm", "quay.io/acme/redis:7")]),
+        (
+            "name: redis\nimageRepository: quay.io/acme/redis\nimageTag: '7'\n",
+            [(3, "helm", "quay.io/acme/redis:7")],
+        ),
+        # ... a split key without its tag key beside it leaves `name` + `tag` as before
+        ("name: ghcr.io/acme/app\ntag: v1\nlogoImage: img/logo.png\n", [(2, "helm", "ghcr.io/acme/app:v1")]),
     ],
 )
 def test_an_image_key_and_its_sibling_tag_key_are_one_reference(
