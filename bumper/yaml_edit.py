@@ -389,6 +389,15 @@ class Plan:
         if id(node) in self.changed:
             return  # an anchored scalar reached again through an alias: edit it once
         start, end = scalar_start(source.text, node), node.end_mark.index
+        if node.tag != STR_TAG and "!" in source.text[node.start_mark.index : start]:
+            # `tag: !!float 1.2`: the tag is kept, so the new text would not read as a string
+            tag = next(t for t in source.text[node.start_mark.index : start].split() if t.startswith("!"))
+            raise ManifestError(
+                f"cannot write a string into a value tagged {tag}; drop the tag (or write !!str) "
+                "for bumper to move it",
+                file=source.path,
+                line=node.start_mark.line + 1,
+            )
         if node.style in ("|", ">"):
             self.edits.append(_block_scalar_edit(source, node, start, end, value))
         elif start == end and source.text[start - 1 : start] not in (" ", "\t"):
