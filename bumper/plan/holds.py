@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from yaml.nodes import SequenceNode
+
 from bumper.plan.anchor_uses import AnchorUses, anchor_uses
 from bumper.plan.rules import RunRules, held_lines
 from bumper.shapes.reference import Block, Reference
-from bumper.yaml_edit import Node, ScalarNode, Source
+from bumper.yaml_edit import MappingNode, Node, ScalarNode, Source
 
 
 def edited_nodes(ref: Reference) -> list[Node]:
@@ -60,8 +62,9 @@ def held_references(
         uses = _with_blocks(uses, [*found, *shared])
     group = move_together([*found, *shared])
     held_groups: set[int] = set()
+    under = _held_collections(docs, marked) if marked else frozenset()
     for ref in [*found, *shared]:
-        if _held_here(ref, _used_nodes(ref), uses, marked) or (
+        if _held_here(ref, _used_nodes(ref), uses, marked | under) or (
             by_rule and _held_by_rule(rules, source.path, ref)
         ):
             held_groups.add(group[id(ref)])
@@ -99,6 +102,31 @@ def _held_here(ref: Reference, nodes: list[Node], uses: AnchorUses, marked: froz
     if ref.line in marked or not marked.isdisjoint(_own_lines(ref)):
         return True
     return any(not marked.isdisjoint(uses.lines(node)) for node in nodes if uses.reached(node))
+
+
+def _held_collections(docs: list[Node], marked: frozenset[int]) -> frozenset[int]:
+    """The lines of each map or list whose key's line holds (`image:  # bumper: hold` above a
+    Helm map, `containers:  # bumper: hold`): a hold there holds everything written under it,
+    as whoever wrote it meant, rather than nothing."""
+    lines: set[int] = set()
+    seen: set[int] = set()
+    stack = list(docs)
+    while stack:
+        node = stack.pop()
+        if id(node) in seen or not isinstance(node, (MappingNode, SequenceNode)):
+            continue
+        seen.add(id(node))
+        if isinstance(node, SequenceNode):
+            stack += node.value
+            continue
+        for key, value in node.value:
+            if isinstance(value, (MappingNode, SequenceNode)):
+                if key.start_mark.line + 1 in marked:
+                    end = value.end_mark  # a block collection ends where the next line starts
+                    last = end.line if end.column == 0 else end.line + 1
+                    lines.update(range(value.start_mark.line + 1, last + 1))
+                stack.append(value)
+    return frozenset(lines)
 
 
 def _own_lines(ref: Reference) -> set[int]:
