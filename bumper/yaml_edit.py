@@ -389,9 +389,10 @@ class Plan:
         if id(node) in self.changed:
             return  # an anchored scalar reached again through an alias: edit it once
         start, end = scalar_start(source.text, node), node.end_mark.index
-        if node.tag != STR_TAG and "!" in source.text[node.start_mark.index : start]:
+        prefix = source.text[node.start_mark.index : start]  # its `&anchor` and `!tag`, if any
+        if node.tag != STR_TAG and "!" in prefix:
             # `tag: !!float 1.2`: the tag is kept, so the new text would not read as a string
-            tag = next(t for t in source.text[node.start_mark.index : start].split() if t.startswith("!"))
+            tag = next(word for word in prefix.split() if word.startswith("!"))
             raise ManifestError(
                 f"cannot write a string into a value tagged {tag}; drop the tag (or write !!str) "
                 "for bumper to move it",
