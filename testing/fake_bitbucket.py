@@ -33,7 +33,7 @@ GLOBAL_QUERY = ("q", "pagelen", "page", "sort", "fields")
 # own examples and every client, e.g. Renovate's, send `description`).
 PR_EXTRA = ("draft", "description")
 _Q = re.compile(
-    r'^source\.branch\.name = "((?:[^"\\]|\\.)*)" AND destination\.branch\.name = "((?:[^"\\]|\\.)*)"$'
+    r'^source\.branch\.name = "((?:[^"\\]|\\.)*)"(?: AND destination\.branch\.name = "((?:[^"\\]|\\.)*)")?$'
 )
 
 
@@ -205,7 +205,9 @@ class FakeBitbucket(FakePullHost):
         match = _Q.match(query)
         if query and match is None:
             raise _error(400, "Invalid query", query)
-        head, base = (_unquote_bbql(g) for g in match.groups()) if match else (None, None)
+        head, base = (
+            (None if g is None else _unquote_bbql(g) for g in match.groups()) if match else (None, None)
+        )
         found = [
             self._json(rec, full=False)
             for rec in reversed(self.pulls)

@@ -61,10 +61,12 @@ class AzureDevOpsProvider:
     # -- Provider protocol ----------------------------------------------------------------------
 
     def find_pull_request(self, head_branch: str, base_branch: str) -> api.PullRequest | None:
-        """The active PR from `head_branch` into `base_branch`, or None (a GET, and one more by
-        id for the whole description)."""
+        """The active PR from `head_branch` into `base_branch`, else one from it into another
+        target (a person retargeted it), or None (a GET, and one more by id for the whole
+        description)."""
         with self._errors(f"looking for the pull request from {head_branch!r}"):
-            found = self._list(head_branch, base_branch, "active")
+            found = self._list(head_branch, None, "active")
+            found = answers.from_head(PULLS, found, head_branch, base_branch)
             if not found:
                 return None
             full = self._call("GET", f"/pullrequests/{found[0]['pullRequestId']}")
@@ -120,9 +122,10 @@ class AzureDevOpsProvider:
         return self._convert(updated)
 
     def closed_head_shas(self, head_branch: str, base_branch: str) -> list[str]:
-        """The last source commits of the completed and abandoned PRs from `head_branch` (one GET)."""
+        """The last source commits of the completed and abandoned PRs from `head_branch` into any
+        target (one GET)."""
         with self._errors(f"looking for closed pull requests from {head_branch!r}"):
-            found = self._list(head_branch, base_branch, "all")
+            found = self._list(head_branch, None, "all")
         return [
             str((pr.get("lastMergeSourceCommit") or {}).get("commitId") or "")
             for pr in found
@@ -157,14 +160,14 @@ class AzureDevOpsProvider:
         query = {**(params or {}), "api-version": API_VERSION}
         return self._rest.request(method, self._repo + path, params=query, body=body)
 
-    def _list(self, head: str, base: str, status: str) -> list[dict[str, Any]]:
-        params = {
-            "searchCriteria.sourceRefName": f"refs/heads/{head}",
-            "searchCriteria.targetRefName": f"refs/heads/{base}",
-            "searchCriteria.status": status,
-            "$top": "50",
-        }
-        data = self._call("GET", "/pullrequests", params=params)
+    def _list(self, head: str, base: str | None, status: str) -> list[dict[str, Any]]:
+        """The PRs in `status` from this repository's `head` into `base` (None: any target)."""
+        params = {"searchCriteria.sourceRefName": f"refs/heads/{head}", "searchCriteria.status": status}
+        if base is not None:
+            params["searchCriteria.targetRefName"] = f"refs/heads/{base}"
+        data = self._call("GET", "/pullrequests", params={**params, "$top": "50"})
+        if base is None:
+            return answers.from_head(PULLS, answers.items(PULLS, data), head, "")
         return answers.from_branches(PULLS, answers.items(PULLS, data), head, base)
 
     def _update_existing(self, spec: api.PullRequestSpec, reviewers: list[str]) -> dict[str, Any]:

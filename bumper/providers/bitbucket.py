@@ -61,10 +61,13 @@ class BitbucketProvider:
     # -- Provider protocol ----------------------------------------------------------------------
 
     def find_pull_request(self, head_branch: str, base_branch: str) -> api.PullRequest | None:
-        """The open PR from `head_branch` into `base_branch`, or None (one GET; one more when the
-        list leaves the description out, so that a rerun compares the whole text)."""
+        """The open PR from `head_branch` into `base_branch`, else one from it into another base
+        (a person retargeted it), or None (one GET; one more when the list leaves the
+        description out, so that a rerun compares the whole text)."""
         with self._errors(f"looking for the pull request from {head_branch!r}"):
-            found = self._list(head_branch, base_branch, ("OPEN",))
+            found = answers.from_head(
+                PULLS, self._list(head_branch, None, ("OPEN",)), head_branch, base_branch
+            )
             if found and "description" not in found[0]:  # a partial answer: read the whole PR
                 found[0] = self._rest.request("GET", f"{self._repo}/pullrequests/{found[0]['id']}")
         return _convert(found[0]) if found else None
@@ -112,9 +115,10 @@ class BitbucketProvider:
         return _convert(self._put(pr.number, title, body, []))
 
     def closed_head_shas(self, head_branch: str, base_branch: str) -> list[str]:
-        """The (12-digit) source commits of the merged, declined and superseded PRs (one GET)."""
+        """The (12-digit) source commits of the merged, declined and superseded PRs from
+        `head_branch` into any base (one GET)."""
         with self._errors(f"looking for closed pull requests from {head_branch!r}"):
-            found = self._list(head_branch, base_branch, _CLOSED)
+            found = self._list(head_branch, None, _CLOSED)
         return [str(((pr.get("source") or {}).get("commit") or {}).get("hash") or "") for pr in found]
 
     def pull_request_state(self, number: int) -> api.PullRequestState:
@@ -145,10 +149,15 @@ class BitbucketProvider:
 
     # -- helpers --------------------------------------------------------------------------------
 
-    def _list(self, head: str, base: str, states: tuple[str, ...]) -> list[dict[str, Any]]:
-        query = f"source.branch.name = {_quoted(head)} AND destination.branch.name = {_quoted(base)}"
+    def _list(self, head: str, base: str | None, states: tuple[str, ...]) -> list[dict[str, Any]]:
+        """The PRs in `states` from this repository's `head` into `base` (None: any)."""
+        query = f"source.branch.name = {_quoted(head)}"
+        if base is not None:
+            query += f" AND destination.branch.name = {_quoted(base)}"
         params = [("q", query), ("pagelen", "50"), *(("state", s) for s in states)]
         data = self._rest.request("GET", f"{self._repo}/pullrequests", params=params)
+        if base is None:
+            return answers.from_head(PULLS, answers.items(PULLS, data), head, "")
         return answers.from_branches(PULLS, answers.items(PULLS, data), head, base)
 
     def _put(self, number: int, title: str, body: str, add: list[dict[str, str]]) -> dict[str, Any]:

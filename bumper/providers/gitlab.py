@@ -123,9 +123,11 @@ class GitLabProvider:
     # -- Provider protocol ----------------------------------------------------------------------
 
     def find_pull_request(self, head_branch: str, base_branch: str) -> api.PullRequest | None:
-        """Return the open MR from `head_branch` into `base_branch`, or None (one GET)."""
-        mr = self._find(head_branch, base_branch)
-        return None if mr is None else _convert(mr.attributes)
+        """The open MR from `head_branch` into `base_branch`, else one from it into another
+        target (a person retargeted it), or None (one GET, filtered by source branch only)."""
+        mrs = self._list(head_branch, None, "opened", "looking for the merge request")
+        mine = answers.from_head(PULLS, [mr.attributes for mr in mrs], head_branch, base_branch)
+        return _convert(mine[0]) if mine else None
 
     def open_pull_request(self, spec: api.PullRequestSpec) -> api.PullRequest:
         """Create the MR with labels, reviewers, assignees and draft in one call, then auto-merge.
@@ -171,8 +173,9 @@ class GitLabProvider:
         return _convert(attrs)
 
     def closed_head_shas(self, head_branch: str, base_branch: str) -> list[str]:
-        """One GET of the MRs from `head_branch` in any state; the closed and merged ones count."""
-        mrs = self._list(head_branch, base_branch, "all", "looking for closed merge requests")
+        """One GET of the MRs from `head_branch` into any target in any state (newest first);
+        the closed and merged ones count."""
+        mrs = self._list(head_branch, None, "all", "looking for closed merge requests")
         return [
             str(mr.attributes.get("sha") or "")
             for mr in mrs
@@ -319,14 +322,15 @@ class GitLabProvider:
         mine = [mr for mr in mrs if answers.from_branches(PULLS, [mr.attributes], head_branch, base_branch)]
         return mine[0] if mine else None
 
-    def _list(self, head_branch: str, base_branch: str, state: str, doing: str) -> list[Any]:
-        """The first page of MRs from `head_branch` into `base_branch` in `state` (one GET)."""
+    def _list(self, head_branch: str, base_branch: str | None, state: str, doing: str) -> list[Any]:
+        """The first page of MRs from `head_branch` into `base_branch` (None: any) in `state`
+        (one GET)."""
+        query: dict[str, Any] = {"source_branch": head_branch, "state": state, "get_all": False}
+        if base_branch is not None:
+            query["target_branch"] = base_branch
 
         def call() -> list[Any]:
-            mrs = self._project.mergerequests.list(
-                source_branch=head_branch, target_branch=base_branch, state=state, get_all=False, **self._rq
-            )
-            return list(mrs)
+            return list(self._project.mergerequests.list(**query, **self._rq))
 
         with self._errors(f"{doing} from {head_branch!r}"):
             try:

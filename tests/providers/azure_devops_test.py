@@ -70,7 +70,7 @@ def test_lifecycle_find_open_find_update(fake_azure_devops: FakeAzureDevOps) -> 
 
     found = provider.find_pull_request(HEAD, BASE)
     assert found == opened  # the whole description, though the list cuts it at 400 characters
-    assert provider.find_pull_request(HEAD, "release") is None
+    assert provider.find_pull_request(HEAD, "release") == found  # retargeted: found by head
     assert provider.find_pull_request("bumper/other", BASE) is None
 
     updated = provider.update_pull_request(found, "Bump to v1.2.4", "new body")
@@ -166,7 +166,8 @@ def test_completed_and_abandoned_heads_are_found(fake_azure_devops: FakeAzureDev
     fake_azure_devops.pulls.append(
         PullRecord(REPO, 3, "t", "b", HEAD, "release", state="closed", head_sha="ef" * 20)
     )
-    assert provider.closed_head_shas(HEAD, BASE) == ["cd" * 20, "ab" * 20]
+    # Into any target: a PR retargeted to "release", then abandoned, left the branch stale too.
+    assert provider.closed_head_shas(HEAD, BASE) == ["ef" * 20, "cd" * 20, "ab" * 20]
     assert provider.find_pull_request(HEAD, BASE) is None
 
 
