@@ -190,6 +190,44 @@ def test_cloud_reviewers_by_id_or_nickname_and_an_unknown_one_is_a_warning(
     assert fake_bitbucket.pulls[0].reviewers == ["alice", "carol"]
 
 
+def test_cloud_closed_lookup_reads_every_page_of_the_branchs_prs(fake_bitbucket: FakeBitbucket) -> None:
+    """More than a page (50) of the branch's declined PRs, the one at its tip last (the API
+    documents no order; the fake gives oldest first): found, through `next`, one GET per page,
+    the `q` filter asking for the branch only."""
+    provider = BitbucketProvider(fake_bitbucket.settings("acme/manifests"))
+    repo = "acme/manifests"
+    for number in range(1, 121):
+        sha = f"{number:040x}"
+        fake_bitbucket.pulls.append(
+            PullRecord(repo, number, "t", "b", HEAD, BASE, state="closed", head_sha=sha)
+        )
+    fake_bitbucket.pulls.append(PullRecord(repo, 121, "t", "b", "bumper/other", BASE, state="closed"))
+    mark = fake_bitbucket.mark()
+    shas = provider.closed_head_shas(HEAD, BASE)
+    assert shas == [f"{n:040x}"[:12] for n in range(1, 121)]
+    lists = fake_bitbucket.since(mark)
+    assert len(lists) == 3 and all(r.method == "GET" for r in lists)
+    assert lists[0].query["q"] == [f'source.branch.name = "{HEAD}"']
+    assert getattr(fake_bitbucket, "problems", []) == []
+
+
+def test_cloud_closed_lookup_stops_at_a_bound(fake_bitbucket: FakeBitbucket) -> None:
+    """A proxy answering a `next` link forever: at most PULL_PAGES requests."""
+    from bumper.providers import bitbucket
+
+    page = {
+        "values": [],
+        "pagelen": 50,
+        "size": 1,
+        "page": 1,
+        "next": f"{fake_bitbucket.api_url}/repositories/acme/manifests/pullrequests?page=2",
+    }
+    fake_bitbucket.inject((200, {}, page), method="GET", times=1000)
+    provider = BitbucketProvider(fake_bitbucket.settings("acme/manifests"))
+    assert provider.closed_head_shas(HEAD, BASE) == []
+    assert len(fake_bitbucket.requests) == bitbucket.PULL_PAGES
+
+
 def test_cloud_branch_names_are_quoted_in_the_query(fake_bitbucket: FakeBitbucket) -> None:
     provider = BitbucketProvider(fake_bitbucket.settings("acme/manifests"))
     odd = 'bumper/a"b\\c'
