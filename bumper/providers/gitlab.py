@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import logging
 import re
+from dataclasses import replace
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -14,7 +15,7 @@ from gitlab.exceptions import GitlabError
 
 from bumper.errors import ConfigError, ProviderError
 from bumper.providers import answers, api, failures, rest
-from bumper.providers.builtin import gitlab_location
+from bumper.providers.builtin import gitlab_label_problem, gitlab_location
 from bumper.providers.timed_http import DeadlineAdapter
 
 log = logging.getLogger(__name__)
@@ -146,8 +147,9 @@ class GitLabProvider:
             "description": spec.body,
             "remove_source_branch": True,
         }
-        if spec.labels:
-            data["labels"] = list(spec.labels)
+        labels = _whole_labels(spec.labels, warnings)
+        if labels:
+            data["labels"] = labels
         if assignee_ids:
             data["assignee_ids"] = assignee_ids
         if reviewer_ids:
@@ -160,7 +162,9 @@ class GitLabProvider:
                 if not (exc.response_code == 409 and "already exists" in str(exc.error_message)):
                     raise
         if attrs is None:
-            attrs = self._update_existing(spec, title, reviewer_ids, assignee_ids)
+            attrs = self._update_existing(
+                replace(spec, labels=tuple(labels)), title, reviewer_ids, assignee_ids
+            )
         if spec.automerge:
             self._automerge(attrs["iid"], warnings)
         return _convert(attrs, tuple(warnings))
@@ -454,6 +458,18 @@ def _action(change: api.FileChange, last_commit: str | None) -> dict[str, Any]:
     if last_commit is not None:
         action["last_commit_id"] = last_commit
     return action
+
+
+def _whole_labels(labels: tuple[str, ...], warnings: list[str]) -> list[str]:
+    """The labels GitLab keeps whole; one with a comma (a .bumper.yaml rule's: a --label is
+    refused before the run, builtin.gitlab_label_problem) would become several: not sent, and
+    said as a warning."""
+    kept = [label for label in labels if gitlab_label_problem(label) is None]
+    for label in labels:
+        why = gitlab_label_problem(label)
+        if why is not None:
+            warnings.append(f"label {label!r} not added: {why}")
+    return kept
 
 
 def _with_draft(title: str, draft: bool) -> str:
