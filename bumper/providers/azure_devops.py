@@ -7,12 +7,16 @@ import re
 from typing import Any
 from urllib.parse import urlsplit
 
-from bumper.errors import ConfigError
+from bumper.errors import ConfigError, ProviderError
 from bumper.providers import answers, api, failures, host_rules, rest
 
 API_VERSION = "7.1"
 _GUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
 _DUPLICATE = "TF401179"  # "An active pull request for the source and target branch already exists."
+# The Git Repositories security namespace, and its bits a bot branch and its PR need:
+# GenericContribute (push), CreateBranch and PullRequestContribute.
+GIT_NAMESPACE = "2e9eb7ed-3c0a-47d4-87c1-0ffdd275fd87"
+PUSH_AND_OPEN = 4 | 16 | 16384
 
 
 # What its PR JSON holds; every answer about PRs is checked against it (answers.py).
@@ -153,6 +157,36 @@ class AzureDevOpsProvider:
             comment = {"parentCommentId": 0, "content": text, "commentType": "text"}
             self._call("POST", path, body={"comments": [comment], "status": "active"})
         return True
+
+    # -- ChecksAccess ---------------------------------------------------------------------------
+
+    def check_access(self) -> None:
+        """Two GETs: the repository (its id and its project's), then Permissions - Has
+        Permissions for the token's identity on `repoV2/PROJECT/REPO` in the Git Repositories
+        namespace: Contribute, Create branch and Contribute to pull requests. `false` fails; a
+        refusal to answer (a token whose scopes do not let it ask) says nothing and passes."""
+        with self._errors("checking what the token may do"):
+            repo = self._call("GET", "") or {}
+        project = (repo.get("project") or {}).get("id") if isinstance(repo, dict) else None
+        if not (isinstance(repo, dict) and repo.get("id") and project):
+            return
+        path = f"/_apis/permissions/{GIT_NAMESPACE}/{PUSH_AND_OPEN}"
+        params = {"tokens": f"repoV2/{project}/{repo['id']}", "alwaysAllowAdministrators": "true"}
+        try:
+            with self._errors("asking what the token may do"):
+                answer = self._rest.request("GET", path, params={**params, "api-version": API_VERSION})
+        except ProviderError as exc:
+            if exc.kind in ("auth", "not-found", "other"):  # refused to say (401/403, 404, 400)
+                return
+            raise
+        if answer == [False]:
+            raise ProviderError(
+                f"Azure DevOps API ({self.project}/{self.repo_name}): the token's identity may not "
+                "contribute to the repository, create a branch or contribute to pull requests, so "
+                "it can neither push a branch nor open a pull request; give it Contribute, Create "
+                "branch and Contribute to pull requests (Project settings > Repositories > Security)",
+                kind="auth",
+            )
 
     # -- helpers --------------------------------------------------------------------------------
 

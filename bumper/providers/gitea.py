@@ -128,6 +128,23 @@ class GiteaProvider:
             self._call("POST", f"/issues/{pr.number}/comments", {"body": text})
         return True
 
+    # -- ChecksAccess ---------------------------------------------------------------------------
+
+    def check_access(self) -> None:
+        """One GET of the repository: its `permissions` (the token user's on it) must allow a
+        push. An answer without them (an older instance) passes. The token's scopes are not in
+        any answer: a token without write:repository is found out by the push itself."""
+        with self._errors("checking what the token may do"):
+            data = self._call("GET", "")
+        permissions = data.get("permissions") if isinstance(data, dict) else None
+        if isinstance(permissions, dict) and not (permissions.get("push") or permissions.get("admin")):
+            raise ProviderError(
+                f"Gitea API ({self.full_name}): the token's user may read the repository but not "
+                "push to it, so it can neither push a branch nor open a pull request; use a token "
+                "of a user with write access (a collaborator with Write, or a team with it)",
+                kind="auth",
+            )
+
     # -- helpers --------------------------------------------------------------------------------
 
     def _call(self, method: str, path: str, data: Any = None, params: dict[str, Any] | None = None) -> Any:
