@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from testing import repos
+from testing.git_server import FaultAnswer, RequestInfo
 from testing.invariants import assert_bot_branch_sane
 from testing.runs import bump_json, run_bump
 from testing.world import EXAMPLE_BRANCH, EXAMPLE_IMAGE, EXAMPLE_LINES, World, make_world
@@ -135,3 +136,46 @@ def test_a_pr_into_main_wins_over_a_retargeted_one(world: World) -> None:
     result = bump_json(world, f"{IMAGE}:v1.3.0")
     assert result["status"] == "updated" and result["pull_request"]["number"] == other.number
     assert pr.comments == [] and pr.base == "release-1"
+
+
+def test_a_persons_commit_on_a_retargeted_prs_branch_stays(world: World) -> None:
+    pr = opened(world)
+    retarget(world, pr.number)
+    theirs = repos.add_commit(world.bare, BRANCH, {"NOTES.md": b"backport note\n"}, message="note")
+    proc = run(world, "v1.3.0")
+    assert proc.returncode == 0 and json.loads(proc.stdout)["status"] == "blocked"
+    assert world.branch_sha(BRANCH) == theirs and [p.number for p in world.open_pulls()] == [pr.number]
+
+
+def test_a_renamed_default_branch_carries_the_pr_and_bumper_follows(world: World) -> None:
+    """The base is renamed (main -> trunk; the hosts retarget open PRs with it): the next run,
+    on the remote's default branch, finds its PR into trunk and updates it."""
+    pr = opened(world)
+    repos.git("branch", "-m", "main", "trunk", cwd=world.bare)
+    repos.git("symbolic-ref", "HEAD", "refs/heads/trunk", cwd=world.bare)
+    pr.base = "trunk"
+    result = bump_json(world, f"{IMAGE}:v1.3.0")
+    assert result["status"] == "updated" and result["pull_request"]["number"] == pr.number
+    assert [p.number for p in world.open_pulls()] == [pr.number] and "v1.3.0" in pr.title
+    assert b"v1.3.0" in (world.read(BRANCH, "apps/web/deployment.yaml") or b"")
+
+
+def test_retargeted_while_bumper_pushes_the_next_attempt_leaves_it_alone(world: World) -> None:
+    """The reviewer changes the base between bumper's lookup and its push: the check after the
+    push sees it, the attempt starts again and leaves the PR alone; never a second PR."""
+    pr = opened(world)
+    repos.git("branch", "release-1", "main", cwd=world.bare)
+
+    def fault(info: RequestInfo) -> FaultAnswer:
+        if info.method == "POST" and info.path.endswith("git-receive-pack"):
+            pr.base = "release-1"  # as the push arrives
+        return None
+
+    world.git.fault = fault
+    proc = run(world, "v1.3.0")
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["status"] == "blocked"
+    assert [p.number for p in world.open_pulls()] == [pr.number] and pr.base == "release-1"
+    # The push that landed before the retarget was seen stays; the PR's text describes it.
+    assert b"v1.3.0" in (world.read(BRANCH, "apps/web/deployment.yaml") or b"") and "v1.3.0" in pr.title
+    assert "already holds these versions" in proc.stderr and pr.comments == []

@@ -279,6 +279,9 @@ def _after_push(
             if bot.pull_request is not None and pr is not bot.pull_request:
                 put_back_text(provider, pr, bot.pull_request)
             raise PushRejected(f"pull request #{pr.number} was closed while bumper pushed to {bot.name}")
+        if pr.base_branch != cloned.base:  # retargeted meanwhile: its text follows the push that
+            # landed; the next attempt leaves it alone (blocked)
+            raise PushRejected(f"pull request #{pr.number} was retargeted while bumper pushed to {bot.name}")
         if pushed or status != "up-to-date":
             # An open PR not answered for since the push (its text needed no update): asked again.
             unasked = pushed and pr is bot.pull_request
