@@ -117,6 +117,12 @@ def foreign_commits(problem: str) -> Obstacle:
     )
 
 
+def retargeted_from(pr: PullRequest, base: str) -> bool:
+    """Whether `pr` now targets another branch than `base` (a provider that does not say, an
+    empty `base_branch`, is taken at its word that the PR is the one into `base`)."""
+    return bool(pr.base_branch) and pr.base_branch != base
+
+
 def retargeted(pr: PullRequest, base: str) -> Obstacle:
     """A person changed the base of the branch's open PR: it is no longer the PR of `base`, and
     neither a push into it nor a second PR from the same branch is what they asked for."""

@@ -30,6 +30,7 @@ from bumper.delivery.bot_branch import (
     left_empty,
     not_own,
     retargeted,
+    retargeted_from,
 )
 from bumper.delivery.deploy_link import deploy_compare
 from bumper.delivery.pull_request import put_back_text, sync_pull_request
@@ -174,7 +175,7 @@ def _through_pull_request(base: Base, run: RemoteRun, plan: TreePlan) -> BumpRes
     """The pr-mode half: find the bot branch, leave it alone when its PR now targets another
     base or the branch is not bumper's, hold to the versions it has, then deliver."""
     bot = find_bot_branch(base, run, plan)
-    if bot.pull_request is not None and bot.pull_request.base_branch != base.cloned.base:
+    if bot.pull_request is not None and retargeted_from(bot.pull_request, base.cloned.base):
         return _left_alone(base, run, bot, plan, retargeted(bot.pull_request, base.cloned.base))
     # A branch of bumper's own naming left at a commit of the base holds nobody's work: fill it.
     empty = bot.sha is not None and run.options.branch is None and left_empty(base.cloned, bot.sha)
@@ -279,7 +280,7 @@ def _after_push(
             if bot.pull_request is not None and pr is not bot.pull_request:
                 put_back_text(provider, pr, bot.pull_request)
             raise PushRejected(f"pull request #{pr.number} was closed while bumper pushed to {bot.name}")
-        if pr.base_branch != cloned.base:  # retargeted meanwhile: its text follows the push that
+        if retargeted_from(pr, cloned.base):  # retargeted meanwhile: its text follows the push that
             # landed; the next attempt leaves it alone (blocked)
             raise PushRejected(f"pull request #{pr.number} was retargeted while bumper pushed to {bot.name}")
         if pushed or status != "up-to-date":
