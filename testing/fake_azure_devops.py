@@ -79,6 +79,8 @@ class FakeAzureDevOps(FakePullHost):
         # The Git Repositories permission bits the token's identity has on every repository;
         # None: Has Permissions answers 401 (a token whose scopes do not let it ask).
         self.git_permissions: int | None = CONTRIBUTOR
+        # The list's order, which the API does not document: newest first, or oldest first.
+        self.oldest_first = False
 
     def add_repo(self, path: str) -> str:
         self.repos.add(path)
@@ -267,6 +269,11 @@ class FakeAzureDevOps(FakePullHost):
             and target in (None, f"refs/heads/{rec.base}")
         ]
         found = [pr for pr in found if status == "all" or pr["status"] == status]
+        if self.oldest_first:
+            found.reverse()
+        skip = int((query.get("$skip") or ["0"])[-1])
+        top = int((query.get("$top") or ["101"])[-1])
+        found = found[skip : skip + top]
         return 200, {}, {"value": found, "count": len(found)}
 
     def _texts(self, body: dict[str, Any]) -> None:

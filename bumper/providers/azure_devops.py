@@ -15,6 +15,8 @@ _GUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
 _DUPLICATE = "TF401179"  # "An active pull request for the source and target branch already exists."
 # The Git Repositories security namespace, and its bits a bot branch and its PR need:
 # GenericContribute (push), CreateBranch and PullRequestContribute.
+PAGE = 50  # PRs asked for per request ($top)
+PULL_PAGES = 20  # pages of a branch's PRs read at most ($skip), 1,000 PRs
 GIT_NAMESPACE = "2e9eb7ed-3c0a-47d4-87c1-0ffdd275fd87"
 PUSH_AND_OPEN = 4 | 16 | 16384
 
@@ -127,7 +129,7 @@ class AzureDevOpsProvider:
 
     def closed_head_shas(self, head_branch: str, base_branch: str) -> list[str]:
         """The last source commits of the completed and abandoned PRs from `head_branch` into any
-        target (one GET)."""
+        target (one GET per 50 of the branch's PRs, at most PULL_PAGES)."""
         with self._errors(f"looking for closed pull requests from {head_branch!r}"):
             found = self._list(head_branch, None, "all")
         return [
@@ -199,10 +201,15 @@ class AzureDevOpsProvider:
         params = {"searchCriteria.sourceRefName": f"refs/heads/{head}", "searchCriteria.status": status}
         if base is not None:
             params["searchCriteria.targetRefName"] = f"refs/heads/{base}"
-        data = self._call("GET", "/pullrequests", params={**params, "$top": "50"})
+        found: list[dict[str, Any]] = []
+        for page in range(PULL_PAGES):  # every page: the API documents no order of the list
+            batch = answers.items(PULLS, self._call("GET", "/pullrequests", params={**params, **_page(page)}))
+            found += batch
+            if len(batch) < PAGE:
+                break
         if base is None:
-            return answers.from_head(PULLS, answers.items(PULLS, data), head, "")
-        return answers.from_branches(PULLS, answers.items(PULLS, data), head, base)
+            return answers.from_head(PULLS, found, head, "")
+        return answers.from_branches(PULLS, found, head, base)
 
     def _update_existing(self, spec: api.PullRequestSpec, reviewers: list[str]) -> dict[str, Any]:
         """The active PR gets the title, description, and the labels and reviewers it lacks."""
@@ -278,6 +285,11 @@ class AzureDevOpsProvider:
             warnings=warnings,
             open=data.get("status") in (None, "active"),
         )
+
+
+def _page(index: int) -> dict[str, str]:
+    """`$top` and, past the first page, `$skip` of page `index` of a list."""
+    return {"$top": str(PAGE), **({"$skip": str(index * PAGE)} if index else {})}
 
 
 def _identities_url(collection: str) -> str:
