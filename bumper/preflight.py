@@ -88,6 +88,7 @@ def check_remote(options: BumpOptions, env: Mapping[str, str]) -> RemoteSetup:
     for branch in (options.branch, options.base):
         if branch is not None:
             validate_branch_name(branch)
+    _check_labels(name, options.labels)
     check_templates(options, env)
     settings = _provider_settings(options.repo, options.api_url, token, env)
     if app is not None:  # the one network step here, after every offline check passed
@@ -96,6 +97,19 @@ def check_remote(options: BumpOptions, env: Mapping[str, str]) -> RemoteSetup:
         token = mint_token(app, settings)
         settings = replace(settings, token=token)
     return RemoteSetup(name, token, settings)
+
+
+def _check_labels(name: str, labels: tuple[str, ...]) -> None:
+    """A --label the host would not keep whole (ProviderSpec.label_problem) is bad input."""
+    problem = registry.spec_for(name).label_problem if name != registry.NO_PROVIDER else None
+    if problem is None:
+        return
+    for label in labels:
+        why = problem(label)
+        if why is not None:
+            raise ConfigError(
+                f"--label {label!r}: {why}; give each label its own --label, or choose a name without a comma"
+            )
 
 
 def _github_app(name: str, token: str | None, env: Mapping[str, str]) -> AppCredentials | None:

@@ -26,6 +26,12 @@ from testing.fake_provider import FakePullHost, PullRecord, RecordedRequest, Rep
 TOKEN = "fake-azure-devops-pat-FAKEfake0123456789"  # noqa: S105 - a test token
 ORG = "acme"
 SCHEMA = "azure-devops-git-7.1.json"
+SECURITY = "azure-devops-security-7.1.json"  # Permissions - Has Permissions
+PERMISSIONS = "/{organization}/_apis/permissions/{securityNamespaceId}/{permissions}"
+GIT_NAMESPACE = "2e9eb7ed-3c0a-47d4-87c1-0ffdd275fd87"  # Git Repositories
+# Its bits: GenericRead 2, GenericContribute 4, CreateBranch 16, PullRequestContribute 16384.
+CONTRIBUTOR = 2 | 4 | 16 | 16384
+READER = 2
 BASE = "/{organization}/{project}/_apis/git/repositories/{repositoryId}"
 TITLE_LIMIT, DESCRIPTION_LIMIT, LIST_DESCRIPTION = 400, 4_000, 400
 BOT_ID = "00000000-0000-4000-8000-000000000b07"
@@ -70,6 +76,11 @@ class FakeAzureDevOps(FakePullHost):
         self.pulls: list[PullRecord] = []
         self.autocomplete_allowed = True
         self.problems: list[str] = []
+        # The Git Repositories permission bits the token's identity has on every repository;
+        # None: Has Permissions answers 401 (a token whose scopes do not let it ask).
+        self.git_permissions: int | None = CONTRIBUTOR
+        # The list's order, which the API does not document: newest first, or oldest first.
+        self.oldest_first = False
 
     def add_repo(self, path: str) -> str:
         self.repos.add(path)
@@ -111,6 +122,8 @@ class FakeAzureDevOps(FakePullHost):
             )
         if parts[2:] == ["_apis", "identities"] and req.method == "GET":
             return self._identity_search(req.query)
+        if parts[2:4] == ["_apis", "permissions"] and len(parts) == 6 and req.method == "GET":
+            return self._has_permissions(parts[4], int(parts[5]), req.query)
         if len(parts) < 7 or parts[3:6] != ["_apis", "git", "repositories"]:
             raise _error(404, "The resource cannot be found.", "ResourceNotFoundException")
         repo = f"{parts[2]}/{parts[6]}"
@@ -122,6 +135,9 @@ class FakeAzureDevOps(FakePullHost):
                 "GitRepositoryNotFoundException",
             )
         tail = parts[7:]
+        if tail == [] and req.method == "GET":
+            self.problems += api_schemas.query_problems(SCHEMA, BASE, "GET", req.query)
+            return 200, {}, self._repo_json(repo)
         template = BASE + "/" + "/".join(_template(tail))
         if template.rstrip("/") + "" not in api_schemas.document(SCHEMA)["paths"]:
             raise _error(404, "The resource cannot be found.", "ResourceNotFoundException")
@@ -167,6 +183,29 @@ class FakeAzureDevOps(FakePullHost):
         if problems:
             self.problems += problems
             raise _error(400, "; ".join(problems))
+
+    def _repo_json(self, repo: str) -> dict[str, Any]:
+        """Repositories - Get Repository (the fields bumper reads): ids as GUIDs."""
+        project, name = repo.split("/")
+        project_id = str(uuid.uuid5(uuid.NAMESPACE_DNS, f"project:{project}"))
+        return {
+            "id": str(uuid.uuid5(uuid.NAMESPACE_DNS, f"repo:{repo}")),
+            "name": name,
+            "project": {"id": project_id, "name": project},
+            "defaultBranch": "refs/heads/main",
+        }
+
+    def _has_permissions(self, namespace: str, bits: int, query: dict[str, list[str]]) -> Response:
+        """Permissions - Has Permissions: one boolean per token (all of `bits` allowed)."""
+        self.problems += api_schemas.query_problems(SECURITY, PERMISSIONS, "GET", query)
+        if self.git_permissions is None:
+            raise Reply(401, self.unauthorized[2])
+        tokens = (query.get("tokens") or [""])[-1].split(",")
+        known = {f"repoV2/{r['project']['id']}/{r['id']}" for r in map(self._repo_json, sorted(self.repos))}
+        if namespace != GIT_NAMESPACE or not all(t in known for t in tokens):
+            self.problems.append(f"Has Permissions asked of {namespace} for {tokens}")
+            return 200, {}, [False for _ in tokens]
+        return 200, {}, [bits & self.git_permissions == bits for _ in tokens]
 
     def _identity_search(self, query: dict[str, list[str]]) -> Response:
         wanted = (query.get("filterValue") or [""])[-1].lower()
@@ -230,6 +269,11 @@ class FakeAzureDevOps(FakePullHost):
             and target in (None, f"refs/heads/{rec.base}")
         ]
         found = [pr for pr in found if status == "all" or pr["status"] == status]
+        if self.oldest_first:
+            found.reverse()
+        skip = int((query.get("$skip") or ["0"])[-1])
+        top = int((query.get("$top") or ["101"])[-1])
+        found = found[skip : skip + top]
         return 200, {}, {"value": found, "count": len(found)}
 
     def _texts(self, body: dict[str, Any]) -> None:

@@ -15,7 +15,7 @@ import base64
 import re
 from collections.abc import Iterator
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import unquote, urlencode
 
 import pytest
 
@@ -33,8 +33,9 @@ GLOBAL_QUERY = ("q", "pagelen", "page", "sort", "fields")
 # own examples and every client, e.g. Renovate's, send `description`).
 PR_EXTRA = ("draft", "description")
 _Q = re.compile(
-    r'^source\.branch\.name = "((?:[^"\\]|\\.)*)" AND destination\.branch\.name = "((?:[^"\\]|\\.)*)"$'
+    r'^source\.branch\.name = "((?:[^"\\]|\\.)*)"(?: AND destination\.branch\.name = "((?:[^"\\]|\\.)*)")?$'
 )
+PR_PAGELEN = 50  # the largest page Bitbucket Cloud gives of pull requests (a larger pagelen is cut)
 
 
 def _unquote_bbql(text: str) -> str:
@@ -205,14 +206,31 @@ class FakeBitbucket(FakePullHost):
         match = _Q.match(query)
         if query and match is None:
             raise _error(400, "Invalid query", query)
-        head, base = (_unquote_bbql(g) for g in match.groups()) if match else (None, None)
+        head, base = (
+            (None if g is None else _unquote_bbql(g) for g in match.groups()) if match else (None, None)
+        )
+        # Oldest first: the API documents no default order, so the fake takes the one where
+        # the PR that matters (the newest) is on the last page.
         found = [
             self._json(rec, full=False)
-            for rec in reversed(self.pulls)
+            for rec in self.pulls
             if rec.repo == repo and head in (None, rec.head) and base in (None, rec.base)
         ]
         found = [pr for pr in found if pr["state"] in states]
-        return 200, {}, {"values": found, "pagelen": 50, "size": len(found), "page": 1}
+        pagelen = min(int((req.query.get("pagelen") or ["10"])[-1]), PR_PAGELEN)
+        page = int((req.query.get("page") or ["1"])[-1])
+        answer: dict[str, Any] = {
+            "values": found[(page - 1) * pagelen : page * pagelen],
+            "pagelen": pagelen,
+            "size": len(found),
+            "page": page,
+        }
+        if page * pagelen < len(found):
+            query = [(k, v) for k, vs in req.query.items() if k != "page" for v in vs] + [
+                ("page", str(page + 1))
+            ]
+            answer["next"] = f"{self.api_url}{req.path.removeprefix('/2.0')}?{urlencode(query)}"
+        return 200, {}, answer
 
     def _reviewers(self, body: dict[str, Any]) -> list[str]:
         by_id = {uuid: name for name, uuid in self.members.items()}

@@ -56,6 +56,9 @@ class FakeGitea(FakePullHost):
         self._updated: dict[tuple[str, int], int] = {}
         # [api] MAX_RESPONSE_ITEMS: an instance may set it below the default; pages are then shorter.
         self.max_items = MAX_ITEMS
+        # What GET /repos/{owner}/{repo} says the token's user may do there (Gitea's Permission);
+        # None: the answer has no `permissions` (an older instance).
+        self.permissions: dict[str, bool] | None = {"admin": False, "push": True, "pull": True}
 
     def add_repo(self, full_name: str, *, labels: tuple[str, ...] = ()) -> str:
         """Create `owner/repo` with `labels`; returns an https clone URL naming it."""
@@ -101,6 +104,7 @@ class FakeGitea(FakePullHost):
         number = int(re.findall(r"/(\d+)", rest)[0]) if "/N" in key[1] else 0
         body = req.body if isinstance(req.body, dict) else {}
         handlers: dict[tuple[str, str], Callable[[], Response]] = {
+            ("GET", ""): lambda: (200, {}, self._repo_json(repo)),
             ("GET", "/pulls"): lambda: self._list(repo, req.query),
             ("POST", "/pulls"): lambda: self._create(repo, body),
             ("GET", "/pulls/N"): lambda: (200, {}, self._pr_json(self._pull(repo, number))),
@@ -284,6 +288,19 @@ class FakeGitea(FakePullHost):
         owner = rec.head_repo.split("/")[0]
         fork = {"id": fork_id, "full_name": rec.head_repo, "owner": {"login": owner}}
         return {"repo_id": fork_id, "repo": fork}
+
+    def _repo_json(self, full_name: str) -> dict[str, Any]:
+        """The repository as GET /repos/{owner}/{repo} answers (the fields bumper reads)."""
+        owner = full_name.split("/")[0]
+        data: dict[str, Any] = {
+            "id": self.repos[full_name]["id"],
+            "full_name": full_name,
+            "owner": {"login": owner},
+            "private": True,
+        }
+        if self.permissions is not None:
+            data["permissions"] = dict(self.permissions)
+        return data
 
     def _pr_json(self, rec: PullRecord) -> dict[str, Any]:
         repo = self.repos[rec.repo]

@@ -438,8 +438,10 @@ def _params(req: RecordedRequest) -> dict[str, Any]:
 
 
 def _label_list(value: Any) -> list[str]:
-    items = value if isinstance(value, list) else str(value).split(",")
-    return [str(x).strip() for x in items if str(x).strip()]
+    """Label names as GitLab reads `labels`/`add_labels` (lib/api/validations/types/labels_list.rb):
+    a string, and each item of an array too, split at commas and stripped."""
+    items = value if isinstance(value, list) else [value]
+    return [name.strip() for x in items for name in str(x).split(",") if name.strip()]
 
 
 def _truthy(value: Any) -> bool:

@@ -365,9 +365,13 @@ class FakeProvider:
         return None
 
     def find_pull_request(self, head_branch: str, base_branch: str) -> PullRequest | None:
-        """Return the open PR from `head_branch` into `base_branch`, or None."""
+        """The open PR from `head_branch` into `base_branch`, else one into another base (a
+        person retargeted it), or None."""
         self._call("find")
-        rec = self._open_record(head_branch, base_branch)
+        rec = self._open_record(head_branch, base_branch) or next(
+            (r for r in self.host.pulls if (r.repo, r.head, r.state) == (self.repo, head_branch, "open")),
+            None,
+        )
         return None if rec is None else self._as_pr(rec)
 
     def open_pull_request(self, spec: PullRequestSpec) -> PullRequest:
@@ -434,10 +438,11 @@ class FakeProvider:
         raise ProviderError(f"fake: pull request #{number} not found (404)", kind="not-found")
 
     def closed_head_shas(self, head_branch: str, base_branch: str) -> list[str]:
-        """Head commits of the closed or merged PRs from `head_branch` (FindsClosedPullRequests)."""
+        """Head commits of the closed or merged PRs from `head_branch` into any base
+        (FindsClosedPullRequests)."""
         self._call("closed")
         return [
             rec.head_sha
             for rec in reversed(self.host.pulls)
-            if (rec.repo, rec.head, rec.base) == (self.repo, head_branch, base_branch) and rec.state != "open"
+            if (rec.repo, rec.head) == (self.repo, head_branch) and rec.state != "open"
         ]

@@ -281,7 +281,9 @@ def test_lifecycle_find_open_find_update(backend: Backend) -> None:
 
     found = provider.find_pull_request(HEAD, BASE)
     assert found == dataclasses.replace(opened, warnings=())  # a warning is the open's, not the PR's
-    assert provider.find_pull_request(HEAD, "release") is None
+    # No PR into "release": the one from the same branch into main is found (a PR a person
+    # retargeted); the caller reads its base and leaves it alone (tests/remote_retargeted_pr_test.py).
+    assert provider.find_pull_request(HEAD, "release") == found
     assert provider.find_pull_request("bumper/other", BASE) is None
 
     updated = provider.update_pull_request(found, "Bump to v1.2.4", "new body")

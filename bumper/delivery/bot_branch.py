@@ -97,6 +97,45 @@ def raised_to_branch(
     return [held.get(r.key, r) for r in refs], {**policies, **held_policies}, skipped
 
 
+class Obstacle(NamedTuple):
+    """Why bumper leaves a bot branch alone: what the one line says of it, what a person does
+    about it, and the PR comment's first sentence and key (a rerun finds the comment)."""
+
+    problem: str  # "branch NAME <problem> (tip ...)"
+    fix: str
+    comment: str
+    key: str
+
+
+def foreign_commits(problem: str) -> Obstacle:
+    """The branch holds commits bumper did not make (bumper.git.ownership says which)."""
+    return Obstacle(
+        problem,
+        "merge or close the pull request, or delete the branch, and bumper will continue",
+        "has commits bumper did not make, and bumper never rewrites them",
+        "blocked",
+    )
+
+
+def retargeted_from(pr: PullRequest, base: str) -> bool:
+    """Whether `pr` now targets another branch than `base` (a provider that does not say, an
+    empty `base_branch`, is taken at its word that the PR is the one into `base`)."""
+    return bool(pr.base_branch) and pr.base_branch != base
+
+
+def retargeted(pr: PullRequest, base: str) -> Obstacle:
+    """A person changed the base of the branch's open PR: it is no longer the PR of `base`, and
+    neither a push into it nor a second PR from the same branch is what they asked for."""
+    return Obstacle(
+        f"has pull request #{pr.number} into {pr.base_branch}, not {base} (its base was changed)",
+        f"retarget pull request #{pr.number} to {base}, or merge or close it, and bumper will continue",
+        f"is the head of this pull request into `{pr.base_branch}`, and this run bumps `{base}`: "
+        "bumper never pushes a bump for one base into a pull request for another, nor opens a "
+        "second pull request from the same branch",
+        f"retargeted base={base}",
+    )
+
+
 class Blocked(NamedTuple):
     """What a run left alone on a bot branch that is not bumper's: bumper.remote answers `blocked`."""
 
@@ -110,45 +149,44 @@ def blocked(
     bot: BotBranch,
     plan: TreePlan,
     images: list[ImageRef],
-    problem: str,
+    why: Obstacle,
     *,
     named: bool,
     dry_run: bool,
 ) -> Blocked:
-    """Leave a branch holding someone else's commits exactly as it is, and say so once.
+    """Leave the bot branch (and its PR) exactly as they are, and say so once.
 
     `named`: the branch came from --branch; without an open PR that is a usage error.
     """
-    assert bot.sha is not None
     pr = bot.pull_request
     if named and pr is None:
         raise ConfigError(
-            f"--branch {bot.name!r} already exists and {problem}; bumper never rewrites a branch it "
-            "does not own: choose a new --branch name, or leave --branch out"
+            f"--branch {bot.name!r} already exists and {why.problem}; bumper never rewrites a branch "
+            "it does not own: choose a new --branch name, or leave --branch out"
         )
-    held = _held_versions(cloned, bot.sha, plan, images)
+    held = _held_versions(cloned, bot.sha, plan, images) if bot.sha is not None else {}
     waiting = [r for r in images if _waiting(r, held.get(r.key))]
     shown = ", ".join(str(r) for r in waiting)
-    line = f"branch {bot.name} {problem} (tip {bot.sha[:12]}); left as it is"
+    tip = f" (tip {bot.sha[:12]})" if bot.sha is not None else ""
+    line = f"branch {bot.name} {why.problem}{tip}; left as it is"
     line += f": {shown} is waiting" if waiting else ", it already holds these versions"
-    fix = "merge or close the pull request, or delete the branch, and bumper will continue"
-    notes = [f"{line}; {fix}"]
+    notes = [f"{line}; {why.fix}"]
     if waiting and pr is not None and not dry_run:
-        notes += _comment_waiting(bot.provider, pr, bot.name, shown, fix)
+        notes += _comment_waiting(bot.provider, pr, bot.name, shown, why)
     skip = Skip(bot.name, None, None, ", ".join(map(str, images)), f"blocked: {line}")
     return Blocked(TreePlan(skipped=[skip]), {"url": pr.url, "number": pr.number} if pr else None, notes)
 
 
 def _comment_waiting(
-    provider: Provider | None, pr: PullRequest, branch: str, shown: str, fix: str
+    provider: Provider | None, pr: PullRequest, branch: str, shown: str, why: Obstacle
 ) -> list[str]:
     """One PR comment per waiting image set (a rerun finds it and writes nothing)."""
     if not isinstance(provider, CommentsOnPullRequests):
         return [f"{provider.name if provider else 'this host'} cannot comment on pull requests"]
-    key = f"<!-- bumper:blocked images={shown.replace('--', '')} -->"
+    key = f"<!-- bumper:{why.key.replace('--', '')} images={shown.replace('--', '')} -->"
     text = (
-        f"bumper did not update this branch: `{branch}` has commits bumper did not make, and "
-        f"bumper never rewrites them. Waiting: {shown}.\n\nTo let bumper continue, {fix}.\n\n{key}"
+        f"bumper did not update this branch: `{branch}` {why.comment}. Waiting: {shown}.\n\n"
+        f"To let bumper continue, {why.fix}.\n\n{key}"
     )
     provider.comment_once(pr, key, text)
     return []

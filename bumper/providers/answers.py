@@ -93,6 +93,14 @@ def from_branches(
     ]
 
 
+def from_head(shape: PullShape, prs: Iterable[dict[str, Any]], head: str, base: str) -> list[dict[str, Any]]:
+    """The PRs going from this repository's `head` into any branch, those into `base` first (in
+    the host's order otherwise): a PR a person retargeted to another base is still the branch's
+    (bumper.providers.api.Provider.find_pull_request)."""
+    mine = [pr for pr in prs if _branch(pr, shape.head) == head and not from_fork(shape, pr)]
+    return sorted(mine, key=lambda pr: _branch(pr, shape.base) != base)
+
+
 def from_fork(shape: PullShape, pr: dict[str, Any]) -> bool:
     """Whether `pr` comes from a branch of another repository (a fork): never bumper's own PR.
     A host that does not say where the head lives is taken to mean this repository."""

@@ -94,7 +94,10 @@ class Provider(Protocol):
     name: str
 
     def find_pull_request(self, head_branch: str, base_branch: str) -> PullRequest | None:
-        """Return the open PR from `head_branch` into `base_branch`, or None."""
+        """Return the open PR from this repository's `head_branch` into `base_branch`; when there
+        is none, an open PR from `head_branch` into any other branch (a person retargeted
+        bumper's PR: the caller compares `base_branch` and leaves that PR alone); else None.
+        One request where the host can filter by head branch."""
         ...
 
     def open_pull_request(self, spec: PullRequestSpec) -> PullRequest:
@@ -142,9 +145,10 @@ class FindsClosedPullRequests(Protocol):
     whose PR is not opened yet (another run is about to open it)."""
 
     def closed_head_shas(self, head_branch: str, base_branch: str) -> list[str]:
-        """The head commit of every closed or merged PR from `head_branch` into `base_branch`
-        (newest first; one request): full ids, or abbreviations of at least 12 hex digits
-        where the host gives no more (Bitbucket Cloud)."""
+        """The head commit of every closed or merged PR from `head_branch`, into `base_branch`
+        or any other branch (a PR a person retargeted, then closed, leaves the branch stale
+        too), in the host's order: full ids, or abbreviations of at least 12 hex digits where the host
+        gives no more (Bitbucket Cloud). One request where the host's answer holds them all."""
         ...
 
 

@@ -7,12 +7,18 @@ import re
 from typing import Any
 from urllib.parse import urlsplit
 
-from bumper.errors import ConfigError
+from bumper.errors import ConfigError, ProviderError
 from bumper.providers import answers, api, failures, host_rules, rest
 
 API_VERSION = "7.1"
 _GUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
 _DUPLICATE = "TF401179"  # "An active pull request for the source and target branch already exists."
+# The Git Repositories security namespace, and its bits a bot branch and its PR need:
+# GenericContribute (push), CreateBranch and PullRequestContribute.
+PAGE = 50  # PRs asked for per request ($top)
+PULL_PAGES = 20  # pages of a branch's PRs read at most ($skip), 1,000 PRs
+GIT_NAMESPACE = "2e9eb7ed-3c0a-47d4-87c1-0ffdd275fd87"
+PUSH_AND_OPEN = 4 | 16 | 16384
 
 
 # What its PR JSON holds; every answer about PRs is checked against it (answers.py).
@@ -61,10 +67,12 @@ class AzureDevOpsProvider:
     # -- Provider protocol ----------------------------------------------------------------------
 
     def find_pull_request(self, head_branch: str, base_branch: str) -> api.PullRequest | None:
-        """The active PR from `head_branch` into `base_branch`, or None (a GET, and one more by
-        id for the whole description)."""
+        """The active PR from `head_branch` into `base_branch`, else one from it into another
+        target (a person retargeted it), or None (a GET, and one more by id for the whole
+        description)."""
         with self._errors(f"looking for the pull request from {head_branch!r}"):
-            found = self._list(head_branch, base_branch, "active")
+            found = self._list(head_branch, None, "active")
+            found = answers.from_head(PULLS, found, head_branch, base_branch)
             if not found:
                 return None
             full = self._call("GET", f"/pullrequests/{found[0]['pullRequestId']}")
@@ -120,9 +128,10 @@ class AzureDevOpsProvider:
         return self._convert(updated)
 
     def closed_head_shas(self, head_branch: str, base_branch: str) -> list[str]:
-        """The last source commits of the completed and abandoned PRs from `head_branch` (one GET)."""
+        """The last source commits of the completed and abandoned PRs from `head_branch` into any
+        target (one GET per 50 of the branch's PRs, at most PULL_PAGES)."""
         with self._errors(f"looking for closed pull requests from {head_branch!r}"):
-            found = self._list(head_branch, base_branch, "all")
+            found = self._list(head_branch, None, "all")
         return [
             str((pr.get("lastMergeSourceCommit") or {}).get("commitId") or "")
             for pr in found
@@ -151,21 +160,56 @@ class AzureDevOpsProvider:
             self._call("POST", path, body={"comments": [comment], "status": "active"})
         return True
 
+    # -- ChecksAccess ---------------------------------------------------------------------------
+
+    def check_access(self) -> None:
+        """Two GETs: the repository (its id and its project's), then Permissions - Has
+        Permissions for the token's identity on `repoV2/PROJECT/REPO` in the Git Repositories
+        namespace: Contribute, Create branch and Contribute to pull requests. `false` fails; a
+        refusal to answer (a token whose scopes do not let it ask) says nothing and passes."""
+        with self._errors("checking what the token may do"):
+            repo = self._call("GET", "") or {}
+        project = (repo.get("project") or {}).get("id") if isinstance(repo, dict) else None
+        if not (isinstance(repo, dict) and repo.get("id") and project):
+            return
+        path = f"/_apis/permissions/{GIT_NAMESPACE}/{PUSH_AND_OPEN}"
+        params = {"tokens": f"repoV2/{project}/{repo['id']}", "alwaysAllowAdministrators": "true"}
+        try:
+            with self._errors("asking what the token may do"):
+                answer = self._rest.request("GET", path, params={**params, "api-version": API_VERSION})
+        except ProviderError as exc:
+            if exc.kind in ("auth", "not-found", "other"):  # refused to say (401/403, 404, 400)
+                return
+            raise
+        if answer == [False]:
+            raise ProviderError(
+                f"Azure DevOps API ({self.project}/{self.repo_name}): the token's identity may not "
+                "contribute to the repository, create a branch or contribute to pull requests, so "
+                "it can neither push a branch nor open a pull request; give it Contribute, Create "
+                "branch and Contribute to pull requests (Project settings > Repositories > Security)",
+                kind="auth",
+            )
+
     # -- helpers --------------------------------------------------------------------------------
 
     def _call(self, method: str, path: str, *, params: dict[str, str] | None = None, body: Any = None) -> Any:
         query = {**(params or {}), "api-version": API_VERSION}
         return self._rest.request(method, self._repo + path, params=query, body=body)
 
-    def _list(self, head: str, base: str, status: str) -> list[dict[str, Any]]:
-        params = {
-            "searchCriteria.sourceRefName": f"refs/heads/{head}",
-            "searchCriteria.targetRefName": f"refs/heads/{base}",
-            "searchCriteria.status": status,
-            "$top": "50",
-        }
-        data = self._call("GET", "/pullrequests", params=params)
-        return answers.from_branches(PULLS, answers.items(PULLS, data), head, base)
+    def _list(self, head: str, base: str | None, status: str) -> list[dict[str, Any]]:
+        """The PRs in `status` from this repository's `head` into `base` (None: any target)."""
+        params = {"searchCriteria.sourceRefName": f"refs/heads/{head}", "searchCriteria.status": status}
+        if base is not None:
+            params["searchCriteria.targetRefName"] = f"refs/heads/{base}"
+        found: list[dict[str, Any]] = []
+        for page in range(PULL_PAGES):  # every page: the API documents no order of the list
+            batch = answers.items(PULLS, self._call("GET", "/pullrequests", params={**params, **_page(page)}))
+            found += batch
+            if len(batch) < PAGE:
+                break
+        if base is None:
+            return answers.from_head(PULLS, found, head, "")
+        return answers.from_branches(PULLS, found, head, base)
 
     def _update_existing(self, spec: api.PullRequestSpec, reviewers: list[str]) -> dict[str, Any]:
         """The active PR gets the title, description, and the labels and reviewers it lacks."""
@@ -241,6 +285,11 @@ class AzureDevOpsProvider:
             warnings=warnings,
             open=data.get("status") in (None, "active"),
         )
+
+
+def _page(index: int) -> dict[str, str]:
+    """`$top` and, past the first page, `$skip` of page `index` of a list."""
+    return {"$top": str(PAGE), **({"$skip": str(index * PAGE)} if index else {})}
 
 
 def _identities_url(collection: str) -> str:

@@ -13,6 +13,7 @@ from bumper.providers import answers, api, failures, host_rules, rest
 _ID = re.compile(r"^\{[0-9a-fA-F-]{36}\}$|^[0-9a-fA-F]{24}$|^\d+:[0-9a-fA-F-]{20,}$")  # uuid, account id
 _CLOSED = ("MERGED", "DECLINED", "SUPERSEDED")
 PAGES = 5  # comments read before giving up on finding bumper's own (pagelen 100 each)
+PULL_PAGES = 20  # pages of a branch's PRs read, 50 each (Bitbucket's largest pagelen for PRs)
 MEMBER_PAGES = 20  # workspace members read to find reviewers by nickname (2,000 members)
 
 
@@ -61,10 +62,13 @@ class BitbucketProvider:
     # -- Provider protocol ----------------------------------------------------------------------
 
     def find_pull_request(self, head_branch: str, base_branch: str) -> api.PullRequest | None:
-        """The open PR from `head_branch` into `base_branch`, or None (one GET; one more when the
-        list leaves the description out, so that a rerun compares the whole text)."""
+        """The open PR from `head_branch` into `base_branch`, else one from it into another base
+        (a person retargeted it), or None (one GET; one more when the list leaves the
+        description out, so that a rerun compares the whole text)."""
         with self._errors(f"looking for the pull request from {head_branch!r}"):
-            found = self._list(head_branch, base_branch, ("OPEN",))
+            found = answers.from_head(
+                PULLS, self._list(head_branch, None, ("OPEN",)), head_branch, base_branch
+            )
             if found and "description" not in found[0]:  # a partial answer: read the whole PR
                 found[0] = self._rest.request("GET", f"{self._repo}/pullrequests/{found[0]['id']}")
         return _convert(found[0]) if found else None
@@ -112,9 +116,11 @@ class BitbucketProvider:
         return _convert(self._put(pr.number, title, body, []))
 
     def closed_head_shas(self, head_branch: str, base_branch: str) -> list[str]:
-        """The (12-digit) source commits of the merged, declined and superseded PRs (one GET)."""
+        """The (12-digit) source commits of the merged, declined and superseded PRs from
+        `head_branch` into any base: every page of them (one GET per 50, at most PULL_PAGES),
+        as the API gives them in no documented order."""
         with self._errors(f"looking for closed pull requests from {head_branch!r}"):
-            found = self._list(head_branch, base_branch, _CLOSED)
+            found = self._list(head_branch, None, _CLOSED)
         return [str(((pr.get("source") or {}).get("commit") or {}).get("hash") or "") for pr in found]
 
     def pull_request_state(self, number: int) -> api.PullRequestState:
@@ -145,11 +151,24 @@ class BitbucketProvider:
 
     # -- helpers --------------------------------------------------------------------------------
 
-    def _list(self, head: str, base: str, states: tuple[str, ...]) -> list[dict[str, Any]]:
-        query = f"source.branch.name = {_quoted(head)} AND destination.branch.name = {_quoted(base)}"
+    def _list(self, head: str, base: str | None, states: tuple[str, ...]) -> list[dict[str, Any]]:
+        """The PRs in `states` from this repository's `head` into `base` (None: any), the `q`
+        filter asking for exactly that branch, every `next` page followed (at most PULL_PAGES)."""
+        query = f"source.branch.name = {_quoted(head)}"
+        if base is not None:
+            query += f" AND destination.branch.name = {_quoted(base)}"
         params = [("q", query), ("pagelen", "50"), *(("state", s) for s in states)]
         data = self._rest.request("GET", f"{self._repo}/pullrequests", params=params)
-        return answers.from_branches(PULLS, answers.items(PULLS, data), head, base)
+        found = answers.items(PULLS, data)
+        for _ in range(PULL_PAGES - 1):
+            link = data.get("next") if isinstance(data, dict) else None
+            if not link:
+                break
+            data = self._rest.request("GET", str(link))
+            found += answers.items(PULLS, data)
+        if base is None:
+            return answers.from_head(PULLS, found, head, "")
+        return answers.from_branches(PULLS, found, head, base)
 
     def _put(self, number: int, title: str, body: str, add: list[dict[str, str]]) -> dict[str, Any]:
         """GET the PR, PUT title and description with its reviewers (plus `add`) and draft kept."""

@@ -61,9 +61,11 @@ class BitbucketServerProvider:
     # -- Provider protocol ----------------------------------------------------------------------
 
     def find_pull_request(self, head_branch: str, base_branch: str) -> api.PullRequest | None:
-        """The open PR from `head_branch` into `base_branch`, or None (one GET)."""
+        """The open PR from `head_branch` into `base_branch`, else one from it into another base
+        (a person retargeted it), or None (one GET)."""
         with self._errors(f"looking for the pull request from {head_branch!r}"):
-            found = self._list(head_branch, base_branch, "OPEN")
+            found = self._list(head_branch, None, "OPEN")
+        found.sort(key=lambda pr: (pr.get("toRef") or {}).get("id") != f"refs/heads/{base_branch}")
         return _convert(found[0]) if found else None
 
     def open_pull_request(self, spec: api.PullRequestSpec) -> api.PullRequest:
@@ -89,9 +91,10 @@ class BitbucketServerProvider:
         return _convert(self._put(pr.number, title, body, []))
 
     def closed_head_shas(self, head_branch: str, base_branch: str) -> list[str]:
-        """The source commits of the merged and declined PRs from `head_branch` (one GET)."""
+        """The source commits of the merged and declined PRs from `head_branch` into any base
+        (one GET)."""
         with self._errors(f"looking for closed pull requests from {head_branch!r}"):
-            found = self._list(head_branch, base_branch, "ALL")
+            found = self._list(head_branch, None, "ALL")
         return [
             str((pr.get("fromRef") or {}).get("latestCommit") or "")
             for pr in found
@@ -135,8 +138,9 @@ class BitbucketServerProvider:
             "repository": {"slug": self.slug, "project": {"key": self.project}},
         }
 
-    def _list(self, head: str, base: str, state: str) -> list[dict[str, Any]]:
-        """The PRs from this repository's `head` into its own `base` (OUTGOING lists those from
+    def _list(self, head: str, base: str | None, state: str) -> list[dict[str, Any]]:
+        """The PRs from this repository's `head` into its own `base` (None: any branch of it;
+        OUTGOING lists those from
         the branch into any repository of its fork hierarchy: a PR someone opened from it into
         their fork's `base` is not bumper's, and its id names another PR here)."""
         params = {"state": state, "direction": "OUTGOING", "at": f"refs/heads/{head}", "limit": "50"}
@@ -145,7 +149,7 @@ class BitbucketServerProvider:
             pr
             for pr in (data or {}).get("values") or []
             if (pr.get("fromRef") or {}).get("id") == f"refs/heads/{head}"
-            and (pr.get("toRef") or {}).get("id") == f"refs/heads/{base}"
+            and base in (None, str((pr.get("toRef") or {}).get("id") or "").removeprefix("refs/heads/"))
             and self._here(pr.get("fromRef"))
             and self._here(pr.get("toRef"))
         ]

@@ -95,6 +95,16 @@ GITHUB = ProviderSpec(
     api_location=github_location,
 )
 
+
+def gitlab_label_problem(label: str) -> str | None:
+    """GitLab's API reads `labels` and `add_labels` as comma-separated names, a JSON array's
+    items too (its LabelsList type splits each one): a name with a comma cannot be sent whole."""
+    if "," not in label:
+        return None
+    parts = " and ".join(repr(p.strip()) for p in label.split(",") if p.strip())
+    return f"GitLab's API splits label names at commas, so it would add {parts or 'no label'} instead"
+
+
 GITLAB = ProviderSpec(
     name="gitlab",
     implementation="bumper.providers.gitlab:GitLabProvider",
@@ -103,6 +113,7 @@ GITLAB = ProviderSpec(
     api_url_marks=("/api/v4",),
     ci_host=_gitlab_ci_host,
     api_location=gitlab_location,
+    label_problem=gitlab_label_problem,
 )
 
 

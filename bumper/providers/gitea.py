@@ -60,12 +60,16 @@ class GiteaProvider:
     # -- Provider protocol ----------------------------------------------------------------------
 
     def find_pull_request(self, head_branch: str, base_branch: str) -> api.PullRequest | None:
-        """The open PR from this repository's `head_branch` into `base_branch` (Gitea cannot
-        filter by branch: pages of open PRs, one request for up to 50)."""
+        """The open PR from this repository's `head_branch` into `base_branch`, else one from it
+        into another base (a person retargeted it), or None (Gitea cannot filter by branch:
+        pages of open PRs, one request for up to 50; the first PR into `base_branch` ends it)."""
+        other = None
         with self._errors(f"looking for the pull request from {head_branch!r}"):
-            for pr in self._pulls("open", head_branch, base_branch, pages=MAX_PAGES):
-                return _convert(pr)
-        return None
+            for pr in self._pulls("open", head_branch, None, pages=MAX_PAGES):
+                if (pr.get("base") or {}).get("ref") == base_branch:
+                    return _convert(pr)
+                other = other or pr
+        return None if other is None else _convert(other)
 
     def open_pull_request(self, spec: api.PullRequestSpec) -> api.PullRequest:
         """Create the PR with labels, assignees and draft title in one call, then reviewers
@@ -100,10 +104,10 @@ class GiteaProvider:
             return _convert(self._call("PATCH", f"/pulls/{pr.number}", data))
 
     def closed_head_shas(self, head_branch: str, base_branch: str) -> list[str]:
-        """Head commits of closed and merged PRs from `head_branch`, most recently updated first
-        (one request per 50 closed PRs, at most CLOSED_PAGES)."""
+        """Head commits of closed and merged PRs from `head_branch` into any base, most recently
+        updated first (one request per 50 closed PRs, at most CLOSED_PAGES)."""
         with self._errors(f"looking for closed pull requests from {head_branch!r}"):
-            pulls = self._pulls("closed", head_branch, base_branch, pages=CLOSED_PAGES)
+            pulls = self._pulls("closed", head_branch, None, pages=CLOSED_PAGES)
             return [str((pr.get("head") or {}).get("sha") or "") for pr in pulls]
 
     def pull_request_state(self, number: int) -> api.PullRequestState:
@@ -124,14 +128,31 @@ class GiteaProvider:
             self._call("POST", f"/issues/{pr.number}/comments", {"body": text})
         return True
 
+    # -- ChecksAccess ---------------------------------------------------------------------------
+
+    def check_access(self) -> None:
+        """One GET of the repository: its `permissions` (the token user's on it) must allow a
+        push. An answer without them (an older instance) passes. The token's scopes are not in
+        any answer: a token without write:repository is found out by the push itself."""
+        with self._errors("checking what the token may do"):
+            data = self._call("GET", "")
+        permissions = data.get("permissions") if isinstance(data, dict) else None
+        if isinstance(permissions, dict) and not (permissions.get("push") or permissions.get("admin")):
+            raise ProviderError(
+                f"Gitea API ({self.full_name}): the token's user may read the repository but not "
+                "push to it, so it can neither push a branch nor open a pull request; use a token "
+                "of a user with write access (a collaborator with Write, or a team with it)",
+                kind="auth",
+            )
+
     # -- helpers --------------------------------------------------------------------------------
 
     def _call(self, method: str, path: str, data: Any = None, params: dict[str, Any] | None = None) -> Any:
         """One request below the repository; rest.HttpError for an answer outside 2xx."""
         return self._rest.request(method, self._repo + path, params=params, body=data)
 
-    def _pulls(self, state: str, head: str, base: str, pages: int) -> Iterator[dict[str, Any]]:
-        """PRs in `state` from this repository's `head` into `base`, page by page."""
+    def _pulls(self, state: str, head: str, base: str | None, pages: int) -> Iterator[dict[str, Any]]:
+        """PRs in `state` from this repository's `head` into `base` (None: any), page by page."""
         params = {"state": state, "sort": "recentupdate"}
         for batch in self._pages("/pulls", params, pages):
             yield from (pr for pr in batch if _is_from(pr, self.full_name, head, base))
@@ -257,11 +278,11 @@ def _count(value: str | None) -> int | None:
         return None
 
 
-def _is_from(pr: dict[str, Any], full_name: str, head: str, base: str) -> bool:
-    """Whether `pr` goes from this repository's `head` into `base` (a fork's same-named branch
-    is someone else's)."""
+def _is_from(pr: dict[str, Any], full_name: str, head: str, base: str | None) -> bool:
+    """Whether `pr` goes from this repository's `head` into `base` (None: any branch; a fork's
+    same-named branch is someone else's)."""
     head_info, base_info = pr.get("head") or {}, pr.get("base") or {}
-    if head_info.get("ref") != head or base_info.get("ref") != base:
+    if head_info.get("ref") != head or base not in (None, base_info.get("ref")):
         return False
     repo = head_info.get("repo") or {}
     name = repo.get("full_name") if isinstance(repo, dict) else None

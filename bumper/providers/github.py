@@ -151,15 +151,17 @@ class GitHubProvider:
     # -- Provider protocol ----------------------------------------------------------------------
 
     def find_pull_request(self, head_branch: str, base_branch: str) -> api.PullRequest | None:
-        """Return the open PR from `head_branch` into `base_branch`, or None (one GET)."""
+        """The open PR from `head_branch` into `base_branch`, else one from it into another
+        base (a person retargeted it), or None (one GET, filtered by head only)."""
         with self._errors(f"looking for the pull request from {head_branch!r}"):
-            pulls = self._repo.get_pulls(state="open", head=f"{self.owner}:{head_branch}", base=base_branch)
-            # The first page only: the filter leaves one PR at most, and a host that ignored it
-            # must not lead bumper through its pages (or a `next` link back to the first).
-            for pr in pulls.get_page(0):
-                if (pr.head.ref, pr.base.ref) == (head_branch, base_branch) and _from_this_repository(pr):
-                    return self._convert(pr)
-        return None
+            pulls = self._repo.get_pulls(state="open", head=f"{self.owner}:{head_branch}")
+            # The first page only: the filter leaves a PR per base at most, and a host that
+            # ignored it must not lead bumper through its pages (or a `next` link back).
+            mine = [
+                pr for pr in pulls.get_page(0) if pr.head.ref == head_branch and _from_this_repository(pr)
+            ]
+            mine.sort(key=lambda pr: pr.base.ref != base_branch)
+            return self._convert(mine[0]) if mine else None
 
     def open_pull_request(self, spec: api.PullRequestSpec) -> api.PullRequest:
         """Open the PR, then apply labels, assignees, reviewers and auto-merge.
@@ -183,7 +185,7 @@ class GitHubProvider:
         existing = gh_pr is None
         if gh_pr is None:
             found = self.find_pull_request(spec.head_branch, spec.base_branch)
-            if found is None:
+            if found is None or found.base_branch != spec.base_branch:
                 raise failures.vanished_duplicate("GitHub", "pull request", spec.head_branch)
             gh_pr = self._edit(found.number, spec.title, spec.body)
         warnings = self._decorate(gh_pr, spec, existing)
@@ -194,13 +196,14 @@ class GitHubProvider:
         return self._convert(self._edit(pr.number, title, body))
 
     def closed_head_shas(self, head_branch: str, base_branch: str) -> list[str]:
-        """One GET of the closed PRs from `head_branch` (a merged PR is closed too)."""
+        """One GET of the closed PRs from `head_branch` into any base (a merged PR is closed
+        too), newest first: the one that left the branch where it is comes first."""
         with self._errors(f"looking for closed pull requests from {head_branch!r}"):
-            pulls = self._repo.get_pulls(state="closed", head=f"{self.owner}:{head_branch}", base=base_branch)
+            pulls = self._repo.get_pulls(state="closed", head=f"{self.owner}:{head_branch}")
             closed = pulls.get_page(0)
             if closed and self._repo_node_id is None:
                 self._repo_node_id = _node_id_of(closed[0])
-            return [pr.head.sha for pr in closed if _from_this_repository(pr)]
+            return [pr.head.sha for pr in closed if pr.head.ref == head_branch and _from_this_repository(pr)]
 
     def pull_request_state(self, number: int) -> api.PullRequestState:
         """One GET of the PR: open, merged (with its merge commit) or closed unmerged."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import logging
 import re
+from dataclasses import replace
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -14,7 +15,7 @@ from gitlab.exceptions import GitlabError
 
 from bumper.errors import ConfigError, ProviderError
 from bumper.providers import answers, api, failures, rest
-from bumper.providers.builtin import gitlab_location
+from bumper.providers.builtin import gitlab_label_problem, gitlab_location
 from bumper.providers.timed_http import DeadlineAdapter
 
 log = logging.getLogger(__name__)
@@ -123,9 +124,11 @@ class GitLabProvider:
     # -- Provider protocol ----------------------------------------------------------------------
 
     def find_pull_request(self, head_branch: str, base_branch: str) -> api.PullRequest | None:
-        """Return the open MR from `head_branch` into `base_branch`, or None (one GET)."""
-        mr = self._find(head_branch, base_branch)
-        return None if mr is None else _convert(mr.attributes)
+        """The open MR from `head_branch` into `base_branch`, else one from it into another
+        target (a person retargeted it), or None (one GET, filtered by source branch only)."""
+        mrs = self._list(head_branch, None, "opened", "looking for the merge request")
+        mine = answers.from_head(PULLS, [mr.attributes for mr in mrs], head_branch, base_branch)
+        return _convert(mine[0]) if mine else None
 
     def open_pull_request(self, spec: api.PullRequestSpec) -> api.PullRequest:
         """Create the MR with labels, reviewers, assignees and draft in one call, then auto-merge.
@@ -144,8 +147,9 @@ class GitLabProvider:
             "description": spec.body,
             "remove_source_branch": True,
         }
-        if spec.labels:
-            data["labels"] = list(spec.labels)
+        labels = _whole_labels(spec.labels, warnings)
+        if labels:
+            data["labels"] = labels
         if assignee_ids:
             data["assignee_ids"] = assignee_ids
         if reviewer_ids:
@@ -158,7 +162,9 @@ class GitLabProvider:
                 if not (exc.response_code == 409 and "already exists" in str(exc.error_message)):
                     raise
         if attrs is None:
-            attrs = self._update_existing(spec, title, reviewer_ids, assignee_ids)
+            attrs = self._update_existing(
+                replace(spec, labels=tuple(labels)), title, reviewer_ids, assignee_ids
+            )
         if spec.automerge:
             self._automerge(attrs["iid"], warnings)
         return _convert(attrs, tuple(warnings))
@@ -171,8 +177,9 @@ class GitLabProvider:
         return _convert(attrs)
 
     def closed_head_shas(self, head_branch: str, base_branch: str) -> list[str]:
-        """One GET of the MRs from `head_branch` in any state; the closed and merged ones count."""
-        mrs = self._list(head_branch, base_branch, "all", "looking for closed merge requests")
+        """One GET of the MRs from `head_branch` into any target in any state (newest first);
+        the closed and merged ones count."""
+        mrs = self._list(head_branch, None, "all", "looking for closed merge requests")
         return [
             str(mr.attributes.get("sha") or "")
             for mr in mrs
@@ -319,14 +326,15 @@ class GitLabProvider:
         mine = [mr for mr in mrs if answers.from_branches(PULLS, [mr.attributes], head_branch, base_branch)]
         return mine[0] if mine else None
 
-    def _list(self, head_branch: str, base_branch: str, state: str, doing: str) -> list[Any]:
-        """The first page of MRs from `head_branch` into `base_branch` in `state` (one GET)."""
+    def _list(self, head_branch: str, base_branch: str | None, state: str, doing: str) -> list[Any]:
+        """The first page of MRs from `head_branch` into `base_branch` (None: any) in `state`
+        (one GET)."""
+        query: dict[str, Any] = {"source_branch": head_branch, "state": state, "get_all": False}
+        if base_branch is not None:
+            query["target_branch"] = base_branch
 
         def call() -> list[Any]:
-            mrs = self._project.mergerequests.list(
-                source_branch=head_branch, target_branch=base_branch, state=state, get_all=False, **self._rq
-            )
-            return list(mrs)
+            return list(self._project.mergerequests.list(**query, **self._rq))
 
         with self._errors(f"{doing} from {head_branch!r}"):
             try:
@@ -450,6 +458,18 @@ def _action(change: api.FileChange, last_commit: str | None) -> dict[str, Any]:
     if last_commit is not None:
         action["last_commit_id"] = last_commit
     return action
+
+
+def _whole_labels(labels: tuple[str, ...], warnings: list[str]) -> list[str]:
+    """The labels GitLab keeps whole; one with a comma (a .bumper.yaml rule's: a --label is
+    refused before the run, builtin.gitlab_label_problem) would become several: not sent, and
+    said as a warning."""
+    kept = [label for label in labels if gitlab_label_problem(label) is None]
+    for label in labels:
+        why = gitlab_label_problem(label)
+        if why is not None:
+            warnings.append(f"label {label!r} not added: {why}")
+    return kept
 
 
 def _with_draft(title: str, draft: bool) -> str:

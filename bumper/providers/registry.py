@@ -57,6 +57,9 @@ class ProviderSpec:
     # Labels of a host name that mean this provider to `auto` (`bitbucket` in bitbucket.acme.io
     # is a Data Center); None: the provider's own name.
     host_labels: tuple[str, ...] | None = None
+    # Why the host cannot keep a PR label of this name whole (GitLab splits names at commas),
+    # or None: checked for every --label before the clone, so such a run ends with exit 2.
+    label_problem: Callable[[str], str | None] | None = None
 
     def create(self, settings: ProviderSettings, env: Mapping[str, str] | None = None) -> Provider:
         """Import the implementation and build it; the SDK loads here, not at discovery.

@@ -22,7 +22,16 @@ from pathlib import Path
 from bumper.changes import commit_message, pr_text, template_values
 from bumper.ci.provenance import provenance_trailers
 from bumper.delivery.background import Started
-from bumper.delivery.bot_branch import BotBranch, blocked, left_empty, not_own
+from bumper.delivery.bot_branch import (
+    BotBranch,
+    Obstacle,
+    blocked,
+    foreign_commits,
+    left_empty,
+    not_own,
+    retargeted,
+    retargeted_from,
+)
 from bumper.delivery.deploy_link import deploy_compare
 from bumper.delivery.pull_request import put_back_text, sync_pull_request
 from bumper.delivery.signing import signing_config
@@ -163,25 +172,32 @@ def _attempt_on(base: Base, run: RemoteRun, carried: list[tuple[TreePlan, dict[s
 
 
 def _through_pull_request(base: Base, run: RemoteRun, plan: TreePlan) -> BumpResult:
-    """The pr-mode half: find the bot branch, leave it alone when it is not bumper's, hold to
-    the versions it has, then deliver."""
+    """The pr-mode half: find the bot branch, leave it alone when its PR now targets another
+    base or the branch is not bumper's, hold to the versions it has, then deliver."""
     bot = find_bot_branch(base, run, plan)
+    if bot.pull_request is not None and retargeted_from(bot.pull_request, base.cloned.base):
+        return _left_alone(base, run, bot, plan, retargeted(bot.pull_request, base.cloned.base))
     # A branch of bumper's own naming left at a commit of the base holds nobody's work: fill it.
     empty = bot.sha is not None and run.options.branch is None and left_empty(base.cloned, bot.sha)
     if bot.sha is not None and not empty:
         problem = not_own(base.cloned, bot.sha, bot.name)
         if problem is not None:
             refuse_if_base_moved(base.cloned)  # judged against a base that is still current
-            options = run.options
-            images = planned_images(list(options.refs), dict(options.image_policies), plan)
-            named = options.branch is not None
-            left = blocked(base.cloned, bot, plan, images, problem, named=named, dry_run=options.dry_run)
-            return BumpResult(
-                Status.BLOCKED, left.plan, branch=bot.name, pull_request=left.pull_request, notes=left.notes
-            )
+            return _left_alone(base, run, bot, plan, foreign_commits(problem))
     plan, images, raised = never_backwards(base, run, bot, plan)
     plan = plan.verified_by(verify(base, run, plan, images))
     return _deliver_pull_request(base, run, bot, plan, images, raised)
+
+
+def _left_alone(base: Base, run: RemoteRun, bot: BotBranch, plan: TreePlan, why: Obstacle) -> BumpResult:
+    """`blocked`: nothing pushed, no PR opened; said in one line and, once, on the PR."""
+    options = run.options
+    images = planned_images(list(options.refs), dict(options.image_policies), plan)
+    named = options.branch is not None
+    left = blocked(base.cloned, bot, plan, images, why, named=named, dry_run=options.dry_run)
+    return BumpResult(
+        Status.BLOCKED, left.plan, branch=bot.name, pull_request=left.pull_request, notes=left.notes
+    )
 
 
 def _deliver_pull_request(
@@ -264,6 +280,9 @@ def _after_push(
             if bot.pull_request is not None and pr is not bot.pull_request:
                 put_back_text(provider, pr, bot.pull_request)
             raise PushRejected(f"pull request #{pr.number} was closed while bumper pushed to {bot.name}")
+        if retargeted_from(pr, cloned.base):  # retargeted meanwhile: its text follows the push that
+            # landed; the next attempt leaves it alone (blocked)
+            raise PushRejected(f"pull request #{pr.number} was retargeted while bumper pushed to {bot.name}")
         if pushed or status != "up-to-date":
             # An open PR not answered for since the push (its text needed no update): asked again.
             unasked = pushed and pr is bot.pull_request

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from bumper.delivery.api_commit import deliver_through_api
 from bumper.delivery.background import Started
-from bumper.delivery.bot_branch import BotBranch
+from bumper.delivery.bot_branch import BotBranch, retargeted_from
 from bumper.delivery.pull_request import rewrites_text
 from bumper.git.clone import Clone
 from bumper.git.commit import commit_all
@@ -122,8 +122,8 @@ def check_still_current(base: Base, bot: BotBranch, sha: str | None, provider: P
             lookup.settle(LOOKUP_SETTLE_SECONDS)
         raise PushRejected("the bot branch moved while the pull request was being updated")
     if lookup is not None and bot.pull_request is not None:
-        now = lookup.answer()
-        if now is None or now.number != bot.pull_request.number:
+        now = lookup.answer()  # retargeted meanwhile: the next attempt leaves it alone
+        if now is None or now.number != bot.pull_request.number or retargeted_from(now, target):
             raise PushRejected(
                 f"pull request #{bot.pull_request.number} was closed while bumper pushed to {name}"
             )

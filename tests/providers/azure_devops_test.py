@@ -70,7 +70,7 @@ def test_lifecycle_find_open_find_update(fake_azure_devops: FakeAzureDevOps) -> 
 
     found = provider.find_pull_request(HEAD, BASE)
     assert found == opened  # the whole description, though the list cuts it at 400 characters
-    assert provider.find_pull_request(HEAD, "release") is None
+    assert provider.find_pull_request(HEAD, "release") == found  # retargeted: found by head
     assert provider.find_pull_request("bumper/other", BASE) is None
 
     updated = provider.update_pull_request(found, "Bump to v1.2.4", "new body")
@@ -166,8 +166,29 @@ def test_completed_and_abandoned_heads_are_found(fake_azure_devops: FakeAzureDev
     fake_azure_devops.pulls.append(
         PullRecord(REPO, 3, "t", "b", HEAD, "release", state="closed", head_sha="ef" * 20)
     )
-    assert provider.closed_head_shas(HEAD, BASE) == ["cd" * 20, "ab" * 20]
+    # Into any target: a PR retargeted to "release", then abandoned, left the branch stale too.
+    assert provider.closed_head_shas(HEAD, BASE) == ["ef" * 20, "cd" * 20, "ab" * 20]
     assert provider.find_pull_request(HEAD, BASE) is None
+
+
+@pytest.mark.parametrize("oldest_first", [False, True])
+def test_closed_lookup_reads_every_page_of_the_branchs_prs(
+    fake_azure_devops: FakeAzureDevOps, oldest_first: bool
+) -> None:
+    """More than a page (50) of the branch's PRs, in either order (the API documents none): the
+    abandoned one at the branch's tip is found wherever it is, one GET per 50 ($top, $skip)."""
+    fake_azure_devops.oldest_first = oldest_first
+    for number in range(1, 121):
+        fake_azure_devops.pulls.append(
+            PullRecord(REPO, number, "t", "b", HEAD, BASE, state="closed", head_sha=f"{number:040x}")
+        )
+    fake_azure_devops.pulls.append(PullRecord(REPO, 121, "t", "b", "bumper/other", BASE, state="closed"))
+    mark = fake_azure_devops.mark()
+    shas = provider_for(fake_azure_devops).closed_head_shas(HEAD, BASE)
+    assert sorted(shas) == [f"{n:040x}" for n in range(1, 121)]
+    lists = fake_azure_devops.since(mark)
+    assert [r.query.get("$skip") for r in lists] == [None, ["50"], ["100"]]
+    assert fake_azure_devops.problems == []
 
 
 def test_exhausted_rate_limit_is_one_line(fake_azure_devops: FakeAzureDevOps) -> None:

@@ -111,11 +111,12 @@ def test_closed_and_merged_heads_are_found_open_ones_are_not(backend: Backend) -
     backend.server.pulls.append(
         PullRecord(rec.repo, 3, "t", "b", HEAD, "release", state="closed", head_sha="ef" * 20)
     )
-    shas = provider.closed_head_shas(HEAD, BASE)
+    # Into any base: a PR retargeted to "release", then closed, left the branch stale too.
+    shas = sorted(provider.closed_head_shas(HEAD, BASE))
     if backend.name == "bitbucket":  # Bitbucket Cloud gives 12 digits
-        assert shas == ["cd" * 6, "ab" * 6]
+        assert shas == ["ab" * 6, "cd" * 6, "ef" * 6]
     else:
-        assert shas == ["cd" * 20, "ab" * 20]
+        assert shas == ["ab" * 20, "cd" * 20, "ef" * 20]
     assert provider.find_pull_request(HEAD, BASE) is None and pr.number == 1
 
 
@@ -187,6 +188,44 @@ def test_cloud_reviewers_by_id_or_nickname_and_an_unknown_one_is_a_warning(
     pr = provider.open_pull_request(PullRequestSpec(HEAD, BASE, "t", "b", reviewers=("@alice", carol, "zed")))
     assert pr.warnings == ("Bitbucket workspace acme has no member 'zed'; not added as reviewer",)
     assert fake_bitbucket.pulls[0].reviewers == ["alice", "carol"]
+
+
+def test_cloud_closed_lookup_reads_every_page_of_the_branchs_prs(fake_bitbucket: FakeBitbucket) -> None:
+    """More than a page (50) of the branch's declined PRs, the one at its tip last (the API
+    documents no order; the fake gives oldest first): found, through `next`, one GET per page,
+    the `q` filter asking for the branch only."""
+    provider = BitbucketProvider(fake_bitbucket.settings("acme/manifests"))
+    repo = "acme/manifests"
+    for number in range(1, 121):
+        sha = f"{number:040x}"
+        fake_bitbucket.pulls.append(
+            PullRecord(repo, number, "t", "b", HEAD, BASE, state="closed", head_sha=sha)
+        )
+    fake_bitbucket.pulls.append(PullRecord(repo, 121, "t", "b", "bumper/other", BASE, state="closed"))
+    mark = fake_bitbucket.mark()
+    shas = provider.closed_head_shas(HEAD, BASE)
+    assert shas == [f"{n:040x}"[:12] for n in range(1, 121)]
+    lists = fake_bitbucket.since(mark)
+    assert len(lists) == 3 and all(r.method == "GET" for r in lists)
+    assert lists[0].query["q"] == [f'source.branch.name = "{HEAD}"']
+    assert getattr(fake_bitbucket, "problems", []) == []
+
+
+def test_cloud_closed_lookup_stops_at_a_bound(fake_bitbucket: FakeBitbucket) -> None:
+    """A proxy answering a `next` link forever: at most PULL_PAGES requests."""
+    from bumper.providers import bitbucket
+
+    page = {
+        "values": [],
+        "pagelen": 50,
+        "size": 1,
+        "page": 1,
+        "next": f"{fake_bitbucket.api_url}/repositories/acme/manifests/pullrequests?page=2",
+    }
+    fake_bitbucket.inject((200, {}, page), method="GET", times=1000)
+    provider = BitbucketProvider(fake_bitbucket.settings("acme/manifests"))
+    assert provider.closed_head_shas(HEAD, BASE) == []
+    assert len(fake_bitbucket.requests) == bitbucket.PULL_PAGES
 
 
 def test_cloud_branch_names_are_quoted_in_the_query(fake_bitbucket: FakeBitbucket) -> None:

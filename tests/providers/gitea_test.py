@@ -110,7 +110,8 @@ def test_closed_and_merged_heads_are_found_for_stale_branch_detection(fake_gitea
     fake_gitea.pulls.append(PullRecord(REPO, 2, "t", "b", HEAD, BASE, state="closed", head_sha="b" * 40))
     fake_gitea._touch(fake_gitea.pulls[-1])
     assert gitea.closed_head_shas(HEAD, BASE) == ["b" * 40, "a" * 40]
-    assert gitea.closed_head_shas(HEAD, "release") == []
+    assert gitea.closed_head_shas(HEAD, "release") == ["b" * 40, "a" * 40]  # any base: retargeted
+    assert gitea.closed_head_shas("bumper/other", BASE) == []
     assert gitea.find_pull_request(HEAD, BASE) is None and pr.number == 1
 
 
