@@ -12,7 +12,8 @@ hooks it fills in, and the walk calls only the hooks that can apply to a node:
 - `mapping` with `mapping_keys` (and `mapping_suffixes`): a mapping holding one of those keys,
   or a key with one of those endings (a Helm values map's `tag`, `redisTag`); it may claim the
   mapping from later shapes;
-- `keys`/`suffixes` with `scalar`: a scalar value under a key of that name or ending;
+- `keys`/`suffixes`/`prefixes` with `scalar`: a scalar value under a key of that name, ending
+  or beginning (`RELATED_IMAGE_FOO`);
 - `block`: a `|` block scalar or a quoted string under any other key (one shape may hold it);
 - `marker_kind` with `marked`: a scalar on a line ending with that marker comment.
 
@@ -92,6 +93,7 @@ class Shape(NamedTuple):
     mapping_suffixes: tuple[str, ...] = ()  # and the endings of keys that do (`testImageTag`)
     keys: frozenset[str] = frozenset()
     suffixes: tuple[str, ...] = ()
+    prefixes: tuple[str, ...] = ()  # asked after `keys` and `suffixes` found none
     scalar: ScalarFn | None = None
     block: ScalarFn | None = None  # a `|` block or quoted string under a key no other hook reads
     marker_kind: str | None = None
