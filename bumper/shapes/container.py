@@ -91,9 +91,7 @@ def _constrained(text: str) -> ImageRef | None:
 # `gc: {image: 1h30m}`, `download_limits: {image: 10mb}` (Go's, Prometheus's and vercel/ms's
 # units; sizes in bytes). It parses as a Docker Hub official image (`library/24h`) that does not
 # exist; a user's image of that name has a `/` (`acme/24h`) and is read as ever.
-_DURATION = re.compile(
-    r"(?:\d+(?:\.\d+)?(?:ns|us|ms|s|m|h|d|w|y))+|\d+(?:\.\d+)?(?:[kmgtpe]i?b?|b)"
-)
+_DURATION = re.compile(r"(?:\d+(?:\.\d+)?(?:ns|us|ms|s|m|h|d|w|y))+|\d+(?:\.\d+)?(?:[kmgtpe]i?b?|b)")
 
 
 # What a web page or a document links to; no image repository is named so.
