@@ -109,12 +109,18 @@ def _places(docs: list[Node]) -> dict[int, tuple[int, str, Place]]:
 
 
 def _tag_key_in_chart(defaults: Keys, place: Place) -> tuple[str, int] | None:
-    """The chart's tag key (and its line) beside the same image key at the same path."""
+    """The chart's tag key (and its line) beside the same image key at the same path; a tag key
+    spelled but for case (`image` + `ImageTag`) is one, as the helm shape reads it."""
     path, key = place
     keys = defaults.get(path)
     if keys is None or key not in keys:
         return None
-    return next(((k, keys[k]) for k in tag_keys_for(key) if k in keys), None)
+    spellings = tag_keys_for(key)
+    exact = next(((k, keys[k]) for k in spellings if k in keys), None)
+    if exact is not None:
+        return exact
+    folded = {k.casefold() for k in spellings if k != "version"}
+    return next(((k, line) for k, line in keys.items() if k.casefold() in folded), None)
 
 
 def _tag_key_in_charts(root: str, folder: str, relpath: str, place: Place) -> tuple[str, str, int] | None:
