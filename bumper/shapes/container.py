@@ -15,6 +15,7 @@ from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
 from bumper.changes import explained
 from bumper.image_ref import DIGEST_HINT, ImageRef, names_registry_host
+from bumper.shapes.hubs import is_component_name
 from bumper.shapes.left_alone import NO_TAG_NOTE, PLACEHOLDER, RANGE, placeholder_whole
 from bumper.shapes.nodes import STR_TAG, scalar, text_of
 from bumper.shapes.reference import Ignored, IgnoreFn, Reference, WholeRef
@@ -63,6 +64,8 @@ def whole_ref(
         found.ignore(joined)
     elif _names_a_file(parsed.name):
         return
+    elif key == "image" and is_component_name(key, text, parsed):  # Istio's `image: pilot`?
+        found.components.defer(WholeRef("container", value, parsed, name_nodes=names))
     elif key == "image":
         found.add(WholeRef("container", value, parsed, name_nodes=names))
     elif names_registry_host(parsed.name):

@@ -30,6 +30,7 @@ from typing import NamedTuple
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from bumper.shapes.hubs import HubComponents
 from bumper.shapes.left_alone import UntaggedNotes
 from bumper.shapes.reference import Ignored, IgnoreFn, Reference
 from bumper.yaml_edit import Repeats, Source
@@ -60,6 +61,9 @@ class Found:
     find: Finder  # the walk itself, for YAML inside a scalar
     shared: list[Reference] | None = None  # references reached again through an anchor
     untagged: UntaggedNotes = field(default_factory=UntaggedNotes)  # given out after the walk
+    # Istio's `hub` + `tag` maps and the bare `image: NAME` values of the document being walked,
+    # settled after its walk (shapes/hubs.py)
+    components: HubComponents = field(default_factory=HubComponents)
     # An untagged `image: REPO` (by id) whose chart joins it with a version kept in another key
     # (shapes/joined_tag.py): noted with this instead of being read as a reference.
     joined: dict[int, Ignored] = field(default_factory=dict)

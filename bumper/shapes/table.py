@@ -19,6 +19,7 @@ from bumper.shapes import (
     embedded,
     flux_operator,
     helm,
+    hub_tag,
     image_volume,
     joined_tag,
     kustomize,
@@ -32,6 +33,7 @@ from bumper.shapes.shape import DocumentFn, MappingFn, MarkedFn, RootFn, ScalarF
 V = TypeVar("V")
 
 SHAPES: tuple[Shape, ...] = (
+    hub_tag.SHAPE,  # Istio's {hub, tag}: noted, and no Helm values map (before helm claims it)
     joined_tag.SHAPE,  # an untagged image: REPO whose chart appends imageVersion/imageTag: noted
     helm.SHAPE,  # values maps {repository, tag}: the tag
     image_volume.SHAPE,  # Kubernetes image volumes: image.reference

@@ -66,6 +66,7 @@ def find_references(
             for ref in document(source, doc, state.ignore):
                 add(ref)
         _walk(doc, context, state, marks, seen)
+        state.components.flush(add, state.ignore)  # Istio's `image: pilot`: its hub's, or a reference
     state.untagged.flush(state.ignore)
     if marks:  # a marker on the line of a name without a tag says what becomes of it: no note
         sink[:] = [n for n in sink if not (reason_word(n.reason) == NO_TAG and n.line - 1 in marks)]
