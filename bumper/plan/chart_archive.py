@@ -4,16 +4,19 @@ it, so an override of its image is judged as one of an unpacked subchart is."""
 
 from __future__ import annotations
 
+import gzip
+import io
 import os
 import stat
 import tarfile
 from functools import lru_cache
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from bumper.plan.select import MAX_FILE_BYTES
 
 ARCHIVE_SUFFIX = ".tgz"
 _MAX_MEMBERS = 10_000  # a chart's files; an archive holding more is no chart bumper reads
+_MAX_INFLATED = 8 * MAX_FILE_BYTES  # what reading one archive may inflate, at most
 
 
 class Packaged(NamedTuple):
@@ -37,12 +40,34 @@ def read_packaged(path: str) -> Packaged | None:
     return _read(path, info.st_mtime_ns, info.st_size)
 
 
+class _Capped(io.RawIOBase):
+    """A gzip stream that fails past `limit` bytes: an archive of a few megabytes may inflate to
+    gigabytes, which reading it for two small files must not do."""
+
+    def __init__(self, inner: gzip.GzipFile, limit: int) -> None:
+        self.inner, self.left = inner, limit
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self.inner.read(min(len(buffer), self.left + 1))
+        if len(data) > self.left:
+            raise OSError("archive inflates past its limit")
+        self.left -= len(data)
+        buffer[: len(data)] = data
+        return len(data)
+
+
 @lru_cache(maxsize=32)
 def _read(path: str, _mtime: int, _size: int) -> Packaged | None:
     found: dict[str, bytes | None] = {}
     top: str | None = None
     try:
-        with tarfile.open(path, "r:gz") as archive:
+        with (
+            gzip.open(path, "rb") as inner,
+            tarfile.open(fileobj=_Capped(inner, _MAX_INFLATED), mode="r|") as archive,
+        ):
             for count, member in enumerate(archive):
                 if count >= _MAX_MEMBERS:
                     break
@@ -55,7 +80,7 @@ def _read(path: str, _mtime: int, _size: int) -> Packaged | None:
                 found[parts[1]] = _member_bytes(archive, member)
                 if len(found) == 2:
                     break
-    except (OSError, tarfile.TarError, EOFError):
+    except (OSError, tarfile.TarError, EOFError, gzip.BadGzipFile):
         return None
     if top is None:
         return None

@@ -8,7 +8,7 @@ from __future__ import annotations
 from yaml.nodes import MappingNode, Node, ScalarNode
 
 from bumper.image_ref import ImageRef
-from bumper.shapes.hubs import is_component_name, tag_note
+from bumper.shapes.hubs import hub_key, is_component_name, tag_note
 from bumper.shapes.nodes import STR_TAG, merged_pairs
 from bumper.shapes.reference import WholeRef
 from bumper.shapes.shape import Claim, Found, Shape
@@ -26,6 +26,9 @@ def hub_map(node: MappingNode, keys: list[str], context: str | None, found: Foun
     hub, tag = pairs.get("hub"), pairs.get("tag")
     if type(hub) is not ScalarNode or hub.tag != STR_TAG or type(tag) is not ScalarNode:
         return None
+    if hub.value and hub_key(str(hub.value)) is None:
+        return None  # `hub: https://hub.example.com`: no registry path, no Istio hub
+
     marked = _marked(found.source.text, tag)  # a marker moves the tag: what it says is done
     found.components.hubs.append((hub, tag, marked))
     note = tag_note(hub, tag) if not marked else None
