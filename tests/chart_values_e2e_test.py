@@ -265,3 +265,36 @@ def test_a_subchart_found_by_its_charts_name_keeps_the_umbrellas_override_alone(
     for rel in ("platform/values.yaml", "platform/values-prod.yaml", "platform/values-search.yaml"):
         assert (rel, 2, why) in ignored, ignored
     assert [c["file"] for c in result["changes"]] == ["platform/values-other.yaml"]
+
+
+def test_an_image_below_a_packaged_subcharts_own_subchart_is_left_alone_as_unknown(tmp_path: Path) -> None:
+    """`platform` packs `stack-1.0.0.tgz`, which packs subcharts of its own (`stack/charts/es/`):
+    bumper reads the packaged chart's values.yaml, not its subcharts', so an override naming an
+    image below them (`stack.es.image`) without a tag is left alone as unknown, never pinned."""
+    root = tmp_path / "tree"
+    stack = _packaged(
+        "stack",
+        {
+            "Chart.yaml": b"apiVersion: v2\nname: stack\nversion: 1.0.0\n",
+            "values.yaml": b"es: {}\n",
+            "charts/es/Chart.yaml": SUB_CHART.replace(b"elasticsearch", b"es"),
+            "charts/es/values.yaml": CHART_VALUES,
+        },
+    )
+    files = {
+        "platform/Chart.yaml": b"apiVersion: v2\nname: platform\nversion: 1.0.0\n",
+        "platform/charts/stack-1.0.0.tgz": stack,
+        "platform/values-prod.yaml": b"stack:\n  es:\n    image: " + OSS.encode() + b"\n",
+    }
+    for rel, data in files.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_bytes(data)
+
+    proc = forkserver.run(["bump", f"{OSS}:7.10.2", "--dir", str(root)])
+
+    assert proc.returncode == 3, proc.stderr
+    assert (
+        "no-tag-field: the chart's platform/charts/stack-1.0.0.tgz packs subcharts of its own, which "
+        "bumper does not read" in proc.stderr
+    )
+    assert (root / "platform/values-prod.yaml").read_bytes() == files["platform/values-prod.yaml"]

@@ -26,6 +26,7 @@ class Packaged(NamedTuple):
     top: str
     chart: bytes | None
     values: bytes | None
+    nested: bool  # it packs subcharts of its own (`TOP/charts/…`), which are not read
 
 
 def read_packaged(path: str) -> Packaged | None:
@@ -63,6 +64,7 @@ class _Capped(io.RawIOBase):
 def _read(path: str, _mtime: int, _size: int) -> Packaged | None:
     found: dict[str, bytes | None] = {}
     top: str | None = None
+    nested = False
     try:
         with (
             gzip.open(path, "rb") as inner,
@@ -72,19 +74,18 @@ def _read(path: str, _mtime: int, _size: int) -> Packaged | None:
                 if count >= _MAX_MEMBERS:
                     break
                 parts = member.name.lstrip("./").split("/")
+                nested = nested or (len(parts) > 2 and parts[1] == "charts" and parts[0] in (top, None))
                 if len(parts) != 2 or parts[1] not in ("Chart.yaml", "values.yaml"):
                     continue
                 if top is not None and parts[0] != top:
                     continue
                 top = parts[0]
                 found[parts[1]] = _member_bytes(archive, member)
-                if len(found) == 2:
-                    break
     except (OSError, tarfile.TarError, EOFError, gzip.BadGzipFile):
         return None
     if top is None:
         return None
-    return Packaged(top, found.get("Chart.yaml"), found.get("values.yaml"))
+    return Packaged(top, found.get("Chart.yaml"), found.get("values.yaml"), nested)
 
 
 def _member_bytes(archive: tarfile.TarFile, member: tarfile.TarInfo) -> bytes | None:

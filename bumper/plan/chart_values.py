@@ -25,11 +25,14 @@ from bumper.yaml_edit import MERGE_TAG, Source, compose_all, merged_keys
 CHART_FILE = "Chart.yaml"
 # What a chart values.yaml that links out of the tree leaves unknown (chart_overrides' reason).
 _LINK_OUT = "\0link-out"
-_UNREAD = (
-    "is a link bumper does not follow (out of the tree, or to nothing there), so whether the "
-    "chart keeps this image's tag in a key beside it is unknown; write that tag key here for "
-    "bumper to pin it"
-)
+_PACKED = "\0packed"  # a packaged subchart's own subcharts, which are not read
+_WRITE_IT = "write that tag key here for bumper to pin it"
+_UNKNOWN = {
+    _LINK_OUT: "is a link bumper does not follow (out of the tree, or to nothing there), so whether "
+    f"the chart keeps this image's tag in a key beside it is unknown; {_WRITE_IT}",
+    _PACKED: "packs subcharts of its own, which bumper does not read, so whether the subchart "
+    f"naming this image keeps its tag in a key beside it is unknown; {_WRITE_IT}",
+}
 VALUES_FILE = "values.yaml"
 _MAX_DEPTH = 32
 
@@ -58,8 +61,8 @@ def chart_overrides(
         if said is None:
             return None
         chart_relpath, tag_key, line = said
-        if not tag_key:
-            return explained(NO_TAG_FIELD, f"the chart's {chart_relpath} {_UNREAD}")
+        if tag_key in _UNKNOWN:
+            return explained(NO_TAG_FIELD, f"the chart's {chart_relpath} {_UNKNOWN[tag_key]}")
         return explained(
             NO_TAG_FIELD,
             f"the chart's {chart_relpath}:{line} keeps the tag in `{tag_key}` beside it; "
@@ -138,18 +141,22 @@ def _tag_key_in_charts(root: str, folder: str, relpath: str, place: Place) -> tu
     key at `place` for the chart in `folder`: its own values.yaml (unless that is the file read),
     else a subchart's under `charts/` when the place is below that subchart's key (an umbrella
     chart's `es: {image: REPO}` over charts/es/values.yaml's `image` + `imageTag`), at any depth;
-    a subchart may be packaged (`charts/es-8.5.1.tgz`). An empty tag key: that values.yaml is a
-    link bumper does not follow, so where the chart keeps the tag is unknown."""
+    a subchart may be packaged (`charts/es-8.5.1.tgz`). A tag key of _UNKNOWN: where the chart
+    keeps the tag is unknown (a values.yaml link bumper does not follow, a packaged subchart's
+    own subcharts)."""
     path, key = place
     for _ in range(_MAX_DEPTH):
         values = _values_name(root, folder)
         keys = _values_keys(root, folder) if values != relpath else None
         if keys is _LINK_OUT:
-            return values, "", 0
+            return values, _LINK_OUT, 0
         said = _tag_key_in_chart(keys, (path, key)) if isinstance(keys, dict) else None
         if said is not None:
             return values, *said
-        sub = _subchart(root, folder, path[0]) if path and not folder.endswith(ARCHIVE_SUFFIX) else None
+        if path and folder.endswith(ARCHIVE_SUFFIX):  # below a packaged subchart: its own subcharts
+            packaged = read_packaged(os.path.join(root, folder))
+            return (folder, _PACKED, 0) if packaged is not None and packaged.nested else None
+        sub = _subchart(root, folder, path[0]) if path else None
         if sub is None:
             return None
         folder, path = sub, path[1:]

@@ -35,8 +35,10 @@ def test_the_charts_files_at_the_top_of_the_archive(tmp_path: Path) -> None:
         },
     )
     assert read_packaged(str(archive)) == chart_archive.Packaged(
-        "elasticsearch", b"name: elasticsearch\n", b"imageTag: 8.5.1\n"
+        "elasticsearch", b"name: elasticsearch\n", b"imageTag: 8.5.1\n", nested=True
     )
+    alone = _tgz(tmp_path / "c.tgz", {"c/values.yaml": b"a: 1\n", "c/templates/x.yaml": b"b: 2\n"})
+    assert read_packaged(str(alone)) == chart_archive.Packaged("c", None, b"a: 1\n", nested=False)
 
 
 def test_what_is_no_chart_archive_reads_as_none(tmp_path: Path) -> None:
