@@ -111,9 +111,9 @@ def test_a_chart_values_file_that_is_a_link_is_followed_in_the_tree_and_never_ou
     override = "charts/elasticsearch/examples/oss/values.yaml"
     values = root / "charts/elasticsearch/values.yaml"
     values.unlink()
-    (root / "shared").mkdir()
-    (root / "shared/values.yaml").write_bytes(CHART_VALUES)
-    values.symlink_to("../../shared/values.yaml")
+    (root / "common").mkdir()
+    (root / "common/values.yaml").write_bytes(CHART_VALUES)
+    values.symlink_to("../../common/values.yaml")
     (root / "apps/oss/values.yaml").unlink()
     subprocess.run(["git", "init", "-q", str(root)], check=True)
 
@@ -123,7 +123,7 @@ def test_a_chart_values_file_that_is_a_link_is_followed_in_the_tree_and_never_ou
 
     outside = tmp_path / "outside.yaml"
     outside.write_bytes(CHART_VALUES)
-    for target in (str(outside), "../../shared/gone.yaml"):
+    for target in (str(outside), "../../common/gone.yaml"):
         values.unlink()
         values.symlink_to(target)
         out = forkserver.run(["bump", f"{OSS}:7.10.2", "--dir", str(root), "--output", "json"])
