@@ -99,19 +99,44 @@ def test_scan_lists_the_override_as_left_alone_not_as_a_reference(tmp_path: Path
     assert ("charts/elasticsearch/examples/oss/values.yaml", 2, WHY) in _ignored(scan)
 
 
-def test_a_chart_values_file_that_is_a_link_or_no_yaml_decides_nothing(tmp_path: Path) -> None:
-    """Only the chart's own regular values.yaml says where its tag is: a link (which may point
-    anywhere) or a file that does not parse leaves the override a whole reference, as before."""
+def test_a_chart_values_file_that_is_a_link_is_followed_in_the_tree_and_never_out_of_it(
+    tmp_path: Path,
+) -> None:
+    """Helm reads a values.yaml that is a link: one to a file of the tree is read as the chart's
+    (its `imageTag` keeps the override alone; the override was pinned and rendered repo:new:old).
+    One leading out of the tree, or to nothing, is never read: where the chart keeps the tag is
+    then unknown, so the override is left alone saying so, never pinned. A values.yaml that does
+    not parse decides nothing: the override is a whole reference, as before."""
     root = _write(tmp_path / "tree")
+    override = "charts/elasticsearch/examples/oss/values.yaml"
     values = root / "charts/elasticsearch/values.yaml"
     values.unlink()
-    (root / "elsewhere.txt").write_bytes(CHART_VALUES)
-    values.symlink_to(root / "elsewhere.txt")
+    (root / "common").mkdir()
+    (root / "common/values.yaml").write_bytes(CHART_VALUES)
+    values.symlink_to("../../common/values.yaml")
+    (root / "apps/oss/values.yaml").unlink()
     subprocess.run(["git", "init", "-q", str(root)], check=True)
 
-    linked = forkserver.run(["bump", f"{OSS}:7.10.2", "--dir", str(root), "--dry-run"])
-    assert linked.returncode == 0, linked.stderr
-    assert f'+image: "{OSS}:7.10.2"' in linked.stdout
+    linked = forkserver.run(["bump", f"{OSS}:7.10.2", "--dir", str(root), "--output", "json"])
+    assert linked.returncode == 3, linked.stderr
+    assert (override, 2, WHY) in _ignored(json.loads(linked.stdout))
+
+    outside = tmp_path / "outside.yaml"
+    outside.write_bytes(CHART_VALUES)
+    for target in (str(outside), "../../common/gone.yaml"):
+        values.unlink()
+        values.symlink_to(target)
+        out = forkserver.run(["bump", f"{OSS}:7.10.2", "--dir", str(root), "--output", "json"])
+        assert out.returncode == 3, out.stderr
+        reasons = [r for f, line, r in _ignored(json.loads(out.stdout)) if (f, line) == (override, 2)]
+        assert reasons == [
+            "no-tag-field: the chart's charts/elasticsearch/values.yaml is a link bumper does not follow "
+            "(out of the tree, or to nothing there), so whether the chart keeps this image's tag in a "
+            "key beside it is unknown; write that tag key here for bumper to pin it"
+        ], out.stdout
+        assert (root / override).read_bytes() == OVERRIDE
+        scan = forkserver.run(["scan", "--dir", str(root), "--output", "json"])
+        assert override not in {i["file"] for i in json.loads(scan.stdout)["images"]}
 
     values.unlink()
     values.write_bytes(b"image: [\n")
@@ -182,3 +207,94 @@ def test_a_tag_key_the_charts_values_merge_in_is_where_the_chart_keeps_the_tag(t
     assert "charts/elasticsearch/examples/oss/values.yaml:2 (no-tag-field)" in proc.stderr
     assert "the chart's charts/elasticsearch/values.yaml:4 keeps the tag in `imageTag`" in proc.stderr
     assert (root / "charts/elasticsearch/examples/oss/values.yaml").read_bytes() == OVERRIDE
+
+
+def _packaged(name: str, files: dict[str, bytes]) -> bytes:
+    """A chart as `helm package` writes it: NAME/FILE members in a gzipped tar."""
+    import io
+    import tarfile
+
+    out = io.BytesIO()
+    with tarfile.open(fileobj=out, mode="w:gz") as archive:
+        for rel, data in files.items():
+            member = tarfile.TarInfo(f"{name}/{rel}")
+            member.size = len(data)
+            archive.addfile(member, io.BytesIO(data))
+    return out.getvalue()
+
+
+SUB_CHART = b"apiVersion: v2\nname: elasticsearch\nversion: 8.5.1\n"
+# The subchart under charts/ as `helm dependency build` leaves it (packaged), or unpacked into a
+# folder named for its version: Helm goes by the name in its Chart.yaml, not by the folder's.
+SUBCHART_LAYOUTS = {
+    "folder-named-for-its-version": {
+        "platform/charts/elasticsearch-8.5.1/Chart.yaml": SUB_CHART,
+        "platform/charts/elasticsearch-8.5.1/values.yaml": CHART_VALUES,
+    },
+    "packaged": {
+        "platform/charts/elasticsearch-8.5.1.tgz": _packaged(
+            "elasticsearch", {"Chart.yaml": SUB_CHART, "values.yaml": CHART_VALUES}
+        ),
+    },
+}
+
+
+@pytest.mark.parametrize("layout", sorted(SUBCHART_LAYOUTS))
+@pytest.mark.parametrize("paths", [(), ("--path", "platform/values*.yaml")])
+def test_a_subchart_found_by_its_charts_name_keeps_the_umbrellas_override_alone(
+    tmp_path: Path, layout: str, paths: tuple[str, ...]
+) -> None:
+    """`charts/elasticsearch-8.5.1/` or `charts/elasticsearch-8.5.1.tgz` for the dependency
+    `elasticsearch` (and its alias `search`): the override under that key was pinned, since only
+    `charts/elasticsearch/` was looked for; with --path the sparse clone holds the archive too."""
+    tree = {k: v for k, v in UMBRELLA.items() if not k.startswith(SUB)}
+    tree.update(SUBCHART_LAYOUTS[layout])
+    where = next(iter(SUBCHART_LAYOUTS[layout]))
+    if where.endswith(".tgz"):
+        where = f"{where}:elasticsearch"
+    else:
+        where = where.rsplit("/", 1)[0]
+    why = SUB_WHY.replace(f"{SUB}/values.yaml", f"{where}/values.yaml")
+    with make_world(tmp_path, "github", tree) as world:
+        proc = run_bump(world, f"{OSS}:7.10.2", *paths)
+        assert proc.returncode == 0, proc.stderr
+        result = json.loads(proc.stdout)
+        for rel in ("platform/values.yaml", "platform/values-prod.yaml", "platform/values-search.yaml"):
+            assert world.read(result["branch"], rel) == tree[rel]
+    ignored = _ignored(result)
+    for rel in ("platform/values.yaml", "platform/values-prod.yaml", "platform/values-search.yaml"):
+        assert (rel, 2, why) in ignored, ignored
+    assert [c["file"] for c in result["changes"]] == ["platform/values-other.yaml"]
+
+
+def test_an_image_below_a_packaged_subcharts_own_subchart_is_left_alone_as_unknown(tmp_path: Path) -> None:
+    """`platform` packs `stack-1.0.0.tgz`, which packs subcharts of its own (`stack/charts/es/`):
+    bumper reads the packaged chart's values.yaml, not its subcharts', so an override naming an
+    image below them (`stack.es.image`) without a tag is left alone as unknown, never pinned."""
+    root = tmp_path / "tree"
+    stack = _packaged(
+        "stack",
+        {
+            "Chart.yaml": b"apiVersion: v2\nname: stack\nversion: 1.0.0\n",
+            "values.yaml": b"es: {}\n",
+            "charts/es/Chart.yaml": SUB_CHART.replace(b"elasticsearch", b"es"),
+            "charts/es/values.yaml": CHART_VALUES,
+        },
+    )
+    files = {
+        "platform/Chart.yaml": b"apiVersion: v2\nname: platform\nversion: 1.0.0\n",
+        "platform/charts/stack-1.0.0.tgz": stack,
+        "platform/values-prod.yaml": b"stack:\n  es:\n    image: " + OSS.encode() + b"\n",
+    }
+    for rel, data in files.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_bytes(data)
+
+    proc = forkserver.run(["bump", f"{OSS}:7.10.2", "--dir", str(root)])
+
+    assert proc.returncode == 3, proc.stderr
+    assert (
+        "no-tag-field: the chart's platform/charts/stack-1.0.0.tgz packs subcharts of its own, which "
+        "bumper does not read" in proc.stderr
+    )
+    assert (root / "platform/values-prod.yaml").read_bytes() == files["platform/values-prod.yaml"]

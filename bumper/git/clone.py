@@ -170,7 +170,8 @@ def symlinks(clone: Clone) -> list[str]:
 
 def checkout_only(clone: Clone, paths: Sequence[str], entries: list[bytes] | None = None) -> None:
     """Check out just `paths` (plus every Chart.yaml, which tells chart templates apart, and the
-    values.yaml beside it, which says where the chart keeps an image's tag);
+    values.yaml beside it and the packaged subcharts in its `charts/`, which say where the chart
+    keeps an image's tag);
     the index keeps all other files, marked skip-worktree, so commits still hold the whole tree.
     `entries`: read_index's answer, when the caller already has it.
 
@@ -184,6 +185,8 @@ def checkout_only(clone: Clone, paths: Sequence[str], entries: list[bytes] | Non
     wanted = {p.encode("utf-8", "surrogateescape") for p in paths}
     charts = {e[: -len(b"Chart.yaml")] for e in entries if e == b"Chart.yaml" or e.endswith(b"/Chart.yaml")}
     wanted |= {folder + name for folder in charts for name in (b"Chart.yaml", b"values.yaml")}
+    packaged = {folder + b"charts/" for folder in charts}  # subcharts as `helm dependency build` leaves them
+    wanted |= {e for e in entries if e.endswith(b".tgz") and e[: e.rfind(b"/") + 1] in packaged}
     chosen = [e for e in entries if e in wanted]
     rest = set(entries).difference(chosen)
     if rest:
@@ -215,17 +218,20 @@ def check_out_all_yaml(clone: Clone) -> None:
 
 
 def check_out_chart_values(clone: Clone) -> None:
-    """Widen a sparse clone to the values.yaml beside each Chart.yaml (one batched download):
-    where a chart keeps an image's tag, which another values file of it may name the image
-    without (bumper.plan.chart_values). Each path is added as a literal, anchored pattern."""
+    """Widen a sparse clone to the values.yaml beside each Chart.yaml, and the packaged subcharts
+    in its `charts/` (`charts/es-8.5.1.tgz`), in one batched download: where a chart keeps an
+    image's tag, which another values file of it may name the image without
+    (bumper.plan.chart_values). Each path is added as a literal, anchored pattern."""
     listed = clone.git.run_bytes(["ls-files", "-z"], action="checkout")  # pathspecs are literal here
     paths = {
         p.decode("utf-8", "surrogateescape")
         for p in listed.split(b"\0")
-        if p.endswith((b"values.yaml", b"Chart.yaml"))
+        if p.endswith((b"values.yaml", b"Chart.yaml", b".tgz"))
     }
     charts = [p[: -len("Chart.yaml")] for p in paths if p == "Chart.yaml" or p.endswith("/Chart.yaml")]
     values = sorted(f"{folder}values.yaml" for folder in charts if f"{folder}values.yaml" in paths)
+    packaged = {f"{folder}charts/" for folder in charts}
+    values += sorted(p for p in paths if p.endswith(".tgz") and p[: p.rfind("/") + 1] in packaged)
     # A line of the sparse-checkout file: no newline; a trailing space would be dropped.
     patterns = ["/" + _GLOB.sub(r"\\\1", p) for p in values if "\n" not in p and not p.endswith(" ")]
     if patterns:

@@ -15,6 +15,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from bumper.changes import explained, reason_word
 from bumper.errors import ManifestError
+from bumper.plan.chart_archive import ARCHIVE_SUFFIX, read_packaged
 from bumper.plan.select import MAX_FILE_BYTES
 from bumper.shapes.helm import tag_keys_for
 from bumper.shapes.left_alone import NO_TAG, NO_TAG_FIELD
@@ -22,6 +23,16 @@ from bumper.shapes.reference import Ignored, Reference, WholeRef
 from bumper.yaml_edit import MERGE_TAG, Source, compose_all, merged_keys
 
 CHART_FILE = "Chart.yaml"
+# What a chart values.yaml that links out of the tree leaves unknown (chart_overrides' reason).
+_LINK_OUT = "\0link-out"
+_PACKED = "\0packed"  # a packaged subchart's own subcharts, which are not read
+_WRITE_IT = "write that tag key here for bumper to pin it"
+_UNKNOWN = {
+    _LINK_OUT: "is a link bumper does not follow (out of the tree, or to nothing there), so whether "
+    f"the chart keeps this image's tag in a key beside it is unknown; {_WRITE_IT}",
+    _PACKED: "packs subcharts of its own, which bumper does not read, so whether the subchart "
+    f"naming this image keeps its tag in a key beside it is unknown; {_WRITE_IT}",
+}
 VALUES_FILE = "values.yaml"
 _MAX_DEPTH = 32
 
@@ -50,6 +61,8 @@ def chart_overrides(
         if said is None:
             return None
         chart_relpath, tag_key, line = said
+        if tag_key in _UNKNOWN:
+            return explained(NO_TAG_FIELD, f"the chart's {chart_relpath} {_UNKNOWN[tag_key]}")
         return explained(
             NO_TAG_FIELD,
             f"the chart's {chart_relpath}:{line} keeps the tag in `{tag_key}` beside it; "
@@ -109,26 +122,40 @@ def _places(docs: list[Node]) -> dict[int, tuple[int, str, Place]]:
 
 
 def _tag_key_in_chart(defaults: Keys, place: Place) -> tuple[str, int] | None:
-    """The chart's tag key (and its line) beside the same image key at the same path."""
+    """The chart's tag key (and its line) beside the same image key at the same path; a tag key
+    spelled but for case (`image` + `ImageTag`) is one, as the helm shape reads it."""
     path, key = place
     keys = defaults.get(path)
     if keys is None or key not in keys:
         return None
-    return next(((k, keys[k]) for k in tag_keys_for(key) if k in keys), None)
+    spellings = tag_keys_for(key)
+    exact = next(((k, keys[k]) for k in spellings if k in keys), None)
+    if exact is not None:
+        return exact
+    folded = {k.casefold() for k in spellings if k != "version"}
+    return next(((k, line) for k, line in keys.items() if k.casefold() in folded), None)
 
 
 def _tag_key_in_charts(root: str, folder: str, relpath: str, place: Place) -> tuple[str, str, int] | None:
     """The values.yaml (its path from the root), tag key and line that keep the tag of the image
     key at `place` for the chart in `folder`: its own values.yaml (unless that is the file read),
     else a subchart's under `charts/` when the place is below that subchart's key (an umbrella
-    chart's `es: {image: REPO}` over charts/es/values.yaml's `image` + `imageTag`), at any depth."""
+    chart's `es: {image: REPO}` over charts/es/values.yaml's `image` + `imageTag`), at any depth;
+    a subchart may be packaged (`charts/es-8.5.1.tgz`). A tag key of _UNKNOWN: where the chart
+    keeps the tag is unknown (a values.yaml link bumper does not follow, a packaged subchart's
+    own subcharts)."""
     path, key = place
     for _ in range(_MAX_DEPTH):
-        values = f"{folder}/{VALUES_FILE}" if folder else VALUES_FILE
-        keys = _read_keys(os.path.join(root, values)) if values != relpath else None
-        said = _tag_key_in_chart(keys, (path, key)) if keys is not None else None
+        values = _values_name(root, folder)
+        keys = _values_keys(root, folder) if values != relpath else None
+        if keys is _LINK_OUT:
+            return values, _LINK_OUT, 0
+        said = _tag_key_in_chart(keys, (path, key)) if isinstance(keys, dict) else None
         if said is not None:
             return values, *said
+        if path and folder.endswith(ARCHIVE_SUFFIX):  # below a packaged subchart: its own subcharts
+            packaged = read_packaged(os.path.join(root, folder))
+            return (folder, _PACKED, 0) if packaged is not None and packaged.nested else None
         sub = _subchart(root, folder, path[0]) if path else None
         if sub is None:
             return None
@@ -136,16 +163,95 @@ def _tag_key_in_charts(root: str, folder: str, relpath: str, place: Place) -> tu
     return None
 
 
+def _values_name(root: str, folder: str) -> str:
+    """How a chart's values.yaml is named from the root (`charts/es-8.5.1.tgz:es/values.yaml`)."""
+    if folder.endswith(ARCHIVE_SUFFIX):
+        packaged = read_packaged(os.path.join(root, folder))
+        return f"{folder}:{packaged.top if packaged is not None else '?'}/{VALUES_FILE}"
+    return f"{folder}/{VALUES_FILE}" if folder else VALUES_FILE
+
+
+def _values_keys(root: str, folder: str) -> Keys | str | None:
+    """The keys of the values of the chart in `folder` (a folder or a packaged `.tgz`), None when
+    there are none to read, _LINK_OUT when its values.yaml is a link leaving the tree or to no
+    file in it."""
+    if folder.endswith(ARCHIVE_SUFFIX):
+        packaged = read_packaged(os.path.join(root, folder))
+        if packaged is None or packaged.values is None:
+            return None
+        return _keys_of_bytes(folder, packaged.values)
+    path = os.path.join(root, folder, VALUES_FILE)
+    real = _in_tree(root, path)
+    if real != path and (real is _LINK_OUT or not os.path.isfile(real)):
+        return _LINK_OUT  # a link out of the tree, or to no file (not checked out, dangling)
+    return _read_keys(real)
+
+
+def _in_tree(root: str, path: str) -> str:
+    """`path` with its links followed (Helm reads a linked values.yaml), or _LINK_OUT when they
+    lead out of the tree: bumper never reads a file there."""
+    if not os.path.islink(path) and not any(
+        os.path.islink(os.path.join(root, *parts)) for parts in _prefixes(os.path.relpath(path, root))
+    ):
+        return path
+    real, top = os.path.realpath(path), os.path.realpath(root)
+    return real if os.path.commonpath([real, top]) == top else _LINK_OUT
+
+
+def _prefixes(relpath: str) -> Iterator[list[str]]:
+    parts = relpath.split(os.sep)[:-1]
+    return (parts[: i + 1] for i in range(len(parts)))
+
+
 def _subchart(root: str, folder: str, key: str) -> str | None:
-    """The folder of the subchart whose values sit under `key` in the values of the chart in
-    `folder`: `charts/KEY`, or `charts/NAME` for a dependency aliased KEY in its Chart.yaml."""
-    for name in (key, _aliases(root, folder).get(key)):
-        if name is None or "/" in name or name in ("", ".", ".."):
-            continue
+    """The folder (or packaged `.tgz`) of the subchart whose values sit under `key` in the values
+    of the chart in `folder`: the one under `charts/` whose Chart.yaml names it KEY, or NAME for
+    a dependency aliased KEY in the chart's Chart.yaml (Helm goes by that name, not the folder's:
+    `charts/es-8.5.1/`, `charts/es-8.5.1.tgz`); else `charts/KEY` (`charts/NAME`) holding a chart."""
+    names = [n for n in (key, _aliases(root, folder).get(key)) if n and "/" not in n and n not in (".", "..")]
+    by_name = _subcharts(root, f"{folder}/charts" if folder else "charts")
+    for name in names:
+        if name in by_name:
+            return by_name[name]
+    for name in names:
         sub = f"{folder}/charts/{name}" if folder else f"charts/{name}"
         if _is_chart(root, sub):
             return sub
     return None
+
+
+_MAX_SUBCHARTS = 256
+
+
+def _subcharts(root: str, charts: str) -> dict[str, str]:
+    """The charts in the `charts/` folder `charts` by the name their Chart.yaml gives: each
+    folder and `.tgz` (the first of a name wins, in name order); links leaving the tree skipped."""
+    try:
+        entries = sorted(os.listdir(os.path.join(root, charts)))[:_MAX_SUBCHARTS]
+    except OSError:
+        return {}
+    found: dict[str, str] = {}
+    for entry in entries:
+        rel = f"{charts}/{entry}"
+        if _in_tree(root, os.path.join(root, rel)) is _LINK_OUT:
+            continue
+        if entry.endswith(ARCHIVE_SUFFIX):
+            packaged = read_packaged(os.path.join(root, rel))
+            chart = packaged.chart if packaged is not None else None
+            name = _chart_name(_compose_bytes(rel, chart)) if chart is not None else None
+        else:
+            name = _chart_name(_read_docs(os.path.join(root, rel, CHART_FILE)))
+        if name is not None:
+            found.setdefault(name, rel)
+    return found
+
+
+def _chart_name(docs: list[Node] | None) -> str | None:
+    root = docs[0] if docs else None
+    if type(root) is not MappingNode:
+        return None
+    name = next((v for k, v in root.value if type(k) is ScalarNode and k.value == "name"), None)
+    return str(name.value) if type(name) is ScalarNode and name.value else None
 
 
 def _aliases(root: str, folder: str) -> dict[str, str]:
@@ -199,15 +305,36 @@ def _chart_folder(relpath: str, on_disk: str) -> tuple[str, str] | None:
 
 def _read_keys(path: str) -> Keys | None:
     try:
-        stat = os.lstat(path)
+        stat = os.stat(path)  # a link in the tree was followed (_in_tree)
     except OSError:
         return None
     return _keys_of(path, stat.st_mtime_ns, stat.st_size, stat.st_mode)
 
 
+def _read_docs(path: str) -> list[Node] | None:
+    """The documents of the regular file at `path` (a link is not followed), else None."""
+    try:
+        stat = os.lstat(path)
+    except OSError:
+        return None
+    return _docs_of(path, stat.st_mtime_ns, stat.st_size, stat.st_mode)
+
+
+@lru_cache(maxsize=64)
+def _docs_of(path: str, _mtime: int, size: int, mode: int) -> list[Node] | None:
+    return _compose(path, size, mode)
+
+
 @lru_cache(maxsize=32)  # the charts of one tree; a changed file is another key
 def _keys_of(path: str, _mtime: int, size: int, mode: int) -> Keys | None:
-    docs = _compose(path, size, mode)
+    return _keys_from(_compose(path, size, mode))
+
+
+def _keys_of_bytes(name: str, data: bytes) -> Keys | None:
+    return _keys_from(_compose_bytes(name, data))
+
+
+def _keys_from(docs: list[Node] | None) -> Keys | None:
     if docs is None:
         return None
     keys: Keys = {}
@@ -234,7 +361,15 @@ def _compose(path: str, size: int, mode: int) -> list[Node] | None:
         return None
     try:
         with open(path, "rb") as file:
-            source = Source.from_bytes(path, file.read(MAX_FILE_BYTES + 1))
-        return compose_all(source)
-    except (OSError, UnicodeDecodeError, ManifestError):
+            return _compose_bytes(path, file.read(MAX_FILE_BYTES + 1))
+    except OSError:
+        return None
+
+
+def _compose_bytes(name: str, data: bytes) -> list[Node] | None:
+    if len(data) > MAX_FILE_BYTES:
+        return None
+    try:
+        return compose_all(Source.from_bytes(name, data))
+    except (UnicodeDecodeError, ManifestError):
         return None

@@ -117,7 +117,9 @@ class FileJob:
         found, notes = self.charts.settle(found, notes, self.by_key)  # HelmRelease pins' sources
         found = chart_overrides(source, path, docs, found, notes)  # an image whose tag the chart keeps
         notes.sort(key=lambda n: n.line)
-        out.ignored = [ignored_skip(source, n) for n in notes if n.key is None or n.key in self.by_key]
+        out.ignored = [
+            ignored_skip(source, n) for n in notes if n.key is None or _names_a_ref(n.key, self.by_key)
+        ]
         # A marker on a nested map or flow map sets nothing (`$` first: a memchr-fast look).
         if "$" in source.text and "$imagepolicy" in source.text:
             out.unresolved += [
@@ -287,3 +289,14 @@ def rule_note(rule: Rule | None) -> str | None:
 def ignored_skip(source: Source, note: Ignored) -> Skip:
     """A note of the shapes (a value left alone, and why) as the plan lists it."""
     return Skip(source.path, note.line, note.shape, note.value, note.reason)
+
+
+def _names_a_ref(key: str, by_key: dict[str, ImageRef]) -> bool:
+    """Whether a note keyed `key` is about a REF: its repository, or (`REGISTRY/NAMESPACE/*`, an
+    Istio `hub` + `tag`, shapes/hubs.py) a REF directly in that namespace."""
+    if key in by_key:
+        return True
+    if not key.endswith("/*"):
+        return False
+    under = key[:-1]
+    return any(k.startswith(under) and "/" not in k[len(under) :] for k in by_key)

@@ -52,6 +52,17 @@ def flux_needles(policies_given: bool) -> tuple[bytes, ...]:
     return (MARKER_NEEDLE,) if policies_given else (MARKER_NEEDLE, API_NEEDLE)
 
 
+# An Istio-style `hub: REGISTRY/NAMESPACE` beside `tag:` names HUB/COMPONENT without the REF's
+# path: a REF in a namespace also reads the files saying `hub:`, to say why it leaves them alone.
+HUB_NEEDLE = b"hub:"
+
+
+def hub_needles(refs: Iterable[ImageRef]) -> tuple[bytes, ...]:
+    """`hub:` when a REF's repository sits in a namespace other than Docker Hub's `library/`."""
+    spaced = any("/" in r.repository and not r.repository.startswith("library/") for r in refs)
+    return (HUB_NEEDLE,) if spaced else ()
+
+
 def needles(refs: Iterable[ImageRef], policies_given: bool) -> tuple[bytes, ...]:
     """Every byte string that makes a file worth parsing for a bump of `refs` (and of the
     --image-policy items when `policies_given`). Flux markers and the ImagePolicy objects that
@@ -60,4 +71,5 @@ def needles(refs: Iterable[ImageRef], policies_given: bool) -> tuple[bytes, ...]
     # A chart REF (its source has a scheme, an image's never does) also reads the tree's
     # HelmRepository objects: a HelmRelease pin resolves through them (bumper.plan.chart_sources).
     charts = (CHART_SOURCE_NEEDLE,) if any("://" in ref.registry for ref in listed) else ()
-    return tuple(ref.needle() for ref in listed) + flux_needles(policies_given) + charts
+    images = [ref for ref in listed if "://" not in ref.registry]
+    return tuple(ref.needle() for ref in listed) + flux_needles(policies_given) + charts + hub_needles(images)

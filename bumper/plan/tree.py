@@ -21,6 +21,7 @@ from bumper.plan.needles import (
     API_NEEDLE,
     CHART_SOURCE_NEEDLE,
     MANIFEST_NAME_GLOBS,
+    hub_needles,
     needles,
 )
 from bumper.plan.not_found import left_alone, oci_artifact_hint
@@ -225,6 +226,7 @@ def plan_tree(request: TreeRequest) -> TreePlan:
         by_key, request.image_policies, lambda: _flux_index(request, sources, objects)
     )
     wanted = tuple(ref.needle().decode() for ref in refs) + policies.needles()
+    wanted += tuple(n.decode() for n in hub_needles(r for r in refs if "://" not in r.registry))
     # Read for the Flux objects or markers only, the other files have nothing to rewrite.
     todo = [(source, path) for source, path in sources if any(n in source.text for n in wanted)]
     pins = dict(request.pins or {})

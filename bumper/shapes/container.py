@@ -2,7 +2,8 @@
 `imageName`) holding a whole reference: Kubernetes workloads of every kind, Docker Compose, Helm
 values `image: repo:tag`, a CloudNativePG `Cluster`'s PostgreSQL image, the `value` of a JSON
 6902 patch operation that sets an `…/image` path, an environment variable naming an image
-(`FOO_IMAGE`, OLM's `RELATED_IMAGE_FOO`, `OPERATOR_IMAGE_NAME`), and a command-line flag naming
+(`FOO_IMAGE`, OLM's `RELATED_IMAGE_FOO`, `OPERATOR_IMAGE_NAME`; as a `{name, value}` entry or a
+map key), and a command-line flag naming
 an image (`args: [--sidecar-image=repo:tag]`)."""
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
 from bumper.changes import explained
 from bumper.image_ref import DIGEST_HINT, ImageRef, names_registry_host
+from bumper.shapes.hubs import is_component_name
 from bumper.shapes.left_alone import NO_TAG_NOTE, PLACEHOLDER, RANGE, placeholder_whole
 from bumper.shapes.nodes import STR_TAG, scalar, text_of
 from bumper.shapes.reference import Ignored, IgnoreFn, Reference, WholeRef
@@ -56,10 +58,14 @@ def whole_ref(
     # beside it (`RUNNER_IMAGE` + `RUNNER_TAG`): listed (no-tag), left alone.
     if parsed.tag or parsed.digest:
         found.add(WholeRef("container", value, parsed, name_nodes=names))
+    elif _DURATION.fullmatch(text):
+        return  # a setting (`token: {image: 24h}`), no image
     elif (joined := found.joined.get(id(value))) is not None:
         found.ignore(joined)
     elif _names_a_file(parsed.name):
         return
+    elif key == "image" and is_component_name(key, text, parsed):  # Istio's `image: pilot`?
+        found.components.defer(WholeRef("container", value, parsed, name_nodes=names))
     elif key == "image":
         found.add(WholeRef("container", value, parsed, name_nodes=names))
     elif names_registry_host(parsed.name):
@@ -81,6 +87,14 @@ def _constrained(text: str) -> ImageRef | None:
         return None
     named = parse(name)
     return named if named is not None and not named.tag and not named.digest else None
+
+
+# A duration or a size where a value under `image` is a setting, not an image: Double Take's
+# `token: {image: 24h}` (the age of an image's access token), `ttl: {image: 10m}`,
+# `gc: {image: 1h30m}`, `download_limits: {image: 10mb}` (Go's, Prometheus's and vercel/ms's
+# units; sizes in bytes). It parses as a Docker Hub official image (`library/24h`) that does not
+# exist; a user's image of that name has a `/` (`acme/24h`) and is read as ever.
+_DURATION = re.compile(r"(?:\d+(?:\.\d+)?(?:ns|us|ms|s|m|h|d|w|y))+|\d+(?:\.\d+)?(?:[kmgtpe]i?b?|b)")
 
 
 # What a web page or a document links to; no image repository is named so.
@@ -141,9 +155,10 @@ def value_entry(node: MappingNode, keys: list[str], context: str | None, found: 
 def image_key(
     value: ScalarNode, key: str, context: str | None, found: Found, names: tuple[ScalarNode, ...] = ()
 ) -> None:
-    """A scalar under a key naming an image: `…_IMAGE_NAME` needs a tag or digest; any other
-    (`image`, `imageName`, `…Image`, `…_IMAGE`) is read as a whole reference."""
-    if key.endswith(_ENV_SUFFIX_TAGGED):
+    """A scalar under a key naming an image: `…_IMAGE_NAME` and `RELATED_IMAGE_…` (as their
+    `{name, value}` entries are read) need a tag or digest; any other (`image`, `imageName`,
+    `…Image`, `…_IMAGE`) is read as a whole reference."""
+    if key.endswith(_ENV_SUFFIX_TAGGED) or key.startswith(_ENV_PREFIX_TAGGED):
         tagged_ref(value, key, context, found, names)
     else:
         whole_ref(value, key, context, found, names)
@@ -228,5 +243,6 @@ SHAPE = Shape(
     mapping_keys=frozenset({"value", "default"}),
     keys=frozenset({"imageName"}),
     suffixes=("image", "Image", _ENV_SUFFIX, _ENV_SUFFIX_TAGGED),
+    prefixes=(_ENV_PREFIX_TAGGED,),  # `RELATED_IMAGE_FOO: REF` in a ConfigMap's `data`, an env map
     scalar=image_key,
 )

@@ -59,6 +59,17 @@ _DIGEST_ENDINGS = (
     ("_tag", "_digest"),
     ("tag", "digest"),
 )
+# A name key spelled but for case (_split_spelling), with the tag keys of its spellings (never
+# `version`: a common word) and its registry key.
+_FOLDED_NAMES: dict[str, tuple[tuple[str, ...], str]] = {
+    "image": (("tag", "imageTag", "image_tag"), "imageRegistry"),
+    "imagename": (("imageTag", "tag"), "imageRegistry"),
+    "imagerepository": (("imageTag", "tag"), "imageRegistry"),
+    "image_name": (("image_tag",), "image_registry"),
+    "image_repository": (("image_tag",), "image_registry"),
+}
+# The endings of a tag key spelled but for case (`IMAGE_TAG`, `imagetag`): the walk asks the map.
+_CASED_TAG_ENDINGS = ("tag", "TAG")
 _TRIGGERS = TAG_KEYS | {"<<"}  # a merge key may bring a repository, with or without a tag
 
 
@@ -96,7 +107,7 @@ def _names_split_pair(keys: list[str]) -> bool:
     """Whether a key of the map may be the tag key of a split pair (bumper.shapes.helm.split_pairs);
     `tag` is `imageName`'s and `imageRepository`'s as much as `repository`'s, and a merge key may
     bring either key of the pair (`<<: *common` holding `image_tag`)."""
-    return any(k.endswith(_SPLIT_TAG_ENDINGS) or k in ("tag", "<<") for k in keys)
+    return any(k.endswith(_SPLIT_TAG_ENDINGS + _CASED_TAG_ENDINGS) or k == "<<" for k in keys)
 
 
 def _names_image_apart(pairs: dict[str, Node]) -> bool:
@@ -126,23 +137,41 @@ def split_pairs(pairs: dict[str, Node], ignore: IgnoreFn) -> tuple[list[SplitRef
         tag_keys, registry_key = spelled
         name_node = scalar(pairs, key)
         name = text_of(name_node)
-        tag = next((scalar(pairs, k) for k in tag_keys if scalar(pairs, k) is not None), None)
-        if name_node is None or name is None or tag is None:
+        tag_key = _sibling(pairs, _tag_keys_of(key, tag_keys))
+        tag = scalar(pairs, tag_key) if tag_key is not None else None
+        if name_node is None or name is None or tag is None or tag_key is None:
             continue
         parsed = ImageRef.try_parse(name)
         if parsed is None or parsed.tag or parsed.digest:
             continue  # no image, or a whole reference (the container shape's)
         names.append(name_node)
         view: dict[str, Node] = {}
-        if (registry := scalar(pairs, registry_key)) is not None:
+        registry_at = _sibling(pairs, (registry_key,))
+        if registry_at is not None and (registry := scalar(pairs, registry_at)) is not None:
             view["registry"] = registry
-        digests = (scalar(pairs, k) for k in _digest_keys(key, tag_keys))
-        if (digest := next(filter(None, digests), None)) is not None:
+        digest_at = _sibling(pairs, _digest_keys(key, (tag_key, *tag_keys)))
+        if digest_at is not None and (digest := scalar(pairs, digest_at)) is not None:
             view["digest"] = digest  # moved with the tag, as a values map's `digest:` is
         ref = _split_ref(view, name, tag, ignore, NAME, name_node)
         if ref is not None:
             refs.append(ref)
     return refs, names
+
+
+def _tag_keys_of(key: str, tag_keys: tuple[str, ...]) -> tuple[str, ...]:
+    """The tag keys a split pair under `key` may use: `image`'s own (`tag`, `imageTag`) count
+    too when only a case variant of one is beside it (`image` + `ImageTag`, `image` + `Tag`)."""
+    return (*tag_keys, "tag", "imageTag") if key == "image" else tag_keys
+
+
+def _sibling(pairs: dict[str, Node], keys: tuple[str, ...]) -> str | None:
+    """The first of `keys` the map holds as a scalar, else the first key of the map spelled as
+    one of them but for case (`ImageTag` for `imageTag`, `IMAGE_TAG` for `image_tag`); None."""
+    found = next((k for k in keys if type(pairs.get(k)) is ScalarNode), None)
+    if found is not None:
+        return found
+    wanted = {k.casefold() for k in keys}
+    return next((k for k, v in pairs.items() if k.casefold() in wanted and type(v) is ScalarNode), None)
 
 
 def tag_keys_for(key: str) -> tuple[str, ...]:
@@ -155,9 +184,14 @@ def tag_keys_for(key: str) -> tuple[str, ...]:
 
 def _split_spelling(key: str) -> tuple[tuple[str, ...], str] | None:
     """For a key naming an image apart from its tag: the keys its tag may be in, first found
-    wins, and the key of a registry written apart; None for any other key."""
+    wins, and the key of a registry written apart; None for any other key. A key spelled as
+    `image`, `imageName`, `imageRepository` (or their snake forms) but for case (`IMage`,
+    `ImageName`) is read as they are, with every tag key theirs is (`imageTag`, `tag`,
+    `image_tag`); one in capitals alone (`IMAGE`, an environment variable's) is not."""
     if key in _SPLIT_KEYS:
         return _SPLIT_KEYS[key]
+    if (folded := _FOLDED_NAMES.get(key.casefold())) is not None and key != key.upper():
+        return folded
     camel = _CAMEL_NAME.fullmatch(key)
     if camel is not None and camel["stem"] != "base":  # baseImage: helm_ref's (the operator's)
         stem, part = camel["stem"], camel["part"]
@@ -175,8 +209,13 @@ def _digest_keys(key: str, tag_keys: tuple[str, ...]) -> tuple[str, ...]:
     """The keys a split pair's digest may sit in, spelled as its tag keys are (`ImageTag`:
     `ImageDigest`, `redisTag`: `redisDigest`, `server_tag`: `server_digest`, `tag`: `digest`):
     a chart rendering `IMAGE:TAG@DIGEST` runs the digest, so a tag moved without it moves nothing."""
-    spelled = [t[: -len(end)] + new for t in tag_keys for end, new in _DIGEST_ENDINGS if t.endswith(end)]
-    return (*dict.fromkeys(spelled), *(("digest",) if key == "image" else ()))
+    spelled = [
+        t[: -len(end)] + new
+        for t in tag_keys
+        for end, new in _DIGEST_ENDINGS
+        if t.casefold().endswith(end.casefold())  # `IMAGE_TAG`: `IMAGE_digest`, found by case
+    ]
+    return (*dict.fromkeys(spelled), *(("digest",) if key.casefold() == "image" else ()))
 
 
 def _claim(pairs: dict[str, Node], *keys: str) -> Claim:
@@ -308,5 +347,8 @@ def _split_ref(
 
 
 SHAPE = Shape(
-    NAME, mapping=values_map, mapping_keys=_TRIGGERS | {"repository"}, mapping_suffixes=_SPLIT_TAG_ENDINGS
+    NAME,
+    mapping=values_map,
+    mapping_keys=_TRIGGERS | {"repository"},
+    mapping_suffixes=_SPLIT_TAG_ENDINGS + _CASED_TAG_ENDINGS,
 )

@@ -38,6 +38,21 @@ RANGE = "range"
 # `CONTAINER_IMAGES_TAG`, `__TAG__`: capitals, digits and underscores, with a letter.
 _CAPITALS = re.compile(r"[A-Z_][A-Z0-9_]*")
 _VERSION = re.compile(r"V\d+")  # `V2`: capitals and digits, yet a version tag, not a placeholder
+# Words release tooling writes where it fills the version in when it publishes, never a tag an
+# image is pushed with: zero-to-jupyterhub's chartpress writes `tag: "set-by-chartpress"` in
+# values.yaml (and `version: 0.0.1-set.by.chartpress` in Chart.yaml), others `set-by-ci`,
+# `replaced-by-ci`, `overridden-at-deploy`; anywhere in the tag. And a tag that is only a request
+# to fill it in: `changeme`, `replace-me`, `to-be-replaced`, `placeholder`. (Tags only: a name
+# part may be any word, `ghcr.io/acme/placeholder`.)
+_FILLED_IN = re.compile(
+    r"(?:^|[-_.])(?:set|replaced|filled|overridden|overwritten|injected|populated|updated)"
+    r"[-_.](?:by|in|at|on|from|during)[-_.][a-z]",
+    re.IGNORECASE,
+)
+_FILL_ME = re.compile(
+    r"(?:change|replace|fill|set)[-_.]?me|to[-_.]be[-_.](?:set|replaced|filled|defined)|placeholder",
+    re.IGNORECASE,
+)
 # Keys of a values map that make a lone `repository:` an image's (beside `image:` as its key).
 _IMAGE_MAP_KEYS = frozenset({"registry", "pullPolicy", "digest"})
 # The keys a Helm values map keeps its tag in beside `repository:` (helm.py reads them too).
@@ -45,8 +60,16 @@ TAG_KEYS = frozenset({"tag", "imageTag", "version"})
 
 
 def is_placeholder(text: str) -> bool:
-    """A value another tool fills in before deploying: `$TAG`, `${TAG}`, `{{ .tag }}`, or all
-    capitals/digits/underscores like `CONTAINER_IMAGES_TAG` (but `V2`, a version)."""
+    """A value another tool fills in before deploying: `$TAG`, `${TAG}`, `{{ .tag }}`, all
+    capitals/digits/underscores like `CONTAINER_IMAGES_TAG` (but `V2`, a version), or words
+    saying so (`set-by-chartpress`, `changeme`)."""
+    if _FILLED_IN.search(text) is not None or _FILL_ME.fullmatch(text) is not None:
+        return True
+    return _fills_in(text)
+
+
+def _fills_in(text: str) -> bool:
+    """`$NAME`, `{{ … }}` or all capitals/digits/underscores: what a placeholder name part is."""
     if "$" in text or "{{" in text or "}}" in text:
         return True
     if _VERSION.fullmatch(text):
@@ -70,7 +93,7 @@ def kustomize_left_alone(
     tag, suffix = pairs.get("newTag"), pairs.get("tagSuffix")
     if type(tag) is ScalarNode and tag.value and is_placeholder(str(tag.value)):
         return Ignored(tag.start_mark.line + 1, "kustomize", str(tag.value), PLACEHOLDER, key)
-    if new_name is not None and any(is_placeholder(part) for part in str(new_name.value).split("/")):
+    if new_name is not None and any(_fills_in(part) for part in str(new_name.value).split("/")):
         return Ignored(new_name.start_mark.line + 1, "kustomize", str(new_name.value), PLACEHOLDER, key)
     if suffix is not None and (tag is None or (type(tag) is ScalarNode and not tag.value)):
         where = suffix if type(suffix) is ScalarNode else (name or new_name)

@@ -12,7 +12,8 @@ hooks it fills in, and the walk calls only the hooks that can apply to a node:
 - `mapping` with `mapping_keys` (and `mapping_suffixes`): a mapping holding one of those keys,
   or a key with one of those endings (a Helm values map's `tag`, `redisTag`); it may claim the
   mapping from later shapes;
-- `keys`/`suffixes` with `scalar`: a scalar value under a key of that name or ending;
+- `keys`/`suffixes`/`prefixes` with `scalar`: a scalar value under a key of that name, ending
+  or beginning (`RELATED_IMAGE_FOO`);
 - `block`: a `|` block scalar or a quoted string under any other key (one shape may hold it);
 - `marker_kind` with `marked`: a scalar on a line ending with that marker comment.
 
@@ -29,6 +30,7 @@ from typing import NamedTuple
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from bumper.shapes.hubs import HubComponents
 from bumper.shapes.left_alone import UntaggedNotes
 from bumper.shapes.reference import Ignored, IgnoreFn, Reference
 from bumper.yaml_edit import Repeats, Source
@@ -59,6 +61,9 @@ class Found:
     find: Finder  # the walk itself, for YAML inside a scalar
     shared: list[Reference] | None = None  # references reached again through an anchor
     untagged: UntaggedNotes = field(default_factory=UntaggedNotes)  # given out after the walk
+    # Istio's `hub` + `tag` maps and the bare `image: NAME` values of the document being walked,
+    # settled after its walk (shapes/hubs.py)
+    components: HubComponents = field(default_factory=HubComponents)
     # An untagged `image: REPO` (by id) whose chart joins it with a version kept in another key
     # (shapes/joined_tag.py): noted with this instead of being read as a reference.
     joined: dict[int, Ignored] = field(default_factory=dict)
@@ -92,6 +97,7 @@ class Shape(NamedTuple):
     mapping_suffixes: tuple[str, ...] = ()  # and the endings of keys that do (`testImageTag`)
     keys: frozenset[str] = frozenset()
     suffixes: tuple[str, ...] = ()
+    prefixes: tuple[str, ...] = ()  # asked after `keys` and `suffixes` found none
     scalar: ScalarFn | None = None
     block: ScalarFn | None = None  # a `|` block or quoted string under a key no other hook reads
     marker_kind: str | None = None

@@ -19,6 +19,7 @@ from bumper.shapes import (
     embedded,
     flux_operator,
     helm,
+    hub_tag,
     image_volume,
     joined_tag,
     kustomize,
@@ -32,6 +33,7 @@ from bumper.shapes.shape import DocumentFn, MappingFn, MarkedFn, RootFn, ScalarF
 V = TypeVar("V")
 
 SHAPES: tuple[Shape, ...] = (
+    hub_tag.SHAPE,  # Istio's {hub, tag}: noted, and no Helm values map (before helm claims it)
     joined_tag.SHAPE,  # an untagged image: REPO whose chart appends imageVersion/imageTag: noted
     helm.SHAPE,  # values maps {repository, tag}: the tag
     image_volume.SHAPE,  # Kubernetes image volumes: image.reference
@@ -63,6 +65,8 @@ class Dispatch(NamedTuple):
     keys: dict[str, ScalarFn]  # exact key names (these win over suffixes)
     suffixes: tuple[tuple[tuple[str, ...], ScalarFn], ...]
     any_suffix: tuple[str, ...]  # every suffix, for one `endswith` per key
+    prefixes: tuple[tuple[tuple[str, ...], ScalarFn], ...]  # asked when no key or suffix reads it
+    any_prefix: tuple[str, ...]  # every prefix, for one `startswith` per key
     block: ScalarFn | None  # a `|` block under a key no key or suffix reads
     marked: dict[str, MarkedFn]  # marker kind -> reader
 
@@ -86,6 +90,7 @@ def index(shapes: tuple[Shape, ...]) -> Dispatch:
             _put_all(blocks, {"|": shape.block}, f"{shape.name}: block")
     mappings = tuple((s.mapping_keys, s.mapping_suffixes, s.mapping) for s in shapes if s.mapping is not None)
     suffixes = tuple((s.suffixes, s.scalar) for s in shapes if s.suffixes and s.scalar is not None)
+    prefixes = tuple((s.prefixes, s.scalar) for s in shapes if s.prefixes and s.scalar is not None)
     return Dispatch(
         roots=tuple(s.root for s in shapes if s.root is not None),
         documents=tuple(s.document for s in shapes if s.document is not None),
@@ -97,6 +102,8 @@ def index(shapes: tuple[Shape, ...]) -> Dispatch:
         keys=keys,
         suffixes=suffixes,
         any_suffix=tuple(suffix for group, _ in suffixes for suffix in group),
+        prefixes=prefixes,
+        any_prefix=tuple(prefix for group, _ in prefixes for prefix in group),
         block=blocks.get("|"),
         marked=marked,
     )

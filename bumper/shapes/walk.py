@@ -66,6 +66,7 @@ def find_references(
             for ref in document(source, doc, state.ignore):
                 add(ref)
         _walk(doc, context, state, marks, seen)
+        state.components.flush(add, state.ignore)  # Istio's `image: pilot`: its hub's, or a reference
     state.untagged.flush(state.ignore)
     if marks:  # a marker on the line of a name without a tag says what becomes of it: no note
         sink[:] = [n for n in sink if not (reason_word(n.reason) == NO_TAG and n.line - 1 in marks)]
@@ -121,10 +122,11 @@ def _without_whole_markers_on_names(found: list[Reference], ignore: IgnoreFn) ->
 def _walk(doc: Node, context: str | None, state: Found, marks: Marks, seen: set[int]) -> None:
     """Visit each collection of `doc` once. Only collections go on the stack; scalars are
     judged where their parent lists them, which keeps this walk cheap next to the composer."""
-    sequences, by_key, any_suffix, any_mapping_key, any_mapping_suffix, contexts, block = (
+    sequences, by_key, any_suffix, any_prefix, any_mapping_key, any_mapping_suffix, contexts, block = (
         DISPATCH.sequences,
         DISPATCH.keys,
         DISPATCH.any_suffix,
+        DISPATCH.any_prefix,
         DISPATCH.any_mapping_key,
         DISPATCH.any_mapping_suffix,
         DISPATCH.contexts,
@@ -160,6 +162,8 @@ def _walk(doc: Node, context: str | None, state: Found, marks: Marks, seen: set[
             if type(value) is ScalarNode:
                 if name is not None and value not in claimed:  # Node has no __eq__: identity
                     scalar = by_key.get(name) or (_by_suffix(name) if name.endswith(any_suffix) else None)
+                    if scalar is None and name.startswith(any_prefix):
+                        scalar = _by_prefix(name)
                     if scalar is not None:
                         scalar(value, name, context, state)
                     elif block is not None and value.style in _BLOCK_STYLES:
@@ -205,6 +209,10 @@ def _root_context(doc: Node, file_name: str) -> str | None:
 
 def _by_suffix(name: str) -> ScalarFn | None:
     return next((scalar for suffixes, scalar in DISPATCH.suffixes if name.endswith(suffixes)), None)
+
+
+def _by_prefix(name: str) -> ScalarFn | None:
+    return next((scalar for prefixes, scalar in DISPATCH.prefixes if name.startswith(prefixes)), None)
 
 
 def _marked(node: ScalarNode, marks: Marks, ignore: IgnoreFn) -> Reference | None:

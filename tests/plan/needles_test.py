@@ -5,15 +5,22 @@ from __future__ import annotations
 import fnmatch
 
 from bumper.image_ref import ImageRef
-from bumper.plan.needles import API_NEEDLE, MANIFEST_NAME_GLOBS, MARKER_NEEDLE, needles
+from bumper.plan.needles import API_NEEDLE, HUB_NEEDLE, MANIFEST_NAME_GLOBS, MARKER_NEEDLE, needles
 
 
 def test_each_ref_and_the_flux_needles() -> None:
     refs = [ImageRef.parse("ghcr.io/acme/app:v2"), ImageRef.parse("nginx:1.27")]
     found = needles(refs, policies_given=False)
-    assert found[-2:] == (MARKER_NEEDLE, API_NEEDLE)
+    # a REF in a namespace (acme/app) also reads the files saying `hub:` (Istio's hub + tag)
+    assert found[-3:] == (MARKER_NEEDLE, API_NEEDLE, HUB_NEEDLE)
     assert all(isinstance(n, bytes) and n for n in found)
-    assert len(found) == 4 and b"acme/app" in found[0] and b"nginx" in found[1]
+    assert len(found) == 5 and b"acme/app" in found[0] and b"nginx" in found[1]
+
+
+def test_only_a_ref_in_a_namespace_reads_the_files_saying_hub() -> None:
+    """Docker Hub's library images (`nginx`) and chart REFs have no Istio hub."""
+    assert HUB_NEEDLE not in needles([ImageRef.parse("nginx:1.27")], policies_given=True)
+    assert HUB_NEEDLE in needles([ImageRef.parse("docker.io/istio/pilot:1.21.0")], policies_given=True)
 
 
 def test_given_image_policies_need_no_imagepolicy_objects() -> None:

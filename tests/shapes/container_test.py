@@ -284,6 +284,48 @@ def test_an_environment_variable_saying_image_and_going_on() -> None:
     assert [(n[0], n[3]) for n in finding.left] == [(17, "placeholder")]
 
 
+def test_related_image_as_a_map_key_is_read_as_its_env_entry_is() -> None:
+    """`RELATED_IMAGE_FOO: REF` in a ConfigMap's `data` (an operator's `envFrom`) or an env map:
+    a whole reference with a tag or digest moves; a name alone, a placeholder, a key merely
+    starting alike (`RELATED_IMAGES`) are what they are in the `{name, value}` form."""
+    text = f"""\
+        data:
+          RELATED_IMAGE_API_MANAGER: storageos/api-manager:v1.1.2
+          RELATED_IMAGE_NODE: "quay.io/acme/node@sha256:{SHA}"
+          RELATED_IMAGE_GUARD: quay.io/acme/guard
+          RELATED_IMAGE_INIT: quay.io/acme/init:$TAG
+          RELATED_IMAGES: quay.io/acme/list:v1
+          related_image_lower: quay.io/acme/lower:v1
+          RELATED_IMAGE_COUNT: 3
+        """
+    finding = find(text, "cm.yaml")
+    assert finding.found == [
+        (2, "container", "storageos/api-manager:v1.1.2"),
+        (3, "container", f"quay.io/acme/node@sha256:{SHA}"),
+    ]
+    assert [(n[0], n[3]) for n in finding.left] == [(5, "placeholder")]
+
+
+def test_a_duration_or_a_size_under_image_is_no_image() -> None:
+    """Double Take's `token: {image: 24h}` and the like parse as Docker Hub's `library/24h`: a
+    setting, never listed; a user's image of such a name has a `/` and a tag is a reference."""
+    text = """\
+        token:
+          image: 24h
+        ttl: {image: 10m}
+        gc:
+          image: "1h30m"
+        limits:
+          image: 10mb
+        user:
+          image: acme/24h
+        tagged:
+          image: 24h:1.0
+        """
+    assert find(text).found == [(9, "container", "acme/24h"), (11, "container", "24h:1.0")]
+    assert find(text).left == []
+
+
 def test_a_tekton_parameter_naming_an_image_by_its_default() -> None:
     """`{name: BUILDER_IMAGE, default: REF}` (a Task's `params`, run as `$(params.BUILDER_IMAGE)`):
     the default, as an env var's value. `IMAGE` (the image a task builds), an array default and a

@@ -162,12 +162,35 @@ def test_what_it_leaves_and_why(text: str, left: list[tuple[int, str, str]]) -> 
         ),
         # ... a split key without its tag key beside it leaves `name` + `tag` as before
         ("name: ghcr.io/acme/app\ntag: v1\nlogoImage: img/logo.png\n", [(2, "helm", "ghcr.io/acme/app:v1")]),
+        # keys spelled but for case: read as the pair they spell (the tagless image is never pinned)
+        ("image: ghcr.io/acme/app\nImageTag: '1.2'\n", [(2, "helm", "ghcr.io/acme/app:1.2")]),
+        ("image: ghcr.io/acme/app\nimagetag: v1\n", [(2, "helm", "ghcr.io/acme/app:v1")]),
+        ("image: ghcr.io/acme/app\nIMAGE_TAG: v1\n", [(2, "helm", "ghcr.io/acme/app:v1")]),
+        ("Image: ghcr.io/acme/app\nimageTag: v1\n", [(2, "helm", "ghcr.io/acme/app:v1")]),
+        ("ImageName: ghcr.io/acme/app\nImageTag: v1\n", [(2, "helm", "ghcr.io/acme/app:v1")]),
+        (
+            "ImageRegistry: ghcr.io\nImageRepository: acme/app\nImageTag: v1\n",
+            [(3, "helm", "ghcr.io/acme/app:v1")],
+        ),
+        # ... the exact spelling wins over a case variant; `Version` is no tag key (a common word)
+        ("image: ghcr.io/acme/app\nImageTag: v2\nimage_tag: v1\n", [(3, "helm", "ghcr.io/acme/app:v1")]),
+        ("image: ghcr.io/acme/app\nVersion: v1\n", [(1, "container", "ghcr.io/acme/app")]),
+        # ... an image key in capitals alone is an environment variable's: not read
+        ("IMAGE: ghcr.io/acme/app\nIMAGE_TAG: v1\n", []),
     ],
 )
 def test_an_image_key_and_its_sibling_tag_key_are_one_reference(
     text: str, found: list[tuple[int, str, str]]
 ) -> None:
     assert find(text).found == found
+
+
+def test_a_split_pair_spelled_but_for_case_moves_its_digest_key_too() -> None:
+    """`ImageDigest` beside `image` + `ImageTag` is the pair's digest: moved with the tag, so a
+    REF without a digest is refused there rather than leaving the old digest under a new tag."""
+    digest = "sha256:" + "0" * 64
+    finding = find(f"image: ghcr.io/acme/app\nImageTag: v1\nImageDigest: {digest}\n")
+    assert finding.found == [(2, "helm", f"ghcr.io/acme/app:v1@{digest}")]
 
 
 def test_a_split_pair_whose_tag_is_left_alone_never_gets_a_tag_appended_to_its_image_key() -> None:

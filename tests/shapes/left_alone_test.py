@@ -28,6 +28,22 @@ from bumper.shapes.left_alone import is_placeholder, placeholder_whole
         ("V1.2", False),
         ("main-ABC1234", False),
         ("", False),
+        # words release tooling writes where it fills the version in (zero-to-jupyterhub's chartpress)
+        ("set-by-chartpress", True),
+        ("0.0.1-set.by.chartpress", True),
+        ("replaced-by-ci", True),
+        ("overridden_at_deploy", True),
+        ("changeme", True),
+        ("REPLACE-ME", True),
+        ("to-be-replaced", True),
+        ("placeholder", True),
+        # ... and words that only look alike
+        ("stable", False),
+        ("edge", False),
+        ("offset-by-one", False),
+        ("reset-at-noon", False),
+        ("sunset-by-2026", False),
+        ("todo", False),
     ],
 )
 def test_is_placeholder(text: str, placeholder: bool) -> None:
@@ -114,6 +130,9 @@ def test_values_without_a_tag_field(text: str, expected: list[tuple[int, str, st
         ("- name: ghcr.io/acme/app\n  newTag: ${TAG}\n  digest: $DIGEST\n", [(2, "placeholder", APP)]),
         ("- name: app\n  newName: ghcr.io/acme/app\n  tagSuffix: X\n", [(3, "tag-suffix", APP)]),
         ("- name: ghcr.io/acme/app\n  newName: CONTAINER_IMAGES_REGISTRY/app\n", [(2, "placeholder", APP)]),
+        ("- name: ghcr.io/acme/app\n  newTag: set-by-ci\n", [(2, "placeholder", APP)]),
+        # a name part may be any word: a todo app named `placeholder` is an image
+        ("- name: app\n  newName: ghcr.io/acme/placeholder\n  newTag: v1\n", []),
     ],
 )
 def test_kustomize_entries_left_alone(entry: str, expected: list[tuple[int, str, str | None]]) -> None:

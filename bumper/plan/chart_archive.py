@@ -1,0 +1,96 @@
+"""A subchart kept packaged (`charts/foo-1.2.3.tgz`, what `helm dependency build` writes beside
+an umbrella chart): its `Chart.yaml` and `values.yaml`, read from the archive without unpacking
+it, so an override of its image is judged as one of an unpacked subchart is."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import os
+import stat
+import tarfile
+from functools import lru_cache
+from typing import Any, NamedTuple
+
+from bumper.plan.select import MAX_FILE_BYTES
+
+ARCHIVE_SUFFIX = ".tgz"
+_MAX_MEMBERS = 10_000  # a chart's files; an archive holding more is no chart bumper reads
+_MAX_INFLATED = 8 * MAX_FILE_BYTES  # what reading one archive may inflate, at most
+
+
+class Packaged(NamedTuple):
+    """The chart files of one archive: the folder they sit in (the chart's name, as Helm packages
+    it) and the bytes of its Chart.yaml and values.yaml (None when absent or too large)."""
+
+    top: str
+    chart: bytes | None
+    values: bytes | None
+    nested: bool  # it packs subcharts of its own (`TOP/charts/…`), which are not read
+
+
+def read_packaged(path: str) -> Packaged | None:
+    """The chart in the `.tgz` at `path`, a regular file of at most MAX_FILE_BYTES; None when it
+    is none (a link, not gzip, not tar, no chart folder at its top)."""
+    try:
+        info = os.lstat(path)
+    except OSError:
+        return None
+    if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_FILE_BYTES:
+        return None
+    return _read(path, info.st_mtime_ns, info.st_size)
+
+
+class _Capped(io.RawIOBase):
+    """A gzip stream that fails past `limit` bytes: an archive of a few megabytes may inflate to
+    gigabytes, which reading it for two small files must not do."""
+
+    def __init__(self, inner: gzip.GzipFile, limit: int) -> None:
+        self.inner, self.left = inner, limit
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self.inner.read(min(len(buffer), self.left + 1))
+        if len(data) > self.left:
+            raise OSError("archive inflates past its limit")
+        self.left -= len(data)
+        buffer[: len(data)] = data
+        return len(data)
+
+
+@lru_cache(maxsize=32)
+def _read(path: str, _mtime: int, _size: int) -> Packaged | None:
+    found: dict[str, bytes | None] = {}
+    top: str | None = None
+    nested = False
+    try:
+        with (
+            gzip.open(path, "rb") as inner,
+            tarfile.open(fileobj=_Capped(inner, _MAX_INFLATED), mode="r|") as archive,
+        ):
+            for count, member in enumerate(archive):
+                if count >= _MAX_MEMBERS:
+                    break
+                parts = member.name.lstrip("./").split("/")
+                nested = nested or (len(parts) > 2 and parts[1] == "charts" and parts[0] in (top, None))
+                if len(parts) != 2 or parts[1] not in ("Chart.yaml", "values.yaml"):
+                    continue
+                if top is not None and parts[0] != top:
+                    continue
+                top = parts[0]
+                found[parts[1]] = _member_bytes(archive, member)
+    except (OSError, tarfile.TarError, EOFError, gzip.BadGzipFile):
+        return None
+    if top is None:
+        return None
+    return Packaged(top, found.get("Chart.yaml"), found.get("values.yaml"), nested)
+
+
+def _member_bytes(archive: tarfile.TarFile, member: tarfile.TarInfo) -> bytes | None:
+    """A regular member's bytes, at most MAX_FILE_BYTES (a link inside the archive: None)."""
+    if not member.isfile() or member.size > MAX_FILE_BYTES:
+        return None
+    stream = archive.extractfile(member)
+    return stream.read(MAX_FILE_BYTES + 1) if stream is not None else None

@@ -1,0 +1,65 @@
+"""A packaged subchart read in place: its Chart.yaml and values.yaml, and nothing it cannot be."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import tarfile
+from pathlib import Path
+
+import pytest
+
+from bumper.plan import chart_archive
+from bumper.plan.chart_archive import read_packaged
+
+
+def _tgz(path: Path, files: dict[str, bytes]) -> Path:
+    out = io.BytesIO()
+    with tarfile.open(fileobj=out, mode="w:gz") as archive:
+        for name, data in files.items():
+            member = tarfile.TarInfo(name)
+            member.size = len(data)
+            archive.addfile(member, io.BytesIO(data))
+    path.write_bytes(out.getvalue())
+    return path
+
+
+def test_the_charts_files_at_the_top_of_the_archive(tmp_path: Path) -> None:
+    archive = _tgz(
+        tmp_path / "es-8.5.1.tgz",
+        {
+            "elasticsearch/Chart.yaml": b"name: elasticsearch\n",
+            "elasticsearch/templates/values.yaml": b"not: these\n",
+            "elasticsearch/charts/sub/values.yaml": b"nor: these\n",
+            "elasticsearch/values.yaml": b"imageTag: 8.5.1\n",
+        },
+    )
+    assert read_packaged(str(archive)) == chart_archive.Packaged(
+        "elasticsearch", b"name: elasticsearch\n", b"imageTag: 8.5.1\n", nested=True
+    )
+    alone = _tgz(tmp_path / "c.tgz", {"c/values.yaml": b"a: 1\n", "c/templates/x.yaml": b"b: 2\n"})
+    assert read_packaged(str(alone)) == chart_archive.Packaged("c", None, b"a: 1\n", nested=False)
+
+
+def test_what_is_no_chart_archive_reads_as_none(tmp_path: Path) -> None:
+    (tmp_path / "plain.tgz").write_bytes(b"not gzip at all")
+    (tmp_path / "gzip-not-tar.tgz").write_bytes(gzip.compress(b"hello" * 1000))
+    link = tmp_path / "link.tgz"
+    link.symlink_to(_tgz(tmp_path / "real.tgz", {"c/Chart.yaml": b"name: c\n"}))
+    empty = _tgz(tmp_path / "empty.tgz", {"README.md": b"# nothing\n"})
+    for path in ("plain.tgz", "gzip-not-tar.tgz", "link.tgz", "missing.tgz", empty.name):
+        assert read_packaged(str(tmp_path / path)) is None, path
+
+
+def test_an_archive_inflating_past_its_limit_is_not_read_through(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A few kilobytes that inflate to megabytes of zeros before the chart's files: reading stops
+    at the limit instead of inflating the whole stream."""
+    monkeypatch.setattr(chart_archive, "_MAX_INFLATED", 1 << 20)
+    archive = _tgz(
+        tmp_path / "bomb.tgz",
+        {"c/big.bin": b"\0" * (4 << 20), "c/Chart.yaml": b"name: c\n", "c/values.yaml": b"a: 1\n"},
+    )
+    assert archive.stat().st_size < 64 << 10
+    assert read_packaged(str(archive)) is None
