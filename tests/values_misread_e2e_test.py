@@ -117,3 +117,21 @@ def test_a_repo_run_moves_the_tag_key_and_the_related_image_and_names_the_hub(
     assert [(i["file"], i["line"], i["reason"].split(":")[0]) for i in result["ignored"]] == [
         (istio, 3, "hub-and-tag")
     ]
+
+
+def test_a_file_read_for_hub_only_that_does_not_parse_never_fails_a_bump(tmp_path: Path) -> None:
+    """`hub:` makes a file worth a look (an Istio hub may hold the REF's namespace), and also
+    matches `github:`: such a file that names no REF is as if never parsed when it does not
+    parse. One that names the REF still fails the run, file and line named."""
+    root = _write(tmp_path / "tree")
+    (root / "ci").mkdir()
+    (root / "ci/notify.yaml").write_bytes(b"notify:\n  github: true\n  on: *undefined\n")
+    proc = forkserver.run(["bump", "ghcr.io/acme/web:1.3.0", "--dir", str(root)])
+    assert proc.returncode == 0, proc.stderr
+    web = (root / "apps/web/values.yaml").read_bytes()
+    assert web == b'web:\n  image: ghcr.io/acme/web\n  ImageTag: "1.3.0"\n'
+
+    (root / "ci/notify.yaml").write_bytes(b"notify:\n  github: ghcr.io/acme/web\n  on: *undefined\n")
+    proc = forkserver.run(["bump", "ghcr.io/acme/web:1.4.0", "--dir", str(root)])
+    assert proc.returncode == 1
+    assert "ci/notify.yaml:3: cannot parse YAML" in proc.stderr

@@ -110,6 +110,8 @@ class FileJob:
         try:
             docs, found, notes, shared = read_references(source)
         except ManifestError as exc:
+            if not self._mentions_a_ref(source.text):  # read for an Istio `hub:` only (plan.needles)
+                return out, None  # as a file that never names a REF is never parsed: no failure
             if not has_template_syntax(source.text):
                 raise _unparseable(exc, source.path) from None
             out.ignored = [Skip(source.path, exc.line, None, None, "template")]  # YAML once rendered
@@ -160,6 +162,13 @@ class FileJob:
             if _plan_reference(out, edit_plan, source, ref, new, self.allow_downgrade, refused):
                 out.rules.append(self._position(verdict.rule))
         return out, Proof(source, docs, edit_plan) if edit_plan.edits or edit_plan.embedded else None
+
+    def _mentions_a_ref(self, text: str) -> bool:
+        """Whether `text` names a REF's repository or a marker this run may rewrite: only such a
+        file fails the run when it does not parse."""
+        return any(r.needle().decode() in text for r in self.by_key.values()) or any(
+            n in text for n in self.policies.needles()
+        )
 
     def _pinned(self, ref: Reference, new: ImageRef | None) -> ImageRef | None:
         """--registry resolve: a tag-only REF takes its tag's digest where the reference is
