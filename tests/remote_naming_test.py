@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from bumper.git.refname import MAX_BRANCH_LEN, validate_branch_name
 from bumper.image_ref import ImageRef
 from bumper.remote.branch import default_bot_branch
 from bumper.remote.naming import twin_name
@@ -33,3 +34,12 @@ def test_a_twin_is_the_default_name_and_eight_hex_of_the_set_in_any_order() -> N
     assert twin == twin_name(name, ["ghcr.io/acme/x", "ghcr.io/acme/y", "ghcr.io/acme/x"])
     assert twin.startswith(name + "-") and len(twin) == len(name) + 9
     assert all(c in "0123456789abcdef" for c in twin[-8:])
+
+
+def test_a_twin_of_a_name_near_the_length_limit_is_still_a_valid_branch() -> None:
+    for length in (190, 191, 199, 200):
+        name = ("bumper/" + "release/" * 30)[: length - 4] + "/app"
+        name = name.replace("//", "/")
+        twin = twin_name(name, ["ghcr.io/acme/app"])
+        validate_branch_name(twin)
+        assert len(twin) <= MAX_BRANCH_LEN and twin != name

@@ -20,6 +20,7 @@ from bumper.chart_ref import try_parse_ref
 from bumper.ci.provenance import TRAILER_IMAGE
 from bumper.git.clone import Clone
 from bumper.git.ownership import BRANCH_TRAILER, trailer_images
+from bumper.git.refname import MAX_BRANCH_LEN
 
 TWIN_DIGITS = 8
 # The tip, and the commit under it: a person's commit or a merge of the base on top of
@@ -28,9 +29,12 @@ _LOOKED_AT = 2
 
 
 def twin_name(name: str, keys: Iterable[str]) -> str:
-    """The branch an image set takes when its default name `name` is another set's."""
+    """The branch an image set takes when its default name `name` is another set's (a name
+    near git's length limit for bumper is shortened first, so the twin is always valid)."""
     digest = hashlib.sha256("\n".join(sorted(set(keys))).encode()).hexdigest()
-    return f"{name}-{digest[:TWIN_DIGITS]}"
+    room = MAX_BRANCH_LEN - 1 - TWIN_DIGITS
+    stem = name if len(name) <= room else name[:room].rstrip("/.")
+    return f"{stem}-{digest[:TWIN_DIGITS]}"
 
 
 def held_by_another_set(cloned: Clone, sha: str, name: str, keys: frozenset[str]) -> bool:
