@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from testing import repos
+from testing import forkserver, repos
 from testing.runs import run_bump
 from testing.world import World, make_world
 
@@ -294,3 +294,21 @@ def test_a_promotion_keeps_to_its_own_image_too(tmp_path: Path) -> None:
         assert b"x:v3.0.0" in (world.read(twin_name(branch, [B]), "prod/b/deploy.yaml") or b"")
         assert b"x:v1.0.0" in (world.read(branch, "prod/b/deploy.yaml") or b"")
         assert len(world.open_pulls()) == 2
+
+
+@pytest.mark.parametrize("provider", ["github", "gitlab"])
+def test_alike_sets_racing_for_the_default_name_end_with_a_branch_each(tmp_path: Path, provider: str) -> None:
+    """Two runs of each set at once: whichever pushes the default name first keeps it; the other
+    set's push is refused (lease), its run starts again and takes its twin."""
+    with make_world(tmp_path, provider, TREE) as world:
+        refs = [f"{A}:v2.0.0", f"{B}:v3.0.0", f"{A}:v2.0.0", f"{B}:v3.0.0"]
+        procs = [forkserver.start(("bump", ref, "--output", "json"), env=world.env()) for ref in refs]
+        for proc in procs:
+            _, err = proc.communicate(timeout=120)
+            assert proc.returncode == 0 and "Traceback" not in err, err
+        winner = A if holds(world, BRANCH)[A] == "v2.0.0" else B
+        loser, tag = (B, "v3.0.0") if winner == A else (A, "v2.0.0")
+        heads = sorted(p.head for p in world.open_pulls())
+        assert heads == sorted([BRANCH, twin_name(BRANCH, [loser])])
+        assert holds(world, BRANCH) == {winner: "v2.0.0" if winner == A else "v3.0.0", loser: "v1.0.0"}
+        assert holds(world, twin_name(BRANCH, [loser])) == {loser: tag, winner: "v1.0.0"}
