@@ -238,6 +238,17 @@ def github(tmp_path: Path) -> Iterator[World]:
         yield w
 
 
+def test_a_merge_of_the_base_on_the_other_sets_branch_still_tells_whose_it_is(github: World) -> None:
+    """The host's "update branch" button: a merge commit on top of bumper's, first parent bumper's."""
+    bump(github, f"{A}:v2.0.0")
+    repos.add_commit(github.bare, "main", {"NOTES.md": b"meanwhile\n"}, message="docs")
+    merged = repos.merge(github.bare, BRANCH, "main", "Merge branch 'main' into " + BRANCH)
+    second = bump(github, f"{B}:v3.0.0")
+    assert second["status"] == "opened"
+    assert_pr_of(github, second, TWIN_B, B, "v3.0.0")
+    assert github.branch_sha(BRANCH) == merged
+
+
 def test_a_non_default_base_has_its_twins_too(github: World) -> None:
     repos.add_commit(github.bare, "release", {"NOTES.md": b"release\n"}, parent=github.branch_sha("main"))
     branch = "bumper/release/ghcr.io-acme-app-x"
