@@ -218,7 +218,9 @@ def test_template_injection_stays_literal_text(tmp_path: Path, provider: str) ->
         info = repos.commit_info(world.bare, f"refs/heads/{BRANCH}")
         assert info["message"].split("\nBumper-Branch: ")[0] == _unescape(
             " ".join(LITERAL_TEMPLATES[4:])
-        ) + f" {REF}\n\n" + (f"Bumper-Image: ghcr.io/acme/app:v1.2.0 -> {REF}")
+        ) + f" {REF}\n\n" + (
+            f"Bumper-Image: ghcr.io/acme/app:v1.2.0 -> {REF}\nBumper-Images: ghcr.io/acme/app"
+        )
         assert not Path("/tmp/bumper-pwned").exists()
         assert CANARY not in pr.title + pr.body + info["message"]
         assert_bot_branch_sane(world, BRANCH, expected_lines=EXPECTED_LINES, tags={"v1.2.3"})

@@ -37,14 +37,15 @@ def world(request: pytest.FixtureRequest, tmp_path: Path):  # type: ignore[no-un
 
 
 def trailers(world: World, ref: str) -> str:
-    """The provenance trailers as git parses them; the two ownership trailers
+    """The provenance trailers as git parses them; the image set and the two ownership trailers
     (bumper/git/ownership.py) close the same block and are checked, then left out."""
     message = repos.commit_info(world.bare, ref)["message"]
     parsed = subprocess.run(
         ["git", "interpret-trailers", "--parse"], input=message, capture_output=True, text=True, check=True
     ).stdout.splitlines()
+    assert parsed[-3] == "Bumper-Images: ghcr.io/acme/app"
     assert parsed[-2] == f"Bumper-Branch: {ref}" and parsed[-1].startswith("Bumper-Content: ")
-    return "".join(line + "\n" for line in parsed[:-2])
+    return "".join(line + "\n" for line in parsed[:-3])
 
 
 def test_bump_commit_names_old_and_new_image_and_the_build(world: World) -> None:

@@ -50,12 +50,13 @@ def _same_commit(full: str, named: str) -> bool:
     return named == full or (len(named) >= 12 and full.startswith(named))
 
 
-def not_own(cloned: Clone, sha: str, branch: str) -> str | None:
-    """Why the bot branch's tip is not bumper's own single commit on the base, or None."""
+def not_own(cloned: Clone, sha: str, branch: str, images: frozenset[str] | None = None) -> str | None:
+    """Why the bot branch's tip is not bumper's own single commit on the base, or None.
+    `images`: the image set a branch of bumper's naming is for (None: --branch named it)."""
     message, parents, _ = commit_shape(cloned, sha)
     entries = changed_entries(cloned, parents[0], sha) if len(parents) == 1 else []
     based = len(parents) == 1 and on_base(cloned, parents[0])
-    return not_own_reason(message, parents, branch, entries, based)
+    return not_own_reason(message, parents, branch, entries, based, images)
 
 
 def left_empty(cloned: Clone, sha: str) -> bool:

@@ -6,6 +6,11 @@ the base (README, "The remote flow"). Its commits end with two trailers:
     Bumper-Branch: bumper/ghcr.io-acme-app
     Bumper-Content: 3f1c…   (a digest of the paths and blob ids the commit changed)
 
+and a commit on a bot branch names the image set the branch is for (bumper/remote/naming.py
+reads it to tell apart two image sets whose default branch names read alike):
+
+    Bumper-Images: ghcr.io/acme/app   (the normalized repositories, sorted, space-separated)
+
 The test relies on the message and the shape only, never on the author or committer: a commit
 made through the host's API (GitHub `createCommitOnBranch`) carries the host's identity. A
 person's amend that changes any file, a commit added on top, a merge of the base, or a message
@@ -21,6 +26,7 @@ from bumper import changes
 
 BRANCH_TRAILER = "Bumper-Branch"
 CONTENT_TRAILER = "Bumper-Content"
+IMAGES_TRAILER = "Bumper-Images"
 _DIGEST_LEN = 32
 
 
@@ -41,21 +47,42 @@ def ownership_trailers(branch: str, entries: Iterable[tuple[str, str]]) -> list[
     return [(BRANCH_TRAILER, branch), (CONTENT_TRAILER, content_digest(entries))]
 
 
+def images_trailer(keys: Iterable[str]) -> tuple[str, str]:
+    """The trailer naming the image set (normalized repositories) a bot branch's commit bumps."""
+    return (IMAGES_TRAILER, " ".join(sorted(set(keys))))
+
+
+def trailer_images(trailers: dict[str, str]) -> frozenset[str] | None:
+    """The image set a commit's Bumper-Images trailer names; None without that trailer."""
+    value = trailers.get(IMAGES_TRAILER)
+    return None if value is None else frozenset(value.split())
+
+
 def read_trailers(message: str) -> dict[str, str]:
     """The message's trailers by key (the last one of a repeated key)."""
     return dict(changes.read_trailers(message))
 
 
 def not_own_reason(
-    message: str, parents: list[str], branch: str, entries: Iterable[tuple[str, str]], parent_on_base: bool
+    message: str,
+    parents: list[str],
+    branch: str,
+    entries: Iterable[tuple[str, str]],
+    parent_on_base: bool,
+    images: frozenset[str] | None = None,
 ) -> str | None:
     """Why the tip commit of `branch` is not bumper's own, or None when it is.
 
-    `entries` are the `(path, blob id)` pairs the tip changes against its parent.
+    `entries` are the `(path, blob id)` pairs the tip changes against its parent. `images`: the
+    image set this run names the branch after (None: --branch chose it); a tip naming another
+    set is another run's (a commit made before the trailer existed names none).
     """
     trailers = read_trailers(message)
     if trailers.get(BRANCH_TRAILER) != branch or CONTENT_TRAILER not in trailers:
         return "its last commit was not made by bumper"
+    held = trailer_images(trailers)
+    if images is not None and held is not None and held != images:
+        return f"its last commit bumps other images ({', '.join(sorted(held))})"
     if len(parents) != 1:
         return "its last commit is a merge"
     if trailers[CONTENT_TRAILER] != content_digest(entries):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import NamedTuple
 
 from bumper.git.batch import parse_batch
 from bumper.git.clone import Clone, fetch_objects
@@ -18,6 +19,19 @@ def remote_default_branch(clone: Clone) -> str | None:
     return _head_branch(retried(lambda _: clone.git.out(args, action="ls-remote")))
 
 
+class RemoteHead(NamedTuple):
+    """One branch as `ls-remote` answered: its sha (None: absent) and a branch in its way."""
+
+    sha: str | None
+    in_the_way: GitError | None  # `bumper` for `bumper/app`, or `bumper/app/x`
+
+    def checked(self) -> str | None:
+        """The sha; a branch in the way raises the `branch-conflict` GitError."""
+        if self.in_the_way is not None:
+            raise self.in_the_way
+        return self.sha
+
+
 def remote_branch_sha(clone: Clone, branch: str, started: Running | None = None) -> str | None:
     """The sha `branch` has on the remote right now, or None when it does not exist.
 
@@ -26,31 +40,49 @@ def remote_branch_sha(clone: Clone, branch: str, started: Running | None = None)
     `started`: that ls-remote as start_branch_read started it beside the clone (its answer is
     read here; when it failed, the question is asked again, as any ls-remote).
     """
-    ref, above = _branch_refs(branch)
+    return remote_heads(clone, [branch], started)[branch].checked()
+
+
+def remote_heads(
+    clone: Clone, branches: Sequence[str], started: Running | None = None
+) -> dict[str, RemoteHead]:
+    """remote_branch_sha for several branches in one `ls-remote`; a branch in the way of one
+    of them is said only when that one is used (RemoteHead.checked)."""
     out = None
     if started is not None:
         status, raw, _ = started.finish()
         out = raw.decode("utf-8", "surrogateescape") if status == 0 else None
     if out is None:
-        args = ["ls-remote", "--heads", "origin", ref, f"{ref}/*", *above]
+        args = ["ls-remote", "--heads", "origin", *_patterns(branches)]
         out = retried(lambda _: clone.git.out(args, action="ls-remote"))
-    sha = None
-    for line in out.splitlines():
-        found, _, name = line.partition("\t")
-        if name == ref:
-            sha = found
-        elif name in above or name.startswith(f"{ref}/"):
-            raise branch_in_the_way(branch, name.removeprefix("refs/heads/"), clone.url)
-    return sha
+    listed = [line.partition("\t")[::2] for line in out.splitlines()]
+    heads = {}
+    for branch in branches:
+        ref, above = _branch_refs(branch)
+        sha = next((found for found, name in listed if name == ref), None)
+        way = next((name for _, name in listed if name in above or name.startswith(f"{ref}/")), None)
+        blocker = None
+        if way is not None:
+            blocker = branch_in_the_way(branch, way.removeprefix("refs/heads/"), clone.url)
+        heads[branch] = RemoteHead(sha, blocker)
+    return heads
 
 
-def start_branch_read(git: GitRunner, branch: str, cwd: Path) -> Running:
-    """remote_branch_sha's ls-remote, started before there is a clone (the URL named; `cwd`: a
+def start_branch_read(git: GitRunner, branches: Sequence[str], cwd: Path) -> Running:
+    """remote_heads's ls-remote, started before there is a clone (the URL named; `cwd`: a
     directory of bumper's own): it runs beside `git clone`. git looks for no repository above
     `cwd` (a TMPDIR inside a checkout would lend its configuration to the read)."""
-    ref, above = _branch_refs(branch)
-    args = ["ls-remote", "--heads", "--", git.git_url, ref, f"{ref}/*", *above]
+    args = ["ls-remote", "--heads", "--", git.git_url, *_patterns(branches)]
     return git.start(args, cwd=cwd, extra_env={"GIT_CEILING_DIRECTORIES": str(cwd.parent)})
+
+
+def _patterns(branches: Sequence[str]) -> list[str]:
+    """The refs ls-remote is asked for: each branch, the branches below it and those above it."""
+    patterns: dict[str, None] = {}
+    for branch in branches:
+        ref, above = _branch_refs(branch)
+        patterns.update(dict.fromkeys([ref, f"{ref}/*", *above]))
+    return list(patterns)
 
 
 def _branch_refs(branch: str) -> tuple[str, list[str]]:

@@ -6,7 +6,7 @@ import unicodedata
 
 from bumper.errors import ConfigError
 
-_MAX_BRANCH_LEN = 200
+MAX_BRANCH_LEN = 200
 _FORBIDDEN_BRANCH_CHARS = set(" ~^:?*[\\")
 
 
@@ -30,8 +30,8 @@ def validate_branch_name(name: str) -> str:
 def _branch_problem(name: str) -> str | None:
     if not name:
         return "it is empty"
-    if len(name) > _MAX_BRANCH_LEN:
-        return f"it is longer than {_MAX_BRANCH_LEN} characters"
+    if len(name) > MAX_BRANCH_LEN:
+        return f"it is longer than {MAX_BRANCH_LEN} characters"
     if name.startswith("-"):
         return "it starts with '-'"
     for ch in name:

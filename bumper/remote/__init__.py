@@ -38,6 +38,7 @@ from bumper.delivery.signing import signing_config
 from bumper.errors import BumperError, ConfigError, VerifyError, WorkspaceError
 from bumper.git.clone import drop_work_tree
 from bumper.git.errors import PushRejected
+from bumper.git.ownership import images_trailer
 from bumper.git.read import start_branch_read
 from bumper.image_ref import ImageRef
 from bumper.options import BumpOptions, BumpResult, Status
@@ -45,7 +46,13 @@ from bumper.plan.tree import TreePlan
 from bumper.preflight import RemoteSetup, check_remote
 from bumper.providers import registry
 from bumper.providers.api import FollowsPullRequests, PullRequestSpec, text_limits
-from bumper.remote.branch import expected_bot_branch, find_bot_branch, never_backwards, refuse_if_base_moved
+from bumper.remote.branch import (
+    branch_image_keys,
+    expected_bot_branches,
+    find_bot_branch,
+    never_backwards,
+    refuse_if_base_moved,
+)
 from bumper.remote.clone import Base, clone_base, repo_git
 from bumper.remote.direct import PUSHED_COMMIT, after_push, commit_to_base
 from bumper.remote.planning import plan_clone, planned_images, verify
@@ -127,9 +134,9 @@ def _attempt(run: RemoteRun, dest: Path, carried: list[tuple[TreePlan, dict[str,
     """One try from a fresh clone (_attempt_on). When the bot branch's name is known before the
     clone, git asks the remote for that branch while the clone runs (one round trip less on
     the way; not over SSH); that ls-remote never outlives the try."""
-    name, git = expected_bot_branch(run.options), repo_git(run)
+    names, git = expected_bot_branches(run.options), repo_git(run)
     # Not over SSH: ssh may ask the terminal for a passphrase or a host key, one at a time.
-    early = None if name is None or git.scheme == "ssh" else (name, start_branch_read(git, name, dest.parent))
+    early = None if not names or git.scheme == "ssh" else (names, start_branch_read(git, names, dest.parent))
     try:
         base = clone_base(run, dest)
         base.early_read = early
@@ -180,7 +187,7 @@ def _through_pull_request(base: Base, run: RemoteRun, plan: TreePlan) -> BumpRes
     # A branch of bumper's own naming left at a commit of the base holds nobody's work: fill it.
     empty = bot.sha is not None and run.options.branch is None and left_empty(base.cloned, bot.sha)
     if bot.sha is not None and not empty:
-        problem = not_own(base.cloned, bot.sha, bot.name)
+        problem = not_own(base.cloned, bot.sha, bot.name, _named_after(run, plan))
         if problem is not None:
             refuse_if_base_moved(base.cloned)  # judged against a base that is still current
             return _left_alone(base, run, bot, plan, foreign_commits(problem))
@@ -198,6 +205,11 @@ def _left_alone(base: Base, run: RemoteRun, bot: BotBranch, plan: TreePlan, why:
     return BumpResult(
         Status.BLOCKED, left.plan, branch=bot.name, pull_request=left.pull_request, notes=left.notes
     )
+
+
+def _named_after(run: RemoteRun, plan: TreePlan) -> frozenset[str] | None:
+    """The image set a bot branch of bumper's naming is for; None: --branch named it."""
+    return None if run.options.branch is not None else branch_image_keys(run.options, plan)
 
 
 def _deliver_pull_request(
@@ -229,7 +241,9 @@ def _deliver_pull_request(
         note = dry_run_note(base, run, bot, plan, title, body)
         return BumpResult(Status.DRY_RUN, plan, branch=bot.name, pull_request=would, notes=[note])
 
-    trailers = provenance_trailers(images, plan.changes, run.env)
+    # The image set the branch is for: a run of another set whose name reads alike keeps off it.
+    named = images_trailer(branch_image_keys(options, plan))
+    trailers = [*provenance_trailers(images, plan.changes, run.env), named]
     message = commit_message(options.commit_message, values, plan.changes, trailers)
     # Once the commit exists nothing reads the checked-out files: they go during the push.
     clearing: list[Started[None]] = []

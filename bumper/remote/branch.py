@@ -9,7 +9,7 @@ from bumper.delivery.bot_branch import BotBranch, raised_to_branch
 from bumper.errors import BumperError, ConfigError
 from bumper.git.clone import Clone
 from bumper.git.errors import GitError, PushRejected
-from bumper.git.read import fetch_branch, remote_branch_sha, remote_default_branch
+from bumper.git.read import fetch_branch, remote_branch_sha, remote_default_branch, remote_heads
 from bumper.git.refname import validate_branch_name
 from bumper.image_ref import ImageRef
 from bumper.options import BumpOptions
@@ -17,23 +17,28 @@ from bumper.plan.promote import promote_branch
 from bumper.plan.tree import TreePlan
 from bumper.providers.api import Provider, PullRequest
 from bumper.remote.clone import Base
+from bumper.remote.naming import held_by_another_set, twin_name
 from bumper.remote.planning import plan_clone, planned_images
 from bumper.remote.run import LOOKUP_SETTLE_SECONDS, RemoteRun, provider_of
 
 
-def expected_bot_branch(options: BumpOptions) -> str | None:
-    """The bot branch's name when it can be known without the clone: --branch, else the
-    default name of every image (a REF found nowhere changes it: then it is asked again)."""
+def expected_bot_branches(options: BumpOptions) -> tuple[str, ...]:
+    """The names the bot branch may take when they can be known without the clone: --branch,
+    else the default name of every image and its twin (bumper/remote/naming.py); a REF found
+    nowhere changes them: then they are asked again. () when not known."""
     if options.branch is not None:
-        return options.branch
+        return (options.branch,)
     if options.base is not None or options.promoted_from is not None:
-        return None  # named after the remote's default branch, or after the plan's images
-    name = default_bot_branch(list({r.key: r for r in options.images}.values()), None)
+        return ()  # named after the remote's default branch, or after the plan's images
+    images = list({r.key: r for r in options.images}.values())
+    name = default_bot_branch(images, None)
+    names = (name, twin_name(name, (r.key for r in images)))
     try:
-        validate_branch_name(name)
+        for each in names:
+            validate_branch_name(each)
     except BumperError:
-        return None
-    return name
+        return ()
+    return names
 
 
 def find_bot_branch(base: Base, run: RemoteRun, plan: TreePlan) -> BotBranch:
@@ -42,25 +47,50 @@ def find_bot_branch(base: Base, run: RemoteRun, plan: TreePlan) -> BotBranch:
     The PR lookup comes before any push: it checks the token and the API URL, and whether
     the bot branch is still under review (an open PR) or stale (closed or merged). It runs
     while git asks the remote for the branch (both are reads, one round trip each); a git
-    failure is said first, as when they ran one after the other.
+    failure is said first, as when they ran one after the other. A run that takes the default
+    name's twin (claim_bot_branch) then looks up the twin's PR instead.
     """
-    options, cloned = run.options, base.cloned
+    cloned = base.cloned
     name = bot_branch_name(run, cloned, plan)
     lookup = None
     if run.provider_name != "none":
         lookup = Started(lambda: _look_up_pull_request(run, name, cloned.base))
     try:
-        sha = bot_branch_sha(base, name, chosen=options.branch is not None)
-        if sha is not None:
-            # Read, compare and lease against the commit actually fetched: a concurrent run may
-            # have moved the branch since ls-remote, and only the fetched commit is here to read.
-            sha = _fetch_bot_branch(cloned, name)
+        used, sha = claim_bot_branch(base, run, plan, name)
     except BaseException:
         if lookup is not None:
             lookup.settle(LOOKUP_SETTLE_SECONDS)
         raise
+    if lookup is not None and used != name:  # the default name's twin: its own PR
+        lookup.settle(LOOKUP_SETTLE_SECONDS)
+        lookup = Started(lambda: _look_up_pull_request(run, used, cloned.base))
     provider, existing = lookup.answer() if lookup is not None else (None, None)
-    return BotBranch(name, sha, provider, existing)
+    return BotBranch(used, sha, provider, existing)
+
+
+def claim_bot_branch(base: Base, run: RemoteRun, plan: TreePlan, name: str) -> tuple[str, str | None]:
+    """The branch this run delivers to and its tip as fetched (None: not on the remote).
+
+    --branch is used as named. A name of bumper's own gives way to its twin when that twin
+    exists, or when the branch of that name bumps another image set (bumper/remote/naming.py);
+    both are asked in one ls-remote. Read, compare and lease against the commit actually
+    fetched: a concurrent run may have moved the branch since ls-remote.
+    """
+    cloned = base.cloned
+    if run.options.branch is not None:
+        sha = bot_branch_sha(base, name, chosen=True)
+        return name, None if sha is None else _fetch_bot_branch(cloned, name)
+    keys = branch_image_keys(run.options, plan)
+    twin = twin_name(name, keys)
+    heads = remote_heads(cloned, [name, twin], base.early_read_of((name, twin)))
+    if heads[twin].sha is not None:
+        return twin, _fetch_bot_branch(cloned, twin)
+    if heads[name].checked() is None:
+        return name, None
+    sha = _fetch_bot_branch(cloned, name)
+    if held_by_another_set(cloned, sha, name, keys):
+        return twin, heads[twin].checked()  # None, or the branch in the twin's way is said
+    return name, sha
 
 
 def _look_up_pull_request(run: RemoteRun, branch: str, base: str) -> tuple[Provider, PullRequest | None]:
@@ -73,7 +103,7 @@ def bot_branch_name(run: RemoteRun, cloned: Clone, plan: TreePlan) -> str:
     options = run.options
     name = options.branch
     if name is None:  # named after the images applied (a REF referenced nowhere is not)
-        images = list({r.key: r for r in options.images if r.key in plan.found}.values())
+        images = _named_images(options, plan)
         if options.promoted_from is not None:  # a promotion never shares the bump runs' branch
             name = promote_branch(images[0], options.paths)
         else:
@@ -85,11 +115,20 @@ def bot_branch_name(run: RemoteRun, cloned: Clone, plan: TreePlan) -> str:
     return name
 
 
+def _named_images(options: BumpOptions, plan: TreePlan) -> list[ImageRef]:
+    return list({r.key: r for r in options.images if r.key in plan.found}.values())
+
+
+def branch_image_keys(options: BumpOptions, plan: TreePlan) -> frozenset[str]:
+    """The image set a bot branch of bumper's naming is for (its Bumper-Images trailer)."""
+    return frozenset(r.key for r in _named_images(options, plan))
+
+
 def bot_branch_sha(base: Base, branch: str, *, chosen: bool) -> str | None:
     """The bot branch's sha on the remote; a branch in its way (`bumper` for `bumper/app`) is
     said once, as bad input when --branch chose the name."""
     try:
-        return remote_branch_sha(base.cloned, branch, base.early_read_of(branch))
+        return remote_branch_sha(base.cloned, branch, base.early_read_of((branch,)))
     except GitError as exc:
         if exc.kind == "branch-conflict" and chosen:
             raise ConfigError(exc.message) from exc

@@ -46,13 +46,13 @@ class Base:
     cloned: Clone
     only: frozenset[str]
     rules: RunRules
-    # The bot branch's ls-remote started beside the clone, and the name it asks for.
-    early_read: tuple[str, Running] | None = None
+    # The bot branch's ls-remote started beside the clone, and the names it asks for.
+    early_read: tuple[tuple[str, ...], Running] | None = None
 
-    def early_read_of(self, branch: str) -> Running | None:
-        """That ls-remote when it asks for `branch`, once (a later question asks the remote again)."""
+    def early_read_of(self, branches: tuple[str, ...]) -> Running | None:
+        """That ls-remote when it asks for `branches`, once (a later question asks the remote again)."""
         early, self.early_read = self.early_read, None
-        return early[1] if early is not None and early[0] == branch else None
+        return early[1] if early is not None and early[0] == branches else None
 
 
 def git_authorization(

@@ -9,7 +9,7 @@ from bumper.git.clone import fetch_objects
 from bumper.git.errors import PushRejected
 from bumper.plan.tree import TreePlan, write_all
 from bumper.providers.api import ChecksAccess
-from bumper.remote.branch import bot_branch_name, bot_branch_sha
+from bumper.remote.branch import bot_branch_name, claim_bot_branch
 from bumper.remote.clone import Base
 from bumper.remote.planning import plan_clone, verify
 from bumper.remote.push import deliver
@@ -27,8 +27,7 @@ def _check_before_direct_push(base: Base, run: RemoteRun) -> None:
     pr_half = plan_clone(base, run, list(options.refs), dict(options.image_policies), mode="pr")
     if not pr_half.edits:
         return
-    name = bot_branch_name(run, base.cloned, pr_half)
-    bot_branch_sha(base, name, chosen=options.branch is not None)
+    name = claim_bot_branch(base, run, pr_half, bot_branch_name(run, base.cloned, pr_half))[0]
     if run.provider_name == "none":
         return
     provider = provider_of(run)

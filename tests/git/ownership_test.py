@@ -4,7 +4,14 @@ files it changes, on one parent that is on the base."""
 from __future__ import annotations
 
 from bumper.changes import add_trailers
-from bumper.git.ownership import content_digest, not_own_reason, ownership_trailers, read_trailers
+from bumper.git.ownership import (
+    content_digest,
+    images_trailer,
+    not_own_reason,
+    ownership_trailers,
+    read_trailers,
+    trailer_images,
+)
 
 BRANCH = "bumper/ghcr.io-acme-app"
 ENTRIES = [("apps/a.yaml", "1" * 40), ("apps/b.yaml", "2" * 40)]
@@ -37,3 +44,24 @@ def test_bumpers_own_commit_and_each_way_it_stops_being_so() -> None:
         "its last commit was changed after bumper made it",
         "it holds commits bumper did not make",
     ]
+
+
+def test_a_tip_naming_another_image_set_is_not_this_runs() -> None:
+    """A branch of bumper's naming is for one image set (its Bumper-Images trailer); --branch
+    (images None) and a commit made before the trailer existed are judged as before."""
+    ours, theirs = frozenset({"ghcr.io/acme/app"}), frozenset({"ghcr.io/acme-app"})
+    named = add_trailers("Bump app to v2", [images_trailer(ours), *ownership_trailers(BRANCH, ENTRIES)])
+    assert read_trailers(named)["Bumper-Images"] == "ghcr.io/acme/app"
+    assert trailer_images(read_trailers(named)) == ours
+    assert trailer_images(read_trailers(_message())) is None
+    assert not_own_reason(named, ["p"], BRANCH, ENTRIES, True, ours) is None
+    assert not_own_reason(named, ["p"], BRANCH, ENTRIES, True, None) is None
+    assert not_own_reason(_message(), ["p"], BRANCH, ENTRIES, True, theirs) is None
+    assert (
+        not_own_reason(named, ["p"], BRANCH, ENTRIES, True, theirs)
+        == "its last commit bumps other images (ghcr.io/acme/app)"
+    )
+
+
+def test_the_images_trailer_is_sorted_and_each_image_once() -> None:
+    assert images_trailer(["b.io/x", "a.io/y", "b.io/x"]) == ("Bumper-Images", "a.io/y b.io/x")

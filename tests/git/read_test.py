@@ -8,8 +8,9 @@ import pytest
 
 from bumper.errors import WorkspaceError
 from bumper.git.commit import commit_all
+from bumper.git.errors import GitError
 from bumper.git.push import push
-from bumper.git.read import fetch_branch, read_files, remote_branch_sha
+from bumper.git.read import fetch_branch, read_files, remote_branch_sha, remote_heads
 from bumper.git.runner import GitRunner
 from testing import repos
 from testing.clones import BOT, MANIFESTS, bump_api, clone
@@ -73,3 +74,30 @@ def test_many_files_of_a_blobless_bot_branch_are_read_in_a_few_git_runs(
     }
     assert len(runs) <= 4, [r[:3] for r in runs]
     assert any("fetch" in r for r in runs), "the blobs came in one fetch"
+
+
+def test_one_ls_remote_answers_for_several_branches(
+    server: GitServer, origin: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The default bot branch and its twin are asked in one ls-remote; a branch in the way of
+    one of them is said only when that one is used."""
+    main = repos.branch_sha(origin, "main")
+    repos.add_commit(origin, "bumper/app-x/old", {"a": b"1\n"}, parent=main)
+    twin = repos.add_commit(origin, "bumper/app-x-1234abcd", {"a": b"2\n"}, parent=main)
+    cloned = clone(server, tmp_path)
+    runs: list[list[str]] = []
+    execute = GitRunner.execute
+
+    def counted(self: GitRunner, args: list[str], **kw: object) -> tuple[int, str | bytes, str]:
+        runs.append(args)
+        return execute(self, args, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(GitRunner, "execute", counted)
+    heads = remote_heads(cloned, ["bumper/app-x", "bumper/app-x-1234abcd", "bumper/none"])
+    assert len(runs) == 1 and "ls-remote" in runs[0]
+    assert heads["bumper/app-x-1234abcd"].checked() == twin
+    assert heads["bumper/none"].checked() is None
+    assert heads["bumper/app-x"].sha is None
+    with pytest.raises(GitError) as exc:
+        heads["bumper/app-x"].checked()
+    assert exc.value.kind == "branch-conflict" and "'bumper/app-x/old' is in the way" in str(exc.value)

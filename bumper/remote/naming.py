@@ -1,0 +1,65 @@
+"""Which name a bot branch that bumper names takes: its default name, or that name's twin when
+the default one already holds another image set's bump.
+
+Default names are spelled from the images (`bumper/` + ImageRef.slug), and two image sets can
+spell alike: `ghcr.io/acme/app-x`, `ghcr.io/acme-app/x` and `ghcr.io/acme/app/x` all name
+`bumper/ghcr.io-acme-app-x`. Each bump commit on a bot branch names its image set in a
+`Bumper-Images` trailer (bumper/git/ownership.py); a run whose default branch names another
+set takes the twin `<default>-<8 hex of its image set>`, and keeps taking the twin while it
+exists. Existing branches are never renamed: a default branch whose set matches, or that an
+older bumper made for this set, stays in use.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+
+from bumper import changes
+from bumper.chart_ref import try_parse_ref
+from bumper.ci.provenance import TRAILER_IMAGE
+from bumper.git.clone import Clone
+from bumper.git.ownership import BRANCH_TRAILER, trailer_images
+from bumper.git.refname import MAX_BRANCH_LEN
+
+TWIN_DIGITS = 8
+# The tip, and the commit under it: a person's commit or a merge of the base on top of
+# bumper's commit still tells whose branch it is (the bot branch is fetched two deep).
+_LOOKED_AT = 2
+
+
+def twin_name(name: str, keys: Iterable[str]) -> str:
+    """The branch an image set takes when its default name `name` is another set's (a name
+    near git's length limit for bumper is shortened first, so the twin is always valid)."""
+    digest = hashlib.sha256("\n".join(sorted(set(keys))).encode()).hexdigest()
+    room = MAX_BRANCH_LEN - 1 - TWIN_DIGITS
+    stem = name if len(name) <= room else name[:room].rstrip("/.")
+    return f"{stem}-{digest[:TWIN_DIGITS]}"
+
+
+def held_by_another_set(cloned: Clone, sha: str, name: str, keys: frozenset[str]) -> bool:
+    """Whether branch `name`, fetched at `sha`, holds the bump of an image set other than `keys`.
+
+    Read from the nearest commit of bumper's for `name` (its Bumper-Branch trailer) among the
+    tip and the commit under it: its Bumper-Images trailer, else (made before that trailer
+    existed) its Bumper-Image trailers, which name the images it changed: another set when one
+    of them is not in `keys`. No such commit: not known to be another's (as before).
+    """
+    log = ["log", "--first-parent", f"-n{_LOOKED_AT}", "--format=%B%x00", sha]
+    for message in cloned.git.out(log, action="read").split("\0"):
+        found = changes.read_trailers(message)
+        trailers = dict(found)
+        if trailers.get(BRANCH_TRAILER) != name:
+            continue
+        images = trailer_images(trailers)
+        if images is not None:
+            return images != keys
+        changed = {_changed_key(value) for key, value in found if key == TRAILER_IMAGE} - {None}
+        return not changed <= keys
+    return False
+
+
+def _changed_key(value: str) -> str | None:
+    """The image a `Bumper-Image: OLD -> NEW` trailer changed (None: unreadable)."""
+    ref = try_parse_ref(value.rpartition(" -> ")[2].strip())
+    return None if ref is None else ref.key
