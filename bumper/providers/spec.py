@@ -72,8 +72,12 @@ class ProviderSpec:
     def import_ahead(self) -> None:
         """Import the implementation now, ahead of need (bumper.remote runs this beside the clone: an
         SDK takes longer to import than a shallow clone of a small repo). A failure is left to
-        the import that needs the module (implementation_class), which says it."""
+        the import that needs the module (implementation_class), which says it. Its modules
+        live as long as the process: no collection walks them (deferred.lasting_imports)."""
+        from bumper.providers.deferred import lasting_imports  # a --repo run's: not the registry's
+
         try:
-            importlib.import_module(self.implementation.partition(":")[0])
+            with lasting_imports():
+                importlib.import_module(self.implementation.partition(":")[0])
         except Exception:  # noqa: S110 - imported again where it is needed, and said there
             pass
