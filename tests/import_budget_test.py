@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from testing.probe import run_probed
+from testing.world import EXAMPLE_IMAGE, make_world
 
 # Run as `python -m bumper` would, then list every module loaded at exit.
 PROBE = """
@@ -120,3 +121,54 @@ def test_a_dir_dry_run_loads_no_stdlib_module_it_does_not_need(tmp_path: Path) -
     modules = set(_loaded(tmp_path, ARGS["bump --dir"]))
     assert "yaml" in modules, "the probe planned the tree"
     assert not DIR_RUN_NEVER & modules, sorted(DIR_RUN_NEVER & modules)
+
+
+# Records every read of the installed distributions' entry points (importlib.metadata's
+# entry_points), then runs bumper; writes one line per read, naming the group asked for.
+ENTRY_POINT_PROBE = """
+import atexit, sys
+import importlib.metadata as metadata
+out = sys.argv[1]
+sys.argv = ["bumper", *sys.argv[2:]]
+reads = []
+scan = metadata.entry_points
+def recorded(*args, **kwargs):
+    reads.append(str(kwargs.get("group")))
+    return scan(*args, **kwargs)
+metadata.entry_points = recorded
+atexit.register(lambda: open(out, "w").write("\\n".join(reads)))
+from bumper.launch import main
+main()
+"""
+
+
+@pytest.mark.parametrize("provider", ["github", "gitlab", "gitea"])
+def test_a_run_naming_a_built_in_provider_reads_no_entry_point(tmp_path: Path, provider: str) -> None:
+    """A --repo run through a built-in host takes its registration from bumper itself: the
+    entry-point scan (~20 ms of metadata reading at every start) happens only where every
+    provider must be known (issue 30)."""
+    with make_world(tmp_path, provider) as world:
+        args = ("bump", f"{EXAMPLE_IMAGE}:v9.9.9", "--label", "deps")
+        reads = run_probed(ENTRY_POINT_PROBE, tmp_path / "reads.txt", args, tmp_path, world.env())
+        assert len(world.open_pulls()) == 1, "the probe ran the whole flow: PR opened"
+    assert reads == ""
+
+
+@pytest.mark.parametrize(
+    "args,exit_code",
+    [
+        (("--provider", "gogs"), 2),  # an unknown name lists every registered provider
+        (("--provider", "auto"), 0),  # auto asks every provider whether the host is its own
+    ],
+)
+def test_what_must_know_every_provider_reads_the_entry_points(
+    tmp_path: Path, args: tuple[str, ...], exit_code: int
+) -> None:
+    """The probe sees a scan where one is needed (so the test above can fail)."""
+    with make_world(tmp_path, "github") as world:
+        run_args = ("bump", f"{EXAMPLE_IMAGE}:v9.9.9", "--dry-run", *args)
+        env = world.env()  # auto: the fake's API URL (/api/v3) tells it is a GitHub
+        reads = run_probed(
+            ENTRY_POINT_PROBE, tmp_path / "reads.txt", run_args, tmp_path, env, exit_code=exit_code
+        )
+    assert "bumper.providers.v1" in reads.splitlines()

@@ -54,7 +54,10 @@ def bump(options: BumpOptions, env: Mapping[str, str], setup: RemoteSetup | None
         options = _with_registry(options, env)
     try:
         if options.repo is not None:
-            from bumper.remote import bump_repo
+            from bumper.providers.deferred import lasting_imports
+
+            with lasting_imports():  # the flow, the planner, PyYAML: kept to the end
+                from bumper.remote import bump_repo
 
             result = bump_repo(options, env, setup)
         else:

@@ -104,7 +104,8 @@ def _commit_contents(
     sha = clone.git.out(args, action="commit", stdin=b"".join(stream))
     if signing:  # fast-import cannot sign: the same tree and message, signed by commit-tree
         return _sign_and_point(clone, branch, f"{sha}^{{tree}}", marked, author, signing)
-    clone.git.run(["symbolic-ref", "HEAD", f"refs/heads/{branch}"], action="commit")
+    # HEAD stays where the clone left it: nothing reads it after a commit (the push names the
+    # branch's ref, the next commit its base), so pointing it at the branch cost a git process.
     return sha
 
 
@@ -134,8 +135,7 @@ def _sign_and_point(
         stdin=marked.encode("utf-8", "surrogateescape"),
     )
     git.run(["update-ref", f"refs/heads/{branch}", sha], action="commit")
-    git.run(["symbolic-ref", "HEAD", f"refs/heads/{branch}"], action="commit")
-    return sha
+    return sha  # HEAD not moved, as after fast-import (_commit_contents)
 
 
 def _base_entries(clone: Clone, paths: list[str]) -> dict[str, tuple[str, str]]:

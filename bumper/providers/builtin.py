@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 from bumper.git.url import RepoUrl
 from bumper.providers import host_rules
 from bumper.providers.api import ApiLocation, split_repo_url
-from bumper.providers.registry import ProviderSpec
+from bumper.providers.spec import ProviderSpec
 
 GITHUB_DEFAULT_API = "https://api.github.com"
 
@@ -199,3 +199,11 @@ GITEA = ProviderSpec(
     ci_host=_gitea_actions_host,
     api_location=gitea_location,
 )
+
+# Every spec above by name: providers/registry.py reads a built-in from here, not from the entry
+# points pyproject.toml declares for each (the same specs; tests/providers/registry_test.py). In
+# the order the installed entry points list them, by name: a push-only run (`--provider none`)
+# takes the first token variable set in this order.
+BUILT_IN_SPECS = {
+    spec.name: spec for spec in (AZURE_DEVOPS, BITBUCKET, BITBUCKET_SERVER, GITEA, GITHUB, GITLAB)
+}

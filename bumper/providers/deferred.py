@@ -1,4 +1,5 @@
-"""Modules an SDK imports but a run rarely uses, loaded on first use instead (issue 30: start-up).
+"""Modules an SDK imports but a run rarely uses, loaded on first use instead (issue 30: start-up);
+and imports whose objects live to the end, made without the cycle collector (lasting_imports).
 
 PyGithub imports `jwt` (and through it `cryptography`) for GitHub App authentication and
 `nacl.public` for encrypting Actions secrets at its own import: about a quarter of its import
@@ -22,6 +23,7 @@ where a GitHub App token is minted, and never reads `nacl`.
 from __future__ import annotations
 
 import contextlib
+import gc
 import importlib.abc
 import importlib.machinery
 import importlib.util
@@ -65,3 +67,22 @@ def deferring(*names: str) -> Iterator[None]:
             yield
         finally:
             _FINDER.names = frozenset()
+
+
+@contextlib.contextmanager
+def lasting_imports() -> Iterator[None]:
+    """Pause the cycle collector while the block imports, then freeze every object alive, as
+    bumper.launch does for the command line: a module's functions, classes and tables live to
+    the end, and each collection while they were made walked them all again, to free nothing (a
+    --repo run imports its flow and its host's SDK this way: 83 collections of a small run became
+    8). What the freeze keeps from later collections is what only one would free (reference
+    cycles): it goes with the process, as at exit. A pause already under way (another thread's,
+    yaml_edit.paused_gc) is left to resume itself."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        if collecting:
+            gc.enable()

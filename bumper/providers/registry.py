@@ -2,107 +2,58 @@
 
 A provider is registered as a `ProviderSpec`: what bumper must know before it imports the
 provider's SDK (its token variables, the hosts it claims, how to spot its API URL or its CI,
-where its API is for a repository) and where its implementation lives. github and gitlab come
-through the same entry-point group, declared in bumper's own pyproject.toml, as any outside
-provider does.
+where its API is for a repository) and where its implementation lives. The built-ins are
+declared in the same entry-point group, in bumper's own pyproject.toml, as any outside provider
+is; a run that names a built-in takes its spec from providers/builtin.py without reading the
+entry points (importlib.metadata and the scan are ~20 ms of a --repo run's CPU, issue 30). What
+must know every provider (`auto`, a push-only run's token variables, the list an unknown name
+prints) reads them all.
 """
 
 from __future__ import annotations
 
 import fnmatch
-import importlib
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from collections.abc import Mapping
 from functools import lru_cache
-from typing import TYPE_CHECKING
 
-from bumper.errors import ConfigError, ProviderError
+from bumper.errors import ConfigError
 from bumper.git.url import RepoUrl
+from bumper.providers.spec import ProviderSpec as ProviderSpec  # outside providers import it from here
 from bumper.secrets import GENERIC_TOKEN, PROVIDER_ENTRY_POINTS, TOKEN_TEXT
-
-if TYPE_CHECKING:  # only types: the registry must load without the provider protocol's imports
-    from bumper.providers.api import ApiLocation, Provider, ProviderSettings
 
 ENTRY_POINT_GROUP = PROVIDER_ENTRY_POINTS  # secrets.py reads its token variables too
 NO_PROVIDER = "none"  # push the branch, open nothing
 AUTO = "auto"
 
 
-@dataclass(frozen=True)
-class ProviderSpec:
-    """A provider as the registry knows it, before its SDK is imported."""
+# The providers bumper ships, as pyproject.toml registers them (tests/providers/registry_test.py
+# checks the two agree). Their names are bumper's: an outside registration of one is not read.
+BUILT_IN = ("azure-devops", "bitbucket", "bitbucket-server", "gitea", "github", "gitlab")
 
-    name: str
-    # Module-qualified class, "package.module:Class", built with one ProviderSettings.
-    implementation: str
-    # Host-specific token variables, after BUMPER_TOKEN, in the order they are read.
-    token_variables: tuple[str, ...] = ()
-    # Hosts `auto` picks this provider for, as fnmatch patterns ("github.com", "*.github.com").
-    hosts: tuple[str, ...] = ()
-    # Substrings of an --api-url that only this provider's API has ("/api/v4").
-    api_url_marks: tuple[str, ...] = ()
-    # The host of the CI server when bumper runs in this provider's CI, else None.
-    ci_host: Callable[[Mapping[str, str]], str | None] | None = None
-    # The API URL rule: (repository URL, --api-url or None, environment) -> where the API is.
-    # The registry applies it with the environment (ProviderSettings.location); the
-    # implementation applies it without one when built by hand. None: the implementation gets
-    # --api-url as given.
-    api_location: Callable[[str, str | None, Mapping[str, str]], ApiLocation] | None = None
-    # The `Authorization` header value git sends: (token, environment) -> "Basic …"/"Bearer …".
-    # None: HTTP Basic with any user name and the token as password (GitHub, GitLab).
-    git_authorization: Callable[[str, Mapping[str, str]], str] | None = None
-    # fnmatch patterns on a repository URL's path that only this host's layout has
-    # ("*_git/*" for Azure Repos), for `auto` on a host it does not know by name.
-    repo_paths: tuple[str, ...] = ()
-    # Labels of a host name that mean this provider to `auto` (`bitbucket` in bitbucket.acme.io
-    # is a Data Center); None: the provider's own name.
-    host_labels: tuple[str, ...] | None = None
-    # Why the host cannot keep a PR label of this name whole (GitLab splits names at commas),
-    # or None: checked for every --label before the clone, so such a run ends with exit 2.
-    label_problem: Callable[[str], str | None] | None = None
 
-    def create(self, settings: ProviderSettings, env: Mapping[str, str] | None = None) -> Provider:
-        """Import the implementation and build it; the SDK loads here, not at discovery.
-        With `env`, the API URL rule runs first and the settings carry its answer."""
-        if self.api_location is not None and env is not None:
-            where = self.api_location(settings.repo_url, settings.api_url, env)
-            settings = replace(settings, location=where)
-        provider: Provider = self.implementation_class()(settings)
-        return provider
+def _built_in(name: str | None) -> ProviderSpec | None:
+    """The built-in provider `name`, read without the entry points; None for any other name."""
+    if name not in BUILT_IN:
+        return None
+    from bumper.providers.builtin import BUILT_IN_SPECS  # imports this module: loaded at use
 
-    def implementation_class(self) -> type:
-        """The implementation's class (importing its SDK), e.g. to ask for an optional capability.
-        One that does not load (its SDK missing or broken) is a ProviderError naming it."""
-        module, _, attr = self.implementation.partition(":")
-        try:
-            cls: type = getattr(importlib.import_module(module), attr)
-        except (ImportError, AttributeError) as exc:
-            raise ProviderError(
-                f"provider {self.name!r} does not load: {self.implementation} "
-                f"({type(exc).__name__}: {exc}); reinstall it with what it needs"
-            ) from exc
-        return cls
-
-    def import_ahead(self) -> None:
-        """Import the implementation now, ahead of need (bumper.remote runs this beside the clone: an
-        SDK takes longer to import than a shallow clone of a small repo). A failure is left to
-        the import that needs the module (implementation_class), which says it."""
-        try:
-            importlib.import_module(self.implementation.partition(":")[0])
-        except Exception:  # noqa: S110 - imported again where it is needed, and said there
-            pass
+    return BUILT_IN_SPECS[name]
 
 
 @lru_cache(maxsize=1)
 def _discover() -> tuple[dict[str, ProviderSpec], dict[str, str]]:
-    """Registered specs by name, and why each broken registration could not load."""
-    specs: dict[str, ProviderSpec] = {}
-    broken: dict[str, str] = {}
+    """Registered specs by name (the built-ins first), and why each broken registration could
+    not load."""
     from importlib.metadata import entry_points  # a --dir run never needs it (tests/import_budget_test.py)
+
+    from bumper.providers.builtin import BUILT_IN_SPECS
+
+    specs: dict[str, ProviderSpec] = dict(BUILT_IN_SPECS)
+    broken: dict[str, str] = {}
 
     for ep in entry_points(group=ENTRY_POINT_GROUP):
         if ep.name in specs:
-            continue  # the same distribution seen twice on sys.path: the first wins, as for imports
+            continue  # a built-in's name, or the same distribution seen twice on sys.path: the first wins
         try:
             spec = ep.load()
         except Exception as exc:  # an outside package's bug must not break the other providers
@@ -122,6 +73,9 @@ def providers() -> dict[str, ProviderSpec]:
 
 def spec_for(name: str) -> ProviderSpec:
     """The provider registered as `name`; an unknown name lists the known ones."""
+    built_in = _built_in(name)
+    if built_in is not None:
+        return built_in
     specs, broken = _discover()
     if name in specs:
         return specs[name]
@@ -133,8 +87,12 @@ def spec_for(name: str) -> ProviderSpec:
 def token_variables(provider: str | None = None) -> tuple[str, ...]:
     """The variables a token for `provider` is read from, in order; every provider's for None
     or `none` (a push-only run may authenticate to any host)."""
-    specs = providers()
-    chosen = [specs[provider]] if provider in specs else list(specs.values())
+    built_in = _built_in(provider)
+    if built_in is not None:
+        chosen = [built_in]
+    else:
+        specs = providers()
+        chosen = [specs[provider]] if provider in specs else list(specs.values())
     names = [GENERIC_TOKEN] + [v for spec in chosen for v in spec.token_variables]
     return tuple(dict.fromkeys(names))
 
@@ -192,7 +150,7 @@ def resolve(choice: str, repo: str, api_url: str | None, env: Mapping[str, str])
 def git_authorization(provider: str, token: str, env: Mapping[str, str]) -> str | None:
     """The `Authorization` header value git sends for `provider`'s host; None: the default
     (HTTP Basic, any user, the token as password)."""
-    spec = providers().get(provider)
+    spec = _built_in(provider) or providers().get(provider)
     if spec is None or spec.git_authorization is None:
         return None
     return spec.git_authorization(token, env)

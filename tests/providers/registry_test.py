@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
+import importlib.metadata
+from importlib import import_module
+from pathlib import Path
+
 import pytest
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10
+    import tomli as tomllib
 
 from bumper.errors import ConfigError
 from bumper.providers import registry
@@ -10,7 +19,7 @@ from bumper.providers.api import ProviderSettings
 from bumper.providers.gitea import GiteaProvider
 from bumper.providers.github import GitHubProvider
 from bumper.providers.gitlab import GitLabProvider
-from bumper.providers.registry import token_for
+from bumper.providers.registry import ProviderSpec, token_for
 
 SETTINGS = ProviderSettings("https://example.test/acme/manifests.git", None, "t0k3n")
 
@@ -104,3 +113,46 @@ def test_tokens_are_read_from_the_variables_each_provider_declares() -> None:
     assert token_for("gitlab", {**env, "BUMPER_TOKEN": "generic"}) == "generic"
     assert token_for("github", {"GITLAB_TOKEN": "gl-value"}) is None
     assert token_for("none", {"GITLAB_TOKEN": "gl-value"}) == "gl-value"
+
+
+def test_the_built_in_table_is_what_pyproject_registers() -> None:
+    """bumper reads a built-in from providers/builtin.py without the entry points; pyproject.toml
+    registers the same specs under the same names, for every tool that lists the group."""
+    pyproject = tomllib.loads((Path(__file__).resolve().parents[2] / "pyproject.toml").read_text())
+    declared = pyproject["project"]["entry-points"][registry.ENTRY_POINT_GROUP]
+    assert sorted(declared) == sorted(registry.BUILT_IN)
+    for name, target in declared.items():
+        module, _, attr = target.partition(":")
+        assert getattr(import_module(module), attr) is registry.spec_for(name)
+
+
+def test_a_built_in_is_found_without_reading_the_entry_points(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`--provider github` (and its token, its git header) costs no entry-point scan; an outside
+    registration of a built-in's name is not read: the name is bumper's."""
+
+    def no_scan(**_: object) -> object:
+        raise AssertionError("the entry points were read")
+
+    monkeypatch.setattr(importlib.metadata, "entry_points", no_scan)
+    registry._discover.cache_clear()
+    for name in registry.BUILT_IN:
+        assert registry.spec_for(name).name == name
+        assert registry.resolve(name, "https://example.test/a/b", None, {}) == name
+    assert registry.token_variables("github") == ("BUMPER_TOKEN", "GITHUB_TOKEN", "GH_TOKEN")
+    assert registry.token_for("gitlab", {"GITLAB_TOKEN": "gl-value"}) == "gl-value"
+    assert registry.git_authorization("github", "t0k3n", {}) is None
+
+    class Registration:
+        name, value = "github", "elsewhere:GITHUB"
+
+        def load(self) -> ProviderSpec:
+            return ProviderSpec("github", "elsewhere:Provider", token_variables=("ELSEWHERE_TOKEN",))
+
+    monkeypatch.setattr(importlib.metadata, "entry_points", lambda **_: [Registration()])
+    registry._discover.cache_clear()
+    try:
+        assert registry.providers()["github"] is registry.spec_for("github")
+        assert registry.providers()["github"].implementation == "bumper.providers.github:GitHubProvider"
+        assert "ELSEWHERE_TOKEN" not in registry.token_variables()
+    finally:
+        registry._discover.cache_clear()
