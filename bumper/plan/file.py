@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import shlex
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 from bumper.changes import Change, Skip
@@ -27,7 +27,7 @@ from bumper.shapes.markers import MarkerPartRef
 from bumper.shapes.policy_marker import PolicyRef
 from bumper.shapes.reference import Ignored, Reference
 from bumper.shapes.walk import read_references
-from bumper.yaml_edit import Plan, Proof, Source, paused_gc
+from bumper.yaml_edit import Edit, Plan, Proof, Source, paused_gc
 
 
 @dataclass(frozen=True)
@@ -46,6 +46,27 @@ class FileEdit:
     def diff(self) -> str:
         """This file's part of a `git diff`-style unified diff."""
         return file_diff(self.relpath, self.old.decode("utf-8"), self.new.decode("utf-8"), self.near)
+
+    def without_bytes(self) -> FileEdit:
+        """This edit less its bytes, as a forked planner sends it (its diff, when made, goes
+        along): `with_bytes` makes them again from the source the edit was planned from."""
+        bare = FileEdit(self.relpath, self.path, b"", b"", self.near)
+        if "diff" in self.__dict__:
+            bare.__dict__["diff"] = self.__dict__["diff"]
+        return bare
+
+    def with_bytes(self, source: Source) -> FileEdit:
+        """This edit with the bytes `source` gives: the edits spliced in as the proof spliced
+        them (yaml_edit.Plan.apply), so the text is the one the planner proved."""
+        assert source.path == self.relpath, (source.path, self.relpath)
+        bom = 1 if source.bom else 0
+        new_text = Plan(edits=[Edit(start - bom, end - bom, text) for start, end, text in self.near]).apply(
+            source.text
+        )
+        whole = FileEdit(self.relpath, self.path, source.to_bytes(), source.to_bytes(new_text), self.near)
+        if "diff" in self.__dict__:
+            whole.__dict__["diff"] = self.__dict__["diff"]
+        return whole
 
 
 def renamed_key(image: ImageRef, new: ImageRef) -> str:
@@ -103,6 +124,22 @@ class FileJob:
                 if self.diffs:
                     _ = out.edit.diff  # made here, cached, and sent along with the edit
         return out
+
+    @staticmethod
+    def pack(outcome: FileOutcome) -> FileOutcome:
+        """What a forked planner sends of an outcome: its edit without the file's bytes, which
+        the process it is sent to holds already (bumper.plan.forked; a chart repository's answer
+        was megabytes of them)."""
+        if outcome.edit is None:
+            return outcome
+        return replace(outcome, edit=outcome.edit.without_bytes())
+
+    @staticmethod
+    def unpack(item: tuple[Source, str], outcome: FileOutcome) -> FileOutcome:
+        """An outcome `pack` sent, made whole again from the item it was planned from."""
+        if outcome.edit is None:
+            return outcome
+        return replace(outcome, edit=outcome.edit.with_bytes(item[0]))
 
     def _plan(self, source: Source, path: str) -> tuple[FileOutcome, Proof | None]:
         """The file's outcome but its edit, and the proof to make of its edits if it has any."""

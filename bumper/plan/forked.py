@@ -38,9 +38,15 @@ ENDING_SIGNALS = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGPIPE}
 
 
 def map_in_order(
-    plan: Callable[[Item], Result], items: Sequence[Item], size: Callable[[Item], int]
+    plan: Callable[[Item], Result],
+    items: Sequence[Item],
+    size: Callable[[Item], int],
+    pack: Callable[[Result], Result] | None = None,
+    unpack: Callable[[Item, Result], Result] | None = None,
 ) -> list[Result]:
-    """`[plan(item) for item in items]`, the later parts planned by forked children when it pays."""
+    """`[plan(item) for item in items]`, the later parts planned by forked children when it pays.
+    `pack`: what a child sends of a result (less what this process can make again from the item
+    alone, such as bytes it already holds); `unpack(item, packed)`: the result made whole here."""
     jobs = jobs_asked()
     sizes = [size(item) for item in items]
     processes = min(len(items), sum(sizes) // MIN_CHARS)
@@ -50,13 +56,17 @@ def map_in_order(
         return [plan(item) for item in items]
     first, *later = _parts(items, sizes, processes)
     children: list[_Child] = []
+    sent = plan if pack is None else lambda item: pack(plan(item))
     try:
         for part in later:
-            _fork(plan, part, children)
+            _fork(sent, part, children)
         planned = [plan(item) for item in first]  # raises first: its items come first
         for child, part in zip(children, later):
             answer: list[Result] | None = _answer(child, len(part))
-            planned += answer if answer is not None else [plan(item) for item in part]
+            if answer is None:
+                planned += [plan(item) for item in part]
+            else:
+                planned += answer if unpack is None else [unpack(i, r) for i, r in zip(part, answer)]
     finally:
         for child in children:
             child.end()
