@@ -23,7 +23,7 @@ from bumper.plan.image_policy import PolicyTable, Unresolved, markers_without_va
 from bumper.plan.rules import Rule, RunRules, Verdict
 from bumper.plan.versions import decide, literal_pattern
 from bumper.shapes import has_template_syntax
-from bumper.shapes.markers import MarkerPartRef
+from bumper.shapes.markers import MarkerPartRef, says_a_word
 from bumper.shapes.policy_marker import PolicyRef
 from bumper.shapes.reference import Ignored, Reference
 from bumper.shapes.walk import read_references
@@ -155,8 +155,8 @@ class FileJob:
         found = chart_overrides(source, path, docs, found, notes)  # an image whose tag the chart keeps
         notes.sort(key=lambda n: n.line)
         out.ignored = [ignored_skip(source, n) for n in notes if n.key is None or n.key in self.by_key]
-        # A marker on a nested map or flow map sets nothing (`$` first: a memchr-fast look).
-        if "$" in source.text and "$imagepolicy" in source.text:
+        # A marker on a nested map or flow map sets nothing.
+        if says_a_word(source.text, ("$imagepolicy",)):
             out.unresolved += [
                 u for u in markers_without_value(source, docs, found) if u.marker == "$imagepolicy"
             ]
