@@ -69,8 +69,19 @@ EXACTLY = {
 VERSION_NEVER = {"json", "pathlib", "subprocess", "urllib.parse", "fnmatch", "shlex", "dataclasses"}
 # Standard-library modules a plain `bump --dir --dry-run` (no .bumper.yaml, no marker, text
 # output) has no use for: JSON is read for a policy's schema or a marker comment, written for
-# --output json; a dry run writes no temporary file; no socket, no TLS.
-DIR_RUN_NEVER = {"json", "tempfile", "importlib.metadata", "jsonschema", "pathspec", "socket", "ssl"}
+# --output json; a dry run writes no temporary file; no socket, no TLS; pickle carries only a
+# forked planner's answers (a tree of megabytes), shlex quotes only a failing file's path.
+DIR_RUN_NEVER = {
+    "json",
+    "tempfile",
+    "importlib.metadata",
+    "jsonschema",
+    "pathspec",
+    "socket",
+    "ssl",
+    "pickle",
+    "shlex",
+}
 ARGS = {
     "--version": ["--version"],
     "scan": ["scan", "--dir", "tree"],

@@ -7,7 +7,6 @@ the policy, and bumper.plan.tree merges the outcomes in file order.
 
 from __future__ import annotations
 
-import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from functools import cached_property
@@ -227,6 +226,8 @@ def _unparseable(exc: ManifestError, path: str) -> ManifestError:
     """A file the run must read that is not YAML, with the ways out: fix it, or leave it out."""
     if not exc.message.startswith("cannot parse YAML"):
         return exc  # a duplicate key, too many documents: the message says what to do
+    import shlex  # only a failing run quotes a path
+
     pattern = shlex.quote(f"!/{literal_pattern(path)}")
     return ManifestError(
         f"{exc.message}; fix its YAML, or leave the file out with {pattern} "

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import math
 import os
-import pickle
 import signal
 import threading
 from collections.abc import Callable, Sequence
@@ -53,6 +52,10 @@ def map_in_order(
     if processes >= 2:
         processes = min(processes, _children(jobs) + 1)
     if processes < 2:
+        return [plan(item) for item in items]
+    try:  # loaded here, before a child is, so that neither reads a file for it once planning
+        import pickle  # noqa: F401 - (a run short of file descriptors); only a forking run needs it
+    except (ImportError, OSError):  # no descriptor left to read it with: every part planned here
         return [plan(item) for item in items]
     first, *later = _parts(items, sizes, processes)
     children: list[_Child] = []
@@ -216,6 +219,8 @@ def _plan_in_child(
     of bumper's clean-up (the parent's temporary clone, its atexit), with status 0 only when every
     answer is written (any other: the parent plans the part again and raises)."""
     try:
+        import pickle  # loaded by map_in_order before the fork
+
         _end_with(parent)
         for number in ENDING_SIGNALS:
             signal.signal(number, signal.SIG_DFL)
@@ -249,6 +254,8 @@ def _answer(child: _Child, count: int) -> list[Result] | None:
     _, child.status = os.waitpid(child.pid, 0)
     if child.status != 0:
         return None
+    import pickle  # loaded by map_in_order before the fork
+
     os.lseek(child.answers, 0, os.SEEK_SET)
     with os.fdopen(child.answers, "rb", closefd=False) as answers:
         try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache
 
 from yaml.nodes import Node, ScalarNode
 
@@ -15,7 +16,12 @@ from bumper.shapes.shape import Shape
 from bumper.yaml_edit import Plan, Source, parser_lines
 
 NAME = "marker"
-_MARKER_RE = re.compile(r"#\s*(\{\s*\"\$(?:bumper|imagepolicy)\"\s*:\s*\"[^\"]*\"\s*\})\s*$")
+
+
+@cache
+def _marker_re() -> re.Pattern[str]:
+    """Compiled by the first file that says a marker word (most trees: none)."""
+    return re.compile(r"#\s*(\{\s*\"\$(?:bumper|imagepolicy)\"\s*:\s*\"[^\"]*\"\s*\})\s*$")
 
 
 @dataclass
@@ -67,8 +73,9 @@ def find_markers(source: Source) -> dict[int, tuple[str, str, str]]:
     import json  # only a file with a marker reads JSON (tests/import_budget_test.py)
 
     found: dict[int, tuple[str, str, str]] = {}
+    marker_re = _marker_re()
     for index, line in enumerate(parser_lines(text).split("\n")):  # the lines the marks number
-        match = _MARKER_RE.search(line.rstrip("\r"))
+        match = marker_re.search(line.rstrip("\r"))
         if match is None:
             continue
         try:
