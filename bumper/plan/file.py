@@ -57,7 +57,8 @@ class FileEdit:
     def with_bytes(self, source: Source) -> FileEdit:
         """This edit with the bytes `source` gives: the edits spliced in as the proof spliced
         them (yaml_edit.Plan.apply), so the text is the one the planner proved."""
-        assert source.path == self.relpath, (source.path, self.relpath)
+        if source.path != self.relpath:  # an answer paired with another file's item: never write it
+            raise RuntimeError(f"the edit of {self.relpath} was paired with {source.path}")
         bom = 1 if source.bom else 0
         new_text = Plan(edits=[Edit(start - bom, end - bom, text) for start, end, text in self.near]).apply(
             source.text
