@@ -46,7 +46,7 @@ _NO_DIR_RUN = (
 NOT_LOADED = {
     "--version": ("bumper.",),
     "scan": (*_NO_DIR_RUN, "bumper.local", "bumper.options"),
-    "bump --dir": _NO_DIR_RUN,
+    "bump --dir": (*_NO_DIR_RUN, "bumper.plan.anchor_uses"),  # read for a hold only
     # exit 3: its one error line is scrubbed (bumper.secrets), but holds no variable's value, so
     # the providers' registrations (entry points, importlib.metadata) are never read for it
     "bump --dir, nothing found": (*(p for p in _NO_DIR_RUN if p != "bumper.secrets"), "importlib.metadata"),
