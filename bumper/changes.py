@@ -52,8 +52,17 @@ class Skip(NamedTuple):
         return fields
 
 
-_TRAILER_LINE = re.compile(r"[A-Za-z0-9-]+: \S")
-_PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([a-z_]+)\}")
+@functools.cache
+def _trailer_line() -> re.Pattern[str]:
+    """Compiled by the first commit message or PR text made (never in a --dir run)."""
+    return re.compile(r"[A-Za-z0-9-]+: \S")
+
+
+@functools.cache
+def _placeholder() -> re.Pattern[str]:
+    return re.compile(r"\{\{|\}\}|\{([a-z_]+)\}")
+
+
 MARKER = "<!-- bumper:managed"
 DEFAULT_TITLE = "Bump {images}"
 DEFAULT_COMMIT = "Bump {images}"
@@ -151,7 +160,7 @@ def render_template(template: str, values: Mapping[str, str], option: str) -> st
             )
         return values[name]
 
-    return _PLACEHOLDER.sub(fill, template)
+    return _placeholder().sub(fill, template)
 
 
 def changes_table(changes: list[Change], more: int = 0) -> str:
@@ -240,7 +249,7 @@ def add_trailers(text: str, trailers: Sequence[tuple[str, str]]) -> str:
     if trailers:
         text = text.rstrip("\n")
         last = text.rsplit("\n\n", 1)[-1]
-        joins_block = "\n\n" in text and all(_TRAILER_LINE.match(line) for line in last.splitlines())
+        joins_block = "\n\n" in text and all(_trailer_line().match(line) for line in last.splitlines())
         text += ("\n" if joins_block else "\n\n") + "\n".join(f"{k}: {v}" for k, v in trailers)
     return text.rstrip("\n") + "\n"
 

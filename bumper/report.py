@@ -7,6 +7,7 @@ import re
 import sys
 from collections import Counter
 from collections.abc import Callable, Mapping
+from functools import cache
 from typing import TYPE_CHECKING, Any, TextIO
 
 from bumper.errors import (
@@ -30,16 +31,22 @@ if TYPE_CHECKING:
 
 QUIET, NORMAL, VERBOSE = 0, 1, 2
 
+
 # C0 and C1 controls, DEL, Unicode line separators and lone surrogates (a name's bytes that were
 # not UTF-8): what would split a printed line, move the cursor or colour the screen.
-_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+# Compiled at the first line that holds a character besides printable ASCII (most runs: none).
+@cache
+def _unprintable() -> re.Pattern[str]:
+    return re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
 
 
 def printable(text: str) -> str:
     """`text` as one line for a terminal or CI log: each control character (ESC, a line break)
     and each byte of a name that was not UTF-8 written as `\\xNN`, so a file name, a value or a
     commit's author cannot add a line (a forged `bumper: error:`, a runner's `::command::`)."""
-    return _UNPRINTABLE.sub(_escape, text)
+    if text.isascii() and text.isprintable():  # no control character: nothing to write
+        return text
+    return _unprintable().sub(_escape, text)
 
 
 def _escape(match: re.Match[str]) -> str:

@@ -182,7 +182,10 @@ def _anchor_order(text: str) -> list[str]:
 
 # The line breaks YAML reads besides "\n" and "\r\n" (PyYAML and Go's yaml.v3 alike): a lone
 # "\r", NEL, U+2028 and U+2029 end a line, and the parser's marks count them.
-_OTHER_BREAKS = re.compile("\r(?!\n)|[\x85\u2028\u2029]")
+@lru_cache(maxsize=1)
+def _other_breaks() -> re.Pattern[str]:
+    """Compiled by the first text that has one (most files have none)."""
+    return re.compile("\r(?!\n)|[\x85\u2028\u2029]")
 
 
 def parser_lines(text: str) -> str:
@@ -191,7 +194,7 @@ def parser_lines(text: str) -> str:
     and a comment ends where YAML ends it. What a line ends with (a hold, a marker) is read here."""
     if "\r" not in text and "\x85" not in text and "\u2028" not in text and "\u2029" not in text:
         return text
-    return _OTHER_BREAKS.sub("\n", text)
+    return _other_breaks().sub("\n", text)
 
 
 def parse_events(text: str) -> Iterator[yaml.Event]:

@@ -28,15 +28,32 @@ VALUES = (
 )
 
 
+# A Chart.yaml as bitnami's: its images listed in a `|` block (YAML inside a string).
+CHART_YAML = (
+    "annotations:\n  images: |\n    - name: os-shell\n"
+    "      image: docker.io/bitnami/os-shell:12-debian-12-r{n}\n"
+    "apiVersion: v2\nname: chart-{c}\nversion: 1.0.{c}\n"
+)
+
+
 def _tree(root: Path, broken: int | None = None) -> Path:
+    """CHARTS charts, in both halves of the files: some values files with a BOM, some with
+    CRLF line ends, every other Chart.yaml listing the image in a block (a child sends its edits
+    without the files' bytes, and this process makes them again: each spelling must survive)."""
     for n in range(CHARTS):
         chart = root / "charts" / f"chart-{n:02d}"
         chart.mkdir(parents=True)
         text = VALUES.replace("{n}", str(40 + n % 3))
         if n == broken:
             text += "image:\n  tag: twice\n"  # a duplicate key: this file cannot be planned safely
-        (chart / "values.yaml").write_text(text)
-        (chart / "Chart.yaml").write_text(f"apiVersion: v2\nname: chart-{n:02d}\nversion: 1.0.{n}\n")
+        if n % 4 == 2:
+            text = text.replace("\n", "\r\n")
+        (chart / "values.yaml").write_bytes(("\ufeff" if n % 4 == 1 else "").encode() + text.encode())
+        if n % 2:
+            listed = CHART_YAML.replace("{n}", str(40 + n % 3)).replace("{c}", f"{n:02d}")
+            (chart / "Chart.yaml").write_text(listed)
+        else:
+            (chart / "Chart.yaml").write_text(f"apiVersion: v2\nname: chart-{n:02d}\nversion: 1.0.{n}\n")
     return root
 
 
@@ -75,8 +92,16 @@ def test_two_processes_print_and_write_what_one_does(
     assert _files(two) == _files(one)
     assert out_one.count("12-debian-12-r99") >= CHARTS
     if not args:
-        written = (one / "charts" / "chart-39" / "values.yaml").read_text()
+        written = (two / "charts" / "chart-39" / "values.yaml").read_text()
         assert "tag: 12-debian-12-r99\n" in written and "os-shell:12-debian-12-r40 # bumper: hold" in written
+        bom = (two / "charts" / "chart-37" / "values.yaml").read_bytes()
+        assert bom.startswith(b"\xef\xbb\xbfimage:\n") and b"tag: 12-debian-12-r99\n" in bom
+        crlf = (two / "charts" / "chart-38" / "values.yaml").read_bytes()
+        assert b"tag: 12-debian-12-r99\r\n" in crlf and b"\n" not in crlf.replace(b"\r\n", b"")
+        assert (
+            b"image: docker.io/bitnami/os-shell:12-debian-12-r99\n"
+            in (two / "charts" / "chart-39" / "Chart.yaml").read_bytes()
+        )
 
 
 def test_a_file_the_child_cannot_plan_fails_the_run_as_one_process_does(

@@ -62,9 +62,9 @@ def test_golden_with_files_planned_in_forked_children(
     calls: list[int] = []  # the files of each plan, -1 for each child forked, -2 for each that failed
     real_map, real_fork, real_answer = forked.map_in_order, forked._fork, forked._answer
 
-    def counted_map(plan: Any, items: Any, size: Any) -> Any:
+    def counted_map(plan: Any, items: Any, size: Any, *packing: Any) -> Any:
         calls.append(len(items))
-        return real_map(plan, items, size)
+        return real_map(plan, items, size, *packing)
 
     def counted_fork(*args: Any) -> None:
         calls.append(-1)

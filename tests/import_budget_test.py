@@ -47,7 +47,7 @@ _NO_DIR_RUN = (
 NOT_LOADED = {
     "--version": ("bumper.",),
     "scan": (*_NO_DIR_RUN, "bumper.local", "bumper.options"),
-    "bump --dir": _NO_DIR_RUN,
+    "bump --dir": (*_NO_DIR_RUN, "bumper.plan.anchor_uses"),  # read for a hold only
     # exit 3: its one error line is scrubbed (bumper.secrets), but holds no variable's value, so
     # the providers' registrations (entry points, importlib.metadata) are never read for it
     "bump --dir, nothing found": (*(p for p in _NO_DIR_RUN if p != "bumper.secrets"), "importlib.metadata"),
@@ -70,8 +70,19 @@ EXACTLY = {
 VERSION_NEVER = {"json", "pathlib", "subprocess", "urllib.parse", "fnmatch", "shlex", "dataclasses"}
 # Standard-library modules a plain `bump --dir --dry-run` (no .bumper.yaml, no marker, text
 # output) has no use for: JSON is read for a policy's schema or a marker comment, written for
-# --output json; a dry run writes no temporary file; no socket, no TLS.
-DIR_RUN_NEVER = {"json", "tempfile", "importlib.metadata", "jsonschema", "pathspec", "socket", "ssl"}
+# --output json; a dry run writes no temporary file; no socket, no TLS; pickle carries only a
+# forked planner's answers (a tree of megabytes), shlex quotes only a failing file's path.
+DIR_RUN_NEVER = {
+    "json",
+    "tempfile",
+    "importlib.metadata",
+    "jsonschema",
+    "pathspec",
+    "socket",
+    "ssl",
+    "pickle",
+    "shlex",
+}
 ARGS = {
     "--version": ["--version"],
     "scan": ["scan", "--dir", "tree"],

@@ -91,7 +91,9 @@ def _near_edits(
     """The hunks _in_place writes for the whole file, from the lines around the edits only;
     None unless every edit keeps its lines' count and the text breaks lines at "\\n" alone
     (then line i of the old text is line i of the new, and a line's number counts "\\n")."""
-    if old_text.count("\r") != old_text.count("\r\n") or any(c in old_text for c in _OTHER_BREAKS):
+    if "\r" in old_text and old_text.count("\r") != old_text.count("\r\n"):
+        return None  # a lone "\r" (a memchr-fast look first: most files have none)
+    if any(c in old_text for c in _OTHER_BREAKS):
         return None
     edits = sorted(near)
     for start, end, text in edits:
@@ -120,8 +122,8 @@ def _stretches(
 ) -> list[tuple[int, int, int, int, int]] | None:
     """For each run of edits less than 2 * CONTEXT + 1 lines apart (the hunks _in_place would
     join), the old text's lines around it, CONTEXT more on each side as far as the file goes:
-    (number of the first line, start, end, the new text's shift at the start, at the end)."""
-    total = old_text.count("\n") + (1 if old_text and not old_text.endswith("\n") else 0)
+    (number of the first line, start, end, the new text's shift at the start, at the end).
+    Lines are counted up to the last edit only: below it, _forward stops at the text's end."""
     line, counted, shift = 0, 0, 0
     runs: list[list[int]] = []  # [first line, last line, start, end, shift before, shift after]
     for start, end, text in edits:
@@ -134,13 +136,13 @@ def _stretches(
         else:
             runs.append([line, last, start, end, shift, after])
         shift = after
-    if runs and runs[-1][1] >= total:
-        return None  # an edit past the last line break: let the whole-file path say it
+    if runs and runs[-1][3] >= len(old_text):
+        return None  # an edit at the text's end (_near_edits refuses it): let the whole-file path say it
     out = []
-    for first, last, start, end, before, after in runs:
-        top, bottom = max(0, first - CONTEXT), min(total, last + 1 + CONTEXT)
+    for first, _, start, end, before, after in runs:
+        top = max(0, first - CONTEXT)
         out.append(
-            (top, _back(old_text, start, first - top), _forward(old_text, end, bottom - last), before, after)
+            (top, _back(old_text, start, first - top), _forward(old_text, end, 1 + CONTEXT), before, after)
         )
     return out
 
@@ -154,7 +156,8 @@ def _back(text: str, pos: int, lines: int) -> int:
 
 
 def _forward(text: str, pos: int, lines: int) -> int:
-    """Where the `lines` lines from the one holding `pos` on end (the text's end at most)."""
+    """Where the `lines` lines from the one holding `pos` on end (the text's end at most: past
+    its last line, the text's end whether or not that line ends with a line break)."""
     end = pos
     for _ in range(lines):
         found = text.find("\n", end)

@@ -7,9 +7,8 @@ the policy, and bumper.plan.tree merges the outcomes in file order.
 
 from __future__ import annotations
 
-import shlex
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 from bumper.changes import Change, Skip
@@ -23,11 +22,11 @@ from bumper.plan.image_policy import PolicyTable, Unresolved, markers_without_va
 from bumper.plan.rules import Rule, RunRules, Verdict
 from bumper.plan.versions import decide, literal_pattern
 from bumper.shapes import has_template_syntax
-from bumper.shapes.markers import MarkerPartRef
+from bumper.shapes.markers import MarkerPartRef, says_a_word
 from bumper.shapes.policy_marker import PolicyRef
 from bumper.shapes.reference import Ignored, Reference
 from bumper.shapes.walk import read_references
-from bumper.yaml_edit import Plan, Proof, Source, paused_gc
+from bumper.yaml_edit import Edit, Plan, Proof, Source, paused_gc
 
 
 @dataclass(frozen=True)
@@ -46,6 +45,28 @@ class FileEdit:
     def diff(self) -> str:
         """This file's part of a `git diff`-style unified diff."""
         return file_diff(self.relpath, self.old.decode("utf-8"), self.new.decode("utf-8"), self.near)
+
+    def without_bytes(self) -> FileEdit:
+        """This edit less its bytes, as a forked planner sends it (its diff, when made, goes
+        along): `with_bytes` makes them again from the source the edit was planned from."""
+        bare = FileEdit(self.relpath, self.path, b"", b"", self.near)
+        if "diff" in self.__dict__:
+            bare.__dict__["diff"] = self.__dict__["diff"]
+        return bare
+
+    def with_bytes(self, source: Source) -> FileEdit:
+        """This edit with the bytes `source` gives: the edits spliced in as the proof spliced
+        them (yaml_edit.Plan.apply), so the text is the one the planner proved."""
+        if source.path != self.relpath:  # an answer paired with another file's item: never write it
+            raise RuntimeError(f"the edit of {self.relpath} was paired with {source.path}")
+        bom = 1 if source.bom else 0
+        new_text = Plan(edits=[Edit(start - bom, end - bom, text) for start, end, text in self.near]).apply(
+            source.text
+        )
+        whole = FileEdit(self.relpath, self.path, source.to_bytes(), source.to_bytes(new_text), self.near)
+        if "diff" in self.__dict__:
+            whole.__dict__["diff"] = self.__dict__["diff"]
+        return whole
 
 
 def renamed_key(image: ImageRef, new: ImageRef) -> str:
@@ -104,6 +125,22 @@ class FileJob:
                     _ = out.edit.diff  # made here, cached, and sent along with the edit
         return out
 
+    @staticmethod
+    def pack(outcome: FileOutcome) -> FileOutcome:
+        """What a forked planner sends of an outcome: its edit without the file's bytes, which
+        the process it is sent to holds already (bumper.plan.forked; a chart repository's answer
+        was megabytes of them)."""
+        if outcome.edit is None:
+            return outcome
+        return replace(outcome, edit=outcome.edit.without_bytes())
+
+    @staticmethod
+    def unpack(item: tuple[Source, str], outcome: FileOutcome) -> FileOutcome:
+        """An outcome `pack` sent, made whole again from the item it was planned from."""
+        if outcome.edit is None:
+            return outcome
+        return replace(outcome, edit=outcome.edit.with_bytes(item[0]))
+
     def _plan(self, source: Source, path: str) -> tuple[FileOutcome, Proof | None]:
         """The file's outcome but its edit, and the proof to make of its edits if it has any."""
         out = FileOutcome()
@@ -122,8 +159,8 @@ class FileJob:
         out.ignored = [
             ignored_skip(source, n) for n in notes if n.key is None or _names_a_ref(n.key, self.by_key)
         ]
-        # A marker on a nested map or flow map sets nothing (`$` first: a memchr-fast look).
-        if "$" in source.text and "$imagepolicy" in source.text:
+        # A marker on a nested map or flow map sets nothing.
+        if says_a_word(source.text, ("$imagepolicy",)):
             out.unresolved += [
                 u for u in markers_without_value(source, docs, found) if u.marker == "$imagepolicy"
             ]
@@ -201,6 +238,8 @@ def _unparseable(exc: ManifestError, path: str) -> ManifestError:
     """A file the run must read that is not YAML, with the ways out: fix it, or leave it out."""
     if not exc.message.startswith("cannot parse YAML"):
         return exc  # a duplicate key, too many documents: the message says what to do
+    import shlex  # only a failing run quotes a path
+
     pattern = shlex.quote(f"!/{literal_pattern(path)}")
     return ManifestError(
         f"{exc.message}; fix its YAML, or leave the file out with {pattern} "

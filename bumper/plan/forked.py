@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import math
 import os
-import pickle
 import signal
 import threading
 from collections.abc import Callable, Sequence
@@ -38,9 +37,15 @@ ENDING_SIGNALS = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGPIPE}
 
 
 def map_in_order(
-    plan: Callable[[Item], Result], items: Sequence[Item], size: Callable[[Item], int]
+    plan: Callable[[Item], Result],
+    items: Sequence[Item],
+    size: Callable[[Item], int],
+    pack: Callable[[Result], Result] | None = None,
+    unpack: Callable[[Item, Result], Result] | None = None,
 ) -> list[Result]:
-    """`[plan(item) for item in items]`, the later parts planned by forked children when it pays."""
+    """`[plan(item) for item in items]`, the later parts planned by forked children when it pays.
+    `pack`: what a child sends of a result (less what this process can make again from the item
+    alone, such as bytes it already holds); `unpack(item, packed)`: the result made whole here."""
     jobs = jobs_asked()
     sizes = [size(item) for item in items]
     processes = min(len(items), sum(sizes) // MIN_CHARS)
@@ -48,15 +53,23 @@ def map_in_order(
         processes = min(processes, _children(jobs) + 1)
     if processes < 2:
         return [plan(item) for item in items]
+    try:  # loaded here, before a child is, so that neither reads a file for it once planning
+        import pickle  # noqa: F401 - (a run short of file descriptors); only a forking run needs it
+    except (ImportError, OSError):  # no descriptor left to read it with: every part planned here
+        return [plan(item) for item in items]
     first, *later = _parts(items, sizes, processes)
     children: list[_Child] = []
+    sent = plan if pack is None else lambda item: pack(plan(item))
     try:
         for part in later:
-            _fork(plan, part, children)
+            _fork(sent, part, children)
         planned = [plan(item) for item in first]  # raises first: its items come first
         for child, part in zip(children, later):
             answer: list[Result] | None = _answer(child, len(part))
-            planned += answer if answer is not None else [plan(item) for item in part]
+            if answer is None:
+                planned += [plan(item) for item in part]
+            else:
+                planned += answer if unpack is None else [unpack(i, r) for i, r in zip(part, answer)]
     finally:
         for child in children:
             child.end()
@@ -206,6 +219,8 @@ def _plan_in_child(
     of bumper's clean-up (the parent's temporary clone, its atexit), with status 0 only when every
     answer is written (any other: the parent plans the part again and raises)."""
     try:
+        import pickle  # loaded by map_in_order before the fork
+
         _end_with(parent)
         for number in ENDING_SIGNALS:
             signal.signal(number, signal.SIG_DFL)
@@ -239,6 +254,8 @@ def _answer(child: _Child, count: int) -> list[Result] | None:
     _, child.status = os.waitpid(child.pid, 0)
     if child.status != 0:
         return None
+    import pickle  # loaded by map_in_order before the fork
+
     os.lseek(child.answers, 0, os.SEEK_SET)
     with os.fdopen(child.answers, "rb", closefd=False) as answers:
         try:

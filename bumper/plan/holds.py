@@ -8,13 +8,16 @@ a held line: one edit of an anchored value changes every use, so none of them ma
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from yaml.nodes import SequenceNode
 
-from bumper.plan.anchor_uses import AnchorUses, anchor_uses
 from bumper.plan.rules import RunRules, held_lines
 from bumper.shapes.reference import Block, Reference
 from bumper.yaml_edit import MappingNode, Node, ScalarNode, Source
+
+if TYPE_CHECKING:  # loaded by a file with a hold only (tests/import_budget_test.py)
+    from bumper.plan.anchor_uses import AnchorUses
 
 
 def edited_nodes(ref: Reference) -> list[Node]:
@@ -34,6 +37,8 @@ def _used_nodes(ref: Reference) -> list[Node]:
 def _with_blocks(uses: AnchorUses, refs: Sequence[Reference]) -> AnchorUses:
     """`uses` and those of every document held in a block string that `refs` are in, at the
     file's line numbers."""
+    from bumper.plan.anchor_uses import anchor_uses
+
     seen: set[int] = set()
     for ref in refs:
         for block in ref.blocks():
@@ -57,6 +62,8 @@ def held_references(
     by_rule = any(rule.hold for rule in rules.policy.rules)
     if not marked and not by_rule:
         return {}
+    from bumper.plan.anchor_uses import anchor_uses
+
     uses = anchor_uses(source.text, docs)
     if "&" in source.text:  # none in the file: none in a block string either
         uses = _with_blocks(uses, [*found, *shared])

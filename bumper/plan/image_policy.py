@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import NamedTuple
 
@@ -35,13 +36,20 @@ _API_TEXT = API_NEEDLE.decode()
 _API_PREFIX = "image.toolkit.fluxcd.io/"
 # Kubernetes names: a namespace is a DNS-1123 label, an object name a DNS-1123 subdomain.
 _LABEL = r"[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?"
-_POLICY_RE = re.compile(rf"{_LABEL}:{_LABEL}(?:\.{_LABEL})*")
+
+
+@cache
+def _policy_re() -> re.Pattern[str]:
+    """Compiled the first time a policy name is read (a run with Flux markers or policies)."""
+    return re.compile(rf"{_LABEL}:{_LABEL}(?:\.{_LABEL})*")
+
+
 _NAME_MAX = 253
 
 
 def is_policy_name(text: str) -> bool:
     """Whether `text` is `NAMESPACE:NAME` with valid Kubernetes names."""
-    return len(text) <= _NAME_MAX + 64 and _POLICY_RE.fullmatch(text) is not None
+    return len(text) <= _NAME_MAX + 64 and _policy_re().fullmatch(text) is not None
 
 
 # --- --image-policy -------------------------------------------------------------------------------

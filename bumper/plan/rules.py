@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import re
-import shlex
 import stat
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
@@ -41,7 +40,14 @@ MAX_POLICY_BYTES = 256 * 1024
 # `#bumper:hold`, a no-break or other Unicode space pasted from a chat or a wiki, a full-width
 # colon typed with an IME) holds too, and `bumper check` asks for the canonical spelling.
 _SPACE = r"[^\S\n]*"  # any whitespace but the line's end (a no-break space, a CR before the LF)
-_HOLD_RE = re.compile(rf"#{_SPACE}bumper{_SPACE}[:\uff1a]{_SPACE}hold{_SPACE}$", re.IGNORECASE | re.MULTILINE)
+
+
+@cache
+def _hold_re() -> re.Pattern[str]:
+    """Compiled by the first text that says `bumper` (most files do not)."""
+    return re.compile(rf"#{_SPACE}bumper{_SPACE}[:\uff1a]{_SPACE}hold{_SPACE}$", re.IGNORECASE | re.MULTILINE)
+
+
 CANONICAL_HOLD = "# bumper: hold"
 
 
@@ -88,10 +94,14 @@ class RepoPolicy(NamedTuple):
 def held_lines(text: str) -> frozenset[int]:
     """1-based numbers of the lines ending with a hold marker (`# bumper: hold`, any case), as
     the parser numbers them (a lone CR, NEL, U+2028 or U+2029 ends a line and a comment too)."""
+    # The marker's word in any case first: a chart's values file has a thousand comments, each
+    # a start the pattern tries (IGNORECASE reads b, u, m, p, e, r as ASCII letters only).
+    if "bumper" not in text.lower():
+        return frozenset()
     text = parser_lines(text)
     lines: set[int] = set()
     line, counted = 1, 0
-    for match in _HOLD_RE.finditer(text):
+    for match in _hold_re().finditer(text):
         line += text.count("\n", counted, match.start())
         counted = match.start()
         lines.add(line)
@@ -100,7 +110,7 @@ def held_lines(text: str) -> frozenset[int]:
 
 def hold_marker(line: str) -> str | None:
     """The hold marker `line` ends with, as written (None when it holds nothing)."""
-    match = _HOLD_RE.search(line.rstrip("\r"))
+    match = _hold_re().search(line.rstrip("\r"))
     return None if match is None else match.group(0).rstrip()
 
 
@@ -180,6 +190,8 @@ class Enclosing(NamedTuple):
 
     def way_out(self, command: str) -> str:
         """The command reading the tree under that policy (after renaming a `.bumper.yml`)."""
+        import shlex  # only a refused run quotes a path
+
         first = (
             ""
             if self.name == POLICY_FILE

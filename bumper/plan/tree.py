@@ -259,7 +259,7 @@ def _plan_files(job: FileJob, todo: list[tuple[Source, str]], request: TreeReque
     """Each file's outcome, in file order; a kustomize entry whose added newTag would override a
     reference the tree refused to move is planned again, skipped (bumper.plan.inherited), also
     where that reference is in a file --path leaves out, or of the image the entry renames."""
-    outcomes = map_in_order(job.plan, todo, _characters)
+    outcomes = map_in_order(job.plan, todo, _characters, FileJob.pack, FileJob.unpack)
     refusals = list(outcomes)
     if request.globs and any(outcome.inherited for outcome in outcomes):
         planned = {source.path for source, _ in todo}

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import shlex
 from functools import lru_cache
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -196,6 +195,8 @@ class DigestPinError(PolicyError):
 def digest_pin_error(where: tuple[str, int], shown: tuple[str, str], old_digest: str) -> DigestPinError:
     """A digest-pinned reference and a REF without a digest: the one line names the reference
     and every way out (README, "What gets rewritten": no stale digest)."""
+    import shlex  # only a refused run quotes a path
+
     file, line = where
     value, ref = shown
     pinned = value.replace(old_digest, f"{old_digest[:19]}...") if old_digest in value else value

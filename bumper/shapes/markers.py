@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache
 
 from yaml.nodes import Node, ScalarNode
 
@@ -15,7 +16,12 @@ from bumper.shapes.shape import Shape
 from bumper.yaml_edit import Plan, Source, parser_lines
 
 NAME = "marker"
-_MARKER_RE = re.compile(r"#\s*(\{\s*\"\$(?:bumper|imagepolicy)\"\s*:\s*\"[^\"]*\"\s*\})\s*$")
+
+
+@cache
+def _marker_re() -> re.Pattern[str]:
+    """Compiled by the first file that says a marker word (most trees: none)."""
+    return re.compile(r"#\s*(\{\s*\"\$(?:bumper|imagepolicy)\"\s*:\s*\"[^\"]*\"\s*\})\s*$")
 
 
 @dataclass
@@ -62,14 +68,14 @@ def find_markers(source: Source) -> dict[int, tuple[str, str, str]]:
     """0-based line -> (target, part, kind) for each line ending with a marker comment:
     kind `bumper` (target a repository) or `imagepolicy` (target a Flux NAMESPACE:NAME)."""
     text = source.text
-    # One memchr-fast look for a `$` first: most files have none, and then no word is searched.
-    if "$" not in text or ("$bumper" not in text and "$imagepolicy" not in text):
+    if not says_a_word(text, ("$bumper", "$imagepolicy")):
         return {}
     import json  # only a file with a marker reads JSON (tests/import_budget_test.py)
 
     found: dict[int, tuple[str, str, str]] = {}
+    marker_re = _marker_re()
     for index, line in enumerate(parser_lines(text).split("\n")):  # the lines the marks number
-        match = _MARKER_RE.search(line.rstrip("\r"))
+        match = marker_re.search(line.rstrip("\r"))
         if match is None:
             continue
         try:
@@ -86,6 +92,19 @@ def find_markers(source: Source) -> dict[int, tuple[str, str, str]]:
             repo, part = target, "whole"
         found[index] = (repo, part, "bumper")
     return found
+
+
+def says_a_word(text: str, words: tuple[str, ...]) -> bool:
+    """Whether `text` holds one of `words`, each starting with `$`: memchr-fast looks for each
+    `$` (most files have none, a chart's values file a few), a search for the words past a few."""
+    at = text.find("$")
+    for _ in range(8):
+        if at < 0:
+            return False
+        if text.startswith(words, at):
+            return True
+        at = text.find("$", at + 1)
+    return at >= 0 and any(word in text for word in words)
 
 
 def split_policy_marker(target: str) -> tuple[str, str]:

@@ -262,3 +262,21 @@ def test_a_python_without_ctypes_still_plans_in_children(monkeypatch: pytest.Mon
     answer = map_in_order(_where, ITEMS, len)
     assert [upper for _, upper in answer] == [item.upper() for item in ITEMS]
     assert answer[-1][0] != os.getpid(), "a child planned the later part"
+
+
+def test_a_childs_answers_are_packed_there_and_made_whole_here() -> None:
+    """`pack` runs in the child only, on each answer it sends; `unpack` makes it whole here from
+    the item (a chart repository's child sends its edits without the bytes this process holds)."""
+    parent = os.getpid()
+
+    def pack(answer: tuple[int, str]) -> tuple[int, str]:
+        assert os.getpid() != parent, "packed here"
+        return answer[0], ""
+
+    def unpack(item: str, packed: tuple[int, str]) -> tuple[int, str]:
+        assert packed[1] == "", "not packed in the child"
+        return packed[0], item.upper()
+
+    answer = map_in_order(_where, ITEMS, len, pack, unpack)
+    assert [upper for _, upper in answer] == [item.upper() for item in ITEMS]
+    assert answer[-1][0] != parent, "the later part is planned by a child"
