@@ -217,11 +217,16 @@ def check_unique_keys(source: Source, mapping: MappingNode, repeats: Repeats | N
                 merges.append(key)
                 continue
             first = seen.get(key.value)
-            if first is not None and repeats is not None and _same_scalar(first, value):
+            if (
+                first is not None
+                and repeats is not None
+                and _same_scalar(first, value)
+                and not _starts_object(key)
+            ):
                 line = key.start_mark.line + 1
                 repeats.update({id(first): (str(key.value), line), id(value): (str(key.value), line)})
             elif first is not None:
-                raise duplicate_key(source, str(key.value), key.start_mark.line + 1)
+                raise duplicate_key(source, str(key.value), key.start_mark.line + 1, key.start_mark.column)
             seen.setdefault(key.value, value)
     if len(merges) > 1:
         _check_merges_disjoint(source, mapping, set(seen))
@@ -231,7 +236,25 @@ def check_unique_keys(source: Source, mapping: MappingNode, repeats: Repeats | N
 Repeats = dict[int, tuple[str, int]]
 
 
-def duplicate_key(source: Source, key: str, line: int) -> ManifestError:
+# The keys a Kubernetes object starts with: said twice at a document's top level, two objects
+# run together (kubevirt's deploy/nightly-bundle/kubevirt-testing-infra.yaml lost a `---`).
+_OBJECT_KEYS = frozenset({"apiVersion", "kind"})
+
+
+def _starts_object(key: ScalarNode) -> bool:
+    """A key starting a Kubernetes object at a document's top level (said twice, even with one
+    value, two objects run together)."""
+    return key.start_mark.column == 0 and key.value in _OBJECT_KEYS
+
+
+def duplicate_key(source: Source, key: str, line: int, column: int | None = None) -> ManifestError:
+    if column == 0 and key in _OBJECT_KEYS:
+        return ManifestError(
+            f"duplicate key {key!r} at the top level: another object starts here with no '---'"
+            " line before it; add that line (or remove one of the keys)",
+            file=source.path,
+            line=line,
+        )
     return ManifestError(f"duplicate key {key!r}; remove one of them", file=source.path, line=line)
 
 

@@ -156,3 +156,33 @@ def test_an_anchor_defined_again_is_no_problem(tmp_path: Path) -> None:
     )
     out = _check(_tree(tmp_path, {"plex.yaml": text}))
     assert (out.returncode, out.stdout, out.stderr) == (0, "", "bumper: no problems in 1 file(s)\n")
+
+
+def test_two_objects_run_together_say_where_the_separator_is_missing(tmp_path: Path) -> None:
+    """kubevirt/hyperconverged-cluster-operator@03da3cff deploy/nightly-bundle/
+    kubevirt-testing-infra.yaml: a DaemonSet follows a Deployment with no `---` line, so the top
+    level says `apiVersion` twice. "remove one of them" sent a reader to delete a line of a valid
+    object; the line names the missing separator (check and bump alike), and a key repeated
+    inside an object keeps the old advice."""
+    text = (
+        b"---\napiVersion: apps/v1\nkind: Deployment\nspec:\n  template:\n    spec:\n      containers:\n"
+        b"        - image: kubevirt/cdi-http-import-server:latest\n"
+        b"apiVersion: apps/v1\nkind: DaemonSet\nspec:\n  template:\n    spec:\n      containers:\n"
+        b"        - image: kubevirt/disks-images-provider:latest\n"
+    )
+    nested = b"spec:\n  containers:\n    - image: ghcr.io/acme/app:v1\n      image: ghcr.io/acme/app:v2\n"
+    root = _tree(tmp_path, {"infra.yaml": text, "nested.yaml": nested})
+    out = _check(root)
+    assert out.returncode == 1, out.stderr
+    assert out.stdout.splitlines() == [
+        "infra.yaml:9: mentions an image but does not parse: duplicate key 'apiVersion' at the top"
+        " level: another object starts here with no '---' line before it; add that line (or remove"
+        " one of the keys)",
+        "nested.yaml:4: mentions an image but does not parse: duplicate key 'image'; remove one of them",
+    ]
+    bump = forkserver.run(["bump", "kubevirt/disks-images-provider:v1.0.0", "--dir", str(root)])
+    assert bump.returncode == 1
+    assert bump.stderr.startswith(
+        "bumper: error: infra.yaml:9: duplicate key 'apiVersion' at the top level"
+    ), bump.stderr
+    assert (root / "infra.yaml").read_bytes() == text
