@@ -25,7 +25,7 @@ from bumper.plan.versions import decide, literal_pattern
 from bumper.shapes import has_template_syntax
 from bumper.shapes.markers import MarkerPartRef
 from bumper.shapes.policy_marker import PolicyRef
-from bumper.shapes.reference import Ignored, Reference, WholeRef
+from bumper.shapes.reference import Ignored, Reference
 from bumper.shapes.walk import read_references
 from bumper.yaml_edit import Plan, Proof, Source, paused_gc
 
@@ -253,7 +253,7 @@ def _refused_move(source: Source, ref: Reference, new: ImageRef, allow_downgrade
         allow_downgrade=allow_downgrade,
         where=(source.path, ref.line),
         shown=(ref.value, str(new)),
-        untagged_runs="latest" if isinstance(ref.innermost(), WholeRef) and not ref.inherits_tag else None,
+        untagged_runs=None if ref.inherits_tag else ref.innermost().untagged_runs,
     )
     return (
         None if decision.apply else Skip(source.path, ref.line, ref.shape, ref.value, decision.reason or "")
