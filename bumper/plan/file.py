@@ -20,6 +20,7 @@ from bumper.plan.chart_values import chart_overrides
 from bumper.plan.diffs import file_diff
 from bumper.plan.holds import held_references, shared_with_other_images, with_other_images
 from bumper.plan.image_policy import PolicyTable, Unresolved, markers_without_value, plan_marked
+from bumper.plan.needles import names_any
 from bumper.plan.rules import Rule, RunRules, Verdict
 from bumper.plan.versions import decide, literal_pattern
 from bumper.shapes import has_template_syntax
@@ -110,6 +111,8 @@ class FileJob:
         try:
             docs, found, notes, shared = read_references(source)
         except ManifestError as exc:
+            if not names_any(source.text, self.by_key.values()):
+                return out, None  # `python3 -m vllm`, and no `python` image: not this run's file
             if not has_template_syntax(source.text):
                 raise _unparseable(exc, source.path) from None
             out.ignored = [Skip(source.path, exc.line, None, None, "template")]  # YAML once rendered
