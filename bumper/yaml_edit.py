@@ -142,6 +142,26 @@ def compose_all(source: Source, text: str | None = None) -> list[Node]:
     return _compose(source, text)[0]
 
 
+# The C parser says "found character that cannot start any token" without the character; the
+# ones people write there, and what to do (kubevirt's `image: @OPERATOR_IMAGE_URL@`, a tab).
+_UNSTARTABLE = "found character that cannot start any token"
+_RESERVED_HINT = {
+    "@": "'@' is reserved in YAML: quote the value",
+    "`": "'`' is reserved in YAML: quote the value",
+    "\t": "YAML indents with spaces, not tabs",
+}
+
+
+def _named_character(what: str, text: str, mark: yaml.Mark | None) -> str:
+    """The parser's complaint with the character it could not start a token with, and a hint."""
+    if what != _UNSTARTABLE or mark is None or not 0 <= mark.index < len(text):
+        return what
+    char = text[mark.index]
+    shown = "'\\t' (a tab)" if char == "\t" else repr(char)
+    hint = _RESERVED_HINT.get(char)
+    return f"found character {shown} that cannot start any token" + (f"; {hint}" if hint else "")
+
+
 def _compose(source: Source, text: str) -> tuple[list[Node], bool]:
     """`text`'s documents, and whether an anchor is defined again in one of them."""
     try:
@@ -155,7 +175,7 @@ def _compose(source: Source, text: str) -> tuple[list[Node], bool]:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
-        what = (exc.problem or exc.context or "invalid YAML").strip()
+        what = _named_character((exc.problem or exc.context or "invalid YAML").strip(), text, mark)
         raise ManifestError(f"cannot parse YAML: {what}", file=source.path, line=line) from None
     except yaml.reader.ReaderError as exc:  # a control character: no mark, only a position
         line = text.count("\n", 0, exc.position) + 1

@@ -186,3 +186,23 @@ def test_two_objects_run_together_say_where_the_separator_is_missing(tmp_path: P
         "bumper: error: infra.yaml:9: duplicate key 'apiVersion' at the top level"
     ), bump.stderr
     assert (root / "infra.yaml").read_bytes() == text
+
+
+def test_a_character_no_token_starts_with_is_named_with_what_to_do(tmp_path: Path) -> None:
+    """The C parser says "found character that cannot start any token" and not which: kubevirt/
+    hyperconverged-cluster-operator@03da3cff deploy/nightly-bundle/kubevirt-test-pod.yaml has
+    `image: @OPERATOR_IMAGE_URL@` (a sed placeholder); a tab indenting a line says the same."""
+    files = {
+        "pod.yaml": b"spec:\n  containers:\n    - name: test-runner\n      image: @OPERATOR_IMAGE_URL@\n",
+        "tabbed.yaml": b"spec:\n  containers:\n\t- image: ghcr.io/acme/app:v1\n",
+        "bom.yaml": b"\xef\xbb\xbfspec:\n  image: `ghcr.io/acme/app:v1`\n",
+    }
+    out = _check(_tree(tmp_path, files))
+    assert out.returncode == 1, out.stderr
+    prefix = "mentions an image but does not parse: cannot parse YAML: found character"
+    assert out.stdout.splitlines() == [
+        f"bom.yaml:2: {prefix} '`' that cannot start any token; '`' is reserved in YAML: quote the value",
+        f"pod.yaml:4: {prefix} '@' that cannot start any token; '@' is reserved in YAML: quote the value",
+        f"tabbed.yaml:3: {prefix} '\\t' (a tab) that cannot start any token; YAML indents with spaces,"
+        " not tabs",
+    ]
