@@ -134,8 +134,11 @@ class WholeRef(Reference):
 
     @property
     def untagged_runs(self) -> str | None:
-        """`image: postgres` runs `latest`: no variant, so an alpine REF is another variant."""
-        return "latest" if self.ref.tag is None and self.ref.digest is None else None
+        """`image: postgres` runs `latest`: no variant, so an alpine REF is another variant. Only
+        a workload's `image:` is known to (an Argo CD kustomize or Helm string may take its tag
+        from the chart or the base)."""
+        untagged = self.ref.tag is None and self.ref.digest is None
+        return "latest" if untagged and self.shape in ("container", "image-volume") else None
 
     def rewrite(self, plan: Plan, source: Source, new: ImageRef) -> str | None:
         moved = self.new_ref(new)
