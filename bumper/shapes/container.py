@@ -145,7 +145,7 @@ def value_entry(node: MappingNode, keys: list[str], context: str | None, found: 
             image_key(value, name, context, found, named)
         elif name is not None and name.endswith(_ENV_LIST_SUFFIX):
             _image_list(value, found)
-    if (default := scalar(pairs, "default")) is not None and name is not None and name.endswith(_ENV_SUFFIX):
+    if (default := scalar(pairs, "default")) is not None and name is not None and _names_a_param_image(name):
         whole_ref(default, name, context, found, named)
     return None
 
@@ -162,6 +162,16 @@ def _image_list(value: ScalarNode, found: Found) -> None:
         parsed = parse(text) if equals and text else None
         if parsed is not None and (parsed.tag or parsed.digest):
             found.ignore(Ignored(first + number if literal else first, NAME, text, IMAGE_LIST, parsed.key))
+
+
+# A Tekton parameter naming the image a step runs, spelled as the Tekton catalog does:
+# `BUILDER_IMAGE`, `builder_image`, `curl-image`, `gcloud-image` (a step runs
+# `image: $(params.curl-image)`). `IMAGE`/`image` alone is most often the image a task builds.
+_PARAM_IMAGE = re.compile(r".+[-_]image", re.IGNORECASE)
+
+
+def _names_a_param_image(name: str) -> bool:
+    return _PARAM_IMAGE.fullmatch(name) is not None
 
 
 def image_key(
