@@ -104,6 +104,10 @@ _ENV_SUFFIX = "_IMAGE"
 # `OPERATOR_IMAGE_NAME`. A `…_IMAGE_NAME` may hold a name alone that the program joins with a tag
 # of its own (`IMAGE_NAME` + `IMAGE_TAG`): these count only with a tag or digest.
 _ENV_PREFIX_TAGGED = "RELATED_IMAGE_"
+# KubeVirt's operators name the images they run `…_CONTAINER` (HCO's CONVERSION_CONTAINER,
+# VMWARE_CONTAINER, VIRTIOWIN_CONTAINER): such a variable may hold a container's name, so it
+# counts only with a tag or digest, as `…_IMAGE_NAME` does.
+_ENV_SUFFIXES_TAGGED = ("_IMAGE_NAME", "_CONTAINER")
 _ENV_SUFFIX_TAGGED = "_IMAGE_NAME"
 # An environment variable listing images, a `KEY=IMAGE` line each (Strimzi's STRIMZI_KAFKA_IMAGES:
 # `4.3.1=quay.io/strimzi/kafka:0.48.0-kafka-4.3.1`, one image per Kafka version). One REF cannot
@@ -139,7 +143,9 @@ def value_entry(node: MappingNode, keys: list[str], context: str | None, found: 
         path = text_of(path_node) or ""
         if text_of(op_node) in _SETS and path.endswith("/image"):
             whole_ref(value, "image", context, found, tuple(n for n in (op_node, path_node) if n is not None))
-        elif name is not None and name.startswith(_ENV_PREFIX_TAGGED):
+        elif name is not None and (
+            name.startswith(_ENV_PREFIX_TAGGED) or name.endswith(_ENV_SUFFIXES_TAGGED)
+        ):
             tagged_ref(value, name, context, found, named)
         elif name is not None and name.endswith((_ENV_SUFFIX, _ENV_SUFFIX_TAGGED)):
             image_key(value, name, context, found, named)
