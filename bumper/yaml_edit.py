@@ -142,6 +142,26 @@ def compose_all(source: Source, text: str | None = None) -> list[Node]:
     return _compose(source, text)[0]
 
 
+# The C parser says "found character that cannot start any token" without the character; the
+# ones people write there, and what to do (kubevirt's `image: @OPERATOR_IMAGE_URL@`, a tab).
+_UNSTARTABLE = "found character that cannot start any token"
+_RESERVED_HINT = {
+    "@": "'@' is reserved in YAML: quote the value",
+    "`": "'`' is reserved in YAML: quote the value",
+    "\t": "YAML indents with spaces, not tabs",
+}
+
+
+def _named_character(what: str, text: str, mark: yaml.Mark | None) -> str:
+    """The parser's complaint with the character it could not start a token with, and a hint."""
+    if what != _UNSTARTABLE or mark is None or not 0 <= mark.index < len(text):
+        return what
+    char = text[mark.index]
+    shown = "'\\t' (a tab)" if char == "\t" else repr(char)
+    hint = _RESERVED_HINT.get(char)
+    return f"found character {shown} that cannot start any token" + (f"; {hint}" if hint else "")
+
+
 def _compose(source: Source, text: str) -> tuple[list[Node], bool]:
     """`text`'s documents, and whether an anchor is defined again in one of them."""
     try:
@@ -155,7 +175,7 @@ def _compose(source: Source, text: str) -> tuple[list[Node], bool]:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
-        what = (exc.problem or exc.context or "invalid YAML").strip()
+        what = _named_character((exc.problem or exc.context or "invalid YAML").strip(), text, mark)
         raise ManifestError(f"cannot parse YAML: {what}", file=source.path, line=line) from None
     except yaml.reader.ReaderError as exc:  # a control character: no mark, only a position
         line = text.count("\n", 0, exc.position) + 1
@@ -220,11 +240,16 @@ def check_unique_keys(source: Source, mapping: MappingNode, repeats: Repeats | N
                 merges.append(key)
                 continue
             first = seen.get(key.value)
-            if first is not None and repeats is not None and _same_scalar(first, value):
+            if (
+                first is not None
+                and repeats is not None
+                and _same_scalar(first, value)
+                and not _starts_object(key)
+            ):
                 line = key.start_mark.line + 1
                 repeats.update({id(first): (str(key.value), line), id(value): (str(key.value), line)})
             elif first is not None:
-                raise duplicate_key(source, str(key.value), key.start_mark.line + 1)
+                raise duplicate_key(source, str(key.value), key.start_mark.line + 1, key.start_mark.column)
             seen.setdefault(key.value, value)
     if len(merges) > 1:
         _check_merges_disjoint(source, mapping, set(seen))
@@ -234,7 +259,25 @@ def check_unique_keys(source: Source, mapping: MappingNode, repeats: Repeats | N
 Repeats = dict[int, tuple[str, int]]
 
 
-def duplicate_key(source: Source, key: str, line: int) -> ManifestError:
+# The keys a Kubernetes object starts with: said twice at a document's top level, two objects
+# run together (kubevirt's deploy/nightly-bundle/kubevirt-testing-infra.yaml lost a `---`).
+_OBJECT_KEYS = frozenset({"apiVersion", "kind"})
+
+
+def _starts_object(key: ScalarNode) -> bool:
+    """A key starting a Kubernetes object at a document's top level (said twice, even with one
+    value, two objects run together)."""
+    return key.start_mark.column == 0 and key.value in _OBJECT_KEYS
+
+
+def duplicate_key(source: Source, key: str, line: int, column: int | None = None) -> ManifestError:
+    if column == 0 and key in _OBJECT_KEYS:
+        return ManifestError(
+            f"duplicate key {key!r} at the top level: another object starts here with no '---'"
+            " line before it; add that line (or remove one of the keys)",
+            file=source.path,
+            line=line,
+        )
     return ManifestError(f"duplicate key {key!r}; remove one of them", file=source.path, line=line)
 
 

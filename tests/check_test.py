@@ -156,3 +156,53 @@ def test_an_anchor_defined_again_is_no_problem(tmp_path: Path) -> None:
     )
     out = _check(_tree(tmp_path, {"plex.yaml": text}))
     assert (out.returncode, out.stdout, out.stderr) == (0, "", "bumper: no problems in 1 file(s)\n")
+
+
+def test_two_objects_run_together_say_where_the_separator_is_missing(tmp_path: Path) -> None:
+    """kubevirt/hyperconverged-cluster-operator@03da3cff deploy/nightly-bundle/
+    kubevirt-testing-infra.yaml: a DaemonSet follows a Deployment with no `---` line, so the top
+    level says `apiVersion` twice. "remove one of them" sent a reader to delete a line of a valid
+    object; the line names the missing separator (check and bump alike), and a key repeated
+    inside an object keeps the old advice."""
+    text = (
+        b"---\napiVersion: apps/v1\nkind: Deployment\nspec:\n  template:\n    spec:\n      containers:\n"
+        b"        - image: kubevirt/cdi-http-import-server:latest\n"
+        b"apiVersion: apps/v1\nkind: DaemonSet\nspec:\n  template:\n    spec:\n      containers:\n"
+        b"        - image: kubevirt/disks-images-provider:latest\n"
+    )
+    nested = b"spec:\n  containers:\n    - image: ghcr.io/acme/app:v1\n      image: ghcr.io/acme/app:v2\n"
+    root = _tree(tmp_path, {"infra.yaml": text, "nested.yaml": nested})
+    out = _check(root)
+    assert out.returncode == 1, out.stderr
+    assert out.stdout.splitlines() == [
+        "infra.yaml:9: mentions an image but does not parse: duplicate key 'apiVersion' at the top"
+        " level: another object starts here with no '---' line before it; add that line (or remove"
+        " one of the keys)",
+        "nested.yaml:4: mentions an image but does not parse: duplicate key 'image'; remove one of them",
+    ]
+    bump = forkserver.run(["bump", "kubevirt/disks-images-provider:v1.0.0", "--dir", str(root)])
+    assert bump.returncode == 1
+    assert bump.stderr.startswith(
+        "bumper: error: infra.yaml:9: duplicate key 'apiVersion' at the top level"
+    ), bump.stderr
+    assert (root / "infra.yaml").read_bytes() == text
+
+
+def test_a_character_no_token_starts_with_is_named_with_what_to_do(tmp_path: Path) -> None:
+    """The C parser says "found character that cannot start any token" and not which: kubevirt/
+    hyperconverged-cluster-operator@03da3cff deploy/nightly-bundle/kubevirt-test-pod.yaml has
+    `image: @OPERATOR_IMAGE_URL@` (a sed placeholder); a tab indenting a line says the same."""
+    files = {
+        "pod.yaml": b"spec:\n  containers:\n    - name: test-runner\n      image: @OPERATOR_IMAGE_URL@\n",
+        "tabbed.yaml": b"spec:\n  containers:\n\t- image: ghcr.io/acme/app:v1\n",
+        "bom.yaml": b"\xef\xbb\xbfspec:\n  image: `ghcr.io/acme/app:v1`\n",
+    }
+    out = _check(_tree(tmp_path, files))
+    assert out.returncode == 1, out.stderr
+    prefix = "mentions an image but does not parse: cannot parse YAML: found character"
+    assert out.stdout.splitlines() == [
+        f"bom.yaml:2: {prefix} '`' that cannot start any token; '`' is reserved in YAML: quote the value",
+        f"pod.yaml:4: {prefix} '@' that cannot start any token; '@' is reserved in YAML: quote the value",
+        f"tabbed.yaml:3: {prefix} '\\t' (a tab) that cannot start any token; YAML indents with spaces,"
+        " not tabs",
+    ]

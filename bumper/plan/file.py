@@ -19,6 +19,7 @@ from bumper.plan.chart_values import chart_overrides
 from bumper.plan.diffs import file_diff
 from bumper.plan.holds import held_references, shared_with_other_images, with_other_images
 from bumper.plan.image_policy import PolicyTable, Unresolved, markers_without_value, plan_marked
+from bumper.plan.needles import names_any
 from bumper.plan.rules import Rule, RunRules, Verdict
 from bumper.plan.versions import decide, literal_pattern
 from bumper.shapes import has_template_syntax
@@ -147,8 +148,10 @@ class FileJob:
         try:
             docs, found, notes, shared = read_references(source)
         except ManifestError as exc:
-            if not self._mentions_a_ref(source.text):  # read for an Istio `hub:` only (plan.needles)
-                return out, None  # as a file that never names a REF is never parsed: no failure
+            # `python3 -m vllm` and no `python` image, or `github:` read for an Istio `hub:`: not
+            # this run's file, as one that never names a REF is never parsed
+            if not names_any(source.text, self.by_key.values()):
+                return out, None
             if not has_template_syntax(source.text):
                 raise _unparseable(exc, source.path) from None
             out.ignored = [Skip(source.path, exc.line, None, None, "template")]  # YAML once rendered
@@ -199,13 +202,6 @@ class FileJob:
             if _plan_reference(out, edit_plan, source, ref, new, self.allow_downgrade, refused):
                 out.rules.append(self._position(verdict.rule))
         return out, Proof(source, docs, edit_plan) if edit_plan.edits or edit_plan.embedded else None
-
-    def _mentions_a_ref(self, text: str) -> bool:
-        """Whether `text` names a REF's repository or a marker this run may rewrite: only such a
-        file fails the run when it does not parse."""
-        return any(r.needle().decode() in text for r in self.by_key.values()) or any(
-            n in text for n in self.policies.needles()
-        )
 
     def _pinned(self, ref: Reference, new: ImageRef | None) -> ImageRef | None:
         """--registry resolve: a tag-only REF takes its tag's digest where the reference is
@@ -303,6 +299,7 @@ def _refused_move(source: Source, ref: Reference, new: ImageRef, allow_downgrade
         allow_downgrade=allow_downgrade,
         where=(source.path, ref.line),
         shown=(ref.value, str(new)),
+        untagged_runs=None if ref.inherits_tag else ref.innermost().untagged_runs,
     )
     return (
         None if decision.apply else Skip(source.path, ref.line, ref.shape, ref.value, decision.reason or "")

@@ -7,6 +7,7 @@ that parse YAML, so the search and those imports run at the same time.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
@@ -22,10 +23,11 @@ PACKAGE_NEEDLE = b"pkg.crossplane.io"  # Crossplane package objects: `spec.packa
 # What a file naming an image under any key a shape reads holds, whatever the key: `image:`, keys
 # ending in Image (`sidecarImage:`) or _IMAGE (an env var, `WOLF_IMAGE:`), a JSON 6902 `/image`
 # path, a `--NAME-image=` flag, a FluxInstance's `artifact: oci://REPO:TAG`, and an Istio
-# WasmPlugin's `url:` (which may name its image without `oci://`). scan and check parse only files
+# WasmPlugin's `url:` (which may name its image without `oci://`), KubeVirt's `…_CONTAINER`
+# variables. scan and check parse only files
 # holding one of these (or another of their needles); a key a shape reads that holds none of them
 # is a file both pass over while a bump rewrites it.
-IMAGE_KEY_NEEDLES = (b"image", b"Image", b"_IMAGE", b"oci://", b"WasmPlugin")
+IMAGE_KEY_NEEDLES = (b"image", b"Image", b"_IMAGE", b"oci://", b"WasmPlugin", b"_CONTAINER")
 # What a file naming an image must contain: anything else is never parsed by scan and check.
 # `chart`/`Chart`: Helm chart pins (shapes/chart.py); Crossplane packages (shapes/crossplane.py).
 SCAN_NEEDLES = (
@@ -73,3 +75,32 @@ def needles(refs: Iterable[ImageRef], policies_given: bool) -> tuple[bytes, ...]
     charts = (CHART_SOURCE_NEEDLE,) if any("://" in ref.registry for ref in listed) else ()
     images = [ref for ref in listed if "://" not in ref.registry]
     return tuple(ref.needle() for ref in listed) + flux_needles(policies_given) + charts + hub_needles(images)
+
+
+# Where a longer name goes on from a repository's (`python3`, `ipython`, `nginx-unprivileged`
+# hold `python`, `nginx`): a letter, a digit, `-`, `_` or `.` beside it.
+_NAME_CHAR = re.compile(r"[A-Za-z0-9_.-]")
+# Besides a REF's name, what makes a file one a bump must read: markers and the Flux objects
+# that resolve them, a chart's sources.
+_OTHER_NEEDLES = (MARKER_NEEDLE.decode(), API_NEEDLE.decode(), CHART_SOURCE_NEEDLE.decode(), "$bumper")
+
+
+def names_any(text: str, refs: Iterable[ImageRef]) -> bool:
+    """Whether `text` may name one of `refs` (or hold a marker, an ImagePolicy, a chart source):
+    False only when every place holding a REF's needle is inside a longer name (`python3` for
+    `python`), so a file that does not parse and says no more is none of this run's."""
+    if any(needle in text for needle in _OTHER_NEEDLES):
+        return True
+    for ref in refs:
+        if "://" in ref.registry:
+            return True  # a chart REF: its needles are other files' too
+        needle = ref.needle().decode()
+        start = text.find(needle)
+        while start != -1:
+            end = start + len(needle)
+            before = text[start - 1] if start else " "
+            after = text[end] if end < len(text) else " "
+            if not _NAME_CHAR.match(before) and not _NAME_CHAR.match(after):
+                return True
+            start = text.find(needle, start + 1)
+    return False

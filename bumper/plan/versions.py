@@ -158,10 +158,13 @@ def decide(
     allow_downgrade: bool,
     where: tuple[str, int],
     shown: tuple[str, str] = ("reference", "REF"),
+    untagged_runs: str | None = None,
 ) -> Decision:
     """Decide one reference; raise PolicyError when applying would leave a stale digest.
 
-    `shown` is the reference as the file writes it and the REF, for that error."""
+    `shown` is the reference as the file writes it and the REF, for that error. `untagged_runs`
+    is the tag a reference writing none runs (`image: postgres` runs `latest`, so it has no
+    variant and an alpine REF is another variant); None where that tag is kept elsewhere."""
     if new_digest is None and old_tag == new_tag:
         return Decision(False, "up-to-date")
     if (old_tag, old_digest) == (new_tag, new_digest):
@@ -169,7 +172,7 @@ def decide(
     if new_tag is None and new_digest is not None and old_digest == new_digest:
         return Decision(False, "up-to-date")  # a digest-only REF of the same image keeps the tag
     # Skips come before the digest check: a reference that is never written needs no digest.
-    if not same_variant(old_tag, new_tag):
+    if not same_variant(old_tag or (None if old_digest else untagged_runs), new_tag):
         return Decision(False, "variant")
     if not allow_downgrade and is_downgrade(old_tag, new_tag):
         return Decision(False, "downgrade")

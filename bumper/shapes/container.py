@@ -118,7 +118,21 @@ _ENV_SUFFIX = "_IMAGE"
 # `OPERATOR_IMAGE_NAME`. A `…_IMAGE_NAME` may hold a name alone that the program joins with a tag
 # of its own (`IMAGE_NAME` + `IMAGE_TAG`): these count only with a tag or digest.
 _ENV_PREFIX_TAGGED = "RELATED_IMAGE_"
+# KubeVirt's operators name the images they run `…_CONTAINER` (HCO's CONVERSION_CONTAINER,
+# VMWARE_CONTAINER, VIRTIOWIN_CONTAINER): such a variable may hold a container's name, so it
+# counts only with a tag or digest, as `…_IMAGE_NAME` does.
+_ENV_SUFFIXES_TAGGED = ("_IMAGE_NAME", "_CONTAINER")
 _ENV_SUFFIX_TAGGED = "_IMAGE_NAME"
+# An environment variable listing images, a `KEY=IMAGE` line each (Strimzi's STRIMZI_KAFKA_IMAGES:
+# `4.3.1=quay.io/strimzi/kafka:0.48.0-kafka-4.3.1`, one image per Kafka version). One REF cannot
+# tell its lines apart (their variants read alike), so each is listed and left alone, never
+# passed over in silence.
+_ENV_LIST_SUFFIX = "_IMAGES"
+IMAGE_LIST = explained(
+    "image-list",
+    "a line of a KEY=IMAGE list held in one value (Strimzi's STRIMZI_KAFKA_IMAGES), each line the"
+    " image for its key; bumper does not choose among them: edit the line by hand",
+)
 # JSON 6902 operations that write a value (a kustomize `patches[].patch`, `patchesJson6902`, a
 # Kyverno `patchesJson6902`): `remove`, `move`, `copy` and `test` set no image.
 _SETS = frozenset({"add", "replace"})
@@ -143,13 +157,41 @@ def value_entry(node: MappingNode, keys: list[str], context: str | None, found: 
         path = text_of(path_node) or ""
         if text_of(op_node) in _SETS and path.endswith("/image"):
             whole_ref(value, "image", context, found, tuple(n for n in (op_node, path_node) if n is not None))
-        elif name is not None and name.startswith(_ENV_PREFIX_TAGGED):
+        elif name is not None and (
+            name.startswith(_ENV_PREFIX_TAGGED) or name.endswith(_ENV_SUFFIXES_TAGGED)
+        ):
             tagged_ref(value, name, context, found, named)
         elif name is not None and name.endswith((_ENV_SUFFIX, _ENV_SUFFIX_TAGGED)):
             image_key(value, name, context, found, named)
-    if (default := scalar(pairs, "default")) is not None and name is not None and name.endswith(_ENV_SUFFIX):
+        elif name is not None and name.endswith(_ENV_LIST_SUFFIX):
+            _image_list(value, found)
+    if (default := scalar(pairs, "default")) is not None and name is not None and _names_a_param_image(name):
         whole_ref(default, name, context, found, named)
     return None
+
+
+def _image_list(value: ScalarNode, found: Found) -> None:
+    """Note each `KEY=IMAGE` line of a value listing images (reason `image-list`), on its own
+    line of a literal block (`|`), else on the value's."""
+    if value.tag != STR_TAG:
+        return
+    literal = value.style == "|"
+    first = value.start_mark.line + 1 + (1 if literal else 0)
+    for number, line in enumerate(str(value.value).split("\n")):
+        _, equals, text = line.strip().partition("=")
+        parsed = parse(text) if equals and text else None
+        if parsed is not None and (parsed.tag or parsed.digest):
+            found.ignore(Ignored(first + number if literal else first, NAME, text, IMAGE_LIST, parsed.key))
+
+
+# A Tekton parameter naming the image a step runs, spelled as the Tekton catalog does:
+# `BUILDER_IMAGE`, `builder_image`, `curl-image`, `gcloud-image` (a step runs
+# `image: $(params.curl-image)`). `IMAGE`/`image` alone is most often the image a task builds.
+_PARAM_IMAGE = re.compile(r".+[-_]image", re.IGNORECASE)
+
+
+def _names_a_param_image(name: str) -> bool:
+    return _PARAM_IMAGE.fullmatch(name) is not None
 
 
 def image_key(

@@ -341,8 +341,17 @@ def _split_ref(
         return None
     ref = ImageRef(name, reg, path, tag_text, tag_digest or digest or None)
     names = tuple(n for n in (registry_node, repository_node) if n is not None)
+    # VictoriaMetrics' and Istio's charts append a map's `variant:` to the version an empty tag
+    # runs: `{tag: "", variant: cluster}` runs APPVERSION-cluster, a plain REF another variant.
+    appended = text_of(scalar(pairs, "variant")) if not tag_value else None
     return SplitRef(
-        shape, tag, ref, digest_node=digest_node, digest_in_tag=tag_digest is not None, name_nodes=names
+        shape,
+        tag,
+        ref,
+        digest_node=digest_node,
+        digest_in_tag=tag_digest is not None,
+        name_nodes=names,
+        appended_variant=appended or None,
     )
 
 

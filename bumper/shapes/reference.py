@@ -82,6 +82,12 @@ class Reference:
         return False
 
     @property
+    def untagged_runs(self) -> str | None:
+        """When the file writes no tag here, a tag with the variant the reference runs all the
+        same (judged by bumper.plan.variants against the REF's); None when that is not known."""
+        return None
+
+    @property
     def inherits_from(self) -> ImageRef | None:
         """The image whose references in the tree hold the tag this one runs, when it is another
         image (a kustomize entry renaming `name` to `newName`); None: this reference's own."""
@@ -126,6 +132,14 @@ class WholeRef(Reference):
 
     prefix: str = ""  # Argo CD's `alias=` before the reference
 
+    @property
+    def untagged_runs(self) -> str | None:
+        """`image: postgres` runs `latest`: no variant, so an alpine REF is another variant. Only
+        a workload's `image:` is known to (an Argo CD kustomize or Helm string may take its tag
+        from the chart or the base)."""
+        untagged = self.ref.tag is None and self.ref.digest is None
+        return "latest" if untagged and self.shape in ("container", "image-volume") else None
+
     def rewrite(self, plan: Plan, source: Source, new: ImageRef) -> str | None:
         moved = self.new_ref(new)
         plan.replace(source, self.node, self.prefix + str(moved))
@@ -139,10 +153,17 @@ class SplitRef(Reference):
 
     digest_node: ScalarNode | None = None
     digest_in_tag: bool = False
+    # The map's `variant:` that its chart appends to the version it runs for an empty tag
+    # (VictoriaMetrics' `{tag: "", variant: cluster}` runs APPVERSION-cluster).
+    appended_variant: str | None = None
 
     @property
     def holds_digest(self) -> bool:
         return self.digest_in_tag or self.digest_node is not None
+
+    @property
+    def untagged_runs(self) -> str | None:
+        return f"latest-{self.appended_variant}" if self.appended_variant else None
 
     def moves_with(self) -> tuple[Node, ...]:
         return () if self.digest_node is None else (self.digest_node,)
