@@ -15,7 +15,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from bumper.changes import explained, reason_word
 from bumper.errors import ManifestError
-from bumper.plan.chart_archive import ARCHIVE_SUFFIX, read_packaged
+from bumper.plan.chart_archive import ARCHIVE_SUFFIX, Packaged, read_packaged
 from bumper.plan.select import MAX_FILE_BYTES
 from bumper.shapes.helm import tag_keys_for
 from bumper.shapes.left_alone import NO_TAG, NO_TAG_FIELD
@@ -154,7 +154,7 @@ def _tag_key_in_charts(root: str, folder: str, relpath: str, place: Place) -> tu
         if said is not None:
             return values, *said
         if path and folder.endswith(ARCHIVE_SUFFIX):  # below a packaged subchart: its own subcharts
-            packaged = read_packaged(os.path.join(root, folder))
+            packaged = _read_archive(root, folder)
             return (folder, _PACKED, 0) if packaged is not None and packaged.nested else None
         sub = _subchart(root, folder, path[0]) if path else None
         if sub is None:
@@ -166,8 +166,8 @@ def _tag_key_in_charts(root: str, folder: str, relpath: str, place: Place) -> tu
 def _values_name(root: str, folder: str) -> str:
     """How a chart's values.yaml is named from the root (`charts/es-8.5.1.tgz:es/values.yaml`)."""
     if folder.endswith(ARCHIVE_SUFFIX):
-        packaged = read_packaged(os.path.join(root, folder))
-        return f"{folder}:{packaged.top if packaged is not None else '?'}/{VALUES_FILE}"
+        packaged = _read_archive(root, folder)
+        return f"{folder}:{packaged.top}/{VALUES_FILE}" if packaged is not None else folder
     return f"{folder}/{VALUES_FILE}" if folder else VALUES_FILE
 
 
@@ -176,7 +176,9 @@ def _values_keys(root: str, folder: str) -> Keys | str | None:
     there are none to read, _LINK_OUT when its values.yaml is a link leaving the tree or to no
     file in it."""
     if folder.endswith(ARCHIVE_SUFFIX):
-        packaged = read_packaged(os.path.join(root, folder))
+        packaged = _read_archive(root, folder)
+        if packaged is None and os.path.islink(os.path.join(root, folder)):
+            return _LINK_OUT  # an archive linked out of the tree, or to nothing there
         if packaged is None or packaged.values is None:
             return None
         return _keys_of_bytes(folder, packaged.values)
@@ -185,6 +187,13 @@ def _values_keys(root: str, folder: str) -> Keys | str | None:
     if real != path and (real is _LINK_OUT or not os.path.isfile(real)):
         return _LINK_OUT  # a link out of the tree, or to no file (not checked out, dangling)
     return _read_keys(real)
+
+
+def _read_archive(root: str, rel: str) -> Packaged | None:
+    """The packaged chart at `rel`, read through a link within the tree (a vendored archive
+    several umbrella charts link to, as a values.yaml may be linked); None out of it."""
+    real = _in_tree(root, os.path.join(root, rel))
+    return None if real is _LINK_OUT else read_packaged(real)
 
 
 def _in_tree(root: str, path: str) -> str:
@@ -217,6 +226,25 @@ def _subchart(root: str, folder: str, key: str) -> str | None:
         sub = f"{folder}/charts/{name}" if folder else f"charts/{name}"
         if _is_chart(root, sub):
             return sub
+    charts = f"{folder}/charts" if folder else "charts"
+    return next((link for name in names if (link := _unread_link(root, charts, name)) is not None), None)
+
+
+def _unread_link(root: str, charts: str, name: str) -> str | None:
+    """A link `charts/NAME-VERSION.tgz` (as Helm names the archive of chart NAME) that is not
+    read: out of the tree, or to nothing there (a sparse clone checks out the link, not what
+    it points to). Its chart is likely NAME's, so where it keeps the tag is unknown."""
+    try:
+        entries = sorted(os.listdir(os.path.join(root, charts)))[:_MAX_SUBCHARTS]
+    except OSError:
+        return None
+    for entry in entries:
+        rel = f"{charts}/{entry}"
+        if not (entry.startswith(f"{name}-") and entry[len(name) + 1 : len(name) + 2].isdigit()):
+            continue
+        if entry.endswith(ARCHIVE_SUFFIX) and os.path.islink(os.path.join(root, rel)):
+            if _read_archive(root, rel) is None:
+                return rel
     return None
 
 
@@ -236,7 +264,7 @@ def _subcharts(root: str, charts: str) -> dict[str, str]:
         if _in_tree(root, os.path.join(root, rel)) is _LINK_OUT:
             continue
         if entry.endswith(ARCHIVE_SUFFIX):
-            packaged = read_packaged(os.path.join(root, rel))
+            packaged = _read_archive(root, rel)
             chart = packaged.chart if packaged is not None else None
             name = _chart_name(_compose_bytes(rel, chart)) if chart is not None else None
         else:
