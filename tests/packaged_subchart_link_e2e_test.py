@@ -134,3 +134,31 @@ def test_a_repo_run_reads_a_linked_values_file_as_a_dir_run_does(
         "no-tag-field: the chart's charts/es/values.yaml:2 keeps the tag in `imageTag` beside it; "
         "add `imageTag:` here for bumper to pin it"
     ]
+
+
+def test_a_repo_run_checks_out_no_link_target_out_of_the_tree_nor_a_folder(tmp_path: Path) -> None:
+    """Chart links to a folder, out of the tree, to a link leading out, and in a loop: nothing
+    is checked out for them, the run goes on, and the override of their charts is left alone."""
+    tree = {
+        "common/es/values.yaml": SUB_VALUES,
+        "charts/es/Chart.yaml": SUB_CHART,
+        "charts/es/examples/oss/values.yaml": b"image: " + OSS.encode() + b"\n",
+        "apps/deploy.yaml": b"image: " + OSS.encode() + b":7.0.0\n",
+    }
+    links = {
+        "charts/es/values.yaml": b"../../common/es",  # a folder
+        "charts/es/charts/a-1.0.0.tgz": b"../../../../../../etc/hostname",
+        "charts/es/charts/b-1.0.0.tgz": b"/etc/hostname",
+        "charts/es/charts/c-1.0.0.tgz": b"c-1.0.0.tgz",
+        "charts/es/charts/d-1.0.0.tgz": b"a-1.0.0.tgz",
+    }
+    with make_world(tmp_path, "github", tree) as world:
+        repos.add_special_commit(world.bare, {path: ("120000", target) for path, target in links.items()})
+        proc = run_bump(world, f"{OSS}:7.10.2")
+        assert proc.returncode == 0, proc.stderr
+        result = json.loads(proc.stdout)
+        assert (
+            world.read(result["branch"], "charts/es/examples/oss/values.yaml")
+            == tree["charts/es/examples/oss/values.yaml"]
+        )
+    assert [c["file"] for c in result["changes"]] == ["apps/deploy.yaml"]

@@ -226,7 +226,11 @@ def check_out_chart_link_targets(clone: Clone, links: Iterable[str]) -> None:
     listed = clone.base_index
     if listed is None:
         listed = clone.git.run_bytes(["ls-files", "-s", "-z"], action="checkout")
-    index = {r.partition(b"\t")[2].decode("utf-8", "surrogateescape") for r in listed.split(b"\0") if r}
+    index = {  # files and links (a gitlink, a submodule, has nothing to check out)
+        r.partition(b"\t")[2].decode("utf-8", "surrogateescape")
+        for r in listed.split(b"\0")
+        if r.startswith((b"100644 ", b"100755 ", LINK_MODE.encode() + b" "))
+    }
     for _ in range(_MAX_HOPS):
         targets = sorted({t for t in map(functools.partial(_link_target, clone), wanted) if t in index})
         targets = [t for t in targets if not os.path.lexists(clone.path / t)]
