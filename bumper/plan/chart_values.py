@@ -253,11 +253,31 @@ _MAX_SUBCHARTS = 256
 
 def _subcharts(root: str, charts: str) -> dict[str, str]:
     """The charts in the `charts/` folder `charts` by the name their Chart.yaml gives: each
-    folder and `.tgz` (the first of a name wins, in name order); links leaving the tree skipped."""
+    folder and `.tgz` (the first of a name wins, in name order); links leaving the tree skipped.
+    Read once per state of its entries: every override of an umbrella's values asks again, and
+    reading each archive each time (more than _read caches) took seconds."""
     try:
         entries = sorted(os.listdir(os.path.join(root, charts)))[:_MAX_SUBCHARTS]
     except OSError:
         return {}
+    state = tuple((entry, _stamp(os.path.join(root, charts, entry))) for entry in entries)
+    return dict(_subcharts_of(root, charts, state))
+
+
+def _stamp(path: str) -> tuple[int, int] | None:
+    """What tells one state of a subchart from another: its archive's, or its Chart.yaml's."""
+    try:
+        info = os.stat(path if path.endswith(ARCHIVE_SUFFIX) else os.path.join(path, CHART_FILE))
+    except OSError:
+        return None
+    return info.st_mtime_ns, info.st_size
+
+
+@lru_cache(maxsize=16)
+def _subcharts_of(
+    root: str, charts: str, state: tuple[tuple[str, tuple[int, int] | None], ...]
+) -> tuple[tuple[str, str], ...]:
+    entries = [entry for entry, _ in state]
     found: dict[str, str] = {}
     for entry in entries:
         rel = f"{charts}/{entry}"
@@ -271,7 +291,7 @@ def _subcharts(root: str, charts: str) -> dict[str, str]:
             name = _chart_name(_read_docs(os.path.join(root, rel, CHART_FILE)))
         if name is not None:
             found.setdefault(name, rel)
-    return found
+    return tuple(found.items())
 
 
 def _chart_name(docs: list[Node] | None) -> str | None:
