@@ -205,3 +205,27 @@ def test_an_umbrella_of_many_packaged_subcharts_reads_each_archive_a_few_times(
         == 120
     )
     assert len(opened) <= 5 * 40, len(opened)  # names once, then the values an override asks for
+
+
+def test_a_values_file_linked_to_itself_leaves_the_override_alone_as_unknown(tmp_path: Path) -> None:
+    """`values.yaml -> values.yaml` (a loop of one) leads to no file, as a dangling link does:
+    the override of that chart is left alone, never pinned (it was, as if the chart kept no tag)."""
+    root = tmp_path / "tree"
+    (root / "charts/es/examples/oss").mkdir(parents=True)
+    (root / "charts/es/Chart.yaml").write_bytes(SUB_CHART)
+    (root / "charts/es/values.yaml").symlink_to("values.yaml")
+    override = b"image: " + OSS.encode() + b"\n"
+    (root / "charts/es/examples/oss/values.yaml").write_bytes(override)
+
+    proc = forkserver.run(["bump", f"{OSS}:7.10.2", "--dir", str(root), "--output", "json"])
+
+    assert proc.returncode == 3, proc.stderr
+    assert (root / "charts/es/examples/oss/values.yaml").read_bytes() == override
+    reasons = [
+        s["reason"] for s in json.loads(proc.stdout)["ignored"] if s["file"].endswith("oss/values.yaml")
+    ]
+    assert reasons == [
+        "no-tag-field: the chart's charts/es/values.yaml is a link bumper does not follow (out of the "
+        "tree, or to nothing there), so whether the chart keeps this image's tag in a key beside it "
+        "is unknown; write that tag key here for bumper to pin it"
+    ]

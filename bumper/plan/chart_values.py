@@ -184,8 +184,8 @@ def _values_keys(root: str, folder: str) -> Keys | str | None:
         return _keys_of_bytes(folder, packaged.values)
     path = os.path.join(root, folder, VALUES_FILE)
     real = _in_tree(root, path)
-    if real != path and (real is _LINK_OUT or not os.path.isfile(real)):
-        return _LINK_OUT  # a link out of the tree, or to no file (not checked out, dangling)
+    if (real != path or os.path.islink(path)) and (real is _LINK_OUT or not os.path.isfile(real)):
+        return _LINK_OUT  # a link out of the tree, or to no file (not checked out, dangling, a loop)
     return _read_keys(real)
 
 
