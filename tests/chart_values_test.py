@@ -229,3 +229,36 @@ def test_a_values_file_linked_to_itself_leaves_the_override_alone_as_unknown(tmp
         "tree, or to nothing there), so whether the chart keeps this image's tag in a key beside it "
         "is unknown; write that tag key here for bumper to pin it"
     ]
+
+
+@pytest.mark.parametrize("damage", ["corrupt", "cut-short", "empty", "not-gzip"])
+def test_a_packaged_subchart_bumper_cannot_read_leaves_the_override_alone_as_unknown(
+    tmp_path: Path, damage: str
+) -> None:
+    """`charts/es-8.5.1.tgz` that is no archive bumper can read: Helm names chart `es`'s archive
+    so, so the override under `es` is left alone as unknown (it was pinned as if the umbrella had
+    no such subchart), by scan and bump alike."""
+    root = _tree(tmp_path / "tree")
+    good = (root / "vendor/es-8.5.1.tgz").read_bytes()
+    damaged = {
+        "corrupt": good[:20] + bytes(b ^ 0x5A for b in good[20:60]) + good[60:],
+        "cut-short": good[: len(good) // 2],
+        "empty": b"",
+        "not-gzip": b"version https://git-lfs.github.com/spec/v1\n",
+    }[damage]
+    link = root / "platform/charts/es-8.5.1.tgz"
+    link.unlink()
+    link.write_bytes(damaged)
+
+    proc = forkserver.run(["bump", f"{OSS}:7.10.2", "--dir", str(root), "--output", "json"])
+
+    assert proc.returncode == 3, proc.stderr
+    assert (root / "platform/values-prod.yaml").read_bytes() == OVERRIDE
+    ignored = json.loads(proc.stdout)["ignored"]
+    assert [s["reason"] for s in ignored if s["file"] == "platform/values-prod.yaml"] == [
+        "no-tag-field: the chart's platform/charts/es-8.5.1.tgz is no chart archive bumper can read "
+        "(not gzip, not tar, no Chart.yaml at its top, or too large), so whether the chart keeps this "
+        "image's tag in a key beside it is unknown; write that tag key here for bumper to pin it"
+    ]
+    scan = forkserver.run(["scan", "--dir", str(root), "--output", "json"])
+    assert "platform/values-prod.yaml" not in {i["file"] for i in json.loads(scan.stdout)["images"]}

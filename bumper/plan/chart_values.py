@@ -26,12 +26,15 @@ CHART_FILE = "Chart.yaml"
 # What a chart values.yaml that links out of the tree leaves unknown (chart_overrides' reason).
 _LINK_OUT = "\0link-out"
 _PACKED = "\0packed"  # a packaged subchart's own subcharts, which are not read
+_UNREADABLE = "\0unreadable"  # `charts/NAME-VERSION.tgz` that is no archive bumper can read
 _WRITE_IT = "write that tag key here for bumper to pin it"
 _UNKNOWN = {
     _LINK_OUT: "is a link bumper does not follow (out of the tree, or to nothing there), so whether "
     f"the chart keeps this image's tag in a key beside it is unknown; {_WRITE_IT}",
     _PACKED: "packs subcharts of its own, which bumper does not read, so whether the subchart "
     f"naming this image keeps its tag in a key beside it is unknown; {_WRITE_IT}",
+    _UNREADABLE: "is no chart archive bumper can read (not gzip, not tar, no Chart.yaml at its top, "
+    f"or too large), so whether the chart keeps this image's tag in a key beside it is unknown; {_WRITE_IT}",
 }
 VALUES_FILE = "values.yaml"
 _MAX_DEPTH = 32
@@ -148,8 +151,8 @@ def _tag_key_in_charts(root: str, folder: str, relpath: str, place: Place) -> tu
     for _ in range(_MAX_DEPTH):
         values = _values_name(root, folder)
         keys = _values_keys(root, folder) if values != relpath else None
-        if keys is _LINK_OUT:
-            return values, _LINK_OUT, 0
+        if isinstance(keys, str):  # _LINK_OUT, _UNREADABLE: where the chart keeps it is unknown
+            return values, keys, 0
         said = _tag_key_in_chart(keys, (path, key)) if isinstance(keys, dict) else None
         if said is not None:
             return values, *said
@@ -177,8 +180,8 @@ def _values_keys(root: str, folder: str) -> Keys | str | None:
     file in it."""
     if folder.endswith(ARCHIVE_SUFFIX):
         packaged = _read_archive(root, folder)
-        if packaged is None and os.path.islink(os.path.join(root, folder)):
-            return _LINK_OUT  # an archive linked out of the tree, or to nothing there
+        if packaged is None:  # linked out of the tree or to nothing there; or no chart archive
+            return _LINK_OUT if os.path.islink(os.path.join(root, folder)) else _UNREADABLE
         if packaged is None or packaged.values is None:
             return None
         return _keys_of_bytes(folder, packaged.values)
@@ -231,9 +234,10 @@ def _subchart(root: str, folder: str, key: str) -> str | None:
 
 
 def _unread_link(root: str, charts: str, name: str) -> str | None:
-    """A link `charts/NAME-VERSION.tgz` (as Helm names the archive of chart NAME) that is not
-    read: out of the tree, or to nothing there (a sparse clone checks out the link, not what
-    it points to). Its chart is likely NAME's, so where it keeps the tag is unknown."""
+    """A `charts/NAME-VERSION.tgz` (as Helm names the archive of chart NAME) that is not read:
+    a link out of the tree or to nothing there (a sparse clone checks out the link, not what it
+    points to), or a file that is no chart archive (corrupt, cut short). Its chart is likely
+    NAME's, so where it keeps the tag is unknown."""
     try:
         entries = sorted(os.listdir(os.path.join(root, charts)))[:_MAX_SUBCHARTS]
     except OSError:
@@ -242,9 +246,8 @@ def _unread_link(root: str, charts: str, name: str) -> str | None:
         rel = f"{charts}/{entry}"
         if not (entry.startswith(f"{name}-") and entry[len(name) + 1 : len(name) + 2].isdigit()):
             continue
-        if entry.endswith(ARCHIVE_SUFFIX) and os.path.islink(os.path.join(root, rel)):
-            if _read_archive(root, rel) is None:
-                return rel
+        if entry.endswith(ARCHIVE_SUFFIX) and _read_archive(root, rel) is None:
+            return rel
     return None
 
 
