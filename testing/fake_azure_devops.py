@@ -196,7 +196,9 @@ class FakeAzureDevOps(FakePullHost):
         }
 
     def _has_permissions(self, namespace: str, bits: int, query: dict[str, list[str]]) -> Response:
-        """Permissions - Has Permissions: one boolean per token (all of `bits` allowed)."""
+        """Permissions - Has Permissions: one boolean per token (all of `bits` allowed), in the
+        `{count, value}` wrapper Azure DevOps puts every list answer in (the spec says
+        `boolean[]`; Microsoft's own SDK unwraps the answer, `_unwrap_collection`)."""
         self.problems += api_schemas.query_problems(SECURITY, PERMISSIONS, "GET", query)
         if self.git_permissions is None:
             raise Reply(401, self.unauthorized[2])
@@ -204,8 +206,8 @@ class FakeAzureDevOps(FakePullHost):
         known = {f"repoV2/{r['project']['id']}/{r['id']}" for r in map(self._repo_json, sorted(self.repos))}
         if namespace != GIT_NAMESPACE or not all(t in known for t in tokens):
             self.problems.append(f"Has Permissions asked of {namespace} for {tokens}")
-            return 200, {}, [False for _ in tokens]
-        return 200, {}, [bits & self.git_permissions == bits for _ in tokens]
+            return 200, {}, {"count": len(tokens), "value": [False for _ in tokens]}
+        return 200, {}, {"count": len(tokens), "value": [bits & self.git_permissions == bits for _ in tokens]}
 
     def _identity_search(self, query: dict[str, list[str]]) -> Response:
         wanted = (query.get("filterValue") or [""])[-1].lower()

@@ -13,9 +13,10 @@ failure. Any userinfo that still reaches a message (e.g. from git's own stderr) 
 from __future__ import annotations
 
 import functools
+import os
 import re
 import shutil
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -208,6 +209,45 @@ def check_out(clone: Clone, paths: Sequence[str]) -> None:
         stdin = b"".join(p.encode("utf-8", "surrogateescape") + b"\0" for p in paths)
         args = ["checkout-index", "-u", "-f", "-z", "--ignore-skip-worktree-bits", "--stdin"]
         retried(lambda _: clone.git.run(args, action="checkout", stdin=stdin))
+
+
+_CHART_FILES = ("values.yaml", "Chart.yaml")
+_MAX_HOPS = 8  # a link to a link to …: as far as a tree's links reasonably chain
+
+
+def check_out_chart_link_targets(clone: Clone, links: Iterable[str]) -> None:
+    """Check out the files of the tree that a chart's checked-out link among `links` names (a
+    values.yaml, a Chart.yaml, a packaged subchart linked to a vendored copy): a --dir run reads
+    a chart through such a link, so a --repo run must have what it points to
+    (bumper.plan.chart_values). No git process unless some link is one of those."""
+    wanted = [p for p in links if p.rpartition("/")[2] in _CHART_FILES or p.endswith(".tgz")]
+    if not wanted:
+        return
+    listed = clone.base_index
+    if listed is None:
+        listed = clone.git.run_bytes(["ls-files", "-s", "-z"], action="checkout")
+    index = {  # files and links (a gitlink, a submodule, has nothing to check out)
+        r.partition(b"\t")[2].decode("utf-8", "surrogateescape")
+        for r in listed.split(b"\0")
+        if r.startswith((b"100644 ", b"100755 ", LINK_MODE.encode() + b" "))
+    }
+    for _ in range(_MAX_HOPS):
+        targets = sorted({t for t in map(functools.partial(_link_target, clone), wanted) if t in index})
+        targets = [t for t in targets if not os.path.lexists(clone.path / t)]
+        if not targets:
+            return
+        check_out(clone, targets)
+        wanted = targets  # a target that is a link itself: what it names, next
+
+
+def _link_target(clone: Clone, rel: str) -> str | None:
+    """The path from the tree's top that the checked-out link `rel` names; None out of it."""
+    try:
+        target = os.readlink(clone.path / rel)
+    except OSError:  # not checked out, or no link
+        return None
+    joined = os.path.normpath(os.path.join(os.path.dirname(rel), target))
+    return None if os.path.isabs(target) or joined == ".." or joined.startswith("../") else joined
 
 
 def check_out_all_yaml(clone: Clone) -> None:

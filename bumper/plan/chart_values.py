@@ -15,7 +15,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from bumper.changes import explained, reason_word
 from bumper.errors import ManifestError
-from bumper.plan.chart_archive import ARCHIVE_SUFFIX, read_packaged
+from bumper.plan.chart_archive import ARCHIVE_SUFFIX, Packaged, read_packaged
 from bumper.plan.select import MAX_FILE_BYTES
 from bumper.shapes.helm import tag_keys_for
 from bumper.shapes.left_alone import NO_TAG, NO_TAG_FIELD
@@ -26,12 +26,15 @@ CHART_FILE = "Chart.yaml"
 # What a chart values.yaml that links out of the tree leaves unknown (chart_overrides' reason).
 _LINK_OUT = "\0link-out"
 _PACKED = "\0packed"  # a packaged subchart's own subcharts, which are not read
+_UNREADABLE = "\0unreadable"  # `charts/NAME-VERSION.tgz` that is no archive bumper can read
 _WRITE_IT = "write that tag key here for bumper to pin it"
 _UNKNOWN = {
     _LINK_OUT: "is a link bumper does not follow (out of the tree, or to nothing there), so whether "
     f"the chart keeps this image's tag in a key beside it is unknown; {_WRITE_IT}",
     _PACKED: "packs subcharts of its own, which bumper does not read, so whether the subchart "
     f"naming this image keeps its tag in a key beside it is unknown; {_WRITE_IT}",
+    _UNREADABLE: "is no chart archive bumper can read (not gzip, not tar, no Chart.yaml at its top, "
+    f"or too large), so whether the chart keeps this image's tag in a key beside it is unknown; {_WRITE_IT}",
 }
 VALUES_FILE = "values.yaml"
 _MAX_DEPTH = 32
@@ -148,13 +151,13 @@ def _tag_key_in_charts(root: str, folder: str, relpath: str, place: Place) -> tu
     for _ in range(_MAX_DEPTH):
         values = _values_name(root, folder)
         keys = _values_keys(root, folder) if values != relpath else None
-        if keys is _LINK_OUT:
-            return values, _LINK_OUT, 0
+        if isinstance(keys, str):  # _LINK_OUT, _UNREADABLE: where the chart keeps it is unknown
+            return values, keys, 0
         said = _tag_key_in_chart(keys, (path, key)) if isinstance(keys, dict) else None
         if said is not None:
             return values, *said
         if path and folder.endswith(ARCHIVE_SUFFIX):  # below a packaged subchart: its own subcharts
-            packaged = read_packaged(os.path.join(root, folder))
+            packaged = _read_archive(root, folder)
             return (folder, _PACKED, 0) if packaged is not None and packaged.nested else None
         sub = _subchart(root, folder, path[0]) if path else None
         if sub is None:
@@ -166,8 +169,8 @@ def _tag_key_in_charts(root: str, folder: str, relpath: str, place: Place) -> tu
 def _values_name(root: str, folder: str) -> str:
     """How a chart's values.yaml is named from the root (`charts/es-8.5.1.tgz:es/values.yaml`)."""
     if folder.endswith(ARCHIVE_SUFFIX):
-        packaged = read_packaged(os.path.join(root, folder))
-        return f"{folder}:{packaged.top if packaged is not None else '?'}/{VALUES_FILE}"
+        packaged = _read_archive(root, folder)
+        return f"{folder}:{packaged.top}/{VALUES_FILE}" if packaged is not None else folder
     return f"{folder}/{VALUES_FILE}" if folder else VALUES_FILE
 
 
@@ -176,15 +179,24 @@ def _values_keys(root: str, folder: str) -> Keys | str | None:
     there are none to read, _LINK_OUT when its values.yaml is a link leaving the tree or to no
     file in it."""
     if folder.endswith(ARCHIVE_SUFFIX):
-        packaged = read_packaged(os.path.join(root, folder))
+        packaged = _read_archive(root, folder)
+        if packaged is None:  # linked out of the tree or to nothing there; or no chart archive
+            return _LINK_OUT if os.path.islink(os.path.join(root, folder)) else _UNREADABLE
         if packaged is None or packaged.values is None:
             return None
         return _keys_of_bytes(folder, packaged.values)
     path = os.path.join(root, folder, VALUES_FILE)
     real = _in_tree(root, path)
-    if real != path and (real is _LINK_OUT or not os.path.isfile(real)):
-        return _LINK_OUT  # a link out of the tree, or to no file (not checked out, dangling)
+    if (real != path or os.path.islink(path)) and (real is _LINK_OUT or not os.path.isfile(real)):
+        return _LINK_OUT  # a link out of the tree, or to no file (not checked out, dangling, a loop)
     return _read_keys(real)
+
+
+def _read_archive(root: str, rel: str) -> Packaged | None:
+    """The packaged chart at `rel`, read through a link within the tree (a vendored archive
+    several umbrella charts link to, as a values.yaml may be linked); None out of it."""
+    real = _in_tree(root, os.path.join(root, rel))
+    return None if real is _LINK_OUT else read_packaged(real)
 
 
 def _in_tree(root: str, path: str) -> str:
@@ -217,6 +229,25 @@ def _subchart(root: str, folder: str, key: str) -> str | None:
         sub = f"{folder}/charts/{name}" if folder else f"charts/{name}"
         if _is_chart(root, sub):
             return sub
+    charts = f"{folder}/charts" if folder else "charts"
+    return next((link for name in names if (link := _unread_link(root, charts, name)) is not None), None)
+
+
+def _unread_link(root: str, charts: str, name: str) -> str | None:
+    """A `charts/NAME-VERSION.tgz` (as Helm names the archive of chart NAME) that is not read:
+    a link out of the tree or to nothing there (a sparse clone checks out the link, not what it
+    points to), or a file that is no chart archive (corrupt, cut short). Its chart is likely
+    NAME's, so where it keeps the tag is unknown."""
+    try:
+        entries = sorted(os.listdir(os.path.join(root, charts)))[:_MAX_SUBCHARTS]
+    except OSError:
+        return None
+    for entry in entries:
+        rel = f"{charts}/{entry}"
+        if not (entry.startswith(f"{name}-") and entry[len(name) + 1 : len(name) + 2].isdigit()):
+            continue
+        if entry.endswith(ARCHIVE_SUFFIX) and _read_archive(root, rel) is None:
+            return rel
     return None
 
 
@@ -225,25 +256,45 @@ _MAX_SUBCHARTS = 256
 
 def _subcharts(root: str, charts: str) -> dict[str, str]:
     """The charts in the `charts/` folder `charts` by the name their Chart.yaml gives: each
-    folder and `.tgz` (the first of a name wins, in name order); links leaving the tree skipped."""
+    folder and `.tgz` (the first of a name wins, in name order); links leaving the tree skipped.
+    Read once per state of its entries: every override of an umbrella's values asks again, and
+    reading each archive each time (more than _read caches) took seconds."""
     try:
         entries = sorted(os.listdir(os.path.join(root, charts)))[:_MAX_SUBCHARTS]
     except OSError:
         return {}
+    state = tuple((entry, _stamp(os.path.join(root, charts, entry))) for entry in entries)
+    return dict(_subcharts_of(root, charts, state))
+
+
+def _stamp(path: str) -> tuple[int, int] | None:
+    """What tells one state of a subchart from another: its archive's, or its Chart.yaml's."""
+    try:
+        info = os.stat(path if path.endswith(ARCHIVE_SUFFIX) else os.path.join(path, CHART_FILE))
+    except OSError:
+        return None
+    return info.st_mtime_ns, info.st_size
+
+
+@lru_cache(maxsize=16)
+def _subcharts_of(
+    root: str, charts: str, state: tuple[tuple[str, tuple[int, int] | None], ...]
+) -> tuple[tuple[str, str], ...]:
+    entries = [entry for entry, _ in state]
     found: dict[str, str] = {}
     for entry in entries:
         rel = f"{charts}/{entry}"
         if _in_tree(root, os.path.join(root, rel)) is _LINK_OUT:
             continue
         if entry.endswith(ARCHIVE_SUFFIX):
-            packaged = read_packaged(os.path.join(root, rel))
+            packaged = _read_archive(root, rel)
             chart = packaged.chart if packaged is not None else None
             name = _chart_name(_compose_bytes(rel, chart)) if chart is not None else None
         else:
             name = _chart_name(_read_docs(os.path.join(root, rel, CHART_FILE)))
         if name is not None:
             found.setdefault(name, rel)
-    return found
+    return tuple(found.items())
 
 
 def _chart_name(docs: list[Node] | None) -> str | None:

@@ -165,7 +165,8 @@ class AzureDevOpsProvider:
     def check_access(self) -> None:
         """Two GETs: the repository (its id and its project's), then Permissions - Has
         Permissions for the token's identity on `repoV2/PROJECT/REPO` in the Git Repositories
-        namespace: Contribute, Create branch and Contribute to pull requests. `false` fails; a
+        namespace: Contribute, Create branch and Contribute to pull requests (`{"count": 1,
+        "value": [false]}`, or the bare list the spec names). `false` fails; a
         refusal to answer (a token whose scopes do not let it ask) says nothing and passes."""
         with self._errors("checking what the token may do"):
             repo = self._call("GET", "") or {}
@@ -181,6 +182,8 @@ class AzureDevOpsProvider:
             if exc.kind in ("auth", "not-found", "other"):  # refused to say (401/403, 404, 400)
                 return
             raise
+        if isinstance(answer, dict):  # `{count, value}`: how Azure DevOps answers every list
+            answer = answer.get("value")
         if answer == [False]:
             raise ProviderError(
                 f"Azure DevOps API ({self.project}/{self.repo_name}): the token's identity may not "

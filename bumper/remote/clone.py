@@ -12,6 +12,7 @@ from bumper.git.clone import (
     Clone,
     check_out,
     check_out_all_yaml,
+    check_out_chart_link_targets,
     check_out_chart_values,
     checkout_only,
     clone,
@@ -115,6 +116,7 @@ def clone_base(run: RemoteRun, dest: Path) -> Base:
         check_out_chart_values(cloned)  # where a chart keeps an image's tag, maybe outside --path
         only = frozenset(grep_files(cloned, needles))
         links = frozenset(symlinks(cloned))  # those --path selects are checked out already
+        check_out_chart_link_targets(cloned, links)  # a chart file's link names a file outside --path
     else:
         index = Started(lambda: read_index(cloned))  # read-tree on the other core, beside the grep
         try:
@@ -130,6 +132,7 @@ def clone_base(run: RemoteRun, dest: Path) -> Base:
         links = frozenset(symlinks(cloned))
         if only or links:
             checkout_only(cloned, sorted(only | links), entries)
+        check_out_chart_link_targets(cloned, links)  # what a chart file's link names, read through it
     return Base(cloned, only | links, RunRules(_base_policy(cloned, entries), options.mode))
 
 

@@ -20,7 +20,7 @@ def hub_map(node: MappingNode, keys: list[str], context: str | None, found: Foun
     """Claim a map with a string `hub` and a scalar `tag`; note its tag, remember its hub for the
     document's bare `image:` names (shapes/container.py defers them), and keep its own bare
     `image:` from every other shape (a name with a `/` is used as written: read as ever)."""
-    if "tag" not in keys:
+    if "tag" not in keys and "<<" not in keys:  # a merge key may bring both (`<<: *global`)
         return None
     pairs = merged_pairs(node)
     hub, tag = pairs.get("hub"), pairs.get("tag")
@@ -51,4 +51,4 @@ def _marked(text: str, tag: ScalarNode) -> bool:
     return '"$bumper"' in rest or '"$imagepolicy"' in rest
 
 
-SHAPE = Shape(NAME, mapping=hub_map, mapping_keys=frozenset({"hub"}))
+SHAPE = Shape(NAME, mapping=hub_map, mapping_keys=frozenset({"hub", "<<"}))
