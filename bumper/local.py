@@ -55,5 +55,5 @@ def bump_dir(options: BumpOptions, env: Mapping[str, str]) -> BumpResult:
         )
     if options.dry_run:
         return BumpResult(Status.DRY_RUN, plan)
-    write_all(plan.edits)
+    write_all(plan.edits, recheck=True)  # a person's or an editor's save meanwhile is never lost
     return BumpResult(Status.WRITTEN, plan)

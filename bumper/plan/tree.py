@@ -358,8 +358,10 @@ def check_paths_match(globs: tuple[str, ...], unmatched: list[str], flag: str = 
         )
 
 
-def write_all(edits: list[FileEdit]) -> None:
-    """Write every file through a temp file, renaming only once all temp files exist."""
+def write_all(edits: list[FileEdit], *, recheck: bool = False) -> None:
+    """Write every file through a temp file, renaming only once all temp files exist.
+    `recheck` (a tree someone may edit meanwhile, --dir): each file is read again first, and
+    one whose bytes are no longer those planned from fails the run with nothing written."""
     from tempfile import mkstemp  # a dry run never writes (tests/import_budget_test.py)
 
     staged: list[tuple[str, str]] = []
@@ -383,8 +385,24 @@ def write_all(edits: list[FileEdit]) -> None:
             Path(tmp).unlink(missing_ok=True)
         where = exc.filename or path  # a failed write (a full disk) names no file
         raise WorkspaceError(f"cannot write {where}: {exc.strerror}; nothing was changed") from None
+    changed = next((edit.relpath for edit in edits if recheck and _bytes_now(edit.path) != edit.old), None)
+    if changed is not None:
+        for tmp, _ in staged:
+            Path(tmp).unlink(missing_ok=True)
+        raise WorkspaceError(
+            f"{changed} changed on disk while bumper planned its edit (another program or person "
+            "wrote it meanwhile); nothing was changed: run bumper again"
+        )
     for tmp, target in staged:
         os.replace(tmp, target)
+
+
+def _bytes_now(path: str) -> bytes | None:
+    try:
+        with open(path, "rb") as f:
+            return f.read()
+    except OSError:
+        return None  # removed meanwhile: not the bytes planned from
 
 
 def unified_diff(edits: list[FileEdit]) -> str:
