@@ -59,6 +59,19 @@ def flux_needles(policies_given: bool) -> tuple[bytes, ...]:
 HUB_NEEDLE = b"hub:"
 
 
+def says_hub(text: str) -> bool:
+    """Whether `text` has a `hub:` key (after an indent, a line break, `{` or `,`), not only
+    longer words ending in it: the grep needle also finds `github:`, which a CRD's schema says
+    hundreds of times, and a megabyte CRD is no Istio values file (found by str.find: a regex
+    scan of such a file costs more than the parse it saves)."""
+    at = text.find("hub:")
+    while at != -1:
+        if at == 0 or text[at - 1] in " \t\r\n{,":
+            return True
+        at = text.find("hub:", at + 4)
+    return False
+
+
 def hub_needles(refs: Iterable[ImageRef]) -> tuple[bytes, ...]:
     """`hub:` when a REF's repository sits in a namespace other than Docker Hub's `library/`."""
     spaced = any("/" in r.repository and not r.repository.startswith("library/") for r in refs)

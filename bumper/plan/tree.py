@@ -23,6 +23,7 @@ from bumper.plan.needles import (
     MANIFEST_NAME_GLOBS,
     hub_needles,
     needles,
+    says_hub,
 )
 from bumper.plan.not_found import left_alone, oci_artifact_hint
 from bumper.plan.rules import PolicyFileError, RepoPolicy, Rule, RunRules, load_policy
@@ -226,9 +227,13 @@ def plan_tree(request: TreeRequest) -> TreePlan:
         by_key, request.image_policies, lambda: _flux_index(request, sources, objects)
     )
     wanted = tuple(ref.needle().decode() for ref in refs) + policies.needles()
-    wanted += tuple(n.decode() for n in hub_needles(r for r in refs if "://" not in r.registry))
+    hub = bool(hub_needles(r for r in refs if "://" not in r.registry))
     # Read for the Flux objects or markers only, the other files have nothing to rewrite.
-    todo = [(source, path) for source, path in sources if any(n in source.text for n in wanted)]
+    todo = [
+        (source, path)
+        for source, path in sources
+        if any(n in source.text for n in wanted) or (hub and says_hub(source.text))
+    ]
     pins = dict(request.pins or {})
     charts = _chart_sources(request, sources, objects)
     job = FileJob(by_key, policies, rules, request.mode, request.allow_downgrade, request.diffs, pins, charts)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import fnmatch
 
 from bumper.image_ref import ImageRef
-from bumper.plan.needles import API_NEEDLE, HUB_NEEDLE, MANIFEST_NAME_GLOBS, MARKER_NEEDLE, needles
+from bumper.plan.needles import API_NEEDLE, HUB_NEEDLE, MANIFEST_NAME_GLOBS, MARKER_NEEDLE, needles, says_hub
 
 
 def test_each_ref_and_the_flux_needles() -> None:
@@ -33,3 +33,12 @@ def test_the_name_globs_match_what_a_manifest_is_called() -> None:
 
     assert all(matches(n) for n in ("a.yaml", "b.yml", "kustomization.yaml", "Kustomization"))
     assert not any(matches(n) for n in ("a.json", "README.md", "values.yaml.bak", "kustomization"))
+
+
+def test_a_hub_key_is_one_after_an_indent_a_brace_or_a_comma_never_inside_a_longer_word() -> None:
+    assert says_hub("hub: docker.io/istio\ntag: 1.20.0\n")
+    assert says_hub("global:\n  hub: docker.io/istio\n")
+    assert says_hub("global: {tag: 1.20.0, hub: docker.io/istio}\n")
+    assert says_hub("global: {hub: docker.io/istio}\n")
+    # an ApplicationSet CRD's schema says `github:` hundreds of times, and no hub
+    assert not says_hub("properties:\n  github:\n    type: object\n  dockerhub: {}\n")
