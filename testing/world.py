@@ -29,6 +29,15 @@ REPO_PATH = "acme/manifests"
 # The image the example tree references, its default bot branch, and where each reference is.
 EXAMPLE_IMAGE = "ghcr.io/acme/app"
 EXAMPLE_BRANCH = "bumper/ghcr.io-acme-app"
+# A tree whose .bumper.yaml commits staging straight to the base (mode: commit) and sends prod
+# through a PR: the mixed run that checks the token and the host before its direct commit.
+MIXED_MODE_TREE = {
+    ".bumper.yaml": (
+        b"version: 1\nrules:\n  - paths: [clusters/staging]\n    mode: commit\n  - paths: [clusters/prod]\n"
+    ),
+    "clusters/staging/app.yaml": b"image: ghcr.io/acme/app:v1.4.0\n",
+    "clusters/prod/app.yaml": b"image: ghcr.io/acme/app:v1.4.0\n",
+}
 EXAMPLE_LINES = {
     ("apps/web/deployment.yaml", 20): EXAMPLE_IMAGE,
     ("apps/web/deployment.yaml", 24): EXAMPLE_IMAGE,

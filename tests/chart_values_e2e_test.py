@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from testing import forkserver
+from testing.charts import packaged
 from testing.runs import run_bump
 from testing.world import make_world
 
@@ -209,20 +210,6 @@ def test_a_tag_key_the_charts_values_merge_in_is_where_the_chart_keeps_the_tag(t
     assert (root / "charts/elasticsearch/examples/oss/values.yaml").read_bytes() == OVERRIDE
 
 
-def _packaged(name: str, files: dict[str, bytes]) -> bytes:
-    """A chart as `helm package` writes it: NAME/FILE members in a gzipped tar."""
-    import io
-    import tarfile
-
-    out = io.BytesIO()
-    with tarfile.open(fileobj=out, mode="w:gz") as archive:
-        for rel, data in files.items():
-            member = tarfile.TarInfo(f"{name}/{rel}")
-            member.size = len(data)
-            archive.addfile(member, io.BytesIO(data))
-    return out.getvalue()
-
-
 SUB_CHART = b"apiVersion: v2\nname: elasticsearch\nversion: 8.5.1\n"
 # The subchart under charts/ as `helm dependency build` leaves it (packaged), or unpacked into a
 # folder named for its version: Helm goes by the name in its Chart.yaml, not by the folder's.
@@ -232,7 +219,7 @@ SUBCHART_LAYOUTS = {
         "platform/charts/elasticsearch-8.5.1/values.yaml": CHART_VALUES,
     },
     "packaged": {
-        "platform/charts/elasticsearch-8.5.1.tgz": _packaged(
+        "platform/charts/elasticsearch-8.5.1.tgz": packaged(
             "elasticsearch", {"Chart.yaml": SUB_CHART, "values.yaml": CHART_VALUES}
         ),
     },
@@ -272,7 +259,7 @@ def test_an_image_below_a_packaged_subcharts_own_subchart_is_left_alone_as_unkno
     bumper reads the packaged chart's values.yaml, not its subcharts', so an override naming an
     image below them (`stack.es.image`) without a tag is left alone as unknown, never pinned."""
     root = tmp_path / "tree"
-    stack = _packaged(
+    stack = packaged(
         "stack",
         {
             "Chart.yaml": b"apiVersion: v2\nname: stack\nversion: 1.0.0\n",

@@ -6,14 +6,13 @@ many packaged subcharts reads each archive a few times, not once per override.""
 
 from __future__ import annotations
 
-import io
 import json
-import tarfile
 from pathlib import Path
 
 import pytest
 
 from testing import forkserver, repos
+from testing.charts import packaged
 from testing.runs import run_bump
 from testing.world import make_world
 
@@ -27,20 +26,10 @@ WHY = (
 )
 
 
-def _packaged(name: str, files: dict[str, bytes]) -> bytes:
-    out = io.BytesIO()
-    with tarfile.open(fileobj=out, mode="w:gz") as archive:
-        for rel, data in files.items():
-            member = tarfile.TarInfo(f"{name}/{rel}")
-            member.size = len(data)
-            archive.addfile(member, io.BytesIO(data))
-    return out.getvalue()
-
-
 def _tree(root: Path) -> Path:
     (root / "vendor").mkdir(parents=True)
     (root / "vendor/es-8.5.1.tgz").write_bytes(
-        _packaged("es", {"Chart.yaml": SUB_CHART, "values.yaml": SUB_VALUES})
+        packaged("es", {"Chart.yaml": SUB_CHART, "values.yaml": SUB_VALUES})
     )
     (root / "platform/charts").mkdir(parents=True)
     (root / "platform/Chart.yaml").write_bytes(b"apiVersion: v2\nname: platform\nversion: 1.0.0\n")
@@ -67,7 +56,7 @@ def test_a_packaged_subchart_linked_within_the_tree_keeps_the_override_alone(tmp
 @pytest.mark.parametrize("paths", [(), ("--path", "platform/values-prod.yaml", "--path", "apps/**")])
 def test_a_repo_run_reads_the_linked_archive_too(tmp_path: Path, paths: tuple[str, ...]) -> None:
     """The same tree served by a host: a full clone and a sparse one (--path) alike."""
-    archive = _packaged("es", {"Chart.yaml": SUB_CHART, "values.yaml": SUB_VALUES})
+    archive = packaged("es", {"Chart.yaml": SUB_CHART, "values.yaml": SUB_VALUES})
     tree = {
         "vendor/es-8.5.1.tgz": archive,
         "platform/Chart.yaml": b"apiVersion: v2\nname: platform\nversion: 1.0.0\n",
@@ -181,7 +170,7 @@ def test_an_umbrella_of_many_packaged_subcharts_reads_each_archive_a_few_times(
     (root / "platform/Chart.yaml").write_bytes(b"apiVersion: v2\nname: platform\nversion: 1.0.0\n")
     for i in range(40):
         chart = SUB_CHART.replace(b"name: es", f"name: s{i}".encode())
-        archive = _packaged(f"s{i}", {"Chart.yaml": chart, "values.yaml": SUB_VALUES})
+        archive = packaged(f"s{i}", {"Chart.yaml": chart, "values.yaml": SUB_VALUES})
         (root / f"platform/charts/s{i}-1.0.0.tgz").write_bytes(archive)
     for f in range(3):
         overrides = "".join(f"s{i}:\n  image: {OSS}\n" for i in range(40))

@@ -20,20 +20,9 @@ from testing.fake_github import server_error
 from testing.fake_provider import RecordedRequest
 from testing.git_server import FaultAnswer, RequestInfo
 from testing.runs import start_bump, stop
-from testing.world import World, make_world
+from testing.world import MIXED_MODE_TREE, World, make_world
 
-POLICY = b"""\
-version: 1
-rules:
-  - paths: [clusters/staging]
-    mode: commit
-  - paths: [clusters/prod]
-"""
-TREE = {
-    ".bumper.yaml": POLICY,
-    "clusters/staging/app.yaml": b"image: ghcr.io/acme/app:v1.4.0\n",
-    "clusters/prod/app.yaml": b"image: ghcr.io/acme/app:v1.4.0\n",
-}
+TREE = MIXED_MODE_TREE
 REF = "ghcr.io/acme/app:v1.5.0"
 BRANCH = "bumper/ghcr.io-acme-app"
 

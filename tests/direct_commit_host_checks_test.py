@@ -16,14 +16,9 @@ import pytest
 
 from testing import fake_azure_devops
 from testing.runs import run_bump
-from testing.world import World, make_world
+from testing.world import MIXED_MODE_TREE, World, make_world
 
-POLICY = b"version: 1\nrules:\n  - paths: [clusters/staging]\n    mode: commit\n  - paths: [clusters/prod]\n"
-TREE = {
-    ".bumper.yaml": POLICY,
-    "clusters/staging/app.yaml": b"image: ghcr.io/acme/app:v1.4.0\n",
-    "clusters/prod/app.yaml": b"image: ghcr.io/acme/app:v1.4.0\n",
-}
+TREE = MIXED_MODE_TREE
 REF = "ghcr.io/acme/app:v1.5.0"
 BRANCH = "bumper/ghcr.io-acme-app"
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,7 +18,8 @@ from typing import Any
 import pytest
 
 from testing import forkserver, repos
-from testing.runs import run_bump
+from testing.runs import bump_json as bump
+from testing.runs import run_bump as run
 from testing.world import World, make_world
 
 
@@ -47,19 +47,6 @@ FILE = {A: "a/deploy.yaml", B: "b/deploy.yaml"}
 def world(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[World]:
     with make_world(tmp_path, request.param, TREE) as w:
         yield w
-
-
-def run(world: World, ref: str, *args: str) -> subprocess.CompletedProcess[str]:
-    proc = run_bump(world, ref, *args)
-    assert "Traceback" not in proc.stderr and "internal error" not in proc.stderr, proc.stderr
-    return proc
-
-
-def bump(world: World, ref: str, *args: str) -> dict[str, Any]:
-    proc = run(world, ref, *args)
-    assert proc.returncode == 0, proc.stderr
-    result: dict[str, Any] = json.loads(proc.stdout)
-    return result
 
 
 def pr_for(world: World, number: int) -> Any:

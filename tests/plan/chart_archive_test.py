@@ -3,24 +3,17 @@
 from __future__ import annotations
 
 import gzip
-import io
-import tarfile
 from pathlib import Path
 
 import pytest
 
 from bumper.plan import chart_archive
 from bumper.plan.chart_archive import read_packaged
+from testing.charts import tgz
 
 
 def _tgz(path: Path, files: dict[str, bytes]) -> Path:
-    out = io.BytesIO()
-    with tarfile.open(fileobj=out, mode="w:gz") as archive:
-        for name, data in files.items():
-            member = tarfile.TarInfo(name)
-            member.size = len(data)
-            archive.addfile(member, io.BytesIO(data))
-    path.write_bytes(out.getvalue())
+    path.write_bytes(tgz(files))
     return path
 
 
