@@ -1,4 +1,5 @@
-"""A loopback smart-HTTP git server (git http-backend as CGI) with token auth and fault injection.
+"""A loopback smart-HTTP git server (real `git upload-pack`/`receive-pack`, git http-backend as CGI
+for anything else) with token auth and fault injection.
 
 Tests clone from and push to it exactly as CI talks to GitHub/GitLab: HTTP Basic with the token as
 password, real git on both ends, no network. Every request is recorded, and a `fault` callable can
@@ -11,6 +12,7 @@ import base64
 import binascii
 import contextlib
 import functools
+import gzip
 import os
 import socket
 import ssl
@@ -255,6 +257,13 @@ class _Handler(BaseHTTPRequestHandler):
             "HOME": str(gs.root),
             "GIT_CONFIG_NOSYSTEM": "1",
             "GIT_CONFIG_GLOBAL": os.devnull,
+        }
+        if self.headers.get("Git-Protocol"):
+            env["GIT_PROTOCOL"] = self.headers["Git-Protocol"]
+        smart = _smart_request(gs.root, self.command, path, query, self.headers.get("Content-Type", ""))
+        if smart is not None:
+            return _run_service(*smart, body, self.headers.get("Content-Encoding", ""), user, env)
+        env |= {
             "GIT_PROJECT_ROOT": str(gs.root),
             "GIT_HTTP_EXPORT_ALL": "1",
             "GATEWAY_INTERFACE": "CGI/1.1",
@@ -267,8 +276,6 @@ class _Handler(BaseHTTPRequestHandler):
             "CONTENT_TYPE": self.headers.get("Content-Type", ""),
             "CONTENT_LENGTH": str(len(body)),
         }
-        if self.headers.get("Git-Protocol"):
-            env["GIT_PROTOCOL"] = self.headers["Git-Protocol"]
         if self.headers.get("Content-Encoding"):
             env["HTTP_CONTENT_ENCODING"] = self.headers["Content-Encoding"]
         proc = subprocess.run([_http_backend()], input=body, env=env, capture_output=True, check=False)
@@ -286,6 +293,56 @@ class _Handler(BaseHTTPRequestHandler):
         if proc.returncode != 0 and not proc.stdout:
             return 500, [], proc.stderr
         return status, headers, out
+
+
+# What git-http-backend answers besides the body; git's client reads the content type.
+_NO_CACHE = [
+    ("Expires", "Fri, 01 Jan 1980 00:00:00 GMT"),
+    ("Pragma", "no-cache"),
+    ("Cache-Control", "no-cache, max-age=0, must-revalidate"),
+]
+_SERVICES = ("git-upload-pack", "git-receive-pack")
+
+
+def _smart_request(
+    root: Path, method: str, path: str, query: str, content_type: str
+) -> tuple[Path, str, bool] | None:
+    """(repository, service, advertise) of a smart-HTTP request that `git <service>` answers on its
+    own, as git-http-backend would run it; None for anything else (a missing repository, a dumb
+    or malformed request), which git-http-backend then answers with its own status."""
+    repo_path, _, tail = path.rpartition("/")
+    if method == "GET" and tail == "refs" and repo_path.endswith("/info"):
+        service, repo_path, advertise = query.removeprefix("service="), repo_path[: -len("/info")], True
+    elif method == "POST" and content_type == f"application/x-{tail}-request":
+        service, advertise = tail, False
+    else:
+        return None
+    repo = (root / repo_path.lstrip("/")).resolve()
+    if service not in _SERVICES or ".." in path.split("/") or not repo.is_relative_to(root.resolve()):
+        return None
+    return (repo, service, advertise) if (repo / "HEAD").is_file() else None
+
+
+def _run_service(
+    repo: Path, service: str, advertise: bool, body: bytes, encoding: str, user: str, env: dict[str, str]
+) -> tuple[int, list[tuple[str, str]], bytes]:
+    """What git-http-backend answers for one smart-HTTP request, without its process: a run of
+    `git upload-pack`/`git receive-pack` costs one process where the CGI costs two."""
+    if encoding in ("gzip", "x-gzip"):
+        body = gzip.decompress(body)
+    env = env | {"GIT_COMMITTER_NAME": user, "GIT_COMMITTER_EMAIL": f"{user}@http.127.0.0.1"}
+    args = ["git", service.removeprefix("git-"), "--stateless-rpc"]
+    args += ["--http-backend-info-refs", str(repo)] if advertise else [str(repo)]
+    out = subprocess.run(args, input=body, env=env, capture_output=True, check=False).stdout
+    if advertise:
+        if "version=2" not in env.get("GIT_PROTOCOL", "").split(":"):  # v2 has no service line
+            out = _pkt_line(f"# service={service}\n".encode()) + b"0000" + out
+        return 200, [*_NO_CACHE, ("Content-Type", f"application/x-{service}-advertisement")], out
+    return 200, [*_NO_CACHE, ("Content-Type", f"application/x-{service}-result")], out
+
+
+def _pkt_line(data: bytes) -> bytes:
+    return b"%04x" % (len(data) + 4) + data
 
 
 class _Server(TlsHttpServer):
