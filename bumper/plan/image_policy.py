@@ -3,8 +3,9 @@
 A marker `# {"$imagepolicy": "NAMESPACE:NAME[:tag|:name|:digest]"}` says which part of which
 policy's latest image a scalar holds. bumper sets that latest image from `--image-policy`, or,
 without it, from a positional REF whose repository the policy watches (through the tree's
-`ImagePolicy` and its `ImageRepository`). A marker that resolves to nothing is reported, never
-guessed.
+`ImagePolicy` and its `ImageRepository`; one without a namespace answers the namespace a marker
+names, where no object of that name has one). A marker that resolves to nothing is reported,
+never guessed.
 """
 
 from __future__ import annotations
@@ -96,7 +97,10 @@ class FluxIndex:
 
     policies: dict[str, list[_Object]] = field(default_factory=dict)
     repositories: dict[str, list[_Object]] = field(default_factory=dict)
-    unnamespaced: dict[str, _Object] = field(default_factory=dict)  # "Kind/name" -> where
+    # "Kind/name" -> the objects without metadata.namespace (a Kustomization's targetNamespace
+    # gives them one when Flux applies them); a policy's target is `name` when its
+    # imageRepositoryRef has no namespace either (the repository is in the policy's namespace)
+    unnamespaced: dict[str, list[_Object]] = field(default_factory=dict)
     unparseable: list[str] = field(default_factory=list)  # "file:line: why" of Flux files
 
     @classmethod
@@ -130,29 +134,36 @@ class FluxIndex:
             return
         namespace = _scalar_at(doc, "metadata", "namespace")
         where = (source.path, doc.start_mark.line + 1)
-        if not namespace:
-            self.unnamespaced[f"{kind}/{name}"] = _Object(None, *where)
-            return
         if kind == "ImageRepository":
-            image = _scalar_at(doc, "spec", "image")
-            self.repositories.setdefault(f"{namespace}:{name}", []).append(_Object(image, *where))
-            return
-        repo_name = _scalar_at(doc, "spec", "imageRepositoryRef", "name")
-        repo_namespace = _scalar_at(doc, "spec", "imageRepositoryRef", "namespace") or namespace
-        target = f"{repo_namespace}:{repo_name}" if repo_name else None
-        self.policies.setdefault(f"{namespace}:{name}", []).append(_Object(target, *where))
+            target = _scalar_at(doc, "spec", "image")
+            into = self.repositories.setdefault(f"{namespace}:{name}", []) if namespace else None
+        else:
+            repo_name = _scalar_at(doc, "spec", "imageRepositoryRef", "name")
+            repo_namespace = _scalar_at(doc, "spec", "imageRepositoryRef", "namespace") or namespace
+            target = (f"{repo_namespace}:{repo_name}" if repo_namespace else repo_name) if repo_name else None
+            into = self.policies.setdefault(f"{namespace}:{name}", []) if namespace else None
+        if into is None:
+            into = self.unnamespaced.setdefault(f"{kind}/{name}", [])
+        into.append(_Object(target, *where))
 
     def resolve(self, policy: str) -> tuple[str | None, str]:
         """(the image name the policy's ImageRepository watches, as written; else None and why)."""
         if not is_policy_name(policy):
             return None, f"{policy!r} is not NAMESPACE:NAME"
-        found = self.policies.get(policy)
+        namespace, _, name = policy.partition(":")
+        # An object without metadata.namespace stands in for NAMESPACE:NAME where the tree has
+        # none of that name with a namespace: Flux gives it the namespace it is applied to
+        # (a Kustomization's targetNamespace, as Flux's d2 layout does), which the marker names.
+        found = self.policies.get(policy) or self.unnamespaced.get(f"ImagePolicy/{name}")
         if not found:
             return None, self._missing("ImagePolicy", policy)
         repo, why = _agreed_target(found, f"ImagePolicy {policy}", "spec.imageRepositoryRef.name")
         if repo is None:
             return None, why
-        images = self.repositories.get(repo)
+        repo = repo if ":" in repo else f"{namespace}:{repo}"
+        images = self.repositories.get(repo) or self.unnamespaced.get(
+            f"ImageRepository/{repo.partition(':')[2]}"
+        )
         if not images:
             at = found[0]
             return None, f"{self._missing('ImageRepository', repo)} (ImagePolicy at {at.file}:{at.line})"
@@ -164,10 +175,17 @@ class FluxIndex:
             return None, f"ImageRepository at {at.file}:{at.line}: spec.image {image!r} is no image name"
         return image, ""
 
+    def stand_ins(self, marked: Callable[[], Iterable[str]]) -> set[str]:
+        """The markers' `NAMESPACE:NAME`s that only an ImagePolicy without a namespace answers."""
+        if not any(key.startswith("ImagePolicy/") for key in self.unnamespaced):
+            return set()
+        return {
+            policy
+            for policy in marked()
+            if policy not in self.policies and f"ImagePolicy/{policy.partition(':')[2]}" in self.unnamespaced
+        }
+
     def _missing(self, kind: str, policy: str) -> str:
-        bare = self.unnamespaced.get(f"{kind}/{policy.partition(':')[2]}")
-        if bare is not None:
-            return f"{kind} {policy.partition(':')[2]} at {bare.file}:{bare.line} has no metadata.namespace"
         if self.unparseable:  # the object may be in a file that cannot be read
             return f"no {kind} {policy} in the tree (a Flux file does not parse: {self.unparseable[0]})"
         return f"no {kind} {policy} in the tree"
@@ -213,16 +231,18 @@ class PolicyTable:
         by_key: Mapping[str, ImageRef],
         image_policies: Mapping[str, ImageRef] | None,
         read_index: Callable[[], FluxIndex],
+        marked: Callable[[], Iterable[str]] = tuple,
     ) -> PolicyTable:
         """`--image-policy` as given; without it, the policies (of the index `read_index`
-        returns) that watch a REF's repository."""
+        returns) that watch a REF's repository. `marked` gives the policies the run's markers
+        name: one without a namespace in the tree is known only by them."""
         if image_policies:
             return cls(dict(image_policies))
         if not by_key:
             return cls()
         index = read_index()
         table = cls(index=index)
-        for policy in index.policies:
+        for policy in sorted({*index.policies, *index.stand_ins(marked)}):
             image, _ = index.resolve(policy)
             ref = by_key.get(repository_key(image) or "") if image else None
             if image is not None and ref is not None:
@@ -259,6 +279,17 @@ class Unresolved(NamedTuple):
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line}: {self.marker} {self.target!r} resolves to no image: {self.reason}"
+
+
+def marked_policies(sources: Iterable[Source]) -> set[str]:
+    """The `NAMESPACE:NAME` of every `$imagepolicy` marker in `sources`."""
+    return {
+        target
+        for source in sources
+        if MARKER_NEEDLE.decode() in source.text
+        for target, _part, kind in find_markers(source).values()
+        if kind == "imagepolicy"
+    }
 
 
 def not_found_hint(unresolved: list[Unresolved]) -> str:

@@ -15,7 +15,7 @@ from bumper.plan.chart_lock import stale_lock_warning, stale_locks
 from bumper.plan.chart_sources import ChartSources
 from bumper.plan.file import FileEdit, FileJob, FileOutcome
 from bumper.plan.forked import map_in_order
-from bumper.plan.image_policy import FluxIndex, PolicyTable, Unresolved, not_found_hint
+from bumper.plan.image_policy import FluxIndex, PolicyTable, Unresolved, marked_policies, not_found_hint
 from bumper.plan.inherited import overridden
 from bumper.plan.needles import (
     API_NEEDLE,
@@ -224,7 +224,10 @@ def plan_tree(request: TreeRequest) -> TreePlan:
     )
     objects = TreeObjects(request.root, request.only)  # read only when --path narrowed `sources`
     policies = PolicyTable.build(
-        by_key, request.image_policies, lambda: _flux_index(request, sources, objects)
+        by_key,
+        request.image_policies,
+        lambda: _flux_index(request, sources, objects),
+        lambda: marked_policies(source for source, _ in sources),
     )
     wanted = tuple(ref.needle().decode() for ref in refs) + policies.needles()
     hub = bool(hub_needles(r for r in refs if "://" not in r.registry))

@@ -12,7 +12,7 @@ from click.testing import CliRunner, Result
 from bumper.cli import main
 from bumper.errors import PolicyError
 from bumper.image_ref import ImageRef
-from bumper.plan.image_policy import FluxIndex, decide_marked, unresolved_markers
+from bumper.plan.image_policy import FluxIndex, PolicyTable, decide_marked, unresolved_markers
 from bumper.shapes.policy_marker import PolicyRef
 from bumper.shapes.walk import find_references
 from bumper.yaml_edit import Source, compose_all
@@ -309,7 +309,6 @@ def test_unresolved_markers_for_check_name_each_reason(tmp_path: Path) -> None:
             "ImageRepository flux-system:dup is defined with different "
             "values of spec.image (flux/b.yaml:1, flux/c.yaml:1)",
         ),
-        (3, "$imagepolicy", "apps:bare:tag", "ImagePolicy bare at flux/d.yaml:9 has no metadata.namespace"),
         (
             4,
             "$imagepolicy",
@@ -327,6 +326,50 @@ def test_unresolved_markers_for_check_name_each_reason(tmp_path: Path) -> None:
         ),
     ]
     assert FluxIndex.from_tree(tmp_path).resolve("apps:web") == ("ghcr.io/acme/web", "")
+    # line 3: the ImagePolicy and ImageRepository `bare` have no namespace; they answer apps:bare
+    assert FluxIndex.from_tree(tmp_path).resolve("apps:bare") == ("ghcr.io/acme/web", "")
+
+
+def _without_namespaces(text: str, name: str, image: str) -> str:
+    return (
+        POLICIES.replace("  namespace: apps\n", "")
+        .replace("  namespace: flux-system\n", "")
+        .replace("    namespace: flux-system\n", "")
+        .replace("name: web", f"name: {name}")
+        .replace("ghcr.io/acme/web", image)
+    )
+
+
+def test_a_policy_without_a_namespace_answers_a_marker_only_where_none_has_one(tmp_path: Path) -> None:
+    """Flux's d2 layout: the objects get their namespace from the Kustomization that applies
+    them, so the marker's NAMESPACE:NAME is answered by the tree's namespace-less object of that
+    name, unless an object of that name with that namespace exists; two namespace-less
+    definitions that disagree answer nothing."""
+    write(
+        tmp_path,
+        {
+            "flux/web.yaml": POLICIES,  # apps:web -> flux-system:web -> ghcr.io/acme/web
+            "flux/bare-web.yaml": _without_namespaces(POLICIES, "web", "ghcr.io/acme/other"),
+            "flux/api.yaml": _without_namespaces(POLICIES, "api", "ghcr.io/acme/api"),
+            "flux/two-a.yaml": _without_namespaces(POLICIES, "two", "ghcr.io/acme/two-a"),
+            "flux/two-b.yaml": _without_namespaces(POLICIES, "two", "ghcr.io/acme/two-b"),
+        },
+    )
+    index = FluxIndex.from_tree(tmp_path)
+    assert index.resolve("apps:web") == ("ghcr.io/acme/web", "")  # the namespaced one wins
+    assert index.resolve("staging:web") == ("ghcr.io/acme/other", "")
+    assert index.resolve("apps:api") == ("ghcr.io/acme/api", "")
+    assert index.resolve("apps:two") == (
+        None,
+        "ImageRepository apps:two is defined with different values of spec.image "
+        "(flux/two-a.yaml:1, flux/two-b.yaml:1)",
+    )
+    assert index.resolve("apps:none")[0] is None
+    # the run's table (what a rerun holds against the bot branch, too) knows the stand-in by
+    # the name its markers give it
+    ref = ImageRef.parse("ghcr.io/acme/api:v2")
+    table = PolicyTable.build({ref.key: ref}, None, lambda: index, lambda: {"apps:api", "apps:web"})
+    assert {name: str(image) for name, image in table.latest.items()} == {"apps:api": "ghcr.io/acme/api:v2"}
 
 
 # --- --repo -----------------------------------------------------------------------------------------
