@@ -282,12 +282,14 @@ def _inherit(marker: Reference | None, shape: Reference | None, marks: Marks) ->
 
 def _once(sink: list[Ignored]) -> IgnoreFn:
     """`sink.append` that notes a value once: a map merged into others (`<<: *base`) is seen
-    once per map that merges it."""
+    once per map that merges it, and a marked `image:` placeholder by the container shape and
+    the marker alike (the first shape's note is kept)."""
     noted: set[Ignored] = set()
 
     def ignore(note: Ignored) -> None:
-        if note not in noted:
-            noted.add(note)
+        same = note._replace(shape="")
+        if same not in noted:
+            noted.add(same)
             sink.append(note)
 
     return ignore
