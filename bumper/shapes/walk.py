@@ -68,6 +68,9 @@ def find_references(
         _walk(doc, context, state, marks, seen)
         state.components.flush(add, state.ignore)  # Istio's `image: pilot`: its hub's, or a reference
     state.untagged.flush(state.ignore)
+    found[:] = state.components.off_hub_tags(found, state.ignore)  # an Istio tag: held, or not moved
+    if shared:
+        shared[:] = state.components.off_hub_tags(shared, state.ignore)
     if marks:  # a marker on the line of a name without a tag says what becomes of it: no note
         sink[:] = [n for n in sink if not (reason_word(n.reason) == NO_TAG and n.line - 1 in marks)]
     if shared is not None:  # a marked scalar several maps use (an anchored tag): each map's image
