@@ -70,6 +70,7 @@ _FOLDED_NAMES: dict[str, tuple[tuple[str, ...], str]] = {
 }
 # The endings of a tag key spelled but for case (`IMAGE_TAG`, `imagetag`): the walk asks the map.
 _CASED_TAG_ENDINGS = ("tag", "TAG")
+_APPENDED = ("variant", "tagLabel")  # keys a chart appends to the version an empty tag runs
 _TRIGGERS = TAG_KEYS | {"<<"}  # a merge key may bring a repository, with or without a tag
 
 
@@ -409,8 +410,10 @@ def _split_ref(
     ref = ImageRef(name, reg, path, tag_text, tag_digest or digest or None)
     names = tuple(n for n in (registry_node, repository_node) if n is not None)
     # VictoriaMetrics' and Istio's charts append a map's `variant:` to the version an empty tag
-    # runs: `{tag: "", variant: cluster}` runs APPVERSION-cluster, a plain REF another variant.
-    appended = text_of(scalar(pairs, "variant")) if not tag_value else None
+    # runs: `{tag: "", variant: cluster}` runs APPVERSION-cluster, a plain REF another variant;
+    # Jenkins' `{tag: , tagLabel: jdk21}` runs APPVERSION-jdk21 so.
+    said = (text_of(scalar(pairs, key)) for key in _APPENDED) if not tag_value else ()
+    appended = next((text for text in said if text), None)
     return SplitRef(
         shape,
         tag,
