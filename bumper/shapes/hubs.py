@@ -95,7 +95,7 @@ class HubComponents:
             mine = next(((h, m) for h, m in named if h is own), None)
             hub, marked = mine or (named[0] if named else (None, False))
             if not marked:  # a marker on its hub's tag line moves that tag: nothing to say
-                ignore(_component_note(ref, hub))
+                ignore(component_note(ref, hub))
         self.hubs, self.pending = [], []
 
 
@@ -123,7 +123,8 @@ def is_component_name(key: str, text: str, parsed: ImageRef) -> bool:
     return key == "image" and "/" not in text and not parsed.tag and not parsed.digest
 
 
-def _component_note(ref: Reference, hub: ScalarNode | None) -> Ignored:
+def component_note(ref: Reference, hub: ScalarNode | None) -> Ignored:
+    """The note for a bare `image: NAME` its chart joins with `hub` and `tag`."""
     name = str(ref.node.value)
     image = f"{hub.value}/{name}" if hub is not None else f"HUB/{name}"
     why = explained(
