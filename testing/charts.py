@@ -6,12 +6,17 @@ import io
 import tarfile
 
 
-def tgz(members: dict[str, bytes]) -> bytes:
-    """A gzipped tar holding `members` (name -> bytes) as regular files, in order."""
+def tgz(members: dict[str, bytes] | list[tuple[str, bytes | str]]) -> bytes:
+    """A gzipped tar holding `members` (name -> bytes) as regular files, in order; in a list of
+    pairs, a str is a symbolic link to that name, and a name may repeat."""
     out = io.BytesIO()
     with tarfile.open(fileobj=out, mode="w:gz") as archive:
-        for name, data in members.items():
+        for name, data in members.items() if isinstance(members, dict) else members:
             member = tarfile.TarInfo(name)
+            if isinstance(data, str):
+                member.type, member.linkname = tarfile.SYMTYPE, data
+                archive.addfile(member)
+                continue
             member.size = len(data)
             archive.addfile(member, io.BytesIO(data))
     return out.getvalue()

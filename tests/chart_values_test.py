@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from testing import forkserver, repos
-from testing.charts import packaged
+from testing.charts import packaged, tgz
 from testing.runs import run_bump
 from testing.world import make_world
 
@@ -220,7 +220,9 @@ def test_a_values_file_linked_to_itself_leaves_the_override_alone_as_unknown(tmp
     ]
 
 
-@pytest.mark.parametrize("damage", ["corrupt", "cut-short", "empty", "not-gzip"])
+@pytest.mark.parametrize(
+    "damage", ["corrupt", "cut-short", "empty", "not-gzip", "many-members", "values-a-link", "parent-names"]
+)
 def test_a_packaged_subchart_bumper_cannot_read_leaves_the_override_alone_as_unknown(
     tmp_path: Path, damage: str
 ) -> None:
@@ -234,6 +236,18 @@ def test_a_packaged_subchart_bumper_cannot_read_leaves_the_override_alone_as_unk
         "cut-short": good[: len(good) // 2],
         "empty": b"",
         "not-gzip": b"version https://git-lfs.github.com/spec/v1\n",
+        # each was read as a chart with no values, and the override pinned
+        "many-members": tgz(
+            [
+                ("es/Chart.yaml", SUB_CHART),
+                *((f"es/t/{i}", b"") for i in range(10_000)),
+                ("es/values.yaml", SUB_VALUES),
+            ]
+        ),
+        "values-a-link": tgz(
+            [("es/Chart.yaml", SUB_CHART), ("es/v.yaml", SUB_VALUES), ("es/values.yaml", "v.yaml")]
+        ),
+        "parent-names": tgz([("../es/Chart.yaml", SUB_CHART), ("../es/values.yaml", SUB_VALUES)]),
     }[damage]
     link = root / "platform/charts/es-8.5.1.tgz"
     link.unlink()
@@ -246,8 +260,9 @@ def test_a_packaged_subchart_bumper_cannot_read_leaves_the_override_alone_as_unk
     ignored = json.loads(proc.stdout)["ignored"]
     assert [s["reason"] for s in ignored if s["file"] == "platform/values-prod.yaml"] == [
         "no-tag-field: the chart's platform/charts/es-8.5.1.tgz is no chart archive bumper can read "
-        "(not gzip, not tar, no Chart.yaml at its top, or too large), so whether the chart keeps this "
-        "image's tag in a key beside it is unknown; write that tag key here for bumper to pin it"
+        "(not gzip, not tar, no Chart.yaml at its top, too large, or holding a link, a name out of its "
+        "folder or over 10,000 files), so whether the chart keeps this image's tag in a key beside it "
+        "is unknown; write that tag key here for bumper to pin it"
     ]
     scan = forkserver.run(["scan", "--dir", str(root), "--output", "json"])
     assert "platform/values-prod.yaml" not in {i["file"] for i in json.loads(scan.stdout)["images"]}

@@ -15,13 +15,13 @@ from typing import Any, NamedTuple
 from bumper.plan.select import MAX_FILE_BYTES
 
 ARCHIVE_SUFFIX = ".tgz"
-_MAX_MEMBERS = 10_000  # a chart's files; an archive holding more is no chart bumper reads
+_MAX_MEMBERS = 10_000  # a chart's files; an archive holding more is no chart bumper reads (None)
 _MAX_INFLATED = 8 * MAX_FILE_BYTES  # what reading one archive may inflate, at most
 
 
 class Packaged(NamedTuple):
     """The chart files of one archive: the folder they sit in (the chart's name, as Helm packages
-    it) and the bytes of its Chart.yaml and values.yaml (None when absent or too large)."""
+    it) and the bytes of its Chart.yaml and values.yaml (None when absent)."""
 
     top: str
     chart: bytes | None
@@ -31,7 +31,9 @@ class Packaged(NamedTuple):
 
 def read_packaged(path: str) -> Packaged | None:
     """The chart in the `.tgz` at `path`, a regular file of at most MAX_FILE_BYTES; None when it
-    is none (a link, not gzip, not tar, no chart folder at its top)."""
+    is none bumper reads (a link, not gzip, not tar, no chart folder at its top, more than
+    _MAX_MEMBERS members, a member named out of its folder, a Chart.yaml or values.yaml that is
+    a link or too large)."""
     try:
         info = os.lstat(path)
     except OSError:
@@ -71,8 +73,8 @@ def _read(path: str, _mtime: int, _size: int) -> Packaged | None:
             tarfile.open(fileobj=_Capped(inner, _MAX_INFLATED), mode="r|") as archive,
         ):
             for count, member in enumerate(archive):
-                if count >= _MAX_MEMBERS:
-                    break
+                if count >= _MAX_MEMBERS or _illegal(member.name):
+                    return None  # no chart bumper reads: what Helm makes of it is not known here
                 parts = member.name.lstrip("./").split("/")
                 nested = nested or (len(parts) > 2 and parts[1] == "charts" and parts[0] in (top, None))
                 if len(parts) != 2 or parts[1] not in ("Chart.yaml", "values.yaml"):
@@ -88,9 +90,19 @@ def _read(path: str, _mtime: int, _size: int) -> Packaged | None:
     return Packaged(top, found.get("Chart.yaml"), found.get("values.yaml"), nested)
 
 
-def _member_bytes(archive: tarfile.TarFile, member: tarfile.TarInfo) -> bytes | None:
-    """A regular member's bytes, at most MAX_FILE_BYTES (a link inside the archive: None)."""
+def _illegal(name: str) -> bool:
+    """A member named from outside the chart's folder (`/es/values.yaml`, `../es/values.yaml`):
+    Helm refuses such an archive, or reads its files under other names than bumper would."""
+    return name.startswith("/") or ".." in name.split("/")
+
+
+def _member_bytes(archive: tarfile.TarFile, member: tarfile.TarInfo) -> bytes:
+    """A regular member's bytes; an OSError for one bumper does not read (a link inside the
+    archive, larger than MAX_FILE_BYTES): the chart's values are then unknown, never taken as
+    none (an override's tagless image would be pinned)."""
     if not member.isfile() or member.size > MAX_FILE_BYTES:
-        return None
+        raise OSError(f"{member.name}: no regular file of at most {MAX_FILE_BYTES} bytes")
     stream = archive.extractfile(member)
-    return stream.read(MAX_FILE_BYTES + 1) if stream is not None else None
+    if stream is None:
+        raise OSError(f"{member.name}: unreadable")
+    return stream.read(MAX_FILE_BYTES + 1)

@@ -34,7 +34,8 @@ _UNKNOWN = {
     _PACKED: "packs subcharts of its own, which bumper does not read, so whether the subchart "
     f"naming this image keeps its tag in a key beside it is unknown; {_WRITE_IT}",
     _UNREADABLE: "is no chart archive bumper can read (not gzip, not tar, no Chart.yaml at its top, "
-    f"or too large), so whether the chart keeps this image's tag in a key beside it is unknown; {_WRITE_IT}",
+    "too large, or holding a link, a name out of its folder or over 10,000 files), so whether "
+    f"the chart keeps this image's tag in a key beside it is unknown; {_WRITE_IT}",
 }
 VALUES_FILE = "values.yaml"
 _MAX_DEPTH = 32

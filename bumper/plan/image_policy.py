@@ -27,6 +27,7 @@ from bumper.plan.needles import API_NEEDLE, MARKER_NEEDLE
 from bumper.plan.select import iter_candidates, read_manifest, read_tree
 from bumper.plan.variants import same_variant
 from bumper.plan.versions import Decision, digest_pin_error, is_downgrade
+from bumper.shapes.left_alone import is_placeholder
 from bumper.shapes.markers import find_markers, split_policy_marker
 from bumper.shapes.policy_marker import PolicyRef
 from bumper.shapes.reference import Reference
@@ -403,7 +404,10 @@ def decide_marked(
         return Decision(False, "ref-has-no-tag")
     if wanted == ref.value:
         return Decision(False, "up-to-date")
-    if not same_variant(_tag_now(ref, latest), latest.tag):
+    now = _tag_now(ref, latest)
+    if now and is_placeholder(now.partition("@")[0]):  # `tag: changeme`, `${TAG}`: as $bumper's
+        return Decision(False, "placeholder")
+    if not same_variant(now, latest.tag):
         return Decision(False, "variant")
     if not allow_downgrade:
         if ref.part == "tag" and is_downgrade(ref.value, latest.tag):

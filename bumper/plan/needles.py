@@ -57,6 +57,8 @@ def flux_needles(policies_given: bool) -> tuple[bytes, ...]:
 # An Istio-style `hub: REGISTRY/NAMESPACE` beside `tag:` names HUB/COMPONENT without the REF's
 # path: a REF in a namespace also reads the files saying `hub:`, to say why it leaves them alone.
 HUB_NEEDLE = b"hub:"
+# Argo CD's `helm.parameters` name it as a path, `- name: global.hub`: no `hub:` key there.
+PARAMETER_HUB_NEEDLE = b".hub"
 
 
 def says_hub(text: str) -> bool:
@@ -69,13 +71,26 @@ def says_hub(text: str) -> bool:
         if at == 0 or text[at - 1] in " \t\r\n{,":
             return True
         at = text.find("hub:", at + 4)
+    return _says_parameter_hub(text)
+
+
+def _says_parameter_hub(text: str) -> bool:
+    """Whether `text` names a parameter path ending `.hub` (`- name: global.hub`), not a longer
+    word (`docker.hub.io`, `.hubble`)."""
+    at = text.find(".hub")
+    while at != -1:
+        end = at + 4
+        if end == len(text) or text[end] in " \t\r\n\"',}]":
+            return True
+        at = text.find(".hub", end)
     return False
 
 
 def hub_needles(refs: Iterable[ImageRef]) -> tuple[bytes, ...]:
-    """`hub:` when a REF's repository sits in a namespace other than Docker Hub's `library/`."""
+    """`hub:` (and `.hub`, a parameter's path) when a REF's repository sits in a namespace other
+    than Docker Hub's `library/`."""
     spaced = any("/" in r.repository and not r.repository.startswith("library/") for r in refs)
-    return (HUB_NEEDLE,) if spaced else ()
+    return (HUB_NEEDLE, PARAMETER_HUB_NEEDLE) if spaced else ()
 
 
 def needles(refs: Iterable[ImageRef], policies_given: bool) -> tuple[bytes, ...]:

@@ -7,7 +7,8 @@ debian r, `1.2.3-alpine3.19` → alpine). Not variants, so left out of the words
 - a semantic-version pre-release (`-rc.1`, `-alpha.2`, `-beta`, `-pre`, `-dev`, `-rc1`);
 - a commit id (`1.2.3-abc1234`, `sha-deadbee`, git describe's `-5-gdeadbee`): hex of 7 to 40,
   digits or not (a short hash without a digit is as much a commit as one with);
-- a release channel (`latest`, `stable`, `mainline`, `main`, ...): it names when, not what.
+- a release channel (`latest`, `stable`, `mainline`, `main`, ...): it names when, not what;
+  but `lts` after a version (`2.440.1-lts-jdk17`) names the line the tag follows: a variant word.
 
 A tag that does not start with a version (`alpine`, `stable-alpine`, `ltsc2022`) has the words
 of the whole tag; `latest` and `main-abc1234` thus have none and are replaced as before, while
@@ -33,6 +34,11 @@ CHANNELS = frozenset(
     "latest stable mainline edge main master trunk develop development nightly canary lts current next"
     " rolling unstable release sha pr build commit git".split()
 )
+
+# A channel after a version names the line of releases the tag is one of (Jenkins'
+# `2.440.1-lts-jdk17`: the LTS line, whose tags a `2.452.2-jdk17` weekly-line spelling does not
+# continue): a variant word there; alone (`lts-jdk17`) it still names when, not what.
+_LINES = frozenset({"lts"})
 
 
 class TagShape(NamedTuple):
@@ -73,7 +79,7 @@ def read_tag(tag: str) -> TagShape:
             number = int(pre.group(2)) if pre.group(2) else 0
             prerelease, expect_number = (_PRERELEASE_RANK[pre.group(1).lower()], number), not pre.group(2)
             continue
-        if part.lower() in CHANNELS or _is_commit(part):
+        if (part.lower() in CHANNELS and not (release and part.lower() in _LINES)) or _is_commit(part):
             continue
         words += [w.lower() for w in _WORD.findall(part)]
         numbers += [int(n) for n in _DIGITS.findall(part)]

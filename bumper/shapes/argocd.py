@@ -9,6 +9,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from bumper.image_ref import ImageRef
 from bumper.shapes.helm import helm_ref
+from bumper.shapes.hubs import component_note, hub_key, is_component_name, tag_note
 from bumper.shapes.left_alone import PLACEHOLDER, is_placeholder, placeholder_whole, untagged_values
 from bumper.shapes.nodes import merged_pairs, scalar, text_of
 from bumper.shapes.reference import Ignored, IgnoreFn, Reference, WholeRef
@@ -50,7 +51,11 @@ def parameter_refs(seq: SequenceNode, ignore: IgnoreFn) -> list[Reference]:
             groups.setdefault(prefix, {})[leaf] = value
             named[id(value)] = name_node
     refs: list[Reference] = []
+    said = ((prefix, _hub_and_tag(pairs, ignore)) for prefix, pairs in groups.items())
+    hubs = {prefix: hub for prefix, hub in said if hub is not None}
     for prefix, pairs in groups.items():
+        if prefix in hubs:
+            continue  # Istio's `global.hub` + `global.tag`: every component's tag, noted
         ref = helm_ref(pairs, ignore)
         if ref is not None:
             parts = (ref.node, ref.digest_node, *ref.name_nodes)
@@ -64,8 +69,24 @@ def parameter_refs(seq: SequenceNode, ignore: IgnoreFn) -> list[Reference]:
             parsed = ImageRef.try_parse(text) if text else None
             if parsed is not None and whole is not None:
                 names = (named[id(whole)],) if id(whole) in named else ()
-                refs.append(WholeRef("helm", whole, parsed, name_nodes=names))
+                found = WholeRef("helm", whole, parsed, name_nodes=names)
+                if hubs and text is not None and is_component_name(leaf, text, parsed):
+                    ignore(component_note(found, hubs.get(prefix, next(iter(hubs.values())))))
+                    continue  # `pilot.image: pilot` beside `global.hub`: HUB/pilot, no library/pilot
+                refs.append(found)
     return refs
+
+
+def _hub_and_tag(pairs: dict[str, Node], ignore: IgnoreFn) -> ScalarNode | None:
+    """The `hub` of a parameter group holding Istio's `hub` and `tag` (`global.hub`,
+    `global.tag`), its tag noted as a values map's is (shapes/hubs.py); None for any other."""
+    hub, tag = scalar(pairs, "hub"), scalar(pairs, "tag")
+    if hub is None or tag is None or text_of(hub) is None or hub_key(str(hub.value)) is None:
+        return None
+    note = tag_note(hub, tag)
+    if note is not None:
+        ignore(note)
+    return hub
 
 
 SHAPE = Shape(

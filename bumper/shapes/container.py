@@ -133,6 +133,8 @@ IMAGE_LIST = explained(
     "a line of a KEY=IMAGE list held in one value (Strimzi's STRIMZI_KAFKA_IMAGES), each line the"
     " image for its key; bumper does not choose among them: edit the line by hand",
 )
+# What separates the items of such a list besides lines: no image reference holds a space or a comma.
+_LIST_ITEMS = re.compile(r"[\s,;]+")
 # JSON 6902 operations that write a value (a kustomize `patches[].patch`, `patchesJson6902`, a
 # Kyverno `patchesJson6902`): `remove`, `move`, `copy` and `test` set no image.
 _SETS = frozenset({"add", "replace"})
@@ -171,17 +173,22 @@ def value_entry(node: MappingNode, keys: list[str], context: str | None, found: 
 
 
 def _image_list(value: ScalarNode, found: Found) -> None:
-    """Note each `KEY=IMAGE` line of a value listing images (reason `image-list`), on its own
-    line of a literal block (`|`), else on the value's."""
+    """Note each `KEY=IMAGE` item of a value listing images (reason `image-list`), a line each or
+    several on one line (space- or comma-separated), and an image alone there (`EXTRA_IMAGES:
+    REF`, a list of one): on its own line of a literal block (`|`), else on the value's."""
     if value.tag != STR_TAG:
         return
     literal = value.style == "|"
     first = value.start_mark.line + 1 + (1 if literal else 0)
     for number, line in enumerate(str(value.value).split("\n")):
-        _, equals, text = line.strip().partition("=")
-        parsed = parse(text) if equals and text else None
-        if parsed is not None and (parsed.tag or parsed.digest):
-            found.ignore(Ignored(first + number if literal else first, NAME, text, IMAGE_LIST, parsed.key))
+        for item in _LIST_ITEMS.split(line.strip()):  # a line each, or several on one line
+            key, equals, text = item.partition("=")
+            text = text if equals else key  # `KEY=IMAGE`, or an image alone
+            parsed = parse(text) if text else None
+            if parsed is not None and (parsed.tag or parsed.digest):
+                found.ignore(
+                    Ignored(first + number if literal else first, NAME, text, IMAGE_LIST, parsed.key)
+                )
 
 
 # A Tekton parameter naming the image a step runs, spelled as the Tekton catalog does:
@@ -197,10 +204,13 @@ def _names_a_param_image(name: str) -> bool:
 def image_key(
     value: ScalarNode, key: str, context: str | None, found: Found, names: tuple[ScalarNode, ...] = ()
 ) -> None:
-    """A scalar under a key naming an image: `…_IMAGE_NAME` and `RELATED_IMAGE_…` (as their
-    `{name, value}` entries are read) need a tag or digest; any other (`image`, `imageName`,
-    `…Image`, `…_IMAGE`) is read as a whole reference."""
-    if key.endswith(_ENV_SUFFIX_TAGGED) or key.startswith(_ENV_PREFIX_TAGGED):
+    """A scalar under a key naming an image: `…_IMAGE_NAME`, `…_CONTAINER` and `RELATED_IMAGE_…`
+    (as their `{name, value}` entries are read) need a tag or digest, and a `…_IMAGES` list is
+    noted `image-list`; any other (`image`, `imageName`, `…Image`, `…_IMAGE`) is read as a whole
+    reference."""
+    if key.endswith(_ENV_LIST_SUFFIX):  # `STRIMZI_KAFKA_IMAGES: |` in a ConfigMap's `data`
+        _image_list(value, found)
+    elif key.endswith(_ENV_SUFFIXES_TAGGED) or key.startswith(_ENV_PREFIX_TAGGED):
         tagged_ref(value, key, context, found, names)
     else:
         whole_ref(value, key, context, found, names)
@@ -284,7 +294,7 @@ SHAPE = Shape(
     mapping=value_entry,
     mapping_keys=frozenset({"value", "default"}),
     keys=frozenset({"imageName"}),
-    suffixes=("image", "Image", _ENV_SUFFIX, _ENV_SUFFIX_TAGGED),
+    suffixes=("image", "Image", _ENV_SUFFIX, *_ENV_SUFFIXES_TAGGED, _ENV_LIST_SUFFIX),
     prefixes=(_ENV_PREFIX_TAGGED,),  # `RELATED_IMAGE_FOO: REF` in a ConfigMap's `data`, an env map
     scalar=image_key,
 )

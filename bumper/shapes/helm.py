@@ -70,6 +70,7 @@ _FOLDED_NAMES: dict[str, tuple[tuple[str, ...], str]] = {
 }
 # The endings of a tag key spelled but for case (`IMAGE_TAG`, `imagetag`): the walk asks the map.
 _CASED_TAG_ENDINGS = ("tag", "TAG")
+_APPENDED = ("variant", "tagLabel")  # keys a chart appends to the version an empty tag runs
 _TRIGGERS = TAG_KEYS | {"<<"}  # a merge key may bring a repository, with or without a tag
 
 
@@ -145,11 +146,13 @@ def split_pairs(pairs: dict[str, Node], ignore: IgnoreFn) -> tuple[list[SplitRef
         if parsed is None or parsed.tag or parsed.digest:
             continue  # no image, or a whole reference (the container shape's)
         names.append(name_node)
-        view: dict[str, Node] = {}
         registry_at = _sibling(pairs, (registry_key,))
+        digest_at = _sibling(pairs, _digest_keys(key, (tag_key, *tag_keys)))
+        if _spelled_twice(pairs, (key, tag_key, registry_at, digest_at), name, tag, ignore, NAME):
+            continue
+        view: dict[str, Node] = {}
         if registry_at is not None and (registry := scalar(pairs, registry_at)) is not None:
             view["registry"] = registry
-        digest_at = _sibling(pairs, _digest_keys(key, (tag_key, *tag_keys)))
         if digest_at is not None and (digest := scalar(pairs, digest_at)) is not None:
             view["digest"] = digest  # moved with the tag, as a values map's `digest:` is
         ref = _split_ref(view, name, tag, ignore, NAME, name_node)
@@ -218,6 +221,67 @@ def _digest_keys(key: str, tag_keys: tuple[str, ...]) -> tuple[str, ...]:
     return (*dict.fromkeys(spelled), *(("digest",) if key.casefold() == "image" else ()))
 
 
+def _spelled_twice(
+    pairs: dict[str, Node],
+    read: tuple[str | None, ...],
+    name: str,
+    tag: ScalarNode,
+    ignore: IgnoreFn,
+    shape: str,
+) -> bool:
+    """Whether a key the image is read from (`read`: its name, tag, digest and registry keys as
+    found) is said twice in the map but for case (`imageTag` and `ImageTag`, `tag` and `Tag`,
+    `digest` and `Digest`, `image` and `Image`), or is read by folding case though it is another
+    name key's own (`Image` beside `image` + `imageTag`): YAML keys are case-sensitive and the
+    chart reads one of them, which is not for bumper to guess; noted `ambiguous` and left alone.
+    Two pairs each spelled as itself (consul's `Image` + `ImageTag` beside neo4j's `image` +
+    `imageTag`) are two images, not ambiguous."""
+    keys = [k for k in read if k is not None]
+    own = _own_keys(keys[0])[1]
+    for key in keys:
+        twin = next((k for k in pairs if k != key and k.casefold() == key.casefold()), None)
+        if twin is not None and _paired_apart(pairs, twin, keys[0]) is None:
+            said = f"the map says `{key}` and `{twin}`, one key but for case"
+            return _ambiguous(said, name, tag, ignore, shape)
+        if key not in own and (owner := _paired_apart(pairs, key, keys[0])) is not None:
+            said = f"`{keys[0]}` would read `{key}` only by ignoring case, and `{owner}` beside it reads it"
+            return _ambiguous(said, name, tag, ignore, shape)
+    return False
+
+
+def _own_keys(key: str) -> tuple[tuple[str, ...], frozenset[str]]:
+    """A name key's tag keys as spelled, and every key it pairs with as spelled (itself, its tag,
+    registry and digest keys)."""
+    repository = next((tags for repo_key, tags in _REPOSITORY_KEYS if repo_key == key), ())
+    spelled = _split_spelling(key)
+    tags = (*repository, *(spelled[0] if spelled is not None else ()))
+    registries = (("registry", "imageRegistry") if repository else ()) + ((spelled[1],) if spelled else ())
+    return tags, frozenset((key, *tags, *registries, *_digest_keys(key, tags)))
+
+
+def _paired_apart(pairs: dict[str, Node], key: str, name_key: str) -> str | None:
+    """The other name key of the map whose key `key` is as spelled and that has a tag key of its
+    own spelling beside it (a pair of its own); None."""
+    for other in pairs:
+        if other == name_key or type(pairs[other]) is not ScalarNode:
+            continue
+        tags, own = _own_keys(other)
+        if key in own and any(type(pairs.get(t)) is ScalarNode for t in tags):
+            return other
+    return None
+
+
+def _ambiguous(said: str, name: str, tag: ScalarNode, ignore: IgnoreFn, shape: str) -> bool:
+    """Note a map whose image is read from keys spelled alike but for case; True."""
+    try:
+        image = "/".join(split_name(name))
+    except RefParseError:
+        return True  # no image to list it under; left alone all the same
+    reason = f"ambiguous: {said}; which one the chart reads is not for bumper to guess; keep one"
+    ignore(Ignored(tag.start_mark.line + 1, shape, text_of(tag) or "", reason, image))
+    return True
+
+
 def _claim(pairs: dict[str, Node], *keys: str) -> Claim:
     """The map claimed with its scalars under `keys`: a tag appended to any of them breaks the
     image its chart (or operator) builds from it."""
@@ -237,6 +301,10 @@ def helm_ref(pairs: dict[str, Node], ignore: IgnoreFn, shape: str = "helm") -> S
             return None
         if repo_key == "baseImage" and "sha" in pairs:
             _operator_sha(repository, tag, ignore, shape)
+            return None
+        tag_key = next(k for k in tag_keys if scalar(pairs, k) is not None)
+        read = (repo_key, tag_key, *(k for k in ("registry", "imageRegistry", "digest") if k in pairs))
+        if _spelled_twice(pairs, read, repository, tag, ignore, shape):
             return None
         if "registry" not in pairs and (registry := scalar(pairs, "imageRegistry")) is not None:
             pairs = {**pairs, "registry": registry}  # `{{ .imageRegistry }}/{{ .image }}:{{ .imageTag }}`
@@ -342,8 +410,10 @@ def _split_ref(
     ref = ImageRef(name, reg, path, tag_text, tag_digest or digest or None)
     names = tuple(n for n in (registry_node, repository_node) if n is not None)
     # VictoriaMetrics' and Istio's charts append a map's `variant:` to the version an empty tag
-    # runs: `{tag: "", variant: cluster}` runs APPVERSION-cluster, a plain REF another variant.
-    appended = text_of(scalar(pairs, "variant")) if not tag_value else None
+    # runs: `{tag: "", variant: cluster}` runs APPVERSION-cluster, a plain REF another variant;
+    # Jenkins' `{tag: , tagLabel: jdk21}` runs APPVERSION-jdk21 so.
+    said = (text_of(scalar(pairs, key)) for key in _APPENDED) if not tag_value else ()
+    appended = next((text for text in said if text), None)
     return SplitRef(
         shape,
         tag,

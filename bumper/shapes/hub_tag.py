@@ -8,7 +8,7 @@ from __future__ import annotations
 from yaml.nodes import MappingNode, Node, ScalarNode
 
 from bumper.image_ref import ImageRef
-from bumper.shapes.hubs import hub_key, is_component_name, tag_note
+from bumper.shapes.hubs import hub_key, is_component_name, repository_note, tag_note
 from bumper.shapes.nodes import STR_TAG, merged_pairs
 from bumper.shapes.reference import WholeRef
 from bumper.shapes.shape import Claim, Found, Shape
@@ -31,9 +31,13 @@ def hub_map(node: MappingNode, keys: list[str], context: str | None, found: Foun
 
     marked = _marked(found.source.text, tag)  # a marker moves the tag: what it says is done
     found.components.hubs.append((hub, tag, marked))
-    note = tag_note(hub, tag) if not marked else None
-    if note is not None:
-        found.ignore(note)
+    if marked:
+        found.components.marked[id(tag)] = hub  # a hold on the hub's line holds the marked tag
+    elif hub_key(str(hub.value)) is not None:
+        found.components.tags[id(tag)] = hub  # another image's map reaching it: never moved
+        for note in (tag_note(hub, tag), repository_note(hub, pairs.get("repository"))):
+            if note is not None:
+                found.ignore(note)
     claimed: list[Node] = [tag]
     image = pairs.get("image")
     if type(image) is ScalarNode and image.tag == STR_TAG and "/" not in str(image.value):

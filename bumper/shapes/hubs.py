@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from yaml.nodes import ScalarNode
+from yaml.nodes import Node, ScalarNode
 
 from bumper.changes import explained
 from bumper.errors import RefParseError
 from bumper.image_ref import ImageRef, repository_key, split_name
+from bumper.shapes.nodes import STR_TAG
 from bumper.shapes.reference import Ignored, IgnoreFn, Reference
 
 HUB_AND_TAG = "hub-and-tag"
@@ -52,6 +53,33 @@ class HubComponents:
     def __init__(self) -> None:
         self.hubs: list[tuple[ScalarNode, ScalarNode, bool]] = []  # (hub, tag, marked) in walk order
         self.pending: list[tuple[Reference, ScalarNode | None]] = []  # (name, the hub beside it)
+        self.tags: dict[int, ScalarNode] = {}  # an unmarked hub's tag (by id) -> its hub, whole file
+        self.marked: dict[int, ScalarNode] = {}  # a marked hub's tag (by id) -> its hub, whole file
+
+    def off_hub_tags(self, refs: list[Reference], ignore: IgnoreFn) -> list[Reference]:
+        """`refs` less those that would edit an unmarked hub's tag, reached through an anchor
+        (`global: {hub: docker.io/istio, tag: *ver}` beside `app: {repository: …, tag: *ver}`):
+        that edit moves every component the hub names; each is noted `hub-and-tag`."""
+        for ref in refs:
+            if (hub := self.marked.get(id(ref.node))) is not None and hub not in ref.name_nodes:
+                ref.name_nodes = (*ref.name_nodes, hub)  # `hub: …  # bumper: hold` holds the tag
+        if not self.tags:
+            return refs
+        kept: list[Reference] = []
+        for ref in refs:
+            nodes = (ref.node, *ref.moves_with())
+            hub = next((self.tags[id(node)] for node in nodes if id(node) in self.tags), None)
+            if hub is None:
+                kept.append(ref)
+                continue
+            why = explained(
+                HUB_AND_TAG,
+                f"the value is also the tag the chart runs {hub.value}/COMPONENT with (line "
+                f"{hub.start_mark.line + 1}), through an anchor: moving it moves every component; "
+                "write this image's tag apart to move it",
+            )
+            ignore(Ignored(ref.line, ref.shape, str(ref.ref), why, ref.ref.key or None))
+        return kept
 
     def defer(self, ref: Reference, hub: ScalarNode | None = None) -> None:
         """Settle `ref` (a bare `image: NAME`) once the document is walked; `hub`: its map's."""
@@ -67,8 +95,27 @@ class HubComponents:
             mine = next(((h, m) for h, m in named if h is own), None)
             hub, marked = mine or (named[0] if named else (None, False))
             if not marked:  # a marker on its hub's tag line moves that tag: nothing to say
-                ignore(_component_note(ref, hub))
+                ignore(component_note(ref, hub))
         self.hubs, self.pending = [], []
+
+
+def repository_note(hub: ScalarNode, repository: Node | None) -> Ignored | None:
+    """The note for a `repository:` in a map with a `hub` and a `tag` (`<<: *global` beside
+    `repository: REPO`): whether the chart joins that tag with the hub or the repository is not
+    for bumper to guess, and the tag is every component's."""
+    if type(repository) is not ScalarNode or repository.tag != STR_TAG:
+        return None
+    key = repository_key(str(repository.value))
+    if key is None:
+        return None
+    name = str(repository.value)
+    why = explained(
+        HUB_AND_TAG,
+        f"the map's `tag` is also its `hub`'s ({hub.value}/COMPONENT:TAG for every component the "
+        f"chart names): it is not moved for one image; to move it, write the map's own `tag:` "
+        f"with {_MARK % name} on that line",
+    )
+    return Ignored(repository.start_mark.line + 1, "helm", name, why, key)
 
 
 def is_component_name(key: str, text: str, parsed: ImageRef) -> bool:
@@ -76,7 +123,8 @@ def is_component_name(key: str, text: str, parsed: ImageRef) -> bool:
     return key == "image" and "/" not in text and not parsed.tag and not parsed.digest
 
 
-def _component_note(ref: Reference, hub: ScalarNode | None) -> Ignored:
+def component_note(ref: Reference, hub: ScalarNode | None) -> Ignored:
+    """The note for a bare `image: NAME` its chart joins with `hub` and `tag`."""
     name = str(ref.node.value)
     image = f"{hub.value}/{name}" if hub is not None else f"HUB/{name}"
     why = explained(

@@ -91,7 +91,7 @@ def kustomize_left_alone(
     """Why a kustomize `images:` entry for `key` is left alone: it only appends `tagSuffix`, or
     its `newTag`/`newName` is a placeholder; None when it is a reference to bump."""
     tag, suffix = pairs.get("newTag"), pairs.get("tagSuffix")
-    if type(tag) is ScalarNode and tag.value and is_placeholder(str(tag.value)):
+    if type(tag) is ScalarNode and tag.value and is_placeholder(str(tag.value).partition("@")[0]):
         return Ignored(tag.start_mark.line + 1, "kustomize", str(tag.value), PLACEHOLDER, key)
     if new_name is not None and any(_fills_in(part) for part in str(new_name.value).split("/")):
         return Ignored(new_name.start_mark.line + 1, "kustomize", str(new_name.value), PLACEHOLDER, key)

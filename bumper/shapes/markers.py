@@ -11,6 +11,7 @@ from yaml.nodes import Node, ScalarNode
 
 from bumper.errors import RefParseError
 from bumper.image_ref import DIGEST_HINT, ImageRef, is_digest, repository_key, split_name
+from bumper.shapes.left_alone import PLACEHOLDER, is_placeholder
 from bumper.shapes.reference import Ignored, IgnoreFn, Reference, WholeRef
 from bumper.shapes.shape import Shape
 from bumper.yaml_edit import Plan, Source, parser_lines
@@ -124,9 +125,21 @@ def not_a_digest(node: ScalarNode, key: str | None, ignore: IgnoreFn) -> bool:
     return True
 
 
+def placeholder_marked(node: ScalarNode, tag: str | None, key: str | None, ignore: IgnoreFn) -> bool:
+    """A marked scalar whose tag another tool fills in (`changeme`, `${TAG}`, `set-by-chartpress`):
+    listed as `placeholder`, as unmarked such values are, never written (it was skipped as
+    another variant); write a real tag there for the marker to move it."""
+    if not tag or not is_placeholder(tag.partition("@")[0]):
+        return False
+    ignore(Ignored(node.start_mark.line + 1, NAME, str(node.value), PLACEHOLDER, key))
+    return True
+
+
 def marker_ref(node: ScalarNode, repo: str, part: str, ignore: IgnoreFn) -> Reference | None:
     """The reference a scalar marked `{"$bumper": repo}` holds: `part` of it, or the whole."""
     if part == "digest" and not_a_digest(node, repository_key(repo), ignore):
+        return None
+    if part == "tag" and placeholder_marked(node, str(node.value), repository_key(repo), ignore):
         return None
     try:
         registry, path = split_name(repo)
@@ -140,6 +153,8 @@ def marker_ref(node: ScalarNode, repo: str, part: str, ignore: IgnoreFn) -> Refe
             prefix += "="
             ref = ImageRef.try_parse(text)
         if ref is None or ref.key != f"{registry}/{path}":
+            return None
+        if placeholder_marked(node, ref.tag, ref.key, ignore):
             return None
         return WholeRef("marker", node, ref, prefix=prefix)
     tag = node.value if part == "tag" else None

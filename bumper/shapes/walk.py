@@ -68,6 +68,9 @@ def find_references(
         _walk(doc, context, state, marks, seen)
         state.components.flush(add, state.ignore)  # Istio's `image: pilot`: its hub's, or a reference
     state.untagged.flush(state.ignore)
+    found[:] = state.components.off_hub_tags(found, state.ignore)  # an Istio tag: held, or not moved
+    if shared:
+        shared[:] = state.components.off_hub_tags(shared, state.ignore)
     if marks:  # a marker on the line of a name without a tag says what becomes of it: no note
         sink[:] = [n for n in sink if not (reason_word(n.reason) == NO_TAG and n.line - 1 in marks)]
     if shared is not None:  # a marked scalar several maps use (an anchored tag): each map's image
@@ -282,12 +285,14 @@ def _inherit(marker: Reference | None, shape: Reference | None, marks: Marks) ->
 
 def _once(sink: list[Ignored]) -> IgnoreFn:
     """`sink.append` that notes a value once: a map merged into others (`<<: *base`) is seen
-    once per map that merges it."""
+    once per map that merges it, and a marked `image:` placeholder by the container shape and
+    the marker alike (the first shape's note is kept)."""
     noted: set[Ignored] = set()
 
     def ignore(note: Ignored) -> None:
-        if note not in noted:
-            noted.add(note)
+        same = note._replace(shape="")
+        if same not in noted:
+            noted.add(same)
             sink.append(note)
 
     return ignore

@@ -56,3 +56,56 @@ def test_an_archive_inflating_past_its_limit_is_not_read_through(
     )
     assert archive.stat().st_size < 64 << 10
     assert read_packaged(str(archive)) is None
+
+
+def _linked(path: Path, members: list[tuple[str, bytes | str]]) -> Path:
+    path.write_bytes(tgz(members))
+    return path
+
+
+CHART, VALUES = b"name: c\n", b"imageTag: 1.0\n"
+
+
+@pytest.mark.parametrize(
+    "members",
+    [
+        # the values behind more members than a chart has: it was read as a chart with no values
+        [
+            ("c/Chart.yaml", CHART),
+            *((f"c/templates/t{i}.yaml", b"") for i in range(6)),
+            ("c/values.yaml", VALUES),
+        ],
+        [("c/Chart.yaml", CHART), ("c/real.yaml", VALUES), ("c/values.yaml", "real.yaml")],
+        [("c/Chart.yaml", "../../Chart.yaml"), ("c/values.yaml", VALUES)],
+        [("../c/Chart.yaml", CHART), ("../c/values.yaml", VALUES)],
+        [("/c/Chart.yaml", CHART), ("/c/values.yaml", VALUES)],
+        [("c/Chart.yaml", CHART), ("c/x/../values.yaml", VALUES)],
+        [("c/Chart.yaml", CHART), ("c/values.yaml", VALUES + b"#" * 2048)],
+    ],
+    ids=[
+        "too-many-members",
+        "values-a-link",
+        "chart-a-link",
+        "parent",
+        "absolute",
+        "dot-dot-inside",
+        "too-large",
+    ],
+)
+def test_an_archive_whose_chart_files_bumper_does_not_read_is_none(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, members: list[tuple[str, bytes | str]]
+) -> None:
+    """Each of these was read as a chart without values (or with some), so an override's tagless
+    image under it was pinned; what Helm makes of them is not known here: None, never a guess."""
+    monkeypatch.setattr(chart_archive, "_MAX_MEMBERS", 5)
+    monkeypatch.setattr(chart_archive, "MAX_FILE_BYTES", 1024)
+    assert read_packaged(str(_linked(tmp_path / "c-1.0.0.tgz", members))) is None
+
+
+def test_a_link_or_a_large_file_elsewhere_in_the_archive_is_read_past(tmp_path: Path) -> None:
+    """Only the chart's own Chart.yaml and values.yaml must be regular and small."""
+    archive = _linked(
+        tmp_path / "c.tgz",
+        [("c/Chart.yaml", CHART), ("c/templates/link.yaml", "../values.yaml"), ("c/values.yaml", VALUES)],
+    )
+    assert read_packaged(str(archive)) == chart_archive.Packaged("c", CHART, VALUES, nested=False)

@@ -5,16 +5,25 @@ from __future__ import annotations
 import fnmatch
 
 from bumper.image_ref import ImageRef
-from bumper.plan.needles import API_NEEDLE, HUB_NEEDLE, MANIFEST_NAME_GLOBS, MARKER_NEEDLE, needles, says_hub
+from bumper.plan.needles import (
+    API_NEEDLE,
+    HUB_NEEDLE,
+    MANIFEST_NAME_GLOBS,
+    MARKER_NEEDLE,
+    PARAMETER_HUB_NEEDLE,
+    needles,
+    says_hub,
+)
 
 
 def test_each_ref_and_the_flux_needles() -> None:
     refs = [ImageRef.parse("ghcr.io/acme/app:v2"), ImageRef.parse("nginx:1.27")]
     found = needles(refs, policies_given=False)
-    # a REF in a namespace (acme/app) also reads the files saying `hub:` (Istio's hub + tag)
-    assert found[-3:] == (MARKER_NEEDLE, API_NEEDLE, HUB_NEEDLE)
+    # a REF in a namespace (acme/app) also reads the files saying `hub:` (Istio's hub + tag), or
+    # naming an Argo CD parameter `global.hub`
+    assert found[-4:] == (MARKER_NEEDLE, API_NEEDLE, HUB_NEEDLE, PARAMETER_HUB_NEEDLE)
     assert all(isinstance(n, bytes) and n for n in found)
-    assert len(found) == 5 and b"acme/app" in found[0] and b"nginx" in found[1]
+    assert len(found) == 6 and b"acme/app" in found[0] and b"nginx" in found[1]
 
 
 def test_only_a_ref_in_a_namespace_reads_the_files_saying_hub() -> None:
@@ -42,3 +51,7 @@ def test_a_hub_key_is_one_after_an_indent_a_brace_or_a_comma_never_inside_a_long
     assert says_hub("global: {hub: docker.io/istio}\n")
     # an ApplicationSet CRD's schema says `github:` hundreds of times, and no hub
     assert not says_hub("properties:\n  github:\n    type: object\n  dockerhub: {}\n")
+    # an Argo CD Application's `helm.parameters`: the hub's path, not a longer word
+    assert says_hub("      parameters:\n        - name: global.hub\n          value: docker.io/istio\n")
+    assert says_hub('parameters: [{name: "pilot.hub", value: docker.io/istio}]\n')
+    assert not says_hub("url: https://docker.hub.io/x\nname: cilium.hubble\n")

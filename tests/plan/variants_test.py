@@ -24,6 +24,7 @@ DIGEST = "sha256:" + "c" * 64
         ("1.25.3-amd64", ("amd",)),
         ("1.2.3_slim", ("slim",)),
         ("17-jdk-alpine", ("jdk", "alpine")),
+        ("2.440.1-lts-jdk17", ("lts", "jdk")),  # a channel after a version: the line it follows
         # not variants: pre-releases, commit ids, channels, plain versions, no tag
         ("1.2.3-rc.1", ()),
         ("1.2.3-alpha.2", ()),
@@ -88,6 +89,11 @@ PAIRS = [
     ("rolling", "4.0.10.2544", True),
     ("RELEASE.2024-10-02T17-50-41Z", "RELEASE.2024-11-07T00-52-20Z", True),
     ("lts-jdk17", "2.462.3-jdk17", True),
+    # Jenkins' LTS line: `lts` after a version is the line the tag follows, kept
+    ("2.440.1-lts-jdk17", "2.452.2-jdk17", False),
+    ("2.440.1-lts-jdk17", "2.452.2-lts-jdk17", True),
+    ("2.440.1-lts", "2.452.2", False),
+    ("2.440.1-jdk17", "2.452.2-lts-jdk17", False),
     ("3.12-slim-bookworm", "3.13-slim-bookworm", True),
 ]
 
