@@ -300,6 +300,7 @@ def _refused_move(source: Source, ref: Reference, new: ImageRef, allow_downgrade
         where=(source.path, ref.line),
         shown=(ref.value, str(new)),
         untagged_runs=None if ref.inherits_tag else ref.innermost().untagged_runs,
+        hold_line=ref.hold_line,
     )
     return (
         None if decision.apply else Skip(source.path, ref.line, ref.shape, ref.value, decision.reason or "")

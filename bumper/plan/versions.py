@@ -159,12 +159,14 @@ def decide(
     where: tuple[str, int],
     shown: tuple[str, str] = ("reference", "REF"),
     untagged_runs: str | None = None,
+    hold_line: int | None = None,
 ) -> Decision:
     """Decide one reference; raise PolicyError when applying would leave a stale digest.
 
     `shown` is the reference as the file writes it and the REF, for that error. `untagged_runs`
     is the tag a reference writing none runs (`image: postgres` runs `latest`, so it has no
-    variant and an alpine REF is another variant); None where that tag is kept elsewhere."""
+    variant and an alpine REF is another variant); None where that tag is kept elsewhere.
+    `hold_line`: the line a `# bumper: hold` comment holds it from, when not `where`'s."""
     if new_digest is None and old_tag == new_tag:
         return Decision(False, "up-to-date")
     if (old_tag, old_digest) == (new_tag, new_digest):
@@ -177,7 +179,7 @@ def decide(
     if not allow_downgrade and is_downgrade(old_tag, new_tag):
         return Decision(False, "downgrade")
     if old_digest and not new_digest:
-        raise digest_pin_error(where, shown, old_digest)
+        raise digest_pin_error(where, shown, old_digest, hold_line)
     return Decision(True)
 
 
@@ -195,7 +197,9 @@ class DigestPinError(PolicyError):
         return worded
 
 
-def digest_pin_error(where: tuple[str, int], shown: tuple[str, str], old_digest: str) -> DigestPinError:
+def digest_pin_error(
+    where: tuple[str, int], shown: tuple[str, str], old_digest: str, hold_line: int | None = None
+) -> DigestPinError:
     """A digest-pinned reference and a REF without a digest: the one line names the reference
     and every way out (README, "What gets rewritten": no stale digest)."""
     import shlex  # only a refused run quotes a path
@@ -208,7 +212,7 @@ def digest_pin_error(where: tuple[str, int], shown: tuple[str, str], old_digest:
     if not folder:
         exclude, what = f"!/{literal_pattern(file)}", "the file"
     stale = "so the old digest would stay under the new tag"
-    hold = f"or end line {line} with '# bumper: hold'"
+    hold = f"or end line {hold_line or line} with '# bumper: hold'"
     return DigestPinError(
         f"{pinned} is pinned by digest and REF {ref} has none, {stale}; give the REF with its digest "
         f"({ref}@sha256:<digest>), or --registry resolve to look it up, or leave {what} out with "

@@ -52,6 +52,12 @@ class Reference:
         return self.node.start_mark.line + 1
 
     @property
+    def hold_line(self) -> int:
+        """The line whose `# bumper: hold` comment holds it (a CEL literal's is its expression's
+        YAML line: a comment inside the string would be CEL)."""
+        return self.line
+
+    @property
     def position(self) -> int:
         """Where the reference starts in the file's text (orders the report)."""
         return self.node.start_mark.index

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import NamedTuple, TypeVar
 
 from bumper.shapes import (
+    admission_cel,
     argocd,
     chart,
     container,
@@ -42,6 +43,7 @@ SHAPES: tuple[Shape, ...] = (
     crossplane.SHAPE,  # a Crossplane Provider's (Configuration's, Function's) spec.package
     flux_operator.SHAPE,  # a FluxInstance's distribution.artifact: oci://REPO:TAG
     wasm.SHAPE,  # a WasmPlugin's (an EnvoyExtensionPolicy's) Wasm image url: oci://REPO:TAG
+    admission_cel.SHAPE,  # image: "REF" in a MutatingAdmissionPolicy's CEL mutation expression
     kustomize.SHAPE,  # a kustomization's images: newTag, digest
     argocd.SHAPE,  # an Application's helm.parameters and kustomize.images strings
     embedded.SHAPE,  # YAML in a helm.values / valuesContent block, a `*.yaml: |` file, a manifest

@@ -1,0 +1,126 @@
+"""Shape `container` in CEL: the `image: "REF"` a Kubernetes `MutatingAdmissionPolicy` (or a
+Kyverno `MutatingPolicy`) writes into the objects it mutates, inside a mutation's `expression`
+string; each reference is its own part of that one scalar, edited in place."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from yaml import Mark
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from bumper.image_ref import ImageRef
+from bumper.shapes.nodes import merged_pairs, scalar, text_of
+from bumper.shapes.reference import IgnoreFn, Reference
+from bumper.shapes.shape import Shape
+from bumper.yaml_edit import STR_TAG, Edit, Plan, Source, scalar_start
+
+NAME = "cel"  # the table's name for this shape
+REPORTED = "container"  # what a change and scan say: the image a container runs
+# The objects whose `spec.mutations[]` hold CEL mutations: Kubernetes' own (1.32+) and Kyverno's.
+_KINDS = {
+    "admissionregistration.k8s.io": "MutatingAdmissionPolicy",
+    "policies.kyverno.io": "MutatingPolicy",
+}
+_MUTATIONS = ("applyConfiguration", "jsonPatch")  # each holds one CEL `expression`
+# A field `image` set to a CEL string literal (`Object.spec.containers{image: "REF"}`):
+# `imagePullPolicy:`, `c.image.startsWith("…")`, a JSONPatch `value:` are not read.
+_IMAGE_FIELD = re.compile(r"""(?<![\w.])image\s*:\s*(["'])([^"'\\\s]+)\1""")
+_LINE_BREAK = re.compile("\r\n|[\n\r\x85\u2028\u2029]")  # YAML's, as the parser counts lines
+
+
+@dataclass(frozen=True)
+class Expression:
+    """One `expression` scalar and where each `image:` literal of it is, in its value and in
+    the file's text: (value start, value end, text start, text end)."""
+
+    node: ScalarNode
+    spans: tuple[tuple[int, int, int, int], ...]
+
+    def value_after(self, plan: Plan) -> str:
+        """The scalar's value once the plan's edits of its literals are made (the re-parse must
+        read exactly this)."""
+        written = {(e.start, e.end): e.text for e in plan.edits}
+        value, parts, pos = str(self.node.value), [], 0
+        for v_start, v_end, t_start, t_end in self.spans:
+            parts += [value[pos:v_start], written.get((t_start, t_end), value[v_start:v_end])]
+            pos = v_end
+        return "".join([*parts, value[pos:]])
+
+
+@dataclass
+class CelRef(Reference):
+    """An image in a CEL string literal: `node` stands for the literal's text alone (its line
+    and column are the literal's); the `expression` scalar is what the file holds."""
+
+    expression: Expression | None = None
+
+    @property
+    def hold_line(self) -> int:
+        """A comment may follow a block scalar's header, or a quoted or plain scalar's end."""
+        assert self.expression is not None
+        node = self.expression.node
+        return (node.start_mark if node.style in ("|", ">") else node.end_mark).line + 1
+
+    def rewrite(self, plan: Plan, source: Source, new: ImageRef) -> str | None:
+        assert self.expression is not None
+        moved = self.new_ref(new)
+        plan.edits.append(Edit(self.node.start_mark.index, self.node.end_mark.index, str(moved)))
+        plan.changed[id(self.expression.node)] = self.expression.value_after(plan)
+        return str(moved)
+
+
+def admission_images(source: Source, doc: Node, ignore: IgnoreFn) -> Iterator[Reference]:
+    """The images of one document's CEL mutations; any other document holds none."""
+    if type(doc) is not MappingNode:
+        return
+    root = merged_pairs(doc)
+    api, kind = text_of(scalar(root, "apiVersion")) or "", text_of(scalar(root, "kind"))
+    if kind is None or _KINDS.get(api.split("/", 1)[0]) != kind:
+        return
+    spec = root.get("spec")
+    mutations = merged_pairs(spec).get("mutations") if type(spec) is MappingNode else None
+    seen: set[int] = set()  # an expression reached again through an alias is one text
+    for item in mutations.value if type(mutations) is SequenceNode else ():
+        pairs = merged_pairs(item) if type(item) is MappingNode else {}
+        for field in _MUTATIONS:
+            holder = pairs.get(field)
+            node = scalar(merged_pairs(holder), "expression") if type(holder) is MappingNode else None
+            if node is not None and node.tag == STR_TAG and id(node) not in seen:
+                seen.add(id(node))
+                yield from _literals(source, node)
+
+
+def _literals(source: Source, node: ScalarNode) -> Iterator[Reference]:
+    """Each `image: "REF"` of the expression with a tag or digest. The literal is found in the
+    scalar's value and in the file's text alike (one line of a block scalar is its text less the
+    indentation): when the two do not list the same literals in the same order (an escape in a
+    quoted scalar, a comment after a block's header), nothing is read."""
+    value = str(node.value)
+    start = scalar_start(source.text, node)
+    in_value = list(_IMAGE_FIELD.finditer(value))
+    in_text = list(_IMAGE_FIELD.finditer(source.text, start, node.end_mark.index))
+    if not in_value or [m.group(2) for m in in_value] != [m.group(2) for m in in_text]:
+        return
+    spans = tuple((v.start(2), v.end(2), t.start(2), t.end(2)) for v, t in zip(in_value, in_text))
+    expression = Expression(node, spans)
+    for v_match, (_, _, t_start, t_end) in zip(in_value, spans):
+        parsed = ImageRef.try_parse(v_match.group(2))
+        if parsed is None or not (parsed.tag or parsed.digest):
+            continue
+        text = v_match.group(2)
+        literal = ScalarNode(STR_TAG, text, _mark(source, node, t_start), _mark(source, node, t_end), '"')
+        yield CelRef(REPORTED, literal, parsed, name_nodes=(node,), expression=expression)
+
+
+def _mark(source: Source, node: ScalarNode, index: int) -> Mark:
+    """The parser's mark of `index`, a place inside `node`'s text: lines counted as YAML does."""
+    line, line_start = node.start_mark.line, node.start_mark.index - node.start_mark.column
+    for brk in _LINE_BREAK.finditer(source.text, node.start_mark.index, index):
+        line, line_start = line + 1, brk.end()
+    return Mark(source.path, index, line, index - line_start, None, 0)  # no buffer: no snippet
+
+
+SHAPE = Shape(NAME, document=admission_images)

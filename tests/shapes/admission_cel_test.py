@@ -1,0 +1,124 @@
+"""Shape `cel` on inline YAML: the `image: "REF"` literals of a MutatingAdmissionPolicy's (and a
+Kyverno MutatingPolicy's) CEL mutations, each at its own line and column, and what is left."""
+
+from __future__ import annotations
+
+from bumper.shapes.walk import find_references
+from bumper.yaml_edit import Source, compose_all
+from testing.shapes import find
+
+SHA = "7e2c04dd50ede647bf4a7a4c8dbd629dd4971cd139b9b88fb22bfc3c7a6c13df"
+
+# The volsync mover jitter that home-ops repositories share (kashalls/home-cluster,
+# coolguy1771/home-ops, auricom/home-ops, ...): a folded block, an init container's image.
+POLICY = """\
+apiVersion: {api}
+kind: {kind}
+metadata:
+  name: volsync-mover-jitter
+spec:
+  mutations:
+    - patchType: JSONPatch
+      jsonPatch:
+        expression: {header}
+          [
+            JSONPatch{{
+              op: "add", path: "/spec/template/spec/initContainers/-",
+              value: Object.spec.template.spec.initContainers{{
+                name: "jitter",
+                image: "ghcr.io/home-operations/busybox:1.38.0@sha256:{sha}",
+                imagePullPolicy: "IfNotPresent",
+                command: ["sh", "-c", "sleep $(shuf -i 0-30 -n 1)"]
+              }}
+            }}
+          ]
+"""
+
+
+def policy(
+    api: str = "admissionregistration.k8s.io/v1", kind: str = "MutatingAdmissionPolicy", header: str = ">-"
+) -> str:
+    return POLICY.format(api=api, kind=kind, header=header, sha=SHA)
+
+
+def test_the_init_container_image_of_a_cel_mutation() -> None:
+    """Folded (`>`, `>-`) or literal (`|`) alike; v1 and v1alpha1/v1beta1; Kyverno's own kind."""
+    want = [(15, "container", f"ghcr.io/home-operations/busybox:1.38.0@sha256:{SHA}")]
+    for header in (">-", ">", "|", "|-"):
+        assert find(policy(header=header), "map.yaml").found == want
+    assert find(policy(api="admissionregistration.k8s.io/v1alpha1"), "map.yaml").found == want
+    assert find(policy(api="policies.kyverno.io/v1alpha1", kind="MutatingPolicy"), "mp.yaml").found == want
+
+
+def test_its_line_and_column_are_the_literal_s() -> None:
+    source = Source("map.yaml", policy())
+    (ref,) = find_references(source, compose_all(source), [])
+    assert (ref.line, ref.column(source)) == (15, 25)
+    assert source.text[ref.node.start_mark.index : ref.node.end_mark.index] == str(ref.ref)
+
+
+def test_an_apply_configuration_with_two_images() -> None:
+    text = """\
+apiVersion: admissionregistration.k8s.io/v1beta1
+kind: MutatingAdmissionPolicy
+metadata: {name: sidecars}
+spec:
+  mutations:
+    - patchType: ApplyConfiguration
+      applyConfiguration:
+        expression: >
+          Object{
+            spec: Object.spec{
+              initContainers: [
+                Object.spec.initContainers{name: "a", image: 'ghcr.io/acme/init:v1.0.0'},
+                Object.spec.initContainers{name: "b", image: "ghcr.io/acme/proxy:2.1"}
+              ]
+            }
+          }
+"""
+    assert find(text, "map.yaml").found == [
+        (12, "container", "ghcr.io/acme/init:v1.0.0"),
+        (13, "container", "ghcr.io/acme/proxy:2.1"),
+    ]
+
+
+def test_what_it_leaves() -> None:
+    """An image without a tag or digest (nothing to move), a JSONPatch `value` (not a field named
+    image), `c.image` compared to a string, a `matchConditions` expression, another kind of
+    object, and an expression in a quoted scalar whose escapes do not map one to one."""
+    untagged = policy().replace(f"1.38.0@sha256:{SHA}", "").replace("busybox:", "busybox")
+    assert find(untagged, "map.yaml").found == []
+    text = """\
+apiVersion: admissionregistration.k8s.io/v1
+kind: MutatingAdmissionPolicy
+metadata: {name: mirror}
+spec:
+  matchConditions:
+    - name: grafana
+      expression: 'object.spec.containers.exists(c, c.image == "docker.io/grafana/grafana:12.0.0")'
+  mutations:
+    - patchType: JSONPatch
+      jsonPatch:
+        expression: >-
+          [JSONPatch{op: "replace", path: "/spec/containers/0/image",
+            value: "mirror.gcr.io/grafana/grafana:12.0.0"}]
+    - patchType: ApplyConfiguration
+      applyConfiguration:
+        expression: "Object{spec: Object.spec{containers: [
+          Object.spec.containers{image: \\"ghcr.io/acme/app:1.0\\"}]}}"
+"""
+    assert find(text, "map.yaml") == ([], [])
+    other = policy(kind="ValidatingAdmissionPolicy")
+    assert find(other, "vap.yaml") == ([], [])
+    assert find(policy(api="example.com/v1"), "x.yaml") == ([], [])
+
+
+def test_an_expression_used_again_through_an_alias_is_read_once() -> None:
+    """Two mutations sharing one anchored expression: one text, so one reference (two would be
+    two edits of the same bytes)."""
+    text = policy().replace("expression: >-", "expression: &jitter >-") + (
+        "    - patchType: JSONPatch\n      jsonPatch:\n        expression: *jitter\n"
+    )
+    assert find(text, "map.yaml").found == [
+        (15, "container", f"ghcr.io/home-operations/busybox:1.38.0@sha256:{SHA}")
+    ]
