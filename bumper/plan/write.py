@@ -52,9 +52,11 @@ def _stage(files: list[tuple[str, bytes]]) -> list[str]:
                     rest = rest[os.write(fd, rest) :]
             finally:
                 os.close(fd)
-    except OSError as exc:
+    except BaseException as exc:  # a full disk, a Ctrl-C: no temp file stays behind
         for tmp in staged:
             Path(tmp).unlink(missing_ok=True)
+        if not isinstance(exc, OSError):
+            raise
         where = exc.filename or path  # a failed write (a full disk) names no file
         raise WorkspaceError(f"cannot write {where}: {exc.strerror}; nothing was changed") from None
     return staged

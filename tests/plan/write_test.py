@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -74,3 +75,27 @@ def test_a_rename_that_fails_puts_back_what_was_renamed(tmp_path: Path) -> None:
         write_all(plan.edits)
     assert a.read_bytes() == b"image: ghcr.io/acme/app:v1.0.0\n"
     assert sorted(p.name for p in tmp_path.rglob("*")) == ["a.yaml", "b.yaml", "inside"]
+
+
+def test_an_interruption_among_the_renames_puts_back_what_was_renamed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl-C (or CI's SIGTERM, raised the same way) after a.yaml's rename and before b.yaml's:
+    a.yaml gets its old bytes back, no temp file is left, and the interruption goes on."""
+    a, b = _two_files(tmp_path)
+    plan = plan_tree(TreeRequest(tmp_path, [ImageRef.parse("ghcr.io/acme/app:v1.2.0")]))
+    renames = [0]
+    real = os.replace
+
+    def interrupted(src: str, dst: str) -> None:
+        renames[0] += 1
+        if renames[0] == 2:
+            raise KeyboardInterrupt
+        real(src, dst)
+
+    monkeypatch.setattr(os, "replace", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        write_all(plan.edits, recheck=True)
+    assert a.read_bytes() == b"image: ghcr.io/acme/app:v1.0.0\n"
+    assert b.read_bytes() == b"image: ghcr.io/acme/app:v1.0.0  # b\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.yaml", "b.yaml"]
