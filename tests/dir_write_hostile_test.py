@@ -124,3 +124,30 @@ def test_a_root_run_keeps_each_files_owner_and_group(tmp_path: Path) -> None:
     assert a.read_bytes() == A.replace(b"1.0.0", b"2.0.0")
     assert (a.stat().st_uid, a.stat().st_gid, a.stat().st_mode & 0o7777) == (1000, 1001, 0o640)
     assert (b.stat().st_uid, b.stat().st_gid) == (0, 1002)
+
+
+def test_a_folder_replaced_by_a_link_while_bumper_plans_is_never_written_through(tmp_path: Path) -> None:
+    """A person moves base/ out of the tree and links it back (same bytes through the link)
+    while bumper runs: the renames went through the link, so bumper wrote files outside the
+    tree it was given (a link it never follows when it walks). Now nothing is written."""
+    tree, outside = _tree(tmp_path), tmp_path / "outside"
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    renderer = bin_dir / "kustomize"
+    renderer.write_text(
+        "#!/bin/sh\n"
+        f"if [ ! -L '{tree}/base' ]; then\n"
+        f"  mv '{tree}/base' '{outside}' && ln -s '{outside}' '{tree}/base'\n"
+        "fi\n"
+        "echo 'apiVersion: v1'\necho 'kind: ConfigMap'\n"
+    )
+    renderer.chmod(0o755)
+    proc = _bump(tree, "--verify", "warn", PATH=f"{bin_dir}:{os.environ['PATH']}")
+    assert proc.returncode == 1, proc.stderr
+    assert (
+        proc.stderr.strip()
+        .splitlines()[-1]
+        .startswith("bumper: error: base/a.yaml changed on disk while bumper planned its edit")
+    )
+    assert (outside / "a.yaml").read_bytes() == A and (outside / "b.yaml").read_bytes() == B
+    assert (tree / "base").is_symlink() and _leftovers(tmp_path) == []

@@ -14,12 +14,12 @@ def write_all(edits: list[FileEdit], *, recheck: bool = False) -> None:
     """Write every file through a temp file (the file's mode and owner), renaming only once all
     temp files exist. `recheck` (a tree someone may edit meanwhile, --dir): each file is read
     again first, and one that is no longer the regular file whose bytes were planned from (an
-    edit, a removal, a link put in its place) fails the run with nothing written. A rename that
-    fails, or an interruption among the renames, puts the files already renamed back as they
-    were: a failed run leaves no file half-written and no temp file behind."""
+    edit, a removal, a link put in its place or in its folder's) fails the run with nothing
+    written. A rename that fails, or an interruption among the renames, puts the files already
+    renamed back as they were: a failed run leaves no file half-written, no temp file behind."""
     staged = _stage([(edit.path, edit.new) for edit in edits])
     try:
-        changed = next((e.relpath for e in edits if recheck and _bytes_now(e.path) != e.old), None)
+        changed = next((e.relpath for e in edits if recheck and _changed(e)), None)
         if changed is not None:
             raise WorkspaceError(
                 f"{changed} changed on disk while bumper planned its edit (another program or "
@@ -113,6 +113,19 @@ def _put_back(done: list[FileEdit]) -> list[str]:
         except (OSError, WorkspaceError):
             left.append(edit.path)
     return left
+
+
+def _changed(edit: FileEdit) -> bool:
+    """Whether the file is no longer the one planned from: other bytes, not a regular file, or
+    reached through a folder that is a link now (the walk never follows one, so that folder was
+    replaced meanwhile, and a rename there would write wherever it points, out of the tree too)."""
+    if _bytes_now(edit.path) != edit.old:
+        return True
+    folders = edit.relpath.split("/")[:-1]
+    if not folders or not edit.path.endswith("/" + edit.relpath):
+        return False
+    root = edit.path[: -len(edit.relpath)]
+    return any(os.path.islink(root + "/".join(folders[: n + 1])) for n in range(len(folders)))
 
 
 def _bytes_now(path: str) -> bytes | None:
