@@ -72,7 +72,7 @@ def _keep_owner(fd: int, was: os.stat_result) -> None:
         try:
             os.fchown(fd, uid, was.st_gid)
             return
-        except PermissionError:
+        except OSError:  # not allowed, or a filesystem without owners (vfat, some network mounts)
             continue
 
 
