@@ -82,9 +82,11 @@ def _rename_all(edits: list[FileEdit], staged: list[str]) -> None:
     done: list[FileEdit] = []
     try:
         for edit, tmp in zip(edits, staged, strict=True):
+            done.append(edit)  # first: an interruption right after its rename puts it back too
             os.replace(tmp, edit.path)
-            done.append(edit)
     except BaseException as exc:
+        if isinstance(exc, OSError):
+            done.pop()  # its rename failed: it holds the bytes it had
         left = _put_back(done)
         if not isinstance(exc, OSError):
             raise
