@@ -92,3 +92,15 @@ def test_once_the_other_sets_pr_is_closed_the_shared_branch_starts_again(world: 
     result = json.loads(run(world, f"{B}:v1.1.0").stdout)
     assert result["status"] == "opened" and result["pull_request"]["number"] != pr.number
     assert held(world) == (f"image: {A}:v1.0.0\n".encode(), f"image: {B}:v1.1.0\n".encode())
+
+
+def test_a_run_naming_an_image_no_longer_in_the_tree_may_drop_it(world: World) -> None:
+    """The branch holds A and B; B's file is gone from the base since: a run naming both (B
+    found nowhere now) goes on with A alone, as it did; only images the run does not name block."""
+    bump_json(world, f"{A}:v1.1.0", f"{B}:v1.1.0", "--branch", SHARED)
+    repos.add_commit(world.bare, "main", {"b/app.yaml": None}, message="retire b")
+    proc = run(world, f"{A}:v1.2.0", f"{B}:v1.2.0")
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout)
+    assert result["status"] == "updated" and result["not_found"] == [f"{B}:v1.2.0"]
+    assert held(world) == (f"image: {A}:v1.2.0\n".encode(), None)

@@ -193,7 +193,7 @@ def _through_pull_request(base: Base, run: RemoteRun, plan: TreePlan) -> BumpRes
         if problem is not None:
             refuse_if_base_moved(base.cloned)  # judged against a base that is still current
             return _left_alone(base, run, bot, plan, foreign_commits(problem))
-        pending = _pending_elsewhere(base, run, bot, plan)
+        pending = _pending_elsewhere(base, run, bot)
         if pending is not None:
             return _left_alone(base, run, bot, plan, pending)
     plan, images, raised = never_backwards(base, run, bot, plan)
@@ -212,14 +212,14 @@ def _left_alone(base: Base, run: RemoteRun, bot: BotBranch, plan: TreePlan, why:
     )
 
 
-def _pending_elsewhere(base: Base, run: RemoteRun, bot: BotBranch, plan: TreePlan) -> Obstacle | None:
+def _pending_elsewhere(base: Base, run: RemoteRun, bot: BotBranch) -> Obstacle | None:
     """A --branch several image sets share, whose open PR holds another set's bump (images
-    outside this run's): this run's commit, made from the base, would drop it. A run naming
-    them all, or a branch whose PR is closed (stale), goes on."""
+    this run does not name): this run's commit, made from the base, would drop it. A run naming
+    them all (found in the tree or not any more), or a branch whose PR is closed (stale), goes on."""
     if run.options.branch is None or bot.pull_request is None or bot.sha is None:
         return None
     message = commit_shape(base.cloned, bot.sha)[0]
-    others = commit_images(message) - branch_image_keys(run.options, plan)
+    others = commit_images(message) - {r.key for r in run.options.images}
     return other_images(bot.pull_request, others) if others else None
 
 
