@@ -25,7 +25,7 @@ def bump_dir(options: BumpOptions, env: Mapping[str, str]) -> BumpResult:
     )
     try:
         from bumper.plan.rules import RunRules, check_no_enclosing_policy, load_policy
-        from bumper.plan.tree import TreeRequest, plan_tree, write_all
+        from bumper.plan.tree import TreeRequest, plan_tree
 
         check_no_enclosing_policy(directory)
         request = TreeRequest(
@@ -55,5 +55,7 @@ def bump_dir(options: BumpOptions, env: Mapping[str, str]) -> BumpResult:
         )
     if options.dry_run:
         return BumpResult(Status.DRY_RUN, plan)
+    from bumper.plan.write import write_all  # a dry run never writes
+
     write_all(plan.edits, recheck=True)  # a person's or an editor's save meanwhile is never lost
     return BumpResult(Status.WRITTEN, plan)

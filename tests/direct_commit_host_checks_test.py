@@ -2,8 +2,10 @@
 commit`) and also opens a PR asks the host what the token may do before its first push
 (docs/providers.md, "What the token may do"): Gitea's repository `permissions`, Azure's
 Permissions - Has Permissions on the repository. A token that may only read fails before
-anything lands; a host that does not say lets the run go on; a run without a direct commit does
-not ask (its push is the check). Bitbucket has no such answer (documented there)."""
+anything lands; a host that does not say lets the run go on, one that fails to answer (5xx, no
+answer, a sign-in page; GitLab's token scopes too) fails the run with nothing pushed; a run
+without a direct commit does not ask (its push is the check). Bitbucket has no such answer
+(documented there)."""
 
 from __future__ import annotations
 
@@ -93,3 +95,40 @@ def test_a_run_without_a_direct_commit_does_not_ask(world: World) -> None:
     proc = run_bump(world, REF, "--mode", "pr", "--path", "clusters/prod")
     assert proc.returncode == 0, proc.stderr
     assert asked(world) == []
+
+
+# Where each host answers the question of what the token may do (a regex on the request path).
+ASKED_AT = {
+    "azure-devops": "/_apis/permissions/",
+    "gitlab": "/personal_access_tokens/self$",
+    "gitea": "/api/v1/repos/acme/manifests$",
+}
+FAILURES = {
+    "5xx": (500, {}, {"message": "boom"}),
+    "html": (200, {"Content-Type": "text/html"}, "<html>sign in</html>"),
+    "reset": "reset",
+}
+
+
+# An HTML page at GitLab's token endpoint is an older GitLab without it: that one passes.
+CASES = [(p, f) for p in sorted(ASKED_AT) for f in sorted(FAILURES) if (p, f) != ("gitlab", "html")]
+
+
+@pytest.mark.parametrize(("provider", "failure"), CASES)
+def test_a_host_failing_to_say_what_the_token_may_do_fails_before_the_direct_commit(
+    tmp_path: Path, provider: str, failure: str
+) -> None:
+    """Azure's Has Permissions answering 500 (after the retries), no answer or a sign-in page
+    was read as "refused to say" and the direct commit was pushed unchecked, as was GitLab's
+    token scopes lookup answering 500 or nothing: a token that may push but not open a PR then
+    left the base changed and the PR half failed. A check the host could not answer is no pass."""
+    with make_world(tmp_path, provider, TREE) as world:
+        world.host.inject(FAILURES[failure], method="GET", path=ASKED_AT[provider], times=20)
+        old_main = world.branch_sha("main")
+        proc = run_bump(world, REF)
+        assert proc.returncode == 1, proc.stderr
+        [line] = proc.stderr.splitlines()
+        assert line.startswith("bumper: error: ") and "what the token may do" in line, line
+        assert "already pushed" not in line and json.loads(proc.stdout)["commit"] is None
+        assert world.branch_sha("main") == old_main and world.pushes() == []
+        assert world.branch_sha(BRANCH) is None and world.open_pulls() == []

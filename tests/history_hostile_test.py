@@ -91,3 +91,18 @@ def test_a_link_whose_target_names_the_image_is_no_reference(tmp_path: Path) -> 
     ]
     code, out, err = history(dest, "ghcr.io/acme/app:9.9.10")  # only the link ever named it
     assert code == 0 and json.loads(out)["history"] == [], err
+
+
+def test_a_repository_without_a_commit_is_exit_3_in_one_line(tmp_path: Path) -> None:
+    """`git init` and nothing committed yet (or an empty bare repository): git's own error
+    ('git ls-tree failed for file:///…: Not a valid object name HEAD', exit 1) gave way to one
+    line saying what is missing."""
+    empty = tmp_path / "empty"
+    repos.git("init", "--quiet", str(empty))
+    code, out, err = history(empty, "ghcr.io/acme/app")
+    assert code == 3, err
+    assert err.strip().splitlines() == [
+        "bumper: error: --dir '.' has no commit yet (its branch is unborn), so no file there "
+        "references any image; commit the manifests first, or give a clone that has them"
+    ]
+    assert json.loads(out)["error"]["kind"] == "not-found"

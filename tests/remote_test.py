@@ -13,7 +13,8 @@ from bumper.git.errors import PushRejected
 from bumper.git.read import fetch_branch
 from bumper.image_ref import ImageRef
 from bumper.options import BumpOptions
-from bumper.plan.tree import TreePlan, TreeRequest, plan_tree, write_all
+from bumper.plan.tree import TreePlan, TreeRequest, plan_tree
+from bumper.plan.write import write_all
 from bumper.providers.api import ProviderSettings
 from bumper.remote.push import deliver
 from bumper.remote.run import RemoteRun

@@ -118,6 +118,20 @@ def foreign_commits(problem: str) -> Obstacle:
     )
 
 
+def other_images(pr: PullRequest, images: frozenset[str]) -> Obstacle:
+    """A --branch shared by image sets: its open PR holds the bump of `images`, which this
+    run's set does not include; a commit of this run's alone would drop that pending bump."""
+    shown = ", ".join(sorted(images))
+    return Obstacle(
+        f"holds a bump of other images ({shown}) under review in pull request #{pr.number}",
+        f"merge or close pull request #{pr.number}, or give each image set a --branch of its "
+        "own, and bumper will continue",
+        f"holds a bump of other images ({shown}) under review here, and a run for other images "
+        "never drops it from the branch they share",
+        "other-images",
+    )
+
+
 def retargeted_from(pr: PullRequest, base: str) -> bool:
     """Whether `pr` now targets another branch than `base` (a provider that does not say, an
     empty `base_branch`, is taken at its word that the PR is the one into `base`)."""

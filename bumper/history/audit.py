@@ -81,6 +81,13 @@ def local_reader(directory: str, env: Mapping[str, str]) -> GitReader:
         if getattr(exc, "kind", None) == "ownership":  # another uid's checkout: say what git wants
             raise ConfigError(exc.message) from None
         raise ConfigError(f"--dir {directory!r} is not inside a git repository; give a clone") from None
+    try:
+        reader.run(["rev-parse", "--verify", "--quiet", "HEAD^{commit}"])
+    except WorkspaceError:  # git's own line named `ls-tree` and a URL: "Not a valid object name HEAD"
+        raise NotFoundError(
+            f"--dir {directory!r} has no commit yet (its branch is unborn), so no file there "
+            "references any image; commit the manifests first, or give a clone that has them"
+        ) from None
     return reader
 
 

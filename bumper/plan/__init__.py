@@ -22,7 +22,8 @@ PUBLIC = (
     "variants",  # a tag's variant (12-alpine -> alpine)
     "rules",  # the repository's rules, .bumper.yaml
     "image_policy",  # Flux ImagePolicy objects and $imagepolicy markers
-    "tree",  # plan_tree, TreePlan, write_all: the planner's result
+    "tree",  # plan_tree, TreePlan: the planner's result
+    "write",  # write_all: a plan's files written, every one or none
     "inventory",  # every reference of a tree, as `bumper scan` lists it
     "marker_lint",  # near-miss hold and Flux markers, as `bumper check` reports them
     "promote",  # the one version an environment runs, as `bumper promote` reads it

@@ -1,15 +1,14 @@
-"""Plan every edit of a tree for a set of REFs, then write all files or none."""
+"""Plan every edit of a tree for a set of REFs (bumper.plan.write writes them: all files or none)."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from bumper.changes import Change, Skip
-from bumper.errors import BumperError, ConfigError, NotFoundError, WorkspaceError
+from bumper.errors import BumperError, ConfigError, NotFoundError
 from bumper.image_ref import ImageRef
 from bumper.plan.chart_lock import stale_lock_warning, stale_locks
 from bumper.plan.chart_sources import ChartSources
@@ -364,53 +363,6 @@ def check_paths_match(globs: tuple[str, ...], unmatched: list[str], flag: str = 
             f"{flag} {which} matches no YAML file in the tree; give paths relative to its root, "
             "e.g. 'apps/**/*.yaml' ('bumper scan -v' lists the files it considers)"
         )
-
-
-def write_all(edits: list[FileEdit], *, recheck: bool = False) -> None:
-    """Write every file through a temp file, renaming only once all temp files exist.
-    `recheck` (a tree someone may edit meanwhile, --dir): each file is read again first, and
-    one whose bytes are no longer those planned from fails the run with nothing written."""
-    from tempfile import mkstemp  # a dry run never writes (tests/import_budget_test.py)
-
-    staged: list[tuple[str, str]] = []
-    path = ""
-    try:
-        for edit in edits:
-            path = edit.path
-            folder, name = os.path.split(path)
-            mode = os.stat(edit.path).st_mode & 0o7777
-            fd, tmp = mkstemp(prefix=f".{name}.", suffix=".bumper", dir=folder)
-            staged.append((tmp, edit.path))
-            try:  # os calls, not a file object: a --repo run may write 12,500 files
-                os.fchmod(fd, mode)
-                rest = memoryview(edit.new)
-                while rest:
-                    rest = rest[os.write(fd, rest) :]
-            finally:
-                os.close(fd)
-    except OSError as exc:
-        for tmp, _ in staged:
-            Path(tmp).unlink(missing_ok=True)
-        where = exc.filename or path  # a failed write (a full disk) names no file
-        raise WorkspaceError(f"cannot write {where}: {exc.strerror}; nothing was changed") from None
-    changed = next((edit.relpath for edit in edits if recheck and _bytes_now(edit.path) != edit.old), None)
-    if changed is not None:
-        for tmp, _ in staged:
-            Path(tmp).unlink(missing_ok=True)
-        raise WorkspaceError(
-            f"{changed} changed on disk while bumper planned its edit (another program or person "
-            "wrote it meanwhile); nothing was changed: run bumper again"
-        )
-    for tmp, target in staged:
-        os.replace(tmp, target)
-
-
-def _bytes_now(path: str) -> bytes | None:
-    try:
-        with open(path, "rb") as f:
-            return f.read()
-    except OSError:
-        return None  # removed meanwhile: not the bytes planned from
 
 
 def unified_diff(edits: list[FileEdit]) -> str:

@@ -167,7 +167,9 @@ class AzureDevOpsProvider:
         Permissions for the token's identity on `repoV2/PROJECT/REPO` in the Git Repositories
         namespace: Contribute, Create branch and Contribute to pull requests (`{"count": 1,
         "value": [false]}`, or the bare list the spec names). `false` fails; a
-        refusal to answer (a token whose scopes do not let it ask) says nothing and passes."""
+        refusal to answer (a 4xx: a token whose scopes do not let it ask) says nothing and
+        passes; a host that fails to answer (5xx after the retries, no answer, not the API's)
+        fails the run before anything is pushed."""
         with self._errors("checking what the token may do"):
             repo = self._call("GET", "") or {}
         project = (repo.get("project") or {}).get("id") if isinstance(repo, dict) else None
@@ -175,16 +177,16 @@ class AzureDevOpsProvider:
             return
         path = f"/_apis/permissions/{GIT_NAMESPACE}/{PUSH_AND_OPEN}"
         params = {"tokens": f"repoV2/{project}/{repo['id']}", "alwaysAllowAdministrators": "true"}
-        try:
-            with self._errors("asking what the token may do"):
+        with self._errors("asking what the token may do"):
+            try:
                 answer = self._rest.request("GET", path, params={**params, "api-version": API_VERSION})
-        except ProviderError as exc:
-            if exc.kind in ("auth", "not-found", "other"):  # refused to say (401/403, 404, 400)
-                return
-            raise
+            except rest.HttpError as exc:
+                if 400 <= exc.status < 500 and exc.status != 429:  # refused to say (401/403, 404, 400)
+                    return
+                raise  # a host failing (5xx, after retries) has not said the token may: nothing pushed
         if isinstance(answer, dict):  # `{count, value}`: how Azure DevOps answers every list
             answer = answer.get("value")
-        if answer == [False]:
+        if isinstance(answer, list) and False in answer:
             raise ProviderError(
                 f"Azure DevOps API ({self.project}/{self.repo_name}): the token's identity may not "
                 "contribute to the repository, create a branch or contribute to pull requests, so "

@@ -211,7 +211,8 @@ class GitLabProvider:
     def check_access(self) -> None:
         """Two GETs: the project (the token user's access level must be Developer or above to
         push a branch and open a merge request) and `/personal_access_tokens/self` (its scopes
-        must include `api`; a token the endpoint does not describe, as a CI job token, passes)."""
+        must include `api`; a token the endpoint does not describe, as a CI job token, passes;
+        a host failing to answer, 5xx after the retries or no answer, fails the run)."""
         where = f"GitLab API ({self.project_path})"
         with self._errors("checking what the token may do"):
             project = self._gl.http_get(f"/projects/{quote(self.project_path, safe='')}", **self._rq)
@@ -229,10 +230,14 @@ class GitLabProvider:
                     "merge request; use a token of a user with the Developer role or above",
                     kind="auth",
                 )
-        try:
-            token = self._gl.http_get("/personal_access_tokens/self", **self._rq)
-        except (GitlabError, failures.NotTheApi, requests.exceptions.RequestException):
-            return  # not a personal, project or group access token, or an older GitLab
+        with self._errors("checking what the token may do (its scopes)"):
+            try:
+                token = self._gl.http_get("/personal_access_tokens/self", **self._rq)
+            except (GitlabError, failures.NotTheApi) as exc:
+                code = getattr(exc, "response_code", None) or 0
+                if isinstance(exc, failures.NotTheApi) or (400 <= code < 500 and code != 429):
+                    return  # not a personal, project or group access token, or an older GitLab
+                raise  # a host failing (5xx after retries, an unreadable answer): nothing pushed
         scopes = token.get("scopes") if isinstance(token, dict) else None
         if isinstance(scopes, list) and "api" not in scopes:
             raise ProviderError(

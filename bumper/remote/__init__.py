@@ -29,6 +29,7 @@ from bumper.delivery.bot_branch import (
     foreign_commits,
     left_empty,
     not_own,
+    other_images,
     retargeted,
     retargeted_from,
 )
@@ -39,7 +40,7 @@ from bumper.errors import BumperError, ConfigError, VerifyError, WorkspaceError
 from bumper.git.clone import drop_work_tree
 from bumper.git.errors import PushRejected
 from bumper.git.ownership import images_trailer
-from bumper.git.read import start_branch_read
+from bumper.git.read import commit_shape, start_branch_read
 from bumper.image_ref import ImageRef
 from bumper.options import BumpOptions, BumpResult, Status
 from bumper.plan.tree import TreePlan
@@ -55,6 +56,7 @@ from bumper.remote.branch import (
 )
 from bumper.remote.clone import Base, clone_base, repo_git
 from bumper.remote.direct import PUSHED_COMMIT, after_push, commit_to_base
+from bumper.remote.naming import commit_images
 from bumper.remote.planning import plan_clone, planned_images, verify
 from bumper.remote.push import PUSHED_BRANCH, check_still_current, deliver, dry_run_note, pushed_branch_note
 from bumper.remote.run import RemoteRun, provider_of
@@ -191,6 +193,9 @@ def _through_pull_request(base: Base, run: RemoteRun, plan: TreePlan) -> BumpRes
         if problem is not None:
             refuse_if_base_moved(base.cloned)  # judged against a base that is still current
             return _left_alone(base, run, bot, plan, foreign_commits(problem))
+        pending = _pending_elsewhere(base, run, bot)
+        if pending is not None:
+            return _left_alone(base, run, bot, plan, pending)
     plan, images, raised = never_backwards(base, run, bot, plan)
     plan = plan.verified_by(verify(base, run, plan, images))
     return _deliver_pull_request(base, run, bot, plan, images, raised)
@@ -205,6 +210,17 @@ def _left_alone(base: Base, run: RemoteRun, bot: BotBranch, plan: TreePlan, why:
     return BumpResult(
         Status.BLOCKED, left.plan, branch=bot.name, pull_request=left.pull_request, notes=left.notes
     )
+
+
+def _pending_elsewhere(base: Base, run: RemoteRun, bot: BotBranch) -> Obstacle | None:
+    """A --branch several image sets share, whose open PR holds another set's bump (images
+    this run does not name): this run's commit, made from the base, would drop it. A run naming
+    them all (found in the tree or not any more), or a branch whose PR is closed (stale), goes on."""
+    if run.options.branch is None or bot.pull_request is None or bot.sha is None:
+        return None
+    message = commit_shape(base.cloned, bot.sha)[0]
+    others = commit_images(message) - {r.key for r in run.options.images}
+    return other_images(bot.pull_request, others) if others else None
 
 
 def _named_after(run: RemoteRun, plan: TreePlan) -> frozenset[str] | None:

@@ -7,7 +7,8 @@ from bumper.ci.provenance import provenance_trailers
 from bumper.errors import BumperError, VerifyError
 from bumper.git.clone import fetch_objects
 from bumper.git.errors import PushRejected
-from bumper.plan.tree import TreePlan, write_all
+from bumper.plan.tree import TreePlan
+from bumper.plan.write import write_all
 from bumper.providers.api import ChecksAccess
 from bumper.remote.branch import bot_branch_name, claim_bot_branch
 from bumper.remote.clone import Base

@@ -47,16 +47,22 @@ def held_by_another_set(cloned: Clone, sha: str, name: str, keys: frozenset[str]
     """
     log = ["log", "--first-parent", f"-n{_LOOKED_AT}", "--format=%B%x00", sha]
     for message in cloned.git.out(log, action="read").split("\0"):
-        found = changes.read_trailers(message)
-        trailers = dict(found)
+        trailers = dict(changes.read_trailers(message))
         if trailers.get(BRANCH_TRAILER) != name:
             continue
         images = trailer_images(trailers)
-        if images is not None:
-            return images != keys
-        changed = {_changed_key(value) for key, value in found if key == TRAILER_IMAGE} - {None}
-        return not changed <= keys
+        return images != keys if images is not None else not commit_images(message) <= keys
     return False
+
+
+def commit_images(message: str) -> frozenset[str]:
+    """The image set a bump commit of bumper's names: its Bumper-Images trailer, else (made
+    before that trailer existed) the images its `Bumper-Image: OLD -> NEW` trailers changed."""
+    found = changes.read_trailers(message)
+    images = trailer_images(dict(found))
+    if images is not None:
+        return images
+    return frozenset(key for name, value in found if name == TRAILER_IMAGE if (key := _changed_key(value)))
 
 
 def _changed_key(value: str) -> str | None:

@@ -1,0 +1,101 @@
+"""write_all writes every file of a plan or none: never over a file changed on disk since its plan
+(--dir), and a rename that fails puts back the files already renamed."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from bumper.errors import WorkspaceError
+from bumper.image_ref import ImageRef
+from bumper.plan.tree import TreeRequest, plan_tree
+from bumper.plan.write import write_all
+
+
+def _two_files(tmp_path: Path) -> tuple[Path, Path]:
+    a, b = tmp_path / "a.yaml", tmp_path / "b.yaml"
+    a.write_bytes(b"image: ghcr.io/acme/app:v1.0.0\n")
+    b.write_bytes(b"image: ghcr.io/acme/app:v1.0.0  # b\n")
+    return a, b
+
+
+@pytest.mark.parametrize("meanwhile", [b"image: ghcr.io/acme/app:v1.0.0\nreplicas: 3\n", None])
+def test_a_file_changed_on_disk_after_its_plan_is_never_overwritten(
+    tmp_path: Path, meanwhile: bytes | None
+) -> None:
+    """--dir: a person's save (or a removal) between the plan and the write fails the run with
+    every file as it was, and no temporary file left behind."""
+    a, b = _two_files(tmp_path)
+    plan = plan_tree(TreeRequest(tmp_path, [ImageRef.parse("ghcr.io/acme/app:v1.2.0")]))
+    if meanwhile is None:
+        b.unlink()
+    else:
+        b.write_bytes(meanwhile)
+    said = (
+        r"^b\.yaml changed on disk while bumper planned its edit" if meanwhile else r"b\.yaml: No such file"
+    )
+    with pytest.raises(WorkspaceError, match=said):
+        write_all(plan.edits, recheck=True)
+    assert a.read_bytes() == b"image: ghcr.io/acme/app:v1.0.0\n"
+    assert (b.read_bytes() if b.exists() else None) == meanwhile
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.yaml"] + (["b.yaml"] if meanwhile else [])
+
+
+def test_files_as_planned_are_written(tmp_path: Path) -> None:
+    a, b = _two_files(tmp_path)
+    plan = plan_tree(TreeRequest(tmp_path, [ImageRef.parse("ghcr.io/acme/app:v1.2.0")]))
+    write_all(plan.edits, recheck=True)
+    assert a.read_bytes() == b"image: ghcr.io/acme/app:v1.2.0\n"
+    assert b.read_bytes() == b"image: ghcr.io/acme/app:v1.2.0  # b\n"
+
+
+def test_a_file_turned_into_a_link_to_the_same_bytes_is_changed(tmp_path: Path) -> None:
+    """The bytes through the link are the planned-from ones, but the link is not the file read."""
+    a, b = _two_files(tmp_path)
+    plan = plan_tree(TreeRequest(tmp_path, [ImageRef.parse("ghcr.io/acme/app:v1.2.0")]))
+    (tmp_path / "shared.yaml").write_bytes(b.read_bytes())
+    b.unlink()
+    b.symlink_to("shared.yaml")
+    with pytest.raises(WorkspaceError, match=r"^b\.yaml changed on disk"):
+        write_all(plan.edits, recheck=True)
+    assert b.is_symlink() and (tmp_path / "shared.yaml").read_bytes().endswith(b"# b\n")
+    assert a.read_bytes() == b"image: ghcr.io/acme/app:v1.0.0\n"
+
+
+def test_a_rename_that_fails_puts_back_what_was_renamed(tmp_path: Path) -> None:
+    """b.yaml became a folder after the plan (no recheck, as in a --repo clone): its rename
+    fails after a.yaml's, and a.yaml gets its old bytes back; no temp file is left."""
+    a, b = _two_files(tmp_path)
+    plan = plan_tree(TreeRequest(tmp_path, [ImageRef.parse("ghcr.io/acme/app:v1.2.0")]))
+    b.unlink()
+    (b / "inside").mkdir(parents=True)
+    with pytest.raises(WorkspaceError, match=r"b\.yaml: Is a directory; nothing was changed: make the file"):
+        write_all(plan.edits)
+    assert a.read_bytes() == b"image: ghcr.io/acme/app:v1.0.0\n"
+    assert sorted(p.name for p in tmp_path.rglob("*")) == ["a.yaml", "b.yaml", "inside"]
+
+
+def test_an_interruption_among_the_renames_puts_back_what_was_renamed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl-C (or CI's SIGTERM, raised the same way) after a.yaml's rename and before b.yaml's:
+    a.yaml gets its old bytes back, no temp file is left, and the interruption goes on."""
+    a, b = _two_files(tmp_path)
+    plan = plan_tree(TreeRequest(tmp_path, [ImageRef.parse("ghcr.io/acme/app:v1.2.0")]))
+    renames = [0]
+    real = os.replace
+
+    def interrupted(src: str, dst: str) -> None:
+        renames[0] += 1
+        if renames[0] == 2:
+            raise KeyboardInterrupt
+        real(src, dst)
+
+    monkeypatch.setattr(os, "replace", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        write_all(plan.edits, recheck=True)
+    assert a.read_bytes() == b"image: ghcr.io/acme/app:v1.0.0\n"
+    assert b.read_bytes() == b"image: ghcr.io/acme/app:v1.0.0  # b\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.yaml", "b.yaml"]
