@@ -8,6 +8,7 @@ Prometheus operator's `image` + `version`) is rewritten with it."""
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from yaml.nodes import MappingNode, Node, ScalarNode
 
@@ -238,6 +239,8 @@ def _spelled_twice(
     `imageTag`) are two images, not ambiguous."""
     keys = [k for k in read if k is not None]
     own = _own_keys(keys[0])[1]
+    if all(k in own for k in keys) and len({k.casefold() for k in pairs}) == len(pairs):
+        return False  # every key as spelled, none said twice: most maps, read at once
     for key in keys:
         twin = next((k for k in pairs if k != key and k.casefold() == key.casefold()), None)
         if twin is not None and _paired_apart(pairs, twin, keys[0]) is None:
@@ -249,6 +252,7 @@ def _spelled_twice(
     return False
 
 
+@lru_cache(maxsize=256)  # a tree says a few dozen name keys, in every map
 def _own_keys(key: str) -> tuple[tuple[str, ...], frozenset[str]]:
     """A name key's tag keys as spelled, and every key it pairs with as spelled (itself, its tag,
     registry and digest keys)."""

@@ -9,6 +9,7 @@ from typing import NamedTuple
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from bumper.changes import reason_word
+from bumper.shapes.hubs import HUB_AND_TAG
 from bumper.shapes.left_alone import NO_TAG
 from bumper.shapes.markers import NAME as MARKER
 from bumper.shapes.markers import MarkedPart, find_markers
@@ -71,8 +72,9 @@ def find_references(
     found[:] = state.components.off_hub_tags(found, state.ignore)  # an Istio tag: held, or not moved
     if shared:
         shared[:] = state.components.off_hub_tags(shared, state.ignore)
-    if marks:  # a marker on the line of a name without a tag says what becomes of it: no note
-        sink[:] = [n for n in sink if not (reason_word(n.reason) == NO_TAG and n.line - 1 in marks)]
+    if marks:  # a marker on the line of a name without a tag (or of a hub's tag, an Argo CD
+        # parameter's) says what becomes of it: no note
+        sink[:] = [n for n in sink if not (reason_word(n.reason) in _MARKED_AWAY and n.line - 1 in marks)]
     if shared is not None:  # a marked scalar several maps use (an anchored tag): each map's image
         shared += [ref for refs in displaced.values() if len(refs) > 1 for ref in refs]  # moves with it
     # A marker on a line of several values (a flow map `{repository: …, tag: …}`) names none of
@@ -85,6 +87,9 @@ def find_references(
     if state.repeats:
         _refuse_edits_of_repeats(source, [*result, *(shared or ())], state.repeats)
     return result
+
+
+_MARKED_AWAY = frozenset({NO_TAG, HUB_AND_TAG})
 
 
 def _refuse_edits_of_repeats(source: Source, refs: list[Reference], repeats: Repeats) -> None:
