@@ -360,7 +360,7 @@ def markers_without_value(source: Source, docs: list[Node], refs: list[Reference
             continue
         named = target if part == "whole" else f"{target}:{part}"
         reason = value_shape_reason(docs, line0) or "no scalar value on this line"
-        if (kind == "bumper" or part == "digest") and reason.startswith("no scalar"):
+        if (kind == "bumper" or part in ("digest", "tag")) and reason.startswith("no scalar"):
             what = "reference" if part == "whole" else part
             reason = f"the value on this line is no {what} of {target}"
         found.append(Unresolved(source.path, line0 + 1, f"${kind}", named, reason))

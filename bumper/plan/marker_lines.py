@@ -11,7 +11,11 @@ _MOVE = "put the marker at the end of the line of the one scalar it sets (e.g. `
 def value_shape_reason(docs: list[Node], line0: int) -> str | None:
     """The reason for the marker on 0-based `line0` of the file composed as `docs` when the value
     there is a collection, else None."""
-    for value in _values_on_line(docs, line0):
+    values = _values_on_line(docs, line0)
+    flow = any(isinstance(v, CollectionNode) and v.flow_style and v.start_mark.line == line0 for v in values)
+    if not flow and any(not isinstance(value, CollectionNode) for value in values):
+        return None  # `- image: X # marker`: the scalar is what the marker sets, not the item's map
+    for value in values:
         if not isinstance(value, CollectionNode):
             continue
         if value.start_mark.line == line0 and value.flow_style:

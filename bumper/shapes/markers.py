@@ -10,7 +10,7 @@ from functools import cache
 from yaml.nodes import Node, ScalarNode
 
 from bumper.errors import RefParseError
-from bumper.image_ref import DIGEST_HINT, ImageRef, is_digest, repository_key, split_name
+from bumper.image_ref import DIGEST_HINT, ImageRef, is_digest, parse_tag_value, repository_key, split_name
 from bumper.shapes.left_alone import PLACEHOLDER, is_placeholder
 from bumper.shapes.reference import Ignored, IgnoreFn, Reference, WholeRef
 from bumper.shapes.shape import Shape
@@ -123,6 +123,28 @@ def not_a_digest(node: ScalarNode, key: str | None, ignore: IgnoreFn) -> bool:
         return False
     ignore(Ignored(node.start_mark.line + 1, NAME, str(node.value), f"not-a-digest: {DIGEST_HINT}", key))
     return True
+
+
+def without_tagless_marks(found: list[Reference], ignore: IgnoreFn) -> list[Reference]:
+    """`found` less the `:tag`-marked scalars that hold no tag (`image: REPO:v1` marked
+    `REPO:tag` read as a tag `REPO:v1` of another variant and was skipped so); each is noted
+    with what to write instead."""
+    kept = []
+    for ref in found:
+        value = str(ref.node.value)
+        if not (isinstance(ref, MarkedPart) and ref.part == "tag" and value) or is_placeholder(value):
+            kept.append(ref)
+            continue
+        try:
+            parse_tag_value(value)
+        except RefParseError as exc:
+            why, key = str(exc), (None if getattr(ref, "policy", "") else ref.ref.key)
+            if ImageRef.try_parse(value) is not None:
+                why = "not-a-tag: the value is a whole reference; mark it without :tag"
+            ignore(Ignored(ref.line, NAME, value, why, key))
+            continue
+        kept.append(ref)
+    return kept
 
 
 def placeholder_marked(node: ScalarNode, tag: str | None, key: str | None, ignore: IgnoreFn) -> bool:

@@ -12,7 +12,7 @@ from bumper.changes import reason_word
 from bumper.shapes.hubs import HUB_AND_TAG
 from bumper.shapes.left_alone import NO_TAG
 from bumper.shapes.markers import NAME as MARKER
-from bumper.shapes.markers import MarkedPart, find_markers
+from bumper.shapes.markers import MarkedPart, find_markers, without_tagless_marks
 from bumper.shapes.reference import Ignored, IgnoreFn, Reference
 from bumper.shapes.shape import SKIP, Found, ScalarFn
 from bumper.shapes.table import DISPATCH
@@ -82,7 +82,7 @@ def find_references(
     several = {i for ids in on_marker_line.values() if len(ids) > 1 for i in ids}
     result = [r for r in found if id(r) not in several] if several else found
     if marks:
-        result = _without_whole_markers_on_names(result, state.ignore)
+        result = without_tagless_marks(_without_whole_markers_on_names(result, state.ignore), state.ignore)
     result.sort(key=lambda r: r.position)
     if state.repeats:
         _refuse_edits_of_repeats(source, [*result, *(shared or ())], state.repeats)
