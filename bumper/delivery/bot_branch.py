@@ -196,8 +196,9 @@ def _comment_waiting(
     provider: Provider | None, pr: PullRequest, branch: str, shown: str, why: Obstacle
 ) -> list[str]:
     """One PR comment per waiting image set (a rerun finds it and writes nothing). A comment
-    the host refuses (a locked conversation, a token that may not comment, an outage) is said
-    in a line of its own: the run is `blocked` all the same, and its line says why."""
+    the host refuses (403, 404, 409, 422: a locked conversation, a token that may not comment)
+    is said in a line of its own: the run is `blocked` all the same, and its line says why. An
+    answer that is not the API's, or an outage, still fails the run (check --api-url, rerun)."""
     if not isinstance(provider, CommentsOnPullRequests):
         return [f"{provider.name if provider else 'this host'} cannot comment on pull requests"]
     key = f"<!-- bumper:{why.key.replace('--', '')} images={shown.replace('--', '')} -->"
@@ -208,8 +209,13 @@ def _comment_waiting(
     try:
         provider.comment_once(pr, key, text)
     except ProviderError as exc:
+        if exc.kind not in _REFUSALS:
+            raise
         return [exc.message]
     return []
+
+
+_REFUSALS = ("auth", "not-found", "conflict")  # ProviderError kinds of a host saying no
 
 
 def _waiting(want: ImageRef, held: ImageRef | None) -> bool:
