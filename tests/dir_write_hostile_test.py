@@ -40,19 +40,19 @@ def _leftovers(tree: Path) -> list[str]:
 
 
 def test_a_file_replaced_by_a_link_while_bumper_plans_is_left_a_link(tmp_path: Path) -> None:
-    """A person moves b.yaml to a shared folder and links it back while bumper runs (here:
+    """A person moves b.yaml to a common folder and links it back while bumper runs (here:
     while --verify renders, a `kustomize` on PATH doing it): the bytes through the link are the
     ones planned from, but the link is not the file bumper read. It was replaced by a regular
-    file, so the shared file kept the old tag and the link was gone; now nothing is written."""
-    tree, shared = _tree(tmp_path), tmp_path / "shared"
-    shared.mkdir()
+    file, so the common file kept the old tag and the link was gone; now nothing is written."""
+    tree, common = _tree(tmp_path), tmp_path / "common"
+    common.mkdir()
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     renderer = bin_dir / "kustomize"
     renderer.write_text(
         "#!/bin/sh\n"
         f"if [ ! -L '{tree}/base/b.yaml' ]; then\n"
-        f"  mv '{tree}/base/b.yaml' '{shared}/b.yaml' && ln -s ../../shared/b.yaml '{tree}/base/b.yaml'\n"
+        f"  mv '{tree}/base/b.yaml' '{common}/b.yaml' && ln -s ../../common/b.yaml '{tree}/base/b.yaml'\n"
         "fi\n"
         "echo 'apiVersion: v1'\necho 'kind: ConfigMap'\n"
     )
@@ -64,8 +64,8 @@ def test_a_file_replaced_by_a_link_while_bumper_plans_is_left_a_link(tmp_path: P
         "or person wrote, removed or replaced it meanwhile); nothing was changed: run bumper again"
     )
     link = tree / "base" / "b.yaml"
-    assert link.is_symlink() and os.readlink(link) == "../../shared/b.yaml"
-    assert (shared / "b.yaml").read_bytes() == B
+    assert link.is_symlink() and os.readlink(link) == "../../common/b.yaml"
+    assert (common / "b.yaml").read_bytes() == B
     assert (tree / "base" / "a.yaml").read_bytes() == A
     assert _leftovers(tmp_path) == []
 

@@ -179,3 +179,20 @@ def test_retargeted_while_bumper_pushes_the_next_attempt_leaves_it_alone(world: 
     # The push that landed before the retarget was seen stays; the PR's text describes it.
     assert b"v1.3.0" in (world.read(BRANCH, "apps/web/deployment.yaml") or b"") and "v1.3.0" in pr.title
     assert "already holds these versions" in proc.stderr and pr.comments == []
+
+
+def test_a_comment_the_host_refuses_leaves_the_run_blocked_and_said(world: World) -> None:
+    """A locked conversation, a token that may not comment, an outage: the comment's 403 ended
+    the run in exit 1 with only that error, so the line saying why the branch was left alone
+    (and what to do) was never printed. Now it is `blocked` (exit 0), said, plus the refusal."""
+    pr = opened(world)
+    retarget(world, pr.number)
+    refusal = (403, {}, {"message": "locked"})
+    world.host.inject(refusal, method="POST", path="(comments|notes|threads)$", times=9)
+    proc = run(world, "v1.3.0")
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["status"] == "blocked"
+    blocked, refused = proc.stderr.splitlines()
+    assert blocked.startswith(f"bumper: warning: branch {BRANCH} ") and "release-1" in blocked
+    assert refused.startswith("bumper: warning: ") and "403" in refused and f"{pr.number}" in refused
+    assert pr.comments == [] and pr.base == "release-1"

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from bumper.changes import Skip
-from bumper.errors import BumperError, ConfigError
+from bumper.errors import BumperError, ConfigError, ProviderError
 from bumper.git.clone import Clone
 from bumper.git.ownership import BRANCH_TRAILER, not_own_reason, read_trailers
 from bumper.git.read import changed_entries, commit_shape, on_base, read_files
@@ -195,7 +195,10 @@ def blocked(
 def _comment_waiting(
     provider: Provider | None, pr: PullRequest, branch: str, shown: str, why: Obstacle
 ) -> list[str]:
-    """One PR comment per waiting image set (a rerun finds it and writes nothing)."""
+    """One PR comment per waiting image set (a rerun finds it and writes nothing). A comment
+    the host refuses (403, 404, 409, 422: a locked conversation, a token that may not comment)
+    is said in a line of its own: the run is `blocked` all the same, and its line says why. An
+    answer that is not the API's, or an outage, still fails the run (check --api-url, rerun)."""
     if not isinstance(provider, CommentsOnPullRequests):
         return [f"{provider.name if provider else 'this host'} cannot comment on pull requests"]
     key = f"<!-- bumper:{why.key.replace('--', '')} images={shown.replace('--', '')} -->"
@@ -203,8 +206,16 @@ def _comment_waiting(
         f"bumper did not update this branch: `{branch}` {why.comment}. Waiting: {shown}.\n\n"
         f"To let bumper continue, {why.fix}.\n\n{key}"
     )
-    provider.comment_once(pr, key, text)
+    try:
+        provider.comment_once(pr, key, text)
+    except ProviderError as exc:
+        if exc.kind not in _REFUSALS:
+            raise
+        return [exc.message]
     return []
+
+
+_REFUSALS = ("auth", "not-found", "conflict")  # ProviderError kinds of a host saying no
 
 
 def _waiting(want: ImageRef, held: ImageRef | None) -> bool:
