@@ -25,9 +25,10 @@ _KINDS = {
     "policies.kyverno.io": "MutatingPolicy",
 }
 _MUTATIONS = ("applyConfiguration", "jsonPatch")  # each holds one CEL `expression`
-# A field `image` set to a CEL string literal (`Object.spec.containers{image: "REF"}`):
+# A field `image` set to a CEL string literal (`Object.spec.containers{image: "REF"}`), or a map
+# key `"image"` (a container written as a map, `{"name": "sidecar", "image": "REF"}`):
 # `imagePullPolicy:`, `c.image.startsWith("…")`, a JSONPatch `value:` are not read.
-_IMAGE_FIELD = re.compile(r"""(?<![\w.])image\s*:\s*(["'])([^"'\\\s]+)\1""")
+_IMAGE_FIELD = re.compile(r"""(?<![\w.])(?:image|"image"|'image')\s*:\s*(["'])([^"'\\\s]+)\1""")
 _LINE_BREAK = re.compile("\r\n|[\n\r\x85\u2028\u2029]")  # YAML's, as the parser counts lines
 
 

@@ -193,12 +193,14 @@ def _image_list(value: ScalarNode, found: Found) -> None:
 
 # A Tekton parameter naming the image a step runs, spelled as the Tekton catalog does:
 # `BUILDER_IMAGE`, `builder_image`, `curl-image`, `gcloud-image` (a step runs
-# `image: $(params.curl-image)`). `IMAGE`/`image` alone is most often the image a task builds.
+# `image: $(params.curl-image)`), and in camel case, `gitInitImage` (the catalog's git-clone),
+# `prettierImage`. `IMAGE`/`image` alone is most often the image a task builds.
 _PARAM_IMAGE = re.compile(r".+[-_]image", re.IGNORECASE)
+_PARAM_CAMEL_IMAGE = re.compile(r"[a-z][A-Za-z0-9]*[a-z0-9]Image")
 
 
 def _names_a_param_image(name: str) -> bool:
-    return _PARAM_IMAGE.fullmatch(name) is not None
+    return _PARAM_IMAGE.fullmatch(name) is not None or _PARAM_CAMEL_IMAGE.fullmatch(name) is not None
 
 
 def image_key(

@@ -42,6 +42,9 @@ _PARENTS = {
 # that cannot be read is noted, never a failure.
 _YAML_FILES = (".yaml", ".yml")
 _PATCH_LISTS = frozenset({"patches", "patchesJson6902"})  # the latter: kustomize's older field
+# Kyverno's `mutate.patchesJson6902: |` (also in a `foreach` entry) is the operations as a string
+# (kustomize's field of that name is a list, never a string).
+_KYVERNO_PATCH = "patchesJson6902"
 # Otherwise it is read only when it holds a Kubernetes object, a document whose root has
 # `apiVersion` and `kind` (Katib's trial templates in a ConfigMap, an Argo Workflows
 # `resource.manifest`); anything else (a script, another config language, prose) is text: not
@@ -268,7 +271,7 @@ def literal_block(value: ScalarNode, key: str, context: str | None, found: Found
     """A `|` block under another key: read when its key names a YAML file or a kustomize
     patch, or when it holds a Kubernetes object."""
     read: Read
-    if key.endswith(_YAML_FILES) or (key == "patch" and context in _PATCH_LISTS):
+    if key.endswith(_YAML_FILES) or (key == "patch" and context in _PATCH_LISTS) or key == _KYVERNO_PATCH:
         read = "named"
     elif value.style != "|":
         return

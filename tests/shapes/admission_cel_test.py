@@ -122,3 +122,15 @@ def test_an_expression_used_again_through_an_alias_is_read_once() -> None:
     assert find(text, "map.yaml").found == [
         (15, "container", f"ghcr.io/home-operations/busybox:1.38.0@sha256:{SHA}")
     ]
+
+
+def test_a_container_written_as_a_cel_map() -> None:
+    """kyverno/kyverno docs/perf-testing/v1.18.1/policies/mpol-complex.yaml: a JSONPatch `value`
+    that is a CEL map, `{"name": "log-forwarder", "image": "busybox:latest"}` (aligned spaces
+    kept); `'image'` in single quotes too."""
+    text = policy(api="policies.kyverno.io/v1beta1", kind="MutatingPolicy").replace(
+        f'image: "ghcr.io/home-operations/busybox:1.38.0@sha256:{SHA}"', '"image":   "busybox:latest"'
+    )
+    assert find(text, "mp.yaml").found == [(15, "container", "busybox:latest")]
+    quoted = text.replace('"image":   "busybox:latest"', "'image': 'busybox:1.36'")
+    assert find(quoted, "mp.yaml").found == [(15, "container", "busybox:1.36")]

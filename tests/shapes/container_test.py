@@ -344,6 +344,31 @@ def test_a_tekton_parameter_naming_an_image_by_its_default() -> None:
     assert find(text, "task.yaml").found == [(3, "container", "gcr.io/kaniko-project/executor:v1.8.1")]
 
 
+def test_a_tekton_parameter_in_camel_case() -> None:
+    """The Tekton catalog's git-clone names its image parameter `gitInitImage` (prettier's,
+    `prettierImage`): read as `git-init-image` is. `image`/`Image` alone, a capital first letter
+    (`BaseImage`, no catalog spelling) and a `value:` of a TaskRun's parameter are not read."""
+    text = """\
+        params:
+          - name: gitInitImage
+            default: "ghcr.io/tektoncd-catalog/git-clone:v1.1.0"
+          - name: prettierImage
+            default: docker.io/elnebuloso/prettier:2.1.1
+          - name: image
+            default: docker.io/mikefarah/yq:4.47.1
+          - name: Image
+            default: gcr.io/acme/image:v1
+          - name: BaseImage
+            default: gcr.io/acme/base:v1
+          - name: gitInitImage
+            value: gcr.io/acme/run:v1
+        """
+    assert find(text, "task.yaml").found == [
+        (3, "container", "ghcr.io/tektoncd-catalog/git-clone:v1.1.0"),
+        (5, "container", "docker.io/elnebuloso/prettier:2.1.1"),
+    ]
+
+
 def test_the_scalars_that_name_a_value_an_image_are_its_names() -> None:
     """A hold on the line of what says a value is an image holds it (plan/holds.py reads
     `name_nodes`): a flag item before its reference, a variable's or parameter's `name`, a

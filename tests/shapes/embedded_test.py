@@ -193,6 +193,40 @@ def test_kustomizes_older_patches_json_6902_field() -> None:
     assert find(text, "kustomization.yaml").found == [(6, "container", "ghcr.io/acme/app:v1")]
 
 
+def test_kyvernos_patches_json_6902_string() -> None:
+    """Kyverno's `mutate.patchesJson6902: |` (and a `foreach` entry's) holds the operations as a
+    string: read as a kustomize patch is; a `test` operation sets nothing; one that does not
+    parse (a template) is noted, as any named block."""
+    text = """\
+        rules:
+          - mutate:
+              patchesJson6902: |-
+                - op: replace
+                  path: /spec/containers/0/image
+                  value: ghcr.io/acme/app:v1
+                - op: test
+                  path: /spec/containers/1/image
+                  value: ghcr.io/acme/app:v0
+              foreach:
+                - list: request.object.spec.containers
+                  patchesJson6902: |-
+                    - op: replace
+                      path: /spec/containers/{{elementIndex}}/image
+                      value: ghcr.io/acme/side:v2
+          - mutate:
+              patchesJson6902: |-
+                {{- if .debug }}
+                - op: remove
+                {{- end }}
+        """
+    finding = find(text, "policy.yaml")
+    assert finding.found == [
+        (6, "container", "ghcr.io/acme/app:v1"),
+        (15, "container", "ghcr.io/acme/side:v2"),
+    ]
+    assert [(n[0], n[3]) for n in finding.left] == [(17, "template")]
+
+
 def test_a_patch_elsewhere_is_text() -> None:
     """`patch:` holds YAML under `patches` only; a `patch: |` anywhere else is text."""
     assert find("notes:\n  patch: |\n    - image: busybox:1.36\n").found == []
