@@ -12,6 +12,7 @@ from yaml import Mark
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from bumper.image_ref import ImageRef
+from bumper.shapes.cel_text import cel_strings_and_comments
 from bumper.shapes.nodes import merged_pairs, scalar, text_of
 from bumper.shapes.reference import IgnoreFn, Reference
 from bumper.shapes.shape import Shape
@@ -28,6 +29,12 @@ _MUTATIONS = ("applyConfiguration", "jsonPatch")  # each holds one CEL `expressi
 # A field `image` set to a CEL string literal (`Object.spec.containers{image: "REF"}`):
 # `imagePullPolicy:`, `c.image.startsWith("…")`, a JSONPatch `value:` are not read.
 _IMAGE_FIELD = re.compile(r"""(?<![\w.])image\s*:\s*(["'])([^"'\\\s]+)\1""")
+# The same field as a quoted YAML scalar's text writes it: CEL's `"` is `\"` in a double-quoted
+# scalar, its `'` is `''` in a single-quoted one (the literal itself holds no quote nor escape).
+_IN_TEXT = {
+    '"': re.compile(r"""(?<![\w.])image\s*:\s*(\\"|')([^"'\\\s]+)\1"""),
+    "'": re.compile(r"""(?<![\w.])image\s*:\s*(''|")([^"'\\\s]+)\1"""),
+}
 _LINE_BREAK = re.compile("\r\n|[\n\r\x85\u2028\u2029]")  # YAML's, as the parser counts lines
 
 
@@ -97,16 +104,23 @@ def _literals(source: Source, node: ScalarNode) -> Iterator[Reference]:
     """Each `image: "REF"` of the expression with a tag or digest. The literal is found in the
     scalar's value and in the file's text alike (one line of a block scalar is its text less the
     indentation): when the two do not list the same literals in the same order (an escape in a
-    quoted scalar, a comment after a block's header), nothing is read."""
+    quoted scalar beyond its quotes, a comment after a block's header), nothing is read. One in a
+    CEL comment (`//` to the line's end, of the value: a folded line's comment runs on) or inside
+    a CEL string literal is no field and is not read."""
     value = str(node.value)
     start = scalar_start(source.text, node)
     in_value = list(_IMAGE_FIELD.finditer(value))
-    in_text = list(_IMAGE_FIELD.finditer(source.text, start, node.end_mark.index))
+    in_text = list(
+        _IN_TEXT.get(node.style or "", _IMAGE_FIELD).finditer(source.text, start, node.end_mark.index)
+    )
     if not in_value or [m.group(2) for m in in_value] != [m.group(2) for m in in_text]:
         return
     spans = tuple((v.start(2), v.end(2), t.start(2), t.end(2)) for v, t in zip(in_value, in_text))
     expression = Expression(node, spans)
+    not_code = cel_strings_and_comments(value)
     for v_match, (_, _, t_start, t_end) in zip(in_value, spans):
+        if any(begin <= v_match.start() < end for begin, end in not_code):
+            continue  # `image: "…"` in a CEL comment or inside a string literal: no field
         parsed = ImageRef.try_parse(v_match.group(2))
         if parsed is None or not (parsed.tag or parsed.digest):
             continue

@@ -85,7 +85,9 @@ spec:
 def test_what_it_leaves() -> None:
     """An image without a tag or digest (nothing to move), a JSONPatch `value` (not a field named
     image), `c.image` compared to a string, a `matchConditions` expression, another kind of
-    object, and an expression in a quoted scalar whose escapes do not map one to one."""
+    object, and an expression in a quoted scalar whose escapes do not map one to one (an escape
+    inside the literal; its quotes escaped, `\\"`, are read: tests/golden's
+    mutating-admission-policy-cel-quoted-commented)."""
     untagged = policy().replace(f"1.38.0@sha256:{SHA}", "").replace("busybox:", "busybox")
     assert find(untagged, "map.yaml").found == []
     text = """\
@@ -105,7 +107,7 @@ spec:
     - patchType: ApplyConfiguration
       applyConfiguration:
         expression: "Object{spec: Object.spec{containers: [
-          Object.spec.containers{image: \\"ghcr.io/acme/app:1.0\\"}]}}"
+          Object.spec.containers{image: \\"ghcr.io/acme/app:\\x31.0\\"}]}}"
 """
     assert find(text, "map.yaml") == ([], [])
     other = policy(kind="ValidatingAdmissionPolicy")
