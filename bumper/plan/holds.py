@@ -29,9 +29,10 @@ def edited_nodes(ref: Reference) -> list[Node]:
 
 
 def _used_nodes(ref: Reference) -> list[Node]:
-    """edited_nodes and the block strings holding the reference: a block used again through
-    an alias (`values: *v`) is the same text, so a hold on that use holds what is inside."""
-    return [*edited_nodes(ref), *(block.node for block in ref.blocks())]
+    """edited_nodes, the scalar whose text it is part of (a CEL expression), and the block
+    strings holding the reference: a block used again through an alias (`values: *v`) is the
+    same text, so a hold on that use holds what is inside."""
+    return [*edited_nodes(ref), *ref.innermost().shared_text(), *(block.node for block in ref.blocks())]
 
 
 def _with_blocks(uses: AnchorUses, refs: Sequence[Reference]) -> AnchorUses:

@@ -71,6 +71,11 @@ class CelRef(Reference):
         node = self.expression.node
         return (node.start_mark if node.style in ("|", ">") else node.end_mark).line + 1
 
+    def shared_text(self) -> tuple[Node, ...]:
+        """The expression: an alias of it (`expression: *e  # bumper: hold`) is the same text."""
+        assert self.expression is not None
+        return (self.expression.node,)
+
     def rewrite(self, plan: Plan, source: Source, new: ImageRef) -> str | None:
         assert self.expression is not None
         moved = self.new_ref(new)
