@@ -11,10 +11,11 @@ from dataclasses import dataclass
 from yaml import Mark
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from bumper.changes import explained
 from bumper.image_ref import ImageRef
 from bumper.shapes.cel_text import cel_strings_and_comments
 from bumper.shapes.nodes import merged_pairs, scalar, text_of
-from bumper.shapes.reference import IgnoreFn, Reference
+from bumper.shapes.reference import Ignored, IgnoreFn, Reference
 from bumper.shapes.shape import Shape
 from bumper.yaml_edit import STR_TAG, Edit, Plan, Source, scalar_start
 
@@ -35,6 +36,12 @@ _IN_TEXT = {
     '"': re.compile(r"""(?<![\w.])image\s*:\s*(\\"|')([^"'\\\s]+)\1"""),
     "'": re.compile(r"""(?<![\w.])image\s*:\s*(''|")([^"'\\\s]+)\1"""),
 }
+# The reason an expression's literals are left: the file writes them with a YAML escape inside.
+ESCAPED = explained(
+    "escaped",
+    "the expression's YAML text writes this image with an escape (\\x, \\u, a line break) bumper "
+    "does not edit; write it plainly in the file to have it moved",
+)
 _LINE_BREAK = re.compile("\r\n|[\n\r\x85\u2028\u2029]")  # YAML's, as the parser counts lines
 
 
@@ -102,23 +109,30 @@ def admission_images(source: Source, doc: Node, ignore: IgnoreFn) -> Iterator[Re
             node = scalar(merged_pairs(holder), "expression") if type(holder) is MappingNode else None
             if node is not None and node.tag == STR_TAG and id(node) not in seen:
                 seen.add(id(node))
-                yield from _literals(source, node)
+                yield from _literals(source, node, ignore)
 
 
-def _literals(source: Source, node: ScalarNode) -> Iterator[Reference]:
+def _literals(source: Source, node: ScalarNode, ignore: IgnoreFn) -> Iterator[Reference]:
     """Each `image: "REF"` of the expression with a tag or digest. The literal is found in the
     scalar's value and in the file's text alike (one line of a block scalar is its text less the
-    indentation): when the two do not list the same literals in the same order (an escape in a
-    quoted scalar beyond its quotes, a comment after a block's header), nothing is read. One in a
-    CEL comment (`//` to the line's end, of the value: a folded line's comment runs on) or inside
-    a CEL string literal is no field and is not read."""
+    indentation; a block's header line, which may end with a YAML comment, is not searched):
+    when the two do not list the same literals in the same order (an escape inside a literal of
+    a double-quoted scalar), nothing is read and each literal is listed `escaped`. One in a CEL
+    comment (`//` to the line's end, of the value: a folded line's comment runs on) or inside a
+    CEL string literal is no field and is not read."""
     value = str(node.value)
     start = scalar_start(source.text, node)
+    if node.style in ("|", ">"):  # the text starts on the line after the header
+        header_end = _LINE_BREAK.search(source.text, start, node.end_mark.index)
+        start = header_end.end() if header_end else node.end_mark.index
     in_value = list(_IMAGE_FIELD.finditer(value))
     in_text = list(
         _IN_TEXT.get(node.style or "", _IMAGE_FIELD).finditer(source.text, start, node.end_mark.index)
     )
-    if not in_value or [m.group(2) for m in in_value] != [m.group(2) for m in in_text]:
+    if not in_value:
+        return
+    if [m.group(2) for m in in_value] != [m.group(2) for m in in_text]:
+        _escaped(node, in_value, ignore)
         return
     spans = tuple((v.start(2), v.end(2), t.start(2), t.end(2)) for v, t in zip(in_value, in_text))
     expression = Expression(node, spans)
@@ -132,6 +146,16 @@ def _literals(source: Source, node: ScalarNode) -> Iterator[Reference]:
         text = v_match.group(2)
         literal = ScalarNode(STR_TAG, text, _mark(source, node, t_start), _mark(source, node, t_end), '"')
         yield CelRef(REPORTED, literal, parsed, name_nodes=(node,), expression=expression)
+
+
+def _escaped(node: ScalarNode, in_value: list[re.Match[str]], ignore: IgnoreFn) -> None:
+    """Note each literal of an expression whose text does not read as its value: listed at the
+    expression's line, `escaped`, never passed over in silence."""
+    for match in in_value:
+        parsed = ImageRef.try_parse(match.group(2))
+        if parsed is not None and (parsed.tag or parsed.digest):
+            line = node.start_mark.line + 1
+            ignore(Ignored(line, REPORTED, match.group(2), ESCAPED, parsed.key))
 
 
 def _mark(source: Source, node: ScalarNode, index: int) -> Mark:
