@@ -92,24 +92,45 @@ class CelRef(Reference):
 
 
 def admission_images(source: Source, doc: Node, ignore: IgnoreFn) -> Iterator[Reference]:
-    """The images of one document's CEL mutations; any other document holds none."""
-    if type(doc) is not MappingNode:
+    """The images of the CEL mutations of one document's policies: the document itself, or one
+    it holds (a chart's `extraObjects` in a HelmRelease's values, an Argo CD `valuesObject`)."""
+    if type(doc) is not MappingNode or not any(kind in source.text for kind in _KINDS.values()):
         return
-    root = merged_pairs(doc)
-    api, kind = text_of(scalar(root, "apiVersion")) or "", text_of(scalar(root, "kind"))
-    if kind is None or _KINDS.get(api.split("/", 1)[0]) != kind:
-        return
-    spec = root.get("spec")
-    mutations = merged_pairs(spec).get("mutations") if type(spec) is MappingNode else None
     seen: set[int] = set()  # an expression reached again through an alias is one text
-    for item in mutations.value if type(mutations) is SequenceNode else ():
-        pairs = merged_pairs(item) if type(item) is MappingNode else {}
-        for field in _MUTATIONS:
-            holder = pairs.get(field)
-            node = scalar(merged_pairs(holder), "expression") if type(holder) is MappingNode else None
-            if node is not None and node.tag == STR_TAG and id(node) not in seen:
-                seen.add(id(node))
-                yield from _literals(source, node, ignore)
+    for policy in _policies(doc):
+        spec = policy.get("spec")
+        mutations = merged_pairs(spec).get("mutations") if type(spec) is MappingNode else None
+        for item in mutations.value if type(mutations) is SequenceNode else ():
+            pairs = merged_pairs(item) if type(item) is MappingNode else {}
+            for field in _MUTATIONS:
+                holder = pairs.get(field)
+                node = scalar(merged_pairs(holder), "expression") if type(holder) is MappingNode else None
+                if node is not None and node.tag == STR_TAG and id(node) not in seen:
+                    seen.add(id(node))
+                    yield from _literals(source, node, ignore)
+
+
+def _policies(doc: MappingNode) -> Iterator[dict[str, Node]]:
+    """The maps (merged) of `doc` that are a mutating policy, `doc` first, in file order; none is
+    looked into further, and a collection reached again through an alias is walked once."""
+    stack: list[Node] = [doc]
+    walked: set[int] = set()
+    while stack:
+        node = stack.pop()
+        if id(node) in walked:
+            continue
+        walked.add(id(node))
+        if type(node) is SequenceNode:
+            stack += reversed(node.value)
+            continue
+        if type(node) is not MappingNode:
+            continue
+        pairs = merged_pairs(node)
+        api, kind = text_of(scalar(pairs, "apiVersion")) or "", text_of(scalar(pairs, "kind"))
+        if kind is not None and _KINDS.get(api.split("/", 1)[0]) == kind:
+            yield pairs
+            continue
+        stack += reversed([value for _, value in node.value])
 
 
 def _literals(source: Source, node: ScalarNode, ignore: IgnoreFn) -> Iterator[Reference]:
