@@ -8,7 +8,7 @@ from __future__ import annotations
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from bumper.image_ref import ImageRef
-from bumper.shapes.helm import helm_ref
+from bumper.shapes.helm import helm_ref, tag_keys_for
 from bumper.shapes.hubs import component_note, hub_key, is_component_name, tag_note
 from bumper.shapes.left_alone import PLACEHOLDER, is_placeholder, placeholder_whole, untagged_values
 from bumper.shapes.nodes import merged_pairs, scalar, text_of
@@ -67,6 +67,8 @@ def parameter_refs(seq: SequenceNode, ignore: IgnoreFn) -> list[Reference]:
             whole = scalar(pairs, leaf) if leaf.endswith(("image", "Image")) else None
             text = text_of(whole)
             parsed = ImageRef.try_parse(text) if text else None
+            if parsed is not None and not (parsed.tag or parsed.digest) and _tag_beside(pairs, leaf):
+                continue  # its tag is a parameter helm_ref left alone (`ambiguous`): no tag to pin
             if parsed is not None and whole is not None:
                 names = (named[id(whole)],) if id(whole) in named else ()
                 found = WholeRef("helm", whole, parsed, name_nodes=names)
@@ -75,6 +77,13 @@ def parameter_refs(seq: SequenceNode, ignore: IgnoreFn) -> list[Reference]:
                     continue  # `pilot.image: pilot` beside `global.hub`: HUB/pilot, no library/pilot
                 refs.append(found)
     return refs
+
+
+def _tag_beside(pairs: dict[str, Node], leaf: str) -> bool:
+    """Whether the group names a tag for the image parameter `leaf`, spelled as one of its tag
+    keys but for case (`api.imageTag` or `api.ImageTag` beside `api.image`)."""
+    wanted = {key.casefold() for key in tag_keys_for(leaf)}
+    return any(key.casefold() in wanted for key in pairs)
 
 
 def _hub_and_tag(pairs: dict[str, Node], ignore: IgnoreFn) -> ScalarNode | None:
