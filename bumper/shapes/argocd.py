@@ -13,16 +13,17 @@ from bumper.shapes.hubs import component_note, hub_key, is_component_name, tag_n
 from bumper.shapes.left_alone import PLACEHOLDER, is_placeholder, placeholder_whole, untagged_values
 from bumper.shapes.nodes import merged_pairs, scalar, text_of
 from bumper.shapes.reference import Ignored, IgnoreFn, Reference, WholeRef
-from bumper.shapes.shape import Shape
+from bumper.shapes.shape import Found, Shape
 
 NAME = "argocd"
 _IMAGES = "\0argo-images"
 _HELM_PARAMETERS = "\0helm-parameters"
 
 
-def image_strings(seq: SequenceNode, ignore: IgnoreFn) -> list[Reference]:
+def image_strings(seq: SequenceNode, state: Found) -> list[Reference]:
     """`kustomize.images: ["alias=repo:tag", …]`: the part after `alias=` is rewritten."""
     refs: list[Reference] = []
+    ignore = state.ignore
     for item in seq.value:
         if type(item) is not ScalarNode:
             continue
@@ -35,9 +36,10 @@ def image_strings(seq: SequenceNode, ignore: IgnoreFn) -> list[Reference]:
     return refs
 
 
-def parameter_refs(seq: SequenceNode, ignore: IgnoreFn) -> list[Reference]:
+def parameter_refs(seq: SequenceNode, state: Found) -> list[Reference]:
     """Argo CD `helm.parameters`: `{name: image.repository, value: …}` beside
     `{name: image.tag, value: …}` (any prefix) read as one values map; `*.image` holds a whole one."""
+    ignore = state.ignore
     groups: dict[str, dict[str, Node]] = {}
     named: dict[int, ScalarNode] = {}  # a parameter's value -> its `name:` scalar
     for item in seq.value:
@@ -53,6 +55,9 @@ def parameter_refs(seq: SequenceNode, ignore: IgnoreFn) -> list[Reference]:
     refs: list[Reference] = []
     said = ((prefix, _hub_and_tag(pairs, ignore)) for prefix, pairs in groups.items())
     hubs = {prefix: hub for prefix, hub in said if hub is not None}
+    for prefix, hub in hubs.items():  # a hold on the hub's parameter holds a marked tag's move
+        tag = groups[prefix]["tag"]
+        state.components.marked[id(tag)] = (hub, *((named[id(hub)],) if id(hub) in named else ()))
     for prefix, pairs in groups.items():
         if prefix in hubs:
             continue  # Istio's `global.hub` + `global.tag`: every component's tag, noted

@@ -154,7 +154,7 @@ def _walk(doc: Node, context: str | None, state: Found, marks: Marks, seen: set[
         if type(node) is SequenceNode:
             reader = sequences.get(context) if context is not None else None
             if reader is not None:
-                for ref in reader(node, ignore):
+                for ref in reader(node, state):
                     add(ref)
             for item in node.value:
                 if type(item) is not ScalarNode:
