@@ -146,6 +146,38 @@ def test_flux_marker_naming_no_image_policy(tmp_path: Path) -> None:
     assert line.startswith("apps/flux.yaml:2: $imagepolicy marker 'flux-system:app' resolves to no image: ")
 
 
+def test_a_marked_placeholder_is_no_problem(tmp_path: Path) -> None:
+    """A `$bumper` marker on a placeholder tag (`changeme`, `${TAG}`, chartpress's), whole or
+    `:tag`, as a file or in an Argo CD Application's helm.values block: the marker's scalar,
+    filled in by another tool; `scan` lists it `placeholder`, `check` says nothing (each was
+    'resolves to no image: the value on this line is no reference', exit 1). A marker on no
+    image at all still is a problem."""
+    values = (
+        b'web:\n  image: ghcr.io/acme/app:set-by-chartpress # {"$bumper": "ghcr.io/acme/app"}\n'
+        b'api:\n  tag: changeme # {"$bumper": "ghcr.io/acme/app:tag"}\n'
+        b'jobs:\n  tag: ${TAG} # {"$bumper": "ghcr.io/acme/app:tag"}\n'
+    )
+    app = (
+        b"apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: a\nspec:\n"
+        b"  source:\n    helm:\n      values: |\n        p:\n"
+        b'          image: ghcr.io/acme/app:changeme # {"$bumper": "ghcr.io/acme/app"}\n'
+    )
+    root = _tree(tmp_path, {"values.yaml": values.replace(b"\n", b"\r\n"), "app.yaml": app})
+    out = _check(root)
+    assert (out.returncode, out.stdout, out.stderr) == (0, "", "bumper: no problems in 2 file(s)\n")
+    scan = forkserver.run(["scan", "--dir", str(root), "--output", "json"])
+    ignored = json.loads(scan.stdout)["ignored"]
+    assert [(i["file"], i["line"], i["reason"]) for i in ignored] == [
+        ("app.yaml", 10, "placeholder"),
+        *[("values.yaml", line, "placeholder") for line in (2, 4, 6)],
+    ]
+    assert json.loads(scan.stdout)["unresolved"] == []
+    (root / "other.yaml").write_bytes(b'x: ghcr.io/acme/other:v1 # {"$bumper": "ghcr.io/acme/app"}\n')
+    out = _check(root)
+    assert out.returncode == 1
+    assert out.stdout.startswith("other.yaml:1: $bumper marker 'ghcr.io/acme/app' resolves to no image")
+
+
 def test_an_anchor_defined_again_is_no_problem(tmp_path: Path) -> None:
     """YAML (and Go's YAML, which kubectl, Helm and Flux read with) lets a document define an
     anchor again; billimek/k8s-gitops's plex HelmRelease defines `&port` twice. It parses."""

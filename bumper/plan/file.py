@@ -165,7 +165,7 @@ class FileJob:
         # A marker on a nested map or flow map sets nothing.
         if says_a_word(source.text, ("$imagepolicy",)):
             out.unresolved += [
-                u for u in markers_without_value(source, docs, found) if u.marker == "$imagepolicy"
+                u for u in markers_without_value(source, docs, found, notes) if u.marker == "$imagepolicy"
             ]
         edit_plan = Plan()
         held = held_references(source, docs, found, self.rules, shared)

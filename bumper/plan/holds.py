@@ -29,9 +29,10 @@ def edited_nodes(ref: Reference) -> list[Node]:
 
 
 def _used_nodes(ref: Reference) -> list[Node]:
-    """edited_nodes and the block strings holding the reference: a block used again through
-    an alias (`values: *v`) is the same text, so a hold on that use holds what is inside."""
-    return [*edited_nodes(ref), *(block.node for block in ref.blocks())]
+    """edited_nodes, the scalar whose text it is part of (a CEL expression), and the block
+    strings holding the reference: a block used again through an alias (`values: *v`) is the
+    same text, so a hold on that use holds what is inside."""
+    return [*edited_nodes(ref), *ref.innermost().shared_text(), *(block.node for block in ref.blocks())]
 
 
 def _with_blocks(uses: AnchorUses, refs: Sequence[Reference]) -> AnchorUses:
@@ -173,22 +174,39 @@ def _held_by_rule(rules: RunRules, relpath: str, ref: Reference) -> bool:
 def shared_with_other_images(found: Sequence[Reference], shared: Sequence[Reference]) -> dict[int, str]:
     """The references whose edit would also move another image (two Helm maps of different
     repositories sharing one anchored tag or digest, or a `version:` merged beside two images),
+    or another map of the image onto another variant (an empty tag two maps share, each
+    appending its own `tagLabel`/`variant`),
     by id, with that image's name; every reference that must move with one of them is named
     too, and `shared` references of another image come back, so a REF naming them is found and
     told why it is skipped."""
     refs = [*found, *shared]
     group = move_together(refs)
     keys: dict[int, set[str]] = {}
+    runs: dict[int, set[str | None]] = {}
     for ref in refs:
         if ref.ref.registry:  # a Flux-marked tag names no image itself: the map it sits in does
             keys.setdefault(group[id(ref)], set()).add(ref.ref.key)
+        if not ref.ref.tag and not ref.ref.digest:  # an empty tag: the chart's appVersion
+            runs.setdefault(group[id(ref)], set()).add(ref.innermost().untagged_runs)
     out: dict[int, str] = {}
     for ref in refs:
         images = keys.get(group[id(ref)], set())
         if len(images) > 1:
             others = sorted(k for k in images if k != ref.ref.key)
             out[id(ref)] = f"shared-anchor: the anchored value is also {', '.join(others)}'s"
+        elif len(runs.get(group[id(ref)], ())) > 1:
+            out[id(ref)] = _TWO_VARIANTS
     return out
+
+
+# An empty tag two maps share (an anchor, a merge key), each appending its own variant to the
+# appVersion it stands for (`tagLabel: jdk21` and `tagLabel: alpine-jdk21`, `variant: cluster`
+# and none): a tag written there is both maps', so one of them would change variant.
+_TWO_VARIANTS = (
+    "shared-anchor: the anchored empty tag is also that of a map running another variant "
+    "(its tagLabel or variant differs): a tag written there would change one map's variant; "
+    "give each map a tag of its own"
+)
 
 
 def with_other_images(

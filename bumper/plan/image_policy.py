@@ -11,7 +11,7 @@ never guessed.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -27,10 +27,10 @@ from bumper.plan.needles import API_NEEDLE, MARKER_NEEDLE
 from bumper.plan.select import iter_candidates, read_manifest, read_tree
 from bumper.plan.variants import same_variant
 from bumper.plan.versions import Decision, digest_pin_error, is_downgrade
-from bumper.shapes.left_alone import is_placeholder
+from bumper.shapes.left_alone import PLACEHOLDER, is_placeholder
 from bumper.shapes.markers import find_markers, split_policy_marker
 from bumper.shapes.policy_marker import PolicyRef
-from bumper.shapes.reference import Reference
+from bumper.shapes.reference import Ignored, Reference
 from bumper.shapes.walk import find_references
 from bumper.yaml_edit import Plan, Source, compose_all
 
@@ -326,22 +326,28 @@ def unresolved_markers(
         source, _ = read_manifest(candidate, (b"$bumper", MARKER_NEEDLE))
         if source is None:
             continue
+        notes: list[Ignored] = []
         try:
             docs = compose_all(source)
-            refs = find_references(source, docs)
+            refs = find_references(source, docs, notes)
         except ManifestError:
             continue
         if index is None and any(isinstance(r, PolicyRef) for r in refs):
             index = FluxIndex.from_tree(root)
-        found.extend(unresolved_in(source, docs, refs, index))
+        found.extend(unresolved_in(source, docs, refs, index, notes))
     return found
 
 
 def unresolved_in(
-    source: Source, docs: list[Node], refs: list[Reference], index: FluxIndex | None
+    source: Source,
+    docs: list[Node],
+    refs: list[Reference],
+    index: FluxIndex | None,
+    notes: Sequence[Ignored] = (),
 ) -> list[Unresolved]:
-    """The file's markers that resolve to nothing: no usable scalar, or a policy not in `index`."""
-    found = markers_without_value(source, docs, refs)
+    """The file's markers that resolve to nothing: no usable scalar, or a policy not in `index`
+    (`notes`: the values the file's walk left alone)."""
+    found = markers_without_value(source, docs, refs, notes)
     for ref in refs:
         if isinstance(ref, PolicyRef) and index is not None:
             image, why = index.resolve(ref.policy)
@@ -350,10 +356,14 @@ def unresolved_in(
     return sorted(found, key=lambda u: u.line)
 
 
-def markers_without_value(source: Source, docs: list[Node], refs: list[Reference]) -> list[Unresolved]:
+def markers_without_value(
+    source: Source, docs: list[Node], refs: list[Reference], notes: Sequence[Ignored] = ()
+) -> list[Unresolved]:
     """The file's markers on a line with no single scalar they could set (`docs`: the file
-    composed), and why."""
+    composed), and why. A marked placeholder (`tag: changeme`, listed `placeholder` in `notes`)
+    is the scalar the marker sets once a real tag is written there: no problem."""
     marked = {r.line for r in refs if r.shape == "marker"}
+    marked |= {note.line for note in notes if note.reason == PLACEHOLDER}
     found = []
     for line0, (target, part, kind) in sorted(find_markers(source).items()):
         if line0 + 1 in marked:

@@ -25,7 +25,7 @@ from bumper.shapes import has_template_syntax
 from bumper.shapes.chart import UNRESOLVED_PREFIX, ChartReference
 from bumper.shapes.markers import MarkerPartRef
 from bumper.shapes.policy_marker import PolicyRef
-from bumper.shapes.reference import Reference, WholeRef
+from bumper.shapes.reference import Ignored, Reference, WholeRef
 from bumper.shapes.walk import read_references
 from bumper.yaml_edit import Node, Source, paused_gc
 
@@ -100,7 +100,7 @@ class TreeScan:
             return None
         refs = chart_overrides(source, str(self.root / source.path), docs, refs, notes)
         held = held_references(source, docs, refs, RunRules(), shared)
-        self._markers(source, docs, refs)
+        self._markers(source, docs, refs, notes)
         if shared:  # another image reached through an anchor the walk reported once
             refs = with_other_images(refs, shared, shared_with_other_images(refs, shared))
         notes = sorted(notes, key=lambda n: n.line)
@@ -119,14 +119,15 @@ class TreeScan:
             [ref.target if isinstance(ref, PolicyRef) else None for ref in refs],
         )
 
-    def _markers(self, source: Source, docs: list[Node], refs: list[Reference]) -> None:
-        """The file's markers that resolve to no image (none without a marker comment)."""
+    def _markers(self, source: Source, docs: list[Node], refs: list[Reference], notes: list[Ignored]) -> None:
+        """The file's markers that resolve to no image (none without a marker comment; `notes`:
+        the values the walk left alone)."""
         if not any(text in source.text for text in _MARKER_TEXTS):
             return
         if is_hidden(source.path) and not self._names_hidden(source.path):
             return
         flux = self._objects.flux() if any(isinstance(r, PolicyRef) for r in refs) else None
-        self.unresolved.extend(unresolved_in(source, docs, refs, flux))
+        self.unresolved.extend(unresolved_in(source, docs, refs, flux, notes))
 
 
 def _renames(ref: Reference) -> bool:

@@ -37,7 +37,8 @@ CHANNELS = frozenset(
 
 # A channel after a version names the line of releases the tag is one of (Jenkins'
 # `2.440.1-lts-jdk17`: the LTS line, whose tags a `2.452.2-jdk17` weekly-line spelling does not
-# continue): a variant word there; alone (`lts-jdk17`) it still names when, not what.
+# continue): a variant word there; alone (`lts-jdk17`) it still names when, not what, and a
+# tag of that line (`2.452.2-lts-jdk17`) is of the channel's variant.
 _LINES = frozenset({"lts"})
 
 
@@ -102,7 +103,20 @@ def same_variant(old_tag: str | None, new_tag: str | None) -> bool:
     (a REF without a tag keeps the reference's tag, and a reference without one has none to keep)."""
     if not old_tag or not new_tag:
         return True
-    return variant(old_tag) == variant(new_tag)
+    old, new = variant(old_tag), variant(new_tag)
+    if old == new:
+        return True
+    # A channel naming a line (`lts-jdk17`, no version before it) and a tag of that line
+    # (`2.452.2-lts-jdk17`): the line is the channel's, not another variant.
+    named = _lines_named(old_tag)
+    return bool(named) and tuple(word for word in new if word not in named) == old
+
+
+def _lines_named(tag: str) -> frozenset[str]:
+    """The line words (`lts`) a tag without a version names as its channel; none otherwise."""
+    if read_tag(tag).release:
+        return frozenset()
+    return frozenset(part.lower() for part in _COMPONENT.split(tag) if part.lower() in _LINES)
 
 
 def variant_order(tag: str) -> tuple[tuple[int, ...], tuple[int, ...], tuple[int, int]] | None:

@@ -11,9 +11,11 @@ from dataclasses import dataclass
 from yaml import Mark
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from bumper.changes import explained
 from bumper.image_ref import ImageRef
+from bumper.shapes.cel_text import cel_strings_and_comments
 from bumper.shapes.nodes import merged_pairs, scalar, text_of
-from bumper.shapes.reference import IgnoreFn, Reference
+from bumper.shapes.reference import Ignored, IgnoreFn, Reference
 from bumper.shapes.shape import Shape
 from bumper.yaml_edit import STR_TAG, Edit, Plan, Source, scalar_start
 
@@ -29,6 +31,18 @@ _MUTATIONS = ("applyConfiguration", "jsonPatch")  # each holds one CEL `expressi
 # key `"image"` (a container written as a map, `{"name": "sidecar", "image": "REF"}`):
 # `imagePullPolicy:`, `c.image.startsWith("…")`, a JSONPatch `value:` are not read.
 _IMAGE_FIELD = re.compile(r"""(?<![\w.])(?:image|"image"|'image')\s*:\s*(["'])([^"'\\\s]+)\1""")
+# The same field as a quoted YAML scalar's text writes it: CEL's `"` is `\"` in a double-quoted
+# scalar, its `'` is `''` in a single-quoted one (the literal itself holds no quote nor escape).
+_IN_TEXT = {
+    '"': re.compile(r"""(?<![\w.])(?:image|\\"image\\"|'image')\s*:\s*(\\"|')([^"'\\\s]+)\1"""),
+    "'": re.compile(r"""(?<![\w.])(?:image|"image"|''image'')\s*:\s*(''|")([^"'\\\s]+)\1"""),
+}
+# The reason an expression's literals are left: the file writes them with a YAML escape inside.
+ESCAPED = explained(
+    "escaped",
+    "the expression's YAML text writes this image with an escape (\\x, \\u, a line break) bumper "
+    "does not edit; write it plainly in the file to have it moved",
+)
 _LINE_BREAK = re.compile("\r\n|[\n\r\x85\u2028\u2029]")  # YAML's, as the parser counts lines
 
 
@@ -65,6 +79,11 @@ class CelRef(Reference):
         node = self.expression.node
         return (node.start_mark if node.style in ("|", ">") else node.end_mark).line + 1
 
+    def shared_text(self) -> tuple[Node, ...]:
+        """The expression: an alias of it (`expression: *e  # bumper: hold`) is the same text."""
+        assert self.expression is not None
+        return (self.expression.node,)
+
     def rewrite(self, plan: Plan, source: Source, new: ImageRef) -> str | None:
         assert self.expression is not None
         moved = self.new_ref(new)
@@ -74,46 +93,92 @@ class CelRef(Reference):
 
 
 def admission_images(source: Source, doc: Node, ignore: IgnoreFn) -> Iterator[Reference]:
-    """The images of one document's CEL mutations; any other document holds none."""
-    if type(doc) is not MappingNode:
+    """The images of the CEL mutations of one document's policies: the document itself, or one
+    it holds (a chart's `extraObjects` in a HelmRelease's values, an Argo CD `valuesObject`)."""
+    if type(doc) is not MappingNode or not any(kind in source.text for kind in _KINDS.values()):
         return
-    root = merged_pairs(doc)
-    api, kind = text_of(scalar(root, "apiVersion")) or "", text_of(scalar(root, "kind"))
-    if kind is None or _KINDS.get(api.split("/", 1)[0]) != kind:
-        return
-    spec = root.get("spec")
-    mutations = merged_pairs(spec).get("mutations") if type(spec) is MappingNode else None
     seen: set[int] = set()  # an expression reached again through an alias is one text
-    for item in mutations.value if type(mutations) is SequenceNode else ():
-        pairs = merged_pairs(item) if type(item) is MappingNode else {}
-        for field in _MUTATIONS:
-            holder = pairs.get(field)
-            node = scalar(merged_pairs(holder), "expression") if type(holder) is MappingNode else None
-            if node is not None and node.tag == STR_TAG and id(node) not in seen:
-                seen.add(id(node))
-                yield from _literals(source, node)
+    for policy in _policies(doc):
+        spec = policy.get("spec")
+        mutations = merged_pairs(spec).get("mutations") if type(spec) is MappingNode else None
+        for item in mutations.value if type(mutations) is SequenceNode else ():
+            pairs = merged_pairs(item) if type(item) is MappingNode else {}
+            for field in _MUTATIONS:
+                holder = pairs.get(field)
+                node = scalar(merged_pairs(holder), "expression") if type(holder) is MappingNode else None
+                if node is not None and node.tag == STR_TAG and id(node) not in seen:
+                    seen.add(id(node))
+                    yield from _literals(source, node, ignore)
 
 
-def _literals(source: Source, node: ScalarNode) -> Iterator[Reference]:
+def _policies(doc: MappingNode) -> Iterator[dict[str, Node]]:
+    """The maps (merged) of `doc` that are a mutating policy, `doc` first, in file order; none is
+    looked into further, and a collection reached again through an alias is walked once."""
+    stack: list[Node] = [doc]
+    walked: set[int] = set()
+    while stack:
+        node = stack.pop()
+        if id(node) in walked:
+            continue
+        walked.add(id(node))
+        if type(node) is SequenceNode:
+            stack += reversed(node.value)
+            continue
+        if type(node) is not MappingNode:
+            continue
+        pairs = merged_pairs(node)
+        api, kind = text_of(scalar(pairs, "apiVersion")) or "", text_of(scalar(pairs, "kind"))
+        if kind is not None and _KINDS.get(api.split("/", 1)[0]) == kind:
+            yield pairs
+            continue
+        stack += reversed([value for _, value in node.value])
+
+
+def _literals(source: Source, node: ScalarNode, ignore: IgnoreFn) -> Iterator[Reference]:
     """Each `image: "REF"` of the expression with a tag or digest. The literal is found in the
     scalar's value and in the file's text alike (one line of a block scalar is its text less the
-    indentation): when the two do not list the same literals in the same order (an escape in a
-    quoted scalar, a comment after a block's header), nothing is read."""
+    indentation; a block's header line, which may end with a YAML comment, is not searched):
+    when the two do not list the same literals in the same order (an escape inside a literal of
+    a double-quoted scalar), nothing is read and each literal is listed `escaped`. One in a CEL
+    comment (`//` to the line's end, of the value: a folded line's comment runs on) or inside a
+    CEL string literal is no field and is not read."""
     value = str(node.value)
     start = scalar_start(source.text, node)
+    if node.style in ("|", ">"):  # the text starts on the line after the header
+        header_end = _LINE_BREAK.search(source.text, start, node.end_mark.index)
+        start = header_end.end() if header_end else node.end_mark.index
     in_value = list(_IMAGE_FIELD.finditer(value))
-    in_text = list(_IMAGE_FIELD.finditer(source.text, start, node.end_mark.index))
-    if not in_value or [m.group(2) for m in in_value] != [m.group(2) for m in in_text]:
+    in_text = list(
+        _IN_TEXT.get(node.style or "", _IMAGE_FIELD).finditer(source.text, start, node.end_mark.index)
+    )
+    if not in_value:
+        return
+    if [m.group(2) for m in in_value] != [m.group(2) for m in in_text]:
+        _escaped(node, in_value, ignore)
         return
     spans = tuple((v.start(2), v.end(2), t.start(2), t.end(2)) for v, t in zip(in_value, in_text))
     expression = Expression(node, spans)
+    not_code = cel_strings_and_comments(value)
     for v_match, (_, _, t_start, t_end) in zip(in_value, spans):
+        if any(begin < v_match.start() < end for begin, end in not_code):
+            continue  # `image: "…"` in a CEL comment or inside a string literal: no field (a
+            # match starting at a literal's quote is the map key `"image"` itself)
         parsed = ImageRef.try_parse(v_match.group(2))
         if parsed is None or not (parsed.tag or parsed.digest):
             continue
         text = v_match.group(2)
         literal = ScalarNode(STR_TAG, text, _mark(source, node, t_start), _mark(source, node, t_end), '"')
         yield CelRef(REPORTED, literal, parsed, name_nodes=(node,), expression=expression)
+
+
+def _escaped(node: ScalarNode, in_value: list[re.Match[str]], ignore: IgnoreFn) -> None:
+    """Note each literal of an expression whose text does not read as its value: listed at the
+    expression's line, `escaped`, never passed over in silence."""
+    for match in in_value:
+        parsed = ImageRef.try_parse(match.group(2))
+        if parsed is not None and (parsed.tag or parsed.digest):
+            line = node.start_mark.line + 1
+            ignore(Ignored(line, REPORTED, match.group(2), ESCAPED, parsed.key))
 
 
 def _mark(source: Source, node: ScalarNode, index: int) -> Mark:

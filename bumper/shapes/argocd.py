@@ -8,21 +8,22 @@ from __future__ import annotations
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from bumper.image_ref import ImageRef
-from bumper.shapes.helm import helm_ref
+from bumper.shapes.helm import helm_ref, tag_keys_for
 from bumper.shapes.hubs import component_note, hub_key, is_component_name, tag_note
 from bumper.shapes.left_alone import PLACEHOLDER, is_placeholder, placeholder_whole, untagged_values
 from bumper.shapes.nodes import merged_pairs, scalar, text_of
 from bumper.shapes.reference import Ignored, IgnoreFn, Reference, WholeRef
-from bumper.shapes.shape import Shape
+from bumper.shapes.shape import Found, Shape
 
 NAME = "argocd"
 _IMAGES = "\0argo-images"
 _HELM_PARAMETERS = "\0helm-parameters"
 
 
-def image_strings(seq: SequenceNode, ignore: IgnoreFn) -> list[Reference]:
+def image_strings(seq: SequenceNode, state: Found) -> list[Reference]:
     """`kustomize.images: ["alias=repo:tag", …]`: the part after `alias=` is rewritten."""
     refs: list[Reference] = []
+    ignore = state.ignore
     for item in seq.value:
         if type(item) is not ScalarNode:
             continue
@@ -35,9 +36,10 @@ def image_strings(seq: SequenceNode, ignore: IgnoreFn) -> list[Reference]:
     return refs
 
 
-def parameter_refs(seq: SequenceNode, ignore: IgnoreFn) -> list[Reference]:
+def parameter_refs(seq: SequenceNode, state: Found) -> list[Reference]:
     """Argo CD `helm.parameters`: `{name: image.repository, value: …}` beside
     `{name: image.tag, value: …}` (any prefix) read as one values map; `*.image` holds a whole one."""
+    ignore = state.ignore
     groups: dict[str, dict[str, Node]] = {}
     named: dict[int, ScalarNode] = {}  # a parameter's value -> its `name:` scalar
     for item in seq.value:
@@ -53,6 +55,9 @@ def parameter_refs(seq: SequenceNode, ignore: IgnoreFn) -> list[Reference]:
     refs: list[Reference] = []
     said = ((prefix, _hub_and_tag(pairs, ignore)) for prefix, pairs in groups.items())
     hubs = {prefix: hub for prefix, hub in said if hub is not None}
+    for prefix, hub in hubs.items():  # a hold on the hub's parameter holds a marked tag's move
+        tag = groups[prefix]["tag"]
+        state.components.marked[id(tag)] = (hub, *((named[id(hub)],) if id(hub) in named else ()))
     for prefix, pairs in groups.items():
         if prefix in hubs:
             continue  # Istio's `global.hub` + `global.tag`: every component's tag, noted
@@ -67,6 +72,8 @@ def parameter_refs(seq: SequenceNode, ignore: IgnoreFn) -> list[Reference]:
             whole = scalar(pairs, leaf) if leaf.endswith(("image", "Image")) else None
             text = text_of(whole)
             parsed = ImageRef.try_parse(text) if text else None
+            if parsed is not None and not (parsed.tag or parsed.digest) and _tag_beside(pairs, leaf):
+                continue  # its tag is a parameter helm_ref left alone (`ambiguous`): no tag to pin
             if parsed is not None and whole is not None:
                 names = (named[id(whole)],) if id(whole) in named else ()
                 found = WholeRef("helm", whole, parsed, name_nodes=names)
@@ -75,6 +82,13 @@ def parameter_refs(seq: SequenceNode, ignore: IgnoreFn) -> list[Reference]:
                     continue  # `pilot.image: pilot` beside `global.hub`: HUB/pilot, no library/pilot
                 refs.append(found)
     return refs
+
+
+def _tag_beside(pairs: dict[str, Node], leaf: str) -> bool:
+    """Whether the group names a tag for the image parameter `leaf`, spelled as one of its tag
+    keys but for case (`api.imageTag` or `api.ImageTag` beside `api.image`)."""
+    wanted = {key.casefold() for key in tag_keys_for(leaf)}
+    return any(key.casefold() in wanted for key in pairs)
 
 
 def _hub_and_tag(pairs: dict[str, Node], ignore: IgnoreFn) -> ScalarNode | None:

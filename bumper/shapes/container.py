@@ -239,12 +239,13 @@ _IMAGE_FLAG_ALONE = re.compile(r"--?[A-Za-z0-9_.-]*[Ii]mage")
 _ARGUMENT_LISTS = ("args", "command", "extraArgs")
 
 
-def flag_args(seq: SequenceNode, ignore: IgnoreFn) -> list[Reference]:
+def flag_args(seq: SequenceNode, state: Found) -> list[Reference]:
     """`--NAME-image=repo:tag` items of a container's `args`/`command` (a chart's `extraArgs`):
     the part after `=` is rewritten; `--NAME-image` followed by a `repo:tag` item: that item is.
     It needs a tag or digest, as a key other than `image` does (`--default-image=ghcr.io/acme/app`
     names no version to move); an item after the flag that is itself a flag is not its value."""
     refs: list[Reference] = []
+    ignore = state.ignore
     previous: object = None
     for item in seq.value:
         after_flag, flag_item = _is_flag_alone(previous), previous

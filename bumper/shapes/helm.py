@@ -17,7 +17,7 @@ from bumper.image_ref import DIGEST_HINT, ImageRef, is_digest, parse_tag_value, 
 from bumper.shapes.image_volume import is_image_volume
 from bumper.shapes.left_alone import PLACEHOLDER, TAG_KEYS, is_placeholder
 from bumper.shapes.nodes import NULL_TAG, STR_TAG, merged_pairs, scalar, text_of
-from bumper.shapes.reference import Ignored, IgnoreFn, RepeatedTagRef, SplitRef
+from bumper.shapes.reference import Ignored, IgnoreFn, Reference, RepeatedTagRef, SplitRef
 from bumper.shapes.shape import Claim, Found, Shape
 
 NAME = "helm"
@@ -281,9 +281,45 @@ def _ambiguous(said: str, name: str, tag: ScalarNode, ignore: IgnoreFn, shape: s
         image = "/".join(split_name(name))
     except RefParseError:
         return True  # no image to list it under; left alone all the same
-    reason = f"ambiguous: {said}; which one the chart reads is not for bumper to guess; keep one"
+    reason = f"{_AMBIGUOUS}{said}{_NOT_GUESSED}"
     ignore(Ignored(tag.start_mark.line + 1, shape, text_of(tag) or "", reason, image))
     return True
+
+
+_AMBIGUOUS = "ambiguous: "
+_NOT_GUESSED = "; which one the chart reads is not for bumper to guess; keep one"
+
+
+def off_ambiguous_tags(refs: list[Reference], notes: list[Ignored], ignore: IgnoreFn) -> list[Reference]:
+    """`refs` less those that would edit the tag of a map left alone as `ambiguous` (its tag,
+    an anchor's, read through an alias or a merge key by another map, `imageTag: *webTag`):
+    that edit moves the ambiguous map too, whichever key its chart reads; each is noted
+    `ambiguous` instead. That map's own tag is no reference, so a reference editing a scalar
+    of its tag's line and text is one reaching that tag."""
+    tags = {(n.line, n.value): n.reason for n in notes if n.shape == NAME and n.reason.startswith(_AMBIGUOUS)}
+    if not tags:
+        return refs
+    kept: list[Reference] = []
+    for ref in refs:
+        nodes = (ref.node, *ref.moves_with())
+        why = next(
+            (
+                tags[k]
+                for n in nodes
+                if type(n) is ScalarNode and (k := (n.start_mark.line + 1, str(n.value))) in tags
+            ),
+            None,
+        )
+        if why is None:
+            kept.append(ref)
+            continue
+        said = why[len(_AMBIGUOUS) :].removesuffix(_NOT_GUESSED)
+        reason = (
+            f"{_AMBIGUOUS}the value is also the tag of another map, where {said}: moving it moves "
+            "that map too; write this image's tag apart to move it"
+        )
+        ignore(Ignored(ref.line, ref.shape, str(ref.ref), reason, ref.ref.key or None))
+    return kept
 
 
 def _claim(pairs: dict[str, Node], *keys: str) -> Claim:

@@ -32,7 +32,7 @@ def hub_map(node: MappingNode, keys: list[str], context: str | None, found: Foun
     marked = _marked(found.source.text, tag)  # a marker moves the tag: what it says is done
     found.components.hubs.append((hub, tag, marked))
     if marked:
-        found.components.marked[id(tag)] = hub  # a hold on the hub's line holds the marked tag
+        found.components.marked[id(tag)] = (hub,)  # a hold on the hub's line holds the marked tag
     elif hub_key(str(hub.value)) is not None:
         found.components.tags[id(tag)] = hub  # another image's map reaching it: never moved
         for note in (tag_note(hub, tag), repository_note(hub, pairs.get("repository"))):

@@ -54,15 +54,17 @@ class HubComponents:
         self.hubs: list[tuple[ScalarNode, ScalarNode, bool]] = []  # (hub, tag, marked) in walk order
         self.pending: list[tuple[Reference, ScalarNode | None]] = []  # (name, the hub beside it)
         self.tags: dict[int, ScalarNode] = {}  # an unmarked hub's tag (by id) -> its hub, whole file
-        self.marked: dict[int, ScalarNode] = {}  # a marked hub's tag (by id) -> its hub, whole file
+        # a marked hub's tag (by id) -> its hub's scalars (an Argo CD parameter's name too), whole file
+        self.marked: dict[int, tuple[ScalarNode, ...]] = {}
 
     def off_hub_tags(self, refs: list[Reference], ignore: IgnoreFn) -> list[Reference]:
         """`refs` less those that would edit an unmarked hub's tag, reached through an anchor
         (`global: {hub: docker.io/istio, tag: *ver}` beside `app: {repository: …, tag: *ver}`):
         that edit moves every component the hub names; each is noted `hub-and-tag`."""
         for ref in refs:
-            if (hub := self.marked.get(id(ref.node))) is not None and hub not in ref.name_nodes:
-                ref.name_nodes = (*ref.name_nodes, hub)  # `hub: …  # bumper: hold` holds the tag
+            for said in self.marked.get(id(ref.node), ()):
+                if said not in ref.name_nodes:
+                    ref.name_nodes = (*ref.name_nodes, said)  # `hub: …  # bumper: hold` holds the tag
         if not self.tags:
             return refs
         kept: list[Reference] = []

@@ -12,7 +12,7 @@ from bumper.shapes import KUSTOMIZATION_NAMES
 from bumper.shapes.left_alone import kustomize_left_alone
 from bumper.shapes.nodes import merged_pairs, scalar
 from bumper.shapes.reference import Ignored, IgnoreFn, KustomizeRef, Reference, WholeRef
-from bumper.shapes.shape import Shape
+from bumper.shapes.shape import Found, Shape
 
 NAME = "kustomize"
 _KUSTOMIZE_API_PREFIX = "kustomize.config.k8s.io/"  # Kustomization and Component
@@ -32,9 +32,10 @@ def root(api: str, file_name: str) -> str | None:
     return None
 
 
-def entries(seq: SequenceNode, ignore: IgnoreFn) -> list[Reference]:
+def entries(seq: SequenceNode, state: Found) -> list[Reference]:
     """Each `{name, newName, newTag, digest}` entry of an `images:` list."""
     refs: list[Reference] = []
+    ignore = state.ignore
     for item in seq.value:
         if type(item) is MappingNode:
             ref = _kustomize_entry(item, ignore)

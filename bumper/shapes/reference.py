@@ -105,6 +105,12 @@ class Reference:
         a hold on any of them holds the reference (plan/holds.py). None here."""
         return ()
 
+    def shared_text(self) -> tuple[Node, ...]:
+        """The nodes whose text its edit changes besides `moves_with`'s, without moving with
+        what else they hold (a CEL expression naming other images): a hold on any use of one,
+        an alias of it, holds the reference (plan/holds.py). None here."""
+        return ()
+
     def tied(self) -> ScalarNode | None:
         """The whole `image:` whose tag this reference repeats and moves with, never without."""
         return None

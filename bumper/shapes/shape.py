@@ -77,7 +77,7 @@ class Found:
 
 RootFn = Callable[[str, str], str | None]  # (apiVersion, file name) -> context, SKIP or None
 DocumentFn = Callable[[Source, Node, IgnoreFn], Iterable[Reference]]
-SequenceFn = Callable[[SequenceNode, IgnoreFn], Iterable[Reference]]
+SequenceFn = Callable[[SequenceNode, "Found"], Iterable[Reference]]  # (the list, the walk's)
 MappingFn = Callable[[MappingNode, list[str], "str | None", Found], "Claim | None"]
 ScalarFn = Callable[[ScalarNode, str, "str | None", Found], None]  # (value, key, context, found)
 MarkedFn = Callable[[ScalarNode, str, str, IgnoreFn], "Reference | None"]  # (value, target, part)

@@ -9,6 +9,7 @@ from typing import NamedTuple
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from bumper.changes import reason_word
+from bumper.shapes.helm import off_ambiguous_tags
 from bumper.shapes.hubs import HUB_AND_TAG
 from bumper.shapes.left_alone import NO_TAG
 from bumper.shapes.markers import NAME as MARKER
@@ -70,8 +71,11 @@ def find_references(
         state.components.flush(add, state.ignore)  # Istio's `image: pilot`: its hub's, or a reference
     state.untagged.flush(state.ignore)
     found[:] = state.components.off_hub_tags(found, state.ignore)  # an Istio tag: held, or not moved
+    found[:] = off_ambiguous_tags(found, sink, state.ignore)  # another map's, left alone
     if shared:
-        shared[:] = state.components.off_hub_tags(shared, state.ignore)
+        shared[:] = off_ambiguous_tags(
+            state.components.off_hub_tags(shared, state.ignore), sink, state.ignore
+        )
     if marks:  # a marker on the line of a name without a tag (or of a hub's tag, an Argo CD
         # parameter's) says what becomes of it: no note
         sink[:] = [n for n in sink if not (reason_word(n.reason) in _MARKED_AWAY and n.line - 1 in marks)]
@@ -150,7 +154,7 @@ def _walk(doc: Node, context: str | None, state: Found, marks: Marks, seen: set[
         if type(node) is SequenceNode:
             reader = sequences.get(context) if context is not None else None
             if reader is not None:
-                for ref in reader(node, ignore):
+                for ref in reader(node, state):
                     add(ref)
             for item in node.value:
                 if type(item) is not ScalarNode:

@@ -94,6 +94,11 @@ PAIRS = [
     ("2.440.1-lts-jdk17", "2.452.2-lts-jdk17", True),
     ("2.440.1-lts", "2.452.2", False),
     ("2.440.1-jdk17", "2.452.2-lts-jdk17", False),
+    ("lts-jdk17", "2.452.2-lts-jdk17", True),  # the channel's own line
+    ("lts", "2.452.2-lts", True),
+    ("lts", "2.452.2-lts-jdk17", False),
+    ("latest-jdk17", "2.452.2-lts-jdk17", False),  # a channel naming no line
+    ("LTS-jdk17", "2.452.2-lts-jdk17", True),
     ("3.12-slim-bookworm", "3.13-slim-bookworm", True),
 ]
 

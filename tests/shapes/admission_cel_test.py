@@ -85,7 +85,9 @@ spec:
 def test_what_it_leaves() -> None:
     """An image without a tag or digest (nothing to move), a JSONPatch `value` (not a field named
     image), `c.image` compared to a string, a `matchConditions` expression, another kind of
-    object, and an expression in a quoted scalar whose escapes do not map one to one."""
+    object, and an expression in a quoted scalar whose escapes do not map one to one (an escape
+    inside the literal, listed `escaped`; its quotes escaped, `\\"`, are read: tests/golden's
+    mutating-admission-policy-cel-quoted-commented)."""
     untagged = policy().replace(f"1.38.0@sha256:{SHA}", "").replace("busybox:", "busybox")
     assert find(untagged, "map.yaml").found == []
     text = """\
@@ -105,9 +107,13 @@ spec:
     - patchType: ApplyConfiguration
       applyConfiguration:
         expression: "Object{spec: Object.spec{containers: [
-          Object.spec.containers{image: \\"ghcr.io/acme/app:1.0\\"}]}}"
+          Object.spec.containers{image: \\"ghcr.io/acme/app:\\x31.0\\"}]}}"
 """
-    assert find(text, "map.yaml") == ([], [])
+    found, notes = find(text, "map.yaml")
+    assert found == []
+    assert [(line, value, reason.split(":")[0]) for line, _, value, reason in notes] == [
+        (16, "ghcr.io/acme/app:1.0", "escaped")  # listed at the expression's line, never silent
+    ]
     other = policy(kind="ValidatingAdmissionPolicy")
     assert find(other, "vap.yaml") == ([], [])
     assert find(policy(api="example.com/v1"), "x.yaml") == ([], [])
