@@ -449,6 +449,31 @@ def test_repo_rerun_with_an_older_policy_image_does_not_take_the_pr_backwards(tm
             assert trailer in repos.commit_info(world.bare, branch)["message"]
 
 
+def test_repo_rerun_keeps_a_newer_tag_a_namespace_less_policy_answers(tmp_path: Path) -> None:
+    """Flux's d2 layout (no metadata.namespace; the marker says apps:web): the policy the
+    markers name is known to the run, so the bot branch's newer tag holds against an older REF."""
+    tree = {
+        "update-policies/web.yaml": _without_namespaces(POLICIES, "web", "ghcr.io/acme/web").encode(),
+        "apps/web.yaml": b'web:\n  tag: v1.0.0 # {"$imagepolicy": "apps:web:tag"}\n',
+    }
+    branch = "bumper/ghcr.io-acme-web"
+    with make_world(tmp_path, "github", tree) as world:
+        opened = world.run("bump", "ghcr.io/acme/web:v1.2.0", "--output", "json")
+        assert opened.returncode == 0, opened.stderr
+        assert json.loads(opened.stdout)["status"] == "opened"
+        assert (
+            world.read(branch, "apps/web.yaml") == b'web:\n  tag: v1.2.0 # {"$imagepolicy": "apps:web:tag"}\n'
+        )
+        sha, pushes = world.branch_sha(branch), len(world.pushes())
+
+        older = world.run("bump", "ghcr.io/acme/web:v1.1.0", "--output", "json")
+        assert older.returncode == 0, older.stderr
+        result = json.loads(older.stdout)
+        assert result["status"] == "up-to-date"
+        assert [s["reason"] for s in result["skipped"]] == [f"newer-on-bot-branch: {branch} holds v1.2.0"]
+        assert world.branch_sha(branch) == sha and len(world.pushes()) == pushes
+
+
 @pytest.mark.parametrize(
     ("value", "part", "latest", "decision"),
     [
