@@ -39,6 +39,17 @@ def _leftovers(tree: Path) -> list[str]:
     return sorted(p.name for p in tree.rglob("*.bumper"))
 
 
+def _bump_while_rendering(tmp_path: Path, tree: Path, script: str) -> subprocess.CompletedProcess[str]:
+    """A bump with --verify whose `kustomize` (first on PATH) runs `script`, as a person would
+    act on the tree while bumper plans, then renders an empty ConfigMap."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    renderer = bin_dir / "kustomize"
+    renderer.write_text(f"#!/bin/sh\n{script}echo 'apiVersion: v1'\necho 'kind: ConfigMap'\n")
+    renderer.chmod(0o755)
+    return _bump(tree, "--verify", "warn", PATH=f"{bin_dir}:{os.environ['PATH']}")
+
+
 def test_a_file_replaced_by_a_link_while_bumper_plans_is_left_a_link(tmp_path: Path) -> None:
     """A person moves b.yaml to a common folder and links it back while bumper runs (here:
     while --verify renders, a `kustomize` on PATH doing it): the bytes through the link are the
@@ -46,18 +57,13 @@ def test_a_file_replaced_by_a_link_while_bumper_plans_is_left_a_link(tmp_path: P
     file, so the common file kept the old tag and the link was gone; now nothing is written."""
     tree, common = _tree(tmp_path), tmp_path / "common"
     common.mkdir()
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    renderer = bin_dir / "kustomize"
-    renderer.write_text(
-        "#!/bin/sh\n"
+    proc = _bump_while_rendering(
+        tmp_path,
+        tree,
         f"if [ ! -L '{tree}/base/b.yaml' ]; then\n"
         f"  mv '{tree}/base/b.yaml' '{common}/b.yaml' && ln -s ../../common/b.yaml '{tree}/base/b.yaml'\n"
-        "fi\n"
-        "echo 'apiVersion: v1'\necho 'kind: ConfigMap'\n"
+        "fi\n",
     )
-    renderer.chmod(0o755)
-    proc = _bump(tree, "--verify", "warn", PATH=f"{bin_dir}:{os.environ['PATH']}")
     assert proc.returncode == 1, proc.stderr
     assert proc.stderr.strip().splitlines()[-1] == (
         "bumper: error: base/b.yaml changed on disk while bumper planned its edit (another program "
@@ -131,18 +137,13 @@ def test_a_folder_replaced_by_a_link_while_bumper_plans_is_never_written_through
     while bumper runs: the renames went through the link, so bumper wrote files outside the
     tree it was given (a link it never follows when it walks). Now nothing is written."""
     tree, outside = _tree(tmp_path), tmp_path / "outside"
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    renderer = bin_dir / "kustomize"
-    renderer.write_text(
-        "#!/bin/sh\n"
+    proc = _bump_while_rendering(
+        tmp_path,
+        tree,
         f"if [ ! -L '{tree}/base' ]; then\n"
         f"  mv '{tree}/base' '{outside}' && ln -s '{outside}' '{tree}/base'\n"
-        "fi\n"
-        "echo 'apiVersion: v1'\necho 'kind: ConfigMap'\n"
+        "fi\n",
     )
-    renderer.chmod(0o755)
-    proc = _bump(tree, "--verify", "warn", PATH=f"{bin_dir}:{os.environ['PATH']}")
     assert proc.returncode == 1, proc.stderr
     assert (
         proc.stderr.strip()

@@ -49,6 +49,19 @@ def test_fetch_of_a_missing_branch_is_one_line(server: GitServer, origin: Path, 
     assert str(exc.value) == f"branch 'bumper/none' not found on {server.url_for('m')}; check --base"
 
 
+def _git_runs(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
+    """The argv of every git run from here on, in order."""
+    runs: list[list[str]] = []
+    execute = GitRunner.execute
+
+    def counted(self: GitRunner, args: list[str], **kw: object) -> tuple[int, str | bytes, str]:
+        runs.append(args)
+        return execute(self, args, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(GitRunner, "execute", counted)
+    return runs
+
+
 def test_many_files_of_a_blobless_bot_branch_are_read_in_a_few_git_runs(
     server: GitServer, origin: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -59,14 +72,7 @@ def test_many_files_of_a_blobless_bot_branch_are_read_in_a_few_git_runs(
     repos.add_commit(origin, "bumper/app", files, parent=repos.branch_sha(origin, "main"))
     cloned = clone(server, tmp_path, sparse_paths=["docs/**"])  # blobless: the branch's blobs are remote
     tip = fetch_branch(cloned, "bumper/app")
-    runs: list[list[str]] = []
-    execute = GitRunner.execute
-
-    def counted(self: GitRunner, args: list[str], **kw: object) -> tuple[int, str | bytes, str]:
-        runs.append(args)
-        return execute(self, args, **kw)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(GitRunner, "execute", counted)
+    runs = _git_runs(monkeypatch)
     wanted = [*files, "apps/api/deploy.yaml", "apps/none.yaml", "apps"]
     assert read_files(cloned, tip, wanted) == {
         **files,
@@ -85,14 +91,7 @@ def test_one_ls_remote_answers_for_several_branches(
     repos.add_commit(origin, "bumper/app-x/old", {"a": b"1\n"}, parent=main)
     twin = repos.add_commit(origin, "bumper/app-x-1234abcd", {"a": b"2\n"}, parent=main)
     cloned = clone(server, tmp_path)
-    runs: list[list[str]] = []
-    execute = GitRunner.execute
-
-    def counted(self: GitRunner, args: list[str], **kw: object) -> tuple[int, str | bytes, str]:
-        runs.append(args)
-        return execute(self, args, **kw)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(GitRunner, "execute", counted)
+    runs = _git_runs(monkeypatch)
     heads = remote_heads(cloned, ["bumper/app-x", "bumper/app-x-1234abcd", "bumper/none"])
     assert len(runs) == 1 and "ls-remote" in runs[0]
     assert heads["bumper/app-x-1234abcd"].checked() == twin
