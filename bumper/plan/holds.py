@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from yaml.nodes import SequenceNode
 
 from bumper.plan.rules import RunRules, held_lines
+from bumper.shapes.markers import MarkedPart
 from bumper.shapes.reference import Block, Reference
 from bumper.yaml_edit import MappingNode, Node, ScalarNode, Source
 
@@ -188,6 +189,7 @@ def shared_with_other_images(found: Sequence[Reference], shared: Sequence[Refere
             keys.setdefault(group[id(ref)], set()).add(ref.ref.key)
         if not ref.ref.tag and not ref.ref.digest:  # an empty tag: the chart's appVersion
             runs.setdefault(group[id(ref)], set()).add(ref.innermost().untagged_runs)
+    named = _names_read_elsewhere(refs, group)
     out: dict[int, str] = {}
     for ref in refs:
         images = keys.get(group[id(ref)], set())
@@ -196,7 +198,35 @@ def shared_with_other_images(found: Sequence[Reference], shared: Sequence[Refere
             out[id(ref)] = f"shared-anchor: the anchored value is also {', '.join(others)}'s"
         elif len(runs.get(group[id(ref)], ())) > 1:
             out[id(ref)] = _TWO_VARIANTS
+        elif group[id(ref)] in named:
+            out[id(ref)] = _NAME_ELSEWHERE.format(line=named[group[id(ref)]])
     return out
+
+
+def _names_read_elsewhere(refs: Sequence[Reference], group: dict[int, int]) -> dict[int, int]:
+    """The groups editing a scalar that another reference reads only as its image's name (an
+    anchored `image:` that is one map's repository beside its `imageTag`, and, through an
+    alias, another map's whole untagged image), each with that reference's line: a tag
+    appended there would be rendered twice by the first map (`web:v2:v2`)."""
+    names = {id(node): ref for ref in refs for node in ref.innermost().name_nodes}
+    out: dict[int, int] = {}
+    for ref in refs:
+        inner = ref.innermost()
+        if isinstance(inner, MarkedPart) and inner.part == "name":
+            continue  # a marked name is kept as spelled: nothing is written there
+        for node in edited_nodes(ref):
+            owner = names.get(id(node))
+            if owner is not None and group[id(owner)] != group[id(ref)]:
+                out.setdefault(group[id(ref)], owner.line)
+    return out
+
+
+# An anchored image name that one map reads as its repository (its tag kept apart) and another,
+# through an alias, as its whole reference: a tag written into it would be the first map's twice.
+_NAME_ELSEWHERE = (
+    "shared-anchor: the anchored value is also the image name of the map whose tag is at line "
+    "{line}: a tag written there would be rendered twice; give each map a value of its own"
+)
 
 
 # An empty tag two maps share (an anchor, a merge key), each appending its own variant to the
