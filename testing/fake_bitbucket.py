@@ -440,7 +440,14 @@ class FakeBitbucketServer(FakePullHost):
             side = (rec.head_repo or rec.repo) if direction == "OUTGOING" else rec.repo
             if side == repo and at in (None, ref) and (state == "ALL" or self._json(rec)["state"] == state):
                 found.append(self._json(rec))
-        return 200, {}, {"values": found, "isLastPage": True, "start": 0, "size": len(found), "limit": 25}
+        limit = min(int((query.get("limit") or ["25"])[-1]), 1000)
+        start = int((query.get("start") or ["0"])[-1])
+        values = found[start : start + limit]
+        page: dict[str, Any] = {"values": values, "start": start, "size": len(values), "limit": limit}
+        page["isLastPage"] = start + limit >= len(found)
+        if not page["isLastPage"]:
+            page["nextPageStart"] = start + limit
+        return 200, {}, page
 
     def _texts(self, body: dict[str, Any]) -> None:
         if java_length(str(body.get("title") or "")) > TITLE_LIMIT:

@@ -401,7 +401,7 @@ class FakeGitHub(FakePullHost):
             if base is not None and base != rec.base:
                 continue
             found.append(self._pr_json(rec))
-        return 200, {}, found[::-1]  # newest first, as GitHub sorts by default
+        return 200, {}, _page(found[::-1], query)  # newest first, as GitHub sorts by default
 
     def _create_pull(self, repo: str, body: Any) -> Response:
         if not isinstance(body, dict) or not all(body.get(k) for k in ("title", "head", "base")):
@@ -606,3 +606,10 @@ def fake_github() -> Iterator[FakeGitHub]:
         yield server
     finally:
         server.close()
+
+
+def _page(items: list[Any], query: dict[str, list[str]]) -> list[Any]:
+    """One page of a list, as GitHub cuts it: `per_page` (default 30, at most 100), `page` from 1."""
+    per_page = min(int(query.get("per_page", ["30"])[0]), 100)
+    page = int(query.get("page", ["1"])[0])
+    return items[(page - 1) * per_page : page * per_page]

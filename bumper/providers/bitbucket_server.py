@@ -13,6 +13,9 @@ _DUPLICATE = "DuplicatePullRequestException"
 _BAD_REVIEWERS = "InvalidPullRequestReviewersException"
 _OUT_OF_DATE = "PullRequestOutOfDateException"
 PAGES = 5  # activity pages read before giving up on finding bumper's own comment
+# The bot branch's PRs in every state: pages of 50, at most 20 (1,000 PRs), so a host or proxy
+# that ignores `start` cannot keep bumper reading.
+CLOSED_PAGES = 20
 
 
 # What its PR JSON holds; every answer about PRs is checked against it (answers.py).
@@ -91,10 +94,10 @@ class BitbucketServerProvider:
         return _convert(self._put(pr.number, title, body, []))
 
     def closed_head_shas(self, head_branch: str, base_branch: str) -> list[str]:
-        """The source commits of the merged and declined PRs from `head_branch` into any base
-        (one GET)."""
+        """The source commits of the merged and declined PRs from `head_branch` into any base,
+        newest first (one GET per 50 of the branch's PRs, at most CLOSED_PAGES)."""
         with self._errors(f"looking for closed pull requests from {head_branch!r}"):
-            found = self._list(head_branch, None, "ALL")
+            found = self._list(head_branch, None, "ALL", pages=CLOSED_PAGES)
         return [
             str((pr.get("fromRef") or {}).get("latestCommit") or "")
             for pr in found
@@ -138,21 +141,33 @@ class BitbucketServerProvider:
             "repository": {"slug": self.slug, "project": {"key": self.project}},
         }
 
-    def _list(self, head: str, base: str | None, state: str) -> list[dict[str, Any]]:
-        """The PRs from this repository's `head` into its own `base` (None: any branch of it;
-        OUTGOING lists those from
-        the branch into any repository of its fork hierarchy: a PR someone opened from it into
-        their fork's `base` is not bumper's, and its id names another PR here)."""
+    def _list(self, head: str, base: str | None, state: str, pages: int = 1) -> list[dict[str, Any]]:
+        """The PRs from this repository's `head` into its own `base` (None: any branch of it),
+        newest first, from at most `pages` pages of 50 (the next one only while the host says
+        there is one). OUTGOING lists those from the branch into any repository of its fork
+        hierarchy: a PR someone opened from it into their fork's `base` is not bumper's, and
+        its id names another PR here."""
         params = {"state": state, "direction": "OUTGOING", "at": f"refs/heads/{head}", "limit": "50"}
-        data = self._rest.request("GET", f"{self._repo}/pull-requests", params=params)
-        return [
-            pr
-            for pr in (data or {}).get("values") or []
-            if (pr.get("fromRef") or {}).get("id") == f"refs/heads/{head}"
-            and base in (None, str((pr.get("toRef") or {}).get("id") or "").removeprefix("refs/heads/"))
-            and self._here(pr.get("fromRef"))
-            and self._here(pr.get("toRef"))
-        ]
+        found: list[dict[str, Any]] = []
+        for _ in range(pages):
+            data = self._rest.request("GET", f"{self._repo}/pull-requests", params=params) or {}
+            found += [
+                pr
+                for pr in data.get("values") or []
+                if (pr.get("fromRef") or {}).get("id") == f"refs/heads/{head}"
+                and base in (None, str((pr.get("toRef") or {}).get("id") or "").removeprefix("refs/heads/"))
+                and self._here(pr.get("fromRef"))
+                and self._here(pr.get("toRef"))
+            ]
+            after = data.get("nextPageStart")
+            if (
+                data.get("isLastPage", True)
+                or not isinstance(after, int)
+                or str(after) == params.get("start")
+            ):
+                break
+            params["start"] = str(after)
+        return found
 
     def _here(self, ref: Any) -> bool:
         """Whether a PR's ref is in this repository (a ref that does not say is taken as here)."""

@@ -17,7 +17,7 @@ from bumper.providers import answers, api, failures, rest
 from bumper.providers.builtin import gitea_location
 
 PAGE = 50  # Gitea's default MAX_RESPONSE_ITEMS: a larger `limit` is cut to it
-CLOSED_PAGES = 4  # closed PRs read newest first, at most this many pages (200 PRs)
+CLOSED_PAGES = 20  # closed PRs read most recently updated first, at most this many pages (1,000 PRs)
 # Open PRs and labels: at most this many pages (1,000 items), so a server or proxy that ignores
 # `page` and answers the same full page forever cannot keep bumper looping.
 MAX_PAGES = 20

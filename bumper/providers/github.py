@@ -17,6 +17,7 @@ from bumper.providers.deferred import deferring
 with deferring("jwt", "nacl.public"):
     from github import Auth, Consts, Github, GithubException, GithubIntegration, GithubRetry
 from github.GithubException import RateLimitExceededException
+from github.PaginatedList import PaginatedList
 from github.PullRequest import PullRequest as GhPullRequest
 from github.Requester import Requester
 from urllib3 import Retry
@@ -38,6 +39,9 @@ PULLS = answers.PullShape(r"/repos/[^/]+/[^/]+/pulls", "number", "state", "head.
 RETRIES = 5  # 0+2+4+8+16 s of backoff at settings.backoff == 1
 SECONDARY_RATE_WAIT = 60.0  # GitHub asks for "a few minutes"; PyGithub's default
 MAX_RATE_LIMIT_WAIT = 120.0  # a CI job should fail rather than sleep longer than this
+# Closed PRs from the bot branch: pages of 100 (GitHub's largest), at most 10 (1,000 PRs), so a
+# host or proxy that ignores the filter or `page` cannot keep bumper reading.
+CLOSED_PAGE, CLOSED_PAGES = 100, 10
 
 
 class _BoundedRetry(rest.UntrustedFailsFast, GithubRetry):
@@ -196,14 +200,29 @@ class GitHubProvider:
         return self._convert(self._edit(pr.number, title, body))
 
     def closed_head_shas(self, head_branch: str, base_branch: str) -> list[str]:
-        """One GET of the closed PRs from `head_branch` into any base (a merged PR is closed
-        too), newest first: the one that left the branch where it is comes first."""
+        """The closed PRs from `head_branch` into any base (a merged PR is closed too), most
+        recently updated first: the one that left the branch where it is comes first. Pages of
+        100 while a page is full, at most CLOSED_PAGES (one GET for a branch with fewer)."""
         with self._errors(f"looking for closed pull requests from {head_branch!r}"):
-            pulls = self._repo.get_pulls(state="closed", head=f"{self.owner}:{head_branch}")
-            closed = pulls.get_page(0)
-            if closed and self._repo_node_id is None:
-                self._repo_node_id = _node_id_of(closed[0])
-            return [pr.head.sha for pr in closed if pr.head.ref == head_branch and _from_this_repository(pr)]
+            params = {
+                "state": "closed",
+                "head": f"{self.owner}:{head_branch}",
+                "sort": "updated",
+                "direction": "desc",
+                "per_page": CLOSED_PAGE,
+            }
+            pulls = PaginatedList(GhPullRequest, self._gh.requester, f"{self._repo.url}/pulls", params)
+            shas: list[str] = []
+            for page in range(CLOSED_PAGES):  # get_page(n) asks for page n+1: no `next` link followed
+                closed = pulls.get_page(page)
+                if closed and self._repo_node_id is None:
+                    self._repo_node_id = _node_id_of(closed[0])
+                shas += [
+                    pr.head.sha for pr in closed if pr.head.ref == head_branch and _from_this_repository(pr)
+                ]
+                if len(closed) < CLOSED_PAGE:
+                    break
+            return shas
 
     def pull_request_state(self, number: int) -> api.PullRequestState:
         """One GET of the PR: open, merged (with its merge commit) or closed unmerged."""
