@@ -156,6 +156,7 @@ class FakeGitHub(FakePullHost):
             ("POST", "/pulls/N/requested_reviewers"): lambda: self._request_reviews(repo, number, req.body),
             ("GET", "/issues/N/comments"): lambda: (200, {}, self._comments_json(repo, number)),
             ("POST", "/issues/N/comments"): lambda: self._add_comment(repo, number, req.body),
+            ("PATCH", "/issues/comments/N"): lambda: self._edit_comment(repo, number, req.body),
         }
         if key not in handlers:
             raise Reply(404, {"message": "Not Found", "documentation_url": DOCS})
@@ -472,6 +473,17 @@ class FakeGitHub(FakePullHost):
             raise _invalid("IssueComment", "missing_field", "body is required")
         rec.comments.append(body["body"])
         return 201, {}, self._comments_json(repo, number)[-1]
+
+    def _edit_comment(self, repo: str, comment_id: int, body: Any) -> Response:
+        """PATCH /repos/O/R/issues/comments/ID (a comment's id is its PR's number * 1000 + place)."""
+        number, place = divmod(comment_id, 1000)
+        rec = self._pull(repo, number)
+        if not 1 <= place <= len(rec.comments):
+            raise Reply(404, {"message": "Not Found", "documentation_url": DOCS})
+        if not isinstance(body, dict) or not isinstance(body.get("body"), str) or not body["body"]:
+            raise _invalid("IssueComment", "missing_field", "body is required")
+        rec.comments[place - 1] = body["body"]
+        return 200, {}, self._comments_json(repo, number)[place - 1]
 
     def _request_reviews(self, repo: str, number: int, body: Any) -> Response:
         rec = self._pull(repo, number)

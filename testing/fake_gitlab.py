@@ -159,6 +159,14 @@ class FakeGitLab(FakePullHost):
                     raise Reply(400, {"error": "body is missing"})
                 rec.comments.append(str(params["body"]))
                 return 201, {}, self._notes_json(rec)[-1]
+            if tail[2:3] == ["notes"] and len(tail) == 4 and tail[3].isdigit() and req.method == "PUT":
+                place = int(tail[3]) - rec.number * 1000  # a note's id: the MR's iid * 1000 + place
+                if not 1 <= place <= len(rec.comments):
+                    raise Reply(404, {"message": "404 Note Not Found"})
+                if not params.get("body"):
+                    raise Reply(400, {"error": "body is missing"})
+                rec.comments[place - 1] = str(params["body"])
+                return 200, {}, self._notes_json(rec)[place - 1]
         raise Reply(404, {"message": "404 Not Found"})
 
     # -- state ----------------------------------------------------------------------------------

@@ -14,7 +14,13 @@ from bumper.image_ref import ImageRef
 from bumper.plan.image_policy import held_on_branch
 from bumper.plan.tree import TreePlan
 from bumper.plan.versions import is_downgrade
-from bumper.providers.api import CommentsOnPullRequests, FindsClosedPullRequests, Provider, PullRequest
+from bumper.providers.api import (
+    CommentsOnPullRequests,
+    FindsClosedPullRequests,
+    KeepsOneComment,
+    Provider,
+    PullRequest,
+)
 from bumper.shapes.reference import Reference
 from bumper.shapes.walk import find_references
 from bumper.yaml_edit import Source, compose_all
@@ -195,24 +201,36 @@ def blocked(
 def _comment_waiting(
     provider: Provider | None, pr: PullRequest, branch: str, shown: str, why: Obstacle
 ) -> list[str]:
-    """One PR comment per waiting image set (a rerun finds it and writes nothing). A comment
+    """bumper's one note on the PR for this obstacle: a newer version waiting edits it in place
+    (a busy pipeline never floods the PR), the same note is not written again (a rerun writes
+    nothing). A host that can only add comments gets the first note and no other. A comment
     the host refuses (403, 404, 409, 422: a locked conversation, a token that may not comment)
     is said in a line of its own: the run is `blocked` all the same, and its line says why. An
     answer that is not the API's, or an outage, still fails the run (check --api-url, rerun)."""
-    if not isinstance(provider, CommentsOnPullRequests):
+    if not isinstance(provider, KeepsOneComment | CommentsOnPullRequests):
         return [f"{provider.name if provider else 'this host'} cannot comment on pull requests"]
-    key = f"<!-- bumper:{why.key.replace('--', '')} images={shown.replace('--', '')} -->"
+    key = note_key(why)
     text = (
         f"bumper did not update this branch: `{branch}` {why.comment}. Waiting: {shown}.\n\n"
-        f"To let bumper continue, {why.fix}.\n\n{key}"
+        f"To let bumper continue, {why.fix}.\n\n{key}-->"
     )
     try:
-        provider.comment_once(pr, key, text)
+        if isinstance(provider, KeepsOneComment):
+            provider.put_comment(pr, key, text)
+        else:
+            provider.comment_once(pr, key, text)
     except ProviderError as exc:
         if exc.kind not in _REFUSALS:
             raise
         return [exc.message]
     return []
+
+
+def note_key(why: Obstacle) -> str:
+    """The start of the HTML comment that ends bumper's note for `why` on a PR: one note per
+    obstacle (and per base, for a retargeted PR), whatever versions wait. It also starts the
+    marker of a note written before notes were edited in place (`... images=... -->`)."""
+    return f"<!-- bumper:{why.key.replace('--', '')} "
 
 
 _REFUSALS = ("auth", "not-found", "conflict")  # ProviderError kinds of a host saying no

@@ -140,6 +140,31 @@ class CommentsOnPullRequests(Protocol):
 
 
 @runtime_checkable
+class KeepsOneComment(Protocol):
+    """Optional capability: keep bumper's note on a PR up to date in one comment (a newer version
+    waiting edits it) instead of adding a comment per run."""
+
+    def put_comment(self, pr: PullRequest, key: str, text: str) -> bool:
+        """Make `text` bumper's note `key` on `pr`: edit the latest comment that `is_note(body,
+        key)` when its text differs, add `text` when none is; write nothing when it says `text`
+        already. Return whether anything was written."""
+        ...
+
+
+def is_note(body: str, key: str) -> bool:
+    """Whether a comment's `body` is bumper's note `key`: its last line starts with `key` (the
+    HTML comment bumper ends its notes with). A person quoting the note (`> ...`) or a comment
+    merely mentioning it is not, so bumper never edits a person's comment."""
+    lines = body.rstrip().splitlines()
+    return bool(lines) and lines[-1].lstrip().startswith(key)
+
+
+def same_text(body: str, text: str) -> bool:
+    """Whether a comment already says `text` (hosts may trim or turn line ends into CRLF)."""
+    return body.replace("\r\n", "\n").strip() == text.replace("\r\n", "\n").strip()
+
+
+@runtime_checkable
 class FindsClosedPullRequests(Protocol):
     """Optional capability: tell a bot branch whose PR was closed or merged (stale) from one
     whose PR is not opened yet (another run is about to open it)."""

@@ -160,6 +160,29 @@ class AzureDevOpsProvider:
             self._call("POST", path, body={"comments": [comment], "status": "active"})
         return True
 
+    def put_comment(self, pr: api.PullRequest, key: str, text: str) -> bool:
+        """GET the PR's threads, then one PATCH of bumper's note (the first comment of its
+        thread) when it says something else, or one POST of a thread when there is none
+        (api.KeepsOneComment)."""
+        path = f"/pullRequests/{pr.number}/threads"
+        with self._errors(f"commenting on pull request !{pr.number}"):
+            threads = self._call("GET", path)
+            notes = [
+                (int(thread["id"]), int(c["id"]), str(c.get("content") or ""))
+                for thread in (threads or {}).get("value") or []
+                for c in thread.get("comments") or []
+                if not c.get("isDeleted") and api.is_note(str(c.get("content") or ""), key)
+            ]
+            if notes and api.same_text(notes[-1][2], text):
+                return False
+            if notes:
+                thread_id, comment_id, _ = notes[-1]
+                self._call("PATCH", f"{path}/{thread_id}/comments/{comment_id}", body={"content": text})
+            else:
+                comment = {"parentCommentId": 0, "content": text, "commentType": "text"}
+                self._call("POST", path, body={"comments": [comment], "status": "active"})
+        return True
+
     # -- ChecksAccess ---------------------------------------------------------------------------
 
     def check_access(self) -> None:

@@ -149,6 +149,28 @@ class BitbucketProvider:
             self._rest.request("POST", path, body={"content": {"raw": text}})
         return True
 
+    def put_comment(self, pr: api.PullRequest, key: str, text: str) -> bool:
+        """GET the PR's comments (up to PAGES pages), then one PUT of bumper's note when it says
+        something else, or one POST when there is none (api.KeepsOneComment)."""
+        path = f"{self._repo}/pullrequests/{pr.number}/comments"
+        with self._errors(f"commenting on pull request #{pr.number}"):
+            page: Any = self._rest.request("GET", path, params={"pagelen": "100"})
+            notes: list[dict[str, Any]] = []
+            for _ in range(PAGES):
+                for c in page.get("values") or []:
+                    if not c.get("deleted") and api.is_note(_raw(c), key):
+                        notes.append(c)
+                if not page.get("next"):
+                    break
+                page = self._rest.request("GET", str(page["next"]))
+            if notes and api.same_text(_raw(notes[-1]), text):
+                return False
+            if notes:
+                self._rest.request("PUT", f"{path}/{int(notes[-1]['id'])}", body={"content": {"raw": text}})
+            else:
+                self._rest.request("POST", path, body={"content": {"raw": text}})
+        return True
+
     # -- helpers --------------------------------------------------------------------------------
 
     def _list(self, head: str, base: str | None, states: tuple[str, ...]) -> list[dict[str, Any]]:
@@ -278,3 +300,8 @@ _HINTS = {
     "BITBUCKET_USERNAME with an app password)"
 }
 _STYLE = failures.FailureStyle("Bitbucket", "repository", rest.HttpError, rest.describe, _HINTS, rest.RETRIES)
+
+
+def _raw(comment: dict[str, Any]) -> str:
+    """A comment's Markdown source."""
+    return str((comment.get("content") or {}).get("raw") or "")

@@ -133,6 +133,37 @@ class BitbucketServerProvider:
             self._rest.request("POST", f"{path}/comments", body={"text": text})
         return True
 
+    def put_comment(self, pr: api.PullRequest, key: str, text: str) -> bool:
+        """GET the PR's activities (comments are among them; up to PAGES pages), then one PUT
+        of bumper's note (with the version the host gave) when it says something else, or one
+        POST when there is none (api.KeepsOneComment)."""
+        path = f"{self._repo}/pull-requests/{pr.number}"
+        with self._errors(f"commenting on pull request #{pr.number}"):
+            notes: list[dict[str, Any]] = []
+            start = 0
+            for _ in range(PAGES):
+                page = self._rest.request(
+                    "GET", f"{path}/activities", params={"limit": "100", "start": str(start)}
+                )
+                for activity in (page or {}).get("values") or []:
+                    comment = activity.get("comment") or {}
+                    if activity.get("action") == "COMMENTED" and api.is_note(
+                        str(comment.get("text") or ""), key
+                    ):
+                        notes.append(comment)
+                if (page or {}).get("isLastPage", True):
+                    break
+                start = int(page.get("nextPageStart") or 0)
+            # Activities come newest first: the first note found is the latest.
+            if notes and api.same_text(str(notes[0].get("text") or ""), text):
+                return False
+            if notes:
+                body = {"text": text, "version": int(notes[0].get("version") or 0)}
+                self._rest.request("PUT", f"{path}/comments/{int(notes[0]['id'])}", body=body)
+            else:
+                self._rest.request("POST", f"{path}/comments", body={"text": text})
+        return True
+
     # -- helpers --------------------------------------------------------------------------------
 
     def _ref(self, branch: str) -> dict[str, Any]:

@@ -217,6 +217,24 @@ class GitLabProvider:
             mr.notes.create({"body": text}, **self._rq)
         return True
 
+    def put_comment(self, pr: api.PullRequest, key: str, text: str) -> bool:
+        """One GET of the MR's notes, then one PUT of bumper's note when it says something else,
+        or one POST when there is none (api.KeepsOneComment). System notes are never edited."""
+        with self._errors(f"commenting on merge request !{pr.number}"):
+            mr = self._project.mergerequests.get(pr.number, lazy=True)
+            notes = [
+                n
+                for n in mr.notes.list(iterator=True, **self._rq)
+                if not n.attributes.get("system") and api.is_note(str(n.body or ""), key)
+            ]
+            if notes and api.same_text(str(notes[-1].body or ""), text):
+                return False
+            if notes:
+                mr.notes.update(notes[-1].id, {"body": text}, **self._rq)
+            else:
+                mr.notes.create({"body": text}, **self._rq)
+        return True
+
     # -- ChecksAccess ---------------------------------------------------------------------------
 
     def check_access(self) -> None:
