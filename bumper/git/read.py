@@ -107,6 +107,15 @@ def fetch_branch(clone: Clone, branch: str) -> str:
     return clone.git.out(["rev-parse", "--verify", f"{local}^{{commit}}"], action="fetch")
 
 
+def deepen_branch(clone: Clone, branch: str, commits: int) -> None:
+    """Fetch `commits` more of the remote `branch`'s history below what `fetch_branch` brought
+    (its shallow boundary), for a reader that must look past a person's commits on top."""
+    validate_branch_name(branch)
+    local = f"refs/remotes/origin/{branch}"
+    args = ["fetch", "--quiet", "--no-tags", f"--deepen={commits}", "origin", f"+refs/heads/{branch}:{local}"]
+    retried(lambda _: clone.git.run(args, action="fetch", branch=branch))
+
+
 def commit_shape(clone: Clone, sha: str) -> tuple[str, list[str], int]:
     """Message, parent shas and committer time of a fetched commit."""
     raw = clone.git.out(["cat-file", "commit", sha], action="read")
