@@ -32,6 +32,10 @@ class PullRequest:
     # False when the host's answer said closed or merged: an update that raced a person who
     # closed it after bumper's lookup (bumper.remote then starts the attempt again).
     open: bool = True
+    # The other open PRs from the same head branch (a person opened one by hand, or retargeted
+    # one), as (number, base branch), lowest number first: find_pull_request returns one PR and
+    # names these; bumper never edits them, and says that a push to the branch shows in them.
+    also: tuple[tuple[int, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -97,7 +101,8 @@ class Provider(Protocol):
         """Return the open PR from this repository's `head_branch` into `base_branch`; when there
         is none, an open PR from `head_branch` into any other branch (a person retargeted
         bumper's PR: the caller compares `base_branch` and leaves that PR alone); else None.
-        One request where the host can filter by head branch."""
+        Among several, the lowest number (`answers.from_head` orders them); the others are
+        named in `PullRequest.also`. One request where the host can filter by head branch."""
         ...
 
     def open_pull_request(self, spec: PullRequestSpec) -> PullRequest:

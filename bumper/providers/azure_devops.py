@@ -4,6 +4,7 @@ is a 5 MB generated package on the deprecated msrest, last released for API 7.1 
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -72,11 +73,13 @@ class AzureDevOpsProvider:
         description)."""
         with self._errors(f"looking for the pull request from {head_branch!r}"):
             found = self._list(head_branch, None, "active")
-            found = answers.from_head(PULLS, found, head_branch, base_branch)
+            found = answers.ranked(
+                PULLS, answers.from_head(PULLS, found, head_branch, base_branch), base_branch
+            )
             if not found:
                 return None
             full = self._call("GET", f"/pullrequests/{found[0]['pullRequestId']}")
-        return self._convert(full)
+        return replace(self._convert(full), also=answers.others(PULLS, found))
 
     def open_pull_request(self, spec: api.PullRequestSpec) -> api.PullRequest:
         """Create the PR with labels, reviewers and draft in one call, then set auto-complete.

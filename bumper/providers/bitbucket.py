@@ -4,6 +4,7 @@ the community's (atlassian-python-api) pulls in a dozen packages for the six cal
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Any
 from urllib.parse import quote
 
@@ -69,9 +70,10 @@ class BitbucketProvider:
             found = answers.from_head(
                 PULLS, self._list(head_branch, None, ("OPEN",)), head_branch, base_branch
             )
+            found = answers.ranked(PULLS, found, base_branch)
             if found and "description" not in found[0]:  # a partial answer: read the whole PR
                 found[0] = self._rest.request("GET", f"{self._repo}/pullrequests/{found[0]['id']}")
-        return _convert(found[0]) if found else None
+        return replace(_convert(found[0]), also=answers.others(PULLS, found)) if found else None
 
     def open_pull_request(self, spec: api.PullRequestSpec) -> api.PullRequest:
         """Create the PR with reviewers and draft in one call; what Bitbucket lacks is a warning.

@@ -3,6 +3,7 @@ light enough (atlassian-python-api pulls in a dozen packages for the few calls b
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 from urllib.parse import quote
 
@@ -68,8 +69,10 @@ class BitbucketServerProvider:
         (a person retargeted it), or None (one GET)."""
         with self._errors(f"looking for the pull request from {head_branch!r}"):
             found = self._list(head_branch, None, "OPEN")
-        found.sort(key=lambda pr: (pr.get("toRef") or {}).get("id") != f"refs/heads/{base_branch}")
-        return _convert(found[0]) if found else None
+        found.sort(
+            key=lambda pr: ((pr.get("toRef") or {}).get("id") != f"refs/heads/{base_branch}", pr["id"])
+        )
+        return replace(_convert(found[0]), also=answers.others(PULLS, found)) if found else None
 
     def open_pull_request(self, spec: api.PullRequestSpec) -> api.PullRequest:
         """Create the PR with reviewers (and draft) in one call, then auto-merge.

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 from urllib.parse import quote
 
@@ -61,15 +62,12 @@ class GiteaProvider:
 
     def find_pull_request(self, head_branch: str, base_branch: str) -> api.PullRequest | None:
         """The open PR from this repository's `head_branch` into `base_branch`, else one from it
-        into another base (a person retargeted it), or None (Gitea cannot filter by branch:
-        pages of open PRs, one request for up to 50; the first PR into `base_branch` ends it)."""
-        other = None
+        into another base (a person retargeted it), or None; the others are named in `also`
+        (Gitea cannot filter by branch: every page of open PRs, one request per 50)."""
         with self._errors(f"looking for the pull request from {head_branch!r}"):
-            for pr in self._pulls("open", head_branch, None, pages=MAX_PAGES):
-                if (pr.get("base") or {}).get("ref") == base_branch:
-                    return _convert(pr)
-                other = other or pr
-        return None if other is None else _convert(other)
+            mine = list(self._pulls("open", head_branch, None, pages=MAX_PAGES))
+        found = answers.ranked(PULLS, answers.from_head(PULLS, mine, head_branch, base_branch), base_branch)
+        return replace(_convert(found[0]), also=answers.others(PULLS, found)) if found else None
 
     def open_pull_request(self, spec: api.PullRequestSpec) -> api.PullRequest:
         """Create the PR with labels, assignees and draft title in one call, then reviewers

@@ -4,6 +4,7 @@ App's token is minted through app_requests here)."""
 from __future__ import annotations
 
 import base64
+import dataclasses
 import functools
 import logging
 from collections.abc import Callable
@@ -164,8 +165,11 @@ class GitHubProvider:
             mine = [
                 pr for pr in pulls.get_page(0) if pr.head.ref == head_branch and _from_this_repository(pr)
             ]
-            mine.sort(key=lambda pr: pr.base.ref != base_branch)
-            return self._convert(mine[0]) if mine else None
+            mine.sort(key=lambda pr: (pr.base.ref != base_branch, pr.number))
+            if not mine:
+                return None
+            also = tuple((pr.number, pr.base.ref) for pr in mine[1:])
+            return dataclasses.replace(self._convert(mine[0]), also=also)
 
     def open_pull_request(self, spec: api.PullRequestSpec) -> api.PullRequest:
         """Open the PR, then apply labels, assignees, reviewers and auto-merge.

@@ -131,7 +131,8 @@ class GitLabProvider:
         target (a person retargeted it), or None (one GET, filtered by source branch only)."""
         mrs = self._list(head_branch, None, "opened", "looking for the merge request")
         mine = answers.from_head(PULLS, [mr.attributes for mr in mrs], head_branch, base_branch)
-        return _convert(mine[0]) if mine else None
+        mine = answers.ranked(PULLS, mine, base_branch)
+        return replace(_convert(mine[0]), also=answers.others(PULLS, mine)) if mine else None
 
     def open_pull_request(self, spec: api.PullRequestSpec) -> api.PullRequest:
         """Create the MR with labels, reviewers, assignees and draft in one call, then auto-merge.
