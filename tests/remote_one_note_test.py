@@ -86,3 +86,17 @@ def test_an_earlier_bumpers_note_is_taken_over_and_a_persons_comment_is_not(worl
     blocked(world, "v1.4.0")
     assert len(pr.comments) == 3 and pr.comments[1:] == [quoting, naming]  # the persons' stay
     assert f"{IMAGE}:v1.4.0" in pr.comments[0] and pr.comments[0].rstrip().endswith("<!-- bumper:blocked -->")
+
+
+def test_a_note_the_host_will_not_let_it_edit_is_followed_by_a_new_one(world: World) -> None:
+    """The token was rotated to another bot account, and only a comment's author may edit it:
+    the edit is refused (403), so the run adds a new note, which the next run edits."""
+    pr = opened(world)
+    repos.add_commit(world.bare, BRANCH, {"NOTES.md": b"reviewer's fixup\n"}, message="fixup")
+    blocked(world, "v1.3.0")
+    refusal = (403, {}, {"message": "only the author may edit this comment"})
+    world.host.inject(refusal, path=r"(comments|notes)/\d+$", times=1)
+    blocked(world, "v1.4.0")
+    assert len(pr.comments) == 2 and "v1.3.0" in pr.comments[0] and "v1.4.0" in pr.comments[1]
+    blocked(world, "v1.5.0")  # the new note is this token's: its edit goes through
+    assert len(pr.comments) == 2 and "v1.5.0" in pr.comments[1] and "v1.3.0" in pr.comments[0]

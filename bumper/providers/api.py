@@ -151,9 +151,16 @@ class KeepsOneComment(Protocol):
 
     def put_comment(self, pr: PullRequest, key: str, text: str) -> bool:
         """Make `text` bumper's note `key` on `pr`: edit the latest comment that `is_note(body,
-        key)` when its text differs, add `text` when none is; write nothing when it says `text`
-        already. Return whether anything was written."""
+        key)` when its text differs, add `text` when none is (or when the host refuses the edit
+        with a status in EDIT_REFUSED); write nothing when it says `text` already. Return
+        whether anything was written."""
         ...
+
+
+# An edit of bumper's note refused as another user's (the token was rotated to another bot
+# account: only a comment's author may edit it on most hosts) or as gone (deleted meanwhile):
+# put_comment adds a new note instead, which the next run then edits.
+EDIT_REFUSED = (403, 404)
 
 
 def is_note(body: str, key: str) -> bool:

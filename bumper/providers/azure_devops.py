@@ -180,10 +180,14 @@ class AzureDevOpsProvider:
                 return False
             if notes:
                 thread_id, comment_id, _ = notes[-1]
-                self._call("PATCH", f"{path}/{thread_id}/comments/{comment_id}", body={"content": text})
-            else:
-                comment = {"parentCommentId": 0, "content": text, "commentType": "text"}
-                self._call("POST", path, body={"comments": [comment], "status": "active"})
+                try:
+                    self._call("PATCH", f"{path}/{thread_id}/comments/{comment_id}", body={"content": text})
+                    return True
+                except rest.HttpError as exc:
+                    if exc.status not in api.EDIT_REFUSED:
+                        raise
+            comment = {"parentCommentId": 0, "content": text, "commentType": "text"}
+            self._call("POST", path, body={"comments": [comment], "status": "active"})
         return True
 
     # -- ChecksAccess ---------------------------------------------------------------------------

@@ -168,9 +168,15 @@ class BitbucketProvider:
             if notes and api.same_text(_raw(notes[-1]), text):
                 return False
             if notes:
-                self._rest.request("PUT", f"{path}/{int(notes[-1]['id'])}", body={"content": {"raw": text}})
-            else:
-                self._rest.request("POST", path, body={"content": {"raw": text}})
+                try:
+                    self._rest.request(
+                        "PUT", f"{path}/{int(notes[-1]['id'])}", body={"content": {"raw": text}}
+                    )
+                    return True
+                except rest.HttpError as exc:
+                    if exc.status not in api.EDIT_REFUSED:
+                        raise
+            self._rest.request("POST", path, body={"content": {"raw": text}})
         return True
 
     # -- helpers --------------------------------------------------------------------------------

@@ -162,9 +162,13 @@ class BitbucketServerProvider:
                 return False
             if notes:
                 body = {"text": text, "version": int(notes[0].get("version") or 0)}
-                self._rest.request("PUT", f"{path}/comments/{int(notes[0]['id'])}", body=body)
-            else:
-                self._rest.request("POST", f"{path}/comments", body={"text": text})
+                try:
+                    self._rest.request("PUT", f"{path}/comments/{int(notes[0]['id'])}", body=body)
+                    return True
+                except rest.HttpError as exc:
+                    if exc.status not in api.EDIT_REFUSED:
+                        raise
+            self._rest.request("POST", f"{path}/comments", body={"text": text})
         return True
 
     # -- helpers --------------------------------------------------------------------------------

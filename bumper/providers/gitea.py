@@ -135,9 +135,13 @@ class GiteaProvider:
             if notes and api.same_text(str(notes[-1].get("body") or ""), text):
                 return False
             if notes:
-                self._call("PATCH", f"/issues/comments/{int(notes[-1]['id'])}", {"body": text})
-            else:
-                self._call("POST", f"/issues/{pr.number}/comments", {"body": text})
+                try:
+                    self._call("PATCH", f"/issues/comments/{int(notes[-1]['id'])}", {"body": text})
+                    return True
+                except rest.HttpError as exc:
+                    if exc.status not in api.EDIT_REFUSED:
+                        raise
+            self._call("POST", f"/issues/{pr.number}/comments", {"body": text})
         return True
 
     # -- ChecksAccess ---------------------------------------------------------------------------

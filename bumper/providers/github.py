@@ -254,9 +254,13 @@ class GitHubProvider:
             if notes and api.same_text(notes[-1].body or "", text):
                 return False
             if notes:
-                notes[-1].edit(text)
-            else:
-                issue.create_comment(text)
+                try:
+                    notes[-1].edit(text)
+                    return True
+                except GithubException as exc:
+                    if exc.status not in api.EDIT_REFUSED:
+                        raise
+            issue.create_comment(text)
         return True
 
     # -- ChecksAccess ---------------------------------------------------------------------------

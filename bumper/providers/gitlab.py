@@ -231,9 +231,13 @@ class GitLabProvider:
             if notes and api.same_text(str(notes[-1].body or ""), text):
                 return False
             if notes:
-                mr.notes.update(notes[-1].id, {"body": text}, **self._rq)
-            else:
-                mr.notes.create({"body": text}, **self._rq)
+                try:
+                    mr.notes.update(notes[-1].id, {"body": text}, **self._rq)
+                    return True
+                except GitlabError as exc:
+                    if exc.response_code not in api.EDIT_REFUSED:
+                        raise
+            mr.notes.create({"body": text}, **self._rq)
         return True
 
     # -- ChecksAccess ---------------------------------------------------------------------------
