@@ -17,6 +17,7 @@ from bumper.plan.versions import is_downgrade
 from bumper.providers.api import (
     CommentsOnPullRequests,
     FindsClosedPullRequests,
+    KeepNote,
     KeepsOneComment,
     Provider,
     PullRequest,
@@ -193,13 +194,13 @@ def blocked(
     line += f": {shown} is waiting" if waiting else ", it already holds these versions"
     notes = [f"{line}; {why.fix}"]
     if waiting and pr is not None and not dry_run:
-        notes += _comment_waiting(bot.provider, pr, bot.name, shown, why)
+        notes += _comment_waiting(bot.provider, pr, bot.name, waiting, why)
     skip = Skip(bot.name, None, None, ", ".join(map(str, images)), f"blocked: {line}")
     return Blocked(TreePlan(skipped=[skip]), {"url": pr.url, "number": pr.number} if pr else None, notes)
 
 
 def _comment_waiting(
-    provider: Provider | None, pr: PullRequest, branch: str, shown: str, why: Obstacle
+    provider: Provider | None, pr: PullRequest, branch: str, waiting: list[ImageRef], why: Obstacle
 ) -> list[str]:
     """bumper's one note on the PR for this obstacle: a newer version waiting edits it in place
     (a busy pipeline never floods the PR), the same note is not written again (a rerun writes
@@ -209,14 +210,14 @@ def _comment_waiting(
     answer that is not the API's, or an outage, still fails the run (check --api-url, rerun)."""
     if not isinstance(provider, KeepsOneComment | CommentsOnPullRequests):
         return [f"{provider.name if provider else 'this host'} cannot comment on pull requests"]
-    key = note_key(why)
+    key, shown = note_key(why), ", ".join(str(r) for r in waiting)
     text = (
         f"bumper did not update this branch: `{branch}` {why.comment}. Waiting: {shown}.\n\n"
         f"To let bumper continue, {why.fix}.\n\n{key}-->"
     )
     try:
         if isinstance(provider, KeepsOneComment):
-            provider.put_comment(pr, key, text)
+            provider.put_comment(pr, key, text, keep=_noted_newer(waiting))
         else:
             provider.comment_once(pr, key, text)
     except ProviderError as exc:
@@ -224,6 +225,22 @@ def _comment_waiting(
             raise
         return [exc.message]
     return []
+
+
+def _noted_newer(waiting: list[ImageRef]) -> KeepNote:
+    """Whether a note already names, for every image waiting, a newer version than this run's:
+    a late run of an older version (pipelines finishing out of order) never takes it back."""
+
+    def keep(body: str) -> bool:
+        line = next((ln for ln in body.splitlines() if "Waiting: " in ln), "")
+        named = line.partition("Waiting: ")[2].strip().rstrip(".").split(", ")
+        noted = {r.key: r for r in map(ImageRef.try_parse, named) if r is not None}
+        return all(
+            w.key in noted and bool(w.tag and noted[w.key].tag) and is_downgrade(noted[w.key].tag, w.tag)
+            for w in waiting
+        )
+
+    return keep
 
 
 def note_key(why: Obstacle) -> str:

@@ -5,7 +5,7 @@ The member docstrings below are the contract; docs/providers.md links here.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import NamedTuple, Protocol, runtime_checkable
 
@@ -149,12 +149,20 @@ class KeepsOneComment(Protocol):
     """Optional capability: keep bumper's note on a PR up to date in one comment (a newer version
     waiting edits it) instead of adding a comment per run."""
 
-    def put_comment(self, pr: PullRequest, key: str, text: str) -> bool:
+    def put_comment(self, pr: PullRequest, key: str, text: str, keep: KeepNote | None = None) -> bool:
         """Make `text` bumper's note `key` on `pr`: edit the latest comment that `is_note(body,
         key)` when its text differs, add `text` when none is (or when the host refuses the edit
-        with a status in EDIT_REFUSED); write nothing when it says `text` already. Return
-        whether anything was written."""
+        with a status in EDIT_REFUSED); write nothing when it says `text` already, or when
+        `keep(its body)` says it is to stay (`leave_note`). Return whether anything was written."""
         ...
+
+
+KeepNote = Callable[[str], bool]  # whether an existing note of bumper's is to stay as it is
+
+
+def leave_note(body: str, text: str, keep: KeepNote | None) -> bool:
+    """Whether put_comment leaves the note `body` as it is rather than make it say `text`."""
+    return same_text(body, text) or (keep is not None and keep(body))
 
 
 # An edit of bumper's note refused as another user's (the token was rotated to another bot

@@ -163,7 +163,7 @@ class AzureDevOpsProvider:
             self._call("POST", path, body={"comments": [comment], "status": "active"})
         return True
 
-    def put_comment(self, pr: api.PullRequest, key: str, text: str) -> bool:
+    def put_comment(self, pr: api.PullRequest, key: str, text: str, keep: api.KeepNote | None = None) -> bool:
         """GET the PR's threads, then one PATCH of bumper's note (the first comment of its
         thread) when it says something else, or one POST of a thread when there is none
         (api.KeepsOneComment)."""
@@ -176,7 +176,7 @@ class AzureDevOpsProvider:
                 for c in thread.get("comments") or []
                 if not c.get("isDeleted") and api.is_note(str(c.get("content") or ""), key)
             ]
-            if notes and api.same_text(notes[-1][2], text):
+            if notes and api.leave_note(notes[-1][2], text, keep):
                 return False
             if notes:
                 thread_id, comment_id, _ = notes[-1]

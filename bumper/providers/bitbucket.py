@@ -151,7 +151,7 @@ class BitbucketProvider:
             self._rest.request("POST", path, body={"content": {"raw": text}})
         return True
 
-    def put_comment(self, pr: api.PullRequest, key: str, text: str) -> bool:
+    def put_comment(self, pr: api.PullRequest, key: str, text: str, keep: api.KeepNote | None = None) -> bool:
         """GET the PR's comments (up to PAGES pages), then one PUT of bumper's note when it says
         something else, or one POST when there is none (api.KeepsOneComment)."""
         path = f"{self._repo}/pullrequests/{pr.number}/comments"
@@ -165,7 +165,7 @@ class BitbucketProvider:
                 if not page.get("next"):
                     break
                 page = self._rest.request("GET", str(page["next"]))
-            if notes and api.same_text(_raw(notes[-1]), text):
+            if notes and api.leave_note(_raw(notes[-1]), text, keep):
                 return False
             if notes:
                 try:

@@ -136,7 +136,7 @@ class BitbucketServerProvider:
             self._rest.request("POST", f"{path}/comments", body={"text": text})
         return True
 
-    def put_comment(self, pr: api.PullRequest, key: str, text: str) -> bool:
+    def put_comment(self, pr: api.PullRequest, key: str, text: str, keep: api.KeepNote | None = None) -> bool:
         """GET the PR's activities (comments are among them; up to PAGES pages), then one PUT
         of bumper's note (with the version the host gave) when it says something else, or one
         POST when there is none (api.KeepsOneComment)."""
@@ -158,7 +158,7 @@ class BitbucketServerProvider:
                     break
                 start = int(page.get("nextPageStart") or 0)
             # Activities come newest first: the first note found is the latest.
-            if notes and api.same_text(str(notes[0].get("text") or ""), text):
+            if notes and api.leave_note(str(notes[0].get("text") or ""), text, keep):
                 return False
             if notes:
                 body = {"text": text, "version": int(notes[0].get("version") or 0)}

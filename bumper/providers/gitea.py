@@ -126,13 +126,13 @@ class GiteaProvider:
             self._call("POST", f"/issues/{pr.number}/comments", {"body": text})
         return True
 
-    def put_comment(self, pr: api.PullRequest, key: str, text: str) -> bool:
+    def put_comment(self, pr: api.PullRequest, key: str, text: str, keep: api.KeepNote | None = None) -> bool:
         """One GET of the PR's comments, then one PATCH of bumper's note when it says something
         else, or one POST when there is none (api.KeepsOneComment)."""
         with self._errors(f"commenting on pull request #{pr.number}"):
             comments = self._call("GET", f"/issues/{pr.number}/comments")
             notes = [c for c in comments or [] if api.is_note(str(c.get("body") or ""), key)]
-            if notes and api.same_text(str(notes[-1].get("body") or ""), text):
+            if notes and api.leave_note(str(notes[-1].get("body") or ""), text, keep):
                 return False
             if notes:
                 try:

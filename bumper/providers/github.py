@@ -245,13 +245,13 @@ class GitHubProvider:
             issue.create_comment(text)
         return True
 
-    def put_comment(self, pr: api.PullRequest, key: str, text: str) -> bool:
+    def put_comment(self, pr: api.PullRequest, key: str, text: str, keep: api.KeepNote | None = None) -> bool:
         """One GET of the PR's comments, then one PATCH of bumper's note when it says something
         else, or one POST when there is none (api.KeepsOneComment)."""
         with self._errors(f"commenting on pull request #{pr.number}"):
             issue = self._repo.get_issue(pr.number)  # lazy: no request
             notes = [c for c in issue.get_comments() if api.is_note(c.body or "", key)]
-            if notes and api.same_text(notes[-1].body or "", text):
+            if notes and api.leave_note(notes[-1].body or "", text, keep):
                 return False
             if notes:
                 try:

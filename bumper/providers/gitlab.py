@@ -218,7 +218,7 @@ class GitLabProvider:
             mr.notes.create({"body": text}, **self._rq)
         return True
 
-    def put_comment(self, pr: api.PullRequest, key: str, text: str) -> bool:
+    def put_comment(self, pr: api.PullRequest, key: str, text: str, keep: api.KeepNote | None = None) -> bool:
         """One GET of the MR's notes, then one PUT of bumper's note when it says something else,
         or one POST when there is none (api.KeepsOneComment). System notes are never edited."""
         with self._errors(f"commenting on merge request !{pr.number}"):
@@ -228,7 +228,7 @@ class GitLabProvider:
                 for n in mr.notes.list(iterator=True, **self._rq)
                 if not n.attributes.get("system") and api.is_note(str(n.body or ""), key)
             ]
-            if notes and api.same_text(str(notes[-1].body or ""), text):
+            if notes and api.leave_note(str(notes[-1].body or ""), text, keep):
                 return False
             if notes:
                 try:
