@@ -157,9 +157,11 @@ def on_base(clone: Clone, sha: str) -> bool:
         deepen = [*fetch, f"--shallow-since=@{max(when - 1, 0)}", "origin", spec]
         retried(lambda _: clone.git.run(deepen, action="fetch", branch=clone.base))
     except GitError as exc:
-        if exc.kind != "shallow-empty":
+        if exc.kind not in ("shallow-empty", "network"):
             raise
-        # the whole history is newer than `sha`: fetch all of it
+        # The whole history is newer than `sha`, or the remote cannot serve a deepen by date
+        # (a remote that is itself a shallow clone: its upload-pack stops at its own boundary,
+        # "bad pack header"): fetch all it has. A real outage fails this fetch too, and says so.
         unshallow = [*fetch, "--unshallow", "origin", spec]
         retried(lambda _: clone.git.run(unshallow, action="fetch", branch=clone.base))
     status, _, _ = clone.git.execute(["merge-base", "--is-ancestor", sha, clone.base_sha])
