@@ -174,6 +174,18 @@ class FakeAzureDevOps(FakePullHost):
             comments = (req.body or {}).get("comments") or []
             rec.comments.append(str(comments[0].get("content") or ""))
             return 200, {}, {"id": len(rec.comments), "comments": comments, "status": "active"}
+        if (
+            tail[2:3] == ["threads"]
+            and tail[4:5] == ["comments"]
+            and len(tail) == 6
+            and req.method == "PATCH"
+        ):
+            self._check("#/definitions/Comment", req.body)
+            place, content = int(tail[3]), str((req.body or {}).get("content") or "")
+            if not (1 <= place <= len(rec.comments) and tail[5] == "1") or not content:
+                raise _error(404, "The resource cannot be found.", "ResourceNotFoundException")
+            rec.comments[place - 1] = content  # each thread holds one comment, id 1
+            return 200, {}, {"id": 1, "content": content, "commentType": "text"}
         raise _error(404, "The resource cannot be found.", "ResourceNotFoundException")
 
     # -- state ----------------------------------------------------------------------------------
@@ -330,10 +342,12 @@ class FakeAzureDevOps(FakePullHost):
 
 def _template(tail: list[str]) -> list[str]:
     """The description's path template for the request's path after the repository."""
-    names = ["pullrequests", "{pullRequestId}", "", "{reviewerId}"]
+    names = ["pullrequests", "{pullRequestId}", "", "{reviewerId}", "", "{commentId}"]
+    if tail[2:3] == ["threads"]:
+        names[3] = "{threadId}"
     out = []
     for i, part in enumerate(tail):
-        if i in (1, 3):
+        if i in (1, 3, 5):
             out.append(names[i])
         else:
             out.append(part)

@@ -131,7 +131,22 @@ class FakeBitbucket(FakePullHost):
                     {},
                     {"type": "pullrequest_comment", "id": len(rec.comments), "content": {"raw": raw}},
                 )
+            if tail[1:2] == ["comments"] and len(tail) == 3 and tail[2].isdigit() and req.method == "PUT":
+                return self._edit_comment(rec, int(tail[2]), req.body)
         raise _error(404, "Resource not found")
+
+    def _edit_comment(self, rec: PullRecord, place: int, body: Any) -> Response:
+        """PUT .../pullrequests/N/comments/ID: the comment's new Markdown (ids count from 1)."""
+        self._check(
+            f"{PR_PATH}/{{pull_request_id}}/comments/{{comment_id}}", "#/components/schemas/comment", body
+        )
+        raw = ((body or {}).get("content") or {}).get("raw")
+        if not 1 <= place <= len(rec.comments):
+            raise _error(404, "Resource not found")
+        if not raw:
+            raise _error(400, "content.raw: This field is required.")
+        rec.comments[place - 1] = str(raw)
+        return 200, {}, {"type": "pullrequest_comment", "id": place, "content": {"raw": raw}}
 
     # -- state ----------------------------------------------------------------------------------
 
@@ -326,6 +341,8 @@ class FakeBitbucketServer(FakePullHost):
         self.users: set[str] = {"bumper-bot"}
         self.pulls: list[PullRecord] = []
         self.versions: dict[tuple[str, int], int] = {}
+        # (repo, PR, comment id) -> the comment's version, raised by each edit as Bitbucket does
+        self.comment_versions: dict[tuple[str, int, int], int] = {}
         self.supports_draft = True
         self.supports_automerge = True
 
@@ -368,7 +385,15 @@ class FakeBitbucketServer(FakePullHost):
                 return self._update(rec, req.body or {})
             if tail[1:] == ["activities"] and req.method == "GET":
                 values = [
-                    {"id": i, "action": "COMMENTED", "comment": {"id": i, "text": c}}
+                    {
+                        "id": i,
+                        "action": "COMMENTED",
+                        "comment": {
+                            "id": i,
+                            "text": c,
+                            "version": self.comment_versions.get((rec.repo, rec.number, i), 0),
+                        },
+                    }
                     for i, c in enumerate(rec.comments, 1)
                 ]
                 return 200, {}, {"values": values[::-1], "isLastPage": True, "start": 0, "size": len(values)}
@@ -378,6 +403,8 @@ class FakeBitbucketServer(FakePullHost):
                     raise _dc_error(400, "A comment must have text", "comment.CommentRequiredException")
                 rec.comments.append(str(text))
                 return 201, {}, {"id": len(rec.comments), "text": text, "version": 0}
+            if tail[1:2] == ["comments"] and len(tail) == 3 and tail[2].isdigit() and req.method == "PUT":
+                return self._edit_dc_comment(rec, int(tail[2]), req.body or {})
             if tail[1:] == ["auto-merge"] and req.method == "POST" and self.supports_automerge:
                 rec.automerge = True
                 return 200, {}, {"autoMergeEnabled": True}
@@ -440,7 +467,28 @@ class FakeBitbucketServer(FakePullHost):
             side = (rec.head_repo or rec.repo) if direction == "OUTGOING" else rec.repo
             if side == repo and at in (None, ref) and (state == "ALL" or self._json(rec)["state"] == state):
                 found.append(self._json(rec))
-        return 200, {}, {"values": found, "isLastPage": True, "start": 0, "size": len(found), "limit": 25}
+        limit = min(int((query.get("limit") or ["25"])[-1]), 1000)
+        start = int((query.get("start") or ["0"])[-1])
+        values = found[start : start + limit]
+        page: dict[str, Any] = {"values": values, "start": start, "size": len(values), "limit": limit}
+        page["isLastPage"] = start + limit >= len(found)
+        if not page["isLastPage"]:
+            page["nextPageStart"] = start + limit
+        return 200, {}, page
+
+    def _edit_dc_comment(self, rec: PullRecord, place: int, body: dict[str, Any]) -> Response:
+        """PUT .../pull-requests/N/comments/ID with `text` and the `version` the client read: a
+        stale version is refused (409), as Bitbucket Data Center refuses it."""
+        if not 1 <= place <= len(rec.comments):
+            raise _dc_error(404, "Not found", "rest.NoSuchResourceException")
+        key = (rec.repo, rec.number, place)
+        if body.get("version") != self.comment_versions.get(key, 0):
+            raise _dc_error(409, "The comment was updated meanwhile", "comment.CommentOutOfDateException")
+        if not body.get("text"):
+            raise _dc_error(400, "A comment must have text", "comment.CommentRequiredException")
+        rec.comments[place - 1] = str(body["text"])
+        self.comment_versions[key] = self.comment_versions.get(key, 0) + 1
+        return 200, {}, {"id": place, "text": rec.comments[place - 1], "version": self.comment_versions[key]}
 
     def _texts(self, body: dict[str, Any]) -> None:
         if java_length(str(body.get("title") or "")) > TITLE_LIMIT:

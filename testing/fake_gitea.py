@@ -116,6 +116,7 @@ class FakeGitea(FakePullHost):
             ("POST", "/issues/N/labels"): lambda: self._add_labels(repo, number, body),
             ("GET", "/issues/N/comments"): lambda: (200, {}, self._comments(repo, number)),
             ("POST", "/issues/N/comments"): lambda: self._comment(repo, number, body),
+            ("PATCH", "/issues/comments/N"): lambda: self._edit_comment(repo, number, body),
         }
         if key not in handlers:
             raise _not_found()
@@ -270,6 +271,15 @@ class FakeGitea(FakePullHost):
         rec = self._pull(repo, number)
         rec.comments.append(str(body["body"]))
         return 201, {}, self._comments(repo, number)[-1]
+
+    def _edit_comment(self, repo: str, comment_id: int, body: dict[str, Any]) -> Response:
+        """PATCH /repos/O/R/issues/comments/ID (a comment's id is its PR's number * 1000 + place)."""
+        number, place = divmod(comment_id, 1000)
+        rec = self._pull(repo, number)
+        if not 1 <= place <= len(rec.comments):
+            raise _not_found()
+        rec.comments[place - 1] = str(body["body"])
+        return 200, {}, self._comments(repo, number)[place - 1]
 
     # -- JSON -----------------------------------------------------------------------------------
 

@@ -156,6 +156,7 @@ class FakeGitHub(FakePullHost):
             ("POST", "/pulls/N/requested_reviewers"): lambda: self._request_reviews(repo, number, req.body),
             ("GET", "/issues/N/comments"): lambda: (200, {}, self._comments_json(repo, number)),
             ("POST", "/issues/N/comments"): lambda: self._add_comment(repo, number, req.body),
+            ("PATCH", "/issues/comments/N"): lambda: self._edit_comment(repo, number, req.body),
         }
         if key not in handlers:
             raise Reply(404, {"message": "Not Found", "documentation_url": DOCS})
@@ -401,7 +402,7 @@ class FakeGitHub(FakePullHost):
             if base is not None and base != rec.base:
                 continue
             found.append(self._pr_json(rec))
-        return 200, {}, found[::-1]  # newest first, as GitHub sorts by default
+        return 200, {}, _page(found[::-1], query)  # newest first, as GitHub sorts by default
 
     def _create_pull(self, repo: str, body: Any) -> Response:
         if not isinstance(body, dict) or not all(body.get(k) for k in ("title", "head", "base")):
@@ -472,6 +473,17 @@ class FakeGitHub(FakePullHost):
             raise _invalid("IssueComment", "missing_field", "body is required")
         rec.comments.append(body["body"])
         return 201, {}, self._comments_json(repo, number)[-1]
+
+    def _edit_comment(self, repo: str, comment_id: int, body: Any) -> Response:
+        """PATCH /repos/O/R/issues/comments/ID (a comment's id is its PR's number * 1000 + place)."""
+        number, place = divmod(comment_id, 1000)
+        rec = self._pull(repo, number)
+        if not 1 <= place <= len(rec.comments):
+            raise Reply(404, {"message": "Not Found", "documentation_url": DOCS})
+        if not isinstance(body, dict) or not isinstance(body.get("body"), str) or not body["body"]:
+            raise _invalid("IssueComment", "missing_field", "body is required")
+        rec.comments[place - 1] = body["body"]
+        return 200, {}, self._comments_json(repo, number)[place - 1]
 
     def _request_reviews(self, repo: str, number: int, body: Any) -> Response:
         rec = self._pull(repo, number)
@@ -606,3 +618,10 @@ def fake_github() -> Iterator[FakeGitHub]:
         yield server
     finally:
         server.close()
+
+
+def _page(items: list[Any], query: dict[str, list[str]]) -> list[Any]:
+    """One page of a list, as GitHub cuts it: `per_page` (default 30, at most 100), `page` from 1."""
+    per_page = min(int(query.get("per_page", ["30"])[0]), 100)
+    page = int(query.get("page", ["1"])[0])
+    return items[(page - 1) * per_page : page * per_page]

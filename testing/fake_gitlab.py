@@ -159,6 +159,14 @@ class FakeGitLab(FakePullHost):
                     raise Reply(400, {"error": "body is missing"})
                 rec.comments.append(str(params["body"]))
                 return 201, {}, self._notes_json(rec)[-1]
+            if tail[2:3] == ["notes"] and len(tail) == 4 and tail[3].isdigit() and req.method == "PUT":
+                place = int(tail[3]) - rec.number * 1000  # a note's id: the MR's iid * 1000 + place
+                if not 1 <= place <= len(rec.comments):
+                    raise Reply(404, {"message": "404 Note Not Found"})
+                if not params.get("body"):
+                    raise Reply(400, {"error": "body is missing"})
+                rec.comments[place - 1] = str(params["body"])
+                return 200, {}, self._notes_json(rec)[place - 1]
         raise Reply(404, {"message": "404 Not Found"})
 
     # -- state ----------------------------------------------------------------------------------
@@ -236,8 +244,16 @@ class FakeGitLab(FakePullHost):
             and params.get("source_branch", rec.head) == rec.head
             and params.get("target_branch", rec.base) == rec.base
         ][::-1]  # newest first, as GitLab sorts by default
-        headers = {"X-Page": "1", "X-Per-Page": "20", "X-Total": str(len(found)), "X-Total-Pages": "1"}
-        return 200, headers, found
+        per_page = min(int(params.get("per_page") or 20), 100)
+        page, pages = int(params.get("page") or 1), max(1, -(-len(found) // per_page))
+        headers = {
+            "X-Page": str(page),
+            "X-Per-Page": str(per_page),
+            "X-Total": str(len(found)),
+            "X-Total-Pages": str(pages),
+            "X-Next-Page": str(page + 1) if page < pages else "",
+        }
+        return 200, headers, found[(page - 1) * per_page : page * per_page]
 
     def _create(self, project: str, params: dict[str, Any]) -> Response:
         missing = [k for k in ("source_branch", "target_branch", "title") if not params.get(k)]

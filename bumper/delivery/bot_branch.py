@@ -14,7 +14,14 @@ from bumper.image_ref import ImageRef
 from bumper.plan.image_policy import held_on_branch
 from bumper.plan.tree import TreePlan
 from bumper.plan.versions import is_downgrade
-from bumper.providers.api import CommentsOnPullRequests, FindsClosedPullRequests, Provider, PullRequest
+from bumper.providers.api import (
+    CommentsOnPullRequests,
+    FindsClosedPullRequests,
+    KeepNote,
+    KeepsOneComment,
+    Provider,
+    PullRequest,
+)
 from bumper.shapes.reference import Reference
 from bumper.shapes.walk import find_references
 from bumper.yaml_edit import Source, compose_all
@@ -187,32 +194,60 @@ def blocked(
     line += f": {shown} is waiting" if waiting else ", it already holds these versions"
     notes = [f"{line}; {why.fix}"]
     if waiting and pr is not None and not dry_run:
-        notes += _comment_waiting(bot.provider, pr, bot.name, shown, why)
+        notes += _comment_waiting(bot.provider, pr, bot.name, waiting, why)
     skip = Skip(bot.name, None, None, ", ".join(map(str, images)), f"blocked: {line}")
     return Blocked(TreePlan(skipped=[skip]), {"url": pr.url, "number": pr.number} if pr else None, notes)
 
 
 def _comment_waiting(
-    provider: Provider | None, pr: PullRequest, branch: str, shown: str, why: Obstacle
+    provider: Provider | None, pr: PullRequest, branch: str, waiting: list[ImageRef], why: Obstacle
 ) -> list[str]:
-    """One PR comment per waiting image set (a rerun finds it and writes nothing). A comment
+    """bumper's one note on the PR for this obstacle: a newer version waiting edits it in place
+    (a busy pipeline never floods the PR), the same note is not written again (a rerun writes
+    nothing). A host that can only add comments gets the first note and no other. A comment
     the host refuses (403, 404, 409, 422: a locked conversation, a token that may not comment)
     is said in a line of its own: the run is `blocked` all the same, and its line says why. An
     answer that is not the API's, or an outage, still fails the run (check --api-url, rerun)."""
-    if not isinstance(provider, CommentsOnPullRequests):
+    if not isinstance(provider, KeepsOneComment | CommentsOnPullRequests):
         return [f"{provider.name if provider else 'this host'} cannot comment on pull requests"]
-    key = f"<!-- bumper:{why.key.replace('--', '')} images={shown.replace('--', '')} -->"
+    key, shown = note_key(why), ", ".join(str(r) for r in waiting)
     text = (
         f"bumper did not update this branch: `{branch}` {why.comment}. Waiting: {shown}.\n\n"
-        f"To let bumper continue, {why.fix}.\n\n{key}"
+        f"To let bumper continue, {why.fix}.\n\n{key}-->"
     )
     try:
-        provider.comment_once(pr, key, text)
+        if isinstance(provider, KeepsOneComment):
+            provider.put_comment(pr, key, text, keep=_noted_newer(waiting))
+        else:
+            provider.comment_once(pr, key, text)
     except ProviderError as exc:
         if exc.kind not in _REFUSALS:
             raise
         return [exc.message]
     return []
+
+
+def _noted_newer(waiting: list[ImageRef]) -> KeepNote:
+    """Whether a note already names, for every image waiting, a newer version than this run's:
+    a late run of an older version (pipelines finishing out of order) never takes it back."""
+
+    def keep(body: str) -> bool:
+        line = next((ln for ln in body.splitlines() if "Waiting: " in ln), "")
+        named = line.partition("Waiting: ")[2].strip().rstrip(".").split(", ")
+        noted = {r.key: r for r in map(ImageRef.try_parse, named) if r is not None}
+        return all(
+            w.key in noted and bool(w.tag and noted[w.key].tag) and is_downgrade(noted[w.key].tag, w.tag)
+            for w in waiting
+        )
+
+    return keep
+
+
+def note_key(why: Obstacle) -> str:
+    """The start of the HTML comment that ends bumper's note for `why` on a PR: one note per
+    obstacle (and per base, for a retargeted PR), whatever versions wait. It also starts the
+    marker of a note written before notes were edited in place (`... images=... -->`)."""
+    return f"<!-- bumper:{why.key.replace('--', '')} "
 
 
 _REFUSALS = ("auth", "not-found", "conflict")  # ProviderError kinds of a host saying no

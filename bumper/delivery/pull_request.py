@@ -45,6 +45,23 @@ def sync_pull_request(
     return ("updated" if pushed else "up-to-date"), existing
 
 
+def shared_head_note(pr: PullRequest) -> str | None:
+    """What a push to `pr`'s head branch does to the other open PRs from it (`pr.also`: a person
+    opened one by hand into another base, or retargeted one): they show the push too, and
+    bumper edits none of them. None when there are none."""
+    if not pr.also:
+        return None
+    shown = ", ".join(f"#{number} into {base}" for number, base in pr.also)
+    many = len(pr.also) > 1
+    return (
+        f"branch {pr.head_branch} is also the head of pull request{'s' if many else ''} {shown}, "
+        f"which bumper leaves as {'they are' if many else 'it is'}: this push shows there too; "
+        f"bumper updates only pull request #{pr.number} into {pr.base_branch} (to keep "
+        f"{'them' if many else 'it'} apart, open {'them' if many else 'it'} from a branch of "
+        "their own)"
+    )
+
+
 def rewrites_text(existing: PullRequest, title: str, body: str, *, pushed: bool) -> bool:
     """Whether an open PR's title and body are written: after a push, or when they are an
     earlier run's text (a person's edits to this run's text are kept), and only if they differ."""

@@ -107,6 +107,15 @@ def fetch_branch(clone: Clone, branch: str) -> str:
     return clone.git.out(["rev-parse", "--verify", f"{local}^{{commit}}"], action="fetch")
 
 
+def deepen_branch(clone: Clone, branch: str, commits: int) -> None:
+    """Fetch `commits` more of the remote `branch`'s history below what `fetch_branch` brought
+    (its shallow boundary), for a reader that must look past a person's commits on top."""
+    validate_branch_name(branch)
+    local = f"refs/remotes/origin/{branch}"
+    args = ["fetch", "--quiet", "--no-tags", f"--deepen={commits}", "origin", f"+refs/heads/{branch}:{local}"]
+    retried(lambda _: clone.git.run(args, action="fetch", branch=branch))
+
+
 def commit_shape(clone: Clone, sha: str) -> tuple[str, list[str], int]:
     """Message, parent shas and committer time of a fetched commit."""
     raw = clone.git.out(["cat-file", "commit", sha], action="read")
@@ -148,9 +157,11 @@ def on_base(clone: Clone, sha: str) -> bool:
         deepen = [*fetch, f"--shallow-since=@{max(when - 1, 0)}", "origin", spec]
         retried(lambda _: clone.git.run(deepen, action="fetch", branch=clone.base))
     except GitError as exc:
-        if exc.kind != "shallow-empty":
+        if exc.kind not in ("shallow-empty", "network"):
             raise
-        # the whole history is newer than `sha`: fetch all of it
+        # The whole history is newer than `sha`, or the remote cannot serve a deepen by date
+        # (a remote that is itself a shallow clone: its upload-pack stops at its own boundary,
+        # "bad pack header"): fetch all it has. A real outage fails this fetch too, and says so.
         unshallow = [*fetch, "--unshallow", "origin", spec]
         retried(lambda _: clone.git.run(unshallow, action="fetch", branch=clone.base))
     status, _, _ = clone.git.execute(["merge-base", "--is-ancestor", sha, clone.base_sha])

@@ -101,6 +101,23 @@ def from_head(shape: PullShape, prs: Iterable[dict[str, Any]], head: str, base: 
     return sorted(mine, key=lambda pr: _branch(pr, shape.base) != base)
 
 
+def ranked(shape: PullShape, prs: list[dict[str, Any]], base: str) -> list[dict[str, Any]]:
+    """`prs` (open, from one head branch) in the order find_pull_request picks from: those into
+    `base` first, the lowest number first within each, whatever order the host lists them in."""
+    return sorted(prs, key=lambda pr: (_branch(pr, shape.base) != base, _number(pr, shape)))
+
+
+def others(shape: PullShape, prs: list[dict[str, Any]]) -> tuple[tuple[int, str], ...]:
+    """(number, base branch) of each PR of `from_head`'s answer after the first: what
+    `PullRequest.also` names."""
+    return tuple((_number(pr, shape), _branch(pr, shape.base)) for pr in prs[1:])
+
+
+def _number(pr: dict[str, Any], shape: PullShape) -> int:
+    value = _at(pr, shape.number)
+    return value if isinstance(value, int) else 0
+
+
 def from_fork(shape: PullShape, pr: dict[str, Any]) -> bool:
     """Whether `pr` comes from a branch of another repository (a fork): never bumper's own PR.
     A host that does not say where the head lives is taken to mean this repository."""

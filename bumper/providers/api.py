@@ -5,7 +5,7 @@ The member docstrings below are the contract; docs/providers.md links here.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import NamedTuple, Protocol, runtime_checkable
 
@@ -32,6 +32,10 @@ class PullRequest:
     # False when the host's answer said closed or merged: an update that raced a person who
     # closed it after bumper's lookup (bumper.remote then starts the attempt again).
     open: bool = True
+    # The other open PRs from the same head branch (a person opened one by hand, or retargeted
+    # one), as (number, base branch), lowest number first: find_pull_request returns one PR and
+    # names these; bumper never edits them, and says that a push to the branch shows in them.
+    also: tuple[tuple[int, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -97,7 +101,8 @@ class Provider(Protocol):
         """Return the open PR from this repository's `head_branch` into `base_branch`; when there
         is none, an open PR from `head_branch` into any other branch (a person retargeted
         bumper's PR: the caller compares `base_branch` and leaves that PR alone); else None.
-        One request where the host can filter by head branch."""
+        Among several, the lowest number (`answers.from_head` orders them); the others are
+        named in `PullRequest.also`. One request where the host can filter by head branch."""
         ...
 
     def open_pull_request(self, spec: PullRequestSpec) -> PullRequest:
@@ -137,6 +142,46 @@ class CommentsOnPullRequests(Protocol):
         """Add `text` as a comment on `pr` unless a comment containing `key` is there already
         (so a rerun writes nothing); return whether a comment was added."""
         ...
+
+
+@runtime_checkable
+class KeepsOneComment(Protocol):
+    """Optional capability: keep bumper's note on a PR up to date in one comment (a newer version
+    waiting edits it) instead of adding a comment per run."""
+
+    def put_comment(self, pr: PullRequest, key: str, text: str, keep: KeepNote | None = None) -> bool:
+        """Make `text` bumper's note `key` on `pr`: edit the latest comment that `is_note(body,
+        key)` when its text differs, add `text` when none is (or when the host refuses the edit
+        with a status in EDIT_REFUSED); write nothing when it says `text` already, or when
+        `keep(its body)` says it is to stay (`leave_note`). Return whether anything was written."""
+        ...
+
+
+KeepNote = Callable[[str], bool]  # whether an existing note of bumper's is to stay as it is
+
+
+def leave_note(body: str, text: str, keep: KeepNote | None) -> bool:
+    """Whether put_comment leaves the note `body` as it is rather than make it say `text`."""
+    return same_text(body, text) or (keep is not None and keep(body))
+
+
+# An edit of bumper's note refused as another user's (the token was rotated to another bot
+# account: only a comment's author may edit it on most hosts) or as gone (deleted meanwhile):
+# put_comment adds a new note instead, which the next run then edits.
+EDIT_REFUSED = (403, 404)
+
+
+def is_note(body: str, key: str) -> bool:
+    """Whether a comment's `body` is bumper's note `key`: its last line starts with `key` (the
+    HTML comment bumper ends its notes with). A person quoting the note (`> ...`) or a comment
+    merely mentioning it is not, so bumper never edits a person's comment."""
+    lines = body.rstrip().splitlines()
+    return bool(lines) and lines[-1].lstrip().startswith(key)
+
+
+def same_text(body: str, text: str) -> bool:
+    """Whether a comment already says `text` (hosts may trim or turn line ends into CRLF)."""
+    return body.replace("\r\n", "\n").strip() == text.replace("\r\n", "\n").strip()
 
 
 @runtime_checkable

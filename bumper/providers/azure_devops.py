@@ -4,6 +4,7 @@ is a 5 MB generated package on the deprecated msrest, last released for API 7.1 
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -72,11 +73,13 @@ class AzureDevOpsProvider:
         description)."""
         with self._errors(f"looking for the pull request from {head_branch!r}"):
             found = self._list(head_branch, None, "active")
-            found = answers.from_head(PULLS, found, head_branch, base_branch)
+            found = answers.ranked(
+                PULLS, answers.from_head(PULLS, found, head_branch, base_branch), base_branch
+            )
             if not found:
                 return None
             full = self._call("GET", f"/pullrequests/{found[0]['pullRequestId']}")
-        return self._convert(full)
+        return replace(self._convert(full), also=answers.others(PULLS, found))
 
     def open_pull_request(self, spec: api.PullRequestSpec) -> api.PullRequest:
         """Create the PR with labels, reviewers and draft in one call, then set auto-complete.
@@ -156,6 +159,33 @@ class AzureDevOpsProvider:
             for thread in (threads or {}).get("value") or []:
                 if any(key in str(c.get("content") or "") for c in thread.get("comments") or []):
                     return False
+            comment = {"parentCommentId": 0, "content": text, "commentType": "text"}
+            self._call("POST", path, body={"comments": [comment], "status": "active"})
+        return True
+
+    def put_comment(self, pr: api.PullRequest, key: str, text: str, keep: api.KeepNote | None = None) -> bool:
+        """GET the PR's threads, then one PATCH of bumper's note (the first comment of its
+        thread) when it says something else, or one POST of a thread when there is none
+        (api.KeepsOneComment)."""
+        path = f"/pullRequests/{pr.number}/threads"
+        with self._errors(f"commenting on pull request !{pr.number}"):
+            threads = self._call("GET", path)
+            notes = [
+                (int(thread["id"]), int(c["id"]), str(c.get("content") or ""))
+                for thread in (threads or {}).get("value") or []
+                for c in thread.get("comments") or []
+                if not c.get("isDeleted") and api.is_note(str(c.get("content") or ""), key)
+            ]
+            if notes and api.leave_note(notes[-1][2], text, keep):
+                return False
+            if notes:
+                thread_id, comment_id, _ = notes[-1]
+                try:
+                    self._call("PATCH", f"{path}/{thread_id}/comments/{comment_id}", body={"content": text})
+                    return True
+                except rest.HttpError as exc:
+                    if exc.status not in api.EDIT_REFUSED:
+                        raise
             comment = {"parentCommentId": 0, "content": text, "commentType": "text"}
             self._call("POST", path, body={"comments": [comment], "status": "active"})
         return True

@@ -4,6 +4,7 @@ the community's (atlassian-python-api) pulls in a dozen packages for the six cal
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Any
 from urllib.parse import quote
 
@@ -69,9 +70,10 @@ class BitbucketProvider:
             found = answers.from_head(
                 PULLS, self._list(head_branch, None, ("OPEN",)), head_branch, base_branch
             )
+            found = answers.ranked(PULLS, found, base_branch)
             if found and "description" not in found[0]:  # a partial answer: read the whole PR
                 found[0] = self._rest.request("GET", f"{self._repo}/pullrequests/{found[0]['id']}")
-        return _convert(found[0]) if found else None
+        return replace(_convert(found[0]), also=answers.others(PULLS, found)) if found else None
 
     def open_pull_request(self, spec: api.PullRequestSpec) -> api.PullRequest:
         """Create the PR with reviewers and draft in one call; what Bitbucket lacks is a warning.
@@ -146,6 +148,34 @@ class BitbucketProvider:
                 if not page.get("next"):
                     break
                 page = self._rest.request("GET", str(page["next"]))
+            self._rest.request("POST", path, body={"content": {"raw": text}})
+        return True
+
+    def put_comment(self, pr: api.PullRequest, key: str, text: str, keep: api.KeepNote | None = None) -> bool:
+        """GET the PR's comments (up to PAGES pages), then one PUT of bumper's note when it says
+        something else, or one POST when there is none (api.KeepsOneComment)."""
+        path = f"{self._repo}/pullrequests/{pr.number}/comments"
+        with self._errors(f"commenting on pull request #{pr.number}"):
+            page: Any = self._rest.request("GET", path, params={"pagelen": "100"})
+            notes: list[dict[str, Any]] = []
+            for _ in range(PAGES):
+                for c in page.get("values") or []:
+                    if not c.get("deleted") and api.is_note(_raw(c), key):
+                        notes.append(c)
+                if not page.get("next"):
+                    break
+                page = self._rest.request("GET", str(page["next"]))
+            if notes and api.leave_note(_raw(notes[-1]), text, keep):
+                return False
+            if notes:
+                try:
+                    self._rest.request(
+                        "PUT", f"{path}/{int(notes[-1]['id'])}", body={"content": {"raw": text}}
+                    )
+                    return True
+                except rest.HttpError as exc:
+                    if exc.status not in api.EDIT_REFUSED:
+                        raise
             self._rest.request("POST", path, body={"content": {"raw": text}})
         return True
 
@@ -278,3 +308,8 @@ _HINTS = {
     "BITBUCKET_USERNAME with an app password)"
 }
 _STYLE = failures.FailureStyle("Bitbucket", "repository", rest.HttpError, rest.describe, _HINTS, rest.RETRIES)
+
+
+def _raw(comment: dict[str, Any]) -> str:
+    """A comment's Markdown source."""
+    return str((comment.get("content") or {}).get("raw") or "")

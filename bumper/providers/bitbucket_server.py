@@ -3,6 +3,7 @@ light enough (atlassian-python-api pulls in a dozen packages for the few calls b
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 from urllib.parse import quote
 
@@ -13,6 +14,9 @@ _DUPLICATE = "DuplicatePullRequestException"
 _BAD_REVIEWERS = "InvalidPullRequestReviewersException"
 _OUT_OF_DATE = "PullRequestOutOfDateException"
 PAGES = 5  # activity pages read before giving up on finding bumper's own comment
+# The bot branch's PRs in every state: pages of 50, at most 20 (1,000 PRs), so a host or proxy
+# that ignores `start` cannot keep bumper reading.
+CLOSED_PAGES = 20
 
 
 # What its PR JSON holds; every answer about PRs is checked against it (answers.py).
@@ -65,8 +69,10 @@ class BitbucketServerProvider:
         (a person retargeted it), or None (one GET)."""
         with self._errors(f"looking for the pull request from {head_branch!r}"):
             found = self._list(head_branch, None, "OPEN")
-        found.sort(key=lambda pr: (pr.get("toRef") or {}).get("id") != f"refs/heads/{base_branch}")
-        return _convert(found[0]) if found else None
+        found.sort(
+            key=lambda pr: ((pr.get("toRef") or {}).get("id") != f"refs/heads/{base_branch}", pr["id"])
+        )
+        return replace(_convert(found[0]), also=answers.others(PULLS, found)) if found else None
 
     def open_pull_request(self, spec: api.PullRequestSpec) -> api.PullRequest:
         """Create the PR with reviewers (and draft) in one call, then auto-merge.
@@ -91,10 +97,10 @@ class BitbucketServerProvider:
         return _convert(self._put(pr.number, title, body, []))
 
     def closed_head_shas(self, head_branch: str, base_branch: str) -> list[str]:
-        """The source commits of the merged and declined PRs from `head_branch` into any base
-        (one GET)."""
+        """The source commits of the merged and declined PRs from `head_branch` into any base,
+        newest first (one GET per 50 of the branch's PRs, at most CLOSED_PAGES)."""
         with self._errors(f"looking for closed pull requests from {head_branch!r}"):
-            found = self._list(head_branch, None, "ALL")
+            found = self._list(head_branch, None, "ALL", pages=CLOSED_PAGES)
         return [
             str((pr.get("fromRef") or {}).get("latestCommit") or "")
             for pr in found
@@ -130,6 +136,41 @@ class BitbucketServerProvider:
             self._rest.request("POST", f"{path}/comments", body={"text": text})
         return True
 
+    def put_comment(self, pr: api.PullRequest, key: str, text: str, keep: api.KeepNote | None = None) -> bool:
+        """GET the PR's activities (comments are among them; up to PAGES pages), then one PUT
+        of bumper's note (with the version the host gave) when it says something else, or one
+        POST when there is none (api.KeepsOneComment)."""
+        path = f"{self._repo}/pull-requests/{pr.number}"
+        with self._errors(f"commenting on pull request #{pr.number}"):
+            notes: list[dict[str, Any]] = []
+            start = 0
+            for _ in range(PAGES):
+                page = self._rest.request(
+                    "GET", f"{path}/activities", params={"limit": "100", "start": str(start)}
+                )
+                for activity in (page or {}).get("values") or []:
+                    comment = activity.get("comment") or {}
+                    if activity.get("action") == "COMMENTED" and api.is_note(
+                        str(comment.get("text") or ""), key
+                    ):
+                        notes.append(comment)
+                if (page or {}).get("isLastPage", True):
+                    break
+                start = int(page.get("nextPageStart") or 0)
+            # Activities come newest first: the first note found is the latest.
+            if notes and api.leave_note(str(notes[0].get("text") or ""), text, keep):
+                return False
+            if notes:
+                body = {"text": text, "version": int(notes[0].get("version") or 0)}
+                try:
+                    self._rest.request("PUT", f"{path}/comments/{int(notes[0]['id'])}", body=body)
+                    return True
+                except rest.HttpError as exc:
+                    if exc.status not in api.EDIT_REFUSED:
+                        raise
+            self._rest.request("POST", f"{path}/comments", body={"text": text})
+        return True
+
     # -- helpers --------------------------------------------------------------------------------
 
     def _ref(self, branch: str) -> dict[str, Any]:
@@ -138,21 +179,33 @@ class BitbucketServerProvider:
             "repository": {"slug": self.slug, "project": {"key": self.project}},
         }
 
-    def _list(self, head: str, base: str | None, state: str) -> list[dict[str, Any]]:
-        """The PRs from this repository's `head` into its own `base` (None: any branch of it;
-        OUTGOING lists those from
-        the branch into any repository of its fork hierarchy: a PR someone opened from it into
-        their fork's `base` is not bumper's, and its id names another PR here)."""
+    def _list(self, head: str, base: str | None, state: str, pages: int = 1) -> list[dict[str, Any]]:
+        """The PRs from this repository's `head` into its own `base` (None: any branch of it),
+        newest first, from at most `pages` pages of 50 (the next one only while the host says
+        there is one). OUTGOING lists those from the branch into any repository of its fork
+        hierarchy: a PR someone opened from it into their fork's `base` is not bumper's, and
+        its id names another PR here."""
         params = {"state": state, "direction": "OUTGOING", "at": f"refs/heads/{head}", "limit": "50"}
-        data = self._rest.request("GET", f"{self._repo}/pull-requests", params=params)
-        return [
-            pr
-            for pr in (data or {}).get("values") or []
-            if (pr.get("fromRef") or {}).get("id") == f"refs/heads/{head}"
-            and base in (None, str((pr.get("toRef") or {}).get("id") or "").removeprefix("refs/heads/"))
-            and self._here(pr.get("fromRef"))
-            and self._here(pr.get("toRef"))
-        ]
+        found: list[dict[str, Any]] = []
+        for _ in range(pages):
+            data = self._rest.request("GET", f"{self._repo}/pull-requests", params=params) or {}
+            found += [
+                pr
+                for pr in data.get("values") or []
+                if (pr.get("fromRef") or {}).get("id") == f"refs/heads/{head}"
+                and base in (None, str((pr.get("toRef") or {}).get("id") or "").removeprefix("refs/heads/"))
+                and self._here(pr.get("fromRef"))
+                and self._here(pr.get("toRef"))
+            ]
+            after = data.get("nextPageStart")
+            if (
+                data.get("isLastPage", True)
+                or not isinstance(after, int)
+                or str(after) == params.get("start")
+            ):
+                break
+            params["start"] = str(after)
+        return found
 
     def _here(self, ref: Any) -> bool:
         """Whether a PR's ref is in this repository (a ref that does not say is taken as here)."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 from urllib.parse import quote
 
@@ -17,7 +18,7 @@ from bumper.providers import answers, api, failures, rest
 from bumper.providers.builtin import gitea_location
 
 PAGE = 50  # Gitea's default MAX_RESPONSE_ITEMS: a larger `limit` is cut to it
-CLOSED_PAGES = 4  # closed PRs read newest first, at most this many pages (200 PRs)
+CLOSED_PAGES = 20  # closed PRs read most recently updated first, at most this many pages (1,000 PRs)
 # Open PRs and labels: at most this many pages (1,000 items), so a server or proxy that ignores
 # `page` and answers the same full page forever cannot keep bumper looping.
 MAX_PAGES = 20
@@ -61,15 +62,12 @@ class GiteaProvider:
 
     def find_pull_request(self, head_branch: str, base_branch: str) -> api.PullRequest | None:
         """The open PR from this repository's `head_branch` into `base_branch`, else one from it
-        into another base (a person retargeted it), or None (Gitea cannot filter by branch:
-        pages of open PRs, one request for up to 50; the first PR into `base_branch` ends it)."""
-        other = None
+        into another base (a person retargeted it), or None; the others are named in `also`
+        (Gitea cannot filter by branch: every page of open PRs, one request per 50)."""
         with self._errors(f"looking for the pull request from {head_branch!r}"):
-            for pr in self._pulls("open", head_branch, None, pages=MAX_PAGES):
-                if (pr.get("base") or {}).get("ref") == base_branch:
-                    return _convert(pr)
-                other = other or pr
-        return None if other is None else _convert(other)
+            mine = list(self._pulls("open", head_branch, None, pages=MAX_PAGES))
+        found = answers.ranked(PULLS, answers.from_head(PULLS, mine, head_branch, base_branch), base_branch)
+        return replace(_convert(found[0]), also=answers.others(PULLS, found)) if found else None
 
     def open_pull_request(self, spec: api.PullRequestSpec) -> api.PullRequest:
         """Create the PR with labels, assignees and draft title in one call, then reviewers
@@ -125,6 +123,24 @@ class GiteaProvider:
             comments = self._call("GET", f"/issues/{pr.number}/comments")
             if any(key in str(c.get("body") or "") for c in comments or []):
                 return False
+            self._call("POST", f"/issues/{pr.number}/comments", {"body": text})
+        return True
+
+    def put_comment(self, pr: api.PullRequest, key: str, text: str, keep: api.KeepNote | None = None) -> bool:
+        """One GET of the PR's comments, then one PATCH of bumper's note when it says something
+        else, or one POST when there is none (api.KeepsOneComment)."""
+        with self._errors(f"commenting on pull request #{pr.number}"):
+            comments = self._call("GET", f"/issues/{pr.number}/comments")
+            notes = [c for c in comments or [] if api.is_note(str(c.get("body") or ""), key)]
+            if notes and api.leave_note(str(notes[-1].get("body") or ""), text, keep):
+                return False
+            if notes:
+                try:
+                    self._call("PATCH", f"/issues/comments/{int(notes[-1]['id'])}", {"body": text})
+                    return True
+                except rest.HttpError as exc:
+                    if exc.status not in api.EDIT_REFUSED:
+                        raise
             self._call("POST", f"/issues/{pr.number}/comments", {"body": text})
         return True
 

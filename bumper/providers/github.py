@@ -4,6 +4,7 @@ App's token is minted through app_requests here)."""
 from __future__ import annotations
 
 import base64
+import dataclasses
 import functools
 import logging
 from collections.abc import Callable
@@ -17,6 +18,7 @@ from bumper.providers.deferred import deferring
 with deferring("jwt", "nacl.public"):
     from github import Auth, Consts, Github, GithubException, GithubIntegration, GithubRetry
 from github.GithubException import RateLimitExceededException
+from github.PaginatedList import PaginatedList
 from github.PullRequest import PullRequest as GhPullRequest
 from github.Requester import Requester
 from urllib3 import Retry
@@ -38,6 +40,9 @@ PULLS = answers.PullShape(r"/repos/[^/]+/[^/]+/pulls", "number", "state", "head.
 RETRIES = 5  # 0+2+4+8+16 s of backoff at settings.backoff == 1
 SECONDARY_RATE_WAIT = 60.0  # GitHub asks for "a few minutes"; PyGithub's default
 MAX_RATE_LIMIT_WAIT = 120.0  # a CI job should fail rather than sleep longer than this
+# Closed PRs from the bot branch: pages of 100 (GitHub's largest), at most 10 (1,000 PRs), so a
+# host or proxy that ignores the filter or `page` cannot keep bumper reading.
+CLOSED_PAGE, CLOSED_PAGES = 100, 10
 
 
 class _BoundedRetry(rest.UntrustedFailsFast, GithubRetry):
@@ -160,8 +165,11 @@ class GitHubProvider:
             mine = [
                 pr for pr in pulls.get_page(0) if pr.head.ref == head_branch and _from_this_repository(pr)
             ]
-            mine.sort(key=lambda pr: pr.base.ref != base_branch)
-            return self._convert(mine[0]) if mine else None
+            mine.sort(key=lambda pr: (pr.base.ref != base_branch, pr.number))
+            if not mine:
+                return None
+            also = tuple((pr.number, pr.base.ref) for pr in mine[1:])
+            return dataclasses.replace(self._convert(mine[0]), also=also)
 
     def open_pull_request(self, spec: api.PullRequestSpec) -> api.PullRequest:
         """Open the PR, then apply labels, assignees, reviewers and auto-merge.
@@ -196,14 +204,29 @@ class GitHubProvider:
         return self._convert(self._edit(pr.number, title, body))
 
     def closed_head_shas(self, head_branch: str, base_branch: str) -> list[str]:
-        """One GET of the closed PRs from `head_branch` into any base (a merged PR is closed
-        too), newest first: the one that left the branch where it is comes first."""
+        """The closed PRs from `head_branch` into any base (a merged PR is closed too), most
+        recently updated first: the one that left the branch where it is comes first. Pages of
+        100 while a page is full, at most CLOSED_PAGES (one GET for a branch with fewer)."""
         with self._errors(f"looking for closed pull requests from {head_branch!r}"):
-            pulls = self._repo.get_pulls(state="closed", head=f"{self.owner}:{head_branch}")
-            closed = pulls.get_page(0)
-            if closed and self._repo_node_id is None:
-                self._repo_node_id = _node_id_of(closed[0])
-            return [pr.head.sha for pr in closed if pr.head.ref == head_branch and _from_this_repository(pr)]
+            params = {
+                "state": "closed",
+                "head": f"{self.owner}:{head_branch}",
+                "sort": "updated",
+                "direction": "desc",
+                "per_page": CLOSED_PAGE,
+            }
+            pulls = PaginatedList(GhPullRequest, self._gh.requester, f"{self._repo.url}/pulls", params)
+            shas: list[str] = []
+            for page in range(CLOSED_PAGES):  # get_page(n) asks for page n+1: no `next` link followed
+                closed = pulls.get_page(page)
+                if closed and self._repo_node_id is None:
+                    self._repo_node_id = _node_id_of(closed[0])
+                shas += [
+                    pr.head.sha for pr in closed if pr.head.ref == head_branch and _from_this_repository(pr)
+                ]
+                if len(closed) < CLOSED_PAGE:
+                    break
+            return shas
 
     def pull_request_state(self, number: int) -> api.PullRequestState:
         """One GET of the PR: open, merged (with its merge commit) or closed unmerged."""
@@ -219,6 +242,24 @@ class GitHubProvider:
             issue = self._repo.get_issue(pr.number)  # lazy: no request
             if any(key in (c.body or "") for c in issue.get_comments()):
                 return False
+            issue.create_comment(text)
+        return True
+
+    def put_comment(self, pr: api.PullRequest, key: str, text: str, keep: api.KeepNote | None = None) -> bool:
+        """One GET of the PR's comments, then one PATCH of bumper's note when it says something
+        else, or one POST when there is none (api.KeepsOneComment)."""
+        with self._errors(f"commenting on pull request #{pr.number}"):
+            issue = self._repo.get_issue(pr.number)  # lazy: no request
+            notes = [c for c in issue.get_comments() if api.is_note(c.body or "", key)]
+            if notes and api.leave_note(notes[-1].body or "", text, keep):
+                return False
+            if notes:
+                try:
+                    notes[-1].edit(text)
+                    return True
+                except GithubException as exc:
+                    if exc.status not in api.EDIT_REFUSED:
+                        raise
             issue.create_comment(text)
         return True
 

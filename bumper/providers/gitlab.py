@@ -35,6 +35,9 @@ PULLS = answers.PullShape(
 # python-gitlab waits 0.1 * 2**n s between attempts (or Retry-After on 429): 4 retries ~ 1.5 s
 # of backoff instead of its default 10 (~100 s) that would stall a CI job on a dead instance.
 RETRIES = 4
+# MRs from the bot branch: pages of 100 (GitLab's largest), at most 10 (1,000 MRs), so a host or
+# proxy that ignores the filter or `page` cannot keep bumper reading.
+CLOSED_PAGE, CLOSED_PAGES = 100, 10
 MAX_RATE_LIMIT_WAIT = 120.0  # a CI job should fail rather than sleep longer than this per retry
 GITLAB_COM = "https://gitlab.com"  # never under a path prefix
 DRAFT_PREFIX = "Draft: "
@@ -128,7 +131,8 @@ class GitLabProvider:
         target (a person retargeted it), or None (one GET, filtered by source branch only)."""
         mrs = self._list(head_branch, None, "opened", "looking for the merge request")
         mine = answers.from_head(PULLS, [mr.attributes for mr in mrs], head_branch, base_branch)
-        return _convert(mine[0]) if mine else None
+        mine = answers.ranked(PULLS, mine, base_branch)
+        return replace(_convert(mine[0]), also=answers.others(PULLS, mine)) if mine else None
 
     def open_pull_request(self, spec: api.PullRequestSpec) -> api.PullRequest:
         """Create the MR with labels, reviewers, assignees and draft in one call, then auto-merge.
@@ -177,15 +181,23 @@ class GitLabProvider:
         return _convert(attrs)
 
     def closed_head_shas(self, head_branch: str, base_branch: str) -> list[str]:
-        """One GET of the MRs from `head_branch` into any target in any state (newest first);
-        the closed and merged ones count."""
-        mrs = self._list(head_branch, None, "all", "looking for closed merge requests")
-        return [
-            str(mr.attributes.get("sha") or "")
-            for mr in mrs
-            if mr.attributes.get("state") in ("closed", "merged")
-            and not answers.from_fork(PULLS, mr.attributes)
-        ]
+        """The MRs from `head_branch` into any target in any state, most recently updated first
+        (the one that left the branch where it is comes first); the closed and merged ones
+        count. Pages of 100 while a page is full, at most CLOSED_PAGES (one GET for a branch
+        with fewer)."""
+        shas: list[str] = []
+        for page in range(1, CLOSED_PAGES + 1):
+            order = {"order_by": "updated_at", "sort": "desc", "per_page": CLOSED_PAGE, "page": page}
+            mrs = self._list(head_branch, None, "all", "looking for closed merge requests", order)
+            shas += [
+                str(mr.attributes.get("sha") or "")
+                for mr in mrs
+                if mr.attributes.get("state") in ("closed", "merged")
+                and not answers.from_fork(PULLS, mr.attributes)
+            ]
+            if len(mrs) < CLOSED_PAGE:
+                break
+        return shas
 
     def pull_request_state(self, number: int) -> api.PullRequestState:
         """One GET of the MR: `opened`, `merged`, `closed` (or `locked`, still open)."""
@@ -203,6 +215,28 @@ class GitLabProvider:
             mr = self._project.mergerequests.get(pr.number, lazy=True)
             if any(key in (n.body or "") for n in mr.notes.list(iterator=True, **self._rq)):
                 return False
+            mr.notes.create({"body": text}, **self._rq)
+        return True
+
+    def put_comment(self, pr: api.PullRequest, key: str, text: str, keep: api.KeepNote | None = None) -> bool:
+        """One GET of the MR's notes, then one PUT of bumper's note when it says something else,
+        or one POST when there is none (api.KeepsOneComment). System notes are never edited."""
+        with self._errors(f"commenting on merge request !{pr.number}"):
+            mr = self._project.mergerequests.get(pr.number, lazy=True)
+            notes = [
+                n
+                for n in mr.notes.list(iterator=True, **self._rq)
+                if not n.attributes.get("system") and api.is_note(str(n.body or ""), key)
+            ]
+            if notes and api.leave_note(str(notes[-1].body or ""), text, keep):
+                return False
+            if notes:
+                try:
+                    mr.notes.update(notes[-1].id, {"body": text}, **self._rq)
+                    return True
+                except GitlabError as exc:
+                    if exc.response_code not in api.EDIT_REFUSED:
+                        raise
             mr.notes.create({"body": text}, **self._rq)
         return True
 
@@ -331,10 +365,22 @@ class GitLabProvider:
         mine = [mr for mr in mrs if answers.from_branches(PULLS, [mr.attributes], head_branch, base_branch)]
         return mine[0] if mine else None
 
-    def _list(self, head_branch: str, base_branch: str | None, state: str, doing: str) -> list[Any]:
-        """The first page of MRs from `head_branch` into `base_branch` (None: any) in `state`
-        (one GET)."""
-        query: dict[str, Any] = {"source_branch": head_branch, "state": state, "get_all": False}
+    def _list(
+        self,
+        head_branch: str,
+        base_branch: str | None,
+        state: str,
+        doing: str,
+        page: dict[str, Any] | None = None,
+    ) -> list[Any]:
+        """One page of MRs from `head_branch` into `base_branch` (None: any) in `state` (one GET):
+        the first one, or the one `page` names (page, per_page, order)."""
+        query: dict[str, Any] = {
+            "source_branch": head_branch,
+            "state": state,
+            "get_all": False,
+            **(page or {}),
+        }
         if base_branch is not None:
             query["target_branch"] = base_branch
 

@@ -34,7 +34,7 @@ from bumper.delivery.bot_branch import (
     retargeted_from,
 )
 from bumper.delivery.deploy_link import deploy_compare
-from bumper.delivery.pull_request import put_back_text, sync_pull_request
+from bumper.delivery.pull_request import put_back_text, shared_head_note, sync_pull_request
 from bumper.delivery.signing import signing_config
 from bumper.errors import BumperError, ConfigError, VerifyError, WorkspaceError
 from bumper.git.clone import drop_work_tree
@@ -325,12 +325,15 @@ def _after_push(
         raise
     if raised and status == "up-to-date":
         plan = plan.without_changes()
+    # What the host refused after the PR existed (e.g. a reviewer); and, after a push, the other
+    # open PRs from the branch (a person's, into another base) that show it too.
+    shared = shared_head_note(bot.pull_request) if pushed and bot.pull_request is not None else None
     return BumpResult(
         status,
         plan,
         branch=bot.name,
         pull_request={"url": pr.url, "number": pr.number},
-        notes=list(pr.warnings),  # what the host refused after the PR existed (e.g. a reviewer)
+        notes=[*pr.warnings, *([shared] if shared else [])],
     )
 
 

@@ -20,12 +20,16 @@ from bumper.chart_ref import try_parse_ref
 from bumper.ci.provenance import TRAILER_IMAGE
 from bumper.git.clone import Clone
 from bumper.git.ownership import BRANCH_TRAILER, trailer_images
+from bumper.git.read import deepen_branch
 from bumper.git.refname import MAX_BRANCH_LEN
 
 TWIN_DIGITS = 8
 # The tip, and the commit under it: a person's commit or a merge of the base on top of
 # bumper's commit still tells whose branch it is (the bot branch is fetched two deep).
 _LOOKED_AT = 2
+# Past those two (more commits of a person's, a merge and a commit on it), the branch's history
+# is fetched deeper, once, and read down to this many first-parent commits off the base.
+_DEEPEST = 50
 
 
 def twin_name(name: str, keys: Iterable[str]) -> str:
@@ -40,19 +44,40 @@ def twin_name(name: str, keys: Iterable[str]) -> str:
 def held_by_another_set(cloned: Clone, sha: str, name: str, keys: frozenset[str]) -> bool:
     """Whether branch `name`, fetched at `sha`, holds the bump of an image set other than `keys`.
 
-    Read from the nearest commit of bumper's for `name` (its Bumper-Branch trailer) among the
-    tip and the commit under it: its Bumper-Images trailer, else (made before that trailer
-    existed) its Bumper-Image trailers, which name the images it changed: another set when one
-    of them is not in `keys`. No such commit: not known to be another's (as before).
+    Read from the nearest commit of bumper's for `name` (its Bumper-Branch trailer) on the
+    branch's first-parent line off the base: the tip and the commit under it, else (a person
+    put more on top) down to _DEEPEST commits, fetched once. Its Bumper-Images trailer, else
+    (made before that trailer existed) its Bumper-Image trailers, which name the images it
+    changed: another set when one of them is not in `keys`. No such commit: not known to be
+    another's (as before; the branch is then judged as the run's own, and a person's commit on
+    it leaves it `blocked`).
     """
-    log = ["log", "--first-parent", f"-n{_LOOKED_AT}", "--format=%B%x00", sha]
+    found = _nearest_own(cloned, sha, name, _LOOKED_AT)
+    if found is None and _longer_than(cloned, sha, _LOOKED_AT):
+        deepen_branch(cloned, name, _DEEPEST - _LOOKED_AT)
+        found = _nearest_own(cloned, sha, name, _DEEPEST)
+    if found is None:
+        return False
+    images = trailer_images(dict(changes.read_trailers(found)))
+    return images != keys if images is not None else not commit_images(found) <= keys
+
+
+def _nearest_own(cloned: Clone, sha: str, name: str, depth: int) -> str | None:
+    """The message of the nearest first-parent commit off the base, among `depth`, that bumper
+    made for branch `name`."""
+    log = ["log", "--first-parent", f"-n{depth}", "--format=%B%x00", sha, f"^{cloned.base_sha}"]
     for message in cloned.git.out(log, action="read").split("\0"):
-        trailers = dict(changes.read_trailers(message))
-        if trailers.get(BRANCH_TRAILER) != name:
-            continue
-        images = trailer_images(trailers)
-        return images != keys if images is not None else not commit_images(message) <= keys
-    return False
+        if dict(changes.read_trailers(message)).get(BRANCH_TRAILER) == name:
+            return message
+    return None
+
+
+def _longer_than(cloned: Clone, sha: str, depth: int) -> bool:
+    """Whether the branch may have more than `depth` first-parent commits off the base: `depth`
+    of them were read, and the last one's first parent is not the base's tip (or not fetched)."""
+    log = ["log", "--first-parent", f"-n{depth}", "--format=%H %P", sha, f"^{cloned.base_sha}"]
+    lines = cloned.git.out(log, action="read").splitlines()  # a shallow commit shows no parent
+    return len(lines) >= depth and lines[-1].split()[1:2] != [cloned.base_sha]
 
 
 def commit_images(message: str) -> frozenset[str]:
