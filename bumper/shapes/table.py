@@ -21,6 +21,7 @@ from bumper.shapes import (
     flux_operator,
     helm,
     hub_tag,
+    image_options,
     image_volume,
     joined_tag,
     kustomize,
@@ -39,6 +40,7 @@ SHAPES: tuple[Shape, ...] = (
     helm.SHAPE,  # values maps {repository, tag}: the tag
     image_volume.SHAPE,  # Kubernetes image volumes: image.reference
     container.SHAPE,  # image: repo:tag (and keys ending in Image)
+    image_options.SHAPE,  # kubeflow: Kubeflow's spawner form: image: {value: REF, options: [REF, ...]}
     openshift.SHAPE,  # from: {kind: DockerImage, name: REF}: an ImageStream's or a BuildConfig's
     crossplane.SHAPE,  # a Crossplane Provider's (Configuration's, Function's) spec.package
     flux_operator.SHAPE,  # a FluxInstance's distribution.artifact: oci://REPO:TAG
