@@ -17,6 +17,7 @@ from bumper.shapes import (
     chart,
     container,
     crossplane,
+    csi_image_set,
     embedded,
     flux_operator,
     helm,
@@ -45,6 +46,7 @@ SHAPES: tuple[Shape, ...] = (
     crossplane.SHAPE,  # a Crossplane Provider's (Configuration's, Function's) spec.package
     flux_operator.SHAPE,  # a FluxInstance's distribution.artifact: oci://REPO:TAG
     wasm.SHAPE,  # a WasmPlugin's (an EnvoyExtensionPolicy's) Wasm image url: oci://REPO:TAG
+    csi_image_set.SHAPE,  # cephcsi: the Ceph CSI operator's ImageSet ConfigMap, data: {plugin: REF, ...}
     admission_cel.SHAPE,  # image: "REF" in a MutatingAdmissionPolicy's CEL mutation expression
     kustomize.SHAPE,  # a kustomization's images: newTag, digest
     argocd.SHAPE,  # an Application's helm.parameters and kustomize.images strings
