@@ -238,3 +238,70 @@ def test_a_character_no_token_starts_with_is_named_with_what_to_do(tmp_path: Pat
         f"tabbed.yaml:3: {prefix} '\\t' (a tab) that cannot start any token; YAML indents with spaces,"
         " not tabs",
     ]
+
+
+def test_an_ambiguous_map_is_a_problem_with_what_to_do(tmp_path: Path) -> None:
+    """A Helm map saying its tag key twice but for case is left alone by every bump: check names
+    it (file:line of the tag, both keys, `keep one`) and exits 1, also with CRLF line ends, in flow
+    style, and in an Argo CD `helm.values` block (the file's own line); a kustomize entry whose
+    `newName` holds a tag beside `newTag` too. A map whose keys differ as pairs (`Image` +
+    `ImageTag` beside `image` + `imageTag`) is two images: no problem."""
+    sha = "a" * 64
+    files = {
+        "apps/values.yaml": (
+            b"web:\r\n  image: ghcr.io/acme/web\r\n  imageTag: v1.0.0\r\n  ImageTag: v1.0.1\r\n"
+        ),
+        "apps/flow.yaml": b"api: {repository: ghcr.io/acme/api, tag: v2, Tag: v3}\n",
+        "apps/two.yaml": (
+            b"x:\n  image: ghcr.io/acme/a\n  imageTag: v1\n  Image: ghcr.io/acme/b\n  ImageTag: v2\n"
+        ),
+        "apps/app.yaml": (
+            b"apiVersion: argoproj.io/v1alpha1\nkind: Application\nspec:\n  source:\n    helm:\n"
+            b"      values: |\n        job:\n          repository: ghcr.io/acme/job\n"
+            b"          tag: v4\n          Tag: v5\n"
+        ),
+        "apps/kustomization.yaml": (
+            b"images:\n  - name: ghcr.io/acme/k\n    newName: ghcr.io/acme/k:v1\n"
+            b"    digest: sha256:" + sha.encode() + b"\n"
+        ),
+    }
+    out = _check(_tree(tmp_path, files))
+    assert out.returncode == 1, out.stderr
+    assert out.stdout.splitlines() == [
+        "apps/app.yaml:9: 'v4' is left alone by every bump: ambiguous: the map says `tag` and `Tag`, "
+        "one key but for case; which one the chart reads is not for bumper to guess; keep one",
+        "apps/flow.yaml:1: 'v2' is left alone by every bump: ambiguous: the map says `tag` and `Tag`, "
+        "one key but for case; which one the chart reads is not for bumper to guess; keep one",
+        "apps/kustomization.yaml:3: 'ghcr.io/acme/k:v1' is left alone by every bump: ambiguous: newName "
+        "carries a tag or digest and newTag/digest are set too; keep one",
+        "apps/values.yaml:3: 'v1.0.0' is left alone by every bump: ambiguous: the map says `imageTag` and "
+        "`ImageTag`, one key but for case; which one the chart reads is not for bumper to guess; keep one",
+    ]
+    assert out.stderr == "bumper: 4 problem(s) in 5 file(s)\n"
+    as_json = json.loads(_check(tmp_path, "--output", "json").stdout)["problems"]
+    assert [(p["file"], p["line"]) for p in as_json] == [
+        ("apps/app.yaml", 9),
+        ("apps/flow.yaml", 1),
+        ("apps/kustomization.yaml", 3),
+        ("apps/values.yaml", 3),
+    ]
+
+
+def test_a_map_sharing_only_a_digest_with_an_ambiguous_map_is_a_problem(tmp_path: Path) -> None:
+    """`digest: *pin` in a map whose own keys are fine, the anchor in an ambiguous map: moving
+    that digest moves the ambiguous map's too, so every bump leaves it alone and check says why;
+    the ambiguous map is a problem of its own."""
+    sha = "a" * 64
+    values = (
+        f"web:\n  repository: ghcr.io/acme/web\n  tag: v1.0.0\n  Tag: v1.0.1\n  digest: &pin sha256:{sha}\n"
+        "api:\n  repository: ghcr.io/acme/api\n  tag: v1.0.0\n  digest: *pin\n"
+    )
+    out = _check(_tree(tmp_path, {"values.yaml": values.encode()}))
+    assert out.returncode == 1, out.stderr
+    assert out.stdout.splitlines() == [
+        "values.yaml:3: 'v1.0.0' is left alone by every bump: ambiguous: the map says `tag` and `Tag`, "
+        "one key but for case; which one the chart reads is not for bumper to guess; keep one",
+        f"values.yaml:8: 'ghcr.io/acme/api:v1.0.0@sha256:{sha}' is left alone by every bump: ambiguous: "
+        "the value is also the `digest` of another map, where the map says `tag` and `Tag`, one key but "
+        "for case: moving it moves that map too; write this image's `digest` apart to move it",
+    ]

@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 from typing import NamedTuple
 
-from bumper.changes import Skip
+from bumper.changes import Skip, reason_word
 from bumper.errors import ExitCode, ManifestError
 from bumper.plan.image_policy import unresolved_markers
 from bumper.plan.marker_lint import near_misses
@@ -16,6 +16,8 @@ from bumper.plan.select import unmatched_globs
 from bumper.plan.tree import check_paths_match, manifest_sources, policy_paths
 from bumper.report import detail, emit_json, ignored_line, info, warn
 from bumper.shapes import has_template_syntax
+from bumper.shapes.left_alone import AMBIGUOUS
+from bumper.shapes.reference import Ignored
 from bumper.shapes.walk import find_references
 from bumper.yaml_edit import compose_all
 
@@ -81,8 +83,9 @@ def find_problems(
     for source, _ in manifest_sources(
         root, paths, CHECK_NEEDLES, ignored, considered=considered, named=named
     ):
+        notes: list[Ignored] = []
         try:
-            find_references(source, compose_all(source))
+            find_references(source, compose_all(source), notes)
         except ManifestError as exc:
             if has_template_syntax(source.text):  # YAML only once rendered: not a problem
                 ignored.append(Skip(source.path, exc.line, None, None, "template"))
@@ -92,6 +95,7 @@ def find_problems(
             )
             continue
         problems += [Problem(source.path, line, problem) for line, problem in near_misses(source)]
+        problems += _ambiguous(source.path, notes)
     # $bumper markers on no matching value; $imagepolicy markers naming no ImagePolicy or image
     problems += [
         Problem(u.file, u.line, f"{u.marker} marker {u.target!r} resolves to no image: {u.reason}")
@@ -101,6 +105,18 @@ def find_problems(
         if skip.reason in _BROKEN:
             problems.append(_unreadable(root, skip.file, skip.reason))
     return sorted(problems, key=_order)
+
+
+def _ambiguous(path: str, notes: list[Ignored]) -> list[Problem]:
+    """The values every bump leaves alone as `ambiguous` (a Helm map saying a key twice but for
+    case, another map reaching its values through an anchor, a kustomize entry whose `newName`
+    holds a tag beside `newTag`): the file says two things where it means one; each reason ends
+    with what to write."""
+    return [
+        Problem(path, note.line, f"{note.value!r} is left alone by every bump: {note.reason}")
+        for note in notes
+        if reason_word(note.reason) == AMBIGUOUS
+    ]
 
 
 def _order(problem: Problem) -> tuple[str, int]:

@@ -88,9 +88,10 @@ class FileOutcome:
     matched: int = 0
     found: set[str] = field(default_factory=set)
     edit: FileEdit | None = None
-    # newTag added: path, line, and the key of the image whose references hold the tag it ran
-    # (for a rename, renamed_key: the image and the REF it moved to)
-    inherited: list[tuple[str, int, str]] = field(default_factory=list)
+    # newTag added: path, line, the key of the image whose references hold the tag it ran (for a
+    # rename, renamed_key: the image and the REF it moved to), and whether the entry pinned the
+    # image by `digest:` alone (kustomize then renders NAME@DIGEST: no tag of a base runs)
+    inherited: list[tuple[str, int, str, bool]] = field(default_factory=list)
     # each image an entry renamed (kustomize `name` -> `newName`), with the REF it moved to
     renamed: list[tuple[ImageRef, ImageRef]] = field(default_factory=list)
     # The refusals of references another commit mode delivers: no skips of this plan, but a
@@ -282,7 +283,7 @@ def _plan_reference(
     if ref.inherits_tag:
         source_image = ref.inherits_from
         key = new.key if source_image is None else renamed_key(source_image, new)
-        out.inherited.append((source.path, ref.line, key))
+        out.inherited.append((source.path, ref.line, key, ref.ref.digest is not None))
         if source_image is not None:
             out.renamed.append((source_image, new))
     return True

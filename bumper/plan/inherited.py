@@ -33,12 +33,29 @@ def overridden(
                 refused.setdefault(key, left)
     vetoed: dict[tuple[str, int], Skip] = {}
     for outcome in outcomes:
-        for path, line, key in outcome.inherited:
+        for path, line, key, by_digest in outcome.inherited:
             base = refused.get(key)
             if base is not None:
-                reason = (
-                    f"{base.reason}: the entry has no newTag, so it runs the tag of {base.file}:{base.line} "
-                    f"({base.value}), which is not moved"
-                )
+                reason = _by_digest(base) if by_digest else _runs_base_tag(base)
                 vetoed[(path, line)] = Skip(path, line, None, None, reason, base.rule)
     return vetoed
+
+
+def _runs_base_tag(base: Skip) -> str:
+    return (
+        f"{base.reason}: the entry has no newTag, so it runs the tag of {base.file}:{base.line} "
+        f"({base.value}), which is not moved"
+    )
+
+
+def _by_digest(base: Skip) -> str:
+    """An entry pinning the image by `digest:` alone renders NAME@DIGEST: it runs no base's tag,
+    and its digest says nothing bumper can read of the variant or version it was pushed as. It is
+    judged by another reference of the image in the tree (the skip is safe); the reason says so
+    rather than claim the entry runs that reference's tag."""
+    return (
+        f"{base.reason}: the entry pins the image by digest alone (no newTag), so bumper cannot "
+        f"read the variant or version it runs; it judged it by {base.file}:{base.line} "
+        f"({base.value}), another reference of this image in the tree, which is not moved; write "
+        "the tag of the entry's digest as its newTag for bumper to judge the entry on its own"
+    )

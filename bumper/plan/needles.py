@@ -23,11 +23,20 @@ PACKAGE_NEEDLE = b"pkg.crossplane.io"  # Crossplane package objects: `spec.packa
 # What a file naming an image under any key a shape reads holds, whatever the key: `image:`, keys
 # ending in Image (`sidecarImage:`) or _IMAGE (an env var, `WOLF_IMAGE:`), a JSON 6902 `/image`
 # path, a `--NAME-image=` flag, a FluxInstance's `artifact: oci://REPO:TAG`, and an Istio
-# WasmPlugin's `url:` (which may name its image without `oci://`), KubeVirt's `…_CONTAINER`
-# variables. scan and check parse only files
+# WasmPlugin's `url:` (which may name its image without `oci://`), KubeVirt's `…_CONTAINER`,
+# `…_IMG` and `IMAGE_REFERENCE` variables. scan and check parse only files
 # holding one of these (or another of their needles); a key a shape reads that holds none of them
 # is a file both pass over while a bump rewrites it.
-IMAGE_KEY_NEEDLES = (b"image", b"Image", b"_IMAGE", b"oci://", b"WasmPlugin", b"_CONTAINER")
+IMAGE_KEY_NEEDLES = (
+    b"image",
+    b"Image",
+    b"_IMAGE",
+    b"oci://",
+    b"WasmPlugin",
+    b"_CONTAINER",
+    b"_IMG",
+    b"IMAGE_REFERENCE",
+)
 # What a file naming an image must contain: anything else is never parsed by scan and check.
 # `chart`/`Chart`: Helm chart pins (shapes/chart.py); Crossplane packages (shapes/crossplane.py).
 SCAN_NEEDLES = (

@@ -119,9 +119,11 @@ _ENV_SUFFIX = "_IMAGE"
 # of its own (`IMAGE_NAME` + `IMAGE_TAG`): these count only with a tag or digest.
 _ENV_PREFIX_TAGGED = "RELATED_IMAGE_"
 # KubeVirt's operators name the images they run `…_CONTAINER` (HCO's CONVERSION_CONTAINER,
-# VMWARE_CONTAINER, VIRTIOWIN_CONTAINER): such a variable may hold a container's name, so it
-# counts only with a tag or digest, as `…_IMAGE_NAME` does.
-_ENV_SUFFIXES_TAGGED = ("_IMAGE_NAME", "_CONTAINER")
+# VMWARE_CONTAINER, VIRTIOWIN_CONTAINER), `…_IMG` (SSP's VIRTIO_IMG, the Tekton tasks'
+# CLEANUP_VM_IMG) and `IMAGE_REFERENCE` (the SSP operator's own image, in HCO's CSVs): such a
+# variable may hold a container's name or a file's (`LOGO_IMG: logo.png`), so it counts only
+# with a tag or digest, as `…_IMAGE_NAME` does.
+_ENV_SUFFIXES_TAGGED = ("_IMAGE_NAME", "_CONTAINER", "_IMG", "IMAGE_REFERENCE")
 _ENV_SUFFIX_TAGGED = "_IMAGE_NAME"
 # An environment variable listing images, a `KEY=IMAGE` line each (Strimzi's STRIMZI_KAFKA_IMAGES:
 # `4.3.1=quay.io/strimzi/kafka:0.48.0-kafka-4.3.1`, one image per Kafka version). One REF cannot

@@ -51,7 +51,15 @@ _KYVERNO_PATCH = "patchesJson6902"
 # parsed further, nothing noted. An annotation is never read so: kubectl's
 # `last-applied-configuration` records an object as it was applied, it runs nothing.
 _OBJECT_KEYS = frozenset({"apiVersion", "kind"})
-Read = Literal["values", "named", "object"]  # how sure a block is YAML (embedded_refs says)
+# A `|` block under a key naming a configuration (`config`, Katib's `runtimeConfig` in its chart's
+# values, `…_config`, `…-config`) is read when it parses as YAML: a chart writes such a value into
+# a YAML file (`{{ .Values.config.runtimeConfig | indent 6 }}`). Another language there (TOML,
+# INI, a script) does not parse as a mapping: nothing is read, nothing noted. One that parses but
+# whose lines cannot be mapped back (a `|2` header) is noted `embedded-yaml` when it holds a
+# reference, never passed over in silence.
+_CONFIG_ENDINGS = ("Config", "_config", "-config")
+_CONFIG_KEYS = frozenset({"config"})
+Read = Literal["values", "named", "object", "config"]  # how sure a block is YAML (embedded_refs says)
 
 
 @dataclass
@@ -180,9 +188,12 @@ def embedded_refs(
         return []
     doc = _embed(source, node)
     line = node.start_mark.line + 1
-    quiet = read == "object"
+    quiet = read in ("object", "config")
     if doc is None:
-        if not quiet and (node.style not in _QUOTES or _LINE_BREAK.search(text) or text.lstrip()[:1] in "[{"):
+        loud = not quiet and (
+            node.style not in _QUOTES or _LINE_BREAK.search(text) or text.lstrip()[:1] in "[{"
+        )
+        if loud or (read == "config" and _holds_references(source, text, find)):
             ignored.append(Ignored(line, NAME, _head(text), _unmapped(source, node), None))
         return []
     try:
@@ -194,7 +205,7 @@ def embedded_refs(
             )
             ignored.append(Ignored(line, NAME, _head(text), reason, None))
         return []
-    if quiet and not any(_is_object(d) for d in doc.docs):
+    if read == "object" and not any(_is_object(d) for d in doc.docs):
         return []
     inner_ignored: list[Ignored] = []
     inner_shared: list[Reference] = []
@@ -246,6 +257,15 @@ def _head(text: str) -> str:
     return _LINE_BREAK.split(text.lstrip("\n"), 1)[0][:60]
 
 
+def _holds_references(source: Source, text: str, find: Finder) -> bool:
+    """Whether a block that cannot be mapped back reads as YAML holding a reference."""
+    inner = Source(source.path, text)
+    try:
+        return bool(find(inner, compose_all(inner), [], None))
+    except ManifestError:
+        return False
+
+
 def _is_object(doc: Node) -> bool:
     """A Kubernetes object: a mapping whose root holds `apiVersion` and `kind`."""
     if type(doc) is not MappingNode:
@@ -269,7 +289,8 @@ def values_block(value: ScalarNode, key: str, context: str | None, found: Found)
 
 def literal_block(value: ScalarNode, key: str, context: str | None, found: Found) -> None:
     """A `|` block under another key: read when its key names a YAML file or a kustomize
-    patch, or when it holds a Kubernetes object."""
+    patch, or when it holds a Kubernetes object, or when its key names a configuration and it
+    parses as YAML."""
     read: Read
     if key.endswith(_YAML_FILES) or (key == "patch" and context in _PATCH_LISTS) or key == _KYVERNO_PATCH:
         read = "named"
@@ -277,6 +298,8 @@ def literal_block(value: ScalarNode, key: str, context: str | None, found: Found
         return
     elif context != "annotations" and "apiVersion" in str(value.value) and "kind" in str(value.value):
         read = "object"  # (kubectl's last-applied-configuration annotation records, never runs)
+    elif context != "annotations" and (key in _CONFIG_KEYS or key.endswith(_CONFIG_ENDINGS)):
+        read = "config"
     else:
         return
     if id(value) not in found.blocks:

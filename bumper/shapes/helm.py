@@ -15,7 +15,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode
 from bumper.errors import RefParseError
 from bumper.image_ref import DIGEST_HINT, ImageRef, is_digest, parse_tag_value, split_name
 from bumper.shapes.image_volume import is_image_volume
-from bumper.shapes.left_alone import PLACEHOLDER, TAG_KEYS, is_placeholder
+from bumper.shapes.left_alone import AMBIGUOUS, PLACEHOLDER, TAG_KEYS, is_placeholder
 from bumper.shapes.nodes import NULL_TAG, STR_TAG, merged_pairs, scalar, text_of
 from bumper.shapes.reference import Ignored, IgnoreFn, Reference, RepeatedTagRef, SplitRef
 from bumper.shapes.shape import Claim, Found, Shape
@@ -245,10 +245,10 @@ def _spelled_twice(
         twin = next((k for k in pairs if k != key and k.casefold() == key.casefold()), None)
         if twin is not None and _paired_apart(pairs, twin, keys[0]) is None:
             said = f"the map says `{key}` and `{twin}`, one key but for case"
-            return _ambiguous(said, name, tag, ignore, shape)
+            return _ambiguous(said, name, tag, ignore, shape, pairs)
         if key not in own and (owner := _paired_apart(pairs, key, keys[0])) is not None:
             said = f"`{keys[0]}` would read `{key}` only by ignoring case, and `{owner}` beside it reads it"
-            return _ambiguous(said, name, tag, ignore, shape)
+            return _ambiguous(said, name, tag, ignore, shape, pairs)
     return False
 
 
@@ -275,28 +275,42 @@ def _paired_apart(pairs: dict[str, Node], key: str, name_key: str) -> str | None
     return None
 
 
-def _ambiguous(said: str, name: str, tag: ScalarNode, ignore: IgnoreFn, shape: str) -> bool:
-    """Note a map whose image is read from keys spelled alike but for case; True."""
+def _ambiguous(
+    said: str, name: str, tag: ScalarNode, ignore: IgnoreFn, shape: str, pairs: dict[str, Node]
+) -> bool:
+    """Note a map whose image is read from keys spelled alike but for case; True. The note
+    carries where the map's other scalars are (its digest, its twin tag): another map reaching
+    one of them through an anchor must not move it either (off_ambiguous_tags)."""
     try:
         image = "/".join(split_name(name))
     except RefParseError:
         return True  # no image to list it under; left alone all the same
     reason = f"{_AMBIGUOUS}{said}{_NOT_GUESSED}"
-    ignore(Ignored(tag.start_mark.line + 1, shape, text_of(tag) or "", reason, image))
+    also = tuple(
+        (node.start_mark.line + 1, str(node.value), key)
+        for key, node in pairs.items()
+        if type(node) is ScalarNode and node is not tag
+    )
+    ignore(Ignored(tag.start_mark.line + 1, shape, text_of(tag) or "", reason, image, also))
     return True
 
 
-_AMBIGUOUS = "ambiguous: "
+_AMBIGUOUS = f"{AMBIGUOUS}: "
 _NOT_GUESSED = "; which one the chart reads is not for bumper to guess; keep one"
 
 
 def off_ambiguous_tags(refs: list[Reference], notes: list[Ignored], ignore: IgnoreFn) -> list[Reference]:
-    """`refs` less those that would edit the tag of a map left alone as `ambiguous` (its tag,
-    an anchor's, read through an alias or a merge key by another map, `imageTag: *webTag`):
-    that edit moves the ambiguous map too, whichever key its chart reads; each is noted
-    `ambiguous` instead. That map's own tag is no reference, so a reference editing a scalar
-    of its tag's line and text is one reaching that tag."""
-    tags = {(n.line, n.value): n.reason for n in notes if n.shape == NAME and n.reason.startswith(_AMBIGUOUS)}
+    """`refs` less those that would edit a scalar of a map left alone as `ambiguous` (its tag,
+    its digest or any other value, an anchor's, read through an alias or a merge key by another
+    map, `imageTag: *webTag`, `digest: *pin`): that edit moves the ambiguous map too, whichever
+    key its chart reads; each is noted `ambiguous` instead. That map's scalars are no reference,
+    so a reference editing a scalar of one's line and text is one reaching it."""
+    tags = {  # (line, value) of each scalar of an ambiguous map -> (its note's reason, what it is)
+        (line, value): (n.reason, what)
+        for n in notes
+        if n.shape == NAME and n.reason.startswith(_AMBIGUOUS)
+        for line, value, what in ((n.line, n.value, "tag"), *((ln, v, f"`{k}`") for ln, v, k in n.also))
+    }  # (a key: the map's twin tag, its digest, or its name another map's `image:` would tag)
     if not tags:
         return refs
     kept: list[Reference] = []
@@ -313,10 +327,10 @@ def off_ambiguous_tags(refs: list[Reference], notes: list[Ignored], ignore: Igno
         if why is None:
             kept.append(ref)
             continue
-        said = why[len(_AMBIGUOUS) :].removesuffix(_NOT_GUESSED)
+        said = why[0][len(_AMBIGUOUS) :].removesuffix(_NOT_GUESSED)
         reason = (
-            f"{_AMBIGUOUS}the value is also the tag of another map, where {said}: moving it moves "
-            "that map too; write this image's tag apart to move it"
+            f"{_AMBIGUOUS}the value is also the {why[1]} of another map, where {said}: moving it "
+            f"moves that map too; write this image's {why[1]} apart to move it"
         )
         ignore(Ignored(ref.line, ref.shape, str(ref.ref), reason, ref.ref.key or None))
     return kept

@@ -9,7 +9,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from bumper.errors import RefParseError
 from bumper.image_ref import DIGEST_HINT, ImageRef, is_digest, parse_tag_value, repository_key, split_name
 from bumper.shapes import KUSTOMIZATION_NAMES
-from bumper.shapes.left_alone import kustomize_left_alone
+from bumper.shapes.left_alone import AMBIGUOUS, kustomize_left_alone
 from bumper.shapes.nodes import merged_pairs, scalar
 from bumper.shapes.reference import Ignored, IgnoreFn, KustomizeRef, Reference, WholeRef
 from bumper.shapes.shape import Found, Shape
@@ -74,7 +74,7 @@ def _kustomize_entry(item: MappingNode, ignore: IgnoreFn) -> Reference | None:
         if parsed is None:
             return None
         if tag is not None or digest is not None:
-            reason = "ambiguous: newName carries a tag or digest and newTag/digest are set too"
+            reason = f"{AMBIGUOUS}: newName carries a tag or digest and newTag/digest are set too; keep one"
             ignore(Ignored(line, "kustomize", str(new_name.value), reason, parsed.key))
             return None
         return WholeRef("kustomize", new_name, parsed)

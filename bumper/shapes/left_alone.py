@@ -31,6 +31,9 @@ NO_TAG_NOTE = explained(
     "beside it); write the tag in the value for bumper to move it",
 )
 TAG_ELSEWHERE = "tag-elsewhere"  # an `image:` its chart joins with `imageVersion` (joined_tag.py)
+# A file saying two things where it means one (a Helm map's `imageTag` and `ImageTag`, a kustomize
+# `newName: repo:v1` beside `newTag`): which one its tool reads is not for bumper to guess.
+AMBIGUOUS = "ambiguous"
 # A version range where the version goes: a chart's `^1.2` (chart.py), an ImageUpdater's
 # `app:~1.0` (container.py); the tool that reads it picks the version.
 RANGE = "range"

@@ -20,6 +20,9 @@ class Ignored(NamedTuple):
     value: str
     reason: str
     key: str | None  # the normalized repository when known, so a bump lists only its own
+    # (line, value, key) of the other scalars of a map left alone as a whole (an `ambiguous`
+    # map's digest, registry, name): an edit reaching one through an anchor moves that map too
+    also: tuple[tuple[int, str, str], ...] = ()
 
 
 IgnoreFn = Callable[[Ignored], None]  # where a shape notes a value it leaves alone

@@ -17,10 +17,12 @@ from bumper.shapes import (
     chart,
     container,
     crossplane,
+    csi_image_set,
     embedded,
     flux_operator,
     helm,
     hub_tag,
+    image_options,
     image_volume,
     joined_tag,
     kustomize,
@@ -39,10 +41,12 @@ SHAPES: tuple[Shape, ...] = (
     helm.SHAPE,  # values maps {repository, tag}: the tag
     image_volume.SHAPE,  # Kubernetes image volumes: image.reference
     container.SHAPE,  # image: repo:tag (and keys ending in Image)
+    image_options.SHAPE,  # kubeflow: Kubeflow's spawner form: image: {value: REF, options: [REF, ...]}
     openshift.SHAPE,  # from: {kind: DockerImage, name: REF}: an ImageStream's or a BuildConfig's
     crossplane.SHAPE,  # a Crossplane Provider's (Configuration's, Function's) spec.package
     flux_operator.SHAPE,  # a FluxInstance's distribution.artifact: oci://REPO:TAG
     wasm.SHAPE,  # a WasmPlugin's (an EnvoyExtensionPolicy's) Wasm image url: oci://REPO:TAG
+    csi_image_set.SHAPE,  # cephcsi: the Ceph CSI operator's ImageSet ConfigMap, data: {plugin: REF, ...}
     admission_cel.SHAPE,  # image: "REF" in a MutatingAdmissionPolicy's CEL mutation expression
     kustomize.SHAPE,  # a kustomization's images: newTag, digest
     argocd.SHAPE,  # an Application's helm.parameters and kustomize.images strings

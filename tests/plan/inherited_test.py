@@ -13,8 +13,8 @@ def _base(reason: str, value: str = "ghcr.io/acme/app:1.0.0-alpine") -> FileOutc
     return FileOutcome(skipped=[Skip("base/deployment.yaml", 10, "container", value, reason)])
 
 
-def _overlay(key: str = KEY) -> FileOutcome:
-    return FileOutcome(inherited=[("overlay/kustomization.yaml", 4, key)])
+def _overlay(key: str = KEY, by_digest: bool = False) -> FileOutcome:
+    return FileOutcome(inherited=[("overlay/kustomization.yaml", 4, key, by_digest)])
 
 
 def test_an_entry_over_a_refused_base_gets_the_bases_reason_and_place() -> None:
@@ -52,3 +52,16 @@ def test_other_reasons_and_other_images_leave_the_entry_to_be_bumped() -> None:
     """Up to date, a digest elsewhere, or another image: the entry's own rules decide."""
     assert overridden([_base("up-to-date"), _base("no-digest-field"), _overlay()]) == {}
     assert overridden([_base("variant"), _overlay("ghcr.io/acme/other")]) == {}
+
+
+def test_an_entry_pinned_by_digest_alone_says_it_was_judged_by_another_reference() -> None:
+    """`{name, digest}` renders NAME@DIGEST: no base's tag runs, so the reason never claims one
+    does; it names the reference the entry was judged by, and what to write to be judged alone."""
+    skip = overridden([_base("variant"), _overlay(by_digest=True)])[("overlay/kustomization.yaml", 4)]
+    assert skip.reason == (
+        "variant: the entry pins the image by digest alone (no newTag), so bumper cannot read the "
+        "variant or version it runs; it judged it by base/deployment.yaml:10 "
+        "(ghcr.io/acme/app:1.0.0-alpine), another reference of this image in the tree, which is not "
+        "moved; write the tag of the entry's digest as its newTag for bumper to judge the entry on its own"
+    )
+    assert "runs the tag of" not in skip.reason

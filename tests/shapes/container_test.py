@@ -418,3 +418,38 @@ def test_a_version_constraint_where_the_tag_goes_is_noted_range() -> None:
         (4, "ghcr.io/acme/x:^1.2", "range"),
         (7, "ghcr.io/acme/y:1.0@sha256:bad", "not-a-digest"),
     ]
+
+
+def test_kubevirt_img_and_image_reference_variables_need_a_tag_or_digest() -> None:
+    """KubeVirt's `…_IMG` (SSP's VIRTIO_IMG) and `IMAGE_REFERENCE` (the SSP operator's own image),
+    as `{name, value}` entries or map keys: read with a tag or digest only, as `…_IMAGE_NAME` is;
+    a name alone, a file (`LOGO_IMG: logo.png`), two images in one string, a lower-case key or a
+    word merely ending alike (`IMGS`) are not read."""
+    text = f"""\
+        env:
+          - name: IMAGE_REFERENCE
+            value: quay.io/fromani/kubevirt-ssp-operator-container@sha256:{SHA}
+          - name: VIRTIO_IMG
+            value: quay.io/kubevirt/virtio-container-disk:v1.5.0
+          - name: CLEANUP_VM_IMG
+          - name: DISK_IMG
+            value: quay.io/kubevirt/disk
+          - name: BUNDLE_IMAGE_REFERENCE
+            value: quay.io/acme/bundle
+        data:
+          VIRTIO_IMG: "quay.io/kubevirt/virtio-container-disk:v1.4.0"
+          IMAGE_REFERENCE: quay.io/acme/op:v2
+          LOGO_IMG: img/logo.png
+          BOTH_IMG: quay.io/acme/a:v1 quay.io/acme/b:v1
+          virtio_img: quay.io/acme/lower:v1
+          VM_IMGS: quay.io/acme/many:v1
+          BASE_IMG: quay.io/acme/base:$TAG
+        """
+    finding = find(text, "csv.yaml")
+    assert finding.found == [
+        (3, "container", f"quay.io/fromani/kubevirt-ssp-operator-container@sha256:{SHA}"),
+        (5, "container", "quay.io/kubevirt/virtio-container-disk:v1.5.0"),
+        (12, "container", "quay.io/kubevirt/virtio-container-disk:v1.4.0"),
+        (13, "container", "quay.io/acme/op:v2"),
+    ]
+    assert [(n[0], n[3]) for n in finding.left] == [(18, "placeholder")]

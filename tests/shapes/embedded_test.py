@@ -291,3 +291,48 @@ def test_a_quoted_document_that_does_not_map_back_one_to_one_is_noted() -> None:
         (3, "embedded", "embedded-yaml"),
         (4, "embedded", "embedded-yaml"),
     ]
+
+
+def test_a_block_under_a_key_naming_a_configuration_is_read_when_it_parses_as_yaml() -> None:
+    """Katib's chart values `config.runtimeConfig: |` (kubeflow/manifests), which the chart writes
+    into its YAML config: read as YAML under `config`, `…Config`, `…_config`, `…-config`. Another
+    language there (INI, TOML, a template that does not parse), a quoted string, an annotation and
+    a key naming no configuration stay text with nothing noted; a `|2` block it cannot map back is
+    noted when it holds a reference, never passed over in silence."""
+    text = """\
+        config:
+          runtimeConfig: |
+            metricsCollectors:
+              - kind: StdOut
+                image: ghcr.io/kubeflow/katib/file-metrics-collector:v0.19.0
+          config: |
+            - image: ghcr.io/acme/a:v1
+          worker_config: |
+            image: ghcr.io/acme/b:v1
+          ini-config: |
+            [server]
+            image = ghcr.io/acme/c:v1
+          toml_config: |
+            [[runners]]
+              image = "ghcr.io/acme/d:v1"
+          templatedConfig: |
+            image: {{ .Values.image }}
+          quotedConfig: "image: ghcr.io/acme/e:v1"
+          runtimeNotes: |
+            image: ghcr.io/acme/f:v1
+          indentedConfig: |2
+              image: ghcr.io/acme/g:v1
+          emptyConfig: |
+            no colon here
+        metadata:
+          annotations:
+            lastConfig: |
+              image: ghcr.io/acme/h:v1
+        """
+    finding = find(text)
+    assert finding.found == [
+        (5, "container", "ghcr.io/kubeflow/katib/file-metrics-collector:v0.19.0"),
+        (7, "container", "ghcr.io/acme/a:v1"),
+        (9, "container", "ghcr.io/acme/b:v1"),
+    ]
+    assert [(n[0], n[3].split(":")[0]) for n in finding.left] == [(21, "embedded-yaml")]

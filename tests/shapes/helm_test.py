@@ -197,3 +197,34 @@ def test_a_split_pair_whose_tag_is_left_alone_never_gets_a_tag_appended_to_its_i
     finding = find("testImage: ghcr.io/acme/app\ntestImageTag: ${TAG}\n")
     assert finding.found == []
     assert finding.left == [(2, "helm", "${TAG}", "placeholder")]
+
+
+def test_a_map_reaching_any_value_of_an_ambiguous_map_through_an_anchor_is_left_alone() -> None:
+    """The ambiguous map's tag, digest or name reached through an alias by another map's
+    reference (`digest: *pin`, `image: *repo`): editing it would move the map bumper left alone,
+    so that reference is left alone too, `ambiguous`, naming what it shares."""
+    sha = "a" * 64
+    text = f"""\
+        web:
+          image: &repo ghcr.io/acme/web
+          imageTag: v1.0.0
+          ImageTag: v1.0.1
+          imageDigest: &pin sha256:{sha}
+        api:
+          repository: ghcr.io/acme/api
+          tag: v1.0.0
+          digest: *pin
+        other:
+          image: *repo
+        job:
+          repository: ghcr.io/acme/job
+          tag: v3.0.0
+        """
+    finding = find(text)
+    assert finding.found == [(14, "helm", "ghcr.io/acme/job:v3.0.0")]
+    # the alias `image: *repo` is reported where its anchor is (line 2), as every alias is
+    assert [(n[0], n[3].split(",")[0]) for n in finding.left] == [
+        (2, "ambiguous: the value is also the `image` of another map"),
+        (3, "ambiguous: the map says `imageTag` and `ImageTag`"),
+        (8, "ambiguous: the value is also the `imageDigest` of another map"),
+    ]

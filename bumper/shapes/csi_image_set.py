@@ -1,0 +1,73 @@
+"""Shape `cephcsi`: the ImageSet ConfigMap of the Ceph CSI operator (Rook's
+`rook-csi-operator-image-set-configmap`, which an `OperatorConfig`'s `driverSpecDefaults.imageSet`
+or a `Driver`'s `spec.imageSet` names): `data` maps each CSI component to the image it runs
+(`plugin: quay.io/cephcsi/cephcsi:v3.17.0`); each is a whole reference, reported as `container`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from yaml.nodes import MappingNode, Node, ScalarNode
+
+from bumper.shapes.container import after_prefix, parse
+from bumper.shapes.left_alone import placeholder_whole
+from bumper.shapes.nodes import STR_TAG, merged_pairs, scalar, text_of
+from bumper.shapes.reference import IgnoreFn, Reference
+from bumper.shapes.shape import Shape
+from bumper.yaml_edit import Source
+
+NAME = "cephcsi"
+# The components the operator reads from the ConfigMap (ceph/ceph-csi-operator
+# internal/controller/defaults.go `imageDefaults`, and `ex-snapshotter`, which it reads beside them).
+IMAGE_SET_KEYS = frozenset(
+    {
+        "provisioner",
+        "attacher",
+        "resizer",
+        "snapshotter",
+        "registrar",
+        "snapshot-metadata",
+        "plugin",
+        "addons",
+        "ex-snapshotter",
+    }
+)
+
+
+def image_set(source: Source, doc: Node, ignore: IgnoreFn) -> Iterator[Reference]:
+    """The images of a ConfigMap whose `data` is an ImageSet: every key one of the operator's
+    component names and every value a reference with a tag or digest (or a placeholder, noted).
+    A ConfigMap holding any other key or value is some other program's settings: nothing is read,
+    so `plugin: "true"` beside `attacher: REF` is never taken for an image."""
+    if type(doc) is not MappingNode:
+        return
+    root = merged_pairs(doc)
+    if text_of(scalar(root, "kind")) != "ConfigMap" or text_of(scalar(root, "apiVersion")) != "v1":
+        return
+    data = root.get("data")
+    if type(data) is not MappingNode or not data.value:
+        return
+    values: list[ScalarNode] = []
+    for key, value in data.value:
+        if type(key) is not ScalarNode or key.value not in IMAGE_SET_KEYS or not _names_an_image(value):
+            return
+        assert type(value) is ScalarNode
+        values.append(value)
+    for value in values:
+        found = after_prefix(value, "", ignore)
+        if found is not None:
+            yield found
+
+
+def _names_an_image(value: Node) -> bool:
+    """A string scalar holding a reference with a tag or digest, or a placeholder tag."""
+    if type(value) is not ScalarNode or value.tag != STR_TAG:
+        return False
+    text = str(value.value)
+    parsed = parse(text)
+    if parsed is not None and (parsed.tag or parsed.digest):
+        return True
+    return placeholder_whole(text) is not None
+
+
+SHAPE = Shape(NAME, document=image_set)
