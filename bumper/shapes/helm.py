@@ -357,9 +357,13 @@ def helm_ref(pairs: dict[str, Node], ignore: IgnoreFn, shape: str = "helm") -> S
             _operator_sha(repository, tag, ignore, shape)
             return None
         tag_key = next(k for k in tag_keys if scalar(pairs, k) is not None)
-        read = (repo_key, tag_key, *(k for k in ("registry", "imageRegistry", "digest") if k in pairs))
+        # The digest beside the tag, spelled as the tag key is (`imageTag`: `imageDigest`).
+        digest_key = _sibling(pairs, (*_digest_keys(repo_key, (tag_key,)), "digest"))
+        read = (repo_key, tag_key, *(k for k in ("registry", "imageRegistry") if k in pairs), digest_key)
         if _spelled_twice(pairs, read, repository, tag, ignore, shape):
             return None
+        if digest_key is not None and digest_key != "digest":  # the chart runs IMAGE:TAG@DIGEST
+            pairs = {**pairs, "digest": pairs[digest_key]}
         if "registry" not in pairs and (registry := scalar(pairs, "imageRegistry")) is not None:
             pairs = {**pairs, "registry": registry}  # `{{ .imageRegistry }}/{{ .image }}:{{ .imageTag }}`
         return _split_ref(pairs, repository, tag, ignore, shape, scalar(pairs, repo_key))

@@ -29,6 +29,15 @@ SHA = "b" * 64
             f"image:\n  repository: ghcr.io/acme/app\n  tag: v1@sha256:{SHA}\n",
             [(3, f"ghcr.io/acme/app:v1@sha256:{SHA}")],
         ),
+        # the digest key spelled as the tag key is: the chart runs IMAGE:TAG@DIGEST
+        (
+            f"app:\n  image: ghcr.io/acme/app\n  imageTag: v1\n  imageDigest: sha256:{SHA}\n",
+            [(3, f"ghcr.io/acme/app:v1@sha256:{SHA}")],
+        ),
+        (
+            f"image:\n  repository: ghcr.io/acme/app\n  imageTag: v1\n  imageDigest: sha256:{SHA}\n",
+            [(3, f"ghcr.io/acme/app:v1@sha256:{SHA}")],
+        ),
         # democratic-csi runs `registry:tag`: a registry naming a path is the repository
         (
             "image:\n  registry: registry.k8s.io/sig-storage/csi-provisioner\n  tag: v5.3.0\n",
@@ -50,6 +59,8 @@ SHA = "b" * 64
         "empty",
         "digest",
         "digest-in-tag",
+        "imageDigest-beside-image",
+        "imageDigest-beside-repository",
         "registry-holds-the-path",
         "registry-holds-a-docker-hub-path",
     ],
