@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from testing import repos
-from testing.runs import bump_json
+from testing.runs import run_bump
 from testing.world import World
 
 # Host and git server attributes that are machinery, logs or the world's own address, not state.
@@ -69,16 +69,19 @@ def _folder() -> str:
         return _folders[0]
 
 
-def seed_bump(world: World, ref: str, *args: str) -> dict[str, Any]:
-    """The JSON result of `bumper bump REF ARGS` that must succeed (as bump_json), the world
-    left as that run leaves it; run for real the first time, restored after."""
-    key = _key(world, ref, args)
+def seed_bump(world: World, ref: str, *args: str, **env: str) -> dict[str, Any]:
+    """The JSON result of `bumper bump REF ARGS` that must succeed (as bump_json; `env`
+    overrides the world's environment), the world left as that run leaves it; run for real the
+    first time, restored after."""
+    key = _key(world, ref, args, env)
     with _cache_lock:
         snapshot = _cache.get(key) if key is not None else None
     if snapshot is not None:
         return snapshot.restore(world)
     before = copy.deepcopy(_state(world.host))
-    result = bump_json(world, ref, *args)
+    proc = run_bump(world, ref, *args, **env)
+    assert proc.returncode == 0, proc.stderr
+    result: dict[str, Any] = json.loads(proc.stdout)
     if key is not None and key not in _cache:
         kept = _Snapshot(world, result, before)
         where = (world.git.base_url, world.host.base_url, str(world.git.root))
@@ -87,7 +90,7 @@ def seed_bump(world: World, ref: str, *args: str) -> dict[str, Any]:
     return result
 
 
-def _key(world: World, ref: str, args: tuple[str, ...]) -> str | None:
+def _key(world: World, ref: str, args: tuple[str, ...], env: dict[str, str]) -> str | None:
     if os.environ.get("BUMPER_TEST_SEEDS", "1") == "0":
         return None
     if world.git.fault is not None or world.host.fault is not None or world.host._injections:  # type: ignore[union-attr]
@@ -106,6 +109,7 @@ def _key(world: World, ref: str, args: tuple[str, ...]) -> str | None:
             repos.git("symbolic-ref", "HEAD", cwd=world.bare),
             ref,
             args,
+            sorted(env.items()),
         )
     )
     where = (world.git.base_url, world.host.base_url, str(world.git.root))
