@@ -104,14 +104,16 @@ def _key(world: World, ref: str, args: tuple[str, ...], env: dict[str, str]) -> 
             served,
             sorted(_state(world.host).items()),
             sorted(git.items()),
-            sorted(world.extra_env.items()),
+            sorted((k, v) for k, v in world.env(**env).items() if k != "PYTEST_CURRENT_TEST"),
             repos.git("for-each-ref", "--format=%(refname) %(objectname) %(symref)", cwd=world.bare),
             repos.git("symbolic-ref", "HEAD", cwd=world.bare),
             ref,
             args,
-            sorted(env.items()),
         )
     )
+    servers = {world.host.api_url: "{api}", world.git.base_url: "{git}", world.host.base_url: "{host}"}
+    for url in sorted(servers, key=len, reverse=True):  # the environment names the world's servers
+        key = key.replace(url, servers[url])
     where = (world.git.base_url, world.host.base_url, str(world.git.root))
     return None if any(w in key for w in where) or " at 0x" in key else key
 
