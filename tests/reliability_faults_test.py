@@ -503,6 +503,17 @@ def test_the_checks_catch_what_they_guard_against(tmp_path: Path) -> None:
         with pytest.raises(AssertionError, match="PR #1 body"):
             assert_no_canary(world)
         world.host.pulls[0].body = ""
+        repos.git("update-ref", f"refs/heads/x-{CANARY}", "main", cwd=world.bare)
+        repos.git("pack-refs", "--all", cwd=world.bare)  # a packed ref name is read too
+        with pytest.raises(AssertionError, match="ref names"):
+            assert_no_canary(world)
+        repos.git("update-ref", "-d", f"refs/heads/x-{CANARY}", cwd=world.bare)
+        repos.add_commit(world.bare, "gone", {"leak.txt": CANARY.encode()})
+        repos.git("update-ref", "-d", "refs/heads/gone", cwd=world.bare)  # an object a push left behind
+        with pytest.raises(AssertionError, match="served repository"):
+            assert_no_canary(world)
+        repos.git("prune", "--expire=now", cwd=world.bare)
+        assert_no_canary(world)
         repos.add_commit(world.bare, "main", {"leak.txt": CANARY.encode()})
         with pytest.raises(AssertionError, match="served repository"):
             assert_no_canary(world)
