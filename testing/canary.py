@@ -6,8 +6,8 @@ e.g. the token it swapped in mid-run) in:
 - the run's stdout and stderr (each also in its `Authorization: Basic` form);
 - every PR/MR title and body the fake host holds, and every request it recorded
   (path, query, JSON body, headers other than the credential headers it never records);
-- every commit of the served repository: author, committer, message, and every blob and tree
-  reachable from any ref (the pushed tree), plus the ref names themselves;
+- every object of the served repository: each commit's author, committer and message, and every
+  blob and tree (the pushed tree, and any object a push left unreferenced), plus the ref names;
 - every request path and query the loopback git server recorded.
 """
 
@@ -17,6 +17,7 @@ import base64
 import json
 import subprocess
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote, quote_plus
 
@@ -51,26 +52,31 @@ def _where(haystacks: Iterable[tuple[str, str]], secrets: list[str]) -> list[str
 
 
 def repo_texts(world: World) -> list[tuple[str, str]]:
-    """Ref names, commit headers and messages, and every reachable object's bytes."""
+    """Ref names, commit headers and messages, and the bytes of every object the served
+    repository holds: all that is reachable from a ref, and any object a push left behind."""
     bare = world.bare
-    out: list[tuple[str, str]] = []
-    refs = repos.git("for-each-ref", "--format=%(refname)", cwd=bare).decode()
-    out.append(("ref names", refs))
-    shas = (
-        repos.git("rev-list", "--all", "--objects", cwd=bare).decode("utf-8", "replace").split()
-    )  # a path may be any bytes
-    shas = [s for s in shas if len(s) == 40]
-    if shas:
-        batch = subprocess.run(
-            ["git", "cat-file", "--batch"],
-            cwd=bare,
-            input="\n".join(shas).encode() + b"\n",
-            capture_output=True,
-            env=repos.git_env(),
-            check=True,
-        ).stdout
+    out: list[tuple[str, str]] = [("ref names", "\n".join(_ref_names(bare)))]
+    batch = subprocess.run(  # one process: no rev-list to find the objects first
+        ["git", "cat-file", "--batch-all-objects", "--batch", "--unordered"],
+        cwd=bare,
+        capture_output=True,
+        env=repos.git_env(),
+        check=True,
+    ).stdout
+    if batch:
         out.append(("a commit, tree or blob of the served repository", batch.decode("utf-8", "replace")))
     return out
+
+
+def _ref_names(bare: Path) -> list[str]:
+    """What `git for-each-ref --format=%(refname)` lists, read from the files (no process)."""
+    names = [p.relative_to(bare).as_posix() for p in sorted((bare / "refs").rglob("*")) if p.is_file()]
+    packed = bare / "packed-refs"
+    if packed.is_file():
+        for line in packed.read_bytes().decode("utf-8", "replace").splitlines():
+            if line and line[0] not in "#^":
+                names.append(line.partition(" ")[2])
+    return names
 
 
 def host_texts(world: World) -> list[tuple[str, str]]:

@@ -33,11 +33,14 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 # Imported once in the server: what a remote run of either provider imports, semver
-# included (bumper imports it when first used).
+# included (bumper imports it when first used); what python-gitlab and requests import only when
+# first used (gitlab.v4.objects: ~0.1 s of every GitLab run; netrc: every host's run); and the
+# imports of `promote`, `--verify render` and of runs that select paths (pathspec).
 PRELOAD = (
-    *(f"bumper.commands.{name}" for name in ("bump", "check", "history", "scan")),
-    *("bumper.cli", "bumper.commands.hints", "bumper.remote", "bumper.local"),
+    *(f"bumper.commands.{name}" for name in ("bump", "check", "history", "scan", "promote")),
+    *("bumper.cli", "bumper.commands.hints", "bumper.remote", "bumper.local", "bumper.verify.run"),
     *("bumper.providers.github", "bumper.providers.gitlab", "semver"),
+    *("gitlab.v4.objects", "netrc", "pathspec"),
 )
 _MESSAGE_BYTES = 1 << 20
 # Read by the interpreter when it starts, so a fork of the server cannot honour a new value.

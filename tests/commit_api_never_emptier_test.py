@@ -16,6 +16,7 @@ import pytest
 from testing import repos
 from testing.fake_provider import RecordedRequest, Response
 from testing.runs import bump_json, run_bump, start_bump, stop
+from testing.seeds import seed_bump
 from testing.world import EXAMPLE_BRANCH, EXAMPLE_IMAGE, World, make_world
 
 BRANCH = EXAMPLE_BRANCH
@@ -57,7 +58,7 @@ REFUSALS: dict[str, dict[str, Response]] = {
 
 @pytest.mark.parametrize("refusal", ["forbidden", "server-error"])
 def test_a_failed_commit_leaves_the_branch_and_its_pr_as_they_were(world: World, refusal: str) -> None:
-    assert bump_json(world, f"{EXAMPLE_IMAGE}:v1.2.3")["status"] == "opened"
+    assert seed_bump(world, f"{EXAMPLE_IMAGE}:v1.2.3")["status"] == "opened"
     before = world.branch_sha(BRANCH)
     content = world.read(BRANCH, FILE)
     answer = REFUSALS[world.provider][refusal]
@@ -83,7 +84,7 @@ def test_a_failed_commit_leaves_the_branch_and_its_pr_as_they_were(world: World,
 @pytest.mark.parametrize("world", ["github"], indirect=True)  # GitLab has no reset step
 def test_a_failed_put_back_says_where_the_branch_is(world: World) -> None:
     """GitHub only (GitLab has no reset): the commit fails, then so does putting it back."""
-    assert bump_json(world, f"{EXAMPLE_IMAGE}:v1.2.3")["status"] == "opened"
+    assert seed_bump(world, f"{EXAMPLE_IMAGE}:v1.2.3")["status"] == "opened"
     before = world.branch_sha(BRANCH)
     main = world.branch_sha("main")
     resets: list[int] = []
@@ -115,7 +116,7 @@ def test_a_reviewers_commit_between_the_read_and_the_commit_is_kept(world: World
     last_commit_id refuses; GitHub's compare-and-swap), or another file just before the host is
     asked (GitLab: the branch read before the commit). Either way their commit stays, and the
     run says the branch is blocked."""
-    assert bump_json(world, f"{EXAMPLE_IMAGE}:v1.2.3")["status"] == "opened"
+    assert seed_bump(world, f"{EXAMPLE_IMAGE}:v1.2.3")["status"] == "opened"
     theirs: list[str] = []
 
     def first_request_of_the_write(req: RecordedRequest) -> bool:
@@ -144,7 +145,7 @@ def test_a_reviewers_commit_between_the_read_and_the_commit_is_kept(world: World
 def test_sigterm_between_the_reset_and_the_commit_puts_the_branch_back(world: World, tmp_path: Path) -> None:
     """GitHub only (GitLab has no reset): CI cancels the job while createCommitOnBranch is under
     way; the branch goes back to bumper's earlier commit before bumper exits."""
-    assert bump_json(world, f"{EXAMPLE_IMAGE}:v1.2.3")["status"] == "opened"
+    assert seed_bump(world, f"{EXAMPLE_IMAGE}:v1.2.3")["status"] == "opened"
     before = world.branch_sha(BRANCH)
     reached = threading.Event()
 

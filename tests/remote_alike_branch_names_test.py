@@ -20,6 +20,7 @@ import pytest
 from testing import forkserver, repos
 from testing.runs import bump_json as bump
 from testing.runs import run_bump as run
+from testing.seeds import seed_bump
 from testing.world import World, make_world
 
 
@@ -109,7 +110,7 @@ def test_alike_image_sets_keep_a_branch_and_a_pull_request_each(world: World) ->
 
 
 def test_the_twin_is_kept_after_the_default_branch_is_gone(world: World) -> None:
-    first = bump(world, f"{A}:v2.0.0")
+    first = seed_bump(world, f"{A}:v2.0.0")
     second = bump(world, f"{B}:v3.0.0")
     pr_for(world, first["pull_request"]["number"]).state = "merged"  # A's PR merged, its branch deleted
     delete_branch(world, BRANCH)
@@ -126,7 +127,7 @@ def test_the_twin_is_kept_after_the_default_branch_is_gone(world: World) -> None
 
 
 def test_a_merged_pull_requests_kept_branch_is_still_the_other_sets(world: World) -> None:
-    first = bump(world, f"{A}:v2.0.0")
+    first = seed_bump(world, f"{A}:v2.0.0")
     pr = pr_for(world, first["pull_request"]["number"])
     pr.state, pr.head_sha = "merged", world.branch_sha(BRANCH)  # merged, branch kept (stale)
     kept = world.branch_sha(BRANCH)
@@ -142,7 +143,7 @@ def test_a_merged_pull_requests_kept_branch_is_still_the_other_sets(world: World
 
 
 def test_a_reviewers_commit_on_the_other_sets_branch_neither_blocks_nor_is_touched(world: World) -> None:
-    first = bump(world, f"{A}:v2.0.0")
+    first = seed_bump(world, f"{A}:v2.0.0")
     theirs = repos.add_commit(world.bare, BRANCH, {"NOTES.md": b"reviewer's fixup\n"}, message="fixup")
 
     second = bump(world, f"{B}:v3.0.0")  # not blocked by A's branch, not waiting on A's PR
@@ -160,7 +161,7 @@ def test_a_reviewers_commit_on_the_other_sets_branch_neither_blocks_nor_is_touch
 def test_a_branch_an_older_bumper_made_is_updated_in_place(world: World) -> None:
     """The upgrade: a tip without Bumper-Images is still its own image's branch, and another
     set's run reads that older commit's Bumper-Image trailers and keeps off it."""
-    first = bump(world, f"{A}:v2.0.0")
+    first = seed_bump(world, f"{A}:v2.0.0")
     message = repos.commit_info(world.bare, BRANCH)["message"]
     assert "\nBumper-Images: " in message
     older = "\n".join(line for line in message.splitlines() if not line.startswith("Bumper-"))
@@ -184,7 +185,7 @@ def test_a_branch_an_older_bumper_made_is_updated_in_place(world: World) -> None
 def test_a_bare_older_commit_of_its_own_image_is_updated_in_place(world: World) -> None:
     """A tip with the ownership trailers and nothing naming images (an older bumper, a
     --commit-message template): as before, the run of that name updates it in place."""
-    first = bump(world, f"{A}:v2.0.0")
+    first = seed_bump(world, f"{A}:v2.0.0")
     files = {FILE[A]: world.read(BRANCH, FILE[A])}
     repos.add_bot_commit(world.bare, BRANCH, files, message="Bump", parent=world.branch_sha("main"))
 
@@ -196,7 +197,7 @@ def test_a_bare_older_commit_of_its_own_image_is_updated_in_place(world: World) 
 def test_a_twin_holding_a_third_sets_bump_is_left_alone(world: World) -> None:
     """Should the twin's name be another set's default name too, its commit names that set:
     the run is blocked, never rewriting it."""
-    bump(world, f"{A}:v2.0.0")
+    seed_bump(world, f"{A}:v2.0.0")
     main = world.branch_sha("main")
     message = "Bump\n\nBumper-Images: ghcr.io/acme/app-x-" + TWIN_B.rsplit("-", 1)[1]
     files = {"NOTES.md": b"a third image set's bump\n"}
@@ -210,7 +211,7 @@ def test_a_twin_holding_a_third_sets_bump_is_left_alone(world: World) -> None:
 
 
 def test_explicit_branch_is_used_as_named(world: World) -> None:
-    bump(world, f"{A}:v2.0.0")
+    seed_bump(world, f"{A}:v2.0.0")
     result = bump(world, f"{B}:v3.0.0", "--branch", "deploy/b")
     assert result["branch"] == "deploy/b" and world.branch_sha(TWIN_B) is None
     assert repos.commit_trailers(world.bare, "deploy/b")["Bumper-Images"] == B
@@ -227,7 +228,7 @@ def github(tmp_path: Path) -> Iterator[World]:
 
 def test_a_merge_of_the_base_on_the_other_sets_branch_still_tells_whose_it_is(github: World) -> None:
     """The host's "update branch" button: a merge commit on top of bumper's, first parent bumper's."""
-    bump(github, f"{A}:v2.0.0")
+    seed_bump(github, f"{A}:v2.0.0")
     repos.add_commit(github.bare, "main", {"NOTES.md": b"meanwhile\n"}, message="docs")
     merged = repos.merge(github.bare, BRANCH, "main", "Merge branch 'main' into " + BRANCH)
     second = bump(github, f"{B}:v3.0.0")
@@ -259,7 +260,7 @@ def test_commits_made_through_the_api_name_their_images(github: World) -> None:
 
 
 def test_a_dry_run_names_the_branch_it_would_use(github: World) -> None:
-    bump(github, f"{A}:v2.0.0")
+    seed_bump(github, f"{A}:v2.0.0")
     api, git = github.host.mark(), len(github.git.requests)
     proc = run(github, f"{B}:v3.0.0", "--dry-run")
     result = json.loads(proc.stdout)
@@ -269,7 +270,7 @@ def test_a_dry_run_names_the_branch_it_would_use(github: World) -> None:
 
 
 def test_the_pull_request_text_names_the_branch_used(github: World) -> None:
-    bump(github, f"{A}:v2.0.0")
+    seed_bump(github, f"{A}:v2.0.0")
     result = bump(github, f"{B}:v3.0.0", "--body", "from {branch}")
     assert pr_for(github, result["pull_request"]["number"]).body.startswith(f"from {TWIN_B}\n")
 

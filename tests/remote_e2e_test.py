@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from testing import repos
+from testing.seeds import seed_bump
 from testing.world import CANARY, World, make_world
 
 BRANCH = "bumper/ghcr.io-acme-app"
@@ -69,7 +70,7 @@ def test_first_bump_opens_one_pr_with_one_commit_changing_only_image_lines(world
 
 
 def test_rerun_with_the_same_tag_changes_nothing(world: World) -> None:
-    bump(world, "ghcr.io/acme/app:v1.2.3")
+    seed_bump(world, "ghcr.io/acme/app:v1.2.3")
     sha, api_mark, git_mark = world.branch_sha(BRANCH), world.host.mark(), len(world.git.requests)
 
     result = bump(world, "ghcr.io/acme/app:v1.2.3")
@@ -81,7 +82,7 @@ def test_rerun_with_the_same_tag_changes_nothing(world: World) -> None:
 
 
 def test_newer_tag_updates_the_same_pr(world: World) -> None:
-    first = bump(world, "ghcr.io/acme/app:v1.2.3")
+    first = seed_bump(world, "ghcr.io/acme/app:v1.2.3")
     result = bump(world, "ghcr.io/acme/app:v1.3.0")
 
     assert result["status"] == "updated"
@@ -93,7 +94,7 @@ def test_newer_tag_updates_the_same_pr(world: World) -> None:
 
 
 def test_older_tag_after_a_newer_one_pushes_nothing(world: World) -> None:
-    bump(world, "ghcr.io/acme/app:v1.3.0")
+    seed_bump(world, "ghcr.io/acme/app:v1.3.0")
     sha, api_mark, git_mark = world.branch_sha(BRANCH), world.host.mark(), len(world.git.requests)
 
     result = bump(world, "ghcr.io/acme/app:v1.2.3")
@@ -117,7 +118,7 @@ def test_dry_run_pushes_nothing_and_writes_no_api(world: World) -> None:
 
 
 def test_dry_run_reports_the_pr_it_would_update(world: World) -> None:
-    opened = bump(world, "ghcr.io/acme/app:v1.2.3")
+    opened = seed_bump(world, "ghcr.io/acme/app:v1.2.3")
     mark = world.host.mark()
     result = bump(world, "ghcr.io/acme/app:v1.3.0", "--dry-run")
     assert result["pull_request"] == opened["pull_request"]
@@ -127,7 +128,7 @@ def test_dry_run_reports_the_pr_it_would_update(world: World) -> None:
 def test_dry_run_says_a_branch_and_pr_holding_the_change_are_left_as_they_are(world: World) -> None:
     """A dry run of what the open PR already holds says the real run would leave it (the real
     run writes nothing); it said "would update a pull request"."""
-    number = bump(world, "ghcr.io/acme/app:v1.2.3")["pull_request"]["number"]
+    number = seed_bump(world, "ghcr.io/acme/app:v1.2.3")["pull_request"]["number"]
     mark, pushes = world.host.mark(), len(world.git.requests)
     dry = world.run("bump", "ghcr.io/acme/app:v1.2.3", "--dry-run")
     assert dry.returncode == 0, dry.stderr

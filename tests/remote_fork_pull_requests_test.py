@@ -17,6 +17,7 @@ import pytest
 
 from testing.fake_provider import PullRecord
 from testing.runs import bump_json
+from testing.seeds import seed_bump
 from testing.world import EXAMPLE_BRANCH, EXAMPLE_IMAGE, HOST_LAYOUTS, REPO_PATH, World, make_world
 
 HOSTS = ("github", "gitlab", "gitea", "bitbucket", "bitbucket-server", "azure-devops")
@@ -58,7 +59,7 @@ def test_a_forks_closed_pr_does_not_make_the_bot_branch_stale(tmp_path: Path, pr
     branch is not stale, so a run asked for v1.2.9 keeps v1.3.0 (never backwards) and opens
     the PR, rather than starting from the base and force-pushing the older version over it."""
     with make_world(tmp_path, provider) as world:
-        bump_json(world, f"{EXAMPLE_IMAGE}:v1.3.0")
+        seed_bump(world, f"{EXAMPLE_IMAGE}:v1.3.0")
         world.host.pulls.clear()  # as when the other run has pushed and not yet opened its PR
         theirs = _fork_pull(world, state="closed")
         theirs.head_sha = world.branch_sha(EXAMPLE_BRANCH) or ""

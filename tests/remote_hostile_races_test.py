@@ -18,7 +18,8 @@ import pytest
 
 from testing.fake_provider import Fault, RecordedRequest
 from testing.git_server import FaultAnswer, RequestInfo
-from testing.runs import bump_json, run_bump
+from testing.runs import run_bump
+from testing.seeds import seed_bump
 from testing.world import EXAMPLE_BRANCH, EXAMPLE_IMAGE, World, make_world
 
 
@@ -49,7 +50,7 @@ def test_a_pr_closed_during_the_push_gets_an_open_pr_for_the_new_commit(
     tmp_path: Path, provider: str, state: str
 ) -> None:
     with make_world(tmp_path, provider) as world:
-        first = bump_json(world, f"{EXAMPLE_IMAGE}:v1.2.3")
+        first = seed_bump(world, f"{EXAMPLE_IMAGE}:v1.2.3")
         assert first["pull_request"]["number"] == 1
         [closed] = world.host.pulls
         text_at_close = (closed.title, closed.body)
@@ -112,7 +113,7 @@ def test_a_host_refusing_to_edit_the_closed_pr_still_gets_an_open_pr_for_the_com
     PR that is not open): the host is asked the PR's state, and the attempt starts again as when
     the host edits it and says closed. Was the run's error."""
     with make_world(tmp_path, provider) as world:
-        bump_json(world, f"{EXAMPLE_IMAGE}:v1.2.3")
+        seed_bump(world, f"{EXAMPLE_IMAGE}:v1.2.3")
         [closed] = world.host.pulls
         text_at_close = (closed.title, closed.body)
         _close_during_push(world, state)
@@ -144,7 +145,7 @@ def test_a_put_back_that_fails_leaves_the_run_as_it_was(tmp_path: Path, provider
         "500": (500, {}, {"message": "down"}),
     }
     with make_world(tmp_path, provider) as world:
-        bump_json(world, f"{EXAMPLE_IMAGE}:v1.2.3")
+        seed_bump(world, f"{EXAMPLE_IMAGE}:v1.2.3")
         _close_during_push(world, "closed")
         edits = _refuse_edits_of_closed(world, lambda n: None if n == 1 else canned.get(answer, "reset"))
 
@@ -160,7 +161,7 @@ def test_a_token_revoked_after_the_push_is_the_runs_error(tmp_path: Path, provid
     """Every API request refused (401) once bumper pushed: the PR update's refusal is the run's
     error (exit 1, no token in any output), not taken for a closed PR."""
     with make_world(tmp_path, provider) as world:
-        bump_json(world, f"{EXAMPLE_IMAGE}:v1.2.3")
+        seed_bump(world, f"{EXAMPLE_IMAGE}:v1.2.3")
         pushed: list[bool] = []
 
         def revoke(info: RequestInfo) -> FaultAnswer:

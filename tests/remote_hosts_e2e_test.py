@@ -14,6 +14,7 @@ import pytest
 
 from testing import repos
 from testing.runs import run_bump
+from testing.seeds import seed_bump
 from testing.world import CANARY, EXAMPLE_BRANCH, EXAMPLE_IMAGE, EXAMPLE_LINES, World, make_world
 
 HOSTS = ["bitbucket", "bitbucket-server", "azure-devops"]
@@ -65,7 +66,7 @@ def test_opens_then_updates_then_leaves_a_rerun_alone(world: World) -> None:
 
 
 def test_a_persons_commit_is_left_alone_and_said_once(world: World) -> None:
-    first = bump(world, "v1.2.3")
+    first = seed_bump(world, f"{EXAMPLE_IMAGE}:v1.2.3")
     theirs = repos.add_commit(world.bare, EXAMPLE_BRANCH, {"NOTES.md": b"fixup\n"}, message="fixup")
     for _ in range(2):
         proc = run(world, "v1.3.0")
@@ -77,7 +78,7 @@ def test_a_persons_commit_is_left_alone_and_said_once(world: World) -> None:
 
 
 def test_a_closed_prs_branch_is_stale_and_the_next_run_starts_from_main(world: World) -> None:
-    first = bump(world, "v1.3.0")
+    first = seed_bump(world, f"{EXAMPLE_IMAGE}:v1.3.0")
     rec = pr_record(world, first["pull_request"]["number"])
     rec.state, rec.head_sha = "closed", world.branch_sha(EXAMPLE_BRANCH) or ""
     hotfix = bump(world, "v1.2.9")  # lower than the closed PR's: not held back by it

@@ -18,7 +18,8 @@ import pytest
 from testing import repos
 from testing import world as world_module
 from testing.fake_provider import Fault, RecordedRequest
-from testing.runs import bump_json, run_bump
+from testing.runs import run_bump
+from testing.seeds import seed_bump
 from testing.world import CANARY, EXAMPLE_BRANCH, EXAMPLE_IMAGE, World, make_world
 
 
@@ -125,7 +126,7 @@ def test_an_update_answered_with_no_pr_is_one_line_naming_the_pushed_commit(
     tmp_path: Path, provider: str, body: str
 ) -> None:
     with make_world(tmp_path, provider) as world:
-        bump_json(world, f"{EXAMPLE_IMAGE}:v1.2.3")
+        seed_bump(world, f"{EXAMPLE_IMAGE}:v1.2.3")
         method = "PATCH" if provider in ("github", "gitea", "azure-devops") else "PUT"
         answered = _answer(world, method, ONE, 200, _bodies(provider)[body])
 
@@ -180,7 +181,7 @@ def test_a_lookup_answered_with_no_list_of_prs_fails_before_any_push(
 ) -> None:
     """Read as "no PR", such an answer once had the run push and open a second PR."""
     with make_world(tmp_path, provider) as world:
-        bump_json(world, f"{EXAMPLE_IMAGE}:v1.2.3")
+        seed_bump(world, f"{EXAMPLE_IMAGE}:v1.2.3")
         shape, bad = SHAPES[provider], _bodies(provider)[body]
         if body == "no-state":
             bad = [bad] if shape.page is None else {shape.page: [bad]}
@@ -281,7 +282,7 @@ def test_any_other_answer_of_the_wrong_shape_is_one_line(
     or an empty object there was an internal error (a TypeError, an AttributeError)."""
     with make_world(tmp_path, provider) as world:
         if what == "comments":  # a person's commit on the bot branch: bumper comments on its PR
-            bump_json(world, f"{EXAMPLE_IMAGE}:v1.2.3")
+            seed_bump(world, f"{EXAMPLE_IMAGE}:v1.2.3")
             repos.add_commit(world.bare, EXAMPLE_BRANCH, {"NOTES.md": b"fixup\n"}, message="fixup")
         world.host.fault = lambda req: (200, {}, body) if re.search(path, req.path) else None
         proc = run_bump(world, f"{EXAMPLE_IMAGE}:v1.2.4", *args)

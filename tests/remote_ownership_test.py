@@ -17,6 +17,7 @@ import pytest
 from testing import repos
 from testing.invariants import assert_bot_branch_sane
 from testing.runs import bump_json, run_bump
+from testing.seeds import seed_bump
 from testing.world import EXAMPLE_BRANCH, EXAMPLE_IMAGE, EXAMPLE_LINES, World, make_world
 
 IMAGE = EXAMPLE_IMAGE
@@ -36,6 +37,11 @@ def run(world: World, tag: str, *args: str) -> subprocess.CompletedProcess[str]:
 
 def bump(world: World, tag: str, *args: str) -> dict[str, Any]:
     return bump_json(world, f"{IMAGE}:{tag}", *args)
+
+
+def seed(world: World, tag: str, *args: str) -> dict[str, Any]:
+    """What an earlier run left (testing/seeds.py: bumper's own end state, run once per worker)."""
+    return seed_bump(world, f"{IMAGE}:{tag}", *args)
 
 
 def main_files(world: World, tag: str) -> dict[str, bytes | None]:
@@ -64,7 +70,7 @@ def blocked_line(proc: subprocess.CompletedProcess[str]) -> str:
 
 
 def test_a_persons_commit_on_the_bot_branch_is_never_force_pushed_away(world: World) -> None:
-    first = bump(world, "v1.2.3")
+    first = seed(world, "v1.2.3")
     theirs = repos.add_commit(world.bare, BRANCH, {"NOTES.md": b"reviewer's fixup\n"}, message="fixup")
 
     again = run(world, "v1.2.3")  # a rerun of the same tag
@@ -92,7 +98,7 @@ def test_a_persons_commit_on_the_bot_branch_is_never_force_pushed_away(world: Wo
 
 
 def test_an_amended_bot_commit_is_a_persons_commit(world: World) -> None:
-    bump(world, "v1.2.3")
+    seed(world, "v1.2.3")
     mine = repos.commit_info(world.bare, BRANCH)["message"]  # the trailers come along on an amend
     files = main_files(world, "v1.2.3")
     files["charts/api/values.yaml"] = (files["charts/api/values.yaml"] or b"").replace(
@@ -130,7 +136,7 @@ def test_ownership_reads_the_trailers_not_who_committed(world: World) -> None:
 
 
 def test_a_bot_branch_built_on_an_older_main_is_still_bumpers(world: World) -> None:
-    bump(world, "v1.2.3")
+    seed(world, "v1.2.3")
     repos.add_commit(world.bare, "main", {"README.md": b"merged meanwhile\n"}, message="docs")
     repos.add_commit(world.bare, "main", {"README.md": b"and again\n"}, message="docs")
 
@@ -173,7 +179,7 @@ def test_branch_naming_the_base_is_refused_before_any_write(world: World, how: s
 
 
 def test_branch_bumper_made_before_is_updated(world: World) -> None:
-    bump(world, "v1.2.3", "--branch", "deps/app")
+    seed(world, "v1.2.3", "--branch", "deps/app")
     assert bump(world, "v1.3.0", "--branch", "deps/app")["status"] == "updated"
     assert assert_bot_branch_sane(world, "deps/app", expected_lines=LINES, tags={"v1.3.0"}) == "v1.3.0"
 
@@ -182,7 +188,7 @@ def test_branch_bumper_made_before_is_updated(world: World) -> None:
 
 
 def test_a_closed_prs_branch_does_not_hold_back_a_hotfix(world: World) -> None:
-    first = bump(world, "v2.0.0")
+    first = seed(world, "v2.0.0")
     close(world, first["pull_request"]["number"])
 
     result = bump(world, "v1.9.1")
@@ -195,7 +201,7 @@ def test_a_closed_prs_branch_does_not_hold_back_a_hotfix(world: World) -> None:
 
 def test_a_merged_then_reverted_bump_does_not_come_back(world: World) -> None:
     original = main_files(world, "v1.2.0")
-    first = bump(world, "v1.3.0")
+    first = seed(world, "v1.3.0")
     merged = {p: world.read(BRANCH, p) for p, _ in LINES}
     repos.add_commit(world.bare, "main", merged, message="Merge bump")  # the branch is kept
     close(world, first["pull_request"]["number"], merged=True)
@@ -207,7 +213,7 @@ def test_a_merged_then_reverted_bump_does_not_come_back(world: World) -> None:
 
 
 def test_never_backwards_still_holds_while_the_pr_is_open(world: World) -> None:
-    bump(world, "v2.0.0")
+    seed(world, "v2.0.0")
     result = bump(world, "v1.9.1")
     assert result["status"] == "up-to-date"
     assert assert_bot_branch_sane(world, BRANCH, expected_lines=LINES, tags={"v2.0.0"}) == "v2.0.0"
@@ -218,7 +224,7 @@ def test_never_backwards_still_holds_while_the_pr_is_open(world: World) -> None:
 
 @pytest.mark.parametrize("keep_marker", [True, False])
 def test_a_rerun_keeps_a_persons_title_and_body(world: World, keep_marker: bool) -> None:
-    first = bump(world, "v1.2.3")
+    first = seed(world, "v1.2.3")
     pr = pr_for(world, first["pull_request"]["number"])
     marker = pr.body.splitlines()[-1]
     pr.title = "Roll out app v1.2.3 (reviewed by ops)"

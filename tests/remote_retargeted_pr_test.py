@@ -18,6 +18,7 @@ from testing import repos
 from testing.git_server import FaultAnswer, RequestInfo
 from testing.invariants import assert_bot_branch_sane
 from testing.runs import bump_json, run_bump
+from testing.seeds import seed_bump
 from testing.world import EXAMPLE_BRANCH, EXAMPLE_IMAGE, EXAMPLE_LINES, World, make_world
 
 HOSTS = ["github", "gitlab", "gitea", "bitbucket", "bitbucket-server", "azure-devops"]
@@ -48,7 +49,7 @@ def retarget(world: World, number: int, base: str = "release-1") -> Any:
 
 
 def opened(world: World, tag: str = "v1.2.3") -> Any:
-    first = bump_json(world, f"{IMAGE}:{tag}")
+    first = seed_bump(world, f"{IMAGE}:{tag}")
     assert first["status"] == "opened"
     return pr_for(world, first["pull_request"]["number"])
 

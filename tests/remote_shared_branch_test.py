@@ -20,6 +20,7 @@ import pytest
 
 from testing import repos
 from testing.runs import bump_json, run_bump
+from testing.seeds import seed_bump
 from testing.world import World, make_world
 
 A, B = "ghcr.io/acme/app-a", "ghcr.io/acme/app-b"
@@ -46,7 +47,7 @@ def held(world: World) -> tuple[bytes | None, bytes | None]:
 
 
 def test_another_sets_pending_bump_on_a_shared_branch_is_never_dropped(world: World) -> None:
-    first = bump_json(world, f"{A}:v1.1.0", "--branch", SHARED)
+    first = seed_bump(world, f"{A}:v1.1.0", "--branch", SHARED)
     pr = pr_for(world, first["pull_request"]["number"])
     tip, api, git = world.branch_sha(SHARED), world.host.mark(), len(world.git.requests)
 
@@ -77,7 +78,7 @@ def test_another_sets_pending_bump_on_a_shared_branch_is_never_dropped(world: Wo
 
 
 def test_a_run_naming_every_image_on_the_shared_branch_updates_it(world: World) -> None:
-    first = bump_json(world, f"{A}:v1.1.0", "--branch", SHARED)
+    first = seed_bump(world, f"{A}:v1.1.0", "--branch", SHARED)
     both = json.loads(run(world, f"{A}:v1.0.5", f"{B}:v1.1.0").stdout)  # A never goes backwards
     assert both["status"] == "updated" and both["pull_request"] == first["pull_request"]
     assert held(world) == (f"image: {A}:v1.1.0\n".encode(), f"image: {B}:v1.1.0\n".encode())
@@ -85,7 +86,7 @@ def test_a_run_naming_every_image_on_the_shared_branch_updates_it(world: World) 
 
 
 def test_once_the_other_sets_pr_is_closed_the_shared_branch_starts_again(world: World) -> None:
-    first = bump_json(world, f"{A}:v1.1.0", "--branch", SHARED)
+    first = seed_bump(world, f"{A}:v1.1.0", "--branch", SHARED)
     pr = pr_for(world, first["pull_request"]["number"])
     pr.state, pr.head_sha = "closed", world.branch_sha(SHARED)
 

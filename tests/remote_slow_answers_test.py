@@ -19,6 +19,7 @@ import pytest
 from testing import forkserver, repos
 from testing.fake_provider import AfterApply, Fault, RecordedRequest, Trickle
 from testing.runs import run_bump
+from testing.seeds import seed_bump
 from testing.world import CANARY, EXAMPLE_BRANCH, EXAMPLE_IMAGE, make_world
 
 HOSTS = ("github", "gitlab", "gitea", "bitbucket", "bitbucket-server", "azure-devops")
@@ -107,7 +108,7 @@ def test_a_trickled_lookup_after_the_push_says_the_branch_stays(tmp_path: Path, 
     and asks once more whether the PR is still open (its text needed no update); that answer
     trickles. The line says the branch was pushed (before, this step's failures did not)."""
     with make_world(tmp_path, provider) as world:
-        assert run_bump(world, f"{EXAMPLE_IMAGE}:v1.2.3").returncode == 0
+        seed_bump(world, f"{EXAMPLE_IMAGE}:v1.2.3")
         repos.git("update-ref", f"refs/heads/{EXAMPLE_BRANCH}", "refs/heads/main", cwd=world.bare)
         pushed_before = len(world.pushes())
 
@@ -153,7 +154,7 @@ def test_a_trickled_api_commit_leaves_the_branch_as_the_line_says(
     one); GitLab's one call moves the branch or not. Either way the line matches the branch."""
     with make_world(tmp_path, provider) as world:
         world.extra_env["BUMPER_COMMIT_VIA"] = "api"
-        assert run_bump(world, f"{EXAMPLE_IMAGE}:v1.2.3").returncode == 0
+        seed_bump(world, f"{EXAMPLE_IMAGE}:v1.2.3")
         before = world.branch_sha(EXAMPLE_BRANCH)
         assert before is not None
 
@@ -193,7 +194,7 @@ def test_a_trickled_poll_while_waiting_is_asked_again(tmp_path: Path, provider: 
     one warning line and the next poll, not the end of the wait."""
     with make_world(tmp_path, provider) as world:
         ref = f"{EXAMPLE_IMAGE}:v1.2.3"
-        assert run_bump(world, ref).returncode == 0
+        seed_bump(world, ref)
         [pr] = world.open_pulls()
         world.host.inject(Trickle("body"), method="GET", path=r"/(pulls|merge_requests)/\d+$", times=2)
         proc = forkserver.start(

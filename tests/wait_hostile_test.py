@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from testing import forkserver, repos
+from testing.seeds import seed_bump
 from testing.world import World, make_world
 
 REF = "ghcr.io/acme/app:v1.2.3"
@@ -29,7 +30,7 @@ def failed_polls(world: World) -> int:
 
 @pytest.mark.parametrize("status", [500, 503, 429])
 def test_an_outage_while_waiting_is_asked_again_until_the_pr_is_merged(world: World, status: int) -> None:
-    assert world.run("bump", REF).returncode == 0
+    seed_bump(world, REF)
     [pr] = world.open_pulls()
     world.host.inject((status, {}, {"message": "unavailable"}), method="GET", path=STATE, times=15)
     proc = forkserver.start(
@@ -47,7 +48,7 @@ def test_an_outage_while_waiting_is_asked_again_until_the_pr_is_merged(world: Wo
 
 
 def test_a_refused_token_while_waiting_ends_the_wait_at_once(world: World) -> None:
-    assert world.run("bump", REF).returncode == 0
+    seed_bump(world, REF)
     world.host.inject((401, {}, {"message": "Bad credentials"}), method="GET", path=STATE, times=1000)
     started = time.monotonic()
     proc = world.run("bump", REF, "--wait", "merged", "--wait-timeout", "1h", "--output", "json")
@@ -61,7 +62,7 @@ def test_a_refused_token_while_waiting_ends_the_wait_at_once(world: World) -> No
 def test_a_blocked_run_with_wait_is_exit_1_not_a_silent_success(world: World) -> None:
     """A person pushed to the bot branch, so the new version is not delivered: a pipeline that
     waits for the merge must not go on to its next stage as if it were."""
-    assert world.run("bump", REF).returncode == 0
+    seed_bump(world, REF)
     branch = "bumper/ghcr.io-acme-app"
     repos.add_commit(world.bare, branch, {"notes.txt": b"a reviewer's fix\n"}, message="reviewer fix")
     proc = world.run(

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from testing.seeds import seed_bump
 from testing.world import World, make_world
 
 OLD, NEW, OTHER = "a" * 40, "b" * 40, "c" * 40
@@ -91,8 +92,13 @@ def bump(case: Case, ref: str, sha: str | None, *args: str) -> None:
     assert proc.returncode == 0, proc.stderr
 
 
+def seed(case: Case, ref: str, sha: str, *args: str) -> None:
+    """bump() run only to set up what a test starts from (testing/seeds.py: run once per worker)."""
+    seed_bump(case.world, ref, *args, **CI[case.ci](sha))
+
+
 def test_the_pr_links_the_source_changes_between_the_two_builds(case: Case) -> None:
-    bump(case, "ghcr.io/acme/app:v1.2.5", OLD, "--mode", "commit")  # deployed by a build of OLD
+    seed(case, "ghcr.io/acme/app:v1.2.5", OLD, "--mode", "commit")  # deployed by a build of OLD
     bump(case, "ghcr.io/acme/app:v1.3.0", NEW)
 
     [pr] = case.world.open_pulls()
@@ -106,7 +112,7 @@ def test_no_link_when_the_old_version_was_set_by_hand(case: Case) -> None:
 
 
 def test_no_link_outside_ci_or_for_the_same_commit(case: Case) -> None:
-    bump(case, "ghcr.io/acme/app:v1.2.5", OLD, "--mode", "commit")
+    seed(case, "ghcr.io/acme/app:v1.2.5", OLD, "--mode", "commit")
     bump(case, "ghcr.io/acme/app:v1.3.0", None)
     [pr] = case.world.open_pulls()
     assert "What's in this deploy" not in pr.body
@@ -117,7 +123,7 @@ def test_no_link_outside_ci_or_for_the_same_commit(case: Case) -> None:
 
 
 def test_a_promotion_links_the_source_commits_of_both_environments(case: Case) -> None:
-    bump(case, "ghcr.io/acme/app:v1.2.5", OLD, "--mode", "commit")  # every environment
+    seed(case, "ghcr.io/acme/app:v1.2.5", OLD, "--mode", "commit")  # every environment
     bump(case, "ghcr.io/acme/app:v1.3.0", NEW, "--mode", "commit", "--path", "apps/web")
     proc = case.world.run(
         "promote", "ghcr.io/acme/app", "--from", "apps/web", "--to", "charts", **CI[case.ci](OTHER)
@@ -134,7 +140,7 @@ def test_azure_pipelines_building_a_repository_elsewhere_has_no_link(tmp_path: P
     and Azure Repos has no compare view of it, so there is no link rather than a wrong one."""
     with make_world(tmp_path, "azure-devops") as world:
         case = Case(world, "azure")
-        bump(case, "ghcr.io/acme/app:v1.2.5", OLD, "--mode", "commit")
+        seed(case, "ghcr.io/acme/app:v1.2.5", OLD, "--mode", "commit")
         env = {**CI["azure"](NEW), "BUILD_REPOSITORY_PROVIDER": "GitHub", "BUILD_REPOSITORY_NAME": "acme/app"}
         proc = world.run("bump", "ghcr.io/acme/app:v1.3.0", **env)
 

@@ -15,6 +15,7 @@ from bumper.duration import parse_duration
 from bumper.errors import ConfigError
 from testing import forkserver
 from testing.fake_provider import PullRecord
+from testing.seeds import seed_bump
 from testing.world import CANARY, World, make_world
 
 REF = "ghcr.io/acme/app:v1.2.3"
@@ -101,7 +102,7 @@ def test_a_run_that_has_no_pr_returns_at_once(world: World) -> None:
 
 
 def test_a_rerun_follows_the_pr_it_finds_up_to_date(world: World) -> None:
-    assert world.run("bump", REF).returncode == 0
+    seed_bump(world, REF)
     proc = world.run("bump", REF, "--wait", "merged", "--wait-timeout", "1s", "--output", "json")
 
     assert proc.returncode == 1, proc.stderr
