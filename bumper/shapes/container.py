@@ -118,6 +118,18 @@ _ENV_SUFFIX = "_IMAGE"
 # `OPERATOR_IMAGE_NAME`. A `…_IMAGE_NAME` may hold a name alone that the program joins with a tag
 # of its own (`IMAGE_NAME` + `IMAGE_TAG`): these count only with a tag or digest.
 _ENV_PREFIX_TAGGED = "RELATED_IMAGE_"
+# The Tekton operator's: it reads the images of each component it installs from variables named
+# for the component (`IMAGE_PIPELINES_…`, `IMAGE_ADDONS_…`, its pruner's `IMAGE_JOB_PRUNER_TKN`;
+# pkg/reconciler/common/transformers.go). Only these: `IMAGE_TAG`, `IMAGE_UPDATER_INTERVAL` are
+# other programs' settings.
+_TEKTON_OPERATOR_PREFIXES = tuple(
+    f"IMAGE_{component}_"
+    for component in (
+        "PIPELINES ADDONS TRIGGERS CHAINS RESULTS PAC MAG HUB DASHBOARD PRUNER SCHEDULER JOB"
+        " MULTICLUSTERPROXYAAE SYNCER_SERVICE"
+    ).split()
+)
+_ENV_PREFIXES_TAGGED = (_ENV_PREFIX_TAGGED, *_TEKTON_OPERATOR_PREFIXES)
 # KubeVirt's operators name the images they run `…_CONTAINER` (HCO's CONVERSION_CONTAINER,
 # VMWARE_CONTAINER, VIRTIOWIN_CONTAINER): such a variable may hold a container's name, so it
 # counts only with a tag or digest, as `…_IMAGE_NAME` does.
@@ -160,7 +172,7 @@ def value_entry(node: MappingNode, keys: list[str], context: str | None, found: 
         if text_of(op_node) in _SETS and path.endswith("/image"):
             whole_ref(value, "image", context, found, tuple(n for n in (op_node, path_node) if n is not None))
         elif name is not None and (
-            name.startswith(_ENV_PREFIX_TAGGED) or name.endswith(_ENV_SUFFIXES_TAGGED)
+            name.startswith(_ENV_PREFIXES_TAGGED) or name.endswith(_ENV_SUFFIXES_TAGGED)
         ):
             tagged_ref(value, name, context, found, named)
         elif name is not None and name.endswith((_ENV_SUFFIX, _ENV_SUFFIX_TAGGED)):
@@ -212,7 +224,7 @@ def image_key(
     reference."""
     if key.endswith(_ENV_LIST_SUFFIX):  # `STRIMZI_KAFKA_IMAGES: |` in a ConfigMap's `data`
         _image_list(value, found)
-    elif key.endswith(_ENV_SUFFIXES_TAGGED) or key.startswith(_ENV_PREFIX_TAGGED):
+    elif key.endswith(_ENV_SUFFIXES_TAGGED) or key.startswith(_ENV_PREFIXES_TAGGED):
         tagged_ref(value, key, context, found, names)
     else:
         whole_ref(value, key, context, found, names)
@@ -298,6 +310,6 @@ SHAPE = Shape(
     mapping_keys=frozenset({"value", "default"}),
     keys=frozenset({"imageName"}),
     suffixes=("image", "Image", _ENV_SUFFIX, *_ENV_SUFFIXES_TAGGED, _ENV_LIST_SUFFIX),
-    prefixes=(_ENV_PREFIX_TAGGED,),  # `RELATED_IMAGE_FOO: REF` in a ConfigMap's `data`, an env map
+    prefixes=_ENV_PREFIXES_TAGGED,  # `RELATED_IMAGE_FOO: REF` in a ConfigMap's `data`, an env map
     scalar=image_key,
 )

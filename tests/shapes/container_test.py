@@ -284,6 +284,36 @@ def test_an_environment_variable_saying_image_and_going_on() -> None:
     assert [(n[0], n[3]) for n in finding.left] == [(17, "placeholder")]
 
 
+def test_the_tekton_operators_image_variables() -> None:
+    """The Tekton operator's `IMAGE_<COMPONENT>_…` variables (tektoncd/operator
+    pkg/reconciler/common/transformers.go), listed or as a map key: read with a tag or digest, as
+    `RELATED_IMAGE_…` is; a `ko://` path, a name alone and an `IMAGE_` name of no component of
+    the operator's (`IMAGE_TAG`, `IMAGE_UPDATER_INTERVAL`) are not."""
+    text = f"""\
+        env:
+          - name: IMAGE_JOB_PRUNER_TKN
+            value: ghcr.io/tektoncd/plumbing/tkn@sha256:{SHA}
+          - name: IMAGE_ADDONS_OC
+            value: image-registry.openshift-image-registry.svc:5000/openshift/cli:latest
+          - name: IMAGE_PIPELINES_PROXY
+            value: ko://github.com/tektoncd/operator/cmd/openshift/proxy-webhook
+          - name: IMAGE_SYNCER_SERVICE_WORKLOAD_SYNCER
+            value: ghcr.io/acme/syncer
+          - name: IMAGE_TAG
+            value: ghcr.io/acme/app:v1
+          - name: IMAGE_UPDATER_INTERVAL
+            value: ghcr.io/acme/app:v1
+        data:
+          IMAGE_TRIGGERS_WEBHOOK: gcr.io/tekton-releases/triggers/webhook:v0.30.0
+          IMAGE_REGISTRY: registry.local:5000
+        """
+    assert find(text, "deploy.yaml").found == [
+        (3, "container", f"ghcr.io/tektoncd/plumbing/tkn@sha256:{SHA}"),
+        (5, "container", "image-registry.openshift-image-registry.svc:5000/openshift/cli:latest"),
+        (15, "container", "gcr.io/tekton-releases/triggers/webhook:v0.30.0"),
+    ]
+
+
 def test_related_image_as_a_map_key_is_read_as_its_env_entry_is() -> None:
     """`RELATED_IMAGE_FOO: REF` in a ConfigMap's `data` (an operator's `envFrom`) or an env map:
     a whole reference with a tag or digest moves; a name alone, a placeholder, a key merely
