@@ -244,10 +244,13 @@ def tagged_ref(
 # `--acme-http01-solver-image=`, the OpenTelemetry operator's `--collector-image=`, pod-gateway's
 # `--sidecarImage=`. Any other flag is not read: `--address=host:8080` and
 # `--image-registry=host:5000` parse as references too.
-_IMAGE_FLAG = re.compile(r"--?[A-Za-z0-9_.-]*[Ii]mage=")
+# The name may go on with the platform the image is for: Tekton's controller takes
+# `-shell-image-win` (mcr.microsoft.com/powershell) beside `-shell-image`.
+_PLATFORM = r"(?:[-_](?:win|windows|linux|amd64|arm64|ppc64le|s390x))?"
+_IMAGE_FLAG = re.compile(rf"--?[A-Za-z0-9_.-]*[Ii]mage{_PLATFORM}=")
 # The same flag as one item and its reference as the next (`- --executor-image` then
 # `- quay.io/argoproj/argoexec:v3.7.3`; Tekton's `"-shell-image", "cgr.dev/…@sha256:…"`).
-_IMAGE_FLAG_ALONE = re.compile(r"--?[A-Za-z0-9_.-]*[Ii]mage")
+_IMAGE_FLAG_ALONE = re.compile(rf"--?[A-Za-z0-9_.-]*[Ii]mage{_PLATFORM}")
 _ARGUMENT_LISTS = ("args", "command", "extraArgs")
 
 

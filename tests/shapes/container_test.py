@@ -219,6 +219,29 @@ def test_a_flag_naming_an_image_and_its_reference_as_the_next_item() -> None:
     assert [(n[0], n[3]) for n in finding.left] == [(15, "placeholder")]
 
 
+def test_a_flag_naming_an_image_for_one_platform() -> None:
+    """Tekton's `-shell-image-win` (its Windows shell) and the like: `image` followed by an OS or
+    architecture, as two items or with `=`. Any other word after `image` (`--image-registry`,
+    `-shell-image-pull-policy`, `--image-window`) still ends no image flag."""
+    text = f"""\
+        containers:
+          - args: [
+              "-shell-image-win", "mcr.microsoft.com/powershell:nanoserver@sha256:{SHA}",
+              "--helper-image-windows=ghcr.io/acme/helper:v1-ltsc2022",
+              "--agent_image_arm64", "ghcr.io/acme/agent:v2",
+              "--image-registry", "registry.local:5000",
+              "-shell-image-pull-policy", "ghcr.io/acme/policy:v1",
+              "--image-window=ghcr.io/acme/window:v1",
+              "--image-window", "ghcr.io/acme/window:v1",
+            ]
+        """
+    assert find(text, "deploy.yaml").found == [
+        (3, "container", f"mcr.microsoft.com/powershell:nanoserver@sha256:{SHA}"),
+        (4, "container", "ghcr.io/acme/helper:v1-ltsc2022"),
+        (5, "container", "ghcr.io/acme/agent:v2"),
+    ]
+
+
 def test_an_environment_variable_naming_an_image() -> None:
     """`{name: NAME_IMAGE, value: REF}` (Kubeflow Pipelines' driver and launcher, Knative's
     adapters) and a map's `NAME_IMAGE: REF` (app-template's `env:`): the value, when it has a tag
