@@ -24,10 +24,20 @@ PACKAGE_NEEDLE = b"pkg.crossplane.io"  # Crossplane package objects: `spec.packa
 # ending in Image (`sidecarImage:`) or _IMAGE (an env var, `WOLF_IMAGE:`), a JSON 6902 `/image`
 # path, a `--NAME-image=` flag, a FluxInstance's `artifact: oci://REPO:TAG`, and an Istio
 # WasmPlugin's `url:` (which may name its image without `oci://`), KubeVirt's `…_CONTAINER`
-# variables. scan and check parse only files
+# variables, the Tekton operator's `IMAGE_PIPELINES_…` ones, a Tekton `taskRef`'s OCI `bundle`
+# (and the bundles resolver's). scan and check parse only files
 # holding one of these (or another of their needles); a key a shape reads that holds none of them
 # is a file both pass over while a bump rewrites it.
-IMAGE_KEY_NEEDLES = (b"image", b"Image", b"_IMAGE", b"oci://", b"WasmPlugin", b"_CONTAINER")
+IMAGE_KEY_NEEDLES = (
+    b"image",
+    b"Image",
+    b"_IMAGE",
+    b"IMAGE_",
+    b"oci://",
+    b"WasmPlugin",
+    b"_CONTAINER",
+    b"bundle",
+)
 # What a file naming an image must contain: anything else is never parsed by scan and check.
 # `chart`/`Chart`: Helm chart pins (shapes/chart.py); Crossplane packages (shapes/crossplane.py).
 SCAN_NEEDLES = (

@@ -27,6 +27,7 @@ from bumper.shapes import (
     markers,
     openshift,
     policy_marker,
+    tekton_bundle,
     wasm,
 )
 from bumper.shapes.shape import DocumentFn, MappingFn, MarkedFn, RootFn, ScalarFn, SequenceFn, Shape
@@ -39,6 +40,7 @@ SHAPES: tuple[Shape, ...] = (
     helm.SHAPE,  # values maps {repository, tag}: the tag
     image_volume.SHAPE,  # Kubernetes image volumes: image.reference
     container.SHAPE,  # image: repo:tag (and keys ending in Image)
+    tekton_bundle.SHAPE,  # a Tekton taskRef's/pipelineRef's OCI bundle (bundles resolver, v1beta1)
     openshift.SHAPE,  # from: {kind: DockerImage, name: REF}: an ImageStream's or a BuildConfig's
     crossplane.SHAPE,  # a Crossplane Provider's (Configuration's, Function's) spec.package
     flux_operator.SHAPE,  # a FluxInstance's distribution.artifact: oci://REPO:TAG
