@@ -13,7 +13,14 @@ from functools import lru_cache
 from yaml.nodes import MappingNode, Node, ScalarNode
 
 from bumper.errors import RefParseError
-from bumper.image_ref import DIGEST_HINT, ImageRef, is_digest, parse_tag_value, split_name
+from bumper.image_ref import (
+    DIGEST_HINT,
+    ImageRef,
+    is_digest,
+    names_registry_host,
+    parse_tag_value,
+    split_name,
+)
 from bumper.shapes.image_volume import is_image_volume
 from bumper.shapes.left_alone import PLACEHOLDER, TAG_KEYS, is_placeholder
 from bumper.shapes.nodes import NULL_TAG, STR_TAG, merged_pairs, scalar, text_of
@@ -348,8 +355,30 @@ def helm_ref(pairs: dict[str, Node], ignore: IgnoreFn, shape: str = "helm") -> S
             return None
         if "registry" not in pairs and (registry := scalar(pairs, "imageRegistry")) is not None:
             pairs = {**pairs, "registry": registry}  # `{{ .imageRegistry }}/{{ .image }}:{{ .imageTag }}`
-        return _split_ref(pairs, repository, tag, ignore, shape, scalar(pairs, repo_key))
+        name_key = repo_key
+        if repo_key == "repository" and _host_beside_path(pairs, repository):
+            pairs, name_key = {**pairs, "registry": pairs["repository"]}, "image"
+            repository = text_of(scalar(pairs, "image")) or repository
+        return _split_ref(pairs, repository, tag, ignore, shape, scalar(pairs, name_key))
     return _registry_only(pairs, ignore, shape)
+
+
+def _host_beside_path(pairs: dict[str, Node], repository: str) -> bool:
+    """`{repository: ghcr.io, image: elk-zone/elk, tag: main}`: a `repository` naming a registry
+    host alone beside an `image` naming the path on it (0hlov3's elk-frontend chart runs
+    `repository/image:tag`); the host is the registry. An `image` with a tag, digest or host of
+    its own, or a `registry` beside, is not such a path."""
+    if "registry" in pairs or not names_registry_host(f"{repository}/") or "/" in repository:
+        return False
+    path = text_of(scalar(pairs, "image"))
+    parsed = ImageRef.try_parse(path) if path else None
+    return (
+        path is not None
+        and parsed is not None
+        and parsed.tag is None
+        and parsed.digest is None
+        and not names_registry_host(path)
+    )
 
 
 def _registry_only(pairs: dict[str, Node], ignore: IgnoreFn, shape: str) -> SplitRef | None:
