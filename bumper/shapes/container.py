@@ -22,6 +22,9 @@ from bumper.shapes.reference import Ignored, IgnoreFn, Reference, WholeRef
 from bumper.shapes.shape import Claim, Found, Shape
 
 NAME = "container"
+# The containers-transports prefix naming a registry image (skopeo, podman, Apptainer/Singularity,
+# KubeVirt CDI's `registry.url`): what follows is the reference, which moves with the prefix kept.
+DOCKER_TRANSPORT = "docker://"
 # A tree names the same few images in file after file (12,500 Deployments of one image): each
 # text is parsed once. ImageRef is immutable, so sharing one is safe.
 parse = lru_cache(maxsize=4096)(ImageRef.try_parse)
@@ -35,6 +38,11 @@ def whole_ref(
     if value.tag != STR_TAG:
         return
     text = str(value.value)
+    if text.startswith(DOCKER_TRANSPORT):  # `singularity_image: docker://REF` (a tool's own spelling)
+        if (found_ref := after_prefix(value, DOCKER_TRANSPORT, found.ignore)) is not None:
+            found_ref.name_nodes = names
+            found.add(found_ref)
+        return
     parsed = parse(text)
     placeholder = placeholder_whole(text) if parsed is None or parsed.tag else None
     if placeholder is not None:  # `image: app:$TAG`, `app:CONTAINER_IMAGES_TAG`: another tool's

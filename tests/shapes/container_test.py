@@ -242,6 +242,24 @@ def test_a_flag_naming_an_image_for_one_platform() -> None:
     ]
 
 
+def test_a_reference_after_the_docker_transport_prefix() -> None:
+    """`docker://REF` under a key naming an image (Apptainer's, skopeo's spelling): the reference
+    moves with the prefix kept; it needs a tag or digest, as after any prefix; a broken one and
+    the prefix alone are nothing."""
+    text = f"""\
+        terminal:
+          singularity_image: docker://nikolaik/python-nodejs:python3.11-nodejs20
+          image: "docker://ghcr.io/acme/app@sha256:{SHA}"
+          base_image: docker://ghcr.io/acme/untagged
+          other_image: docker://
+          broken_image: docker://Ghcr.io/Acme/App:v1
+        """
+    assert find(text, "config.yaml").found == [
+        (2, "container", "nikolaik/python-nodejs:python3.11-nodejs20"),
+        (3, "container", f"ghcr.io/acme/app@sha256:{SHA}"),
+    ]
+
+
 def test_an_environment_variable_naming_an_image() -> None:
     """`{name: NAME_IMAGE, value: REF}` (Kubeflow Pipelines' driver and launcher, Knative's
     adapters) and a map's `NAME_IMAGE: REF` (app-template's `env:`): the value, when it has a tag
