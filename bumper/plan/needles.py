@@ -25,9 +25,9 @@ PACKAGE_NEEDLE = b"pkg.crossplane.io"  # Crossplane package objects: `spec.packa
 # path, a `--NAME-image=` flag, a FluxInstance's `artifact: oci://REPO:TAG`, and an Istio
 # WasmPlugin's `url:` (which may name its image without `oci://`), KubeVirt's `…_CONTAINER`
 # variables, the Tekton operator's `IMAGE_PIPELINES_…` ones, a Tekton `taskRef`'s OCI `bundle`
-# (and the bundles resolver's). scan and check parse only files
-# holding one of these (or another of their needles); a key a shape reads that holds none of them
-# is a file both pass over while a bump rewrites it.
+# (and the bundles resolver's), KubeVirt CDI's `registry.url: docker://REF`. scan and check parse
+# only files holding one of these (or another of their needles); a key a shape reads that holds
+# none of them is a file both pass over while a bump rewrites it.
 IMAGE_KEY_NEEDLES = (
     b"image",
     b"Image",
@@ -37,6 +37,7 @@ IMAGE_KEY_NEEDLES = (
     b"WasmPlugin",
     b"_CONTAINER",
     b"bundle",
+    b"docker://",
 )
 # What a file naming an image must contain: anything else is never parsed by scan and check.
 # `chart`/`Chart`: Helm chart pins (shapes/chart.py); Crossplane packages (shapes/crossplane.py).

@@ -14,6 +14,7 @@ from typing import NamedTuple, TypeVar
 from bumper.shapes import (
     admission_cel,
     argocd,
+    cdi,
     chart,
     container,
     crossplane,
@@ -42,6 +43,7 @@ SHAPES: tuple[Shape, ...] = (
     container.SHAPE,  # image: repo:tag (and keys ending in Image)
     tekton_bundle.SHAPE,  # a Tekton taskRef's/pipelineRef's OCI bundle (bundles resolver, v1beta1)
     openshift.SHAPE,  # from: {kind: DockerImage, name: REF}: an ImageStream's or a BuildConfig's
+    cdi.SHAPE,  # a KubeVirt CDI import's source.registry.url: docker://REF
     crossplane.SHAPE,  # a Crossplane Provider's (Configuration's, Function's) spec.package
     flux_operator.SHAPE,  # a FluxInstance's distribution.artifact: oci://REPO:TAG
     wasm.SHAPE,  # a WasmPlugin's (an EnvoyExtensionPolicy's) Wasm image url: oci://REPO:TAG
