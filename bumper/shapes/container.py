@@ -49,12 +49,9 @@ def whole_ref(
         found.ignore(Ignored(value.start_mark.line + 1, NAME, text, PLACEHOLDER, placeholder))
         return
     if parsed is None:
-        name_part, at, digest = text.partition("@")
-        named = ImageRef.try_parse(name_part) if at else None
-        if named is not None:
-            reason = f"not-a-digest: {digest!r}; {DIGEST_HINT}"
-            found.ignore(Ignored(value.start_mark.line + 1, NAME, text, reason, named.key))
-        elif (ranged := _constrained(text)) is not None:
+        if broken_digest(value, text, found.ignore, NAME):
+            return
+        if (ranged := _constrained(text)) is not None:
             found.ignore(Ignored(value.start_mark.line + 1, NAME, text, _RANGE, ranged.key))
         return
     # Other keys ending in `image` hold words and file paths too (`baseImage: none`,
@@ -78,6 +75,18 @@ def whole_ref(
         found.add(WholeRef("container", value, parsed, name_nodes=names))
     elif names_registry_host(parsed.name):
         found.ignore(Ignored(value.start_mark.line + 1, NAME, text, NO_TAG_NOTE, parsed.key))
+
+
+def broken_digest(value: ScalarNode, text: str, ignore: IgnoreFn, shape: str) -> bool:
+    """Note a reference whose name parses but whose digest does not (`app@sha256:` and 62 hex):
+    listed `not-a-digest`, never passed over in silence; False when `text` is no such thing."""
+    name_part, at, digest = text.partition("@")
+    named = ImageRef.try_parse(name_part) if at else None
+    if named is None:
+        return False
+    reason = f"not-a-digest: {digest!r}; {DIGEST_HINT}"
+    ignore(Ignored(value.start_mark.line + 1, shape, text, reason, named.key))
+    return True
 
 
 # A version constraint where the tag goes (argocd-image-updater's ImageUpdater `imageName:
