@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import NamedTuple, TypeVar
 
 from bumper.shapes import (
+    actions,
     admission_cel,
     argocd,
     cdi,
@@ -43,6 +44,7 @@ SHAPES: tuple[Shape, ...] = (
     container.SHAPE,  # image: repo:tag (and keys ending in Image)
     tekton_bundle.SHAPE,  # a Tekton taskRef's/pipelineRef's OCI bundle (bundles resolver, v1beta1)
     openshift.SHAPE,  # from: {kind: DockerImage, name: REF}: an ImageStream's or a BuildConfig's
+    actions.SHAPE,  # a GitHub Actions step's uses: docker://REF
     cdi.SHAPE,  # a KubeVirt CDI import's source.registry.url: docker://REF
     crossplane.SHAPE,  # a Crossplane Provider's (Configuration's, Function's) spec.package
     flux_operator.SHAPE,  # a FluxInstance's distribution.artifact: oci://REPO:TAG
