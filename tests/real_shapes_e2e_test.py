@@ -459,11 +459,13 @@ def test_scan_and_check_read_files_naming_an_image_by_IMAGE_or_oci(tmp_path: Pat
 
 
 def test_every_key_suffix_a_shape_reads_is_a_needle_of_scan_and_check() -> None:
-    """The class of the two tests above: a shape reading keys by their ending must have scan and
-    check parse the files holding such a key."""
+    """The class of the two tests above: a shape reading keys by their ending (or their start:
+    the Tekton operator's `IMAGE_ADDONS_…` in a ConfigMap's `data`) must have scan and check
+    parse the files holding such a key."""
     from bumper.plan.needles import CHECK_NEEDLES, SCAN_NEEDLES
     from bumper.shapes.table import DISPATCH
 
     for needles in (SCAN_NEEDLES, CHECK_NEEDLES):
-        missed = [s for s in DISPATCH.any_suffix if not any(n.decode() in s for n in needles)]
+        read = (*DISPATCH.any_suffix, *DISPATCH.any_prefix)
+        missed = [s for s in read if not any(n.decode() in s for n in needles)]
         assert missed == []

@@ -295,7 +295,8 @@ def _refused_move(source: Source, ref: Reference, new: ImageRef, allow_downgrade
     decision = decide(
         ref.ref.tag,
         ref.ref.digest,
-        new.tag,
+        # a digest field alone is up to date by its digest (a tag-only REF is still refused there)
+        new.tag if ref.holds_tag or new.digest is None else None,
         new.digest if ref.holds_digest else None,  # a tag field alone is up to date by its tag
         allow_downgrade=allow_downgrade,
         where=(source.path, ref.line),

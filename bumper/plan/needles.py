@@ -23,19 +23,23 @@ PACKAGE_NEEDLE = b"pkg.crossplane.io"  # Crossplane package objects: `spec.packa
 # What a file naming an image under any key a shape reads holds, whatever the key: `image:`, keys
 # ending in Image (`sidecarImage:`) or _IMAGE (an env var, `WOLF_IMAGE:`), a JSON 6902 `/image`
 # path, a `--NAME-image=` flag, a FluxInstance's `artifact: oci://REPO:TAG`, and an Istio
-# WasmPlugin's `url:` (which may name its image without `oci://`), KubeVirt's `…_CONTAINER`,
-# `…_IMG` and `IMAGE_REFERENCE` variables. scan and check parse only files
-# holding one of these (or another of their needles); a key a shape reads that holds none of them
-# is a file both pass over while a bump rewrites it.
+# WasmPlugin's `url:` (which may name its image without `oci://`), KubeVirt's `…_CONTAINER` and
+# `…_IMG` variables, `IMAGE_REFERENCE` and the Tekton operator's `IMAGE_PIPELINES_…` ones (both
+# `IMAGE_`), a Tekton `taskRef`'s OCI `bundle` (and the bundles resolver's), KubeVirt CDI's
+# `registry.url: docker://REF`. scan and check parse only files holding one of these (or another
+# of their needles); a key a shape reads that holds none of them is a file both pass over while a
+# bump rewrites it.
 IMAGE_KEY_NEEDLES = (
     b"image",
     b"Image",
     b"_IMAGE",
+    b"IMAGE_",
     b"oci://",
     b"WasmPlugin",
     b"_CONTAINER",
     b"_IMG",
-    b"IMAGE_REFERENCE",
+    b"bundle",
+    b"docker://",
 )
 # What a file naming an image must contain: anything else is never parsed by scan and check.
 # `chart`/`Chart`: Helm chart pins (shapes/chart.py); Crossplane packages (shapes/crossplane.py).

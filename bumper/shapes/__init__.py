@@ -2,11 +2,12 @@
 the one pass of `walk.find_references`.
 
 Each shape module holds what one kind of file says (container, helm, kustomize, argocd,
-image_volume, image_options, crossplane, csi_image_set, flux_operator, wasm, joined_tag,
-openshift, embedded, markers, policy_marker, chart) and ends with its `SHAPE` (the hooks of
-`shape.Shape`); `reference` is what a found reference is and how it is rewritten, `nodes` and
-`left_alone` are what shapes share. This file imports none of them on purpose (as bumper.plan's):
-file selection reads `KUSTOMIZATION_NAMES` before the YAML parser is loaded.
+image_volume, image_options, crossplane, csi_image_set, cdi, actions, flux_operator, wasm,
+tekton_bundle, joined_tag, openshift, embedded, markers, policy_marker, chart) and ends with its
+`SHAPE` (the hooks of `shape.Shape`); `reference` is what a found reference is and how it is
+rewritten, `nodes` and `left_alone` are what shapes share. This file imports none of them on
+purpose (as bumper.plan's): file selection reads `KUSTOMIZATION_NAMES` before the YAML parser is
+loaded.
 """
 
 from __future__ import annotations

@@ -28,14 +28,29 @@ _KINDS = {
 }
 _MUTATIONS = ("applyConfiguration", "jsonPatch")  # each holds one CEL `expression`
 # A field `image` set to a CEL string literal (`Object.spec.containers{image: "REF"}`), or a map
-# key `"image"` (a container written as a map, `{"name": "sidecar", "image": "REF"}`):
-# `imagePullPolicy:`, `c.image.startsWith("…")`, a JSONPatch `value:` are not read.
-_IMAGE_FIELD = re.compile(r"""(?<![\w.])(?:image|"image"|'image')\s*:\s*(["'])([^"'\\\s]+)\1""")
+# key `"image"` (a container written as a map, `{"name": "sidecar", "image": "REF"}`), or the
+# `value` of a `JSONPatch{op: …, path: ….."/image", value: "REF"}` whose path ends in `/image`
+# (Kyverno's update-image-tag sample, its path built with `+ string(index) +`):
+# `imagePullPolicy:`, `c.image.startsWith("…")`, another JSONPatch's `value:` are not read.
+_PATCH = r"""path\s*:\s*[^,{{}}]*?/image{quote}\s*,\s*value"""  # the path's last literal, then value
+_IMAGE_FIELD = re.compile(
+    r"""(?<![\w.])(?:image|"image"|'image'|"""
+    + _PATCH.format(quote="[\"']")
+    + r""")\s*:\s*(["'])([^"'\\\s]+)\1"""
+)
 # The same field as a quoted YAML scalar's text writes it: CEL's `"` is `\"` in a double-quoted
 # scalar, its `'` is `''` in a single-quoted one (the literal itself holds no quote nor escape).
 _IN_TEXT = {
-    '"': re.compile(r"""(?<![\w.])(?:image|\\"image\\"|'image')\s*:\s*(\\"|')([^"'\\\s]+)\1"""),
-    "'": re.compile(r"""(?<![\w.])(?:image|"image"|''image'')\s*:\s*(''|")([^"'\\\s]+)\1"""),
+    '"': re.compile(
+        r"""(?<![\w.])(?:image|\\"image\\"|'image'|"""
+        + _PATCH.format(quote="(?:\\\\\"|')")
+        + r""")\s*:\s*(\\"|')([^"'\\\s]+)\1"""
+    ),
+    "'": re.compile(
+        r"""(?<![\w.])(?:image|"image"|''image''|"""
+        + _PATCH.format(quote="(?:''|\")")
+        + r""")\s*:\s*(''|")([^"'\\\s]+)\1"""
+    ),
 }
 # The reason an expression's literals are left: the file writes them with a YAML escape inside.
 ESCAPED = explained(

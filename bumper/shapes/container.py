@@ -22,6 +22,9 @@ from bumper.shapes.reference import Ignored, IgnoreFn, Reference, WholeRef
 from bumper.shapes.shape import Claim, Found, Shape
 
 NAME = "container"
+# The containers-transports prefix naming a registry image (skopeo, podman, Apptainer/Singularity,
+# KubeVirt CDI's `registry.url`): what follows is the reference, which moves with the prefix kept.
+DOCKER_TRANSPORT = "docker://"
 # A tree names the same few images in file after file (12,500 Deployments of one image): each
 # text is parsed once. ImageRef is immutable, so sharing one is safe.
 parse = lru_cache(maxsize=4096)(ImageRef.try_parse)
@@ -35,18 +38,20 @@ def whole_ref(
     if value.tag != STR_TAG:
         return
     text = str(value.value)
+    if text.startswith(DOCKER_TRANSPORT):  # `singularity_image: docker://REF` (a tool's own spelling)
+        if (found_ref := after_prefix(value, DOCKER_TRANSPORT, found.ignore)) is not None:
+            found_ref.name_nodes = names
+            found.add(found_ref)
+        return
     parsed = parse(text)
     placeholder = placeholder_whole(text) if parsed is None or parsed.tag else None
     if placeholder is not None:  # `image: app:$TAG`, `app:CONTAINER_IMAGES_TAG`: another tool's
         found.ignore(Ignored(value.start_mark.line + 1, NAME, text, PLACEHOLDER, placeholder))
         return
     if parsed is None:
-        name_part, at, digest = text.partition("@")
-        named = ImageRef.try_parse(name_part) if at else None
-        if named is not None:
-            reason = f"not-a-digest: {digest!r}; {DIGEST_HINT}"
-            found.ignore(Ignored(value.start_mark.line + 1, NAME, text, reason, named.key))
-        elif (ranged := _constrained(text)) is not None:
+        if broken_digest(value, text, found.ignore, NAME):
+            return
+        if (ranged := _constrained(text)) is not None:
             found.ignore(Ignored(value.start_mark.line + 1, NAME, text, _RANGE, ranged.key))
         return
     # Other keys ending in `image` hold words and file paths too (`baseImage: none`,
@@ -70,6 +75,18 @@ def whole_ref(
         found.add(WholeRef("container", value, parsed, name_nodes=names))
     elif names_registry_host(parsed.name):
         found.ignore(Ignored(value.start_mark.line + 1, NAME, text, NO_TAG_NOTE, parsed.key))
+
+
+def broken_digest(value: ScalarNode, text: str, ignore: IgnoreFn, shape: str) -> bool:
+    """Note a reference whose name parses but whose digest does not (`app@sha256:` and 62 hex):
+    listed `not-a-digest`, never passed over in silence; False when `text` is no such thing."""
+    name_part, at, digest = text.partition("@")
+    named = ImageRef.try_parse(name_part) if at else None
+    if named is None:
+        return False
+    reason = f"not-a-digest: {digest!r}; {DIGEST_HINT}"
+    ignore(Ignored(value.start_mark.line + 1, shape, text, reason, named.key))
+    return True
 
 
 # A version constraint where the tag goes (argocd-image-updater's ImageUpdater `imageName:
@@ -118,6 +135,18 @@ _ENV_SUFFIX = "_IMAGE"
 # `OPERATOR_IMAGE_NAME`. A `…_IMAGE_NAME` may hold a name alone that the program joins with a tag
 # of its own (`IMAGE_NAME` + `IMAGE_TAG`): these count only with a tag or digest.
 _ENV_PREFIX_TAGGED = "RELATED_IMAGE_"
+# The Tekton operator's: it reads the images of each component it installs from variables named
+# for the component (`IMAGE_PIPELINES_…`, `IMAGE_ADDONS_…`, its pruner's `IMAGE_JOB_PRUNER_TKN`;
+# pkg/reconciler/common/transformers.go). Only these: `IMAGE_TAG`, `IMAGE_UPDATER_INTERVAL` are
+# other programs' settings.
+_TEKTON_OPERATOR_PREFIXES = tuple(
+    f"IMAGE_{component}_"
+    for component in (
+        "PIPELINES ADDONS TRIGGERS CHAINS RESULTS PAC MAG HUB DASHBOARD PRUNER SCHEDULER JOB"
+        " MULTICLUSTERPROXYAAE SYNCER_SERVICE"
+    ).split()
+)
+_ENV_PREFIXES_TAGGED = (_ENV_PREFIX_TAGGED, *_TEKTON_OPERATOR_PREFIXES)
 # KubeVirt's operators name the images they run `…_CONTAINER` (HCO's CONVERSION_CONTAINER,
 # VMWARE_CONTAINER, VIRTIOWIN_CONTAINER), `…_IMG` (SSP's VIRTIO_IMG, the Tekton tasks'
 # CLEANUP_VM_IMG) and `IMAGE_REFERENCE` (the SSP operator's own image, in HCO's CSVs): such a
@@ -162,7 +191,7 @@ def value_entry(node: MappingNode, keys: list[str], context: str | None, found: 
         if text_of(op_node) in _SETS and path.endswith("/image"):
             whole_ref(value, "image", context, found, tuple(n for n in (op_node, path_node) if n is not None))
         elif name is not None and (
-            name.startswith(_ENV_PREFIX_TAGGED) or name.endswith(_ENV_SUFFIXES_TAGGED)
+            name.startswith(_ENV_PREFIXES_TAGGED) or name.endswith(_ENV_SUFFIXES_TAGGED)
         ):
             tagged_ref(value, name, context, found, named)
         elif name is not None and name.endswith((_ENV_SUFFIX, _ENV_SUFFIX_TAGGED)):
@@ -214,7 +243,7 @@ def image_key(
     reference."""
     if key.endswith(_ENV_LIST_SUFFIX):  # `STRIMZI_KAFKA_IMAGES: |` in a ConfigMap's `data`
         _image_list(value, found)
-    elif key.endswith(_ENV_SUFFIXES_TAGGED) or key.startswith(_ENV_PREFIX_TAGGED):
+    elif key.endswith(_ENV_SUFFIXES_TAGGED) or key.startswith(_ENV_PREFIXES_TAGGED):
         tagged_ref(value, key, context, found, names)
     else:
         whole_ref(value, key, context, found, names)
@@ -234,10 +263,13 @@ def tagged_ref(
 # `--acme-http01-solver-image=`, the OpenTelemetry operator's `--collector-image=`, pod-gateway's
 # `--sidecarImage=`. Any other flag is not read: `--address=host:8080` and
 # `--image-registry=host:5000` parse as references too.
-_IMAGE_FLAG = re.compile(r"--?[A-Za-z0-9_.-]*[Ii]mage=")
+# The name may go on with the platform the image is for: Tekton's controller takes
+# `-shell-image-win` (mcr.microsoft.com/powershell) beside `-shell-image`.
+_PLATFORM = r"(?:[-_](?:win|windows|linux|amd64|arm64|ppc64le|s390x))?"
+_IMAGE_FLAG = re.compile(rf"--?[A-Za-z0-9_.-]*[Ii]mage{_PLATFORM}=")
 # The same flag as one item and its reference as the next (`- --executor-image` then
 # `- quay.io/argoproj/argoexec:v3.7.3`; Tekton's `"-shell-image", "cgr.dev/…@sha256:…"`).
-_IMAGE_FLAG_ALONE = re.compile(r"--?[A-Za-z0-9_.-]*[Ii]mage")
+_IMAGE_FLAG_ALONE = re.compile(rf"--?[A-Za-z0-9_.-]*[Ii]mage{_PLATFORM}")
 _ARGUMENT_LISTS = ("args", "command", "extraArgs")
 
 
@@ -300,6 +332,6 @@ SHAPE = Shape(
     mapping_keys=frozenset({"value", "default"}),
     keys=frozenset({"imageName"}),
     suffixes=("image", "Image", _ENV_SUFFIX, *_ENV_SUFFIXES_TAGGED, _ENV_LIST_SUFFIX),
-    prefixes=(_ENV_PREFIX_TAGGED,),  # `RELATED_IMAGE_FOO: REF` in a ConfigMap's `data`, an env map
+    prefixes=_ENV_PREFIXES_TAGGED,  # `RELATED_IMAGE_FOO: REF` in a ConfigMap's `data`, an env map
     scalar=image_key,
 )

@@ -13,11 +13,18 @@ from functools import lru_cache
 from yaml.nodes import MappingNode, Node, ScalarNode
 
 from bumper.errors import RefParseError
-from bumper.image_ref import DIGEST_HINT, ImageRef, is_digest, parse_tag_value, split_name
+from bumper.image_ref import (
+    DIGEST_HINT,
+    ImageRef,
+    is_digest,
+    names_registry_host,
+    parse_tag_value,
+    split_name,
+)
 from bumper.shapes.image_volume import is_image_volume
 from bumper.shapes.left_alone import AMBIGUOUS, PLACEHOLDER, TAG_KEYS, is_placeholder
 from bumper.shapes.nodes import NULL_TAG, STR_TAG, merged_pairs, scalar, text_of
-from bumper.shapes.reference import Ignored, IgnoreFn, Reference, RepeatedTagRef, SplitRef
+from bumper.shapes.reference import BareDigestRef, Ignored, IgnoreFn, Reference, RepeatedTagRef, SplitRef
 from bumper.shapes.shape import Claim, Found, Shape
 
 NAME = "helm"
@@ -90,6 +97,9 @@ def values_map(node: MappingNode, keys: list[str], context: str | None, found: F
 def _tag_key_map(node: MappingNode, keys: list[str], context: str | None, found: Found) -> Claim | None:
     """The map's reference through `tag`/`imageTag`/`version` (or a merge key), or its repeated
     tags beside a whole `image:`; a `repository:` with no tag key is noted as `no-tag-field`."""
+    if "digest" in keys and (bare := _bare_digest(merged_pairs(node))) is not None:
+        found.add(bare)  # `{repository: REPO@sha256, digest: HEX}`: the chart runs REPO@sha256:HEX
+        return _claim(merged_pairs(node), "repository", "tag")
     if not _TRIGGERS.isdisjoint(keys):
         pairs = merged_pairs(node)
         whole = _whole_image(pairs)
@@ -366,8 +376,51 @@ def helm_ref(pairs: dict[str, Node], ignore: IgnoreFn, shape: str = "helm") -> S
             pairs = {**pairs, "digest": pairs[digest_key]}
         if "registry" not in pairs and (registry := scalar(pairs, "imageRegistry")) is not None:
             pairs = {**pairs, "registry": registry}  # `{{ .imageRegistry }}/{{ .image }}:{{ .imageTag }}`
-        return _split_ref(pairs, repository, tag, ignore, shape, scalar(pairs, repo_key))
+        name_key = repo_key
+        if repo_key == "repository" and _host_beside_path(pairs, repository):
+            pairs, name_key = {**pairs, "registry": pairs["repository"]}, "image"
+            repository = text_of(scalar(pairs, "image")) or repository
+        return _split_ref(pairs, repository, tag, ignore, shape, scalar(pairs, name_key))
     return _registry_only(pairs, ignore, shape)
+
+
+def _host_beside_path(pairs: dict[str, Node], repository: str) -> bool:
+    """`{repository: ghcr.io, image: elk-zone/elk, tag: main}`: a `repository` naming a registry
+    host alone beside an `image` naming the path on it (0hlov3's elk-frontend chart runs
+    `repository/image:tag`); the host is the registry. An `image` with a tag, digest or host of
+    its own, or a `registry` beside, is not such a path."""
+    if "registry" in pairs or not names_registry_host(f"{repository}/") or "/" in repository:
+        return False
+    path = text_of(scalar(pairs, "image"))
+    parsed = ImageRef.try_parse(path) if path else None
+    return (
+        path is not None
+        and parsed is not None
+        and parsed.tag is None
+        and parsed.digest is None
+        and not names_registry_host(path)
+    )
+
+
+def _bare_digest(pairs: dict[str, Node]) -> BareDigestRef | None:
+    """MinIO's charts' digest pinning, `{repository: quay.io/minio/minio@sha256, digest: HEX}`
+    (rendered `repository:digest`, whatever `tag` says): the digest's hex is the reference's
+    version. None for any other map."""
+    repository_node, digest_node = scalar(pairs, "repository"), scalar(pairs, "digest")
+    name, at, algorithm = (text_of(repository_node) or "").rpartition("@")
+    if not at or repository_node is None or digest_node is None or digest_node.tag == NULL_TAG:
+        return None
+    registry = text_of(scalar(pairs, "registry"))
+    digest = f"{algorithm}:{digest_node.value}"
+    try:
+        reg, path = split_name(f"{registry}/{name}" if registry else name)
+    except RefParseError:
+        return None
+    if not is_digest(digest):
+        return None
+    ref = ImageRef(f"{registry}/{name}" if registry else name, reg, path, None, digest)
+    names = tuple(n for n in (scalar(pairs, "registry"), repository_node) if n is not None)
+    return BareDigestRef(NAME, digest_node, ref, name_nodes=names)
 
 
 def _registry_only(pairs: dict[str, Node], ignore: IgnoreFn, shape: str) -> SplitRef | None:

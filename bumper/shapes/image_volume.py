@@ -5,6 +5,7 @@ from __future__ import annotations
 from yaml.nodes import MappingNode, ScalarNode
 
 from bumper.image_ref import ImageRef
+from bumper.shapes.container import broken_digest
 from bumper.shapes.nodes import STR_TAG
 from bumper.shapes.reference import WholeRef
 from bumper.shapes.shape import Claim, Found, Shape
@@ -26,6 +27,8 @@ def image_volume(node: MappingNode, keys: list[str], context: str | None, found:
                 parsed = ImageRef.try_parse(str(value.value))
                 if parsed is not None:
                     found.add(WholeRef("image-volume", value, parsed))
+                else:  # `REPO@sha256:` and a digest cut short: listed, as under `image:`
+                    broken_digest(value, str(value.value), found.ignore, NAME)
     return Claim()
 
 

@@ -85,6 +85,12 @@ class Reference:
         return True
 
     @property
+    def holds_tag(self) -> bool:
+        """Whether the file has a place for a tag here (a map pinning by digest alone, MinIO's
+        `repository: REPO@sha256` + `digest:`, has none: the digest decides what it runs)."""
+        return True
+
+    @property
     def inherits_tag(self) -> bool:
         """Whether the tag this reference runs is written elsewhere (a kustomize entry without
         newTag takes its base's): a bump adds one here."""
@@ -210,6 +216,28 @@ class SplitRef(Reference):
             return False
         plan.replace(source, self.digest_node, digest)
         return True
+
+
+@dataclass
+class BareDigestRef(SplitRef):
+    """A Helm map pinning by digest alone, its algorithm in `repository` (`quay.io/minio/minio@sha256`)
+    and `digest` holding the hex (`node`), as MinIO's charts render `repository:digest`: a bump
+    writes the hex of the REF's digest there; there is no tag to write."""
+
+    @property
+    def holds_digest(self) -> bool:
+        return True
+
+    @property
+    def holds_tag(self) -> bool:
+        return False
+
+    def rewrite(self, plan: Plan, source: Source, new: ImageRef) -> str | None:
+        algorithm, _, hex_part = (new.digest or "").partition(":")
+        if not hex_part or not (self.ref.digest or "").startswith(f"{algorithm}:"):
+            return None  # no digest in REF (refused before), or another algorithm than the map's
+        plan.replace(source, self.node, hex_part)
+        return str(self.ref._replace(digest=new.digest))
 
 
 @dataclass

@@ -12,8 +12,10 @@ from collections.abc import Mapping
 from typing import NamedTuple, TypeVar
 
 from bumper.shapes import (
+    actions,
     admission_cel,
     argocd,
+    cdi,
     chart,
     container,
     crossplane,
@@ -29,6 +31,7 @@ from bumper.shapes import (
     markers,
     openshift,
     policy_marker,
+    tekton_bundle,
     wasm,
 )
 from bumper.shapes.shape import DocumentFn, MappingFn, MarkedFn, RootFn, ScalarFn, SequenceFn, Shape
@@ -42,7 +45,10 @@ SHAPES: tuple[Shape, ...] = (
     image_volume.SHAPE,  # Kubernetes image volumes: image.reference
     container.SHAPE,  # image: repo:tag (and keys ending in Image)
     image_options.SHAPE,  # kubeflow: Kubeflow's spawner form: image: {value: REF, options: [REF, ...]}
+    tekton_bundle.SHAPE,  # a Tekton taskRef's/pipelineRef's OCI bundle (bundles resolver, v1beta1)
     openshift.SHAPE,  # from: {kind: DockerImage, name: REF}: an ImageStream's or a BuildConfig's
+    actions.SHAPE,  # a GitHub Actions step's uses: docker://REF
+    cdi.SHAPE,  # a KubeVirt CDI import's source.registry.url: docker://REF
     crossplane.SHAPE,  # a Crossplane Provider's (Configuration's, Function's) spec.package
     flux_operator.SHAPE,  # a FluxInstance's distribution.artifact: oci://REPO:TAG
     wasm.SHAPE,  # a WasmPlugin's (an EnvoyExtensionPolicy's) Wasm image url: oci://REPO:TAG

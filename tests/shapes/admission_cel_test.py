@@ -83,11 +83,11 @@ spec:
 
 
 def test_what_it_leaves() -> None:
-    """An image without a tag or digest (nothing to move), a JSONPatch `value` (not a field named
-    image), `c.image` compared to a string, a `matchConditions` expression, another kind of
-    object, and an expression in a quoted scalar whose escapes do not map one to one (an escape
-    inside the literal, listed `escaped`; its quotes escaped, `\\"`, are read: tests/golden's
-    mutating-admission-policy-cel-quoted-commented)."""
+    """An image without a tag or digest (nothing to move), `c.image` compared to a string, a
+    `matchConditions` expression, another kind of object, and an expression in a quoted scalar
+    whose escapes do not map one to one (an escape inside the literal, listed `escaped`; its
+    quotes escaped, `\\"`, are read: tests/golden's mutating-admission-policy-cel-quoted-commented).
+    A JSONPatch replacing a container's `/image` is the image the policy writes: read."""
     untagged = policy().replace(f"1.38.0@sha256:{SHA}", "").replace("busybox:", "busybox")
     assert find(untagged, "map.yaml").found == []
     text = """\
@@ -110,13 +110,38 @@ spec:
           Object.spec.containers{image: \\"ghcr.io/acme/app:\\x31.0\\"}]}}"
 """
     found, notes = find(text, "map.yaml")
-    assert found == []
+    assert found == [(13, "container", "mirror.gcr.io/grafana/grafana:12.0.0")]
     assert [(line, value, reason.split(":")[0]) for line, _, value, reason in notes] == [
         (16, "ghcr.io/acme/app:1.0", "escaped")  # listed at the expression's line, never silent
     ]
     other = policy(kind="ValidatingAdmissionPolicy")
     assert find(other, "vap.yaml") == ([], [])
     assert find(policy(api="example.com/v1"), "x.yaml") == ([], [])
+
+
+def test_the_value_of_a_json_patch_on_a_containers_image() -> None:
+    """`JSONPatch{op, path, value: "REF"}` whose path's last literal ends in `/image` (Kyverno's
+    update-image-tag sample builds it with `+ string(index) +`), in a folded, a double-quoted
+    (its quotes escaped) and a single-quoted scalar. A path ending in `/imagePullPolicy`, a
+    `value` before its `path`, another field's `/image` path are not read."""
+    head = "apiVersion: policies.kyverno.io/v1alpha1\nkind: MutatingPolicy\nspec:\n  mutations:\n"
+    patch = 'JSONPatch{op: "replace", path: "/spec/containers/" + string(i) + "/image", value: "vault:1.5.4"}'
+    folded = f"    - jsonPatch:\n        expression: >-\n          [{patch}]\n"
+    quoted = '    - jsonPatch:\n        expression: "[' + patch.replace('"', '\\"') + ']"\n'
+    single = "    - jsonPatch:\n        expression: '[" + patch.replace('"', "''") + "]'\n"
+    found = find(head + folded + quoted + single, "mpol.yaml").found
+    assert found == [
+        (7, "container", "vault:1.5.4"),
+        (9, "container", "vault:1.5.4"),
+        (11, "container", "vault:1.5.4"),
+    ]
+    others = [
+        'JSONPatch{op: "replace", path: "/spec/containers/0/imagePullPolicy", value: "ghcr.io/acme/a:v1"}',
+        'JSONPatch{op: "add", value: "ghcr.io/acme/b:v1", path: "/spec/containers/0/image"}',
+        'JSONPatch{op: "add", path: "/metadata/labels/image", x: 1, value: "ghcr.io/acme/c:v1"}',
+    ]
+    text = head + "".join(f"    - jsonPatch:\n        expression: >-\n          [{o}]\n" for o in others)
+    assert find(text, "mpol.yaml").found == []
 
 
 def test_an_expression_used_again_through_an_alias_is_read_once() -> None:

@@ -219,6 +219,47 @@ def test_a_flag_naming_an_image_and_its_reference_as_the_next_item() -> None:
     assert [(n[0], n[3]) for n in finding.left] == [(15, "placeholder")]
 
 
+def test_a_flag_naming_an_image_for_one_platform() -> None:
+    """Tekton's `-shell-image-win` (its Windows shell) and the like: `image` followed by an OS or
+    architecture, as two items or with `=`. Any other word after `image` (`--image-registry`,
+    `-shell-image-pull-policy`, `--image-window`) still ends no image flag."""
+    text = f"""\
+        containers:
+          - args: [
+              "-shell-image-win", "mcr.microsoft.com/powershell:nanoserver@sha256:{SHA}",
+              "--helper-image-windows=ghcr.io/acme/helper:v1-ltsc2022",
+              "--agent_image_arm64", "ghcr.io/acme/agent:v2",
+              "--image-registry", "registry.local:5000",
+              "-shell-image-pull-policy", "ghcr.io/acme/policy:v1",
+              "--image-window=ghcr.io/acme/window:v1",
+              "--image-window", "ghcr.io/acme/window:v1",
+            ]
+        """
+    assert find(text, "deploy.yaml").found == [
+        (3, "container", f"mcr.microsoft.com/powershell:nanoserver@sha256:{SHA}"),
+        (4, "container", "ghcr.io/acme/helper:v1-ltsc2022"),
+        (5, "container", "ghcr.io/acme/agent:v2"),
+    ]
+
+
+def test_a_reference_after_the_docker_transport_prefix() -> None:
+    """`docker://REF` under a key naming an image (Apptainer's, skopeo's spelling): the reference
+    moves with the prefix kept; it needs a tag or digest, as after any prefix; a broken one and
+    the prefix alone are nothing."""
+    text = f"""\
+        terminal:
+          singularity_image: docker://nikolaik/python-nodejs:python3.11-nodejs20
+          image: "docker://ghcr.io/acme/app@sha256:{SHA}"
+          base_image: docker://ghcr.io/acme/untagged
+          other_image: docker://
+          broken_image: docker://Ghcr.io/Acme/App:v1
+        """
+    assert find(text, "config.yaml").found == [
+        (2, "container", "nikolaik/python-nodejs:python3.11-nodejs20"),
+        (3, "container", f"ghcr.io/acme/app@sha256:{SHA}"),
+    ]
+
+
 def test_an_environment_variable_naming_an_image() -> None:
     """`{name: NAME_IMAGE, value: REF}` (Kubeflow Pipelines' driver and launcher, Knative's
     adapters) and a map's `NAME_IMAGE: REF` (app-template's `env:`): the value, when it has a tag
@@ -282,6 +323,36 @@ def test_an_environment_variable_saying_image_and_going_on() -> None:
         (19, "container", "ghcr.io/cloudnative-pg/cloudnative-pg:1.29.0"),
     ]
     assert [(n[0], n[3]) for n in finding.left] == [(17, "placeholder")]
+
+
+def test_the_tekton_operators_image_variables() -> None:
+    """The Tekton operator's `IMAGE_<COMPONENT>_…` variables (tektoncd/operator
+    pkg/reconciler/common/transformers.go), listed or as a map key: read with a tag or digest, as
+    `RELATED_IMAGE_…` is; a `ko://` path, a name alone and an `IMAGE_` name of no component of
+    the operator's (`IMAGE_TAG`, `IMAGE_UPDATER_INTERVAL`) are not."""
+    text = f"""\
+        env:
+          - name: IMAGE_JOB_PRUNER_TKN
+            value: ghcr.io/tektoncd/plumbing/tkn@sha256:{SHA}
+          - name: IMAGE_ADDONS_OC
+            value: image-registry.openshift-image-registry.svc:5000/openshift/cli:latest
+          - name: IMAGE_PIPELINES_PROXY
+            value: ko://github.com/tektoncd/operator/cmd/openshift/proxy-webhook
+          - name: IMAGE_SYNCER_SERVICE_WORKLOAD_SYNCER
+            value: ghcr.io/acme/syncer
+          - name: IMAGE_TAG
+            value: ghcr.io/acme/app:v1
+          - name: IMAGE_UPDATER_INTERVAL
+            value: ghcr.io/acme/app:v1
+        data:
+          IMAGE_TRIGGERS_WEBHOOK: gcr.io/tekton-releases/triggers/webhook:v0.30.0
+          IMAGE_REGISTRY: registry.local:5000
+        """
+    assert find(text, "deploy.yaml").found == [
+        (3, "container", f"ghcr.io/tektoncd/plumbing/tkn@sha256:{SHA}"),
+        (5, "container", "image-registry.openshift-image-registry.svc:5000/openshift/cli:latest"),
+        (15, "container", "gcr.io/tekton-releases/triggers/webhook:v0.30.0"),
+    ]
 
 
 def test_related_image_as_a_map_key_is_read_as_its_env_entry_is() -> None:

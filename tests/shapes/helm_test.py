@@ -69,6 +69,47 @@ def test_what_a_values_map_holds(text: str, found: list[tuple[int, str]]) -> Non
     assert find(text).found == [(line, "helm", value) for line, value in found]
 
 
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        # 0hlov3's elk-frontend chart runs `repository/image:tag`: the host and the path apart
+        (
+            "image:\n  repository: ghcr.io\n  image: elk-zone/elk\n  tag: main\n",
+            (4, "ghcr.io/elk-zone/elk:main"),
+        ),
+        (
+            "image:\n  repository: registry.local:5000\n  image: elk\n  tag: v1\n",
+            (4, "registry.local:5000/elk:v1"),
+        ),
+        # no host alone in `repository`, or an `image` that is no path alone: read as before
+        ("image:\n  repository: nginx\n  image: web\n  tag: v1\n", (4, "nginx:v1")),
+        ("image:\n  repository: ghcr.io/acme/app\n  image: sidecar\n  tag: v1\n", (4, "ghcr.io/acme/app:v1")),
+        (
+            "image:\n  repository: ghcr.io\n  image: quay.io/acme/app\n  tag: v1\n",
+            (4, "ghcr.io:v1"),
+        ),
+        ("image:\n  repository: ghcr.io\n  image: acme/app:v2\n  tag: v1\n", (4, "ghcr.io:v1")),
+        (
+            "image:\n  registry: quay.io\n  repository: ghcr.io\n  image: acme/app\n  tag: v1\n",
+            (5, "quay.io/ghcr.io:v1"),
+        ),
+    ],
+    ids=[
+        "host-and-path",
+        "host-with-port",
+        "no-host",
+        "path-in-repository",
+        "image-with-host",
+        "image-with-tag",
+        "registry-beside",
+    ],
+)
+def test_a_repository_naming_a_host_alone_beside_an_image_path(text: str, found: tuple[int, str]) -> None:
+    """`{repository: HOST, image: PATH, tag: T}` names HOST/PATH:T; any other such map is read as
+    it was (what a chart makes of it is not known)."""
+    assert [(line, value) for line, shape, value in find(text).found if shape == "helm"] == [found]
+
+
 def test_a_merge_key_brings_the_repository_and_the_tag_is_written_once() -> None:
     finding = find(
         """\

@@ -1,0 +1,32 @@
+"""Shape `actions` on inline YAML: a workflow step's `uses: docker://REF`."""
+
+from __future__ import annotations
+
+from testing.shapes import find
+
+SHA = "9c77739d8d7c71b808311693ea52d603d1ddb5190d3d4f23e47f6f33d5254602"
+
+
+def test_a_step_running_a_container_image() -> None:
+    """`uses: docker://REF` with a tag or digest moves; an action (`owner/repo@ref`, a local
+    `./path`), a `docker://` image without a tag or digest and a placeholder do not (the
+    placeholder is noted)."""
+    finding = find(
+        f"""\
+        jobs:
+          test:
+            steps:
+              - uses: actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1 # v7.0.1
+              - uses: docker://ghcr.io/allenporter/flux-local:v8.2.0@sha256:{SHA}
+              - uses: "docker://alpine:3.21"
+              - uses: ./.github/actions/setup
+              - uses: docker://ghcr.io/acme/untagged
+              - uses: docker://ghcr.io/acme/tool:${{{{ env.TAG }}}}
+        """,
+        "flux-local.yaml",
+    )
+    assert finding.found == [
+        (5, "container", f"ghcr.io/allenporter/flux-local:v8.2.0@sha256:{SHA}"),
+        (6, "container", "alpine:3.21"),
+    ]
+    assert [(line, reason.split(":")[0]) for line, _, _, reason in finding.left] == [(9, "placeholder")]
