@@ -10,7 +10,6 @@ import re
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
 from bumper.changes import explained
-from bumper.plan.variants import variant
 from bumper.shapes.container import parse, tagged_ref
 from bumper.shapes.nodes import STR_TAG, merged_pairs, scalar
 from bumper.shapes.reference import Ignored
@@ -55,18 +54,15 @@ def image_choice(node: MappingNode, keys: list[str], context: str | None, found:
 
 
 def _offered_at_several_tags(values: list[ScalarNode]) -> dict[int, str]:
-    """The values (by id) whose image is offered at more than one version of one variant -> its
-    key. `nb:v1` beside `nb:v1-alpine` is one version in two variants, each judged on its own
-    as any reference is, and `nb:v1@DIGEST` is `nb:v1` pinned: neither is a choice of version."""
-    by_image: dict[tuple[str, tuple[str, ...]], set[str]] = {}
-    keyed: list[tuple[int, tuple[str, tuple[str, ...]]]] = []
+    """The values (by id) whose image is offered with more than one tag or digest -> its key."""
+    by_image: dict[str, set[str]] = {}
+    keyed: list[tuple[int, str]] = []
     for value in values:
         parsed = parse(str(value.value)) if value.tag == STR_TAG else None
         if parsed is not None and (parsed.tag or parsed.digest):
-            group = (parsed.key, variant(parsed.tag))
-            by_image.setdefault(group, set()).add(parsed.tag or str(parsed.digest))
-            keyed.append((id(value), group))
-    return {node_id: group[0] for node_id, group in keyed if len(by_image[group]) > 1}
+            by_image.setdefault(parsed.key, set()).add(str(value.value))
+            keyed.append((id(value), parsed.key))
+    return {node_id: key for node_id, key in keyed if len(by_image[key]) > 1}
 
 
 SHAPE = Shape(NAME, mapping=image_choice, mapping_keys=frozenset({"value", "options"}))

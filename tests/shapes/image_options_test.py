@@ -52,36 +52,6 @@ def test_an_image_offered_at_several_tags_is_left_alone_with_its_default() -> No
     ]
 
 
-def test_one_version_offered_in_two_variants_is_no_choice_of_version() -> None:
-    """`nb:v1` and `nb:v1-alpine` (and a digest pin of `nb:v1`) are one version offered in two
-    variants: each moves as any reference does (the variant is judged on its own), not noted
-    `several-tags`; two versions within one variant still are."""
-    text = f"""\
-        image:
-          value: ghcr.io/acme/nb:v1
-          options:
-          - ghcr.io/acme/nb:v1
-          - ghcr.io/acme/nb:v1-alpine
-          - "ghcr.io/acme/nb:v1@sha256:{SHA}"
-        imageGroupOne:
-          value: ghcr.io/acme/rs:v1-alpine
-          options: [ghcr.io/acme/rs:v1-alpine, ghcr.io/acme/rs:v2-alpine, ghcr.io/acme/rs:v2]
-        """
-    finding = find(text)
-    assert finding.found == [
-        (2, "container", "ghcr.io/acme/nb:v1"),
-        (4, "container", "ghcr.io/acme/nb:v1"),
-        (5, "container", "ghcr.io/acme/nb:v1-alpine"),
-        (6, "container", f"ghcr.io/acme/nb:v1@sha256:{SHA}"),
-        (9, "container", "ghcr.io/acme/rs:v2"),
-    ]
-    assert [(n[0], n[3].split(":")[0]) for n in finding.left] == [
-        (8, "several-tags"),
-        (9, "several-tags"),
-        (9, "several-tags"),
-    ]
-
-
 def test_only_the_forms_keys_and_fields() -> None:
     """A map with another field (an env entry's `name`, a `hidden:`), under another key
     (`defaults:`), or a placeholder option is no choice to move (the placeholder is noted)."""
