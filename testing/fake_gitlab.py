@@ -153,7 +153,7 @@ class FakeGitLab(FakePullHost):
             if tail[2:] == ["merge"] and req.method == "PUT":
                 return self._merge(rec, params)
             if tail[2:] == ["notes"] and req.method == "GET":
-                return 200, {}, self._notes_json(rec)
+                return 200, {}, self._notes_listed(rec, params)
             if tail[2:] == ["notes"] and req.method == "POST":
                 if not params.get("body"):
                     raise Reply(400, {"error": "body is missing"})
@@ -222,6 +222,12 @@ class FakeGitLab(FakePullHost):
             "detailed_merge_status": "mergeable" if self.mergeable else "checking",
             "force_remove_source_branch": True,
         }
+
+    def _notes_listed(self, rec: PullRecord, params: dict[str, Any]) -> list[dict[str, Any]]:
+        """GET .../notes: newest first unless `sort=asc` (GitLab's default order is `created_at`
+        `desc`), one page (the notes tests write fit in one)."""
+        notes = self._notes_json(rec)
+        return notes if params.get("sort") == "asc" else notes[::-1]
 
     def _notes_json(self, rec: PullRecord) -> list[dict[str, Any]]:
         return [

@@ -92,6 +92,21 @@ def test_an_earlier_bumpers_note_is_taken_over_and_a_persons_comment_is_not(worl
     assert f"{IMAGE}:v1.4.0" in pr.comments[0] and pr.comments[0].rstrip().endswith("<!-- bumper:blocked -->")
 
 
+def test_a_persons_comment_ending_with_the_note_pasted_is_not_edited(world: World) -> None:
+    """A person who pasted bumper's note, marker and all, below words of their own (a token with
+    write access may edit anyone's comment on most hosts): their comment is not bumper's note,
+    so it stays as written and bumper adds its own."""
+    pr = opened(world)
+    repos.add_commit(world.bare, BRANCH, {"NOTES.md": b"reviewer's fixup\n"}, message="fixup")
+    pasted = (
+        f"@team this is stuck, bumper said:\n\nbumper did not update this branch: `{BRANCH}` has "
+        f"commits bumper did not make. Waiting: {IMAGE}:v1.3.0.\n\n<!-- bumper:blocked -->"
+    )
+    pr.comments.append(pasted)
+    blocked(world, "v1.4.0")
+    assert len(pr.comments) == 2 and pr.comments[0] == pasted and f"{IMAGE}:v1.4.0" in pr.comments[1]
+
+
 def test_a_note_the_host_will_not_let_it_edit_is_followed_by_a_new_one(world: World) -> None:
     """The token was rotated to another bot account, and only a comment's author may edit it:
     the edit is refused (403), so the run adds a new note, which the next run edits."""

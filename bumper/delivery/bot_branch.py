@@ -15,6 +15,7 @@ from bumper.plan.image_policy import held_on_branch
 from bumper.plan.tree import TreePlan
 from bumper.plan.versions import is_downgrade
 from bumper.providers.api import (
+    NOTE_START,
     CommentsOnPullRequests,
     FindsClosedPullRequests,
     KeepNote,
@@ -212,7 +213,7 @@ def _comment_waiting(
         return [f"{provider.name if provider else 'this host'} cannot comment on pull requests"]
     key, shown = note_key(why), ", ".join(str(r) for r in waiting)
     text = (
-        f"bumper did not update this branch: `{branch}` {why.comment}. Waiting: {shown}.\n\n"
+        f"{NOTE_START}`{branch}` {why.comment}. Waiting: {shown}.\n\n"
         f"To let bumper continue, {why.fix}.\n\n{key}-->"
     )
     try:

@@ -171,12 +171,16 @@ def leave_note(body: str, text: str, keep: KeepNote | None) -> bool:
 EDIT_REFUSED = (403, 404)
 
 
+NOTE_START = "bumper did not update this branch: "  # how every note of bumper's has begun
+
+
 def is_note(body: str, key: str) -> bool:
-    """Whether a comment's `body` is bumper's note `key`: its last line starts with `key` (the
-    HTML comment bumper ends its notes with). A person quoting the note (`> ...`) or a comment
-    merely mentioning it is not, so bumper never edits a person's comment."""
-    lines = body.rstrip().splitlines()
-    return bool(lines) and lines[-1].lstrip().startswith(key)
+    """Whether a comment's `body` is bumper's note `key`: it begins as bumper's notes do and its
+    last line starts with `key` (the HTML comment bumper ends its notes with). A person quoting
+    the note (`> ...`), pasting it below words of their own, or merely mentioning it is not, so
+    bumper never edits a person's comment."""
+    lines = body.strip().splitlines()
+    return bool(lines) and lines[0].startswith(NOTE_START) and lines[-1].lstrip().startswith(key)
 
 
 def same_text(body: str, text: str) -> bool:

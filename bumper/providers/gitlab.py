@@ -225,7 +225,9 @@ class GitLabProvider:
             mr = self._project.mergerequests.get(pr.number, lazy=True)
             notes = [
                 n
-                for n in mr.notes.list(iterator=True, **self._rq)
+                # Oldest first, so the last is the latest: GitLab lists notes newest first unless
+                # told, and editing the oldest (another account's, refused) added a note per run.
+                for n in mr.notes.list(iterator=True, sort="asc", order_by="created_at", **self._rq)
                 if not n.attributes.get("system") and api.is_note(str(n.body or ""), key)
             ]
             if notes and api.leave_note(str(notes[-1].body or ""), text, keep):

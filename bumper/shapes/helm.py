@@ -161,6 +161,9 @@ def split_pairs(pairs: dict[str, Node], ignore: IgnoreFn) -> tuple[list[SplitRef
         digest_at = _sibling(pairs, _digest_keys(key, (tag_key, *tag_keys)))
         if _spelled_twice(pairs, (key, tag_key, registry_at, digest_at), name, tag, ignore, NAME):
             continue
+        if key.casefold() == "image" and (said := _two_digests(pairs, digest_at)) is not None:
+            _ambiguous(said, name, tag, ignore, NAME, pairs)
+            continue
         view: dict[str, Node] = {}
         if registry_at is not None and (registry := scalar(pairs, registry_at)) is not None:
             view["registry"] = registry
@@ -230,6 +233,15 @@ def _digest_keys(key: str, tag_keys: tuple[str, ...]) -> tuple[str, ...]:
         if t.casefold().endswith(end.casefold())  # `IMAGE_TAG`: `IMAGE_digest`, found by case
     ]
     return (*dict.fromkeys(spelled), *(("digest",) if key.casefold() == "image" else ()))
+
+
+def _two_digests(pairs: dict[str, Node], digest_key: str | None) -> str | None:
+    """What an `image` map says when it holds a digest key spelled as its tag key is
+    (`imageDigest`) and a `digest` too: the chart reads one of them, which is not for bumper to
+    guess (moving one leaves the other's pin stale); None when it holds one at most."""
+    if digest_key is None or digest_key == "digest" or type(pairs.get("digest")) is not ScalarNode:
+        return None
+    return f"the map says `{digest_key}` and `digest`, two digests of one image"
 
 
 def _spelled_twice(
@@ -371,6 +383,9 @@ def helm_ref(pairs: dict[str, Node], ignore: IgnoreFn, shape: str = "helm") -> S
         digest_key = _sibling(pairs, (*_digest_keys(repo_key, (tag_key,)), "digest"))
         read = (repo_key, tag_key, *(k for k in ("registry", "imageRegistry") if k in pairs), digest_key)
         if _spelled_twice(pairs, read, repository, tag, ignore, shape):
+            return None
+        if (said := _two_digests(pairs, digest_key)) is not None:
+            _ambiguous(said, repository, tag, ignore, shape, pairs)
             return None
         if digest_key is not None and digest_key != "digest":  # the chart runs IMAGE:TAG@DIGEST
             pairs = {**pairs, "digest": pairs[digest_key]}
