@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from testing import forkserver, repos
 from testing.fake_azure_devops import FakeAzureDevOps
 from testing.fake_bitbucket import FakeBitbucket, FakeBitbucketServer
@@ -189,3 +191,18 @@ def _host_world(root: Path, provider: str, tree: Mapping[str, bytes] | Path) -> 
             yield World(provider, git, host, bare, f"{git.base_url}/{served}")
     finally:
         host.close()
+
+
+EVERY_HOST = ("github", "gitlab", "gitea", "bitbucket", "bitbucket-server", "azure-devops")
+
+
+def world_on_each(hosts: tuple[str, ...] = EVERY_HOST) -> Any:
+    """A `world` fixture run once per host of `hosts` (`world = world_on_each()` in a module):
+    the example tree served with each host's fake."""
+
+    @pytest.fixture(params=hosts, name="world")
+    def fixture(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[World]:
+        with make_world(tmp_path, request.param) as world:
+            yield world
+
+    return fixture

@@ -8,8 +8,6 @@ edited (docs/reliability.md, "A person's work, stale branches and big bumps").""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,13 +16,9 @@ from testing import repos
 from testing.git_server import FaultAnswer, RequestInfo
 from testing.invariants import assert_bot_branch_sane
 from testing.runs import bump_json, run_bump
-from testing.world import EXAMPLE_BRANCH, EXAMPLE_IMAGE, EXAMPLE_LINES, World, make_world
+from testing.world import EXAMPLE_BRANCH, EXAMPLE_IMAGE, EXAMPLE_LINES, World, world_on_each
 
-
-@pytest.fixture(params=["github", "gitlab", "gitea"])
-def world(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[World]:
-    with make_world(tmp_path, request.param) as w:
-        yield w
+world = world_on_each(("github", "gitlab", "gitea"))
 
 
 def at_the_push(world: World, act: Any) -> None:

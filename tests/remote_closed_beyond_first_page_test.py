@@ -6,24 +6,25 @@ is stale, the declined version holds nothing back and is never proposed again (d
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
-
-import pytest
 
 from testing.fake_provider import PullRecord, RecordedRequest
 from testing.invariants import assert_bot_branch_sane
 from testing.runs import bump_json, run_bump
-from testing.world import CANARY, EXAMPLE_BRANCH, EXAMPLE_IMAGE, EXAMPLE_LINES, World, make_world
+from testing.world import (
+    CANARY,
+    EXAMPLE_BRANCH,
+    EXAMPLE_IMAGE,
+    EXAMPLE_LINES,
+    World,
+    world_on_each,
+)
 
-HOSTS = ["github", "gitlab", "gitea", "bitbucket-server"]
+HOSTS = ("github", "gitlab", "gitea", "bitbucket-server")
 LATER = 260  # closed PRs listed before the declined one: pages 1-3 of 100, 1-6 of 50
 
 
-@pytest.fixture(params=HOSTS)
-def world(request: pytest.FixtureRequest, tmp_path: Path):  # type: ignore[no-untyped-def]
-    with make_world(tmp_path, request.param) as w:
-        yield w
+world = world_on_each(HOSTS)
 
 
 def declined_then_buried(world: World) -> Any:

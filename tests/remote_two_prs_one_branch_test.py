@@ -7,23 +7,18 @@ naming it (docs/reference.md, "Bot branches"; README, "A PR a person retargeted 
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from testing import repos
 from testing.runs import bump_json, run_bump
-from testing.world import EXAMPLE_BRANCH, EXAMPLE_IMAGE, World, make_world
+from testing.world import EXAMPLE_BRANCH, EXAMPLE_IMAGE, World, world_on_each
 
-HOSTS = ["github", "gitlab", "gitea", "bitbucket", "bitbucket-server", "azure-devops"]
 BRANCH, IMAGE = EXAMPLE_BRANCH, EXAMPLE_IMAGE
 
 
-@pytest.fixture(params=HOSTS)
-def world(request: pytest.FixtureRequest, tmp_path: Path):  # type: ignore[no-untyped-def]
-    with make_world(tmp_path, request.param) as w:
-        yield w
+world = world_on_each()
 
 
 def by_hand(world: World, base: str, *, listed_first: bool = False) -> Any:
