@@ -111,7 +111,15 @@ def _tag_key_map(node: MappingNode, keys: list[str], context: str | None, found:
         found.untagged.see(pairs, context)
         return _claim(pairs, "image", "baseImage")
     if "repository" in keys and not is_image_volume(keys, context):
-        found.untagged.see(merged_pairs(node), context)  # no tag field: noted once the walk ends
+        pairs = merged_pairs(node)
+        repository = text_of(scalar(pairs, "repository"))
+        if repository is not None and _host_beside_path(pairs, repository):
+            # `{repository: ghcr.io, image: elk-zone/elk}`, the chart's appVersion the tag: noted
+            # as the image on that host, and its `image:` claimed (a tag appended there breaks it)
+            on_host = {**pairs, "registry": pairs["repository"], "repository": pairs["image"]}
+            found.untagged.see(on_host, context)
+            return _claim(pairs, "image")
+        found.untagged.see(pairs, context)  # no tag field: noted once the walk ends
     return None
 
 
