@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from yaml.nodes import ScalarNode
 
-from bumper.shapes.container import DOCKER_TRANSPORT, after_prefix
+from bumper.shapes.container import DOCKER_TRANSPORT, checked_after_prefix
 from bumper.shapes.nodes import STR_TAG
 from bumper.shapes.shape import Found, Shape
 
@@ -16,7 +16,7 @@ def uses(value: ScalarNode, key: str, context: str | None, found: Found) -> None
     """`uses: docker://ghcr.io/allenporter/flux-local:v8.2.0@sha256:…`, with a tag or digest (an
     action, `uses: actions/checkout@v4`, is no image)."""
     if value.tag == STR_TAG and str(value.value).startswith(DOCKER_TRANSPORT):
-        if (ref := after_prefix(value, DOCKER_TRANSPORT, found.ignore)) is not None:
+        if (ref := checked_after_prefix(value, DOCKER_TRANSPORT, found.ignore)) is not None:
             found.add(ref)
 
 
