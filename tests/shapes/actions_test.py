@@ -34,3 +34,30 @@ def test_a_step_running_a_container_image() -> None:
         (9, "placeholder"),
         (10, "not-a-digest"),
     ]
+
+
+def test_a_job_running_in_a_container() -> None:
+    """A job's `container: REF` beside its `runs-on` (the string form of `container: {image:
+    REF}`), with a tag or digest; a name alone, an expression, a `container:` of a map without
+    `runs-on` (a label) are not read."""
+    finding = find(
+        f"""\
+        jobs:
+          build:
+            runs-on: ubuntu-latest
+            container: "ghcr.io/acme/builder:1.4.0@sha256:{SHA}"
+            steps:
+              - run: make
+          lint:
+            runs-on: ubuntu-latest
+            container: node
+          matrix:
+            runs-on: ubuntu-latest
+            container: ${{{{ matrix.image }}}}
+        metrics:
+          labels:
+            container: ghcr.io/acme/builder:1.4.0
+        """,
+        "ci.yaml",
+    )
+    assert finding.found == [(4, "container", f"ghcr.io/acme/builder:1.4.0@sha256:{SHA}")]
