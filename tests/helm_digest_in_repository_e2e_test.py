@@ -64,8 +64,9 @@ def test_a_digest_of_another_algorithm_has_no_place_there(tmp_path: Path) -> Non
 
 
 def test_other_maps_are_not_read_so(tmp_path: Path) -> None:
-    """A `digest` that is no hex, an empty one, or a repository naming no algorithm: not this
-    layout (a plain `repository` + `digest` map is still `no-tag-field`)."""
+    """A `digest` that is no hex, an empty one: this layout broken, listed `not-a-digest` (never
+    passed over in silence, nothing read); a repository naming no algorithm: not this layout (a
+    plain `repository` + `digest` map is still `no-tag-field`)."""
     (tmp_path / "values.yaml").write_text(
         "a:\n  repository: quay.io/minio/minio@sha256\n  digest: latest\n"
         'b:\n  repository: quay.io/minio/minio@sha256\n  digest: ""\n'
@@ -74,4 +75,8 @@ def test_other_maps_are_not_read_so(tmp_path: Path) -> None:
     scan = forkserver.run(["scan", "--dir", str(tmp_path), "--output", "json", "-v"])
     listed = json.loads(scan.stdout)
     assert listed["images"] == []
-    assert [(i["line"], i["reason"].split(":")[0]) for i in listed["ignored"]] == [(8, "no-tag-field")]
+    assert [(i["line"], i["reason"].split(":")[0]) for i in listed["ignored"]] == [
+        (3, "not-a-digest"),
+        (6, "not-a-digest"),
+        (8, "no-tag-field"),
+    ]

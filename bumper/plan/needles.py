@@ -26,9 +26,9 @@ PACKAGE_NEEDLE = b"pkg.crossplane.io"  # Crossplane package objects: `spec.packa
 # WasmPlugin's `url:` (which may name its image without `oci://`), KubeVirt's `…_CONTAINER` and
 # `…_IMG` variables, `IMAGE_REFERENCE` and the Tekton operator's `IMAGE_PIPELINES_…` ones (both
 # `IMAGE_`), a Tekton `taskRef`'s OCI `bundle` (and the bundles resolver's), KubeVirt CDI's
-# `registry.url: docker://REF`. scan and check parse only files holding one of these (or another
-# of their needles); a key a shape reads that holds none of them is a file both pass over while a
-# bump rewrites it.
+# `registry.url: docker://REF`, an Actions job's `container: REF` (beside its `runs-on`). scan and
+# check parse only files holding one of these (or another of their needles); a key a shape reads
+# that holds none of them is a file both pass over while a bump rewrites it.
 IMAGE_KEY_NEEDLES = (
     b"image",
     b"Image",
@@ -40,6 +40,7 @@ IMAGE_KEY_NEEDLES = (
     b"_IMG",
     b"bundle",
     b"docker://",
+    b"runs-on",
 )
 # What a file naming an image must contain: anything else is never parsed by scan and check.
 # `chart`/`Chart`: Helm chart pins (shapes/chart.py); Crossplane packages (shapes/crossplane.py).

@@ -31,13 +31,17 @@ _MUTATIONS = ("applyConfiguration", "jsonPatch")  # each holds one CEL `expressi
 # key `"image"` (a container written as a map, `{"name": "sidecar", "image": "REF"}`), or the
 # `value` of a `JSONPatch{op: …, path: ….."/image", value: "REF"}` whose path ends in `/image`
 # (Kyverno's update-image-tag sample, its path built with `+ string(index) +`):
-# `imagePullPolicy:`, `c.image.startsWith("…")`, another JSONPatch's `value:` are not read.
+# `imagePullPolicy:`, `c.image.startsWith("…")`, another JSONPatch's `value:` are not read, nor
+# the value of a JSONPatch whose `op` is no `add`/`replace` (a `test` compares: moving it would
+# make the patch wait for the new image), as in a kustomize JSON 6902 patch.
 _PATCH = r"""path\s*:\s*[^,{{}}]*?/image{quote}\s*,\s*value"""  # the path's last literal, then value
 _IMAGE_FIELD = re.compile(
     r"""(?<![\w.])(?:image|"image"|'image'|"""
     + _PATCH.format(quote="[\"']")
     + r""")\s*:\s*(["'])([^"'\\\s]+)\1"""
 )
+_PATCH_OP = re.compile(r"""(?<![\w.])op\s*:\s*(["'])(\w+)\1""")  # in the value: CEL's own quotes
+_SETS = frozenset({"add", "replace"})  # as container.py's: the JSON 6902 operations writing a value
 # The same field as a quoted YAML scalar's text writes it: CEL's `"` is `\"` in a double-quoted
 # scalar, its `'` is `''` in a single-quoted one (the literal itself holds no quote nor escape).
 _IN_TEXT = {
@@ -179,11 +183,21 @@ def _literals(source: Source, node: ScalarNode, ignore: IgnoreFn) -> Iterator[Re
             continue  # `image: "…"` in a CEL comment or inside a string literal: no field (a
             # match starting at a literal's quote is the map key `"image"` itself)
         parsed = ImageRef.try_parse(v_match.group(2))
-        if parsed is None or not (parsed.tag or parsed.digest):
+        if parsed is None or not (parsed.tag or parsed.digest) or not _sets_value(value, v_match):
             continue
         text = v_match.group(2)
         literal = ScalarNode(STR_TAG, text, _mark(source, node, t_start), _mark(source, node, t_end), '"')
         yield CelRef(REPORTED, literal, parsed, name_nodes=(node,), expression=expression)
+
+
+def _sets_value(value: str, match: re.Match[str]) -> bool:
+    """Whether a match writes its value: an `image` field does; a JSONPatch's `value` does when
+    its literal's `op` (before or after, between its braces) is `add` or `replace`."""
+    if not match.group(0).startswith("path"):
+        return True
+    start, end = value.rfind("{", 0, match.start()) + 1, value.find("}", match.end())
+    op = _PATCH_OP.search(value, start, len(value) if end < 0 else end)
+    return op is not None and op.group(2) in _SETS
 
 
 def _escaped(node: ScalarNode, in_value: list[re.Match[str]], ignore: IgnoreFn) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from yaml.nodes import ScalarNode
 
-from bumper.shapes.container import DOCKER_TRANSPORT, after_prefix, parse
+from bumper.shapes.container import DOCKER_TRANSPORT, checked_after_prefix, parse
 from bumper.shapes.container import NAME as CONTAINER
 from bumper.shapes.nodes import STR_TAG
 from bumper.shapes.reference import WholeRef
@@ -25,7 +25,7 @@ def registry_url(value: ScalarNode, key: str, context: str | None, found: Found)
     untagged = parse(text[len(DOCKER_TRANSPORT) :])
     if untagged is not None and untagged.tag is None and untagged.digest is None:
         found.add(WholeRef(CONTAINER, value, untagged, prefix=DOCKER_TRANSPORT))
-    elif (ref := after_prefix(value, DOCKER_TRANSPORT, found.ignore)) is not None:
+    elif (ref := checked_after_prefix(value, DOCKER_TRANSPORT, found.ignore)) is not None:
         found.add(ref)
 
 

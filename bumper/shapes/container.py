@@ -39,7 +39,7 @@ def whole_ref(
         return
     text = str(value.value)
     if text.startswith(DOCKER_TRANSPORT):  # `singularity_image: docker://REF` (a tool's own spelling)
-        if (found_ref := after_prefix(value, DOCKER_TRANSPORT, found.ignore)) is not None:
+        if (found_ref := checked_after_prefix(value, DOCKER_TRANSPORT, found.ignore)) is not None:
             found_ref.name_nodes = names
             found.add(found_ref)
         return
@@ -292,7 +292,7 @@ def flag_args(seq: SequenceNode, state: Found) -> list[Reference]:
             prefix: str | None = flag.group()
         else:  # the value of `--NAME-image` given as the next item: the whole item
             prefix = "" if after_flag and not text.startswith("-") else None
-        if prefix is not None and (found := after_prefix(item, prefix, ignore)) is not None:
+        if prefix is not None and (found := checked_after_prefix(item, prefix, ignore)) is not None:
             if not prefix and type(flag_item) is ScalarNode:  # `- --executor-image  # bumper: hold`
                 found.name_nodes = (flag_item,)  # holds the reference on the item after it
             refs.append(found)
@@ -321,6 +321,17 @@ def after_prefix(node: ScalarNode, prefix: str, ignore: IgnoreFn) -> Reference |
     elif parsed is not None and (parsed.tag or parsed.digest):
         return WholeRef(NAME, node, parsed, prefix=prefix)
     return None
+
+
+def checked_after_prefix(node: ScalarNode, prefix: str, ignore: IgnoreFn) -> Reference | None:
+    """after_prefix's reference; one whose digest is broken (`docker://app@sha256:` and a digest
+    cut short, `--x-image=app@sha256:bad`) is listed `not-a-digest`, as under `image:`, never
+    passed over in silence."""
+    found = after_prefix(node, prefix, ignore)
+    text = str(node.value)[len(prefix) :]
+    if found is None and parse(text) is None and placeholder_whole(text) is None:
+        broken_digest(node, text, ignore, NAME)
+    return found
 
 
 # `imageName`: CloudNativePG's `Cluster.spec.imageName` (a key other than `image`: it needs a tag

@@ -143,6 +143,11 @@ class EmbeddedRef(Reference):
         return self.inner.holds_digest
 
     @property
+    def holds_tag(self) -> bool:
+        assert self.inner is not None
+        return self.inner.holds_tag
+
+    @property
     def inherits_tag(self) -> bool:
         assert self.inner is not None
         return self.inner.inherits_tag

@@ -98,7 +98,10 @@ def _tag_key_map(node: MappingNode, keys: list[str], context: str | None, found:
     """The map's reference through `tag`/`imageTag`/`version` (or a merge key), or its repeated
     tags beside a whole `image:`; a `repository:` with no tag key is noted as `no-tag-field`."""
     if "digest" in keys and (bare := _bare_digest(merged_pairs(node))) is not None:
-        found.add(bare)  # `{repository: REPO@sha256, digest: HEX}`: the chart runs REPO@sha256:HEX
+        if isinstance(bare, Ignored):
+            found.ignore(bare)
+        else:  # `{repository: REPO@sha256, digest: HEX}`: the chart runs REPO@sha256:HEX
+            found.add(bare)
         return _claim(merged_pairs(node), "repository", "tag")
     if not _TRIGGERS.isdisjoint(keys):
         pairs = merged_pairs(node)
@@ -111,7 +114,15 @@ def _tag_key_map(node: MappingNode, keys: list[str], context: str | None, found:
         found.untagged.see(pairs, context)
         return _claim(pairs, "image", "baseImage")
     if "repository" in keys and not is_image_volume(keys, context):
-        found.untagged.see(merged_pairs(node), context)  # no tag field: noted once the walk ends
+        pairs = merged_pairs(node)
+        repository = text_of(scalar(pairs, "repository"))
+        if repository is not None and _host_beside_path(pairs, repository):
+            # `{repository: ghcr.io, image: elk-zone/elk}`, the chart's appVersion the tag: noted
+            # as the image on that host, and its `image:` claimed (a tag appended there breaks it)
+            on_host = {**pairs, "registry": pairs["repository"], "repository": pairs["image"]}
+            found.untagged.see(on_host, context)
+            return _claim(pairs, "image")
+        found.untagged.see(pairs, context)  # no tag field: noted once the walk ends
     return None
 
 
@@ -417,23 +428,25 @@ def _host_beside_path(pairs: dict[str, Node], repository: str) -> bool:
     )
 
 
-def _bare_digest(pairs: dict[str, Node]) -> BareDigestRef | None:
+def _bare_digest(pairs: dict[str, Node]) -> BareDigestRef | Ignored | None:
     """MinIO's charts' digest pinning, `{repository: quay.io/minio/minio@sha256, digest: HEX}`
     (rendered `repository:digest`, whatever `tag` says): the digest's hex is the reference's
-    version. None for any other map."""
+    version; one whose digest is no digest (`digest: sha256:HEX`, `digest: ""`) is noted
+    `not-a-digest`, never passed over in silence. None for any other map."""
     repository_node, digest_node = scalar(pairs, "repository"), scalar(pairs, "digest")
     name, at, algorithm = (text_of(repository_node) or "").rpartition("@")
     if not at or repository_node is None or digest_node is None or digest_node.tag == NULL_TAG:
         return None
     registry = text_of(scalar(pairs, "registry"))
-    digest = f"{algorithm}:{digest_node.value}"
+    digest, full = f"{algorithm}:{digest_node.value}", f"{registry}/{name}" if registry else name
     try:
-        reg, path = split_name(f"{registry}/{name}" if registry else name)
+        reg, path = split_name(full)
     except RefParseError:
         return None
+    ref = ImageRef(full, reg, path, None, digest)
     if not is_digest(digest):
-        return None
-    ref = ImageRef(f"{registry}/{name}" if registry else name, reg, path, None, digest)
+        reason = f"not-a-digest: {digest!r}; {DIGEST_HINT}"
+        return Ignored(digest_node.start_mark.line + 1, NAME, f"{full}@{digest}", reason, ref.key)
     names = tuple(n for n in (scalar(pairs, "registry"), repository_node) if n is not None)
     return BareDigestRef(NAME, digest_node, ref, name_nodes=names)
 

@@ -1,6 +1,6 @@
 """Shape `tekton_bundle`: the OCI bundle a Tekton `taskRef`/`pipelineRef` runs a Task or Pipeline
-from, through the bundles resolver (`params: [{name: bundle, value: REF}, …]`) or v1beta1's
-`bundle: REF`; a whole reference, reported as `container`."""
+from (a step's `ref` a StepAction), through the bundles resolver (`params: [{name: bundle,
+value: REF}, …]`) or v1beta1's `bundle: REF`; a whole reference, reported as `container`."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from bumper.shapes.shape import Claim, Found, Shape
 
 NAME = "tekton_bundle"
 _REFS = ("taskRef", "pipelineRef")  # the keys whose mapping names what a task (a run) runs
+_RESOLVED = (*_REFS, "ref")  # and a step's `ref`, the StepAction it runs (resolvers only)
 
 
 def bundle_key(value: ScalarNode, key: str, context: str | None, found: Found) -> None:
@@ -23,9 +24,9 @@ def bundle_key(value: ScalarNode, key: str, context: str | None, found: Found) -
 
 def bundles_resolver(node: MappingNode, keys: list[str], context: str | None, found: Found) -> Claim | None:
     """`{resolver: bundles, params: [{name: bundle, value: REF}, …]}` as a `taskRef` (a
-    `pipelineRef`): the `bundle` param's value (another resolver's params are its own). Claims
-    nothing."""
-    if context not in _REFS:
+    `pipelineRef`, a step's `ref`): the `bundle` param's value (another resolver's params are its
+    own). Claims nothing."""
+    if context not in _RESOLVED:
         return None
     pairs = {k.value: v for k, v in node.value if type(k) is ScalarNode}
     params = pairs.get("params")

@@ -10,7 +10,7 @@ SHA = "9c77739d8d7c71b808311693ea52d603d1ddb5190d3d4f23e47f6f33d5254602"
 def test_a_step_running_a_container_image() -> None:
     """`uses: docker://REF` with a tag or digest moves; an action (`owner/repo@ref`, a local
     `./path`), a `docker://` image without a tag or digest and a placeholder do not (the
-    placeholder is noted)."""
+    placeholder is noted, and so is a digest cut short: `not-a-digest`, as under `image:`)."""
     finding = find(
         f"""\
         jobs:
@@ -22,6 +22,7 @@ def test_a_step_running_a_container_image() -> None:
               - uses: ./.github/actions/setup
               - uses: docker://ghcr.io/acme/untagged
               - uses: docker://ghcr.io/acme/tool:${{{{ env.TAG }}}}
+              - uses: docker://ghcr.io/acme/tool:v1@sha256:5d8c4c
         """,
         "flux-local.yaml",
     )
@@ -29,4 +30,34 @@ def test_a_step_running_a_container_image() -> None:
         (5, "container", f"ghcr.io/allenporter/flux-local:v8.2.0@sha256:{SHA}"),
         (6, "container", "alpine:3.21"),
     ]
-    assert [(line, reason.split(":")[0]) for line, _, _, reason in finding.left] == [(9, "placeholder")]
+    assert [(line, reason.split(":")[0]) for line, _, _, reason in finding.left] == [
+        (9, "placeholder"),
+        (10, "not-a-digest"),
+    ]
+
+
+def test_a_job_running_in_a_container() -> None:
+    """A job's `container: REF` beside its `runs-on` (the string form of `container: {image:
+    REF}`), with a tag or digest; a name alone, an expression, a `container:` of a map without
+    `runs-on` (a label) are not read."""
+    finding = find(
+        f"""\
+        jobs:
+          build:
+            runs-on: ubuntu-latest
+            container: "ghcr.io/acme/builder:1.4.0@sha256:{SHA}"
+            steps:
+              - run: make
+          lint:
+            runs-on: ubuntu-latest
+            container: node
+          matrix:
+            runs-on: ubuntu-latest
+            container: ${{{{ matrix.image }}}}
+        metrics:
+          labels:
+            container: ghcr.io/acme/builder:1.4.0
+        """,
+        "ci.yaml",
+    )
+    assert finding.found == [(4, "container", f"ghcr.io/acme/builder:1.4.0@sha256:{SHA}")]

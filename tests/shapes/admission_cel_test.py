@@ -144,6 +144,23 @@ def test_the_value_of_a_json_patch_on_a_containers_image() -> None:
     assert find(text, "mpol.yaml").found == []
 
 
+def test_a_json_patch_that_sets_no_image_is_not_read() -> None:
+    """Only an `add` or `replace` JSONPatch writes its value, as in a kustomize JSON 6902 patch:
+    a `test` before the replace compares the image the pod runs (moving it would make the patch
+    wait for the new image, so it would never apply); its `op` is found before or after."""
+    head = "apiVersion: policies.kyverno.io/v1alpha1\nkind: MutatingPolicy\nspec:\n  mutations:\n"
+    patches = (
+        'JSONPatch{op: "test", path: "/spec/containers/0/image", value: "vault:1.5.4"},'
+        ' JSONPatch{path: "/spec/containers/0/image", value: "vault:1.5.4", op: \'replace\'},'
+        ' JSONPatch{path: "/spec/containers/0/image", value: "vault:1.5.3", op: "test"},'
+        ' JSONPatch{op: variables.op, path: "/spec/initContainers/0/image", value: "vault:1.5.2"}'
+    )
+    text = f"{head}    - jsonPatch:\n        expression: >-\n          [{patches}]\n"
+    source = Source("mpol.yaml", text)
+    (ref,) = find_references(source, compose_all(source), [])
+    assert (ref.line, ref.column(source), str(ref.ref)) == (7, 143, "vault:1.5.4")
+
+
 def test_an_expression_used_again_through_an_alias_is_read_once() -> None:
     """Two mutations sharing one anchored expression: one text, so one reference (two would be
     two edits of the same bytes)."""

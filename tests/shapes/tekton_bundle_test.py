@@ -36,6 +36,35 @@ def test_the_bundles_resolvers_bundle_param() -> None:
     ]
 
 
+def test_a_steps_step_action_from_a_bundle() -> None:
+    """A Task step's `ref: {resolver: bundles, params: […]}` runs a StepAction from a bundle (the
+    bundles resolver serves pipelineRef, taskRef and step.ref alike); a `ref` with another
+    resolver, or a `bundle:` key under `ref` (no Tekton field), is not read."""
+    text = """\
+        apiVersion: tekton.dev/v1
+        kind: Task
+        spec:
+          steps:
+            - name: clone
+              ref:
+                resolver: bundles
+                params:
+                  - {name: bundle, value: "ghcr.io/acme/step-actions/git-clone:0.3"}
+                  - {name: name, value: git-clone}
+                  - {name: kind, value: stepaction}
+            - name: other
+              ref:
+                resolver: git
+                params:
+                  - {name: bundle, value: "ghcr.io/acme/step-actions/git-clone:0.3"}
+            - name: keyed
+              ref: {bundle: "ghcr.io/acme/step-actions/git-clone:0.3"}
+        """
+    assert find(text, "task.yaml").found == [
+        (9, "container", "ghcr.io/acme/step-actions/git-clone:0.3"),
+    ]
+
+
 def test_v1beta1s_bundle_key() -> None:
     """`taskRef: {name: build, bundle: REF}` (Tekton v1beta1's OCI bundles)."""
     text = """\
