@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from yaml.nodes import ScalarNode
 
-from bumper.shapes.container import after_prefix
+from bumper.shapes.container import checked_after_prefix
 from bumper.shapes.nodes import STR_TAG
 from bumper.shapes.shape import Found, Shape
 
@@ -19,7 +19,7 @@ def artifact(value: ScalarNode, key: str, context: str | None, found: Found) -> 
     the tag/digest moves, `oci://` stays. Without a tag or digest it follows the registry's latest:
     nothing to write."""
     if context == "distribution" and value.tag == STR_TAG and str(value.value).startswith(_OCI):
-        found.add(after_prefix(value, _OCI, found.ignore))
+        found.add(checked_after_prefix(value, _OCI, found.ignore))
 
 
 SHAPE = Shape(NAME, keys=frozenset({"artifact"}), scalar=artifact)

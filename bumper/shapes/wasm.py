@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from yaml.nodes import MappingNode, Node, SequenceNode
 
 from bumper.image_ref import ImageRef
-from bumper.shapes.container import after_prefix
+from bumper.shapes.container import checked_after_prefix
 from bumper.shapes.nodes import NULL_TAG, merged_pairs, scalar, text_of
 from bumper.shapes.reference import Ignored, IgnoreFn, Reference
 from bumper.shapes.shape import Shape
@@ -61,7 +61,7 @@ def _image(pairs: dict[str, Node], key: str, ignore: IgnoreFn) -> Iterator[Refer
         if parsed is not None and (parsed.tag or parsed.digest):
             ignore(Ignored(node.start_mark.line + 1, "container", text, CHECKSUM, parsed.key))
         return
-    found = after_prefix(node, prefix, ignore)
+    found = checked_after_prefix(node, prefix, ignore)
     if found is not None:
         yield found
 
