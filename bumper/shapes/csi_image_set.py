@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 from yaml.nodes import MappingNode, Node, ScalarNode
 
-from bumper.shapes.container import after_prefix, parse
+from bumper.shapes.container import checked_after_prefix, parse
 from bumper.shapes.left_alone import placeholder_whole
 from bumper.shapes.nodes import STR_TAG, merged_pairs, scalar, text_of
 from bumper.shapes.reference import IgnoreFn, Reference
@@ -54,19 +54,23 @@ def image_set(source: Source, doc: Node, ignore: IgnoreFn) -> Iterator[Reference
         assert type(value) is ScalarNode
         values.append(value)
     for value in values:
-        found = after_prefix(value, "", ignore)
+        found = checked_after_prefix(value, "", ignore)  # a digest cut short: not-a-digest
         if found is not None:
             yield found
 
 
 def _names_an_image(value: Node) -> bool:
-    """A string scalar holding a reference with a tag or digest, or a placeholder tag."""
+    """A string scalar holding a reference with a tag or digest (one cut short too), or a
+    placeholder tag."""
     if type(value) is not ScalarNode or value.tag != STR_TAG:
         return False
     text = str(value.value)
     parsed = parse(text)
     if parsed is not None and (parsed.tag or parsed.digest):
         return True
+    name, at, _ = text.partition("@")
+    if at and parse(name) is not None:
+        return True  # a digest cut short: listed, never passed over in silence
     return placeholder_whole(text) is not None
 
 

@@ -41,3 +41,18 @@ def test_any_other_key_or_value_makes_it_some_other_programs_settings() -> None:
     ]
     for doc in docs:
         assert find(doc, "cm.yaml") == ([], []), doc
+
+
+def test_a_digest_cut_short_is_listed_not_a_digest() -> None:
+    """A value whose digest is cut short is the component's image all the same: listed
+    not-a-digest, as under `image:`, never passed over in silence; the others still move."""
+    text = f"""\
+        apiVersion: v1
+        kind: ConfigMap
+        data:
+          plugin: quay.io/cephcsi/cephcsi@sha256:{SHA[:12]}
+          provisioner: registry.k8s.io/sig-storage/csi-provisioner:v6.2.0
+        """
+    finding = find(text, "operator.yaml")
+    assert finding.found == [(5, "container", "registry.k8s.io/sig-storage/csi-provisioner:v6.2.0")]
+    assert [(n[0], n[3].split(":")[0]) for n in finding.left] == [(4, "not-a-digest")]
