@@ -165,6 +165,30 @@ def leave_note(body: str, text: str, keep: KeepNote | None) -> bool:
     return same_text(body, text) or (keep is not None and keep(body))
 
 
+def put_note(
+    latest: str | None,
+    text: str,
+    keep: KeepNote | None,
+    edit: Callable[[], object],
+    add: Callable[[], object],
+    refused: Callable[[Exception], int | None],
+) -> bool:
+    """put_comment's steps, the same on every host, given the body of bumper's latest note
+    (None: there is none): leave it, else `edit` it, else (none, or the edit refused with a
+    status in EDIT_REFUSED, which `refused` reads from the host's error) `add` one."""
+    if latest is not None:
+        if leave_note(latest, text, keep):
+            return False
+        try:
+            edit()
+            return True
+        except Exception as exc:  # the host's own error type: `refused` reads its status
+            if refused(exc) not in EDIT_REFUSED:
+                raise
+    add()
+    return True
+
+
 # An edit of bumper's note refused as another user's (the token was rotated to another bot
 # account: only a comment's author may edit it on most hosts) or as gone (deleted meanwhile):
 # put_comment adds a new note instead, which the next run then edits.

@@ -176,19 +176,17 @@ class AzureDevOpsProvider:
                 for c in thread.get("comments") or []
                 if not c.get("isDeleted") and api.is_note(str(c.get("content") or ""), key)
             ]
-            if notes and api.leave_note(notes[-1][2], text, keep):
-                return False
-            if notes:
-                thread_id, comment_id, _ = notes[-1]
-                try:
-                    self._call("PATCH", f"{path}/{thread_id}/comments/{comment_id}", body={"content": text})
-                    return True
-                except rest.HttpError as exc:
-                    if exc.status not in api.EDIT_REFUSED:
-                        raise
             comment = {"parentCommentId": 0, "content": text, "commentType": "text"}
-            self._call("POST", path, body={"comments": [comment], "status": "active"})
-        return True
+            return api.put_note(
+                notes[-1][2] if notes else None,
+                text,
+                keep,
+                edit=lambda: self._call(
+                    "PATCH", f"{path}/{notes[-1][0]}/comments/{notes[-1][1]}", body={"content": text}
+                ),
+                add=lambda: self._call("POST", path, body={"comments": [comment], "status": "active"}),
+                refused=rest.status_of,
+            )
 
     # -- ChecksAccess ---------------------------------------------------------------------------
 

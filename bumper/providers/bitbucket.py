@@ -165,19 +165,15 @@ class BitbucketProvider:
                 if not page.get("next"):
                     break
                 page = self._rest.request("GET", str(page["next"]))
-            if notes and api.leave_note(_raw(notes[-1]), text, keep):
-                return False
-            if notes:
-                try:
-                    self._rest.request(
-                        "PUT", f"{path}/{int(notes[-1]['id'])}", body={"content": {"raw": text}}
-                    )
-                    return True
-                except rest.HttpError as exc:
-                    if exc.status not in api.EDIT_REFUSED:
-                        raise
-            self._rest.request("POST", path, body={"content": {"raw": text}})
-        return True
+            body = {"content": {"raw": text}}
+            return api.put_note(
+                _raw(notes[-1]) if notes else None,
+                text,
+                keep,
+                edit=lambda: self._rest.request("PUT", f"{path}/{int(notes[-1]['id'])}", body=body),
+                add=lambda: self._rest.request("POST", path, body=body),
+                refused=rest.status_of,
+            )
 
     # -- helpers --------------------------------------------------------------------------------
 

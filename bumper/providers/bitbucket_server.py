@@ -158,18 +158,19 @@ class BitbucketServerProvider:
                     break
                 start = int(page.get("nextPageStart") or 0)
             # Activities come newest first: the first note found is the latest.
-            if notes and api.leave_note(str(notes[0].get("text") or ""), text, keep):
-                return False
-            if notes:
-                body = {"text": text, "version": int(notes[0].get("version") or 0)}
-                try:
-                    self._rest.request("PUT", f"{path}/comments/{int(notes[0]['id'])}", body=body)
-                    return True
-                except rest.HttpError as exc:
-                    if exc.status not in api.EDIT_REFUSED:
-                        raise
-            self._rest.request("POST", f"{path}/comments", body={"text": text})
-        return True
+            latest = notes[0] if notes else {}
+            return api.put_note(
+                str(latest.get("text") or "") if notes else None,
+                text,
+                keep,
+                edit=lambda: self._rest.request(
+                    "PUT",
+                    f"{path}/comments/{int(latest['id'])}",
+                    body={"text": text, "version": int(latest.get("version") or 0)},
+                ),
+                add=lambda: self._rest.request("POST", f"{path}/comments", body={"text": text}),
+                refused=rest.status_of,
+            )
 
     # -- helpers --------------------------------------------------------------------------------
 

@@ -132,17 +132,14 @@ class GiteaProvider:
         with self._errors(f"commenting on pull request #{pr.number}"):
             comments = self._call("GET", f"/issues/{pr.number}/comments")
             notes = [c for c in comments or [] if api.is_note(str(c.get("body") or ""), key)]
-            if notes and api.leave_note(str(notes[-1].get("body") or ""), text, keep):
-                return False
-            if notes:
-                try:
-                    self._call("PATCH", f"/issues/comments/{int(notes[-1]['id'])}", {"body": text})
-                    return True
-                except rest.HttpError as exc:
-                    if exc.status not in api.EDIT_REFUSED:
-                        raise
-            self._call("POST", f"/issues/{pr.number}/comments", {"body": text})
-        return True
+            return api.put_note(
+                str(notes[-1].get("body") or "") if notes else None,
+                text,
+                keep,
+                edit=lambda: self._call("PATCH", f"/issues/comments/{int(notes[-1]['id'])}", {"body": text}),
+                add=lambda: self._call("POST", f"/issues/{pr.number}/comments", {"body": text}),
+                refused=rest.status_of,
+            )
 
     # -- ChecksAccess ---------------------------------------------------------------------------
 

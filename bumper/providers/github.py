@@ -251,17 +251,14 @@ class GitHubProvider:
         with self._errors(f"commenting on pull request #{pr.number}"):
             issue = self._repo.get_issue(pr.number)  # lazy: no request
             notes = [c for c in issue.get_comments() if api.is_note(c.body or "", key)]
-            if notes and api.leave_note(notes[-1].body or "", text, keep):
-                return False
-            if notes:
-                try:
-                    notes[-1].edit(text)
-                    return True
-                except GithubException as exc:
-                    if exc.status not in api.EDIT_REFUSED:
-                        raise
-            issue.create_comment(text)
-        return True
+            return api.put_note(
+                (notes[-1].body or "") if notes else None,
+                text,
+                keep,
+                edit=lambda: notes[-1].edit(text),
+                add=lambda: issue.create_comment(text),
+                refused=lambda exc: exc.status if isinstance(exc, GithubException) else None,
+            )
 
     # -- ChecksAccess ---------------------------------------------------------------------------
 

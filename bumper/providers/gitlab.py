@@ -230,17 +230,14 @@ class GitLabProvider:
                 for n in mr.notes.list(iterator=True, sort="asc", order_by="created_at", **self._rq)
                 if not n.attributes.get("system") and api.is_note(str(n.body or ""), key)
             ]
-            if notes and api.leave_note(str(notes[-1].body or ""), text, keep):
-                return False
-            if notes:
-                try:
-                    mr.notes.update(notes[-1].id, {"body": text}, **self._rq)
-                    return True
-                except GitlabError as exc:
-                    if exc.response_code not in api.EDIT_REFUSED:
-                        raise
-            mr.notes.create({"body": text}, **self._rq)
-        return True
+            return api.put_note(
+                str(notes[-1].body or "") if notes else None,
+                text,
+                keep,
+                edit=lambda: mr.notes.update(notes[-1].id, {"body": text}, **self._rq),
+                add=lambda: mr.notes.create({"body": text}, **self._rq),
+                refused=lambda exc: exc.response_code if isinstance(exc, GitlabError) else None,
+            )
 
     # -- ChecksAccess ---------------------------------------------------------------------------
 

@@ -41,6 +41,11 @@ class HttpError(Exception):
         self.body = body  # the decoded JSON answer, for a provider that reads more of it
 
 
+def status_of(exc: Exception) -> int | None:
+    """The HTTP status of an HttpError (api.put_note's `refused`); None for any other error."""
+    return exc.status if isinstance(exc, HttpError) else None
+
+
 class UntrustedFailsFast(Retry):
     """A Retry that gives up at once on a certificate the client does not trust (retrying cannot
     make it trusted), retries a silent host SILENT_RETRIES times only, and reads a Retry-After
