@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 
 from testing import forkserver, repos
+from testing.alike import ALIKE_BRANCH, DEPLOY, TREE, A, B
 from testing.runs import bump_json as bump
 from testing.runs import run_bump as run
 from testing.seeds import seed_bump
@@ -29,18 +30,9 @@ def twin_name(name: str, keys: list[str]) -> str:
     return f"{name}-{hashlib.sha256(chr(10).join(sorted(keys)).encode()).hexdigest()[:8]}"
 
 
-A, B = "ghcr.io/acme/app-x", "ghcr.io/acme-app/x"
-BRANCH = "bumper/ghcr.io-acme-app-x"
+BRANCH = ALIKE_BRANCH
 TWIN_B = twin_name(BRANCH, [B])
 TWIN_A = twin_name(BRANCH, [A])
-DEPLOY = (
-    "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {name}\nspec:\n  template:\n"
-    "    spec:\n      containers:\n        - name: app\n          image: {image}:v1.0.0\n"
-)
-TREE = {
-    "a/deploy.yaml": DEPLOY.format(name="a", image=A).encode(),
-    "b/deploy.yaml": DEPLOY.format(name="b", image=B).encode(),
-}
 FILE = {A: "a/deploy.yaml", B: "b/deploy.yaml"}
 
 

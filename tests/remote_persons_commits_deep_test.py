@@ -16,20 +16,12 @@ from typing import Any
 import pytest
 
 from testing import repos
+from testing.alike import ALIKE_BRANCH, TREE, A, B
 from testing.runs import bump_json, run_bump
 from testing.world import EXAMPLE_BRANCH, EXAMPLE_IMAGE, World, make_world
 
-A, B = "ghcr.io/acme/app-x", "ghcr.io/acme-app/x"
-ALIKE = "bumper/ghcr.io-acme-app-x"
+ALIKE = ALIKE_BRANCH
 TWIN_B = f"{ALIKE}-{hashlib.sha256(B.encode()).hexdigest()[:8]}"
-DEPLOY = (
-    "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {name}\nspec:\n  template:\n"
-    "    spec:\n      containers:\n        - name: app\n          image: {image}:v1.0.0\n"
-)
-TREE = {
-    "a/deploy.yaml": DEPLOY.format(name="a", image=A).encode(),
-    "b/deploy.yaml": DEPLOY.format(name="b", image=B).encode(),
-}
 
 
 @pytest.fixture(params=["github", "gitlab", "gitea"])
