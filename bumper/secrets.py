@@ -143,13 +143,24 @@ def _variable_secrets(text: str, env: Mapping[str, str]) -> set[str]:
 
     Which variables hold a token is asked of the registered providers (entry points: ~20 ms
     of metadata reading and provider imports) only when some variable's value is in `text`,
-    or holds a `*` (then a mask put in before it could complete it); no other value can
-    change what redact() prints, so the one-line error of a --dir run skips the look-up."""
+    or holds a `*` and its other characters are in `text` (then a mask put in before it could
+    complete it: a mask adds only `*`, so each run between a value's `*` must already be there);
+    no other value can change what redact() prints, so the one-line error of a --dir run skips
+    the look-up (a variable such as `TOX_TESTENV_PASSENV=OPENBLAS_*` does not force it)."""
     values = {name: value.strip() for name, value in env.items()}
     values = {n: v for n, v in values.items() if len(v) >= 4}  # a stray 1-character value is no token
     if not any(
-        v in text or _in_json(v) in text or "*" in v or any(e in text for e in _encoded(v))
+        v in text
+        or _in_json(v) in text
+        or _completed_by_a_mask(v, text)
+        or any(e in text for e in _encoded(v))
         for v in values.values()
     ):
         return set()
     return {values[n] for n in (*declared_token_variables(), *SECRET_VARIABLES) if n in values}
+
+
+def _completed_by_a_mask(value: str, text: str) -> bool:
+    """Whether masking `text` could spell `value`: it holds a `*`, and every run of other
+    characters in it is in `text` already (a mask inserts `*` only)."""
+    return "*" in value and all(run in text for run in value.split("*") if run)

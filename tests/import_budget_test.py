@@ -4,6 +4,7 @@ reached from the wrong module, fails here with the modules that came in."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 from importlib.metadata import packages_distributions
 from pathlib import Path
@@ -92,14 +93,18 @@ ARGS = {
 }
 
 
-def _loaded(tmp_path: Path, args: list[str], exit_code: int = 0) -> list[str]:
+def _loaded(
+    tmp_path: Path, args: list[str], exit_code: int = 0, env: dict[str, str] | None = None
+) -> list[str]:
     (tmp_path / "tree" / "apps").mkdir(parents=True)
     (tmp_path / "tree" / "apps" / "deploy.yaml").write_text("image: ghcr.io/acme/app:v1.0.0 # {}\n")
     if "--repo" in args:  # the tree as a repository of its own, which the run clones and pushes to
         for git in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-qm", "init"]):
             ident = ["-c", "user.name=A", "-c", "user.email=a@example.com"]
             subprocess.run(["git", *ident, *git], cwd=tmp_path / "tree", check=True, capture_output=True)
-    return run_probed(PROBE, tmp_path / "modules.txt", tuple(args), tmp_path, exit_code=exit_code).split()
+    return run_probed(
+        PROBE, tmp_path / "modules.txt", tuple(args), tmp_path, env, exit_code=exit_code
+    ).split()
 
 
 def _distributions(modules: list[str]) -> set[str]:
@@ -109,7 +114,10 @@ def _distributions(modules: list[str]) -> set[str]:
 
 @pytest.mark.parametrize("command", sorted(BUDGET))
 def test_a_command_imports_only_its_budget(tmp_path: Path, command: str) -> None:
-    modules = _loaded(tmp_path, ARGS[command], 3 if "nothing found" in command else 0)
+    nothing_found = "nothing found" in command
+    # a variable holding a glob (as tox's settings do) is no token a mask could complete
+    env = {**os.environ, "TOX_TESTENV_PASSENV": "OPENBLAS_*"} if nothing_found else None
+    modules = _loaded(tmp_path, ARGS[command], 3 if nothing_found else 0, env)
     assert "bumper.cli" in modules, "the probe ran bumper"
     extra = _distributions(modules) - BUDGET[command] - SITE_HOOKS
     assert not extra, f"`bumper {command}` imports {sorted(extra)}"
