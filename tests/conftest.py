@@ -26,6 +26,22 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+# Every server a test starts listens on loopback.
+_LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+def _bypass_proxies_for_loopback() -> None:
+    """A CI job that reaches its package registries through a proxy (HTTP(S)_PROXY set) would
+    send git's and the SDKs' requests to the tests' loopback servers through it too, and every
+    remote test would fail to connect: loopback goes direct (NO_PROXY, which git, curl and
+    requests all read), whatever else the job's NO_PROXY names."""
+    import os
+
+    for name in ("NO_PROXY", "no_proxy"):
+        names = [n for n in os.environ.get(name, "").split(",") if n.strip()]
+        os.environ[name] = ",".join([*names, *(host for host in _LOOPBACK if host not in names)])
+
+
 def pytest_configure(config: pytest.Config) -> None:
     """Put test trees in tmpfs when there is one: creating files on / is slow on this kind of machine. So are
     the clones every bumper run makes in TMPDIR: without a TMPDIR of the caller's, the session
@@ -33,6 +49,7 @@ def pytest_configure(config: pytest.Config) -> None:
     import os
     import tempfile
 
+    _bypass_proxies_for_loopback()
     if not (os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK)):
         return
     if config.option.basetemp is None:
