@@ -383,13 +383,12 @@ def helm_ref(pairs: dict[str, Node], ignore: IgnoreFn, shape: str = "helm") -> S
             continue
         if repo_key == "name" and _names_image_apart(pairs):
             return None  # `{name: proxy, imageRepository: REPO, imageTag: 2.6.0}`: REPO's tag
-        tag = next((scalar(pairs, k) for k in tag_keys if scalar(pairs, k) is not None), None)
+        tag_key, tag = next(((k, t) for k in tag_keys if (t := scalar(pairs, k)) is not None), ("", None))
         if tag is None:
             return None
         if repo_key == "baseImage" and "sha" in pairs:
             _operator_sha(repository, tag, ignore, shape)
             return None
-        tag_key = next(k for k in tag_keys if scalar(pairs, k) is not None)
         # The digest beside the tag, spelled as the tag key is (`imageTag`: `imageDigest`).
         digest_key = _sibling(pairs, (*_digest_keys(repo_key, (tag_key,)), "digest"))
         read = (repo_key, tag_key, *(k for k in ("registry", "imageRegistry") if k in pairs), digest_key)
