@@ -524,3 +524,21 @@ def test_kubevirt_img_and_image_reference_variables_need_a_tag_or_digest() -> No
         (13, "container", "quay.io/acme/op:v2"),
     ]
     assert [(n[0], n[3]) for n in finding.left] == [(18, "placeholder")]
+
+
+def test_a_registry_host_and_port_alone_is_no_image() -> None:
+    """`localhost:5000`, `gcr.io:5432` name a registry, not the Hub image `localhost` at tag 5000:
+    scan listed them (and a bump of `localhost:5001` rewrote the port); an image on such a host
+    is read, and so is `registry:5000`, the Hub's `registry` image at tag 5000."""
+    assert find(
+        """\
+        containers:
+          - image: localhost:5000
+            args: [--sidecar-image=gcr.io:5432, --helper-image, 10.0.0.1:5000]
+            env:
+              - {name: RELATED_IMAGE_CACHE, value: "localhost:5000"}
+          - image: localhost:5000/app:1.0
+          - image: registry:5000
+        """,
+        "pod.yaml",
+    ).found == [(6, "container", "localhost:5000/app:1.0"), (7, "container", "registry:5000")]
