@@ -25,12 +25,12 @@ from bumper.image_ref import ImageRef, repository_key
 from bumper.plan.marker_lines import value_shape_reason
 from bumper.plan.needles import API_NEEDLE, MARKER_NEEDLE
 from bumper.plan.select import iter_candidates, read_manifest, read_tree
-from bumper.plan.variants import same_variant
 from bumper.plan.versions import Decision, digest_pin_error, is_downgrade
 from bumper.shapes.left_alone import PLACEHOLDER, is_placeholder
 from bumper.shapes.markers import find_markers, split_policy_marker
 from bumper.shapes.policy_marker import PolicyRef
 from bumper.shapes.reference import Ignored, Reference
+from bumper.shapes.variants import same_variant
 from bumper.shapes.walk import find_references
 from bumper.yaml_edit import Plan, Source, compose_all
 

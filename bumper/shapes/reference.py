@@ -99,7 +99,7 @@ class Reference:
     @property
     def untagged_runs(self) -> str | None:
         """When the file writes no tag here, a tag with the variant the reference runs all the
-        same (judged by bumper.plan.variants against the REF's); None when that is not known."""
+        same (judged by bumper.shapes.variants against the REF's); None when that is not known."""
         return None
 
     @property
