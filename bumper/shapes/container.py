@@ -39,7 +39,7 @@ def whole_ref(
         return
     text = str(value.value)
     if text.startswith(DOCKER_TRANSPORT):  # `singularity_image: docker://REF` (a tool's own spelling)
-        if (found_ref := checked_after_prefix(value, DOCKER_TRANSPORT, found.ignore)) is not None:
+        if (found_ref := after_transport(value, found.ignore)) is not None:
             found_ref.name_nodes = names
             found.add(found_ref)
         return
@@ -332,6 +332,17 @@ def checked_after_prefix(node: ScalarNode, prefix: str, ignore: IgnoreFn) -> Ref
     if found is None and parse(text) is None and placeholder_whole(text) is None:
         broken_digest(node, text, ignore, NAME)
     return found
+
+
+def after_transport(node: ScalarNode, ignore: IgnoreFn) -> Reference | None:
+    """The reference after `docker://` in `node`, rewritten with the prefix kept. The transport
+    says the rest is a whole image, so without a tag or digest it runs `latest` (skopeo,
+    Apptainer, GitHub Actions and CDI pull that) and a bump pins it, as an untagged `image:`;
+    otherwise as checked_after_prefix."""
+    parsed = parse(str(node.value)[len(DOCKER_TRANSPORT) :])
+    if parsed is not None and parsed.tag is None and parsed.digest is None:
+        return WholeRef(NAME, node, parsed, prefix=DOCKER_TRANSPORT)
+    return checked_after_prefix(node, DOCKER_TRANSPORT, ignore)
 
 
 # `imageName`: CloudNativePG's `Cluster.spec.imageName` (a key other than `image`: it needs a tag

@@ -244,8 +244,9 @@ def test_a_flag_naming_an_image_for_one_platform() -> None:
 
 def test_a_reference_after_the_docker_transport_prefix() -> None:
     """`docker://REF` under a key naming an image (Apptainer's, skopeo's spelling): the reference
-    moves with the prefix kept; it needs a tag or digest, as after any prefix; a broken one and
-    the prefix alone are nothing."""
+    moves with the prefix kept; without a tag or digest it pulls `latest` and is pinned, as an
+    untagged `image:` (it was passed over in silence); a broken one and the prefix alone are
+    nothing."""
     text = f"""\
         terminal:
           singularity_image: docker://nikolaik/python-nodejs:python3.11-nodejs20
@@ -257,6 +258,7 @@ def test_a_reference_after_the_docker_transport_prefix() -> None:
     assert find(text, "config.yaml").found == [
         (2, "container", "nikolaik/python-nodejs:python3.11-nodejs20"),
         (3, "container", f"ghcr.io/acme/app@sha256:{SHA}"),
+        (4, "container", "ghcr.io/acme/untagged"),
     ]
 
 
