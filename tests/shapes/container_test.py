@@ -544,3 +544,31 @@ def test_a_registry_host_and_port_alone_is_no_image() -> None:
         """,
         "pod.yaml",
     ).found == [(6, "container", "localhost:5000/app:1.0"), (7, "container", "registry:5000")]
+
+
+def test_a_flag_naming_two_platforms_or_listing_one_image_per_platform() -> None:
+    """A flag whose name ends in `image` and two platforms (`-shell-image-win-amd64`) is read as
+    one ending in one; a flag listing an image per platform (`--image=REF,REF`,
+    `--helper-image=linux/amd64=REF`) is noted `image-list` item by item: one REF cannot say
+    which item it is. Both were passed over in silence."""
+    finding = find(
+        """\
+        containers:
+          - image: ghcr.io/acme/ctl:v1
+            args:
+              - -shell-image-win-amd64=mcr.microsoft.com/powershell:nanoserver-ltsc2022
+              - --image=ghcr.io/acme/app:v1,ghcr.io/acme/app:v1-windows
+              - --helper-image=linux/amd64=ghcr.io/acme/helper:v1
+              - --image-registry=registry.local:5000,mirror.local:5000
+        """,
+        "pod.yaml",
+    )
+    assert finding.found == [
+        (2, "container", "ghcr.io/acme/ctl:v1"),
+        (4, "container", "mcr.microsoft.com/powershell:nanoserver-ltsc2022"),
+    ]
+    assert [(n[0], n[2], n[3].split(":")[0]) for n in finding.left] == [
+        (5, "ghcr.io/acme/app:v1", "image-list"),
+        (5, "ghcr.io/acme/app:v1-windows", "image-list"),
+        (6, "ghcr.io/acme/helper:v1", "image-list"),
+    ]
