@@ -62,6 +62,11 @@ class ImageRef(NamedTuple):
         name, tag = _split_tag(rest)
         if tag is not None and not _TAG_RE.fullmatch(tag):
             raise RefParseError(f"invalid image reference {text!r}: bad tag {tag!r}")
+        if tag is not None and tag.isdigit() and not digest and _names_host_alone(name):
+            raise RefParseError(
+                f"invalid image reference {text!r}: {name!r} is a registry host, so {tag!r} is its port, "
+                f"not a tag; name the image on it ({text}/NAME:TAG)"
+            )
         registry, repository = split_name(name, text)
         return cls(name, registry, repository, tag, digest or None)
 
@@ -136,6 +141,14 @@ def names_registry_host(name: str) -> bool:
     with capitals as a host; split_name does, a guess from a key's text does not."""
     first, sep, _ = name.partition("/")
     return bool(sep) and ("." in first or ":" in first or first == "localhost")
+
+
+def _names_host_alone(name: str) -> bool:
+    """Whether a name with no `/` reads as a registry host (`gcr.io`, `localhost`): with digits
+    after its `:` it is HOST:PORT (`localhost:5000`, `--registry=gcr.io:5432`), no Docker Hub
+    image (none there is named with a `.` or `localhost`). `registry:5000` stays the Hub's
+    `registry` image at tag 5000, as Docker reads it."""
+    return "/" not in name and ("." in name or name == "localhost")
 
 
 def split_name(name: str, text: str | None = None) -> tuple[str, str]:

@@ -270,8 +270,8 @@ def render_bump(result: BumpResult, options: BumpOptions) -> None:
             result_line(f"{change.file}:{change.line}: {change.old} -> {change.new}")
     for skip in plan.skipped:  # references already up to date are news only with -v
         (detail if skip.reason == "up-to-date" else info)(skip_line(skip))
-    for marker in plan.unresolved:
-        detail(f"bumper: unresolved {marker}")
+    for marker in plan.unresolved:  # a `$bumper` marker of a REF's image that moved nothing: always
+        (info if marker.marker == "$bumper" else detail)(f"bumper: unresolved {marker}")
     verified_lines(plan.verified, warn)
     for image in options.registry_images:  # --registry: what each REF is, as its registry says
         info(f"bumper: {image.ref} is {image.digest} in its registry ({image.described})")

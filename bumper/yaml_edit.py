@@ -388,6 +388,97 @@ def scalar_start(text: str, node: ScalarNode) -> int:
     return start
 
 
+# The one-character escapes of a double-quoted scalar (YAML 1.2, 5.7); `\x`, `\u`, `\U` take hex.
+_ESCAPES = frozenset('0abtnvfreN_LP "/\\\t')
+_HEX_DIGITS = {"x": 2, "u": 4, "U": 8}
+# A line break inside a flow scalar with the blanks around it and any empty lines after it:
+# folded to one space, or to a line feed for each empty line.
+_FOLD = re.compile(r"[ \t]*(?:\r\n|\n|\r)(?:[ \t]*(?:\r\n|\n|\r))*[ \t]*")
+# What the changed part of a reference may be written as in any flow style, unescaped.
+_PLAIN_PART = re.compile(r"[A-Za-z0-9._:@/+=-]*")
+
+
+def _written_otherwise(raw: str, node: ScalarNode) -> bool:
+    """Whether a flow scalar's text is not the plain rendering of its value: escapes
+    (`"ghcr.io\\/acme\\/app:v1"`, `"\\u0067hcr.io/…"`) or a value folded over lines. Rewriting
+    it whole would write those bytes anew; only its changed part is spliced then."""
+    if node.style not in ("'", '"'):  # plain (PyYAML says None, libyaml "")
+        return "\n" in raw or "\r" in raw
+    return raw != render_scalar(node.value, node.style)
+
+
+def _value_spans(content: str, style: str | None) -> list[tuple[int, int]] | None:
+    """For each character of a flow scalar's value, the span of `content` (its text inside the
+    quotes) it is read from; None for an escape this reader does not know."""
+    spans: list[tuple[int, int]] = []
+    at = 0
+    while at < len(content):
+        fold = _FOLD.match(content, at)
+        if fold is not None:
+            breaks = len(re.findall(r"\r\n|\n|\r", fold.group()))
+            spans.extend([(at, fold.end())] * (1 if breaks == 1 else breaks - 1))
+            at = fold.end()
+        elif style == "'" and content.startswith("''", at):
+            spans.append((at, at + 2))
+            at += 2
+        elif style == '"' and content[at] == "\\":
+            at = _escape_span(content, at, spans)
+            if at < 0:
+                return None
+        else:
+            spans.append((at, at + 1))
+            at += 1
+    return spans
+
+
+def _escape_span(content: str, at: int, spans: list[tuple[int, int]]) -> int:
+    """Add the characters of the escape at `at` to `spans`; where the next text starts, or -1."""
+    kind = content[at + 1 : at + 2]
+    if kind in ("\r", "\n"):  # an escaped line break: no character, then one per empty line
+        fold = _FOLD.match(content, at + 1)
+        assert fold is not None
+        breaks = len(re.findall(r"\r\n|\n|\r", fold.group()))
+        spans.extend([(at, fold.end())] * (breaks - 1))
+        return fold.end()
+    digits = _HEX_DIGITS.get(kind, 0)
+    if kind not in _ESCAPES and not digits:
+        return -1
+    end = at + 2 + digits
+    spans.append((at, end))
+    return end
+
+
+def _changed_part_edit(source: Source, node: ScalarNode, start: int, end: int, value: str) -> Edit:
+    """Splice only the part of `value` that differs from the scalar's value (the tag, the digest)
+    where it is written, keeping the escapes and line folds around it; refuse when that part
+    itself is written over lines or `value` needs escapes there."""
+    raw = source.text[start:end]
+    inner = 1 if node.style in ("'", '"') else 0
+    content = raw[inner : len(raw) - inner]
+    old = str(node.value)
+    spans = _value_spans(content, node.style)
+    same = 0
+    while same < min(len(old), len(value)) and old[same] == value[same]:
+        same += 1
+    tail = 0
+    while tail < min(len(old), len(value)) - same and old[-1 - tail] == value[-1 - tail]:
+        tail += 1
+    part = value[same : len(value) - tail]
+    if spans is not None and len(spans) == len(old):
+        cut = len(old) - tail
+        at = spans[same][0] if same < len(old) else len(content)
+        to = spans[cut - 1][1] if same < cut else at
+        written = content[at:to]
+        if _PLAIN_PART.fullmatch(part) and not any(c in written for c in "\r\n\x85\u2028\u2029"):
+            return Edit(start + inner + at, start + inner + to, part)
+    raise ManifestError(
+        "cannot rewrite only the changed part of this value: it is written over lines or with "
+        "escapes there; write the value on one line without escapes for bumper to move it",
+        file=source.path,
+        line=node.start_mark.line + 1,
+    )
+
+
 @dataclass(frozen=True)
 class Edit:
     """Replace text[start:end] with `text`; an insertion has start == end."""
@@ -447,6 +538,8 @@ class Plan:
             )
         if node.style in ("|", ">"):
             self.edits.append(_block_scalar_edit(source, node, start, end, value))
+        elif _written_otherwise(source.text[start:end], node):
+            self.edits.append(_changed_part_edit(source, node, start, end, value))
         elif start == end and source.text[start - 1 : start] not in (" ", "\t"):
             # an empty value (`tag:`): its mark sits right after the colon
             self.edits.append(Edit(start, end, " " + render_scalar(value, node.style)))

@@ -19,7 +19,7 @@ import pytest
 from click.testing import CliRunner
 
 from bumper.cli import main
-from bumper.plan.variants import variant
+from bumper.shapes.variants import variant
 
 CORPUS = Path(__file__).resolve().parent / "corpus"  # vendored real manifests (corpus/README.md)
 NEGATIVE = "fluxcd__flux2-kustomize-helm-example"

@@ -54,13 +54,17 @@ def test_a_ref_without_a_digest_is_the_digest_pin_error(tmp_path: Path) -> None:
     assert (tmp_path / "values.yaml").read_text() == VALUES
 
 
-def test_a_digest_of_another_algorithm_has_no_place_there(tmp_path: Path) -> None:
-    """`@sha256` in the repository takes no sha512 hex: skipped `no-digest-field`, file kept."""
+def test_a_digest_of_another_algorithm_moves_the_algorithm_too(tmp_path: Path) -> None:
+    """`@sha256` in the repository and a sha512 REF: the algorithm ending `repository` and the hex
+    in `digest` both move (the chart renders `repository:digest`); it was skipped
+    `no-digest-field`, the image left on the old digest."""
     (tmp_path / "values.yaml").write_text(VALUES)
     code, out, err = _bump(tmp_path, f"quay.io/minio/minio@sha512:{'ab' * 64}")
     assert code == 0, err
-    assert [s["reason"] for s in out["skipped"]] == ["no-digest-field"]
-    assert (tmp_path / "values.yaml").read_text() == VALUES
+    assert out["skipped"] == []
+    assert (tmp_path / "values.yaml").read_text() == VALUES.replace("minio@sha256", "minio@sha512").replace(
+        OLD, "ab" * 64
+    )
 
 
 def test_other_maps_are_not_read_so(tmp_path: Path) -> None:

@@ -31,7 +31,9 @@ VALID = [
     # a dotless, lowercase first component is a path, not a host
     ("registry/app:1", "docker.io", "registry/app", "1", None),
     ("localhost", "docker.io", "library/localhost", None, None),
-    ("localhost:5000", "docker.io", "library/localhost", "5000", None),
+    ("localhost:v1", "docker.io", "library/localhost", "v1", None),
+    # `registry` is the Hub's own image (distribution): `registry:5000` is its tag 5000, as Docker reads it
+    ("registry:5000", "docker.io", "library/registry", "5000", None),
     # registries: dotted host, port, localhost, IPv4, bracketed IPv6
     ("ghcr.io/acme/app:v1.2.3", "ghcr.io", "acme/app", "v1.2.3", None),
     ("mirror.gcr.io/library/nginx", "mirror.gcr.io", "library/nginx", None, None),
@@ -135,6 +137,11 @@ INVALID = [
     ("a..com/x", "bad registry host 'a..com'"),
     ("[fe80::1%eth0]/a", "bad registry host '[fe80::1%eth0]'"),
     ("[::1/a", "bad registry host '[::1'"),
+    # a host with a port and no image (`--registry=localhost:5000`): no Hub image has a `.` or
+    # is named localhost, so digits after one are a port, not a tag
+    ("localhost:5000", "'localhost' is a registry host, so '5000' is its port"),
+    ("gcr.io:5432", "'gcr.io' is a registry host, so '5432' is its port, not a tag"),
+    ("10.0.0.1:5000", "name the image on it (10.0.0.1:5000/NAME:TAG)"),
     # tags
     ("nginx:", "bad tag ''"),
     ("nginx:.1", "bad tag '.1'"),
@@ -275,10 +282,11 @@ def references(draw: st.DrawFn) -> tuple[str, str, str, str | None, str | None]:
     hub_alias = draw(st.sampled_from([None, "docker.io", "index.docker.io"]))
     if host is None and hub_alias is not None:
         host = hub_alias
-    if host is None and "/" in path:
-        # a first component with a dot would be read as a registry host (as Docker does)
-        first, _, rest = path.partition("/")
-        path = first.replace(".", "-") + "/" + rest
+    if host is None:
+        # a first component with a dot would be read as a registry host (as Docker does; alone,
+        # with digits for its tag, as HOST:PORT), and no Hub image is named so
+        first, slash, rest = path.partition("/")
+        path = first.replace(".", "-") + slash + rest
     if host is None or host in ("docker.io", "index.docker.io"):
         registry = "docker.io"
         repository = path if "/" in path else f"library/{path}"

@@ -63,6 +63,45 @@ def test_a_plain_value_that_would_change_type_is_caught() -> None:
     assert render_scalar("1.10", None) == '"1.10"' and render_scalar("v1.10", None) == "v1.10"
 
 
+@pytest.mark.parametrize(
+    ("written", "new", "expected"),
+    [
+        ('"ghcr.io\\/acme\\/app:v1"', "ghcr.io/acme/app:v2", '"ghcr.io\\/acme\\/app:v2"'),
+        ('"\\u0067hcr.io/acme/app:v1"', "ghcr.io/acme/app:v1.1", '"\\u0067hcr.io/acme/app:v1.1"'),
+        ('"ghcr.io/acme/app:\\x761"', "ghcr.io/acme/app:v2", '"ghcr.io/acme/app:\\x762"'),
+        ('"ghcr.io/acme/app:v\\x31"', "ghcr.io/acme/app:v2", '"ghcr.io/acme/app:v2"'),
+        ('"ghcr.io/acme/\\\r\n    app:v1"', "ghcr.io/acme/app:v2", '"ghcr.io/acme/\\\r\n    app:v2"'),
+        ("'a b\n  ghcr.io/acme/app:v1'", "a b ghcr.io/acme/app:v2", "'a b\n  ghcr.io/acme/app:v2'"),
+        ("a b\n  ghcr.io/acme/app:v1", "a b ghcr.io/acme/app:v2", "a b\n  ghcr.io/acme/app:v2"),
+    ],
+)
+def test_a_value_written_with_escapes_or_over_lines_changes_only_its_changed_part(
+    written: str, new: str, expected: str
+) -> None:
+    """Rewriting such a scalar whole wrote its escapes and line breaks anew; every byte of it
+    but the changed part's stays now."""
+    text = f"x: 1\nimage: {written}\nkeep: 2\n"
+    source = Source("f.yaml", text)
+    docs = compose_all(source)
+    plan = Plan()
+    plan.replace(source, docs[0].value[1][1], new)
+    assert apply_and_verify(source, docs, plan) == text.replace(written, expected)
+
+
+@pytest.mark.parametrize(
+    ("written", "new"),
+    [
+        ('"ghcr.io/acme/app:v1\\\n  .9"', "ghcr.io/acme/app:v2.0"),  # the tag changes across the line break
+        ('"ghcr.io\\/acme/app:v1"', 'ghcr.io/acme/app:v"2'),  # the new part needs an escape
+    ],
+)
+def test_a_changed_part_that_cannot_be_spliced_alone_is_refused(written: str, new: str) -> None:
+    source = Source("f.yaml", f"image: {written}\n")
+    docs = compose_all(source)
+    with pytest.raises(ManifestError, match="f.yaml:1: cannot rewrite only the changed part of this value"):
+        Plan().replace(source, docs[0].value[0][1], new)
+
+
 TYPED = """\
 %YAML 1.1
 ---

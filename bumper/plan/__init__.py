@@ -19,7 +19,6 @@ PUBLIC = (
     "paths",  # the one gitignore path rule: --path, .bumper.yaml paths (light)
     "select",  # which files of a tree are manifests, and why the others are left alone
     "versions",  # may a reference move to a version: downgrade, variant, stale digest
-    "variants",  # a tag's variant (12-alpine -> alpine)
     "rules",  # the repository's rules, .bumper.yaml
     "image_policy",  # Flux ImagePolicy objects and $imagepolicy markers
     "tree",  # plan_tree, TreePlan: the planner's result

@@ -13,7 +13,7 @@ from functools import cached_property
 
 from bumper.changes import Change, Skip
 from bumper.errors import ManifestError
-from bumper.image_ref import ImageRef
+from bumper.image_ref import ImageRef, repository_key
 from bumper.plan.chart_sources import ChartSources
 from bumper.plan.chart_values import chart_overrides
 from bumper.plan.diffs import file_diff
@@ -163,10 +163,13 @@ class FileJob:
         out.ignored = [
             ignored_skip(source, n) for n in notes if n.key is None or _names_a_ref(n.key, self.by_key)
         ]
-        # A marker on a nested map or flow map sets nothing.
-        if says_a_word(source.text, ("$imagepolicy",)):
+        # A marker on a nested map or flow map sets nothing, nor one inside a block read as text
+        # (a `$bumper` marker naming an image of the run: said, never passed over in silence).
+        if says_a_word(source.text, ("$imagepolicy", "$bumper")):
             out.unresolved += [
-                u for u in markers_without_value(source, docs, found, notes) if u.marker == "$imagepolicy"
+                u
+                for u in markers_without_value(source, docs, found, notes)
+                if u.marker == "$imagepolicy" or _marks_a_ref(u.target, self.by_key)
             ]
         edit_plan = Plan()
         held = held_references(source, docs, found, self.rules, shared)
@@ -337,6 +340,13 @@ def rule_note(rule: Rule | None) -> str | None:
 def ignored_skip(source: Source, note: Ignored) -> Skip:
     """A note of the shapes (a value left alone, and why) as the plan lists it."""
     return Skip(source.path, note.line, note.shape, note.value, note.reason)
+
+
+def _marks_a_ref(target: str, by_key: dict[str, ImageRef]) -> bool:
+    """Whether a `$bumper` marker's target (`REPO`, `REPO:tag`, …) names a REF's repository."""
+    repo, _, part = target.rpartition(":")
+    key = repository_key(repo if part in ("tag", "name", "digest") else target)
+    return key is not None and key in by_key
 
 
 def _names_a_ref(key: str, by_key: dict[str, ImageRef]) -> bool:

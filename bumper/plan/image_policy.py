@@ -22,15 +22,15 @@ from yaml.nodes import MappingNode, Node, ScalarNode
 from bumper.changes import Change, Skip
 from bumper.errors import ConfigError, ManifestError, PolicyError
 from bumper.image_ref import ImageRef, repository_key
-from bumper.plan.marker_lines import value_shape_reason
+from bumper.plan.marker_lines import in_text_block, value_shape_reason
 from bumper.plan.needles import API_NEEDLE, MARKER_NEEDLE
 from bumper.plan.select import iter_candidates, read_manifest, read_tree
-from bumper.plan.variants import same_variant
 from bumper.plan.versions import Decision, digest_pin_error, is_downgrade
 from bumper.shapes.left_alone import PLACEHOLDER, is_placeholder
 from bumper.shapes.markers import find_markers, split_policy_marker
 from bumper.shapes.policy_marker import PolicyRef
 from bumper.shapes.reference import Ignored, Reference
+from bumper.shapes.variants import same_variant
 from bumper.shapes.walk import find_references
 from bumper.yaml_edit import Plan, Source, compose_all
 
@@ -365,11 +365,16 @@ def markers_without_value(
     marked = {r.line for r in refs if r.shape == "marker"}
     marked |= {note.line for note in notes if note.reason == PLACEHOLDER}
     found = []
+    read_as_yaml = {id(block.node) for ref in refs for block in ref.blocks()}  # shapes/embedded.py
     for line0, (target, part, kind) in sorted(find_markers(source).items()):
         if line0 + 1 in marked:
             continue
         named = target if part == "whole" else f"{target}:{part}"
-        reason = value_shape_reason(docs, line0) or "no scalar value on this line"
+        reason = (
+            value_shape_reason(docs, line0)
+            or in_text_block(docs, line0, read_as_yaml)
+            or "no scalar value on this line"
+        )
         if (kind == "bumper" or part in ("digest", "tag")) and reason.startswith("no scalar"):
             what = "reference" if part == "whole" else part
             reason = f"the value on this line is no {what} of {target}"

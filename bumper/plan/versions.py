@@ -7,7 +7,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, NamedTuple
 
 from bumper.errors import PolicyError
-from bumper.plan.variants import read_tag, same_variant, variant_order
+from bumper.shapes.variants import read_tag, same_variant, variant_order
 
 if TYPE_CHECKING:
     import semver

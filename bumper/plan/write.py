@@ -16,7 +16,12 @@ def write_all(edits: list[FileEdit], *, recheck: bool = False) -> None:
     again first, and one that is no longer the regular file whose bytes were planned from (an
     edit, a removal, a link put in its place or in its folder's) fails the run with nothing
     written. A rename that fails, or an interruption among the renames, puts the files already
-    renamed back as they were: a failed run leaves no file half-written, no temp file behind."""
+    renamed back as they were: a failed run leaves no file half-written, no temp file behind.
+    A file with other hard links, or without a write permission bit, fails the run first
+    (`_not_replaceable`)."""
+    refusal = next((said for edit in edits if (said := _not_replaceable(edit)) is not None), None)
+    if refusal is not None:
+        raise WorkspaceError(refusal)
     staged = _stage([(edit.path, edit.new) for edit in edits])
     try:
         changed = next((e.relpath for e in edits if recheck and _changed(e)), None)
@@ -29,6 +34,29 @@ def write_all(edits: list[FileEdit], *, recheck: bool = False) -> None:
     finally:
         for tmp in staged:
             Path(tmp).unlink(missing_ok=True)  # those not renamed into place
+
+
+def _not_replaceable(edit: FileEdit) -> str | None:
+    """Why the file must not be replaced by a rename, None when it may: a rename would leave a
+    hard link's other names with the old text (a silent fork of one file), and would write a
+    file its owner made read-only (as root too). A file gone meanwhile is `_stage`'s to say."""
+    try:
+        now = os.lstat(edit.path)
+    except OSError:
+        return None
+    leave_out = f"or leave it out with --path '**' --path '!/{edit.relpath}'; nothing was changed"
+    if stat.S_ISREG(now.st_mode) and now.st_nlink > 1:
+        return (
+            f"cannot write {edit.relpath}: it has {now.st_nlink} hard links, and bumper replaces a file "
+            "with a new one renamed into place, which would leave the other links with the old text; "
+            f"make it a file of its own (cp {edit.relpath} TMP && mv TMP {edit.relpath}) {leave_out}"
+        )
+    if stat.S_ISREG(now.st_mode) and not now.st_mode & 0o222:
+        return (
+            f"cannot write {edit.relpath}: it is read-only (mode {now.st_mode & 0o7777:04o}); make it "
+            f"writable (chmod u+w {edit.relpath}) for bumper to rewrite it, {leave_out}"
+        )
+    return None
 
 
 def _stage(files: list[tuple[str, bytes]]) -> list[str]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from yaml.nodes import MappingNode, ScalarNode
 
-from bumper.shapes.container import DOCKER_TRANSPORT, checked_after_prefix, tagged_ref
+from bumper.shapes.container import DOCKER_TRANSPORT, after_transport, tagged_ref
 from bumper.shapes.nodes import STR_TAG, scalar
 from bumper.shapes.shape import Claim, Found, Shape
 
@@ -14,10 +14,11 @@ NAME = "actions"
 
 
 def uses(value: ScalarNode, key: str, context: str | None, found: Found) -> None:
-    """`uses: docker://ghcr.io/allenporter/flux-local:v8.2.0@sha256:…`, with a tag or digest (an
-    action, `uses: actions/checkout@v4`, is no image)."""
+    """`uses: docker://ghcr.io/allenporter/flux-local:v8.2.0@sha256:…` (without a tag the step
+    pulls `latest`: pinned by a bump, as an untagged `image:`; an action, `uses:
+    actions/checkout@v4`, is no image)."""
     if value.tag == STR_TAG and str(value.value).startswith(DOCKER_TRANSPORT):
-        if (ref := checked_after_prefix(value, DOCKER_TRANSPORT, found.ignore)) is not None:
+        if (ref := after_transport(value, found.ignore)) is not None:
             found.add(ref)
 
 

@@ -30,11 +30,18 @@ _MUTATIONS = ("applyConfiguration", "jsonPatch")  # each holds one CEL `expressi
 # A field `image` set to a CEL string literal (`Object.spec.containers{image: "REF"}`), or a map
 # key `"image"` (a container written as a map, `{"name": "sidecar", "image": "REF"}`), or the
 # `value` of a `JSONPatch{op: …, path: ….."/image", value: "REF"}` whose path ends in `/image`
-# (Kyverno's update-image-tag sample, its path built with `+ string(index) +`):
+# (Kyverno's update-image-tag sample, its path built with `+ string(index) +`; the value may come
+# first, `JSONPatch{op: …, value: "REF", path: ….."/image"}`, CEL's fields have no order):
 # `imagePullPolicy:`, `c.image.startsWith("…")`, another JSONPatch's `value:` are not read, nor
 # the value of a JSONPatch whose `op` is no `add`/`replace` (a `test` compares: moving it would
 # make the patch wait for the new image), as in a kustomize JSON 6902 patch.
-_PATCH = r"""path\s*:\s*[^,{{}}]*?/image{quote}\s*,\s*value"""  # the path's last literal, then value
+_PATH_IMAGE = r"""path\s*:\s*[^,{{}}]*?/image{quote}"""  # a path whose last literal ends in /image
+_PATCH = (  # the path, then its value; or the value, then that path (`JSONPatch{op, value, path}`)
+    _PATH_IMAGE
+    + r"""\s*,\s*value|value(?=\s*:\s*{quote}[^"'\\\s]+{quote}\s*,\s*"""
+    + _PATH_IMAGE
+    + r"""\s*[,}}])"""
+)
 _IMAGE_FIELD = re.compile(
     r"""(?<![\w.])(?:image|"image"|'image'|"""
     + _PATCH.format(quote="[\"']")
@@ -191,9 +198,10 @@ def _literals(source: Source, node: ScalarNode, ignore: IgnoreFn) -> Iterator[Re
 
 
 def _sets_value(value: str, match: re.Match[str]) -> bool:
-    """Whether a match writes its value: an `image` field does; a JSONPatch's `value` does when
+    """Whether a match writes its value: an `image` field does; a JSONPatch's `value` (after or
+    before its path) does when
     its literal's `op` (before or after, between its braces) is `add` or `replace`."""
-    if not match.group(0).startswith("path"):
+    if not match.group(0).startswith(("path", "value")):
         return True
     start, end = value.rfind("{", 0, match.start()) + 1, value.find("}", match.end())
     op = _PATCH_OP.search(value, start, len(value) if end < 0 else end)

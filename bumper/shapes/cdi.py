@@ -6,10 +6,8 @@ from __future__ import annotations
 
 from yaml.nodes import ScalarNode
 
-from bumper.shapes.container import DOCKER_TRANSPORT, checked_after_prefix, parse
-from bumper.shapes.container import NAME as CONTAINER
+from bumper.shapes.container import DOCKER_TRANSPORT, after_transport
 from bumper.shapes.nodes import STR_TAG
-from bumper.shapes.reference import WholeRef
 from bumper.shapes.shape import Found, Shape
 
 NAME = "cdi"
@@ -22,10 +20,7 @@ def registry_url(value: ScalarNode, key: str, context: str | None, found: Found)
     text = str(value.value)
     if context != "registry" or value.tag != STR_TAG or not text.startswith(DOCKER_TRANSPORT):
         return
-    untagged = parse(text[len(DOCKER_TRANSPORT) :])
-    if untagged is not None and untagged.tag is None and untagged.digest is None:
-        found.add(WholeRef(CONTAINER, value, untagged, prefix=DOCKER_TRANSPORT))
-    elif (ref := checked_after_prefix(value, DOCKER_TRANSPORT, found.ignore)) is not None:
+    if (ref := after_transport(value, found.ignore)) is not None:
         found.add(ref)
 
 

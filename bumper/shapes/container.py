@@ -39,7 +39,7 @@ def whole_ref(
         return
     text = str(value.value)
     if text.startswith(DOCKER_TRANSPORT):  # `singularity_image: docker://REF` (a tool's own spelling)
-        if (found_ref := checked_after_prefix(value, DOCKER_TRANSPORT, found.ignore)) is not None:
+        if (found_ref := after_transport(value, found.ignore)) is not None:
             found_ref.name_nodes = names
             found.add(found_ref)
         return
@@ -161,8 +161,9 @@ _ENV_SUFFIX_TAGGED = "_IMAGE_NAME"
 _ENV_LIST_SUFFIX = "_IMAGES"
 IMAGE_LIST = explained(
     "image-list",
-    "a line of a KEY=IMAGE list held in one value (Strimzi's STRIMZI_KAFKA_IMAGES), each line the"
-    " image for its key; bumper does not choose among them: edit the line by hand",
+    "a line of a KEY=IMAGE list held in one value (Strimzi's STRIMZI_KAFKA_IMAGES; a flag's"
+    " `--NAME-image=REF,REF`, one image per platform), each line the image for its key; bumper"
+    " does not choose among them: edit the line by hand",
 )
 # What separates the items of such a list besides lines: no image reference holds a space or a comma.
 _LIST_ITEMS = re.compile(r"[\s,;]+")
@@ -212,14 +213,21 @@ def _image_list(value: ScalarNode, found: Found) -> None:
     literal = value.style == "|"
     first = value.start_mark.line + 1 + (1 if literal else 0)
     for number, line in enumerate(str(value.value).split("\n")):
-        for item in _LIST_ITEMS.split(line.strip()):  # a line each, or several on one line
-            key, equals, text = item.partition("=")
-            text = text if equals else key  # `KEY=IMAGE`, or an image alone
-            parsed = parse(text) if text else None
-            if parsed is not None and (parsed.tag or parsed.digest):
-                found.ignore(
-                    Ignored(first + number if literal else first, NAME, text, IMAGE_LIST, parsed.key)
-                )
+        _listed_images(line, first + number if literal else first, found.ignore)
+
+
+def _listed_images(line: str, number: int, ignore: IgnoreFn) -> int:
+    """Note each `KEY=IMAGE` item (or image alone) with a tag or digest of one line of a list,
+    items separated by spaces or commas; how many were noted."""
+    noted = 0
+    for item in _LIST_ITEMS.split(line.strip()):
+        key, equals, text = item.partition("=")
+        text = text if equals else key  # `KEY=IMAGE`, or an image alone
+        parsed = parse(text) if text else None
+        if parsed is not None and (parsed.tag or parsed.digest):
+            ignore(Ignored(number, NAME, text, IMAGE_LIST, parsed.key))
+            noted += 1
+    return noted
 
 
 # A Tekton parameter naming the image a step runs, spelled as the Tekton catalog does:
@@ -265,7 +273,7 @@ def tagged_ref(
 # `--image-registry=host:5000` parse as references too.
 # The name may go on with the platform the image is for: Tekton's controller takes
 # `-shell-image-win` (mcr.microsoft.com/powershell) beside `-shell-image`.
-_PLATFORM = r"(?:[-_](?:win|windows|linux|amd64|arm64|ppc64le|s390x))?"
+_PLATFORM = r"(?:[-_](?:win|windows|linux|amd64|arm64|ppc64le|s390x)){0,2}"  # `-win`, `-linux-arm64`
 _IMAGE_FLAG = re.compile(rf"--?[A-Za-z0-9_.-]*[Ii]mage{_PLATFORM}=")
 # The same flag as one item and its reference as the next (`- --executor-image` then
 # `- quay.io/argoproj/argoexec:v3.7.3`; Tekton's `"-shell-image", "cgr.dev/…@sha256:…"`).
@@ -277,7 +285,8 @@ def flag_args(seq: SequenceNode, state: Found) -> list[Reference]:
     """`--NAME-image=repo:tag` items of a container's `args`/`command` (a chart's `extraArgs`):
     the part after `=` is rewritten; `--NAME-image` followed by a `repo:tag` item: that item is.
     It needs a tag or digest, as a key other than `image` does (`--default-image=ghcr.io/acme/app`
-    names no version to move); an item after the flag that is itself a flag is not its value."""
+    names no version to move); an item after the flag that is itself a flag is not its value. A
+    value listing several images (`REF,REF`, `linux=REF`) is noted `image-list` item by item."""
     refs: list[Reference] = []
     ignore = state.ignore
     previous: object = None
@@ -292,10 +301,16 @@ def flag_args(seq: SequenceNode, state: Found) -> list[Reference]:
             prefix: str | None = flag.group()
         else:  # the value of `--NAME-image` given as the next item: the whole item
             prefix = "" if after_flag and not text.startswith("-") else None
-        if prefix is not None and (found := checked_after_prefix(item, prefix, ignore)) is not None:
+        if prefix is None:
+            continue
+        if (found := checked_after_prefix(item, prefix, ignore)) is not None:
             if not prefix and type(flag_item) is ScalarNode:  # `- --executor-image  # bumper: hold`
                 found.name_nodes = (flag_item,)  # holds the reference on the item after it
             refs.append(found)
+        elif _LIST_ITEMS.search(text[len(prefix) :]) or "=" in text[len(prefix) :]:
+            # `--shell-image=REF,REF` (one per platform), `--image=linux=REF`: one REF cannot say
+            # which item it is, so none is written; each is listed, never passed over in silence
+            _listed_images(text[len(prefix) :], item.start_mark.line + 1, ignore)
     return refs
 
 
@@ -332,6 +347,17 @@ def checked_after_prefix(node: ScalarNode, prefix: str, ignore: IgnoreFn) -> Ref
     if found is None and parse(text) is None and placeholder_whole(text) is None:
         broken_digest(node, text, ignore, NAME)
     return found
+
+
+def after_transport(node: ScalarNode, ignore: IgnoreFn) -> Reference | None:
+    """The reference after `docker://` in `node`, rewritten with the prefix kept. The transport
+    says the rest is a whole image, so without a tag or digest it runs `latest` (skopeo,
+    Apptainer, GitHub Actions and CDI pull that) and a bump pins it, as an untagged `image:`;
+    otherwise as checked_after_prefix."""
+    parsed = parse(str(node.value)[len(DOCKER_TRANSPORT) :])
+    if parsed is not None and parsed.tag is None and parsed.digest is None:
+        return WholeRef(NAME, node, parsed, prefix=DOCKER_TRANSPORT)
+    return checked_after_prefix(node, DOCKER_TRANSPORT, ignore)
 
 
 # `imageName`: CloudNativePG's `Cluster.spec.imageName` (a key other than `image`: it needs a tag

@@ -38,7 +38,8 @@ def image_set(source: Source, doc: Node, ignore: IgnoreFn) -> Iterator[Reference
     """The images of a ConfigMap whose `data` is an ImageSet: every key one of the operator's
     component names and every value a reference with a tag or digest (or a placeholder, noted).
     A ConfigMap holding any other key or value is some other program's settings: nothing is read,
-    so `plugin: "true"` beside `attacher: REF` is never taken for an image."""
+    so `plugin: "true"` beside `attacher: REF` is never taken for an image. Keys a merge key
+    brings count as the map's own (the anchored value is the one edited)."""
     if type(doc) is not MappingNode:
         return
     root = merged_pairs(doc)
@@ -47,9 +48,11 @@ def image_set(source: Source, doc: Node, ignore: IgnoreFn) -> Iterator[Reference
     data = root.get("data")
     if type(data) is not MappingNode or not data.value:
         return
+    if any(type(key) is not ScalarNode for key, _ in data.value):
+        return
     values: list[ScalarNode] = []
-    for key, value in data.value:
-        if type(key) is not ScalarNode or key.value not in IMAGE_SET_KEYS or not _names_an_image(value):
+    for key, value in merged_pairs(data).items():  # a `<<: *common` brings components too
+        if key not in IMAGE_SET_KEYS or not _names_an_image(value):
             return
         assert type(value) is ScalarNode
         values.append(value)

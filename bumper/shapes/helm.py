@@ -447,7 +447,7 @@ def _bare_digest(pairs: dict[str, Node]) -> BareDigestRef | Ignored | None:
         reason = f"not-a-digest: {digest!r}; {DIGEST_HINT}"
         return Ignored(digest_node.start_mark.line + 1, NAME, f"{full}@{digest}", reason, ref.key)
     names = tuple(n for n in (scalar(pairs, "registry"), repository_node) if n is not None)
-    return BareDigestRef(NAME, digest_node, ref, name_nodes=names)
+    return BareDigestRef(NAME, digest_node, ref, name_nodes=names, algorithm_node=repository_node)
 
 
 def _registry_only(pairs: dict[str, Node], ignore: IgnoreFn, shape: str) -> SplitRef | None:

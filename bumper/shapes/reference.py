@@ -99,7 +99,7 @@ class Reference:
     @property
     def untagged_runs(self) -> str | None:
         """When the file writes no tag here, a tag with the variant the reference runs all the
-        same (judged by bumper.plan.variants against the REF's); None when that is not known."""
+        same (judged by bumper.shapes.variants against the REF's); None when that is not known."""
         return None
 
     @property
@@ -222,7 +222,13 @@ class SplitRef(Reference):
 class BareDigestRef(SplitRef):
     """A Helm map pinning by digest alone, its algorithm in `repository` (`quay.io/minio/minio@sha256`)
     and `digest` holding the hex (`node`), as MinIO's charts render `repository:digest`: a bump
-    writes the hex of the REF's digest there; there is no tag to write."""
+    writes the hex of the REF's digest there, and a REF's other algorithm at the end of
+    `repository` (`algorithm_node`); there is no tag to write."""
+
+    algorithm_node: ScalarNode | None = None
+
+    def moves_with(self) -> tuple[Node, ...]:
+        return () if self.algorithm_node is None else (self.algorithm_node,)
 
     @property
     def holds_digest(self) -> bool:
@@ -234,8 +240,11 @@ class BareDigestRef(SplitRef):
 
     def rewrite(self, plan: Plan, source: Source, new: ImageRef) -> str | None:
         algorithm, _, hex_part = (new.digest or "").partition(":")
-        if not hex_part or not (self.ref.digest or "").startswith(f"{algorithm}:"):
-            return None  # no digest in REF (refused before), or another algorithm than the map's
+        if not hex_part or self.algorithm_node is None:
+            return None  # no digest in REF (refused before)
+        if not (self.ref.digest or "").startswith(f"{algorithm}:"):  # `@sha512` and a sha256 REF
+            name, _, _ = str(self.algorithm_node.value).rpartition("@")
+            plan.replace(source, self.algorithm_node, f"{name}@{algorithm}")
         plan.replace(source, self.node, hex_part)
         return str(self.ref._replace(digest=new.digest))
 

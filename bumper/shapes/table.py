@@ -41,11 +41,13 @@ V = TypeVar("V")
 SHAPES: tuple[Shape, ...] = (
     hub_tag.SHAPE,  # Istio's {hub, tag}: noted, and no Helm values map (before helm claims it)
     joined_tag.SHAPE,  # an untagged image: REPO whose chart appends imageVersion/imageTag: noted
+    # a Tekton taskRef's/pipelineRef's OCI bundle (bundles resolver, v1beta1); it claims no map,
+    # and comes before helm, which claims a map holding a merge key (`taskRef: {<<: *bundle}`)
+    tekton_bundle.SHAPE,
     helm.SHAPE,  # values maps {repository, tag}: the tag
     image_volume.SHAPE,  # Kubernetes image volumes: image.reference
     container.SHAPE,  # image: repo:tag (and keys ending in Image)
     image_options.SHAPE,  # kubeflow: Kubeflow's spawner form: image: {value: REF, options: [REF, ...]}
-    tekton_bundle.SHAPE,  # a Tekton taskRef's/pipelineRef's OCI bundle (bundles resolver, v1beta1)
     openshift.SHAPE,  # from: {kind: DockerImage, name: REF}: an ImageStream's or a BuildConfig's
     actions.SHAPE,  # a GitHub Actions step's uses: docker://REF
     cdi.SHAPE,  # a KubeVirt CDI import's source.registry.url: docker://REF

@@ -7,7 +7,7 @@ from __future__ import annotations
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
 from bumper.shapes.container import whole_ref
-from bumper.shapes.nodes import scalar, text_of
+from bumper.shapes.nodes import merged_pairs, scalar, text_of
 from bumper.shapes.shape import Claim, Found, Shape
 
 NAME = "tekton_bundle"
@@ -25,10 +25,11 @@ def bundle_key(value: ScalarNode, key: str, context: str | None, found: Found) -
 def bundles_resolver(node: MappingNode, keys: list[str], context: str | None, found: Found) -> Claim | None:
     """`{resolver: bundles, params: [{name: bundle, value: REF}, …]}` as a `taskRef` (a
     `pipelineRef`, a step's `ref`): the `bundle` param's value (another resolver's params are its
-    own). Claims nothing."""
+    own); also as keys a merge key brings (`taskRef: {<<: *bundle}`, the anchor written
+    elsewhere: the value is edited where it is written). Claims nothing."""
     if context not in _RESOLVED:
         return None
-    pairs = {k.value: v for k, v in node.value if type(k) is ScalarNode}
+    pairs = merged_pairs(node)
     params = pairs.get("params")
     if text_of(scalar(pairs, "resolver")) != "bundles" or type(params) is not SequenceNode:
         return None
@@ -45,7 +46,7 @@ def bundles_resolver(node: MappingNode, keys: list[str], context: str | None, fo
 SHAPE = Shape(
     NAME,
     mapping=bundles_resolver,
-    mapping_keys=frozenset({"resolver"}),
+    mapping_keys=frozenset({"resolver", "<<"}),
     keys=frozenset({"bundle"}),
     scalar=bundle_key,
 )

@@ -99,3 +99,24 @@ def test_an_interruption_among_the_renames_puts_back_what_was_renamed(
     assert a.read_bytes() == b"image: ghcr.io/acme/app:v1.0.0\n"
     assert b.read_bytes() == b"image: ghcr.io/acme/app:v1.0.0  # b\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.yaml", "b.yaml"]
+
+
+@pytest.mark.parametrize("kind", ["hard-link", "read-only"])
+def test_a_hard_linked_or_read_only_file_fails_the_run_before_any_write(tmp_path: Path, kind: str) -> None:
+    """A rename broke the hard link (the other name kept the old text, unsaid) and rewrote a
+    read-only file, as root too; now the run fails first, naming the file, every file as it was."""
+    a, b = _two_files(tmp_path)
+    plan = plan_tree(TreeRequest(tmp_path, [ImageRef.parse("ghcr.io/acme/app:v1.2.0")]))
+    other = tmp_path.parent / f"{tmp_path.name}-other.yaml"
+    if kind == "hard-link":
+        os.link(b, other)
+        said = r"^cannot write b\.yaml: it has 2 hard links, .* nothing was changed$"
+    else:
+        b.chmod(0o444)
+        said = r"^cannot write b\.yaml: it is read-only \(mode 0444\); make it writable .* was changed"
+    with pytest.raises(WorkspaceError, match=said):
+        write_all(plan.edits, recheck=True)
+    assert a.read_bytes() == b"image: ghcr.io/acme/app:v1.0.0\n"
+    assert b.read_bytes() == b"image: ghcr.io/acme/app:v1.0.0  # b\n"
+    assert os.stat(b).st_nlink == (2 if kind == "hard-link" else 1)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.yaml", "b.yaml"]

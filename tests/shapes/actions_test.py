@@ -8,9 +8,10 @@ SHA = "9c77739d8d7c71b808311693ea52d603d1ddb5190d3d4f23e47f6f33d5254602"
 
 
 def test_a_step_running_a_container_image() -> None:
-    """`uses: docker://REF` with a tag or digest moves; an action (`owner/repo@ref`, a local
-    `./path`), a `docker://` image without a tag or digest and a placeholder do not (the
-    placeholder is noted, and so is a digest cut short: `not-a-digest`, as under `image:`)."""
+    """`uses: docker://REF` with a tag or digest moves, and one without either, which pulls
+    `latest`, is pinned as an untagged `image:` (it was passed over in silence); an action
+    (`owner/repo@ref`, a local `./path`) and a placeholder do not (the placeholder is noted, and
+    so is a digest cut short: `not-a-digest`, as under `image:`)."""
     finding = find(
         f"""\
         jobs:
@@ -29,6 +30,7 @@ def test_a_step_running_a_container_image() -> None:
     assert finding.found == [
         (5, "container", f"ghcr.io/allenporter/flux-local:v8.2.0@sha256:{SHA}"),
         (6, "container", "alpine:3.21"),
+        (8, "container", "ghcr.io/acme/untagged"),
     ]
     assert [(line, reason.split(":")[0]) for line, _, _, reason in finding.left] == [
         (9, "placeholder"),

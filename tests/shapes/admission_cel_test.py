@@ -122,8 +122,8 @@ spec:
 def test_the_value_of_a_json_patch_on_a_containers_image() -> None:
     """`JSONPatch{op, path, value: "REF"}` whose path's last literal ends in `/image` (Kyverno's
     update-image-tag sample builds it with `+ string(index) +`), in a folded, a double-quoted
-    (its quotes escaped) and a single-quoted scalar. A path ending in `/imagePullPolicy`, a
-    `value` before its `path`, another field's `/image` path are not read."""
+    (its quotes escaped) and a single-quoted scalar. A path ending in `/imagePullPolicy`, another
+    field's `/image` path are not read."""
     head = "apiVersion: policies.kyverno.io/v1alpha1\nkind: MutatingPolicy\nspec:\n  mutations:\n"
     patch = 'JSONPatch{op: "replace", path: "/spec/containers/" + string(i) + "/image", value: "vault:1.5.4"}'
     folded = f"    - jsonPatch:\n        expression: >-\n          [{patch}]\n"
@@ -137,11 +137,29 @@ def test_the_value_of_a_json_patch_on_a_containers_image() -> None:
     ]
     others = [
         'JSONPatch{op: "replace", path: "/spec/containers/0/imagePullPolicy", value: "ghcr.io/acme/a:v1"}',
-        'JSONPatch{op: "add", value: "ghcr.io/acme/b:v1", path: "/spec/containers/0/image"}',
+        'JSONPatch{op: "add", value: "ghcr.io/acme/b:v1", path: "/spec/containers/0/imagePullPolicy"}',
         'JSONPatch{op: "add", path: "/metadata/labels/image", x: 1, value: "ghcr.io/acme/c:v1"}',
     ]
     text = head + "".join(f"    - jsonPatch:\n        expression: >-\n          [{o}]\n" for o in others)
     assert find(text, "mpol.yaml").found == []
+
+
+def test_the_value_of_a_json_patch_written_before_its_path() -> None:
+    """CEL's fields have no order: `JSONPatch{op, value: "REF", path: …/image}` sets the image as
+    much as with the path first. It was passed over in silence; now read in each scalar style,
+    and a `test` so written still compares and stays."""
+    head = "apiVersion: policies.kyverno.io/v1alpha1\nkind: MutatingPolicy\nspec:\n  mutations:\n"
+    patch = 'JSONPatch{op: "replace", value: "vault:1.5.4", path: "/spec/containers/" + string(i) + "/image"}'
+    folded = f"    - jsonPatch:\n        expression: >-\n          [{patch}]\n"
+    quoted = '    - jsonPatch:\n        expression: "[' + patch.replace('"', '\\"') + ']"\n'
+    single = "    - jsonPatch:\n        expression: '[" + patch.replace('"', "''") + "]'\n"
+    tested = folded.replace('"replace"', '"test"')
+    found = find(head + folded + quoted + single + tested, "mpol.yaml").found
+    assert found == [
+        (7, "container", "vault:1.5.4"),
+        (9, "container", "vault:1.5.4"),
+        (11, "container", "vault:1.5.4"),
+    ]
 
 
 def test_a_json_patch_that_sets_no_image_is_not_read() -> None:

@@ -244,8 +244,9 @@ def test_a_flag_naming_an_image_for_one_platform() -> None:
 
 def test_a_reference_after_the_docker_transport_prefix() -> None:
     """`docker://REF` under a key naming an image (Apptainer's, skopeo's spelling): the reference
-    moves with the prefix kept; it needs a tag or digest, as after any prefix; a broken one and
-    the prefix alone are nothing."""
+    moves with the prefix kept; without a tag or digest it pulls `latest` and is pinned, as an
+    untagged `image:` (it was passed over in silence); a broken one and the prefix alone are
+    nothing."""
     text = f"""\
         terminal:
           singularity_image: docker://nikolaik/python-nodejs:python3.11-nodejs20
@@ -257,6 +258,7 @@ def test_a_reference_after_the_docker_transport_prefix() -> None:
     assert find(text, "config.yaml").found == [
         (2, "container", "nikolaik/python-nodejs:python3.11-nodejs20"),
         (3, "container", f"ghcr.io/acme/app@sha256:{SHA}"),
+        (4, "container", "ghcr.io/acme/untagged"),
     ]
 
 
@@ -524,3 +526,49 @@ def test_kubevirt_img_and_image_reference_variables_need_a_tag_or_digest() -> No
         (13, "container", "quay.io/acme/op:v2"),
     ]
     assert [(n[0], n[3]) for n in finding.left] == [(18, "placeholder")]
+
+
+def test_a_registry_host_and_port_alone_is_no_image() -> None:
+    """`localhost:5000`, `gcr.io:5432` name a registry, not the Hub image `localhost` at tag 5000:
+    scan listed them (and a bump of `localhost:5001` rewrote the port); an image on such a host
+    is read, and so is `registry:5000`, the Hub's `registry` image at tag 5000."""
+    assert find(
+        """\
+        containers:
+          - image: localhost:5000
+            args: [--sidecar-image=gcr.io:5432, --helper-image, 10.0.0.1:5000]
+            env:
+              - {name: RELATED_IMAGE_CACHE, value: "localhost:5000"}
+          - image: localhost:5000/app:1.0
+          - image: registry:5000
+        """,
+        "pod.yaml",
+    ).found == [(6, "container", "localhost:5000/app:1.0"), (7, "container", "registry:5000")]
+
+
+def test_a_flag_naming_two_platforms_or_listing_one_image_per_platform() -> None:
+    """A flag whose name ends in `image` and two platforms (`-shell-image-win-amd64`) is read as
+    one ending in one; a flag listing an image per platform (`--image=REF,REF`,
+    `--helper-image=linux/amd64=REF`) is noted `image-list` item by item: one REF cannot say
+    which item it is. Both were passed over in silence."""
+    finding = find(
+        """\
+        containers:
+          - image: ghcr.io/acme/ctl:v1
+            args:
+              - -shell-image-win-amd64=mcr.microsoft.com/powershell:nanoserver-ltsc2022
+              - --image=ghcr.io/acme/app:v1,ghcr.io/acme/app:v1-windows
+              - --helper-image=linux/amd64=ghcr.io/acme/helper:v1
+              - --image-registry=registry.local:5000,mirror.local:5000
+        """,
+        "pod.yaml",
+    )
+    assert finding.found == [
+        (2, "container", "ghcr.io/acme/ctl:v1"),
+        (4, "container", "mcr.microsoft.com/powershell:nanoserver-ltsc2022"),
+    ]
+    assert [(n[0], n[2], n[3].split(":")[0]) for n in finding.left] == [
+        (5, "ghcr.io/acme/app:v1", "image-list"),
+        (5, "ghcr.io/acme/app:v1-windows", "image-list"),
+        (6, "ghcr.io/acme/helper:v1", "image-list"),
+    ]

@@ -56,3 +56,23 @@ def test_a_digest_cut_short_is_listed_not_a_digest() -> None:
     finding = find(text, "operator.yaml")
     assert finding.found == [(5, "container", "registry.k8s.io/sig-storage/csi-provisioner:v6.2.0")]
     assert [(n[0], n[3].split(":")[0]) for n in finding.left] == [(4, "not-a-digest")]
+
+
+def test_components_a_merge_key_brings_are_read_where_they_are_written() -> None:
+    """`<<: *sidecars` is no component name: the whole ConfigMap was passed over in silence."""
+    finding = find(
+        """\
+        apiVersion: v1
+        kind: ConfigMap
+        metadata:
+          sidecars: &sidecars {attacher: registry.k8s.io/sig-storage/csi-attacher:v4.10.0}
+        data:
+          <<: *sidecars
+          plugin: quay.io/cephcsi/cephcsi:v3.17.0
+        """,
+        "operator.yaml",
+    )
+    assert finding.found == [
+        (4, "container", "registry.k8s.io/sig-storage/csi-attacher:v4.10.0"),
+        (7, "container", "quay.io/cephcsi/cephcsi:v3.17.0"),
+    ]

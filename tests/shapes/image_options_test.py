@@ -52,6 +52,30 @@ def test_an_image_offered_at_several_tags_is_left_alone_with_its_default() -> No
     ]
 
 
+def test_one_version_in_two_variants_is_no_choice_of_version() -> None:
+    """`nb:v1.8.0` and `nb:v1.8.0-cuda` offer one version in two variants: each is read (a REF of
+    its variant moves it); they were listed `several-tags` and left alone. Two versions of one
+    variant beside them are still the users' choice."""
+    text = """\
+        image:
+          value: ghcr.io/acme/nb:v1.8.0
+          options:
+          - ghcr.io/acme/nb:v1.8.0
+          - ghcr.io/acme/nb:v1.8.0-cuda
+          - ghcr.io/acme/lab:v2-cuda12.2
+          - ghcr.io/acme/lab:v3-cuda12.2
+          - ghcr.io/acme/lab:v3
+        """
+    finding = find(text)
+    assert finding.found == [
+        (2, "container", "ghcr.io/acme/nb:v1.8.0"),
+        (4, "container", "ghcr.io/acme/nb:v1.8.0"),
+        (5, "container", "ghcr.io/acme/nb:v1.8.0-cuda"),
+        (8, "container", "ghcr.io/acme/lab:v3"),
+    ]
+    assert [(n[0], n[3].split(":")[0]) for n in finding.left] == [(6, "several-tags"), (7, "several-tags")]
+
+
 def test_only_the_forms_keys_and_fields() -> None:
     """A map with another field (an env entry's `name`, a `hidden:`), under another key
     (`defaults:`), or a placeholder option is no choice to move (the placeholder is noted)."""

@@ -119,3 +119,26 @@ def test_a_bundle_elsewhere_is_no_image() -> None:
         (19, "no-tag"),
         (27, "placeholder"),
     ]
+
+
+def test_a_bundle_reached_through_an_alias_or_a_merge_key() -> None:
+    """The resolver's map anchored outside the tasks and used as `taskRef: *bundle` or through
+    `taskRef: {<<: *bundle}`: the value is read once, where it is written. Through the merge key
+    it was passed over in silence (the map holding `<<` was the Helm shape's)."""
+    text = """\
+        apiVersion: tekton.dev/v1
+        kind: Pipeline
+        metadata:
+          annotations:
+            x-bundle: &bundle
+              resolver: bundles
+              params:
+                - {name: bundle, value: "gcr.io/tekton-releases/catalog/upstream/git-clone:0.9"}
+        spec:
+          tasks:
+            - name: clone
+              taskRef: TASKREF
+        """
+    found = [(8, "container", "gcr.io/tekton-releases/catalog/upstream/git-clone:0.9")]
+    assert find(text.replace("TASKREF", "*bundle"), "pipeline.yaml").found == found
+    assert find(text.replace("TASKREF", "{<<: *bundle}"), "pipeline.yaml").found == found

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bumper.plan.variants import read_tag, same_variant, variant
 from bumper.plan.versions import Decision, decide, is_downgrade
+from bumper.shapes.variants import read_tag, same_variant, variant
 
 WHERE = ("values.yaml", 3)
 DIGEST = "sha256:" + "c" * 64
