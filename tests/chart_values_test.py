@@ -183,13 +183,15 @@ def test_an_umbrella_of_many_packaged_subcharts_reads_each_archive_a_few_times(
         overrides = "".join(f"s{i}:\n  image: {OSS}\n" for i in range(40))
         (root / f"platform/values-{f}.yaml").write_text(overrides)
     opened: list[str] = []
-    real_open = chart_archive.gzip.open
+    import gzip  # read by chart_archive at its first archive
+
+    real_open = gzip.open
 
     def counted(path: str, *args: object, **kwargs: object) -> object:
         opened.append(path)
         return real_open(path, *args, **kwargs)  # type: ignore[call-overload]
 
-    monkeypatch.setattr(chart_archive.gzip, "open", counted)
+    monkeypatch.setattr(gzip, "open", counted)
     chart_archive._read.cache_clear()
     argv = ["bump", f"{OSS}:7.10.2", "--dir", str(root), "--dry-run", "--output", "json"]
     result = CliRunner().invoke(main, argv)

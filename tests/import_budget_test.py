@@ -72,7 +72,8 @@ VERSION_NEVER = {"json", "pathlib", "subprocess", "urllib.parse", "fnmatch", "sh
 # Standard-library modules a plain `bump --dir --dry-run` (no .bumper.yaml, no marker, text
 # output) has no use for: JSON is read for a policy's schema or a marker comment, written for
 # --output json; a dry run writes no temporary file; no socket, no TLS; pickle carries only a
-# forked planner's answers (a tree of megabytes), shlex quotes only a failing file's path.
+# forked planner's answers (a tree of megabytes), shlex quotes only a failing file's path; tarfile
+# and gzip read only a packaged subchart (`charts/foo-1.2.3.tgz`).
 DIR_RUN_NEVER = {
     "json",
     "tempfile",
@@ -83,6 +84,8 @@ DIR_RUN_NEVER = {
     "ssl",
     "pickle",
     "shlex",
+    "tarfile",
+    "gzip",
 }
 ARGS = {
     "--version": ["--version"],

@@ -1,18 +1,22 @@
 """A subchart kept packaged (`charts/foo-1.2.3.tgz`, what `helm dependency build` writes beside
 an umbrella chart): its `Chart.yaml` and `values.yaml`, read from the archive without unpacking
-it, so an override of its image is judged as one of an unpacked subchart is."""
+it, so an override of its image is judged as one of an unpacked subchart is. `gzip` and
+`tarfile` (with the compressors it loads) are imported by the first archive read: most trees
+have none, and every run would pay for them at start-up."""
 
 from __future__ import annotations
 
-import gzip
 import io
 import os
 import stat
-import tarfile
 from functools import lru_cache
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from bumper.plan.select import MAX_FILE_BYTES
+
+if TYPE_CHECKING:
+    import gzip
+    import tarfile
 
 ARCHIVE_SUFFIX = ".tgz"
 _MAX_MEMBERS = 10_000  # a chart's files; an archive holding more is no chart bumper reads (None)
@@ -64,6 +68,9 @@ class _Capped(io.RawIOBase):
 
 @lru_cache(maxsize=32)
 def _read(path: str, _mtime: int, _size: int) -> Packaged | None:
+    import gzip
+    import tarfile
+
     found: dict[str, bytes | None] = {}
     top: str | None = None
     nested = False

@@ -83,6 +83,22 @@ class Dispatch(NamedTuple):
     any_prefix: tuple[str, ...]  # every prefix, for one `startswith` per key
     block: ScalarFn | None  # a `|` block under a key no key or suffix reads
     marked: dict[str, MarkedFn]  # marker kind -> reader
+    # What the walk learnt of each key name it met (files repeat a few hundred keys endlessly):
+    # one set and dict look-up per key instead of an `endswith` and `startswith` per table group.
+    learnt: KeyKinds
+
+
+class KeyKinds(NamedTuple):
+    """Key names the walk has classified, and what it found: filled in by `learn`."""
+
+    names: set[str]  # every key name classified
+    asking: set[str]  # those that make a mapping worth asking the mapping hooks about
+    scalars: dict[str, ScalarFn]  # those whose scalar value a key, suffix or prefix hook reads
+
+
+# Key names remembered at most: a tree of generated keys (one per file) is forgotten and learnt
+# again, not held for the whole run.
+MAX_LEARNT = 20_000
 
 
 def index(shapes: tuple[Shape, ...]) -> Dispatch:
@@ -120,7 +136,31 @@ def index(shapes: tuple[Shape, ...]) -> Dispatch:
         any_prefix=tuple(prefix for group, _ in prefixes for prefix in group),
         block=blocks.get("|"),
         marked=marked,
+        learnt=KeyKinds(set(), set(), {}),
     )
+
+
+def learn(dispatch: Dispatch, names: set[str]) -> None:
+    """Classify the key names in `names` that `dispatch.learnt` does not know yet."""
+    learnt = dispatch.learnt
+    new = names - learnt.names
+    if not new:
+        return
+    if len(learnt.names) + len(new) > MAX_LEARNT:
+        learnt.names.clear()
+        learnt.asking.clear()
+        learnt.scalars.clear()
+    for name in new:
+        if name in dispatch.any_mapping_key or name.endswith(dispatch.any_mapping_suffix):
+            learnt.asking.add(name)
+        scalar = dispatch.keys.get(name)
+        if scalar is None and name.endswith(dispatch.any_suffix):
+            scalar = next((fn for suffixes, fn in dispatch.suffixes if name.endswith(suffixes)), None)
+        if scalar is None and name.startswith(dispatch.any_prefix):
+            scalar = next((fn for prefixes, fn in dispatch.prefixes if name.startswith(prefixes)), None)
+        if scalar is not None:
+            learnt.scalars[name] = scalar
+    learnt.names.update(new)
 
 
 def _put_all(into: dict[str, V], items: Mapping[str, V], what: str) -> None:

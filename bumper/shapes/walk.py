@@ -15,8 +15,8 @@ from bumper.shapes.left_alone import NO_TAG
 from bumper.shapes.markers import NAME as MARKER
 from bumper.shapes.markers import MarkedPart, find_markers, without_tagless_marks
 from bumper.shapes.reference import Ignored, IgnoreFn, Reference
-from bumper.shapes.shape import SKIP, Found, ScalarFn
-from bumper.shapes.table import DISPATCH
+from bumper.shapes.shape import SKIP, Found
+from bumper.shapes.table import DISPATCH, learn
 from bumper.yaml_edit import Repeats, Source, check_unique_keys, compose_all, duplicate_key
 
 Marks = dict[int, tuple[str, str, str]]  # 0-based line -> (target, part, marker kind)
@@ -134,16 +134,9 @@ def _without_whole_markers_on_names(found: list[Reference], ignore: IgnoreFn) ->
 def _walk(doc: Node, context: str | None, state: Found, marks: Marks, seen: set[int]) -> None:
     """Visit each collection of `doc` once. Only collections go on the stack; scalars are
     judged where their parent lists them, which keeps this walk cheap next to the composer."""
-    sequences, by_key, any_suffix, any_prefix, any_mapping_key, any_mapping_suffix, contexts, block = (
-        DISPATCH.sequences,
-        DISPATCH.keys,
-        DISPATCH.any_suffix,
-        DISPATCH.any_prefix,
-        DISPATCH.any_mapping_key,
-        DISPATCH.any_mapping_suffix,
-        DISPATCH.contexts,
-        DISPATCH.block,
-    )
+    dispatch = DISPATCH
+    sequences, contexts, block = dispatch.sequences, dispatch.contexts, dispatch.block
+    learnt = dispatch.learnt
     add, ignore, source = state.add, state.ignore, state.source
     stack: list[tuple[Node, str | None]] = [(doc, context)]
     while stack:
@@ -165,17 +158,18 @@ def _walk(doc: Node, context: str | None, state: Found, marks: Marks, seen: set[
         if type(node) is not MappingNode:
             continue
         keys = [k.value for k, _ in node.value if type(k) is ScalarNode]
-        if len(set(keys)) != len(keys):
+        names = set(keys)
+        if len(names) != len(keys):
             check_unique_keys(source, node, state.repeats)
-        asked = not any_mapping_key.isdisjoint(keys) or any(k.endswith(any_mapping_suffix) for k in keys)
-        claimed = _ask_mappings(node, keys, context, state) if asked else ()
+        if not names <= learnt.names:
+            learn(dispatch, names)
+        claimed = () if learnt.asking.isdisjoint(names) else _ask_mappings(node, keys, context, state)
+        scalars = learnt.scalars
         for key, value in node.value:
             name = key.value if type(key) is ScalarNode else None
             if type(value) is ScalarNode:
                 if name is not None and value not in claimed:  # Node has no __eq__: identity
-                    scalar = by_key.get(name) or (_by_suffix(name) if name.endswith(any_suffix) else None)
-                    if scalar is None and name.startswith(any_prefix):
-                        scalar = _by_prefix(name)
+                    scalar = scalars.get(name)
                     if scalar is not None:
                         scalar(value, name, context, state)
                     elif block is not None and value.style in _BLOCK_STYLES:
@@ -217,14 +211,6 @@ def _root_context(doc: Node, file_name: str) -> str | None:
     if SKIP in contexts:
         return SKIP
     return contexts[0] if contexts else None
-
-
-def _by_suffix(name: str) -> ScalarFn | None:
-    return next((scalar for suffixes, scalar in DISPATCH.suffixes if name.endswith(suffixes)), None)
-
-
-def _by_prefix(name: str) -> ScalarFn | None:
-    return next((scalar for prefixes, scalar in DISPATCH.prefixes if name.startswith(prefixes)), None)
 
 
 def _marked(node: ScalarNode, marks: Marks, ignore: IgnoreFn) -> Reference | None:

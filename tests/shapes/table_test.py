@@ -84,3 +84,29 @@ def test_a_shape_added_to_the_table_is_found_by_the_walk(monkeypatch: pytest.Mon
     extended = table.index((*table.SHAPES, Shape("build", keys=frozenset({"from"}), scalar=build_from)))
     monkeypatch.setattr(walk, "DISPATCH", extended)
     assert find(text).found == [(2, "build", "ghcr.io/acme/base:v1")]
+
+
+def test_the_walk_finds_the_same_after_forgetting_what_it_learnt_of_key_names(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The walk classifies each key name once (exact key, ending, beginning, mapping trigger) and
+    forgets past `MAX_LEARNT` names: a file read with everything forgotten at every mapping
+    finds what it finds with every name remembered."""
+    text = (
+        "app:\n  image:\n    repository: ghcr.io/acme/app\n    tag: v1\n"
+        "  sidecarImage: ghcr.io/acme/side:v2\n"
+        "env:\n  - name: X\n    value: y\n"
+        "RELATED_IMAGE_DB: ghcr.io/acme/db:v3\n"
+    )
+    remembered = find(text).found
+    assert [value for _, _, value in remembered] == [
+        "ghcr.io/acme/app:v1",
+        "ghcr.io/acme/side:v2",
+        "ghcr.io/acme/db:v3",
+    ]
+    monkeypatch.setattr(table, "MAX_LEARNT", 1)
+    fresh = table.index(table.SHAPES)
+    monkeypatch.setattr(walk, "DISPATCH", fresh)
+    assert find(text).found == remembered
+    assert len(fresh.learnt.names) <= 3, "forgotten past MAX_LEARNT, not kept"
+    assert fresh.learnt.scalars.keys() <= {"repository", "tag", "image", "sidecarImage", "RELATED_IMAGE_DB"}
