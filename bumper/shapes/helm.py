@@ -80,6 +80,9 @@ _FOLDED_NAMES: dict[str, tuple[tuple[str, ...], str]] = {
 _CASED_TAG_ENDINGS = ("tag", "TAG")
 _APPENDED = ("variant", "tagLabel")  # keys a chart appends to the version an empty tag runs
 _TRIGGERS = TAG_KEYS | {"<<"}  # a merge key may bring a repository, with or without a tag
+# Keys a chart joins `image` with: a map merging others (`<<`) that holds none of them, nor a tag
+# key, keeps its `image:` whole.
+_JOINED_WITH = frozenset({"repository", "registry", "imageRegistry"})
 
 
 def values_map(node: MappingNode, keys: list[str], context: str | None, found: Found) -> Claim | None:
@@ -110,6 +113,11 @@ def _tag_key_map(node: MappingNode, keys: list[str], context: str | None, found:
             for ref in _repeated_tags(pairs, whole, found.ignore):
                 found.add(ref)
             return _claim(pairs, "baseImage")  # the operator runs `image`, not baseImage
+        if TAG_KEYS.isdisjoint(pairs) and _JOINED_WITH.isdisjoint(pairs):
+            # `{<<: *step, image: codefresh/kube-helm}` (a Codefresh or Compose step merging
+            # another's settings): no tag and nothing to join `image` with, even through the
+            # merge, so `image: REPO` is a whole reference (it runs latest), the container shape's
+            return None
         found.add(helm_ref(pairs, found.ignore))
         found.untagged.see(pairs, context)
         return _claim(pairs, "image", "baseImage")

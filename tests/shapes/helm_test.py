@@ -126,6 +126,29 @@ def test_a_merge_key_brings_the_repository_and_the_tag_is_written_once() -> None
     assert finding.found == [(3, "helm", "ghcr.io/acme/app:v1")]
 
 
+def test_a_merge_key_without_a_tag_leaves_the_image_whole() -> None:
+    # argoproj-labs/argocd-autopilot build/sanity.yml: a Codefresh step merging another's
+    # settings says its own `image:` without a tag; it was claimed as a values map's image and
+    # read nowhere, so a bump passed it over in silence
+    finding = find(
+        """\
+        prep: &deps
+          image: quay.io/codefresh/golang-ci-helper:1.25
+        clean:
+          <<: *deps
+          image: 'codefresh/kube-helm'
+        app:
+          <<: *deps
+          repository: ghcr.io/acme/app
+          image: app
+        """
+    )
+    assert finding.found == [
+        (2, "container", "quay.io/codefresh/golang-ci-helper:1.25"),
+        (5, "container", "codefresh/kube-helm"),
+    ]
+
+
 @pytest.mark.parametrize(
     ("text", "left"),
     [
