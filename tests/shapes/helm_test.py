@@ -161,6 +161,15 @@ def test_a_merge_key_without_a_tag_leaves_the_image_whole() -> None:
         ("release:\n  registry: ghcr.io/acme/charts\n  version: 1.2.3\n", []),
         ("image:\n  repository: ghcr.io/acme/app\n  tag: $TAG\n", [(3, "$TAG", "placeholder")]),
         ("image:\n  repository: ghcr.io/acme/app\n", [(2, "ghcr.io/acme/app", "no-tag-field")]),
+        # szinn/k8s-homelab's 1Password Connect HelmRelease: `imageRepository` and no tag key
+        (
+            "api:\n  httpPort: 8436\n  imageRepository: ghcr.io/1password/connect-api\n",
+            [(3, "ghcr.io/1password/connect-api", "no-tag-field")],
+        ),
+        (
+            "api:\n  imageRegistry: ghcr.io\n  imageRepository: acme/api\n",
+            [(3, "ghcr.io/acme/api", "no-tag-field")],
+        ),
         (
             "image:\n  repository: ghcr.io/acme/app\n  tag: v1\n  digest: latest\n",
             [(4, "latest", "not-a-digest")],
@@ -178,6 +187,8 @@ def test_a_merge_key_without_a_tag_leaves_the_image_whole() -> None:
         "registry-beside-version",
         "placeholder",
         "no-tag-field",
+        "image-repository-no-tag-field",
+        "image-registry-and-repository-no-tag-field",
         "not-a-digest",
         "two-digests",
     ],
