@@ -32,6 +32,7 @@ from bumper.shapes import (
     openshift,
     policy_marker,
     tekton_bundle,
+    version_table,
     wasm,
 )
 from bumper.shapes.shape import DocumentFn, MappingFn, MarkedFn, RootFn, ScalarFn, SequenceFn, Shape
@@ -41,6 +42,7 @@ V = TypeVar("V")
 SHAPES: tuple[Shape, ...] = (
     hub_tag.SHAPE,  # Istio's {hub, tag}: noted, and no Helm values map (before helm claims it)
     joined_tag.SHAPE,  # an untagged image: REPO whose chart appends imageVersion/imageTag: noted
+    version_table.SHAPE,  # versions: [{version: X, natsImage: REF}]: each version's images, noted
     helm.SHAPE,  # values maps {repository, tag}: the tag
     image_volume.SHAPE,  # Kubernetes image volumes: image.reference
     container.SHAPE,  # image: repo:tag (and keys ending in Image)
