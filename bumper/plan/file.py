@@ -295,6 +295,10 @@ def _plan_reference(
 def _refused_move(source: Source, ref: Reference, new: ImageRef, allow_downgrade: bool) -> Skip | None:
     """The skip of a reference whose version may not move to `new`'s (another variant, a
     downgrade, up to date, a stale digest: bumper.plan.versions), or None when it may."""
+    if new.tag is None and new.digest is not None and not ref.holds_digest and not ref.ref.tag:
+        # a digest-only REF and a Helm map with no `digest` key and an empty tag (the chart's
+        # appVersion): no place for the digest, and no tag to compare, so never up to date
+        return Skip(source.path, ref.line, ref.shape, ref.value, "no-digest-field")
     decision = decide(
         ref.ref.tag,
         ref.ref.digest,

@@ -10,12 +10,13 @@ from bumper.chart_ref import ChartRef
 from bumper.image_ref import ImageRef
 from bumper.shapes.hubs import HUB_AND_TAG
 from bumper.shapes.left_alone import NO_TAG_FIELD, TAG_ELSEWHERE
+from bumper.shapes.version_table import VERSION_TABLE
 from bumper.shapes.wasm import CHECKSUM
 
 _SHOWN = 10  # values named in the one error line; the JSON `ignored` lists every one
 # Reasons whose text after the word says what to do (shapes/joined_tag.py, shapes/wasm.py,
-# shapes/hubs.py): the first value left alone for each is given in full.
-_SAYS_WHAT_TO_DO = (TAG_ELSEWHERE, reason_word(CHECKSUM), HUB_AND_TAG)
+# shapes/hubs.py, shapes/version_table.py): the first value left alone for each is given in full.
+_SAYS_WHAT_TO_DO = (TAG_ELSEWHERE, reason_word(CHECKSUM), HUB_AND_TAG, reason_word(VERSION_TABLE))
 
 # What to do about the first file left alone, when nothing else references the image.
 _LEFT_ALONE = {

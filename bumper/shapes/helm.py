@@ -12,6 +12,7 @@ from functools import lru_cache
 
 from yaml.nodes import MappingNode, Node, ScalarNode
 
+from bumper.changes import explained
 from bumper.errors import RefParseError
 from bumper.image_ref import (
     DIGEST_HINT,
@@ -22,7 +23,7 @@ from bumper.image_ref import (
     split_name,
 )
 from bumper.shapes.image_volume import is_image_volume
-from bumper.shapes.left_alone import AMBIGUOUS, PLACEHOLDER, TAG_KEYS, is_placeholder
+from bumper.shapes.left_alone import AMBIGUOUS, NO_TAG_FIELD, PLACEHOLDER, TAG_KEYS, is_placeholder
 from bumper.shapes.nodes import NULL_TAG, STR_TAG, merged_pairs, scalar, text_of
 from bumper.shapes.reference import BareDigestRef, Ignored, IgnoreFn, Reference, RepeatedTagRef, SplitRef
 from bumper.shapes.shape import Claim, Found, Shape
@@ -80,6 +81,9 @@ _FOLDED_NAMES: dict[str, tuple[tuple[str, ...], str]] = {
 _CASED_TAG_ENDINGS = ("tag", "TAG")
 _APPENDED = ("variant", "tagLabel")  # keys a chart appends to the version an empty tag runs
 _TRIGGERS = TAG_KEYS | {"<<"}  # a merge key may bring a repository, with or without a tag
+# Keys a chart joins `image` with: a map merging others (`<<`) that holds none of them, nor a tag
+# key, keeps its `image:` whole.
+_JOINED_WITH = frozenset({"repository", "registry", "imageRegistry"})
 
 
 def values_map(node: MappingNode, keys: list[str], context: str | None, found: Found) -> Claim | None:
@@ -110,6 +114,11 @@ def _tag_key_map(node: MappingNode, keys: list[str], context: str | None, found:
             for ref in _repeated_tags(pairs, whole, found.ignore):
                 found.add(ref)
             return _claim(pairs, "baseImage")  # the operator runs `image`, not baseImage
+        if TAG_KEYS.isdisjoint(pairs) and _JOINED_WITH.isdisjoint(pairs):
+            # `{<<: *step, image: codefresh/kube-helm}` (a Codefresh or Compose step merging
+            # another's settings): no tag and nothing to join `image` with, even through the
+            # merge, so `image: REPO` is a whole reference (it runs latest), the container shape's
+            return None
         found.add(helm_ref(pairs, found.ignore))
         found.untagged.see(pairs, context)
         return _claim(pairs, "image", "baseImage")
@@ -123,7 +132,34 @@ def _tag_key_map(node: MappingNode, keys: list[str], context: str | None, found:
             found.untagged.see(on_host, context)
             return _claim(pairs, "image")
         found.untagged.see(pairs, context)  # no tag field: noted once the walk ends
+    if _SPLIT_REPOSITORY in keys:
+        _untagged_split_repository(merged_pairs(node), found.ignore)
     return None
+
+
+# A split pair's repository key: `imageRepository` names an image (never a Git repository), so
+# one with no tag key beside it is listed `no-tag-field`, as a `repository:` is.
+_SPLIT_REPOSITORY = "imageRepository"
+_NO_SPLIT_TAG = explained(
+    NO_TAG_FIELD,
+    "a values map names the image by `imageRepository:` with no `imageTag:` (or `tag:`) to write "
+    "(the chart's default tag applies); add `imageTag:` beside it for bumper to pin it",
+)
+
+
+def _untagged_split_repository(pairs: dict[str, Node], ignore: IgnoreFn) -> None:
+    """`{imageRepository: ghcr.io/1password/connect-api, httpPort: 8080}` (1Password Connect's
+    chart, its tag from the chart's appVersion): nothing to write, listed `no-tag-field` rather
+    than passed over in silence. A map with a tag key beside it is split_pairs' reference."""
+    node = scalar(pairs, _SPLIT_REPOSITORY)
+    name = text_of(node)
+    if node is None or name is None or _sibling(pairs, ("imageTag", "tag")) is not None:
+        return
+    registry = text_of(scalar(pairs, "imageRegistry"))
+    parsed = ImageRef.try_parse(f"{registry}/{name}" if registry else name)
+    if parsed is None or parsed.tag or parsed.digest:
+        return
+    ignore(Ignored(node.start_mark.line + 1, NAME, parsed.name, _NO_SPLIT_TAG, parsed.key))
 
 
 def _names_split_pair(keys: list[str]) -> bool:
@@ -566,6 +602,6 @@ def _split_ref(
 SHAPE = Shape(
     NAME,
     mapping=values_map,
-    mapping_keys=_TRIGGERS | {"repository"},
+    mapping_keys=_TRIGGERS | {"repository", _SPLIT_REPOSITORY},
     mapping_suffixes=_SPLIT_TAG_ENDINGS + _CASED_TAG_ENDINGS,
 )

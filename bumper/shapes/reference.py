@@ -184,7 +184,10 @@ class SplitRef(Reference):
 
     @property
     def untagged_runs(self) -> str | None:
-        return f"latest-{self.appended_variant}" if self.appended_variant else None
+        """An empty tag runs the chart's appVersion, a release with no variant of its own (plus
+        the `variant:` the chart appends): a REF of another variant written there changes what
+        every release of the chart runs (opentelemetry-demo appends each component's name)."""
+        return f"latest-{self.appended_variant}" if self.appended_variant else "latest"
 
     def moves_with(self) -> tuple[Node, ...]:
         return () if self.digest_node is None else (self.digest_node,)

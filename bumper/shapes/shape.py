@@ -67,6 +67,9 @@ class Found:
     # An untagged `image: REPO` (by id) whose chart joins it with a version kept in another key
     # (shapes/joined_tag.py): noted with this instead of being read as a reference.
     joined: dict[int, Ignored] = field(default_factory=dict)
+    # An image in an entry of a list giving each version its images (shapes/version_table.py),
+    # by id: noted with this instead of being reported, unless a marker on its line says otherwise.
+    tabled: dict[int, Ignored] = field(default_factory=dict)
     # The block scalars read as YAML already (by id): an aliased `values: *v` is the same text,
     # read once, so its references are reported once and edited once, at the anchor.
     blocks: set[int] = field(default_factory=set)

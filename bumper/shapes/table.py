@@ -32,6 +32,7 @@ from bumper.shapes import (
     openshift,
     policy_marker,
     tekton_bundle,
+    version_table,
     wasm,
 )
 from bumper.shapes.shape import DocumentFn, MappingFn, MarkedFn, RootFn, ScalarFn, SequenceFn, Shape
@@ -44,6 +45,7 @@ SHAPES: tuple[Shape, ...] = (
     # a Tekton taskRef's/pipelineRef's OCI bundle (bundles resolver, v1beta1); it claims no map,
     # and comes before helm, which claims a map holding a merge key (`taskRef: {<<: *bundle}`)
     tekton_bundle.SHAPE,
+    version_table.SHAPE,  # versions: [{version: X, natsImage: REF}]: each version's images, noted
     helm.SHAPE,  # values maps {repository, tag}: the tag
     image_volume.SHAPE,  # Kubernetes image volumes: image.reference
     container.SHAPE,  # image: repo:tag (and keys ending in Image)

@@ -56,8 +56,9 @@ def find_references(
     found: list[Reference] = []
     on_marker_line: dict[int, list[int]] = {}  # line -> the marked references on it
     displaced: dict[int, list[Reference]] = {}  # a marked scalar -> the shapes' references of it
-    add = _reporter(found, marks, shared, on_marker_line, displaced)
-    state = Found(source, add, _once(sink), found, sink, find_references, shared)
+    ignore, tabled = _once(sink), dict[int, Ignored]()
+    add = _reporter(found, marks, shared, on_marker_line, displaced, (tabled, ignore))
+    state = Found(source, add, ignore, found, sink, find_references, shared, tabled=tabled)
     file_name = source.path.rsplit("/", 1)[-1]
     seen: set[int] = set()
     for doc in docs:
@@ -225,15 +226,21 @@ def _reporter(
     shared: list[Reference] | None,
     on_marker_line: dict[int, list[int]],
     displaced: dict[int, list[Reference]],
+    tabled: tuple[dict[int, Ignored], IgnoreFn],
 ) -> Callable[[Reference | None], None]:
     """`add` for one walk: a node is reported once (a further reference through it goes to
-    `shared`), and a marker on the line wins over the shape a scalar would otherwise have (the
-    shapes' references it displaces go to `displaced`)."""
+    `shared`), a marker on the line wins over the shape a scalar would otherwise have (the
+    shapes' references it displaces go to `displaced`), and a version table's image is noted
+    (`tabled`: its notes by node, and where to note them) unless a marker is on its line."""
     reported: set[int] = set()
     marked: dict[int, Reference] = {}  # a marked scalar -> its marker's reference
+    notes, ignore = tabled
 
     def add(ref: Reference | None) -> None:
         if ref is None:
+            return
+        if notes and id(ref.node) in notes and ref.node.start_mark.line not in marks:
+            ignore(notes[id(ref.node)])
             return
         if ref.node.start_mark.line in marks:
             if ref.shape != MARKER:  # the marker wins, and moves with what the shape's moved with

@@ -126,6 +126,29 @@ def test_a_merge_key_brings_the_repository_and_the_tag_is_written_once() -> None
     assert finding.found == [(3, "helm", "ghcr.io/acme/app:v1")]
 
 
+def test_a_merge_key_without_a_tag_leaves_the_image_whole() -> None:
+    # argoproj-labs/argocd-autopilot build/sanity.yml: a Codefresh step merging another's
+    # settings says its own `image:` without a tag; it was claimed as a values map's image and
+    # read nowhere, so a bump passed it over in silence
+    finding = find(
+        """\
+        prep: &deps
+          image: quay.io/codefresh/golang-ci-helper:1.25
+        clean:
+          <<: *deps
+          image: 'codefresh/kube-helm'
+        app:
+          <<: *deps
+          repository: ghcr.io/acme/app
+          image: app
+        """
+    )
+    assert finding.found == [
+        (2, "container", "quay.io/codefresh/golang-ci-helper:1.25"),
+        (5, "container", "codefresh/kube-helm"),
+    ]
+
+
 @pytest.mark.parametrize(
     ("text", "left"),
     [
@@ -138,6 +161,15 @@ def test_a_merge_key_brings_the_repository_and_the_tag_is_written_once() -> None
         ("release:\n  registry: ghcr.io/acme/charts\n  version: 1.2.3\n", []),
         ("image:\n  repository: ghcr.io/acme/app\n  tag: $TAG\n", [(3, "$TAG", "placeholder")]),
         ("image:\n  repository: ghcr.io/acme/app\n", [(2, "ghcr.io/acme/app", "no-tag-field")]),
+        # szinn/k8s-homelab's 1Password Connect HelmRelease: `imageRepository` and no tag key
+        (
+            "api:\n  httpPort: 8436\n  imageRepository: ghcr.io/1password/connect-api\n",
+            [(3, "ghcr.io/1password/connect-api", "no-tag-field")],
+        ),
+        (
+            "api:\n  imageRegistry: ghcr.io\n  imageRepository: acme/api\n",
+            [(3, "ghcr.io/acme/api", "no-tag-field")],
+        ),
         (
             "image:\n  repository: ghcr.io/acme/app\n  tag: v1\n  digest: latest\n",
             [(4, "latest", "not-a-digest")],
@@ -155,6 +187,8 @@ def test_a_merge_key_brings_the_repository_and_the_tag_is_written_once() -> None
         "registry-beside-version",
         "placeholder",
         "no-tag-field",
+        "image-repository-no-tag-field",
+        "image-registry-and-repository-no-tag-field",
         "not-a-digest",
         "two-digests",
     ],
