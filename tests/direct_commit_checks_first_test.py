@@ -180,3 +180,27 @@ def test_sigterm_after_the_direct_commit_names_it(
     )
     payload = json.loads(out)
     assert payload["error"]["kind"] == kind and payload["commit"] == {"branch": "main", "sha": main}
+
+
+def test_a_failing_closed_pr_lookup_fails_before_the_direct_commit(world: World) -> None:
+    """The bot branch is left from a PR a person closed; the host's listing of closed PRs (read
+    to tell a stale branch) answers 502. That read can fail without writing, so it runs before
+    the direct commit is pushed: the run fails with nothing landed (before, main got the
+    direct commit, and the run then failed on the listing)."""
+    first = json.loads(world.run("bump", "ghcr.io/acme/app:v1.4.5", "--output=json", BUMPER_MODE="pr").stdout)
+    assert first["status"] == "opened", first
+    host: Any = world.host
+    [pull] = host.open_pulls()
+    pull.state, pull.head_sha = "closed", world.branch_sha(BRANCH) or ""
+    old_main, tip, git = world.branch_sha("main"), world.branch_sha(BRANCH), len(world.git.requests)
+
+    def closed_listing_fails(req: RecordedRequest) -> Any:
+        state = (req.query.get("state") or [""])[0]
+        listing = req.method == "GET" and req.path.rstrip("/").endswith(("/pulls", "/merge_requests"))
+        return (502, {}, {"message": "Bad Gateway"}) if listing and state in ("closed", "all") else None
+
+    host.fault = closed_listing_fails
+    line, payload = _failed(world)
+    assert world.branch_sha("main") == old_main and world.pushes(git) == []  # nothing landed
+    assert world.branch_sha(BRANCH) == tip and world.open_pulls() == []
+    assert payload["commit"] is None and "already pushed" not in line, line

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bumper.changes import commit_message, template_values
 from bumper.ci.provenance import provenance_trailers
+from bumper.delivery.bot_branch import BotBranch
 from bumper.errors import BumperError, VerifyError
 from bumper.git.clone import fetch_objects
 from bumper.git.errors import PushRejected
@@ -22,17 +23,18 @@ PUSHED_COMMIT = "bumper_pushed_commit"  # on an interruption after the direct co
 def _check_before_direct_push(base: Base, run: RemoteRun) -> None:
     """Before the direct commit reaches the base, ask everything the pull-request half will need
     that can be asked without writing: the bot branch's name and whether a branch is in its way
-    (ls-remote), its open PR (which checks the API URL and the token), and what the token may do
+    (ls-remote), its open PR (which checks the API URL and the token), whether a branch without
+    one is stale (its closed PRs, read over many pages), and what the token may do
     (bumper.providers.api.ChecksAccess). A run that fails here has pushed nothing."""
     options = run.options
     pr_half = plan_clone(base, run, list(options.refs), dict(options.image_policies), mode="pr")
     if not pr_half.edits:
         return
-    name = claim_bot_branch(base, run, pr_half, bot_branch_name(run, base.cloned, pr_half))[0]
+    name, sha = claim_bot_branch(base, run, pr_half, bot_branch_name(run, base.cloned, pr_half))
     if run.provider_name == "none":
         return
     provider = provider_of(run)
-    provider.find_pull_request(name, base.cloned.base)
+    BotBranch(name, sha, provider, provider.find_pull_request(name, base.cloned.base)).stale(base.cloned.base)
     if isinstance(provider, ChecksAccess):
         provider.check_access()
 
