@@ -204,3 +204,19 @@ def test_a_failing_closed_pr_lookup_fails_before_the_direct_commit(world: World)
     assert world.branch_sha("main") == old_main and world.pushes(git) == []  # nothing landed
     assert world.branch_sha(BRANCH) == tip and world.open_pulls() == []
     assert payload["commit"] is None and "already pushed" not in line, line
+
+
+def test_a_branch_of_someone_elses_named_by_branch_is_refused_before_the_direct_commit(world: World) -> None:
+    """`--branch release` names a person's branch (no PR from it): the PR half refuses it
+    (exit 2: bumper never rewrites a branch it does not own). That is known from a read, so the
+    refusal comes before the direct commit is pushed (before, main got the commit, then exit 2)."""
+    old_main = world.branch_sha("main")
+    theirs = repos.add_commit(world.bare, "release", {"NOTES.md": b"theirs\n"}, parent=old_main)
+    proc = world.run("bump", REF, "--branch", "release", "--output", "json")
+    assert proc.returncode == 2, proc.stderr
+    [line] = proc.stderr.splitlines()
+    assert line.startswith("bumper: error: --branch 'release' already exists"), line
+    assert "already pushed" not in line, line
+    assert world.branch_sha("main") == old_main and world.pushes() == []  # nothing landed
+    assert world.branch_sha("release") == theirs and world.open_pulls() == []
+    assert json.loads(proc.stdout)["commit"] is None
