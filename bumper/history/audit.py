@@ -10,7 +10,7 @@ import contextlib
 import re
 import tempfile
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -146,17 +146,20 @@ def image_history(git: GitReader, image: ImageRef, globs: tuple[str, ...] = (), 
     blobs = git.blobs([oid for c in commits for f in c.files for oid in (f.old, f.new)])
     refs_of: dict[str, list[str]] = {}
     changed = []
+    merged: dict[str, dict[str, list[str]]] = {}  # per merge: each changed file's references after it
     for commit in commits:
         changes = []
         for record in commit.files:
             before = _refs(refs_of, blobs, (record.old, record.old_mode), record.source or record.path, image)
             after = _refs(refs_of, blobs, (record.new, record.new_mode), record.path, image)
-            changes += [
-                FileChange(record.path, a, b) for a, b in _pairs(before, after) if _wanted(image, a, b)
-            ]
+            pairs = [(a, b) for a, b in _pairs(before, after) if _wanted(image, a, b)]
+            changes += [FileChange(record.path, a, b) for a, b in pairs]
+            if pairs and len(commit.parents) > 1:
+                merged.setdefault(commit.sha, {})[record.path] = after
         if changes:
             changed.append((commit, changes))
-    entries = _entries(git, changed)
+    own = _written_while_merging(git, changed, merged, refs_of, image)
+    entries = _entries(git, changed, own)
     seen = [c.sha for c in walked if c.sha in cut]
     return History(entries, paths, renames, None if boundary is None else seen or sorted(boundary))
 
@@ -236,8 +239,53 @@ def _pairs(before: list[str], after: list[str]) -> list[tuple[str | None, str | 
     return list(dict.fromkeys(moved))
 
 
-def _entries(git: GitReader, changed: list[tuple[LogCommit, list[FileChange]]]) -> list[Entry]:
-    merges = {c.sha: _branch_commit(git, c) for c, _ in changed if len(c.parents) > 1}
+def _written_while_merging(
+    git: GitReader,
+    changed: list[tuple[LogCommit, list[FileChange]]],
+    merged: Mapping[str, Mapping[str, list[str]]],
+    refs_of: dict[str, list[str]],
+    image: ImageRef,
+) -> set[str]:
+    """The merges whose references in a changed file are those of none of the branches they
+    merged (an edit made while merging, a conflict resolved to a third version): that change is
+    the merge's own, never to be told as the merged branch's newest commit's."""
+    own: set[str] = set()
+    for commit, _ in changed:
+        files = merged.get(commit.sha)
+        if not files:
+            continue
+        paths = sorted(files)
+        sides = []
+        for parent in commit.parents[1:]:
+            listing = _tree_entries(git, parent, paths)
+            blobs = git.blobs([oid for oid, _ in listing.values()])
+            sides.append(
+                {p: _refs(refs_of, blobs, (oid, mode), p, image) for p, (oid, mode) in listing.items()}
+            )
+        if any(all(side.get(p, []) != refs for side in sides) for p, refs in files.items()):
+            own.add(commit.sha)
+    return own
+
+
+def _tree_entries(git: GitReader, commit: str, paths: list[str]) -> dict[str, tuple[str, str]]:
+    """{path: (blob, mode)} of `paths` in `commit`'s tree (a path it lacks is left out)."""
+    out: dict[str, tuple[str, str]] = {}
+    for record in git.run(["ls-tree", "-z", "--full-tree", commit, "--", *paths]).split(b"\0"):
+        meta, _, raw_path = record.partition(b"\t")
+        parts = meta.split()
+        if len(parts) == 3:
+            out[raw_path.decode("utf-8", "surrogateescape")] = (parts[2].decode(), parts[0].decode())
+    return out
+
+
+def _entries(
+    git: GitReader, changed: list[tuple[LogCommit, list[FileChange]]], by_merge: Collection[str] = ()
+) -> list[Entry]:
+    """One entry per commit; a merge's change is told as its merged branch's newest commit's,
+    unless the merge wrote it itself (`by_merge`)."""
+    merges = {
+        c.sha: None if c.sha in by_merge else _branch_commit(git, c) for c, _ in changed if len(c.parents) > 1
+    }
     texts = read_messages(git, [c.sha for c, _ in changed] + [m for m in merges.values() if m])
     entries = []
     for commit, changes in changed:
