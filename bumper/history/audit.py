@@ -188,8 +188,8 @@ def _files_mentioning(git: GitReader, image: ImageRef, globs: tuple[str, ...], t
         if is_manifest_name(path.rpartition("/")[2]) and (selected is None or selected(path)):
             candidates[path] = parts[2].decode()
     blobs = git.blobs(list(candidates.values()))
-    needle = image.needle()
-    paths = sorted(p for p, oid in candidates.items() if needle in blobs.get(oid, b""))
+    needles = image.needles()
+    paths = sorted(p for p, oid in candidates.items() if any(n in blobs.get(oid, b"") for n in needles))
     # The needle is a substring: `ghcr.io/acme/ap` is in every file of `ghcr.io/acme/app`. An
     # image that no file references at the tip is "not found", never an empty history.
     if not any(_references_in(blobs.get(candidates[p], b""), p, image) for p in paths):
@@ -211,7 +211,7 @@ def _refs(
 
 
 def _references_in(data: bytes, path: str, image: ImageRef) -> list[str]:
-    if image.needle() not in data or len(data) > MAX_FILE_BYTES:
+    if not any(needle in data for needle in image.needles()) or len(data) > MAX_FILE_BYTES:
         return []
     try:
         source = Source.from_bytes(path, data)

@@ -426,3 +426,20 @@ def test_a_reference_written_while_merging_is_the_merge_s_own_change(tmp_path: P
         "a v2",
         "#5",
     )
+
+
+def test_a_file_writing_the_image_with_escaped_slashes_is_followed(tmp_path: Path) -> None:
+    """A manifest a JSON encoder wrote (`"ghcr.io\\/acme\\/app:v1"`, PHP's json_encode): YAML reads
+    the image there, so its changes are listed (before: the file was never followed, and an
+    image referenced only there was exit 3)."""
+    repo = Repo(tmp_path / "r.git")
+
+    def pod(tag: str) -> bytes:
+        return b'{"kind":"Pod","spec":{"containers":[{"image":"ghcr.io\\/acme\\/app:%s"}]}}\n' % tag.encode()
+
+    add = repo.commit({"pod.yaml": pod("v1")}, b"add")
+    bump = repo.commit({"pod.yaml": pod("v2")}, b"v2")
+    assert summary(history(repo.path)["history"]) == [
+        (bump, [("pod.yaml", ref("v1"), ref("v2"))]),
+        (add, [("pod.yaml", None, ref("v1"))]),
+    ]
