@@ -132,15 +132,21 @@ _NAME_CHAR = re.compile(r"[A-Za-z0-9_.-]")
 _OTHER_NEEDLES = (MARKER_NEEDLE.decode(), API_NEEDLE.decode(), CHART_SOURCE_NEEDLE.decode(), "$bumper")
 
 
+# What a file pinning a chart says besides the chart's name: a `chart:` key (Argo CD, Flux, k3s,
+# helmfile, Fleet, kustomize `helmCharts`), an OCI URL, or a Chart.yaml's `dependencies`.
+_CHART_WORDS = ("chart", "Chart", "oci://", "dependencies")
+
+
 def names_any(text: str, refs: Iterable[ImageRef]) -> bool:
     """Whether `text` may name one of `refs` (or hold a marker, an ImagePolicy, a chart source):
     False only when every place holding a REF's needle is inside a longer name (`python3` for
-    `python`), so a file that does not parse and says no more is none of this run's."""
+    `python`; `app.kubernetes.io` for a chart `app`), or a chart REF's name is in a file that
+    says nothing of charts, so a file that does not parse and says no more is none of this run's."""
     if any(needle in text for needle in _OTHER_NEEDLES):
         return True
     for ref in refs:
-        if "://" in ref.registry:
-            return True  # a chart REF: its needles are other files' too
+        if "://" in ref.registry and not any(word in text for word in _CHART_WORDS):
+            continue  # a chart REF's name (`app`, `web`) is a word of many files that pin no chart
         if any(_names(text, needle.decode()) for needle in ref.needles()):
             return True
     return False
