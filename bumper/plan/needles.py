@@ -19,6 +19,8 @@ if TYPE_CHECKING:
 MARKER_NEEDLE = b"$imagepolicy"  # a Flux image-automation marker comment
 API_NEEDLE = b"image.toolkit.fluxcd.io"  # the API group of Flux's ImagePolicy objects
 CHART_SOURCE_NEEDLE = b"HelmRepository"  # Flux objects a HelmRelease's chart version resolves through
+# A kustomize overlay's patch of a HelmRelease may set its chart version without naming the chart.
+RELEASE_NEEDLE = b"HelmRelease"
 PACKAGE_NEEDLE = b"pkg.crossplane.io"  # Crossplane package objects: `spec.package` names an image
 # What a file naming an image under any key a shape reads holds, whatever the key: `image:`, keys
 # ending in Image (`sidecarImage:`) or _IMAGE (an env var, `WOLF_IMAGE:`), a JSON 6902 `/image`
@@ -114,7 +116,7 @@ def needles(refs: Iterable[ImageRef], policies_given: bool) -> tuple[bytes, ...]
     listed = list(refs)
     # A chart REF (its source has a scheme, an image's never does) also reads the tree's
     # HelmRepository objects: a HelmRelease pin resolves through them (bumper.plan.chart_sources).
-    charts = (CHART_SOURCE_NEEDLE,) if any("://" in ref.registry for ref in listed) else ()
+    charts = (CHART_SOURCE_NEEDLE, RELEASE_NEEDLE) if any("://" in ref.registry for ref in listed) else ()
     images = [ref for ref in listed if "://" not in ref.registry]
     return (
         tuple(n for ref in listed for n in ref.needles())

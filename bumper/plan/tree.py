@@ -20,6 +20,7 @@ from bumper.plan.needles import (
     API_NEEDLE,
     CHART_SOURCE_NEEDLE,
     MANIFEST_NAME_GLOBS,
+    RELEASE_NEEDLE,
     hub_needles,
     needles,
     says_hub,
@@ -229,6 +230,8 @@ def plan_tree(request: TreeRequest) -> TreePlan:
         lambda: marked_policies(source for source, _ in sources),
     )
     wanted = tuple(n.decode() for ref in refs for n in ref.needles()) + policies.needles()
+    if any("://" in ref.registry for ref in refs):  # a HelmRelease patch may not name the chart
+        wanted += (RELEASE_NEEDLE.decode(),)
     hub = bool(hub_needles(r for r in refs if "://" not in r.registry))
     # Read for the Flux objects or markers only, the other files have nothing to rewrite.
     todo = [

@@ -35,6 +35,7 @@ _FLEET_FILES = frozenset({"fleet.yaml", "fleet.yml"})
 _FLUX_SOURCE_API = "source.toolkit.fluxcd.io/"
 _HELM_REPOSITORY = "HelmRepository"
 UNRESOLVED_PREFIX = f"{_HELM_REPOSITORY}/"  # the key of a HelmRelease pin not yet resolved
+RELEASE_PREFIX = "HelmRelease/"  # the key of a HelmRelease patch's version not yet resolved
 _KUSTOMIZE_API = "kustomize.config.k8s.io/"
 _BOOL_TAG = "tag:yaml.org,2002:bool"
 
@@ -45,6 +46,9 @@ class ChartReference(Reference):
     until the planner resolves it to the HelmRepository's URL (then None)."""
 
     flux_source: tuple[str, str] | None = None
+    # A kustomize patch of a HelmRelease setting only `spec.chart.spec.version`: the release it
+    # patches (namespace, name), whose chart and sourceRef the planner looks up in the tree.
+    flux_release: tuple[str, str] | None = None
 
     @property
     def holds_digest(self) -> bool:
@@ -69,6 +73,13 @@ def flux_source_ref(namespace: str, name: str, chart: str, version: str | None) 
     )
 
 
+def flux_release_ref(namespace: str, name: str, version: str | None) -> ChartRef:
+    """What a HelmRelease patch's version says until the release it patches is found:
+    `HelmRelease/NAMESPACE/NAME` (`-` for a namespace the file does not set)."""
+    where = f"{RELEASE_PREFIX}{namespace or '-'}"
+    return ChartRef(f"{where}/{name}", where, name, version, None)
+
+
 def chart_references(source: Source, doc: Node, ignore: IgnoreFn) -> list[ChartReference]:
     """The chart pins of one YAML document, in no particular order; ranges and placeholders
     go to `ignore` with the chart's key."""
@@ -88,6 +99,7 @@ class _Pin(NamedTuple):
     chart: str
     version: ScalarNode
     flux: tuple[str, str] | None = None
+    release: tuple[str, str] | None = None  # a HelmRelease patch: the release it patches
     alias: str | None = None
     names: tuple[ScalarNode, ...] = ()  # the scalars naming the chart and its source (holds)
     exact_tag: bool = False  # an OCIRepository's `ref.tag`, an Argo CD OCI artifact's: one tag, never a range
@@ -101,7 +113,9 @@ def _pins(source: Source, root: dict[str, Node], api: str, kind: str | None) -> 
             spec = _mapping(_mapping(spec, "template"), "spec")
         yield from _argo_sources(spec)
     elif api.startswith("helm.toolkit.fluxcd.io/") and kind == "HelmRelease":
-        yield from _helm_release(root, _mapping(_mapping(_mapping(root, "spec"), "chart"), "spec"))
+        chart_spec = _mapping(_mapping(_mapping(root, "spec"), "chart"), "spec")
+        yield from _helm_release(root, chart_spec)
+        yield from _helm_release_patch(root, chart_spec)
     elif api.startswith(_FLUX_SOURCE_API) and kind == "HelmChart":
         yield from _helm_release(root, _mapping(root, "spec"))
     elif api.startswith(_FLUX_SOURCE_API) and kind == "OCIRepository":
@@ -156,6 +170,17 @@ def _helm_release(root: dict[str, Node], spec: dict[str, Node]) -> Iterator[_Pin
     chart_text = _text(chart)
     if chart_text is not None and type(version) is ScalarNode:
         yield _Pin(None, chart_text, version, flux=(namespace, name), names=_real(chart))
+
+
+def _helm_release_patch(root: dict[str, Node], spec: dict[str, Node]) -> Iterator[_Pin]:
+    """A HelmRelease that sets `spec.chart.spec.version` and names neither the chart nor its
+    sourceRef: a kustomize overlay's patch of a release its base defines (Flux's
+    flux2-kustomize-helm-example layout). Its version is the pin Flux deploys, found through
+    the release of that name (bumper.plan.chart_sources)."""
+    version, metadata = spec.get("version"), _mapping(root, "metadata")
+    name = _text(metadata.get("name"))
+    if name and type(version) is ScalarNode and "chart" not in spec and "sourceRef" not in spec:
+        yield _Pin(None, "", version, release=(_text(metadata.get("namespace")) or "", name))
 
 
 def _k3s_helm_chart(spec: dict[str, Node]) -> Iterator[_Pin]:
@@ -253,6 +278,8 @@ def _pin_reference(pin: _Pin, ignore: IgnoreFn) -> ChartReference | None:
         return None
     if pin.source is not None:
         ref = ChartRef.at(pin.source, pin.chart, text)
+    elif pin.release is not None:
+        ref = flux_release_ref(*pin.release, text)
     else:
         ref = flux_source_ref(*(pin.flux or ("", "")), pin.chart, text)
     if is_placeholder(text):
@@ -264,7 +291,9 @@ def _pin_reference(pin: _Pin, ignore: IgnoreFn) -> ChartReference | None:
     if not is_version(text):  # `1.2.3@sha256:…`, `1.2.3 beta`: more than a version to lose
         ignore(Ignored(line, NAME, str(ref), NOT_A_VERSION, ref.key))
         return None
-    return ChartReference(NAME, pin.version, ref, name_nodes=pin.names, flux_source=pin.flux)
+    return ChartReference(
+        NAME, pin.version, ref, name_nodes=pin.names, flux_source=pin.flux, flux_release=pin.release
+    )
 
 
 def _version_text(node: ScalarNode) -> str | None:
