@@ -19,14 +19,15 @@ from yaml.nodes import MappingNode, Node
 from bumper.chart_ref import ChartRef, source_of
 from bumper.errors import ManifestError
 from bumper.image_ref import ImageRef
-from bumper.plan.needles import CHART_SOURCE_NEEDLE
+from bumper.plan.needles import ARGO_NEEDLE, CHART_SOURCE_NEEDLE
 from bumper.plan.select import read_tree
-from bumper.shapes.chart import RELEASE_PREFIX, UNRESOLVED_PREFIX, ChartReference
+from bumper.shapes.chart import PATCH_PREFIXES, UNRESOLVED_PREFIX, ChartReference, argo_chart
 from bumper.shapes.nodes import merged_pairs
 from bumper.shapes.reference import Ignored, Reference
 from bumper.yaml_edit import Source, compose_all
 
 _NEEDLE_TEXT = CHART_SOURCE_NEEDLE.decode()
+_ARGO_TEXT = ARGO_NEEDLE.decode()  # an Argo CD Application a patch may set the version of
 UNRESOLVED = "unresolved-source"  # a HelmRelease whose HelmRepository the tree does not settle
 _API_PREFIX = "source.toolkit.fluxcd.io/"
 
@@ -36,8 +37,10 @@ class ChartSources:
     """HelmRepository URLs by (namespace, name); namespace "" when the object sets none."""
 
     urls: dict[tuple[str, str], frozenset[str]] = field(default_factory=dict)
-    # HelmReleases by (namespace, name): each one's (chart, sourceRef namespace, sourceRef name)
-    releases: dict[tuple[str, str], frozenset[tuple[str, str, str]]] = field(default_factory=dict)
+    # The objects a patch may set the version of, by (kind, namespace, name): each one's (chart,
+    # source URL) for an Argo CD Application, (chart, "", sourceRef namespace, sourceRef name)
+    # for a HelmRelease (its URL is the HelmRepository's)
+    patchable: dict[tuple[str, str, str], frozenset[tuple[str, ...]]] = field(default_factory=dict)
 
     @classmethod
     def from_tree(cls, root: Path, only: frozenset[str] | None = None) -> ChartSources:
@@ -48,9 +51,9 @@ class ChartSources:
     def from_sources(cls, sources: Iterable[Source]) -> ChartSources:
         """The HelmRepository objects in `sources`; a file that does not parse adds none."""
         urls: dict[tuple[str, str], set[str]] = {}
-        releases: dict[tuple[str, str], set[tuple[str, str, str]]] = {}
+        patchable: dict[tuple[str, str, str], set[tuple[str, ...]]] = {}
         for source in sources:
-            if _NEEDLE_TEXT not in source.text:
+            if _NEEDLE_TEXT not in source.text and _ARGO_TEXT not in source.text:
                 continue
             try:
                 docs = compose_all(source)
@@ -61,12 +64,12 @@ class ChartSources:
                 if found is not None:
                     key, url = found
                     urls.setdefault(key, set()).add(url)
-                release = _release(doc)
-                if release is not None:
-                    releases.setdefault(release[0], set()).add(release[1])
+                target = _release(doc) or argo_chart(doc)
+                if target is not None:
+                    patchable.setdefault(target[0], set()).add(target[1])
         return cls(
             {key: frozenset(found) for key, found in urls.items()},
-            {key: frozenset(found) for key, found in releases.items()},
+            {key: frozenset(found) for key, found in patchable.items()},
         )
 
     def settle(
@@ -81,11 +84,11 @@ class ChartSources:
     def resolve(self, ref: Reference) -> Reference:
         """`ref` with its HelmRepository resolved to the source URL; unchanged when it is no
         HelmRelease pin or its repository is not exactly one URL of the tree."""
-        if isinstance(ref, ChartReference) and ref.flux_release is not None:
-            patched = self._patched(*ref.flux_release)
+        if isinstance(ref, ChartReference) and ref.patched is not None:
+            patched = self._patched(*ref.patched)
             if patched is None:
                 return ref
-            return replace(ref, ref=ChartRef.at(patched[1], patched[0], ref.ref.tag), flux_release=None)
+            return replace(ref, ref=ChartRef.at(patched[1], patched[0], ref.ref.tag), patched=None)
         if not isinstance(ref, ChartReference) or ref.flux_source is None:
             return ref
         url = self._url(*ref.flux_source)
@@ -96,11 +99,11 @@ class ChartSources:
 
     def resolve_note(self, note: Ignored) -> Ignored:
         """A note on a HelmRelease pin (a range, a placeholder) keyed by the resolved source."""
-        if note.key is not None and note.key.startswith(RELEASE_PREFIX):
+        if note.key is not None and note.key.startswith(PATCH_PREFIXES):
             parts = note.key.split("/")
-            patched = (
-                self._patched("" if parts[1] == "-" else parts[1], parts[2]) if len(parts) == 3 else None
-            )
+            patched = None
+            if len(parts) == 3:
+                patched = self._patched(parts[0], "" if parts[1] == "-" else parts[1], parts[2])
             if patched is None:
                 return note
             key = f"{patched[1]}/{patched[0]}"
@@ -130,15 +133,15 @@ class ChartSources:
                 notes.append(Ignored(ref.line, ref.shape, ref.value, why, charts[ref.ref.repository]))
         return notes
 
-    def _patched(self, namespace: str, name: str) -> tuple[str, str] | None:
-        """(chart, source URL) of the HelmRelease `name` a patch in `namespace` ("": unknown)
-        sets the version of: only when every release of that name the tree holds names one chart
-        of one source the tree settles; otherwise never guessed."""
+    def _patched(self, kind: str, namespace: str, name: str) -> tuple[str, str] | None:
+        """(chart, source URL) of the object `kind`/`name` a patch in `namespace` ("": unknown)
+        sets the version of: only when every such object the tree holds names one chart of one
+        source the tree settles; otherwise never guessed."""
         found = {
-            (chart, self._url(src_ns or ns, src_name))
-            for (ns, nm), charts in self.releases.items()
-            if nm == name and (ns == namespace or not ns or not namespace)
-            for chart, src_ns, src_name in charts
+            (entry[0], entry[1] or self._url(entry[2] or ns, entry[3]))
+            for (kd, ns, nm), entries in self.patchable.items()
+            if kd == kind and nm == name and (ns == namespace or not ns or not namespace)
+            for entry in entries
         }
         if len(found) != 1:
             return None
@@ -187,9 +190,10 @@ def _repository(doc: object) -> tuple[tuple[str, str], str] | None:
     return (_value(meta, "namespace") or "", name), source
 
 
-def _release(doc: object) -> tuple[tuple[str, str], tuple[str, str, str]] | None:
-    """A HelmRelease naming its chart and a HelmRepository: ((namespace, name), (chart,
-    sourceRef namespace, sourceRef name)); the sourceRef's namespace "" when it sets none."""
+def _release(doc: Node) -> tuple[tuple[str, str, str], tuple[str, ...]] | None:
+    """A HelmRelease naming its chart and a HelmRepository: (("HelmRelease", namespace, name),
+    (chart, "", sourceRef namespace, sourceRef name)); the sourceRef's namespace "" when it
+    sets none."""
     if type(doc) is not MappingNode:
         return None
     root = merged_pairs(doc)
@@ -201,7 +205,8 @@ def _release(doc: object) -> tuple[tuple[str, str], tuple[str, str, str]] | None
     name, chart, source_name = _value(meta, "name"), _value(spec, "chart"), _value(source, "name")
     if not name or not chart or not source_name or _value(source, "kind") != "HelmRepository":
         return None
-    return (_value(meta, "namespace") or "", name), (chart, _value(source, "namespace") or "", source_name)
+    namespace = _value(meta, "namespace") or ""
+    return ("HelmRelease", namespace, name), (chart, "", _value(source, "namespace") or "", source_name)
 
 
 def _pairs(pairs: Mapping[str, object], key: str) -> dict[str, Node]:

@@ -19,8 +19,10 @@ if TYPE_CHECKING:
 MARKER_NEEDLE = b"$imagepolicy"  # a Flux image-automation marker comment
 API_NEEDLE = b"image.toolkit.fluxcd.io"  # the API group of Flux's ImagePolicy objects
 CHART_SOURCE_NEEDLE = b"HelmRepository"  # Flux objects a HelmRelease's chart version resolves through
-# A kustomize overlay's patch of a HelmRelease may set its chart version without naming the chart.
+# A kustomize overlay's patch of a HelmRelease or an Argo CD Application may set its chart
+# version without naming the chart: a chart REF also reads the files naming either.
 RELEASE_NEEDLE = b"HelmRelease"
+ARGO_NEEDLE = b"argoproj.io"
 PACKAGE_NEEDLE = b"pkg.crossplane.io"  # Crossplane package objects: `spec.package` names an image
 # What a file naming an image under any key a shape reads holds, whatever the key: `image:`, keys
 # ending in Image (`sidecarImage:`) or _IMAGE (an env var, `WOLF_IMAGE:`), a JSON 6902 `/image`
@@ -54,6 +56,7 @@ SCAN_NEEDLES = (
     MARKER_NEEDLE,
     b"chart",
     b"Chart",
+    b"targetRevision",  # an Argo CD Application's patch setting its chart version alone
     PACKAGE_NEEDLE,
 )
 # A file "mentions an image" to check when it has one of these (scan also parses files saying
@@ -116,7 +119,8 @@ def needles(refs: Iterable[ImageRef], policies_given: bool) -> tuple[bytes, ...]
     listed = list(refs)
     # A chart REF (its source has a scheme, an image's never does) also reads the tree's
     # HelmRepository objects: a HelmRelease pin resolves through them (bumper.plan.chart_sources).
-    charts = (CHART_SOURCE_NEEDLE, RELEASE_NEEDLE) if any("://" in ref.registry for ref in listed) else ()
+    chart_refs = any("://" in ref.registry for ref in listed)
+    charts = (CHART_SOURCE_NEEDLE, RELEASE_NEEDLE, ARGO_NEEDLE) if chart_refs else ()
     images = [ref for ref in listed if "://" not in ref.registry]
     return (
         tuple(n for ref in listed for n in ref.needles())

@@ -18,6 +18,7 @@ from bumper.plan.image_policy import FluxIndex, PolicyTable, Unresolved, marked_
 from bumper.plan.inherited import overridden
 from bumper.plan.needles import (
     API_NEEDLE,
+    ARGO_NEEDLE,
     CHART_SOURCE_NEEDLE,
     MANIFEST_NAME_GLOBS,
     RELEASE_NEEDLE,
@@ -166,7 +167,7 @@ class TreeObjects:
 
     def _objects(self) -> tuple[FluxIndex, ChartSources]:
         if self._read is None:
-            sources = list(read_tree(self._root, (API_NEEDLE, CHART_SOURCE_NEEDLE), self._only))
+            sources = list(read_tree(self._root, (API_NEEDLE, CHART_SOURCE_NEEDLE, ARGO_NEEDLE), self._only))
             self._read = FluxIndex.from_sources(sources), ChartSources.from_sources(sources)
         return self._read
 
@@ -231,7 +232,7 @@ def plan_tree(request: TreeRequest) -> TreePlan:
     )
     wanted = tuple(n.decode() for ref in refs for n in ref.needles()) + policies.needles()
     if any("://" in ref.registry for ref in refs):  # a HelmRelease patch may not name the chart
-        wanted += (RELEASE_NEEDLE.decode(),)
+        wanted += (RELEASE_NEEDLE.decode(), ARGO_NEEDLE.decode())
     hub = bool(hub_needles(r for r in refs if "://" not in r.registry))
     # Read for the Flux objects or markers only, the other files have nothing to rewrite.
     todo = [
