@@ -33,6 +33,7 @@ _GITLAB_MERGE = re.compile(r"^See merge request (?:\S+)?!(\d+)\s*$", re.MULTILIN
 _BUILD = re.compile(rf"^{TRAILER_BUILD}: (https?://\S+)\s*$", re.MULTILINE)
 _TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/:@+-]*")
 _NO_TEXT = CommitText("", "")
+_REGULAR = "100644"  # a merged side's blob, read as the file it is in the merge
 
 
 @dataclass(frozen=True)
@@ -146,7 +147,8 @@ def image_history(git: GitReader, image: ImageRef, globs: tuple[str, ...] = (), 
     blobs = git.blobs([oid for c in commits for f in c.files for oid in (f.old, f.new)])
     refs_of: dict[str, list[str]] = {}
     changed = []
-    merged: dict[str, dict[str, list[str]]] = {}  # per merge: each changed file's references after it
+    # per merge: each changed file's blob and references after it
+    merged: dict[str, dict[str, tuple[str, list[str]]]] = {}
     for commit in commits:
         changes = []
         for record in commit.files:
@@ -155,7 +157,7 @@ def image_history(git: GitReader, image: ImageRef, globs: tuple[str, ...] = (), 
             pairs = [(a, b) for a, b in _pairs(before, after) if _wanted(image, a, b)]
             changes += [FileChange(record.path, a, b) for a, b in pairs]
             if pairs and len(commit.parents) > 1:
-                merged.setdefault(commit.sha, {})[record.path] = after
+                merged.setdefault(commit.sha, {})[record.path] = (record.new, after)
         if changes:
             changed.append((commit, changes))
     own = _written_while_merging(git, changed, merged, refs_of, image)
@@ -242,39 +244,48 @@ def _pairs(before: list[str], after: list[str]) -> list[tuple[str | None, str | 
 def _written_while_merging(
     git: GitReader,
     changed: list[tuple[LogCommit, list[FileChange]]],
-    merged: Mapping[str, Mapping[str, list[str]]],
+    merged: Mapping[str, Mapping[str, tuple[str, list[str]]]],
     refs_of: dict[str, list[str]],
     image: ImageRef,
 ) -> set[str]:
     """The merges whose references in a changed file are those of none of the branches they
     merged (an edit made while merging, a conflict resolved to a third version): that change is
-    the merge's own, never to be told as the merged branch's newest commit's."""
-    own: set[str] = set()
-    for commit, _ in changed:
-        files = merged.get(commit.sha)
-        if not files:
+    the merge's own, never to be told as the merged branch's newest commit's. One batch read
+    of the merged sides' blobs for all merges; a side holding the merge's blob is read no further."""
+    asked = [
+        (commit.sha, parent, path)
+        for commit, _ in changed
+        for path in merged.get(commit.sha, {})
+        for parent in commit.parents[1:]
+    ]
+    sides = _side_blobs(git, [(parent, path) for _, parent, path in asked])
+    after = [merged[sha][path] for sha, _, path in asked]
+    blobs = git.blobs(sorted({oid for oid, (blob, _) in zip(sides, after) if oid and oid != blob}))
+    took: dict[tuple[str, str], bool] = {}  # (merge, path): whether a merged side holds its references
+    for (sha, _, path), oid, (blob, refs) in zip(asked, sides, after):
+        same = oid == blob or (
+            oid is not None and _refs(refs_of, blobs, (oid, _REGULAR), path, image) == refs
+        )
+        took[(sha, path)] = took.get((sha, path), False) or same
+    return {sha for (sha, _), same in took.items() if not same}
+
+
+def _side_blobs(git: GitReader, wanted: list[tuple[str, str]]) -> list[str | None]:
+    """The blob of each (commit, path) of `wanted` (None: none there), in one `cat-file
+    --batch-check`; a path git's `REV:PATH` syntax cannot carry (a newline) is none."""
+    if not wanted:
+        return []
+    lines = [f"{rev}:{path}" for rev, path in wanted if "\n" not in path]
+    data = "\n".join(lines).encode("utf-8", "surrogateescape") + b"\n"
+    # Only the name: git then reads no object, so a blobless clone fetches nothing here.
+    answers = iter(git.run(["cat-file", "--batch-check=%(objectname)"], data).splitlines())
+    out: list[str | None] = []
+    for _, path in wanted:
+        if "\n" in path:
+            out.append(None)
             continue
-        paths = sorted(files)
-        sides = []
-        for parent in commit.parents[1:]:
-            listing = _tree_entries(git, parent, paths)
-            blobs = git.blobs([oid for oid, _ in listing.values()])
-            sides.append(
-                {p: _refs(refs_of, blobs, (oid, mode), p, image) for p, (oid, mode) in listing.items()}
-            )
-        if any(all(side.get(p, []) != refs for side in sides) for p, refs in files.items()):
-            own.add(commit.sha)
-    return own
-
-
-def _tree_entries(git: GitReader, commit: str, paths: list[str]) -> dict[str, tuple[str, str]]:
-    """{path: (blob, mode)} of `paths` in `commit`'s tree (a path it lacks is left out)."""
-    out: dict[str, tuple[str, str]] = {}
-    for record in git.run(["ls-tree", "-z", "--full-tree", commit, "--", *paths]).split(b"\0"):
-        meta, _, raw_path = record.partition(b"\t")
-        parts = meta.split()
-        if len(parts) == 3:
-            out[raw_path.decode("utf-8", "surrogateescape")] = (parts[2].decode(), parts[0].decode())
+        words = next(answers, b"").split()  # `REV:PATH missing` when the side has no such file
+        out.append(words[0].decode() if len(words) == 1 else None)
     return out
 
 

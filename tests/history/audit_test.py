@@ -426,6 +426,8 @@ def test_a_reference_written_while_merging_is_the_merge_s_own_change(tmp_path: P
         "a v2",
         "#5",
     )
+    remote = history(f"file://{repo.path}")["history"]  # a blobless clone: the sides' blobs fetched
+    assert [(e["commit"], e["author"]) for e in remote] == [(e["commit"], e["author"]) for e in entries]
 
 
 def test_a_file_writing_the_image_with_escaped_slashes_is_followed(tmp_path: Path) -> None:
