@@ -98,6 +98,13 @@ class ImageRef(NamedTuple):
             path = path[len("library/") :]
         return path.encode()
 
+    def needles(self) -> tuple[bytes, ...]:
+        """Every spelling of the repository a file may hold: `needle`, and with each `/` written
+        `\\/`, as JSON encoders (PHP's json_encode) write it in a double-quoted scalar, which YAML
+        reads as `/`: a file written so is a manifest like any other."""
+        needle = self.needle()
+        return (needle, needle.replace(b"/", b"\\/")) if b"/" in needle else (needle,)
+
     def slug(self) -> str:
         """A branch-safe spelling of the repository, e.g. `ghcr.io-acme-app`."""
         return re.sub(r"[^a-z0-9._-]+", "-", self.key.lower()).strip("-.")

@@ -15,6 +15,7 @@ BUMPER_TEST_FORKSERVER=0: the suite then runs exactly as CI runs the command, on
 from __future__ import annotations
 
 import atexit
+import contextlib
 import gc
 import io
 import json
@@ -174,8 +175,11 @@ class ForkedRun:
         self.returncode: int | None = None
 
     def send_signal(self, signum: int) -> None:
+        """Signal the run unless it is known to have ended; one that ended and was reaped by the
+        server meanwhile is gone, and that is no error (as Popen.send_signal has it)."""
         if self.returncode is None:
-            os.kill(self.pid, signum)
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.pid, signum)
 
     def kill(self) -> None:
         self.send_signal(signal.SIGKILL)

@@ -17,7 +17,7 @@ from testing import forkserver
 ROOT = Path(__file__).resolve().parents[1]
 
 CLEAN = {
-    ".bumper.yaml": b"version: 1\nrules:\n  - paths: [legacy]\n    hold: true\n",
+    ".bumper.yaml": b"version: 1\nrules:\n  - paths: [docs]\n    hold: true\n",
     "apps/web.yaml": b"image: ghcr.io/acme/app:v1.0.0\n",
     "apps/values.yaml": b'app:\n  tag: v1.0.0 # {"$bumper": "ghcr.io/acme/app:tag"}\n',
     "apps/whole.yaml": b'x: ghcr.io/acme/app:v1 # {"$bumper": "ghcr.io/acme/app"}\n',
@@ -43,6 +43,25 @@ def test_clean_tree_exits_0(tmp_path: Path) -> None:
     out = _check(_tree(tmp_path, CLEAN))
     assert (out.returncode, out.stdout) == (0, ""), out.stderr
     assert out.stderr == "bumper: no problems in 6 file(s)\n"  # .bumper.yaml is policy, not a manifest
+
+
+@pytest.mark.parametrize("pattern", ["CLUSTERS/prod", "clusters/prd", "clusters/prod/app.yml"])
+def test_a_rule_whose_paths_select_no_file_is_a_problem(tmp_path: Path, pattern: str) -> None:
+    """A hold rule naming `CLUSTERS/prod` (the tree has `clusters/prod`) holds nothing: bump
+    rewrote clusters/prod/app.yaml and check said "no problems". Now check names the rule."""
+    policy = f"version: 1\nrules:\n  - paths: [{pattern}]\n    hold: true\n  - mode: pr\n".encode()
+    root = _tree(
+        tmp_path, {".bumper.yaml": policy, "clusters/prod/app.yaml": b"image: ghcr.io/acme/app:v1\n"}
+    )
+    out = _check(root)
+    assert out.returncode == 1, out.stderr
+    assert out.stdout.splitlines() == [
+        f".bumper.yaml:3: rule 1: paths {pattern} select no file of the tree, so the rule governs nothing "
+        "(patterns are case-sensitive, relative to the tree's root, read like .gitignore lines); fix the "
+        "pattern, or remove the rule"
+    ]
+    fixed = _tree(tmp_path, {".bumper.yaml": policy.replace(pattern.encode(), b"clusters/prod")})
+    assert _check(fixed).returncode == 0  # the rule without paths (every file) is never one
 
 
 def test_quiet_and_verbose(tmp_path: Path) -> None:

@@ -20,7 +20,7 @@ from testing.fake_github import server_error
 from testing.fake_provider import RecordedRequest
 from testing.git_server import FaultAnswer, RequestInfo
 from testing.runs import start_bump, stop
-from testing.world import MIXED_MODE_TREE, World, make_world
+from testing.world import EVERY_HOST, MIXED_MODE_TREE, World, make_world
 
 TREE = MIXED_MODE_TREE
 REF = "ghcr.io/acme/app:v1.5.0"
@@ -180,3 +180,56 @@ def test_sigterm_after_the_direct_commit_names_it(
     )
     payload = json.loads(out)
     assert payload["error"]["kind"] == kind and payload["commit"] == {"branch": "main", "sha": main}
+
+
+@pytest.fixture(params=EVERY_HOST)
+def any_host(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[World]:
+    with make_world(tmp_path, request.param, TREE) as w:
+        yield w
+
+
+_CLOSED_STATES = {"closed", "all", "ALL", "MERGED", "DECLINED", "SUPERSEDED", "completed", "abandoned"}
+
+
+def _closed_listing(req: RecordedRequest) -> bool:
+    """A host's listing of closed (or closed and open) PRs: the stale-branch lookup."""
+    return req.method == "GET" and any(v in _CLOSED_STATES for vs in req.query.values() for v in vs)
+
+
+def test_a_failing_closed_pr_lookup_fails_before_the_direct_commit(any_host: World) -> None:
+    """The bot branch is left from a PR a person closed; the host's listing of closed PRs (read
+    to tell a stale branch) answers 502. That read can fail without writing, so it runs before
+    the direct commit is pushed: the run fails with nothing landed (before, main got the
+    direct commit, and the run then failed on the listing)."""
+    world = any_host
+    first = json.loads(world.run("bump", "ghcr.io/acme/app:v1.4.5", "--output=json", BUMPER_MODE="pr").stdout)
+    assert first["status"] == "opened", first
+    host: Any = world.host
+    [pull] = host.open_pulls()
+    pull.state, pull.head_sha = "closed", world.branch_sha(BRANCH) or ""
+    old_main, tip, git = world.branch_sha("main"), world.branch_sha(BRANCH), len(world.git.requests)
+
+    host.fault = lambda req: (502, {}, {"message": "Bad Gateway"}) if _closed_listing(req) else None
+    line, payload = _failed(world)
+    assert world.branch_sha("main") == old_main and world.pushes(git) == []  # nothing landed
+    assert world.branch_sha(BRANCH) == tip and world.open_pulls() == []
+    assert payload["commit"] is None and "already pushed" not in line, line
+
+
+def test_a_branch_of_someone_elses_named_by_branch_is_refused_before_the_direct_commit(
+    any_host: World,
+) -> None:
+    """`--branch release` names a person's branch (no PR from it): the PR half refuses it
+    (exit 2: bumper never rewrites a branch it does not own). That is known from a read, so the
+    refusal comes before the direct commit is pushed (before, main got the commit, then exit 2)."""
+    world = any_host
+    old_main = world.branch_sha("main")
+    theirs = repos.add_commit(world.bare, "release", {"NOTES.md": b"theirs\n"}, parent=old_main)
+    proc = world.run("bump", REF, "--branch", "release", "--output", "json")
+    assert proc.returncode == 2, proc.stderr
+    [line] = proc.stderr.splitlines()
+    assert line.startswith("bumper: error: --branch 'release' already exists"), line
+    assert "already pushed" not in line, line
+    assert world.branch_sha("main") == old_main and world.pushes() == []  # nothing landed
+    assert world.branch_sha("release") == theirs and world.open_pulls() == []
+    assert json.loads(proc.stdout)["commit"] is None

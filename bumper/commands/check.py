@@ -11,8 +11,8 @@ from bumper.errors import ExitCode, ManifestError
 from bumper.plan.image_policy import unresolved_markers
 from bumper.plan.marker_lint import near_misses
 from bumper.plan.needles import CHECK_NEEDLES
-from bumper.plan.rules import Enclosing, PolicyFileError, enclosing_policy, load_policy
-from bumper.plan.select import unmatched_globs
+from bumper.plan.rules import POLICY_FILE, Enclosing, PolicyFileError, Rule, enclosing_policy, load_policy
+from bumper.plan.select import iter_candidates, unmatched_globs
 from bumper.plan.tree import check_paths_match, manifest_sources, policy_paths
 from bumper.report import detail, emit_json, ignored_line, info, warn
 from bumper.shapes import has_template_syntax
@@ -76,7 +76,9 @@ def find_problems(
     problems: list[Problem] = []
     named: tuple[tuple[str, ...], ...] = ()  # the hidden folders the rules name (none when invalid)
     try:
-        named = policy_paths(load_policy(root))
+        policy = load_policy(root)
+        named = policy_paths(policy)
+        problems += _rules_selecting_nothing(root, policy.rules, named)
     except PolicyFileError as exc:
         problems.append(Problem(exc.file or ".bumper.yaml", exc.line, exc.message))
     ignored = [] if ignored is None else ignored
@@ -105,6 +107,29 @@ def find_problems(
         if skip.reason in _BROKEN:
             problems.append(_unreadable(root, skip.file, skip.reason))
     return sorted(problems, key=_order)
+
+
+def _rules_selecting_nothing(
+    root: Path, rules: tuple[Rule, ...], named: tuple[tuple[str, ...], ...]
+) -> list[Problem]:
+    """The rules whose `paths:` select no manifest file of the tree: such a rule governs nothing,
+    so a typo there (`CLUSTERS/prod`, `clusters/prd`) silently turns it off, a hold most of all
+    (a typo in a key is an error for the same reason)."""
+    ruled = [rule for rule in rules if rule.paths is not None]
+    if not ruled:
+        return []
+    files = [c.relpath for c in iter_candidates(root, (), named=named)]
+    return [
+        Problem(
+            POLICY_FILE,
+            rule.line,
+            f"rule {rule.index + 1}: paths {', '.join(rule.paths.patterns)} select no file of the tree, "
+            "so the rule governs nothing (patterns are case-sensitive, relative to the tree's root, "
+            "read like .gitignore lines); fix the pattern, or remove the rule",
+        )
+        for rule in ruled
+        if rule.paths is not None and not any(rule.paths(f) for f in files)
+    ]
 
 
 def _ambiguous(path: str, notes: list[Ignored]) -> list[Problem]:

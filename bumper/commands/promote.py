@@ -109,7 +109,8 @@ def _read(
         widen()
         inventory = take_inventory(tree, sources)
     for skip in inventory.ignored:  # a file that may hold another version is never skipped over
-        if skip.reason.startswith("unparseable") and image.needle() in (tree / skip.file).read_bytes():
+        data = (tree / skip.file).read_bytes() if skip.reason.startswith("unparseable") else b""
+        if any(needle in data for needle in image.needles()):
             raise ManifestError(
                 f"{skip.reason.removeprefix('unparseable: ')}; the version under --from cannot be read "
                 "there: fix the file, or leave it out with a '!' --from pattern",

@@ -183,10 +183,7 @@ def blocked(
     """
     pr = bot.pull_request
     if named and pr is None:
-        raise ConfigError(
-            f"--branch {bot.name!r} already exists and {why.problem}; bumper never rewrites a branch "
-            "it does not own: choose a new --branch name, or leave --branch out"
-        )
+        raise not_owned_named(bot.name, why)
     held = _held_versions(cloned, bot.sha, plan, images) if bot.sha is not None else {}
     waiting = [r for r in images if _waiting(r, held.get(r.key))]
     shown = ", ".join(str(r) for r in waiting)
@@ -198,6 +195,15 @@ def blocked(
         notes += _comment_waiting(bot.provider, pr, bot.name, waiting, why)
     skip = Skip(bot.name, None, None, ", ".join(map(str, images)), f"blocked: {line}")
     return Blocked(TreePlan(skipped=[skip]), {"url": pr.url, "number": pr.number} if pr else None, notes)
+
+
+def not_owned_named(name: str, why: Obstacle) -> ConfigError:
+    """--branch names an existing branch bumper does not own, with no open PR from it: a usage
+    error (exit 2), never a branch to leave `blocked`."""
+    return ConfigError(
+        f"--branch {name!r} already exists and {why.problem}; bumper never rewrites a branch "
+        "it does not own: choose a new --branch name, or leave --branch out"
+    )
 
 
 def _comment_waiting(

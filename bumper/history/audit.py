@@ -10,7 +10,7 @@ import contextlib
 import re
 import tempfile
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,6 +33,7 @@ _GITLAB_MERGE = re.compile(r"^See merge request (?:\S+)?!(\d+)\s*$", re.MULTILIN
 _BUILD = re.compile(rf"^{TRAILER_BUILD}: (https?://\S+)\s*$", re.MULTILINE)
 _TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/:@+-]*")
 _NO_TEXT = CommitText("", "")
+_REGULAR = "100644"  # a merged side's blob, read as the file it is in the merge
 
 
 @dataclass(frozen=True)
@@ -146,17 +147,21 @@ def image_history(git: GitReader, image: ImageRef, globs: tuple[str, ...] = (), 
     blobs = git.blobs([oid for c in commits for f in c.files for oid in (f.old, f.new)])
     refs_of: dict[str, list[str]] = {}
     changed = []
+    # per merge: each changed file's blob and references after it
+    merged: dict[str, dict[str, tuple[str, list[str]]]] = {}
     for commit in commits:
         changes = []
         for record in commit.files:
             before = _refs(refs_of, blobs, (record.old, record.old_mode), record.source or record.path, image)
             after = _refs(refs_of, blobs, (record.new, record.new_mode), record.path, image)
-            changes += [
-                FileChange(record.path, a, b) for a, b in _pairs(before, after) if _wanted(image, a, b)
-            ]
+            pairs = [(a, b) for a, b in _pairs(before, after) if _wanted(image, a, b)]
+            changes += [FileChange(record.path, a, b) for a, b in pairs]
+            if pairs and len(commit.parents) > 1:
+                merged.setdefault(commit.sha, {})[record.path] = (record.new, after)
         if changes:
             changed.append((commit, changes))
-    entries = _entries(git, changed)
+    own = _written_while_merging(git, changed, merged, refs_of, image)
+    entries = _entries(git, changed, own)
     seen = [c.sha for c in walked if c.sha in cut]
     return History(entries, paths, renames, None if boundary is None else seen or sorted(boundary))
 
@@ -185,8 +190,8 @@ def _files_mentioning(git: GitReader, image: ImageRef, globs: tuple[str, ...], t
         if is_manifest_name(path.rpartition("/")[2]) and (selected is None or selected(path)):
             candidates[path] = parts[2].decode()
     blobs = git.blobs(list(candidates.values()))
-    needle = image.needle()
-    paths = sorted(p for p, oid in candidates.items() if needle in blobs.get(oid, b""))
+    needles = image.needles()
+    paths = sorted(p for p, oid in candidates.items() if any(n in blobs.get(oid, b"") for n in needles))
     # The needle is a substring: `ghcr.io/acme/ap` is in every file of `ghcr.io/acme/app`. An
     # image that no file references at the tip is "not found", never an empty history.
     if not any(_references_in(blobs.get(candidates[p], b""), p, image) for p in paths):
@@ -208,7 +213,7 @@ def _refs(
 
 
 def _references_in(data: bytes, path: str, image: ImageRef) -> list[str]:
-    if image.needle() not in data or len(data) > MAX_FILE_BYTES:
+    if not any(needle in data for needle in image.needles()) or len(data) > MAX_FILE_BYTES:
         return []
     try:
         source = Source.from_bytes(path, data)
@@ -236,8 +241,62 @@ def _pairs(before: list[str], after: list[str]) -> list[tuple[str | None, str | 
     return list(dict.fromkeys(moved))
 
 
-def _entries(git: GitReader, changed: list[tuple[LogCommit, list[FileChange]]]) -> list[Entry]:
-    merges = {c.sha: _branch_commit(git, c) for c, _ in changed if len(c.parents) > 1}
+def _written_while_merging(
+    git: GitReader,
+    changed: list[tuple[LogCommit, list[FileChange]]],
+    merged: Mapping[str, Mapping[str, tuple[str, list[str]]]],
+    refs_of: dict[str, list[str]],
+    image: ImageRef,
+) -> set[str]:
+    """The merges whose references in a changed file are those of none of the branches they
+    merged (an edit made while merging, a conflict resolved to a third version): that change is
+    the merge's own, never to be told as the merged branch's newest commit's. One batch read
+    of the merged sides' blobs for all merges; a side holding the merge's blob is read no further."""
+    asked = [
+        (commit.sha, parent, path)
+        for commit, _ in changed
+        for path in merged.get(commit.sha, {})
+        for parent in commit.parents[1:]
+    ]
+    sides = _side_blobs(git, [(parent, path) for _, parent, path in asked])
+    after = [merged[sha][path] for sha, _, path in asked]
+    blobs = git.blobs(sorted({oid for oid, (blob, _) in zip(sides, after) if oid and oid != blob}))
+    took: dict[tuple[str, str], bool] = {}  # (merge, path): whether a merged side holds its references
+    for (sha, _, path), oid, (blob, refs) in zip(asked, sides, after):
+        same = oid == blob or (
+            oid is not None and _refs(refs_of, blobs, (oid, _REGULAR), path, image) == refs
+        )
+        took[(sha, path)] = took.get((sha, path), False) or same
+    return {sha for (sha, _), same in took.items() if not same}
+
+
+def _side_blobs(git: GitReader, wanted: list[tuple[str, str]]) -> list[str | None]:
+    """The blob of each (commit, path) of `wanted` (None: none there), in one `cat-file
+    --batch-check`; a path git's `REV:PATH` syntax cannot carry (a newline) is none."""
+    if not wanted:
+        return []
+    lines = [f"{rev}:{path}" for rev, path in wanted if "\n" not in path]
+    data = "\n".join(lines).encode("utf-8", "surrogateescape") + b"\n"
+    # Only the name: git then reads no object, so a blobless clone fetches nothing here.
+    answers = iter(git.run(["cat-file", "--batch-check=%(objectname)"], data).splitlines())
+    out: list[str | None] = []
+    for _, path in wanted:
+        if "\n" in path:
+            out.append(None)
+            continue
+        words = next(answers, b"").split()  # `REV:PATH missing` when the side has no such file
+        out.append(words[0].decode() if len(words) == 1 else None)
+    return out
+
+
+def _entries(
+    git: GitReader, changed: list[tuple[LogCommit, list[FileChange]]], by_merge: Collection[str] = ()
+) -> list[Entry]:
+    """One entry per commit; a merge's change is told as its merged branch's newest commit's,
+    unless the merge wrote it itself (`by_merge`)."""
+    merges = {
+        c.sha: None if c.sha in by_merge else _branch_commit(git, c) for c, _ in changed if len(c.parents) > 1
+    }
     texts = read_messages(git, [c.sha for c, _ in changed] + [m for m in merges.values() if m])
     entries = []
     for commit, changes in changed:

@@ -14,19 +14,20 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from yaml.nodes import MappingNode
+from yaml.nodes import MappingNode, Node
 
 from bumper.chart_ref import ChartRef, source_of
 from bumper.errors import ManifestError
 from bumper.image_ref import ImageRef
-from bumper.plan.needles import CHART_SOURCE_NEEDLE
+from bumper.plan.needles import ARGO_NEEDLE, CHART_SOURCE_NEEDLE
 from bumper.plan.select import read_tree
-from bumper.shapes.chart import UNRESOLVED_PREFIX, ChartReference
+from bumper.shapes.chart import PATCH_PREFIXES, UNRESOLVED_PREFIX, ChartReference, argo_chart
 from bumper.shapes.nodes import merged_pairs
 from bumper.shapes.reference import Ignored, Reference
 from bumper.yaml_edit import Source, compose_all
 
 _NEEDLE_TEXT = CHART_SOURCE_NEEDLE.decode()
+_ARGO_TEXT = ARGO_NEEDLE.decode()  # an Argo CD Application a patch may set the version of
 UNRESOLVED = "unresolved-source"  # a HelmRelease whose HelmRepository the tree does not settle
 _API_PREFIX = "source.toolkit.fluxcd.io/"
 
@@ -36,6 +37,10 @@ class ChartSources:
     """HelmRepository URLs by (namespace, name); namespace "" when the object sets none."""
 
     urls: dict[tuple[str, str], frozenset[str]] = field(default_factory=dict)
+    # The objects a patch may set the version of, by (kind, namespace, name): each one's (chart,
+    # source URL) for an Argo CD Application, (chart, "", sourceRef namespace, sourceRef name)
+    # for a HelmRelease (its URL is the HelmRepository's)
+    patchable: dict[tuple[str, str, str], frozenset[tuple[str, ...]]] = field(default_factory=dict)
 
     @classmethod
     def from_tree(cls, root: Path, only: frozenset[str] | None = None) -> ChartSources:
@@ -46,8 +51,9 @@ class ChartSources:
     def from_sources(cls, sources: Iterable[Source]) -> ChartSources:
         """The HelmRepository objects in `sources`; a file that does not parse adds none."""
         urls: dict[tuple[str, str], set[str]] = {}
+        patchable: dict[tuple[str, str, str], set[tuple[str, ...]]] = {}
         for source in sources:
-            if _NEEDLE_TEXT not in source.text:
+            if _NEEDLE_TEXT not in source.text and _ARGO_TEXT not in source.text:
                 continue
             try:
                 docs = compose_all(source)
@@ -58,7 +64,13 @@ class ChartSources:
                 if found is not None:
                     key, url = found
                     urls.setdefault(key, set()).add(url)
-        return cls({key: frozenset(found) for key, found in urls.items()})
+                target = _release(doc) or argo_chart(doc)
+                if target is not None:
+                    patchable.setdefault(target[0], set()).add(target[1])
+        return cls(
+            {key: frozenset(found) for key, found in urls.items()},
+            {key: frozenset(found) for key, found in patchable.items()},
+        )
 
     def settle(
         self, refs: list[Reference], notes: list[Ignored], wanted: Mapping[str, ImageRef]
@@ -72,6 +84,11 @@ class ChartSources:
     def resolve(self, ref: Reference) -> Reference:
         """`ref` with its HelmRepository resolved to the source URL; unchanged when it is no
         HelmRelease pin or its repository is not exactly one URL of the tree."""
+        if isinstance(ref, ChartReference) and ref.patched is not None:
+            patched = self._patched(*ref.patched)
+            if patched is None:
+                return ref
+            return replace(ref, ref=ChartRef.at(patched[1], patched[0], ref.ref.tag), patched=None)
         if not isinstance(ref, ChartReference) or ref.flux_source is None:
             return ref
         url = self._url(*ref.flux_source)
@@ -82,6 +99,15 @@ class ChartSources:
 
     def resolve_note(self, note: Ignored) -> Ignored:
         """A note on a HelmRelease pin (a range, a placeholder) keyed by the resolved source."""
+        if note.key is not None and note.key.startswith(PATCH_PREFIXES):
+            parts = note.key.split("/")
+            patched = None
+            if len(parts) == 3:
+                patched = self._patched(parts[0], "" if parts[1] == "-" else parts[1], parts[2])
+            if patched is None:
+                return note
+            key = f"{patched[1]}/{patched[0]}"
+            return note._replace(key=key, value=key + note.value[len(note.key) :])
         if note.key is None or not note.key.startswith(UNRESOLVED_PREFIX):
             return note
         parts = note.key.split("/")
@@ -106,6 +132,21 @@ class ChartSources:
                 why = f"{UNRESOLVED}: {self._why(*ref.flux_source)}"
                 notes.append(Ignored(ref.line, ref.shape, ref.value, why, charts[ref.ref.repository]))
         return notes
+
+    def _patched(self, kind: str, namespace: str, name: str) -> tuple[str, str] | None:
+        """(chart, source URL) of the object `kind`/`name` a patch in `namespace` ("": unknown)
+        sets the version of: only when every such object the tree holds names one chart of one
+        source the tree settles; otherwise never guessed."""
+        found = {
+            (entry[0], entry[1] or self._url(entry[2] or ns, entry[3]))
+            for (kd, ns, nm), entries in self.patchable.items()
+            if kd == kind and nm == name and (ns == namespace or not ns or not namespace)
+            for entry in entries
+        }
+        if len(found) != 1:
+            return None
+        chart, url = found.pop()
+        return None if url is None else (chart, url)
 
     def _url(self, namespace: str, name: str) -> str | None:
         """The one URL of the HelmRepository `name` a release in `namespace` ("": unknown) uses."""
@@ -147,6 +188,30 @@ def _repository(doc: object) -> tuple[tuple[str, str], str] | None:
     if source is None or source.startswith("oci://") != oci:
         return None  # Flux refuses an oci:// URL without `type: oci`, and the reverse
     return (_value(meta, "namespace") or "", name), source
+
+
+def _release(doc: Node) -> tuple[tuple[str, str, str], tuple[str, ...]] | None:
+    """A HelmRelease naming its chart and a HelmRepository: (("HelmRelease", namespace, name),
+    (chart, "", sourceRef namespace, sourceRef name)); the sourceRef's namespace "" when it
+    sets none."""
+    if type(doc) is not MappingNode:
+        return None
+    root = merged_pairs(doc)
+    api, kind = _value(root, "apiVersion") or "", _value(root, "kind")
+    if not api.startswith("helm.toolkit.fluxcd.io/") or kind != "HelmRelease":
+        return None
+    meta, spec = _pairs(root, "metadata"), _pairs(_pairs(_pairs(root, "spec"), "chart"), "spec")
+    source = _pairs(spec, "sourceRef")
+    name, chart, source_name = _value(meta, "name"), _value(spec, "chart"), _value(source, "name")
+    if not name or not chart or not source_name or _value(source, "kind") != "HelmRepository":
+        return None
+    namespace = _value(meta, "namespace") or ""
+    return ("HelmRelease", namespace, name), (chart, "", _value(source, "namespace") or "", source_name)
+
+
+def _pairs(pairs: Mapping[str, object], key: str) -> dict[str, Node]:
+    node = pairs.get(key)
+    return merged_pairs(node) if type(node) is MappingNode else {}
 
 
 def _value(pairs: Mapping[str, object], key: str) -> str | None:

@@ -22,7 +22,7 @@ from bumper.plan.rules import RunRules
 from bumper.plan.select import unmatched_globs
 from bumper.plan.tree import TreeObjects, check_paths_match, manifest_sources, tree_policy_paths
 from bumper.shapes import has_template_syntax
-from bumper.shapes.chart import UNRESOLVED_PREFIX, ChartReference
+from bumper.shapes.chart import PATCH_PREFIXES, UNRESOLVED_PREFIX, ChartReference
 from bumper.shapes.markers import MarkerPartRef
 from bumper.shapes.policy_marker import PolicyRef
 from bumper.shapes.reference import Ignored, Reference, WholeRef
@@ -105,14 +105,19 @@ class TreeScan:
             refs = with_other_images(refs, shared, shared_with_other_images(refs, shared))
         notes = sorted(notes, key=lambda n: n.line)
         self.ignored.extend(ignored_skip(source, note) for note in notes)
-        if any(n.key and n.key.startswith(UNRESOLVED_PREFIX) for n in notes):  # a HelmRelease's range
+        if any(n.key and n.key.startswith((UNRESOLVED_PREFIX, *PATCH_PREFIXES)) for n in notes):  # a range
             notes = [self._objects.charts().resolve_note(note) for note in notes]
         self.left_alone += [(n.key, ignored_skip(source, n)) for n in notes if n.key is not None]
         self.renamed += [_renaming(source, ref) for ref in refs if _renames(ref)]
         marks = [id(ref) in held for ref in refs]  # before a HelmRelease pin is resolved anew
-        if any(isinstance(r, ChartReference) and r.flux_source for r in refs):  # HelmRelease pins
+        if any(isinstance(r, ChartReference) and (r.flux_source or r.patched) for r in refs):
             charts = self._objects.charts()
             refs = [charts.resolve(ref) for ref in refs]
+            # A patch's version the tree ties to no chart (a git source's revision, a release
+            # defined elsewhere) is no pin: never listed.
+            kept = [not (isinstance(r, ChartReference) and r.patched) for r in refs]
+            refs = [r for r, keep in zip(refs, kept) if keep]
+            marks = [m for m, keep in zip(marks, kept) if keep]
         flux = self._objects.flux() if any(isinstance(r, PolicyRef) for r in refs) else None
         return FileFindings(
             [_entry(source, ref, flux, mark) for ref, mark in zip(refs, marks)],

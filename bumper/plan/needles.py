@@ -19,6 +19,10 @@ if TYPE_CHECKING:
 MARKER_NEEDLE = b"$imagepolicy"  # a Flux image-automation marker comment
 API_NEEDLE = b"image.toolkit.fluxcd.io"  # the API group of Flux's ImagePolicy objects
 CHART_SOURCE_NEEDLE = b"HelmRepository"  # Flux objects a HelmRelease's chart version resolves through
+# A kustomize overlay's patch of a HelmRelease or an Argo CD Application may set its chart
+# version without naming the chart: a chart REF also reads the files naming either.
+RELEASE_NEEDLE = b"HelmRelease"
+ARGO_NEEDLE = b"argoproj.io"
 PACKAGE_NEEDLE = b"pkg.crossplane.io"  # Crossplane package objects: `spec.package` names an image
 # What a file naming an image under any key a shape reads holds, whatever the key: `image:`, keys
 # ending in Image (`sidecarImage:`) or _IMAGE (an env var, `WOLF_IMAGE:`), a JSON 6902 `/image`
@@ -52,6 +56,7 @@ SCAN_NEEDLES = (
     MARKER_NEEDLE,
     b"chart",
     b"Chart",
+    b"targetRevision",  # an Argo CD Application's patch setting its chart version alone
     PACKAGE_NEEDLE,
 )
 # A file "mentions an image" to check when it has one of these (scan also parses files saying
@@ -114,9 +119,15 @@ def needles(refs: Iterable[ImageRef], policies_given: bool) -> tuple[bytes, ...]
     listed = list(refs)
     # A chart REF (its source has a scheme, an image's never does) also reads the tree's
     # HelmRepository objects: a HelmRelease pin resolves through them (bumper.plan.chart_sources).
-    charts = (CHART_SOURCE_NEEDLE,) if any("://" in ref.registry for ref in listed) else ()
+    chart_refs = any("://" in ref.registry for ref in listed)
+    charts = (CHART_SOURCE_NEEDLE, RELEASE_NEEDLE, ARGO_NEEDLE) if chart_refs else ()
     images = [ref for ref in listed if "://" not in ref.registry]
-    return tuple(ref.needle() for ref in listed) + flux_needles(policies_given) + charts + hub_needles(images)
+    return (
+        tuple(n for ref in listed for n in ref.needles())
+        + flux_needles(policies_given)
+        + charts
+        + hub_needles(images)
+    )
 
 
 # Where a longer name goes on from a repository's (`python3`, `ipython`, `nginx-unprivileged`
@@ -127,22 +138,34 @@ _NAME_CHAR = re.compile(r"[A-Za-z0-9_.-]")
 _OTHER_NEEDLES = (MARKER_NEEDLE.decode(), API_NEEDLE.decode(), CHART_SOURCE_NEEDLE.decode(), "$bumper")
 
 
+# What a file pinning a chart says besides the chart's name: a `chart:` key (Argo CD, Flux, k3s,
+# helmfile, Fleet, kustomize `helmCharts`), an OCI URL, or a Chart.yaml's `dependencies`.
+_CHART_WORDS = ("chart", "Chart", "oci://", "dependencies")
+
+
 def names_any(text: str, refs: Iterable[ImageRef]) -> bool:
     """Whether `text` may name one of `refs` (or hold a marker, an ImagePolicy, a chart source):
     False only when every place holding a REF's needle is inside a longer name (`python3` for
-    `python`), so a file that does not parse and says no more is none of this run's."""
+    `python`; `app.kubernetes.io` for a chart `app`), or a chart REF's name is in a file that
+    says nothing of charts, so a file that does not parse and says no more is none of this run's."""
     if any(needle in text for needle in _OTHER_NEEDLES):
         return True
     for ref in refs:
-        if "://" in ref.registry:
-            return True  # a chart REF: its needles are other files' too
-        needle = ref.needle().decode()
-        start = text.find(needle)
-        while start != -1:
-            end = start + len(needle)
-            before = text[start - 1] if start else " "
-            after = text[end] if end < len(text) else " "
-            if not _NAME_CHAR.match(before) and not _NAME_CHAR.match(after):
-                return True
-            start = text.find(needle, start + 1)
+        if "://" in ref.registry and not any(word in text for word in _CHART_WORDS):
+            continue  # a chart REF's name (`app`, `web`) is a word of many files that pin no chart
+        if any(_names(text, needle.decode()) for needle in ref.needles()):
+            return True
+    return False
+
+
+def _names(text: str, needle: str) -> bool:
+    """Whether `needle` is in `text` other than inside a longer name."""
+    start = text.find(needle)
+    while start != -1:
+        end = start + len(needle)
+        before = text[start - 1] if start else " "
+        after = text[end] if end < len(text) else " "
+        if not _NAME_CHAR.match(before) and not _NAME_CHAR.match(after):
+            return True
+        start = text.find(needle, start + 1)
     return False

@@ -18,8 +18,10 @@ from bumper.plan.image_policy import FluxIndex, PolicyTable, Unresolved, marked_
 from bumper.plan.inherited import overridden
 from bumper.plan.needles import (
     API_NEEDLE,
+    ARGO_NEEDLE,
     CHART_SOURCE_NEEDLE,
     MANIFEST_NAME_GLOBS,
+    RELEASE_NEEDLE,
     hub_needles,
     needles,
     says_hub,
@@ -165,7 +167,7 @@ class TreeObjects:
 
     def _objects(self) -> tuple[FluxIndex, ChartSources]:
         if self._read is None:
-            sources = list(read_tree(self._root, (API_NEEDLE, CHART_SOURCE_NEEDLE), self._only))
+            sources = list(read_tree(self._root, (API_NEEDLE, CHART_SOURCE_NEEDLE, ARGO_NEEDLE), self._only))
             self._read = FluxIndex.from_sources(sources), ChartSources.from_sources(sources)
         return self._read
 
@@ -228,7 +230,9 @@ def plan_tree(request: TreeRequest) -> TreePlan:
         lambda: _flux_index(request, sources, objects),
         lambda: marked_policies(source for source, _ in sources),
     )
-    wanted = tuple(ref.needle().decode() for ref in refs) + policies.needles()
+    wanted = tuple(n.decode() for ref in refs for n in ref.needles()) + policies.needles()
+    if any("://" in ref.registry for ref in refs):  # a HelmRelease patch may not name the chart
+        wanted += (RELEASE_NEEDLE.decode(), ARGO_NEEDLE.decode())
     hub = bool(hub_needles(r for r in refs if "://" not in r.registry))
     # Read for the Flux objects or markers only, the other files have nothing to rewrite.
     todo = [
@@ -280,7 +284,7 @@ def _plan_files(job: FileJob, todo: list[tuple[Source, str]], request: TreeReque
     for image, new in renamed.values():
         as_ref = {image.key: image._replace(tag=new.tag, digest=new.digest)}
         judge = replace(job, by_key=as_ref, mode=None, diffs=False)
-        judged = _refusals(judge, request, (image.needle(),), set())
+        judged = _refusals(judge, request, image.needles(), set())
         vetoed.update(overridden([entries, *judged], (image, new)))
     if vetoed:
         again, paths = replace(job, overridden=vetoed), {path for path, _ in vetoed}

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from bumper.changes import commit_message, template_values
 from bumper.ci.provenance import provenance_trailers
+from bumper.delivery.bot_branch import BotBranch, foreign_commits, not_own, not_owned_named
 from bumper.errors import BumperError, VerifyError
 from bumper.git.clone import fetch_objects
 from bumper.git.errors import PushRejected
 from bumper.plan.tree import TreePlan
 from bumper.plan.write import write_all
 from bumper.providers.api import ChecksAccess
-from bumper.remote.branch import bot_branch_name, claim_bot_branch
+from bumper.remote.branch import bot_branch_name, claim_bot_branch, refuse_if_base_moved
 from bumper.remote.clone import Base
 from bumper.remote.planning import plan_clone, verify
 from bumper.remote.push import deliver
@@ -22,19 +23,31 @@ PUSHED_COMMIT = "bumper_pushed_commit"  # on an interruption after the direct co
 def _check_before_direct_push(base: Base, run: RemoteRun) -> None:
     """Before the direct commit reaches the base, ask everything the pull-request half will need
     that can be asked without writing: the bot branch's name and whether a branch is in its way
-    (ls-remote), its open PR (which checks the API URL and the token), and what the token may do
+    (ls-remote), its open PR (which checks the API URL and the token), whether a branch without
+    one is stale (its closed PRs, read over many pages) or, named by --branch, not bumper's
+    (exit 2), and what the token may do
     (bumper.providers.api.ChecksAccess). A run that fails here has pushed nothing."""
     options = run.options
     pr_half = plan_clone(base, run, list(options.refs), dict(options.image_policies), mode="pr")
     if not pr_half.edits:
         return
-    name = claim_bot_branch(base, run, pr_half, bot_branch_name(run, base.cloned, pr_half))[0]
-    if run.provider_name == "none":
-        return
-    provider = provider_of(run)
-    provider.find_pull_request(name, base.cloned.base)
+    name, sha = claim_bot_branch(base, run, pr_half, bot_branch_name(run, base.cloned, pr_half))
+    provider = None if run.provider_name == "none" else provider_of(run)
+    pull = None if provider is None else provider.find_pull_request(name, base.cloned.base)
+    BotBranch(name, sha, provider, pull).stale(base.cloned.base)
+    if run.options.branch is not None and sha is not None and pull is None:
+        _refuse_named_if_not_own(base, name, sha)
     if isinstance(provider, ChecksAccess):
         provider.check_access()
+
+
+def _refuse_named_if_not_own(base: Base, name: str, sha: str) -> None:
+    """--branch naming a branch bumper does not own and no PR from it: the pull-request half
+    would refuse it (exit 2), so it is refused before the direct commit, as it would be after."""
+    problem = not_own(base.cloned, sha, name)
+    if problem is not None:
+        refuse_if_base_moved(base.cloned)  # judged against a base that is still current
+        raise not_owned_named(name, foreign_commits(problem))
 
 
 def commit_to_base(base: Base, run: RemoteRun) -> tuple[TreePlan, dict[str, str] | None]:

@@ -35,6 +35,10 @@ _FLEET_FILES = frozenset({"fleet.yaml", "fleet.yml"})
 _FLUX_SOURCE_API = "source.toolkit.fluxcd.io/"
 _HELM_REPOSITORY = "HelmRepository"
 UNRESOLVED_PREFIX = f"{_HELM_REPOSITORY}/"  # the key of a HelmRelease pin not yet resolved
+# The kinds whose kustomize patch may set a chart version alone, and the keys of such versions
+# not yet resolved (`KIND/NAMESPACE/NAME`).
+PATCHED_KINDS = ("HelmRelease", "Application", "ApplicationSet")
+PATCH_PREFIXES = tuple(f"{kind}/" for kind in PATCHED_KINDS)
 _KUSTOMIZE_API = "kustomize.config.k8s.io/"
 _BOOL_TAG = "tag:yaml.org,2002:bool"
 
@@ -45,6 +49,10 @@ class ChartReference(Reference):
     until the planner resolves it to the HelmRepository's URL (then None)."""
 
     flux_source: tuple[str, str] | None = None
+    # A kustomize patch setting only a version (a HelmRelease's `spec.chart.spec.version`, an
+    # Argo CD Application's `spec.source.targetRevision`): the object it patches (kind,
+    # namespace, name), whose chart and source the planner looks up in the tree.
+    patched: tuple[str, str, str] | None = None
 
     @property
     def holds_digest(self) -> bool:
@@ -69,6 +77,13 @@ def flux_source_ref(namespace: str, name: str, chart: str, version: str | None) 
     )
 
 
+def patch_ref(kind: str, namespace: str, name: str, version: str | None) -> ChartRef:
+    """What a patch's version says until the object it patches is found: `KIND/NAMESPACE/NAME`
+    (`-` for a namespace the file does not set)."""
+    where = f"{kind}/{namespace or '-'}"
+    return ChartRef(f"{where}/{name}", where, name, version, None)
+
+
 def chart_references(source: Source, doc: Node, ignore: IgnoreFn) -> list[ChartReference]:
     """The chart pins of one YAML document, in no particular order; ranges and placeholders
     go to `ignore` with the chart's key."""
@@ -88,6 +103,7 @@ class _Pin(NamedTuple):
     chart: str
     version: ScalarNode
     flux: tuple[str, str] | None = None
+    patched: tuple[str, str, str] | None = None  # a patch: the object it patches (kind, ns, name)
     alias: str | None = None
     names: tuple[ScalarNode, ...] = ()  # the scalars naming the chart and its source (holds)
     exact_tag: bool = False  # an OCIRepository's `ref.tag`, an Argo CD OCI artifact's: one tag, never a range
@@ -100,8 +116,12 @@ def _pins(source: Source, root: dict[str, Node], api: str, kind: str | None) -> 
         if kind == "ApplicationSet":
             spec = _mapping(_mapping(spec, "template"), "spec")
         yield from _argo_sources(spec)
+        yield from _argo_patch(root, kind, _mapping(spec, "source"))
     elif api.startswith("helm.toolkit.fluxcd.io/") and kind == "HelmRelease":
-        yield from _helm_release(root, _mapping(_mapping(_mapping(root, "spec"), "chart"), "spec"))
+        chart_spec = _mapping(_mapping(_mapping(root, "spec"), "chart"), "spec")
+        yield from _helm_release(root, chart_spec)
+        if "chart" not in chart_spec and "sourceRef" not in chart_spec:
+            yield from _patch(root, "HelmRelease", chart_spec.get("version"))
     elif api.startswith(_FLUX_SOURCE_API) and kind == "HelmChart":
         yield from _helm_release(root, _mapping(root, "spec"))
     elif api.startswith(_FLUX_SOURCE_API) and kind == "OCIRepository":
@@ -120,6 +140,26 @@ def _pins(source: Source, root: dict[str, Node], api: str, kind: str | None) -> 
         yield from _helmfile(root)
     elif file_name in _FLEET_FILES and not api:
         yield from _fleet(root)
+
+
+def argo_chart(doc: Node) -> tuple[tuple[str, str, str], tuple[str, str]] | None:
+    """An Argo CD Application (ApplicationSet) whose `spec.source` names a chart: ((kind,
+    namespace, name), (chart, source)), for a patch of it (bumper.plan.chart_sources)."""
+    if type(doc) is not MappingNode:
+        return None
+    root = merged_pairs(doc)
+    api, kind = _text(root.get("apiVersion")) or "", _text(root.get("kind"))
+    if not api.startswith("argoproj.io/") or kind not in ("Application", "ApplicationSet"):
+        return None
+    spec = _mapping(root, "spec")
+    if kind == "ApplicationSet":
+        spec = _mapping(_mapping(spec, "template"), "spec")
+    source, metadata = _mapping(spec, "source"), _mapping(root, "metadata")
+    url, chart, name = _text(source.get("repoURL")), _text(source.get("chart")), _text(metadata.get("name"))
+    found = source_of(url, oci_without_scheme=True) if url else None
+    if not name or not chart or found is None:
+        return None
+    return (kind, _text(metadata.get("namespace")) or "", name), (chart, found)
 
 
 def _argo_sources(spec: dict[str, Node]) -> Iterator[_Pin]:
@@ -156,6 +196,24 @@ def _helm_release(root: dict[str, Node], spec: dict[str, Node]) -> Iterator[_Pin
     chart_text = _text(chart)
     if chart_text is not None and type(version) is ScalarNode:
         yield _Pin(None, chart_text, version, flux=(namespace, name), names=_real(chart))
+
+
+def _argo_patch(root: dict[str, Node], kind: str, source: dict[str, Node]) -> Iterator[_Pin]:
+    """An Application whose `spec.source` says `targetRevision` alone (no `repoURL`, no
+    `chart`): a kustomize overlay's patch of an Application its base defines."""
+    if "targetRevision" in source and "repoURL" not in source and "chart" not in source:
+        yield from _patch(root, kind, source.get("targetRevision"))
+
+
+def _patch(root: dict[str, Node], kind: str, version: Node | None) -> Iterator[_Pin]:
+    """A version set by a kustomize overlay's patch that names neither the chart nor its source
+    (a HelmRelease's `spec.chart.spec.version` alone: Flux's flux2-kustomize-helm-example
+    layout): the pin deployed for the object of that kind and name its base defines, found
+    through that object (bumper.plan.chart_sources)."""
+    metadata = _mapping(root, "metadata")
+    name = _text(metadata.get("name"))
+    if name and type(version) is ScalarNode:
+        yield _Pin(None, "", version, patched=(kind, _text(metadata.get("namespace")) or "", name))
 
 
 def _k3s_helm_chart(spec: dict[str, Node]) -> Iterator[_Pin]:
@@ -253,6 +311,8 @@ def _pin_reference(pin: _Pin, ignore: IgnoreFn) -> ChartReference | None:
         return None
     if pin.source is not None:
         ref = ChartRef.at(pin.source, pin.chart, text)
+    elif pin.patched is not None:
+        ref = patch_ref(*pin.patched, text)
     else:
         ref = flux_source_ref(*(pin.flux or ("", "")), pin.chart, text)
     if is_placeholder(text):
@@ -264,7 +324,9 @@ def _pin_reference(pin: _Pin, ignore: IgnoreFn) -> ChartReference | None:
     if not is_version(text):  # `1.2.3@sha256:…`, `1.2.3 beta`: more than a version to lose
         ignore(Ignored(line, NAME, str(ref), NOT_A_VERSION, ref.key))
         return None
-    return ChartReference(NAME, pin.version, ref, name_nodes=pin.names, flux_source=pin.flux)
+    return ChartReference(
+        NAME, pin.version, ref, name_nodes=pin.names, flux_source=pin.flux, patched=pin.patched
+    )
 
 
 def _version_text(node: ScalarNode) -> str | None:

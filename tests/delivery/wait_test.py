@@ -80,9 +80,22 @@ def test_an_open_pr_past_the_timeout_is_exit_1_naming_it(world: World) -> None:
     assert 1 <= time.monotonic() - started < 30
 
 
+def polled(world: World, pr: PullRecord) -> None:
+    """Until the run has asked the host for the PR by its number: it is waiting. (`opened` alone
+    left a loaded machine's run still finishing the PR step, whose SIGTERM line names the pushed
+    branch: the whole suite failed so once on GitLab.)"""
+    deadline = time.monotonic() + 60
+    host = world.host
+    while time.monotonic() < deadline:
+        if any(r.method == "GET" and r.path.rstrip("/").endswith(f"/{pr.number}") for r in host.requests):
+            return
+        time.sleep(0.02)
+    raise AssertionError("bumper never asked for the pull request it waits on")
+
+
 def test_sigterm_ends_the_wait_cleanly(world: World) -> None:
     proc = start(world)
-    opened(world)
+    polled(world, opened(world))
     proc.send_signal(signal.SIGTERM)  # type: ignore[attr-defined]
     _, err = proc.communicate(timeout=60)  # type: ignore[attr-defined]
 

@@ -40,21 +40,27 @@ class Repo:
         *,
         tz: str = "+0000",
         author: bytes = AUTHOR,
+        branch: str = "main",
+        merge: str | None = None,
     ) -> str:
+        """A commit on `branch` (made from main's tip when it is new); `merge`: a merge of that
+        commit, whose tree is the branch's with `files` written over it."""
         self.count += 1
         ident = author + b" %d %s" % (_WHEN + 3600 * self.count, tz.encode())
-        out = [b"commit refs/heads/main\n", b"author " + ident + b"\n", b"committer " + ident + b"\n"]
-        out.append(b"data %d\n" % len(message) + message + b"\n")
-        tip = repos.branch_sha(self.path, "main")
+        out = [b"commit refs/heads/%s\n" % branch.encode(), b"author " + ident + b"\n"]
+        out += [b"committer " + ident + b"\n", b"data %d\n" % len(message) + message + b"\n"]
+        tip = repos.branch_sha(self.path, branch) or repos.branch_sha(self.path, "main")
         if tip:
             out.append(b"from " + tip.encode() + b"\n")
+        if merge:
+            out.append(b"merge " + merge.encode() + b"\n")
         for name, data in files.items():
             if data is None:
                 out.append(b"D " + _quoted(name) + b"\n")
             else:
                 out.append(b"M 100644 inline " + _quoted(name) + b"\ndata %d\n" % len(data) + data + b"\n")
         repos.git("fast-import", "--quiet", "--force", cwd=self.path, input=b"".join(out))
-        sha = repos.branch_sha(self.path, "main")
+        sha = repos.branch_sha(self.path, branch)
         assert sha is not None
         return sha
 
@@ -380,3 +386,62 @@ def test_a_tag_in_image_lists_only_the_changes_to_or_from_it(tmp_path: Path) -> 
 
 def repo_sha(repo: Repo, rev: str) -> str:
     return repos.git("rev-parse", rev, cwd=repo.path).decode().strip()
+
+
+# -- merges ---------------------------------------------------------------------------------------
+
+
+def test_a_reference_written_while_merging_is_the_merge_s_own_change(tmp_path: Path) -> None:
+    """A merge is told as its branch's newest commit (where bumper's trailers are) only when it
+    took the references that branch holds. One written while merging (a conflict resolved to a
+    third tag, an edit before `git commit` of a `--no-commit` merge) is the merge's own: before,
+    the change v2 -> v9 was listed as the branch commit's, which only ever wrote v3, under its
+    author and subject (the person who merged was not named)."""
+    repo = Repo(tmp_path / "r.git")
+    first = repo.commit({"a.yaml": deployment("v1"), "b.yaml": deployment("v1")}, b"add")
+    side = repo.commit({"a.yaml": deployment("v2")}, b"a v2", branch="one")
+    clean = repo.commit({"a.yaml": deployment("v2")}, b"Merge pull request #5 from acme/one", merge=side)
+    side = repo.commit({"a.yaml": deployment("v3")}, b"a v3", branch="two", author=b"Dev <dev@example.org>")
+    merger = b"Mallory <m@example.org>"
+    evil = repo.commit(
+        {"a.yaml": deployment("v9"), "b.yaml": deployment("v2")},
+        b"Merge pull request #6 from acme/two",
+        merge=side,
+        author=merger,
+    )
+
+    entries = history(repo.path)["history"]
+    assert summary(entries) == [
+        (evil, [("a.yaml", ref("v2"), ref("v9")), ("b.yaml", ref("v1"), ref("v2"))]),
+        (repo_sha(repo, "one"), [("a.yaml", ref("v1"), ref("v2"))]),
+        (first, [("a.yaml", None, ref("v1")), ("b.yaml", None, ref("v1"))]),
+    ]
+    assert (entries[0]["merge_commit"], entries[0]["author"]) == (evil, merger.decode())
+    assert (entries[0]["subject"], entries[0]["pull_request"]) == (
+        "Merge pull request #6 from acme/two",
+        "#6",
+    )
+    assert (entries[1]["merge_commit"], entries[1]["subject"], entries[1]["pull_request"]) == (
+        clean,
+        "a v2",
+        "#5",
+    )
+    remote = history(f"file://{repo.path}")["history"]  # a blobless clone: the sides' blobs fetched
+    assert [(e["commit"], e["author"]) for e in remote] == [(e["commit"], e["author"]) for e in entries]
+
+
+def test_a_file_writing_the_image_with_escaped_slashes_is_followed(tmp_path: Path) -> None:
+    """A manifest a JSON encoder wrote (`"ghcr.io\\/acme\\/app:v1"`, PHP's json_encode): YAML reads
+    the image there, so its changes are listed (before: the file was never followed, and an
+    image referenced only there was exit 3)."""
+    repo = Repo(tmp_path / "r.git")
+
+    def pod(tag: str) -> bytes:
+        return b'{"kind":"Pod","spec":{"containers":[{"image":"ghcr.io\\/acme\\/app:%s"}]}}\n' % tag.encode()
+
+    add = repo.commit({"pod.yaml": pod("v1")}, b"add")
+    bump = repo.commit({"pod.yaml": pod("v2")}, b"v2")
+    assert summary(history(repo.path)["history"]) == [
+        (bump, [("pod.yaml", ref("v1"), ref("v2"))]),
+        (add, [("pod.yaml", None, ref("v1"))]),
+    ]
