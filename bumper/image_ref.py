@@ -92,11 +92,19 @@ class ImageRef(NamedTuple):
         return self.name + self.version
 
     def needle(self) -> bytes:
-        """Text every spelling of this repository contains; files without it are never parsed."""
+        """Text every plain spelling of this repository contains (`needles` adds the escaped one);
+        files without any of them are never parsed."""
         path = self.repository
         if self.registry == DOCKER_HUB and path.startswith("library/"):
             path = path[len("library/") :]
         return path.encode()
+
+    def needles(self) -> tuple[bytes, ...]:
+        """The needle and its spelling with JSON's escaped slashes (`acme\\/app`, a file written
+        by a JSON encoder: `"ghcr.io\\/acme\\/app:v1"`), which a double-quoted YAML value reads
+        alike; either makes a file worth parsing."""
+        needle = self.needle()
+        return (needle, needle.replace(b"/", b"\\/")) if b"/" in needle else (needle,)
 
     def slug(self) -> str:
         """A branch-safe spelling of the repository, e.g. `ghcr.io-acme-app`."""

@@ -116,7 +116,8 @@ def needles(refs: Iterable[ImageRef], policies_given: bool) -> tuple[bytes, ...]
     # HelmRepository objects: a HelmRelease pin resolves through them (bumper.plan.chart_sources).
     charts = (CHART_SOURCE_NEEDLE,) if any("://" in ref.registry for ref in listed) else ()
     images = [ref for ref in listed if "://" not in ref.registry]
-    return tuple(ref.needle() for ref in listed) + flux_needles(policies_given) + charts + hub_needles(images)
+    named = tuple(needle for ref in listed for needle in ref.needles())
+    return named + flux_needles(policies_given) + charts + hub_needles(images)
 
 
 # Where a longer name goes on from a repository's (`python3`, `ipython`, `nginx-unprivileged`
@@ -136,13 +137,13 @@ def names_any(text: str, refs: Iterable[ImageRef]) -> bool:
     for ref in refs:
         if "://" in ref.registry:
             return True  # a chart REF: its needles are other files' too
-        needle = ref.needle().decode()
-        start = text.find(needle)
-        while start != -1:
-            end = start + len(needle)
-            before = text[start - 1] if start else " "
-            after = text[end] if end < len(text) else " "
-            if not _NAME_CHAR.match(before) and not _NAME_CHAR.match(after):
-                return True
-            start = text.find(needle, start + 1)
+        for needle in (n.decode() for n in ref.needles()):
+            start = text.find(needle)
+            while start != -1:
+                end = start + len(needle)
+                before = text[start - 1] if start else " "
+                after = text[end] if end < len(text) else " "
+                if not _NAME_CHAR.match(before) and not _NAME_CHAR.match(after):
+                    return True
+                start = text.find(needle, start + 1)
     return False

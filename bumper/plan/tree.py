@@ -228,7 +228,7 @@ def plan_tree(request: TreeRequest) -> TreePlan:
         lambda: _flux_index(request, sources, objects),
         lambda: marked_policies(source for source, _ in sources),
     )
-    wanted = tuple(ref.needle().decode() for ref in refs) + policies.needles()
+    wanted = tuple(n.decode() for ref in refs for n in ref.needles()) + policies.needles()
     hub = bool(hub_needles(r for r in refs if "://" not in r.registry))
     # Read for the Flux objects or markers only, the other files have nothing to rewrite.
     todo = [
@@ -280,7 +280,7 @@ def _plan_files(job: FileJob, todo: list[tuple[Source, str]], request: TreeReque
     for image, new in renamed.values():
         as_ref = {image.key: image._replace(tag=new.tag, digest=new.digest)}
         judge = replace(job, by_key=as_ref, mode=None, diffs=False)
-        judged = _refusals(judge, request, (image.needle(),), set())
+        judged = _refusals(judge, request, image.needles(), set())
         vetoed.update(overridden([entries, *judged], (image, new)))
     if vetoed:
         again, paths = replace(job, overridden=vetoed), {path for path, _ in vetoed}

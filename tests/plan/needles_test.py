@@ -23,7 +23,8 @@ def test_each_ref_and_the_flux_needles() -> None:
     # naming an Argo CD parameter `global.hub`
     assert found[-4:] == (MARKER_NEEDLE, API_NEEDLE, HUB_NEEDLE, PARAMETER_HUB_NEEDLE)
     assert all(isinstance(n, bytes) and n for n in found)
-    assert len(found) == 6 and b"acme/app" in found[0] and b"nginx" in found[1]
+    # acme/app also as a JSON encoder writes it, acme\/app (a double-quoted YAML value reads it alike)
+    assert found[:3] == (b"acme/app", b"acme\\/app", b"nginx") and len(found) == 7
 
 
 def test_only_a_ref_in_a_namespace_reads_the_files_saying_hub() -> None:
