@@ -153,6 +153,7 @@ def _variable_secrets(text: str, env: Mapping[str, str]) -> set[str]:
         v in text
         or _in_json(v) in text
         or _completed_by_a_mask(v, text)
+        or _completed_by_a_mask(_in_json(v), text)
         or any(e in text for e in _encoded(v))
         for v in values.values()
     ):
@@ -162,5 +163,7 @@ def _variable_secrets(text: str, env: Mapping[str, str]) -> set[str]:
 
 def _completed_by_a_mask(value: str, text: str) -> bool:
     """Whether masking `text` could spell `value`: it holds a `*`, and every run of other
-    characters in it is in `text` already (a mask inserts `*` only)."""
+    characters in it is in `text` already (a mask inserts `*` only). Asked of the value as JSON
+    spells it too: a host's answer quotes `p"q***rs` as `p\\"q***rs`, whose runs the raw value's
+    (`p"q`) are not."""
     return "*" in value and all(run in text for run in value.split("*") if run)

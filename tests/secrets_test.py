@@ -72,6 +72,15 @@ def test_a_value_that_a_mask_completes_is_masked_too() -> None:
     assert redact("abXYZ-kept-secret-0123cd", env={"GITLAB_TOKEN": "b***c"}) == "a***d"
 
 
+def test_a_value_that_a_mask_completes_in_a_json_answer_is_masked_too() -> None:
+    """The same in a host's JSON answer, which escapes the value's `"`: the look-up was skipped
+    because the raw value's runs (`p"q`) are not in the text, and the answer printed the token
+    as JSON spells it."""
+    keep_secret("XYZ-kept-secret-0123")
+    answer = json.dumps({"message": 'p"qXYZ-kept-secret-0123rs'})
+    assert redact(answer, env={"GITLAB_TOKEN": 'p"q***rs'}) == '{"message": "***"}'
+
+
 def test_a_text_that_holds_no_variable_value_never_reads_the_provider_registrations() -> None:
     """The one-line error of a --dir run (exit 3 and others) skips the entry-point look-up."""
     declared_token_variables.cache_clear()

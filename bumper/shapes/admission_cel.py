@@ -31,14 +31,21 @@ _MUTATIONS = ("applyConfiguration", "jsonPatch")  # each holds one CEL `expressi
 # key `"image"` (a container written as a map, `{"name": "sidecar", "image": "REF"}`), or the
 # `value` of a `JSONPatch{op: …, path: ….."/image", value: "REF"}` whose path ends in `/image`
 # (Kyverno's update-image-tag sample, its path built with `+ string(index) +`; the value may come
-# first, `JSONPatch{op: …, value: "REF", path: ….."/image"}`, CEL's fields have no order):
+# first, `JSONPatch{op: …, value: "REF", path: ….."/image"}`, and the op between them, CEL's
+# fields have no order):
 # `imagePullPolicy:`, `c.image.startsWith("…")`, another JSONPatch's `value:` are not read, nor
 # the value of a JSONPatch whose `op` is no `add`/`replace` (a `test` compares: moving it would
 # make the patch wait for the new image), as in a kustomize JSON 6902 patch.
 _PATH_IMAGE = r"""path\s*:\s*[^,{{}}]*?/image{quote}"""  # a path whose last literal ends in /image
+# The JSONPatch's `op` between its path and value (`JSONPatch{value: …, op: …, path: …}`):
+# _sets_value reads it wherever it is between the braces.
+_OP_BETWEEN = r"""(?:op\s*:\s*{quote}\w+{quote}\s*,\s*)?"""
 _PATCH = (  # the path, then its value; or the value, then that path (`JSONPatch{op, value, path}`)
     _PATH_IMAGE
-    + r"""\s*,\s*value|value(?=\s*:\s*{quote}[^"'\\\s]+{quote}\s*,\s*"""
+    + r"""\s*,\s*"""
+    + _OP_BETWEEN
+    + r"""value|value(?=\s*:\s*{quote}[^"'\\\s]+{quote}\s*,\s*"""
+    + _OP_BETWEEN
     + _PATH_IMAGE
     + r"""\s*[,}}])"""
 )

@@ -171,6 +171,11 @@ def _walk(doc: Node, context: str | None, state: Found, marks: Marks, seen: set[
             if type(value) is ScalarNode:
                 if name is not None and value not in claimed:  # Node has no __eq__: identity
                     scalar = scalars.get(name)
+                    if scalar is None and name not in learnt.names:
+                        # forgotten past MAX_LEARNT by a walk nested in this mapping's (an
+                        # embedded document's): learnt again, not taken for a key no hook reads
+                        learn(dispatch, {name})
+                        scalar = scalars.get(name)
                     if scalar is not None:
                         scalar(value, name, context, state)
                     elif block is not None and value.style in _BLOCK_STYLES:

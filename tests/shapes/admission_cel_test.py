@@ -162,6 +162,28 @@ def test_the_value_of_a_json_patch_written_before_its_path() -> None:
     ]
 
 
+def test_the_value_of_a_json_patch_with_its_op_between_value_and_path() -> None:
+    """`JSONPatch{value: "REF", op: "replace", path: …/image}` and `{path, op, value}` set the
+    image too: both were passed over in silence (scan listed nothing, a bump said `no file
+    references`); a `test` so written still compares and stays."""
+    head = "apiVersion: policies.kyverno.io/v1alpha1\nkind: MutatingPolicy\nspec:\n  mutations:\n"
+    patches = (
+        'JSONPatch{value: "vault:1.5.4", op: "replace", path: "/spec/containers/" + string(i) + "/image"},'
+        ' JSONPatch{path: "/spec/initContainers/0/image", op: "add", value: "vault:1.5.3"},'
+        ' JSONPatch{value: "vault:1.5.2", op: "test", path: "/spec/containers/1/image"},'
+        ' JSONPatch{path: "/spec/containers/1/image", op: "test", value: "vault:1.5.1"}'
+    )
+    folded = f"    - jsonPatch:\n        expression: >-\n          [{patches}]\n"
+    quoted = '    - jsonPatch:\n        expression: "[' + patches.replace('"', '\\"') + ']"\n'
+    found = find(head + folded + quoted, "mpol.yaml").found
+    assert found == [
+        (7, "container", "vault:1.5.4"),
+        (7, "container", "vault:1.5.3"),
+        (9, "container", "vault:1.5.4"),
+        (9, "container", "vault:1.5.3"),
+    ]
+
+
 def test_a_json_patch_that_sets_no_image_is_not_read() -> None:
     """Only an `add` or `replace` JSONPatch writes its value, as in a kustomize JSON 6902 patch:
     a `test` before the replace compares the image the pod runs (moving it would make the patch

@@ -110,3 +110,21 @@ def test_the_walk_finds_the_same_after_forgetting_what_it_learnt_of_key_names(
     assert find(text).found == remembered
     assert len(fresh.learnt.names) <= 3, "forgotten past MAX_LEARNT, not kept"
     assert fresh.learnt.scalars.keys() <= {"repository", "tag", "image", "sidecarImage", "RELATED_IMAGE_DB"}
+
+
+def test_a_key_forgotten_by_a_walk_nested_in_its_mapping_is_still_read(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An embedded document (a ConfigMap's `config.yaml: |`) is walked while its mapping's keys
+    are being read; when that walk passed MAX_LEARNT it forgot the outer keys, and the `image:`
+    after the block was read as a key no hook reads: the reference was missed, with nothing
+    said, in a run that had met 20,000 key names before."""
+    text = (
+        "data:\n  config.yaml: |\n"
+        + "".join(f"    k{i}: x\n" for i in range(10))
+        + "  image: ghcr.io/acme/app:v1\n"
+    )
+    assert find(text).found == [(13, "container", "ghcr.io/acme/app:v1")]
+    monkeypatch.setattr(table, "MAX_LEARNT", 5)
+    monkeypatch.setattr(walk, "DISPATCH", table.index(table.SHAPES))
+    assert find(text).found == [(13, "container", "ghcr.io/acme/app:v1")]
