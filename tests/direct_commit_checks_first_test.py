@@ -233,3 +233,24 @@ def test_a_branch_of_someone_elses_named_by_branch_is_refused_before_the_direct_
     assert world.branch_sha("main") == old_main and world.pushes() == []  # nothing landed
     assert world.branch_sha("release") == theirs and world.open_pulls() == []
     assert json.loads(proc.stdout)["commit"] is None
+
+
+def test_wait_merged_on_a_blocked_pr_half_names_the_direct_commit(tmp_path: Path) -> None:
+    """A person pushed to the bot branch (bumper leaves it alone: blocked), and `--wait merged`
+    then fails the run, as nothing will be merged. The direct commit to main landed before
+    that: the error line says so (before: 'the new version was not delivered', no word of it)."""
+    with make_world(tmp_path, "github", TREE) as world:
+        first = world.run("bump", "ghcr.io/acme/app:v1.4.5", "--output=json", BUMPER_MODE="pr")
+        assert json.loads(first.stdout)["status"] == "opened", first.stderr
+        tip = world.branch_sha(BRANCH)
+        repos.add_commit(world.bare, BRANCH, {"NOTES.md": b"mine\n"}, parent=tip)
+        old_main = world.branch_sha("main")
+
+        proc = world.run("bump", REF, "--wait", "merged")
+
+        assert proc.returncode == 1, proc.stderr
+        main = world.branch_sha("main")
+        assert main != old_main
+        line = proc.stderr.splitlines()[-1]
+        assert line.startswith("bumper: error: --wait merged:"), line
+        assert f"the direct commit {main[:12]} was already pushed to main" in line, line  # type: ignore[index]

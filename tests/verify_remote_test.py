@@ -135,22 +135,34 @@ def test_commit_mode_verdicts_join_the_json(make) -> None:  # type: ignore[no-un
     ]
 
 
-def test_a_pin_caught_after_a_direct_commit_names_that_commit(make) -> None:  # type: ignore[no-untyped-def]
+def test_a_pin_in_the_pr_half_is_caught_before_the_direct_commit(make) -> None:  # type: ignore[no-untyped-def]
     """.bumper.yaml sends staging/ straight to main and the rest through a PR: the direct commit
-    passes its check and is pushed, then the PR half's check fails. The error must not say
-    that nothing was pushed."""
+    passes its check, the PR half's fails. That check is asked before the direct push (it
+    writes nothing): main keeps its commit, nothing is pushed (it was pushed before)."""
     policy = {".bumper.yaml": "version: 1\nrules:\n  - paths: ['staging/**']\n    mode: commit\n"}
     staging = {"staging/app.yaml": f"image: {OLD}\n"}
     world = make("github", BASE, PATCHED, policy, staging)
     main = world.branch_sha("main")
 
-    proc = world.run("bump", REF, "--verify", "render")
+    proc = world.run("bump", REF, "--verify", "render", "--output", "json")
 
     assert proc.returncode == 1
-    committed = world.branch_sha("main")
-    assert committed != main and world.read("main", "staging/app.yaml") == f"image: {REF}\n".encode()
+    assert world.branch_sha("main") == main and world.pushes() == [] and world.writes() == []
     line = proc.stderr.splitlines()[-1]
     assert f"overlays/patched: Deployment/app container app still renders {OLD}" in line
-    assert f"the direct commit {committed[:12]} to main was pushed before this check" in line, line
-    assert "so nothing was written" not in line
+    assert "already pushed" not in line and "was pushed before" not in line, line
+    assert json.loads(proc.stdout)["commit"] is None
     assert world.branch_sha(BRANCH) is None and world.open_pulls() == []
+
+
+def test_a_verified_pr_half_opens_its_pr_after_the_direct_commit(make) -> None:  # type: ignore[no-untyped-def]
+    policy = {".bumper.yaml": "version: 1\nrules:\n  - paths: ['staging/**']\n    mode: commit\n"}
+    staging = {"staging/app.yaml": f"image: {OLD}\n"}
+    world = make("github", BASE, OWN_IMAGES, policy, staging)
+
+    proc = world.run("bump", REF, "--verify", "render", "--output", "json")
+
+    assert proc.returncode == 0, proc.stderr
+    payload = json.loads(proc.stdout)
+    assert payload["status"] == "opened" and payload["commit"]["sha"] == world.branch_sha("main")
+    assert sorted(v["root"] for v in payload["verified"]) == ["base", "overlays/own"]

@@ -97,9 +97,14 @@ def bump(options: BumpOptions, env: Mapping[str, str], setup: RemoteSetup | None
         error(f"{(result.pull_request or {}).get('url')} was closed without being merged")
         return ExitCode.FAILURE
     if result.status == Status.BLOCKED and options.wait:  # nothing will be merged: no success
+        pushed = ""
+        if result.commit is not None:  # the direct commit landed before the PR half was blocked
+            from bumper.remote.direct import pushed_note
+
+            pushed = f"; {pushed_note(result.commit)}"
         error(
             "--wait merged: the new version was not delivered (the bot branch is blocked, see above); "
-            "nothing will be merged, so there is nothing to wait for"
+            f"nothing will be merged, so there is nothing to wait for{pushed}"
         )
         return ExitCode.FAILURE
     return ExitCode.OK

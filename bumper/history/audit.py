@@ -161,7 +161,8 @@ def image_history(git: GitReader, image: ImageRef, globs: tuple[str, ...] = (), 
         if changes:
             changed.append((commit, changes))
     own = _written_while_merging(git, changed, merged, refs_of, image)
-    entries = _entries(git, changed, own)
+    made = _merged_commits(git, changed, merged, own, refs_of, image)
+    entries = _entries(git, changed, made)
     seen = [c.sha for c in walked if c.sha in cut]
     return History(entries, paths, renames, None if boundary is None else seen or sorted(boundary))
 
@@ -290,13 +291,11 @@ def _side_blobs(git: GitReader, wanted: list[tuple[str, str]]) -> list[str | Non
 
 
 def _entries(
-    git: GitReader, changed: list[tuple[LogCommit, list[FileChange]]], by_merge: Collection[str] = ()
+    git: GitReader, changed: list[tuple[LogCommit, list[FileChange]]], made_by: Mapping[str, str | None]
 ) -> list[Entry]:
-    """One entry per commit; a merge's change is told as its merged branch's newest commit's,
-    unless the merge wrote it itself (`by_merge`)."""
-    merges = {
-        c.sha: None if c.sha in by_merge else _branch_commit(git, c) for c, _ in changed if len(c.parents) > 1
-    }
+    """One entry per commit; a merge's change is told as the merged branch's commit that made
+    it (`made_by`, _merged_commits), None: the merge's own."""
+    merges = {c.sha: made_by.get(c.sha) for c, _ in changed if len(c.parents) > 1}
     texts = read_messages(git, [c.sha for c, _ in changed] + [m for m in merges.values() if m])
     entries = []
     for commit, changes in changed:
@@ -311,11 +310,51 @@ def _entries(
     return entries
 
 
-def _branch_commit(git: GitReader, merge: LogCommit) -> str | None:
-    """The newest commit of the merged side that touched the merge's files (where the trailers are)."""
-    paths = sorted({p for f in merge.files for p in (f.path, f.source) if p})
-    spec = [f"{merge.parents[0]}..{merge.sha}", "--", *paths]
-    return git.run(["log", "-n1", "--no-merges", "--format=%H", *spec]).decode().strip() or None
+_CANDIDATES = 50  # merged commits asked per merge for the one that wrote its references
+
+
+def _merged_commits(
+    git: GitReader,
+    changed: list[tuple[LogCommit, list[FileChange]]],
+    merged: Mapping[str, Mapping[str, tuple[str, list[str]]]],
+    own: Collection[str],
+    refs_of: dict[str, list[str]],
+    image: ImageRef,
+) -> dict[str, str | None]:
+    """Per merge (not `own`), the merged commit that made its change: the newest commit of the
+    merged sides touching its files whose references there are the merge's and differ from its
+    parent's. The newest commit touching them (a later edit of another line, an octopus merge's
+    other branch) wrote no tag: it is the answer only when none is found (a rename on one side)."""
+    out: dict[str, str | None] = {}
+    asked: list[tuple[str, str, str, list[str]]] = []  # (merge, candidate, its parent, paths)
+    for commit, _ in changed:
+        if len(commit.parents) < 2 or commit.sha in own:
+            continue
+        paths = sorted({p for f in commit.files for p in (f.path, f.source) if p})
+        spec = [f"{commit.parents[0]}..{commit.sha}", "--", *paths]
+        log = git.run(["log", f"-n{_CANDIDATES}", "--no-merges", "--format=%H %P", *spec]).decode()
+        candidates = [line.split() for line in log.splitlines() if line.strip()]
+        out[commit.sha] = candidates[0][0] if candidates else None
+        written = sorted(merged.get(commit.sha, {}))
+        asked += [(commit.sha, c[0], c[1] if len(c) > 1 else "", written) for c in candidates]
+    wanted = [
+        (rev, path) for _, sha, parent, paths in asked for rev in (sha, parent) if rev for path in paths
+    ]
+    oids = dict(zip(wanted, _side_blobs(git, wanted)))
+    blobs = git.blobs(sorted({oid for oid in oids.values() if oid}))
+
+    def refs(rev: str, path: str) -> list[str] | None:
+        oid = oids.get((rev, path))
+        return None if oid is None else _refs(refs_of, blobs, (oid, _REGULAR), path, image)
+
+    found: set[str] = set()
+    for merge, sha, parent, paths in asked:  # newest first per merge
+        after = merged.get(merge, {})
+        wrote = any(refs(sha, p) == after[p][1] and refs(parent, p) != after[p][1] for p in paths)
+        if wrote and merge not in found:
+            out[merge] = sha
+            found.add(merge)
+    return out
 
 
 def _pull_request(text: CommitText) -> str | None:

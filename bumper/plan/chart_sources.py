@@ -19,7 +19,7 @@ from yaml.nodes import MappingNode, Node
 from bumper.chart_ref import ChartRef, source_of
 from bumper.errors import ManifestError
 from bumper.image_ref import ImageRef
-from bumper.plan.needles import ARGO_NEEDLE, CHART_SOURCE_NEEDLE
+from bumper.plan.needles import ARGO_NEEDLE, CHART_SOURCE_NEEDLE, RELEASE_NEEDLE
 from bumper.plan.select import read_tree
 from bumper.shapes.chart import PATCH_PREFIXES, UNRESOLVED_PREFIX, ChartReference, argo_chart
 from bumper.shapes.nodes import merged_pairs
@@ -28,6 +28,11 @@ from bumper.yaml_edit import Source, compose_all
 
 _NEEDLE_TEXT = CHART_SOURCE_NEEDLE.decode()
 _ARGO_TEXT = ARGO_NEEDLE.decode()  # an Argo CD Application a patch may set the version of
+_RELEASE_TEXT = RELEASE_NEEDLE.decode()  # a HelmRelease, or a patch switching its chart
+# The (chart, source) of an object that names a chart or source bumper cannot tie to one chart
+# source: a patch switching the chart (`chart: podinfo-enterprise` alone), a chart from a
+# GitRepository or a git path. A version-only patch of that name is then never resolved.
+_OTHER = ("", "another chart or source", "", "")
 UNRESOLVED = "unresolved-source"  # a HelmRelease whose HelmRepository the tree does not settle
 _API_PREFIX = "source.toolkit.fluxcd.io/"
 
@@ -53,7 +58,11 @@ class ChartSources:
         urls: dict[tuple[str, str], set[str]] = {}
         patchable: dict[tuple[str, str, str], set[tuple[str, ...]]] = {}
         for source in sources:
-            if _NEEDLE_TEXT not in source.text and _ARGO_TEXT not in source.text:
+            if (
+                _NEEDLE_TEXT not in source.text
+                and _ARGO_TEXT not in source.text
+                and _RELEASE_TEXT not in source.text
+            ):
                 continue
             try:
                 docs = compose_all(source)
@@ -64,7 +73,7 @@ class ChartSources:
                 if found is not None:
                     key, url = found
                     urls.setdefault(key, set()).add(url)
-                target = _release(doc) or argo_chart(doc)
+                target = _release(doc) or argo_chart(doc) or _other_chart(doc)
                 if target is not None:
                     patchable.setdefault(target[0], set()).add(target[1])
         return cls(
@@ -207,6 +216,31 @@ def _release(doc: Node) -> tuple[tuple[str, str, str], tuple[str, ...]] | None:
         return None
     namespace = _value(meta, "namespace") or ""
     return ("HelmRelease", namespace, name), (chart, "", _value(source, "namespace") or "", source_name)
+
+
+def _other_chart(doc: Node) -> tuple[tuple[str, str, str], tuple[str, ...]] | None:
+    """A HelmRelease (an Argo CD Application, ApplicationSet) naming a chart or its source that
+    is no chart of a HelmRepository (a repository URL): an overlay's patch switching the chart
+    (production's `chart: podinfo-enterprise`, its version set by another patch), or a chart
+    from git. A version-only patch of that object's name may be this chart's: never guessed."""
+    if type(doc) is not MappingNode:
+        return None
+    root = merged_pairs(doc)
+    api, kind = _value(root, "apiVersion") or "", _value(root, "kind") or ""
+    spec = _pairs(root, "spec")
+    if api.startswith("helm.toolkit.fluxcd.io/") and kind == "HelmRelease":
+        named = _pairs(_pairs(spec, "chart"), "spec")
+        says = "chart" in named or "sourceRef" in named or "chartRef" in spec
+    elif api.startswith("argoproj.io/") and kind in ("Application", "ApplicationSet"):
+        if kind == "ApplicationSet":
+            spec = _pairs(_pairs(spec, "template"), "spec")
+        says = any(key in _pairs(spec, "source") for key in ("chart", "repoURL", "path")) or "sources" in spec
+    else:
+        return None
+    name = _value(_pairs(root, "metadata"), "name")
+    if not says or not name:
+        return None
+    return (kind, _value(_pairs(root, "metadata"), "namespace") or "", name), _OTHER
 
 
 def _pairs(pairs: Mapping[str, object], key: str) -> dict[str, Node]:

@@ -141,16 +141,23 @@ _OTHER_NEEDLES = (MARKER_NEEDLE.decode(), API_NEEDLE.decode(), CHART_SOURCE_NEED
 # What a file pinning a chart says besides the chart's name: a `chart:` key (Argo CD, Flux, k3s,
 # helmfile, Fleet, kustomize `helmCharts`), an OCI URL, or a Chart.yaml's `dependencies`.
 _CHART_WORDS = ("chart", "Chart", "oci://", "dependencies")
+# What an overlay's patch setting a chart version alone says (a HelmRelease's `version`, an
+# Argo CD Application's `targetRevision`), naming neither the chart nor its source: a broken one
+# may be the version deployed of a chart REF (bumper.shapes.chart), so it is never passed over.
+_CHART_PATCH_WORDS = ("HelmRelease", "targetRevision")
 
 
 def names_any(text: str, refs: Iterable[ImageRef]) -> bool:
     """Whether `text` may name one of `refs` (or hold a marker, an ImagePolicy, a chart source):
     False only when every place holding a REF's needle is inside a longer name (`python3` for
     `python`; `app.kubernetes.io` for a chart `app`), or a chart REF's name is in a file that
-    says nothing of charts, so a file that does not parse and says no more is none of this run's."""
+    says nothing of charts (nor of a HelmRelease or a `targetRevision`, which a version-only patch
+    says), so a file that does not parse and says no more is none of this run's."""
     if any(needle in text for needle in _OTHER_NEEDLES):
         return True
     for ref in refs:
+        if "://" in ref.registry and any(word in text for word in _CHART_PATCH_WORDS):
+            return True
         if "://" in ref.registry and not any(word in text for word in _CHART_WORDS):
             continue  # a chart REF's name (`app`, `web`) is a word of many files that pin no chart
         if any(_names(text, needle.decode()) for needle in ref.needles()):

@@ -167,7 +167,11 @@ class TreeObjects:
 
     def _objects(self) -> tuple[FluxIndex, ChartSources]:
         if self._read is None:
-            sources = list(read_tree(self._root, (API_NEEDLE, CHART_SOURCE_NEEDLE, ARGO_NEEDLE), self._only))
+            sources = list(
+                read_tree(
+                    self._root, (API_NEEDLE, CHART_SOURCE_NEEDLE, ARGO_NEEDLE, RELEASE_NEEDLE), self._only
+                )
+            )
             self._read = FluxIndex.from_sources(sources), ChartSources.from_sources(sources)
         return self._read
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from bumper.delivery.background import Started
 from bumper.errors import ConfigError
@@ -49,6 +50,9 @@ class Base:
     rules: RunRules
     # The bot branch's ls-remote started beside the clone, and the names it asks for.
     early_read: tuple[tuple[str, ...], Running] | None = None
+    # --verify's verdicts on the PR half, asked before a direct commit (planning.verify): the
+    # edits and images they judged, then the verdicts; the same plan after the push reuses them.
+    verified_ahead: tuple[object, list[Any]] | None = None
 
     def early_read_of(self, branches: tuple[str, ...]) -> Running | None:
         """That ls-remote when it asks for `branches`, once (a later question asks the remote again)."""

@@ -13,7 +13,7 @@ from bumper.plan.write import write_all
 from bumper.providers.api import ChecksAccess
 from bumper.remote.branch import bot_branch_name, claim_bot_branch, refuse_if_base_moved
 from bumper.remote.clone import Base
-from bumper.remote.planning import plan_clone, verify
+from bumper.remote.planning import plan_clone, planned_images, verify
 from bumper.remote.push import deliver
 from bumper.remote.run import RemoteRun, provider_of
 
@@ -25,8 +25,9 @@ def _check_before_direct_push(base: Base, run: RemoteRun) -> None:
     that can be asked without writing: the bot branch's name and whether a branch is in its way
     (ls-remote), its open PR (which checks the API URL and the token), whether a branch without
     one is stale (its closed PRs, read over many pages) or, named by --branch, not bumper's
-    (exit 2), and what the token may do
-    (bumper.providers.api.ChecksAccess). A run that fails here has pushed nothing."""
+    (exit 2), what the token may do (bumper.providers.api.ChecksAccess), and, last (it renders),
+    --verify on the PR half's edits, which the run after the push reuses. A run that fails here
+    has pushed nothing."""
     options = run.options
     pr_half = plan_clone(base, run, list(options.refs), dict(options.image_policies), mode="pr")
     if not pr_half.edits:
@@ -39,6 +40,7 @@ def _check_before_direct_push(base: Base, run: RemoteRun) -> None:
         _refuse_named_if_not_own(base, name, sha)
     if isinstance(provider, ChecksAccess):
         provider.check_access()
+    verify(base, run, pr_half, planned_images(list(options.refs), dict(options.image_policies), pr_half))
 
 
 def _refuse_named_if_not_own(base: Base, name: str, sha: str) -> None:

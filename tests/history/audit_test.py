@@ -430,6 +430,47 @@ def test_a_reference_written_while_merging_is_the_merge_s_own_change(tmp_path: P
     assert [(e["commit"], e["author"]) for e in remote] == [(e["commit"], e["author"]) for e in entries]
 
 
+def _with_note(tag: str, note: str) -> bytes:
+    return deployment(tag) + f"---\nkind: ConfigMap\ndata:\n  note: {note}\n".encode()
+
+
+def test_a_merge_is_told_as_the_branch_commit_that_wrote_the_tag(tmp_path: Path) -> None:
+    """The merged branch's newest commit touching the file only edited another line after the
+    bump (and an octopus merge's other branch touched the file without the tag): before, the
+    merge was told as that commit's, its author and subject; now as the commit that wrote v2."""
+    repo = Repo(tmp_path / "r.git")
+    repo.commit({"a.yaml": _with_note("v1", "a")}, b"add")
+    bump = repo.commit(
+        {"a.yaml": _with_note("v2", "a")}, b"bump app to v2", branch="one", author=b"Bot <b@x>"
+    )
+    repo.commit({"a.yaml": _with_note("v2", "b")}, b"note b", branch="one")
+    tip = repo_sha(repo, "one")
+    repo.commit({"a.yaml": _with_note("v2", "b")}, b"Merge pull request #5 from acme/one", merge=tip)
+    main = repo_sha(repo, "main")
+    bump3 = repo.commit(
+        {"a.yaml": _with_note("v3", "b")}, b"bump app to v3", branch="two", author=b"Bot <b@x>"
+    )
+    other = repo.commit({"a.yaml": _with_note("v2", "c")}, b"note c", branch="three")
+    data = _with_note("v3", "c")
+    octopus = b"commit refs/heads/main\nauthor M <m@x> 1800000000 +0000\ncommitter M <m@x> 1800000000 +0000\n"
+    octopus += b"data 5\nocto\nfrom %s\nmerge %s\nmerge %s\n" % (
+        main.encode(),
+        bump3.encode(),
+        other.encode(),
+    )
+    octopus += b"M 100644 inline a.yaml\ndata %d\n" % len(data) + data + b"\n"
+    repos.git("fast-import", "--quiet", "--force", cwd=repo.path, input=octopus)
+
+    entries = history(repo.path)["history"]
+    assert [(e["commit"], e["author"], e["subject"]) for e in entries[:2]] == [
+        (bump3, "Bot <b@x>", "bump app to v3"),
+        (bump, "Bot <b@x>", "bump app to v2"),
+    ]
+    assert entries[1]["pull_request"] == "#5"
+    remote = history(f"file://{repo.path}")["history"]  # a blobless clone: the candidates' blobs fetched
+    assert [e["commit"] for e in remote] == [e["commit"] for e in entries]
+
+
 def test_a_file_writing_the_image_with_escaped_slashes_is_followed(tmp_path: Path) -> None:
     """A manifest a JSON encoder wrote (`"ghcr.io\\/acme\\/app:v1"`, PHP's json_encode): YAML reads
     the image there, so its changes are listed (before: the file was never followed, and an
