@@ -53,9 +53,11 @@ def bump_dir(options: BumpOptions, env: Mapping[str, str]) -> BumpResult:
         plan = plan.verified_by(
             verify_plan(options.verify, plan, options.refs, lambda: local_tree(directory), env)
         )
+    from bumper.plan.write import refuse_unreplaceable, write_all
+
+    refuse_unreplaceable(plan.edits)  # a hard link or a read-only file fails a dry run too
     if options.dry_run:
         return BumpResult(Status.DRY_RUN, plan)
-    from bumper.plan.write import write_all  # a dry run never writes
 
     write_all(plan.edits, recheck=True)  # a person's or an editor's save meanwhile is never lost
     return BumpResult(Status.WRITTEN, plan)

@@ -18,10 +18,8 @@ def write_all(edits: list[FileEdit], *, recheck: bool = False) -> None:
     written. A rename that fails, or an interruption among the renames, puts the files already
     renamed back as they were: a failed run leaves no file half-written, no temp file behind.
     A file with other hard links, or without a write permission bit, fails the run first
-    (`_not_replaceable`)."""
-    refusal = next((said for edit in edits if (said := _not_replaceable(edit)) is not None), None)
-    if refusal is not None:
-        raise WorkspaceError(refusal)
+    (`refuse_unreplaceable`)."""
+    refuse_unreplaceable(edits)
     staged = _stage([(edit.path, edit.new) for edit in edits])
     try:
         changed = next((e.relpath for e in edits if recheck and _changed(e)), None)
@@ -34,6 +32,14 @@ def write_all(edits: list[FileEdit], *, recheck: bool = False) -> None:
     finally:
         for tmp in staged:
             Path(tmp).unlink(missing_ok=True)  # those not renamed into place
+
+
+def refuse_unreplaceable(edits: list[FileEdit]) -> None:
+    """Fail on the first file a rename must not replace; a --dry-run asks too, so its preview
+    fails as the real run would (it said "would rewrite", exit 0, and the run then failed)."""
+    refusal = next((said for edit in edits if (said := _not_replaceable(edit)) is not None), None)
+    if refusal is not None:
+        raise WorkspaceError(refusal)
 
 
 def _not_replaceable(edit: FileEdit) -> str | None:

@@ -59,6 +59,10 @@ _OBJECT_KEYS = frozenset({"apiVersion", "kind"})
 # reference, never passed over in silence.
 _CONFIG_ENDINGS = ("Config", "_config", "-config")
 _CONFIG_KEYS = frozenset({"config"})
+# The Jenkins chart's `agent.podTemplates: {NAME: |…}`: each block is a list of Kubernetes-plugin
+# pod templates (`containers: [{image: …}]`) the chart writes into its JCasC YAML; it is read as a
+# configuration block is (the walk gives a mapping under `podTemplates` that key as its context).
+_POD_TEMPLATES = "podTemplates"
 Read = Literal["values", "named", "object", "config"]  # how sure a block is YAML (embedded_refs says)
 
 
@@ -304,6 +308,8 @@ def literal_block(value: ScalarNode, key: str, context: str | None, found: Found
     elif context != "annotations" and "apiVersion" in str(value.value) and "kind" in str(value.value):
         read = "object"  # (kubectl's last-applied-configuration annotation records, never runs)
     elif context != "annotations" and (key in _CONFIG_KEYS or key.endswith(_CONFIG_ENDINGS)):
+        read = "config"
+    elif context == _POD_TEMPLATES:
         read = "config"
     else:
         return

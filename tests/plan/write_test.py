@@ -120,3 +120,32 @@ def test_a_hard_linked_or_read_only_file_fails_the_run_before_any_write(tmp_path
     assert b.read_bytes() == b"image: ghcr.io/acme/app:v1.0.0  # b\n"
     assert os.stat(b).st_nlink == (2 if kind == "hard-link" else 1)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.yaml", "b.yaml"]
+
+
+@pytest.mark.parametrize("kind", ["hard-link", "read-only"])
+def test_a_dry_run_fails_on_a_hard_linked_or_read_only_file_as_the_real_run_does(
+    tmp_path: Path, kind: str
+) -> None:
+    """`--dry-run` said `would rewrite 1 reference(s)`, exit 0, and the real run then failed
+    (exit 1, `cannot write FILE`): a preview in CI passed what the run refused. Seen by the
+    resweep on a copy of buroa/k8s-gitops with one helmrelease.yaml made read-only."""
+    from click.testing import CliRunner
+
+    from bumper.cli import main
+
+    root = tmp_path / "tree"
+    root.mkdir()
+    _a, b = _two_files(root)
+    if kind == "hard-link":
+        os.link(b, tmp_path / "other.yaml")
+    else:
+        b.chmod(0o444)
+    env = {"NO_COLOR": "", "BUMPER_OUTPUT": "", "BUMPER_DIR": "", "BUMPER_IMAGES": ""}
+    argv = ["bump", "ghcr.io/acme/app:v1.2.0", "--dir", str(root)]
+    dry = CliRunner().invoke(main, [*argv, "--dry-run"], env=env, prog_name="bumper")
+    real = CliRunner().invoke(main, argv, env=env, prog_name="bumper")
+    assert (dry.exit_code, real.exit_code) == (1, 1), dry.output
+    said = "error: cannot write b.yaml: it " + ("has 2 hard links" if kind == "hard-link" else "is read-only")
+    assert said in dry.output and said in real.output
+    assert "would rewrite" not in dry.output
+    assert b.read_bytes() == b"image: ghcr.io/acme/app:v1.0.0  # b\n"
