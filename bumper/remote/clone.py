@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from bumper.delivery.background import Started
 from bumper.errors import ConfigError
@@ -39,6 +39,9 @@ from bumper.providers import registry
 from bumper.providers.api import ProviderSettings
 from bumper.remote.run import RemoteRun
 
+if TYPE_CHECKING:
+    from bumper.verify.run import Verified
+
 
 @dataclass
 class Base:
@@ -52,7 +55,7 @@ class Base:
     early_read: tuple[tuple[str, ...], Running] | None = None
     # --verify's verdicts on the PR half, asked before a direct commit (planning.verify): the
     # edits and images they judged, then the verdicts; the same plan after the push reuses them.
-    verified_ahead: tuple[object, list[Any]] | None = None
+    verified_ahead: tuple[object, list[Verified]] | None = None
 
     def early_read_of(self, branches: tuple[str, ...]) -> Running | None:
         """That ls-remote when it asks for `branches`, once (a later question asks the remote again)."""
