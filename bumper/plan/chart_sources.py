@@ -20,7 +20,7 @@ from yaml.nodes import MappingNode, Node, SequenceNode
 from bumper.chart_ref import ChartRef, source_of
 from bumper.errors import ManifestError
 from bumper.image_ref import ImageRef
-from bumper.plan.needles import ARGO_NEEDLE, CHART_SOURCE_NEEDLE, RELEASE_NEEDLE
+from bumper.plan.needles import ARGO_NEEDLE, CHART_SOURCE_NEEDLE, PATCH_TARGET_NEEDLE, RELEASE_NEEDLE
 from bumper.plan.select import read_tree
 from bumper.shapes import KUSTOMIZATION_NAMES
 from bumper.shapes.chart import PATCH_PREFIXES, UNRESOLVED_PREFIX, ChartReference, argo_chart
@@ -31,6 +31,7 @@ from bumper.yaml_edit import Source, compose_all
 _NEEDLE_TEXT = CHART_SOURCE_NEEDLE.decode()
 _ARGO_TEXT = ARGO_NEEDLE.decode()  # an Argo CD Application a patch may set the version of
 _RELEASE_TEXT = RELEASE_NEEDLE.decode()  # a HelmRelease, or a patch switching its chart
+_TARGET_TEXT = PATCH_TARGET_NEEDLE.decode()  # a kustomization applying a patch by its target
 # The (chart, source) of an object that names a chart or source bumper cannot tie to one chart
 # source: a patch switching the chart (`chart: podinfo-enterprise` alone), a chart from a
 # GitRepository or a git path. A version-only patch of that name is then never resolved.
@@ -70,6 +71,7 @@ class ChartSources:
                 _NEEDLE_TEXT not in source.text
                 and _ARGO_TEXT not in source.text
                 and _RELEASE_TEXT not in source.text
+                and _TARGET_TEXT not in source.text
             ):
                 continue
             try:
