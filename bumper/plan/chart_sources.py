@@ -10,17 +10,19 @@ matches no REF and is never guessed.
 
 from __future__ import annotations
 
+import posixpath
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from yaml.nodes import MappingNode, Node
+from yaml.nodes import MappingNode, Node, SequenceNode
 
 from bumper.chart_ref import ChartRef, source_of
 from bumper.errors import ManifestError
 from bumper.image_ref import ImageRef
-from bumper.plan.needles import ARGO_NEEDLE, CHART_SOURCE_NEEDLE, RELEASE_NEEDLE
+from bumper.plan.needles import ARGO_NEEDLE, CHART_SOURCE_NEEDLE, PATCH_TARGET_NEEDLE, RELEASE_NEEDLE
 from bumper.plan.select import read_tree
+from bumper.shapes import KUSTOMIZATION_NAMES
 from bumper.shapes.chart import PATCH_PREFIXES, UNRESOLVED_PREFIX, ChartReference, argo_chart
 from bumper.shapes.nodes import merged_pairs
 from bumper.shapes.reference import Ignored, Reference
@@ -29,6 +31,7 @@ from bumper.yaml_edit import Source, compose_all
 _NEEDLE_TEXT = CHART_SOURCE_NEEDLE.decode()
 _ARGO_TEXT = ARGO_NEEDLE.decode()  # an Argo CD Application a patch may set the version of
 _RELEASE_TEXT = RELEASE_NEEDLE.decode()  # a HelmRelease, or a patch switching its chart
+_TARGET_TEXT = PATCH_TARGET_NEEDLE.decode()  # a kustomization applying a patch by its target
 # The (chart, source) of an object that names a chart or source bumper cannot tie to one chart
 # source: a patch switching the chart (`chart: podinfo-enterprise` alone), a chart from a
 # GitRepository or a git path. A version-only patch of that name is then never resolved.
@@ -46,6 +49,10 @@ class ChartSources:
     # source URL) for an Argo CD Application, (chart, "", sourceRef namespace, sourceRef name)
     # for a HelmRelease (its URL is the HelmRepository's)
     patchable: dict[tuple[str, str, str], frozenset[tuple[str, ...]]] = field(default_factory=dict)
+    # The patch files a kustomization applies by a `target:` that may select another object than
+    # the one the patch's metadata names (another kind or name, a label or annotation selector):
+    # kustomize patches the target, so the metadata's chart is no guide and the version stays.
+    retargeted: frozenset[str] = frozenset()
 
     @classmethod
     def from_tree(cls, root: Path, only: frozenset[str] | None = None) -> ChartSources:
@@ -57,11 +64,14 @@ class ChartSources:
         """The HelmRepository objects in `sources`; a file that does not parse adds none."""
         urls: dict[tuple[str, str], set[str]] = {}
         patchable: dict[tuple[str, str, str], set[tuple[str, ...]]] = {}
+        targets: dict[str, set[tuple[str | None, str | None]]] = {}  # patch file: (kind, name)
+        named: dict[str, set[tuple[str | None, str | None]]] = {}  # a file's objects: (kind, name)
         for source in sources:
             if (
                 _NEEDLE_TEXT not in source.text
                 and _ARGO_TEXT not in source.text
                 and _RELEASE_TEXT not in source.text
+                and _TARGET_TEXT not in source.text
             ):
                 continue
             try:
@@ -69,6 +79,8 @@ class ChartSources:
             except ManifestError:
                 continue  # planned files report their own parse errors; this one names no pin
             for doc in docs:
+                _targets(source.path, doc, targets)
+                named.setdefault(source.path, set()).add(_identity(doc))
                 found = _repository(doc)
                 if found is not None:
                     key, url = found
@@ -76,9 +88,15 @@ class ChartSources:
                 target = _release(doc) or argo_chart(doc) or _other_chart(doc)
                 if target is not None:
                     patchable.setdefault(target[0], set()).add(target[1])
+        retargeted = frozenset(
+            path
+            for path, selected in targets.items()
+            if any(not _selects(target, named.get(path, set())) for target in selected)
+        )
         return cls(
             {key: frozenset(found) for key, found in urls.items()},
             {key: frozenset(found) for key, found in patchable.items()},
+            retargeted,
         )
 
     def settle(
@@ -94,6 +112,8 @@ class ChartSources:
         """`ref` with its HelmRepository resolved to the source URL; unchanged when it is no
         HelmRelease pin or its repository is not exactly one URL of the tree."""
         if isinstance(ref, ChartReference) and ref.patched is not None:
+            if ref.patch_file in self.retargeted:
+                return ref  # kustomize applies it to its `target:`, maybe another chart's object
             patched = self._patched(*ref.patched)
             if patched is None:
                 return ref
@@ -241,6 +261,49 @@ def _other_chart(doc: Node) -> tuple[tuple[str, str, str], tuple[str, ...]] | No
     if not says or not name:
         return None
     return (kind, _value(_pairs(root, "metadata"), "namespace") or "", name), _OTHER
+
+
+_ANY = "*"  # a target that selects by label or annotation: any object may be the one patched
+
+
+def _targets(path: str, doc: Node, targets: dict[str, set[tuple[str | None, str | None]]]) -> None:
+    """A kustomization's `patches: [{path, target}]`: each patch file (from the tree's root) and
+    the kind and name its target selects (None: any; `_ANY` for a label or annotation selector)."""
+    if type(doc) is not MappingNode:
+        return
+    root = merged_pairs(doc)
+    api = _value(root, "apiVersion") or ""
+    if not api.startswith("kustomize.config.k8s.io/") and posixpath.basename(path) not in KUSTOMIZATION_NAMES:
+        return  # (a kustomization.yaml may say neither apiVersion nor kind)
+    entries = root.get("patches")
+    if type(entries) is not SequenceNode:
+        return
+    for entry in entries.value:
+        pairs = merged_pairs(entry) if type(entry) is MappingNode else {}
+        patch, target = _value(pairs, "path"), _pairs(pairs, "target")
+        if patch is None or not target:
+            continue
+        file = posixpath.normpath(posixpath.join(posixpath.dirname(path), patch))
+        selector = "labelSelector" in target or "annotationSelector" in target
+        name = _ANY if selector else _value(target, "name")
+        targets.setdefault(file, set()).add((_value(target, "kind"), name))
+
+
+def _identity(doc: Node) -> tuple[str | None, str | None]:
+    """A document's kind and metadata.name (None where it says none)."""
+    if type(doc) is not MappingNode:
+        return None, None
+    root = merged_pairs(doc)
+    return _value(root, "kind"), _value(_pairs(root, "metadata"), "name")
+
+
+def _selects(target: tuple[str | None, str | None], objects: set[tuple[str | None, str | None]]) -> bool:
+    """Whether a target selects no other object than the patch's own (each field it sets, the
+    same as every document of the patch file says)."""
+    kind, name = target
+    if name == _ANY:
+        return False
+    return all((kind is None or kind == k) and (name is None or name == n) for k, n in objects)
 
 
 def _pairs(pairs: Mapping[str, object], key: str) -> dict[str, Node]:

@@ -23,6 +23,9 @@ CHART_SOURCE_NEEDLE = b"HelmRepository"  # Flux objects a HelmRelease's chart ve
 # version without naming the chart: a chart REF also reads the files naming either.
 RELEASE_NEEDLE = b"HelmRelease"
 ARGO_NEEDLE = b"argoproj.io"
+# A kustomization applying a patch by `target:` (which may name another object than the patch's
+# metadata: bumper.plan.chart_sources): a chart REF reads it too.
+PATCH_TARGET_NEEDLE = b"target:"
 PACKAGE_NEEDLE = b"pkg.crossplane.io"  # Crossplane package objects: `spec.package` names an image
 # What a file naming an image under any key a shape reads holds, whatever the key: `image:`, keys
 # ending in Image (`sidecarImage:`) or _IMAGE (an env var, `WOLF_IMAGE:`), a JSON 6902 `/image`
@@ -120,7 +123,7 @@ def needles(refs: Iterable[ImageRef], policies_given: bool) -> tuple[bytes, ...]
     # A chart REF (its source has a scheme, an image's never does) also reads the tree's
     # HelmRepository objects: a HelmRelease pin resolves through them (bumper.plan.chart_sources).
     chart_refs = any("://" in ref.registry for ref in listed)
-    charts = (CHART_SOURCE_NEEDLE, RELEASE_NEEDLE, ARGO_NEEDLE) if chart_refs else ()
+    charts = (CHART_SOURCE_NEEDLE, RELEASE_NEEDLE, ARGO_NEEDLE, PATCH_TARGET_NEEDLE) if chart_refs else ()
     images = [ref for ref in listed if "://" not in ref.registry]
     return (
         tuple(n for ref in listed for n in ref.needles())

@@ -21,6 +21,7 @@ from bumper.plan.needles import (
     ARGO_NEEDLE,
     CHART_SOURCE_NEEDLE,
     MANIFEST_NAME_GLOBS,
+    PATCH_TARGET_NEEDLE,
     RELEASE_NEEDLE,
     hub_needles,
     needles,
@@ -169,7 +170,9 @@ class TreeObjects:
         if self._read is None:
             sources = list(
                 read_tree(
-                    self._root, (API_NEEDLE, CHART_SOURCE_NEEDLE, ARGO_NEEDLE, RELEASE_NEEDLE), self._only
+                    self._root,
+                    (API_NEEDLE, CHART_SOURCE_NEEDLE, ARGO_NEEDLE, RELEASE_NEEDLE, PATCH_TARGET_NEEDLE),
+                    self._only,
                 )
             )
             self._read = FluxIndex.from_sources(sources), ChartSources.from_sources(sources)

@@ -53,6 +53,8 @@ class ChartReference(Reference):
     # Argo CD Application's `spec.source.targetRevision`): the object it patches (kind,
     # namespace, name), whose chart and source the planner looks up in the tree.
     patched: tuple[str, str, str] | None = None
+    # That patch's file, which a kustomization's `target:` may apply to another object.
+    patch_file: str | None = None
 
     @property
     def holds_digest(self) -> bool:
@@ -104,6 +106,7 @@ class _Pin(NamedTuple):
     version: ScalarNode
     flux: tuple[str, str] | None = None
     patched: tuple[str, str, str] | None = None  # a patch: the object it patches (kind, ns, name)
+    patch_file: str | None = None  # that patch's file
     alias: str | None = None
     names: tuple[ScalarNode, ...] = ()  # the scalars naming the chart and its source (holds)
     exact_tag: bool = False  # an OCIRepository's `ref.tag`, an Argo CD OCI artifact's: one tag, never a range
@@ -116,12 +119,12 @@ def _pins(source: Source, root: dict[str, Node], api: str, kind: str | None) -> 
         if kind == "ApplicationSet":
             spec = _mapping(_mapping(spec, "template"), "spec")
         yield from _argo_sources(spec)
-        yield from _argo_patch(root, kind, _mapping(spec, "source"))
+        yield from _argo_patch(source.path, root, kind, _mapping(spec, "source"))
     elif api.startswith("helm.toolkit.fluxcd.io/") and kind == "HelmRelease":
         chart_spec = _mapping(_mapping(_mapping(root, "spec"), "chart"), "spec")
         yield from _helm_release(root, chart_spec)
         if "chart" not in chart_spec and "sourceRef" not in chart_spec:
-            yield from _patch(root, "HelmRelease", chart_spec.get("version"))
+            yield from _patch(source.path, root, "HelmRelease", chart_spec.get("version"))
     elif api.startswith(_FLUX_SOURCE_API) and kind == "HelmChart":
         yield from _helm_release(root, _mapping(root, "spec"))
     elif api.startswith(_FLUX_SOURCE_API) and kind == "OCIRepository":
@@ -198,14 +201,14 @@ def _helm_release(root: dict[str, Node], spec: dict[str, Node]) -> Iterator[_Pin
         yield _Pin(None, chart_text, version, flux=(namespace, name), names=_real(chart))
 
 
-def _argo_patch(root: dict[str, Node], kind: str, source: dict[str, Node]) -> Iterator[_Pin]:
+def _argo_patch(path: str, root: dict[str, Node], kind: str, source: dict[str, Node]) -> Iterator[_Pin]:
     """An Application whose `spec.source` says `targetRevision` alone (no `repoURL`, no
     `chart`): a kustomize overlay's patch of an Application its base defines."""
     if "targetRevision" in source and "repoURL" not in source and "chart" not in source:
-        yield from _patch(root, kind, source.get("targetRevision"))
+        yield from _patch(path, root, kind, source.get("targetRevision"))
 
 
-def _patch(root: dict[str, Node], kind: str, version: Node | None) -> Iterator[_Pin]:
+def _patch(path: str, root: dict[str, Node], kind: str, version: Node | None) -> Iterator[_Pin]:
     """A version set by a kustomize overlay's patch that names neither the chart nor its source
     (a HelmRelease's `spec.chart.spec.version` alone: Flux's flux2-kustomize-helm-example
     layout): the pin deployed for the object of that kind and name its base defines, found
@@ -213,7 +216,8 @@ def _patch(root: dict[str, Node], kind: str, version: Node | None) -> Iterator[_
     metadata = _mapping(root, "metadata")
     name = _text(metadata.get("name"))
     if name and type(version) is ScalarNode:
-        yield _Pin(None, "", version, patched=(kind, _text(metadata.get("namespace")) or "", name))
+        patched = (kind, _text(metadata.get("namespace")) or "", name)
+        yield _Pin(None, "", version, patched=patched, patch_file=path)
 
 
 def _k3s_helm_chart(spec: dict[str, Node]) -> Iterator[_Pin]:
@@ -325,7 +329,13 @@ def _pin_reference(pin: _Pin, ignore: IgnoreFn) -> ChartReference | None:
         ignore(Ignored(line, NAME, str(ref), NOT_A_VERSION, ref.key))
         return None
     return ChartReference(
-        NAME, pin.version, ref, name_nodes=pin.names, flux_source=pin.flux, patched=pin.patched
+        NAME,
+        pin.version,
+        ref,
+        name_nodes=pin.names,
+        flux_source=pin.flux,
+        patched=pin.patched,
+        patch_file=pin.patch_file,
     )
 
 
