@@ -23,7 +23,7 @@ from bumper.image_ref import ImageRef
 from bumper.plan.needles import ARGO_NEEDLE, CHART_SOURCE_NEEDLE, PATCH_TARGET_NEEDLE, RELEASE_NEEDLE
 from bumper.plan.select import read_tree
 from bumper.shapes import KUSTOMIZATION_NAMES
-from bumper.shapes.chart import PATCH_PREFIXES, UNRESOLVED_PREFIX, ChartReference, argo_chart
+from bumper.shapes.chart import PATCH_PREFIXES, PATCHED_KINDS, UNRESOLVED_PREFIX, ChartReference, argo_chart
 from bumper.shapes.nodes import merged_pairs
 from bumper.shapes.reference import Ignored, Reference
 from bumper.yaml_edit import Source, compose_all
@@ -64,7 +64,9 @@ class ChartSources:
         """The HelmRepository objects in `sources`; a file that does not parse adds none."""
         urls: dict[tuple[str, str], set[str]] = {}
         patchable: dict[tuple[str, str, str], set[tuple[str, ...]]] = {}
-        targets: dict[str, set[tuple[str | None, str | None]]] = {}  # patch file: (kind, name)
+        # patch file: (kind, name, what the kustomization builds: the files and folders its
+        # `resources:` and `components:` name, for a target naming no object)
+        targets: dict[str, set[tuple[str | None, str | None, tuple[str, ...]]]] = {}
         named: dict[str, set[tuple[str | None, str | None]]] = {}  # a file's objects: (kind, name)
         for source in sources:
             if (
@@ -91,7 +93,7 @@ class ChartSources:
         retargeted = frozenset(
             path
             for path, selected in targets.items()
-            if any(not _selects(target, named.get(path, set())) for target in selected)
+            if any(not _selects(target, named.get(path, set()), named) for target in selected)
         )
         return cls(
             {key: frozenset(found) for key, found in urls.items()},
@@ -266,9 +268,13 @@ def _other_chart(doc: Node) -> tuple[tuple[str, str, str], tuple[str, ...]] | No
 _ANY = "*"  # a target that selects by label or annotation: any object may be the one patched
 
 
-def _targets(path: str, doc: Node, targets: dict[str, set[tuple[str | None, str | None]]]) -> None:
-    """A kustomization's `patches: [{path, target}]`: each patch file (from the tree's root) and
-    the kind and name its target selects (None: any; `_ANY` for a label or annotation selector)."""
+_Target = tuple[str | None, str | None, tuple[str, ...]]
+
+
+def _targets(path: str, doc: Node, targets: dict[str, set[_Target]]) -> None:
+    """A kustomization's `patches: [{path, target}]`: each patch file (from the tree's root), the
+    kind and name its target selects (None: any; `_ANY` for a label or annotation selector) and
+    the files and folders the kustomization builds (`_ANY` for a remote one)."""
     if type(doc) is not MappingNode:
         return
     root = merged_pairs(doc)
@@ -278,15 +284,31 @@ def _targets(path: str, doc: Node, targets: dict[str, set[tuple[str | None, str 
     entries = root.get("patches")
     if type(entries) is not SequenceNode:
         return
+    built = tuple(
+        _ANY if "://" in item or "?" in item or item.startswith("github.com/") else _joined(path, item)
+        for key in ("resources", "components", "bases")
+        for item in _texts(root.get(key))
+    )
     for entry in entries.value:
         pairs = merged_pairs(entry) if type(entry) is MappingNode else {}
         patch, target = _value(pairs, "path"), _pairs(pairs, "target")
         if patch is None or not target:
             continue
-        file = posixpath.normpath(posixpath.join(posixpath.dirname(path), patch))
         selector = "labelSelector" in target or "annotationSelector" in target
         name = _ANY if selector else _value(target, "name")
-        targets.setdefault(file, set()).add((_value(target, "kind"), name))
+        targets.setdefault(_joined(path, patch), set()).add((_value(target, "kind"), name, built))
+
+
+def _joined(kustomization: str, entry: str) -> str:
+    """A path a kustomization names, from the tree's root."""
+    return posixpath.normpath(posixpath.join(posixpath.dirname(kustomization), entry))
+
+
+def _texts(node: object) -> list[str]:
+    """The strings of a sequence node (a kustomization's `resources:`)."""
+    if type(node) is not SequenceNode:
+        return []
+    return [item.value for item in node.value if isinstance(getattr(item, "value", None), str)]
 
 
 def _identity(doc: Node) -> tuple[str | None, str | None]:
@@ -297,13 +319,32 @@ def _identity(doc: Node) -> tuple[str | None, str | None]:
     return _value(root, "kind"), _value(_pairs(root, "metadata"), "name")
 
 
-def _selects(target: tuple[str | None, str | None], objects: set[tuple[str | None, str | None]]) -> bool:
+def _selects(
+    target: _Target,
+    objects: set[tuple[str | None, str | None]],
+    tree: Mapping[str, set[tuple[str | None, str | None]]],
+) -> bool:
     """Whether a target selects no other object than the patch's own (each field it sets, the
-    same as every document of the patch file says)."""
-    kind, name = target
+    same as every document of the patch file says). A target naming a kind alone (Flux's
+    example) selects every object of that kind the kustomization builds: the patch's own only
+    when no file or folder it builds (`tree`: each file's objects) defines another of that kind."""
+    kind, name, built = target
     if name == _ANY:
         return False
-    return all((kind is None or kind == k) and (name is None or name == n) for k, n in objects)
+    if not all((kind is None or kind == k) and (name is None or name == n) for k, n in objects):
+        return False
+    if name is not None:
+        return True
+    if _ANY in built:
+        return False  # a remote base: what it defines is unknown
+    own = {n for _, n in objects}
+    kinds = {kind} if kind is not None else set(PATCHED_KINDS)
+    return not any(
+        k in kinds and n not in own
+        for file, found in tree.items()
+        if any(file == item or file.startswith(item + "/") or item == "." for item in built)
+        for k, n in found
+    )
 
 
 def _pairs(pairs: Mapping[str, object], key: str) -> dict[str, Node]:
