@@ -24,6 +24,7 @@ from bumper.plan.needles import ARGO_NEEDLE, CHART_SOURCE_NEEDLE, PATCH_TARGET_N
 from bumper.plan.select import read_tree
 from bumper.shapes import KUSTOMIZATION_NAMES
 from bumper.shapes.chart import PATCH_PREFIXES, PATCHED_KINDS, UNRESOLVED_PREFIX, ChartReference, argo_chart
+from bumper.shapes.embedded import EmbeddedRef
 from bumper.shapes.nodes import merged_pairs
 from bumper.shapes.reference import Ignored, Reference
 from bumper.yaml_edit import Source, compose_all
@@ -87,9 +88,10 @@ class ChartSources:
                 if found is not None:
                     key, url = found
                     urls.setdefault(key, set()).add(url)
-                target = _release(doc) or argo_chart(doc) or _other_chart(doc)
-                if target is not None:
-                    patchable.setdefault(target[0], set()).add(target[1])
+                for obj in (doc, *_inline_patches(source.path, doc)):
+                    target = _release(obj) or argo_chart(obj) or _other_chart(obj)
+                    if target is not None:
+                        patchable.setdefault(target[0], set()).add(target[1])
         retargeted = frozenset(
             path
             for path, selected in targets.items()
@@ -112,7 +114,11 @@ class ChartSources:
 
     def resolve(self, ref: Reference) -> Reference:
         """`ref` with its HelmRepository resolved to the source URL; unchanged when it is no
-        HelmRelease pin or its repository is not exactly one URL of the tree."""
+        HelmRelease pin or its repository is not exactly one URL of the tree. A pin inside a
+        block (a kustomization's inline `patch: |`) is resolved the same way."""
+        if isinstance(ref, EmbeddedRef) and ref.inner is not None:
+            inner = self.resolve(ref.inner)
+            return ref if inner is ref.inner else replace(ref, ref=inner.ref, inner=inner)
         if isinstance(ref, ChartReference) and ref.patched is not None:
             if ref.patch_file in self.retargeted:
                 return ref  # kustomize applies it to its `target:`, maybe another chart's object
@@ -292,11 +298,45 @@ def _targets(path: str, doc: Node, targets: dict[str, set[_Target]]) -> None:
     for entry in entries.value:
         pairs = merged_pairs(entry) if type(entry) is MappingNode else {}
         patch, target = _value(pairs, "path"), _pairs(pairs, "target")
-        if patch is None or not target:
+        if not target:
             continue
         selector = "labelSelector" in target or "annotationSelector" in target
         name = _ANY if selector else _value(target, "name")
-        targets.setdefault(_joined(path, patch), set()).add((_value(target, "kind"), name, built))
+        if patch is not None:
+            targets.setdefault(_joined(path, patch), set()).add((_value(target, "kind"), name, built))
+        elif _value(pairs, "patch") is not None:
+            # An inline `patch: |` by target: its pins are the kustomization's own (any of
+            # them may be this one), so each stays unless the target names a kind and name
+            # (read against the patch's text, which the kustomization's documents never say).
+            exact = name not in (None, _ANY) and _value(target, "kind") is not None
+            inline = _inline_identities(_value(pairs, "patch") or "")
+            if not exact or inline != {(_value(target, "kind"), name)}:
+                targets.setdefault(path, set()).add((None, _ANY, built))
+
+
+def _inline_patches(path: str, doc: Node) -> list[Node]:
+    """The documents of a kustomization's inline `patches: [{patch: |}]`: one switching the
+    chart (`chart: podinfo-enterprise`) makes a version patch of that name ambiguous too."""
+    if type(doc) is not MappingNode or posixpath.basename(path) not in KUSTOMIZATION_NAMES:
+        return []
+    entries = merged_pairs(doc).get("patches")
+    found: list[Node] = []
+    for entry in entries.value if type(entries) is SequenceNode else []:
+        text = _value(merged_pairs(entry), "patch") if type(entry) is MappingNode else None
+        try:
+            found += compose_all(Source(path, text)) if text else []
+        except ManifestError:
+            continue  # the file's own walk notes it
+    return found
+
+
+def _inline_identities(text: str) -> set[tuple[str | None, str | None]] | None:
+    """The kind and name of each document of an inline patch (None: it does not parse)."""
+    try:
+        docs = compose_all(Source("<inline patch>", text))
+    except ManifestError:
+        return None
+    return {_identity(doc) for doc in docs}
 
 
 def _joined(kustomization: str, entry: str) -> str:
