@@ -295,6 +295,8 @@ def _targets(path: str, doc: Node, targets: dict[str, set[_Target]]) -> None:
         for key in ("resources", "components", "bases")
         for item in _texts(root.get(key))
     )
+    if _value(root, "kind") == "Component":
+        built = (_ANY,)  # a component patches what each kustomization including it builds
     for entry in entries.value:
         pairs = merged_pairs(entry) if type(entry) is MappingNode else {}
         patch, target = _value(pairs, "path"), _pairs(pairs, "target")
