@@ -20,10 +20,23 @@ from yaml.nodes import MappingNode, Node, SequenceNode
 from bumper.chart_ref import ChartRef, source_of
 from bumper.errors import ManifestError
 from bumper.image_ref import ImageRef
-from bumper.plan.needles import ARGO_NEEDLE, CHART_SOURCE_NEEDLE, PATCH_TARGET_NEEDLE, RELEASE_NEEDLE
+from bumper.plan.needles import (
+    ARGO_NEEDLE,
+    CHART_SOURCE_NEEDLE,
+    OCI_SOURCE_NEEDLE,
+    PATCH_TARGET_NEEDLE,
+    RELEASE_NEEDLE,
+)
 from bumper.plan.select import read_tree
 from bumper.shapes import KUSTOMIZATION_NAMES
-from bumper.shapes.chart import PATCH_PREFIXES, PATCHED_KINDS, UNRESOLVED_PREFIX, ChartReference, argo_chart
+from bumper.shapes.chart import (
+    PATCH_PREFIXES,
+    PATCHED_KINDS,
+    UNRESOLVED_PREFIX,
+    ChartReference,
+    argo_chart,
+    oci_chart,
+)
 from bumper.shapes.embedded import EmbeddedRef
 from bumper.shapes.nodes import merged_pairs
 from bumper.shapes.reference import Ignored, Reference
@@ -32,6 +45,7 @@ from bumper.yaml_edit import Source, compose_all
 _NEEDLE_TEXT = CHART_SOURCE_NEEDLE.decode()
 _ARGO_TEXT = ARGO_NEEDLE.decode()  # an Argo CD Application a patch may set the version of
 _RELEASE_TEXT = RELEASE_NEEDLE.decode()  # a HelmRelease, or a patch switching its chart
+_OCI_TEXT = OCI_SOURCE_NEEDLE.decode()  # an OCIRepository a patch may set the tag of
 _TARGET_TEXT = PATCH_TARGET_NEEDLE.decode()  # a kustomization applying a patch by its target
 # The (chart, source) of an object that names a chart or source bumper cannot tie to one chart
 # source: a patch switching the chart (`chart: podinfo-enterprise` alone), a chart from a
@@ -75,6 +89,7 @@ class ChartSources:
                 and _ARGO_TEXT not in source.text
                 and _RELEASE_TEXT not in source.text
                 and _TARGET_TEXT not in source.text
+                and _OCI_TEXT not in source.text
             ):
                 continue
             try:
@@ -89,7 +104,7 @@ class ChartSources:
                     key, url = found
                     urls.setdefault(key, set()).add(url)
                 for obj in (doc, *_inline_patches(source.path, doc)):
-                    target = _release(obj) or argo_chart(obj) or _other_chart(obj)
+                    target = _release(obj) or argo_chart(obj) or oci_chart(obj) or _other_chart(obj)
                     if target is not None:
                         patchable.setdefault(target[0], set()).add(target[1])
         retargeted = frozenset(
@@ -263,6 +278,9 @@ def _other_chart(doc: Node) -> tuple[tuple[str, str, str], tuple[str, ...]] | No
         if kind == "ApplicationSet":
             spec = _pairs(_pairs(spec, "template"), "spec")
         says = any(key in _pairs(spec, "source") for key in ("chart", "repoURL", "path")) or "sources" in spec
+    elif api.startswith(_API_PREFIX) and kind == "OCIRepository":
+        # a URL no chart REF names, or a digest or semver range, which Flux prefers to the tag
+        says = "url" in spec or any(key in _pairs(spec, "ref") for key in ("digest", "semver"))
     else:
         return None
     name = _value(_pairs(root, "metadata"), "name")
