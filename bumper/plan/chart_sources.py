@@ -132,6 +132,9 @@ class ChartSources:
         HelmRelease pin or its repository is not exactly one URL of the tree. A pin inside a
         block (a kustomization's inline `patch: |`) is resolved the same way."""
         if isinstance(ref, EmbeddedRef) and ref.inner is not None:
+            if isinstance(ref.inner, ChartReference) and ref.inner.patched is not None:
+                if posixpath.basename(ref.inner.patch_file or "") not in KUSTOMIZATION_NAMES:
+                    return ref  # a Flux Kustomization's `spec.patches`: its targets are not read
             inner = self.resolve(ref.inner)
             return ref if inner is ref.inner else replace(ref, ref=inner.ref, inner=inner)
         if isinstance(ref, ChartReference) and ref.patched is not None:
