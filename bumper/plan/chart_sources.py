@@ -20,10 +20,24 @@ from yaml.nodes import MappingNode, Node, SequenceNode
 from bumper.chart_ref import ChartRef, source_of
 from bumper.errors import ManifestError
 from bumper.image_ref import ImageRef
-from bumper.plan.needles import ARGO_NEEDLE, CHART_SOURCE_NEEDLE, PATCH_TARGET_NEEDLE, RELEASE_NEEDLE
+from bumper.plan.needles import (
+    ARGO_NEEDLE,
+    CHART_SOURCE_NEEDLE,
+    OCI_SOURCE_NEEDLE,
+    PATCH_TARGET_NEEDLE,
+    RELEASE_NEEDLE,
+)
 from bumper.plan.select import read_tree
 from bumper.shapes import KUSTOMIZATION_NAMES
-from bumper.shapes.chart import PATCH_PREFIXES, UNRESOLVED_PREFIX, ChartReference, argo_chart
+from bumper.shapes.chart import (
+    PATCH_PREFIXES,
+    PATCHED_KINDS,
+    UNRESOLVED_PREFIX,
+    ChartReference,
+    argo_chart,
+    oci_chart,
+)
+from bumper.shapes.embedded import EmbeddedRef
 from bumper.shapes.nodes import merged_pairs
 from bumper.shapes.reference import Ignored, Reference
 from bumper.yaml_edit import Source, compose_all
@@ -31,6 +45,7 @@ from bumper.yaml_edit import Source, compose_all
 _NEEDLE_TEXT = CHART_SOURCE_NEEDLE.decode()
 _ARGO_TEXT = ARGO_NEEDLE.decode()  # an Argo CD Application a patch may set the version of
 _RELEASE_TEXT = RELEASE_NEEDLE.decode()  # a HelmRelease, or a patch switching its chart
+_OCI_TEXT = OCI_SOURCE_NEEDLE.decode()  # an OCIRepository a patch may set the tag of
 _TARGET_TEXT = PATCH_TARGET_NEEDLE.decode()  # a kustomization applying a patch by its target
 # The (chart, source) of an object that names a chart or source bumper cannot tie to one chart
 # source: a patch switching the chart (`chart: podinfo-enterprise` alone), a chart from a
@@ -64,7 +79,9 @@ class ChartSources:
         """The HelmRepository objects in `sources`; a file that does not parse adds none."""
         urls: dict[tuple[str, str], set[str]] = {}
         patchable: dict[tuple[str, str, str], set[tuple[str, ...]]] = {}
-        targets: dict[str, set[tuple[str | None, str | None]]] = {}  # patch file: (kind, name)
+        # patch file: (kind, name, what the kustomization builds: the files and folders its
+        # `resources:` and `components:` name, for a target naming no object)
+        targets: dict[str, set[tuple[str | None, str | None, tuple[str, ...]]]] = {}
         named: dict[str, set[tuple[str | None, str | None]]] = {}  # a file's objects: (kind, name)
         for source in sources:
             if (
@@ -72,6 +89,7 @@ class ChartSources:
                 and _ARGO_TEXT not in source.text
                 and _RELEASE_TEXT not in source.text
                 and _TARGET_TEXT not in source.text
+                and _OCI_TEXT not in source.text
             ):
                 continue
             try:
@@ -85,13 +103,14 @@ class ChartSources:
                 if found is not None:
                     key, url = found
                     urls.setdefault(key, set()).add(url)
-                target = _release(doc) or argo_chart(doc) or _other_chart(doc)
-                if target is not None:
-                    patchable.setdefault(target[0], set()).add(target[1])
+                for obj in (doc, *_inline_patches(source.path, doc)):
+                    target = _release(obj) or argo_chart(obj) or oci_chart(obj) or _other_chart(obj)
+                    if target is not None:
+                        patchable.setdefault(target[0], set()).add(target[1])
         retargeted = frozenset(
             path
             for path, selected in targets.items()
-            if any(not _selects(target, named.get(path, set())) for target in selected)
+            if any(not _selects(target, named.get(path, set()), named) for target in selected)
         )
         return cls(
             {key: frozenset(found) for key, found in urls.items()},
@@ -110,7 +129,14 @@ class ChartSources:
 
     def resolve(self, ref: Reference) -> Reference:
         """`ref` with its HelmRepository resolved to the source URL; unchanged when it is no
-        HelmRelease pin or its repository is not exactly one URL of the tree."""
+        HelmRelease pin or its repository is not exactly one URL of the tree. A pin inside a
+        block (a kustomization's inline `patch: |`) is resolved the same way."""
+        if isinstance(ref, EmbeddedRef) and ref.inner is not None:
+            if isinstance(ref.inner, ChartReference) and ref.inner.patched is not None:
+                if posixpath.basename(ref.inner.patch_file or "") not in KUSTOMIZATION_NAMES:
+                    return ref  # a Flux Kustomization's `spec.patches`: its targets are not read
+            inner = self.resolve(ref.inner)
+            return ref if inner is ref.inner else replace(ref, ref=inner.ref, inner=inner)
         if isinstance(ref, ChartReference) and ref.patched is not None:
             if ref.patch_file in self.retargeted:
                 return ref  # kustomize applies it to its `target:`, maybe another chart's object
@@ -255,6 +281,9 @@ def _other_chart(doc: Node) -> tuple[tuple[str, str, str], tuple[str, ...]] | No
         if kind == "ApplicationSet":
             spec = _pairs(_pairs(spec, "template"), "spec")
         says = any(key in _pairs(spec, "source") for key in ("chart", "repoURL", "path")) or "sources" in spec
+    elif api.startswith(_API_PREFIX) and kind == "OCIRepository":
+        # a URL no chart REF names, or a digest or semver range, which Flux prefers to the tag
+        says = "url" in spec or any(key in _pairs(spec, "ref") for key in ("digest", "semver"))
     else:
         return None
     name = _value(_pairs(root, "metadata"), "name")
@@ -266,9 +295,13 @@ def _other_chart(doc: Node) -> tuple[tuple[str, str, str], tuple[str, ...]] | No
 _ANY = "*"  # a target that selects by label or annotation: any object may be the one patched
 
 
-def _targets(path: str, doc: Node, targets: dict[str, set[tuple[str | None, str | None]]]) -> None:
-    """A kustomization's `patches: [{path, target}]`: each patch file (from the tree's root) and
-    the kind and name its target selects (None: any; `_ANY` for a label or annotation selector)."""
+_Target = tuple[str | None, str | None, tuple[str, ...]]
+
+
+def _targets(path: str, doc: Node, targets: dict[str, set[_Target]]) -> None:
+    """A kustomization's `patches: [{path, target}]`: each patch file (from the tree's root), the
+    kind and name its target selects (None: any; `_ANY` for a label or annotation selector) and
+    the files and folders the kustomization builds (`_ANY` for a remote one)."""
     if type(doc) is not MappingNode:
         return
     root = merged_pairs(doc)
@@ -278,15 +311,67 @@ def _targets(path: str, doc: Node, targets: dict[str, set[tuple[str | None, str 
     entries = root.get("patches")
     if type(entries) is not SequenceNode:
         return
+    built = tuple(
+        _ANY if "://" in item or "?" in item or item.startswith("github.com/") else _joined(path, item)
+        for key in ("resources", "components", "bases")
+        for item in _texts(root.get(key))
+    )
+    if _value(root, "kind") == "Component":
+        built = (_ANY,)  # a component patches what each kustomization including it builds
     for entry in entries.value:
         pairs = merged_pairs(entry) if type(entry) is MappingNode else {}
         patch, target = _value(pairs, "path"), _pairs(pairs, "target")
-        if patch is None or not target:
+        if not target:
             continue
-        file = posixpath.normpath(posixpath.join(posixpath.dirname(path), patch))
         selector = "labelSelector" in target or "annotationSelector" in target
         name = _ANY if selector else _value(target, "name")
-        targets.setdefault(file, set()).add((_value(target, "kind"), name))
+        if patch is not None:
+            targets.setdefault(_joined(path, patch), set()).add((_value(target, "kind"), name, built))
+        elif _value(pairs, "patch") is not None:
+            # An inline `patch: |` by target: its pins are the kustomization's own (any of
+            # them may be this one), so each stays unless the target names a kind and name
+            # (read against the patch's text, which the kustomization's documents never say).
+            exact = name not in (None, _ANY) and _value(target, "kind") is not None
+            inline = _inline_identities(_value(pairs, "patch") or "")
+            if not exact or inline != {(_value(target, "kind"), name)}:
+                targets.setdefault(path, set()).add((None, _ANY, built))
+
+
+def _inline_patches(path: str, doc: Node) -> list[Node]:
+    """The documents of a kustomization's inline `patches: [{patch: |}]`: one switching the
+    chart (`chart: podinfo-enterprise`) makes a version patch of that name ambiguous too."""
+    if type(doc) is not MappingNode or posixpath.basename(path) not in KUSTOMIZATION_NAMES:
+        return []
+    entries = merged_pairs(doc).get("patches")
+    found: list[Node] = []
+    for entry in entries.value if type(entries) is SequenceNode else []:
+        text = _value(merged_pairs(entry), "patch") if type(entry) is MappingNode else None
+        try:
+            found += compose_all(Source(path, text)) if text else []
+        except ManifestError:
+            continue  # the file's own walk notes it
+    return found
+
+
+def _inline_identities(text: str) -> set[tuple[str | None, str | None]] | None:
+    """The kind and name of each document of an inline patch (None: it does not parse)."""
+    try:
+        docs = compose_all(Source("<inline patch>", text))
+    except ManifestError:
+        return None
+    return {_identity(doc) for doc in docs}
+
+
+def _joined(kustomization: str, entry: str) -> str:
+    """A path a kustomization names, from the tree's root."""
+    return posixpath.normpath(posixpath.join(posixpath.dirname(kustomization), entry))
+
+
+def _texts(node: object) -> list[str]:
+    """The strings of a sequence node (a kustomization's `resources:`)."""
+    if type(node) is not SequenceNode:
+        return []
+    return [item.value for item in node.value if isinstance(getattr(item, "value", None), str)]
 
 
 def _identity(doc: Node) -> tuple[str | None, str | None]:
@@ -297,13 +382,32 @@ def _identity(doc: Node) -> tuple[str | None, str | None]:
     return _value(root, "kind"), _value(_pairs(root, "metadata"), "name")
 
 
-def _selects(target: tuple[str | None, str | None], objects: set[tuple[str | None, str | None]]) -> bool:
+def _selects(
+    target: _Target,
+    objects: set[tuple[str | None, str | None]],
+    tree: Mapping[str, set[tuple[str | None, str | None]]],
+) -> bool:
     """Whether a target selects no other object than the patch's own (each field it sets, the
-    same as every document of the patch file says)."""
-    kind, name = target
+    same as every document of the patch file says). A target naming a kind alone (Flux's
+    example) selects every object of that kind the kustomization builds: the patch's own only
+    when no file or folder it builds (`tree`: each file's objects) defines another of that kind."""
+    kind, name, built = target
     if name == _ANY:
         return False
-    return all((kind is None or kind == k) and (name is None or name == n) for k, n in objects)
+    if not all((kind is None or kind == k) and (name is None or name == n) for k, n in objects):
+        return False
+    if name is not None:
+        return True
+    if _ANY in built:
+        return False  # a remote base: what it defines is unknown
+    own = {n for _, n in objects}
+    kinds = {kind} if kind is not None else set(PATCHED_KINDS)
+    return not any(
+        k in kinds and n not in own
+        for file, found in tree.items()
+        if any(file == item or file.startswith(item + "/") or item == "." for item in built)
+        for k, n in found
+    )
 
 
 def _pairs(pairs: Mapping[str, object], key: str) -> dict[str, Node]:

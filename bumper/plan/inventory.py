@@ -110,12 +110,12 @@ class TreeScan:
         self.left_alone += [(n.key, ignored_skip(source, n)) for n in notes if n.key is not None]
         self.renamed += [_renaming(source, ref) for ref in refs if _renames(ref)]
         marks = [id(ref) in held for ref in refs]  # before a HelmRelease pin is resolved anew
-        if any(isinstance(r, ChartReference) and (r.flux_source or r.patched) for r in refs):
+        if any(_unsettled(r.innermost()) for r in refs):
             charts = self._objects.charts()
             refs = [charts.resolve(ref) for ref in refs]
             # A patch's version the tree ties to no chart (a git source's revision, a release
             # defined elsewhere) is no pin: never listed.
-            kept = [not (isinstance(r, ChartReference) and r.patched) for r in refs]
+            kept = [not _patch_of_nothing(r.innermost()) for r in refs]
             refs = [r for r, keep in zip(refs, kept) if keep]
             marks = [m for m, keep in zip(marks, kept) if keep]
         flux = self._objects.flux() if any(isinstance(r, PolicyRef) for r in refs) else None
@@ -215,3 +215,13 @@ def _entry(source: Source, ref: Reference, index: FluxIndex | None, held: bool) 
     elif isinstance(ref, WholeRef) and ref.shape == "marker":
         entry.update(policy=None, part="whole")
     return entry
+
+
+def _unsettled(ref: Reference) -> bool:
+    """A chart pin the tree's chart sources resolve (a HelmRelease's sourceRef, a patch's object)."""
+    return isinstance(ref, ChartReference) and bool(ref.flux_source or ref.patched)
+
+
+def _patch_of_nothing(ref: Reference) -> bool:
+    """A patch's version the tree's chart sources left unresolved."""
+    return isinstance(ref, ChartReference) and ref.patched is not None

@@ -23,6 +23,7 @@ CHART_SOURCE_NEEDLE = b"HelmRepository"  # Flux objects a HelmRelease's chart ve
 # version without naming the chart: a chart REF also reads the files naming either.
 RELEASE_NEEDLE = b"HelmRelease"
 ARGO_NEEDLE = b"argoproj.io"
+OCI_SOURCE_NEEDLE = b"OCIRepository"  # a Flux OCIRepository, or an overlay's patch of its `ref.tag`
 # A kustomization applying a patch by `target:` (which may name another object than the patch's
 # metadata: bumper.plan.chart_sources): a chart REF reads it too.
 PATCH_TARGET_NEEDLE = b"target:"
@@ -123,7 +124,11 @@ def needles(refs: Iterable[ImageRef], policies_given: bool) -> tuple[bytes, ...]
     # A chart REF (its source has a scheme, an image's never does) also reads the tree's
     # HelmRepository objects: a HelmRelease pin resolves through them (bumper.plan.chart_sources).
     chart_refs = any("://" in ref.registry for ref in listed)
-    charts = (CHART_SOURCE_NEEDLE, RELEASE_NEEDLE, ARGO_NEEDLE, PATCH_TARGET_NEEDLE) if chart_refs else ()
+    charts = (
+        (CHART_SOURCE_NEEDLE, RELEASE_NEEDLE, ARGO_NEEDLE, PATCH_TARGET_NEEDLE, OCI_SOURCE_NEEDLE)
+        if chart_refs
+        else ()
+    )
     images = [ref for ref in listed if "://" not in ref.registry]
     return (
         tuple(n for ref in listed for n in ref.needles())
@@ -147,7 +152,7 @@ _CHART_WORDS = ("chart", "Chart", "oci://", "dependencies")
 # What an overlay's patch setting a chart version alone says (a HelmRelease's `version`, an
 # Argo CD Application's `targetRevision`), naming neither the chart nor its source: a broken one
 # may be the version deployed of a chart REF (bumper.shapes.chart), so it is never passed over.
-_CHART_PATCH_WORDS = ("HelmRelease", "targetRevision")
+_CHART_PATCH_WORDS = ("HelmRelease", "targetRevision", "OCIRepository")
 
 
 def names_any(text: str, refs: Iterable[ImageRef]) -> bool:

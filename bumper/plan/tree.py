@@ -21,6 +21,7 @@ from bumper.plan.needles import (
     ARGO_NEEDLE,
     CHART_SOURCE_NEEDLE,
     MANIFEST_NAME_GLOBS,
+    OCI_SOURCE_NEEDLE,
     PATCH_TARGET_NEEDLE,
     RELEASE_NEEDLE,
     hub_needles,
@@ -171,7 +172,14 @@ class TreeObjects:
             sources = list(
                 read_tree(
                     self._root,
-                    (API_NEEDLE, CHART_SOURCE_NEEDLE, ARGO_NEEDLE, RELEASE_NEEDLE, PATCH_TARGET_NEEDLE),
+                    (
+                        API_NEEDLE,
+                        CHART_SOURCE_NEEDLE,
+                        ARGO_NEEDLE,
+                        RELEASE_NEEDLE,
+                        PATCH_TARGET_NEEDLE,
+                        OCI_SOURCE_NEEDLE,
+                    ),
                     self._only,
                 )
             )
@@ -239,7 +247,7 @@ def plan_tree(request: TreeRequest) -> TreePlan:
     )
     wanted = tuple(n.decode() for ref in refs for n in ref.needles()) + policies.needles()
     if any("://" in ref.registry for ref in refs):  # a HelmRelease patch may not name the chart
-        wanted += (RELEASE_NEEDLE.decode(), ARGO_NEEDLE.decode())
+        wanted += (RELEASE_NEEDLE.decode(), ARGO_NEEDLE.decode(), OCI_SOURCE_NEEDLE.decode())
     hub = bool(hub_needles(r for r in refs if "://" not in r.registry))
     # Read for the Flux objects or markers only, the other files have nothing to rewrite.
     todo = [

@@ -37,7 +37,7 @@ _HELM_REPOSITORY = "HelmRepository"
 UNRESOLVED_PREFIX = f"{_HELM_REPOSITORY}/"  # the key of a HelmRelease pin not yet resolved
 # The kinds whose kustomize patch may set a chart version alone, and the keys of such versions
 # not yet resolved (`KIND/NAMESPACE/NAME`).
-PATCHED_KINDS = ("HelmRelease", "Application", "ApplicationSet")
+PATCHED_KINDS = ("HelmRelease", "Application", "ApplicationSet", "OCIRepository")
 PATCH_PREFIXES = tuple(f"{kind}/" for kind in PATCHED_KINDS)
 _KUSTOMIZE_API = "kustomize.config.k8s.io/"
 _BOOL_TAG = "tag:yaml.org,2002:bool"
@@ -129,6 +129,10 @@ def _pins(source: Source, root: dict[str, Node], api: str, kind: str | None) -> 
         yield from _helm_release(root, _mapping(root, "spec"))
     elif api.startswith(_FLUX_SOURCE_API) and kind == "OCIRepository":
         yield from _oci_repository(root)
+        ref = _mapping(_mapping(root, "spec"), "ref")
+        if "url" not in _mapping(root, "spec") and "digest" not in ref and "semver" not in ref:
+            for pin in _patch(source.path, root, "OCIRepository", ref.get("tag")):
+                yield pin._replace(exact_tag=True)  # one tag, as the OCIRepository's own
     elif api.startswith("helm.cattle.io/") and kind == "HelmChart":  # k3s / RKE2
         yield from _k3s_helm_chart(_mapping(root, "spec"))
     elif file_name in _CHART_FILES and "dependencies" in root:
@@ -143,6 +147,25 @@ def _pins(source: Source, root: dict[str, Node], api: str, kind: str | None) -> 
         yield from _helmfile(root)
     elif file_name in _FLEET_FILES and not api:
         yield from _fleet(root)
+
+
+def oci_chart(doc: Node) -> tuple[tuple[str, str, str], tuple[str, str]] | None:
+    """A Flux OCIRepository naming a chart by `spec.url` (`oci://REGISTRY/PATH/CHART`): ((kind,
+    namespace, name), (chart, source)), for a patch of its `ref.tag` (bumper.plan.chart_sources).
+    None for one pinned by `ref.digest` (Flux prefers it to a patch's tag)."""
+    if type(doc) is not MappingNode:
+        return None
+    root = merged_pairs(doc)
+    api, kind = _text(root.get("apiVersion")) or "", _text(root.get("kind"))
+    spec, metadata = _mapping(root, "spec"), _mapping(root, "metadata")
+    url, name = _text(spec.get("url")), _text(metadata.get("name"))
+    if not api.startswith(_FLUX_SOURCE_API) or kind != "OCIRepository" or not url or not name:
+        return None
+    base, _, chart = url.rstrip("/").rpartition("/")
+    found = source_of(base) if base.lower().startswith("oci://") else None
+    if found is None or not chart or "digest" in _mapping(spec, "ref"):
+        return None
+    return ("OCIRepository", _text(metadata.get("namespace")) or "", name), (chart, found)
 
 
 def argo_chart(doc: Node) -> tuple[tuple[str, str, str], tuple[str, str]] | None:
