@@ -13,6 +13,7 @@ from __future__ import annotations
 import posixpath
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from pathlib import Path
 
 from yaml.nodes import MappingNode, Node, SequenceNode
@@ -346,20 +347,25 @@ def _inline_patches(path: str, doc: Node) -> list[Node]:
     found: list[Node] = []
     for entry in entries.value if type(entries) is SequenceNode else []:
         text = _value(merged_pairs(entry), "patch") if type(entry) is MappingNode else None
-        try:
-            found += compose_all(Source(path, text)) if text else []
-        except ManifestError:
-            continue  # the file's own walk notes it
+        if text:
+            found += _inline_documents(text) or ()  # one that does not parse: its walk notes it
     return found
 
 
 def _inline_identities(text: str) -> set[tuple[str | None, str | None]] | None:
     """The kind and name of each document of an inline patch (None: it does not parse)."""
+    docs = _inline_documents(text)
+    return None if docs is None else {_identity(doc) for doc in docs}
+
+
+@lru_cache(maxsize=64)
+def _inline_documents(text: str) -> tuple[Node, ...] | None:
+    """An inline patch's documents (None: it does not parse), composed once: the patch's
+    target (`_targets`) and the objects it switches (`_inline_patches`) both read them."""
     try:
-        docs = compose_all(Source("<inline patch>", text))
+        return tuple(compose_all(Source("<inline patch>", text)))
     except ManifestError:
         return None
-    return {_identity(doc) for doc in docs}
 
 
 def _joined(kustomization: str, entry: str) -> str:
