@@ -11,10 +11,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 
-from bumper.changes import Change, Skip
+from bumper.changes import Change, Skip, reason_word
 from bumper.errors import ManifestError
 from bumper.image_ref import ImageRef, repository_key
-from bumper.plan.chart_sources import ChartSources
+from bumper.plan.chart_sources import OVERLAY_PATCH, ChartSources
 from bumper.plan.chart_values import chart_overrides
 from bumper.plan.diffs import file_diff
 from bumper.plan.holds import held_references, shared_with_other_images, with_other_images
@@ -163,6 +163,10 @@ class FileJob:
         out.ignored = [
             ignored_skip(source, n) for n in notes if n.key is None or _names_a_ref(n.key, self.by_key)
         ]
+        # An overlay's version of a REF's chart left as it is while its base moves: a skip,
+        # said on every run (production would keep the old chart)
+        out.skipped += [s for s in out.ignored if reason_word(s.reason) == OVERLAY_PATCH]
+        out.ignored = [s for s in out.ignored if reason_word(s.reason) != OVERLAY_PATCH]
         # A marker on a nested map or flow map sets nothing, nor one inside a block read as text
         # (a `$bumper` marker naming an image of the run: said, never passed over in silence).
         if says_a_word(source.text, ("$imagepolicy", "$bumper")):

@@ -27,6 +27,10 @@ OCI_SOURCE_NEEDLE = b"OCIRepository"  # a Flux OCIRepository, or an overlay's pa
 # A kustomization applying a patch by `target:` (which may name another object than the patch's
 # metadata: bumper.plan.chart_sources): a chart REF reads it too.
 PATCH_TARGET_NEEDLE = b"target:"
+# A JSON 6902 patch of a chart's object (`path: /spec/chart/spec/version`, an Argo CD
+# `/spec/source/targetRevision`, an OCIRepository's `/spec/ref/tag`, or one naming another chart
+# or source): it names neither the object nor the chart, its kustomization's `target:` does.
+JSON_PATCH_NEEDLES = (b"/spec/chart", b"/spec/source", b"/spec/ref", b"/spec/url")
 PACKAGE_NEEDLE = b"pkg.crossplane.io"  # Crossplane package objects: `spec.package` names an image
 # What a file naming an image under any key a shape reads holds, whatever the key: `image:`, keys
 # ending in Image (`sidecarImage:`) or _IMAGE (an env var, `WOLF_IMAGE:`), a JSON 6902 `/image`
@@ -126,6 +130,7 @@ def needles(refs: Iterable[ImageRef], policies_given: bool) -> tuple[bytes, ...]
     chart_refs = any("://" in ref.registry for ref in listed)
     charts = (
         (CHART_SOURCE_NEEDLE, RELEASE_NEEDLE, ARGO_NEEDLE, PATCH_TARGET_NEEDLE, OCI_SOURCE_NEEDLE)
+        + JSON_PATCH_NEEDLES
         if chart_refs
         else ()
     )

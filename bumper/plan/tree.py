@@ -20,6 +20,7 @@ from bumper.plan.needles import (
     API_NEEDLE,
     ARGO_NEEDLE,
     CHART_SOURCE_NEEDLE,
+    JSON_PATCH_NEEDLES,
     MANIFEST_NAME_GLOBS,
     OCI_SOURCE_NEEDLE,
     PATCH_TARGET_NEEDLE,
@@ -179,6 +180,7 @@ class TreeObjects:
                         RELEASE_NEEDLE,
                         PATCH_TARGET_NEEDLE,
                         OCI_SOURCE_NEEDLE,
+                        *JSON_PATCH_NEEDLES,
                     ),
                     self._only,
                 )
@@ -248,6 +250,7 @@ def plan_tree(request: TreeRequest) -> TreePlan:
     wanted = tuple(n.decode() for ref in refs for n in ref.needles()) + policies.needles()
     if any("://" in ref.registry for ref in refs):  # a HelmRelease patch may not name the chart
         wanted += (RELEASE_NEEDLE.decode(), ARGO_NEEDLE.decode(), OCI_SOURCE_NEEDLE.decode())
+        wanted += tuple(n.decode() for n in JSON_PATCH_NEEDLES)  # a JSON 6902 version patch
     hub = bool(hub_needles(r for r in refs if "://" not in r.registry))
     # Read for the Flux objects or markers only, the other files have nothing to rewrite.
     todo = [
