@@ -286,7 +286,8 @@ def _plan_reference(
     if new_value is None:  # a digest-only REF and a Helm map with no `digest` key
         out.skipped.append(Skip(source.path, ref.line, ref.shape, ref.value, "no-digest-field"))
         return False
-    out.changes.append(Change(source.path, ref.line, ref.shape, ref.value, new_value))
+    note = NO_DIGEST_WRITTEN if new.digest is not None and new.digest not in new_value else None
+    out.changes.append(Change(source.path, ref.line, ref.shape, ref.value, new_value, note))
     if ref.inherits_tag:
         source_image = ref.inherits_from
         key = new.key if source_image is None else renamed_key(source_image, new)
@@ -294,6 +295,14 @@ def _plan_reference(
         if source_image is not None:
             out.renamed.append((source_image, new))
     return True
+
+
+# A tag@digest REF written where the reference has no digest field (a values map `{repository,
+# tag}`): the tag moves, as references without a digest stay without one; said, never silent.
+NO_DIGEST_WRITTEN = (
+    "no-digest-field: the tag moved, but the reference has no field for the REF's digest, so it is "
+    "not pinned; add `digest:` beside the tag to have bumper pin it"
+)
 
 
 def _refused_move(source: Source, ref: Reference, new: ImageRef, allow_downgrade: bool) -> Skip | None:
