@@ -25,6 +25,7 @@ from bumper.plan.needles import (
     OCI_SOURCE_NEEDLE,
     PATCH_TARGET_NEEDLE,
     RELEASE_NEEDLE,
+    escaped_mention,
     hub_needles,
     needles,
     says_hub,
@@ -252,11 +253,14 @@ def plan_tree(request: TreeRequest) -> TreePlan:
         wanted += (RELEASE_NEEDLE.decode(), ARGO_NEEDLE.decode(), OCI_SOURCE_NEEDLE.decode())
         wanted += tuple(n.decode() for n in JSON_PATCH_NEEDLES)  # a JSON 6902 version patch
     hub = bool(hub_needles(r for r in refs if "://" not in r.registry))
+    images = [r.needle().decode() for r in refs if "://" not in r.registry]
     # Read for the Flux objects or markers only, the other files have nothing to rewrite.
     todo = [
         (source, path)
         for source, path in sources
-        if any(n in source.text for n in wanted) or (hub and says_hub(source.text))
+        if any(n in source.text for n in wanted)
+        or (hub and says_hub(source.text))
+        or escaped_mention(source.text, images)
     ]
     pins = dict(request.pins or {})
     charts = _chart_sources(request, sources, objects)
