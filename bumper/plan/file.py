@@ -160,13 +160,14 @@ class FileJob:
         found, notes = self.charts.settle(found, notes, self.by_key)  # HelmRelease pins' sources
         found = chart_overrides(source, path, docs, found, notes)  # an image whose tag the chart keeps
         notes.sort(key=lambda n: n.line)
+        # An overlay's version of a REF's chart left as it is while its base moves: a skip, said
+        # on every run (production would keep the old chart), in the plan of its file's mode
+        patches = [n for n in notes if n.key in self.by_key and reason_word(n.reason) == OVERLAY_PATCH]
+        notes = [n for n in notes if not any(n is p for p in patches)]
+        out.skipped += [ignored_skip(source, n) for n in patches if self._in_this_plan(source.path, n.key)]
         out.ignored = [
             ignored_skip(source, n) for n in notes if n.key is None or _names_a_ref(n.key, self.by_key)
         ]
-        # An overlay's version of a REF's chart left as it is while its base moves: a skip,
-        # said on every run (production would keep the old chart)
-        out.skipped += [s for s in out.ignored if reason_word(s.reason) == OVERLAY_PATCH]
-        out.ignored = [s for s in out.ignored if reason_word(s.reason) != OVERLAY_PATCH]
         # A marker on a nested map or flow map sets nothing, nor one inside a block read as text
         # (a `$bumper` marker naming an image of the run: said, never passed over in silence).
         if says_a_word(source.text, ("$imagepolicy", "$bumper")):
@@ -210,6 +211,13 @@ class FileJob:
             if _plan_reference(out, edit_plan, source, ref, new, self.allow_downgrade, refused):
                 out.rules.append(self._position(verdict.rule))
         return out, Proof(source, docs, edit_plan) if edit_plan.edits or edit_plan.embedded else None
+
+    def _in_this_plan(self, path: str, key: str | None) -> bool:
+        """Whether a reference of `key` in `path` is delivered by this plan's mode (every
+        reference when the plan is not split by mode)."""
+        if self.mode is None or key is None:
+            return True
+        return self.rules.judge(path, key, self.by_key[key].tag, False).mode == self.mode
 
     def _pinned(self, ref: Reference, new: ImageRef | None) -> ImageRef | None:
         """--registry resolve: a tag-only REF takes its tag's digest where the reference is
