@@ -164,7 +164,11 @@ class FileJob:
         # on every run (production would keep the old chart), in the plan of its file's mode
         patches = [n for n in notes if n.key in self.by_key and reason_word(n.reason) == OVERLAY_PATCH]
         notes = [n for n in notes if not any(n is p for p in patches)]
-        out.skipped += [ignored_skip(source, n) for n in patches if self._in_this_plan(source.path, n.key)]
+        for note in patches:  # a reference of the REF's chart, found and skipped
+            if note.key is not None and self._in_this_plan(source.path, note.key):
+                out.skipped.append(ignored_skip(source, note))
+                out.matched += 1
+                out.found.add(note.key)
         out.ignored = [
             ignored_skip(source, n) for n in notes if n.key is None or _names_a_ref(n.key, self.by_key)
         ]

@@ -39,3 +39,12 @@ def test_an_image_bump_says_nothing_of_chart_patches(tmp_path: Path) -> None:
     (tmp_path / "apps" / "app.yaml").write_text("image: ghcr.io/acme/app:v1\n")
     plan = plan_tree(TreeRequest(tmp_path, [ImageRef.parse("ghcr.io/acme/app:v2")]))
     assert _skipped(plan) == [] and [c.file for c in plan.changes] == ["apps/app.yaml"]
+
+
+def test_a_patch_left_alone_is_a_reference_found(tmp_path: Path) -> None:
+    """`--path` naming only a patch left alone: the chart is found there and skipped (exit 0,
+    the skip said), not "no file references" (exit 3) as if the file named no version of it."""
+    shutil.copytree(GOLDEN, tmp_path, dirs_exist_ok=True)
+    plan = plan_tree(TreeRequest(tmp_path, [REF], globs=("apps/shared/version.yaml",)))
+    assert (plan.matched, plan.not_found, plan.changes) == (1, [], [])
+    assert _skipped(plan) == ["apps/shared/version.yaml"]
