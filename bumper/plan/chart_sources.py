@@ -225,7 +225,11 @@ class ChartSources:
         if not applied:
             return None, "no kustomization of the tree applies this JSON 6902 patch by a `target:`"
         if None in applied or any(obj[0] != kind for obj in applied if obj is not None):
-            return None, f"a kustomization applies this JSON 6902 patch by a `target:` {_NO_ONE} {kind}"
+            said = "no kind or name, another kind, a label or annotation selector"
+            return (
+                None,
+                f"a kustomization applies this JSON 6902 patch by a `target:` naming no one {kind} ({said})",
+            )
         objects = {obj for obj in applied if obj is not None}
         if key in self.switched:
             return objects, "the same JSON 6902 patch also names another chart or source"
