@@ -160,15 +160,7 @@ class FileJob:
         found, notes = self.charts.settle(found, notes, self.by_key)  # HelmRelease pins' sources
         found = chart_overrides(source, path, docs, found, notes)  # an image whose tag the chart keeps
         notes.sort(key=lambda n: n.line)
-        # An overlay's version of a REF's chart left as it is while its base moves: a skip, said
-        # on every run (production would keep the old chart), in the plan of its file's mode
-        patches = [n for n in notes if n.key in self.by_key and reason_word(n.reason) == OVERLAY_PATCH]
-        notes = [n for n in notes if not any(n is p for p in patches)]
-        for note in patches:  # a reference of the REF's chart, found and skipped
-            if note.key is not None and self._in_this_plan(source.path, note.key):
-                out.skipped.append(ignored_skip(source, note))
-                out.matched += 1
-                out.found.add(note.key)
+        notes = self._overlay_patches(out, source, notes)
         out.ignored = [
             ignored_skip(source, n) for n in notes if n.key is None or _names_a_ref(n.key, self.by_key)
         ]
@@ -215,6 +207,20 @@ class FileJob:
             if _plan_reference(out, edit_plan, source, ref, new, self.allow_downgrade, refused):
                 out.rules.append(self._position(verdict.rule))
         return out, Proof(source, docs, edit_plan) if edit_plan.edits or edit_plan.embedded else None
+
+    def _overlay_patches(self, out: FileOutcome, source: Source, notes: list[Ignored]) -> list[Ignored]:
+        """`notes` less the overlays' versions of a REF's chart left as they are while the base
+        moves: each is a reference found and skipped, said on every run (production would keep
+        the old chart), in the plan of its file's mode."""
+        kept: list[Ignored] = []
+        for note in notes:
+            if note.key not in self.by_key or reason_word(note.reason) != OVERLAY_PATCH:
+                kept.append(note)
+            elif self._in_this_plan(source.path, note.key):
+                out.skipped.append(ignored_skip(source, note))
+                out.matched += 1
+                out.found.add(note.key)
+        return kept
 
     def _in_this_plan(self, path: str, key: str | None) -> bool:
         """Whether a reference of `key` in `path` is delivered by this plan's mode (every

@@ -13,6 +13,7 @@ from bumper.plan.tree import TreeRequest, plan_tree
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden" / "chart-overlay-json-patch" / "input"
 REF = parse_ref("https://stefanprodan.github.io/podinfo/podinfo:6.6.0")
+KIND_ONLY = "apps/kind-only/kustomization.yaml"  # a JSON patch by a target naming a kind alone
 SHARED = ["apps/shared/pinned.yaml", "apps/shared/version.yaml"]
 
 
@@ -29,8 +30,8 @@ def test_a_patch_left_alone_is_said_once_in_the_plan_of_its_mode(tmp_path: Path)
     rules = RunRules(policy)
     plans = {m: plan_tree(TreeRequest(tmp_path, [REF], rules=rules, mode=m)) for m in ("pr", "commit")}
     assert _skipped(plans["commit"]) == ["apps/shared/version.yaml"]
-    assert _skipped(plans["pr"]) == ["apps/shared/pinned.yaml"]
-    assert _skipped(plan_tree(TreeRequest(tmp_path, [REF]))) == SHARED  # one plan: both
+    assert _skipped(plans["pr"]) == [KIND_ONLY, "apps/shared/pinned.yaml"]
+    assert _skipped(plan_tree(TreeRequest(tmp_path, [REF]))) == [KIND_ONLY, *SHARED]  # one plan: all
 
 
 def test_an_image_bump_says_nothing_of_chart_patches(tmp_path: Path) -> None:
