@@ -20,6 +20,7 @@ from bumper.plan.needles import (
     API_NEEDLE,
     ARGO_NEEDLE,
     CHART_SOURCE_NEEDLE,
+    ESCAPE_NEEDLES,
     JSON_PATCH_NEEDLES,
     MANIFEST_NAME_GLOBS,
     OCI_SOURCE_NEEDLE,
@@ -130,6 +131,9 @@ def manifest_sources(
     # and special files for their reason (the others would be neither read nor listed); a
     # chart's templates/ is not even listed.
     found = search.hits if search is not None and considered is None else None
+    # A file found by an escape needle alone is listed (hidden, a template) only when its escapes
+    # spell a needle: `\\u0041` says nothing of the run's images.
+    escapes = not ESCAPE_NEEDLES_SET.isdisjoint(needles)
     try:
         for candidate in iter_candidates(root, globs, only, named, found):
             if considered is not None:
@@ -143,7 +147,7 @@ def manifest_sources(
                     reason = None  # mentions no needle: nothing to read, nothing to list
                 elif reason is None:
                     source, reason = read_manifest(candidate, needles)
-                elif hits is None and not mentions(candidate, needles):
+                elif (hits is None or escapes) and not mentions(candidate, needles):
                     reason = None
             if reason is not None:
                 ignored.append(Skip(candidate.relpath, None, None, None, reason))
@@ -152,6 +156,9 @@ def manifest_sources(
     finally:
         if search is not None:
             search.stop()
+
+
+ESCAPE_NEEDLES_SET = frozenset(ESCAPE_NEEDLES)
 
 
 class TreeObjects:
