@@ -18,9 +18,15 @@ class Change(NamedTuple):
     shape: str
     old: str
     new: str
+    # What the change leaves out of the REF (a digest the reference has no field for): said
+    # beside it in the text output, the JSON, the commit message and the PR's table.
+    note: str | None = None
 
     def as_json(self) -> dict[str, object]:
-        return self._asdict()
+        fields = self._asdict()
+        if self.note is None:  # only a change with a note carries the key
+            del fields["note"]
+        return fields
 
 
 def reason_word(reason: str) -> str:
@@ -169,7 +175,13 @@ def changes_table(changes: list[Change], more: int = 0) -> str:
 
 
 def _row(change: Change) -> str:
-    return f"| {md_code(change.file)} | {change.line} | {md_code(change.old)} | {md_code(change.new)} |"
+    note = f" ({_md_text(change.note)})" if change.note else ""
+    return f"| {md_code(change.file)} | {change.line} | {md_code(change.old)} | {md_code(change.new)}{note} |"
+
+
+def _md_text(text: str) -> str:
+    """A note in a table cell: one line, its pipes escaped, no code span broken open."""
+    return " ".join(text.split()).replace("|", "\\|").replace("`", "")
 
 
 def _table(rows: list[str], more: int) -> str:
@@ -225,8 +237,13 @@ def commit_message(
     """The message: the template (default: subject and one line per change), then the trailers."""
     text = render_template(template or _default_title(values, DEFAULT_COMMIT), values, "--commit-message")
     if template is None:
-        text = "\n".join([text, "", *(f"- {c.file}:{c.line}: {c.old} -> {c.new}" for c in changes)])
+        lines = [f"- {c.file}:{c.line}: {c.old} -> {c.new}{_noted(c)}" for c in changes]
+        text = "\n".join([text, "", *lines])
     return add_trailers(text, trailers)
+
+
+def _noted(change: Change) -> str:
+    return f" ({change.note})" if change.note else ""
 
 
 def read_trailers(message: str) -> list[tuple[str, str]]:

@@ -61,6 +61,14 @@ class ManifestError(BumperError):
     """A manifest that mentions the image cannot be parsed or edited safely."""
 
 
+class UnwritableFileError(ManifestError):
+    """A manifest bumper must not replace (other hard links, no write permission bit): JSON kind
+    `manifest` and its `file`; the message names the file itself, so the line says it once."""
+
+    def __str__(self) -> str:
+        return self.message
+
+
 class WorkspaceError(BumperError):
     """git failed: clone, fetch, commit or push."""
 

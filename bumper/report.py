@@ -268,6 +268,10 @@ def render_bump(result: BumpResult, options: BumpOptions) -> None:
     elif status not in (Status.UP_TO_DATE, Status.BLOCKED):  # nothing new, or nothing pushed
         for change in plan.changes:
             result_line(f"{change.file}:{change.line}: {change.old} -> {change.new}")
+    if status not in (Status.UP_TO_DATE, Status.BLOCKED):  # what a change leaves out of the REF
+        for change in plan.changes:
+            if change.note:
+                info(f"bumper: note {change.file}:{change.line}: {change.note}")
     for skip in plan.skipped:  # references already up to date are news only with -v
         (detail if skip.reason == "up-to-date" else info)(skip_line(skip))
     for marker in plan.unresolved:  # a `$bumper` marker of a REF's image that moved nothing: always

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
-from yaml.nodes import MappingNode, Node, SequenceNode
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from bumper.chart_ref import ChartRef, source_of
 from bumper.errors import ManifestError
@@ -24,6 +24,7 @@ from bumper.image_ref import ImageRef
 from bumper.plan.needles import (
     ARGO_NEEDLE,
     CHART_SOURCE_NEEDLE,
+    JSON_PATCH_NEEDLES,
     OCI_SOURCE_NEEDLE,
     PATCH_TARGET_NEEDLE,
     RELEASE_NEEDLE,
@@ -36,7 +37,9 @@ from bumper.shapes.chart import (
     UNRESOLVED_PREFIX,
     ChartReference,
     argo_chart,
+    json_patch_operations,
     oci_chart,
+    switches_chart,
 )
 from bumper.shapes.embedded import EmbeddedRef
 from bumper.shapes.nodes import merged_pairs
@@ -48,11 +51,18 @@ _ARGO_TEXT = ARGO_NEEDLE.decode()  # an Argo CD Application a patch may set the 
 _RELEASE_TEXT = RELEASE_NEEDLE.decode()  # a HelmRelease, or a patch switching its chart
 _OCI_TEXT = OCI_SOURCE_NEEDLE.decode()  # an OCIRepository a patch may set the tag of
 _TARGET_TEXT = PATCH_TARGET_NEEDLE.decode()  # a kustomization applying a patch by its target
+_JSON_TEXTS = tuple(n.decode() for n in JSON_PATCH_NEEDLES)  # a JSON 6902 patch of a chart's object
 # The (chart, source) of an object that names a chart or source bumper cannot tie to one chart
 # source: a patch switching the chart (`chart: podinfo-enterprise` alone), a chart from a
 # GitRepository or a git path. A version-only patch of that name is then never resolved.
 _OTHER = ("", "another chart or source", "", "")
 UNRESOLVED = "unresolved-source"  # a HelmRelease whose HelmRepository the tree does not settle
+OVERLAY_PATCH = "overlay-patch"  # a patch's version of a REF's chart that is left as it is
+# The object a kustomization applies a patch to, as its `target:` names it: (kind, namespace,
+# name); None when it names no one object (no kind or name, a label or annotation selector).
+_Object = tuple[str, str, str]
+_Application = _Object | None
+_NO_ONE = "that names no one object (no kind or name, a label or annotation selector)"
 _API_PREFIX = "source.toolkit.fluxcd.io/"
 
 
@@ -69,6 +79,13 @@ class ChartSources:
     # the one the patch's metadata names (another kind or name, a label or annotation selector):
     # kustomize patches the target, so the metadata's chart is no guide and the version stays.
     retargeted: frozenset[str] = frozenset()
+    # Each patch a kustomization applies by `target:`, keyed (file, -1) for a patch file and
+    # (kustomization, line of the `patch:` block) for one written inline: the objects the
+    # kustomizations apply it to (a JSON 6902 patch names none itself; a retargeted patch file's
+    # version moves when they are all one chart's).
+    applied: dict[tuple[str, int], frozenset[_Application]] = field(default_factory=dict)
+    # The JSON 6902 patches that also name another chart or source (`/spec/chart/spec/chart`).
+    switched: frozenset[tuple[str, int]] = frozenset()
 
     @classmethod
     def from_tree(cls, root: Path, only: frozenset[str] | None = None) -> ChartSources:
@@ -84,6 +101,8 @@ class ChartSources:
         # `resources:` and `components:` name, for a target naming no object)
         targets: dict[str, set[tuple[str | None, str | None, tuple[str, ...]]]] = {}
         named: dict[str, set[tuple[str | None, str | None]]] = {}  # a file's objects: (kind, name)
+        applied: dict[tuple[str, int], set[_Application]] = {}
+        switched: set[tuple[str, int]] = set()
         for source in sources:
             if (
                 _NEEDLE_TEXT not in source.text
@@ -91,6 +110,7 @@ class ChartSources:
                 and _RELEASE_TEXT not in source.text
                 and _TARGET_TEXT not in source.text
                 and _OCI_TEXT not in source.text
+                and not any(text in source.text for text in _JSON_TEXTS)
             ):
                 continue
             try:
@@ -99,6 +119,9 @@ class ChartSources:
                 continue  # planned files report their own parse errors; this one names no pin
             for doc in docs:
                 _targets(source.path, doc, targets)
+                _applications(source.path, doc, applied, switched)
+                if switches_chart(json_patch_operations(doc)):
+                    switched.add((source.path, -1))
                 named.setdefault(source.path, set()).add(_identity(doc))
                 found = _repository(doc)
                 if found is not None:
@@ -113,10 +136,16 @@ class ChartSources:
             for path, selected in targets.items()
             if any(not _selects(target, named.get(path, set()), named) for target in selected)
         )
+        for switch in switched:  # the object a JSON 6902 patch switches names another chart
+            for switched_object in applied.get(switch, ()):
+                if switched_object is not None:
+                    patchable.setdefault(switched_object, set()).add(_OTHER)
         return cls(
             {key: frozenset(found) for key, found in urls.items()},
             {key: frozenset(found) for key, found in patchable.items()},
             retargeted,
+            {key: frozenset(found) for key, found in applied.items()},
+            frozenset(switched),
         )
 
     def settle(
@@ -136,15 +165,12 @@ class ChartSources:
             if isinstance(ref.inner, ChartReference) and ref.inner.patched is not None:
                 if posixpath.basename(ref.inner.patch_file or "") not in KUSTOMIZATION_NAMES:
                     return ref  # a Flux Kustomization's `spec.patches`: its targets are not read
-            inner = self.resolve(ref.inner)
+                inner: Reference = self._resolve_patch(ref.inner, _block_line(ref))
+            else:
+                inner = self.resolve(ref.inner)
             return ref if inner is ref.inner else replace(ref, ref=inner.ref, inner=inner)
         if isinstance(ref, ChartReference) and ref.patched is not None:
-            if ref.patch_file in self.retargeted:
-                return ref  # kustomize applies it to its `target:`, maybe another chart's object
-            patched = self._patched(*ref.patched)
-            if patched is None:
-                return ref
-            return replace(ref, ref=ChartRef.at(patched[1], patched[0], ref.ref.tag), patched=None)
+            return self._resolve_patch(ref, -1)
         if not isinstance(ref, ChartReference) or ref.flux_source is None:
             return ref
         url = self._url(*ref.flux_source)
@@ -152,6 +178,75 @@ class ChartSources:
             return ref
         moved = ChartRef.at(url, ref.ref.repository, ref.ref.tag)
         return replace(ref, ref=moved, flux_source=None)
+
+    def _resolve_patch(self, ref: ChartReference, block: int) -> ChartReference:
+        """A patch's version resolved to the one chart every object it is applied to names."""
+        pairs, why = self._patch_charts(ref, block)
+        if why is not None:
+            return ref
+        chart, url = next(iter(pairs))
+        return replace(ref, ref=ChartRef.at(url, chart, ref.ref.tag), patched=None)
+
+    def _patch_charts(self, ref: ChartReference, block: int) -> tuple[set[tuple[str, str]], str | None]:
+        """The (chart, source) pairs a patch's version may be of, and why it is left as it is
+        (None: it is exactly one pair's). `block`: the line of an inline patch's block, -1 for a
+        patch file."""
+        assert ref.patched is not None
+        kind, _, name = ref.patched
+        objects, why = self._patched_objects(ref, block)
+        if objects is None:  # the object is unknown: it may be any of that kind's
+            found = (self._settled(entries) for (kd, _, _), entries in self.patchable.items() if kd == kind)
+            return {pair for pairs in found for pair in pairs}, why
+        candidates = [self._candidates(*obj) for obj in objects]
+        pairs = {(c, u) for found in candidates for c, u in found if u is not None}
+        shown = ", ".join(sorted(_shown(o) for o in objects))
+        if why is None and any(len(found) != 1 or None in {u for _, u in found} for found in candidates):
+            why = (
+                f"an object it is applied to ({shown}) is named with another chart or source too (a "
+                "patch switching its chart), or its chart source is not in the tree"
+            )
+        if why is None and len(pairs) != 1:
+            why = f"it is applied to objects of different charts ({shown}); write one patch for each"
+        return pairs, why
+
+    def _patched_objects(self, ref: ChartReference, block: int) -> tuple[set[_Object] | None, str | None]:
+        """The objects a patch is applied to (None: unknown) and why it is left alone, if it is
+        so whatever they are."""
+        assert ref.patched is not None and ref.patch_file is not None
+        kind, _, name = ref.patched
+        key = (ref.patch_file, block)
+        applied = self.applied.get(key, frozenset())
+        if name:  # its own metadata names it; a kustomization may apply it to others too
+            if ref.patch_file not in self.retargeted:
+                return {ref.patched}, None
+            if None in applied:
+                return None, f"a kustomization applies it by a `target:` {_NO_ONE}"
+            return {ref.patched, *(obj for obj in applied if obj is not None)}, None
+        if not applied:
+            return None, "no kustomization of the tree applies this JSON 6902 patch by a `target:`"
+        if None in applied or any(obj[0] != kind for obj in applied if obj is not None):
+            said = "no kind or name, another kind, a label or annotation selector"
+            return (
+                None,
+                f"a kustomization applies this JSON 6902 patch by a `target:` naming no one {kind} ({said})",
+            )
+        objects = {obj for obj in applied if obj is not None}
+        if key in self.switched:
+            return objects, "the same JSON 6902 patch also names another chart or source"
+        return objects, None
+
+    def _candidates(self, kind: str, namespace: str, name: str) -> set[tuple[str, str | None]]:
+        """(chart, source URL or None) of each object `kind`/`name` in `namespace` ("": unknown)."""
+        return {
+            (entry[0], entry[1] or self._url(entry[2] or ns, entry[3]))
+            for (kd, ns, nm), entries in self.patchable.items()
+            if kd == kind and nm == name and (ns == namespace or not ns or not namespace)
+            for entry in entries
+        }
+
+    def _settled(self, entries: frozenset[tuple[str, ...]]) -> set[tuple[str, str]]:
+        found = {(entry[0], entry[1] or self._url(entry[2], entry[3])) for entry in entries}
+        return {(chart, url) for chart, url in found if url}
 
     def resolve_note(self, note: Ignored) -> Ignored:
         """A note on a HelmRelease pin (a range, a placeholder) keyed by the resolved source."""
@@ -177,28 +272,37 @@ class ChartSources:
 
     def unresolved(self, refs: Iterable[Reference], wanted: Mapping[str, ImageRef]) -> list[Ignored]:
         """Notes on the HelmRelease pins left unresolved whose chart a chart REF names (the
-        release may be that chart; it is never guessed): reason `unresolved-source: why`."""
+        release may be that chart; it is never guessed): reason `unresolved-source: why`; and
+        on the patches' versions left as they are that may be a REF's chart's: `overlay-patch: why`."""
         charts: dict[str, str] = {}
         for given in wanted.values():
             if isinstance(given, ChartRef):
                 charts.setdefault(given.repository, given.key)
         notes: list[Ignored] = []
+        if not charts:
+            return notes
+        keys = set(charts.values())
         for ref in refs:
             if isinstance(ref, ChartReference) and ref.flux_source and ref.ref.repository in charts:
-                why = f"{UNRESOLVED}: {self._why(*ref.flux_source)}"
-                notes.append(Ignored(ref.line, ref.shape, ref.value, why, charts[ref.ref.repository]))
+                unresolved = f"{UNRESOLVED}: {self._why(*ref.flux_source)}"
+                notes.append(Ignored(ref.line, ref.shape, ref.value, unresolved, charts[ref.ref.repository]))
+            patch, block = _patch_of(ref)
+            if patch is None:
+                continue
+            pairs, why = self._patch_charts(patch, block)
+            for chart, url in sorted(pairs):
+                key = ChartRef.at(url, chart, None).key
+                if why is not None and key in keys:
+                    reason = f"{OVERLAY_PATCH}: {why}; the version stays"
+                    notes.append(Ignored(ref.line, ref.shape, f"{key}:{patch.ref.tag}", reason, key))
+                    break
         return notes
 
     def _patched(self, kind: str, namespace: str, name: str) -> tuple[str, str] | None:
         """(chart, source URL) of the object `kind`/`name` a patch in `namespace` ("": unknown)
         sets the version of: only when every such object the tree holds names one chart of one
         source the tree settles; otherwise never guessed."""
-        found = {
-            (entry[0], entry[1] or self._url(entry[2] or ns, entry[3]))
-            for (kd, ns, nm), entries in self.patchable.items()
-            if kd == kind and nm == name and (ns == namespace or not ns or not namespace)
-            for entry in entries
-        }
+        found = self._candidates(kind, namespace, name)
         if len(found) != 1:
             return None
         chart, url = found.pop()
@@ -223,6 +327,28 @@ class ChartSources:
         if not found:
             return f"no HelmRepository {where} with an https://, http:// or oci:// spec.url in the tree"
         return f"HelmRepository {where} is defined with different URLs ({', '.join(sorted(found))})"
+
+
+def _patch_of(ref: Reference) -> tuple[ChartReference | None, int]:
+    """A patch's version pin left unresolved (in a kustomization's block too) and its block's line."""
+    if isinstance(ref, EmbeddedRef) and isinstance(ref.inner, ChartReference):
+        inner = ref.inner
+        if inner.patched is not None and posixpath.basename(inner.patch_file or "") in KUSTOMIZATION_NAMES:
+            return inner, _block_line(ref)
+        return None, -1
+    if isinstance(ref, ChartReference) and ref.patched is not None:
+        return ref, -1
+    return None, -1
+
+
+def _block_line(ref: EmbeddedRef) -> int:
+    """The 0-based line of the block scalar an embedded reference is in."""
+    return ref.doc.node.start_mark.line if ref.doc is not None else -1
+
+
+def _shown(obj: _Object) -> str:
+    kind, namespace, name = obj
+    return f"{kind} {namespace}/{name}" if namespace else f"{kind} {name}"
 
 
 def _repository(doc: object) -> tuple[tuple[str, str], str] | None:
@@ -338,18 +464,62 @@ def _targets(path: str, doc: Node, targets: dict[str, set[_Target]]) -> None:
                 targets.setdefault(path, set()).add((None, _ANY, built))
 
 
+def _applications(
+    path: str, doc: Node, applied: dict[tuple[str, int], set[_Application]], switched: set[tuple[str, int]]
+) -> None:
+    """A kustomization's `patches:` and `patchesJson6902:` entries applied by a `target:`: the
+    object each targets, by patch file (its path from the tree's root, -1) or inline patch (the
+    kustomization, its block's line); an inline JSON 6902 patch naming another chart goes to
+    `switched`."""
+    if type(doc) is not MappingNode or posixpath.basename(path) not in KUSTOMIZATION_NAMES:
+        return
+    root = merged_pairs(doc)
+    for field_name in ("patches", "patchesJson6902"):
+        entries = root.get(field_name)
+        for entry in entries.value if type(entries) is SequenceNode else []:
+            pairs = merged_pairs(entry) if type(entry) is MappingNode else {}
+            target, file, inline = _pairs(pairs, "target"), _value(pairs, "path"), pairs.get("patch")
+            if not target:
+                continue
+            if file is not None:
+                key = (_joined(path, file), -1)
+            elif type(inline) is ScalarNode and isinstance(inline.value, str):
+                key = (path, inline.start_mark.line)
+                docs = _inline_documents(inline.value) or ()
+                if any(switches_chart(json_patch_operations(d)) for d in docs):
+                    switched.add(key)
+            else:
+                continue
+            applied.setdefault(key, set()).add(_target_object(target))
+
+
+def _target_object(target: Mapping[str, Node]) -> _Application:
+    """The one object a `target:` selects by kind and name (None: no kind or name, a selector)."""
+    kind, name = _value(target, "kind"), _value(target, "name")
+    if kind is None or name is None or "labelSelector" in target or "annotationSelector" in target:
+        return None
+    return kind, _value(target, "namespace") or "", name
+
+
 def _inline_patches(path: str, doc: Node) -> list[Node]:
-    """The documents of a kustomization's inline `patches: [{patch: |}]`: one switching the
-    chart (`chart: podinfo-enterprise`) makes a version patch of that name ambiguous too."""
+    """The documents of a kustomization's inline `patches: [{patch: |}]` (and `|` items of its
+    older `patchesStrategicMerge:`): one switching the chart (`chart: podinfo-enterprise`) makes
+    a version patch of that name ambiguous too."""
     if type(doc) is not MappingNode or posixpath.basename(path) not in KUSTOMIZATION_NAMES:
         return []
-    entries = merged_pairs(doc).get("patches")
+    root = merged_pairs(doc)
+    entries, merges = root.get("patches"), root.get("patchesStrategicMerge")
+    texts = [_value(merged_pairs(e), "patch") for e in _nodes(entries) if type(e) is MappingNode]
+    texts += [item.value for item in _nodes(merges) if type(item) is ScalarNode and "\n" in item.value]
     found: list[Node] = []
-    for entry in entries.value if type(entries) is SequenceNode else []:
-        text = _value(merged_pairs(entry), "patch") if type(entry) is MappingNode else None
+    for text in texts:
         if text:
             found += _inline_documents(text) or ()  # one that does not parse: its walk notes it
     return found
+
+
+def _nodes(node: object) -> list[Node]:
+    return list(node.value) if type(node) is SequenceNode else []
 
 
 def _inline_identities(text: str) -> set[tuple[str | None, str | None]] | None:

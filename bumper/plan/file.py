@@ -11,10 +11,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 
-from bumper.changes import Change, Skip
+from bumper.changes import Change, Skip, reason_word
 from bumper.errors import ManifestError
 from bumper.image_ref import ImageRef, repository_key
-from bumper.plan.chart_sources import ChartSources
+from bumper.plan.chart_sources import OVERLAY_PATCH, ChartSources
 from bumper.plan.chart_values import chart_overrides
 from bumper.plan.diffs import file_diff
 from bumper.plan.holds import held_references, shared_with_other_images, with_other_images
@@ -160,6 +160,7 @@ class FileJob:
         found, notes = self.charts.settle(found, notes, self.by_key)  # HelmRelease pins' sources
         found = chart_overrides(source, path, docs, found, notes)  # an image whose tag the chart keeps
         notes.sort(key=lambda n: n.line)
+        notes = self._overlay_patches(out, source, notes)
         out.ignored = [
             ignored_skip(source, n) for n in notes if n.key is None or _names_a_ref(n.key, self.by_key)
         ]
@@ -206,6 +207,27 @@ class FileJob:
             if _plan_reference(out, edit_plan, source, ref, new, self.allow_downgrade, refused):
                 out.rules.append(self._position(verdict.rule))
         return out, Proof(source, docs, edit_plan) if edit_plan.edits or edit_plan.embedded else None
+
+    def _overlay_patches(self, out: FileOutcome, source: Source, notes: list[Ignored]) -> list[Ignored]:
+        """`notes` less the overlays' versions of a REF's chart left as they are while the base
+        moves: each is a reference found and skipped, said on every run (production would keep
+        the old chart), in the plan of its file's mode."""
+        kept: list[Ignored] = []
+        for note in notes:
+            if note.key not in self.by_key or reason_word(note.reason) != OVERLAY_PATCH:
+                kept.append(note)
+            elif self._in_this_plan(source.path, note.key):
+                out.skipped.append(ignored_skip(source, note))
+                out.matched += 1
+                out.found.add(note.key)
+        return kept
+
+    def _in_this_plan(self, path: str, key: str | None) -> bool:
+        """Whether a reference of `key` in `path` is delivered by this plan's mode (every
+        reference when the plan is not split by mode)."""
+        if self.mode is None or key is None:
+            return True
+        return self.rules.judge(path, key, self.by_key[key].tag, False).mode == self.mode
 
     def _pinned(self, ref: Reference, new: ImageRef | None) -> ImageRef | None:
         """--registry resolve: a tag-only REF takes its tag's digest where the reference is
@@ -282,7 +304,8 @@ def _plan_reference(
     if new_value is None:  # a digest-only REF and a Helm map with no `digest` key
         out.skipped.append(Skip(source.path, ref.line, ref.shape, ref.value, "no-digest-field"))
         return False
-    out.changes.append(Change(source.path, ref.line, ref.shape, ref.value, new_value))
+    note = NO_DIGEST_WRITTEN if new.digest is not None and new.digest not in new_value else None
+    out.changes.append(Change(source.path, ref.line, ref.shape, ref.value, new_value, note))
     if ref.inherits_tag:
         source_image = ref.inherits_from
         key = new.key if source_image is None else renamed_key(source_image, new)
@@ -290,6 +313,14 @@ def _plan_reference(
         if source_image is not None:
             out.renamed.append((source_image, new))
     return True
+
+
+# A tag@digest REF written where the reference has no digest field (a values map `{repository,
+# tag}`): the tag moves, as references without a digest stay without one; said, never silent.
+NO_DIGEST_WRITTEN = (
+    "no-digest-field: the tag moved, but the reference has no field for the REF's digest, so it is "
+    "not pinned; add `digest:` beside the tag to have bumper pin it"
+)
 
 
 def _refused_move(source: Source, ref: Reference, new: ImageRef, allow_downgrade: bool) -> Skip | None:

@@ -7,6 +7,7 @@ that parse YAML, so the search and those imports run at the same time.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
@@ -27,6 +28,10 @@ OCI_SOURCE_NEEDLE = b"OCIRepository"  # a Flux OCIRepository, or an overlay's pa
 # A kustomization applying a patch by `target:` (which may name another object than the patch's
 # metadata: bumper.plan.chart_sources): a chart REF reads it too.
 PATCH_TARGET_NEEDLE = b"target:"
+# A JSON 6902 patch of a chart's object (`path: /spec/chart/spec/version`, an Argo CD
+# `/spec/source/targetRevision`, an OCIRepository's `/spec/ref/tag`, or one naming another chart
+# or source): it names neither the object nor the chart, its kustomization's `target:` does.
+JSON_PATCH_NEEDLES = (b"/spec/chart", b"/spec/source", b"/spec/ref", b"/spec/url")
 PACKAGE_NEEDLE = b"pkg.crossplane.io"  # Crossplane package objects: `spec.package` names an image
 # What a file naming an image under any key a shape reads holds, whatever the key: `image:`, keys
 # ending in Image (`sidecarImage:`) or _IMAGE (an env var, `WOLF_IMAGE:`), a JSON 6902 `/image`
@@ -69,6 +74,36 @@ CHECK_NEEDLES = (*IMAGE_KEY_NEEDLES, b"repository", b"$bumper", MARKER_NEEDLE, P
 MANIFEST_SUFFIXES = (".yaml", ".yml")
 # The same choice as glob patterns, for tools that take those (grep --include).
 MANIFEST_NAME_GLOBS = (*(f"*{suffix}" for suffix in MANIFEST_SUFFIXES), *sorted(KUSTOMIZATION_NAMES))
+
+
+# A double-quoted scalar may spell any character of an image's name as an escape (`acme\u002fapp`,
+# `\x61`, YAML's `\U0000002f`; JSON's `\/` is each REF's own needle, ImageRef.needles): an image
+# REF also reads the files holding one, and parses those whose text names the REF once such
+# escapes are read (escaped_mention), as `scan` lists them.
+ESCAPE_NEEDLES = (b"\\u", b"\\x", b"\\U")
+_ESCAPE_TEXTS = tuple(n.decode() for n in ESCAPE_NEEDLES)
+
+
+@functools.cache
+def _escape() -> re.Pattern[str]:
+    """Compiled by the first file holding an escape (this module is imported before the search)."""
+    return re.compile(r"\\(?:x([0-9A-Fa-f]{2})|u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8})|(/))")
+
+
+def escaped_mention(text: str, wanted: Iterable[str]) -> bool:
+    r"""Whether `text` holds one of `wanted` only once its escapes (`\xNN`, `\uNNNN`,
+    `\UNNNNNNNN`, `\/`) are read as the characters they stand for."""
+    if not any(escape in text for escape in _ESCAPE_TEXTS):
+        return False
+    plain = _escape().sub(_unescape, text)
+    return any(needle in plain for needle in wanted)
+
+
+def _unescape(match: re.Match[str]) -> str:
+    if match.group(4):
+        return "/"
+    code = int(match.group(1) or match.group(2) or match.group(3), 16)
+    return chr(code) if code < 0x110000 else match.group(0)
 
 
 def flux_needles(policies_given: bool) -> tuple[bytes, ...]:
@@ -126,6 +161,7 @@ def needles(refs: Iterable[ImageRef], policies_given: bool) -> tuple[bytes, ...]
     chart_refs = any("://" in ref.registry for ref in listed)
     charts = (
         (CHART_SOURCE_NEEDLE, RELEASE_NEEDLE, ARGO_NEEDLE, PATCH_TARGET_NEEDLE, OCI_SOURCE_NEEDLE)
+        + JSON_PATCH_NEEDLES
         if chart_refs
         else ()
     )
@@ -135,6 +171,7 @@ def needles(refs: Iterable[ImageRef], policies_given: bool) -> tuple[bytes, ...]
         + flux_needles(policies_given)
         + charts
         + hub_needles(images)
+        + (ESCAPE_NEEDLES if images else ())
     )
 
 
@@ -169,6 +206,8 @@ def names_any(text: str, refs: Iterable[ImageRef]) -> bool:
         if "://" in ref.registry and not any(word in text for word in _CHART_WORDS):
             continue  # a chart REF's name (`app`, `web`) is a word of many files that pin no chart
         if any(_names(text, needle.decode()) for needle in ref.needles()):
+            return True
+        if "://" not in ref.registry and escaped_mention(text, [ref.needle().decode()]):
             return True
     return False
 

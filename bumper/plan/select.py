@@ -10,7 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import NamedTuple
 
-from bumper.plan.needles import MANIFEST_SUFFIXES
+from bumper.plan.needles import ESCAPE_NEEDLES, MANIFEST_SUFFIXES, escaped_mention
 from bumper.plan.paths import hidden_namer, is_hidden, matcher
 from bumper.plan.rules import POLICY_FILE
 from bumper.shapes import KUSTOMIZATION_NAMES
@@ -213,9 +213,21 @@ QUIET_REASONS = frozenset({"hidden", "helm-template"})
 
 
 def mentions(candidate: Candidate, needles: tuple[bytes, ...]) -> bool:
-    """Whether the file's bytes hold a needle (a byte search, never a parse)."""
+    """Whether the file's bytes hold a needle (a byte search, never a parse); one holding only
+    an escape (`\\u`) holds one when its text names another needle once escapes are read."""
     data, _ = _read(candidate.path)
-    return data is not None and any(n in data for n in needles)
+    if data is None:
+        return False
+    plain = [n for n in needles if n not in ESCAPE_NEEDLES]
+    if any(n in data for n in plain):
+        return True
+    if len(plain) == len(needles) or b"\0" in data:
+        return False
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return escaped_mention(text, [n.decode("utf-8", "replace") for n in plain])
 
 
 def read_tree(root: Path, needles: tuple[bytes, ...], only: frozenset[str] | None = None) -> Iterator[Source]:
@@ -236,12 +248,15 @@ def read_manifest(candidate: Candidate, needles: tuple[bytes, ...]) -> tuple[Sou
         return None, reason
     if not any(n in data for n in needles):
         return None, None
+    # A file found by an escape needle alone (`\\u`) is read for what its escapes may spell
+    # (the planner looks): binary or not UTF-8, it spells nothing and is not listed.
+    escaped_only = not any(n in data for n in needles if n not in ESCAPE_NEEDLES)
     if b"\0" in data:
-        return None, "binary"
+        return None, None if escaped_only else "binary"
     try:
         return Source.from_bytes(candidate.relpath, data), None
     except UnicodeDecodeError:
-        return None, "not-utf-8"
+        return None, None if escaped_only else "not-utf-8"
 
 
 def _read(path: str) -> tuple[bytes | None, str | None]:

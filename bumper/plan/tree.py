@@ -20,10 +20,13 @@ from bumper.plan.needles import (
     API_NEEDLE,
     ARGO_NEEDLE,
     CHART_SOURCE_NEEDLE,
+    ESCAPE_NEEDLES,
+    JSON_PATCH_NEEDLES,
     MANIFEST_NAME_GLOBS,
     OCI_SOURCE_NEEDLE,
     PATCH_TARGET_NEEDLE,
     RELEASE_NEEDLE,
+    escaped_mention,
     hub_needles,
     needles,
     says_hub,
@@ -128,6 +131,9 @@ def manifest_sources(
     # and special files for their reason (the others would be neither read nor listed); a
     # chart's templates/ is not even listed.
     found = search.hits if search is not None and considered is None else None
+    # A file found by an escape needle alone is listed (hidden, a template) only when its escapes
+    # spell a needle: `\\u0041` says nothing of the run's images.
+    escapes = not ESCAPE_NEEDLES_SET.isdisjoint(needles)
     try:
         for candidate in iter_candidates(root, globs, only, named, found):
             if considered is not None:
@@ -141,7 +147,7 @@ def manifest_sources(
                     reason = None  # mentions no needle: nothing to read, nothing to list
                 elif reason is None:
                     source, reason = read_manifest(candidate, needles)
-                elif hits is None and not mentions(candidate, needles):
+                elif (hits is None or escapes) and not mentions(candidate, needles):
                     reason = None
             if reason is not None:
                 ignored.append(Skip(candidate.relpath, None, None, None, reason))
@@ -150,6 +156,9 @@ def manifest_sources(
     finally:
         if search is not None:
             search.stop()
+
+
+ESCAPE_NEEDLES_SET = frozenset(ESCAPE_NEEDLES)
 
 
 class TreeObjects:
@@ -179,6 +188,7 @@ class TreeObjects:
                         RELEASE_NEEDLE,
                         PATCH_TARGET_NEEDLE,
                         OCI_SOURCE_NEEDLE,
+                        *JSON_PATCH_NEEDLES,
                     ),
                     self._only,
                 )
@@ -248,12 +258,16 @@ def plan_tree(request: TreeRequest) -> TreePlan:
     wanted = tuple(n.decode() for ref in refs for n in ref.needles()) + policies.needles()
     if any("://" in ref.registry for ref in refs):  # a HelmRelease patch may not name the chart
         wanted += (RELEASE_NEEDLE.decode(), ARGO_NEEDLE.decode(), OCI_SOURCE_NEEDLE.decode())
+        wanted += tuple(n.decode() for n in JSON_PATCH_NEEDLES)  # a JSON 6902 version patch
     hub = bool(hub_needles(r for r in refs if "://" not in r.registry))
+    images = [r.needle().decode() for r in refs if "://" not in r.registry]
     # Read for the Flux objects or markers only, the other files have nothing to rewrite.
     todo = [
         (source, path)
         for source, path in sources
-        if any(n in source.text for n in wanted) or (hub and says_hub(source.text))
+        if any(n in source.text for n in wanted)
+        or (hub and says_hub(source.text))
+        or escaped_mention(source.text, images)
     ]
     pins = dict(request.pins or {})
     charts = _chart_sources(request, sources, objects)

@@ -6,7 +6,7 @@ import os
 import stat
 from pathlib import Path
 
-from bumper.errors import WorkspaceError
+from bumper.errors import UnwritableFileError, WorkspaceError
 from bumper.plan.file import FileEdit
 
 
@@ -37,9 +37,10 @@ def write_all(edits: list[FileEdit], *, recheck: bool = False) -> None:
 def refuse_unreplaceable(edits: list[FileEdit]) -> None:
     """Fail on the first file a rename must not replace; a --dry-run asks too, so its preview
     fails as the real run would (it said "would rewrite", exit 0, and the run then failed)."""
-    refusal = next((said for edit in edits if (said := _not_replaceable(edit)) is not None), None)
-    if refusal is not None:
-        raise WorkspaceError(refusal)
+    for edit in edits:
+        refusal = _not_replaceable(edit)
+        if refusal is not None:
+            raise UnwritableFileError(refusal, file=edit.relpath)
 
 
 def _not_replaceable(edit: FileEdit) -> str | None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from yaml.nodes import MappingNode, ScalarNode
 
-from bumper.shapes.container import DOCKER_TRANSPORT, after_transport, tagged_ref
+from bumper.shapes.container import DOCKER_TRANSPORT, after_transport, whole_ref
 from bumper.shapes.nodes import STR_TAG, scalar
 from bumper.shapes.shape import Claim, Found, Shape
 
@@ -23,12 +23,13 @@ def uses(value: ScalarNode, key: str, context: str | None, found: Found) -> None
 
 
 def job_container(node: MappingNode, keys: list[str], context: str | None, found: Found) -> Claim | None:
-    """A job's `container: node:18` beside its `runs-on` (the string form of `container: {image:
-    REF}`, which the container shape reads), with a tag or digest, as a key other than `image`
-    needs; a `container:` elsewhere (a label, a log field) is not read. Claims nothing."""
+    """A job's `container: node:18` beside its `runs-on`: the string form of `container: {image:
+    REF}`, which the container shape reads, and read as that `image:` is (without a tag the job
+    runs `latest`: pinned by a bump, as `uses: docker://REF` is); a `container:` elsewhere (a
+    label, a log field) is not read. Claims nothing."""
     value = scalar({k.value: v for k, v in node.value if type(k) is ScalarNode}, "container")
     if value is not None and "container" in keys:
-        tagged_ref(value, "container", context, found)
+        whole_ref(value, "image", context, found)
     return None
 
 

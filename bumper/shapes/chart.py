@@ -40,6 +40,37 @@ UNRESOLVED_PREFIX = f"{_HELM_REPOSITORY}/"  # the key of a HelmRelease pin not y
 PATCHED_KINDS = ("HelmRelease", "Application", "ApplicationSet", "OCIRepository")
 PATCH_PREFIXES = tuple(f"{kind}/" for kind in PATCHED_KINDS)
 _KUSTOMIZE_API = "kustomize.config.k8s.io/"
+# A JSON 6902 patch (a kustomize overlay's `- op: replace`) setting a chart version: the kind
+# each path is of. The patch names no object; the kustomization's `target:` does
+# (bumper.plan.chart_sources), so its pin's object name is "" until then.
+JSON_PATCH_VERSIONS = {
+    "/spec/chart/spec/version": "HelmRelease",
+    "/spec/source/targetRevision": "Application",
+    "/spec/template/spec/source/targetRevision": "ApplicationSet",
+    "/spec/ref/tag": "OCIRepository",
+}
+# Paths whose operation names another chart or source than the base's (`/spec/chart/spec/chart`,
+# `/spec/source/repoURL`, an OCIRepository's `url`, `digest` or `semver`, or a whole parent of
+# them): a version the same patch sets is then that other chart's.
+SWITCH_PATHS = (
+    "/spec/chart/spec/chart",
+    "/spec/chart/spec/sourceRef",
+    "/spec/chartRef",
+    "/spec/source/chart",
+    "/spec/source/repoURL",
+    "/spec/sources",
+    "/spec/template/spec/source/chart",
+    "/spec/template/spec/source/repoURL",
+    "/spec/template/spec/sources",
+    "/spec/url",
+    "/spec/ref/digest",
+    "/spec/ref/semver",
+)
+_SWITCH_PARENTS = frozenset(
+    {"/spec", "/spec/chart", "/spec/chart/spec", "/spec/source", "/spec/ref"}
+    | {"/spec/template", "/spec/template/spec", "/spec/template/spec/source"}
+)
+_SWITCH_BELOW = tuple(f"{path}/" for path in SWITCH_PATHS)
 _BOOL_TAG = "tag:yaml.org,2002:bool"
 
 
@@ -95,6 +126,43 @@ def chart_references(source: Source, doc: Node, ignore: IgnoreFn) -> list[ChartR
     api, kind = _text(root.get("apiVersion")) or "", _text(root.get("kind"))
     refs = (_pin_reference(pin, ignore) for pin in _pins(source, root, api, kind))
     return [ref for ref in refs if ref is not None]
+
+
+def chart_patch_references(source: Source, doc: Node, ignore: IgnoreFn) -> list[ChartReference]:
+    """The chart pins of a document: an object's, or a JSON 6902 patch's version operations."""
+    if type(doc) is SequenceNode:
+        refs = (_pin_reference(pin, ignore) for pin in _json_patch(source.path, doc))
+        return [ref for ref in refs if ref is not None]
+    return chart_references(source, doc, ignore)
+
+
+def json_patch_operations(doc: Node) -> list[tuple[str, str, Node | None]]:
+    """A JSON 6902 patch's operations `(op, path, value)`: none when `doc` is no list of them."""
+    found: list[tuple[str, str, Node | None]] = []
+    for item in _items(doc):
+        op, path = _text(item.get("op")), _text(item.get("path"))
+        if op is None or path is None:
+            return []
+        found.append((op, path, item.get("value")))
+    return found
+
+
+def switches_chart(operations: list[tuple[str, str, Node | None]]) -> bool:
+    """Whether a JSON 6902 patch names another chart or source than its target's."""
+    return any(
+        op != "test" and (path in _SWITCH_PARENTS or path in SWITCH_PATHS or path.startswith(_SWITCH_BELOW))
+        for op, path, _ in operations
+    )
+
+
+def _json_patch(path: str, doc: Node) -> Iterator[_Pin]:
+    """`- {op: replace, path: /spec/chart/spec/version, value: 6.5.0}` (or `add`): the version
+    of the object a kustomization's `target:` names; its kind is the path's."""
+    for op, pointer, value in json_patch_operations(doc):
+        kind = JSON_PATCH_VERSIONS.get(pointer)
+        if kind is not None and op in ("replace", "add") and type(value) is ScalarNode:
+            pin = _Pin(None, "", value, patched=(kind, "", ""), patch_file=path)
+            yield pin._replace(exact_tag=True) if kind == "OCIRepository" else pin
 
 
 class _Pin(NamedTuple):
@@ -397,4 +465,4 @@ def _items(node: Node | None) -> Iterator[dict[str, Node]]:
             yield merged_pairs(item)
 
 
-SHAPE = Shape(NAME, document=chart_references)
+SHAPE = Shape(NAME, document=chart_patch_references)

@@ -220,7 +220,8 @@ def _listed_images(line: str, number: int, ignore: IgnoreFn) -> int:
     """Note each `KEY=IMAGE` item (or image alone) with a tag or digest of one line of a list,
     items separated by spaces or commas; how many were noted."""
     noted = 0
-    for item in _LIST_ITEMS.split(line.strip()):
+    spelled = _json_items(line)  # `--platform-image={"linux/amd64": "REF", …}`: JSON's own items
+    for item in _LIST_ITEMS.split(line.strip()) if spelled is None else spelled:
         key, equals, text = item.partition("=")
         text = text if equals else key  # `KEY=IMAGE`, or an image alone
         parsed = parse(text) if text else None
@@ -228,6 +229,22 @@ def _listed_images(line: str, number: int, ignore: IgnoreFn) -> int:
             ignore(Ignored(number, NAME, text, IMAGE_LIST, parsed.key))
             noted += 1
     return noted
+
+
+def _json_items(line: str) -> list[str] | None:
+    """The strings of a JSON object's values or a JSON list's items (`{"linux/amd64": "REF"}`,
+    a flag's value naming an image per platform); None when `line` is no such JSON."""
+    text = line.strip()
+    if not text.startswith(("{", "[")):
+        return None
+    import json  # only a flag's JSON value needs it
+
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return None
+    items = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
+    return [item for item in items if isinstance(item, str)]
 
 
 # A Tekton parameter naming the image a step runs, spelled as the Tekton catalog does:
@@ -307,7 +324,7 @@ def flag_args(seq: SequenceNode, state: Found) -> list[Reference]:
             if not prefix and type(flag_item) is ScalarNode:  # `- --executor-image  # bumper: hold`
                 found.name_nodes = (flag_item,)  # holds the reference on the item after it
             refs.append(found)
-        elif _LIST_ITEMS.search(text[len(prefix) :]) or "=" in text[len(prefix) :]:
+        elif _LIST_ITEMS.search(rest := text[len(prefix) :]) or "=" in rest or rest.startswith(("{", "[")):
             # `--shell-image=REF,REF` (one per platform), `--image=linux=REF`: one REF cannot say
             # which item it is, so none is written; each is listed, never passed over in silence
             _listed_images(text[len(prefix) :], item.start_mark.line + 1, ignore)

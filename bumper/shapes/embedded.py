@@ -10,7 +10,7 @@ from bisect import bisect_right
 from dataclasses import dataclass, field
 from typing import Literal
 
-from yaml.nodes import MappingNode, Node, ScalarNode
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from bumper.errors import ManifestError
 from bumper.image_ref import ImageRef
@@ -45,6 +45,8 @@ _PATCH_LISTS = frozenset({"patches", "patchesJson6902"})  # the latter: kustomiz
 # Kyverno's `mutate.patchesJson6902: |` (also in a `foreach` entry) is the operations as a string
 # (kustomize's field of that name is a list, never a string).
 _KYVERNO_PATCH = "patchesJson6902"
+# kustomize's older `patchesStrategicMerge:` lists file names and, as `|` blocks, patches inline.
+_STRATEGIC_MERGE = "patchesStrategicMerge"
 # Otherwise it is read only when it holds a Kubernetes object, a document whose root has
 # `apiVersion` and `kind` (Katib's trial templates in a ConfigMap, an Argo Workflows
 # `resource.manifest`); anything else (a script, another config language, prose) is text: not
@@ -318,6 +320,18 @@ def literal_block(value: ScalarNode, key: str, context: str | None, found: Found
         found.found.extend(embedded_refs(found.source, value, found.find, found.sink, found.shared, read))
 
 
+def strategic_merge_items(node: SequenceNode, found: Found) -> list[Reference]:
+    """The inline patches of a kustomization's `patchesStrategicMerge:` (its items that are `|`
+    blocks; a plain item names a file), read as a `patches[].patch` is. Reported as they are,
+    as values_block's: their lines are the outer file's already."""
+    for item in node.value:
+        if type(item) is ScalarNode and item.style == "|" and id(item) not in found.blocks:
+            found.blocks.add(id(item))
+            refs = embedded_refs(found.source, item, found.find, found.sink, found.shared, "named")
+            found.found.extend(refs)
+    return []
+
+
 def _embed(source: Source, node: ScalarNode) -> EmbeddedDoc | None:
     if node.style in _QUOTES:
         return _embed_quoted(source, node)
@@ -392,6 +406,7 @@ SHAPE = Shape(
     root=chart_root,
     contexts={"annotations": {_CHART_ROOT: _CHART_ANNOTATIONS}},
     keys=frozenset(_PARENTS),
+    sequences={_STRATEGIC_MERGE: strategic_merge_items},
     scalar=values_block,
     block=literal_block,
 )

@@ -76,6 +76,8 @@ _FOLDED_NAMES: dict[str, tuple[tuple[str, ...], str]] = {
     "imagerepository": (("imageTag", "tag"), "imageRegistry"),
     "image_name": (("image_tag",), "image_registry"),
     "image_repository": (("image_tag",), "image_registry"),
+    # `Repository` + `Tag` (`repository` + `tag` as written is helm_ref's, never a split pair)
+    "repository": (("tag",), "registry"),
 }
 # The endings of a tag key spelled but for case (`IMAGE_TAG`, `imagetag`): the walk asks the map.
 _CASED_TAG_ENDINGS = ("tag", "TAG")
@@ -191,8 +193,8 @@ def split_pairs(pairs: dict[str, Node], ignore: IgnoreFn) -> tuple[list[SplitRef
     names: list[ScalarNode] = []
     for key in pairs:
         spelled = _split_spelling(key)
-        if spelled is None or (key == "image" and not TAG_KEYS.isdisjoint(pairs)):
-            continue  # `image` + `tag`/`imageTag`/`version`: helm_ref's
+        if spelled is None or key == "repository" or (key == "image" and not TAG_KEYS.isdisjoint(pairs)):
+            continue  # `image`/`repository` + `tag`/`imageTag`/`version`: helm_ref's
         tag_keys, registry_key = spelled
         name_node = scalar(pairs, key)
         name = text_of(name_node)

@@ -7,10 +7,12 @@ import fnmatch
 from bumper.image_ref import ImageRef
 from bumper.plan.needles import (
     API_NEEDLE,
+    ESCAPE_NEEDLES,
     HUB_NEEDLE,
     MANIFEST_NAME_GLOBS,
     MARKER_NEEDLE,
     PARAMETER_HUB_NEEDLE,
+    escaped_mention,
     needles,
     says_hub,
 )
@@ -21,10 +23,12 @@ def test_each_ref_and_the_flux_needles() -> None:
     found = needles(refs, policies_given=False)
     # a REF in a namespace (acme/app) also reads the files saying `hub:` (Istio's hub + tag), or
     # naming an Argo CD parameter `global.hub`
-    assert found[-4:] == (MARKER_NEEDLE, API_NEEDLE, HUB_NEEDLE, PARAMETER_HUB_NEEDLE)
+    assert found[-7:-3] == (MARKER_NEEDLE, API_NEEDLE, HUB_NEEDLE, PARAMETER_HUB_NEEDLE)
     assert all(isinstance(n, bytes) and n for n in found)
     # and a REF's path as a JSON encoder writes it in a double-quoted scalar (`acme\/app`)
-    assert found[:3] == (b"acme/app", b"acme\\/app", b"nginx") and len(found) == 7
+    assert found[:3] == (b"acme/app", b"acme\\/app", b"nginx") and len(found) == 10
+    # and any escape a double-quoted scalar may spell a name's character with (`acme\u002fapp`)
+    assert found[-3:] == ESCAPE_NEEDLES
 
 
 def test_only_a_ref_in_a_namespace_reads_the_files_saying_hub() -> None:
@@ -56,3 +60,12 @@ def test_a_hub_key_is_one_after_an_indent_a_brace_or_a_comma_never_inside_a_long
     assert says_hub("      parameters:\n        - name: global.hub\n          value: docker.io/istio\n")
     assert says_hub('parameters: [{name: "pilot.hub", value: docker.io/istio}]\n')
     assert not says_hub("url: https://docker.hub.io/x\nname: cilium.hubble\n")
+
+
+def test_a_name_spelled_with_escapes_is_mentioned_once_they_are_read() -> None:
+    assert escaped_mention('image: "ghcr.io\\/acme\\u002fapp:v1"', ["acme/app"])
+    assert escaped_mention('image: "ghcr.io/\\x61cme/app:v1"', ["acme/app"])
+    assert escaped_mention('image: "ghcr.io/acme\\U0000002fapp:v1"', ["acme/app"])
+    assert not escaped_mention('image: "ghcr.io/acme/\\u0061pp2"', ["acme/ap2"])
+    assert not escaped_mention("image: ghcr.io/acme/app:v1", ["acme/app"])  # no escape: the plain needle's
+    assert not escaped_mention('x: "\\UFFFFFFFF acme"', ["acme/app"])  # past Unicode: kept as written

@@ -45,3 +45,22 @@ def test_the_direct_half_comes_first(tmp_path: Path) -> None:
     assert both.verified == ["d", "p"]
     only_verdicts = pr.after(direct, changes=False)
     assert [c.file for c in only_verdicts.changes] == ["a.yaml"] and only_verdicts.verified == ["d"]
+
+
+def test_files_found_by_an_escape_alone_are_listed_only_when_it_spells_the_image(tmp_path: Path) -> None:
+    """A bump also searches for `\\u`, `\\x`, `\\U` (an image's name may be spelled with them):
+    a file holding one that spells no needle is none of the run's, so neither a hidden file or a
+    chart template (listed only when they mention the run's images) nor a binary or non-UTF-8
+    file is listed; a hidden one spelling the image escaped is, and a plain file so is bumped."""
+    (tmp_path / ".hidden").mkdir()
+    (tmp_path / "chart" / "templates").mkdir(parents=True)
+    (tmp_path / "chart" / "Chart.yaml").write_text("name: chart\n")
+    (tmp_path / ".hidden" / "other.yaml").write_text('x: "\\u0041"\n')
+    (tmp_path / ".hidden" / "app.yaml").write_text('image: "ghcr.io/acme\\u002fapp:v1"\n')
+    (tmp_path / "chart" / "templates" / "cm.yaml").write_text('x: "{{ .Values.y }} \\u0041"\n')
+    (tmp_path / "binary.yaml").write_bytes(b'a\0b "\\u0041"\n')
+    (tmp_path / "latin.yaml").write_bytes(b'x: "\\u0041"\n\xff\n')
+    (tmp_path / "app.yaml").write_text('image: "ghcr.io\\/acme\\u002fapp:v1"\n')
+    plan = plan_tree(TreeRequest(tmp_path, [ImageRef.parse("ghcr.io/acme/app:v2")]))
+    assert [(s.file, s.reason) for s in plan.ignored] == [(".hidden/app.yaml", "hidden")]
+    assert [c.file for c in plan.changes] == ["app.yaml"]

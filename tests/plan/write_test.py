@@ -3,12 +3,13 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
 import pytest
 
-from bumper.errors import WorkspaceError
+from bumper.errors import UnwritableFileError, WorkspaceError
 from bumper.image_ref import ImageRef
 from bumper.plan.tree import TreeRequest, plan_tree
 from bumper.plan.write import write_all
@@ -114,8 +115,9 @@ def test_a_hard_linked_or_read_only_file_fails_the_run_before_any_write(tmp_path
     else:
         b.chmod(0o444)
         said = r"^cannot write b\.yaml: it is read-only \(mode 0444\); make it writable .* was changed"
-    with pytest.raises(WorkspaceError, match=said):
+    with pytest.raises(UnwritableFileError, match=said) as raised:
         write_all(plan.edits, recheck=True)
+    assert raised.value.file == "b.yaml" and str(raised.value) == raised.value.message  # named once
     assert a.read_bytes() == b"image: ghcr.io/acme/app:v1.0.0\n"
     assert b.read_bytes() == b"image: ghcr.io/acme/app:v1.0.0  # b\n"
     assert os.stat(b).st_nlink == (2 if kind == "hard-link" else 1)
@@ -149,3 +151,9 @@ def test_a_dry_run_fails_on_a_hard_linked_or_read_only_file_as_the_real_run_does
     assert said in dry.output and said in real.output
     assert "would rewrite" not in dry.output
     assert b.read_bytes() == b"image: ghcr.io/acme/app:v1.0.0  # b\n"
+    # JSON names the file at fault and the kind of the failure (it said `git` and `file: null`)
+    for extra in ([], ["--dry-run"]):
+        ran = CliRunner().invoke(main, [*argv, *extra, "--output", "json"], env=env, prog_name="bumper")
+        error = json.loads(ran.stdout)["error"]
+        assert (ran.exit_code, error["kind"], error["file"], error["line"]) == (1, "manifest", "b.yaml", None)
+        assert error["message"].startswith(said.removeprefix("error: "))

@@ -40,8 +40,9 @@ def test_a_step_running_a_container_image() -> None:
 
 def test_a_job_running_in_a_container() -> None:
     """A job's `container: REF` beside its `runs-on` (the string form of `container: {image:
-    REF}`), with a tag or digest; a name alone, an expression, a `container:` of a map without
-    `runs-on` (a label) are not read."""
+    REF}`), read as that `image:` is: a name alone runs `latest` and is pinned (it was passed over
+    while a step's `uses: docker://NAME` was pinned); an expression, a `container:` of a map
+    without `runs-on` (a label) are not read."""
     finding = find(
         f"""\
         jobs:
@@ -62,4 +63,7 @@ def test_a_job_running_in_a_container() -> None:
         """,
         "ci.yaml",
     )
-    assert finding.found == [(4, "container", f"ghcr.io/acme/builder:1.4.0@sha256:{SHA}")]
+    assert finding.found == [
+        (4, "container", f"ghcr.io/acme/builder:1.4.0@sha256:{SHA}"),
+        (9, "container", "node"),
+    ]

@@ -572,3 +572,28 @@ def test_a_flag_naming_two_platforms_or_listing_one_image_per_platform() -> None
         (5, "ghcr.io/acme/app:v1-windows", "image-list"),
         (6, "ghcr.io/acme/helper:v1", "image-list"),
     ]
+
+
+def test_a_flag_naming_an_image_per_platform_in_json() -> None:
+    """A flag's value written as JSON, `--platform-image={"linux/amd64": "REF", …}` (or a list),
+    names an image per platform: each is noted `image-list`, as `--image=REF,REF` is. It was
+    passed over in silence (the value was split at its commas, no item parsed)."""
+    finding = find(
+        """\
+        containers:
+          - image: ghcr.io/acme/ctl:v1
+            args:
+              - '--platform-image={"amd64":"ghcr.io/acme/app:v1","arm64":"ghcr.io/acme/app:v1-arm"}'
+              - '--helper-image={"windows/amd64": "ghcr.io/acme/helper:v1"}'
+              - '--base-image=["ghcr.io/acme/base:v2"]'
+              - '--other-image={"broken": '
+        """,
+        "pod.yaml",
+    )
+    assert finding.found == [(2, "container", "ghcr.io/acme/ctl:v1")]
+    assert [(n[0], n[2], n[3].split(":")[0]) for n in finding.left] == [
+        (4, "ghcr.io/acme/app:v1", "image-list"),
+        (4, "ghcr.io/acme/app:v1-arm", "image-list"),
+        (5, "ghcr.io/acme/helper:v1", "image-list"),
+        (6, "ghcr.io/acme/base:v2", "image-list"),
+    ]

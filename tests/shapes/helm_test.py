@@ -178,6 +178,9 @@ def test_a_merge_key_without_a_tag_leaves_the_image_whole() -> None:
             f"image:\n  repository: ghcr.io/acme/app\n  tag: v1@sha256:{SHA}\n  digest: sha256:{SHA}\n",
             [(3, f"v1@sha256:{SHA}", "two-digests")],
         ),
+        # `Repository` beside `repository`, `Tag` beside `tag`: one key but for case, the chart reads one
+        ("Repository: ghcr.io/acme/app\nrepository: ghcr.io/acme/app\nTag: v1\n", [(3, "v1", "ambiguous")]),
+        ("Repository: ghcr.io/acme/app\nTag: v1\ntag: v1\n", [(3, "v1", "ambiguous")]),
     ],
     ids=[
         "chart-dependency",
@@ -191,6 +194,8 @@ def test_a_merge_key_without_a_tag_leaves_the_image_whole() -> None:
         "image-registry-and-repository-no-tag-field",
         "not-a-digest",
         "two-digests",
+        "capitalised-repository-twice",
+        "capitalised-tag-twice",
     ],
 )
 def test_what_it_leaves_and_why(text: str, left: list[tuple[int, str, str]]) -> None:
@@ -256,6 +261,12 @@ def test_what_it_leaves_and_why(text: str, left: list[tuple[int, str, str]]) -> 
         ("ImageName: ghcr.io/acme/app\nImageTag: v1\n", [(2, "helm", "ghcr.io/acme/app:v1")]),
         (
             "ImageRegistry: ghcr.io\nImageRepository: acme/app\nImageTag: v1\n",
+            [(3, "helm", "ghcr.io/acme/app:v1")],
+        ),
+        # `Repository` + `Tag` (with `Registry`): read as `repository` + `tag` are (it was passed over)
+        ("image:\n  Repository: ghcr.io/acme/app\n  Tag: v1\n", [(3, "helm", "ghcr.io/acme/app:v1")]),
+        (
+            "Registry: ghcr.io\nRepository: acme/app\nTag: v1\nPullPolicy: Always\n",
             [(3, "helm", "ghcr.io/acme/app:v1")],
         ),
         # ... the exact spelling wins over a case variant; `Version` is no tag key (a common word)
