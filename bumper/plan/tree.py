@@ -353,7 +353,7 @@ def _nothing_found(plan: TreePlan, request: TreeRequest) -> None:
     policies = (request.image_policies or {}).items()
     names = ", ".join([*(str(r) for r in request.refs), *(f"{p}={r}" for p, r in policies)])
     where = f" matching {', '.join(request.globs)}" if request.globs else ""
-    hint = not_found_hint(plan.unresolved) + oci_artifact_hint(request.refs)
+    hint = not_found_hint(plan.unresolved) + oci_artifact_hint(request.refs, plan.ignored)
     error = NotFoundError(f"no file{where} references {names}{left_alone(plan.ignored)}{hint}")
     error.ignored = plan.ignored
     error.not_found = plan.not_found
