@@ -27,6 +27,8 @@ from bumper.plan.needles import (
     hub_needles,
     needles,
     says_hub,
+    says_split,
+    split_needles,
 )
 from bumper.plan.not_found import left_alone, oci_artifact_hint
 from bumper.plan.rules import PolicyFileError, RepoPolicy, Rule, RunRules, load_policy
@@ -248,12 +250,15 @@ def plan_tree(request: TreeRequest) -> TreePlan:
     wanted = tuple(n.decode() for ref in refs for n in ref.needles()) + policies.needles()
     if any("://" in ref.registry for ref in refs):  # a HelmRelease patch may not name the chart
         wanted += (RELEASE_NEEDLE.decode(), ARGO_NEEDLE.decode(), OCI_SOURCE_NEEDLE.decode())
-    hub = bool(hub_needles(r for r in refs if "://" not in r.registry))
+    images = [r for r in refs if "://" not in r.registry]
+    hub, split = bool(hub_needles(images)), split_needles(images)
     # Read for the Flux objects or markers only, the other files have nothing to rewrite.
     todo = [
         (source, path)
         for source, path in sources
-        if any(n in source.text for n in wanted) or (hub and says_hub(source.text))
+        if any(n in source.text for n in wanted)
+        or (hub and says_hub(source.text))
+        or says_split(source.text, split)
     ]
     pins = dict(request.pins or {})
     charts = _chart_sources(request, sources, objects)
