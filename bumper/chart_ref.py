@@ -3,8 +3,10 @@
 A chart REF is `oci://REGISTRY/PATH/CHART:VERSION` or `https://REPO_URL/CHART:VERSION` (`http://`
 too). A chart's identity (`key`) is its normalized source plus its name: the scheme and host
 lower-cased, no trailing or doubled slash, so `https://Charts.Acme.io/stable/` and
-`https://charts.acme.io/stable` name one repository. An image never shares a key with a chart:
-chart keys start with their scheme (`oci://ghcr.io/acme/charts/app` is not `ghcr.io/acme/charts/app`).
+`https://charts.acme.io/stable` name one repository; Docker Hub's OCI registry is one under
+each of its names (`oci://docker.io/bitnamicharts` is `oci://registry-1.docker.io/bitnamicharts`).
+An image never shares a key with a chart: chart keys start with their scheme
+(`oci://ghcr.io/acme/charts/app` is not `ghcr.io/acme/charts/app`).
 """
 
 from __future__ import annotations
@@ -12,9 +14,12 @@ from __future__ import annotations
 import re
 
 from bumper.errors import RefParseError
-from bumper.image_ref import _DOMAIN_RE, _PATH_RE, ImageRef
+from bumper.image_ref import _DOMAIN_RE, _PATH_RE, HUB_ALIASES, ImageRef
 
 CHART_SCHEMES = ("oci://", "https://", "http://")
+# Docker Hub's OCI charts as Docker Hub shows them (Bitnami's `oci://registry-1.docker.io/
+# bitnamicharts`); Helm pulls the same chart from `oci://docker.io/…` (Envoy Gateway's docs).
+HUB_OCI_HOST = "registry-1.docker.io"
 # Patterns, compiled (and kept in re's cache) by the first run that reads a chart: every bump
 # imports this module for its REFs, and most name only images.
 # Helm's chart names are lowercase words; older charts also use upper case, '_' and '.'.
@@ -46,6 +51,11 @@ class ChartRef(ImageRef):
     def needle(self) -> bytes:
         """Every file pinning this chart names it (its `chart:`/`name:` field or the URL's end)."""
         return self.repository.encode()
+
+    def slug(self) -> str:
+        """From the source as the REF spells it (`name`): the bot branch of a REF naming Docker
+        Hub `oci://docker.io/…` stays the one it was before both names were one registry."""
+        return re.sub(r"[^a-z0-9._-]+", "-", self.name.lower()).strip("-.")
 
 
 def is_chart_ref(text: str) -> bool:
@@ -96,7 +106,9 @@ def parse_chart_ref(text: str) -> ChartRef:
         raise RefParseError(f"invalid chart reference {shown}: {source[1]}; give {form}")
     if not valid_chart_name(chart, source):
         raise RefParseError(f"invalid chart reference {shown}: bad chart name {chart!r}")
-    return ChartRef.at(source, chart, version)
+    spelled = chart_source(base, one_hub=False)
+    assert isinstance(spelled, str)
+    return ChartRef(f"{spelled}/{chart}", source, chart, version, None)
 
 
 def is_version(text: str) -> bool:
@@ -121,10 +133,13 @@ def valid_chart_name(chart: str, source: str) -> bool:
     return re.fullmatch(_CHART_NAME, chart) is not None
 
 
-def chart_source(url: str, *, oci_without_scheme: bool = False) -> str | tuple[None, str]:
+def chart_source(
+    url: str, *, oci_without_scheme: bool = False, one_hub: bool = True
+) -> str | tuple[None, str]:
     """The normalized chart source of a repository URL, or (None, why) when it is none.
 
-    `oci_without_scheme` reads `ghcr.io/acme/charts` as an OCI registry path (Argo CD's form)."""
+    `oci_without_scheme` reads `ghcr.io/acme/charts` as an OCI registry path (Argo CD's form);
+    without `one_hub`, a Docker Hub host keeps its own name (a REF's, as given)."""
     text = url.strip()
     lowered = text.lower()
     scheme = next((s for s in CHART_SCHEMES if lowered.startswith(s)), None)
@@ -145,7 +160,22 @@ def chart_source(url: str, *, oci_without_scheme: bool = False) -> str | tuple[N
             return None, f"repository path {path!r} must be lowercase words separated by '.', '_', '-' or '/'"
     elif any(not re.fullmatch(_SEGMENT, s) or s in (".", "..") for s in segments):
         return None, f"bad repository path {path!r} (no query, fragment or escapes)"
-    return scheme + "/".join([host.lower(), *segments])
+    host = host.lower()
+    if one_hub and scheme == "oci://" and host in HUB_ALIASES:
+        host = HUB_OCI_HOST
+    return scheme + "/".join([host, *segments])
+
+
+def one_hub(pattern: str) -> str:
+    """A chart key, or a `.bumper.yaml` `images:` pattern, on Docker Hub's OCI charts with the
+    host as chart keys name it: a rule written `oci://docker.io/bitnamicharts/*` covers
+    `oci://registry-1.docker.io/…`, and so does a bot branch's `Bumper-Images` trailer written
+    before both names were one key."""
+    scheme, host_sep, rest = pattern.partition("://")
+    host, slash, path = rest.partition("/")
+    if host_sep and scheme.lower() == "oci" and host.lower() in HUB_ALIASES:
+        return f"oci://{HUB_OCI_HOST}{slash}{path}"
+    return pattern
 
 
 def source_of(url: str, *, oci_without_scheme: bool = False) -> str | None:

@@ -37,7 +37,8 @@ class _Bumper(click.Group):
             code = exc.exit_code
         except click.UsageError as exc:
             hint = f"; see '{exc.ctx.command_path} --help'" if exc.ctx is not None else ""
-            message = f"{exc.format_message().rstrip('.')}{_from_variable(exc, env)}{hint}"
+            said = f"{exc.format_message().rstrip('.')}{_from_variable(exc, env)}{_json_flag(exc)}"
+            message = f"{said}{hint}"
             report.error(message)
             code = _failed(ExitCode.BAD_INPUT, "usage", message)
         except (click.Abort, KeyboardInterrupt) as exc:
@@ -76,6 +77,14 @@ class _Bumper(click.Group):
             if word.startswith("--output="):
                 return word == "--output=json"
         return env.get("BUMPER_OUTPUT") == "json"
+
+
+def _json_flag(exc: click.UsageError) -> str:
+    """'; give --output json' for `--json`, the flag other CLIs (kubectl's `-o json` aside) spell
+    JSON output with, on a command that has --output."""
+    if not isinstance(exc, click.NoSuchOption) or exc.option_name != "--json" or exc.ctx is None:
+        return ""
+    return "; give --output json" if any(p.name == "output" for p in exc.ctx.command.params) else ""
 
 
 def _from_variable(exc: click.UsageError, env: Mapping[str, str]) -> str:

@@ -105,6 +105,13 @@ class ImageRef(NamedTuple):
         needle = self.needle()
         return (needle, needle.replace(b"/", b"\\/")) if b"/" in needle else (needle,)
 
+    def split_needle(self) -> tuple[bytes, bytes] | None:
+        """The repository's path before its last part, and that part, for a values map that
+        spells them apart (`repository: kubespheredev` + `image: kubefed`, kubefed's chart): a
+        file holding both may name this image; None for a path of one part."""
+        head, slash, last = self.needle().rpartition(b"/")
+        return (head, last) if slash and head and last else None
+
     def slug(self) -> str:
         """A branch-safe spelling of the repository, e.g. `ghcr.io-acme-app`."""
         return re.sub(r"[^a-z0-9._-]+", "-", self.key.lower()).strip("-.")

@@ -71,6 +71,22 @@ def test_image_refs_are_unchanged() -> None:
     assert parse_ref("oci://ghcr.io/acme/charts/app:1.2.3").key != ref.key
 
 
+def test_docker_hub_charts_are_one_registry_under_each_of_its_names() -> None:
+    """Helm pulls `oci://docker.io/bitnamicharts/redis` and `oci://registry-1.docker.io/...` alike:
+    one key, so a REF spelled either way moves a pin spelled either way. The REF keeps its own
+    spelling in what is said of it and in its bot branch's name."""
+    keys = {
+        parse_ref(f"oci://{host}/bitnamicharts/redis:28.0.11").key
+        for host in ("docker.io", "registry-1.docker.io", "Index.Docker.io")
+    }
+    assert keys == {"oci://registry-1.docker.io/bitnamicharts/redis"}
+    ref = parse_ref("oci://docker.io/envoyproxy/gateway-helm:v1.3.1")
+    assert str(ref) == "oci://docker.io/envoyproxy/gateway-helm:v1.3.1"
+    assert ref.slug() == "oci-docker.io-envoyproxy-gateway-helm"
+    assert source_of("oci://docker.io/envoyproxy") == "oci://registry-1.docker.io/envoyproxy"
+    assert source_of("https://docker.io/charts") == "https://docker.io/charts"  # not an OCI registry
+
+
 def test_one_source_spelled_many_ways() -> None:
     assert source_of("https://Charts.Acme.io/stable/") == "https://charts.acme.io/stable"
     assert source_of("oci://ghcr.io/acme/charts/") == "oci://ghcr.io/acme/charts"

@@ -394,3 +394,14 @@ def test_list_options_from_the_environment_split_per_line_when_multiline(tree: P
 
     assert LIST_ITEM.split_envvar_value("area: deploy\nsecond label\n") == ["area: deploy", "second label"]
     assert LIST_ITEM.split_envvar_value("deps  infra") == ["deps", "infra"]
+
+
+def test_json_flag_names_the_output_option(tree: Path) -> None:
+    """`bumper scan --json` (the flag other tools spell JSON output with) said only that there
+    is no such option; the line now says what to give."""
+    for args in (("scan", "--dir", str(tree), "--json"), ("bump", REF, "--dir", str(tree), "--json")):
+        result = run(*args)
+        assert result.exit_code == 2
+        line = one_error_line(result)
+        assert "No such option '--json'; give --output json; see 'bumper " in line, line
+    assert files(tree)["apps/deploy.yaml"] == DEPLOY.encode()

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import pytest
 
+from bumper.chart_ref import parse_ref
 from bumper.git.refname import MAX_BRANCH_LEN, validate_branch_name
 from bumper.image_ref import ImageRef
 from bumper.remote.branch import default_bot_branch
-from bumper.remote.naming import twin_name
+from bumper.remote.naming import names_another_set, twin_name
 
 ALIKE = [
     ["ghcr.io/acme/app-x", "ghcr.io/acme-app/x", "ghcr.io/acme/app/x"],  # '/' and '-' read alike
@@ -43,3 +44,20 @@ def test_a_twin_of_a_name_near_the_length_limit_is_still_a_valid_branch() -> Non
         twin = twin_name(name, ["ghcr.io/acme/app"])
         validate_branch_name(twin)
         assert len(twin) <= MAX_BRANCH_LEN and twin != name
+
+
+def test_a_docker_hub_chart_branch_an_older_bumper_made_is_still_the_sets_own() -> None:
+    """Before Docker Hub's two OCI names were one chart key, a REF `oci://docker.io/...` wrote
+    its own spelling in the bot branch's Bumper-Images trailer. The key is now
+    `oci://registry-1.docker.io/...`: that branch is still the set's (a twin would open a second
+    pull request), and the branch's default name, spelled from the REF, is the one it had."""
+    ref = parse_ref("oci://docker.io/envoyproxy/gateway-helm:v1.3.1")
+    assert default_bot_branch([ref], None) == "bumper/oci-docker.io-envoyproxy-gateway-helm"
+    older = (
+        "Bump oci://docker.io/envoyproxy/gateway-helm to v1.3.0\n\n"
+        "Bumper-Branch: bumper/oci-docker.io-envoyproxy-gateway-helm\n"
+        "Bumper-Images: oci://docker.io/envoyproxy/gateway-helm\n"
+    )
+    assert not names_another_set(older, frozenset({ref.key}))
+    other = older.replace("envoyproxy/gateway-helm\n", "envoyproxy/other\n")
+    assert names_another_set(other, frozenset({ref.key}))

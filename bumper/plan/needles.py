@@ -171,8 +171,50 @@ def needles(refs: Iterable[ImageRef], policies_given: bool) -> tuple[bytes, ...]
         + flux_needles(policies_given)
         + charts
         + hub_needles(images)
+        + tuple(n for _, last in split_needles(images) for n in _image_lines(last))
         + (ESCAPE_NEEDLES if images else ())
     )
+
+
+def split_needles(refs: Iterable[ImageRef]) -> tuple[tuple[bytes, bytes], ...]:
+    """Each REF's path before its last part and that part: a values map may spell them apart
+    (`repository: kubespheredev` + `image: kubefed`, bumper.shapes.helm). grep lists the files
+    saying `image: LAST` (`_image_lines`); only those also saying `repository: HEAD` are parsed
+    (`says_split`). The words alone would read every megabyte CRD of an operator whose image is
+    `prometheus/alertmanager`."""
+    return tuple(split for ref in refs if (split := ref.split_needle()) is not None)
+
+
+def _image_lines(last: bytes) -> tuple[bytes, ...]:
+    """`image: LAST`, plain or quoted, as grep needles."""
+    return tuple(b"image: " + quote + last + quote for quote in (b"", b'"', b"'"))
+
+
+def says_split(text: str, splits: Iterable[tuple[bytes, bytes]]) -> bool:
+    """Whether `text` has a line `image: LAST` and a line `repository: HEAD` (or `…/HEAD`, a host
+    before it) for one REF's path spelled apart. Looked for line by line from each place the
+    words are (str.find), not by a regex over the file."""
+    for head, last in splits:
+        if _says_key(text, last.decode(), "image") and _says_key(text, head.decode(), "repository", True):
+            return True
+    return False
+
+
+def _says_key(text: str, word: str, key: str, after_host: bool = False) -> bool:
+    """Whether a line holding `word` is `key: word` (in a list item, quoted, before a comment),
+    or `key: HOST/word` when `after_host`."""
+    at = text.find(word)
+    while at != -1:
+        start = text.rfind("\n", 0, at) + 1
+        end = text.find("\n", at)
+        end = len(text) if end == -1 else end
+        line = text[start:end].partition(" #")[0].strip()
+        said, colon, value = line.removeprefix("- ").partition(":")
+        value = value.strip().strip("\"'")
+        if colon and said.strip() == key and (value == word or (after_host and value.endswith(f"/{word}"))):
+            return True
+        at = text.find(word, end)
+    return False
 
 
 # Where a longer name goes on from a repository's (`python3`, `ipython`, `nginx-unprivileged`

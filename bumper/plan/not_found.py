@@ -57,12 +57,14 @@ def left_alone(ignored: list[Skip]) -> str:
     return text
 
 
-def oci_artifact_hint(refs: Sequence[ImageRef]) -> str:
+def oci_artifact_hint(refs: Sequence[ImageRef], ignored: Sequence[Skip] = ()) -> str:
     """For an `oci://` REF (a chart version) that no chart pin references: an OCI artifact a
     manifest pins as `oci://REPO:TAG` outside a chart pin (a FluxInstance's
-    `distribution.artifact`) is an image reference, bumped by the REF `REPO:TAG`."""
+    `distribution.artifact`) is an image reference, bumped by the REF `REPO:TAG`. Not when a
+    chart pin of it was left alone (a HelmRelease's version range): the REF named the chart
+    rightly, and the image REF would find nothing."""
     ref = next((r for r in refs if isinstance(r, ChartRef) and r.registry.startswith("oci://")), None)
-    if ref is None:
+    if ref is None or any(s.shape == "chart" and s.line is not None for s in ignored):
         return ""
     image = f"{ref.registry.removeprefix('oci://')}/{ref.repository}:{ref.tag}"
     return (

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import yaml
 from yaml.constructor import SafeConstructor
 
+from bumper.chart_ref import one_hub
 from bumper.errors import BumperError, ConfigError
 from bumper.image_ref import DOCKER_HUB, HUB_ALIASES
 from bumper.plan.paths import PathMatcher, matcher
@@ -433,7 +434,7 @@ def image_matcher(patterns: list[str], index: int) -> PathMatcher:
     are `docker.io/library/nginx`, `bitnami/*` is `docker.io/bitnami/*`)."""
     completed = []
     for pattern in patterns:
-        text = pattern.strip().lstrip("/")
+        text = one_hub(pattern.strip().lstrip("/"))
         first, sep, rest = text.partition("/")
         if sep and first.lower() in HUB_ALIASES:  # a hold on docker.io/nginx holds nginx
             official = "/" not in rest and not any(c in rest for c in "*?[")  # docker.io/* is all

@@ -30,6 +30,8 @@ from bumper.plan.needles import (
     hub_needles,
     needles,
     says_hub,
+    says_split,
+    split_needles,
 )
 from bumper.plan.not_found import left_alone, oci_artifact_hint
 from bumper.plan.rules import PolicyFileError, RepoPolicy, Rule, RunRules, load_policy
@@ -259,15 +261,17 @@ def plan_tree(request: TreeRequest) -> TreePlan:
     if any("://" in ref.registry for ref in refs):  # a HelmRelease patch may not name the chart
         wanted += (RELEASE_NEEDLE.decode(), ARGO_NEEDLE.decode(), OCI_SOURCE_NEEDLE.decode())
         wanted += tuple(n.decode() for n in JSON_PATCH_NEEDLES)  # a JSON 6902 version patch
-    hub = bool(hub_needles(r for r in refs if "://" not in r.registry))
-    images = [r.needle().decode() for r in refs if "://" not in r.registry]
+    images = [r for r in refs if "://" not in r.registry]
+    hub, split = bool(hub_needles(images)), split_needles(images)
+    image_needles = [r.needle().decode() for r in images]
     # Read for the Flux objects or markers only, the other files have nothing to rewrite.
     todo = [
         (source, path)
         for source, path in sources
         if any(n in source.text for n in wanted)
         or (hub and says_hub(source.text))
-        or escaped_mention(source.text, images)
+        or escaped_mention(source.text, image_needles)
+        or says_split(source.text, split)
     ]
     pins = dict(request.pins or {})
     charts = _chart_sources(request, sources, objects)
@@ -367,7 +371,7 @@ def _nothing_found(plan: TreePlan, request: TreeRequest) -> None:
     policies = (request.image_policies or {}).items()
     names = ", ".join([*(str(r) for r in request.refs), *(f"{p}={r}" for p, r in policies)])
     where = f" matching {', '.join(request.globs)}" if request.globs else ""
-    hint = not_found_hint(plan.unresolved) + oci_artifact_hint(request.refs)
+    hint = not_found_hint(plan.unresolved) + oci_artifact_hint(request.refs, plan.ignored)
     error = NotFoundError(f"no file{where} references {names}{left_alone(plan.ignored)}{hint}")
     error.ignored = plan.ignored
     error.not_found = plan.not_found

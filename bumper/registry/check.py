@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from bumper.chart_ref import ChartRef
 from bumper.errors import ExitCode, RegistryError
-from bumper.image_ref import ImageRef
+from bumper.image_ref import DOCKER_HUB, HUB_ALIASES, ImageRef
 from bumper.registry.manifests import Manifest, config_platform
 
 if TYPE_CHECKING:
@@ -77,10 +77,12 @@ def check_images(
 
 def oci_artifact(chart: ChartRef) -> ImageRef | None:
     """The OCI artifact an `oci://` chart REF names (REGISTRY/PATH/CHART:VERSION), or None for a
-    chart of an HTTP repository."""
+    chart of an HTTP repository. A Docker Hub chart is asked of Docker Hub as its images are."""
     if not chart.registry.startswith("oci://"):
         return None
     host, _, path = chart.registry.removeprefix("oci://").partition("/")
+    if host in HUB_ALIASES:  # Docker Hub's API host and the credentials `docker login` stored
+        host = DOCKER_HUB
     repository = f"{path}/{chart.repository}" if path else chart.repository
     return ImageRef(f"{host}/{repository}", host, repository, chart.tag, None)
 

@@ -16,7 +16,7 @@ import hashlib
 from collections.abc import Iterable
 
 from bumper import changes
-from bumper.chart_ref import try_parse_ref
+from bumper.chart_ref import one_hub, try_parse_ref
 from bumper.ci.provenance import TRAILER_IMAGE
 from bumper.git.clone import Clone
 from bumper.git.ownership import BRANCH_TRAILER, trailer_images
@@ -56,10 +56,18 @@ def held_by_another_set(cloned: Clone, sha: str, name: str, keys: frozenset[str]
     if found is None and _longer_than(cloned, sha, _LOOKED_AT):
         deepen_branch(cloned, name, _DEEPEST - _LOOKED_AT)
         found = _nearest_own(cloned, sha, name, _DEEPEST)
-    if found is None:
-        return False
-    images = trailer_images(dict(changes.read_trailers(found)))
-    return images != keys if images is not None else not commit_images(found) <= keys
+    return found is not None and names_another_set(found, keys)
+
+
+def names_another_set(message: str, keys: frozenset[str]) -> bool:
+    """Whether bumper's commit `message` bumps an image set other than `keys`: its
+    Bumper-Images trailer is another set, or (without it) its Bumper-Image trailers name an image
+    not in `keys`. A Docker Hub chart's key an older bumper wrote as the REF spelled it
+    (`oci://docker.io/…`) is the key it has now."""
+    images = trailer_images(dict(changes.read_trailers(message)))
+    if images is not None:
+        return frozenset(one_hub(key) for key in images) != keys
+    return not commit_images(message) <= keys
 
 
 def _nearest_own(cloned: Clone, sha: str, name: str, depth: int) -> str | None:

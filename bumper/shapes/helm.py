@@ -127,9 +127,10 @@ def _tag_key_map(node: MappingNode, keys: list[str], context: str | None, found:
     if "repository" in keys and not is_image_volume(keys, context):
         pairs = merged_pairs(node)
         repository = text_of(scalar(pairs, "repository"))
-        if repository is not None and _host_beside_path(pairs, repository):
+        if repository is not None and _path_beside(pairs, repository):
             # `{repository: ghcr.io, image: elk-zone/elk}`, the chart's appVersion the tag: noted
-            # as the image on that host, and its `image:` claimed (a tag appended there breaks it)
+            # as the image `repository/image`, and its `image:` claimed (a tag appended there
+            # breaks it)
             on_host = {**pairs, "registry": pairs["repository"], "repository": pairs["image"]}
             found.untagged.see(on_host, context)
             return _claim(pairs, "image")
@@ -440,28 +441,33 @@ def helm_ref(pairs: dict[str, Node], ignore: IgnoreFn, shape: str = "helm") -> S
         if "registry" not in pairs and (registry := scalar(pairs, "imageRegistry")) is not None:
             pairs = {**pairs, "registry": registry}  # `{{ .imageRegistry }}/{{ .image }}:{{ .imageTag }}`
         name_key = repo_key
-        if repo_key == "repository" and _host_beside_path(pairs, repository):
+        if repo_key == "repository" and _path_beside(pairs, repository):
             pairs, name_key = {**pairs, "registry": pairs["repository"]}, "image"
             repository = text_of(scalar(pairs, "image")) or repository
         return _split_ref(pairs, repository, tag, ignore, shape, scalar(pairs, name_key))
     return _registry_only(pairs, ignore, shape)
 
 
-def _host_beside_path(pairs: dict[str, Node], repository: str) -> bool:
-    """`{repository: ghcr.io, image: elk-zone/elk, tag: main}`: a `repository` naming a registry
-    host alone beside an `image` naming the path on it (0hlov3's elk-frontend chart runs
-    `repository/image:tag`); the host is the registry. An `image` with a tag, digest or host of
-    its own, or a `registry` beside, is not such a path."""
-    if "registry" in pairs or not names_registry_host(f"{repository}/") or "/" in repository:
-        return False
+def _path_beside(pairs: dict[str, Node], repository: str) -> bool:
+    """`{repository: ghcr.io, image: elk-zone/elk, tag: main}`, `{repository:
+    quay.io/kubernetes-multicluster, image: kubefed, tag: canary}`: a `repository` beside an
+    `image` naming the rest of the path; the chart runs `repository/image:tag` (0hlov3's
+    elk-frontend chart, kubefed's). The repository is the name's first part (a host, a
+    namespace, or both). An `image` with a tag, digest or host of its own, or a `registry` beside,
+    or a `repository` with a tag or digest, is not such a path."""
     path = text_of(scalar(pairs, "image"))
-    parsed = ImageRef.try_parse(path) if path else None
+    if "registry" in pairs or not path:
+        return False
+    parsed = ImageRef.try_parse(path)
+    joined = ImageRef.try_parse(f"{repository}/{path}")
     return (
-        path is not None
-        and parsed is not None
+        parsed is not None
         and parsed.tag is None
         and parsed.digest is None
         and not names_registry_host(path)
+        and joined is not None
+        and joined.tag is None
+        and joined.digest is None
     )
 
 

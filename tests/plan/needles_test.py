@@ -15,6 +15,8 @@ from bumper.plan.needles import (
     escaped_mention,
     needles,
     says_hub,
+    says_split,
+    split_needles,
 )
 
 
@@ -22,13 +24,30 @@ def test_each_ref_and_the_flux_needles() -> None:
     refs = [ImageRef.parse("ghcr.io/acme/app:v2"), ImageRef.parse("nginx:1.27")]
     found = needles(refs, policies_given=False)
     # a REF in a namespace (acme/app) also reads the files saying `hub:` (Istio's hub + tag), or
-    # naming an Argo CD parameter `global.hub`
-    assert found[-7:-3] == (MARKER_NEEDLE, API_NEEDLE, HUB_NEEDLE, PARAMETER_HUB_NEEDLE)
+    # naming an Argo CD parameter `global.hub`, and the files saying `image: app` (a values map
+    # may name acme/app `repository: acme` + `image: app`)
+    assert found[-10:-6] == (MARKER_NEEDLE, API_NEEDLE, HUB_NEEDLE, PARAMETER_HUB_NEEDLE)
+    assert found[-6:-3] == (b"image: app", b'image: "app"', b"image: 'app'")
     assert all(isinstance(n, bytes) and n for n in found)
     # and a REF's path as a JSON encoder writes it in a double-quoted scalar (`acme\/app`)
-    assert found[:3] == (b"acme/app", b"acme\\/app", b"nginx") and len(found) == 10
+    assert found[:3] == (b"acme/app", b"acme\\/app", b"nginx") and len(found) == 13
     # and any escape a double-quoted scalar may spell a name's character with (`acme\u002fapp`)
     assert found[-3:] == ESCAPE_NEEDLES
+
+
+def test_a_path_spelled_apart_is_read_where_both_parts_are() -> None:
+    """kubefed's chart runs `repository/image:tag`: `repository: kubespheredev` + `image: kubefed`
+    never holds `kubespheredev/kubefed`. grep lists the files saying `image: kubefed`; only those
+    also saying `repository: kubespheredev` (or `…/kubespheredev`) are parsed."""
+    refs = [ImageRef.parse("kubespheredev/kubefed:v0.8.2"), ImageRef.parse("nginx:1.27")]
+    assert b"image: kubefed" in needles(refs, policies_given=False)
+    split = split_needles(refs)
+    assert split == ((b"kubespheredev", b"kubefed"),)
+    assert says_split("controller:\n  repository: kubespheredev\n  image: kubefed\n", split)
+    assert says_split("- repository: 'quay.io/kubespheredev'  # mirror\n  image: \"kubefed\"\n", split)
+    assert not says_split("controller:\n  repository: kubespheredev\n  image: tower\n", split)
+    assert not says_split("# kubespheredev\nimage: kubefed\n", split)
+    assert not says_split("repository: kubespheredev\nname: kubefed\n", split)
 
 
 def test_only_a_ref_in_a_namespace_reads_the_files_saying_hub() -> None:

@@ -4,7 +4,8 @@ at most ten named, and the first file not read with what to do about it."""
 from __future__ import annotations
 
 from bumper.changes import Skip
-from bumper.plan.not_found import left_alone
+from bumper.chart_ref import parse_chart_ref
+from bumper.plan.not_found import left_alone, oci_artifact_hint
 
 
 def _value(n: int, reason: str = "template: {{ .Values.tag }}") -> Skip:
@@ -38,3 +39,13 @@ def test_a_reason_saying_what_to_do_is_given_once_in_full() -> None:
         " that bumper can rewrite; left alone: f4.yaml:4 (tag-elsewhere), f6.yaml:6 (tag-elsewhere),"
         f" f9.yaml:9 (checksum); {joined}; checksum: drop `sha256`"
     )
+
+
+def test_an_oci_chart_ref_pinned_by_a_range_gets_no_image_ref_hint() -> None:
+    """An `oci://` REF whose chart a HelmRelease pins by a range (left alone `range`) named the
+    chart rightly: the hint to bump `REPO:TAG` as an image instead would find nothing."""
+    ref = parse_chart_ref("oci://ghcr.io/stefanprodan/charts/podinfo:6.7.0")
+    pinned = Skip("apps/podinfo-values.yaml", 8, "chart", "HelmRelease/-/podinfo:>=1.0.0", "range")
+
+    assert oci_artifact_hint([ref], [pinned]) == ""
+    assert "is bumped by the REF ghcr.io/stefanprodan/charts/podinfo:6.7.0" in oci_artifact_hint([ref])

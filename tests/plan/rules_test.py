@@ -62,6 +62,17 @@ def test_first_matching_rule_wins() -> None:
         ("ghcr.io/acme/*", "ghcr.io/acme/app", "ghcr.io/other/app"),
         ("ghcr.io/acme", "ghcr.io/acme/team/app", "ghcr.io/acme-labs/app"),
         ("*/acme/app", "quay.io/acme/app", "quay.io/acme/api"),
+        # Docker Hub's OCI charts, keyed `oci://registry-1.docker.io/...` however a file spells them
+        (
+            "oci://docker.io/bitnamicharts/*",
+            "oci://registry-1.docker.io/bitnamicharts/redis",
+            "oci://ghcr.io/a/b",
+        ),
+        (
+            "oci://registry-1.docker.io/bitnamicharts/redis",
+            "oci://registry-1.docker.io/bitnamicharts/redis",
+            "x",
+        ),
     ],
 )
 def test_image_patterns(pattern: str, matches: str, misses: str) -> None:

@@ -81,9 +81,16 @@ def test_what_a_values_map_holds(text: str, found: list[tuple[int, str]]) -> Non
             "image:\n  repository: registry.local:5000\n  image: elk\n  tag: v1\n",
             (4, "registry.local:5000/elk:v1"),
         ),
-        # no host alone in `repository`, or an `image` that is no path alone: read as before
-        ("image:\n  repository: nginx\n  image: web\n  tag: v1\n", (4, "nginx:v1")),
-        ("image:\n  repository: ghcr.io/acme/app\n  image: sidecar\n  tag: v1\n", (4, "ghcr.io/acme/app:v1")),
+        # kubefed's chart runs `repository/image:tag` too: a namespace, or a host and a path
+        (
+            "controller:\n  repository: kubespheredev\n  image: kubefed\n  tag: v1\n",
+            (4, "kubespheredev/kubefed:v1"),
+        ),
+        (
+            "controller:\n  repository: quay.io/kubernetes-multicluster\n  image: kubefed\n  tag: canary\n",
+            (4, "quay.io/kubernetes-multicluster/kubefed:canary"),
+        ),
+        # an `image` that is no path alone: read as before
         (
             "image:\n  repository: ghcr.io\n  image: quay.io/acme/app\n  tag: v1\n",
             (4, "ghcr.io:v1"),
@@ -97,16 +104,17 @@ def test_what_a_values_map_holds(text: str, found: list[tuple[int, str]]) -> Non
     ids=[
         "host-and-path",
         "host-with-port",
-        "no-host",
-        "path-in-repository",
+        "namespace",
+        "host-and-namespace",
         "image-with-host",
         "image-with-tag",
         "registry-beside",
     ],
 )
-def test_a_repository_naming_a_host_alone_beside_an_image_path(text: str, found: tuple[int, str]) -> None:
-    """`{repository: HOST, image: PATH, tag: T}` names HOST/PATH:T; any other such map is read as
-    it was (what a chart makes of it is not known)."""
+def test_a_repository_beside_an_image_path(text: str, found: tuple[int, str]) -> None:
+    """`{repository: FIRST, image: PATH, tag: T}` names FIRST/PATH:T, FIRST a host, a namespace
+    or both; a map whose `image` has a tag, digest or host, or beside a `registry`, is read as it
+    was (what a chart makes of it is not known)."""
     assert [(line, value) for line, shape, value in find(text).found if shape == "helm"] == [found]
 
 
