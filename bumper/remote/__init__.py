@@ -334,6 +334,7 @@ def _after_push(
         branch=bot.name,
         pull_request={"url": pr.url, "number": pr.number},
         notes=[*pr.warnings, *([shared] if shared else [])],
+        base=cloned.base,
     )
 
 
