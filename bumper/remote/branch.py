@@ -104,15 +104,29 @@ def bot_branch_name(run: RemoteRun, cloned: Clone, plan: TreePlan) -> str:
     name = options.branch
     if name is None:  # named after the images applied (a REF referenced nowhere is not)
         images = _named_images(options, plan)
+        non_default = options.base and options.base != remote_default_branch(cloned)
+        explicit_base = options.base if non_default else None
         if options.promoted_from is not None:  # a promotion never shares the bump runs' branch
-            name = promote_branch(images[0], options.paths)
+            name = promote_branch(images[0], options.paths, explicit_base)
+            name = _earlier_promote_branch(run, cloned, name, images[0]) if explicit_base else name
         else:
-            non_default = options.base and options.base != remote_default_branch(cloned)
-            name = default_bot_branch(images, options.base if non_default else None)
+            name = default_bot_branch(images, explicit_base)
     validate_branch_name(name)
     if name == cloned.base:
         raise ConfigError(f"--branch {name!r} is the base branch; bumper pushes only to a branch of its own")
     return name
+
+
+def _earlier_promote_branch(run: RemoteRun, cloned: Clone, name: str, image: ImageRef) -> str:
+    """`name`, or for a promotion into a non-default base whose PR an older bumper opened from
+    the name without the base (`bumper/promote/<target>/<image>`), that branch while its PR is
+    open into this base: updated in place, never opened twice. One more PR lookup, for such a
+    promotion only."""
+    if run.provider_name == "none":
+        return name
+    earlier = promote_branch(image, run.options.paths)
+    found = provider_of(run).find_pull_request(earlier, cloned.base)
+    return earlier if found is not None and found.base_branch == cloned.base else name
 
 
 def _named_images(options: BumpOptions, plan: TreePlan) -> list[ImageRef]:
