@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
 
-from bumper.changes import commit_message, pr_text, template_values
+from bumper.changes import commit_message, pr_text, read_trailers, template_values
 from bumper.ci.provenance import provenance_trailers
 from bumper.delivery.background import Started
 from bumper.delivery.bot_branch import (
@@ -277,7 +277,10 @@ def _deliver_pull_request(
 
     # The image set the branch is for: a run of another set whose name reads alike keeps off it.
     named = images_trailer(branch_image_keys(options, plan))
-    trailers = [*provenance_trailers(images, plan.changes, run.env), named]
+    trailers = [
+        *provenance_trailers(images, plan.changes, run.env, _kept_build(base, run, bot, images)),
+        named,
+    ]
     message = commit_message(options.commit_message, values, plan.changes, trailers)
     # Once the commit exists nothing reads the checked-out files: they go during the push.
     clearing: list[Started[None]] = []
@@ -354,6 +357,17 @@ def _after_push(
         notes=[*pr.warnings, *([shared] if shared else [])],
         base=cloned.base,
     )
+
+
+def _kept_build(
+    base: Base, run: RemoteRun, bot: BotBranch, images: list[ImageRef]
+) -> list[tuple[str, str]] | None:
+    """The bot branch tip's trailers when this commit keeps the branch's versions of every
+    image (never backwards: a later build pushed them first), so its build trailers name that
+    build; None when the run brings a version of its own."""
+    if bot.sha is None or not images or {str(r) for r in images} & {str(r) for r in run.options.images}:
+        return None
+    return read_trailers(commit_shape(base.cloned, bot.sha)[0])
 
 
 def _pushed_branch(bot: BotBranch, commit: str) -> dict[str, str]:
