@@ -20,7 +20,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from bumper.changes import commit_message, pr_text, read_trailers, template_values
-from bumper.ci.provenance import provenance_trailers
+from bumper.ci.provenance import TRAILER_BUILD, TRAILER_SOURCE_COMMIT, provenance_trailers
 from bumper.delivery.background import Started
 from bumper.delivery.bot_branch import (
     BotBranch,
@@ -253,6 +253,7 @@ def _deliver_pull_request(
     would do. The branch is checked once more after the PR step: a newer run that moved it
     meanwhile restarts this one, so the PR text follows the branch."""
     options, cloned, provider = run.options, base.cloned, bot.provider
+    kept = _kept_build(base, run, bot, images)  # every version the branch's: its build's
     values = template_values(
         [str(r) for r in images],
         plan.changes,
@@ -261,9 +262,12 @@ def _deliver_pull_request(
         run.env,
         plan.verified,
         promoted_from=options.promoted_from or "",
-        compare="" if options.dry_run else deploy_compare(cloned, plan.changes, run.env),
+        compare="" if options.dry_run else deploy_compare(cloned, plan.changes, run.env, kept),
         registry=options.registry_images,
     )
+    if kept is not None:  # the PR names the build that brought the versions, as the commit does
+        values["source"] = next((v for k, v in kept if k == TRAILER_BUILD), "")
+        values["commit"] = next((v for k, v in kept if k == TRAILER_SOURCE_COMMIT), "")
     limits = text_limits(provider)
     title, body = pr_text(
         options.title, options.body, values, plan.changes, (limits.title, limits.body), utf16=limits.utf16
@@ -277,10 +281,7 @@ def _deliver_pull_request(
 
     # The image set the branch is for: a run of another set whose name reads alike keeps off it.
     named = images_trailer(branch_image_keys(options, plan))
-    trailers = [
-        *provenance_trailers(images, plan.changes, run.env, _kept_build(base, run, bot, images)),
-        named,
-    ]
+    trailers = [*provenance_trailers(images, plan.changes, run.env, kept), named]
     message = commit_message(options.commit_message, values, plan.changes, trailers)
     # Once the commit exists nothing reads the checked-out files: they go during the push.
     clearing: list[Started[None]] = []
