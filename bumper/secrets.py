@@ -111,6 +111,14 @@ def redact(text: str, token: str | None = None, *, env: Mapping[str, str]) -> st
     return strip_userinfo(_TOKEN_SHAPES.sub(_mask, text))
 
 
+def holds_secret(text: str, token: str | None = None, *, env: Mapping[str, str]) -> bool:
+    """Whether `text` holds `token`, a token variable's value in `env`, a value kept secret, or
+    text shaped like a GitHub or GitLab token: what bumper must never write into a pull request
+    or a commit (a CI variable expanded into --body, a token pasted into --title)."""
+    secrets = _variable_secrets(text, env) | _KEPT | ({token} if token else set())
+    return any(secret in text for secret in secrets if secret) or _TOKEN_SHAPES.search(text) is not None
+
+
 _ENCODED_MASK = "\ue000"  # where an encoded form was, until the base64 run around it is masked
 _ENCODED_RUN = re.compile(r"[A-Za-z0-9+/%]*\ue000[A-Za-z0-9+/%]*={0,2}")
 _MIN_ENCODED = 16  # shorter values are not looked for in encoded forms (no token is that short)
