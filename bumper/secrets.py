@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from urllib.parse import quote, quote_plus
 
@@ -111,12 +111,12 @@ def redact(text: str, token: str | None = None, *, env: Mapping[str, str]) -> st
     return strip_userinfo(_TOKEN_SHAPES.sub(_mask, text))
 
 
-def holds_secret(text: str, token: str | None = None, *, env: Mapping[str, str]) -> bool:
-    """Whether `text` holds `token`, a token variable's value in `env`, a value kept secret, or
-    text shaped like a GitHub or GitLab token: what bumper must never write into a pull request
-    or a commit (a CI variable expanded into --body, a token pasted into --title)."""
-    secrets = _variable_secrets(text, env) | _KEPT | ({token} if token else set())
-    return any(secret in text for secret in secrets if secret) or _TOKEN_SHAPES.search(text) is not None
+def holds_secret(text: str, secrets: Iterable[str]) -> bool:
+    """Whether `text` holds one of `secrets` (the run's token, its host's token variables'
+    values), a value kept secret, or text shaped like a GitHub or GitLab token: what bumper must
+    never write into a pull request or a commit (a CI secret expanded into --body)."""
+    found = {s.strip() for s in secrets if len(s.strip()) >= 4} | _KEPT
+    return any(secret in text for secret in found) or _TOKEN_SHAPES.search(text) is not None
 
 
 _ENCODED_MASK = "\ue000"  # where an encoded form was, until the base64 run around it is masked
