@@ -274,6 +274,28 @@ def test_repo_promotion_into_another_base_keeps_the_pr_an_older_bumper_opened(wo
     assert world.read(earlier, "clusters/prod/app.yaml") == deployment(f"{IMAGE}:1.5.0@sha256:{A}")
 
 
+def test_repo_promotions_whose_targets_spell_alike_keep_a_branch_and_pr_each(tmp_path: Path) -> None:
+    """--to clusters/prod and --to 'clusters/*/prod' both name bumper/promote/clusters-prod/…:
+    the second run rebuilt that branch with its own files only, so the first promotion's change
+    under review vanished from its PR, which was retitled."""
+    regions = {"clusters/eu/prod/app.yaml": deployment(f"{IMAGE}:1.4.0@sha256:{B}")}
+    with make_world(tmp_path, "github", {**STAGING, **PROD, **regions}) as world:
+        first = run_json(world, "--from", "clusters/staging", "--to", "clusters/prod")
+        [pr] = world.open_pulls()
+        held = world.read(first["branch"], "clusters/prod/app.yaml")
+        assert held == deployment(f"{IMAGE}:1.5.0@sha256:{A}")
+
+        second = run_json(world, "--from", "clusters/staging", "--to", "clusters/*/prod")
+        assert second["status"] == "opened" and second["branch"] != first["branch"]
+        assert second["branch"].startswith(first["branch"] + "-")  # its twin
+        assert world.read(first["branch"], "clusters/prod/app.yaml") == held  # still under review
+        assert world.read(second["branch"], "clusters/eu/prod/app.yaml") == held
+        assert len(world.open_pulls()) == 2 and "clusters/staging" in pr.title
+
+        again = run_json(world, "--from", "clusters/staging", "--to", "clusters/prod")
+        assert (again["status"], again["branch"]) == ("up-to-date", first["branch"])
+
+
 def test_repo_disagreement_writes_nothing(world: World) -> None:
     repos.add_commit(world.bare, "main", {"clusters/staging/values.yaml": values("1.5.9")})
     proc = world.run("promote", IMAGE, "--from", "clusters/staging", "--to", "clusters/prod")

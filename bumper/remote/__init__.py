@@ -40,7 +40,7 @@ from bumper.delivery.signing import signing_config
 from bumper.errors import BumperError, ConfigError, VerifyError, WorkspaceError
 from bumper.git.clone import drop_work_tree
 from bumper.git.errors import PushRejected
-from bumper.git.ownership import images_trailer
+from bumper.git.ownership import PROMOTE_TO_TRAILER, images_trailer
 from bumper.git.read import commit_shape, start_branch_read
 from bumper.image_ref import ImageRef
 from bumper.options import BumpOptions, BumpResult, Status
@@ -53,6 +53,7 @@ from bumper.remote.branch import (
     expected_bot_branches,
     find_bot_branch,
     never_backwards,
+    promote_target,
     refuse_if_base_moved,
 )
 from bumper.remote.clone import Base, clone_base, repo_git
@@ -281,7 +282,9 @@ def _deliver_pull_request(
 
     # The image set the branch is for: a run of another set whose name reads alike keeps off it.
     named = images_trailer(branch_image_keys(options, plan))
-    trailers = [*provenance_trailers(images, plan.changes, run.env, kept), named]
+    target = promote_target(options)  # a promotion's target: one whose branch reads alike keeps off
+    promotes = [(PROMOTE_TO_TRAILER, target)] if target is not None else []
+    trailers = [*provenance_trailers(images, plan.changes, run.env, kept), *promotes, named]
     message = commit_message(options.commit_message, values, plan.changes, trailers)
     # Once the commit exists nothing reads the checked-out files: they go during the push.
     clearing: list[Started[None]] = []

@@ -9,6 +9,7 @@ from bumper.delivery.bot_branch import BotBranch, raised_to_branch
 from bumper.errors import BumperError, ConfigError
 from bumper.git.clone import Clone
 from bumper.git.errors import GitError, PushRejected
+from bumper.git.ownership import promote_to_key
 from bumper.git.read import fetch_branch, remote_branch_sha, remote_default_branch, remote_heads
 from bumper.git.refname import validate_branch_name
 from bumper.image_ref import ImageRef
@@ -81,14 +82,18 @@ def claim_bot_branch(base: Base, run: RemoteRun, plan: TreePlan, name: str) -> t
         sha = bot_branch_sha(base, name, chosen=True)
         return name, None if sha is None else _fetch_bot_branch(cloned, name)
     keys = branch_image_keys(run.options, plan)
+    target = promote_target(run.options)
     twin = twin_name(name, keys)
     heads = remote_heads(cloned, [name, twin], base.early_read_of((name, twin)))
     if heads[twin].sha is not None:
-        return twin, _fetch_bot_branch(cloned, twin)
+        twin_sha = _fetch_bot_branch(cloned, twin)
+        # A promotion's twin may be another target's (--to spelled alike): then the name is asked.
+        if target is None or not held_by_another_set(cloned, twin_sha, twin, keys, target):
+            return twin, twin_sha
     if heads[name].checked() is None:
         return name, None
     sha = _fetch_bot_branch(cloned, name)
-    if held_by_another_set(cloned, sha, name, keys):
+    if held_by_another_set(cloned, sha, name, keys, target):
         return twin, heads[twin].checked()  # None, or the branch in the twin's way is said
     return name, sha
 
@@ -115,6 +120,11 @@ def bot_branch_name(run: RemoteRun, cloned: Clone, plan: TreePlan) -> str:
     if name == cloned.base:
         raise ConfigError(f"--branch {name!r} is the base branch; bumper pushes only to a branch of its own")
     return name
+
+
+def promote_target(options: BumpOptions) -> str | None:
+    """A promotion's Bumper-Promote-To value (its --to); None for a bump."""
+    return promote_to_key(options.paths) if options.promoted_from is not None else None
 
 
 def _earlier_promote_branch(run: RemoteRun, cloned: Clone, name: str, image: ImageRef) -> str:
