@@ -210,15 +210,19 @@ def _files_mentioning(
         path = raw_path.decode("utf-8", "surrogateescape")
         if is_manifest_name(path.rpartition("/")[2]):
             manifests[path] = parts[2].decode()
-    blobs = git.blobs(list(manifests.values()))
-    followed = Followed(image, _watching(image, {p: blobs.get(oid, b"") for p, oid in manifests.items()}))
+    candidates = {p: oid for p, oid in manifests.items() if selected is None or selected(p)}
+    blobs = git.blobs(list(candidates.values()))
+    policies: frozenset[str] = frozenset()
+    if any(_POLICY_MARKER in data for data in blobs.values()):  # the Flux objects may be anywhere
+        blobs.update(git.blobs([oid for p, oid in manifests.items() if p not in candidates]))
+        policies = _watching(image, {p: blobs.get(oid, b"") for p, oid in manifests.items()})
+    followed = Followed(image, policies)
     needles = image.needles()
     marked = _POLICY_MARKER if followed.policies else None
 
     def mentions(data: bytes) -> bool:
         return any(n in data for n in needles) or (marked is not None and marked in data)
 
-    candidates = {p: oid for p, oid in manifests.items() if selected is None or selected(p)}
     paths = sorted(p for p, oid in candidates.items() if mentions(blobs.get(oid, b"")))
     # The needle is a substring: `ghcr.io/acme/ap` is in every file of `ghcr.io/acme/app`. An
     # image that no file references at the tip is "not found", never an empty history.
