@@ -208,6 +208,10 @@ class BumpResult:
     commit: dict[str, str] | None = None  # {branch, sha} of a direct commit to the base
     promoted: dict[str, str] | None = None  # `bumper promote`: {from, ref}
     merge_commit: str | None = None  # --wait merged: the commit the merge made on the base
+    # Not in JSON: the branch the run's PR goes into, and (--wait merged) the other branch a
+    # person retargeted it to and merged it into, when it did not go into that one.
+    base: str | None = None
+    merged_into: str | None = None
 
     def __post_init__(self) -> None:
         self.status = Status(self.status)  # a misspelt status fails here, not in a user's script

@@ -16,7 +16,7 @@ from bumper.options import BumpOptions
 from bumper.providers import registry
 from bumper.providers.api import ProviderSettings, split_repo_url
 from bumper.providers.deadline import DEFAULT_SECONDS, request_deadline
-from bumper.secrets import has_query, shown_url
+from bumper.secrets import GENERIC_TOKEN, has_query, holds_secret, shown_url
 from bumper.tls import check_ca_files, trusted_ca
 
 if TYPE_CHECKING:
@@ -90,6 +90,7 @@ def check_remote(options: BumpOptions, env: Mapping[str, str]) -> RemoteSetup:
             validate_branch_name(branch)
     _check_labels(name, options.labels)
     check_templates(options, env)
+    _check_no_token_in_text(options, name, token, env)
     settings = _provider_settings(options.repo, options.api_url, token, env)
     if app is not None:  # the one network step here, after every offline check passed
         from bumper.providers.github_app import mint_token
@@ -189,6 +190,31 @@ def _check_api_url(url: str) -> None:
         raise ConfigError(
             f"invalid --api-url {shown!r}; expected https://HOST[/PATH] without credentials or a query"
         )
+
+
+def _check_no_token_in_text(
+    options: BumpOptions, name: str, token: str | None, env: Mapping[str, str]
+) -> None:
+    """A token in a text bumper writes to the host (a PR's title or body, a commit message or
+    author, a label, reviewer or assignee) would be published there: refused, never quoted."""
+    texts = {
+        "--title": [options.title or ""],
+        "--body": [options.body or ""],
+        "--commit-message": [options.commit_message or ""],
+        "--author": list(options.author),
+        "--label": list(options.labels),
+        "--reviewer": list(options.reviewers),
+        "--assignee": list(options.assignees),
+    }
+    # The run's host's variables (built in: no entry point is read), and the token itself.
+    names = registry.token_variables(name) if name != registry.NO_PROVIDER else (GENERIC_TOKEN,)
+    secrets = [token or "", *(env.get(n, "") for n in names)]
+    for flag, values in texts.items():
+        if any(holds_secret(value, secrets) for value in values if value):
+            raise ConfigError(
+                f"{flag} holds a token (a token variable's value, or text shaped like a GitHub or "
+                "GitLab token); bumper never writes a token into a pull request or a commit: take it out"
+            )
 
 
 def check_templates(options: BumpOptions, env: Mapping[str, str]) -> None:

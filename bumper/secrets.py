@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from urllib.parse import quote, quote_plus
 
@@ -109,6 +109,14 @@ def redact(text: str, token: str | None = None, *, env: Mapping[str, str]) -> st
             text = text.replace(form, _ENCODED_MASK)
         text = _ENCODED_RUN.sub("***", text)  # with what is left of a Basic credential's user
     return strip_userinfo(_TOKEN_SHAPES.sub(_mask, text))
+
+
+def holds_secret(text: str, secrets: Iterable[str]) -> bool:
+    """Whether `text` holds one of `secrets` (the run's token, its host's token variables'
+    values), a value kept secret, or text shaped like a GitHub or GitLab token: what bumper must
+    never write into a pull request or a commit (a CI secret expanded into --body)."""
+    found = {s.strip() for s in secrets if len(s.strip()) >= 4} | _KEPT
+    return any(secret in text for secret in found) or _TOKEN_SHAPES.search(text) is not None
 
 
 _ENCODED_MASK = "\ue000"  # where an encoded form was, until the base64 run around it is masked

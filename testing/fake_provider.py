@@ -434,7 +434,8 @@ class FakeProvider:
         self._call("state")
         for rec in self.host.pulls:
             if (rec.repo, rec.number) == (self.repo, number):
-                return PullRequestState(rec.state, rec.merge_commit if rec.state == "merged" else None)
+                merged = rec.merge_commit if rec.state == "merged" else None
+                return PullRequestState(rec.state, merged, rec.base)
         raise ProviderError(f"fake: pull request #{number} not found (404)", kind="not-found")
 
     def closed_head_shas(self, head_branch: str, base_branch: str) -> list[str]:

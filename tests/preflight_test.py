@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from testing.world import World, make_world
+from testing.world import CANARY, World, make_world
 
 REF = "ghcr.io/acme/app:v1.2.3"
 
@@ -74,3 +74,26 @@ def test_an_api_url_with_whitespace_is_bad_input_on_every_host(
         [line] = proc.stderr.splitlines()
         assert line.startswith("bumper: error: invalid --api-url ") and "whitespace" in line, line
         assert world.git.requests == [] and world.host.requests == []
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("--body", f"Deploy by the bot ({CANARY})"),  # a CI secret expanded into BUMPER_BODY
+        ("--title", "Bump {images}: the token rotation, ghp_short!"),  # words about tokens are no token
+        ("--commit-message", "deploy ghp_" + "A1b2C3d4" * 5),  # shaped like a GitHub token
+        ("--label", CANARY),
+    ],
+)
+def test_a_token_in_a_text_bumper_writes_is_refused_unquoted(world: World, args: tuple[str, str]) -> None:
+    """A token pasted into --title/--body/--commit-message/--label went verbatim into the PR
+    and the commit: published on the host, and a request body carried it."""
+    proc = world.run("bump", REF, *args)
+    if "!" in args[1]:  # not the token: the run goes on
+        assert proc.returncode == 0, proc.stderr
+        return
+    assert (proc.returncode, proc.stdout) == (2, "")
+    [line] = proc.stderr.splitlines()
+    assert line.startswith(f"bumper: error: {args[0]} holds a token (") and "take it out" in line
+    assert CANARY not in line and "ghp_" not in line
+    assert world.git.requests == [] and world.host.requests == []

@@ -241,6 +241,61 @@ def test_repo_promotion_from_a_branch(world: World) -> None:
     assert world.read("staging", "clusters/prod/app.yaml") == deployment(f"{IMAGE}:1.7.0@sha256:{C}")
 
 
+def test_repo_promotions_into_two_bases_keep_a_branch_and_pr_each(world: World) -> None:
+    """A promotion into release-1 named the same branch as one into main: main's was then
+    `blocked` ('its base was changed', retarget #1 to main). Each base now has its own."""
+    repos.git("branch", "release-1", "main", cwd=world.bare)
+    promotion = ("--from", "clusters/staging", "--to", "clusters/prod")
+    into_release = run_json(world, *promotion, "--base", "release-1")
+    into_main = run_json(world, *promotion)
+
+    assert into_release["branch"] == "bumper/promote/release-1/clusters-prod/ghcr.io-acme-app"
+    assert into_main["branch"] == "bumper/promote/clusters-prod/ghcr.io-acme-app"
+    assert (into_release["status"], into_main["status"]) == ("opened", "opened")
+    assert sorted((p.base, p.head) for p in world.open_pulls()) == [
+        ("main", into_main["branch"]),
+        ("release-1", into_release["branch"]),
+    ]
+
+
+def test_repo_promotion_into_another_base_keeps_the_pr_an_older_bumper_opened(world: World) -> None:
+    """An older bumper's open promotion PR into release-1, from the name without the base, is
+    updated in place: no second PR into release-1."""
+    repos.git("branch", "release-1", "main", cwd=world.bare)
+    earlier = "bumper/promote/clusters-prod/ghcr.io-acme-app"
+    ref = f"{IMAGE}:1.4.5@sha256:{C}"
+    old = world.run("bump", ref, "--base", "release-1", "--branch", earlier, "--path", "clusters/prod")
+    assert old.returncode == 0, old.stderr
+    [pr] = world.open_pulls()
+
+    result = run_json(world, "--from", "clusters/staging", "--to", "clusters/prod", "--base", "release-1")
+    assert (result["status"], result["branch"]) == ("updated", earlier)
+    assert [p.number for p in world.open_pulls()] == [pr.number]
+    assert world.read(earlier, "clusters/prod/app.yaml") == deployment(f"{IMAGE}:1.5.0@sha256:{A}")
+
+
+def test_repo_promotions_whose_targets_spell_alike_keep_a_branch_and_pr_each(tmp_path: Path) -> None:
+    """--to clusters/prod and --to 'clusters/*/prod' both name bumper/promote/clusters-prod/…:
+    the second run rebuilt that branch with its own files only, so the first promotion's change
+    under review vanished from its PR, which was retitled."""
+    regions = {"clusters/eu/prod/app.yaml": deployment(f"{IMAGE}:1.4.0@sha256:{B}")}
+    with make_world(tmp_path, "github", {**STAGING, **PROD, **regions}) as world:
+        first = run_json(world, "--from", "clusters/staging", "--to", "clusters/prod")
+        [pr] = world.open_pulls()
+        held = world.read(first["branch"], "clusters/prod/app.yaml")
+        assert held == deployment(f"{IMAGE}:1.5.0@sha256:{A}")
+
+        second = run_json(world, "--from", "clusters/staging", "--to", "clusters/*/prod")
+        assert second["status"] == "opened" and second["branch"] != first["branch"]
+        assert second["branch"].startswith(first["branch"] + "-")  # its twin
+        assert world.read(first["branch"], "clusters/prod/app.yaml") == held  # still under review
+        assert world.read(second["branch"], "clusters/eu/prod/app.yaml") == held
+        assert len(world.open_pulls()) == 2 and "clusters/staging" in pr.title
+
+        again = run_json(world, "--from", "clusters/staging", "--to", "clusters/prod")
+        assert (again["status"], again["branch"]) == ("up-to-date", first["branch"])
+
+
 def test_repo_disagreement_writes_nothing(world: World) -> None:
     repos.add_commit(world.bare, "main", {"clusters/staging/values.yaml": values("1.5.9")})
     proc = world.run("promote", IMAGE, "--from", "clusters/staging", "--to", "clusters/prod")

@@ -117,3 +117,29 @@ def test_trailers_name_each_image_old_and_new_with_digest_and_the_build() -> Non
         ("Bumper-Source-Commit", "c0ffee"),
     ]
     assert provenance_trailers(refs, changes, {})[-1][0] == "Bumper-Image"
+
+
+def test_a_version_kept_from_the_branch_keeps_the_build_that_brought_it(world: World) -> None:
+    """Build 4343 pushed v1.3.0; build 4242 (v1.2.6) finished later, after main moved under the
+    branch: it rebuilt the commit on main holding v1.3.0, never backwards, but signed it with
+    its own build, so the audit log, the PR's source build and its deploy link said v1.3.0 came
+    from 4242's source commit."""
+    deployed = dict(GITHUB_RUN, GITHUB_RUN_ID="4141", GITHUB_SHA="cd" * 20)
+    assert world.run("bump", "ghcr.io/acme/app:v1.2.5", "--mode", "commit", **deployed).returncode == 0
+    newer = dict(GITHUB_RUN, GITHUB_RUN_ID="4343", GITHUB_SHA="ab" * 20)
+    assert world.run("bump", "ghcr.io/acme/app:v1.3.0", **newer).returncode == 0
+    web = "apps/web/deployment.yaml"
+    repos.add_commit(world.bare, "main", {web: (world.read("main", web) or b"") + b"# a person's note\n"})
+
+    proc = world.run("bump", "ghcr.io/acme/app:v1.2.6", **GITHUB_RUN)
+    assert proc.returncode == 0, proc.stderr
+    print(proc.stdout, proc.stderr)
+    assert b"v1.3.0" in (world.read(BRANCH, web) or b"")  # never backwards, rebuilt on main
+    assert repos.commit_info(world.bare, BRANCH)["parents"] == world.branch_sha("main")
+    shown = trailers(world, BRANCH)
+    assert "Bumper-Image: ghcr.io/acme/app:v1.2.5 -> ghcr.io/acme/app:v1.3.0" in shown
+    assert "Bumper-Run-Id: 4343" in shown and f"Bumper-Source-Commit: {'ab' * 20}" in shown
+    assert "4242" not in shown and GITHUB_RUN["GITHUB_SHA"] not in shown
+    [pr] = world.open_pulls()  # its text names the same build, and links up to its source
+    assert "actions/runs/4343" in pr.body and "actions/runs/4242" not in pr.body
+    assert f"https://github.com/acme/app/compare/{'cd' * 20}...{'ab' * 20}" in pr.body

@@ -386,13 +386,14 @@ def test_pull_request_state_is_one_request_open_merged_or_closed(backend: Backen
     first = provider.open_pull_request(PullRequestSpec(HEAD, BASE, "t", "b"))
     second = provider.open_pull_request(PullRequestSpec("bumper/other", BASE, "t", "b"))
     mark = backend.mark()
-    assert provider.pull_request_state(first.number) == api.PullRequestState("open")
+    assert provider.pull_request_state(first.number) == api.PullRequestState("open", None, BASE)
     assert backend.calls_since(mark) == 1
     merged, closed = sorted(backend.open_records(), key=lambda rec: rec.number)
     merged.state, merged.merge_commit, closed.state = "merged", "a" * 40, "closed"
+    merged.base = "release-1"  # a person retargeted it, then merged it: the wait says where it went
     shown = "a" * CONTRACT[backend.name].commit_digits
-    assert provider.pull_request_state(first.number) == api.PullRequestState("merged", shown)
-    assert provider.pull_request_state(second.number) == api.PullRequestState("closed")
+    assert provider.pull_request_state(first.number) == api.PullRequestState("merged", shown, "release-1")
+    assert provider.pull_request_state(second.number) == api.PullRequestState("closed", None, BASE)
     with pytest.raises(ProviderError) as info:
         provider.pull_request_state(999)
     assert info.value.kind == "not-found"

@@ -11,6 +11,8 @@ push loses a race.
 from __future__ import annotations
 
 import json
+import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -53,3 +55,24 @@ def test_a_bot_branch_rebuilt_on_a_newer_base_is_still_bumpers(tmp_path: Path, p
         assert repos.git("rev-parse", f"{tip}^", cwd=world.bare).decode().strip() == new_main
         assert b"v1.2.6" in (world.read(EXAMPLE_BRANCH, "apps/web/deployment.yaml") or b"")
         assert [len(p.comments) for p in world.host.pulls] == comments  # no word to the PR
+
+
+def test_a_base_commit_dated_ahead_of_a_later_one_still_carries_bumpers_branch(tmp_path: Path) -> None:
+    """A commit on main dated a day ahead (a laptop whose clock was off), bumper's branch made
+    on it, then a person's commit on top with a right clock: the branch's parent was dated after
+    main's tip, read as 'not on the base', and the run said `blocked`, 'commits bumper did not
+    make', and left the newer version waiting."""
+    with make_world(tmp_path, "github") as world:
+        ahead = str(int(time.time()) + 86_400)
+        env = {**repos.git_env(), "GIT_AUTHOR_DATE": f"@{ahead}", "GIT_COMMITTER_DATE": f"@{ahead}"}
+        future = subprocess.run(
+            ["git", "commit-tree", "main^{tree}", "-p", "main", "-m", "a commit from tomorrow"],
+            cwd=world.bare, env=env, capture_output=True, check=True, text=True,
+        ).stdout.strip()  # fmt: skip
+        repos.git("update-ref", "refs/heads/main", future, cwd=world.bare)
+        assert bump_json(world, f"{EXAMPLE_IMAGE}:v1.2.3")["status"] == "opened"
+        repos.add_commit(world.bare, "main", {"NOTES.md": b"a person's change\n"}, message="notes")
+
+        result = bump_json(world, f"{EXAMPLE_IMAGE}:v1.2.5")
+        assert result["status"] == "updated", result
+        assert repos.commit_info(world.bare, EXAMPLE_BRANCH)["parents"] == world.branch_sha("main")

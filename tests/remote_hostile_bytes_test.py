@@ -115,3 +115,18 @@ def test_commit_via_api_refuses_a_file_name_that_is_not_utf8_before_any_write(
         )
         assert world.writes() == [] and world.pushes() == []
         assert world.branch_sha(BRANCH) is None
+
+
+def test_commit_via_api_refuses_such_a_name_in_the_pr_half_before_the_direct_commit(tmp_path: Path) -> None:
+    """A run that commits staging straight to main and sends prod through a PR: the name under
+    prod was refused only after the direct commit to main had landed (exit 2, main changed)."""
+    policy = b"version: 1\nrules:\n  - paths: [staging]\n    mode: commit\n"
+    files = {b".bumper.yaml": policy, b"staging/web.yaml": DEPLOYMENT, b"prod/caf\xe9.yaml": DEPLOYMENT}
+    with make_world(tmp_path, "github", {"other.yaml": b"a: 1\n"}) as world:
+        _replace_base(world, tmp_path, files)
+        main = world.branch_sha("main")
+        proc = run_bump(world, f"{IMAGE}:v1.2.3", "--commit-via", "api")
+        assert proc.returncode == 2, proc.stderr
+        assert proc.stderr.startswith("bumper: error: --commit-via api cannot commit 'prod/caf\\xe9.yaml'")
+        assert "already pushed" not in proc.stderr
+        assert world.branch_sha("main") == main and world.writes() == [] and world.pushes() == []

@@ -51,12 +51,18 @@ def source_commit(env: Mapping[str, str]) -> str | None:
 
 
 def provenance_trailers(
-    refs: Sequence[ImageRef], changes: Sequence[Changed], env: Mapping[str, str]
+    refs: Sequence[ImageRef],
+    changes: Sequence[Changed],
+    env: Mapping[str, str],
+    kept_from: Sequence[tuple[str, str]] | None = None,
 ) -> list[tuple[str, str]]:
     """The trailers of a bump commit: each image's old -> new reference, then the CI build.
 
     The new reference is the REF as given (with its digest when the CI knew it); the old one is
     what the files held, spelled with the REF's name so one `git log --grep` finds every bump.
+    `kept_from`: the trailers of the bot branch's commit whose versions this one keeps, every
+    one of them (a later build pushed them first): its build is named, not this run's, which
+    brought none of them.
     """
     by_key = {r.key: r for r in refs}
     pairs: dict[tuple[str, str], None] = {}
@@ -68,6 +74,8 @@ def provenance_trailers(
         before = ref.name + old.version if old is not None else old_text
         pairs[(before, str(ref))] = None
     trailers = [(TRAILER_IMAGE, f"{old} -> {new}") for old, new in sorted(pairs)]
+    if kept_from is not None:
+        return trailers + [(key, value) for key, value in kept_from if key in BUILD_TRAILERS]
     build = current_build(env)
     if build is not None:
         trailers += [(key, value) for key, value in zip(BUILD_TRAILERS, build) if value]

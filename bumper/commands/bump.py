@@ -94,7 +94,15 @@ def bump(options: BumpOptions, env: Mapping[str, str], setup: RemoteSetup | None
         result = dataclasses.replace(result, promoted=promoted)
     render_bump(result, options)
     if result.status == Status.CLOSED:  # --wait merged: the PR ended without the change
-        error(f"{(result.pull_request or {}).get('url')} was closed without being merged")
+        url = (result.pull_request or {}).get("url")
+        if result.merged_into is not None:  # a person changed its base while bumper waited
+            error(
+                f"{url} was merged into {result.merged_into}, not {result.base} (its base was changed "
+                f"while bumper waited), so {result.base} did not get the change; rerun bumper to "
+                f"open a new pull request into {result.base}"
+            )
+        else:
+            error(f"{url} was closed without being merged")
         return ExitCode.FAILURE
     if result.status == Status.BLOCKED and options.wait:  # nothing will be merged: no success
         pushed = ""

@@ -24,8 +24,15 @@ from bumper.image_ref import ImageRef
 HISTORY_DEPTH = 200  # commits of the base searched for the commit that set the old version
 
 
-def deploy_compare(clone: Clone, changes: Sequence[Change], env: Mapping[str, str]) -> str:
-    """The compare link for the first change whose old version a bumper commit set, or ""."""
+def deploy_compare(
+    clone: Clone,
+    changes: Sequence[Change],
+    env: Mapping[str, str],
+    kept_from: Sequence[tuple[str, str]] | None = None,
+) -> str:
+    """The compare link for the first change whose old version a bumper commit set, or "".
+    `kept_from`: the trailers of the bot branch's commit whose versions the run keeps (a later
+    build brought them): the link goes up to that build's source commit, not this run's."""
     build = current_build(env)
     if build is None or build.commit is None or not changes:
         return ""
@@ -35,6 +42,8 @@ def deploy_compare(clone: Clone, changes: Sequence[Change], env: Mapping[str, st
         commits = list(_bump_commits(clone))
     except GitError:
         return ""  # a link is a courtesy: never a reason to fail the run
+    kept = _bump_entry(kept_from) if kept_from is not None else None
+    commits = [kept, *commits] if kept is not None else commits
     for change in changes:
         old, new = try_parse_ref(change.old), try_parse_ref(change.new)
         if old is None or new is None:
@@ -92,9 +101,17 @@ def _bump_commits(clone: Clone) -> Iterator[tuple[list[str], str | None, str | N
     # Messages read from the commit objects by length, decoded by their own encoding (git/log.py).
     messages = read_messages(GitReader(git, str(clone.path)), shas)
     for sha in shas:
-        trailers = read_trailers(messages[sha].message) if sha in messages else []
-        images = [value for key, value in trailers if key == TRAILER_IMAGE]
-        if images:
-            sources = [value for key, value in trailers if key == TRAILER_SOURCE_COMMIT]
-            builds = [value for key, value in trailers if key == TRAILER_BUILD]
-            yield images, (sources[0] if sources else None), (builds[0] if builds else None)
+        entry = _bump_entry(read_trailers(messages[sha].message) if sha in messages else [])
+        if entry is not None:
+            yield entry
+
+
+def _bump_entry(trailers: Sequence[tuple[str, str]]) -> tuple[list[str], str | None, str | None] | None:
+    """(Bumper-Image values, Bumper-Source-Commit, Bumper-Build) of a bump commit's trailers;
+    None for a commit that is no bump."""
+    images = [value for key, value in trailers if key == TRAILER_IMAGE]
+    if not images:
+        return None
+    sources = [value for key, value in trailers if key == TRAILER_SOURCE_COMMIT]
+    builds = [value for key, value in trailers if key == TRAILER_BUILD]
+    return images, (sources[0] if sources else None), (builds[0] if builds else None)

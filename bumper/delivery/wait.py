@@ -70,9 +70,13 @@ def _poll(provider: FollowsPullRequests, number: int, left: float) -> PullReques
 
 
 def _ended(result: BumpResult, state: PullRequestState) -> BumpResult:
-    if state.state == "merged":
+    """Merged into the run's base: `merged`. Closed, or merged into another branch a person
+    retargeted it to while bumper waited (the base never got the change): `closed`."""
+    elsewhere = state.base_branch and result.base and state.base_branch != result.base
+    if state.state == "merged" and not elsewhere:
         return dataclasses.replace(result, status=Status.MERGED, merge_commit=state.merge_commit)
-    return dataclasses.replace(result, status=Status.CLOSED)
+    into = state.base_branch if state.state == "merged" else None
+    return dataclasses.replace(result, status=Status.CLOSED, merged_into=into)
 
 
 def _duration(seconds: float) -> str:

@@ -27,6 +27,16 @@ from bumper import changes
 BRANCH_TRAILER = "Bumper-Branch"
 CONTENT_TRAILER = "Bumper-Content"
 IMAGES_TRAILER = "Bumper-Images"
+# A promotion's target, `--to` as given (a digest: patterns may hold any text): two promotions
+# whose branch names read alike (--to clusters/prod, --to 'clusters/*/prod') keep apart.
+PROMOTE_TO_TRAILER = "Bumper-Promote-To"
+
+
+def promote_to_key(paths: Iterable[str]) -> str:
+    """The Bumper-Promote-To value of a promotion to `paths` (--to, in order)."""
+    return hashlib.sha256("\n".join(paths).encode()).hexdigest()[:16]
+
+
 _DIGEST_LEN = 32
 
 

@@ -143,16 +143,25 @@ def changed_entries(clone: Clone, old: str, new: str) -> list[tuple[str, str]]:
     return entries
 
 
+# How far back a commit dated after the base's tip is looked for (a clock that was off).
+_AHEAD_DEPTH = 50
+
+
 def on_base(clone: Clone, sha: str) -> bool:
     """Whether commit `sha` is in the base branch's history (deepening the shallow clone
     back to `sha`'s date when it is not the base tip)."""
     if sha == clone.base_sha:
         return True
     when = commit_shape(clone, sha)[2]
-    if when > commit_shape(clone, clone.base_sha)[2]:
-        return False  # newer than the tip of the base: not one of its commits
     spec = f"+refs/heads/{clone.base}:refs/remotes/origin/{clone.base}"
     fetch = ["fetch", "--quiet", "--no-tags"]
+    if when > commit_shape(clone, clone.base_sha)[2]:
+        # Dated after the base's tip: not one of its commits, unless a clock was off (a commit
+        # dated ahead, then one made with a right clock on top). A few commits deeper tell.
+        if clone.git.out(["rev-parse", "--is-shallow-repository"], action="fetch") == "true":
+            deepen = [*fetch, f"--deepen={_AHEAD_DEPTH}", "origin", spec]
+            retried(lambda _: clone.git.run(deepen, action="fetch", branch=clone.base))
+        return clone.git.execute(["merge-base", "--is-ancestor", sha, clone.base_sha])[0] == 0
     try:
         deepen = [*fetch, f"--shallow-since=@{max(when - 1, 0)}", "origin", spec]
         retried(lambda _: clone.git.run(deepen, action="fetch", branch=clone.base))

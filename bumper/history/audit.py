@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from bumper.chart_ref import try_parse_ref
 from bumper.ci.provenance import TRAILER_BUILD
@@ -21,9 +22,11 @@ from bumper.git.batch import NULL_OID, GitReader
 from bumper.git.log import CommitText, LogCommit, read_messages, shallow_boundary
 from bumper.git.modes import FILE_MODES, FILE_MODES_BYTES
 from bumper.history.walk import Rename, walk
-from bumper.image_ref import ImageRef
+from bumper.image_ref import ImageRef, repository_key
+from bumper.plan.image_policy import FluxIndex, marked_policies
 from bumper.plan.paths import matcher
 from bumper.plan.select import MAX_FILE_BYTES, is_manifest_name
+from bumper.shapes.policy_marker import PolicyRef
 from bumper.shapes.walk import find_references
 from bumper.yaml_edit import Source, compose_all
 
@@ -134,7 +137,7 @@ def image_history(git: GitReader, image: ImageRef, globs: tuple[str, ...] = (), 
     """Newest first: every first-parent commit of `tip` that changed `image`'s references in a
     file that mentions the image at `tip` (or in that file before it was renamed). With a tag or
     digest in `image`, only the changes to or from it."""
-    paths = _files_mentioning(git, image, globs, tip)
+    paths, followed = _files_mentioning(git, image, globs, tip)
     if not paths:
         where = f" matching {', '.join(globs)}" if globs else ""
         raise NotFoundError(f"no file{where} references {image.name} at {tip}")
@@ -152,19 +155,32 @@ def image_history(git: GitReader, image: ImageRef, globs: tuple[str, ...] = (), 
     for commit in commits:
         changes = []
         for record in commit.files:
-            before = _refs(refs_of, blobs, (record.old, record.old_mode), record.source or record.path, image)
-            after = _refs(refs_of, blobs, (record.new, record.new_mode), record.path, image)
+            was = record.source or record.path
+            before = _refs(refs_of, blobs, (record.old, record.old_mode), was, followed)
+            after = _refs(refs_of, blobs, (record.new, record.new_mode), record.path, followed)
             pairs = [(a, b) for a, b in _pairs(before, after) if _wanted(image, a, b)]
             changes += [FileChange(record.path, a, b) for a, b in pairs]
             if pairs and len(commit.parents) > 1:
                 merged.setdefault(commit.sha, {})[record.path] = (record.new, after)
         if changes:
             changed.append((commit, changes))
-    own = _written_while_merging(git, changed, merged, refs_of, image)
-    made = _merged_commits(git, changed, merged, own, refs_of, image)
+    own = _written_while_merging(git, changed, merged, refs_of, followed)
+    made = _merged_commits(git, changed, merged, own, refs_of, followed)
     entries = _entries(git, changed, made)
     seen = [c.sha for c in walked if c.sha in cut]
     return History(entries, paths, renames, None if boundary is None else seen or sorted(boundary))
+
+
+class Followed(NamedTuple):
+    """The image whose references are read, and the Flux policies that name it for a marker."""
+
+    image: ImageRef
+    policies: frozenset[str] = frozenset()
+
+
+_POLICY_MARKER = b"$imagepolicy"
+_FLUX_API = b"image.toolkit.fluxcd.io"
+_PARTS = {"tag": ":", "digest": "@"}  # a marked part, and how it follows the image's name
 
 
 def _wanted(image: ImageRef, old: str | None, new: str | None) -> bool:
@@ -178,30 +194,61 @@ def _wanted(image: ImageRef, old: str | None, new: str | None) -> bool:
     return False
 
 
-def _files_mentioning(git: GitReader, image: ImageRef, globs: tuple[str, ...], tip: str) -> list[str]:
+def _files_mentioning(
+    git: GitReader, image: ImageRef, globs: tuple[str, ...], tip: str
+) -> tuple[list[str], Followed]:
+    """The files at `tip` that reference the image (by name, or by a `$imagepolicy` marker on a
+    tag or digest whose policy watches it), and what their references are read for."""
     selected = matcher(globs)
     listing = git.run(["ls-tree", "-r", "-z", "--full-tree", tip])
-    candidates: dict[str, str] = {}
+    manifests: dict[str, str] = {}  # every manifest: the Flux objects may be anywhere
     for record in listing.split(b"\0"):
         meta, _, raw_path = record.partition(b"\t")
         parts = meta.split()
         if len(parts) != 3 or parts[0] not in FILE_MODES_BYTES:  # a link's blob is its target's name
             continue
         path = raw_path.decode("utf-8", "surrogateescape")
-        if is_manifest_name(path.rpartition("/")[2]) and (selected is None or selected(path)):
-            candidates[path] = parts[2].decode()
+        if is_manifest_name(path.rpartition("/")[2]):
+            manifests[path] = parts[2].decode()
+    candidates = {p: oid for p, oid in manifests.items() if selected is None or selected(p)}
     blobs = git.blobs(list(candidates.values()))
+    policies: frozenset[str] = frozenset()
+    if any(_POLICY_MARKER in data for data in blobs.values()):  # the Flux objects may be anywhere
+        blobs.update(git.blobs([oid for p, oid in manifests.items() if p not in candidates]))
+        policies = _watching(image, {p: blobs.get(oid, b"") for p, oid in manifests.items()})
+    followed = Followed(image, policies)
     needles = image.needles()
-    paths = sorted(p for p, oid in candidates.items() if any(n in blobs.get(oid, b"") for n in needles))
+    marked = _POLICY_MARKER if followed.policies else None
+
+    def mentions(data: bytes) -> bool:
+        return any(n in data for n in needles) or (marked is not None and marked in data)
+
+    paths = sorted(p for p, oid in candidates.items() if mentions(blobs.get(oid, b"")))
     # The needle is a substring: `ghcr.io/acme/ap` is in every file of `ghcr.io/acme/app`. An
     # image that no file references at the tip is "not found", never an empty history.
-    if not any(_references_in(blobs.get(candidates[p], b""), p, image) for p in paths):
-        return []
-    return paths
+    if not any(_references_in(blobs.get(candidates[p], b""), p, followed) for p in paths):
+        return [], followed
+    return paths, followed
+
+
+def _watching(image: ImageRef, files: Mapping[str, bytes]) -> frozenset[str]:
+    """The Flux image policies of the tree whose ImageRepository watches `image`: a marker on a
+    tag or digest alone names the image only through them (read at the tip, as the files are)."""
+    sources = []
+    for path, data in files.items():
+        if _FLUX_API in data or _POLICY_MARKER in data:
+            with contextlib.suppress(UnicodeDecodeError, BumperError):
+                sources.append(Source.from_bytes(path, data))
+    if not any(_FLUX_API.decode() in source.text for source in sources):
+        return frozenset()
+    index = FluxIndex.from_sources(sources)
+    named = {*index.policies, *index.stand_ins(lambda: marked_policies(sources))}
+    watched = (p for p in named if (found := index.resolve(p)[0]) and repository_key(found) == image.key)
+    return frozenset(watched)
 
 
 def _refs(
-    cache: dict[str, list[str]], blobs: Mapping[str, bytes], side: tuple[str, str], path: str, image: ImageRef
+    cache: dict[str, list[str]], blobs: Mapping[str, bytes], side: tuple[str, str], path: str, image: Followed
 ) -> list[str]:
     """The image's references in one side of a change (blob, mode), in file order (parsed once
     per blob); none in a link or a submodule."""
@@ -213,12 +260,20 @@ def _refs(
     return cache[oid]
 
 
-def _references_in(data: bytes, path: str, image: ImageRef) -> list[str]:
-    if not any(needle in data for needle in image.needles()) or len(data) > MAX_FILE_BYTES:
+def _references_in(data: bytes, path: str, followed: Followed) -> list[str]:
+    image = followed.image
+    marked = bool(followed.policies) and _POLICY_MARKER in data
+    if not (marked or any(needle in data for needle in image.needles())) or len(data) > MAX_FILE_BYTES:
         return []
     try:
         source = Source.from_bytes(path, data)
-        return [str(r.ref) for r in find_references(source, compose_all(source)) if r.ref.key == image.key]
+        refs = []
+        for r in find_references(source, compose_all(source)):
+            if isinstance(r, PolicyRef) and r.policy in followed.policies and r.part in _PARTS:
+                refs.append(f"{image.name}{_PARTS[r.part]}{r.value}")  # its policy's image
+            elif r.ref.key == image.key:
+                refs.append(str(r.ref))
+        return refs
     except (UnicodeDecodeError, BumperError):
         # A version that did not parse: the references written on its lines still count.
         text = data.decode("utf-8", "replace")
@@ -247,7 +302,7 @@ def _written_while_merging(
     changed: list[tuple[LogCommit, list[FileChange]]],
     merged: Mapping[str, Mapping[str, tuple[str, list[str]]]],
     refs_of: dict[str, list[str]],
-    image: ImageRef,
+    image: Followed,
 ) -> set[str]:
     """The merges whose references in a changed file are those of none of the branches they
     merged (an edit made while merging, a conflict resolved to a third version): that change is
@@ -319,7 +374,7 @@ def _merged_commits(
     merged: Mapping[str, Mapping[str, tuple[str, list[str]]]],
     own: Collection[str],
     refs_of: dict[str, list[str]],
-    image: ImageRef,
+    image: Followed,
 ) -> dict[str, str | None]:
     """Per merge (not `own`), the merged commit that made its change: the newest commit of the
     merged sides touching its files whose references there are the merge's and differ from its

@@ -101,16 +101,19 @@ def check_apart(image: ImageRef, entries: Sequence[dict[str, Any]], targets: Seq
         )
 
 
-def promote_branch(image: ImageRef, to_paths: Sequence[str]) -> str:
-    """The bot branch of a promotion: its own per target, so it never races the bump runs of
-    the same image (`bumper/<image>`) nor a promotion to another environment."""
+def promote_branch(image: ImageRef, to_paths: Sequence[str], explicit_base: str | None = None) -> str:
+    """The bot branch of a promotion: its own per target and base, so it never races the bump
+    runs of the same image (`bumper/<image>`) nor a promotion to another environment or into
+    another branch (`bumper/promote/<base>/<target>/<image>` for a non-default --base, as a
+    bump's is: a promotion into release-1 took main's branch, and main's was then `blocked`)."""
     target = re.sub(r"[^A-Za-z0-9._-]+", "-", "-".join(to_paths))
     # git refuses `..` and a component ending `.lock` in a ref: a folder may hold either.
     target = re.sub(r"\.{2,}", ".", target).strip("-.")
     target = (target[: -len(".lock")] + "-lock" if target.endswith(".lock") else target) or "root"
     if len(target) > 60:
         target = target[:40] + "-" + hashlib.sha256(target.encode()).hexdigest()[:12]
-    return f"bumper/promote/{target}/{image.slug()}"
+    base = f"{explicit_base}/" if explicit_base else ""
+    return f"bumper/promote/{base}{target}/{image.slug()}"
 
 
 def _key(entry: dict[str, Any]) -> str | None:

@@ -428,13 +428,51 @@ def _rule(index: int, raw: dict[str, Any], line: int, lines: dict[tuple[Any, ...
     )
 
 
+_SCHEMES = ("oci://", "http://", "https://")  # a chart's source, as a chart REF names it
+
+
+def _registry_repository(pattern: str, index: int) -> str:
+    """`pattern` as the key it is matched on spells it: the host (and a chart source's scheme)
+    in lower case, a trailing `/` dropped (it named the image, not only what is below it). A
+    pattern no key can match is refused (ConfigError), never a rule that silently holds
+    nothing: a tag or digest (patterns match registry/repository only) or an image repository
+    in upper case (repositories are lower case)."""
+    scheme = next((s for s in _SCHEMES if pattern.lower().startswith(s)), "")
+    host, sep, path = pattern[len(scheme) :].partition("/")
+    path = path.rstrip("/")
+    # The name a tag would follow: the last path part, or a Docker Hub name alone (`nginx:1.27`;
+    # `localhost:5000` and `registry.local:5000` name a registry and its port).
+    named = "." in host.partition(":")[0] or host.partition(":")[0] == "localhost" or bool(scheme)
+    last = path.rpartition("/")[2] if sep else "" if named else host
+    shown = f"rules[{index}].images entry {pattern!r}"
+    version = ""
+    if "@" in pattern:
+        version = "@" + pattern.split("@", 1)[1]
+    elif ":" in last:
+        version = ":" + last.split(":", 1)[1]
+    if version:
+        what = "a digest" if version.startswith("@") else "a tag"
+        bare = pattern[: len(pattern) - len(version)]
+        raise ConfigError(
+            f"{shown} holds {what} ({version!r}): patterns match registry/repository only, so it "
+            f"matches no image; write {bare!r} (a rule's allow: decides which tags it takes)"
+        )
+    if scheme != "http://" and scheme != "https://" and path != path.lower():
+        lower = f"{scheme}{host}{sep}{path.lower()}"
+        raise ConfigError(
+            f"{shown} has upper case in its repository, which no image name has, so it matches "
+            f"no image; write {lower.lower()!r}"
+        )
+    return f"{scheme.lower()}{host.lower()}{sep}{path}"
+
+
 def image_matcher(patterns: list[str], index: int) -> PathMatcher:
     """Patterns on `registry/repository`, anchored at the registry; a Docker Hub name is
     completed as a REF would be (`nginx`, `docker.io/nginx` and `index.docker.io/library/nginx`
     are `docker.io/library/nginx`, `bitnami/*` is `docker.io/bitnami/*`)."""
     completed = []
     for pattern in patterns:
-        text = one_hub(pattern.strip().lstrip("/"))
+        text = one_hub(_registry_repository(pattern.strip().lstrip("/"), index))
         first, sep, rest = text.partition("/")
         if sep and first.lower() in HUB_ALIASES:  # a hold on docker.io/nginx holds nginx
             official = "/" not in rest and not any(c in rest for c in "*?[")  # docker.io/* is all

@@ -226,10 +226,12 @@ class FindsClosedPullRequests(Protocol):
 
 
 class PullRequestState(NamedTuple):
-    """Where a PR stands: `open`, `merged` or `closed` (unmerged), and the commit a merge made."""
+    """Where a PR stands: `open`, `merged` or `closed` (unmerged), the commit a merge made, and
+    the branch it goes into now (a person may change it while bumper waits; "": not said)."""
 
     state: str
     merge_commit: str | None = None
+    base_branch: str = ""
 
 
 @runtime_checkable

@@ -146,10 +146,11 @@ class AzureDevOpsProvider:
         with self._errors(f"reading pull request !{number}"):
             pr = self._call("GET", f"/pullrequests/{number}") or {}
         status = str(pr.get("status") or "")
+        base = str(pr.get("targetRefName") or "").removeprefix("refs/heads/")
         if status == "completed":
             sha = (pr.get("lastMergeCommit") or {}).get("commitId")
-            return api.PullRequestState("merged", str(sha) if sha else None)
-        return api.PullRequestState("closed" if status == "abandoned" else "open")
+            return api.PullRequestState("merged", str(sha) if sha else None, base)
+        return api.PullRequestState("closed" if status == "abandoned" else "open", None, base)
 
     def comment_once(self, pr: api.PullRequest, key: str, text: str) -> bool:
         """GET the PR's threads, POST a thread with `text` unless a comment holds `key`."""

@@ -130,10 +130,11 @@ class BitbucketProvider:
         with self._errors(f"reading pull request #{number}"):
             pr: Any = self._rest.request("GET", f"{self._repo}/pullrequests/{number}")
         state = str((pr or {}).get("state") or "")
+        base = str((((pr or {}).get("destination") or {}).get("branch") or {}).get("name") or "")
         if state == "MERGED":
             sha = ((pr or {}).get("merge_commit") or {}).get("hash")
-            return api.PullRequestState("merged", str(sha) if sha else None)
-        return api.PullRequestState("closed" if state in _CLOSED else "open")
+            return api.PullRequestState("merged", str(sha) if sha else None, base)
+        return api.PullRequestState("closed" if state in _CLOSED else "open", None, base)
 
     def comment_once(self, pr: api.PullRequest, key: str, text: str) -> bool:
         """GET the PR's comments (up to PAGES pages), POST one unless a comment holds `key`."""

@@ -113,10 +113,11 @@ class BitbucketServerProvider:
         with self._errors(f"reading pull request #{number}"):
             pr: Any = self._rest.request("GET", f"{self._repo}/pull-requests/{number}")
         state = str((pr or {}).get("state") or "")
+        base = str(((pr or {}).get("toRef") or {}).get("displayId") or "").removeprefix("refs/heads/")
         if state == "MERGED":
             sha = (((pr or {}).get("properties") or {}).get("mergeCommit") or {}).get("id")
-            return api.PullRequestState("merged", str(sha) if sha else None)
-        return api.PullRequestState("closed" if state == "DECLINED" else "open")
+            return api.PullRequestState("merged", str(sha) if sha else None, base)
+        return api.PullRequestState("closed" if state == "DECLINED" else "open", None, base)
 
     def comment_once(self, pr: api.PullRequest, key: str, text: str) -> bool:
         """GET the PR's activities (comments are among them), POST one unless a comment holds `key`."""

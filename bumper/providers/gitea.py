@@ -112,10 +112,11 @@ class GiteaProvider:
         """One GET of the PR: open, merged (`merged`, with `merge_commit_sha`) or closed unmerged."""
         with self._errors(f"reading pull request #{number}"):
             pr = self._call("GET", f"/pulls/{number}") or {}
+        base = str((pr.get("base") or {}).get("ref") or "")
         if pr.get("merged"):
             sha = pr.get("merge_commit_sha")
-            return api.PullRequestState("merged", str(sha) if sha else None)
-        return api.PullRequestState("open" if pr.get("state") == "open" else "closed")
+            return api.PullRequestState("merged", str(sha) if sha else None, base)
+        return api.PullRequestState("open" if pr.get("state") == "open" else "closed", None, base)
 
     def comment_once(self, pr: api.PullRequest, key: str, text: str) -> bool:
         """One GET of the PR's comments, and one POST when none holds `key`."""

@@ -232,9 +232,10 @@ class GitHubProvider:
         """One GET of the PR: open, merged (with its merge commit) or closed unmerged."""
         with self._errors(f"reading pull request #{number}"):
             gh_pr = self._repo.get_pull(number)
+            base = str(gh_pr.base.ref or "")
             if gh_pr.merged:
-                return api.PullRequestState("merged", gh_pr.merge_commit_sha)
-            return api.PullRequestState("open" if gh_pr.state == "open" else "closed")
+                return api.PullRequestState("merged", gh_pr.merge_commit_sha, base)
+            return api.PullRequestState("open" if gh_pr.state == "open" else "closed", None, base)
 
     def comment_once(self, pr: api.PullRequest, key: str, text: str) -> bool:
         """One GET of the PR's comments, and one POST when none holds `key`."""

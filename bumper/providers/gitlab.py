@@ -204,10 +204,11 @@ class GitLabProvider:
         with self._errors(f"reading merge request !{number}"):
             mr = self._project.mergerequests.get(number, **self._rq)
         state = str(mr.attributes.get("state") or "")
+        base = str(mr.attributes.get("target_branch") or "")
         if state == "merged":
             sha = mr.attributes.get("merge_commit_sha") or mr.attributes.get("squash_commit_sha")
-            return api.PullRequestState("merged", str(sha) if sha else None)
-        return api.PullRequestState("closed" if state == "closed" else "open")
+            return api.PullRequestState("merged", str(sha) if sha else None, base)
+        return api.PullRequestState("closed" if state == "closed" else "open", None, base)
 
     def comment_once(self, pr: api.PullRequest, key: str, text: str) -> bool:
         """One GET of the MR's notes, and one POST when none holds `key`."""

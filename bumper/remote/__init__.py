@@ -19,13 +19,14 @@ from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
 
-from bumper.changes import commit_message, pr_text, template_values
-from bumper.ci.provenance import provenance_trailers
+from bumper.changes import commit_message, pr_text, read_trailers, template_values
+from bumper.ci.provenance import TRAILER_BUILD, TRAILER_SOURCE_COMMIT, provenance_trailers
 from bumper.delivery.background import Started
 from bumper.delivery.bot_branch import (
     BotBranch,
     Obstacle,
     blocked,
+    declined,
     foreign_commits,
     left_empty,
     not_own,
@@ -39,7 +40,7 @@ from bumper.delivery.signing import signing_config
 from bumper.errors import BumperError, ConfigError, VerifyError, WorkspaceError
 from bumper.git.clone import drop_work_tree
 from bumper.git.errors import PushRejected
-from bumper.git.ownership import images_trailer
+from bumper.git.ownership import PROMOTE_TO_TRAILER, images_trailer
 from bumper.git.read import commit_shape, start_branch_read
 from bumper.image_ref import ImageRef
 from bumper.options import BumpOptions, BumpResult, Status
@@ -52,6 +53,7 @@ from bumper.remote.branch import (
     expected_bot_branches,
     find_bot_branch,
     never_backwards,
+    promote_target,
     refuse_if_base_moved,
 )
 from bumper.remote.clone import Base, clone_base, repo_git
@@ -196,7 +198,13 @@ def _through_pull_request(base: Base, run: RemoteRun, plan: TreePlan) -> BumpRes
         pending = _pending_elsewhere(base, run, bot)
         if pending is not None:
             return _left_alone(base, run, bot, plan, pending)
-    plan, images, raised = never_backwards(base, run, bot, plan)
+    stale = None  # asked once here, for never_backwards too
+    if bot.sha is not None and not run.options.allow_downgrade:
+        stale = bot.stale(base.cloned.base)
+        turned_down = _declined_again(base, run, bot, plan) if stale and not empty else None
+        if turned_down is not None:
+            return turned_down
+    plan, images, raised = never_backwards(base, run, bot, plan, stale=stale)
     plan = plan.verified_by(verify(base, run, plan, images))
     return _deliver_pull_request(base, run, bot, plan, images, raised)
 
@@ -210,6 +218,17 @@ def _left_alone(base: Base, run: RemoteRun, bot: BotBranch, plan: TreePlan, why:
     return BumpResult(
         Status.BLOCKED, left.plan, branch=bot.name, pull_request=left.pull_request, notes=left.notes
     )
+
+
+def _declined_again(base: Base, run: RemoteRun, bot: BotBranch, plan: TreePlan) -> BumpResult | None:
+    """`blocked` when the stale branch's closed PR held exactly this run's versions (a rerun of
+    a version a person declined): nothing pushed, no PR opened again."""
+    images = planned_images(list(run.options.refs), dict(run.options.image_policies), plan)
+    why = declined(base.cloned, bot, plan, images, base.cloned.base)
+    if why is None:
+        return None
+    left = blocked(base.cloned, bot, plan, images, why, named=False, dry_run=run.options.dry_run)
+    return BumpResult(Status.BLOCKED, left.plan, branch=bot.name, pull_request=None, notes=left.notes)
 
 
 def _pending_elsewhere(base: Base, run: RemoteRun, bot: BotBranch) -> Obstacle | None:
@@ -235,6 +254,7 @@ def _deliver_pull_request(
     would do. The branch is checked once more after the PR step: a newer run that moved it
     meanwhile restarts this one, so the PR text follows the branch."""
     options, cloned, provider = run.options, base.cloned, bot.provider
+    kept = _kept_build(base, run, bot, images)  # every version the branch's: its build's
     values = template_values(
         [str(r) for r in images],
         plan.changes,
@@ -243,9 +263,12 @@ def _deliver_pull_request(
         run.env,
         plan.verified,
         promoted_from=options.promoted_from or "",
-        compare="" if options.dry_run else deploy_compare(cloned, plan.changes, run.env),
+        compare="" if options.dry_run else deploy_compare(cloned, plan.changes, run.env, kept),
         registry=options.registry_images,
     )
+    if kept is not None:  # the PR names the build that brought the versions, as the commit does
+        values["source"] = next((v for k, v in kept if k == TRAILER_BUILD), "")
+        values["commit"] = next((v for k, v in kept if k == TRAILER_SOURCE_COMMIT), "")
     limits = text_limits(provider)
     title, body = pr_text(
         options.title, options.body, values, plan.changes, (limits.title, limits.body), utf16=limits.utf16
@@ -259,7 +282,9 @@ def _deliver_pull_request(
 
     # The image set the branch is for: a run of another set whose name reads alike keeps off it.
     named = images_trailer(branch_image_keys(options, plan))
-    trailers = [*provenance_trailers(images, plan.changes, run.env), named]
+    target = promote_target(options)  # a promotion's target: one whose branch reads alike keeps off
+    promotes = [(PROMOTE_TO_TRAILER, target)] if target is not None else []
+    trailers = [*provenance_trailers(images, plan.changes, run.env, kept), *promotes, named]
     message = commit_message(options.commit_message, values, plan.changes, trailers)
     # Once the commit exists nothing reads the checked-out files: they go during the push.
     clearing: list[Started[None]] = []
@@ -334,7 +359,19 @@ def _after_push(
         branch=bot.name,
         pull_request={"url": pr.url, "number": pr.number},
         notes=[*pr.warnings, *([shared] if shared else [])],
+        base=cloned.base,
     )
+
+
+def _kept_build(
+    base: Base, run: RemoteRun, bot: BotBranch, images: list[ImageRef]
+) -> list[tuple[str, str]] | None:
+    """The bot branch tip's trailers when this commit keeps the branch's versions of every
+    image (never backwards: a later build pushed them first), so its build trailers name that
+    build; None when the run brings a version of its own."""
+    if bot.sha is None or not images or {str(r) for r in images} & {str(r) for r in run.options.images}:
+        return None
+    return read_trailers(commit_shape(base.cloned, bot.sha)[0])
 
 
 def _pushed_branch(bot: BotBranch, commit: str) -> dict[str, str]:

@@ -9,6 +9,7 @@ from bumper.delivery.bot_branch import BotBranch, raised_to_branch
 from bumper.errors import BumperError, ConfigError
 from bumper.git.clone import Clone
 from bumper.git.errors import GitError, PushRejected
+from bumper.git.ownership import promote_to_key
 from bumper.git.read import fetch_branch, remote_branch_sha, remote_default_branch, remote_heads
 from bumper.git.refname import validate_branch_name
 from bumper.image_ref import ImageRef
@@ -81,14 +82,18 @@ def claim_bot_branch(base: Base, run: RemoteRun, plan: TreePlan, name: str) -> t
         sha = bot_branch_sha(base, name, chosen=True)
         return name, None if sha is None else _fetch_bot_branch(cloned, name)
     keys = branch_image_keys(run.options, plan)
+    target = promote_target(run.options)
     twin = twin_name(name, keys)
     heads = remote_heads(cloned, [name, twin], base.early_read_of((name, twin)))
     if heads[twin].sha is not None:
-        return twin, _fetch_bot_branch(cloned, twin)
+        twin_sha = _fetch_bot_branch(cloned, twin)
+        # A promotion's twin may be another target's (--to spelled alike): then the name is asked.
+        if target is None or not held_by_another_set(cloned, twin_sha, twin, keys, target):
+            return twin, twin_sha
     if heads[name].checked() is None:
         return name, None
     sha = _fetch_bot_branch(cloned, name)
-    if held_by_another_set(cloned, sha, name, keys):
+    if held_by_another_set(cloned, sha, name, keys, target):
         return twin, heads[twin].checked()  # None, or the branch in the twin's way is said
     return name, sha
 
@@ -104,15 +109,34 @@ def bot_branch_name(run: RemoteRun, cloned: Clone, plan: TreePlan) -> str:
     name = options.branch
     if name is None:  # named after the images applied (a REF referenced nowhere is not)
         images = _named_images(options, plan)
+        non_default = options.base and options.base != remote_default_branch(cloned)
+        explicit_base = options.base if non_default else None
         if options.promoted_from is not None:  # a promotion never shares the bump runs' branch
-            name = promote_branch(images[0], options.paths)
+            name = promote_branch(images[0], options.paths, explicit_base)
+            name = _earlier_promote_branch(run, cloned, name, images[0]) if explicit_base else name
         else:
-            non_default = options.base and options.base != remote_default_branch(cloned)
-            name = default_bot_branch(images, options.base if non_default else None)
+            name = default_bot_branch(images, explicit_base)
     validate_branch_name(name)
     if name == cloned.base:
         raise ConfigError(f"--branch {name!r} is the base branch; bumper pushes only to a branch of its own")
     return name
+
+
+def promote_target(options: BumpOptions) -> str | None:
+    """A promotion's Bumper-Promote-To value (its --to); None for a bump."""
+    return promote_to_key(options.paths) if options.promoted_from is not None else None
+
+
+def _earlier_promote_branch(run: RemoteRun, cloned: Clone, name: str, image: ImageRef) -> str:
+    """`name`, or for a promotion into a non-default base whose PR an older bumper opened from
+    the name without the base (`bumper/promote/<target>/<image>`), that branch while its PR is
+    open into this base: updated in place, never opened twice. One more PR lookup, for such a
+    promotion only."""
+    if run.provider_name == "none":
+        return name
+    earlier = promote_branch(image, run.options.paths)
+    found = provider_of(run).find_pull_request(earlier, cloned.base)
+    return earlier if found is not None and found.base_branch == cloned.base else name
 
 
 def _named_images(options: BumpOptions, plan: TreePlan) -> list[ImageRef]:
@@ -153,17 +177,19 @@ def refuse_if_base_moved(cloned: Clone) -> None:
 
 
 def never_backwards(
-    base: Base, run: RemoteRun, bot: BotBranch, plan: TreePlan
+    base: Base, run: RemoteRun, bot: BotBranch, plan: TreePlan, *, stale: bool | None = None
 ) -> tuple[TreePlan, list[ImageRef], bool]:
     """While the bot branch is under review, a version it already holds higher wins over this
     run's: racing runs then only ever move the branch forward. A branch whose PR was closed
     or merged is stale, and the run starts again from the base.
 
     Returns the plan (made again when a version was raised), the images it applies, and
-    whether any was raised.
+    whether any was raised. `stale`: whether the branch is, when the caller asked already.
     """
     refs, policies = list(run.options.refs), dict(run.options.image_policies)
-    if bot.sha is None or run.options.allow_downgrade or bot.stale(base.cloned.base):
+    if bot.sha is None or run.options.allow_downgrade:
+        return plan, planned_images(refs, policies, plan), False
+    if stale if stale is not None else bot.stale(base.cloned.base):
         return plan, planned_images(refs, policies, plan), False
     refs, policies, newer = raised_to_branch(base.cloned, bot, plan, refs, policies)
     if newer:

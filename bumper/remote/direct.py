@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bumper.changes import commit_message, template_values
 from bumper.ci.provenance import provenance_trailers
+from bumper.delivery.api_commit import refuse_names_not_utf8
 from bumper.delivery.bot_branch import BotBranch, foreign_commits, not_own, not_owned_named
 from bumper.errors import BumperError, VerifyError
 from bumper.git.clone import fetch_objects
@@ -25,13 +26,16 @@ def _check_before_direct_push(base: Base, run: RemoteRun) -> None:
     that can be asked without writing: the bot branch's name and whether a branch is in its way
     (ls-remote), its open PR (which checks the API URL and the token), whether a branch without
     one is stale (its closed PRs, read over many pages) or, named by --branch, not bumper's
-    (exit 2), what the token may do (bumper.providers.api.ChecksAccess), and, last (it renders),
+    (exit 2), whether --commit-via api can send its files' names, what the token may do
+    (bumper.providers.api.ChecksAccess), and, last (it renders),
     --verify on the PR half's edits, which the run after the push reuses. A run that fails here
     has pushed nothing."""
     options = run.options
     pr_half = plan_clone(base, run, list(options.refs), dict(options.image_policies), mode="pr")
     if not pr_half.edits:
         return
+    if options.commit_via == "api":
+        refuse_names_not_utf8(edit.relpath for edit in pr_half.edits)
     name, sha = claim_bot_branch(base, run, pr_half, bot_branch_name(run, base.cloned, pr_half))
     provider = None if run.provider_name == "none" else provider_of(run)
     pull = None if provider is None else provider.find_pull_request(name, base.cloned.base)

@@ -19,7 +19,7 @@ from bumper import changes
 from bumper.chart_ref import one_hub, try_parse_ref
 from bumper.ci.provenance import TRAILER_IMAGE
 from bumper.git.clone import Clone
-from bumper.git.ownership import BRANCH_TRAILER, trailer_images
+from bumper.git.ownership import BRANCH_TRAILER, PROMOTE_TO_TRAILER, trailer_images
 from bumper.git.read import deepen_branch
 from bumper.git.refname import MAX_BRANCH_LEN
 
@@ -41,7 +41,9 @@ def twin_name(name: str, keys: Iterable[str]) -> str:
     return f"{stem}-{digest[:TWIN_DIGITS]}"
 
 
-def held_by_another_set(cloned: Clone, sha: str, name: str, keys: frozenset[str]) -> bool:
+def held_by_another_set(
+    cloned: Clone, sha: str, name: str, keys: frozenset[str], promote_to: str | None = None
+) -> bool:
     """Whether branch `name`, fetched at `sha`, holds the bump of an image set other than `keys`.
 
     Read from the nearest commit of bumper's for `name` (its Bumper-Branch trailer) on the
@@ -50,13 +52,19 @@ def held_by_another_set(cloned: Clone, sha: str, name: str, keys: frozenset[str]
     (made before that trailer existed) its Bumper-Image trailers, which name the images it
     changed: another set when one of them is not in `keys`. No such commit: not known to be
     another's (as before; the branch is then judged as the run's own, and a person's commit on
-    it leaves it `blocked`).
+    it leaves it `blocked`). `promote_to`: a promotion's target (Bumper-Promote-To); a commit
+    naming another target is another promotion's, one naming none (older) is not known to be.
     """
     found = _nearest_own(cloned, sha, name, _LOOKED_AT)
     if found is None and _longer_than(cloned, sha, _LOOKED_AT):
         deepen_branch(cloned, name, _DEEPEST - _LOOKED_AT)
         found = _nearest_own(cloned, sha, name, _DEEPEST)
-    return found is not None and names_another_set(found, keys)
+    if found is None:
+        return False
+    target = dict(changes.read_trailers(found)).get(PROMOTE_TO_TRAILER)
+    if promote_to is not None and target is not None and target != promote_to:
+        return True
+    return names_another_set(found, keys)
 
 
 def names_another_set(message: str, keys: frozenset[str]) -> bool:

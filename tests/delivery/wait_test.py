@@ -68,6 +68,24 @@ def test_a_closed_pr_is_exit_1_with_status_closed(world: World) -> None:
     assert "was closed without being merged" in err
 
 
+def test_a_pr_merged_into_another_base_is_not_delivered(world: World) -> None:
+    """A reviewer changed the PR's base while bumper waited (main -> release-1), then merged it:
+    main never got the version, so the pipeline must not go on as if it had (exit 0 `merged`)."""
+    proc = start(world)
+    pr = opened(world)
+    polled(world, pr)
+    pr.base, pr.merge_commit, pr.state = "release-1", MERGE_SHA, "merged"
+    out, err = proc.communicate(timeout=60)  # type: ignore[attr-defined]
+
+    assert proc.wait() == 1, err  # type: ignore[attr-defined]
+    result = json.loads(out)
+    assert result["status"] == "closed" and "merge_commit" not in result
+    assert result["pull_request"]["number"] == pr.number
+    [line] = [x for x in err.splitlines() if x.startswith("bumper: error:")]
+    assert "was merged into release-1, not main" in line, err
+    assert "rerun" in line  # what to do: the branch is stale, a rerun opens a PR into main
+
+
 def test_an_open_pr_past_the_timeout_is_exit_1_naming_it(world: World) -> None:
     started = time.monotonic()
     proc = world.run("bump", REF, "--wait", "merged", "--wait-timeout", "1s", "--output", "json")

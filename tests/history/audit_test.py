@@ -486,3 +486,41 @@ def test_a_file_writing_the_image_with_escaped_slashes_is_followed(tmp_path: Pat
         (bump, [("pod.yaml", ref("v1"), ref("v2"))]),
         (add, [("pod.yaml", None, ref("v1"))]),
     ]
+
+
+# -- a Flux marker on a tag alone ----------------------------------------------------------------
+
+FLUX_OBJECTS = b"""\
+apiVersion: image.toolkit.fluxcd.io/v1beta2
+kind: ImageRepository
+metadata: {name: app, namespace: flux-system}
+spec: {image: ghcr.io/acme/app}
+---
+apiVersion: image.toolkit.fluxcd.io/v1beta2
+kind: ImagePolicy
+metadata: {name: app, namespace: flux-system}
+spec: {imageRepositoryRef: {name: app}, policy: {semver: {range: ">=1.0.0"}}}
+"""
+
+
+def marked_values(tag: str, policy: str = "flux-system:app") -> bytes:
+    return f'app:\n  image:\n    tag: {tag} # {{"$imagepolicy": "{policy}:tag"}}\n'.encode()
+
+
+def test_a_tag_marked_by_a_flux_policy_watching_the_image_is_followed(tmp_path: Path) -> None:
+    """bump moves a `tag:` whose `$imagepolicy` marker names a policy watching the image (the
+    image is named only in the ImageRepository, another file); history said 'no file
+    references' it (exit 3), so the audit log was silent about those bumps."""
+    repo = Repo(tmp_path / "r.git")
+    add = repo.commit({"flux/app.yaml": FLUX_OBJECTS, "apps/values.yaml": marked_values("v1")}, b"add")
+    bump = repo.commit({"apps/values.yaml": marked_values("v2")}, b"bump v2")
+    repo.commit({"apps/other.yaml": marked_values("v9", "flux-system:other")}, b"another policy's marker")
+
+    found = history(repo.path, "--path", "apps")  # the Flux objects are read outside --path too
+    assert summary(found["history"]) == [
+        (bump, [("apps/values.yaml", ref("v1"), ref("v2"))]),
+        (add, [("apps/values.yaml", None, ref("v1"))]),
+    ]
+    assert summary(history(repo.path, image=ref("v2"))["history"]) == [
+        (bump, [("apps/values.yaml", ref("v1"), ref("v2"))])
+    ]

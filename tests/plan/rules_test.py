@@ -82,6 +82,43 @@ def test_image_patterns(pattern: str, matches: str, misses: str) -> None:
 
 
 @pytest.mark.parametrize(
+    ("pattern", "matches"),
+    [
+        ("GHCR.IO/acme/app", "ghcr.io/acme/app"),  # a host is any case, as in a REF
+        ("ghcr.io/acme/app/", "ghcr.io/acme/app"),  # a trailing / still names the image
+        ("HTTPS://Charts.Acme.io/app", "https://charts.acme.io/app"),
+        ("localhost:5000/app", "localhost:5000/app"),  # a port is no tag
+    ],
+)
+def test_image_patterns_read_as_a_ref_is(pattern: str, matches: str) -> None:
+    """`hold: true` on these held nothing: the rule never matched, and the bump went on."""
+    [rule] = parse_policy(f"version: 1\nrules:\n  - images: ['{pattern}']\n    hold: true\n".encode()).rules
+    assert rule.matches("any.yaml", matches)
+
+
+@pytest.mark.parametrize(
+    ("pattern", "message"),
+    [
+        ("ghcr.io/acme/app:1.4.0", "a tag (':1.4.0')"),
+        ("ghcr.io/acme/app:*", "a tag (':*')"),
+        ("nginx:1.27", "a tag (':1.27')"),
+        ("ghcr.io/acme/app@sha256:abc", "a digest ('@sha256:abc')"),
+        ("oci://ghcr.io/acme/charts/app:1.2.3", "a tag (':1.2.3')"),
+        ("ghcr.io/Acme/App", "upper case"),
+    ],
+)
+def test_an_image_pattern_that_can_match_no_image_names_the_file_and_line(pattern: str, message: str) -> None:
+    """A hold (or any rule) on `ghcr.io/acme/app:1.4.0` matched nothing and held nothing, in
+    silence: patterns match registry/repository, never a version, and repositories are lower case."""
+    text = f"version: 1\nrules:\n  - paths: [prod]\n    images: ['{pattern}']\n    hold: true\n"
+    with pytest.raises(PolicyFileError) as info:
+        parse_policy(text.encode())
+    assert info.value.exit_code == 2
+    assert str(info.value).startswith(".bumper.yaml:4: rules[0].images entry "), str(info.value)
+    assert message in str(info.value) and "matches no image" in str(info.value)
+
+
+@pytest.mark.parametrize(
     ("text", "line", "message"),
     [
         ("rules: []\n", 1, "'version' is a required property"),

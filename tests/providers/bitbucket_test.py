@@ -128,7 +128,7 @@ def test_a_merge_without_its_commit_is_merged_with_none(backend: Backend) -> Non
     pr = provider.open_pull_request(PullRequestSpec(HEAD, BASE, "t", "b"))
     rec = backend.server.pulls[0]
     rec.state, rec.merge_commit = "merged", None
-    assert provider.pull_request_state(pr.number) == PullRequestState("merged", None)
+    assert provider.pull_request_state(pr.number) == PullRequestState("merged", None, BASE)
 
 
 @pytest.mark.parametrize(
