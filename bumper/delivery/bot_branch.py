@@ -140,30 +140,6 @@ def other_images(pr: PullRequest, images: frozenset[str]) -> Obstacle:
     )
 
 
-def declined(
-    cloned: Clone, bot: BotBranch, plan: TreePlan, images: list[ImageRef], base: str
-) -> Obstacle | None:
-    """A stale bot branch (its PR closed or merged) that still holds exactly the versions this
-    run brings: a person closed that PR, or merged it and `base` no longer holds them (a revert).
-    Opening it again would propose what they turned down (and --automerge would merge it), so
-    the branch is left as it is; deleting the branch, or a newer version, lets bumper go on."""
-    assert bot.sha is not None
-    held = _held_versions(cloned, bot.sha, plan, images)
-    for want in images:
-        have = held.get(want.key)
-        newer = bool(want.tag and have and have.tag and is_downgrade(have.tag, want.tag))
-        if have is None or newer or _waiting(want, have):
-            return None
-    return Obstacle(
-        f"was the head of a pull request with these versions that was closed (or merged, and "
-        f"{base} no longer holds them)",
-        "reopen that pull request, or delete the branch to have these versions proposed again; "
-        "a newer version opens a new pull request",
-        "held these versions in a pull request that was closed",
-        "declined",
-    )
-
-
 def retargeted_from(pr: PullRequest, base: str) -> bool:
     """Whether `pr` now targets another branch than `base` (a provider that does not say, an
     empty `base_branch`, is taken at its word that the PR is the one into `base`)."""

@@ -26,7 +26,6 @@ from bumper.delivery.bot_branch import (
     BotBranch,
     Obstacle,
     blocked,
-    declined,
     foreign_commits,
     left_empty,
     not_own,
@@ -198,13 +197,7 @@ def _through_pull_request(base: Base, run: RemoteRun, plan: TreePlan) -> BumpRes
         pending = _pending_elsewhere(base, run, bot)
         if pending is not None:
             return _left_alone(base, run, bot, plan, pending)
-    stale = None  # asked once here, for never_backwards too
-    if bot.sha is not None and not run.options.allow_downgrade:
-        stale = bot.stale(base.cloned.base)
-        turned_down = _declined_again(base, run, bot, plan) if stale and not empty else None
-        if turned_down is not None:
-            return turned_down
-    plan, images, raised = never_backwards(base, run, bot, plan, stale=stale)
+    plan, images, raised = never_backwards(base, run, bot, plan)
     plan = plan.verified_by(verify(base, run, plan, images))
     return _deliver_pull_request(base, run, bot, plan, images, raised)
 
@@ -218,17 +211,6 @@ def _left_alone(base: Base, run: RemoteRun, bot: BotBranch, plan: TreePlan, why:
     return BumpResult(
         Status.BLOCKED, left.plan, branch=bot.name, pull_request=left.pull_request, notes=left.notes
     )
-
-
-def _declined_again(base: Base, run: RemoteRun, bot: BotBranch, plan: TreePlan) -> BumpResult | None:
-    """`blocked` when the stale branch's closed PR held exactly this run's versions (a rerun of
-    a version a person declined): nothing pushed, no PR opened again."""
-    images = planned_images(list(run.options.refs), dict(run.options.image_policies), plan)
-    why = declined(base.cloned, bot, plan, images, base.cloned.base)
-    if why is None:
-        return None
-    left = blocked(base.cloned, bot, plan, images, why, named=False, dry_run=run.options.dry_run)
-    return BumpResult(Status.BLOCKED, left.plan, branch=bot.name, pull_request=None, notes=left.notes)
 
 
 def _pending_elsewhere(base: Base, run: RemoteRun, bot: BotBranch) -> Obstacle | None:

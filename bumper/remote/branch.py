@@ -177,19 +177,17 @@ def refuse_if_base_moved(cloned: Clone) -> None:
 
 
 def never_backwards(
-    base: Base, run: RemoteRun, bot: BotBranch, plan: TreePlan, *, stale: bool | None = None
+    base: Base, run: RemoteRun, bot: BotBranch, plan: TreePlan
 ) -> tuple[TreePlan, list[ImageRef], bool]:
     """While the bot branch is under review, a version it already holds higher wins over this
     run's: racing runs then only ever move the branch forward. A branch whose PR was closed
     or merged is stale, and the run starts again from the base.
 
     Returns the plan (made again when a version was raised), the images it applies, and
-    whether any was raised. `stale`: whether the branch is, when the caller asked already.
+    whether any was raised.
     """
     refs, policies = list(run.options.refs), dict(run.options.image_policies)
-    if bot.sha is None or run.options.allow_downgrade:
-        return plan, planned_images(refs, policies, plan), False
-    if stale if stale is not None else bot.stale(base.cloned.base):
+    if bot.sha is None or run.options.allow_downgrade or bot.stale(base.cloned.base):
         return plan, planned_images(refs, policies, plan), False
     refs, policies, newer = raised_to_branch(base.cloned, bot, plan, refs, policies)
     if newer:
