@@ -238,7 +238,7 @@ class ChartSources:
     def _candidates(self, kind: str, namespace: str, name: str) -> set[tuple[str, str | None]]:
         """(chart, source URL or None) of each object `kind`/`name` in `namespace` ("": unknown)."""
         return {
-            (entry[0], entry[1] or self._url(entry[2] or ns, entry[3]))
+            (entry[0], None if entry == _OTHER else entry[1] or self._url(entry[2] or ns, entry[3]))
             for (kd, ns, nm), entries in self.patchable.items()
             if kd == kind and nm == name and (ns == namespace or not ns or not namespace)
             for entry in entries
@@ -306,7 +306,7 @@ class ChartSources:
         if len(found) != 1:
             return None
         chart, url = found.pop()
-        return None if url is None else (chart, url)
+        return None if url is None or (chart, url) == _OTHER[:2] else (chart, url)
 
     def _url(self, namespace: str, name: str) -> str | None:
         """The one URL of the HelmRepository `name` a release in `namespace` ("": unknown) uses."""
