@@ -19,12 +19,11 @@ from bumper.plan.inherited import overridden
 from bumper.plan.needles import (
     API_NEEDLE,
     ARGO_NEEDLE,
-    CHART_SOURCE_NEEDLE,
+    CHART_NEEDLES,
     ESCAPE_NEEDLES,
     JSON_PATCH_NEEDLES,
     MANIFEST_NAME_GLOBS,
     OCI_SOURCE_NEEDLE,
-    PATCH_TARGET_NEEDLE,
     RELEASE_NEEDLE,
     escaped_mention,
     hub_needles,
@@ -181,15 +180,7 @@ class TreeObjects:
             sources = list(
                 read_tree(
                     self._root,
-                    (
-                        API_NEEDLE,
-                        CHART_SOURCE_NEEDLE,
-                        ARGO_NEEDLE,
-                        RELEASE_NEEDLE,
-                        PATCH_TARGET_NEEDLE,
-                        OCI_SOURCE_NEEDLE,
-                        *JSON_PATCH_NEEDLES,
-                    ),
+                    (API_NEEDLE, *CHART_NEEDLES),
                     self._only,
                 )
             )
