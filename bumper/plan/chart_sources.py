@@ -24,6 +24,7 @@ from bumper.image_ref import ImageRef
 from bumper.plan.needles import (
     ARGO_NEEDLE,
     CHART_SOURCE_NEEDLE,
+    HELM_CHART_NEEDLE,
     JSON_PATCH_NEEDLES,
     OCI_SOURCE_NEEDLE,
     PATCH_TARGET_NEEDLE,
@@ -50,6 +51,7 @@ from bumper.yaml_edit import Source, compose_all
 _NEEDLE_TEXT = CHART_SOURCE_NEEDLE.decode()
 _ARGO_TEXT = ARGO_NEEDLE.decode()  # an Argo CD Application a patch may set the version of
 _RELEASE_TEXT = RELEASE_NEEDLE.decode()  # a HelmRelease, or a patch switching its chart
+_HELM_CHART_TEXT = HELM_CHART_NEEDLE.decode()  # a Flux HelmChart (a HelmRelease's chartRef)
 _OCI_TEXT = OCI_SOURCE_NEEDLE.decode()  # an OCIRepository a patch may set the tag of
 _TARGET_TEXT = PATCH_TARGET_NEEDLE.decode()  # a kustomization applying a patch by its target
 _JSON_TEXTS = tuple(n.decode() for n in JSON_PATCH_NEEDLES)  # a JSON 6902 patch of a chart's object
@@ -111,6 +113,7 @@ class ChartSources:
                 _NEEDLE_TEXT not in source.text
                 and _ARGO_TEXT not in source.text
                 and _RELEASE_TEXT not in source.text
+                and _HELM_CHART_TEXT not in source.text
                 and _TARGET_TEXT not in source.text
                 and _OCI_TEXT not in source.text
                 and not any(text in source.text for text in _JSON_TEXTS)
@@ -377,22 +380,26 @@ def _repository(doc: object) -> tuple[tuple[str, str], str] | None:
 
 
 def _release(doc: Node) -> tuple[tuple[str, str, str], tuple[str, ...]] | None:
-    """A HelmRelease naming its chart and a HelmRepository: (("HelmRelease", namespace, name),
-    (chart, "", sourceRef namespace, sourceRef name)); the sourceRef's namespace "" when it
-    sets none."""
+    """A HelmRelease (a Flux HelmChart, which a HelmRelease's `chartRef` names) naming its chart
+    and a HelmRepository: ((kind, namespace, name), (chart, "", sourceRef namespace, sourceRef
+    name)); the sourceRef's namespace "" when it sets none."""
     if type(doc) is not MappingNode:
         return None
     root = merged_pairs(doc)
     api, kind = _value(root, "apiVersion") or "", _value(root, "kind")
-    if not api.startswith("helm.toolkit.fluxcd.io/") or kind != "HelmRelease":
+    if api.startswith(_API_PREFIX) and kind == "HelmChart":
+        spec = _pairs(root, "spec")
+    elif api.startswith("helm.toolkit.fluxcd.io/") and kind == "HelmRelease":
+        spec = _pairs(_pairs(_pairs(root, "spec"), "chart"), "spec")
+    else:
         return None
-    meta, spec = _pairs(root, "metadata"), _pairs(_pairs(_pairs(root, "spec"), "chart"), "spec")
+    meta = _pairs(root, "metadata")
     source = _pairs(spec, "sourceRef")
     name, chart, source_name = _value(meta, "name"), _value(spec, "chart"), _value(source, "name")
     if not name or not chart or not source_name or _value(source, "kind") != "HelmRepository":
         return None
     namespace = _value(meta, "namespace") or ""
-    return ("HelmRelease", namespace, name), (chart, "", _value(source, "namespace") or "", source_name)
+    return (kind, namespace, name), (chart, "", _value(source, "namespace") or "", source_name)
 
 
 def _other_chart(doc: Node) -> tuple[tuple[str, str, str], tuple[str, ...]] | None:
@@ -412,6 +419,8 @@ def _other_chart(doc: Node) -> tuple[tuple[str, str, str], tuple[str, ...]] | No
         if kind == "ApplicationSet":
             spec = _pairs(_pairs(spec, "template"), "spec")
         says = any(key in _pairs(spec, "source") for key in ("chart", "repoURL", "path")) or "sources" in spec
+    elif api.startswith(_API_PREFIX) and kind == "HelmChart":
+        says = "chart" in spec or "sourceRef" in spec  # a chart from git or a Bucket, by path
     elif api.startswith(_API_PREFIX) and kind == "OCIRepository":
         # a URL no chart REF names, or a digest or semver range, which Flux prefers to the tag
         says = "url" in spec or any(key in _pairs(spec, "ref") for key in ("digest", "semver"))

@@ -23,6 +23,7 @@ CHART_SOURCE_NEEDLE = b"HelmRepository"  # Flux objects a HelmRelease's chart ve
 # A kustomize overlay's patch of a HelmRelease or an Argo CD Application may set its chart
 # version without naming the chart: a chart REF also reads the files naming either.
 RELEASE_NEEDLE = b"HelmRelease"
+HELM_CHART_NEEDLE = b"HelmChart"  # a Flux HelmChart (a HelmRelease's chartRef), or a patch of its version
 ARGO_NEEDLE = b"argoproj.io"
 OCI_SOURCE_NEEDLE = b"OCIRepository"  # a Flux OCIRepository, or an overlay's patch of its `ref.tag`
 # A kustomization applying a patch by `target:` (which may name another object than the patch's
@@ -38,6 +39,7 @@ UPWARD_NEEDLE = b"../"
 CHART_NEEDLES = (
     CHART_SOURCE_NEEDLE,
     RELEASE_NEEDLE,
+    HELM_CHART_NEEDLE,
     ARGO_NEEDLE,
     PATCH_TARGET_NEEDLE,
     OCI_SOURCE_NEEDLE,
