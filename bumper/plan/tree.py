@@ -21,6 +21,7 @@ from bumper.plan.needles import (
     ARGO_NEEDLE,
     CHART_NEEDLES,
     ESCAPE_NEEDLES,
+    HELM_CHART_NEEDLE,
     JSON_PATCH_NEEDLES,
     MANIFEST_NAME_GLOBS,
     OCI_SOURCE_NEEDLE,
@@ -248,7 +249,12 @@ def plan_tree(request: TreeRequest) -> TreePlan:
     )
     wanted = tuple(n.decode() for ref in refs for n in ref.needles()) + policies.needles()
     if any("://" in ref.registry for ref in refs):  # a HelmRelease patch may not name the chart
-        wanted += (RELEASE_NEEDLE.decode(), ARGO_NEEDLE.decode(), OCI_SOURCE_NEEDLE.decode())
+        wanted += (
+            RELEASE_NEEDLE.decode(),
+            HELM_CHART_NEEDLE.decode(),
+            ARGO_NEEDLE.decode(),
+            OCI_SOURCE_NEEDLE.decode(),
+        )
         wanted += tuple(n.decode() for n in JSON_PATCH_NEEDLES)  # a JSON 6902 version patch
     hub = bool(hub_needles(r for r in refs if "://" not in r.registry))
     images = [r.needle().decode() for r in refs if "://" not in r.registry]
