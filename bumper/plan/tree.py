@@ -22,6 +22,7 @@ from bumper.plan.needles import (
     CHART_NEEDLES,
     ESCAPE_NEEDLES,
     HELM_CHART_NEEDLE,
+    INDEX_NEEDLES,
     JSON_PATCH_NEEDLES,
     MANIFEST_NAME_GLOBS,
     OCI_SOURCE_NEEDLE,
@@ -116,9 +117,11 @@ def manifest_sources(
     search: NeedleSearch | None = None,
 ) -> Iterator[tuple[Source, str]]:
     """(text, path) of each manifest that mentions a needle; files left alone go to `ignored`
-    (hidden files and chart templates only when they mention a needle), every file looked at to
-    `considered`. `named`: the `.bumper.yaml` rules' paths, which may name hidden folders.
-    `search`: this very search, started early by the caller (a different one is stopped)."""
+    (hidden files and chart templates only when they mention a needle other than `INDEX_NEEDLES`,
+    which say nothing of a REF), every file looked at to `considered`. `named`: the
+    `.bumper.yaml` rules' paths, which may name hidden folders. `search`: this very search,
+    started early by the caller (a different one is stopped)."""
+    listed = tuple(n for n in needles if n not in INDEX_NEEDLES)
     if search is not None and (only is not None or not search.searches(root, needles, MANIFEST_NAME_GLOBS)):
         search.stop()
         search = None
@@ -147,7 +150,7 @@ def manifest_sources(
                     reason = None  # mentions no needle: nothing to read, nothing to list
                 elif reason is None:
                     source, reason = read_manifest(candidate, needles)
-                elif (hits is None or escapes) and not mentions(candidate, needles):
+                elif (hits is None or escapes or listed != needles) and not mentions(candidate, listed):
                     reason = None
             if reason is not None:
                 ignored.append(Skip(candidate.relpath, None, None, None, reason))
