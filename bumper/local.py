@@ -55,7 +55,8 @@ def bump_dir(options: BumpOptions, env: Mapping[str, str]) -> BumpResult:
         )
     from bumper.plan.write import refuse_unreplaceable, write_all
 
-    refuse_unreplaceable(plan.edits)  # a hard link or a read-only file fails a dry run too
+    # a hard link or a read-only file fails a dry run too (what this user may write: the run's)
+    refuse_unreplaceable(plan.edits, as_this_user=not options.dry_run)
     if options.dry_run:
         return BumpResult(Status.DRY_RUN, plan)
 

@@ -23,7 +23,7 @@ from bumper.preflight import check_remote
 from bumper.providers import registry
 from bumper.providers.registry import ProviderSpec
 from testing import forkserver, repos
-from testing.fake_provider import RecordedRequest
+from testing.fake_provider import AfterApply, Fault, RecordedRequest
 from testing.invariants import assert_bot_branch_sane
 from testing.runs import bump_json, run_bump
 from testing.shuffled_tags import HIGHEST, TAGS
@@ -170,6 +170,37 @@ def test_direct_commits_through_the_api(policy_world: World) -> None:
         world, world.branch_sha(BRANCH)
     )
     assert world.pushes() == []
+
+
+def test_a_direct_api_commit_whose_answer_is_lost_is_named(tmp_path: Path) -> None:
+    """GitHub made the direct commit on main, then a proxy answered 502 to createCommitOnBranch
+    (each retry too): the run said `gave up after 5 retries: too many 502 error responses`, exit
+    1, JSON `commit: null`, while main held the commit. Now the run reads the base after the
+    failure and names the commit it finds there with this run's tree on this run's parent."""
+    tree = {str(p.relative_to(EXAMPLES)): p.read_bytes() for p in EXAMPLES.rglob("*") if p.is_file()}
+    with make_world(tmp_path, "github", {**tree, ".bumper.yaml": POLICY}) as world:
+        world.extra_env["BUMPER_COMMIT_VIA"] = "api"
+        _lost_answer(world)
+
+
+def _lost_answer(world: World) -> None:
+    old_main = world.branch_sha("main")
+
+    def lost(req: RecordedRequest) -> Fault:
+        if req.path == "/api/graphql" and "createCommitOnBranch" in str(req.body):
+            return AfterApply((502, {}, {"message": "Bad Gateway"}))
+        return None
+
+    world.host.fault = lost
+    proc = run(world, "v1.2.3", "--output", "json")
+    main = world.branch_sha("main")
+    assert main is not None and main != old_main
+    assert proc.returncode == 1, proc.stderr
+    assert json.loads(proc.stdout)["commit"] == {"branch": "main", "sha": main}
+    assert f"the direct commit {main[:12]} was already pushed to main and stays there" in proc.stderr
+    world.host.fault = None
+    again = bump(world, "v1.2.3")  # the rerun finds main bumped and does the rest
+    assert again["status"] == "opened" and world.branch_sha("main") == main
 
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "manifests"

@@ -24,10 +24,12 @@ from bumper.image_ref import ImageRef
 from bumper.plan.needles import (
     ARGO_NEEDLE,
     CHART_SOURCE_NEEDLE,
+    HELM_CHART_NEEDLE,
     JSON_PATCH_NEEDLES,
     OCI_SOURCE_NEEDLE,
     PATCH_TARGET_NEEDLE,
     RELEASE_NEEDLE,
+    UPWARD_NEEDLE,
 )
 from bumper.plan.select import read_tree
 from bumper.shapes import KUSTOMIZATION_NAMES
@@ -49,9 +51,11 @@ from bumper.yaml_edit import Source, compose_all
 _NEEDLE_TEXT = CHART_SOURCE_NEEDLE.decode()
 _ARGO_TEXT = ARGO_NEEDLE.decode()  # an Argo CD Application a patch may set the version of
 _RELEASE_TEXT = RELEASE_NEEDLE.decode()  # a HelmRelease, or a patch switching its chart
+_HELM_CHART_TEXT = HELM_CHART_NEEDLE.decode()  # a Flux HelmChart (a HelmRelease's chartRef)
 _OCI_TEXT = OCI_SOURCE_NEEDLE.decode()  # an OCIRepository a patch may set the tag of
 _TARGET_TEXT = PATCH_TARGET_NEEDLE.decode()  # a kustomization applying a patch by its target
 _JSON_TEXTS = tuple(n.decode() for n in JSON_PATCH_NEEDLES)  # a JSON 6902 patch of a chart's object
+_UPWARD_TEXT = UPWARD_NEEDLE.decode()  # a kustomization building another folder (an overlay's overlay)
 # The (chart, source) of an object that names a chart or source bumper cannot tie to one chart
 # source: a patch switching the chart (`chart: podinfo-enterprise` alone), a chart from a
 # GitRepository or a git path. A version-only patch of that name is then never resolved.
@@ -103,14 +107,17 @@ class ChartSources:
         named: dict[str, set[tuple[str | None, str | None]]] = {}  # a file's objects: (kind, name)
         applied: dict[tuple[str, int], set[_Application]] = {}
         switched: set[tuple[str, int]] = set()
+        builds: dict[str, tuple[str, ...]] = {}  # a kustomization's folder: what it builds
         for source in sources:
             if (
                 _NEEDLE_TEXT not in source.text
                 and _ARGO_TEXT not in source.text
                 and _RELEASE_TEXT not in source.text
+                and _HELM_CHART_TEXT not in source.text
                 and _TARGET_TEXT not in source.text
                 and _OCI_TEXT not in source.text
                 and not any(text in source.text for text in _JSON_TEXTS)
+                and _UPWARD_TEXT not in source.text
             ):
                 continue
             try:
@@ -118,7 +125,7 @@ class ChartSources:
             except ManifestError:
                 continue  # planned files report their own parse errors; this one names no pin
             for doc in docs:
-                _targets(source.path, doc, targets)
+                _targets(source.path, doc, targets, builds)
                 _applications(source.path, doc, applied, switched)
                 if switches_chart(json_patch_operations(doc)):
                     switched.add((source.path, -1))
@@ -134,7 +141,7 @@ class ChartSources:
         retargeted = frozenset(
             path
             for path, selected in targets.items()
-            if any(not _selects(target, named.get(path, set()), named) for target in selected)
+            if any(not _selects(target, named.get(path, set()), named, builds) for target in selected)
         )
         for switch in switched:  # the object a JSON 6902 patch switches names another chart
             for switched_object in applied.get(switch, ()):
@@ -238,7 +245,7 @@ class ChartSources:
     def _candidates(self, kind: str, namespace: str, name: str) -> set[tuple[str, str | None]]:
         """(chart, source URL or None) of each object `kind`/`name` in `namespace` ("": unknown)."""
         return {
-            (entry[0], entry[1] or self._url(entry[2] or ns, entry[3]))
+            (entry[0], None if entry == _OTHER else entry[1] or self._url(entry[2] or ns, entry[3]))
             for (kd, ns, nm), entries in self.patchable.items()
             if kd == kind and nm == name and (ns == namespace or not ns or not namespace)
             for entry in entries
@@ -306,7 +313,7 @@ class ChartSources:
         if len(found) != 1:
             return None
         chart, url = found.pop()
-        return None if url is None else (chart, url)
+        return None if url is None or (chart, url) == _OTHER[:2] else (chart, url)
 
     def _url(self, namespace: str, name: str) -> str | None:
         """The one URL of the HelmRepository `name` a release in `namespace` ("": unknown) uses."""
@@ -373,22 +380,26 @@ def _repository(doc: object) -> tuple[tuple[str, str], str] | None:
 
 
 def _release(doc: Node) -> tuple[tuple[str, str, str], tuple[str, ...]] | None:
-    """A HelmRelease naming its chart and a HelmRepository: (("HelmRelease", namespace, name),
-    (chart, "", sourceRef namespace, sourceRef name)); the sourceRef's namespace "" when it
-    sets none."""
+    """A HelmRelease (a Flux HelmChart, which a HelmRelease's `chartRef` names) naming its chart
+    and a HelmRepository: ((kind, namespace, name), (chart, "", sourceRef namespace, sourceRef
+    name)); the sourceRef's namespace "" when it sets none."""
     if type(doc) is not MappingNode:
         return None
     root = merged_pairs(doc)
     api, kind = _value(root, "apiVersion") or "", _value(root, "kind")
-    if not api.startswith("helm.toolkit.fluxcd.io/") or kind != "HelmRelease":
+    if api.startswith(_API_PREFIX) and kind == "HelmChart":
+        spec = _pairs(root, "spec")
+    elif api.startswith("helm.toolkit.fluxcd.io/") and kind == "HelmRelease":
+        spec = _pairs(_pairs(_pairs(root, "spec"), "chart"), "spec")
+    else:
         return None
-    meta, spec = _pairs(root, "metadata"), _pairs(_pairs(_pairs(root, "spec"), "chart"), "spec")
+    meta = _pairs(root, "metadata")
     source = _pairs(spec, "sourceRef")
     name, chart, source_name = _value(meta, "name"), _value(spec, "chart"), _value(source, "name")
     if not name or not chart or not source_name or _value(source, "kind") != "HelmRepository":
         return None
     namespace = _value(meta, "namespace") or ""
-    return ("HelmRelease", namespace, name), (chart, "", _value(source, "namespace") or "", source_name)
+    return (kind, namespace, name), (chart, "", _value(source, "namespace") or "", source_name)
 
 
 def _other_chart(doc: Node) -> tuple[tuple[str, str, str], tuple[str, ...]] | None:
@@ -408,6 +419,8 @@ def _other_chart(doc: Node) -> tuple[tuple[str, str, str], tuple[str, ...]] | No
         if kind == "ApplicationSet":
             spec = _pairs(_pairs(spec, "template"), "spec")
         says = any(key in _pairs(spec, "source") for key in ("chart", "repoURL", "path")) or "sources" in spec
+    elif api.startswith(_API_PREFIX) and kind == "HelmChart":
+        says = "chart" in spec or "sourceRef" in spec  # a chart from git or a Bucket, by path
     elif api.startswith(_API_PREFIX) and kind == "OCIRepository":
         # a URL no chart REF names, or a digest or semver range, which Flux prefers to the tag
         says = "url" in spec or any(key in _pairs(spec, "ref") for key in ("digest", "semver"))
@@ -425,24 +438,28 @@ _ANY = "*"  # a target that selects by label or annotation: any object may be th
 _Target = tuple[str | None, str | None, tuple[str, ...]]
 
 
-def _targets(path: str, doc: Node, targets: dict[str, set[_Target]]) -> None:
+def _targets(
+    path: str, doc: Node, targets: dict[str, set[_Target]], builds: dict[str, tuple[str, ...]]
+) -> None:
     """A kustomization's `patches: [{path, target}]`: each patch file (from the tree's root), the
     kind and name its target selects (None: any; `_ANY` for a label or annotation selector) and
-    the files and folders the kustomization builds (`_ANY` for a remote one)."""
+    the files and folders the kustomization builds (`_ANY` for a remote one); and in `builds`,
+    under the kustomization's folder, what it builds (an overlay of this one reaches that too)."""
     if type(doc) is not MappingNode:
         return
     root = merged_pairs(doc)
     api = _value(root, "apiVersion") or ""
     if not api.startswith("kustomize.config.k8s.io/") and posixpath.basename(path) not in KUSTOMIZATION_NAMES:
         return  # (a kustomization.yaml may say neither apiVersion nor kind)
-    entries = root.get("patches")
-    if type(entries) is not SequenceNode:
-        return
     built = tuple(
         _ANY if "://" in item or "?" in item or item.startswith("github.com/") else _joined(path, item)
         for key in ("resources", "components", "bases")
         for item in _texts(root.get(key))
     )
+    builds[posixpath.dirname(path)] = builds.get(posixpath.dirname(path), ()) + built
+    entries = root.get("patches")
+    if type(entries) is not SequenceNode:
+        return
     if _value(root, "kind") == "Component":
         built = (_ANY,)  # a component patches what each kustomization including it builds
     for entry in entries.value:
@@ -562,11 +579,15 @@ def _selects(
     target: _Target,
     objects: set[tuple[str | None, str | None]],
     tree: Mapping[str, set[tuple[str | None, str | None]]],
+    builds: Mapping[str, tuple[str, ...]],
 ) -> bool:
     """Whether a target selects no other object than the patch's own (each field it sets, the
     same as every document of the patch file says). A target naming a kind alone (Flux's
     example) selects every object of that kind the kustomization builds: the patch's own only
-    when no file or folder it builds (`tree`: each file's objects) defines another of that kind."""
+    when the files and folders it builds, and those the kustomizations there build in turn (an
+    overlay of an overlay; `builds`), define the patch's own object and no other of that kind
+    (`tree`: each file's objects). One whose own object is not found is reached through a
+    kustomization bumper did not read: what that builds is unknown."""
     kind, name, built = target
     if name == _ANY:
         return False
@@ -574,16 +595,39 @@ def _selects(
         return False
     if name is not None:
         return True
-    if _ANY in built:
+    reached = _reached(built, builds)
+    if _ANY in reached:
         return False  # a remote base: what it defines is unknown
     own = {n for _, n in objects}
     kinds = {kind} if kind is not None else set(PATCHED_KINDS)
-    return not any(
-        k in kinds and n not in own
-        for file, found in tree.items()
-        if any(file == item or file.startswith(item + "/") or item == "." for item in built)
-        for k, n in found
-    )
+    found = {
+        n
+        for file, defined in tree.items()
+        if any(file == item or file.startswith(item + "/") or item == "." for item in reached)
+        for k, n in defined
+        if k in kinds
+    }
+    return bool(found) and found <= own
+
+
+def _reached(built: tuple[str, ...], builds: Mapping[str, tuple[str, ...]]) -> set[str]:
+    """The files and folders `built` names, with what each kustomization in those folders builds,
+    and so on (`_ANY` stays: a remote one)."""
+    reached: set[str] = set()
+    todo = list(built)
+    while todo:
+        item = todo.pop()
+        if item in reached:
+            continue
+        reached.add(item)
+        if item != _ANY:
+            todo += (
+                entry
+                for folder, entries in builds.items()
+                if folder == item or folder.startswith(item + "/") or item == "."
+                for entry in entries
+            )
+    return reached
 
 
 def _pairs(pairs: Mapping[str, object], key: str) -> dict[str, Node]:

@@ -23,6 +23,7 @@ CHART_SOURCE_NEEDLE = b"HelmRepository"  # Flux objects a HelmRelease's chart ve
 # A kustomize overlay's patch of a HelmRelease or an Argo CD Application may set its chart
 # version without naming the chart: a chart REF also reads the files naming either.
 RELEASE_NEEDLE = b"HelmRelease"
+HELM_CHART_NEEDLE = b"HelmChart"  # a Flux HelmChart (a HelmRelease's chartRef), or a patch of its version
 ARGO_NEEDLE = b"argoproj.io"
 OCI_SOURCE_NEEDLE = b"OCIRepository"  # a Flux OCIRepository, or an overlay's patch of its `ref.tag`
 # A kustomization applying a patch by `target:` (which may name another object than the patch's
@@ -32,6 +33,22 @@ PATCH_TARGET_NEEDLE = b"target:"
 # `/spec/source/targetRevision`, an OCIRepository's `/spec/ref/tag`, or one naming another chart
 # or source): it names neither the object nor the chart, its kustomization's `target:` does.
 JSON_PATCH_NEEDLES = (b"/spec/chart", b"/spec/source", b"/spec/ref", b"/spec/url")
+# A kustomization building a folder outside its own (`../platform`, an overlay of an overlay): a
+# chart REF reads it to follow what a kind-only patch target reaches (bumper.plan.chart_sources).
+UPWARD_NEEDLE = b"../"
+CHART_NEEDLES = (
+    CHART_SOURCE_NEEDLE,
+    RELEASE_NEEDLE,
+    HELM_CHART_NEEDLE,
+    ARGO_NEEDLE,
+    PATCH_TARGET_NEEDLE,
+    OCI_SOURCE_NEEDLE,
+    *JSON_PATCH_NEEDLES,
+    UPWARD_NEEDLE,
+)
+# Needles read only to index the tree (what a kustomization builds): a hidden file or chart
+# template holding one is not listed as left alone for it.
+INDEX_NEEDLES = (UPWARD_NEEDLE,)
 PACKAGE_NEEDLE = b"pkg.crossplane.io"  # Crossplane package objects: `spec.package` names an image
 # What a file naming an image under any key a shape reads holds, whatever the key: `image:`, keys
 # ending in Image (`sidecarImage:`) or _IMAGE (an env var, `WOLF_IMAGE:`), a JSON 6902 `/image`
@@ -159,12 +176,7 @@ def needles(refs: Iterable[ImageRef], policies_given: bool) -> tuple[bytes, ...]
     # A chart REF (its source has a scheme, an image's never does) also reads the tree's
     # HelmRepository objects: a HelmRelease pin resolves through them (bumper.plan.chart_sources).
     chart_refs = any("://" in ref.registry for ref in listed)
-    charts = (
-        (CHART_SOURCE_NEEDLE, RELEASE_NEEDLE, ARGO_NEEDLE, PATCH_TARGET_NEEDLE, OCI_SOURCE_NEEDLE)
-        + JSON_PATCH_NEEDLES
-        if chart_refs
-        else ()
-    )
+    charts = CHART_NEEDLES if chart_refs else ()
     images = [ref for ref in listed if "://" not in ref.registry]
     return (
         tuple(n for ref in listed for n in ref.needles())

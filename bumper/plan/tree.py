@@ -19,12 +19,13 @@ from bumper.plan.inherited import overridden
 from bumper.plan.needles import (
     API_NEEDLE,
     ARGO_NEEDLE,
-    CHART_SOURCE_NEEDLE,
+    CHART_NEEDLES,
     ESCAPE_NEEDLES,
+    HELM_CHART_NEEDLE,
+    INDEX_NEEDLES,
     JSON_PATCH_NEEDLES,
     MANIFEST_NAME_GLOBS,
     OCI_SOURCE_NEEDLE,
-    PATCH_TARGET_NEEDLE,
     RELEASE_NEEDLE,
     escaped_mention,
     hub_needles,
@@ -118,9 +119,11 @@ def manifest_sources(
     search: NeedleSearch | None = None,
 ) -> Iterator[tuple[Source, str]]:
     """(text, path) of each manifest that mentions a needle; files left alone go to `ignored`
-    (hidden files and chart templates only when they mention a needle), every file looked at to
-    `considered`. `named`: the `.bumper.yaml` rules' paths, which may name hidden folders.
-    `search`: this very search, started early by the caller (a different one is stopped)."""
+    (hidden files and chart templates only when they mention a needle other than `INDEX_NEEDLES`,
+    which say nothing of a REF), every file looked at to `considered`. `named`: the
+    `.bumper.yaml` rules' paths, which may name hidden folders. `search`: this very search,
+    started early by the caller (a different one is stopped)."""
+    listed = tuple(n for n in needles if n not in INDEX_NEEDLES)
     if search is not None and (only is not None or not search.searches(root, needles, MANIFEST_NAME_GLOBS)):
         search.stop()
         search = None
@@ -149,7 +152,7 @@ def manifest_sources(
                     reason = None  # mentions no needle: nothing to read, nothing to list
                 elif reason is None:
                     source, reason = read_manifest(candidate, needles)
-                elif (hits is None or escapes) and not mentions(candidate, needles):
+                elif (hits is None or escapes or listed != needles) and not mentions(candidate, listed):
                     reason = None
             if reason is not None:
                 ignored.append(Skip(candidate.relpath, None, None, None, reason))
@@ -183,15 +186,7 @@ class TreeObjects:
             sources = list(
                 read_tree(
                     self._root,
-                    (
-                        API_NEEDLE,
-                        CHART_SOURCE_NEEDLE,
-                        ARGO_NEEDLE,
-                        RELEASE_NEEDLE,
-                        PATCH_TARGET_NEEDLE,
-                        OCI_SOURCE_NEEDLE,
-                        *JSON_PATCH_NEEDLES,
-                    ),
+                    (API_NEEDLE, *CHART_NEEDLES),
                     self._only,
                 )
             )
@@ -259,7 +254,12 @@ def plan_tree(request: TreeRequest) -> TreePlan:
     )
     wanted = tuple(n.decode() for ref in refs for n in ref.needles()) + policies.needles()
     if any("://" in ref.registry for ref in refs):  # a HelmRelease patch may not name the chart
-        wanted += (RELEASE_NEEDLE.decode(), ARGO_NEEDLE.decode(), OCI_SOURCE_NEEDLE.decode())
+        wanted += (
+            RELEASE_NEEDLE.decode(),
+            HELM_CHART_NEEDLE.decode(),
+            ARGO_NEEDLE.decode(),
+            OCI_SOURCE_NEEDLE.decode(),
+        )
         wanted += tuple(n.decode() for n in JSON_PATCH_NEEDLES)  # a JSON 6902 version patch
     images = [r for r in refs if "://" not in r.registry]
     hub, split = bool(hub_needles(images)), split_needles(images)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import posixpath
 import stat
 from pathlib import Path
 
@@ -34,19 +35,24 @@ def write_all(edits: list[FileEdit], *, recheck: bool = False) -> None:
             Path(tmp).unlink(missing_ok=True)  # those not renamed into place
 
 
-def refuse_unreplaceable(edits: list[FileEdit]) -> None:
+def refuse_unreplaceable(edits: list[FileEdit], *, as_this_user: bool = True) -> None:
     """Fail on the first file a rename must not replace; a --dry-run asks too, so its preview
-    fails as the real run would (it said "would rewrite", exit 0, and the run then failed)."""
+    fails as the real run would (it said "would rewrite", exit 0, and the run then failed).
+    Without `as_this_user` (a dry run) only what the file itself says is asked, not what this
+    process may write: a preview runs as another user or on a read-only mount (docs/ci.md)."""
     for edit in edits:
-        refusal = _not_replaceable(edit)
+        refusal = _not_replaceable(edit, as_this_user)
         if refusal is not None:
             raise UnwritableFileError(refusal, file=edit.relpath)
 
 
-def _not_replaceable(edit: FileEdit) -> str | None:
+def _not_replaceable(edit: FileEdit, as_this_user: bool = True) -> str | None:
     """Why the file must not be replaced by a rename, None when it may: a rename would leave a
-    hard link's other names with the old text (a silent fork of one file), and would write a
-    file its owner made read-only (as root too). A file gone meanwhile is `_stage`'s to say."""
+    hard link's other names with the old text (a silent fork of one file), would write a file
+    its owner made read-only (as root too) or that this user may not write (another user's: the
+    rename succeeds in a folder this user may write, and the file becomes this user's), and fails
+    in a folder this user may not write (it named a temp file). A file gone meanwhile is
+    `_stage`'s to say."""
     try:
         now = os.lstat(edit.path)
     except OSError:
@@ -63,7 +69,28 @@ def _not_replaceable(edit: FileEdit) -> str | None:
             f"cannot write {edit.relpath}: it is read-only (mode {now.st_mode & 0o7777:04o}); make it "
             f"writable (chmod u+w {edit.relpath}) for bumper to rewrite it, {leave_out}"
         )
+    if not as_this_user:
+        return None
+    if stat.S_ISREG(now.st_mode) and now.st_uid != os.geteuid() and not _may(edit.path, os.W_OK):
+        return (
+            f"cannot write {edit.relpath}: this user may not write it (owner uid {now.st_uid}, mode "
+            f"{now.st_mode & 0o7777:04o}), and a rename into place would replace it anyway and make it "
+            f"this user's; run bumper as a user who may write it, {leave_out}"
+        )
+    folder = os.path.dirname(edit.path) or "."
+    if not _may(folder, os.W_OK | os.X_OK):
+        where = posixpath.dirname(edit.relpath) or "."
+        return (
+            f"cannot write {edit.relpath}: this user may not write its folder {where}, where bumper "
+            f"writes the new file before renaming it into place; make the folder writable, {leave_out}"
+        )
     return None
+
+
+def _may(path: str, mode: int) -> bool:
+    """Whether this process may access `path` so (its effective ids, as a write would be judged;
+    root may write a file without a write bit, which `_not_replaceable` refuses on its own)."""
+    return os.access(path, mode, effective_ids=os.access in os.supports_effective_ids)
 
 
 def _stage(files: list[tuple[str, bytes]]) -> list[str]:

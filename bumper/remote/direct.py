@@ -7,8 +7,9 @@ from bumper.ci.provenance import provenance_trailers
 from bumper.delivery.api_commit import refuse_names_not_utf8
 from bumper.delivery.bot_branch import BotBranch, foreign_commits, not_own, not_owned_named
 from bumper.errors import BumperError, VerifyError
-from bumper.git.clone import fetch_objects
+from bumper.git.clone import Clone, fetch_objects
 from bumper.git.errors import PushRejected
+from bumper.git.read import remote_branch_sha, same_content
 from bumper.plan.tree import TreePlan
 from bumper.plan.write import write_all
 from bumper.providers.api import ChecksAccess
@@ -97,10 +98,32 @@ def commit_to_base(base: Base, run: RemoteRun) -> tuple[TreePlan, dict[str, str]
     except PushRejected as exc:
         exc.base = cloned.base  # the base moved since the clone: the attempt starts again
         raise
+    except BumperError as exc:
+        raise after_push(exc, _made_anyway(cloned)) from None
     if options.commit_via == "api":
         fetch_objects(cloned, [sha])  # the host made it: the bot branch's commit builds on it here
     cloned.base_sha = sha  # the bot branch, if any, builds on this commit
     return plan, {"branch": cloned.base, "sha": sha}
+
+
+def _made_anyway(cloned: Clone) -> dict[str, str] | None:
+    """The direct commit, when the base holds it though its delivery failed: a host that made
+    it and then answered 502 (GitHub's createCommitOnBranch behind a proxy), a push whose answer
+    was lost. It is the base's new tip if that holds this run's tree on this run's parent."""
+    try:
+        local = cloned.git.out(
+            ["rev-parse", "--verify", f"refs/heads/{cloned.base}^{{commit}}"], action="read"
+        )
+        tip = remote_branch_sha(cloned, cloned.base)
+        if tip is None or tip == cloned.base_sha:
+            return None
+        if tip != local.strip():
+            fetch_objects(cloned, [tip])
+            if not same_content(cloned, local.strip(), tip):
+                return None  # someone else's commit
+    except BumperError:
+        return None  # the failure's own line says enough
+    return {"branch": cloned.base, "sha": tip}
 
 
 def after_push(exc: BumperError, commit: dict[str, str] | None) -> BumperError:

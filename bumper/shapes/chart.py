@@ -37,7 +37,7 @@ _HELM_REPOSITORY = "HelmRepository"
 UNRESOLVED_PREFIX = f"{_HELM_REPOSITORY}/"  # the key of a HelmRelease pin not yet resolved
 # The kinds whose kustomize patch may set a chart version alone, and the keys of such versions
 # not yet resolved (`KIND/NAMESPACE/NAME`).
-PATCHED_KINDS = ("HelmRelease", "Application", "ApplicationSet", "OCIRepository")
+PATCHED_KINDS = ("HelmRelease", "HelmChart", "Application", "ApplicationSet", "OCIRepository")
 PATCH_PREFIXES = tuple(f"{kind}/" for kind in PATCHED_KINDS)
 _KUSTOMIZE_API = "kustomize.config.k8s.io/"
 # A JSON 6902 patch (a kustomize overlay's `- op: replace`) setting a chart version: the kind
@@ -194,7 +194,10 @@ def _pins(source: Source, root: dict[str, Node], api: str, kind: str | None) -> 
         if "chart" not in chart_spec and "sourceRef" not in chart_spec:
             yield from _patch(source.path, root, "HelmRelease", chart_spec.get("version"))
     elif api.startswith(_FLUX_SOURCE_API) and kind == "HelmChart":
-        yield from _helm_release(root, _mapping(root, "spec"))
+        spec = _mapping(root, "spec")
+        yield from _helm_release(root, spec)
+        if "chart" not in spec and "sourceRef" not in spec:  # a HelmRelease's chartRef, patched
+            yield from _patch(source.path, root, "HelmChart", spec.get("version"))
     elif api.startswith(_FLUX_SOURCE_API) and kind == "OCIRepository":
         yield from _oci_repository(root)
         ref = _mapping(_mapping(root, "spec"), "ref")

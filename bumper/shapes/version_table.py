@@ -27,7 +27,7 @@ VERSION_TABLE = explained(
 
 def version_table(node: MappingNode, keys: list[str], context: str | None, found: Found) -> Claim | None:
     """Note each image of a `versions:` list whose entries say distinct `version`s and one of
-    whose images is tagged its entry's version (so the list is such a table, not a list of
+    whose images is tagged its entry's version (`_tagged`; so the list is such a table, not a list of
     settings that happen to say a version). Claims nothing: the entries are walked as ever and
     their images reported as notes instead (`Found.tabled`)."""
     table = next((v for k, v in node.value if type(k) is ScalarNode and k.value == TABLE_KEY), None)
@@ -45,7 +45,7 @@ def version_table(node: MappingNode, keys: list[str], context: str | None, found
     versions = [version for version, _ in entries]
     if len(set(versions)) != len(versions):
         return None
-    if not any(ref.tag == version for version, images in entries for _, ref in images):
+    if not any(_tagged(ref.tag, version) for version, images in entries for _, ref in images):
         return None
     for _, images in entries:
         for value, ref in images:
@@ -54,6 +54,15 @@ def version_table(node: MappingNode, keys: list[str], context: str | None, found
                 id(value), Ignored(line, "container", str(value.value), VERSION_TABLE, ref.key)
             )
     return None
+
+
+def _tagged(tag: str | None, version: str) -> bool:
+    """Whether an image tag is its entry's version: the same, with a `v` before it, or that
+    version's release (`version: "2.10"` runs nats:2.10.11; `2.8.1` runs nats:2.8.1-alpine)."""
+    for written in (tag or "", (tag or "").removeprefix("v")):
+        if written == version or written.startswith((version + ".", version + "-")):
+            return True
+    return False
 
 
 def _images(entry: MappingNode) -> list[tuple[ScalarNode, ImageRef]]:

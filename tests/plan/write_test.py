@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -157,3 +160,53 @@ def test_a_dry_run_fails_on_a_hard_linked_or_read_only_file_as_the_real_run_does
         error = json.loads(ran.stdout)["error"]
         assert (ran.exit_code, error["kind"], error["file"], error["line"]) == (1, "manifest", "b.yaml", None)
         assert error["message"].startswith(said.removeprefix("error: "))
+
+
+def _unprivileged() -> list[str]:
+    """A command prefix running a program without root's power over files: none for a user who
+    has none, root with every capability dropped (setpriv) otherwise."""
+    if os.geteuid() != 0:
+        return []
+    setpriv = shutil.which("setpriv")
+    if setpriv is None:
+        pytest.skip("needs setpriv to run bumper as root without its capabilities")
+    return [setpriv, "--bounding-set=-all", "--inh-caps=-all"]
+
+
+@pytest.mark.parametrize("kind", ["another-users-file", "read-only-folder"])
+def test_a_file_this_user_may_not_replace_fails_the_run_before_any_write(tmp_path: Path, kind: str) -> None:
+    """Run as a user who may not write b.yaml (another user's, mode 0644, in a folder this user
+    may write): the rename replaced it anyway, exit 0, and b.yaml became this user's. In a folder
+    this user may not write, the run failed naming a temp file (`cannot write
+    …/.a.yaml.x1y2.bumper: Permission denied`). Both now fail first, naming the file; nothing is
+    written. A --dry-run still previews (it writes nothing: docs/ci.md runs it as another user on
+    a read-only mount)."""
+    prefix = _unprivileged()
+    root = tmp_path / "tree"
+    folder = root / "apps"
+    folder.mkdir(parents=True)
+    _a, b = _two_files(folder)
+    if kind == "another-users-file":
+        if os.geteuid() != 0:
+            pytest.skip("only root may give a file another user's owner")
+        os.chown(b, 65534, 65534)
+        said = "error: cannot write apps/b.yaml: this user may not write it (owner uid 65534, mode 0644)"
+    else:
+        if os.geteuid() == 0:
+            os.chown(folder, 65534, 65534)
+        folder.chmod(0o555)
+        said = "error: cannot write apps/a.yaml: this user may not write its folder apps, where bumper"
+    tmp_path.chmod(0o755)
+    argv = [*prefix, sys.executable, "-m", "bumper", "bump", "ghcr.io/acme/app:v1.2.0", "--dir", str(root)]
+    env = {**os.environ, "NO_COLOR": "1"}
+    try:
+        dry = subprocess.run([*argv, "--dry-run"], capture_output=True, text=True, env=env, check=False)
+        real = subprocess.run(argv, capture_output=True, text=True, env=env, check=False)
+    finally:
+        folder.chmod(0o755)
+    assert (dry.returncode, real.returncode) == (0, 1), dry.stderr + real.stderr
+    assert "would rewrite 2 reference(s) in 2 file(s)" in dry.stderr
+    assert said in real.stderr and "nothing was changed" in real.stderr, real.stderr
+    assert b.read_bytes() == b"image: ghcr.io/acme/app:v1.0.0  # b\n"
+    assert b.stat().st_uid == (65534 if kind == "another-users-file" else os.geteuid())
+    assert sorted(p.name for p in folder.iterdir()) == ["a.yaml", "b.yaml"]

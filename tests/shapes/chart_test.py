@@ -370,3 +370,23 @@ def test_flux_helm_chart_object_and_helm2_requirements() -> None:
         "charts/umbrella/requirements.yaml",
     )
     assert found == [(4, "https://charts.acme.io/app:1.2.3")]
+
+
+def test_a_version_patch_of_a_release_charted_from_git_stays_unresolved() -> None:
+    """A version-only overlay patch whose release takes its chart from a GitRepository names no
+    chart source a REF can: `bumper scan` listed it as `another chart or source/:6.5.0`
+    (`repository: null`); it now stays the unresolved patch scan does not list."""
+    release = Source(
+        "base/release.yaml",
+        "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: podinfo}\n"
+        "spec:\n  chart:\n    spec:\n      chart: ./charts/podinfo\n      version: 6.5.0\n"
+        "      sourceRef: {kind: GitRepository, name: charts}\n",
+    )
+    patch = Source(
+        "prod/patch.yaml",
+        "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: podinfo}\n"
+        "spec:\n  chart:\n    spec:\n      version: 6.5.0\n",
+    )
+    index = ChartSources.from_sources([release, patch])
+    (ref,) = find_references(patch, compose_all(patch))
+    assert index.resolve(ref).ref.key == "HelmRelease/-/podinfo"

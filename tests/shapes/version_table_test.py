@@ -30,6 +30,21 @@ def test_each_version_s_images_are_noted() -> None:
     ]
 
 
+def test_a_table_of_minor_versions_is_one() -> None:
+    """A values file listing its own versions by minor (`version: "2.10"` runs nats:2.10.11):
+    a bump of nats:2.10.12 wrote 2.10.12 into the 2.9 entry too, which then ran 2.10."""
+    text = """\
+        versions:
+          - version: "2.9"
+            natsImage: nats:2.9.25
+          - version: "2.10"
+            natsImage: nats:v2.10.11
+        """
+    finding = find(text)
+    assert finding.found == []
+    assert [(line, value) for line, _, value, _ in finding.left] == [(3, "nats:2.9.25"), (5, "nats:v2.10.11")]
+
+
 def test_a_marker_on_a_line_moves_it() -> None:
     text = """\
         versions:
