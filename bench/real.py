@@ -48,14 +48,17 @@ from testing.git_server import serve_git  # noqa: E402
 TARGET, OLD_TAG, NEW_REF = rw.TARGET, rw.OLD_TAG, rw.NEW_REF
 Row = tuple[str, str, str, str]
 
-# argv: the file listing the paths, how many times to compose each, and (optional) 2: the later
-# half of the bytes composed by a forked child, as bumper splits its planning on two cores.
+# argv: the file listing the paths, how many times to compose each, (optional) 2: the later
+# half of the bytes composed by a forked child, as bumper splits its planning on two cores, and
+# (optional, after it) modules to import first, as a floor that loads the CLI library too.
 COMPOSE_LISTED = r"""
 import os, sys, time, yaml
+for module in sys.argv[4:]:
+    __import__(module)
 started = time.perf_counter()
 paths = open(sys.argv[1], encoding="utf-8").read().splitlines()
 child = None
-if sys.argv[3:] == ["2"]:
+if sys.argv[3:4] == ["2"]:
     sizes = [os.path.getsize(p) for p in paths]
     cut = next((i for i in range(len(paths)) if 2 * sum(sizes[: i + 1]) >= sum(sizes)), len(paths))
     child = os.fork()
@@ -164,6 +167,36 @@ def git_only(url: str, dest: Path, branch: str, trace: Path | None = None) -> fl
     return time.perf_counter() - start
 
 
+# git_only's steps driven from a Python that, as a --repo run does, loads its libraries (click,
+# PyYAML, the host's SDK: PyGithub with requests and urllib3; jwt and nacl left to first use, as
+# bumper.providers.github does) in a thread beside the clone. argv: url, dest, branch, old, new.
+REMOTE_FLOOR = r"""
+import subprocess, sys, threading
+url, dest, branch, old, new = sys.argv[1:6]
+def load():
+    import click, yaml
+    from bumper.providers.deferred import deferring
+    with deferring("jwt", "nacl.public"):
+        import github
+loading = threading.Thread(target=load)
+loading.start()
+subprocess.run(["git", "clone", "-q", "--depth", "1", url, dest], check=True)
+listed = subprocess.run(["git", "grep", "-lzF", old], cwd=dest, check=True, capture_output=True).stdout
+subprocess.run(["xargs", "-0", "sed", "-i", f"s|{old}|{new}|"], input=listed, cwd=dest, check=True)
+subprocess.run(["git", "commit", "-qam", "bump"], cwd=dest, check=True)
+loading.join()
+subprocess.run(["git", "push", "-q", "origin", f"HEAD:refs/heads/{branch}"], cwd=dest, check=True)
+"""
+
+
+def remote_floor(url: str, dest: Path, branch: str) -> float:
+    """REMOTE_FLOOR's wall seconds: the git-only script plus the libraries a --repo run loads."""
+    start = time.perf_counter()
+    floor = [sys.executable, "-c", REMOTE_FLOOR, url, str(dest), branch, f"{TARGET}:{OLD_TAG}", NEW_REF]
+    subprocess.run(floor, env=git_env(), check=True)
+    return time.perf_counter() - start
+
+
 def _deployment(i: int) -> bytes:
     return (
         f"apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app-{i}\nspec:\n  template:\n"
@@ -191,7 +224,7 @@ def remote_case(work: Path, label: str, files: int, matching: int, repeat: int) 
                 NO_COLOR="1",
                 TMPDIR=str(work),
             )
-            bumper_s, git_s = [], []
+            bumper_s, git_s, floor_s = [], [], []
             for n in range(repeat):
                 cmd = [_bumper(), "bump", NEW_REF, "--repo", url, "--branch", f"bench/{label}-{n}"]
                 start = time.perf_counter()
@@ -199,6 +232,9 @@ def remote_case(work: Path, label: str, files: int, matching: int, repeat: int) 
                 bumper_s.append(time.perf_counter() - start)
                 git_s.append(git_only(url, work / f"git-{label}-{n}", f"plain/{label}-{n}"))
                 shutil.rmtree(work / f"git-{label}-{n}")
+                if label == "small":
+                    floor_s.append(remote_floor(url, work / f"floor-{n}", f"floor/{label}-{n}"))
+                    shutil.rmtree(work / f"floor-{n}")
             # One more run of each, traced, to count the git processes each starts.
             traced = dict(env, GIT_TRACE=str(work / f"trace-{label}-bumper"))
             cmd = [_bumper(), "bump", NEW_REF, "--repo", url, "--branch", f"bench/{label}-traced"]
@@ -212,7 +248,15 @@ def remote_case(work: Path, label: str, files: int, matching: int, repeat: int) 
     goal = {"small": "<= 3x", "big": "<= 1x"}[label]
     what = f"`bump --repo`, {files:,} files, {matching:,} to rewrite, vs git-only clone+sed+commit+push"
     figures = f"{rw._fmt_s(b)} vs {rw._fmt_s(g)}; git processes {processes[0]} vs {processes[1]}; {_load()}"
-    return [(what, f"{b / g:.2f}x", goal, figures)]
+    rows = [(what, f"{b / g:.2f}x", goal, figures)]
+    if floor_s:
+        f = statistics.median(floor_s)
+        rows.append(
+            (f"`bump --repo`, {files:,} files: floor, the git-only steps from a Python loading click, "
+             "PyYAML and PyGithub (with requests, urllib3) beside the clone / git-only",
+             f"{f / g:.2f}x", "(floor)", f"{rw._fmt_s(f)} vs {rw._fmt_s(g)}; {_load()}")
+        )  # fmt: skip
+    return rows
 
 
 def _git_processes(trace: Path) -> int:
@@ -245,16 +289,19 @@ def chart_case(base: Path, files: int, repeat: int, real: Path | None = None) ->
     # The floor the proof sets: Python with PyYAML composing each file that names the image twice
     # (the parse a plan needs, and the proof's parse of the edited text), start-up included.
     # bumper plans megabytes of files on two processes (bumper.plan.forked): so does a second floor.
+    # The third floor also imports click, which every bumper command loads (its command line).
     floor_cmd = [sys.executable, "-c", COMPOSE_LISTED, str(base / "hits.txt"), "2"]
-    (bump, bump_rc, _, _), (grep_s, _, _, _), (floor, _, _, _), (floor2, _, _, _) = rw._alternating(
+    timed = rw._alternating(
         [
             ([_bumper(), "bump", CHART_NEW_REF, "--dir", str(tree), "--dry-run"], out),
             (grep, out.with_suffix(".b")),
             (floor_cmd, base / "floor.txt"),
             ([*floor_cmd, "2"], base / "floor2.txt"),
+            ([*floor_cmd, "2", "click"], base / "floor3.txt"),
         ],
         repeat,
     )
+    (bump, bump_rc, _, _), (grep_s, _, _, _), (floor, _, _, _), (floor2, _, _, _), (floor3, _, _, _) = timed
     rewritten = sum(1 for line in out.read_text().splitlines() if line.startswith("+++ b/"))
     listed = len(out.with_suffix(".b").read_text().splitlines())
     must_read = [str(p) for p in sorted(tree.rglob("*.y*ml")) if "templates" not in p.relative_to(tree).parts]
@@ -277,6 +324,9 @@ def chart_case(base: Path, files: int, repeat: int, real: Path | None = None) ->
         (f"{what}: the same floor on two processes (a forked child composes the later half) / grep",
          f"{floor2 / grep_s:.1f}x", "(floor)",
          f"{rw._fmt_s(floor2)} vs {rw._fmt_s(grep_s)}; {_load()}"),
+        (f"{what}: that two-process floor importing click too (every bumper command loads it) / grep",
+         f"{floor3 / grep_s:.1f}x", "(floor)",
+         f"{rw._fmt_s(floor3)} vs {rw._fmt_s(grep_s)}; {_load()}"),
         (f"{what}: `scan` / bare libyaml compose of the {len(must_read):,} files it reads",
          f"{scan / compose:.2f}x", "<= 2x",
          f"{rw._fmt_s(scan)} vs {rw._fmt_s(compose)} (both incl. start-up); exit {scan_rc}; {_load()}"),
@@ -286,11 +336,14 @@ def chart_case(base: Path, files: int, repeat: int, real: Path | None = None) ->
 def small_tree_case(base: Path, files: int, repeat: int) -> list[Row]:
     tree = base / "small"
     rw.generate(tree, files, every_file_has_images=False)
-    (bump, rc, _, _), (grep, _, _, _) = _pair(
-        [_bumper(), "bump", NEW_REF, "--dir", str(tree), "--dry-run"],
-        ["grep", "-rlF", TARGET, str(tree)],
+    # The floor: a Python that only imports what any dry run loads (click, PyYAML) and exits.
+    (bump, rc, _, _), (grep, _, _, _), (libraries, _, _, _) = rw._alternating(
+        [
+            ([_bumper(), "bump", NEW_REF, "--dir", str(tree), "--dry-run"], base / "small.diff"),
+            (["grep", "-rlF", TARGET, str(tree)], base / "small.b"),
+            ([sys.executable, "-c", "import click, yaml"], None),
+        ],
         repeat,
-        base / "small.diff",
     )
     (version, _, _, _), (bare, _, _, _) = _pair(
         [_bumper(), "--version"], [sys.executable, "-c", "pass"], max(repeat, 5), base / "version.txt"
@@ -298,6 +351,8 @@ def small_tree_case(base: Path, files: int, repeat: int) -> list[Row]:
     return [
         (f"{files:,}-file tree: `bump --dry-run` / `grep -rlF`", f"{bump / grep:.1f}x", "<= 6x",
          f"{rw._fmt_s(bump)} vs {rw._fmt_s(grep)}; exit {rc}; {_load()}"),
+        (f"{files:,}-file tree: floor, `python -c 'import click, yaml'` / `grep -rlF`",
+         f"{libraries / grep:.1f}x", "(floor)", f"{rw._fmt_s(libraries)} vs {rw._fmt_s(grep)}; {_load()}"),
         ("`bumper --version` wall (start-up)", rw._fmt_s(version), "<= 60 ms",
          f"`python -c pass` {rw._fmt_s(bare)}; {_load()}"),
     ]  # fmt: skip

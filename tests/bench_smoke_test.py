@@ -148,16 +148,20 @@ def test_real_shapes_bench_smoke_prints_every_case() -> None:
         "| chart layout (",
         "| chart layout (",
         "| chart layout (",
+        "| chart layout (87 YAML files): that two-process floor importing click too",
         "| chart layout (",
         "| 100-file tree: `bump --dry-run` / `grep -rlF`",
+        "| 100-file tree: floor, `python -c 'import click, yaml'`",
         "| `bumper --version` wall (start-up)",
         "| `scan --output text` peak RSS, 200 files",
         "| `scan --output json` peak RSS, 200 files",
         "| one 0.05 MB values file, 20 refs",
         "| same file: `bump --dry-run` peak RSS",
         "| `bump --repo`, 50 files, 1 to rewrite",
+        "| `bump --repo`, 50 files: floor, the git-only steps from a Python loading click",
         "| `bump --repo`, 200 files, 50 to rewrite",
     ]
+    assert len(table) == len(starts) + 1, proc.stdout
     assert [row[: len(start)] for row, start in zip(table[1:], starts)] == starts, proc.stdout
     # every bump found what grep found, and every figure carries the load it was measured under
     # a chart's values.yaml and its Chart.yaml's image list, in each of 3 charts
