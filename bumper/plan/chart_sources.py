@@ -296,7 +296,7 @@ class ChartSources:
             patch, block = _patch_of(ref)
             if patch is None:
                 continue
-            pairs, why = self._patch_charts(patch, block)
+            pairs, why = self._patch_charts(patch, block) if block != _FLUX else self._flux_patch(patch)
             for chart, url in sorted(pairs):
                 key = ChartRef.at(url, chart, None).key
                 if why is not None and key in keys:
@@ -304,6 +304,14 @@ class ChartSources:
                     notes.append(Ignored(ref.line, ref.shape, f"{key}:{patch.ref.tag}", reason, key))
                     break
         return notes
+
+    def _flux_patch(self, ref: ChartReference) -> tuple[set[tuple[str, str]], str]:
+        """The (chart, source) pairs of the object a Flux Kustomization's `spec.patches` patch
+        names in its metadata, and why it is left: Flux applies it by a target bumper does not
+        read (it said nothing, and what it deploys kept its version)."""
+        assert ref.patched is not None
+        pairs = {(c, u) for c, u in self._candidates(*ref.patched) if u is not None}
+        return pairs, "a Flux Kustomization's spec.patches applies it by a target bumper does not read"
 
     def _patched(self, kind: str, namespace: str, name: str) -> tuple[str, str] | None:
         """(chart, source URL) of the object `kind`/`name` a patch in `namespace` ("": unknown)
@@ -336,13 +344,19 @@ class ChartSources:
         return f"HelmRepository {where} is defined with different URLs ({', '.join(sorted(found))})"
 
 
+_FLUX = -2  # the "block line" of a Flux Kustomization's `spec.patches` patch (its targets unread)
+
+
 def _patch_of(ref: Reference) -> tuple[ChartReference | None, int]:
-    """A patch's version pin left unresolved (in a kustomization's block too) and its block's line."""
+    """A patch's version pin left unresolved (in a kustomization's block too) and its block's
+    line; `_FLUX` for one in a Flux Kustomization's `spec.patches`."""
     if isinstance(ref, EmbeddedRef) and isinstance(ref.inner, ChartReference):
         inner = ref.inner
-        if inner.patched is not None and posixpath.basename(inner.patch_file or "") in KUSTOMIZATION_NAMES:
+        if inner.patched is None:
+            return None, -1
+        if posixpath.basename(inner.patch_file or "") in KUSTOMIZATION_NAMES:
             return inner, _block_line(ref)
-        return None, -1
+        return inner, _FLUX
     if isinstance(ref, ChartReference) and ref.patched is not None:
         return ref, -1
     return None, -1
