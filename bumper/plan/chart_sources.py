@@ -26,6 +26,7 @@ from bumper.plan.needles import (
     CHART_SOURCE_NEEDLE,
     HELM_CHART_NEEDLE,
     JSON_PATCH_NEEDLES,
+    MANIFEST_SUFFIXES,
     OCI_SOURCE_NEEDLE,
     PATCH_TARGET_NEEDLE,
     RELEASE_NEEDLE,
@@ -514,6 +515,8 @@ def _applications(
                 continue
             if file is not None:
                 key = (_joined(path, file), -1)
+                if not file.endswith(MANIFEST_SUFFIXES):
+                    switched.add(key)  # a `.json` patch bumper does not read may switch the chart
             elif type(inline) is ScalarNode and isinstance(inline.value, str):
                 key = (path, inline.start_mark.line)
                 docs = _inline_documents(inline.value) or ()

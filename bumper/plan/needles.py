@@ -32,7 +32,7 @@ PATCH_TARGET_NEEDLE = b"target:"
 # A JSON 6902 patch of a chart's object (`path: /spec/chart/spec/version`, an Argo CD
 # `/spec/source/targetRevision`, an OCIRepository's `/spec/ref/tag`, or one naming another chart
 # or source): it names neither the object nor the chart, its kustomization's `target:` does.
-JSON_PATCH_NEEDLES = (b"/spec/chart", b"/spec/source", b"/spec/ref", b"/spec/url")
+JSON_PATCH_NEEDLES = (b"/spec/chart", b"/spec/source", b"/spec/ref", b"/spec/url", b"/spec/version")
 # A kustomization building a folder outside its own (`../platform`, an overlay of an overlay): a
 # chart REF reads it to follow what a kind-only patch target reaches (bumper.plan.chart_sources).
 UPWARD_NEEDLE = b"../"

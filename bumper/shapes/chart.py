@@ -45,6 +45,7 @@ _KUSTOMIZE_API = "kustomize.config.k8s.io/"
 # (bumper.plan.chart_sources), so its pin's object name is "" until then.
 JSON_PATCH_VERSIONS = {
     "/spec/chart/spec/version": "HelmRelease",
+    "/spec/version": "HelmChart",
     "/spec/source/targetRevision": "Application",
     "/spec/template/spec/source/targetRevision": "ApplicationSet",
     "/spec/ref/tag": "OCIRepository",
@@ -56,6 +57,7 @@ SWITCH_PATHS = (
     "/spec/chart/spec/chart",
     "/spec/chart/spec/sourceRef",
     "/spec/chartRef",
+    "/spec/sourceRef",
     "/spec/source/chart",
     "/spec/source/repoURL",
     "/spec/sources",

@@ -49,3 +49,24 @@ def test_a_patch_left_alone_is_a_reference_found(tmp_path: Path) -> None:
     plan = plan_tree(TreeRequest(tmp_path, [REF], globs=("apps/shared/version.yaml",)))
     assert (plan.matched, plan.not_found, plan.changes) == (1, [], [])
     assert _skipped(plan) == ["apps/shared/version.yaml"]
+
+
+def test_a_json_patch_of_a_helm_chart_version_moves_with_its_chart(tmp_path: Path) -> None:
+    """A Flux HelmChart (a HelmRelease's `chartRef`) whose overlay sets `spec.version` by a JSON
+    6902 patch (`target: {kind: HelmChart, name: podinfo}`): it stayed at 6.5.0 (the path was
+    no version path, and a file saying only `/spec/version` was not read); it now moves. A
+    `/spec/sourceRef` operation of the same object makes its chart unknown: it stays."""
+    base = Path(__file__).resolve().parents[1] / "golden" / "chart-helmchart-overlay-patch" / "input"
+    shutil.copytree(base, tmp_path, dirs_exist_ok=True)
+    json = tmp_path / "json"
+    json.mkdir()
+    (json / "version.yaml").write_text("- op: replace\n  path: /spec/version\n  value: 6.5.0\n")
+    entry = "  - path: {}\n    target: {{kind: HelmChart, name: podinfo}}\n"
+    kustomization = "resources:\n  - ../base\npatches:\n" + entry.format("version.yaml")
+    (json / "kustomization.yaml").write_text(kustomization)
+    plan = plan_tree(TreeRequest(tmp_path, [REF]))
+    assert ("json/version.yaml", str(REF)) in [(c.file, c.new) for c in plan.changes]
+    (json / "source.yaml").write_text("- op: replace\n  path: /spec/sourceRef/name\n  value: mirror\n")
+    (json / "kustomization.yaml").write_text(kustomization + entry.format("source.yaml"))
+    plan = plan_tree(TreeRequest(tmp_path, [REF]))
+    assert "json/version.yaml" not in [c.file for c in plan.changes]
