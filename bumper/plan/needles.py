@@ -46,9 +46,10 @@ CHART_NEEDLES = (
     *JSON_PATCH_NEEDLES,
     UPWARD_NEEDLE,
 )
-# Needles read only to index the tree (what a kustomization builds): a hidden file or chart
-# template holding one is not listed as left alone for it.
-INDEX_NEEDLES = (UPWARD_NEEDLE,)
+# Needles read only to index the tree (what a kustomization builds, a patch applied by its target,
+# a JSON 6902 patch's paths): they say nothing of a REF, so a hidden file or chart template
+# holding one alone is not listed as left alone for it (bumper.plan.tree).
+INDEX_NEEDLES = (UPWARD_NEEDLE, PATCH_TARGET_NEEDLE, *JSON_PATCH_NEEDLES)
 PACKAGE_NEEDLE = b"pkg.crossplane.io"  # Crossplane package objects: `spec.package` names an image
 # What a file naming an image under any key a shape reads holds, whatever the key: `image:`, keys
 # ending in Image (`sidecarImage:`) or _IMAGE (an env var, `WOLF_IMAGE:`), a JSON 6902 `/image`

@@ -70,10 +70,11 @@ def test_files_found_by_an_escape_alone_are_listed_only_when_it_spells_the_image
 def test_a_chart_bump_lists_no_hidden_file_for_what_it_reads_to_index_the_tree(
     tmp_path: Path, listed: bool
 ) -> None:
-    """A chart run also reads files saying `../` (the kustomizations an overlay builds): a
-    hidden file or chart template saying only that was listed under `ignored` (`hidden`,
-    `helm-template`), noise in every chart bump of a repository whose CI workflows say `../`.
-    One naming the chart still is."""
+    """A chart run also reads files saying `../`, `target:` or `/spec/chart`, `/spec/source`
+    (the kustomizations an overlay builds, patches by target, JSON 6902 patches; a chart
+    run read the last three before too): a hidden file or chart template saying only that was listed
+    under `ignored` (`hidden`, `helm-template`), noise in every chart bump of a repository whose
+    CI workflows say `../`. One naming the chart still is."""
     from bumper.chart_ref import parse_ref
 
     (tmp_path / "Chart.yaml").write_text(
@@ -81,11 +82,11 @@ def test_a_chart_bump_lists_no_hidden_file_for_what_it_reads_to_index_the_tree(
         "  - name: app\n    version: 1.0.0\n    repository: https://charts.acme.io\n"
     )
     (tmp_path / ".github").mkdir()
-    said = "chart: app\n" if listed else "run: cd ../charts\npath: /spec/replicas\n"
+    said = "chart: app\n" if listed else "run: cd ../charts\npath: /spec/chart/spec/x\ntarget: y\n"
     (tmp_path / ".github" / "ci.yaml").write_text(said)
     (tmp_path / "templates").mkdir()
     (tmp_path / "templates" / "hpa.yaml").write_text(
-        "{{- if .Values.autoscaling }}\npath: /spec/x ../\n{{- end }}\n"
+        "{{- if .Values.autoscaling }}\npath: /spec/source/x ../\ntarget: y\n{{- end }}\n"
     )
     request = TreeRequest(tmp_path, [parse_ref("https://charts.acme.io/app:1.1.0")], list_considered=True)
     plan = plan_tree(request)
