@@ -46,6 +46,9 @@ CHART_NEEDLES = (
     *JSON_PATCH_NEEDLES,
     UPWARD_NEEDLE,
 )
+# What a file holding an overlay's patch of a chart version may say without naming the chart: a
+# chart REF plans such files too (bumper.plan.tree).
+PATCH_NEEDLES = (RELEASE_NEEDLE, HELM_CHART_NEEDLE, ARGO_NEEDLE, OCI_SOURCE_NEEDLE, *JSON_PATCH_NEEDLES)
 # Needles read only to index the tree (what a kustomization builds, a patch applied by its target,
 # a JSON 6902 patch's paths): they say nothing of a REF, so a hidden file or chart template
 # holding one alone is not listed as left alone for it (bumper.plan.tree).

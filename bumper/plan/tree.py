@@ -18,15 +18,11 @@ from bumper.plan.image_policy import FluxIndex, PolicyTable, Unresolved, marked_
 from bumper.plan.inherited import overridden
 from bumper.plan.needles import (
     API_NEEDLE,
-    ARGO_NEEDLE,
     CHART_NEEDLES,
     ESCAPE_NEEDLES,
-    HELM_CHART_NEEDLE,
     INDEX_NEEDLES,
-    JSON_PATCH_NEEDLES,
     MANIFEST_NAME_GLOBS,
-    OCI_SOURCE_NEEDLE,
-    RELEASE_NEEDLE,
+    PATCH_NEEDLES,
     escaped_mention,
     hub_needles,
     needles,
@@ -254,13 +250,7 @@ def plan_tree(request: TreeRequest) -> TreePlan:
     )
     wanted = tuple(n.decode() for ref in refs for n in ref.needles()) + policies.needles()
     if any("://" in ref.registry for ref in refs):  # a HelmRelease patch may not name the chart
-        wanted += (
-            RELEASE_NEEDLE.decode(),
-            HELM_CHART_NEEDLE.decode(),
-            ARGO_NEEDLE.decode(),
-            OCI_SOURCE_NEEDLE.decode(),
-        )
-        wanted += tuple(n.decode() for n in JSON_PATCH_NEEDLES)  # a JSON 6902 version patch
+        wanted += tuple(n.decode() for n in PATCH_NEEDLES)  # a JSON 6902 version patch too
     images = [r for r in refs if "://" not in r.registry]
     hub, split = bool(hub_needles(images)), split_needles(images)
     image_needles = [r.needle().decode() for r in images]
