@@ -99,10 +99,27 @@ MANIFEST_NAME_GLOBS = (*(f"*{suffix}" for suffix in MANIFEST_SUFFIXES), *sorted(
 
 # A double-quoted scalar may spell any character of an image's name as an escape (`acme\u002fapp`,
 # `\x61`, YAML's `\U0000002f`; JSON's `\/` is each REF's own needle, ImageRef.needles): an image
-# REF also reads the files holding one, and parses those whose text names the REF once such
-# escapes are read (escaped_mention), as `scan` lists them.
-ESCAPE_NEEDLES = (b"\\u", b"\\x", b"\\U")
-_ESCAPE_TEXTS = tuple(n.decode() for n in ESCAPE_NEEDLES)
+# REF also reads the files holding an escape of a character of its name (escape_needles), and
+# parses those whose text names the REF once such escapes are read (escaped_mention), as `scan`
+# lists them.
+_ESCAPE_TEXTS = ("\\u", "\\x", "\\U")
+
+
+def escape_needles(names: Iterable[bytes]) -> tuple[bytes, ...]:
+    r"""Each escape that spells a character of `names` (`\x2f`, `\u002F`, `\U0000002f`: either
+    case of hex): a file naming one once its escapes are read holds at least one of them. Only
+    those characters, not any `\u`: bitnami/charts holds `\x` or `\U` in 6 files, 2 of them chart
+    templates, whose every bump would otherwise read them again to know whether to list them."""
+    chars = sorted({c for name in names for c in name.decode()})
+    forms = (f"\\x{ord(c):02x}" for c in chars if ord(c) < 0x100)
+    spelled = [*forms, *(f"\\u{ord(c):04x}" for c in chars), *(f"\\U{ord(c):08x}" for c in chars)]
+    cases = (form for text in spelled for form in (text, text[:2] + text[2:].upper()))
+    return tuple(dict.fromkeys(form.encode() for form in cases))
+
+
+def is_escape_needle(needle: bytes) -> bool:
+    """Whether `needle` is one of escape_needles' (no other needle starts with a backslash)."""
+    return needle[:2] in (b"\\x", b"\\u", b"\\U")
 
 
 @functools.cache
@@ -188,7 +205,7 @@ def needles(refs: Iterable[ImageRef], policies_given: bool) -> tuple[bytes, ...]
         + charts
         + hub_needles(images)
         + tuple(n for _, last in split_needles(images) for n in _image_lines(last))
-        + (ESCAPE_NEEDLES if images else ())
+        + escape_needles(ref.needle() for ref in images)
     )
 
 

@@ -10,7 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import NamedTuple
 
-from bumper.plan.needles import ESCAPE_NEEDLES, MANIFEST_SUFFIXES, escaped_mention
+from bumper.plan.needles import MANIFEST_SUFFIXES, escaped_mention, is_escape_needle
 from bumper.plan.paths import hidden_namer, is_hidden, matcher
 from bumper.plan.rules import POLICY_FILE
 from bumper.shapes import KUSTOMIZATION_NAMES
@@ -218,7 +218,7 @@ def mentions(candidate: Candidate, needles: tuple[bytes, ...]) -> bool:
     data, _ = _read(candidate.path)
     if data is None:
         return False
-    plain = [n for n in needles if n not in ESCAPE_NEEDLES]
+    plain = [n for n in needles if not is_escape_needle(n)]
     if any(n in data for n in plain):
         return True
     if len(plain) == len(needles) or b"\0" in data:
@@ -248,15 +248,16 @@ def read_manifest(candidate: Candidate, needles: tuple[bytes, ...]) -> tuple[Sou
         return None, reason
     if not any(n in data for n in needles):
         return None, None
+    try:
+        if b"\0" not in data:
+            return Source.from_bytes(candidate.relpath, data), None
+        reason = "binary"
+    except UnicodeDecodeError:
+        reason = "not-utf-8"
     # A file found by an escape needle alone (`\\u`) is read for what its escapes may spell
     # (the planner looks): binary or not UTF-8, it spells nothing and is not listed.
-    escaped_only = not any(n in data for n in needles if n not in ESCAPE_NEEDLES)
-    if b"\0" in data:
-        return None, None if escaped_only else "binary"
-    try:
-        return Source.from_bytes(candidate.relpath, data), None
-    except UnicodeDecodeError:
-        return None, None if escaped_only else "not-utf-8"
+    escaped_only = not any(n in data for n in needles if not is_escape_needle(n))
+    return None, None if escaped_only else reason
 
 
 def _read(path: str) -> tuple[bytes | None, str | None]:

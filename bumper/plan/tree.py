@@ -19,7 +19,6 @@ from bumper.plan.inherited import overridden
 from bumper.plan.needles import (
     API_NEEDLE,
     CHART_NEEDLES,
-    ESCAPE_NEEDLES,
     INDEX_NEEDLES,
     MANIFEST_NAME_GLOBS,
     PATCH_NEEDLES,
@@ -132,9 +131,6 @@ def manifest_sources(
     # and special files for their reason (the others would be neither read nor listed); a
     # chart's templates/ is not even listed.
     found = search.hits if search is not None and considered is None else None
-    # A file found by an escape needle alone is listed (hidden, a template) only when its escapes
-    # spell a needle: `\\u0041` says nothing of the run's images.
-    escapes = not ESCAPE_NEEDLES_SET.isdisjoint(needles)
     try:
         for candidate in iter_candidates(root, globs, only, named, found):
             if considered is not None:
@@ -148,7 +144,10 @@ def manifest_sources(
                     reason = None  # mentions no needle: nothing to read, nothing to list
                 elif reason is None:
                     source, reason = read_manifest(candidate, needles)
-                elif (hits is None or escapes or listed != needles) and not mentions(candidate, listed):
+                # A hidden file or template grep found is listed without reading it again: one
+                # found by an escape of a character of the REF's name alone (escape_needles) is
+                # listed too, though its escapes may spell another name (rare, never written).
+                elif (hits is None or listed != needles) and not mentions(candidate, listed):
                     reason = None
             if reason is not None:
                 ignored.append(Skip(candidate.relpath, None, None, None, reason))
@@ -157,9 +156,6 @@ def manifest_sources(
     finally:
         if search is not None:
             search.stop()
-
-
-ESCAPE_NEEDLES_SET = frozenset(ESCAPE_NEEDLES)
 
 
 class TreeObjects:

@@ -7,11 +7,11 @@ import fnmatch
 from bumper.image_ref import ImageRef
 from bumper.plan.needles import (
     API_NEEDLE,
-    ESCAPE_NEEDLES,
     HUB_NEEDLE,
     MANIFEST_NAME_GLOBS,
     MARKER_NEEDLE,
     PARAMETER_HUB_NEEDLE,
+    escape_needles,
     escaped_mention,
     needles,
     says_hub,
@@ -23,16 +23,26 @@ from bumper.plan.needles import (
 def test_each_ref_and_the_flux_needles() -> None:
     refs = [ImageRef.parse("ghcr.io/acme/app:v2"), ImageRef.parse("nginx:1.27")]
     found = needles(refs, policies_given=False)
+    escapes = escape_needles([b"acme/app", b"nginx"])
     # a REF in a namespace (acme/app) also reads the files saying `hub:` (Istio's hub + tag), or
     # naming an Argo CD parameter `global.hub`, and the files saying `image: app` (a values map
     # may name acme/app `repository: acme` + `image: app`)
-    assert found[-10:-6] == (MARKER_NEEDLE, API_NEEDLE, HUB_NEEDLE, PARAMETER_HUB_NEEDLE)
-    assert found[-6:-3] == (b"image: app", b'image: "app"', b"image: 'app'")
+    rest = found[: -len(escapes)]
+    assert rest[-7:-3] == (MARKER_NEEDLE, API_NEEDLE, HUB_NEEDLE, PARAMETER_HUB_NEEDLE)
+    assert rest[-3:] == (b"image: app", b'image: "app"', b"image: 'app'")
     assert all(isinstance(n, bytes) and n for n in found)
     # and a REF's path as a JSON encoder writes it in a double-quoted scalar (`acme\/app`)
-    assert found[:3] == (b"acme/app", b"acme\\/app", b"nginx") and len(found) == 13
-    # and any escape a double-quoted scalar may spell a name's character with (`acme\u002fapp`)
-    assert found[-3:] == ESCAPE_NEEDLES
+    assert found[:3] == (b"acme/app", b"acme\\/app", b"nginx") and len(found) == 10 + len(escapes)
+    # and each escape a double-quoted scalar may spell a character of a name with (`acme\u002fapp`)
+    assert found[-len(escapes) :] == escapes
+
+
+def test_escape_needles_spell_each_character_of_the_names_in_either_case() -> None:
+    found = escape_needles([b"acme/app", b"nginx"])
+    for text in ("\\x2f", "\\x2F", "\\u002f", "\\u002F", "\\U0000002f", "\\x61", "\\u006e", "\\U00000078"):
+        assert text.encode() in found, text
+    assert b"\\x41" not in found and b"\\u0041" not in found  # `A` is in neither name
+    assert len(found) == len(set(found))
 
 
 def test_a_path_spelled_apart_is_read_where_both_parts_are() -> None:

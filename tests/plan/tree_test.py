@@ -48,10 +48,11 @@ def test_the_direct_half_comes_first(tmp_path: Path) -> None:
 
 
 def test_files_found_by_an_escape_alone_are_listed_only_when_it_spells_the_image(tmp_path: Path) -> None:
-    """A bump also searches for `\\u`, `\\x`, `\\U` (an image's name may be spelled with them):
-    a file holding one that spells no needle is none of the run's, so neither a hidden file or a
-    chart template (listed only when they mention the run's images) nor a binary or non-UTF-8
-    file is listed; a hidden one spelling the image escaped is, and a plain file so is bumped."""
+    """A bump also searches for the escapes of its names' characters (`\\u002f`, `\\x61`: a
+    name may be spelled with them): a file holding another (`\\u0041`) is none of the run's, so
+    neither a hidden file or a chart template (listed only when they mention the run's images)
+    nor a binary or non-UTF-8 file is listed; a hidden one spelling the image escaped is, and a
+    plain file so is bumped."""
     (tmp_path / ".hidden").mkdir()
     (tmp_path / "chart" / "templates").mkdir(parents=True)
     (tmp_path / "chart" / "Chart.yaml").write_text("name: chart\n")
