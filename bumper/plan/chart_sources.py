@@ -192,7 +192,7 @@ class ChartSources:
         (None: it is exactly one pair's). `block`: the line of an inline patch's block, -1 for a
         patch file."""
         assert ref.patched is not None
-        kind, _, name = ref.patched
+        kind = ref.patched[0]
         objects, why = self._patched_objects(ref, block)
         if objects is None:  # the object is unknown: it may be any of that kind's
             found = (self._settled(entries) for (kd, _, _), entries in self.patchable.items() if kd == kind)
