@@ -242,7 +242,16 @@ def _image_lines(last: bytes) -> tuple[bytes, ...]:
 def says_split(text: str, splits: Iterable[tuple[bytes, bytes]]) -> bool:
     """Whether `text` has a line `image: LAST` and a line `repository: HEAD` (or `…/HEAD`, a host
     before it) for one REF's path spelled apart. Looked for line by line from each place the
-    words are (str.find), not by a regex over the file."""
+    words are (str.find), not by a regex over the file; and once its escapes are read, when it
+    holds one (`repository: "kube\\x73pheredev"` is kubespheredev to YAML and to `scan`)."""
+    listed = tuple(splits)
+    if _says_split(text, listed):
+        return True
+    escaped = any(escape in text for escape in _ESCAPE_TEXTS)
+    return escaped and _says_split(_escape().sub(_unescape, text), listed)
+
+
+def _says_split(text: str, splits: tuple[tuple[bytes, bytes], ...]) -> bool:
     for head, last in splits:
         if _says_key(text, last.decode(), "image") and _says_key(text, head.decode(), "repository", True):
             return True

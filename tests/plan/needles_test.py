@@ -70,6 +70,10 @@ def test_a_path_spelled_apart_is_read_where_both_parts_are() -> None:
     assert not says_split("controller:\n  repository: kubespheredev\n  image: tower\n", split)
     assert not says_split("# kubespheredev\nimage: kubefed\n", split)
     assert not says_split("repository: kubespheredev\nname: kubefed\n", split)
+    # either word written with a YAML escape (`scan` reads it as YAML does)
+    assert says_split('repository: "kube\\x73pheredev"\nimage: kubefed\n', split)
+    assert says_split('repository: kubespheredev\nimage: "kube\\u0066ed"\n', split)
+    assert b"\\x66" in needles(refs, policies_given=False)  # such a file is searched for
 
 
 def test_only_a_ref_in_a_namespace_reads_the_files_saying_hub() -> None:
