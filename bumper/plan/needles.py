@@ -102,7 +102,9 @@ MANIFEST_NAME_GLOBS = (*(f"*{suffix}" for suffix in MANIFEST_SUFFIXES), *sorted(
 # REF also reads the files holding an escape of a character of its name (escape_needles), and
 # parses those whose text names the REF once such escapes are read (escaped_mention), as `scan`
 # lists them.
-_ESCAPE_TEXTS = ("\\u", "\\x", "\\U")
+_ESCAPE_TEXTS = ("\\u", "\\x", "\\U", "\\\n", "\\\r\n")
+# (`\` + a line break: YAML's escaped line break, `acme/\` at a line's end and `app:v1` on the
+# next; the break and the next line's indent are no part of the scalar: fold_needles)
 
 
 def escape_needles(names: Iterable[bytes]) -> tuple[bytes, ...]:
@@ -117,6 +119,17 @@ def escape_needles(names: Iterable[bytes]) -> tuple[bytes, ...]:
     return tuple(dict.fromkeys(form.encode() for form in cases))
 
 
+def fold_needles(names: Iterable[bytes]) -> tuple[bytes, ...]:
+    r"""Each start of `names` followed by `\`: a double-quoted scalar broken inside the name by
+    an escaped line break (`acme/\` ending a line) holds one before its first break. grep reads
+    lines, so the break itself is not searched (escaped_mention reads it); a start of one
+    character only after `/` or `"` (`"a\`, `/a\`): `n\` is any `\n` after an n."""
+    listed = tuple(names)
+    firsts = (before + name[:1] + b"\\" for name in listed if name for before in (b"/", b'"'))
+    cuts = (name[:end] + b"\\" for name in listed for end in range(2, len(name)))
+    return tuple(dict.fromkeys((*firsts, *cuts)))
+
+
 def is_escape_needle(needle: bytes) -> bool:
     """Whether `needle` is one of escape_needles' (no other needle starts with a backslash)."""
     return needle[:2] in (b"\\x", b"\\u", b"\\U")
@@ -125,12 +138,12 @@ def is_escape_needle(needle: bytes) -> bool:
 @functools.cache
 def _escape() -> re.Pattern[str]:
     """Compiled by the first file holding an escape (this module is imported before the search)."""
-    return re.compile(r"\\(?:x([0-9A-Fa-f]{2})|u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8})|(/))")
+    return re.compile(r"\\(?:x([0-9A-Fa-f]{2})|u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8})|(/)|(\r?\n[ \t]*))")
 
 
 def escaped_mention(text: str, wanted: Iterable[str]) -> bool:
     r"""Whether `text` holds one of `wanted` only once its escapes (`\xNN`, `\uNNNN`,
-    `\UNNNNNNNN`, `\/`) are read as the characters they stand for."""
+    `\UNNNNNNNN`, `\/`, an escaped line break) are read as the characters they stand for."""
     if not any(escape in text for escape in _ESCAPE_TEXTS):
         return False
     plain = _escape().sub(_unescape, text)
@@ -140,6 +153,8 @@ def escaped_mention(text: str, wanted: Iterable[str]) -> bool:
 def _unescape(match: re.Match[str]) -> str:
     if match.group(4):
         return "/"
+    if match.group(5):
+        return ""  # an escaped line break and the indent after it
     code = int(match.group(1) or match.group(2) or match.group(3), 16)
     return chr(code) if code < 0x110000 else match.group(0)
 
@@ -206,6 +221,7 @@ def needles(refs: Iterable[ImageRef], policies_given: bool) -> tuple[bytes, ...]
         + hub_needles(images)
         + tuple(n for _, last in split_needles(images) for n in _image_lines(last))
         + escape_needles(ref.needle() for ref in images)
+        + fold_needles(n for ref in images for n in ref.needles())
     )
 
 
@@ -226,7 +242,16 @@ def _image_lines(last: bytes) -> tuple[bytes, ...]:
 def says_split(text: str, splits: Iterable[tuple[bytes, bytes]]) -> bool:
     """Whether `text` has a line `image: LAST` and a line `repository: HEAD` (or `…/HEAD`, a host
     before it) for one REF's path spelled apart. Looked for line by line from each place the
-    words are (str.find), not by a regex over the file."""
+    words are (str.find), not by a regex over the file; and once its escapes are read, when it
+    holds one (`repository: "kube\\x73pheredev"` is kubespheredev to YAML and to `scan`)."""
+    listed = tuple(splits)
+    if _says_split(text, listed):
+        return True
+    escaped = any(escape in text for escape in _ESCAPE_TEXTS)
+    return escaped and _says_split(_escape().sub(_unescape, text), listed)
+
+
+def _says_split(text: str, splits: tuple[tuple[bytes, bytes], ...]) -> bool:
     for head, last in splits:
         if _says_key(text, last.decode(), "image") and _says_key(text, head.decode(), "repository", True):
             return True

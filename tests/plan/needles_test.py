@@ -13,6 +13,7 @@ from bumper.plan.needles import (
     PARAMETER_HUB_NEEDLE,
     escape_needles,
     escaped_mention,
+    fold_needles,
     needles,
     says_hub,
     says_split,
@@ -23,7 +24,7 @@ from bumper.plan.needles import (
 def test_each_ref_and_the_flux_needles() -> None:
     refs = [ImageRef.parse("ghcr.io/acme/app:v2"), ImageRef.parse("nginx:1.27")]
     found = needles(refs, policies_given=False)
-    escapes = escape_needles([b"acme/app", b"nginx"])
+    escapes = escape_needles([b"acme/app", b"nginx"]) + fold_needles([b"acme/app", b"acme\\/app", b"nginx"])
     # a REF in a namespace (acme/app) also reads the files saying `hub:` (Istio's hub + tag), or
     # naming an Argo CD parameter `global.hub`, and the files saying `image: app` (a values map
     # may name acme/app `repository: acme` + `image: app`)
@@ -33,8 +34,19 @@ def test_each_ref_and_the_flux_needles() -> None:
     assert all(isinstance(n, bytes) and n for n in found)
     # and a REF's path as a JSON encoder writes it in a double-quoted scalar (`acme\/app`)
     assert found[:3] == (b"acme/app", b"acme\\/app", b"nginx") and len(found) == 10 + len(escapes)
-    # and each escape a double-quoted scalar may spell a character of a name with (`acme\u002fapp`)
+    # and each escape a double-quoted scalar may spell a character of a name with (`acme\u002fapp`),
+    # and each start of a name before an escaped line break (`acme/\` ending a line)
     assert found[-len(escapes) :] == escapes
+
+
+def test_a_name_broken_by_an_escaped_line_break_is_found_and_mentioned() -> None:
+    found = fold_needles([b"acme/app"])
+    assert b"acme/\\" in found and b"ac\\" in found and b'"a\\' in found and b"/a\\" in found
+    assert b"a\\" not in found and b"acme/app\\" not in found  # any `\n` after an a; the whole name
+    assert not any(b"\n" in needle for needle in found)  # grep reads lines: no needle spans one
+    assert escaped_mention('image: "ghcr.io/acme/\\\n    app:v1"\n', ["acme/app"])
+    assert escaped_mention('image: "ghcr.io/ac\\\r\n  me/app:v1"\r\n', ["acme/app"])
+    assert not escaped_mention('image: "ghcr.io/acme/\\\n    app2:v1"\n', ["acme/app2x"])
 
 
 def test_escape_needles_spell_each_character_of_the_names_in_either_case() -> None:
@@ -58,6 +70,10 @@ def test_a_path_spelled_apart_is_read_where_both_parts_are() -> None:
     assert not says_split("controller:\n  repository: kubespheredev\n  image: tower\n", split)
     assert not says_split("# kubespheredev\nimage: kubefed\n", split)
     assert not says_split("repository: kubespheredev\nname: kubefed\n", split)
+    # either word written with a YAML escape (`scan` reads it as YAML does)
+    assert says_split('repository: "kube\\x73pheredev"\nimage: kubefed\n', split)
+    assert says_split('repository: kubespheredev\nimage: "kube\\u0066ed"\n', split)
+    assert b"\\x66" in needles(refs, policies_given=False)  # such a file is searched for
 
 
 def test_only_a_ref_in_a_namespace_reads_the_files_saying_hub() -> None:
