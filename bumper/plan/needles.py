@@ -102,9 +102,14 @@ MANIFEST_NAME_GLOBS = (*(f"*{suffix}" for suffix in MANIFEST_SUFFIXES), *sorted(
 # REF also reads the files holding an escape of a character of its name (escape_needles), and
 # parses those whose text names the REF once such escapes are read (escaped_mention), as `scan`
 # lists them.
-_ESCAPE_TEXTS = ("\\u", "\\x", "\\U", "\\\n", "\\\r\n")
-# (`\` + a line break: YAML's escaped line break, `acme/\` at a line's end and `app:v1` on the
-# next; the break and the next line's indent are no part of the scalar: fold_needles)
+
+
+@functools.cache
+def _any_escape() -> re.Pattern[str]:
+    r"""`\u`, `\x`, `\U` or `\` and a line break (YAML's escaped line break, `acme/\` at a line's
+    end and `app:v1` on the next; the break and the next line's indent are no part of the
+    scalar: fold_needles): one pass over a text, not one per escape (a chart's CRDs run to MBs)."""
+    return re.compile(r"\\[uxU\r\n]")
 
 
 def escape_needles(names: Iterable[bytes]) -> tuple[bytes, ...]:
@@ -144,7 +149,7 @@ def _escape() -> re.Pattern[str]:
 def escaped_mention(text: str, wanted: Iterable[str]) -> bool:
     r"""Whether `text` holds one of `wanted` only once its escapes (`\xNN`, `\uNNNN`,
     `\UNNNNNNNN`, `\/`, an escaped line break) are read as the characters they stand for."""
-    if not any(escape in text for escape in _ESCAPE_TEXTS):
+    if _any_escape().search(text) is None:
         return False
     plain = _escape().sub(_unescape, text)
     return any(needle in plain for needle in wanted)
@@ -247,7 +252,7 @@ def says_split(text: str, splits: Iterable[tuple[bytes, bytes]]) -> bool:
     listed = tuple(splits)
     if _says_split(text, listed):
         return True
-    escaped = any(escape in text for escape in _ESCAPE_TEXTS)
+    escaped = _any_escape().search(text) is not None
     return escaped and _says_split(_escape().sub(_unescape, text), listed)
 
 
