@@ -91,3 +91,18 @@ def test_the_vendored_corpus_names_its_sources_and_licences() -> None:
         owner, _, repo = tree.name.partition("__")
         assert f"https://github.com/{owner}/{repo}" in readme, tree.name
         assert any(tree.glob("LICENSE*")), f"{tree.name}: no licence copied"
+
+
+# The fixtures too: a golden tree's file spelling a path to the sibling shared folder reads as a
+# test that needs it (a kustomization's `../shared/version.yaml` once did, inside its own tree).
+FIXTURE_TEXT = ("shared/corpus", "/work/shared", "../shared")
+
+
+def test_no_fixture_spells_a_path_to_the_shared_folder() -> None:
+    fixtures = (p for p in (ROOT / "tests").rglob("*") if p.is_file() and p.suffix != ".py")
+    named = sorted(
+        path.relative_to(ROOT).as_posix()
+        for path in fixtures
+        if any(text.encode() in path.read_bytes() for text in FIXTURE_TEXT)
+    )
+    assert named == []

@@ -14,7 +14,7 @@ from bumper.plan.tree import TreeRequest, plan_tree
 GOLDEN = Path(__file__).resolve().parents[1] / "golden" / "chart-overlay-json-patch" / "input"
 REF = parse_ref("https://stefanprodan.github.io/podinfo/podinfo:6.6.0")
 KIND_ONLY = "apps/kind-only/kustomization.yaml"  # a JSON patch by a target naming a kind alone
-SHARED = ["apps/shared/pinned.yaml", "apps/shared/version.yaml"]
+SHARED = ["apps/patches/pinned.yaml", "apps/patches/version.yaml"]
 
 
 def _skipped(plan: object) -> list[str]:
@@ -26,11 +26,11 @@ def test_a_patch_left_alone_is_said_once_in_the_plan_of_its_mode(tmp_path: Path)
     references, then the PR's) and reports both plans' skips: each overlay-patch skip belongs to
     the plan delivering its file, so it is said once, not twice."""
     shutil.copytree(GOLDEN, tmp_path, dirs_exist_ok=True)
-    policy = parse_policy(b"version: 1\nrules:\n  - paths: [apps/shared/version.yaml]\n    mode: commit\n")
+    policy = parse_policy(b"version: 1\nrules:\n  - paths: [apps/patches/version.yaml]\n    mode: commit\n")
     rules = RunRules(policy)
     plans = {m: plan_tree(TreeRequest(tmp_path, [REF], rules=rules, mode=m)) for m in ("pr", "commit")}
-    assert _skipped(plans["commit"]) == ["apps/shared/version.yaml"]
-    assert _skipped(plans["pr"]) == [KIND_ONLY, "apps/shared/pinned.yaml"]
+    assert _skipped(plans["commit"]) == ["apps/patches/version.yaml"]
+    assert _skipped(plans["pr"]) == [KIND_ONLY, "apps/patches/pinned.yaml"]
     assert _skipped(plan_tree(TreeRequest(tmp_path, [REF]))) == [KIND_ONLY, *SHARED]  # one plan: all
 
 
@@ -46,9 +46,9 @@ def test_a_patch_left_alone_is_a_reference_found(tmp_path: Path) -> None:
     """`--path` naming only a patch left alone: the chart is found there and skipped (exit 0,
     the skip said), not "no file references" (exit 3) as if the file named no version of it."""
     shutil.copytree(GOLDEN, tmp_path, dirs_exist_ok=True)
-    plan = plan_tree(TreeRequest(tmp_path, [REF], globs=("apps/shared/version.yaml",)))
+    plan = plan_tree(TreeRequest(tmp_path, [REF], globs=("apps/patches/version.yaml",)))
     assert (plan.matched, plan.not_found, plan.changes) == (1, [], [])
-    assert _skipped(plan) == ["apps/shared/version.yaml"]
+    assert _skipped(plan) == ["apps/patches/version.yaml"]
 
 
 def test_a_json_patch_of_a_helm_chart_version_moves_with_its_chart(tmp_path: Path) -> None:
