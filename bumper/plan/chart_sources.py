@@ -33,7 +33,7 @@ from bumper.plan.needles import (
     UPWARD_NEEDLE,
 )
 from bumper.plan.select import read_tree
-from bumper.shapes import KUSTOMIZATION_NAMES
+from bumper.shapes import KUSTOMIZATION_NAMES, KUSTOMIZE_API, is_kustomization
 from bumper.shapes.chart import (
     PATCH_PREFIXES,
     PATCHED_KINDS,
@@ -57,7 +57,6 @@ _OCI_TEXT = OCI_SOURCE_NEEDLE.decode()  # an OCIRepository a patch may set the t
 _TARGET_TEXT = PATCH_TARGET_NEEDLE.decode()  # a kustomization applying a patch by its target
 _JSON_TEXTS = tuple(n.decode() for n in JSON_PATCH_NEEDLES)  # a JSON 6902 patch of a chart's object
 _UPWARD_TEXT = UPWARD_NEEDLE.decode()  # a kustomization building another folder (an overlay's overlay)
-_KUSTOMIZE_API = "kustomize.config.k8s.io/"  # a kustomization not named kustomization.yaml
 # The (chart, source) of an object that names a chart or source bumper cannot tie to one chart
 # source: a patch switching the chart (`chart: podinfo-enterprise` alone), a chart from a
 # GitRepository or a git path. A version-only patch of that name is then never resolved.
@@ -461,7 +460,7 @@ def _may_matter(source: Source) -> bool:
     ):
         return True
     return (_TARGET_TEXT in text or _UPWARD_TEXT in text) and (
-        posixpath.basename(source.path) in KUSTOMIZATION_NAMES or _KUSTOMIZE_API in text
+        posixpath.basename(source.path) in KUSTOMIZATION_NAMES or KUSTOMIZE_API in text
     )
 
 
@@ -476,7 +475,7 @@ def _targets(
         return
     root = merged_pairs(doc)
     api = _value(root, "apiVersion") or ""
-    if not api.startswith(_KUSTOMIZE_API) and posixpath.basename(path) not in KUSTOMIZATION_NAMES:
+    if not is_kustomization(posixpath.basename(path), api):
         return  # (a kustomization.yaml may say neither apiVersion nor kind)
     built = tuple(
         _ANY if "://" in item or "?" in item or item.startswith("github.com/") else _joined(path, item)

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import yaml
 from yaml.constructor import SafeConstructor
 
-from bumper.chart_ref import one_hub
+from bumper.chart_ref import CHART_SCHEMES, one_hub
 from bumper.errors import BumperError, ConfigError
 from bumper.image_ref import DOCKER_HUB, HUB_ALIASES
 from bumper.plan.paths import PathMatcher, matcher
@@ -428,16 +428,13 @@ def _rule(index: int, raw: dict[str, Any], line: int, lines: dict[tuple[Any, ...
     )
 
 
-_SCHEMES = ("oci://", "http://", "https://")  # a chart's source, as a chart REF names it
-
-
 def _registry_repository(pattern: str, index: int) -> str:
     """`pattern` as the key it is matched on spells it: the host (and a chart source's scheme)
     in lower case, a trailing `/` dropped (it named the image, not only what is below it). A
     pattern no key can match is refused (ConfigError), never a rule that silently holds
     nothing: a tag or digest (patterns match registry/repository only) or an image repository
     in upper case (repositories are lower case)."""
-    scheme = next((s for s in _SCHEMES if pattern.lower().startswith(s)), "")
+    scheme = next((s for s in CHART_SCHEMES if pattern.lower().startswith(s)), "")
     host, sep, path = pattern[len(scheme) :].partition("/")
     path = path.rstrip("/")
     # The name a tag would follow: the last path part, or a Docker Hub name alone (`nginx:1.27`;

@@ -17,6 +17,14 @@ import re
 # Kustomize's own file names: a manifest file without a YAML suffix, and one whose `images:` are
 # kustomize entries whatever its apiVersion says.
 KUSTOMIZATION_NAMES = frozenset({"kustomization.yaml", "kustomization.yml", "Kustomization"})
+KUSTOMIZE_API = "kustomize.config.k8s.io/"  # a Kustomization's or Component's apiVersion
+
+
+def is_kustomization(file_name: str, api: str) -> bool:
+    """A kustomization: named so, or saying its apiVersion (one may say neither name nor kind)."""
+    return file_name in KUSTOMIZATION_NAMES or api.startswith(KUSTOMIZE_API)
+
+
 # Go/Helm, Jinja/Ansible: text holding them is only YAML once rendered (a file, or a block string
 # read as YAML, that does not parse and holds them is left alone with reason `template`).
 TEMPLATE_SYNTAX = ("{{", "{%")

@@ -18,7 +18,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from bumper.chart_ref import ChartRef, is_range, is_version, source_of, valid_chart_name
 from bumper.image_ref import ImageRef
-from bumper.shapes import KUSTOMIZATION_NAMES
+from bumper.shapes import is_kustomization
 from bumper.shapes.left_alone import PLACEHOLDER, RANGE, is_placeholder
 from bumper.shapes.nodes import STR_TAG, merged_pairs
 from bumper.shapes.reference import Ignored, IgnoreFn, Reference
@@ -39,7 +39,6 @@ UNRESOLVED_PREFIX = f"{_HELM_REPOSITORY}/"  # the key of a HelmRelease pin not y
 # not yet resolved (`KIND/NAMESPACE/NAME`).
 PATCHED_KINDS = ("HelmRelease", "HelmChart", "Application", "ApplicationSet", "OCIRepository")
 PATCH_PREFIXES = tuple(f"{kind}/" for kind in PATCHED_KINDS)
-_KUSTOMIZE_API = "kustomize.config.k8s.io/"
 # A JSON 6902 patch (a kustomize overlay's `- op: replace`) setting a chart version: the kind
 # each path is of. The patch names no object; the kustomization's `target:` does
 # (bumper.plan.chart_sources), so its pin's object name is "" until then.
@@ -210,7 +209,7 @@ def _pins(source: Source, root: dict[str, Node], api: str, kind: str | None) -> 
         yield from _k3s_helm_chart(_mapping(root, "spec"))
     elif file_name in _CHART_FILES and "dependencies" in root:
         yield from _chart_dependencies(root)
-    elif "helmCharts" in root and (file_name in KUSTOMIZATION_NAMES or api.startswith(_KUSTOMIZE_API)):
+    elif "helmCharts" in root and is_kustomization(file_name, api):
         for item in _items(root.get("helmCharts")):
             repo = _text(item.get("repo"))
             yield from _pin(

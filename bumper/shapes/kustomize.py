@@ -8,14 +8,13 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from bumper.errors import RefParseError
 from bumper.image_ref import DIGEST_HINT, ImageRef, is_digest, parse_tag_value, repository_key, split_name
-from bumper.shapes import KUSTOMIZATION_NAMES
+from bumper.shapes import is_kustomization
 from bumper.shapes.left_alone import AMBIGUOUS, kustomize_left_alone
 from bumper.shapes.nodes import merged_pairs, scalar
 from bumper.shapes.reference import Ignored, IgnoreFn, KustomizeRef, Reference, WholeRef
 from bumper.shapes.shape import Found, Shape
 
 NAME = "kustomize"
-_KUSTOMIZE_API_PREFIX = "kustomize.config.k8s.io/"  # Kustomization and Component
 _FLUX_KUSTOMIZATION_API_PREFIX = "kustomize.toolkit.fluxcd.io/"
 _ROOT = "\0kustomize-root"
 _FLUX_ROOT = "\0flux-root"
@@ -25,7 +24,7 @@ _IMAGES = "\0kustomize-images"
 
 def root(api: str, file_name: str) -> str | None:
     """A kustomization's root, or a Flux Kustomization's (its `spec` holds the `images:`)."""
-    if file_name in KUSTOMIZATION_NAMES or api.startswith(_KUSTOMIZE_API_PREFIX):
+    if is_kustomization(file_name, api):
         return _ROOT
     if api.startswith(_FLUX_KUSTOMIZATION_API_PREFIX):
         return _FLUX_ROOT
